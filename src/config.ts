@@ -1,0 +1,106 @@
+/**
+ * Environment → typed, validated Config. Every variable is documented in the README's configuration table;
+ * a bad value stops the process at start with a message naming the variable.
+ */
+import { z } from 'zod';
+
+export type AuthMode = 'jwt' | 'none';
+
+export interface Config {
+  readonly nodeEnv: string;
+  readonly port: number;
+  /** Public base URL of this service, without trailing slash; JWT `aud` is built from it. */
+  readonly publicBaseUrl: string;
+  /** `postgres://…` for PostgreSQL, else a SQLite file path (default `./data/cds.sqlite`). */
+  readonly databaseUrl: string;
+  readonly auth: AuthMode;
+  /** Path of the trusted-issuers JSON file (required with `CDS_AUTH=jwt`). */
+  readonly trustedIssuersFile?: string;
+  /** Allowed browser origins; empty means no cross-origin access. `*` is refused in production. */
+  readonly corsOrigins: readonly string[];
+  /** Total budget per hook call for FHIR fallback queries, in milliseconds. */
+  readonly fhirTimeoutMs: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Requests per minute per client (JWT issuer, else IP). */
+  readonly rateLimitPerMinute: number;
+  /** Largest accepted JSON body. */
+  readonly bodyLimit: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function intIn(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
+const url = z.url('must be an absolute URL').refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
+
+const envSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: intIn(0, 65535).default(3000),
+  PUBLIC_BASE_URL: url.optional(),
+  DATABASE_URL: z.string().min(1).optional(),
+  CDS_AUTH: z.enum(['jwt', 'none']).optional(),
+  CDS_TRUSTED_ISSUERS: z.string().min(1).optional(),
+  CORS_ORIGINS: z.string().optional(),
+  FHIR_TIMEOUT_MS: intIn(50, 60_000).default(2000),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(600),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(kb|mb)$/i, 'must look like 512kb or 5mb')
+    .default('5mb'),
+});
+
+/** Reads and validates the environment. Throws `ConfigError` naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const auth: AuthMode = e.CDS_AUTH ?? (production ? 'jwt' : 'none');
+  const problems: string[] = [];
+  if (auth === 'jwt' && !e.CDS_TRUSTED_ISSUERS) {
+    problems.push('CDS_TRUSTED_ISSUERS: required when CDS_AUTH=jwt (a JSON file of trusted issuers)');
+  }
+  if (production && !e.PUBLIC_BASE_URL) {
+    problems.push('PUBLIC_BASE_URL: required when NODE_ENV=production (JWT audience is built from it)');
+  }
+  const corsOrigins = (e.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim().replace(/\/$/, ''))
+    .filter((o) => o.length > 0);
+  for (const origin of corsOrigins) {
+    if (origin === '*') {
+      if (production) problems.push('CORS_ORIGINS: "*" is not allowed when NODE_ENV=production');
+    } else if (!/^https?:\/\/[^/]+$/.test(origin)) {
+      problems.push(`CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port])`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    databaseUrl: e.DATABASE_URL ?? './data/cds.sqlite',
+    auth,
+    ...(e.CDS_TRUSTED_ISSUERS ? { trustedIssuersFile: e.CDS_TRUSTED_ISSUERS } : {}),
+    corsOrigins,
+    fhirTimeoutMs: e.FHIR_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    bodyLimit: e.BODY_LIMIT,
+  };
+}
