@@ -1,0 +1,16 @@
+/**
+ * The in-code migration list (no directory scanning, so it works the same from `src/` under ts-jest/tsx and from
+ * `dist/`). Add each new `NNNN_name.ts` here; kysely runs them in name order and records them in
+ * `kysely_migration`.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_invocations_cards_feedback';
+
+const migrations: Record<string, Migration> = {
+  '0001_invocations_cards_feedback': m0001,
+};
+
+/** Hands kysely's `Migrator` the migrations above. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};
