@@ -184,7 +184,7 @@ export function createClientAuthenticator(opts: {
       const header = checkedHeader(token);
       const kid = quote(header.kid);
 
-      const unverified = decodeJwt(token);
+      const unverified = unverifiedClaims(token, kid);
       if (typeof unverified.iss !== 'string') throw new ClientAuthError('claim-missing', `iss (kid ${kid})`);
       const issuer = issuersByIss.get(unverified.iss);
       const who = `iss ${quote(unverified.iss)}, kid ${kid}`;
@@ -210,8 +210,9 @@ export function createClientAuthenticator(opts: {
       }
 
       const jti = payload.jti;
-      if (typeof jti !== 'string' || jti.length === 0)
+      if (typeof jti !== 'string' || jti.length === 0) {
         throw new ClientAuthError('claim-missing', `jti (${who})`);
+      }
       const withJti = `${who}, jti ${quote(jti)}`;
       // jwtVerify has checked that exp and iat are numbers.
       const exp = payload.exp ?? 0;
@@ -256,6 +257,15 @@ function bearerToken(authorization: string | undefined): string {
   if (token === undefined) throw new ClientAuthError('missing-authorization', 'not a Bearer credential');
   if (!COMPACT_JWS.test(token)) throw new ClientAuthError('malformed-token', 'not a compact JWS');
   return token;
+}
+
+/** The payload before verification, only to pick the issuer's keys. */
+function unverifiedClaims(token: string, kidForLog: string): JWTPayload {
+  try {
+    return decodeJwt(token);
+  } catch {
+    throw new ClientAuthError('malformed-token', `payload is not base64url JSON (kid ${kidForLog})`);
+  }
 }
 
 interface CheckedHeader {

@@ -337,6 +337,12 @@ describe('createClientAuthenticator', () => {
     await expectRefused(authenticator().authenticate(authorization, AUDIENCE), code);
   });
 
+  it('refuses a token whose payload is not JSON', async () => {
+    const header = base64url({ alg: 'ES384', typ: 'JWT', kid: 'ehr-1' });
+    const jwt = `${header}.${Buffer.from('not json').toString('base64url')}.AAAA`;
+    await expectRefused(authenticator().authenticate(`Bearer ${jwt}`, AUDIENCE), 'malformed-token', jwt);
+  });
+
   it.each([['at+jwt'], [undefined]])('refuses typ %p', async (typ) => {
     const jwt = await token({ header: { typ } });
     await expectRefused(authenticator().authenticate(`Bearer ${jwt}`, AUDIENCE), 'typ-not-jwt', jwt);
