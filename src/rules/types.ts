@@ -13,6 +13,8 @@ export interface CpicRow {
   readonly population?: string;
   readonly strength?: string;
   readonly recommendation: string;
+  /** CPIC "other considerations" for the row, when given. */
+  readonly otherConsiderations?: string;
   readonly implications: readonly string[];
   readonly pmids: readonly string[];
   /** Recommendation annotation id, when CPIC gives one. */
@@ -30,6 +32,11 @@ export interface Decision {
   readonly ruleIds: readonly string[];
   readonly thresholdVersion: string;
   readonly knowledgeVersion: string;
+  /**
+   * Other CPIC rows that may apply when the population (e.g. clopidogrel indication) or the exact activity score
+   * (phenotype-only result) cannot be known from the order; `label` says which case each row is for.
+   */
+  readonly alternatives?: readonly { readonly label: string; readonly row: CpicRow }[];
   /** genotype → phenotype → CPIC row → modifiers, one line each. */
   readonly explanation: readonly string[];
 }

@@ -20,6 +20,13 @@ export interface GeneResult {
   readonly activityScore?: string;
   /** The key this gene contributes to a CPIC lookup (phenotype, activity score or allele status). */
   readonly lookupKey: string;
+  /**
+   * Phenotype-only result of an activity-score gene (CYP2D6, CYP2C9, DPYD) whose phenotype spans several CPIC
+   * scores: every score it may be. Absent when the lookup key is exact.
+   */
+  readonly candidateLookupKeys?: readonly string[];
+  /** HLA: status of each CPIC risk allele tested (`*57:01` → `positive`); drugs look up only their allele. */
+  readonly alleleStatus?: Readonly<Record<string, 'positive' | 'negative'>>;
   /** The Observation(s) the result was read from. */
   readonly sources: readonly SourceReference[];
   /** Effective date of the newest source (ISO 8601). */

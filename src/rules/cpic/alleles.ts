@@ -1,0 +1,109 @@
+/**
+ * Allele and diplotype names as laboratories write them → the allele names CPIC uses in `genes.json`.
+ * Tolerated: a gene prefix (`CYP2C19*2`), spacing and case, sub-alleles CPIC does not define (`*2.001`, `*4A` when
+ * CPIC has only `*4`), DPYD star aliases (`*2A` for `c.1905+1G>A (*2A)`), single-variant nucleotides (`T` for
+ * `rs9923231 variant (T)`), one name of a G6PD variant listed with its synonyms, CYP2D6 copy numbers `xN` (N ≥ 3 is
+ * CPIC's `x≥3`) and HLA alleles with more than two fields (`*57:01:01` → `*57:01`). Every mapping is reported.
+ */
+import { geneKnowledge } from './knowledge';
+
+export type AlleleResolution =
+  | { readonly ok: true; readonly name: string; readonly note?: string }
+  | { readonly ok: false; readonly reason: string };
+
+/** Comparison form of an allele name: lower case, no white space. */
+function comparable(name: string): string {
+  return name.toLowerCase().replace(/\s+/g, '');
+}
+
+const aliasIndexes = new Map<string, Map<string, string>>();
+
+/** comparable name or alias → CPIC allele name; an alias that two alleles share is dropped (never guessed). */
+function aliasIndex(gene: string): Map<string, string> {
+  const cached = aliasIndexes.get(gene);
+  if (cached) return cached;
+  const index = new Map<string, string>();
+  const aliases = new Map<string, Set<string>>();
+  const addAlias = (alias: string, name: string): void => {
+    const key = comparable(alias);
+    if (key.length === 0) return;
+    const set = aliases.get(key) ?? new Set<string>();
+    set.add(name);
+    aliases.set(key, set);
+  };
+  for (const name of Object.keys(geneKnowledge(gene)?.alleles ?? {})) {
+    index.set(comparable(name), name);
+    const paren = /^(.*?)\s*\(([^)]+)\)$/.exec(name);
+    if (paren?.[1] && paren[2]) {
+      addAlias(paren[1], name);
+      addAlias(paren[2], name);
+    }
+    if (name.includes(',')) for (const part of name.split(',')) addAlias(part.trim(), name);
+  }
+  for (const [alias, names] of aliases) {
+    const only = [...names][0];
+    if (names.size === 1 && only !== undefined && !index.has(alias)) index.set(alias, only);
+  }
+  aliasIndexes.set(gene, index);
+  return index;
+}
+
+/** Removes a leading gene symbol (`CYP2C19*2`, `HLA-B*57:01`, `DPYD c.1905+1G>A`). */
+export function stripGenePrefix(gene: string, text: string): string {
+  const trimmed = text.trim();
+  if (trimmed.toUpperCase().startsWith(gene.toUpperCase())) return trimmed.slice(gene.length).trim();
+  // HLA alleles are often written without the `HLA-` part: `B*57:01`.
+  if (gene.startsWith('HLA-') && trimmed.toUpperCase().startsWith(`${gene.slice(4)}*`))
+    return trimmed.slice(1);
+  return trimmed;
+}
+
+/**
+ * Maps one allele name to the CPIC allele of `gene`. Unknown names fail with the reason; nothing is guessed.
+ */
+export function resolveAllele(gene: string, raw: string): AlleleResolution {
+  const text = stripGenePrefix(gene, raw);
+  const index = aliasIndex(gene);
+  const exact = index.get(comparable(text));
+  if (exact !== undefined) {
+    return exact === text || comparable(exact) === comparable(text)
+      ? { ok: true, name: exact }
+      : { ok: true, name: exact, note: `${gene} allele "${text}" read as CPIC allele "${exact}"` };
+  }
+  if (gene.startsWith('HLA-')) {
+    const fields = /^\*?(\d+):(\d+)(?::\d+)+[A-Z]?$/i.exec(text);
+    if (fields) {
+      const twoField = `*${fields[1] ?? ''}:${fields[2] ?? ''}`;
+      return { ok: true, name: twoField, note: `${gene}${text} read at two-field resolution as ${twoField}` };
+    }
+    if (/^\*?\d+:\d+$/.test(text)) return { ok: true, name: text.startsWith('*') ? text : `*${text}` };
+    return { ok: false, reason: `"${raw}" is not an HLA allele name` };
+  }
+  const copies = /^(\*\d+[A-Z]?)x(\d+)$/i.exec(text);
+  if (copies?.[1] && Number(copies[2]) >= 3) {
+    const atLeastThree = index.get(comparable(`${copies[1]}x≥3`));
+    if (atLeastThree !== undefined) {
+      return {
+        ok: true,
+        name: atLeastThree,
+        note: `${gene} ${text}: CPIC groups three or more copies as ${atLeastThree}`,
+      };
+    }
+  }
+  const subAllele = /^(\*\d+)(?:\.\d+|[A-Z]+)$/i.exec(text);
+  if (subAllele?.[1]) {
+    const core = index.get(comparable(subAllele[1]));
+    if (core !== undefined) {
+      return { ok: true, name: core, note: `${gene} sub-allele ${text} mapped to CPIC allele ${core}` };
+    }
+  }
+  return { ok: false, reason: `${gene} allele "${text}" is not defined by CPIC` };
+}
+
+/** Splits a diplotype (`CYP2C19*2/*17`, `*2/*17`, `DPYD c.1905+1G>A/Reference`) into its allele strings. */
+export function splitDiplotype(gene: string, text: string): string[] {
+  return stripGenePrefix(gene, text)
+    .split('/')
+    .map((part) => stripGenePrefix(gene, part))
+    .filter((part) => part.length > 0);
+}

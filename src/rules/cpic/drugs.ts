@@ -1,0 +1,157 @@
+/**
+ * Draft medication orders → CPIC ingredient(s). RxNorm codes (ingredient, precise ingredient, product, pack, brand)
+ * are looked up in the imported `shared/rxnorm` table; otherwise CPIC drug, brand and precise-ingredient names are
+ * matched as whole words in the display text (letters, digits and `-` are word characters, so `citalopram` is not
+ * found in `escitalopram`). `medicationReference` is resolved through contained resources or Medication resources
+ * the caller supplies (prefetch, FHIR read). Orders with no CPIC drug resolve to nothing and cost one lookup.
+ */
+import { cpicDrugsForRxcui, drugKnowledge, drugNameIndex } from './knowledge';
+import type { DrugOrder } from './types';
+
+type Json = Readonly<Record<string, unknown>>;
+
+function obj(value: unknown): Json | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
+}
+
+function arr(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+let namePattern: RegExp | undefined;
+
+/** CPIC drug names found as whole words in free text (drug, brand or precise-ingredient names). */
+export function cpicDrugsInText(text: string): string[] {
+  if (!namePattern) {
+    const names = Object.keys(drugNameIndex())
+      .sort((a, b) => b.length - a.length)
+      .map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    namePattern = new RegExp(`(?<![\\p{L}\\p{N}-])(?:${names.join('|')})(?![\\p{L}\\p{N}-])`, 'giu');
+  }
+  const found = new Set<string>();
+  for (const match of text.matchAll(namePattern)) {
+    for (const drug of drugNameIndex()[match[0].toLowerCase()] ?? []) found.add(drug);
+  }
+  return [...found];
+}
+
+interface Resolution {
+  readonly drugs: readonly string[];
+  readonly by: DrugOrder['resolvedBy'];
+}
+
+/** A CodeableConcept → CPIC drugs: RxNorm code first, then display/text names. */
+function resolveConcept(concept: unknown): Resolution | undefined {
+  const c = obj(concept);
+  if (!c) return undefined;
+  const codings = arr(c.coding).flatMap((x) => (obj(x) ? [obj(x) as Json] : []));
+  for (const coding of codings) {
+    const code = str(coding.code);
+    if (code && /rxnorm/i.test(str(coding.system) ?? '')) {
+      const drugs = cpicDrugsForRxcui(code);
+      if (drugs.length > 0) return { drugs, by: 'rxnorm-code' };
+    }
+  }
+  const texts = [...codings.map((x) => str(x.display)), str(c.text)].filter(
+    (t): t is string => t !== undefined,
+  );
+  for (const t of texts) {
+    const drugs = cpicDrugsInText(t);
+    if (drugs.length > 0) return { drugs, by: 'text' };
+  }
+  return undefined;
+}
+
+/** Options for resolving orders. */
+export interface ResolveOptions {
+  /** Medication resources known to the caller (prefetch, FHIR reads), matched on `Medication/<id>`. */
+  readonly medications?: readonly unknown[];
+}
+
+function findMedication(reference: string, order: Json, options: ResolveOptions): Json | undefined {
+  if (reference.startsWith('#')) {
+    return arr(order.contained)
+      .map(obj)
+      .find((r) => r?.resourceType === 'Medication' && r.id === reference.slice(1));
+  }
+  const id = reference.split('/').slice(-1)[0];
+  return (options.medications ?? []).map(obj).find((r) => r?.resourceType === 'Medication' && r.id === id);
+}
+
+function doseOf(order: Json): DrugOrder['dose'] | undefined {
+  const instruction = obj(arr(order.dosageInstruction)[0]);
+  if (!instruction) return undefined;
+  const quantity =
+    obj(obj(arr(instruction.doseAndRate)[0])?.doseQuantity) ?? obj(instruction.doseQuantity) ?? undefined;
+  const value = quantity?.value;
+  if (!quantity || typeof value !== 'number') return undefined;
+  const unit = str(quantity.unit);
+  const code = str(quantity.code);
+  const system = str(quantity.system);
+  return { value, ...(unit ? { unit } : {}), ...(code ? { code } : {}), ...(system ? { system } : {}) };
+}
+
+/**
+ * One draft order (R4/STU3 MedicationRequest, DSTU2 MedicationOrder; `intent` and `category` are not required)
+ * → its CPIC ingredients, or undefined when it contains no CPIC drug.
+ */
+export function resolveMedicationRequest(
+  resource: unknown,
+  orderIndex: number,
+  options: ResolveOptions = {},
+): DrugOrder | undefined {
+  const order = obj(resource);
+  if (!order || (order.resourceType !== 'MedicationRequest' && order.resourceType !== 'MedicationOrder'))
+    return undefined;
+  let resolution = resolveConcept(order.medicationCodeableConcept);
+  const reference = str(obj(order.medicationReference)?.reference);
+  if (!resolution && reference) {
+    const medication = findMedication(reference, order, options);
+    const fromCode = medication ? resolveConcept(medication.code) : undefined;
+    const fromIngredients = medication
+      ? arr(medication.ingredient).flatMap((i) => resolveConcept(obj(i)?.itemCodeableConcept)?.drugs ?? [])
+      : [];
+    const drugs = [...new Set([...(fromCode?.drugs ?? []), ...fromIngredients])];
+    if (drugs.length > 0) resolution = { drugs, by: 'medication-reference' };
+    else {
+      const display = str(obj(order.medicationReference)?.display);
+      const byDisplay = display ? cpicDrugsInText(display) : [];
+      if (byDisplay.length > 0) resolution = { drugs: byDisplay, by: 'text' };
+    }
+  }
+  if (!resolution) return undefined;
+  const dose = doseOf(order);
+  const id = str(order.id);
+  return {
+    orderRef: `${str(order.resourceType) ?? 'MedicationRequest'}/${id ?? String(orderIndex)}`,
+    orderIndex,
+    ingredients: resolution.drugs.map((name) => {
+      const rxcui = drugKnowledge(name)?.rxnorm ?? undefined;
+      return { name, ...(rxcui ? { rxcui } : {}) };
+    }),
+    resolvedBy: resolution.by,
+    ...(dose ? { dose } : {}),
+  };
+}
+
+/**
+ * CDS Hooks `draftOrders` (a Bundle, or an array of resources) → one DrugOrder per order that contains a CPIC drug.
+ * Medication resources in the bundle are used for `medicationReference` too.
+ */
+export function resolveDrugOrders(draftOrders: unknown, options: ResolveOptions = {}): DrugOrder[] {
+  const resources: readonly unknown[] = Array.isArray(draftOrders)
+    ? (draftOrders as unknown[])
+    : arr(obj(draftOrders)?.entry).map((e) => obj(e)?.resource);
+  const medications = [
+    ...(options.medications ?? []),
+    ...resources.filter((r) => obj(r)?.resourceType === 'Medication'),
+  ];
+  return resources.flatMap((resource, index) => {
+    const order = resolveMedicationRequest(resource, index, { medications });
+    return order ? [order] : [];
+  });
+}

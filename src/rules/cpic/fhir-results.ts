@@ -1,0 +1,540 @@
+/**
+ * FHIR pharmacogenomic Observations → one GeneResult per gene. Shapes read (see
+ * `shared/research/pgx-fhir-and-cds-landscape.md`): Genomics Reporting genotype (LOINC 84413-4) and haplotype
+ * (84414-2) Observations, phenotype Observations (81259-4, legacy 53040-2) and therapeutic implications
+ * (`tbd-codes-cs#therapeutic-implication`), allele-specific HLA "[Presence]" results, and text-only variants of all
+ * of them. Values are `unknown` until checked: anything unreadable is listed in `ignored` with the reason.
+ */
+import { splitDiplotype } from './alleles';
+import { cpicGenes, geneKnowledge } from './knowledge';
+import {
+  callPhenotype,
+  hlaSummary,
+  INDETERMINATE,
+  normalizePhenotype,
+  parseScore,
+  phenotypeForScore,
+} from './phenotype';
+import type { PhenotypeCall } from './phenotype';
+import type { GeneResult } from './types';
+import { allLookupValues } from './recommendations';
+
+const LOINC = 'http://loinc.org';
+const GENOTYPE = '84413-4';
+const HAPLOTYPE = '84414-2';
+const GENE_STUDIED = '48018-6';
+const PHENOTYPE_CODES = new Set(['53040-2', '81259-4', 'therapeutic-implication']);
+
+/**
+ * LOINC answer codes for metabolizer phenotypes (Genomics Reporting IG value set genetic-therapeutic-implications-vs
+ * and LOINC answer list LL3856-3, as listed in `shared/research/pgx-fhir-and-cds-landscape.md`).
+ */
+const PHENOTYPE_ANSWERS: Readonly<Record<string, string>> = {
+  'LA9657-3': 'Poor Metabolizer',
+  'LA10317-8': 'Intermediate Metabolizer',
+  'LA25391-6': 'Normal Metabolizer',
+  'LA25390-8': 'Rapid Metabolizer',
+  'LA10315-2': 'Ultrarapid Metabolizer',
+};
+
+/**
+ * Observation codes a PGx prefetch must ask for. LOINC 57979-7 "HLA-B*15:02 [Presence]" is the code the HL7
+ * Genomics Reporting IG uses in its examples (HL7/genomics-reporting `input/fsh/…` GenomicsReportExample01);
+ * 50956-2 "HLA-B*57:01 [Presence]" is taken from a public LOINC mapping table (one source only). HLA results coded
+ * otherwise are still read when their code text names the allele.
+ */
+export const PGX_OBSERVATION_CODES: readonly {
+  readonly system: string;
+  readonly code: string;
+  readonly display: string;
+}[] = [
+  { system: LOINC, code: GENOTYPE, display: 'Genotype display name' },
+  { system: LOINC, code: HAPLOTYPE, display: 'Haplotype name' },
+  { system: LOINC, code: '53040-2', display: "Genetic variation's effect on drug metabolism" },
+  { system: LOINC, code: '81259-4', display: 'Associated phenotype' },
+  {
+    system: 'http://hl7.org/fhir/uv/genomics-reporting/CodeSystem/tbd-codes-cs',
+    code: 'therapeutic-implication',
+    display: 'Therapeutic Implication',
+  },
+  { system: LOINC, code: '57979-7', display: 'HLA-B*15:02 [Presence]' },
+  { system: LOINC, code: '50956-2', display: 'HLA-B*57:01 [Presence]' },
+];
+
+const USABLE_STATUSES = new Set(['final', 'amended', 'corrected']);
+
+/** Why a resource did not contribute to a result. */
+export interface IgnoredResource {
+  readonly source: string;
+  readonly reason: string;
+}
+
+/** Current results for one gene that disagree; the gene gets no result until someone resolves it. */
+export interface GeneConflict {
+  readonly gene: string;
+  readonly date?: string;
+  readonly results: readonly { readonly source: string; readonly value: string }[];
+}
+
+export interface GeneResultsReading {
+  readonly results: GeneResult[];
+  readonly conflicts: GeneConflict[];
+  readonly ignored: IgnoredResource[];
+}
+
+/** Options for reading results. */
+export interface ReadOptions {
+  /** Patient sex (`Patient.gender`), used for G6PD. */
+  readonly sex?: string;
+}
+
+type Json = Readonly<Record<string, unknown>>;
+
+function obj(value: unknown): Json | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
+}
+
+function arr(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim().length > 0 ? value.trim() : undefined;
+}
+
+interface Coding {
+  readonly system?: string;
+  readonly code?: string;
+  readonly display?: string;
+}
+
+function codings(concept: unknown): Coding[] {
+  return arr(obj(concept)?.coding).flatMap((c) => {
+    const coding = obj(c);
+    if (!coding) return [];
+    const system = text(coding.system);
+    const code = text(coding.code);
+    const display = text(coding.display);
+    return [{ ...(system ? { system } : {}), ...(code ? { code } : {}), ...(display ? { display } : {}) }];
+  });
+}
+
+/** Every human-readable string of a CodeableConcept: codes, displays, text. */
+function conceptStrings(concept: unknown): string[] {
+  const strings: string[] = [];
+  for (const c of codings(concept)) {
+    if (c.display) strings.push(c.display);
+    if (c.code) strings.push(c.code);
+  }
+  const conceptText = text(obj(concept)?.text);
+  if (conceptText) strings.push(conceptText);
+  return strings;
+}
+
+/** The value of an Observation or component as strings to try (coded display first, then code, then text). */
+function valueStrings(holder: Json): string[] {
+  const strings = conceptStrings(holder.valueCodeableConcept);
+  for (const key of ['valueString', 'valueBoolean']) {
+    const v = holder[key];
+    if (typeof v === 'string' && v.trim()) strings.push(v.trim());
+    if (typeof v === 'boolean') strings.push(v ? 'positive' : 'negative');
+  }
+  return strings;
+}
+
+const geneSymbols = (): string[] => [...cpicGenes()].sort((a, b) => b.length - a.length);
+
+/** A CPIC gene named in a string as a whole symbol (`CYP2C19*2` names CYP2C19, not CYP2C9). */
+function geneInText(value: string): string | undefined {
+  const upper = value.toUpperCase();
+  for (const gene of geneSymbols()) {
+    const at = upper.indexOf(gene.toUpperCase());
+    if (at < 0) continue;
+    const before = upper[at - 1];
+    const after = upper[at + gene.length];
+    if (
+      (before === undefined || !/[A-Z0-9-]/.test(before)) &&
+      (after === undefined || !/[A-Z0-9]/.test(after))
+    ) {
+      return gene;
+    }
+  }
+  // `HLA-B*57:01` written as `B*57:01` is only recognized together with a HLA word.
+  const hla = /\bHLA[\s-]?([AB])\b/i.exec(value);
+  return hla?.[1] ? `HLA-${hla[1].toUpperCase()}` : undefined;
+}
+
+/** The gene studied: component 48018-6 (HGNC coding display or text), else a gene named in code or value. */
+function geneOf(observation: Json): string | undefined {
+  for (const c of arr(observation.component)) {
+    const component = obj(c);
+    if (!component || !codings(component.code).some((k) => k.code === GENE_STUDIED)) continue;
+    for (const s of conceptStrings(component.valueCodeableConcept)) {
+      const gene = geneInText(s);
+      if (gene) return gene;
+    }
+  }
+  for (const s of [...conceptStrings(observation.code), ...valueStrings(observation)]) {
+    const gene = geneInText(s);
+    if (gene) return gene;
+  }
+  return undefined;
+}
+
+function dateOf(observation: Json): string | undefined {
+  return (
+    text(observation.effectiveDateTime) ??
+    text(obj(observation.effectivePeriod)?.start) ??
+    text(observation.issued) ??
+    text(obj(observation.meta)?.lastUpdated)
+  );
+}
+
+function referenceOf(observation: Json, index: number): string {
+  const id = text(observation.id);
+  return id ? `Observation/${id}` : `Observation[${index}]`;
+}
+
+/** One reading of one Observation, before results for a gene are combined. */
+interface Finding {
+  readonly gene: string;
+  readonly source: string;
+  readonly date?: string;
+  readonly derivedFrom: readonly string[];
+  readonly kind: 'genotype' | 'haplotype' | 'phenotype' | 'hla-presence';
+  /** genotype: the call; haplotype: the allele text; phenotype: the CPIC term; hla-presence: allele + status. */
+  readonly call?: PhenotypeCall;
+  readonly allele?: string;
+  readonly phenotype?: string;
+  readonly hla?: { readonly allele: string; readonly status: 'positive' | 'negative' };
+}
+
+const POSITIVE = /\b(positive|present|detected|carrier)\b/i;
+const NEGATIVE = /\b(negative|absent|not detected|non-?carrier)\b/i;
+
+/** An allele-specific HLA result: the code names `HLA-B*57:01`, the value says positive/negative. */
+function readHlaPresence(observation: Json): (Finding['hla'] & { gene: string }) | undefined {
+  if (codings(observation.code).some((c) => c.code === GENOTYPE || c.code === HAPLOTYPE)) return undefined;
+  for (const s of conceptStrings(observation.code)) {
+    const match = /HLA[\s-]?([AB])\s*\*\s*(\d+):(\d+)/i.exec(s);
+    if (!match?.[1]) continue;
+    const gene = `HLA-${match[1].toUpperCase()}`;
+    const allele = `*${match[2] ?? ''}:${match[3] ?? ''}`;
+    const values = valueStrings(observation).join(' ');
+    // "negative" is tested first: "not detected" contains "detected".
+    const status = NEGATIVE.test(values) ? 'negative' : POSITIVE.test(values) ? 'positive' : undefined;
+    if (status) return { gene, allele, status };
+  }
+  return undefined;
+}
+
+/** The phenotype term an Observation reports for a gene (value or any component value). */
+function reportedPhenotype(observation: Json, gene: string): string | undefined {
+  const holders = [
+    observation,
+    ...arr(observation.component).flatMap((c) => (obj(c) ? [obj(c) as Json] : [])),
+  ];
+  for (const holder of holders) {
+    for (const c of codings(holder.valueCodeableConcept)) {
+      const answer = c.code ? PHENOTYPE_ANSWERS[c.code] : undefined;
+      const term = answer ? normalizePhenotype(gene, answer) : undefined;
+      if (term) return term;
+    }
+    for (const s of valueStrings(holder)) {
+      const term = normalizePhenotype(gene, s);
+      if (term) return term;
+    }
+  }
+  return undefined;
+}
+
+/** Tries each value string until one is a diplotype of CPIC alleles; else the first failure explains why. */
+function readGenotypeValue(
+  gene: string,
+  observation: Json,
+  sex: string | undefined,
+): PhenotypeCall | undefined {
+  let firstFailure: PhenotypeCall | undefined;
+  for (const s of valueStrings(observation)) {
+    const alleles = splitDiplotype(gene, s.replace(new RegExp(`\\b${gene}\\b`, 'gi'), ' ').trim());
+    if (alleles.length === 0) continue;
+    const call = callPhenotype(gene, alleles, sex ? { sex } : {});
+    if (call.phenotype !== INDETERMINATE || call.lookupKey !== INDETERMINATE) return call;
+    firstFailure ??= call;
+  }
+  return firstFailure;
+}
+
+function kindOf(observation: Json): 'genotype' | 'haplotype' | 'phenotype' | undefined {
+  const codes = codings(observation.code).map((c) => c.code);
+  if (codes.includes(GENOTYPE)) return 'genotype';
+  if (codes.includes(HAPLOTYPE)) return 'haplotype';
+  if (codes.some((c) => c !== undefined && PHENOTYPE_CODES.has(c))) return 'phenotype';
+  return undefined;
+}
+
+function readFinding(observation: Json, source: string, sex: string | undefined): Finding | IgnoredResource {
+  const date = dateOf(observation);
+  const derivedFrom = arr(observation.derivedFrom).flatMap((r) => {
+    const ref = text(obj(r)?.reference);
+    return ref ? [ref] : [];
+  });
+  const base = { source, ...(date ? { date } : {}), derivedFrom };
+  const hla = readHlaPresence(observation);
+  if (hla)
+    return { ...base, gene: hla.gene, kind: 'hla-presence', hla: { allele: hla.allele, status: hla.status } };
+  const gene = geneOf(observation);
+  if (!gene) return { source, reason: 'no CPIC gene named' };
+  const kind = kindOf(observation) ?? (reportedPhenotype(observation, gene) ? 'phenotype' : 'genotype');
+  if (kind === 'haplotype') {
+    const allele = valueStrings(observation)[0];
+    return allele ? { ...base, gene, kind, allele } : { source, reason: 'haplotype without a value' };
+  }
+  if (kind === 'phenotype') {
+    const phenotype = reportedPhenotype(observation, gene);
+    return phenotype
+      ? { ...base, gene, kind, phenotype }
+      : { source, reason: `no ${gene} phenotype CPIC uses` };
+  }
+  const call = readGenotypeValue(gene, observation, sex);
+  if (!call) return { source, reason: `${gene} genotype without a value` };
+  // A genotype Observation that also carries the lab's phenotype (component) keeps it for re-interpretation.
+  const labPhenotype = reportedPhenotype(observation, gene);
+  return { ...base, gene, kind, call, ...(labPhenotype ? { phenotype: labPhenotype } : {}) };
+}
+
+/** Score(s) a phenotype-only result of an activity-score gene may stand for, among the scores CPIC keys on. */
+function scoresForPhenotype(gene: string, phenotype: string): string[] {
+  return allLookupValues(gene).filter(
+    (value) => parseScore(value) && phenotypeForScore(gene, value) === phenotype,
+  );
+}
+
+function day(date: string | undefined): string {
+  return date?.slice(0, 10) ?? '';
+}
+
+function newestFirst<T extends { readonly date?: string }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''));
+}
+
+/** Pairs haplotype findings reported together (same parent genotype or same day) into genotype findings. */
+function pairHaplotypes(findings: readonly Finding[], sex: string | undefined): Finding[] {
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const key = `${f.gene}|${f.derivedFrom[0] ?? day(f.date)}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  return [...groups.values()].map((group) => {
+    const first = group[0] as Finding;
+    const alleles = group.map((f) => f.allele ?? '');
+    const call = callPhenotype(first.gene, alleles, sex ? { sex } : {});
+    const date = newestFirst(group)[0]?.date;
+    return {
+      gene: first.gene,
+      source: group.map((f) => f.source).join(' + '),
+      ...(date ? { date } : {}),
+      derivedFrom: first.derivedFrom,
+      kind: 'genotype' as const,
+      call: {
+        ...call,
+        notes: [`${first.gene} diplotype paired from ${group.length} haplotype result(s)`, ...call.notes],
+      },
+    };
+  });
+}
+
+function phenotypeOnlyResult(f: Finding): GeneResult {
+  const phenotype = f.phenotype ?? INDETERMINATE;
+  const knowledge = geneKnowledge(f.gene);
+  const base = { gene: f.gene, phenotype, sources: [f.source], ...(f.date ? { date: f.date } : {}) };
+  if (knowledge?.lookupMethod !== 'ACTIVITY_SCORE') {
+    return { ...base, lookupKey: phenotype, reportedPhenotype: phenotype, reinterpreted: false, notes: [] };
+  }
+  const scores = scoresForPhenotype(f.gene, phenotype);
+  if (scores.length === 1 && scores[0] !== undefined) {
+    return {
+      ...base,
+      lookupKey: scores[0],
+      activityScore: scores[0],
+      reportedPhenotype: phenotype,
+      reinterpreted: false,
+      notes: [`${f.gene} ${phenotype} reported without genotype: CPIC activity score ${scores[0]}`],
+    };
+  }
+  return {
+    ...base,
+    lookupKey: phenotype,
+    candidateLookupKeys: scores,
+    reportedPhenotype: phenotype,
+    reinterpreted: false,
+    notes: [`${f.gene} ${phenotype} reported without genotype: activity score may be ${scores.join(', ')}`],
+  };
+}
+
+function genotypeResult(f: Finding, lab: Finding | undefined, sources: readonly string[]): GeneResult {
+  const call = f.call as PhenotypeCall;
+  const reported = f.phenotype ?? lab?.phenotype;
+  const reinterpreted =
+    reported !== undefined && call.phenotype !== INDETERMINATE && reported !== call.phenotype;
+  return {
+    gene: f.gene,
+    ...(call.diplotype ? { diplotype: call.diplotype } : {}),
+    alleles: call.alleles,
+    phenotype: call.phenotype,
+    ...(call.activityScore ? { activityScore: call.activityScore } : {}),
+    lookupKey: call.lookupKey,
+    ...(call.alleleStatus ? { alleleStatus: call.alleleStatus } : {}),
+    sources,
+    ...(f.date ? { date: f.date } : {}),
+    ...(reported ? { reportedPhenotype: reported } : {}),
+    reinterpreted,
+    notes: [
+      ...call.notes,
+      ...(reinterpreted
+        ? [`Laboratory reported ${reported}; current CPIC calls ${call.diplotype ?? ''} ${call.phenotype}`]
+        : []),
+    ],
+  };
+}
+
+/** Combines allele-specific HLA results: per allele the newest wins; disagreeing same-day results conflict. */
+function hlaResult(
+  gene: string,
+  findings: readonly Finding[],
+  conflicts: GeneConflict[],
+): GeneResult | undefined {
+  const status: Record<string, 'positive' | 'negative'> = {};
+  const sources: string[] = [];
+  let date: string | undefined;
+  const byAllele = new Map<string, Finding[]>();
+  for (const f of findings) if (f.hla) byAllele.set(f.hla.allele, [...(byAllele.get(f.hla.allele) ?? []), f]);
+  for (const [allele, list] of byAllele) {
+    const sorted = newestFirst(list);
+    const newest = sorted[0] as Finding;
+    const sameDay = sorted.filter((f) => day(f.date) === day(newest.date));
+    if (new Set(sameDay.map((f) => f.hla?.status)).size > 1) {
+      conflicts.push({
+        gene,
+        ...(newest.date ? { date: newest.date } : {}),
+        results: sameDay.map((f) => ({ source: f.source, value: `${allele} ${f.hla?.status ?? ''}` })),
+      });
+      return undefined;
+    }
+    status[allele] = newest.hla?.status ?? 'negative';
+    sources.push(...sameDay.map((f) => f.source));
+    if (!date || (newest.date ?? '') > date) date = newest.date;
+  }
+  const summary = hlaSummary(status);
+  return {
+    gene,
+    phenotype: summary,
+    lookupKey: summary,
+    alleleStatus: status,
+    sources,
+    ...(date ? { date } : {}),
+    reinterpreted: false,
+    notes: [],
+  };
+}
+
+/** HLA genotype findings restated per CPIC risk allele, so they combine with allele-specific results. */
+function asPresenceFindings(f: Finding): Finding[] {
+  return Object.entries(f.call?.alleleStatus ?? {}).map(([allele, status]) => ({
+    ...f,
+    kind: 'hla-presence',
+    hla: { allele, status },
+  }));
+}
+
+function resultForGene(
+  gene: string,
+  findings: readonly Finding[],
+  conflicts: GeneConflict[],
+): GeneResult | undefined {
+  const genotypes = newestFirst(findings.filter((f) => f.kind === 'genotype'));
+  const phenotypes = newestFirst(findings.filter((f) => f.kind === 'phenotype'));
+  if (geneKnowledge(gene)?.lookupMethod === 'ALLELE_STATUS') {
+    const presence = [
+      ...findings.filter((f) => f.kind === 'hla-presence'),
+      ...genotypes.flatMap(asPresenceFindings),
+    ];
+    return presence.length > 0 ? hlaResult(gene, presence, conflicts) : undefined;
+  }
+  const newestGenotype = genotypes[0];
+  if (newestGenotype) {
+    const current = genotypes.filter((f) => day(f.date) === day(newestGenotype.date));
+    const values = new Set(current.map((f) => `${f.call?.diplotype ?? ''}|${f.call?.phenotype ?? ''}`));
+    if (values.size > 1) {
+      conflicts.push({
+        gene,
+        ...(newestGenotype.date ? { date: newestGenotype.date } : {}),
+        results: current.map((f) => ({
+          source: f.source,
+          value: `${f.call?.diplotype ?? ''} ${f.call?.phenotype ?? ''}`,
+        })),
+      });
+      return undefined;
+    }
+    // The lab phenotype of the same report (derived from it, or the same day or later) is kept for comparison.
+    const lab = phenotypes.find(
+      (p) => current.some((g) => p.derivedFrom.includes(g.source)) || day(p.date) >= day(newestGenotype.date),
+    );
+    return genotypeResult(newestGenotype, lab, [
+      ...current.map((f) => f.source),
+      ...(lab ? [lab.source] : []),
+    ]);
+  }
+  const newestPhenotype = phenotypes[0];
+  if (!newestPhenotype) return undefined;
+  const current = phenotypes.filter((f) => day(f.date) === day(newestPhenotype.date));
+  if (new Set(current.map((f) => f.phenotype)).size > 1) {
+    conflicts.push({
+      gene,
+      ...(newestPhenotype.date ? { date: newestPhenotype.date } : {}),
+      results: current.map((f) => ({ source: f.source, value: f.phenotype ?? '' })),
+    });
+    return undefined;
+  }
+  const result = phenotypeOnlyResult(newestPhenotype);
+  return { ...result, sources: current.map((f) => f.source) };
+}
+
+/**
+ * Reads FHIR Observations (any PGx shape above; other resources are ignored) into one GeneResult per gene. Only
+ * `final`, `amended` and `corrected` results count. The newest result per gene wins; results of the same (newest)
+ * day that disagree are returned in `conflicts` and the gene gets no result.
+ */
+export function readGeneResults(
+  resources: readonly unknown[],
+  options: ReadOptions = {},
+): GeneResultsReading {
+  const ignored: IgnoredResource[] = [];
+  const findings: Finding[] = [];
+  resources.forEach((resource, index) => {
+    const observation = obj(resource);
+    if (observation?.resourceType !== 'Observation') return;
+    const source = referenceOf(observation, index);
+    const status = text(observation.status);
+    if (!status || !USABLE_STATUSES.has(status)) {
+      ignored.push({ source, reason: `status ${status ?? 'missing'}` });
+      return;
+    }
+    const finding = readFinding(observation, source, options.sex);
+    if ('reason' in finding) ignored.push(finding);
+    else findings.push(finding);
+  });
+  const haplotypes = findings.filter((f) => f.kind === 'haplotype');
+  const all = [...findings.filter((f) => f.kind !== 'haplotype'), ...pairHaplotypes(haplotypes, options.sex)];
+  const conflicts: GeneConflict[] = [];
+  const results: GeneResult[] = [];
+  for (const gene of new Set(all.map((f) => f.gene))) {
+    const result = resultForGene(
+      gene,
+      all.filter((f) => f.gene === gene),
+      conflicts,
+    );
+    if (result) results.push(result);
+  }
+  return { results, conflicts, ignored };
+}

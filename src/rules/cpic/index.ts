@@ -1,0 +1,20 @@
+/**
+ * CPIC knowledge: the public surface the hooks, the rules engine, the CLI and the bench use.
+ * Pure functions over the committed data in `./data/`; nothing here does I/O beyond reading that data once.
+ */
+import { knowledgeVersion } from './knowledge';
+
+export type { DrugOrder, GeneResult } from './types';
+export type { GeneConflict, GeneResultsReading, IgnoredResource, ReadOptions } from './fhir-results';
+export type { PatientContext } from './recommendations';
+export type { PhenotypeCall, CallOptions } from './phenotype';
+export type { ResolveOptions } from './drugs';
+
+export { readGeneResults, PGX_OBSERVATION_CODES } from './fhir-results';
+export { resolveDrugOrders, resolveMedicationRequest, cpicDrugsInText } from './drugs';
+export { decideForOrder, isCpicDrug, actionForRow } from './recommendations';
+export { callPhenotype, normalizePhenotype } from './phenotype';
+export { cpicGenes } from './knowledge';
+
+/** Version of the CPIC knowledge (e.g. `cpic-2026-04-30`), for discovery and every card. */
+export const KNOWLEDGE_VERSION: string = knowledgeVersion();

@@ -1,0 +1,158 @@
+/**
+ * The CPIC knowledge files of `./data/` (written by `npm run cpic:import`), loaded once and indexed for lookups.
+ * Field meanings follow `shared/cpic/README.md`.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export type LookupMethod = 'PHENOTYPE' | 'ACTIVITY_SCORE' | 'ALLELE_STATUS' | 'NONE';
+
+/** A CPIC activity-score band (`genes.json` `activityScoreRules`, parsed by the import script). */
+export interface ScoreRange {
+  readonly phenotype: string;
+  readonly min?: number;
+  readonly minInclusive?: boolean;
+  readonly max?: number;
+  readonly maxInclusive?: boolean;
+}
+
+export interface GeneKnowledge {
+  readonly lookupMethod: LookupMethod;
+  readonly ploidy: string | null;
+  readonly phenotypes: readonly string[];
+  /** allele name → [CPIC function, activity value or null]. */
+  readonly alleles: Readonly<Record<string, readonly [string, string | null]>>;
+  readonly ehrPriority: Readonly<Record<string, string>>;
+  readonly activityScoreToPhenotype: Readonly<Record<string, readonly string[]>> | null;
+  readonly activityScoreRanges: readonly ScoreRange[] | null;
+  /** G6PD: `{"hemizygous (one X allele)": {function: phenotype}, "two X alleles": [...]}`. */
+  readonly phenotypeRules: Readonly<Record<string, unknown>> | null;
+  readonly hasDiplotypeTable: boolean;
+  readonly notes: readonly string[];
+}
+
+/** One CPIC recommendation row (`recommendations.json` `guidelines[].recommendations[]`). */
+export interface RecommendationRow {
+  readonly id: string | null;
+  readonly lookupKey: Readonly<Record<string, string>>;
+  readonly population: string | null;
+  readonly strength: string | null;
+  readonly recommendation: string;
+  readonly otherConsiderations: string | null;
+  readonly implications: readonly string[];
+  readonly alternateDrugAvailable: boolean;
+  readonly dosingInformation: boolean;
+  readonly otherPrescribingGuidance: boolean;
+  readonly informational: boolean;
+}
+
+export interface GuidelineKnowledge {
+  readonly id: string;
+  readonly name: string;
+  readonly url: string;
+  readonly genes: readonly string[];
+  readonly pmids: readonly string[];
+  readonly rows: readonly RecommendationRow[];
+}
+
+export interface DrugKnowledge {
+  readonly rxnorm: string | null;
+  readonly notes: readonly string[];
+  readonly pairs: readonly { readonly gene: string; readonly level: string | null }[];
+  readonly guidelines: readonly GuidelineKnowledge[];
+  readonly decisionGraph: { readonly nodes: Readonly<Record<string, string>> } | null;
+}
+
+/** A diplotype table row as CPIC gives it: [diplotype, phenotype, lookupKey, activityScore]. */
+export type DiplotypeRow = readonly [string, string, string, string | null];
+
+interface RxnormIndex {
+  readonly concepts: Readonly<Record<string, readonly string[]>>;
+  readonly names: Readonly<Record<string, readonly string[]>>;
+}
+
+function load(file: string): unknown {
+  return JSON.parse(readFileSync(path.join(__dirname, 'data', file), 'utf8'));
+}
+
+let cache:
+  | {
+      readonly genes: Readonly<Record<string, GeneKnowledge>>;
+      readonly drugs: Readonly<Record<string, DrugKnowledge>>;
+      readonly rxnorm: RxnormIndex;
+      readonly version: string;
+    }
+  | undefined;
+
+function knowledge(): NonNullable<typeof cache> {
+  cache ??= {
+    genes: load('genes.json') as Record<string, GeneKnowledge>,
+    drugs: load('recommendations.json') as Record<string, DrugKnowledge>,
+    rxnorm: load('rxnorm.json') as RxnormIndex,
+    version: (load('meta.json') as { knowledgeVersion: string }).knowledgeVersion,
+  };
+  return cache;
+}
+
+/** The knowledge version, `cpic-YYYY-MM-DD` from the newest source date the CPIC data set states. */
+export function knowledgeVersion(): string {
+  return knowledge().version;
+}
+
+/** The gene as CPIC describes it, or undefined for a gene CPIC does not cover. */
+export function geneKnowledge(gene: string): GeneKnowledge | undefined {
+  return knowledge().genes[gene];
+}
+
+/** HGNC symbols of every gene in `genes.json`. */
+export function cpicGenes(): readonly string[] {
+  return Object.keys(knowledge().genes);
+}
+
+/** The CPIC drug by its lower-case CPIC name. */
+export function drugKnowledge(drug: string): DrugKnowledge | undefined {
+  return knowledge().drugs[drug];
+}
+
+/** Every CPIC drug name (keys of `recommendations.json`). */
+export function cpicDrugNames(): readonly string[] {
+  return Object.keys(knowledge().drugs);
+}
+
+/** CPIC drug names for an RxNorm concept id (ingredient, precise ingredient, product, pack, brand). */
+export function cpicDrugsForRxcui(rxcui: string): readonly string[] {
+  return knowledge().rxnorm.concepts[rxcui] ?? [];
+}
+
+/** Names (CPIC, brand, precise ingredient; lower case) → CPIC drug names, for text matching. */
+export function drugNameIndex(): Readonly<Record<string, readonly string[]>> {
+  return knowledge().rxnorm.names;
+}
+
+const diplotypeIndexes = new Map<string, Map<string, DiplotypeRow>>();
+let diplotypeTables: Readonly<Record<string, { readonly rows: readonly DiplotypeRow[] }>> | undefined;
+
+/** The raw CPIC diplotype table of a gene (rows as CPIC gives them), or undefined. */
+export function diplotypeTable(gene: string): readonly DiplotypeRow[] | undefined {
+  diplotypeTables ??= load('diplotypes.json') as Record<string, { rows: DiplotypeRow[] }>;
+  return diplotypeTables[gene]?.rows;
+}
+
+/** Order-insensitive key of a diplotype: its allele names sorted and joined with `/`. */
+export function unorderedKey(alleles: readonly string[]): string {
+  return [...alleles].sort().join('/');
+}
+
+/**
+ * The CPIC table row for a set of canonical allele names (order-insensitive), or undefined when CPIC lists no such
+ * diplotype. Single-allele tables (MT-RNR1) are keyed by the one allele.
+ */
+export function diplotypeRow(gene: string, alleles: readonly string[]): DiplotypeRow | undefined {
+  let index = diplotypeIndexes.get(gene);
+  if (!index) {
+    index = new Map();
+    for (const row of diplotypeTable(gene) ?? []) index.set(unorderedKey(row[0].split('/')), row);
+    diplotypeIndexes.set(gene, index);
+  }
+  return index.get(unorderedKey(alleles));
+}

@@ -1,0 +1,254 @@
+/**
+ * Phenotype calling under current CPIC for every gene of `genes.json`: diplotype tables (order-insensitive),
+ * activity scores (CYP2D6 by rule incl. copy numbers; CYP2C9 and DPYD by table), HLA allele status, G6PD by the
+ * number of X alleles, MT-RNR1 (one mitochondrial allele), RYR1/CACNA1S. An allele CPIC does not define gives an
+ * `Indeterminate` call with the reason, never a guess.
+ */
+import { resolveAllele, splitDiplotype } from './alleles';
+import { diplotypeRow, geneKnowledge } from './knowledge';
+import type { GeneKnowledge } from './knowledge';
+
+export const INDETERMINATE = 'Indeterminate';
+
+/** The phenotype CPIC assigns to a genotype, before it is tied to a source Observation. */
+export interface PhenotypeCall {
+  readonly gene: string;
+  readonly diplotype?: string;
+  readonly alleles: readonly string[];
+  readonly phenotype: string;
+  readonly activityScore?: string;
+  readonly lookupKey: string;
+  /** HLA: status of each CPIC risk allele tested. */
+  readonly alleleStatus?: Readonly<Record<string, 'positive' | 'negative'>>;
+  readonly notes: readonly string[];
+}
+
+/** Options that change how a genotype is read. */
+export interface CallOptions {
+  /** Administrative/recorded sex; used only for G6PD when a single allele leaves the X count open. */
+  readonly sex?: string;
+}
+
+function indeterminate(gene: string, alleles: readonly string[], notes: readonly string[]): PhenotypeCall {
+  return {
+    gene,
+    alleles,
+    ...(alleles.length > 0 ? { diplotype: alleles.join('/') } : {}),
+    phenotype: INDETERMINATE,
+    lookupKey: INDETERMINATE,
+    notes,
+  };
+}
+
+/** CPIC's score notation: one decimal, or two when needed (`1.0`, `1.25`); `≥` kept for lower bounds. */
+export function formatScore(value: number, atLeast: boolean): string {
+  const rounded = Math.round(value * 100) / 100;
+  const text = Number.isInteger(rounded * 10) ? rounded.toFixed(1) : rounded.toFixed(2);
+  return atLeast ? `≥${text}` : text;
+}
+
+/** Parses `1.25` or `≥3.0` into its number and whether it is a lower bound; undefined for `n/a` and others. */
+export function parseScore(text: string): { readonly value: number; readonly atLeast: boolean } | undefined {
+  const match = /^(≥)?(\d+(?:\.\d+)?)$/.exec(text.trim());
+  if (!match?.[2]) return undefined;
+  return { value: Number(match[2]), atLeast: match[1] === '≥' };
+}
+
+/** The phenotype an activity score means for a gene (CYP2D6 bands; CYP2C9/DPYD score table). */
+export function phenotypeForScore(gene: string, score: string): string | undefined {
+  const knowledge = geneKnowledge(gene);
+  if (!knowledge) return undefined;
+  const table = knowledge.activityScoreToPhenotype?.[score];
+  if (table?.length === 1) return table[0];
+  const parsed = parseScore(score);
+  if (!parsed || !knowledge.activityScoreRanges) return undefined;
+  const { value } = parsed;
+  const band = knowledge.activityScoreRanges.find(
+    (r) =>
+      (r.min === undefined || (r.minInclusive ? value >= r.min : value > r.min)) &&
+      (r.max === undefined || (r.maxInclusive ? value <= r.max : value < r.max)),
+  );
+  // A lower bound (`≥3.0`) has one phenotype only if the band is open upwards.
+  if (band && parsed.atLeast && band.max !== undefined) return undefined;
+  return band?.phenotype;
+}
+
+/** CYP2D6: sum of CPIC activity values (genes.json `activityScoreRules`); `n/a` when any value is missing. */
+function callByActivityRule(
+  gene: string,
+  knowledge: GeneKnowledge,
+  alleles: string[],
+  notes: string[],
+): PhenotypeCall {
+  let sum = 0;
+  let atLeast = false;
+  for (const allele of alleles) {
+    const parsed = parseScore(knowledge.alleles[allele]?.[1] ?? '');
+    if (!parsed) {
+      return {
+        ...indeterminate(gene, alleles, [...notes, `${gene} ${allele} has no CPIC activity value`]),
+        activityScore: 'n/a',
+        lookupKey: 'n/a',
+      };
+    }
+    sum += parsed.value;
+    atLeast ||= parsed.atLeast;
+  }
+  const score = formatScore(sum, atLeast);
+  const phenotype = phenotypeForScore(gene, score) ?? INDETERMINATE;
+  return {
+    gene,
+    alleles,
+    diplotype: alleles.join('/'),
+    phenotype,
+    activityScore: score,
+    lookupKey: score,
+    notes,
+  };
+}
+
+/** G6PD WHO class of an allele function string such as `III/Deficient` (`Uncertain function` has none). */
+function g6pdClass(fn: string): 'I' | 'II' | 'III' | 'IV' | undefined {
+  const match = /^(I|II|III|IV)\//.exec(fn);
+  return match?.[1] as 'I' | 'II' | 'III' | 'IV' | undefined;
+}
+
+/**
+ * G6PD phenotype rules (genes.json `G6PD.phenotypeRules`): hemizygous → the allele's function; two X alleles →
+ * Normal+Normal Normal, Normal+deficient Variable, II/III+II/III or I+II/III Deficient, I+I Deficient with CNSHA,
+ * any uncertain allele Indeterminate.
+ */
+function callG6pd(
+  knowledge: GeneKnowledge,
+  reported: string[],
+  notes: string[],
+  sex: string | undefined,
+): PhenotypeCall {
+  const gene = 'G6PD';
+  let alleles = reported;
+  const functions = alleles.map((a) => knowledge.alleles[a]?.[0] ?? '');
+  const classes = functions.map(g6pdClass);
+  if (alleles.length === 2 && sex === 'male' && alleles[0] === alleles[1]) {
+    notes.push('G6PD reported with two identical alleles for a male patient; read as hemizygous');
+    alleles = alleles.slice(0, 1);
+  } else if (alleles.length === 2 && sex === 'male') {
+    return indeterminate(gene, alleles, [
+      ...notes,
+      'G6PD: two different alleles reported for a male (one X) patient',
+    ]);
+  }
+  if (alleles.length === 1) {
+    // One reported allele means hemizygous (one X chromosome); flagged when the recorded sex is female.
+    if (sex === 'female')
+      notes.push('G6PD reported with one allele; read as hemizygous although recorded sex is female');
+    const hemizygousRules = knowledge.phenotypeRules?.['hemizygous (one X allele)'] as
+      Readonly<Record<string, string>> | undefined;
+    const phenotype = hemizygousRules?.[functions[0] ?? ''] ?? INDETERMINATE;
+    return { gene, alleles, diplotype: alleles.join('/'), phenotype, lookupKey: phenotype, notes };
+  }
+  let phenotype: string;
+  if (classes.some((c) => c === undefined)) phenotype = INDETERMINATE;
+  else if (classes.every((c) => c === 'IV')) phenotype = 'Normal';
+  else if (classes.includes('IV')) phenotype = 'Variable';
+  else if (classes.every((c) => c === 'I')) phenotype = 'Deficient with CNSHA';
+  else phenotype = 'Deficient';
+  return { gene, alleles, diplotype: alleles.join('/'), phenotype, lookupKey: phenotype, notes };
+}
+
+/** HLA: `positive` for each CPIC risk allele present in the genotype, `negative` for the others. */
+function callHla(gene: string, knowledge: GeneKnowledge, alleles: string[], notes: string[]): PhenotypeCall {
+  const alleleStatus: Record<string, 'positive' | 'negative'> = {};
+  for (const risk of Object.keys(knowledge.alleles))
+    alleleStatus[risk] = alleles.includes(risk) ? 'positive' : 'negative';
+  const summary = hlaSummary(alleleStatus);
+  return {
+    gene,
+    alleles,
+    diplotype: alleles.join('/'),
+    phenotype: summary,
+    lookupKey: summary,
+    alleleStatus,
+    notes,
+  };
+}
+
+/** `*15:02 negative, *57:01 positive` — the phenotype line of an HLA result. */
+export function hlaSummary(status: Readonly<Record<string, 'positive' | 'negative'>>): string {
+  return Object.keys(status)
+    .sort()
+    .map((allele) => `${allele} ${status[allele] ?? ''}`)
+    .join(', ');
+}
+
+/**
+ * Calls the CPIC phenotype of a genotype: `alleleTexts` are the reported allele names (one for hemizygous G6PD and
+ * MT-RNR1, two otherwise; a single string containing `/` is split).
+ */
+export function callPhenotype(
+  gene: string,
+  alleleTexts: readonly string[],
+  options: CallOptions = {},
+): PhenotypeCall {
+  const knowledge = geneKnowledge(gene);
+  const texts = alleleTexts.length === 1 ? splitDiplotype(gene, alleleTexts[0] ?? '') : [...alleleTexts];
+  if (!knowledge) return indeterminate(gene, texts, [`${gene} is not a CPIC gene`]);
+  if (texts.some((t) => /xN$/i.test(t))) {
+    // CPIC's copy-number guidance row: `xN` is not a valid input; the row explains which representation to use.
+    return {
+      ...indeterminate(gene, texts, [`${gene} copy number "xN" is unspecified`]),
+      lookupKey: 'xN combinations',
+    };
+  }
+  const notes: string[] = [];
+  const alleles: string[] = [];
+  for (const text of texts) {
+    const resolved = resolveAllele(gene, text);
+    if (!resolved.ok) return indeterminate(gene, texts, [resolved.reason]);
+    if (resolved.note) notes.push(resolved.note);
+    alleles.push(resolved.name);
+  }
+  if (knowledge.lookupMethod === 'ALLELE_STATUS') return callHla(gene, knowledge, alleles, notes);
+  const expected = gene === 'MT-RNR1' ? [1] : gene === 'G6PD' ? [1, 2] : [2];
+  if (!expected.includes(alleles.length)) {
+    return indeterminate(gene, alleles, [
+      ...notes,
+      `${gene} needs ${expected.join(' or ')} allele(s), got ${alleles.length}`,
+    ]);
+  }
+  if (gene === 'G6PD') return callG6pd(knowledge, alleles, notes, options.sex);
+  if (knowledge.hasDiplotypeTable) {
+    const row = diplotypeRow(gene, alleles);
+    if (!row)
+      return indeterminate(gene, alleles, [
+        ...notes,
+        `${gene} ${alleles.join('/')} is not in the CPIC diplotype table`,
+      ]);
+    return {
+      gene,
+      alleles,
+      diplotype: row[0],
+      phenotype: row[1],
+      lookupKey: row[2],
+      ...(row[3] !== null ? { activityScore: row[3] } : {}),
+      notes,
+    };
+  }
+  if (knowledge.activityScoreRanges) return callByActivityRule(gene, knowledge, alleles, notes);
+  return indeterminate(gene, alleles, [...notes, `CPIC assigns no phenotype for ${gene}`]);
+}
+
+/**
+ * Normalizes a laboratory phenotype (text, or a LOINC answer display) to the gene's CPIC phenotype term;
+ * undefined when the text names none of them.
+ */
+export function normalizePhenotype(gene: string, text: string): string | undefined {
+  const knowledge = geneKnowledge(gene);
+  if (!knowledge) return undefined;
+  const wanted = text
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ')
+    .trim();
+  // Longest first, so `likely poor metabolizer` is not read as `poor metabolizer`.
+  const terms = [...knowledge.phenotypes].sort((a, b) => b.length - a.length);
+  return terms.find((t) => wanted === t.toLowerCase()) ?? terms.find((t) => wanted.includes(t.toLowerCase()));
+}

@@ -1,0 +1,442 @@
+/**
+ * Gene results + a resolved draft order → CPIC Decision(s): the guideline's lookup key (`No Result` for an untested
+ * gene), the population from context, the CPIC row with its provenance, an action and the explanation chain.
+ * The lookup procedure is the one `shared/cpic/README.md` describes.
+ */
+import { cpicDrugNames, drugKnowledge, knowledgeVersion } from './knowledge';
+import type { DrugKnowledge, GuidelineKnowledge, RecommendationRow } from './knowledge';
+import type { DrugOrder, GeneResult } from './types';
+import type { CpicRow, Decision, DecisionAction, Severity } from '../types';
+import type { GeneConflict } from './fhir-results';
+
+const NO_RESULT = 'No Result';
+
+/** What the order's context says about the patient. */
+export interface PatientContext {
+  /** `Patient.birthDate` (YYYY, YYYY-MM or YYYY-MM-DD). */
+  readonly birthDate?: string;
+  readonly sex?: string;
+  /** True when the record shows earlier use of the drug; without it the patient is drug-naive. */
+  readonly priorUse?: boolean;
+  /** Reference time for the age; defaults to now. */
+  readonly now?: Date;
+}
+
+/** Thresholds are applied later by the rules engine; a CPIC-only decision carries none. */
+const NO_THRESHOLDS = 'none';
+
+let lookupValues: Map<string, string[]> | undefined;
+
+/** Every lookup value CPIC uses for a gene across all recommendation rows (e.g. all CYP2D6 scores). */
+export function allLookupValues(gene: string): readonly string[] {
+  if (!lookupValues) {
+    const sets = new Map<string, Set<string>>();
+    for (const drug of cpicDrugNames()) {
+      for (const guideline of drugKnowledge(drug)?.guidelines ?? []) {
+        for (const row of guideline.rows) {
+          for (const [g, value] of Object.entries(row.lookupKey))
+            sets.set(g, (sets.get(g) ?? new Set()).add(value));
+        }
+      }
+    }
+    lookupValues = new Map([...sets].map(([g, values]) => [g, [...values].sort()]));
+  }
+  return lookupValues.get(gene) ?? [];
+}
+
+/** True when CPIC has a guideline or pair for the drug (lower-case CPIC name). Costs one map lookup. */
+export function isCpicDrug(name: string): boolean {
+  return drugKnowledge(name.toLowerCase()) !== undefined;
+}
+
+const ACTION_RANK: Readonly<Record<DecisionAction, number>> = {
+  avoid: 4,
+  'adjust-dose': 3,
+  'order-test': 2,
+  monitor: 1,
+  standard: 0,
+};
+
+const AVOID =
+  /\b(avoid|do not use|not recommended|contraindicated|choose an alternative|select alternative|consider alternative|use an alternative|alternative (?:agent|drug|therapy)|consider an alternative)\b/i;
+const STANDARD =
+  /\b(standard (?:starting )?dos|recommended (?:standard of care )?(?:starting )?dos|normal starting dose|label[- ]recommended|per standard dosing|no adjustments? needed|desired starting dose|typical (?:initial|starting))/i;
+
+/**
+ * The action a CPIC row asks for. CPIC rows carry no action code, so this reads the row's flags and its first
+ * sentence (a documented heuristic; the card always shows CPIC's own text): an opening that avoids the drug or
+ * names an alternative → `avoid`; a standard-dose opening → `standard`; dosing information → `adjust-dose`;
+ * informational rows and "No recommendation" → `monitor`.
+ */
+export function actionForRow(row: RecommendationRow): DecisionAction {
+  if (
+    row.informational ||
+    row.strength === 'No recommendation' ||
+    /^no recommendation/i.test(row.recommendation)
+  ) {
+    return 'monitor';
+  }
+  const first = row.recommendation.split(/(?<=[.;])\s/)[0] ?? row.recommendation;
+  if (AVOID.test(first)) return 'avoid';
+  if (STANDARD.test(first))
+    return row.dosingInformation && /\breduc|decreas|lower|increas|titrat/i.test(first)
+      ? 'adjust-dose'
+      : 'standard';
+  if (row.dosingInformation) return 'adjust-dose';
+  if (row.alternateDrugAvailable) return 'avoid';
+  return 'monitor';
+}
+
+/** Severity of a decision: strong avoid → critical; any avoid or dose change → warning; else info. */
+function severityFor(action: DecisionAction, strength: string | null): Severity {
+  if (action === 'avoid') return strength === 'Strong' ? 'critical' : 'warning';
+  if (action === 'adjust-dose') return 'warning';
+  return 'info';
+}
+
+function cpicRow(guideline: GuidelineKnowledge, row: RecommendationRow): CpicRow {
+  return {
+    guideline: { name: guideline.name, url: guideline.url, id: guideline.id },
+    lookupKey: row.lookupKey,
+    ...(row.population ? { population: row.population } : {}),
+    ...(row.strength ? { strength: row.strength } : {}),
+    recommendation: row.recommendation,
+    ...(row.otherConsiderations ? { otherConsiderations: row.otherConsiderations } : {}),
+    implications: row.implications,
+    pmids: guideline.pmids,
+    ...(row.id ? { rowId: row.id } : {}),
+  };
+}
+
+/** The HLA allele a guideline's rows look up (`*57:01` for abacavir), from the row keys themselves. */
+function hlaAlleleOf(guideline: GuidelineKnowledge, gene: string): string | undefined {
+  for (const row of guideline.rows) {
+    const match = /^(\*\d+:\d+) (?:positive|negative)$/.exec(row.lookupKey[gene] ?? '');
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
+}
+
+/** The lookup value(s) a gene result gives for a guideline; several when a phenotype spans scores. */
+function keyValues(guideline: GuidelineKnowledge, gene: string, result: GeneResult | undefined): string[] {
+  if (!result) return [NO_RESULT];
+  if (result.alleleStatus) {
+    const allele = hlaAlleleOf(guideline, gene);
+    const status = allele ? result.alleleStatus[allele] : undefined;
+    return [allele && status ? `${allele} ${status}` : NO_RESULT];
+  }
+  return result.candidateLookupKeys && result.candidateLookupKeys.length > 0
+    ? [...result.candidateLookupKeys]
+    : [result.lookupKey];
+}
+
+/** Every combination of the genes' key values (cartesian product). */
+function keyCombinations(
+  genes: readonly string[],
+  values: ReadonlyMap<string, string[]>,
+): Record<string, string>[] {
+  return genes.reduce<Record<string, string>[]>(
+    (combos, gene) =>
+      combos.flatMap((c) => (values.get(gene) ?? [NO_RESULT]).map((v) => ({ ...c, [gene]: v }))),
+    [{}],
+  );
+}
+
+function sameKey(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+function ageInYears(birthDate: string, now: Date): number {
+  const [y = 0, m = 1, d = 1] = birthDate.split('-').map(Number);
+  let age = now.getUTCFullYear() - y;
+  if (now.getUTCMonth() + 1 < m || (now.getUTCMonth() + 1 === m && now.getUTCDate() < d)) age -= 1;
+  return age;
+}
+
+/**
+ * The population rows that apply, best first, and why. `general`/unset rows always apply. Age decides
+ * pediatrics vs adults (a choice: under 18 years is pediatric; CPIC's data gives no cut-off); earlier use of the
+ * drug decides naive vs continuing use (no record of use = naive). Populations the order cannot reveal (e.g.
+ * clopidogrel's indication) are all returned; the caller shows the most protective first.
+ */
+function choosePopulation(
+  rows: readonly RecommendationRow[],
+  patient: PatientContext,
+): { primary: RecommendationRow[]; others: RecommendationRow[]; reason?: string } {
+  const general = rows.filter((r) => r.population === null || r.population === 'general');
+  const specific = rows.filter((r) => !general.includes(r));
+  if (specific.length === 0 || (general.length > 0 && specific.length === 0))
+    return { primary: general, others: [] };
+  const pick = (
+    test: (p: string) => boolean,
+    reason: string,
+  ): ReturnType<typeof choosePopulation> | undefined => {
+    const chosen = specific.filter((r) => test(r.population ?? ''));
+    return chosen.length > 0
+      ? { primary: chosen, others: specific.filter((r) => !chosen.includes(r)), reason }
+      : undefined;
+  };
+  const populations = new Set(specific.map((r) => r.population ?? ''));
+  if (populations.has('pediatrics') || populations.has('adults')) {
+    if (patient.birthDate) {
+      const age = ageInYears(patient.birthDate, patient.now ?? new Date());
+      const chosen = pick((p) => p === (age < 18 ? 'pediatrics' : 'adults'), `age ${age} years`);
+      if (chosen) return chosen;
+    }
+    return { primary: [...general, ...specific], others: [], reason: 'age unknown' };
+  }
+  if ([...populations].some((p) => /naive|use\s*>\s*3/i.test(p))) {
+    const naive = patient.priorUse !== true;
+    const chosen = pick(
+      (p) => (naive ? /naive/i.test(p) : /use\s*>\s*3/i.test(p)),
+      naive ? 'no earlier use of the drug on record: drug-naive' : 'earlier use of the drug on record',
+    );
+    if (chosen) return chosen;
+  }
+  if (general.length > 0)
+    return { primary: general, others: specific, reason: 'population not known from the order' };
+  if (populations.size === 1) return { primary: specific, others: [] };
+  return { primary: specific, others: [], reason: 'population not known from the order' };
+}
+
+function geneLine(result: GeneResult): string {
+  const genotype = result.diplotype
+    ? `${result.gene} ${result.diplotype}`
+    : `${result.gene} (phenotype reported)`;
+  const score = result.activityScore ? `, activity score ${result.activityScore}` : '';
+  return `${genotype} → ${result.phenotype}${score}${result.notes.length > 0 ? ` (${result.notes.join('; ')})` : ''}`;
+}
+
+function rowLine(row: RecommendationRow, guideline: GuidelineKnowledge): string {
+  const key = Object.entries(row.lookupKey)
+    .map(([g, v]) => `${g}: ${v}`)
+    .join(', ');
+  return `CPIC ${guideline.name}${row.population && row.population !== 'general' ? ` (${row.population})` : ''}: ${key} → ${row.strength ?? 'informational'}: ${row.recommendation}`;
+}
+
+function baseDecision(
+  order: DrugOrder,
+  drug: string,
+  genes: readonly GeneResult[],
+): Omit<Decision, 'action' | 'severity' | 'explanation' | 'ruleIds'> {
+  return {
+    order,
+    drug,
+    genes,
+    sensorModifiers: [],
+    thresholdVersion: NO_THRESHOLDS,
+    knowledgeVersion: knowledgeVersion(),
+  };
+}
+
+function actionableLevel(drug: DrugKnowledge, gene: string): string | undefined {
+  const level = drug.pairs.find((p) => p.gene === gene)?.level ?? undefined;
+  return level && /^[AB]/.test(level) ? level : undefined;
+}
+
+function decideGuideline(
+  order: DrugOrder,
+  drugName: string,
+  drug: DrugKnowledge,
+  guideline: GuidelineKnowledge,
+  results: ReadonlyMap<string, GeneResult>,
+  conflicts: readonly GeneConflict[],
+  patient: PatientContext,
+): Decision[] {
+  const used = guideline.genes.flatMap((g) => (results.get(g) ? [results.get(g) as GeneResult] : []));
+  const base = baseDecision(order, drugName, used);
+  const conflicted = conflicts.filter((c) => guideline.genes.includes(c.gene));
+  if (conflicted.length > 0) {
+    return [
+      {
+        ...base,
+        action: 'monitor',
+        severity: 'warning',
+        ruleIds: [`cpic:${guideline.id}:conflict`],
+        explanation: conflicted.map(
+          (c) =>
+            `Conflicting current ${c.gene} results: ${c.results.map((r) => `${r.value} (${r.source})`).join(' vs ')}; resolve before relying on them`,
+        ),
+      },
+    ];
+  }
+  const untested = guideline.genes.filter((g) => !results.get(g));
+  const values = new Map(guideline.genes.map((g) => [g, keyValues(guideline, g, results.get(g))]));
+  const combos = keyCombinations(guideline.genes, values);
+  const matches = combos.map((key) => ({
+    key,
+    rows: guideline.rows.filter((r) => sameKey(r.lookupKey, key)),
+  }));
+  if (
+    untested.length > 0 &&
+    matches.every((m) => m.rows.length === 0 || untested.length === guideline.genes.length)
+  ) {
+    const levels = untested.flatMap((g) => {
+      const level = actionableLevel(drug, g);
+      return level ? [`${g} (CPIC level ${level})`] : [];
+    });
+    if (levels.length === 0) return [];
+    return [
+      {
+        ...base,
+        action: 'order-test',
+        severity: 'info',
+        ruleIds: [`cpic:${guideline.id}:pre-test`],
+        explanation: [
+          `No ${levels.join(', ')} result on file for ${drugName}: CPIC guideline ${guideline.name} applies once tested`,
+        ],
+      },
+    ];
+  }
+  const geneLines = used.map(geneLine);
+  const found = matches.filter((m) => m.rows.length > 0);
+  if (found.length === 0) {
+    const keys = combos
+      .map((k) =>
+        Object.entries(k)
+          .map(([g, v]) => `${g}: ${v}`)
+          .join(', '),
+      )
+      .join(' | ');
+    return [
+      {
+        ...base,
+        action: 'monitor',
+        severity: 'info',
+        ruleIds: [`cpic:${guideline.id}:no-row`],
+        explanation: [...geneLines, `CPIC ${guideline.name} has no recommendation for ${keys}`],
+      },
+    ];
+  }
+  // One candidate per key combination (score spans) and population; the most protective leads.
+  const candidates = found.flatMap((m) => {
+    const { primary, others, reason } = choosePopulation(m.rows, patient);
+    return [
+      ...primary.map((row) => ({ row, primary: true, reason })),
+      ...others.map((row) => ({ row, primary: false, reason })),
+    ];
+  });
+  const ranked = [...candidates].sort(
+    (a, b) =>
+      Number(b.primary) - Number(a.primary) ||
+      ACTION_RANK[actionForRow(b.row)] - ACTION_RANK[actionForRow(a.row)],
+  );
+  const lead = ranked[0];
+  if (!lead) return [];
+  const action = actionForRow(lead.row);
+  const alternatives = ranked.slice(1).map(({ row }) => ({
+    label:
+      found.length > 1
+        ? `${Object.entries(row.lookupKey)
+            .map(([g, v]) => `${g} ${v}`)
+            .join(', ')}${row.population && row.population !== 'general' ? ` (${row.population})` : ''}`
+        : (row.population ?? 'general'),
+    row: cpicRow(guideline, row),
+  }));
+  const untestedLines = untested.map((g) => `${g}: no result on file (CPIC lookup uses "No Result")`);
+  return [
+    {
+      ...base,
+      row: cpicRow(guideline, lead.row),
+      action,
+      severity: severityFor(action, lead.row.strength),
+      ruleIds: [`cpic:${guideline.id}:${lead.row.id ?? 'row'}`],
+      ...(alternatives.length > 0 ? { alternatives } : {}),
+      explanation: [
+        ...geneLines,
+        ...untestedLines,
+        ...(lead.reason ? [`Population: ${lead.reason}`] : []),
+        ...(found.length > 1
+          ? ['The reported phenotype spans several CPIC activity scores whose recommendations are shown']
+          : []),
+        rowLine(lead.row, guideline),
+      ],
+    },
+  ];
+}
+
+/** CYP2C9 alleles CPIC's warfarin figure singles out (node "Carriers of CYP2C9*5, *6, *8, or *11"). */
+const WARFARIN_CYP2C9_ALLELES = ['*5', '*6', '*8', '*11'];
+
+/**
+ * Warfarin has no lookup rows: CPIC's Figure 2 (the `decisionGraph`) is followed as far as the record allows.
+ * Ancestry is never inferred, so its branches are named, not taken.
+ */
+function decideWarfarin(
+  order: DrugOrder,
+  drug: DrugKnowledge,
+  results: ReadonlyMap<string, GeneResult>,
+): Decision[] {
+  const nodes = drug.decisionGraph?.nodes ?? {};
+  const guideline = drug.guidelines[0];
+  const cyp2c9 = results.get('CYP2C9');
+  const vkorc1 = results.get('VKORC1');
+  const base = baseDecision(
+    order,
+    'warfarin',
+    [cyp2c9, vkorc1].filter((r): r is GeneResult => r !== undefined),
+  );
+  if (!cyp2c9 || !vkorc1 || !guideline) {
+    const missing = ['CYP2C9', 'VKORC1'].filter((g) => !results.get(g));
+    return [
+      {
+        ...base,
+        action: 'order-test',
+        severity: 'info',
+        ruleIds: ['cpic:warfarin:pre-test'],
+        explanation: [
+          `No ${missing.join(' and ')} result on file for warfarin (CPIC level A): ${nodes.n0 ?? ''} → ${nodes.n3 ?? ''}`,
+        ],
+      },
+    ];
+  }
+  const carriers = (cyp2c9.alleles ?? []).filter((a) => WARFARIN_CYP2C9_ALLELES.includes(a));
+  const text = [nodes.n1, nodes.n2, carriers.length > 0 ? nodes.n6 : undefined]
+    .filter((t): t is string => !!t)
+    .join(' ');
+  const row: CpicRow = {
+    guideline: { name: guideline.name, url: guideline.url, id: guideline.id },
+    lookupKey: { CYP2C9: cyp2c9.diplotype ?? cyp2c9.lookupKey, VKORC1: vkorc1.lookupKey },
+    recommendation: text,
+    implications: [],
+    pmids: guideline.pmids,
+  };
+  return [
+    {
+      ...base,
+      row,
+      action: 'adjust-dose',
+      severity: 'warning',
+      ruleIds: ['cpic:warfarin:figure-2'],
+      explanation: [
+        geneLine(cyp2c9),
+        geneLine(vkorc1),
+        `CPIC warfarin Figure 2 (adults): ${text}`,
+        `Ancestry branches not applied (not known from the order): ${[nodes.n4, nodes.n9, nodes.n13].filter(Boolean).join(' / ')}`,
+      ],
+    },
+  ];
+}
+
+/**
+ * The CPIC decisions for one resolved draft order: one per ingredient × guideline that has something to say
+ * (a recommendation, a pre-test alert for an untested level A/B gene, or a conflict). Drugs without CPIC rows and
+ * genes without results in non-actionable pairs give nothing.
+ */
+export function decideForOrder(
+  order: DrugOrder,
+  genes: readonly GeneResult[],
+  patient: PatientContext = {},
+  conflicts: readonly GeneConflict[] = [],
+): Decision[] {
+  const results = new Map(genes.map((g) => [g.gene, g]));
+  return order.ingredients.flatMap(({ name }) => {
+    const drug = drugKnowledge(name);
+    if (!drug) return [];
+    if (drug.decisionGraph) return decideWarfarin(order, drug, results);
+    return drug.guidelines
+      .filter((g) => g.rows.length > 0)
+      .flatMap((g) => decideGuideline(order, name, drug, g, results, conflicts, patient));
+  });
+}
