@@ -5,26 +5,80 @@
 /** Whether a rule may act on an aggregate. Downstream rules act only on `sufficient`. */
 export type SufficiencyStatus = 'sufficient' | 'insufficient' | 'stale' | 'absent';
 
+/** Ids of the windowed aggregates `summarizeSensors` produces (see `src/sensors/README.md`). */
+export type SensorMetricId =
+  | 'resting-heart-rate'
+  | 'low-heart-rate-events'
+  | 'heart-rate-change'
+  | 'spo2-minimum'
+  | 'spo2-below-90-share'
+  | 'respiratory-rate'
+  | 'home-bp-systolic'
+  | 'home-bp-diastolic'
+  | 'cgm-time-in-range'
+  | 'cgm-time-below-54'
+  | 'cgm-time-below-70'
+  | 'cgm-time-above-180'
+  | 'cgm-time-above-250'
+  | 'cgm-gmi'
+  | 'cgm-mean-glucose'
+  | 'cgm-cv'
+  | 'cgm-days-worn'
+  | 'cgm-sensor-active'
+  | 'cgm-level2-hypoglycaemia-events'
+  | 'qtc-latest'
+  | 'qtc-change'
+  | 'daily-steps'
+  | 'steps-change'
+  | 'sleep-duration'
+  | 'sleep-change'
+  | 'inr-latest';
+
+/** A time window, ISO 8601 instants, start inclusive, end inclusive. */
+export interface SensorWindow {
+  readonly start: string;
+  readonly end: string;
+}
+
 /** One windowed aggregate of one metric. */
 export interface SensorAggregate {
-  /** Metric id from the sensor catalogue, e.g. `resting-heart-rate`, `cgm-time-in-range`. */
-  readonly metric: string;
+  readonly metric: SensorMetricId;
+  /** Present whenever something could be computed, also when `stale`/`insufficient` (shown as context only). */
   readonly value?: number;
-  /** Canonical UCUM unit. */
+  /** Canonical UCUM unit of `value`. */
   readonly unit: string;
-  /** Window the aggregate covers (ISO 8601). */
-  readonly window: { readonly start: string; readonly end: string };
+  /** Window the aggregate covers. */
+  readonly window: SensorWindow;
+  /** For change metrics (`*-change`): the baseline the recent value was compared with, in `unit` of the metric. */
+  readonly baseline?: { readonly value: number; readonly window: SensorWindow };
+  /** `readings`: computed from samples; `summary-observation`: taken from an `effectivePeriod` aggregate Observation. */
+  readonly basis: 'readings' | 'summary-observation';
   readonly sampleCount: number;
-  /** Share of the window with data, 0..1. */
+  /** Patient-local days in the window with at least one sample. */
+  readonly daysWithData: number;
+  /** Share of the window with data, 0..1 (days with data / window days; CGM: readings / possible readings). */
   readonly coverage: number;
   /** Time of the newest sample (ISO 8601). */
   readonly newestSample?: string;
   readonly status: SufficiencyStatus;
+  /** Why the status is what it is (always at least one entry unless `sufficient`). */
   readonly reasons: readonly string[];
-  /** Device names or references that produced the data. */
+  /** Device names (or references when the Device is not in the data) that produced the samples used. */
   readonly devices: readonly string[];
-  /** Number of source Observations. */
+  /** Number of distinct source Observations behind the samples used. */
   readonly sourceCount: number;
+}
+
+/**
+ * Something the normaliser repaired, rejected or ignored, so data quality is visible instead of silent. Identical
+ * notes are merged: `count` Observations had it; `sources` names the first few (`Observation/<id>` or
+ * `resources[<index>]` when the resource has no id).
+ */
+export interface SensorDataQualityNote {
+  readonly kind: 'repaired' | 'rejected' | 'ignored';
+  readonly reason: string;
+  readonly count: number;
+  readonly sources: readonly string[];
 }
 
 export interface SensorSummary {
@@ -33,4 +87,27 @@ export interface SensorSummary {
   readonly metrics: readonly SensorAggregate[];
   /** Why the summary is empty or partial (e.g. consent denies device data). */
   readonly notes: readonly string[];
+  readonly dataQuality: readonly SensorDataQualityNote[];
+}
+
+/** One normalised sample: a value in the concept's canonical UCUM unit at a known time. Internal currency. */
+export interface SensorSample {
+  readonly concept: string;
+  /** Value in `unit`; for value-less events, 1. For a censored sample, the detection limit. */
+  readonly value: number;
+  readonly unit: string;
+  /** `below`/`above`: a SampledData `L`/`U` token; the true value lies beyond `value`. */
+  readonly censored?: 'below' | 'above';
+  /** Epoch milliseconds; equal for a point sample. `end` is inclusive. */
+  readonly start: number;
+  readonly end: number;
+  /** Patient-local calendar day (YYYY-MM-DD) of `end`, from the offset in `effective[x]`. */
+  readonly day: string;
+  /** Patient-local hour 0..23 of `end`; absent for date-only times. */
+  readonly hour?: number;
+  /** True for an `effectivePeriod` aggregate (a summary), false for a reading. */
+  readonly aggregate: boolean;
+  readonly device?: string;
+  /** `Observation/<id>` or `resources[<index>]`. */
+  readonly source: string;
 }

@@ -1,0 +1,21 @@
+/**
+ * Wearable sensors: FHIR Observations in any real-world shape → normalised samples → windowed aggregates with
+ * sufficiency and freshness. See README.md in this folder.
+ */
+export { summarizeSensors } from './summarize';
+export {
+  SENSOR_CATALOGUE,
+  sensorCodeTokens,
+  type SensorCode,
+  type SensorConcept,
+  type SensorConceptId,
+  type SensorConceptKind,
+} from './catalogue';
+export type {
+  SensorAggregate,
+  SensorDataQualityNote,
+  SensorMetricId,
+  SensorSummary,
+  SensorWindow,
+  SufficiencyStatus,
+} from './types';

@@ -1,0 +1,78 @@
+import { continuousGlucose } from './cgm';
+import { sensorConsentDenial } from './consent';
+import { flattenResources } from './fhir-read';
+import {
+  dailySteps,
+  heartRateChange,
+  homeBloodPressure,
+  inrLatest,
+  lowHeartRateEvents,
+  oxygenSaturation,
+  qtcChange,
+  qtcLatest,
+  respiratoryRate,
+  restingHeartRate,
+  sleepChange,
+  sleepDuration,
+  stepsChange,
+} from './metrics';
+import { normalizeObservations } from './normalize';
+import type { SensorSample, SensorSummary } from './types';
+import { iso } from './time';
+import { evaluateFamily, type MetricFamily } from './windows';
+
+/** Every family, in the order their aggregates appear in `SensorSummary.metrics`. */
+const FAMILIES: readonly MetricFamily[] = [
+  restingHeartRate,
+  lowHeartRateEvents,
+  heartRateChange,
+  oxygenSaturation,
+  respiratoryRate,
+  homeBloodPressure,
+  continuousGlucose,
+  qtcLatest,
+  qtcChange,
+  dailySteps,
+  stepsChange,
+  sleepDuration,
+  sleepChange,
+  inrLatest,
+];
+
+/**
+ * Wearable and home-device data → windowed, unit-normalised, sufficiency-labelled aggregates (DESIGN.md
+ * `SensorSummary`). `resources` is whatever the prefetch or FHIR fallback gave: Observations, Devices, Consents,
+ * Bundles of them, or junk; nothing throws — unusable input is listed in `dataQuality` with the reason. Windows end
+ * at `at`, the hook's time. When an active Consent denies device / patient-generated data, `metrics` is empty and
+ * `notes` says why. Downstream rules act only on aggregates with `status: 'sufficient'`.
+ */
+export function summarizeSensors(resources: readonly unknown[], at: Date | string): SensorSummary {
+  const atMs = typeof at === 'string' ? Date.parse(at) : at.getTime();
+  if (Number.isNaN(atMs)) {
+    return {
+      at: String(at),
+      metrics: [],
+      notes: ['hook time is not a valid date; no sensor summary'],
+      dataQuality: [],
+    };
+  }
+  const { resources: flat, skipped } = flattenResources(Array.isArray(resources) ? resources : []);
+  const notes = skipped > 0 ? [`${skipped} item(s) that are not FHIR resources were ignored`] : [];
+  const denial = sensorConsentDenial(flat, atMs);
+  if (denial !== undefined) {
+    return { at: iso(atMs), metrics: [], notes: [...notes, denial], dataQuality: [] };
+  }
+  const { samples, dataQuality } = normalizeObservations(flat, atMs);
+  const byConcept = new Map<string, SensorSample[]>();
+  for (const sample of samples) {
+    const list = byConcept.get(sample.concept);
+    if (list) list.push(sample);
+    else byConcept.set(sample.concept, [sample]);
+  }
+  return {
+    at: iso(atMs),
+    metrics: FAMILIES.flatMap((family) => evaluateFamily(family, byConcept, atMs)),
+    notes,
+    dataQuality,
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * Units: which UCUM code a FHIR Quantity means, and how it converts to a concept's canonical unit.
+ * Only `Quantity.code` (or, when the code is missing, an entry of the explicit repair table) drives conversion;
+ * `Quantity.unit` is display text (research §1.4 items 2–4).
+ */
+import { UcumLhcUtils } from '@lhncbc/ucum-lhc';
+import type { SensorConcept } from './catalogue';
+
+export const UCUM_SYSTEM = 'http://unitsofmeasure.org';
+
+/**
+ * Non-UCUM unit strings that real sources send, and the UCUM code each unambiguously means
+ * (research §1.4 item 3 and §1.5: HealthKit `hkunit`, Open mHealth, HL7 PHD `{beat}/min}` typo).
+ * Applied to `Quantity.code` whatever its `system` says — Microsoft's IoMT templates send `count/min` under the UCUM
+ * system — and to `Quantity.unit` only when the code is missing. Every entry is invalid UCUM, so a repair never
+ * changes the meaning of a valid code. Anything else that is not valid UCUM is rejected, never guessed.
+ */
+export const UNIT_REPAIRS: Readonly<Record<string, string>> = {
+  'count/min': '/min',
+  'beats/min': '/min',
+  '{beat}/min}': '{beat}/min',
+  'breaths/min': '/min',
+  degC: 'Cel',
+  mmHg: 'mm[Hg]',
+  lb: '[lb_av]',
+  lbs: '[lb_av]',
+  steps: '{steps}',
+};
+
+/** The UCUM code a quantity's unit resolved to, and what was repaired on the way. */
+export type UnitResolution =
+  | { readonly ok: true; readonly ucum: string; readonly repair?: string }
+  | { readonly ok: false; readonly reason: string };
+
+/** A conversion to the concept's canonical unit. */
+export type UnitConversion =
+  | { readonly ok: true; readonly unit: string; readonly convert: (value: number) => number }
+  | { readonly ok: false; readonly reason: string };
+
+const ucum = UcumLhcUtils.getInstance();
+const validity = new Map<string, boolean>();
+
+function isValidUcum(code: string): boolean {
+  let valid = validity.get(code);
+  if (valid === undefined) {
+    valid = ucum.validateUnitString(code).status === 'valid';
+    validity.set(code, valid);
+  }
+  return valid;
+}
+
+/**
+ * Resolves the unit of a Quantity-like (`valueQuantity`, `SampledData.origin`) to a UCUM code, repairing only the
+ * strings in `UNIT_REPAIRS` and, for concepts that declare one, a missing unit (steps).
+ */
+export function resolveUnit(
+  quantity: { readonly code?: string; readonly system?: string; readonly unit?: string },
+  concept: SensorConcept,
+): UnitResolution {
+  const { code, system, unit } = quantity;
+  if (code !== undefined && code !== '') {
+    const repaired = UNIT_REPAIRS[code];
+    if (repaired !== undefined) {
+      return { ok: true, ucum: repaired, repair: `unit code '${code}' is not UCUM; read as '${repaired}'` };
+    }
+    if (system !== undefined && system !== UCUM_SYSTEM) {
+      return { ok: false, reason: `unit code '${code}' is from '${system}', not UCUM` };
+    }
+    if (!isValidUcum(code)) return { ok: false, reason: `unit code '${code}' is not valid UCUM` };
+    return { ok: true, ucum: code };
+  }
+  if (unit !== undefined) {
+    const repaired = UNIT_REPAIRS[unit];
+    if (repaired !== undefined) {
+      return { ok: true, ucum: repaired, repair: `no unit code; unit text '${unit}' read as '${repaired}'` };
+    }
+  }
+  if (concept.unitWhenMissing !== undefined) {
+    return {
+      ok: true,
+      ucum: concept.unitWhenMissing,
+      repair: `no unit code${unit === undefined ? '' : ` (unit text '${unit}')`}; read as a ${concept.unitWhenMissing} count`,
+    };
+  }
+  return {
+    ok: false,
+    reason: `no unit code${unit === undefined ? '' : ` and unit text '${unit}' is not in the repair table`}`,
+  };
+}
+
+const conversions = new Map<string, UnitConversion>();
+
+/**
+ * The conversion from a UCUM code to the first of the concept's canonical units it is commensurable with
+ * (glucose with its molecular weight). Every unit here is affine (°F → °C has an offset), so the conversion is
+ * computed once from UCUM at 0 and 1 and cached: 14,000 readings cost two UCUM calls per unit.
+ */
+export function canonicalConversion(fromUcum: string, concept: SensorConcept): UnitConversion {
+  const key = `${concept.id}|${fromUcum}`;
+  let conversion = conversions.get(key);
+  if (conversion === undefined) {
+    conversion = computeConversion(fromUcum, concept);
+    conversions.set(key, conversion);
+  }
+  return conversion;
+}
+
+function computeConversion(fromUcum: string, concept: SensorConcept): UnitConversion {
+  const options = concept.molecularWeight === undefined ? {} : { molecularWeight: concept.molecularWeight };
+  for (const unit of concept.units) {
+    if (unit === fromUcum) return { ok: true, unit, convert: (value) => value };
+    const atZero = ucum.convertUnitTo(fromUcum, 0, unit, options);
+    const atOne = ucum.convertUnitTo(fromUcum, 1, unit, options);
+    if (
+      atZero.status === 'succeeded' &&
+      atOne.status === 'succeeded' &&
+      atZero.toVal !== null &&
+      atOne.toVal !== null
+    ) {
+      const offset = atZero.toVal;
+      const factor = atOne.toVal - atZero.toVal;
+      return { ok: true, unit, convert: (value) => offset + factor * value };
+    }
+  }
+  return {
+    ok: false,
+    reason: `unit '${fromUcum}' does not convert to ${concept.units.map((u) => `'${u}'`).join(' or ')} (${concept.label})`,
+  };
+}

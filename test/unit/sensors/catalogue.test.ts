@@ -1,0 +1,51 @@
+import { UcumLhcUtils } from '@lhncbc/ucum-lhc';
+import { SENSOR_CATALOGUE, sensorCodeTokens } from '../../../src/sensors';
+import { UNIT_REPAIRS } from '../../../src/sensors/units';
+
+const ucum = UcumLhcUtils.getInstance();
+
+describe('sensor catalogue', () => {
+  it('maps every code to exactly one concept', () => {
+    const tokens = sensorCodeTokens();
+    expect(new Set(tokens).size).toBe(tokens.length);
+  });
+
+  it('lists the CGM IG 1.0.0 codes and both blood-pressure panel codes (research §1.2)', () => {
+    const tokens = sensorCodeTokens();
+    const cgm = [
+      '99504-3',
+      '105272-9',
+      '107931-8',
+      '106793-3',
+      '104642-4',
+      '104641-6',
+      '97510-2',
+      '104640-8',
+    ];
+    const more = [
+      '104639-0',
+      '97506-0',
+      '97507-8',
+      '105273-7',
+      '104638-2',
+      '104636-6',
+      '104637-4',
+      '85354-9',
+      '55284-4',
+    ];
+    for (const code of [...cgm, ...more]) expect(tokens).toContain(`http://loinc.org|${code}`);
+  });
+
+  it('keeps every canonical unit valid UCUM', () => {
+    for (const unit of SENSOR_CATALOGUE.flatMap((c) => c.units)) {
+      expect([unit, ucum.validateUnitString(unit).status]).toEqual([unit, 'valid']);
+    }
+  });
+});
+
+describe('unit repair table', () => {
+  it.each(Object.entries(UNIT_REPAIRS))('%s is invalid UCUM and is repaired to valid UCUM %s', (from, to) => {
+    expect(ucum.validateUnitString(from).status).not.toBe('valid');
+    expect(ucum.validateUnitString(to).status).toBe('valid');
+  });
+});
