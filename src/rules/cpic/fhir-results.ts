@@ -142,7 +142,12 @@ function valueStrings(holder: Json): string[] {
   return strings;
 }
 
-const geneSymbols = (): string[] => [...cpicGenes()].sort((a, b) => b.length - a.length);
+let symbolsLongestFirst: readonly string[] | undefined;
+
+function geneSymbols(): readonly string[] {
+  symbolsLongestFirst ??= [...cpicGenes()].sort((a, b) => b.length - a.length);
+  return symbolsLongestFirst;
+}
 
 /** A CPIC gene named in a string as a whole symbol (`CYP2C19*2` names CYP2C19, not CYP2C9). */
 function geneInText(value: string): string | undefined {
@@ -256,7 +261,7 @@ function readGenotypeValue(
 ): PhenotypeCall | undefined {
   let firstFailure: PhenotypeCall | undefined;
   for (const s of valueStrings(observation)) {
-    const alleles = splitDiplotype(gene, s.replace(new RegExp(`\\b${gene}\\b`, 'gi'), ' ').trim());
+    const alleles = splitDiplotype(gene, s.split(gene).join(' ').trim());
     if (alleles.length === 0) continue;
     const call = callPhenotype(gene, alleles, sex ? { sex } : {});
     if (call.phenotype !== INDETERMINATE || call.lookupKey !== INDETERMINATE) return call;

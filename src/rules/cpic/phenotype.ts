@@ -237,6 +237,8 @@ export function callPhenotype(
   return indeterminate(gene, alleles, [...notes, `CPIC assigns no phenotype for ${gene}`]);
 }
 
+const phenotypeTerms = new Map<string, readonly (readonly [string, string])[]>();
+
 /**
  * Normalizes a laboratory phenotype (text, or a LOINC answer display) to the gene's CPIC phenotype term;
  * undefined when the text names none of them.
@@ -248,7 +250,14 @@ export function normalizePhenotype(gene: string, text: string): string | undefin
     .toLowerCase()
     .replace(/[\s_-]+/g, ' ')
     .trim();
-  // Longest first, so `likely poor metabolizer` is not read as `poor metabolizer`.
-  const terms = [...knowledge.phenotypes].sort((a, b) => b.length - a.length);
-  return terms.find((t) => wanted === t.toLowerCase()) ?? terms.find((t) => wanted.includes(t.toLowerCase()));
+  let terms = phenotypeTerms.get(gene);
+  if (!terms) {
+    // Longest first, so `likely poor metabolizer` is not read as `poor metabolizer`.
+    terms = [...knowledge.phenotypes]
+      .sort((x, y) => y.length - x.length)
+      .map((t) => [t, t.toLowerCase()] as const);
+    phenotypeTerms.set(gene, terms);
+  }
+  return (terms.find(([, lower]) => wanted === lower) ??
+    terms.find(([, lower]) => wanted.includes(lower)))?.[0];
 }

@@ -182,7 +182,8 @@ function choosePopulation(
     if (patient.birthDate) {
       const age = ageInYears(patient.birthDate, patient.now ?? new Date());
       const chosen = pick((p) => p === (age < 18 ? 'pediatrics' : 'adults'), `age ${age} years`);
-      if (chosen) return chosen;
+      // The age settles the population: the other age group's rows are not shown.
+      if (chosen) return { ...chosen, others: [] };
     }
     return { primary: [...general, ...specific], others: [], reason: 'age unknown' };
   }
@@ -325,7 +326,16 @@ function decideGuideline(
   const lead = ranked[0];
   if (!lead) return [];
   const action = actionForRow(lead.row);
-  const alternatives = ranked.slice(1).map(({ row }) => ({
+  // Rows that say the same thing as one already shown (same text, strength, population) are not repeated.
+  const sayings = new Set<string>();
+  const distinct = ranked.filter(({ row }) => {
+    const saying = `${row.population ?? ''}|${row.strength ?? ''}|${row.recommendation}`;
+    if (sayings.has(saying)) return false;
+    sayings.add(saying);
+    return true;
+  });
+  const scoreKeys = found.map((m) => Object.values(m.key).join(', '));
+  const alternatives = distinct.slice(1).map(({ row }) => ({
     label:
       found.length > 1
         ? `${Object.entries(row.lookupKey)
@@ -348,7 +358,11 @@ function decideGuideline(
         ...untestedLines,
         ...(lead.reason ? [`Population: ${lead.reason}`] : []),
         ...(found.length > 1
-          ? ['The reported phenotype spans several CPIC activity scores whose recommendations are shown']
+          ? [
+              distinct.length > 1
+                ? `The reported phenotype spans CPIC activity scores ${scoreKeys.join(' | ')} whose recommendations differ; each is shown`
+                : `The reported phenotype spans CPIC activity scores ${scoreKeys.join(' | ')}; CPIC recommends the same for each`,
+            ]
           : []),
         rowLine(lead.row, guideline),
       ],

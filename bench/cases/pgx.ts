@@ -1,0 +1,93 @@
+/**
+ * PGx knowledge per hook call: read 20 gene results from FHIR, resolve 5 draft orders, decide each order.
+ * Reported as microseconds per call; the baseline is the same call with 5 non-CPIC orders (the fast exit).
+ */
+import type { BenchCase } from '../run';
+import { decideForOrder, readGeneResults, resolveDrugOrders } from '../../src/rules/cpic';
+
+const LOINC = 'http://loinc.org';
+const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+
+const GENOTYPES: readonly [string, string][] = [
+  ['CYP2C19', '*1/*2'],
+  ['CYP2D6', '*1/*4'],
+  ['CYP2C9', '*1/*3'],
+  ['DPYD', 'Reference/c.1905+1G>A (*2A)'],
+  ['TPMT', '*1/*3A'],
+  ['NUDT15', '*1/*3'],
+  ['SLCO1B1', '*1/*5'],
+  ['CYP3A5', '*3/*3'],
+  ['UGT1A1', '*1/*28'],
+  ['CYP2B6', '*1/*6'],
+  ['NAT2', '*4/*5'],
+  ['ABCG2', 'rs2231142 reference (G)/rs2231142 variant (T)'],
+  ['VKORC1', 'rs9923231 reference (C)/rs9923231 variant (T)'],
+  ['RYR1', 'Reference/Reference'],
+  ['CACNA1S', 'Reference/Reference'],
+  ['G6PD', 'B (reference)/A'],
+  ['MT-RNR1', 'Reference'],
+  ['HLA-B', '*57:01/*08:01'],
+  ['HLA-A', '*02:01/*24:02'],
+  ['CFTR', 'ivacaftor non-responsive CFTR sequence/ivacaftor non-responsive CFTR sequence'],
+];
+
+const observations = GENOTYPES.map(([gene, diplotype], i) => ({
+  resourceType: 'Observation',
+  id: `g${i}`,
+  status: 'final',
+  effectiveDateTime: '2024-01-01',
+  code: { coding: [{ system: LOINC, code: '84413-4' }] },
+  component: [
+    { code: { coding: [{ system: LOINC, code: '48018-6' }] }, valueCodeableConcept: { text: gene } },
+  ],
+  valueCodeableConcept: { text: `${gene} ${diplotype}` },
+}));
+
+function bundle(codes: readonly string[]): unknown {
+  return {
+    resourceType: 'Bundle',
+    entry: codes.map((code, i) => ({
+      resource: {
+        resourceType: 'MedicationRequest',
+        id: `o${i}`,
+        medicationCodeableConcept: { coding: [{ system: RX, code }] },
+      },
+    })),
+  };
+}
+
+// clopidogrel, codeine, simvastatin, warfarin, abacavir ingredient codes (shared/cpic recommendations.json rxnorm).
+const cpicOrders = bundle(['32968', '2670', '36567', '11289', '190521']);
+// lisinopril, metformin, amlodipine, atorvastatin-free: codes not in the CPIC table.
+const otherOrders = bundle(['29046', '6809', '17767', '1000000', '1000001']);
+
+function oneCall(draftOrders: unknown): number {
+  const { results } = readGeneResults(observations, { sex: 'female' });
+  let decisions = 0;
+  for (const order of resolveDrugOrders(draftOrders)) decisions += decideForOrder(order, results, {}).length;
+  return decisions;
+}
+
+function microsecondsPerCall(draftOrders: unknown, calls: number): number {
+  for (let i = 0; i < 50; i += 1) oneCall(draftOrders);
+  const started = performance.now();
+  for (let i = 0; i < calls; i += 1) oneCall(draftOrders);
+  return ((performance.now() - started) * 1000) / calls;
+}
+
+const pgx: BenchCase = {
+  name: 'pgx: 20 gene results × 5 orders per call',
+  run() {
+    const decisions = oneCall(cpicOrders);
+    const cpic = microsecondsPerCall(cpicOrders, 2000);
+    const baseline = microsecondsPerCall(otherOrders, 2000);
+    return Promise.resolve({
+      'gene results per call': observations.length,
+      'decisions per call (5 CPIC orders)': decisions,
+      'µs per call, 5 CPIC orders': cpic.toFixed(1),
+      'µs per call, 5 non-CPIC orders (baseline)': baseline.toFixed(1),
+    });
+  },
+};
+
+export default pgx;

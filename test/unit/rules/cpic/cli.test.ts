@@ -1,0 +1,48 @@
+import { pgxCommand } from '../../../../scripts/pgx';
+import { readShared } from './shared-data';
+
+interface SharedRow {
+  lookupKey: Record<string, string>;
+  population: string | null;
+  strength: string | null;
+  recommendation: string;
+}
+const clopidogrel = (
+  readShared('recommendations.json') as {
+    drugs: Record<string, { guidelines: { recommendations: SharedRow[] }[] }>;
+  }
+).drugs.clopidogrel;
+
+describe('npm run pgx', () => {
+  it('prints phenotype, lookup key, recommendation, strength and source', () => {
+    const { output, exitCode } = pgxCommand([
+      '--genotype',
+      'CYP2C19=*2/*2',
+      '--drug',
+      'clopidogrel',
+      '--age',
+      '50',
+    ]);
+    const row = clopidogrel?.guidelines[0]?.recommendations.find(
+      (r) => r.lookupKey.CYP2C19 === 'Poor Metabolizer' && r.population === 'CVI ACS PCI',
+    );
+    expect(exitCode).toBe(0);
+    expect(output).toContain('CYP2C19 *2/*2 → Poor Metabolizer');
+    expect(output).toContain('lookup key:     CYP2C19=Poor Metabolizer');
+    expect(output).toContain(row?.recommendation);
+    expect(output).toContain(`strength:       ${row?.strength ?? ''}`);
+    expect(output).toMatch(/cpicpgx\.org/);
+  });
+
+  it('prints JSON for machines', () => {
+    const { output } = pgxCommand(['--genotype', 'CYP2C19=*2/*2', '--drug', 'clopidogrel', '--json']);
+    const parsed = JSON.parse(output) as { decisions: { action: string }[]; knowledgeVersion: string };
+    expect(parsed.decisions[0]?.action).toBe('avoid');
+    expect(parsed.knowledgeVersion).toMatch(/^cpic-/);
+  });
+
+  it('says when a drug has no CPIC guideline, and fails on bad arguments', () => {
+    expect(pgxCommand(['--drug', 'lisinopril']).output).toContain('lisinopril: no CPIC guideline');
+    expect(pgxCommand(['--genotype', 'CYP2C19']).exitCode).toBe(2);
+  });
+});

@@ -1,0 +1,117 @@
+import { isCpicDrug, resolveDrugOrders, resolveMedicationRequest } from '../../../../src/rules/cpic';
+import { fixture, readSharedRxnorm } from './shared-data';
+
+interface Concept {
+  rxcui: string;
+  tty: string;
+  name: string;
+  cpicDrugs: string[];
+}
+interface RxnormFile {
+  concepts: Record<string, Concept>;
+  drugs: Record<string, { brandNames: { name: string; singleIngredient: boolean }[] }>;
+}
+const rxnorm = readSharedRxnorm('cpic-drug-products.json') as RxnormFile;
+const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+
+function coded(code: string): unknown {
+  return {
+    resourceType: 'MedicationRequest',
+    id: code,
+    medicationCodeableConcept: { coding: [{ system: RX, code }] },
+  };
+}
+
+describe('RxNorm codes', () => {
+  const concepts = Object.values(rxnorm.concepts);
+
+  it.each(['IN', 'PIN', 'MIN', 'BN', 'SCD', 'SBD', 'GPCK', 'BPCK', 'SCDC', 'SBDC'])(
+    'every %s concept of the shared RxNorm table resolves to its CPIC drug(s)',
+    (tty) => {
+      const ofType = concepts.filter((c) => c.tty === tty);
+      expect(ofType.length).toBeGreaterThan(0);
+      for (const concept of ofType) {
+        const order = resolveMedicationRequest(coded(concept.rxcui), 0);
+        expect(order?.ingredients.map((i) => i.name).sort()).toEqual([...concept.cpicDrugs].sort());
+        expect(order?.resolvedBy).toBe('rxnorm-code');
+      }
+    },
+  );
+
+  it('gives each CPIC ingredient of a combination product', () => {
+    const combination = concepts.find((c) => c.tty === 'SCD' && c.cpicDrugs.length > 1) as Concept;
+    expect(resolveMedicationRequest(coded(combination.rxcui), 0)?.ingredients).toHaveLength(
+      combination.cpicDrugs.length,
+    );
+  });
+});
+
+describe('text fallback', () => {
+  it('resolves single-ingredient brand names written as text', () => {
+    for (const [drug, summary] of Object.entries(rxnorm.drugs)) {
+      for (const brand of summary.brandNames.filter((b) => b.singleIngredient)) {
+        const order = resolveMedicationRequest(
+          {
+            resourceType: 'MedicationRequest',
+            medicationCodeableConcept: { text: `${brand.name} 10 mg tablet` },
+          },
+          0,
+        );
+        expect(order?.ingredients.map((i) => i.name)).toContain(drug);
+      }
+    }
+  });
+
+  it('matches whole words only (citalopram is not escitalopram)', () => {
+    const order = resolveMedicationRequest(
+      {
+        resourceType: 'MedicationRequest',
+        medicationCodeableConcept: { text: 'Escitalopram 10 MG Oral Tablet' },
+      },
+      0,
+    );
+    expect(order?.ingredients.map((i) => i.name)).toEqual(['escitalopram']);
+  });
+});
+
+describe('resolveDrugOrders', () => {
+  it('resolves R4 orders by code, contained and prefetched Medication; skips non-CPIC drugs', () => {
+    const medications = [
+      { resourceType: 'Medication', id: 'm-1', code: { coding: [{ system: RX, code: '2670' }] } },
+    ];
+    const orders = resolveDrugOrders(fixture('draft-orders-r4.json'), { medications });
+    expect(orders.map((o) => [o.orderRef, o.ingredients.map((i) => i.name), o.resolvedBy])).toEqual([
+      ['MedicationRequest/rx-1', ['clopidogrel'], 'rxnorm-code'],
+      ['MedicationRequest/rx-2', ['simvastatin'], 'medication-reference'],
+      ['MedicationRequest/rx-3', ['codeine'], 'medication-reference'],
+    ]);
+    expect(orders[0]?.dose).toEqual({
+      value: 75,
+      unit: 'mg',
+      code: 'mg',
+      system: 'http://unitsofmeasure.org',
+    });
+    expect(orders[0]?.ingredients[0]?.rxcui).toBe(rxnorm.concepts['32968']?.rxcui);
+  });
+
+  it('tolerates sandbox defects: DSTU2 MedicationOrder, no intent, category as an object, repeated ids', () => {
+    const orders = resolveDrugOrders(fixture('draft-orders-sandbox.json'));
+    expect(orders.map((o) => [o.orderIndex, o.ingredients.map((i) => i.name)])).toEqual([
+      [0, ['codeine']],
+      [1, ['clopidogrel']],
+    ]);
+    expect(orders[0]?.dose?.value).toBe(30);
+  });
+
+  it('returns nothing for input that is not a bundle of orders', () => {
+    expect(resolveDrugOrders(null)).toEqual([]);
+    expect(resolveDrugOrders({ resourceType: 'OperationOutcome' })).toEqual([]);
+  });
+});
+
+describe('isCpicDrug', () => {
+  it('knows CPIC drugs and nothing else', () => {
+    expect(isCpicDrug('Clopidogrel')).toBe(true);
+    expect(isCpicDrug('lisinopril')).toBe(false);
+  });
+});

@@ -1,0 +1,147 @@
+import { readGeneResults } from '../../../../src/rules/cpic';
+import type { GeneResult } from '../../../../src/rules/cpic';
+import { fixture, readShared } from './shared-data';
+
+type Row = [string, string, string, string | null];
+
+function resources(name: string): unknown[] {
+  return fixture(name) as unknown[];
+}
+
+function only(name: string, sex?: string): GeneResult {
+  const { results } = readGeneResults(resources(name), sex ? { sex } : {});
+  expect(results).toHaveLength(1);
+  return results[0] as GeneResult;
+}
+
+/** The CPIC table row for a diplotype, as the shared data set states it. */
+function cpic(gene: string, diplotype: string): Row | undefined {
+  return (readShared(`diplotypes/${gene}.json`) as { rows: Row[] }).rows.find((r) => r[0] === diplotype);
+}
+
+describe('readGeneResults: genotype Observations (LOINC 84413-4)', () => {
+  it('reads a PharmVar-coded diplotype under the https system URL with an HGNC gene component', () => {
+    const r = only('genotype-pharmvar-https.json');
+    expect(r.gene).toBe('CYP2C19');
+    expect(r.diplotype).toBe('*2/*2');
+    expect(r.phenotype).toBe(cpic('CYP2C19', '*2/*2')?.[1]);
+    expect(r.sources).toEqual(['Observation/gt-cyp2c19']);
+    expect(r.date).toBe('2024-03-01');
+  });
+
+  it('reads a PharmVar (http) coding whose diplotype is only in the display, gene as component text', () => {
+    const r = only('genotype-pharmvar-http-display.json');
+    expect(r.gene).toBe('CYP2D6');
+    // *1 (1.0) + *4 (0.0) in genes.json → activity score 1.0, Intermediate Metabolizer (0 < AS < 1.25).
+    expect(r.activityScore).toBe('1.0');
+    expect(r.phenotype).toBe('Intermediate Metabolizer');
+  });
+
+  it('reads a ClinVar-coded genotype with the diplotype in the display', () => {
+    expect(only('genotype-clinvar-display.json').phenotype).toBe(cpic('TPMT', '*1/*3A')?.[1]);
+  });
+
+  it('reads a text-only genotype with the gene only in code.text', () => {
+    const r = only('genotype-text-only.json');
+    expect(r.gene).toBe('SLCO1B1');
+    expect(r.phenotype).toBe(cpic('SLCO1B1', '*1/*5')?.[1]);
+  });
+
+  it('maps sub-allele names and says so', () => {
+    const r = only('genotype-sub-allele.json');
+    expect(r.phenotype).toBe(cpic('CYP2C19', '*1/*17')?.[1]);
+    expect(r.notes.join(' ')).toMatch(/\*1\.001/);
+  });
+
+  it('gives Indeterminate with the reason for an unknown allele', () => {
+    const r = only('unknown-allele.json');
+    expect(r.phenotype).toBe('Indeterminate');
+    expect(r.notes.join(' ')).toMatch(/\*999/);
+  });
+
+  it('reads G6PD with two X alleles', () => {
+    // genes.json G6PD ruleEvidence: A- 202A_376G/B (reference) → Variable.
+    expect(only('g6pd.json', 'female').phenotype).toBe('Variable');
+  });
+});
+
+describe('readGeneResults: haplotypes, phenotypes, therapeutic implications', () => {
+  it('pairs two haplotype Observations into a diplotype', () => {
+    const r = only('haplotypes-pair.json');
+    expect(r.gene).toBe('CYP2C9');
+    expect(r.lookupKey).toBe(cpic('CYP2C9', '*1/*3')?.[2]);
+    expect(r.sources).toEqual(['Observation/hap-1 + Observation/hap-2']);
+  });
+
+  it('reads a legacy 53040-2 phenotype coded with a LOINC answer; CYP2D6 poor metabolizer means score 0', () => {
+    const r = only('phenotype-legacy-53040-2.json');
+    expect(r.phenotype).toBe('Poor Metabolizer');
+    // genes.json CYP2D6 activityScoreRules: Poor Metabolizer is AS == 0.
+    expect(r.lookupKey).toBe('0.0');
+  });
+
+  it('reads a therapeutic implication with the phenotype in a component', () => {
+    expect(only('therapeutic-implication.json').phenotype).toBe('Ultrarapid Metabolizer');
+  });
+
+  it('reads a phenotype written as text; a DPYD poor metabolizer spans scores 0.0 and 0.5', () => {
+    const r = only('phenotype-text.json');
+    expect(r.gene).toBe('DPYD');
+    // genes.json DPYD activityScoreToPhenotype: 0.0 and 0.5 are both Poor Metabolizer.
+    expect(r.candidateLookupKeys).toEqual(['0.0', '0.5']);
+  });
+
+  it('flags a lab phenotype that current CPIC re-interprets', () => {
+    const r = only('reinterpretation.json');
+    expect(r.reportedPhenotype).toBe('Normal Metabolizer');
+    expect(r.phenotype).toBe(cpic('CYP2C19', '*1/*17')?.[1]);
+    // CPIC's table calls *1/*17 something else than the lab's "Normal metabolizer".
+    expect(cpic('CYP2C19', '*1/*17')?.[1]).not.toBe('Normal Metabolizer');
+    expect(r.reinterpreted).toBe(true);
+    expect(r.notes.join(' ')).toMatch(/Laboratory reported Normal Metabolizer/);
+    expect(r.sources).toEqual(['Observation/ri-gt', 'Observation/ri-ph']);
+  });
+});
+
+describe('readGeneResults: HLA', () => {
+  it('reads allele-specific [Presence] results coded by LOINC or only by text', () => {
+    const { results } = readGeneResults(resources('hla-presence.json'));
+    const hlaB = results.find((r) => r.gene === 'HLA-B');
+    const hlaA = results.find((r) => r.gene === 'HLA-A');
+    expect(hlaB?.alleleStatus).toEqual({ '*15:02': 'negative', '*57:01': 'positive' });
+    expect(hlaA?.alleleStatus).toEqual({ '*31:01': 'negative' });
+  });
+
+  it('reads an HLA genotype as carrier status of each CPIC risk allele', () => {
+    expect(only('hla-genotype.json').alleleStatus).toEqual({
+      '*15:02': 'negative',
+      '*57:01': 'negative',
+      '*58:01': 'positive',
+    });
+  });
+});
+
+describe('readGeneResults: status, newest and conflicts', () => {
+  it('ignores entered-in-error and cancelled results and keeps amended ones', () => {
+    const { results, ignored } = readGeneResults(resources('statuses.json'));
+    expect(results.map((r) => r.diplotype)).toEqual(['*3/*3']);
+    expect(ignored.map((i) => i.source).sort()).toEqual(['Observation/cancel', 'Observation/err']);
+  });
+
+  it('lets the newest result win', () => {
+    expect(only('newest-wins.json').diplotype).toBe('*1/*2');
+  });
+
+  it('reports same-day disagreeing results as a conflict and gives no result', () => {
+    const { results, conflicts } = readGeneResults(resources('conflict.json'));
+    expect(results).toEqual([]);
+    expect(conflicts).toHaveLength(1);
+    expect(conflicts[0]?.gene).toBe('CYP2C19');
+    expect(conflicts[0]?.results.map((r) => r.source)).toEqual(['Observation/c-2', 'Observation/c-1']);
+  });
+
+  it('ignores resources that are not Observations and values that are not FHIR', () => {
+    const { results } = readGeneResults([null, 'x', { resourceType: 'Patient' }, 42]);
+    expect(results).toEqual([]);
+  });
+});

@@ -1,0 +1,175 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { callPhenotype, normalizePhenotype } from '../../../../src/rules/cpic';
+import { readShared, SHARED_CPIC } from './shared-data';
+
+type Row = [string, string, string, string | null];
+
+interface SharedGenes {
+  genes: Record<
+    string,
+    {
+      confirmedExamples?: { diplotype: string; activityScore: string; phenotype: string }[];
+      phenotypes: string[];
+      alleles: Record<string, { function: string }>;
+    }
+  >;
+}
+
+const tables = readdirSync(path.join(SHARED_CPIC, 'diplotypes'))
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => readShared(`diplotypes/${f}`) as { gene: string; rows: Row[] });
+
+describe('diplotype tables: every CPIC row gives its phenotype and lookup key', () => {
+  it.each(tables.map((t) => [t.gene, t] as const))('%s', (_gene, table) => {
+    const mismatches: string[] = [];
+    for (const [diplotype, phenotype, lookupKey] of table.rows) {
+      const call = callPhenotype(table.gene, [diplotype]);
+      if (call.phenotype !== phenotype || call.lookupKey !== lookupKey) {
+        mismatches.push(`${diplotype}: ${call.phenotype}/${call.lookupKey}, CPIC ${phenotype}/${lookupKey}`);
+      }
+      // Order-insensitive: the reversed diplotype gives the same row.
+      const reversed = diplotype.split('/').reverse();
+      if (reversed.length === 2 && callPhenotype(table.gene, reversed).phenotype !== phenotype) {
+        mismatches.push(`${reversed.join('/')} (reversed)`);
+      }
+    }
+    expect(table.rows.length).toBeGreaterThan(0);
+    expect(mismatches).toEqual([]);
+  });
+});
+
+describe('CYP2D6 activity score', () => {
+  const examples = (readShared('genes.json') as SharedGenes).genes.CYP2D6?.confirmedExamples ?? [];
+
+  it.each(examples.map((e) => [e.diplotype, e.activityScore, e.phenotype]))(
+    '%s → AS %s, %s (CPIC confirmed example)',
+    (diplotype, score, phenotype) => {
+      const call = callPhenotype('CYP2D6', [diplotype]);
+      expect(call.activityScore).toBe(score);
+      expect(call.lookupKey).toBe(score);
+      expect(call.phenotype).toBe(phenotype);
+    },
+  );
+
+  it('has confirmed examples to test', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('reads three or more copies as CPIC x≥3 and says so', () => {
+    // *1x≥3 has activity value ≥3.0 in genes.json, *1 has 1.0: ≥4.0 (the *1/*1x≥3 confirmed example).
+    const call = callPhenotype('CYP2D6', ['*1/*1x3']);
+    expect(call.activityScore).toBe('≥4.0');
+    expect(call.notes.join(' ')).toMatch(/x≥3/);
+  });
+
+  it('gives the CPIC "xN combinations" key for an unspecified copy number', () => {
+    expect(callPhenotype('CYP2D6', ['*1/*2xN']).lookupKey).toBe('xN combinations');
+  });
+
+  it('is n/a and Indeterminate when an allele has no activity value', () => {
+    // *22 is "Uncertain function" with no activity value in genes.json.
+    const call = callPhenotype('CYP2D6', ['*1/*22']);
+    expect(call.lookupKey).toBe('n/a');
+    expect(call.phenotype).toBe('Indeterminate');
+  });
+});
+
+describe('G6PD by number of X alleles (genes.json G6PD.phenotypeRules and ruleEvidence)', () => {
+  it.each([
+    ['A', 'Normal'],
+    ['A- 202A_376G', 'Deficient'],
+    ['Aachen', 'Deficient with CNSHA'],
+  ])('hemizygous %s → %s', (allele, phenotype) => {
+    expect(callPhenotype('G6PD', [allele], { sex: 'male' }).phenotype).toBe(phenotype);
+  });
+
+  it.each([
+    ['202G>A_376A>G_1264C>G', 'Cosenza', 'Deficient'],
+    ['202G>A_376A>G_1264C>G', 'Covao do Lobo', 'Deficient with CNSHA'],
+    ['202G>A_376A>G_1264C>G', 'Dagua', 'Indeterminate'],
+    ['202G>A_376A>G_1264C>G', 'Insuli', 'Variable'],
+    ['A- 202A_376G', 'B (reference)', 'Variable'],
+    ['B (reference)', 'Mt Sinai', 'Variable'],
+    ['A', 'Asahi', 'Variable'],
+    ['Asahi', 'Viangchan, Jammu', 'Deficient'],
+    ['Cassano', 'Union,Maewo, Chinese-2, Kalo', 'Deficient'],
+  ])('two X alleles %s + %s → %s', (a, b, phenotype) => {
+    expect(callPhenotype('G6PD', [a, b], { sex: 'female' }).phenotype).toBe(phenotype);
+  });
+
+  it('reads two identical alleles of a male patient as hemizygous', () => {
+    expect(callPhenotype('G6PD', ['A- 202A_376G', 'A- 202A_376G'], { sex: 'male' }).phenotype).toBe(
+      'Deficient',
+    );
+  });
+
+  it('refuses two different alleles for a male patient', () => {
+    expect(callPhenotype('G6PD', ['A', 'Aachen'], { sex: 'male' }).phenotype).toBe('Indeterminate');
+  });
+});
+
+describe('HLA allele status', () => {
+  it('marks a carrier positive for the allele and negative for the other risk alleles', () => {
+    const call = callPhenotype('HLA-B', ['*57:01/*44:02']);
+    expect(call.alleleStatus).toEqual({ '*15:02': 'negative', '*57:01': 'positive', '*58:01': 'negative' });
+  });
+
+  it('marks a non-carrier negative', () => {
+    expect(callPhenotype('HLA-A', ['HLA-A*02:01/HLA-A*24:02']).alleleStatus).toEqual({
+      '*31:01': 'negative',
+    });
+  });
+
+  it('reads HLA alleles with more than two fields at two-field resolution', () => {
+    const call = callPhenotype('HLA-B', ['HLA-B*15:02:01/HLA-B*40:01']);
+    expect(call.alleleStatus?.['*15:02']).toBe('positive');
+    expect(call.notes.join(' ')).toMatch(/two-field/);
+  });
+});
+
+describe('allele names', () => {
+  it.each(['CYP2C19*2/*17', '*2/*17', '*17/*2', ' cyp2c19 *2 / *17 ', 'CYP2C19*2/CYP2C19*17'])(
+    '%s is the CPIC diplotype *2/*17',
+    (text) => {
+      const cpic = (readShared('diplotypes/CYP2C19.json') as { rows: Row[] }).rows.find(
+        (r) => r[0] === '*2/*17',
+      );
+      expect(callPhenotype('CYP2C19', [text]).phenotype).toBe(cpic?.[1]);
+    },
+  );
+
+  it('maps a sub-allele to the CPIC core allele and says so', () => {
+    const call = callPhenotype('CYP2C19', ['*2.001/*1']);
+    expect(call.alleles).toEqual(['*2', '*1']);
+    expect(call.notes.join(' ')).toMatch(/sub-allele \*2\.001/);
+  });
+
+  it('maps a letter sub-allele when CPIC defines only the core allele', () => {
+    const call = callPhenotype('CYP2C19', ['*1/*4B']);
+    expect(call.alleles).toEqual(['*1', '*4']);
+  });
+
+  it('keeps a lettered allele CPIC defines (TPMT *3A)', () => {
+    expect(callPhenotype('TPMT', ['*1/*3A']).alleles).toEqual(['*1', '*3A']);
+  });
+
+  it('reads a DPYD star alias as the CPIC variant name', () => {
+    const call = callPhenotype('DPYD', ['*2A/Reference']);
+    expect(call.alleles).toContain('c.1905+1G>A (*2A)');
+  });
+
+  it('gives Indeterminate with the reason for an unknown allele, never a guess', () => {
+    const call = callPhenotype('CYP2C19', ['*1/*999']);
+    expect(call.phenotype).toBe('Indeterminate');
+    expect(call.notes.join(' ')).toMatch(/\*999.*not defined by CPIC/);
+  });
+});
+
+describe('normalizePhenotype', () => {
+  it('maps lab phenotype text to the CPIC term of the gene', () => {
+    expect(normalizePhenotype('CYP2C19', 'likely poor metabolizer')).toBe('Likely Poor Metabolizer');
+    expect(normalizePhenotype('SLCO1B1', 'decreased function')).toBe('Decreased Function');
+    expect(normalizePhenotype('CYP2C19', 'green')).toBeUndefined();
+  });
+});

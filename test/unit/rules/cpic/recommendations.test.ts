@@ -1,0 +1,197 @@
+import { decideForOrder } from '../../../../src/rules/cpic';
+import type { DrugOrder, GeneResult } from '../../../../src/rules/cpic';
+import type { Decision } from '../../../../src/rules/types';
+import { readShared } from './shared-data';
+
+interface SharedRow {
+  id: string | null;
+  lookupKey: Record<string, string>;
+  population: string | null;
+  strength: string | null;
+  recommendation: string;
+}
+interface SharedDrug {
+  cpicPairs: { gene: string; cpicLevel: string | null }[];
+  guidelines: { guidelineId: string; genes: string[]; recommendations: SharedRow[] }[];
+  decisionGraph?: { nodes: Record<string, string> };
+}
+const drugs = (readShared('recommendations.json') as { drugs: Record<string, SharedDrug> }).drugs;
+
+function order(drug: string): DrugOrder {
+  return {
+    orderRef: `MedicationRequest/${drug}`,
+    orderIndex: 0,
+    ingredients: [{ name: drug }],
+    resolvedBy: 'text',
+  };
+}
+
+/** A gene result carrying exactly the lookup value a CPIC row is keyed on. */
+function resultFor(gene: string, value: string): GeneResult {
+  const hla = /^(\*\d+:\d+) (positive|negative)$/.exec(value);
+  return {
+    gene,
+    phenotype: value,
+    lookupKey: value,
+    ...(hla?.[1] ? { alleleStatus: { [hla[1]]: hla[2] as 'positive' | 'negative' } } : {}),
+    sources: [],
+    reinterpreted: false,
+    notes: [],
+  };
+}
+
+function shownRows(decisions: readonly Decision[]): { recommendation: string; population?: string }[] {
+  return decisions.flatMap((d) => [...(d.row ? [d.row] : []), ...(d.alternatives ?? []).map((a) => a.row)]);
+}
+
+const cases = Object.entries(drugs).flatMap(([drug, d]) =>
+  d.guidelines.flatMap((g) => g.recommendations.map((row) => ({ drug, genes: g.genes, row }))),
+);
+
+describe('every CPIC recommendation row is reached from its lookup key', () => {
+  it('covers all rows of recommendations.json', () => {
+    expect(cases.length).toBe(2092);
+  });
+
+  it.each(Object.keys(drugs))('%s', (drug) => {
+    const unreached: string[] = [];
+    for (const c of cases.filter((x) => x.drug === drug)) {
+      const genes = Object.entries(c.row.lookupKey)
+        .filter(([, v]) => v !== 'No Result')
+        .map(([g, v]) => resultFor(g, v));
+      const population = c.row.population ?? 'general';
+      const patient = {
+        ...(population === 'pediatrics' ? { birthDate: '2020-01-01' } : {}),
+        ...(population === 'adults' ? { birthDate: '1970-01-01' } : {}),
+        priorUse: /use\s*>\s*3/i.test(population),
+        now: new Date('2026-01-01T00:00:00Z'),
+      };
+      const decisions = decideForOrder(order(c.drug), genes, patient);
+      const reached = shownRows(decisions).some(
+        (r) => r.recommendation === c.row.recommendation && (r.population ?? 'general') === population,
+      );
+      if (!reached) unreached.push(`${JSON.stringify(c.row.lookupKey)} ${population}`);
+    }
+    expect(unreached).toEqual([]);
+  });
+});
+
+describe('lookups', () => {
+  const clopidogrelPm = drugs.clopidogrel?.guidelines[0]?.recommendations.filter(
+    (r) => r.lookupKey.CYP2C19 === 'Poor Metabolizer',
+  );
+
+  it('answers clopidogrel for a CYP2C19 poor metabolizer with the CPIC row, its strength and provenance', () => {
+    const [decision] = decideForOrder(order('clopidogrel'), [resultFor('CYP2C19', 'Poor Metabolizer')]);
+    const texts = clopidogrelPm?.map((r) => r.recommendation) ?? [];
+    expect(texts).toContain(decision?.row?.recommendation);
+    expect(decision?.row?.guideline.url).toMatch(/cpicpgx\.org/);
+    expect(decision?.row?.pmids.length).toBeGreaterThan(0);
+    expect(decision?.action).toBe('avoid');
+    // The indication is not in the order: every CPIC population is shown.
+    expect(shownRows(decision ? [decision] : []).length).toBe(clopidogrelPm?.length);
+    expect(decision?.knowledgeVersion).toMatch(/^cpic-\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it('gives a pre-test decision when a level A gene has no result', () => {
+    const [decision] = decideForOrder(order('clopidogrel'), []);
+    expect(decision?.action).toBe('order-test');
+    expect(decision?.row).toBeUndefined();
+    expect(decision?.explanation.join(' ')).toMatch(/CYP2C19 \(CPIC level A\)/);
+  });
+
+  it('gives nothing for a drug without CPIC guideline', () => {
+    expect(decideForOrder(order('lisinopril'), [resultFor('CYP2C19', 'Poor Metabolizer')])).toEqual([]);
+  });
+
+  it('chooses pediatric or adult rows from the birth date', () => {
+    const rows = drugs.voriconazole?.guidelines[0]?.recommendations.filter(
+      (r) => r.lookupKey.CYP2C19 === 'Ultrarapid Metabolizer',
+    );
+    const now = new Date('2026-01-01T00:00:00Z');
+    const child = decideForOrder(order('voriconazole'), [resultFor('CYP2C19', 'Ultrarapid Metabolizer')], {
+      birthDate: '2016-05-01',
+      now,
+    })[0];
+    const adult = decideForOrder(order('voriconazole'), [resultFor('CYP2C19', 'Ultrarapid Metabolizer')], {
+      birthDate: '1960-05-01',
+      now,
+    })[0];
+    expect(child?.row?.recommendation).toBe(rows?.find((r) => r.population === 'pediatrics')?.recommendation);
+    expect(adult?.row?.recommendation).toBe(rows?.find((r) => r.population === 'adults')?.recommendation);
+  });
+
+  it('treats a patient with no earlier use as drug-naive (phenytoin, HLA-B*15:02 positive)', () => {
+    const genes = [resultFor('HLA-B', '*15:02 positive'), resultFor('CYP2C9', '2.0')];
+    const [naive] = decideForOrder(order('phenytoin'), genes, {});
+    const [continuing] = decideForOrder(order('phenytoin'), genes, { priorUse: true });
+    expect(naive?.row?.population).toBe('PHT naive');
+    expect(naive?.action).toBe('avoid');
+    expect(continuing?.row?.population).toBe('PHT use >3mos');
+  });
+
+  it('uses "No Result" for an untested gene of a multi-gene guideline (thiopurines)', () => {
+    const row = drugs.mercaptopurine?.guidelines[0]?.recommendations.find(
+      (r) => r.lookupKey.TPMT === 'Poor Metabolizer' && r.lookupKey.NUDT15 === 'No Result',
+    );
+    const [decision] = decideForOrder(order('mercaptopurine'), [resultFor('TPMT', 'Poor Metabolizer')]);
+    expect(decision?.row?.recommendation).toBe(row?.recommendation);
+    expect(decision?.explanation.join(' ')).toMatch(/NUDT15: no result on file/);
+  });
+
+  it('looks up only the allele a drug uses for HLA-B (abacavir *57:01)', () => {
+    const hlaB: GeneResult = {
+      ...resultFor('HLA-B', '*57:01 positive'),
+      alleleStatus: { '*57:01': 'positive', '*15:02': 'negative', '*58:01': 'negative' },
+    };
+    const abacavir = decideForOrder(order('abacavir'), [hlaB])[0];
+    const allopurinol = decideForOrder(order('allopurinol'), [hlaB])[0];
+    expect(abacavir?.row?.lookupKey).toEqual({ 'HLA-B': '*57:01 positive' });
+    expect(abacavir?.action).toBe('avoid');
+    expect(allopurinol?.row?.lookupKey).toEqual({ 'HLA-B': '*58:01 negative' });
+  });
+
+  it('shows each score when a phenotype-only CYP2D6 result spans scores with different recommendations', () => {
+    const im: GeneResult = {
+      ...resultFor('CYP2D6', 'Intermediate Metabolizer'),
+      candidateLookupKeys: ['0.25', '0.5', '0.75', '1.0'],
+    };
+    const [decision] = decideForOrder(order('tamoxifen'), [im]);
+    const expected = new Set(
+      drugs.tamoxifen?.guidelines[0]?.recommendations
+        .filter((r) => ['0.25', '0.5', '0.75', '1.0'].includes(r.lookupKey.CYP2D6 ?? ''))
+        .map((r) => `${r.strength ?? ''}|${r.recommendation}`),
+    );
+    const shown = new Set(
+      shownRows(decision ? [decision] : []).map(
+        (r) => `${(r as { strength?: string }).strength ?? ''}|${r.recommendation}`,
+      ),
+    );
+    expect(shown).toEqual(expected);
+    expect(decision?.explanation.join(' ')).toMatch(/spans CPIC activity scores/);
+  });
+
+  it('follows the warfarin figure when CYP2C9 and VKORC1 are known, and asks for the test otherwise', () => {
+    const nodes = drugs.warfarin?.decisionGraph?.nodes ?? {};
+    const cyp2c9: GeneResult = { ...resultFor('CYP2C9', '1.0'), diplotype: '*1/*8', alleles: ['*1', '*8'] };
+    const [dosed] = decideForOrder(order('warfarin'), [cyp2c9, resultFor('VKORC1', '-1639 AG')]);
+    expect(dosed?.action).toBe('adjust-dose');
+    expect(dosed?.row?.recommendation).toContain(nodes.n1);
+    expect(dosed?.row?.recommendation).toContain(nodes.n6);
+    expect(decideForOrder(order('warfarin'), [])[0]?.action).toBe('order-test');
+  });
+
+  it('reports a conflict instead of a recommendation', () => {
+    const [decision] = decideForOrder(order('clopidogrel'), [], {}, [
+      {
+        gene: 'CYP2C19',
+        results: [
+          { source: 'Observation/a', value: '*1/*1 Normal Metabolizer' },
+          { source: 'Observation/b', value: '*2/*2 Poor Metabolizer' },
+        ],
+      },
+    ]);
+    expect(decision?.row).toBeUndefined();
+    expect(decision?.explanation.join(' ')).toMatch(/Conflicting current CYP2C19 results/);
+  });
+});
