@@ -15,8 +15,9 @@ export function windowEnding(end: number, days: number): Window {
   return { start: end - days * DAY, end };
 }
 
+/** A sample is in a window when their spans overlap (a date-only sample of the hook's day counts). */
 export function inWindow(sample: SensorSample, window: Window): boolean {
-  return sample.end >= window.start && sample.end <= window.end;
+  return sample.end >= window.start && sample.start <= window.end;
 }
 
 export function isoWindow(window: Window): SensorWindow {

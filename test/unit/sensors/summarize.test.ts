@@ -299,6 +299,19 @@ describe('other windows', () => {
     });
   });
 
+  it('daily steps: a date-only daily total counts on its day, including the day of the hook', () => {
+    const days = range(0, 10).map((d) => ({
+      ...observation('41950-7', 6000 + 100 * d, '{steps}', 0, `day-${d}`),
+      effectiveDateTime: new Date(atMs - d * DAY).toISOString().slice(0, 10),
+    }));
+    // median of 6000, 6100, …, 6900
+    expect(metric(summarizeSensors(days, AT), 'daily-steps')).toMatchObject({
+      value: 6450,
+      daysWithData: 10,
+      status: 'sufficient',
+    });
+  });
+
   it('sleep: insufficient on fewer than 10 of 14 nights', () => {
     const sleep = metric(
       summarizeSensors(
