@@ -141,6 +141,29 @@ describe('CGM: two weeks of readings and the CGM IG summary of the same 14 days 
   });
 });
 
+describe('CGM with E/L/U markers (fixtures/sensors/cgm-sampled-data.json)', () => {
+  // hddt-cgm-chunk data: '100 102 E 98 L L 45 E U 180 181 70' with lowerLimit 40, upperLimit 400 mg/dL.
+  const [chunk] = fixture('cgm-sampled-data.json') as unknown[];
+  const summary = summarizeSensors([chunk], '2026-05-14T12:00:00+02:00');
+
+  it('counts L and U readings in the range shares and leaves E out', () => {
+    // 10 usable readings: below 54 are L, L, 45; below 70 the same; above 250 is U; 70–180 are 100 102 98 180 70.
+    expect(metric(summary, 'cgm-time-below-54').value).toBeCloseTo(30, 6);
+    expect(metric(summary, 'cgm-time-below-70').value).toBeCloseTo(30, 6);
+    expect(metric(summary, 'cgm-time-above-250').value).toBeCloseTo(10, 6);
+    expect(metric(summary, 'cgm-time-in-range').value).toBeCloseTo(50, 6);
+    expect(metric(summary, 'cgm-time-in-range').sampleCount).toBe(10);
+  });
+
+  it('leaves censored readings out of the mean and labels 12 minutes of data insufficient', () => {
+    expect(metric(summary, 'cgm-mean-glucose').value).toBeCloseTo(
+      (100 + 102 + 98 + 45 + 180 + 181 + 70) / 7,
+      3,
+    );
+    expect(metric(summary, 'cgm-time-in-range').status).toBe('insufficient');
+  });
+});
+
 describe('resting heart rate (7 d, ≥ 4 days, newest ≤ 72 h)', () => {
   it('is the median of daily values when 5 of 7 days have one', () => {
     const obs = daily('40443-4', '/min', [0, 1, 2, 4, 6], (d) => 52 + d * 2);
