@@ -58,15 +58,33 @@ const ACTION_RANK: Readonly<Record<DecisionAction, number>> = {
 };
 
 const AVOID =
-  /\b(avoid|do not use|not recommended|contraindicated|choose an alternative|select alternative|consider alternative|use an alternative|alternative (?:agent|drug|therapy)|consider an alternative)\b/i;
+  /\b(avoid|do not use|not recommended|contraindicated|alternative|not (?:predominantly |primarily )?metabolized by)\b/i;
+const NOT_AVOID = /\bno (?:reason|need) to avoid\b/i;
+const ADJUST =
+  /(\d\s*%|\breduc|\bdecreas|\blower\b|\blowest\b|\bincreas\w* (?:the |starting |daily )*dos|\btitrat|\bless than)/i;
 const STANDARD =
-  /\b(standard (?:starting )?dos|recommended (?:standard of care )?(?:starting )?dos|normal starting dose|label[- ]recommended|per standard dosing|no adjustments? needed|desired starting dose|typical (?:initial|starting))/i;
+  /\b(standard (?:starting )?(?:daily )?dos|recommended (?:standard of care )?(?:starting )?dos|standard recommended dose|label[- ]recommended|per standard dosing|according to the product label|no adjustments? needed|desired starting dose|typical (?:initial|starting)|no (?:reason|need) to avoid)/i;
+const CAUTION = /\b(caution|monitor)/i;
 
 /**
- * The action a CPIC row asks for. CPIC rows carry no action code, so this reads the row's flags and its first
- * sentence (a documented heuristic; the card always shows CPIC's own text): an opening that avoids the drug or
- * names an alternative → `avoid`; a standard-dose opening → `standard`; dosing information → `adjust-dose`;
- * informational rows and "No recommendation" → `monitor`.
+ * The sentence that decides the action: the first one, unless it is about something else than this drug's dose
+ * (co-medication such as "Avoid moderate and strong CYP2D6 inhibitors", or phenytoin's "For first dose, …").
+ */
+function decidingSentence(recommendation: string): string {
+  const sentences = recommendation.split(/(?<=[.;])\s+/);
+  return (
+    sentences.find((t) => !/inhibitors\.?$/i.test(t.trim()) && !/^for first dose/i.test(t.trim())) ??
+    recommendation
+  );
+}
+
+/**
+ * The action a CPIC row asks for. CPIC rows carry no action code, so this reads the row's deciding sentence and
+ * flags (a documented heuristic; the card always shows CPIC's own text): avoiding the drug or naming an
+ * alternative → `avoid`; a changed dose (percentages, reduce, lowest, titrate) → `adjust-dose`, whichever the
+ * sentence names first; a standard dose →
+ * `standard` (`monitor` when it asks for caution or monitoring); informational rows, "No recommendation" and
+ * anything else → `monitor`.
  */
 export function actionForRow(row: RecommendationRow): DecisionAction {
   if (
@@ -76,14 +94,18 @@ export function actionForRow(row: RecommendationRow): DecisionAction {
   ) {
     return 'monitor';
   }
-  const first = row.recommendation.split(/(?<=[.;])\s/)[0] ?? row.recommendation;
-  if (AVOID.test(first)) return 'avoid';
-  if (STANDARD.test(first))
-    return row.dosingInformation && /\breduc|decreas|lower|increas|titrat/i.test(first)
-      ? 'adjust-dose'
-      : 'standard';
+  // "alternative agents are (not) available" is a condition, not an instruction.
+  const sentence = decidingSentence(row.recommendation).replace(
+    /alternative agents are (?:not )?available/gi,
+    '',
+  );
+  // Avoiding and dose change may both be named ("lower dose … or consider an alternative"): the first one leads.
+  const avoidAt = NOT_AVOID.test(sentence) ? -1 : sentence.search(AVOID);
+  const adjustAt = sentence.search(ADJUST);
+  if (avoidAt >= 0 && (adjustAt < 0 || avoidAt < adjustAt)) return 'avoid';
+  if (adjustAt >= 0) return 'adjust-dose';
+  if (STANDARD.test(sentence)) return CAUTION.test(sentence) ? 'monitor' : 'standard';
   if (row.dosingInformation) return 'adjust-dose';
-  if (row.alternateDrugAvailable) return 'avoid';
   return 'monitor';
 }
 

@@ -195,3 +195,49 @@ describe('lookups', () => {
     expect(decision?.explanation.join(' ')).toMatch(/Conflicting current CYP2C19 results/);
   });
 });
+
+describe('actions read from the CPIC text', () => {
+  const rows = cases.map((c) => c.row);
+  const actionOf = (row: SharedRow): string => {
+    const genes = Object.entries(row.lookupKey)
+      .filter(([, v]) => v !== 'No Result')
+      .map(([g, v]) => resultFor(g, v));
+    const drug = cases.find((c) => c.row === row)?.drug ?? '';
+    const decisions = decideForOrder(order(drug), genes, {
+      ...(row.population === 'pediatrics' ? { birthDate: '2020-01-01' } : {}),
+      ...(row.population === 'adults' ? { birthDate: '1970-01-01' } : {}),
+      priorUse: /use\s*>\s*3/i.test(row.population ?? ''),
+      now: new Date('2026-01-01T00:00:00Z'),
+    });
+    return decisions.find((d) => d.row?.recommendation === row.recommendation)?.action ?? 'not lead';
+  };
+
+  it('avoids the drug when CPIC says "Avoid <drug>" or "is not recommended"', () => {
+    const avoidRows = rows.filter((r) =>
+      /^(Avoid (?!moderate)|\w+ is not recommended)/.test(r.recommendation),
+    );
+    expect(avoidRows.length).toBeGreaterThan(100);
+    expect(new Set(avoidRows.map(actionOf).filter((a) => a !== 'not lead'))).toEqual(new Set(['avoid']));
+  });
+
+  it('never avoids when CPIC says there is no reason or need to avoid', () => {
+    const rowsSayingNo = rows.filter((r) => /no (reason|need) to avoid/i.test(r.recommendation));
+    expect(rowsSayingNo.length).toBeGreaterThan(0);
+    for (const r of rowsSayingNo) expect(actionOf(r)).not.toBe('avoid');
+  });
+
+  it('is standard for "Initiate therapy with recommended starting dose." alone', () => {
+    const standardRows = rows.filter(
+      (r) => r.recommendation === 'Initiate therapy with recommended starting dose.',
+    );
+    expect(standardRows.length).toBeGreaterThan(0);
+    expect(new Set(standardRows.map(actionOf).filter((a) => a !== 'not lead'))).toEqual(
+      new Set(['standard']),
+    );
+  });
+
+  it('monitors when CPIC makes no recommendation', () => {
+    const none = rows.filter((r) => r.strength === 'No recommendation');
+    expect(new Set(none.map(actionOf).filter((a) => a !== 'not lead'))).toEqual(new Set(['monitor']));
+  });
+});
