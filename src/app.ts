@@ -1,0 +1,122 @@
+/**
+ * `createApp(deps)`: express wiring only, no logic (DESIGN.md). Everything the app needs is passed in, so tests
+ * boot it with their own store, clock, handlers and authenticator.
+ */
+import cors from 'cors';
+import express from 'express';
+import type { Express } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import NodeCache from 'node-cache';
+import type { ClientAuthenticator } from './cds/auth';
+import { discoveryResponse } from './cds/discovery';
+import { authenticateClient, errorHandler, notFound, requireJsonBody, sendError } from './cds/http';
+import { createCdsRouter } from './cds/routes';
+import type { HookHandlers } from './cds/routes';
+import type { CdsServiceDefinition, Extension } from './cds/types';
+import type { Config } from './config';
+import { createFeedbackRouter } from './feedback/routes';
+import type { Logger } from './observability/logger';
+import type { Metrics } from './observability/metrics';
+import { requestContext } from './observability/http';
+import type { Store } from './store';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly services: readonly CdsServiceDefinition[];
+  readonly handlers: HookHandlers;
+  /** Present when `CDS_AUTH=jwt`. */
+  readonly authenticator: ClientAuthenticator | undefined;
+  /** Version facts shown in discovery (knowledge, thresholds, service). */
+  readonly versions: Extension;
+  readonly now?: () => Date;
+}
+
+/** Seconds a FHIR fallback result stays cached (per server, patient and query). */
+const FHIR_CACHE_TTL_S = 30;
+
+export function createApp(deps: AppDeps): Express {
+  const { config, logger, metrics } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(helmet());
+  app.use(
+    cors({
+      origin: (origin, cb) => {
+        cb(
+          null,
+          origin === undefined || config.corsOrigins.includes('*') || config.corsOrigins.includes(origin),
+        );
+      },
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'traceparent', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id'],
+      maxAge: 600,
+    }),
+  );
+  app.use(requestContext(logger));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await deps.store.ping();
+      res.json({ status: 'ready' });
+    } catch {
+      sendError(res, 'NOT_READY');
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.use(
+    '/cds-services',
+    rateLimit({
+      windowMs: 60_000,
+      limit: config.rateLimitPerMinute,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      handler: (_req, res) => {
+        metrics.errors.inc({ code: 'RATE_LIMITED' });
+        sendError(res, 'RATE_LIMITED');
+      },
+    }),
+    authenticateClient(deps.authenticator, config.publicBaseUrl, logger),
+    requireJsonBody,
+    express.json({ limit: config.bodyLimit, type: ['application/json', 'application/fhir+json', '+json'] }),
+  );
+  app.use(
+    '/cds-services',
+    createFeedbackRouter({
+      serviceIds: new Set(deps.services.map((s) => s.id)),
+      store: deps.store,
+      metrics,
+    }),
+  );
+  app.use(
+    '/cds-services',
+    createCdsRouter({
+      services: deps.services,
+      discovery: discoveryResponse(deps.services, deps.versions),
+      handlers: deps.handlers,
+      store: deps.store,
+      metrics,
+      logger,
+      authMode: config.auth,
+      fhirTimeoutMs: config.fhirTimeoutMs,
+      fhirCache: new NodeCache({ stdTTL: FHIR_CACHE_TTL_S, useClones: false }),
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
+  );
+
+  app.use(notFound);
+  app.use(errorHandler(logger, metrics));
+  return app;
+}

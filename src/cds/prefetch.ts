@@ -1,0 +1,233 @@
+/**
+ * Prefetch and FHIR fallback: for each prefetch key a hook needs, take what the client sent if it is usable,
+ * else read it from `fhirServer` — queries in parallel, each under the deadline left of one budget per call,
+ * results cached per server, patient and query for a short TTL.
+ *
+ * Every prefetch state of https://cds-hooks.hl7.org/2.0/#prefetch-template is handled:
+ * - key absent (client chose not to or could not satisfy it) → fetch;
+ * - `null` (no data) → empty, no fetch;
+ * - an OperationOutcome (client-side error) → fetch;
+ * - a resource → used; a searchset Bundle → its resources, `next` pages followed within the budget;
+ * - anything else (a client defect) → fetch.
+ * When a key cannot be had at all (no usable fhirServer) and the hook needs it → 412. When the budget runs
+ * out, the hook answers with what it has and the key is reported as incomplete.
+ */
+import { createHash } from 'node:crypto';
+import type { Bundle, FhirResource } from 'fhir/r4';
+import type NodeCache from 'node-cache';
+import { CdsError } from './errors';
+import { FhirFetchError, bundleResources, nextLink } from './fhir';
+import type { FhirFetcher, FhirResult } from './fhir';
+import type { PrefetchTemplates } from './types';
+
+/** Where a key's data came from. */
+export type DataSource = 'prefetch' | 'prefetch-null' | 'fhir' | 'cache' | 'unavailable';
+
+export interface GatheredKey {
+  readonly key: string;
+  readonly resources: readonly FhirResource[];
+  readonly source: DataSource;
+  /** False when pages were left unread or the data could not be had; the hook must not read absence as "none". */
+  readonly complete: boolean;
+  /** Why the key is incomplete or unavailable (no patient data in it). */
+  readonly problem?: string;
+}
+
+export type Gathered = Readonly<Record<string, GatheredKey>>;
+
+export interface GatherOptions {
+  readonly templates: PrefetchTemplates;
+  /** Keys to gather (a subset of the templates). */
+  readonly keys: readonly string[];
+  /** Keys without which the hook cannot run: 412 when they cannot be had. */
+  readonly required: readonly string[];
+  readonly context: Readonly<Record<string, unknown>>;
+  readonly prefetch: Readonly<Record<string, unknown>> | undefined;
+  /** Absent when the request has no usable fhirServer. */
+  readonly fhir: FhirFetcher | undefined;
+  readonly budgetMs: number;
+  readonly cache?: NodeCache;
+  /** Observes each FHIR call (metrics). */
+  readonly onFhirCall?: (outcome: 'ok' | 'cached' | FhirFetchError['kind'], seconds: number) => void;
+}
+
+const USER_TOKENS = {
+  userPractitionerId: 'Practitioner',
+  userPractitionerRoleId: 'PractitionerRole',
+  userPatientId: 'Patient',
+  userRelatedPersonId: 'RelatedPerson',
+} as const;
+
+/**
+ * Substitutes the CDS Hooks 2.0 prefetch tokens (`{{context.X}}` for root-level primitives and the four user
+ * tokens). Returns undefined when a token cannot be resolved: such a template is not queried.
+ */
+export function resolveTemplate(
+  template: string,
+  context: Readonly<Record<string, unknown>>,
+): string | undefined {
+  const userId = typeof context.userId === 'string' ? context.userId : '';
+  let unresolved = false as boolean; // assigned inside the replacer
+  const query = template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_match, token: string) => {
+    let value: unknown;
+    if (token.startsWith('context.')) {
+      value = context[token.slice('context.'.length)];
+    } else if (token in USER_TOKENS) {
+      const [type, id] = userId.split('/');
+      value = type === USER_TOKENS[token as keyof typeof USER_TOKENS] ? id : undefined;
+    }
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      unresolved = true;
+      return '';
+    }
+    return encodeURIComponent(String(value));
+  });
+  return unresolved ? undefined : query;
+}
+
+type Classified =
+  | { readonly state: 'absent' | 'null' | 'outcome' | 'invalid' }
+  | { readonly state: 'resource'; readonly resource: FhirResource }
+  | { readonly state: 'bundle'; readonly bundle: Bundle };
+
+/** Classifies a prefetch value as the spec allows it to arrive. */
+export function classifyPrefetch(value: unknown): Classified {
+  if (value === undefined) return { state: 'absent' };
+  if (value === null) return { state: 'null' };
+  if (typeof value !== 'object' || Array.isArray(value)) return { state: 'invalid' };
+  const resourceType = (value as { resourceType?: unknown }).resourceType;
+  if (resourceType === 'OperationOutcome') return { state: 'outcome' };
+  if (resourceType === 'Bundle') return { state: 'bundle', bundle: value as Bundle };
+  if (typeof resourceType === 'string') return { state: 'resource', resource: value as FhirResource };
+  return { state: 'invalid' };
+}
+
+function cacheKey(server: string, patientId: unknown, query: string): string {
+  // Hashed so the cache's keys hold no patient identifier in clear.
+  return createHash('sha256')
+    .update(`${server}\n${String(patientId)}\n${query}`)
+    .digest('hex');
+}
+
+const PREFETCH_PROBLEM: Record<'absent' | 'outcome' | 'invalid', string> = {
+  absent: 'not prefetched',
+  outcome: 'prefetch held an OperationOutcome',
+  invalid: 'prefetch value was not a FHIR resource',
+};
+
+/** Gathers every requested key; throws `CdsError('PREFETCH_UNAVAILABLE')` when a required key cannot be had. */
+export async function gatherPrefetch(opts: GatherOptions): Promise<Gathered> {
+  const deadline = AbortSignal.timeout(opts.budgetMs);
+  const timed = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      const result = await fn();
+      opts.onFhirCall?.('ok', (performance.now() - started) / 1000);
+      return result;
+    } catch (err) {
+      const kind = err instanceof FhirFetchError ? err.kind : 'network';
+      opts.onFhirCall?.(kind, (performance.now() - started) / 1000);
+      throw err;
+    }
+  };
+
+  async function fetchKey(key: string, query: string | undefined, why: string): Promise<GatheredKey> {
+    if (!opts.fhir)
+      return { key, resources: [], source: 'unavailable', complete: false, problem: `${why}; no fhirServer` };
+    if (query === undefined) {
+      return {
+        key,
+        resources: [],
+        source: 'unavailable',
+        complete: false,
+        problem: `${why}; template token unresolved`,
+      };
+    }
+    const ck = cacheKey(opts.fhir.serverUrl, opts.context.patientId, query);
+    const cached = opts.cache?.get<FhirResult>(ck);
+    if (cached) {
+      opts.onFhirCall?.('cached', 0);
+      return { key, resources: cached.resources, source: 'cache', complete: true };
+    }
+    const fhir = opts.fhir;
+    try {
+      const result = await timed(() => fhir.read(query, deadline));
+      if (result.complete) opts.cache?.set(ck, result);
+      return {
+        key,
+        resources: result.resources,
+        source: 'fhir',
+        complete: result.complete,
+        ...(result.complete ? {} : { problem: 'FHIR search pages left unread (deadline)' }),
+      };
+    } catch (err) {
+      const kind = err instanceof FhirFetchError ? err.kind : 'network';
+      return { key, resources: [], source: 'unavailable', complete: false, problem: `${why}; FHIR ${kind}` };
+    }
+  }
+
+  async function gatherKey(key: string): Promise<GatheredKey> {
+    const template = opts.templates[key];
+    const query = template === undefined ? undefined : resolveTemplate(template, opts.context);
+    const value = classifyPrefetch(opts.prefetch?.[key]);
+    switch (value.state) {
+      case 'null':
+        return { key, resources: [], source: 'prefetch-null', complete: true };
+      case 'resource':
+        return { key, resources: [value.resource], source: 'prefetch', complete: true };
+      case 'bundle': {
+        const resources = bundleResources(value.bundle);
+        if (nextLink(value.bundle) === undefined)
+          return { key, resources, source: 'prefetch', complete: true };
+        if (!opts.fhir) {
+          return {
+            key,
+            resources,
+            source: 'prefetch',
+            complete: false,
+            problem: 'prefetch paginated; no fhirServer',
+          };
+        }
+        const fhir = opts.fhir;
+        try {
+          const all = await timed(() => fhir.followPages(value.bundle, deadline));
+          return {
+            key,
+            resources: all.resources,
+            source: 'prefetch',
+            complete: all.complete,
+            ...(all.complete ? {} : { problem: 'prefetch pages left unread' }),
+          };
+        } catch {
+          return {
+            key,
+            resources,
+            source: 'prefetch',
+            complete: false,
+            problem: 'prefetch pages could not be read',
+          };
+        }
+      }
+      case 'absent':
+      case 'outcome':
+      case 'invalid':
+        return fetchKey(key, query, PREFETCH_PROBLEM[value.state]);
+    }
+  }
+
+  const gathered = await Promise.all(opts.keys.map(gatherKey));
+  const byKey = Object.fromEntries(gathered.map((g) => [g.key, g]));
+  // 412 only when a required key could not be had at all: not prefetched and no usable fhirServer (or the server
+  // refused or failed). A deadline is not a 412: the hook answers in time with what it has.
+  const unavailable = gathered.filter(
+    (g) =>
+      opts.required.includes(g.key) && g.source === 'unavailable' && !g.problem?.endsWith('FHIR timeout'),
+  );
+  if (unavailable.length > 0) {
+    throw new CdsError(
+      'PREFETCH_UNAVAILABLE',
+      unavailable.map((g) => `${g.key}: ${g.problem ?? 'unavailable'}`),
+    );
+  }
+  return byKey;
+}

@@ -1,0 +1,31 @@
+/**
+ * `POST /cds-services/{id}/feedback`. Thin route: parse, store, answer 200 `{}` once the write is durable.
+ */
+import { Router } from 'express';
+import { CdsError } from '../cds/errors';
+import { verifiedClient } from '../cds/http';
+import type { Metrics } from '../observability/metrics';
+import type { Store } from '../store';
+import { receiveFeedback } from './receive';
+
+export function createFeedbackRouter(deps: {
+  readonly serviceIds: ReadonlySet<string>;
+  readonly store: Store;
+  readonly metrics: Metrics;
+}): Router {
+  const router = Router();
+  router.post('/:id/feedback', async (req, res) => {
+    if (!deps.serviceIds.has(req.params.id)) {
+      throw new CdsError('UNKNOWN_SERVICE', [`no service "${req.params.id}"`]);
+    }
+    const receipt = await receiveFeedback(deps.store, req.params.id, req.body, {
+      receivedAt: new Date(),
+      clientIssuer: verifiedClient(res)?.iss,
+    });
+    for (const e of receipt.entries) deps.metrics.feedback.inc({ outcome: e.outcome, result: 'received' });
+    deps.metrics.feedback.inc({ outcome: 'all', result: 'duplicate' }, receipt.duplicates);
+    // The spec defines no response body; an empty object is the conventional answer.
+    res.json({});
+  });
+  return router;
+}

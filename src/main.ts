@@ -1,0 +1,93 @@
+/**
+ * The process: configuration, store, server, graceful shutdown.
+ * SIGTERM/SIGINT: stop accepting connections, let in-flight calls finish, close the store, exit.
+ */
+import type { Server } from 'node:http';
+import { createApp } from './app';
+import { createClientAuthenticator, loadTrustedIssuers } from './cds/auth';
+import { loadServiceDefinitions } from './cds/discovery';
+import { ConfigError, loadConfig } from './config';
+import { HOOK_HANDLERS } from './hooks';
+import { createLogger } from './observability/logger';
+import { createMetrics } from './observability/metrics';
+import { knowledgeVersion } from './rules/cpic/knowledge';
+import { openStore } from './store';
+
+/** How long in-flight calls get to finish after SIGTERM before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  if (config.auth === 'none') {
+    logger.warn(
+      '!!! CDS_AUTH=none: client JWTs are NOT verified and any fhirServer will be called. ' +
+        'Use only for local development; set CDS_AUTH=jwt and CDS_TRUSTED_ISSUERS in any shared deployment. !!!',
+    );
+  }
+  const authenticator =
+    config.auth === 'jwt' && config.trustedIssuersFile
+      ? createClientAuthenticator({ issuers: await loadTrustedIssuers(config.trustedIssuersFile) })
+      : undefined;
+
+  const store = await openStore(config.databaseUrl);
+  const app = createApp({
+    config,
+    store,
+    logger,
+    metrics: createMetrics(),
+    services: loadServiceDefinitions(),
+    handlers: HOOK_HANDLERS,
+    authenticator,
+    versions: { 'org.pgx-cds-hooks.knowledgeVersion': knowledgeVersion() },
+  });
+
+  const server: Server = app.listen(config.port, () => {
+    logger.info(
+      { port: config.port, store: store.engine, auth: config.auth },
+      `serving ${config.publicBaseUrl}/cds-services`,
+    );
+  });
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight calls');
+    const force = setTimeout(() => {
+      logger.error('in-flight calls did not finish in time; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(() => {
+      store
+        .close()
+        .then(() => {
+          logger.info('stopped');
+          process.exit(0);
+        })
+        .catch(() => process.exit(1));
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => {
+    stop('SIGTERM');
+  });
+  process.on('SIGINT', () => {
+    stop('SIGINT');
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error('failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

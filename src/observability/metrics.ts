@@ -1,0 +1,73 @@
+/**
+ * Prometheus metrics (prom-client), one registry per app so tests stay independent.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** CDS Hooks service calls by service id and HTTP status. */
+  readonly requests: Counter<'service' | 'status'>;
+  readonly requestSeconds: Histogram<'service'>;
+  /** Cards returned, by service id and indicator. */
+  readonly cards: Counter<'service' | 'indicator'>;
+  /** FHIR fallback queries by outcome (`ok`, `error`, `timeout`, `cached`). */
+  readonly fhirCalls: Counter<'outcome'>;
+  readonly fhirSeconds: Histogram<'outcome'>;
+  /** Error responses by catalogue code. */
+  readonly errors: Counter<'code'>;
+  /** Feedback entries by outcome and whether they were new or repeats. */
+  readonly feedback: Counter<'outcome' | 'result'>;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: 'cds_requests_total',
+      help: 'CDS Hooks service calls',
+      labelNames: ['service', 'status'],
+      registers,
+    }),
+    requestSeconds: new Histogram({
+      name: 'cds_request_duration_seconds',
+      help: 'CDS Hooks service call latency',
+      labelNames: ['service'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+      registers,
+    }),
+    cards: new Counter({
+      name: 'cds_cards_total',
+      help: 'Cards returned',
+      labelNames: ['service', 'indicator'],
+      registers,
+    }),
+    fhirCalls: new Counter({
+      name: 'cds_fhir_fallback_calls_total',
+      help: 'FHIR fallback queries',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    fhirSeconds: new Histogram({
+      name: 'cds_fhir_fallback_duration_seconds',
+      help: 'FHIR fallback query latency',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+      registers,
+    }),
+    errors: new Counter({
+      name: 'cds_errors_total',
+      help: 'Error responses by catalogue code',
+      labelNames: ['code'],
+      registers,
+    }),
+    feedback: new Counter({
+      name: 'cds_feedback_entries_total',
+      help: 'Feedback entries',
+      labelNames: ['outcome', 'result'],
+      registers,
+    }),
+  };
+}

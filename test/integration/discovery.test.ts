@@ -1,0 +1,76 @@
+import request from 'supertest';
+import { readFileSync } from 'node:fs';
+import { SERVICES_FILE } from '../../src/cds/discovery';
+import { HOOK_HANDLERS } from '../../src/hooks';
+import { startTestApp } from '../helpers/app';
+import type { TestApp } from '../helpers/app';
+
+interface RawService {
+  hook: string;
+  id: string;
+  title?: string;
+  description: string;
+  prefetch?: Record<string, string>;
+}
+const file = JSON.parse(readFileSync(SERVICES_FILE, 'utf8')) as { services: RawService[] };
+
+describe('GET /cds-services (discovery)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('serves cds-services.json with the required fields of every service', async () => {
+    const res = await request(t.app).get('/cds-services').expect(200);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    const body = res.body as { services: RawService[] };
+    expect(body.services.map((s) => s.id)).toEqual(file.services.map((s) => s.id));
+    for (const service of body.services) {
+      expect(typeof service.hook).toBe('string');
+      expect(service.description.length).toBeGreaterThan(0);
+      expect(service.title?.length).toBeGreaterThan(0);
+      expect(service.id).toMatch(/^[\w-]+$/);
+    }
+  });
+
+  it('offers one service per hook with distinct ids (the sandbox keys services by id)', () => {
+    expect(file.services.map((s) => s.hook).sort()).toEqual(['order-select', 'order-sign', 'patient-view']);
+    expect(new Set(file.services.map((s) => s.id)).size).toBe(file.services.length);
+  });
+
+  it('has a handler for every service and a service for every handler', () => {
+    expect(new Set(file.services.map((s) => s.hook))).toEqual(new Set(Object.keys(HOOK_HANDLERS)));
+  });
+
+  it('uses only CDS Hooks 2.0 prefetch tokens and the allowed query subset', () => {
+    for (const service of file.services) {
+      for (const template of Object.values(service.prefetch ?? {})) {
+        const tokens = template.match(/\{\{[^}]*\}\}/g) ?? [];
+        for (const token of tokens)
+          expect(token).toMatch(/^\{\{context\.(patientId|userId|encounterId)\}\}$/);
+        const [, query = ''] = template.split('?');
+        for (const param of query.split('&').filter(Boolean)) {
+          expect(param.split('=')[0]).toMatch(/^(patient|subject|code|category|status|date|_count|_sort)$/);
+        }
+      }
+    }
+  });
+
+  it('declares the Patient, PGx results, wearable data (newest first, bounded) and active medications', () => {
+    for (const service of file.services) {
+      const p = service.prefetch ?? {};
+      expect(p.patient).toBe('Patient/{{context.patientId}}');
+      expect(p.pgx).toContain('http://loinc.org|84413-4');
+      expect(p.pgx).toContain('http://loinc.org|84414-2');
+      expect(p.wearables).toMatch(/_sort=-date&_count=\d+/);
+      expect(p.medications).toBe('MedicationRequest?patient={{context.patientId}}&status=active');
+    }
+  });
+
+  it('reports the knowledge version as a namespaced extension', async () => {
+    const res = await request(t.app).get('/cds-services').expect(200);
+    const body = res.body as { services: { extension?: Record<string, unknown> }[] };
+    for (const s of body.services) expect(s.extension?.['org.pgx-cds-hooks.knowledgeVersion']).toBe('test');
+  });
+});

@@ -1,0 +1,206 @@
+import request from 'supertest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startTestApp } from '../helpers/app';
+import type { TestApp } from '../helpers/app';
+import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
+import type { MockFhirServer } from '../helpers/mock-fhir';
+
+let fhir: MockFhirServer;
+
+/** A sandbox-shaped request, its fhirServer pointed at the local mock (tests never leave this machine). */
+function fixture(name: string): Record<string, unknown> {
+  const file = path.join(__dirname, '..', 'fixtures', 'cds', name);
+  const body = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  return body.fhirServer === undefined ? body : { ...body, fhirServer: fhir.baseUrl };
+}
+
+interface Outcome {
+  resourceType: string;
+  issue: { severity: string; code: string; details: { coding: { code: string }[] }; diagnostics?: string }[];
+}
+
+function expectOutcome(body: unknown, code: string): Outcome {
+  const oo = body as Outcome;
+  expect(oo.resourceType).toBe('OperationOutcome');
+  expect(oo.issue.length).toBeGreaterThan(0);
+  expect(oo.issue[0]?.details.coding[0]?.code).toBe(code);
+  expect(JSON.stringify(body)).not.toMatch(/\bat .*\.(ts|js):\d+|node_modules|Error:/);
+  return oo;
+}
+
+describe('POST /cds-services/{id}', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    fhir = await startMockFhirServer();
+    fhir.on(/.*/, { body: searchset([]) });
+  });
+  afterAll(async () => {
+    await t.close();
+    await fhir.close();
+  });
+
+  it('answers the sandbox’s initial empty order with {"cards": []} without fetching anything', async () => {
+    const res = await request(t.app)
+      .post('/cds-services/pgx-order-select')
+      .send(fixture('sandbox-order-select-empty.json'))
+      .expect(200);
+    expect(res.body).toEqual({ cards: [] });
+    expect(fhir.requests).toHaveLength(0);
+  });
+
+  it('accepts sandbox defects and unknown fields: no intent, category as an object, no Bundle.type, extensions', async () => {
+    const body = {
+      ...fixture('sandbox-order-sign-clopidogrel.json'),
+      unknownField: 1,
+      extension: { 'com.example.x': true },
+    };
+    const res = await request(t.app).post('/cds-services/pgx-order-sign').send(body).expect(200);
+    expect(Array.isArray((res.body as { cards: unknown[] }).cards)).toBe(true);
+  });
+
+  it('records each invocation with its service, hook and patient reference', async () => {
+    const body = { ...fixture('sandbox-patient-view.json'), hookInstance: 'record-me-1' };
+    await request(t.app).post('/cds-services/pgx-patient-view').send(body).expect(200);
+    const row = await t.store.db
+      .selectFrom('invocations')
+      .selectAll()
+      .where('hook_instance', '=', 'record-me-1')
+      .executeTakeFirstOrThrow();
+    expect(row.service_id).toBe('pgx-patient-view');
+    expect(row.hook).toBe('patient-view');
+    expect(row.patient_ref).toBe('Patient/smart-1288992');
+  });
+
+  it('answers 404 with an OperationOutcome for an unknown service', async () => {
+    const res = await request(t.app)
+      .post('/cds-services/no-such-service')
+      .send(fixture('sandbox-patient-view.json'));
+    expect(res.status).toBe(404);
+    expectOutcome(res.body, 'UNKNOWN_SERVICE');
+  });
+
+  it('answers 400 for a body that is not JSON', async () => {
+    const res = await request(t.app)
+      .post('/cds-services/pgx-patient-view')
+      .set('Content-Type', 'application/json')
+      .send('{"hook": "patient-view",');
+    expect(res.status).toBe(400);
+    expectOutcome(res.body, 'INVALID_JSON');
+  });
+
+  it('answers 415 for a body that is not JSON by type', async () => {
+    const res = await request(t.app)
+      .post('/cds-services/pgx-patient-view')
+      .set('Content-Type', 'text/plain')
+      .send('hi');
+    expect(res.status).toBe(415);
+    expectOutcome(res.body, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('answers 400 when the hook does not match the service', async () => {
+    const res = await request(t.app)
+      .post('/cds-services/pgx-order-sign')
+      .send(fixture('sandbox-patient-view.json'));
+    expect(res.status).toBe(400);
+    expectOutcome(res.body, 'HOOK_MISMATCH');
+  });
+
+  const invalid: [string, string, (b: Record<string, unknown>) => unknown][] = [
+    ['no hookInstance', 'pgx-patient-view', ({ hookInstance: _, ...rest }) => rest],
+    ['no context', 'pgx-patient-view', ({ context: _, ...rest }) => rest],
+    ['no patientId', 'pgx-patient-view', (b) => ({ ...b, context: { userId: 'Practitioner/1' } })],
+    ['no userId', 'pgx-patient-view', (b) => ({ ...b, context: { patientId: '1' } })],
+    [
+      'no draftOrders in order-sign',
+      'pgx-order-sign',
+      (b) => ({ ...b, context: { userId: 'Practitioner/1', patientId: '1' } }),
+    ],
+    [
+      'no selections in order-select',
+      'pgx-order-select',
+      (b) => ({ ...b, context: { ...(b.context as object), selections: undefined } }),
+    ],
+    [
+      'draftOrders that is not a Bundle',
+      'pgx-order-sign',
+      (b) => ({
+        ...b,
+        context: { ...(b.context as object), draftOrders: [{ resourceType: 'MedicationRequest' }] },
+      }),
+    ],
+    [
+      'fhirAuthorization without fhirServer',
+      'pgx-patient-view',
+      ({ fhirServer: _, ...rest }) => ({
+        ...rest,
+        fhirAuthorization: {
+          access_token: 'x',
+          token_type: 'Bearer',
+          expires_in: 300,
+          scope: 'patient/*.read',
+          subject: 'c',
+        },
+      }),
+    ],
+    ['a fhirServer that is not a URL', 'pgx-patient-view', (b) => ({ ...b, fhirServer: 'not a url' })],
+    ['prefetch that is not an object', 'pgx-patient-view', (b) => ({ ...b, prefetch: ['x'] })],
+    ['an array body', 'pgx-patient-view', () => []],
+  ];
+  const fixtureFor: Record<string, string> = {
+    'pgx-patient-view': 'sandbox-patient-view.json',
+    'pgx-order-sign': 'sandbox-order-sign-clopidogrel.json',
+    'pgx-order-select': 'sandbox-order-select-clopidogrel.json',
+  };
+
+  it.each(invalid)('answers 400 with the problem for %s', async (_name, service, mutate) => {
+    const res = await request(t.app)
+      .post(`/cds-services/${service}`)
+      .send(mutate(fixture(fixtureFor[service]!)) as object);
+    expect(res.status).toBe(400);
+    const oo = res.body as Outcome;
+    expect(['INVALID_REQUEST', 'HOOK_MISMATCH']).toContain(oo.issue[0]?.details.coding[0]?.code);
+    expectOutcome(res.body, oo.issue[0]!.details.coding[0]!.code);
+  });
+
+  it('answers 412 when required data is neither prefetched nor obtainable (no fhirServer)', async () => {
+    const { fhirServer: _, prefetch: __, ...body } = fixture('sandbox-patient-view.json');
+    const res = await request(t.app).post('/cds-services/pgx-patient-view').send(body);
+    expect(res.status).toBe(412);
+    const oo = expectOutcome(res.body, 'PREFETCH_UNAVAILABLE');
+    expect(oo.issue.map((i) => i.diagnostics).join(' ')).toMatch(/pgx/);
+  });
+
+  it('answers 413 for a body over the limit', async () => {
+    const big = { ...fixture('sandbox-patient-view.json'), padding: 'x'.repeat(6 * 1024 * 1024) };
+    const res = await request(t.app).post('/cds-services/pgx-patient-view').send(big);
+    expect(res.status).toBe(413);
+    expectOutcome(res.body, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers 404 with an OperationOutcome for an unknown path, never HTML', async () => {
+    const res = await request(t.app).get('/nowhere');
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(/json/);
+    expectOutcome(res.body, 'NOT_FOUND');
+  });
+
+  it('answers 500 with a bare OperationOutcome, never a stack trace, when a handler throws', async () => {
+    const failing = await startTestApp({
+      handlers: {
+        'patient-view': () => Promise.reject(new Error('boom at /work/main/src/secret.ts:12')),
+      },
+    });
+    try {
+      const res = await request(failing.app)
+        .post('/cds-services/pgx-patient-view')
+        .send(fixture('sandbox-patient-view.json'));
+      expect(res.status).toBe(500);
+      expectOutcome(res.body, 'INTERNAL');
+      expect(JSON.stringify(res.body)).not.toContain('boom');
+    } finally {
+      await failing.close();
+    }
+  });
+});
