@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CdsError, ERROR_CATALOGUE, ERROR_CODE_SYSTEM, operationOutcome } from '../../../src/cds/errors';
+import type { ErrorCode } from '../../../src/cds/errors';
+
+interface DocumentedError {
+  readonly status: number;
+  readonly issueCode: string;
+  readonly when: string;
+}
+
+/** The rows of the "Codes" table in docs/errors.md: | `CODE` | status | `issue type` | when |. */
+function documentedErrors(): Map<string, DocumentedError> {
+  const text = readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'errors.md'), 'utf8');
+  const section = text.split(/^## Codes$/m)[1] ?? '';
+  const rows = new Map<string, DocumentedError>();
+  for (const line of section.split('\n')) {
+    const match = /^\| `([A-Z_]+)` \| (\d{3}) \| `([a-z-]+)` \| (.+) \|$/.exec(line.trim());
+    if (!match) continue;
+    const [, code, status, issueCode, when] = match;
+    expect(rows.has(code!)).toBe(false); // documented once
+    rows.set(code!, { status: Number(status), issueCode: issueCode!, when: when!.trim() });
+  }
+  return rows;
+}
+
+const CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+
+describe('ERROR_CATALOGUE and docs/errors.md', () => {
+  const documented = documentedErrors();
+
+  it('finds the table', () => {
+    expect(documented.size).toBeGreaterThan(0);
+  });
+
+  it.each(CODES)('documents %s with the same status and issue type, and says when', (code) => {
+    const doc = documented.get(code);
+    expect(doc).toBeDefined();
+    expect(doc?.status).toBe(ERROR_CATALOGUE[code].status);
+    expect(doc?.issueCode).toBe(ERROR_CATALOGUE[code].issueCode);
+    expect(doc?.when.length).toBeGreaterThan(10);
+  });
+
+  it('documents nothing the catalogue does not have', () => {
+    expect([...documented.keys()].filter((code) => !(code in ERROR_CATALOGUE))).toEqual([]);
+  });
+});
+
+describe('the catalogue', () => {
+  it('gives every code an HTTP error status and a title', () => {
+    for (const code of CODES) {
+      const entry = ERROR_CATALOGUE[code];
+      expect(entry.status).toBeGreaterThanOrEqual(400);
+      expect(entry.status).toBeLessThan(600);
+      expect(entry.title.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('uses FHIR R4 issue types (https://hl7.org/fhir/R4/valueset-issue-type.html)', () => {
+    const issueTypes = new Set([
+      'invalid',
+      'structure',
+      'required',
+      'value',
+      'invariant',
+      'security',
+      'login',
+      'unknown',
+      'expired',
+      'forbidden',
+      'suppressed',
+      'processing',
+      'not-supported',
+      'duplicate',
+      'multiple-matches',
+      'not-found',
+      'deleted',
+      'too-long',
+      'code-invalid',
+      'extension',
+      'too-costly',
+      'business-rule',
+      'conflict',
+      'transient',
+      'lock-error',
+      'no-store',
+      'exception',
+      'timeout',
+      'incomplete',
+      'throttled',
+      'informational',
+    ]);
+    for (const code of CODES) expect(issueTypes.has(ERROR_CATALOGUE[code].issueCode)).toBe(true);
+  });
+});
+
+describe('CdsError', () => {
+  it('carries its code, the catalogue status and the caller-facing details', () => {
+    const err = new CdsError('PREFETCH_UNAVAILABLE', ['pgx: not prefetched; no fhirServer']);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.code).toBe('PREFETCH_UNAVAILABLE');
+    expect(err.status).toBe(412);
+    expect(err.details).toEqual(['pgx: not prefetched; no fhirServer']);
+  });
+});
+
+describe('operationOutcome', () => {
+  it('without details: one issue carrying the code, its title, and no diagnostics', () => {
+    const oo = operationOutcome('UNKNOWN_SERVICE');
+    expect(oo).toEqual({
+      resourceType: 'OperationOutcome',
+      issue: [
+        {
+          severity: 'error',
+          code: 'not-found',
+          details: {
+            coding: [
+              {
+                system: ERROR_CODE_SYSTEM,
+                code: 'UNKNOWN_SERVICE',
+                display: ERROR_CATALOGUE.UNKNOWN_SERVICE.title,
+              },
+            ],
+            text: ERROR_CATALOGUE.UNKNOWN_SERVICE.title,
+          },
+        },
+      ],
+    });
+  });
+
+  it('with details: one issue per detail, each in diagnostics', () => {
+    const oo = operationOutcome('INVALID_REQUEST', ['hookInstance: required', 'context: required']);
+    expect(oo.issue).toHaveLength(2);
+    expect(oo.issue.map((i) => i.diagnostics)).toEqual(['hookInstance: required', 'context: required']);
+    for (const issue of oo.issue) {
+      expect(issue.code).toBe('invalid');
+      expect(issue.details?.coding?.[0]?.code).toBe('INVALID_REQUEST');
+    }
+  });
+
+  it.each(CODES)('%s: severity fatal for 5xx, error otherwise; issue type from the catalogue', (code) => {
+    const oo = operationOutcome(code);
+    const issue = oo.issue[0]!;
+    expect(issue.severity).toBe(ERROR_CATALOGUE[code].status >= 500 ? 'fatal' : 'error');
+    expect(issue.code).toBe(ERROR_CATALOGUE[code].issueCode);
+    expect(issue.details?.coding).toEqual([
+      { system: ERROR_CODE_SYSTEM, code, display: ERROR_CATALOGUE[code].title },
+    ]);
+  });
+});

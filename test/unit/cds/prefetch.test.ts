@@ -1,0 +1,297 @@
+import type { Bundle, FhirResource } from 'fhir/r4';
+import NodeCache from 'node-cache';
+import { CdsError } from '../../../src/cds/errors';
+import { FhirFetchError } from '../../../src/cds/fhir';
+import type { FhirFetcher, FhirResult } from '../../../src/cds/fhir';
+import { classifyPrefetch, gatherPrefetch, resolveTemplate } from '../../../src/cds/prefetch';
+import type { GatherOptions } from '../../../src/cds/prefetch';
+
+const CONTEXT = { userId: 'Practitioner/COREPRACTITIONER1', patientId: 'smart-1288992' };
+const TEMPLATES = {
+  patient: 'Patient/{{context.patientId}}',
+  pgx: 'Observation?patient={{context.patientId}}&code=http://loinc.org|84413-4',
+};
+const PATIENT: FhirResource = { resourceType: 'Patient', id: 'smart-1288992' };
+const OBS_1: FhirResource = { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'x' } };
+const OBS_2: FhirResource = { resourceType: 'Observation', id: 'o2', status: 'final', code: { text: 'y' } };
+const OUTCOME = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing' }] };
+
+function searchset(resources: readonly unknown[], next?: string): Bundle {
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    ...(next ? { link: [{ relation: 'next', url: next }] } : {}),
+    entry: resources.map((resource) => ({ resource: resource as FhirResource })),
+  };
+}
+
+/** A FhirFetcher double: answers `read` from a table by query, records what it was asked. */
+function fakeFhir(
+  answers: Readonly<Record<string, FhirResult | FhirFetchError>>,
+  pages?: FhirResult,
+): FhirFetcher & { reads: string[]; followed: Bundle[] } {
+  const reads: string[] = [];
+  const followed: Bundle[] = [];
+  return {
+    serverUrl: 'http://127.0.0.1:1/fhir/',
+    reads,
+    followed,
+    read(query) {
+      reads.push(query);
+      const answer = answers[query];
+      if (answer === undefined) return Promise.reject(new FhirFetchError('http', 'not found', 404));
+      return answer instanceof FhirFetchError ? Promise.reject(answer) : Promise.resolve(answer);
+    },
+    followPages(bundle) {
+      followed.push(bundle);
+      return pages ? Promise.resolve(pages) : Promise.reject(new FhirFetchError('network', 'down'));
+    },
+  };
+}
+
+const PATIENT_QUERY = 'Patient/smart-1288992';
+/** Only the substituted values are encoded; the template's own text is sent as written. */
+const PGX_QUERY = 'Observation?patient=smart-1288992&code=http://loinc.org|84413-4';
+
+function options(overrides: Partial<GatherOptions>): GatherOptions {
+  return {
+    templates: TEMPLATES,
+    keys: ['patient', 'pgx'],
+    required: ['patient', 'pgx'],
+    context: CONTEXT,
+    prefetch: undefined,
+    fhir: undefined,
+    budgetMs: 2000,
+    ...overrides,
+  };
+}
+
+describe('resolveTemplate', () => {
+  it('substitutes context tokens', () => {
+    expect(resolveTemplate('Patient/{{context.patientId}}', CONTEXT)).toBe('Patient/smart-1288992');
+  });
+
+  it('tolerates whitespace inside the braces', () => {
+    expect(resolveTemplate('Patient/{{ context.patientId }}', CONTEXT)).toBe('Patient/smart-1288992');
+  });
+
+  it('percent-encodes substituted values so they cannot add query parameters', () => {
+    expect(resolveTemplate('Observation?patient={{context.patientId}}', { patientId: 'a&b=c' })).toBe(
+      'Observation?patient=a%26b%3Dc',
+    );
+  });
+
+  it('substitutes userPractitionerId from a Practitioner userId', () => {
+    expect(resolveTemplate('Practitioner/{{userPractitionerId}}', CONTEXT)).toBe(
+      'Practitioner/COREPRACTITIONER1',
+    );
+  });
+
+  it('substitutes userPractitionerRoleId, userPatientId and userRelatedPersonId by the userId resource type', () => {
+    expect(resolveTemplate('x={{userPractitionerRoleId}}', { userId: 'PractitionerRole/r1' })).toBe('x=r1');
+    expect(resolveTemplate('x={{userPatientId}}', { userId: 'Patient/p1' })).toBe('x=p1');
+    expect(resolveTemplate('x={{userRelatedPersonId}}', { userId: 'RelatedPerson/q1' })).toBe('x=q1');
+  });
+
+  it('leaves a user token unresolved when userId is of another type', () => {
+    expect(resolveTemplate('Patient/{{userPatientId}}', CONTEXT)).toBeUndefined();
+  });
+
+  it('leaves a template unresolved when a context field is missing or not a primitive', () => {
+    expect(resolveTemplate('Encounter/{{context.encounterId}}', CONTEXT)).toBeUndefined();
+    expect(
+      resolveTemplate('x={{context.draftOrders}}', { draftOrders: { resourceType: 'Bundle' } }),
+    ).toBeUndefined();
+  });
+
+  it('leaves unknown tokens unresolved', () => {
+    expect(resolveTemplate('x={{somethingElse}}', CONTEXT)).toBeUndefined();
+  });
+
+  it('returns a template without tokens as it is', () => {
+    expect(resolveTemplate('Observation?code=1', CONTEXT)).toBe('Observation?code=1');
+  });
+});
+
+describe('classifyPrefetch', () => {
+  it.each<[string, unknown, string]>([
+    ['undefined', undefined, 'absent'],
+    ['null', null, 'null'],
+    ['an OperationOutcome', OUTCOME, 'outcome'],
+    ['a resource', PATIENT, 'resource'],
+    ['a Bundle', searchset([]), 'bundle'],
+    ['a string', 'Patient/1', 'invalid'],
+    ['a number', 42, 'invalid'],
+    ['an array', [PATIENT], 'invalid'],
+    ['an object without resourceType', { id: 'x' }, 'invalid'],
+    ['an object with a non-string resourceType', { resourceType: 7 }, 'invalid'],
+  ])('classifies %s', (_name, value, state) => {
+    expect(classifyPrefetch(value).state).toBe(state);
+  });
+});
+
+describe('gatherPrefetch', () => {
+  it('uses a prefetched resource and a searchset Bundle without calling the FHIR server', async () => {
+    const fhir = fakeFhir({});
+    const gathered = await gatherPrefetch(
+      options({ prefetch: { patient: PATIENT, pgx: searchset([OBS_1, OBS_2]) }, fhir }),
+    );
+    expect(gathered.patient).toMatchObject({ resources: [PATIENT], source: 'prefetch', complete: true });
+    expect(gathered.pgx).toMatchObject({ resources: [OBS_1, OBS_2], source: 'prefetch', complete: true });
+    expect(fhir.reads).toEqual([]);
+  });
+
+  it('drops OperationOutcome entries of a searchset Bundle', async () => {
+    const gathered = await gatherPrefetch(
+      options({ prefetch: { patient: PATIENT, pgx: searchset([OBS_1, OUTCOME]) } }),
+    );
+    expect(gathered.pgx?.resources).toEqual([OBS_1]);
+  });
+
+  it('reads null as "no data": empty, complete, not fetched', async () => {
+    const fhir = fakeFhir({});
+    const gathered = await gatherPrefetch(options({ prefetch: { patient: PATIENT, pgx: null }, fhir }));
+    expect(gathered.pgx).toMatchObject({ resources: [], source: 'prefetch-null', complete: true });
+    expect(fhir.reads).toEqual([]);
+  });
+
+  it.each<[string, unknown]>([
+    ['absent', undefined],
+    ['an OperationOutcome', OUTCOME],
+    ['a string', 'junk'],
+    ['a number', 3],
+    ['an array', [OBS_1]],
+    ['an object without resourceType', { entry: [] }],
+  ])('fetches a key whose prefetch is %s from the FHIR server', async (_name, value) => {
+    const fhir = fakeFhir({ [PGX_QUERY]: { resources: [OBS_1], complete: true } });
+    const prefetch: Record<string, unknown> = { patient: PATIENT };
+    if (value !== undefined) prefetch.pgx = value;
+    const gathered = await gatherPrefetch(options({ prefetch, fhir }));
+    expect(fhir.reads).toEqual([PGX_QUERY]);
+    expect(gathered.pgx).toMatchObject({ resources: [OBS_1], source: 'fhir', complete: true });
+  });
+
+  it('fetches every key when the client sent no prefetch at all', async () => {
+    const fhir = fakeFhir({
+      [PATIENT_QUERY]: { resources: [PATIENT], complete: true },
+      [PGX_QUERY]: { resources: [], complete: true },
+    });
+    const gathered = await gatherPrefetch(options({ fhir }));
+    expect([...fhir.reads].sort()).toEqual([PGX_QUERY, PATIENT_QUERY].sort());
+    expect(gathered.patient?.resources).toEqual([PATIENT]);
+    expect(gathered.pgx).toMatchObject({ resources: [], source: 'fhir', complete: true });
+  });
+
+  it('follows the next link of a paginated prefetch Bundle through the FHIR server', async () => {
+    const first = searchset([OBS_1], 'http://127.0.0.1:1/fhir/Observation?page=2');
+    const fhir = fakeFhir({}, { resources: [OBS_1, OBS_2], complete: true });
+    const gathered = await gatherPrefetch(options({ prefetch: { patient: PATIENT, pgx: first }, fhir }));
+    expect(fhir.followed).toEqual([first]);
+    expect(gathered.pgx).toMatchObject({ resources: [OBS_1, OBS_2], source: 'prefetch', complete: true });
+  });
+
+  it('reports a paginated prefetch Bundle as incomplete when pages were left unread', async () => {
+    const first = searchset([OBS_1], 'http://127.0.0.1:1/fhir/Observation?page=2');
+    const fhir = fakeFhir({}, { resources: [OBS_1], complete: false });
+    const gathered = await gatherPrefetch(options({ prefetch: { patient: PATIENT, pgx: first }, fhir }));
+    expect(gathered.pgx).toMatchObject({ resources: [OBS_1], complete: false });
+    expect(gathered.pgx?.problem).toMatch(/pages left unread/);
+  });
+
+  it('keeps the first page of a paginated prefetch Bundle, as incomplete, when there is no fhirServer', async () => {
+    const first = searchset([OBS_1], 'https://elsewhere.example/fhir/Observation?page=2');
+    const gathered = await gatherPrefetch(options({ prefetch: { patient: PATIENT, pgx: first } }));
+    expect(gathered.pgx).toMatchObject({ resources: [OBS_1], source: 'prefetch', complete: false });
+  });
+
+  it('keeps the first page, as incomplete, when the next pages cannot be read', async () => {
+    const first = searchset([OBS_1], 'http://127.0.0.1:1/fhir/Observation?page=2');
+    const fhir = fakeFhir({}); // followPages rejects
+    const gathered = await gatherPrefetch(options({ prefetch: { patient: PATIENT, pgx: first }, fhir }));
+    expect(gathered.pgx).toMatchObject({ resources: [OBS_1], complete: false });
+    expect(gathered.pgx?.problem).toMatch(/could not be read/);
+  });
+
+  it('does not query a template whose tokens cannot be resolved', async () => {
+    const fhir = fakeFhir({});
+    const gathered = await gatherPrefetch(
+      options({
+        templates: { ...TEMPLATES, encounter: 'Encounter/{{context.encounterId}}' },
+        keys: ['patient', 'pgx', 'encounter'],
+        required: [],
+        prefetch: { patient: PATIENT, pgx: null },
+        fhir,
+      }),
+    );
+    expect(fhir.reads).toEqual([]);
+    expect(gathered.encounter).toMatchObject({ resources: [], source: 'unavailable', complete: false });
+    expect(gathered.encounter?.problem).toMatch(/unresolved/);
+  });
+
+  it('answers 412 (PREFETCH_UNAVAILABLE) when a required key is absent and there is no fhirServer', async () => {
+    const err = await gatherPrefetch(options({ prefetch: { patient: PATIENT } })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CdsError);
+    expect((err as CdsError).code).toBe('PREFETCH_UNAVAILABLE');
+    expect((err as CdsError).status).toBe(412);
+    expect((err as CdsError).details.join(' ')).toMatch(/^pgx: /);
+  });
+
+  it('answers 412 when the FHIR server refuses a required query', async () => {
+    const fhir = fakeFhir({ [PGX_QUERY]: new FhirFetchError('http', 'HTTP 401', 401) });
+    const err = await gatherPrefetch(options({ prefetch: { patient: PATIENT }, fhir })).catch(
+      (e: unknown) => e,
+    );
+    expect((err as CdsError).code).toBe('PREFETCH_UNAVAILABLE');
+  });
+
+  it('is not a 412 when only a non-required key cannot be had', async () => {
+    const gathered = await gatherPrefetch(
+      options({ prefetch: { patient: PATIENT, pgx: null }, required: ['patient'] }),
+    );
+    expect(gathered.pgx?.source).toBe('prefetch-null');
+    const onlyPatient = await gatherPrefetch(
+      options({ prefetch: { patient: PATIENT }, required: ['patient'] }),
+    );
+    expect(onlyPatient.pgx).toMatchObject({ source: 'unavailable', complete: false });
+  });
+
+  it('is not a 412 when a required query ran out of time: the hook answers with what it has', async () => {
+    const fhir = fakeFhir({ [PGX_QUERY]: new FhirFetchError('timeout', 'deadline') });
+    const gathered = await gatherPrefetch(options({ prefetch: { patient: PATIENT }, fhir }));
+    expect(gathered.pgx).toMatchObject({ source: 'unavailable', complete: false });
+    expect(gathered.pgx?.problem).toMatch(/timeout/);
+  });
+
+  it('reports search results with unread pages as incomplete and does not cache them', async () => {
+    const cache = new NodeCache();
+    const fhir = fakeFhir({ [PGX_QUERY]: { resources: [OBS_1], complete: false } });
+    const gathered = await gatherPrefetch(options({ prefetch: { patient: PATIENT }, fhir, cache }));
+    expect(gathered.pgx).toMatchObject({ resources: [OBS_1], source: 'fhir', complete: false });
+    expect(cache.keys()).toEqual([]);
+  });
+
+  it('answers a repeated query from the cache', async () => {
+    const cache = new NodeCache();
+    const fhir = fakeFhir({ [PGX_QUERY]: { resources: [OBS_1], complete: true } });
+    const calls: string[] = [];
+    const opts = options({
+      prefetch: { patient: PATIENT },
+      fhir,
+      cache,
+      onFhirCall: (outcome) => calls.push(outcome),
+    });
+    await gatherPrefetch(opts);
+    const second = await gatherPrefetch(opts);
+    expect(fhir.reads).toEqual([PGX_QUERY]);
+    expect(second.pgx).toMatchObject({ resources: [OBS_1], source: 'cache', complete: true });
+    expect(calls).toEqual(['ok', 'cached']);
+  });
+
+  it('keeps the cache keys free of the patient id', async () => {
+    const cache = new NodeCache();
+    const fhir = fakeFhir({ [PGX_QUERY]: { resources: [OBS_1], complete: true } });
+    await gatherPrefetch(options({ prefetch: { patient: PATIENT }, fhir, cache }));
+    expect(cache.keys()).toHaveLength(1);
+    expect(cache.keys().join()).not.toContain(CONTEXT.patientId);
+  });
+});
