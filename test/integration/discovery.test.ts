@@ -2,6 +2,8 @@ import request from 'supertest';
 import { readFileSync } from 'node:fs';
 import { SERVICES_FILE } from '../../src/cds/discovery';
 import { HOOK_HANDLERS } from '../../src/hooks';
+import { PGX_OBSERVATION_CODES } from '../../src/rules/cpic';
+import { sensorCodeTokens } from '../../src/sensors';
 import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
 
@@ -65,6 +67,17 @@ describe('GET /cds-services (discovery)', () => {
       expect(p.pgx).toContain('http://loinc.org|84414-2');
       expect(p.wearables).toMatch(/_sort=-date&_count=\d+/);
       expect(p.medications).toBe('MedicationRequest?patient={{context.patientId}}&status=active');
+    }
+  });
+
+  it('asks for exactly the codes the PGx reader and the sensor catalogue accept', () => {
+    const codesOf = (template: string | undefined): string[] =>
+      /[?&]code=([^&]*)/.exec(template ?? '')?.[1]?.split(',') ?? [];
+    for (const service of file.services) {
+      expect(codesOf(service.prefetch?.pgx).sort()).toEqual(
+        PGX_OBSERVATION_CODES.map((c) => `${c.system}|${c.code}`).sort(),
+      );
+      expect(codesOf(service.prefetch?.wearables).sort()).toEqual([...sensorCodeTokens()].sort());
     }
   });
 
