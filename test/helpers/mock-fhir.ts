@@ -23,6 +23,8 @@ export interface MockFhirServer {
   /** Base URL, e.g. `http://127.0.0.1:54321/fhir`. */
   readonly baseUrl: string;
   readonly requests: RecordedRequest[];
+  /** The most requests this server has held unanswered at once (1 when calls arrive one after another). */
+  readonly peakConcurrency: number;
   /** Registers a response for a path (with query) relative to the base, e.g. `Patient/123`. A function sees the URL. */
   on(pathAndQuery: string | RegExp, response: MockResponse): void;
   close(): Promise<void>;
@@ -32,8 +34,15 @@ export async function startMockFhirServer(): Promise<MockFhirServer> {
   const routes: { match: string | RegExp; response: MockResponse }[] = [];
   const requests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  let pending = 0;
+  let peakConcurrency = 0;
   const server: Server = createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    pending += 1;
+    peakConcurrency = Math.max(peakConcurrency, pending);
+    res.on('close', () => {
+      pending -= 1;
+    });
     const rel = decodeURIComponent((req.url ?? '').replace(/^\/fhir\/?/, ''));
     const route = routes.find((r) => (typeof r.match === 'string' ? r.match === rel : r.match.test(rel)));
     const send = (): void => {
@@ -66,6 +75,9 @@ export async function startMockFhirServer(): Promise<MockFhirServer> {
   return {
     baseUrl: `http://127.0.0.1:${port}/fhir`,
     requests,
+    get peakConcurrency() {
+      return peakConcurrency;
+    },
     on(match, response) {
       routes.push({ match, response });
     },
