@@ -1,0 +1,254 @@
+/**
+ * `POST /cds-services/{id}/feedback` (https://cds-hooks.hl7.org/2.0/#feedback) on both store engines. Hooks do
+ * not produce cards yet, so a stub handler issues (and records) a spec-valid card the feedback can name.
+ */
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { startTestApp } from '../helpers/app';
+import type { TestApp } from '../helpers/app';
+import { cardIssuingHandler, cdsFixture, sandboxRequest } from '../helpers/cds';
+import type { JsonObject } from '../helpers/cds';
+import { createTestDatabase } from '../helpers/postgres';
+import type { TestDatabase } from '../helpers/postgres';
+
+const SERVICE = 'pgx-order-sign';
+const FEEDBACK_URL = `/cds-services/${SERVICE}/feedback`;
+
+interface IssuedCard {
+  readonly uuid: string;
+  readonly suggestionId: string;
+  readonly hookInstance: string;
+}
+
+/** The sandbox's feedback fixture with its card (and suggestion) replaced: one entry, as the sandbox sends it. */
+function sandboxFeedback(fixture: string, card: IssuedCard, changes: JsonObject = {}): JsonObject {
+  const [entry] = cdsFixture(fixture).feedback as JsonObject[];
+  const suggestions =
+    entry?.acceptedSuggestions === undefined ? {} : { acceptedSuggestions: [{ id: card.suggestionId }] };
+  return { ...entry, card: card.uuid, ...suggestions, ...changes };
+}
+
+function accepted(card: IssuedCard, changes: JsonObject = {}): JsonObject {
+  return sandboxFeedback('sandbox-feedback-accepted.json', card, changes);
+}
+
+function overridden(card: IssuedCard, changes: JsonObject = {}): JsonObject {
+  return sandboxFeedback('sandbox-feedback-overridden.json', card, changes);
+}
+
+interface Outcome {
+  resourceType: string;
+  issue: { details: { coding: { code: string }[] }; diagnostics?: string }[];
+}
+
+function outcomeCode(body: unknown): string | undefined {
+  const oo = body as Outcome;
+  expect(oo.resourceType).toBe('OperationOutcome');
+  return oo.issue[0]?.details.coding[0]?.code;
+}
+
+const engines: [string, () => Promise<TestDatabase | undefined>][] = [
+  ['SQLite', () => Promise.resolve(undefined)],
+  ['PostgreSQL', createTestDatabase],
+];
+
+describe.each(engines)('feedback on %s', (engine, createDatabase) => {
+  let database: TestDatabase | undefined;
+  let t: TestApp;
+  let skipped = false;
+  const stub = cardIssuingHandler();
+
+  beforeAll(async () => {
+    database = await createDatabase();
+    // Only createTestDatabase with PGX_SKIP_POSTGRES=1 gives undefined for PostgreSQL; it has warned loudly.
+    skipped = engine === 'PostgreSQL' && database === undefined;
+    t = await startTestApp({
+      handlers: { 'order-sign': stub.handler, 'patient-view': stub.handler },
+      ...(database ? { databaseUrl: database.url } : {}),
+    });
+    expect(t.store.engine).toBe(skipped || engine === 'SQLite' ? 'sqlite' : 'postgres');
+  });
+  afterAll(async () => {
+    await t.close();
+    await database?.drop();
+  });
+
+  /** Calls the service so it issues and records one card; returns it. */
+  async function issueCard(service = SERVICE): Promise<IssuedCard> {
+    const fixture = service === SERVICE ? 'sandbox-order-sign-clopidogrel.json' : 'sandbox-patient-view.json';
+    const body = sandboxRequest(fixture, undefined);
+    const res = await request(t.app).post(`/cds-services/${service}`).send(body).expect(200);
+    const [card] = (res.body as { cards: { uuid: string; suggestions: { uuid: string }[] }[] }).cards;
+    expect(card?.uuid).toBe(stub.issued().at(-1)?.uuid);
+    return {
+      uuid: card!.uuid,
+      suggestionId: card!.suggestions[0]!.uuid,
+      hookInstance: body.hookInstance as string,
+    };
+  }
+
+  function feedbackRows(cardUuid: string) {
+    return t.store.db.selectFrom('feedback').selectAll().where('card_uuid', '=', cardUuid).execute();
+  }
+
+  function post(entries: readonly JsonObject[], url = FEEDBACK_URL) {
+    return request(t.app).post(url).send({ feedback: entries });
+  }
+
+  it('stores an accepted card with its accepted suggestions, linked to the recorded card', async () => {
+    const card = await issueCard();
+    const res = await post([accepted(card)]);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({});
+    const rows = await feedbackRows(card.uuid);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      service_id: SERVICE,
+      outcome: 'accepted',
+      outcome_timestamp: '2026-11-22T10:14:00.000Z',
+      override_code: null,
+    });
+    expect(JSON.parse(rows[0]!.accepted_suggestions)).toEqual([card.suggestionId]);
+    // The link: feedback → card → the invocation that produced it.
+    const linked = await t.store.db
+      .selectFrom('feedback')
+      .innerJoin('cards', 'cards.uuid', 'feedback.card_uuid')
+      .innerJoin('invocations', 'invocations.id', 'cards.invocation_id')
+      .select(['invocations.hook_instance', 'invocations.service_id', 'cards.summary', 'cards.rule_ids'])
+      .where('feedback.card_uuid', '=', card.uuid)
+      .executeTakeFirstOrThrow();
+    expect(linked).toEqual({
+      hook_instance: card.hookInstance,
+      service_id: SERVICE,
+      summary: 'Stub card for tests',
+      rule_ids: JSON.stringify(['stub-rule']),
+    });
+  });
+
+  it('stores an override with a reason as the sandbox sends it (no display)', async () => {
+    const card = await issueCard();
+    const entry = overridden(card);
+    expect((entry.overrideReason as { reason: JsonObject }).reason.display).toBeUndefined();
+    await post([entry]).expect(200);
+    const [row] = await feedbackRows(card.uuid);
+    expect(row).toMatchObject({
+      outcome: 'overridden',
+      override_code: 'benefit-outweighs-risk',
+      override_system: 'urn:pgx-cds-hooks:CodeSystem:override-reason',
+      override_display: null,
+      outcome_timestamp: '2026-11-22T10:15:00.000Z',
+    });
+    expect(JSON.parse(row!.accepted_suggestions)).toEqual([]);
+  });
+
+  it('stores an override without a reason', async () => {
+    const card = await issueCard();
+    const { overrideReason: _, ...entry } = overridden(card);
+    await post([entry]).expect(200);
+    const rows = await feedbackRows(card.uuid);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ outcome: 'overridden', override_code: null, user_comment: null });
+  });
+
+  it('stores an override with only a user comment', async () => {
+    const card = await issueCard();
+    await post([overridden(card, { overrideReason: { userComment: 'discussed with the patient' } })]).expect(
+      200,
+    );
+    const [row] = await feedbackRows(card.uuid);
+    expect(row).toMatchObject({ override_code: null, user_comment: 'discussed with the patient' });
+  });
+
+  it('stores a batch of several entries on several cards', async () => {
+    const first = await issueCard();
+    const second = await issueCard();
+    await post([
+      accepted(first),
+      overridden(second),
+      overridden(first, { outcomeTimestamp: '2026-11-22T11:00:00.000Z' }),
+    ]).expect(200);
+    expect(await feedbackRows(first.uuid)).toHaveLength(2);
+    expect(await feedbackRows(second.uuid)).toHaveLength(1);
+  });
+
+  it('answers a repeat with 200 and stores it once', async () => {
+    const card = await issueCard();
+    const entry = overridden(card);
+    await post([entry]).expect(200);
+    const again = await post([entry]);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({});
+    // A repeat inside one batch counts once too.
+    await post([entry, entry]).expect(200);
+    expect(await feedbackRows(card.uuid)).toHaveLength(1);
+  });
+
+  it('refuses feedback on an unknown card with 422 and stores nothing from the batch', async () => {
+    const known = await issueCard();
+    const unknownUuid = randomUUID();
+    const res = await post([overridden(known), overridden({ ...known, uuid: unknownUuid })]);
+    expect(res.status).toBe(422);
+    expect(outcomeCode(res.body)).toBe('FEEDBACK_UNKNOWN_CARD');
+    expect(JSON.stringify(res.body)).toContain(unknownUuid);
+    expect(await feedbackRows(known.uuid)).toHaveLength(0);
+  });
+
+  it('refuses feedback on a card another service issued with 422', async () => {
+    const card = await issueCard('pgx-patient-view');
+    const res = await post([overridden(card)]);
+    expect(res.status).toBe(422);
+    expect(outcomeCode(res.body)).toBe('FEEDBACK_UNKNOWN_CARD');
+    expect(await feedbackRows(card.uuid)).toHaveLength(0);
+    // Sent to the service that issued it, the same entry is accepted.
+    await post([overridden(card)], '/cds-services/pgx-patient-view/feedback').expect(200);
+  });
+
+  it('answers 404 for feedback to an unknown service', async () => {
+    const card = await issueCard();
+    const res = await post([overridden(card)], '/cds-services/no-such-service/feedback');
+    expect(res.status).toBe(404);
+    expect(outcomeCode(res.body)).toBe('UNKNOWN_SERVICE');
+  });
+
+  const invalid: [string, (card: IssuedCard) => unknown][] = [
+    [
+      'no outcomeTimestamp',
+      (card) => ({ feedback: [(({ outcomeTimestamp: _, ...e }) => e)(overridden(card))] }),
+    ],
+    [
+      'an outcomeTimestamp that is not a date-time',
+      (card) => ({ feedback: [overridden(card, { outcomeTimestamp: 'yesterday' })] }),
+    ],
+    [
+      'accepted without acceptedSuggestions',
+      (card) => ({ feedback: [(({ acceptedSuggestions: _, ...e }) => e)(accepted(card))] }),
+    ],
+    [
+      'accepted with an empty acceptedSuggestions',
+      (card) => ({ feedback: [accepted(card, { acceptedSuggestions: [] })] }),
+    ],
+    ['an unknown outcome', (card) => ({ feedback: [overridden(card, { outcome: 'dismissed' })] })],
+    [
+      'an overrideReason on an accepted card',
+      (card) => ({ feedback: [accepted(card, { overrideReason: { userComment: 'x' } })] }),
+    ],
+    ['no card', (card) => ({ feedback: [(({ card: _, ...e }) => e)(overridden(card))] })],
+    ['an empty feedback array', () => ({ feedback: [] })],
+    ['no feedback array', (card) => overridden(card)],
+  ];
+
+  it.each(invalid)('answers 400 with an OperationOutcome for %s, storing nothing', async (_name, build) => {
+    const card = await issueCard();
+    const valid = overridden(card, { outcomeTimestamp: '2026-11-22T12:00:00.000Z' });
+    const body = build(card) as JsonObject;
+    // A valid entry in the same batch is not stored either.
+    const batch =
+      Array.isArray(body.feedback) && body.feedback.length > 0
+        ? { feedback: [valid, ...(body.feedback as unknown[])] }
+        : body;
+    const res = await request(t.app).post(FEEDBACK_URL).send(batch);
+    expect(res.status).toBe(400);
+    expect(outcomeCode(res.body)).toBe('INVALID_REQUEST');
+    expect(await feedbackRows(card.uuid)).toHaveLength(0);
+  });
+});
