@@ -1,0 +1,148 @@
+/**
+ * One Decision → one spec-valid CDS Hooks card with its provenance.
+ * https://cds-hooks.hl7.org/2.0/#card-attributes
+ */
+import { randomUUID } from 'node:crypto';
+import type { Card, Coding, Link, Source } from '../cds/types';
+import type { Decision } from '../rules/types';
+import { decisionDetail } from './detail';
+import { overrideReasonsFor } from './override-reasons';
+import { suggestionsFor, untestedGenes } from './suggestions';
+import { abbreviatePhenotypes, fitSummary, listPhrase } from './text';
+
+/** What the store records for a card (`CardRecord` minus what the card itself says). */
+export interface CardProvenance {
+  readonly uuid: string;
+  readonly drug?: string;
+  readonly decision: unknown;
+  readonly ruleIds: readonly string[];
+  readonly thresholdVersion: string;
+  readonly knowledgeVersion: string;
+}
+
+/** Our card-topic CodeSystem (`source.topic`), named like the error and override-reason systems. */
+export const CARD_TOPIC_SYSTEM = 'urn:pgx-cds-hooks:CodeSystem:card-topic';
+
+/**
+ * CPIC's guideline index, used when a decision carries no guideline of its own (pre-test and conflict decisions);
+ * every guideline URL in the CPIC data lives under it.
+ */
+export const CPIC_GUIDELINES_URL = 'https://cpicpgx.org/guidelines/';
+
+export function topic(code: string, display: string): Coding {
+  return { system: CARD_TOPIC_SYSTEM, code, display };
+}
+
+function isAbsoluteUrl(url: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * How each gene reads in the summary: an HLA gene by the allele status the guideline looked up (`*57:01 positive`),
+ * others by phenotype; a gene the row keys on without a result reads `no result`.
+ */
+function genePhrases(decision: Decision): string[] {
+  if (decision.action === 'order-test') return untestedGenes(decision).map((g) => `${g} no result on file`);
+  const byGene = new Map(decision.genes.map((g) => [g.gene, g]));
+  const keyed = decision.row ? Object.entries(decision.row.lookupKey) : [];
+  if (keyed.length === 0) return decision.genes.map((g) => `${g.gene} ${g.phenotype}`);
+  return keyed.map(([gene, key]) => {
+    const result = byGene.get(gene);
+    if (!result) return `${gene} no result`;
+    return `${gene} ${result.alleleStatus ? key : result.phenotype}`;
+  });
+}
+
+function actionPhrase(decision: Decision): string {
+  switch (decision.action) {
+    case 'avoid':
+      return `Avoid ${decision.drug}`;
+    case 'adjust-dose':
+      return `Adjust ${decision.drug} dose`;
+    case 'monitor':
+      return `Monitor ${decision.drug}`;
+    case 'order-test':
+      return `Order ${listPhrase(untestedGenes(decision))} test before ${decision.drug}`;
+    case 'standard':
+      return `Standard ${decision.drug} dosing`;
+  }
+}
+
+/** The summary: action and drug first (they survive any shortening), then gene and phenotype, then strength. */
+export function decisionSummary(decision: Decision): string {
+  const action = actionPhrase(decision);
+  const genes = genePhrases(decision).join(', ');
+  const strength = decision.row?.strength ? ` (CPIC ${decision.row.strength})` : '';
+  return fitSummary([
+    `${action}: ${genes}${strength}`,
+    `${action}: ${genes}`,
+    abbreviatePhenotypes(`${action}: ${genes}${strength}`),
+    abbreviatePhenotypes(`${action}: ${genes}`),
+  ]);
+}
+
+function sourceOf(decision: Decision): Source {
+  const guideline = decision.row?.guideline;
+  const url = guideline && isAbsoluteUrl(guideline.url) ? guideline.url : CPIC_GUIDELINES_URL;
+  const evidence = decision.sensorModifiers.some((m) => m.effect !== 'context')
+    ? ' + wearable sensor data'
+    : '';
+  return {
+    label: `${guideline ? `CPIC: ${guideline.name}` : 'CPIC guidelines'}${evidence}`,
+    url,
+    topic:
+      decision.action === 'order-test'
+        ? topic('pgx-pre-test', 'Pharmacogenomic pre-test alert')
+        : topic('pgx-drug-gene', 'Pharmacogenomic drug-gene interaction'),
+  };
+}
+
+function linksOf(source: Source, decision: Decision): Link[] {
+  if (!source.url) return [];
+  const name = decision.row?.guideline.name;
+  return [{ label: name ? `CPIC guideline: ${name}` : 'CPIC guidelines', url: source.url, type: 'absolute' }];
+}
+
+/**
+ * The card for one decision. `draftOrder` is the draft resource the decision is about (R4/STU3 MedicationRequest or
+ * DSTU2 MedicationOrder); without it the card has no dose or replacement suggestion.
+ */
+export function decisionCard(
+  decision: Decision,
+  ctx: { draftOrder?: unknown; patientId: string; newUuid?: () => string },
+): { card: Card; provenance: CardProvenance } {
+  const newUuid = ctx.newUuid ?? randomUUID;
+  const uuid = newUuid();
+  const { suggestions, notes } = suggestionsFor(decision, {
+    draftOrder: ctx.draftOrder,
+    patientId: ctx.patientId,
+    newUuid,
+  });
+  const source = sourceOf(decision);
+  const links = linksOf(source, decision);
+  const card: Card = {
+    uuid,
+    summary: decisionSummary(decision),
+    detail: decisionDetail(decision, notes),
+    indicator: decision.severity,
+    source,
+    ...(suggestions.length > 0 ? { suggestions, selectionBehavior: 'at-most-one' as const } : {}),
+    overrideReasons: overrideReasonsFor(decision.sensorModifiers.length > 0),
+    ...(links.length > 0 ? { links } : {}),
+  };
+  return {
+    card,
+    provenance: {
+      uuid,
+      drug: decision.drug,
+      decision,
+      ruleIds: decision.ruleIds,
+      thresholdVersion: decision.thresholdVersion,
+      knowledgeVersion: decision.knowledgeVersion,
+    },
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * The markdown `detail` of a decision card: CPIC's recommendation verbatim, implications, the why-chain (genotype →
+ * phenotype → CPIC row → sensor evidence), strength, population, other rows, versions and PMIDs.
+ * All data is escaped (`escapeMarkdown`), so it renders exactly as written and never as HTML.
+ */
+import type { GeneResult } from '../rules/cpic/types';
+import type { CpicRow, Decision, SensorModifier } from '../rules/types';
+import { escapeMarkdown as md } from './text';
+
+/** Every line of `text` as a markdown blockquote line (CPIC texts may hold paragraphs). */
+function quote(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => (line.trim() ? `> ${md(line)}` : '>'))
+    .join('\n');
+}
+
+function rowHeading(row: CpicRow): string {
+  const parts = [
+    row.strength ? `strength: ${row.strength}` : 'strength: not graded',
+    ...(row.population && row.population !== 'general' ? [`population: ${row.population}`] : []),
+  ];
+  return parts.map(md).join('; ');
+}
+
+function rowSection(row: CpicRow): string[] {
+  return [
+    `**CPIC recommendation** (${rowHeading(row)}):`,
+    '',
+    quote(row.recommendation),
+    '',
+    ...(row.implications.length > 0
+      ? ['**Implications:**', '', ...row.implications.map((i) => `- ${md(i)}`), '']
+      : []),
+    ...(row.otherConsiderations ? ['**Other considerations:**', '', quote(row.otherConsiderations), ''] : []),
+  ];
+}
+
+function geneEvidence(gene: GeneResult): string {
+  const genotype = gene.diplotype ?? gene.alleles?.join('/') ?? 'phenotype reported';
+  const parts = [
+    `${gene.gene} ${genotype} → ${gene.phenotype}${gene.activityScore ? ` (activity score ${gene.activityScore})` : ''}`,
+    `from ${gene.sources.join(', ')}${gene.date ? ` dated ${gene.date}` : ''}`,
+    ...(gene.reportedPhenotype ? [`laboratory reported "${gene.reportedPhenotype}"`] : []),
+    ...(gene.reinterpreted ? ['re-interpreted under current CPIC'] : []),
+  ];
+  return `- ${md(parts.join('; '))}`;
+}
+
+const EVIDENCE_WORDING: Readonly<Record<SensorModifier['evidence'], string>> = {
+  guideline: 'threshold from a guideline',
+  label: 'threshold from the drug label',
+  consensus: 'this rule rests on expert consensus, not on a pharmacogenomic guideline',
+  design: 'this rule is a design choice of this service, not a pharmacogenomic guideline',
+};
+
+const EFFECT_WORDING: Readonly<Record<SensorModifier['effect'], string>> = {
+  raise: 'raised the alert one step',
+  lower: 'lowered the alert one step',
+  context: 'shown for context only; did not change the alert',
+};
+
+/** One sensor modifier with everything wearables research §2.1 principle 5 asks a card to state. */
+export function sensorEvidence(m: SensorModifier): string {
+  const value = m.value === undefined ? 'no value' : `${m.value}${m.unit ? ` ${m.unit}` : ''}`;
+  const parts = [
+    `${m.metric}: ${value}`,
+    ...(m.window ? [`window ${m.window.start} to ${m.window.end}`] : []),
+    `data ${m.status}`,
+    ...(m.devices.length > 0 ? [`device ${m.devices.join(', ')}`] : []),
+    ...(m.newestSample ? [`last sample ${m.newestSample}`] : []),
+    ...(m.threshold ? [`threshold ${m.threshold}`] : []),
+    EFFECT_WORDING[m.effect],
+    EVIDENCE_WORDING[m.evidence],
+    `source: ${m.source}`,
+    `rule ${m.ruleId}`,
+  ];
+  return `- ${md(`${parts.join('; ')}. ${m.note}`)}`;
+}
+
+function pmidLinks(pmids: readonly string[]): string {
+  return pmids
+    .filter((p) => /^\d+$/.test(p))
+    .map((p) => `[${p}](https://pubmed.ncbi.nlm.nih.gov/${p}/)`)
+    .join(', ');
+}
+
+/** The detail markdown for a decision; `notes` are what the suggestion builders could not offer, and why. */
+export function decisionDetail(decision: Decision, notes: readonly string[]): string {
+  const lines: string[] = [];
+  if (decision.row) lines.push(...rowSection(decision.row));
+  if (decision.alternatives && decision.alternatives.length > 0) {
+    lines.push('**Other CPIC rows that may apply** (not decidable from the order):', '');
+    for (const alt of decision.alternatives) {
+      lines.push(`- ${md(alt.label)} (${rowHeading(alt.row)}):`, '', quote(alt.row.recommendation), '');
+    }
+  }
+  lines.push('**Why:**', '', ...decision.explanation.map((e) => `- ${md(e)}`), '');
+  if (decision.genes.length > 0) lines.push('**Results used:**', '', ...decision.genes.map(geneEvidence), '');
+  if (decision.sensorModifiers.length > 0) {
+    lines.push('**Sensor evidence:**', '', ...decision.sensorModifiers.map(sensorEvidence), '');
+  }
+  if (notes.length > 0) lines.push('**Not suggested:**', '', ...notes.map((n) => `- ${md(n)}`), '');
+  const pmids = decision.row ? pmidLinks(decision.row.pmids) : '';
+  lines.push(
+    `Knowledge ${md(decision.knowledgeVersion)}; thresholds ${md(decision.thresholdVersion)}; rules ${md(decision.ruleIds.join(', ') || 'none')}.${pmids ? ` PMIDs: ${pmids}.` : ''}`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,118 @@
+/**
+ * The patient-view summary card: actionable phenotypes, active medications with PGx issues, re-interpreted results
+ * and relevant sensor flags, in one low-noise `info` card (research: "patient-view: a low-noise info summary at
+ * most"). Nothing actionable → no card.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Card, Link } from '../cds/types';
+import type { GeneResult } from '../rules/cpic/types';
+import type { Decision, SensorModifier } from '../rules/types';
+import type { CardProvenance } from './decision-card';
+import { CPIC_GUIDELINES_URL, topic } from './decision-card';
+import { sensorEvidence } from './detail';
+import { abbreviatePhenotypes, escapeMarkdown as md, fitSummary } from './text';
+
+/**
+ * Phenotypes that need no action on their own: CPIC's normal and indeterminate terms. A choice (the published
+ * thresholds' actionable-phenotype list is not available to this module): everything else is shown.
+ */
+const NOT_ACTIONABLE = /^(?:normal metabolizer|normal function|indeterminate|n\/a)$/i;
+
+/** A gene result worth listing: a non-normal phenotype, a positive HLA risk allele, or a re-interpretation. */
+function isActionable(gene: GeneResult): boolean {
+  if (gene.reinterpreted) return true;
+  if (gene.alleleStatus) return Object.values(gene.alleleStatus).includes('positive');
+  return !NOT_ACTIONABLE.test(gene.phenotype.trim());
+}
+
+function genePhrase(gene: GeneResult): string {
+  if (gene.alleleStatus) {
+    const positive = Object.entries(gene.alleleStatus)
+      .filter(([, status]) => status === 'positive')
+      .map(([allele]) => `${allele} positive`);
+    return `${gene.gene} ${positive.join(', ') || gene.phenotype}`;
+  }
+  return `${gene.gene} ${gene.phenotype}`;
+}
+
+function geneLine(gene: GeneResult): string {
+  const parts = [
+    `${genePhrase(gene)}${gene.diplotype ? ` (${gene.diplotype})` : ''}`,
+    ...(gene.date ? [`dated ${gene.date}`] : []),
+    ...(gene.reinterpreted
+      ? [`re-interpreted: the laboratory reported "${gene.reportedPhenotype ?? 'another phenotype'}"`]
+      : []),
+  ];
+  return `- ${md(parts.join('; '))}`;
+}
+
+function medicationLine(decision: Decision): string {
+  const row = decision.row;
+  const text = row ? `: ${row.strength ?? 'not graded'}: "${row.recommendation}"` : '';
+  return `- ${md(`${decision.drug} (${decision.action}, ${decision.severity})${text}`)}`;
+}
+
+/**
+ * The summary card, or undefined when there is no actionable phenotype and no medication with a PGx issue (sensor
+ * flags alone do not make a card: they matter here only next to a PGx finding).
+ */
+export function patientSummaryCard(input: {
+  genes: readonly GeneResult[];
+  decisions: readonly Decision[];
+  sensorFlags: readonly SensorModifier[];
+  knowledgeVersion: string;
+  thresholdVersion: string;
+  newUuid?: () => string;
+}): { card: Card; provenance: CardProvenance } | undefined {
+  const genes = input.genes.filter(isActionable);
+  const { decisions } = input;
+  if (genes.length === 0 && decisions.length === 0) return undefined;
+  const uuid = (input.newUuid ?? randomUUID)();
+  const phrases = genes.map(genePhrase);
+  const meds = decisions.length > 0 ? `; review ${decisions.map((d) => d.drug).join(', ')}` : '';
+  const summary = fitSummary([
+    `Pharmacogenomics: ${phrases.join(', ') || 'no actionable phenotype'}${meds}`,
+    abbreviatePhenotypes(`PGx: ${phrases.join(', ') || 'no actionable phenotype'}${meds}`),
+  ]);
+  const lines = [
+    ...(genes.length > 0 ? ['**Actionable results:**', '', ...genes.map(geneLine), ''] : []),
+    ...(decisions.length > 0
+      ? ['**Active medications with PGx issues:**', '', ...decisions.map(medicationLine), '']
+      : []),
+    ...(input.sensorFlags.length > 0
+      ? ['**Sensor flags:**', '', ...input.sensorFlags.map(sensorEvidence), '']
+      : []),
+    `Knowledge ${md(input.knowledgeVersion)}; thresholds ${md(input.thresholdVersion)}.`,
+  ];
+  const guidelines = new Map(
+    decisions.flatMap((d) => (d.row ? [[d.row.guideline.url, d.row.guideline.name]] : [])),
+  );
+  const links: Link[] = [
+    ...[...guidelines]
+      .filter(([url]) => /^https?:\/\//.test(url))
+      .map(([url, name]) => ({ label: `CPIC guideline: ${name}`, url, type: 'absolute' as const })),
+    { label: 'CPIC guidelines', url: CPIC_GUIDELINES_URL, type: 'absolute' },
+  ];
+  const card: Card = {
+    uuid,
+    summary,
+    detail: lines.join('\n'),
+    indicator: 'info',
+    source: {
+      label: 'CPIC guidelines (pharmacogenomic summary)',
+      url: CPIC_GUIDELINES_URL,
+      topic: topic('pgx-patient-summary', 'Pharmacogenomic patient summary'),
+    },
+    links,
+  };
+  return {
+    card,
+    provenance: {
+      uuid,
+      decision: { genes, decisions, sensorFlags: input.sensorFlags },
+      ruleIds: [...new Set(decisions.flatMap((d) => d.ruleIds))],
+      thresholdVersion: input.thresholdVersion,
+      knowledgeVersion: input.knowledgeVersion,
+    },
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * Card suggestions: adjust the draft's dose, replace the draft by an alternative CPIC names, or order the gene test.
+ * https://cds-hooks.hl7.org/2.0/#suggestion — actions in one suggestion are applied together (delete, then create).
+ */
+import type { Resource } from 'fhir/r4';
+import type { Action, Suggestion } from '../cds/types';
+import type { Decision } from '../rules/types';
+import { ALTERNATIVE_DRUGS } from './alternative-drugs';
+import type { AlternativeDrug } from './alternative-drugs';
+import { adjustedDoseValue, cpicDoseFraction, draftDose, isRecord, unitText, withScaledDose } from './dose';
+import { listPhrase } from './text';
+
+const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+
+/** What the suggestion builders need besides the decision. */
+export interface SuggestionContext {
+  readonly draftOrder?: unknown;
+  readonly patientId: string;
+  readonly newUuid: () => string;
+}
+
+/** Suggestions for a decision, plus notes for the detail on what could not be suggested and why. */
+export interface SuggestionsResult {
+  readonly suggestions: Suggestion[];
+  readonly notes: string[];
+}
+
+function percent(fraction: number): string {
+  return `${Math.round(fraction * 1000) / 10}%`;
+}
+
+function doseSuggestion(decision: Decision, ctx: SuggestionContext, notes: string[]): Suggestion | undefined {
+  if (decision.action !== 'adjust-dose' || !decision.row) return undefined;
+  const fraction = cpicDoseFraction(decision.row.recommendation);
+  if (!fraction) return undefined;
+  const dose = draftDose(ctx.draftOrder);
+  if (!dose || !isRecord(ctx.draftOrder) || typeof ctx.draftOrder.resourceType !== 'string') {
+    notes.push(`No dose suggestion: the order gives no dose to apply CPIC's "${fraction.phrase}" to.`);
+    return undefined;
+  }
+  const adjusted = adjustedDoseValue(dose, fraction.fraction);
+  if ('reason' in adjusted) {
+    notes.push(`No dose suggestion for CPIC's "${fraction.phrase}": ${adjusted.reason}.`);
+    return undefined;
+  }
+  const unit = unitText(dose);
+  const range =
+    fraction.otherEnd === undefined
+      ? ''
+      : `; the most conservative end of CPIC's range (${percent(fraction.fraction)}–${percent(fraction.otherEnd)})`;
+  const description = `Change ${decision.drug} to ${adjusted.value} ${unit} (${percent(fraction.fraction)} of the ordered ${dose.value} ${unit}; CPIC: "${fraction.phrase}"${range})`;
+  return {
+    uuid: ctx.newUuid(),
+    label: `Reduce ${decision.drug} to ${adjusted.value} ${unit} (${percent(fraction.fraction)} of ${dose.value} ${unit}${fraction.otherEnd === undefined ? '' : ', most conservative end of CPIC range'})`,
+    isRecommended: true,
+    actions: [
+      {
+        type: 'update',
+        description,
+        resource: withScaledDose(ctx.draftOrder, fraction.fraction) as unknown as Resource,
+      },
+    ],
+  };
+}
+
+/** The alternatives CPIC's recommendation names for this drug (whole words, case-insensitive). */
+export function namedAlternatives(decision: Decision): readonly AlternativeDrug[] {
+  const text = decision.row?.recommendation ?? '';
+  return ALTERNATIVE_DRUGS.filter(
+    (alt) =>
+      alt.insteadOf.includes(decision.drug) &&
+      new RegExp(`(?<![\\w-])${alt.name.replace(/ /g, '\\s+')}(?![\\w-])`, 'i').test(text),
+  );
+}
+
+/** `Type/id` of the draft order, from the resource or, failing that, the decision's order reference. */
+function draftReference(decision: Decision, draftOrder: unknown): string | undefined {
+  if (
+    isRecord(draftOrder) &&
+    typeof draftOrder.resourceType === 'string' &&
+    typeof draftOrder.id === 'string'
+  ) {
+    return `${draftOrder.resourceType}/${draftOrder.id}`;
+  }
+  return /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(decision.order.orderRef)
+    ? decision.order.orderRef
+    : undefined;
+}
+
+/** The draft's subject (R4/STU3 `subject`, DSTU2 `patient`), else the context patient. */
+function subjectOf(draftOrder: unknown, patientId: string): { reference: string } {
+  const subject = isRecord(draftOrder) ? (draftOrder.subject ?? draftOrder.patient) : undefined;
+  if (isRecord(subject) && typeof subject.reference === 'string' && subject.reference) {
+    return { reference: subject.reference };
+  }
+  return { reference: `Patient/${patientId}` };
+}
+
+function alternativeSuggestions(decision: Decision, ctx: SuggestionContext, notes: string[]): Suggestion[] {
+  const named = namedAlternatives(decision);
+  const uncoded = named.filter((alt) => alt.rxcui === undefined).map((alt) => alt.name);
+  if (uncoded.length > 0) {
+    notes.push(
+      `CPIC also names ${listPhrase(uncoded)}; no order suggestion is offered for ${uncoded.length > 1 ? 'them' : 'it'} (no sourced RxNorm code).`,
+    );
+  }
+  const coded = named.filter((alt): alt is AlternativeDrug & { rxcui: string } => alt.rxcui !== undefined);
+  if (coded.length === 0) return [];
+  const target = draftReference(decision, ctx.draftOrder);
+  if (!target) {
+    notes.push(
+      `No replacement suggestion for ${listPhrase(coded.map((a) => a.name))}: the draft order has no id to replace.`,
+    );
+    return [];
+  }
+  return coded.map((alt) => {
+    const order = {
+      resourceType: 'MedicationRequest',
+      status: 'draft',
+      intent: 'order',
+      subject: subjectOf(ctx.draftOrder, ctx.patientId),
+      medicationCodeableConcept: {
+        coding: [{ system: RXNORM, code: alt.rxcui, display: alt.name }],
+        text: alt.name,
+      },
+    } as const;
+    const actions: Action[] = [
+      { type: 'delete', description: `Remove the draft ${decision.drug} order`, resourceId: target },
+      {
+        type: 'create',
+        description: `Draft a ${alt.name} order (dose to be chosen; CPIC names ${alt.name} for ${decision.drug})`,
+        resource: order as unknown as Resource,
+      },
+    ];
+    return {
+      uuid: ctx.newUuid(),
+      label: `Replace ${decision.drug} with ${alt.name}`,
+      // Several alternatives named together ("prasugrel or ticagrelor") are equals: none is singled out.
+      isRecommended: decision.action === 'avoid' && coded.length === 1,
+      actions,
+    };
+  });
+}
+
+/**
+ * The genes a pre-test decision is about. The CPIC module states them only in its explanation
+ * (`No CYP2C19 (CPIC level A) result on file for clopidogrel: …`); tests pin this format.
+ */
+export function untestedGenes(decision: Decision): string[] {
+  const line = decision.explanation.find((l) => /^No .+ result on file for /.test(l)) ?? '';
+  const list = /^No (.+?) result on file for /.exec(line)?.[1] ?? '';
+  return list
+    .split(/,\s*|\s+and\s+/)
+    .map((g) => g.replace(/\s*\(CPIC level [^)]*\)/, '').trim())
+    .filter((g) => g.length > 0);
+}
+
+function preTestSuggestion(decision: Decision, ctx: SuggestionContext): Suggestion | undefined {
+  if (decision.action !== 'order-test') return undefined;
+  const genes = untestedGenes(decision);
+  if (genes.length === 0) return undefined;
+  const test = `${listPhrase(genes)} genotyping`;
+  // `code.text` only: the gene-specific LOINC test codes found in public material disagreed with each other (one
+  // file labels 84413-4, "Genotype display name", as a CYP2C19 mutation analysis), so no coding is asserted.
+  const request = {
+    resourceType: 'ServiceRequest',
+    status: 'draft',
+    intent: 'order',
+    subject: subjectOf(ctx.draftOrder, ctx.patientId),
+    code: { text: `${test} (pharmacogenomic test)` },
+    reasonCode: [{ text: `Pharmacogenomic testing before ${decision.drug} (CPIC)` }],
+  } as const;
+  return {
+    uuid: ctx.newUuid(),
+    label: `Order ${test} before ${decision.drug}`,
+    isRecommended: true,
+    actions: [
+      {
+        type: 'create',
+        description: `Draft an order for ${test}`,
+        resource: request as unknown as Resource,
+      },
+    ],
+  };
+}
+
+/** All suggestions for a decision: dose first, then alternatives, then the pre-test order. */
+export function suggestionsFor(decision: Decision, ctx: SuggestionContext): SuggestionsResult {
+  const notes: string[] = [];
+  const dose = doseSuggestion(decision, ctx, notes);
+  const alternatives = alternativeSuggestions(decision, ctx, notes);
+  const preTest = preTestSuggestion(decision, ctx);
+  const suggestions = [...(dose ? [dose] : []), ...alternatives, ...(preTest ? [preTest] : [])];
+  // At most one recommended suggestion under `at-most-one` (cds-resp-1): the first one keeps it.
+  let recommended = false;
+  return {
+    suggestions: suggestions.map((s) => {
+      const keep = s.isRecommended === true && !recommended;
+      recommended ||= keep;
+      return { ...s, isRecommended: keep };
+    }),
+    notes,
+  };
+}

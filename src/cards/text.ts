@@ -1,0 +1,53 @@
+/**
+ * Card text helpers: the length-safe summary composer and markdown escaping.
+ * https://cds-hooks.hl7.org/2.0/#card-attributes — `summary` is "<140-character", `detail` is GitHub-flavoured markdown.
+ */
+
+/** The longest summary we emit (the spec says under 140 characters). */
+export const SUMMARY_LIMIT = 139;
+
+/**
+ * Characters that GFM (or a client rendering raw HTML, as the sandbox does with rehype-raw) would read as markup.
+ * Each is backslash-escaped, which GFM renders as the character itself, so CPIC text shows exactly as written.
+ */
+const MARKDOWN_SPECIAL = /[\\`*_[\]<>#|~]/g;
+
+/** Escapes data for markdown so it renders literally and never as HTML. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(MARKDOWN_SPECIAL, (c) => `\\${c}`);
+}
+
+/** Shorter spellings for summary fitting; the detail always keeps CPIC's own terms. */
+const ABBREVIATIONS: readonly (readonly [RegExp, string])[] = [
+  [/\bUltrarapid Metabolizer\b/g, 'UM'],
+  [/\bRapid Metabolizer\b/g, 'RM'],
+  [/\bNormal Metabolizer\b/g, 'NM'],
+  [/\bIntermediate Metabolizer\b/g, 'IM'],
+  [/\bPoor Metabolizer\b/g, 'PM'],
+  [/\bFunction\b/g, 'fn'],
+  [/\bIndeterminate\b/g, 'indet.'],
+];
+
+/** Abbreviates metabolizer and function phenotypes (`Poor Metabolizer` → `PM`). */
+export function abbreviatePhenotypes(text: string): string {
+  return ABBREVIATIONS.reduce((t, [pattern, short]) => t.replace(pattern, short), text);
+}
+
+/**
+ * The first candidate that fits `limit`; when none does, the last one cut at a word boundary with a visible `…`
+ * (never mid-word, never silently). Candidates go from the fullest to the most compact wording.
+ */
+export function fitSummary(candidates: readonly string[], limit = SUMMARY_LIMIT): string {
+  const fitting = candidates.find((c) => c.length <= limit);
+  if (fitting !== undefined) return fitting;
+  const last = candidates[candidates.length - 1] ?? '';
+  const room = last.slice(0, limit - 1);
+  const cut = room.lastIndexOf(' ');
+  return `${(cut > 0 ? room.slice(0, cut) : room).replace(/[\s,;:(]+$/, '')}…`;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+export function listPhrase(items: readonly string[]): string {
+  if (items.length <= 1) return items[0] ?? '';
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
+}
