@@ -53,16 +53,15 @@ function token(
   opts: { key?: SigningKey; kid?: string; claims?: Record<string, unknown> } = {},
 ): Promise<string> {
   const key = opts.key ?? ecKey;
-  const claims = Object.fromEntries(
-    Object.entries({
-      iss: EHR_ISS,
-      aud,
-      iat: nowSec(),
-      exp: nowSec() + 300,
-      jti: randomUUID(),
-      ...opts.claims,
-    }).filter(([, v]) => v !== undefined),
-  );
+  const wanted: Record<string, unknown> = {
+    iss: EHR_ISS,
+    aud,
+    iat: nowSec(),
+    exp: nowSec() + 300,
+    jti: randomUUID(),
+    ...opts.claims,
+  };
+  const claims = Object.fromEntries(Object.entries(wanted).filter(([, v]) => v !== undefined));
   return new SignJWT(claims)
     .setProtectedHeader({ alg: key.alg, typ: 'JWT', kid: opts.kid ?? key.kid })
     .sign(key.privateKey);
