@@ -14,7 +14,7 @@ export { readGeneResults, PGX_OBSERVATION_CODES } from './fhir-results';
 export { resolveDrugOrders, resolveMedicationRequest, cpicDrugsInText } from './drugs';
 export { decideForOrder, isCpicDrug, actionForRow } from './recommendations';
 export { callPhenotype, normalizePhenotype } from './phenotype';
-export { cpicGenes } from './knowledge';
+export { cpicGenes, cpicPairs, ehrPriorityOf } from './knowledge';
 
 /** Version of the CPIC knowledge (e.g. `cpic-2026-04-30`), for discovery and every card. */
 export const KNOWLEDGE_VERSION: string = knowledgeVersion();

@@ -156,3 +156,16 @@ export function diplotypeRow(gene: string, alleles: readonly string[]): Diplotyp
   }
   return index.get(unorderedKey(alleles));
 }
+
+/**
+ * CPIC's EHR priority result notation for a gene's phenotype (`genes.json` `ehrPriority`, e.g.
+ * `Abnormal/Priority/High Risk`), or undefined when CPIC gives none for it (e.g. HLA genes).
+ */
+export function ehrPriorityOf(gene: string, phenotype: string): string | undefined {
+  return geneKnowledge(gene)?.ehrPriority[phenotype];
+}
+
+/** The genes CPIC pairs with a drug, with the pair's CPIC level (`pairs.json`). */
+export function cpicPairs(drug: string): readonly { readonly gene: string; readonly level: string | null }[] {
+  return drugKnowledge(drug)?.pairs ?? [];
+}

@@ -1,0 +1,556 @@
+/**
+ * The rules engine (issue 5 item 2): CPIC decisions + sensor aggregates + age + the order's dose → decisions with
+ * the published thresholds applied. The baseline indicator comes from the ThresholdSet (strength × action, actionable
+ * phenotypes, per-drug overrides, pre-test policy); the sensor rules of the wearables research §2.2 run in
+ * `json-rules-engine`, one engine per drug, so a call evaluates only the rules of the drugs ordered. Every threshold
+ * value is read by the rules from the `thresholds` fact (a JSONPath into the ThresholdSet), never written in a rule.
+ *
+ * Principles (research §2.1): a sufficient, fresh aggregate beyond its threshold raises the card one step (two for
+ * label stop criteria); only sufficient, fresh, reassuring data lowers it, never below the guideline baseline of an
+ * avoid, never because data are missing; stale or insufficient data only add a `context` modifier saying why.
+ */
+import { Engine } from 'json-rules-engine';
+import type { Almanac, RuleProperties, TopLevelCondition } from 'json-rules-engine';
+import { cpicPairs, KNOWLEDGE_VERSION } from './cpic';
+import type { DrugOrder, GeneResult } from './cpic';
+import { isActionablePhenotype, ORDER_DOSE, STRENGTHS } from './thresholds';
+import type {
+  Indicator,
+  SensorRuleThresholds,
+  SensorTrigger,
+  StrengthKey,
+  SufficiencyThresholds,
+  ThresholdSet,
+} from './thresholds';
+import type { Decision, SensorModifier } from './types';
+import type { SensorAggregate, SensorMetricId, SensorSummary } from '../sensors';
+
+/** What `evaluate` knows besides the decisions. */
+export interface RuleFacts {
+  readonly sensors: SensorSummary;
+  readonly ageYears?: number;
+  /**
+   * Lower-case drug names the record shows the patient already takes (stable therapy). Only reassuring-data rules
+   * read it (research §2.3 R1: a new order keeps its baseline). Absent: no drug counts as continuing.
+   */
+  readonly continuingDrugs?: readonly string[];
+}
+
+export interface RuleEngine {
+  /** The ThresholdSet's version, set on every decision `evaluate` returns. */
+  readonly thresholdVersion: string;
+  /** The decisions with severity, `shown`, sensor modifiers, rule ids, threshold version and explanation set. */
+  evaluate(decisions: readonly Decision[], facts: RuleFacts): Promise<Decision[]>;
+  /** Names of the json-rules-engine rules indexed under a drug (empty when no sensor rule names it). */
+  rulesFor(drug: string): readonly string[];
+}
+
+const LADDER = ['none', 'info', 'warning', 'critical'] as const satisfies readonly Indicator[];
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** What a rule reads about one metric (the `sensor` fact). */
+interface MetricFact {
+  /** An aggregate (or a dose) exists. */
+  readonly present: boolean;
+  /** Sufficient and fresh by the sensors module and by the ThresholdSet's limits; only then may a rule act. */
+  readonly usable: boolean;
+  readonly value: number | null;
+  readonly status: SensorModifier['status'];
+  /** Why it is not usable. */
+  readonly reasons: readonly string[];
+  readonly aggregate?: SensorAggregate;
+}
+
+/** Per-run facts (json-rules-engine runtime facts). */
+interface RunContext {
+  readonly sensors: SensorSummary;
+  readonly order: DrugOrder;
+}
+
+const OPERATOR_TEXT: Readonly<Record<SensorTrigger['operator'], string>> = {
+  lessThan: '<',
+  lessThanInclusive: '≤',
+  greaterThan: '>',
+  greaterThanInclusive: '≥',
+};
+
+/** The aggregate of a metric as a rule may use it: the sensors module's status plus the ThresholdSet's limits. */
+function metricFact(
+  sensors: SensorSummary,
+  metric: SensorMetricId,
+  unit: string,
+  limits: SufficiencyThresholds | undefined,
+): MetricFact {
+  const aggregate = sensors.metrics.find((m) => m.metric === metric);
+  if (!aggregate || aggregate.value === undefined) {
+    return { present: false, usable: false, value: null, status: 'absent', reasons: [] };
+  }
+  const reasons = [...aggregate.reasons];
+  let status = aggregate.status;
+  if (status === 'sufficient') {
+    const problems: string[] = [];
+    if (aggregate.unit !== unit) problems.push(`unit ${aggregate.unit} is not the threshold's ${unit}`);
+    if (!limits) problems.push('no sufficiency limits for this metric in the threshold set');
+    else {
+      const span = Date.parse(aggregate.window.end) - Date.parse(aggregate.window.start);
+      if (span < 0.8 * limits.windowDays * DAY_MS)
+        problems.push(`window shorter than 80 % of ${limits.windowDays} d`);
+      // Counts describe readings; a summary Observation's sufficiency comes from its own members (sensors README).
+      if (aggregate.basis === 'readings') {
+        if (aggregate.daysWithData < limits.minDays)
+          problems.push(`${aggregate.daysWithData} days with data, ${limits.minDays} required`);
+        if (aggregate.sampleCount < limits.minReadings)
+          problems.push(`${aggregate.sampleCount} readings, ${limits.minReadings} required`);
+        if (aggregate.coverage < limits.minCoverage)
+          problems.push(
+            `coverage ${Math.round(aggregate.coverage * 100)} %, ${Math.round(limits.minCoverage * 100)} % required`,
+          );
+      }
+      const age = Date.parse(sensors.at) - Date.parse(aggregate.newestSample ?? aggregate.window.end);
+      if (age > limits.maxAgeHours * HOUR_MS) {
+        problems.push(`newest sample older than ${limits.maxAgeHours} h`);
+        status = 'stale';
+      }
+    }
+    if (problems.length > 0) {
+      reasons.push(...problems);
+      if (status === 'sufficient') status = 'insufficient';
+    }
+  }
+  return {
+    present: true,
+    usable: status === 'sufficient',
+    value: aggregate.value,
+    status,
+    reasons,
+    aggregate,
+  };
+}
+
+/** The order's dose as a metric: usable when its unit code is the trigger's unit. */
+function doseFact(order: DrugOrder, unit: string): MetricFact {
+  const dose = order.dose;
+  if (!dose) return { present: false, usable: false, value: null, status: 'absent', reasons: [] };
+  const doseUnit = dose.code ?? dose.unit;
+  return doseUnit === unit
+    ? { present: true, usable: true, value: dose.value, status: 'sufficient', reasons: [] }
+    : {
+        present: true,
+        usable: false,
+        value: dose.value,
+        status: 'insufficient',
+        reasons: [`dose unit ${doseUnit ?? 'missing'} is not ${unit}`],
+      };
+}
+
+/** JSONPath of a value in the ThresholdSet, for `{ fact: 'thresholds', path }` rule values. */
+function at(path: string): { fact: 'thresholds'; path: string } {
+  return { fact: 'thresholds', path: `$.${path}` };
+}
+
+/** Conditions that make a trigger apply to a decision at all (drug is implied by the engine it sits in). */
+function applicability(rule: SensorRuleThresholds, r: number, trigger: SensorTrigger, t: number) {
+  const ruleAt = `sensorRules[${r}]`;
+  return [
+    ...(Object.keys(rule.phenotypes).length > 0
+      ? [{ fact: 'phenotypes', operator: 'phenotypeIn', value: at(`${ruleAt}.phenotypes`) }]
+      : []),
+    ...(trigger.minAgeYears !== undefined
+      ? [
+          {
+            fact: 'ageYears',
+            operator: 'greaterThanInclusive',
+            value: at(`${ruleAt}.triggers[${t}].minAgeYears`),
+          },
+        ]
+      : []),
+  ];
+}
+
+/** The json-rules-engine rules of one trigger: it fires; or its data are there but not usable. */
+function triggerRules(
+  rule: SensorRuleThresholds,
+  r: number,
+  trigger: SensorTrigger,
+  t: number,
+): RuleProperties[] {
+  const triggerAt = `sensorRules[${r}].triggers[${t}]`;
+  const metric = { fact: 'sensor', params: { metric: trigger.metric, unit: trigger.unit } };
+  const name = `${rule.id}:${trigger.id}`;
+  const fires: TopLevelCondition = {
+    all: [
+      ...applicability(rule, r, trigger, t),
+      ...(trigger.effect === 'lower'
+        ? [
+            // Research §2.1 principle 3: never lower an avoid / contraindication.
+            { fact: 'action', operator: 'notEqual', value: 'avoid' },
+            ...(trigger.requiresContinuingTherapy
+              ? [{ fact: 'continuing', operator: 'equal', value: true }]
+              : []),
+            ...trigger.requiresNoEvents.map((m) => ({
+              fact: 'eventFree',
+              params: { metric: m },
+              operator: 'equal',
+              value: true,
+            })),
+          ]
+        : []),
+      { ...metric, path: '$.usable', operator: 'equal', value: true },
+      { ...metric, path: '$.value', operator: trigger.operator, value: at(`${triggerAt}.value`) },
+      ...(trigger.upTo !== undefined
+        ? [{ ...metric, path: '$.value', operator: 'lessThanInclusive', value: at(`${triggerAt}.upTo`) }]
+        : []),
+    ],
+  };
+  const rules: RuleProperties[] = [{ name, conditions: fires, event: { type: 'fired', params: { r, t } } }];
+  // A reassuring-data rule that cannot run has nothing to say; the dose has no sufficiency to explain.
+  if (trigger.effect !== 'lower' && trigger.metric !== ORDER_DOSE) {
+    rules.push({
+      name: `${name}:data-not-used`,
+      conditions: {
+        all: [
+          ...applicability(rule, r, trigger, t),
+          { ...metric, path: '$.present', operator: 'equal', value: true },
+          { ...metric, path: '$.usable', operator: 'equal', value: false },
+        ],
+      },
+      event: { type: 'not-used', params: { r, t } },
+    });
+  }
+  return rules;
+}
+
+/** One json-rules-engine Engine per drug, holding the rules of every enabled sensor rule that names the drug. */
+function buildDrugEngines(thresholds: ThresholdSet): Map<string, { engine: Engine; names: string[] }> {
+  const engines = new Map<string, { engine: Engine; names: string[] }>();
+  thresholds.sensorRules.forEach((rule, r) => {
+    if (!rule.enabled) return;
+    for (const drug of rule.drugs) {
+      let entry = engines.get(drug);
+      if (!entry) {
+        entry = { engine: newEngine(thresholds), names: [] };
+        engines.set(drug, entry);
+      }
+      for (const [t, trigger] of rule.triggers.entries()) {
+        for (const props of triggerRules(rule, r, trigger, t)) {
+          entry.engine.addRule(props);
+          entry.names.push(props.name ?? '');
+        }
+      }
+    }
+  });
+  return engines;
+}
+
+function newEngine(thresholds: ThresholdSet): Engine {
+  const engine = new Engine([], { allowUndefinedFacts: false });
+  engine.addFact('thresholds', thresholds);
+  engine.addOperator<Readonly<Record<string, string>>, Readonly<Record<string, readonly string[]>>>(
+    'phenotypeIn',
+    (phenotypes, wanted) =>
+      Object.entries(wanted).some(([gene, list]) => {
+        const phenotype = phenotypes[gene];
+        return phenotype !== undefined && list.includes(phenotype);
+      }),
+  );
+  engine.addFact('sensor', async (params: Record<string, unknown>, almanac: Almanac) => {
+    const context = await almanac.factValue<RunContext>('context');
+    const metric = params.metric as SensorMetricId | typeof ORDER_DOSE;
+    const unit = params.unit as string;
+    return metric === ORDER_DOSE
+      ? doseFact(context.order, unit)
+      : metricFact(context.sensors, metric, unit, thresholds.sufficiency[metric]);
+  });
+  engine.addFact('eventFree', async (params: Record<string, unknown>, almanac: Almanac) => {
+    const context = await almanac.factValue<RunContext>('context');
+    const events = context.sensors.metrics.find((m) => m.metric === params.metric);
+    return !events?.value;
+  });
+  return engine;
+}
+
+function strengthKey(decision: Decision): StrengthKey {
+  const strength = decision.row?.strength;
+  return STRENGTHS.find((s) => s === strength) ?? 'unstated';
+}
+
+const isConflict = (d: Decision): boolean => d.ruleIds.some((id) => id.endsWith(':conflict'));
+const isSafetyRule = (d: Decision): boolean => d.ruleIds.some((id) => id.startsWith('safety:'));
+
+/**
+ * The indicator the thresholds give a decision before sensor rules, and any explanation of a threshold choice.
+ * Order: conflict / pre-test / safety-rule policies or the strength × action matrix; then the actionable-phenotype
+ * filter (never hides an avoid: CPIC's own text says avoid); then a per-drug override, which may re-grade or silence a
+ * card the thresholds show but never surfaces a hidden one.
+ */
+function baselineIndicator(
+  decision: Decision,
+  thresholds: ThresholdSet,
+): { indicator: Indicator; notes: string[] } {
+  const notes: string[] = [];
+  let indicator: Indicator;
+  if (isConflict(decision)) indicator = thresholds.conflictIndicator;
+  else if (isSafetyRule(decision)) indicator = thresholds.safetyRuleBaseline;
+  else if (decision.action === 'order-test') {
+    const tested = new Set(decision.genes.map((g) => g.gene));
+    const levels = cpicPairs(decision.drug)
+      .filter((p) => !tested.has(p.gene))
+      .map((p) => p.level?.charAt(0) ?? '');
+    const policy = thresholds.preTest;
+    indicator =
+      policy.show && levels.some((l) => (policy.levels as readonly string[]).includes(l))
+        ? policy.indicator
+        : 'none';
+  } else {
+    indicator = thresholds.interruption[strengthKey(decision)][decision.action];
+    if (
+      indicator !== 'none' &&
+      decision.action !== 'avoid' &&
+      decision.genes.length > 0 &&
+      !decision.genes.some((g) => isActionablePhenotype(thresholds, g.gene, g.phenotype))
+    ) {
+      indicator = 'none';
+      notes.push(
+        `Thresholds ${thresholds.version}: no phenotype here counts as actionable (${decision.genes.map((g) => `${g.gene} ${g.phenotype}`).join(', ')}); no card`,
+      );
+    }
+  }
+  const override = thresholds.drugOverrides[decision.drug];
+  if (
+    override?.actions.includes(decision.action) &&
+    (indicator !== 'none' || override.indicator === 'none')
+  ) {
+    notes.push(
+      `Thresholds ${thresholds.version}: ${decision.drug} override → ${override.indicator === 'none' ? 'no card' : override.indicator} (${override.reason})`,
+    );
+    indicator = override.indicator;
+  }
+  return { indicator, notes };
+}
+
+function metricPhrase(trigger: SensorTrigger): string {
+  const bound =
+    trigger.upTo !== undefined
+      ? `${trigger.value}–${trigger.upTo} ${trigger.unit}`
+      : `${OPERATOR_TEXT[trigger.operator]} ${trigger.value} ${trigger.unit}`;
+  return `${trigger.metric} ${bound}`;
+}
+
+function modifierFor(
+  rule: SensorRuleThresholds,
+  trigger: SensorTrigger,
+  fact: MetricFact,
+  effect: SensorModifier['effect'],
+  note: string,
+): SensorModifier {
+  const aggregate = fact.aggregate;
+  return {
+    ruleId: `${rule.id}:${trigger.id}`,
+    effect,
+    metric: trigger.metric,
+    ...(fact.value !== null ? { value: fact.value } : {}),
+    unit: aggregate?.unit ?? trigger.unit,
+    ...(aggregate ? { window: aggregate.window } : {}),
+    status: fact.status,
+    devices: aggregate?.devices ?? [],
+    ...(aggregate?.newestSample ? { newestSample: aggregate.newestSample } : {}),
+    threshold: metricPhrase(trigger),
+    note: `${rule.safetyRule ? 'Safety rule (not a CPIC/DPWG-actionable pair): ' : ''}${note}`,
+    evidence: trigger.evidence,
+    source: trigger.source,
+  };
+}
+
+function valueText(fact: MetricFact, trigger: SensorTrigger): string {
+  const aggregate = fact.aggregate;
+  const window = aggregate
+    ? ` (${aggregate.window.start.slice(0, 10)} to ${aggregate.window.end.slice(0, 10)}, ${aggregate.daysWithData} days with data${aggregate.devices.length > 0 ? `, ${aggregate.devices.join(', ')}` : ''})`
+    : '';
+  return `${trigger.metric} ${String(fact.value)} ${aggregate?.unit ?? trigger.unit}${window}`;
+}
+
+interface Fired {
+  readonly rule: SensorRuleThresholds;
+  readonly trigger: SensorTrigger;
+  readonly fact: MetricFact;
+  readonly usable: boolean;
+}
+
+/** Applies the fired rules to the baseline: the largest raise wins; a lower applies only when nothing raises. */
+function applyRules(
+  decision: Decision,
+  baseline: Indicator,
+  fired: readonly Fired[],
+): { indicator: Indicator; modifiers: SensorModifier[] } {
+  const start = LADDER.indexOf(baseline);
+  const acting = fired.filter((f) => f.usable);
+  const raises = acting.filter((f) => f.trigger.effect === 'raise');
+  const lowers = acting.filter((f) => f.trigger.effect === 'lower');
+  let level = start;
+  if (raises.length > 0)
+    level = Math.min(LADDER.length - 1, start + Math.max(...raises.map((f) => f.trigger.steps)));
+  // Lowering never hides a card, never applies to an avoid (also checked in the rule), never with a raise.
+  else if (lowers.length > 0 && decision.action !== 'avoid' && start > 1) level = start - 1;
+  const moved = level !== start;
+  const modifiers = fired.map((f): SensorModifier => {
+    const threshold = metricPhrase(f.trigger);
+    if (!f.usable) {
+      return modifierFor(
+        f.rule,
+        f.trigger,
+        f.fact,
+        'context',
+        `${valueText(f.fact, f.trigger)} not used for ${f.rule.id}: ${f.fact.status} (${f.fact.reasons.join('; ')}); the card keeps its baseline`,
+      );
+    }
+    const seen = `${valueText(f.fact, f.trigger)} meets ${threshold}`;
+    switch (f.trigger.effect) {
+      case 'raise':
+        return moved
+          ? modifierFor(
+              f.rule,
+              f.trigger,
+              f.fact,
+              'raise',
+              `${seen}: raises the card ${String(f.trigger.steps)} step${f.trigger.steps > 1 ? 's' : ''}; confirm clinically`,
+            )
+          : modifierFor(
+              f.rule,
+              f.trigger,
+              f.fact,
+              'context',
+              `${seen}: the card is already ${LADDER[start] ?? ''}`,
+            );
+      case 'lower':
+        return moved && raises.length === 0
+          ? modifierFor(f.rule, f.trigger, f.fact, 'lower', `${seen}: reassuring, lowers the card one step`)
+          : modifierFor(
+              f.rule,
+              f.trigger,
+              f.fact,
+              'context',
+              `${seen}: reassuring, but the card is not lowered (${raises.length > 0 ? 'another rule raises it' : 'already at its lowest'})`,
+            );
+      case 'context':
+        return modifierFor(
+          f.rule,
+          f.trigger,
+          f.fact,
+          'context',
+          `${seen}: shown for context only, never changes the card`,
+        );
+    }
+  });
+  return { indicator: LADDER[level] ?? baseline, modifiers };
+}
+
+/** The decision's action and phenotypes, age, continuing therapy, sensors and order (dose) as runtime facts. */
+function runFacts(decision: Decision, facts: RuleFacts): Record<string, unknown> {
+  return {
+    context: { sensors: facts.sensors, order: decision.order } satisfies RunContext,
+    action: decision.action,
+    phenotypes: Object.fromEntries(decision.genes.map((g) => [g.gene, g.phenotype])),
+    ageYears: facts.ageYears ?? null,
+    continuing: facts.continuingDrugs?.includes(decision.drug) ?? false,
+  };
+}
+
+/**
+ * Builds the engine for a ThresholdSet: the rule sets per drug are built once here; `evaluate` runs only the set of
+ * each decision's drug.
+ */
+export function createRuleEngine(thresholds: ThresholdSet): RuleEngine {
+  const engines = buildDrugEngines(thresholds);
+
+  async function evaluateOne(decision: Decision, facts: RuleFacts): Promise<Decision> {
+    const { indicator: baseline, notes } = baselineIndicator(decision, thresholds);
+    const entry = engines.get(decision.drug);
+    const fired: Fired[] = [];
+    if (entry) {
+      const { events, almanac } = await entry.engine.run(runFacts(decision, facts));
+      const notUsedMetrics = new Set<string>();
+      for (const event of events) {
+        const { r, t } = event.params as { r: number; t: number };
+        const rule = thresholds.sensorRules[r];
+        const trigger = rule?.triggers[t];
+        if (!rule || !trigger) continue;
+        const fact = await almanac.factValue<MetricFact>('sensor', {
+          metric: trigger.metric,
+          unit: trigger.unit,
+        });
+        if (event.type === 'not-used') {
+          // One "not used" note per rule and metric.
+          const key = `${rule.id}|${trigger.metric}`;
+          if (notUsedMetrics.has(key)) continue;
+          notUsedMetrics.add(key);
+        }
+        fired.push({ rule, trigger, fact, usable: event.type === 'fired' });
+      }
+    }
+    const { indicator, modifiers } = applyRules(decision, baseline, fired);
+    const sensorModifiers = [...decision.sensorModifiers, ...modifiers];
+    return {
+      ...decision,
+      severity: indicator === 'none' ? 'info' : indicator,
+      shown: indicator !== 'none',
+      sensorModifiers,
+      ruleIds: [...new Set([...decision.ruleIds, ...modifiers.map((m) => m.ruleId)])],
+      thresholdVersion: thresholds.version,
+      explanation: [
+        ...decision.explanation,
+        ...notes,
+        ...modifiers.map((m) => `Sensor ${m.ruleId} (${m.evidence}): ${m.note}`),
+      ],
+    };
+  }
+
+  return {
+    thresholdVersion: thresholds.version,
+    evaluate: (decisions, facts) => Promise.all(decisions.map((d) => evaluateOne(d, facts))),
+    rulesFor: (drug) => engines.get(drug)?.names ?? [],
+  };
+}
+
+/**
+ * Decisions for safety rules that are not CPIC pairs (research §2.2 R8, CYP2C9 IM/PM + sulfonylureas): one per
+ * order ingredient an enabled safety rule names, when the patient's phenotype matches the rule and no CPIC decision
+ * exists for that order and drug. `evaluate` gives them `safetyRuleBaseline` and runs their sensor rules.
+ */
+export function safetyRuleDecisions(
+  orders: readonly DrugOrder[],
+  genes: readonly GeneResult[],
+  existing: readonly Decision[],
+  thresholds: ThresholdSet,
+): Decision[] {
+  const decided = new Set(existing.map((d) => `${String(d.order.orderIndex)}|${d.drug}`));
+  return thresholds.sensorRules
+    .filter((rule) => rule.enabled && rule.safetyRule)
+    .flatMap((rule) =>
+      orders.flatMap((order) =>
+        order.ingredients.flatMap(({ name }): Decision[] => {
+          if (!rule.drugs.includes(name) || decided.has(`${String(order.orderIndex)}|${name}`)) return [];
+          const matching = genes.filter((g) => rule.phenotypes[g.gene]?.includes(g.phenotype));
+          if (matching.length === 0) return [];
+          decided.add(`${String(order.orderIndex)}|${name}`);
+          return [
+            {
+              order,
+              drug: name,
+              genes: matching,
+              action: 'monitor',
+              severity: 'info',
+              sensorModifiers: [],
+              ruleIds: [`safety:${rule.id}`],
+              thresholdVersion: thresholds.version,
+              knowledgeVersion: KNOWLEDGE_VERSION,
+              explanation: [
+                ...matching.map((g) => `${g.gene} → ${g.phenotype}`),
+                `Safety rule ${rule.id}: not a CPIC/DPWG-actionable pair; ${name} with this phenotype is watched with sensor data only`,
+              ],
+            },
+          ];
+        }),
+      ),
+    );
+}

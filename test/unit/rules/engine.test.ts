@@ -1,0 +1,387 @@
+/**
+ * The rules engine: thresholds → baseline indicator, sensor rules → modifiers. Decisions come from the cpic module
+ * (CPIC data), sensor summaries from `summarizeSensors` on FHIR Observations; threshold values are read from the
+ * research doc (shared/research/wearables-in-fhir.md) or set by the test, never copied from the engine.
+ */
+import { Engine } from 'json-rules-engine';
+import { createRuleEngine, safetyRuleDecisions } from '../../../src/rules/engine';
+import { DEFAULT_THRESHOLDS, parseThresholdSet } from '../../../src/rules/thresholds';
+import type { ThresholdSet } from '../../../src/rules/thresholds';
+import type { Decision } from '../../../src/rules/types';
+import type { SensorSummary } from '../../../src/sensors';
+import {
+  AT,
+  NO_SENSORS,
+  RESEARCH,
+  decisionFor,
+  gene,
+  order,
+  range,
+  restingHeartRate,
+} from '../../fixtures/rules/builders';
+
+const engine = createRuleEngine(DEFAULT_THRESHOLDS);
+const evaluateOne = async (
+  d: Decision,
+  sensors: SensorSummary = NO_SENSORS,
+  extra: { continuingDrugs?: string[]; ageYears?: number } = {},
+  e = engine,
+): Promise<Decision> => {
+  const [result] = await e.evaluate([d], { sensors, ...extra });
+  if (!result) throw new Error('no decision');
+  return result;
+};
+
+/** A copy of the defaults changed by `edit` (as an informaticist would edit the JSON), validated again. */
+function edited(edit: (json: ThresholdSet) => void): ThresholdSet {
+  const json = structuredClone(DEFAULT_THRESHOLDS);
+  edit(json);
+  return parseThresholdSet({ ...json, version: 'test-edit' });
+}
+
+// CYP2D6 activity score 0 = Poor Metabolizer (shared/cpic/genes.json activityScoreRules "AS == 0").
+const cyp2d6PM = gene('CYP2D6', 'Poor Metabolizer', '0.0');
+const metoprololPM = (): Decision => decisionFor('metoprolol', [cyp2d6PM]);
+
+// R1 cut-offs as the research doc states them (§2.2 R1: "7-day median < 60 /min → +1; < 50 /min … → critical").
+const r1 = /7-day median < (\d+) \/min → \+1; < (\d+) \/min/.exec(RESEARCH);
+const R1_RAISE = Number(r1?.[1]);
+const R1_CRITICAL = Number(r1?.[2]);
+
+describe('baseline indicator from the thresholds (issue 5 defaults)', () => {
+  it.each([
+    // [drug, gene, phenotype, CPIC lookup value, row strength in shared/cpic, action, expected indicator]
+    ['codeine', 'CYP2D6', 'Ultrarapid Metabolizer', '3.0', 'Strong', 'avoid', 'critical'],
+    ['celecoxib', 'CYP2C9', 'Poor Metabolizer', '0.0', 'Moderate', 'adjust-dose', 'warning'],
+    ['metoprolol', 'CYP2D6', 'Poor Metabolizer', '0.0', 'Moderate', 'adjust-dose', 'warning'],
+    // "Prescribe an alternative statin"
+    ['simvastatin', 'SLCO1B1', 'Poor Function', 'Poor Function', 'Strong', 'avoid', 'critical'],
+  ] as const)(
+    '%s + %s %s: %s %s %s → %s',
+    async (drug, symbol, phenotype, key, strength, action, expected) => {
+      const decision = decisionFor(drug, [gene(symbol, phenotype, key)]);
+      expect(decision.row?.strength).toBe(strength);
+      expect(decision.action).toBe(action);
+      const evaluated = await evaluateOne(decision);
+      expect(evaluated).toMatchObject({
+        severity: expected,
+        shown: true,
+        thresholdVersion: 'default-2026-11-22',
+      });
+    },
+  );
+
+  it('gives an Optional row info', async () => {
+    // amitriptyline CYP2D6 AS 1.0 + CYP2C19 Likely Poor Metabolizer is Optional in shared/cpic (see the data).
+    const decision = decisionFor('amitriptyline', [
+      gene('CYP2D6', 'Intermediate Metabolizer', '1.0'),
+      gene('CYP2C19', 'Likely Poor Metabolizer'),
+    ]);
+    expect(decision.row?.strength).toBe('Optional');
+    expect(await evaluateOne(decision)).toMatchObject({ severity: 'info', shown: true });
+  });
+
+  it('shows no card for standard dosing', async () => {
+    // codeine CYP2D6 AS 1.0: "Use codeine label recommended age- or weight-specific dosing" (Moderate).
+    const decision = decisionFor('codeine', [gene('CYP2D6', 'Intermediate Metabolizer', '1.0')]);
+    expect(decision.action).toBe('standard');
+    expect((await evaluateOne(decision)).shown).toBe(false);
+  });
+
+  it('hides a non-avoid row when no phenotype is actionable by CPIC EHR priority, and says so', async () => {
+    // CYP2C19 Normal Metabolizer is "Normal/Routine/Low Risk" in genes.json; clopidogrel NM = standard dosing.
+    const edit = edited((t) => {
+      t.interruption.Strong.standard = 'info';
+    });
+    const decision = decisionFor('clopidogrel', [gene('CYP2C19', 'Normal Metabolizer')]);
+    const evaluated = await evaluateOne(decision, NO_SENSORS, {}, createRuleEngine(edit));
+    expect(evaluated.shown).toBe(false);
+    expect(evaluated.explanation.at(-1)).toContain('no phenotype here counts as actionable');
+  });
+
+  it('a changed strength × action cell changes the outcome without code changes (Moderate adjust-dose → info)', async () => {
+    const moderateInfo = createRuleEngine(
+      edited((t) => {
+        t.interruption.Moderate['adjust-dose'] = 'info';
+      }),
+    );
+    expect(await evaluateOne(metoprololPM(), NO_SENSORS, {}, moderateInfo)).toMatchObject({
+      severity: 'info',
+      thresholdVersion: 'test-edit',
+    });
+  });
+
+  it('applies a per-drug override (re-grade and silence) and explains it', async () => {
+    const raised = createRuleEngine(
+      edited((t) => {
+        t.drugOverrides.metoprolol = {
+          indicator: 'critical',
+          actions: ['adjust-dose'],
+          reason: 'local policy',
+        };
+      }),
+    );
+    const raisedResult = await evaluateOne(metoprololPM(), NO_SENSORS, {}, raised);
+    expect(raisedResult.severity).toBe('critical');
+    expect(raisedResult.explanation.at(-1)).toContain('local policy');
+    const silenced = createRuleEngine(
+      edited((t) => {
+        t.drugOverrides.metoprolol = { indicator: 'none', actions: ['adjust-dose'], reason: 'pilot' };
+      }),
+    );
+    expect((await evaluateOne(metoprololPM(), NO_SENSORS, {}, silenced)).shown).toBe(false);
+    // Other drugs are untouched.
+    const celecoxib = decisionFor('celecoxib', [gene('CYP2C9', 'Poor Metabolizer', '0.0')]);
+    expect((await evaluateOne(celecoxib, NO_SENSORS, {}, silenced)).severity).toBe('warning');
+  });
+
+  it('shows pre-test alerts for CPIC level A pairs as info, not for level B, and follows the policy', async () => {
+    const codeineUntested = decisionFor('codeine', []); // CYP2D6–codeine: CPIC level A (pairs.json)
+    const metoprololUntested = decisionFor('metoprolol', []); // CYP2D6–metoprolol: level B/C
+    expect(codeineUntested.action).toBe('order-test');
+    expect(metoprololUntested.action).toBe('order-test');
+    expect(await evaluateOne(codeineUntested)).toMatchObject({ shown: true, severity: 'info' });
+    expect((await evaluateOne(metoprololUntested)).shown).toBe(false);
+    const withB = createRuleEngine(
+      edited((t) => {
+        t.preTest.levels = ['A', 'B'];
+      }),
+    );
+    expect((await evaluateOne(metoprololUntested, NO_SENSORS, {}, withB)).shown).toBe(true);
+    const off = createRuleEngine(
+      edited((t) => {
+        t.preTest.show = false;
+      }),
+    );
+    expect((await evaluateOne(codeineUntested, NO_SENSORS, {}, off)).shown).toBe(false);
+  });
+});
+
+describe('R1 metoprolol × resting heart rate', () => {
+  it('reads its cut-offs from the research doc', () => {
+    expect([R1_RAISE, R1_CRITICAL]).toEqual([60, 50]);
+  });
+
+  it('CYP2D6 PM without sensor data keeps the CPIC baseline (warning, no modifier)', async () => {
+    const result = await evaluateOne(metoprololPM());
+    expect(result).toMatchObject({ severity: 'warning', shown: true, sensorModifiers: [] });
+  });
+
+  it('CYP2D6 PM with a sufficient, fresh 7-day median below the cut-off raises one step, with the evidence', async () => {
+    const sensors = restingHeartRate(R1_RAISE - 5, range(0, 7));
+    const result = await evaluateOne(metoprololPM(), sensors);
+    expect(result.severity).toBe('critical');
+    expect(result.sensorModifiers).toHaveLength(1);
+    expect(result.sensorModifiers[0]).toMatchObject({
+      effect: 'raise',
+      metric: 'resting-heart-rate',
+      value: R1_RAISE - 5,
+      unit: '/min',
+      status: 'sufficient',
+      devices: ['Test watch'],
+      evidence: 'guideline',
+    });
+    expect(result.sensorModifiers[0]?.window).toBeDefined();
+    expect(result.ruleIds).toContain(result.sensorModifiers[0]?.ruleId);
+    expect(result.explanation.at(-1)).toContain(String(R1_RAISE - 5));
+  });
+
+  it('a heart rate at or above the cut-off changes nothing', async () => {
+    const result = await evaluateOne(metoprololPM(), restingHeartRate(R1_RAISE, range(0, 7)));
+    expect(result).toMatchObject({ severity: 'warning', sensorModifiers: [] });
+  });
+
+  it('below the critical cut-off raises two steps from an info baseline', async () => {
+    const optional = createRuleEngine(
+      edited((t) => {
+        t.interruption.Moderate['adjust-dose'] = 'info';
+      }),
+    );
+    const one = await evaluateOne(metoprololPM(), restingHeartRate(R1_RAISE - 1, range(0, 7)), {}, optional);
+    const two = await evaluateOne(
+      metoprololPM(),
+      restingHeartRate(R1_CRITICAL - 1, range(0, 7)),
+      {},
+      optional,
+    );
+    expect(one.severity).toBe('warning');
+    expect(two.severity).toBe('critical');
+  });
+
+  it('a changed R1 cut-off changes the outcome without code changes', async () => {
+    const sensors = restingHeartRate(57, range(0, 7));
+    expect((await evaluateOne(metoprololPM(), sensors)).severity).toBe('critical');
+    const lowerCutOff = createRuleEngine(
+      edited((t) => {
+        const trigger = t.sensorRules.find((r) => r.id.startsWith('R1'))?.triggers[0];
+        if (trigger) trigger.value = 55;
+      }),
+    );
+    expect((await evaluateOne(metoprololPM(), sensors, {}, lowerCutOff)).severity).toBe('warning');
+  });
+
+  it('does not apply to a CYP2D6 normal metabolizer', async () => {
+    const nm = decisionFor('metoprolol', [gene('CYP2D6', 'Normal Metabolizer', '2.0')]);
+    const result = await evaluateOne(nm, restingHeartRate(40, range(0, 7)));
+    expect(result.sensorModifiers).toEqual([]);
+  });
+});
+
+describe('stale or sparse sensor data never changes a severity', () => {
+  it('insufficient (3 of 7 days) adds only a context modifier saying why', async () => {
+    const result = await evaluateOne(metoprololPM(), restingHeartRate(40, [0, 1, 2]));
+    expect(result.severity).toBe('warning');
+    expect(result.sensorModifiers).toEqual([
+      expect.objectContaining({ effect: 'context', status: 'insufficient', metric: 'resting-heart-rate' }),
+    ]);
+    expect(result.sensorModifiers[0]?.note).toContain('3 of 7 days');
+  });
+
+  it('stale (newest 4 days old) adds only a context modifier', async () => {
+    const result = await evaluateOne(metoprololPM(), restingHeartRate(40, range(4, 11)));
+    expect(result.severity).toBe('warning');
+    expect(result.sensorModifiers.map((m) => [m.effect, m.status])).toEqual([['context', 'stale']]);
+  });
+
+  it('a stricter sufficiency limit in the thresholds turns sufficient data into context only', async () => {
+    const strict = createRuleEngine(
+      edited((t) => {
+        const limits = t.sufficiency['resting-heart-rate'];
+        if (limits) limits.minDays = 6;
+      }),
+    );
+    const result = await evaluateOne(metoprololPM(), restingHeartRate(40, range(0, 5)), {}, strict);
+    expect(result.severity).toBe('warning');
+    expect(result.sensorModifiers[0]).toMatchObject({ effect: 'context', status: 'insufficient' });
+  });
+});
+
+describe('reassuring data (R1, research §2.3: stable therapy, median 65–80, no low-HR events)', () => {
+  const reassuring = restingHeartRate(70, range(0, 7));
+
+  it('lowers a dose-change card one step for a patient already on the drug', async () => {
+    const result = await evaluateOne(metoprololPM(), reassuring, { continuingDrugs: ['metoprolol'] });
+    expect(result.severity).toBe('info');
+    expect(result.sensorModifiers[0]?.effect).toBe('lower');
+  });
+
+  it('keeps the baseline for a new order', async () => {
+    expect((await evaluateOne(metoprololPM(), reassuring)).severity).toBe('warning');
+  });
+
+  it('never lowers an avoid', async () => {
+    const avoid: Decision = { ...metoprololPM(), action: 'avoid' };
+    const result = await evaluateOne(avoid, reassuring, { continuingDrugs: ['metoprolol'] });
+    expect(result.severity).toBe('warning'); // Moderate avoid → warning, unchanged
+    expect(result.sensorModifiers.every((m) => m.effect !== 'lower')).toBe(true);
+  });
+
+  it('never lowers on insufficient data', async () => {
+    const result = await evaluateOne(metoprololPM(), restingHeartRate(70, [0, 1, 2]), {
+      continuingDrugs: ['metoprolol'],
+    });
+    expect(result.severity).toBe('warning');
+  });
+});
+
+describe('rule sets indexed by drug', () => {
+  it('runs only the rule set of the drugs given', async () => {
+    const run = jest.spyOn(Engine.prototype, 'run');
+    try {
+      await engine.evaluate([decisionFor('clopidogrel', [gene('CYP2C19', 'Poor Metabolizer')])], {
+        sensors: NO_SENSORS,
+      });
+      expect(run).not.toHaveBeenCalled();
+      await engine.evaluate([metoprololPM()], { sensors: NO_SENSORS });
+      expect(run).toHaveBeenCalledTimes(1);
+    } finally {
+      run.mockRestore();
+    }
+    expect(engine.rulesFor('clopidogrel')).toEqual([]);
+    expect(engine.rulesFor('metoprolol').length).toBeGreaterThan(0);
+    expect(engine.rulesFor('metoprolol').every((name) => name.startsWith('R1'))).toBe(true);
+  });
+
+  it('a disabled rule is not indexed', () => {
+    const off = createRuleEngine(
+      edited((t) => {
+        for (const rule of t.sensorRules) if (rule.id.startsWith('R1')) rule.enabled = false;
+      }),
+    );
+    expect(off.rulesFor('metoprolol')).toEqual([]);
+  });
+});
+
+describe('other sensor rules', () => {
+  const hand = (metric: string, value: number, unit: string, days = 14): SensorSummary => ({
+    at: AT,
+    metrics: [
+      {
+        metric: metric as SensorSummary['metrics'][number]['metric'],
+        value,
+        unit,
+        window: { start: new Date(Date.parse(AT) - days * 86_400_000).toISOString(), end: AT },
+        basis: 'summary-observation',
+        sampleCount: 1,
+        daysWithData: days,
+        coverage: 1,
+        newestSample: AT,
+        status: 'sufficient',
+        reasons: [],
+        devices: ['Test CGM'],
+        sourceCount: 1,
+      },
+    ],
+    notes: [],
+    dataQuality: [],
+  });
+
+  it('R8 sulfonylurea + CYP2C9 PM: a safety-rule decision is raised by CGM time below 70 mg/dL, and says so', async () => {
+    // Battelino 2019 (research §2.2 R8): TBR < 70 mg/dL > 4 % → +1.
+    const tbr = Number(/TBR < 70 mg\/dL > (\d+) %/.exec(RESEARCH)?.[1]);
+    const [safety] = safetyRuleDecisions(
+      [order('glipizide')],
+      [gene('CYP2C9', 'Poor Metabolizer', '0.0')],
+      [],
+      DEFAULT_THRESHOLDS,
+    );
+    if (!safety) throw new Error('no safety decision');
+    expect((await evaluateOne(safety)).severity).toBe('info');
+    const raised = await evaluateOne(safety, hand('cgm-time-below-70', tbr + 1, '%'));
+    expect(raised.severity).toBe('warning');
+    expect(raised.sensorModifiers[0]?.note).toContain('not a CPIC/DPWG-actionable pair');
+    expect(raised.sensorModifiers[0]?.evidence).toBe('consensus');
+    expect(await evaluateOne(safety, hand('cgm-time-below-70', tbr - 1, '%'))).toMatchObject({
+      severity: 'info',
+      sensorModifiers: [],
+    });
+  });
+
+  it('R3 citalopram + CYP2C19 PM: QTc above 500 ms cannot raise a card that is already critical (context)', async () => {
+    const decision = decisionFor('citalopram', [gene('CYP2C19', 'Poor Metabolizer')]);
+    const result = await evaluateOne(decision, hand('qtc-latest', 510, 'ms', 30));
+    expect(result.severity).toBe('critical');
+    expect(result.sensorModifiers[0]).toMatchObject({ effect: 'context', metric: 'qtc-latest' });
+  });
+
+  it('R3 reads the order dose: citalopram above 20 mg for a CYP2C19 PM is noted', async () => {
+    const decision = decisionFor('citalopram', [gene('CYP2C19', 'Poor Metabolizer')], {
+      value: 40,
+      unit: 'mg',
+      code: 'mg',
+    });
+    const result = await evaluateOne(decision);
+    expect(result.sensorModifiers.map((m) => m.metric)).toEqual(['order-dose']);
+  });
+
+  it('R10 statin steps and R12 SSRI sleep only ever add context', async () => {
+    const simvastatin = decisionFor('simvastatin', [gene('SLCO1B1', 'Decreased Function')]);
+    const steps = await evaluateOne(simvastatin, hand('steps-change', -45, '%'));
+    expect(steps.severity).toBe((await evaluateOne(simvastatin)).severity);
+    expect(steps.sensorModifiers.map((m) => m.effect)).toEqual(['context']);
+    const sertraline = decisionFor('sertraline', [gene('CYP2C19', 'Poor Metabolizer')]);
+    const sleep = await evaluateOne(sertraline, hand('sleep-duration', 4, 'h'));
+    expect(sleep.severity).toBe((await evaluateOne(sertraline)).severity);
+    expect(sleep.sensorModifiers.map((m) => [m.effect, m.metric])).toEqual([['context', 'sleep-duration']]);
+  });
+});
