@@ -5,7 +5,7 @@
 import request from 'supertest';
 import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
-import { cdsFixture, fhirAuthorization, sandboxRequest } from '../helpers/cds';
+import { cdsFixture, fhirAuthorization } from '../helpers/cds';
 import type { JsonObject } from '../helpers/cds';
 import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
 import type { MockFhirServer } from '../helpers/mock-fhir';
@@ -35,11 +35,8 @@ function sensitive(fixture: string): JsonObject {
 
 function withFhir(body: JsonObject, fhirServer: string | undefined, changes: JsonObject = {}): JsonObject {
   const { fhirServer: _, ...rest } = body;
-  return Object.fromEntries(
-    Object.entries({ ...rest, ...(fhirServer ? { fhirServer } : {}), ...changes }).filter(
-      ([, v]) => v !== undefined,
-    ),
-  );
+  const merged: JsonObject = { ...rest, ...(fhirServer ? { fhirServer } : {}), ...changes };
+  return Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined));
 }
 
 describe('logs of full calls', () => {
