@@ -1,0 +1,358 @@
+/**
+ * Decision cards for a panel of real CPIC decisions (made by the cpic module, never by hand). Expected texts come
+ * from the CPIC data file; every card must pass the runtime spec schema.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkCdsResponse } from '../../../src/cds/schema';
+import type { Card, Suggestion } from '../../../src/cds/types';
+import { decisionCard, OVERRIDE_REASON_SYSTEM, OVERRIDE_REASONS } from '../../../src/cards';
+import { callPhenotype, decideForOrder } from '../../../src/rules/cpic';
+import type { DrugOrder, GeneResult } from '../../../src/rules/cpic';
+import type { Decision } from '../../../src/rules/types';
+
+const drafts = JSON.parse(
+  readFileSync(join(__dirname, '../../fixtures/cards/draft-orders.json'), 'utf8'),
+) as Record<string, Record<string, unknown>>;
+
+interface DataRow {
+  readonly id: string | null;
+  readonly recommendation: string;
+  readonly strength: string | null;
+}
+const cpicData = JSON.parse(
+  readFileSync(join(__dirname, '../../../src/rules/cpic/data/recommendations.json'), 'utf8'),
+) as Record<string, { guidelines: { id: string; url: string; rows: DataRow[] }[] }>;
+
+/** The CPIC data row a decision rests on, looked up by its annotation id. */
+function dataRow(decision: Decision): DataRow {
+  const row = cpicData[decision.drug]?.guidelines
+    .flatMap((g) => g.rows)
+    .find((r) => r.id !== null && r.id === decision.row?.rowId);
+  if (!row) throw new Error(`no CPIC data row for ${decision.drug}`);
+  return row;
+}
+
+const PATIENT = 'smart-1288992';
+
+/** Jest's asymmetric matchers are typed `any`; these keep the assertions typed. */
+const anyString: unknown = expect.any(String);
+const containing = (text: string): unknown => expect.stringContaining(text);
+
+function geneResult(gene: string, diplotype: string): GeneResult {
+  return { ...callPhenotype(gene, [diplotype]), sources: [`Observation/pgx-${gene}`], reinterpreted: false };
+}
+
+function decide(drug: string, genes: readonly GeneResult[]): Decision {
+  const order: DrugOrder = {
+    orderRef: 'MedicationRequest/request-123',
+    orderIndex: 0,
+    ingredients: [{ name: drug }],
+    resolvedBy: 'text',
+  };
+  const [decision] = decideForOrder(order, genes, { birthDate: '1970-01-01', now: new Date('2026-05-01') });
+  if (!decision) throw new Error(`no decision for ${drug}`);
+  return decision;
+}
+
+let counter = 0;
+const newUuid = (): string => `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}`;
+
+function cardFor(decision: Decision, draftOrder?: unknown): Card {
+  const { card, provenance } = decisionCard(decision, {
+    patientId: PATIENT,
+    newUuid,
+    ...(draftOrder === undefined ? {} : { draftOrder }),
+  });
+  expect(checkCdsResponse({ cards: [card] })).toEqual([]);
+  expect(provenance.uuid).toBe(card.uuid);
+  expect(provenance.decision).toBe(decision);
+  expect(provenance.ruleIds).toEqual(decision.ruleIds);
+  return card;
+}
+
+/** The detail as a reader sees it: blockquote markers and backslash escapes removed. */
+function rendered(detail: string | undefined): string {
+  return (detail ?? '').replace(/^> ?/gm, '').replace(/\\([\\`*_[\]<>#|~])/g, '$1');
+}
+
+function expectCommonParts(card: Card, decision: Decision): void {
+  expect(card.summary.length).toBeLessThan(140);
+  expect(card.indicator).toBe(decision.severity);
+  expect(card.overrideReasons?.every((r) => r.system === OVERRIDE_REASON_SYSTEM && r.display)).toBe(true);
+  if (decision.row) {
+    expect(card.source.url).toBe(decision.row.guideline.url);
+    expect(card.source.label).toContain(decision.row.guideline.name);
+    expect(card.links).toEqual([{ label: anyString, url: decision.row.guideline.url, type: 'absolute' }]);
+    if (decision.row.rowId) expect(rendered(card.detail)).toContain(dataRow(decision).recommendation);
+    for (const pmid of decision.row.pmids) expect(card.detail).toContain(pmid);
+  }
+  expect(card.source.topic?.code).toEqual(anyString);
+  expect(card.detail).toContain(decision.knowledgeVersion);
+  expect(card.detail).toContain(decision.thresholdVersion);
+}
+
+function actionsOf(suggestion: Suggestion | undefined): NonNullable<Suggestion['actions']> {
+  return suggestion?.actions ?? [];
+}
+
+describe('decisionCard on real CPIC decisions', () => {
+  it('CYP2C19 poor metabolizer + clopidogrel: critical, prasugrel/ticagrelor replacements, other populations', () => {
+    const decision = decide('clopidogrel', [geneResult('CYP2C19', '*2/*2')]);
+    const card = cardFor(decision, drafts.clopidogrelSandbox);
+    expectCommonParts(card, decision);
+    expect(card.indicator).toBe('critical');
+    expect(card.summary).toMatch(/^Avoid clopidogrel: CYP2C19 Poor Metabolizer/);
+    // CPIC's text names both drugs; neither is singled out.
+    expect(dataRow(decision).recommendation).toMatch(/prasugrel or ticagrelor/);
+    expect(card.selectionBehavior).toBe('at-most-one');
+    expect(card.suggestions?.map((s) => s.label)).toEqual([
+      'Replace clopidogrel with prasugrel',
+      'Replace clopidogrel with ticagrelor',
+    ]);
+    expect(card.suggestions?.every((s) => s.isRecommended === false && s.uuid)).toBe(true);
+    const [remove, create] = actionsOf(card.suggestions?.[0]);
+    expect(remove).toEqual({
+      type: 'delete',
+      description: anyString,
+      resourceId: 'MedicationRequest/request-123',
+    });
+    // RxNorm ingredient codes: NLM RxNorm prescribable content 2025-10-06 (prasugrel IN 613391, ticagrelor IN 1116632).
+    expect(create).toEqual({
+      type: 'create',
+      description: anyString,
+      resource: {
+        resourceType: 'MedicationRequest',
+        status: 'draft',
+        intent: 'order',
+        subject: { reference: 'Patient/smart-1288992' },
+        medicationCodeableConcept: {
+          coding: [
+            { system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '613391', display: 'prasugrel' },
+          ],
+          text: 'prasugrel',
+        },
+      },
+    });
+    const ticagrelor = actionsOf(card.suggestions?.[1])[1];
+    expect(ticagrelor?.type === 'create' && ticagrelor.resource).toMatchObject({
+      medicationCodeableConcept: { coding: [{ code: '1116632' }] },
+    });
+    // The other population rows are named with their verbatim text.
+    const detail = rendered(card.detail);
+    for (const alt of decision.alternatives ?? []) {
+      expect(detail).toContain(alt.label);
+      expect(detail).toContain(alt.row.recommendation);
+    }
+    expect(decision.alternatives?.length).toBeGreaterThan(0);
+    expect(card.overrideReasons?.map((r) => r.code)).not.toContain('sensor-data-unreliable');
+  });
+
+  it('HLA-B*57:01 positive + abacavir: critical, allele status in the summary, no suggestion', () => {
+    const decision = decide('abacavir', [geneResult('HLA-B', '*57:01/*08:01')]);
+    const card = cardFor(decision, drafts.clopidogrelSandbox);
+    expectCommonParts(card, decision);
+    expect(card.indicator).toBe('critical');
+    expect(card.summary).toBe('Avoid abacavir: HLA-B *57:01 positive (CPIC Strong)');
+    expect(dataRow(decision).recommendation).toBe('Abacavir is not recommended');
+    expect(card.suggestions).toBeUndefined();
+    expect(card.selectionBehavior).toBeUndefined();
+  });
+
+  it('DPYD intermediate + capecitabine with a dose: update to 50% of the ordered dose', () => {
+    const decision = decide('capecitabine', [geneResult('DPYD', 'c.1905+1G>A/Reference')]);
+    const draft = drafts.capecitabineR4;
+    const card = cardFor(decision, draft);
+    expectCommonParts(card, decision);
+    expect(card.summary).toMatch(/^Adjust capecitabine dose: DPYD Intermediate Metabolizer/);
+    // CPIC: "Reduce starting dose by 50%"; the draft orders 1000 mg → 500 mg.
+    expect(dataRow(decision).recommendation).toMatch(/^Reduce starting dose by 50%/);
+    const [suggestion] = card.suggestions ?? [];
+    expect(suggestion?.isRecommended).toBe(true);
+    expect(suggestion?.label).toContain('500 mg');
+    const [update] = actionsOf(suggestion);
+    const expected = structuredClone(draft) as {
+      dosageInstruction: { doseAndRate: { doseQuantity: { value: number } }[] }[];
+    };
+    const quantity = expected.dosageInstruction[0]?.doseAndRate[0]?.doseQuantity;
+    if (quantity) quantity.value = 500;
+    expect(update).toEqual({
+      type: 'update',
+      description: containing('Reduce starting dose by 50%'),
+      resource: expected,
+    });
+    // The draft itself is not modified.
+    expect(draft).toMatchObject({
+      dosageInstruction: [{ doseAndRate: [{ doseQuantity: { value: 1000 } }] }],
+    });
+  });
+
+  it('DPYD intermediate + capecitabine ordered in pills: 3 {pill} → 1.5 {pill} (a half pill is allowed)', () => {
+    const decision = decide('capecitabine', [geneResult('DPYD', 'c.1905+1G>A/Reference')]);
+    const card = cardFor(decision, drafts.capecitabinePills);
+    const [update] = actionsOf(card.suggestions?.[0]);
+    expect(update?.type === 'update' && update.resource).toMatchObject({
+      dosageInstruction: [{ doseAndRate: [{ doseQuantity: { value: 1.5, code: '{pill}' } }] }],
+    });
+  });
+
+  it('TPMT intermediate + mercaptopurine ordered as 1 {pill}: 0.3 pill is not offered, the detail says why', () => {
+    const decision = decide('mercaptopurine', [geneResult('TPMT', '*1/*3A'), geneResult('NUDT15', '*1/*1')]);
+    const card = cardFor(decision, drafts.clopidogrelSandbox);
+    expect(card.suggestions).toBeUndefined();
+    expect(rendered(card.detail)).toContain('0.3 {pill} is not a whole or half unit');
+  });
+
+  it('TPMT intermediate + mercaptopurine: most conservative end of CPIC 30-80% range (STU3 dose)', () => {
+    const decision = decide('mercaptopurine', [geneResult('TPMT', '*1/*3A'), geneResult('NUDT15', '*1/*1')]);
+    const card = cardFor(decision, drafts.mercaptopurineStu3);
+    expectCommonParts(card, decision);
+    expect(card.summary).toMatch(/TPMT Intermediate Metabolizer, NUDT15 Normal Metabolizer/);
+    expect(dataRow(decision).recommendation).toContain('(30-80% of standard starting dose)');
+    const [suggestion] = card.suggestions ?? [];
+    // 30% of the ordered 75 mg.
+    expect(suggestion?.label).toMatch(/22\.5 mg.*most conservative/);
+    const [update] = actionsOf(suggestion);
+    expect(update?.type === 'update' && update.resource).toMatchObject({
+      id: 'request-123',
+      dosageInstruction: [{ doseQuantity: { value: 22.5, unit: 'mg' } }],
+    });
+  });
+
+  it('TPMT poor + mercaptopurine: CPIC text verbatim; "10-fold" gives no computed dose', () => {
+    const decision = decide('mercaptopurine', [geneResult('TPMT', '*3A/*3A'), geneResult('NUDT15', '*1/*1')]);
+    const card = cardFor(decision, drafts.mercaptopurineStu3);
+    expectCommonParts(card, decision);
+    expect(dataRow(decision).recommendation).toContain('Reduce starting dose by 10-fold');
+    expect(card.suggestions).toBeUndefined();
+  });
+
+  it('CYP2D6 ultrarapid + codeine (DSTU2 order): critical, no named alternative', () => {
+    const decision = decide('codeine', [geneResult('CYP2D6', '*1/*1x3')]);
+    const card = cardFor(decision, drafts.codeineDstu2);
+    expectCommonParts(card, decision);
+    expect(card.indicator).toBe('critical');
+    expect(card.summary).toMatch(/^Avoid codeine: CYP2D6 Ultrarapid Metabolizer/);
+    expect(card.suggestions).toBeUndefined();
+  });
+
+  it('SLCO1B1 decreased function + simvastatin: the "<20mg/day" text is escaped, not HTML', () => {
+    const decision = decide('simvastatin', [geneResult('SLCO1B1', '*1/*5')]);
+    const card = cardFor(decision);
+    expectCommonParts(card, decision);
+    expect(card.summary).toMatch(/simvastatin: SLCO1B1 Decreased Function/);
+    expect(dataRow(decision).recommendation).toContain('<20mg/day');
+    expect(card.detail).toContain('\\<20mg/day');
+    expect(card.detail).not.toMatch(/(?<!\\)</);
+  });
+
+  it('CYP2C9/VKORC1 + warfarin: Figure 2 text, both genes in the summary, no strength', () => {
+    const decision = decide('warfarin', [
+      geneResult('CYP2C9', '*1/*3'),
+      geneResult('VKORC1', 'rs9923231 variant (T)/rs9923231 variant (T)'),
+    ]);
+    const card = cardFor(decision);
+    expectCommonParts(card, decision);
+    expect(card.summary).toBe('Adjust warfarin dose: CYP2C9 Intermediate Metabolizer, VKORC1 -1639 AA');
+    // The text is CPIC Figure 2's boxes (the data's decision graph), verbatim.
+    const nodes = Object.values(
+      (cpicData.warfarin as unknown as { decisionGraph: { nodes: Record<string, string> } }).decisionGraph
+        .nodes,
+    );
+    expect(nodes.some((n) => n.length > 20 && decision.row?.recommendation.includes(n))).toBe(true);
+    expect(rendered(card.detail)).toContain(decision.row?.recommendation ?? 'missing');
+    expect(card.detail).toContain('strength: not graded');
+  });
+
+  it('CYP2D6 poor metabolizer + metoprolol: lowest starting dose (no fraction) → no dose suggestion', () => {
+    const decision = decide('metoprolol', [geneResult('CYP2D6', '*4/*4')]);
+    const card = cardFor(decision, drafts.clopidogrelSandbox);
+    expectCommonParts(card, decision);
+    expect(card.summary).toMatch(/^Adjust metoprolol dose: CYP2D6 Poor Metabolizer \(CPIC Moderate\)$/);
+    expect(card.suggestions).toBeUndefined();
+  });
+
+  it('metoprolol with a sensor modifier: evidence with values, window, device, consensus note; sensor reason', () => {
+    const base = decide('metoprolol', [geneResult('CYP2D6', '*4/*4')]);
+    const decision: Decision = {
+      ...base,
+      severity: 'critical',
+      sensorModifiers: [
+        {
+          ruleId: 'R1-metoprolol-resting-hr',
+          effect: 'raise',
+          metric: 'resting-heart-rate',
+          value: 52,
+          unit: '/min',
+          window: { start: '2026-04-24', end: '2026-05-01' },
+          status: 'sufficient',
+          devices: ['Apple Watch'],
+          newestSample: '2026-05-01T06:10:00Z',
+          threshold: 'median < 60 /min',
+          note: 'Resting heart rate is low.',
+          evidence: 'consensus',
+          source: 'wearables-in-fhir.md R1',
+        },
+      ],
+    };
+    const card = cardFor(decision);
+    expect(card.indicator).toBe('critical');
+    expect(card.source.label).toContain('wearable sensor data');
+    const detail = rendered(card.detail);
+    for (const text of [
+      '52 /min',
+      '2026-04-24',
+      '2026-05-01',
+      'Apple Watch',
+      '2026-05-01T06:10:00Z',
+      'median < 60 /min',
+    ])
+      expect(detail).toContain(text);
+    expect(detail).toContain('expert consensus, not on a pharmacogenomic guideline');
+    expect(card.overrideReasons?.map((r) => r.code)).toContain('sensor-data-unreliable');
+  });
+
+  it('no CYP2C19 result + clopidogrel: pre-test card with a ServiceRequest for the gene test', () => {
+    const decision = decide('clopidogrel', []);
+    expect(decision.action).toBe('order-test');
+    const card = cardFor(decision, drafts.clopidogrelSandbox);
+    expectCommonParts(card, decision);
+    expect(card.indicator).toBe('info');
+    expect(card.summary).toBe('Order CYP2C19 test before clopidogrel: CYP2C19 no result on file');
+    expect(card.source.url).toMatch(/^https:\/\/cpicpgx\.org\/guidelines\//);
+    const [suggestion] = card.suggestions ?? [];
+    expect(suggestion?.isRecommended).toBe(true);
+    expect(actionsOf(suggestion)).toEqual([
+      {
+        type: 'create',
+        description: anyString,
+        resource: {
+          resourceType: 'ServiceRequest',
+          status: 'draft',
+          intent: 'order',
+          subject: { reference: 'Patient/smart-1288992' },
+          code: { text: 'CYP2C19 genotyping (pharmacogenomic test)' },
+          reasonCode: [{ text: containing('clopidogrel') }],
+        },
+      },
+    ]);
+  });
+
+  it('no result for warfarin: both genes named', () => {
+    const card = cardFor(decide('warfarin', []));
+    expect(card.summary).toMatch(/^Order CYP2C9 and VKORC1 test before warfarin/);
+  });
+
+  it('override reasons: our CodeSystem, each with a display', () => {
+    expect(OVERRIDE_REASON_SYSTEM).toBe('urn:pgx-cds-hooks:CodeSystem:override-reason');
+    expect(OVERRIDE_REASONS.map((r) => r.code)).toEqual([
+      'tolerated-before',
+      'benefit-outweighs-risk',
+      'will-monitor',
+      'result-questioned',
+      'sensor-data-unreliable',
+      'other',
+    ]);
+    expect(OVERRIDE_REASONS.every((r) => r.display.length > 0)).toBe(true);
+  });
+});

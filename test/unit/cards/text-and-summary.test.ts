@@ -1,0 +1,91 @@
+/** The length-safe summary composer and the patient-view summary card. */
+import { checkCdsResponse } from '../../../src/cds/schema';
+import { patientSummaryCard } from '../../../src/cards';
+import { abbreviatePhenotypes, escapeMarkdown, fitSummary } from '../../../src/cards/text';
+import { callPhenotype, decideForOrder, KNOWLEDGE_VERSION } from '../../../src/rules/cpic';
+import type { GeneResult } from '../../../src/rules/cpic';
+
+function geneResult(gene: string, diplotype: string): GeneResult {
+  return { ...callPhenotype(gene, [diplotype]), sources: [`Observation/pgx-${gene}`], reinterpreted: false };
+}
+
+describe('fitSummary', () => {
+  it('takes the first candidate that fits', () => {
+    expect(fitSummary(['a'.repeat(150), 'short one'])).toBe('short one');
+  });
+
+  it('abbreviates metabolizer phenotypes', () => {
+    expect(
+      abbreviatePhenotypes(
+        'CYP2D6 Poor Metabolizer, CYP2C19 Ultrarapid Metabolizer, SLCO1B1 Decreased Function',
+      ),
+    ).toBe('CYP2D6 PM, CYP2C19 UM, SLCO1B1 Decreased fn');
+  });
+
+  it('cuts an over-long last candidate at a word boundary with a visible ellipsis', () => {
+    const words = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
+    const fitted = fitSummary([words]);
+    expect(fitted.length).toBeLessThan(140);
+    expect(fitted.endsWith('…')).toBe(true);
+    expect(words.startsWith(fitted.slice(0, -1))).toBe(true);
+    expect(words.charAt(fitted.length - 1)).toBe(' ');
+  });
+
+  it('escapes markdown and HTML characters in data', () => {
+    expect(escapeMarkdown('<b>CYP2C9*2 and *3</b>')).toBe('\\<b\\>CYP2C9\\*2 and \\*3\\</b\\>');
+  });
+});
+
+describe('patientSummaryCard', () => {
+  const versions = { knowledgeVersion: KNOWLEDGE_VERSION, thresholdVersion: 'thresholds-v1' };
+
+  it('is undefined when nothing is actionable (normal phenotypes, no medications)', () => {
+    const genes = [geneResult('CYP2C19', '*1/*1'), geneResult('HLA-B', '*08:01/*07:02')];
+    expect(genes.map((g) => g.phenotype)[0]).toBe('Normal Metabolizer');
+    expect(patientSummaryCard({ genes, decisions: [], sensorFlags: [], ...versions })).toBeUndefined();
+  });
+
+  it('lists actionable phenotypes and active medications with PGx issues in one info card', () => {
+    const cyp2c19 = geneResult('CYP2C19', '*2/*2');
+    const genes = [cyp2c19, geneResult('CYP2D6', '*1/*1'), geneResult('HLA-B', '*57:01/*08:01')];
+    const decisions = decideForOrder(
+      {
+        orderRef: 'MedicationRequest/active-1',
+        orderIndex: 0,
+        ingredients: [{ name: 'clopidogrel' }],
+        resolvedBy: 'text',
+      },
+      genes,
+    );
+    const result = patientSummaryCard({
+      genes,
+      decisions,
+      sensorFlags: [],
+      ...versions,
+      newUuid: () => 'summary-1',
+    });
+    expect(result).toBeDefined();
+    const card = result?.card;
+    expect(checkCdsResponse({ cards: [card] })).toEqual([]);
+    expect(card?.indicator).toBe('info');
+    expect(card?.uuid).toBe('summary-1');
+    expect(card?.summary).toContain('CYP2C19 Poor Metabolizer');
+    expect(card?.summary).toContain('HLA-B *57:01 positive');
+    expect(card?.summary).not.toContain('CYP2D6');
+    expect(card?.summary).toContain('clopidogrel');
+    expect(card?.detail).toContain(decisions[0]?.row?.recommendation ?? 'missing');
+    expect(card?.links?.map((l) => l.url)).toContain(decisions[0]?.row?.guideline.url);
+    expect(result?.provenance.ruleIds).toEqual(decisions[0]?.ruleIds);
+  });
+
+  it('shows a re-interpreted result even when its current phenotype is normal', () => {
+    const gene = {
+      ...geneResult('CYP2C19', '*1/*1'),
+      reportedPhenotype: 'Intermediate Metabolizer',
+      reinterpreted: true,
+    };
+    const card = patientSummaryCard({ genes: [gene], decisions: [], sensorFlags: [], ...versions })?.card;
+    expect(card?.detail).toContain('re-interpreted');
+    expect(checkCdsResponse({ cards: [card] })).toEqual([]);
+  });
+});
