@@ -179,6 +179,26 @@ describe('FHIR fallback', () => {
     }
   });
 
+  it('does not follow a prefetch Bundle’s next link to another server', async () => {
+    const elsewhere = await startMockFhirServer();
+    try {
+      elsewhere.on(/.*/, { body: searchset([observation('stolen')]) });
+      fhir.on(/.*/, { body: searchset([]) });
+      const body = sandboxRequest('sandbox-patient-view.json', fhir.baseUrl);
+      const prefetch = body.prefetch as JsonObject;
+      body.prefetch = {
+        ...prefetch,
+        pgx: searchset([observation('g1')], `${elsewhere.baseUrl}/Observation?page=2`),
+      };
+      await request(t.app).post('/cds-services/pgx-patient-view').send(body).expect(200);
+      expect(elsewhere.requests).toHaveLength(0);
+      expect(capture.last()?.pgx).toMatchObject({ source: 'prefetch', complete: false });
+      expect(capture.last()?.pgx?.resources.map((r) => r.id)).toEqual(['g1']);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
   it('answers from the cache on the second call: the server sees each query once', async () => {
     fhir.on(PATIENT_READ, { body: PATIENT });
     fhir.on(/.*/, { body: searchset([]) });
