@@ -64,6 +64,30 @@ export interface StoredCard {
   createdAt: Date;
 }
 
+/** One stored version of the actionability thresholds (issue 5; the informaticist editor builds on this). */
+export interface ThresholdSetRecord {
+  version: string;
+  /** JSON text as saved; validating it is the rules module's job (`parseThresholdSet`). */
+  json: string;
+  status: 'draft' | 'published' | 'retired';
+  createdAt: Date;
+  createdBy: string;
+  /** Latest publication (a retired version keeps when it was last published). */
+  publishedAt?: Date;
+  publishedBy?: string;
+  note?: string;
+}
+
+/** A threshold set to save as a draft. */
+export interface ThresholdDraft {
+  version: string;
+  json: string;
+  createdBy: string;
+  note?: string;
+  /** Defaults to now. */
+  createdAt?: Date;
+}
+
 export interface Store {
   readonly engine: Engine;
   /** Typed query access for later modules (feedback volume, override review). */
@@ -78,6 +102,21 @@ export interface Store {
    * recorded card (check with `findCards` first): otherwise the foreign key rejects the whole batch.
    */
   recordFeedback(entries: readonly FeedbackRecord[]): Promise<{ stored: number; duplicates: number }>;
+  /** The published threshold set's version and JSON text, or undefined when none is published. */
+  publishedThresholds(): Promise<{ version: string; json: string } | undefined>;
+  /**
+   * Saves a draft version; saving an existing draft again replaces its JSON and note. Rejects when the version
+   * exists and is (or was) published: published versions are immutable.
+   */
+  saveThresholdDraft(draft: ThresholdDraft): Promise<void>;
+  /**
+   * Publishes a draft or retired version (rollback) in one transaction: the published version, if any, becomes
+   * `retired`; `published_at`/`published_by` record who and when. Publishing the published version again changes
+   * nothing. Rejects for an unknown version; at most one version is ever published (unique index).
+   */
+  publishThresholds(version: string, by: string, at?: Date): Promise<void>;
+  /** Every stored threshold set, newest first (by creation time). */
+  listThresholdSets(): Promise<ThresholdSetRecord[]>;
   /** Resolves when the database answers a query; rejects otherwise (for `/readyz`). */
   ping(): Promise<void>;
   /** Closes the connection(s); the store cannot be used afterwards. */
@@ -103,6 +142,10 @@ export async function openStore(databaseUrl: string): Promise<Store> {
     recordInvocation: (rec) => recordInvocation(db, rec),
     findCards: (uuids) => findCards(db, uuids),
     recordFeedback: (entries) => recordFeedback(db, entries),
+    publishedThresholds: () => publishedThresholds(db),
+    saveThresholdDraft: (draft) => saveThresholdDraft(db, draft),
+    publishThresholds: (version, by, at) => publishThresholds(db, version, by, at ?? new Date()),
+    listThresholdSets: () => listThresholdSets(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -229,4 +272,91 @@ function feedbackEntryKey(entry: FeedbackRecord): string {
     entry.userComment ?? null,
   ];
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+}
+
+async function publishedThresholds(
+  db: Kysely<Database>,
+): Promise<{ version: string; json: string } | undefined> {
+  return db
+    .selectFrom('threshold_sets')
+    .select(['version', 'json'])
+    .where('status', '=', 'published')
+    .executeTakeFirst();
+}
+
+async function saveThresholdDraft(db: Kysely<Database>, draft: ThresholdDraft): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const existing = await trx
+      .selectFrom('threshold_sets')
+      .select('status')
+      .where('version', '=', draft.version)
+      .executeTakeFirst();
+    if (existing && existing.status !== 'draft') {
+      throw new Error(
+        `threshold set ${draft.version} is ${existing.status}; published versions are immutable`,
+      );
+    }
+    if (existing) {
+      await trx
+        .updateTable('threshold_sets')
+        .set({ json: draft.json, note: draft.note ?? null })
+        .where('version', '=', draft.version)
+        .execute();
+      return;
+    }
+    await trx
+      .insertInto('threshold_sets')
+      .values({
+        version: draft.version,
+        json: draft.json,
+        status: 'draft',
+        created_at: (draft.createdAt ?? new Date()).toISOString(),
+        created_by: draft.createdBy,
+        published_at: null,
+        published_by: null,
+        note: draft.note ?? null,
+      })
+      .execute();
+  });
+}
+
+async function publishThresholds(db: Kysely<Database>, version: string, by: string, at: Date): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const target = await trx
+      .selectFrom('threshold_sets')
+      .select('status')
+      .where('version', '=', version)
+      .executeTakeFirst();
+    if (!target) throw new Error(`threshold set ${version} does not exist`);
+    if (target.status === 'published') return;
+    await trx
+      .updateTable('threshold_sets')
+      .set({ status: 'retired' })
+      .where('status', '=', 'published')
+      .execute();
+    await trx
+      .updateTable('threshold_sets')
+      .set({ status: 'published', published_at: at.toISOString(), published_by: by })
+      .where('version', '=', version)
+      .execute();
+  });
+}
+
+async function listThresholdSets(db: Kysely<Database>): Promise<ThresholdSetRecord[]> {
+  const rows = await db
+    .selectFrom('threshold_sets')
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .orderBy('version', 'desc')
+    .execute();
+  return rows.map((row) => ({
+    version: row.version,
+    json: row.json,
+    status: row.status,
+    createdAt: new Date(row.created_at),
+    createdBy: row.created_by,
+    ...(row.published_at !== null ? { publishedAt: new Date(row.published_at) } : {}),
+    ...(row.published_by !== null ? { publishedBy: row.published_by } : {}),
+    ...(row.note !== null ? { note: row.note } : {}),
+  }));
 }

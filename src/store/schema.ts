@@ -58,9 +58,26 @@ export interface FeedbackTable {
   client_issuer: string | null;
 }
 
+/** One version of the actionability thresholds (JSON validated by `src/rules/thresholds.ts`, not here). */
+export interface ThresholdSetTable {
+  version: string;
+  /** JSON text of the ThresholdSet, stored as given (canonical serialization is the caller's). */
+  json: string;
+  /** `draft` → `published` → `retired`; a retired version may be published again (rollback). */
+  status: 'draft' | 'published' | 'retired';
+  /** ISO 8601 UTC. */
+  created_at: string;
+  created_by: string;
+  /** ISO 8601 UTC of the latest publication; null for a version never published. */
+  published_at: string | null;
+  published_by: string | null;
+  note: string | null;
+}
+
 /** The whole database, for `Kysely<Database>`. */
 export interface Database {
   invocations: InvocationTable;
   cards: CardTable;
   feedback: FeedbackTable;
+  threshold_sets: ThresholdSetTable;
 }

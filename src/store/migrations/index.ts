@@ -5,9 +5,11 @@
  */
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_invocations_cards_feedback';
+import * as m0002 from './0002_threshold_sets';
 
 const migrations: Record<string, Migration> = {
   '0001_invocations_cards_feedback': m0001,
+  '0002_threshold_sets': m0002,
 };
 
 /** Hands kysely's `Migrator` the migrations above. */
