@@ -122,11 +122,15 @@ export function createFhirFetcher(serverUrl: string, accessToken?: string): Fhir
       return { resources: [first], complete: true };
     }
     const resources = bundleResources(first);
+    const read = new Set<string>();
     let next = nextLink(first);
     while (next !== undefined) {
       const absolute = new URL(next, base).href;
       // Follow pages only on the same server: a next link elsewhere would make us an open proxy.
       if (!absolute.startsWith(base)) return { resources, complete: false };
+      // A server whose next link points back to a page already read would be asked again until the deadline.
+      if (read.has(absolute)) return { resources, complete: false };
+      read.add(absolute);
       if (signal.aborted) return { resources, complete: false };
       let page: unknown;
       try {
