@@ -160,6 +160,22 @@ describe('FHIR fallback', () => {
     expect(capture.last()?.pgx?.resources.map((r) => r.id)).toEqual(['g1', 'g2']);
   });
 
+  it('stops at a next link it has already read (a looping server), saying the data is incomplete', async () => {
+    fhir.on(PATIENT_READ, { body: PATIENT });
+    fhir.on(PGX, { body: searchset([observation('g1')], `${fhir.baseUrl}/Observation?page=2`) });
+    fhir.on('Observation?page=2', {
+      body: searchset([observation('g2')], `${fhir.baseUrl}/Observation?page=2`),
+    });
+    fhir.on(/.*/, { body: searchset([]) });
+    await request(t.app)
+      .post('/cds-services/pgx-patient-view')
+      .send(patientViewWithoutPrefetch(fhir.baseUrl))
+      .expect(200);
+    expect(requestsMatching(fhir, 'Observation?page=2')).toBe(1);
+    expect(capture.last()?.pgx?.resources.map((r) => r.id)).toEqual(['g1', 'g2']);
+    expect(capture.last()?.pgx?.complete).toBe(false);
+  });
+
   it('does not follow a next link to another server, and says the data is incomplete', async () => {
     const elsewhere = await startMockFhirServer(); // another origin on 127.0.0.1: it must see no request
     try {
