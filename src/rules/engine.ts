@@ -488,7 +488,12 @@ export function createRuleEngine(thresholds: ThresholdSet): RuleEngine {
         fired.push({ rule, trigger, fact, usable: event.type === 'fired' });
       }
     }
-    const { indicator, modifiers } = applyRules(decision, baseline, fired);
+    const applied = applyRules(decision, baseline, fired);
+    // A per-drug override that silences a drug wins over sensor rules.
+    const override = thresholds.drugOverrides[decision.drug];
+    const silenced = override?.indicator === 'none' && override.actions.includes(decision.action);
+    const indicator = silenced ? 'none' : applied.indicator;
+    const modifiers = applied.modifiers;
     const sensorModifiers = [...decision.sensorModifiers, ...modifiers];
     return {
       ...decision,
