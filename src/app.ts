@@ -88,7 +88,7 @@ export function createApp(deps: AppDeps): Express {
         sendError(res, 'RATE_LIMITED');
       },
     }),
-    authenticateClient(deps.authenticator, config.publicBaseUrl, logger),
+    authenticateClient(deps.authenticator, config.publicBaseUrl, logger, metrics),
     requireJsonBody,
     express.json({ limit: config.bodyLimit, type: ['application/json', 'application/fhir+json', '+json'] }),
   );

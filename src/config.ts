@@ -21,7 +21,7 @@ export interface Config {
   /** Total budget per hook call for FHIR fallback queries, in milliseconds. */
   readonly fhirTimeoutMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Requests per minute per client (JWT issuer, else IP). */
+  /** Requests per minute per client address, counted before authentication (cheap to refuse a flood). */
   readonly rateLimitPerMinute: number;
   /** Largest accepted JSON body. */
   readonly bodyLimit: string;

@@ -7,10 +7,12 @@ import { createApp } from './app';
 import { createClientAuthenticator, loadTrustedIssuers } from './cds/auth';
 import { loadServiceDefinitions } from './cds/discovery';
 import { ConfigError, loadConfig } from './config';
-import { HOOK_HANDLERS } from './hooks';
+import { createHookHandlers } from './hooks';
 import { createLogger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
-import { knowledgeVersion } from './rules/cpic/knowledge';
+import { KNOWLEDGE_VERSION } from './rules/cpic';
+import { createRuleEngine } from './rules/engine';
+import { loadPublishedThresholds } from './rules/thresholds';
 import { openStore } from './store';
 
 /** How long in-flight calls get to finish after SIGTERM before the process exits anyway. */
@@ -40,15 +42,20 @@ async function main(): Promise<void> {
       : undefined;
 
   const store = await openStore(config.databaseUrl);
+  // The published threshold set (defaults until an informaticist publishes one); recorded on every invocation.
+  const ruleEngine = createRuleEngine(await loadPublishedThresholds(store));
   const app = createApp({
     config,
     store,
     logger,
     metrics: createMetrics(),
     services: loadServiceDefinitions(),
-    handlers: HOOK_HANDLERS,
+    handlers: createHookHandlers({ ruleEngine: () => ruleEngine, knowledgeVersion: KNOWLEDGE_VERSION }),
     authenticator,
-    versions: { 'org.pgx-cds-hooks.knowledgeVersion': knowledgeVersion() },
+    versions: {
+      'org.pgx-cds-hooks.knowledgeVersion': KNOWLEDGE_VERSION,
+      'org.pgx-cds-hooks.thresholdVersion': ruleEngine.thresholdVersion,
+    },
   });
 
   const server: Server = app.listen(config.port, () => {

@@ -24,6 +24,7 @@ export function authenticateClient(
   authenticator: ClientAuthenticator | undefined,
   publicBaseUrl: string,
   logger: Logger,
+  metrics: Metrics,
 ): RequestHandler {
   return async (req, res, next) => {
     if (!authenticator || req.method === 'OPTIONS') {
@@ -38,6 +39,7 @@ export function authenticateClient(
       if (!(err instanceof ClientAuthError)) throw err;
       // The reason names the check that failed (and iss/kid/jti at most), never the token.
       logger.warn({ authFailure: err.reason }, 'client authentication failed');
+      metrics.errors.inc({ code: 'UNAUTHORIZED' });
       res.status(401).set('WWW-Authenticate', 'Bearer').end();
     }
   };

@@ -1,11 +1,17 @@
 /** The handler of each hook this service implements; a test checks it matches `cds-services.json`. */
 import type { HookHandlers } from '../cds/routes';
-import { orderSelect } from './order-select';
-import { orderSign } from './order-sign';
-import { patientView } from './patient-view';
+import { createRepeatSuppressor } from '../feedback/volume';
+import { createOrderSelect } from './order-select';
+import { createOrderSign } from './order-sign';
+import type { HookServices } from './pipeline';
+import { createPatientView } from './patient-view';
 
-export const HOOK_HANDLERS: HookHandlers = {
-  'order-select': orderSelect,
-  'order-sign': orderSign,
-  'patient-view': patientView,
-};
+export type { HookServices } from './pipeline';
+
+export function createHookHandlers(services: HookServices): HookHandlers {
+  return {
+    'order-select': createOrderSelect(services, createRepeatSuppressor()),
+    'order-sign': createOrderSign(services),
+    'patient-view': createPatientView(services),
+  };
+}

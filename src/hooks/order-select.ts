@@ -1,12 +1,48 @@
 /**
  * `order-select` (https://cds-hooks.hl7.org/hooks/STU1/order-select.html): advice on the `selections` only,
- * cheaply; the other draft orders are context. Real clients fire it on every field change.
+ * cheaply; the other draft orders are context. Real clients fire it on every field change, so the same advice for
+ * the same patient and drug is not repeated within a short window (temper).
  */
-import type { HookCall, HookAnswer } from '../cds/routes';
-import { adviseOnOrders } from './advise';
-import { draftMedicationOrders } from './pipeline';
+import type { HookAnswer, HookCall } from '../cds/routes';
+import type { RepeatSuppressor } from '../feedback/volume';
+import type { HookServices } from './pipeline';
+import {
+  NOTHING_TO_SAY,
+  decide,
+  draftOrderResources,
+  gather,
+  know,
+  ordersToAdviseOn,
+  speak,
+} from './pipeline';
 
-export function orderSelect(call: HookCall<'order-select'>): Promise<HookAnswer> {
-  const { draftOrders, selections } = call.request.context;
-  return adviseOnOrders(call, draftMedicationOrders(draftOrders, selections));
+export function createOrderSelect(services: HookServices, repeats: RepeatSuppressor) {
+  return async function orderSelect(call: HookCall<'order-select'>): Promise<HookAnswer> {
+    const { draftOrders, selections, patientId } = call.request.context;
+    const orders = ordersToAdviseOn(draftOrders, selections);
+    if (orders.length === 0) return NOTHING_TO_SAY; // nothing selected is a CPIC drug: nothing fetched
+    const gathered = await gather(call);
+    const data = know(gathered, orders, call.now);
+    if (data.gaps.length > 0) call.logger.warn({ gaps: data.gaps }, 'answering with incomplete data');
+    const decisions = await decide(
+      data,
+      orders,
+      services.ruleEngine(),
+      call.now,
+      gathered.pgx?.complete !== false,
+    );
+    const fresh = repeats.filter(
+      decisions.filter((d) => d.shown !== false),
+      (d) => ({
+        patientId,
+        drug: d.drug,
+        decision: [
+          d.action,
+          d.severity,
+          d.row?.rowId ?? d.row?.recommendation ?? d.genes.map((g) => g.lookupKey).join(),
+        ].join('|'),
+      }),
+    );
+    return speak(fresh, draftOrderResources(draftOrders), patientId);
+  };
 }

@@ -1,15 +1,30 @@
 /**
  * `patient-view` (https://cds-hooks.hl7.org/hooks/STU1/patient-view.html): one summary card of actionable
- * phenotypes, medications with PGx issues and relevant sensor flags; nothing when nothing is actionable.
+ * phenotypes, active medications with PGx issues, re-interpretations under current CPIC and relevant sensor flags;
+ * nothing when nothing is actionable.
  */
+import { patientSummaryCard } from '../cards';
 import type { HookAnswer, HookCall } from '../cds/routes';
-import { decide, know, speak } from './advise';
-import { answer, gather, temper } from './pipeline';
+import type { HookServices } from './pipeline';
+import { NOTHING_TO_SAY, decide, gather, know } from './pipeline';
 
-export async function patientView(call: HookCall<'patient-view'>): Promise<HookAnswer> {
-  const gathered = await gather(call);
-  const data = know(gathered, [], call.now);
-  if (data.gaps.length > 0) call.logger.info({ gaps: data.gaps }, 'answering with incomplete data');
-  const spoken = speak(decide(data));
-  return answer(temper(spoken.cards), spoken.provenance);
+export function createPatientView(services: HookServices) {
+  return async function patientView(call: HookCall<'patient-view'>): Promise<HookAnswer> {
+    const gathered = await gather(call);
+    const data = know(gathered, [], call.now);
+    if (data.gaps.length > 0) call.logger.warn({ gaps: data.gaps }, 'answering with incomplete data');
+    const engine = services.ruleEngine();
+    // Active medications are reviewed against the results on file; no pre-test advice on a chart view.
+    const decisions = (await decide(data, data.activeMedications, engine, call.now, false)).filter(
+      (d) => d.shown !== false && d.action !== 'standard',
+    );
+    const summary = patientSummaryCard({
+      genes: data.pgx,
+      decisions,
+      sensorFlags: decisions.flatMap((d) => d.sensorModifiers).filter((m) => m.effect !== 'context'),
+      knowledgeVersion: services.knowledgeVersion,
+      thresholdVersion: engine.thresholdVersion,
+    });
+    return summary ? { cards: [summary.card], provenance: [summary.provenance] } : NOTHING_TO_SAY;
+  };
 }

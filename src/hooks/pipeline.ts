@@ -1,28 +1,44 @@
 /**
  * The stages every hook runs (DESIGN.md "One request, end to end"):
- * gather → know → decide → speak → temper. Each stage is a typed function over plain data; the hook files
- * compose them. Stages not yet backed by their module (rules, cards, feedback volume) are identity-like here and
- * filled in by the knowledge, rules and cards work.
+ *   1. gather  — prefetch, else the FHIR server within one deadline (cds/prefetch)
+ *   2. know    — PGx results → GeneResult, draft orders → DrugOrder (rules/cpic), wearables → SensorSummary (sensors)
+ *   3. decide  — CPIC decision per order, then thresholds and sensor rules (rules/engine)
+ *   4. speak   — Decision → spec-valid Card with provenance (cards)
+ *   5. temper  — alert-volume policy (feedback/volume)
+ * Each stage is a typed function over plain data; the hook files compose them.
  */
 import type { FhirResource, Patient } from 'fhir/r4';
 import { gatherPrefetch } from '../cds/prefetch';
 import type { Gathered } from '../cds/prefetch';
 import type { HookAnswer, HookCall } from '../cds/routes';
-import type { Card, HookName } from '../cds/types';
-import type { DrugOrder, GeneResult } from '../rules/cpic/types';
+import type { HookName } from '../cds/types';
+import { decisionCard } from '../cards';
+import { decideForOrder, readGeneResults, resolveDrugOrders } from '../rules/cpic';
+import type { DrugOrder, GeneConflict, GeneResult } from '../rules/cpic';
+import type { RuleEngine } from '../rules/engine';
 import type { Decision } from '../rules/types';
-import type { SensorSummary } from '../sensors/types';
+import { summarizeSensors } from '../sensors';
+import type { SensorSummary } from '../sensors';
 
 /** Everything the hook knows about the patient, in domain terms (DESIGN.md currency). */
 export interface PatientData {
   readonly patient: Patient | undefined;
   readonly pgx: readonly GeneResult[];
+  /** Genes with disagreeing current results: never silently resolved. */
+  readonly pgxConflicts: readonly GeneConflict[];
   readonly sensors: SensorSummary;
   readonly orders: readonly DrugOrder[];
-  /** Active medications (patient-view; prior use for drug-naive rows). */
-  readonly medications: readonly FhirResource[];
+  /** The patient's active medication orders (prior use; patient-view's medication review). */
+  readonly activeMedications: readonly DrugOrder[];
   /** What could not be had, in words fit for a card or a log line (no patient data). */
   readonly gaps: readonly string[];
+}
+
+/** What the hook handlers share across calls. */
+export interface HookServices {
+  /** The rule engine built from the published threshold set (swapped when a new set is published). */
+  readonly ruleEngine: () => RuleEngine;
+  readonly knowledgeVersion: string;
 }
 
 /** Prefetch keys each hook gathers, and those without which it cannot run (412). */
@@ -46,6 +62,20 @@ export const HOOK_DATA: {
 /** The empty answer: 200 `{"cards": []}`. */
 export const NOTHING_TO_SAY: HookAnswer = { cards: [], provenance: [] };
 
+/**
+ * The draft orders to advise on, resolved to CPIC drugs (orders for other drugs cost nothing further).
+ * With `selections` (order-select), only the selected ones; the others are context.
+ */
+export function ordersToAdviseOn(
+  draftOrders: { readonly entry?: readonly { readonly resource?: unknown }[] | undefined },
+  selections?: readonly string[],
+): DrugOrder[] {
+  const orders = resolveDrugOrders(draftOrders);
+  if (!selections) return orders;
+  const selected = new Set(selections);
+  return orders.filter((o) => selected.has(o.orderRef));
+}
+
 /** 1. gather: prefetch, else the FHIR server within one deadline; 412 when required data cannot be had. */
 export function gather<H extends HookName>(call: HookCall<H>): Promise<Gathered> {
   const { keys, required } = HOOK_DATA[call.service.hook];
@@ -62,59 +92,108 @@ export function gather<H extends HookName>(call: HookCall<H>): Promise<Gathered>
   });
 }
 
-/** Resources of one gathered key (empty when absent). */
-export function resourcesOf(gathered: Gathered, key: string): readonly FhirResource[] {
+function resourcesOf(gathered: Gathered, key: string): readonly FhirResource[] {
   return gathered[key]?.resources ?? [];
 }
 
-/** Gaps worth saying: keys that could not be had in full. Names only, never data. */
-export function gapsOf(gathered: Gathered): string[] {
-  return Object.values(gathered)
-    .filter((g) => !g.complete)
-    .map((g) => `${g.key}: ${g.problem ?? 'incomplete'}`);
+/** 2. know: what was gathered, in domain terms. */
+export function know(gathered: Gathered, orders: readonly DrugOrder[], now: Date): PatientData {
+  const patient = resourcesOf(gathered, 'patient').find((r): r is Patient => r.resourceType === 'Patient');
+  const reading = readGeneResults(
+    resourcesOf(gathered, 'pgx'),
+    patient?.gender ? { sex: patient.gender } : {},
+  );
+  const active = resourcesOf(gathered, 'medications').filter(
+    (r) => r.resourceType === 'MedicationRequest' && r.status === 'active',
+  );
+  return {
+    patient,
+    pgx: reading.results,
+    pgxConflicts: reading.conflicts,
+    sensors: summarizeSensors(
+      [...resourcesOf(gathered, 'wearables'), ...resourcesOf(gathered, 'consent')],
+      now,
+    ),
+    orders,
+    activeMedications: resolveDrugOrders(active),
+    gaps: Object.values(gathered)
+      .filter((g) => !g.complete)
+      .map((g) => `${g.key}: ${g.problem ?? 'incomplete'}`),
+  };
 }
 
-/** A draft order entry, located by its position: real clients reuse ids (the sandbox sends one id for all). */
-export interface DraftOrderEntry {
-  readonly resource: FhirResource;
-  readonly index: number;
-  readonly ref: string;
+/** Whole years between a FHIR date and `now`, when the date is known. */
+export function ageInYears(birthDate: string | undefined, now: Date): number | undefined {
+  if (!birthDate || !/^\d{4}/.test(birthDate)) return undefined;
+  const [y = 0, m = 1, d = 1] = birthDate.split('-').map(Number);
+  let age = now.getUTCFullYear() - y;
+  if (now.getUTCMonth() + 1 < m || (now.getUTCMonth() + 1 === m && now.getUTCDate() < d)) age -= 1;
+  return age;
 }
 
 /**
- * The medication orders in `draftOrders`, read leniently (DSTU2 MedicationOrder, STU3/R4 MedicationRequest;
- * missing `intent`, `category` as an object). With `selections` (order-select), only the selected ones.
+ * 3. decide: the CPIC decision for each order, then thresholds and sensor rules. A gene whose results could not
+ * all be read (deadline) is not treated as untested: no pre-test decision rests on incomplete data.
  */
-export function draftMedicationOrders(
-  draftOrders: { readonly entry?: readonly { readonly resource?: unknown }[] | undefined },
-  selections?: readonly string[],
-): DraftOrderEntry[] {
-  const selected = selections ? new Set(selections) : undefined;
-  return (draftOrders.entry ?? []).flatMap((e, index) => {
-    const r = e.resource as FhirResource | undefined;
-    if (
-      !r ||
-      ((r.resourceType as string) !== 'MedicationRequest' && (r.resourceType as string) !== 'MedicationOrder')
-    ) {
-      return [];
-    }
-    // The sandbox fires order-select for its initial order before a drug is chosen: nothing to advise on.
-    const med = r as { medicationCodeableConcept?: unknown; medicationReference?: unknown };
-    if (med.medicationCodeableConcept === undefined && med.medicationReference === undefined) return [];
-    const ref = `${r.resourceType}/${r.id ?? ''}`;
-    return selected && !selected.has(ref) ? [] : [{ resource: r, index, ref }];
+export async function decide(
+  data: PatientData,
+  orders: readonly DrugOrder[],
+  engine: RuleEngine,
+  now: Date,
+  pgxComplete: boolean,
+): Promise<Decision[]> {
+  const patient = data.patient;
+  const continuingDrugs = [
+    ...new Set(data.activeMedications.flatMap((m) => m.ingredients.map((i) => i.name))),
+  ];
+  const decisions = orders.flatMap((order) =>
+    decideForOrder(
+      order,
+      data.pgx,
+      {
+        ...(patient?.birthDate ? { birthDate: patient.birthDate } : {}),
+        ...(patient?.gender ? { sex: patient.gender } : {}),
+        // No earlier use on record means drug-naive where CPIC distinguishes naive from continuing use.
+        priorUse: order.ingredients.some((i) => continuingDrugs.includes(i.name)),
+        now,
+      },
+      data.pgxConflicts,
+    ),
+  );
+  const usable = pgxComplete ? decisions : decisions.filter((d) => d.action !== 'order-test');
+  const ageYears = ageInYears(patient?.birthDate, now);
+  return engine.evaluate(usable, {
+    sensors: data.sensors,
+    continuingDrugs,
+    ...(ageYears === undefined ? {} : { ageYears }),
   });
 }
 
-/** 5. temper: alert-volume policy (suppress or demote repeats). Identity until the volume policy lands. */
-export function temper(cards: readonly Card[]): readonly Card[] {
-  return cards;
+/**
+ * 4. speak: one card per shown decision; several guidelines or genes giving the same advice for the same order
+ * are not repeated (one card per drug problem).
+ */
+export function speak(
+  decisions: readonly Decision[],
+  draftOrders: readonly unknown[],
+  patientId: string,
+): HookAnswer {
+  const seen = new Set<string>();
+  const spoken = decisions
+    .filter((d) => d.shown !== false)
+    .filter((d) => {
+      const key = `${d.order.orderIndex}|${d.drug}|${d.action}|${d.row?.recommendation ?? d.genes.map((g) => g.gene).join()}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .map((d) => decisionCard(d, { draftOrder: draftOrders[d.order.orderIndex], patientId }));
+  return { cards: spoken.map((s) => s.card), provenance: spoken.map((s) => s.provenance) };
 }
 
-/** Assembles the hook's answer from decisions already spoken as cards. */
-export function answer(cards: readonly Card[], provenance: HookAnswer['provenance']): HookAnswer {
-  const kept = new Set(cards.map((c) => c.uuid));
-  return { cards, provenance: provenance.filter((p) => kept.has(p.uuid)) };
+/** The draft order resources by their index in `draftOrders` (decisions point back by index). */
+export function draftOrderResources(draftOrders: {
+  readonly entry?: readonly { readonly resource?: unknown }[] | undefined;
+}): unknown[] {
+  return (draftOrders.entry ?? []).map((e) => e.resource);
 }
-
-export type { Decision };

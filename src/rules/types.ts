@@ -21,6 +21,30 @@ export interface CpicRow {
   readonly rowId?: string;
 }
 
+/** What a sensor rule did to a decision, with the evidence a card must show (wearables research §2.1 principle 5). */
+export interface SensorModifier {
+  /** Rule id, e.g. `R1-metoprolol-resting-hr`. */
+  readonly ruleId: string;
+  /** `raise` / `lower` moved the severity one step; `context` only informs (stale, insufficient, or display-only). */
+  readonly effect: 'raise' | 'lower' | 'context';
+  /** The aggregate the rule read (SensorAggregate.metric). */
+  readonly metric: string;
+  readonly value?: number;
+  readonly unit?: string;
+  readonly window?: { readonly start: string; readonly end: string };
+  readonly status: 'sufficient' | 'insufficient' | 'stale' | 'absent';
+  readonly devices: readonly string[];
+  readonly newestSample?: string;
+  /** The threshold compared against, as a phrase (e.g. `median < 60 /min`). */
+  readonly threshold?: string;
+  /** One sentence for the card: what was seen and what it means. */
+  readonly note: string;
+  /** What the rule rests on; `consensus` and `design` rules say so on the card. */
+  readonly evidence: 'guideline' | 'label' | 'consensus' | 'design';
+  /** The cited source of the threshold. */
+  readonly source: string;
+}
+
 export interface Decision {
   readonly order: DrugOrder;
   readonly drug: string;
@@ -28,7 +52,9 @@ export interface Decision {
   readonly row?: CpicRow;
   readonly action: DecisionAction;
   readonly severity: Severity;
-  readonly sensorModifiers: readonly string[];
+  readonly sensorModifiers: readonly SensorModifier[];
+  /** Whether the published thresholds give this decision a card (false: e.g. standard dosing, non-actionable). */
+  readonly shown?: boolean;
   readonly ruleIds: readonly string[];
   readonly thresholdVersion: string;
   readonly knowledgeVersion: string;

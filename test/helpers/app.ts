@@ -9,7 +9,10 @@ import type { ClientAuthenticator } from '../../src/cds/auth';
 import { loadServiceDefinitions } from '../../src/cds/discovery';
 import type { HookHandlers } from '../../src/cds/routes';
 import { loadConfig } from '../../src/config';
-import { HOOK_HANDLERS } from '../../src/hooks';
+import { createHookHandlers } from '../../src/hooks';
+import { KNOWLEDGE_VERSION } from '../../src/rules/cpic';
+import { createRuleEngine } from '../../src/rules/engine';
+import { loadPublishedThresholds } from '../../src/rules/thresholds';
 import { createLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
 import { openStore } from '../../src/store';
@@ -41,13 +44,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
   });
   const store = await openStore(options.databaseUrl ?? ':memory:');
+  const ruleEngine = createRuleEngine(await loadPublishedThresholds(store));
   const deps: AppDeps = {
     config,
     store,
     logger: createLogger(config.logLevel, sink),
     metrics: createMetrics(),
     services: loadServiceDefinitions(),
-    handlers: { ...HOOK_HANDLERS, ...options.handlers },
+    handlers: {
+      ...createHookHandlers({ ruleEngine: () => ruleEngine, knowledgeVersion: KNOWLEDGE_VERSION }),
+      ...options.handlers,
+    },
     authenticator: options.authenticator,
     versions: { 'org.pgx-cds-hooks.knowledgeVersion': 'test' },
   };

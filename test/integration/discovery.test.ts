@@ -1,7 +1,10 @@
 import request from 'supertest';
 import { readFileSync } from 'node:fs';
 import { SERVICES_FILE } from '../../src/cds/discovery';
-import { HOOK_HANDLERS } from '../../src/hooks';
+import { createHookHandlers } from '../../src/hooks';
+import { KNOWLEDGE_VERSION } from '../../src/rules/cpic';
+import { createRuleEngine } from '../../src/rules/engine';
+import { DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
 import { PGX_OBSERVATION_CODES } from '../../src/rules/cpic';
 import { sensorCodeTokens } from '../../src/sensors';
 import { startTestApp } from '../helpers/app';
@@ -42,7 +45,9 @@ describe('GET /cds-services (discovery)', () => {
   });
 
   it('has a handler for every service and a service for every handler', () => {
-    expect(new Set(file.services.map((s) => s.hook))).toEqual(new Set(Object.keys(HOOK_HANDLERS)));
+    const engine = createRuleEngine(DEFAULT_THRESHOLDS);
+    const handlers = createHookHandlers({ ruleEngine: () => engine, knowledgeVersion: KNOWLEDGE_VERSION });
+    expect(new Set(file.services.map((s) => s.hook))).toEqual(new Set(Object.keys(handlers)));
   });
 
   it('uses only CDS Hooks 2.0 prefetch tokens and the allowed query subset', () => {

@@ -105,8 +105,10 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
   storeTest('migrates a new database once; re-opening does not migrate again', async (store, url) => {
     const again = await openStore(url);
     await again.close();
-    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(store.db);
-    expect(rows.map((r) => r.name)).toEqual(['0001_invocations_cards_feedback']);
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
+      store.db,
+    );
+    expect(rows.map((r) => r.name)).toEqual(['0001_invocations_cards_feedback', '0002_threshold_sets']);
   });
 
   storeTest('ping answers while open', async (store) => {
@@ -190,7 +192,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       const c = card();
       await store.recordInvocation(invocation([c]));
       const retry = invocation([card(), c]);
-      await expect(store.recordInvocation(retry)).rejects.toThrow();
+      await expect(store.recordInvocation(retry)).rejects.toHaveProperty('message');
 
       const leftover = await store.db
         .selectFrom('invocations')
@@ -290,7 +292,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
     const c = card();
     await store.recordInvocation(invocation([c]));
     const batch = [overridden(c.uuid), overridden(randomUUID())];
-    await expect(store.recordFeedback(batch)).rejects.toThrow();
+    await expect(store.recordFeedback(batch)).rejects.toHaveProperty('message');
     const rows = await store.db
       .selectFrom('feedback')
       .select('entry_key')
@@ -381,6 +383,6 @@ describe('openStore', () => {
   test('ping rejects once the store is closed', async () => {
     const store = await openStore(':memory:');
     await store.close();
-    await expect(store.ping()).rejects.toThrow();
+    await expect(store.ping()).rejects.toHaveProperty('message');
   });
 });
