@@ -37,6 +37,11 @@ export type Gathered = Readonly<Record<string, GatheredKey>>;
 
 export interface GatherOptions {
   readonly templates: PrefetchTemplates;
+  /**
+   * Ad-hoc reads (relative FHIR URLs, already resolved) gathered like template keys, e.g. a Medication a draft
+   * order references: never in the prefetch, never required.
+   */
+  readonly queries?: Readonly<Record<string, string>>;
   /** Keys to gather (a subset of the templates). */
   readonly keys: readonly string[];
   /** Keys without which the hook cannot run: 412 when they cannot be had. */
@@ -167,6 +172,8 @@ export async function gatherPrefetch(opts: GatherOptions): Promise<Gathered> {
   }
 
   async function gatherKey(key: string): Promise<GatheredKey> {
+    const adHoc = opts.queries?.[key];
+    if (adHoc !== undefined) return fetchKey(key, adHoc, 'not prefetched');
     const template = opts.templates[key];
     const query = template === undefined ? undefined : resolveTemplate(template, opts.context);
     const value = classifyPrefetch(opts.prefetch?.[key]);
@@ -215,7 +222,7 @@ export async function gatherPrefetch(opts: GatherOptions): Promise<Gathered> {
     }
   }
 
-  const gathered = await Promise.all(opts.keys.map(gatherKey));
+  const gathered = await Promise.all([...opts.keys, ...Object.keys(opts.queries ?? {})].map(gatherKey));
   const byKey = Object.fromEntries(gathered.map((g) => [g.key, g]));
   // 412 only when a required key could not be had at all: not prefetched and no usable fhirServer (or the server
   // refused or failed). A deadline is not a 412: the hook answers in time with what it has.

@@ -10,7 +10,9 @@ import {
   NOTHING_TO_SAY,
   decide,
   draftOrderResources,
+  externalMedicationReferences,
   gather,
+  gatheredMedications,
   know,
   ordersToAdviseOn,
   speak,
@@ -19,9 +21,14 @@ import {
 export function createOrderSelect(services: HookServices, repeats: RepeatSuppressor) {
   return async function orderSelect(call: HookCall<'order-select'>): Promise<HookAnswer> {
     const { draftOrders, selections, patientId } = call.request.context;
-    const orders = ordersToAdviseOn(draftOrders, selections);
-    if (orders.length === 0) return NOTHING_TO_SAY; // nothing selected is a CPIC drug: nothing fetched
-    const gathered = await gather(call);
+    const external = externalMedicationReferences(draftOrders, selections);
+    let orders = ordersToAdviseOn(draftOrders, selections);
+    // No CPIC drug among the orders (and none hidden behind a Medication reference): nothing fetched, nothing to say.
+    if (orders.length === 0 && external.length === 0) return NOTHING_TO_SAY;
+    const gathered = await gather(call, external);
+    if (external.length > 0)
+      orders = ordersToAdviseOn(draftOrders, selections, gatheredMedications(gathered));
+    if (orders.length === 0) return NOTHING_TO_SAY;
     const data = know(gathered, orders, call.now);
     if (data.gaps.length > 0) call.logger.warn({ gaps: data.gaps }, 'answering with incomplete data');
     const decisions = await decide(

@@ -8,7 +8,9 @@ import {
   NOTHING_TO_SAY,
   decide,
   draftOrderResources,
+  externalMedicationReferences,
   gather,
+  gatheredMedications,
   know,
   ordersToAdviseOn,
   speak,
@@ -17,9 +19,13 @@ import {
 export function createOrderSign(services: HookServices) {
   return async function orderSign(call: HookCall<'order-sign'>): Promise<HookAnswer> {
     const { draftOrders, patientId } = call.request.context;
-    const orders = ordersToAdviseOn(draftOrders);
-    if (orders.length === 0) return NOTHING_TO_SAY; // no CPIC drug ordered: nothing fetched, nothing to say
-    const gathered = await gather(call);
+    const external = externalMedicationReferences(draftOrders);
+    let orders = ordersToAdviseOn(draftOrders);
+    // No CPIC drug among the orders (and none hidden behind a Medication reference): nothing fetched, nothing to say.
+    if (orders.length === 0 && external.length === 0) return NOTHING_TO_SAY;
+    const gathered = await gather(call, external);
+    if (external.length > 0) orders = ordersToAdviseOn(draftOrders, undefined, gatheredMedications(gathered));
+    if (orders.length === 0) return NOTHING_TO_SAY;
     const data = know(gathered, orders, call.now);
     if (data.gaps.length > 0) call.logger.warn({ gaps: data.gaps }, 'answering with incomplete data');
     const decisions = await decide(

@@ -67,20 +67,64 @@ export const NOTHING_TO_SAY: HookAnswer = { cards: [], provenance: [] };
  * With `selections` (order-select), only the selected ones; the others are context.
  */
 export function ordersToAdviseOn(
-  draftOrders: { readonly entry?: readonly { readonly resource?: unknown }[] | undefined },
+  draftOrders: DraftOrders,
   selections?: readonly string[],
+  medications: readonly unknown[] = [],
 ): DrugOrder[] {
-  const orders = resolveDrugOrders(draftOrders);
+  const orders = resolveDrugOrders(draftOrders, { medications });
   if (!selections) return orders;
   const selected = new Set(selections);
   return orders.filter((o) => selected.has(o.orderRef));
 }
 
-/** 1. gather: prefetch, else the FHIR server within one deadline; 412 when required data cannot be had. */
-export function gather<H extends HookName>(call: HookCall<H>): Promise<Gathered> {
+type DraftOrders = { readonly entry?: readonly { readonly resource?: unknown }[] | undefined };
+
+/** Gathered key of a Medication read for a draft order's `medicationReference`. */
+const MEDICATION_KEY = 'medication:';
+
+/**
+ * `Medication/{id}` references of draft medication orders that neither the order's contained resources nor the
+ * bundle resolve: they are read from the FHIR server with the rest of the data (relative references only, so the
+ * read stays on the client's own server).
+ */
+export function externalMedicationReferences(
+  draftOrders: DraftOrders,
+  selections?: readonly string[],
+): string[] {
+  const resources = (draftOrders.entry ?? []).map((e) => e.resource as Record<string, unknown> | undefined);
+  const selected = (r: Record<string, unknown> | undefined): boolean =>
+    !selections || selections.includes(`${String(r?.resourceType)}/${String(r?.id)}`);
+  const inBundle = new Set(
+    resources.filter((r) => r?.resourceType === 'Medication').map((r) => `Medication/${String(r?.id)}`),
+  );
+  const refs = resources.filter(selected).flatMap((r) => {
+    const ref = (r?.medicationReference as { reference?: unknown } | undefined)?.reference;
+    return typeof ref === 'string' && /^Medication\/[A-Za-z0-9.-]{1,64}$/.test(ref) && !inBundle.has(ref)
+      ? [ref]
+      : [];
+  });
+  return [...new Set(refs)];
+}
+
+/** The Medication resources read for `externalMedicationReferences`. */
+export function gatheredMedications(gathered: Gathered): FhirResource[] {
+  return Object.values(gathered)
+    .filter((g) => g.key.startsWith(MEDICATION_KEY))
+    .flatMap((g) => g.resources.filter((r) => r.resourceType === 'Medication'));
+}
+
+/**
+ * 1. gather: prefetch, else the FHIR server within one deadline; 412 when required data cannot be had.
+ * `medicationRefs` are read in the same deadline.
+ */
+export function gather<H extends HookName>(
+  call: HookCall<H>,
+  medicationRefs: readonly string[] = [],
+): Promise<Gathered> {
   const { keys, required } = HOOK_DATA[call.service.hook];
   return gatherPrefetch({
     templates: call.service.prefetch ?? {},
+    queries: Object.fromEntries(medicationRefs.map((ref) => [`${MEDICATION_KEY}${ref}`, ref])),
     keys: keys.filter((k) => call.service.prefetch?.[k] !== undefined),
     required,
     context: call.request.context as unknown as Readonly<Record<string, unknown>>,
@@ -192,8 +236,6 @@ export function speak(
 }
 
 /** The draft order resources by their index in `draftOrders` (decisions point back by index). */
-export function draftOrderResources(draftOrders: {
-  readonly entry?: readonly { readonly resource?: unknown }[] | undefined;
-}): unknown[] {
+export function draftOrderResources(draftOrders: DraftOrders): unknown[] {
   return (draftOrders.entry ?? []).map((e) => e.resource);
 }

@@ -1,0 +1,70 @@
+/**
+ * A draft order that names its drug only through `medicationReference` to a Medication on the EHR's server: the
+ * Medication is read from the FHIR server within the call's deadline, and the order is advised on like any other.
+ */
+import request from 'supertest';
+import { startTestApp } from '../helpers/app';
+import type { TestApp } from '../helpers/app';
+import { cdsFixture, sandboxRequest } from '../helpers/cds';
+import type { JsonObject } from '../helpers/cds';
+import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
+import type { MockFhirServer } from '../helpers/mock-fhir';
+
+const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+
+function orderReferencing(medicationId: string): JsonObject {
+  const base = cdsFixture('sandbox-order-sign-clopidogrel.json');
+  const context = base.context as { draftOrders: { entry: { resource: JsonObject }[] } };
+  const draft = { ...context.draftOrders.entry[0]!.resource };
+  delete draft.medicationCodeableConcept;
+  draft.medicationReference = { reference: `Medication/${medicationId}` };
+  return {
+    ...(base.context as JsonObject),
+    draftOrders: { resourceType: 'Bundle', entry: [{ resource: draft }] },
+  };
+}
+
+describe('medicationReference resolved through the FHIR server', () => {
+  let t: TestApp;
+  let fhir: MockFhirServer;
+  beforeAll(async () => {
+    t = await startTestApp();
+    fhir = await startMockFhirServer();
+    // clopidogrel 75 MG Oral Tablet (shared/rxnorm cpic-drug-products.json 309362)
+    fhir.on('Medication/med-clopidogrel', {
+      body: {
+        resourceType: 'Medication',
+        id: 'med-clopidogrel',
+        code: { coding: [{ system: RXNORM, code: '309362', display: 'clopidogrel 75 MG Oral Tablet' }] },
+      },
+    });
+    fhir.on('Medication/med-other', {
+      body: { resourceType: 'Medication', id: 'med-other', code: { text: 'amlodipine 5 MG Oral Tablet' } },
+    });
+    fhir.on(/^Observation|^Consent|^MedicationRequest/, { body: searchset([]) });
+  });
+  afterAll(async () => {
+    await t.close();
+    await fhir.close();
+  });
+
+  it('reads the referenced Medication and advises on the CPIC drug it names', async () => {
+    const body = sandboxRequest('sandbox-order-sign-clopidogrel.json', fhir.baseUrl, {
+      context: orderReferencing('med-clopidogrel'),
+    });
+    const res = await request(t.app).post('/cds-services/pgx-order-sign').send(body).expect(200);
+    const cards = (res.body as { cards: { summary: string; indicator: string }[] }).cards;
+    expect(fhir.requests.map((r) => r.url)).toContain('/fhir/Medication/med-clopidogrel');
+    expect(cards).toHaveLength(1);
+    expect(cards[0]!.summary).toMatch(/clopidogrel/i);
+    expect(cards[0]!.summary).toMatch(/CYP2C19/);
+  });
+
+  it('says nothing when the referenced Medication is not a CPIC drug', async () => {
+    const body = sandboxRequest('sandbox-order-sign-clopidogrel.json', fhir.baseUrl, {
+      context: orderReferencing('med-other'),
+    });
+    const res = await request(t.app).post('/cds-services/pgx-order-sign').send(body).expect(200);
+    expect(res.body).toEqual({ cards: [] });
+  });
+});
