@@ -7,7 +7,8 @@ const LOINC = 'http://loinc.org';
 const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 const UCUM = 'http://unitsofmeasure.org';
 
-const GENOTYPES: readonly [string, string][] = [
+/** One genotype per CPIC gene with a diplotype table or allele status (20 results). */
+export const BENCH_GENOTYPES: readonly [string, string][] = [
   ['CYP2C19', '*2/*2'],
   ['CYP2D6', '*4/*4'],
   ['CYP2C9', '*1/*3'],
@@ -31,6 +32,22 @@ const GENOTYPES: readonly [string, string][] = [
 ];
 
 const patientRef = { reference: 'Patient/bench-patient' };
+
+/** Genomics Reporting genotype Observations (84413-4, gene in a 48018-6 component) for `BENCH_GENOTYPES`. */
+export function genotypeObservations(): unknown[] {
+  return BENCH_GENOTYPES.map(([gene, diplotype], i) => ({
+    resourceType: 'Observation',
+    id: `g${i}`,
+    status: 'final',
+    subject: patientRef,
+    effectiveDateTime: '2024-01-01',
+    code: { coding: [{ system: LOINC, code: '84413-4' }] },
+    component: [
+      { code: { coding: [{ system: LOINC, code: '48018-6' }] }, valueCodeableConcept: { text: gene } },
+    ],
+    valueCodeableConcept: { text: `${gene} ${diplotype}` },
+  }));
+}
 
 function observation(id: string, code: string, when: string, value: Record<string, unknown>): unknown {
   return {
@@ -60,18 +77,7 @@ function bundle(resources: readonly unknown[]): unknown {
 export function realisticOrderSignRequest(now: Date): Record<string, unknown> {
   const day = 86_400_000;
   const iso = (t: number): string => new Date(t).toISOString();
-  const pgx = GENOTYPES.map(([gene, diplotype], i) => ({
-    resourceType: 'Observation',
-    id: `g${i}`,
-    status: 'final',
-    subject: patientRef,
-    effectiveDateTime: '2024-01-01',
-    code: { coding: [{ system: LOINC, code: '84413-4' }] },
-    component: [
-      { code: { coding: [{ system: LOINC, code: '48018-6' }] }, valueCodeableConcept: { text: gene } },
-    ],
-    valueCodeableConcept: { text: `${gene} ${diplotype}` },
-  }));
+  const pgx = genotypeObservations();
   const wearables: unknown[] = [];
   for (let d = 0; d < 14; d++) {
     const dayStart = now.getTime() - (d + 1) * day;

@@ -3,45 +3,12 @@
  * Reported as microseconds per call; the baseline is the same call with 5 non-CPIC orders (the fast exit).
  */
 import type { BenchCase } from '../run';
+import { genotypeObservations } from '../realistic-request';
 import { decideForOrder, readGeneResults, resolveDrugOrders } from '../../src/rules/cpic';
 
-const LOINC = 'http://loinc.org';
 const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 
-const GENOTYPES: readonly [string, string][] = [
-  ['CYP2C19', '*1/*2'],
-  ['CYP2D6', '*1/*4'],
-  ['CYP2C9', '*1/*3'],
-  ['DPYD', 'Reference/c.1905+1G>A (*2A)'],
-  ['TPMT', '*1/*3A'],
-  ['NUDT15', '*1/*3'],
-  ['SLCO1B1', '*1/*5'],
-  ['CYP3A5', '*3/*3'],
-  ['UGT1A1', '*1/*28'],
-  ['CYP2B6', '*1/*6'],
-  ['NAT2', '*4/*5'],
-  ['ABCG2', 'rs2231142 reference (G)/rs2231142 variant (T)'],
-  ['VKORC1', 'rs9923231 reference (C)/rs9923231 variant (T)'],
-  ['RYR1', 'Reference/Reference'],
-  ['CACNA1S', 'Reference/Reference'],
-  ['G6PD', 'B (reference)/A'],
-  ['MT-RNR1', 'Reference'],
-  ['HLA-B', '*57:01/*08:01'],
-  ['HLA-A', '*02:01/*24:02'],
-  ['CFTR', 'ivacaftor non-responsive CFTR sequence/ivacaftor non-responsive CFTR sequence'],
-];
-
-const observations = GENOTYPES.map(([gene, diplotype], i) => ({
-  resourceType: 'Observation',
-  id: `g${i}`,
-  status: 'final',
-  effectiveDateTime: '2024-01-01',
-  code: { coding: [{ system: LOINC, code: '84413-4' }] },
-  component: [
-    { code: { coding: [{ system: LOINC, code: '48018-6' }] }, valueCodeableConcept: { text: gene } },
-  ],
-  valueCodeableConcept: { text: `${gene} ${diplotype}` },
-}));
+const observations = genotypeObservations();
 
 function bundle(codes: readonly string[]): unknown {
   return {

@@ -214,6 +214,27 @@ export async function decide(
 }
 
 /**
+ * gather → know → decide for the draft orders (with `selections`, only the selected ones). Undefined when no order
+ * is for a CPIC drug, not even behind a Medication reference: then nothing was fetched.
+ */
+export async function decideOnDraftOrders(
+  call: HookCall<'order-select' | 'order-sign'>,
+  services: HookServices,
+  selections?: readonly string[],
+): Promise<Decision[] | undefined> {
+  const { draftOrders } = call.request.context;
+  const external = externalMedicationReferences(draftOrders, selections);
+  let orders = ordersToAdviseOn(draftOrders, selections);
+  if (orders.length === 0 && external.length === 0) return undefined;
+  const gathered = await gather(call, external);
+  if (external.length > 0) orders = ordersToAdviseOn(draftOrders, selections, gatheredMedications(gathered));
+  if (orders.length === 0) return undefined;
+  const data = know(gathered, orders, call.now);
+  if (data.gaps.length > 0) call.logger.warn({ gaps: data.gaps }, 'answering with incomplete data');
+  return decide(data, orders, services.ruleEngine(), call.now, gathered.pgx?.complete !== false);
+}
+
+/**
  * 4. speak: one card per shown decision; several guidelines or genes giving the same advice for the same order
  * are not repeated (one card per drug problem).
  */

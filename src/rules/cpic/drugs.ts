@@ -7,20 +7,8 @@
  */
 import { cpicDrugsForRxcui, drugKnowledge, drugNameIndex } from './knowledge';
 import type { DrugOrder } from './types';
-
-type Json = Readonly<Record<string, unknown>>;
-
-function obj(value: unknown): Json | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function arr(value: unknown): readonly unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
+import { arr, obj, str } from './json';
+import type { Json } from './json';
 
 let namePattern: RegExp | undefined;
 

@@ -18,6 +18,8 @@ import {
 import type { PhenotypeCall } from './phenotype';
 import type { GeneResult } from './types';
 import { allLookupValues } from './recommendations';
+import { arr, obj, text } from './json';
+import type { Json } from './json';
 
 const LOINC = 'http://loinc.org';
 const GENOTYPE = '84413-4';
@@ -86,20 +88,6 @@ export interface GeneResultsReading {
 export interface ReadOptions {
   /** Patient sex (`Patient.gender`), used for G6PD. */
   readonly sex?: string;
-}
-
-type Json = Readonly<Record<string, unknown>>;
-
-function obj(value: unknown): Json | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function arr(value: unknown): readonly unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim().length > 0 ? value.trim() : undefined;
 }
 
 interface Coding {
