@@ -9,11 +9,10 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import NodeCache from 'node-cache';
 import type { ClientAuthenticator } from './cds/auth';
-import { discoveryResponse } from './cds/discovery';
 import { authenticateClient, errorHandler, notFound, requireJsonBody, sendError } from './cds/http';
 import { createCdsRouter } from './cds/routes';
-import type { HookHandlers } from './cds/routes';
-import type { CdsServiceDefinition, Extension } from './cds/types';
+import type { HookHandlers, RunningVersions } from './cds/routes';
+import type { CdsServiceDefinition } from './cds/types';
 import type { Config } from './config';
 import { createFeedbackRouter } from './feedback/routes';
 import type { Logger } from './observability/logger';
@@ -30,8 +29,8 @@ export interface AppDeps {
   readonly handlers: HookHandlers;
   /** Present when `CDS_AUTH=jwt`. */
   readonly authenticator: ClientAuthenticator | undefined;
-  /** Version facts shown in discovery (knowledge, thresholds, service). */
-  readonly versions: Extension;
+  /** The knowledge and threshold versions in force: shown in discovery, recorded on every invocation. */
+  readonly versions: () => RunningVersions;
   readonly now?: () => Date;
 }
 
@@ -104,7 +103,7 @@ export function createApp(deps: AppDeps): Express {
     '/cds-services',
     createCdsRouter({
       services: deps.services,
-      discovery: discoveryResponse(deps.services, deps.versions),
+      versions: deps.versions,
       handlers: deps.handlers,
       store: deps.store,
       metrics,

@@ -52,10 +52,7 @@ async function main(): Promise<void> {
     services: loadServiceDefinitions(),
     handlers: createHookHandlers({ ruleEngine: () => ruleEngine, knowledgeVersion: KNOWLEDGE_VERSION }),
     authenticator,
-    versions: {
-      'org.pgx-cds-hooks.knowledgeVersion': KNOWLEDGE_VERSION,
-      'org.pgx-cds-hooks.thresholdVersion': ruleEngine.thresholdVersion,
-    },
+    versions: () => ({ knowledgeVersion: KNOWLEDGE_VERSION, thresholdVersion: ruleEngine.thresholdVersion }),
   });
 
   const server: Server = app.listen(config.port, () => {

@@ -15,7 +15,8 @@ import { CdsError } from './errors';
 import { createFhirFetcher } from './fhir';
 import type { FhirFetcher } from './fhir';
 import { parseCdsRequest } from './schema';
-import type { Card, CdsRequest, CdsServiceDefinition, DiscoveryResponse, HookName } from './types';
+import type { Card, CdsRequest, CdsServiceDefinition, HookName } from './types';
+import { discoveryResponse } from './discovery';
 
 /** What a hook handler gets besides the validated request. */
 export interface HookCall<H extends HookName = HookName> {
@@ -40,9 +41,15 @@ export interface HookAnswer {
 export type HookHandler<H extends HookName = HookName> = (call: HookCall<H>) => Promise<HookAnswer>;
 export type HookHandlers = { readonly [H in HookName]: HookHandler<H> };
 
+/** Versions of what decides: shown in discovery, recorded on every invocation. */
+export interface RunningVersions {
+  readonly knowledgeVersion: string;
+  readonly thresholdVersion: string;
+}
+
 export interface CdsRouterDeps {
   readonly services: readonly CdsServiceDefinition[];
-  readonly discovery: DiscoveryResponse;
+  readonly versions: () => RunningVersions;
   readonly handlers: HookHandlers;
   readonly store: Store;
   readonly metrics: Metrics;
@@ -60,7 +67,13 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
   const now = deps.now ?? (() => new Date());
 
   router.get('/', (_req, res) => {
-    res.json(deps.discovery);
+    const v = deps.versions();
+    res.json(
+      discoveryResponse(deps.services, {
+        'org.pgx-cds-hooks.knowledgeVersion': v.knowledgeVersion,
+        'org.pgx-cds-hooks.thresholdVersion': v.thresholdVersion,
+      }),
+    );
   });
 
   router.post('/:id', async (req, res) => {
@@ -161,6 +174,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
         ...(clientIssuer ? { clientIssuer } : {}),
         patientRef: `Patient/${request.context.patientId}`,
         latencyMs: Math.round(latencyMs),
+        ...deps.versions(),
         cards: records,
       });
     } catch (err) {

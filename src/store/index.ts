@@ -37,6 +37,9 @@ export interface InvocationRecord {
   /** FHIR patient reference; stored, never logged. */
   patientRef?: string;
   latencyMs: number;
+  /** Threshold set and knowledge versions in force for this call. */
+  thresholdVersion?: string;
+  knowledgeVersion?: string;
   cards: readonly CardRecord[];
 }
 
@@ -175,6 +178,8 @@ async function recordInvocation(db: Kysely<Database>, rec: InvocationRecord): Pr
         client_issuer: rec.clientIssuer ?? null,
         patient_ref: rec.patientRef ?? null,
         latency_ms: Math.round(rec.latencyMs),
+        threshold_version: rec.thresholdVersion ?? null,
+        knowledge_version: rec.knowledgeVersion ?? null,
       })
       .execute();
     if (rec.cards.length === 0) return;

@@ -20,6 +20,9 @@ export interface InvocationTable {
   /** FHIR patient reference. Stored for review pages, never logged. */
   patient_ref: string | null;
   latency_ms: number;
+  /** Threshold set and CPIC knowledge versions in force (null for rows written before migration 0003). */
+  threshold_version: string | null;
+  knowledge_version: string | null;
 }
 
 /** One card returned by an invocation. */

@@ -56,7 +56,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       ...options.handlers,
     },
     authenticator: options.authenticator,
-    versions: { 'org.pgx-cds-hooks.knowledgeVersion': 'test' },
+    versions: () => ({ knowledgeVersion: KNOWLEDGE_VERSION, thresholdVersion: ruleEngine.thresholdVersion }),
   };
   return {
     app: createApp(deps),

@@ -86,9 +86,13 @@ describe('GET /cds-services (discovery)', () => {
     }
   });
 
-  it('reports the knowledge version as a namespaced extension', async () => {
+  it('reports the knowledge and threshold versions as namespaced extensions', async () => {
     const res = await request(t.app).get('/cds-services').expect(200);
     const body = res.body as { services: { extension?: Record<string, unknown> }[] };
-    for (const s of body.services) expect(s.extension?.['org.pgx-cds-hooks.knowledgeVersion']).toBe('test');
+    for (const s of body.services) {
+      expect(s.extension?.['org.pgx-cds-hooks.knowledgeVersion']).toBe(KNOWLEDGE_VERSION);
+      // No threshold set is published in a new store: the documented defaults are in force.
+      expect(s.extension?.['org.pgx-cds-hooks.thresholdVersion']).toBe(DEFAULT_THRESHOLDS.version);
+    }
   });
 });

@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { KNOWLEDGE_VERSION } from '../../src/rules/cpic';
+import { DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
 import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
 import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
@@ -60,7 +62,7 @@ describe('POST /cds-services/{id}', () => {
     expect(Array.isArray((res.body as { cards: unknown[] }).cards)).toBe(true);
   });
 
-  it('records each invocation with its service, hook and patient reference', async () => {
+  it('records each invocation with its service, hook, patient reference and versions', async () => {
     const body = { ...fixture('sandbox-patient-view.json'), hookInstance: 'record-me-1' };
     await request(t.app).post('/cds-services/pgx-patient-view').send(body).expect(200);
     const row = await t.store.db
@@ -71,6 +73,9 @@ describe('POST /cds-services/{id}', () => {
     expect(row.service_id).toBe('pgx-patient-view');
     expect(row.hook).toBe('patient-view');
     expect(row.patient_ref).toBe('Patient/smart-1288992');
+    // Versions are recorded on every invocation, also one that answered without a card.
+    expect(row.knowledge_version).toBe(KNOWLEDGE_VERSION);
+    expect(row.threshold_version).toBe(DEFAULT_THRESHOLDS.version);
   });
 
   it('answers 404 with an OperationOutcome for an unknown service', async () => {

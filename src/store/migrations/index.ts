@@ -6,10 +6,12 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_invocations_cards_feedback';
 import * as m0002 from './0002_threshold_sets';
+import * as m0003 from './0003_invocation_versions';
 
 const migrations: Record<string, Migration> = {
   '0001_invocations_cards_feedback': m0001,
   '0002_threshold_sets': m0002,
+  '0003_invocation_versions': m0003,
 };
 
 /** Hands kysely's `Migrator` the migrations above. */

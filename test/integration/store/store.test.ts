@@ -108,7 +108,11 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
     const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
       store.db,
     );
-    expect(rows.map((r) => r.name)).toEqual(['0001_invocations_cards_feedback', '0002_threshold_sets']);
+    expect(rows.map((r) => r.name)).toEqual([
+      '0001_invocations_cards_feedback',
+      '0002_threshold_sets',
+      '0003_invocation_versions',
+    ]);
   });
 
   storeTest('ping answers while open', async (store) => {
