@@ -7,7 +7,7 @@ WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 
 # Compiles TypeScript (dev dependencies) and copies the CPIC data next to the compiled knowledge module.
 FROM toolchain AS build
