@@ -8,6 +8,7 @@ import type { Decision } from '../rules/types';
 import { ALTERNATIVE_DRUGS } from './alternative-drugs';
 import type { AlternativeDrug } from './alternative-drugs';
 import { adjustedDoseValue, cpicDoseFraction, draftDose, isRecord, unitText, withScaledDose } from './dose';
+import type { DoseCondition } from './dose';
 import { listPhrase } from './text';
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
@@ -29,6 +30,17 @@ function percent(fraction: number): string {
   return `${Math.round(fraction * 1000) / 10}%`;
 }
 
+/** How the label names CPIC's condition: the if-clause itself when there is one, else what kind it is. */
+function conditionLabel(conditions: readonly DoseCondition[]): string {
+  const ifClause = conditions.find((c) => c.kind === 'if');
+  if (ifClause) return ` — only ${ifClause.quote.charAt(0).toLowerCase()}${ifClause.quote.slice(1)}`;
+  if (conditions.some((c) => c.kind === 'not-necessary'))
+    return ' — CPIC: the reduction might not be necessary';
+  if (conditions.some((c) => c.kind === 'consider'))
+    return ' — CPIC says "consider": an option, not a firm recommendation';
+  return '';
+}
+
 function doseSuggestion(decision: Decision, ctx: SuggestionContext, notes: string[]): Suggestion | undefined {
   if (decision.action !== 'adjust-dose' || !decision.row) return undefined;
   const fraction = cpicDoseFraction(decision.row.recommendation);
@@ -48,11 +60,14 @@ function doseSuggestion(decision: Decision, ctx: SuggestionContext, notes: strin
     fraction.otherEnd === undefined
       ? ''
       : `; the most conservative end of CPIC's range (${percent(fraction.fraction)}–${percent(fraction.otherEnd)})`;
-  const description = `Change ${decision.drug} to ${adjusted.value} ${unit} (${percent(fraction.fraction)} of the ordered ${dose.value} ${unit}; CPIC: "${fraction.phrase}"${range})`;
+  const conditional = fraction.conditions.length > 0;
+  const conditions = fraction.conditions.map((c) => `"${c.quote}"`).join('; ');
+  const description = `Change ${decision.drug} to ${adjusted.value} ${unit} (${percent(fraction.fraction)} of the ordered ${dose.value} ${unit}; CPIC: "${fraction.phrase}"${range})${conditional ? `. Conditional, CPIC says: ${conditions}` : ''}`;
   return {
     uuid: ctx.newUuid(),
-    label: `Reduce ${decision.drug} to ${adjusted.value} ${unit} (${percent(fraction.fraction)} of ${dose.value} ${unit}${fraction.otherEnd === undefined ? '' : ', most conservative end of CPIC range'})`,
-    isRecommended: true,
+    label: `Reduce ${decision.drug} to ${adjusted.value} ${unit} (${percent(fraction.fraction)} of ${dose.value} ${unit}${fraction.otherEnd === undefined ? '' : ', most conservative end of CPIC range'})${conditionLabel(fraction.conditions)}`,
+    // CPIC makes the reduction conditional: offered, never preselected (the service cannot check the condition).
+    isRecommended: !conditional,
     actions: [
       {
         type: 'update',

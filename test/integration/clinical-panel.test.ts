@@ -291,7 +291,14 @@ function actionsOf(suggestion: Suggestion | undefined): readonly Action[] {
 type Expected =
   | { readonly kind: 'none' }
   | { readonly kind: 'alternatives'; readonly drugs: readonly { name: string; rxcui: string }[] }
-  | { readonly kind: 'dose'; readonly value: number; readonly unit: string; readonly cpicPhrase: string };
+  | {
+      readonly kind: 'dose';
+      readonly value: number;
+      readonly unit: string;
+      readonly cpicPhrase: string;
+      /** CPIC's condition on the reduction, verbatim: the suggestion is then offered but not recommended. */
+      readonly cpicCondition?: string;
+    };
 
 interface PanelCase {
   readonly name: string;
@@ -364,7 +371,15 @@ const PANEL: readonly PanelCase[] = [
     avoid: false,
     action: /\badjust\b|\breduce\b/i,
     // CPIC: "30-80% of standard starting dose"; the suggestion takes the most conservative end: 30 % of 100 mg.
-    suggestions: { kind: 'dose', value: 30, unit: 'mg', cpicPhrase: '30-80% of standard starting dose' },
+    // CPIC reduces only "if starting dose is ≥75 mg/m2/day …" ("might not be necessary" below): not recommended.
+    suggestions: {
+      kind: 'dose',
+      value: 30,
+      unit: 'mg',
+      cpicPhrase: '30-80% of standard starting dose',
+      cpicCondition:
+        'if starting dose is ≥75 mg/m2/day (for malignancy) or ≥1.5 mg/kg/day (for nonmalignancy)',
+    },
   },
   {
     name: 'CYP2D6 ultrarapid metabolizer + codeine',
@@ -459,7 +474,14 @@ describe('order-sign: the clinical panel', () => {
         expect(row.recommendation).toContain(c.suggestions.cpicPhrase);
         expect(suggestions).toHaveLength(1);
         const [update] = actionsOf(suggestions[0]);
-        expect(suggestions[0]?.isRecommended).toBe(true);
+        const condition = c.suggestions.cpicCondition;
+        if (condition === undefined) {
+          expect(suggestions[0]?.isRecommended).toBe(true);
+        } else {
+          expect(row.recommendation).toContain(condition);
+          expect(suggestions[0]?.isRecommended).toBe(false);
+          expect(suggestions[0]?.label).toContain(condition);
+        }
         // The whole draft, its dose replaced: same id, same drug, same timing.
         const dosage = (draft.dosageInstruction as JsonObject[])[0]!;
         const doseAndRate = (dosage.doseAndRate as JsonObject[])[0]!;

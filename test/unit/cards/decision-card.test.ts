@@ -212,6 +212,10 @@ describe('decisionCard on real CPIC decisions', () => {
     const [suggestion] = card.suggestions ?? [];
     // 30% of the ordered 75 mg.
     expect(suggestion?.label).toMatch(/22\.5 mg.*most conservative/);
+    // CPIC reduces "if starting dose is ≥75 mg/m2/day …": offered, not preselected, the condition named.
+    expect(dataRow(decision).recommendation).toContain('if starting dose is ≥75 mg/m2/day');
+    expect(suggestion?.isRecommended).toBe(false);
+    expect(suggestion?.label).toContain('only if starting dose is ≥75 mg/m2/day');
     const [update] = actionsOf(suggestion);
     expect(update?.type === 'update' && update.resource).toMatchObject({
       id: 'request-123',

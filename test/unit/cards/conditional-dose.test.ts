@@ -1,0 +1,144 @@
+/**
+ * Dose suggestions and CPIC's conditions. Every CPIC row (read from `shared/cpic`) whose text gives a percentage and
+ * makes it conditional ("if …", "might not be necessary", "consider") must never yield a recommended (preselected)
+ * dose suggestion; the suggestion is still offered and its label and description say the condition applies. Rows that
+ * give a percentage unconditionally ("Reduce starting dose by 50%") still yield a recommended one.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Suggestion } from '../../../src/cds/types';
+import { decisionCard } from '../../../src/cards';
+import { decideForOrder } from '../../../src/rules/cpic';
+import type { DrugOrder, GeneResult } from '../../../src/rules/cpic';
+import { readShared } from '../rules/cpic/shared-data';
+
+interface SharedRow {
+  readonly lookupKey: Record<string, string>;
+  readonly population: string | null;
+  readonly recommendation: string;
+}
+const drugs = (
+  readShared('recommendations.json') as {
+    drugs: Record<string, { guidelines: { recommendations: SharedRow[] }[] }>;
+  }
+).drugs;
+
+const drafts = JSON.parse(
+  readFileSync(join(__dirname, '../../fixtures/cards/draft-orders.json'), 'utf8'),
+) as Record<string, Record<string, unknown>>;
+/** An R4 draft with a 1000 mg dose: every percentage CPIC gives yields a dose in mg. */
+const DRAFT = drafts.capecitabineR4;
+
+/**
+ * CPIC's conditional wording. A parenthetical "(if …)" is not a condition on the dose: in these texts it is
+ * "(if available)" (drug monitoring) or "(if any)" (side effects).
+ */
+const CONDITION = /(?<!\()\bif\b|might not be necessary|\bconsider/i;
+const PERCENT = /\d\s*%/;
+
+function resultFor(gene: string, key: string): GeneResult {
+  const hla = /^(\*\d+:\d+) (positive|negative)$/.exec(key);
+  return {
+    gene,
+    phenotype: key,
+    lookupKey: key,
+    ...(hla?.[1] && hla[2] ? { alleleStatus: { [hla[1]]: hla[2] as 'positive' | 'negative' } } : {}),
+    sources: [`Observation/${gene}`],
+    reinterpreted: false,
+    notes: [],
+  };
+}
+
+/** The dose suggestions of the cards for the decisions that rest on this row. */
+function doseSuggestions(drug: string, row: SharedRow): Suggestion[] {
+  const genes = Object.entries(row.lookupKey)
+    .filter(([, key]) => key !== 'No Result')
+    .map(([gene, key]) => resultFor(gene, key));
+  const order: DrugOrder = {
+    orderRef: 'MedicationRequest/request-123',
+    orderIndex: 0,
+    ingredients: [{ name: drug }],
+    resolvedBy: 'text',
+  };
+  const population = row.population ?? 'general';
+  const decisions = decideForOrder(order, genes, {
+    ...(population === 'pediatrics' ? { birthDate: '2020-01-01' } : {}),
+    ...(population === 'adults' ? { birthDate: '1970-01-01' } : {}),
+    priorUse: /use\s*>\s*3/i.test(population),
+    now: new Date('2026-01-01T00:00:00Z'),
+  }).filter((d) => d.row?.recommendation === row.recommendation);
+  return decisions.flatMap(
+    (decision) =>
+      decisionCard(decision, { draftOrder: DRAFT, patientId: 'p1' }).card.suggestions?.filter((s) =>
+        (s.actions ?? []).some((a) => a.type === 'update'),
+      ) ?? [],
+  );
+}
+
+const rows = Object.entries(drugs).flatMap(([drug, d]) =>
+  d.guidelines.flatMap((g) => g.recommendations.map((row) => ({ drug, row }))),
+);
+const withPercent = rows.filter(({ row }) => PERCENT.test(row.recommendation));
+
+describe('dose suggestions follow CPIC conditions', () => {
+  it('never recommends a dose CPIC makes conditional, and says the condition applies', () => {
+    const conditional = withPercent.filter(({ row }) => CONDITION.test(row.recommendation));
+    expect(conditional.length).toBeGreaterThan(50);
+    let offered = 0;
+    const drugsOffered = new Set<string>();
+    for (const { drug, row } of conditional) {
+      for (const s of doseSuggestions(drug, row)) {
+        offered += 1;
+        drugsOffered.add(drug);
+        expect({ drug, text: row.recommendation, isRecommended: s.isRecommended }).toEqual({
+          drug,
+          text: row.recommendation,
+          isRecommended: false,
+        });
+        expect(s.label).toMatch(
+          / — (only if |CPIC: the reduction might not be necessary|CPIC says "consider")/i,
+        );
+        expect(s.actions?.[0]?.description).toMatch(/Conditional, CPIC says: "/);
+      }
+    }
+    // The suggestion is kept, not dropped: thiopurines, TCAs, SSRIs and NSAIDs all still offer a computed dose.
+    expect(offered).toBeGreaterThan(20);
+    for (const drug of ['mercaptopurine', 'azathioprine', 'thioguanine', 'amitriptyline', 'celecoxib'])
+      expect(drugsOffered).toContain(drug);
+  });
+
+  it('still recommends a dose CPIC asks for unconditionally (DPYD + capecitabine, fluorouracil)', () => {
+    const unconditional = withPercent.filter(({ row }) => !CONDITION.test(row.recommendation));
+    const recommended = new Set<string>();
+    for (const { drug, row } of unconditional) {
+      for (const s of doseSuggestions(drug, row)) {
+        expect(s.isRecommended).toBe(true);
+        expect(s.label).not.toMatch(/ — /);
+        recommended.add(row.recommendation);
+      }
+    }
+    expect([...recommended].every((t) => t.startsWith('Reduce starting dose by 50%'))).toBe(true);
+    expect(recommended.size).toBeGreaterThan(0);
+  });
+
+  it('mercaptopurine, TPMT intermediate: the label quotes the starting-dose condition', () => {
+    const row = rows.find(
+      ({ drug, row: r }) =>
+        drug === 'mercaptopurine' &&
+        r.lookupKey.TPMT === 'Intermediate Metabolizer' &&
+        r.lookupKey.NUDT15 === 'Normal Metabolizer',
+    )?.row;
+    if (!row) throw new Error('no CPIC row for TPMT IM / NUDT15 NM + mercaptopurine');
+    const condition =
+      /if starting dose is ≥75 mg\/m2\/day \(for malignancy\) or ≥1\.5 mg\/kg\/day \(for nonmalignancy\)/;
+    const notNecessary =
+      'If starting dose is already below standard starting dose, dose reduction might not be necessary';
+    expect(row.recommendation).toMatch(condition);
+    expect(row.recommendation).toContain(notNecessary);
+    const [suggestion] = doseSuggestions('mercaptopurine', row);
+    expect(suggestion?.isRecommended).toBe(false);
+    expect(suggestion?.label).toMatch(/most conservative end of CPIC range/);
+    expect(suggestion?.label).toMatch(condition);
+    expect(suggestion?.actions?.[0]?.description).toContain(notNecessary);
+  });
+});
