@@ -4,10 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Card, Coding, Link, Source } from '../cds/types';
-import type { Decision } from '../rules/types';
+import type { CpicRow, Decision } from '../rules/types';
 import { decisionDetail } from './detail';
 import { overrideReasonsFor } from './override-reasons';
-import { suggestionsFor, untestedGenes } from './suggestions';
+import { suggestionsFor } from './suggestions';
 import { abbreviatePhenotypes, fitSummary, listPhrase } from './text';
 
 /** What the store records for a card (`CardRecord` minus what the card itself says). */
@@ -24,8 +24,8 @@ export interface CardProvenance {
 export const CARD_TOPIC_SYSTEM = 'urn:pgx-cds-hooks:CodeSystem:card-topic';
 
 /**
- * CPIC's guideline index, used when a decision carries no guideline of its own (pre-test and conflict decisions);
- * every guideline URL in the CPIC data lives under it.
+ * CPIC's guideline index, used when a decision carries no guideline of its own (conflict decisions) or its URL is not
+ * absolute; every guideline URL in the CPIC data lives under it.
  */
 export const CPIC_GUIDELINES_URL = 'https://cpicpgx.org/guidelines/';
 
@@ -46,7 +46,9 @@ function isAbsoluteUrl(url: string): boolean {
  * others by phenotype; a gene the row keys on without a result reads `no result`.
  */
 function genePhrases(decision: Decision): string[] {
-  if (decision.action === 'order-test') return untestedGenes(decision).map((g) => `${g} no result on file`);
+  if (decision.action === 'order-test') {
+    return (decision.untestedGenes ?? []).map((g) => `${g} no result on file`);
+  }
   const byGene = new Map(decision.genes.map((g) => [g.gene, g]));
   const keyed = decision.row ? Object.entries(decision.row.lookupKey) : [];
   if (keyed.length === 0) return decision.genes.map((g) => `${g.gene} ${g.phenotype}`);
@@ -66,7 +68,7 @@ function actionPhrase(decision: Decision): string {
     case 'monitor':
       return `Monitor ${decision.drug}`;
     case 'order-test':
-      return `Order ${listPhrase(untestedGenes(decision))} test before ${decision.drug}`;
+      return `Order ${listPhrase(decision.untestedGenes ?? [])} test before ${decision.drug}`;
     case 'standard':
       return `Standard ${decision.drug} dosing`;
   }
@@ -85,8 +87,13 @@ export function decisionSummary(decision: Decision): string {
   ]);
 }
 
+/** The guideline a decision rests on: its CPIC row's, or a pre-test decision's own. */
+function guidelineOf(decision: Decision): CpicRow['guideline'] | undefined {
+  return decision.row?.guideline ?? decision.guideline;
+}
+
 function sourceOf(decision: Decision): Source {
-  const guideline = decision.row?.guideline;
+  const guideline = guidelineOf(decision);
   const url = guideline && isAbsoluteUrl(guideline.url) ? guideline.url : CPIC_GUIDELINES_URL;
   const evidence = decision.sensorModifiers.some((m) => m.effect !== 'context')
     ? ' + wearable sensor data'
@@ -103,7 +110,7 @@ function sourceOf(decision: Decision): Source {
 
 function linksOf(source: Source, decision: Decision): Link[] {
   if (!source.url) return [];
-  const name = decision.row?.guideline.name;
+  const name = guidelineOf(decision)?.name;
   return [{ label: name ? `CPIC guideline: ${name}` : 'CPIC guidelines', url: source.url, type: 'absolute' }];
 }
 
@@ -131,7 +138,10 @@ export function decisionCard(
     indicator: decision.severity,
     source,
     ...(suggestions.length > 0 ? { suggestions, selectionBehavior: 'at-most-one' as const } : {}),
-    overrideReasons: overrideReasonsFor(decision.sensorModifiers.length > 0),
+    overrideReasons: overrideReasonsFor({
+      preTest: decision.action === 'order-test',
+      usesSensorData: decision.sensorModifiers.length > 0,
+    }),
     ...(links.length > 0 ? { links } : {}),
   };
   return {

@@ -157,23 +157,9 @@ function alternativeSuggestions(decision: Decision, ctx: SuggestionContext, note
   });
 }
 
-/**
- * The genes a pre-test decision is about. The CPIC module states them only in its explanation
- * (`No CYP2C19 (CPIC level A) result on file for clopidogrel: …`); tests pin this format.
- */
-export function untestedGenes(decision: Decision): string[] {
-  const line = decision.explanation.find((l) => /^No .+ result on file for /.test(l)) ?? '';
-  const list = /^No (.+?) result on file for /.exec(line)?.[1] ?? '';
-  return list
-    .split(/,\s*|\s+and\s+/)
-    .map((g) => g.replace(/\s*\(CPIC level [^)]*\)/, '').trim())
-    .filter((g) => g.length > 0);
-}
-
 function preTestSuggestion(decision: Decision, ctx: SuggestionContext): Suggestion | undefined {
-  if (decision.action !== 'order-test') return undefined;
-  const genes = untestedGenes(decision);
-  if (genes.length === 0) return undefined;
+  const genes = decision.untestedGenes ?? [];
+  if (decision.action !== 'order-test' || genes.length === 0) return undefined;
   const test = `${listPhrase(genes)} genotyping`;
   // `code.text` only: the gene-specific LOINC test codes found in public material disagreed with each other (one
   // file labels 84413-4, "Genotype display name", as a CYP2C19 mutation analysis), so no coding is asserted.

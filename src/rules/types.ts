@@ -63,6 +63,10 @@ export interface Decision {
    * (phenotype-only result) cannot be known from the order; `label` says which case each row is for.
    */
   readonly alternatives?: readonly { readonly label: string; readonly row: CpicRow }[];
+  /** Pre-test (`order-test`) decisions: the genes with no result on file that the guideline needs, e.g. `['CYP2C19']`. */
+  readonly untestedGenes?: readonly string[];
+  /** The guideline a decision without a CPIC row rests on (pre-test decisions); with a row, see `row.guideline`. */
+  readonly guideline?: CpicRow['guideline'];
   /** genotype → phenotype → CPIC row → modifiers, one line each. */
   readonly explanation: readonly string[];
 }

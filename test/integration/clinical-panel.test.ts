@@ -685,7 +685,14 @@ describe('order-sign: the clinical panel', () => {
       },
     });
     expect(card.links?.[0]?.type).toBe('absolute');
+    // The clopidogrel guideline itself, not CPIC's index.
+    const guideline = sharedDrug('clopidogrel').guidelines[0]!;
+    expect(card.source.url).toBe(guidelineUrl(guideline));
+    expect(card.links?.[0]?.url).toBe(guidelineUrl(guideline));
     expectOverrideReasons(card);
+    // A declined test has its own reasons, not "tolerated before" or "result doubted".
+    expect(card.overrideReasons?.map((r) => r.code)).toContain('test-already-ordered');
+    expect(card.overrideReasons?.map((r) => r.code)).not.toContain('tolerated-before');
   });
 
   it('several drugs ordered at once: one card per drug problem, never duplicates', async () => {

@@ -116,9 +116,14 @@ function severityFor(action: DecisionAction, strength: string | null): Severity 
   return 'info';
 }
 
+/** The guideline reference a decision carries (its row's, or a pre-test decision's own). */
+function guidelineRef(guideline: GuidelineKnowledge): CpicRow['guideline'] {
+  return { name: guideline.name, url: guideline.url, id: guideline.id };
+}
+
 function cpicRow(guideline: GuidelineKnowledge, row: RecommendationRow): CpicRow {
   return {
-    guideline: { name: guideline.name, url: guideline.url, id: guideline.id },
+    guideline: guidelineRef(guideline),
     lookupKey: row.lookupKey,
     ...(row.population ? { population: row.population } : {}),
     ...(row.strength ? { strength: row.strength } : {}),
@@ -295,19 +300,21 @@ function decideGuideline(
     untested.length > 0 &&
     matches.every((m) => m.rows.length === 0 || untested.length === guideline.genes.length)
   ) {
-    const levels = untested.flatMap((g) => {
-      const level = actionableLevel(drug, g);
-      return level ? [`${g} (CPIC level ${level})`] : [];
+    const toTest = untested.flatMap((gene) => {
+      const level = actionableLevel(drug, gene);
+      return level ? [{ gene, level }] : [];
     });
-    if (levels.length === 0) return [];
+    if (toTest.length === 0) return [];
     return [
       {
         ...base,
         action: 'order-test',
         severity: 'info',
         ruleIds: [`cpic:${guideline.id}:pre-test`],
+        untestedGenes: toTest.map((t) => t.gene),
+        guideline: guidelineRef(guideline),
         explanation: [
-          `No ${levels.join(', ')} result on file for ${drugName}: CPIC guideline ${guideline.name} applies once tested`,
+          `No ${toTest.map((t) => `${t.gene} (CPIC level ${t.level})`).join(', ')} result on file for ${drugName}: CPIC guideline ${guideline.name} applies once tested`,
         ],
       },
     ];
@@ -421,6 +428,8 @@ function decideWarfarin(
         action: 'order-test',
         severity: 'info',
         ruleIds: ['cpic:warfarin:pre-test'],
+        untestedGenes: missing,
+        ...(guideline ? { guideline: guidelineRef(guideline) } : {}),
         explanation: [
           `No ${missing.join(' and ')} result on file for warfarin (CPIC level A): ${nodes.n0 ?? ''} → ${nodes.n3 ?? ''}`,
         ],
@@ -432,7 +441,7 @@ function decideWarfarin(
     .filter((t): t is string => !!t)
     .join(' ');
   const row: CpicRow = {
-    guideline: { name: guideline.name, url: guideline.url, id: guideline.id },
+    guideline: guidelineRef(guideline),
     lookupKey: { CYP2C9: cyp2c9.diplotype ?? cyp2c9.lookupKey, VKORC1: vkorc1.lookupKey },
     recommendation: text,
     implications: [],

@@ -6,7 +6,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkCdsResponse } from '../../../src/cds/schema';
 import type { Card, Suggestion } from '../../../src/cds/types';
-import { decisionCard, OVERRIDE_REASON_SYSTEM, OVERRIDE_REASONS } from '../../../src/cards';
+import {
+  decisionCard,
+  OVERRIDE_REASON_SYSTEM,
+  OVERRIDE_REASONS,
+  PRE_TEST_OVERRIDE_REASONS,
+} from '../../../src/cards';
 import { callPhenotype, decideForOrder } from '../../../src/rules/cpic';
 import type { DrugOrder, GeneResult } from '../../../src/rules/cpic';
 import type { Decision } from '../../../src/rules/types';
@@ -22,7 +27,7 @@ interface DataRow {
 }
 const cpicData = JSON.parse(
   readFileSync(join(__dirname, '../../../src/rules/cpic/data/recommendations.json'), 'utf8'),
-) as Record<string, { guidelines: { id: string; url: string; rows: DataRow[] }[] }>;
+) as Record<string, { guidelines: { id: string; name: string; url: string; rows: DataRow[] }[] }>;
 
 /** The CPIC data row a decision rests on, looked up by its annotation id. */
 function dataRow(decision: Decision): DataRow {
@@ -323,7 +328,20 @@ describe('decisionCard on real CPIC decisions', () => {
     expectCommonParts(card, decision);
     expect(card.indicator).toBe('info');
     expect(card.summary).toBe('Order CYP2C19 test before clopidogrel: CYP2C19 no result on file');
-    expect(card.source.url).toMatch(/^https:\/\/cpicpgx\.org\/guidelines\//);
+    // The specific guideline, not CPIC's index.
+    const guideline = cpicData.clopidogrel?.guidelines[0];
+    expect(guideline?.url).toMatch(/^https:\/\/cpicpgx\.org\/guidelines\/guideline-for-clopidogrel/);
+    expect(card.source.url).toBe(guideline?.url);
+    expect(card.source.label).toBe(`CPIC: ${guideline?.name ?? 'missing'}`);
+    expect(card.links).toEqual([
+      { label: `CPIC guideline: ${guideline?.name ?? 'missing'}`, url: guideline?.url, type: 'absolute' },
+    ]);
+    // Reasons for not ordering a test, not for overriding a recommendation.
+    expect(card.overrideReasons).toEqual(
+      PRE_TEST_OVERRIDE_REASONS.filter((r) => r.code !== 'sensor-data-unreliable'),
+    );
+    expect(card.overrideReasons?.map((r) => r.code)).not.toContain('tolerated-before');
+    expect(card.overrideReasons?.map((r) => r.code)).not.toContain('result-questioned');
     const [suggestion] = card.suggestions ?? [];
     expect(suggestion?.isRecommended).toBe(true);
     expect(actionsOf(suggestion)).toEqual([
@@ -342,9 +360,28 @@ describe('decisionCard on real CPIC decisions', () => {
     ]);
   });
 
-  it('no result for warfarin: both genes named', () => {
+  it('no result for warfarin: both genes named, the warfarin guideline linked', () => {
     const card = cardFor(decide('warfarin', []));
     expect(card.summary).toMatch(/^Order CYP2C9 and VKORC1 test before warfarin/);
+    expect(card.source.url).toBe(cpicData.warfarin?.guidelines[0]?.url);
+    const [suggestion] = card.suggestions ?? [];
+    expect(actionsOf(suggestion)[0]).toMatchObject({
+      resource: { code: { text: 'CYP2C9 and VKORC1 genotyping (pharmacogenomic test)' } },
+    });
+  });
+
+  it('pre-test override reasons: the same CodeSystem, each with a display, their own codes', () => {
+    expect(PRE_TEST_OVERRIDE_REASONS.map((r) => r.code)).toEqual([
+      'test-already-ordered',
+      'result-elsewhere',
+      'cannot-wait-for-result',
+      'patient-declined-test',
+      'sensor-data-unreliable',
+      'other',
+    ]);
+    expect(
+      PRE_TEST_OVERRIDE_REASONS.every((r) => r.system === OVERRIDE_REASON_SYSTEM && r.display.length > 0),
+    ).toBe(true);
   });
 
   it('override reasons: our CodeSystem, each with a display', () => {

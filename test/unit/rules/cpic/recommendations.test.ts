@@ -12,7 +12,15 @@ interface SharedRow {
 }
 interface SharedDrug {
   cpicPairs: { gene: string; cpicLevel: string | null }[];
-  guidelines: { guidelineId: string; genes: string[]; recommendations: SharedRow[] }[];
+  guidelines: {
+    guidelineId: string;
+    name: string;
+    cpicGuidelineName: string | null;
+    cpicUrl: string | null;
+    clinpgxUrl: string;
+    genes: string[];
+    recommendations: SharedRow[];
+  }[];
   decisionGraph?: { nodes: Record<string, string> };
 }
 const drugs = (readShared('recommendations.json') as { drugs: Record<string, SharedDrug> }).drugs;
@@ -93,11 +101,56 @@ describe('lookups', () => {
     expect(decision?.knowledgeVersion).toMatch(/^cpic-\d{4}-\d{2}-\d{2}$/);
   });
 
-  it('gives a pre-test decision when a level A gene has no result', () => {
+  /** The guideline reference expected for a shared guideline: CPIC's name and URL where given, else ClinPGx's. */
+  const guidelineRef = (g: SharedDrug['guidelines'][number]): { name: string; url: string; id: string } => ({
+    name: g.cpicGuidelineName ?? g.name,
+    url: g.cpicUrl ?? g.clinpgxUrl,
+    id: g.guidelineId,
+  });
+
+  it('gives a pre-test decision when a level A gene has no result, naming the gene and the guideline', () => {
     const [decision] = decideForOrder(order('clopidogrel'), []);
     expect(decision?.action).toBe('order-test');
     expect(decision?.row).toBeUndefined();
     expect(decision?.explanation.join(' ')).toMatch(/CYP2C19 \(CPIC level A\)/);
+    const shared = drugs.clopidogrel;
+    expect(shared?.cpicPairs).toContainEqual(expect.objectContaining({ gene: 'CYP2C19', cpicLevel: 'A' }));
+    expect(decision?.untestedGenes).toEqual(['CYP2C19']);
+    const [guideline] = shared?.guidelines ?? [];
+    if (!guideline) throw new Error('no shared clopidogrel guideline');
+    expect(decision?.guideline).toEqual(guidelineRef(guideline));
+  });
+
+  it('names every untested level A/B gene of a two-gene guideline (thiopurines) and only those', () => {
+    const [decision] = decideForOrder(order('mercaptopurine'), []);
+    const shared = drugs.mercaptopurine;
+    const [guideline] = shared?.guidelines ?? [];
+    if (!guideline) throw new Error('no shared mercaptopurine guideline');
+    const levelAB = guideline.genes.filter((g) =>
+      shared?.cpicPairs.some((p) => p.gene === g && /^[AB]/.test(p.cpicLevel ?? '')),
+    );
+    expect(levelAB.length).toBe(2);
+    expect(decision?.action).toBe('order-test');
+    expect([...(decision?.untestedGenes ?? [])].sort()).toEqual([...levelAB].sort());
+    expect(decision?.guideline).toEqual(guidelineRef(guideline));
+  });
+
+  it('warfarin without results: a pre-test decision for CYP2C9 and VKORC1 with the warfarin guideline', () => {
+    const [decision] = decideForOrder(order('warfarin'), []);
+    const [guideline] = drugs.warfarin?.guidelines ?? [];
+    if (!guideline) throw new Error('no shared warfarin guideline');
+    // Figure 2 starts at "VKORC1 and CYP2C9*2 and *3 genotype available?" (CYP4F2 is not read: see the README).
+    expect(drugs.warfarin?.decisionGraph?.nodes.n0).toMatch(/VKORC1 and CYP2C9/);
+    expect(decision?.action).toBe('order-test');
+    expect(decision?.untestedGenes).toEqual(['CYP2C9', 'VKORC1']);
+    expect(decision?.guideline).toEqual(guidelineRef(guideline));
+  });
+
+  it('decisions with a CPIC row carry no pre-test fields', () => {
+    const [decision] = decideForOrder(order('clopidogrel'), [resultFor('CYP2C19', 'Poor Metabolizer')]);
+    expect(decision?.row).toBeDefined();
+    expect(decision?.untestedGenes).toBeUndefined();
+    expect(decision?.guideline).toBeUndefined();
   });
 
   it('gives nothing for a drug without CPIC guideline', () => {
