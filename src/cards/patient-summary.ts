@@ -46,10 +46,14 @@ function geneLine(gene: GeneResult): string {
   return `- ${md(parts.join('; '))}`;
 }
 
+/** One list item per medication; a CPIC text's paragraphs (warfarin's Figure 2 boxes) stay inside the item. */
 function medicationLine(decision: Decision): string {
   const row = decision.row;
   const text = row ? `: ${row.strength ?? 'not graded'}: "${row.recommendation}"` : '';
-  return `- ${md(`${decision.drug} (${decision.action}, ${decision.severity})${text}`)}`;
+  return `- ${md(`${decision.drug} (${decision.action}, ${decision.severity})${text}`)}`.replace(
+    /\n(?=.)/g,
+    '\n  ',
+  );
 }
 
 /**

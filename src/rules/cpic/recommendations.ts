@@ -437,9 +437,11 @@ function decideWarfarin(
     ];
   }
   const carriers = (cyp2c9.alleles ?? []).filter((a) => WARFARIN_CYP2C9_ALLELES.includes(a));
-  const text = [nodes.n1, nodes.n2, carriers.length > 0 ? nodes.n6 : undefined]
-    .filter((t): t is string => !!t)
-    .join(' ');
+  // Each Figure 2 box verbatim, one paragraph each (CPIC row texts separate paragraphs by a blank line too).
+  const boxes = [nodes.n1, nodes.n2, carriers.length > 0 ? nodes.n6 : undefined].filter(
+    (t): t is string => !!t,
+  );
+  const text = boxes.join('\n\n');
   const row: CpicRow = {
     guideline: guidelineRef(guideline),
     lookupKey: { CYP2C9: cyp2c9.diplotype ?? cyp2c9.lookupKey, VKORC1: vkorc1.lookupKey },
@@ -457,7 +459,7 @@ function decideWarfarin(
       explanation: [
         geneLine(cyp2c9),
         geneLine(vkorc1),
-        `CPIC warfarin Figure 2 (adults): ${text}`,
+        `CPIC warfarin Figure 2 (adults): ${boxes.join(' → ')}`,
         `Ancestry branches not applied (not known from the order): ${[nodes.n4, nodes.n9, nodes.n13].filter(Boolean).join(' / ')}`,
       ],
     },

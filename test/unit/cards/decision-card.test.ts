@@ -270,6 +270,15 @@ describe('decisionCard on real CPIC decisions', () => {
     );
     expect(nodes.some((n) => n.length > 20 && decision.row?.recommendation.includes(n))).toBe(true);
     expect(rendered(card.detail)).toContain(decision.row?.recommendation ?? 'missing');
+    // Each Figure 2 box is its own paragraph of the quote (a blank quote line between them), never run together.
+    const boxes = decision.row?.recommendation.split('\n\n') ?? [];
+    expect(boxes.length).toBeGreaterThan(1);
+    expect(boxes.every((box) => nodes.includes(box))).toBe(true);
+    const quoted = (card.detail ?? '')
+      .split('\n')
+      .filter((line) => line.startsWith('>'))
+      .map((line) => rendered(line));
+    expect(quoted).toEqual(boxes.flatMap((box, i) => [...(i > 0 ? [''] : []), box]));
     expect(card.detail).toContain('strength: not graded');
   });
 

@@ -4,6 +4,7 @@ import { patientSummaryCard } from '../../../src/cards';
 import { abbreviatePhenotypes, escapeMarkdown, fitSummary } from '../../../src/cards/text';
 import { callPhenotype, decideForOrder, KNOWLEDGE_VERSION } from '../../../src/rules/cpic';
 import type { GeneResult } from '../../../src/rules/cpic';
+import { readShared } from '../rules/cpic/shared-data';
 
 function geneResult(gene: string, diplotype: string): GeneResult {
   return { ...callPhenotype(gene, [diplotype]), sources: [`Observation/pgx-${gene}`], reinterpreted: false };
@@ -76,6 +77,33 @@ describe('patientSummaryCard', () => {
     expect(card?.detail).toContain(decisions[0]?.row?.recommendation ?? 'missing');
     expect(card?.links?.map((l) => l.url)).toContain(decisions[0]?.row?.guideline.url);
     expect(result?.provenance.ruleIds).toEqual(decisions[0]?.ruleIds);
+  });
+
+  it("keeps a multi-paragraph CPIC text (warfarin's Figure 2 boxes) inside its medication list item", () => {
+    const nodes = (
+      readShared('recommendations.json') as {
+        drugs: { warfarin: { decisionGraph: { nodes: Record<string, string> } } };
+      }
+    ).drugs.warfarin.decisionGraph.nodes;
+    const genes = [
+      geneResult('CYP2C9', '*1/*3'),
+      geneResult('VKORC1', 'rs9923231 variant (T)/rs9923231 variant (T)'),
+    ];
+    const decisions = decideForOrder(
+      {
+        orderRef: 'MedicationRequest/w',
+        orderIndex: 0,
+        ingredients: [{ name: 'warfarin' }],
+        resolvedBy: 'text',
+      },
+      genes,
+    );
+    const detail = patientSummaryCard({ genes, decisions, sensorFlags: [], ...versions })?.card.detail ?? '';
+    // The second box is a paragraph of the same list item: a blank line, then indented.
+    expect(nodes.n2).toMatch(/^For loading dose/);
+    expect(detail).toContain(`\n\n  ${nodes.n2 ?? 'missing'}`);
+    // Every line is a heading, a list item or its indented continuation, blank, or the versions line.
+    expect(detail).not.toMatch(/\n(?! |\n|- |\*\*|Knowledge|$)/);
   });
 
   it('shows a re-interpreted result even when its current phenotype is normal', () => {

@@ -21,7 +21,7 @@ interface SharedDrug {
     genes: string[];
     recommendations: SharedRow[];
   }[];
-  decisionGraph?: { nodes: Record<string, string> };
+  decisionGraph?: { nodes: Record<string, string>; edges: { from: string; to: string }[] };
 }
 const drugs = (readShared('recommendations.json') as { drugs: Record<string, SharedDrug> }).drugs;
 
@@ -229,8 +229,17 @@ describe('lookups', () => {
     const cyp2c9: GeneResult = { ...resultFor('CYP2C9', '1.0'), diplotype: '*1/*8', alleles: ['*1', '*8'] };
     const [dosed] = decideForOrder(order('warfarin'), [cyp2c9, resultFor('VKORC1', '-1639 AG')]);
     expect(dosed?.action).toBe('adjust-dose');
-    expect(dosed?.row?.recommendation).toContain(nodes.n1);
-    expect(dosed?.row?.recommendation).toContain(nodes.n6);
+    // Figure 2's path for a known genotype (edges n1 → n2 → n6 for a *8 carrier): each box verbatim, one paragraph
+    // each, never run together ("…algorithms For loading dose…").
+    const edges = drugs.warfarin?.decisionGraph?.edges ?? [];
+    expect(edges).toContainEqual(expect.objectContaining({ from: 'n1', to: 'n2' }));
+    expect(edges).toContainEqual(expect.objectContaining({ from: 'n2', to: 'n6' }));
+    expect(dosed?.row?.recommendation.split('\n\n')).toEqual([nodes.n1, nodes.n2, nodes.n6]);
+    const [noCarrier] = decideForOrder(order('warfarin'), [
+      { ...resultFor('CYP2C9', '1.0'), diplotype: '*1/*3', alleles: ['*1', '*3'] },
+      resultFor('VKORC1', '-1639 AG'),
+    ]);
+    expect(noCarrier?.row?.recommendation).toBe(`${nodes.n1 ?? ''}\n\n${nodes.n2 ?? ''}`);
     expect(decideForOrder(order('warfarin'), [])[0]?.action).toBe('order-test');
   });
 
