@@ -42,8 +42,8 @@ function isAbsoluteUrl(url: string): boolean {
 }
 
 /**
- * How each gene reads in the summary: an HLA gene by the allele status the guideline looked up (`*57:01 positive`),
- * others by phenotype; a gene the row keys on without a result reads `no result`.
+ * How each gene reads in the summary: an HLA gene by the allele status the guideline looked up, written as the allele
+ * name (`HLA-B*57:01 positive`), others by phenotype; a gene the row keys on without a result reads `no result`.
  */
 function genePhrases(decision: Decision): string[] {
   if (decision.action === 'order-test') {
@@ -55,7 +55,8 @@ function genePhrases(decision: Decision): string[] {
   return keyed.map(([gene, key]) => {
     const result = byGene.get(gene);
     if (!result) return `${gene} no result`;
-    return `${gene} ${result.alleleStatus ? key : result.phenotype}`;
+    // HLA reads as the allele name: `HLA-B*57:01 positive`.
+    return result.alleleStatus ? `${gene}${key}` : `${gene} ${result.phenotype}`;
   });
 }
 

@@ -60,8 +60,11 @@ const EFFECT_WORDING: Readonly<Record<SensorModifier['effect'], string>> = {
   context: 'shown for context only; did not change the alert',
 };
 
-/** One sensor modifier with everything wearables research §2.1 principle 5 asks a card to state. */
-export function sensorEvidence(m: SensorModifier): string {
+/**
+ * One sensor modifier with everything wearables research §2.1 principle 5 asks a card to state. `withNote: false`
+ * leaves out the modifier's note when the card shows it elsewhere (the rules engine puts it in the "Why" chain).
+ */
+export function sensorEvidence(m: SensorModifier, { withNote = true } = {}): string {
   const value = m.value === undefined ? 'no value' : `${m.value}${m.unit ? ` ${m.unit}` : ''}`;
   const parts = [
     `${m.metric}: ${value}`,
@@ -75,7 +78,7 @@ export function sensorEvidence(m: SensorModifier): string {
     `source: ${m.source}`,
     `rule ${m.ruleId}`,
   ];
-  return `- ${md(`${parts.join('; ')}. ${m.note}`)}`;
+  return `- ${md(`${parts.join('; ')}.${withNote ? ` ${m.note}` : ''}`)}`;
 }
 
 function pmidLinks(pmids: readonly string[]): string {
@@ -98,7 +101,11 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
   lines.push('**Why:**', '', ...decision.explanation.map((e) => `- ${md(e)}`), '');
   if (decision.genes.length > 0) lines.push('**Results used:**', '', ...decision.genes.map(geneEvidence), '');
   if (decision.sensorModifiers.length > 0) {
-    lines.push('**Sensor evidence:**', '', ...decision.sensorModifiers.map(sensorEvidence), '');
+    // A note the "Why" chain already gives is not repeated.
+    const evidence = decision.sensorModifiers.map((m) =>
+      sensorEvidence(m, { withNote: !decision.explanation.some((line) => line.includes(m.note)) }),
+    );
+    lines.push('**Sensor evidence:**', '', ...evidence, '');
   }
   if (notes.length > 0) lines.push('**Not suggested:**', '', ...notes.map((n) => `- ${md(n)}`), '');
   const pmids = decision.row ? pmidLinks(decision.row.pmids) : '';

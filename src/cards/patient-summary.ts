@@ -29,8 +29,8 @@ function genePhrase(gene: GeneResult): string {
   if (gene.alleleStatus) {
     const positive = Object.entries(gene.alleleStatus)
       .filter(([, status]) => status === 'positive')
-      .map(([allele]) => `${allele} positive`);
-    return `${gene.gene} ${positive.join(', ') || gene.phenotype}`;
+      .map(([allele]) => `${gene.gene}${allele} positive`);
+    return positive.join(', ') || `${gene.gene} ${gene.phenotype}`;
   }
   return `${gene.gene} ${gene.phenotype}`;
 }
@@ -84,7 +84,7 @@ export function patientSummaryCard(input: {
       ? ['**Active medications with PGx issues:**', '', ...decisions.map(medicationLine), '']
       : []),
     ...(input.sensorFlags.length > 0
-      ? ['**Sensor flags:**', '', ...input.sensorFlags.map(sensorEvidence), '']
+      ? ['**Sensor flags:**', '', ...input.sensorFlags.map((m) => sensorEvidence(m)), '']
       : []),
     `Knowledge ${md(input.knowledgeVersion)}; thresholds ${md(input.thresholdVersion)}.`,
   ];

@@ -14,7 +14,10 @@ import {
 } from '../../../src/cards';
 import { callPhenotype, decideForOrder } from '../../../src/rules/cpic';
 import type { DrugOrder, GeneResult } from '../../../src/rules/cpic';
+import { createRuleEngine } from '../../../src/rules/engine';
+import { DEFAULT_THRESHOLDS } from '../../../src/rules/thresholds';
 import type { Decision } from '../../../src/rules/types';
+import { range, restingHeartRate } from '../../fixtures/rules/builders';
 
 const drafts = JSON.parse(
   readFileSync(join(__dirname, '../../fixtures/cards/draft-orders.json'), 'utf8'),
@@ -158,7 +161,8 @@ describe('decisionCard on real CPIC decisions', () => {
     const card = cardFor(decision, drafts.clopidogrelSandbox);
     expectCommonParts(card, decision);
     expect(card.indicator).toBe('critical');
-    expect(card.summary).toBe('Avoid abacavir: HLA-B *57:01 positive (CPIC Strong)');
+    // The allele's name as written clinically: HLA-B*57:01, no space before the asterisk.
+    expect(card.summary).toBe('Avoid abacavir: HLA-B*57:01 positive (CPIC Strong)');
     expect(dataRow(decision).recommendation).toBe('Abacavir is not recommended');
     expect(card.suggestions).toBeUndefined();
     expect(card.selectionBehavior).toBeUndefined();
@@ -327,7 +331,25 @@ describe('decisionCard on real CPIC decisions', () => {
     ])
       expect(detail).toContain(text);
     expect(detail).toContain('expert consensus, not on a pharmacogenomic guideline');
+    // Not under "Why" (this decision did not come from the engine): the evidence bullet gives the note.
+    expect(detail).toContain('Resting heart rate is low.');
     expect(card.overrideReasons?.map((r) => r.code)).toContain('sensor-data-unreliable');
+  });
+
+  it('a sensor note the rules engine put under "Why" is shown once, the evidence bullet keeps the data', async () => {
+    // A week of resting heart rate below R1's cut-off (research §2.2 R1: "7-day median < 60 /min → +1").
+    const [decision] = await createRuleEngine(DEFAULT_THRESHOLDS).evaluate(
+      [decide('metoprolol', [geneResult('CYP2D6', '*4/*4')])],
+      { sensors: restingHeartRate(55, range(0, 7)) },
+    );
+    const [modifier] = decision?.sensorModifiers ?? [];
+    if (!decision || !modifier) throw new Error('R1 did not fire');
+    expect(decision.explanation.some((line) => line.includes(modifier.note))).toBe(true);
+    const detail = rendered(cardFor(decision).detail);
+    expect(detail.split(modifier.note).length - 1).toBe(1);
+    const bullet = detail.split('\n').find((line) => line.startsWith(`- ${modifier.metric}: `));
+    expect(bullet).toContain('55 /min');
+    expect(bullet).not.toContain(modifier.note);
   });
 
   it('no CYP2C19 result + clopidogrel: pre-test card with a ServiceRequest for the gene test', () => {

@@ -71,7 +71,9 @@ describe('patientSummaryCard', () => {
     expect(card?.indicator).toBe('info');
     expect(card?.uuid).toBe('summary-1');
     expect(card?.summary).toContain('CYP2C19 Poor Metabolizer');
-    expect(card?.summary).toContain('HLA-B *57:01 positive');
+    // The allele's name as written clinically (HLA-B*57:01), no stray space.
+    expect(card?.summary).toContain('HLA-B*57:01 positive');
+    expect(card?.summary).not.toContain('HLA-B *');
     expect(card?.summary).not.toContain('CYP2D6');
     expect(card?.summary).toContain('clopidogrel');
     expect(card?.detail).toContain(decisions[0]?.row?.recommendation ?? 'missing');
