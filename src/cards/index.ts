@@ -5,4 +5,5 @@
 export type { CardProvenance } from './decision-card';
 export { decisionCard, decisionSummary, CARD_TOPIC_SYSTEM, CPIC_GUIDELINES_URL } from './decision-card';
 export { patientSummaryCard } from './patient-summary';
+export type { IsActionablePhenotype } from './patient-summary';
 export { OVERRIDE_REASON_SYSTEM, OVERRIDE_REASONS, PRE_TEST_OVERRIDE_REASONS } from './override-reasons';

@@ -13,16 +13,19 @@ import { sensorEvidence } from './detail';
 import { abbreviatePhenotypes, escapeMarkdown as md, fitSummary } from './text';
 
 /**
- * Phenotypes that need no action on their own: CPIC's normal and indeterminate terms. A choice (the published
- * thresholds' actionable-phenotype list is not available to this module): everything else is shown.
+ * Whether a gene's phenotype is actionable, by the published thresholds' rule (the hook passes
+ * `isActionablePhenotype(engine.thresholds, gene, phenotype)` from `rules/thresholds`).
  */
-const NOT_ACTIONABLE = /^(?:normal metabolizer|normal function|indeterminate|n\/a)$/i;
+export type IsActionablePhenotype = (gene: string, phenotype: string) => boolean;
 
-/** A gene result worth listing: a non-normal phenotype, a positive HLA risk allele, or a re-interpretation. */
-function isActionable(gene: GeneResult): boolean {
+/**
+ * A gene result worth listing: a re-interpretation, a positive HLA risk allele, or a phenotype the thresholds call
+ * actionable.
+ */
+function isListed(gene: GeneResult, isActionable: IsActionablePhenotype): boolean {
   if (gene.reinterpreted) return true;
   if (gene.alleleStatus) return Object.values(gene.alleleStatus).includes('positive');
-  return !NOT_ACTIONABLE.test(gene.phenotype.trim());
+  return isActionable(gene.gene, gene.phenotype);
 }
 
 function genePhrase(gene: GeneResult): string {
@@ -64,11 +67,12 @@ export function patientSummaryCard(input: {
   genes: readonly GeneResult[];
   decisions: readonly Decision[];
   sensorFlags: readonly SensorModifier[];
+  isActionable: IsActionablePhenotype;
   knowledgeVersion: string;
   thresholdVersion: string;
   newUuid?: () => string;
 }): { card: Card; provenance: CardProvenance } | undefined {
-  const genes = input.genes.filter(isActionable);
+  const genes = input.genes.filter((g) => isListed(g, input.isActionable));
   const { decisions } = input;
   if (genes.length === 0 && decisions.length === 0) return undefined;
   const uuid = (input.newUuid ?? randomUUID)();

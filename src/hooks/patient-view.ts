@@ -5,6 +5,7 @@
  */
 import { patientSummaryCard } from '../cards';
 import type { HookAnswer, HookCall } from '../cds/routes';
+import { isActionablePhenotype } from '../rules/thresholds';
 import type { HookServices } from './pipeline';
 import { NOTHING_TO_SAY, decide, gather, know } from './pipeline';
 
@@ -22,6 +23,7 @@ export function createPatientView(services: HookServices) {
       genes: data.pgx,
       decisions,
       sensorFlags: decisions.flatMap((d) => d.sensorModifiers).filter((m) => m.effect !== 'context'),
+      isActionable: (g, p) => isActionablePhenotype(engine.thresholds, g, p),
       knowledgeVersion: services.knowledgeVersion,
       thresholdVersion: engine.thresholdVersion,
     });

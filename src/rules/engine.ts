@@ -39,6 +39,8 @@ export interface RuleFacts {
 export interface RuleEngine {
   /** The ThresholdSet's version, set on every decision `evaluate` returns. */
   readonly thresholdVersion: string;
+  /** The ThresholdSet the engine applies (e.g. for `isActionablePhenotype` outside `evaluate`). */
+  readonly thresholds: ThresholdSet;
   /** The decisions with severity, `shown`, sensor modifiers, rule ids, threshold version and explanation set. */
   evaluate(decisions: readonly Decision[], facts: RuleFacts): Promise<Decision[]>;
   /** Names of the json-rules-engine rules indexed under a drug (empty when no sensor rule names it). */
@@ -512,6 +514,7 @@ export function createRuleEngine(thresholds: ThresholdSet): RuleEngine {
 
   return {
     thresholdVersion: thresholds.version,
+    thresholds,
     evaluate: (decisions, facts) => Promise.all(decisions.map((d) => evaluateOne(d, facts))),
     rulesFor: (drug) => engines.get(drug)?.names ?? [],
   };

@@ -830,6 +830,27 @@ describe('published thresholds', () => {
     expect(card.detail).toContain('panel-moderate-info');
   });
 
+  it('patient-view lists the phenotypes the published thresholds call actionable', async () => {
+    // The defaults follow CPIC's EHR priority: a CYP2C19 normal metabolizer alone makes no card (see patient-view).
+    expect(cpicCall('CYP2C19', '*1/*1').phenotype).toBe('Normal Metabolizer');
+    t = await appWith({
+      ...DEFAULT_THRESHOLDS,
+      version: 'panel-cyp2c19-nm-actionable',
+      actionablePhenotypes: {
+        ...DEFAULT_THRESHOLDS.actionablePhenotypes,
+        additional: { CYP2C19: ['Normal Metabolizer'] },
+      },
+    });
+    const card = await oneCard(t, 'pgx-patient-view', {
+      hookInstance: randomUUID(),
+      hook: 'patient-view',
+      context: { userId: 'Practitioner/COREPRACTITIONER1', patientId: PATIENT_ID },
+      prefetch: { patient: PATIENT, pgx: bundle(results('CYP2C19 *1/*1')), medications: bundle([]) },
+    });
+    expect(card.summary).toContain('CYP2C19 Normal Metabolizer');
+    expect(card.detail).toContain('panel-cyp2c19-nm-actionable');
+  });
+
   it('R1 resting-HR cut-off 60 → 52 /min: a week at a median of 55 /min no longer raises the card', async () => {
     const set: ThresholdSet = {
       ...DEFAULT_THRESHOLDS,

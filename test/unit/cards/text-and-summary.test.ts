@@ -4,6 +4,8 @@ import { patientSummaryCard } from '../../../src/cards';
 import { abbreviatePhenotypes, escapeMarkdown, fitSummary } from '../../../src/cards/text';
 import { callPhenotype, decideForOrder, KNOWLEDGE_VERSION } from '../../../src/rules/cpic';
 import type { GeneResult } from '../../../src/rules/cpic';
+import { DEFAULT_THRESHOLDS, isActionablePhenotype, parseThresholdSet } from '../../../src/rules/thresholds';
+import type { ThresholdSet } from '../../../src/rules/thresholds';
 import { readShared } from '../rules/cpic/shared-data';
 
 function geneResult(gene: string, diplotype: string): GeneResult {
@@ -38,7 +40,24 @@ describe('fitSummary', () => {
 });
 
 describe('patientSummaryCard', () => {
-  const versions = { knowledgeVersion: KNOWLEDGE_VERSION, thresholdVersion: 'thresholds-v1' };
+  /** The published thresholds' rule, as patient-view passes it. */
+  const actionableBy =
+    (thresholds: ThresholdSet) =>
+    (gene: string, phenotype: string): boolean =>
+      isActionablePhenotype(thresholds, gene, phenotype);
+  const versions = {
+    knowledgeVersion: KNOWLEDGE_VERSION,
+    thresholdVersion: 'thresholds-v1',
+    isActionable: actionableBy(DEFAULT_THRESHOLDS),
+  };
+  /** The default thresholds with other actionable-phenotype settings, as an informaticist would publish them. */
+  const withActionable = (actionablePhenotypes: ThresholdSet['actionablePhenotypes']): ThresholdSet =>
+    parseThresholdSet({
+      ...structuredClone(DEFAULT_THRESHOLDS),
+      version: 'test-actionable',
+      actionablePhenotypes,
+    });
+  const detailOf = (card: { detail?: string } | undefined): string => card?.detail ?? '';
 
   it('is undefined when nothing is actionable (normal phenotypes, no medications)', () => {
     const genes = [geneResult('CYP2C19', '*1/*1'), geneResult('HLA-B', '*08:01/*07:02')];
@@ -108,13 +127,66 @@ describe('patientSummaryCard', () => {
     expect(detail).not.toMatch(/\n(?! |\n|- |\*\*|Knowledge|$)/);
   });
 
+  it("lists the phenotypes CPIC's EHR priority calls abnormal under the default thresholds", () => {
+    const genes = readShared('genes.json') as {
+      genes: Record<string, { ehrPriority: Record<string, string> }>;
+    };
+    const rapid = geneResult('CYP2C19', '*1/*17');
+    const normal = geneResult('CYP2C19', '*1/*1');
+    expect(rapid.phenotype).toBe('Rapid Metabolizer');
+    expect(genes.genes.CYP2C19?.ehrPriority['Rapid Metabolizer']).toBe('Abnormal/Priority/High Risk');
+    expect(genes.genes.CYP2C19?.ehrPriority['Normal Metabolizer']).toBe('Normal/Routine/Low Risk');
+    const card = patientSummaryCard({ genes: [rapid], decisions: [], sensorFlags: [], ...versions })?.card;
+    expect(card?.summary).toContain('CYP2C19 Rapid Metabolizer');
+    expect(
+      patientSummaryCard({ genes: [normal], decisions: [], sensorFlags: [], ...versions }),
+    ).toBeUndefined();
+  });
+
+  it('follows the published thresholds, not a list of its own', () => {
+    const cyp2d6Normal = geneResult('CYP2D6', '*1/*1');
+    const cyp2c19Poor = geneResult('CYP2C19', '*2/*2');
+    const hla = geneResult('HLA-B', '*57:01/*08:01');
+    // An informaticist adds CYP2D6 Normal Metabolizer: it is listed.
+    const added = withActionable({
+      ehrPriorityNotations: ['Abnormal/Priority/High Risk'],
+      additional: { CYP2D6: ['Normal Metabolizer'] },
+    });
+    const withAdded = patientSummaryCard({
+      genes: [cyp2d6Normal],
+      decisions: [],
+      sensorFlags: [],
+      ...versions,
+      isActionable: actionableBy(added),
+    })?.card;
+    expect(withAdded?.summary).toContain('CYP2D6 Normal Metabolizer');
+    // No EHR priority notation counts: CYP2C19 Poor Metabolizer is not listed; a positive HLA allele still is.
+    const none = withActionable({ ehrPriorityNotations: [], additional: {} });
+    const card = patientSummaryCard({
+      genes: [cyp2c19Poor, hla],
+      decisions: [],
+      sensorFlags: [],
+      ...versions,
+      isActionable: actionableBy(none),
+    })?.card;
+    expect(detailOf(card)).not.toContain('CYP2C19');
+    expect(card?.summary).toContain('HLA-B*57:01 positive');
+  });
+
   it('shows a re-interpreted result even when its current phenotype is normal', () => {
     const gene = {
       ...geneResult('CYP2C19', '*1/*1'),
       reportedPhenotype: 'Intermediate Metabolizer',
       reinterpreted: true,
     };
-    const card = patientSummaryCard({ genes: [gene], decisions: [], sensorFlags: [], ...versions })?.card;
+    // Even when the thresholds count nothing as actionable.
+    const card = patientSummaryCard({
+      genes: [gene],
+      decisions: [],
+      sensorFlags: [],
+      ...versions,
+      isActionable: () => false,
+    })?.card;
     expect(card?.detail).toContain('re-interpreted');
     expect(checkCdsResponse({ cards: [card] })).toEqual([]);
   });
