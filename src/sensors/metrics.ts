@@ -17,6 +17,11 @@ import {
   type Window,
 } from './windows';
 
+/** Days with data in a window of `windowDays` days, and the share of the window they cover (0..1). */
+function dayCoverage(days: number, windowDays: number): { daysWithData: number; coverage: number } {
+  return { daysWithData: days, coverage: Math.min(1, days / windowDays) };
+}
+
 const readingsIn = (samples: readonly SensorSample[], concept: string, window: Window): SensorSample[] =>
   samples.filter((s) => s.concept === concept && !s.aggregate && inWindow(s, window));
 
@@ -100,8 +105,7 @@ export const restingHeartRate: MetricFamily = {
     return {
       values: value === undefined ? {} : { 'resting-heart-rate': value },
       used,
-      daysWithData: days.length,
-      coverage: Math.min(1, days.length / 7),
+      ...dayCoverage(days.length, 7),
       insufficient: days.length >= 4 ? [] : [`resting heart rate on ${days.length} of 7 days; needs ≥ 4`],
     };
   },
@@ -119,8 +123,7 @@ export const lowHeartRateEvents: MetricFamily = {
     return {
       values: { 'low-heart-rate-events': used.length },
       used,
-      daysWithData: byDay(used).size,
-      coverage: Math.min(1, byDay(used).size / 7),
+      ...dayCoverage(byDay(used).size, 7),
       insufficient: [],
     };
   },
@@ -152,8 +155,7 @@ export const heartRateChange: MetricFamily = {
           ? {}
           : { 'heart-rate-change': recent.value - baseline.value },
       used: [...recentSamples, ...baselineSamples],
-      daysWithData: recent.days,
-      coverage: Math.min(1, recent.days / 7),
+      ...dayCoverage(recent.days, 7),
       insufficient,
       ...(baseline.value === undefined
         ? {}
@@ -241,8 +243,7 @@ export const homeBloodPressure: MetricFamily = {
         ...(dia === undefined ? {} : { 'home-bp-diastolic': dia }),
       },
       used: [...systolic, ...diastolic],
-      daysWithData: days,
-      coverage: Math.min(1, days / 7),
+      ...dayCoverage(days, 7),
       insufficient: [
         ...(systolic.length < 12 ? [`${systolic.length} readings in 7 d; needs ≥ 12`] : []),
         ...(days < 4 ? [`readings on ${days} days; needs ≥ 4`] : []),
@@ -265,8 +266,7 @@ export const qtcLatest: MetricFamily = {
     return {
       values: latest === undefined ? {} : { 'qtc-latest': latest.value },
       used: latest === undefined ? [] : [latest],
-      daysWithData: byDay(used).size,
-      coverage: Math.min(1, byDay(used).size / 30),
+      ...dayCoverage(byDay(used).size, 30),
       insufficient: latest === undefined ? ['no QTc in 30 d'] : [],
     };
   },
@@ -287,8 +287,7 @@ export const qtcChange: MetricFamily = {
     return {
       values: enough ? { 'qtc-change': latest.value - first.value } : {},
       used,
-      daysWithData: byDay(used).size,
-      coverage: Math.min(1, byDay(used).size / 30),
+      ...dayCoverage(byDay(used).size, 30),
       insufficient: enough ? [] : [`${used.length} QTc value(s) in 30 d; a change needs ≥ 2`],
       ...(first === undefined
         ? {}
@@ -364,8 +363,7 @@ function dailyFamily(
       return {
         values: value === undefined ? {} : { [level.id]: value },
         used: days.flatMap((d) => d.used),
-        daysWithData: days.length,
-        coverage: Math.min(1, days.length / 14),
+        ...dayCoverage(days.length, 14),
         insufficient: days.length >= 10 ? [] : [`data on ${days.length} of 14 days; needs ≥ 10`],
       } satisfies Computed;
     },
@@ -385,8 +383,7 @@ function dailyFamily(
             ? {}
             : { [change]: (100 * (recentValue - baseValue)) / baseValue },
         used: [...recent, ...base].flatMap((d) => d.used),
-        daysWithData: recent.length,
-        coverage: Math.min(1, recent.length / 14),
+        ...dayCoverage(recent.length, 14),
         insufficient: [
           ...(recent.length < 10 ? [`data on ${recent.length} of 14 recent days; needs ≥ 10`] : []),
           ...(base.length < 20 ? [`data on ${base.length} of 28 baseline days; needs ≥ 20`] : []),
