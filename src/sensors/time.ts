@@ -49,14 +49,22 @@ export function parseFhirTime(text: string): FhirTime | undefined {
   return { start: instant, end: instant, offsetMinutes };
 }
 
+/** `YYYY-MM-DD` of each day number (days since the epoch) seen so far: samples share few days, so format once. */
+const dayTexts = new Map<number, string>();
+
 /** The patient-local day (YYYY-MM-DD) and hour of an instant, given the UTC offset it was recorded with. */
 export function localDayAndHour(
   instant: number,
   offsetMinutes: number | undefined,
 ): { readonly day: string; readonly hour?: number } {
-  const local = new Date(instant + (offsetMinutes ?? 0) * MINUTE);
-  const day = local.toISOString().slice(0, 10);
-  return offsetMinutes === undefined ? { day } : { day, hour: local.getUTCHours() };
+  const local = instant + (offsetMinutes ?? 0) * MINUTE;
+  const dayNumber = Math.floor(local / DAY);
+  let day = dayTexts.get(dayNumber);
+  if (day === undefined) {
+    day = new Date(dayNumber * DAY).toISOString().slice(0, 10);
+    dayTexts.set(dayNumber, day);
+  }
+  return offsetMinutes === undefined ? { day } : { day, hour: Math.floor((local - dayNumber * DAY) / HOUR) };
 }
 
 /** ISO 8601 text of an epoch-ms instant. */
