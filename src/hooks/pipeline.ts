@@ -15,7 +15,10 @@ import type { HookName } from '../cds/types';
 import { decisionCard } from '../cards';
 import { decideForOrder, readGeneResults, resolveDrugOrders } from '../rules/cpic';
 import type { DrugOrder, GeneConflict, GeneResult } from '../rules/cpic';
+import { safetyRuleDecisions } from '../rules/engine';
 import type { RuleEngine } from '../rules/engine';
+import { resolveAdvisableOrders } from '../rules/safety-rule-drugs';
+import type { ThresholdSet } from '../rules/thresholds';
 import type { Decision } from '../rules/types';
 import { summarizeSensors } from '../sensors';
 import type { SensorSummary } from '../sensors';
@@ -63,15 +66,16 @@ export const HOOK_DATA: {
 export const NOTHING_TO_SAY: HookAnswer = { cards: [], provenance: [] };
 
 /**
- * The draft orders to advise on, resolved to CPIC drugs (orders for other drugs cost nothing further).
- * With `selections` (order-select), only the selected ones; the others are context.
+ * The draft orders to advise on, resolved to CPIC drugs and to the drugs of the thresholds' safety rules (orders for
+ * other drugs cost nothing further). With `selections` (order-select), only the selected ones; the others are context.
  */
 export function ordersToAdviseOn(
   draftOrders: DraftOrders,
+  thresholds: ThresholdSet,
   selections?: readonly string[],
   medications: readonly unknown[] = [],
 ): DrugOrder[] {
-  const orders = resolveDrugOrders(draftOrders, { medications });
+  const orders = resolveAdvisableOrders(draftOrders, thresholds, { medications });
   if (!selections) return orders;
   const selected = new Set(selections);
   return orders.filter((o) => selected.has(o.orderRef));
@@ -176,8 +180,9 @@ export function ageInYears(birthDate: string | undefined, now: Date): number | u
 }
 
 /**
- * 3. decide: the CPIC decision for each order, then thresholds and sensor rules. A gene whose results could not
- * all be read (deadline) is not treated as untested: no pre-test decision rests on incomplete data.
+ * 3. decide: the CPIC decision for each order, the safety-rule decisions (not CPIC pairs, e.g. R8) for orders CPIC
+ * says nothing about, then thresholds and sensor rules. A gene whose results could not all be read (deadline) is not
+ * treated as untested: no pre-test decision rests on incomplete data.
  */
 export async function decide(
   data: PatientData,
@@ -190,7 +195,7 @@ export async function decide(
   const continuingDrugs = [
     ...new Set(data.activeMedications.flatMap((m) => m.ingredients.map((i) => i.name))),
   ];
-  const decisions = orders.flatMap((order) =>
+  const cpicDecisions = orders.flatMap((order) =>
     decideForOrder(
       order,
       data.pgx,
@@ -204,6 +209,10 @@ export async function decide(
       data.pgxConflicts,
     ),
   );
+  const decisions = [
+    ...cpicDecisions,
+    ...safetyRuleDecisions(orders, data.pgx, cpicDecisions, engine.thresholds),
+  ];
   const usable = pgxComplete ? decisions : decisions.filter((d) => d.action !== 'order-test');
   const ageYears = ageInYears(patient?.birthDate, now);
   return engine.evaluate(usable, {
@@ -215,7 +224,7 @@ export async function decide(
 
 /**
  * gather → know → decide for the draft orders (with `selections`, only the selected ones). Undefined when no order
- * is for a CPIC drug, not even behind a Medication reference: then nothing was fetched.
+ * is for a CPIC or safety-rule drug, not even behind a Medication reference: then nothing was fetched.
  */
 export async function decideOnDraftOrders(
   call: HookCall<'order-select' | 'order-sign'>,
@@ -223,15 +232,17 @@ export async function decideOnDraftOrders(
   selections?: readonly string[],
 ): Promise<Decision[] | undefined> {
   const { draftOrders } = call.request.context;
+  const engine = services.ruleEngine();
   const external = externalMedicationReferences(draftOrders, selections);
-  let orders = ordersToAdviseOn(draftOrders, selections);
+  let orders = ordersToAdviseOn(draftOrders, engine.thresholds, selections);
   if (orders.length === 0 && external.length === 0) return undefined;
   const gathered = await gather(call, external);
-  if (external.length > 0) orders = ordersToAdviseOn(draftOrders, selections, gatheredMedications(gathered));
+  if (external.length > 0)
+    orders = ordersToAdviseOn(draftOrders, engine.thresholds, selections, gatheredMedications(gathered));
   if (orders.length === 0) return undefined;
   const data = know(gathered, orders, call.now);
   if (data.gaps.length > 0) call.logger.warn({ gaps: data.gaps }, 'answering with incomplete data');
-  return decide(data, orders, services.ruleEngine(), call.now, gathered.pgx?.complete !== false);
+  return decide(data, orders, engine, call.now, gathered.pgx?.complete !== false);
 }
 
 /**

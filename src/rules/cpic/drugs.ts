@@ -4,43 +4,73 @@
  * matched as whole words in the display text (letters, digits and `-` are word characters, so `citalopram` is not
  * found in `escitalopram`). `medicationReference` is resolved through contained resources or Medication resources
  * the caller supplies (prefetch, FHIR read). Orders with no CPIC drug resolve to nothing and cost one lookup.
+ * The same resolution runs over another drug vocabulary (`resolveDrugOrdersIn`), e.g. the drugs of safety rules
+ * that are not CPIC pairs (`rules/safety-rule-drugs.ts`).
  */
 import { cpicDrugsForRxcui, drugKnowledge, drugNameIndex } from './knowledge';
 import type { DrugOrder } from './types';
 import { arr, obj, str } from './json';
 import type { Json } from './json';
 
-let namePattern: RegExp | undefined;
+/** The drugs an order may name, and how to recognize them in a FHIR CodeableConcept. */
+export interface DrugVocabulary {
+  /** Drug names an RxNorm concept id stands for (empty when unknown). */
+  readonly drugsForRxcui: (rxcui: string) => readonly string[];
+  /** Drug names found as whole words in free text (coding display, `text`, reference display). */
+  readonly drugsInText: (text: string) => readonly string[];
+  /** The drug's RxNorm ingredient id, when known (set on `DrugOrder.ingredients`). */
+  readonly ingredientRxcui: (drug: string) => string | undefined;
+}
+
+/**
+ * A whole-word matcher over `names` (lower-case name → drug names): letters, digits and `-` are word characters, so
+ * `citalopram` is not found in `escitalopram`, nor `glipizide` in `glipizide-x`. Matching is case-insensitive.
+ */
+export function wholeWordDrugMatcher(
+  names: Readonly<Record<string, readonly string[]>>,
+): (text: string) => string[] {
+  const alternatives = Object.keys(names)
+    .sort((a, b) => b.length - a.length)
+    .map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  if (alternatives.length === 0) return () => [];
+  const pattern = new RegExp(`(?<![\\p{L}\\p{N}-])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}-])`, 'giu');
+  return (text) => {
+    const found = new Set<string>();
+    for (const match of text.matchAll(pattern)) {
+      for (const drug of names[match[0].toLowerCase()] ?? []) found.add(drug);
+    }
+    return [...found];
+  };
+}
+
+let cpicMatcher: ((text: string) => string[]) | undefined;
 
 /** CPIC drug names found as whole words in free text (drug, brand or precise-ingredient names). */
 export function cpicDrugsInText(text: string): string[] {
-  if (!namePattern) {
-    const names = Object.keys(drugNameIndex())
-      .sort((a, b) => b.length - a.length)
-      .map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    namePattern = new RegExp(`(?<![\\p{L}\\p{N}-])(?:${names.join('|')})(?![\\p{L}\\p{N}-])`, 'giu');
-  }
-  const found = new Set<string>();
-  for (const match of text.matchAll(namePattern)) {
-    for (const drug of drugNameIndex()[match[0].toLowerCase()] ?? []) found.add(drug);
-  }
-  return [...found];
+  cpicMatcher ??= wholeWordDrugMatcher(drugNameIndex());
+  return cpicMatcher(text);
 }
+
+const CPIC_VOCABULARY: DrugVocabulary = {
+  drugsForRxcui: cpicDrugsForRxcui,
+  drugsInText: cpicDrugsInText,
+  ingredientRxcui: (drug) => drugKnowledge(drug)?.rxnorm ?? undefined,
+};
 
 interface Resolution {
   readonly drugs: readonly string[];
   readonly by: DrugOrder['resolvedBy'];
 }
 
-/** A CodeableConcept → CPIC drugs: RxNorm code first, then display/text names. */
-function resolveConcept(concept: unknown): Resolution | undefined {
+/** A CodeableConcept → the vocabulary's drugs: RxNorm code first, then display/text names. */
+function resolveConcept(concept: unknown, vocabulary: DrugVocabulary): Resolution | undefined {
   const c = obj(concept);
   if (!c) return undefined;
   const codings = arr(c.coding).flatMap((x) => (obj(x) ? [obj(x) as Json] : []));
   for (const coding of codings) {
     const code = str(coding.code);
     if (code && /rxnorm/i.test(str(coding.system) ?? '')) {
-      const drugs = cpicDrugsForRxcui(code);
+      const drugs = vocabulary.drugsForRxcui(code);
       if (drugs.length > 0) return { drugs, by: 'rxnorm-code' };
     }
   }
@@ -48,7 +78,7 @@ function resolveConcept(concept: unknown): Resolution | undefined {
     (t): t is string => t !== undefined,
   );
   for (const t of texts) {
-    const drugs = cpicDrugsInText(t);
+    const drugs = vocabulary.drugsInText(t);
     if (drugs.length > 0) return { drugs, by: 'text' };
   }
   return undefined;
@@ -92,22 +122,34 @@ export function resolveMedicationRequest(
   orderIndex: number,
   options: ResolveOptions = {},
 ): DrugOrder | undefined {
+  return resolveMedicationRequestIn(resource, orderIndex, CPIC_VOCABULARY, options);
+}
+
+/** `resolveMedicationRequest` over another drug vocabulary: the order's drugs of `vocabulary`, or undefined. */
+export function resolveMedicationRequestIn(
+  resource: unknown,
+  orderIndex: number,
+  vocabulary: DrugVocabulary,
+  options: ResolveOptions = {},
+): DrugOrder | undefined {
   const order = obj(resource);
   if (!order || (order.resourceType !== 'MedicationRequest' && order.resourceType !== 'MedicationOrder'))
     return undefined;
-  let resolution = resolveConcept(order.medicationCodeableConcept);
+  let resolution = resolveConcept(order.medicationCodeableConcept, vocabulary);
   const reference = str(obj(order.medicationReference)?.reference);
   if (!resolution && reference) {
     const medication = findMedication(reference, order, options);
-    const fromCode = medication ? resolveConcept(medication.code) : undefined;
+    const fromCode = medication ? resolveConcept(medication.code, vocabulary) : undefined;
     const fromIngredients = medication
-      ? arr(medication.ingredient).flatMap((i) => resolveConcept(obj(i)?.itemCodeableConcept)?.drugs ?? [])
+      ? arr(medication.ingredient).flatMap(
+          (i) => resolveConcept(obj(i)?.itemCodeableConcept, vocabulary)?.drugs ?? [],
+        )
       : [];
     const drugs = [...new Set([...(fromCode?.drugs ?? []), ...fromIngredients])];
     if (drugs.length > 0) resolution = { drugs, by: 'medication-reference' };
     else {
       const display = str(obj(order.medicationReference)?.display);
-      const byDisplay = display ? cpicDrugsInText(display) : [];
+      const byDisplay = display ? vocabulary.drugsInText(display) : [];
       if (byDisplay.length > 0) resolution = { drugs: byDisplay, by: 'text' };
     }
   }
@@ -118,7 +160,7 @@ export function resolveMedicationRequest(
     orderRef: `${str(order.resourceType) ?? 'MedicationRequest'}/${id ?? String(orderIndex)}`,
     orderIndex,
     ingredients: resolution.drugs.map((name) => {
-      const rxcui = drugKnowledge(name)?.rxnorm ?? undefined;
+      const rxcui = vocabulary.ingredientRxcui(name);
       return { name, ...(rxcui ? { rxcui } : {}) };
     }),
     resolvedBy: resolution.by,
@@ -131,6 +173,15 @@ export function resolveMedicationRequest(
  * Medication resources in the bundle are used for `medicationReference` too.
  */
 export function resolveDrugOrders(draftOrders: unknown, options: ResolveOptions = {}): DrugOrder[] {
+  return resolveDrugOrdersIn(draftOrders, CPIC_VOCABULARY, options);
+}
+
+/** `resolveDrugOrders` over another drug vocabulary: one DrugOrder per order naming one of its drugs. */
+export function resolveDrugOrdersIn(
+  draftOrders: unknown,
+  vocabulary: DrugVocabulary,
+  options: ResolveOptions = {},
+): DrugOrder[] {
   const resources: readonly unknown[] = Array.isArray(draftOrders)
     ? (draftOrders as unknown[])
     : arr(obj(draftOrders)?.entry).map((e) => obj(e)?.resource);
@@ -139,7 +190,7 @@ export function resolveDrugOrders(draftOrders: unknown, options: ResolveOptions 
     ...resources.filter((r) => obj(r)?.resourceType === 'Medication'),
   ];
   return resources.flatMap((resource, index) => {
-    const order = resolveMedicationRequest(resource, index, { medications });
+    const order = resolveMedicationRequestIn(resource, index, vocabulary, { medications });
     return order ? [order] : [];
   });
 }

@@ -8,10 +8,16 @@ export type { DrugOrder, GeneResult } from './types';
 export type { GeneConflict, GeneResultsReading, IgnoredResource, ReadOptions } from './fhir-results';
 export type { PatientContext } from './recommendations';
 export type { PhenotypeCall, CallOptions } from './phenotype';
-export type { ResolveOptions } from './drugs';
+export type { DrugVocabulary, ResolveOptions } from './drugs';
 
 export { readGeneResults, PGX_OBSERVATION_CODES } from './fhir-results';
-export { resolveDrugOrders, resolveMedicationRequest, cpicDrugsInText } from './drugs';
+export {
+  resolveDrugOrders,
+  resolveMedicationRequest,
+  cpicDrugsInText,
+  resolveDrugOrdersIn,
+  wholeWordDrugMatcher,
+} from './drugs';
 export { decideForOrder, isCpicDrug, actionForRow } from './recommendations';
 export { callPhenotype, normalizePhenotype } from './phenotype';
 export { cpicGenes, cpicPairs, ehrPriorityOf } from './knowledge';
