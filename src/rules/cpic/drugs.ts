@@ -126,7 +126,7 @@ export function resolveMedicationRequest(
 }
 
 /** `resolveMedicationRequest` over another drug vocabulary: the order's drugs of `vocabulary`, or undefined. */
-export function resolveMedicationRequestIn(
+function resolveMedicationRequestIn(
   resource: unknown,
   orderIndex: number,
   vocabulary: DrugVocabulary,
