@@ -75,11 +75,35 @@ function actionPhrase(decision: Decision): string {
   }
 }
 
+/**
+ * A safety-rule decision (e.g. R8, sulfonylureas with CYP2C9 and CGM data) rests on a sensor rule for a pair CPIC
+ * does not grade: its card must never present itself as CPIC advice.
+ */
+function isSafetyRule(decision: Decision): boolean {
+  return decision.ruleIds.some((id) => id.startsWith('safety:'));
+}
+
+/** The cited source of each safety rule's thresholds (research wearables-in-fhir.md §2.2 and §7), by rule id. */
+const SAFETY_RULE_SOURCES: Readonly<Record<string, { readonly label: string; readonly url: string }>> = {
+  'safety:R8-sulfonylurea-cgm': {
+    label: 'International Consensus on Time in Range (Battelino 2019)',
+    url: 'https://diabetesjournals.org/care/article/42/8/1593',
+  },
+};
+
+function safetyRuleSource(decision: Decision): { readonly label: string; readonly url: string } | undefined {
+  return decision.ruleIds.map((id) => SAFETY_RULE_SOURCES[id]).find((s) => s !== undefined);
+}
+
 /** The summary: action and drug first (they survive any shortening), then gene and phenotype, then strength. */
 export function decisionSummary(decision: Decision): string {
   const action = actionPhrase(decision);
   const genes = genePhrases(decision).join(', ');
-  const strength = decision.row?.strength ? ` (CPIC ${decision.row.strength})` : '';
+  const strength = isSafetyRule(decision)
+    ? ' (safety rule, not CPIC)'
+    : decision.row?.strength
+      ? ` (CPIC ${decision.row.strength})`
+      : '';
   return fitSummary([
     `${action}: ${genes}${strength}`,
     `${action}: ${genes}`,
@@ -94,6 +118,14 @@ function guidelineOf(decision: Decision): CpicRow['guideline'] | undefined {
 }
 
 function sourceOf(decision: Decision): Source {
+  if (isSafetyRule(decision)) {
+    const cited = safetyRuleSource(decision);
+    return {
+      label: 'Safety rule on wearable sensor data (not a CPIC guideline)',
+      ...(cited ? { url: cited.url } : {}),
+      topic: topic('pgx-safety-rule', 'Pharmacogenomic safety rule on sensor data (not a CPIC pair)'),
+    };
+  }
   const guideline = guidelineOf(decision);
   const url = guideline && isAbsoluteUrl(guideline.url) ? guideline.url : CPIC_GUIDELINES_URL;
   const evidence = decision.sensorModifiers.some((m) => m.effect !== 'context')
@@ -111,6 +143,15 @@ function sourceOf(decision: Decision): Source {
 
 function linksOf(source: Source, decision: Decision): Link[] {
   if (!source.url) return [];
+  if (isSafetyRule(decision)) {
+    return [
+      {
+        label: 'International Consensus on Time in Range (Battelino 2019)',
+        url: source.url,
+        type: 'absolute',
+      },
+    ];
+  }
   const name = guidelineOf(decision)?.name;
   return [{ label: name ? `CPIC guideline: ${name}` : 'CPIC guidelines', url: source.url, type: 'absolute' }];
 }

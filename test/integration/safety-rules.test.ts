@@ -212,6 +212,12 @@ describe('R8 safety rule: CYP2C9 + sulfonylurea + CGM time below range (research
     expect(Number(shown?.[1])).toBeCloseTo(cgm.timeBelow70, 3);
     expect(detail).toContain(DEVICE_NAME);
     expect(detail).toContain('raised the alert one step');
+    // Nowhere does the card present itself as CPIC advice: header, summary and link name the safety rule and the
+    // consensus its thresholds come from (research §2.2 R8 and §7, Battelino et al., Diabetes Care 2019;42:1593).
+    expect(card.summary).toMatch(/safety rule, not CPIC/);
+    expect(card.source.label).toMatch(/not a CPIC guideline/);
+    expect(card.source.url).toBe('https://diabetesjournals.org/care/article/42/8/1593');
+    expect(card.links?.map((l) => l.url)).toEqual(['https://diabetesjournals.org/care/article/42/8/1593']);
   });
 
   it('the same with CGM in range: no raise, the card keeps its info baseline', async () => {
