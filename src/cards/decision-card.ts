@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Card, Coding, Link, Source } from '../cds/types';
 import type { CpicRow, Decision } from '../rules/types';
+import { isSafetyRuleDecision } from '../rules/types';
 import { decisionDetail } from './detail';
 import { overrideReasonsFor } from './override-reasons';
 import { suggestionsFor } from './suggestions';
@@ -75,14 +76,6 @@ function actionPhrase(decision: Decision): string {
   }
 }
 
-/**
- * A safety-rule decision (e.g. R8, sulfonylureas with CYP2C9 and CGM data) rests on a sensor rule for a pair CPIC
- * does not grade: its card must never present itself as CPIC advice.
- */
-function isSafetyRule(decision: Decision): boolean {
-  return decision.ruleIds.some((id) => id.startsWith('safety:'));
-}
-
 /** The cited source of each safety rule's thresholds (research wearables-in-fhir.md §2.2 and §7), by rule id. */
 const SAFETY_RULE_SOURCES: Readonly<Record<string, { readonly label: string; readonly url: string }>> = {
   'safety:R8-sulfonylurea-cgm': {
@@ -99,7 +92,7 @@ function safetyRuleSource(decision: Decision): { readonly label: string; readonl
 export function decisionSummary(decision: Decision): string {
   const action = actionPhrase(decision);
   const genes = genePhrases(decision).join(', ');
-  const strength = isSafetyRule(decision)
+  const strength = isSafetyRuleDecision(decision)
     ? ' (safety rule, not CPIC)'
     : decision.row?.strength
       ? ` (CPIC ${decision.row.strength})`
@@ -118,7 +111,7 @@ function guidelineOf(decision: Decision): CpicRow['guideline'] | undefined {
 }
 
 function sourceOf(decision: Decision): Source {
-  if (isSafetyRule(decision)) {
+  if (isSafetyRuleDecision(decision)) {
     const cited = safetyRuleSource(decision);
     return {
       label: 'Safety rule on wearable sensor data (not a CPIC guideline)',
@@ -143,7 +136,7 @@ function sourceOf(decision: Decision): Source {
 
 function linksOf(source: Source, decision: Decision): Link[] {
   if (!source.url) return [];
-  if (isSafetyRule(decision)) {
+  if (isSafetyRuleDecision(decision)) {
     return [
       {
         label: 'International Consensus on Time in Range (Battelino 2019)',

@@ -44,23 +44,14 @@ export interface HookServices {
   readonly knowledgeVersion: string;
 }
 
-/** Prefetch keys each hook gathers, and those without which it cannot run (412). */
-export const HOOK_DATA: {
-  readonly [H in HookName]: { readonly keys: readonly string[]; readonly required: readonly string[] };
-} = {
-  'order-select': {
-    keys: ['patient', 'pgx', 'wearables', 'consent', 'medications'],
-    required: ['patient', 'pgx'],
-  },
-  'order-sign': {
-    keys: ['patient', 'pgx', 'wearables', 'consent', 'medications'],
-    required: ['patient', 'pgx'],
-  },
-  'patient-view': {
-    keys: ['patient', 'pgx', 'wearables', 'consent', 'medications'],
-    required: ['patient', 'pgx'],
-  },
-};
+/**
+ * Prefetch keys every hook gathers, and those without which it cannot run (412). The three hooks need the same
+ * data: orders decide what is advised on, not what is gathered.
+ */
+export const HOOK_DATA = {
+  keys: ['patient', 'pgx', 'wearables', 'consent', 'medications'],
+  required: ['patient', 'pgx'],
+} as const;
 
 /** The empty answer: 200 `{"cards": []}`. */
 export const NOTHING_TO_SAY: HookAnswer = { cards: [], provenance: [] };
@@ -125,7 +116,7 @@ export function gather<H extends HookName>(
   call: HookCall<H>,
   medicationRefs: readonly string[] = [],
 ): Promise<Gathered> {
-  const { keys, required } = HOOK_DATA[call.service.hook];
+  const { keys, required } = HOOK_DATA;
   return gatherPrefetch({
     templates: call.service.prefetch ?? {},
     queries: Object.fromEntries(medicationRefs.map((ref) => [`${MEDICATION_KEY}${ref}`, ref])),

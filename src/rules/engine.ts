@@ -23,6 +23,7 @@ import type {
   ThresholdSet,
 } from './thresholds';
 import type { Decision, SensorModifier } from './types';
+import { SAFETY_RULE_ID_PREFIX, isSafetyRuleDecision } from './types';
 import type { SensorAggregate, SensorMetricId, SensorSummary } from '../sensors';
 
 /** What `evaluate` knows besides the decisions. */
@@ -278,7 +279,6 @@ function strengthKey(decision: Decision): StrengthKey {
 }
 
 const isConflict = (d: Decision): boolean => d.ruleIds.some((id) => id.endsWith(':conflict'));
-const isSafetyRule = (d: Decision): boolean => d.ruleIds.some((id) => id.startsWith('safety:'));
 
 /**
  * The indicator the thresholds give a decision before sensor rules, and any explanation of a threshold choice.
@@ -293,7 +293,7 @@ function baselineIndicator(
   const notes: string[] = [];
   let indicator: Indicator;
   if (isConflict(decision)) indicator = thresholds.conflictIndicator;
-  else if (isSafetyRule(decision)) indicator = thresholds.safetyRuleBaseline;
+  else if (isSafetyRuleDecision(decision)) indicator = thresholds.safetyRuleBaseline;
   else if (decision.action === 'order-test') {
     const tested = new Set(decision.genes.map((g) => g.gene));
     const levels = cpicPairs(decision.drug)
@@ -549,7 +549,7 @@ export function safetyRuleDecisions(
               action: 'monitor',
               severity: 'info',
               sensorModifiers: [],
-              ruleIds: [`safety:${rule.id}`],
+              ruleIds: [`${SAFETY_RULE_ID_PREFIX}${rule.id}`],
               thresholdVersion: thresholds.version,
               knowledgeVersion: KNOWLEDGE_VERSION,
               explanation: [

@@ -70,3 +70,11 @@ export interface Decision {
   /** genotype → phenotype → CPIC row → modifiers, one line each. */
   readonly explanation: readonly string[];
 }
+
+/** Rule-id prefix of a safety-rule decision: a sensor rule for a pair CPIC does not grade (e.g. R8). */
+export const SAFETY_RULE_ID_PREFIX = 'safety:';
+
+/** Whether a decision rests on a safety rule rather than a CPIC recommendation. */
+export function isSafetyRuleDecision(decision: Decision): boolean {
+  return decision.ruleIds.some((id) => id.startsWith(SAFETY_RULE_ID_PREFIX));
+}

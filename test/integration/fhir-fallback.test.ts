@@ -34,7 +34,7 @@ function queryFor(key: string, patientId = PATIENT_ID): string {
 }
 
 /** Every key patient-view gathers has a query: without prefetch, each is one request. */
-const QUERIES = HOOK_DATA['patient-view'].keys.filter((k) => TEMPLATES[k] !== undefined).length;
+const QUERIES = HOOK_DATA.keys.filter((k) => TEMPLATES[k] !== undefined).length;
 
 const PATIENT_READ = /^Patient\//;
 const PGX = queryFor('pgx');
