@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { ehrPriorityOf } from './cpic';
 import type { DecisionAction, Severity } from './types';
-import type { SensorMetricId } from '../sensors';
+import { SENSOR_METRIC_IDS } from '../sensors/types';
 
 /** A card indicator, or `none`: no card (`Decision.shown` false). */
 export type Indicator = Severity | 'none';
@@ -30,35 +30,6 @@ const ALL_ACTIONS = [...ROW_ACTIONS, 'order-test'] as const satisfies readonly D
 /** CPIC strengths as `recommendations.json` normalizes them, plus `unstated` (informational rows, warfarin figure). */
 export const STRENGTHS = ['Strong', 'Moderate', 'Optional', 'No recommendation', 'unstated'] as const;
 export type StrengthKey = (typeof STRENGTHS)[number];
-
-const METRICS = [
-  'resting-heart-rate',
-  'low-heart-rate-events',
-  'heart-rate-change',
-  'spo2-minimum',
-  'spo2-below-90-share',
-  'respiratory-rate',
-  'home-bp-systolic',
-  'home-bp-diastolic',
-  'cgm-time-in-range',
-  'cgm-time-below-54',
-  'cgm-time-below-70',
-  'cgm-time-above-180',
-  'cgm-time-above-250',
-  'cgm-gmi',
-  'cgm-mean-glucose',
-  'cgm-cv',
-  'cgm-days-worn',
-  'cgm-sensor-active',
-  'cgm-level2-hypoglycaemia-events',
-  'qtc-latest',
-  'qtc-change',
-  'daily-steps',
-  'steps-change',
-  'sleep-duration',
-  'sleep-change',
-  'inr-latest',
-] as const satisfies readonly SensorMetricId[];
 
 /** The order's own dose (`DrugOrder.dose`) as a trigger input, in the trigger's `unit`. */
 export const ORDER_DOSE = 'order-dose';
@@ -82,7 +53,9 @@ const trigger = z.strictObject({
   /** Short id, unique within its rule (`resting-hr-below-60`); the modifier's rule id is `<rule id>:<trigger id>`. */
   id: text.regex(/^[a-z0-9-]+$/, 'must be lower-case letters, digits and dashes'),
   /** A sensor aggregate (`SensorAggregate.metric`) or `order-dose`. */
-  metric: z.enum([...METRICS, ORDER_DOSE], { error: `must be a sensor metric id or ${ORDER_DOSE}` }),
+  metric: z.enum([...SENSOR_METRIC_IDS, ORDER_DOSE], {
+    error: `must be a sensor metric id or ${ORDER_DOSE}`,
+  }),
   /** json-rules-engine operator comparing the metric's value with `value`. */
   operator: z.enum(['lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive'], {
     error: 'must be lessThan, lessThanInclusive, greaterThan or greaterThanInclusive',
@@ -100,7 +73,7 @@ const trigger = z.strictObject({
   /** `lower` only: fires only when the patient already takes the drug (research §2.3 R1: "for a new order the baseline is kept"). */
   requiresContinuingTherapy: z.boolean().default(false),
   /** `lower` only: metrics that must not show any event (e.g. `low-heart-rate-events` = 0). */
-  requiresNoEvents: z.array(z.enum(METRICS)).default([]),
+  requiresNoEvents: z.array(z.enum(SENSOR_METRIC_IDS)).default([]),
   evidence,
   source: text,
 });
@@ -175,7 +148,7 @@ export const thresholdSetSchema = z.strictObject({
   safetyRuleBaseline: indicator,
   sensorRules: z.array(sensorRule),
   /** Per metric: the window, sufficiency and freshness an aggregate must meet before any rule acts on it. */
-  sufficiency: z.partialRecord(z.enum(METRICS), sufficiency),
+  sufficiency: z.partialRecord(z.enum(SENSOR_METRIC_IDS), sufficiency),
 });
 
 export type ThresholdSet = z.infer<typeof thresholdSetSchema>;

@@ -11,6 +11,7 @@ export {
   type SensorConceptId,
   type SensorConceptKind,
 } from './catalogue';
+export { SENSOR_METRIC_IDS } from './types';
 export type {
   SensorAggregate,
   SensorDataQualityNote,

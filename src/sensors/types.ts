@@ -5,34 +5,40 @@
 /** Whether a rule may act on an aggregate. Downstream rules act only on `sufficient`. */
 export type SufficiencyStatus = 'sufficient' | 'insufficient' | 'stale' | 'absent';
 
-/** Ids of the windowed aggregates `summarizeSensors` produces (see `src/sensors/README.md`). */
-export type SensorMetricId =
-  | 'resting-heart-rate'
-  | 'low-heart-rate-events'
-  | 'heart-rate-change'
-  | 'spo2-minimum'
-  | 'spo2-below-90-share'
-  | 'respiratory-rate'
-  | 'home-bp-systolic'
-  | 'home-bp-diastolic'
-  | 'cgm-time-in-range'
-  | 'cgm-time-below-54'
-  | 'cgm-time-below-70'
-  | 'cgm-time-above-180'
-  | 'cgm-time-above-250'
-  | 'cgm-gmi'
-  | 'cgm-mean-glucose'
-  | 'cgm-cv'
-  | 'cgm-days-worn'
-  | 'cgm-sensor-active'
-  | 'cgm-level2-hypoglycaemia-events'
-  | 'qtc-latest'
-  | 'qtc-change'
-  | 'daily-steps'
-  | 'steps-change'
-  | 'sleep-duration'
-  | 'sleep-change'
-  | 'inr-latest';
+/**
+ * Ids of the windowed aggregates `summarizeSensors` produces (see `src/sensors/README.md`): the one list of metric ids.
+ * `SensorMetricId` and the ThresholdSet schema (`rules/thresholds.ts`) derive from it.
+ */
+export const SENSOR_METRIC_IDS = [
+  'resting-heart-rate',
+  'low-heart-rate-events',
+  'heart-rate-change',
+  'spo2-minimum',
+  'spo2-below-90-share',
+  'respiratory-rate',
+  'home-bp-systolic',
+  'home-bp-diastolic',
+  'cgm-time-in-range',
+  'cgm-time-below-54',
+  'cgm-time-below-70',
+  'cgm-time-above-180',
+  'cgm-time-above-250',
+  'cgm-gmi',
+  'cgm-mean-glucose',
+  'cgm-cv',
+  'cgm-days-worn',
+  'cgm-sensor-active',
+  'cgm-level2-hypoglycaemia-events',
+  'qtc-latest',
+  'qtc-change',
+  'daily-steps',
+  'steps-change',
+  'sleep-duration',
+  'sleep-change',
+  'inr-latest',
+] as const;
+
+export type SensorMetricId = (typeof SENSOR_METRIC_IDS)[number];
 
 /** A time window, ISO 8601 instants, start inclusive, end inclusive. */
 export interface SensorWindow {

@@ -6,10 +6,12 @@ import {
   DEFAULT_THRESHOLDS,
   isActionablePhenotype,
   loadPublishedThresholds,
+  ORDER_DOSE,
   parseThresholdSet,
   serializeThresholdSet,
 } from '../../../src/rules/thresholds';
 import type { ThresholdSet } from '../../../src/rules/thresholds';
+import { SENSOR_METRIC_IDS, summarizeSensors } from '../../../src/sensors';
 import { RESEARCH, readSharedJson } from '../../fixtures/rules/builders';
 
 const rule = (prefix: string) => {
@@ -205,5 +207,40 @@ describe('loadPublishedThresholds', () => {
         Promise.resolve({ version: 'v9', json: serializeThresholdSet(DEFAULT_THRESHOLDS) }),
     };
     await expect(loadPublishedThresholds(store)).rejects.toThrow('v9');
+  });
+});
+
+describe('one list of metric ids (sensors/types SENSOR_METRIC_IDS)', () => {
+  // Every metric family reports each of its metrics (as `absent` without data), so this is what the families yield.
+  const produced = summarizeSensors([], '2026-05-15T09:00:00Z').metrics.map((m) => m.metric);
+  const withSufficiency = (metric: string): unknown => ({
+    ...structuredClone(DEFAULT_THRESHOLDS),
+    sufficiency: {
+      [metric]: { windowDays: 7, maxAgeHours: 72, evidence: 'design', source: 'test' },
+    },
+    sensorRules: [],
+  });
+
+  it('every metric a sensor family yields is a listed id, once, and every listed id has a family', () => {
+    expect(new Set(produced).size).toBe(produced.length);
+    expect([...produced].sort()).toEqual([...SENSOR_METRIC_IDS].sort());
+  });
+
+  it('every metric of the default thresholds (sufficiency and triggers) has a sensor family', () => {
+    const named = [
+      ...Object.keys(DEFAULT_THRESHOLDS.sufficiency),
+      ...DEFAULT_THRESHOLDS.sensorRules.flatMap((r) =>
+        r.triggers.flatMap((t) => [t.metric, ...t.requiresNoEvents]),
+      ),
+    ].filter((m) => m !== ORDER_DOSE);
+    expect(named.length).toBeGreaterThan(0);
+    for (const metric of named) expect(produced).toContain(metric);
+  });
+
+  it('the threshold schema knows every metric a sensor family yields, and no other', () => {
+    for (const metric of produced) {
+      expect(parseThresholdSet(withSufficiency(metric)).sufficiency).toHaveProperty([metric]);
+    }
+    expect(() => parseThresholdSet(withSufficiency('heart-beats'))).toThrow('sufficiency');
   });
 });
