@@ -1,0 +1,55 @@
+/**
+ * `knowledge/SOURCES.md` is the record of where each reference file came from: its SHA-256 column must match the
+ * files, so a silent edit of the knowledge (or of the record) fails here.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { knowledgePath, sensorThresholds } from '../../reference';
+
+/** Every file under `knowledge/` except the record itself, as a path relative to `knowledge/`. */
+function knowledgeFiles(dir = knowledgePath()): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return knowledgeFiles(full);
+    const relative = path.relative(knowledgePath(), full).split(path.sep).join('/');
+    return relative === 'SOURCES.md' ? [] : [relative];
+  });
+}
+
+/** The files table of SOURCES.md: `| \`file\` | … | \`sha256\` |` rows. */
+function recorded(): Map<string, string> {
+  const text = readFileSync(knowledgePath('SOURCES.md'), 'utf8');
+  const rows = [...text.matchAll(/^\| `([^`]+)` \|.*\| `([0-9a-f]{64})` \|$/gm)];
+  return new Map(rows.map((m) => [m[1] ?? '', m[2] ?? '']));
+}
+
+const sha256 = (file: string): string =>
+  createHash('sha256')
+    .update(readFileSync(knowledgePath(file)))
+    .digest('hex');
+
+describe('knowledge/SOURCES.md', () => {
+  const table = recorded();
+
+  it('records every file of knowledge/ and no other', () => {
+    expect(knowledgeFiles().length).toBeGreaterThan(20);
+    expect([...table.keys()].sort()).toEqual(knowledgeFiles().sort());
+  });
+
+  it.each([...table.entries()])('%s has the recorded SHA-256', (file, hash) => {
+    expect(sha256(file)).toBe(hash);
+  });
+});
+
+describe('knowledge/sensor-thresholds.json', () => {
+  it('states each number in the research text it quotes, with a citation and a section', () => {
+    const entries = sensorThresholds();
+    expect(entries.length).toBeGreaterThan(40);
+    for (const entry of entries) {
+      expect(entry.quote).toContain(String(entry.value));
+      expect(entry.citation.trim()).not.toBe('');
+      expect(entry.section).toMatch(/^§2\.[234] \S/);
+    }
+  });
+});
