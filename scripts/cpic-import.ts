@@ -1,8 +1,10 @@
 /**
- * `npm run cpic:import -- ../shared/cpic [../shared/rxnorm]`: turns the shared CPIC and RxNorm data sets into the
- * compact files under `src/rules/cpic/data/` that the service reads at run time. The output is committed, so a
- * clone of the project works without the shared folder. Nothing clinical is typed in here: every value is copied
- * from the source files (see `/work/shared/cpic/README.md` for their fields).
+ * `npm run cpic:import [-- <cpic dir> [<rxnorm dir>]]`: turns the CPIC and RxNorm data sets into the compact files
+ * under `src/rules/cpic/data/` that the service reads at run time. By default it reads the repository's own copies,
+ * `knowledge/cpic` and `knowledge/rxnorm` (see `knowledge/SOURCES.md`); arguments name other folders. The output is
+ * committed and deterministic (no timestamps; keys in source order, diplotype files sorted), so a test checks that
+ * importing `knowledge/` reproduces the committed data exactly. Nothing clinical is typed in here: every value is
+ * copied from the source files (see `knowledge/cpic/README.md` for their fields).
  */
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -175,11 +177,14 @@ function knowledgeVersion(cpicDir: string): string {
   return `cpic-${newest}`;
 }
 
-function main(): void {
-  const cpicDir = path.resolve(process.argv[2] ?? '../shared/cpic');
-  const rxnormDir = path.resolve(process.argv[3] ?? path.join(cpicDir, '..', 'rxnorm'));
-  const outDir = path.join(__dirname, '..', 'src', 'rules', 'cpic', 'data');
-  mkdirSync(outDir, { recursive: true });
+/** The repository's own copies of the sources (`knowledge/`), read by default. */
+export const KNOWLEDGE_CPIC = path.join(__dirname, '..', 'knowledge', 'cpic');
+export const KNOWLEDGE_RXNORM = path.join(__dirname, '..', 'knowledge', 'rxnorm');
+/** Where the service reads its compacted knowledge from. */
+export const DATA_DIR = path.join(__dirname, '..', 'src', 'rules', 'cpic', 'data');
+
+/** The files of `src/rules/cpic/data/`, by name, as the text the importer writes. Pure: reads, never writes. */
+export function importKnowledge(cpicDir: string, rxnormDir: string): Record<string, string> {
   const recommendations = importRecommendations(cpicDir);
   const files: Record<string, unknown> = {
     'genes.json': importGenes(cpicDir),
@@ -194,10 +199,29 @@ function main(): void {
       ),
     },
   };
-  for (const [name, content] of Object.entries(files)) {
-    writeFileSync(path.join(outDir, name), JSON.stringify(content) + '\n');
-    console.log(`wrote ${path.join(outDir, name)}`);
-  }
+  return Object.fromEntries(
+    Object.entries(files).map(([name, content]) => [name, JSON.stringify(content) + '\n']),
+  );
 }
 
-main();
+/** Imports `cpicDir` and `rxnormDir` into `outDir` (created when missing); returns the paths written. */
+export function writeKnowledge(cpicDir: string, rxnormDir: string, outDir: string): string[] {
+  mkdirSync(outDir, { recursive: true });
+  return Object.entries(importKnowledge(cpicDir, rxnormDir)).map(([name, text]) => {
+    const file = path.join(outDir, name);
+    writeFileSync(file, text);
+    return file;
+  });
+}
+
+function main(): void {
+  const cpicDir = process.argv[2] ? path.resolve(process.argv[2]) : KNOWLEDGE_CPIC;
+  const rxnormDir = process.argv[3]
+    ? path.resolve(process.argv[3])
+    : process.argv[2]
+      ? path.join(cpicDir, '..', 'rxnorm')
+      : KNOWLEDGE_RXNORM;
+  for (const file of writeKnowledge(cpicDir, rxnormDir, DATA_DIR)) console.log(`wrote ${file}`);
+}
+
+if (require.main === module) main();
