@@ -15,6 +15,9 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // Starts an embedded PostgreSQL for the run unless TEST_DATABASE_URL names one (test/helpers/postgres-server.ts).
+      globalSetup: '<rootDir>/test/helpers/postgres-global-setup.ts',
+      globalTeardown: '<rootDir>/test/helpers/postgres-global-teardown.ts',
     },
   ],
 };

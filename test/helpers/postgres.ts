@@ -1,13 +1,11 @@
 /**
- * Throwaway PostgreSQL databases for integration tests. Each call creates `cds_test_<random>` on the local server
- * and `drop()` removes it. Without a reachable server this throws a loud error, so a missing PostgreSQL fails the
- * run instead of passing it silently; with `PGX_SKIP_POSTGRES=1` it prints a loud warning and returns undefined.
+ * Throwaway PostgreSQL databases for integration tests. Each call creates `cds_test_<random>` on the server named by
+ * `TEST_DATABASE_URL` and `drop()` removes it. When that variable is unset, the integration project's jest
+ * `globalSetup` starts an embedded PostgreSQL and sets it (postgres-global-setup.ts), so no PostgreSQL test is ever
+ * skipped: a server that does not answer fails the test.
  */
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-
-/** The server the tests use (trust authentication, as on the development and CI machines). */
-export const TEST_POSTGRES_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
   /** Connection URL of the new, empty database. */
@@ -16,8 +14,31 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function withAdminClient<T>(run: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: TEST_POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
+/**
+ * The server URL from `TEST_DATABASE_URL`: a role allowed to create databases, on a database it can connect to
+ * (e.g. `postgres://postgres@127.0.0.1:5432/postgres`).
+ * @throws when it is unset (the test runs outside jest's integration project, whose globalSetup sets it).
+ */
+export function testServerUrl(): string {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) {
+    throw new Error(
+      'TEST_DATABASE_URL is unset: run the integration tests through jest (`npm run test:integration`), whose ' +
+        'globalSetup starts an embedded PostgreSQL, or set TEST_DATABASE_URL to a PostgreSQL server URL.',
+    );
+  }
+  return url;
+}
+
+/** The URL without its password, for error messages. */
+function redacted(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+async function withServerClient<T>(run: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: testServerUrl(), connectionTimeoutMillis: 3000 });
   await client.connect();
   try {
     return await run(client);
@@ -27,36 +48,29 @@ async function withAdminClient<T>(run: (client: Client) => Promise<T>): Promise<
 }
 
 /**
- * Creates an empty database; undefined only when PostgreSQL does not answer and `PGX_SKIP_POSTGRES=1` is set.
- * @throws when PostgreSQL does not answer (and skipping was not asked for).
+ * Creates an empty database on the test server.
+ * @throws when PostgreSQL does not answer.
  */
-export async function createTestDatabase(): Promise<TestDatabase | undefined> {
+export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `cds_test_${randomBytes(6).toString('hex')}`;
   try {
     // The name is ours (hex only), so it is safe to splice into DDL, which takes no parameters.
-    await withAdminClient((client) => client.query(`create database ${name}`));
+    await withServerClient((client) => client.query(`create database ${name}`));
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    if (process.env.PGX_SKIP_POSTGRES === '1') {
-      console.warn(
-        `\n${'!'.repeat(100)}\n!! PGX_SKIP_POSTGRES=1: PostgreSQL at ${TEST_POSTGRES_ADMIN_URL} did not answer (${reason}).\n` +
-          `!! The PostgreSQL half of these tests did NOT run. Do not ship on this result.\n${'!'.repeat(100)}\n`,
-      );
-      return undefined;
-    }
     throw new Error(
-      `PostgreSQL at ${TEST_POSTGRES_ADMIN_URL} did not answer (${reason}). The integration tests need it: ` +
-        'start PostgreSQL (trust auth for user postgres), or set PGX_SKIP_POSTGRES=1 to skip the PostgreSQL tests ' +
-        'with a warning.',
-      { cause: err },
+      `PostgreSQL at ${redacted(testServerUrl())} did not create a test database (${reason}).`,
+      {
+        cause: err,
+      },
     );
   }
-  const url = new URL(TEST_POSTGRES_ADMIN_URL);
+  const url = new URL(testServerUrl());
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     drop: () =>
-      withAdminClient((client) => client.query(`drop database if exists ${name} with (force)`)).then(
+      withServerClient((client) => client.query(`drop database if exists ${name} with (force)`)).then(
         () => undefined,
       ),
   };

@@ -1,6 +1,6 @@
 /**
- * The store's contract, run against both engines: SQLite in a temp folder and a throwaway PostgreSQL database.
- * A missing PostgreSQL fails this suite (see test/helpers/postgres.ts) unless PGX_SKIP_POSTGRES=1.
+ * The store's contract, run against both engines: SQLite in a temp folder and a throwaway PostgreSQL database on the
+ * server named by TEST_DATABASE_URL, else the embedded one jest's globalSetup starts (test/helpers/postgres.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -78,7 +78,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
 
   beforeAll(async () => {
     database = await createDatabase();
-    if (database) opened = await openStore(database.url);
+    opened = await openStore(database.url);
   });
 
   afterAll(async () => {
@@ -86,13 +86,10 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
     await database?.drop();
   });
 
-  /**
-   * A test needing the store. The store is missing only when PGX_SKIP_POSTGRES=1 and PostgreSQL is absent, which
-   * the helper has announced loudly; a failed `beforeAll` fails every test here instead.
-   */
+  /** A test needing the store; a failed `beforeAll` (no store) fails every test here. */
   function storeTest(name: string, body: (store: Store, url: string) => Promise<void>): void {
     test(name, async () => {
-      if (!opened || !database) return;
+      if (!opened || !database) throw new Error('the store did not open (see beforeAll)');
       await body(opened, database.url);
     });
   }
