@@ -9,12 +9,15 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import NodeCache from 'node-cache';
 import type { ClientAuthenticator } from './cds/auth';
-import { authenticateClient, errorHandler, notFound, requireJsonBody, sendError } from './cds/http';
+import { authenticateClient } from './cds/http';
 import { createCdsRouter } from './cds/routes';
 import type { HookHandlers, RunningVersions } from './cds/routes';
 import type { CdsServiceDefinition } from './cds/types';
 import type { Config } from './config';
 import { createFeedbackRouter } from './feedback/routes';
+import { parseJsonBody, requireJsonBody } from './http/body';
+import { AppError } from './http/errors';
+import { errorHandler, notFound } from './http/handler';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import { requestContext } from './observability/http';
@@ -68,7 +71,7 @@ export function createApp(deps: AppDeps): Express {
       await deps.store.ping();
       res.json({ status: 'ready' });
     } catch {
-      sendError(res, 'NOT_READY');
+      throw new AppError('OPS_NOT_READY');
     }
   });
   app.get('/metrics', async (_req, res) => {
@@ -82,14 +85,13 @@ export function createApp(deps: AppDeps): Express {
       limit: config.rateLimitPerMinute,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
-      handler: (_req, res) => {
-        metrics.errors.inc({ code: 'RATE_LIMITED' });
-        sendError(res, 'RATE_LIMITED');
+      handler: (_req, _res, next) => {
+        next(new AppError('HTTP_RATE_LIMITED'));
       },
     }),
     authenticateClient(deps.authenticator, config.publicBaseUrl, logger, metrics),
     requireJsonBody,
-    express.json({ limit: config.bodyLimit, type: ['application/json', 'application/fhir+json', '+json'] }),
+    parseJsonBody(config.bodyLimit),
   );
   app.use(
     '/cds-services',

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { Bundle, FhirResource } from 'fhir/r4';
 import type NodeCache from 'node-cache';
-import { CdsError } from './errors';
+import { AppError } from '../http/errors';
 import { FhirFetchError, bundleResources, nextLink } from './fhir';
 import type { FhirFetcher, FhirResult } from './fhir';
 import type { PrefetchTemplates } from './types';
@@ -120,7 +120,7 @@ const PREFETCH_PROBLEM: Record<'absent' | 'outcome' | 'invalid', string> = {
   invalid: 'prefetch value was not a FHIR resource',
 };
 
-/** Gathers every requested key; throws `CdsError('PREFETCH_UNAVAILABLE')` when a required key cannot be had. */
+/** Gathers every requested key; throws `AppError('CDS_PREFETCH_UNAVAILABLE')` when a required key cannot be had. */
 export async function gatherPrefetch(opts: GatherOptions): Promise<Gathered> {
   const deadline = AbortSignal.timeout(opts.budgetMs);
   const timed = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -231,8 +231,8 @@ export async function gatherPrefetch(opts: GatherOptions): Promise<Gathered> {
       opts.required.includes(g.key) && g.source === 'unavailable' && !g.problem?.endsWith('FHIR timeout'),
   );
   if (unavailable.length > 0) {
-    throw new CdsError(
-      'PREFETCH_UNAVAILABLE',
+    throw new AppError(
+      'CDS_PREFETCH_UNAVAILABLE',
       unavailable.map((g) => `${g.key}: ${g.problem ?? 'unavailable'}`),
     );
   }

@@ -6,12 +6,12 @@
 import { Router } from 'express';
 import type NodeCache from 'node-cache';
 import type { Logger } from '../observability/logger';
+import { AppError } from '../http/errors';
 import type { Metrics } from '../observability/metrics';
 import { currentContext } from '../observability/context';
 import type { CardRecord, Store } from '../store';
 import { isFhirServerAllowed } from './auth';
 import { verifiedClient } from './http';
-import { CdsError } from './errors';
 import { createFhirFetcher } from './fhir';
 import type { FhirFetcher } from './fhir';
 import { parseCdsRequest } from './schema';
@@ -79,7 +79,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
   router.post('/:id', async (req, res) => {
     const started = performance.now();
     const service = byId.get(req.params.id);
-    if (!service) throw new CdsError('UNKNOWN_SERVICE', [`no service "${req.params.id}"`]);
+    if (!service) throw new AppError('CDS_UNKNOWN_SERVICE', [`no service "${req.params.id}"`]);
     const ctx = currentContext();
     if (ctx) ctx.serviceId = service.id;
     const endTimer = deps.metrics.requestSeconds.startTimer({ service: service.id });
@@ -100,16 +100,16 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     client: ReturnType<typeof verifiedClient>,
   ): Promise<HookAnswer & { request: CdsRequest }> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new CdsError('INVALID_REQUEST', ['the body must be a JSON object']);
+      throw new AppError('CDS_INVALID_REQUEST', ['the body must be a JSON object']);
     }
     const hook = (body as { hook?: unknown }).hook;
     if (hook !== service.hook) {
-      throw new CdsError('HOOK_MISMATCH', [
+      throw new AppError('CDS_HOOK_MISMATCH', [
         `service "${service.id}" serves hook "${service.hook}", not ${JSON.stringify(hook)}`,
       ]);
     }
     const parsed = parseCdsRequest(service.hook, body);
-    if (!parsed.ok) throw new CdsError('INVALID_REQUEST', parsed.problems);
+    if (!parsed.ok) throw new AppError('CDS_INVALID_REQUEST', parsed.problems);
     const request = parsed.value;
     const ctx = currentContext();
     if (ctx) ctx.hookInstance = request.hookInstance;
@@ -144,7 +144,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     if (request.fhirServer === undefined) return undefined;
     if (deps.authMode === 'jwt') {
       if (!client || !isFhirServerAllowed(client.issuer, request.fhirServer)) {
-        throw new CdsError('FHIR_SERVER_NOT_ALLOWED', ['fhirServer is not allowlisted for this issuer']);
+        throw new AppError('CDS_FHIR_SERVER_NOT_ALLOWED', ['fhirServer is not allowlisted for this issuer']);
       }
     } else {
       deps.logger.warn('CDS_AUTH=none: calling an unverified fhirServer');
@@ -166,7 +166,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
       return p ? [{ ...p, summary: card.summary, indicator: card.indicator }] : [];
     });
     try {
-      await deps.store.recordInvocation({
+      await deps.store.invocations.record({
         hookInstance: request.hookInstance,
         serviceId: service.id,
         hook: service.hook,
@@ -185,7 +185,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
   }
 
   router.all('/', (_req, _res) => {
-    throw new CdsError('METHOD_NOT_ALLOWED');
+    throw new AppError('HTTP_METHOD_NOT_ALLOWED');
   });
 
   return router;

@@ -2,7 +2,7 @@
  * Feedback on cards (https://cds-hooks.hl7.org/2.0/#feedback): validated, linked to the recorded card,
  * idempotent, durable before acknowledged. Alert-volume tuning and override review build on what this stores.
  */
-import { CdsError } from '../cds/errors';
+import { AppError } from '../http/errors';
 import { parseFeedbackRequest } from '../cds/schema';
 import type { FeedbackEntry } from '../cds/types';
 import type { FeedbackRecord, Store } from '../store';
@@ -24,13 +24,13 @@ export async function receiveFeedback(
   meta: { readonly receivedAt: Date; readonly clientIssuer?: string | undefined },
 ): Promise<FeedbackReceipt> {
   const parsed = parseFeedbackRequest(body);
-  if (!parsed.ok) throw new CdsError('INVALID_REQUEST', parsed.problems);
+  if (!parsed.ok) throw new AppError('CDS_INVALID_REQUEST', parsed.problems);
   const entries = parsed.value.feedback;
 
-  const cards = await store.findCards([...new Set(entries.map((e) => e.card))]);
+  const cards = await store.invocations.findCards([...new Set(entries.map((e) => e.card))]);
   const unknown = entries.filter((e) => cards.get(e.card)?.serviceId !== serviceId).map((e) => e.card);
   if (unknown.length > 0) {
-    throw new CdsError(
+    throw new AppError(
       'FEEDBACK_UNKNOWN_CARD',
       [...new Set(unknown)].map((uuid) => `card ${uuid} was not issued by service ${serviceId}`),
     );
@@ -59,6 +59,6 @@ export async function receiveFeedback(
       ...(meta.clientIssuer ? { clientIssuer: meta.clientIssuer } : {}),
     };
   });
-  const { stored, duplicates } = await store.recordFeedback(records);
+  const { stored, duplicates } = await store.feedback.record(records);
   return { stored, duplicates, entries };
 }

@@ -2,7 +2,7 @@
  * `POST /cds-services/{id}/feedback`. Thin route: parse, store, answer 200 `{}` once the write is durable.
  */
 import { Router } from 'express';
-import { CdsError } from '../cds/errors';
+import { AppError } from '../http/errors';
 import { verifiedClient } from '../cds/http';
 import type { Metrics } from '../observability/metrics';
 import type { Store } from '../store';
@@ -16,7 +16,7 @@ export function createFeedbackRouter(deps: {
   const router = Router();
   router.post('/:id/feedback', async (req, res) => {
     if (!deps.serviceIds.has(req.params.id)) {
-      throw new CdsError('UNKNOWN_SERVICE', [`no service "${req.params.id}"`]);
+      throw new AppError('CDS_UNKNOWN_SERVICE', [`no service "${req.params.id}"`]);
     }
     const receipt = await receiveFeedback(deps.store, req.params.id, req.body, {
       receivedAt: new Date(),

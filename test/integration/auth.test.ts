@@ -299,7 +299,7 @@ describe('CDS_AUTH=jwt', () => {
       expect(res.status).toBe(403);
       expect(res.body).toMatchObject({
         resourceType: 'OperationOutcome',
-        issue: [{ code: 'security', details: { coding: [{ code: 'FHIR_SERVER_NOT_ALLOWED' }] } }],
+        issue: [{ code: 'security', details: { coding: [{ code: 'CDS_FHIR_SERVER_NOT_ALLOWED' }] } }],
       });
       expect(foreignFhir.requests.length).toBe(before);
     });

@@ -105,7 +105,7 @@ describe('rate limit', () => {
       expect(res.status).toBe(429);
       expect(res.body).toMatchObject({
         resourceType: 'OperationOutcome',
-        issue: [{ code: 'throttled', details: { coding: [{ code: 'RATE_LIMITED' }] } }],
+        issue: [{ code: 'throttled', details: { coding: [{ code: 'HTTP_RATE_LIMITED' }] } }],
       });
       // Health checks are not CDS calls: never throttled.
       await request(t.app).get('/healthz').expect(200);
@@ -134,7 +134,7 @@ describe('health and readiness', () => {
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({
       resourceType: 'OperationOutcome',
-      issue: [{ code: 'transient', details: { coding: [{ code: 'NOT_READY' }] } }],
+      issue: [{ code: 'transient', details: { coding: [{ code: 'OPS_NOT_READY' }] } }],
     });
   });
 });
@@ -174,8 +174,8 @@ describe('/metrics', () => {
       expect(text).toMatch(/^cds_cards_total\{service="pgx-order-sign",indicator="warning"\} 1$/m);
       expect(text).toMatch(/^cds_fhir_fallback_calls_total\{outcome="ok"\} [1-9]\d*$/m);
       expect(text).toMatch(/^cds_fhir_fallback_duration_seconds_count\{outcome="ok"\} [1-9]\d*$/m);
-      expect(text).toMatch(/^cds_errors_total\{code="UNKNOWN_SERVICE"\} 1$/m);
-      expect(text).toMatch(/^cds_errors_total\{code="INVALID_REQUEST"\} 1$/m);
+      expect(text).toMatch(/^cds_errors_total\{code="CDS_UNKNOWN_SERVICE"\} 1$/m);
+      expect(text).toMatch(/^cds_errors_total\{code="CDS_INVALID_REQUEST"\} 1$/m);
     } finally {
       await t.close();
       await fhir.close();

@@ -207,7 +207,7 @@ describe.each(engines)('feedback on %s', (engine, createDatabase) => {
     const card = await issueCard();
     const res = await post([overridden(card)], '/cds-services/no-such-service/feedback');
     expect(res.status).toBe(404);
-    expect(outcomeCode(res.body)).toBe('UNKNOWN_SERVICE');
+    expect(outcomeCode(res.body)).toBe('CDS_UNKNOWN_SERVICE');
   });
 
   const invalid: [string, (card: IssuedCard) => unknown][] = [
@@ -248,7 +248,7 @@ describe.each(engines)('feedback on %s', (engine, createDatabase) => {
         : body;
     const res = await request(t.app).post(FEEDBACK_URL).send(batch);
     expect(res.status).toBe(400);
-    expect(outcomeCode(res.body)).toBe('INVALID_REQUEST');
+    expect(outcomeCode(res.body)).toBe('CDS_INVALID_REQUEST');
     expect(await feedbackRows(card.uuid)).toHaveLength(0);
   });
 });

@@ -83,7 +83,7 @@ describe('POST /cds-services/{id}', () => {
       .post('/cds-services/no-such-service')
       .send(fixture('sandbox-patient-view.json'));
     expect(res.status).toBe(404);
-    expectOutcome(res.body, 'UNKNOWN_SERVICE');
+    expectOutcome(res.body, 'CDS_UNKNOWN_SERVICE');
   });
 
   it('answers 400 for a body that is not JSON', async () => {
@@ -92,7 +92,7 @@ describe('POST /cds-services/{id}', () => {
       .set('Content-Type', 'application/json')
       .send('{"hook": "patient-view",');
     expect(res.status).toBe(400);
-    expectOutcome(res.body, 'INVALID_JSON');
+    expectOutcome(res.body, 'HTTP_INVALID_JSON');
   });
 
   it('answers 415 for a body that is not JSON by type', async () => {
@@ -101,7 +101,7 @@ describe('POST /cds-services/{id}', () => {
       .set('Content-Type', 'text/plain')
       .send('hi');
     expect(res.status).toBe(415);
-    expectOutcome(res.body, 'UNSUPPORTED_MEDIA_TYPE');
+    expectOutcome(res.body, 'HTTP_UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('answers 400 when the hook does not match the service', async () => {
@@ -109,7 +109,7 @@ describe('POST /cds-services/{id}', () => {
       .post('/cds-services/pgx-order-sign')
       .send(fixture('sandbox-patient-view.json'));
     expect(res.status).toBe(400);
-    expectOutcome(res.body, 'HOOK_MISMATCH');
+    expectOutcome(res.body, 'CDS_HOOK_MISMATCH');
   });
 
   const invalid: [string, string, (b: Record<string, unknown>) => unknown][] = [
@@ -165,7 +165,7 @@ describe('POST /cds-services/{id}', () => {
       .send(mutate(fixture(fixtureFor[service]!)) as object);
     expect(res.status).toBe(400);
     const oo = res.body as Outcome;
-    expect(['INVALID_REQUEST', 'HOOK_MISMATCH']).toContain(oo.issue[0]?.details.coding[0]?.code);
+    expect(['CDS_INVALID_REQUEST', 'CDS_HOOK_MISMATCH']).toContain(oo.issue[0]?.details.coding[0]?.code);
     expectOutcome(res.body, oo.issue[0]!.details.coding[0]!.code);
   });
 
@@ -173,7 +173,7 @@ describe('POST /cds-services/{id}', () => {
     const { fhirServer: _, prefetch: __, ...body } = fixture('sandbox-patient-view.json');
     const res = await request(t.app).post('/cds-services/pgx-patient-view').send(body);
     expect(res.status).toBe(412);
-    const oo = expectOutcome(res.body, 'PREFETCH_UNAVAILABLE');
+    const oo = expectOutcome(res.body, 'CDS_PREFETCH_UNAVAILABLE');
     expect(oo.issue.map((i) => i.diagnostics).join(' ')).toMatch(/pgx/);
   });
 
@@ -181,14 +181,14 @@ describe('POST /cds-services/{id}', () => {
     const big = { ...fixture('sandbox-patient-view.json'), padding: 'x'.repeat(6 * 1024 * 1024) };
     const res = await request(t.app).post('/cds-services/pgx-patient-view').send(big);
     expect(res.status).toBe(413);
-    expectOutcome(res.body, 'PAYLOAD_TOO_LARGE');
+    expectOutcome(res.body, 'HTTP_PAYLOAD_TOO_LARGE');
   });
 
   it('answers 404 with an OperationOutcome for an unknown path, never HTML', async () => {
     const res = await request(t.app).get('/nowhere');
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toMatch(/json/);
-    expectOutcome(res.body, 'NOT_FOUND');
+    expectOutcome(res.body, 'HTTP_NOT_FOUND');
   });
 
   it('answers 500 with a bare OperationOutcome, never a stack trace, when a handler throws', async () => {
@@ -202,7 +202,7 @@ describe('POST /cds-services/{id}', () => {
         .post('/cds-services/pgx-patient-view')
         .send(fixture('sandbox-patient-view.json'));
       expect(res.status).toBe(500);
-      expectOutcome(res.body, 'INTERNAL');
+      expectOutcome(res.body, 'HTTP_INTERNAL');
       expect(JSON.stringify(res.body)).not.toContain('boom');
     } finally {
       await failing.close();

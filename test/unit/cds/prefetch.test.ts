@@ -1,6 +1,6 @@
 import type { Bundle, FhirResource } from 'fhir/r4';
 import NodeCache from 'node-cache';
-import { CdsError } from '../../../src/cds/errors';
+import { AppError } from '../../../src/http/errors';
 import { FhirFetchError } from '../../../src/cds/fhir';
 import type { FhirFetcher, FhirResult } from '../../../src/cds/fhir';
 import { classifyPrefetch, gatherPrefetch, resolveTemplate } from '../../../src/cds/prefetch';
@@ -228,12 +228,12 @@ describe('gatherPrefetch', () => {
     expect(gathered.encounter?.problem).toMatch(/unresolved/);
   });
 
-  it('answers 412 (PREFETCH_UNAVAILABLE) when a required key is absent and there is no fhirServer', async () => {
+  it('answers 412 (CDS_PREFETCH_UNAVAILABLE) when a required key is absent and there is no fhirServer', async () => {
     const err = await gatherPrefetch(options({ prefetch: { patient: PATIENT } })).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(CdsError);
-    expect((err as CdsError).code).toBe('PREFETCH_UNAVAILABLE');
-    expect((err as CdsError).status).toBe(412);
-    expect((err as CdsError).details.join(' ')).toMatch(/^pgx: /);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('CDS_PREFETCH_UNAVAILABLE');
+    expect((err as AppError).status).toBe(412);
+    expect((err as AppError).details.join(' ')).toMatch(/^pgx: /);
   });
 
   it('answers 412 when the FHIR server refuses a required query', async () => {
@@ -241,7 +241,7 @@ describe('gatherPrefetch', () => {
     const err = await gatherPrefetch(options({ prefetch: { patient: PATIENT }, fhir })).catch(
       (e: unknown) => e,
     );
-    expect((err as CdsError).code).toBe('PREFETCH_UNAVAILABLE');
+    expect((err as AppError).code).toBe('CDS_PREFETCH_UNAVAILABLE');
   });
 
   it('is not a 412 when only a non-required key cannot be had', async () => {

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CdsError, ERROR_CATALOGUE, ERROR_CODE_SYSTEM, operationOutcome } from '../../../src/cds/errors';
-import type { ErrorCode } from '../../../src/cds/errors';
+import {
+  AppError,
+  ERROR_AREAS,
+  ERROR_CATALOGUE,
+  ERROR_CODE_SYSTEM,
+  operationOutcome,
+} from '../../../src/http/errors';
+import type { ErrorCode } from '../../../src/http/errors';
 
 interface DocumentedError {
   readonly status: number;
@@ -24,6 +30,13 @@ function documentedErrors(): Map<string, DocumentedError> {
   return rows;
 }
 
+/** The prefixes listed under "## Areas" in docs/errors.md: - `PREFIX_` … */
+function documentedAreas(): string[] {
+  const text = readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'errors.md'), 'utf8');
+  const section = (text.split(/^## Areas$/m)[1] ?? '').split(/^## /m)[0] ?? '';
+  return [...section.matchAll(/^- `([A-Z]+)_`/gm)].map((m) => m[1]!);
+}
+
 const CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
 
 describe('ERROR_CATALOGUE and docs/errors.md', () => {
@@ -43,6 +56,15 @@ describe('ERROR_CATALOGUE and docs/errors.md', () => {
 
   it('documents nothing the catalogue does not have', () => {
     expect([...documented.keys()].filter((code) => !(code in ERROR_CATALOGUE))).toEqual([]);
+  });
+
+  it('documents the same areas, in the same order', () => {
+    expect(documentedAreas()).toEqual([...ERROR_AREAS]);
+  });
+
+  it.each(CODES)('prefixes %s with a documented area', (code) => {
+    const area = /^([A-Z]+)_[A-Z][A-Z_]*$/.exec(code)?.[1];
+    expect(documentedAreas()).toContain(area);
   });
 });
 
@@ -94,11 +116,11 @@ describe('the catalogue', () => {
   });
 });
 
-describe('CdsError', () => {
+describe('AppError', () => {
   it('carries its code, the catalogue status and the caller-facing details', () => {
-    const err = new CdsError('PREFETCH_UNAVAILABLE', ['pgx: not prefetched; no fhirServer']);
+    const err = new AppError('CDS_PREFETCH_UNAVAILABLE', ['pgx: not prefetched; no fhirServer']);
     expect(err).toBeInstanceOf(Error);
-    expect(err.code).toBe('PREFETCH_UNAVAILABLE');
+    expect(err.code).toBe('CDS_PREFETCH_UNAVAILABLE');
     expect(err.status).toBe(412);
     expect(err.details).toEqual(['pgx: not prefetched; no fhirServer']);
   });
@@ -106,7 +128,7 @@ describe('CdsError', () => {
 
 describe('operationOutcome', () => {
   it('without details: one issue carrying the code, its title, and no diagnostics', () => {
-    const oo = operationOutcome('UNKNOWN_SERVICE');
+    const oo = operationOutcome('CDS_UNKNOWN_SERVICE');
     expect(oo).toEqual({
       resourceType: 'OperationOutcome',
       issue: [
@@ -117,11 +139,11 @@ describe('operationOutcome', () => {
             coding: [
               {
                 system: ERROR_CODE_SYSTEM,
-                code: 'UNKNOWN_SERVICE',
-                display: ERROR_CATALOGUE.UNKNOWN_SERVICE.title,
+                code: 'CDS_UNKNOWN_SERVICE',
+                display: ERROR_CATALOGUE.CDS_UNKNOWN_SERVICE.title,
               },
             ],
-            text: ERROR_CATALOGUE.UNKNOWN_SERVICE.title,
+            text: ERROR_CATALOGUE.CDS_UNKNOWN_SERVICE.title,
           },
         },
       ],
@@ -129,12 +151,12 @@ describe('operationOutcome', () => {
   });
 
   it('with details: one issue per detail, each in diagnostics', () => {
-    const oo = operationOutcome('INVALID_REQUEST', ['hookInstance: required', 'context: required']);
+    const oo = operationOutcome('CDS_INVALID_REQUEST', ['hookInstance: required', 'context: required']);
     expect(oo.issue).toHaveLength(2);
     expect(oo.issue.map((i) => i.diagnostics)).toEqual(['hookInstance: required', 'context: required']);
     for (const issue of oo.issue) {
       expect(issue.code).toBe('invalid');
-      expect(issue.details?.coding?.[0]?.code).toBe('INVALID_REQUEST');
+      expect(issue.details?.coding?.[0]?.code).toBe('CDS_INVALID_REQUEST');
     }
   });
 

@@ -1,0 +1,120 @@
+/**
+ * The error catalogue of the whole app (after fastify's `lib/errors.js`): every error any endpoint answers with has
+ * a stable, area-prefixed code, an HTTP status and a FHIR OperationOutcome body. `docs/errors.md` documents the same
+ * table; a unit test keeps the two in step, both ways. No stack trace or internal message ever reaches a response:
+ * `detail` texts are written for the caller.
+ *
+ * Areas (the prefix says where a code comes from; a client branches on the whole code):
+ * - `HTTP_`: transport and framework, on any mount (bodies, unknown paths, methods, rate limit, the 500);
+ * - `CDS_`: the CDS Hooks protocol under `/cds-services` (requests, client JWT, prefetch);
+ * - `FEEDBACK_`: CDS Hooks feedback on cards;
+ * - `OPS_`: operations endpoints (`/healthz`, `/readyz`, `/metrics`).
+ */
+import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
+
+/** Code system of our error codes in `OperationOutcome.issue.details.coding`. */
+export const ERROR_CODE_SYSTEM = 'urn:pgx-cds-hooks:CodeSystem:error';
+
+/** The area prefixes, in the order the catalogue and `docs/errors.md` list them. */
+export const ERROR_AREAS = ['HTTP', 'CDS', 'FEEDBACK', 'OPS'] as const;
+export type ErrorArea = (typeof ERROR_AREAS)[number];
+
+interface CatalogueEntry {
+  readonly status: number;
+  /** FHIR issue type (https://hl7.org/fhir/R4/valueset-issue-type.html). */
+  readonly issueCode: OperationOutcomeIssue['code'];
+  readonly title: string;
+}
+
+export const ERROR_CATALOGUE = {
+  /* HTTP: transport and framework, any mount */
+  HTTP_INVALID_JSON: { status: 400, issueCode: 'structure', title: 'The request body is not valid JSON.' },
+  HTTP_NOT_FOUND: { status: 404, issueCode: 'not-found', title: 'No such endpoint.' },
+  HTTP_METHOD_NOT_ALLOWED: {
+    status: 405,
+    issueCode: 'not-supported',
+    title: 'This endpoint does not support the method.',
+  },
+  HTTP_PAYLOAD_TOO_LARGE: { status: 413, issueCode: 'too-costly', title: 'The request body is too large.' },
+  HTTP_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    issueCode: 'not-supported',
+    title: 'The request body must be application/json.',
+  },
+  HTTP_RATE_LIMITED: { status: 429, issueCode: 'throttled', title: 'Too many requests; retry later.' },
+  HTTP_INTERNAL: { status: 500, issueCode: 'exception', title: 'Internal error.' },
+
+  /* CDS: the CDS Hooks protocol under /cds-services */
+  CDS_INVALID_REQUEST: {
+    status: 400,
+    issueCode: 'invalid',
+    title: 'The request does not meet the CDS Hooks 2.0 contract.',
+  },
+  CDS_HOOK_MISMATCH: {
+    status: 400,
+    issueCode: 'invalid',
+    title: 'The request names a hook this service does not serve.',
+  },
+  CDS_UNAUTHORIZED: { status: 401, issueCode: 'login', title: 'Client authentication failed.' },
+  CDS_FHIR_SERVER_NOT_ALLOWED: {
+    status: 403,
+    issueCode: 'security',
+    title: 'The fhirServer is not allowlisted for this client.',
+  },
+  CDS_UNKNOWN_SERVICE: { status: 404, issueCode: 'not-found', title: 'No CDS service has this id.' },
+  CDS_PREFETCH_UNAVAILABLE: {
+    status: 412,
+    issueCode: 'incomplete',
+    title: 'Data the service needs is neither prefetched nor obtainable from a usable fhirServer.',
+  },
+
+  /* FEEDBACK: CDS Hooks feedback on cards */
+  FEEDBACK_UNKNOWN_CARD: {
+    status: 422,
+    issueCode: 'not-found',
+    title: 'Feedback names a card this service did not issue; nothing was stored.',
+  },
+
+  /* OPS: operations endpoints */
+  OPS_NOT_READY: {
+    status: 503,
+    issueCode: 'transient',
+    title: 'The service is not ready (store unreachable).',
+  },
+} as const satisfies Record<`${ErrorArea}_${string}`, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/**
+ * An error that maps to a catalogue entry; thrown by routes and middleware on any mount and turned into a response
+ * by the error handler (`src/http/handler.ts`).
+ */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  /** The catalogue status of `code`. */
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    /** Caller-facing details (one per problem), safe to return. */
+    readonly details: readonly string[] = [],
+  ) {
+    super(`${code}: ${ERROR_CATALOGUE[code].title}`);
+    this.status = ERROR_CATALOGUE[code].status;
+  }
+}
+
+/** The OperationOutcome body for a catalogue code. */
+export function operationOutcome(code: ErrorCode, details: readonly string[] = []): OperationOutcome {
+  const entry: CatalogueEntry = ERROR_CATALOGUE[code];
+  const issue = (text: string, diagnostics?: string): OperationOutcomeIssue => ({
+    severity: entry.status >= 500 ? 'fatal' : 'error',
+    code: entry.issueCode,
+    details: { coding: [{ system: ERROR_CODE_SYSTEM, code, display: entry.title }], text },
+    ...(diagnostics ? { diagnostics } : {}),
+  });
+  return {
+    resourceType: 'OperationOutcome',
+    issue: details.length > 0 ? details.map((d) => issue(entry.title, d)) : [issue(entry.title)],
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The app-wide error handler: every error, on every mount, leaves as a catalogue OperationOutcome (never a stack
+ * trace, never HTML), and every error response is counted by its code. Routes and middleware throw `AppError`
+ * (express 5 forwards rejected promises here); body-parser failures are mapped to their `HTTP_` codes; anything
+ * else is an unexpected error, logged and answered as `HTTP_INTERNAL`.
+ */
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { AppError, ERROR_CATALOGUE, operationOutcome } from './errors';
+import type { ErrorCode } from './errors';
+
+/** Sends a catalogue error as an OperationOutcome with the catalogue status. */
+function sendError(res: Response, code: ErrorCode, details: readonly string[]): void {
+  res
+    .status(ERROR_CATALOGUE[code].status)
+    .type('application/fhir+json')
+    .json(operationOutcome(code, details));
+}
+
+/** The code of a body-parser failure (`err.type`, https://github.com/expressjs/body-parser#errors), if it has one. */
+function bodyParserCode(err: unknown): ErrorCode | undefined {
+  const type = typeof err === 'object' && err !== null ? (err as { type?: unknown }).type : undefined;
+  switch (type) {
+    case 'entity.parse.failed':
+      return 'HTTP_INVALID_JSON';
+    case 'entity.too.large':
+      return 'HTTP_PAYLOAD_TOO_LARGE';
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return 'HTTP_UNSUPPORTED_MEDIA_TYPE';
+    default:
+      return undefined;
+  }
+}
+
+/** Answers any path no route claimed (mounted after every router). */
+export const notFound: RequestHandler = () => {
+  throw new AppError('HTTP_NOT_FOUND');
+};
+
+/** The last middleware: maps every error to the catalogue; unexpected errors are logged and answered as 500. */
+export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    let code: ErrorCode = 'HTTP_INTERNAL';
+    let details: readonly string[] = [];
+    if (err instanceof AppError) {
+      ({ code, details } = err);
+    } else {
+      const parserCode = bodyParserCode(err);
+      if (parserCode) {
+        code = parserCode;
+      } else {
+        // Logged by type and message only: an error's own fields might echo request data.
+        logger.error(
+          { err: { type: (err as Error).name, message: (err as Error).message } },
+          'unhandled error',
+        );
+      }
+    }
+    metrics.errors.inc({ code });
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    sendError(res, code, details);
+  };
+}
