@@ -80,7 +80,8 @@ const cpicGeneSchema = z.looseObject({
     z.string(),
     z.looseObject({ function: z.string().nullable(), activityValue: z.string().nullable().optional() }),
   ),
-  ehrPriority: z.record(z.string(), z.string()),
+  /** CPIC EHR priority notation per phenotype; absent for genes CPIC gives none (HLA, CYP4F2, …). */
+  ehrPriority: z.record(z.string(), z.string()).optional(),
   confirmedExamples: z
     .array(z.object({ diplotype: z.string(), activityScore: z.string(), phenotype: z.string() }))
     .optional(),

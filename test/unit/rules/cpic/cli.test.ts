@@ -1,17 +1,5 @@
 import { pgxCommand } from '../../../../scripts/pgx';
-import { readShared } from './shared-data';
-
-interface SharedRow {
-  lookupKey: Record<string, string>;
-  population: string | null;
-  strength: string | null;
-  recommendation: string;
-}
-const clopidogrel = (
-  readShared('recommendations.json') as {
-    drugs: Record<string, { guidelines: { recommendations: SharedRow[] }[] }>;
-  }
-).drugs.clopidogrel;
+import { cpicRow } from '../../../reference';
 
 describe('npm run pgx', () => {
   it('prints phenotype, lookup key, recommendation, strength and source', () => {
@@ -23,14 +11,12 @@ describe('npm run pgx', () => {
       '--age',
       '50',
     ]);
-    const row = clopidogrel?.guidelines[0]?.recommendations.find(
-      (r) => r.lookupKey.CYP2C19 === 'Poor Metabolizer' && r.population === 'CVI ACS PCI',
-    );
+    const { row } = cpicRow('clopidogrel', { CYP2C19: 'Poor Metabolizer' }, 'CVI ACS PCI');
     expect(exitCode).toBe(0);
     expect(output).toContain('CYP2C19 *2/*2 → Poor Metabolizer');
     expect(output).toContain('lookup key:     CYP2C19=Poor Metabolizer');
-    expect(output).toContain(row?.recommendation);
-    expect(output).toContain(`strength:       ${row?.strength ?? ''}`);
+    expect(output).toContain(row.recommendation);
+    expect(output).toContain(`strength:       ${row.strength ?? ''}`);
     expect(output).toMatch(/cpicpgx\.org/);
   });
 

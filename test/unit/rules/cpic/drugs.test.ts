@@ -1,17 +1,9 @@
 import { isCpicDrug, resolveDrugOrders, resolveMedicationRequest } from '../../../../src/rules/cpic';
-import { fixture, readSharedRxnorm } from './shared-data';
+import { readFixture } from '../../../helpers/fixtures';
+import { rxnormProducts } from '../../../reference';
+import type { RxnormConcept } from '../../../reference';
 
-interface Concept {
-  rxcui: string;
-  tty: string;
-  name: string;
-  cpicDrugs: string[];
-}
-interface RxnormFile {
-  concepts: Record<string, Concept>;
-  drugs: Record<string, { brandNames: { name: string; singleIngredient: boolean }[] }>;
-}
-const rxnorm = readSharedRxnorm('cpic-drug-products.json') as RxnormFile;
+const rxnorm = rxnormProducts();
 const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 
 function coded(code: string): unknown {
@@ -26,7 +18,7 @@ describe('RxNorm codes', () => {
   const concepts = Object.values(rxnorm.concepts);
 
   it.each(['IN', 'PIN', 'MIN', 'BN', 'SCD', 'SBD', 'GPCK', 'BPCK', 'SCDC', 'SBDC'])(
-    'every %s concept of the shared RxNorm table resolves to its CPIC drug(s)',
+    'every %s concept of the RxNorm extract (knowledge/rxnorm) resolves to its CPIC drug(s)',
     (tty) => {
       const ofType = concepts.filter((c) => c.tty === tty);
       expect(ofType.length).toBeGreaterThan(0);
@@ -39,7 +31,7 @@ describe('RxNorm codes', () => {
   );
 
   it('gives each CPIC ingredient of a combination product', () => {
-    const combination = concepts.find((c) => c.tty === 'SCD' && c.cpicDrugs.length > 1) as Concept;
+    const combination = concepts.find((c) => c.tty === 'SCD' && c.cpicDrugs.length > 1) as RxnormConcept;
     expect(resolveMedicationRequest(coded(combination.rxcui), 0)?.ingredients).toHaveLength(
       combination.cpicDrugs.length,
     );
@@ -79,7 +71,7 @@ describe('resolveDrugOrders', () => {
     const medications = [
       { resourceType: 'Medication', id: 'm-1', code: { coding: [{ system: RX, code: '2670' }] } },
     ];
-    const orders = resolveDrugOrders(fixture('draft-orders-r4.json'), { medications });
+    const orders = resolveDrugOrders(readFixture('pgx', 'draft-orders-r4.json'), { medications });
     expect(orders.map((o) => [o.orderRef, o.ingredients.map((i) => i.name), o.resolvedBy])).toEqual([
       ['MedicationRequest/rx-1', ['clopidogrel'], 'rxnorm-code'],
       ['MedicationRequest/rx-2', ['simvastatin'], 'medication-reference'],
@@ -95,7 +87,7 @@ describe('resolveDrugOrders', () => {
   });
 
   it('tolerates sandbox defects: DSTU2 MedicationOrder, no intent, category as an object, repeated ids', () => {
-    const orders = resolveDrugOrders(fixture('draft-orders-sandbox.json'));
+    const orders = resolveDrugOrders(readFixture('pgx', 'draft-orders-sandbox.json'));
     expect(orders.map((o) => [o.orderIndex, o.ingredients.map((i) => i.name)])).toEqual([
       [0, ['codeine']],
       [1, ['clopidogrel']],

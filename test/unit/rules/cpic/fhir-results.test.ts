@@ -1,11 +1,11 @@
 import { readGeneResults } from '../../../../src/rules/cpic';
 import type { GeneResult } from '../../../../src/rules/cpic';
-import { fixture, readShared } from './shared-data';
-
-type Row = [string, string, string, string | null];
+import { readFixture } from '../../../helpers/fixtures';
+import { diplotypeTable } from '../../../reference';
+import type { DiplotypeRow } from '../../../reference';
 
 function resources(name: string): unknown[] {
-  return fixture(name) as unknown[];
+  return readFixture('pgx', name) as unknown[];
 }
 
 function only(name: string, sex?: string): GeneResult {
@@ -14,9 +14,9 @@ function only(name: string, sex?: string): GeneResult {
   return results[0] as GeneResult;
 }
 
-/** The CPIC table row for a diplotype, as the shared data set states it. */
-function cpic(gene: string, diplotype: string): Row | undefined {
-  return (readShared(`diplotypes/${gene}.json`) as { rows: Row[] }).rows.find((r) => r[0] === diplotype);
+/** The CPIC table row for a diplotype, as the CPIC data set (knowledge/cpic) states it. */
+function cpic(gene: string, diplotype: string): DiplotypeRow | undefined {
+  return diplotypeTable(gene).find((r) => r[0] === diplotype);
 }
 
 describe('readGeneResults: genotype Observations (LOINC 84413-4)', () => {

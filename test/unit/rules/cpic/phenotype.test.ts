@@ -1,24 +1,7 @@
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
 import { callPhenotype, normalizePhenotype } from '../../../../src/rules/cpic';
-import { readShared, SHARED_CPIC } from './shared-data';
+import { cpicGene, diplotypeGenes, diplotypeTable } from '../../../reference';
 
-type Row = [string, string, string, string | null];
-
-interface SharedGenes {
-  genes: Record<
-    string,
-    {
-      confirmedExamples?: { diplotype: string; activityScore: string; phenotype: string }[];
-      phenotypes: string[];
-      alleles: Record<string, { function: string }>;
-    }
-  >;
-}
-
-const tables = readdirSync(path.join(SHARED_CPIC, 'diplotypes'))
-  .filter((f) => f.endsWith('.json'))
-  .map((f) => readShared(`diplotypes/${f}`) as { gene: string; rows: Row[] });
+const tables = diplotypeGenes().map((gene) => ({ gene, rows: diplotypeTable(gene) }));
 
 describe('diplotype tables: every CPIC row gives its phenotype and lookup key', () => {
   it.each(tables.map((t) => [t.gene, t] as const))('%s', (_gene, table) => {
@@ -40,7 +23,7 @@ describe('diplotype tables: every CPIC row gives its phenotype and lookup key', 
 });
 
 describe('CYP2D6 activity score', () => {
-  const examples = (readShared('genes.json') as SharedGenes).genes.CYP2D6?.confirmedExamples ?? [];
+  const examples = cpicGene('CYP2D6').confirmedExamples ?? [];
 
   it.each(examples.map((e) => [e.diplotype, e.activityScore, e.phenotype]))(
     '%s → AS %s, %s (CPIC confirmed example)',
@@ -132,9 +115,7 @@ describe('allele names', () => {
   it.each(['CYP2C19*2/*17', '*2/*17', '*17/*2', ' cyp2c19 *2 / *17 ', 'CYP2C19*2/CYP2C19*17'])(
     '%s is the CPIC diplotype *2/*17',
     (text) => {
-      const cpic = (readShared('diplotypes/CYP2C19.json') as { rows: Row[] }).rows.find(
-        (r) => r[0] === '*2/*17',
-      );
+      const cpic = diplotypeTable('CYP2C19').find((r) => r[0] === '*2/*17');
       expect(callPhenotype('CYP2C19', [text]).phenotype).toBe(cpic?.[1]);
     },
   );

@@ -1,29 +1,10 @@
 import { decideForOrder } from '../../../../src/rules/cpic';
 import type { DrugOrder, GeneResult } from '../../../../src/rules/cpic';
 import type { Decision } from '../../../../src/rules/types';
-import { readShared } from './shared-data';
+import { cpicDrug, cpicDrugs, cpicGuideline, cpicRow, cpicRows, guidelineRef } from '../../../reference';
+import type { CpicRow } from '../../../reference';
 
-interface SharedRow {
-  id: string | null;
-  lookupKey: Record<string, string>;
-  population: string | null;
-  strength: string | null;
-  recommendation: string;
-}
-interface SharedDrug {
-  cpicPairs: { gene: string; cpicLevel: string | null }[];
-  guidelines: {
-    guidelineId: string;
-    name: string;
-    cpicGuidelineName: string | null;
-    cpicUrl: string | null;
-    clinpgxUrl: string;
-    genes: string[];
-    recommendations: SharedRow[];
-  }[];
-  decisionGraph?: { nodes: Record<string, string>; edges: { from: string; to: string }[] };
-}
-const drugs = (readShared('recommendations.json') as { drugs: Record<string, SharedDrug> }).drugs;
+const drugs = cpicDrugs();
 
 function order(drug: string): DrugOrder {
   return {
@@ -85,27 +66,18 @@ describe('every CPIC recommendation row is reached from its lookup key', () => {
 });
 
 describe('lookups', () => {
-  const clopidogrelPm = drugs.clopidogrel?.guidelines[0]?.recommendations.filter(
-    (r) => r.lookupKey.CYP2C19 === 'Poor Metabolizer',
-  );
+  const clopidogrelPm = cpicRows('clopidogrel', { CYP2C19: 'Poor Metabolizer' }).map(({ row }) => row);
 
   it('answers clopidogrel for a CYP2C19 poor metabolizer with the CPIC row, its strength and provenance', () => {
     const [decision] = decideForOrder(order('clopidogrel'), [resultFor('CYP2C19', 'Poor Metabolizer')]);
-    const texts = clopidogrelPm?.map((r) => r.recommendation) ?? [];
+    const texts = clopidogrelPm.map((r) => r.recommendation);
     expect(texts).toContain(decision?.row?.recommendation);
     expect(decision?.row?.guideline.url).toMatch(/cpicpgx\.org/);
     expect(decision?.row?.pmids.length).toBeGreaterThan(0);
     expect(decision?.action).toBe('avoid');
     // The indication is not in the order: every CPIC population is shown.
-    expect(shownRows(decision ? [decision] : []).length).toBe(clopidogrelPm?.length);
+    expect(shownRows(decision ? [decision] : []).length).toBe(clopidogrelPm.length);
     expect(decision?.knowledgeVersion).toMatch(/^cpic-\d{4}-\d{2}-\d{2}$/);
-  });
-
-  /** The guideline reference expected for a shared guideline: CPIC's name and URL where given, else ClinPGx's. */
-  const guidelineRef = (g: SharedDrug['guidelines'][number]): { name: string; url: string; id: string } => ({
-    name: g.cpicGuidelineName ?? g.name,
-    url: g.cpicUrl ?? g.clinpgxUrl,
-    id: g.guidelineId,
   });
 
   it('gives a pre-test decision when a level A gene has no result, naming the gene and the guideline', () => {
@@ -113,21 +85,18 @@ describe('lookups', () => {
     expect(decision?.action).toBe('order-test');
     expect(decision?.row).toBeUndefined();
     expect(decision?.explanation.join(' ')).toMatch(/CYP2C19 \(CPIC level A\)/);
-    const shared = drugs.clopidogrel;
-    expect(shared?.cpicPairs).toContainEqual(expect.objectContaining({ gene: 'CYP2C19', cpicLevel: 'A' }));
+    expect(cpicDrug('clopidogrel').cpicPairs).toContainEqual(
+      expect.objectContaining({ gene: 'CYP2C19', cpicLevel: 'A' }),
+    );
     expect(decision?.untestedGenes).toEqual(['CYP2C19']);
-    const [guideline] = shared?.guidelines ?? [];
-    if (!guideline) throw new Error('no shared clopidogrel guideline');
-    expect(decision?.guideline).toEqual(guidelineRef(guideline));
+    expect(decision?.guideline).toEqual(guidelineRef(cpicGuideline('clopidogrel')));
   });
 
   it('names every untested level A/B gene of a two-gene guideline (thiopurines) and only those', () => {
     const [decision] = decideForOrder(order('mercaptopurine'), []);
-    const shared = drugs.mercaptopurine;
-    const [guideline] = shared?.guidelines ?? [];
-    if (!guideline) throw new Error('no shared mercaptopurine guideline');
+    const guideline = cpicGuideline('mercaptopurine');
     const levelAB = guideline.genes.filter((g) =>
-      shared?.cpicPairs.some((p) => p.gene === g && /^[AB]/.test(p.cpicLevel ?? '')),
+      cpicDrug('mercaptopurine').cpicPairs.some((p) => p.gene === g && /^[AB]/.test(p.cpicLevel ?? '')),
     );
     expect(levelAB.length).toBe(2);
     expect(decision?.action).toBe('order-test');
@@ -137,8 +106,7 @@ describe('lookups', () => {
 
   it('warfarin without results: a pre-test decision for CYP2C9 and VKORC1 with the warfarin guideline', () => {
     const [decision] = decideForOrder(order('warfarin'), []);
-    const [guideline] = drugs.warfarin?.guidelines ?? [];
-    if (!guideline) throw new Error('no shared warfarin guideline');
+    const guideline = cpicGuideline('warfarin');
     // Figure 2 starts at "VKORC1 and CYP2C9*2 and *3 genotype available?" (CYP4F2 is not read: see the README).
     expect(drugs.warfarin?.decisionGraph?.nodes.n0).toMatch(/VKORC1 and CYP2C9/);
     expect(decision?.action).toBe('order-test');
@@ -158,9 +126,7 @@ describe('lookups', () => {
   });
 
   it('chooses pediatric or adult rows from the birth date', () => {
-    const rows = drugs.voriconazole?.guidelines[0]?.recommendations.filter(
-      (r) => r.lookupKey.CYP2C19 === 'Ultrarapid Metabolizer',
-    );
+    const ultrarapid = { CYP2C19: 'Ultrarapid Metabolizer' };
     const now = new Date('2026-01-01T00:00:00Z');
     const child = decideForOrder(order('voriconazole'), [resultFor('CYP2C19', 'Ultrarapid Metabolizer')], {
       birthDate: '2016-05-01',
@@ -170,8 +136,10 @@ describe('lookups', () => {
       birthDate: '1960-05-01',
       now,
     })[0];
-    expect(child?.row?.recommendation).toBe(rows?.find((r) => r.population === 'pediatrics')?.recommendation);
-    expect(adult?.row?.recommendation).toBe(rows?.find((r) => r.population === 'adults')?.recommendation);
+    expect(child?.row?.recommendation).toBe(
+      cpicRow('voriconazole', ultrarapid, 'pediatrics').row.recommendation,
+    );
+    expect(adult?.row?.recommendation).toBe(cpicRow('voriconazole', ultrarapid, 'adults').row.recommendation);
   });
 
   it('treats a patient with no earlier use as drug-naive (phenytoin, HLA-B*15:02 positive)', () => {
@@ -184,11 +152,9 @@ describe('lookups', () => {
   });
 
   it('uses "No Result" for an untested gene of a multi-gene guideline (thiopurines)', () => {
-    const row = drugs.mercaptopurine?.guidelines[0]?.recommendations.find(
-      (r) => r.lookupKey.TPMT === 'Poor Metabolizer' && r.lookupKey.NUDT15 === 'No Result',
-    );
+    const { row } = cpicRow('mercaptopurine', { TPMT: 'Poor Metabolizer', NUDT15: 'No Result' });
     const [decision] = decideForOrder(order('mercaptopurine'), [resultFor('TPMT', 'Poor Metabolizer')]);
-    expect(decision?.row?.recommendation).toBe(row?.recommendation);
+    expect(decision?.row?.recommendation).toBe(row.recommendation);
     expect(decision?.explanation.join(' ')).toMatch(/NUDT15: no result on file/);
   });
 
@@ -211,9 +177,9 @@ describe('lookups', () => {
     };
     const [decision] = decideForOrder(order('tamoxifen'), [im]);
     const expected = new Set(
-      drugs.tamoxifen?.guidelines[0]?.recommendations
-        .filter((r) => ['0.25', '0.5', '0.75', '1.0'].includes(r.lookupKey.CYP2D6 ?? ''))
-        .map((r) => `${r.strength ?? ''}|${r.recommendation}`),
+      cpicRows('tamoxifen')
+        .filter(({ row }) => ['0.25', '0.5', '0.75', '1.0'].includes(row.lookupKey.CYP2D6 ?? ''))
+        .map(({ row }) => `${row.strength ?? ''}|${row.recommendation}`),
     );
     const shown = new Set(
       shownRows(decision ? [decision] : []).map(
@@ -225,13 +191,14 @@ describe('lookups', () => {
   });
 
   it('follows the warfarin figure when CYP2C9 and VKORC1 are known, and asks for the test otherwise', () => {
-    const nodes = drugs.warfarin?.decisionGraph?.nodes ?? {};
+    const graph = cpicDrug('warfarin').decisionGraph;
+    const nodes = graph?.nodes ?? {};
     const cyp2c9: GeneResult = { ...resultFor('CYP2C9', '1.0'), diplotype: '*1/*8', alleles: ['*1', '*8'] };
     const [dosed] = decideForOrder(order('warfarin'), [cyp2c9, resultFor('VKORC1', '-1639 AG')]);
     expect(dosed?.action).toBe('adjust-dose');
     // Figure 2's path for a known genotype (edges n1 → n2 → n6 for a *8 carrier): each box verbatim, one paragraph
     // each, never run together ("…algorithms For loading dose…").
-    const edges = drugs.warfarin?.decisionGraph?.edges ?? [];
+    const edges = graph?.edges ?? [];
     expect(edges).toContainEqual(expect.objectContaining({ from: 'n1', to: 'n2' }));
     expect(edges).toContainEqual(expect.objectContaining({ from: 'n2', to: 'n6' }));
     expect(dosed?.row?.recommendation.split('\n\n')).toEqual([nodes.n1, nodes.n2, nodes.n6]);
@@ -260,7 +227,7 @@ describe('lookups', () => {
 
 describe('actions read from the CPIC text', () => {
   const rows = cases.map((c) => c.row);
-  const actionOf = (row: SharedRow): string => {
+  const actionOf = (row: CpicRow): string => {
     const genes = Object.entries(row.lookupKey)
       .filter(([, v]) => v !== 'No Result')
       .map(([g, v]) => resultFor(g, v));
