@@ -166,7 +166,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
       return p ? [{ ...p, summary: card.summary, indicator: card.indicator }] : [];
     });
     try {
-      await deps.store.invocations.record({
+      await deps.store.recordInvocation({
         hookInstance: request.hookInstance,
         serviceId: service.id,
         hook: service.hook,
