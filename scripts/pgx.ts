@@ -7,12 +7,12 @@ import { parseArgs } from 'node:util';
 import {
   callPhenotype,
   cpicDrugsInText,
-  decideForOrder,
+  findingsForOrder,
   KNOWLEDGE_VERSION,
+  rowOf,
   readGeneResults,
 } from '../src/rules/cpic';
-import type { DrugOrder, GeneResult } from '../src/rules/cpic';
-import type { Decision } from '../src/rules/types';
+import type { DrugOrder, Finding, GeneResult } from '../src/rules/cpic';
 
 const USAGE =
   "usage: npm run pgx -- --genotype GENE='*1/*2' [--genotype …] [--phenotype GENE='Poor Metabolizer'] --drug NAME [--drug …] [--age YEARS] [--sex female|male] [--prior-use] [--json]";
@@ -41,24 +41,25 @@ function phenotypeResult(gene: string, phenotype: string, sex: string | undefine
   return readGeneResults([observation], sex ? { sex } : {}).results[0];
 }
 
-function formatDecision(d: Decision): string {
-  const lines = [`${d.drug}: ${d.action} (${d.severity})`];
-  if (d.row) {
-    lines.push(`  guideline:      ${d.row.guideline.name} ${d.row.guideline.url}`);
+function formatFinding(f: Finding): string {
+  const lines = [`${f.drug}: ${f.action} (${f.kind})`];
+  const row = rowOf(f);
+  if (row) {
+    lines.push(`  guideline:      ${row.guideline.name} ${row.guideline.url}`);
     lines.push(
-      `  lookup key:     ${Object.entries(d.row.lookupKey)
+      `  lookup key:     ${Object.entries(row.lookupKey)
         .map(([g, v]) => `${g}=${v}`)
         .join(', ')}`,
     );
-    if (d.row.population) lines.push(`  population:     ${d.row.population}`);
-    lines.push(`  strength:       ${d.row.strength ?? 'not graded'}`);
-    lines.push(`  recommendation: ${d.row.recommendation}`);
-    if (d.row.pmids.length > 0) lines.push(`  PMIDs:          ${d.row.pmids.join(', ')}`);
+    if (row.population) lines.push(`  population:     ${row.population}`);
+    lines.push(`  strength:       ${row.strength ?? 'not graded'}`);
+    lines.push(`  recommendation: ${row.recommendation}`);
+    if (row.pmids.length > 0) lines.push(`  PMIDs:          ${row.pmids.join(', ')}`);
   }
-  for (const alt of d.alternatives ?? []) {
+  for (const alt of f.kind === 'recommendation' ? f.alternatives : []) {
     lines.push(`  also (${alt.label}): ${alt.row.strength ?? 'not graded'}: ${alt.row.recommendation}`);
   }
-  for (const e of d.explanation) lines.push(`  · ${e}`);
+  for (const e of f.explanation) lines.push(`  · ${e}`);
   return lines.join('\n');
 }
 
@@ -107,7 +108,7 @@ export function pgxCommand(argv: readonly string[]): { output: string; exitCode:
     ...(sex ? { sex } : {}),
     priorUse: values['prior-use'] === true,
   };
-  const decisions: Decision[] = [];
+  const findings: Finding[] = [];
   const unknown: string[] = [];
   values.drug.forEach((drug, index) => {
     const ingredients = cpicDrugsInText(drug);
@@ -121,12 +122,12 @@ export function pgxCommand(argv: readonly string[]): { output: string; exitCode:
       ingredients: ingredients.map((name) => ({ name })),
       resolvedBy: 'text',
     };
-    decisions.push(...decideForOrder(order, genes, patient));
+    findings.push(...findingsForOrder(order, genes, patient));
   });
   if (values.json) {
     return {
       output: JSON.stringify(
-        { knowledgeVersion: KNOWLEDGE_VERSION, genes, decisions, unknownDrugs: unknown },
+        { knowledgeVersion: KNOWLEDGE_VERSION, genes, findings, unknownDrugs: unknown },
         null,
         2,
       ),
@@ -139,9 +140,9 @@ export function pgxCommand(argv: readonly string[]): { output: string; exitCode:
       `${g.gene} ${g.diplotype ?? ''} → ${g.phenotype}${g.activityScore ? ` (activity score ${g.activityScore})` : ''}; lookup key ${g.lookupKey}${g.notes.length > 0 ? ` [${g.notes.join('; ')}]` : ''}`,
     );
   }
-  for (const d of decisions) lines.push(formatDecision(d));
+  for (const f of findings) lines.push(formatFinding(f));
   for (const drug of unknown) lines.push(`${drug}: no CPIC guideline`);
-  if (decisions.length === 0 && unknown.length === 0) lines.push('No CPIC recommendation applies.');
+  if (findings.length === 0 && unknown.length === 0) lines.push('No CPIC recommendation applies.');
   return { output: lines.join('\n'), exitCode: 0 };
 }
 

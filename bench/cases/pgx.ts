@@ -4,7 +4,7 @@
  */
 import type { BenchCase } from '../run';
 import { genotypeObservations } from '../realistic-request';
-import { decideForOrder, readGeneResults, resolveDrugOrders } from '../../src/rules/cpic';
+import { findingsForOrder, readGeneResults, resolveDrugOrders } from '../../src/rules/cpic';
 
 const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 
@@ -31,7 +31,7 @@ const otherOrders = bundle(['29046', '6809', '17767', '1000000', '1000001']);
 function oneCall(draftOrders: unknown): number {
   const { results } = readGeneResults(observations, { sex: 'female' });
   let decisions = 0;
-  for (const order of resolveDrugOrders(draftOrders)) decisions += decideForOrder(order, results, {}).length;
+  for (const order of resolveDrugOrders(draftOrders)) decisions += findingsForOrder(order, results, {}).length;
   return decisions;
 }
 

@@ -4,8 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Card, Coding, Link, Source } from '../cds/types';
-import type { CpicRow, Decision } from '../rules/types';
-import { isSafetyRuleDecision } from '../rules/types';
+import { guidelineOf, rowOf } from '../rules/cpic/types';
+import type { Decision, DecisionSnapshot, ShownDecision } from '../rules/types';
+import { decisionRuleIds } from '../rules/types';
 import { decisionDetail } from './detail';
 import { overrideReasonsFor } from './override-reasons';
 import { suggestionsFor } from './suggestions';
@@ -15,7 +16,8 @@ import { abbreviatePhenotypes, fitSummary, listPhrase } from './text';
 export interface CardProvenance {
   readonly uuid: string;
   readonly drug?: string;
-  readonly decision: unknown;
+  /** The decisions behind the card and the facts they were made with (re-render, re-decide). */
+  readonly decision: DecisionSnapshot;
   readonly ruleIds: readonly string[];
   readonly thresholdVersion: string;
   readonly knowledgeVersion: string;
@@ -46,13 +48,12 @@ function isAbsoluteUrl(url: string): boolean {
  * How each gene reads in the summary: an HLA gene by the allele status the guideline looked up, written as the allele
  * name (`HLA-B*57:01 positive`), others by phenotype; a gene the row keys on without a result reads `no result`.
  */
-function genePhrases(decision: Decision): string[] {
-  if (decision.action === 'order-test') {
-    return (decision.untestedGenes ?? []).map((g) => `${g} no result on file`);
-  }
-  const byGene = new Map(decision.genes.map((g) => [g.gene, g]));
-  const keyed = decision.row ? Object.entries(decision.row.lookupKey) : [];
-  if (keyed.length === 0) return decision.genes.map((g) => `${g.gene} ${g.phenotype}`);
+function genePhrases({ finding }: Decision): string[] {
+  if (finding.kind === 'pre-test') return finding.untested.map((u) => `${u.gene} no result on file`);
+  const byGene = new Map(finding.genes.map((g) => [g.gene, g]));
+  const row = rowOf(finding);
+  const keyed = row ? Object.entries(row.lookupKey) : [];
+  if (keyed.length === 0) return finding.genes.map((g) => `${g.gene} ${g.phenotype}`);
   return keyed.map(([gene, key]) => {
     const result = byGene.get(gene);
     if (!result) return `${gene} no result`;
@@ -61,57 +62,55 @@ function genePhrases(decision: Decision): string[] {
   });
 }
 
-function actionPhrase(decision: Decision): string {
-  switch (decision.action) {
+function actionPhrase({ finding }: Decision): string {
+  const drug = finding.drug;
+  switch (finding.action) {
     case 'avoid':
-      return `Avoid ${decision.drug}`;
+      return `Avoid ${drug}`;
     case 'adjust-dose':
-      return `Adjust ${decision.drug} dose`;
+      return `Adjust ${drug} dose`;
     case 'monitor':
-      return `Monitor ${decision.drug}`;
+      return `Monitor ${drug}`;
     case 'order-test':
-      return `Order ${listPhrase(decision.untestedGenes ?? [])} test before ${decision.drug}`;
+      return `Order ${listPhrase(finding.kind === 'pre-test' ? finding.untested.map((u) => u.gene) : [])} test before ${drug}`;
     case 'standard':
-      return `Standard ${decision.drug} dosing`;
+      return `Standard ${drug} dosing`;
   }
 }
 
 /** The cited source of each safety rule's thresholds (research wearables-in-fhir.md §2.2 and §7), by rule id. */
 const SAFETY_RULE_SOURCES: Readonly<Record<string, { readonly label: string; readonly url: string }>> = {
-  'safety:R8-sulfonylurea-cgm': {
+  'R8-sulfonylurea-cgm': {
     label: 'International Consensus on Time in Range (Battelino 2019)',
     url: 'https://diabetesjournals.org/care/article/42/8/1593',
   },
 };
 
-function safetyRuleSource(decision: Decision): { readonly label: string; readonly url: string } | undefined {
-  return decision.ruleIds.map((id) => SAFETY_RULE_SOURCES[id]).find((s) => s !== undefined);
+function safetyRuleSource({ finding }: Decision): { readonly label: string; readonly url: string } | undefined {
+  return finding.kind === 'safety-rule' ? SAFETY_RULE_SOURCES[finding.ruleId] : undefined;
 }
 
 /** The summary: action and drug first (they survive any shortening), then gene and phenotype, then strength. */
 export function decisionSummary(decision: Decision): string {
   const action = actionPhrase(decision);
   const genes = genePhrases(decision).join(', ');
-  const strength = isSafetyRuleDecision(decision)
-    ? ' (safety rule, not CPIC)'
-    : decision.row?.strength
-      ? ` (CPIC ${decision.row.strength})`
-      : '';
+  const strength = rowOf(decision.finding)?.strength;
+  const grade =
+    decision.finding.kind === 'safety-rule'
+      ? ' (safety rule, not CPIC)'
+      : strength
+        ? ` (CPIC ${strength})`
+        : '';
   return fitSummary([
-    `${action}: ${genes}${strength}`,
+    `${action}: ${genes}${grade}`,
     `${action}: ${genes}`,
-    abbreviatePhenotypes(`${action}: ${genes}${strength}`),
+    abbreviatePhenotypes(`${action}: ${genes}${grade}`),
     abbreviatePhenotypes(`${action}: ${genes}`),
   ]);
 }
 
-/** The guideline a decision rests on: its CPIC row's, or a pre-test decision's own. */
-function guidelineOf(decision: Decision): CpicRow['guideline'] | undefined {
-  return decision.row?.guideline ?? decision.guideline;
-}
-
 function sourceOf(decision: Decision): Source {
-  if (isSafetyRuleDecision(decision)) {
+  if (decision.finding.kind === 'safety-rule') {
     const cited = safetyRuleSource(decision);
     return {
       label: 'Safety rule on wearable sensor data (not a CPIC guideline)',
@@ -119,16 +118,16 @@ function sourceOf(decision: Decision): Source {
       topic: topic('pgx-safety-rule', 'Pharmacogenomic safety rule on sensor data (not a CPIC pair)'),
     };
   }
-  const guideline = guidelineOf(decision);
+  const guideline = guidelineOf(decision.finding);
   const url = guideline && isAbsoluteUrl(guideline.url) ? guideline.url : CPIC_GUIDELINES_URL;
-  const evidence = decision.sensorModifiers.some((m) => m.effect !== 'context')
+  const evidence = decision.modifiers.some((m) => m.effect !== 'context')
     ? ' + wearable sensor data'
     : '';
   return {
     label: `${guideline ? `CPIC: ${guideline.name}` : 'CPIC guidelines'}${evidence}`,
     url,
     topic:
-      decision.action === 'order-test'
+      decision.finding.kind === 'pre-test'
         ? topic('pgx-pre-test', 'Pharmacogenomic pre-test alert')
         : topic('pgx-drug-gene', 'Pharmacogenomic drug-gene interaction'),
   };
@@ -136,7 +135,7 @@ function sourceOf(decision: Decision): Source {
 
 function linksOf(source: Source, decision: Decision): Link[] {
   if (!source.url) return [];
-  if (isSafetyRuleDecision(decision)) {
+  if (decision.finding.kind === 'safety-rule') {
     return [
       {
         label: 'International Consensus on Time in Range (Battelino 2019)',
@@ -145,17 +144,18 @@ function linksOf(source: Source, decision: Decision): Link[] {
       },
     ];
   }
-  const name = guidelineOf(decision)?.name;
+  const name = guidelineOf(decision.finding)?.name;
   return [{ label: name ? `CPIC guideline: ${name}` : 'CPIC guidelines', url: source.url, type: 'absolute' }];
 }
 
 /**
- * The card for one decision. `draftOrder` is the draft resource the decision is about (R4/STU3 MedicationRequest or
- * DSTU2 MedicationOrder); without it the card has no dose or replacement suggestion.
+ * The card for one shown decision. `draftOrder` is the draft resource the decision is about (R4/STU3
+ * MedicationRequest or DSTU2 MedicationOrder); without it the card has no dose or replacement suggestion. `snapshot`
+ * is what the store keeps for the card (the decision and the facts it was made with).
  */
 export function decisionCard(
-  decision: Decision,
-  ctx: { draftOrder?: unknown; patientId: string; newUuid?: () => string },
+  decision: ShownDecision,
+  ctx: { draftOrder?: unknown; patientId: string; snapshot: DecisionSnapshot; newUuid?: () => string },
 ): { card: Card; provenance: CardProvenance } {
   const newUuid = ctx.newUuid ?? randomUUID;
   const uuid = newUuid();
@@ -170,12 +170,12 @@ export function decisionCard(
     uuid,
     summary: decisionSummary(decision),
     detail: decisionDetail(decision, notes),
-    indicator: decision.severity,
+    indicator: decision.indicator,
     source,
     ...(suggestions.length > 0 ? { suggestions, selectionBehavior: 'at-most-one' as const } : {}),
     overrideReasons: overrideReasonsFor({
-      preTest: decision.action === 'order-test',
-      usesSensorData: decision.sensorModifiers.length > 0,
+      preTest: decision.finding.kind === 'pre-test',
+      usesSensorData: decision.modifiers.length > 0,
     }),
     ...(links.length > 0 ? { links } : {}),
   };
@@ -183,11 +183,11 @@ export function decisionCard(
     card,
     provenance: {
       uuid,
-      drug: decision.drug,
-      decision,
-      ruleIds: decision.ruleIds,
+      drug: decision.finding.drug,
+      decision: ctx.snapshot,
+      ruleIds: decisionRuleIds(decision),
       thresholdVersion: decision.thresholdVersion,
-      knowledgeVersion: decision.knowledgeVersion,
+      knowledgeVersion: decision.finding.knowledgeVersion,
     },
   };
 }

@@ -3,8 +3,10 @@
  * phenotype → CPIC row → sensor evidence), strength, population, other rows, versions and PMIDs.
  * All data is escaped (`escapeMarkdown`), so it renders exactly as written and never as HTML.
  */
-import type { GeneResult } from '../rules/cpic/types';
-import type { CpicRow, Decision, SensorModifier } from '../rules/types';
+import { rowOf } from '../rules/cpic/types';
+import type { CpicRow, GeneResult } from '../rules/cpic/types';
+import type { Decision, SensorModifier } from '../rules/types';
+import { decisionExplanation, decisionRuleIds } from '../rules/types';
 import { escapeMarkdown as md } from './text';
 
 /** Every line of `text` as a markdown blockquote line (CPIC texts may hold paragraphs). */
@@ -90,27 +92,31 @@ function pmidLinks(pmids: readonly string[]): string {
 
 /** The detail markdown for a decision; `notes` are what the suggestion builders could not offer, and why. */
 export function decisionDetail(decision: Decision, notes: readonly string[]): string {
+  const { finding } = decision;
+  const row = rowOf(finding);
+  const explanation = decisionExplanation(decision);
   const lines: string[] = [];
-  if (decision.row) lines.push(...rowSection(decision.row));
-  if (decision.alternatives && decision.alternatives.length > 0) {
+  if (row) lines.push(...rowSection(row));
+  const otherRows = finding.kind === 'recommendation' ? finding.alternatives : [];
+  if (otherRows.length > 0) {
     lines.push('**Other CPIC rows that may apply** (not decidable from the order):', '');
-    for (const alt of decision.alternatives) {
+    for (const alt of otherRows) {
       lines.push(`- ${md(alt.label)} (${rowHeading(alt.row)}):`, '', quote(alt.row.recommendation), '');
     }
   }
-  lines.push('**Why:**', '', ...decision.explanation.map((e) => `- ${md(e)}`), '');
-  if (decision.genes.length > 0) lines.push('**Results used:**', '', ...decision.genes.map(geneEvidence), '');
-  if (decision.sensorModifiers.length > 0) {
+  lines.push('**Why:**', '', ...explanation.map((e) => `- ${md(e)}`), '');
+  if (finding.genes.length > 0) lines.push('**Results used:**', '', ...finding.genes.map(geneEvidence), '');
+  if (decision.modifiers.length > 0) {
     // A note the "Why" chain already gives is not repeated.
-    const evidence = decision.sensorModifiers.map((m) =>
-      sensorEvidence(m, { withNote: !decision.explanation.some((line) => line.includes(m.note)) }),
+    const evidence = decision.modifiers.map((m) =>
+      sensorEvidence(m, { withNote: !explanation.some((line) => line.includes(m.note)) }),
     );
     lines.push('**Sensor evidence:**', '', ...evidence, '');
   }
   if (notes.length > 0) lines.push('**Not suggested:**', '', ...notes.map((n) => `- ${md(n)}`), '');
-  const pmids = decision.row ? pmidLinks(decision.row.pmids) : '';
+  const pmids = row ? pmidLinks(row.pmids) : '';
   lines.push(
-    `Knowledge ${md(decision.knowledgeVersion)}; thresholds ${md(decision.thresholdVersion)}; rules ${md(decision.ruleIds.join(', ') || 'none')}.${pmids ? ` PMIDs: ${pmids}.` : ''}`,
+    `Knowledge ${md(finding.knowledgeVersion)}; thresholds ${md(decision.thresholdVersion)}; rules ${md(decisionRuleIds(decision).join(', '))}.${pmids ? ` PMIDs: ${pmids}.` : ''}`,
   );
   return lines.join('\n');
 }

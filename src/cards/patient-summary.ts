@@ -5,8 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Card, Link } from '../cds/types';
+import { rowOf } from '../rules/cpic/types';
 import type { GeneResult } from '../rules/cpic/types';
-import type { Decision, SensorModifier } from '../rules/types';
+import type { Decision, DecisionSnapshot, SensorModifier } from '../rules/types';
+import { decisionRuleIds } from '../rules/types';
 import type { CardProvenance } from './decision-card';
 import { CPIC_GUIDELINES_URL, topic } from './decision-card';
 import { sensorEvidence } from './detail';
@@ -50,10 +52,10 @@ function geneLine(gene: GeneResult): string {
 }
 
 /** One list item per medication; a CPIC text's paragraphs (warfarin's Figure 2 boxes) stay inside the item. */
-function medicationLine(decision: Decision): string {
-  const row = decision.row;
+function medicationLine({ finding, indicator }: Decision): string {
+  const row = rowOf(finding);
   const text = row ? `: ${row.strength ?? 'not graded'}: "${row.recommendation}"` : '';
-  return `- ${md(`${decision.drug} (${decision.action}, ${decision.severity})${text}`)}`.replace(
+  return `- ${md(`${finding.drug} (${finding.action}, ${indicator})${text}`)}`.replace(
     /\n(?=.)/g,
     '\n  ',
   );
@@ -70,6 +72,8 @@ export function patientSummaryCard(input: {
   isActionable: IsActionablePhenotype;
   knowledgeVersion: string;
   thresholdVersion: string;
+  /** What the store keeps for the card: the decisions listed and the facts they were made with. */
+  snapshot: DecisionSnapshot;
   newUuid?: () => string;
 }): { card: Card; provenance: CardProvenance } | undefined {
   const genes = input.genes.filter((g) => isListed(g, input.isActionable));
@@ -77,7 +81,7 @@ export function patientSummaryCard(input: {
   if (genes.length === 0 && decisions.length === 0) return undefined;
   const uuid = (input.newUuid ?? randomUUID)();
   const phrases = genes.map(genePhrase);
-  const meds = decisions.length > 0 ? `; review ${decisions.map((d) => d.drug).join(', ')}` : '';
+  const meds = decisions.length > 0 ? `; review ${decisions.map((d) => d.finding.drug).join(', ')}` : '';
   const summary = fitSummary([
     `Pharmacogenomics: ${phrases.join(', ') || 'no actionable phenotype'}${meds}`,
     abbreviatePhenotypes(`PGx: ${phrases.join(', ') || 'no actionable phenotype'}${meds}`),
@@ -93,7 +97,10 @@ export function patientSummaryCard(input: {
     `Knowledge ${md(input.knowledgeVersion)}; thresholds ${md(input.thresholdVersion)}.`,
   ];
   const guidelines = new Map(
-    decisions.flatMap((d) => (d.row ? [[d.row.guideline.url, d.row.guideline.name]] : [])),
+    decisions.flatMap((d) => {
+      const row = rowOf(d.finding);
+      return row ? [[row.guideline.url, row.guideline.name]] : [];
+    }),
   );
   const links: Link[] = [
     ...[...guidelines]
@@ -117,8 +124,8 @@ export function patientSummaryCard(input: {
     card,
     provenance: {
       uuid,
-      decision: { genes, decisions, sensorFlags: input.sensorFlags },
-      ruleIds: [...new Set(decisions.flatMap((d) => d.ruleIds))],
+      decision: input.snapshot,
+      ruleIds: [...new Set(decisions.flatMap(decisionRuleIds))],
       thresholdVersion: input.thresholdVersion,
       knowledgeVersion: input.knowledgeVersion,
     },

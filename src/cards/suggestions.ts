@@ -4,6 +4,7 @@
  */
 import type { Resource } from 'fhir/r4';
 import type { Action, Suggestion } from '../cds/types';
+import { rowOf } from '../rules/cpic/types';
 import type { Decision } from '../rules/types';
 import { ALTERNATIVE_DRUGS } from './alternative-drugs';
 import type { AlternativeDrug } from './alternative-drugs';
@@ -41,9 +42,11 @@ function conditionLabel(conditions: readonly DoseCondition[]): string {
   return '';
 }
 
-function doseSuggestion(decision: Decision, ctx: SuggestionContext, notes: string[]): Suggestion | undefined {
-  if (decision.action !== 'adjust-dose' || !decision.row) return undefined;
-  const fraction = cpicDoseFraction(decision.row.recommendation);
+function doseSuggestion({ finding }: Decision, ctx: SuggestionContext, notes: string[]): Suggestion | undefined {
+  const row = rowOf(finding);
+  if (finding.action !== 'adjust-dose' || !row) return undefined;
+  const drug = finding.drug;
+  const fraction = cpicDoseFraction(row.recommendation);
   if (!fraction) return undefined;
   const dose = draftDose(ctx.draftOrder);
   if (!dose || !isRecord(ctx.draftOrder) || typeof ctx.draftOrder.resourceType !== 'string') {
@@ -62,10 +65,10 @@ function doseSuggestion(decision: Decision, ctx: SuggestionContext, notes: strin
       : `; the most conservative end of CPIC's range (${percent(fraction.fraction)}–${percent(fraction.otherEnd)})`;
   const conditional = fraction.conditions.length > 0;
   const conditions = fraction.conditions.map((c) => `"${c.quote}"`).join('; ');
-  const description = `Change ${decision.drug} to ${adjusted.value} ${unit} (${percent(fraction.fraction)} of the ordered ${dose.value} ${unit}; CPIC: "${fraction.phrase}"${range})${conditional ? `. Conditional, CPIC says: ${conditions}` : ''}`;
+  const description = `Change ${drug} to ${adjusted.value} ${unit} (${percent(fraction.fraction)} of the ordered ${dose.value} ${unit}; CPIC: "${fraction.phrase}"${range})${conditional ? `. Conditional, CPIC says: ${conditions}` : ''}`;
   return {
     uuid: ctx.newUuid(),
-    label: `Reduce ${decision.drug} to ${adjusted.value} ${unit} (${percent(fraction.fraction)} of ${dose.value} ${unit}${fraction.otherEnd === undefined ? '' : ', most conservative end of CPIC range'})${conditionLabel(fraction.conditions)}`,
+    label: `Reduce ${drug} to ${adjusted.value} ${unit} (${percent(fraction.fraction)} of ${dose.value} ${unit}${fraction.otherEnd === undefined ? '' : ', most conservative end of CPIC range'})${conditionLabel(fraction.conditions)}`,
     // CPIC makes the reduction conditional: offered, never preselected (the service cannot check the condition).
     isRecommended: !conditional,
     actions: [
@@ -79,17 +82,17 @@ function doseSuggestion(decision: Decision, ctx: SuggestionContext, notes: strin
 }
 
 /** The alternatives CPIC's recommendation names for this drug (whole words, case-insensitive). */
-export function namedAlternatives(decision: Decision): readonly AlternativeDrug[] {
-  const text = decision.row?.recommendation ?? '';
+export function namedAlternatives({ finding }: Decision): readonly AlternativeDrug[] {
+  const text = rowOf(finding)?.recommendation ?? '';
   return ALTERNATIVE_DRUGS.filter(
     (alt) =>
-      alt.insteadOf.includes(decision.drug) &&
+      alt.insteadOf.includes(finding.drug) &&
       new RegExp(`(?<![\\w-])${alt.name.replace(/ /g, '\\s+')}(?![\\w-])`, 'i').test(text),
   );
 }
 
 /** `Type/id` of the draft order, from the resource or, failing that, the decision's order reference. */
-function draftReference(decision: Decision, draftOrder: unknown): string | undefined {
+function draftReference({ finding }: Decision, draftOrder: unknown): string | undefined {
   if (
     isRecord(draftOrder) &&
     typeof draftOrder.resourceType === 'string' &&
@@ -97,9 +100,7 @@ function draftReference(decision: Decision, draftOrder: unknown): string | undef
   ) {
     return `${draftOrder.resourceType}/${draftOrder.id}`;
   }
-  return /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(decision.order.orderRef)
-    ? decision.order.orderRef
-    : undefined;
+  return /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(finding.order.orderRef) ? finding.order.orderRef : undefined;
 }
 
 /** The draft's subject (R4/STU3 `subject`, DSTU2 `patient`), else the context patient. */
@@ -122,6 +123,7 @@ function alternativeSuggestions(decision: Decision, ctx: SuggestionContext, note
   const coded = named.filter((alt): alt is AlternativeDrug & { rxcui: string } => alt.rxcui !== undefined);
   if (coded.length === 0) return [];
   const target = draftReference(decision, ctx.draftOrder);
+  const drug = decision.finding.drug;
   if (!target) {
     notes.push(
       `No replacement suggestion for ${listPhrase(coded.map((a) => a.name))}: the draft order has no id to replace.`,
@@ -140,26 +142,27 @@ function alternativeSuggestions(decision: Decision, ctx: SuggestionContext, note
       },
     } as const;
     const actions: Action[] = [
-      { type: 'delete', description: `Remove the draft ${decision.drug} order`, resourceId: target },
+      { type: 'delete', description: `Remove the draft ${drug} order`, resourceId: target },
       {
         type: 'create',
-        description: `Draft a ${alt.name} order (dose to be chosen; CPIC names ${alt.name} for ${decision.drug})`,
+        description: `Draft a ${alt.name} order (dose to be chosen; CPIC names ${alt.name} for ${drug})`,
         resource: order as unknown as Resource,
       },
     ];
     return {
       uuid: ctx.newUuid(),
-      label: `Replace ${decision.drug} with ${alt.name}`,
+      label: `Replace ${drug} with ${alt.name}`,
       // Several alternatives named together ("prasugrel or ticagrelor") are equals: none is singled out.
-      isRecommended: decision.action === 'avoid' && coded.length === 1,
+      isRecommended: decision.finding.action === 'avoid' && coded.length === 1,
       actions,
     };
   });
 }
 
-function preTestSuggestion(decision: Decision, ctx: SuggestionContext): Suggestion | undefined {
-  const genes = decision.untestedGenes ?? [];
-  if (decision.action !== 'order-test' || genes.length === 0) return undefined;
+function preTestSuggestion({ finding }: Decision, ctx: SuggestionContext): Suggestion | undefined {
+  if (finding.kind !== 'pre-test' || finding.untested.length === 0) return undefined;
+  const genes = finding.untested.map((u) => u.gene);
+  const drug = finding.drug;
   const test = `${listPhrase(genes)} genotyping`;
   // `code.text` only: the gene-specific LOINC test codes found in public material disagreed with each other (one
   // file labels 84413-4, "Genotype display name", as a CYP2C19 mutation analysis), so no coding is asserted.
@@ -169,11 +172,11 @@ function preTestSuggestion(decision: Decision, ctx: SuggestionContext): Suggesti
     intent: 'order',
     subject: subjectOf(ctx.draftOrder, ctx.patientId),
     code: { text: `${test} (pharmacogenomic test)` },
-    reasonCode: [{ text: `Pharmacogenomic testing before ${decision.drug} (CPIC)` }],
+    reasonCode: [{ text: `Pharmacogenomic testing before ${drug} (CPIC)` }],
   } as const;
   return {
     uuid: ctx.newUuid(),
-    label: `Order ${test} before ${decision.drug}`,
+    label: `Order ${test} before ${drug}`,
     isRecommended: true,
     actions: [
       {

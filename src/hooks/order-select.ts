@@ -5,27 +5,22 @@
  */
 import type { HookAnswer, HookCall } from '../cds/routes';
 import type { RepeatSuppressor } from '../feedback/volume';
+import { adviceKey } from '../rules/types';
 import type { HookServices } from './pipeline';
-import { NOTHING_TO_SAY, decideOnDraftOrders, draftOrderResources, speak } from './pipeline';
+import { NOTHING_TO_SAY, assessDraftOrders, draftOrderResources, shownDecisions, speak } from './pipeline';
 
 export function createOrderSelect(services: HookServices, repeats: RepeatSuppressor) {
   return async function orderSelect(call: HookCall<'order-select'>): Promise<HookAnswer> {
     const { draftOrders, selections, patientId } = call.request.context;
-    const decisions = await decideOnDraftOrders(call, services, selections);
-    if (!decisions) return NOTHING_TO_SAY;
-    // 5. temper: keyed on patient + drug + what the advice is; never on the order's id (the sandbox reuses one).
-    const fresh = repeats.filter(
-      decisions.filter((d) => d.shown !== false),
-      (d) => ({
-        patientId,
-        drug: d.drug,
-        decision: [
-          d.action,
-          d.severity,
-          d.row?.rowId ?? d.row?.recommendation ?? d.genes.map((g) => g.lookupKey).join(),
-        ].join('|'),
-      }),
-    );
-    return speak(fresh, draftOrderResources(draftOrders), patientId);
+    const assessed = await assessDraftOrders(call, services, selections);
+    if (!assessed) return NOTHING_TO_SAY;
+    // 5. temper: keyed on patient + the advice + how loudly it is given (a louder card is new advice); never on the
+    // order's id (the sandbox reuses one).
+    const fresh = repeats.filter(shownDecisions(assessed.assessment), (d) => ({
+      patientId,
+      drug: d.finding.drug,
+      decision: `${adviceKey(d)}|${d.indicator}`,
+    }));
+    return speak(fresh, assessed, draftOrderResources(draftOrders), patientId);
   };
 }

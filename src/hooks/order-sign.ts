@@ -4,12 +4,13 @@
  */
 import type { HookAnswer, HookCall } from '../cds/routes';
 import type { HookServices } from './pipeline';
-import { NOTHING_TO_SAY, decideOnDraftOrders, draftOrderResources, speak } from './pipeline';
+import { NOTHING_TO_SAY, assessDraftOrders, draftOrderResources, shownDecisions, speak } from './pipeline';
 
 export function createOrderSign(services: HookServices) {
   return async function orderSign(call: HookCall<'order-sign'>): Promise<HookAnswer> {
     const { draftOrders, patientId } = call.request.context;
-    const decisions = await decideOnDraftOrders(call, services);
-    return decisions ? speak(decisions, draftOrderResources(draftOrders), patientId) : NOTHING_TO_SAY;
+    const assessed = await assessDraftOrders(call, services);
+    if (!assessed) return NOTHING_TO_SAY;
+    return speak(shownDecisions(assessed.assessment), assessed, draftOrderResources(draftOrders), patientId);
   };
 }

@@ -5,27 +5,27 @@
  */
 import { patientSummaryCard } from '../cards';
 import type { HookAnswer, HookCall } from '../cds/routes';
+import { assess, decisionSnapshot } from '../rules/assess';
 import { isActionablePhenotype } from '../rules/thresholds';
 import type { HookServices } from './pipeline';
-import { NOTHING_TO_SAY, decide, gather, know } from './pipeline';
+import { NOTHING_TO_SAY, prefetchSource, shownDecisions } from './pipeline';
 
 export function createPatientView(services: HookServices) {
   return async function patientView(call: HookCall<'patient-view'>): Promise<HookAnswer> {
-    const gathered = await gather(call);
-    const data = know(gathered, [], call.now);
-    if (data.gaps.length > 0) call.logger.warn({ gaps: data.gaps }, 'answering with incomplete data');
+    const { data, gaps } = await prefetchSource(call).gather([]);
+    if (gaps.length > 0) call.logger.warn({ gaps }, 'answering with incomplete data');
     const engine = services.ruleEngine();
     // Active medications are reviewed against the results on file; no pre-test advice on a chart view.
-    const decisions = (await decide(data, data.activeMedications, engine, call.now, false)).filter(
-      (d) => d.shown !== false && d.action !== 'standard',
-    );
+    const assessment = await assess(data, data.activeMedications, { now: call.now, preTest: 'suppress' }, engine);
+    const decisions = shownDecisions(assessment).filter((d) => d.finding.action !== 'standard');
     const summary = patientSummaryCard({
       genes: data.pgx,
       decisions,
-      sensorFlags: decisions.flatMap((d) => d.sensorModifiers).filter((m) => m.effect !== 'context'),
+      sensorFlags: decisions.flatMap((d) => d.modifiers).filter((m) => m.effect !== 'context'),
       isActionable: (g, p) => isActionablePhenotype(engine.thresholds, g, p),
       knowledgeVersion: services.knowledgeVersion,
       thresholdVersion: engine.thresholdVersion,
+      snapshot: decisionSnapshot(decisions, assessment.facts, engine),
     });
     return summary ? { cards: [summary.card], provenance: [summary.provenance] } : NOTHING_TO_SAY;
   };

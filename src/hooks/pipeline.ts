@@ -1,9 +1,8 @@
 /**
  * The stages every hook runs (DESIGN.md "One request, end to end"):
- *   1. gather  — prefetch, else the FHIR server within one deadline (cds/prefetch)
- *   2. know    — PGx results → GeneResult, draft orders → DrugOrder (rules/cpic), wearables → SensorSummary (sensors)
- *   3. decide  — CPIC decision per order, then thresholds and sensor rules (rules/engine)
- *   4. speak   — Decision → spec-valid Card with provenance (cards)
+ *   1. gather  — a PatientDataSource: the prefetch, else the FHIR server within one deadline (cds/prefetch)
+ *   2. know + 3. decide — `assess` (rules/assess): CPIC findings, sensor summary, thresholds and sensor rules
+ *   4. speak   — Decision → spec-valid Card with its decision snapshot (cards)
  *   5. temper  — alert-volume policy (feedback/volume)
  * Each stage is a typed function over plain data; the hook files compose them.
  */
@@ -13,33 +12,18 @@ import type { Gathered } from '../cds/prefetch';
 import type { HookAnswer, HookCall } from '../cds/routes';
 import type { HookName } from '../cds/types';
 import { decisionCard } from '../cards';
-import { decideForOrder, readGeneResults, resolveDrugOrders } from '../rules/cpic';
-import type { DrugOrder, GeneConflict, GeneResult } from '../rules/cpic';
-import { safetyRuleDecisions } from '../rules/engine';
+import { assess, decisionSnapshot, readPatientData } from '../rules/assess';
+import type { Assessment, GatheredPatient, PatientDataSource, PatientRecord } from '../rules/assess';
+import type { DrugOrder } from '../rules/cpic';
 import type { RuleEngine } from '../rules/engine';
 import { resolveAdvisableOrders } from '../rules/safety-rule-drugs';
 import type { ThresholdSet } from '../rules/thresholds';
-import type { Decision } from '../rules/types';
-import { summarizeSensors } from '../sensors';
-import type { SensorSummary } from '../sensors';
-
-/** Everything the hook knows about the patient, in domain terms (DESIGN.md currency). */
-export interface PatientData {
-  readonly patient: Patient | undefined;
-  readonly pgx: readonly GeneResult[];
-  /** Genes with disagreeing current results: never silently resolved. */
-  readonly pgxConflicts: readonly GeneConflict[];
-  readonly sensors: SensorSummary;
-  readonly orders: readonly DrugOrder[];
-  /** The patient's active medication orders (prior use; patient-view's medication review). */
-  readonly activeMedications: readonly DrugOrder[];
-  /** What could not be had, in words fit for a card or a log line (no patient data). */
-  readonly gaps: readonly string[];
-}
+import type { ShownDecision } from '../rules/types';
+import { adviceKey, isShown } from '../rules/types';
 
 /** What the hook handlers share across calls. */
 export interface HookServices {
-  /** The rule engine built from the published threshold set (swapped when a new set is published). */
+  /** The live rule engine (the threshold registry swaps it when a new set is published). */
   readonly ruleEngine: () => RuleEngine;
   readonly knowledgeVersion: string;
 }
@@ -56,6 +40,8 @@ export const HOOK_DATA = {
 /** The empty answer: 200 `{"cards": []}`. */
 export const NOTHING_TO_SAY: HookAnswer = { cards: [], provenance: [] };
 
+type DraftOrders = { readonly entry?: readonly { readonly resource?: unknown }[] | undefined };
+
 /**
  * The draft orders to advise on, resolved to CPIC drugs and to the drugs of the thresholds' safety rules (orders for
  * other drugs cost nothing further). With `selections` (order-select), only the selected ones; the others are context.
@@ -71,8 +57,6 @@ export function ordersToAdviseOn(
   const selected = new Set(selections);
   return orders.filter((o) => selected.has(o.orderRef));
 }
-
-type DraftOrders = { readonly entry?: readonly { readonly resource?: unknown }[] | undefined };
 
 /** Gathered key of a Medication read for a draft order's `medicationReference`. */
 const MEDICATION_KEY = 'medication:';
@@ -101,16 +85,25 @@ export function externalMedicationReferences(
   return [...new Set(refs)];
 }
 
-/** The Medication resources read for `externalMedicationReferences`. */
-export function gatheredMedications(gathered: Gathered): FhirResource[] {
-  return Object.values(gathered)
-    .filter((g) => g.key.startsWith(MEDICATION_KEY))
-    .flatMap((g) => g.resources.filter((r) => r.resourceType === 'Medication'));
+function resourcesOf(gathered: Gathered, key: string): readonly FhirResource[] {
+  return gathered[key]?.resources ?? [];
+}
+
+/** What was gathered per prefetch key, as a patient record. */
+function recordOf(gathered: Gathered): PatientRecord {
+  const patient = resourcesOf(gathered, 'patient').find((r): r is Patient => r.resourceType === 'Patient');
+  return {
+    ...(patient ? { patient } : {}),
+    pgx: resourcesOf(gathered, 'pgx'),
+    pgxComplete: gathered.pgx?.complete !== false,
+    sensorResources: [...resourcesOf(gathered, 'wearables'), ...resourcesOf(gathered, 'consent')],
+    medications: resourcesOf(gathered, 'medications'),
+  };
 }
 
 /**
- * 1. gather: prefetch, else the FHIR server within one deadline; 412 when required data cannot be had.
- * `medicationRefs` are read in the same deadline.
+ * 1. gather, in FHIR terms: the prefetch, else the FHIR server within one deadline; 412 when required data cannot
+ * be had. `medicationRefs` are read in the same deadline.
  */
 export function gather<H extends HookName>(
   call: HookCall<H>,
@@ -131,131 +124,110 @@ export function gather<H extends HookName>(
   });
 }
 
-function resourcesOf(gathered: Gathered, key: string): readonly FhirResource[] {
-  return gathered[key]?.resources ?? [];
-}
-
-/** 2. know: what was gathered, in domain terms. */
-export function know(gathered: Gathered, orders: readonly DrugOrder[], now: Date): PatientData {
-  const patient = resourcesOf(gathered, 'patient').find((r): r is Patient => r.resourceType === 'Patient');
-  const reading = readGeneResults(
-    resourcesOf(gathered, 'pgx'),
-    patient?.gender ? { sex: patient.gender } : {},
-  );
-  const active = resourcesOf(gathered, 'medications').filter(
-    (r) => r.resourceType === 'MedicationRequest' && r.status === 'active',
-  );
+/** The hook call's data source: `gather`, read into domain terms. */
+export function prefetchSource<H extends HookName>(call: HookCall<H>): PatientDataSource {
   return {
-    patient,
-    pgx: reading.results,
-    pgxConflicts: reading.conflicts,
-    sensors: summarizeSensors(
-      [...resourcesOf(gathered, 'wearables'), ...resourcesOf(gathered, 'consent')],
-      now,
-    ),
-    orders,
-    activeMedications: resolveDrugOrders(active),
-    gaps: Object.values(gathered)
-      .filter((g) => !g.complete)
-      .map((g) => `${g.key}: ${g.problem ?? 'incomplete'}`),
+    async gather(medicationRefs: readonly string[]): Promise<GatheredPatient> {
+      const gathered = await gather(call, medicationRefs);
+      return {
+        data: readPatientData(recordOf(gathered), call.now),
+        medications: Object.values(gathered)
+          .filter((g) => g.key.startsWith(MEDICATION_KEY))
+          .flatMap((g) => g.resources.filter((r) => r.resourceType === 'Medication')),
+        gaps: Object.values(gathered)
+          .filter((g) => !g.complete)
+          .map((g) => `${g.key}: ${g.problem ?? 'incomplete'}`),
+      };
+    },
   };
 }
 
-/** Whole years between a FHIR date and `now`, when the date is known. */
-export function ageInYears(birthDate: string | undefined, now: Date): number | undefined {
-  if (!birthDate || !/^\d{4}/.test(birthDate)) return undefined;
-  const [y = 0, m = 1, d = 1] = birthDate.split('-').map(Number);
-  let age = now.getUTCFullYear() - y;
-  if (now.getUTCMonth() + 1 < m || (now.getUTCMonth() + 1 === m && now.getUTCDate() < d)) age -= 1;
-  return age;
+/**
+ * Static FHIR data as a source (demo patients, the dashboard without an EHR): every resource of the patient, read
+ * by the same readers as a hook call's prefetch.
+ */
+export function staticSource(resources: readonly FhirResource[], now: Date): PatientDataSource {
+  const patient = resources.find((r): r is Patient => r.resourceType === 'Patient');
+  const record: PatientRecord = {
+    ...(patient ? { patient } : {}),
+    pgx: resources.filter((r) => r.resourceType === 'Observation'),
+    pgxComplete: true,
+    sensorResources: resources.filter((r) => r.resourceType === 'Observation' || r.resourceType === 'Consent'),
+    medications: resources.filter((r) => r.resourceType === 'MedicationRequest'),
+  };
+  return {
+    gather: () =>
+      Promise.resolve({
+        data: readPatientData(record, now),
+        medications: resources.filter((r) => r.resourceType === 'Medication'),
+        gaps: [],
+      }),
+  };
+}
+
+/** A hook's assessment of the draft orders, with the engine that decided. */
+export interface OrderAssessment {
+  readonly assessment: Assessment;
+  readonly engine: RuleEngine;
 }
 
 /**
- * 3. decide: the CPIC decision for each order, the safety-rule decisions (not CPIC pairs, e.g. R8) for orders CPIC
- * says nothing about, then thresholds and sensor rules. A gene whose results could not all be read (deadline) is not
- * treated as untested: no pre-test decision rests on incomplete data.
+ * gather → assess for the draft orders (with `selections`, only the selected ones). Undefined when no order is for
+ * a CPIC or safety-rule drug, not even behind a Medication reference: then nothing was fetched. Each order is
+ * resolved once: before gathering when it names its drug, after when its drug sits behind a Medication reference.
  */
-export async function decide(
-  data: PatientData,
-  orders: readonly DrugOrder[],
-  engine: RuleEngine,
-  now: Date,
-  pgxComplete: boolean,
-): Promise<Decision[]> {
-  const patient = data.patient;
-  const continuingDrugs = [
-    ...new Set(data.activeMedications.flatMap((m) => m.ingredients.map((i) => i.name))),
-  ];
-  const cpicDecisions = orders.flatMap((order) =>
-    decideForOrder(
-      order,
-      data.pgx,
-      {
-        ...(patient?.birthDate ? { birthDate: patient.birthDate } : {}),
-        ...(patient?.gender ? { sex: patient.gender } : {}),
-        // No earlier use on record means drug-naive where CPIC distinguishes naive from continuing use.
-        priorUse: order.ingredients.some((i) => continuingDrugs.includes(i.name)),
-        now,
-      },
-      data.pgxConflicts,
-    ),
-  );
-  const decisions = [
-    ...cpicDecisions,
-    ...safetyRuleDecisions(orders, data.pgx, cpicDecisions, engine.thresholds),
-  ];
-  const usable = pgxComplete ? decisions : decisions.filter((d) => d.action !== 'order-test');
-  const ageYears = ageInYears(patient?.birthDate, now);
-  return engine.evaluate(usable, {
-    sensors: data.sensors,
-    continuingDrugs,
-    ...(ageYears === undefined ? {} : { ageYears }),
-  });
-}
-
-/**
- * gather → know → decide for the draft orders (with `selections`, only the selected ones). Undefined when no order
- * is for a CPIC or safety-rule drug, not even behind a Medication reference: then nothing was fetched.
- */
-export async function decideOnDraftOrders(
+export async function assessDraftOrders(
   call: HookCall<'order-select' | 'order-sign'>,
   services: HookServices,
   selections?: readonly string[],
-): Promise<Decision[] | undefined> {
+): Promise<OrderAssessment | undefined> {
   const { draftOrders } = call.request.context;
   const engine = services.ruleEngine();
   const external = externalMedicationReferences(draftOrders, selections);
-  let orders = ordersToAdviseOn(draftOrders, engine.thresholds, selections);
-  if (orders.length === 0 && external.length === 0) return undefined;
-  const gathered = await gather(call, external);
-  if (external.length > 0)
-    orders = ordersToAdviseOn(draftOrders, engine.thresholds, selections, gatheredMedications(gathered));
+  const known = external.length === 0 ? ordersToAdviseOn(draftOrders, engine.thresholds, selections) : [];
+  if (external.length === 0 && known.length === 0) return undefined;
+  const gathered = await prefetchSource(call).gather(external);
+  const orders =
+    external.length === 0
+      ? known
+      : ordersToAdviseOn(draftOrders, engine.thresholds, selections, gathered.medications);
   if (orders.length === 0) return undefined;
-  const data = know(gathered, orders, call.now);
-  if (data.gaps.length > 0) call.logger.warn({ gaps: data.gaps }, 'answering with incomplete data');
-  return decide(data, orders, engine, call.now, gathered.pgx?.complete !== false);
+  if (gathered.gaps.length > 0) call.logger.warn({ gaps: gathered.gaps }, 'answering with incomplete data');
+  const assessment = await assess(gathered.data, orders, { now: call.now, preTest: 'allow' }, engine);
+  return { assessment, engine };
 }
 
-/**
- * 4. speak: one card per shown decision; several guidelines or genes giving the same advice for the same order
- * are not repeated (one card per drug problem).
- */
+/** The shown decisions, one per advice and order: several guidelines giving the same advice are not repeated. */
+export function distinctShown(decisions: readonly ShownDecision[]): ShownDecision[] {
+  const seen = new Set<string>();
+  return decisions.filter((d) => {
+    const key = `${d.finding.order.orderIndex}|${adviceKey(d)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** 4. speak: one card per shown decision (one card per drug problem), each with its decision snapshot. */
 export function speak(
-  decisions: readonly Decision[],
+  decisions: readonly ShownDecision[],
+  { assessment, engine }: OrderAssessment,
   draftOrders: readonly unknown[],
   patientId: string,
 ): HookAnswer {
-  const seen = new Set<string>();
-  const spoken = decisions
-    .filter((d) => d.shown !== false)
-    .filter((d) => {
-      const key = `${d.order.orderIndex}|${d.drug}|${d.action}|${d.row?.recommendation ?? d.genes.map((g) => g.gene).join()}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    })
-    .map((d) => decisionCard(d, { draftOrder: draftOrders[d.order.orderIndex], patientId }));
+  const spoken = distinctShown(decisions).map((d) =>
+    decisionCard(d, {
+      draftOrder: draftOrders[d.finding.order.orderIndex],
+      patientId,
+      snapshot: decisionSnapshot([d], assessment.facts, engine),
+    }),
+  );
   return { cards: spoken.map((s) => s.card), provenance: spoken.map((s) => s.provenance) };
+}
+
+/** The decisions of an assessment that give a card. */
+export function shownDecisions(assessment: Assessment): ShownDecision[] {
+  return assessment.decisions.filter(isShown);
 }
 
 /** The draft order resources by their index in `draftOrders` (decisions point back by index). */

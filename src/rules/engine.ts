@@ -12,7 +12,7 @@
 import { Engine } from 'json-rules-engine';
 import type { Almanac, RuleProperties, TopLevelCondition } from 'json-rules-engine';
 import { cpicPairs, KNOWLEDGE_VERSION } from './cpic';
-import type { DrugOrder, GeneResult } from './cpic';
+import type { DrugOrder, Finding, GeneResult, SafetyRuleFinding } from './cpic';
 import { isActionablePhenotype, ORDER_DOSE, STRENGTHS } from './thresholds';
 import type {
   Indicator,
@@ -22,30 +22,23 @@ import type {
   SufficiencyThresholds,
   ThresholdSet,
 } from './thresholds';
-import type { Decision, SensorModifier } from './types';
-import { SAFETY_RULE_ID_PREFIX, isSafetyRuleDecision } from './types';
+import type { Decision, DecisionFacts, SensorModifier } from './types';
 import type { SensorAggregate, SensorMetricId, SensorSummary } from '../sensors';
 
-/** What `evaluate` knows besides the decisions. */
-export interface RuleFacts {
-  readonly sensors: SensorSummary;
-  readonly ageYears?: number;
-  /**
-   * Lower-case drug names the record shows the patient already takes (stable therapy). Only reassuring-data rules
-   * read it (research §2.3 R1: a new order keeps its baseline). Absent: no drug counts as continuing.
-   */
-  readonly continuingDrugs?: readonly string[];
-}
+/** What `evaluate` knows besides the findings. */
+export type RuleFacts = DecisionFacts;
 
 export interface RuleEngine {
   /** The ThresholdSet's version, set on every decision `evaluate` returns. */
   readonly thresholdVersion: string;
   /** The ThresholdSet the engine applies (e.g. for `isActionablePhenotype` outside `evaluate`). */
   readonly thresholds: ThresholdSet;
-  /** The decisions with severity, `shown`, sensor modifiers, rule ids, threshold version and explanation set. */
-  evaluate(decisions: readonly Decision[], facts: RuleFacts): Promise<Decision[]>;
+  /** One decision per finding: the indicator the thresholds give it, the sensor rules applied, and why. */
+  evaluate(findings: readonly Finding[], facts: RuleFacts): Promise<Decision[]>;
   /** Names of the json-rules-engine rules indexed under a drug (empty when no sensor rule names it). */
   rulesFor(drug: string): readonly string[];
+  /** The sensor metrics the enabled rules for these drugs read: a summary need compute no other. */
+  metricsFor(drugs: readonly string[]): SensorMetricId[];
 }
 
 const LADDER = ['none', 'info', 'warning', 'critical'] as const satisfies readonly Indicator[];
@@ -273,12 +266,34 @@ function newEngine(thresholds: ThresholdSet): Engine {
   return engine;
 }
 
-function strengthKey(decision: Decision): StrengthKey {
-  const strength = decision.row?.strength;
+function strengthKey(finding: Finding): StrengthKey {
+  const strength = finding.kind === 'recommendation' ? finding.row.strength : undefined;
   return STRENGTHS.find((s) => s === strength) ?? 'unstated';
 }
 
-const isConflict = (d: Decision): boolean => d.ruleIds.some((id) => id.endsWith(':conflict'));
+/** The indicator the thresholds give a finding by its kind, before the actionability filter and overrides. */
+function kindIndicator(finding: Finding, thresholds: ThresholdSet): Indicator {
+  switch (finding.kind) {
+    case 'conflict':
+      return thresholds.conflictIndicator;
+    case 'safety-rule':
+      return thresholds.safetyRuleBaseline;
+    case 'pre-test': {
+      const tested = new Set(finding.genes.map((g) => g.gene));
+      const levels = cpicPairs(finding.drug)
+        .filter((p) => !tested.has(p.gene))
+        .map((p) => p.level?.charAt(0) ?? '');
+      const policy = thresholds.preTest;
+      return policy.show && levels.some((l) => (policy.levels as readonly string[]).includes(l))
+        ? policy.indicator
+        : 'none';
+    }
+    case 'recommendation':
+    case 'warfarin-figure':
+    case 'no-row':
+      return thresholds.interruption[strengthKey(finding)][finding.action];
+  }
+}
 
 /**
  * The indicator the thresholds give a decision before sensor rules, and any explanation of a threshold choice.
@@ -287,44 +302,32 @@ const isConflict = (d: Decision): boolean => d.ruleIds.some((id) => id.endsWith(
  * card the thresholds show but never surfaces a hidden one.
  */
 function baselineIndicator(
-  decision: Decision,
+  finding: Finding,
   thresholds: ThresholdSet,
 ): { indicator: Indicator; notes: string[] } {
   const notes: string[] = [];
-  let indicator: Indicator;
-  if (isConflict(decision)) indicator = thresholds.conflictIndicator;
-  else if (isSafetyRuleDecision(decision)) indicator = thresholds.safetyRuleBaseline;
-  else if (decision.action === 'order-test') {
-    const tested = new Set(decision.genes.map((g) => g.gene));
-    const levels = cpicPairs(decision.drug)
-      .filter((p) => !tested.has(p.gene))
-      .map((p) => p.level?.charAt(0) ?? '');
-    const policy = thresholds.preTest;
-    indicator =
-      policy.show && levels.some((l) => (policy.levels as readonly string[]).includes(l))
-        ? policy.indicator
-        : 'none';
-  } else {
-    indicator = thresholds.interruption[strengthKey(decision)][decision.action];
-    if (
-      indicator !== 'none' &&
-      decision.action !== 'avoid' &&
-      decision.genes.length > 0 &&
-      !decision.genes.some((g) => isActionablePhenotype(thresholds, g.gene, g.phenotype))
-    ) {
-      indicator = 'none';
-      notes.push(
-        `Thresholds ${thresholds.version}: no phenotype here counts as actionable (${decision.genes.map((g) => `${g.gene} ${g.phenotype}`).join(', ')}); no card`,
-      );
-    }
-  }
-  const override = thresholds.drugOverrides[decision.drug];
+  let indicator = kindIndicator(finding, thresholds);
+  const graded =
+    finding.kind === 'recommendation' || finding.kind === 'warfarin-figure' || finding.kind === 'no-row';
   if (
-    override?.actions.includes(decision.action) &&
+    graded &&
+    indicator !== 'none' &&
+    finding.action !== 'avoid' &&
+    finding.genes.length > 0 &&
+    !finding.genes.some((g) => isActionablePhenotype(thresholds, g.gene, g.phenotype))
+  ) {
+    indicator = 'none';
+    notes.push(
+      `Thresholds ${thresholds.version}: no phenotype here counts as actionable (${finding.genes.map((g) => `${g.gene} ${g.phenotype}`).join(', ')}); no card`,
+    );
+  }
+  const override = thresholds.drugOverrides[finding.drug];
+  if (
+    override?.actions.includes(finding.action) &&
     (indicator !== 'none' || override.indicator === 'none')
   ) {
     notes.push(
-      `Thresholds ${thresholds.version}: ${decision.drug} override → ${override.indicator === 'none' ? 'no card' : override.indicator} (${override.reason})`,
+      `Thresholds ${thresholds.version}: ${finding.drug} override → ${override.indicator === 'none' ? 'no card' : override.indicator} (${override.reason})`,
     );
     indicator = override.indicator;
   }
@@ -381,7 +384,7 @@ interface Fired {
 
 /** Applies the fired rules to the baseline: the largest raise wins; a lower applies only when nothing raises. */
 function applyRules(
-  decision: Decision,
+  finding: Finding,
   baseline: Indicator,
   fired: readonly Fired[],
 ): { indicator: Indicator; modifiers: SensorModifier[] } {
@@ -393,7 +396,7 @@ function applyRules(
   if (raises.length > 0)
     level = Math.min(LADDER.length - 1, start + Math.max(...raises.map((f) => f.trigger.steps)));
   // Lowering never hides a card, never applies to an avoid (also checked in the rule), never with a raise.
-  else if (lowers.length > 0 && decision.action !== 'avoid' && start > 1) level = start - 1;
+  else if (lowers.length > 0 && finding.action !== 'avoid' && start > 1) level = start - 1;
   const moved = level !== start;
   const modifiers = fired.map((f): SensorModifier => {
     const threshold = metricPhrase(f.trigger);
@@ -448,13 +451,13 @@ function applyRules(
 }
 
 /** The decision's action and phenotypes, age, continuing therapy, sensors and order (dose) as runtime facts. */
-function runFacts(decision: Decision, facts: RuleFacts): Record<string, unknown> {
+function runFacts(finding: Finding, facts: RuleFacts): Record<string, unknown> {
   return {
-    context: { sensors: facts.sensors, order: decision.order } satisfies RunContext,
-    action: decision.action,
-    phenotypes: Object.fromEntries(decision.genes.map((g) => [g.gene, g.phenotype])),
+    context: { sensors: facts.sensors, order: finding.order } satisfies RunContext,
+    action: finding.action,
+    phenotypes: Object.fromEntries(finding.genes.map((g) => [g.gene, g.phenotype])),
     ageYears: facts.ageYears ?? null,
-    continuing: facts.continuingDrugs?.includes(decision.drug) ?? false,
+    continuing: facts.continuingDrugs?.includes(finding.drug) ?? false,
   };
 }
 
@@ -465,12 +468,12 @@ function runFacts(decision: Decision, facts: RuleFacts): Record<string, unknown>
 export function createRuleEngine(thresholds: ThresholdSet): RuleEngine {
   const engines = buildDrugEngines(thresholds);
 
-  async function evaluateOne(decision: Decision, facts: RuleFacts): Promise<Decision> {
-    const { indicator: baseline, notes } = baselineIndicator(decision, thresholds);
-    const entry = engines.get(decision.drug);
+  async function evaluateOne(finding: Finding, facts: RuleFacts): Promise<Decision> {
+    const { indicator: baseline, notes } = baselineIndicator(finding, thresholds);
+    const entry = engines.get(finding.drug);
     const fired: Fired[] = [];
     if (entry) {
-      const { events, almanac } = await entry.engine.run(runFacts(decision, facts));
+      const { events, almanac } = await entry.engine.run(runFacts(finding, facts));
       const notUsedMetrics = new Set<string>();
       for (const event of events) {
         const { r, t } = event.params as { r: number; t: number };
@@ -490,67 +493,71 @@ export function createRuleEngine(thresholds: ThresholdSet): RuleEngine {
         fired.push({ rule, trigger, fact, usable: event.type === 'fired' });
       }
     }
-    const applied = applyRules(decision, baseline, fired);
+    const applied = applyRules(finding, baseline, fired);
     // A per-drug override that silences a drug wins over sensor rules.
-    const override = thresholds.drugOverrides[decision.drug];
-    const silenced = override?.indicator === 'none' && override.actions.includes(decision.action);
-    const indicator = silenced ? 'none' : applied.indicator;
-    const modifiers = applied.modifiers;
-    const sensorModifiers = [...decision.sensorModifiers, ...modifiers];
+    const override = thresholds.drugOverrides[finding.drug];
+    const silenced = override?.indicator === 'none' && override.actions.includes(finding.action);
     return {
-      ...decision,
-      severity: indicator === 'none' ? 'info' : indicator,
-      shown: indicator !== 'none',
-      sensorModifiers,
-      ruleIds: [...new Set([...decision.ruleIds, ...modifiers.map((m) => m.ruleId)])],
+      finding,
+      indicator: silenced ? 'none' : applied.indicator,
+      modifiers: applied.modifiers,
       thresholdVersion: thresholds.version,
-      explanation: [
-        ...decision.explanation,
-        ...notes,
-        ...modifiers.map((m) => `Sensor ${m.ruleId} (${m.evidence}): ${m.note}`),
-      ],
+      notes,
     };
   }
 
   return {
     thresholdVersion: thresholds.version,
     thresholds,
-    evaluate: (decisions, facts) => Promise.all(decisions.map((d) => evaluateOne(d, facts))),
+    evaluate: (findings, facts) => Promise.all(findings.map((f) => evaluateOne(f, facts))),
     rulesFor: (drug) => engines.get(drug)?.names ?? [],
+    metricsFor: (drugs) => metricsReadFor(thresholds, drugs),
   };
 }
 
+/** The sensor metrics the enabled sensor rules naming any of `drugs` read (their triggers and event checks). */
+function metricsReadFor(thresholds: ThresholdSet, drugs: readonly string[]): SensorMetricId[] {
+  const wanted = new Set(drugs);
+  const metrics = new Set<SensorMetricId>();
+  for (const rule of thresholds.sensorRules) {
+    if (!rule.enabled || !rule.drugs.some((d) => wanted.has(d))) continue;
+    for (const trigger of rule.triggers) {
+      if (trigger.metric !== ORDER_DOSE) metrics.add(trigger.metric);
+      for (const m of trigger.requiresNoEvents) metrics.add(m);
+    }
+  }
+  return [...metrics];
+}
+
 /**
- * Decisions for safety rules that are not CPIC pairs (research §2.2 R8, CYP2C9 IM/PM + sulfonylureas): one per
- * order ingredient an enabled safety rule names, when the patient's phenotype matches the rule and no CPIC decision
+ * Findings for safety rules that are not CPIC pairs (research §2.2 R8, CYP2C9 IM/PM + sulfonylureas): one per
+ * order ingredient an enabled safety rule names, when the patient's phenotype matches the rule and no CPIC finding
  * exists for that order and drug. `evaluate` gives them `safetyRuleBaseline` and runs their sensor rules.
  */
-export function safetyRuleDecisions(
+export function safetyRuleFindings(
   orders: readonly DrugOrder[],
   genes: readonly GeneResult[],
-  existing: readonly Decision[],
+  existing: readonly Finding[],
   thresholds: ThresholdSet,
-): Decision[] {
-  const decided = new Set(existing.map((d) => `${String(d.order.orderIndex)}|${d.drug}`));
+): SafetyRuleFinding[] {
+  const decided = new Set(existing.map((f) => `${String(f.order.orderIndex)}|${f.drug}`));
   return thresholds.sensorRules
     .filter((rule) => rule.enabled && rule.safetyRule)
     .flatMap((rule) =>
       orders.flatMap((order) =>
-        order.ingredients.flatMap(({ name }): Decision[] => {
+        order.ingredients.flatMap(({ name }): SafetyRuleFinding[] => {
           if (!rule.drugs.includes(name) || decided.has(`${String(order.orderIndex)}|${name}`)) return [];
           const matching = genes.filter((g) => rule.phenotypes[g.gene]?.includes(g.phenotype));
           if (matching.length === 0) return [];
           decided.add(`${String(order.orderIndex)}|${name}`);
           return [
             {
+              kind: 'safety-rule',
               order,
               drug: name,
               genes: matching,
               action: 'monitor',
-              severity: 'info',
-              sensorModifiers: [],
-              ruleIds: [`${SAFETY_RULE_ID_PREFIX}${rule.id}`],
-              thresholdVersion: thresholds.version,
+              ruleId: rule.id,
               knowledgeVersion: KNOWLEDGE_VERSION,
               explanation: [
                 ...matching.map((g) => `${g.gene} → ${g.phenotype}`),

@@ -1,31 +1,25 @@
 /**
- * The decision currency (DESIGN.md "The currency between modules"): one Decision per draft order problem.
+ * The decision currency (DESIGN.md "The currency between modules"): the knowledge layer's `Finding` (rules/cpic)
+ * with the published thresholds and sensor rules applied by the engine. One Decision per finding; `indicator` `none`
+ * means no card.
  */
-import type { DrugOrder, GeneResult } from './cpic/types';
+import { findingRuleId, rowOf } from './cpic/types';
+import type { Finding } from './cpic/types';
+import type { SensorSummary } from '../sensors';
 
-export type DecisionAction = 'avoid' | 'adjust-dose' | 'monitor' | 'order-test' | 'standard';
+export type { CpicRow, DecisionAction, Finding } from './cpic/types';
+
+/** A CDS Hooks card indicator (https://cds-hooks.hl7.org/2.0/#card-attributes). */
 export type Severity = 'info' | 'warning' | 'critical';
 
-/** The CPIC recommendation row a decision rests on. */
-export interface CpicRow {
-  readonly guideline: { readonly name: string; readonly url: string; readonly id?: string };
-  readonly lookupKey: Readonly<Record<string, string>>;
-  readonly population?: string;
-  readonly strength?: string;
-  readonly recommendation: string;
-  /** CPIC "other considerations" for the row, when given. */
-  readonly otherConsiderations?: string;
-  readonly implications: readonly string[];
-  readonly pmids: readonly string[];
-  /** Recommendation annotation id, when CPIC gives one. */
-  readonly rowId?: string;
-}
+/** A card indicator, or `none`: the thresholds give this finding no card. */
+export type Indicator = Severity | 'none';
 
 /** What a sensor rule did to a decision, with the evidence a card must show (wearables research §2.1 principle 5). */
 export interface SensorModifier {
-  /** Rule id, e.g. `R1-metoprolol-resting-hr`. */
+  /** Rule id, e.g. `R1-metoprolol-resting-hr:resting-hr-below-60`. */
   readonly ruleId: string;
-  /** `raise` / `lower` moved the severity one step; `context` only informs (stale, insufficient, or display-only). */
+  /** `raise` / `lower` moved the indicator; `context` only informs (stale, insufficient, or display-only). */
   readonly effect: 'raise' | 'lower' | 'context';
   /** The aggregate the rule read (SensorAggregate.metric). */
   readonly metric: string;
@@ -45,36 +39,102 @@ export interface SensorModifier {
   readonly source: string;
 }
 
+/** A finding with the thresholds applied: how loudly it is shown, which sensor rules moved it, and why. */
 export interface Decision {
-  readonly order: DrugOrder;
-  readonly drug: string;
-  readonly genes: readonly GeneResult[];
-  readonly row?: CpicRow;
-  readonly action: DecisionAction;
-  readonly severity: Severity;
-  readonly sensorModifiers: readonly SensorModifier[];
-  /** Whether the published thresholds give this decision a card (false: e.g. standard dosing, non-actionable). */
-  readonly shown?: boolean;
-  readonly ruleIds: readonly string[];
+  readonly finding: Finding;
+  readonly indicator: Indicator;
+  /** What each sensor rule that applied did (raise, lower, or context only). */
+  readonly modifiers: readonly SensorModifier[];
+  /** Version of the threshold set that decided. */
   readonly thresholdVersion: string;
-  readonly knowledgeVersion: string;
-  /**
-   * Other CPIC rows that may apply when the population (e.g. clopidogrel indication) or the exact activity score
-   * (phenotype-only result) cannot be known from the order; `label` says which case each row is for.
-   */
-  readonly alternatives?: readonly { readonly label: string; readonly row: CpicRow }[];
-  /** Pre-test (`order-test`) decisions: the genes with no result on file that the guideline needs, e.g. `['CYP2C19']`. */
-  readonly untestedGenes?: readonly string[];
-  /** The guideline a decision without a CPIC row rests on (pre-test decisions); with a row, see `row.guideline`. */
-  readonly guideline?: CpicRow['guideline'];
-  /** genotype → phenotype → CPIC row → modifiers, one line each. */
-  readonly explanation: readonly string[];
+  /** Threshold choices that explain the indicator (actionability filter, per-drug override), one sentence each. */
+  readonly notes: readonly string[];
 }
 
-/** Rule-id prefix of a safety-rule decision: a sensor rule for a pair CPIC does not grade (e.g. R8). */
-export const SAFETY_RULE_ID_PREFIX = 'safety:';
+/** A decision that gives a card. */
+export type ShownDecision = Decision & { readonly indicator: Severity };
 
-/** Whether a decision rests on a safety rule rather than a CPIC recommendation. */
-export function isSafetyRuleDecision(decision: Decision): boolean {
-  return decision.ruleIds.some((id) => id.startsWith(SAFETY_RULE_ID_PREFIX));
+export function isShown(decision: Decision): decision is ShownDecision {
+  return decision.indicator !== 'none';
+}
+
+/** The finding's rule id and the sensor rules that applied, each once (recorded per card; grouped by review). */
+export function decisionRuleIds(decision: Decision): string[] {
+  return [...new Set([findingRuleId(decision.finding), ...decision.modifiers.map((m) => m.ruleId)])];
+}
+
+/** genotype → phenotype → CPIC row → threshold notes → sensor modifiers, one line each. */
+export function decisionExplanation(decision: Decision): string[] {
+  return [
+    ...decision.finding.explanation,
+    ...decision.notes,
+    ...decision.modifiers.map((m) => `Sensor ${m.ruleId} (${m.evidence}): ${m.note}`),
+  ];
+}
+
+/**
+ * The one identity of "the same advice" (DESIGN.md "The core"): the drug, the action and what the advice rests on
+ * (the CPIC text, the genes to test, the safety rule). Independent of the order, the patient, the indicator and the
+ * threshold version, so card de-duplication, repeat suppression and feedback statistics agree on it. Two guidelines
+ * giving the same text for the same drug are the same advice.
+ */
+export function adviceKey(decision: Decision): string {
+  const f = decision.finding;
+  const basis = ((): string => {
+    switch (f.kind) {
+      case 'recommendation':
+      case 'warfarin-figure':
+        return rowOf(f)?.recommendation ?? '';
+      case 'pre-test':
+        return `test ${f.untested
+          .map((u) => u.gene)
+          .sort()
+          .join('+')}`;
+      case 'no-row':
+      case 'conflict':
+        return `${findingRuleId(f)} ${f.genes
+          .map((g) => `${g.gene}=${g.lookupKey}`)
+          .sort()
+          .join('+')}`;
+      case 'safety-rule':
+        return findingRuleId(f);
+    }
+  })();
+  return `${f.drug}|${f.action}|${basis}`;
+}
+
+/** What the rules read besides the finding (no patient identifiers): enough to re-decide a finding. */
+export interface DecisionFacts {
+  readonly sensors: SensorSummary;
+  readonly ageYears?: number;
+  /**
+   * Lower-case drug names the record shows the patient already takes (stable therapy). Only reassuring-data rules
+   * read it (research §2.3 R1: a new order keeps its baseline). Absent: no drug counts as continuing.
+   */
+  readonly continuingDrugs?: readonly string[];
+}
+
+/** Version of the stored decision snapshot; bump it (and keep a reader for the old one) when the shape changes. */
+export const DECISION_SNAPSHOT_SCHEMA = 1;
+
+/**
+ * What every recorded card keeps: enough to re-render the card (its decisions: one for a decision card, several for
+ * the patient summary) and to re-decide them under another threshold set (their findings and the facts the rules
+ * read, the sensor aggregates cut to the metrics those rules use).
+ */
+export interface DecisionSnapshot {
+  readonly schema: typeof DECISION_SNAPSHOT_SCHEMA;
+  readonly decisions: readonly Decision[];
+  readonly facts: DecisionFacts;
+}
+
+/** A stored snapshot read back: the snapshot, or why it cannot be used (an unknown schema version, not a snapshot). */
+export function readDecisionSnapshot(
+  value: unknown,
+): { ok: true; snapshot: DecisionSnapshot } | { ok: false; reason: string } {
+  if (typeof value !== 'object' || value === null) return { ok: false, reason: 'not a decision snapshot' };
+  const schema = (value as { schema?: unknown }).schema;
+  if (schema !== DECISION_SNAPSHOT_SCHEMA)
+    return { ok: false, reason: `decision snapshot schema ${String(schema)} is not ${DECISION_SNAPSHOT_SCHEMA}` };
+  return { ok: true, snapshot: value as DecisionSnapshot };
 }

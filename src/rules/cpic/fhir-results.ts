@@ -16,7 +16,7 @@ import {
   phenotypeForScore,
 } from './phenotype';
 import type { PhenotypeCall } from './phenotype';
-import type { GeneResult } from './types';
+import type { GeneConflict, GeneResult } from './types';
 import { allLookupValues } from './recommendations';
 import { arr, obj, text } from './json';
 import type { Json } from './json';
@@ -72,12 +72,6 @@ export interface IgnoredResource {
 }
 
 /** Current results for one gene that disagree; the gene gets no result until someone resolves it. */
-export interface GeneConflict {
-  readonly gene: string;
-  readonly date?: string;
-  readonly results: readonly { readonly source: string; readonly value: string }[];
-}
-
 export interface GeneResultsReading {
   readonly results: GeneResult[];
   readonly conflicts: GeneConflict[];

@@ -4,8 +4,25 @@
  */
 import { knowledgeVersion } from './knowledge';
 
-export type { DrugOrder, GeneResult } from './types';
-export type { GeneConflict, GeneResultsReading, IgnoredResource, ReadOptions } from './fhir-results';
+export type {
+  ConflictFinding,
+  CpicRow,
+  DecisionAction,
+  DrugOrder,
+  Finding,
+  FindingKind,
+  GeneConflict,
+  GeneResult,
+  GuidelineRef,
+  NoRowFinding,
+  PreTestFinding,
+  RecommendationFinding,
+  RowAction,
+  SafetyRuleFinding,
+  WarfarinFigureFinding,
+} from './types';
+export { findingRuleId, guidelineOf, rowOf } from './types';
+export type { GeneResultsReading, IgnoredResource, ReadOptions } from './fhir-results';
 export type { PatientContext } from './recommendations';
 export type { PhenotypeCall, CallOptions } from './phenotype';
 export type { DrugVocabulary, ResolveOptions } from './drugs';
@@ -18,7 +35,7 @@ export {
   resolveDrugOrdersIn,
   wholeWordDrugMatcher,
 } from './drugs';
-export { decideForOrder, isCpicDrug, actionForRow } from './recommendations';
+export { ageInYears, findingsForOrder, isCpicDrug, actionForRow } from './recommendations';
 export { callPhenotype, normalizePhenotype } from './phenotype';
 export { cpicGenes, cpicPairs, ehrPriorityOf } from './knowledge';
 

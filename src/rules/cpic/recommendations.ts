@@ -1,29 +1,41 @@
 /**
- * Gene results + a resolved draft order → CPIC Decision(s): the guideline's lookup key (`No Result` for an untested
- * gene), the population from context, the CPIC row with its provenance, an action and the explanation chain.
- * The lookup procedure is the one `shared/cpic/README.md` describes.
+ * Gene results + a resolved draft order → CPIC findings: the guideline's lookup key (`No Result` for an untested
+ * gene), the population from context, the CPIC row with its provenance, an action and the explanation chain. One
+ * function per finding kind. Thresholds (whether and how loudly a finding is shown) are the rules engine's job.
+ * The lookup procedure is the one the CPIC data set's README describes (`knowledge/cpic/README.md`).
  */
 import { cpicDrugNames, drugKnowledge, knowledgeVersion } from './knowledge';
 import type { DrugKnowledge, GuidelineKnowledge, RecommendationRow } from './knowledge';
-import type { DrugOrder, GeneResult } from './types';
-import type { CpicRow, Decision, DecisionAction, Severity } from '../types';
-import type { GeneConflict } from './fhir-results';
+import type {
+  ConflictFinding,
+  CpicRow,
+  DecisionAction,
+  DrugOrder,
+  Finding,
+  GeneConflict,
+  GeneResult,
+  GuidelineRef,
+  NoRowFinding,
+  PreTestFinding,
+  RecommendationFinding,
+  RowAction,
+  WarfarinFigureFinding,
+} from './types';
 
 const NO_RESULT = 'No Result';
 
 /** What the order's context says about the patient. */
 export interface PatientContext {
-  /** `Patient.birthDate` (YYYY, YYYY-MM or YYYY-MM-DD). */
+  /** `Patient.birthDate` (YYYY, YYYY-MM or YYYY-MM-DD); `ageYears`, when given, is used instead. */
   readonly birthDate?: string;
+  /** Whole years at the order's time (what a recorded invocation keeps instead of the birth date). */
+  readonly ageYears?: number;
   readonly sex?: string;
   /** True when the record shows earlier use of the drug; without it the patient is drug-naive. */
   readonly priorUse?: boolean;
   /** Reference time for the age; defaults to now. */
   readonly now?: Date;
 }
-
-/** Thresholds are applied later by the rules engine; a CPIC-only decision carries none. */
-const NO_THRESHOLDS = 'none';
 
 let lookupValues: Map<string, string[]> | undefined;
 
@@ -86,7 +98,7 @@ function decidingSentence(recommendation: string): string {
  * `standard` (`monitor` when it asks for caution or monitoring); informational rows, "No recommendation" and
  * anything else → `monitor`.
  */
-export function actionForRow(row: RecommendationRow): DecisionAction {
+export function actionForRow(row: RecommendationRow): RowAction {
   if (
     row.informational ||
     row.strength === 'No recommendation' ||
@@ -109,15 +121,8 @@ export function actionForRow(row: RecommendationRow): DecisionAction {
   return 'monitor';
 }
 
-/** Severity of a decision: strong avoid → critical; any avoid or dose change → warning; else info. */
-function severityFor(action: DecisionAction, strength: string | null): Severity {
-  if (action === 'avoid') return strength === 'Strong' ? 'critical' : 'warning';
-  if (action === 'adjust-dose') return 'warning';
-  return 'info';
-}
-
-/** The guideline reference a decision carries (its row's, or a pre-test decision's own). */
-function guidelineRef(guideline: GuidelineKnowledge): CpicRow['guideline'] {
+/** The guideline reference a finding carries (its row's, or a pre-test finding's own). */
+function guidelineRef(guideline: GuidelineKnowledge): GuidelineRef {
   return { name: guideline.name, url: guideline.url, id: guideline.id };
 }
 
@@ -174,7 +179,9 @@ function sameKey(a: Readonly<Record<string, string>>, b: Readonly<Record<string,
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
-function ageInYears(birthDate: string, now: Date): number {
+/** Whole years between a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD) and `now`; undefined when the date is unknown. */
+export function ageInYears(birthDate: string | undefined, now: Date): number | undefined {
+  if (!birthDate || !/^\d{4}/.test(birthDate)) return undefined;
   const [y = 0, m = 1, d = 1] = birthDate.split('-').map(Number);
   let age = now.getUTCFullYear() - y;
   if (now.getUTCMonth() + 1 < m || (now.getUTCMonth() + 1 === m && now.getUTCDate() < d)) age -= 1;
@@ -206,8 +213,8 @@ function choosePopulation(
   };
   const populations = new Set(specific.map((r) => r.population ?? ''));
   if (populations.has('pediatrics') || populations.has('adults')) {
-    if (patient.birthDate) {
-      const age = ageInYears(patient.birthDate, patient.now ?? new Date());
+    const age = patient.ageYears ?? ageInYears(patient.birthDate, patient.now ?? new Date());
+    if (age !== undefined) {
       const chosen = pick((p) => p === (age < 18 ? 'pediatrics' : 'adults'), `age ${age} years`);
       // The age settles the population: the other age group's rows are not shown.
       if (chosen) return { ...chosen, others: [] };
@@ -243,19 +250,12 @@ function rowLine(row: RecommendationRow, guideline: GuidelineKnowledge): string 
   return `CPIC ${guideline.name}${row.population && row.population !== 'general' ? ` (${row.population})` : ''}: ${key} → ${row.strength ?? 'informational'}: ${row.recommendation}`;
 }
 
-function baseDecision(
+function baseFinding(
   order: DrugOrder,
   drug: string,
   genes: readonly GeneResult[],
-): Omit<Decision, 'action' | 'severity' | 'explanation' | 'ruleIds'> {
-  return {
-    order,
-    drug,
-    genes,
-    sensorModifiers: [],
-    thresholdVersion: NO_THRESHOLDS,
-    knowledgeVersion: knowledgeVersion(),
-  };
+): { order: DrugOrder; drug: string; genes: readonly GeneResult[]; knowledgeVersion: string } {
+  return { order, drug, genes, knowledgeVersion: knowledgeVersion() };
 }
 
 function actionableLevel(drug: DrugKnowledge, gene: string): string | undefined {
@@ -263,85 +263,77 @@ function actionableLevel(drug: DrugKnowledge, gene: string): string | undefined 
   return level && /^[AB]/.test(level) ? level : undefined;
 }
 
-function decideGuideline(
-  order: DrugOrder,
-  drugName: string,
-  drug: DrugKnowledge,
-  guideline: GuidelineKnowledge,
-  results: ReadonlyMap<string, GeneResult>,
-  conflicts: readonly GeneConflict[],
-  patient: PatientContext,
-): Decision[] {
-  const used = guideline.genes.flatMap((g) => (results.get(g) ? [results.get(g) as GeneResult] : []));
-  const base = baseDecision(order, drugName, used);
-  const conflicted = conflicts.filter((c) => guideline.genes.includes(c.gene));
-  if (conflicted.length > 0) {
-    return [
-      {
-        ...base,
-        action: 'monitor',
-        severity: 'warning',
-        ruleIds: [`cpic:${guideline.id}:conflict`],
-        explanation: conflicted.map(
-          (c) =>
-            `Conflicting current ${c.gene} results: ${c.results.map((r) => `${r.value} (${r.source})`).join(' vs ')}; resolve before relying on them`,
-        ),
-      },
-    ];
-  }
-  const untested = guideline.genes.filter((g) => !results.get(g));
-  const values = new Map(guideline.genes.map((g) => [g, keyValues(guideline, g, results.get(g))]));
-  const combos = keyCombinations(guideline.genes, values);
-  const matches = combos.map((key) => ({
-    key,
-    rows: guideline.rows.filter((r) => sameKey(r.lookupKey, key)),
-  }));
-  if (
-    untested.length > 0 &&
-    matches.every((m) => m.rows.length === 0 || untested.length === guideline.genes.length)
-  ) {
-    const toTest = untested.flatMap((gene) => {
-      const level = actionableLevel(drug, gene);
-      return level ? [{ gene, level }] : [];
-    });
-    if (toTest.length === 0) return [];
-    return [
-      {
-        ...base,
-        action: 'order-test',
-        severity: 'info',
-        ruleIds: [`cpic:${guideline.id}:pre-test`],
-        untestedGenes: toTest.map((t) => t.gene),
-        guideline: guidelineRef(guideline),
-        explanation: [
-          `No ${toTest.map((t) => `${t.gene} (CPIC level ${t.level})`).join(', ')} result on file for ${drugName}: CPIC guideline ${guideline.name} applies once tested`,
-        ],
-      },
-    ];
-  }
-  const geneLines = used.map(geneLine);
-  const found = matches.filter((m) => m.rows.length > 0);
-  if (found.length === 0) {
-    const keys = combos
-      .map((k) =>
-        Object.entries(k)
-          .map(([g, v]) => `${g}: ${v}`)
-          .join(', '),
-      )
-      .join(' | ');
-    return [
-      {
-        ...base,
-        action: 'monitor',
-        severity: 'info',
-        ruleIds: [`cpic:${guideline.id}:no-row`],
-        explanation: [...geneLines, `CPIC ${guideline.name} has no recommendation for ${keys}`],
-      },
-    ];
-  }
+/** What one guideline needs to decide for one order. */
+interface GuidelineCase {
+  readonly order: DrugOrder;
+  readonly drugName: string;
+  readonly drug: DrugKnowledge;
+  readonly guideline: GuidelineKnowledge;
+  readonly results: ReadonlyMap<string, GeneResult>;
+  readonly patient: PatientContext;
+  /** The results of the guideline's genes that are on file. */
+  readonly used: readonly GeneResult[];
+}
+
+function conflictFinding(c: GuidelineCase, conflicts: readonly GeneConflict[]): ConflictFinding {
+  return {
+    kind: 'conflict',
+    ...baseFinding(c.order, c.drugName, c.used),
+    action: 'monitor',
+    guideline: guidelineRef(c.guideline),
+    conflicts,
+    explanation: conflicts.map(
+      (conflict) =>
+        `Conflicting current ${conflict.gene} results: ${conflict.results.map((r) => `${r.value} (${r.source})`).join(' vs ')}; resolve before relying on them`,
+    ),
+  };
+}
+
+/** A pre-test finding for the untested genes of CPIC level A or B; undefined when none is actionable. */
+function preTestFinding(c: GuidelineCase, untested: readonly string[]): PreTestFinding | undefined {
+  const toTest = untested.flatMap((gene) => {
+    const level = actionableLevel(c.drug, gene);
+    return level ? [{ gene, level }] : [];
+  });
+  if (toTest.length === 0) return undefined;
+  return {
+    kind: 'pre-test',
+    ...baseFinding(c.order, c.drugName, c.used),
+    action: 'order-test',
+    untested: toTest,
+    guideline: guidelineRef(c.guideline),
+    explanation: [
+      `No ${toTest.map((t) => `${t.gene} (CPIC level ${t.level})`).join(', ')} result on file for ${c.drugName}: CPIC guideline ${c.guideline.name} applies once tested`,
+    ],
+  };
+}
+
+function noRowFinding(c: GuidelineCase, combos: readonly Record<string, string>[]): NoRowFinding {
+  const keys = combos
+    .map((k) =>
+      Object.entries(k)
+        .map(([g, v]) => `${g}: ${v}`)
+        .join(', '),
+    )
+    .join(' | ');
+  return {
+    kind: 'no-row',
+    ...baseFinding(c.order, c.drugName, c.used),
+    action: 'monitor',
+    guideline: guidelineRef(c.guideline),
+    explanation: [...c.used.map(geneLine), `CPIC ${c.guideline.name} has no recommendation for ${keys}`],
+  };
+}
+
+/** The row that applies (population and score spans ranked, the most protective first) and the others. */
+function recommendationFinding(
+  c: GuidelineCase,
+  found: readonly { key: Record<string, string>; rows: RecommendationRow[] }[],
+  untested: readonly string[],
+): RecommendationFinding | undefined {
   // One candidate per key combination (score spans) and population; the most protective leads.
   const candidates = found.flatMap((m) => {
-    const { primary, others, reason } = choosePopulation(m.rows, patient);
+    const { primary, others, reason } = choosePopulation(m.rows, c.patient);
     return [
       ...primary.map((row) => ({ row, primary: true, reason })),
       ...others.map((row) => ({ row, primary: false, reason })),
@@ -353,8 +345,7 @@ function decideGuideline(
       ACTION_RANK[actionForRow(b.row)] - ACTION_RANK[actionForRow(a.row)],
   );
   const lead = ranked[0];
-  if (!lead) return [];
-  const action = actionForRow(lead.row);
+  if (!lead) return undefined;
   // Rows that say the same thing as one already shown (same text, strength, population) are not repeated.
   const sayings = new Set<string>();
   const distinct = ranked.filter(({ row }) => {
@@ -371,32 +362,60 @@ function decideGuideline(
             .map(([g, v]) => `${g} ${v}`)
             .join(', ')}${row.population && row.population !== 'general' ? ` (${row.population})` : ''}`
         : (row.population ?? 'general'),
-    row: cpicRow(guideline, row),
+    row: cpicRow(c.guideline, row),
   }));
   const untestedLines = untested.map((g) => `${g}: no result on file (CPIC lookup uses "No Result")`);
-  return [
-    {
-      ...base,
-      row: cpicRow(guideline, lead.row),
-      action,
-      severity: severityFor(action, lead.row.strength),
-      ruleIds: [`cpic:${guideline.id}:${lead.row.id ?? 'row'}`],
-      ...(alternatives.length > 0 ? { alternatives } : {}),
-      explanation: [
-        ...geneLines,
-        ...untestedLines,
-        ...(lead.reason ? [`Population: ${lead.reason}`] : []),
-        ...(found.length > 1
-          ? [
-              distinct.length > 1
-                ? `The reported phenotype spans CPIC activity scores ${scoreKeys.join(' | ')} whose recommendations differ; each is shown`
-                : `The reported phenotype spans CPIC activity scores ${scoreKeys.join(' | ')}; CPIC recommends the same for each`,
-            ]
-          : []),
-        rowLine(lead.row, guideline),
-      ],
-    },
-  ];
+  return {
+    kind: 'recommendation',
+    ...baseFinding(c.order, c.drugName, c.used),
+    row: cpicRow(c.guideline, lead.row),
+    action: actionForRow(lead.row),
+    alternatives,
+    explanation: [
+      ...c.used.map(geneLine),
+      ...untestedLines,
+      ...(lead.reason ? [`Population: ${lead.reason}`] : []),
+      ...(found.length > 1
+        ? [
+            distinct.length > 1
+              ? `The reported phenotype spans CPIC activity scores ${scoreKeys.join(' | ')} whose recommendations differ; each is shown`
+              : `The reported phenotype spans CPIC activity scores ${scoreKeys.join(' | ')}; CPIC recommends the same for each`,
+          ]
+        : []),
+      rowLine(lead.row, c.guideline),
+    ],
+  };
+}
+
+/** The finding of one guideline for one order: conflict, pre-test, no row, or a recommendation; or nothing. */
+function guidelineFinding(
+  c: Omit<GuidelineCase, 'used'>,
+  conflicts: readonly GeneConflict[],
+): Finding | undefined {
+  const { guideline, results } = c;
+  const used = guideline.genes.flatMap((g) => {
+    const result = results.get(g);
+    return result ? [result] : [];
+  });
+  const kase: GuidelineCase = { ...c, used };
+  const conflicted = conflicts.filter((conflict) => guideline.genes.includes(conflict.gene));
+  if (conflicted.length > 0) return conflictFinding(kase, conflicted);
+  const untested = guideline.genes.filter((g) => !results.get(g));
+  const values = new Map(guideline.genes.map((g) => [g, keyValues(guideline, g, results.get(g))]));
+  const combos = keyCombinations(guideline.genes, values);
+  const matches = combos.map((key) => ({
+    key,
+    rows: guideline.rows.filter((r) => sameKey(r.lookupKey, key)),
+  }));
+  if (
+    untested.length > 0 &&
+    matches.every((m) => m.rows.length === 0 || untested.length === guideline.genes.length)
+  ) {
+    return preTestFinding(kase, untested);
+  }
+  const found = matches.filter((m) => m.rows.length > 0);
+  if (found.length === 0) return noRowFinding(kase, combos);
+  return recommendationFinding(kase, found, untested);
 }
 
 /** CYP2C9 alleles CPIC's warfarin figure singles out (node "Carriers of CYP2C9*5, *6, *8, or *11"). */
@@ -406,35 +425,35 @@ const WARFARIN_CYP2C9_ALLELES = ['*5', '*6', '*8', '*11'];
  * Warfarin has no lookup rows: CPIC's Figure 2 (the `decisionGraph`) is followed as far as the record allows.
  * Ancestry is never inferred, so its branches are named, not taken.
  */
-function decideWarfarin(
+function warfarinFinding(
   order: DrugOrder,
   drug: DrugKnowledge,
   results: ReadonlyMap<string, GeneResult>,
-): Decision[] {
+): PreTestFinding | WarfarinFigureFinding {
   const nodes = drug.decisionGraph?.nodes ?? {};
   const guideline = drug.guidelines[0];
   const cyp2c9 = results.get('CYP2C9');
   const vkorc1 = results.get('VKORC1');
-  const base = baseDecision(
+  const base = baseFinding(
     order,
     'warfarin',
     [cyp2c9, vkorc1].filter((r): r is GeneResult => r !== undefined),
   );
   if (!cyp2c9 || !vkorc1 || !guideline) {
     const missing = ['CYP2C9', 'VKORC1'].filter((g) => !results.get(g));
-    return [
-      {
-        ...base,
-        action: 'order-test',
-        severity: 'info',
-        ruleIds: ['cpic:warfarin:pre-test'],
-        untestedGenes: missing,
-        ...(guideline ? { guideline: guidelineRef(guideline) } : {}),
-        explanation: [
-          `No ${missing.join(' and ')} result on file for warfarin (CPIC level A): ${nodes.n0 ?? ''} → ${nodes.n3 ?? ''}`,
-        ],
-      },
-    ];
+    return {
+      kind: 'pre-test',
+      ...base,
+      action: 'order-test',
+      untested: missing.map((gene) => ({
+        gene,
+        level: drug.pairs.find((p) => p.gene === gene)?.level ?? 'A',
+      })),
+      ...(guideline ? { guideline: guidelineRef(guideline) } : {}),
+      explanation: [
+        `No ${missing.join(' and ')} result on file for warfarin (CPIC level A): ${nodes.n0 ?? ''} → ${nodes.n3 ?? ''}`,
+      ],
+    };
   }
   const carriers = (cyp2c9.alleles ?? []).filter((a) => WARFARIN_CYP2C9_ALLELES.includes(a));
   // Each Figure 2 box verbatim, one paragraph each (CPIC row texts separate paragraphs by a blank line too).
@@ -449,41 +468,44 @@ function decideWarfarin(
     implications: [],
     pmids: guideline.pmids,
   };
-  return [
-    {
-      ...base,
-      row,
-      action: 'adjust-dose',
-      severity: 'warning',
-      ruleIds: ['cpic:warfarin:figure-2'],
-      explanation: [
-        geneLine(cyp2c9),
-        geneLine(vkorc1),
-        `CPIC warfarin Figure 2 (adults): ${boxes.join(' → ')}`,
-        `Ancestry branches not applied (not known from the order): ${[nodes.n4, nodes.n9, nodes.n13].filter(Boolean).join(' / ')}`,
-      ],
-    },
-  ];
+  return {
+    kind: 'warfarin-figure',
+    ...base,
+    row,
+    action: 'adjust-dose',
+    explanation: [
+      geneLine(cyp2c9),
+      geneLine(vkorc1),
+      `CPIC warfarin Figure 2 (adults): ${boxes.join(' → ')}`,
+      `Ancestry branches not applied (not known from the order): ${[nodes.n4, nodes.n9, nodes.n13].filter(Boolean).join(' / ')}`,
+    ],
+  };
 }
 
 /**
- * The CPIC decisions for one resolved draft order: one per ingredient × guideline that has something to say
- * (a recommendation, a pre-test alert for an untested level A/B gene, or a conflict). Drugs without CPIC rows and
- * genes without results in non-actionable pairs give nothing.
+ * The CPIC findings for one resolved draft order: one per ingredient × guideline that has something to say
+ * (a recommendation, a pre-test alert for an untested level A/B gene, a conflict, or no row for the results).
+ * Drugs without CPIC rows and genes without results in non-actionable pairs give nothing.
  */
-export function decideForOrder(
+export function findingsForOrder(
   order: DrugOrder,
   genes: readonly GeneResult[],
   patient: PatientContext = {},
   conflicts: readonly GeneConflict[] = [],
-): Decision[] {
+): Finding[] {
   const results = new Map(genes.map((g) => [g.gene, g]));
-  return order.ingredients.flatMap(({ name }) => {
+  return order.ingredients.flatMap(({ name }): Finding[] => {
     const drug = drugKnowledge(name);
     if (!drug) return [];
-    if (drug.decisionGraph) return decideWarfarin(order, drug, results);
+    if (drug.decisionGraph) return [warfarinFinding(order, drug, results)];
     return drug.guidelines
       .filter((g) => g.rows.length > 0)
-      .flatMap((g) => decideGuideline(order, name, drug, g, results, conflicts, patient));
+      .flatMap((guideline) => {
+        const finding = guidelineFinding(
+          { order, drugName: name, drug, guideline, results, patient },
+          conflicts,
+        );
+        return finding ? [finding] : [];
+      });
   });
 }

@@ -57,3 +57,159 @@ export interface DrugOrder {
     readonly system?: string;
   };
 }
+
+/** Genes whose current results disagree (read from FHIR); never silently resolved. */
+export interface GeneConflict {
+  readonly gene: string;
+  readonly date?: string;
+  readonly results: readonly { readonly source: string; readonly value: string }[];
+}
+
+/** What a finding asks the prescriber to do (classified from CPIC's text; the card always quotes the text). */
+export type DecisionAction = 'avoid' | 'adjust-dose' | 'monitor' | 'order-test' | 'standard';
+
+/** The actions a CPIC row can ask for (`order-test` comes from a missing result, never from a row). */
+export type RowAction = Exclude<DecisionAction, 'order-test'>;
+
+/** A CPIC guideline as a finding cites it. */
+export interface GuidelineRef {
+  readonly name: string;
+  readonly url: string;
+  readonly id?: string;
+}
+
+/** The CPIC recommendation row a finding rests on. */
+export interface CpicRow {
+  readonly guideline: GuidelineRef;
+  readonly lookupKey: Readonly<Record<string, string>>;
+  readonly population?: string;
+  readonly strength?: string;
+  readonly recommendation: string;
+  /** CPIC "other considerations" for the row, when given. */
+  readonly otherConsiderations?: string;
+  readonly implications: readonly string[];
+  readonly pmids: readonly string[];
+  /** Recommendation annotation id, when CPIC gives one. */
+  readonly rowId?: string;
+}
+
+/** What every finding carries: the order and drug it is about, the results it read, and why. */
+interface FindingBase {
+  readonly order: DrugOrder;
+  /** Lower-case CPIC (or safety-rule) drug name. */
+  readonly drug: string;
+  /** The gene results the finding read. */
+  readonly genes: readonly GeneResult[];
+  readonly action: DecisionAction;
+  readonly knowledgeVersion: string;
+  /** genotype → phenotype → CPIC row, one line each. */
+  readonly explanation: readonly string[];
+}
+
+/** A CPIC row applies: its text, strength and population decide the advice. */
+export interface RecommendationFinding extends FindingBase {
+  readonly kind: 'recommendation';
+  readonly action: RowAction;
+  readonly row: CpicRow;
+  /**
+   * Other CPIC rows that may apply when the population (e.g. clopidogrel indication) or the exact activity score
+   * (phenotype-only result) cannot be known from the order; `label` says which case each row is for.
+   */
+  readonly alternatives: readonly { readonly label: string; readonly row: CpicRow }[];
+}
+
+/** Warfarin: CPIC's Figure 2 boxes as far as the record allows (no lookup rows exist for warfarin). */
+export interface WarfarinFigureFinding extends FindingBase {
+  readonly kind: 'warfarin-figure';
+  readonly action: 'adjust-dose';
+  readonly row: CpicRow;
+}
+
+/** A gene the guideline depends on has no result on file: the pre-test policy applies. */
+export interface PreTestFinding extends FindingBase {
+  readonly kind: 'pre-test';
+  readonly action: 'order-test';
+  readonly guideline?: GuidelineRef;
+  /** The untested genes with their CPIC level, e.g. `[{ gene: 'CYP2C19', level: 'A' }]`. */
+  readonly untested: readonly { readonly gene: string; readonly level: string }[];
+}
+
+/** The results are on file but CPIC has no row for their combination. */
+export interface NoRowFinding extends FindingBase {
+  readonly kind: 'no-row';
+  readonly action: 'monitor';
+  readonly guideline: GuidelineRef;
+}
+
+/** Current results of a gene the guideline reads disagree: nothing is looked up until they are resolved. */
+export interface ConflictFinding extends FindingBase {
+  readonly kind: 'conflict';
+  readonly action: 'monitor';
+  readonly guideline: GuidelineRef;
+  readonly conflicts: readonly GeneConflict[];
+}
+
+/** A sensor safety rule for a pair CPIC does not grade (e.g. CYP2C9 poor metabolizer + a sulfonylurea). */
+export interface SafetyRuleFinding extends FindingBase {
+  readonly kind: 'safety-rule';
+  readonly action: 'monitor';
+  /** The threshold set's rule id, e.g. `R8-sulfonylurea-cgm`. */
+  readonly ruleId: string;
+}
+
+/**
+ * What the knowledge layer says about one drug of one order, before thresholds: a union on `kind`, each kind with
+ * exactly the fields it has (DESIGN.md "The currency between modules").
+ */
+export type Finding =
+  | RecommendationFinding
+  | WarfarinFigureFinding
+  | PreTestFinding
+  | NoRowFinding
+  | ConflictFinding
+  | SafetyRuleFinding;
+
+export type FindingKind = Finding['kind'];
+
+/** The guideline a finding rests on, when it rests on one. */
+export function guidelineOf(finding: Finding): GuidelineRef | undefined {
+  switch (finding.kind) {
+    case 'recommendation':
+    case 'warfarin-figure':
+      return finding.row.guideline;
+    case 'pre-test':
+      return finding.guideline;
+    case 'no-row':
+    case 'conflict':
+      return finding.guideline;
+    case 'safety-rule':
+      return undefined;
+  }
+}
+
+/**
+ * The finding's stable rule id, e.g. `cpic:clopidogrel:<row id>`, `cpic:<guideline>:pre-test`, `safety:R8-…`: what
+ * feedback statistics and override review group by. An identity, never parsed.
+ */
+export function findingRuleId(finding: Finding): string {
+  const guideline = guidelineOf(finding)?.id ?? finding.drug;
+  switch (finding.kind) {
+    case 'recommendation':
+      return `cpic:${guideline}:${finding.row.rowId ?? 'row'}`;
+    case 'warfarin-figure':
+      return 'cpic:warfarin:figure-2';
+    case 'pre-test':
+      return `cpic:${guideline}:pre-test`;
+    case 'no-row':
+      return `cpic:${guideline}:no-row`;
+    case 'conflict':
+      return `cpic:${guideline}:conflict`;
+    case 'safety-rule':
+      return `safety:${finding.ruleId}`;
+  }
+}
+
+/** The row a finding quotes, when it has one. */
+export function rowOf(finding: Finding): CpicRow | undefined {
+  return finding.kind === 'recommendation' || finding.kind === 'warfarin-figure' ? finding.row : undefined;
+}

@@ -22,8 +22,8 @@ describe('npm run pgx', () => {
 
   it('prints JSON for machines', () => {
     const { output } = pgxCommand(['--genotype', 'CYP2C19=*2/*2', '--drug', 'clopidogrel', '--json']);
-    const parsed = JSON.parse(output) as { decisions: { action: string }[]; knowledgeVersion: string };
-    expect(parsed.decisions[0]?.action).toBe('avoid');
+    const parsed = JSON.parse(output) as { findings: { action: string }[]; knowledgeVersion: string };
+    expect(parsed.findings[0]?.action).toBe('avoid');
     expect(parsed.knowledgeVersion).toMatch(/^cpic-/);
   });
 

@@ -1,0 +1,209 @@
+/**
+ * The assessment core (DESIGN.md "The core, reusable without a request"): gathered patient data and draft orders →
+ * typed decisions, with no HTTP, logger or cache. A hook call is one way to feed it; a recorded invocation (what-if
+ * replay, shadow comparison) and static demo data are others: each is a `PatientDataSource`.
+ *
+ * know → decide: CPIC findings per order (rules/cpic), safety-rule findings for orders CPIC does not grade, the
+ * sensor summary of only the metrics those findings' rules read (sensors), then the thresholds and sensor rules
+ * (engine).
+ */
+import type { FhirResource, Patient } from 'fhir/r4';
+import { ageInYears, findingsForOrder, readGeneResults, resolveDrugOrders } from './cpic';
+import type { DrugOrder, Finding, GeneConflict, GeneResult } from './cpic';
+import { safetyRuleFindings } from './engine';
+import type { RuleEngine } from './engine';
+import type { Decision, DecisionFacts, DecisionSnapshot } from './types';
+import { DECISION_SNAPSHOT_SCHEMA } from './types';
+import { summarizeSensors } from '../sensors';
+import type { SensorMetricId, SensorSummary } from '../sensors';
+
+/**
+ * Wearable data as a source has it: the Observations (and Consents) still to summarize, or a summary already made
+ * (a recorded invocation keeps the aggregates, never the readings).
+ */
+export type SensorInput =
+  | { readonly kind: 'observations'; readonly resources: readonly unknown[] }
+  | { readonly kind: 'summary'; readonly summary: SensorSummary };
+
+/** Everything the assessment knows about the patient, in domain terms, with no patient identifier. */
+export interface PatientData {
+  /** Whole years at the assessment's time, when the birth date is known. */
+  readonly ageYears?: number;
+  /** `Patient.gender` (G6PD calls and sex-specific rows). */
+  readonly sex?: string;
+  readonly pgx: readonly GeneResult[];
+  /** Genes with disagreeing current results: never silently resolved. */
+  readonly pgxConflicts: readonly GeneConflict[];
+  /** False when PGx results could not all be read (a deadline): no gene then counts as untested. */
+  readonly pgxComplete: boolean;
+  /** The patient's active medication orders (continuing therapy, CPIC's naive vs continuing use). */
+  readonly activeMedications: readonly DrugOrder[];
+  readonly sensors: SensorInput;
+}
+
+/** The FHIR data a source gathered for one patient, by what it is. */
+export interface PatientRecord {
+  readonly patient?: Patient;
+  readonly pgx: readonly FhirResource[];
+  readonly pgxComplete: boolean;
+  /** Wearable Observations and the patient's Consents (a Consent may deny device data). */
+  readonly sensorResources: readonly unknown[];
+  readonly medications: readonly FhirResource[];
+}
+
+/** Reads a patient's FHIR record into domain terms at `now` (the same reader for every source). */
+export function readPatientData(record: PatientRecord, now: Date): PatientData {
+  const { patient } = record;
+  const reading = readGeneResults(record.pgx, patient?.gender ? { sex: patient.gender } : {});
+  const ageYears = ageInYears(patient?.birthDate, now);
+  const active = record.medications.filter(
+    (r) => r.resourceType === 'MedicationRequest' && r.status === 'active',
+  );
+  return {
+    ...(ageYears === undefined ? {} : { ageYears }),
+    ...(patient?.gender ? { sex: patient.gender } : {}),
+    pgx: reading.results,
+    pgxConflicts: reading.conflicts,
+    pgxComplete: record.pgxComplete,
+    activeMedications: resolveDrugOrders(active),
+    sensors: { kind: 'observations', resources: record.sensorResources },
+  };
+}
+
+/** What the patient's data came with: data that could not be had, in words fit for a log line (no patient data). */
+export interface GatheredPatient {
+  readonly data: PatientData;
+  /** Medication resources read for draft orders' `medicationReference`s. */
+  readonly medications: readonly FhirResource[];
+  readonly gaps: readonly string[];
+}
+
+/**
+ * Where the patient's data comes from: the prefetch with the FHIR fallback (a hook call), a recorded invocation
+ * (replay), or static demo data. `medicationRefs` are `Medication/{id}` references of draft orders to read too.
+ */
+export interface PatientDataSource {
+  gather(medicationRefs: readonly string[]): Promise<GatheredPatient>;
+}
+
+export interface AssessOptions {
+  /** The assessment's time: windows, freshness and ages are computed from it. */
+  readonly now: Date;
+  /** `suppress`: no pre-test advice (a chart view is no moment to ask for a test). */
+  readonly preTest: 'allow' | 'suppress';
+}
+
+/**
+ * The inputs an assessment used, enough to run it again (`recordedSource`): the patient data with the sensor
+ * aggregates the rules read (never the readings), the orders and the options. No patient identifier.
+ */
+export interface AssessmentInputs {
+  readonly schema: typeof DECISION_SNAPSHOT_SCHEMA;
+  readonly data: PatientData & { readonly sensors: { readonly kind: 'summary' } };
+  readonly orders: readonly DrugOrder[];
+  readonly now: string;
+  readonly preTest: AssessOptions['preTest'];
+}
+
+export interface Assessment {
+  /** One per finding, in order; `indicator` `none` gives no card. */
+  readonly decisions: readonly Decision[];
+  /** What the rules read besides the findings. */
+  readonly facts: DecisionFacts;
+  readonly inputs: AssessmentInputs;
+}
+
+/** Only the aggregates of `metrics` (a summary kept for replay holds what the rules read, nothing more). */
+function onlyMetrics(summary: SensorSummary, metrics: readonly SensorMetricId[]): SensorSummary {
+  const wanted = new Set<string>(metrics);
+  return { ...summary, metrics: summary.metrics.filter((m) => wanted.has(m.metric)) };
+}
+
+/** The sensor summary of the metrics the findings' rules read. */
+function sensorSummary(input: SensorInput, metrics: readonly SensorMetricId[], now: Date): SensorSummary {
+  return input.kind === 'summary'
+    ? input.summary
+    : onlyMetrics(summarizeSensors(input.resources, now), metrics);
+}
+
+/**
+ * Decisions for the orders: CPIC findings, safety-rule findings for orders CPIC says nothing about, then thresholds
+ * and sensor rules. A gene whose results could not all be read is not treated as untested: no pre-test advice rests
+ * on incomplete data.
+ */
+export async function assess(
+  data: PatientData,
+  orders: readonly DrugOrder[],
+  options: AssessOptions,
+  engine: RuleEngine,
+): Promise<Assessment> {
+  const { now } = options;
+  const continuingDrugs = [
+    ...new Set(data.activeMedications.flatMap((m) => m.ingredients.map((i) => i.name))),
+  ];
+  const cpicFindings = orders.flatMap((order) =>
+    findingsForOrder(
+      order,
+      data.pgx,
+      {
+        ...(data.ageYears === undefined ? {} : { ageYears: data.ageYears }),
+        ...(data.sex ? { sex: data.sex } : {}),
+        // No earlier use on record means drug-naive where CPIC distinguishes naive from continuing use.
+        priorUse: order.ingredients.some((i) => continuingDrugs.includes(i.name)),
+        now,
+      },
+      data.pgxConflicts,
+    ),
+  );
+  const findings: Finding[] = [
+    ...cpicFindings,
+    ...safetyRuleFindings(orders, data.pgx, cpicFindings, engine.thresholds),
+  ].filter((f) => f.kind !== 'pre-test' || (options.preTest === 'allow' && data.pgxComplete));
+  const metrics = engine.metricsFor([...new Set(findings.map((f) => f.drug))]);
+  const sensors = sensorSummary(data.sensors, metrics, now);
+  const facts: DecisionFacts = {
+    sensors,
+    continuingDrugs,
+    ...(data.ageYears === undefined ? {} : { ageYears: data.ageYears }),
+  };
+  const decisions = await engine.evaluate(findings, facts);
+  return {
+    decisions,
+    facts,
+    inputs: {
+      schema: DECISION_SNAPSHOT_SCHEMA,
+      data: { ...data, sensors: { kind: 'summary', summary: sensors } },
+      orders,
+      now: now.toISOString(),
+      preTest: options.preTest,
+    },
+  };
+}
+
+/** A recorded assessment as a data source: replay and shadow comparison run `assess` on what was recorded. */
+export function recordedSource(inputs: AssessmentInputs): PatientDataSource {
+  return { gather: () => Promise.resolve({ data: inputs.data, medications: [], gaps: [] }) };
+}
+
+/** Runs a recorded assessment again, under the same or another engine (what-if replay, shadow thresholds). */
+export async function replay(inputs: AssessmentInputs, engine: RuleEngine): Promise<Assessment> {
+  const { data } = await recordedSource(inputs).gather([]);
+  return assess(data, inputs.orders, { now: new Date(inputs.now), preTest: inputs.preTest }, engine);
+}
+
+/**
+ * What the store keeps for a card: its decisions and the facts they were made with, the sensor aggregates cut to
+ * the metrics those decisions' rules read.
+ */
+export function decisionSnapshot(
+  decisions: readonly Decision[],
+  facts: DecisionFacts,
+  engine: RuleEngine,
+): DecisionSnapshot {
+  const metrics = engine.metricsFor([...new Set(decisions.map((d) => d.finding.drug))]);
+  return {
+    schema: DECISION_SNAPSHOT_SCHEMA,
+    decisions,
+    facts: { ...facts, sensors: onlyMetrics(facts.sensors, metrics) },
+  };
+}
