@@ -2,20 +2,11 @@
  * Every CPIC recommendation row, turned into a real decision and a card: the summary stays under 140 characters,
  * names the drug, and is never cut mid-word; every card passes the spec schema and quotes CPIC verbatim.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { checkCdsResponse } from '../../../src/cds/schema';
 import { decisionCard } from '../../../src/cards';
 import { decideForOrder } from '../../../src/rules/cpic';
 import type { DrugOrder, GeneResult } from '../../../src/rules/cpic';
-
-interface DataRow {
-  readonly lookupKey: Record<string, string>;
-  readonly recommendation: string;
-}
-const cpicData = JSON.parse(
-  readFileSync(join(__dirname, '../../../src/rules/cpic/data/recommendations.json'), 'utf8'),
-) as Record<string, { guidelines: { rows: DataRow[] }[] }>;
+import { cpicDrugs } from '../../reference';
 
 /** A result that looks the row's key up: HLA keys as allele status, others as the key itself. */
 function resultFor(gene: string, key: string): GeneResult | undefined {
@@ -33,8 +24,9 @@ function resultFor(gene: string, key: string): GeneResult | undefined {
   };
 }
 
-const cases = Object.entries(cpicData).flatMap(([drug, knowledge]) =>
-  knowledge.guidelines.flatMap((g) => g.rows.map((row) => ({ drug, row }))),
+/** Every recommendation row of the CPIC data set (knowledge/cpic), with its drug. */
+const cases = Object.entries(cpicDrugs()).flatMap(([drug, cpic]) =>
+  cpic.guidelines.flatMap((g) => g.recommendations.map((row) => ({ drug, row }))),
 );
 
 describe('cards for every CPIC row', () => {

@@ -1,5 +1,5 @@
 /**
- * Dose suggestions and CPIC's conditions. Every CPIC row (read from `shared/cpic`) whose text gives a percentage and
+ * Dose suggestions and CPIC's conditions. Every CPIC row (read from `knowledge/cpic`) whose text gives a percentage and
  * makes it conditional ("if …", "might not be necessary", "consider") must never yield a recommended (preselected)
  * dose suggestion; the suggestion is still offered and its label and description say the condition applies. Rows that
  * give a percentage unconditionally ("Reduce starting dose by 50%") still yield a recommended one.
@@ -10,18 +10,8 @@ import type { Suggestion } from '../../../src/cds/types';
 import { decisionCard } from '../../../src/cards';
 import { decideForOrder } from '../../../src/rules/cpic';
 import type { DrugOrder, GeneResult } from '../../../src/rules/cpic';
-import { readShared } from '../rules/cpic/shared-data';
-
-interface SharedRow {
-  readonly lookupKey: Record<string, string>;
-  readonly population: string | null;
-  readonly recommendation: string;
-}
-const drugs = (
-  readShared('recommendations.json') as {
-    drugs: Record<string, { guidelines: { recommendations: SharedRow[] }[] }>;
-  }
-).drugs;
+import { cpicDrugs, cpicRow } from '../../reference';
+import type { CpicRow } from '../../reference';
 
 const drafts = JSON.parse(
   readFileSync(join(__dirname, '../../fixtures/cards/draft-orders.json'), 'utf8'),
@@ -50,7 +40,7 @@ function resultFor(gene: string, key: string): GeneResult {
 }
 
 /** The dose suggestions of the cards for the decisions that rest on this row. */
-function doseSuggestions(drug: string, row: SharedRow): Suggestion[] {
+function doseSuggestions(drug: string, row: CpicRow): Suggestion[] {
   const genes = Object.entries(row.lookupKey)
     .filter(([, key]) => key !== 'No Result')
     .map(([gene, key]) => resultFor(gene, key));
@@ -75,7 +65,7 @@ function doseSuggestions(drug: string, row: SharedRow): Suggestion[] {
   );
 }
 
-const rows = Object.entries(drugs).flatMap(([drug, d]) =>
+const rows = Object.entries(cpicDrugs()).flatMap(([drug, d]) =>
   d.guidelines.flatMap((g) => g.recommendations.map((row) => ({ drug, row }))),
 );
 const withPercent = rows.filter(({ row }) => PERCENT.test(row.recommendation));
@@ -122,13 +112,10 @@ describe('dose suggestions follow CPIC conditions', () => {
   });
 
   it('mercaptopurine, TPMT intermediate: the label quotes the starting-dose condition', () => {
-    const row = rows.find(
-      ({ drug, row: r }) =>
-        drug === 'mercaptopurine' &&
-        r.lookupKey.TPMT === 'Intermediate Metabolizer' &&
-        r.lookupKey.NUDT15 === 'Normal Metabolizer',
-    )?.row;
-    if (!row) throw new Error('no CPIC row for TPMT IM / NUDT15 NM + mercaptopurine');
+    const { row } = cpicRow('mercaptopurine', {
+      TPMT: 'Intermediate Metabolizer',
+      NUDT15: 'Normal Metabolizer',
+    });
     const condition =
       /if starting dose is ≥75 mg\/m2\/day \(for malignancy\) or ≥1\.5 mg\/kg\/day \(for nonmalignancy\)/;
     const notNecessary =

@@ -1,6 +1,6 @@
 /**
  * Decision cards for a panel of real CPIC decisions (made by the cpic module, never by hand). Expected texts come
- * from the CPIC data file; every card must pass the runtime spec schema.
+ * from the CPIC data set (knowledge/cpic, through test/reference); every card must pass the runtime spec schema.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,27 +18,19 @@ import { createRuleEngine } from '../../../src/rules/engine';
 import { DEFAULT_THRESHOLDS } from '../../../src/rules/thresholds';
 import type { Decision } from '../../../src/rules/types';
 import { range, restingHeartRate } from '../../fixtures/rules/builders';
+import { rendered } from '../../helpers/markdown';
+import { cpicDrug, cpicGuideline, cpicRows, guidelineRef, guidelineUrl } from '../../reference';
+import type { CpicRow } from '../../reference';
 
 const drafts = JSON.parse(
   readFileSync(join(__dirname, '../../fixtures/cards/draft-orders.json'), 'utf8'),
 ) as Record<string, Record<string, unknown>>;
 
-interface DataRow {
-  readonly id: string | null;
-  readonly recommendation: string;
-  readonly strength: string | null;
-}
-const cpicData = JSON.parse(
-  readFileSync(join(__dirname, '../../../src/rules/cpic/data/recommendations.json'), 'utf8'),
-) as Record<string, { guidelines: { id: string; name: string; url: string; rows: DataRow[] }[] }>;
-
-/** The CPIC data row a decision rests on, looked up by its annotation id. */
-function dataRow(decision: Decision): DataRow {
-  const row = cpicData[decision.drug]?.guidelines
-    .flatMap((g) => g.rows)
-    .find((r) => r.id !== null && r.id === decision.row?.rowId);
-  if (!row) throw new Error(`no CPIC data row for ${decision.drug}`);
-  return row;
+/** The CPIC row a decision rests on, looked up in the CPIC data set by its ClinPGx annotation id. */
+function dataRow(decision: Decision): CpicRow {
+  const found = cpicRows(decision.drug).find(({ row }) => row.id !== null && row.id === decision.row?.rowId);
+  if (!found) throw new Error(`no CPIC row for ${decision.drug}`);
+  return found.row;
 }
 
 const PATIENT = 'smart-1288992';
@@ -77,11 +69,6 @@ function cardFor(decision: Decision, draftOrder?: unknown): Card {
   expect(provenance.decision).toBe(decision);
   expect(provenance.ruleIds).toEqual(decision.ruleIds);
   return card;
-}
-
-/** The detail as a reader sees it: blockquote markers and backslash escapes removed. */
-function rendered(detail: string | undefined): string {
-  return (detail ?? '').replace(/^> ?/gm, '').replace(/\\([\\`*_[\]<>#|~])/g, '$1');
 }
 
 function expectCommonParts(card: Card, decision: Decision): void {
@@ -268,10 +255,7 @@ describe('decisionCard on real CPIC decisions', () => {
     expectCommonParts(card, decision);
     expect(card.summary).toBe('Adjust warfarin dose: CYP2C9 Intermediate Metabolizer, VKORC1 -1639 AA');
     // The text is CPIC Figure 2's boxes (the data's decision graph), verbatim.
-    const nodes = Object.values(
-      (cpicData.warfarin as unknown as { decisionGraph: { nodes: Record<string, string> } }).decisionGraph
-        .nodes,
-    );
+    const nodes = Object.values(cpicDrug('warfarin').decisionGraph?.nodes ?? {});
     expect(nodes.some((n) => n.length > 20 && decision.row?.recommendation.includes(n))).toBe(true);
     expect(rendered(card.detail)).toContain(decision.row?.recommendation ?? 'missing');
     // Each Figure 2 box is its own paragraph of the quote (a blank quote line between them), never run together.
@@ -360,12 +344,12 @@ describe('decisionCard on real CPIC decisions', () => {
     expect(card.indicator).toBe('info');
     expect(card.summary).toBe('Order CYP2C19 test before clopidogrel: CYP2C19 no result on file');
     // The specific guideline, not CPIC's index.
-    const guideline = cpicData.clopidogrel?.guidelines[0];
-    expect(guideline?.url).toMatch(/^https:\/\/cpicpgx\.org\/guidelines\/guideline-for-clopidogrel/);
-    expect(card.source.url).toBe(guideline?.url);
-    expect(card.source.label).toBe(`CPIC: ${guideline?.name ?? 'missing'}`);
+    const guideline = guidelineRef(cpicGuideline('clopidogrel'));
+    expect(guideline.url).toMatch(/^https:\/\/cpicpgx\.org\/guidelines\/guideline-for-clopidogrel/);
+    expect(card.source.url).toBe(guideline.url);
+    expect(card.source.label).toBe(`CPIC: ${guideline.name}`);
     expect(card.links).toEqual([
-      { label: `CPIC guideline: ${guideline?.name ?? 'missing'}`, url: guideline?.url, type: 'absolute' },
+      { label: `CPIC guideline: ${guideline.name}`, url: guideline.url, type: 'absolute' },
     ]);
     // Reasons for not ordering a test, not for overriding a recommendation.
     expect(card.overrideReasons).toEqual(
@@ -394,7 +378,7 @@ describe('decisionCard on real CPIC decisions', () => {
   it('no result for warfarin: both genes named, the warfarin guideline linked', () => {
     const card = cardFor(decide('warfarin', []));
     expect(card.summary).toMatch(/^Order CYP2C9 and VKORC1 test before warfarin/);
-    expect(card.source.url).toBe(cpicData.warfarin?.guidelines[0]?.url);
+    expect(card.source.url).toBe(guidelineUrl('warfarin'));
     const [suggestion] = card.suggestions ?? [];
     expect(actionsOf(suggestion)[0]).toMatchObject({
       resource: { code: { text: 'CYP2C9 and VKORC1 genotyping (pharmacogenomic test)' } },

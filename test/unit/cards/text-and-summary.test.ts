@@ -6,7 +6,7 @@ import { callPhenotype, decideForOrder, KNOWLEDGE_VERSION } from '../../../src/r
 import type { GeneResult } from '../../../src/rules/cpic';
 import { DEFAULT_THRESHOLDS, isActionablePhenotype, parseThresholdSet } from '../../../src/rules/thresholds';
 import type { ThresholdSet } from '../../../src/rules/thresholds';
-import { readShared } from '../rules/cpic/shared-data';
+import { cpicDrug, cpicGene } from '../../reference';
 
 function geneResult(gene: string, diplotype: string): GeneResult {
   return { ...callPhenotype(gene, [diplotype]), sources: [`Observation/pgx-${gene}`], reinterpreted: false };
@@ -101,11 +101,7 @@ describe('patientSummaryCard', () => {
   });
 
   it("keeps a multi-paragraph CPIC text (warfarin's Figure 2 boxes) inside its medication list item", () => {
-    const nodes = (
-      readShared('recommendations.json') as {
-        drugs: { warfarin: { decisionGraph: { nodes: Record<string, string> } } };
-      }
-    ).drugs.warfarin.decisionGraph.nodes;
+    const nodes = cpicDrug('warfarin').decisionGraph?.nodes ?? {};
     const genes = [
       geneResult('CYP2C9', '*1/*3'),
       geneResult('VKORC1', 'rs9923231 variant (T)/rs9923231 variant (T)'),
@@ -128,14 +124,11 @@ describe('patientSummaryCard', () => {
   });
 
   it("lists the phenotypes CPIC's EHR priority calls abnormal under the default thresholds", () => {
-    const genes = readShared('genes.json') as {
-      genes: Record<string, { ehrPriority: Record<string, string> }>;
-    };
     const rapid = geneResult('CYP2C19', '*1/*17');
     const normal = geneResult('CYP2C19', '*1/*1');
     expect(rapid.phenotype).toBe('Rapid Metabolizer');
-    expect(genes.genes.CYP2C19?.ehrPriority['Rapid Metabolizer']).toBe('Abnormal/Priority/High Risk');
-    expect(genes.genes.CYP2C19?.ehrPriority['Normal Metabolizer']).toBe('Normal/Routine/Low Risk');
+    expect(cpicGene('CYP2C19').ehrPriority?.['Rapid Metabolizer']).toBe('Abnormal/Priority/High Risk');
+    expect(cpicGene('CYP2C19').ehrPriority?.['Normal Metabolizer']).toBe('Normal/Routine/Low Risk');
     const card = patientSummaryCard({ genes: [rapid], decisions: [], sensorFlags: [], ...versions })?.card;
     expect(card?.summary).toContain('CYP2C19 Rapid Metabolizer');
     expect(
