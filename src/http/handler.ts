@@ -5,6 +5,7 @@
  * else is an unexpected error, logged and answered as `HTTP_INTERNAL`.
  */
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { errorForLog } from '../observability/logger';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { AppError, ERROR_CATALOGUE, operationOutcome } from './errors';
@@ -51,11 +52,8 @@ export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHand
       if (parserCode) {
         code = parserCode;
       } else {
-        // Logged by type and message only: an error's own fields might echo request data.
-        logger.error(
-          { err: { type: (err as Error).name, message: (err as Error).message } },
-          'unhandled error',
-        );
+        // Type and stack frames only, never the message: it might echo request data (errorForLog).
+        logger.error({ err: errorForLog(err) }, 'unhandled error');
       }
     }
     metrics.errors.inc({ code });

@@ -142,6 +142,35 @@ describe('logs of full calls', () => {
   });
 });
 
+describe('logs of an unexpected error', () => {
+  it('carry its type and stack frames, never its message, even when the message holds the patient id', async () => {
+    const t = await startTestApp({
+      handlers: {
+        'patient-view': () => Promise.reject(new TypeError(`no PGx for Patient/${PATIENT_ID} (${GENOTYPE})`)),
+      },
+    });
+    try {
+      const res = await request(t.app)
+        .post('/cds-services/pgx-patient-view')
+        .send({ ...sensitive('sandbox-patient-view.json'), fhirServer: undefined });
+      expect(res.status).toBe(500);
+      const line = t
+        .logs()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as JsonObject)
+        .find((l) => l.msg === 'unhandled error');
+      expect(line?.err).toMatchObject({
+        type: 'TypeError',
+        stack: expect.stringMatching(/^\s+at /) as unknown,
+      });
+      for (const value of FORBIDDEN) expect(t.logs()).not.toContain(value);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('a fixture check', () => {
   it('the sensitive fixtures really carry the sensitive values', () => {
     const text = JSON.stringify(sensitive('sandbox-order-sign-clopidogrel.json'));
