@@ -1,18 +1,28 @@
 /**
  * The ThresholdSet model: defaults as issue 5 and the research doc state them, validation that names the bad field,
- * canonical serialization, the published-or-default loader, and CPIC EHR priority as the actionability default.
+ * canonical serialization, the published-or-default loader, CPIC EHR priority as the actionability default, the
+ * default set as a data file whose sensor numbers are the research note's (knowledge/sensor-thresholds.json), and the
+ * one list of metric ids.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
   DEFAULT_THRESHOLDS,
+  DEFAULT_THRESHOLDS_FILE,
   isActionablePhenotype,
   loadPublishedThresholds,
   ORDER_DOSE,
   parseThresholdSet,
+  readThresholdSetFile,
   serializeThresholdSet,
+  THRESHOLDS_DIR,
 } from '../../../src/rules/thresholds';
-import type { ThresholdSet } from '../../../src/rules/thresholds';
+import type { SufficiencyThresholds, ThresholdSet } from '../../../src/rules/thresholds';
 import { SENSOR_METRIC_IDS, summarizeSensors } from '../../../src/sensors';
+import type { SensorMetricId } from '../../../src/sensors';
 import { RESEARCH, readSharedJson } from '../../fixtures/rules/builders';
+import { sensorThreshold } from '../../reference';
 
 const rule = (prefix: string) => {
   const found = DEFAULT_THRESHOLDS.sensorRules.find((r) => r.id.startsWith(prefix));
@@ -242,5 +252,147 @@ describe('one list of metric ids (sensors/types SENSOR_METRIC_IDS)', () => {
       expect(parseThresholdSet(withSufficiency(metric)).sufficiency).toHaveProperty([metric]);
     }
     expect(() => parseThresholdSet(withSufficiency('heart-beats'))).toThrow('sufficiency');
+  });
+});
+
+describe('the default set is a data file (config/thresholds/)', () => {
+  it('is named by its version and parses with the published-set schema', () => {
+    expect(path.dirname(DEFAULT_THRESHOLDS_FILE)).toBe(path.resolve(__dirname, '../../../config/thresholds'));
+    expect(THRESHOLDS_DIR).toBe(path.dirname(DEFAULT_THRESHOLDS_FILE));
+    const raw = JSON.parse(readFileSync(DEFAULT_THRESHOLDS_FILE, 'utf8')) as { version: string };
+    expect(path.basename(DEFAULT_THRESHOLDS_FILE)).toBe(`${raw.version}.json`);
+    expect(parseThresholdSet(raw)).toEqual(DEFAULT_THRESHOLDS);
+    expect(readThresholdSetFile(DEFAULT_THRESHOLDS_FILE)).toEqual(DEFAULT_THRESHOLDS);
+  });
+
+  it('names the file and the field when a threshold file is bad', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'thresholds-'));
+    const file = path.join(dir, 'bad.json');
+    const bad = structuredClone(DEFAULT_THRESHOLDS) as unknown as { preTest: { indicator: string } };
+    bad.preTest.indicator = 'loud';
+    writeFileSync(file, JSON.stringify(bad));
+    expect(() => readThresholdSetFile(file)).toThrow(`${file}: invalid threshold set: preTest.indicator`);
+    writeFileSync(file, '{ not json');
+    expect(() => readThresholdSetFile(file)).toThrow(file);
+    rmSync(dir, { recursive: true });
+  });
+
+  // Each sensor number of the file against the research note's number (knowledge/sensor-thresholds.json).
+  const triggerSources: readonly [
+    rule: string,
+    trigger: string,
+    field: 'value' | 'upTo',
+    id: string,
+    sign?: number,
+  ][] = [
+    ['R1', 'resting-hr-below-60', 'value', 'R1.raise'],
+    ['R1', 'resting-hr-below-50', 'value', 'R1.critical'],
+    ['R1', 'low-hr-events', 'value', 'R1.low-hr-events'],
+    ['R1', 'resting-hr-in-range', 'value', 'R1.lower-from'],
+    ['R1', 'resting-hr-in-range', 'upTo', 'R1.lower-to'],
+    ['R3', 'qtc-above-500', 'value', 'R3.qtc'],
+    ['R3', 'qtc-rise-above-60', 'value', 'R3.qtc-rise'],
+    ['R3', 'resting-hr-below-50', 'value', 'R3.resting-hr'],
+    ['R3', 'citalopram-dose-above-20mg', 'value', 'R3.citalopram-max-dose'],
+    ['R4', 'qtc-above-500', 'value', 'R3.qtc'],
+    ['R4', 'qtc-rise-above-60', 'value', 'R3.qtc-rise'],
+    ['R4', 'resting-hr-rise-20', 'value', 'R4.hr-rise'],
+    ['R6', 'respiratory-rate-below-10', 'value', 'R6.respiratory-rate'],
+    ['R7', 'home-sbp-mean-130', 'value', 'R7.systolic'],
+    ['R7', 'home-dbp-mean-80', 'value', 'R7.diastolic'],
+    ['R8', 'tbr-below-70-over-4', 'value', 'R8.tbr70'],
+    ['R8', 'tbr-below-54-over-1', 'value', 'R8.tbr54'],
+    ['R8', 'older-tbr-below-70-over-1', 'value', 'R8.tbr70-older'],
+    ['R8', 'level2-hypoglycaemia-event', 'value', 'R8.level2-events'],
+    ['R9', 'inr-above-4', 'value', 'R9.raise'],
+    ['R9', 'inr-at-least-5', 'value', 'R9.critical'],
+    ['R9', 'inr-below-1-5', 'value', 'R9.low'],
+    // The note states a fall of 30 %; the trigger compares the change, so it reads ≤ -30 %.
+    ['R10', 'steps-fall-30', 'value', 'R10.steps-fall', -1],
+  ];
+  it.each(triggerSources)("%s %s %s = the note's %s", (prefix, id, field, source, sign = 1) => {
+    const found = trigger(prefix, id);
+    expect(found?.[field]).toBe(sign * sensorThreshold(source).value);
+  });
+
+  /** The note's number in the field's unit: days for windows and day counts, hours for age, 0..1 for coverage. */
+  const inUnit = (id: string, field: keyof SufficiencyThresholds): number => {
+    const { value, unit } = sensorThreshold(id);
+    if (field === 'maxAgeHours') return unit === 'd' ? value * 24 : (expect(unit).toBe('h'), value);
+    if (field === 'minCoverage') return (expect(unit).toBe('%'), value / 100);
+    return value;
+  };
+  type Sources = Partial<Record<keyof SufficiencyThresholds, string>>;
+  const HOME_BP: Sources = {
+    windowDays: 'home-bp.window',
+    minReadings: 'home-bp.min-readings',
+    minDays: 'home-bp.min-days',
+    maxAgeHours: 'home-bp.max-age',
+  };
+  const CGM: Sources = {
+    windowDays: 'cgm.window',
+    minDays: 'cgm.min-days',
+    minCoverage: 'cgm.coverage',
+    maxAgeHours: 'cgm.max-age',
+  };
+  const sufficiencySources: readonly [SensorMetricId, Sources][] = [
+    [
+      'resting-heart-rate',
+      { windowDays: 'resting-hr.window', minDays: 'resting-hr.min-days', maxAgeHours: 'resting-hr.max-age' },
+    ],
+    ['low-heart-rate-events', { windowDays: 'R1.low-hr-events-window' }],
+    [
+      'heart-rate-change',
+      { windowDays: 'hr-change.window', minDays: 'hr-change.min-days', maxAgeHours: 'hr-change.max-age' },
+    ],
+    [
+      'spo2-below-90-share',
+      { windowDays: 'nocturnal.window', minDays: 'nocturnal.min-nights', maxAgeHours: 'nocturnal.max-age' },
+    ],
+    [
+      'respiratory-rate',
+      { windowDays: 'nocturnal.window', minDays: 'nocturnal.min-nights', maxAgeHours: 'nocturnal.max-age' },
+    ],
+    ['home-bp-systolic', HOME_BP],
+    ['home-bp-diastolic', HOME_BP],
+    ['cgm-time-below-70', CGM],
+    ['cgm-time-below-54', CGM],
+    ['cgm-level2-hypoglycaemia-events', { windowDays: 'cgm-event.window', maxAgeHours: 'cgm-event.max-age' }],
+    ['qtc-latest', { windowDays: 'qtc.window', minReadings: 'qtc.min-values', maxAgeHours: 'qtc.max-age' }],
+    [
+      'qtc-change',
+      { windowDays: 'qtc.window', minReadings: 'qtc.persistent-values', maxAgeHours: 'qtc.max-age' },
+    ],
+    [
+      'steps-change',
+      {
+        windowDays: 'steps-sleep.window',
+        minDays: 'steps-sleep.min-days',
+        maxAgeHours: 'steps-sleep.max-age',
+      },
+    ],
+    [
+      'sleep-duration',
+      {
+        windowDays: 'steps-sleep.window',
+        minDays: 'steps-sleep.min-days',
+        maxAgeHours: 'steps-sleep.max-age',
+      },
+    ],
+    // "last value ≤ 7 d old" (§2.2 R9): the window and the age limit are both 7 days.
+    ['inr-latest', { windowDays: 'R9.max-age', maxAgeHours: 'R9.max-age' }],
+  ];
+  it.each(sufficiencySources)("sufficiency of %s = the note's numbers", (metric, sources) => {
+    const entry = DEFAULT_THRESHOLDS.sufficiency[metric];
+    expect(entry).toBeDefined();
+    for (const [field, id] of Object.entries(sources) as [keyof SufficiencyThresholds, string][]) {
+      expect([field, entry?.[field]]).toEqual([field, inUnit(id, field)]);
+    }
+  });
+
+  it('every sufficiency entry of the file is checked against the note', () => {
+    expect(Object.keys(DEFAULT_THRESHOLDS.sufficiency).sort()).toEqual(
+      sufficiencySources.map(([m]) => m).sort(),
+    );
   });
 });
