@@ -4,9 +4,10 @@
  * MedicationRequests, wearable resting heart rate) go through `createApp()` and the real hook handlers.
  *
  * Expected clinical content comes from the sources, never from the code under test: recommendation texts, strengths
- * and lookup keys from `shared/cpic/recommendations.json`, phenotypes from `shared/cpic/diplotypes/` and
- * `shared/cpic/genes.json`, sensor thresholds from `shared/research/wearables-in-fhir.md` §2.2, indicators from
- * issue 5's defaults. Every response is checked against the CDS Hooks 2.0 response schema.
+ * and lookup keys from the CPIC data set (`knowledge/cpic/recommendations.json`), phenotypes from its diplotype tables
+ * and `genes.json`, sensor thresholds from the research note's §2.2 (`knowledge/sensor-thresholds.json`), all read
+ * through the test oracle (`test/reference`); indicators from issue 5's defaults. Every response is checked against
+ * the CDS Hooks 2.0 response schema.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -25,86 +26,13 @@ import { sandboxRequest } from '../helpers/cds';
 import type { JsonObject } from '../helpers/cds';
 import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
 import type { MockFhirServer } from '../helpers/mock-fhir';
-import { readShared } from '../unit/rules/cpic/shared-data';
+import { quotedText, rendered } from '../helpers/markdown';
+import { cpicCall, cpicDrug, cpicDrugs, cpicRow, guidelineUrl, researchThreshold } from '../reference';
+import type { CpicRow } from '../reference';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The sources expectations are derived from
 // ---------------------------------------------------------------------------------------------------------------
-
-interface SharedRow {
-  readonly lookupKey: Readonly<Record<string, string>>;
-  readonly population: string | null;
-  readonly strength: string | null;
-  readonly recommendation: string;
-}
-interface SharedGuideline {
-  readonly cpicUrl: string | null;
-  readonly clinpgxUrl: string;
-  readonly recommendations: readonly SharedRow[];
-}
-interface SharedDrug {
-  readonly guidelines: readonly SharedGuideline[];
-  readonly cpicPairs: readonly { readonly gene: string; readonly cpicLevel: string | null }[];
-  readonly decisionGraph?: { readonly nodes: Readonly<Record<string, string>> };
-}
-const DRUGS = (readShared('recommendations.json') as { drugs: Record<string, SharedDrug> }).drugs;
-
-function sharedDrug(drug: string): SharedDrug {
-  const found = DRUGS[drug];
-  if (!found) throw new Error(`shared/cpic/recommendations.json has no drug ${drug}`);
-  return found;
-}
-
-function sameKey(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  return Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
-}
-
-/** The one CPIC row for a drug, lookup key and population, with its guideline. */
-function cpicRow(
-  drug: string,
-  lookupKey: Readonly<Record<string, string>>,
-  population: string | null,
-): { row: SharedRow; guideline: SharedGuideline } {
-  const found = sharedDrug(drug).guidelines.flatMap((guideline) =>
-    guideline.recommendations
-      .filter((row) => sameKey(row.lookupKey, lookupKey) && row.population === population)
-      .map((row) => ({ row, guideline })),
-  );
-  if (found.length !== 1) {
-    throw new Error(
-      `${found.length} CPIC rows for ${drug} ${JSON.stringify(lookupKey)} ${String(population)}`,
-    );
-  }
-  return found[0]!;
-}
-
-/** The guideline URL a card must link: CPIC's page, else ClinPGx's annotation (metoprolol has no CPIC URL). */
-function guidelineUrl(guideline: SharedGuideline): string {
-  return guideline.cpicUrl ?? guideline.clinpgxUrl;
-}
-
-/**
- * CPIC's call for a diplotype: phenotype and lookup key from `diplotypes/<gene>.json` (unordered), or for CYP2D6
- * (rules, no table) from the confirmed examples in `genes.json`.
- */
-function cpicCall(gene: string, diplotype: string): { phenotype: string; lookupKey: string } {
-  if (gene === 'CYP2D6') {
-    const genes = readShared('genes.json') as {
-      genes: Record<
-        string,
-        { confirmedExamples: { diplotype: string; activityScore: string; phenotype: string }[] }
-      >;
-    };
-    const example = genes.genes.CYP2D6?.confirmedExamples.find((e) => e.diplotype === diplotype);
-    if (!example) throw new Error(`no CPIC CYP2D6 example for ${diplotype}`);
-    return { phenotype: example.phenotype, lookupKey: example.activityScore };
-  }
-  const table = readShared(`diplotypes/${gene}.json`) as { rows: [string, string, string, unknown][] };
-  const wanted = diplotype.split('/').sort().join('/');
-  const row = table.rows.find(([d]) => d.split('/').sort().join('/') === wanted);
-  if (!row) throw new Error(`no CPIC ${gene} diplotype ${diplotype}`);
-  return { phenotype: row[1], lookupKey: row[2] };
-}
 
 /**
  * Issue 5's default interruption: a Strong "avoid / not recommended / contraindicated" → critical; other Strong or
@@ -233,6 +161,9 @@ function median(values: readonly number[]): number {
 
 /** A low resting heart rate for a week: median below R1's 60 /min, above its 50 /min (research §2.2 R1). */
 const LOW_RESTING_HR = [55, 54, 56, 53, 55, 57, 54];
+/** Research §2.2 R1: "7-day median < 60 /min → +1; < 50 /min … → `critical`". */
+const R1_RAISE = researchThreshold('R1.raise');
+const R1_CRITICAL = researchThreshold('R1.critical');
 
 /** POSTs a call; every 200 answer must pass the CDS Hooks 2.0 response schema. */
 async function call(
@@ -251,21 +182,6 @@ async function oneCard(t: TestApp, service: string, body: JsonObject): Promise<C
   expect(status).toBe(200);
   expect(cards).toHaveLength(1);
   return cards[0]!;
-}
-
-/** The text of every markdown blockquote of a detail, unescaped (where the card quotes CPIC). */
-function quotedText(detail: string | undefined): string {
-  return (detail ?? '')
-    .split('\n')
-    .filter((line) => line.startsWith('>'))
-    .map((line) => line.replace(/^> ?/, ''))
-    .join('\n')
-    .replace(/\\([\\`*_[\]<>#|~])/g, '$1');
-}
-
-/** A detail as it renders (markdown escapes removed). */
-function rendered(detail: string | undefined): string {
-  return (detail ?? '').replace(/\\([\\`*_[\]<>#|~])/g, '$1');
 }
 
 /** Override reasons: coded in one system, each with a display (https://cds-hooks.hl7.org/2.0/#overridereason). */
@@ -318,7 +234,7 @@ interface PanelCase {
 
 /**
  * Alternative RxNorm ingredient codes: NLM RxNorm Current Prescribable Content 2025-10-06 (TTY IN), as cited in
- * `src/cards/alternative-drugs.ts`; prasugrel and ticagrelor are not CPIC drugs, so the shared file lacks them.
+ * `src/cards/alternative-drugs.ts`; prasugrel and ticagrelor are not CPIC drugs, so the RxNorm extract lacks them.
  */
 const PRASUGREL = { name: 'prasugrel', rxcui: '613391' };
 const TICAGRELOR = { name: 'ticagrelor', rxcui: '1116632' };
@@ -573,7 +489,7 @@ describe('order-sign: the clinical panel', () => {
         orders: [draftOrder('warfarin')],
       }),
     );
-    const warfarin = sharedDrug('warfarin');
+    const warfarin = cpicDrug('warfarin');
     const nodes = warfarin.decisionGraph?.nodes ?? {};
     // "VKORC1 and CYP2C9*2 and *3 genotype available?" → yes: the pharmacogenetic-algorithm box and its loading-dose box.
     const algorithm = Object.values(nodes).find((n) => n.startsWith('VKORC1-1639G>A and CYP2C9*2 and *3:'));
@@ -600,13 +516,13 @@ describe('order-sign: the clinical panel', () => {
         orders: [draftOrder('metoprolol')],
         ...(wearables ? { wearables } : {}),
       });
-    const row = (): SharedRow =>
+    const row = (): CpicRow =>
       cpicRow('metoprolol', { CYP2D6: cpicCall('CYP2D6', '*5/*5').lookupKey }, null).row;
     const LADDER: readonly Card['indicator'][] = ['info', 'warning', 'critical'];
 
     it('a sufficient, fresh week of low resting heart rate raises the card one step and says why', async () => {
-      expect(median(LOW_RESTING_HR)).toBeLessThan(60);
-      expect(median(LOW_RESTING_HR)).toBeGreaterThanOrEqual(50);
+      expect(median(LOW_RESTING_HR)).toBeLessThan(R1_RAISE);
+      expect(median(LOW_RESTING_HR)).toBeGreaterThanOrEqual(R1_CRITICAL);
       const baseline = issue5Indicator(row().strength, false);
       const card = await oneCard(t, 'pgx-order-sign', metoprolol(restingHeartRate(LOW_RESTING_HR, 6)));
       expect(card.indicator).toBe(LADDER[LADDER.indexOf(baseline) + 1]);
@@ -614,7 +530,7 @@ describe('order-sign: the clinical panel', () => {
       const detail = rendered(card.detail);
       expect(detail).toContain(`${median(LOW_RESTING_HR)} /min`); // the value
       expect(detail).toContain('Apple Watch'); // the device
-      expect(detail).toMatch(/< 60 \/min/); // the threshold
+      expect(detail).toContain(`< ${R1_RAISE} /min`); // the threshold
       expect(card.source.label).toMatch(/sensor/i);
       // The sensor can be questioned: an override reason says so.
       expect(card.overrideReasons?.map((r) => r.display).join(' ')).toMatch(/sensor/i);
@@ -658,7 +574,7 @@ describe('order-sign: the clinical panel', () => {
   });
 
   it('no PGx result on file for a level-A drug: a pre-test card with a ServiceRequest suggestion', async () => {
-    expect(sharedDrug('clopidogrel').cpicPairs).toContainEqual(
+    expect(cpicDrug('clopidogrel').cpicPairs).toContainEqual(
       expect.objectContaining({ gene: 'CYP2C19', cpicLevel: 'A' }),
     );
     const card = await oneCard(
@@ -686,9 +602,8 @@ describe('order-sign: the clinical panel', () => {
     });
     expect(card.links?.[0]?.type).toBe('absolute');
     // The clopidogrel guideline itself, not CPIC's index.
-    const guideline = sharedDrug('clopidogrel').guidelines[0]!;
-    expect(card.source.url).toBe(guidelineUrl(guideline));
-    expect(card.links?.[0]?.url).toBe(guidelineUrl(guideline));
+    expect(card.source.url).toBe(guidelineUrl('clopidogrel'));
+    expect(card.links?.[0]?.url).toBe(guidelineUrl('clopidogrel'));
     expectOverrideReasons(card);
     // A declined test has its own reasons, not "tolerated before" or "result doubted".
     expect(card.overrideReasons?.map((r) => r.code)).toContain('test-already-ordered');
@@ -706,7 +621,7 @@ describe('order-sign: the clinical panel', () => {
     );
     expect(status).toBe(200);
     // famotidine has no CPIC guideline; mercaptopurine's two genes are one guideline row, so one card.
-    expect(DRUGS.famotidine).toBeUndefined();
+    expect(cpicDrugs().famotidine).toBeUndefined();
     const drugs = ['clopidogrel', 'codeine', 'simvastatin', 'mercaptopurine'];
     expect(cards).toHaveLength(drugs.length);
     for (const drug of drugs) expect(cards.filter((c) => c.summary.includes(drug))).toHaveLength(1);
@@ -739,7 +654,7 @@ describe('order-sign and the FHIR server', () => {
       withoutPrefetch: ['patient', 'pgx'],
       fhirServer: fhir.baseUrl,
     });
-    expect(DRUGS.famotidine).toBeUndefined();
+    expect(cpicDrugs().famotidine).toBeUndefined();
     const { status, cards } = await call(t, 'pgx-order-sign', body);
     expect(status).toBe(200);
     expect(cards).toEqual([]);
@@ -789,12 +704,12 @@ describe('published thresholds', () => {
   async function appWith(set: ThresholdSet): Promise<TestApp> {
     const databaseUrl = path.join(dir, 'cds.sqlite');
     const store = await openStore(databaseUrl);
-    await store.saveThresholdDraft({
+    await store.thresholds.saveDraft({
       version: set.version,
       json: serializeThresholdSet(set),
       createdBy: 'informaticist',
     });
-    await store.publishThresholds(set.version, 'informaticist');
+    await store.thresholds.publish(set.version, { by: 'informaticist' });
     await store.close();
     return startTestApp({ databaseUrl });
   }
@@ -821,12 +736,10 @@ describe('published thresholds', () => {
     const card = await oneCard(t, 'pgx-order-sign', metoprololPm());
     expect(card.indicator).toBe('info');
     expect(issue5Indicator(row.strength, false)).toBe('warning'); // what the defaults give
-    const recorded = await t.store.db
-      .selectFrom('cards')
-      .select(['indicator', 'threshold_version'])
-      .where('uuid', '=', card.uuid!)
-      .executeTakeFirst();
-    expect(recorded).toEqual({ indicator: 'info', threshold_version: 'panel-moderate-info' });
+    const recorded = (await t.store.invocations.findByCard(card.uuid!))?.cards.find(
+      (c) => c.uuid === card.uuid,
+    );
+    expect(recorded).toMatchObject({ indicator: 'info', thresholdVersion: 'panel-moderate-info' });
     expect(card.detail).toContain('panel-moderate-info');
   });
 
@@ -881,12 +794,10 @@ describe('published thresholds', () => {
     t = await appWith(set);
     const card = await oneCard(t, 'pgx-order-sign', metoprololPm(restingHeartRate(LOW_RESTING_HR, 6)));
     expect(card.indicator).toBe('warning');
-    const recorded = await t.store.db
-      .selectFrom('cards')
-      .select('threshold_version')
-      .where('uuid', '=', card.uuid!)
-      .executeTakeFirst();
-    expect(recorded?.threshold_version).toBe('panel-r1-52');
+    const recorded = (await t.store.invocations.findByCard(card.uuid!))?.cards.find(
+      (c) => c.uuid === card.uuid,
+    );
+    expect(recorded?.thresholdVersion).toBe('panel-r1-52');
   });
 });
 

@@ -1,9 +1,10 @@
 /**
- * The R8 safety rule end to end over HTTP (research `shared/research/wearables-in-fhir.md` §2.2 R8): CYP2C9 IM/PM +
- * a sulfonylurea is "not a CPIC/DPWG-actionable pair — state as safety rule"; CGM time below range raises the card.
+ * The R8 safety rule end to end over HTTP (wearables research note §2.2 R8, in `knowledge/sensor-thresholds.json`):
+ * CYP2C9 IM/PM + a sulfonylurea is "not a CPIC/DPWG-actionable pair — state as safety rule"; CGM time below range
+ * raises the card.
  *
  * Expectations come from the sources, never from the code under test:
- * - phenotypes from CPIC's CYP2C9 diplotype table (`shared/cpic/diplotypes/CYP2C9.json`);
+ * - phenotypes from CPIC's CYP2C9 diplotype table (`knowledge/cpic/diplotypes/CYP2C9.json`, via `test/reference`);
  * - the trigger from research §2.2 R8 ("TBR < 70 mg/dL > 4 % … → +1"; "if baseline 'info', may be raised to
  *   'warning'") and the baseline from the default threshold set's `safetyRuleBaseline` ('info');
  * - sufficiency from research §2.4 ("14 d, ≥ 70 % sensor active");
@@ -21,7 +22,8 @@ import type { TestApp } from '../helpers/app';
 import { sandboxRequest } from '../helpers/cds';
 import type { JsonObject } from '../helpers/cds';
 import { searchset } from '../helpers/mock-fhir';
-import { readShared } from '../unit/rules/cpic/shared-data';
+import { rendered } from '../helpers/markdown';
+import { cpicCall, researchThreshold } from '../reference';
 
 const PATIENT_ID = 'smart-1288992';
 const MINUTE_MS = 60_000;
@@ -37,12 +39,9 @@ const PGX = fixture('safety', 'pgx-cyp2c9.json') as Record<string, JsonObject[]>
 const ORDERS = fixture('safety', 'draft-orders.json') as Record<string, JsonObject>;
 const PATIENT = fixture('hooks', 'patient.json');
 
-/** CPIC's phenotype for a CYP2C9 diplotype (`shared/cpic/diplotypes/CYP2C9.json`). */
+/** CPIC's phenotype for a CYP2C9 diplotype (the CPIC diplotype table). */
 function cpicPhenotype(diplotype: string): string {
-  const table = readShared('diplotypes/CYP2C9.json') as { rows: [string, string, string, unknown][] };
-  const row = table.rows.find(([d]) => d === diplotype);
-  if (!row) throw new Error(`no CPIC CYP2C9 diplotype ${diplotype}`);
-  return row[1];
+  return cpicCall('CYP2C9', diplotype).phenotype;
 }
 
 interface CgmPlan {
@@ -159,13 +158,11 @@ async function cardsOf(t: TestApp, body: JsonObject, service = 'pgx-order-sign')
   return (res.body as { cards: Card[] }).cards;
 }
 
-/** A detail as it renders (markdown escapes removed). */
-function rendered(detail: string | undefined): string {
-  return (detail ?? '').replace(/\\([\\`*_[\]<>#|~])/g, '$1');
-}
-
-/** Research §2.2 R8: "TBR < 70 mg/dL > 4 % … → +1". */
-const TBR_LIMIT = 4;
+/** Research §2.2 R8: "TBR < 70 mg/dL > 4 % … → +1"; older/high-risk: "TBR < 70 > 1 % → +1". */
+const TBR_LIMIT = researchThreshold('R8.tbr70');
+const TBR_LIMIT_OLDER = researchThreshold('R8.tbr70-older');
+/** Research §2.4 CGM: "≥ 70 % of possible readings". */
+const CGM_COVERAGE = researchThreshold('cgm.coverage');
 
 describe('R8 safety rule: CYP2C9 + sulfonylurea + CGM time below range (research §2.2 R8)', () => {
   let t: TestApp;
@@ -184,9 +181,9 @@ describe('R8 safety rule: CYP2C9 + sulfonylurea + CGM time below range (research
     expect(cpicPhenotype('*3/*3')).toBe('Poor Metabolizer');
     expect(cpicPhenotype('*1/*1')).toBe('Normal Metabolizer');
     const { timeBelow70, active } = cgmTwoWeeks({ lowPerDay: 20 });
-    expect(active).toBeGreaterThanOrEqual(70);
+    expect(active).toBeGreaterThanOrEqual(CGM_COVERAGE);
     expect(timeBelow70).toBeGreaterThan(TBR_LIMIT);
-    expect(cgmTwoWeeks({ lowPerDay: 1 }).timeBelow70).toBeLessThan(1);
+    expect(cgmTwoWeeks({ lowPerDay: 1 }).timeBelow70).toBeLessThan(TBR_LIMIT_OLDER);
   });
 
   it('a poor metabolizer with time below 70 mg/dL over 4 % gets a safety-rule card raised from info to warning', async () => {
