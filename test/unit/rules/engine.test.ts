@@ -1,19 +1,22 @@
 /**
- * The rules engine: thresholds → baseline indicator, sensor rules → modifiers. Decisions come from the cpic module
+ * The rules engine: thresholds → baseline indicator, sensor rules → modifiers. Findings come from the cpic module
  * (CPIC data), sensor summaries from `summarizeSensors` on FHIR Observations; threshold values are read from the
  * research doc (shared/research/wearables-in-fhir.md) or set by the test, never copied from the engine.
  */
 import { Engine } from 'json-rules-engine';
-import { createRuleEngine, safetyRuleDecisions } from '../../../src/rules/engine';
+import { rowOf } from '../../../src/rules/cpic';
+import type { Finding } from '../../../src/rules/cpic';
+import { createRuleEngine, safetyRuleFindings } from '../../../src/rules/engine';
 import { DEFAULT_THRESHOLDS, parseThresholdSet } from '../../../src/rules/thresholds';
 import type { ThresholdSet } from '../../../src/rules/thresholds';
+import { decisionExplanation, decisionRuleIds } from '../../../src/rules/types';
 import type { Decision } from '../../../src/rules/types';
 import type { SensorSummary } from '../../../src/sensors';
 import {
   AT,
   NO_SENSORS,
   RESEARCH,
-  decisionFor,
+  findingFor,
   gene,
   order,
   range,
@@ -22,12 +25,12 @@ import {
 
 const engine = createRuleEngine(DEFAULT_THRESHOLDS);
 const evaluateOne = async (
-  d: Decision,
+  f: Finding,
   sensors: SensorSummary = NO_SENSORS,
   extra: { continuingDrugs?: string[]; ageYears?: number } = {},
   e = engine,
 ): Promise<Decision> => {
-  const [result] = await e.evaluate([d], { sensors, ...extra });
+  const [result] = await e.evaluate([f], { sensors, ...extra });
   if (!result) throw new Error('no decision');
   return result;
 };
@@ -41,7 +44,7 @@ function edited(edit: (json: ThresholdSet) => void): ThresholdSet {
 
 // CYP2D6 activity score 0 = Poor Metabolizer (shared/cpic/genes.json activityScoreRules "AS == 0").
 const cyp2d6PM = gene('CYP2D6', 'Poor Metabolizer', '0.0');
-const metoprololPM = (): Decision => decisionFor('metoprolol', [cyp2d6PM]);
+const metoprololPM = (): Finding => findingFor('metoprolol', [cyp2d6PM]);
 
 // R1 cut-offs as the research doc states them (§2.2 R1: "7-day median < 60 /min → +1; < 50 /min … → critical").
 const r1 = /7-day median < (\d+) \/min → \+1; < (\d+) \/min/.exec(RESEARCH);
@@ -59,13 +62,12 @@ describe('baseline indicator from the thresholds (issue 5 defaults)', () => {
   ] as const)(
     '%s + %s %s: %s %s %s → %s',
     async (drug, symbol, phenotype, key, strength, action, expected) => {
-      const decision = decisionFor(drug, [gene(symbol, phenotype, key)]);
-      expect(decision.row?.strength).toBe(strength);
-      expect(decision.action).toBe(action);
-      const evaluated = await evaluateOne(decision);
+      const finding = findingFor(drug, [gene(symbol, phenotype, key)]);
+      expect(rowOf(finding)?.strength).toBe(strength);
+      expect(finding.action).toBe(action);
+      const evaluated = await evaluateOne(finding);
       expect(evaluated).toMatchObject({
-        severity: expected,
-        shown: true,
+        indicator: expected,
         thresholdVersion: 'default-2026-11-22',
       });
     },
@@ -73,19 +75,19 @@ describe('baseline indicator from the thresholds (issue 5 defaults)', () => {
 
   it('gives an Optional row info', async () => {
     // amitriptyline CYP2D6 AS 1.0 + CYP2C19 Likely Poor Metabolizer is Optional in shared/cpic (see the data).
-    const decision = decisionFor('amitriptyline', [
+    const finding = findingFor('amitriptyline', [
       gene('CYP2D6', 'Intermediate Metabolizer', '1.0'),
       gene('CYP2C19', 'Likely Poor Metabolizer'),
     ]);
-    expect(decision.row?.strength).toBe('Optional');
-    expect(await evaluateOne(decision)).toMatchObject({ severity: 'info', shown: true });
+    expect(rowOf(finding)?.strength).toBe('Optional');
+    expect(await evaluateOne(finding)).toMatchObject({ indicator: 'info' });
   });
 
   it('shows no card for standard dosing', async () => {
     // codeine CYP2D6 AS 1.0: "Use codeine label recommended age- or weight-specific dosing" (Moderate).
-    const decision = decisionFor('codeine', [gene('CYP2D6', 'Intermediate Metabolizer', '1.0')]);
-    expect(decision.action).toBe('standard');
-    expect((await evaluateOne(decision)).shown).toBe(false);
+    const finding = findingFor('codeine', [gene('CYP2D6', 'Intermediate Metabolizer', '1.0')]);
+    expect(finding.action).toBe('standard');
+    expect((await evaluateOne(finding)).indicator).toBe('none');
   });
 
   it('hides a non-avoid row when no phenotype is actionable by CPIC EHR priority, and says so', async () => {
@@ -93,10 +95,10 @@ describe('baseline indicator from the thresholds (issue 5 defaults)', () => {
     const edit = edited((t) => {
       t.interruption.Strong.standard = 'info';
     });
-    const decision = decisionFor('clopidogrel', [gene('CYP2C19', 'Normal Metabolizer')]);
-    const evaluated = await evaluateOne(decision, NO_SENSORS, {}, createRuleEngine(edit));
-    expect(evaluated.shown).toBe(false);
-    expect(evaluated.explanation.at(-1)).toContain('no phenotype here counts as actionable');
+    const finding = findingFor('clopidogrel', [gene('CYP2C19', 'Normal Metabolizer')]);
+    const evaluated = await evaluateOne(finding, NO_SENSORS, {}, createRuleEngine(edit));
+    expect(evaluated.indicator).toBe('none');
+    expect(decisionExplanation(evaluated).at(-1)).toContain('no phenotype here counts as actionable');
   });
 
   it('a changed strength × action cell changes the outcome without code changes (Moderate adjust-dose → info)', async () => {
@@ -106,7 +108,7 @@ describe('baseline indicator from the thresholds (issue 5 defaults)', () => {
       }),
     );
     expect(await evaluateOne(metoprololPM(), NO_SENSORS, {}, moderateInfo)).toMatchObject({
-      severity: 'info',
+      indicator: 'info',
       thresholdVersion: 'test-edit',
     });
   });
@@ -122,38 +124,38 @@ describe('baseline indicator from the thresholds (issue 5 defaults)', () => {
       }),
     );
     const raisedResult = await evaluateOne(metoprololPM(), NO_SENSORS, {}, raised);
-    expect(raisedResult.severity).toBe('critical');
-    expect(raisedResult.explanation.at(-1)).toContain('local policy');
+    expect(raisedResult.indicator).toBe('critical');
+    expect(decisionExplanation(raisedResult).at(-1)).toContain('local policy');
     const silenced = createRuleEngine(
       edited((t) => {
         t.drugOverrides.metoprolol = { indicator: 'none', actions: ['adjust-dose'], reason: 'pilot' };
       }),
     );
-    expect((await evaluateOne(metoprololPM(), NO_SENSORS, {}, silenced)).shown).toBe(false);
+    expect((await evaluateOne(metoprololPM(), NO_SENSORS, {}, silenced)).indicator).toBe('none');
     // Other drugs are untouched.
-    const celecoxib = decisionFor('celecoxib', [gene('CYP2C9', 'Poor Metabolizer', '0.0')]);
-    expect((await evaluateOne(celecoxib, NO_SENSORS, {}, silenced)).severity).toBe('warning');
+    const celecoxib = findingFor('celecoxib', [gene('CYP2C9', 'Poor Metabolizer', '0.0')]);
+    expect((await evaluateOne(celecoxib, NO_SENSORS, {}, silenced)).indicator).toBe('warning');
   });
 
   it('shows pre-test alerts for CPIC level A pairs as info, not for level B, and follows the policy', async () => {
-    const codeineUntested = decisionFor('codeine', []); // CYP2D6–codeine: CPIC level A (pairs.json)
-    const metoprololUntested = decisionFor('metoprolol', []); // CYP2D6–metoprolol: level B/C
+    const codeineUntested = findingFor('codeine', []); // CYP2D6–codeine: CPIC level A (pairs.json)
+    const metoprololUntested = findingFor('metoprolol', []); // CYP2D6–metoprolol: level B/C
     expect(codeineUntested.action).toBe('order-test');
     expect(metoprololUntested.action).toBe('order-test');
-    expect(await evaluateOne(codeineUntested)).toMatchObject({ shown: true, severity: 'info' });
-    expect((await evaluateOne(metoprololUntested)).shown).toBe(false);
+    expect(await evaluateOne(codeineUntested)).toMatchObject({ indicator: 'info' });
+    expect((await evaluateOne(metoprololUntested)).indicator).toBe('none');
     const withB = createRuleEngine(
       edited((t) => {
         t.preTest.levels = ['A', 'B'];
       }),
     );
-    expect((await evaluateOne(metoprololUntested, NO_SENSORS, {}, withB)).shown).toBe(true);
+    expect((await evaluateOne(metoprololUntested, NO_SENSORS, {}, withB)).indicator).not.toBe('none');
     const off = createRuleEngine(
       edited((t) => {
         t.preTest.show = false;
       }),
     );
-    expect((await evaluateOne(codeineUntested, NO_SENSORS, {}, off)).shown).toBe(false);
+    expect((await evaluateOne(codeineUntested, NO_SENSORS, {}, off)).indicator).toBe('none');
   });
 });
 
@@ -164,15 +166,15 @@ describe('R1 metoprolol × resting heart rate', () => {
 
   it('CYP2D6 PM without sensor data keeps the CPIC baseline (warning, no modifier)', async () => {
     const result = await evaluateOne(metoprololPM());
-    expect(result).toMatchObject({ severity: 'warning', shown: true, sensorModifiers: [] });
+    expect(result).toMatchObject({ indicator: 'warning', modifiers: [] });
   });
 
   it('CYP2D6 PM with a sufficient, fresh 7-day median below the cut-off raises one step, with the evidence', async () => {
     const sensors = restingHeartRate(R1_RAISE - 5, range(0, 7));
     const result = await evaluateOne(metoprololPM(), sensors);
-    expect(result.severity).toBe('critical');
-    expect(result.sensorModifiers).toHaveLength(1);
-    expect(result.sensorModifiers[0]).toMatchObject({
+    expect(result.indicator).toBe('critical');
+    expect(result.modifiers).toHaveLength(1);
+    expect(result.modifiers[0]).toMatchObject({
       effect: 'raise',
       metric: 'resting-heart-rate',
       value: R1_RAISE - 5,
@@ -181,14 +183,14 @@ describe('R1 metoprolol × resting heart rate', () => {
       devices: ['Test watch'],
       evidence: 'guideline',
     });
-    expect(result.sensorModifiers[0]?.window).toBeDefined();
-    expect(result.ruleIds).toContain(result.sensorModifiers[0]?.ruleId);
-    expect(result.explanation.at(-1)).toContain(String(R1_RAISE - 5));
+    expect(result.modifiers[0]?.window).toBeDefined();
+    expect(decisionRuleIds(result)).toContain(result.modifiers[0]?.ruleId);
+    expect(decisionExplanation(result).at(-1)).toContain(String(R1_RAISE - 5));
   });
 
   it('a heart rate at or above the cut-off changes nothing', async () => {
     const result = await evaluateOne(metoprololPM(), restingHeartRate(R1_RAISE, range(0, 7)));
-    expect(result).toMatchObject({ severity: 'warning', sensorModifiers: [] });
+    expect(result).toMatchObject({ indicator: 'warning', modifiers: [] });
   });
 
   it('below the critical cut-off raises two steps from an info baseline', async () => {
@@ -204,43 +206,43 @@ describe('R1 metoprolol × resting heart rate', () => {
       {},
       optional,
     );
-    expect(one.severity).toBe('warning');
-    expect(two.severity).toBe('critical');
+    expect(one.indicator).toBe('warning');
+    expect(two.indicator).toBe('critical');
   });
 
   it('a changed R1 cut-off changes the outcome without code changes', async () => {
     const sensors = restingHeartRate(57, range(0, 7));
-    expect((await evaluateOne(metoprololPM(), sensors)).severity).toBe('critical');
+    expect((await evaluateOne(metoprololPM(), sensors)).indicator).toBe('critical');
     const lowerCutOff = createRuleEngine(
       edited((t) => {
         const trigger = t.sensorRules.find((r) => r.id.startsWith('R1'))?.triggers[0];
         if (trigger) trigger.value = 55;
       }),
     );
-    expect((await evaluateOne(metoprololPM(), sensors, {}, lowerCutOff)).severity).toBe('warning');
+    expect((await evaluateOne(metoprololPM(), sensors, {}, lowerCutOff)).indicator).toBe('warning');
   });
 
   it('does not apply to a CYP2D6 normal metabolizer', async () => {
-    const nm = decisionFor('metoprolol', [gene('CYP2D6', 'Normal Metabolizer', '2.0')]);
+    const nm = findingFor('metoprolol', [gene('CYP2D6', 'Normal Metabolizer', '2.0')]);
     const result = await evaluateOne(nm, restingHeartRate(40, range(0, 7)));
-    expect(result.sensorModifiers).toEqual([]);
+    expect(result.modifiers).toEqual([]);
   });
 });
 
-describe('stale or sparse sensor data never changes a severity', () => {
+describe('stale or sparse sensor data never changes an indicator', () => {
   it('insufficient (3 of 7 days) adds only a context modifier saying why', async () => {
     const result = await evaluateOne(metoprololPM(), restingHeartRate(40, [0, 1, 2]));
-    expect(result.severity).toBe('warning');
-    expect(result.sensorModifiers).toEqual([
+    expect(result.indicator).toBe('warning');
+    expect(result.modifiers).toEqual([
       expect.objectContaining({ effect: 'context', status: 'insufficient', metric: 'resting-heart-rate' }),
     ]);
-    expect(result.sensorModifiers[0]?.note).toContain('3 of 7 days');
+    expect(result.modifiers[0]?.note).toContain('3 of 7 days');
   });
 
   it('stale (newest 4 days old) adds only a context modifier', async () => {
     const result = await evaluateOne(metoprololPM(), restingHeartRate(40, range(4, 11)));
-    expect(result.severity).toBe('warning');
-    expect(result.sensorModifiers.map((m) => [m.effect, m.status])).toEqual([['context', 'stale']]);
+    expect(result.indicator).toBe('warning');
+    expect(result.modifiers.map((m) => [m.effect, m.status])).toEqual([['context', 'stale']]);
   });
 
   it('a stricter sufficiency limit in the thresholds turns sufficient data into context only', async () => {
@@ -251,8 +253,8 @@ describe('stale or sparse sensor data never changes a severity', () => {
       }),
     );
     const result = await evaluateOne(metoprololPM(), restingHeartRate(40, range(0, 5)), {}, strict);
-    expect(result.severity).toBe('warning');
-    expect(result.sensorModifiers[0]).toMatchObject({ effect: 'context', status: 'insufficient' });
+    expect(result.indicator).toBe('warning');
+    expect(result.modifiers[0]).toMatchObject({ effect: 'context', status: 'insufficient' });
   });
 });
 
@@ -261,26 +263,28 @@ describe('reassuring data (R1, research §2.3: stable therapy, median 65–80, n
 
   it('lowers a dose-change card one step for a patient already on the drug', async () => {
     const result = await evaluateOne(metoprololPM(), reassuring, { continuingDrugs: ['metoprolol'] });
-    expect(result.severity).toBe('info');
-    expect(result.sensorModifiers[0]?.effect).toBe('lower');
+    expect(result.indicator).toBe('info');
+    expect(result.modifiers[0]?.effect).toBe('lower');
   });
 
   it('keeps the baseline for a new order', async () => {
-    expect((await evaluateOne(metoprololPM(), reassuring)).severity).toBe('warning');
+    expect((await evaluateOne(metoprololPM(), reassuring)).indicator).toBe('warning');
   });
 
   it('never lowers an avoid', async () => {
-    const avoid: Decision = { ...metoprololPM(), action: 'avoid' };
+    const pm = metoprololPM();
+    if (pm.kind !== 'recommendation') throw new Error(`metoprolol CYP2D6 PM: a ${pm.kind} finding`);
+    const avoid: Finding = { ...pm, action: 'avoid' };
     const result = await evaluateOne(avoid, reassuring, { continuingDrugs: ['metoprolol'] });
-    expect(result.severity).toBe('warning'); // Moderate avoid → warning, unchanged
-    expect(result.sensorModifiers.every((m) => m.effect !== 'lower')).toBe(true);
+    expect(result.indicator).toBe('warning'); // Moderate avoid → warning, unchanged
+    expect(result.modifiers.every((m) => m.effect !== 'lower')).toBe(true);
   });
 
   it('never lowers on insufficient data', async () => {
     const result = await evaluateOne(metoprololPM(), restingHeartRate(70, [0, 1, 2]), {
       continuingDrugs: ['metoprolol'],
     });
-    expect(result.severity).toBe('warning');
+    expect(result.indicator).toBe('warning');
   });
 });
 
@@ -288,7 +292,7 @@ describe('rule sets indexed by drug', () => {
   it('runs only the rule set of the drugs given', async () => {
     const run = jest.spyOn(Engine.prototype, 'run');
     try {
-      await engine.evaluate([decisionFor('clopidogrel', [gene('CYP2C19', 'Poor Metabolizer')])], {
+      await engine.evaluate([findingFor('clopidogrel', [gene('CYP2C19', 'Poor Metabolizer')])], {
         sensors: NO_SENSORS,
       });
       expect(run).not.toHaveBeenCalled();
@@ -336,52 +340,52 @@ describe('other sensor rules', () => {
     dataQuality: [],
   });
 
-  it('R8 sulfonylurea + CYP2C9 PM: a safety-rule decision is raised by CGM time below 70 mg/dL, and says so', async () => {
+  it('R8 sulfonylurea + CYP2C9 PM: a safety-rule finding is raised by CGM time below 70 mg/dL, and says so', async () => {
     // Battelino 2019 (research §2.2 R8): TBR < 70 mg/dL > 4 % → +1.
     const tbr = Number(/TBR < 70 mg\/dL > (\d+) %/.exec(RESEARCH)?.[1]);
-    const [safety] = safetyRuleDecisions(
+    const [safety] = safetyRuleFindings(
       [order('glipizide')],
       [gene('CYP2C9', 'Poor Metabolizer', '0.0')],
       [],
       DEFAULT_THRESHOLDS,
     );
-    if (!safety) throw new Error('no safety decision');
-    expect((await evaluateOne(safety)).severity).toBe('info');
+    if (!safety) throw new Error('no safety-rule finding');
+    expect((await evaluateOne(safety)).indicator).toBe('info');
     const raised = await evaluateOne(safety, hand('cgm-time-below-70', tbr + 1, '%'));
-    expect(raised.severity).toBe('warning');
-    expect(raised.sensorModifiers[0]?.note).toContain('not a CPIC/DPWG-actionable pair');
-    expect(raised.sensorModifiers[0]?.evidence).toBe('consensus');
+    expect(raised.indicator).toBe('warning');
+    expect(raised.modifiers[0]?.note).toContain('not a CPIC/DPWG-actionable pair');
+    expect(raised.modifiers[0]?.evidence).toBe('consensus');
     expect(await evaluateOne(safety, hand('cgm-time-below-70', tbr - 1, '%'))).toMatchObject({
-      severity: 'info',
-      sensorModifiers: [],
+      indicator: 'info',
+      modifiers: [],
     });
   });
 
   it('R3 citalopram + CYP2C19 PM: QTc above 500 ms cannot raise a card that is already critical (context)', async () => {
-    const decision = decisionFor('citalopram', [gene('CYP2C19', 'Poor Metabolizer')]);
-    const result = await evaluateOne(decision, hand('qtc-latest', 510, 'ms', 30));
-    expect(result.severity).toBe('critical');
-    expect(result.sensorModifiers[0]).toMatchObject({ effect: 'context', metric: 'qtc-latest' });
+    const finding = findingFor('citalopram', [gene('CYP2C19', 'Poor Metabolizer')]);
+    const result = await evaluateOne(finding, hand('qtc-latest', 510, 'ms', 30));
+    expect(result.indicator).toBe('critical');
+    expect(result.modifiers[0]).toMatchObject({ effect: 'context', metric: 'qtc-latest' });
   });
 
   it('R3 reads the order dose: citalopram above 20 mg for a CYP2C19 PM is noted', async () => {
-    const decision = decisionFor('citalopram', [gene('CYP2C19', 'Poor Metabolizer')], {
+    const finding = findingFor('citalopram', [gene('CYP2C19', 'Poor Metabolizer')], {
       value: 40,
       unit: 'mg',
       code: 'mg',
     });
-    const result = await evaluateOne(decision);
-    expect(result.sensorModifiers.map((m) => m.metric)).toEqual(['order-dose']);
+    const result = await evaluateOne(finding);
+    expect(result.modifiers.map((m) => m.metric)).toEqual(['order-dose']);
   });
 
   it('R10 statin steps and R12 SSRI sleep only ever add context', async () => {
-    const simvastatin = decisionFor('simvastatin', [gene('SLCO1B1', 'Decreased Function')]);
+    const simvastatin = findingFor('simvastatin', [gene('SLCO1B1', 'Decreased Function')]);
     const steps = await evaluateOne(simvastatin, hand('steps-change', -45, '%'));
-    expect(steps.severity).toBe((await evaluateOne(simvastatin)).severity);
-    expect(steps.sensorModifiers.map((m) => m.effect)).toEqual(['context']);
-    const sertraline = decisionFor('sertraline', [gene('CYP2C19', 'Poor Metabolizer')]);
+    expect(steps.indicator).toBe((await evaluateOne(simvastatin)).indicator);
+    expect(steps.modifiers.map((m) => m.effect)).toEqual(['context']);
+    const sertraline = findingFor('sertraline', [gene('CYP2C19', 'Poor Metabolizer')]);
     const sleep = await evaluateOne(sertraline, hand('sleep-duration', 4, 'h'));
-    expect(sleep.severity).toBe((await evaluateOne(sertraline)).severity);
-    expect(sleep.sensorModifiers.map((m) => [m.effect, m.metric])).toEqual([['context', 'sleep-duration']]);
+    expect(sleep.indicator).toBe((await evaluateOne(sertraline)).indicator);
+    expect(sleep.modifiers.map((m) => [m.effect, m.metric])).toEqual([['context', 'sleep-duration']]);
   });
 });

@@ -1,6 +1,5 @@
-import { decideForOrder } from '../../../../src/rules/cpic';
-import type { DrugOrder, GeneResult } from '../../../../src/rules/cpic';
-import type { Decision } from '../../../../src/rules/types';
+import { findingsForOrder, rowOf } from '../../../../src/rules/cpic';
+import type { DrugOrder, Finding, GeneResult, PreTestFinding } from '../../../../src/rules/cpic';
 import { cpicDrug, cpicDrugs, cpicGuideline, cpicRow, cpicRows, guidelineRef } from '../../../reference';
 import type { CpicRow } from '../../../reference';
 
@@ -29,8 +28,25 @@ function resultFor(gene: string, value: string): GeneResult {
   };
 }
 
-function shownRows(decisions: readonly Decision[]): { recommendation: string; population?: string }[] {
-  return decisions.flatMap((d) => [...(d.row ? [d.row] : []), ...(d.alternatives ?? []).map((a) => a.row)]);
+/** The CPIC rows a card for these findings shows: each finding's row and a recommendation's alternatives. */
+function shownRows(findings: readonly Finding[]): { recommendation: string; population?: string }[] {
+  return findings.flatMap((f) => {
+    const row = rowOf(f);
+    return [...(row ? [row] : []), ...(f.kind === 'recommendation' ? f.alternatives.map((a) => a.row) : [])];
+  });
+}
+
+/** The one finding of an order, which must be a pre-test finding (fails the test otherwise). */
+function preTestFinding(findings: readonly Finding[]): PreTestFinding {
+  const [finding] = findings;
+  if (findings.length !== 1 || finding?.kind !== 'pre-test')
+    throw new Error(`expected one pre-test finding, got ${findings.map((f) => f.kind).join(', ')}`);
+  return finding;
+}
+
+/** The CPIC level of a drug–gene pair as the data set's `cpicPairs` gives it. */
+function cpicLevel(drug: string, gene: string): string | null | undefined {
+  return cpicDrug(drug).cpicPairs.find((p) => p.gene === gene)?.cpicLevel;
 }
 
 const cases = Object.entries(drugs).flatMap(([drug, d]) =>
@@ -55,8 +71,8 @@ describe('every CPIC recommendation row is reached from its lookup key', () => {
         priorUse: /use\s*>\s*3/i.test(population),
         now: new Date('2026-01-01T00:00:00Z'),
       };
-      const decisions = decideForOrder(order(c.drug), genes, patient);
-      const reached = shownRows(decisions).some(
+      const findings = findingsForOrder(order(c.drug), genes, patient);
+      const reached = shownRows(findings).some(
         (r) => r.recommendation === c.row.recommendation && (r.population ?? 'general') === population,
       );
       if (!reached) unreached.push(`${JSON.stringify(c.row.lookupKey)} ${population}`);
@@ -69,93 +85,101 @@ describe('lookups', () => {
   const clopidogrelPm = cpicRows('clopidogrel', { CYP2C19: 'Poor Metabolizer' }).map(({ row }) => row);
 
   it('answers clopidogrel for a CYP2C19 poor metabolizer with the CPIC row, its strength and provenance', () => {
-    const [decision] = decideForOrder(order('clopidogrel'), [resultFor('CYP2C19', 'Poor Metabolizer')]);
+    const [finding] = findingsForOrder(order('clopidogrel'), [resultFor('CYP2C19', 'Poor Metabolizer')]);
+    const row = finding && rowOf(finding);
     const texts = clopidogrelPm.map((r) => r.recommendation);
-    expect(texts).toContain(decision?.row?.recommendation);
-    expect(decision?.row?.guideline.url).toMatch(/cpicpgx\.org/);
-    expect(decision?.row?.pmids.length).toBeGreaterThan(0);
-    expect(decision?.action).toBe('avoid');
+    expect(finding?.kind).toBe('recommendation');
+    expect(texts).toContain(row?.recommendation);
+    expect(row?.guideline.url).toMatch(/cpicpgx\.org/);
+    expect(row?.pmids.length).toBeGreaterThan(0);
+    expect(finding?.action).toBe('avoid');
     // The indication is not in the order: every CPIC population is shown.
-    expect(shownRows(decision ? [decision] : []).length).toBe(clopidogrelPm.length);
-    expect(decision?.knowledgeVersion).toMatch(/^cpic-\d{4}-\d{2}-\d{2}$/);
+    expect(shownRows(finding ? [finding] : []).length).toBe(clopidogrelPm.length);
+    expect(finding?.knowledgeVersion).toMatch(/^cpic-\d{4}-\d{2}-\d{2}$/);
   });
 
-  it('gives a pre-test decision when a level A gene has no result, naming the gene and the guideline', () => {
-    const [decision] = decideForOrder(order('clopidogrel'), []);
-    expect(decision?.action).toBe('order-test');
-    expect(decision?.row).toBeUndefined();
-    expect(decision?.explanation.join(' ')).toMatch(/CYP2C19 \(CPIC level A\)/);
+  it('gives a pre-test finding when a level A gene has no result, naming the gene and the guideline', () => {
+    const finding = preTestFinding(findingsForOrder(order('clopidogrel'), []));
+    expect(finding.action).toBe('order-test');
+    expect(rowOf(finding)).toBeUndefined();
+    expect(finding.explanation.join(' ')).toMatch(/CYP2C19 \(CPIC level A\)/);
     expect(cpicDrug('clopidogrel').cpicPairs).toContainEqual(
       expect.objectContaining({ gene: 'CYP2C19', cpicLevel: 'A' }),
     );
-    expect(decision?.untestedGenes).toEqual(['CYP2C19']);
-    expect(decision?.guideline).toEqual(guidelineRef(cpicGuideline('clopidogrel')));
+    expect(finding.untested).toEqual([{ gene: 'CYP2C19', level: 'A' }]);
+    expect(finding.guideline).toEqual(guidelineRef(cpicGuideline('clopidogrel')));
   });
 
   it('names every untested level A/B gene of a two-gene guideline (thiopurines) and only those', () => {
-    const [decision] = decideForOrder(order('mercaptopurine'), []);
+    const finding = preTestFinding(findingsForOrder(order('mercaptopurine'), []));
     const guideline = cpicGuideline('mercaptopurine');
     const levelAB = guideline.genes.filter((g) =>
       cpicDrug('mercaptopurine').cpicPairs.some((p) => p.gene === g && /^[AB]/.test(p.cpicLevel ?? '')),
     );
     expect(levelAB.length).toBe(2);
-    expect(decision?.action).toBe('order-test');
-    expect([...(decision?.untestedGenes ?? [])].sort()).toEqual([...levelAB].sort());
-    expect(decision?.guideline).toEqual(guidelineRef(guideline));
+    expect(finding.action).toBe('order-test');
+    expect(finding.untested.map((u) => u.gene).sort()).toEqual([...levelAB].sort());
+    for (const u of finding.untested) expect(u.level).toBe(cpicLevel('mercaptopurine', u.gene));
+    expect(finding.guideline).toEqual(guidelineRef(guideline));
   });
 
-  it('warfarin without results: a pre-test decision for CYP2C9 and VKORC1 with the warfarin guideline', () => {
-    const [decision] = decideForOrder(order('warfarin'), []);
+  it('warfarin without results: a pre-test finding for CYP2C9 and VKORC1 with the warfarin guideline', () => {
+    const finding = preTestFinding(findingsForOrder(order('warfarin'), []));
     const guideline = cpicGuideline('warfarin');
     // Figure 2 starts at "VKORC1 and CYP2C9*2 and *3 genotype available?" (CYP4F2 is not read: see the README).
     expect(drugs.warfarin?.decisionGraph?.nodes.n0).toMatch(/VKORC1 and CYP2C9/);
-    expect(decision?.action).toBe('order-test');
-    expect(decision?.untestedGenes).toEqual(['CYP2C9', 'VKORC1']);
-    expect(decision?.guideline).toEqual(guidelineRef(guideline));
+    expect(finding.action).toBe('order-test');
+    expect(finding.untested).toEqual(
+      ['CYP2C9', 'VKORC1'].map((gene) => ({ gene, level: cpicLevel('warfarin', gene) })),
+    );
+    expect(finding.guideline).toEqual(guidelineRef(guideline));
   });
 
-  it('decisions with a CPIC row carry no pre-test fields', () => {
-    const [decision] = decideForOrder(order('clopidogrel'), [resultFor('CYP2C19', 'Poor Metabolizer')]);
-    expect(decision?.row).toBeDefined();
-    expect(decision?.untestedGenes).toBeUndefined();
-    expect(decision?.guideline).toBeUndefined();
+  it('findings with a CPIC row carry no pre-test fields', () => {
+    const [finding] = findingsForOrder(order('clopidogrel'), [resultFor('CYP2C19', 'Poor Metabolizer')]);
+    expect(finding?.kind).toBe('recommendation');
+    expect(finding && rowOf(finding)).toBeDefined();
+    expect(finding).not.toHaveProperty('untested');
+    expect(finding).not.toHaveProperty('guideline');
   });
 
   it('gives nothing for a drug without CPIC guideline', () => {
-    expect(decideForOrder(order('lisinopril'), [resultFor('CYP2C19', 'Poor Metabolizer')])).toEqual([]);
+    expect(findingsForOrder(order('lisinopril'), [resultFor('CYP2C19', 'Poor Metabolizer')])).toEqual([]);
   });
 
   it('chooses pediatric or adult rows from the birth date', () => {
     const ultrarapid = { CYP2C19: 'Ultrarapid Metabolizer' };
     const now = new Date('2026-01-01T00:00:00Z');
-    const child = decideForOrder(order('voriconazole'), [resultFor('CYP2C19', 'Ultrarapid Metabolizer')], {
+    const child = findingsForOrder(order('voriconazole'), [resultFor('CYP2C19', 'Ultrarapid Metabolizer')], {
       birthDate: '2016-05-01',
       now,
     })[0];
-    const adult = decideForOrder(order('voriconazole'), [resultFor('CYP2C19', 'Ultrarapid Metabolizer')], {
+    const adult = findingsForOrder(order('voriconazole'), [resultFor('CYP2C19', 'Ultrarapid Metabolizer')], {
       birthDate: '1960-05-01',
       now,
     })[0];
-    expect(child?.row?.recommendation).toBe(
+    expect(child && rowOf(child)?.recommendation).toBe(
       cpicRow('voriconazole', ultrarapid, 'pediatrics').row.recommendation,
     );
-    expect(adult?.row?.recommendation).toBe(cpicRow('voriconazole', ultrarapid, 'adults').row.recommendation);
+    expect(adult && rowOf(adult)?.recommendation).toBe(
+      cpicRow('voriconazole', ultrarapid, 'adults').row.recommendation,
+    );
   });
 
   it('treats a patient with no earlier use as drug-naive (phenytoin, HLA-B*15:02 positive)', () => {
     const genes = [resultFor('HLA-B', '*15:02 positive'), resultFor('CYP2C9', '2.0')];
-    const [naive] = decideForOrder(order('phenytoin'), genes, {});
-    const [continuing] = decideForOrder(order('phenytoin'), genes, { priorUse: true });
-    expect(naive?.row?.population).toBe('PHT naive');
+    const [naive] = findingsForOrder(order('phenytoin'), genes, {});
+    const [continuing] = findingsForOrder(order('phenytoin'), genes, { priorUse: true });
+    expect(naive && rowOf(naive)?.population).toBe('PHT naive');
     expect(naive?.action).toBe('avoid');
-    expect(continuing?.row?.population).toBe('PHT use >3mos');
+    expect(continuing && rowOf(continuing)?.population).toBe('PHT use >3mos');
   });
 
   it('uses "No Result" for an untested gene of a multi-gene guideline (thiopurines)', () => {
     const { row } = cpicRow('mercaptopurine', { TPMT: 'Poor Metabolizer', NUDT15: 'No Result' });
-    const [decision] = decideForOrder(order('mercaptopurine'), [resultFor('TPMT', 'Poor Metabolizer')]);
-    expect(decision?.row?.recommendation).toBe(row.recommendation);
-    expect(decision?.explanation.join(' ')).toMatch(/NUDT15: no result on file/);
+    const [finding] = findingsForOrder(order('mercaptopurine'), [resultFor('TPMT', 'Poor Metabolizer')]);
+    expect(finding && rowOf(finding)?.recommendation).toBe(row.recommendation);
+    expect(finding?.explanation.join(' ')).toMatch(/NUDT15: no result on file/);
   });
 
   it('looks up only the allele a drug uses for HLA-B (abacavir *57:01)', () => {
@@ -163,11 +187,11 @@ describe('lookups', () => {
       ...resultFor('HLA-B', '*57:01 positive'),
       alleleStatus: { '*57:01': 'positive', '*15:02': 'negative', '*58:01': 'negative' },
     };
-    const abacavir = decideForOrder(order('abacavir'), [hlaB])[0];
-    const allopurinol = decideForOrder(order('allopurinol'), [hlaB])[0];
-    expect(abacavir?.row?.lookupKey).toEqual({ 'HLA-B': '*57:01 positive' });
+    const abacavir = findingsForOrder(order('abacavir'), [hlaB])[0];
+    const allopurinol = findingsForOrder(order('allopurinol'), [hlaB])[0];
+    expect(abacavir && rowOf(abacavir)?.lookupKey).toEqual({ 'HLA-B': '*57:01 positive' });
     expect(abacavir?.action).toBe('avoid');
-    expect(allopurinol?.row?.lookupKey).toEqual({ 'HLA-B': '*58:01 negative' });
+    expect(allopurinol && rowOf(allopurinol)?.lookupKey).toEqual({ 'HLA-B': '*58:01 negative' });
   });
 
   it('shows each score when a phenotype-only CYP2D6 result spans scores with different recommendations', () => {
@@ -175,43 +199,44 @@ describe('lookups', () => {
       ...resultFor('CYP2D6', 'Intermediate Metabolizer'),
       candidateLookupKeys: ['0.25', '0.5', '0.75', '1.0'],
     };
-    const [decision] = decideForOrder(order('tamoxifen'), [im]);
+    const [finding] = findingsForOrder(order('tamoxifen'), [im]);
     const expected = new Set(
       cpicRows('tamoxifen')
         .filter(({ row }) => ['0.25', '0.5', '0.75', '1.0'].includes(row.lookupKey.CYP2D6 ?? ''))
         .map(({ row }) => `${row.strength ?? ''}|${row.recommendation}`),
     );
     const shown = new Set(
-      shownRows(decision ? [decision] : []).map(
+      shownRows(finding ? [finding] : []).map(
         (r) => `${(r as { strength?: string }).strength ?? ''}|${r.recommendation}`,
       ),
     );
     expect(shown).toEqual(expected);
-    expect(decision?.explanation.join(' ')).toMatch(/spans CPIC activity scores/);
+    expect(finding?.explanation.join(' ')).toMatch(/spans CPIC activity scores/);
   });
 
   it('follows the warfarin figure when CYP2C9 and VKORC1 are known, and asks for the test otherwise', () => {
     const graph = cpicDrug('warfarin').decisionGraph;
     const nodes = graph?.nodes ?? {};
     const cyp2c9: GeneResult = { ...resultFor('CYP2C9', '1.0'), diplotype: '*1/*8', alleles: ['*1', '*8'] };
-    const [dosed] = decideForOrder(order('warfarin'), [cyp2c9, resultFor('VKORC1', '-1639 AG')]);
+    const [dosed] = findingsForOrder(order('warfarin'), [cyp2c9, resultFor('VKORC1', '-1639 AG')]);
     expect(dosed?.action).toBe('adjust-dose');
     // Figure 2's path for a known genotype (edges n1 → n2 → n6 for a *8 carrier): each box verbatim, one paragraph
     // each, never run together ("…algorithms For loading dose…").
     const edges = graph?.edges ?? [];
     expect(edges).toContainEqual(expect.objectContaining({ from: 'n1', to: 'n2' }));
     expect(edges).toContainEqual(expect.objectContaining({ from: 'n2', to: 'n6' }));
-    expect(dosed?.row?.recommendation.split('\n\n')).toEqual([nodes.n1, nodes.n2, nodes.n6]);
-    const [noCarrier] = decideForOrder(order('warfarin'), [
+    expect(dosed?.kind).toBe('warfarin-figure');
+    expect((dosed && rowOf(dosed))?.recommendation.split('\n\n')).toEqual([nodes.n1, nodes.n2, nodes.n6]);
+    const [noCarrier] = findingsForOrder(order('warfarin'), [
       { ...resultFor('CYP2C9', '1.0'), diplotype: '*1/*3', alleles: ['*1', '*3'] },
       resultFor('VKORC1', '-1639 AG'),
     ]);
-    expect(noCarrier?.row?.recommendation).toBe(`${nodes.n1 ?? ''}\n\n${nodes.n2 ?? ''}`);
-    expect(decideForOrder(order('warfarin'), [])[0]?.action).toBe('order-test');
+    expect(noCarrier && rowOf(noCarrier)?.recommendation).toBe(`${nodes.n1 ?? ''}\n\n${nodes.n2 ?? ''}`);
+    expect(findingsForOrder(order('warfarin'), [])[0]?.action).toBe('order-test');
   });
 
   it('reports a conflict instead of a recommendation', () => {
-    const [decision] = decideForOrder(order('clopidogrel'), [], {}, [
+    const [finding] = findingsForOrder(order('clopidogrel'), [], {}, [
       {
         gene: 'CYP2C19',
         results: [
@@ -220,8 +245,9 @@ describe('lookups', () => {
         ],
       },
     ]);
-    expect(decision?.row).toBeUndefined();
-    expect(decision?.explanation.join(' ')).toMatch(/Conflicting current CYP2C19 results/);
+    expect(finding?.kind).toBe('conflict');
+    expect(finding && rowOf(finding)).toBeUndefined();
+    expect(finding?.explanation.join(' ')).toMatch(/Conflicting current CYP2C19 results/);
   });
 });
 
@@ -232,13 +258,13 @@ describe('actions read from the CPIC text', () => {
       .filter(([, v]) => v !== 'No Result')
       .map(([g, v]) => resultFor(g, v));
     const drug = cases.find((c) => c.row === row)?.drug ?? '';
-    const decisions = decideForOrder(order(drug), genes, {
+    const findings = findingsForOrder(order(drug), genes, {
       ...(row.population === 'pediatrics' ? { birthDate: '2020-01-01' } : {}),
       ...(row.population === 'adults' ? { birthDate: '1970-01-01' } : {}),
       priorUse: /use\s*>\s*3/i.test(row.population ?? ''),
       now: new Date('2026-01-01T00:00:00Z'),
     });
-    return decisions.find((d) => d.row?.recommendation === row.recommendation)?.action ?? 'not lead';
+    return findings.find((f) => rowOf(f)?.recommendation === row.recommendation)?.action ?? 'not lead';
   };
 
   it('avoids the drug when CPIC says "Avoid <drug>" or "is not recommended"', () => {
