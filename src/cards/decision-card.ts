@@ -72,7 +72,7 @@ function actionPhrase({ finding }: Decision): string {
     case 'monitor':
       return `Monitor ${drug}`;
     case 'order-test':
-      return `Order ${listPhrase(finding.kind === 'pre-test' ? finding.untested.map((u) => u.gene) : [])} test before ${drug}`;
+      return `Order ${listPhrase(finding.untested.map((u) => u.gene))} test before ${drug}`;
     case 'standard':
       return `Standard ${drug} dosing`;
   }
@@ -86,7 +86,9 @@ const SAFETY_RULE_SOURCES: Readonly<Record<string, { readonly label: string; rea
   },
 };
 
-function safetyRuleSource({ finding }: Decision): { readonly label: string; readonly url: string } | undefined {
+function safetyRuleSource({
+  finding,
+}: Decision): { readonly label: string; readonly url: string } | undefined {
   return finding.kind === 'safety-rule' ? SAFETY_RULE_SOURCES[finding.ruleId] : undefined;
 }
 
@@ -120,9 +122,7 @@ function sourceOf(decision: Decision): Source {
   }
   const guideline = guidelineOf(decision.finding);
   const url = guideline && isAbsoluteUrl(guideline.url) ? guideline.url : CPIC_GUIDELINES_URL;
-  const evidence = decision.modifiers.some((m) => m.effect !== 'context')
-    ? ' + wearable sensor data'
-    : '';
+  const evidence = decision.modifiers.some((m) => m.effect !== 'context') ? ' + wearable sensor data' : '';
   return {
     label: `${guideline ? `CPIC: ${guideline.name}` : 'CPIC guidelines'}${evidence}`,
     url,

@@ -55,10 +55,7 @@ function geneLine(gene: GeneResult): string {
 function medicationLine({ finding, indicator }: Decision): string {
   const row = rowOf(finding);
   const text = row ? `: ${row.strength ?? 'not graded'}: "${row.recommendation}"` : '';
-  return `- ${md(`${finding.drug} (${finding.action}, ${indicator})${text}`)}`.replace(
-    /\n(?=.)/g,
-    '\n  ',
-  );
+  return `- ${md(`${finding.drug} (${finding.action}, ${indicator})${text}`)}`.replace(/\n(?=.)/g, '\n  ');
 }
 
 /**

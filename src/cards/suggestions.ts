@@ -4,12 +4,10 @@
  */
 import type { Resource } from 'fhir/r4';
 import type { Action, Suggestion } from '../cds/types';
-import { rowOf } from '../rules/cpic/types';
 import type { Decision } from '../rules/types';
-import { ALTERNATIVE_DRUGS } from './alternative-drugs';
-import type { AlternativeDrug } from './alternative-drugs';
-import { adjustedDoseValue, cpicDoseFraction, draftDose, isRecord, unitText, withScaledDose } from './dose';
-import type { DoseCondition } from './dose';
+import type { AlternativeDrug } from '../rules/cpic/alternatives';
+import type { DoseCondition } from '../rules/cpic/dose';
+import { adjustedDoseValue, draftDose, isRecord, unitText, withScaledDose } from './dose';
 import { listPhrase } from './text';
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
@@ -42,12 +40,15 @@ function conditionLabel(conditions: readonly DoseCondition[]): string {
   return '';
 }
 
-function doseSuggestion({ finding }: Decision, ctx: SuggestionContext, notes: string[]): Suggestion | undefined {
-  const row = rowOf(finding);
-  if (finding.action !== 'adjust-dose' || !row) return undefined;
-  const drug = finding.drug;
-  const fraction = cpicDoseFraction(row.recommendation);
+function doseSuggestion(
+  { finding }: Decision,
+  ctx: SuggestionContext,
+  notes: string[],
+): Suggestion | undefined {
+  if (finding.kind !== 'recommendation' && finding.kind !== 'warfarin-figure') return undefined;
+  const fraction = finding.action === 'adjust-dose' ? finding.doseChange : undefined;
   if (!fraction) return undefined;
+  const drug = finding.drug;
   const dose = draftDose(ctx.draftOrder);
   if (!dose || !isRecord(ctx.draftOrder) || typeof ctx.draftOrder.resourceType !== 'string') {
     notes.push(`No dose suggestion: the order gives no dose to apply CPIC's "${fraction.phrase}" to.`);
@@ -81,14 +82,11 @@ function doseSuggestion({ finding }: Decision, ctx: SuggestionContext, notes: st
   };
 }
 
-/** The alternatives CPIC's recommendation names for this drug (whole words, case-insensitive). */
-export function namedAlternatives({ finding }: Decision): readonly AlternativeDrug[] {
-  const text = rowOf(finding)?.recommendation ?? '';
-  return ALTERNATIVE_DRUGS.filter(
-    (alt) =>
-      alt.insteadOf.includes(finding.drug) &&
-      new RegExp(`(?<![\\w-])${alt.name.replace(/ /g, '\\s+')}(?![\\w-])`, 'i').test(text),
-  );
+/** The alternatives the finding's CPIC text names (read once, by the knowledge layer). */
+function namedAlternatives({ finding }: Decision): readonly AlternativeDrug[] {
+  return finding.kind === 'recommendation' || finding.kind === 'warfarin-figure'
+    ? finding.alternativeDrugs
+    : [];
 }
 
 /** `Type/id` of the draft order, from the resource or, failing that, the decision's order reference. */
@@ -100,7 +98,9 @@ function draftReference({ finding }: Decision, draftOrder: unknown): string | un
   ) {
     return `${draftOrder.resourceType}/${draftOrder.id}`;
   }
-  return /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(finding.order.orderRef) ? finding.order.orderRef : undefined;
+  return /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(finding.order.orderRef)
+    ? finding.order.orderRef
+    : undefined;
 }
 
 /** The draft's subject (R4/STU3 `subject`, DSTU2 `patient`), else the context patient. */

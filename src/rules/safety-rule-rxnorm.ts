@@ -5,7 +5,7 @@
  * Where the codes come from (none typed from memory):
  * - `rxnorm-prescribe-2025-10-06`: NLM RxNorm Current Prescribable Content 2025-10-06, as extracted per ingredient in
  *   davidanderson3/rxnorm-ingredients `web/data/G.json` at commit a8fcf13a679fa37073e8fa83e11d5e0d8cc07276 (the same
- *   extract `shared/rxnorm/README.md` and `src/cards/alternative-drugs.ts` cite): the glipizide ingredient entry
+ *   extract `shared/rxnorm/README.md` and `src/rules/cpic/alternatives.ts` cite): the glipizide ingredient entry
  *   (`{"Name": "glipizide", "RXCUI": "4821", "TTY": "IN"}`) with its SCDC → SCD → SBD → BN tree, and the Amaryl
  *   brand of glimepiride (`glimepiride 4 MG Oral Tablet [Amaryl]`, BN 153592).
  * - `cpic-pairs`: `shared/cpic/pairs.json` `pairs[].rxnorm` of the G6PD × sulfonylurea pairs (CPIC level C, no CPIC

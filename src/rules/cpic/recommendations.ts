@@ -4,6 +4,8 @@
  * function per finding kind. Thresholds (whether and how loudly a finding is shown) are the rules engine's job.
  * The lookup procedure is the one the CPIC data set's README describes (`knowledge/cpic/README.md`).
  */
+import { namedAlternatives } from './alternatives';
+import { cpicDoseFraction } from './dose';
 import { cpicDrugNames, drugKnowledge, knowledgeVersion } from './knowledge';
 import type { DrugKnowledge, GuidelineKnowledge, RecommendationRow } from './knowledge';
 import type {
@@ -365,12 +367,16 @@ function recommendationFinding(
     row: cpicRow(c.guideline, row),
   }));
   const untestedLines = untested.map((g) => `${g}: no result on file (CPIC lookup uses "No Result")`);
+  const action = actionForRow(lead.row);
+  const doseChange = action === 'adjust-dose' ? cpicDoseFraction(lead.row.recommendation) : undefined;
   return {
     kind: 'recommendation',
     ...baseFinding(c.order, c.drugName, c.used),
     row: cpicRow(c.guideline, lead.row),
-    action: actionForRow(lead.row),
+    action,
     alternatives,
+    ...(doseChange ? { doseChange } : {}),
+    alternativeDrugs: namedAlternatives(c.drugName, lead.row.recommendation),
     explanation: [
       ...c.used.map(geneLine),
       ...untestedLines,
@@ -468,11 +474,14 @@ function warfarinFinding(
     implications: [],
     pmids: guideline.pmids,
   };
+  const doseChange = cpicDoseFraction(text);
   return {
     kind: 'warfarin-figure',
     ...base,
     row,
     action: 'adjust-dose',
+    ...(doseChange ? { doseChange } : {}),
+    alternativeDrugs: namedAlternatives('warfarin', text),
     explanation: [
       geneLine(cyp2c9),
       geneLine(vkorc1),

@@ -3,6 +3,9 @@
  * Nothing here imports protocol or HTTP code.
  */
 
+import type { AlternativeDrug } from './alternatives';
+import type { CpicDoseFraction } from './dose';
+
 /** A FHIR reference to where a fact came from, e.g. `Observation/abc`; never a patient identifier. */
 export type SourceReference = string;
 
@@ -116,6 +119,10 @@ export interface RecommendationFinding extends FindingBase {
    * (phenotype-only result) cannot be known from the order; `label` says which case each row is for.
    */
   readonly alternatives: readonly { readonly label: string; readonly row: CpicRow }[];
+  /** The dose share the row's text gives (adjust-dose rows with a percentage), with its conditions. */
+  readonly doseChange?: CpicDoseFraction;
+  /** The drugs the row's text names instead of this one, with their RxNorm codes where sourced. */
+  readonly alternativeDrugs: readonly AlternativeDrug[];
 }
 
 /** Warfarin: CPIC's Figure 2 boxes as far as the record allows (no lookup rows exist for warfarin). */
@@ -123,6 +130,10 @@ export interface WarfarinFigureFinding extends FindingBase {
   readonly kind: 'warfarin-figure';
   readonly action: 'adjust-dose';
   readonly row: CpicRow;
+  /** The dose share Figure 2's boxes give, when they give a percentage. */
+  readonly doseChange?: CpicDoseFraction;
+  /** The drugs Figure 2's boxes name instead of warfarin (none are listed today). */
+  readonly alternativeDrugs: readonly AlternativeDrug[];
 }
 
 /** A gene the guideline depends on has no result on file: the pre-test policy applies. */
