@@ -43,7 +43,7 @@ async function main(): Promise<void> {
 
   const store = await openStore(config.databaseUrl);
   // The published threshold set (defaults until an informaticist publishes one); recorded on every invocation.
-  const ruleEngine = createRuleEngine(await loadPublishedThresholds(store));
+  const ruleEngine = createRuleEngine(await loadPublishedThresholds(store.thresholds));
   const app = createApp({
     config,
     store,

@@ -166,7 +166,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
       return p ? [{ ...p, summary: card.summary, indicator: card.indicator }] : [];
     });
     try {
-      await deps.store.recordInvocation({
+      await deps.store.invocations.record({
         hookInstance: request.hookInstance,
         serviceId: service.id,
         hook: service.hook,

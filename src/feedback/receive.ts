@@ -27,7 +27,7 @@ export async function receiveFeedback(
   if (!parsed.ok) throw new AppError('CDS_INVALID_REQUEST', parsed.problems);
   const entries = parsed.value.feedback;
 
-  const cards = await store.findCards([...new Set(entries.map((e) => e.card))]);
+  const cards = await store.invocations.findCards([...new Set(entries.map((e) => e.card))]);
   const unknown = entries.filter((e) => cards.get(e.card)?.serviceId !== serviceId).map((e) => e.card);
   if (unknown.length > 0) {
     throw new AppError(
@@ -59,6 +59,6 @@ export async function receiveFeedback(
       ...(meta.clientIssuer ? { clientIssuer: meta.clientIssuer } : {}),
     };
   });
-  const { stored, duplicates } = await store.recordFeedback(records);
+  const { stored, duplicates } = await store.feedback.record(records);
   return { stored, duplicates, entries };
 }

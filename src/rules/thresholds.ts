@@ -210,7 +210,7 @@ export function serializeThresholdSet(set: ThresholdSet): string {
 
 /** What the store offers (structural, so `src/rules` does not import `src/store`). */
 export interface PublishedThresholdsSource {
-  publishedThresholds(): Promise<{ version: string; json: string } | undefined>;
+  published(): Promise<{ version: string; json: string } | undefined>;
 }
 
 /**
@@ -218,8 +218,8 @@ export interface PublishedThresholdsSource {
  * @throws when the published JSON is not a valid ThresholdSet or its version differs from the stored version
  *   (a corrupt store must fail loudly, not fall back silently).
  */
-export async function loadPublishedThresholds(store: PublishedThresholdsSource): Promise<ThresholdSet> {
-  const published = await store.publishedThresholds();
+export async function loadPublishedThresholds(source: PublishedThresholdsSource): Promise<ThresholdSet> {
+  const published = await source.published();
   if (!published) return DEFAULT_THRESHOLDS;
   const set = parseThresholdSet(JSON.parse(published.json));
   if (set.version !== published.version) {

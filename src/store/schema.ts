@@ -1,10 +1,11 @@
 /**
- * The kysely table interfaces: the database as later modules (feedback volume, override review) query it.
+ * The kysely table interfaces: the database as the repositories (invocations.ts, feedback.ts, thresholds.ts) query it.
  * Columns are snake_case, exactly as in SQL. Both engines store the same types:
  * - times are `text` holding ISO 8601 UTC with milliseconds (`Date.prototype.toISOString()`), which sorts and
  *   compares correctly as text on SQLite and PostgreSQL alike;
  * - JSON values are `text` holding JSON (parse on read).
  */
+import type { Generated } from 'kysely';
 
 /** One hook call that reached a service. */
 export interface InvocationTable {
@@ -77,10 +78,29 @@ export interface ThresholdSetTable {
   note: string | null;
 }
 
+/** The audit trail of threshold sets: one row per saved draft, publication or rollback (migration 0004). */
+export interface ThresholdSetEventTable {
+  /** Assigned by the database, increasing: the order the events were written in. */
+  id: Generated<number>;
+  /** The threshold set the action was taken on. */
+  version: string;
+  action: 'publish' | 'rollback' | 'save-draft';
+  /** Publish and rollback: the version published before (null when none was); null for save-draft. */
+  from_version: string | null;
+  /** Publish and rollback: the version published after; null for save-draft. */
+  to_version: string | null;
+  /** Who (as the caller names them). */
+  by: string;
+  /** ISO 8601 UTC. */
+  at: string;
+  comment: string | null;
+}
+
 /** The whole database, for `Kysely<Database>`. */
 export interface Database {
   invocations: InvocationTable;
   cards: CardTable;
   feedback: FeedbackTable;
   threshold_sets: ThresholdSetTable;
+  threshold_set_events: ThresholdSetEventTable;
 }

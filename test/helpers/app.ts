@@ -44,7 +44,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
   });
   const store = await openStore(options.databaseUrl ?? ':memory:');
-  const ruleEngine = createRuleEngine(await loadPublishedThresholds(store));
+  const ruleEngine = createRuleEngine(await loadPublishedThresholds(store.thresholds));
   const deps: AppDeps = {
     config,
     store,

@@ -182,12 +182,8 @@ describe('CDS_AUTH=jwt', () => {
         .set('Authorization', bearer(await token(FEEDBACK)))
         .send(feedback)
         .expect(200);
-      const row = await t.store.db
-        .selectFrom('feedback')
-        .select('client_issuer')
-        .where('card_uuid', '=', card!.uuid)
-        .executeTakeFirstOrThrow();
-      expect(row.client_issuer).toBe(EHR_ISS);
+      const [row] = await t.store.feedback.listForCard(card!.uuid);
+      expect(row?.clientIssuer).toBe(EHR_ISS);
     });
 
     it('records the verified issuer with the invocation', async () => {
@@ -197,12 +193,8 @@ describe('CDS_AUTH=jwt', () => {
         .set('Authorization', bearer(await token(ORDER_SIGN)))
         .send(body)
         .expect(200);
-      const row = await t.store.db
-        .selectFrom('invocations')
-        .select('client_issuer')
-        .where('hook_instance', '=', body.hookInstance as string)
-        .executeTakeFirstOrThrow();
-      expect(row.client_issuer).toBe(EHR_ISS);
+      const [row] = await t.store.invocations.listByHookInstance(body.hookInstance as string);
+      expect(row?.clientIssuer).toBe(EHR_ISS);
     });
   });
 

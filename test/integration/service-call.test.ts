@@ -65,17 +65,13 @@ describe('POST /cds-services/{id}', () => {
   it('records each invocation with its service, hook, patient reference and versions', async () => {
     const body = { ...fixture('sandbox-patient-view.json'), hookInstance: 'record-me-1' };
     await request(t.app).post('/cds-services/pgx-patient-view').send(body).expect(200);
-    const row = await t.store.db
-      .selectFrom('invocations')
-      .selectAll()
-      .where('hook_instance', '=', 'record-me-1')
-      .executeTakeFirstOrThrow();
-    expect(row.service_id).toBe('pgx-patient-view');
-    expect(row.hook).toBe('patient-view');
-    expect(row.patient_ref).toBe('Patient/smart-1288992');
+    const [row] = await t.store.invocations.listByHookInstance('record-me-1');
+    expect(row?.serviceId).toBe('pgx-patient-view');
+    expect(row?.hook).toBe('patient-view');
+    expect(row?.patientRef).toBe('Patient/smart-1288992');
     // Versions are recorded on every invocation, also one that answered without a card.
-    expect(row.knowledge_version).toBe(KNOWLEDGE_VERSION);
-    expect(row.threshold_version).toBe(DEFAULT_THRESHOLDS.version);
+    expect(row?.knowledgeVersion).toBe(KNOWLEDGE_VERSION);
+    expect(row?.thresholdVersion).toBe(DEFAULT_THRESHOLDS.version);
   });
 
   it('answers 404 with an OperationOutcome for an unknown service', async () => {

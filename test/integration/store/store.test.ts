@@ -6,9 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { openStore } from '../../../src/store';
 import type { CardRecord, FeedbackRecord, InvocationRecord, Store } from '../../../src/store';
+import { createDialect, engineOf } from '../../../src/store/connect';
+import type { Database } from '../../../src/store/schema';
 import { createTestDatabase } from '../../helpers/postgres';
 import type { TestDatabase } from '../../helpers/postgres';
 
@@ -16,6 +18,19 @@ import type { TestDatabase } from '../../helpers/postgres';
 async function createSqliteDatabase(): Promise<TestDatabase> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cds-store-'));
   return { url: path.join(dir, 'not-yet-created', 'cds.sqlite'), drop: () => rm(dir, { recursive: true }) };
+}
+
+/**
+ * A second connection of the test's own to the store's database, for what the store API deliberately does not offer
+ * (its migration table, SQLite pragmas): the Store has no raw database handle.
+ */
+async function withConnection<T>(url: string, run: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  const db = new Kysely<Database>({ dialect: createDialect(engineOf(url), url) });
+  try {
+    return await run(db);
+  } finally {
+    await db.destroy();
+  }
 }
 
 function card(overrides: Partial<CardRecord> = {}): CardRecord {
@@ -100,15 +115,17 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
   });
 
   storeTest('migrates a new database once; re-opening does not migrate again', async (store, url) => {
+    await store.ping();
     const again = await openStore(url);
     await again.close();
-    const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
-      store.db,
+    const { rows } = await withConnection(url, (db) =>
+      sql<{ name: string }>`select name from kysely_migration order by name`.execute(db),
     );
     expect(rows.map((r) => r.name)).toEqual([
       '0001_invocations_cards_feedback',
       '0002_threshold_sets',
       '0003_invocation_versions',
+      '0004_threshold_set_events',
     ]);
   });
 
@@ -119,9 +136,9 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
   storeTest('records an invocation and finds its cards by uuid', async (store) => {
     const cards = [card(), card({ indicator: 'info', drug: 'sertraline' })];
     const rec = invocation(cards);
-    await store.recordInvocation(rec);
+    await store.invocations.record(rec);
 
-    const found = await store.findCards(cards.map((c) => c.uuid));
+    const found = await store.invocations.findCards(cards.map((c) => c.uuid));
     expect(found.size).toBe(2);
     for (const c of cards) {
       expect(found.get(c.uuid)).toEqual({
@@ -136,121 +153,142 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
 
   storeTest('keeps what produced each card: decision, rule ids, versions', async (store) => {
     const c = card({ ruleIds: ['rule-a', 'rule-b'] });
-    await store.recordInvocation(invocation([c]));
-    const row = await store.db
-      .selectFrom('cards')
-      .selectAll()
-      .where('uuid', '=', c.uuid)
-      .executeTakeFirstOrThrow();
-    expect(JSON.parse(row.decision)).toEqual(c.decision);
-    expect(JSON.parse(row.rule_ids)).toEqual(['rule-a', 'rule-b']);
-    expect(row).toMatchObject({
-      summary: c.summary,
-      drug: c.drug,
-      threshold_version: c.thresholdVersion,
-      knowledge_version: c.knowledgeVersion,
+    const { drug: _drug, ...withoutDrug } = card();
+    const rec = invocation([c, withoutDrug]);
+    await store.invocations.record(rec);
+    const recorded = await store.invocations.findByCard(c.uuid);
+    const kept = recorded?.cards.find((x) => x.uuid === c.uuid);
+    expect(kept?.decision).toEqual({
+      action: 'avoid',
+      gene: 'CYP2C19',
+      phenotype: 'Poor Metabolizer',
+      modifiers: [],
     });
+    expect(kept?.ruleIds).toEqual(['rule-a', 'rule-b']);
+    expect(kept).toEqual({
+      uuid: c.uuid,
+      indicator: 'warning',
+      summary: 'CYP2C19 poor metabolizer: consider an alternative to clopidogrel',
+      drug: 'clopidogrel',
+      decision: c.decision,
+      ruleIds: ['rule-a', 'rule-b'],
+      thresholdVersion: 'thresholds-3',
+      knowledgeVersion: 'cpic-2024-05',
+    });
+    // A card recorded without a drug reads back without one; the invocation holds both cards.
+    expect(recorded?.cards.find((x) => x.uuid === withoutDrug.uuid)).not.toHaveProperty('drug');
+    expect(recorded?.cards.map((x) => x.uuid).sort()).toEqual([c.uuid, withoutDrug.uuid].sort());
+    expect(await store.invocations.findByCard(randomUUID())).toBeUndefined();
   });
 
   storeTest('keeps the client, patient and latency of an invocation; absent ones as null', async (store) => {
-    const withAll = invocation([card()], { latencyMs: 87 });
+    const withAll = invocation([card()], {
+      latencyMs: 87,
+      thresholdVersion: 'thresholds-3',
+      knowledgeVersion: 'cpic-2024-05',
+    });
     const { clientIssuer: _issuer, patientRef: _patient, ...withoutOptional } = invocation([]);
-    await store.recordInvocation(withAll);
-    await store.recordInvocation(withoutOptional);
+    await store.invocations.record(withAll);
+    await store.invocations.record(withoutOptional);
 
-    const rows = await store.db
-      .selectFrom('invocations')
-      .select([
-        'hook_instance',
-        'service_id',
-        'hook',
-        'received_at',
-        'client_issuer',
-        'patient_ref',
-        'latency_ms',
-      ])
-      .where('hook_instance', 'in', [withAll.hookInstance, withoutOptional.hookInstance])
-      .execute();
-    const byInstance = new Map(rows.map((r) => [r.hook_instance, r]));
-    expect(byInstance.get(withAll.hookInstance)).toEqual({
-      hook_instance: withAll.hookInstance,
-      service_id: 'pgx-order-sign',
+    const [all] = await store.invocations.listByHookInstance(withAll.hookInstance);
+    const { cards: _cards, ...rest } = all!;
+    expect(rest).toEqual({
+      id: expect.any(String) as unknown,
+      hookInstance: withAll.hookInstance,
+      serviceId: 'pgx-order-sign',
       hook: 'order-sign',
-      received_at: '2025-03-04T10:11:12.345Z',
-      client_issuer: 'https://ehr.example.org',
-      patient_ref: 'Patient/example-1',
-      latency_ms: 87,
+      receivedAt: new Date('2025-03-04T10:11:12.345Z'),
+      clientIssuer: 'https://ehr.example.org',
+      patientRef: 'Patient/example-1',
+      latencyMs: 87,
+      thresholdVersion: 'thresholds-3',
+      knowledgeVersion: 'cpic-2024-05',
     });
-    expect(byInstance.get(withoutOptional.hookInstance)).toMatchObject({
-      client_issuer: null,
-      patient_ref: null,
+    const [without] = await store.invocations.listByHookInstance(withoutOptional.hookInstance);
+    expect(without).not.toHaveProperty('clientIssuer');
+    expect(without).not.toHaveProperty('patientRef');
+    expect(without?.cards).toEqual([]);
+  });
+
+  storeTest('a repeated hookInstance (a client retry) is a second invocation of its own', async (store) => {
+    const first = invocation([card()], { receivedAt: new Date('2025-03-04T10:00:00.000Z') });
+    const retry = invocation([card()], {
+      hookInstance: first.hookInstance,
+      receivedAt: new Date('2025-03-04T10:00:05.000Z'),
     });
+    await store.invocations.record(retry);
+    await store.invocations.record(first);
+    const both = await store.invocations.listByHookInstance(first.hookInstance);
+    expect(both.map((i) => i.receivedAt)).toEqual([first.receivedAt, retry.receivedAt]);
+    expect(both.map((i) => i.cards[0]?.uuid)).toEqual([first.cards[0]?.uuid, retry.cards[0]?.uuid]);
+    expect(new Set(both.map((i) => i.id)).size).toBe(2);
+    expect(await store.invocations.listByHookInstance(randomUUID())).toEqual([]);
   });
 
   storeTest(
     'an invocation reusing a recorded card uuid is rejected and leaves nothing behind',
     async (store) => {
       const c = card();
-      await store.recordInvocation(invocation([c]));
+      await store.invocations.record(invocation([c]));
       const retry = invocation([card(), c]);
-      await expect(store.recordInvocation(retry)).rejects.toHaveProperty('message');
+      await expect(store.invocations.record(retry)).rejects.toHaveProperty('message');
 
-      const leftover = await store.db
-        .selectFrom('invocations')
-        .select('id')
-        .where('hook_instance', '=', retry.hookInstance)
-        .execute();
-      expect(leftover).toEqual([]);
-      expect((await store.findCards(retry.cards.map((x) => x.uuid))).size).toBe(1);
+      expect(await store.invocations.listByHookInstance(retry.hookInstance)).toEqual([]);
+      expect((await store.invocations.findCards(retry.cards.map((x) => x.uuid))).size).toBe(1);
     },
   );
 
   storeTest('findCards answers only for recorded cards', async (store) => {
     const c = card();
-    await store.recordInvocation(invocation([c]));
-    const found = await store.findCards([randomUUID(), c.uuid, c.uuid]);
+    await store.invocations.record(invocation([c]));
+    const found = await store.invocations.findCards([randomUUID(), c.uuid, c.uuid]);
     expect([...found.keys()]).toEqual([c.uuid]);
-    expect((await store.findCards([])).size).toBe(0);
+    expect((await store.invocations.findCards([])).size).toBe(0);
   });
 
   storeTest('stores a feedback entry once and reports its repeat as a duplicate', async (store) => {
     const c = card();
-    await store.recordInvocation(invocation([c]));
+    await store.invocations.record(invocation([c]));
     const entry = overridden(c.uuid);
 
-    await expect(store.recordFeedback([entry])).resolves.toEqual({ stored: 1, duplicates: 0 });
+    await expect(store.feedback.record([entry])).resolves.toEqual({ stored: 1, duplicates: 0 });
     const retry = { ...entry, receivedAt: new Date('2025-03-04T10:15:00.000Z') };
-    await expect(store.recordFeedback([retry])).resolves.toEqual({ stored: 0, duplicates: 1 });
+    await expect(store.feedback.record([retry])).resolves.toEqual({ stored: 0, duplicates: 1 });
 
-    const rows = await store.db.selectFrom('feedback').selectAll().where('card_uuid', '=', c.uuid).execute();
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({
-      service_id: 'pgx-order-sign',
-      outcome: 'overridden',
-      override_code: 'patient-tolerated',
-      override_system: 'https://example.org/override-reasons',
-      override_display: 'Tolerated',
-      user_comment: 'On this dose for years',
-      outcome_timestamp: '2025-03-04T10:12:00Z',
-      // the first receipt is kept
-      received_at: '2025-03-04T10:12:01.000Z',
-      client_issuer: null,
-    });
-    expect(JSON.parse(rows[0]!.accepted_suggestions)).toEqual([]);
+    const rows = await store.feedback.listForCard(c.uuid);
+    expect(rows).toEqual([
+      {
+        serviceId: 'pgx-order-sign',
+        cardUuid: c.uuid,
+        outcome: 'overridden',
+        acceptedSuggestions: [],
+        overrideReason: {
+          code: 'patient-tolerated',
+          system: 'https://example.org/override-reasons',
+          display: 'Tolerated',
+        },
+        userComment: 'On this dose for years',
+        outcomeTimestamp: '2025-03-04T10:12:00Z',
+        // the first receipt is kept
+        receivedAt: new Date('2025-03-04T10:12:01.000Z'),
+        // no clientIssuer: none was given
+      },
+    ]);
   });
 
   storeTest('an entry repeated within one batch is stored once', async (store) => {
     const c = card();
-    await store.recordInvocation(invocation([c]));
+    await store.invocations.record(invocation([c]));
     const entry = overridden(c.uuid);
-    await expect(store.recordFeedback([entry, entry])).resolves.toEqual({ stored: 1, duplicates: 1 });
+    await expect(store.feedback.record([entry, entry])).resolves.toEqual({ stored: 1, duplicates: 1 });
   });
 
   storeTest('entries differing in what happened are distinct; display text alone is not', async (store) => {
     const c = card();
-    await store.recordInvocation(invocation([c]));
+    await store.invocations.record(invocation([c]));
     const base = overridden(c.uuid);
-    await store.recordFeedback([base]);
+    await store.feedback.record([base]);
 
     const distinct: FeedbackRecord[] = [
       { ...base, outcomeTimestamp: '2025-03-04T11:00:00Z' },
@@ -258,13 +296,13 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       { ...base, overrideReason: { code: 'other', system: 'https://example.org/override-reasons' } },
       { ...base, overrideReason: { code: 'patient-tolerated', system: 'https://other.example.org/reasons' } },
     ];
-    await expect(store.recordFeedback(distinct)).resolves.toEqual({ stored: 4, duplicates: 0 });
+    await expect(store.feedback.record(distinct)).resolves.toEqual({ stored: 4, duplicates: 0 });
 
     const sameReasonOtherDisplay = {
       ...base,
       overrideReason: { ...base.overrideReason, display: 'Patient has tolerated this drug' },
     };
-    await expect(store.recordFeedback([sameReasonOtherDisplay])).resolves.toEqual({
+    await expect(store.feedback.record([sameReasonOtherDisplay])).resolves.toEqual({
       stored: 0,
       duplicates: 1,
     });
@@ -272,7 +310,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
 
   storeTest('accepted suggestions are a set: their order does not make a new entry', async (store) => {
     const c = card();
-    await store.recordInvocation(invocation([c]));
+    await store.invocations.record(invocation([c]));
     const accepted: FeedbackRecord = {
       serviceId: 'pgx-order-sign',
       cardUuid: c.uuid,
@@ -282,48 +320,44 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       receivedAt: new Date('2025-03-04T10:12:01.000Z'),
       clientIssuer: 'https://ehr.example.org',
     };
-    await expect(store.recordFeedback([accepted])).resolves.toEqual({ stored: 1, duplicates: 0 });
+    await expect(store.feedback.record([accepted])).resolves.toEqual({ stored: 1, duplicates: 0 });
     const reordered = { ...accepted, acceptedSuggestions: ['suggestion-2', 'suggestion-1'] };
-    await expect(store.recordFeedback([reordered])).resolves.toEqual({ stored: 0, duplicates: 1 });
+    await expect(store.feedback.record([reordered])).resolves.toEqual({ stored: 0, duplicates: 1 });
     const fewer = { ...accepted, acceptedSuggestions: ['suggestion-1'] };
-    await expect(store.recordFeedback([fewer])).resolves.toEqual({ stored: 1, duplicates: 0 });
+    await expect(store.feedback.record([fewer])).resolves.toEqual({ stored: 1, duplicates: 0 });
+    // Read back as sent (no override reason, the issuer kept): the first and the one with fewer suggestions.
+    const stored = await store.feedback.listForCard(c.uuid);
+    expect(stored).toHaveLength(2);
+    expect(stored).toContainEqual(accepted);
+    expect(stored).toContainEqual(fewer);
   });
 
   storeTest('feedback on an unrecorded card rejects the whole batch', async (store) => {
     const c = card();
-    await store.recordInvocation(invocation([c]));
+    await store.invocations.record(invocation([c]));
     const batch = [overridden(c.uuid), overridden(randomUUID())];
-    await expect(store.recordFeedback(batch)).rejects.toHaveProperty('message');
-    const rows = await store.db
-      .selectFrom('feedback')
-      .select('entry_key')
-      .where('card_uuid', '=', c.uuid)
-      .execute();
-    expect(rows).toEqual([]);
+    await expect(store.feedback.record(batch)).rejects.toHaveProperty('message');
+    expect(await store.feedback.listForCard(c.uuid)).toEqual([]);
   });
 
   storeTest('concurrent deliveries of the same entry store it once', async (store) => {
     const c = card();
-    await store.recordInvocation(invocation([c]));
+    await store.invocations.record(invocation([c]));
     const entry = overridden(c.uuid);
-    const results = await Promise.all([1, 2, 3, 4].map(() => store.recordFeedback([entry])));
+    const results = await Promise.all([1, 2, 3, 4].map(() => store.feedback.record([entry])));
     expect(results.reduce((sum, r) => sum + r.stored, 0)).toBe(1);
     expect(results.reduce((sum, r) => sum + r.duplicates, 0)).toBe(3);
   });
 
   storeTest('acknowledged feedback is visible to a new connection', async (store, url) => {
     const c = card();
-    await store.recordInvocation(invocation([c]));
-    await store.recordFeedback([overridden(c.uuid)]);
+    await store.invocations.record(invocation([c]));
+    await store.feedback.record([overridden(c.uuid)]);
 
     const other = await openStore(url);
     try {
-      const rows = await other.db
-        .selectFrom('feedback')
-        .select('card_uuid')
-        .where('card_uuid', '=', c.uuid)
-        .execute();
-      expect(rows).toEqual([{ card_uuid: c.uuid }]);
+      const rows = await other.feedback.listForCard(c.uuid);
+      expect(rows.map((r) => r.cardUuid)).toEqual([c.uuid]);
     } finally {
       await other.close();
     }
@@ -349,15 +383,25 @@ describe('store on sqlite: files and durability settings', () => {
   });
 
   test('uses WAL, synchronous=FULL, foreign keys and a busy timeout', async () => {
-    const pragma = async (name: string): Promise<unknown> => {
-      const { rows } = await sql<Record<string, unknown>>`${sql.raw(`pragma ${name}`)}`.execute(store.db);
-      return Object.values(rows[0] ?? {})[0];
-    };
-    expect(await pragma('journal_mode')).toBe('wal');
+    await store.ping();
+    // A connection made the way the store makes its own (createDialect): the pragmas but WAL are per connection.
+    const values = await withConnection(database.url, async (db) => {
+      const pragma = async (name: string): Promise<unknown> => {
+        const { rows } = await sql<Record<string, unknown>>`${sql.raw(`pragma ${name}`)}`.execute(db);
+        return Object.values(rows[0] ?? {})[0];
+      };
+      return {
+        journalMode: await pragma('journal_mode'),
+        synchronous: await pragma('synchronous'),
+        foreignKeys: await pragma('foreign_keys'),
+        busyTimeout: await pragma('busy_timeout'),
+      };
+    });
+    expect(values.journalMode).toBe('wal');
     // https://www.sqlite.org/pragma.html#pragma_synchronous: 2 = FULL
-    expect(await pragma('synchronous')).toBe(2);
-    expect(await pragma('foreign_keys')).toBe(1);
-    expect(await pragma('busy_timeout')).toBeGreaterThan(0);
+    expect(values.synchronous).toBe(2);
+    expect(values.foreignKeys).toBe(1);
+    expect(values.busyTimeout).toBeGreaterThan(0);
   });
 });
 

@@ -1,13 +1,16 @@
 /**
- * Versioned threshold sets in the store, on both engines: drafts, publication (one at a time, audited), rollback,
- * and loading the published set through the rules module. PostgreSQL is the one named by TEST_DATABASE_URL, else the
+ * Versioned threshold sets in the store (`store.thresholds`), on both engines: drafts, publication (one at a time),
+ * rollback, the audit trail (`threshold_set_events`), and loading the published set through the rules module. PostgreSQL is the one named by TEST_DATABASE_URL, else the
  * embedded one jest's globalSetup starts (test/helpers/postgres.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Kysely } from 'kysely';
 import { openStore } from '../../../src/store';
-import type { Store } from '../../../src/store';
+import type { Store, ThresholdRepository } from '../../../src/store';
+import { createDialect, engineOf } from '../../../src/store/connect';
+import type { Database } from '../../../src/store/schema';
 import {
   DEFAULT_THRESHOLDS,
   loadPublishedThresholds,
@@ -50,34 +53,39 @@ describe.each(engines)('threshold sets on $engine', ({ createDatabase }) => {
     store = undefined;
   });
 
-  function storeTest(name: string, body: (s: Store) => Promise<void>): void {
+  function storeTest(name: string, body: (s: ThresholdRepository, url: string) => Promise<void>): void {
     test(name, async () => {
-      if (!store) throw new Error('the store did not open (see beforeEach)');
-      await body(store);
+      if (!store || !database) throw new Error('the store did not open (see beforeEach)');
+      await body(store.thresholds, database.url);
     });
   }
 
   storeTest('nothing published: the rules module falls back to the defaults', async (s) => {
-    expect(await s.publishedThresholds()).toBeUndefined();
+    expect(await s.published()).toBeUndefined();
     expect(await loadPublishedThresholds(s)).toBe(DEFAULT_THRESHOLDS);
+    expect(await s.listEvents()).toEqual([]);
   });
 
   storeTest('a draft is stored but not used until published; publishing is audited', async (s) => {
     const json = variant('site-1', 55);
-    await s.saveThresholdDraft({
+    await s.saveDraft({
       version: 'site-1',
       json,
       createdBy: 'informaticist-a',
       note: 'lower R1 cut-off',
       createdAt: new Date('2026-11-01T10:00:00.000Z'),
     });
-    expect(await s.publishedThresholds()).toBeUndefined();
-    await s.publishThresholds('site-1', 'informaticist-b', new Date('2026-11-02T10:00:00.000Z'));
-    expect(await s.publishedThresholds()).toEqual({ version: 'site-1', json });
+    expect(await s.published()).toBeUndefined();
+    await s.publish('site-1', {
+      by: 'informaticist-b',
+      comment: 'approved by P&T',
+      at: new Date('2026-11-02T10:00:00.000Z'),
+    });
+    expect(await s.published()).toEqual({ version: 'site-1', json });
     const loaded = await loadPublishedThresholds(s);
     expect(loaded.version).toBe('site-1');
     expect(loaded.sensorRules[0]?.triggers[0]?.value).toBe(55);
-    expect(await s.listThresholdSets()).toEqual([
+    expect(await s.list()).toEqual([
       {
         version: 'site-1',
         json,
@@ -89,67 +97,163 @@ describe.each(engines)('threshold sets on $engine', ({ createDatabase }) => {
         note: 'lower R1 cut-off',
       },
     ]);
+    const events = await s.listEvents();
+    expect(events.map(({ id: _id, ...event }) => event)).toEqual([
+      {
+        version: 'site-1',
+        action: 'publish',
+        toVersion: 'site-1',
+        by: 'informaticist-b',
+        at: new Date('2026-11-02T10:00:00.000Z'),
+        comment: 'approved by P&T',
+      },
+      {
+        version: 'site-1',
+        action: 'save-draft',
+        by: 'informaticist-a',
+        at: new Date('2026-11-01T10:00:00.000Z'),
+        comment: 'lower R1 cut-off',
+      },
+    ]);
+    expect(events[0]!.id).toBeGreaterThan(events[1]!.id);
   });
 
   storeTest('a draft may be saved again; a published version is immutable', async (s) => {
-    await s.saveThresholdDraft({ version: 'v1', json: variant('v1', 58), createdBy: 'a' });
-    await s.saveThresholdDraft({
+    await s.saveDraft({ version: 'v1', json: variant('v1', 58), createdBy: 'a' });
+    await s.saveDraft({
       version: 'v1',
       json: variant('v1', 57),
       createdBy: 'a',
       note: 'second try',
     });
-    const [saved] = await s.listThresholdSets();
+    const [saved] = await s.list();
     expect(saved).toMatchObject({ json: variant('v1', 57), note: 'second try', status: 'draft' });
-    await s.publishThresholds('v1', 'b');
-    await expect(
-      s.saveThresholdDraft({ version: 'v1', json: variant('v1', 50), createdBy: 'a' }),
-    ).rejects.toThrow(/immutable/);
-    expect(await s.publishedThresholds()).toEqual({ version: 'v1', json: variant('v1', 57) });
+    await s.publish('v1', { by: 'b' });
+    await expect(s.saveDraft({ version: 'v1', json: variant('v1', 50), createdBy: 'a' })).rejects.toThrow(
+      /immutable/,
+    );
+    expect(await s.published()).toEqual({ version: 'v1', json: variant('v1', 57) });
+    // Two saves and one publish; the refused save left no event.
+    expect((await s.listEvents()).map((e) => e.action)).toEqual(['publish', 'save-draft', 'save-draft']);
   });
 
   storeTest(
-    'one published at a time: publishing retires the previous; rollback republishes it',
+    'one published at a time: publishing retires the previous; rollback republishes it and is audited as one',
     async (s) => {
-      await s.saveThresholdDraft({ version: 'v1', json: variant('v1', 58), createdBy: 'a' });
-      await s.saveThresholdDraft({ version: 'v2', json: variant('v2', 56), createdBy: 'a' });
-      await s.publishThresholds('v1', 'b');
-      await s.publishThresholds('v2', 'c');
+      await s.saveDraft({ version: 'v1', json: variant('v1', 58), createdBy: 'a' });
+      await s.saveDraft({ version: 'v2', json: variant('v2', 56), createdBy: 'a' });
+      await s.publish('v1', { by: 'b', at: new Date('2026-11-03T09:00:00.000Z') });
+      await s.publish('v2', { by: 'c', at: new Date('2026-11-04T09:00:00.000Z') });
       const status = async (): Promise<Record<string, string>> =>
-        Object.fromEntries((await s.listThresholdSets()).map((r) => [r.version, r.status]));
+        Object.fromEntries((await s.list()).map((r) => [r.version, r.status]));
       expect(await status()).toEqual({ v1: 'retired', v2: 'published' });
-      await s.publishThresholds('v1', 'd'); // rollback
+      await s.rollback('v1', {
+        by: 'd',
+        comment: 'v2 raised too many alerts',
+        at: new Date('2026-11-05T09:00:00.000Z'),
+      });
       expect(await status()).toEqual({ v1: 'published', v2: 'retired' });
-      expect((await s.publishedThresholds())?.version).toBe('v1');
-      const v1 = (await s.listThresholdSets()).find((r) => r.version === 'v1');
+      expect((await s.published())?.version).toBe('v1');
+      const v1 = (await s.list()).find((r) => r.version === 'v1');
       expect(v1?.publishedBy).toBe('d');
+      const changes = (await s.listEvents()).filter((e) => e.action !== 'save-draft');
+      expect(changes.map(({ id: _id, ...event }) => event)).toEqual([
+        {
+          version: 'v1',
+          action: 'rollback',
+          fromVersion: 'v2',
+          toVersion: 'v1',
+          by: 'd',
+          at: new Date('2026-11-05T09:00:00.000Z'),
+          comment: 'v2 raised too many alerts',
+        },
+        {
+          version: 'v2',
+          action: 'publish',
+          fromVersion: 'v1',
+          toVersion: 'v2',
+          by: 'c',
+          at: new Date('2026-11-04T09:00:00.000Z'),
+        },
+        {
+          version: 'v1',
+          action: 'publish',
+          toVersion: 'v1',
+          by: 'b',
+          at: new Date('2026-11-03T09:00:00.000Z'),
+        },
+      ]);
+    },
+  );
+
+  storeTest('publishing a retired version is the rollback it is, and is recorded as one', async (s) => {
+    await s.saveDraft({ version: 'v1', json: variant('v1', 58), createdBy: 'a' });
+    await s.saveDraft({ version: 'v2', json: variant('v2', 56), createdBy: 'a' });
+    await s.publish('v1', { by: 'b' });
+    await s.publish('v2', { by: 'b' });
+    await s.publish('v1', { by: 'b' });
+    const [latest] = await s.listEvents();
+    expect(latest).toMatchObject({ version: 'v1', action: 'rollback', fromVersion: 'v2', toVersion: 'v1' });
+  });
+
+  storeTest(
+    'rollback refuses a draft and an unknown version; to the published one it changes nothing',
+    async (s) => {
+      await s.saveDraft({ version: 'v1', json: variant('v1', 58), createdBy: 'a' });
+      await s.saveDraft({ version: 'v2', json: variant('v2', 56), createdBy: 'a' });
+      await s.publish('v1', { by: 'b' });
+      const before = await s.listEvents();
+      await expect(s.rollback('v2', { by: 'c' })).rejects.toThrow(/never published/);
+      await expect(s.rollback('nope', { by: 'c' })).rejects.toThrow(/does not exist/);
+      await s.rollback('v1', { by: 'c' });
+      await s.publish('v1', { by: 'c' });
+      expect((await s.published())?.version).toBe('v1');
+      expect(await s.listEvents()).toEqual(before);
     },
   );
 
   storeTest('publishing an unknown version fails and changes nothing', async (s) => {
-    await s.saveThresholdDraft({ version: 'v1', json: variant('v1', 58), createdBy: 'a' });
-    await s.publishThresholds('v1', 'b');
-    await expect(s.publishThresholds('nope', 'b')).rejects.toThrow(/does not exist/);
-    expect((await s.publishedThresholds())?.version).toBe('v1');
+    await s.saveDraft({ version: 'v1', json: variant('v1', 58), createdBy: 'a' });
+    await s.publish('v1', { by: 'b' });
+    const events = await s.listEvents();
+    await expect(s.publish('nope', { by: 'b' })).rejects.toThrow(/does not exist/);
+    expect((await s.published())?.version).toBe('v1');
+    expect(await s.listEvents()).toEqual(events);
   });
 
-  storeTest('the database itself refuses a second published row', async (s) => {
-    await s.saveThresholdDraft({ version: 'v1', json: variant('v1', 58), createdBy: 'a' });
-    await s.saveThresholdDraft({ version: 'v2', json: variant('v2', 56), createdBy: 'a' });
-    await s.publishThresholds('v1', 'b');
-    // Not `.rejects.toThrow()`: better-sqlite3 builds its errors with the SqliteError class of the first jest module
-    // registry that loaded it (`addon.isInitialized`), which is not an Error of a later test file's realm.
-    await expect(
-      s.db.updateTable('threshold_sets').set({ status: 'published' }).where('version', '=', 'v2').execute(),
-    ).rejects.toHaveProperty('message', expect.stringMatching(/unique|duplicate/i));
+  storeTest('publish and rollback default their time to now', async (s) => {
+    await s.saveDraft({ version: 'v1', json: variant('v1', 58), createdBy: 'a' });
+    const before = Date.now();
+    await s.publish('v1', { by: 'b' });
+    const [event] = await s.listEvents();
+    expect(event?.at.getTime()).toBeGreaterThanOrEqual(before);
+    expect(event?.at.getTime()).toBeLessThanOrEqual(Date.now());
+    expect((await s.list())[0]?.publishedAt).toEqual(event?.at);
+  });
+
+  storeTest('the database itself refuses a second published row', async (s, url) => {
+    await s.saveDraft({ version: 'v1', json: variant('v1', 58), createdBy: 'a' });
+    await s.saveDraft({ version: 'v2', json: variant('v2', 56), createdBy: 'a' });
+    await s.publish('v1', { by: 'b' });
+    // The store offers no way to do this, so the test opens a connection of its own.
+    const db = new Kysely<Database>({ dialect: createDialect(engineOf(url), url) });
+    try {
+      // Not `.rejects.toThrow()`: better-sqlite3 builds its errors with the SqliteError class of the first jest
+      // module registry that loaded it (`addon.isInitialized`), which is not an Error of a later test file's realm.
+      await expect(
+        db.updateTable('threshold_sets').set({ status: 'published' }).where('version', '=', 'v2').execute(),
+      ).rejects.toHaveProperty('message', expect.stringMatching(/unique|duplicate/i));
+    } finally {
+      await db.destroy();
+    }
   });
 
   storeTest('a published set whose JSON is invalid fails loudly instead of falling back', async (s) => {
     const broken = JSON.parse(variant('bad', 58)) as { sensorRules: { triggers: { value: unknown }[] }[] };
     const first = broken.sensorRules[0]?.triggers[0];
     if (first) first.value = 'sixty';
-    await s.saveThresholdDraft({ version: 'bad', json: JSON.stringify(broken), createdBy: 'a' });
-    await s.publishThresholds('bad', 'b');
+    await s.saveDraft({ version: 'bad', json: JSON.stringify(broken), createdBy: 'a' });
+    await s.publish('bad', { by: 'b' });
     await expect(loadPublishedThresholds(s)).rejects.toThrow('sensorRules.0.triggers.0.value');
   });
 });

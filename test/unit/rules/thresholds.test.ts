@@ -206,17 +206,16 @@ describe('serializeThresholdSet', () => {
 
 describe('loadPublishedThresholds', () => {
   it('falls back to the defaults when nothing is published', async () => {
-    await expect(
-      loadPublishedThresholds({ publishedThresholds: () => Promise.resolve(undefined) }),
-    ).resolves.toBe(DEFAULT_THRESHOLDS);
+    await expect(loadPublishedThresholds({ published: () => Promise.resolve(undefined) })).resolves.toBe(
+      DEFAULT_THRESHOLDS,
+    );
   });
 
   it('refuses a stored version whose JSON names another version', async () => {
-    const store = {
-      publishedThresholds: () =>
-        Promise.resolve({ version: 'v9', json: serializeThresholdSet(DEFAULT_THRESHOLDS) }),
+    const thresholds = {
+      published: () => Promise.resolve({ version: 'v9', json: serializeThresholdSet(DEFAULT_THRESHOLDS) }),
     };
-    await expect(loadPublishedThresholds(store)).rejects.toThrow('v9');
+    await expect(loadPublishedThresholds(thresholds)).rejects.toThrow('v9');
   });
 });
 

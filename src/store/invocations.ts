@@ -1,0 +1,214 @@
+/**
+ * Hook invocations and the cards they answered with: recording them, and finding them again for feedback, review
+ * and replay.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import type { CardTable, Database, InvocationTable } from './schema';
+
+/** One card as returned to the client, with what produced it. */
+export interface CardRecord {
+  /** The card's `uuid` (https://cds-hooks.hl7.org/2.0/#card-attributes); must be unique across all invocations. */
+  uuid: string;
+  indicator: 'info' | 'warning' | 'critical';
+  summary: string;
+  drug?: string;
+  /** The Decision behind the card; stored as JSON. */
+  decision: unknown;
+  ruleIds: readonly string[];
+  thresholdVersion: string;
+  knowledgeVersion: string;
+}
+
+/** One hook call and the cards it answered with. */
+export interface InvocationRecord {
+  hookInstance: string;
+  serviceId: string;
+  hook: string;
+  receivedAt: Date;
+  /** JWT `iss` of the client, absent when authentication is off. */
+  clientIssuer?: string;
+  /** FHIR patient reference; stored, never logged. */
+  patientRef?: string;
+  latencyMs: number;
+  /** Threshold set and knowledge versions in force for this call. */
+  thresholdVersion?: string;
+  knowledgeVersion?: string;
+  cards: readonly CardRecord[];
+}
+
+/** A recorded invocation as read back: what was recorded (absent optional values stay absent), with its own id. */
+export interface RecordedInvocation extends InvocationRecord {
+  /** The store's id of the invocation (a hookInstance may repeat on a client's retry). */
+  readonly id: string;
+  /** Its cards, by uuid (the order they were sent in is not kept). */
+  readonly cards: readonly CardRecord[];
+}
+
+/** A recorded card, as feedback handling needs it. */
+export interface StoredCard {
+  uuid: string;
+  serviceId: string;
+  hookInstance: string;
+  indicator: string;
+  /** When the invocation that produced the card was received. */
+  createdAt: Date;
+}
+
+export interface InvocationRepository {
+  /** Records the invocation and its cards in one transaction. Rejects if a card uuid was already recorded. */
+  record(rec: InvocationRecord): Promise<void>;
+  /** The recorded cards among `uuids`, by uuid; unknown uuids are absent from the map. */
+  findCards(uuids: readonly string[]): Promise<Map<string, StoredCard>>;
+  /** The invocation that produced the card `cardUuid`, with all its cards; undefined for an unknown card. */
+  findByCard(cardUuid: string): Promise<RecordedInvocation | undefined>;
+  /** Every invocation recorded under `hookInstance` (a client may retry with the same one), oldest first. */
+  listByHookInstance(hookInstance: string): Promise<RecordedInvocation[]>;
+}
+
+export function createInvocationRepository(db: Kysely<Database>): InvocationRepository {
+  return {
+    record: (rec) => recordInvocation(db, rec),
+    findCards: (uuids) => findCards(db, uuids),
+    findByCard: async (cardUuid) => {
+      const card = await db
+        .selectFrom('cards')
+        .select('invocation_id')
+        .where('uuid', '=', cardUuid)
+        .executeTakeFirst();
+      if (!card) return undefined;
+      const [found] = await readInvocations(db, 'id', card.invocation_id);
+      return found;
+    },
+    listByHookInstance: (hookInstance) => readInvocations(db, 'hook_instance', hookInstance),
+  };
+}
+
+async function recordInvocation(db: Kysely<Database>, rec: InvocationRecord): Promise<void> {
+  const invocationId = randomUUID();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('invocations')
+      .values({
+        id: invocationId,
+        hook_instance: rec.hookInstance,
+        service_id: rec.serviceId,
+        hook: rec.hook,
+        received_at: rec.receivedAt.toISOString(),
+        client_issuer: rec.clientIssuer ?? null,
+        patient_ref: rec.patientRef ?? null,
+        latency_ms: Math.round(rec.latencyMs),
+        threshold_version: rec.thresholdVersion ?? null,
+        knowledge_version: rec.knowledgeVersion ?? null,
+      })
+      .execute();
+    if (rec.cards.length === 0) return;
+    await trx
+      .insertInto('cards')
+      .values(
+        rec.cards.map((card) => ({
+          uuid: card.uuid,
+          invocation_id: invocationId,
+          indicator: card.indicator,
+          summary: card.summary,
+          drug: card.drug ?? null,
+          decision: JSON.stringify(card.decision),
+          rule_ids: JSON.stringify(card.ruleIds),
+          threshold_version: card.thresholdVersion,
+          knowledge_version: card.knowledgeVersion,
+        })),
+      )
+      .execute();
+  });
+}
+
+async function findCards(db: Kysely<Database>, uuids: readonly string[]): Promise<Map<string, StoredCard>> {
+  const found = new Map<string, StoredCard>();
+  if (uuids.length === 0) return found;
+  const rows = await db
+    .selectFrom('cards')
+    .innerJoin('invocations', 'invocations.id', 'cards.invocation_id')
+    .select([
+      'cards.uuid',
+      'cards.indicator',
+      'invocations.service_id',
+      'invocations.hook_instance',
+      'invocations.received_at',
+    ])
+    .where('cards.uuid', 'in', [...new Set(uuids)])
+    .execute();
+  for (const row of rows) {
+    found.set(row.uuid, {
+      uuid: row.uuid,
+      serviceId: row.service_id,
+      hookInstance: row.hook_instance,
+      indicator: row.indicator,
+      createdAt: new Date(row.received_at),
+    });
+  }
+  return found;
+}
+
+/** The invocations whose `column` equals `value`, oldest first, each with its cards. */
+async function readInvocations(
+  db: Kysely<Database>,
+  column: 'id' | 'hook_instance',
+  value: string,
+): Promise<RecordedInvocation[]> {
+  const invocations = await db
+    .selectFrom('invocations')
+    .selectAll()
+    .where(column, '=', value)
+    .orderBy('received_at')
+    .orderBy('id')
+    .execute();
+  if (invocations.length === 0) return [];
+  const cards = await db
+    .selectFrom('cards')
+    .selectAll()
+    .where(
+      'invocation_id',
+      'in',
+      invocations.map((i) => i.id),
+    )
+    .orderBy('uuid')
+    .execute();
+  return invocations.map((row) =>
+    toRecordedInvocation(
+      row,
+      cards.filter((c) => c.invocation_id === row.id),
+    ),
+  );
+}
+
+function toRecordedInvocation(
+  row: Selectable<InvocationTable>,
+  cards: readonly Selectable<CardTable>[],
+): RecordedInvocation {
+  return {
+    id: row.id,
+    hookInstance: row.hook_instance,
+    serviceId: row.service_id,
+    hook: row.hook,
+    receivedAt: new Date(row.received_at),
+    ...(row.client_issuer !== null ? { clientIssuer: row.client_issuer } : {}),
+    ...(row.patient_ref !== null ? { patientRef: row.patient_ref } : {}),
+    latencyMs: row.latency_ms,
+    ...(row.threshold_version !== null ? { thresholdVersion: row.threshold_version } : {}),
+    ...(row.knowledge_version !== null ? { knowledgeVersion: row.knowledge_version } : {}),
+    cards: cards.map(toCardRecord),
+  };
+}
+
+function toCardRecord(row: Selectable<CardTable>): CardRecord {
+  return {
+    uuid: row.uuid,
+    indicator: row.indicator,
+    summary: row.summary,
+    ...(row.drug !== null ? { drug: row.drug } : {}),
+    decision: JSON.parse(row.decision) as unknown,
+    ruleIds: JSON.parse(row.rule_ids) as string[],
+    thresholdVersion: row.threshold_version,
+    knowledgeVersion: row.knowledge_version,
+  };
+}
