@@ -31,7 +31,8 @@ const otherOrders = bundle(['29046', '6809', '17767', '1000000', '1000001']);
 function oneCall(draftOrders: unknown): number {
   const { results } = readGeneResults(observations, { sex: 'female' });
   let decisions = 0;
-  for (const order of resolveDrugOrders(draftOrders)) decisions += findingsForOrder(order, results, {}).length;
+  for (const order of resolveDrugOrders(draftOrders))
+    decisions += findingsForOrder(order, results, {}).length;
   return decisions;
 }
 

@@ -16,7 +16,12 @@ export function createPatientView(services: HookServices) {
     if (gaps.length > 0) call.logger.warn({ gaps }, 'answering with incomplete data');
     const engine = services.ruleEngine();
     // Active medications are reviewed against the results on file; no pre-test advice on a chart view.
-    const assessment = await assess(data, data.activeMedications, { now: call.now, preTest: 'suppress' }, engine);
+    const assessment = await assess(
+      data,
+      data.activeMedications,
+      { now: call.now, preTest: 'suppress' },
+      engine,
+    );
     const decisions = shownDecisions(assessment).filter((d) => d.finding.action !== 'standard');
     const summary = patientSummaryCard({
       genes: data.pgx,

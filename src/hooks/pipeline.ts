@@ -152,7 +152,9 @@ export function staticSource(resources: readonly FhirResource[], now: Date): Pat
     ...(patient ? { patient } : {}),
     pgx: resources.filter((r) => r.resourceType === 'Observation'),
     pgxComplete: true,
-    sensorResources: resources.filter((r) => r.resourceType === 'Observation' || r.resourceType === 'Consent'),
+    sensorResources: resources.filter(
+      (r) => r.resourceType === 'Observation' || r.resourceType === 'Consent',
+    ),
     medications: resources.filter((r) => r.resourceType === 'MedicationRequest'),
   };
   return {

@@ -135,6 +135,9 @@ export function readDecisionSnapshot(
   if (typeof value !== 'object' || value === null) return { ok: false, reason: 'not a decision snapshot' };
   const schema = (value as { schema?: unknown }).schema;
   if (schema !== DECISION_SNAPSHOT_SCHEMA)
-    return { ok: false, reason: `decision snapshot schema ${String(schema)} is not ${DECISION_SNAPSHOT_SCHEMA}` };
+    return {
+      ok: false,
+      reason: `decision snapshot schema ${String(schema)} is not ${DECISION_SNAPSHOT_SCHEMA}`,
+    };
   return { ok: true, snapshot: value as DecisionSnapshot };
 }
