@@ -322,10 +322,7 @@ function baselineIndicator(
     );
   }
   const override = thresholds.drugOverrides[finding.drug];
-  if (
-    override?.actions.includes(finding.action) &&
-    (indicator !== 'none' || override.indicator === 'none')
-  ) {
+  if (override?.actions.includes(finding.action) && (indicator !== 'none' || override.indicator === 'none')) {
     notes.push(
       `Thresholds ${thresholds.version}: ${finding.drug} override → ${override.indicator === 'none' ? 'no card' : override.indicator} (${override.reason})`,
     );
