@@ -5,10 +5,10 @@
  * Where the codes come from (none typed from memory):
  * - `rxnorm-prescribe-2025-10-06`: NLM RxNorm Current Prescribable Content 2025-10-06, as extracted per ingredient in
  *   davidanderson3/rxnorm-ingredients `web/data/G.json` at commit a8fcf13a679fa37073e8fa83e11d5e0d8cc07276 (the same
- *   extract `shared/rxnorm/README.md` and `src/rules/cpic/alternatives.ts` cite): the glipizide ingredient entry
+ *   extract `knowledge/rxnorm/README.md` and `src/rules/cpic/alternatives.ts` cite): the glipizide ingredient entry
  *   (`{"Name": "glipizide", "RXCUI": "4821", "TTY": "IN"}`) with its SCDC → SCD → SBD → BN tree, and the Amaryl
  *   brand of glimepiride (`glimepiride 4 MG Oral Tablet [Amaryl]`, BN 153592).
- * - `cpic-pairs`: `shared/cpic/pairs.json` `pairs[].rxnorm` of the G6PD × sulfonylurea pairs (CPIC level C, no CPIC
+ * - `cpic-pairs`: `knowledge/cpic/pairs.json` `pairs[].rxnorm` of the G6PD × sulfonylurea pairs (CPIC level C, no CPIC
  *   recommendation rows, so not in `rules/cpic`): gliclazide 4816, glimepiride 25789, glipizide 4821 (agrees with the
  *   NLM extract), glyburide 4815, tolbutamide 10635.
  *
@@ -16,7 +16,7 @@
  * ingredient concepts are sourced), gliclazide products (not marketed in the US, absent from the prescribable
  * extract), and glibenclamide, the INN of glyburide, which RxNorm files under glyburide (4815).
  *
- * RxNorm (SAB=RXNORM) is public domain; attribution as in `shared/rxnorm/README.md`: "This product uses publicly
+ * RxNorm (SAB=RXNORM) is public domain; attribution as in `knowledge/rxnorm/README.md`: "This product uses publicly
  * available data courtesy of the U.S. National Library of Medicine (NLM), National Institutes of Health, Department
  * of Health and Human Services; NLM is not responsible for the product and does not endorse or recommend this or any
  * other product."

@@ -1,6 +1,6 @@
 /**
  * Draft medication orders → CPIC ingredient(s). RxNorm codes (ingredient, precise ingredient, product, pack, brand)
- * are looked up in the imported `shared/rxnorm` table; otherwise CPIC drug, brand and precise-ingredient names are
+ * are looked up in the imported `knowledge/rxnorm` table; otherwise CPIC drug, brand and precise-ingredient names are
  * matched as whole words in the display text (letters, digits and `-` are word characters, so `citalopram` is not
  * found in `escitalopram`). `medicationReference` is resolved through contained resources or Medication resources
  * the caller supplies (prefetch, FHIR read). Orders with no CPIC drug resolve to nothing and cost one lookup.

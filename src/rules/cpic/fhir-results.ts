@@ -1,6 +1,6 @@
 /**
  * FHIR pharmacogenomic Observations → one GeneResult per gene. Shapes read (see
- * `shared/research/pgx-fhir-and-cds-landscape.md`): Genomics Reporting genotype (LOINC 84413-4) and haplotype
+ * `knowledge/research/pgx-fhir-and-cds-landscape.md`): Genomics Reporting genotype (LOINC 84413-4) and haplotype
  * (84414-2) Observations, phenotype Observations (81259-4, legacy 53040-2) and therapeutic implications
  * (`tbd-codes-cs#therapeutic-implication`), allele-specific HLA "[Presence]" results, and text-only variants of all
  * of them. Values are `unknown` until checked: anything unreadable is listed in `ignored` with the reason.
@@ -29,7 +29,7 @@ const PHENOTYPE_CODES = new Set(['53040-2', '81259-4', 'therapeutic-implication'
 
 /**
  * LOINC answer codes for metabolizer phenotypes (Genomics Reporting IG value set genetic-therapeutic-implications-vs
- * and LOINC answer list LL3856-3, as listed in `shared/research/pgx-fhir-and-cds-landscape.md`).
+ * and LOINC answer list LL3856-3, as listed in `knowledge/research/pgx-fhir-and-cds-landscape.md`).
  */
 const PHENOTYPE_ANSWERS: Readonly<Record<string, string>> = {
   'LA9657-3': 'Poor Metabolizer',

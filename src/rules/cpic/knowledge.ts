@@ -1,6 +1,6 @@
 /**
  * The CPIC knowledge files of `./data/` (written by `npm run cpic:import`), loaded once and indexed for lookups.
- * Field meanings follow `shared/cpic/README.md`.
+ * Field meanings follow `knowledge/cpic/README.md`.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
