@@ -326,3 +326,19 @@ export function sensorThreshold(id: string): SensorThreshold {
 export function researchThreshold(id: string): number {
   return sensorThreshold(id).value;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Research notes (`knowledge/research`), for statements that are not numbers
+// ---------------------------------------------------------------------------------------------------------------
+
+const wearablesNote = once(() =>
+  readFileSync(knowledgePath('research', 'wearables-in-fhir.md'), 'utf8').replace(/\s+/g, ' '),
+);
+
+/**
+ * Whether the wearables research note says `text`, verbatim up to line wrapping (e.g. that R8 is "**Not a
+ * CPIC/DPWG-actionable pair** — state as "safety rule""). Numbers are read with `researchThreshold` instead.
+ */
+export function researchSays(text: string): boolean {
+  return wearablesNote().includes(text.replace(/\s+/g, ' '));
+}

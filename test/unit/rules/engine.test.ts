@@ -1,7 +1,7 @@
 /**
  * The rules engine: thresholds → baseline indicator, sensor rules → modifiers. Findings come from the cpic module
  * (CPIC data), sensor summaries from `summarizeSensors` on FHIR Observations; threshold values are read from the
- * research doc (shared/research/wearables-in-fhir.md) or set by the test, never copied from the engine.
+ * research note (knowledge/sensor-thresholds.json, via test/reference) or set by the test, never copied from the engine.
  */
 import { Engine } from 'json-rules-engine';
 import { rowOf } from '../../../src/rules/cpic';
@@ -15,13 +15,13 @@ import type { SensorSummary } from '../../../src/sensors';
 import {
   AT,
   NO_SENSORS,
-  RESEARCH,
   findingFor,
   gene,
   order,
   range,
   restingHeartRate,
 } from '../../fixtures/rules/builders';
+import { researchThreshold } from '../../reference';
 
 const engine = createRuleEngine(DEFAULT_THRESHOLDS);
 const evaluateOne = async (
@@ -42,18 +42,17 @@ function edited(edit: (json: ThresholdSet) => void): ThresholdSet {
   return parseThresholdSet({ ...json, version: 'test-edit' });
 }
 
-// CYP2D6 activity score 0 = Poor Metabolizer (shared/cpic/genes.json activityScoreRules "AS == 0").
+// CYP2D6 activity score 0 = Poor Metabolizer (knowledge/cpic/genes.json activityScoreRules "AS == 0").
 const cyp2d6PM = gene('CYP2D6', 'Poor Metabolizer', '0.0');
 const metoprololPM = (): Finding => findingFor('metoprolol', [cyp2d6PM]);
 
 // R1 cut-offs as the research doc states them (§2.2 R1: "7-day median < 60 /min → +1; < 50 /min … → critical").
-const r1 = /7-day median < (\d+) \/min → \+1; < (\d+) \/min/.exec(RESEARCH);
-const R1_RAISE = Number(r1?.[1]);
-const R1_CRITICAL = Number(r1?.[2]);
+const R1_RAISE = researchThreshold('R1.raise');
+const R1_CRITICAL = researchThreshold('R1.critical');
 
 describe('baseline indicator from the thresholds (issue 5 defaults)', () => {
   it.each([
-    // [drug, gene, phenotype, CPIC lookup value, row strength in shared/cpic, action, expected indicator]
+    // [drug, gene, phenotype, CPIC lookup value, row strength in knowledge/cpic, action, expected indicator]
     ['codeine', 'CYP2D6', 'Ultrarapid Metabolizer', '3.0', 'Strong', 'avoid', 'critical'],
     ['celecoxib', 'CYP2C9', 'Poor Metabolizer', '0.0', 'Moderate', 'adjust-dose', 'warning'],
     ['metoprolol', 'CYP2D6', 'Poor Metabolizer', '0.0', 'Moderate', 'adjust-dose', 'warning'],
@@ -74,7 +73,7 @@ describe('baseline indicator from the thresholds (issue 5 defaults)', () => {
   );
 
   it('gives an Optional row info', async () => {
-    // amitriptyline CYP2D6 AS 1.0 + CYP2C19 Likely Poor Metabolizer is Optional in shared/cpic (see the data).
+    // amitriptyline CYP2D6 AS 1.0 + CYP2C19 Likely Poor Metabolizer is Optional in knowledge/cpic (see the data).
     const finding = findingFor('amitriptyline', [
       gene('CYP2D6', 'Intermediate Metabolizer', '1.0'),
       gene('CYP2C19', 'Likely Poor Metabolizer'),
@@ -342,7 +341,7 @@ describe('other sensor rules', () => {
 
   it('R8 sulfonylurea + CYP2C9 PM: a safety-rule finding is raised by CGM time below 70 mg/dL, and says so', async () => {
     // Battelino 2019 (research §2.2 R8): TBR < 70 mg/dL > 4 % → +1.
-    const tbr = Number(/TBR < 70 mg\/dL > (\d+) %/.exec(RESEARCH)?.[1]);
+    const tbr = researchThreshold('R8.tbr70');
     const [safety] = safetyRuleFindings(
       [order('glipizide')],
       [gene('CYP2C9', 'Poor Metabolizer', '0.0')],

@@ -21,8 +21,7 @@ import {
 import type { SufficiencyThresholds, ThresholdSet } from '../../../src/rules/thresholds';
 import { SENSOR_METRIC_IDS, summarizeSensors } from '../../../src/sensors';
 import type { SensorMetricId } from '../../../src/sensors';
-import { RESEARCH, readSharedJson } from '../../fixtures/rules/builders';
-import { sensorThreshold } from '../../reference';
+import { cpicGenes, researchSays, researchThreshold, sensorThreshold } from '../../reference';
 
 const rule = (prefix: string) => {
   const found = DEFAULT_THRESHOLDS.sensorRules.find((r) => r.id.startsWith(prefix));
@@ -58,47 +57,53 @@ describe('DEFAULT_THRESHOLDS', () => {
   });
 
   it('takes R1 values from the research doc (§2.2 rule table, §2.4 sufficiency)', () => {
-    const r1 = /7-day median < (\d+) \/min → \+1; < (\d+) \/min or ≥ (\d+) low-HR events/.exec(RESEARCH);
-    expect(trigger('R1', 'resting-hr-below-60')?.value).toBe(Number(r1?.[1]));
-    expect(trigger('R1', 'resting-hr-below-50')?.value).toBe(Number(r1?.[2]));
-    expect(trigger('R1', 'low-hr-events')?.value).toBe(Number(r1?.[3]));
-    const resting =
-      /\| Resting HR \| (\d+) d \| ≥ (\d+) of 7 days .*newest ≤ (\d+) h \| design choice \|/.exec(RESEARCH);
+    expect(trigger('R1', 'resting-hr-below-60')?.value).toBe(researchThreshold('R1.raise'));
+    expect(trigger('R1', 'resting-hr-below-50')?.value).toBe(researchThreshold('R1.critical'));
+    expect(trigger('R1', 'low-hr-events')?.value).toBe(researchThreshold('R1.low-hr-events'));
+    // §2.4 "| Resting HR | 7 d | ≥ 4 of 7 days … | newest ≤ 72 h | design choice |"
+    expect(sensorThreshold('resting-hr.max-age').unit).toBe('h');
+    expect(sensorThreshold('resting-hr.window').citation).toBe('design choice');
     expect(DEFAULT_THRESHOLDS.sufficiency['resting-heart-rate']).toMatchObject({
-      windowDays: Number(resting?.[1]),
-      minDays: Number(resting?.[2]),
-      maxAgeHours: Number(resting?.[3]),
+      windowDays: researchThreshold('resting-hr.window'),
+      minDays: researchThreshold('resting-hr.min-days'),
+      maxAgeHours: researchThreshold('resting-hr.max-age'),
       evidence: 'design',
     });
   });
 
   it('takes QTc, home BP, CGM and INR values from the research doc', () => {
-    expect(RESEARCH).toMatch(/QTc > 500 ms or Δ > 60 ms vs baseline → `critical`/);
-    expect(trigger('R3', 'qtc-above-500')).toMatchObject({ value: 500, steps: 2, evidence: 'label' });
-    expect(trigger('R3', 'qtc-rise-above-60')?.value).toBe(60);
-    const bp = /7-day mean ≥ (\d+)\/(\d+) mm\[Hg\] → \+1/.exec(RESEARCH);
-    expect(trigger('R7', 'home-sbp-mean-130')?.value).toBe(Number(bp?.[1]));
-    expect(trigger('R7', 'home-dbp-mean-80')?.value).toBe(Number(bp?.[2]));
-    const homeBp = /\| Home BP \| 7 d \| ≥ (\d+) readings over ≥ (\d+) days/.exec(RESEARCH);
+    // §2.2 R3: "QTc > 500 ms or Δ > 60 ms vs baseline → `critical`" (two steps up).
+    expect(sensorThreshold('R3.qtc').quote).toMatch(/QTc > 500 ms or Δ > 60 ms vs baseline → `critical`/);
+    expect(trigger('R3', 'qtc-above-500')).toMatchObject({
+      value: researchThreshold('R3.qtc'),
+      steps: 2,
+      evidence: 'label',
+    });
+    expect(trigger('R3', 'qtc-rise-above-60')?.value).toBe(researchThreshold('R3.qtc-rise'));
+    expect(trigger('R7', 'home-sbp-mean-130')?.value).toBe(researchThreshold('R7.systolic'));
+    expect(trigger('R7', 'home-dbp-mean-80')?.value).toBe(researchThreshold('R7.diastolic'));
     expect(DEFAULT_THRESHOLDS.sufficiency['home-bp-systolic']).toMatchObject({
-      minReadings: Number(homeBp?.[1]),
-      minDays: Number(homeBp?.[2]),
+      minReadings: researchThreshold('home-bp.min-readings'),
+      minDays: researchThreshold('home-bp.min-days'),
     });
-    const tbr = /TBR < 70 mg\/dL > (\d+) % or < 54 mg\/dL > (\d+) % → \+1/.exec(RESEARCH);
-    expect(trigger('R8', 'tbr-below-70-over-4')?.value).toBe(Number(tbr?.[1]));
-    expect(trigger('R8', 'tbr-below-54-over-1')?.value).toBe(Number(tbr?.[2]));
-    expect(RESEARCH).toMatch(/≥ 70 % sensor active/);
+    expect(trigger('R8', 'tbr-below-70-over-4')?.value).toBe(researchThreshold('R8.tbr70'));
+    expect(trigger('R8', 'tbr-below-54-over-1')?.value).toBe(researchThreshold('R8.tbr54'));
+    // §2.2 R8 "**14 d, ≥ 70 % sensor active**"; §2.4 CGM "≥ 14 days of wear and ≥ 70 % of possible readings".
+    expect(researchSays('≥ 70 % sensor active')).toBe(true);
+    expect(sensorThreshold('cgm.coverage').unit).toBe('%');
     expect(DEFAULT_THRESHOLDS.sufficiency['cgm-time-below-70']).toMatchObject({
-      minDays: 14,
-      minCoverage: 0.7,
+      minDays: researchThreshold('cgm.min-days'),
+      minCoverage: researchThreshold('cgm.coverage') / 100,
     });
-    const inr = /INR > (\d+) in last 7 d → \+1; ≥ (\d+) → `critical`/.exec(RESEARCH);
-    expect(trigger('R9', 'inr-above-4')?.value).toBe(Number(inr?.[1]));
-    expect(trigger('R9', 'inr-at-least-5')).toMatchObject({ value: Number(inr?.[2]), steps: 2 });
+    expect(trigger('R9', 'inr-above-4')?.value).toBe(researchThreshold('R9.raise'));
+    expect(trigger('R9', 'inr-at-least-5')).toMatchObject({
+      value: researchThreshold('R9.critical'),
+      steps: 2,
+    });
   });
 
   it('labels the sulfonylurea rule a safety rule and the exploratory rules context-only', () => {
-    expect(RESEARCH).toMatch(/\*\*Not a CPIC\/DPWG-actionable pair\*\* — state as "safety rule"/);
+    expect(researchSays('**Not a CPIC/DPWG-actionable pair** — state as "safety rule"')).toBe(true);
     expect(rule('R8').safetyRule).toBe(true);
     for (const prefix of ['R10', 'R12']) {
       expect(rule(prefix).triggers.every((t) => t.effect === 'context')).toBe(true);
@@ -106,10 +111,8 @@ describe('DEFAULT_THRESHOLDS', () => {
   });
 });
 
-describe('actionable phenotypes: CPIC EHR priority notation (shared/cpic/genes.json)', () => {
-  const genes = (
-    readSharedJson('cpic/genes.json') as { genes: Record<string, { ehrPriority: Record<string, string> }> }
-  ).genes;
+describe('actionable phenotypes: CPIC EHR priority notation (knowledge/cpic/genes.json)', () => {
+  const genes = cpicGenes();
   it.each(['CYP2D6', 'CYP2C19', 'CYP2C9', 'SLCO1B1', 'DPYD'])('%s', (symbol) => {
     const priorities = Object.entries(genes[symbol]?.ehrPriority ?? {});
     expect(priorities.length).toBeGreaterThan(0);
