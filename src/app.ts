@@ -1,9 +1,15 @@
 /**
  * `createApp(deps)`: express wiring only, no logic (DESIGN.md). Everything the app needs is passed in, so tests
- * boot it with their own store, clock, handlers and authenticator.
+ * boot it with their own store, clock, handlers and authenticators.
+ *
+ * One router per area, each with its own authentication:
+ * - ops (`/healthz`, `/readyz`, `/metrics`): none;
+ * - cds (`/cds-services`: discovery, services, feedback): rate limit, then the CDS client JWT;
+ * - api (`/api`) and admin (`/admin`): a signed-in user with a role (`src/http/auth.ts`).
+ * Unmatched paths and every error end in the app-wide handler (`src/http/handler.ts`).
  */
 import cors from 'cors';
-import express from 'express';
+import express, { Router } from 'express';
 import type { Express } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
@@ -15,9 +21,12 @@ import type { HookHandlers, RunningVersions } from './cds/routes';
 import type { CdsServiceDefinition } from './cds/types';
 import type { Config } from './config';
 import { createFeedbackRouter } from './feedback/routes';
+import { NO_SIGN_IN, ROLES, authenticateUser, requireRole } from './http/auth';
+import type { UserAuthenticator } from './http/auth';
 import { parseJsonBody, requireJsonBody } from './http/body';
 import { AppError } from './http/errors';
 import { errorHandler, notFound } from './http/handler';
+import { createOpsRouter } from './http/ops';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import { requestContext } from './observability/http';
@@ -30,8 +39,10 @@ export interface AppDeps {
   readonly metrics: Metrics;
   readonly services: readonly CdsServiceDefinition[];
   readonly handlers: HookHandlers;
-  /** Present when `CDS_AUTH=jwt`. */
+  /** The `/cds-services` mount's client authenticator: present when `CDS_AUTH=jwt`. */
   readonly authenticator: ClientAuthenticator | undefined;
+  /** The `/api` and `/admin` mounts' user authenticator; default `NO_SIGN_IN` (sign-in is not built yet). */
+  readonly userAuthenticator?: UserAuthenticator;
   /** The knowledge and threshold versions in force: shown in discovery, recorded on every invocation. */
   readonly versions: () => RunningVersions;
   readonly now?: () => Date;
@@ -42,6 +53,7 @@ const FHIR_CACHE_TTL_S = 30;
 
 export function createApp(deps: AppDeps): Express {
   const { config, logger, metrics } = deps;
+  const users = deps.userAuthenticator ?? NO_SIGN_IN;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -63,23 +75,22 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(requestContext(logger));
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    try {
-      await deps.store.ping();
-      res.json({ status: 'ready' });
-    } catch {
-      throw new AppError('OPS_NOT_READY');
-    }
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.use(createOpsRouter({ ping: () => deps.store.ping(), metrics }));
+  app.use('/cds-services', cdsArea(deps));
+  // The JSON APIs and admin pages arrive with their features; until then only the mount guards answer (401/403,
+  // then 404 for a user who passes).
+  app.use('/api', authenticateUser(users), requireRole(...ROLES));
+  app.use('/admin', authenticateUser(users), requireRole('pharmacist', 'informaticist'));
 
-  app.use(
-    '/cds-services',
+  app.use(notFound);
+  app.use(errorHandler(logger, metrics));
+  return app;
+}
+
+/** `/cds-services`: rate limit (before authentication, so a flood is refused cheaply), client JWT, JSON bodies. */
+function cdsArea(deps: AppDeps): Router {
+  const { config, logger, metrics } = deps;
+  return Router().use(
     rateLimit({
       windowMs: 60_000,
       limit: config.rateLimitPerMinute,
@@ -92,17 +103,11 @@ export function createApp(deps: AppDeps): Express {
     authenticateClient(deps.authenticator, config.publicBaseUrl, logger, metrics),
     requireJsonBody,
     parseJsonBody(config.bodyLimit),
-  );
-  app.use(
-    '/cds-services',
     createFeedbackRouter({
       serviceIds: new Set(deps.services.map((s) => s.id)),
       store: deps.store,
       metrics,
     }),
-  );
-  app.use(
-    '/cds-services',
     createCdsRouter({
       services: deps.services,
       versions: deps.versions,
@@ -116,8 +121,4 @@ export function createApp(deps: AppDeps): Express {
       ...(deps.now ? { now: deps.now } : {}),
     }),
   );
-
-  app.use(notFound);
-  app.use(errorHandler(logger, metrics));
-  return app;
 }

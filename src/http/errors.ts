@@ -6,6 +6,7 @@
  *
  * Areas (the prefix says where a code comes from; a client branches on the whole code):
  * - `HTTP_`: transport and framework, on any mount (bodies, unknown paths, methods, rate limit, the 500);
+ * - `AUTH_`: signed-in users of `/api` and `/admin` (`src/http/auth.ts`);
  * - `CDS_`: the CDS Hooks protocol under `/cds-services` (requests, client JWT, prefetch);
  * - `FEEDBACK_`: CDS Hooks feedback on cards;
  * - `OPS_`: operations endpoints (`/healthz`, `/readyz`, `/metrics`).
@@ -16,7 +17,7 @@ import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
 export const ERROR_CODE_SYSTEM = 'urn:pgx-cds-hooks:CodeSystem:error';
 
 /** The area prefixes, in the order the catalogue and `docs/errors.md` list them. */
-export const ERROR_AREAS = ['HTTP', 'CDS', 'FEEDBACK', 'OPS'] as const;
+export const ERROR_AREAS = ['HTTP', 'AUTH', 'CDS', 'FEEDBACK', 'OPS'] as const;
 export type ErrorArea = (typeof ERROR_AREAS)[number];
 
 interface CatalogueEntry {
@@ -43,6 +44,14 @@ export const ERROR_CATALOGUE = {
   },
   HTTP_RATE_LIMITED: { status: 429, issueCode: 'throttled', title: 'Too many requests; retry later.' },
   HTTP_INTERNAL: { status: 500, issueCode: 'exception', title: 'Internal error.' },
+
+  /* AUTH: signed-in users of /api and /admin */
+  AUTH_UNAUTHORIZED: { status: 401, issueCode: 'login', title: 'Sign-in required.' },
+  AUTH_FORBIDDEN: {
+    status: 403,
+    issueCode: 'forbidden',
+    title: 'The signed-in user does not hold a role this endpoint requires.',
+  },
 
   /* CDS: the CDS Hooks protocol under /cds-services */
   CDS_INVALID_REQUEST: {
@@ -98,6 +107,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     /** Caller-facing details (one per problem), safe to return. */
     readonly details: readonly string[] = [],
+    /** Response headers the error requires, e.g. `WWW-Authenticate` on a 401. */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(`${code}: ${ERROR_CATALOGUE[code].title}`);
     this.status = ERROR_CATALOGUE[code].status;

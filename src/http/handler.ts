@@ -12,9 +12,15 @@ import { AppError, ERROR_CATALOGUE, operationOutcome } from './errors';
 import type { ErrorCode } from './errors';
 
 /** Sends a catalogue error as an OperationOutcome with the catalogue status. */
-function sendError(res: Response, code: ErrorCode, details: readonly string[]): void {
+function sendError(
+  res: Response,
+  code: ErrorCode,
+  details: readonly string[],
+  headers: Readonly<Record<string, string>>,
+): void {
   res
     .status(ERROR_CATALOGUE[code].status)
+    .set(headers)
     .type('application/fhir+json')
     .json(operationOutcome(code, details));
 }
@@ -45,8 +51,9 @@ export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHand
   return (err: unknown, _req, res, _next) => {
     let code: ErrorCode = 'HTTP_INTERNAL';
     let details: readonly string[] = [];
+    let headers: Readonly<Record<string, string>> = {};
     if (err instanceof AppError) {
-      ({ code, details } = err);
+      ({ code, details, headers } = err);
     } else {
       const parserCode = bodyParserCode(err);
       if (parserCode) {
@@ -61,6 +68,6 @@ export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHand
       res.end();
       return;
     }
-    sendError(res, code, details);
+    sendError(res, code, details, headers);
   };
 }

@@ -123,6 +123,13 @@ describe('AppError', () => {
     expect(err.code).toBe('CDS_PREFETCH_UNAVAILABLE');
     expect(err.status).toBe(412);
     expect(err.details).toEqual(['pgx: not prefetched; no fhirServer']);
+    expect(err.headers).toEqual({});
+  });
+
+  it('carries the response headers it requires', () => {
+    const err = new AppError('AUTH_UNAUTHORIZED', [], { 'WWW-Authenticate': 'Bearer' });
+    expect(err.status).toBe(401);
+    expect(err.headers).toEqual({ 'WWW-Authenticate': 'Bearer' });
   });
 });
 

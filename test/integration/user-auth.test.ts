@@ -1,0 +1,129 @@
+/**
+ * Authentication per mount: `/api` and `/admin` need a signed-in user with a role (401 with a challenge when there
+ * is none, 403 when the role is missing, both OperationOutcomes); `/cds-services` keeps the CDS client JWT and the
+ * operations endpoints stay open. Roles and the admin rule are those of DESIGN.md ("Pharmacist ──▶ admin/ override
+ * review", "Informaticist ──▶ admin/ thresholds"); sign-in does not exist yet, so tests inject an authenticator.
+ */
+import type { Request } from 'express';
+import request from 'supertest';
+import { createApp } from '../../src/app';
+import type { User, UserAuthenticator } from '../../src/http/auth';
+import { startTestApp } from '../helpers/app';
+import type { TestApp } from '../helpers/app';
+
+/** Bearer tokens the test authenticator accepts, and the users they stand for. */
+const USERS: Record<string, User> = {
+  'token-pharmacist': { id: 'u-pharm', roles: ['pharmacist'] },
+  'token-informaticist': { id: 'u-info', roles: ['informaticist'] },
+  'token-clinician': { id: 'u-clin', roles: ['clinician'] },
+  'token-no-role': { id: 'u-none', roles: [] },
+};
+const CHALLENGE = 'Bearer realm="test-sign-in"';
+
+const testAuthenticator: UserAuthenticator = {
+  challenge: CHALLENGE,
+  authenticate: (req: Request) => {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    return Promise.resolve(token === undefined ? undefined : USERS[token]);
+  },
+};
+
+interface Outcome {
+  resourceType: string;
+  issue: { severity: string; code: string; details: { coding: { code: string }[] } }[];
+}
+
+function expectOutcome(res: request.Response, status: number, code: string, issueType: string): void {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/fhir\+json/);
+  const oo = res.body as Outcome;
+  expect(oo.resourceType).toBe('OperationOutcome');
+  expect(oo.issue[0]?.code).toBe(issueType);
+  expect(oo.issue[0]?.details.coding[0]?.code).toBe(code);
+}
+
+describe('the default user authenticator (no sign-in yet)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it.each(['/api/anything', '/admin/anything', '/admin'])(
+    'answers %s with 401 and a challenge',
+    async (path) => {
+      const res = await request(t.app).get(path).set('Authorization', 'Bearer token-pharmacist');
+      expectOutcome(res, 401, 'AUTH_UNAUTHORIZED', 'login');
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer\b/);
+    },
+  );
+
+  it('leaves the CDS and operations endpoints to their own rules', async () => {
+    await request(t.app).get('/cds-services').expect(200);
+    await request(t.app).get('/healthz').expect(200);
+    await request(t.app).get('/readyz').expect(200);
+  });
+});
+
+describe('an injected user authenticator', () => {
+  let t: TestApp;
+  let app: TestApp['app'];
+  beforeAll(async () => {
+    t = await startTestApp();
+    app = createApp({ ...t.deps, userAuthenticator: testAuthenticator });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const get = (path: string, token?: string) => {
+    const req = request(app).get(path);
+    return token === undefined ? req : req.set('Authorization', `Bearer ${token}`);
+  };
+
+  it.each(['/api/x', '/admin/x'])('%s: 401 with the mount’s challenge without a user', async (path) => {
+    for (const token of [undefined, 'token-unknown']) {
+      const res = await get(path, token);
+      expectOutcome(res, 401, 'AUTH_UNAUTHORIZED', 'login');
+      expect(res.headers['www-authenticate']).toBe(CHALLENGE);
+    }
+  });
+
+  it('/admin: 403 for a clinician and for a user without roles', async () => {
+    for (const token of ['token-clinician', 'token-no-role']) {
+      const res = await get('/admin/x', token);
+      expectOutcome(res, 403, 'AUTH_FORBIDDEN', 'forbidden');
+      expect(res.headers['www-authenticate']).toBeUndefined();
+    }
+  });
+
+  it('/admin: a pharmacist or an informaticist passes the guard (404: no admin page exists yet)', async () => {
+    for (const token of ['token-pharmacist', 'token-informaticist']) {
+      expectOutcome(await get('/admin/x', token), 404, 'HTTP_NOT_FOUND', 'not-found');
+    }
+  });
+
+  it('/api: any of the three roles passes the guard (404: no API exists yet); no role is 403', async () => {
+    for (const token of ['token-pharmacist', 'token-informaticist', 'token-clinician']) {
+      expectOutcome(await get('/api/x', token), 404, 'HTTP_NOT_FOUND', 'not-found');
+    }
+    expectOutcome(await get('/api/x', 'token-no-role'), 403, 'AUTH_FORBIDDEN', 'forbidden');
+  });
+
+  it('does not authenticate /cds-services with the user authenticator', async () => {
+    await get('/cds-services').expect(200);
+  });
+
+  it('counts the refusals by code', async () => {
+    const before = await get('/metrics');
+    const count = (text: string, code: string) =>
+      Number(new RegExp(`^cds_errors_total\\{code="${code}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    await get('/admin/x');
+    await get('/admin/x', 'token-clinician');
+    const after = await get('/metrics');
+    expect(count(after.text, 'AUTH_UNAUTHORIZED')).toBe(count(before.text, 'AUTH_UNAUTHORIZED') + 1);
+    expect(count(after.text, 'AUTH_FORBIDDEN')).toBe(count(before.text, 'AUTH_FORBIDDEN') + 1);
+  });
+});
