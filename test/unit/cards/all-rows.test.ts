@@ -1,11 +1,14 @@
 /**
  * Every CPIC recommendation row, turned into a real decision and a card: the summary stays under 140 characters,
- * names the drug, and is never cut mid-word; every card passes the spec schema and quotes CPIC verbatim.
+ * names the drug, and is never cut mid-word; every card passes the spec schema and quotes CPIC verbatim. Findings
+ * come from the cpic module; thresholds that show every finding (`SHOW_ALL_ENGINE`) decide them, so standard-dosing
+ * rows, which the default thresholds give no card, are rendered too.
  */
 import { checkCdsResponse } from '../../../src/cds/schema';
 import { decisionCard } from '../../../src/cards';
-import { decideForOrder } from '../../../src/rules/cpic';
+import { rowOf } from '../../../src/rules/cpic';
 import type { DrugOrder, GeneResult } from '../../../src/rules/cpic';
+import { decideOrder, noSensorFacts, shown, SHOW_ALL_ENGINE, snapshotOf } from '../../helpers/decisions';
 import { cpicDrugs } from '../../reference';
 
 /** A result that looks the row's key up: HLA keys as allele status, others as the key itself. */
@@ -34,7 +37,7 @@ describe('cards for every CPIC row', () => {
     expect(cases.length).toBeGreaterThan(2000);
   });
 
-  it('keeps every summary under 140 characters, naming the drug, never cut mid-word; every card is spec-valid', () => {
+  it('keeps every summary under 140 characters, naming the drug, never cut mid-word; every card is spec-valid', async () => {
     let longest = '';
     let cards = 0;
     for (const { drug, row } of cases) {
@@ -45,17 +48,24 @@ describe('cards for every CPIC row', () => {
         ingredients: [{ name: drug }],
         resolvedBy: 'text',
       };
-      for (const decision of decideForOrder(order, genes, { priorUse: false })) {
-        const { card } = decisionCard(decision, { patientId: 'p1', newUuid: () => 'card-uuid' });
+      const facts = noSensorFacts();
+      const decisions = await decideOrder(order, genes, { priorUse: false }, SHOW_ALL_ENGINE, facts);
+      for (const decision of decisions.map(shown)) {
+        const { card } = decisionCard(decision, {
+          patientId: 'p1',
+          newUuid: () => 'card-uuid',
+          snapshot: snapshotOf([decision], facts, SHOW_ALL_ENGINE),
+        });
         cards += 1;
         const problems = checkCdsResponse({ cards: [card] });
         if (problems.length > 0) throw new Error(`${drug}: ${problems.join('; ')}`);
         expect(card.summary.length).toBeLessThan(140);
-        expect(card.summary.toLowerCase()).toContain(decision.drug.toLowerCase());
+        expect(card.summary.toLowerCase()).toContain(decision.finding.drug.toLowerCase());
         if (card.summary.endsWith('…')) expect(card.summary).toMatch(/[\w)*.:+-]…$/);
-        if (decision.row?.rowId) {
+        const row = rowOf(decision.finding);
+        if (row?.rowId) {
           const detail = (card.detail ?? '').replace(/^> ?/gm, '').replace(/\\([\\`*_[\]<>#|~])/g, '$1');
-          expect(detail).toContain(decision.row.recommendation.replace(/\n\s*\n/g, '\n\n'));
+          expect(detail).toContain(row.recommendation.replace(/\n\s*\n/g, '\n\n'));
         }
         if (card.summary.length > longest.length) longest = card.summary;
       }

@@ -2,14 +2,16 @@
  * Dose suggestions and CPIC's conditions. Every CPIC row (read from `knowledge/cpic`) whose text gives a percentage and
  * makes it conditional ("if …", "might not be necessary", "consider") must never yield a recommended (preselected)
  * dose suggestion; the suggestion is still offered and its label and description say the condition applies. Rows that
- * give a percentage unconditionally ("Reduce starting dose by 50%") still yield a recommended one.
+ * give a percentage unconditionally ("Reduce starting dose by 50%") still yield a recommended one. Findings come from
+ * the cpic module, decided by thresholds that show every finding (`SHOW_ALL_ENGINE`).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Suggestion } from '../../../src/cds/types';
 import { decisionCard } from '../../../src/cards';
-import { decideForOrder } from '../../../src/rules/cpic';
+import { rowOf } from '../../../src/rules/cpic';
 import type { DrugOrder, GeneResult } from '../../../src/rules/cpic';
+import { decideOrder, noSensorFacts, shown, SHOW_ALL_ENGINE, snapshotOf } from '../../helpers/decisions';
 import { cpicDrugs, cpicRow } from '../../reference';
 import type { CpicRow } from '../../reference';
 
@@ -40,7 +42,7 @@ function resultFor(gene: string, key: string): GeneResult {
 }
 
 /** The dose suggestions of the cards for the decisions that rest on this row. */
-function doseSuggestions(drug: string, row: CpicRow): Suggestion[] {
+async function doseSuggestions(drug: string, row: CpicRow): Promise<Suggestion[]> {
   const genes = Object.entries(row.lookupKey)
     .filter(([, key]) => key !== 'No Result')
     .map(([gene, key]) => resultFor(gene, key));
@@ -51,17 +53,28 @@ function doseSuggestions(drug: string, row: CpicRow): Suggestion[] {
     resolvedBy: 'text',
   };
   const population = row.population ?? 'general';
-  const decisions = decideForOrder(order, genes, {
-    ...(population === 'pediatrics' ? { birthDate: '2020-01-01' } : {}),
-    ...(population === 'adults' ? { birthDate: '1970-01-01' } : {}),
-    priorUse: /use\s*>\s*3/i.test(population),
-    now: new Date('2026-01-01T00:00:00Z'),
-  }).filter((d) => d.row?.recommendation === row.recommendation);
-  return decisions.flatMap(
+  const facts = noSensorFacts('2026-01-01T00:00:00Z');
+  const decisions = (
+    await decideOrder(
+      order,
+      genes,
+      {
+        ...(population === 'pediatrics' ? { birthDate: '2020-01-01' } : {}),
+        ...(population === 'adults' ? { birthDate: '1970-01-01' } : {}),
+        priorUse: /use\s*>\s*3/i.test(population),
+        now: new Date('2026-01-01T00:00:00Z'),
+      },
+      SHOW_ALL_ENGINE,
+      facts,
+    )
+  ).filter((d) => rowOf(d.finding)?.recommendation === row.recommendation);
+  return decisions.map(shown).flatMap(
     (decision) =>
-      decisionCard(decision, { draftOrder: DRAFT, patientId: 'p1' }).card.suggestions?.filter((s) =>
-        (s.actions ?? []).some((a) => a.type === 'update'),
-      ) ?? [],
+      decisionCard(decision, {
+        draftOrder: DRAFT,
+        patientId: 'p1',
+        snapshot: snapshotOf([decision], facts, SHOW_ALL_ENGINE),
+      }).card.suggestions?.filter((s) => (s.actions ?? []).some((a) => a.type === 'update')) ?? [],
   );
 }
 
@@ -71,13 +84,13 @@ const rows = Object.entries(cpicDrugs()).flatMap(([drug, d]) =>
 const withPercent = rows.filter(({ row }) => PERCENT.test(row.recommendation));
 
 describe('dose suggestions follow CPIC conditions', () => {
-  it('never recommends a dose CPIC makes conditional, and says the condition applies', () => {
+  it('never recommends a dose CPIC makes conditional, and says the condition applies', async () => {
     const conditional = withPercent.filter(({ row }) => CONDITION.test(row.recommendation));
     expect(conditional.length).toBeGreaterThan(50);
     let offered = 0;
     const drugsOffered = new Set<string>();
     for (const { drug, row } of conditional) {
-      for (const s of doseSuggestions(drug, row)) {
+      for (const s of await doseSuggestions(drug, row)) {
         offered += 1;
         drugsOffered.add(drug);
         expect({ drug, text: row.recommendation, isRecommended: s.isRecommended }).toEqual({
@@ -97,11 +110,11 @@ describe('dose suggestions follow CPIC conditions', () => {
       expect(drugsOffered).toContain(drug);
   });
 
-  it('still recommends a dose CPIC asks for unconditionally (DPYD + capecitabine, fluorouracil)', () => {
+  it('still recommends a dose CPIC asks for unconditionally (DPYD + capecitabine, fluorouracil)', async () => {
     const unconditional = withPercent.filter(({ row }) => !CONDITION.test(row.recommendation));
     const recommended = new Set<string>();
     for (const { drug, row } of unconditional) {
-      for (const s of doseSuggestions(drug, row)) {
+      for (const s of await doseSuggestions(drug, row)) {
         expect(s.isRecommended).toBe(true);
         expect(s.label).not.toMatch(/ — /);
         recommended.add(row.recommendation);
@@ -111,7 +124,7 @@ describe('dose suggestions follow CPIC conditions', () => {
     expect(recommended.size).toBeGreaterThan(0);
   });
 
-  it('mercaptopurine, TPMT intermediate: the label quotes the starting-dose condition', () => {
+  it('mercaptopurine, TPMT intermediate: the label quotes the starting-dose condition', async () => {
     const { row } = cpicRow('mercaptopurine', {
       TPMT: 'Intermediate Metabolizer',
       NUDT15: 'Normal Metabolizer',
@@ -122,7 +135,7 @@ describe('dose suggestions follow CPIC conditions', () => {
       'If starting dose is already below standard starting dose, dose reduction might not be necessary';
     expect(row.recommendation).toMatch(condition);
     expect(row.recommendation).toContain(notNecessary);
-    const [suggestion] = doseSuggestions('mercaptopurine', row);
+    const [suggestion] = await doseSuggestions('mercaptopurine', row);
     expect(suggestion?.isRecommended).toBe(false);
     expect(suggestion?.label).toMatch(/most conservative end of CPIC range/);
     expect(suggestion?.label).toMatch(condition);

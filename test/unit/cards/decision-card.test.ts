@@ -1,6 +1,7 @@
 /**
- * Decision cards for a panel of real CPIC decisions (made by the cpic module, never by hand). Expected texts come
- * from the CPIC data set (knowledge/cpic, through test/reference); every card must pass the runtime spec schema.
+ * Decision cards for a panel of real CPIC decisions (findings made by the cpic module, never by hand, decided by the
+ * rule engine with the default thresholds). Expected texts come from the CPIC data set (knowledge/cpic, through
+ * test/reference); every card must pass the runtime spec schema.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,12 +13,19 @@ import {
   OVERRIDE_REASONS,
   PRE_TEST_OVERRIDE_REASONS,
 } from '../../../src/cards';
-import { callPhenotype, decideForOrder } from '../../../src/rules/cpic';
-import type { DrugOrder, GeneResult } from '../../../src/rules/cpic';
-import { createRuleEngine } from '../../../src/rules/engine';
-import { DEFAULT_THRESHOLDS } from '../../../src/rules/thresholds';
-import type { Decision } from '../../../src/rules/types';
+import { callPhenotype, rowOf } from '../../../src/rules/cpic';
+import type { GeneResult } from '../../../src/rules/cpic';
+import { decisionExplanation, decisionRuleIds } from '../../../src/rules/types';
+import type { Decision, DecisionFacts, ShownDecision } from '../../../src/rules/types';
 import { range, restingHeartRate } from '../../fixtures/rules/builders';
+import {
+  decideOrder,
+  DEFAULT_ENGINE,
+  drugOrder,
+  noSensorFacts,
+  shown,
+  snapshotOf,
+} from '../../helpers/decisions';
 import { rendered } from '../../helpers/markdown';
 import { cpicDrug, cpicGuideline, cpicRows, guidelineRef, guidelineUrl } from '../../reference';
 import type { CpicRow } from '../../reference';
@@ -28,8 +36,10 @@ const drafts = JSON.parse(
 
 /** The CPIC row a decision rests on, looked up in the CPIC data set by its ClinPGx annotation id. */
 function dataRow(decision: Decision): CpicRow {
-  const found = cpicRows(decision.drug).find(({ row }) => row.id !== null && row.id === decision.row?.rowId);
-  if (!found) throw new Error(`no CPIC row for ${decision.drug}`);
+  const { drug } = decision.finding;
+  const rowId = rowOf(decision.finding)?.rowId;
+  const found = cpicRows(drug).find(({ row }) => row.id !== null && row.id === rowId);
+  if (!found) throw new Error(`no CPIC row for ${drug}`);
   return found.row;
 }
 
@@ -43,47 +53,58 @@ function geneResult(gene: string, diplotype: string): GeneResult {
   return { ...callPhenotype(gene, [diplotype]), sources: [`Observation/pgx-${gene}`], reinterpreted: false };
 }
 
-function decide(drug: string, genes: readonly GeneResult[]): Decision {
-  const order: DrugOrder = {
-    orderRef: 'MedicationRequest/request-123',
-    orderIndex: 0,
-    ingredients: [{ name: drug }],
-    resolvedBy: 'text',
-  };
-  const [decision] = decideForOrder(order, genes, { birthDate: '1970-01-01', now: new Date('2026-05-01') });
-  if (!decision) throw new Error(`no decision for ${drug}`);
-  return decision;
+/** The decision for the first finding of a `drug` order, under the default thresholds (fails unless it is shown). */
+async function decide(
+  drug: string,
+  genes: readonly GeneResult[],
+  facts: DecisionFacts = FACTS,
+): Promise<ShownDecision> {
+  const [decision] = await decideOrder(
+    drugOrder(drug),
+    genes,
+    { birthDate: '1970-01-01', now: new Date('2026-05-01') },
+    DEFAULT_ENGINE,
+    facts,
+  );
+  return shown(decision);
 }
+
+/** No wearable data on 2026-05-01. */
+const FACTS = noSensorFacts('2026-05-01T00:00:00Z');
 
 let counter = 0;
 const newUuid = (): string => `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}`;
 
-function cardFor(decision: Decision, draftOrder?: unknown): Card {
+function cardFor(decision: ShownDecision, draftOrder?: unknown, facts: DecisionFacts = FACTS): Card {
+  const snapshot = snapshotOf([decision], facts);
   const { card, provenance } = decisionCard(decision, {
     patientId: PATIENT,
     newUuid,
+    snapshot,
     ...(draftOrder === undefined ? {} : { draftOrder }),
   });
   expect(checkCdsResponse({ cards: [card] })).toEqual([]);
   expect(provenance.uuid).toBe(card.uuid);
-  expect(provenance.decision).toBe(decision);
-  expect(provenance.ruleIds).toEqual(decision.ruleIds);
+  expect(provenance.decision).toBe(snapshot);
+  expect(provenance.decision.decisions).toEqual([decision]);
+  expect(provenance.ruleIds).toEqual(decisionRuleIds(decision));
   return card;
 }
 
 function expectCommonParts(card: Card, decision: Decision): void {
   expect(card.summary.length).toBeLessThan(140);
-  expect(card.indicator).toBe(decision.severity);
+  expect(card.indicator).toBe(decision.indicator);
   expect(card.overrideReasons?.every((r) => r.system === OVERRIDE_REASON_SYSTEM && r.display)).toBe(true);
-  if (decision.row) {
-    expect(card.source.url).toBe(decision.row.guideline.url);
-    expect(card.source.label).toContain(decision.row.guideline.name);
-    expect(card.links).toEqual([{ label: anyString, url: decision.row.guideline.url, type: 'absolute' }]);
-    if (decision.row.rowId) expect(rendered(card.detail)).toContain(dataRow(decision).recommendation);
-    for (const pmid of decision.row.pmids) expect(card.detail).toContain(pmid);
+  const row = rowOf(decision.finding);
+  if (row) {
+    expect(card.source.url).toBe(row.guideline.url);
+    expect(card.source.label).toContain(row.guideline.name);
+    expect(card.links).toEqual([{ label: anyString, url: row.guideline.url, type: 'absolute' }]);
+    if (row.rowId) expect(rendered(card.detail)).toContain(dataRow(decision).recommendation);
+    for (const pmid of row.pmids) expect(card.detail).toContain(pmid);
   }
   expect(card.source.topic?.code).toEqual(anyString);
-  expect(card.detail).toContain(decision.knowledgeVersion);
+  expect(card.detail).toContain(decision.finding.knowledgeVersion);
   expect(card.detail).toContain(decision.thresholdVersion);
 }
 
@@ -92,8 +113,8 @@ function actionsOf(suggestion: Suggestion | undefined): NonNullable<Suggestion['
 }
 
 describe('decisionCard on real CPIC decisions', () => {
-  it('CYP2C19 poor metabolizer + clopidogrel: critical, prasugrel/ticagrelor replacements, other populations', () => {
-    const decision = decide('clopidogrel', [geneResult('CYP2C19', '*2/*2')]);
+  it('CYP2C19 poor metabolizer + clopidogrel: critical, prasugrel/ticagrelor replacements, other populations', async () => {
+    const decision = await decide('clopidogrel', [geneResult('CYP2C19', '*2/*2')]);
     const card = cardFor(decision, drafts.clopidogrelSandbox);
     expectCommonParts(card, decision);
     expect(card.indicator).toBe('critical');
@@ -135,16 +156,19 @@ describe('decisionCard on real CPIC decisions', () => {
     });
     // The other population rows are named with their verbatim text.
     const detail = rendered(card.detail);
-    for (const alt of decision.alternatives ?? []) {
+    const { finding } = decision;
+    if (finding.kind !== 'recommendation')
+      throw new Error(`clopidogrel CYP2C19 PM: a ${finding.kind} finding`);
+    for (const alt of finding.alternatives) {
       expect(detail).toContain(alt.label);
       expect(detail).toContain(alt.row.recommendation);
     }
-    expect(decision.alternatives?.length).toBeGreaterThan(0);
+    expect(finding.alternatives.length).toBeGreaterThan(0);
     expect(card.overrideReasons?.map((r) => r.code)).not.toContain('sensor-data-unreliable');
   });
 
-  it('HLA-B*57:01 positive + abacavir: critical, allele status in the summary, no suggestion', () => {
-    const decision = decide('abacavir', [geneResult('HLA-B', '*57:01/*08:01')]);
+  it('HLA-B*57:01 positive + abacavir: critical, allele status in the summary, no suggestion', async () => {
+    const decision = await decide('abacavir', [geneResult('HLA-B', '*57:01/*08:01')]);
     const card = cardFor(decision, drafts.clopidogrelSandbox);
     expectCommonParts(card, decision);
     expect(card.indicator).toBe('critical');
@@ -155,8 +179,8 @@ describe('decisionCard on real CPIC decisions', () => {
     expect(card.selectionBehavior).toBeUndefined();
   });
 
-  it('DPYD intermediate + capecitabine with a dose: update to 50% of the ordered dose', () => {
-    const decision = decide('capecitabine', [geneResult('DPYD', 'c.1905+1G>A/Reference')]);
+  it('DPYD intermediate + capecitabine with a dose: update to 50% of the ordered dose', async () => {
+    const decision = await decide('capecitabine', [geneResult('DPYD', 'c.1905+1G>A/Reference')]);
     const draft = drafts.capecitabineR4;
     const card = cardFor(decision, draft);
     expectCommonParts(card, decision);
@@ -183,8 +207,8 @@ describe('decisionCard on real CPIC decisions', () => {
     });
   });
 
-  it('DPYD intermediate + capecitabine ordered in pills: 3 {pill} → 1.5 {pill} (a half pill is allowed)', () => {
-    const decision = decide('capecitabine', [geneResult('DPYD', 'c.1905+1G>A/Reference')]);
+  it('DPYD intermediate + capecitabine ordered in pills: 3 {pill} → 1.5 {pill} (a half pill is allowed)', async () => {
+    const decision = await decide('capecitabine', [geneResult('DPYD', 'c.1905+1G>A/Reference')]);
     const card = cardFor(decision, drafts.capecitabinePills);
     const [update] = actionsOf(card.suggestions?.[0]);
     expect(update?.type === 'update' && update.resource).toMatchObject({
@@ -192,15 +216,21 @@ describe('decisionCard on real CPIC decisions', () => {
     });
   });
 
-  it('TPMT intermediate + mercaptopurine ordered as 1 {pill}: 0.3 pill is not offered, the detail says why', () => {
-    const decision = decide('mercaptopurine', [geneResult('TPMT', '*1/*3A'), geneResult('NUDT15', '*1/*1')]);
+  it('TPMT intermediate + mercaptopurine ordered as 1 {pill}: 0.3 pill is not offered, the detail says why', async () => {
+    const decision = await decide('mercaptopurine', [
+      geneResult('TPMT', '*1/*3A'),
+      geneResult('NUDT15', '*1/*1'),
+    ]);
     const card = cardFor(decision, drafts.clopidogrelSandbox);
     expect(card.suggestions).toBeUndefined();
     expect(rendered(card.detail)).toContain('0.3 {pill} is not a whole or half unit');
   });
 
-  it('TPMT intermediate + mercaptopurine: most conservative end of CPIC 30-80% range (STU3 dose)', () => {
-    const decision = decide('mercaptopurine', [geneResult('TPMT', '*1/*3A'), geneResult('NUDT15', '*1/*1')]);
+  it('TPMT intermediate + mercaptopurine: most conservative end of CPIC 30-80% range (STU3 dose)', async () => {
+    const decision = await decide('mercaptopurine', [
+      geneResult('TPMT', '*1/*3A'),
+      geneResult('NUDT15', '*1/*1'),
+    ]);
     const card = cardFor(decision, drafts.mercaptopurineStu3);
     expectCommonParts(card, decision);
     expect(card.summary).toMatch(/TPMT Intermediate Metabolizer, NUDT15 Normal Metabolizer/);
@@ -219,16 +249,19 @@ describe('decisionCard on real CPIC decisions', () => {
     });
   });
 
-  it('TPMT poor + mercaptopurine: CPIC text verbatim; "10-fold" gives no computed dose', () => {
-    const decision = decide('mercaptopurine', [geneResult('TPMT', '*3A/*3A'), geneResult('NUDT15', '*1/*1')]);
+  it('TPMT poor + mercaptopurine: CPIC text verbatim; "10-fold" gives no computed dose', async () => {
+    const decision = await decide('mercaptopurine', [
+      geneResult('TPMT', '*3A/*3A'),
+      geneResult('NUDT15', '*1/*1'),
+    ]);
     const card = cardFor(decision, drafts.mercaptopurineStu3);
     expectCommonParts(card, decision);
     expect(dataRow(decision).recommendation).toContain('Reduce starting dose by 10-fold');
     expect(card.suggestions).toBeUndefined();
   });
 
-  it('CYP2D6 ultrarapid + codeine (DSTU2 order): critical, no named alternative', () => {
-    const decision = decide('codeine', [geneResult('CYP2D6', '*1/*1x3')]);
+  it('CYP2D6 ultrarapid + codeine (DSTU2 order): critical, no named alternative', async () => {
+    const decision = await decide('codeine', [geneResult('CYP2D6', '*1/*1x3')]);
     const card = cardFor(decision, drafts.codeineDstu2);
     expectCommonParts(card, decision);
     expect(card.indicator).toBe('critical');
@@ -236,8 +269,8 @@ describe('decisionCard on real CPIC decisions', () => {
     expect(card.suggestions).toBeUndefined();
   });
 
-  it('SLCO1B1 decreased function + simvastatin: the "<20mg/day" text is escaped, not HTML', () => {
-    const decision = decide('simvastatin', [geneResult('SLCO1B1', '*1/*5')]);
+  it('SLCO1B1 decreased function + simvastatin: the "<20mg/day" text is escaped, not HTML', async () => {
+    const decision = await decide('simvastatin', [geneResult('SLCO1B1', '*1/*5')]);
     const card = cardFor(decision);
     expectCommonParts(card, decision);
     expect(card.summary).toMatch(/simvastatin: SLCO1B1 Decreased Function/);
@@ -246,8 +279,8 @@ describe('decisionCard on real CPIC decisions', () => {
     expect(card.detail).not.toMatch(/(?<!\\)</);
   });
 
-  it('CYP2C9/VKORC1 + warfarin: Figure 2 text, both genes in the summary, no strength', () => {
-    const decision = decide('warfarin', [
+  it('CYP2C9/VKORC1 + warfarin: Figure 2 text, both genes in the summary, no strength', async () => {
+    const decision = await decide('warfarin', [
       geneResult('CYP2C9', '*1/*3'),
       geneResult('VKORC1', 'rs9923231 variant (T)/rs9923231 variant (T)'),
     ]);
@@ -256,10 +289,12 @@ describe('decisionCard on real CPIC decisions', () => {
     expect(card.summary).toBe('Adjust warfarin dose: CYP2C9 Intermediate Metabolizer, VKORC1 -1639 AA');
     // The text is CPIC Figure 2's boxes (the data's decision graph), verbatim.
     const nodes = Object.values(cpicDrug('warfarin').decisionGraph?.nodes ?? {});
-    expect(nodes.some((n) => n.length > 20 && decision.row?.recommendation.includes(n))).toBe(true);
-    expect(rendered(card.detail)).toContain(decision.row?.recommendation ?? 'missing');
+    const row = rowOf(decision.finding);
+    expect(decision.finding.kind).toBe('warfarin-figure');
+    expect(nodes.some((n) => n.length > 20 && row?.recommendation.includes(n))).toBe(true);
+    expect(rendered(card.detail)).toContain(row?.recommendation ?? 'missing');
     // Each Figure 2 box is its own paragraph of the quote (a blank quote line between them), never run together.
-    const boxes = decision.row?.recommendation.split('\n\n') ?? [];
+    const boxes = row?.recommendation.split('\n\n') ?? [];
     expect(boxes.length).toBeGreaterThan(1);
     expect(boxes.every((box) => nodes.includes(box))).toBe(true);
     const quoted = (card.detail ?? '')
@@ -270,20 +305,20 @@ describe('decisionCard on real CPIC decisions', () => {
     expect(card.detail).toContain('strength: not graded');
   });
 
-  it('CYP2D6 poor metabolizer + metoprolol: lowest starting dose (no fraction) → no dose suggestion', () => {
-    const decision = decide('metoprolol', [geneResult('CYP2D6', '*4/*4')]);
+  it('CYP2D6 poor metabolizer + metoprolol: lowest starting dose (no fraction) → no dose suggestion', async () => {
+    const decision = await decide('metoprolol', [geneResult('CYP2D6', '*4/*4')]);
     const card = cardFor(decision, drafts.clopidogrelSandbox);
     expectCommonParts(card, decision);
     expect(card.summary).toMatch(/^Adjust metoprolol dose: CYP2D6 Poor Metabolizer \(CPIC Moderate\)$/);
     expect(card.suggestions).toBeUndefined();
   });
 
-  it('metoprolol with a sensor modifier: evidence with values, window, device, consensus note; sensor reason', () => {
-    const base = decide('metoprolol', [geneResult('CYP2D6', '*4/*4')]);
-    const decision: Decision = {
+  it('metoprolol with a sensor modifier: evidence with values, window, device, consensus note; sensor reason', async () => {
+    const base = await decide('metoprolol', [geneResult('CYP2D6', '*4/*4')]);
+    const decision: ShownDecision = {
       ...base,
-      severity: 'critical',
-      sensorModifiers: [
+      indicator: 'critical',
+      modifiers: [
         {
           ruleId: 'R1-metoprolol-resting-hr',
           effect: 'raise',
@@ -315,30 +350,28 @@ describe('decisionCard on real CPIC decisions', () => {
     ])
       expect(detail).toContain(text);
     expect(detail).toContain('expert consensus, not on a pharmacogenomic guideline');
-    // Not under "Why" (this decision did not come from the engine): the evidence bullet gives the note.
-    expect(detail).toContain('Resting heart rate is low.');
+    // The note is given once (under "Why", which lists every modifier of the decision).
+    expect(detail.split('Resting heart rate is low.').length - 1).toBe(1);
     expect(card.overrideReasons?.map((r) => r.code)).toContain('sensor-data-unreliable');
   });
 
   it('a sensor note the rules engine put under "Why" is shown once, the evidence bullet keeps the data', async () => {
     // A week of resting heart rate below R1's cut-off (research §2.2 R1: "7-day median < 60 /min → +1").
-    const [decision] = await createRuleEngine(DEFAULT_THRESHOLDS).evaluate(
-      [decide('metoprolol', [geneResult('CYP2D6', '*4/*4')])],
-      { sensors: restingHeartRate(55, range(0, 7)) },
-    );
-    const [modifier] = decision?.sensorModifiers ?? [];
-    if (!decision || !modifier) throw new Error('R1 did not fire');
-    expect(decision.explanation.some((line) => line.includes(modifier.note))).toBe(true);
-    const detail = rendered(cardFor(decision).detail);
+    const facts: DecisionFacts = { sensors: restingHeartRate(55, range(0, 7)) };
+    const decision = await decide('metoprolol', [geneResult('CYP2D6', '*4/*4')], facts);
+    const [modifier] = decision.modifiers;
+    if (!modifier) throw new Error('R1 did not fire');
+    expect(decisionExplanation(decision).some((line) => line.includes(modifier.note))).toBe(true);
+    const detail = rendered(cardFor(decision, undefined, facts).detail);
     expect(detail.split(modifier.note).length - 1).toBe(1);
     const bullet = detail.split('\n').find((line) => line.startsWith(`- ${modifier.metric}: `));
     expect(bullet).toContain('55 /min');
     expect(bullet).not.toContain(modifier.note);
   });
 
-  it('no CYP2C19 result + clopidogrel: pre-test card with a ServiceRequest for the gene test', () => {
-    const decision = decide('clopidogrel', []);
-    expect(decision.action).toBe('order-test');
+  it('no CYP2C19 result + clopidogrel: pre-test card with a ServiceRequest for the gene test', async () => {
+    const decision = await decide('clopidogrel', []);
+    expect(decision.finding.action).toBe('order-test');
     const card = cardFor(decision, drafts.clopidogrelSandbox);
     expectCommonParts(card, decision);
     expect(card.indicator).toBe('info');
@@ -375,8 +408,8 @@ describe('decisionCard on real CPIC decisions', () => {
     ]);
   });
 
-  it('no result for warfarin: both genes named, the warfarin guideline linked', () => {
-    const card = cardFor(decide('warfarin', []));
+  it('no result for warfarin: both genes named, the warfarin guideline linked', async () => {
+    const card = cardFor(await decide('warfarin', []));
     expect(card.summary).toMatch(/^Order CYP2C9 and VKORC1 test before warfarin/);
     expect(card.source.url).toBe(guidelineUrl('warfarin'));
     const [suggestion] = card.suggestions ?? [];

@@ -2,10 +2,12 @@
 import { checkCdsResponse } from '../../../src/cds/schema';
 import { patientSummaryCard } from '../../../src/cards';
 import { abbreviatePhenotypes, escapeMarkdown, fitSummary } from '../../../src/cards/text';
-import { callPhenotype, decideForOrder, KNOWLEDGE_VERSION } from '../../../src/rules/cpic';
+import { callPhenotype, KNOWLEDGE_VERSION, rowOf } from '../../../src/rules/cpic';
 import type { GeneResult } from '../../../src/rules/cpic';
+import { decisionRuleIds } from '../../../src/rules/types';
 import { DEFAULT_THRESHOLDS, isActionablePhenotype, parseThresholdSet } from '../../../src/rules/thresholds';
 import type { ThresholdSet } from '../../../src/rules/thresholds';
+import { decideOrder, noSensorFacts, snapshotOf } from '../../helpers/decisions';
 import { cpicDrug, cpicGene } from '../../reference';
 
 function geneResult(gene: string, diplotype: string): GeneResult {
@@ -45,10 +47,13 @@ describe('patientSummaryCard', () => {
     (thresholds: ThresholdSet) =>
     (gene: string, phenotype: string): boolean =>
       isActionablePhenotype(thresholds, gene, phenotype);
+  const facts = noSensorFacts();
   const versions = {
     knowledgeVersion: KNOWLEDGE_VERSION,
     thresholdVersion: 'thresholds-v1',
     isActionable: actionableBy(DEFAULT_THRESHOLDS),
+    /** What the store keeps for a summary listing no medication. */
+    snapshot: snapshotOf([], facts),
   };
   /** The default thresholds with other actionable-phenotype settings, as an informaticist would publish them. */
   const withActionable = (actionablePhenotypes: ThresholdSet['actionablePhenotypes']): ThresholdSet =>
@@ -65,10 +70,10 @@ describe('patientSummaryCard', () => {
     expect(patientSummaryCard({ genes, decisions: [], sensorFlags: [], ...versions })).toBeUndefined();
   });
 
-  it('lists actionable phenotypes and active medications with PGx issues in one info card', () => {
+  it('lists actionable phenotypes and active medications with PGx issues in one info card', async () => {
     const cyp2c19 = geneResult('CYP2C19', '*2/*2');
     const genes = [cyp2c19, geneResult('CYP2D6', '*1/*1'), geneResult('HLA-B', '*57:01/*08:01')];
-    const decisions = decideForOrder(
+    const decisions = await decideOrder(
       {
         orderRef: 'MedicationRequest/active-1',
         orderIndex: 0,
@@ -76,12 +81,15 @@ describe('patientSummaryCard', () => {
         resolvedBy: 'text',
       },
       genes,
+      {},
     );
+    const snapshot = snapshotOf(decisions, facts);
     const result = patientSummaryCard({
       genes,
       decisions,
       sensorFlags: [],
       ...versions,
+      snapshot,
       newUuid: () => 'summary-1',
     });
     expect(result).toBeDefined();
@@ -95,18 +103,22 @@ describe('patientSummaryCard', () => {
     expect(card?.summary).not.toContain('HLA-B *');
     expect(card?.summary).not.toContain('CYP2D6');
     expect(card?.summary).toContain('clopidogrel');
-    expect(card?.detail).toContain(decisions[0]?.row?.recommendation ?? 'missing');
-    expect(card?.links?.map((l) => l.url)).toContain(decisions[0]?.row?.guideline.url);
-    expect(result?.provenance.ruleIds).toEqual(decisions[0]?.ruleIds);
+    const [decision] = decisions;
+    if (!decision) throw new Error('no clopidogrel decision');
+    const row = rowOf(decision.finding);
+    expect(card?.detail).toContain(row?.recommendation ?? 'missing');
+    expect(card?.links?.map((l) => l.url)).toContain(row?.guideline.url);
+    expect(result?.provenance.ruleIds).toEqual(decisionRuleIds(decision));
+    expect(result?.provenance.decision).toBe(snapshot);
   });
 
-  it("keeps a multi-paragraph CPIC text (warfarin's Figure 2 boxes) inside its medication list item", () => {
+  it("keeps a multi-paragraph CPIC text (warfarin's Figure 2 boxes) inside its medication list item", async () => {
     const nodes = cpicDrug('warfarin').decisionGraph?.nodes ?? {};
     const genes = [
       geneResult('CYP2C9', '*1/*3'),
       geneResult('VKORC1', 'rs9923231 variant (T)/rs9923231 variant (T)'),
     ];
-    const decisions = decideForOrder(
+    const decisions = await decideOrder(
       {
         orderRef: 'MedicationRequest/w',
         orderIndex: 0,
@@ -114,8 +126,16 @@ describe('patientSummaryCard', () => {
         resolvedBy: 'text',
       },
       genes,
+      {},
     );
-    const detail = patientSummaryCard({ genes, decisions, sensorFlags: [], ...versions })?.card.detail ?? '';
+    const detail =
+      patientSummaryCard({
+        genes,
+        decisions,
+        sensorFlags: [],
+        ...versions,
+        snapshot: snapshotOf(decisions, facts),
+      })?.card.detail ?? '';
     // The second box is a paragraph of the same list item: a blank line, then indented.
     expect(nodes.n2).toMatch(/^For loading dose/);
     expect(detail).toContain(`\n\n  ${nodes.n2 ?? 'missing'}`);
