@@ -23,7 +23,7 @@ function bundle(codes: readonly string[]): unknown {
   };
 }
 
-// clopidogrel, codeine, simvastatin, warfarin, abacavir ingredient codes (shared/cpic recommendations.json rxnorm).
+// clopidogrel, codeine, simvastatin, warfarin, abacavir ingredient codes (knowledge/cpic recommendations.json rxnorm).
 const cpicOrders = bundle(['32968', '2670', '36567', '11289', '190521']);
 // lisinopril, metformin, amlodipine, atorvastatin-free: codes not in the CPIC table.
 const otherOrders = bundle(['29046', '6809', '17767', '1000000', '1000001']);

@@ -30,7 +30,7 @@ describe('medicationReference resolved through the FHIR server', () => {
   beforeAll(async () => {
     t = await startTestApp();
     fhir = await startMockFhirServer();
-    // clopidogrel 75 MG Oral Tablet (shared/rxnorm cpic-drug-products.json 309362)
+    // clopidogrel 75 MG Oral Tablet (knowledge/rxnorm cpic-drug-products.json 309362)
     fhir.on('Medication/med-clopidogrel', {
       body: {
         resourceType: 'Medication',

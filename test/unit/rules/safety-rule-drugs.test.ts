@@ -1,7 +1,7 @@
 /**
  * Orders for the drugs of safety rules (research §2.2 R8: CYP2C9 IM/PM + sulfonylureas, "not a CPIC/DPWG-actionable
  * pair — state as safety rule"). Expected drugs come from the research table; RxNorm codes from the NLM RxNorm
- * 2025-10-06 prescribable extract and `shared/cpic/pairs.json`, as cited in `src/rules/safety-rule-rxnorm.ts`.
+ * 2025-10-06 prescribable extract and `knowledge/cpic/pairs.json`, as cited in `src/rules/safety-rule-rxnorm.ts`.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

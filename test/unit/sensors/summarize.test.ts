@@ -6,6 +6,7 @@ import {
   type SensorMetricId,
   type SensorSummary,
 } from '../../../src/sensors';
+import { researchThreshold } from '../../reference';
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(path.join(__dirname, '../../fixtures/sensors', name), 'utf8')) as unknown;
@@ -99,7 +100,8 @@ describe('CGM: two weeks of readings and the CGM IG summary of the same 14 days 
     const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length);
     expect(metric(fromReadings, 'cgm-mean-glucose').value).toBeCloseTo(mean, 3);
     // GMI (%) = 3.31 + 0.02392 × mean glucose in mg/dL (research §2.3 R8)
-    expect(metric(fromReadings, 'cgm-gmi').value).toBeCloseTo(3.31 + 0.02392 * mean, 3);
+    const gmi = researchThreshold('R8.gmi-intercept') + researchThreshold('R8.gmi-slope') * mean;
+    expect(metric(fromReadings, 'cgm-gmi').value).toBeCloseTo(gmi, 3);
     expect(metric(fromReadings, 'cgm-cv').value).toBeCloseTo((100 * sd) / mean, 3);
   });
 
