@@ -32,10 +32,14 @@ export interface HookCall<H extends HookName = HookName> {
   readonly now: Date;
 }
 
-/** A hook's answer: the cards and, per card, what produced it (recorded for feedback and review). */
+/**
+ * A hook's answer: the cards and, per card, what produced it (recorded for feedback and review), and the inputs of
+ * the assessment behind them (recorded for replay; absent when nothing was assessed).
+ */
 export interface HookAnswer {
   readonly cards: readonly Card[];
   readonly provenance: readonly Omit<CardRecord, 'summary' | 'indicator'>[];
+  readonly inputs?: unknown;
 }
 
 export type HookHandler<H extends HookName = HookName> = (call: HookCall<H>) => Promise<HookAnswer>;
@@ -87,9 +91,10 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
       endTimer();
       deps.metrics.requests.inc({ service: service.id, status: String(res.statusCode) });
     });
-    const { request, cards, provenance } = await callService(service, req.body, verifiedClient(res));
+    const answer = await callService(service, req.body, verifiedClient(res));
+    const { cards } = answer;
     // Recorded before answering, so feedback on these cards always finds them.
-    await record(service, request, cards, provenance, performance.now() - started, verifiedClient(res)?.iss);
+    await record(service, answer, performance.now() - started, verifiedClient(res)?.iss);
     for (const card of cards) deps.metrics.cards.inc({ service: service.id, indicator: card.indicator });
     res.json({ cards });
   });
@@ -154,9 +159,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
 
   async function record(
     service: CdsServiceDefinition,
-    request: CdsRequest,
-    cards: readonly Card[],
-    provenance: HookAnswer['provenance'],
+    { request, cards, provenance, inputs }: HookAnswer & { request: CdsRequest },
     latencyMs: number,
     clientIssuer: string | undefined,
   ): Promise<void> {
@@ -175,6 +178,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
         patientRef: `Patient/${request.context.patientId}`,
         latencyMs: Math.round(latencyMs),
         ...deps.versions(),
+        ...(inputs === undefined ? {} : { inputs }),
         cards: records,
       });
     } catch (err) {

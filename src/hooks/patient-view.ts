@@ -32,6 +32,9 @@ export function createPatientView(services: HookServices) {
       thresholdVersion: engine.thresholdVersion,
       snapshot: decisionSnapshot(decisions, assessment.facts, engine),
     });
-    return summary ? { cards: [summary.card], provenance: [summary.provenance] } : NOTHING_TO_SAY;
+    const inputs = assessment.inputs;
+    return summary
+      ? { cards: [summary.card], provenance: [summary.provenance], inputs }
+      : { ...NOTHING_TO_SAY, inputs };
   };
 }

@@ -224,7 +224,11 @@ export function speak(
       snapshot: decisionSnapshot([d], assessment.facts, engine),
     }),
   );
-  return { cards: spoken.map((s) => s.card), provenance: spoken.map((s) => s.provenance) };
+  return {
+    cards: spoken.map((s) => s.card),
+    provenance: spoken.map((s) => s.provenance),
+    inputs: assessment.inputs,
+  };
 }
 
 /** The decisions of an assessment that give a card. */

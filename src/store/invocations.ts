@@ -13,7 +13,7 @@ export interface CardRecord {
   indicator: 'info' | 'warning' | 'critical';
   summary: string;
   drug?: string;
-  /** The Decision behind the card; stored as JSON. */
+  /** The card's versioned decision snapshot (`rules/types` DecisionSnapshot); stored as JSON. */
   decision: unknown;
   ruleIds: readonly string[];
   thresholdVersion: string;
@@ -34,6 +34,8 @@ export interface InvocationRecord {
   /** Threshold set and knowledge versions in force for this call. */
   thresholdVersion?: string;
   knowledgeVersion?: string;
+  /** What the assessment read (`rules/assess` AssessmentInputs, versioned), for replay; no patient identifier. */
+  inputs?: unknown;
   cards: readonly CardRecord[];
 }
 
@@ -100,6 +102,7 @@ async function recordInvocation(db: Kysely<Database>, rec: InvocationRecord): Pr
         latency_ms: Math.round(rec.latencyMs),
         threshold_version: rec.thresholdVersion ?? null,
         knowledge_version: rec.knowledgeVersion ?? null,
+        inputs: rec.inputs === undefined ? null : JSON.stringify(rec.inputs),
       })
       .execute();
     if (rec.cards.length === 0) return;
@@ -196,6 +199,7 @@ function toRecordedInvocation(
     latencyMs: row.latency_ms,
     ...(row.threshold_version !== null ? { thresholdVersion: row.threshold_version } : {}),
     ...(row.knowledge_version !== null ? { knowledgeVersion: row.knowledge_version } : {}),
+    ...(row.inputs !== null ? { inputs: JSON.parse(row.inputs) as unknown } : {}),
     cards: cards.map(toCardRecord),
   };
 }

@@ -24,6 +24,8 @@ export interface InvocationTable {
   /** Threshold set and CPIC knowledge versions in force (null for rows written before migration 0003). */
   threshold_version: string | null;
   knowledge_version: string | null;
+  /** The assessment's inputs as JSON (migration 0005), for replay; null when nothing was assessed. */
+  inputs: string | null;
 }
 
 /** One card returned by an invocation. */

@@ -9,6 +9,7 @@ import * as m0001 from './0001_invocations_cards_feedback';
 import * as m0002 from './0002_threshold_sets';
 import * as m0003 from './0003_invocation_versions';
 import { thresholdSetEvents } from './0004_threshold_set_events';
+import * as m0005 from './0005_invocation_inputs';
 
 /** Hands kysely's `Migrator` the migrations above, made for `engine`. */
 export function migrationProvider(engine: Engine): MigrationProvider {
@@ -17,6 +18,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0002_threshold_sets': m0002,
     '0003_invocation_versions': m0003,
     '0004_threshold_set_events': thresholdSetEvents(engine),
+    '0005_invocation_inputs': m0005,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
