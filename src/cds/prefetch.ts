@@ -17,11 +17,25 @@ import type { Bundle, FhirResource } from 'fhir/r4';
 import type NodeCache from 'node-cache';
 import { AppError } from '../http/errors';
 import { FhirFetchError, bundleResources, nextLink } from './fhir';
-import type { FhirFetcher, FhirResult } from './fhir';
+import type { FhirFailure, FhirFetcher, FhirResult } from './fhir';
 import type { PrefetchTemplates } from './types';
 
 /** Where a key's data came from. */
 export type DataSource = 'prefetch' | 'prefetch-null' | 'fhir' | 'cache' | 'unavailable';
+
+/**
+ * Why a key is incomplete or unavailable: a closed set the code decides on (the 412), apart from the words kept for
+ * the log (`GatheredKey.problem`).
+ * - a `FhirFailure` kind: the FHIR server was asked and failed (`timeout` = the call's deadline ran out);
+ * - `no-fhir-server`: the data had to come from the server and the request has no usable one;
+ * - `template-unresolved`: a prefetch token could not be resolved from the context, so there was no query;
+ * - `pages-unread`: search pages were left unread (deadline, a link off the server, a page seen before).
+ */
+export type GatherFailureKind = FhirFailure | 'no-fhir-server' | 'template-unresolved' | 'pages-unread';
+
+export interface GatherFailure {
+  readonly kind: GatherFailureKind;
+}
 
 export interface GatheredKey {
   readonly key: string;
@@ -29,8 +43,42 @@ export interface GatheredKey {
   readonly source: DataSource;
   /** False when pages were left unread or the data could not be had; the hook must not read absence as "none". */
   readonly complete: boolean;
-  /** Why the key is incomplete or unavailable (no patient data in it). */
+  /** Why the key is incomplete or unavailable; present exactly when `complete` is false. */
+  readonly failure?: GatherFailure;
+  /** The same, in words for the log (no patient data in it). */
   readonly problem?: string;
+}
+
+/** A gathered key: complete without a failure, incomplete with its kind and the words for the log. */
+function gathered(
+  key: string,
+  source: DataSource,
+  resources: readonly FhirResource[],
+  failure?: { readonly kind: GatherFailureKind; readonly problem: string },
+): GatheredKey {
+  return failure === undefined
+    ? { key, resources, source, complete: true }
+    : { key, resources, source, complete: false, failure: { kind: failure.kind }, problem: failure.problem };
+}
+
+/**
+ * Whether a failure means the data cannot be had at all (no usable server, no query, or the server refused or
+ * failed): a 412 when the key is required. Not so when the deadline ran out or some pages were left unread: the hook
+ * answers in time with what it has.
+ */
+function isUnobtainable(kind: GatherFailureKind): boolean {
+  switch (kind) {
+    case 'no-fhir-server':
+    case 'template-unresolved':
+    case 'http':
+    case 'network':
+    case 'invalid-response':
+    case 'foreign-link':
+      return true;
+    case 'timeout':
+    case 'pages-unread':
+      return false;
+  }
 }
 
 export type Gathered = Readonly<Record<string, GatheredKey>>;
@@ -114,6 +162,11 @@ function cacheKey(server: string, patientId: unknown, query: string): string {
     .digest('hex');
 }
 
+/** The failure kind of a FHIR call that threw: its `FhirFetchError` kind, else a network failure. */
+function failureKind(err: unknown): FhirFailure {
+  return err instanceof FhirFetchError ? err.kind : 'network';
+}
+
 const PREFETCH_PROBLEM: Record<'absent' | 'outcome' | 'invalid', string> = {
   absent: 'not prefetched',
   outcome: 'prefetch held an OperationOutcome',
@@ -130,44 +183,39 @@ export async function gatherPrefetch(opts: GatherOptions): Promise<Gathered> {
       opts.onFhirCall?.('ok', (performance.now() - started) / 1000);
       return result;
     } catch (err) {
-      const kind = err instanceof FhirFetchError ? err.kind : 'network';
-      opts.onFhirCall?.(kind, (performance.now() - started) / 1000);
+      opts.onFhirCall?.(failureKind(err), (performance.now() - started) / 1000);
       throw err;
     }
   };
 
   async function fetchKey(key: string, query: string | undefined, why: string): Promise<GatheredKey> {
     if (!opts.fhir)
-      return { key, resources: [], source: 'unavailable', complete: false, problem: `${why}; no fhirServer` };
+      return gathered(key, 'unavailable', [], { kind: 'no-fhir-server', problem: `${why}; no fhirServer` });
     if (query === undefined) {
-      return {
-        key,
-        resources: [],
-        source: 'unavailable',
-        complete: false,
+      return gathered(key, 'unavailable', [], {
+        kind: 'template-unresolved',
         problem: `${why}; template token unresolved`,
-      };
+      });
     }
     const ck = cacheKey(opts.fhir.serverUrl, opts.context.patientId, query);
     const cached = opts.cache?.get<FhirResult>(ck);
     if (cached) {
       opts.onFhirCall?.('cached', 0);
-      return { key, resources: cached.resources, source: 'cache', complete: true };
+      return gathered(key, 'cache', cached.resources);
     }
     const fhir = opts.fhir;
     try {
       const result = await timed(() => fhir.read(query, deadline));
       if (result.complete) opts.cache?.set(ck, result);
-      return {
-        key,
-        resources: result.resources,
-        source: 'fhir',
-        complete: result.complete,
-        ...(result.complete ? {} : { problem: 'FHIR search pages left unread (deadline)' }),
-      };
+      return result.complete
+        ? gathered(key, 'fhir', result.resources)
+        : gathered(key, 'fhir', result.resources, {
+            kind: 'pages-unread',
+            problem: 'FHIR search pages left unread (deadline)',
+          });
     } catch (err) {
-      const kind = err instanceof FhirFetchError ? err.kind : 'network';
-      return { key, resources: [], source: 'unavailable', complete: false, problem: `${why}; FHIR ${kind}` };
+      const kind = failureKind(err);
+      return gathered(key, 'unavailable', [], { kind, problem: `${why}; FHIR ${kind}` });
     }
   }
 
@@ -179,40 +227,32 @@ export async function gatherPrefetch(opts: GatherOptions): Promise<Gathered> {
     const value = classifyPrefetch(opts.prefetch?.[key]);
     switch (value.state) {
       case 'null':
-        return { key, resources: [], source: 'prefetch-null', complete: true };
+        return gathered(key, 'prefetch-null', []);
       case 'resource':
-        return { key, resources: [value.resource], source: 'prefetch', complete: true };
+        return gathered(key, 'prefetch', [value.resource]);
       case 'bundle': {
         const resources = bundleResources(value.bundle);
-        if (nextLink(value.bundle) === undefined)
-          return { key, resources, source: 'prefetch', complete: true };
+        if (nextLink(value.bundle) === undefined) return gathered(key, 'prefetch', resources);
         if (!opts.fhir) {
-          return {
-            key,
-            resources,
-            source: 'prefetch',
-            complete: false,
+          return gathered(key, 'prefetch', resources, {
+            kind: 'no-fhir-server',
             problem: 'prefetch paginated; no fhirServer',
-          };
+          });
         }
         const fhir = opts.fhir;
         try {
           const all = await timed(() => fhir.followPages(value.bundle, deadline));
-          return {
-            key,
-            resources: all.resources,
-            source: 'prefetch',
-            complete: all.complete,
-            ...(all.complete ? {} : { problem: 'prefetch pages left unread' }),
-          };
-        } catch {
-          return {
-            key,
-            resources,
-            source: 'prefetch',
-            complete: false,
+          return all.complete
+            ? gathered(key, 'prefetch', all.resources)
+            : gathered(key, 'prefetch', all.resources, {
+                kind: 'pages-unread',
+                problem: 'prefetch pages left unread',
+              });
+        } catch (err) {
+          return gathered(key, 'prefetch', resources, {
+            kind: failureKind(err),
             problem: 'prefetch pages could not be read',
-          };
+          });
         }
       }
       case 'absent':
@@ -222,13 +262,16 @@ export async function gatherPrefetch(opts: GatherOptions): Promise<Gathered> {
     }
   }
 
-  const gathered = await Promise.all([...opts.keys, ...Object.keys(opts.queries ?? {})].map(gatherKey));
-  const byKey = Object.fromEntries(gathered.map((g) => [g.key, g]));
+  const results = await Promise.all([...opts.keys, ...Object.keys(opts.queries ?? {})].map(gatherKey));
+  const byKey = Object.fromEntries(results.map((g) => [g.key, g]));
   // 412 only when a required key could not be had at all: not prefetched and no usable fhirServer (or the server
   // refused or failed). A deadline is not a 412: the hook answers in time with what it has.
-  const unavailable = gathered.filter(
+  const unavailable = results.filter(
     (g) =>
-      opts.required.includes(g.key) && g.source === 'unavailable' && !g.problem?.endsWith('FHIR timeout'),
+      opts.required.includes(g.key) &&
+      g.source === 'unavailable' &&
+      g.failure !== undefined &&
+      isUnobtainable(g.failure.kind),
   );
   if (unavailable.length > 0) {
     throw new AppError(

@@ -10,7 +10,10 @@ export interface Metrics {
   readonly requestSeconds: Histogram<'service'>;
   /** Cards returned, by service id and indicator. */
   readonly cards: Counter<'service' | 'indicator'>;
-  /** FHIR fallback queries by outcome (`ok`, `error`, `timeout`, `cached`). */
+  /**
+   * FHIR fallback queries by outcome: `ok`, `cached`, or the failure kind (`timeout`, `http`, `network`,
+   * `invalid-response`, `foreign-link`; `FhirFailure` in `src/cds/fhir.ts`).
+   */
   readonly fhirCalls: Counter<'outcome'>;
   readonly fhirSeconds: Histogram<'outcome'>;
   /** Error responses by catalogue code. */

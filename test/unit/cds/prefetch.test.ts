@@ -139,6 +139,9 @@ describe('gatherPrefetch', () => {
     expect(gathered.patient).toMatchObject({ resources: [PATIENT], source: 'prefetch', complete: true });
     expect(gathered.pgx).toMatchObject({ resources: [OBS_1, OBS_2], source: 'prefetch', complete: true });
     expect(fhir.reads).toEqual([]);
+    // A complete key carries no failure and no problem.
+    expect(gathered.patient?.failure).toBeUndefined();
+    expect(gathered.pgx?.problem).toBeUndefined();
   });
 
   it('drops OperationOutcome entries of a searchset Bundle', async () => {
@@ -196,12 +199,15 @@ describe('gatherPrefetch', () => {
     const gathered = await gatherPrefetch(options({ prefetch: { patient: PATIENT, pgx: first }, fhir }));
     expect(gathered.pgx).toMatchObject({ resources: [OBS_1], complete: false });
     expect(gathered.pgx?.problem).toMatch(/pages left unread/);
+    expect(gathered.pgx?.failure).toEqual({ kind: 'pages-unread' });
   });
 
   it('keeps the first page of a paginated prefetch Bundle, as incomplete, when there is no fhirServer', async () => {
     const first = searchset([OBS_1], 'https://elsewhere.example/fhir/Observation?page=2');
     const gathered = await gatherPrefetch(options({ prefetch: { patient: PATIENT, pgx: first } }));
     expect(gathered.pgx).toMatchObject({ resources: [OBS_1], source: 'prefetch', complete: false });
+    // Required, but the first page is had: not a 412.
+    expect(gathered.pgx?.failure).toEqual({ kind: 'no-fhir-server' });
   });
 
   it('keeps the first page, as incomplete, when the next pages cannot be read', async () => {
@@ -210,6 +216,7 @@ describe('gatherPrefetch', () => {
     const gathered = await gatherPrefetch(options({ prefetch: { patient: PATIENT, pgx: first }, fhir }));
     expect(gathered.pgx).toMatchObject({ resources: [OBS_1], complete: false });
     expect(gathered.pgx?.problem).toMatch(/could not be read/);
+    expect(gathered.pgx?.failure).toEqual({ kind: 'network' });
   });
 
   it('does not query a template whose tokens cannot be resolved', async () => {
@@ -226,11 +233,25 @@ describe('gatherPrefetch', () => {
     expect(fhir.reads).toEqual([]);
     expect(gathered.encounter).toMatchObject({ resources: [], source: 'unavailable', complete: false });
     expect(gathered.encounter?.problem).toMatch(/unresolved/);
+    expect(gathered.encounter?.failure).toEqual({ kind: 'template-unresolved' });
+  });
+
+  it('answers 412 when a required key’s template cannot be resolved', async () => {
+    const err = await gatherPrefetch(
+      options({
+        templates: { ...TEMPLATES, pgx: 'Observation?subject={{context.encounterId}}' },
+        prefetch: { patient: PATIENT },
+        fhir: fakeFhir({}),
+      }),
+    ).catch((e: unknown) => e);
+    expect((err as AppError).code).toBe('CDS_PREFETCH_UNAVAILABLE');
   });
 
   it('answers 412 (CDS_PREFETCH_UNAVAILABLE) when a required key is absent and there is no fhirServer', async () => {
     const err = await gatherPrefetch(options({ prefetch: { patient: PATIENT } })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
+    // The words for the log say why, per key.
+    expect((err as AppError).details).toEqual(['pgx: not prefetched; no fhirServer']);
     expect((err as AppError).code).toBe('CDS_PREFETCH_UNAVAILABLE');
     expect((err as AppError).status).toBe(412);
     expect((err as AppError).details.join(' ')).toMatch(/^pgx: /);
@@ -242,6 +263,26 @@ describe('gatherPrefetch', () => {
       (e: unknown) => e,
     );
     expect((err as AppError).code).toBe('CDS_PREFETCH_UNAVAILABLE');
+  });
+
+  it.each<[string, FhirFetchError]>([
+    ['unreachable (network)', new FhirFetchError('network', 'down')],
+    ['invalid', new FhirFetchError('invalid-response', 'not JSON')],
+  ])('answers 412 when the FHIR server is %s for a required query', async (_name, failure) => {
+    const fhir = fakeFhir({ [PGX_QUERY]: failure });
+    const err = await gatherPrefetch(options({ prefetch: { patient: PATIENT }, fhir })).catch(
+      (e: unknown) => e,
+    );
+    expect((err as AppError).code).toBe('CDS_PREFETCH_UNAVAILABLE');
+  });
+
+  it('answers 412 when a required query fails with an untyped error (read as a network failure)', async () => {
+    const fhir = { ...fakeFhir({}), read: () => Promise.reject(new Error('socket hang up')) };
+    const err = await gatherPrefetch(options({ prefetch: { patient: PATIENT }, fhir })).catch(
+      (e: unknown) => e,
+    );
+    expect((err as AppError).code).toBe('CDS_PREFETCH_UNAVAILABLE');
+    expect((err as AppError).details).toEqual(['pgx: not prefetched; FHIR network']);
   });
 
   it('is not a 412 when only a non-required key cannot be had', async () => {
@@ -260,6 +301,7 @@ describe('gatherPrefetch', () => {
     const gathered = await gatherPrefetch(options({ prefetch: { patient: PATIENT }, fhir }));
     expect(gathered.pgx).toMatchObject({ source: 'unavailable', complete: false });
     expect(gathered.pgx?.problem).toMatch(/timeout/);
+    expect(gathered.pgx?.failure).toEqual({ kind: 'timeout' });
   });
 
   it('reports search results with unread pages as incomplete and does not cache them', async () => {
