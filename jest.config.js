@@ -1,5 +1,7 @@
 // Type checking is `npm run typecheck`'s job; jest only transpiles (tsconfig `isolatedModules`).
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
+// Custom matchers (toBeOutcome, toBeSpecValid) for every test file; typed in the same module.
+const setupFilesAfterEnv = ['<rootDir>/test/helpers/matchers.ts'];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -8,12 +10,14 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
+      setupFilesAfterEnv,
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
     },
     {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
+      setupFilesAfterEnv,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       // Starts an embedded PostgreSQL for the run unless TEST_DATABASE_URL names one (test/helpers/postgres-server.ts).
       globalSetup: '<rootDir>/test/helpers/postgres-global-setup.ts',

@@ -36,17 +36,6 @@ function overridden(card: IssuedCard, changes: JsonObject = {}): JsonObject {
   return sandboxFeedback('sandbox-feedback-overridden.json', card, changes);
 }
 
-interface Outcome {
-  resourceType: string;
-  issue: { details: { coding: { code: string }[] }; diagnostics?: string }[];
-}
-
-function outcomeCode(body: unknown): string | undefined {
-  const oo = body as Outcome;
-  expect(oo.resourceType).toBe('OperationOutcome');
-  return oo.issue[0]?.details.coding[0]?.code;
-}
-
 const engines: [string, () => Promise<TestDatabase | undefined>][] = [
   ['SQLite', () => Promise.resolve(undefined)], // startTestApp's in-memory SQLite
   ['PostgreSQL', createTestDatabase],
@@ -186,8 +175,7 @@ describe.each(engines)('feedback on %s', (engine, createDatabase) => {
     const known = await issueCard();
     const unknownUuid = randomUUID();
     const res = await post([overridden(known), overridden({ ...known, uuid: unknownUuid })]);
-    expect(res.status).toBe(422);
-    expect(outcomeCode(res.body)).toBe('FEEDBACK_UNKNOWN_CARD');
+    expect(res).toBeOutcome(422, 'FEEDBACK_UNKNOWN_CARD');
     expect(JSON.stringify(res.body)).toContain(unknownUuid);
     expect(await feedbackRows(known.uuid)).toHaveLength(0);
   });
@@ -195,8 +183,7 @@ describe.each(engines)('feedback on %s', (engine, createDatabase) => {
   it('refuses feedback on a card another service issued with 422', async () => {
     const card = await issueCard('pgx-patient-view');
     const res = await post([overridden(card)]);
-    expect(res.status).toBe(422);
-    expect(outcomeCode(res.body)).toBe('FEEDBACK_UNKNOWN_CARD');
+    expect(res).toBeOutcome(422, 'FEEDBACK_UNKNOWN_CARD');
     expect(await feedbackRows(card.uuid)).toHaveLength(0);
     // Sent to the service that issued it, the same entry is accepted.
     await post([overridden(card)], '/cds-services/pgx-patient-view/feedback').expect(200);
@@ -205,8 +192,7 @@ describe.each(engines)('feedback on %s', (engine, createDatabase) => {
   it('answers 404 for feedback to an unknown service', async () => {
     const card = await issueCard();
     const res = await post([overridden(card)], '/cds-services/no-such-service/feedback');
-    expect(res.status).toBe(404);
-    expect(outcomeCode(res.body)).toBe('CDS_UNKNOWN_SERVICE');
+    expect(res).toBeOutcome(404, 'CDS_UNKNOWN_SERVICE');
   });
 
   const invalid: [string, (card: IssuedCard) => unknown][] = [
@@ -246,8 +232,7 @@ describe.each(engines)('feedback on %s', (engine, createDatabase) => {
         ? { feedback: [valid, ...(body.feedback as unknown[])] }
         : body;
     const res = await request(t.app).post(FEEDBACK_URL).send(batch);
-    expect(res.status).toBe(400);
-    expect(outcomeCode(res.body)).toBe('CDS_INVALID_REQUEST');
+    expect(res).toBeOutcome(400, 'CDS_INVALID_REQUEST');
     expect(await feedbackRows(card.uuid)).toHaveLength(0);
   });
 });

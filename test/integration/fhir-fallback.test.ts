@@ -2,8 +2,6 @@
  * The FHIR fallback end to end: service calls whose prefetch is missing are answered from a local mock FHIR
  * server (127.0.0.1 only), under one budget per call.
  */
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { loadServiceDefinitions } from '../../src/cds/discovery';
 import { resolveTemplate } from '../../src/cds/prefetch';
@@ -12,6 +10,7 @@ import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
 import { fhirAuthorization, gatheringHandler, sandboxRequest } from '../helpers/cds';
 import type { JsonObject } from '../helpers/cds';
+import { closedPort } from '../helpers/http';
 import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
 import type { MockFhirServer } from '../helpers/mock-fhir';
 
@@ -50,15 +49,6 @@ function requestsMatching(fhir: MockFhirServer, match: string | RegExp): number 
   return fhir.requests
     .map((r) => decodeURIComponent(r.url.replace(/^\/fhir\//, '')))
     .filter((rel) => (typeof match === 'string' ? rel === match : match.test(rel))).length;
-}
-
-/** A port on 127.0.0.1 where nothing listens. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('FHIR fallback', () => {

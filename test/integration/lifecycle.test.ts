@@ -7,11 +7,11 @@ import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { sandboxRequest } from '../helpers/cds';
+import { freePort } from '../helpers/http';
 import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
 import type { MockFhirServer } from '../helpers/mock-fhir';
 
@@ -68,15 +68,6 @@ function startService(env: NodeJS.ProcessEnv): Spawned {
         });
       }),
   };
-}
-
-/** A port on 127.0.0.1 that was free a moment ago (main.ts logs the configured port, so PORT=0 is no help). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Whether a TCP connection to the port is accepted. */

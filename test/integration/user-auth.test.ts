@@ -28,20 +28,6 @@ const testAuthenticator: UserAuthenticator = {
   },
 };
 
-interface Outcome {
-  resourceType: string;
-  issue: { severity: string; code: string; details: { coding: { code: string }[] } }[];
-}
-
-function expectOutcome(res: request.Response, status: number, code: string, issueType: string): void {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/fhir\+json/);
-  const oo = res.body as Outcome;
-  expect(oo.resourceType).toBe('OperationOutcome');
-  expect(oo.issue[0]?.code).toBe(issueType);
-  expect(oo.issue[0]?.details.coding[0]?.code).toBe(code);
-}
-
 describe('the default user authenticator (no sign-in yet)', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -55,7 +41,7 @@ describe('the default user authenticator (no sign-in yet)', () => {
     'answers %s with 401 and a challenge',
     async (path) => {
       const res = await request(t.app).get(path).set('Authorization', 'Bearer token-pharmacist');
-      expectOutcome(res, 401, 'AUTH_UNAUTHORIZED', 'login');
+      expect(res).toBeOutcome(401, 'AUTH_UNAUTHORIZED', 'login');
       expect(res.headers['www-authenticate']).toMatch(/^Bearer\b/);
     },
   );
@@ -86,7 +72,7 @@ describe('an injected user authenticator', () => {
   it.each(['/api/x', '/admin/x'])('%s: 401 with the mount’s challenge without a user', async (path) => {
     for (const token of [undefined, 'token-unknown']) {
       const res = await get(path, token);
-      expectOutcome(res, 401, 'AUTH_UNAUTHORIZED', 'login');
+      expect(res).toBeOutcome(401, 'AUTH_UNAUTHORIZED', 'login');
       expect(res.headers['www-authenticate']).toBe(CHALLENGE);
     }
   });
@@ -94,22 +80,22 @@ describe('an injected user authenticator', () => {
   it('/admin: 403 for a clinician and for a user without roles', async () => {
     for (const token of ['token-clinician', 'token-no-role']) {
       const res = await get('/admin/x', token);
-      expectOutcome(res, 403, 'AUTH_FORBIDDEN', 'forbidden');
+      expect(res).toBeOutcome(403, 'AUTH_FORBIDDEN', 'forbidden');
       expect(res.headers['www-authenticate']).toBeUndefined();
     }
   });
 
   it('/admin: a pharmacist or an informaticist passes the guard (404: no admin page exists yet)', async () => {
     for (const token of ['token-pharmacist', 'token-informaticist']) {
-      expectOutcome(await get('/admin/x', token), 404, 'HTTP_NOT_FOUND', 'not-found');
+      expect(await get('/admin/x', token)).toBeOutcome(404, 'HTTP_NOT_FOUND', 'not-found');
     }
   });
 
   it('/api: any of the three roles passes the guard (404: no API exists yet); no role is 403', async () => {
     for (const token of ['token-pharmacist', 'token-informaticist', 'token-clinician']) {
-      expectOutcome(await get('/api/x', token), 404, 'HTTP_NOT_FOUND', 'not-found');
+      expect(await get('/api/x', token)).toBeOutcome(404, 'HTTP_NOT_FOUND', 'not-found');
     }
-    expectOutcome(await get('/api/x', 'token-no-role'), 403, 'AUTH_FORBIDDEN', 'forbidden');
+    expect(await get('/api/x', 'token-no-role')).toBeOutcome(403, 'AUTH_FORBIDDEN', 'forbidden');
   });
 
   it('does not authenticate /cds-services with the user authenticator', async () => {

@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkCdsResponse } from '../../../src/cds/schema';
 import type { Card, Suggestion } from '../../../src/cds/types';
 import {
   decisionCard,
@@ -83,7 +82,7 @@ function cardFor(decision: ShownDecision, draftOrder?: unknown, facts: DecisionF
     snapshot,
     ...(draftOrder === undefined ? {} : { draftOrder }),
   });
-  expect(checkCdsResponse({ cards: [card] })).toEqual([]);
+  expect({ cards: [card] }).toBeSpecValid();
   expect(provenance.uuid).toBe(card.uuid);
   expect(provenance.decision).toBe(snapshot);
   expect(provenance.decision.decisions).toEqual([decision]);
