@@ -1,6 +1,7 @@
 /**
- * Environment → typed, validated Config. Every variable is documented in the README's configuration table;
- * a bad value stops the process at start with a message naming the variable.
+ * Environment → typed, validated Config. `envSchema` is the list of variables: the README's configuration table
+ * documents exactly these (a unit test compares both ways, and the fixed defaults). A bad value stops the process at
+ * start with a message naming the variable.
  */
 import { z } from 'zod';
 
@@ -11,7 +12,7 @@ export interface Config {
   readonly port: number;
   /** Public base URL of this service, without trailing slash; JWT `aud` is built from it. */
   readonly publicBaseUrl: string;
-  /** `postgres://…` for PostgreSQL, else a SQLite file path (default `./data/cds.sqlite`). */
+  /** `postgres://…` for PostgreSQL, else a SQLite file path (default `./data/cds.sqlite`; `:memory:` in tests). */
   readonly databaseUrl: string;
   readonly auth: AuthMode;
   /** Path of the trusted-issuers JSON file (required with `CDS_AUTH=jwt`). */
@@ -21,7 +22,10 @@ export interface Config {
   /** Total budget per hook call for FHIR fallback queries, in milliseconds. */
   readonly fhirTimeoutMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Requests per minute per client address, counted before authentication (cheap to refuse a flood). */
+  /**
+   * Requests per minute per client address under `/cds-services`, counted before client authentication (cheap to
+   * refuse a flood). The other mounts are not rate-limited.
+   */
   readonly rateLimitPerMinute: number;
   /** Largest accepted JSON body. */
   readonly bodyLimit: string;
@@ -43,7 +47,8 @@ function intIn(min: number, max: number) {
 
 const url = z.url('must be an absolute URL').refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
 
-const envSchema = z.object({
+/** The environment variables this service reads, with their checks and fixed defaults. */
+export const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
   PORT: intIn(0, 65535).default(3000),
   PUBLIC_BASE_URL: url.optional(),
@@ -60,7 +65,11 @@ const envSchema = z.object({
     .default('5mb'),
 });
 
-/** Reads and validates the environment. Throws `ConfigError` naming every bad variable. */
+/**
+ * Reads and validates the environment. Throws `ConfigError` naming every variable that fails its own check; the rules
+ * across variables (`CDS_AUTH=jwt` needs `CDS_TRUSTED_ISSUERS`, production needs `PUBLIC_BASE_URL` and refuses
+ * `CORS_ORIGINS=*`, origins must be origins) are checked, all together, once every variable passed its own.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {

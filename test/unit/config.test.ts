@@ -1,4 +1,6 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, envSchema, loadConfig } from '../../src/config';
 
 describe('loadConfig', () => {
   it('serves on the embedded defaults with an empty environment', () => {
@@ -41,5 +43,47 @@ describe('loadConfig', () => {
   it('splits and normalizes the CORS allowlist', () => {
     const config = loadConfig({ CORS_ORIGINS: 'https://sandbox.cds-hooks.org/, http://localhost:8080' });
     expect(config.corsOrigins).toEqual(['https://sandbox.cds-hooks.org', 'http://localhost:8080']);
+  });
+});
+
+/** The rows of the README's "Configuration" table: | `VARIABLE` | default | meaning |. */
+function documentedVariables(): Map<string, { readonly defaultCell: string; readonly meaning: string }> {
+  const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const section = (readme.split(/^## Configuration$/m)[1] ?? '').split(/^## /m)[0] ?? '';
+  const rows = new Map<string, { readonly defaultCell: string; readonly meaning: string }>();
+  for (const line of section.split('\n')) {
+    const match = /^\| `([A-Z][A-Z0-9_]*)` \| (.+?) \| (.+) \|$/.exec(line.trim());
+    if (!match) continue;
+    const [, name, defaultCell, meaning] = match;
+    expect(rows.has(name!)).toBe(false); // documented once
+    rows.set(name!, { defaultCell: defaultCell!.trim(), meaning: meaning!.trim() });
+  }
+  return rows;
+}
+
+describe('the README configuration table', () => {
+  const documented = documentedVariables();
+  const variables = Object.keys(envSchema.shape);
+
+  it('lists every variable the config schema reads', () => {
+    expect(variables.length).toBeGreaterThan(0);
+    expect(variables.filter((name) => !documented.has(name))).toEqual([]);
+  });
+
+  it('lists nothing the config schema does not read', () => {
+    expect([...documented.keys()].filter((name) => !variables.includes(name))).toEqual([]);
+  });
+
+  it('says what each variable means', () => {
+    for (const { meaning } of documented.values()) expect(meaning.length).toBeGreaterThan(5);
+  });
+
+  it('gives the schema’s fixed defaults', () => {
+    const defaults = envSchema.parse({}) as Record<string, unknown>;
+    const fixed = Object.entries(defaults).filter(([, value]) => value !== undefined);
+    expect(fixed.length).toBeGreaterThan(0);
+    for (const [name, value] of fixed) {
+      expect([name, documented.get(name)?.defaultCell]).toEqual([name, `\`${String(value)}\``]);
+    }
   });
 });
