@@ -71,7 +71,14 @@ const OPERATOR_TEXT: Readonly<Record<SensorTrigger['operator'], string>> = {
   greaterThanInclusive: '≥',
 };
 
-/** The aggregate of a metric as a rule may use it: the sensors module's status plus the ThresholdSet's limits. */
+/**
+ * The aggregate of a metric as a rule may use it: the sensors module's status plus the ThresholdSet's limits. When
+ * the summary was computed with this set's policy (`sensorPolicyOf`), the sensors module has already applied the same
+ * window and limits and these checks add nothing. They remain for a summary computed under another policy (a shadow
+ * engine or a replay reading the live summary, a caller that passed no policy): an aggregate whose window is not
+ * this set's window (outside 0.8–1.2 ×, the tolerance the sensors module allows a summary Observation) or that misses
+ * this set's limits is context only, never acted on, so a set that lengthens a window never acts on a shorter one.
+ */
 function metricFact(
   sensors: SensorSummary,
   metric: SensorMetricId,
@@ -92,6 +99,8 @@ function metricFact(
       const span = Date.parse(aggregate.window.end) - Date.parse(aggregate.window.start);
       if (span < 0.8 * limits.windowDays * DAY_MS)
         problems.push(`window shorter than 80 % of ${limits.windowDays} d`);
+      else if (span > 1.2 * limits.windowDays * DAY_MS)
+        problems.push(`window longer than 120 % of ${limits.windowDays} d`);
       // Counts describe readings; a summary Observation's sufficiency comes from its own members (sensors README).
       if (aggregate.basis === 'readings') {
         if (aggregate.daysWithData < limits.minDays)

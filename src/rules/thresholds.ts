@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { ehrPriorityOf } from './cpic';
 import type { DecisionAction, Severity } from './types';
 import { SENSOR_METRIC_IDS } from '../sensors/types';
+import type { MetricPolicy, SensorMetricId, SensorPolicy } from '../sensors/types';
 
 /** A card indicator, or `none`: no card (`Decision.shown` false). */
 export type Indicator = Severity | 'none';
@@ -96,8 +97,8 @@ const sensorRule = z.strictObject({
 
 const sufficiency = z.strictObject({
   /**
-   * The window the sensors module aggregates over (days). An aggregate spanning less than 80 % of it is not used
-   * (research §2.4: an aggregate must overlap ≥ 80 % of the rule window).
+   * The window the sensors module aggregates over (days; `sensorPolicyOf`). The engine uses an aggregate only when
+   * its window spans 0.8–1.2 × this (research §2.4: an aggregate must overlap ≥ 80 % of the rule window).
    */
   windowDays: z.number().positive(),
   /** Minimum patient-local days with data in the window. */
@@ -150,7 +151,11 @@ export const thresholdSetSchema = z.strictObject({
   /** Indicator a safety-rule decision (not a CPIC pair, e.g. R8) starts at. */
   safetyRuleBaseline: indicator,
   sensorRules: z.array(sensorRule),
-  /** Per metric: the window, sufficiency and freshness an aggregate must meet before any rule acts on it. */
+  /**
+   * Per metric: the window, sufficiency and freshness an aggregate must meet before any rule acts on it. The sensors
+   * module computes the metric over this window with these limits (`sensorPolicyOf`); metrics not listed keep the
+   * sensors module's defaults.
+   */
   sufficiency: z.partialRecord(z.enum(SENSOR_METRIC_IDS), sufficiency),
 });
 
@@ -188,6 +193,22 @@ export function parseThresholdSet(json: unknown): ThresholdSet {
     }
   }
   return set;
+}
+
+/**
+ * The set's `sufficiency` as the sensors module's policy (`summarizeSensors(resources, at, { policy })`): per listed
+ * metric its window, freshness and limits, so the aggregate a rule reads is computed over the rule's own window and
+ * lengthening a window lengthens the computation. Metrics the set does not list keep the sensors module's defaults.
+ */
+export function sensorPolicyOf(thresholds: ThresholdSet): SensorPolicy {
+  const policy: Partial<Record<SensorMetricId, MetricPolicy>> = {};
+  for (const metric of SENSOR_METRIC_IDS) {
+    const entry = thresholds.sufficiency[metric];
+    if (!entry) continue;
+    const { windowDays, maxAgeHours, minDays, minReadings, minCoverage } = entry;
+    policy[metric] = { windowDays, maxAgeHours, minDays, minReadings, minCoverage };
+  }
+  return policy;
 }
 
 /** Keys sorted at every level, so equal sets serialize to equal text. */

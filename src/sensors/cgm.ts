@@ -1,10 +1,19 @@
 /**
- * CGM metrics over 14 days (International Consensus on Time in Range, Battelino 2019, as cited in research §2.2 R8
- * and §2.4), computed from readings (99504-3 / 105272-9 / SampledData) or taken from CGM IG summary Observations.
+ * CGM metrics over a window of default 14 days (International Consensus on Time in Range, Battelino 2019, as cited in
+ * research §2.2 R8 and §2.4), computed from readings (99504-3 / 105272-9 / SampledData) or taken from CGM IG summary
+ * Observations. Window, days of wear (`minDays`) and share of possible readings (`minCoverage`) come from the policy.
  */
-import type { SensorMetricId, SensorSample } from './types';
+import type { MetricPolicy, SensorMetricId, SensorSample } from './types';
 import { DAY, MINUTE } from './time';
-import { inWindow, mean, type Computed, type MetricFamily, type Window } from './windows';
+import {
+  inWindow,
+  mean,
+  percent,
+  unmetLimits,
+  type Computed,
+  type MetricFamily,
+  type Window,
+} from './windows';
 
 const SUMMARY_CONCEPTS = [
   'cgm-time-very-low',
@@ -19,8 +28,6 @@ const SUMMARY_CONCEPTS = [
   'cgm-sensor-active',
 ] as const;
 
-const WINDOW_DAYS = 14;
-const MIN_ACTIVE_PERCENT = 70;
 /** A level-2 hypoglycaemia event: ≥ 15 min below 54 mg/dL (research §2.4, consensus definition, marked "verify"). */
 const EVENT_THRESHOLD = 54;
 const EVENT_MINUTES = 15;
@@ -28,10 +35,12 @@ const EVENT_MINUTES = 15;
 const EVENTS: SensorMetricId = 'cgm-level2-hypoglycaemia-events';
 
 /**
- * The CGM family. Readings are preferred when they meet the sufficiency rule (14 days worn, ≥ 70 % of possible
- * readings); otherwise a summary whose period fits the 14-day window is used; otherwise the readings' figures are
- * reported as insufficient. The window ends at the newest CGM data (summaries arrive every 2 weeks by design) and
- * the data are stale when that is more than 14 days before the hook's time.
+ * The CGM family. Readings are preferred when they meet the limits (default 14 days worn, ≥ 70 % of possible
+ * readings); otherwise a summary whose period fits the window is used; otherwise the readings' figures are reported
+ * as insufficient. The window ends at the newest CGM data (summaries arrive every 2 weeks by design) and the data are
+ * stale when that is more than `maxAgeHours` (default 14 days) before the hook's time. A level-2 event count above 0
+ * is evidence on its own whatever the coverage; the limits apply to a count of 0 (none by default: §2.4 "in data
+ * actually present").
  */
 export const continuousGlucose: MetricFamily = {
   metrics: [
@@ -48,28 +57,29 @@ export const continuousGlucose: MetricFamily = {
     { id: EVENTS, unit: '1' },
   ],
   concepts: ['glucose-cgm', ...SUMMARY_CONCEPTS],
-  windowDays: WINDOW_DAYS,
-  freshness: WINDOW_DAYS * DAY,
-  freshnessText: '14 d',
   windowEndsAtNewest: true,
-  compute(samples, window) {
+  compute(samples, window, limits) {
     const readings = samples.filter(
       (s) => s.concept === 'glucose-cgm' && !s.aggregate && inWindow(s, window),
     );
-    const fromReadings = computeFromReadings(readings, window);
-    if (fromReadings.insufficient.length === 0) return fromReadings;
-    return computeFromSummary(samples, window) ?? fromReadings;
+    const fromReadings = computeFromReadings(readings, window, limits);
+    if (readings.length > 0 && fromReadings.insufficient.length === 0) return fromReadings;
+    return computeFromSummary(samples, window, limits) ?? fromReadings;
   },
 };
 
-function computeFromReadings(readings: readonly SensorSample[], window: Window): Computed {
+function computeFromReadings(
+  readings: readonly SensorSample[],
+  window: Window,
+  limits: MetricPolicy,
+): Computed {
+  const days = limits.windowDays;
   const sorted = [...readings].sort((a, b) => a.end - b.end);
   const interval = samplingInterval(sorted);
   const possible = (window.end - window.start) / interval;
   const active = Math.min(100, (100 * sorted.length) / possible);
-  const daysWorn = new Set(
-    sorted.map((s) => Math.min(WINDOW_DAYS - 1, Math.floor((s.end - window.start) / DAY))),
-  ).size;
+  const daysWorn = new Set(sorted.map((s) => Math.min(days - 1, Math.floor((s.end - window.start) / DAY))))
+    .size;
   const share = (test: (v: number) => boolean): number =>
     (100 * sorted.filter((s) => test(boundedValue(s))).length) / sorted.length;
   const exact = sorted.filter((s) => s.censored === undefined).map((s) => s.value);
@@ -77,12 +87,13 @@ function computeFromReadings(readings: readonly SensorSample[], window: Window):
   const sd = average === undefined ? undefined : Math.sqrt(mean(exact.map((v) => (v - average) ** 2)) ?? 0);
   const events = countEvents(sorted, interval);
   const insufficient = [
-    ...(daysWorn < WINDOW_DAYS
-      ? [`CGM worn on ${daysWorn} of ${WINDOW_DAYS} days; needs ${WINDOW_DAYS}`]
+    ...(daysWorn < limits.minDays
+      ? [`CGM worn on ${daysWorn} of ${days} days; needs ${limits.minDays}`]
       : []),
-    ...(active < MIN_ACTIVE_PERCENT
-      ? [`CGM active ${active.toFixed(1)} % of possible readings; needs ≥ ${MIN_ACTIVE_PERCENT} %`]
+    ...(active < percent(limits.minCoverage)
+      ? [`CGM active ${active.toFixed(1)} % of possible readings; needs ≥ ${percent(limits.minCoverage)} %`]
       : []),
+    ...unmetLimits(limits, { readings: sorted.length }),
   ];
   return {
     values:
@@ -166,8 +177,12 @@ function countEvents(sorted: readonly SensorSample[], interval: number): number 
   return events;
 }
 
-/** The newest CGM summary (one period's summary Observations) whose period fits the 14-day window. */
-function computeFromSummary(samples: readonly SensorSample[], window: Window): Computed | undefined {
+/** The newest CGM summary (one period's summary Observations) whose period fits the window. */
+function computeFromSummary(
+  samples: readonly SensorSample[],
+  window: Window,
+  limits: MetricPolicy,
+): Computed | undefined {
   const length = window.end - window.start;
   const groups = new Map<string, SensorSample[]>();
   for (const s of samples) {
@@ -206,14 +221,18 @@ function computeFromSummary(samples: readonly SensorSample[], window: Window): C
     coverage: (active ?? 0) / 100,
     insufficient: [
       ...(daysWorn === undefined
-        ? ['summary states no days of wear (104636-6)']
-        : daysWorn < WINDOW_DAYS
-          ? [`summary: CGM worn ${daysWorn} days; needs ${WINDOW_DAYS}`]
+        ? limits.minDays > 0
+          ? ['summary states no days of wear (104636-6)']
+          : []
+        : daysWorn < limits.minDays
+          ? [`summary: CGM worn ${daysWorn} days; needs ${limits.minDays}`]
           : []),
       ...(active === undefined
-        ? ['summary states no sensor active % (104637-4)']
-        : active < MIN_ACTIVE_PERCENT
-          ? [`summary: CGM active ${active} %; needs ≥ ${MIN_ACTIVE_PERCENT} %`]
+        ? limits.minCoverage > 0
+          ? ['summary states no sensor active % (104637-4)']
+          : []
+        : active < percent(limits.minCoverage)
+          ? [`summary: CGM active ${active} %; needs ≥ ${percent(limits.minCoverage)} %`]
           : []),
     ],
     insufficientFor: { [EVENTS]: ['summary Observations do not report hypoglycaemia events'] },

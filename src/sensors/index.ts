@@ -12,11 +12,15 @@ export {
   type SensorConceptKind,
 } from './catalogue';
 export { SENSOR_METRIC_IDS } from './types';
+export { DEFAULT_SENSOR_POLICY } from './policy';
 export type {
+  MetricPolicy,
   SensorAggregate,
   SensorDataQualityNote,
   SensorMetricId,
+  SensorPolicy,
   SensorSummary,
   SensorWindow,
   SufficiencyStatus,
+  SummarizeOptions,
 } from './types';

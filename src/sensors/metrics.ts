@@ -1,21 +1,28 @@
 /**
- * The metric families and their arithmetic. Windows, sufficiency and freshness rules are those of
- * `research/wearables-in-fhir.md` §2.4; where the research leaves a choice, the comment says "choice" and the README
- * lists it.
+ * The metric families and their arithmetic. Windows, freshness and the numeric sufficiency limits come from the
+ * policy (`MetricPolicy`; defaults in `policy.ts`, research `wearables-in-fhir.md` §2.4); what is structural stays
+ * here (AM + PM home BP, ≥ 4 h nights, 28-day baselines). Where the research leaves a choice, the comment says
+ * "choice" and the README lists it.
  */
-import type { SensorSample } from './types';
-import { DAY, HOUR, MINUTE } from './time';
+import type { MetricPolicy, SensorSample } from './types';
+import { DAY, MINUTE } from './time';
 import {
   byDay,
   hoursWithData,
   inWindow,
   mean,
   median,
+  unmetLimits,
   windowEnding,
   type Computed,
   type MetricFamily,
   type Window,
 } from './windows';
+
+/** The baseline window of the change metrics (research §2.4: "7 d vs 28 d", "14 d vs 28 d"). */
+const BASELINE_DAYS = 28;
+/** A night counts for nocturnal metrics with ≥ 4 distinct hours of samples (research §2.4). */
+const NIGHT_HOURS = 4;
 
 /** Days with data in a window of `windowDays` days, and the share of the window they cover (0..1). */
 function dayCoverage(days: number, windowDays: number): { daysWithData: number; coverage: number } {
@@ -57,18 +64,15 @@ function usableAggregate(
 }
 
 /**
- * Resting heart rate, 7 days: median of daily resting values (≥ 4 of 7 days; newest ≤ 72 h). A day's value is its
+ * Resting heart rate (default 7 days, ≥ 4 days, newest ≤ 72 h): median of daily resting values. A day's value is its
  * 40443-4 reading(s) (median); a day without one but with ≥ 4 h of 8867-4 samples gets the lowest 5-minute median of
- * that day (research §2.3 R1 fallback; choice: the whole local day, not only the night). Without 4 such days, a
- * weekly resting-HR aggregate (Physical Activity IG) that fits the window is used instead.
+ * that day (research §2.3 R1 fallback; choice: the whole local day, not only the night). When the days do not meet
+ * the limits, a resting-HR aggregate (Physical Activity IG, e.g. weekly) that fits the window is used instead.
  */
 export const restingHeartRate: MetricFamily = {
   metrics: [{ id: 'resting-heart-rate', unit: '/min' }],
   concepts: ['resting-heart-rate', 'heart-rate'],
-  windowDays: 7,
-  freshness: 72 * HOUR,
-  freshnessText: '72 h',
-  compute(samples, window) {
+  compute(samples, window, limits) {
     const daily = new Map<string, { value: number; used: SensorSample[] }>();
     for (const [day, list] of byDay(readingsIn(samples, 'resting-heart-rate', window))) {
       daily.set(day, { value: median(list.map((s) => s.value)) ?? 0, used: list });
@@ -88,7 +92,14 @@ export const restingHeartRate: MetricFamily = {
     const days = [...daily.values()];
     const used = days.flatMap((d) => d.used);
     const value = median(days.map((d) => d.value));
-    if (days.length < 4) {
+    const coverage = dayCoverage(days.length, limits.windowDays);
+    const insufficient = [
+      ...(days.length < limits.minDays
+        ? [`resting heart rate on ${days.length} of ${limits.windowDays} days; needs ≥ ${limits.minDays}`]
+        : []),
+      ...unmetLimits(limits, { readings: used.length, coverage: coverage.coverage }),
+    ];
+    if (insufficient.length > 0) {
       const weekly = usableAggregate(samples, 'resting-heart-rate', window);
       if (weekly) {
         return {
@@ -105,49 +116,60 @@ export const restingHeartRate: MetricFamily = {
     return {
       values: value === undefined ? {} : { 'resting-heart-rate': value },
       used,
-      ...dayCoverage(days.length, 7),
-      insufficient: days.length >= 4 ? [] : [`resting heart rate on ${days.length} of 7 days; needs ≥ 4`],
-    };
-  },
-};
-
-/** Low-heart-rate events (PHR IG `lowHeartRateEvent`), count in 7 days; an event is evidence by itself. */
-export const lowHeartRateEvents: MetricFamily = {
-  metrics: [{ id: 'low-heart-rate-events', unit: '1' }],
-  concepts: ['low-heart-rate-event'],
-  windowDays: 7,
-  freshness: 7 * DAY,
-  freshnessText: '7 d',
-  compute(samples, window) {
-    const used = samples.filter((s) => inWindow(s, window));
-    return {
-      values: { 'low-heart-rate-events': used.length },
-      used,
-      ...dayCoverage(byDay(used).size, 7),
-      insufficient: [],
+      ...coverage,
+      insufficient,
     };
   },
 };
 
 /**
- * Heart-rate change: median of daily 8867-4 medians over the last 7 days minus the same over the 28 days before
- * (≥ 4 days in each; newest ≤ 72 h).
+ * Low-heart-rate events (PHR IG `lowHeartRateEvent`), count in the window (default 7 days). An event is evidence by
+ * itself: a count above 0 is never insufficient; the limits (none by default) apply to a count of 0.
+ */
+export const lowHeartRateEvents: MetricFamily = {
+  metrics: [{ id: 'low-heart-rate-events', unit: '1' }],
+  concepts: ['low-heart-rate-event'],
+  compute(samples, window, limits) {
+    const used = samples.filter((s) => inWindow(s, window));
+    const coverage = dayCoverage(byDay(used).size, limits.windowDays);
+    return {
+      values: { 'low-heart-rate-events': used.length },
+      used,
+      ...coverage,
+      insufficient:
+        used.length > 0
+          ? []
+          : unmetLimits(limits, {
+              days: coverage.daysWithData,
+              readings: used.length,
+              coverage: coverage.coverage,
+            }),
+    };
+  },
+};
+
+/**
+ * Heart-rate change: median of daily 8867-4 medians over the window (default 7 days) minus the same over the 28 days
+ * before; `minDays` applies to each window (research §2.4 "≥ 4 days in each window"); newest ≤ 72 h by default.
  */
 export const heartRateChange: MetricFamily = {
   metrics: [{ id: 'heart-rate-change', unit: '/min' }],
   concepts: ['heart-rate'],
-  windowDays: 7,
-  freshness: 72 * HOUR,
-  freshnessText: '72 h',
-  compute(samples, window) {
-    const baselineWindow = windowEnding(window.start - 1, 28);
+  compute(samples, window, limits) {
+    const baselineWindow = windowEnding(window.start - 1, BASELINE_DAYS);
     const recentSamples = readingsIn(samples, 'heart-rate', window);
     const baselineSamples = readingsIn(samples, 'heart-rate', baselineWindow);
     const recent = dailyMedians(recentSamples);
     const baseline = dailyMedians(baselineSamples);
+    const coverage = dayCoverage(recent.days, limits.windowDays);
     const insufficient = [
-      ...(recent.days < 4 ? [`heart rate on ${recent.days} of 7 recent days; needs ≥ 4`] : []),
-      ...(baseline.days < 4 ? [`heart rate on ${baseline.days} of 28 baseline days; needs ≥ 4`] : []),
+      ...(recent.days < limits.minDays
+        ? [`heart rate on ${recent.days} of ${limits.windowDays} recent days; needs ≥ ${limits.minDays}`]
+        : []),
+      ...(baseline.days < limits.minDays
+        ? [`heart rate on ${baseline.days} of ${BASELINE_DAYS} baseline days; needs ≥ ${limits.minDays}`]
+        : []),
+      ...unmetLimits(limits, { readings: recentSamples.length, coverage: coverage.coverage }),
     ];
     return {
       values:
@@ -155,7 +177,7 @@ export const heartRateChange: MetricFamily = {
           ? {}
           : { 'heart-rate-change': recent.value - baseline.value },
       used: [...recentSamples, ...baselineSamples],
-      ...dayCoverage(recent.days, 7),
+      ...coverage,
       insufficient,
       ...(baseline.value === undefined
         ? {}
@@ -164,30 +186,38 @@ export const heartRateChange: MetricFamily = {
   },
 };
 
-/** Nightly metrics (SpO2, respiratory rate), 7 days: ≥ 3 days with ≥ 4 h of samples; newest ≤ 7 d. */
-function nightly(concept: string, samples: readonly SensorSample[], window: Window) {
+/**
+ * Nightly metrics (SpO2, respiratory rate; default 7 days, newest ≤ 7 d): `minDays` counts days with ≥ 4 h of samples
+ * (default ≥ 3).
+ */
+function nightly(concept: string, samples: readonly SensorSample[], window: Window, limits: MetricPolicy) {
   const used = readingsIn(samples, concept, window);
-  const nights = daysWithHours(used, 4);
+  const nights = daysWithHours(used, NIGHT_HOURS);
+  const coverage = Math.min(1, nights / limits.windowDays);
   return {
     used,
     daysWithData: byDay(used).size,
-    coverage: Math.min(1, nights / 7),
-    insufficient: nights >= 3 ? [] : [`${nights} day(s) with ≥ 4 h of data in 7 d; needs ≥ 3`],
+    coverage,
+    insufficient: [
+      ...(nights < limits.minDays
+        ? [
+            `${nights} day(s) with ≥ ${NIGHT_HOURS} h of data in ${limits.windowDays} d; needs ≥ ${limits.minDays}`,
+          ]
+        : []),
+      ...unmetLimits(limits, { readings: used.length, coverage }),
+    ],
   };
 }
 
-/** SpO2, 7 days: minimum and share of samples below 90 %. */
+/** SpO2 (nightly): minimum and share of samples below 90 %. */
 export const oxygenSaturation: MetricFamily = {
   metrics: [
     { id: 'spo2-minimum', unit: '%' },
     { id: 'spo2-below-90-share', unit: '%' },
   ],
   concepts: ['spo2'],
-  windowDays: 7,
-  freshness: 7 * DAY,
-  freshnessText: '7 d',
-  compute(samples, window) {
-    const base = nightly('spo2', samples, window);
+  compute(samples, window, limits) {
+    const base = nightly('spo2', samples, window, limits);
     const values = base.used.map((s) => s.value);
     return {
       ...base,
@@ -202,23 +232,20 @@ export const oxygenSaturation: MetricFamily = {
   },
 };
 
-/** Respiratory rate, 7 days: median. */
+/** Respiratory rate (nightly): median. */
 export const respiratoryRate: MetricFamily = {
   metrics: [{ id: 'respiratory-rate', unit: '/min' }],
   concepts: ['respiratory-rate'],
-  windowDays: 7,
-  freshness: 7 * DAY,
-  freshnessText: '7 d',
-  compute(samples, window) {
-    const base = nightly('respiratory-rate', samples, window);
+  compute(samples, window, limits) {
+    const base = nightly('respiratory-rate', samples, window, limits);
     const value = median(base.used.map((s) => s.value));
     return { ...base, values: value === undefined ? {} : { 'respiratory-rate': value } };
   },
 };
 
 /**
- * Home blood pressure, 7 days: mean systolic and diastolic; ≥ 12 readings over ≥ 4 days with morning and evening
- * readings (ACC/AHA home protocol as cited in research §2.4); newest ≤ 7 d. A reading is one systolic value.
+ * Home blood pressure (default 7 days, ≥ 12 readings over ≥ 4 days, newest ≤ 7 d): mean systolic and diastolic; always
+ * needs morning and evening readings (ACC/AHA home protocol as cited in research §2.4). A reading is one systolic value.
  */
 export const homeBloodPressure: MetricFamily = {
   metrics: [
@@ -226,10 +253,7 @@ export const homeBloodPressure: MetricFamily = {
     { id: 'home-bp-diastolic', unit: 'mm[Hg]' },
   ],
   concepts: ['bp-systolic', 'bp-diastolic'],
-  windowDays: 7,
-  freshness: 7 * DAY,
-  freshnessText: '7 d',
-  compute(samples, window) {
+  compute(samples, window, limits) {
     const systolic = readingsIn(samples, 'bp-systolic', window);
     const diastolic = readingsIn(samples, 'bp-diastolic', window);
     const days = byDay(systolic).size;
@@ -237,58 +261,76 @@ export const homeBloodPressure: MetricFamily = {
     const evening = systolic.some((s) => s.hour !== undefined && s.hour >= 12);
     const sys = mean(systolic.map((s) => s.value));
     const dia = mean(diastolic.map((s) => s.value));
+    const coverage = dayCoverage(days, limits.windowDays);
     return {
       values: {
         ...(sys === undefined ? {} : { 'home-bp-systolic': sys }),
         ...(dia === undefined ? {} : { 'home-bp-diastolic': dia }),
       },
       used: [...systolic, ...diastolic],
-      ...dayCoverage(days, 7),
+      ...coverage,
       insufficient: [
-        ...(systolic.length < 12 ? [`${systolic.length} readings in 7 d; needs ≥ 12`] : []),
-        ...(days < 4 ? [`readings on ${days} days; needs ≥ 4`] : []),
+        ...(systolic.length < limits.minReadings
+          ? [`${systolic.length} readings in ${limits.windowDays} d; needs ≥ ${limits.minReadings}`]
+          : []),
+        ...(days < limits.minDays ? [`readings on ${days} days; needs ≥ ${limits.minDays}`] : []),
         ...(morning && evening ? [] : ['needs both morning and evening readings']),
+        ...unmetLimits(limits, { coverage: coverage.coverage }),
       ],
     };
   },
 };
 
-/** QTc, 30 days: the latest value (≥ 1 needed). */
+/** QTc (default 30 days, ≥ 1 value, ≤ 30 d): the latest value. */
 export const qtcLatest: MetricFamily = {
   metrics: [{ id: 'qtc-latest', unit: 'ms' }],
   concepts: ['qtc'],
-  windowDays: 30,
-  freshness: 30 * DAY,
-  freshnessText: '30 d',
-  compute(samples, window) {
+  compute(samples, window, limits) {
     const used = readingsIn(samples, 'qtc', window).sort((a, b) => a.end - b.end);
     const latest = used.at(-1);
+    const coverage = dayCoverage(byDay(used).size, limits.windowDays);
     return {
       values: latest === undefined ? {} : { 'qtc-latest': latest.value },
       used: latest === undefined ? [] : [latest],
-      ...dayCoverage(byDay(used).size, 30),
-      insufficient: latest === undefined ? ['no QTc in 30 d'] : [],
+      ...coverage,
+      insufficient: [
+        ...(latest === undefined
+          ? [`no QTc in ${limits.windowDays} d`]
+          : used.length < limits.minReadings
+            ? [`${used.length} QTc value(s) in ${limits.windowDays} d; needs ≥ ${limits.minReadings}`]
+            : []),
+        ...unmetLimits(limits, { days: coverage.daysWithData, coverage: coverage.coverage }),
+      ],
     };
   },
 };
 
-/** QTc change, 30 days: latest minus the earliest value in the window (choice: the earliest is the baseline). */
+/**
+ * QTc change (default 30 days, ≥ 2 values, ≤ 30 d): latest minus the earliest value in the window (choice: the
+ * earliest is the baseline). A change needs two values whatever `minReadings` says.
+ */
 export const qtcChange: MetricFamily = {
   metrics: [{ id: 'qtc-change', unit: 'ms' }],
   concepts: ['qtc'],
-  windowDays: 30,
-  freshness: 30 * DAY,
-  freshnessText: '30 d',
-  compute(samples, window) {
+  compute(samples, window, limits) {
     const used = readingsIn(samples, 'qtc', window).sort((a, b) => a.end - b.end);
     const first = used[0];
     const latest = used.at(-1);
-    const enough = first !== undefined && latest !== undefined && used.length >= 2;
+    const needed = Math.max(2, limits.minReadings);
+    const coverage = dayCoverage(byDay(used).size, limits.windowDays);
     return {
-      values: enough ? { 'qtc-change': latest.value - first.value } : {},
+      values:
+        first !== undefined && latest !== undefined && used.length >= 2
+          ? { 'qtc-change': latest.value - first.value }
+          : {},
       used,
-      ...dayCoverage(byDay(used).size, 30),
-      insufficient: enough ? [] : [`${used.length} QTc value(s) in 30 d; a change needs ≥ 2`],
+      ...coverage,
+      insufficient: [
+        ...(used.length < needed
+          ? [`${used.length} QTc value(s) in ${limits.windowDays} d; a change needs ≥ ${needed}`]
+          : []),
+        ...unmetLimits(limits, { days: coverage.daysWithData, coverage: coverage.coverage }),
+      ],
       ...(first === undefined
         ? {}
         : { baseline: { value: first.value, window: { start: first.end, end: first.end } } }),
@@ -296,23 +338,27 @@ export const qtcChange: MetricFamily = {
   },
 };
 
-/** INR, 7 days: the latest value. */
+/**
+ * INR (default 7 days, ≥ 1 value, ≤ 7 d): the latest value. Choice: a latest-value metric reports 1 day and full
+ * coverage when it has a value (the value is a point, not a daily series), so only `minReadings` limits it.
+ */
 export const inrLatest: MetricFamily = {
   metrics: [{ id: 'inr-latest', unit: '{INR}' }],
   concepts: ['inr'],
-  windowDays: 7,
-  freshness: 7 * DAY,
-  freshnessText: '7 d',
-  compute(samples, window) {
-    const latest = readingsIn(samples, 'inr', window)
-      .sort((a, b) => a.end - b.end)
-      .at(-1);
+  compute(samples, window, limits) {
+    const readings = readingsIn(samples, 'inr', window).sort((a, b) => a.end - b.end);
+    const latest = readings.at(-1);
     return {
       values: latest === undefined ? {} : { 'inr-latest': latest.value },
       used: latest === undefined ? [] : [latest],
       daysWithData: latest === undefined ? 0 : 1,
       coverage: latest === undefined ? 0 : 1,
-      insufficient: latest === undefined ? ['no INR in 7 d'] : [],
+      insufficient:
+        latest === undefined
+          ? [`no INR in ${limits.windowDays} d`]
+          : readings.length < limits.minReadings
+            ? [`${readings.length} INR value(s) in ${limits.windowDays} d; needs ≥ ${limits.minReadings}`]
+            : [],
     };
   },
 };
@@ -342,9 +388,9 @@ function dailyTotals(samples: readonly SensorSample[], concept: string, window: 
 }
 
 /**
- * Daily totals over 14 days versus the 28 days before (research §2.4 "Steps / sleep": ≥ 10 of 14 days, newest
- * ≤ 7 d). The level is the median daily total; the change is the relative difference to the baseline median in %.
- * Choice: the baseline needs the same share of days (20 of 28).
+ * Daily totals over the window (default 14 days, ≥ 10 days, newest ≤ 7 d; research §2.4 "Steps / sleep") versus the
+ * 28 days before. The level is the median daily total; the change is the relative difference to the baseline median
+ * in %. Choice: the baseline needs the same share of its days as the window (10 of 14 → 20 of 28).
  */
 function dailyFamily(
   concept: string,
@@ -354,39 +400,52 @@ function dailyFamily(
   const levelFamily: MetricFamily = {
     metrics: [level],
     concepts: [concept],
-    windowDays: 14,
-    freshness: 7 * DAY,
-    freshnessText: '7 d',
-    compute(samples, window) {
+    compute(samples, window, limits) {
       const days = dailyTotals(samples, concept, window);
       const value = median(days.map((d) => d.value));
+      const used = days.flatMap((d) => d.used);
+      const coverage = dayCoverage(days.length, limits.windowDays);
       return {
         values: value === undefined ? {} : { [level.id]: value },
-        used: days.flatMap((d) => d.used),
-        ...dayCoverage(days.length, 14),
-        insufficient: days.length >= 10 ? [] : [`data on ${days.length} of 14 days; needs ≥ 10`],
+        used,
+        ...coverage,
+        insufficient: unmetLimits(limits, {
+          days: days.length,
+          readings: used.length,
+          coverage: coverage.coverage,
+        }),
       } satisfies Computed;
     },
   };
   const changeFamily: MetricFamily = {
     ...levelFamily,
     metrics: [{ id: change, unit: '%' }],
-    compute(samples, window) {
-      const baselineWindow = windowEnding(window.start - 1, 28);
+    compute(samples, window, limits) {
+      const baselineWindow = windowEnding(window.start - 1, BASELINE_DAYS);
       const recent = dailyTotals(samples, concept, window);
       const base = dailyTotals(samples, concept, baselineWindow);
       const recentValue = median(recent.map((d) => d.value));
       const baseValue = median(base.map((d) => d.value));
+      const baselineMinDays = Math.ceil((BASELINE_DAYS * limits.minDays) / limits.windowDays);
+      const coverage = dayCoverage(recent.length, limits.windowDays);
       return {
         values:
           recentValue === undefined || baseValue === undefined || baseValue === 0
             ? {}
             : { [change]: (100 * (recentValue - baseValue)) / baseValue },
         used: [...recent, ...base].flatMap((d) => d.used),
-        ...dayCoverage(recent.length, 14),
+        ...coverage,
         insufficient: [
-          ...(recent.length < 10 ? [`data on ${recent.length} of 14 recent days; needs ≥ 10`] : []),
-          ...(base.length < 20 ? [`data on ${base.length} of 28 baseline days; needs ≥ 20`] : []),
+          ...(recent.length < limits.minDays
+            ? [`data on ${recent.length} of ${limits.windowDays} recent days; needs ≥ ${limits.minDays}`]
+            : []),
+          ...(base.length < baselineMinDays
+            ? [`data on ${base.length} of ${BASELINE_DAYS} baseline days; needs ≥ ${baselineMinDays}`]
+            : []),
+          ...unmetLimits(limits, {
+            readings: recent.flatMap((d) => d.used).length,
+            coverage: coverage.coverage,
+          }),
         ],
         ...(baseValue === undefined ? {} : { baseline: { value: baseValue, window: baselineWindow } }),
       };

@@ -17,7 +17,8 @@ import {
   stepsChange,
 } from './metrics';
 import { normalizeObservations } from './normalize';
-import type { SensorSample, SensorSummary } from './types';
+import { metricPolicy } from './policy';
+import type { SensorMetricId, SensorSample, SensorSummary, SummarizeOptions } from './types';
 import { iso } from './time';
 import { evaluateFamily, type MetricFamily } from './windows';
 
@@ -45,8 +46,16 @@ const FAMILIES: readonly MetricFamily[] = [
  * Bundles of them, or junk; nothing throws — unusable input is listed in `dataQuality` with the reason. Windows end
  * at `at`, the hook's time. When an active Consent denies device / patient-generated data, `metrics` is empty and
  * `notes` says why. Downstream rules act only on aggregates with `status: 'sufficient'`.
+ *
+ * `options.policy` sets each metric's window, freshness and sufficiency limits (default `DEFAULT_SENSOR_POLICY`; a
+ * ThresholdSet gives its own with `rules/thresholds.ts` `sensorPolicyOf`), so the aggregate a rule reads is computed
+ * over the rule's own window. `options.metrics` computes only those metrics (default: all).
  */
-export function summarizeSensors(resources: readonly unknown[], at: Date | string): SensorSummary {
+export function summarizeSensors(
+  resources: readonly unknown[],
+  at: Date | string,
+  options: SummarizeOptions = {},
+): SensorSummary {
   const atMs = typeof at === 'string' ? Date.parse(at) : at.getTime();
   if (Number.isNaN(atMs)) {
     return {
@@ -69,9 +78,18 @@ export function summarizeSensors(resources: readonly unknown[], at: Date | strin
     if (list) list.push(sample);
     else byConcept.set(sample.concept, [sample]);
   }
+  const wanted = options.metrics === undefined ? undefined : new Set<SensorMetricId>(options.metrics);
   return {
     at: iso(atMs),
-    metrics: FAMILIES.flatMap((family) => evaluateFamily(family, byConcept, atMs)),
+    metrics: FAMILIES.flatMap((family) =>
+      evaluateFamily(
+        family,
+        byConcept,
+        atMs,
+        (metric) => metricPolicy(options.policy, metric),
+        (metric) => wanted?.has(metric) ?? true,
+      ),
+    ),
     notes,
     dataQuality,
   };

@@ -40,6 +40,35 @@ export const SENSOR_METRIC_IDS = [
 
 export type SensorMetricId = (typeof SENSOR_METRIC_IDS)[number];
 
+/**
+ * How one metric is windowed and when its aggregate counts as sufficient and fresh (research §2.4): the five numbers
+ * of a ThresholdSet `sufficiency` entry (`rules/thresholds.ts` `sensorPolicyOf` projects a set to a SensorPolicy).
+ * A limit of 0 asks for nothing.
+ */
+export interface MetricPolicy {
+  /** Days the window spans, ending at the hook's time (CGM: at the newest CGM data). */
+  readonly windowDays: number;
+  /** Newest sample at most this many hours before the hook's time; older data are `stale`. */
+  readonly maxAgeHours: number;
+  /** Minimum patient-local days with data in the window (nightly metrics: nights with ≥ 4 h; CGM: days worn). */
+  readonly minDays: number;
+  /** Minimum samples in the window. */
+  readonly minReadings: number;
+  /** Minimum share of the window with data, 0..1 (CGM: readings / possible readings). */
+  readonly minCoverage: number;
+}
+
+/** Per metric, the policy `summarizeSensors` applies; a metric it does not name keeps `DEFAULT_SENSOR_POLICY`'s. */
+export type SensorPolicy = Readonly<Partial<Record<SensorMetricId, MetricPolicy>>>;
+
+/** Options of `summarizeSensors`. */
+export interface SummarizeOptions {
+  /** Windows, freshness and sufficiency per metric (default: `DEFAULT_SENSOR_POLICY`). */
+  readonly policy?: SensorPolicy;
+  /** Compute only these metrics (default: every metric); the others are left out of `SensorSummary.metrics`. */
+  readonly metrics?: readonly SensorMetricId[];
+}
+
 /** A time window, ISO 8601 instants, start inclusive, end inclusive. */
 export interface SensorWindow {
   readonly start: string;

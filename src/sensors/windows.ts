@@ -1,8 +1,9 @@
 /**
- * Evaluating one metric family over its window: freshness, the window relative to the hook's time, and the
- * aggregate record with provenance. The per-metric arithmetic lives in `metrics.ts`.
+ * Evaluating one metric family over the windows its metrics' policies ask for: freshness, the window relative to the
+ * hook's time, and the aggregate record with provenance. The per-metric arithmetic lives in `metrics.ts`.
  */
-import type { SensorAggregate, SensorMetricId, SensorSample, SensorWindow } from './types';
+import { ageText } from './policy';
+import type { MetricPolicy, SensorAggregate, SensorMetricId, SensorSample, SensorWindow } from './types';
 import { DAY, HOUR, iso } from './time';
 
 /** A time window in epoch ms, both ends inclusive. */
@@ -41,45 +42,112 @@ export interface Computed {
   readonly baseline?: { readonly value: number; readonly window: Window };
 }
 
-/** One metric family: the metrics it yields, the samples it reads, its window and freshness limit. */
+/**
+ * One metric family: the metrics it yields and the samples it reads. Its window, freshness and sufficiency limits come
+ * from the policy (`MetricPolicy`), so `compute` receives the limits and phrases what the data lack in its own words.
+ */
 export interface MetricFamily {
   readonly metrics: readonly { readonly id: SensorMetricId; readonly unit: string }[];
   readonly concepts: readonly string[];
-  readonly windowDays: number;
-  /** Newest sample older than this (ms before the hook's time) makes the family `stale`. */
-  readonly freshness: number;
-  /** Text of the freshness rule for reasons, e.g. "72 h". */
-  readonly freshnessText: string;
-  /** CGM: the 14-day window ends at the newest reading, not at the hook's time (research §2.4). */
+  /** CGM: the window ends at the newest reading, not at the hook's time (research §2.4). */
   readonly windowEndsAtNewest?: boolean;
-  compute(samples: readonly SensorSample[], window: Window): Computed;
+  /** Values over `window` (`limits.windowDays` long) and why they do not meet `limits` (empty when they do). */
+  compute(samples: readonly SensorSample[], window: Window, limits: MetricPolicy): Computed;
+}
+
+/** Whole days a window spans. */
+export function daysOf(window: Window): number {
+  return Math.round((window.end - window.start) / DAY);
+}
+
+/** A 0..1 share as a percentage for reasons, to 0.1 % (never `70.00000000000001`). */
+export function percent(share: number): number {
+  return Math.round(share * 1000) / 10;
 }
 
 /**
- * Evaluates a family at `at`: `absent` without samples; `stale` when the newest sample is older than the freshness
- * limit (values are then computed over the window ending at that newest sample, as context only); otherwise
- * `sufficient` or `insufficient` by the family's rule.
+ * Reasons for the limits a family does not phrase itself (pass only the counts it leaves to this): days with data,
+ * readings and coverage of the window. A limit of 0 asks for nothing.
+ */
+export function unmetLimits(
+  limits: MetricPolicy,
+  found: { readonly days?: number; readonly readings?: number; readonly coverage?: number },
+): string[] {
+  const days = limits.windowDays;
+  return [
+    ...(found.days !== undefined && found.days < limits.minDays
+      ? [`data on ${found.days} of ${days} days; needs ≥ ${limits.minDays}`]
+      : []),
+    ...(found.readings !== undefined && found.readings < limits.minReadings
+      ? [`${found.readings} readings in ${days} d; needs ≥ ${limits.minReadings}`]
+      : []),
+    ...(found.coverage !== undefined && percent(found.coverage) < percent(limits.minCoverage)
+      ? [`data cover ${percent(found.coverage)} % of ${days} d; needs ≥ ${percent(limits.minCoverage)} %`]
+      : []),
+  ];
+}
+
+/**
+ * Evaluates a family at `at` for the `wanted` metrics under their policies. Metrics whose policies are equal are
+ * computed together, so a family is computed once per distinct policy among its wanted metrics (usually once).
+ * Per policy: `absent` without samples; `stale` when the newest sample is older than `maxAgeHours` (values are then
+ * computed over the window ending at that newest sample, as context only); otherwise `sufficient` or `insufficient`
+ * by the family's reading of the limits. Aggregates come in the family's metric order.
  */
 export function evaluateFamily(
   family: MetricFamily,
   all: ReadonlyMap<string, SensorSample[]>,
   at: number,
+  policyOf: (metric: SensorMetricId) => MetricPolicy,
+  wanted: (metric: SensorMetricId) => boolean,
 ): SensorAggregate[] {
+  const groups = new Map<string, { limits: MetricPolicy; ids: Set<SensorMetricId> }>();
+  for (const { id } of family.metrics) {
+    if (!wanted(id)) continue;
+    const limits = policyOf(id);
+    const key = [
+      limits.windowDays,
+      limits.maxAgeHours,
+      limits.minDays,
+      limits.minReadings,
+      limits.minCoverage,
+    ].join('|');
+    const group = groups.get(key);
+    if (group) group.ids.add(id);
+    else groups.set(key, { limits, ids: new Set([id]) });
+  }
+  if (groups.size === 0) return [];
   const samples = family.concepts.flatMap((concept) => all.get(concept) ?? []);
+  const byMetric = new Map<SensorMetricId, SensorAggregate>();
+  for (const { limits, ids } of groups.values()) {
+    const metrics = family.metrics.filter((m) => ids.has(m.id));
+    for (const aggregate of evaluateWindow(family, metrics, samples, at, limits)) {
+      byMetric.set(aggregate.metric, aggregate);
+    }
+  }
+  return family.metrics.flatMap(({ id }) => byMetric.get(id) ?? []);
+}
+
+/** One family over one policy's window. */
+function evaluateWindow(
+  family: MetricFamily,
+  metrics: MetricFamily['metrics'],
+  samples: readonly SensorSample[],
+  at: number,
+  limits: MetricPolicy,
+): SensorAggregate[] {
   if (samples.length === 0) {
-    return family.metrics.map(({ id, unit }) =>
-      absent(id, unit, windowEnding(at, family.windowDays), 'no data'),
-    );
+    return metrics.map(({ id, unit }) => absent(id, unit, windowEnding(at, limits.windowDays), 'no data'));
   }
   const newest = samples.reduce((max, s) => Math.max(max, s.end), -Infinity);
-  const stale = newest < at - family.freshness;
+  const stale = newest < at - limits.maxAgeHours * HOUR;
   const ruleWindow = windowEnding(
     stale || family.windowEndsAtNewest === true ? Math.min(newest, at) : at,
-    family.windowDays,
+    limits.windowDays,
   );
-  const computed = family.compute(samples, ruleWindow);
-  const staleReason = `newest sample ${iso(newest)} is older than ${family.freshnessText}`;
-  return family.metrics.map(({ id, unit }) => {
+  const computed = family.compute(samples, ruleWindow, limits);
+  const staleReason = `newest sample ${iso(newest)} is older than ${ageText(limits.maxAgeHours)}`;
+  return metrics.map(({ id, unit }) => {
     const value = computed.values[id];
     const insufficient = computed.insufficientFor?.[id] ?? computed.insufficient;
     const reasons = [...(stale ? [staleReason] : []), ...insufficient];

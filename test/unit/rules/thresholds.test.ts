@@ -1,8 +1,8 @@
 /**
  * The ThresholdSet model: defaults as issue 5 and the research doc state them, validation that names the bad field,
  * canonical serialization, the published-or-default loader, CPIC EHR priority as the actionability default, the
- * default set as a data file whose sensor numbers are the research note's (knowledge/sensor-thresholds.json), and the
- * one list of metric ids.
+ * default set as a data file whose sensor numbers are the research note's (knowledge/sensor-thresholds.json), the
+ * one list of metric ids, and the set's sufficiency as the sensors module's policy (sensorPolicyOf).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,12 +15,15 @@ import {
   ORDER_DOSE,
   parseThresholdSet,
   readThresholdSetFile,
+  sensorPolicyOf,
   serializeThresholdSet,
   THRESHOLDS_DIR,
 } from '../../../src/rules/thresholds';
+import { createRuleEngine } from '../../../src/rules/engine';
 import type { SufficiencyThresholds, ThresholdSet } from '../../../src/rules/thresholds';
-import { SENSOR_METRIC_IDS, summarizeSensors } from '../../../src/sensors';
-import type { SensorMetricId } from '../../../src/sensors';
+import { DEFAULT_SENSOR_POLICY, SENSOR_METRIC_IDS, summarizeSensors } from '../../../src/sensors';
+import type { SensorMetricId, SensorSummary } from '../../../src/sensors';
+import { AT, dailyObservations, findingFor, gene, range } from '../../fixtures/rules/builders';
 import { cpicGenes, researchSays, researchThreshold, sensorThreshold } from '../../reference';
 
 const rule = (prefix: string) => {
@@ -396,5 +399,73 @@ describe('the default set is a data file (config/thresholds/)', () => {
     expect(Object.keys(DEFAULT_THRESHOLDS.sufficiency).sort()).toEqual(
       sufficiencySources.map(([m]) => m).sort(),
     );
+  });
+});
+
+describe("sensorPolicyOf: the set's windows and limits are what the sensors module computes with", () => {
+  const resting = (summary: SensorSummary) => summary.metrics.find((m) => m.metric === 'resting-heart-rate');
+  /** The defaults with the resting-HR window changed to `days` (as an informaticist would edit the JSON). */
+  const restingWindow = (days: number): ThresholdSet => {
+    const json = structuredClone(DEFAULT_THRESHOLDS);
+    const limits = json.sufficiency['resting-heart-rate'];
+    if (limits) limits.windowDays = days;
+    return parseThresholdSet({ ...json, version: `test-resting-window-${String(days)}` });
+  };
+  // Daily resting HR for 14 days: 55 /min this week, 65 /min the week before. Over 7 days the median is 55; over 14
+  // days it is the median of seven 55s and seven 65s, (55 + 65) / 2 = 60.
+  const twoWeeks = [
+    ...dailyObservations('40443-4', '/min', range(0, 7), 55),
+    ...dailyObservations('40443-4', '/min', range(7, 14), 65),
+  ];
+
+  it("projects the default set to the sensors module's default policy (same numbers for every listed metric)", () => {
+    const projected = sensorPolicyOf(DEFAULT_THRESHOLDS);
+    expect(Object.keys(projected).sort()).toEqual(Object.keys(DEFAULT_THRESHOLDS.sufficiency).sort());
+    for (const [metric, policy] of Object.entries(projected)) {
+      expect([metric, policy]).toEqual([metric, DEFAULT_SENSOR_POLICY[metric as SensorMetricId]]);
+    }
+    expect(summarizeSensors(twoWeeks, AT, { policy: projected })).toEqual(summarizeSensors(twoWeeks, AT));
+  });
+
+  it('lengthening a window changes the computed aggregate (resting HR over 7 vs 14 days)', () => {
+    const seven = resting(summarizeSensors(twoWeeks, AT, { policy: sensorPolicyOf(DEFAULT_THRESHOLDS) }));
+    const fourteen = resting(summarizeSensors(twoWeeks, AT, { policy: sensorPolicyOf(restingWindow(14)) }));
+    expect(seven).toMatchObject({ value: 55, daysWithData: 7, status: 'sufficient' });
+    expect(fourteen).toMatchObject({ value: 60, daysWithData: 14, status: 'sufficient' });
+    const days = (m: typeof seven) =>
+      m === undefined ? NaN : (Date.parse(m.window.end) - Date.parse(m.window.start)) / 86_400_000;
+    expect([days(seven), days(fourteen)]).toEqual([7, 14]);
+  });
+
+  it('the engine acts on the aggregate of its own window, and never on one computed over another window', async () => {
+    // R1 (metoprolol, CYP2D6 PM): a resting-HR median below 60 /min raises the card one step, below 50 two (§2.2 R1).
+    expect(55).toBeLessThan(researchThreshold('R1.raise'));
+    expect(55).not.toBeLessThan(researchThreshold('R1.critical'));
+    expect(60).not.toBeLessThan(researchThreshold('R1.raise'));
+    const metoprololPM = findingFor('metoprolol', [gene('CYP2D6', 'Poor Metabolizer', '0.0')]);
+    const longer = restingWindow(14);
+    const evaluate = async (set: ThresholdSet, sensors: SensorSummary) => {
+      const [decision] = await createRuleEngine(set).evaluate([metoprololPM], { sensors });
+      return decision;
+    };
+    const sevenDay = summarizeSensors(twoWeeks, AT, { policy: sensorPolicyOf(DEFAULT_THRESHOLDS) });
+    const fourteenDay = summarizeSensors(twoWeeks, AT, { policy: sensorPolicyOf(longer) });
+    const base = await evaluate(DEFAULT_THRESHOLDS, summarizeSensors([], AT));
+    // Its own window: 7 days → 55 raises; 14 days → 60 does not.
+    const raised = await evaluate(DEFAULT_THRESHOLDS, sevenDay);
+    expect(raised?.modifiers.map((m) => m.effect)).toEqual(['raise']);
+    const kept = await evaluate(longer, fourteenDay);
+    expect(kept?.indicator).toBe(base?.indicator);
+    expect(kept?.modifiers).toEqual([]);
+    // The 14-day set reading a 7-day aggregate (a summary computed under another policy) only notes it.
+    const other = await evaluate(longer, sevenDay);
+    expect(other?.indicator).toBe(base?.indicator);
+    expect(other?.modifiers).toEqual([
+      expect.objectContaining({ effect: 'context', metric: 'resting-heart-rate', value: 55 }),
+    ]);
+    expect(other?.modifiers[0]?.note).toContain('window shorter than 80 % of 14 d');
+    // And the 7-day set reading the 14-day aggregate.
+    const wide = await evaluate(DEFAULT_THRESHOLDS, fourteenDay);
+    expect(wide?.modifiers[0]?.note).toContain('window longer than 120 % of 7 d');
   });
 });
