@@ -12,6 +12,7 @@ import { ageInYears, findingsForOrder, readGeneResults, resolveDrugOrders } from
 import type { DrugOrder, Finding, GeneConflict, GeneResult } from './cpic';
 import { safetyRuleFindings } from './engine';
 import type { RuleEngine } from './engine';
+import { sensorPolicyOf } from './thresholds';
 import type { Decision, DecisionFacts, DecisionSnapshot } from './types';
 import { DECISION_SNAPSHOT_SCHEMA } from './types';
 import { summarizeSensors } from '../sensors';
@@ -119,11 +120,19 @@ function onlyMetrics(summary: SensorSummary, metrics: readonly SensorMetricId[])
   return { ...summary, metrics: summary.metrics.filter((m) => wanted.has(m.metric)) };
 }
 
-/** The sensor summary of the metrics the findings' rules read. */
-function sensorSummary(input: SensorInput, metrics: readonly SensorMetricId[], now: Date): SensorSummary {
+/**
+ * The sensor summary of only the metrics the findings' rules read, over the windows and limits of the engine's
+ * threshold set (a recorded summary is used as it was recorded).
+ */
+function sensorSummary(
+  input: SensorInput,
+  metrics: readonly SensorMetricId[],
+  now: Date,
+  engine: RuleEngine,
+): SensorSummary {
   return input.kind === 'summary'
     ? input.summary
-    : onlyMetrics(summarizeSensors(input.resources, now), metrics);
+    : summarizeSensors(input.resources, now, { metrics, policy: sensorPolicyOf(engine.thresholds) });
 }
 
 /**
@@ -160,7 +169,7 @@ export async function assess(
     ...safetyRuleFindings(orders, data.pgx, cpicFindings, engine.thresholds),
   ].filter((f) => f.kind !== 'pre-test' || (options.preTest === 'allow' && data.pgxComplete));
   const metrics = engine.metricsFor([...new Set(findings.map((f) => f.drug))]);
-  const sensors = sensorSummary(data.sensors, metrics, now);
+  const sensors = sensorSummary(data.sensors, metrics, now, engine);
   const facts: DecisionFacts = {
     sensors,
     continuingDrugs,
