@@ -126,6 +126,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0002_threshold_sets',
       '0003_invocation_versions',
       '0004_threshold_set_events',
+      '0005_invocation_inputs',
     ]);
   });
 
@@ -181,35 +182,42 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
     expect(await store.invocations.findByCard(randomUUID())).toBeUndefined();
   });
 
-  storeTest('keeps the client, patient and latency of an invocation; absent ones as null', async (store) => {
-    const withAll = invocation([card()], {
-      latencyMs: 87,
-      thresholdVersion: 'thresholds-3',
-      knowledgeVersion: 'cpic-2024-05',
-    });
-    const { clientIssuer: _issuer, patientRef: _patient, ...withoutOptional } = invocation([]);
-    await store.invocations.record(withAll);
-    await store.invocations.record(withoutOptional);
+  storeTest(
+    'keeps the client, patient, latency, versions and inputs of an invocation; absent ones stay absent',
+    async (store) => {
+      const inputs = { version: 1, genes: [{ gene: 'CYP2C19', phenotype: 'Poor Metabolizer' }] };
+      const withAll = invocation([card()], {
+        latencyMs: 87,
+        thresholdVersion: 'thresholds-3',
+        knowledgeVersion: 'cpic-2024-05',
+        inputs,
+      });
+      const { clientIssuer: _issuer, patientRef: _patient, ...withoutOptional } = invocation([]);
+      await store.invocations.record(withAll);
+      await store.invocations.record(withoutOptional);
 
-    const [all] = await store.invocations.listByHookInstance(withAll.hookInstance);
-    const { cards: _cards, ...rest } = all!;
-    expect(rest).toEqual({
-      id: expect.any(String) as unknown,
-      hookInstance: withAll.hookInstance,
-      serviceId: 'pgx-order-sign',
-      hook: 'order-sign',
-      receivedAt: new Date('2025-03-04T10:11:12.345Z'),
-      clientIssuer: 'https://ehr.example.org',
-      patientRef: 'Patient/example-1',
-      latencyMs: 87,
-      thresholdVersion: 'thresholds-3',
-      knowledgeVersion: 'cpic-2024-05',
-    });
-    const [without] = await store.invocations.listByHookInstance(withoutOptional.hookInstance);
-    expect(without).not.toHaveProperty('clientIssuer');
-    expect(without).not.toHaveProperty('patientRef');
-    expect(without?.cards).toEqual([]);
-  });
+      const [all] = await store.invocations.listByHookInstance(withAll.hookInstance);
+      const { cards: _cards, ...rest } = all!;
+      expect(rest).toEqual({
+        id: expect.any(String) as unknown,
+        hookInstance: withAll.hookInstance,
+        serviceId: 'pgx-order-sign',
+        hook: 'order-sign',
+        receivedAt: new Date('2025-03-04T10:11:12.345Z'),
+        clientIssuer: 'https://ehr.example.org',
+        patientRef: 'Patient/example-1',
+        latencyMs: 87,
+        thresholdVersion: 'thresholds-3',
+        knowledgeVersion: 'cpic-2024-05',
+        inputs: { version: 1, genes: [{ gene: 'CYP2C19', phenotype: 'Poor Metabolizer' }] },
+      });
+      const [without] = await store.invocations.listByHookInstance(withoutOptional.hookInstance);
+      expect(without).not.toHaveProperty('clientIssuer');
+      expect(without).not.toHaveProperty('patientRef');
+      expect(without).not.toHaveProperty('inputs');
+      expect(without?.cards).toEqual([]);
+    },
+  );
 
   storeTest('a repeated hookInstance (a client retry) is a second invocation of its own', async (store) => {
     const first = invocation([card()], { receivedAt: new Date('2025-03-04T10:00:00.000Z') });
