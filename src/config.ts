@@ -29,6 +29,8 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   /** Largest accepted JSON body. */
   readonly bodyLimit: string;
+  /** Seconds between reloads of the published threshold set (replicas converge within one); 0: only at start. */
+  readonly thresholdsReloadSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -63,6 +65,7 @@ export const envSchema = z.object({
     .string()
     .regex(/^\d+(kb|mb)$/i, 'must look like 512kb or 5mb')
     .default('5mb'),
+  THRESHOLDS_RELOAD_SECONDS: intIn(0, 86_400).default(30),
 });
 
 /**
@@ -111,5 +114,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     bodyLimit: e.BODY_LIMIT,
+    thresholdsReloadSeconds: e.THRESHOLDS_RELOAD_SECONDS,
   };
 }

@@ -11,8 +11,8 @@ import { createHookHandlers } from './hooks';
 import { createLogger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { KNOWLEDGE_VERSION } from './rules/cpic';
-import { createRuleEngine } from './rules/engine';
-import { loadPublishedThresholds } from './rules/thresholds';
+import { createThresholdRegistry } from './rules/registry';
+import { DEFAULT_THRESHOLDS } from './rules/thresholds';
 import { openStore } from './store';
 
 /** How long in-flight calls get to finish after SIGTERM before the process exits anyway. */
@@ -42,17 +42,34 @@ async function main(): Promise<void> {
       : undefined;
 
   const store = await openStore(config.databaseUrl);
-  // The published threshold set (defaults until an informaticist publishes one); recorded on every invocation.
-  const ruleEngine = createRuleEngine(await loadPublishedThresholds(store.thresholds));
+  // The published threshold set (defaults until an informaticist publishes one); recorded on every invocation. The
+  // registry swaps the engine when another version is published; a corrupt published set stops the start (loudly).
+  const thresholds = createThresholdRegistry({ repository: store.thresholds, fallback: DEFAULT_THRESHOLDS });
+  const loaded = await thresholds.reload();
+  if (loaded.status === 'rejected') throw new Error(loaded.reason);
+  const stopReloading =
+    config.thresholdsReloadSeconds > 0
+      ? thresholds.reloadEvery(config.thresholdsReloadSeconds * 1000, (outcome) => {
+          if (outcome.status === 'rejected')
+            logger.error({ thresholds: outcome }, 'threshold reload refused');
+          else logger.info({ thresholds: outcome }, 'threshold set swapped');
+        })
+      : () => undefined;
   const app = createApp({
     config,
     store,
     logger,
     metrics: createMetrics(),
     services: loadServiceDefinitions(),
-    handlers: createHookHandlers({ ruleEngine: () => ruleEngine, knowledgeVersion: KNOWLEDGE_VERSION }),
+    handlers: createHookHandlers({
+      ruleEngine: () => thresholds.live(),
+      knowledgeVersion: KNOWLEDGE_VERSION,
+    }),
     authenticator,
-    versions: () => ({ knowledgeVersion: KNOWLEDGE_VERSION, thresholdVersion: ruleEngine.thresholdVersion }),
+    versions: () => ({
+      knowledgeVersion: KNOWLEDGE_VERSION,
+      thresholdVersion: thresholds.live().thresholdVersion,
+    }),
   });
 
   const server: Server = app.listen(config.port, () => {
@@ -66,6 +83,7 @@ async function main(): Promise<void> {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
+    stopReloading();
     logger.info({ signal }, 'shutting down: finishing in-flight calls');
     const force = setTimeout(() => {
       logger.error('in-flight calls did not finish in time; exiting');

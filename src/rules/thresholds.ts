@@ -229,9 +229,37 @@ export function serializeThresholdSet(set: ThresholdSet): string {
   return JSON.stringify(sortKeys(set));
 }
 
+/** A stored threshold set: its version and JSON text, as the store keeps it. */
+export interface StoredThresholdSet {
+  readonly version: string;
+  readonly json: string;
+}
+
 /** What the store offers (structural, so `src/rules` does not import `src/store`). */
 export interface PublishedThresholdsSource {
-  published(): Promise<{ version: string; json: string } | undefined>;
+  published(): Promise<StoredThresholdSet | undefined>;
+}
+
+/**
+ * Validates a stored set: its text is JSON, the JSON a valid ThresholdSet, and the set's `version` the stored version.
+ * @throws Error saying which (`parseThresholdSet` names every bad field).
+ */
+export function parseStoredThresholdSet(stored: StoredThresholdSet): ThresholdSet {
+  let json: unknown;
+  try {
+    json = JSON.parse(stored.json);
+  } catch (err) {
+    throw new Error(
+      `threshold set ${stored.version} is not JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  const set = parseThresholdSet(json);
+  if (set.version !== stored.version) {
+    throw new Error(
+      `published threshold set ${stored.version} holds version ${set.version}: refusing to use it`,
+    );
+  }
+  return set;
 }
 
 /**
@@ -241,14 +269,7 @@ export interface PublishedThresholdsSource {
  */
 export async function loadPublishedThresholds(source: PublishedThresholdsSource): Promise<ThresholdSet> {
   const published = await source.published();
-  if (!published) return DEFAULT_THRESHOLDS;
-  const set = parseThresholdSet(JSON.parse(published.json));
-  if (set.version !== published.version) {
-    throw new Error(
-      `published threshold set ${published.version} holds version ${set.version}: refusing to use it`,
-    );
-  }
-  return set;
+  return published ? parseStoredThresholdSet(published) : DEFAULT_THRESHOLDS;
 }
 
 /**

@@ -11,8 +11,9 @@ import type { HookHandlers } from '../../src/cds/routes';
 import { loadConfig } from '../../src/config';
 import { createHookHandlers } from '../../src/hooks';
 import { KNOWLEDGE_VERSION } from '../../src/rules/cpic';
-import { createRuleEngine } from '../../src/rules/engine';
-import { loadPublishedThresholds } from '../../src/rules/thresholds';
+import { createThresholdRegistry } from '../../src/rules/registry';
+import type { ThresholdRegistry } from '../../src/rules/registry';
+import { DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
 import { createLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
 import { openStore } from '../../src/store';
@@ -22,6 +23,8 @@ export interface TestApp {
   readonly app: Express;
   readonly store: Store;
   readonly deps: AppDeps;
+  /** The threshold registry the hooks ask for their engine (publish / reload through it as an informaticist would). */
+  readonly thresholds: ThresholdRegistry;
   /** Every log line written so far, as raw JSON text. */
   logs(): string;
   close(): Promise<void>;
@@ -44,7 +47,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
   });
   const store = await openStore(options.databaseUrl ?? ':memory:');
-  const ruleEngine = createRuleEngine(await loadPublishedThresholds(store.thresholds));
+  const thresholds = createThresholdRegistry({ repository: store.thresholds, fallback: DEFAULT_THRESHOLDS });
+  const loaded = await thresholds.reload();
+  if (loaded.status === 'rejected') throw new Error(loaded.reason);
   const deps: AppDeps = {
     config,
     store,
@@ -52,16 +57,20 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     metrics: createMetrics(),
     services: loadServiceDefinitions(),
     handlers: {
-      ...createHookHandlers({ ruleEngine: () => ruleEngine, knowledgeVersion: KNOWLEDGE_VERSION }),
+      ...createHookHandlers({ ruleEngine: () => thresholds.live(), knowledgeVersion: KNOWLEDGE_VERSION }),
       ...options.handlers,
     },
     authenticator: options.authenticator,
-    versions: () => ({ knowledgeVersion: KNOWLEDGE_VERSION, thresholdVersion: ruleEngine.thresholdVersion }),
+    versions: () => ({
+      knowledgeVersion: KNOWLEDGE_VERSION,
+      thresholdVersion: thresholds.live().thresholdVersion,
+    }),
   };
   return {
     app: createApp(deps),
     store,
     deps,
+    thresholds,
     logs: () => captured,
     close: () => store.close(),
   };
