@@ -44,7 +44,7 @@ function restingHeartRate(values: readonly number[]): JsonObject[] {
 /** A week at a median of 55 /min: below R1's 60 /min, not below its 50 /min. */
 const LOW_RESTING_HR = [55, 54, 56, 53, 55, 57, 54];
 
-function metoprololPoorMetabolizer(): JsonObject {
+function metoprololPoorMetabolizer(restingHr: readonly number[] = LOW_RESTING_HR): JsonObject {
   const pgx = PGX_RESULTS['CYP2D6 *5/*5'];
   const order = DRAFT_ORDERS.metoprolol;
   if (!pgx || !order) throw new Error('missing hook fixtures');
@@ -63,13 +63,15 @@ function metoprololPoorMetabolizer(): JsonObject {
     prefetch: {
       patient: PATIENT,
       pgx: bundle(pgx),
-      wearables: bundle(restingHeartRate(LOW_RESTING_HR)),
+      wearables: bundle(restingHeartRate(restingHr)),
     },
   };
 }
 
-async function cards(t: TestApp): Promise<Card[]> {
-  const res = await request(t.app).post('/cds-services/pgx-order-sign').send(metoprololPoorMetabolizer());
+async function cards(t: TestApp, restingHr?: readonly number[]): Promise<Card[]> {
+  const res = await request(t.app)
+    .post('/cds-services/pgx-order-sign')
+    .send(metoprololPoorMetabolizer(restingHr));
   expect(res.status).toBe(200);
   expect(res.body).toBeSpecValid();
   return (res.body as { cards: Card[] }).cards;
@@ -97,6 +99,25 @@ const lowerR1CutOff = (value: number) => (set: ThresholdSet) => {
 async function recordedVersion(t: TestApp, card: Card): Promise<string | undefined> {
   const invocation = await t.store.invocations.findByCard(card.uuid ?? '');
   return invocation?.cards.find((c) => c.uuid === card.uuid)?.thresholdVersion;
+}
+
+/** The resting-HR aggregate the call's assessment read, as the invocation recorded it (its inputs, for replay). */
+async function recordedRestingHr(t: TestApp, card: Card) {
+  interface Aggregate {
+    readonly metric: string;
+    readonly value?: number;
+    readonly window: { readonly start: string; readonly end: string };
+  }
+  const invocation = await t.store.invocations.findByCard(card.uuid ?? '');
+  const inputs = invocation?.inputs as
+    { data?: { sensors?: { summary?: { metrics?: readonly Aggregate[] } } } } | undefined;
+  const found = inputs?.data?.sensors?.summary?.metrics?.find((m) => m.metric === 'resting-heart-rate');
+  return (
+    found && {
+      value: found.value,
+      days: (Date.parse(found.window.end) - Date.parse(found.window.start)) / (24 * HOUR_MS),
+    }
+  );
 }
 
 describe('a published threshold set takes effect without a restart', () => {
@@ -170,6 +191,26 @@ describe('a published threshold set takes effect without a restart', () => {
       version: 'reload-elsewhere',
     });
     expect((await cards(t))[0]?.indicator).toBe('warning');
+  });
+
+  it('a published set with a longer resting-HR window: the next call computes the aggregate over that window', async () => {
+    // This week at 55 /min, the week before at 65 /min: the 7-day median is 55 (below R1's 60 /min), the 14-day
+    // median (55 + 65) / 2 = 60 (not below it).
+    const twoWeeks = [...Array<number>(7).fill(55), ...Array<number>(7).fill(65)];
+    const [before] = await cards(t, twoWeeks);
+    expect(before?.indicator).toBe('critical');
+    expect(await recordedRestingHr(t, before!)).toEqual({ value: 55, days: 7 });
+    await draft(t, 'reload-resting-14d', (set) => {
+      const limits = set.sufficiency['resting-heart-rate'];
+      if (!limits) throw new Error('no resting-HR sufficiency in the defaults');
+      limits.windowDays = 14;
+    });
+    await t.thresholds.publish('reload-resting-14d', { by: 'informaticist' });
+    const [card] = await cards(t, twoWeeks);
+    expect(card?.indicator).toBe('warning');
+    expect(await recordedVersion(t, card!)).toBe('reload-resting-14d');
+    // Computed over the set's 14 days (not a 7-day aggregate the set then refuses).
+    expect(await recordedRestingHr(t, card!)).toEqual({ value: 60, days: 14 });
   });
 
   it('a published set that fails validation keeps the running engine, and the reload says why', async () => {
