@@ -12,7 +12,6 @@ import { ageInYears, findingsForOrder, readGeneResults, resolveDrugOrders } from
 import type { DrugOrder, Finding, GeneConflict, GeneResult } from './cpic';
 import { safetyRuleFindings } from './engine';
 import type { RuleEngine } from './engine';
-import { sensorPolicyOf } from './thresholds';
 import type { Decision, DecisionFacts, DecisionSnapshot } from './types';
 import { DECISION_SNAPSHOT_SCHEMA } from './types';
 import { summarizeSensors } from '../sensors';
@@ -132,7 +131,7 @@ function sensorSummary(
 ): SensorSummary {
   return input.kind === 'summary'
     ? input.summary
-    : summarizeSensors(input.resources, now, { metrics, policy: sensorPolicyOf(engine.thresholds) });
+    : summarizeSensors(input.resources, now, { metrics, policy: engine.sensorPolicy });
 }
 
 /**

@@ -13,7 +13,7 @@ import { Engine } from 'json-rules-engine';
 import type { Almanac, RuleProperties, TopLevelCondition } from 'json-rules-engine';
 import { cpicPairs, KNOWLEDGE_VERSION } from './cpic';
 import type { DrugOrder, Finding, GeneResult, SafetyRuleFinding } from './cpic';
-import { isActionablePhenotype, ORDER_DOSE, STRENGTHS } from './thresholds';
+import { isActionablePhenotype, ORDER_DOSE, sensorPolicyOf, STRENGTHS } from './thresholds';
 import type {
   Indicator,
   SensorRuleThresholds,
@@ -23,7 +23,7 @@ import type {
   ThresholdSet,
 } from './thresholds';
 import type { Decision, DecisionFacts, SensorModifier } from './types';
-import type { SensorAggregate, SensorMetricId, SensorSummary } from '../sensors';
+import type { SensorAggregate, SensorMetricId, SensorPolicy, SensorSummary } from '../sensors';
 
 /** What `evaluate` knows besides the findings. */
 export type RuleFacts = DecisionFacts;
@@ -39,6 +39,8 @@ export interface RuleEngine {
   rulesFor(drug: string): readonly string[];
   /** The sensor metrics the enabled rules for these drugs read: a summary need compute no other. */
   metricsFor(drugs: readonly string[]): SensorMetricId[];
+  /** The windows and sufficiency limits the sensor summary must use for this set (projected once). */
+  readonly sensorPolicy: SensorPolicy;
 }
 
 const LADDER = ['none', 'info', 'warning', 'critical'] as const satisfies readonly Indicator[];
@@ -518,6 +520,7 @@ export function createRuleEngine(thresholds: ThresholdSet): RuleEngine {
     evaluate: (findings, facts) => Promise.all(findings.map((f) => evaluateOne(f, facts))),
     rulesFor: (drug) => engines.get(drug)?.names ?? [],
     metricsFor: (drugs) => metricsReadFor(thresholds, drugs),
+    sensorPolicy: sensorPolicyOf(thresholds),
   };
 }
 

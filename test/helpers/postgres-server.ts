@@ -14,10 +14,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { freePort } from './http';
 
 export interface EmbeddedPostgresServer {
   /** Admin URL (`postgres` role, `postgres` database) with the password in it: pass it on, never print it. */
@@ -33,21 +33,6 @@ export interface EmbeddedPostgresServer {
 /** Log lines kept for the error message when the server does not start. */
 const LOG_TAIL_LINES = 40;
 const START_ATTEMPTS = 3;
-
-/** A port that nothing listens on right now (the server binds it a moment later; a clash is retried). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port assigned'));
-      });
-    });
-  });
-}
 
 function isAlive(pid: number): boolean {
   try {

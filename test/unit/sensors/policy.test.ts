@@ -3,8 +3,6 @@
  * (`options.policy`), and the metrics it computes (`options.metrics`). Default numbers are checked against the research
  * note (knowledge/sensor-thresholds.json via test/reference); changed numbers must change the computation.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import {
   DEFAULT_SENSOR_POLICY,
   SENSOR_METRIC_IDS,
@@ -12,8 +10,9 @@ import {
   type MetricPolicy,
   type SensorAggregate,
   type SensorMetricId,
-  type SensorSummary,
 } from '../../../src/sensors';
+import { readFixture } from '../../helpers/fixtures';
+import { aggregateOf } from '../../helpers/sensors';
 import { sensorThreshold } from '../../reference';
 
 const HOUR = 3_600_000;
@@ -21,11 +20,7 @@ const DAY = 24 * HOUR;
 const AT = '2026-05-15T09:00:00Z';
 const atMs = Date.parse(AT);
 
-function metric(summary: SensorSummary, id: SensorMetricId): SensorAggregate {
-  const found = summary.metrics.find((m) => m.metric === id);
-  if (!found) throw new Error(`no ${id}`);
-  return found;
-}
+const metric = aggregateOf;
 
 const windowDays = (m: SensorAggregate): number =>
   (Date.parse(m.window.end) - Date.parse(m.window.start)) / DAY;
@@ -200,9 +195,7 @@ describe('options.policy', () => {
     interface Reading {
       valueSampledData: { data: string };
     }
-    const { readings } = JSON.parse(
-      readFileSync(path.join(__dirname, '../../fixtures/sensors/cgm-two-weeks.json'), 'utf8'),
-    ) as { readings: Reading[] };
+    const { readings } = readFixture('sensors', 'cgm-two-weeks.json') as { readings: Reading[] };
     // 9 of the 14 days, with the runs below 54 mg/dL lifted to 60: no level-2 event in the data.
     const nineDaysNoEvents = readings.slice(5).map((r) => ({
       ...r,

@@ -1,26 +1,16 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import {
-  summarizeSensors,
-  type SensorAggregate,
-  type SensorMetricId,
-  type SensorSummary,
-} from '../../../src/sensors';
+import { summarizeSensors } from '../../../src/sensors';
+import { readFixture } from '../../helpers/fixtures';
+import { aggregateOf } from '../../helpers/sensors';
 import { researchThreshold } from '../../reference';
 
-const fixture = (name: string): unknown =>
-  JSON.parse(readFileSync(path.join(__dirname, '../../fixtures/sensors', name), 'utf8')) as unknown;
+const fixture = (name: string): unknown => readFixture('sensors', name);
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const AT = '2026-05-15T09:00:00Z';
 const atMs = Date.parse(AT);
 
-function metric(summary: SensorSummary, id: SensorMetricId): SensorAggregate {
-  const found = summary.metrics.find((m) => m.metric === id);
-  if (!found) throw new Error(`no ${id}`);
-  return found;
-}
+const metric = aggregateOf;
 
 /** A point Observation `msBefore` the hook time, LOINC-coded, valueQuantity in UCUM. */
 function observation(code: string, value: number, unit: string, msBefore: number, id: string) {
