@@ -11,12 +11,16 @@ import type { FeedbackRepository } from './feedback';
 import { createInvocationRepository } from './invocations';
 import type { InvocationRepository } from './invocations';
 import { migrationProvider } from './migrations';
+import { createRatingRepository } from './ratings';
+import type { RatingRepository } from './ratings';
 import type { Database } from './schema';
 import { createThresholdRepository } from './thresholds';
 import type { ThresholdRepository } from './thresholds';
 
 export type { Engine } from './connect';
 export type { FeedbackRecord, FeedbackRepository } from './feedback';
+export { RATINGS } from './ratings';
+export type { Rating, RatingRecord, RatingRepository, StoredRating } from './ratings';
 export type {
   CardRecord,
   InvocationRecord,
@@ -40,6 +44,8 @@ export interface Store {
   readonly feedback: FeedbackRepository;
   /** Versioned threshold sets and their audit trail (thresholds.ts). */
   readonly thresholds: ThresholdRepository;
+  /** Clinicians' ratings of cards, one per card and rater (ratings.ts). */
+  readonly ratings: RatingRepository;
   /** Resolves when the database answers a query; rejects otherwise (for `/readyz`). */
   ping(): Promise<void>;
   /** Closes the connection(s); the store cannot be used afterwards. */
@@ -64,6 +70,7 @@ export async function openStore(databaseUrl: string): Promise<Store> {
     invocations: createInvocationRepository(db),
     feedback: createFeedbackRepository(db),
     thresholds: createThresholdRepository(db),
+    ratings: createRatingRepository(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -98,6 +98,19 @@ export interface ThresholdSetEventTable {
   comment: string | null;
 }
 
+/** A clinician's rating of a card (migration 0006): one row per card and rater, replaced when the answer changes. */
+export interface RatingTable {
+  card_uuid: string;
+  /** The identity the signed rating link carries (e.g. `Practitioner/123`). */
+  rater: string;
+  rating: 'useful' | 'not-useful' | 'too-often' | 'wrong-patient';
+  comment: string | null;
+  /** ISO 8601 UTC of the current answer. */
+  rated_at: string;
+  /** ISO 8601 UTC of the rater's first answer for this card. */
+  first_rated_at: string;
+}
+
 /** The whole database, for `Kysely<Database>`. */
 export interface Database {
   invocations: InvocationTable;
@@ -105,4 +118,5 @@ export interface Database {
   feedback: FeedbackTable;
   threshold_sets: ThresholdSetTable;
   threshold_set_events: ThresholdSetEventTable;
+  ratings: RatingTable;
 }

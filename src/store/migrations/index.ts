@@ -10,6 +10,7 @@ import * as m0002 from './0002_threshold_sets';
 import * as m0003 from './0003_invocation_versions';
 import { thresholdSetEvents } from './0004_threshold_set_events';
 import * as m0005 from './0005_invocation_inputs';
+import * as m0006 from './0006_ratings';
 
 /** Hands kysely's `Migrator` the migrations above, made for `engine`. */
 export function migrationProvider(engine: Engine): MigrationProvider {
@@ -19,6 +20,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0003_invocation_versions': m0003,
     '0004_threshold_set_events': thresholdSetEvents(engine),
     '0005_invocation_inputs': m0005,
+    '0006_ratings': m0006,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

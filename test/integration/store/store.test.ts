@@ -127,6 +127,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0003_invocation_versions',
       '0004_threshold_set_events',
       '0005_invocation_inputs',
+      '0006_ratings',
     ]);
   });
 
@@ -355,6 +356,65 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
     const results = await Promise.all([1, 2, 3, 4].map(() => store.feedback.record([entry])));
     expect(results.reduce((sum, r) => sum + r.stored, 0)).toBe(1);
     expect(results.reduce((sum, r) => sum + r.duplicates, 0)).toBe(3);
+  });
+
+  storeTest(
+    'a rating is one answer per card and rater; a second answer replaces the first',
+    async (store) => {
+      const c = card();
+      await store.invocations.record(invocation([c]));
+      const first = new Date('2025-03-04T10:13:00.000Z');
+      const later = new Date('2025-03-05T08:00:00.000Z');
+
+      expect(
+        await store.ratings.upsert({
+          cardUuid: c.uuid,
+          rater: 'Practitioner/1',
+          rating: 'useful',
+          ratedAt: first,
+        }),
+      ).toEqual({ created: true });
+      await store.ratings.upsert({
+        cardUuid: c.uuid,
+        rater: 'Practitioner/2',
+        rating: 'too-often',
+        ratedAt: first,
+      });
+      expect(
+        await store.ratings.upsert({
+          cardUuid: c.uuid,
+          rater: 'Practitioner/1',
+          rating: 'wrong-patient',
+          comment: 'Genotype belongs to the sibling',
+          ratedAt: later,
+        }),
+      ).toEqual({ created: false });
+
+      expect(await store.ratings.find(c.uuid, 'Practitioner/1')).toEqual({
+        cardUuid: c.uuid,
+        rater: 'Practitioner/1',
+        rating: 'wrong-patient',
+        comment: 'Genotype belongs to the sibling',
+        ratedAt: later,
+        firstRatedAt: first,
+      });
+      expect((await store.ratings.listForCard(c.uuid)).map((r) => [r.rater, r.rating])).toEqual([
+        ['Practitioner/1', 'wrong-patient'],
+        ['Practitioner/2', 'too-often'],
+      ]);
+      expect(await store.ratings.find(c.uuid, 'Practitioner/3')).toBeUndefined();
+    },
+  );
+
+  storeTest('a rating of an unrecorded card is refused', async (store) => {
+    await expect(
+      store.ratings.upsert({
+        cardUuid: randomUUID(),
+        rater: 'Practitioner/1',
+        rating: 'useful',
+        ratedAt: new Date(),
+      }),
+    ).rejects.toHaveProperty('message');
   });
 
   storeTest('acknowledged feedback is visible to a new connection', async (store, url) => {
