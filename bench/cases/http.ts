@@ -1,0 +1,298 @@
+/**
+ * The service over HTTP, scenario by scenario, against an express baseline that parses the same body and answers a
+ * constant card, in the same run. Each target runs in its own process pinned to core 0 (`taskset`); this process,
+ * which generates the load with autocannon and plays the EHR's FHIR server, pins itself to core 1. Every scenario
+ * runs at 1, 10 and 50 connections. Reports throughput, p50, p99, errors and the target's peak RSS, and writes
+ * `bench/results/http-latest.json` and `.md` (the README shows the latest table).
+ *
+ * `BENCH_SECONDS` (default 5) sets each run's duration, after a 1 s warm-up that is not counted.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import type { BenchCase } from '../run';
+import { realisticOrderSignRequest } from '../realistic-request';
+import { searchset, startMockFhirServer } from '../../test/helpers/mock-fhir';
+import type { MockFhirServer } from '../../test/helpers/mock-fhir';
+
+const CONNECTIONS = [1, 10, 50] as const;
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? '5');
+/** What the EHR's FHIR server adds to every query in the no-prefetch scenario. */
+const FHIR_DELAY_MS = 20;
+const RESULTS = path.join(__dirname, '..', 'results');
+/** Read when the module loads: once this process is pinned, `availableParallelism()` answers 1. */
+const CORES = os.availableParallelism();
+
+type Kind = 'service' | 'baseline';
+
+interface Target {
+  readonly url: string;
+  readonly child: ChildProcess;
+}
+
+interface Scenario {
+  readonly name: string;
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  /** The body, or a function giving each request its own body. */
+  readonly body?: string | (() => string);
+  /** Prepares the service before measuring (e.g. records a card to send feedback on). */
+  readonly prepare?: (serviceUrl: string) => Promise<void>;
+}
+
+interface Run {
+  scenario: string;
+  connections: number;
+  target: Kind;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  peakRssMb: number;
+}
+
+/** Pins a process to one core when `taskset` and a second core exist; says whether it did. */
+function pin(pid: number, core: number): boolean {
+  if (CORES < 2) return false;
+  return spawnSync('taskset', ['-cp', String(core), String(pid)], { stdio: 'ignore' }).status === 0;
+}
+
+async function startTarget(kind: Kind): Promise<Target> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, '..', 'http', 'target.ts'), kind],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, NODE_ENV: 'development' },
+    },
+  );
+  pin(child.pid ?? 0, 0);
+  const lines = createInterface({ input: child.stdout });
+  for await (const line of lines) {
+    const m = /^READY (\d+)$/.exec(line);
+    if (m) return { url: `http://127.0.0.1:${m[1]}`, child };
+  }
+  throw new Error(`${kind} target exited before it listened`);
+}
+
+async function stopTarget(target: Target): Promise<number> {
+  const peak = peakRssMb(target.child.pid ?? 0);
+  const exited = new Promise((resolve) => target.child.once('exit', resolve));
+  target.child.kill('SIGTERM');
+  await exited;
+  return peak;
+}
+
+/** The process's peak resident set size (Linux `VmHWM`), in MiB; NaN where /proc is missing. */
+function peakRssMb(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+async function load(url: string, scenario: Scenario, connections: number, seconds: number) {
+  const body = scenario.body;
+  return autocannon({
+    url: `${url}${scenario.path}`,
+    connections,
+    duration: seconds,
+    method: scenario.method,
+    headers: { 'content-type': 'application/json' },
+    ...(typeof body === 'string' ? { body } : {}),
+    ...(typeof body === 'function'
+      ? { requests: [{ method: scenario.method, setupRequest: (req) => ({ ...req, body: body() }) }] }
+      : {}),
+  });
+}
+
+function scenarios(fhir: MockFhirServer): Scenario[] {
+  const now = new Date();
+  const orderSign = realisticOrderSignRequest(now);
+  const prefetch = orderSign['prefetch'] as Record<string, unknown>;
+  const context = orderSign['context'] as Record<string, unknown>;
+  const draftOrders = context['draftOrders'] as { entry: unknown[] };
+  const orderSelect = {
+    ...orderSign,
+    hook: 'order-select',
+    hookInstance: 'bench-order-select',
+    context: {
+      ...context,
+      selections: ['MedicationRequest/o1'],
+      draftOrders: { ...draftOrders, entry: draftOrders.entry.slice(0, 1) },
+    },
+  };
+  const patientView = {
+    hook: 'patient-view',
+    hookInstance: 'bench-patient-view',
+    context: { userId: context['userId'], patientId: context['patientId'] },
+    prefetch,
+  };
+  const withoutPrefetch = { ...orderSign, hookInstance: 'bench-order-sign-fhir', fhirServer: fhir.baseUrl };
+  delete (withoutPrefetch as Record<string, unknown>)['prefetch'];
+
+  let cardUuid = '';
+  let sequence = 0;
+  return [
+    { name: 'discovery', method: 'GET', path: '/cds-services' },
+    {
+      name: 'order-select, one order',
+      method: 'POST',
+      path: '/cds-services/pgx-order-select',
+      body: JSON.stringify(orderSelect),
+    },
+    {
+      name: 'order-sign, realistic prefetch',
+      method: 'POST',
+      path: '/cds-services/pgx-order-sign',
+      body: JSON.stringify(orderSign),
+    },
+    {
+      name: 'patient-view',
+      method: 'POST',
+      path: '/cds-services/pgx-patient-view',
+      body: JSON.stringify(patientView),
+    },
+    {
+      name: `order-sign, no prefetch (FHIR +${FHIR_DELAY_MS} ms/query)`,
+      method: 'POST',
+      path: '/cds-services/pgx-order-sign',
+      body: JSON.stringify(withoutPrefetch),
+    },
+    {
+      name: 'feedback (one override each)',
+      method: 'POST',
+      path: '/cds-services/pgx-order-sign/feedback',
+      prepare: async (serviceUrl) => {
+        const res = await fetch(`${serviceUrl}/cds-services/pgx-order-sign`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(orderSign),
+        });
+        const answer = (await res.json()) as { cards?: { uuid?: string }[] };
+        cardUuid = answer.cards?.[0]?.uuid ?? 'no-card';
+      },
+      body: () => {
+        sequence += 1;
+        return JSON.stringify({
+          feedback: [
+            {
+              card: cardUuid,
+              outcome: 'overridden',
+              overrideReason: { reason: { code: 'patient-tolerated', system: 'http://example.org/reasons' } },
+              outcomeTimestamp: new Date(Date.UTC(2026, 0, 1) + sequence).toISOString(),
+            },
+          ],
+        });
+      },
+    },
+  ];
+}
+
+function serveFhir(fhir: MockFhirServer): void {
+  const orderSign = realisticOrderSignRequest(new Date());
+  const prefetch = orderSign['prefetch'] as Record<string, { entry?: { resource: unknown }[] }>;
+  const resources = (key: string): unknown[] => (prefetch[key]?.entry ?? []).map((e) => e.resource);
+  const delayMs = FHIR_DELAY_MS;
+  fhir.on(/^Patient\//, { body: prefetch['patient'], delayMs });
+  fhir.on(/^Observation\?.*84413-4/, { body: searchset(resources('pgx')), delayMs });
+  fhir.on(/^Observation\?/, { body: searchset(resources('wearables')), delayMs });
+  fhir.on(/^(Consent|MedicationRequest)\?/, { body: searchset([]), delayMs });
+}
+
+function markdown(runs: readonly Run[], machine: string): string {
+  const rows = new Map<string, { service?: Run; baseline?: Run }>();
+  for (const r of runs) {
+    const key = `${r.scenario}|${r.connections}`;
+    rows.set(key, { ...rows.get(key), [r.target]: r });
+  }
+  const f = (n: number | undefined, d = 0): string =>
+    n === undefined || Number.isNaN(n) ? '—' : n.toFixed(d);
+  const lines = [
+    `Machine: ${machine}. Service and baseline each in their own process pinned to one core; load generator on another.`,
+    '',
+    '| scenario | conn | service calls/s | baseline calls/s | ratio | service p50 / p99 ms | baseline p50 / p99 ms | errors + non-2xx | service peak RSS MiB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const [key, { service: s, baseline: b }] of rows) {
+    const [scenario, conn] = key.split('|');
+    const ratio = s && b && b.rps > 0 ? s.rps / b.rps : NaN;
+    lines.push(
+      `| ${scenario} | ${conn} | ${f(s?.rps)} | ${f(b?.rps)} | ${f(ratio, 2)} | ${f(s?.p50)} / ${f(s?.p99)} | ${f(b?.p50)} / ${f(b?.p99)} | ${s ? s.errors + s.non2xx : '—'} | ${f(s?.peakRssMb)} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const bench: BenchCase = {
+  name: 'HTTP scenarios: service vs express baseline (autocannon)',
+  async run() {
+    const pinned = pin(process.pid, 1);
+    const fhir = await startMockFhirServer();
+    serveFhir(fhir);
+    const runs: Run[] = [];
+    try {
+      for (const scenario of scenarios(fhir)) {
+        for (const kind of ['baseline', 'service'] as const) {
+          const target = await startTarget(kind);
+          let peak = NaN;
+          try {
+            if (kind === 'service') await scenario.prepare?.(target.url);
+            for (const connections of CONNECTIONS) {
+              await load(target.url, scenario, connections, 1); // warm-up, not counted
+              const r = await load(target.url, scenario, connections, SECONDS);
+              runs.push({
+                scenario: scenario.name,
+                connections,
+                target: kind,
+                rps: r.requests.average,
+                p50: r.latency.p50,
+                p99: r.latency.p99,
+                errors: r.errors + r.timeouts,
+                non2xx: r.non2xx,
+                peakRssMb: NaN,
+              });
+            }
+          } finally {
+            peak = await stopTarget(target);
+          }
+          for (const r of runs) if (r.scenario === scenario.name && r.target === kind) r.peakRssMb = peak;
+        }
+      }
+    } finally {
+      await fhir.close();
+    }
+    const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${CORES} cores, Node ${process.version}${pinned ? '' : ' (not pinned: taskset or a second core missing)'}`;
+    mkdirSync(RESULTS, { recursive: true });
+    const table = markdown(runs, machine);
+    writeFileSync(
+      path.join(RESULTS, 'http-latest.json'),
+      `${JSON.stringify({ at: new Date().toISOString(), machine, seconds: SECONDS, runs }, null, 2)}\n`,
+    );
+    writeFileSync(path.join(RESULTS, 'http-latest.md'), table);
+    console.log(`\n${table}`);
+    const figure = (scenario: string, c: number): string => {
+      const s = runs.find(
+        (r) => r.scenario.startsWith(scenario) && r.connections === c && r.target === 'service',
+      );
+      const b = runs.find(
+        (r) => r.scenario.startsWith(scenario) && r.connections === c && r.target === 'baseline',
+      );
+      return s && b ? `${(s.rps / b.rps).toFixed(2)} (p50 ${(s.p50 / b.p50).toFixed(1)}x)` : '—';
+    };
+    return {
+      'realistic order-sign throughput ratio, c=10 (target >= 0.5)': figure('order-sign, realistic', 10),
+      'realistic order-sign, c=1': figure('order-sign, realistic', 1),
+      'results written': 'bench/results/http-latest.{json,md}',
+    };
+  },
+};
+
+export default bench;
