@@ -29,9 +29,14 @@ class Rejection extends Error {}
 /**
  * Normalises the Observations among `resources` to samples in canonical units. Devices among the resources (or
  * contained in an Observation) name the samples' device. Duplicates (same concept, time, value, device — the CGM IG
- * allows repeated submissions) are dropped.
+ * allows repeated submissions) are dropped. With `concepts`, only Observations of those catalogue concepts are read
+ * (the others are skipped without a note: no metric at hand needs them).
  */
-export function normalizeObservations(resources: readonly JsonObject[], at: number): Normalisation {
+export function normalizeObservations(
+  resources: readonly JsonObject[],
+  at: number,
+  concepts?: ReadonlySet<string>,
+): Normalisation {
   const devices = indexDevices(resources);
   const samples: SensorSample[] = [];
   const dataQuality = new Map<
@@ -52,7 +57,7 @@ export function normalizeObservations(resources: readonly JsonObject[], at: numb
       }
     };
     try {
-      for (const sample of readObservation(resource, source, at, devices, note)) {
+      for (const sample of readObservation(resource, source, at, devices, note, concepts)) {
         const key = `${sample.concept}|${sample.start}|${sample.end}|${sample.value}|${sample.unit}|${sample.censored ?? ''}|${sample.device ?? ''}`;
         if (seen.has(key)) continue;
         seen.add(key);
@@ -74,12 +79,14 @@ function readObservation(
   at: number,
   devices: ReadonlyMap<string, string>,
   note: Note,
+  concepts: ReadonlySet<string> | undefined,
 ): SensorSample[] {
   const concept = conceptOf(observation.code);
   if (concept === undefined) {
     note('ignored', 'code not in the sensor catalogue');
     return [];
   }
+  if (concepts !== undefined && !concepts.has(concept.id)) return [];
   const status = asString(observation.status);
   if (status === undefined || !USABLE_STATUSES.has(status)) {
     note('ignored', `status '${status ?? 'missing'}' is not usable`);

@@ -71,14 +71,20 @@ export function summarizeSensors(
   if (denial !== undefined) {
     return { at: iso(atMs), metrics: [], notes: [...notes, denial], dataQuality: [] };
   }
-  const { samples, dataQuality } = normalizeObservations(flat, atMs);
+  const wanted = options.metrics === undefined ? undefined : new Set<SensorMetricId>(options.metrics);
+  // Only the concepts the wanted metrics read are normalised: most of a realistic prefetch (CGM, hourly heart rate,
+  // blood pressure) serves no decision at hand, and reading it was most of a hook call's time (bench, profile).
+  const concepts =
+    wanted === undefined
+      ? undefined
+      : new Set(FAMILIES.filter((f) => f.metrics.some((m) => wanted.has(m.id))).flatMap((f) => f.concepts));
+  const { samples, dataQuality } = normalizeObservations(flat, atMs, concepts);
   const byConcept = new Map<string, SensorSample[]>();
   for (const sample of samples) {
     const list = byConcept.get(sample.concept);
     if (list) list.push(sample);
     else byConcept.set(sample.concept, [sample]);
   }
-  const wanted = options.metrics === undefined ? undefined : new Set<SensorMetricId>(options.metrics);
   return {
     at: iso(atMs),
     metrics: FAMILIES.flatMap((family) =>

@@ -238,4 +238,15 @@ describe('options.metrics', () => {
       metric(summarizeSensors(hr, AT), 'resting-heart-rate'),
     ]);
   });
+
+  it('reads only the Observations the metrics asked for need', () => {
+    const hr = daily('40443-4', '/min', range(0, 7), () => 58);
+    // A CGM reading in a unit no conversion fits: a full summary reports it, a resting-HR one never reads it.
+    const glucose = daily('99504-3', '[stone_av]', [0], () => 5);
+    const full = summarizeSensors([...hr, ...glucose], AT);
+    const restingOnly = summarizeSensors([...hr, ...glucose], AT, { metrics: ['resting-heart-rate'] });
+    expect(full.dataQuality).not.toEqual([]);
+    expect(restingOnly.dataQuality).toEqual([]);
+    expect(restingOnly.metrics).toEqual([metric(full, 'resting-heart-rate')]);
+  });
 });
