@@ -103,7 +103,8 @@ function metricFact(
         problems.push(`window shorter than 80 % of ${limits.windowDays} d`);
       else if (span > 1.2 * limits.windowDays * DAY_MS)
         problems.push(`window longer than 120 % of ${limits.windowDays} d`);
-      // Counts describe readings; a summary Observation's sufficiency comes from its own members (sensors README).
+      // Counts describe readings; a summary Observation's sufficiency comes from its own members, a resting HR from
+      // nightly heart-rate samples from the research's nights rule (sensors README).
       if (aggregate.basis === 'readings') {
         if (aggregate.daysWithData < limits.minDays)
           problems.push(`${aggregate.daysWithData} days with data, ${limits.minDays} required`);

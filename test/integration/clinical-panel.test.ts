@@ -24,6 +24,7 @@ import type { TestApp } from '../helpers/app';
 import { sandboxRequest } from '../helpers/cds';
 import type { JsonObject } from '../helpers/cds';
 import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
+import { heartRateNights } from '../helpers/sensors';
 import type { MockFhirServer } from '../helpers/mock-fhir';
 import { quotedText, rendered } from '../helpers/markdown';
 import { cpicCall, cpicDrug, cpicDrugs, cpicRow, guidelineUrl, researchThreshold } from '../reference';
@@ -534,6 +535,28 @@ describe('order-sign: the clinical panel', () => {
       // The sensor can be questioned: an override reason says so.
       expect(card.overrideReasons?.map((r) => r.display).join(' ')).toMatch(/sensor/i);
     });
+
+    it.each(['apple-watch', 'phd'] as const)(
+      'no daily resting value, a week of %s heart-rate samples around 49 /min at night: the card escalates to critical',
+      async (source) => {
+        const wearables = heartRateNights({
+          source,
+          at: Date.now(),
+          nights: 7,
+          hours: [23, 0, 1, 2, 3, 4, 5, 6],
+          everyMinutes: 5,
+          value: (i) => 48 + (i % 3), // 48, 49, 50 …
+        }) as JsonObject[];
+        // R1: "< 50 /min … → `critical`" (research §2.2); the nightly minimum of 5-minute medians is 48 /min.
+        expect(48).toBeLessThan(R1_CRITICAL);
+        const card = await oneCard(t, 'pgx-order-sign', metoprolol(wearables));
+        expect(card.indicator).toBe('critical');
+        const detail = rendered(card.detail);
+        expect(detail).toContain('48 /min');
+        expect(detail).toContain(source === 'phd' ? 'Nonin 3150 pulse oximeter' : 'Apple Watch');
+        expect(quotedText(card.detail)).toContain(row().recommendation);
+      },
+    );
 
     it.each([
       // Newest value 84 h old: four daily values in the week, but older than R1's 72 h.
