@@ -150,6 +150,15 @@ export const thresholdSetSchema = z.strictObject({
   }),
   /** Indicator a safety-rule decision (not a CPIC pair, e.g. R8) starts at. */
   safetyRuleBaseline: indicator,
+  /**
+   * The "Pharmacogenomic check incomplete" card an order hook gives when the PGx results could not be read in time
+   * (issue 9 item 5: `info` or `warning` as the set decides). Default `warning` (config/thresholds/README.md).
+   */
+  incompleteCheck: z
+    .strictObject({
+      indicator: z.enum(['info', 'warning'], { error: 'must be info or warning' }),
+    })
+    .default({ indicator: 'warning' }),
   sensorRules: z.array(sensorRule),
   /**
    * Per metric: the window, sufficiency and freshness an aggregate must meet before any rule acts on it. The sensors
