@@ -24,6 +24,7 @@ import type { TestApp } from '../helpers/app';
 import { sandboxRequest } from '../helpers/cds';
 import type { JsonObject } from '../helpers/cds';
 import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
+import { acceptInRxView } from '../helpers/sandbox-rx-view';
 import { heartRateNights } from '../helpers/sensors';
 import type { MockFhirServer } from '../helpers/mock-fhir';
 import { quotedText, rendered } from '../helpers/markdown';
@@ -431,20 +432,18 @@ describe('order-sign: the clinical panel', () => {
           expect(s.label).toContain(alt.name);
           // Several alternatives CPIC names together are equals: none is singled out.
           expect(s.isRecommended).toBe(false);
-          const [remove, create] = actionsOf(s);
-          expect(actionsOf(s)).toHaveLength(2);
-          expect(remove).toMatchObject({
-            type: 'delete',
-            resourceId: `MedicationRequest/${String(draft.id)}`,
-          });
-          expect(create).toMatchObject({
-            type: 'create',
+          // One update of the draft order (same id) carrying the alternative, without the ordered drug's dose: the
+          // CDS Hooks sandbox's Rx View applies only the first action of a suggestion.
+          expect(actionsOf(s)).toHaveLength(1);
+          const { dosageInstruction: _dose, ...draftWithoutDose } = draft;
+          expect(actionsOf(s)[0]).toMatchObject({
+            type: 'update',
             resource: {
-              resourceType: 'MedicationRequest',
-              status: 'draft',
-              intent: 'order',
-              subject: { reference: `Patient/${PATIENT_ID}` },
-              medicationCodeableConcept: { coding: [{ system: RXNORM, code: alt.rxcui, display: alt.name }] },
+              ...draftWithoutDose,
+              medicationCodeableConcept: {
+                coding: [{ system: RXNORM, code: alt.rxcui, display: alt.name }],
+                text: alt.name,
+              },
             },
           });
         });
@@ -466,6 +465,34 @@ describe('order-sign: the clinical panel', () => {
         cpicRow('clopidogrel', { CYP2C19: phenotype }, population).row.recommendation,
       );
     }
+  });
+
+  it('clopidogrel, indication unknown: each one-click replacement carries its CPIC caveat and works in the sandbox', async () => {
+    const draft = draftOrder('clopidogrel');
+    const card = await oneCard(
+      t,
+      'pgx-order-sign',
+      orderSign({ results: results('CYP2C19 *2/*2'), orders: [draft] }),
+    );
+    const phenotype = cpicCall('CYP2C19', '*2/*2').phenotype;
+    // CPIC's neurovascular row: prasugrel is the one alternative it restricts.
+    const nvi = cpicRow('clopidogrel', { CYP2C19: phenotype }, 'NVI').row;
+    const caveat = (nvi.otherConsiderations ?? '')
+      .split(/(?<=\.)\s+/)
+      .find((sentence) => /prasugrel/i.test(sentence) && /contraindicated/.test(sentence));
+    expect(caveat).toBe('Prasugrel is contraindicated in patients with a history of stroke or TIA.');
+    const [prasugrel, ticagrelor] = card.suggestions ?? [];
+    expect(prasugrel?.label).toContain(caveat);
+    expect(prasugrel?.isRecommended).toBe(false);
+    expect(ticagrelor?.label).not.toContain(caveat);
+    // Accepted in the sandbox's Rx View, the order becomes the alternative (a delete-then-create pair cleared it).
+    const ordered = (draft.medicationCodeableConcept as { coding: { code: string }[] }).coding[0]!;
+    const clopidogrel = { name: 'clopidogrel', rxcui: ordered.code };
+    expect(acceptInRxView(clopidogrel, prasugrel!)).toEqual({ name: PRASUGREL.name, rxcui: PRASUGREL.rxcui });
+    expect(acceptInRxView(clopidogrel, ticagrelor!)).toEqual({
+      name: TICAGRELOR.name,
+      rxcui: TICAGRELOR.rxcui,
+    });
   });
 
   it('codeine: tramadol, which CPIC names as the opioid NOT to use, is never offered', async () => {

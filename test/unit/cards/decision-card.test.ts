@@ -26,7 +26,7 @@ import {
   snapshotOf,
 } from '../../helpers/decisions';
 import { rendered } from '../../helpers/markdown';
-import { cpicDrug, cpicGuideline, cpicRows, guidelineRef, guidelineUrl } from '../../reference';
+import { cpicDrug, cpicGuideline, cpicRow, cpicRows, guidelineRef, guidelineUrl } from '../../reference';
 import type { CpicRow } from '../../reference';
 
 const drafts = JSON.parse(
@@ -121,26 +121,28 @@ describe('decisionCard on real CPIC decisions', () => {
     // CPIC's text names both drugs; neither is singled out.
     expect(dataRow(decision).recommendation).toMatch(/prasugrel or ticagrelor/);
     expect(card.selectionBehavior).toBe('at-most-one');
-    expect(card.suggestions?.map((s) => s.label)).toEqual([
-      'Replace clopidogrel with prasugrel',
-      'Replace clopidogrel with ticagrelor',
-    ]);
+    // The order does not say the indication: prasugrel carries CPIC's own caveat from the neurovascular row, verbatim.
+    const nvi = cpicRow('clopidogrel', { CYP2C19: 'Poor Metabolizer' }, 'NVI').row;
+    const caveat = 'Prasugrel is contraindicated in patients with a history of stroke or TIA.';
+    expect(nvi.otherConsiderations).toContain(caveat);
+    const [prasugrel, ticagrelor] = card.suggestions ?? [];
+    expect(prasugrel?.label).toMatch(/^Replace clopidogrel with prasugrel \(/);
+    expect(prasugrel?.label).toContain(`CPIC: "${caveat}"`);
+    expect(ticagrelor?.label).toMatch(/^Replace clopidogrel with ticagrelor/);
+    expect(ticagrelor?.label).not.toMatch(/contraindicated/);
     expect(card.suggestions?.every((s) => s.isRecommended === false && s.uuid)).toBe(true);
-    const [remove, create] = actionsOf(card.suggestions?.[0]);
-    expect(remove).toEqual({
-      type: 'delete',
-      description: anyString,
-      resourceId: 'MedicationRequest/request-123',
-    });
+    // One update of the draft (same id) carrying the alternative: the sandbox's Rx View applies only the first action.
+    const [update, ...rest] = actionsOf(prasugrel);
+    expect(rest).toEqual([]);
+    expect(update?.description).toContain(caveat);
     // RxNorm ingredient codes: NLM RxNorm prescribable content 2025-10-06 (prasugrel IN 613391, ticagrelor IN 1116632).
-    expect(create).toEqual({
-      type: 'create',
+    const draft = drafts.clopidogrelSandbox as Record<string, unknown>;
+    const { dosageInstruction: _dose, ...draftWithoutDose } = draft;
+    expect(update).toEqual({
+      type: 'update',
       description: anyString,
       resource: {
-        resourceType: 'MedicationRequest',
-        status: 'draft',
-        intent: 'order',
-        subject: { reference: 'Patient/smart-1288992' },
+        ...draftWithoutDose,
         medicationCodeableConcept: {
           coding: [
             { system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '613391', display: 'prasugrel' },
@@ -149,8 +151,9 @@ describe('decisionCard on real CPIC decisions', () => {
         },
       },
     });
-    const ticagrelor = actionsOf(card.suggestions?.[1])[1];
-    expect(ticagrelor?.type === 'create' && ticagrelor.resource).toMatchObject({
+    const ticagrelorUpdate = actionsOf(ticagrelor)[0];
+    expect(ticagrelorUpdate?.type === 'update' && ticagrelorUpdate.resource).toMatchObject({
+      id: draft.id,
       medicationCodeableConcept: { coding: [{ code: '1116632' }] },
     });
     // The other population rows are named with their verbatim text.
