@@ -134,13 +134,19 @@ export function gather<H extends HookName>(
   });
 }
 
-/** The hook call's data source: `gather`, read into domain terms. */
-export function prefetchSource<H extends HookName>(call: HookCall<H>): PatientDataSource {
+/**
+ * The hook call's data source: `gather`, read into domain terms. `thresholds` (the engine's) make the active
+ * medications include its safety-rule drugs.
+ */
+export function prefetchSource<H extends HookName>(
+  call: HookCall<H>,
+  thresholds?: ThresholdSet,
+): PatientDataSource {
   return {
     async gather(medicationRefs: readonly string[]): Promise<GatheredPatient> {
       const gathered = await gather(call, medicationRefs);
       return {
-        data: readPatientData(recordOf(gathered), call.now),
+        data: readPatientData(recordOf(gathered), call.now, thresholds),
         medications: Object.values(gathered)
           .filter((g) => g.key.startsWith(MEDICATION_KEY))
           .flatMap((g) => g.resources.filter((r) => r.resourceType === 'Medication')),
@@ -200,7 +206,7 @@ export async function assessDraftOrders(
   const external = externalMedicationReferences(draftOrders, selections);
   const known = external.length === 0 ? ordersToAdviseOn(draftOrders, engine.thresholds, selections) : [];
   if (external.length === 0 && known.length === 0) return undefined;
-  const gathered = await prefetchSource(call).gather(external);
+  const gathered = await prefetchSource(call, engine.thresholds).gather(external);
   const orders =
     external.length === 0
       ? known

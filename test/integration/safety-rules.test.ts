@@ -257,6 +257,25 @@ describe('R8 safety rule: CYP2C9 + sulfonylurea + CGM time below range (research
     ).toEqual([]);
   });
 
+  it('an active glipizide is continuing use: patient-view reviews it and names the CGM flag', async () => {
+    const cgm = cgmTwoWeeks({ lowPerDay: 20 });
+    const active = { ...glipizide, id: 'active-glipizide', status: 'active' };
+    const body = sandboxRequest('sandbox-patient-view.json', undefined, {
+      context: { userId: 'Practitioner/COREPRACTITIONER1', patientId: PATIENT_ID },
+      prefetch: {
+        patient: PATIENT,
+        pgx: searchset(poor),
+        wearables: searchset(cgm.observations),
+        medications: searchset([active]),
+      },
+    });
+    const cards = await cardsOf(t, body, 'pgx-patient-view');
+    expect(cards).toHaveLength(1);
+    const detail = rendered(cards[0]!.detail);
+    expect(detail).toContain('glipizide');
+    expect(detail).toContain('cgm-time-below-70');
+  });
+
   it('glipizide with no PGx result on file: no pre-test card (not a CPIC pair)', async () => {
     const cgm = cgmTwoWeeks({ lowPerDay: 20 });
     expect(
