@@ -369,6 +369,8 @@ function modifierFor(
     status: fact.status,
     devices: aggregate?.devices ?? [],
     ...(aggregate?.newestSample ? { newestSample: aggregate.newestSample } : {}),
+    ...(aggregate ? { daysWithData: aggregate.daysWithData } : {}),
+    ...(fact.usable || fact.reasons.length === 0 ? {} : { reasons: fact.reasons }),
     threshold: metricPhrase(trigger),
     note: `${rule.safetyRule ? 'Safety rule (not a CPIC/DPWG-actionable pair): ' : ''}${note}`,
     evidence: trigger.evidence,
@@ -571,7 +573,7 @@ export function safetyRuleFindings(
               knowledgeVersion: KNOWLEDGE_VERSION,
               explanation: [
                 ...matching.map((g) => `${g.gene} → ${g.phenotype}`),
-                `Safety rule ${rule.id}: not a CPIC/DPWG-actionable pair; ${name} with this phenotype is watched with sensor data only`,
+                `Safety rule, not a CPIC/DPWG-actionable pair: ${name} with this phenotype is watched with sensor data only`,
               ],
             },
           ];

@@ -24,6 +24,7 @@ import type { TestApp } from '../helpers/app';
 import { sandboxRequest } from '../helpers/cds';
 import type { JsonObject } from '../helpers/cds';
 import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
+import { expectClinicianReadable } from '../helpers/card-text';
 import { acceptInRxView } from '../helpers/sandbox-rx-view';
 import { heartRateNights } from '../helpers/sensors';
 import type { MockFhirServer } from '../helpers/mock-fhir';
@@ -166,7 +167,7 @@ const LOW_RESTING_HR = [55, 54, 56, 53, 55, 57, 54];
 const R1_RAISE = researchThreshold('R1.raise');
 const R1_CRITICAL = researchThreshold('R1.critical');
 
-/** POSTs a call; every 200 answer must pass the CDS Hooks 2.0 response schema. */
+/** POSTs a call; every 200 answer must pass the CDS Hooks 2.0 response schema and every card the card text rules. */
 async function call(
   t: TestApp,
   service: string,
@@ -174,7 +175,10 @@ async function call(
 ): Promise<{ status: number; cards: Card[] }> {
   const res = await request(t.app).post(`/cds-services/${service}`).send(body);
   if (res.status === 200) expect(res.body).toBeSpecValid();
-  return { status: res.status, cards: (res.body as { cards?: Card[] }).cards ?? [] };
+  const cards = (res.body as { cards?: Card[] }).cards ?? [];
+  // Issue 9: every card of the panel is one a clinician reads in five seconds (test/helpers/card-text.ts).
+  for (const card of cards) expectClinicianReadable(card);
+  return { status: res.status, cards };
 }
 
 /** The one card of a call that must answer 200 with exactly one card. */
@@ -453,17 +457,18 @@ describe('order-sign: the clinical panel', () => {
     if (suggestions.length > 0) expect(card.selectionBehavior).toBe('at-most-one');
   });
 
-  it('clopidogrel: the rows of the other populations are shown too, each verbatim', async () => {
+  it('clopidogrel: the rows of the other populations are shown too, each sentence verbatim', async () => {
     const card = await oneCard(
       t,
       'pgx-order-sign',
       orderSign({ results: results('CYP2C19 *2/*2'), orders: [draftOrder('clopidogrel')] }),
     );
     const phenotype = cpicCall('CYP2C19', '*2/*2').phenotype;
+    // Each sentence of each row once: CPIC repeats "Avoid clopidogrel if possible." in every row.
+    const quoted = quotedText(card.detail);
     for (const population of ['NVI', 'CVI non-ACS non-PCI']) {
-      expect(quotedText(card.detail)).toContain(
-        cpicRow('clopidogrel', { CYP2C19: phenotype }, population).row.recommendation,
-      );
+      const { recommendation } = cpicRow('clopidogrel', { CYP2C19: phenotype }, population).row;
+      for (const sentence of recommendation.split(/(?<=\.)\s+/)) expect(quoted).toContain(sentence);
     }
   });
 
@@ -555,9 +560,11 @@ describe('order-sign: the clinical panel', () => {
       expect(card.indicator).toBe(LADDER[LADDER.indexOf(baseline) + 1]);
       expect(quotedText(card.detail)).toContain(row().recommendation);
       const detail = rendered(card.detail);
-      expect(detail).toContain(`${median(LOW_RESTING_HR)} /min`); // the value
+      expect(detail).toContain(`${median(LOW_RESTING_HR)}/min`); // the value
       expect(detail).toContain('Apple Watch'); // the device
-      expect(detail).toContain(`< ${R1_RAISE} /min`); // the threshold
+      expect(detail).toContain(`below ${R1_RAISE}/min`); // the threshold
+      // The reason is in the summary too (issue 9: "… CYP2D6 poor metabolizer, resting HR 49/min").
+      expect(card.summary).toContain(`resting HR ${median(LOW_RESTING_HR)}/min`);
       expect(card.source.label).toMatch(/sensor/i);
       // The sensor can be questioned: an override reason says so.
       expect(card.overrideReasons?.map((r) => r.display).join(' ')).toMatch(/sensor/i);
@@ -579,7 +586,8 @@ describe('order-sign: the clinical panel', () => {
         const card = await oneCard(t, 'pgx-order-sign', metoprolol(wearables));
         expect(card.indicator).toBe('critical');
         const detail = rendered(card.detail);
-        expect(detail).toContain('48 /min');
+        expect(detail).toContain('48/min');
+        expect(card.summary).toContain('resting HR 48/min');
         expect(detail).toContain(source === 'phd' ? 'Nonin 3150 pulse oximeter' : 'Apple Watch');
         expect(quotedText(card.detail)).toContain(row().recommendation);
       },
