@@ -200,7 +200,8 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
     }
   }
   if (row) {
-    const implications = row.implications.filter((i) => say(i).length > 0);
+    // CPIC repeats sentences across genes' implications: each is said once.
+    const implications = row.implications.map((i) => say(i).join(' ')).filter(Boolean);
     if (implications.length > 0)
       lines.push('**Implications:**', '', ...implications.map((i) => `- ${md(i)}`), '');
     const considerations = row.otherConsiderations ? say(row.otherConsiderations) : [];
