@@ -12,6 +12,7 @@ import { resolveTemplate } from '../../src/cds/prefetch';
 import { DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
 import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
+import { expectClinicianReadable } from '../helpers/card-text';
 import { cdsFixture, sandboxRequest } from '../helpers/cds';
 import type { JsonObject } from '../helpers/cds';
 import { closedPort } from '../helpers/http';
@@ -41,7 +42,9 @@ async function cardsOf(t: TestApp, service: string, body: JsonObject): Promise<C
   const res = await request(t.app).post(`/cds-services/${service}`).send(body);
   expect(res.status).toBe(200);
   expect(res.body).toBeSpecValid();
-  return (res.body as { cards: Card[] }).cards;
+  const { cards } = res.body as { cards: Card[] };
+  for (const card of cards) expectClinicianReadable(card);
+  return cards;
 }
 
 const CLOPIDOGREL_GUIDELINE = guidelineUrl(cpicDrug('clopidogrel').guidelines[0]!);
