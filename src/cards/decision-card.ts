@@ -10,6 +10,7 @@ import { decisionRuleIds } from '../rules/types';
 import { decisionDetail } from './detail';
 import { overrideReasonsFor } from './override-reasons';
 import { suggestionsFor } from './suggestions';
+import { metricName, quantityText } from './sensor-text';
 import { abbreviatePhenotypes, fitSummary, listPhrase } from './text';
 
 /** What the store records for a card (`CardRecord` minus what the card itself says). */
@@ -92,7 +93,10 @@ function safetyRuleSource({
   return finding.kind === 'safety-rule' ? SAFETY_RULE_SOURCES[finding.ruleId] : undefined;
 }
 
-/** The summary: action and drug first (they survive any shortening), then gene and phenotype, then strength. */
+/**
+ * The summary: action and drug first (they survive any shortening), then gene and phenotype, then the sensor reason
+ * when a sensor moved the alert ("Adjust metoprolol dose: CYP2D6 Poor Metabolizer, resting HR 48/min"), then strength.
+ */
 export function decisionSummary(decision: Decision): string {
   const action = actionPhrase(decision);
   const genes = genePhrases(decision).join(', ');
@@ -103,10 +107,21 @@ export function decisionSummary(decision: Decision): string {
       : strength
         ? ` (CPIC ${strength})`
         : '';
+  // The sensor reason when a sensor moved the alert ("resting HR 48/min"), one per metric.
+  const moved = decision.modifiers.filter((m) => m.effect === 'raise' || m.effect === 'lower');
+  const sensor = [...new Map(moved.map((m) => [m.metric, m])).values()]
+    .map(
+      (m) =>
+        `${metricName(m.metric, 'short')}${m.value === undefined ? '' : ` ${quantityText(m.value, m.unit)}`}`,
+    )
+    .join(', ');
+  const reason = sensor ? `, ${sensor}` : '';
   return fitSummary([
+    `${action}: ${genes}${reason}${grade}`,
+    `${action}: ${genes}${reason}`,
+    abbreviatePhenotypes(`${action}: ${genes}${reason}${grade}`),
+    abbreviatePhenotypes(`${action}: ${genes}${reason}`),
     `${action}: ${genes}${grade}`,
-    `${action}: ${genes}`,
-    abbreviatePhenotypes(`${action}: ${genes}${grade}`),
     abbreviatePhenotypes(`${action}: ${genes}`),
   ]);
 }

@@ -1,13 +1,16 @@
 /**
- * The markdown `detail` of a decision card: CPIC's recommendation verbatim, implications, the why-chain (genotype →
- * phenotype → CPIC row → sensor evidence), strength, population, other rows, versions and PMIDs.
- * All data is escaped (`escapeMarkdown`), so it renders exactly as written and never as HTML.
+ * The markdown `detail` of a decision card, written to be read in five seconds (issue 9): it leads with CPIC's
+ * recommendation (verbatim) — what to do — then one short "why" (genotype → phenotype → CPIC row → sensor evidence),
+ * then the rows of other populations that may apply, CPIC's implications, the results used, the sensor evidence with
+ * human dates, and the provenance. No sentence is said twice, and no internal note (rule ids, research file paths or
+ * sections, "verify" marks, raw timestamps) reaches it. All data is escaped (`escapeMarkdown`), so it renders exactly
+ * as written and never as HTML.
  */
 import { rowOf } from '../rules/cpic/types';
 import type { CpicRow, GeneResult } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
-import { decisionExplanation, decisionRuleIds } from '../rules/types';
-import { escapeMarkdown as md } from './text';
+import { metricName, quantityText, reasonText, sourceText, thresholdText, windowText } from './sensor-text';
+import { escapeMarkdown as md, populationWords } from './text';
 
 /** Every line of `text` as a markdown blockquote line (CPIC texts may hold paragraphs). */
 function quote(text: string): string {
@@ -17,25 +20,25 @@ function quote(text: string): string {
     .join('\n');
 }
 
-function rowHeading(row: CpicRow): string {
-  const parts = [
-    row.strength ? `strength: ${row.strength}` : 'strength: not graded',
-    ...(row.population && row.population !== 'general' ? [`population: ${row.population}`] : []),
-  ];
-  return parts.map(md).join('; ');
+/** The sentences of a text (CPIC's rows are sentences ending in "."). */
+function sentences(text: string): string[] {
+  return text
+    .split(/(?<=[.!?])\s+|\n+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
-function rowSection(row: CpicRow): string[] {
+function strengthText(row: CpicRow): string {
+  return row.strength ? `CPIC ${row.strength}` : 'CPIC, not graded';
+}
+
+function rowHeading(row: CpicRow): string {
   return [
-    `**CPIC recommendation** (${rowHeading(row)}):`,
-    '',
-    quote(row.recommendation),
-    '',
-    ...(row.implications.length > 0
-      ? ['**Implications:**', '', ...row.implications.map((i) => `- ${md(i)}`), '']
-      : []),
-    ...(row.otherConsiderations ? ['**Other considerations:**', '', quote(row.otherConsiderations), ''] : []),
-  ];
+    strengthText(row),
+    ...(row.population && row.population !== 'general' ? [populationWords(row.population)] : []),
+  ]
+    .map(md)
+    .join('; ');
 }
 
 function geneEvidence(gene: GeneResult): string {
@@ -52,35 +55,174 @@ function geneEvidence(gene: GeneResult): string {
 const EVIDENCE_WORDING: Readonly<Record<SensorModifier['evidence'], string>> = {
   guideline: 'threshold from a guideline',
   label: 'threshold from the drug label',
-  consensus: 'this rule rests on expert consensus, not on a pharmacogenomic guideline',
-  design: 'this rule is a design choice of this service, not a pharmacogenomic guideline',
+  consensus: 'expert consensus, not a pharmacogenomic guideline',
+  design: "this service's design choice, not a pharmacogenomic guideline",
 };
 
-const EFFECT_WORDING: Readonly<Record<SensorModifier['effect'], string>> = {
-  raise: 'raised the alert one step',
-  lower: 'lowered the alert one step',
-  context: 'shown for context only; did not change the alert',
-};
+const STEP_WORDS = ['', 'one step', 'two steps', 'three steps'];
+
+/** What one modifier did, in words: "below 60/min: raised the alert one step (CPIC 2024 …; threshold from …)". */
+function modifierEffect(m: SensorModifier, raisedTo?: string): string {
+  const threshold = thresholdText(m);
+  switch (m.effect) {
+    case 'raise':
+      return `${threshold ?? 'threshold met'}: raised the alert${raisedTo ? ` to ${raisedTo}` : ''}`;
+    case 'lower':
+      return `${threshold ?? 'in range'}: lowered the alert ${STEP_WORDS[1] ?? ''}`;
+    case 'context': {
+      if (m.status === 'stale')
+        return `not used: the data are stale${m.newestSample ? ` (newest reading ${dayOf(m.newestSample)})` : ''}`;
+      if (m.status === 'insufficient') {
+        const why = (m.reasons ?? []).map(reasonText).join('; ');
+        return `not used: insufficient data${why ? ` (${why})` : ''}`;
+      }
+      return threshold ? `${threshold}: shown for context; the alert is unchanged` : 'shown for context';
+    }
+  }
+}
+
+function dayOf(iso: string): string {
+  return reasonText(iso);
+}
 
 /**
- * One sensor modifier with everything wearables research §2.1 principle 5 asks a card to state. `withNote: false`
- * leaves out the modifier's note when the card shows it elsewhere (the rules engine puts it in the "Why" chain).
+ * One line per metric the rules read: the value and its window, then what each rule did with it. Wearables research
+ * §2.1 principle 5: metric, value, window, coverage, device, threshold and its source are stated.
  */
-export function sensorEvidence(m: SensorModifier, { withNote = true } = {}): string {
-  const value = m.value === undefined ? 'no value' : `${m.value}${m.unit ? ` ${m.unit}` : ''}`;
-  const parts = [
-    `${m.metric}: ${value}`,
-    ...(m.window ? [`window ${m.window.start} to ${m.window.end}`] : []),
-    `data ${m.status}`,
-    ...(m.devices.length > 0 ? [`device ${m.devices.join(', ')}`] : []),
-    ...(m.newestSample ? [`last sample ${m.newestSample}`] : []),
-    ...(m.threshold ? [`threshold ${m.threshold}`] : []),
-    EFFECT_WORDING[m.effect],
-    EVIDENCE_WORDING[m.evidence],
-    `source: ${m.source}`,
-    `rule ${m.ruleId}`,
-  ];
-  return `- ${md(`${parts.join('; ')}.${withNote ? ` ${m.note}` : ''}`)}`;
+export function sensorEvidence(m: SensorModifier, _options: { withNote?: boolean } = {}): string {
+  return sensorEvidenceLines([m])[0] ?? '';
+}
+
+function sensorEvidenceLines(modifiers: readonly SensorModifier[], raisedTo?: string): string[] {
+  const byMetric = new Map<string, SensorModifier[]>();
+  for (const m of modifiers) byMetric.set(m.metric, [...(byMetric.get(m.metric) ?? []), m]);
+  return [...byMetric.values()].flatMap((group) => {
+    const [first] = group;
+    if (!first) return [];
+    const value = first.value === undefined ? '' : ` ${quantityText(first.value, first.unit)}`;
+    const window = windowText(first);
+    const strongest = group.filter((m) => m.effect === 'raise').length;
+    const effects = [
+      ...new Set(
+        group.map((m, i) =>
+          modifierEffect(m, strongest > 0 && i === group.length - 1 ? raisedTo : undefined),
+        ),
+      ),
+    ];
+    const acted = group.filter((m) => m.effect !== 'context' || m.status === 'sufficient');
+    const sources = [...new Set(acted.map((m) => sourceText(m.source)))].filter(Boolean);
+    const evidence = [...new Set(acted.map((m) => EVIDENCE_WORDING[m.evidence]))].join('; ');
+    const cited =
+      acted.length === 0
+        ? ''
+        : sources.length > 0
+          ? ` Source: ${sources.join('; ')} (${evidence}).`
+          : ` Threshold: ${evidence}.`;
+    return [
+      `- ${md(`${metricName(first.metric)}${value}${window ? ` (${window})` : ''}: ${effects.join('; ')}.${cited}`)}`,
+    ];
+  });
+}
+
+/** The short "why" chain: genotype → phenotype → CPIC row → what the sensors showed. */
+function whyChain(decision: Decision, row: CpicRow | undefined): string | undefined {
+  const { finding } = decision;
+  if (finding.genes.length === 0 || !row) return undefined;
+  const genes = finding.genes
+    .map((g) =>
+      `${g.gene} ${g.diplotype ?? g.alleles?.join('/') ?? ''} → ${g.phenotype}`.replace(/\s+→/, ' →'),
+    )
+    .join('; ');
+  const rowPart = `CPIC ${finding.drug} recommendation (${row.strength ?? 'not graded'}${row.population && row.population !== 'general' ? `, ${populationWords(row.population)}` : ''})`;
+  const moved = decision.modifiers.filter((m) => m.effect === 'raise' || m.effect === 'lower');
+  const sensor = [...new Map(moved.map((m) => [m.metric, m])).values()]
+    .map(
+      (m) => `${metricName(m.metric, 'short')} ${m.value === undefined ? '' : quantityText(m.value, m.unit)}`,
+    )
+    .join(', ');
+  const effect =
+    moved.length === 0
+      ? ''
+      : ` → ${sensor}: alert ${moved.some((m) => m.effect === 'raise') ? 'raised' : 'lowered'} to ${decision.indicator}; confirm clinically`;
+  return `${genes} → ${rowPart}${effect}.`;
+}
+
+/** The detail markdown for a decision; `notes` are what the suggestion builders could not offer, and why. */
+export function decisionDetail(decision: Decision, notes: readonly string[]): string {
+  const { finding } = decision;
+  const row = rowOf(finding);
+  const lines: string[] = [];
+  const said = new Set<string>();
+  const say = (text: string): string[] => {
+    const fresh = sentences(text).filter((s) => !said.has(s));
+    for (const s of fresh) said.add(s);
+    return fresh;
+  };
+  if (row) {
+    say(row.recommendation);
+    lines.push(`**What to do** (${rowHeading(row)}):`, '', quote(row.recommendation), '');
+  }
+  const otherRowsByPopulation =
+    finding.kind === 'recommendation' &&
+    finding.alternatives.some((alt) => alt.row.population !== row?.population);
+  // Why: one chain; then what the finding adds that is not the CPIC text or the gene lines again.
+  const chain = whyChain(decision, row);
+  const geneStarts = finding.genes.map((g) => `${g.gene} `);
+  const recommendationStart = row?.recommendation.slice(0, 30);
+  const extra = [...finding.explanation, ...decision.notes].filter(
+    (line) =>
+      !(chain && geneStarts.some((g) => line.startsWith(g))) &&
+      !(recommendationStart && line.includes(recommendationStart)) &&
+      !/^Sensor /.test(line) &&
+      !(otherRowsByPopulation && line.startsWith('Population:')),
+  );
+  const why = [...(chain ? [chain] : []), ...extra].flatMap((line) => (say(line).length > 0 ? [line] : []));
+  if (why.length > 0) lines.push('**Why:**', '', ...why.map((l) => `- ${md(l)}`), '');
+  const otherRows = finding.kind === 'recommendation' ? finding.alternatives : [];
+  if (otherRows.length > 0) {
+    const byPopulation = otherRows.some((alt) => alt.row.population !== row?.population);
+    lines.push(
+      byPopulation
+        ? '**Other indications** (the order does not say which applies; choose the row that fits):'
+        : '**Other CPIC rows that may apply** (not decidable from the result):',
+      '',
+    );
+    for (const alt of otherRows) {
+      const label = byPopulation && alt.row.population ? populationWords(alt.row.population) : alt.label;
+      const fresh = say(alt.row.recommendation);
+      lines.push(
+        fresh.length === 0
+          ? `- ${md(label)} (${md(strengthText(alt.row))}): the same recommendation.`
+          : `- ${md(label)} (${md(strengthText(alt.row))}):`,
+        '',
+        ...(fresh.length === 0 ? [] : [quote(fresh.join(' ')), '']),
+      );
+    }
+  }
+  if (row) {
+    // CPIC repeats sentences across genes' implications: each is said once.
+    const implications = row.implications.map((i) => say(i).join(' ')).filter(Boolean);
+    if (implications.length > 0)
+      lines.push('**Implications:**', '', ...implications.map((i) => `- ${md(i)}`), '');
+    const considerations = row.otherConsiderations ? say(row.otherConsiderations) : [];
+    if (considerations.length > 0)
+      lines.push('**Other considerations:**', '', quote(considerations.join(' ')), '');
+  }
+  if (finding.genes.length > 0) lines.push('**Results used:**', '', ...finding.genes.map(geneEvidence), '');
+  if (decision.modifiers.length > 0) {
+    lines.push(
+      '**Sensor evidence:**',
+      '',
+      ...sensorEvidenceLines(decision.modifiers, decision.indicator),
+      '',
+    );
+  }
+  if (notes.length > 0) lines.push('**Not suggested:**', '', ...notes.map((n) => `- ${md(n)}`), '');
+  const pmids = row ? pmidLinks(row.pmids) : '';
+  lines.push(
+    `Knowledge ${md(finding.knowledgeVersion)}; thresholds ${md(decision.thresholdVersion)}.${pmids ? ` PubMed: ${pmids}.` : ''}`,
+  );
+  return lines.join('\n');
 }
 
 function pmidLinks(pmids: readonly string[]): string {
@@ -88,35 +230,4 @@ function pmidLinks(pmids: readonly string[]): string {
     .filter((p) => /^\d+$/.test(p))
     .map((p) => `[${p}](https://pubmed.ncbi.nlm.nih.gov/${p}/)`)
     .join(', ');
-}
-
-/** The detail markdown for a decision; `notes` are what the suggestion builders could not offer, and why. */
-export function decisionDetail(decision: Decision, notes: readonly string[]): string {
-  const { finding } = decision;
-  const row = rowOf(finding);
-  const explanation = decisionExplanation(decision);
-  const lines: string[] = [];
-  if (row) lines.push(...rowSection(row));
-  const otherRows = finding.kind === 'recommendation' ? finding.alternatives : [];
-  if (otherRows.length > 0) {
-    lines.push('**Other CPIC rows that may apply** (not decidable from the order):', '');
-    for (const alt of otherRows) {
-      lines.push(`- ${md(alt.label)} (${rowHeading(alt.row)}):`, '', quote(alt.row.recommendation), '');
-    }
-  }
-  lines.push('**Why:**', '', ...explanation.map((e) => `- ${md(e)}`), '');
-  if (finding.genes.length > 0) lines.push('**Results used:**', '', ...finding.genes.map(geneEvidence), '');
-  if (decision.modifiers.length > 0) {
-    // A note the "Why" chain already gives is not repeated.
-    const evidence = decision.modifiers.map((m) =>
-      sensorEvidence(m, { withNote: !explanation.some((line) => line.includes(m.note)) }),
-    );
-    lines.push('**Sensor evidence:**', '', ...evidence, '');
-  }
-  if (notes.length > 0) lines.push('**Not suggested:**', '', ...notes.map((n) => `- ${md(n)}`), '');
-  const pmids = row ? pmidLinks(row.pmids) : '';
-  lines.push(
-    `Knowledge ${md(finding.knowledgeVersion)}; thresholds ${md(decision.thresholdVersion)}; rules ${md(decisionRuleIds(decision).join(', '))}.${pmids ? ` PMIDs: ${pmids}.` : ''}`,
-  );
-  return lines.join('\n');
 }

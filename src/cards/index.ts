@@ -7,3 +7,5 @@ export { decisionCard, decisionSummary, CARD_TOPIC_SYSTEM, CPIC_GUIDELINES_URL }
 export { patientSummaryCard } from './patient-summary';
 export type { IsActionablePhenotype } from './patient-summary';
 export { OVERRIDE_REASON_SYSTEM, OVERRIDE_REASONS, PRE_TEST_OVERRIDE_REASONS } from './override-reasons';
+export { incompleteCheckCard, INCOMPLETE_CHECK_SUMMARY } from './incomplete-check';
+export type { IncompleteCheckContext } from './incomplete-check';

@@ -1,14 +1,16 @@
 /**
  * Card suggestions: adjust the draft's dose, replace the draft by an alternative CPIC names, or order the gene test.
- * https://cds-hooks.hl7.org/2.0/#suggestion — actions in one suggestion are applied together (delete, then create).
+ * https://cds-hooks.hl7.org/2.0/#suggestion — actions in one suggestion are applied together; a replacement is one
+ * `update` of the draft (the sandbox applies only the first action).
  */
 import type { Resource } from 'fhir/r4';
 import type { Action, Suggestion } from '../cds/types';
 import type { Decision } from '../rules/types';
 import type { AlternativeDrug } from '../rules/cpic/alternatives';
 import type { DoseCondition } from '../rules/cpic/dose';
+import type { CpicRow } from '../rules/cpic/types';
 import { adjustedDoseValue, draftDose, isRecord, unitText, withScaledDose } from './dose';
-import { listPhrase } from './text';
+import { listPhrase, populationWords } from './text';
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 
@@ -112,6 +114,73 @@ function subjectOf(draftOrder: unknown, patientId: string): { reference: string 
   return { reference: `Patient/${patientId}` };
 }
 
+/** Every CPIC row the decision may rest on: its own and, when the order cannot tell the population, the others. */
+function applicableRows({ finding }: Decision): CpicRow[] {
+  if (finding.kind === 'recommendation') return [finding.row, ...finding.alternatives.map((a) => a.row)];
+  return finding.kind === 'warfarin-figure' ? [finding.row] : [];
+}
+
+const mentions = (text: string, name: string): boolean =>
+  new RegExp(`(?<![\\w-])${name.replace(/ /g, '\\s+')}(?![\\w-])`, 'i').test(text);
+
+/** The sentences of a row's recommendation and other considerations. */
+function sentencesOf(row: CpicRow): string[] {
+  return [row.recommendation, row.otherConsiderations ?? '']
+    .flatMap((text) => text.split(/(?<=\.)\s+/))
+    .map((sentence) => sentence.trim())
+    .filter(Boolean);
+}
+
+/** Words of a CPIC sentence that restrict a drug (a contraindication, a warning), not a mere mention. */
+const RESTRICTION = /\b(?:(?:is|are) contraindicated|not recommended|should not|avoid|caution)\b/i;
+
+/**
+ * CPIC's own sentences, verbatim, that restrict an alternative in any row that may apply: e.g. the neurovascular row's
+ * "Prasugrel is contraindicated in patients with a history of stroke or TIA." for a clopidogrel order whose
+ * indication is not known (issue 9 item 6). A one-click replacement never goes without them.
+ */
+export function alternativeCaveats(decision: Decision, alternative: string): string[] {
+  const sentences = applicableRows(decision).flatMap(sentencesOf);
+  return [...new Set(sentences.filter((t) => mentions(t, alternative) && RESTRICTION.test(t)))];
+}
+
+/**
+ * When the order cannot tell the population and not every row that may apply names the alternative: the populations
+ * whose row does (e.g. prasugrel: "CVI ACS PCI" and "CVI non-ACS non-PCI", not "NVI").
+ */
+function namedForPopulations(decision: Decision, alternative: string): string[] | undefined {
+  const rows = applicableRows(decision);
+  if (rows.length < 2) return undefined;
+  // A row names it when a sentence of its text mentions it without restricting it (the neurovascular row: "…
+  // include ticagrelor and ticlopidine", but "Prasugrel is contraindicated …").
+  const naming = rows.filter((row) =>
+    sentencesOf(row).some((t) => mentions(t, alternative) && !RESTRICTION.test(t)),
+  );
+  if (naming.length === rows.length) return undefined;
+  return [...new Set(naming.map((row) => row.population ?? 'general'))];
+}
+
+/**
+ * The draft order carrying the alternative instead: same resource, same id, the alternative's RxNorm ingredient as
+ * `medicationCodeableConcept` (text and coding, which the CDS Hooks sandbox's Rx View reads), no dose (the ordered
+ * drug's dose is not the alternative's).
+ */
+function draftWithMedication(draft: Record<string, unknown>, alt: AlternativeDrug & { rxcui: string }) {
+  const { medicationReference: _reference, dosageInstruction: _dose, ...rest } = draft;
+  return {
+    ...rest,
+    medicationCodeableConcept: {
+      coding: [{ system: RXNORM, code: alt.rxcui, display: alt.name }],
+      text: alt.name,
+    },
+  };
+}
+
+/**
+ * Replacement by a CPIC-named alternative, as one `update` of the draft order (same id) carrying the alternative: the
+ * CDS Hooks sandbox's Rx View applies only the first action of an accepted suggestion, so a "delete, then create" pair
+ * changed nothing there (issue 9). Without the draft resource, a `create` first, then the `delete` of the draft.
+ */
 function alternativeSuggestions(decision: Decision, ctx: SuggestionContext, notes: string[]): Suggestion[] {
   const named = namedAlternatives(decision);
   const uncoded = named.filter((alt) => alt.rxcui === undefined).map((alt) => alt.name);
@@ -131,29 +200,44 @@ function alternativeSuggestions(decision: Decision, ctx: SuggestionContext, note
     return [];
   }
   return coded.map((alt) => {
-    const order = {
-      resourceType: 'MedicationRequest',
-      status: 'draft',
-      intent: 'order',
-      subject: subjectOf(ctx.draftOrder, ctx.patientId),
-      medicationCodeableConcept: {
-        coding: [{ system: RXNORM, code: alt.rxcui, display: alt.name }],
-        text: alt.name,
-      },
-    } as const;
-    const actions: Action[] = [
-      { type: 'delete', description: `Remove the draft ${drug} order`, resourceId: target },
-      {
-        type: 'create',
-        description: `Draft a ${alt.name} order (dose to be chosen; CPIC names ${alt.name} for ${drug})`,
-        resource: order as unknown as Resource,
-      },
-    ];
+    const caveats = alternativeCaveats(decision, alt.name);
+    const populations = namedForPopulations(decision, alt.name);
+    const qualifier = [
+      ...(populations ? [`for ${listPhrase(populations.map(populationWords))}`] : []),
+      ...caveats.map((c) => `CPIC: "${c}"`),
+    ].join('; ');
+    const description = `Replace the draft ${drug} order with ${alt.name} (dose to be chosen; CPIC names ${alt.name} instead of ${drug})${qualifier ? `. ${qualifier}` : ''}`;
+    const draft =
+      isRecord(ctx.draftOrder) && typeof ctx.draftOrder.id === 'string' ? ctx.draftOrder : undefined;
+    const actions: Action[] = draft
+      ? [{ type: 'update', description, resource: draftWithMedication(draft, alt) as unknown as Resource }]
+      : [
+          {
+            type: 'create',
+            description,
+            resource: {
+              resourceType: 'MedicationRequest',
+              status: 'draft',
+              intent: 'order',
+              subject: subjectOf(ctx.draftOrder, ctx.patientId),
+              medicationCodeableConcept: {
+                coding: [{ system: RXNORM, code: alt.rxcui, display: alt.name }],
+                text: alt.name,
+              },
+            } as unknown as Resource,
+          },
+          { type: 'delete', description: `Remove the draft ${drug} order`, resourceId: target },
+        ];
     return {
       uuid: ctx.newUuid(),
-      label: `Replace ${drug} with ${alt.name}`,
-      // Several alternatives named together ("prasugrel or ticagrelor") are equals: none is singled out.
-      isRecommended: decision.finding.action === 'avoid' && coded.length === 1,
+      label: `Replace ${drug} with ${alt.name}${qualifier ? ` (${qualifier})` : ''}`,
+      // Several alternatives named together ("prasugrel or ticagrelor") are equals: none is singled out; one with a
+      // caveat or for only some populations is the clinician's choice, never preselected.
+      isRecommended:
+        decision.finding.action === 'avoid' &&
+        coded.length === 1 &&
+        caveats.length === 0 &&
+        populations === undefined,
       actions,
     };
   });

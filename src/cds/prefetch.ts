@@ -94,6 +94,12 @@ export interface GatherOptions {
   readonly keys: readonly string[];
   /** Keys without which the hook cannot run: 412 when they cannot be had. */
   readonly required: readonly string[];
+  /**
+   * Required keys the hook answers without when the FHIR server was asked and failed (an HTTP error, a network
+   * failure, an unusable answer): the key is then incomplete, as after a deadline, and the hook says in a card that
+   * its check could not be done (issue 9 item 5). Still a 412 when there is no server or no query to ask.
+   */
+  readonly answeredWhenServerFails?: readonly string[];
   readonly context: Readonly<Record<string, unknown>>;
   readonly prefetch: Readonly<Record<string, unknown>> | undefined;
   /** Absent when the request has no usable fhirServer. */
@@ -273,7 +279,17 @@ export async function gatherPrefetch(opts: GatherOptions): Promise<Gathered> {
       g.failure !== undefined &&
       isUnobtainable(g.failure.kind),
   );
-  if (unavailable.length > 0) {
+  // Keys answered without when the server failed do not make the 412 by themselves; when another key does, the
+  // diagnostics still name them.
+  const blocking = unavailable.filter(
+    (g) =>
+      !(
+        opts.answeredWhenServerFails?.includes(g.key) === true &&
+        g.failure?.kind !== 'no-fhir-server' &&
+        g.failure?.kind !== 'template-unresolved'
+      ),
+  );
+  if (blocking.length > 0) {
     throw new AppError(
       'CDS_PREFETCH_UNAVAILABLE',
       unavailable.map((g) => `${g.key}: ${g.problem ?? 'unavailable'}`),

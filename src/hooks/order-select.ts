@@ -7,7 +7,15 @@ import type { HookAnswer, HookCall } from '../cds/routes';
 import type { RepeatSuppressor } from '../feedback/volume';
 import { adviceKey } from '../rules/types';
 import type { HookServices } from './pipeline';
-import { NOTHING_TO_SAY, assessDraftOrders, draftOrderResources, shownDecisions, speak } from './pipeline';
+import {
+  NOTHING_TO_SAY,
+  assessDraftOrders,
+  draftOrderResources,
+  incompleteCheck,
+  shownDecisions,
+  speak,
+  withCards,
+} from './pipeline';
 
 export function createOrderSelect(services: HookServices, repeats: RepeatSuppressor) {
   return async function orderSelect(call: HookCall<'order-select'>): Promise<HookAnswer> {
@@ -21,6 +29,8 @@ export function createOrderSelect(services: HookServices, repeats: RepeatSuppres
       drug: d.finding.drug,
       decision: `${adviceKey(d)}|${d.indicator}`,
     }));
-    return speak(fresh, assessed, draftOrderResources(draftOrders), patientId);
+    const answer = speak(fresh, assessed, draftOrderResources(draftOrders), patientId);
+    // Results that could not be read are said, never silence (issue 9 item 5).
+    return assessed.pgxIncomplete ? withCards(answer, incompleteCheck(assessed, call, services)) : answer;
   };
 }

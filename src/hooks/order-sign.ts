@@ -4,13 +4,28 @@
  */
 import type { HookAnswer, HookCall } from '../cds/routes';
 import type { HookServices } from './pipeline';
-import { NOTHING_TO_SAY, assessDraftOrders, draftOrderResources, shownDecisions, speak } from './pipeline';
+import {
+  NOTHING_TO_SAY,
+  assessDraftOrders,
+  draftOrderResources,
+  incompleteCheck,
+  shownDecisions,
+  speak,
+  withCards,
+} from './pipeline';
 
 export function createOrderSign(services: HookServices) {
   return async function orderSign(call: HookCall<'order-sign'>): Promise<HookAnswer> {
     const { draftOrders, patientId } = call.request.context;
     const assessed = await assessDraftOrders(call, services);
     if (!assessed) return NOTHING_TO_SAY;
-    return speak(shownDecisions(assessed.assessment), assessed, draftOrderResources(draftOrders), patientId);
+    const answer = speak(
+      shownDecisions(assessed.assessment),
+      assessed,
+      draftOrderResources(draftOrders),
+      patientId,
+    );
+    // Results that could not be read are said, never silence (issue 9 item 5).
+    return assessed.pgxIncomplete ? withCards(answer, incompleteCheck(assessed, call, services)) : answer;
   };
 }

@@ -12,9 +12,9 @@ import { NOTHING_TO_SAY, prefetchSource, shownDecisions } from './pipeline';
 
 export function createPatientView(services: HookServices) {
   return async function patientView(call: HookCall<'patient-view'>): Promise<HookAnswer> {
-    const { data, gaps } = await prefetchSource(call).gather([]);
-    if (gaps.length > 0) call.logger.warn({ gaps }, 'answering with incomplete data');
     const engine = services.ruleEngine();
+    const { data, gaps } = await prefetchSource(call, engine.thresholds).gather([]);
+    if (gaps.length > 0) call.logger.warn({ gaps }, 'answering with incomplete data');
     // Active medications are reviewed against the results on file; no pre-test advice on a chart view.
     const assessment = await assess(
       data,

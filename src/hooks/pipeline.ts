@@ -11,7 +11,9 @@ import { gatherPrefetch } from '../cds/prefetch';
 import type { Gathered } from '../cds/prefetch';
 import type { HookAnswer, HookCall } from '../cds/routes';
 import type { HookName } from '../cds/types';
-import { decisionCard } from '../cards';
+import { decisionCard, incompleteCheckCard } from '../cards';
+import type { Link } from '../cds/types';
+import { drugKnowledge } from '../rules/cpic/knowledge';
 import { assess, decisionSnapshot, readPatientData } from '../rules/assess';
 import type { Assessment, GatheredPatient, PatientDataSource, PatientRecord } from '../rules/assess';
 import type { DrugOrder } from '../rules/cpic';
@@ -26,6 +28,11 @@ export interface HookServices {
   /** The live rule engine (the threshold registry swaps it when a new set is published). */
   readonly ruleEngine: () => RuleEngine;
   readonly knowledgeVersion: string;
+  /**
+   * Links the "check incomplete" card carries besides the CPIC guidelines: the place for a retry page and the
+   * patient's dashboard (the web front end adds them; none by default).
+   */
+  readonly incompleteCheckLinks?: (call: HookCall<'order-select' | 'order-sign'>) => readonly Link[];
 }
 
 /**
@@ -35,6 +42,8 @@ export interface HookServices {
 export const HOOK_DATA = {
   keys: ['patient', 'pgx', 'wearables', 'consent', 'medications'],
   required: ['patient', 'pgx'],
+  /** Required, yet answered with a "check incomplete" card when the FHIR server was asked and failed (issue 9 item 5). */
+  answeredWhenServerFails: ['pgx'],
 } as const;
 
 /** The empty answer: 200 `{"cards": []}`. */
@@ -109,12 +118,13 @@ export function gather<H extends HookName>(
   call: HookCall<H>,
   medicationRefs: readonly string[] = [],
 ): Promise<Gathered> {
-  const { keys, required } = HOOK_DATA;
+  const { keys, required, answeredWhenServerFails } = HOOK_DATA;
   return gatherPrefetch({
     templates: call.service.prefetch ?? {},
     queries: Object.fromEntries(medicationRefs.map((ref) => [`${MEDICATION_KEY}${ref}`, ref])),
     keys: keys.filter((k) => call.service.prefetch?.[k] !== undefined),
     required,
+    answeredWhenServerFails,
     context: call.request.context as unknown as Readonly<Record<string, unknown>>,
     prefetch: call.request.prefetch,
     fhir: call.fhir,
@@ -124,13 +134,19 @@ export function gather<H extends HookName>(
   });
 }
 
-/** The hook call's data source: `gather`, read into domain terms. */
-export function prefetchSource<H extends HookName>(call: HookCall<H>): PatientDataSource {
+/**
+ * The hook call's data source: `gather`, read into domain terms. `thresholds` (the engine's) make the active
+ * medications include its safety-rule drugs.
+ */
+export function prefetchSource<H extends HookName>(
+  call: HookCall<H>,
+  thresholds?: ThresholdSet,
+): PatientDataSource {
   return {
     async gather(medicationRefs: readonly string[]): Promise<GatheredPatient> {
       const gathered = await gather(call, medicationRefs);
       return {
-        data: readPatientData(recordOf(gathered), call.now),
+        data: readPatientData(recordOf(gathered), call.now, thresholds),
         medications: Object.values(gathered)
           .filter((g) => g.key.startsWith(MEDICATION_KEY))
           .flatMap((g) => g.resources.filter((r) => r.resourceType === 'Medication')),
@@ -171,6 +187,8 @@ export function staticSource(resources: readonly FhirResource[], now: Date): Pat
 export interface OrderAssessment {
   readonly assessment: Assessment;
   readonly engine: RuleEngine;
+  /** True when the PGx results could not all be read (deadline, server failure, pages unread). */
+  readonly pgxIncomplete: boolean;
 }
 
 /**
@@ -188,7 +206,7 @@ export async function assessDraftOrders(
   const external = externalMedicationReferences(draftOrders, selections);
   const known = external.length === 0 ? ordersToAdviseOn(draftOrders, engine.thresholds, selections) : [];
   if (external.length === 0 && known.length === 0) return undefined;
-  const gathered = await prefetchSource(call).gather(external);
+  const gathered = await prefetchSource(call, engine.thresholds).gather(external);
   const orders =
     external.length === 0
       ? known
@@ -196,7 +214,46 @@ export async function assessDraftOrders(
   if (orders.length === 0) return undefined;
   if (gathered.gaps.length > 0) call.logger.warn({ gaps: gathered.gaps }, 'answering with incomplete data');
   const assessment = await assess(gathered.data, orders, { now: call.now, preTest: 'allow' }, engine);
-  return { assessment, engine };
+  return { assessment, engine, pgxIncomplete: !gathered.data.pgxComplete };
+}
+
+/**
+ * The "Pharmacogenomic check incomplete" answer of an order hook whose PGx results could not all be read (issue 9
+ * item 5): one card naming the ordered drugs, at the threshold set's `incompleteCheck.indicator`, so a clinician is
+ * never left with silence where a critical card may have been.
+ */
+export function incompleteCheck(
+  { assessment, engine }: OrderAssessment,
+  call: HookCall<'order-select' | 'order-sign'>,
+  services: HookServices,
+): HookAnswer {
+  const drugs = [...new Set(assessment.inputs.orders.flatMap((o) => o.ingredients.map((i) => i.name)))];
+  const guidelines = drugs.flatMap((drug) => {
+    const guideline = drugKnowledge(drug)?.guidelines[0];
+    return guideline && /^https?:\/\//.test(guideline.url)
+      ? [{ name: guideline.name, url: guideline.url }]
+      : [];
+  });
+  const spoken = incompleteCheckCard({
+    drugs,
+    indicator: engine.thresholds.incompleteCheck.indicator,
+    retry: call.request.hook === 'order-sign' ? 'sign' : 'select',
+    guidelines: [...new Map(guidelines.map((g) => [g.url, g])).values()],
+    links: services.incompleteCheckLinks?.(call) ?? [],
+    snapshot: decisionSnapshot([], assessment.facts, engine),
+    thresholdVersion: engine.thresholdVersion,
+    knowledgeVersion: services.knowledgeVersion,
+  });
+  return { cards: [spoken.card], provenance: [spoken.provenance], inputs: assessment.inputs };
+}
+
+/** An answer followed by another's cards (one invocation records them all). */
+export function withCards(answer: HookAnswer, more: HookAnswer): HookAnswer {
+  return {
+    cards: [...answer.cards, ...more.cards],
+    provenance: [...answer.provenance, ...more.provenance],
+    ...(answer.inputs === undefined ? {} : { inputs: answer.inputs }),
+  };
 }
 
 /** The shown decisions, one per advice and order: several guidelines giving the same advice are not repeated. */

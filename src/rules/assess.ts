@@ -12,6 +12,8 @@ import { ageInYears, findingsForOrder, readGeneResults, resolveDrugOrders } from
 import type { DrugOrder, Finding, GeneConflict, GeneResult } from './cpic';
 import { safetyRuleFindings } from './engine';
 import type { RuleEngine } from './engine';
+import { resolveAdvisableOrders } from './safety-rule-drugs';
+import type { ThresholdSet } from './thresholds';
 import type { Decision, DecisionFacts, DecisionSnapshot } from './types';
 import { DECISION_SNAPSHOT_SCHEMA } from './types';
 import { summarizeSensors } from '../sensors';
@@ -51,8 +53,12 @@ export interface PatientRecord {
   readonly medications: readonly FhirResource[];
 }
 
-/** Reads a patient's FHIR record into domain terms at `now` (the same reader for every source). */
-export function readPatientData(record: PatientRecord, now: Date): PatientData {
+/**
+ * Reads a patient's FHIR record into domain terms at `now` (the same reader for every source). With `thresholds`, the
+ * active medications include the drugs of its safety rules (an active sulfonylurea is continuing use, issue 9 item 7,
+ * and patient-view reviews it), not only CPIC drugs.
+ */
+export function readPatientData(record: PatientRecord, now: Date, thresholds?: ThresholdSet): PatientData {
   const { patient } = record;
   const reading = readGeneResults(record.pgx, patient?.gender ? { sex: patient.gender } : {});
   const ageYears = ageInYears(patient?.birthDate, now);
@@ -65,7 +71,7 @@ export function readPatientData(record: PatientRecord, now: Date): PatientData {
     pgx: reading.results,
     pgxConflicts: reading.conflicts,
     pgxComplete: record.pgxComplete,
-    activeMedications: resolveDrugOrders(active),
+    activeMedications: thresholds ? resolveAdvisableOrders(active, thresholds) : resolveDrugOrders(active),
     sensors: { kind: 'observations', resources: record.sensorResources },
   };
 }

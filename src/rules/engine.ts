@@ -103,7 +103,8 @@ function metricFact(
         problems.push(`window shorter than 80 % of ${limits.windowDays} d`);
       else if (span > 1.2 * limits.windowDays * DAY_MS)
         problems.push(`window longer than 120 % of ${limits.windowDays} d`);
-      // Counts describe readings; a summary Observation's sufficiency comes from its own members (sensors README).
+      // Counts describe readings; a summary Observation's sufficiency comes from its own members, a resting HR from
+      // nightly heart-rate samples from the research's nights rule (sensors README).
       if (aggregate.basis === 'readings') {
         if (aggregate.daysWithData < limits.minDays)
           problems.push(`${aggregate.daysWithData} days with data, ${limits.minDays} required`);
@@ -368,6 +369,8 @@ function modifierFor(
     status: fact.status,
     devices: aggregate?.devices ?? [],
     ...(aggregate?.newestSample ? { newestSample: aggregate.newestSample } : {}),
+    ...(aggregate ? { daysWithData: aggregate.daysWithData } : {}),
+    ...(fact.usable || fact.reasons.length === 0 ? {} : { reasons: fact.reasons }),
     threshold: metricPhrase(trigger),
     note: `${rule.safetyRule ? 'Safety rule (not a CPIC/DPWG-actionable pair): ' : ''}${note}`,
     evidence: trigger.evidence,
@@ -570,7 +573,7 @@ export function safetyRuleFindings(
               knowledgeVersion: KNOWLEDGE_VERSION,
               explanation: [
                 ...matching.map((g) => `${g.gene} → ${g.phenotype}`),
-                `Safety rule ${rule.id}: not a CPIC/DPWG-actionable pair; ${name} with this phenotype is watched with sensor data only`,
+                `Safety rule, not a CPIC/DPWG-actionable pair: ${name} with this phenotype is watched with sensor data only`,
               ],
             },
           ];

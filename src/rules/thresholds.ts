@@ -5,7 +5,7 @@
  * uses. A ThresholdSet is plain JSON, validated by `thresholdSetSchema`, versioned and stored by the store; the
  * engine reads values from it, so editing a threshold needs no code change. See README.md in this folder.
  *
- * The default set is a data file, `config/thresholds/default-2026-11-22.json` (`DEFAULT_THRESHOLDS`), validated by the
+ * The default set is a data file, `config/thresholds/default-2026-11-29.json` (`DEFAULT_THRESHOLDS`), validated by the
  * same schema as a published set. Its sensor values and their source strings come from the wearables research note
  * §2.2 (rule table) and §2.4 (sufficiency), copied in `knowledge/sensor-thresholds.json`; where the research says
  * "design choice" or "(verify)" the value is kept and its evidence is labelled `design` / `consensus`.
@@ -115,7 +115,7 @@ const sufficiency = z.strictObject({
 
 /** Runtime schema of a ThresholdSet; `parseThresholdSet` reports problems as `path: message`. */
 export const thresholdSetSchema = z.strictObject({
-  /** Version label recorded on every decision and invocation, e.g. `default-2026-11-22`. */
+  /** Version label recorded on every decision and invocation, e.g. `default-2026-11-29`. */
   version: text.max(100, 'must be at most 100 characters'),
   description: text.optional(),
   /** Indicator per CPIC strength × action. */
@@ -150,6 +150,15 @@ export const thresholdSetSchema = z.strictObject({
   }),
   /** Indicator a safety-rule decision (not a CPIC pair, e.g. R8) starts at. */
   safetyRuleBaseline: indicator,
+  /**
+   * The "Pharmacogenomic check incomplete" card an order hook gives when the PGx results could not be read in time
+   * (issue 9 item 5: `info` or `warning` as the set decides). Default `warning` (config/thresholds/README.md).
+   */
+  incompleteCheck: z
+    .strictObject({
+      indicator: z.enum(['info', 'warning'], { error: 'must be info or warning' }),
+    })
+    .default({ indicator: 'warning' }),
   sensorRules: z.array(sensorRule),
   /**
    * Per metric: the window, sufficiency and freshness an aggregate must meet before any rule acts on it. The sensors
@@ -295,7 +304,7 @@ export function isActionablePhenotype(thresholds: ThresholdSet, gene: string, ph
 export const THRESHOLDS_DIR = path.resolve(__dirname, '..', '..', 'config', 'thresholds');
 
 /** The default set's file, named by its version (a test keeps name and `version` in step). */
-export const DEFAULT_THRESHOLDS_FILE = path.join(THRESHOLDS_DIR, 'default-2026-11-22.json');
+export const DEFAULT_THRESHOLDS_FILE = path.join(THRESHOLDS_DIR, 'default-2026-11-29.json');
 
 /**
  * Reads and validates a ThresholdSet file.
@@ -310,7 +319,7 @@ export function readThresholdSetFile(file: string): ThresholdSet {
 }
 
 /**
- * The default thresholds, used until an informaticist publishes a set: `config/thresholds/default-2026-11-22.json`.
+ * The default thresholds, used until an informaticist publishes a set: `config/thresholds/default-2026-11-29.json`.
  * Its choices (issue 5 matrix, where the issue is silent, pre-test policy, sensor sources) are explained in
  * `config/thresholds/README.md`; each sensor value carries its source in the file.
  */

@@ -29,6 +29,10 @@ export interface SensorModifier {
   readonly status: 'sufficient' | 'insufficient' | 'stale' | 'absent';
   readonly devices: readonly string[];
   readonly newestSample?: string;
+  /** Days of the window with data (the aggregate's), for the card's "6 of 7 days with data". */
+  readonly daysWithData?: number;
+  /** Why data that are there were not used (insufficient or stale), in the sensors module's words. */
+  readonly reasons?: readonly string[];
   /** The threshold compared against, as a phrase (e.g. `median < 60 /min`). */
   readonly threshold?: string;
   /** One sentence for the card: what was seen and what it means. */

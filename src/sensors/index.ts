@@ -12,7 +12,7 @@ export {
   type SensorConceptKind,
 } from './catalogue';
 export { SENSOR_METRIC_IDS } from './types';
-export { DEFAULT_SENSOR_POLICY } from './policy';
+export { DEFAULT_SENSOR_POLICY, RESTING_HR_FROM_SAMPLES } from './policy';
 export type {
   MetricPolicy,
   SensorAggregate,

@@ -5,7 +5,8 @@
  * "choice" and the README lists it.
  */
 import type { MetricPolicy, SensorSample } from './types';
-import { DAY, MINUTE } from './time';
+import { RESTING_HR_FROM_SAMPLES } from './policy';
+import { DAY, HOUR, MINUTE } from './time';
 import {
   byDay,
   hoursWithData,
@@ -63,42 +64,99 @@ function usableAggregate(
     .sort((a, b) => b.end - a.end)[0];
 }
 
+/** The patient-local day after `day` (YYYY-MM-DD). */
+function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + DAY).toISOString().slice(0, 10);
+}
+
+/** Local clock hours taken as the night when no sleep period is on file (choice: 22:00–07:59, see README). */
+const NIGHT_START_HOUR = 22;
+const NIGHT_END_HOUR = 8;
+
+/**
+ * Heart-rate samples taken during sleep or rest, grouped by night (keyed by the local day the night ends on). A
+ * sample is in a night when it falls inside a sleep period on file (a 93832-4 Observation with an `effectivePeriod`,
+ * e.g. the PHR IG sleep episode: the night is the day the period ends), else when its local clock time is 22:00–07:59
+ * (22:00–23:59 belongs to the next day's night). Samples with no local time (date-only) are never in a night.
+ */
+function samplesByNight(
+  heartRate: readonly SensorSample[],
+  allSamples: readonly SensorSample[],
+): Map<string, SensorSample[]> {
+  const sleeps = allSamples.filter(
+    (s) => s.concept === 'sleep-duration' && s.end - s.start >= HOUR && s.end - s.start <= 16 * HOUR,
+  );
+  const nights = new Map<string, SensorSample[]>();
+  for (const s of heartRate) {
+    const sleep = sleeps.find((p) => s.end >= p.start && s.end <= p.end);
+    let night: string | undefined;
+    if (sleep) night = sleep.day;
+    else if (sleeps.length === 0 && s.hour !== undefined) {
+      if (s.hour < NIGHT_END_HOUR) night = s.day;
+      else if (s.hour >= NIGHT_START_HOUR) night = nextDay(s.day);
+    }
+    if (night === undefined) continue;
+    const list = nights.get(night);
+    if (list) list.push(s);
+    else nights.set(night, [s]);
+  }
+  return nights;
+}
+
+/** The lowest median of the `bucketMinutes`-minute slots of a night's samples (research §2.3 R1). */
+function lowestSlotMedian(samples: readonly SensorSample[], bucketMinutes: number): number {
+  const buckets = new Map<number, number[]>();
+  for (const s of samples) {
+    const key = Math.floor(s.end / (bucketMinutes * MINUTE));
+    const bucket = buckets.get(key);
+    if (bucket) bucket.push(s.value);
+    else buckets.set(key, [s.value]);
+  }
+  return Math.min(...[...buckets.values()].map((b) => median(b) ?? Infinity));
+}
+
 /**
  * Resting heart rate (default 7 days, ≥ 4 days, newest ≤ 72 h): median of daily resting values. A day's value is its
- * 40443-4 reading(s) (median); a day without one but with ≥ 4 h of 8867-4 samples gets the lowest 5-minute median of
- * that day (research §2.3 R1 fallback; choice: the whole local day, not only the night). When the days do not meet
- * the limits, a resting-HR aggregate (Physical Activity IG, e.g. weekly) that fits the window is used instead.
+ * 40443-4 reading(s) (median). A day without one takes its night's value from heart-rate samples (8867-4, MDC
+ * 149530 / 147842) during sleep or rest: "the minimum of nightly 5-min medians from 8867-4 samples" (research §2.3
+ * R1), for a night with samples in ≥ 4 distinct hours. The values are sufficient with ≥ `minDays` days, or, from
+ * samples, with "≥ 3 nights with ≥ 4 h of HR samples" (§2.4; `RESTING_HR_FROM_SAMPLES`), then marked
+ * `basis: 'nightly-samples'`. When neither is met, a resting-HR aggregate (Physical Activity IG, e.g. weekly) that
+ * fits the window is used instead.
  */
 export const restingHeartRate: MetricFamily = {
   metrics: [{ id: 'resting-heart-rate', unit: '/min' }],
   concepts: ['resting-heart-rate', 'heart-rate'],
+  contextConcepts: ['sleep-duration'],
   compute(samples, window, limits) {
+    const { minNights, minHoursPerNight, bucketMinutes } = RESTING_HR_FROM_SAMPLES;
     const daily = new Map<string, { value: number; used: SensorSample[] }>();
     for (const [day, list] of byDay(readingsIn(samples, 'resting-heart-rate', window))) {
       daily.set(day, { value: median(list.map((s) => s.value)) ?? 0, used: list });
     }
-    for (const [day, list] of byDay(readingsIn(samples, 'heart-rate', window))) {
-      if (daily.has(day) || hoursWithData(list) < 4) continue;
-      const buckets = new Map<number, number[]>();
-      for (const s of list) {
-        const key = Math.floor(s.end / (5 * MINUTE));
-        const bucket = buckets.get(key);
-        if (bucket) bucket.push(s.value);
-        else buckets.set(key, [s.value]);
-      }
-      const lowest = Math.min(...[...buckets.values()].map((b) => median(b) ?? Infinity));
-      daily.set(day, { value: lowest, used: list });
+    let nightsFromSamples = 0;
+    const nights = samplesByNight(readingsIn(samples, 'heart-rate', window), samples);
+    for (const [night, list] of nights) {
+      if (daily.has(night) || hoursWithData(list) < minHoursPerNight) continue;
+      daily.set(night, { value: lowestSlotMedian(list, bucketMinutes), used: list });
+      nightsFromSamples += 1;
     }
     const days = [...daily.values()];
     const used = days.flatMap((d) => d.used);
     const value = median(days.map((d) => d.value));
     const coverage = dayCoverage(days.length, limits.windowDays);
-    const insufficient = [
-      ...(days.length < limits.minDays
-        ? [`resting heart rate on ${days.length} of ${limits.windowDays} days; needs ≥ ${limits.minDays}`]
-        : []),
-      ...unmetLimits(limits, { readings: used.length, coverage: coverage.coverage }),
-    ];
+    const otherLimits = unmetLimits(limits, { readings: used.length, coverage: coverage.coverage });
+    const byNights = nightsFromSamples >= minNights && otherLimits.length === 0;
+    const insufficient =
+      days.length >= limits.minDays || byNights
+        ? otherLimits
+        : [
+            `resting heart rate on ${days.length} of ${limits.windowDays} days; needs ≥ ${limits.minDays}` +
+              (nights.size === 0
+                ? ''
+                : `, or heart-rate samples on ≥ ${minNights} nights with ≥ ${minHoursPerNight} h (found ${nightsFromSamples})`),
+            ...otherLimits,
+          ];
     if (insufficient.length > 0) {
       const weekly = usableAggregate(samples, 'resting-heart-rate', window);
       if (weekly) {
@@ -118,6 +176,8 @@ export const restingHeartRate: MetricFamily = {
       used,
       ...coverage,
       insufficient,
+      // Sufficient only through the nights rule: the ThresholdSet's day count does not apply (rules/engine.ts).
+      ...(days.length < limits.minDays && byNights ? { basis: 'nightly-samples' as const } : {}),
     };
   },
 };

@@ -66,3 +66,10 @@ export function metricPolicy(policy: SensorPolicy | undefined, metric: SensorMet
 export function ageText(hours: number): string {
   return hours >= 168 && hours % 24 === 0 ? `${hours / 24} d` : `${hours} h`;
 }
+
+/**
+ * Resting heart rate from heart-rate samples when no daily value is on file (research §2.3 R1: "the minimum of
+ * nightly 5-min medians from 8867-4 samples"; §2.4: "or ≥ 3 nights with ≥ 4 h of HR samples"). Structural, like the
+ * ≥ 4 h nights of SpO2: a ThresholdSet edits the metric's window, age and day count, not these.
+ */
+export const RESTING_HR_FROM_SAMPLES = { minNights: 3, minHoursPerNight: 4, bucketMinutes: 5 } as const;

@@ -86,8 +86,12 @@ export interface SensorAggregate {
   readonly window: SensorWindow;
   /** For change metrics (`*-change`): the baseline the recent value was compared with, in `unit` of the metric. */
   readonly baseline?: { readonly value: number; readonly window: SensorWindow };
-  /** `readings`: computed from samples; `summary-observation`: taken from an `effectivePeriod` aggregate Observation. */
-  readonly basis: 'readings' | 'summary-observation';
+  /**
+   * `readings`: computed from samples; `summary-observation`: taken from an `effectivePeriod` aggregate Observation;
+   * `nightly-samples`: a resting heart rate sufficient only by the nights rule for heart-rate samples (research §2.4
+   * "≥ 3 nights with ≥ 4 h of HR samples"), so a day count does not describe it.
+   */
+  readonly basis: 'readings' | 'summary-observation' | 'nightly-samples';
   readonly sampleCount: number;
   /** Patient-local days in the window with at least one sample. */
   readonly daysWithData: number;

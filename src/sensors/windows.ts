@@ -49,6 +49,11 @@ export interface Computed {
 export interface MetricFamily {
   readonly metrics: readonly { readonly id: SensorMetricId; readonly unit: string }[];
   readonly concepts: readonly string[];
+  /**
+   * Concepts the computation reads as context only (resting HR reads sleep periods to find the nights): passed to
+   * `compute` after the family's own samples, never counted for freshness or absence.
+   */
+  readonly contextConcepts?: readonly string[];
   /** CGM: the window ends at the newest reading, not at the hook's time (research §2.4). */
   readonly windowEndsAtNewest?: boolean;
   /** Values over `window` (`limits.windowDays` long) and why they do not meet `limits` (empty when they do). */
@@ -118,10 +123,11 @@ export function evaluateFamily(
   }
   if (groups.size === 0) return [];
   const samples = family.concepts.flatMap((concept) => all.get(concept) ?? []);
+  const context = (family.contextConcepts ?? []).flatMap((concept) => all.get(concept) ?? []);
   const byMetric = new Map<SensorMetricId, SensorAggregate>();
   for (const { limits, ids } of groups.values()) {
     const metrics = family.metrics.filter((m) => ids.has(m.id));
-    for (const aggregate of evaluateWindow(family, metrics, samples, at, limits)) {
+    for (const aggregate of evaluateWindow(family, metrics, samples, context, at, limits)) {
       byMetric.set(aggregate.metric, aggregate);
     }
   }
@@ -133,6 +139,7 @@ function evaluateWindow(
   family: MetricFamily,
   metrics: MetricFamily['metrics'],
   samples: readonly SensorSample[],
+  context: readonly SensorSample[],
   at: number,
   limits: MetricPolicy,
 ): SensorAggregate[] {
@@ -145,7 +152,11 @@ function evaluateWindow(
     stale || family.windowEndsAtNewest === true ? Math.min(newest, at) : at,
     limits.windowDays,
   );
-  const computed = family.compute(samples, ruleWindow, limits);
+  const computed = family.compute(
+    context.length === 0 ? samples : [...samples, ...context],
+    ruleWindow,
+    limits,
+  );
   const staleReason = `newest sample ${iso(newest)} is older than ${ageText(limits.maxAgeHours)}`;
   return metrics.map(({ id, unit }) => {
     const value = computed.values[id];

@@ -24,6 +24,9 @@ import type { TestApp } from '../helpers/app';
 import { sandboxRequest } from '../helpers/cds';
 import type { JsonObject } from '../helpers/cds';
 import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
+import { expectClinicianReadable } from '../helpers/card-text';
+import { acceptInRxView } from '../helpers/sandbox-rx-view';
+import { heartRateNights } from '../helpers/sensors';
 import type { MockFhirServer } from '../helpers/mock-fhir';
 import { quotedText, rendered } from '../helpers/markdown';
 import { cpicCall, cpicDrug, cpicDrugs, cpicRow, guidelineUrl, researchThreshold } from '../reference';
@@ -164,7 +167,7 @@ const LOW_RESTING_HR = [55, 54, 56, 53, 55, 57, 54];
 const R1_RAISE = researchThreshold('R1.raise');
 const R1_CRITICAL = researchThreshold('R1.critical');
 
-/** POSTs a call; every 200 answer must pass the CDS Hooks 2.0 response schema. */
+/** POSTs a call; every 200 answer must pass the CDS Hooks 2.0 response schema and every card the card text rules. */
 async function call(
   t: TestApp,
   service: string,
@@ -172,7 +175,10 @@ async function call(
 ): Promise<{ status: number; cards: Card[] }> {
   const res = await request(t.app).post(`/cds-services/${service}`).send(body);
   if (res.status === 200) expect(res.body).toBeSpecValid();
-  return { status: res.status, cards: (res.body as { cards?: Card[] }).cards ?? [] };
+  const cards = (res.body as { cards?: Card[] }).cards ?? [];
+  // Issue 9: every card of the panel is one a clinician reads in five seconds (test/helpers/card-text.ts).
+  for (const card of cards) expectClinicianReadable(card);
+  return { status: res.status, cards };
 }
 
 /** The one card of a call that must answer 200 with exactly one card. */
@@ -430,20 +436,18 @@ describe('order-sign: the clinical panel', () => {
           expect(s.label).toContain(alt.name);
           // Several alternatives CPIC names together are equals: none is singled out.
           expect(s.isRecommended).toBe(false);
-          const [remove, create] = actionsOf(s);
-          expect(actionsOf(s)).toHaveLength(2);
-          expect(remove).toMatchObject({
-            type: 'delete',
-            resourceId: `MedicationRequest/${String(draft.id)}`,
-          });
-          expect(create).toMatchObject({
-            type: 'create',
+          // One update of the draft order (same id) carrying the alternative, without the ordered drug's dose: the
+          // CDS Hooks sandbox's Rx View applies only the first action of a suggestion.
+          expect(actionsOf(s)).toHaveLength(1);
+          const { dosageInstruction: _dose, ...draftWithoutDose } = draft;
+          expect(actionsOf(s)[0]).toMatchObject({
+            type: 'update',
             resource: {
-              resourceType: 'MedicationRequest',
-              status: 'draft',
-              intent: 'order',
-              subject: { reference: `Patient/${PATIENT_ID}` },
-              medicationCodeableConcept: { coding: [{ system: RXNORM, code: alt.rxcui, display: alt.name }] },
+              ...draftWithoutDose,
+              medicationCodeableConcept: {
+                coding: [{ system: RXNORM, code: alt.rxcui, display: alt.name }],
+                text: alt.name,
+              },
             },
           });
         });
@@ -453,18 +457,47 @@ describe('order-sign: the clinical panel', () => {
     if (suggestions.length > 0) expect(card.selectionBehavior).toBe('at-most-one');
   });
 
-  it('clopidogrel: the rows of the other populations are shown too, each verbatim', async () => {
+  it('clopidogrel: the rows of the other populations are shown too, each sentence verbatim', async () => {
     const card = await oneCard(
       t,
       'pgx-order-sign',
       orderSign({ results: results('CYP2C19 *2/*2'), orders: [draftOrder('clopidogrel')] }),
     );
     const phenotype = cpicCall('CYP2C19', '*2/*2').phenotype;
+    // Each sentence of each row once: CPIC repeats "Avoid clopidogrel if possible." in every row.
+    const quoted = quotedText(card.detail);
     for (const population of ['NVI', 'CVI non-ACS non-PCI']) {
-      expect(quotedText(card.detail)).toContain(
-        cpicRow('clopidogrel', { CYP2C19: phenotype }, population).row.recommendation,
-      );
+      const { recommendation } = cpicRow('clopidogrel', { CYP2C19: phenotype }, population).row;
+      for (const sentence of recommendation.split(/(?<=\.)\s+/)) expect(quoted).toContain(sentence);
     }
+  });
+
+  it('clopidogrel, indication unknown: each one-click replacement carries its CPIC caveat and works in the sandbox', async () => {
+    const draft = draftOrder('clopidogrel');
+    const card = await oneCard(
+      t,
+      'pgx-order-sign',
+      orderSign({ results: results('CYP2C19 *2/*2'), orders: [draft] }),
+    );
+    const phenotype = cpicCall('CYP2C19', '*2/*2').phenotype;
+    // CPIC's neurovascular row: prasugrel is the one alternative it restricts.
+    const nvi = cpicRow('clopidogrel', { CYP2C19: phenotype }, 'NVI').row;
+    const caveat = (nvi.otherConsiderations ?? '')
+      .split(/(?<=\.)\s+/)
+      .find((sentence) => /prasugrel/i.test(sentence) && /contraindicated/.test(sentence));
+    expect(caveat).toBe('Prasugrel is contraindicated in patients with a history of stroke or TIA.');
+    const [prasugrel, ticagrelor] = card.suggestions ?? [];
+    expect(prasugrel?.label).toContain(caveat);
+    expect(prasugrel?.isRecommended).toBe(false);
+    expect(ticagrelor?.label).not.toContain(caveat);
+    // Accepted in the sandbox's Rx View, the order becomes the alternative (a delete-then-create pair cleared it).
+    const ordered = (draft.medicationCodeableConcept as { coding: { code: string }[] }).coding[0]!;
+    const clopidogrel = { name: 'clopidogrel', rxcui: ordered.code };
+    expect(acceptInRxView(clopidogrel, prasugrel!)).toEqual({ name: PRASUGREL.name, rxcui: PRASUGREL.rxcui });
+    expect(acceptInRxView(clopidogrel, ticagrelor!)).toEqual({
+      name: TICAGRELOR.name,
+      rxcui: TICAGRELOR.rxcui,
+    });
   });
 
   it('codeine: tramadol, which CPIC names as the opioid NOT to use, is never offered', async () => {
@@ -527,13 +560,38 @@ describe('order-sign: the clinical panel', () => {
       expect(card.indicator).toBe(LADDER[LADDER.indexOf(baseline) + 1]);
       expect(quotedText(card.detail)).toContain(row().recommendation);
       const detail = rendered(card.detail);
-      expect(detail).toContain(`${median(LOW_RESTING_HR)} /min`); // the value
+      expect(detail).toContain(`${median(LOW_RESTING_HR)}/min`); // the value
       expect(detail).toContain('Apple Watch'); // the device
-      expect(detail).toContain(`< ${R1_RAISE} /min`); // the threshold
+      expect(detail).toContain(`below ${R1_RAISE}/min`); // the threshold
+      // The reason is in the summary too (issue 9: "… CYP2D6 poor metabolizer, resting HR 49/min").
+      expect(card.summary).toContain(`resting HR ${median(LOW_RESTING_HR)}/min`);
       expect(card.source.label).toMatch(/sensor/i);
       // The sensor can be questioned: an override reason says so.
       expect(card.overrideReasons?.map((r) => r.display).join(' ')).toMatch(/sensor/i);
     });
+
+    it.each(['apple-watch', 'phd'] as const)(
+      'no daily resting value, a week of %s heart-rate samples around 49 /min at night: the card escalates to critical',
+      async (source) => {
+        const wearables = heartRateNights({
+          source,
+          at: Date.now(),
+          nights: 7,
+          hours: [23, 0, 1, 2, 3, 4, 5, 6],
+          everyMinutes: 5,
+          value: (i) => 48 + (i % 3), // 48, 49, 50 …
+        }) as JsonObject[];
+        // R1: "< 50 /min … → `critical`" (research §2.2); the nightly minimum of 5-minute medians is 48 /min.
+        expect(48).toBeLessThan(R1_CRITICAL);
+        const card = await oneCard(t, 'pgx-order-sign', metoprolol(wearables));
+        expect(card.indicator).toBe('critical');
+        const detail = rendered(card.detail);
+        expect(detail).toContain('48/min');
+        expect(card.summary).toContain('resting HR 48/min');
+        expect(detail).toContain(source === 'phd' ? 'Nonin 3150 pulse oximeter' : 'Apple Watch');
+        expect(quotedText(card.detail)).toContain(row().recommendation);
+      },
+    );
 
     it.each([
       // Newest value 84 h old: four daily values in the week, but older than R1's 72 h.

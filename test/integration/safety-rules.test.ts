@@ -203,11 +203,12 @@ describe('R8 safety rule: CYP2C9 + sulfonylurea + CGM time below range (research
     expect(detail).toMatch(/safety rule/i);
     expect(detail).toContain('not a CPIC/DPWG-actionable pair');
     // The evidence: metric, the value these readings give, the threshold, the device.
-    expect(detail).toContain(`cgm-time-below-70 > ${TBR_LIMIT} %`);
-    const shown = /cgm-time-below-70: ([\d.]+) %/.exec(detail);
-    expect(Number(shown?.[1])).toBeCloseTo(cgm.timeBelow70, 3);
+    expect(detail).toContain(`above ${TBR_LIMIT} %: raised the alert to warning`);
+    // The value as a person reads it: one decimal.
+    const shown = /CGM time below 70 mg\/dL ([\d.]+) %/.exec(detail);
+    expect(Number(shown?.[1])).toBeCloseTo(cgm.timeBelow70, 1);
     expect(detail).toContain(DEVICE_NAME);
-    expect(detail).toContain('raised the alert one step');
+    expect(detail).toContain('raised the alert');
     // Nowhere does the card present itself as CPIC advice: header, summary and link name the safety rule and the
     // consensus its thresholds come from (research §2.2 R8 and §7, Battelino et al., Diabetes Care 2019;42:1593).
     expect(card.summary).toMatch(/safety rule, not CPIC/);
@@ -255,6 +256,25 @@ describe('R8 safety rule: CYP2C9 + sulfonylurea + CGM time below range (research
     expect(
       await cardsOf(t, orderSign({ pgx: normal, orders: [glipizide], wearables: cgm.observations })),
     ).toEqual([]);
+  });
+
+  it('an active glipizide is continuing use: patient-view reviews it and names the CGM flag', async () => {
+    const cgm = cgmTwoWeeks({ lowPerDay: 20 });
+    const active = { ...glipizide, id: 'active-glipizide', status: 'active' };
+    const body = sandboxRequest('sandbox-patient-view.json', undefined, {
+      context: { userId: 'Practitioner/COREPRACTITIONER1', patientId: PATIENT_ID },
+      prefetch: {
+        patient: PATIENT,
+        pgx: searchset(poor),
+        wearables: searchset(cgm.observations),
+        medications: searchset([active]),
+      },
+    });
+    const cards = await cardsOf(t, body, 'pgx-patient-view');
+    expect(cards).toHaveLength(1);
+    const detail = rendered(cards[0]!.detail);
+    expect(detail).toContain('glipizide');
+    expect(detail).toContain('CGM time below 70 mg/dL');
   });
 
   it('glipizide with no PGx result on file: no pre-test card (not a CPIC pair)', async () => {

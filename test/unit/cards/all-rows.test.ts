@@ -9,6 +9,7 @@ import { decisionCard } from '../../../src/cards';
 import { rowOf } from '../../../src/rules/cpic';
 import type { DrugOrder, GeneResult } from '../../../src/rules/cpic';
 import { decideOrder, noSensorFacts, shown, SHOW_ALL_ENGINE, snapshotOf } from '../../helpers/decisions';
+import { cardTextProblems } from '../../helpers/card-text';
 import { cpicDrugs } from '../../reference';
 
 /** A result that looks the row's key up: HLA keys as allele status, others as the key itself. */
@@ -40,6 +41,7 @@ describe('cards for every CPIC row', () => {
   it('keeps every summary under 140 characters, naming the drug, never cut mid-word; every card is spec-valid', async () => {
     let longest = '';
     let cards = 0;
+    const textProblems: string[] = [];
     for (const { drug, row } of cases) {
       const genes = Object.entries(row.lookupKey).flatMap(([gene, key]) => resultFor(gene, key) ?? []);
       const order: DrugOrder = {
@@ -67,10 +69,13 @@ describe('cards for every CPIC row', () => {
           const detail = (card.detail ?? '').replace(/^> ?/gm, '').replace(/\\([\\`*_[\]<>#|~])/g, '$1');
           expect(detail).toContain(row.recommendation.replace(/\n\s*\n/g, '\n\n'));
         }
+        // Issue 9's card text rules hold for every row (test/helpers/card-text.ts): collected, reported together.
+        for (const problem of cardTextProblems(card)) textProblems.push(`${drug}: ${problem}`);
         if (card.summary.length > longest.length) longest = card.summary;
       }
     }
     expect(cards).toBeGreaterThan(1500);
+    expect(textProblems).toEqual([]);
     // The longest real summary still names its genes (it fitted by wording, not by cutting).
     expect(longest.length).toBeLessThan(140);
   });

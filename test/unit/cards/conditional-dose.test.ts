@@ -74,7 +74,7 @@ async function doseSuggestions(drug: string, row: CpicRow): Promise<Suggestion[]
         draftOrder: DRAFT,
         patientId: 'p1',
         snapshot: snapshotOf([decision], facts, SHOW_ALL_ENGINE),
-      }).card.suggestions?.filter((s) => (s.actions ?? []).some((a) => a.type === 'update')) ?? [],
+      }).card.suggestions?.filter((s) => s.label.startsWith('Reduce ')) ?? [], // replacements are updates too
   );
 }
 

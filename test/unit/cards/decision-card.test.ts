@@ -14,7 +14,7 @@ import {
 } from '../../../src/cards';
 import { callPhenotype, rowOf } from '../../../src/rules/cpic';
 import type { GeneResult } from '../../../src/rules/cpic';
-import { decisionExplanation, decisionRuleIds } from '../../../src/rules/types';
+import { decisionRuleIds } from '../../../src/rules/types';
 import type { Decision, DecisionFacts, ShownDecision } from '../../../src/rules/types';
 import { range, restingHeartRate } from '../../fixtures/rules/builders';
 import {
@@ -26,7 +26,7 @@ import {
   snapshotOf,
 } from '../../helpers/decisions';
 import { rendered } from '../../helpers/markdown';
-import { cpicDrug, cpicGuideline, cpicRows, guidelineRef, guidelineUrl } from '../../reference';
+import { cpicDrug, cpicGuideline, cpicRow, cpicRows, guidelineRef, guidelineUrl } from '../../reference';
 import type { CpicRow } from '../../reference';
 
 const drafts = JSON.parse(
@@ -121,26 +121,28 @@ describe('decisionCard on real CPIC decisions', () => {
     // CPIC's text names both drugs; neither is singled out.
     expect(dataRow(decision).recommendation).toMatch(/prasugrel or ticagrelor/);
     expect(card.selectionBehavior).toBe('at-most-one');
-    expect(card.suggestions?.map((s) => s.label)).toEqual([
-      'Replace clopidogrel with prasugrel',
-      'Replace clopidogrel with ticagrelor',
-    ]);
+    // The order does not say the indication: prasugrel carries CPIC's own caveat from the neurovascular row, verbatim.
+    const nvi = cpicRow('clopidogrel', { CYP2C19: 'Poor Metabolizer' }, 'NVI').row;
+    const caveat = 'Prasugrel is contraindicated in patients with a history of stroke or TIA.';
+    expect(nvi.otherConsiderations).toContain(caveat);
+    const [prasugrel, ticagrelor] = card.suggestions ?? [];
+    expect(prasugrel?.label).toMatch(/^Replace clopidogrel with prasugrel \(/);
+    expect(prasugrel?.label).toContain(`CPIC: "${caveat}"`);
+    expect(ticagrelor?.label).toMatch(/^Replace clopidogrel with ticagrelor/);
+    expect(ticagrelor?.label).not.toMatch(/contraindicated/);
     expect(card.suggestions?.every((s) => s.isRecommended === false && s.uuid)).toBe(true);
-    const [remove, create] = actionsOf(card.suggestions?.[0]);
-    expect(remove).toEqual({
-      type: 'delete',
-      description: anyString,
-      resourceId: 'MedicationRequest/request-123',
-    });
+    // One update of the draft (same id) carrying the alternative: the sandbox's Rx View applies only the first action.
+    const [update, ...rest] = actionsOf(prasugrel);
+    expect(rest).toEqual([]);
+    expect(update?.description).toContain(caveat);
     // RxNorm ingredient codes: NLM RxNorm prescribable content 2025-10-06 (prasugrel IN 613391, ticagrelor IN 1116632).
-    expect(create).toEqual({
-      type: 'create',
+    const draft = drafts.clopidogrelSandbox as Record<string, unknown>;
+    const { dosageInstruction: _dose, ...draftWithoutDose } = draft;
+    expect(update).toEqual({
+      type: 'update',
       description: anyString,
       resource: {
-        resourceType: 'MedicationRequest',
-        status: 'draft',
-        intent: 'order',
-        subject: { reference: 'Patient/smart-1288992' },
+        ...draftWithoutDose,
         medicationCodeableConcept: {
           coding: [
             { system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '613391', display: 'prasugrel' },
@@ -149,8 +151,9 @@ describe('decisionCard on real CPIC decisions', () => {
         },
       },
     });
-    const ticagrelor = actionsOf(card.suggestions?.[1])[1];
-    expect(ticagrelor?.type === 'create' && ticagrelor.resource).toMatchObject({
+    const ticagrelorUpdate = actionsOf(ticagrelor)[0];
+    expect(ticagrelorUpdate?.type === 'update' && ticagrelorUpdate.resource).toMatchObject({
+      id: draft.id,
       medicationCodeableConcept: { coding: [{ code: '1116632' }] },
     });
     // The other population rows are named with their verbatim text.
@@ -158,10 +161,16 @@ describe('decisionCard on real CPIC decisions', () => {
     const { finding } = decision;
     if (finding.kind !== 'recommendation')
       throw new Error(`clopidogrel CYP2C19 PM: a ${finding.kind} finding`);
+    // Every sentence of every other population's row is there, verbatim, each once; the populations are named in
+    // CPIC's words ("For neurovascular indications", "… non-PCI cardiovascular indications").
     for (const alt of finding.alternatives) {
-      expect(detail).toContain(alt.label);
-      expect(detail).toContain(alt.row.recommendation);
+      for (const sentence of alt.row.recommendation.split(/(?<=\.)\s+/)) {
+        expect(detail).toContain(sentence);
+        expect(detail.split(sentence).length - 1).toBe(1);
+      }
     }
+    expect(detail).toMatch(/neurovascular indications \(CPIC Moderate\)/);
+    expect(detail).toMatch(/non-PCI cardiovascular indications \(CPIC Moderate\)/);
     expect(finding.alternatives.length).toBeGreaterThan(0);
     expect(card.overrideReasons?.map((r) => r.code)).not.toContain('sensor-data-unreliable');
   });
@@ -301,7 +310,7 @@ describe('decisionCard on real CPIC decisions', () => {
       .filter((line) => line.startsWith('>'))
       .map((line) => rendered(line));
     expect(quoted).toEqual(boxes.flatMap((box, i) => [...(i > 0 ? [''] : []), box]));
-    expect(card.detail).toContain('strength: not graded');
+    expect(card.detail).toContain('CPIC, not graded');
   });
 
   it('CYP2D6 poor metabolizer + metoprolol: lowest starting dose (no fraction) → no dose suggestion', async () => {
@@ -312,60 +321,70 @@ describe('decisionCard on real CPIC decisions', () => {
     expect(card.suggestions).toBeUndefined();
   });
 
-  it('metoprolol with a sensor modifier: evidence with values, window, device, consensus note; sensor reason', async () => {
+  it('metoprolol with a sensor modifier: the reason in the summary; value, human window, device, threshold and evidence', async () => {
     const base = await decide('metoprolol', [geneResult('CYP2D6', '*4/*4')]);
     const decision: ShownDecision = {
       ...base,
       indicator: 'critical',
       modifiers: [
         {
-          ruleId: 'R1-metoprolol-resting-hr',
+          ruleId: 'R1-metoprolol-resting-hr:resting-hr-below-60',
           effect: 'raise',
           metric: 'resting-heart-rate',
           value: 52,
           unit: '/min',
-          window: { start: '2026-04-24', end: '2026-05-01' },
+          window: { start: '2026-04-24T09:00:00Z', end: '2026-05-01T09:00:00Z' },
           status: 'sufficient',
           devices: ['Apple Watch'],
           newestSample: '2026-05-01T06:10:00Z',
-          threshold: 'median < 60 /min',
-          note: 'Resting heart rate is low.',
+          daysWithData: 6,
+          threshold: 'resting-heart-rate < 60 /min',
+          note: 'resting-heart-rate 52 /min (2026-04-24 to 2026-05-01) meets resting-heart-rate < 60 /min: raises the card 1 step',
           evidence: 'consensus',
-          source: 'wearables-in-fhir.md R1',
+          source:
+            'bradycardia < 50 /min per 2018 ACC/AHA/HRS bradycardia guideline **(verify)** (shared/research/wearables-in-fhir.md §2.2 R1)',
         },
       ],
     };
     const card = cardFor(decision);
     expect(card.indicator).toBe('critical');
+    // Issue 9: "Adjust metoprolol dose: CYP2D6 poor metabolizer, resting HR 49/min".
+    expect(card.summary).toBe(
+      'Adjust metoprolol dose: CYP2D6 Poor Metabolizer, resting HR 52/min (CPIC Moderate)',
+    );
     expect(card.source.label).toContain('wearable sensor data');
     const detail = rendered(card.detail);
-    for (const text of [
-      '52 /min',
-      '2026-04-24',
-      '2026-05-01',
-      'Apple Watch',
-      '2026-05-01T06:10:00Z',
-      'median < 60 /min',
+    expect(detail).toContain(
+      '- Resting heart rate 52/min (7 days to 1 May, 6 of 7 days with data, Apple Watch): below 60/min: raised the alert to critical.',
+    );
+    expect(detail).toContain(
+      'Source: bradycardia < 50 /min per 2018 ACC/AHA/HRS bradycardia guideline (expert consensus',
+    );
+    // No internal notes, no raw timestamps, no rule ids; the engine's own note is not repeated.
+    for (const internal of [
+      'verify',
+      'shared/',
+      '§',
+      'R1-metoprolol',
+      '2026-05-01T',
+      'meets resting-heart-rate',
     ])
-      expect(detail).toContain(text);
-    expect(detail).toContain('expert consensus, not on a pharmacogenomic guideline');
-    // The note is given once (under "Why", which lists every modifier of the decision).
-    expect(detail.split('Resting heart rate is low.').length - 1).toBe(1);
+      expect(detail).not.toContain(internal);
     expect(card.overrideReasons?.map((r) => r.code)).toContain('sensor-data-unreliable');
   });
 
-  it('a sensor note the rules engine put under "Why" is shown once, the evidence bullet keeps the data', async () => {
+  it('a week of real resting heart rate: the evidence bullet names the value, the human window and the device', async () => {
     // A week of resting heart rate below R1's cut-off (research §2.2 R1: "7-day median < 60 /min → +1").
     const facts: DecisionFacts = { sensors: restingHeartRate(55, range(0, 7)) };
     const decision = await decide('metoprolol', [geneResult('CYP2D6', '*4/*4')], facts);
     const [modifier] = decision.modifiers;
     if (!modifier) throw new Error('R1 did not fire');
-    expect(decisionExplanation(decision).some((line) => line.includes(modifier.note))).toBe(true);
     const detail = rendered(cardFor(decision, undefined, facts).detail);
-    expect(detail.split(modifier.note).length - 1).toBe(1);
-    const bullet = detail.split('\n').find((line) => line.startsWith(`- ${modifier.metric}: `));
-    expect(bullet).toContain('55 /min');
-    expect(bullet).not.toContain(modifier.note);
+    expect(detail).not.toContain(modifier.note);
+    const bullet = detail.split('\n').find((line) => line.startsWith('- Resting heart rate '));
+    expect(bullet).toMatch(
+      /^- Resting heart rate 55\/min \(7 days to 15 May, 7 of 7 days with data, Test watch\): below 60\/min: raised the alert/,
+    );
   });
 
   it('no CYP2C19 result + clopidogrel: pre-test card with a ServiceRequest for the gene test', async () => {

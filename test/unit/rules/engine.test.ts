@@ -11,10 +11,12 @@ import { DEFAULT_THRESHOLDS, parseThresholdSet } from '../../../src/rules/thresh
 import type { ThresholdSet } from '../../../src/rules/thresholds';
 import { decisionExplanation, decisionRuleIds } from '../../../src/rules/types';
 import type { Decision } from '../../../src/rules/types';
+import { summarizeSensors } from '../../../src/sensors';
 import type { SensorSummary } from '../../../src/sensors';
 import {
   AT,
   NO_SENSORS,
+  dailyObservations,
   findingFor,
   gene,
   order,
@@ -67,7 +69,7 @@ describe('baseline indicator from the thresholds (issue 5 defaults)', () => {
       const evaluated = await evaluateOne(finding);
       expect(evaluated).toMatchObject({
         indicator: expected,
-        thresholdVersion: 'default-2026-11-22',
+        thresholdVersion: 'default-2026-11-29',
       });
     },
   );
@@ -358,6 +360,33 @@ describe('other sensor rules', () => {
       indicator: 'info',
       modifiers: [],
     });
+  });
+
+  it('R5 atomoxetine + CYP2D6 PM: a heart-rate rise of 20 /min or more over the 28 days before raises one step', async () => {
+    // FDA atomoxetine label §5.4 via research §2.2 R5: "HR rise ≥ 20 /min … vs baseline → +1".
+    const rise = researchThreshold('R5.hr-rise');
+    const heartRate = (recent: number): SensorSummary =>
+      summarizeSensors(
+        [
+          ...dailyObservations('8867-4', '/min', range(0, 7), recent),
+          ...dailyObservations('8867-4', '/min', range(7, 35), 70),
+        ],
+        AT,
+      );
+    const finding = findingFor('atomoxetine', [cyp2d6PM]);
+    const baseline = (await evaluateOne(finding)).indicator;
+    const ladder = ['none', 'info', 'warning', 'critical'] as const;
+    const raised = await evaluateOne(finding, heartRate(70 + rise));
+    expect(raised.indicator).toBe(ladder[Math.min(3, ladder.indexOf(baseline) + 1)]);
+    expect(raised.modifiers[0]).toMatchObject({
+      effect: 'raise',
+      metric: 'heart-rate-change',
+      evidence: 'label',
+    });
+    expect((await evaluateOne(finding, heartRate(70 + rise - 5))).indicator).toBe(baseline);
+    // Not for a normal metabolizer (the label's larger rise is in poor metabolizers).
+    const nm = findingFor('atomoxetine', [gene('CYP2D6', 'Normal Metabolizer', '2.0')]);
+    expect((await evaluateOne(nm, heartRate(70 + rise))).modifiers).toEqual([]);
   });
 
   it('R3 citalopram + CYP2C19 PM: QTc above 500 ms cannot raise a card that is already critical (context)', async () => {

@@ -302,6 +302,7 @@ describe('the default set is a data file (config/thresholds/)', () => {
     ['R4', 'qtc-above-500', 'value', 'R3.qtc'],
     ['R4', 'qtc-rise-above-60', 'value', 'R3.qtc-rise'],
     ['R4', 'resting-hr-rise-20', 'value', 'R4.hr-rise'],
+    ['R5', 'hr-rise-20', 'value', 'R5.hr-rise'],
     ['R6', 'respiratory-rate-below-10', 'value', 'R6.respiratory-rate'],
     ['R7', 'home-sbp-mean-130', 'value', 'R7.systolic'],
     ['R7', 'home-dbp-mean-80', 'value', 'R7.diastolic'],

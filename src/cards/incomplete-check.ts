@@ -1,0 +1,83 @@
+/**
+ * The one card an order hook gives when the patient's pharmacogenomic results could not be read (the FHIR server
+ * answered after the deadline, failed, or left pages unread): issue 9 item 5, "never silence". A critical "avoid"
+ * must never vanish without the clinician learning that the check was not done.
+ * https://cds-hooks.hl7.org/2.0/#card-attributes
+ */
+import { randomUUID } from 'node:crypto';
+import type { Card, Link } from '../cds/types';
+import type { DecisionSnapshot } from '../rules/types';
+import type { CardProvenance } from './decision-card';
+import { CPIC_GUIDELINES_URL, topic } from './decision-card';
+import { escapeMarkdown, listPhrase } from './text';
+
+/** The summary, as issue 9 words it. */
+export const INCOMPLETE_CHECK_SUMMARY =
+  'Pharmacogenomic check incomplete: results could not be retrieved in time';
+
+export interface IncompleteCheckContext {
+  /** The ordered drugs that could not be checked (CPIC or safety-rule drugs), by name. */
+  readonly drugs: readonly string[];
+  /** From the threshold set (`incompleteCheck.indicator`). */
+  readonly indicator: 'info' | 'warning';
+  /** How the clinician repeats the check in this hook (order-sign: sign again; order-select: select again). */
+  readonly retry: 'sign' | 'select';
+  /**
+   * Links to the drugs' CPIC guidelines (name and URL), so the results can be checked by hand meanwhile. Drugs
+   * without a guideline link to CPIC's guideline index.
+   */
+  readonly guidelines: readonly { readonly name: string; readonly url: string }[];
+  /**
+   * Further links the caller adds: the place for a retry page and the patient's dashboard (the web front end,
+   * issue 10), each a spec `Link`. None by default.
+   */
+  readonly links?: readonly Link[];
+  readonly snapshot: DecisionSnapshot;
+  readonly thresholdVersion: string;
+  readonly knowledgeVersion: string;
+  readonly newUuid?: () => string;
+}
+
+/** The "check incomplete" card and its provenance (no decision: the snapshot holds none, only the facts). */
+export function incompleteCheckCard(ctx: IncompleteCheckContext): {
+  card: Card;
+  provenance: CardProvenance;
+} {
+  const uuid = (ctx.newUuid ?? randomUUID)();
+  const drugs = ctx.drugs.length > 0 ? escapeMarkdown(listPhrase(ctx.drugs)) : 'this order';
+  const retry =
+    ctx.retry === 'sign'
+      ? 'Signing again in a minute repeats the check.'
+      : 'Selecting the order again in a minute repeats the check.';
+  const detail = [
+    `**Review the patient's pharmacogenomic results before prescribing ${drugs}.**`,
+    `The results did not arrive in time, so the order was not checked against the CPIC guidelines. ${retry}`,
+  ].join('\n\n');
+  const guidelineLinks: Link[] =
+    ctx.guidelines.length > 0
+      ? ctx.guidelines.map((g) => ({ label: `CPIC guideline: ${g.name}`, url: g.url, type: 'absolute' }))
+      : [{ label: 'CPIC guidelines', url: CPIC_GUIDELINES_URL, type: 'absolute' }];
+  const card: Card = {
+    uuid,
+    summary: INCOMPLETE_CHECK_SUMMARY,
+    detail,
+    indicator: ctx.indicator,
+    source: {
+      label: 'Pharmacogenomic check (CPIC guidelines)',
+      url: CPIC_GUIDELINES_URL,
+      topic: topic('pgx-check-incomplete', 'Pharmacogenomic check incomplete'),
+    },
+    links: [...guidelineLinks, ...(ctx.links ?? [])],
+  };
+  return {
+    card,
+    provenance: {
+      uuid,
+      ...(ctx.drugs.length === 1 && ctx.drugs[0] !== undefined ? { drug: ctx.drugs[0] } : {}),
+      decision: ctx.snapshot,
+      ruleIds: [],
+      thresholdVersion: ctx.thresholdVersion,
+      knowledgeVersion: ctx.knowledgeVersion,
+    },
+  };
+}

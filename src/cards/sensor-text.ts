@@ -1,0 +1,160 @@
+/**
+ * Sensor evidence as a clinician reads it (issue 9, "cards a clinician reads in five seconds"): metric names in
+ * words, values with their units as people write them ("48/min", "4.2 %"), windows as dates ("7 days to 29 Nov,
+ * 6 of 7 days with data, Apple Watch"), and sources without the service's internal notes (research file paths,
+ * section numbers, "verify" marks). Rule ids and raw timestamps never reach the text.
+ */
+import type { SensorModifier } from '../rules/types';
+
+/** Metric ids in words: `long` for the evidence list, `short` for the summary. */
+const METRIC_WORDS: Readonly<Record<string, { readonly long: string; readonly short: string }>> = {
+  'resting-heart-rate': { long: 'Resting heart rate', short: 'resting HR' },
+  'low-heart-rate-events': { long: 'Low-heart-rate notifications', short: 'low-HR alerts' },
+  'heart-rate-change': { long: 'Heart-rate rise over the 28 days before', short: 'HR rise' },
+  'spo2-minimum': { long: 'Lowest night-time SpO2', short: 'lowest SpO2' },
+  'spo2-below-90-share': { long: 'Night-time readings with SpO2 below 90 %', short: 'SpO2 <90 %' },
+  'respiratory-rate': { long: 'Night-time respiratory rate', short: 'resp. rate' },
+  'home-bp-systolic': { long: 'Home systolic blood pressure (mean)', short: 'home SBP' },
+  'home-bp-diastolic': { long: 'Home diastolic blood pressure (mean)', short: 'home DBP' },
+  'cgm-time-in-range': { long: 'CGM time in range 70–180 mg/dL', short: 'CGM TIR' },
+  'cgm-time-below-54': { long: 'CGM time below 54 mg/dL', short: 'CGM <54 mg/dL' },
+  'cgm-time-below-70': { long: 'CGM time below 70 mg/dL', short: 'CGM <70 mg/dL' },
+  'cgm-time-above-180': { long: 'CGM time above 180 mg/dL', short: 'CGM >180 mg/dL' },
+  'cgm-time-above-250': { long: 'CGM time above 250 mg/dL', short: 'CGM >250 mg/dL' },
+  'cgm-gmi': { long: 'Glucose management indicator', short: 'GMI' },
+  'cgm-mean-glucose': { long: 'Mean CGM glucose', short: 'mean glucose' },
+  'cgm-cv': { long: 'Glucose variability (CV)', short: 'glucose CV' },
+  'cgm-days-worn': { long: 'CGM days worn', short: 'CGM days' },
+  'cgm-sensor-active': { long: 'CGM sensor active', short: 'CGM active' },
+  'cgm-level2-hypoglycaemia-events': {
+    long: 'Level 2 hypoglycaemia events (15 min or more below 54 mg/dL)',
+    short: 'level 2 hypos',
+  },
+  'qtc-latest': { long: 'Latest QTc', short: 'QTc' },
+  'qtc-change': { long: 'QTc change', short: 'QTc change' },
+  'daily-steps': { long: 'Daily steps (median)', short: 'steps' },
+  'steps-change': { long: 'Change in daily steps', short: 'steps change' },
+  'sleep-duration': { long: 'Sleep per night (median)', short: 'sleep' },
+  'sleep-change': { long: 'Change in sleep', short: 'sleep change' },
+  'inr-latest': { long: 'Latest home INR', short: 'INR' },
+  'order-dose': { long: 'Ordered dose', short: 'dose' },
+};
+
+export function metricName(metric: string, form: 'long' | 'short' = 'long'): string {
+  return METRIC_WORDS[metric]?.[form] ?? metric.replace(/-/g, ' ');
+}
+
+/** A number as a person writes it: at most one decimal, none when whole. */
+function numberText(value: number): string {
+  return String(Math.round(value * 10) / 10);
+}
+
+/** A value with its UCUM unit as people write it: `48/min`, `4.2 %`, `131 mmHg`, `INR 4.5`, `8000 steps/day`. */
+export function quantityText(value: number, unit: string | undefined): string {
+  const n = numberText(value);
+  switch (unit) {
+    case undefined:
+    case '':
+    case '1':
+      return n;
+    case '/min':
+      return `${n}/min`;
+    case '%':
+      return `${n} %`;
+    case 'mm[Hg]':
+      return `${n} mmHg`;
+    case '{INR}':
+      return `INR ${n}`;
+    case '/d':
+      return `${n} steps/day`;
+    default:
+      return `${n} ${unit}`;
+  }
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** An instant as a day a person writes (`29 Nov`), from its UTC date. */
+export function dayText(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()] ?? ''}`;
+}
+
+/** "7 days to 29 Nov, 6 of 7 days with data, Apple Watch" (what the window, its coverage and the device were). */
+export function windowText(m: SensorModifier): string {
+  const parts: string[] = [];
+  if (m.window) {
+    const days = Math.round((Date.parse(m.window.end) - Date.parse(m.window.start)) / 86_400_000);
+    parts.push(`${days} ${days === 1 ? 'day' : 'days'} to ${dayText(m.window.end)}`);
+    if (m.daysWithData !== undefined && days > 0) parts.push(`${m.daysWithData} of ${days} days with data`);
+  }
+  if (m.devices.length > 0) parts.push(m.devices.join(', '));
+  return parts.join(', ');
+}
+
+const OPERATOR_WORDS: readonly (readonly [RegExp, string])[] = [
+  [/^<=\s*/, 'at or below '],
+  [/^>=\s*/, 'at or above '],
+  [/^≤\s*/, 'at or below '],
+  [/^≥\s*/, 'at or above '],
+  [/^<\s*/, 'below '],
+  [/^>\s*/, 'above '],
+];
+
+/**
+ * The threshold a modifier compared against, in words (`below 60/min`), from the engine's phrase
+ * (`resting-heart-rate < 60 /min`; a range `65–80 /min`).
+ */
+export function thresholdText(m: SensorModifier): string | undefined {
+  if (!m.threshold) return undefined;
+  let bound = m.threshold.startsWith(`${m.metric} `) ? m.threshold.slice(m.metric.length + 1) : m.threshold;
+  for (const [pattern, words] of OPERATOR_WORDS) {
+    if (pattern.test(bound)) {
+      bound = bound.replace(pattern, words);
+      break;
+    }
+  }
+  if (/^\d/.test(bound)) bound = `within ${bound}`;
+  // "60 /min" → "60/min"; "130 mm[Hg]" → "130 mmHg"; "4 %" stays.
+  return bound
+    .replace(/(\d) \/(min|d)\b/g, '$1/$2')
+    .replace(/mm\[Hg\]/g, 'mmHg')
+    .replace(/\{INR\}/g, 'INR');
+}
+
+/**
+ * A threshold's source without the service's internal notes, cut to its first citation: no research-file paths or
+ * section numbers, no "(verify)" marks, no design-note tails.
+ */
+export function sourceText(source: string): string {
+  const clean = source
+    .replace(/\s*\((?:shared\/)?research\/[^)]*\)/g, '')
+    .replace(/\s*\*{0,2}\(verify[^)]*\)\*{0,2}/gi, '')
+    .replace(/[,;]\s*\*{0,2}verify\*{0,2}\b/gi, '')
+    .replace(/\s*\((?:design|design choice)\)/gi, '')
+    .replace(/\bshared\/research\/\S+/g, '')
+    .replace(/\s*\(?[\w./-]+\.(?:md|json|ts)\b(?:\s*§?\s?[\d.]*\s*R?\d*)?\)?/g, '')
+    .replace(/§\s?[\d.]+\s?(R\d+)?:?/g, '')
+    .trim();
+  // The first citation: up to a top-level ";" or ": " (not inside parentheses).
+  let depth = 0;
+  for (let i = 0; i < clean.length; i += 1) {
+    const c = clean[i];
+    if (c === '(') depth += 1;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && (c === ';' || (c === ':' && clean[i + 1] === ' '))) {
+      return clean.slice(0, i).trim();
+    }
+  }
+  return clean.replace(/[.;:,\s]+$/, '');
+}
+
+/** Reasons free of raw timestamps (a stale reason names the newest sample's instant: said as a day instead). */
+export function reasonText(reason: string): string {
+  return reason
+    .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g, (iso) =>
+      dayText(iso),
+    )
+    .replace(/(\d) \/min\b/g, '$1/min');
+}

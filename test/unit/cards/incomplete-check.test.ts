@@ -1,0 +1,79 @@
+/**
+ * The "Pharmacogenomic check incomplete" card (issue 9 item 5): its indicator is the threshold set's choice (`info`
+ * or `warning`, nothing else), the caller's links (retry, dashboard) follow the CPIC guideline links, and its text
+ * leads with what to do.
+ */
+import { incompleteCheckCard, INCOMPLETE_CHECK_SUMMARY } from '../../../src/cards';
+import { DEFAULT_THRESHOLDS, parseThresholdSet } from '../../../src/rules/thresholds';
+import type { DecisionSnapshot } from '../../../src/rules/types';
+import { DECISION_SNAPSHOT_SCHEMA } from '../../../src/rules/types';
+import { NO_SENSORS } from '../../fixtures/rules/builders';
+
+const snapshot: DecisionSnapshot = {
+  schema: DECISION_SNAPSHOT_SCHEMA,
+  decisions: [],
+  facts: { sensors: NO_SENSORS, continuingDrugs: [] },
+};
+
+const base = {
+  drugs: ['clopidogrel', 'warfarin'],
+  retry: 'sign' as const,
+  guidelines: [
+    {
+      name: 'Clopidogrel and CYP2C19',
+      url: 'https://cpicpgx.org/guidelines/guideline-for-clopidogrel-and-cyp2c19/',
+    },
+  ],
+  snapshot,
+  thresholdVersion: 'test',
+  knowledgeVersion: 'cpic-test',
+  newUuid: () => '5d6a1f1e-0000-4000-8000-000000000001',
+};
+
+describe('incompleteCheckCard', () => {
+  it('says the check is incomplete, action first, each sentence once, at the set’s indicator', () => {
+    const { card, provenance } = incompleteCheckCard({ ...base, indicator: 'info' });
+    expect(card.summary).toBe(INCOMPLETE_CHECK_SUMMARY);
+    expect(card.summary.length).toBeLessThan(140);
+    expect(card.indicator).toBe('info');
+    expect(card.detail?.split('\n')[0]).toBe(
+      "**Review the patient's pharmacogenomic results before prescribing clopidogrel and warfarin.**",
+    );
+    const sentences = (card.detail ?? '').split(/(?<=\.)\s+/).map((s) => s.trim());
+    expect(new Set(sentences).size).toBe(sentences.length);
+    expect(provenance).toMatchObject({ uuid: card.uuid, ruleIds: [], decision: snapshot });
+  });
+
+  it('links the guidelines, then what the caller adds (the place for retry and dashboard links)', () => {
+    const dashboard = {
+      label: 'Open the PGx dashboard',
+      url: 'https://pgx.example.org/launch',
+      type: 'smart' as const,
+    };
+    const { card } = incompleteCheckCard({ ...base, indicator: 'warning', links: [dashboard] });
+    expect(card.links).toEqual([
+      { label: 'CPIC guideline: Clopidogrel and CYP2C19', url: base.guidelines[0]!.url, type: 'absolute' },
+      dashboard,
+    ]);
+  });
+
+  it('without a guideline, links CPIC’s guideline index', () => {
+    const { card } = incompleteCheckCard({ ...base, guidelines: [], indicator: 'warning' });
+    expect(card.links).toEqual([
+      { label: 'CPIC guidelines', url: 'https://cpicpgx.org/guidelines/', type: 'absolute' },
+    ]);
+  });
+});
+
+describe('ThresholdSet incompleteCheck', () => {
+  it('defaults to warning, and a set may say info but nothing louder', () => {
+    expect(DEFAULT_THRESHOLDS.incompleteCheck).toEqual({ indicator: 'warning' });
+    const { incompleteCheck: _omitted, ...rest } = DEFAULT_THRESHOLDS;
+    expect(
+      parseThresholdSet({ ...rest, incompleteCheck: { indicator: 'info' } }).incompleteCheck.indicator,
+    ).toBe('info');
+    expect(() => parseThresholdSet({ ...rest, incompleteCheck: { indicator: 'critical' } })).toThrow(
+      /incompleteCheck\.indicator: must be info or warning/,
+    );
+  });
+});

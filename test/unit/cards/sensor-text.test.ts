@@ -1,0 +1,75 @@
+/**
+ * Sensor evidence in words (cards/sensor-text.ts): values with their units as people write them, windows as dates,
+ * thresholds in words, and the threshold sources of the default set without the service's internal notes.
+ */
+import {
+  dayText,
+  metricName,
+  quantityText,
+  reasonText,
+  sourceText,
+  thresholdText,
+  windowText,
+} from '../../../src/cards/sensor-text';
+import { DEFAULT_THRESHOLDS } from '../../../src/rules/thresholds';
+import type { SensorModifier } from '../../../src/rules/types';
+
+const modifier = (change: Partial<SensorModifier>): SensorModifier => ({
+  ruleId: 'R1-metoprolol-resting-hr:resting-hr-below-60',
+  effect: 'raise',
+  metric: 'resting-heart-rate',
+  status: 'sufficient',
+  devices: [],
+  note: '',
+  evidence: 'guideline',
+  source: '',
+  ...change,
+});
+
+describe('sensor text', () => {
+  it('writes values as people do', () => {
+    expect(quantityText(48, '/min')).toBe('48/min');
+    expect(quantityText(6.94444, '%')).toBe('6.9 %');
+    expect(quantityText(131.25, 'mm[Hg]')).toBe('131.3 mmHg');
+    expect(quantityText(4.5, '{INR}')).toBe('INR 4.5');
+    expect(quantityText(2, '1')).toBe('2');
+  });
+
+  it('writes windows as dates: "7 days to 29 Nov, 6 of 7 days with data, Apple Watch"', () => {
+    const m = modifier({
+      window: { start: '2026-11-22T09:00:00.000Z', end: '2026-11-29T09:00:00.000Z' },
+      daysWithData: 6,
+      devices: ['Apple Watch'],
+    });
+    expect(windowText(m)).toBe('7 days to 29 Nov, 6 of 7 days with data, Apple Watch');
+    expect(dayText('2026-05-01T06:10:00Z')).toBe('1 May');
+    expect(reasonText('newest sample 2026-11-25T06:00:00.000Z is older than 72 h')).toBe(
+      'newest sample 25 Nov is older than 72 h',
+    );
+  });
+
+  it('writes thresholds in words', () => {
+    expect(thresholdText(modifier({ threshold: 'resting-heart-rate < 60 /min' }))).toBe('below 60/min');
+    expect(
+      thresholdText(modifier({ metric: 'home-bp-systolic', threshold: 'home-bp-systolic ≥ 130 mm[Hg]' })),
+    ).toBe('at or above 130 mmHg');
+    expect(thresholdText(modifier({ threshold: 'resting-heart-rate 65–80 /min' }))).toBe('within 65–80/min');
+    expect(metricName('cgm-time-below-70')).toBe('CGM time below 70 mg/dL');
+    expect(metricName('resting-heart-rate', 'short')).toBe('resting HR');
+  });
+
+  it('every source of the default thresholds loses its internal notes and keeps a citation', () => {
+    const sources = DEFAULT_THRESHOLDS.sensorRules.flatMap((r) => r.triggers.map((t) => t.source));
+    expect(sources.length).toBeGreaterThan(20);
+    for (const source of sources) {
+      const text = sourceText(source);
+      expect(text).not.toMatch(/verify|shared\/|research\/|wearables-in-fhir|§/i);
+      expect(text.length).toBeGreaterThan(5);
+    }
+    expect(
+      sourceText(
+        'CPIC 2024 β-blocker guideline (Duarte et al., Clin Pharmacol Ther 116:939–947; PMID 38951961): PMs have "greater exposure and lower heart rate"; DPWG metoprolol (PharmGKB PA166104995)',
+      ),
+    ).toBe('CPIC 2024 β-blocker guideline (Duarte et al., Clin Pharmacol Ther 116:939–947; PMID 38951961)');
+  });
+});
