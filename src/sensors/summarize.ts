@@ -77,7 +77,12 @@ export function summarizeSensors(
   const concepts =
     wanted === undefined
       ? undefined
-      : new Set(FAMILIES.filter((f) => f.metrics.some((m) => wanted.has(m.id))).flatMap((f) => f.concepts));
+      : new Set(
+          FAMILIES.filter((f) => f.metrics.some((m) => wanted.has(m.id))).flatMap((f) => [
+            ...f.concepts,
+            ...(f.contextConcepts ?? []),
+          ]),
+        );
   const { samples, dataQuality } = normalizeObservations(flat, atMs, concepts);
   const byConcept = new Map<string, SensorSample[]>();
   for (const sample of samples) {
