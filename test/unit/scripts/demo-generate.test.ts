@@ -15,7 +15,8 @@ import type { DemoIndex } from '../../../src/demo/data';
 const files = generateDemo(DEFAULT_SEED);
 const index = JSON.parse(files['index.json']!) as DemoIndex;
 const bundles = index.patients.map((p) => ({ id: p.id, bundle: JSON.parse(files[p.file]!) as Bundle }));
-const resourcesOf = (bundle: Bundle): FhirResource[] => (bundle.entry ?? []).map((e) => e.resource as FhirResource);
+const resourcesOf = (bundle: Bundle): FhirResource[] =>
+  (bundle.entry ?? []).map((e) => e.resource as FhirResource);
 const all = bundles.flatMap((b) => resourcesOf(b.bundle));
 const observations = all.filter((r): r is Observation => r.resourceType === 'Observation');
 const codes = (o: Observation): string[] => (o.code.coding ?? []).map((c) => c.code ?? '');
