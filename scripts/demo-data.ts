@@ -226,12 +226,13 @@ export const DEMO_PATIENTS: readonly DemoPatientSpec[] = [
     gender: 'male',
     birthDate: '1951-09-30',
     offsetMin: -480,
-    scenario: 'CYP2D6 poor metabolizer (*4/*4) ordering metoprolol, resting heart rate in the mid 50s',
+    scenario:
+      'CYP2D6 poor metabolizer (*5/*5, gene deletion on both copies) ordering metoprolol, resting heart rate in the mid 50s',
     reports: [
       {
         lab: 'Mayo Clinic Laboratories',
         daysAgo: 200,
-        results: [{ shape: 'haplotypes', gene: 'CYP2D6', hgnc: CYP2D6_HGNC, alleles: ['*4', '*4'] }],
+        results: [{ shape: 'haplotypes', gene: 'CYP2D6', hgnc: CYP2D6_HGNC, alleles: ['*5', '*5'] }],
       },
     ],
     wearables: {
