@@ -63,11 +63,11 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', 'loopback');
 
   app.use(helmet());
-  // Before the app-wide CORS: the demo FHIR endpoint answers any origin (read-only synthetic data).
+  // Before the app-wide CORS: the demo FHIR endpoint answers any origin (read-only synthetic data). No request log
+  // there: its paths carry patient ids (synthetic, but logs never carry patient identifiers).
   if (deps.demo) {
     app.use(
       DEMO_FHIR_PATH,
-      requestContext(logger),
       createDemoFhirRouter({
         data: deps.demo,
         baseUrl: demoBaseUrl(config),

@@ -202,3 +202,17 @@ describe('demo FHIR endpoint', () => {
     }
   });
 });
+
+describe('demo FHIR endpoint logs', () => {
+  it('never writes a patient id to the log', async () => {
+    const t = await startTestApp({ demo: true });
+    try {
+      await request(t.app).get(`/demo/fhir/Patient/${PATIENT}`).expect(200);
+      await request(t.app).get(`/demo/fhir/Observation?patient=${PATIENT}`).expect(200);
+      await request(t.app).get('/demo/fhir/Patient/demo-nobody').expect(404);
+      expect(t.logs()).not.toContain('demo-');
+    } finally {
+      await t.close();
+    }
+  });
+});
