@@ -1088,8 +1088,9 @@ function transaction(resources: readonly Json[]): Json {
   return {
     resourceType: 'Bundle',
     type: 'transaction',
+    // No fullUrl: for a PUT of a known id it would have to be the resource's URL on the receiving server, unknown here
+    // (R4 Bundle.entry.fullUrl is optional; references are relative `Type/id`, resolved on that server).
     entry: resources.map((resource) => ({
-      fullUrl: `urn:pgx-cds-hooks:demo:${String(resource.resourceType)}/${String(resource.id)}`,
       resource,
       request: { method: 'PUT', url: `${String(resource.resourceType)}/${String(resource.id)}` },
     })),
