@@ -426,4 +426,13 @@ describe('demo patients from the CDS Hooks sandbox', () => {
       }
     }
   });
+
+  it('the README example without prefetch gives the card of its README row', async () => {
+    const body = JSON.parse(
+      readFileSync(path.join(ROOT, 'examples', 'order-sign-demo-metoprolol-no-prefetch.json'), 'utf8'),
+    ) as JsonObject;
+    const row = readmeRows().find((r) => r.patient === (body.context as JsonObject).patientId);
+    const cards = await cardsOf(t, 'pgx-order-sign', { ...body, hookInstance: randomUUID() });
+    expect(cards.map((c) => c.indicator)).toEqual([row?.orderSign]);
+  });
 });
