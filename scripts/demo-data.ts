@@ -973,7 +973,7 @@ function glucoseAt(rng: Rng, minuteOfDay: number, lowNight: boolean): number {
     if (t > 0 && t < 4) g += 75 * (t / 1) * Math.exp(1 - t / 1);
   }
   if (h >= 4 && h < 7) g += 15 * Math.sin(((h - 4) / 3) * Math.PI);
-  if (lowNight && h >= 1.5 && h < 4.5) g -= 78 * Math.sin(((h - 1.5) / 3) * Math.PI);
+  if (lowNight && h >= 1 && h < 5) g -= 92 * Math.sin(((h - 1) / 4) * Math.PI);
   return g + rng.normal(0, 7);
 }
 
