@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Bundle, FhirResource, Observation } from 'fhir/r4';
+import type { Bundle, FhirResource, Observation, Patient } from 'fhir/r4';
 import request from 'supertest';
 import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
@@ -100,6 +100,38 @@ describe('demo FHIR endpoint', () => {
     expect(ids(draft.body as Bundle)).toEqual(all.filter((r) => r.status === 'draft').map((r) => r.id));
     const nobody = await request(t.app).get('/demo/fhir/Observation?patient=nobody');
     expect((nobody.body as Bundle).total).toBe(0);
+  });
+
+  it('reads a prefetch query the way the sandbox encodes it (each value URI-encoded) like the plain one', async () => {
+    // cds-hooks/sandbox src/retrieve-data-helpers/service-exchange.js encodeUriParameters
+    const values = {
+      patient: PATIENT,
+      code: 'http://loinc.org|40443-4,http://loinc.org|8867-4',
+      _sort: '-date',
+    };
+    const encoded = Object.entries(values)
+      .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+      .join('&');
+    const plain = Object.entries(values)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('&');
+    const a = (await request(t.app).get(`/demo/fhir/Observation?${encoded}&_count=1000`).expect(200))
+      .body as Bundle;
+    const b = (await request(t.app).get(`/demo/fhir/Observation?${plain}&_count=1000`).expect(200))
+      .body as Bundle;
+    expect(ids(a)).toEqual(ids(b));
+    expect(a.total).toBe(count('40443-4') + count('8867-4'));
+  });
+
+  it("lists every patient with the names and birth dates the sandbox's patient picker shows", async () => {
+    const res = await request(t.app).get('/demo/fhir/Patient').expect(200);
+    const patients = ((res.body as Bundle).entry ?? []).map((e) => e.resource as Patient);
+    expect(patients.map((p) => p.id).sort()).toEqual(index.patients.map((p) => p.id).sort());
+    for (const p of patients) {
+      expect(p.name?.[0]?.given?.length).toBeGreaterThan(0);
+      expect(p.name?.[0]?.family).toMatch(/\S/);
+      expect(p.birthDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    }
   });
 
   it('sorts by date both ways and filters by date with prefixes', async () => {
