@@ -18,6 +18,7 @@ const MAY_IMPORT = {
   feedback: ['store', 'cds', 'http', 'observability', 'rules', 'rules/cpic'],
   hooks: ['cds', 'rules', 'rules/cpic', 'sensors', 'cards', 'feedback', 'observability', 'store'],
   admin: ['store', 'rules', 'rules/cpic', 'sensors', 'feedback', 'http', 'observability', 'cards', 'cds'],
+  demo: ['cds', 'http', 'observability'],
 };
 
 const escape = (s) => s.replace(/[/.]/g, (c) => `\\${c}`);

@@ -29,6 +29,8 @@ COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json cds-services.json NOTICE ./
 COPY --chown=node:node config ./config
+# The synthetic demo patients, served at /demo/fhir only with DEMO_FHIR=on (off by default in production).
+COPY --chown=node:node demo ./demo
 RUN mkdir -p /var/lib/pgx-cds && chown node:node /var/lib/pgx-cds
 USER node
 EXPOSE 3000

@@ -20,6 +20,8 @@ import { createCdsRouter } from './cds/routes';
 import type { HookHandlers, RunningVersions } from './cds/routes';
 import type { CdsServiceDefinition } from './cds/types';
 import type { Config } from './config';
+import { DEMO_FHIR_PATH, createDemoFetcher, createDemoFhirRouter } from './demo';
+import type { DemoData } from './demo';
 import { createFeedbackRouter } from './feedback/routes';
 import { NO_SIGN_IN, ROLES, authenticateUser, requireRole } from './http/auth';
 import type { UserAuthenticator } from './http/auth';
@@ -46,6 +48,8 @@ export interface AppDeps {
   /** The knowledge and threshold versions in force: shown in discovery, recorded on every invocation. */
   readonly versions: () => RunningVersions;
   readonly now?: () => Date;
+  /** The demo patients, served at `/demo/fhir` when present (`DEMO_FHIR=on`; loaded by `main.ts`). */
+  readonly demo?: DemoData;
 }
 
 /** Seconds a FHIR fallback result stays cached (per server, patient and query). */
@@ -59,6 +63,18 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', 'loopback');
 
   app.use(helmet());
+  // Before the app-wide CORS: the demo FHIR endpoint answers any origin (read-only synthetic data). No request log
+  // there: its paths carry patient ids (synthetic, but logs never carry patient identifiers).
+  if (deps.demo) {
+    app.use(
+      DEMO_FHIR_PATH,
+      createDemoFhirRouter({
+        data: deps.demo,
+        baseUrl: demoBaseUrl(config),
+        now: deps.now ?? (() => new Date()),
+      }),
+    );
+  }
   app.use(
     cors({
       origin: (origin, cb) => {
@@ -85,6 +101,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFound);
   app.use(errorHandler(logger, metrics));
   return app;
+}
+
+/** The demo FHIR endpoint's absolute base URL. */
+function demoBaseUrl(config: Config): string {
+  return `${config.publicBaseUrl}${DEMO_FHIR_PATH}`;
 }
 
 /** `/cds-services`: rate limit (before authentication, so a flood is refused cheaply), client JWT, JSON bodies. */
@@ -119,6 +140,13 @@ function cdsArea(deps: AppDeps): Router {
       fhirTimeoutMs: config.fhirTimeoutMs,
       fhirCache: new NodeCache({ stdTTL: FHIR_CACHE_TTL_S, useClones: false }),
       ...(deps.now ? { now: deps.now } : {}),
+      ...(deps.demo
+        ? {
+            trustedFhirServers: [
+              { baseUrl: demoBaseUrl(config), fetcher: createDemoFetcher(deps.demo, demoBaseUrl(config)) },
+            ],
+          }
+        : {}),
     }),
   );
 }

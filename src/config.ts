@@ -17,7 +17,10 @@ export interface Config {
   readonly auth: AuthMode;
   /** Path of the trusted-issuers JSON file (required with `CDS_AUTH=jwt`). */
   readonly trustedIssuersFile?: string;
-  /** Allowed browser origins; empty means no cross-origin access. `*` is refused in production. */
+  /**
+   * Allowed browser origins; empty means no cross-origin access. `*` is refused in production. Default outside
+   * production: the CDS Hooks sandboxes (`SANDBOX_ORIGINS`); in production: none.
+   */
   readonly corsOrigins: readonly string[];
   /** Total budget per hook call for FHIR fallback queries, in milliseconds. */
   readonly fhirTimeoutMs: number;
@@ -31,11 +34,19 @@ export interface Config {
   readonly bodyLimit: string;
   /** Seconds between reloads of the published threshold set (replicas converge within one); 0: only at start. */
   readonly thresholdsReloadSeconds: number;
+  /** Serve the synthetic demo patients read-only at `/demo/fhir` (and trust that endpoint as a `fhirServer`). */
+  readonly demoFhir: boolean;
 }
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
+
+/**
+ * Browser origins allowed outside production when `CORS_ORIGINS` is not set: the public CDS Hooks sandbox and one run
+ * locally (cds-hooks/sandbox `npm run dev` serves on port 8080), so trying the service from a sandbox needs no edit.
+ */
+export const SANDBOX_ORIGINS = ['https://sandbox.cds-hooks.org', 'http://localhost:8080'] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -66,6 +77,7 @@ export const envSchema = z.object({
     .regex(/^\d+(kb|mb)$/i, 'must look like 512kb or 5mb')
     .default('5mb'),
   THRESHOLDS_RELOAD_SECONDS: intIn(0, 86_400).default(30),
+  DEMO_FHIR: z.enum(['on', 'off']).optional(),
 });
 
 /**
@@ -89,7 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !e.PUBLIC_BASE_URL) {
     problems.push('PUBLIC_BASE_URL: required when NODE_ENV=production (JWT audience is built from it)');
   }
-  const corsOrigins = (e.CORS_ORIGINS ?? '')
+  const corsOrigins = (e.CORS_ORIGINS ?? (production ? '' : SANDBOX_ORIGINS.join(',')))
     .split(',')
     .map((o) => o.trim().replace(/\/$/, ''))
     .filter((o) => o.length > 0);
@@ -115,5 +127,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     bodyLimit: e.BODY_LIMIT,
     thresholdsReloadSeconds: e.THRESHOLDS_RELOAD_SECONDS,
+    demoFhir: (e.DEMO_FHIR ?? (production ? 'off' : 'on')) === 'on',
   };
 }

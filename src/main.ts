@@ -7,6 +7,7 @@ import { createApp } from './app';
 import { createClientAuthenticator, loadTrustedIssuers } from './cds/auth';
 import { loadServiceDefinitions } from './cds/discovery';
 import { ConfigError, loadConfig } from './config';
+import { loadDemoData } from './demo';
 import { createHookHandlers } from './hooks';
 import { createLogger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
@@ -55,8 +56,11 @@ async function main(): Promise<void> {
           else logger.info({ thresholds: outcome }, 'threshold set swapped');
         })
       : () => undefined;
+  // The demo patients, dates moved to today (DEMO_FHIR=on; default outside production).
+  const demo = config.demoFhir ? loadDemoData(new Date()) : undefined;
   const app = createApp({
     config,
+    ...(demo ? { demo } : {}),
     store,
     logger,
     metrics: createMetrics(),
@@ -77,6 +81,12 @@ async function main(): Promise<void> {
       { port: config.port, store: store.engine, auth: config.auth },
       `serving ${config.publicBaseUrl}/cds-services`,
     );
+    if (demo) {
+      logger.info(
+        { patients: demo.index.patients.length },
+        `demo FHIR server (synthetic patients, read-only): ${config.publicBaseUrl}/demo/fhir`,
+      );
+    }
   });
 
   let stopping = false;

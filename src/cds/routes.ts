@@ -12,7 +12,7 @@ import { currentContext } from '../observability/context';
 import type { CardRecord, Store } from '../store';
 import { isFhirServerAllowed } from './auth';
 import { verifiedClient } from './http';
-import { createFhirFetcher } from './fhir';
+import { FhirFetchError, createFhirFetcher } from './fhir';
 import type { FhirFetcher } from './fhir';
 import { parseCdsRequest } from './schema';
 import type { Card, CdsRequest, CdsServiceDefinition, HookName } from './types';
@@ -62,6 +62,32 @@ export interface CdsRouterDeps {
   readonly fhirTimeoutMs: number;
   readonly fhirCache: NodeCache;
   readonly now?: () => Date;
+  /**
+   * FHIR servers trusted in every auth mode, by exact base URL: this service's own demo endpoint. A call naming one
+   * is served by its fetcher (in process), never by an HTTP client.
+   */
+  readonly trustedFhirServers?: readonly TrustedFhirServer[];
+}
+
+/** A FHIR server the service trusts whoever calls: its base URL and the fetcher that reads it. */
+export interface TrustedFhirServer {
+  readonly baseUrl: string;
+  readonly fetcher: FhirFetcher;
+}
+
+/** The scheme, host and path of a URL, without query or credentials (for reasons and logs). */
+function originOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/** Base URLs compare without a trailing slash. */
+function baseOf(url: string): string {
+  return url.replace(/\/+$/, '');
 }
 
 /** Routes under `/cds-services`. Authentication, CORS and body parsing are mounted by `createApp`. */
@@ -119,42 +145,74 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     const ctx = currentContext();
     if (ctx) ctx.hookInstance = request.hookInstance;
 
-    const fhir = fhirFetcherFor(request, client);
+    const { fhir, refusal } = fhirFetcherFor(request, client);
     const handler = deps.handlers[service.hook] as HookHandler;
-    const answer = await handler({
-      service,
-      request,
-      fhir,
-      fhirBudgetMs: deps.fhirTimeoutMs,
-      fhirCache: deps.fhirCache,
-      onFhirCall: (outcome, seconds) => {
-        deps.metrics.fhirCalls.inc({ outcome });
-        deps.metrics.fhirSeconds.observe({ outcome }, seconds);
-      },
-      logger: deps.logger,
-      now: now(),
-    });
+    let answer: HookAnswer;
+    try {
+      answer = await handler({
+        service,
+        request,
+        fhir,
+        fhirBudgetMs: deps.fhirTimeoutMs,
+        fhirCache: deps.fhirCache,
+        onFhirCall: (outcome, seconds) => {
+          deps.metrics.fhirCalls.inc({ outcome });
+          deps.metrics.fhirSeconds.observe({ outcome }, seconds);
+        },
+        logger: deps.logger,
+        now: now(),
+      });
+    } catch (err) {
+      // Data had to be fetched from a server this client may not make us call: that, not the missing data, is why.
+      if (refusal?.needed) throw refused(refusal.reason);
+      throw err;
+    }
+    if (refusal?.needed) throw refused(refusal.reason);
     return { ...answer, request };
   }
 
+  function refused(reason: string): AppError {
+    // The reason names the issuer and the server's origin: no patient data, no token.
+    deps.logger.warn(
+      { fhirServerRefused: reason },
+      'fhirServer refused: the prefetch lacked data and the server is not allowlisted',
+    );
+    return new AppError('CDS_FHIR_SERVER_NOT_ALLOWED', [reason]);
+  }
+
   /**
-   * The fallback FHIR server, if it may be used. With JWT authentication the server must match a prefix
-   * allowlisted for the verified issuer (no open proxy, no SSRF): otherwise the request is refused (403).
-   * Without authentication any URL is used, with a warning.
+   * The fallback FHIR server, if it may be used. The service's own demo endpoint (`trustedFhirServers`) is read in
+   * process in every auth mode. Otherwise, with JWT authentication the server must match a prefix allowlisted for
+   * the verified issuer (no open proxy, no SSRF); a server that is not is never contacted, and the call is refused
+   * (403, with the reason) only if the service actually has to fetch: a complete prefetch needs no server. Without
+   * authentication any URL is used, with a warning.
    */
   function fhirFetcherFor(
     request: CdsRequest,
     client: ReturnType<typeof verifiedClient>,
-  ): FhirFetcher | undefined {
-    if (request.fhirServer === undefined) return undefined;
+  ): { fhir: FhirFetcher | undefined; refusal?: { needed: boolean; reason: string } } {
+    if (request.fhirServer === undefined) return { fhir: undefined };
+    const trusted = deps.trustedFhirServers?.find(
+      (t) => baseOf(t.baseUrl) === baseOf(request.fhirServer ?? ''),
+    );
+    if (trusted) return { fhir: trusted.fetcher };
     if (deps.authMode === 'jwt') {
       if (!client || !isFhirServerAllowed(client.issuer, request.fhirServer)) {
-        throw new AppError('CDS_FHIR_SERVER_NOT_ALLOWED', ['fhirServer is not allowlisted for this issuer']);
+        const reason = `fhirServer ${originOf(request.fhirServer)} is not allowlisted for issuer ${client?.iss ?? '(none)'}, and the prefetch lacked data the service had to fetch`;
+        const refusal = { needed: false, reason };
+        const refuse = (): Promise<never> => {
+          refusal.needed = true;
+          return Promise.reject(new FhirFetchError('http', 'fhirServer not allowlisted', 403));
+        };
+        return {
+          fhir: { serverUrl: request.fhirServer, read: refuse, followPages: refuse },
+          refusal,
+        };
       }
     } else {
       deps.logger.warn('CDS_AUTH=none: calling an unverified fhirServer');
     }
-    return createFhirFetcher(request.fhirServer, request.fhirAuthorization?.access_token);
+    return { fhir: createFhirFetcher(request.fhirServer, request.fhirAuthorization?.access_token) };
   }
 
   async function record(

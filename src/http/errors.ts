@@ -9,7 +9,8 @@
  * - `AUTH_`: signed-in users of `/api` and `/admin` (`src/http/auth.ts`);
  * - `CDS_`: the CDS Hooks protocol under `/cds-services` (requests, client JWT, prefetch);
  * - `FEEDBACK_`: CDS Hooks feedback on cards;
- * - `OPS_`: operations endpoints (`/healthz`, `/readyz`, `/metrics`).
+ * - `OPS_`: operations endpoints (`/healthz`, `/readyz`, `/metrics`);
+ * - `DEMO_`: the read-only demo FHIR endpoint `/demo/fhir` (`src/demo/`).
  */
 import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
 
@@ -17,7 +18,7 @@ import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
 export const ERROR_CODE_SYSTEM = 'urn:pgx-cds-hooks:CodeSystem:error';
 
 /** The area prefixes, in the order the catalogue and `docs/errors.md` list them. */
-export const ERROR_AREAS = ['HTTP', 'AUTH', 'CDS', 'FEEDBACK', 'OPS'] as const;
+export const ERROR_AREAS = ['HTTP', 'AUTH', 'CDS', 'FEEDBACK', 'OPS', 'DEMO'] as const;
 export type ErrorArea = (typeof ERROR_AREAS)[number];
 
 interface CatalogueEntry {
@@ -89,6 +90,18 @@ export const ERROR_CATALOGUE = {
     status: 503,
     issueCode: 'transient',
     title: 'The service is not ready (store unreachable).',
+  },
+
+  /* DEMO: the read-only demo FHIR endpoint */
+  DEMO_NOT_FOUND: {
+    status: 404,
+    issueCode: 'not-found',
+    title: 'The demo FHIR server has no such resource.',
+  },
+  DEMO_INVALID_SEARCH: {
+    status: 400,
+    issueCode: 'invalid',
+    title: 'The demo FHIR server cannot read a search parameter.',
   },
 } as const satisfies Record<`${ErrorArea}_${string}`, CatalogueEntry>;
 

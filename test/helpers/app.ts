@@ -17,6 +17,8 @@ import { DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
 import { createLogger } from '../../src/observability/logger';
 import { createMetrics } from '../../src/observability/metrics';
 import { openStore } from '../../src/store';
+import { loadDemoData } from '../../src/demo';
+import type { DemoData } from '../../src/demo';
 import type { Store } from '../../src/store';
 
 export interface TestApp {
@@ -35,6 +37,17 @@ export interface TestAppOptions {
   readonly handlers?: Partial<HookHandlers>;
   readonly authenticator?: ClientAuthenticator;
   readonly databaseUrl?: string;
+  /** Serve the demo patients at `/demo/fhir` (dates moved to today), as `main.ts` does with `DEMO_FHIR=on`. */
+  readonly demo?: boolean;
+}
+
+let demoData: { readonly day: string; readonly data: DemoData } | undefined;
+
+/** The demo data as of today, loaded once per test file and day. */
+function demoAsOfToday(): DemoData {
+  const day = new Date().toISOString().slice(0, 10);
+  if (demoData?.day !== day) demoData = { day, data: loadDemoData(new Date()) };
+  return demoData.data;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -61,6 +74,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       ...options.handlers,
     },
     authenticator: options.authenticator,
+    ...(options.demo ? { demo: demoAsOfToday() } : {}),
     versions: () => ({
       knowledgeVersion: KNOWLEDGE_VERSION,
       thresholdVersion: thresholds.live().thresholdVersion,

@@ -53,7 +53,7 @@ describe('CORS', () => {
   });
 
   it('gives no cross-origin access when CORS_ORIGINS is empty', async () => {
-    const closed = await startTestApp();
+    const closed = await startTestApp({ env: { CORS_ORIGINS: '' } });
     try {
       const res = await preflight(closed.app, '/cds-services', ALLOWED);
       expect(res.headers['access-control-allow-origin']).toBeUndefined();

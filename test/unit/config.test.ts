@@ -10,7 +10,23 @@ describe('loadConfig', () => {
     expect(config.auth).toBe('none');
     expect(config.fhirTimeoutMs).toBe(2000);
     expect(config.publicBaseUrl).toBe('http://localhost:3000');
-    expect(config.corsOrigins).toEqual([]);
+    // The CDS Hooks sandboxes (public and local) may call from a browser without any setting.
+    expect(config.corsOrigins).toEqual(['https://sandbox.cds-hooks.org', 'http://localhost:8080']);
+    expect(config.demoFhir).toBe(true);
+  });
+
+  it('allows no browser origin and serves no demo data in production unless told to', () => {
+    const production = {
+      NODE_ENV: 'production',
+      PUBLIC_BASE_URL: 'https://cds.example.org',
+      CDS_TRUSTED_ISSUERS: '/etc/cds/issuers.json',
+    };
+    expect(loadConfig(production).corsOrigins).toEqual([]);
+    expect(loadConfig(production).demoFhir).toBe(false);
+    expect(loadConfig({ ...production, DEMO_FHIR: 'on' }).demoFhir).toBe(true);
+    expect(loadConfig({ DEMO_FHIR: 'off' }).demoFhir).toBe(false);
+    expect(loadConfig({ CORS_ORIGINS: '' }).corsOrigins).toEqual([]);
+    expect(() => loadConfig({ DEMO_FHIR: 'yes' })).toThrow('DEMO_FHIR');
   });
 
   it('defaults to JWT client authentication in production', () => {
