@@ -129,11 +129,11 @@ export function thresholdText(m: SensorModifier): string | undefined {
  */
 export function sourceText(source: string): string {
   const clean = source
-    .replace(/\s*\((?:shared\/)?research\/[^)]*\)/g, '')
+    .replace(/\s*\((?:shared\/|knowledge\/)?research\/[^)]*\)/g, '')
     .replace(/\s*\*{0,2}\(verify[^)]*\)\*{0,2}/gi, '')
     .replace(/[,;]\s*\*{0,2}verify\*{0,2}\b/gi, '')
     .replace(/\s*\((?:design|design choice)\)/gi, '')
-    .replace(/\bshared\/research\/\S+/g, '')
+    .replace(/\b(?:shared|knowledge)\/research\/\S+/g, '')
     .replace(/\s*\(?[\w./-]+\.(?:md|json|ts)\b(?:\s*§?\s?[\d.]*\s*R?\d*)?\)?/g, '')
     .replace(/§\s?[\d.]+\s?(R\d+)?:?/g, '')
     .trim();
