@@ -20,12 +20,18 @@ import { resolveAdvisableOrders } from '../rules/safety-rule-drugs';
 import type { ThresholdSet } from '../rules/thresholds';
 import type { ShownDecision } from '../rules/types';
 import { adviceKey, isShown } from '../rules/types';
+import type { VolumeRepository } from '../store';
 
 /** What the hook handlers share across calls. */
 export interface HookServices {
   /** The live rule engine (the threshold registry swaps it when a new set is published). */
   readonly ruleEngine: () => RuleEngine;
   readonly knowledgeVersion: string;
+  /**
+   * The alert-volume policy's shared state (`store.volume`). Absent: no policy and no order-select card cache (every
+   * call answers with fresh cards), e.g. for a tool that only assesses.
+   */
+  readonly volume?: VolumeRepository;
 }
 
 /**

@@ -57,10 +57,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     metrics: createMetrics(),
     services: loadServiceDefinitions(),
     handlers: {
-      ...createHookHandlers({ ruleEngine: () => thresholds.live(), knowledgeVersion: KNOWLEDGE_VERSION }),
+      ...createHookHandlers({
+        ruleEngine: () => thresholds.live(),
+        knowledgeVersion: KNOWLEDGE_VERSION,
+        volume: store.volume,
+      }),
       ...options.handlers,
     },
     authenticator: options.authenticator,
+    liveThresholds: () => thresholds.live().thresholds,
     versions: () => ({
       knowledgeVersion: KNOWLEDGE_VERSION,
       thresholdVersion: thresholds.live().thresholdVersion,
