@@ -130,7 +130,11 @@ const volume = z.strictObject({
   /** Indicator steps an acknowledged advice is lowered at order-sign (never below `info`; 0: not lowered). */
   orderSignSteps: z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'must be 0, 1 or 2' }),
   /** Minutes order-select returns the same card (same uuid) to the same user editing the same draft order. */
-  orderSelectCardMinutes: z.number().int().min(1).max(24 * 60),
+  orderSelectCardMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
   /** When a rule is flagged to the informaticist with a proposed demotion (never applied automatically). */
   flags: z.strictObject({
     /** The rule's most recent firings (cards shown) the rates are computed over. */

@@ -109,6 +109,8 @@ export interface VolumeRepository {
   ): Promise<void>;
   /** Per rule, its last `lastFirings` firings with their feedback and ratings. */
   ruleFirings(lastFirings: number): Promise<RuleFirings[]>;
+  /** What the policy did in the invocations recorded under `hookInstance` (review, tests), in recording order. */
+  listOutcomes(hookInstance: string): Promise<VolumeOutcomeRecord[]>;
 }
 
 /** Writes the outcomes of one invocation inside its recording transaction (`invocations.record`). */
@@ -180,6 +182,30 @@ export function createVolumeRepository(db: Kysely<Database>): VolumeRepository {
         .execute();
     },
     ruleFirings: (lastFirings) => ruleFirings(db, lastFirings),
+    listOutcomes: async (hookInstance) => {
+      const rows = await db
+        .selectFrom('volume_outcomes')
+        .innerJoin('invocations', 'invocations.id', 'volume_outcomes.invocation_id')
+        .selectAll('volume_outcomes')
+        .where('invocations.hook_instance', '=', hookInstance)
+        .orderBy('volume_outcomes.recorded_at')
+        .orderBy('volume_outcomes.rule_id')
+        .execute();
+      return rows.map((r): VolumeOutcomeRecord => ({
+        patientKey: r.patient_key,
+        ...(r.user_id !== null ? { userId: r.user_id } : {}),
+        adviceHash: r.advice_hash,
+        drug: r.drug,
+        ruleId: r.rule_id,
+        outcome: r.outcome,
+        ...(r.reason !== null ? { reason: r.reason } : {}),
+        decidedIndicator: r.decided_indicator,
+        ...(r.shown_indicator !== null ? { shownIndicator: r.shown_indicator } : {}),
+        ...(r.card_uuid !== null ? { cardUuid: r.card_uuid } : {}),
+        firstShowing: r.first_showing === 1,
+        basis: JSON.parse(r.basis) as AdviceBasis,
+      }));
+    },
   };
 }
 
