@@ -121,6 +121,7 @@ function cdsArea(deps: AppDeps): Router {
       serviceIds: new Set(deps.services.map((s) => s.id)),
       store: deps.store,
       metrics,
+      ...(deps.now ? { now: deps.now } : {}),
     }),
     createCdsRouter({
       services: deps.services,
