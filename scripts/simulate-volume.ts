@@ -147,7 +147,7 @@ export interface SimulationOptions {
 
 export const DEFAULT_OPTIONS: SimulationOptions = {
   seed: 20261129,
-  episodes: 3000,
+  episodes: 3300,
   patients: 600,
   clinicians: 40,
   days: 30,
