@@ -200,7 +200,8 @@ export async function temperOrderSelect(
     }
     const decision = tempered(j.decision, verdict);
     const draft = drafts[decision.finding.order.orderIndex];
-    const orderHash = draftOrderHash(draft);
+    // The card is re-rendered (same uuid) when the order or the policy's sentence on it changed.
+    const orderHash = draftOrderHash([draft, decision.notes]);
     const cacheKey = orderSelectCacheKey({
       patientId,
       userId,

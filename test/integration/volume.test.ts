@@ -313,6 +313,7 @@ describe.each(engines)('the volume policy on %s', (_engine, createDatabase) => {
 
   it('a CPIC Strong avoid is never suppressed: shown as already acknowledged, naming who, when and why', async () => {
     const patientId = `vol-${randomUUID()}`;
+    const selected = await oneCard(t.app, 'order-select', clopidogrel(patientId));
     const first = await oneCard(t.app, 'order-sign', clopidogrel(patientId));
     expect(first.indicator).toBe('critical');
     await feedback(t.app, 'order-sign', first, 'overridden', {
@@ -321,8 +322,10 @@ describe.each(engines)('the volume policy on %s', (_engine, createDatabase) => {
     });
     const note = `Already acknowledged: overridden for this patient by ${CLINICIAN} ${dayPhrase(new Date())} (reason: Clinical benefit outweighs the pharmacogenomic risk; comment: "Cardiology advised").`;
 
+    // The order being edited keeps its card (same uuid), now saying it was acknowledged.
     const select = await cardsOf(t.app, 'order-select', clopidogrel(patientId));
-    expect(select.cards.map((c) => c.indicator)).toEqual(['critical']);
+    expect(select.cards.map((c) => [c.uuid, c.indicator])).toEqual([[selected.uuid, 'critical']]);
+    expect(selected.detail).not.toContain('Already acknowledged');
     expect(select.cards[0]?.detail).toContain(note);
     const sign = await cardsOf(t.app, 'order-sign', clopidogrel(patientId));
     expect(sign.cards.map((c) => c.indicator)).toEqual(['critical']);
