@@ -22,6 +22,7 @@ import type { CdsServiceDefinition } from './cds/types';
 import type { Config } from './config';
 import { DEMO_FHIR_PATH, createDemoFetcher, createDemoFhirRouter } from './demo';
 import type { DemoData } from './demo';
+import { createVolumeFlagsRouter } from './feedback/flags';
 import { createFeedbackRouter } from './feedback/routes';
 import { NO_SIGN_IN, ROLES, authenticateUser, requireRole } from './http/auth';
 import type { UserAuthenticator } from './http/auth';
@@ -32,6 +33,8 @@ import { createOpsRouter } from './http/ops';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import { requestContext } from './observability/http';
+import { DEFAULT_THRESHOLDS } from './rules/thresholds';
+import type { ThresholdSet } from './rules/thresholds';
 import type { Store } from './store';
 
 export interface AppDeps {
@@ -47,6 +50,8 @@ export interface AppDeps {
   readonly userAuthenticator?: UserAuthenticator;
   /** The knowledge and threshold versions in force: shown in discovery, recorded on every invocation. */
   readonly versions: () => RunningVersions;
+  /** The threshold set in force (the registry's live set); default `DEFAULT_THRESHOLDS`. */
+  readonly liveThresholds?: () => ThresholdSet;
   readonly now?: () => Date;
   /** The demo patients, served at `/demo/fhir` when present (`DEMO_FHIR=on`; loaded by `main.ts`). */
   readonly demo?: DemoData;
@@ -93,6 +98,15 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(createOpsRouter({ ping: () => deps.store.ping(), metrics }));
   app.use('/cds-services', cdsArea(deps));
+  app.use(
+    '/api/volume',
+    authenticateUser(users),
+    requireRole('informaticist'),
+    createVolumeFlagsRouter({
+      store: deps.store,
+      thresholds: deps.liveThresholds ?? (() => DEFAULT_THRESHOLDS),
+    }),
+  );
   // The JSON APIs and admin pages arrive with their features; until then only the mount guards answer (401/403,
   // then 404 for a user who passes).
   app.use('/api', authenticateUser(users), requireRole(...ROLES));
@@ -128,6 +142,7 @@ function cdsArea(deps: AppDeps): Router {
       serviceIds: new Set(deps.services.map((s) => s.id)),
       store: deps.store,
       metrics,
+      ...(deps.now ? { now: deps.now } : {}),
     }),
     createCdsRouter({
       services: deps.services,

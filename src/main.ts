@@ -68,7 +68,9 @@ async function main(): Promise<void> {
     handlers: createHookHandlers({
       ruleEngine: () => thresholds.live(),
       knowledgeVersion: KNOWLEDGE_VERSION,
+      volume: store.volume,
     }),
+    liveThresholds: () => thresholds.live().thresholds,
     authenticator,
     versions: () => ({
       knowledgeVersion: KNOWLEDGE_VERSION,

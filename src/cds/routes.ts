@@ -9,7 +9,7 @@ import type { Logger } from '../observability/logger';
 import { AppError } from '../http/errors';
 import type { Metrics } from '../observability/metrics';
 import { currentContext } from '../observability/context';
-import type { CardRecord, Store } from '../store';
+import type { CardRecord, Store, VolumeOutcomeRecord } from '../store';
 import { isFhirServerAllowed } from './auth';
 import { verifiedClient } from './http';
 import { FhirFetchError, createFhirFetcher } from './fhir';
@@ -40,6 +40,11 @@ export interface HookAnswer {
   readonly cards: readonly Card[];
   readonly provenance: readonly Omit<CardRecord, 'summary' | 'indicator'>[];
   readonly inputs?: unknown;
+  /**
+   * What the alert-volume policy did with each advice (recorded with the invocation, counted in `/metrics`). A card
+   * repeated from an earlier invocation (order-select) has no provenance: it is recorded once, by that invocation.
+   */
+  readonly volume?: readonly VolumeOutcomeRecord[];
 }
 
 export type HookHandler<H extends HookName = HookName> = (call: HookCall<H>) => Promise<HookAnswer>;
@@ -122,6 +127,9 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     // Recorded before answering, so feedback on these cards always finds them.
     await record(service, answer, performance.now() - started, verifiedClient(res)?.iss);
     for (const card of cards) deps.metrics.cards.inc({ service: service.id, indicator: card.indicator });
+    for (const o of answer.volume ?? []) {
+      deps.metrics.volumeCards.inc({ service: service.id, rule: o.ruleId, outcome: o.outcome });
+    }
     res.json({ cards });
   });
 
@@ -217,7 +225,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
 
   async function record(
     service: CdsServiceDefinition,
-    { request, cards, provenance, inputs }: HookAnswer & { request: CdsRequest },
+    { request, cards, provenance, inputs, volume }: HookAnswer & { request: CdsRequest },
     latencyMs: number,
     clientIssuer: string | undefined,
   ): Promise<void> {
@@ -238,6 +246,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
         ...deps.versions(),
         ...(inputs === undefined ? {} : { inputs }),
         cards: records,
+        ...(volume && volume.length > 0 ? { volume } : {}),
       });
     } catch (err) {
       // The cards already went out: advice matters more than the record. Feedback on them will be refused.

@@ -60,5 +60,13 @@ export async function receiveFeedback(
     };
   });
   const { stored, duplicates } = await store.feedback.record(records);
+  // The clinician's own action closes an order-select card: the same user editing the same order no longer gets it.
+  for (const outcome of ['accepted', 'overridden'] as const) {
+    await store.volume.closeOrderSelectCards(
+      records.filter((r) => r.outcome === outcome).map((r) => r.cardUuid),
+      outcome,
+      meta.receivedAt,
+    );
+  }
   return { stored, duplicates, entries };
 }

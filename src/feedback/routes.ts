@@ -12,6 +12,8 @@ export function createFeedbackRouter(deps: {
   readonly serviceIds: ReadonlySet<string>;
   readonly store: Store;
   readonly metrics: Metrics;
+  /** The clock feedback is received by (the app's; the volume policy's windows are measured on it). */
+  readonly now?: () => Date;
 }): Router {
   const router = Router();
   router.post('/:id/feedback', async (req, res) => {
@@ -19,7 +21,7 @@ export function createFeedbackRouter(deps: {
       throw new AppError('CDS_UNKNOWN_SERVICE', [`no service "${req.params.id}"`]);
     }
     const receipt = await receiveFeedback(deps.store, req.params.id, req.body, {
-      receivedAt: new Date(),
+      receivedAt: deps.now ? deps.now() : new Date(),
       clientIssuer: verifiedClient(res)?.iss,
     });
     for (const e of receipt.entries) deps.metrics.feedback.inc({ outcome: e.outcome, result: 'received' });

@@ -1,6 +1,5 @@
 /** The handler of each hook this service implements; a test checks it matches `cds-services.json`. */
 import type { HookHandlers } from '../cds/routes';
-import { createRepeatSuppressor } from '../feedback/volume';
 import { createOrderSelect } from './order-select';
 import { createOrderSign } from './order-sign';
 import type { HookServices } from './pipeline';
@@ -10,7 +9,7 @@ export type { HookServices } from './pipeline';
 
 export function createHookHandlers(services: HookServices): HookHandlers {
   return {
-    'order-select': createOrderSelect(services, createRepeatSuppressor()),
+    'order-select': createOrderSelect(services),
     'order-sign': createOrderSign(services),
     'patient-view': createPatientView(services),
   };

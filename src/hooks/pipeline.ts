@@ -22,6 +22,7 @@ import { resolveAdvisableOrders } from '../rules/safety-rule-drugs';
 import type { ThresholdSet } from '../rules/thresholds';
 import type { ShownDecision } from '../rules/types';
 import { adviceKey, isShown } from '../rules/types';
+import type { VolumeRepository } from '../store';
 
 /** What the hook handlers share across calls. */
 export interface HookServices {
@@ -33,6 +34,11 @@ export interface HookServices {
    * patient's dashboard (the web front end adds them; none by default).
    */
   readonly incompleteCheckLinks?: (call: HookCall<'order-select' | 'order-sign'>) => readonly Link[];
+  /**
+   * The alert-volume policy's shared state (`store.volume`). Absent: no policy and no order-select card cache (every
+   * call answers with fresh cards), e.g. for a tool that only assesses.
+   */
+  readonly volume?: VolumeRepository;
 }
 
 /**

@@ -20,6 +20,11 @@ export interface Metrics {
   readonly errors: Counter<'code'>;
   /** Feedback entries by outcome and whether they were new or repeats. */
   readonly feedback: Counter<'outcome' | 'result'>;
+  /**
+   * What the alert-volume policy did, per service, rule (`findingRuleId`) and outcome: `shown`, `demoted`,
+   * `acknowledged` (a CPIC Strong avoid shown as already acknowledged), `suppressed`, `repeated` (order-select's same card).
+   */
+  readonly volumeCards: Counter<'service' | 'rule' | 'outcome'>;
 }
 
 export function createMetrics(): Metrics {
@@ -70,6 +75,12 @@ export function createMetrics(): Metrics {
       name: 'cds_feedback_entries_total',
       help: 'Feedback entries',
       labelNames: ['outcome', 'result'],
+      registers,
+    }),
+    volumeCards: new Counter({
+      name: 'cds_volume_cards_total',
+      help: 'Advice per alert-volume outcome (shown, demoted, acknowledged, suppressed, repeated), by rule',
+      labelNames: ['service', 'rule', 'outcome'],
       registers,
     }),
   };

@@ -113,6 +113,43 @@ const sufficiency = z.strictObject({
   source: text,
 });
 
+const rate = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
+
+/**
+ * The alert-volume policy (`src/feedback/volume.ts`, issue 10 item 2): how long an acknowledged advice stays quiet,
+ * how far order-sign lowers it, how long order-select keeps returning the same card, and when a rule is flagged to
+ * the informaticist. Every number is a design choice anchored on the alert-volume research
+ * (`knowledge/research/next-capabilities.md` §1–2); `config/thresholds/README.md` says which anchor each rests on.
+ */
+const volume = z.strictObject({
+  /**
+   * Days an advice overridden (CDS feedback) or rated "shown too often" for a patient + drug stays acknowledged: not
+   * shown again at order-select, `orderSignSteps` lower at order-sign. 0 turns the policy off.
+   */
+  acknowledgedDays: z.number().int().min(0).max(365),
+  /** Indicator steps an acknowledged advice is lowered at order-sign (never below `info`; 0: not lowered). */
+  orderSignSteps: z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'must be 0, 1 or 2' }),
+  /** Minutes order-select returns the same card (same uuid) to the same user editing the same draft order. */
+  orderSelectCardMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
+  /** When a rule is flagged to the informaticist with a proposed demotion (never applied automatically). */
+  flags: z.strictObject({
+    /** The rule's most recent firings (cards shown) the rates are computed over. */
+    lastFirings: z.number().int().min(1),
+    /** Fewer firings than this: not judged (a rate over a handful of cards says little). */
+    minFirings: z.number().int().min(1),
+    /** Share of those cards overridden at or above which the rule is flagged. */
+    overrideRate: rate,
+    /** Share of those cards rated "not useful" at or above which the rule is flagged. */
+    notUsefulRate: rate,
+  }),
+  evidence,
+  source: text,
+});
+
 /** Runtime schema of a ThresholdSet; `parseThresholdSet` reports problems as `path: message`. */
 export const thresholdSetSchema = z.strictObject({
   /** Version label recorded on every decision and invocation, e.g. `default-2026-11-29`. */
@@ -166,12 +203,15 @@ export const thresholdSetSchema = z.strictObject({
    * sensors module's defaults.
    */
   sufficiency: z.partialRecord(z.enum(SENSOR_METRIC_IDS), sufficiency),
+  /** The alert-volume policy (acknowledged advice, order-select card cache, rule flags). */
+  volume,
 });
 
 export type ThresholdSet = z.infer<typeof thresholdSetSchema>;
 export type SensorRuleThresholds = ThresholdSet['sensorRules'][number];
 export type SensorTrigger = SensorRuleThresholds['triggers'][number];
 export type SufficiencyThresholds = z.infer<typeof sufficiency>;
+export type VolumeThresholds = z.infer<typeof volume>;
 
 /**
  * Validates JSON (e.g. a stored version) as a ThresholdSet.
@@ -189,6 +229,9 @@ export function parseThresholdSet(json: unknown): ThresholdSet {
   const ids = set.sensorRules.map((r) => r.id);
   const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
   if (duplicate) throw new Error(`invalid threshold set: sensorRules: duplicate rule id ${duplicate}`);
+  if (set.volume.flags.minFirings > set.volume.flags.lastFirings) {
+    throw new Error('invalid threshold set: volume.flags.minFirings: must not exceed lastFirings');
+  }
   for (const [r, rule] of set.sensorRules.entries()) {
     for (const [i, t] of rule.triggers.entries()) {
       const where = `invalid threshold set: sensorRules.${String(r)}.triggers.${String(i)}`;

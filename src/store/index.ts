@@ -16,6 +16,8 @@ import type { RatingRepository } from './ratings';
 import type { Database } from './schema';
 import { createThresholdRepository } from './thresholds';
 import type { ThresholdRepository } from './thresholds';
+import { createVolumeRepository } from './volume';
+import type { VolumeRepository } from './volume';
 
 export type { Engine } from './connect';
 export type { FeedbackRecord, FeedbackRepository } from './feedback';
@@ -35,6 +37,14 @@ export type {
   ThresholdSetEvent,
   ThresholdSetRecord,
 } from './thresholds';
+export type {
+  Acknowledgement,
+  AdviceBasis,
+  OrderSelectCard,
+  RuleFirings,
+  VolumeOutcomeRecord,
+  VolumeRepository,
+} from './volume';
 
 export interface Store {
   readonly engine: Engine;
@@ -46,6 +56,8 @@ export interface Store {
   readonly thresholds: ThresholdRepository;
   /** Clinicians' ratings of cards, one per card and rater (ratings.ts). */
   readonly ratings: RatingRepository;
+  /** The alert-volume policy's shared state: outcomes, acknowledgements, order-select cards, rule firings (volume.ts). */
+  readonly volume: VolumeRepository;
   /** Resolves when the database answers a query; rejects otherwise (for `/readyz`). */
   ping(): Promise<void>;
   /** Closes the connection(s); the store cannot be used afterwards. */
@@ -71,6 +83,7 @@ export async function openStore(databaseUrl: string): Promise<Store> {
     feedback: createFeedbackRepository(db),
     thresholds: createThresholdRepository(db),
     ratings: createRatingRepository(db),
+    volume: createVolumeRepository(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

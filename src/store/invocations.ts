@@ -3,8 +3,10 @@
  * and replay.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { CardTable, Database, InvocationTable } from './schema';
+import { insertVolumeOutcomes } from './volume';
+import type { VolumeOutcomeRecord } from './volume';
 
 /** One card as returned to the client, with what produced it. */
 export interface CardRecord {
@@ -37,10 +39,15 @@ export interface InvocationRecord {
   /** What the assessment read (`rules/assess` AssessmentInputs, versioned), for replay; no patient identifier. */
   inputs?: unknown;
   cards: readonly CardRecord[];
+  /**
+   * What the alert-volume policy did with each advice (`store.volume`), written in the same transaction. Cards it
+   * lists as repeated were recorded by an earlier invocation and are not in `cards`.
+   */
+  volume?: readonly VolumeOutcomeRecord[];
 }
 
 /** A recorded invocation as read back: what was recorded (absent optional values stay absent), with its own id. */
-export interface RecordedInvocation extends InvocationRecord {
+export interface RecordedInvocation extends Omit<InvocationRecord, 'volume'> {
   /** The store's id of the invocation (a hookInstance may repeat on a client's retry). */
   readonly id: string;
   /** Its cards, by uuid (the order they were sent in is not kept). */
@@ -105,24 +112,32 @@ async function recordInvocation(db: Kysely<Database>, rec: InvocationRecord): Pr
         inputs: rec.inputs === undefined ? null : JSON.stringify(rec.inputs),
       })
       .execute();
-    if (rec.cards.length === 0) return;
-    await trx
-      .insertInto('cards')
-      .values(
-        rec.cards.map((card) => ({
-          uuid: card.uuid,
-          invocation_id: invocationId,
-          indicator: card.indicator,
-          summary: card.summary,
-          drug: card.drug ?? null,
-          decision: JSON.stringify(card.decision),
-          rule_ids: JSON.stringify(card.ruleIds),
-          threshold_version: card.thresholdVersion,
-          knowledge_version: card.knowledgeVersion,
-        })),
-      )
-      .execute();
+    if (rec.cards.length > 0) await insertCards(trx, invocationId, rec.cards);
+    await insertVolumeOutcomes(trx, invocationId, rec.hook, rec.receivedAt.toISOString(), rec.volume ?? []);
   });
+}
+
+async function insertCards(
+  trx: Transaction<Database>,
+  invocationId: string,
+  cards: readonly CardRecord[],
+): Promise<void> {
+  await trx
+    .insertInto('cards')
+    .values(
+      cards.map((card) => ({
+        uuid: card.uuid,
+        invocation_id: invocationId,
+        indicator: card.indicator,
+        summary: card.summary,
+        drug: card.drug ?? null,
+        decision: JSON.stringify(card.decision),
+        rule_ids: JSON.stringify(card.ruleIds),
+        threshold_version: card.thresholdVersion,
+        knowledge_version: card.knowledgeVersion,
+      })),
+    )
+    .execute();
 }
 
 async function findCards(db: Kysely<Database>, uuids: readonly string[]): Promise<Map<string, StoredCard>> {

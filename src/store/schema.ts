@@ -111,6 +111,56 @@ export interface RatingTable {
   first_rated_at: string;
 }
 
+/** What the alert-volume policy did with one advice in one invocation (migration 0060). */
+export interface VolumeOutcomeTable {
+  /** Random UUID. */
+  id: string;
+  invocation_id: string;
+  hook: string;
+  /** ISO 8601 UTC: the invocation's `received_at`. */
+  recorded_at: string;
+  /** SHA-256 (hex) of the patient reference: the policy matches patients without storing who they are. */
+  patient_key: string;
+  /** The CDS request's `userId` (e.g. `Practitioner/123`), who was shown the card; null when absent. */
+  user_id: string | null;
+  /** SHA-256 (hex) of `adviceKey(decision)`. */
+  advice_hash: string;
+  drug: string;
+  /** The finding's rule id (`findingRuleId`). */
+  rule_id: string;
+  outcome: 'shown' | 'demoted' | 'acknowledged' | 'suppressed' | 'repeated';
+  /** Why, in words (null for a plain `shown`). */
+  reason: string | null;
+  /** The indicator the engine decided, before the policy. */
+  decided_indicator: 'info' | 'warning' | 'critical';
+  /** The indicator shown; null when suppressed. */
+  shown_indicator: 'info' | 'warning' | 'critical' | null;
+  /** The card returned; null when suppressed. */
+  card_uuid: string | null;
+  /** 1 when this invocation issued the card (a firing of the rule); 0 for a repeat or a suppression. */
+  first_showing: number;
+  /** JSON: what the decision rested on (`AdviceBasis` in `src/store/volume.ts`), to tell a worsened decision. */
+  basis: string;
+}
+
+/** The card order-select returns again to the same user editing the same draft order (migration 0060). */
+export interface OrderSelectCardTable {
+  /** SHA-256 (hex) of patient, user, draft order and advice. */
+  cache_key: string;
+  card_uuid: string;
+  /** JSON: the card as last returned. */
+  card: string;
+  /** SHA-256 (hex) of the draft order the card was rendered for (a changed order re-renders, same uuid). */
+  order_hash: string;
+  indicator: 'info' | 'warning' | 'critical';
+  created_at: string;
+  /** ISO 8601 UTC; every repeat moves it `orderSelectCardMinutes` on. */
+  expires_at: string;
+  /** Set when the clinician accepted or overrode the card: it is not returned again. */
+  closed_at: string | null;
+  closed_by: 'accepted' | 'overridden' | null;
+}
+
 /** The whole database, for `Kysely<Database>`. */
 export interface Database {
   invocations: InvocationTable;
@@ -119,4 +169,6 @@ export interface Database {
   threshold_sets: ThresholdSetTable;
   threshold_set_events: ThresholdSetEventTable;
   ratings: RatingTable;
+  volume_outcomes: VolumeOutcomeTable;
+  order_select_cards: OrderSelectCardTable;
 }

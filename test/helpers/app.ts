@@ -70,11 +70,16 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     metrics: createMetrics(),
     services: loadServiceDefinitions(),
     handlers: {
-      ...createHookHandlers({ ruleEngine: () => thresholds.live(), knowledgeVersion: KNOWLEDGE_VERSION }),
+      ...createHookHandlers({
+        ruleEngine: () => thresholds.live(),
+        knowledgeVersion: KNOWLEDGE_VERSION,
+        volume: store.volume,
+      }),
       ...options.handlers,
     },
     authenticator: options.authenticator,
     ...(options.demo ? { demo: demoAsOfToday() } : {}),
+    liveThresholds: () => thresholds.live().thresholds,
     versions: () => ({
       knowledgeVersion: KNOWLEDGE_VERSION,
       thresholdVersion: thresholds.live().thresholdVersion,

@@ -895,7 +895,7 @@ describe('order-select', () => {
     };
   }
 
-  it('advises on the selections only, once per patient + drug + decision within the window', async () => {
+  it('advises on the selections only; the same user on the same order keeps the same card', async () => {
     const first = await oneCard(t, 'pgx-order-select', orderSelect(PATIENT_ID, 'request-123'));
     expect(first.summary).toMatch(/clopidogrel/);
     expect(first.summary).not.toMatch(/codeine/);
@@ -906,11 +906,13 @@ describe('order-select', () => {
     );
     expect(quotedText(first.detail)).toContain(row.recommendation);
 
+    // The next field change: the same card, same uuid (the EHR can tell it is the same card).
     const again = await call(t, 'pgx-order-select', orderSelect(PATIENT_ID, 'request-123'));
-    expect(again).toEqual({ status: 200, cards: [] });
-    // Keyed on patient + drug + decision, never on the order's id.
-    const otherId = await call(t, 'pgx-order-select', orderSelect(PATIENT_ID, 'request-456'));
-    expect(otherId).toEqual({ status: 200, cards: [] });
+    expect(again).toEqual({ status: 200, cards: [first] });
+    // Another draft order sees the advice too, as its own card.
+    const otherOrder = await oneCard(t, 'pgx-order-select', orderSelect(PATIENT_ID, 'request-456'));
+    expect(otherOrder.summary).toBe(first.summary);
+    expect(otherOrder.uuid).not.toBe(first.uuid);
 
     const otherPatient = await oneCard(
       t,

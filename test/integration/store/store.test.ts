@@ -128,6 +128,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0004_threshold_set_events',
       '0005_invocation_inputs',
       '0006_ratings',
+      '0060_volume',
     ]);
   });
 

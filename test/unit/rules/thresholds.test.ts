@@ -194,6 +194,27 @@ describe('parseThresholdSet', () => {
       },
       'duplicate rule id',
     ],
+    [
+      'a rate above 1',
+      (j) => {
+        j.volume.flags.overrideRate = 1.5;
+      },
+      'volume.flags.overrideRate',
+    ],
+    [
+      'an order-sign step count the policy does not know',
+      (j) => {
+        (j.volume as Record<string, unknown>).orderSignSteps = 3;
+      },
+      'volume.orderSignSteps',
+    ],
+    [
+      'fewer firings looked at than needed to judge',
+      (j) => {
+        j.volume.flags.minFirings = j.volume.flags.lastFirings + 1;
+      },
+      'volume.flags.minFirings',
+    ],
   ])('names the bad field for %s', (_label, edit, field) => {
     const bad = copy();
     edit(bad);
