@@ -26,15 +26,15 @@ export type IsActionablePhenotype = (gene: string, phenotype: string) => boolean
  */
 function isListed(gene: GeneResult, isActionable: IsActionablePhenotype): boolean {
   if (gene.reinterpreted) return true;
-  if (gene.alleleStatus) return Object.values(gene.alleleStatus).includes('positive');
+  if (gene.alleleStatus) return Object.values(gene.alleleStatus).some((s) => s !== 'negative');
   return isActionable(gene.gene, gene.phenotype);
 }
 
 function genePhrase(gene: GeneResult): string {
   if (gene.alleleStatus) {
     const positive = Object.entries(gene.alleleStatus)
-      .filter(([, status]) => status === 'positive')
-      .map(([allele]) => `${gene.gene}${allele} positive`);
+      .filter(([, status]) => status !== 'negative')
+      .map(([allele, status]) => `${gene.gene}${allele} ${status}`);
     return positive.join(', ') || `${gene.gene} ${gene.phenotype}`;
   }
   return `${gene.gene} ${gene.phenotype}`;

@@ -157,7 +157,9 @@ function keyValues(guideline: GuidelineKnowledge, gene: string, result: GeneResu
   if (result.alleleStatus) {
     const allele = hlaAlleleOf(guideline, gene);
     const status = allele ? result.alleleStatus[allele] : undefined;
-    return [allele && status ? `${allele} ${status}` : NO_RESULT];
+    if (!allele || !status) return [NO_RESULT];
+    // An ambiguous typing that leaves the risk allele possible: both rows are candidates, the positive one leads.
+    return status === 'possible' ? [`${allele} positive`, `${allele} negative`] : [`${allele} ${status}`];
   }
   return result.candidateLookupKeys && result.candidateLookupKeys.length > 0
     ? [...result.candidateLookupKeys]
@@ -237,10 +239,22 @@ function choosePopulation(
   return { primary: specific, others: [], reason: 'population not known from the order' };
 }
 
+/** What a result was read from, in words: `genotype`, `presence result`, `laboratory phenotype`, … */
+export function readingWords(result: GeneResult): string {
+  const words = {
+    genotype: 'genotype',
+    haplotype: 'haplotypes',
+    presence: 'presence result',
+    'lab-phenotype': 'laboratory phenotype',
+  } as const;
+  const kinds = [...new Set((result.readings ?? []).map((r) => words[r.kind]))];
+  return kinds.length > 0 ? kinds.join(' and ') : result.diplotype ? 'genotype' : 'laboratory phenotype';
+}
+
 function geneLine(result: GeneResult): string {
   const genotype = result.diplotype
     ? `${result.gene} ${result.diplotype}`
-    : `${result.gene} (phenotype reported)`;
+    : `${result.gene} (${readingWords(result)})`;
   const score = result.activityScore ? `, activity score ${result.activityScore}` : '';
   return `${genotype} → ${result.phenotype}${score}${result.notes.length > 0 ? ` (${result.notes.join('; ')})` : ''}`;
 }
@@ -366,6 +380,11 @@ function recommendationFinding(
         : (row.population ?? 'general'),
     row: cpicRow(c.guideline, row),
   }));
+  const hlaPossible = c.used.flatMap((g) =>
+    Object.entries(g.alleleStatus ?? {})
+      .filter(([allele, status]) => status === 'possible' && allele === hlaAlleleOf(c.guideline, g.gene))
+      .map(([allele]) => `${g.gene}${allele}`),
+  );
   const untestedLines = untested.map((g) => `${g}: no result on file (CPIC lookup uses "No Result")`);
   const action = actionForRow(lead.row);
   const doseChange = action === 'adjust-dose' ? cpicDoseFraction(lead.row.recommendation) : undefined;
@@ -381,7 +400,12 @@ function recommendationFinding(
       ...c.used.map(geneLine),
       ...untestedLines,
       ...(lead.reason ? [`Population: ${lead.reason}`] : []),
-      ...(found.length > 1
+      ...(found.length > 1 && hlaPossible.length > 0
+        ? [
+            `${hlaPossible.join(', ')} possible: the typing (ambiguous or low resolution) does not tell whether it is present; the row for a positive result is shown first, the row for a negative result after it`,
+          ]
+        : []),
+      ...(found.length > 1 && hlaPossible.length === 0
         ? [
             distinct.length > 1
               ? `The reported phenotype spans CPIC activity scores ${scoreKeys.join(' | ')} whose recommendations differ; each is shown`
