@@ -17,6 +17,7 @@ import {
 } from './phenotype';
 import type { PhenotypeCall } from './phenotype';
 import type { GeneConflict, GeneResult, ReadingKind, ResultReading } from './types';
+import { readCftrText } from './cftr';
 import { parseGlString, parseHlaText, riskAlleleStatus, typingText } from './hla';
 import type { HlaAlleleStatus, HlaTyping } from './hla';
 import { allLookupValues } from './recommendations';
@@ -345,6 +346,17 @@ function readGenotypeValue(
 ): PhenotypeCall | undefined {
   let firstFailure: PhenotypeCall | undefined;
   for (const s of valueStrings(observation)) {
+    if (gene === 'CFTR') {
+      const cftr = readCftrText(s);
+      if (!cftr) continue;
+      const call = cftr.ok
+        ? callPhenotype(gene, cftr.alleles)
+        : { gene, alleles: [], phenotype: INDETERMINATE, lookupKey: INDETERMINATE, notes: [cftr.reason] };
+      const withNotes = { ...call, notes: [...(cftr.ok ? cftr.notes : []), ...call.notes] };
+      if (call.phenotype !== INDETERMINATE) return withNotes;
+      firstFailure ??= withNotes;
+      continue;
+    }
     const alleles = splitDiplotype(gene, s);
     if (alleles.length === 0) continue;
     const call = callPhenotype(gene, alleles, sex ? { sex } : {});
