@@ -139,11 +139,11 @@ export function readCftrText(value: string): CftrReading | undefined {
       return { ok: false, reason: `CFTR "${token}" is not a CFTR variant name` };
     }
   }
-  if (named.length === 0) return undefined;
+  const [only] = named;
+  if (only === undefined) return undefined;
   notes.splice(0, notes.length, ...new Set(notes));
-  if (named.length === 1 && homozygous) return { ok: true, alleles: [named[0]!, named[0]!], notes };
+  if (named.length === 1 && homozygous) return { ok: true, alleles: [only, only], notes };
   if (named.length === 1) {
-    const only = named[0]!;
     const phenotype = phenotypeWithAnyPartner(only);
     if (!phenotype || only === CFTR_NON_RESPONSIVE)
       return { ok: false, reason: `CFTR: only ${only} named; the other allele decides the phenotype` };
