@@ -339,7 +339,20 @@ function baselineIndicator(
     );
     indicator = override.indicator;
   }
-  return { indicator, notes };
+  const capped = standardUseCap(finding, indicator);
+  if (capped !== indicator)
+    notes.push(`CPIC advises standard use of ${finding.drug}: shown as ${capped}, never ${indicator}`);
+  return { indicator: capped, notes };
+}
+
+/**
+ * A CPIC row whose text advises standard use (action `standard`, classified at import: `rules/cpic/row-actions.ts`)
+ * never gives an interruptive card, whatever the threshold set or a sensor rule says: at most `info`.
+ */
+function standardUseCap(finding: Finding, indicator: Indicator): Indicator {
+  return finding.action === 'standard' && (indicator === 'warning' || indicator === 'critical')
+    ? 'info'
+    : indicator;
 }
 
 function metricPhrase(trigger: SensorTrigger): string {
@@ -507,7 +520,7 @@ export function createRuleEngine(thresholds: ThresholdSet): RuleEngine {
     const silenced = override?.indicator === 'none' && override.actions.includes(finding.action);
     return {
       finding,
-      indicator: silenced ? 'none' : applied.indicator,
+      indicator: silenced ? 'none' : standardUseCap(finding, applied.indicator),
       modifiers: applied.modifiers,
       thresholdVersion: thresholds.version,
       notes,

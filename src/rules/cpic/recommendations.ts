@@ -71,56 +71,13 @@ const ACTION_RANK: Readonly<Record<DecisionAction, number>> = {
   standard: 0,
 };
 
-const AVOID =
-  /\b(avoid|do not use|not recommended|contraindicated|alternative|not (?:predominantly |primarily )?metabolized by)\b/i;
-const NOT_AVOID = /\bno (?:reason|need) to avoid\b/i;
-const ADJUST =
-  /(\d\s*%|\breduc|\bdecreas|\blower\b|\blowest\b|\bincreas\w* (?:the |starting |daily )*dos|\btitrat|\bless than)/i;
-const STANDARD =
-  /\b(standard (?:starting )?(?:daily )?dos|recommended (?:standard of care )?(?:starting )?dos|standard recommended dose|label[- ]recommended|per standard dosing|according to the product label|no adjustments? needed|desired starting dose|typical (?:initial|starting)|no (?:reason|need) to avoid)/i;
-const CAUTION = /\b(caution|monitor)/i;
-
 /**
- * The sentence that decides the action: the first one, unless it is about something else than this drug's dose
- * (co-medication such as "Avoid moderate and strong CYP2D6 inhibitors", or phenytoin's "For first dose, …").
- */
-function decidingSentence(recommendation: string): string {
-  const sentences = recommendation.split(/(?<=[.;])\s+/);
-  return (
-    sentences.find((t) => !/inhibitors\.?$/i.test(t.trim()) && !/^for first dose/i.test(t.trim())) ??
-    recommendation
-  );
-}
-
-/**
- * The action a CPIC row asks for. CPIC rows carry no action code, so this reads the row's deciding sentence and
- * flags (a documented heuristic; the card always shows CPIC's own text): avoiding the drug or naming an
- * alternative → `avoid`; a changed dose (percentages, reduce, lowest, titrate) → `adjust-dose`, whichever the
- * sentence names first; a standard dose →
- * `standard` (`monitor` when it asks for caution or monitoring); informational rows, "No recommendation" and
- * anything else → `monitor`.
+ * The action a CPIC row asks for: classified once from the row's text when the knowledge is imported
+ * (`row-actions.ts`, table in `docs/cpic-row-actions.md`), read here as a typed field. The card always shows CPIC's
+ * own text and strength.
  */
 export function actionForRow(row: RecommendationRow): RowAction {
-  if (
-    row.informational ||
-    row.strength === 'No recommendation' ||
-    /^no recommendation/i.test(row.recommendation)
-  ) {
-    return 'monitor';
-  }
-  // "alternative agents are (not) available" is a condition, not an instruction.
-  const sentence = decidingSentence(row.recommendation).replace(
-    /alternative agents are (?:not )?available/gi,
-    '',
-  );
-  // Avoiding and dose change may both be named ("lower dose … or consider an alternative"): the first one leads.
-  const avoidAt = NOT_AVOID.test(sentence) ? -1 : sentence.search(AVOID);
-  const adjustAt = sentence.search(ADJUST);
-  if (avoidAt >= 0 && (adjustAt < 0 || avoidAt < adjustAt)) return 'avoid';
-  if (adjustAt >= 0) return 'adjust-dose';
-  if (STANDARD.test(sentence)) return CAUTION.test(sentence) ? 'monitor' : 'standard';
-  if (row.dosingInformation) return 'adjust-dose';
-  return 'monitor';
+  return row.action;
 }
 
 /** The guideline reference a finding carries (its row's, or a pre-test finding's own). */
