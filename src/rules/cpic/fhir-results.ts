@@ -608,7 +608,28 @@ function hlaResult(
   };
 }
 
+/**
+ * Why the knowledge cannot interpret a gene at all, or undefined: a gene CPIC looks nothing up by and defines no
+ * alleles for (CYP4F2: `knowledge/cpic/README.md` lists it as a known gap of the data set).
+ */
+function uninterpretable(gene: string): string | undefined {
+  const knowledge = geneKnowledge(gene);
+  return knowledge?.lookupMethod === 'NONE' && Object.keys(knowledge.alleles).length === 0
+    ? `the CPIC data set has no ${gene} allele definitions or phenotypes`
+    : undefined;
+}
+
 function resultForGene(
+  gene: string,
+  findings: readonly Finding[],
+  conflicts: GeneConflict[],
+): GeneResult | undefined {
+  const result = interpretedResult(gene, findings, conflicts);
+  const why = uninterpretable(gene);
+  return result && why ? { ...result, uninterpreted: why } : result;
+}
+
+function interpretedResult(
   gene: string,
   findings: readonly Finding[],
   conflicts: GeneConflict[],

@@ -58,6 +58,23 @@ export function allLookupValues(gene: string): readonly string[] {
   return lookupValues.get(gene) ?? [];
 }
 
+/**
+ * The actions and strengths of every CPIC row keyed on a gene's value (any drug, any other genes): what CPIC asks for
+ * when a patient has this result.
+ */
+export function rowActionsKeyedOn(
+  gene: string,
+  value: string,
+): readonly { readonly action: RowAction; readonly strength: string | null }[] {
+  return cpicDrugNames().flatMap((drug) =>
+    (drugKnowledge(drug)?.guidelines ?? []).flatMap((guideline) =>
+      guideline.rows
+        .filter((row) => row.lookupKey[gene] === value)
+        .map((row) => ({ action: row.action, strength: row.strength })),
+    ),
+  );
+}
+
 /** True when CPIC has a guideline or pair for the drug (lower-case CPIC name). Costs one map lookup. */
 export function isCpicDrug(name: string): boolean {
   return drugKnowledge(name.toLowerCase()) !== undefined;
@@ -231,11 +248,6 @@ function baseFinding(
   return { order, drug, genes, knowledgeVersion: knowledgeVersion() };
 }
 
-function actionableLevel(drug: DrugKnowledge, gene: string): string | undefined {
-  const level = drug.pairs.find((p) => p.gene === gene)?.level ?? undefined;
-  return level && /^[AB]/.test(level) ? level : undefined;
-}
-
 /** What one guideline needs to decide for one order. */
 interface GuidelineCase {
   readonly order: DrugOrder;
@@ -262,12 +274,40 @@ function conflictFinding(c: GuidelineCase, conflicts: readonly GeneConflict[]): 
   };
 }
 
-/** A pre-test finding for the untested genes of CPIC level A or B; undefined when none is actionable. */
+const decisive = new Map<string, ReadonlySet<string>>();
+
+/**
+ * The genes a guideline depends on for a Strong or Moderate recommendation: a gene is decisive when a row keyed on a
+ * result of it (not "No Result") has one of those strengths. From the rows themselves, once per guideline.
+ */
+export function decisiveGenes(guideline: GuidelineKnowledge): ReadonlySet<string> {
+  let genes = decisive.get(guideline.id);
+  if (!genes) {
+    genes = new Set(
+      guideline.genes.filter((gene) =>
+        guideline.rows.some(
+          (row) =>
+            (row.strength === 'Strong' || row.strength === 'Moderate') &&
+            row.lookupKey[gene] !== undefined &&
+            row.lookupKey[gene] !== NO_RESULT,
+        ),
+      ),
+    );
+    decisive.set(guideline.id, genes);
+  }
+  return genes;
+}
+
+/**
+ * A pre-test finding for the untested genes the guideline depends on for a Strong or Moderate recommendation
+ * (`decisiveGenes`), whatever other genes are known; undefined when none is untested. Each gene carries its CPIC
+ * pair level: the threshold set's pre-test policy decides by level whether it is shown (rules/engine.ts).
+ */
 function preTestFinding(c: GuidelineCase, untested: readonly string[]): PreTestFinding | undefined {
-  const toTest = untested.flatMap((gene) => {
-    const level = actionableLevel(c.drug, gene);
-    return level ? [{ gene, level }] : [];
-  });
+  const genes = decisiveGenes(c.guideline);
+  const toTest = untested.flatMap((gene) =>
+    genes.has(gene) ? [{ gene, level: c.drug.pairs.find((p) => p.gene === gene)?.level ?? 'none' }] : [],
+  );
   if (toTest.length === 0) return undefined;
   return {
     kind: 'pre-test',
@@ -374,11 +414,12 @@ function recommendationFinding(
   };
 }
 
-/** The finding of one guideline for one order: conflict, pre-test, no row, or a recommendation; or nothing. */
-function guidelineFinding(
-  c: Omit<GuidelineCase, 'used'>,
-  conflicts: readonly GeneConflict[],
-): Finding | undefined {
+/**
+ * The findings of one guideline for one order: a conflict; or a pre-test finding when a gene the guideline depends on
+ * for a Strong or Moderate recommendation is untested (the same rule for every drug, whatever other genes are known),
+ * next to the recommendation the known genes give (its "No Result" row), if CPIC has one; or no row; or nothing.
+ */
+function guidelineFindings(c: Omit<GuidelineCase, 'used'>, conflicts: readonly GeneConflict[]): Finding[] {
   const { guideline, results } = c;
   const used = guideline.genes.flatMap((g) => {
     const result = results.get(g);
@@ -386,23 +427,22 @@ function guidelineFinding(
   });
   const kase: GuidelineCase = { ...c, used };
   const conflicted = conflicts.filter((conflict) => guideline.genes.includes(conflict.gene));
-  if (conflicted.length > 0) return conflictFinding(kase, conflicted);
+  if (conflicted.length > 0) return [conflictFinding(kase, conflicted)];
   const untested = guideline.genes.filter((g) => !results.get(g));
+  const preTest = untested.length > 0 ? preTestFinding(kase, untested) : undefined;
   const values = new Map(guideline.genes.map((g) => [g, keyValues(guideline, g, results.get(g))]));
   const combos = keyCombinations(guideline.genes, values);
   const matches = combos.map((key) => ({
     key,
     rows: guideline.rows.filter((r) => sameKey(r.lookupKey, key)),
   }));
-  if (
-    untested.length > 0 &&
-    matches.every((m) => m.rows.length === 0 || untested.length === guideline.genes.length)
-  ) {
-    return preTestFinding(kase, untested);
-  }
   const found = matches.filter((m) => m.rows.length > 0);
-  if (found.length === 0) return noRowFinding(kase, combos);
-  return recommendationFinding(kase, found, untested);
+  // Nothing known, or no row for what is known: the pre-test finding alone (if a decisive gene is untested).
+  if (untested.length === guideline.genes.length || (untested.length > 0 && found.length === 0))
+    return preTest ? [preTest] : [];
+  if (found.length === 0) return [noRowFinding(kase, combos)];
+  const recommendation = recommendationFinding(kase, found, untested);
+  return [...(recommendation ? [recommendation] : []), ...(preTest ? [preTest] : [])];
 }
 
 /** CYP2C9 alleles CPIC's warfarin figure singles out (node "Carriers of CYP2C9*5, *6, *8, or *11"). */
@@ -491,11 +531,7 @@ export function findingsForOrder(
     return drug.guidelines
       .filter((g) => g.rows.length > 0)
       .flatMap((guideline) => {
-        const finding = guidelineFinding(
-          { order, drugName: name, drug, guideline, results, patient },
-          conflicts,
-        );
-        return finding ? [finding] : [];
+        return guidelineFindings({ order, drugName: name, drug, guideline, results, patient }, conflicts);
       });
   });
 }

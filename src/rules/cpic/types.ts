@@ -44,6 +44,11 @@ export interface GeneResult {
   readonly reportedPhenotype?: string;
   /** True when current CPIC calls a different phenotype than the lab reported. */
   readonly reinterpreted: boolean;
+  /**
+   * Set when the service's knowledge cannot interpret the gene at all (CYP4F2: the CPIC data set has no allele
+   * definitions): the result is on file, but it is never a finding. Says why.
+   */
+  readonly uninterpreted?: string;
   /** Why the result is what it is (allele mapping, indeterminate reasons, conflicts). */
   readonly notes: readonly string[];
 }

@@ -56,12 +56,20 @@ function findingsFor(drug: string, genes: readonly GeneResult[]): Finding[] {
   return findingsForOrder(order(drug), genes, { birthDate: '1970-01-01' });
 }
 
+/** The CPIC row the drug's recommendation rests on (a pre-test prompt for another, untested gene may come with it). */
 function onlyRow(drug: string, genes: readonly GeneResult[]): NonNullable<ReturnType<typeof rowOf>> {
-  const findings = findingsFor(drug, genes);
+  const findings = findingsFor(drug, genes).filter((f) => f.kind !== 'pre-test');
   expect(findings).toHaveLength(1);
   const row = findings[0] ? rowOf(findings[0]) : undefined;
   if (!row) throw new Error(`${drug}: no row (${findings.map((f) => f.kind).join(', ')})`);
   return row;
+}
+
+/** The genes a pre-test prompt of the drug's findings names. */
+function preTestGenes(drug: string, genes: readonly GeneResult[]): string[] {
+  return findingsFor(drug, genes).flatMap((f) =>
+    f.kind === 'pre-test' ? f.untested.map((u) => u.gene) : [],
+  );
 }
 
 describe('HLA GL Strings (http://glstring.org)', () => {
@@ -204,6 +212,8 @@ describe('HLA drugs get the CPIC row of their risk allele from every shape', () 
         ? { 'HLA-A': 'No Result', 'HLA-B': '*15:02 positive' }
         : { 'HLA-B': '*15:02 positive' };
     expect(onlyRow(drug, genes).recommendation).toBe(cpicRow(drug, key, naive(drug)).row.recommendation);
+    // Carbamazepine's HLA-A*31:01 is untested: CPIC has Strong rows keyed on it, so a pre-test prompt comes too.
+    expect(preTestGenes(drug, genes)).toEqual(drug === 'carbamazepine' ? ['HLA-A'] : []);
   });
 
   it.each(['phenytoin', 'fosphenytoin'])('%s: HLA-B*15:02 positive leads whatever CYP2C9 says', (drug) => {
@@ -213,6 +223,7 @@ describe('HLA drugs get the CPIC row of their risk allele from every shape', () 
     expect(row.recommendation).toBe(
       cpicRow(drug, { CYP2C9: 'No Result', 'HLA-B': '*15:02 positive' }, naive(drug)).row.recommendation,
     );
+    expect(preTestGenes(drug, genes)).toEqual(['CYP2C9']);
   });
 
   it('carbamazepine: HLA-A*31:01 and HLA-B*15:02 from one two-locus GL String', () => {
