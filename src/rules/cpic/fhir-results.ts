@@ -591,7 +591,6 @@ function hlaResult(
   }
   const summary = hlaSummary(status);
   const typed = [...new Set(used.flatMap((f) => (f.typed ? [f.typed] : [])))];
-  const possible = Object.keys(status).filter((allele) => status[allele] === 'possible');
   return {
     gene,
     ...(typed.length > 0 ? { diplotype: typed.join('; ') } : {}),
@@ -601,10 +600,8 @@ function hlaResult(
     ...provenance(used),
     ...(date ? { date } : {}),
     reinterpreted: false,
-    notes: possible.map(
-      (allele) =>
-        `${gene}${allele} possible: the typing cannot rule it in or out (ambiguous or low resolution)`,
-    ),
+    // A `possible` allele is explained where a guideline looks it up (recommendations.ts), not repeated here.
+    notes: [],
   };
 }
 
