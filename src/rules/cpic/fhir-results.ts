@@ -411,8 +411,20 @@ function readFindings(
     if (stated) return [{ ...base, gene, kind: 'hla-presence', reading: 'presence', hla: stated }];
     // One HLA value (a GL String) may type several loci: each CPIC HLA gene it types gets a finding.
     const typings = readHlaTypings(observation, gene).filter((t) => riskAlleles(t.gene).length > 0);
-    if (typings.length === 0)
-      return { source, reason: `${gene} genotype without an HLA allele the service reads` };
+    if (typings.length === 0) {
+      // An HLA result on file that names no allele the service reads: Indeterminate, never "untested".
+      const reason = `${gene} result names no HLA allele the service reads`;
+      const values = valueStrings(observation);
+      if (values.length === 0) return { source, reason: `${gene} genotype without a value` };
+      const call: PhenotypeCall = {
+        gene,
+        alleles: [],
+        phenotype: INDETERMINATE,
+        lookupKey: INDETERMINATE,
+        notes: [reason],
+      };
+      return [{ ...base, gene, kind: 'genotype', reading: 'genotype', call }];
+    }
     return typings.map((typing) => ({
       ...base,
       gene: typing.gene,
@@ -635,7 +647,7 @@ function interpretedResult(
   const phenotypes = newestFirst(findings.filter((f) => f.kind === 'phenotype'));
   if (geneKnowledge(gene)?.lookupMethod === 'ALLELE_STATUS') {
     const presence = findings.filter((f) => f.kind === 'hla-presence');
-    return presence.length > 0 ? hlaResult(gene, presence, conflicts) : undefined;
+    if (presence.length > 0) return hlaResult(gene, presence, conflicts);
   }
   const newestGenotype = genotypes[0];
   if (newestGenotype) {

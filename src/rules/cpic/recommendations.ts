@@ -316,7 +316,7 @@ function preTestFinding(c: GuidelineCase, untested: readonly string[]): PreTestF
     untested: toTest,
     guideline: guidelineRef(c.guideline),
     explanation: [
-      `No ${toTest.map((t) => `${t.gene} (CPIC level ${t.level})`).join(', ')} result on file for ${c.drugName}: CPIC guideline ${c.guideline.name} applies once tested`,
+      `No ${toTest.map((t) => (t.level === 'none' ? t.gene : `${t.gene} (CPIC level ${t.level})`)).join(', ')} result on file for ${c.drugName}: CPIC guideline ${c.guideline.name} applies once tested`,
     ],
   };
 }

@@ -253,3 +253,15 @@ describe('HLA drugs get the CPIC row of their risk allele from every shape', () 
     );
   });
 });
+
+describe('an HLA result the service cannot read', () => {
+  it('is on file as Indeterminate (never untested): the guideline says it has no row, and no test is prompted', () => {
+    const [observation] = shape('text-typing');
+    const unreadable = { ...(observation as object), valueString: 'See scanned report' };
+    const [result] = readGeneResults([unreadable]).results;
+    expect(result?.phenotype).toBe('Indeterminate');
+    expect(result?.notes.join(' ')).toMatch(/names no HLA allele/);
+    const kinds = findingsFor('abacavir', result ? [result] : []).map((f) => f.kind);
+    expect(kinds).toEqual(['no-row']);
+  });
+});
