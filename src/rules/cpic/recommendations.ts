@@ -442,7 +442,17 @@ function guidelineFindings(c: Omit<GuidelineCase, 'used'>, conflicts: readonly G
     return preTest ? [preTest] : [];
   if (found.length === 0) return [noRowFinding(kase, combos)];
   const recommendation = recommendationFinding(kase, found, untested);
-  return [...(recommendation ? [recommendation] : []), ...(preTest ? [preTest] : [])];
+  // A row that itself asks for the missing test ("No CACNA1S genotype is available … further genetic testing …")
+  // says it on its own card: no second prompt for the same test.
+  const rowAsksForTest =
+    recommendation !== undefined &&
+    guideline.rows.some(
+      (r) =>
+        r.textAction === 'order-test' &&
+        r.recommendation === recommendation.row.recommendation &&
+        sameKey(r.lookupKey, recommendation.row.lookupKey),
+    );
+  return [...(recommendation ? [recommendation] : []), ...(preTest && !rowAsksForTest ? [preTest] : [])];
 }
 
 /** CYP2C9 alleles CPIC's warfarin figure singles out (node "Carriers of CYP2C9*5, *6, *8, or *11"). */
