@@ -492,7 +492,16 @@ function pairHaplotypes(findings: readonly Finding[], sex: string | undefined): 
         ? [{ ...merged, kind: 'hla-presence', hla, typed: typingText(typing) }]
         : [];
     }
-    const alleles = group.map((f) => f.allele ?? '');
+    let alleles = group.map((f) => f.allele ?? '');
+    const cftrNotes: string[] = [];
+    if (first.gene === 'CFTR') {
+      // CFTR haplotypes are variant names as labs write them: read like a CFTR genotype text.
+      const cftr = readCftrText(alleles.join(' / '));
+      if (cftr?.ok) {
+        alleles = [...cftr.alleles];
+        cftrNotes.push(...cftr.notes);
+      }
+    }
     const call = callPhenotype(first.gene, alleles, sex ? { sex } : {});
     return [
       {
@@ -500,7 +509,11 @@ function pairHaplotypes(findings: readonly Finding[], sex: string | undefined): 
         kind: 'genotype' as const,
         call: {
           ...call,
-          notes: [`${first.gene} diplotype paired from ${group.length} haplotype result(s)`, ...call.notes],
+          notes: [
+            `${first.gene} diplotype paired from ${group.length} haplotype result(s)`,
+            ...cftrNotes,
+            ...call.notes,
+          ],
         },
       },
     ];

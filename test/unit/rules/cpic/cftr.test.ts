@@ -85,3 +85,28 @@ describe('CFTR genotypes as labs write them', () => {
     expect(r.notes.join(' ')).toMatch(/c\.1521_1523delCTT is not a variant CPIC lists/);
   });
 });
+
+describe('CFTR haplotype Observations', () => {
+  it('pairs two variant haplotypes (HGVS protein and legacy) into the CPIC diplotype', () => {
+    const haplotype = (id: string, value: string): unknown => ({
+      resourceType: 'Observation',
+      id,
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '84414-2', display: 'Haplotype name' }] },
+      effectiveDateTime: '2025-09-03',
+      valueCodeableConcept: { text: value },
+      derivedFrom: [{ reference: 'Observation/cftr-parent' }],
+      component: [
+        {
+          code: { coding: [{ system: 'http://loinc.org', code: '48018-6' }] },
+          valueCodeableConcept: {
+            coding: [{ system: 'http://www.genenames.org/geneId', code: 'HGNC:1884', display: 'CFTR' }],
+          },
+        },
+      ],
+    });
+    const { results } = readGeneResults([haplotype('h1', 'p.Gly551Asp'), haplotype('h2', 'F508del')]);
+    expect(results[0]?.phenotype).toBe(cpicCall('CFTR', `G551D/${NON_RESPONSIVE}`).phenotype);
+    expect(results[0]?.readings?.map((r) => r.kind)).toEqual(['haplotype', 'haplotype']);
+  });
+});
