@@ -11,7 +11,7 @@
  */
 import { Engine } from 'json-rules-engine';
 import type { Almanac, RuleProperties, TopLevelCondition } from 'json-rules-engine';
-import { cpicPairs, KNOWLEDGE_VERSION } from './cpic';
+import { KNOWLEDGE_VERSION } from './cpic';
 import type { DrugOrder, Finding, GeneResult, SafetyRuleFinding } from './cpic';
 import { isActionablePhenotype, ORDER_DOSE, sensorPolicyOf, STRENGTHS } from './thresholds';
 import type {
@@ -290,10 +290,8 @@ function kindIndicator(finding: Finding, thresholds: ThresholdSet): Indicator {
     case 'safety-rule':
       return thresholds.safetyRuleBaseline;
     case 'pre-test': {
-      const tested = new Set(finding.genes.map((g) => g.gene));
-      const levels = cpicPairs(finding.drug)
-        .filter((p) => !tested.has(p.gene))
-        .map((p) => p.level?.charAt(0) ?? '');
+      // The CPIC levels of the genes the finding asks to test (each with its pair's level).
+      const levels = finding.untested.map((u) => u.level.charAt(0));
       const policy = thresholds.preTest;
       return policy.show && levels.some((l) => (policy.levels as readonly string[]).includes(l))
         ? policy.indicator

@@ -120,6 +120,27 @@ describe('every guideline, every decisive gene', () => {
     expect(checked).toBeGreaterThan(60);
   });
 
+  it('the policy decides by the CPIC level of the genes the prompt names (from the data set pairs)', async () => {
+    const policy = DEFAULT_THRESHOLDS.preTest;
+    let decided = 0;
+    for (const drug of Object.keys(cpicDrugs())) {
+      const findings = findingsForOrder(drugOrder(drug), [], { birthDate: '1970-01-01' });
+      for (const decision of await DEFAULT_ENGINE.evaluate(findings, noSensorFacts())) {
+        if (decision.finding.kind !== 'pre-test') continue;
+        const levels = decision.finding.untested.map(
+          (u) => cpicDrug(drug).cpicPairs.find((p) => p.gene === u.gene)?.cpicLevel ?? '',
+        );
+        const shown = policy.show && levels.some((l) => policy.levels.some((p) => l.startsWith(p)));
+        expect({ drug, indicator: decision.indicator }).toEqual({
+          drug,
+          indicator: shown ? policy.indicator : 'none',
+        });
+        decided += 1;
+      }
+    }
+    expect(decided).toBeGreaterThan(50);
+  });
+
   it('never prompts for a gene no Strong or Moderate row depends on', () => {
     for (const { drug, guideline } of guidelines) {
       const findings = findingsForOrder(drugOrder(drug), [], { birthDate: '1970-01-01' });
