@@ -4,10 +4,12 @@
  * `knowledge/cpic` and `knowledge/rxnorm` (see `knowledge/SOURCES.md`); arguments name other folders. The output is
  * committed and deterministic (no timestamps; keys in source order, diplotype files sorted), so a test checks that
  * importing `knowledge/` reproduces the committed data exactly. Nothing clinical is typed in here: every value is
- * copied from the source files (see `knowledge/cpic/README.md` for their fields).
+ * copied from the source files (see `knowledge/cpic/README.md` for their fields), except each row's action, which
+ * `src/rules/cpic/row-actions.ts` classifies from the row's text (published by `npm run cpic:actions`).
  */
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { classifyRow } from '../src/rules/cpic/row-actions';
 
 type Json = Record<string, unknown>;
 
@@ -115,6 +117,14 @@ function importRecommendations(cpicDir: string): Json {
           pmids: list(guideline.citations).map((c) => record(c).pmid),
           rows: list(guideline.recommendations).map((r) => {
             const row = record(r);
+            const flags = {
+              strength: str(row.strength),
+              recommendation: str(row.recommendation) ?? '',
+              dosingInformation: row.dosingInformation === true,
+              informational: row.informational === true,
+            };
+            // The row's action, classified once from its text (src/rules/cpic/row-actions.ts).
+            const { action, textAction, ambiguity } = classifyRow(flags);
             return {
               id: row.id ?? null,
               lookupKey: row.lookupKey,
@@ -124,9 +134,12 @@ function importRecommendations(cpicDir: string): Json {
               otherConsiderations: row.otherConsiderations ?? null,
               implications: row.implications ?? [],
               alternateDrugAvailable: row.alternateDrugAvailable === true,
-              dosingInformation: row.dosingInformation === true,
+              dosingInformation: flags.dosingInformation,
               otherPrescribingGuidance: row.otherPrescribingGuidance === true,
-              informational: row.informational === true,
+              informational: flags.informational,
+              action,
+              textAction,
+              ambiguity,
             };
           }),
         };

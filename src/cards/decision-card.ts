@@ -58,8 +58,10 @@ function genePhrases({ finding }: Decision): string[] {
   return keyed.map(([gene, key]) => {
     const result = byGene.get(gene);
     if (!result) return `${gene} no result`;
-    // HLA reads as the allele name: `HLA-B*57:01 positive`.
-    return result.alleleStatus ? `${gene}${key}` : `${gene} ${result.phenotype}`;
+    // HLA reads as the allele name: `HLA-B*57:01 positive`; an ambiguous typing as `HLA-B*57:01 possible`.
+    if (!result.alleleStatus) return `${gene} ${result.phenotype}`;
+    const allele = key.split(' ')[0] ?? key;
+    return result.alleleStatus[allele] === 'possible' ? `${gene}${allele} possible` : `${gene}${key}`;
   });
 }
 

@@ -7,7 +7,7 @@
  * as written and never as HTML.
  */
 import { rowOf } from '../rules/cpic/types';
-import type { CpicRow, GeneResult } from '../rules/cpic/types';
+import type { CpicRow, GeneResult, ResultReading } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
 import { metricName, quantityText, reasonText, sourceText, thresholdText, windowText } from './sensor-text';
 import { escapeMarkdown as md, populationWords } from './text';
@@ -41,11 +41,33 @@ function rowHeading(row: CpicRow): string {
     .join('; ');
 }
 
+/** What a source gave, in words (issue 14: say what was read). */
+const READING_WORDS: Readonly<Record<ResultReading['kind'], string>> = {
+  genotype: 'genotype',
+  haplotype: 'haplotype',
+  presence: 'presence result',
+  'lab-phenotype': 'laboratory phenotype',
+};
+
+/** Each source once, with what was read from it: `Observation/a (genotype), Observation/b (laboratory phenotype)`. */
+function sourcesRead(gene: GeneResult): string {
+  const readings = gene.readings ?? [];
+  return [...new Set(gene.sources)]
+    .map((source) => {
+      const reading = readings.find((r) => r.source === source);
+      return reading
+        ? `${source} (${READING_WORDS[reading.kind]}${reading.text ? ', free text' : ''})`
+        : source;
+    })
+    .join(', ');
+}
+
 function geneEvidence(gene: GeneResult): string {
-  const genotype = gene.diplotype ?? gene.alleles?.join('/') ?? 'phenotype reported';
+  const kinds = [...new Set((gene.readings ?? []).map((r) => READING_WORDS[r.kind]))];
+  const read = gene.diplotype ?? gene.alleles?.join('/') ?? (kinds.join(' and ') || 'phenotype reported');
   const parts = [
-    `${gene.gene} ${genotype} → ${gene.phenotype}${gene.activityScore ? ` (activity score ${gene.activityScore})` : ''}`,
-    `from ${gene.sources.join(', ')}${gene.date ? ` dated ${gene.date}` : ''}`,
+    `${gene.gene} ${read} → ${gene.phenotype}${gene.activityScore ? ` (activity score ${gene.activityScore})` : ''}`,
+    `from ${sourcesRead(gene)}${gene.date ? ` dated ${gene.date}` : ''}`,
     ...(gene.reportedPhenotype ? [`laboratory reported "${gene.reportedPhenotype}"`] : []),
     ...(gene.reinterpreted ? ['re-interpreted under current CPIC'] : []),
   ];

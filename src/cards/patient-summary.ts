@@ -15,8 +15,8 @@ import { sensorEvidence } from './detail';
 import { abbreviatePhenotypes, escapeMarkdown as md, fitSummary } from './text';
 
 /**
- * Whether a gene's phenotype is actionable, by the published thresholds' rule (the hook passes
- * `isActionablePhenotype(engine.thresholds, gene, phenotype)` from `rules/thresholds`).
+ * Whether a gene's phenotype belongs in "Actionable results" (the hook passes `isNotablePhenotype` from
+ * `rules/notable-results` under the published thresholds, or a sensor rule having made the gene relevant).
  */
 export type IsActionablePhenotype = (gene: string, phenotype: string) => boolean;
 
@@ -25,16 +25,18 @@ export type IsActionablePhenotype = (gene: string, phenotype: string) => boolean
  * actionable.
  */
 function isListed(gene: GeneResult, isActionable: IsActionablePhenotype): boolean {
+  // A gene the service cannot interpret is said once, plainly, never listed as a finding (issue 14).
+  if (gene.uninterpreted) return false;
   if (gene.reinterpreted) return true;
-  if (gene.alleleStatus) return Object.values(gene.alleleStatus).includes('positive');
+  if (gene.alleleStatus) return Object.values(gene.alleleStatus).some((s) => s !== 'negative');
   return isActionable(gene.gene, gene.phenotype);
 }
 
 function genePhrase(gene: GeneResult): string {
   if (gene.alleleStatus) {
     const positive = Object.entries(gene.alleleStatus)
-      .filter(([, status]) => status === 'positive')
-      .map(([allele]) => `${gene.gene}${allele} positive`);
+      .filter(([, status]) => status !== 'negative')
+      .map(([allele, status]) => `${gene.gene}${allele} ${status}`);
     return positive.join(', ') || `${gene.gene} ${gene.phenotype}`;
   }
   return `${gene.gene} ${gene.phenotype}`;
@@ -83,8 +85,11 @@ export function patientSummaryCard(input: {
     `Pharmacogenomics: ${phrases.join(', ') || 'no actionable phenotype'}${meds}`,
     abbreviatePhenotypes(`PGx: ${phrases.join(', ') || 'no actionable phenotype'}${meds}`),
   ]);
+  const uninterpreted = [...new Set(input.genes.filter((g) => g.uninterpreted).map((g) => g.gene))];
   const lines = [
     ...(genes.length > 0 ? ['**Actionable results:**', '', ...genes.map(geneLine), ''] : []),
+    ...uninterpreted.map((gene) => `${md(gene)} result on file, not interpreted by this service.`),
+    ...(uninterpreted.length > 0 ? [''] : []),
     ...(decisions.length > 0
       ? ['**Active medications with PGx issues:**', '', ...decisions.map(medicationLine), '']
       : []),

@@ -6,7 +6,7 @@
 import { patientSummaryCard } from '../cards';
 import type { HookAnswer, HookCall } from '../cds/routes';
 import { assess, decisionSnapshot } from '../rules/assess';
-import { isActionablePhenotype } from '../rules/thresholds';
+import { isNotablePhenotype } from '../rules/notable-results';
 import type { HookServices } from './pipeline';
 import { NOTHING_TO_SAY, prefetchSource, shownDecisions } from './pipeline';
 
@@ -23,11 +23,17 @@ export function createPatientView(services: HookServices) {
       engine,
     );
     const decisions = shownDecisions(assessment).filter((d) => d.finding.action !== 'standard');
+    // Results a sensor rule made relevant: the genes of decisions a sensor rule raised or lowered.
+    const sensorRelevant = new Set(
+      decisions
+        .filter((d) => d.modifiers.some((m) => m.effect !== 'context'))
+        .flatMap((d) => d.finding.genes.map((g) => g.gene)),
+    );
     const summary = patientSummaryCard({
       genes: data.pgx,
       decisions,
       sensorFlags: decisions.flatMap((d) => d.modifiers).filter((m) => m.effect !== 'context'),
-      isActionable: (g, p) => isActionablePhenotype(engine.thresholds, g, p),
+      isActionable: (g, p) => sensorRelevant.has(g) || isNotablePhenotype(engine.thresholds, g, p),
       knowledgeVersion: services.knowledgeVersion,
       thresholdVersion: engine.thresholdVersion,
       snapshot: decisionSnapshot(decisions, assessment.facts, engine),

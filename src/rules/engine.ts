@@ -11,7 +11,7 @@
  */
 import { Engine } from 'json-rules-engine';
 import type { Almanac, RuleProperties, TopLevelCondition } from 'json-rules-engine';
-import { cpicPairs, KNOWLEDGE_VERSION } from './cpic';
+import { KNOWLEDGE_VERSION } from './cpic';
 import type { DrugOrder, Finding, GeneResult, SafetyRuleFinding } from './cpic';
 import { isActionablePhenotype, ORDER_DOSE, sensorPolicyOf, STRENGTHS } from './thresholds';
 import type {
@@ -291,10 +291,8 @@ function kindIndicator(finding: Finding, thresholds: ThresholdSet): Indicator {
     case 'safety-rule':
       return thresholds.safetyRuleBaseline;
     case 'pre-test': {
-      const tested = new Set(finding.genes.map((g) => g.gene));
-      const levels = cpicPairs(finding.drug)
-        .filter((p) => !tested.has(p.gene))
-        .map((p) => p.level?.charAt(0) ?? '');
+      // The CPIC levels of the genes the finding asks to test (each with its pair's level).
+      const levels = finding.untested.map((u) => u.level.charAt(0));
       const policy = thresholds.preTest;
       return policy.show && levels.some((l) => (policy.levels as readonly string[]).includes(l))
         ? policy.indicator
@@ -340,7 +338,20 @@ function baselineIndicator(
     );
     indicator = override.indicator;
   }
-  return { indicator, notes };
+  const capped = standardUseCap(finding, indicator);
+  if (capped !== indicator)
+    notes.push(`CPIC advises standard use of ${finding.drug}: shown as ${capped}, never ${indicator}`);
+  return { indicator: capped, notes };
+}
+
+/**
+ * A CPIC row whose text advises standard use (action `standard`, classified at import: `rules/cpic/row-actions.ts`)
+ * never gives an interruptive card, whatever the threshold set or a sensor rule says: at most `info`.
+ */
+function standardUseCap(finding: Finding, indicator: Indicator): Indicator {
+  return finding.action === 'standard' && (indicator === 'warning' || indicator === 'critical')
+    ? 'info'
+    : indicator;
 }
 
 function metricPhrase(trigger: SensorTrigger): string {
@@ -510,7 +521,7 @@ export function createRuleEngine(thresholds: ThresholdSet): RuleEngine {
     const silenced = override?.indicator === 'none' && override.actions.includes(finding.action);
     return {
       finding,
-      indicator: silenced ? 'none' : applied.indicator,
+      indicator: silenced ? 'none' : standardUseCap(finding, applied.indicator),
       modifiers: applied.modifiers,
       thresholdVersion: thresholds.version,
       notes,

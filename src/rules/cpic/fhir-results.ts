@@ -16,7 +16,10 @@ import {
   phenotypeForScore,
 } from './phenotype';
 import type { PhenotypeCall } from './phenotype';
-import type { GeneConflict, GeneResult } from './types';
+import type { GeneConflict, GeneResult, ReadingKind, ResultReading } from './types';
+import { readCftrText } from './cftr';
+import { parseGlString, parseHlaText, riskAlleleStatus, typingText } from './hla';
+import type { HlaAlleleStatus, HlaTyping } from './hla';
 import { allLookupValues } from './recommendations';
 import { arr, obj, text } from './json';
 import type { Json } from './json';
@@ -189,18 +192,49 @@ interface Finding {
   readonly date?: string;
   readonly derivedFrom: readonly string[];
   readonly kind: 'genotype' | 'haplotype' | 'phenotype' | 'hla-presence';
-  /** genotype: the call; haplotype: the allele text; phenotype: the CPIC term; hla-presence: allele + status. */
+  /** What the source gave (an HLA genotype restated per risk allele stays a `genotype` reading). */
+  readonly reading: ReadingKind;
+  /** The value was free text, not a coding. */
+  readonly text: boolean;
+  /** genotype: the call; haplotype: the allele text; phenotype: the CPIC term; hla-presence: status per allele. */
   readonly call?: PhenotypeCall;
   readonly allele?: string;
   readonly phenotype?: string;
-  readonly hla?: { readonly allele: string; readonly status: 'positive' | 'negative' };
+  readonly hla?: Readonly<Record<string, HlaAlleleStatus>>;
+  /** HLA genotype: the alleles typed, ambiguity kept (`*57:01/*57:03+*07:02`). */
+  readonly typed?: string;
+  /** Haplotype results paired into this genotype: their sources, each a reading of its own. */
+  readonly paired?: readonly string[];
+}
+
+/** What each source of a finding gave. */
+function readingsOf(f: Finding): ResultReading[] {
+  return f.paired
+    ? f.paired.map((source) => ({ source, kind: 'haplotype', text: f.text }))
+    : [{ source: f.source, kind: f.reading, text: f.text }];
+}
+
+/** Sources and readings of findings, each source once (an HLA genotype read per risk allele is one source). */
+function provenance(findings: readonly Finding[]): {
+  sources: string[];
+  readings: ResultReading[];
+} {
+  const readings = new Map<string, ResultReading>();
+  for (const reading of findings.flatMap(readingsOf))
+    if (!readings.has(reading.source)) readings.set(reading.source, reading);
+  return { sources: [...readings.keys()], readings: [...readings.values()] };
 }
 
 const POSITIVE = /\b(positive|present|detected|carrier)\b/i;
 const NEGATIVE = /\b(negative|absent|not detected|non-?carrier)\b/i;
+/** A presence test that could not tell: the risk allele stays possible (never read as negative). */
+const UNDECIDED = /\b(inconclusive|indeterminate|equivocal|uncertain|ambiguous)\b/i;
+const GL_STRING_SYSTEM = /^https?:\/\/(?:www\.)?glstring\.org/i;
 
 /** An allele-specific HLA result: the code names `HLA-B*57:01`, the value says positive/negative. */
-function readHlaPresence(observation: Json): (Finding['hla'] & { gene: string }) | undefined {
+function readHlaPresence(
+  observation: Json,
+): { gene: string; allele: string; status: HlaAlleleStatus } | undefined {
   if (codings(observation.code).some((c) => c.code === GENOTYPE || c.code === HAPLOTYPE)) return undefined;
   for (const s of conceptStrings(observation.code)) {
     const match = /HLA[\s-]?([AB])\s*\*\s*(\d+):(\d+)/i.exec(s);
@@ -209,10 +243,79 @@ function readHlaPresence(observation: Json): (Finding['hla'] & { gene: string })
     const allele = `*${match[2] ?? ''}:${match[3] ?? ''}`;
     const values = valueStrings(observation).join(' ');
     // "negative" is tested first: "not detected" contains "detected".
-    const status = NEGATIVE.test(values) ? 'negative' : POSITIVE.test(values) ? 'positive' : undefined;
+    const status = UNDECIDED.test(values)
+      ? 'possible'
+      : NEGATIVE.test(values)
+        ? 'negative'
+        : POSITIVE.test(values)
+          ? 'positive'
+          : undefined;
     if (status) return { gene, allele, status };
   }
   return undefined;
+}
+
+/** The presence status a phrase states (`not detected` before `detected`), or undefined when it states none. */
+function presenceStatus(phrase: string): HlaAlleleStatus | undefined {
+  if (UNDECIDED.test(phrase)) return 'possible';
+  if (NEGATIVE.test(phrase)) return 'negative';
+  return POSITIVE.test(phrase) ? 'positive' : undefined;
+}
+
+/**
+ * Free text that reports risk alleles one by one with a result word, as HLA lab reports do ("HLA-B*57:01: POSITIVE;
+ * HLA-B*15:02 not detected"): each clause naming one allele of `gene` and a result word. A clause naming an allele
+ * without a result word makes the text a typing, not a presence report (undefined).
+ */
+function readHlaPresenceText(
+  values: readonly string[],
+  gene: string,
+): Record<string, HlaAlleleStatus> | undefined {
+  for (const value of values) {
+    const clauses = value.split(/[;\n]|,(?!\d)/).filter((c) => /\*\s*\d/.test(c));
+    const statuses: Record<string, HlaAlleleStatus> = {};
+    let stated = clauses.length > 0;
+    for (const clause of clauses) {
+      const typing = parseHlaText(clause, gene);
+      const status = presenceStatus(clause);
+      if (!typing || typing.genotypes[0]?.length !== 1 || !status) {
+        stated = false;
+        break;
+      }
+      for (const risk of riskAlleles(gene)) {
+        if (riskAlleleStatus(typing, [risk])[risk] === 'negative') continue;
+        // "*57:01 negative" is negative; "*57 positive" (low resolution) leaves *57:01 possible.
+        const typed = riskAlleleStatus(typing, [risk])[risk];
+        statuses[risk] = status === 'positive' && typed === 'possible' ? 'possible' : status;
+      }
+    }
+    if (stated && Object.keys(statuses).length > 0) return statuses;
+  }
+  return undefined;
+}
+
+/** The CPIC risk alleles of an HLA gene (`genes.json`), e.g. `*15:02`, `*57:01`, `*58:01` for HLA-B. */
+function riskAlleles(gene: string): string[] {
+  return Object.keys(geneKnowledge(gene)?.alleles ?? {});
+}
+
+/**
+ * An HLA genotype value as typings per locus: a GL String (coded with the glstring.org system, or written in its
+ * grammar: a `namespace#version#` prefix or the `+`, `|`, `^` operators) or free text naming alleles, where `/`
+ * separates the two alleles as in other genotypes (a `/` is read as allele ambiguity only inside a GL String).
+ */
+function readHlaTypings(observation: Json, gene: string): HlaTyping[] {
+  const concept = obj(observation.valueCodeableConcept);
+  const glCodes = codings(concept).flatMap((c) =>
+    c.system && GL_STRING_SYSTEM.test(c.system) && c.code ? [c.code] : [],
+  );
+  for (const value of [...glCodes, ...valueStrings(observation)]) {
+    const gl = glCodes.includes(value) || /#|\+|\||\^/.test(value) ? parseGlString(value) : undefined;
+    if (gl && gl.length > 0) return gl;
+    const typing = parseHlaText(value, gene);
+    if (typing) return [typing];
+  }
+  return [];
 }
 
 /** The phenotype term an Observation reports for a gene (value or any component value). */
@@ -243,7 +346,18 @@ function readGenotypeValue(
 ): PhenotypeCall | undefined {
   let firstFailure: PhenotypeCall | undefined;
   for (const s of valueStrings(observation)) {
-    const alleles = splitDiplotype(gene, s.split(gene).join(' ').trim());
+    if (gene === 'CFTR') {
+      const cftr = readCftrText(s);
+      if (!cftr) continue;
+      const call = cftr.ok
+        ? callPhenotype(gene, cftr.alleles)
+        : { gene, alleles: [], phenotype: INDETERMINATE, lookupKey: INDETERMINATE, notes: [cftr.reason] };
+      const withNotes = { ...call, notes: [...(cftr.ok ? cftr.notes : []), ...call.notes] };
+      if (call.phenotype !== INDETERMINATE) return withNotes;
+      firstFailure ??= withNotes;
+      continue;
+    }
+    const alleles = splitDiplotype(gene, s);
     if (alleles.length === 0) continue;
     const call = callPhenotype(gene, alleles, sex ? { sex } : {});
     if (call.phenotype !== INDETERMINATE || call.lookupKey !== INDETERMINATE) return call;
@@ -260,34 +374,73 @@ function kindOf(observation: Json): 'genotype' | 'haplotype' | 'phenotype' | und
   return undefined;
 }
 
-function readFinding(observation: Json, source: string, sex: string | undefined): Finding | IgnoredResource {
+function readFindings(
+  observation: Json,
+  source: string,
+  sex: string | undefined,
+): Finding[] | IgnoredResource {
   const date = dateOf(observation);
   const derivedFrom = arr(observation.derivedFrom).flatMap((r) => {
     const ref = text(obj(r)?.reference);
     return ref ? [ref] : [];
   });
-  const base = { source, ...(date ? { date } : {}), derivedFrom };
-  const hla = readHlaPresence(observation);
-  if (hla)
-    return { ...base, gene: hla.gene, kind: 'hla-presence', hla: { allele: hla.allele, status: hla.status } };
+  const isText = codings(observation.valueCodeableConcept).length === 0;
+  const base = { source, ...(date ? { date } : {}), derivedFrom, text: isText };
+  const presence = readHlaPresence(observation);
+  if (presence) {
+    const hla = { [presence.allele]: presence.status };
+    return [{ ...base, gene: presence.gene, kind: 'hla-presence', reading: 'presence', hla }];
+  }
   const gene = geneOf(observation);
   if (!gene) return { source, reason: 'no CPIC gene named' };
   const kind = kindOf(observation) ?? (reportedPhenotype(observation, gene) ? 'phenotype' : 'genotype');
   if (kind === 'haplotype') {
     const allele = valueStrings(observation)[0];
-    return allele ? { ...base, gene, kind, allele } : { source, reason: 'haplotype without a value' };
+    return allele
+      ? [{ ...base, gene, kind, reading: 'haplotype', allele }]
+      : { source, reason: 'haplotype without a value' };
   }
   if (kind === 'phenotype') {
     const phenotype = reportedPhenotype(observation, gene);
     return phenotype
-      ? { ...base, gene, kind, phenotype }
+      ? [{ ...base, gene, kind, reading: 'lab-phenotype', phenotype }]
       : { source, reason: `no ${gene} phenotype CPIC uses` };
+  }
+  if (geneKnowledge(gene)?.lookupMethod === 'ALLELE_STATUS') {
+    const stated = readHlaPresenceText(valueStrings(observation), gene);
+    if (stated) return [{ ...base, gene, kind: 'hla-presence', reading: 'presence', hla: stated }];
+    // One HLA value (a GL String) may type several loci: each CPIC HLA gene it types gets a finding.
+    const typings = readHlaTypings(observation, gene).filter((t) => riskAlleles(t.gene).length > 0);
+    if (typings.length === 0) {
+      // An HLA result on file that names no allele the service reads: Indeterminate, never "untested".
+      const reason = `${gene} result names no HLA allele the service reads`;
+      const values = valueStrings(observation);
+      if (values.length === 0) return { source, reason: `${gene} genotype without a value` };
+      const call: PhenotypeCall = {
+        gene,
+        alleles: [],
+        phenotype: INDETERMINATE,
+        lookupKey: INDETERMINATE,
+        notes: [reason],
+      };
+      return [{ ...base, gene, kind: 'genotype', reading: 'genotype', call }];
+    }
+    return typings.map((typing) => ({
+      ...base,
+      gene: typing.gene,
+      kind: 'hla-presence',
+      reading: 'genotype',
+      hla: riskAlleleStatus(typing, riskAlleles(typing.gene)),
+      typed: typingText(typing),
+    }));
   }
   const call = readGenotypeValue(gene, observation, sex);
   if (!call) return { source, reason: `${gene} genotype without a value` };
   // A genotype Observation that also carries the lab's phenotype (component) keeps it for re-interpretation.
   const labPhenotype = reportedPhenotype(observation, gene);
-  return { ...base, gene, kind, call, ...(labPhenotype ? { phenotype: labPhenotype } : {}) };
+  return [
+    { ...base, gene, kind, reading: 'genotype', call, ...(labPhenotype ? { phenotype: labPhenotype } : {}) },
+  ];
 }
 
 /** Score(s) a phenotype-only result of an activity-score gene may stand for, among the scores CPIC keys on. */
@@ -305,36 +458,72 @@ function newestFirst<T extends { readonly date?: string }>(items: readonly T[]):
   return [...items].sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''));
 }
 
-/** Pairs haplotype findings reported together (same parent genotype or same day) into genotype findings. */
+/**
+ * Pairs haplotype findings reported together (same parent genotype or same day) into genotype findings. HLA
+ * haplotypes are typed alleles: a lone HLA haplotype says which risk alleles are present on one chromosome, not
+ * that the others are absent (the other chromosome is not reported), so it asserts positives only.
+ */
 function pairHaplotypes(findings: readonly Finding[], sex: string | undefined): Finding[] {
   const groups = new Map<string, Finding[]>();
   for (const f of findings) {
     const key = `${f.gene}|${f.derivedFrom[0] ?? day(f.date)}`;
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
-  return [...groups.values()].map((group) => {
+  return [...groups.values()].flatMap((group): Finding[] => {
     const first = group[0] as Finding;
-    const alleles = group.map((f) => f.allele ?? '');
-    const call = callPhenotype(first.gene, alleles, sex ? { sex } : {});
     const date = newestFirst(group)[0]?.date;
-    return {
+    const merged = {
       gene: first.gene,
-      source: group.map((f) => f.source).join(' + '),
+      source: first.source,
+      paired: group.map((f) => f.source),
       ...(date ? { date } : {}),
       derivedFrom: first.derivedFrom,
-      kind: 'genotype' as const,
-      call: {
-        ...call,
-        notes: [`${first.gene} diplotype paired from ${group.length} haplotype result(s)`, ...call.notes],
-      },
+      reading: 'haplotype' as const,
+      text: group.every((f) => f.text),
     };
+    if (geneKnowledge(first.gene)?.lookupMethod === 'ALLELE_STATUS') {
+      const typing = parseHlaText(group.map((f) => f.allele ?? '').join(' + '), first.gene);
+      if (!typing) return [];
+      const status = riskAlleleStatus(typing, riskAlleles(first.gene));
+      const hla = Object.fromEntries(
+        Object.entries(status).filter(([, value]) => group.length > 1 || value !== 'negative'),
+      );
+      return Object.keys(hla).length > 0
+        ? [{ ...merged, kind: 'hla-presence', hla, typed: typingText(typing) }]
+        : [];
+    }
+    let alleles = group.map((f) => f.allele ?? '');
+    const cftrNotes: string[] = [];
+    if (first.gene === 'CFTR') {
+      // CFTR haplotypes are variant names as labs write them: read like a CFTR genotype text.
+      const cftr = readCftrText(alleles.join(' / '));
+      if (cftr?.ok) {
+        alleles = [...cftr.alleles];
+        cftrNotes.push(...cftr.notes);
+      }
+    }
+    const call = callPhenotype(first.gene, alleles, sex ? { sex } : {});
+    return [
+      {
+        ...merged,
+        kind: 'genotype' as const,
+        call: {
+          ...call,
+          notes: [
+            `${first.gene} diplotype paired from ${group.length} haplotype result(s)`,
+            ...cftrNotes,
+            ...call.notes,
+          ],
+        },
+      },
+    ];
   });
 }
 
 function phenotypeOnlyResult(f: Finding): GeneResult {
   const phenotype = f.phenotype ?? INDETERMINATE;
   const knowledge = geneKnowledge(f.gene);
-  const base = { gene: f.gene, phenotype, sources: [f.source], ...(f.date ? { date: f.date } : {}) };
+  const base = { gene: f.gene, phenotype, ...provenance([f]), ...(f.date ? { date: f.date } : {}) };
   if (knowledge?.lookupMethod !== 'ACTIVITY_SCORE') {
     return { ...base, lookupKey: phenotype, reportedPhenotype: phenotype, reinterpreted: false, notes: [] };
   }
@@ -359,7 +548,7 @@ function phenotypeOnlyResult(f: Finding): GeneResult {
   };
 }
 
-function genotypeResult(f: Finding, lab: Finding | undefined, sources: readonly string[]): GeneResult {
+function genotypeResult(f: Finding, lab: Finding | undefined, from: readonly Finding[]): GeneResult {
   const call = f.call as PhenotypeCall;
   const reported = f.phenotype ?? lab?.phenotype;
   const reinterpreted =
@@ -372,7 +561,7 @@ function genotypeResult(f: Finding, lab: Finding | undefined, sources: readonly 
     ...(call.activityScore ? { activityScore: call.activityScore } : {}),
     lookupKey: call.lookupKey,
     ...(call.alleleStatus ? { alleleStatus: call.alleleStatus } : {}),
-    sources,
+    ...provenance(from),
     ...(f.date ? { date: f.date } : {}),
     ...(reported ? { reportedPhenotype: reported } : {}),
     reinterpreted,
@@ -385,53 +574,71 @@ function genotypeResult(f: Finding, lab: Finding | undefined, sources: readonly 
   };
 }
 
-/** Combines allele-specific HLA results: per allele the newest wins; disagreeing same-day results conflict. */
+/** Same-day statuses of one allele: a definite result settles a `possible` one; positive vs negative conflict. */
+function sameDayStatus(statuses: readonly HlaAlleleStatus[]): HlaAlleleStatus | 'conflict' {
+  const definite = new Set(statuses.filter((s) => s !== 'possible'));
+  if (definite.size > 1) return 'conflict';
+  return [...definite][0] ?? 'possible';
+}
+
+/**
+ * Combines HLA readings (presence results, genotypes and haplotypes restated per risk allele): per allele the
+ * newest day wins; on that day a definite result (positive, negative) settles an ambiguous one, and positive
+ * against negative is a conflict.
+ */
 function hlaResult(
   gene: string,
   findings: readonly Finding[],
   conflicts: GeneConflict[],
 ): GeneResult | undefined {
-  const status: Record<string, 'positive' | 'negative'> = {};
-  const sources: string[] = [];
+  const status: Record<string, HlaAlleleStatus> = {};
+  const used: Finding[] = [];
   let date: string | undefined;
   const byAllele = new Map<string, Finding[]>();
-  for (const f of findings) if (f.hla) byAllele.set(f.hla.allele, [...(byAllele.get(f.hla.allele) ?? []), f]);
-  for (const [allele, list] of byAllele) {
+  for (const f of findings)
+    for (const allele of Object.keys(f.hla ?? {})) byAllele.set(allele, [...(byAllele.get(allele) ?? []), f]);
+  for (const [allele, list] of [...byAllele].sort(([a], [b]) => a.localeCompare(b))) {
     const sorted = newestFirst(list);
     const newest = sorted[0] as Finding;
     const sameDay = sorted.filter((f) => day(f.date) === day(newest.date));
-    if (new Set(sameDay.map((f) => f.hla?.status)).size > 1) {
+    const combined = sameDayStatus(sameDay.map((f) => f.hla?.[allele] ?? 'possible'));
+    if (combined === 'conflict') {
       conflicts.push({
         gene,
         ...(newest.date ? { date: newest.date } : {}),
-        results: sameDay.map((f) => ({ source: f.source, value: `${allele} ${f.hla?.status ?? ''}` })),
+        results: sameDay.map((f) => ({ source: f.source, value: `${allele} ${f.hla?.[allele] ?? ''}` })),
       });
       return undefined;
     }
-    status[allele] = newest.hla?.status ?? 'negative';
-    sources.push(...sameDay.map((f) => f.source));
+    status[allele] = combined;
+    used.push(...sameDay);
     if (!date || (newest.date ?? '') > date) date = newest.date;
   }
   const summary = hlaSummary(status);
+  const typed = [...new Set(used.flatMap((f) => (f.typed ? [f.typed] : [])))];
   return {
     gene,
+    ...(typed.length > 0 ? { diplotype: typed.join('; ') } : {}),
     phenotype: summary,
     lookupKey: summary,
     alleleStatus: status,
-    sources,
+    ...provenance(used),
     ...(date ? { date } : {}),
     reinterpreted: false,
+    // A `possible` allele is explained where a guideline looks it up (recommendations.ts), not repeated here.
     notes: [],
   };
 }
 
-/** HLA genotype findings restated per CPIC risk allele, so they combine with allele-specific results. */
-function asPresenceFindings(f: Finding): Finding[] {
-  return Object.entries(f.call?.alleleStatus ?? {}).map(([allele, status]) => ({
-    ...f,
-    kind: 'hla-presence',
-    hla: { allele, status },
-  }));
+/**
+ * Why the knowledge cannot interpret a gene at all, or undefined: a gene CPIC looks nothing up by and defines no
+ * alleles for (CYP4F2: `knowledge/cpic/README.md` lists it as a known gap of the data set).
+ */
+function uninterpretable(gene: string): string | undefined {
+  const knowledge = geneKnowledge(gene);
+  return knowledge?.lookupMethod === 'NONE' && Object.keys(knowledge.alleles).length === 0
+    ? `the CPIC data set has no ${gene} allele definitions or phenotypes`
+    : undefined;
 }
 
 function resultForGene(
@@ -439,14 +646,21 @@ function resultForGene(
   findings: readonly Finding[],
   conflicts: GeneConflict[],
 ): GeneResult | undefined {
+  const result = interpretedResult(gene, findings, conflicts);
+  const why = uninterpretable(gene);
+  return result && why ? { ...result, uninterpreted: why } : result;
+}
+
+function interpretedResult(
+  gene: string,
+  findings: readonly Finding[],
+  conflicts: GeneConflict[],
+): GeneResult | undefined {
   const genotypes = newestFirst(findings.filter((f) => f.kind === 'genotype'));
   const phenotypes = newestFirst(findings.filter((f) => f.kind === 'phenotype'));
   if (geneKnowledge(gene)?.lookupMethod === 'ALLELE_STATUS') {
-    const presence = [
-      ...findings.filter((f) => f.kind === 'hla-presence'),
-      ...genotypes.flatMap(asPresenceFindings),
-    ];
-    return presence.length > 0 ? hlaResult(gene, presence, conflicts) : undefined;
+    const presence = findings.filter((f) => f.kind === 'hla-presence');
+    if (presence.length > 0) return hlaResult(gene, presence, conflicts);
   }
   const newestGenotype = genotypes[0];
   if (newestGenotype) {
@@ -467,10 +681,7 @@ function resultForGene(
     const lab = phenotypes.find(
       (p) => current.some((g) => p.derivedFrom.includes(g.source)) || day(p.date) >= day(newestGenotype.date),
     );
-    return genotypeResult(newestGenotype, lab, [
-      ...current.map((f) => f.source),
-      ...(lab ? [lab.source] : []),
-    ]);
+    return genotypeResult(newestGenotype, lab, [...current, ...(lab ? [lab] : [])]);
   }
   const newestPhenotype = phenotypes[0];
   if (!newestPhenotype) return undefined;
@@ -483,8 +694,7 @@ function resultForGene(
     });
     return undefined;
   }
-  const result = phenotypeOnlyResult(newestPhenotype);
-  return { ...result, sources: current.map((f) => f.source) };
+  return { ...phenotypeOnlyResult(newestPhenotype), ...provenance(current) };
 }
 
 /**
@@ -507,9 +717,9 @@ export function readGeneResults(
       ignored.push({ source, reason: `status ${status ?? 'missing'}` });
       return;
     }
-    const finding = readFinding(observation, source, options.sex);
-    if ('reason' in finding) ignored.push(finding);
-    else findings.push(finding);
+    const read = readFindings(observation, source, options.sex);
+    if ('reason' in read) ignored.push(read);
+    else findings.push(...read);
   });
   const haplotypes = findings.filter((f) => f.kind === 'haplotype');
   const all = [...findings.filter((f) => f.kind !== 'haplotype'), ...pairHaplotypes(haplotypes, options.sex)];

@@ -17,6 +17,7 @@ export type {
   NoRowFinding,
   PreTestFinding,
   RecommendationFinding,
+  ResultReading,
   RowAction,
   SafetyRuleFinding,
   WarfarinFigureFinding,
@@ -35,7 +36,7 @@ export {
   resolveDrugOrdersIn,
   wholeWordDrugMatcher,
 } from './drugs';
-export { ageInYears, findingsForOrder, isCpicDrug, actionForRow } from './recommendations';
+export { ageInYears, findingsForOrder, isCpicDrug, actionForRow, rowActionsKeyedOn } from './recommendations';
 export { callPhenotype, normalizePhenotype } from './phenotype';
 export { cpicGenes, cpicPairs, ehrPriorityOf } from './knowledge';
 

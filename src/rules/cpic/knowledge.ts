@@ -4,6 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { RowTextAction } from './row-actions';
+import type { RowAction } from './types';
 
 export type LookupMethod = 'PHENOTYPE' | 'ACTIVITY_SCORE' | 'ALLELE_STATUS' | 'NONE';
 
@@ -44,6 +46,12 @@ export interface RecommendationRow {
   readonly dosingInformation: boolean;
   readonly otherPrescribingGuidance: boolean;
   readonly informational: boolean;
+  /** What the service does with the row (classified from its text at import: `row-actions.ts`). */
+  readonly action: RowAction;
+  /** What the row's text asks for (`order-test` rows are shown as `monitor`). */
+  readonly textAction: RowTextAction;
+  /** Why the text gives no one clear action, and what the service does; null when it does. */
+  readonly ambiguity: string | null;
 }
 
 export interface GuidelineKnowledge {

@@ -7,6 +7,7 @@
 import { resolveAllele, splitDiplotype } from './alleles';
 import { diplotypeRow, geneKnowledge } from './knowledge';
 import type { GeneKnowledge } from './knowledge';
+import type { HlaAlleleStatus } from './hla';
 
 export const INDETERMINATE = 'Indeterminate';
 
@@ -19,7 +20,7 @@ export interface PhenotypeCall {
   readonly activityScore?: string;
   readonly lookupKey: string;
   /** HLA: status of each CPIC risk allele tested. */
-  readonly alleleStatus?: Readonly<Record<string, 'positive' | 'negative'>>;
+  readonly alleleStatus?: Readonly<Record<string, HlaAlleleStatus>>;
   readonly notes: readonly string[];
 }
 
@@ -173,7 +174,7 @@ function callHla(gene: string, knowledge: GeneKnowledge, alleles: string[], note
 }
 
 /** `*15:02 negative, *57:01 positive` — the phenotype line of an HLA result. */
-export function hlaSummary(status: Readonly<Record<string, 'positive' | 'negative'>>): string {
+export function hlaSummary(status: Readonly<Record<string, HlaAlleleStatus>>): string {
   return Object.keys(status)
     .sort()
     .map((allele) => `${allele} ${status[allele] ?? ''}`)

@@ -58,6 +58,23 @@ export function allLookupValues(gene: string): readonly string[] {
   return lookupValues.get(gene) ?? [];
 }
 
+/**
+ * The actions and strengths of every CPIC row keyed on a gene's value (any drug, any other genes): what CPIC asks for
+ * when a patient has this result.
+ */
+export function rowActionsKeyedOn(
+  gene: string,
+  value: string,
+): readonly { readonly action: RowAction; readonly strength: string | null }[] {
+  return cpicDrugNames().flatMap((drug) =>
+    (drugKnowledge(drug)?.guidelines ?? []).flatMap((guideline) =>
+      guideline.rows
+        .filter((row) => row.lookupKey[gene] === value)
+        .map((row) => ({ action: row.action, strength: row.strength })),
+    ),
+  );
+}
+
 /** True when CPIC has a guideline or pair for the drug (lower-case CPIC name). Costs one map lookup. */
 export function isCpicDrug(name: string): boolean {
   return drugKnowledge(name.toLowerCase()) !== undefined;
@@ -71,56 +88,13 @@ const ACTION_RANK: Readonly<Record<DecisionAction, number>> = {
   standard: 0,
 };
 
-const AVOID =
-  /\b(avoid|do not use|not recommended|contraindicated|alternative|not (?:predominantly |primarily )?metabolized by)\b/i;
-const NOT_AVOID = /\bno (?:reason|need) to avoid\b/i;
-const ADJUST =
-  /(\d\s*%|\breduc|\bdecreas|\blower\b|\blowest\b|\bincreas\w* (?:the |starting |daily )*dos|\btitrat|\bless than)/i;
-const STANDARD =
-  /\b(standard (?:starting )?(?:daily )?dos|recommended (?:standard of care )?(?:starting )?dos|standard recommended dose|label[- ]recommended|per standard dosing|according to the product label|no adjustments? needed|desired starting dose|typical (?:initial|starting)|no (?:reason|need) to avoid)/i;
-const CAUTION = /\b(caution|monitor)/i;
-
 /**
- * The sentence that decides the action: the first one, unless it is about something else than this drug's dose
- * (co-medication such as "Avoid moderate and strong CYP2D6 inhibitors", or phenytoin's "For first dose, …").
- */
-function decidingSentence(recommendation: string): string {
-  const sentences = recommendation.split(/(?<=[.;])\s+/);
-  return (
-    sentences.find((t) => !/inhibitors\.?$/i.test(t.trim()) && !/^for first dose/i.test(t.trim())) ??
-    recommendation
-  );
-}
-
-/**
- * The action a CPIC row asks for. CPIC rows carry no action code, so this reads the row's deciding sentence and
- * flags (a documented heuristic; the card always shows CPIC's own text): avoiding the drug or naming an
- * alternative → `avoid`; a changed dose (percentages, reduce, lowest, titrate) → `adjust-dose`, whichever the
- * sentence names first; a standard dose →
- * `standard` (`monitor` when it asks for caution or monitoring); informational rows, "No recommendation" and
- * anything else → `monitor`.
+ * The action a CPIC row asks for: classified once from the row's text when the knowledge is imported
+ * (`row-actions.ts`, table in `docs/cpic-row-actions.md`), read here as a typed field. The card always shows CPIC's
+ * own text and strength.
  */
 export function actionForRow(row: RecommendationRow): RowAction {
-  if (
-    row.informational ||
-    row.strength === 'No recommendation' ||
-    /^no recommendation/i.test(row.recommendation)
-  ) {
-    return 'monitor';
-  }
-  // "alternative agents are (not) available" is a condition, not an instruction.
-  const sentence = decidingSentence(row.recommendation).replace(
-    /alternative agents are (?:not )?available/gi,
-    '',
-  );
-  // Avoiding and dose change may both be named ("lower dose … or consider an alternative"): the first one leads.
-  const avoidAt = NOT_AVOID.test(sentence) ? -1 : sentence.search(AVOID);
-  const adjustAt = sentence.search(ADJUST);
-  if (avoidAt >= 0 && (adjustAt < 0 || avoidAt < adjustAt)) return 'avoid';
-  if (adjustAt >= 0) return 'adjust-dose';
-  if (STANDARD.test(sentence)) return CAUTION.test(sentence) ? 'monitor' : 'standard';
-  if (row.dosingInformation) return 'adjust-dose';
-  return 'monitor';
+  return row.action;
 }
 
 /** The guideline reference a finding carries (its row's, or a pre-test finding's own). */
@@ -157,7 +131,9 @@ function keyValues(guideline: GuidelineKnowledge, gene: string, result: GeneResu
   if (result.alleleStatus) {
     const allele = hlaAlleleOf(guideline, gene);
     const status = allele ? result.alleleStatus[allele] : undefined;
-    return [allele && status ? `${allele} ${status}` : NO_RESULT];
+    if (!allele || !status) return [NO_RESULT];
+    // An ambiguous typing that leaves the risk allele possible: both rows are candidates, the positive one leads.
+    return status === 'possible' ? [`${allele} positive`, `${allele} negative`] : [`${allele} ${status}`];
   }
   return result.candidateLookupKeys && result.candidateLookupKeys.length > 0
     ? [...result.candidateLookupKeys]
@@ -237,10 +213,22 @@ function choosePopulation(
   return { primary: specific, others: [], reason: 'population not known from the order' };
 }
 
+/** What a result was read from, in words: `genotype`, `presence result`, `laboratory phenotype`, … */
+export function readingWords(result: GeneResult): string {
+  const words = {
+    genotype: 'genotype',
+    haplotype: 'haplotypes',
+    presence: 'presence result',
+    'lab-phenotype': 'laboratory phenotype',
+  } as const;
+  const kinds = [...new Set((result.readings ?? []).map((r) => words[r.kind]))];
+  return kinds.length > 0 ? kinds.join(' and ') : result.diplotype ? 'genotype' : 'laboratory phenotype';
+}
+
 function geneLine(result: GeneResult): string {
   const genotype = result.diplotype
     ? `${result.gene} ${result.diplotype}`
-    : `${result.gene} (phenotype reported)`;
+    : `${result.gene} (${readingWords(result)})`;
   const score = result.activityScore ? `, activity score ${result.activityScore}` : '';
   return `${genotype} → ${result.phenotype}${score}${result.notes.length > 0 ? ` (${result.notes.join('; ')})` : ''}`;
 }
@@ -258,11 +246,6 @@ function baseFinding(
   genes: readonly GeneResult[],
 ): { order: DrugOrder; drug: string; genes: readonly GeneResult[]; knowledgeVersion: string } {
   return { order, drug, genes, knowledgeVersion: knowledgeVersion() };
-}
-
-function actionableLevel(drug: DrugKnowledge, gene: string): string | undefined {
-  const level = drug.pairs.find((p) => p.gene === gene)?.level ?? undefined;
-  return level && /^[AB]/.test(level) ? level : undefined;
 }
 
 /** What one guideline needs to decide for one order. */
@@ -291,12 +274,40 @@ function conflictFinding(c: GuidelineCase, conflicts: readonly GeneConflict[]): 
   };
 }
 
-/** A pre-test finding for the untested genes of CPIC level A or B; undefined when none is actionable. */
+const decisive = new Map<string, ReadonlySet<string>>();
+
+/**
+ * The genes a guideline depends on for a Strong or Moderate recommendation: a gene is decisive when a row keyed on a
+ * result of it (not "No Result") has one of those strengths. From the rows themselves, once per guideline.
+ */
+export function decisiveGenes(guideline: GuidelineKnowledge): ReadonlySet<string> {
+  let genes = decisive.get(guideline.id);
+  if (!genes) {
+    genes = new Set(
+      guideline.genes.filter((gene) =>
+        guideline.rows.some(
+          (row) =>
+            (row.strength === 'Strong' || row.strength === 'Moderate') &&
+            row.lookupKey[gene] !== undefined &&
+            row.lookupKey[gene] !== NO_RESULT,
+        ),
+      ),
+    );
+    decisive.set(guideline.id, genes);
+  }
+  return genes;
+}
+
+/**
+ * A pre-test finding for the untested genes the guideline depends on for a Strong or Moderate recommendation
+ * (`decisiveGenes`), whatever other genes are known; undefined when none is untested. Each gene carries its CPIC
+ * pair level: the threshold set's pre-test policy decides by level whether it is shown (rules/engine.ts).
+ */
 function preTestFinding(c: GuidelineCase, untested: readonly string[]): PreTestFinding | undefined {
-  const toTest = untested.flatMap((gene) => {
-    const level = actionableLevel(c.drug, gene);
-    return level ? [{ gene, level }] : [];
-  });
+  const genes = decisiveGenes(c.guideline);
+  const toTest = untested.flatMap((gene) =>
+    genes.has(gene) ? [{ gene, level: c.drug.pairs.find((p) => p.gene === gene)?.level ?? 'none' }] : [],
+  );
   if (toTest.length === 0) return undefined;
   return {
     kind: 'pre-test',
@@ -305,7 +316,7 @@ function preTestFinding(c: GuidelineCase, untested: readonly string[]): PreTestF
     untested: toTest,
     guideline: guidelineRef(c.guideline),
     explanation: [
-      `No ${toTest.map((t) => `${t.gene} (CPIC level ${t.level})`).join(', ')} result on file for ${c.drugName}: CPIC guideline ${c.guideline.name} applies once tested`,
+      `No ${toTest.map((t) => (t.level === 'none' ? t.gene : `${t.gene} (CPIC level ${t.level})`)).join(', ')} result on file for ${c.drugName}: CPIC guideline ${c.guideline.name} applies once tested`,
     ],
   };
 }
@@ -366,6 +377,11 @@ function recommendationFinding(
         : (row.population ?? 'general'),
     row: cpicRow(c.guideline, row),
   }));
+  const hlaPossible = c.used.flatMap((g) =>
+    Object.entries(g.alleleStatus ?? {})
+      .filter(([allele, status]) => status === 'possible' && allele === hlaAlleleOf(c.guideline, g.gene))
+      .map(([allele]) => `${g.gene}${allele}`),
+  );
   const untestedLines = untested.map((g) => `${g}: no result on file (CPIC lookup uses "No Result")`);
   const action = actionForRow(lead.row);
   const doseChange = action === 'adjust-dose' ? cpicDoseFraction(lead.row.recommendation) : undefined;
@@ -381,7 +397,12 @@ function recommendationFinding(
       ...c.used.map(geneLine),
       ...untestedLines,
       ...(lead.reason ? [`Population: ${lead.reason}`] : []),
-      ...(found.length > 1
+      ...(found.length > 1 && hlaPossible.length > 0
+        ? [
+            `${hlaPossible.join(', ')} possible: the typing (ambiguous or low resolution) does not tell whether it is present; the row for a positive result is shown first, the row for a negative result after it`,
+          ]
+        : []),
+      ...(found.length > 1 && hlaPossible.length === 0
         ? [
             distinct.length > 1
               ? `The reported phenotype spans CPIC activity scores ${scoreKeys.join(' | ')} whose recommendations differ; each is shown`
@@ -393,11 +414,12 @@ function recommendationFinding(
   };
 }
 
-/** The finding of one guideline for one order: conflict, pre-test, no row, or a recommendation; or nothing. */
-function guidelineFinding(
-  c: Omit<GuidelineCase, 'used'>,
-  conflicts: readonly GeneConflict[],
-): Finding | undefined {
+/**
+ * The findings of one guideline for one order: a conflict; or a pre-test finding when a gene the guideline depends on
+ * for a Strong or Moderate recommendation is untested (the same rule for every drug, whatever other genes are known),
+ * next to the recommendation the known genes give (its "No Result" row), if CPIC has one; or no row; or nothing.
+ */
+function guidelineFindings(c: Omit<GuidelineCase, 'used'>, conflicts: readonly GeneConflict[]): Finding[] {
   const { guideline, results } = c;
   const used = guideline.genes.flatMap((g) => {
     const result = results.get(g);
@@ -405,23 +427,32 @@ function guidelineFinding(
   });
   const kase: GuidelineCase = { ...c, used };
   const conflicted = conflicts.filter((conflict) => guideline.genes.includes(conflict.gene));
-  if (conflicted.length > 0) return conflictFinding(kase, conflicted);
+  if (conflicted.length > 0) return [conflictFinding(kase, conflicted)];
   const untested = guideline.genes.filter((g) => !results.get(g));
+  const preTest = untested.length > 0 ? preTestFinding(kase, untested) : undefined;
   const values = new Map(guideline.genes.map((g) => [g, keyValues(guideline, g, results.get(g))]));
   const combos = keyCombinations(guideline.genes, values);
   const matches = combos.map((key) => ({
     key,
     rows: guideline.rows.filter((r) => sameKey(r.lookupKey, key)),
   }));
-  if (
-    untested.length > 0 &&
-    matches.every((m) => m.rows.length === 0 || untested.length === guideline.genes.length)
-  ) {
-    return preTestFinding(kase, untested);
-  }
   const found = matches.filter((m) => m.rows.length > 0);
-  if (found.length === 0) return noRowFinding(kase, combos);
-  return recommendationFinding(kase, found, untested);
+  // Nothing known, or no row for what is known: the pre-test finding alone (if a decisive gene is untested).
+  if (untested.length === guideline.genes.length || (untested.length > 0 && found.length === 0))
+    return preTest ? [preTest] : [];
+  if (found.length === 0) return [noRowFinding(kase, combos)];
+  const recommendation = recommendationFinding(kase, found, untested);
+  // A row that itself asks for the missing test ("No CACNA1S genotype is available … further genetic testing …")
+  // says it on its own card: no second prompt for the same test.
+  const rowAsksForTest =
+    recommendation !== undefined &&
+    guideline.rows.some(
+      (r) =>
+        r.textAction === 'order-test' &&
+        r.recommendation === recommendation.row.recommendation &&
+        sameKey(r.lookupKey, recommendation.row.lookupKey),
+    );
+  return [...(recommendation ? [recommendation] : []), ...(preTest && !rowAsksForTest ? [preTest] : [])];
 }
 
 /** CYP2C9 alleles CPIC's warfarin figure singles out (node "Carriers of CYP2C9*5, *6, *8, or *11"). */
@@ -510,11 +541,7 @@ export function findingsForOrder(
     return drug.guidelines
       .filter((g) => g.rows.length > 0)
       .flatMap((guideline) => {
-        const finding = guidelineFinding(
-          { order, drugName: name, drug, guideline, results, patient },
-          conflicts,
-        );
-        return finding ? [finding] : [];
+        return guidelineFindings({ order, drugName: name, drug, guideline, results, patient }, conflicts);
       });
   });
 }

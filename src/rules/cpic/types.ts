@@ -5,6 +5,7 @@
 
 import type { AlternativeDrug } from './alternatives';
 import type { CpicDoseFraction } from './dose';
+import type { HlaAlleleStatus } from './hla';
 
 /** A FHIR reference to where a fact came from, e.g. `Observation/abc`; never a patient identifier. */
 export type SourceReference = string;
@@ -28,18 +29,39 @@ export interface GeneResult {
    * scores: every score it may be. Absent when the lookup key is exact.
    */
   readonly candidateLookupKeys?: readonly string[];
-  /** HLA: status of each CPIC risk allele tested (`*57:01` → `positive`); drugs look up only their allele. */
-  readonly alleleStatus?: Readonly<Record<string, 'positive' | 'negative'>>;
-  /** The Observation(s) the result was read from. */
+  /**
+   * HLA: status of each CPIC risk allele tested (`*57:01` → `positive`); drugs look up only their allele. `possible`:
+   * the typing is ambiguous or low-resolution and leaves the risk allele possible (never read as negative).
+   */
+  readonly alleleStatus?: Readonly<Record<string, HlaAlleleStatus>>;
+  /** The Observation(s) the result was read from, each once. */
   readonly sources: readonly SourceReference[];
+  /** What was read from each source (genotype, haplotype, presence result, lab phenotype; coded or free text). */
+  readonly readings?: readonly ResultReading[];
   /** Effective date of the newest source (ISO 8601). */
   readonly date?: string;
   /** Phenotype the laboratory reported, if any. */
   readonly reportedPhenotype?: string;
   /** True when current CPIC calls a different phenotype than the lab reported. */
   readonly reinterpreted: boolean;
+  /**
+   * Set when the service's knowledge cannot interpret the gene at all (CYP4F2: the CPIC data set has no allele
+   * definitions): the result is on file, but it is never a finding. Says why.
+   */
+  readonly uninterpreted?: string;
   /** Why the result is what it is (allele mapping, indeterminate reasons, conflicts). */
   readonly notes: readonly string[];
+}
+
+/** What a source Observation contributed to a gene result. */
+export type ReadingKind = 'genotype' | 'haplotype' | 'presence' | 'lab-phenotype';
+
+/** One source of a gene result: the Observation, what it gave, and whether it was read from free text. */
+export interface ResultReading {
+  readonly source: SourceReference;
+  readonly kind: ReadingKind;
+  /** True when the value was free text (no coding the service recognises), e.g. `valueString`. */
+  readonly text: boolean;
 }
 
 /** A draft order's drug, resolved to CPIC ingredient(s). */

@@ -70,7 +70,7 @@ describe('readGeneResults: haplotypes, phenotypes, therapeutic implications', ()
     const r = only('haplotypes-pair.json');
     expect(r.gene).toBe('CYP2C9');
     expect(r.lookupKey).toBe(cpic('CYP2C9', '*1/*3')?.[2]);
-    expect(r.sources).toEqual(['Observation/hap-1 + Observation/hap-2']);
+    expect(r.sources).toEqual(['Observation/hap-1', 'Observation/hap-2']);
   });
 
   it('reads a legacy 53040-2 phenotype coded with a LOINC answer; CYP2D6 poor metabolizer means score 0', () => {

@@ -291,8 +291,26 @@ describe('actions read from the CPIC text', () => {
     );
   });
 
-  it('monitors when CPIC makes no recommendation', () => {
+  it('monitors when CPIC makes no recommendation, unless its text advises the recommended starting dose', () => {
     const none = rows.filter((r) => r.strength === 'No recommendation');
-    expect(new Set(none.map(actionOf).filter((a) => a !== 'not lead'))).toEqual(new Set(['monitor']));
+    const startsStandard = (r: CpicRow): boolean =>
+      /initiate therapy with recommended starting dose/i.test(r.recommendation);
+    expect(none.filter(startsStandard).length).toBeGreaterThan(0);
+    expect(
+      new Set(
+        none
+          .filter((r) => !startsStandard(r))
+          .map(actionOf)
+          .filter((a) => a !== 'not lead'),
+      ),
+    ).toEqual(new Set(['monitor']));
+    expect(
+      new Set(
+        none
+          .filter(startsStandard)
+          .map(actionOf)
+          .filter((a) => a !== 'not lead'),
+      ),
+    ).toEqual(new Set(['standard']));
   });
 });

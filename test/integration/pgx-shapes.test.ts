@@ -1,0 +1,238 @@
+/**
+ * Issues 9 (items 1–3) and 14 end to end over HTTP: HLA results as GL Strings (with and without version, with `/`
+ * ambiguity), CFTR written as text, a standard-use CPIC row, the one pre-test rule, and the patient-view list of
+ * actionable results, through `createApp()` and the real hook handlers. Results are shaped like what the Genomics
+ * Reporting IG and labs send (`test/fixtures/pgx/*-shapes.json`); orders are RxNorm-coded draft MedicationRequests
+ * (codes from the repository's RxNorm extract). Expected texts, strengths and keys come from the CPIC data set
+ * (`test/reference`); indicators from issue 5's defaults (Strong avoid → critical, Moderate → warning, pre-test info).
+ */
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import type { Card } from '../../src/cds/types';
+import { DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
+import { startTestApp } from '../helpers/app';
+import type { TestApp } from '../helpers/app';
+import type { JsonObject } from '../helpers/cds';
+import { readFixture } from '../helpers/fixtures';
+import { rendered } from '../helpers/markdown';
+import { searchset } from '../helpers/mock-fhir';
+import { cpicCall, cpicGene, cpicRow, rxnormProducts } from '../reference';
+
+const PATIENT_ID = 'smart-1288992';
+const PATIENT = readFixture('hooks', 'patient.json') as JsonObject;
+const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+
+type Cases = Record<string, { resources: JsonObject[] }>;
+const HLA = (readFixture('pgx', 'hla-shapes.json') as { cases: Cases }).cases;
+const CFTR = (readFixture('pgx', 'cftr-shapes.json') as { cases: Cases }).cases;
+
+function shape(cases: Cases, name: string): JsonObject[] {
+  const found = cases[name];
+  if (!found) throw new Error(`no fixture case ${name}`);
+  return found.resources;
+}
+
+/** A draft MedicationRequest as an EHR sends it, coded with an RxNorm clinical drug of the RxNorm extract. */
+function draftOrder(drug: string, rxcui: string): JsonObject {
+  const concept = rxnormProducts().concepts[rxcui];
+  if (!concept?.cpicDrugs.includes(drug)) throw new Error(`RxNorm ${rxcui} is not a ${drug} product`);
+  return {
+    resourceType: 'MedicationRequest',
+    id: `draft-${drug}`,
+    status: 'draft',
+    intent: 'order',
+    subject: { reference: `Patient/${PATIENT_ID}` },
+    medicationCodeableConcept: {
+      coding: [{ system: RXNORM, code: rxcui, display: concept.name }],
+      text: concept.name,
+    },
+  };
+}
+
+function bundle(resources: readonly unknown[]): JsonObject {
+  return { ...searchset(resources), total: resources.length };
+}
+
+function orderSign(pgx: readonly JsonObject[], order: JsonObject): JsonObject {
+  return {
+    hookInstance: randomUUID(),
+    hook: 'order-sign',
+    context: {
+      userId: 'Practitioner/COREPRACTITIONER1',
+      patientId: PATIENT_ID,
+      draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: order }] },
+    },
+    prefetch: { patient: PATIENT, pgx: bundle(pgx), medications: bundle([]) },
+  };
+}
+
+function patientView(pgx: readonly JsonObject[]): JsonObject {
+  return {
+    hookInstance: randomUUID(),
+    hook: 'patient-view',
+    context: { userId: 'Practitioner/COREPRACTITIONER1', patientId: PATIENT_ID },
+    prefetch: { patient: PATIENT, pgx: bundle(pgx), medications: bundle([]) },
+  };
+}
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function cards(service: string, body: JsonObject): Promise<Card[]> {
+  const res = await request(t.app).post(`/cds-services/${service}`).send(body);
+  expect(res.status).toBe(200);
+  expect(res.body).toBeSpecValid();
+  return (res.body as { cards: Card[] }).cards;
+}
+
+const ABACAVIR = draftOrder('abacavir', abacavirCode());
+
+/** Some abacavir clinical drug of the RxNorm extract. */
+function abacavirCode(): string {
+  const found = Object.values(rxnormProducts().concepts).find(
+    (c) => c.tty === 'SCD' && c.cpicDrugs.length === 1 && c.cpicDrugs[0] === 'abacavir',
+  );
+  if (!found) throw new Error('no abacavir SCD in the RxNorm extract');
+  return found.rxcui;
+}
+
+describe('order-sign: HLA GL Strings', () => {
+  const positive = cpicRow('abacavir', { 'HLA-B': '*57:01 positive' }).row;
+  const negative = cpicRow('abacavir', { 'HLA-B': '*57:01 negative' }).row;
+
+  it.each(['gl-versioned', 'imgt-haplotypes'])(
+    'HLA-B*57:01 from %s + abacavir: the CPIC Strong "not recommended" card, critical',
+    async (name) => {
+      expect(positive.strength).toBe('Strong');
+      const [card, ...more] = await cards('pgx-order-sign', orderSign(shape(HLA, name), ABACAVIR));
+      expect(more).toEqual([]);
+      expect(card?.indicator).toBe('critical');
+      expect(card?.summary).toContain('HLA-B*57:01 positive');
+      expect(rendered(card?.detail)).toContain(positive.recommendation);
+    },
+  );
+
+  it('an allele ambiguity (/) that leaves *57:01 possible: the positive row leads, the card says "possible"', async () => {
+    const [card, ...more] = await cards(
+      'pgx-order-sign',
+      orderSign(shape(HLA, 'gl-allele-ambiguity'), ABACAVIR),
+    );
+    expect(more).toEqual([]);
+    expect(card?.indicator).toBe('critical');
+    expect(card?.summary).toContain('HLA-B*57:01 possible');
+    const detail = rendered(card?.detail);
+    expect(detail.indexOf(positive.recommendation)).toBeGreaterThanOrEqual(0);
+    expect(detail.indexOf(negative.recommendation)).toBeGreaterThan(detail.indexOf(positive.recommendation));
+    // Results used: the one genotype Observation, once, by what it is.
+    expect(detail.split('Observation/hla-gl-4')).toHaveLength(2);
+    expect(detail).toContain('Observation/hla-gl-4 (genotype)');
+  });
+});
+
+describe('order-sign: CFTR in text + ivacaftor', () => {
+  it('"Homozygous for F508del" gets the CPIC "Ivacaftor is not recommended" card (Moderate → warning)', async () => {
+    const nonResponsive = Object.keys(cpicGene('CFTR').alleles).find((a) => /non-responsive/.test(a)) ?? '';
+    const { lookupKey } = cpicCall('CFTR', `${nonResponsive}/${nonResponsive}`);
+    const row = cpicRow('ivacaftor', { CFTR: lookupKey }).row;
+    expect(row.strength).toBe('Moderate');
+    const [card, ...more] = await cards(
+      'pgx-order-sign',
+      orderSign(shape(CFTR, 'homozygous-text'), draftOrder('ivacaftor', '1243046')),
+    );
+    expect(more).toEqual([]);
+    expect(card?.indicator).toBe('warning');
+    expect(rendered(card?.detail)).toContain(row.recommendation);
+  });
+
+  it('two copies of the CPIC label get the same card', async () => {
+    const [card] = await cards(
+      'pgx-order-sign',
+      orderSign(shape(CFTR, 'cpic-label-twice'), draftOrder('ivacaftor', '1243046')),
+    );
+    expect(card?.indicator).toBe('warning');
+  });
+});
+
+describe('order-sign: a CPIC row that advises standard use', () => {
+  it('MT-RNR1 normal risk + gentamicin: no warning or critical card', async () => {
+    const { row } = cpicRow('gentamicin', {
+      'MT-RNR1': 'normal risk of aminoglycoside-induced hearing loss',
+    });
+    expect(row.recommendation).toMatch(/at standard doses/);
+    const mtRnr1: JsonObject = {
+      resourceType: 'Observation',
+      id: 'mtrnr1',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '84413-4', display: 'Genotype display name' }] },
+      subject: { reference: `Patient/${PATIENT_ID}` },
+      effectiveDateTime: '2025-01-10',
+      valueCodeableConcept: { text: 'Reference' },
+      component: [
+        {
+          code: { coding: [{ system: 'http://loinc.org', code: '48018-6' }] },
+          valueCodeableConcept: {
+            coding: [{ system: 'http://www.genenames.org/geneId', code: 'HGNC:7470', display: 'MT-RNR1' }],
+          },
+        },
+      ],
+    };
+    expect(cpicCall('MT-RNR1', 'Reference').phenotype).toBe(
+      'normal risk of aminoglycoside-induced hearing loss',
+    );
+    const answer = await cards('pgx-order-sign', orderSign([mtRnr1], draftOrder('gentamicin', '239204')));
+    expect(answer.filter((c) => c.indicator === 'warning' || c.indicator === 'critical')).toEqual([]);
+  });
+});
+
+describe('order-sign: one pre-test rule (HLA-B untested)', () => {
+  const cyp2c9: JsonObject = {
+    resourceType: 'Observation',
+    id: 'cyp2c9',
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '84413-4', display: 'Genotype display name' }] },
+    subject: { reference: `Patient/${PATIENT_ID}` },
+    effectiveDateTime: '2025-01-10',
+    valueCodeableConcept: {
+      coding: [{ system: 'https://www.pharmvar.org', code: 'CYP2C9*1/*1', display: 'CYP2C9*1/*1' }],
+    },
+  };
+
+  it.each([
+    ['phenytoin', '855671', [cyp2c9]],
+    ['carbamazepine', '197441', []],
+  ] as const)(
+    '%s: an "order HLA-B test" card at the pre-test policy’s indicator',
+    async (drug, rxcui, pgx) => {
+      const answer = await cards('pgx-order-sign', orderSign([...pgx], draftOrder(drug, rxcui)));
+      const preTest = answer.filter((c) => /HLA-B/.test(c.summary) && /test/i.test(c.summary));
+      expect(preTest).toHaveLength(1);
+      expect(preTest[0]?.indicator).toBe(DEFAULT_THRESHOLDS.preTest.indicator);
+    },
+  );
+});
+
+describe('patient-view: actionable results only', () => {
+  it('CYP4F2 and VKORC1 normal results are no finding; CYP4F2 is said once, plainly', async () => {
+    const panel = readFixture('pgx', 'patient-view-panel.json') as JsonObject[];
+    const [card, ...more] = await cards('pgx-patient-view', patientView(panel));
+    expect(more).toEqual([]);
+    const detail = rendered(card?.detail);
+    const list = detail.split('Actionable results:')[1]?.split('CYP4F2 result on file')[0] ?? '';
+    expect(list).toContain(`CYP2C19 ${cpicCall('CYP2C19', '*2/*2').phenotype}`);
+    expect(list).not.toMatch(/CYP4F2|VKORC1|CYP2C9/);
+    expect(detail.split('CYP4F2 result on file, not interpreted by this service.')).toHaveLength(2);
+    expect(card?.summary).not.toMatch(/CYP4F2|VKORC1/);
+  });
+
+  it('normal results and CYP4F2 only: no card', async () => {
+    const panel = (readFixture('pgx', 'patient-view-panel.json') as JsonObject[]).filter((o) =>
+      ['pv-cyp4f2', 'pv-vkorc1', 'pv-cyp2c9'].includes(String(o.id)),
+    );
+    expect(await cards('pgx-patient-view', patientView(panel))).toEqual([]);
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * patient-view "Actionable results" (issue 14 item 1): only results whose CPIC EHR priority is abnormal/priority, HLA
+ * risk alleles present or possible, results CPIC's rows act on where the data set gives no EHR priority, and results
+ * a sensor rule made relevant; a gene the knowledge cannot interpret (CYP4F2) is said once, plainly, never listed.
+ * Results are read from real-shaped Observations; expectations come from the CPIC data set (`test/reference`).
+ */
+import { patientSummaryCard } from '../../../src/cards';
+import { KNOWLEDGE_VERSION, readGeneResults } from '../../../src/rules/cpic';
+import type { GeneResult } from '../../../src/rules/cpic';
+import { isNotablePhenotype } from '../../../src/rules/notable-results';
+import { DEFAULT_THRESHOLDS } from '../../../src/rules/thresholds';
+import { noSensorFacts, snapshotOf } from '../../helpers/decisions';
+import { readFixture } from '../../helpers/fixtures';
+import { cpicGene, cpicRows } from '../../reference';
+
+const panel = readGeneResults(readFixture('pgx', 'patient-view-panel.json') as unknown[]).results;
+
+function gene(symbol: string): GeneResult {
+  const found = panel.find((g) => g.gene === symbol);
+  if (!found) throw new Error(`no ${symbol} in the panel`);
+  return found;
+}
+
+function summary(genes: readonly GeneResult[], sensorRelevant: readonly string[] = []) {
+  return patientSummaryCard({
+    genes,
+    decisions: [],
+    sensorFlags: [],
+    isActionable: (g, p) => sensorRelevant.includes(g) || isNotablePhenotype(DEFAULT_THRESHOLDS, g, p),
+    knowledgeVersion: KNOWLEDGE_VERSION,
+    thresholdVersion: DEFAULT_THRESHOLDS.version,
+    snapshot: snapshotOf([], noSensorFacts()),
+  })?.card;
+}
+
+/** The "Actionable results" list items of a card's detail. */
+function listed(detail: string | undefined): string[] {
+  const section = (detail ?? '').split('**Actionable results:**')[1]?.split('\n\n')[1] ?? '';
+  return section.split('\n').filter((line) => line.startsWith('- '));
+}
+
+describe('patient-view: actionable results only', () => {
+  it('gives no card for normal results and a gene the service cannot interpret', () => {
+    // CPIC's EHR priority for CYP2C9 Normal Metabolizer is routine; VKORC1 has none and no rows; CYP4F2 has no alleles.
+    expect(cpicGene('CYP2C9').ehrPriority?.[gene('CYP2C9').phenotype]).toBe('Normal/Routine/Low Risk');
+    expect(cpicGene('VKORC1').ehrPriority).toBeUndefined();
+    expect(Object.keys(cpicGene('CYP4F2').alleles)).toEqual([]);
+    expect(summary([gene('CYP4F2'), gene('VKORC1'), gene('CYP2C9')])).toBeUndefined();
+  });
+
+  it('lists the abnormal result and says once, plainly, that CYP4F2 is not interpreted', () => {
+    const card = summary(panel);
+    const items = listed(card?.detail);
+    expect(cpicGene('CYP2C19').ehrPriority?.[gene('CYP2C19').phenotype]).toBe('Abnormal/Priority/High Risk');
+    expect(items.some((line) => line.includes('CYP2C19 Poor Metabolizer'))).toBe(true);
+    for (const quiet of ['CYP4F2', 'VKORC1', 'CYP2C9'])
+      expect(items.filter((line) => line.includes(quiet))).toEqual([]);
+    expect(card?.summary).not.toMatch(/CYP4F2|VKORC1|CYP2C9/);
+    const plain = 'CYP4F2 result on file, not interpreted by this service.';
+    expect(card?.detail?.split(plain)).toHaveLength(2);
+    expect(card?.detail).not.toContain('Indeterminate');
+  });
+
+  it('lists MT-RNR1 increased risk (no EHR priority in the data set; CPIC rows keyed on it say avoid)', () => {
+    const mtRnr1 = gene('MT-RNR1');
+    const rows = cpicRows('gentamicin', { 'MT-RNR1': mtRnr1.phenotype });
+    expect(rows.map(({ row }) => row.recommendation)).toEqual([expect.stringMatching(/^Avoid/)]);
+    expect(listed(summary([mtRnr1])?.detail)).toEqual([expect.stringContaining('MT-RNR1 increased risk')]);
+  });
+
+  it('lists a normal result a sensor rule made relevant', () => {
+    expect(listed(summary([gene('CYP2C9')], ['CYP2C9'])?.detail)).toEqual([
+      expect.stringContaining('CYP2C9 Normal Metabolizer'),
+    ]);
+  });
+
+  it('lists an HLA risk allele the typing leaves possible, as possible', () => {
+    const hla = readGeneResults([
+      {
+        resourceType: 'Observation',
+        id: 'hla-amb',
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: '84413-4', display: 'Genotype display name' }] },
+        valueCodeableConcept: {
+          coding: [
+            {
+              system: 'http://glstring.org',
+              code: 'hla#3.33.0#HLA-B*57:01:01/HLA-B*57:03:01+HLA-B*07:02:01',
+            },
+          ],
+        },
+        component: [
+          {
+            code: { coding: [{ system: 'http://loinc.org', code: '48018-6' }] },
+            valueCodeableConcept: {
+              coding: [{ system: 'http://www.genenames.org/geneId', code: 'HGNC:4932', display: 'HLA-B' }],
+            },
+          },
+        ],
+      },
+    ]).results;
+    const card = summary(hla);
+    expect(card?.summary).toContain('HLA-B*57:01 possible');
+  });
+});

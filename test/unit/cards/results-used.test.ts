@@ -1,0 +1,73 @@
+/**
+ * "Results used" says what was read (genotype, haplotype, presence result, laboratory phenotype; free text) and lists
+ * each source Observation once (issue 14 item 3). Results are read from real-shaped fixtures; the drugs' rows come
+ * from the CPIC data the cards quote.
+ */
+import { decisionCard } from '../../../src/cards';
+import { readGeneResults } from '../../../src/rules/cpic';
+import {
+  DEFAULT_ENGINE,
+  decideOrder,
+  drugOrder,
+  noSensorFacts,
+  shown,
+  snapshotOf,
+} from '../../helpers/decisions';
+import { readFixture } from '../../helpers/fixtures';
+
+/** The "Results used" lines of the first card the drug gets from these resources. */
+async function resultsUsed(drug: string, resources: readonly unknown[]): Promise<string[]> {
+  const genes = readGeneResults(resources).results;
+  const decisions = await decideOrder(drugOrder(drug), genes, { birthDate: '1970-01-01' }, DEFAULT_ENGINE);
+  const decision = shown(decisions.find((d) => d.finding.kind === 'recommendation'));
+  const { card } = decisionCard(decision, {
+    patientId: 'p1',
+    newUuid: () => 'card-1',
+    snapshot: snapshotOf([decision], noSensorFacts()),
+  });
+  const section = (card.detail ?? '').split('**Results used:**')[1]?.split('\n\n')[1] ?? '';
+  return section.split('\n').filter((line) => line.startsWith('- '));
+}
+
+const hlaShapes = (
+  readFixture('pgx', 'hla-shapes.json') as { cases: Record<string, { resources: unknown[] }> }
+).cases;
+
+function occurrences(text: string, part: string): number {
+  return text.split(part).length - 1;
+}
+
+describe('Results used', () => {
+  it('an HLA genotype (GL String): says genotype, lists its Observation once, never "phenotype reported"', async () => {
+    const lines = await resultsUsed('abacavir', hlaShapes['gl-versioned']?.resources ?? []);
+    expect(lines).toHaveLength(1);
+    const [line = ''] = lines;
+    expect(occurrences(line, 'Observation/hla-gl-1')).toBe(1);
+    expect(line).toContain('Observation/hla-gl-1 (genotype)');
+    expect(line).not.toContain('phenotype reported');
+  });
+
+  it('allele-specific presence results: each listed once as a presence result', async () => {
+    const [line = ''] = await resultsUsed('abacavir', hlaShapes['presence-snomed']?.resources ?? []);
+    for (const id of ['Observation/hla-p-1', 'Observation/hla-p-2']) {
+      expect(occurrences(line, id)).toBe(1);
+      expect(line).toContain(`${id} (presence result)`);
+    }
+  });
+
+  it('a free-text HLA report: says so', async () => {
+    const [line = ''] = await resultsUsed('allopurinol', hlaShapes['text-report']?.resources ?? []);
+    expect(line).toContain('Observation/hla-txt-1 (presence result, free text)');
+  });
+
+  it('a genotype with the laboratory phenotype of the same report: each source once, by kind', async () => {
+    const resources = readFixture('pgx', 'reinterpretation.json') as unknown[];
+    const [gene] = readGeneResults(resources).results;
+    const drug = gene?.gene === 'CYP2C19' ? 'clopidogrel' : undefined;
+    if (!drug) throw new Error(`unexpected gene ${gene?.gene ?? 'none'}`);
+    const [line = ''] = await resultsUsed(drug, resources);
+    expect(line).toContain('Observation/ri-gt (genotype, free text)');
+    expect(line).toContain('Observation/ri-ph (laboratory phenotype)');
+    expect(occurrences(line, 'Observation/ri-gt')).toBe(1);
+  });
+});
