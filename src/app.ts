@@ -5,7 +5,9 @@
  * One router per area, each with its own authentication:
  * - ops (`/healthz`, `/readyz`, `/metrics`): none;
  * - cds (`/cds-services`: discovery, services, feedback): rate limit, then the CDS client JWT;
- * - api (`/api`) and admin (`/admin`): a signed-in user with a role (`src/http/auth.ts`).
+ * - link pages (`/rate/…`, `/explain/…`) and their JSON (`/api/links`): the link's signed token (`src/links/`);
+ * - api (`/api`) and admin (`/admin`): a signed-in user with a role (`src/http/auth.ts`);
+ * - the web front end's assets (`/assets`): none (static, hashed, no data).
  * Unmatched paths and every error end in the app-wide handler (`src/http/handler.ts`).
  */
 import cors from 'cors';
@@ -27,6 +29,10 @@ import { parseJsonBody, requireJsonBody } from './http/body';
 import { AppError } from './http/errors';
 import { errorHandler, notFound } from './http/handler';
 import { createOpsRouter } from './http/ops';
+import { createWebBundle } from './http/pages';
+import { createLinkApiRouter, createLinkPageRouter } from './links/routes';
+import { createLinkSigner, randomLinkSecret } from './links/tokens';
+import type { LinkSigner } from './links/tokens';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import { requestContext } from './observability/http';
@@ -46,6 +52,10 @@ export interface AppDeps {
   /** The knowledge and threshold versions in force: shown in discovery, recorded on every invocation. */
   readonly versions: () => RunningVersions;
   readonly now?: () => Date;
+  /** Signs and checks the cards' page links; default: from `config` (a random key when `LINK_SECRET` is unset). */
+  readonly linkSigner?: LinkSigner;
+  /** Folder of the built web front end; default `dist/web`. */
+  readonly webRoot?: string;
 }
 
 /** Seconds a FHIR fallback result stays cached (per server, patient and query). */
@@ -54,11 +64,39 @@ const FHIR_CACHE_TTL_S = 30;
 export function createApp(deps: AppDeps): Express {
   const { config, logger, metrics } = deps;
   const users = deps.userAuthenticator ?? NO_SIGN_IN;
+  const signer =
+    deps.linkSigner ??
+    createLinkSigner({
+      secret: config.linkSecret ?? randomLinkSecret(),
+      ttlDays: config.linkTtlDays,
+      publicBaseUrl: config.publicBaseUrl,
+      ...(deps.now ? { now: deps.now } : {}),
+    });
+  const web = createWebBundle(deps.webRoot);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
-  app.use(helmet());
+  // The pages load nothing from elsewhere: every source is this origin (no inline script, no CDN, no web font).
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+    }),
+  );
   app.use(
     cors({
       origin: (origin, cb) => {
@@ -76,7 +114,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestContext(logger));
 
   app.use(createOpsRouter({ ping: () => deps.store.ping(), metrics }));
-  app.use('/cds-services', cdsArea(deps));
+  app.use('/cds-services', cdsArea(deps, signer));
+  app.use('/assets', web.assets);
+  const links = { signer, store: deps.store, ...(deps.now ? { now: deps.now } : {}) };
+  app.use(createLinkPageRouter({ ...links, web }));
+  app.use('/api/links', parseJsonBody('16kb'), createLinkApiRouter(links));
   // The JSON APIs and admin pages arrive with their features; until then only the mount guards answer (401/403,
   // then 404 for a user who passes).
   app.use('/api', authenticateUser(users), requireRole(...ROLES));
@@ -88,7 +130,7 @@ export function createApp(deps: AppDeps): Express {
 }
 
 /** `/cds-services`: rate limit (before authentication, so a flood is refused cheaply), client JWT, JSON bodies. */
-function cdsArea(deps: AppDeps): Router {
+function cdsArea(deps: AppDeps, signer: LinkSigner): Router {
   const { config, logger, metrics } = deps;
   return Router().use(
     rateLimit({
@@ -119,6 +161,7 @@ function cdsArea(deps: AppDeps): Router {
       fhirTimeoutMs: config.fhirTimeoutMs,
       fhirCache: new NodeCache({ stdTTL: FHIR_CACHE_TTL_S, useClones: false }),
       ...(deps.now ? { now: deps.now } : {}),
+      cardLinks: (cardUuid, userId) => signer.linksFor(cardUuid, userId),
     }),
   );
 }

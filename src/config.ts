@@ -31,6 +31,13 @@ export interface Config {
   readonly bodyLimit: string;
   /** Seconds between reloads of the published threshold set (replicas converge within one); 0: only at start. */
   readonly thresholdsReloadSeconds: number;
+  /**
+   * HMAC key of the cards' signed page links (rating, explanation). Absent outside production when `LINK_SECRET` is
+   * not set: the process then signs with a random key of its own (links die with the process; `main.ts` warns).
+   */
+  readonly linkSecret?: string;
+  /** Days a card's signed page link stays valid. */
+  readonly linkTtlDays: number;
 }
 
 export class ConfigError extends Error {
@@ -66,11 +73,13 @@ export const envSchema = z.object({
     .regex(/^\d+(kb|mb)$/i, 'must look like 512kb or 5mb')
     .default('5mb'),
   THRESHOLDS_RELOAD_SECONDS: intIn(0, 86_400).default(30),
+  LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  LINK_TTL_DAYS: intIn(1, 365).default(14),
 });
 
 /**
  * Reads and validates the environment. Throws `ConfigError` naming every variable that fails its own check; the rules
- * across variables (`CDS_AUTH=jwt` needs `CDS_TRUSTED_ISSUERS`, production needs `PUBLIC_BASE_URL` and refuses
+ * across variables (`CDS_AUTH=jwt` needs `CDS_TRUSTED_ISSUERS`, production needs `PUBLIC_BASE_URL` and `LINK_SECRET` and refuses
  * `CORS_ORIGINS=*`, origins must be origins) are checked, all together, once every variable passed its own.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -88,6 +97,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (production && !e.PUBLIC_BASE_URL) {
     problems.push('PUBLIC_BASE_URL: required when NODE_ENV=production (JWT audience is built from it)');
+  }
+  if (production && !e.LINK_SECRET) {
+    problems.push("LINK_SECRET: required when NODE_ENV=production (it signs the cards' page links)");
   }
   const corsOrigins = (e.CORS_ORIGINS ?? '')
     .split(',')
@@ -115,5 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     bodyLimit: e.BODY_LIMIT,
     thresholdsReloadSeconds: e.THRESHOLDS_RELOAD_SECONDS,
+    ...(e.LINK_SECRET ? { linkSecret: e.LINK_SECRET } : {}),
+    linkTtlDays: e.LINK_TTL_DAYS,
   };
 }

@@ -36,6 +36,12 @@ async function main(): Promise<void> {
         'Use only for local development; set CDS_AUTH=jwt and CDS_TRUSTED_ISSUERS in any shared deployment. !!!',
     );
   }
+  if (config.linkSecret === undefined) {
+    logger.warn(
+      'LINK_SECRET is not set: card links are signed with a random key of this process. They stop working when it ' +
+        'restarts and other replicas refuse them. Set LINK_SECRET in any shared deployment.',
+    );
+  }
   const authenticator =
     config.auth === 'jwt' && config.trustedIssuersFile
       ? createClientAuthenticator({ issuers: await loadTrustedIssuers(config.trustedIssuersFile) })

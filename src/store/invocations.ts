@@ -18,6 +18,11 @@ export interface CardRecord {
   ruleIds: readonly string[];
   thresholdVersion: string;
   knowledgeVersion: string;
+  /**
+   * The card as sent to the client (JSON), without the service's own page links (their tokens are credentials): what
+   * the rating page shows. Absent for cards recorded before it was kept (migration 0020).
+   */
+  shown?: unknown;
 }
 
 /** One hook call and the cards it answered with. */
@@ -119,6 +124,7 @@ async function recordInvocation(db: Kysely<Database>, rec: InvocationRecord): Pr
           rule_ids: JSON.stringify(card.ruleIds),
           threshold_version: card.thresholdVersion,
           knowledge_version: card.knowledgeVersion,
+          shown: card.shown === undefined ? null : JSON.stringify(card.shown),
         })),
       )
       .execute();
@@ -214,5 +220,6 @@ function toCardRecord(row: Selectable<CardTable>): CardRecord {
     ruleIds: JSON.parse(row.rule_ids) as string[],
     thresholdVersion: row.threshold_version,
     knowledgeVersion: row.knowledge_version,
+    ...(row.shown !== null ? { shown: JSON.parse(row.shown) as unknown } : {}),
   };
 }

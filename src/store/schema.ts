@@ -42,6 +42,8 @@ export interface CardTable {
   rule_ids: string;
   threshold_version: string;
   knowledge_version: string;
+  /** JSON: the card as sent, without the service's page links (migration 0020); null for older cards. */
+  shown: string | null;
 }
 
 /** One feedback entry (https://cds-hooks.hl7.org/2.0/#feedback), stored once however often it is sent. */
@@ -111,6 +113,16 @@ export interface RatingTable {
   first_rated_at: string;
 }
 
+/** Every answer a rater gave for a card, replaced ones included (migration 0021): the ratings' audit trail. */
+export interface RatingEventTable {
+  card_uuid: string;
+  rater: string;
+  rating: RatingTable['rating'];
+  comment: string | null;
+  /** ISO 8601 UTC. */
+  rated_at: string;
+}
+
 /** The whole database, for `Kysely<Database>`. */
 export interface Database {
   invocations: InvocationTable;
@@ -119,4 +131,5 @@ export interface Database {
   threshold_sets: ThresholdSetTable;
   threshold_set_events: ThresholdSetEventTable;
   ratings: RatingTable;
+  rating_events: RatingEventTable;
 }

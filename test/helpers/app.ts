@@ -35,6 +35,8 @@ export interface TestAppOptions {
   readonly handlers?: Partial<HookHandlers>;
   readonly authenticator?: ClientAuthenticator;
   readonly databaseUrl?: string;
+  /** Folder of the built web front end the app serves (browser tests build one); default `dist/web`. */
+  readonly webRoot?: string;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -65,6 +67,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       knowledgeVersion: KNOWLEDGE_VERSION,
       thresholdVersion: thresholds.live().thresholdVersion,
     }),
+    ...(options.webRoot ? { webRoot: options.webRoot } : {}),
   };
   return {
     app: createApp(deps),

@@ -11,6 +11,8 @@ describe('loadConfig', () => {
     expect(config.fhirTimeoutMs).toBe(2000);
     expect(config.publicBaseUrl).toBe('http://localhost:3000');
     expect(config.corsOrigins).toEqual([]);
+    expect(config.linkSecret).toBeUndefined();
+    expect(config.linkTtlDays).toBe(14);
   });
 
   it('defaults to JWT client authentication in production', () => {
@@ -18,6 +20,7 @@ describe('loadConfig', () => {
       NODE_ENV: 'production',
       PUBLIC_BASE_URL: 'https://cds.example.org/',
       CDS_TRUSTED_ISSUERS: '/etc/cds/issuers.json',
+      LINK_SECRET: 'a-production-link-secret-of-32-chars-or-more',
     });
     expect(config.auth).toBe('jwt');
     expect(config.publicBaseUrl).toBe('https://cds.example.org');
@@ -35,6 +38,9 @@ describe('loadConfig', () => {
       { NODE_ENV: 'production', CORS_ORIGINS: '*', CDS_TRUSTED_ISSUERS: 'x', PUBLIC_BASE_URL: 'https://a.b' },
       'CORS_ORIGINS',
     ],
+    [{ NODE_ENV: 'production', CDS_TRUSTED_ISSUERS: 'x', PUBLIC_BASE_URL: 'https://a.b' }, 'LINK_SECRET'],
+    [{ LINK_SECRET: 'too short' }, 'LINK_SECRET'],
+    [{ LINK_TTL_DAYS: '0' }, 'LINK_TTL_DAYS'],
   ])('names the bad variable (%j)', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

@@ -1,0 +1,78 @@
+/**
+ * The one typed API client of the web front end. Its types are the server's own (`src/links/contract.ts`, imported
+ * type-only, so nothing of the server is bundled): a change of the contract breaks this build, not a user's page.
+ */
+import type { ExplanationView, RatePageView, RatingAnswer, RatingSaved } from '../../src/links/contract';
+
+export type {
+  Card,
+  ExplainedDecision,
+  ExplainedGene,
+  ExplainedRow,
+  ExplainedSensorEvidence,
+  ExplanationView,
+  Link,
+  RatePageView,
+  Rating,
+  RatingAnswer,
+  RatingSaved,
+  RatingView,
+} from '../../src/links/contract';
+
+/** A call's outcome: the value, or the HTTP status and the server's message (its OperationOutcome text). */
+export type ApiResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly status: number; readonly message: string };
+
+interface OperationOutcomeBody {
+  readonly issue?: readonly { readonly details?: { readonly text?: string } }[];
+}
+
+async function call<T>(
+  method: 'GET' | 'PUT',
+  url: string,
+  token: string,
+  body?: unknown,
+): Promise<ApiResult<T>> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: {
+        Accept: 'application/json',
+        Authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    return {
+      ok: false,
+      status: 0,
+      message: 'The service could not be reached. Check the connection and retry.',
+    };
+  }
+  if (response.ok) return { ok: true, value: (await response.json()) as T };
+  let message = `The service answered ${response.status}.`;
+  try {
+    const outcome = (await response.json()) as OperationOutcomeBody;
+    message = outcome.issue?.[0]?.details?.text ?? message;
+  } catch {
+    // Not JSON: keep the status message.
+  }
+  return { ok: false, status: response.status, message };
+}
+
+const base = '/api/links';
+
+/** The link pages' JSON, authorised by the link token (`?t=` of the page URL). */
+export const linksApi = {
+  ratePage: (cardUuid: string, token: string) =>
+    call<RatePageView>('GET', `${base}/rate/${encodeURIComponent(cardUuid)}`, token),
+  saveRating: (cardUuid: string, token: string, answer: RatingAnswer) =>
+    call<RatingSaved>('PUT', `${base}/rate/${encodeURIComponent(cardUuid)}`, token, answer),
+  explanation: (cardUuid: string, token: string) =>
+    call<ExplanationView>('GET', `${base}/explain/${encodeURIComponent(cardUuid)}`, token),
+};

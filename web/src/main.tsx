@@ -1,0 +1,26 @@
+/**
+ * The one web front end: one page, which shows what its path names. Pages reached through a card's signed link
+ * (`/rate/{cardUuid}?t=…`, `/explain/{cardUuid}?t=…`) read the token from their own URL.
+ */
+import { render } from 'preact';
+import { ExplainPage } from './pages/explain';
+import { RatePage } from './pages/rate';
+import { Problem } from './refusal';
+import './styles.css';
+
+function App() {
+  const match = /^\/(rate|explain)\/([^/]+)\/?$/.exec(window.location.pathname);
+  const token = new URLSearchParams(window.location.search).get('t') ?? '';
+  if (match?.[1] === 'rate') {
+    document.title = 'Rate this alert';
+    return <RatePage cardUuid={decodeURIComponent(match[2] ?? '')} token={token} />;
+  }
+  if (match?.[1] === 'explain') {
+    document.title = 'Full explanation';
+    return <ExplainPage cardUuid={decodeURIComponent(match[2] ?? '')} token={token} />;
+  }
+  return <Problem status={404} message="There is no page at this address." />;
+}
+
+const root = document.getElementById('app');
+if (root) render(<App />, root);
