@@ -4,7 +4,18 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['.scratch/**', 'dist/**', 'coverage/**', 'node_modules/**', 'data/**', '**/*.mjs', '*.js'] },
+  {
+    ignores: [
+      '.scratch/**',
+      'test-artifacts/**',
+      'dist/**',
+      'coverage/**',
+      'node_modules/**',
+      'data/**',
+      '**/*.mjs',
+      '*.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -30,11 +30,11 @@ function rowsOf(finding: Finding): ExplainedRow[] {
   switch (finding.kind) {
     case 'recommendation':
       return [
-        explainedRow(finding.row, 'Applied to this order', true),
+        explainedRow(finding.row, 'The alert’s recommendation', true),
         ...finding.alternatives.map((a) => explainedRow(a.row, a.label, false)),
       ];
     case 'warfarin-figure':
-      return [explainedRow(finding.row, 'Applied to this order', true)];
+      return [explainedRow(finding.row, 'The alert’s recommendation', true)];
     case 'pre-test':
     case 'no-row':
     case 'conflict':

@@ -78,7 +78,7 @@ function Row({ row }: { readonly row: ExplainedRow }) {
     <article class={`row${row.applied ? ' row-applied' : ''}`}>
       <h4>
         {row.label}
-        {row.applied ? <span class="badge badge-applied">applied</span> : null}
+        {row.applied ? <span class="badge badge-applied">on the alert</span> : null}
       </h4>
       <dl>
         <dt>Guideline</dt>
@@ -177,7 +177,7 @@ function Decision({ d }: { readonly d: ExplainedDecision }) {
   return (
     <section class="decision" aria-label={`${ACTION_LABELS[d.action]}: ${d.drug}`}>
       <h2>
-        {ACTION_LABELS[d.action]}: {d.drug}{' '}
+        {d.drug.charAt(0).toUpperCase() + d.drug.slice(1)}: {ACTION_LABELS[d.action].toLowerCase()}{' '}
         <span class={`badge badge-${d.indicator}`}>{INDICATOR_LABELS[d.indicator]}</span>
       </h2>
       {d.reasoning.length > 0 ? (

@@ -64,57 +64,62 @@ export function RatePage({ cardUuid, token }: { readonly cardUuid: string; reado
   };
 
   return (
-    <main>
+    <main class="wide">
       <h1>Rate this alert</h1>
       <p class="lead">
         Shown on {formatDayTime(view.shownAt)}. Your answer tunes how often alerts like it are shown.
       </p>
-      <CardView card={view.card} />
-      <form class="rating" onSubmit={(e) => void submit(e)} noValidate>
-        <fieldset>
-          <legend>How was this alert?</legend>
-          {OPTIONS.map((o) => (
-            <label class="option" key={o.value}>
-              <input
-                type="radio"
-                name="rating"
-                value={o.value}
-                checked={rating === o.value}
-                onChange={() => {
-                  setRating(o.value);
-                }}
-              />
-              <span>
-                <strong>{o.label}</strong> <span class="hint">{o.hint}</span>
-              </span>
-            </label>
-          ))}
-        </fieldset>
-        <label for="comment">Comment (optional)</label>
-        <textarea
-          id="comment"
-          name="comment"
-          rows={4}
-          maxLength={COMMENT_MAX}
-          value={comment}
-          onInput={(e) => {
-            setComment(e.currentTarget.value);
-          }}
-        />
-        <button type="submit" disabled={saving}>
-          {view.answer ? 'Change my answer' : 'Save my answer'}
-        </button>
-        <p class={`status status-${status?.kind ?? 'none'}`} role="status" aria-live="polite">
-          {status?.text ?? ''}
-        </p>
-      </form>
-      {view.answer ? (
-        <p class="current">
-          Your answer: <strong>{OPTIONS.find((o) => o.value === view.answer?.rating)?.label}</strong>, given{' '}
-          {formatDayTime(view.answer.ratedAt)}.
-        </p>
-      ) : null}
-      <p class="expiry">This link works until {formatDay(view.linkExpiresAt)}.</p>
+      <div class="rate-layout">
+        <CardView card={view.card} />
+        <div class="rate-side">
+          <form class="rating" onSubmit={(e) => void submit(e)} noValidate>
+            <fieldset>
+              <legend>How was this alert?</legend>
+              {OPTIONS.map((o) => (
+                <label class="option" key={o.value}>
+                  <input
+                    type="radio"
+                    name="rating"
+                    value={o.value}
+                    checked={rating === o.value}
+                    onChange={() => {
+                      setRating(o.value);
+                    }}
+                  />
+                  <span>
+                    <strong>{o.label}</strong>
+                    <span class="hint">{o.hint}</span>
+                  </span>
+                </label>
+              ))}
+            </fieldset>
+            <label for="comment">Comment (optional)</label>
+            <textarea
+              id="comment"
+              name="comment"
+              rows={4}
+              maxLength={COMMENT_MAX}
+              value={comment}
+              onInput={(e) => {
+                setComment(e.currentTarget.value);
+              }}
+            />
+            <button type="submit" disabled={saving}>
+              {view.answer ? 'Change my answer' : 'Save my answer'}
+            </button>
+            <p class={`status status-${status?.kind ?? 'none'}`} role="status" aria-live="polite">
+              {status?.text ?? ''}
+            </p>
+          </form>
+          {view.answer ? (
+            <p class="current">
+              Your answer: <strong>{OPTIONS.find((o) => o.value === view.answer?.rating)?.label}</strong>,
+              given {formatDayTime(view.answer.ratedAt)}.
+            </p>
+          ) : null}
+          <p class="expiry">This link works until {formatDay(view.linkExpiresAt)}.</p>
+        </div>
+      </div>
     </main>
   );
 }
