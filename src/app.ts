@@ -12,7 +12,7 @@
  */
 import cors from 'cors';
 import express, { Router } from 'express';
-import type { Express } from 'express';
+import type { Express, RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import NodeCache from 'node-cache';
@@ -23,13 +23,16 @@ import type { HookHandlers, RunningVersions } from './cds/routes';
 import type { CdsServiceDefinition } from './cds/types';
 import type { Config } from './config';
 import { createFeedbackRouter } from './feedback/routes';
-import { NO_SIGN_IN, ROLES, authenticateUser, requireRole } from './http/auth';
+import { NO_SIGN_IN, ROLES, authenticateUser, requireRole, signedInUser } from './http/auth';
 import type { UserAuthenticator } from './http/auth';
 import { parseJsonBody, requireJsonBody } from './http/body';
 import { AppError } from './http/errors';
 import { errorHandler, notFound } from './http/handler';
 import { createOpsRouter } from './http/ops';
+import { createOidcSignIn } from './http/oidc';
 import { createWebBundle } from './http/pages';
+import { createSessions, eitherUser } from './http/session';
+import { createSignInRouter } from './http/sign-in';
 import { createLinkApiRouter, createLinkPageRouter } from './links/routes';
 import { createLinkSigner, randomLinkSecret } from './links/tokens';
 import type { LinkSigner } from './links/tokens';
@@ -47,7 +50,10 @@ export interface AppDeps {
   readonly handlers: HookHandlers;
   /** The `/cds-services` mount's client authenticator: present when `CDS_AUTH=jwt`. */
   readonly authenticator: ClientAuthenticator | undefined;
-  /** The `/api` and `/admin` mounts' user authenticator; default `NO_SIGN_IN` (sign-in is not built yet). */
+  /**
+   * The `/api` mount's bearer-token authenticator, also the judge of one-time sign-in links; default `NO_SIGN_IN`.
+   * Page sessions (OpenID Connect or a sign-in link) authenticate `/admin`, and `/api` too.
+   */
   readonly userAuthenticator?: UserAuthenticator;
   /** The knowledge and threshold versions in force: shown in discovery, recorded on every invocation. */
   readonly versions: () => RunningVersions;
@@ -73,6 +79,18 @@ export function createApp(deps: AppDeps): Express {
       ...(deps.now ? { now: deps.now } : {}),
     });
   const web = createWebBundle(deps.webRoot);
+  const secure = !['development', 'test'].includes(config.nodeEnv);
+  const sessionSecret = config.sessionSecret ?? randomLinkSecret();
+  const sessions = createSessions({
+    sessions: deps.store.sessions,
+    secret: sessionSecret,
+    hours: config.sessionHours,
+    secure,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  const oidc = config.oidc
+    ? createOidcSignIn(config.oidc, config.publicBaseUrl, config.nodeEnv === 'production')
+    : undefined;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -119,14 +137,59 @@ export function createApp(deps: AppDeps): Express {
   const links = { signer, store: deps.store, ...(deps.now ? { now: deps.now } : {}) };
   app.use(createLinkPageRouter({ ...links, web }));
   app.use('/api/links', parseJsonBody('16kb'), createLinkApiRouter(links));
-  // The JSON APIs and admin pages arrive with their features; until then only the mount guards answer (401/403,
-  // then 404 for a user who passes).
-  app.use('/api', authenticateUser(users), requireRole(...ROLES));
-  app.use('/admin', authenticateUser(users), requireRole('pharmacist', 'informaticist'));
+  app.use(
+    '/auth',
+    createSignInRouter({
+      sessions,
+      store: deps.store.sessions,
+      bearer: users,
+      ...(oidc ? { oidc } : {}),
+      publicBaseUrl: config.publicBaseUrl,
+      secret: sessionSecret,
+      secure,
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
+  );
+  app.get('/signed-out', (_req, res) => {
+    web.sendPage(res);
+  });
+  // The JSON APIs arrive with their features; until then only the mount guard answers (401/403, then 404).
+  app.use('/api', authenticateUser(eitherUser(users, sessions.authenticator)), requireRole(...ROLES));
+  app.use(
+    '/admin',
+    authenticateUser(eitherUser(users, sessions.authenticator)),
+    signInFirst(oidc !== undefined),
+    requireRole('pharmacist', 'informaticist'),
+    Router().get(['/', '/{*page}'], (_req, res) => {
+      web.sendPage(res);
+    }),
+  );
 
   app.use(notFound);
   app.use(errorHandler(logger, metrics));
   return app;
+}
+
+/**
+ * A browser asking for a page without a session is sent to sign in (and back) when an identity provider is
+ * configured; API clients and everyone else get the 401 of `requireRole`.
+ */
+function signInFirst(oidcConfigured: boolean): RequestHandler {
+  return (req, res, next) => {
+    if (
+      oidcConfigured &&
+      !signedInUser(res) &&
+      req.method === 'GET' &&
+      req.accepts(['json', 'html']) === 'html'
+    ) {
+      res.redirect(
+        303,
+        `/auth/sign-in?returnTo=${encodeURIComponent(req.originalUrl.split('?')[0] ?? '/admin')}`,
+      );
+      return;
+    }
+    next();
+  };
 }
 
 /** `/cds-services`: rate limit (before authentication, so a flood is refused cheaply), client JWT, JSON bodies. */

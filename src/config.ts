@@ -38,6 +38,21 @@ export interface Config {
   readonly linkSecret?: string;
   /** Days a card's signed page link stays valid. */
   readonly linkTtlDays: number;
+  /** OpenID Connect sign-in for the pages; absent when `OIDC_ISSUER` is not set (then only sign-in links work). */
+  readonly oidc?: {
+    readonly issuer: string;
+    readonly clientId: string;
+    readonly clientSecret?: string;
+    /** The ID token or userinfo claim holding the user's roles (an array of role names). */
+    readonly rolesClaim: string;
+  };
+  /**
+   * HMAC key of the page session cookie. Absent outside production when `SESSION_SECRET` is not set: the process
+   * then uses a random key (sessions end with the process; `main.ts` warns).
+   */
+  readonly sessionSecret?: string;
+  /** Hours a page session lasts. */
+  readonly sessionHours: number;
 }
 
 export class ConfigError extends Error {
@@ -75,11 +90,17 @@ export const envSchema = z.object({
   THRESHOLDS_RELOAD_SECONDS: intIn(0, 86_400).default(30),
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LINK_TTL_DAYS: intIn(1, 365).default(14),
+  OIDC_ISSUER: url.optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_ROLES_CLAIM: z.string().min(1).default('roles'),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SESSION_HOURS: intIn(1, 168).default(8),
 });
 
 /**
  * Reads and validates the environment. Throws `ConfigError` naming every variable that fails its own check; the rules
- * across variables (`CDS_AUTH=jwt` needs `CDS_TRUSTED_ISSUERS`, production needs `PUBLIC_BASE_URL` and `LINK_SECRET` and refuses
+ * across variables (`CDS_AUTH=jwt` needs `CDS_TRUSTED_ISSUERS`, production needs `PUBLIC_BASE_URL`, `LINK_SECRET` and `SESSION_SECRET` and refuses
  * `CORS_ORIGINS=*`, origins must be origins) are checked, all together, once every variable passed its own.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -100,6 +121,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (production && !e.LINK_SECRET) {
     problems.push("LINK_SECRET: required when NODE_ENV=production (it signs the cards' page links)");
+  }
+  if (e.OIDC_ISSUER && !e.OIDC_CLIENT_ID) {
+    problems.push('OIDC_CLIENT_ID: required when OIDC_ISSUER is set');
+  }
+  if (production && !e.SESSION_SECRET) {
+    problems.push('SESSION_SECRET: required when NODE_ENV=production (it signs the page session cookie)');
   }
   const corsOrigins = (e.CORS_ORIGINS ?? '')
     .split(',')
@@ -129,5 +156,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     thresholdsReloadSeconds: e.THRESHOLDS_RELOAD_SECONDS,
     ...(e.LINK_SECRET ? { linkSecret: e.LINK_SECRET } : {}),
     linkTtlDays: e.LINK_TTL_DAYS,
+    ...(e.OIDC_ISSUER && e.OIDC_CLIENT_ID
+      ? {
+          oidc: {
+            issuer: e.OIDC_ISSUER,
+            clientId: e.OIDC_CLIENT_ID,
+            ...(e.OIDC_CLIENT_SECRET ? { clientSecret: e.OIDC_CLIENT_SECRET } : {}),
+            rolesClaim: e.OIDC_ROLES_CLAIM,
+          },
+        }
+      : {}),
+    ...(e.SESSION_SECRET ? { sessionSecret: e.SESSION_SECRET } : {}),
+    sessionHours: e.SESSION_HOURS,
   };
 }

@@ -42,6 +42,12 @@ async function main(): Promise<void> {
         'restarts and other replicas refuse them. Set LINK_SECRET in any shared deployment.',
     );
   }
+  if (config.sessionSecret === undefined) {
+    logger.warn(
+      'SESSION_SECRET is not set: page sessions are signed with a random key of this process and end when it ' +
+        'restarts. Set SESSION_SECRET in any shared deployment.',
+    );
+  }
   const authenticator =
     config.auth === 'jwt' && config.trustedIssuersFile
       ? createClientAuthenticator({ issuers: await loadTrustedIssuers(config.trustedIssuersFile) })

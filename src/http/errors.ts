@@ -53,6 +53,16 @@ export const ERROR_CATALOGUE = {
     issueCode: 'forbidden',
     title: 'The signed-in user does not hold a role this endpoint requires.',
   },
+  AUTH_SIGN_IN_REFUSED: {
+    status: 403,
+    issueCode: 'security',
+    title: 'Sign-in was refused.',
+  },
+  AUTH_SIGN_IN_UNAVAILABLE: {
+    status: 404,
+    issueCode: 'not-supported',
+    title: 'Sign-in with an identity provider is not configured on this service.',
+  },
 
   /* CDS: the CDS Hooks protocol under /cds-services */
   CDS_INVALID_REQUEST: {

@@ -123,6 +123,25 @@ export interface RatingEventTable {
   rated_at: string;
 }
 
+/** A page session (migration 0022), found by the hash of its id. */
+export interface PageSessionTable {
+  id_hash: string;
+  user_id: string;
+  user_name: string | null;
+  /** JSON: array of role names. */
+  roles: string;
+  method: 'oidc' | 'sign-in-link';
+  created_at: string;
+  expires_at: string;
+  ended_at: string | null;
+}
+
+/** The `jti` of every token used through a one-time sign-in link (migration 0022). */
+export interface SignInTokenTable {
+  jti: string;
+  used_at: string;
+}
+
 /** The whole database, for `Kysely<Database>`. */
 export interface Database {
   invocations: InvocationTable;
@@ -132,4 +151,6 @@ export interface Database {
   threshold_set_events: ThresholdSetEventTable;
   ratings: RatingTable;
   rating_events: RatingEventTable;
+  page_sessions: PageSessionTable;
+  sign_in_tokens: SignInTokenTable;
 }

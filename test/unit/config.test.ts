@@ -13,6 +13,22 @@ describe('loadConfig', () => {
     expect(config.corsOrigins).toEqual([]);
     expect(config.linkSecret).toBeUndefined();
     expect(config.linkTtlDays).toBe(14);
+    expect(config.oidc).toBeUndefined();
+    expect(config.sessionHours).toBe(8);
+  });
+
+  it('reads the OpenID Connect sign-in settings together', () => {
+    const config = loadConfig({
+      OIDC_ISSUER: 'https://idp.example.org/realms/pgx',
+      OIDC_CLIENT_ID: 'pgx-pages',
+      OIDC_CLIENT_SECRET: 'client-secret',
+    });
+    expect(config.oidc).toEqual({
+      issuer: 'https://idp.example.org/realms/pgx',
+      clientId: 'pgx-pages',
+      clientSecret: 'client-secret',
+      rolesClaim: 'roles',
+    });
   });
 
   it('defaults to JWT client authentication in production', () => {
@@ -21,6 +37,7 @@ describe('loadConfig', () => {
       PUBLIC_BASE_URL: 'https://cds.example.org/',
       CDS_TRUSTED_ISSUERS: '/etc/cds/issuers.json',
       LINK_SECRET: 'a-production-link-secret-of-32-chars-or-more',
+      SESSION_SECRET: 'a-production-session-secret-of-32-chars-or-more',
     });
     expect(config.auth).toBe('jwt');
     expect(config.publicBaseUrl).toBe('https://cds.example.org');
@@ -39,6 +56,9 @@ describe('loadConfig', () => {
       'CORS_ORIGINS',
     ],
     [{ NODE_ENV: 'production', CDS_TRUSTED_ISSUERS: 'x', PUBLIC_BASE_URL: 'https://a.b' }, 'LINK_SECRET'],
+    [{ NODE_ENV: 'production', CDS_TRUSTED_ISSUERS: 'x', PUBLIC_BASE_URL: 'https://a.b' }, 'SESSION_SECRET'],
+    [{ OIDC_ISSUER: 'https://idp.example.org' }, 'OIDC_CLIENT_ID'],
+    [{ OIDC_ISSUER: 'idp.example.org', OIDC_CLIENT_ID: 'pgx' }, 'OIDC_ISSUER'],
     [{ LINK_SECRET: 'too short' }, 'LINK_SECRET'],
     [{ LINK_TTL_DAYS: '0' }, 'LINK_TTL_DAYS'],
   ])('names the bad variable (%j)', (env, name) => {

@@ -1,7 +1,9 @@
 /**
- * The one typed API client of the web front end. Its types are the server's own (`src/links/contract.ts`, imported
+ * The one typed API client of the web front end. Its types are the server's own (`src/links/contract.ts`,
+ * `src/http/session-contract.ts`, imported
  * type-only, so nothing of the server is bundled): a change of the contract breaks this build, not a user's page.
  */
+import type { SignedInView } from '../../src/http/session-contract';
 import type { ExplanationView, RatePageView, RatingAnswer, RatingSaved } from '../../src/links/contract';
 
 export type {
@@ -18,6 +20,7 @@ export type {
   RatingSaved,
   RatingView,
 } from '../../src/links/contract';
+export type { SignedInView } from '../../src/http/session-contract';
 
 /** A call's outcome: the value, or the HTTP status and the server's message (its OperationOutcome text). */
 export type ApiResult<T> =
@@ -28,10 +31,14 @@ interface OperationOutcomeBody {
   readonly issue?: readonly { readonly details?: { readonly text?: string } }[];
 }
 
+/**
+ * One call. With `token`, the link pages' credential goes as `Authorization: Bearer`; without, the page session's
+ * cookie (same origin) authenticates.
+ */
 async function call<T>(
   method: 'GET' | 'PUT',
   url: string,
-  token: string,
+  token?: string,
   body?: unknown,
 ): Promise<ApiResult<T>> {
   let response: Response;
@@ -40,7 +47,7 @@ async function call<T>(
       method,
       headers: {
         Accept: 'application/json',
-        Authorization: `Bearer ${token}`,
+        ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -75,4 +82,9 @@ export const linksApi = {
     call<RatingSaved>('PUT', `${base}/rate/${encodeURIComponent(cardUuid)}`, token, answer),
   explanation: (cardUuid: string, token: string) =>
     call<ExplanationView>('GET', `${base}/explain/${encodeURIComponent(cardUuid)}`, token),
+};
+
+/** The signed-in user of the pages (session cookie). */
+export const sessionApi = {
+  me: () => call<SignedInView>('GET', '/auth/me'),
 };

@@ -3,6 +3,7 @@
  * (`/rate/{cardUuid}?t=…`, `/explain/{cardUuid}?t=…`) read the token from their own URL.
  */
 import { render } from 'preact';
+import { AdminHome, AdminShell, SignedOut } from './pages/admin';
 import { ExplainPage } from './pages/explain';
 import { RatePage } from './pages/rate';
 import { Problem } from './refusal';
@@ -18,6 +19,15 @@ function App() {
   if (match?.[1] === 'explain') {
     document.title = 'Full explanation';
     return <ExplainPage cardUuid={decodeURIComponent(match[2] ?? '')} token={token} />;
+  }
+  const path = window.location.pathname.replace(/\/+$/, '');
+  if (path === '/signed-out') {
+    document.title = 'Signed out';
+    return <SignedOut />;
+  }
+  if (path === '/admin') {
+    document.title = 'Pharmacist and informaticist pages';
+    return <AdminShell>{(user) => <AdminHome user={user} />}</AdminShell>;
   }
   return <Problem status={404} message="There is no page at this address." />;
 }

@@ -13,6 +13,7 @@ import * as m0005 from './0005_invocation_inputs';
 import * as m0006 from './0006_ratings';
 import * as m0020 from './0020_card_as_shown';
 import * as m0021 from './0021_rating_events';
+import * as m0022 from './0022_page_sessions';
 
 /** Hands kysely's `Migrator` the migrations above, made for `engine`. */
 export function migrationProvider(engine: Engine): MigrationProvider {
@@ -25,6 +26,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0006_ratings': m0006,
     '0020_card_as_shown': m0020,
     '0021_rating_events': m0021,
+    '0022_page_sessions': m0022,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -37,7 +37,9 @@ describe('rating and explanation pages in a browser', () => {
       webRoot,
     });
     await new Promise<void>((resolve) => {
-      server = t.app.listen(port, '127.0.0.1', resolve);
+      server = t.app.listen(port, '127.0.0.1', () => {
+        resolve();
+      });
     });
     const res = await fetch(`${base}/cds-services/pgx-order-sign`, {
       method: 'POST',

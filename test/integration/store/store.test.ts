@@ -130,6 +130,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0006_ratings',
       '0020_card_as_shown',
       '0021_rating_events',
+      '0022_page_sessions',
     ]);
   });
 
