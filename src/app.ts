@@ -12,7 +12,7 @@
  */
 import cors from 'cors';
 import express, { Router } from 'express';
-import type { Express, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import NodeCache from 'node-cache';
@@ -31,6 +31,7 @@ import { errorHandler, notFound } from './http/handler';
 import { createOpsRouter } from './http/ops';
 import { createOidcSignIn } from './http/oidc';
 import { createWebBundle } from './http/pages';
+import type { WebBundle } from './http/pages';
 import { createSessions, eitherUser } from './http/session';
 import { createSignInRouter } from './http/sign-in';
 import { createLinkApiRouter, createLinkPageRouter } from './links/routes';
@@ -163,6 +164,7 @@ export function createApp(deps: AppDeps): Express {
     Router().get(['/', '/{*page}'], (_req, res) => {
       web.sendPage(res);
     }),
+    pageForRefusal(web, metrics),
   );
 
   app.use(notFound);
@@ -189,6 +191,26 @@ function signInFirst(oidcConfigured: boolean): RequestHandler {
       return;
     }
     next();
+  };
+}
+
+/**
+ * A signed-in person without the role gets the page (403), which says so in words, instead of an OperationOutcome;
+ * API clients still get the OperationOutcome from the app-wide handler.
+ */
+function pageForRefusal(web: WebBundle, metrics: Metrics): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (
+      err instanceof AppError &&
+      err.code === 'AUTH_FORBIDDEN' &&
+      req.method === 'GET' &&
+      req.accepts(['json', 'html']) === 'html'
+    ) {
+      metrics.errors.inc({ code: err.code });
+      web.sendPage(res, 403);
+      return;
+    }
+    next(err);
   };
 }
 

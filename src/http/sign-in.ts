@@ -19,7 +19,6 @@ import { readCookies, signValue, unsignValue } from './session';
 import type { SignedInView } from './session-contract';
 import type { Sessions } from './session';
 
-
 export interface SignInDeps {
   readonly sessions: Sessions;
   readonly store: SessionRepository;
@@ -112,8 +111,13 @@ export function createSignInRouter(deps: SignInDeps): Router {
   });
 
   router.post('/sign-out', async (req, res) => {
+    // Browsers say where a form post comes from in `Sec-Fetch-Site`; `Origin` is `null` under the pages'
+    // no-referrer policy, so it only counts when it names an origin.
+    const site = req.header('sec-fetch-site');
     const origin = req.header('origin');
-    if (origin !== undefined && origin !== new URL(deps.publicBaseUrl).origin) {
+    const foreignOrigin =
+      origin !== undefined && origin !== 'null' && origin !== new URL(deps.publicBaseUrl).origin;
+    if ((site !== undefined && site !== 'same-origin') || foreignOrigin) {
       throw new AppError('AUTH_SIGN_IN_REFUSED', ['sign-out must come from this service’s own pages']);
     }
     await deps.sessions.end(req, res);

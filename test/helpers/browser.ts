@@ -5,7 +5,8 @@
  * The Chromium is, in order: `CHROMIUM_PATH`; a `chromium`, `chromium-browser` or `google-chrome` on `PATH`; else the
  * one shipped inside the `@sparticuz/chromium` npm package, so `npm ci && npm test` needs no browser installed.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -59,11 +60,13 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /**
- * Builds the web front end from the current sources into a fresh temporary folder (the app under test serves it
- * through `webRoot`), so a browser test never runs against a stale `dist/web`.
+ * Builds the web front end from the current sources, by default into a fresh temporary folder (the app under test
+ * serves it through `webRoot`), so a browser test never runs against a stale bundle. A server started as its own
+ * process serves `dist/web`: pass that folder.
  */
-export async function buildWebBundle(): Promise<string> {
-  const outDir = mkdtempSync(path.join(tmpdir(), 'pgx-web-'));
+export async function buildWebBundle(
+  outDir: string = mkdtempSync(path.join(tmpdir(), 'pgx-web-')),
+): Promise<string> {
   await promisify(execFile)(
     process.execPath,
     [
@@ -80,6 +83,60 @@ export async function buildWebBundle(): Promise<string> {
     { cwd: ROOT },
   );
   return outDir;
+}
+
+/** Where `npm run build` puts the front end, which `src/main.ts` serves. */
+export const DIST_WEB = path.join(ROOT, 'dist', 'web');
+
+/** A child process started by a test, and how to stop it. */
+export interface StartedProcess {
+  readonly child: ChildProcess;
+  /** Everything it wrote so far (stdout and stderr). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node <args>` in the repository with `env` added, and resolves once a line of its output contains `ready`;
+ * rejects with its output if it exits first.
+ */
+export function startNodeProcess(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  ready: string,
+): Promise<StartedProcess> {
+  const child = spawn(process.execPath, [...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const started: StartedProcess = {
+      child,
+      output: () => output,
+      stop: () =>
+        new Promise<void>((done) => {
+          if (child.exitCode !== null || child.signalCode !== null) {
+            done();
+            return;
+          }
+          child.once('exit', () => {
+            done();
+          });
+          child.kill('SIGTERM');
+        }),
+    };
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      if (output.includes(ready)) resolve(started);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      reject(new Error(`node ${args.join(' ')} exited (${String(code)}) before it was ready:\n${output}`));
+    });
+  });
 }
 
 /** Saves a full-page screenshot of the step as `test-artifacts/screenshots/{name}.png`; returns its path. */

@@ -130,6 +130,10 @@ describe.each(engines)('page sign-in on %s', (_engine, createDatabase) => {
   it('refuses the pages to a clinician (403) and to a forged or absent cookie (401)', async () => {
     const clinician = await signIn('carol', ['clinician']);
     expect(await request(app).get('/admin').set('Cookie', clinician)).toBeOutcome(403, 'AUTH_FORBIDDEN');
+    // A browser gets the page, which says so in words, with the same status.
+    const page = await request(app).get('/admin').set('Cookie', clinician).set('Accept', 'text/html');
+    expect(page.status).toBe(403);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
     const pharmacist = await signIn('alice', ['pharmacist']);
     const forged = `${pharmacist.slice(0, -3)}abc`;
     expect(await request(app).get('/admin').set('Cookie', forged)).toBeOutcome(401, 'AUTH_UNAUTHORIZED');
@@ -149,8 +153,14 @@ describe.each(engines)('page sign-in on %s', (_engine, createDatabase) => {
     expect(await request(app).get('/auth/me').set('Cookie', cookie)).toBeOutcome(401, 'AUTH_UNAUTHORIZED');
   });
 
-  it('refuses a sign-out posted from another origin', async () => {
+  it('refuses a sign-out posted from another site', async () => {
     const cookie = await signIn('alice', ['pharmacist']);
+    const crossSite = await request(app)
+      .post('/auth/sign-out')
+      .set('Cookie', cookie)
+      .set('Origin', 'null')
+      .set('Sec-Fetch-Site', 'cross-site');
+    expect(crossSite).toBeOutcome(403, 'AUTH_SIGN_IN_REFUSED');
     const res = await request(app)
       .post('/auth/sign-out')
       .set('Cookie', cookie)

@@ -19,6 +19,9 @@ const SECRET = 'browser-test-link-secret-of-32-characters';
 const FIXTURE = 'sandbox-order-sign-clopidogrel.json';
 const USER_ID = (cdsFixture(FIXTURE).context as { userId: string }).userId;
 
+// Building the bundle and starting a browser take seconds on a busy machine; no step's duration is asserted.
+jest.setTimeout(60_000);
+
 describe('rating and explanation pages in a browser', () => {
   let t: TestApp;
   let server: Server;

@@ -9,6 +9,9 @@ import type { ApiResult, SignedInView } from '../api';
 import { formatDayTime } from '../format';
 import { Loading, Problem } from '../refusal';
 
+/** The roles that open the `/admin` pages (the server checks the same). */
+const PAGE_ROLES: readonly string[] = ['pharmacist', 'informaticist'];
+
 const ROLE_LABELS: Readonly<Record<string, string>> = {
   pharmacist: 'pharmacist',
   informaticist: 'informaticist',
@@ -40,10 +43,21 @@ export function AdminShell({ children }: { readonly children: (user: SignedInVie
   }, []);
   if (!me) return <Loading />;
   if (!me.ok) return <Problem status={me.status} message={me.message} />;
+  const allowed = me.value.roles.some((r) => PAGE_ROLES.includes(r));
   return (
     <>
       <SignedInBar user={me.value} />
-      {children(me.value)}
+      {allowed ? (
+        children(me.value)
+      ) : (
+        <main class="problem">
+          <h1>These pages are for pharmacists and informaticists</h1>
+          <p role="alert">
+            Your account does not hold either role. Ask the administrator of your identity provider to grant
+            it, then sign out and sign in again.
+          </p>
+        </main>
+      )}
     </>
   );
 }
