@@ -126,6 +126,23 @@ export interface ExplainedDecision {
   readonly knowledgeVersion: string;
 }
 
+/** One wearable-sensor aggregate the rules could read when the card was decided (whether or not a rule used it). */
+export interface ExplainedSensorData {
+  readonly metric: string;
+  readonly value?: number;
+  readonly unit: string;
+  readonly window: { readonly start: string; readonly end: string };
+  readonly status: 'sufficient' | 'insufficient' | 'stale' | 'absent';
+  /** Why the status is what it is. */
+  readonly reasons: readonly string[];
+  readonly sampleCount: number;
+  readonly daysWithData: number;
+  /** Share of the window with data, 0..1. */
+  readonly coverage: number;
+  readonly newestSample?: string;
+  readonly devices: readonly string[];
+}
+
 /** `GET /api/links/explain/{cardUuid}`. */
 export interface ExplanationView {
   readonly card: Pick<Card, 'summary' | 'indicator'>;
@@ -133,6 +150,9 @@ export interface ExplanationView {
   readonly hook: string;
   readonly versions: { readonly threshold: string; readonly knowledge: string };
   readonly decisions: readonly ExplainedDecision[];
+  /** The wearable data on file for the rules, and what the reader repaired or left out (data quality). */
+  readonly sensorData: readonly ExplainedSensorData[];
+  readonly sensorNotes: readonly string[];
   /** Set when the recorded snapshot cannot be read (an older format): the page says the details are unavailable. */
   readonly unavailable?: string;
   readonly linkExpiresAt: string;

@@ -7,8 +7,8 @@ import type { CardRecord, RecordedInvocation } from '../store';
 import { guidelineOf } from '../rules/cpic/types';
 import type { CpicRow, Finding } from '../rules/cpic/types';
 import { readDecisionSnapshot } from '../rules/types';
-import type { Decision } from '../rules/types';
-import type { ExplainedDecision, ExplainedRow, ExplanationView } from './contract';
+import type { Decision, DecisionSnapshot } from '../rules/types';
+import type { ExplainedDecision, ExplainedRow, ExplainedSensorData, ExplanationView } from './contract';
 
 function explainedRow(row: CpicRow, label: string, applied: boolean): ExplainedRow {
   return {
@@ -76,6 +76,31 @@ function explainedDecision(decision: Decision): ExplainedDecision {
   };
 }
 
+function sensorDataOf(snapshot: DecisionSnapshot): ExplainedSensorData[] {
+  return snapshot.facts.sensors.metrics.map((m) => ({
+    metric: m.metric,
+    ...(m.value !== undefined ? { value: m.value } : {}),
+    unit: m.unit,
+    window: { start: m.window.start, end: m.window.end },
+    status: m.status,
+    reasons: m.reasons,
+    sampleCount: m.sampleCount,
+    daysWithData: m.daysWithData,
+    coverage: m.coverage,
+    ...(m.newestSample !== undefined ? { newestSample: m.newestSample } : {}),
+    devices: m.devices,
+  }));
+}
+
+/** The summary's notes and its data-quality notes, one sentence each. */
+function sensorNotesOf(snapshot: DecisionSnapshot): string[] {
+  const { notes, dataQuality } = snapshot.facts.sensors;
+  return [
+    ...notes,
+    ...dataQuality.map((q) => `${q.reason} (${q.kind}, ${q.count} ${q.count === 1 ? 'record' : 'records'})`),
+  ];
+}
+
 /** The explanation page's content for `card` of `invocation`; `linkExpiresAt` is the link's own expiry. */
 export function explainCard(
   invocation: RecordedInvocation,
@@ -89,6 +114,8 @@ export function explainCard(
     hook: invocation.hook,
     versions: { threshold: card.thresholdVersion, knowledge: card.knowledgeVersion },
     decisions: read.ok ? read.snapshot.decisions.map(explainedDecision) : [],
+    sensorData: read.ok ? sensorDataOf(read.snapshot) : [],
+    sensorNotes: read.ok ? sensorNotesOf(read.snapshot) : [],
     ...(read.ok ? {} : { unavailable: 'The details behind this alert were recorded in an older format.' }),
     linkExpiresAt: linkExpiresAt.toISOString(),
   };

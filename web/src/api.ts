@@ -11,6 +11,7 @@ export type {
   ExplainedDecision,
   ExplainedGene,
   ExplainedRow,
+  ExplainedSensorData,
   ExplainedSensorEvidence,
   ExplanationView,
   Link,

@@ -9,6 +9,7 @@ import type {
   ExplainedDecision,
   ExplainedGene,
   ExplainedRow,
+  ExplainedSensorData,
   ExplainedSensorEvidence,
   ExplanationView,
 } from '../api';
@@ -173,6 +174,61 @@ function Sensors({ evidence }: { readonly evidence: readonly ExplainedSensorEvid
   );
 }
 
+function SensorData({
+  data,
+  notes,
+}: {
+  readonly data: readonly ExplainedSensorData[];
+  readonly notes: readonly string[];
+}) {
+  if (data.length === 0 && notes.length === 0) return null;
+  return (
+    <section>
+      <h2>Wearable data on file</h2>
+      {data.length > 0 ? (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Measure</th>
+              <th scope="col">Value</th>
+              <th scope="col">Period</th>
+              <th scope="col">Data</th>
+              <th scope="col">Device</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.map((d) => (
+              <tr key={d.metric}>
+                <th scope="row">{d.metric}</th>
+                <td>{d.value === undefined ? 'no value' : `${d.value} ${d.unit}`}</td>
+                <td>
+                  {formatDay(d.window.start)} to {formatDay(d.window.end)}
+                </td>
+                <td>
+                  {d.status}: {d.daysWithData} {d.daysWithData === 1 ? 'day' : 'days'} with data,{' '}
+                  {d.sampleCount} {d.sampleCount === 1 ? 'sample' : 'samples'}
+                  {d.newestSample ? `, newest ${formatDayTime(d.newestSample)}` : ''}
+                  {d.reasons.map((r) => (
+                    <div class="note">{r}</div>
+                  ))}
+                </td>
+                <td>{d.devices.join(', ') || 'not named'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {notes.length > 0 ? (
+        <ul class="note">
+          {notes.map((n) => (
+            <li>{n}</li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+}
+
 function Decision({ d }: { readonly d: ExplainedDecision }) {
   return (
     <section class="decision" aria-label={`${ACTION_LABELS[d.action]}: ${d.drug}`}>
@@ -248,6 +304,7 @@ export function ExplainPage({ cardUuid, token }: { readonly cardUuid: string; re
       {view.decisions.map((d) => (
         <Decision d={d} />
       ))}
+      <SensorData data={view.sensorData} notes={view.sensorNotes} />
       <section class="provenance">
         <h2>Versions and provenance</h2>
         <dl>
