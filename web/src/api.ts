@@ -89,3 +89,32 @@ export const linksApi = {
 export const sessionApi = {
   me: () => call<SignedInView>('GET', '/auth/me'),
 };
+
+/**
+ * One overridden card of `GET /api/overrides` as the override-review page shell lists it. The review API is built in
+ * parallel (contract: `{ items, total, page, pageSize }`); when it lands, its own exported type replaces this one, so
+ * the page and the API cannot drift.
+ */
+export interface OverrideListItem {
+  readonly cardUuid: string;
+  /** When the clinician overrode the card (ISO 8601). */
+  readonly overriddenAt: string;
+  readonly drug?: string;
+  readonly summary: string;
+  readonly indicator: 'info' | 'warning' | 'critical';
+  readonly reason?: { readonly code?: string; readonly display?: string };
+  readonly reviewed?: boolean;
+}
+
+/** A page of `GET /api/overrides`. */
+export interface OverridesPage {
+  readonly items: readonly OverrideListItem[];
+  readonly total: number;
+  readonly page: number;
+  readonly pageSize: number;
+}
+
+/** The pharmacist's JSON APIs (session cookie). */
+export const reviewApi = {
+  overrides: (page: number) => call<OverridesPage>('GET', `/api/overrides?page=${page}`),
+};

@@ -5,6 +5,7 @@
 import { render } from 'preact';
 import { AdminHome, AdminShell, SignedOut } from './pages/admin';
 import { ExplainPage } from './pages/explain';
+import { OverridesList } from './pages/overrides';
 import { RatePage } from './pages/rate';
 import { Problem } from './refusal';
 import './styles.css';
@@ -28,6 +29,10 @@ function App() {
   if (path === '/admin') {
     document.title = 'Pharmacist and informaticist pages';
     return <AdminShell>{(user) => <AdminHome user={user} />}</AdminShell>;
+  }
+  if (path === '/admin/overrides') {
+    document.title = 'Override review';
+    return <AdminShell>{() => <OverridesList />}</AdminShell>;
   }
   return <Problem status={404} message="There is no page at this address." />;
 }
