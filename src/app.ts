@@ -27,6 +27,7 @@ import { NO_SIGN_IN, ROLES, authenticateUser, requireRole, signedInUser } from '
 import type { UserAuthenticator } from './http/auth';
 import { parseJsonBody, requireJsonBody } from './http/body';
 import { AppError } from './http/errors';
+import type { ErrorCode } from './http/errors';
 import { errorHandler, notFound } from './http/handler';
 import { createOpsRouter } from './http/ops';
 import { createOidcSignIn } from './http/oidc';
@@ -150,6 +151,7 @@ export function createApp(deps: AppDeps): Express {
       secure,
       ...(deps.now ? { now: deps.now } : {}),
     }),
+    pageForRefusal(web, metrics, ['AUTH_SIGN_IN_REFUSED', 'AUTH_SIGN_IN_UNAVAILABLE']),
   );
   app.get('/signed-out', (_req, res) => {
     web.sendPage(res);
@@ -164,7 +166,7 @@ export function createApp(deps: AppDeps): Express {
     Router().get(['/', '/{*page}'], (_req, res) => {
       web.sendPage(res);
     }),
-    pageForRefusal(web, metrics),
+    pageForRefusal(web, metrics, ['AUTH_FORBIDDEN']),
   );
 
   app.use(notFound);
@@ -195,14 +197,15 @@ function signInFirst(oidcConfigured: boolean): RequestHandler {
 }
 
 /**
- * A signed-in person without the role gets the page (403), which says so in words, instead of an OperationOutcome;
- * API clients still get the OperationOutcome from the app-wide handler.
+ * A person in a browser gets the page with the refusal's status, which says what happened in words, instead of an
+ * OperationOutcome: a signed-in user without the role, a sign-in link that cannot be used, a failed sign-in. API
+ * clients still get the OperationOutcome from the app-wide handler.
  */
-function pageForRefusal(web: WebBundle, metrics: Metrics): ErrorRequestHandler {
+function pageForRefusal(web: WebBundle, metrics: Metrics, codes: readonly ErrorCode[]): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (
       err instanceof AppError &&
-      err.code === 'AUTH_FORBIDDEN' &&
+      codes.includes(err.code) &&
       req.method === 'GET' &&
       req.accepts(['json', 'html']) === 'html'
     ) {

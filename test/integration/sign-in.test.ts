@@ -119,6 +119,10 @@ describe.each(engines)('page sign-in on %s', (_engine, createDatabase) => {
   it('refuses a sign-in link used twice, without a jti, or with a token the service does not accept', async () => {
     const once = await token('bob', ['informaticist']);
     expect((await request(app).get(`/auth/sign-in-link?token=${once}`)).status).toBe(303);
+    // A browser gets the page, which says so in words, with the same status.
+    const page = await request(app).get(`/auth/sign-in-link?token=${once}`).set('Accept', 'text/html');
+    expect(page.status).toBe(403);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
     for (const t2 of [once, await token('bob', ['informaticist'], null), 'not-a-token', '']) {
       expect(await request(app).get(`/auth/sign-in-link?token=${t2}`)).toBeOutcome(
         403,

@@ -22,6 +22,27 @@ function App() {
     return <ExplainPage cardUuid={decodeURIComponent(match[2] ?? '')} token={token} />;
   }
   const path = window.location.pathname.replace(/\/+$/, '');
+  if (path === '/auth/sign-in-link') {
+    document.title = 'Sign-in link';
+    return (
+      <Problem
+        status={403}
+        title="This sign-in link cannot be used"
+        message="It was used already, has expired, or was altered. Ask for a new one."
+      />
+    );
+  }
+  if (path === '/auth/callback' || path === '/auth/sign-in') {
+    document.title = 'Sign-in';
+    return (
+      <Problem
+        status={403}
+        title="Sign-in did not complete"
+        message="The identity provider's answer could not be verified, or the sign-in took too long."
+        retry={{ href: '/admin', label: 'Sign in again' }}
+      />
+    );
+  }
   if (path === '/signed-out') {
     document.title = 'Signed out';
     return <SignedOut />;

@@ -112,8 +112,10 @@ describe('the pharmacist’s pages in a browser', () => {
     await t.close();
   });
 
+  let token: string;
+
   it('signs in with a one-time link and says who is signed in', async () => {
-    const token = await new SignJWT({ roles: ['pharmacist'] })
+    token = await new SignJWT({ roles: ['pharmacist'] })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('alice')
       .setJti(randomUUID())
@@ -142,5 +144,12 @@ describe('the pharmacist’s pages in a browser', () => {
     expect(await page.getByRole('button', { name: 'Older' }).isDisabled()).toBe(true);
     await screenshot(page, '12-overrides-page-2');
     expect(overrideRequests).toEqual(['/api/overrides?page=1', '/api/overrides?page=2']);
+  });
+
+  it('says in words that a sign-in link works once (403)', async () => {
+    const response = await page.goto(`${base}/auth/sign-in-link?token=${token}`);
+    expect(response?.status()).toBe(403);
+    await page.getByRole('heading', { level: 1, name: 'This sign-in link cannot be used' }).waitFor();
+    await screenshot(page, '13-sign-in-link-used');
   });
 });
