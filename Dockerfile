@@ -9,11 +9,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc ./
 
-# Compiles TypeScript (dev dependencies) and copies the CPIC data next to the compiled knowledge module.
+# Compiles TypeScript (dev dependencies), copies the CPIC data next to the compiled knowledge module, and bundles the
+# web front end (Vite) into dist/web, which the service serves.
 FROM toolchain AS build
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY web ./web
 RUN npm run build
 
 # Production dependencies only; better-sqlite3's native addon is compiled here for this base image.
@@ -37,5 +39,6 @@ EXPOSE 3000
 VOLUME ["/var/lib/pgx-cds"]
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# PUBLIC_BASE_URL and CDS_TRUSTED_ISSUERS must be provided at run time (production defaults to CDS_AUTH=jwt).
+# PUBLIC_BASE_URL, CDS_TRUSTED_ISSUERS, LINK_SECRET and SESSION_SECRET must be provided at run time (production
+# defaults to CDS_AUTH=jwt); OIDC_ISSUER and OIDC_CLIENT_ID for sign-in to the pages.
 CMD ["node", "dist/main.js"]

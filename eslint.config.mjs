@@ -7,6 +7,7 @@ export default tseslint.config(
   {
     ignores: [
       '.scratch/**',
+      'test-artifacts/**',
       'dist/**',
       'coverage/**',
       'node_modules/**',

@@ -36,6 +36,28 @@ export interface Config {
   readonly thresholdsReloadSeconds: number;
   /** Serve the synthetic demo patients read-only at `/demo/fhir` (and trust that endpoint as a `fhirServer`). */
   readonly demoFhir: boolean;
+  /**
+   * HMAC key of the cards' signed page links (rating, explanation). Absent outside production when `LINK_SECRET` is
+   * not set: the process then signs with a random key of its own (links die with the process; `main.ts` warns).
+   */
+  readonly linkSecret?: string;
+  /** Days a card's signed page link stays valid. */
+  readonly linkTtlDays: number;
+  /** OpenID Connect sign-in for the pages; absent when `OIDC_ISSUER` is not set (then only sign-in links work). */
+  readonly oidc?: {
+    readonly issuer: string;
+    readonly clientId: string;
+    readonly clientSecret?: string;
+    /** The ID token or userinfo claim holding the user's roles (an array of role names). */
+    readonly rolesClaim: string;
+  };
+  /**
+   * HMAC key of the page session cookie. Absent outside production when `SESSION_SECRET` is not set: the process
+   * then uses a random key (sessions end with the process; `main.ts` warns).
+   */
+  readonly sessionSecret?: string;
+  /** Hours a page session lasts. */
+  readonly sessionHours: number;
 }
 
 export class ConfigError extends Error {
@@ -78,11 +100,19 @@ export const envSchema = z.object({
     .default('5mb'),
   THRESHOLDS_RELOAD_SECONDS: intIn(0, 86_400).default(30),
   DEMO_FHIR: z.enum(['on', 'off']).optional(),
+  LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  LINK_TTL_DAYS: intIn(1, 365).default(14),
+  OIDC_ISSUER: url.optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_ROLES_CLAIM: z.string().min(1).default('roles'),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SESSION_HOURS: intIn(1, 168).default(8),
 });
 
 /**
  * Reads and validates the environment. Throws `ConfigError` naming every variable that fails its own check; the rules
- * across variables (`CDS_AUTH=jwt` needs `CDS_TRUSTED_ISSUERS`, production needs `PUBLIC_BASE_URL` and refuses
+ * across variables (`CDS_AUTH=jwt` needs `CDS_TRUSTED_ISSUERS`, production needs `PUBLIC_BASE_URL`, `LINK_SECRET` and `SESSION_SECRET` and refuses
  * `CORS_ORIGINS=*`, origins must be origins) are checked, all together, once every variable passed its own.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -100,6 +130,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (production && !e.PUBLIC_BASE_URL) {
     problems.push('PUBLIC_BASE_URL: required when NODE_ENV=production (JWT audience is built from it)');
+  }
+  if (production && !e.LINK_SECRET) {
+    problems.push("LINK_SECRET: required when NODE_ENV=production (it signs the cards' page links)");
+  }
+  if (e.OIDC_ISSUER && !e.OIDC_CLIENT_ID) {
+    problems.push('OIDC_CLIENT_ID: required when OIDC_ISSUER is set');
+  }
+  if (production && !e.SESSION_SECRET) {
+    problems.push('SESSION_SECRET: required when NODE_ENV=production (it signs the page session cookie)');
   }
   const corsOrigins = (e.CORS_ORIGINS ?? (production ? '' : SANDBOX_ORIGINS.join(',')))
     .split(',')
@@ -128,5 +167,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.BODY_LIMIT,
     thresholdsReloadSeconds: e.THRESHOLDS_RELOAD_SECONDS,
     demoFhir: (e.DEMO_FHIR ?? (production ? 'off' : 'on')) === 'on',
+    ...(e.LINK_SECRET ? { linkSecret: e.LINK_SECRET } : {}),
+    linkTtlDays: e.LINK_TTL_DAYS,
+    ...(e.OIDC_ISSUER && e.OIDC_CLIENT_ID
+      ? {
+          oidc: {
+            issuer: e.OIDC_ISSUER,
+            clientId: e.OIDC_CLIENT_ID,
+            ...(e.OIDC_CLIENT_SECRET ? { clientSecret: e.OIDC_CLIENT_SECRET } : {}),
+            rolesClaim: e.OIDC_ROLES_CLAIM,
+          },
+        }
+      : {}),
+    ...(e.SESSION_SECRET ? { sessionSecret: e.SESSION_SECRET } : {}),
+    sessionHours: e.SESSION_HOURS,
   };
 }

@@ -37,6 +37,18 @@ async function main(): Promise<void> {
         'Use only for local development; set CDS_AUTH=jwt and CDS_TRUSTED_ISSUERS in any shared deployment. !!!',
     );
   }
+  if (config.linkSecret === undefined) {
+    logger.warn(
+      'LINK_SECRET is not set: card links are signed with a random key of this process. They stop working when it ' +
+        'restarts and other replicas refuse them. Set LINK_SECRET in any shared deployment.',
+    );
+  }
+  if (config.sessionSecret === undefined) {
+    logger.warn(
+      'SESSION_SECRET is not set: page sessions are signed with a random key of this process and end when it ' +
+        'restarts. Set SESSION_SECRET in any shared deployment.',
+    );
+  }
   const authenticator =
     config.auth === 'jwt' && config.trustedIssuersFile
       ? createClientAuthenticator({ issuers: await loadTrustedIssuers(config.trustedIssuersFile) })

@@ -15,7 +15,7 @@ import { verifiedClient } from './http';
 import { FhirFetchError, createFhirFetcher } from './fhir';
 import type { FhirFetcher } from './fhir';
 import { parseCdsRequest } from './schema';
-import type { Card, CdsRequest, CdsServiceDefinition, HookName } from './types';
+import type { Card, CdsRequest, CdsServiceDefinition, HookName, Link } from './types';
 import { discoveryResponse } from './discovery';
 
 /** What a hook handler gets besides the validated request. */
@@ -72,6 +72,11 @@ export interface CdsRouterDeps {
    * is served by its fetcher (in process), never by an HTTP client.
    */
   readonly trustedFhirServers?: readonly TrustedFhirServer[];
+  /**
+   * The service's own page links for a card shown to `userId` (rating, full explanation: `src/links/`), appended to
+   * every card's `links`. Absent: cards carry only their own links.
+   */
+  readonly cardLinks?: (cardUuid: string, userId: string) => Promise<readonly Link[]>;
 }
 
 /** A FHIR server the service trusts whoever calls: its base URL and the fetcher that reads it. */
@@ -123,15 +128,28 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
       deps.metrics.requests.inc({ service: service.id, status: String(res.statusCode) });
     });
     const answer = await callService(service, req.body, verifiedClient(res));
-    const { cards } = answer;
-    // Recorded before answering, so feedback on these cards always finds them.
+    // Recorded before answering, so feedback on these cards always finds them. The card is recorded as shown but
+    // for its page links: their tokens are credentials, and the pages they open are where it is shown again.
     await record(service, answer, performance.now() - started, verifiedClient(res)?.iss);
+    const cards = await withPageLinks(answer.cards, answer.request.context.userId);
     for (const card of cards) deps.metrics.cards.inc({ service: service.id, indicator: card.indicator });
     for (const o of answer.volume ?? []) {
       deps.metrics.volumeCards.inc({ service: service.id, rule: o.ruleId, outcome: o.outcome });
     }
     res.json({ cards });
   });
+
+  async function withPageLinks(cards: readonly Card[], userId: string): Promise<readonly Card[]> {
+    const { cardLinks } = deps;
+    if (!cardLinks) return cards;
+    return Promise.all(
+      cards.map(async (card) => {
+        if (card.uuid === undefined) return card;
+        const links = await cardLinks(card.uuid, userId);
+        return { ...card, links: [...(card.links ?? []), ...links] };
+      }),
+    );
+  }
 
   async function callService(
     service: CdsServiceDefinition,
@@ -232,7 +250,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     const byUuid = new Map(provenance.map((p) => [p.uuid, p]));
     const records: CardRecord[] = cards.flatMap((card) => {
       const p = card.uuid === undefined ? undefined : byUuid.get(card.uuid);
-      return p ? [{ ...p, summary: card.summary, indicator: card.indicator }] : [];
+      return p ? [{ ...p, summary: card.summary, indicator: card.indicator, shown: card }] : [];
     });
     try {
       await deps.store.invocations.record({

@@ -9,6 +9,7 @@
  * - `AUTH_`: signed-in users of `/api` and `/admin` (`src/http/auth.ts`);
  * - `CDS_`: the CDS Hooks protocol under `/cds-services` (requests, client JWT, prefetch);
  * - `FEEDBACK_`: CDS Hooks feedback on cards;
+ * - `LINK_`: the cards' signed page links (rating and explanation pages, `src/links/`);
  * - `OPS_`: operations endpoints (`/healthz`, `/readyz`, `/metrics`);
  * - `DEMO_`: the read-only demo FHIR endpoint `/demo/fhir` (`src/demo/`).
  */
@@ -18,7 +19,7 @@ import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
 export const ERROR_CODE_SYSTEM = 'urn:pgx-cds-hooks:CodeSystem:error';
 
 /** The area prefixes, in the order the catalogue and `docs/errors.md` list them. */
-export const ERROR_AREAS = ['HTTP', 'AUTH', 'CDS', 'FEEDBACK', 'OPS', 'DEMO'] as const;
+export const ERROR_AREAS = ['HTTP', 'AUTH', 'CDS', 'FEEDBACK', 'LINK', 'OPS', 'DEMO'] as const;
 export type ErrorArea = (typeof ERROR_AREAS)[number];
 
 interface CatalogueEntry {
@@ -53,6 +54,16 @@ export const ERROR_CATALOGUE = {
     issueCode: 'forbidden',
     title: 'The signed-in user does not hold a role this endpoint requires.',
   },
+  AUTH_SIGN_IN_REFUSED: {
+    status: 403,
+    issueCode: 'security',
+    title: 'Sign-in was refused.',
+  },
+  AUTH_SIGN_IN_UNAVAILABLE: {
+    status: 404,
+    issueCode: 'not-supported',
+    title: 'Sign-in with an identity provider is not configured on this service.',
+  },
 
   /* CDS: the CDS Hooks protocol under /cds-services */
   CDS_INVALID_REQUEST: {
@@ -83,6 +94,23 @@ export const ERROR_CATALOGUE = {
     status: 422,
     issueCode: 'not-found',
     title: 'Feedback names a card this service did not issue; nothing was stored.',
+  },
+
+  /* LINK: the cards' signed page links */
+  LINK_INVALID: {
+    status: 403,
+    issueCode: 'security',
+    title: 'This link is not valid: it has expired, was altered, or is for another page.',
+  },
+  LINK_UNKNOWN_CARD: {
+    status: 404,
+    issueCode: 'not-found',
+    title: 'The link names a card this service did not record.',
+  },
+  LINK_INVALID_RATING: {
+    status: 400,
+    issueCode: 'invalid',
+    title: 'The answer is not one the rating page offers.',
   },
 
   /* OPS: operations endpoints */

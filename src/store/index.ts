@@ -14,6 +14,8 @@ import { migrationProvider } from './migrations';
 import { createRatingRepository } from './ratings';
 import type { RatingRepository } from './ratings';
 import type { Database } from './schema';
+import { createSessionRepository } from './sessions';
+import type { SessionRepository } from './sessions';
 import { createThresholdRepository } from './thresholds';
 import type { ThresholdRepository } from './thresholds';
 import { createVolumeRepository } from './volume';
@@ -23,6 +25,7 @@ export type { Engine } from './connect';
 export type { FeedbackRecord, FeedbackRepository } from './feedback';
 export { RATINGS } from './ratings';
 export type { Rating, RatingRecord, RatingRepository, StoredRating } from './ratings';
+export type { PageSession, SessionRepository } from './sessions';
 export type {
   CardRecord,
   InvocationRecord,
@@ -58,6 +61,8 @@ export interface Store {
   readonly ratings: RatingRepository;
   /** The alert-volume policy's shared state: outcomes, acknowledgements, order-select cards, rule firings (volume.ts). */
   readonly volume: VolumeRepository;
+  /** Page sessions of signed-in users and one-time sign-in tokens (sessions.ts). */
+  readonly sessions: SessionRepository;
   /** Resolves when the database answers a query; rejects otherwise (for `/readyz`). */
   ping(): Promise<void>;
   /** Closes the connection(s); the store cannot be used afterwards. */
@@ -84,6 +89,7 @@ export async function openStore(databaseUrl: string): Promise<Store> {
     thresholds: createThresholdRepository(db),
     ratings: createRatingRepository(db),
     volume: createVolumeRepository(db),
+    sessions: createSessionRepository(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

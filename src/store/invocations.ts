@@ -20,6 +20,11 @@ export interface CardRecord {
   ruleIds: readonly string[];
   thresholdVersion: string;
   knowledgeVersion: string;
+  /**
+   * The card as sent to the client (JSON), without the service's own page links (their tokens are credentials): what
+   * the rating page shows. Absent for cards recorded before it was kept (migration 0020).
+   */
+  shown?: unknown;
 }
 
 /** One hook call and the cards it answered with. */
@@ -135,6 +140,7 @@ async function insertCards(
         rule_ids: JSON.stringify(card.ruleIds),
         threshold_version: card.thresholdVersion,
         knowledge_version: card.knowledgeVersion,
+        shown: card.shown === undefined ? null : JSON.stringify(card.shown),
       })),
     )
     .execute();
@@ -229,5 +235,6 @@ function toCardRecord(row: Selectable<CardTable>): CardRecord {
     ruleIds: JSON.parse(row.rule_ids) as string[],
     thresholdVersion: row.threshold_version,
     knowledgeVersion: row.knowledge_version,
+    ...(row.shown !== null ? { shown: JSON.parse(row.shown) as unknown } : {}),
   };
 }

@@ -34,6 +34,8 @@ export interface RatingRepository {
   find(cardUuid: string, rater: string): Promise<StoredRating | undefined>;
   /** Every rater's current answer for the card, first answered first. */
   listForCard(cardUuid: string): Promise<StoredRating[]>;
+  /** The audit trail: every answer given for the card, replaced ones included, oldest first. */
+  historyForCard(cardUuid: string): Promise<RatingRecord[]>;
 }
 
 export function createRatingRepository(db: Kysely<Database>): RatingRepository {
@@ -65,6 +67,16 @@ export function createRatingRepository(db: Kysely<Database>): RatingRepository {
             }),
           )
           .execute();
+        await trx
+          .insertInto('rating_events')
+          .values({
+            card_uuid: rating.cardUuid,
+            rater: rating.rater,
+            rating: rating.rating,
+            comment: rating.comment ?? null,
+            rated_at: at,
+          })
+          .execute();
         return { created: existing === undefined };
       });
     },
@@ -86,6 +98,21 @@ export function createRatingRepository(db: Kysely<Database>): RatingRepository {
         .orderBy('rater')
         .execute();
       return rows.map(toStoredRating);
+    },
+    historyForCard: async (cardUuid) => {
+      const rows = await db
+        .selectFrom('rating_events')
+        .selectAll()
+        .where('card_uuid', '=', cardUuid)
+        .orderBy('rated_at')
+        .execute();
+      return rows.map((row) => ({
+        cardUuid: row.card_uuid,
+        rater: row.rater,
+        rating: row.rating,
+        ...(row.comment !== null ? { comment: row.comment } : {}),
+        ratedAt: new Date(row.rated_at),
+      }));
     },
   };
 }

@@ -42,6 +42,8 @@ export interface CardTable {
   rule_ids: string;
   threshold_version: string;
   knowledge_version: string;
+  /** JSON: the card as sent, without the service's page links (migration 0020); null for older cards. */
+  shown: string | null;
 }
 
 /** One feedback entry (https://cds-hooks.hl7.org/2.0/#feedback), stored once however often it is sent. */
@@ -161,6 +163,35 @@ export interface OrderSelectCardTable {
   closed_by: 'accepted' | 'overridden' | null;
 }
 
+/** Every answer a rater gave for a card, replaced ones included (migration 0021): the ratings' audit trail. */
+export interface RatingEventTable {
+  card_uuid: string;
+  rater: string;
+  rating: RatingTable['rating'];
+  comment: string | null;
+  /** ISO 8601 UTC. */
+  rated_at: string;
+}
+
+/** A page session (migration 0022), found by the hash of its id. */
+export interface PageSessionTable {
+  id_hash: string;
+  user_id: string;
+  user_name: string | null;
+  /** JSON: array of role names. */
+  roles: string;
+  method: 'oidc' | 'sign-in-link';
+  created_at: string;
+  expires_at: string;
+  ended_at: string | null;
+}
+
+/** The `jti` of every token used through a one-time sign-in link (migration 0022). */
+export interface SignInTokenTable {
+  jti: string;
+  used_at: string;
+}
+
 /** The whole database, for `Kysely<Database>`. */
 export interface Database {
   invocations: InvocationTable;
@@ -171,4 +202,7 @@ export interface Database {
   ratings: RatingTable;
   volume_outcomes: VolumeOutcomeTable;
   order_select_cards: OrderSelectCardTable;
+  rating_events: RatingEventTable;
+  page_sessions: PageSessionTable;
+  sign_in_tokens: SignInTokenTable;
 }

@@ -39,6 +39,8 @@ export interface TestAppOptions {
   readonly databaseUrl?: string;
   /** Serve the demo patients at `/demo/fhir` (dates moved to today), as `main.ts` does with `DEMO_FHIR=on`. */
   readonly demo?: boolean;
+  /** Folder of the built web front end the app serves (browser tests build one); default `dist/web`. */
+  readonly webRoot?: string;
 }
 
 let demoData: { readonly day: string; readonly data: DemoData } | undefined;
@@ -84,6 +86,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       knowledgeVersion: KNOWLEDGE_VERSION,
       thresholdVersion: thresholds.live().thresholdVersion,
     }),
+    ...(options.webRoot ? { webRoot: options.webRoot } : {}),
   };
   return {
     app: createApp(deps),

@@ -107,3 +107,12 @@ export function cardIssuingHandler(): {
     issued: () => issued,
   };
 }
+
+/**
+ * The card as the service composed it, without the service's own page links ("Rate this alert", "Full explanation"):
+ * every response signs those anew (a fresh token), so the same card (same uuid) repeated carries other link URLs.
+ */
+export function withoutPageLinks(card: Card): Card {
+  const links = (card.links ?? []).filter((l) => !/\/(rate|explain)\/[^/?]+\?t=/.test(l.url));
+  return { ...card, links };
+}

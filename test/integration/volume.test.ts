@@ -21,6 +21,7 @@ import { DEFAULT_THRESHOLDS, serializeThresholdSet } from '../../src/rules/thres
 import type { ThresholdSet } from '../../src/rules/thresholds';
 import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
+import { withoutPageLinks } from '../helpers/cds';
 import type { JsonObject } from '../helpers/cds';
 import { searchset } from '../helpers/mock-fhir';
 import { createTestDatabase } from '../helpers/postgres';
@@ -364,7 +365,7 @@ describe.each(engines)('the volume policy on %s', (_engine, createDatabase) => {
     expect(first.indicator).toBe('critical');
     expect(first.suggestions?.length).toBeGreaterThan(0);
     const again = await cardsOf(t.app, 'order-select', mine);
-    expect(again.cards).toEqual([first]);
+    expect(again.cards.map(withoutPageLinks)).toEqual([withoutPageLinks(first)]);
     expect(await t.store.volume.listOutcomes(again.hookInstance)).toEqual([
       expect.objectContaining({ outcome: 'repeated', cardUuid: first.uuid, firstShowing: false }),
     ]);
@@ -384,9 +385,11 @@ describe.each(engines)('the volume policy on %s', (_engine, createDatabase) => {
     await feedback(t.app, 'order-select', first, 'accepted');
     expect((await cardsOf(t.app, 'order-select', mine)).cards).toEqual([]);
     // Accepting is this clinician's action on this order only.
-    expect((await cardsOf(t.app, 'order-select', { ...mine, userId: OTHER_CLINICIAN })).cards).toEqual([
-      otherUser,
-    ]);
+    expect(
+      (await cardsOf(t.app, 'order-select', { ...mine, userId: OTHER_CLINICIAN })).cards.map(
+        withoutPageLinks,
+      ),
+    ).toEqual([withoutPageLinks(otherUser)]);
   });
 
   it('follows the threshold set: acknowledgedDays 0 turns the policy off, orderSignSteps 2 lowers two steps', async () => {
@@ -488,7 +491,7 @@ describe('two app instances on one PostgreSQL database', () => {
     const call: Call = { patientId, drug: 'metoprolol', result: 'CYP2D6 *5/*5', orderId: 'shared-draft' };
     const fromA = await oneCard(a.app, 'order-select', call);
     const fromB = await oneCard(b.app, 'order-select', call);
-    expect(fromB).toEqual(fromA);
+    expect(withoutPageLinks(fromB)).toEqual(withoutPageLinks(fromA));
 
     // Racing replicas: both answer with one and the same card.
     const racing: Call = { ...call, orderId: 'racing-draft' };

@@ -10,6 +10,10 @@ describe('loadConfig', () => {
     expect(config.auth).toBe('none');
     expect(config.fhirTimeoutMs).toBe(2000);
     expect(config.publicBaseUrl).toBe('http://localhost:3000');
+    expect(config.linkSecret).toBeUndefined();
+    expect(config.linkTtlDays).toBe(14);
+    expect(config.oidc).toBeUndefined();
+    expect(config.sessionHours).toBe(8);
     // The CDS Hooks sandboxes (public and local) may call from a browser without any setting.
     expect(config.corsOrigins).toEqual(['https://sandbox.cds-hooks.org', 'http://localhost:8080']);
     expect(config.demoFhir).toBe(true);
@@ -20,6 +24,8 @@ describe('loadConfig', () => {
       NODE_ENV: 'production',
       PUBLIC_BASE_URL: 'https://cds.example.org',
       CDS_TRUSTED_ISSUERS: '/etc/cds/issuers.json',
+      LINK_SECRET: 'l'.repeat(32),
+      SESSION_SECRET: 's'.repeat(32),
     };
     expect(loadConfig(production).corsOrigins).toEqual([]);
     expect(loadConfig(production).demoFhir).toBe(false);
@@ -29,11 +35,27 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DEMO_FHIR: 'yes' })).toThrow('DEMO_FHIR');
   });
 
+  it('reads the OpenID Connect sign-in settings together', () => {
+    const config = loadConfig({
+      OIDC_ISSUER: 'https://idp.example.org/realms/pgx',
+      OIDC_CLIENT_ID: 'pgx-pages',
+      OIDC_CLIENT_SECRET: 'client-secret',
+    });
+    expect(config.oidc).toEqual({
+      issuer: 'https://idp.example.org/realms/pgx',
+      clientId: 'pgx-pages',
+      clientSecret: 'client-secret',
+      rolesClaim: 'roles',
+    });
+  });
+
   it('defaults to JWT client authentication in production', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
       PUBLIC_BASE_URL: 'https://cds.example.org/',
       CDS_TRUSTED_ISSUERS: '/etc/cds/issuers.json',
+      LINK_SECRET: 'a-production-link-secret-of-32-chars-or-more',
+      SESSION_SECRET: 'a-production-session-secret-of-32-chars-or-more',
     });
     expect(config.auth).toBe('jwt');
     expect(config.publicBaseUrl).toBe('https://cds.example.org');
@@ -51,6 +73,12 @@ describe('loadConfig', () => {
       { NODE_ENV: 'production', CORS_ORIGINS: '*', CDS_TRUSTED_ISSUERS: 'x', PUBLIC_BASE_URL: 'https://a.b' },
       'CORS_ORIGINS',
     ],
+    [{ NODE_ENV: 'production', CDS_TRUSTED_ISSUERS: 'x', PUBLIC_BASE_URL: 'https://a.b' }, 'LINK_SECRET'],
+    [{ NODE_ENV: 'production', CDS_TRUSTED_ISSUERS: 'x', PUBLIC_BASE_URL: 'https://a.b' }, 'SESSION_SECRET'],
+    [{ OIDC_ISSUER: 'https://idp.example.org' }, 'OIDC_CLIENT_ID'],
+    [{ OIDC_ISSUER: 'idp.example.org', OIDC_CLIENT_ID: 'pgx' }, 'OIDC_ISSUER'],
+    [{ LINK_SECRET: 'too short' }, 'LINK_SECRET'],
+    [{ LINK_TTL_DAYS: '0' }, 'LINK_TTL_DAYS'],
   ])('names the bad variable (%j)', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

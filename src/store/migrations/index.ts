@@ -11,6 +11,9 @@ import * as m0003 from './0003_invocation_versions';
 import { thresholdSetEvents } from './0004_threshold_set_events';
 import * as m0005 from './0005_invocation_inputs';
 import * as m0006 from './0006_ratings';
+import * as m0020 from './0020_card_as_shown';
+import * as m0021 from './0021_rating_events';
+import * as m0022 from './0022_page_sessions';
 import * as m0060 from './0060_volume';
 
 /** Hands kysely's `Migrator` the migrations above, made for `engine`. */
@@ -22,6 +25,9 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0004_threshold_set_events': thresholdSetEvents(engine),
     '0005_invocation_inputs': m0005,
     '0006_ratings': m0006,
+    '0020_card_as_shown': m0020,
+    '0021_rating_events': m0021,
+    '0022_page_sessions': m0022,
     '0060_volume': m0060,
   };
   return { getMigrations: () => Promise.resolve(migrations) };

@@ -128,6 +128,9 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0004_threshold_set_events',
       '0005_invocation_inputs',
       '0006_ratings',
+      '0020_card_as_shown',
+      '0021_rating_events',
+      '0022_page_sessions',
       '0060_volume',
     ]);
   });
@@ -404,8 +407,29 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
         ['Practitioner/2', 'too-often'],
       ]);
       expect(await store.ratings.find(c.uuid, 'Practitioner/3')).toBeUndefined();
+      // The audit trail keeps the replaced answer too: who answered what, when.
+      expect(
+        (await store.ratings.historyForCard(c.uuid)).map((r) => [r.rater, r.rating, r.ratedAt.toISOString()]),
+      ).toEqual([
+        ['Practitioner/1', 'useful', first.toISOString()],
+        ['Practitioner/2', 'too-often', first.toISOString()],
+        ['Practitioner/1', 'wrong-patient', later.toISOString()],
+      ]);
     },
   );
+
+  storeTest('a card keeps the JSON it was shown as', async (store) => {
+    const c = card();
+    const shown = {
+      uuid: c.uuid,
+      summary: 'Avoid codeine',
+      indicator: 'critical',
+      source: { label: 'CPIC' },
+    };
+    await store.invocations.record(invocation([{ ...c, shown }]));
+    const found = await store.invocations.findByCard(c.uuid);
+    expect(found?.cards[0]?.shown).toEqual(shown);
+  });
 
   storeTest('a rating of an unrecorded card is refused', async (store) => {
     await expect(

@@ -1,0 +1,159 @@
+/**
+ * The JSON contract of the pages a card links to (`/api/links/...`), shared by the server and the web front end
+ * (`web/src/api.ts` imports these types, type-only). Plain data: no clinical logic, nothing Node-specific, so the
+ * browser build can read it. The request body has a runtime schema; responses are built by the server from the
+ * store and typed here.
+ */
+import { z } from 'zod';
+import type { Card } from '../cds/types';
+import { RATINGS } from '../store/ratings';
+import type { Rating } from '../store/ratings';
+
+export type { Card, Link } from '../cds/types';
+export type { Rating } from '../store/ratings';
+
+/** Longest comment the rating page accepts. */
+export const RATING_COMMENT_MAX = 2000;
+
+/** `PUT /api/links/rate/{cardUuid}`: the clinician's answer for the card. */
+export const ratingAnswerSchema = z.strictObject({
+  rating: z.enum(RATINGS),
+  comment: z.string().max(RATING_COMMENT_MAX).optional(),
+});
+export type RatingAnswer = z.infer<typeof ratingAnswerSchema>;
+
+/** A rater's current answer, as the rating page shows it (ISO 8601 times). */
+export interface RatingView {
+  readonly rating: Rating;
+  readonly comment?: string;
+  readonly ratedAt: string;
+  readonly firstRatedAt: string;
+}
+
+/** `GET /api/links/rate/{cardUuid}`. */
+export interface RatePageView {
+  /**
+   * The card as it was shown (without this service's own page links); for a card recorded before cards were kept
+   * whole, only its summary and indicator.
+   */
+  readonly card: Card | Pick<Card, 'summary' | 'indicator'>;
+  /** When the hook call that produced the card was received (ISO 8601). */
+  readonly shownAt: string;
+  /** The rater's current answer, if any. */
+  readonly answer?: RatingView;
+  /** When the link stops working (ISO 8601). */
+  readonly linkExpiresAt: string;
+}
+
+/** `PUT /api/links/rate/{cardUuid}` answer. */
+export interface RatingSaved {
+  readonly answer: RatingView;
+  /** True when this was the rater's first answer for the card. */
+  readonly created: boolean;
+}
+
+/** One CPIC recommendation row as the explanation page lists it. */
+export interface ExplainedRow {
+  /** Why this row is listed: the one applied, or the case CPIC writes it for (population, activity score). */
+  readonly label: string;
+  readonly applied: boolean;
+  readonly guideline: { readonly name: string; readonly url: string };
+  /** What the row is looked up by, per gene (phenotype, activity score or allele status). */
+  readonly lookupKey: Readonly<Record<string, string>>;
+  readonly population?: string;
+  readonly strength?: string;
+  readonly recommendation: string;
+  readonly implications: readonly string[];
+  readonly otherConsiderations?: string;
+  readonly pmids: readonly string[];
+}
+
+/** One gene result behind the decision: genotype → phenotype, with its sources. */
+export interface ExplainedGene {
+  readonly gene: string;
+  readonly diplotype?: string;
+  readonly alleles?: readonly string[];
+  readonly phenotype: string;
+  readonly activityScore?: string;
+  readonly alleleStatus?: Readonly<Record<string, 'positive' | 'negative' | 'possible'>>;
+  readonly reportedPhenotype?: string;
+  readonly reinterpreted: boolean;
+  /** The FHIR resources the result was read from (e.g. `Observation/abc`). */
+  readonly sources: readonly string[];
+  /** Effective date of the newest source (ISO 8601). */
+  readonly date?: string;
+  readonly notes: readonly string[];
+}
+
+/** One piece of wearable-sensor evidence and what it did to the decision. */
+export interface ExplainedSensorEvidence {
+  readonly effect: 'raise' | 'lower' | 'context';
+  readonly metric: string;
+  readonly value?: number;
+  readonly unit?: string;
+  readonly window?: { readonly start: string; readonly end: string };
+  readonly status: 'sufficient' | 'insufficient' | 'stale' | 'absent';
+  readonly devices: readonly string[];
+  readonly newestSample?: string;
+  readonly threshold?: string;
+  readonly note: string;
+  readonly evidence: 'guideline' | 'label' | 'consensus' | 'design';
+  readonly source: string;
+}
+
+/** One decision behind the card (a decision card has one; the patient summary several). */
+export interface ExplainedDecision {
+  readonly drug: string;
+  readonly action: 'avoid' | 'adjust-dose' | 'monitor' | 'order-test' | 'standard';
+  readonly indicator: 'info' | 'warning' | 'critical' | 'none';
+  readonly guideline?: { readonly name: string; readonly url: string };
+  /** genotype → phenotype → CPIC row → threshold choices, one sentence each, as the decision recorded them. */
+  readonly reasoning: readonly string[];
+  readonly genes: readonly ExplainedGene[];
+  /** Every CPIC row that may apply: the applied one first, then the others the order could not rule out. */
+  readonly rows: readonly ExplainedRow[];
+  readonly sensors: readonly ExplainedSensorEvidence[];
+  /** Genes without a result that the guideline asks to test, with their CPIC level. */
+  readonly untested: readonly { readonly gene: string; readonly level: string }[];
+  /** Genes whose results on file disagree. */
+  readonly conflicts: readonly {
+    readonly gene: string;
+    readonly results: readonly { readonly source: string; readonly value: string }[];
+  }[];
+  /** The threshold set that decided. */
+  readonly thresholdVersion: string;
+  /** The CPIC knowledge version the finding was made with. */
+  readonly knowledgeVersion: string;
+}
+
+/** One wearable-sensor aggregate the rules could read when the card was decided (whether or not a rule used it). */
+export interface ExplainedSensorData {
+  readonly metric: string;
+  readonly value?: number;
+  readonly unit: string;
+  readonly window: { readonly start: string; readonly end: string };
+  readonly status: 'sufficient' | 'insufficient' | 'stale' | 'absent';
+  /** Why the status is what it is. */
+  readonly reasons: readonly string[];
+  readonly sampleCount: number;
+  readonly daysWithData: number;
+  /** Share of the window with data, 0..1. */
+  readonly coverage: number;
+  readonly newestSample?: string;
+  readonly devices: readonly string[];
+}
+
+/** `GET /api/links/explain/{cardUuid}`. */
+export interface ExplanationView {
+  readonly card: Pick<Card, 'summary' | 'indicator'>;
+  readonly shownAt: string;
+  readonly hook: string;
+  readonly versions: { readonly threshold: string; readonly knowledge: string };
+  readonly decisions: readonly ExplainedDecision[];
+  /** The wearable data on file for the rules, and what the reader repaired or left out (data quality). */
+  readonly sensorData: readonly ExplainedSensorData[];
+  readonly sensorNotes: readonly string[];
+  /** Set when the recorded snapshot cannot be read (an older format): the page says the details are unavailable. */
+  readonly unavailable?: string;
+  readonly linkExpiresAt: string;
+}

@@ -1,0 +1,122 @@
+/**
+ * The full explanation of a recorded card, built from its decision snapshot (`rules/types` `readDecisionSnapshot`):
+ * every CPIC row that may apply, genotype → phenotype → row → sensor evidence, versions and sources. It only
+ * rearranges what the decision recorded (no new clinical text), so the page says exactly what the card rested on.
+ */
+import type { CardRecord, RecordedInvocation } from '../store';
+import { guidelineOf } from '../rules/cpic/types';
+import type { CpicRow, Finding } from '../rules/cpic/types';
+import { readDecisionSnapshot } from '../rules/types';
+import type { Decision, DecisionSnapshot } from '../rules/types';
+import type { ExplainedDecision, ExplainedRow, ExplainedSensorData, ExplanationView } from './contract';
+
+function explainedRow(row: CpicRow, label: string, applied: boolean): ExplainedRow {
+  return {
+    label,
+    applied,
+    guideline: { name: row.guideline.name, url: row.guideline.url },
+    lookupKey: row.lookupKey,
+    ...(row.population !== undefined ? { population: row.population } : {}),
+    ...(row.strength !== undefined ? { strength: row.strength } : {}),
+    recommendation: row.recommendation,
+    implications: row.implications,
+    ...(row.otherConsiderations !== undefined ? { otherConsiderations: row.otherConsiderations } : {}),
+    pmids: row.pmids,
+  };
+}
+
+/** The applied row first, then every other row the order could not rule out, labelled as CPIC's case for it. */
+function rowsOf(finding: Finding): ExplainedRow[] {
+  switch (finding.kind) {
+    case 'recommendation':
+      return [
+        explainedRow(finding.row, 'The alert’s recommendation', true),
+        ...finding.alternatives.map((a) => explainedRow(a.row, a.label, false)),
+      ];
+    case 'warfarin-figure':
+      return [explainedRow(finding.row, 'The alert’s recommendation', true)];
+    case 'pre-test':
+    case 'no-row':
+    case 'conflict':
+    case 'safety-rule':
+      return [];
+  }
+}
+
+function explainedDecision(decision: Decision): ExplainedDecision {
+  const { finding } = decision;
+  const guideline = guidelineOf(finding);
+  return {
+    drug: finding.drug,
+    action: finding.action,
+    indicator: decision.indicator,
+    ...(guideline ? { guideline: { name: guideline.name, url: guideline.url } } : {}),
+    reasoning: [...finding.explanation, ...decision.notes],
+    genes: finding.genes.map((g) => ({
+      gene: g.gene,
+      ...(g.diplotype !== undefined ? { diplotype: g.diplotype } : {}),
+      ...(g.alleles !== undefined ? { alleles: g.alleles } : {}),
+      phenotype: g.phenotype,
+      ...(g.activityScore !== undefined ? { activityScore: g.activityScore } : {}),
+      ...(g.alleleStatus !== undefined ? { alleleStatus: g.alleleStatus } : {}),
+      ...(g.reportedPhenotype !== undefined ? { reportedPhenotype: g.reportedPhenotype } : {}),
+      reinterpreted: g.reinterpreted,
+      sources: g.sources,
+      ...(g.date !== undefined ? { date: g.date } : {}),
+      notes: g.notes,
+    })),
+    rows: rowsOf(finding),
+    // Rule ids stay out: the page is read by clinicians; each piece of evidence says what it is and its source.
+    sensors: decision.modifiers.map(({ ruleId: _ruleId, ...evidence }) => evidence),
+    untested: finding.kind === 'pre-test' ? finding.untested : [],
+    conflicts:
+      finding.kind === 'conflict' ? finding.conflicts.map((c) => ({ gene: c.gene, results: c.results })) : [],
+    thresholdVersion: decision.thresholdVersion,
+    knowledgeVersion: finding.knowledgeVersion,
+  };
+}
+
+function sensorDataOf(snapshot: DecisionSnapshot): ExplainedSensorData[] {
+  return snapshot.facts.sensors.metrics.map((m) => ({
+    metric: m.metric,
+    ...(m.value !== undefined ? { value: m.value } : {}),
+    unit: m.unit,
+    window: { start: m.window.start, end: m.window.end },
+    status: m.status,
+    reasons: m.reasons,
+    sampleCount: m.sampleCount,
+    daysWithData: m.daysWithData,
+    coverage: m.coverage,
+    ...(m.newestSample !== undefined ? { newestSample: m.newestSample } : {}),
+    devices: m.devices,
+  }));
+}
+
+/** The summary's notes and its data-quality notes, one sentence each. */
+function sensorNotesOf(snapshot: DecisionSnapshot): string[] {
+  const { notes, dataQuality } = snapshot.facts.sensors;
+  return [
+    ...notes,
+    ...dataQuality.map((q) => `${q.reason} (${q.kind}, ${q.count} ${q.count === 1 ? 'record' : 'records'})`),
+  ];
+}
+
+/** The explanation page's content for `card` of `invocation`; `linkExpiresAt` is the link's own expiry. */
+export function explainCard(
+  invocation: RecordedInvocation,
+  card: CardRecord,
+  linkExpiresAt: Date,
+): ExplanationView {
+  const read = readDecisionSnapshot(card.decision);
+  return {
+    card: { summary: card.summary, indicator: card.indicator },
+    shownAt: invocation.receivedAt.toISOString(),
+    hook: invocation.hook,
+    versions: { threshold: card.thresholdVersion, knowledge: card.knowledgeVersion },
+    decisions: read.ok ? read.snapshot.decisions.map(explainedDecision) : [],
+    sensorData: read.ok ? sensorDataOf(read.snapshot) : [],
+    sensorNotes: read.ok ? sensorNotesOf(read.snapshot) : [],
+    ...(read.ok ? {} : { unavailable: 'The details behind this alert were recorded in an older format.' }),
+    linkExpiresAt: linkExpiresAt.toISOString(),
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * Browser tests' one helper: a real headless Chromium driven by `playwright-core`, the web front end built from the
+ * current sources, and screenshots saved as test artifacts (`test-artifacts/screenshots/`, gitignored).
+ *
+ * The Chromium is, in order: `CHROMIUM_PATH`; a `chromium`, `chromium-browser` or `google-chrome` on `PATH`; else the
+ * one shipped inside the `@sparticuz/chromium` npm package, so `npm ci && npm test` needs no browser installed.
+ */
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdirSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** What the browser tests use of `@sparticuz/chromium` (its CommonJS build, through `require`). */
+interface PackagedChromium {
+  executablePath(): Promise<string>;
+  readonly args: string[];
+}
+export const SCREENSHOT_DIR = path.join(ROOT, 'test-artifacts', 'screenshots');
+
+function executableOnPath(names: readonly string[]): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    for (const name of names) {
+      const candidate = path.join(dir, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Where the Chromium comes from, and how to start it. */
+export async function findChromium(): Promise<{ executablePath: string; args: string[]; from: string }> {
+  const configured = process.env.CHROMIUM_PATH;
+  if (configured) return { executablePath: configured, args: [], from: 'CHROMIUM_PATH' };
+  const system = executableOnPath(['chromium', 'chromium-browser', 'google-chrome']);
+  if (system) return { executablePath: system, args: [], from: 'PATH' };
+  // The package is ESM-first; its CommonJS build is what jest (CommonJS) can load.
+  const packaged = createRequire(__filename)('@sparticuz/chromium') as PackagedChromium;
+  return {
+    executablePath: await packaged.executablePath(),
+    args: packaged.args,
+    from: '@sparticuz/chromium',
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const { executablePath, args } = await findChromium();
+  return chromium.launch({ executablePath, args, headless: true });
+}
+
+/**
+ * Builds the web front end from the current sources, by default into a fresh temporary folder (the app under test
+ * serves it through `webRoot`), so a browser test never runs against a stale bundle. A server started as its own
+ * process serves `dist/web`: pass that folder.
+ */
+export async function buildWebBundle(
+  outDir: string = mkdtempSync(path.join(tmpdir(), 'pgx-web-')),
+): Promise<string> {
+  await promisify(execFile)(
+    process.execPath,
+    [
+      path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      path.join(ROOT, 'web', 'vite.config.mjs'),
+      '--outDir',
+      outDir,
+      '--emptyOutDir',
+      '--logLevel',
+      'error',
+    ],
+    { cwd: ROOT },
+  );
+  return outDir;
+}
+
+/** Where `npm run build` puts the front end, which `src/main.ts` serves. */
+export const DIST_WEB = path.join(ROOT, 'dist', 'web');
+
+/** A child process started by a test, and how to stop it. */
+export interface StartedProcess {
+  readonly child: ChildProcess;
+  /** Everything it wrote so far (stdout and stderr). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node <args>` in the repository with `env` added, and resolves once a line of its output contains `ready`;
+ * rejects with its output if it exits first.
+ */
+export function startNodeProcess(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  ready: string,
+): Promise<StartedProcess> {
+  const child = spawn(process.execPath, [...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const started: StartedProcess = {
+      child,
+      output: () => output,
+      stop: () =>
+        new Promise<void>((done) => {
+          if (child.exitCode !== null || child.signalCode !== null) {
+            done();
+            return;
+          }
+          child.once('exit', () => {
+            done();
+          });
+          child.kill('SIGTERM');
+        }),
+    };
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      if (output.includes(ready)) resolve(started);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      reject(new Error(`node ${args.join(' ')} exited (${String(code)}) before it was ready:\n${output}`));
+    });
+  });
+}
+
+/** Saves a full-page screenshot of the step as `test-artifacts/screenshots/{name}.png`; returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}

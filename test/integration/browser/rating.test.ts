@@ -1,0 +1,144 @@
+/**
+ * The card's pages in a real headless Chromium (playwright-core; `test/helpers/browser.ts` finds the browser): a hook
+ * call creates a card; its "Rate this alert" link opens the card as shown; the clinician rates it, then changes the
+ * answer; the "Full explanation" link shows the CPIC rows (expected text from the in-repo CPIC data); an expired link
+ * shows the refusal. Every step's screenshot is saved under `test-artifacts/screenshots/`.
+ */
+import type { Server } from 'node:http';
+import type { Browser, Page } from 'playwright-core';
+import type { Card } from '../../../src/cds/types';
+import { createLinkSigner } from '../../../src/links/tokens';
+import { startTestApp } from '../../helpers/app';
+import type { TestApp } from '../../helpers/app';
+import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser';
+import { cdsFixture, sandboxRequest } from '../../helpers/cds';
+import { freePort } from '../../helpers/http';
+import { cpicCall, cpicRows } from '../../reference';
+
+const SECRET = 'browser-test-link-secret-of-32-characters';
+const FIXTURE = 'sandbox-order-sign-clopidogrel.json';
+const USER_ID = (cdsFixture(FIXTURE).context as { userId: string }).userId;
+
+// Building the bundle and starting a browser take seconds on a busy machine; no step's duration is asserted.
+jest.setTimeout(60_000);
+
+describe('rating and explanation pages in a browser', () => {
+  let t: TestApp;
+  let server: Server;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  let card: Card;
+  /** Every URL the pages asked for: all must be this service's. */
+  const requested: string[] = [];
+
+  beforeAll(async () => {
+    const [webRoot, port] = await Promise.all([buildWebBundle(), freePort()]);
+    base = `http://127.0.0.1:${port}`;
+    t = await startTestApp({
+      env: { PUBLIC_BASE_URL: base, LINK_SECRET: SECRET, LOG_LEVEL: 'silent' },
+      webRoot,
+    });
+    await new Promise<void>((resolve) => {
+      server = t.app.listen(port, '127.0.0.1', () => {
+        resolve();
+      });
+    });
+    const res = await fetch(`${base}/cds-services/pgx-order-sign`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(sandboxRequest(FIXTURE, undefined)),
+    });
+    expect(res.status).toBe(200);
+    [card] = ((await res.json()) as { cards: [Card] }).cards;
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
+    page = await context.newPage();
+    page.on('request', (r) => requested.push(r.url()));
+  });
+  afterAll(async () => {
+    await browser.close();
+    await new Promise((resolve) => server.close(resolve));
+    await t.close();
+  });
+
+  function link(label: string): string {
+    const url = card.links?.find((l) => l.label === label)?.url;
+    if (!url) throw new Error(`the card has no "${label}" link`);
+    return url;
+  }
+
+  it('opens the rating link on the card as it was shown', async () => {
+    const response = await page.goto(link('Rate this alert'));
+    expect(response?.status()).toBe(200);
+    await page.getByRole('heading', { level: 1, name: 'Rate this alert' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: card.summary }).waitFor();
+    expect(await page.getByRole('group', { name: 'How was this alert?' }).getByRole('radio').count()).toBe(4);
+    await screenshot(page, '1-rating-page');
+  });
+
+  it('rates the card: one answer, with a comment, kept for the clinician', async () => {
+    await page.getByLabel(/Shown too often/).check();
+    await page.getByLabel('Comment (optional)').fill('Third time today for this patient.');
+    await page.getByRole('button', { name: 'Save my answer' }).click();
+    await page.getByRole('status').filter({ hasText: 'your answer is saved' }).waitFor();
+    await screenshot(page, '2-rated');
+    expect(await t.store.ratings.find(card.uuid!, USER_ID)).toMatchObject({
+      rating: 'too-often',
+      comment: 'Third time today for this patient.',
+    });
+  });
+
+  it('changes the answer with the keyboard after reopening the link', async () => {
+    await page.goto(link('Rate this alert'));
+    const useful = page.getByRole('radio', { name: /^Useful/ });
+    await page.getByRole('radio', { name: /Shown too often/ }).waitFor();
+    expect(await page.getByRole('radio', { name: /Shown too often/ }).isChecked()).toBe(true);
+    await useful.focus();
+    await page.keyboard.press('Space');
+    expect(await useful.isChecked()).toBe(true);
+    await page.getByRole('button', { name: 'Change my answer' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Your answer is changed.' }).waitFor();
+    await screenshot(page, '3-answer-changed');
+    expect((await t.store.ratings.listForCard(card.uuid!)).map((r) => [r.rater, r.rating])).toEqual([
+      [USER_ID, 'useful'],
+    ]);
+  });
+
+  it('opens the explanation link: every CPIC row that may apply, the genotype and the versions', async () => {
+    const response = await page.goto(link('Full explanation'));
+    expect(response?.status()).toBe(200);
+    await page.getByRole('heading', { level: 1, name: 'Full explanation' }).waitFor();
+    const { phenotype } = cpicCall('CYP2C19', '*2/*2');
+    const text = await page.locator('main').innerText();
+    expect(text).toContain('*2/*2');
+    expect(text).toContain(phenotype);
+    for (const { row } of cpicRows('clopidogrel', { CYP2C19: phenotype })) {
+      expect(text).toContain(row.recommendation.trim().split('\n')[0]);
+    }
+    expect(text).toContain('Threshold set');
+    expect(text).toContain('CPIC knowledge');
+    await screenshot(page, '4-explanation');
+  });
+
+  it('shows the refusal for an expired link (403)', async () => {
+    const lapsed = createLinkSigner({
+      secret: SECRET,
+      ttlDays: 14,
+      publicBaseUrl: base,
+      now: () => new Date(Date.now() - 15 * 86_400_000),
+    });
+    const token = await lapsed.sign(card.uuid!, 'rate', USER_ID);
+    const response = await page.goto(`${base}/rate/${card.uuid!}?t=${token}`);
+    expect(response?.status()).toBe(403);
+    await page.getByRole('heading', { level: 1, name: 'This link cannot be used' }).waitFor();
+    expect(await page.getByRole('radio').count()).toBe(0);
+    await screenshot(page, '5-expired-link');
+  });
+
+  it('asked nothing of any other host', () => {
+    expect(requested.length).toBeGreaterThan(0);
+    expect(requested.filter((url) => !url.startsWith(base))).toEqual([]);
+  });
+});

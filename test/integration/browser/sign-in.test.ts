@@ -1,0 +1,126 @@
+/**
+ * Page sign-in end to end (issue 10 item 5, the page half) in a real headless Chromium: OpenID Connect authorization
+ * code + PKCE against a real OpenID provider (oidc-provider 9 in its own process, `test/helpers/oidc-provider.mjs`),
+ * with the service also in its own process (`src/main.ts` under tsx: `openid-client` is ESM-only, which jest cannot
+ * load). A pharmacist opening `/admin` is sent to the provider, signs in, comes back signed in and sees who they are;
+ * sign-out ends the session; a clinician is refused the pages. Screenshots under `test-artifacts/screenshots/`.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DIST_WEB, buildWebBundle, launchBrowser, screenshot, startNodeProcess } from '../../helpers/browser';
+import type { StartedProcess } from '../../helpers/browser';
+import { freePort } from '../../helpers/http';
+
+const CLIENT_ID = 'pgx-pages';
+const CLIENT_SECRET = 'browser-test-client-secret';
+
+// Two processes, a bundle and a browser take seconds on a busy machine; no step's duration is asserted.
+jest.setTimeout(60_000);
+
+describe('signing in to the pages with OpenID Connect', () => {
+  let provider: StartedProcess;
+  let service: StartedProcess;
+  let base: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  /** Requests made by this service's own pages: all must stay on its origin. */
+  const fromOurPages: string[] = [];
+
+  beforeAll(async () => {
+    const [providerPort, servicePort] = await Promise.all([freePort(), freePort(), buildWebBundle(DIST_WEB)]);
+    base = `http://127.0.0.1:${servicePort}`;
+    provider = await startNodeProcess(
+      [
+        'test/helpers/oidc-provider.mjs',
+        String(providerPort),
+        `${base}/auth/callback`,
+        CLIENT_ID,
+        CLIENT_SECRET,
+      ],
+      {},
+      'ready ',
+    );
+    service = await startNodeProcess(
+      ['--import', 'tsx', 'src/main.ts'],
+      {
+        NODE_ENV: 'development',
+        PORT: String(servicePort),
+        PUBLIC_BASE_URL: base,
+        DATABASE_URL: path.join(mkdtempSync(path.join(tmpdir(), 'pgx-sign-in-')), 'cds.sqlite'),
+        OIDC_ISSUER: `http://localhost:${providerPort}`,
+        OIDC_CLIENT_ID: CLIENT_ID,
+        OIDC_CLIENT_SECRET: CLIENT_SECRET,
+        SESSION_SECRET: 'browser-test-session-secret-of-32-chars',
+        LOG_LEVEL: 'info',
+        THRESHOLDS_RELOAD_SECONDS: '0',
+      },
+      'serving ',
+    );
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
+    // Nothing leaves the machine (the provider's development login page asks for a web font).
+    await context.route('**/*', (route) => {
+      const { hostname } = new URL(route.request().url());
+      return hostname === '127.0.0.1' || hostname === 'localhost' ? route.continue() : route.abort();
+    });
+    page = await context.newPage();
+    page.on('request', (r) => {
+      if (page.url().startsWith(base)) fromOurPages.push(r.url());
+    });
+  });
+  afterAll(async () => {
+    await browser.close();
+    await service.stop();
+    await provider.stop();
+  });
+
+  async function signInAtProvider(login: string): Promise<void> {
+    await page.locator('input[name="login"]').fill(login);
+    await page.locator('input[name="password"]').fill('any password');
+    await screenshot(page, `6-provider-login-${login}`);
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+  }
+
+  it('sends a browser without a session to the provider, and back to the page signed in', async () => {
+    await page.goto(`${base}/admin`);
+    expect(new URL(page.url()).hostname).toBe('localhost');
+    await signInAtProvider('alice');
+    await page.getByRole('heading', { level: 1, name: 'Pharmacist and informaticist pages' }).waitFor();
+    expect(page.url()).toBe(`${base}/admin`);
+    const who = await page.getByLabel('Signed in').innerText();
+    expect(who).toBe('Signed in as Alice Pharmacist (pharmacist)');
+    await screenshot(page, '7-signed-in');
+    const cookies = await context.cookies(base);
+    const session = cookies.find((c) => c.name === 'pgx_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+  });
+
+  it('signs out: the page says so and the session no longer opens the pages', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'You are signed out' }).waitFor();
+    await screenshot(page, '8-signed-out');
+    const me = await page.request.get(`${base}/auth/me`);
+    expect(me.status()).toBe(401);
+  });
+
+  it('refuses the pages to a user without a pharmacist or informaticist role', async () => {
+    await context.clearCookies();
+    await page.goto(`${base}/admin`);
+    await signInAtProvider('carol');
+    await page.waitForURL(`${base}/admin`);
+    await page
+      .getByRole('heading', { level: 1, name: 'These pages are for pharmacists and informaticists' })
+      .waitFor();
+    expect(await page.getByLabel('Signed in').innerText()).toBe('Signed in as Carol Clinician (clinician)');
+    await screenshot(page, '9-clinician-refused');
+  });
+
+  it('asked nothing of any other host from its own pages', () => {
+    expect(fromOurPages.length).toBeGreaterThan(0);
+    expect(fromOurPages.filter((url) => !url.startsWith(base) && !url.includes('localhost'))).toEqual([]);
+  });
+});

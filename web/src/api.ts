@@ -1,0 +1,120 @@
+/**
+ * The one typed API client of the web front end. Its types are the server's own (`src/links/contract.ts`,
+ * `src/http/session-contract.ts`, imported
+ * type-only, so nothing of the server is bundled): a change of the contract breaks this build, not a user's page.
+ */
+import type { SignedInView } from '../../src/http/session-contract';
+import type { ExplanationView, RatePageView, RatingAnswer, RatingSaved } from '../../src/links/contract';
+
+export type {
+  Card,
+  ExplainedDecision,
+  ExplainedGene,
+  ExplainedRow,
+  ExplainedSensorData,
+  ExplainedSensorEvidence,
+  ExplanationView,
+  Link,
+  RatePageView,
+  Rating,
+  RatingAnswer,
+  RatingSaved,
+  RatingView,
+} from '../../src/links/contract';
+export type { SignedInView } from '../../src/http/session-contract';
+
+/** A call's outcome: the value, or the HTTP status and the server's message (its OperationOutcome text). */
+export type ApiResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly status: number; readonly message: string };
+
+interface OperationOutcomeBody {
+  readonly issue?: readonly { readonly details?: { readonly text?: string } }[];
+}
+
+/**
+ * One call. With `token`, the link pages' credential goes as `Authorization: Bearer`; without, the page session's
+ * cookie (same origin) authenticates.
+ */
+async function call<T>(
+  method: 'GET' | 'PUT',
+  url: string,
+  token?: string,
+  body?: unknown,
+): Promise<ApiResult<T>> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: {
+        Accept: 'application/json',
+        ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    return {
+      ok: false,
+      status: 0,
+      message: 'The service could not be reached. Check the connection and retry.',
+    };
+  }
+  if (response.ok) return { ok: true, value: (await response.json()) as T };
+  let message = `The service answered ${response.status}.`;
+  try {
+    const outcome = (await response.json()) as OperationOutcomeBody;
+    message = outcome.issue?.[0]?.details?.text ?? message;
+  } catch {
+    // Not JSON: keep the status message.
+  }
+  return { ok: false, status: response.status, message };
+}
+
+const base = '/api/links';
+
+/** The link pages' JSON, authorised by the link token (`?t=` of the page URL). */
+export const linksApi = {
+  ratePage: (cardUuid: string, token: string) =>
+    call<RatePageView>('GET', `${base}/rate/${encodeURIComponent(cardUuid)}`, token),
+  saveRating: (cardUuid: string, token: string, answer: RatingAnswer) =>
+    call<RatingSaved>('PUT', `${base}/rate/${encodeURIComponent(cardUuid)}`, token, answer),
+  explanation: (cardUuid: string, token: string) =>
+    call<ExplanationView>('GET', `${base}/explain/${encodeURIComponent(cardUuid)}`, token),
+};
+
+/** The signed-in user of the pages (session cookie). */
+export const sessionApi = {
+  me: () => call<SignedInView>('GET', '/auth/me'),
+};
+
+/**
+ * One overridden card of `GET /api/overrides` as the override-review page shell lists it. The review API is built in
+ * parallel (contract: `{ items, total, page, pageSize }`); when it lands, its own exported type replaces this one, so
+ * the page and the API cannot drift.
+ */
+export interface OverrideListItem {
+  readonly cardUuid: string;
+  /** When the clinician overrode the card (ISO 8601). */
+  readonly overriddenAt: string;
+  readonly drug?: string;
+  readonly summary: string;
+  readonly indicator: 'info' | 'warning' | 'critical';
+  readonly reason?: { readonly code?: string; readonly display?: string };
+  readonly reviewed?: boolean;
+}
+
+/** A page of `GET /api/overrides`. */
+export interface OverridesPage {
+  readonly items: readonly OverrideListItem[];
+  readonly total: number;
+  readonly page: number;
+  readonly pageSize: number;
+}
+
+/** The pharmacist's JSON APIs (session cookie). */
+export const reviewApi = {
+  overrides: (page: number) => call<OverridesPage>('GET', `/api/overrides?page=${page}`),
+};

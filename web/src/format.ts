@@ -1,0 +1,40 @@
+/** Dates as a person writes them ("29 Nov 2026", "29 Nov 2026, 14:05"), in the reader's time zone. */
+const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
+const dayTime = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+function parsed(iso: string): Date | undefined {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+export function formatDay(iso: string): string {
+  const d = parsed(iso);
+  return d ? day.format(d) : iso;
+}
+
+export function formatDayTime(iso: string): string {
+  const d = parsed(iso);
+  return d ? dayTime.format(d) : iso;
+}
+
+/** `CYP2D6`-style names are kept; action codes read as words. */
+export const ACTION_LABELS = {
+  avoid: 'Avoid',
+  'adjust-dose': 'Adjust dose',
+  monitor: 'Monitor',
+  'order-test': 'Order test',
+  standard: 'Standard dosing',
+} as const;
+
+export const INDICATOR_LABELS = {
+  critical: 'Critical',
+  warning: 'Warning',
+  info: 'Information',
+  none: 'Not shown',
+} as const;

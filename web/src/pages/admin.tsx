@@ -1,0 +1,90 @@
+/**
+ * The pages for pharmacists and informaticists (`/admin/...`), behind sign-in: a header saying who is signed in, with
+ * sign-out, around the page the path names.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { sessionApi } from '../api';
+import type { ApiResult, SignedInView } from '../api';
+import { formatDayTime } from '../format';
+import { Loading, Problem } from '../refusal';
+
+/** The roles that open the `/admin` pages (the server checks the same). */
+const PAGE_ROLES: readonly string[] = ['pharmacist', 'informaticist'];
+
+const ROLE_LABELS: Readonly<Record<string, string>> = {
+  pharmacist: 'pharmacist',
+  informaticist: 'informaticist',
+  clinician: 'clinician',
+};
+
+function SignedInBar({ user }: { readonly user: SignedInView }) {
+  const roles = user.roles.map((r) => ROLE_LABELS[r] ?? r).join(', ');
+  return (
+    <header class="topbar">
+      <span class="brand">Pharmacogenomic prescribing support</span>
+      <span class="who" aria-label="Signed in">
+        Signed in as <strong>{user.name ?? user.id}</strong>
+        {roles ? ` (${roles})` : ''}
+      </span>
+      <form method="post" action="/auth/sign-out">
+        <button type="submit" class="secondary">
+          Sign out
+        </button>
+      </form>
+    </header>
+  );
+}
+
+export function AdminShell({ children }: { readonly children: (user: SignedInView) => ComponentChildren }) {
+  const [me, setMe] = useState<ApiResult<SignedInView> | undefined>(undefined);
+  useEffect(() => {
+    void sessionApi.me().then(setMe);
+  }, []);
+  if (!me) return <Loading />;
+  if (!me.ok) return <Problem status={me.status} message={me.message} />;
+  const allowed = me.value.roles.some((r) => PAGE_ROLES.includes(r));
+  return (
+    <>
+      <SignedInBar user={me.value} />
+      {allowed ? (
+        children(me.value)
+      ) : (
+        <main class="problem">
+          <h1>These pages are for pharmacists and informaticists</h1>
+          <p role="alert">
+            Your account does not hold either role. Ask the administrator of your identity provider to grant
+            it, then sign out and sign in again.
+          </p>
+        </main>
+      )}
+    </>
+  );
+}
+
+export function AdminHome({ user }: { readonly user: SignedInView }) {
+  return (
+    <main>
+      <h1>Pharmacist and informaticist pages</h1>
+      <p class="lead">Your session ends on {formatDayTime(user.expiresAt)}.</p>
+      <nav aria-label="Pages">
+        <ul class="pages">
+          <li>
+            <a href="/admin/overrides">Override review</a>: overridden alerts, newest first.
+          </li>
+        </ul>
+      </nav>
+    </main>
+  );
+}
+
+export function SignedOut() {
+  return (
+    <main>
+      <h1>You are signed out</h1>
+      <p>
+        <a href="/admin">Sign in again</a>
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,324 @@
+/**
+ * The full explanation behind a card: every CPIC row that may apply, genotype → phenotype → row → sensor evidence,
+ * versions and sources, all from the decision the service recorded when it showed the card.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { linksApi } from '../api';
+import type {
+  ApiResult,
+  ExplainedDecision,
+  ExplainedGene,
+  ExplainedRow,
+  ExplainedSensorData,
+  ExplainedSensorEvidence,
+  ExplanationView,
+} from '../api';
+import { ACTION_LABELS, INDICATOR_LABELS, formatDay, formatDayTime } from '../format';
+import { Loading, Problem } from '../refusal';
+
+function genotypeOf(g: ExplainedGene): string {
+  if (g.diplotype) return g.diplotype;
+  if (g.alleleStatus) {
+    return Object.entries(g.alleleStatus)
+      .map(([allele, status]) => `${g.gene}${allele} ${status}`)
+      .join(', ');
+  }
+  if (g.alleles && g.alleles.length > 0) return g.alleles.join(', ');
+  return 'not reported';
+}
+
+function Genes({ genes }: { readonly genes: readonly ExplainedGene[] }) {
+  if (genes.length === 0) return null;
+  return (
+    <section>
+      <h3>Genotype and phenotype</h3>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Gene</th>
+            <th scope="col">Genotype</th>
+            <th scope="col">Phenotype</th>
+            <th scope="col">Result</th>
+          </tr>
+        </thead>
+        <tbody>
+          {genes.map((g) => (
+            <tr key={g.gene}>
+              <th scope="row">{g.gene}</th>
+              <td>{genotypeOf(g)}</td>
+              <td>
+                {g.phenotype}
+                {g.activityScore ? ` (activity score ${g.activityScore})` : ''}
+                {g.reportedPhenotype ? (
+                  <div class="note">
+                    Laboratory reported “{g.reportedPhenotype}”
+                    {g.reinterpreted ? '; current CPIC calls it differently.' : '.'}
+                  </div>
+                ) : null}
+                {g.notes.map((n) => (
+                  <div class="note">{n}</div>
+                ))}
+              </td>
+              <td>
+                {g.sources.join(', ')}
+                {g.date ? <div class="note">dated {formatDay(g.date)}</div> : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function Row({ row }: { readonly row: ExplainedRow }) {
+  const key = Object.entries(row.lookupKey)
+    .map(([gene, value]) => `${gene}: ${value}`)
+    .join('; ');
+  return (
+    <article class={`row${row.applied ? ' row-applied' : ''}`}>
+      <h4>
+        {row.label}
+        {row.applied ? <span class="badge badge-applied">on the alert</span> : null}
+      </h4>
+      <dl>
+        <dt>Guideline</dt>
+        <dd>
+          <a href={row.guideline.url} rel="noopener noreferrer" target="_blank">
+            {row.guideline.name}
+          </a>
+        </dd>
+        <dt>Looked up by</dt>
+        <dd>{key || 'not keyed on a gene'}</dd>
+        {row.population ? (
+          <>
+            <dt>Population</dt>
+            <dd>{row.population}</dd>
+          </>
+        ) : null}
+        <dt>Strength</dt>
+        <dd>{row.strength ?? 'not graded'}</dd>
+      </dl>
+      <blockquote>{row.recommendation}</blockquote>
+      {row.implications.length > 0 ? (
+        <>
+          <p class="label">Implications</p>
+          <ul>
+            {row.implications.map((i) => (
+              <li>{i}</li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {row.otherConsiderations ? (
+        <>
+          <p class="label">Other considerations</p>
+          <p>{row.otherConsiderations}</p>
+        </>
+      ) : null}
+      {row.pmids.length > 0 ? (
+        <p class="note">
+          Evidence:{' '}
+          {row.pmids.map((p, i) => (
+            <>
+              {i > 0 ? ', ' : ''}
+              <a href={`https://pubmed.ncbi.nlm.nih.gov/${p}/`} rel="noopener noreferrer" target="_blank">
+                PMID {p}
+              </a>
+            </>
+          ))}
+        </p>
+      ) : null}
+    </article>
+  );
+}
+
+const EFFECT_LABELS = {
+  raise: 'Raised the alert',
+  lower: 'Lowered the alert',
+  context: 'Shown for context',
+} as const;
+const BASIS_LABELS = {
+  guideline: 'guideline',
+  label: 'drug label',
+  consensus: 'expert consensus',
+  design: 'design choice of this service',
+} as const;
+
+function Sensors({ evidence }: { readonly evidence: readonly ExplainedSensorEvidence[] }) {
+  if (evidence.length === 0) return null;
+  return (
+    <section>
+      <h3>Wearable sensor evidence</h3>
+      <ul class="sensors">
+        {evidence.map((e) => (
+          <li>
+            <p>
+              <strong>{e.metric}</strong>:{' '}
+              {e.value === undefined ? 'no value' : `${e.value}${e.unit ? ` ${e.unit}` : ''}`}
+              {e.window ? `, ${formatDay(e.window.start)} to ${formatDay(e.window.end)}` : ''} —{' '}
+              {EFFECT_LABELS[e.effect]}.
+            </p>
+            <p>{e.note}</p>
+            <p class="note">
+              Data {e.status}
+              {e.devices.length > 0 ? `; ${e.devices.join(', ')}` : ''}
+              {e.newestSample ? `; newest sample ${formatDayTime(e.newestSample)}` : ''}
+              {e.threshold ? `; threshold ${e.threshold}` : ''}; basis: {BASIS_LABELS[e.evidence]}; source:{' '}
+              {e.source}.
+            </p>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function SensorData({
+  data,
+  notes,
+}: {
+  readonly data: readonly ExplainedSensorData[];
+  readonly notes: readonly string[];
+}) {
+  if (data.length === 0 && notes.length === 0) return null;
+  return (
+    <section>
+      <h2>Wearable data on file</h2>
+      {data.length > 0 ? (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Measure</th>
+              <th scope="col">Value</th>
+              <th scope="col">Period</th>
+              <th scope="col">Data</th>
+              <th scope="col">Device</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.map((d) => (
+              <tr key={d.metric}>
+                <th scope="row">{d.metric}</th>
+                <td>{d.value === undefined ? 'no value' : `${d.value} ${d.unit}`}</td>
+                <td>
+                  {formatDay(d.window.start)} to {formatDay(d.window.end)}
+                </td>
+                <td>
+                  {d.status}: {d.daysWithData} {d.daysWithData === 1 ? 'day' : 'days'} with data,{' '}
+                  {d.sampleCount} {d.sampleCount === 1 ? 'sample' : 'samples'}
+                  {d.newestSample ? `, newest ${formatDayTime(d.newestSample)}` : ''}
+                  {d.reasons.map((r) => (
+                    <div class="note">{r}</div>
+                  ))}
+                </td>
+                <td>{d.devices.join(', ') || 'not named'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {notes.length > 0 ? (
+        <ul class="note">
+          {notes.map((n) => (
+            <li>{n}</li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+}
+
+function Decision({ d }: { readonly d: ExplainedDecision }) {
+  return (
+    <section class="decision" aria-label={`${ACTION_LABELS[d.action]}: ${d.drug}`}>
+      <h2>
+        {d.drug.charAt(0).toUpperCase() + d.drug.slice(1)}: {ACTION_LABELS[d.action].toLowerCase()}{' '}
+        <span class={`badge badge-${d.indicator}`}>{INDICATOR_LABELS[d.indicator]}</span>
+      </h2>
+      {d.reasoning.length > 0 ? (
+        <section>
+          <h3>Why</h3>
+          <ol class="chain">
+            {d.reasoning.map((r) => (
+              <li>{r}</li>
+            ))}
+          </ol>
+        </section>
+      ) : null}
+      <Genes genes={d.genes} />
+      {d.untested.length > 0 ? (
+        <section>
+          <h3>Tests without a result on file</h3>
+          <ul>
+            {d.untested.map((u) => (
+              <li>
+                {u.gene} (CPIC level {u.level})
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {d.conflicts.length > 0 ? (
+        <section>
+          <h3>Results that disagree</h3>
+          <ul>
+            {d.conflicts.map((c) => (
+              <li>
+                {c.gene}: {c.results.map((r) => `${r.value} (${r.source})`).join('; ')}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {d.rows.length > 0 ? (
+        <section>
+          <h3>CPIC recommendations that may apply</h3>
+          {d.rows.map((r) => (
+            <Row row={r} />
+          ))}
+        </section>
+      ) : null}
+      <Sensors evidence={d.sensors} />
+    </section>
+  );
+}
+
+export function ExplainPage({ cardUuid, token }: { readonly cardUuid: string; readonly token: string }) {
+  const [page, setPage] = useState<ApiResult<ExplanationView> | undefined>(undefined);
+  useEffect(() => {
+    void linksApi.explanation(cardUuid, token).then(setPage);
+  }, [cardUuid, token]);
+
+  if (!page) return <Loading />;
+  if (!page.ok) return <Problem status={page.status} message={page.message} />;
+  const view = page.value;
+  return (
+    <main>
+      <h1>Full explanation</h1>
+      <p class="lead">
+        <span class={`badge badge-${view.card.indicator}`}>{INDICATOR_LABELS[view.card.indicator]}</span>{' '}
+        <strong>{view.card.summary}</strong>
+      </p>
+      {view.unavailable ? <p role="note">{view.unavailable}</p> : null}
+      {view.decisions.map((d) => (
+        <Decision d={d} />
+      ))}
+      <SensorData data={view.sensorData} notes={view.sensorNotes} />
+      <section class="provenance">
+        <h2>Versions and provenance</h2>
+        <dl>
+          <dt>Shown</dt>
+          <dd>
+            {formatDayTime(view.shownAt)} ({view.hook})
+          </dd>
+          <dt>CPIC knowledge</dt>
+          <dd>{view.versions.knowledge}</dd>
+          <dt>Threshold set</dt>
+          <dd>{view.versions.threshold}</dd>
+        </dl>
+      </section>
+      <p class="expiry">This link works until {formatDay(view.linkExpiresAt)}.</p>
+    </main>
+  );
+}
