@@ -13,6 +13,7 @@ import express, { Router } from 'express';
 import type { Express } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
+import type { JSONWebKeySet } from 'jose';
 import NodeCache from 'node-cache';
 import type { ClientAuthenticator } from './cds/auth';
 import { authenticateClient } from './cds/http';
@@ -41,8 +42,13 @@ export interface AppDeps {
   readonly handlers: HookHandlers;
   /** The `/cds-services` mount's client authenticator: present when `CDS_AUTH=jwt`. */
   readonly authenticator: ClientAuthenticator | undefined;
-  /** The `/api` and `/admin` mounts' user authenticator; default `NO_SIGN_IN` (sign-in is not built yet). */
+  /**
+   * The `/api` and `/admin` mounts' user authenticator (`userAuthenticatorFor(config.oidc)`: bearer tokens of the
+   * configured issuer); default `NO_SIGN_IN`.
+   */
   readonly userAuthenticator?: UserAuthenticator;
+  /** The development issuer's public keys, served at `/dev/jwks.json`; only ever given outside production. */
+  readonly devJwks?: JSONWebKeySet;
   /** The knowledge and threshold versions in force: shown in discovery, recorded on every invocation. */
   readonly versions: () => RunningVersions;
   readonly now?: () => Date;
@@ -76,6 +82,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestContext(logger));
 
   app.use(createOpsRouter({ ping: () => deps.store.ping(), metrics }));
+  const { devJwks } = deps;
+  if (devJwks && config.nodeEnv !== 'production') {
+    // The development issuer's keys (src/http/dev-issuer.ts), fetched by the same bearer verification as a real JWKS.
+    app.get('/dev/jwks.json', (_req, res) => {
+      res.json(devJwks);
+    });
+  }
   app.use('/cds-services', cdsArea(deps));
   // The JSON APIs and admin pages arrive with their features; until then only the mount guards answer (401/403,
   // then 404 for a user who passes).

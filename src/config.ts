@@ -31,6 +31,30 @@ export interface Config {
   readonly bodyLimit: string;
   /** Seconds between reloads of the published threshold set (replicas converge within one); 0: only at start. */
   readonly thresholdsReloadSeconds: number;
+  /**
+   * Who issues the bearer tokens `/api` accepts (`src/http/bearer.ts`); absent: nobody can sign in (production
+   * without `OIDC_ISSUER`).
+   */
+  readonly oidc?: OidcConfig;
+  /** The development issuer's private signing key (JWK JSON; created when missing). Used only when `oidc.development`. */
+  readonly oidcDevKeyFile: string;
+}
+
+/** The OpenID Connect issuer whose access tokens the APIs accept. */
+export interface OidcConfig {
+  /** Expected `iss` of access tokens. */
+  readonly issuer: string;
+  /** Where its signing keys are; absent: from the issuer's discovery document (`jwks_uri`). */
+  readonly jwksUrl?: string;
+  /** Expected `aud` of access tokens. */
+  readonly audience: string;
+  /** Claim holding the roles, a dot path for nested claims (e.g. `realm_access.roles`). */
+  readonly rolesClaim: string;
+  /**
+   * True for the development issuer (`PUBLIC_BASE_URL/dev`, keys at `/dev/jwks.json`, tokens from `npm run token`):
+   * used when `OIDC_ISSUER` is not set outside production.
+   */
+  readonly development: boolean;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +90,14 @@ export const envSchema = z.object({
     .regex(/^\d+(kb|mb)$/i, 'must look like 512kb or 5mb')
     .default('5mb'),
   THRESHOLDS_RELOAD_SECONDS: intIn(0, 86_400).default(30),
+  OIDC_ISSUER: url.optional(),
+  OIDC_JWKS_URL: url.optional(),
+  OIDC_AUDIENCE: z.string().min(1).default('pgx-cds'),
+  OIDC_ROLES_CLAIM: z
+    .string()
+    .regex(/^[A-Za-z0-9_:/.-]+$/, 'must be a claim name or a dot path such as realm_access.roles')
+    .default('roles'),
+  OIDC_DEV_KEY_FILE: z.string().min(1).default('./data/dev-oidc-key.json'),
 });
 
 /**
@@ -100,12 +132,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port])`);
     }
   }
+  if (e.OIDC_JWKS_URL && !e.OIDC_ISSUER) {
+    problems.push('OIDC_JWKS_URL: only used with OIDC_ISSUER (the issuer whose keys it holds)');
+  }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const oidc: OidcConfig | undefined = e.OIDC_ISSUER
+    ? {
+        issuer: e.OIDC_ISSUER,
+        ...(e.OIDC_JWKS_URL ? { jwksUrl: e.OIDC_JWKS_URL } : {}),
+        audience: e.OIDC_AUDIENCE,
+        rolesClaim: e.OIDC_ROLES_CLAIM,
+        development: false,
+      }
+    : production
+      ? undefined
+      : {
+          issuer: `${publicBaseUrl}/dev`,
+          jwksUrl: `${publicBaseUrl}/dev/jwks.json`,
+          audience: e.OIDC_AUDIENCE,
+          rolesClaim: e.OIDC_ROLES_CLAIM,
+          development: true,
+        };
 
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
-    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicBaseUrl,
     databaseUrl: e.DATABASE_URL ?? './data/cds.sqlite',
     auth,
     ...(e.CDS_TRUSTED_ISSUERS ? { trustedIssuersFile: e.CDS_TRUSTED_ISSUERS } : {}),
@@ -115,5 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     bodyLimit: e.BODY_LIMIT,
     thresholdsReloadSeconds: e.THRESHOLDS_RELOAD_SECONDS,
+    ...(oidc ? { oidc } : {}),
+    oidcDevKeyFile: e.OIDC_DEV_KEY_FILE,
   };
 }

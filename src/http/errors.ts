@@ -52,6 +52,11 @@ export const ERROR_CATALOGUE = {
     issueCode: 'forbidden',
     title: 'The signed-in user does not hold a role this endpoint requires.',
   },
+  AUTH_ISSUER_UNAVAILABLE: {
+    status: 503,
+    issueCode: 'transient',
+    title: 'The sign-in issuer’s keys cannot be fetched; retry later.',
+  },
 
   /* CDS: the CDS Hooks protocol under /cds-services */
   CDS_INVALID_REQUEST: {

@@ -2,7 +2,7 @@
  * Authentication per mount: `/api` and `/admin` need a signed-in user with a role (401 with a challenge when there
  * is none, 403 when the role is missing, both OperationOutcomes); `/cds-services` keeps the CDS client JWT and the
  * operations endpoints stay open. Roles and the admin rule are those of DESIGN.md ("Pharmacist ──▶ admin/ override
- * review", "Informaticist ──▶ admin/ thresholds"); sign-in does not exist yet, so tests inject an authenticator.
+ * review", "Informaticist ──▶ admin/ thresholds"); these tests inject an authenticator (bearer tokens: bearer-auth.test.ts).
  */
 import type { Request } from 'express';
 import request from 'supertest';
@@ -28,7 +28,7 @@ const testAuthenticator: UserAuthenticator = {
   },
 };
 
-describe('the default user authenticator (no sign-in yet)', () => {
+describe('the default user authenticator (development issuer; a token it cannot read)', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();
