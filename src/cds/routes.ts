@@ -38,7 +38,7 @@ export interface HookCall<H extends HookName = HookName> {
  */
 export interface HookAnswer {
   readonly cards: readonly Card[];
-  readonly provenance: readonly Omit<CardRecord, 'summary' | 'indicator'>[];
+  readonly provenance: readonly Omit<CardRecord, 'summary' | 'indicator' | 'detail'>[];
   readonly inputs?: unknown;
 }
 
@@ -166,7 +166,16 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     const byUuid = new Map(provenance.map((p) => [p.uuid, p]));
     const records: CardRecord[] = cards.flatMap((card) => {
       const p = card.uuid === undefined ? undefined : byUuid.get(card.uuid);
-      return p ? [{ ...p, summary: card.summary, indicator: card.indicator }] : [];
+      return p
+        ? [
+            {
+              ...p,
+              summary: card.summary,
+              indicator: card.indicator,
+              ...(card.detail === undefined ? {} : { detail: card.detail }),
+            },
+          ]
+        : [];
     });
     try {
       await deps.store.invocations.record({
@@ -176,6 +185,8 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
         receivedAt: now(),
         ...(clientIssuer ? { clientIssuer } : {}),
         patientRef: `Patient/${request.context.patientId}`,
+        // Who was prescribing (the pharmacist's override review filters by it); a clinician, not the patient.
+        userId: request.context.userId,
         latencyMs: Math.round(latencyMs),
         ...deps.versions(),
         ...(inputs === undefined ? {} : { inputs }),

@@ -6,18 +6,32 @@
 import { Kysely, Migrator, sql } from 'kysely';
 import { createDialect, engineOf } from './connect';
 import type { Engine } from './connect';
+import { createAuditRepository } from './audit';
+import type { AuditRepository } from './audit';
 import { createFeedbackRepository } from './feedback';
 import type { FeedbackRepository } from './feedback';
 import { createInvocationRepository } from './invocations';
 import type { InvocationRepository } from './invocations';
 import { migrationProvider } from './migrations';
+import { createOverrideRepository } from './overrides';
+import type { OverrideRepository } from './overrides';
 import { createRatingRepository } from './ratings';
 import type { RatingRepository } from './ratings';
 import type { Database } from './schema';
 import { createThresholdRepository } from './thresholds';
 import type { ThresholdRepository } from './thresholds';
 
+export type { AuditEvent, AuditFilter, AuditRepository, StoredAuditEvent } from './audit';
 export type { Engine } from './connect';
+export { REVIEW_STATUSES } from './overrides';
+export type {
+  NewReview,
+  OverrideFilter,
+  OverrideRepository,
+  OverrideRow,
+  ReviewStatus,
+  StoredReview,
+} from './overrides';
 export type { FeedbackRecord, FeedbackRepository } from './feedback';
 export { RATINGS } from './ratings';
 export type { Rating, RatingRecord, RatingRepository, StoredRating } from './ratings';
@@ -46,6 +60,10 @@ export interface Store {
   readonly thresholds: ThresholdRepository;
   /** Clinicians' ratings of cards, one per card and rater (ratings.ts). */
   readonly ratings: RatingRepository;
+  /** Writes by people (who, role, action, target, when, details), append-only (audit.ts). */
+  readonly audit: AuditRepository;
+  /** Overridden cards and pharmacists' reviews of them (overrides.ts). */
+  readonly overrides: OverrideRepository;
   /** Resolves when the database answers a query; rejects otherwise (for `/readyz`). */
   ping(): Promise<void>;
   /** Closes the connection(s); the store cannot be used afterwards. */
@@ -71,6 +89,8 @@ export async function openStore(databaseUrl: string): Promise<Store> {
     feedback: createFeedbackRepository(db),
     thresholds: createThresholdRepository(db),
     ratings: createRatingRepository(db),
+    audit: createAuditRepository(db),
+    overrides: createOverrideRepository(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -18,6 +18,8 @@ export interface CardRecord {
   ruleIds: readonly string[];
   thresholdVersion: string;
   knowledgeVersion: string;
+  /** The card's markdown `detail` as shown, when it had one. */
+  detail?: string;
 }
 
 /** One hook call and the cards it answered with. */
@@ -30,6 +32,8 @@ export interface InvocationRecord {
   clientIssuer?: string;
   /** FHIR patient reference; stored, never logged. */
   patientRef?: string;
+  /** The request's `context.userId` (who was prescribing, e.g. `Practitioner/123`). */
+  userId?: string;
   latencyMs: number;
   /** Threshold set and knowledge versions in force for this call. */
   thresholdVersion?: string;
@@ -99,6 +103,7 @@ async function recordInvocation(db: Kysely<Database>, rec: InvocationRecord): Pr
         received_at: rec.receivedAt.toISOString(),
         client_issuer: rec.clientIssuer ?? null,
         patient_ref: rec.patientRef ?? null,
+        user_id: rec.userId ?? null,
         latency_ms: Math.round(rec.latencyMs),
         threshold_version: rec.thresholdVersion ?? null,
         knowledge_version: rec.knowledgeVersion ?? null,
@@ -119,6 +124,7 @@ async function recordInvocation(db: Kysely<Database>, rec: InvocationRecord): Pr
           rule_ids: JSON.stringify(card.ruleIds),
           threshold_version: card.thresholdVersion,
           knowledge_version: card.knowledgeVersion,
+          detail: card.detail ?? null,
         })),
       )
       .execute();
@@ -196,6 +202,7 @@ function toRecordedInvocation(
     receivedAt: new Date(row.received_at),
     ...(row.client_issuer !== null ? { clientIssuer: row.client_issuer } : {}),
     ...(row.patient_ref !== null ? { patientRef: row.patient_ref } : {}),
+    ...(row.user_id !== null ? { userId: row.user_id } : {}),
     latencyMs: row.latency_ms,
     ...(row.threshold_version !== null ? { thresholdVersion: row.threshold_version } : {}),
     ...(row.knowledge_version !== null ? { knowledgeVersion: row.knowledge_version } : {}),
@@ -214,5 +221,6 @@ function toCardRecord(row: Selectable<CardTable>): CardRecord {
     ruleIds: JSON.parse(row.rule_ids) as string[],
     thresholdVersion: row.threshold_version,
     knowledgeVersion: row.knowledge_version,
+    ...(row.detail !== null ? { detail: row.detail } : {}),
   };
 }

@@ -11,6 +11,9 @@ import * as m0003 from './0003_invocation_versions';
 import { thresholdSetEvents } from './0004_threshold_set_events';
 import * as m0005 from './0005_invocation_inputs';
 import * as m0006 from './0006_ratings';
+import { auditEvents } from './0030_audit_events';
+import * as m0031 from './0031_invocation_user_card_detail';
+import { overrideReviews } from './0032_override_reviews';
 
 /** Hands kysely's `Migrator` the migrations above, made for `engine`. */
 export function migrationProvider(engine: Engine): MigrationProvider {
@@ -21,6 +24,9 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0004_threshold_set_events': thresholdSetEvents(engine),
     '0005_invocation_inputs': m0005,
     '0006_ratings': m0006,
+    '0030_audit_events': auditEvents(engine),
+    '0031_invocation_user_card_detail': m0031,
+    '0032_override_reviews': overrideReviews(engine),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
