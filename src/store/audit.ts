@@ -77,7 +77,7 @@ export async function insertAuditEvent(
 
 function toStoredAuditEvent(row: Selectable<AuditEventTable>): StoredAuditEvent {
   return {
-    id: Number(row.id),
+    id: row.id,
     actor: row.actor,
     role: row.role,
     action: row.action,

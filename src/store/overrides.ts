@@ -253,7 +253,7 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
           })
           .returning('id')
           .executeTakeFirstOrThrow();
-        const id = Number(inserted.id);
+        const { id } = inserted;
         await insertAuditEvent(trx, {
           actor: review.reviewer,
           role: review.reviewerRole,
@@ -302,7 +302,7 @@ async function currentReviews(
 
 function toStoredReview(row: Selectable<OverrideReviewTable>): StoredReview {
   return {
-    id: Number(row.id),
+    id: row.id,
     cardUuid: row.card_uuid,
     status: row.status,
     ...(row.note !== null ? { note: row.note } : {}),
