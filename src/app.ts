@@ -20,6 +20,7 @@ import { authenticateClient } from './cds/http';
 import { createCdsRouter } from './cds/routes';
 import type { HookHandlers, RunningVersions } from './cds/routes';
 import type { CdsServiceDefinition } from './cds/types';
+import { createAdminApiRouter } from './admin/routes';
 import type { Config } from './config';
 import { createFeedbackRouter } from './feedback/routes';
 import { NO_SIGN_IN, ROLES, authenticateUser, requireRole } from './http/auth';
@@ -90,9 +91,18 @@ export function createApp(deps: AppDeps): Express {
     });
   }
   app.use('/cds-services', cdsArea(deps));
-  // The JSON APIs and admin pages arrive with their features; until then only the mount guards answer (401/403,
-  // then 404 for a user who passes).
-  app.use('/api', authenticateUser(users), requireRole(...ROLES));
+  // The JSON APIs (each route guards its own roles); the admin pages arrive with the web front end: until then only
+  // the mount guard answers there (401/403, then 404 for a user who passes).
+  app.use(
+    '/api',
+    authenticateUser(users),
+    requireRole(...ROLES),
+    createAdminApiRouter({
+      store: deps.store,
+      bodyLimit: config.bodyLimit,
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
+  );
   app.use('/admin', authenticateUser(users), requireRole('pharmacist', 'informaticist'));
 
   app.use(notFound);

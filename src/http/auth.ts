@@ -83,3 +83,11 @@ export function requireRole(...roles: readonly [Role, ...Role[]]): RequestHandle
     next();
   };
 }
+
+/**
+ * The role a user acts in on a route that `roles` guard (for the audit trail): the first of `roles` they hold, else
+ * `admin` (the only other way past the guard).
+ */
+export function actingRole(user: User, ...roles: readonly [Role, ...Role[]]): Role {
+  return roles.find((role) => user.roles.includes(role)) ?? 'admin';
+}

@@ -9,6 +9,7 @@
  * - `AUTH_`: signed-in users of `/api` and `/admin` (`src/http/auth.ts`);
  * - `CDS_`: the CDS Hooks protocol under `/cds-services` (requests, client JWT, prefetch);
  * - `FEEDBACK_`: CDS Hooks feedback on cards;
+ * - `ADMIN_`: the pharmacist's and informaticist's JSON APIs under `/api` (override review, KPIs);
  * - `OPS_`: operations endpoints (`/healthz`, `/readyz`, `/metrics`).
  */
 import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
@@ -17,7 +18,7 @@ import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
 export const ERROR_CODE_SYSTEM = 'urn:pgx-cds-hooks:CodeSystem:error';
 
 /** The area prefixes, in the order the catalogue and `docs/errors.md` list them. */
-export const ERROR_AREAS = ['HTTP', 'AUTH', 'CDS', 'FEEDBACK', 'OPS'] as const;
+export const ERROR_AREAS = ['HTTP', 'AUTH', 'CDS', 'FEEDBACK', 'ADMIN', 'OPS'] as const;
 export type ErrorArea = (typeof ERROR_AREAS)[number];
 
 interface CatalogueEntry {
@@ -87,6 +88,18 @@ export const ERROR_CATALOGUE = {
     status: 422,
     issueCode: 'not-found',
     title: 'Feedback names a card this service did not issue; nothing was stored.',
+  },
+
+  /* ADMIN: the JSON APIs for pharmacists and informaticists under /api */
+  ADMIN_INVALID_REQUEST: {
+    status: 400,
+    issueCode: 'invalid',
+    title: 'The query or body does not meet this API’s schema.',
+  },
+  ADMIN_UNKNOWN_OVERRIDE: {
+    status: 404,
+    issueCode: 'not-found',
+    title: 'No overridden card has this uuid.',
   },
 
   /* OPS: operations endpoints */

@@ -12,6 +12,8 @@ import { createFeedbackRepository } from './feedback';
 import type { FeedbackRepository } from './feedback';
 import { createInvocationRepository } from './invocations';
 import type { InvocationRepository } from './invocations';
+import { createKpiRepository } from './kpis';
+import type { KpiRepository } from './kpis';
 import { migrationProvider } from './migrations';
 import { createOverrideRepository } from './overrides';
 import type { OverrideRepository } from './overrides';
@@ -23,6 +25,7 @@ import type { ThresholdRepository } from './thresholds';
 
 export type { AuditEvent, AuditFilter, AuditRepository, StoredAuditEvent } from './audit';
 export type { Engine } from './connect';
+export type { KpiCard, KpiRecords, KpiRepository } from './kpis';
 export { REVIEW_STATUSES } from './overrides';
 export type {
   NewReview,
@@ -64,6 +67,8 @@ export interface Store {
   readonly audit: AuditRepository;
   /** Overridden cards and pharmacists' reviews of them (overrides.ts). */
   readonly overrides: OverrideRepository;
+  /** What the governance figures are computed from (kpis.ts). */
+  readonly kpis: KpiRepository;
   /** Resolves when the database answers a query; rejects otherwise (for `/readyz`). */
   ping(): Promise<void>;
   /** Closes the connection(s); the store cannot be used afterwards. */
@@ -91,6 +96,7 @@ export async function openStore(databaseUrl: string): Promise<Store> {
     ratings: createRatingRepository(db),
     audit: createAuditRepository(db),
     overrides: createOverrideRepository(db),
+    kpis: createKpiRepository(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },
