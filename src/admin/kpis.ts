@@ -149,11 +149,16 @@ function summary(values: readonly (number | undefined)[]): KpiFigures['sensorAge
 }
 
 function daily(records: KpiRecords, period: { readonly from: Date; readonly to: Date }): KpiDay[] {
+  const byDay = new Map<string, KpiCard[]>();
+  for (const c of records.cards) {
+    const day = c.shownAt.toISOString().slice(0, 10);
+    byDay.set(day, [...(byDay.get(day) ?? []), c]);
+  }
   const days: KpiDay[] = [];
   const start = Date.UTC(period.from.getUTCFullYear(), period.from.getUTCMonth(), period.from.getUTCDate());
   for (let t = start; t < period.to.getTime(); t += DAY_MS) {
     const day = new Date(t).toISOString().slice(0, 10);
-    const cards = records.cards.filter((c) => c.shownAt.toISOString().startsWith(day));
+    const cards = byDay.get(day) ?? [];
     const calls = records.orderSignCallsByDay.get(day) ?? 0;
     const orderSignCards = cards.filter((c) => c.hook === 'order-sign').length;
     days.push({
