@@ -62,16 +62,8 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
     const filter = storeFilter(q);
     const user = userOf(res);
     const at = now();
-    res.type('text/csv; charset=utf-8; header=present');
-    res.attachment(`overrides-${at.toISOString().slice(0, 10)}.csv`);
-    res.write(OVERRIDE_CSV_HEADER);
-    let rows = 0;
-    for (let offset = 0; ; offset += CSV_BATCH) {
-      const page = await store.overrides.list(filter, { offset, limit: CSV_BATCH });
-      for (const row of page.rows) res.write(overrideCsvRecord(overrideListItem(row)));
-      rows += page.rows.length;
-      if (page.rows.length < CSV_BATCH) break;
-    }
+    // The first page and the audit event before the first byte: a store failure is still a clean OperationOutcome.
+    const first = await store.overrides.list(filter, { offset: 0, limit: CSV_BATCH });
     // An export takes patient-level data out of the service: who did it, with which filters, is audited.
     await store.audit.record({
       actor: user.id,
@@ -79,8 +71,19 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
       action: 'overrides.export',
       target: 'overrides',
       at,
-      details: { filters: req.query, rows },
+      details: { filters: req.query, rows: first.total },
     });
+    res.type('text/csv; charset=utf-8; header=present');
+    res.attachment(`overrides-${at.toISOString().slice(0, 10)}.csv`);
+    res.write(OVERRIDE_CSV_HEADER);
+    let page = first;
+    let offset = 0;
+    for (const row of page.rows) res.write(overrideCsvRecord(overrideListItem(row)));
+    while (page.rows.length === CSV_BATCH) {
+      offset += CSV_BATCH;
+      page = await store.overrides.list(filter, { offset, limit: CSV_BATCH });
+      for (const row of page.rows) res.write(overrideCsvRecord(overrideListItem(row)));
+    }
     res.end();
   });
 
