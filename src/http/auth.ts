@@ -91,3 +91,22 @@ export function requireRole(...roles: readonly [Role, ...Role[]]): RequestHandle
 export function actingRole(user: User, ...roles: readonly [Role, ...Role[]]): Role {
   return roles.find((role) => user.roles.includes(role)) ?? 'admin';
 }
+
+/**
+ * One mount, several ways to sign in (e.g. a page session cookie and API bearer tokens): the user of the first
+ * authenticator that finds one. The 401 carries every challenge (RFC 9110 §11.6.1 allows a list).
+ */
+export function firstSignedIn(
+  ...authenticators: readonly [UserAuthenticator, ...UserAuthenticator[]]
+): UserAuthenticator {
+  return {
+    challenge: authenticators.map((a) => a.challenge).join(', '),
+    authenticate: async (req) => {
+      for (const authenticator of authenticators) {
+        const user = await authenticator.authenticate(req);
+        if (user) return user;
+      }
+      return undefined;
+    },
+  };
+}
