@@ -15,12 +15,14 @@ import express, { Router } from 'express';
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
+import type { JSONWebKeySet } from 'jose';
 import NodeCache from 'node-cache';
 import type { ClientAuthenticator } from './cds/auth';
 import { authenticateClient } from './cds/http';
 import { createCdsRouter } from './cds/routes';
 import type { HookHandlers, RunningVersions } from './cds/routes';
 import type { CdsServiceDefinition } from './cds/types';
+import { createAdminApiRouter } from './admin/routes';
 import type { Config } from './config';
 import { DEMO_FHIR_PATH, createDemoFetcher, createDemoFhirRouter } from './demo';
 import type { DemoData } from './demo';
@@ -58,10 +60,13 @@ export interface AppDeps {
   /** The `/cds-services` mount's client authenticator: present when `CDS_AUTH=jwt`. */
   readonly authenticator: ClientAuthenticator | undefined;
   /**
-   * The `/api` mount's bearer-token authenticator, also the judge of one-time sign-in links; default `NO_SIGN_IN`.
-   * Page sessions (OpenID Connect or a sign-in link) authenticate `/admin`, and `/api` too.
+   * The `/api` mount's bearer-token authenticator (`userAuthenticatorFor(config.oidc)`: access tokens of the
+   * configured issuer), also the judge of one-time sign-in links; default `NO_SIGN_IN`. Page sessions (OpenID Connect
+   * or a sign-in link) authenticate `/admin`, and `/api` too.
    */
   readonly userAuthenticator?: UserAuthenticator;
+  /** The development issuer's public keys, served at `/dev/jwks.json`; only ever given outside production. */
+  readonly devJwks?: JSONWebKeySet;
   /** The knowledge and threshold versions in force: shown in discovery, recorded on every invocation. */
   readonly versions: () => RunningVersions;
   /** The threshold set in force (the registry's live set); default `DEFAULT_THRESHOLDS`. */
@@ -99,8 +104,8 @@ export function createApp(deps: AppDeps): Express {
     secure,
     ...(deps.now ? { now: deps.now } : {}),
   });
-  const oidc = config.oidc
-    ? createOidcSignIn(config.oidc, config.publicBaseUrl, config.nodeEnv === 'production')
+  const oidc = config.pageSignIn
+    ? createOidcSignIn(config.pageSignIn, config.publicBaseUrl, config.nodeEnv === 'production')
     : undefined;
   const app = express();
   app.disable('x-powered-by');
@@ -155,6 +160,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestContext(logger));
 
   app.use(createOpsRouter({ ping: () => deps.store.ping(), metrics }));
+  const { devJwks } = deps;
+  if (devJwks && config.nodeEnv !== 'production') {
+    // The development issuer's keys (src/http/dev-issuer.ts), fetched by the same bearer verification as a real JWKS.
+    app.get('/dev/jwks.json', (_req, res) => {
+      res.json(devJwks);
+    });
+  }
   app.use('/cds-services', cdsArea(deps, signer));
   const people = eitherUser(users, sessions.authenticator);
   app.use(
@@ -187,8 +199,17 @@ export function createApp(deps: AppDeps): Express {
   app.get('/signed-out', (_req, res) => {
     web.sendPage(res);
   });
-  // The JSON APIs arrive with their features; until then only the mount guard answers (401/403, then 404).
-  app.use('/api', authenticateUser(people), requireRole(...ROLES));
+  // The JSON APIs (each route guards its own roles).
+  app.use(
+    '/api',
+    authenticateUser(people),
+    requireRole(...ROLES),
+    createAdminApiRouter({
+      store: deps.store,
+      bodyLimit: config.bodyLimit,
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
+  );
   app.use(
     '/admin',
     authenticateUser(people),

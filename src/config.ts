@@ -43,8 +43,11 @@ export interface Config {
   readonly linkSecret?: string;
   /** Days a card's signed page link stays valid. */
   readonly linkTtlDays: number;
-  /** OpenID Connect sign-in for the pages; absent when `OIDC_ISSUER` is not set (then only sign-in links work). */
-  readonly oidc?: {
+  /**
+   * OpenID Connect sign-in for the pages (authorization code + PKCE at `OIDC_ISSUER` as client `OIDC_CLIENT_ID`);
+   * absent when either is not set (then only one-time sign-in links sign people in).
+   */
+  readonly pageSignIn?: {
     readonly issuer: string;
     readonly clientId: string;
     readonly clientSecret?: string;
@@ -58,6 +61,30 @@ export interface Config {
   readonly sessionSecret?: string;
   /** Hours a page session lasts. */
   readonly sessionHours: number;
+  /**
+   * Who issues the bearer tokens `/api` accepts (`src/http/bearer.ts`); absent: nobody can sign in (production
+   * without `OIDC_ISSUER`).
+   */
+  readonly oidc?: OidcConfig;
+  /** The development issuer's private signing key (JWK JSON; created when missing). Used only when `oidc.development`. */
+  readonly oidcDevKeyFile: string;
+}
+
+/** The OpenID Connect issuer whose access tokens the APIs accept. */
+export interface OidcConfig {
+  /** Expected `iss` of access tokens. */
+  readonly issuer: string;
+  /** Where its signing keys are; absent: from the issuer's discovery document (`jwks_uri`). */
+  readonly jwksUrl?: string;
+  /** Expected `aud` of access tokens. */
+  readonly audience: string;
+  /** Claim holding the roles, a dot path for nested claims (e.g. `realm_access.roles`). */
+  readonly rolesClaim: string;
+  /**
+   * True for the development issuer (`PUBLIC_BASE_URL/dev`, keys at `/dev/jwks.json`, tokens from `npm run token`):
+   * used when `OIDC_ISSUER` is not set outside production.
+   */
+  readonly development: boolean;
 }
 
 export class ConfigError extends Error {
@@ -103,9 +130,15 @@ export const envSchema = z.object({
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LINK_TTL_DAYS: intIn(1, 365).default(14),
   OIDC_ISSUER: url.optional(),
+  OIDC_JWKS_URL: url.optional(),
+  OIDC_AUDIENCE: z.string().min(1).default('pgx-cds'),
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
-  OIDC_ROLES_CLAIM: z.string().min(1).default('roles'),
+  OIDC_ROLES_CLAIM: z
+    .string()
+    .regex(/^[A-Za-z0-9_:/.-]+$/, 'must be a claim name or a dot path such as realm_access.roles')
+    .default('roles'),
+  OIDC_DEV_KEY_FILE: z.string().min(1).default('./data/dev-oidc-key.json'),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SESSION_HOURS: intIn(1, 168).default(8),
 });
@@ -134,8 +167,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !e.LINK_SECRET) {
     problems.push("LINK_SECRET: required when NODE_ENV=production (it signs the cards' page links)");
   }
-  if (e.OIDC_ISSUER && !e.OIDC_CLIENT_ID) {
-    problems.push('OIDC_CLIENT_ID: required when OIDC_ISSUER is set');
+  if (e.OIDC_CLIENT_ID && !e.OIDC_ISSUER) {
+    problems.push('OIDC_CLIENT_ID: only used with OIDC_ISSUER (the issuer people sign in at)');
   }
   if (production && !e.SESSION_SECRET) {
     problems.push('SESSION_SECRET: required when NODE_ENV=production (it signs the page session cookie)');
@@ -151,12 +184,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port])`);
     }
   }
+  if (e.OIDC_JWKS_URL && !e.OIDC_ISSUER) {
+    problems.push('OIDC_JWKS_URL: only used with OIDC_ISSUER (the issuer whose keys it holds)');
+  }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const oidc: OidcConfig | undefined = e.OIDC_ISSUER
+    ? {
+        issuer: e.OIDC_ISSUER,
+        ...(e.OIDC_JWKS_URL ? { jwksUrl: e.OIDC_JWKS_URL } : {}),
+        audience: e.OIDC_AUDIENCE,
+        rolesClaim: e.OIDC_ROLES_CLAIM,
+        development: false,
+      }
+    : production
+      ? undefined
+      : {
+          issuer: `${publicBaseUrl}/dev`,
+          jwksUrl: `${publicBaseUrl}/dev/jwks.json`,
+          audience: e.OIDC_AUDIENCE,
+          rolesClaim: e.OIDC_ROLES_CLAIM,
+          development: true,
+        };
 
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
-    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicBaseUrl,
     databaseUrl: e.DATABASE_URL ?? './data/cds.sqlite',
     auth,
     ...(e.CDS_TRUSTED_ISSUERS ? { trustedIssuersFile: e.CDS_TRUSTED_ISSUERS } : {}),
@@ -171,7 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     linkTtlDays: e.LINK_TTL_DAYS,
     ...(e.OIDC_ISSUER && e.OIDC_CLIENT_ID
       ? {
-          oidc: {
+          pageSignIn: {
             issuer: e.OIDC_ISSUER,
             clientId: e.OIDC_CLIENT_ID,
             ...(e.OIDC_CLIENT_SECRET ? { clientSecret: e.OIDC_CLIENT_SECRET } : {}),
@@ -181,5 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : {}),
     ...(e.SESSION_SECRET ? { sessionSecret: e.SESSION_SECRET } : {}),
     sessionHours: e.SESSION_HOURS,
+    ...(oidc ? { oidc } : {}),
+    oidcDevKeyFile: e.OIDC_DEV_KEY_FILE,
   };
 }

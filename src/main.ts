@@ -9,6 +9,8 @@ import { loadServiceDefinitions } from './cds/discovery';
 import { ConfigError, loadConfig } from './config';
 import { loadDemoData } from './demo';
 import { createHookHandlers } from './hooks';
+import { userAuthenticatorFor } from './http/bearer';
+import { loadDevSigningKey } from './http/dev-issuer';
 import { createLogger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { KNOWLEDGE_VERSION } from './rules/cpic';
@@ -54,6 +56,15 @@ async function main(): Promise<void> {
       ? createClientAuthenticator({ issuers: await loadTrustedIssuers(config.trustedIssuersFile) })
       : undefined;
 
+  if (!config.oidc) {
+    logger.warn('OIDC_ISSUER is not set: nobody can sign in to /api and /admin');
+  } else if (config.oidc.development) {
+    logger.warn(
+      `development sign-in: tokens from "npm run token" (issuer ${config.oidc.issuer}); set OIDC_ISSUER for a real one`,
+    );
+  }
+  const devKey = config.oidc?.development ? await loadDevSigningKey(config.oidcDevKeyFile) : undefined;
+
   const store = await openStore(config.databaseUrl);
   // The published threshold set (defaults until an informaticist publishes one); recorded on every invocation. The
   // registry swaps the engine when another version is published; a corrupt published set stops the start (loudly).
@@ -84,6 +95,8 @@ async function main(): Promise<void> {
     }),
     liveThresholds: () => thresholds.live().thresholds,
     authenticator,
+    userAuthenticator: userAuthenticatorFor(config.oidc),
+    ...(devKey ? { devJwks: devKey.jwks } : {}),
     versions: () => ({
       knowledgeVersion: KNOWLEDGE_VERSION,
       thresholdVersion: thresholds.live().thresholdVersion,

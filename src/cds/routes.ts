@@ -38,7 +38,7 @@ export interface HookCall<H extends HookName = HookName> {
  */
 export interface HookAnswer {
   readonly cards: readonly Card[];
-  readonly provenance: readonly Omit<CardRecord, 'summary' | 'indicator'>[];
+  readonly provenance: readonly Omit<CardRecord, 'summary' | 'indicator' | 'detail'>[];
   readonly inputs?: unknown;
   /**
    * What the alert-volume policy did with each advice (recorded with the invocation, counted in `/metrics`). A card
@@ -250,7 +250,17 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     const byUuid = new Map(provenance.map((p) => [p.uuid, p]));
     const records: CardRecord[] = cards.flatMap((card) => {
       const p = card.uuid === undefined ? undefined : byUuid.get(card.uuid);
-      return p ? [{ ...p, summary: card.summary, indicator: card.indicator, shown: card }] : [];
+      return p
+        ? [
+            {
+              ...p,
+              summary: card.summary,
+              indicator: card.indicator,
+              ...(card.detail === undefined ? {} : { detail: card.detail }),
+              shown: card,
+            },
+          ]
+        : [];
     });
     try {
       await deps.store.invocations.record({
@@ -260,6 +270,8 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
         receivedAt: now(),
         ...(clientIssuer ? { clientIssuer } : {}),
         patientRef: `Patient/${request.context.patientId}`,
+        // Who was prescribing (the pharmacist's override review filters by it); a clinician, not the patient.
+        userId: request.context.userId,
         latencyMs: Math.round(latencyMs),
         ...deps.versions(),
         ...(inputs === undefined ? {} : { inputs }),

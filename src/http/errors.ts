@@ -10,6 +10,7 @@
  * - `CDS_`: the CDS Hooks protocol under `/cds-services` (requests, client JWT, prefetch);
  * - `FEEDBACK_`: CDS Hooks feedback on cards;
  * - `LINK_`: the cards' signed page links (rating and explanation pages, `src/links/`);
+ * - `ADMIN_`: the pharmacist's and informaticist's JSON APIs under `/api` (override review, KPIs);
  * - `OPS_`: operations endpoints (`/healthz`, `/readyz`, `/metrics`);
  * - `DEMO_`: the read-only demo FHIR endpoint `/demo/fhir` (`src/demo/`).
  */
@@ -19,7 +20,7 @@ import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
 export const ERROR_CODE_SYSTEM = 'urn:pgx-cds-hooks:CodeSystem:error';
 
 /** The area prefixes, in the order the catalogue and `docs/errors.md` list them. */
-export const ERROR_AREAS = ['HTTP', 'AUTH', 'CDS', 'FEEDBACK', 'LINK', 'OPS', 'DEMO'] as const;
+export const ERROR_AREAS = ['HTTP', 'AUTH', 'CDS', 'FEEDBACK', 'LINK', 'ADMIN', 'OPS', 'DEMO'] as const;
 export type ErrorArea = (typeof ERROR_AREAS)[number];
 
 interface CatalogueEntry {
@@ -63,6 +64,11 @@ export const ERROR_CATALOGUE = {
     status: 404,
     issueCode: 'not-supported',
     title: 'Sign-in with an identity provider is not configured on this service.',
+  },
+  AUTH_ISSUER_UNAVAILABLE: {
+    status: 503,
+    issueCode: 'transient',
+    title: 'The sign-in issuer’s keys cannot be fetched; retry later.',
   },
 
   /* CDS: the CDS Hooks protocol under /cds-services */
@@ -111,6 +117,18 @@ export const ERROR_CATALOGUE = {
     status: 400,
     issueCode: 'invalid',
     title: 'The answer is not one the rating page offers.',
+  },
+
+  /* ADMIN: the JSON APIs for pharmacists and informaticists under /api */
+  ADMIN_INVALID_REQUEST: {
+    status: 400,
+    issueCode: 'invalid',
+    title: 'The query or body does not meet this API’s schema.',
+  },
+  ADMIN_UNKNOWN_OVERRIDE: {
+    status: 404,
+    issueCode: 'not-found',
+    title: 'No overridden card has this uuid.',
   },
 
   /* OPS: operations endpoints */

@@ -48,7 +48,7 @@ function stringArray(value: unknown): string[] {
 }
 
 export function createOidcSignIn(
-  oidc: NonNullable<Config['oidc']>,
+  oidc: NonNullable<Config['pageSignIn']>,
   publicBaseUrl: string,
   production: boolean,
 ): OidcSignIn {

@@ -6,11 +6,17 @@
 import { Kysely, Migrator, sql } from 'kysely';
 import { createDialect, engineOf } from './connect';
 import type { Engine } from './connect';
+import { createAuditRepository } from './audit';
+import type { AuditRepository } from './audit';
 import { createFeedbackRepository } from './feedback';
 import type { FeedbackRepository } from './feedback';
 import { createInvocationRepository } from './invocations';
 import type { InvocationRepository } from './invocations';
+import { createKpiRepository } from './kpis';
+import type { KpiRepository } from './kpis';
 import { migrationProvider } from './migrations';
+import { createOverrideRepository } from './overrides';
+import type { OverrideRepository } from './overrides';
 import { createRatingRepository } from './ratings';
 import type { RatingRepository } from './ratings';
 import type { Database } from './schema';
@@ -21,7 +27,18 @@ import type { ThresholdRepository } from './thresholds';
 import { createVolumeRepository } from './volume';
 import type { VolumeRepository } from './volume';
 
+export type { AuditEvent, AuditFilter, AuditRepository, StoredAuditEvent } from './audit';
 export type { Engine } from './connect';
+export type { KpiCard, KpiRecords, KpiRepository } from './kpis';
+export { REVIEW_STATUSES } from './overrides';
+export type {
+  NewReview,
+  OverrideFilter,
+  OverrideRepository,
+  OverrideRow,
+  ReviewStatus,
+  StoredReview,
+} from './overrides';
 export type { FeedbackRecord, FeedbackRepository } from './feedback';
 export { RATINGS } from './ratings';
 export type { Rating, RatingRecord, RatingRepository, StoredRating } from './ratings';
@@ -63,6 +80,12 @@ export interface Store {
   readonly volume: VolumeRepository;
   /** Page sessions of signed-in users and one-time sign-in tokens (sessions.ts). */
   readonly sessions: SessionRepository;
+  /** Writes by people (who, role, action, target, when, details), append-only (audit.ts). */
+  readonly audit: AuditRepository;
+  /** Overridden cards and pharmacists' reviews of them (overrides.ts). */
+  readonly overrides: OverrideRepository;
+  /** What the governance figures are computed from (kpis.ts). */
+  readonly kpis: KpiRepository;
   /** Resolves when the database answers a query; rejects otherwise (for `/readyz`). */
   ping(): Promise<void>;
   /** Closes the connection(s); the store cannot be used afterwards. */
@@ -90,6 +113,9 @@ export async function openStore(databaseUrl: string): Promise<Store> {
     ratings: createRatingRepository(db),
     volume: createVolumeRepository(db),
     sessions: createSessionRepository(db),
+    audit: createAuditRepository(db),
+    overrides: createOverrideRepository(db),
+    kpis: createKpiRepository(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

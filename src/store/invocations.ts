@@ -25,6 +25,8 @@ export interface CardRecord {
    * the rating page shows. Absent for cards recorded before it was kept (migration 0020).
    */
   shown?: unknown;
+  /** The card's markdown `detail` as shown, when it had one. */
+  detail?: string;
 }
 
 /** One hook call and the cards it answered with. */
@@ -37,6 +39,8 @@ export interface InvocationRecord {
   clientIssuer?: string;
   /** FHIR patient reference; stored, never logged. */
   patientRef?: string;
+  /** The request's `context.userId` (who was prescribing, e.g. `Practitioner/123`). */
+  userId?: string;
   latencyMs: number;
   /** Threshold set and knowledge versions in force for this call. */
   thresholdVersion?: string;
@@ -111,6 +115,7 @@ async function recordInvocation(db: Kysely<Database>, rec: InvocationRecord): Pr
         received_at: rec.receivedAt.toISOString(),
         client_issuer: rec.clientIssuer ?? null,
         patient_ref: rec.patientRef ?? null,
+        user_id: rec.userId ?? null,
         latency_ms: Math.round(rec.latencyMs),
         threshold_version: rec.thresholdVersion ?? null,
         knowledge_version: rec.knowledgeVersion ?? null,
@@ -141,6 +146,7 @@ async function insertCards(
         threshold_version: card.thresholdVersion,
         knowledge_version: card.knowledgeVersion,
         shown: card.shown === undefined ? null : JSON.stringify(card.shown),
+        detail: card.detail ?? null,
       })),
     )
     .execute();
@@ -217,6 +223,7 @@ function toRecordedInvocation(
     receivedAt: new Date(row.received_at),
     ...(row.client_issuer !== null ? { clientIssuer: row.client_issuer } : {}),
     ...(row.patient_ref !== null ? { patientRef: row.patient_ref } : {}),
+    ...(row.user_id !== null ? { userId: row.user_id } : {}),
     latencyMs: row.latency_ms,
     ...(row.threshold_version !== null ? { thresholdVersion: row.threshold_version } : {}),
     ...(row.knowledge_version !== null ? { knowledgeVersion: row.knowledge_version } : {}),
@@ -236,5 +243,6 @@ function toCardRecord(row: Selectable<CardTable>): CardRecord {
     thresholdVersion: row.threshold_version,
     knowledgeVersion: row.knowledge_version,
     ...(row.shown !== null ? { shown: JSON.parse(row.shown) as unknown } : {}),
+    ...(row.detail !== null ? { detail: row.detail } : {}),
   };
 }

@@ -26,6 +26,8 @@ export interface InvocationTable {
   knowledge_version: string | null;
   /** The assessment's inputs as JSON (migration 0005), for replay; null when nothing was assessed. */
   inputs: string | null;
+  /** The CDS request's `context.userId` (e.g. `Practitioner/123`): who was prescribing (migration 0031). */
+  user_id: string | null;
 }
 
 /** One card returned by an invocation. */
@@ -44,6 +46,8 @@ export interface CardTable {
   knowledge_version: string;
   /** JSON: the card as sent, without the service's page links (migration 0020); null for older cards. */
   shown: string | null;
+  /** The card's markdown `detail` as shown (migration 0031); null when it had none or was recorded before. */
+  detail: string | null;
 }
 
 /** One feedback entry (https://cds-hooks.hl7.org/2.0/#feedback), stored once however often it is sent. */
@@ -192,6 +196,35 @@ export interface SignInTokenTable {
   used_at: string;
 }
 
+/** One write by a person (migration 0030): who, in which role, did what to what, when. */
+export interface AuditEventTable {
+  /** Assigned by the database, increasing: the order the events were written in. */
+  id: Generated<number>;
+  /** The user's id (the token's `sub`). */
+  actor: string;
+  /** The role the user acted in. */
+  role: string;
+  /** What was done, `area.verb` (e.g. `override.review`). */
+  action: string;
+  /** What it was done to, `kind:id` (e.g. `card:…`). */
+  target: string;
+  /** ISO 8601 UTC. */
+  at: string;
+  /** JSON object; never a patient identifier. */
+  details: string;
+}
+
+/** A pharmacist's review of an overridden card (migration 0032); never updated, the newest is current. */
+export interface OverrideReviewTable {
+  id: Generated<number>;
+  card_uuid: string;
+  status: 'appropriate' | 'not-appropriate' | 'follow-up';
+  note: string | null;
+  reviewer: string;
+  /** ISO 8601 UTC. */
+  reviewed_at: string;
+}
+
 /** The whole database, for `Kysely<Database>`. */
 export interface Database {
   invocations: InvocationTable;
@@ -205,4 +238,6 @@ export interface Database {
   rating_events: RatingEventTable;
   page_sessions: PageSessionTable;
   sign_in_tokens: SignInTokenTable;
+  audit_events: AuditEventTable;
+  override_reviews: OverrideReviewTable;
 }

@@ -10,6 +10,8 @@ import { loadServiceDefinitions } from '../../src/cds/discovery';
 import type { HookHandlers } from '../../src/cds/routes';
 import { loadConfig } from '../../src/config';
 import { createHookHandlers } from '../../src/hooks';
+import type { UserAuthenticator } from '../../src/http/auth';
+import { userAuthenticatorFor } from '../../src/http/bearer';
 import { KNOWLEDGE_VERSION } from '../../src/rules/cpic';
 import { createThresholdRegistry } from '../../src/rules/registry';
 import type { ThresholdRegistry } from '../../src/rules/registry';
@@ -36,6 +38,8 @@ export interface TestAppOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly handlers?: Partial<HookHandlers>;
   readonly authenticator?: ClientAuthenticator;
+  /** Default: bearer tokens of the configured issuer (`env.OIDC_ISSUER`, see `test/helpers/oidc.ts`), as in main.ts. */
+  readonly userAuthenticator?: UserAuthenticator;
   readonly databaseUrl?: string;
   /** Serve the demo patients at `/demo/fhir` (dates moved to today), as `main.ts` does with `DEMO_FHIR=on`. */
   readonly demo?: boolean;
@@ -82,6 +86,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     authenticator: options.authenticator,
     ...(options.demo ? { demo: demoAsOfToday() } : {}),
     liveThresholds: () => thresholds.live().thresholds,
+    userAuthenticator: options.userAuthenticator ?? userAuthenticatorFor(config.oidc),
     versions: () => ({
       knowledgeVersion: KNOWLEDGE_VERSION,
       thresholdVersion: thresholds.live().thresholdVersion,

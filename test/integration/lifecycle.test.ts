@@ -116,6 +116,8 @@ describe('the service process', () => {
     service = startService({
       PORT: String(port),
       DATABASE_URL: databaseFile,
+      // The development issuer's key goes to the test's folder, not the repository's ./data.
+      OIDC_DEV_KEY_FILE: path.join(dir, 'dev-oidc-key.json'),
       CDS_AUTH: 'none',
       FHIR_TIMEOUT_MS: '20000',
       LOG_LEVEL: 'info',

@@ -8,9 +8,16 @@
 import type { Request } from 'express';
 import request from 'supertest';
 import { createApp } from '../../src/app';
+import { firstSignedIn } from '../../src/http/auth';
 import type { User, UserAuthenticator } from '../../src/http/auth';
 import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
+
+/** Past the `/admin` guard: the page shell of the web front end (the pages themselves are tested in a browser). */
+function expectAdminPage(res: { status: number; headers: Record<string, string> }): void {
+  expect(res.status).toBe(200);
+  expect(res.headers['content-type']).toMatch(/^text\/html/);
+}
 
 /** Bearer tokens the test authenticator accepts, and the users they stand for. */
 const USERS: Record<string, User> = {
@@ -29,7 +36,7 @@ const testAuthenticator: UserAuthenticator = {
   },
 };
 
-describe('the default user authenticator (no sign-in yet)', () => {
+describe('the default user authenticator (development issuer; a token it cannot read)', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();
@@ -114,5 +121,40 @@ describe('an injected user authenticator', () => {
     const after = await get('/metrics');
     expect(count(after.text, 'AUTH_UNAUTHORIZED')).toBe(count(before.text, 'AUTH_UNAUTHORIZED') + 1);
     expect(count(after.text, 'AUTH_FORBIDDEN')).toBe(count(before.text, 'AUTH_FORBIDDEN') + 1);
+  });
+});
+
+describe('several authenticators on one mount (firstSignedIn)', () => {
+  let t: TestApp;
+  let app: TestApp['app'];
+  /** A page session: the cookie `session=s-pharmacist` stands for a pharmacist. */
+  const sessions: UserAuthenticator = {
+    challenge: 'Cookie realm="pages"',
+    authenticate: (req: Request) =>
+      Promise.resolve(
+        /(?:^|; )session=s-pharmacist(?:;|$)/.test(req.headers.cookie ?? '')
+          ? { id: 'u-session', roles: ['pharmacist'] }
+          : undefined,
+      ),
+  };
+  beforeAll(async () => {
+    t = await startTestApp();
+    app = createApp({ ...t.deps, userAuthenticator: firstSignedIn(sessions, testAuthenticator) });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('signs in with whichever credential holds', async () => {
+    const bySession = await request(app).get('/admin/x').set('Cookie', 'session=s-pharmacist');
+    expectAdminPage(bySession);
+    const byToken = await request(app).get('/admin/x').set('Authorization', 'Bearer token-informaticist');
+    expectAdminPage(byToken);
+  });
+
+  it('answers 401 with every challenge when none holds', async () => {
+    const res = await request(app).get('/admin/x').set('Cookie', 'session=expired');
+    expect(res).toBeOutcome(401, 'AUTH_UNAUTHORIZED', 'login');
+    expect(res.headers['www-authenticate']).toBe(`Cookie realm="pages", ${CHALLENGE}`);
   });
 });

@@ -12,7 +12,7 @@ describe('loadConfig', () => {
     expect(config.publicBaseUrl).toBe('http://localhost:3000');
     expect(config.linkSecret).toBeUndefined();
     expect(config.linkTtlDays).toBe(14);
-    expect(config.oidc).toBeUndefined();
+    expect(config.pageSignIn).toBeUndefined();
     expect(config.sessionHours).toBe(8);
     // The CDS Hooks sandboxes (public and local) may call from a browser without any setting.
     expect(config.corsOrigins).toEqual(['https://sandbox.cds-hooks.org', 'http://localhost:8080']);
@@ -41,7 +41,7 @@ describe('loadConfig', () => {
       OIDC_CLIENT_ID: 'pgx-pages',
       OIDC_CLIENT_SECRET: 'client-secret',
     });
-    expect(config.oidc).toEqual({
+    expect(config.pageSignIn).toEqual({
       issuer: 'https://idp.example.org/realms/pgx',
       clientId: 'pgx-pages',
       clientSecret: 'client-secret',
@@ -69,19 +69,57 @@ describe('loadConfig', () => {
     [{ PUBLIC_BASE_URL: 'cds.example.org' }, 'PUBLIC_BASE_URL'],
     [{ CDS_AUTH: 'jwt' }, 'CDS_TRUSTED_ISSUERS'],
     [{ CORS_ORIGINS: 'https://ok.example, not an origin' }, 'CORS_ORIGINS'],
+    [{ OIDC_ISSUER: 'idp.example.org' }, 'OIDC_ISSUER'],
+    [{ OIDC_JWKS_URL: 'https://idp.example.org/jwks' }, 'OIDC_JWKS_URL'],
+    [{ OIDC_ROLES_CLAIM: 'my roles' }, 'OIDC_ROLES_CLAIM'],
+    [{ OIDC_AUDIENCE: '' }, 'OIDC_AUDIENCE'],
     [
       { NODE_ENV: 'production', CORS_ORIGINS: '*', CDS_TRUSTED_ISSUERS: 'x', PUBLIC_BASE_URL: 'https://a.b' },
       'CORS_ORIGINS',
     ],
     [{ NODE_ENV: 'production', CDS_TRUSTED_ISSUERS: 'x', PUBLIC_BASE_URL: 'https://a.b' }, 'LINK_SECRET'],
     [{ NODE_ENV: 'production', CDS_TRUSTED_ISSUERS: 'x', PUBLIC_BASE_URL: 'https://a.b' }, 'SESSION_SECRET'],
-    [{ OIDC_ISSUER: 'https://idp.example.org' }, 'OIDC_CLIENT_ID'],
+    [{ OIDC_CLIENT_ID: 'pgx' }, 'OIDC_CLIENT_ID'],
     [{ OIDC_ISSUER: 'idp.example.org', OIDC_CLIENT_ID: 'pgx' }, 'OIDC_ISSUER'],
     [{ LINK_SECRET: 'too short' }, 'LINK_SECRET'],
     [{ LINK_TTL_DAYS: '0' }, 'LINK_TTL_DAYS'],
   ])('names the bad variable (%j)', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it('takes a configured OpenID Connect issuer, with discovery unless a JWKS URL is given', () => {
+    const config = loadConfig({
+      OIDC_ISSUER: 'https://idp.example.org/realms/hospital',
+      OIDC_AUDIENCE: 'pgx-cds-api',
+      OIDC_ROLES_CLAIM: 'realm_access.roles',
+    });
+    expect(config.oidc).toEqual({
+      issuer: 'https://idp.example.org/realms/hospital',
+      audience: 'pgx-cds-api',
+      rolesClaim: 'realm_access.roles',
+      development: false,
+    });
+    const withJwks = loadConfig({
+      NODE_ENV: 'production',
+      PUBLIC_BASE_URL: 'https://cds.example.org',
+      CDS_TRUSTED_ISSUERS: '/etc/cds/issuers.json',
+      LINK_SECRET: 'l'.repeat(32),
+      SESSION_SECRET: 's'.repeat(32),
+      OIDC_ISSUER: 'https://idp.example.org',
+      OIDC_JWKS_URL: 'https://idp.example.org/keys',
+    });
+    expect(withJwks.oidc).toMatchObject({ jwksUrl: 'https://idp.example.org/keys', audience: 'pgx-cds' });
+  });
+
+  it('is its own development issuer outside production when none is configured', () => {
+    expect(loadConfig({ PORT: '4000' }).oidc).toEqual({
+      issuer: 'http://localhost:4000/dev',
+      jwksUrl: 'http://localhost:4000/dev/jwks.json',
+      audience: 'pgx-cds',
+      rolesClaim: 'roles',
+      development: true,
+    });
   });
 
   it('splits and normalizes the CORS allowlist', () => {

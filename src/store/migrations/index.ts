@@ -14,6 +14,9 @@ import * as m0006 from './0006_ratings';
 import * as m0020 from './0020_card_as_shown';
 import * as m0021 from './0021_rating_events';
 import * as m0022 from './0022_page_sessions';
+import { auditEvents } from './0030_audit_events';
+import * as m0031 from './0031_invocation_user_card_detail';
+import { overrideReviews } from './0032_override_reviews';
 import * as m0060 from './0060_volume';
 
 /** Hands kysely's `Migrator` the migrations above, made for `engine`. */
@@ -28,6 +31,9 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0020_card_as_shown': m0020,
     '0021_rating_events': m0021,
     '0022_page_sessions': m0022,
+    '0030_audit_events': auditEvents(engine),
+    '0031_invocation_user_card_detail': m0031,
+    '0032_override_reviews': overrideReviews(engine),
     '0060_volume': m0060,
   };
   return { getMigrations: () => Promise.resolve(migrations) };

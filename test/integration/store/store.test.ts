@@ -131,12 +131,56 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0020_card_as_shown',
       '0021_rating_events',
       '0022_page_sessions',
+      '0030_audit_events',
+      '0031_invocation_user_card_detail',
+      '0032_override_reviews',
       '0060_volume',
     ]);
   });
 
   storeTest('ping answers while open', async (store) => {
     await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  storeTest('keeps who was prescribing and the card detail as shown (migration 0031)', async (store) => {
+    const shown = card({ detail: 'Clopidogrel: **avoid**.\n\nGenotype CYP2C19 *2/*2.' });
+    const bare = card();
+    await store.invocations.record(invocation([shown, bare], { userId: 'Practitioner/dr-lee' }));
+    const back = await store.invocations.findByCard(shown.uuid);
+    expect(back?.userId).toBe('Practitioner/dr-lee');
+    expect(back?.cards.find((c) => c.uuid === shown.uuid)?.detail).toBe(shown.detail);
+    expect(back?.cards.find((c) => c.uuid === bare.uuid)).not.toHaveProperty('detail');
+  });
+
+  storeTest('appends audit events and lists them newest first, by target, actor or action', async (store) => {
+    const target = `card:${randomUUID()}`;
+    const at = new Date('2026-11-02T08:00:00.000Z');
+    await store.audit.record({ actor: 'alice', role: 'pharmacist', action: 'override.review', target, at });
+    await store.audit.record({
+      actor: 'root',
+      role: 'admin',
+      action: 'override.review',
+      target,
+      at, // same time: write order decides
+      details: { status: 'follow-up' },
+    });
+    await store.audit.record({
+      actor: 'alice',
+      role: 'pharmacist',
+      action: 'overrides.export',
+      target: 'overrides',
+      at,
+    });
+    const events = await store.audit.list({ target });
+    expect(events.map((e) => [e.actor, e.role, e.details])).toEqual([
+      ['root', 'admin', { status: 'follow-up' }],
+      ['alice', 'pharmacist', {}],
+    ]);
+    expect(events[0]!.id).toBeGreaterThan(events[1]!.id);
+    expect(events[0]!.at).toEqual(at);
+    expect(
+      (await store.audit.list({ actor: 'alice', action: 'overrides.export' })).map((e) => e.target),
+    ).toEqual(['overrides']);
   });
 
   storeTest('records an invocation and finds its cards by uuid', async (store) => {

@@ -1,0 +1,21 @@
+/**
+ * CSV as RFC 4180 writes it (https://www.rfc-editor.org/rfc/rfc4180#section-2): CRLF line ends, a field quoted when
+ * it holds a comma, a quote, CR or LF, quotes doubled. Safe to open in a spreadsheet: a text field starting with
+ * `=`, `+`, `-`, `@`, TAB or CR is prefixed with `'` so it is not run as a formula (OWASP "CSV Injection").
+ */
+
+/** The characters a spreadsheet reads as the start of a formula. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** One field: formula-neutralised, then quoted when RFC 4180 requires it. */
+export function csvField(value: string | number | undefined): string {
+  if (value === undefined) return '';
+  if (typeof value === 'number') return String(value);
+  const text = FORMULA_START.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One record, CRLF-terminated. */
+export function csvRecord(values: readonly (string | number | undefined)[]): string {
+  return `${values.map(csvField).join(',')}\r\n`;
+}

@@ -1,0 +1,128 @@
+/**
+ * What a recorded card rested on, read back from the store: its decisions (from the card's versioned decision
+ * snapshot) and the gene results and wearable aggregates behind them, or, for a card whose snapshot cannot be read,
+ * the invocation's recorded assessment inputs. Pure functions over recorded JSON; nothing here reaches the network.
+ */
+import type { AssessmentInputs } from '../rules/assess';
+import { guidelineOf, rowOf } from '../rules/cpic';
+import type { GeneResult } from '../rules/cpic';
+import { decisionExplanation, readDecisionSnapshot } from '../rules/types';
+import type { Decision } from '../rules/types';
+import type { SensorAggregate } from '../sensors';
+import type { GeneEvidence, OverrideDetail, SensorEvidence } from './schemas';
+
+export interface CardEvidence {
+  readonly from: OverrideDetail['evidenceFrom'];
+  readonly decisions: readonly Decision[];
+  readonly genes: readonly GeneResult[];
+  readonly sensors: readonly SensorAggregate[];
+}
+
+/** The card's evidence: its snapshot when readable, else the invocation's inputs (no decisions then), else nothing. */
+export function cardEvidence(decision: unknown, inputs: unknown): CardEvidence {
+  const read = readDecisionSnapshot(decision);
+  if (read.ok) {
+    const { decisions, facts } = read.snapshot;
+    return {
+      from: 'decision-snapshot',
+      decisions,
+      genes: uniqueGenes(decisions.flatMap((d) => d.finding.genes)),
+      sensors: facts.sensors.metrics,
+    };
+  }
+  const recorded = assessmentInputs(inputs);
+  if (recorded) {
+    return {
+      from: 'assessment-inputs',
+      decisions: [],
+      genes: recorded.data.pgx,
+      sensors: recorded.data.sensors.summary.metrics,
+    };
+  }
+  return { from: 'none', decisions: [], genes: [], sensors: [] };
+}
+
+/** The gene symbols a card's decisions read (results on file and genes to be tested), sorted, each once. */
+export function genesOfCard(decision: unknown): string[] {
+  const read = readDecisionSnapshot(decision);
+  if (!read.ok) return [];
+  const genes = read.snapshot.decisions.flatMap((d) => [
+    ...d.finding.genes.map((g) => g.gene),
+    ...(d.finding.kind === 'pre-test' ? d.finding.untested.map((u) => u.gene) : []),
+  ]);
+  return [...new Set(genes)].sort();
+}
+
+/** The decisions of a card's snapshot, or none when it cannot be read. */
+export function decisionsOfCard(decision: unknown): readonly Decision[] {
+  const read = readDecisionSnapshot(decision);
+  return read.ok ? read.snapshot.decisions : [];
+}
+
+/** The aggregates of a card's snapshot, or none. */
+export function sensorsOfCard(decision: unknown): readonly SensorAggregate[] {
+  const read = readDecisionSnapshot(decision);
+  return read.ok ? read.snapshot.facts.sensors.metrics : [];
+}
+
+export function decisionView(d: Decision): OverrideDetail['decisions'][number] {
+  const row = rowOf(d.finding);
+  const guideline = guidelineOf(d.finding);
+  return {
+    drug: d.finding.drug,
+    action: d.finding.action,
+    indicator: d.indicator,
+    ...(guideline ? { guideline: guideline.name } : {}),
+    ...(row?.strength ? { strength: row.strength } : {}),
+    ...(row ? { recommendation: row.recommendation } : {}),
+    explanation: decisionExplanation(d),
+    sensorNotes: d.modifiers.map((m) => m.note),
+  };
+}
+
+export function geneView(g: GeneResult): GeneEvidence {
+  return {
+    gene: g.gene,
+    ...(g.diplotype !== undefined ? { diplotype: g.diplotype } : {}),
+    ...(g.alleles !== undefined ? { alleles: [...g.alleles] } : {}),
+    phenotype: g.phenotype,
+    ...(g.activityScore !== undefined ? { activityScore: g.activityScore } : {}),
+    ...(g.reportedPhenotype !== undefined ? { reportedPhenotype: g.reportedPhenotype } : {}),
+    reinterpreted: g.reinterpreted,
+    ...(g.date !== undefined ? { date: g.date } : {}),
+    sources: [...g.sources],
+  };
+}
+
+export function sensorView(a: SensorAggregate): SensorEvidence {
+  return {
+    metric: a.metric,
+    ...(a.value !== undefined ? { value: a.value } : {}),
+    unit: a.unit,
+    window: { start: a.window.start, end: a.window.end },
+    status: a.status,
+    sampleCount: a.sampleCount,
+    coverage: a.coverage,
+    ...(a.newestSample !== undefined ? { newestSample: a.newestSample } : {}),
+    devices: [...a.devices],
+    reasons: [...a.reasons],
+  };
+}
+
+/** One result per gene: the newest (by date) when a decision list repeats a gene. */
+function uniqueGenes(genes: readonly GeneResult[]): GeneResult[] {
+  const byGene = new Map<string, GeneResult>();
+  for (const g of genes) {
+    const seen = byGene.get(g.gene);
+    if (!seen || (g.date ?? '') > (seen.date ?? '')) byGene.set(g.gene, g);
+  }
+  return [...byGene.values()].sort((a, b) => a.gene.localeCompare(b.gene));
+}
+
+/** Recorded inputs of the current schema, or undefined (an older or foreign shape is not guessed at). */
+function assessmentInputs(value: unknown): AssessmentInputs | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Partial<AssessmentInputs>;
+  if (v.schema !== 1 || v.data?.sensors.kind !== 'summary' || !Array.isArray(v.data.pgx)) return undefined;
+  return value as AssessmentInputs;
+}

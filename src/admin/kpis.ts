@@ -1,0 +1,183 @@
+/**
+ * Governance figures per rule or per drug–gene pair over a period (issue 10 item 4), from the recorded cards
+ * (`store.kpis`). Definitions (also in README.md):
+ * - alert burden: cards shown at order-sign per 100 order-sign calls (every call in the period is the denominator of
+ *   every group, so groups add up to the total);
+ * - a card's outcome is its newest feedback entry; acceptance and override rates are over cards with an outcome
+ *   (EHRs do not report one for every card, and a card without one is neither accepted nor overridden);
+ * - reviewed share: overridden cards whose current review concludes (appropriate or not) / overridden cards;
+ *   appropriate share: judged appropriate / concluded;
+ * - data latency: the card's time minus the newest wearable sample behind it (hours) and minus the date of the newest
+ *   PGx result behind it (days), from the card's decision snapshot; median and maximum over cards that have one.
+ * A card counts in every rule it records (its CPIC rule and the sensor rules that applied) and once in every
+ * drug–gene pair its decisions read.
+ */
+import type { KpiCard, KpiRecords } from '../store';
+import { RATINGS } from '../store';
+import { decisionsOfCard, sensorsOfCard } from './evidence';
+import type { KpiDay, KpiFigures, KpiGroup, KpiReport } from './schemas';
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** Default period: the 30 days before now. */
+const DEFAULT_DAYS = 30;
+
+/** The period asked for; a missing end is now, a missing start 30 days before the end. */
+export function defaultKpiPeriod(now: Date, from?: Date, to?: Date): { from: Date; to: Date } {
+  const end = to ?? now;
+  return { from: from ?? new Date(end.getTime() - DEFAULT_DAYS * DAY_MS), to: end };
+}
+
+export function computeKpis(
+  records: KpiRecords,
+  period: { readonly from: Date; readonly to: Date },
+  groupBy: 'rule' | 'pair',
+): KpiReport {
+  const calls = [...records.orderSignCallsByDay.values()].reduce((a, b) => a + b, 0);
+  const groups = new Map<string, { group: Omit<KpiGroup, keyof KpiFigures>; cards: KpiCard[] }>();
+  for (const card of records.cards) {
+    for (const g of groupBy === 'rule' ? ruleGroups(card) : pairGroups(card)) {
+      const entry = groups.get(g.key) ?? { group: g, cards: [] };
+      entry.cards.push(card);
+      groups.set(g.key, entry);
+    }
+  }
+  return {
+    from: period.from.toISOString(),
+    to: period.to.toISOString(),
+    groupBy,
+    orderSignCalls: calls,
+    totals: figures(records.cards, calls),
+    groups: [...groups.values()]
+      .map(({ group, cards }) => ({ ...group, ...figures(cards, calls) }))
+      .sort((a, b) => b.cards - a.cards || a.key.localeCompare(b.key)),
+    daily: daily(records, period),
+  };
+}
+
+function ruleGroups(card: KpiCard): Omit<KpiGroup, keyof KpiFigures>[] {
+  return card.ruleIds.map((rule) => ({ key: rule, rule }));
+}
+
+function pairGroups(card: KpiCard): Omit<KpiGroup, keyof KpiFigures>[] {
+  const pairs = new Map<string, Omit<KpiGroup, keyof KpiFigures>>();
+  for (const d of decisionsOfCard(card.decision)) {
+    const f = d.finding;
+    const genes = [
+      ...f.genes.map((g) => g.gene),
+      ...(f.kind === 'pre-test' ? f.untested.map((u) => u.gene) : []),
+    ];
+    if (genes.length === 0) pairs.set(f.drug, { key: f.drug, drug: f.drug });
+    for (const gene of genes)
+      pairs.set(`${f.drug}|${gene}`, { key: `${f.drug}|${gene}`, drug: f.drug, gene });
+  }
+  if (pairs.size === 0 && card.drug !== undefined) pairs.set(card.drug, { key: card.drug, drug: card.drug });
+  return [...pairs.values()];
+}
+
+function figures(cards: readonly KpiCard[], orderSignCalls: number): KpiFigures {
+  const orderSignCards = cards.filter((c) => c.hook === 'order-sign').length;
+  const accepted = cards.filter((c) => c.outcome === 'accepted').length;
+  const overriddenCards = cards.filter((c) => c.outcome === 'overridden');
+  const overridden = overriddenCards.length;
+  const withOutcome = accepted + overridden;
+  const reasons = new Map<string, { code: string; display?: string; count: number }>();
+  for (const c of overriddenCards) {
+    const code = c.overrideReason?.code ?? '(none)';
+    const seen = reasons.get(code) ?? {
+      code,
+      ...(c.overrideReason?.display !== undefined ? { display: c.overrideReason.display } : {}),
+      count: 0,
+    };
+    seen.count += 1;
+    reasons.set(code, seen);
+  }
+  const ratings = Object.fromEntries(RATINGS.map((r) => [r, 0])) as KpiFigures['ratings'];
+  for (const c of cards) for (const r of c.ratings) ratings[r] += 1;
+  const concluded = overriddenCards.filter(
+    (c) => c.reviewStatus === 'appropriate' || c.reviewStatus === 'not-appropriate',
+  );
+  const appropriate = concluded.filter((c) => c.reviewStatus === 'appropriate').length;
+  return {
+    cards: cards.length,
+    orderSignCards,
+    cardsPer100OrderSign: orderSignCalls === 0 ? null : round((orderSignCards / orderSignCalls) * 100),
+    withOutcome,
+    accepted,
+    overridden,
+    acceptanceRate: ratio(accepted, withOutcome),
+    overrideRate: ratio(overridden, withOutcome),
+    overrideReasons: [...reasons.values()].sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)),
+    ratings,
+    reviewedShare: ratio(concluded.length, overridden),
+    appropriateShare: ratio(appropriate, concluded.length),
+    followUp: overriddenCards.filter((c) => c.reviewStatus === 'follow-up').length,
+    sensorAgeHours: summary(cards.map((c) => sensorAgeHours(c))),
+    pgxAgeDays: summary(cards.map((c) => pgxAgeDays(c))),
+  };
+}
+
+/** Hours from the newest wearable sample behind the card to the card; undefined when it read none. */
+function sensorAgeHours(card: KpiCard): number | undefined {
+  const newest = latest(sensorsOfCard(card.decision).map((a) => a.newestSample));
+  return newest === undefined ? undefined : (card.shownAt.getTime() - newest) / HOUR_MS;
+}
+
+/** Days from the newest PGx result behind the card (its effective date) to the card; undefined without a date. */
+function pgxAgeDays(card: KpiCard): number | undefined {
+  const dates = decisionsOfCard(card.decision).flatMap((d) => d.finding.genes.map((g) => g.date));
+  const newest = latest(dates);
+  return newest === undefined ? undefined : (card.shownAt.getTime() - newest) / DAY_MS;
+}
+
+/** The latest of ISO 8601 times (a date alone is its UTC midnight), as epoch ms. */
+function latest(times: readonly (string | undefined)[]): number | undefined {
+  const ms = times
+    .filter((t): t is string => t !== undefined)
+    .map((t) => Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(t) ? `${t}T00:00:00Z` : t))
+    .filter((t) => !Number.isNaN(t));
+  return ms.length === 0 ? undefined : Math.max(...ms);
+}
+
+function summary(values: readonly (number | undefined)[]): KpiFigures['sensorAgeHours'] {
+  const known = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  if (known.length === 0) return { count: 0, median: null, max: null };
+  const at = (i: number): number => known[i] ?? 0;
+  const mid = Math.floor(known.length / 2);
+  const median = known.length % 2 === 1 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
+  return { count: known.length, median: round(median), max: round(at(known.length - 1)) };
+}
+
+function daily(records: KpiRecords, period: { readonly from: Date; readonly to: Date }): KpiDay[] {
+  const byDay = new Map<string, KpiCard[]>();
+  for (const c of records.cards) {
+    const day = c.shownAt.toISOString().slice(0, 10);
+    byDay.set(day, [...(byDay.get(day) ?? []), c]);
+  }
+  const days: KpiDay[] = [];
+  const start = Date.UTC(period.from.getUTCFullYear(), period.from.getUTCMonth(), period.from.getUTCDate());
+  for (let t = start; t < period.to.getTime(); t += DAY_MS) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    const cards = byDay.get(day) ?? [];
+    const calls = records.orderSignCallsByDay.get(day) ?? 0;
+    const orderSignCards = cards.filter((c) => c.hook === 'order-sign').length;
+    days.push({
+      day,
+      orderSignCalls: calls,
+      orderSignCards,
+      cardsPer100OrderSign: calls === 0 ? null : round((orderSignCards / calls) * 100),
+      accepted: cards.filter((c) => c.outcome === 'accepted').length,
+      overridden: cards.filter((c) => c.outcome === 'overridden').length,
+    });
+  }
+  return days;
+}
+
+function ratio(n: number, d: number): number | null {
+  return d === 0 ? null : round(n / d);
+}
+
+/** Four decimals: enough for a rate or an age, stable in JSON. */
+function round(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}

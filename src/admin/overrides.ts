@@ -1,0 +1,124 @@
+/**
+ * The override review, as the API answers it: list items, the detail of one override with its evidence, and CSV
+ * rows. Pure functions over what the store returns (`store.overrides`, `store.invocations`, `store.feedback`).
+ */
+import type { FeedbackRecord, OverrideRow, RecordedInvocation, StoredReview } from '../store';
+import { cardEvidence, decisionView, geneView, genesOfCard, sensorView } from './evidence';
+import { csvRecord } from './csv';
+import type { OverrideDetail, OverrideListItem, Review } from './schemas';
+
+export function reviewView(r: StoredReview): Review {
+  return {
+    status: r.status,
+    ...(r.note !== undefined ? { note: r.note } : {}),
+    reviewer: r.reviewer,
+    reviewedAt: r.reviewedAt.toISOString(),
+  };
+}
+
+export function overrideListItem(row: OverrideRow): OverrideListItem {
+  return {
+    cardUuid: row.cardUuid,
+    overriddenAt: row.overriddenAt.toISOString(),
+    shownAt: row.shownAt.toISOString(),
+    serviceId: row.serviceId,
+    hook: row.hook,
+    summary: row.summary,
+    indicator: row.indicator,
+    ...(row.drug !== undefined ? { drug: row.drug } : {}),
+    genes: genesOfCard(row.decision),
+    ...(row.reason ? { reason: { ...row.reason } } : {}),
+    ...(row.comment !== undefined ? { comment: row.comment } : {}),
+    ...(row.clinician !== undefined ? { clinician: row.clinician } : {}),
+    ...(row.review ? { review: reviewView(row.review) } : {}),
+  };
+}
+
+/**
+ * The detail of an overridden card: the card as shown, the evidence it rested on, every override entry on it, and
+ * its reviews.
+ */
+export function overrideDetail(
+  row: OverrideRow,
+  invocation: RecordedInvocation,
+  feedback: readonly FeedbackRecord[],
+  history: readonly StoredReview[],
+): OverrideDetail {
+  const card = invocation.cards.find((c) => c.uuid === row.cardUuid);
+  const evidence = cardEvidence(row.decision, invocation.inputs);
+  const [current] = history;
+  return {
+    card: {
+      uuid: row.cardUuid,
+      summary: row.summary,
+      indicator: row.indicator,
+      ...(card?.detail !== undefined ? { detail: card.detail } : {}),
+      ...(row.drug !== undefined ? { drug: row.drug } : {}),
+      serviceId: row.serviceId,
+      hook: row.hook,
+      shownAt: row.shownAt.toISOString(),
+      ruleIds: [...row.ruleIds],
+      thresholdVersion: card?.thresholdVersion ?? '',
+      knowledgeVersion: card?.knowledgeVersion ?? '',
+    },
+    ...(invocation.patientRef !== undefined ? { patient: invocation.patientRef } : {}),
+    ...(row.clinician !== undefined ? { clinician: row.clinician } : {}),
+    evidenceFrom: evidence.from,
+    decisions: evidence.decisions.map(decisionView),
+    genes: evidence.genes.map(geneView),
+    sensors: evidence.sensors.map(sensorView),
+    overrides: feedback
+      .filter((f) => f.outcome === 'overridden')
+      .map((f) => ({
+        receivedAt: f.receivedAt.toISOString(),
+        outcomeTimestamp: f.outcomeTimestamp,
+        ...(f.overrideReason ? { reason: { ...f.overrideReason } } : {}),
+        ...(f.userComment !== undefined ? { comment: f.userComment } : {}),
+      })),
+    ...(current ? { review: reviewView(current) } : {}),
+    history: history.map(reviewView),
+  };
+}
+
+/** The CSV export's columns; no patient identifier (the detail view has the patient for follow-up). */
+export const OVERRIDE_CSV_HEADER = csvRecord([
+  'overridden_at',
+  'shown_at',
+  'card_uuid',
+  'service',
+  'hook',
+  'drug',
+  'genes',
+  'indicator',
+  'summary',
+  'reason_code',
+  'reason_display',
+  'comment',
+  'clinician',
+  'review_status',
+  'reviewed_by',
+  'reviewed_at',
+  'review_note',
+]);
+
+export function overrideCsvRecord(item: OverrideListItem): string {
+  return csvRecord([
+    item.overriddenAt,
+    item.shownAt,
+    item.cardUuid,
+    item.serviceId,
+    item.hook,
+    item.drug,
+    item.genes.join(' '),
+    item.indicator,
+    item.summary,
+    item.reason?.code,
+    item.reason?.display,
+    item.comment,
+    item.clinician,
+    item.review?.status,
+    item.review?.reviewer,
+    item.review?.reviewedAt,
+    item.review?.note,
+  ]);
+}

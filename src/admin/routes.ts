@@ -1,0 +1,174 @@
+/**
+ * The pharmacist's and informaticist's JSON APIs under `/api` (thin routes: parse with the schemas, call the store
+ * and one mapping function, answer). Roles: override review `pharmacist`; KPIs `pharmacist` or `informaticist`;
+ * `admin` passes both (src/http/auth.ts). Every write is audited with who, the role they acted in, and when.
+ */
+import { Router } from 'express';
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
+import { actingRole, requireRole, signedInUser } from '../http/auth';
+import type { User } from '../http/auth';
+import { parseJsonBody, requireJsonBody } from '../http/body';
+import { AppError } from '../http/errors';
+import type { OverrideFilter, Store } from '../store';
+import { computeKpis, defaultKpiPeriod } from './kpis';
+import {
+  OVERRIDE_CSV_HEADER,
+  overrideCsvRecord,
+  overrideDetail,
+  overrideListItem,
+  reviewView,
+} from './overrides';
+import {
+  MAX_KPI_DAYS,
+  kpiQuerySchema,
+  overrideFilterSchema,
+  overrideListQuerySchema,
+  reviewRequestSchema,
+} from './schemas';
+import type { KpiReport, OverrideList, ReviewResponse } from './schemas';
+
+export interface AdminApiDeps {
+  readonly store: Store;
+  readonly bodyLimit: string;
+  readonly now?: () => Date;
+}
+
+/** Rows read per query while writing the CSV export. */
+const CSV_BATCH = 500;
+
+export function createAdminApiRouter(deps: AdminApiDeps): Router {
+  const { store } = deps;
+  const now = deps.now ?? (() => new Date());
+  const router = Router();
+
+  router.get('/overrides', requireRole('pharmacist'), async (req, res) => {
+    const q = parse(overrideListQuerySchema, req.query);
+    const { rows, total } = await store.overrides.list(storeFilter(q), {
+      offset: (q.page - 1) * q.pageSize,
+      limit: q.pageSize,
+    });
+    const body: OverrideList = {
+      items: rows.map(overrideListItem),
+      total,
+      page: q.page,
+      pageSize: q.pageSize,
+    };
+    res.json(body);
+  });
+
+  router.get('/overrides.csv', requireRole('pharmacist'), async (req, res) => {
+    const q = parse(overrideFilterSchema, req.query);
+    const filter = storeFilter(q);
+    const user = userOf(res);
+    const at = now();
+    // The first page and the audit event before the first byte: a store failure is still a clean OperationOutcome.
+    const first = await store.overrides.list(filter, { offset: 0, limit: CSV_BATCH });
+    // An export takes patient-level data out of the service: who did it, with which filters, is audited.
+    await store.audit.record({
+      actor: user.id,
+      role: actingRole(user, 'pharmacist'),
+      action: 'overrides.export',
+      target: 'overrides',
+      at,
+      details: { filters: req.query, rows: first.total },
+    });
+    res.type('text/csv; charset=utf-8; header=present');
+    res.attachment(`overrides-${at.toISOString().slice(0, 10)}.csv`);
+    res.write(OVERRIDE_CSV_HEADER);
+    let page = first;
+    let offset = 0;
+    for (const row of page.rows) res.write(overrideCsvRecord(overrideListItem(row)));
+    while (page.rows.length === CSV_BATCH) {
+      offset += CSV_BATCH;
+      page = await store.overrides.list(filter, { offset, limit: CSV_BATCH });
+      for (const row of page.rows) res.write(overrideCsvRecord(overrideListItem(row)));
+    }
+    res.end();
+  });
+
+  router.get('/overrides/:cardUuid', requireRole('pharmacist'), async (req, res) => {
+    const cardUuid = cardUuidOf(req);
+    const row = await store.overrides.find(cardUuid);
+    const invocation = row ? await store.invocations.findByCard(cardUuid) : undefined;
+    if (!row || !invocation)
+      throw new AppError('ADMIN_UNKNOWN_OVERRIDE', [`no overridden card "${cardUuid}"`]);
+    const [feedback, history] = await Promise.all([
+      store.feedback.listForCard(cardUuid),
+      store.overrides.history(cardUuid),
+    ]);
+    res.json(overrideDetail(row, invocation, feedback, history));
+  });
+
+  router.post(
+    '/overrides/:cardUuid/review',
+    requireRole('pharmacist'),
+    requireJsonBody,
+    parseJsonBody(deps.bodyLimit),
+    async (req, res) => {
+      const cardUuid = cardUuidOf(req);
+      const body = parse(reviewRequestSchema, req.body);
+      const user = userOf(res);
+      const note = body.note === undefined || body.note === '' ? undefined : body.note;
+      const review = await store.overrides.addReview({
+        cardUuid,
+        status: body.status,
+        ...(note !== undefined ? { note } : {}),
+        reviewer: user.id,
+        reviewerRole: actingRole(user, 'pharmacist'),
+        at: now(),
+      });
+      if (!review) throw new AppError('ADMIN_UNKNOWN_OVERRIDE', [`no overridden card "${cardUuid}"`]);
+      const history = await store.overrides.history(cardUuid);
+      const answer: ReviewResponse = { review: reviewView(review), history: history.map(reviewView) };
+      res.status(201).json(answer);
+    },
+  );
+
+  router.get('/kpis', requireRole('pharmacist', 'informaticist'), async (req, res) => {
+    const q = parse(kpiQuerySchema, req.query);
+    const period = defaultKpiPeriod(now(), q.from, q.to);
+    if (period.to <= period.from) throw new AppError('ADMIN_INVALID_REQUEST', ['to: must be after from']);
+    if (period.to.getTime() - period.from.getTime() > MAX_KPI_DAYS * 86_400_000) {
+      throw new AppError('ADMIN_INVALID_REQUEST', [`the period may span at most ${MAX_KPI_DAYS} days`]);
+    }
+    const recorded = await store.kpis.recordsBetween(period.from, period.to);
+    const report: KpiReport = computeKpis(recorded, period, q.groupBy);
+    res.json(report);
+  });
+
+  return router;
+}
+
+/** Parses with `schema`, or 400 naming each bad field. */
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) {
+    throw new AppError(
+      'ADMIN_INVALID_REQUEST',
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`),
+    );
+  }
+  return parsed.data;
+}
+
+function storeFilter(q: z.output<typeof overrideFilterSchema>): OverrideFilter {
+  if (q.from && q.to && q.to <= q.from)
+    throw new AppError('ADMIN_INVALID_REQUEST', ['to: must be after from']);
+  return Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
+}
+
+function cardUuidOf(req: Request): string {
+  const { cardUuid } = req.params;
+  if (typeof cardUuid !== 'string' || cardUuid.length === 0 || cardUuid.length > 200) {
+    throw new AppError('ADMIN_INVALID_REQUEST', ['cardUuid: must be a card uuid']);
+  }
+  return cardUuid;
+}
+
+/** The signed-in user; the role guard before every route here guarantees one. */
+function userOf(res: Response): User {
+  const user = signedInUser(res);
+  if (!user) throw new AppError('AUTH_UNAUTHORIZED');
+  return user;
+}

@@ -1,0 +1,321 @@
+/**
+ * Request and response shapes of the pharmacist's and informaticist's JSON APIs (`/api/overrides…`, `/api/kpis`), as
+ * zod schemas: requests are parsed with them (400 `ADMIN_INVALID_REQUEST` naming the field otherwise), and the web
+ * client imports the TypeScript types exported here, so both sides share one definition. Times in responses are
+ * ISO 8601 UTC strings.
+ */
+import { z } from 'zod';
+
+/** `YYYY-MM-DD` (a UTC day) or an ISO 8601 date-time with an offset. */
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A range bound: a UTC day or a date-time. `end` turns a day into the start of the next day, so `to=2026-11-30`
+ * includes all of 30 November.
+ */
+function timeBound(end: boolean) {
+  return z
+    .string()
+    .refine(
+      (v) => DAY.test(v) || DATE_TIME.test(v),
+      'must be YYYY-MM-DD or an ISO 8601 date-time with offset',
+    )
+    .transform((v, ctx) => {
+      const at = new Date(DAY.test(v) ? `${v}T00:00:00.000Z` : v);
+      // A day that does not exist (2026-02-30) would roll over into the next month: refused instead.
+      if (Number.isNaN(at.getTime()) || (DAY.test(v) && at.toISOString().slice(0, 10) !== v)) {
+        ctx.addIssue({ code: 'custom', message: 'is not a real date' });
+        return z.NEVER;
+      }
+      if (end && DAY.test(v)) at.setUTCDate(at.getUTCDate() + 1);
+      return at;
+    });
+}
+
+function wholeNumber(min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .default(fallback);
+}
+
+export const INDICATORS = ['info', 'warning', 'critical'] as const;
+export const REVIEW_STATUSES = ['appropriate', 'not-appropriate', 'follow-up'] as const;
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
+
+/** Largest page of `GET /api/overrides`. */
+export const MAX_PAGE_SIZE = 100;
+
+/** Filters of `GET /api/overrides` and `GET /api/overrides.csv` (query parameters, all optional). */
+export const overrideFilterSchema = z
+  .object({
+    /** Overrides received at or after (a day: from its start, UTC). */
+    from: timeBound(false).optional(),
+    /** Overrides received before (a day: through its end, UTC). */
+    to: timeBound(true).optional(),
+    /** Drug name, any case. */
+    drug: z.string().trim().min(1).max(100).toLowerCase().optional(),
+    /** HGNC gene symbol, e.g. `CYP2C19`, `HLA-B`. */
+    gene: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^[A-Z0-9-]{1,20}$/, 'must be a gene symbol such as CYP2C19 or HLA-B')
+      .optional(),
+    indicator: z.enum(INDICATORS).optional(),
+    /** The override reason's code. */
+    reason: z.string().trim().min(1).max(200).optional(),
+    /** The prescriber as the EHR names them (`context.userId`, e.g. `Practitioner/123`). */
+    clinician: z.string().trim().min(1).max(200).optional(),
+    /** `true`: concluded (appropriate or not); `false`: never reviewed; `follow-up`: flagged for follow-up. */
+    reviewed: z.enum(['true', 'false', 'follow-up']).optional(),
+  })
+  .strict();
+export type OverrideFilterQuery = z.input<typeof overrideFilterSchema>;
+
+export const overrideListQuerySchema = overrideFilterSchema
+  .extend({
+    page: wholeNumber(1, 100_000, 1),
+    pageSize: wholeNumber(1, MAX_PAGE_SIZE, 25),
+  })
+  .strict();
+export type OverrideListQuery = z.input<typeof overrideListQuerySchema>;
+
+/** `POST /api/overrides/{cardUuid}/review`. */
+export const reviewRequestSchema = z
+  .object({
+    status: z.enum(REVIEW_STATUSES),
+    note: z.string().trim().max(2000).optional(),
+  })
+  .strict();
+export type ReviewRequest = z.input<typeof reviewRequestSchema>;
+
+export const reviewSchema = z.object({
+  status: z.enum(REVIEW_STATUSES),
+  note: z.string().optional(),
+  /** The reviewer's user id. */
+  reviewer: z.string(),
+  reviewedAt: z.string(),
+});
+export type Review = z.infer<typeof reviewSchema>;
+
+export const overrideReasonSchema = z.object({
+  code: z.string().optional(),
+  system: z.string().optional(),
+  display: z.string().optional(),
+});
+
+/** One row of `GET /api/overrides`. */
+export const overrideListItemSchema = z.object({
+  cardUuid: z.string(),
+  /** When the override reached this service. */
+  overriddenAt: z.string(),
+  /** When the card was shown. */
+  shownAt: z.string(),
+  serviceId: z.string(),
+  hook: z.string(),
+  summary: z.string(),
+  indicator: z.enum(INDICATORS),
+  drug: z.string().optional(),
+  genes: z.array(z.string()),
+  reason: overrideReasonSchema.optional(),
+  comment: z.string().optional(),
+  clinician: z.string().optional(),
+  /** The current review; absent when never reviewed. */
+  review: reviewSchema.optional(),
+});
+export type OverrideListItem = z.infer<typeof overrideListItemSchema>;
+
+export const overrideListSchema = z.object({
+  items: z.array(overrideListItemSchema),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+});
+export type OverrideList = z.infer<typeof overrideListSchema>;
+
+/** A gene result behind the card, as the decision read it. */
+export const geneEvidenceSchema = z.object({
+  gene: z.string(),
+  diplotype: z.string().optional(),
+  alleles: z.array(z.string()).optional(),
+  phenotype: z.string(),
+  activityScore: z.string().optional(),
+  reportedPhenotype: z.string().optional(),
+  reinterpreted: z.boolean(),
+  /** Effective date of the newest source result. */
+  date: z.string().optional(),
+  /** The Observation(s) read. */
+  sources: z.array(z.string()),
+});
+export type GeneEvidence = z.infer<typeof geneEvidenceSchema>;
+
+/** A wearable aggregate behind the card. */
+export const sensorEvidenceSchema = z.object({
+  metric: z.string(),
+  value: z.number().optional(),
+  unit: z.string(),
+  window: z.object({ start: z.string(), end: z.string() }),
+  status: z.enum(['sufficient', 'insufficient', 'stale', 'absent']),
+  sampleCount: z.number(),
+  coverage: z.number(),
+  newestSample: z.string().optional(),
+  devices: z.array(z.string()),
+  reasons: z.array(z.string()),
+});
+export type SensorEvidence = z.infer<typeof sensorEvidenceSchema>;
+
+/** One decision behind the card: what was advised and why. */
+export const decisionEvidenceSchema = z.object({
+  drug: z.string(),
+  action: z.string(),
+  indicator: z.string(),
+  guideline: z.string().optional(),
+  strength: z.string().optional(),
+  recommendation: z.string().optional(),
+  /** genotype → phenotype → CPIC row → threshold notes → sensor rules, one line each. */
+  explanation: z.array(z.string()),
+  /** What each sensor rule did, one sentence each. */
+  sensorNotes: z.array(z.string()),
+});
+
+/** `GET /api/overrides/{cardUuid}`. */
+export const overrideDetailSchema = z.object({
+  card: z.object({
+    uuid: z.string(),
+    summary: z.string(),
+    indicator: z.enum(INDICATORS),
+    /** Markdown detail as shown; absent when the card had none or was recorded before details were kept. */
+    detail: z.string().optional(),
+    drug: z.string().optional(),
+    serviceId: z.string(),
+    hook: z.string(),
+    shownAt: z.string(),
+    ruleIds: z.array(z.string()),
+    thresholdVersion: z.string(),
+    knowledgeVersion: z.string(),
+  }),
+  /** The patient the card was about (FHIR reference), for follow-up. */
+  patient: z.string().optional(),
+  clinician: z.string().optional(),
+  /** Where the evidence was read from: the card's decision snapshot, else the invocation's recorded inputs. */
+  evidenceFrom: z.enum(['decision-snapshot', 'assessment-inputs', 'none']),
+  decisions: z.array(decisionEvidenceSchema),
+  genes: z.array(geneEvidenceSchema),
+  sensors: z.array(sensorEvidenceSchema),
+  /** The card's override entries, first received first. */
+  overrides: z.array(
+    z.object({
+      receivedAt: z.string(),
+      outcomeTimestamp: z.string(),
+      reason: overrideReasonSchema.optional(),
+      comment: z.string().optional(),
+    }),
+  ),
+  review: reviewSchema.optional(),
+  /** Every review, newest first (the first is `review`). */
+  history: z.array(reviewSchema),
+});
+export type OverrideDetail = z.infer<typeof overrideDetailSchema>;
+
+/** The answer to a review: the review recorded and the card's history, newest first. */
+export const reviewResponseSchema = z.object({ review: reviewSchema, history: z.array(reviewSchema) });
+export type ReviewResponse = z.infer<typeof reviewResponseSchema>;
+
+/** Longest period `GET /api/kpis` computes over. */
+export const MAX_KPI_DAYS = 366;
+
+/** `GET /api/kpis?from&to&groupBy`: default the 30 days before now, by rule. */
+export const kpiQuerySchema = z
+  .object({
+    from: timeBound(false).optional(),
+    to: timeBound(true).optional(),
+    groupBy: z.enum(['rule', 'pair']).default('rule'),
+  })
+  .strict();
+export type KpiQuery = z.input<typeof kpiQuerySchema>;
+
+const rate = z.number().min(0).max(1).nullable();
+const ageSummary = z.object({
+  /** Cards with a known age. */
+  count: z.number().int(),
+  median: z.number().nullable(),
+  max: z.number().nullable(),
+});
+
+/** The figures of one group (or of all cards). Rates are 0..1, null when their denominator is 0. */
+export const kpiFiguresSchema = z.object({
+  /** Cards shown, every hook. */
+  cards: z.number().int(),
+  /** Cards shown at order-sign. */
+  orderSignCards: z.number().int(),
+  /** Order-sign cards per 100 order-sign calls (alert burden); null without calls. */
+  cardsPer100OrderSign: z.number().nullable(),
+  /** Cards with an outcome reported (accepted or overridden; the newest entry counts). */
+  withOutcome: z.number().int(),
+  accepted: z.number().int(),
+  overridden: z.number().int(),
+  /** accepted / withOutcome. */
+  acceptanceRate: rate,
+  /** overridden / withOutcome. */
+  overrideRate: rate,
+  /** Override reasons by code (`(none)` when the client sent none), most frequent first. */
+  overrideReasons: z.array(
+    z.object({ code: z.string(), display: z.string().optional(), count: z.number().int() }),
+  ),
+  /** Clinicians' ratings by answer. */
+  ratings: z.object({
+    useful: z.number().int(),
+    'not-useful': z.number().int(),
+    'too-often': z.number().int(),
+    'wrong-patient': z.number().int(),
+  }),
+  /** Overridden cards whose current review concludes (appropriate or not) / overridden. */
+  reviewedShare: rate,
+  /** Judged appropriate / concluded reviews. */
+  appropriateShare: rate,
+  /** Overridden cards flagged for follow-up. */
+  followUp: z.number().int(),
+  /** Hours from the newest wearable sample behind the card to the card. */
+  sensorAgeHours: ageSummary,
+  /** Days from the newest PGx result behind the card to the card. */
+  pgxAgeDays: ageSummary,
+});
+export type KpiFigures = z.infer<typeof kpiFiguresSchema>;
+
+export const kpiGroupSchema = kpiFiguresSchema.extend({
+  /** `groupBy=rule`: the rule id; `groupBy=pair`: `drug|gene`. */
+  key: z.string(),
+  rule: z.string().optional(),
+  drug: z.string().optional(),
+  /** Absent for a drug whose advice read no gene. */
+  gene: z.string().optional(),
+});
+export type KpiGroup = z.infer<typeof kpiGroupSchema>;
+
+export const kpiDaySchema = z.object({
+  /** UTC day, `YYYY-MM-DD`. */
+  day: z.string(),
+  orderSignCalls: z.number().int(),
+  orderSignCards: z.number().int(),
+  cardsPer100OrderSign: z.number().nullable(),
+  accepted: z.number().int(),
+  overridden: z.number().int(),
+});
+export type KpiDay = z.infer<typeof kpiDaySchema>;
+
+/** `GET /api/kpis`. */
+export const kpiReportSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  groupBy: z.enum(['rule', 'pair']),
+  orderSignCalls: z.number().int(),
+  totals: kpiFiguresSchema,
+  groups: z.array(kpiGroupSchema),
+  /** One entry per UTC day of the period, for charts. */
+  daily: z.array(kpiDaySchema),
+});
+export type KpiReport = z.infer<typeof kpiReportSchema>;

@@ -1,0 +1,131 @@
+/**
+ * What the governance figures (`GET /api/kpis`) are computed from: the order-sign calls per UTC day and every card
+ * shown in a period with its outcome, override reason, ratings and current review. The figures themselves are
+ * computed by `src/admin/kpis.ts`; this file only reads.
+ */
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Rating } from './ratings';
+import type { ReviewStatus } from './overrides';
+import type { Database } from './schema';
+
+export interface KpiCard {
+  readonly uuid: string;
+  readonly hook: string;
+  readonly shownAt: Date;
+  readonly drug?: string;
+  readonly ruleIds: readonly string[];
+  /** The decision snapshot as recorded (JSON). */
+  readonly decision: unknown;
+  /** The newest feedback entry's outcome, if any. */
+  readonly outcome?: 'accepted' | 'overridden';
+  /** The newest override entry's reason, when the card was overridden. */
+  readonly overrideReason?: { readonly code?: string; readonly display?: string };
+  /** Every rater's current answer. */
+  readonly ratings: readonly Rating[];
+  /** The current review's status, when reviewed. */
+  readonly reviewStatus?: ReviewStatus;
+}
+
+export interface KpiRecords {
+  /** Order-sign calls per UTC day (`YYYY-MM-DD`), days without calls absent. */
+  readonly orderSignCallsByDay: ReadonlyMap<string, number>;
+  /** Cards shown in the period, oldest first. */
+  readonly cards: readonly KpiCard[];
+}
+
+export interface KpiRepository {
+  /** Calls and cards of invocations received in [from, to). */
+  recordsBetween(from: Date, to: Date): Promise<KpiRecords>;
+}
+
+export function createKpiRepository(db: Kysely<Database>): KpiRepository {
+  return {
+    recordsBetween: async (fromDate, toDate) => {
+      const from = fromDate.toISOString();
+      const to = toDate.toISOString();
+      const calls = await db
+        .selectFrom('invocations')
+        // The UTC day: times are fixed-width ISO 8601 text on both engines (README "Portable columns").
+        .select((eb) => [sql<string>`substr(received_at, 1, 10)`.as('day'), eb.fn.countAll().as('n')])
+        .where('hook', '=', 'order-sign')
+        .where('received_at', '>=', from)
+        .where('received_at', '<', to)
+        .groupBy('day')
+        .execute();
+      const cardRows = await db
+        .selectFrom('cards as c')
+        .innerJoin('invocations as i', 'i.id', 'c.invocation_id')
+        .select(['c.uuid', 'c.drug', 'c.rule_ids', 'c.decision', 'i.hook', 'i.received_at'])
+        .where('i.received_at', '>=', from)
+        .where('i.received_at', '<', to)
+        .orderBy('i.received_at')
+        .orderBy('c.uuid')
+        .execute();
+      const feedbackRows = await db
+        .selectFrom('feedback as f')
+        .innerJoin('cards as c', 'c.uuid', 'f.card_uuid')
+        .innerJoin('invocations as i', 'i.id', 'c.invocation_id')
+        .select(['f.card_uuid', 'f.outcome', 'f.override_code', 'f.override_display'])
+        .where('i.received_at', '>=', from)
+        .where('i.received_at', '<', to)
+        .orderBy('f.received_at')
+        .orderBy('f.entry_key')
+        .execute();
+      const ratingRows = await db
+        .selectFrom('ratings as r')
+        .innerJoin('cards as c', 'c.uuid', 'r.card_uuid')
+        .innerJoin('invocations as i', 'i.id', 'c.invocation_id')
+        .select(['r.card_uuid', 'r.rating'])
+        .where('i.received_at', '>=', from)
+        .where('i.received_at', '<', to)
+        .execute();
+      const reviewRows = await db
+        .selectFrom('override_reviews as r')
+        .innerJoin('cards as c', 'c.uuid', 'r.card_uuid')
+        .innerJoin('invocations as i', 'i.id', 'c.invocation_id')
+        .select(['r.card_uuid', 'r.status'])
+        .where('i.received_at', '>=', from)
+        .where('i.received_at', '<', to)
+        .orderBy('r.id')
+        .execute();
+
+      const outcome = new Map<string, 'accepted' | 'overridden'>();
+      const reason = new Map<string, { code?: string; display?: string }>();
+      for (const f of feedbackRows) {
+        outcome.set(f.card_uuid, f.outcome);
+        if (f.outcome === 'overridden') {
+          reason.set(f.card_uuid, {
+            ...(f.override_code !== null ? { code: f.override_code } : {}),
+            ...(f.override_display !== null ? { display: f.override_display } : {}),
+          });
+        }
+      }
+      const ratings = new Map<string, Rating[]>();
+      for (const r of ratingRows) ratings.set(r.card_uuid, [...(ratings.get(r.card_uuid) ?? []), r.rating]);
+      const review = new Map<string, ReviewStatus>();
+      for (const r of reviewRows) review.set(r.card_uuid, r.status);
+
+      return {
+        orderSignCallsByDay: new Map(calls.map((c) => [c.day, Number(c.n)])),
+        cards: cardRows.map((c) => {
+          const cardOutcome = outcome.get(c.uuid);
+          const cardReason = reason.get(c.uuid);
+          const status = review.get(c.uuid);
+          return {
+            uuid: c.uuid,
+            hook: c.hook,
+            shownAt: new Date(c.received_at),
+            ...(c.drug !== null ? { drug: c.drug } : {}),
+            ruleIds: JSON.parse(c.rule_ids) as string[],
+            decision: JSON.parse(c.decision) as unknown,
+            ...(cardOutcome ? { outcome: cardOutcome } : {}),
+            ...(cardOutcome === 'overridden' && cardReason ? { overrideReason: cardReason } : {}),
+            ratings: ratings.get(c.uuid) ?? [],
+            ...(status ? { reviewStatus: status } : {}),
+          };
+        }),
+      };
+    },
+  };
+}

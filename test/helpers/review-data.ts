@@ -1,0 +1,113 @@
+/**
+ * Recorded cards for the override review and KPI tests, built through the store as the hooks record them: real
+ * decision snapshots (real CPIC findings through the default rule engine, real sensor summaries), cards with the
+ * summary, indicator and detail a client received, and the prescriber's `userId`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { GeneResult } from '../../src/rules/cpic';
+import { decisionRuleIds } from '../../src/rules/types';
+import type { DecisionFacts } from '../../src/rules/types';
+import type { CardRecord, FeedbackRecord, Store } from '../../src/store';
+import { findingFor, gene, restingHeartRate, range } from '../fixtures/rules/builders';
+import { decideFinding, noSensorFacts, snapshotOf } from './decisions';
+
+/** A gene result as a lab reports it: a diplotype, the newest source's date, the Observation read. */
+export function labResult(
+  symbol: string,
+  phenotype: string,
+  diplotype: string,
+  date: string,
+  lookupKey = phenotype,
+): GeneResult {
+  return {
+    ...gene(symbol, phenotype, lookupKey),
+    diplotype,
+    date,
+    sources: [`Observation/pgx-${symbol.toLowerCase()}`],
+  };
+}
+
+export interface RecordedCardSpec {
+  readonly drug: string;
+  readonly genes: readonly GeneResult[];
+  readonly hook?: 'order-sign' | 'order-select';
+  readonly shownAt: string;
+  readonly clinician?: string;
+  readonly facts?: DecisionFacts;
+  readonly detail?: string;
+}
+
+/** Records one invocation with one card decided from `spec`; returns the card. */
+export async function recordCard(store: Store, spec: RecordedCardSpec): Promise<CardRecord> {
+  const facts = spec.facts ?? noSensorFacts(spec.shownAt);
+  const decision = await decideFinding(findingFor(spec.drug, spec.genes), undefined, facts);
+  const indicator = decision.indicator === 'none' ? 'info' : decision.indicator;
+  const card: CardRecord = {
+    uuid: randomUUID(),
+    indicator,
+    summary: `${spec.drug}: advice for ${spec.genes.map((g) => `${g.gene} ${g.phenotype}`).join(', ')}`,
+    drug: spec.drug,
+    decision: snapshotOf([decision], facts),
+    ruleIds: decisionRuleIds(decision),
+    thresholdVersion: decision.thresholdVersion,
+    knowledgeVersion: decision.finding.knowledgeVersion,
+    ...(spec.detail !== undefined ? { detail: spec.detail } : {}),
+  };
+  const hook = spec.hook ?? 'order-sign';
+  await store.invocations.record({
+    hookInstance: randomUUID(),
+    serviceId: `pgx-${hook}`,
+    hook,
+    receivedAt: new Date(spec.shownAt),
+    patientRef: 'Patient/review-example',
+    ...(spec.clinician !== undefined ? { userId: spec.clinician } : {}),
+    latencyMs: 20,
+    cards: [card],
+  });
+  return card;
+}
+
+/** Records an order-sign call that answered with no card. */
+export async function recordQuietCall(store: Store, at: string): Promise<void> {
+  await store.invocations.record({
+    hookInstance: randomUUID(),
+    serviceId: 'pgx-order-sign',
+    hook: 'order-sign',
+    receivedAt: new Date(at),
+    latencyMs: 12,
+    cards: [],
+  });
+}
+
+/** An override entry as an EHR sends it (the sandbox omits `display`; real EHRs often send it). */
+export function override(
+  card: CardRecord,
+  at: string,
+  reason?: { code: string; display?: string },
+  comment?: string,
+): FeedbackRecord {
+  return {
+    serviceId: 'pgx-order-sign',
+    cardUuid: card.uuid,
+    outcome: 'overridden',
+    acceptedSuggestions: [],
+    ...(reason ? { overrideReason: { ...reason, system: 'https://example.org/override-reasons' } } : {}),
+    ...(comment !== undefined ? { userComment: comment } : {}),
+    outcomeTimestamp: at,
+    receivedAt: new Date(at),
+  };
+}
+
+export function accepted(card: CardRecord, at: string): FeedbackRecord {
+  return {
+    serviceId: 'pgx-order-sign',
+    cardUuid: card.uuid,
+    outcome: 'accepted',
+    acceptedSuggestions: [],
+    outcomeTimestamp: at,
+    receivedAt: new Date(at),
+  };
+}
+
+/** Daily resting heart rate of 52/min for 14 days up to `AT` of the builders (2026-05-15T09:00Z), 1 h before it. */
+export const LOW_RESTING_HR: DecisionFacts = { sensors: restingHeartRate(52, range(0, 14)) };

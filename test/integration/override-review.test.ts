@@ -1,0 +1,396 @@
+/**
+ * The pharmacist's override review API (`/api/overrides…`, src/admin): roles, the filtered and paged list, the detail
+ * with its evidence, review marks (audited, superseding, history kept) and the CSV export, on both stores. The
+ * recorded set is built through the store with real decision snapshots (test/helpers/review-data.ts), so the test
+ * knows every answer. Users are signed in with bearer tokens of a local issuer, as in production.
+ */
+import request from 'supertest';
+import { createApp } from '../../src/app';
+import type { OverrideDetail, OverrideList, ReviewResponse } from '../../src/admin/schemas';
+import type { CardRecord } from '../../src/store';
+import { startTestApp } from '../helpers/app';
+import type { TestApp } from '../helpers/app';
+import { startTestIssuer } from '../helpers/oidc';
+import type { TestIssuer } from '../helpers/oidc';
+import { createTestDatabase } from '../helpers/postgres';
+import type { TestDatabase } from '../helpers/postgres';
+import { AT } from '../fixtures/rules/builders';
+import { sandboxRequest } from '../helpers/cds';
+import { LOW_RESTING_HR, accepted, labResult, override, recordCard } from '../helpers/review-data';
+
+const CYP2C19_PM = labResult('CYP2C19', 'Poor Metabolizer', '*2/*2', '2025-11-03');
+const CYP2D6_PM = labResult('CYP2D6', 'Poor Metabolizer', '*4/*4', '2024-02-20', '0.0');
+const NOW = new Date('2026-05-20T12:00:00.000Z');
+
+const stores = [
+  {
+    engine: 'sqlite',
+    create: (): Promise<TestDatabase> => Promise.resolve({ url: ':memory:', drop: () => Promise.resolve() }),
+  },
+  { engine: 'postgres', create: createTestDatabase },
+] as const;
+
+describe.each(stores)('override review on $engine', ({ create }) => {
+  let database: TestDatabase;
+  let issuer: TestIssuer;
+  let t: TestApp;
+  let app: TestApp['app'];
+  let tokens: Record<'pharmacist' | 'informaticist' | 'clinician' | 'admin' | 'none', string>;
+  /** clopidogrel, dr-a, overridden 10 May (reason with display, comment with CSV specials). */
+  let clopidogrel: CardRecord;
+  /** metoprolol with low resting HR evidence, dr-b, overridden 15 May without a reason. */
+  let metoprolol: CardRecord;
+  /** clopidogrel, dr-b, overridden twice (12 May, then 13 May with another reason): listed once, newest reason. */
+  let twice: CardRecord;
+  /** clopidogrel, accepted: not an override. */
+  let acceptedCard: CardRecord;
+
+  beforeAll(async () => {
+    database = await create();
+    issuer = await startTestIssuer();
+    t = await startTestApp({ env: issuer.env(), databaseUrl: database.url });
+    app = createApp({ ...t.deps, now: () => NOW });
+    tokens = {
+      pharmacist: await issuer.token('alice', { claims: { roles: ['pharmacist'] } }),
+      informaticist: await issuer.token('ivan', { claims: { roles: ['informaticist'] } }),
+      clinician: await issuer.token('carl', { claims: { roles: ['clinician'] } }),
+      admin: await issuer.token('root', { claims: { roles: ['admin'] } }),
+      none: await issuer.token('nobody', { claims: {} }),
+    };
+    const { store } = t;
+    clopidogrel = await recordCard(store, {
+      drug: 'clopidogrel',
+      genes: [CYP2C19_PM],
+      shownAt: '2026-05-10T09:59:00.000Z',
+      clinician: 'Practitioner/dr-a',
+      detail: 'Clopidogrel: **avoid**; prefer prasugrel or ticagrelor if no contraindication.',
+    });
+    metoprolol = await recordCard(store, {
+      drug: 'metoprolol',
+      genes: [CYP2D6_PM],
+      shownAt: AT,
+      clinician: 'Practitioner/dr-b',
+      facts: LOW_RESTING_HR,
+    });
+    twice = await recordCard(store, {
+      drug: 'clopidogrel',
+      genes: [CYP2C19_PM],
+      shownAt: '2026-05-12T08:00:00.000Z',
+      clinician: 'Practitioner/dr-b',
+    });
+    acceptedCard = await recordCard(store, {
+      drug: 'clopidogrel',
+      genes: [CYP2C19_PM],
+      shownAt: '2026-05-11T08:00:00.000Z',
+      clinician: 'Practitioner/dr-a',
+    });
+    await store.feedback.record([
+      override(
+        clopidogrel,
+        '2026-05-10T10:00:00.000Z',
+        { code: 'patient-tolerated', display: 'Patient tolerated it before' },
+        '=HYPERLINK("x"), "quoted"\nsecond line',
+      ),
+      override(metoprolol, '2026-05-15T09:05:00.000Z'),
+      override(twice, '2026-05-12T08:01:00.000Z', { code: 'no-alternative' }),
+      override(twice, '2026-05-13T08:01:00.000Z', { code: 'benefit-outweighs-risk' }),
+      accepted(acceptedCard, '2026-05-11T08:01:00.000Z'),
+    ]);
+  });
+  afterAll(async () => {
+    await t.close();
+    await issuer.close();
+    await database.drop();
+  });
+
+  const get = (path: string, who: keyof typeof tokens = 'pharmacist') =>
+    request(app).get(path).set('Authorization', `Bearer ${tokens[who]}`);
+  const review = (uuid: string, body: unknown, who: keyof typeof tokens = 'pharmacist') =>
+    request(app)
+      .post(`/api/overrides/${uuid}/review`)
+      .set('Authorization', `Bearer ${tokens[who]}`)
+      .send(body as object);
+  const list = async (query = ''): Promise<OverrideList> => {
+    const res = await get(`/api/overrides${query}`).expect(200);
+    return res.body as OverrideList;
+  };
+  const uuids = (l: OverrideList) => l.items.map((i) => i.cardUuid);
+
+  describe('roles', () => {
+    it.each(['/api/overrides', '/api/overrides.csv', '/api/overrides/x'])(
+      '%s: 401 without a token',
+      async (path) => {
+        expect(await request(app).get(path)).toBeOutcome(401, 'AUTH_UNAUTHORIZED', 'login');
+      },
+    );
+
+    it.each(['informaticist', 'clinician', 'none'] as const)(
+      'refuses a user who is %s with 403',
+      async (who) => {
+        for (const path of ['/api/overrides', '/api/overrides.csv', `/api/overrides/${clopidogrel.uuid}`]) {
+          expect(await get(path, who)).toBeOutcome(403, 'AUTH_FORBIDDEN', 'forbidden');
+        }
+        expect(await review(clopidogrel.uuid, { status: 'appropriate' }, who)).toBeOutcome(
+          403,
+          'AUTH_FORBIDDEN',
+          'forbidden',
+        );
+      },
+    );
+
+    it('lets a pharmacist and an admin read', async () => {
+      await get('/api/overrides', 'pharmacist').expect(200);
+      await get('/api/overrides', 'admin').expect(200);
+    });
+  });
+
+  describe('the list', () => {
+    it('shows each overridden card once, newest override first, with the newest entry’s reason', async () => {
+      const l = await list();
+      expect(l).toMatchObject({ total: 3, page: 1, pageSize: 25 });
+      expect(uuids(l)).toEqual([metoprolol.uuid, twice.uuid, clopidogrel.uuid]);
+      expect(l.items[1]).toMatchObject({
+        overriddenAt: '2026-05-13T08:01:00.000Z',
+        reason: { code: 'benefit-outweighs-risk' },
+        clinician: 'Practitioner/dr-b',
+        drug: 'clopidogrel',
+        genes: ['CYP2C19'],
+        hook: 'order-sign',
+      });
+      expect(l.items[0]).not.toHaveProperty('reason');
+      expect(l.items[0]!.genes).toEqual(['CYP2D6']);
+      expect(l.items.every((i) => i.review === undefined)).toBe(true);
+    });
+
+    it.each([
+      ['?drug=Clopidogrel', () => [twice, clopidogrel]],
+      ['?gene=cyp2d6', () => [metoprolol]],
+      ['?gene=HLA-B', () => []],
+      ['?reason=patient-tolerated', () => [clopidogrel]],
+      ['?reason=no-alternative', () => []], // only the newest entry of a card counts
+      ['?clinician=Practitioner/dr-b', () => [metoprolol, twice]],
+      ['?from=2026-05-12&to=2026-05-13', () => [twice]],
+      ['?from=2026-05-13T09:00:00Z', () => [metoprolol]],
+      ['?to=2026-05-10T10:00:00.000Z', () => []], // `to` is exclusive for a date-time
+      ['?drug=clopidogrel&clinician=Practitioner/dr-a', () => [clopidogrel]],
+    ])('filters %s', async (query, expected) => {
+      const l = await list(query);
+      expect(uuids(l)).toEqual(expected().map((c) => c.uuid));
+      expect(l.total).toBe(expected().length);
+    });
+
+    it('filters by indicator', async () => {
+      const all = await list();
+      for (const indicator of ['info', 'warning', 'critical'] as const) {
+        const want = all.items.filter((i) => i.indicator === indicator).map((i) => i.cardUuid);
+        expect(uuids(await list(`?indicator=${indicator}`))).toEqual(want);
+      }
+    });
+
+    it('pages with the total of all matches', async () => {
+      const second = await list('?page=2&pageSize=1');
+      expect(second).toMatchObject({ total: 3, page: 2, pageSize: 1 });
+      expect(uuids(second)).toEqual([twice.uuid]);
+      expect((await list('?page=4&pageSize=1')).items).toEqual([]);
+    });
+
+    it.each([
+      '?pageSize=101',
+      '?pageSize=0',
+      '?page=-1',
+      '?from=yesterday',
+      '?from=2026-02-30',
+      '?to=2026-05-01&from=2026-05-02',
+      '?reviewed=maybe',
+      '?indicator=hard-stop',
+      '?gene=CYP2C19%25',
+      '?sort=asc',
+      '?drug=a&drug=b',
+    ])('refuses %s with 400 naming the field', async (query) => {
+      const res = await get(`/api/overrides${query}`);
+      expect(res).toBeOutcome(400, 'ADMIN_INVALID_REQUEST', 'invalid');
+    });
+  });
+
+  describe('the detail', () => {
+    it('shows the card as shown, its genotype evidence, the reason and comment, and the patient', async () => {
+      const res = await get(`/api/overrides/${clopidogrel.uuid}`).expect(200);
+      const d = res.body as OverrideDetail;
+      expect(d.card).toMatchObject({
+        uuid: clopidogrel.uuid,
+        summary: clopidogrel.summary,
+        indicator: clopidogrel.indicator,
+        detail: clopidogrel.detail,
+        drug: 'clopidogrel',
+        shownAt: '2026-05-10T09:59:00.000Z',
+        ruleIds: clopidogrel.ruleIds,
+      });
+      expect(d).toMatchObject({ patient: 'Patient/review-example', clinician: 'Practitioner/dr-a' });
+      expect(d.evidenceFrom).toBe('decision-snapshot');
+      expect(d.genes).toEqual([
+        {
+          gene: 'CYP2C19',
+          diplotype: '*2/*2',
+          phenotype: 'Poor Metabolizer',
+          reinterpreted: false,
+          date: '2025-11-03',
+          sources: ['Observation/pgx-cyp2c19'],
+        },
+      ]);
+      expect(d.decisions).toHaveLength(1);
+      expect(d.decisions[0]?.drug).toBe('clopidogrel');
+      expect(d.decisions[0]?.guideline).toContain('CYP2C19');
+      expect(d.decisions[0]!.recommendation).toEqual(expect.any(String));
+      expect(d.overrides).toEqual([
+        {
+          receivedAt: '2026-05-10T10:00:00.000Z',
+          outcomeTimestamp: '2026-05-10T10:00:00.000Z',
+          reason: {
+            code: 'patient-tolerated',
+            system: 'https://example.org/override-reasons',
+            display: 'Patient tolerated it before',
+          },
+          comment: '=HYPERLINK("x"), "quoted"\nsecond line',
+        },
+      ]);
+      expect(d.history).toEqual([]);
+    });
+
+    it('shows the wearable evidence behind a sensor-modified card', async () => {
+      const d = (await get(`/api/overrides/${metoprolol.uuid}`).expect(200)).body as OverrideDetail;
+      const hr = d.sensors.find((s) => s.metric === 'resting-heart-rate');
+      expect(hr).toMatchObject({ value: 52, unit: '/min', status: 'sufficient', devices: ['Test watch'] });
+      expect(hr?.newestSample).toBe('2026-05-15T08:00:00.000Z');
+      expect(d.card).not.toHaveProperty('detail');
+    });
+
+    it('answers 404 for an unknown card and for a card that was never overridden', async () => {
+      for (const uuid of ['no-such-card', acceptedCard.uuid]) {
+        expect(await get(`/api/overrides/${uuid}`)).toBeOutcome(404, 'ADMIN_UNKNOWN_OVERRIDE', 'not-found');
+      }
+    });
+  });
+
+  describe('what a hook call records for the review', () => {
+    it('keeps the prescriber (context.userId) and each card’s detail as the client received it', async () => {
+      const body = sandboxRequest('sandbox-order-sign-clopidogrel.json', undefined);
+      const res = await request(app).post('/cds-services/pgx-order-sign').send(body).expect(200);
+      const cards = (res.body as { cards: { uuid: string; detail?: string }[] }).cards;
+      expect(cards.length).toBeGreaterThan(0);
+      const [recorded] = await t.store.invocations.listByHookInstance(body['hookInstance'] as string);
+      expect(recorded?.userId).toBe('Practitioner/COREPRACTITIONER1');
+      for (const card of cards) {
+        expect(recorded?.cards.find((c) => c.uuid === card.uuid)?.detail).toBe(card.detail);
+      }
+    });
+  });
+
+  describe('review marks', () => {
+    it('records a review with who and when, audited; a later one supersedes it and the history keeps both', async () => {
+      const first = await review(twice.uuid, { status: 'follow-up', note: 'Ask about bleeding risk' }).expect(
+        201,
+      );
+      expect((first.body as ReviewResponse).review).toEqual({
+        status: 'follow-up',
+        note: 'Ask about bleeding risk',
+        reviewer: 'alice',
+        reviewedAt: NOW.toISOString(),
+      });
+      expect(uuids(await list('?reviewed=follow-up'))).toEqual([twice.uuid]);
+
+      const second = await review(twice.uuid, { status: 'appropriate' }, 'admin').expect(201);
+      const body = second.body as ReviewResponse;
+      expect(body.review).toEqual({ status: 'appropriate', reviewer: 'root', reviewedAt: NOW.toISOString() });
+      expect(body.history.map((h) => [h.status, h.reviewer])).toEqual([
+        ['appropriate', 'root'],
+        ['follow-up', 'alice'],
+      ]);
+
+      const d = (await get(`/api/overrides/${twice.uuid}`).expect(200)).body as OverrideDetail;
+      expect(d.review?.status).toBe('appropriate');
+      expect(d.history).toHaveLength(2);
+
+      const audit = await t.store.audit.list({ target: `card:${twice.uuid}` });
+      expect(audit.map((e) => [e.actor, e.role, e.action, e.details['status'], e.at.toISOString()])).toEqual([
+        ['root', 'admin', 'override.review', 'appropriate', NOW.toISOString()],
+        ['alice', 'pharmacist', 'override.review', 'follow-up', NOW.toISOString()],
+      ]);
+      expect(JSON.stringify(audit)).not.toContain('Patient/');
+      expect(JSON.stringify(audit)).not.toContain('bleeding');
+    });
+
+    it('filters by review state: concluded, never reviewed, follow-up', async () => {
+      await review(metoprolol.uuid, { status: 'not-appropriate', note: 'Dose not reduced' }).expect(201);
+      expect(uuids(await list('?reviewed=true'))).toEqual([metoprolol.uuid, twice.uuid]);
+      expect(uuids(await list('?reviewed=false'))).toEqual([clopidogrel.uuid]);
+      expect(uuids(await list('?reviewed=follow-up'))).toEqual([]);
+      const listed = (await list('?reviewed=true')).items[0];
+      expect(listed?.review).toMatchObject({
+        status: 'not-appropriate',
+        note: 'Dose not reduced',
+        reviewer: 'alice',
+      });
+    });
+
+    it('refuses a bad body with 400 or 415, and an unknown or never-overridden card with 404, writing nothing', async () => {
+      const before = (await t.store.audit.list({ action: 'override.review' })).length;
+      expect(await review(clopidogrel.uuid, { status: 'fine' })).toBeOutcome(
+        400,
+        'ADMIN_INVALID_REQUEST',
+        'invalid',
+      );
+      expect(await review(clopidogrel.uuid, {})).toBeOutcome(400, 'ADMIN_INVALID_REQUEST', 'invalid');
+      expect(await review(clopidogrel.uuid, { status: 'appropriate', extra: 1 })).toBeOutcome(
+        400,
+        'ADMIN_INVALID_REQUEST',
+        'invalid',
+      );
+      const text = await request(app)
+        .post(`/api/overrides/${clopidogrel.uuid}/review`)
+        .set('Authorization', `Bearer ${tokens.pharmacist}`)
+        .set('Content-Type', 'text/plain')
+        .send('appropriate');
+      expect(text).toBeOutcome(415, 'HTTP_UNSUPPORTED_MEDIA_TYPE', 'not-supported');
+      for (const uuid of ['no-such-card', acceptedCard.uuid]) {
+        expect(await review(uuid, { status: 'appropriate' })).toBeOutcome(
+          404,
+          'ADMIN_UNKNOWN_OVERRIDE',
+          'not-found',
+        );
+      }
+      expect((await t.store.audit.list({ action: 'override.review' })).length).toBe(before);
+      expect((await get(`/api/overrides/${clopidogrel.uuid}`).expect(200)).body).toMatchObject({
+        history: [],
+      });
+    });
+  });
+
+  describe('the CSV export', () => {
+    it('exports the filtered list as RFC 4180 CSV, formula-safe, and audits the export', async () => {
+      const res = await get('/api/overrides.csv?drug=clopidogrel').expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/csv; charset=utf-8/);
+      expect(res.headers['content-disposition']).toBe('attachment; filename=overrides-2026-05-20.csv');
+      const text = res.text;
+      expect(text.endsWith('\r\n')).toBe(true);
+      const lines = text.split('\r\n');
+      expect(lines[0]).toBe(
+        'overridden_at,shown_at,card_uuid,service,hook,drug,genes,indicator,summary,reason_code,reason_display,' +
+          'comment,clinician,review_status,reviewed_by,reviewed_at,review_note',
+      );
+      expect(lines[1]).toContain(twice.uuid);
+      expect(lines[1]).toContain(',benefit-outweighs-risk,,,Practitioner/dr-b,appropriate,root,');
+      // The comment: formula start neutralised, then quoted (comma, quotes doubled, a line break inside the field).
+      expect(lines[2]).toContain(',"\'=HYPERLINK(""x""), ""quoted""\nsecond line",Practitioner/dr-a,,,,');
+      expect(lines).toHaveLength(4); // header, two records, the empty string after the last CRLF
+      expect(text).not.toContain('Patient/');
+
+      const [event] = await t.store.audit.list({ action: 'overrides.export' });
+      expect(event).toMatchObject({ actor: 'alice', role: 'pharmacist', target: 'overrides' });
+      expect(event?.details).toEqual({ filters: { drug: 'clopidogrel' }, rows: 2 });
+    });
+
+    it('refuses bad filters with 400 before writing anything', async () => {
+      expect(await get('/api/overrides.csv?page=2')).toBeOutcome(400, 'ADMIN_INVALID_REQUEST', 'invalid');
+    });
+  });
+});
