@@ -15,6 +15,8 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import NodeCache from 'node-cache';
 import type { ClientAuthenticator } from './cds/auth';
+import { createInvocationRecorder } from './cds/recorder';
+import type { InvocationRecorder } from './cds/recorder';
 import { authenticateClient } from './cds/http';
 import { createCdsRouter } from './cds/routes';
 import type { HookHandlers, RunningVersions } from './cds/routes';
@@ -26,7 +28,8 @@ import type { UserAuthenticator } from './http/auth';
 import { parseJsonBody, requireJsonBody } from './http/body';
 import { AppError } from './http/errors';
 import { errorHandler, notFound } from './http/handler';
-import { createOpsRouter } from './http/ops';
+import { createOpsRouter, createReadiness } from './http/ops';
+import type { Readiness } from './http/ops';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import { requestContext } from './observability/http';
@@ -46,18 +49,46 @@ export interface AppDeps {
   /** The knowledge and threshold versions in force: shown in discovery, recorded on every invocation. */
   readonly versions: () => RunningVersions;
   readonly now?: () => Date;
+  /**
+   * Writes invocation records, holding them in memory while the store is slow or down (`src/cds/recorder.ts`);
+   * made from `store` when absent. The process passes its own so that shutdown can drain it.
+   */
+  readonly recorder?: InvocationRecorder;
+  /** The readiness check behind `/readyz`; made from `store` and the recorder when absent. */
+  readonly readiness?: Readiness;
+  /**
+   * True once the process is shutting down: every answer then carries `Connection: close`, so keep-alive clients
+   * open their next connection elsewhere instead of reusing one this process is about to close.
+   */
+  readonly draining?: () => boolean;
 }
 
 /** Seconds a FHIR fallback result stays cached (per server, patient and query). */
 const FHIR_CACHE_TTL_S = 30;
 
-export function createApp(deps: AppDeps): Express {
+export function createApp(appDeps: AppDeps): Express {
+  const recorder =
+    appDeps.recorder ??
+    createInvocationRecorder({ store: appDeps.store, metrics: appDeps.metrics, logger: appDeps.logger });
+  const deps: AppDeps & { recorder: InvocationRecorder } = { ...appDeps, recorder };
   const { config, logger, metrics } = deps;
   const users = deps.userAuthenticator ?? NO_SIGN_IN;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
+  const draining = deps.draining;
+  if (draining) {
+    // Checked when the headers are written, not when the request arrived: a call in flight at SIGTERM gets it too.
+    app.use((_req, res, next) => {
+      const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => typeof res;
+      res.writeHead = ((...args: unknown[]) => {
+        if (draining() && !res.headersSent) res.setHeader('Connection', 'close');
+        return writeHead(...args);
+      }) as typeof res.writeHead;
+      next();
+    });
+  }
   app.use(helmet());
   app.use(
     cors({
@@ -75,7 +106,15 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(requestContext(logger));
 
-  app.use(createOpsRouter({ ping: () => deps.store.ping(), metrics }));
+  const readiness =
+    deps.readiness ??
+    createReadiness({
+      ping: () => deps.store.ping(),
+      engine: deps.store.engine,
+      recordingBacklog: () => recorder.backlog(),
+      logger,
+    });
+  app.use(createOpsRouter({ readiness, metrics }));
   app.use('/cds-services', cdsArea(deps));
   // The JSON APIs and admin pages arrive with their features; until then only the mount guards answer (401/403,
   // then 404 for a user who passes).
@@ -88,7 +127,7 @@ export function createApp(deps: AppDeps): Express {
 }
 
 /** `/cds-services`: rate limit (before authentication, so a flood is refused cheaply), client JWT, JSON bodies. */
-function cdsArea(deps: AppDeps): Router {
+function cdsArea(deps: AppDeps & { recorder: InvocationRecorder }): Router {
   const { config, logger, metrics } = deps;
   return Router().use(
     rateLimit({
@@ -107,12 +146,13 @@ function cdsArea(deps: AppDeps): Router {
       serviceIds: new Set(deps.services.map((s) => s.id)),
       store: deps.store,
       metrics,
+      isPending: (uuid) => deps.recorder.isPending(uuid),
     }),
     createCdsRouter({
       services: deps.services,
       versions: deps.versions,
       handlers: deps.handlers,
-      store: deps.store,
+      recorder: deps.recorder,
       metrics,
       logger,
       authMode: config.auth,

@@ -31,6 +31,8 @@ export interface Config {
   readonly bodyLimit: string;
   /** Seconds between reloads of the published threshold set (replicas converge within one); 0: only at start. */
   readonly thresholdsReloadSeconds: number;
+  /** Deadline of one store query in milliseconds (PostgreSQL statement/query/connect timeouts, SQLite busy timeout). */
+  readonly storeTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +68,7 @@ export const envSchema = z.object({
     .regex(/^\d+(kb|mb)$/i, 'must look like 512kb or 5mb')
     .default('5mb'),
   THRESHOLDS_RELOAD_SECONDS: intIn(0, 86_400).default(30),
+  STORE_TIMEOUT_MS: intIn(100, 60_000).default(2000),
 });
 
 /**
@@ -115,5 +118,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     bodyLimit: e.BODY_LIMIT,
     thresholdsReloadSeconds: e.THRESHOLDS_RELOAD_SECONDS,
+    storeTimeoutMs: e.STORE_TIMEOUT_MS,
   };
 }

@@ -1,14 +1,17 @@
 /**
  * The process: configuration, store, server, graceful shutdown.
- * SIGTERM/SIGINT: stop accepting connections, let in-flight calls finish, close the store, exit.
+ * SIGTERM/SIGINT: stop accepting connections, close idle keep-alive connections, answer in-flight calls with
+ * `Connection: close`, let them finish, write the invocation records held in memory, close the store, exit 0.
  */
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { createClientAuthenticator, loadTrustedIssuers } from './cds/auth';
+import { createInvocationRecorder } from './cds/recorder';
 import { loadServiceDefinitions } from './cds/discovery';
 import { ConfigError, loadConfig } from './config';
 import { createHookHandlers } from './hooks';
-import { createLogger } from './observability/logger';
+import { createReadiness } from './http/ops';
+import { createLogger, errorForLog } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { KNOWLEDGE_VERSION } from './rules/cpic';
 import { createThresholdRegistry } from './rules/registry';
@@ -17,6 +20,10 @@ import { openStore } from './store';
 
 /** How long in-flight calls get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How long the invocation records held in memory get to reach the store at shutdown. */
+const SHUTDOWN_DRAIN_MS = 5_000;
+/** How often the process asks the store whether it answers, so an outage is logged when it starts. */
+const STORE_MONITOR_MS = 5_000;
 
 async function main(): Promise<void> {
   let config;
@@ -41,7 +48,7 @@ async function main(): Promise<void> {
       ? createClientAuthenticator({ issuers: await loadTrustedIssuers(config.trustedIssuersFile) })
       : undefined;
 
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { timeoutMs: config.storeTimeoutMs });
   // The published threshold set (defaults until an informaticist publishes one); recorded on every invocation. The
   // registry swaps the engine when another version is published; a corrupt published set stops the start (loudly).
   const thresholds = createThresholdRegistry({ repository: store.thresholds, fallback: DEFAULT_THRESHOLDS });
@@ -55,11 +62,27 @@ async function main(): Promise<void> {
           else logger.info({ thresholds: outcome }, 'threshold set swapped');
         })
       : () => undefined;
+  const metrics = createMetrics();
+  const recorder = createInvocationRecorder({ store, metrics, logger });
+  const readiness = createReadiness({
+    ping: () => store.ping(),
+    engine: store.engine,
+    recordingBacklog: () => recorder.backlog(),
+    logger,
+  });
+  const monitor = setInterval(() => {
+    void readiness.check();
+  }, STORE_MONITOR_MS);
+  monitor.unref();
+  let stopping = false;
   const app = createApp({
     config,
     store,
     logger,
-    metrics: createMetrics(),
+    metrics,
+    recorder,
+    readiness,
+    draining: () => stopping,
     services: loadServiceDefinitions(),
     handlers: createHookHandlers({
       ruleEngine: () => thresholds.live(),
@@ -72,34 +95,62 @@ async function main(): Promise<void> {
     }),
   });
 
-  const server: Server = app.listen(config.port, () => {
+  const server: Server = app.listen(config.port);
+  server.on('listening', () => {
     logger.info(
       { port: config.port, store: store.engine, auth: config.auth },
       `serving ${config.publicBaseUrl}/cds-services`,
     );
   });
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    // Listening failed (EADDRINUSE, EACCES): a clear message and a non-zero exit, never a "serving" line.
+    const reason =
+      err.code === 'EADDRINUSE'
+        ? `port ${config.port} is already in use`
+        : err.code === 'EACCES'
+          ? `no permission to listen on port ${config.port}`
+          : `cannot listen on port ${config.port} (${err.code ?? err.name})`;
+    logger.fatal({ err: errorForLog(err), port: config.port }, `failed to start: ${reason}`);
+    clearInterval(monitor);
+    stopReloading();
+    void store.close().finally(() => process.exit(1));
+  });
 
-  let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     stopReloading();
+    clearInterval(monitor);
     logger.info({ signal }, 'shutting down: finishing in-flight calls');
     const force = setTimeout(() => {
       logger.error('in-flight calls did not finish in time; exiting');
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    // Stops accepting; the callback runs once every connection has ended. Connections with a call in flight
+    // end after its answer (sent with `Connection: close`, app.ts); idle keep-alive ones are closed now.
     server.close(() => {
-      store
-        .close()
-        .then(() => {
-          logger.info('stopped');
-          process.exit(0);
-        })
-        .catch(() => process.exit(1));
+      void finish();
     });
     server.closeIdleConnections();
+  };
+  const finish = async (): Promise<void> => {
+    let code = 0;
+    try {
+      const left = await recorder.drain(SHUTDOWN_DRAIN_MS);
+      if (left > 0) {
+        logger.error(
+          { records: left },
+          'invocation records not written: the store did not take them in time',
+        );
+      }
+      await store.close();
+      logger.info('stopped');
+    } catch (err) {
+      logger.error({ err: errorForLog(err) }, 'store did not close cleanly');
+      code = 1;
+    }
+    process.exit(code);
   };
   process.on('SIGTERM', () => {
     stop('SIGTERM');

@@ -9,7 +9,8 @@ import type { Logger } from '../observability/logger';
 import { AppError } from '../http/errors';
 import type { Metrics } from '../observability/metrics';
 import { currentContext } from '../observability/context';
-import type { CardRecord, Store } from '../store';
+import type { CardRecord } from '../store';
+import type { InvocationRecorder } from './recorder';
 import { isFhirServerAllowed } from './auth';
 import { verifiedClient } from './http';
 import { createFhirFetcher } from './fhir';
@@ -55,7 +56,8 @@ export interface CdsRouterDeps {
   readonly services: readonly CdsServiceDefinition[];
   readonly versions: () => RunningVersions;
   readonly handlers: HookHandlers;
-  readonly store: Store;
+  /** Writes each invocation, or holds it while the store is slow or down (recorder.ts). */
+  readonly recorder: InvocationRecorder;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly authMode: 'jwt' | 'none';
@@ -93,7 +95,8 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     });
     const answer = await callService(service, req.body, verifiedClient(res));
     const { cards } = answer;
-    // Recorded before answering, so feedback on these cards always finds them.
+    // Recorded before answering when the store answers in time, so feedback on these cards finds them; otherwise
+    // held by the recorder, and feedback on them is asked to retry until it is written.
     await record(service, answer, performance.now() - started, verifiedClient(res)?.iss);
     for (const card of cards) deps.metrics.cards.inc({ service: service.id, indicator: card.indicator });
     res.json({ cards });
@@ -168,24 +171,19 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
       const p = card.uuid === undefined ? undefined : byUuid.get(card.uuid);
       return p ? [{ ...p, summary: card.summary, indicator: card.indicator }] : [];
     });
-    try {
-      await deps.store.invocations.record({
-        hookInstance: request.hookInstance,
-        serviceId: service.id,
-        hook: service.hook,
-        receivedAt: now(),
-        ...(clientIssuer ? { clientIssuer } : {}),
-        patientRef: `Patient/${request.context.patientId}`,
-        latencyMs: Math.round(latencyMs),
-        ...deps.versions(),
-        ...(inputs === undefined ? {} : { inputs }),
-        cards: records,
-      });
-    } catch (err) {
-      // The cards already went out: advice matters more than the record. Feedback on them will be refused.
-      deps.metrics.errors.inc({ code: 'STORE_WRITE_FAILED' });
-      deps.logger.error({ err: { type: (err as Error).name } }, 'invocation not recorded');
-    }
+    // Never rejects: the cards go out whatever becomes of the record (advice matters more than the record).
+    await deps.recorder.record({
+      hookInstance: request.hookInstance,
+      serviceId: service.id,
+      hook: service.hook,
+      receivedAt: now(),
+      ...(clientIssuer ? { clientIssuer } : {}),
+      patientRef: `Patient/${request.context.patientId}`,
+      latencyMs: Math.round(latencyMs),
+      ...deps.versions(),
+      ...(inputs === undefined ? {} : { inputs }),
+      cards: records,
+    });
   }
 
   router.all('/', (_req, _res) => {

@@ -12,6 +12,8 @@ export function createFeedbackRouter(deps: {
   readonly serviceIds: ReadonlySet<string>;
   readonly store: Store;
   readonly metrics: Metrics;
+  /** Whether a card's record is still held in memory by the invocation recorder. */
+  readonly isPending: (cardUuid: string) => boolean;
 }): Router {
   const router = Router();
   router.post('/:id/feedback', async (req, res) => {
@@ -21,6 +23,7 @@ export function createFeedbackRouter(deps: {
     const receipt = await receiveFeedback(deps.store, req.params.id, req.body, {
       receivedAt: new Date(),
       clientIssuer: verifiedClient(res)?.iss,
+      isPending: deps.isPending,
     });
     for (const e of receipt.entries) deps.metrics.feedback.inc({ outcome: e.outcome, result: 'received' });
     deps.metrics.feedback.inc({ outcome: 'all', result: 'duplicate' }, receipt.duplicates);

@@ -44,6 +44,11 @@ export const ERROR_CATALOGUE = {
   },
   HTTP_RATE_LIMITED: { status: 429, issueCode: 'throttled', title: 'Too many requests; retry later.' },
   HTTP_INTERNAL: { status: 500, issueCode: 'exception', title: 'Internal error.' },
+  HTTP_STORE_UNAVAILABLE: {
+    status: 503,
+    issueCode: 'transient',
+    title: 'The store is unavailable; nothing was stored. Retry later.',
+  },
 
   /* AUTH: signed-in users of /api and /admin */
   AUTH_UNAUTHORIZED: { status: 401, issueCode: 'login', title: 'Sign-in required.' },
@@ -83,12 +88,17 @@ export const ERROR_CATALOGUE = {
     issueCode: 'not-found',
     title: 'Feedback names a card this service did not issue; nothing was stored.',
   },
+  FEEDBACK_CARD_PENDING: {
+    status: 503,
+    issueCode: 'transient',
+    title: 'Feedback names a card whose record is not written yet; nothing was stored. Retry later.',
+  },
 
   /* OPS: operations endpoints */
   OPS_NOT_READY: {
     status: 503,
     issueCode: 'transient',
-    title: 'The service is not ready (store unreachable).',
+    title: 'The service is not ready (store unavailable).',
   },
 } as const satisfies Record<`${ErrorArea}_${string}`, CatalogueEntry>;
 

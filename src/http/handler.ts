@@ -41,6 +41,17 @@ function bodyParserCode(err: unknown): ErrorCode | undefined {
   }
 }
 
+/** Seconds a client is asked to wait before retrying after a store outage. */
+export const STORE_RETRY_AFTER_S = 5;
+
+function isStoreUnavailable(err: unknown): err is Error & { reason: string } {
+  return (
+    err instanceof Error &&
+    err.name === 'StoreUnavailableError' &&
+    typeof (err as { reason?: unknown }).reason === 'string'
+  );
+}
+
 /** Answers any path no route claimed (mounted after every router). */
 export const notFound: RequestHandler = () => {
   throw new AppError('HTTP_NOT_FOUND');
@@ -54,6 +65,12 @@ export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHand
     let headers: Readonly<Record<string, string>> = {};
     if (err instanceof AppError) {
       ({ code, details, headers } = err);
+    } else if (isStoreUnavailable(err)) {
+      // The store's StoreUnavailableError (matched by name: http does not import the store). Its reason is ours
+      // (no request data), logged for operators; the caller is told to retry.
+      code = 'HTTP_STORE_UNAVAILABLE';
+      headers = { 'Retry-After': String(STORE_RETRY_AFTER_S) };
+      logger.warn({ err: { type: 'StoreUnavailableError', reason: err.reason } }, 'store unavailable');
     } else {
       const parserCode = bodyParserCode(err);
       if (parserCode) {

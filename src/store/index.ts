@@ -3,9 +3,12 @@
  * sets with their audit trail, in SQLite (default) or PostgreSQL through kysely. One repository per feature; the
  * kysely handle never leaves this folder. Migrations run when the store opens. See README.md for the decisions.
  */
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { Kysely, Migrator, sql } from 'kysely';
 import { createDialect, engineOf } from './connect';
-import type { Engine } from './connect';
+import type { DialectOptions, Engine } from './connect';
+import { StoreUnavailableError, guardRepository } from './faults';
 import { createFeedbackRepository } from './feedback';
 import type { FeedbackRepository } from './feedback';
 import { createInvocationRepository } from './invocations';
@@ -18,6 +21,8 @@ import { createThresholdRepository } from './thresholds';
 import type { ThresholdRepository } from './thresholds';
 
 export type { Engine } from './connect';
+export { DEFAULT_STORE_TIMEOUT_MS } from './connect';
+export { StoreUnavailableError, isStoreFault } from './faults';
 export type { FeedbackRecord, FeedbackRepository } from './feedback';
 export { RATINGS } from './ratings';
 export type { Rating, RatingRecord, RatingRepository, StoredRating } from './ratings';
@@ -46,35 +51,68 @@ export interface Store {
   readonly thresholds: ThresholdRepository;
   /** Clinicians' ratings of cards, one per card and rater (ratings.ts). */
   readonly ratings: RatingRepository;
-  /** Resolves when the database answers a query; rejects otherwise (for `/readyz`). */
+  /**
+   * Resolves when the database answers a query; rejects otherwise (for `/readyz`), with `StoreUnavailableError`
+   * naming the reason (e.g. `database file removed`).
+   */
   ping(): Promise<void>;
   /** Closes the connection(s); the store cannot be used afterwards. */
   close(): Promise<void>;
 }
 
+export type StoreOptions = DialectOptions;
+
 /**
  * Opens the store named by `databaseUrl` (`postgres://…`/`postgresql://…`, a SQLite file path created with its
- * folder when missing, or `:memory:`) and brings its schema up to date.
+ * folder when missing, or `:memory:`) and brings its schema up to date. Every repository call fails with
+ * `StoreUnavailableError` when the database cannot answer (unreachable, timed out, SQLite file removed).
  */
-export async function openStore(databaseUrl: string): Promise<Store> {
+export async function openStore(databaseUrl: string, options: StoreOptions = {}): Promise<Store> {
   const engine = engineOf(databaseUrl);
-  const db = new Kysely<Database>({ dialect: createDialect(engine, databaseUrl) });
+  const db = new Kysely<Database>({ dialect: createDialect(engine, databaseUrl, options) });
   try {
     await migrateToLatest(db, engine);
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  return {
-    engine,
-    invocations: createInvocationRepository(db),
-    feedback: createFeedbackRepository(db),
-    thresholds: createThresholdRepository(db),
-    ratings: createRatingRepository(db),
+  const check = engine === 'sqlite' ? sqliteFileCheck(databaseUrl) : () => undefined;
+  const guard = <T extends object>(repo: T): T => guardRepository(repo, check);
+  const ping = guard({
     ping: async () => {
       await sql`select 1`.execute(db);
     },
+  });
+  return {
+    engine,
+    invocations: guard(createInvocationRepository(db)),
+    feedback: guard(createFeedbackRepository(db)),
+    thresholds: guard(createThresholdRepository(db)),
+    ratings: guard(createRatingRepository(db)),
+    ping: ping.ping,
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * For a SQLite file: a check that the file the store opened is still the one at its path. A removed (or replaced)
+ * file stays open and writable through its descriptor, so without this check writes would be acknowledged into a
+ * file nobody will ever read again. `:memory:` needs no check.
+ */
+function sqliteFileCheck(databaseUrl: string): () => void {
+  if (databaseUrl === ':memory:' || databaseUrl === '') return () => undefined;
+  const file = path.resolve(databaseUrl);
+  const opened = statSync(file);
+  return () => {
+    let now;
+    try {
+      now = statSync(file);
+    } catch {
+      throw new StoreUnavailableError('database file removed');
+    }
+    if (now.ino !== opened.ino || now.dev !== opened.dev) {
+      throw new StoreUnavailableError('database file replaced');
+    }
   };
 }
 
