@@ -113,7 +113,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     const hook = (body as { hook?: unknown }).hook;
     if (hook !== service.hook) {
       throw new AppError('CDS_HOOK_MISMATCH', [
-        `service "${service.id}" serves hook "${service.hook}", not ${JSON.stringify(hook)}`,
+        `service "${service.id}" serves hook "${service.hook}", not ${typeof hook === 'string' ? JSON.stringify(hook.slice(0, 64)) : `a ${hook === null ? 'null' : typeof hook}`}`,
       ]);
     }
     const parsed = parseCdsRequest(service.hook, body);

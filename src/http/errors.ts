@@ -30,6 +30,16 @@ interface CatalogueEntry {
 export const ERROR_CATALOGUE = {
   /* HTTP: transport and framework, any mount */
   HTTP_INVALID_JSON: { status: 400, issueCode: 'structure', title: 'The request body is not valid JSON.' },
+  HTTP_INVALID_BODY: {
+    status: 400,
+    issueCode: 'structure',
+    title: 'The request body could not be read or holds what no client should send.',
+  },
+  HTTP_INVALID_PATH: {
+    status: 400,
+    issueCode: 'invalid',
+    title: 'The request path is not valid percent-encoded text.',
+  },
   HTTP_NOT_FOUND: { status: 404, issueCode: 'not-found', title: 'No such endpoint.' },
   HTTP_METHOD_NOT_ALLOWED: {
     status: 405,
