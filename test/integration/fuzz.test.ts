@@ -25,6 +25,11 @@ const FIXTURES: Record<(typeof SERVICES)[number], string> = {
 };
 const PREFETCH_KEYS = ['patient', 'pgx', 'wearables', 'consent', 'medications'];
 
+/** The JSON text of a value (`undefined`, which JSON cannot say, is sent as `null`). */
+function jsonText(value: unknown): string {
+  return value === undefined ? 'null' : JSON.stringify(value);
+}
+
 /** Never a 5xx; a 4xx is a catalogue OperationOutcome; a 200 is a CDS response or `{}` (feedback). */
 function expectNoServerError(res: Response): void {
   expect(res.status).toBeLessThan(500);
@@ -73,14 +78,17 @@ function mutateAt(value: unknown, path: readonly (string | number)[], replacemen
   if (path.length === 0) return replacement;
   const [head, ...rest] = path;
   if (Array.isArray(value)) {
-    const copy = [...value] as unknown[];
+    const copy: unknown[] = [...(value as unknown[])];
     if (replacement === undefined && rest.length === 0) copy.splice(head as number, 1);
     else copy[head as number] = mutateAt(copy[head as number], rest, replacement);
     return copy;
   }
-  const copy = { ...(value as JsonObject) };
-  if (replacement === undefined && rest.length === 0) delete copy[head as string];
-  else copy[head as string] = mutateAt(copy[head as string], rest, replacement);
+  const entries = Object.entries(value as JsonObject);
+  if (replacement === undefined && rest.length === 0) {
+    return Object.fromEntries(entries.filter(([k]) => k !== head));
+  }
+  const copy: JsonObject = Object.fromEntries(entries);
+  copy[head as string] = mutateAt(copy[head as string], rest, replacement);
   return copy;
 }
 
@@ -134,7 +142,7 @@ describe.each(engines)('fuzzing on %s', (_engine, createDatabase) => {
         const res = await request(t.app)
           .post(`/cds-services/${service}${feedback ? '/feedback' : ''}`)
           .set('content-type', 'application/json')
-          .send(JSON.stringify(body) ?? 'null');
+          .send(jsonText(body));
         expectNoServerError(res);
       }),
       { numRuns: RUNS },
@@ -153,7 +161,7 @@ describe.each(engines)('fuzzing on %s', (_engine, createDatabase) => {
           const res = await request(t.app)
             .post(`/cds-services/${service}`)
             .set('content-type', 'application/json')
-            .send(JSON.stringify(body) ?? 'null');
+            .send(jsonText(body));
           expectNoServerError(res);
         },
       ),
@@ -194,7 +202,7 @@ describe.each(engines)('fuzzing on %s', (_engine, createDatabase) => {
         const res = await request(t.app)
           .post('/cds-services/pgx-patient-view/feedback')
           .set('content-type', 'application/json')
-          .send(JSON.stringify(body) ?? 'null');
+          .send(jsonText(body));
         expectNoServerError(res);
       }),
       { numRuns: RUNS },
@@ -207,7 +215,7 @@ describe.each(engines)('fuzzing on %s', (_engine, createDatabase) => {
         const res = await request(t.app)
           .post(`${mount}${path.startsWith('/') ? path : `/${path}`}`)
           .set('content-type', 'application/json')
-          .send(JSON.stringify(body) ?? 'null');
+          .send(jsonText(body));
         expectNoServerError(res);
       }),
       { numRuns: RUNS },
