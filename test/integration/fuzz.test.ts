@@ -83,7 +83,8 @@ function mutateAt(value: unknown, path: readonly (string | number)[], replacemen
     else copy[head as number] = mutateAt(copy[head as number], rest, replacement);
     return copy;
   }
-  const entries = Object.entries(value as JsonObject);
+  // An earlier mutation may have replaced a parent with a non-object: the path then grows a fresh object.
+  const entries = typeof value === 'object' && value !== null ? Object.entries(value) : [];
   if (replacement === undefined && rest.length === 0) {
     return Object.fromEntries(entries.filter(([k]) => k !== head));
   }
