@@ -37,6 +37,16 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  // Last resort, logged with the error's real type and frames (errorForLog), never its message. A rejection nobody
+  // handled is a bug but leaves the process consistent: logged, serving on. An uncaught exception may have left
+  // anything half-done: logged, then exit 1 for the supervisor to restart.
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: errorForLog(reason) }, 'unhandled promise rejection');
+  });
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err: errorForLog(err) }, 'uncaught exception: exiting');
+    process.exit(1);
+  });
   if (config.auth === 'none') {
     logger.warn(
       '!!! CDS_AUTH=none: client JWTs are NOT verified and any fhirServer will be called. ' +
@@ -121,7 +131,6 @@ async function main(): Promise<void> {
     stopping = true;
     stopReloading();
     clearInterval(monitor);
-    logger.info({ signal }, 'shutting down: finishing in-flight calls');
     const force = setTimeout(() => {
       logger.error('in-flight calls did not finish in time; exiting');
       process.exit(1);
@@ -133,6 +142,8 @@ async function main(): Promise<void> {
       void finish();
     });
     server.closeIdleConnections();
+    // Logged once the listener is closed, so whoever reads it knows new connections are refused.
+    logger.info({ signal }, 'shutting down: finishing in-flight calls');
   };
   const finish = async (): Promise<void> => {
     let code = 0;
