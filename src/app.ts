@@ -15,6 +15,7 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import NodeCache from 'node-cache';
 import type { ClientAuthenticator } from './cds/auth';
+import { SharedRateLimitStore } from './cds/rate-limit';
 import { createInvocationRecorder } from './cds/recorder';
 import type { InvocationRecorder } from './cds/recorder';
 import { authenticateClient } from './cds/http';
@@ -75,7 +76,9 @@ export function createApp(appDeps: AppDeps): Express {
   const users = deps.userAuthenticator ?? NO_SIGN_IN;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // X-Forwarded-For only from the proxies TRUST_PROXY names (none by default): otherwise any client could pick the
+  // address the rate limit counts it under.
+  app.set('trust proxy', config.trustProxy === false ? false : config.trustProxy);
 
   const draining = deps.draining;
   if (draining) {
@@ -135,6 +138,10 @@ function cdsArea(deps: AppDeps & { recorder: InvocationRecorder }): Router {
       limit: config.rateLimitPerMinute,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
+      // Counted in the store every replica shares (src/cds/rate-limit.ts).
+      store: new SharedRateLimitStore({ counters: deps.store.rateLimits, logger, metrics }),
+      // TRUST_PROXY decides whose X-Forwarded-For counts; a header from an untrusted peer is expected, not an error.
+      validate: { xForwardedForHeader: false },
       handler: (_req, _res, next) => {
         next(new AppError('HTTP_RATE_LIMITED'));
       },

@@ -3,6 +3,7 @@
  * documents exactly these (a unit test compares both ways, and the fixed defaults). A bad value stops the process at
  * start with a message naming the variable.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export type AuthMode = 'jwt' | 'none';
@@ -31,6 +32,11 @@ export interface Config {
   readonly bodyLimit: string;
   /** Seconds between reloads of the published threshold set (replicas converge within one); 0: only at start. */
   readonly thresholdsReloadSeconds: number;
+  /**
+   * Which proxies' `X-Forwarded-For` to believe for the client address (express `trust proxy`): `false` (none: the
+   * socket's peer is the client), a hop count, or addresses/CIDRs/`loopback`/`linklocal`/`uniquelocal`.
+   */
+  readonly trustProxy: false | number | readonly string[];
   /** Deadline of one store query in milliseconds (PostgreSQL statement/query/connect timeouts, SQLite busy timeout). */
   readonly storeTimeoutMs: number;
 }
@@ -69,7 +75,33 @@ export const envSchema = z.object({
     .default('5mb'),
   THRESHOLDS_RELOAD_SECONDS: intIn(0, 86_400).default(30),
   STORE_TIMEOUT_MS: intIn(100, 60_000).default(2000),
+  TRUST_PROXY: z.string().default('false'),
 });
+
+/** express's named address ranges for `trust proxy`. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** `TRUST_PROXY` → express `trust proxy`, or a problem. */
+function parseTrustProxy(text: string): false | number | string[] | { problem: string } {
+  const value = text.trim();
+  if (value === 'false' || value === '') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return hops >= 1 && hops <= 10 ? hops : { problem: 'TRUST_PROXY: a hop count must be 1 to 10' };
+  }
+  const parts = value.split(',').map((p) => p.trim());
+  const bad = parts.filter((p) => {
+    if (PROXY_RANGES.includes(p)) return false;
+    const [address = '', bits, ...rest] = p.split('/');
+    if (rest.length > 0 || isIP(address) === 0) return true;
+    return bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128));
+  });
+  return bad.length === 0
+    ? parts
+    : {
+        problem: `TRUST_PROXY: "${bad.join('", "')}" is not an address, CIDR, hop count, loopback, linklocal or uniquelocal`,
+      };
+}
 
 /**
  * Reads and validates the environment. Throws `ConfigError` naming every variable that fails its own check; the rules
@@ -103,6 +135,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port])`);
     }
   }
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  if (typeof trustProxy === 'object' && 'problem' in trustProxy) problems.push(trustProxy.problem);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 
   return {
@@ -119,5 +153,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.BODY_LIMIT,
     thresholdsReloadSeconds: e.THRESHOLDS_RELOAD_SECONDS,
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
+    trustProxy: trustProxy as false | number | string[],
   };
 }

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app';
 import { createClientAuthenticator, loadTrustedIssuers } from './cds/auth';
 import { createInvocationRecorder } from './cds/recorder';
+import { createSharedJtiMemory } from './cds/replay';
 import { loadServiceDefinitions } from './cds/discovery';
 import { ConfigError, loadConfig } from './config';
 import { createHookHandlers } from './hooks';
@@ -53,12 +54,17 @@ async function main(): Promise<void> {
         'Use only for local development; set CDS_AUTH=jwt and CDS_TRUSTED_ISSUERS in any shared deployment. !!!',
     );
   }
+  const store = await openStore(config.databaseUrl, { timeoutMs: config.storeTimeoutMs });
+  const metrics = createMetrics();
   const authenticator =
     config.auth === 'jwt' && config.trustedIssuersFile
-      ? createClientAuthenticator({ issuers: await loadTrustedIssuers(config.trustedIssuersFile) })
+      ? createClientAuthenticator({
+          issuers: await loadTrustedIssuers(config.trustedIssuersFile),
+          // Replicas on one store refuse a token replayed to any of them.
+          sharedJtis: createSharedJtiMemory({ jtis: store.jtis, logger, metrics }),
+        })
       : undefined;
 
-  const store = await openStore(config.databaseUrl, { timeoutMs: config.storeTimeoutMs });
   // The published threshold set (defaults until an informaticist publishes one); recorded on every invocation. The
   // registry swaps the engine when another version is published; a corrupt published set stops the start (loudly).
   const thresholds = createThresholdRegistry({ repository: store.thresholds, fallback: DEFAULT_THRESHOLDS });
@@ -72,7 +78,6 @@ async function main(): Promise<void> {
           else logger.info({ thresholds: outcome }, 'threshold set swapped');
         })
       : () => undefined;
-  const metrics = createMetrics();
   const recorder = createInvocationRecorder({ store, metrics, logger });
   const readiness = createReadiness({
     ping: () => store.ping(),

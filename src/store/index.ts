@@ -17,6 +17,8 @@ import { migrationProvider } from './migrations';
 import { createRatingRepository } from './ratings';
 import type { RatingRepository } from './ratings';
 import type { Database } from './schema';
+import { createJtiRepository, createRateLimitRepository } from './replicas';
+import type { JtiRepository, RateLimitRepository } from './replicas';
 import { createThresholdRepository } from './thresholds';
 import type { ThresholdRepository } from './thresholds';
 
@@ -25,6 +27,7 @@ export { DEFAULT_STORE_TIMEOUT_MS } from './connect';
 export { StoreUnavailableError, isStoreFault } from './faults';
 export type { FeedbackRecord, FeedbackRepository } from './feedback';
 export { RATINGS } from './ratings';
+export type { JtiRepository, RateLimitRepository } from './replicas';
 export type { Rating, RatingRecord, RatingRepository, StoredRating } from './ratings';
 export type {
   CardRecord,
@@ -51,6 +54,10 @@ export interface Store {
   readonly thresholds: ThresholdRepository;
   /** Clinicians' ratings of cards, one per card and rater (ratings.ts). */
   readonly ratings: RatingRepository;
+  /** Client JWT ids already used, shared by replicas (replicas.ts). */
+  readonly jtis: JtiRepository;
+  /** Rate-limit counters, shared by replicas (replicas.ts). */
+  readonly rateLimits: RateLimitRepository;
   /**
    * Resolves when the database answers a query; rejects otherwise (for `/readyz`), with `StoreUnavailableError`
    * naming the reason (e.g. `database file removed`).
@@ -89,6 +96,8 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     feedback: guard(createFeedbackRepository(db)),
     thresholds: guard(createThresholdRepository(db)),
     ratings: guard(createRatingRepository(db)),
+    jtis: guard(createJtiRepository(db)),
+    rateLimits: guard(createRateLimitRepository(db)),
     ping: ping.ping,
     close: () => db.destroy(),
   };

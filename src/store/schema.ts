@@ -111,6 +111,23 @@ export interface RatingTable {
   first_rated_at: string;
 }
 
+/** A client JWT already used (migration 0010): `key` = SHA-256 hex of issuer + NUL + jti. */
+export interface ClientJtiTable {
+  key: string;
+  /** ISO 8601 UTC: when the token can no longer be valid (exp + clock tolerance); the row may go after it. */
+  expires_at: string;
+}
+
+/** Hits of one client key in one fixed rate-limit window (migration 0011). */
+export interface RateLimitHitTable {
+  key: string;
+  /** ISO 8601 UTC start of the window. */
+  window_start: string;
+  hits: number;
+  /** ISO 8601 UTC end of the window; the row may go after it. */
+  expires_at: string;
+}
+
 /** The whole database, for `Kysely<Database>`. */
 export interface Database {
   invocations: InvocationTable;
@@ -119,4 +136,6 @@ export interface Database {
   threshold_sets: ThresholdSetTable;
   threshold_set_events: ThresholdSetEventTable;
   ratings: RatingTable;
+  client_jtis: ClientJtiTable;
+  rate_limit_hits: RateLimitHitTable;
 }

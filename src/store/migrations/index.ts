@@ -11,6 +11,8 @@ import * as m0003 from './0003_invocation_versions';
 import { thresholdSetEvents } from './0004_threshold_set_events';
 import * as m0005 from './0005_invocation_inputs';
 import * as m0006 from './0006_ratings';
+import * as m0010 from './0010_client_jtis';
+import * as m0011 from './0011_rate_limit_hits';
 
 /** Hands kysely's `Migrator` the migrations above, made for `engine`. */
 export function migrationProvider(engine: Engine): MigrationProvider {
@@ -21,6 +23,8 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0004_threshold_set_events': thresholdSetEvents(engine),
     '0005_invocation_inputs': m0005,
     '0006_ratings': m0006,
+    '0010_client_jtis': m0010,
+    '0011_rate_limit_hits': m0011,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
