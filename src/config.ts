@@ -37,6 +37,8 @@ export interface Config {
    * socket's peer is the client), a hop count, or addresses/CIDRs/`loopback`/`linklocal`/`uniquelocal`.
    */
   readonly trustProxy: false | number | readonly string[];
+  /** Days invocation and card records are kept (those feedback or ratings refer to are kept longer); 0: forever. */
+  readonly retentionDays: number;
   /** Deadline of one store query in milliseconds (PostgreSQL statement/query/connect timeouts, SQLite busy timeout). */
   readonly storeTimeoutMs: number;
 }
@@ -76,6 +78,7 @@ export const envSchema = z.object({
   THRESHOLDS_RELOAD_SECONDS: intIn(0, 86_400).default(30),
   STORE_TIMEOUT_MS: intIn(100, 60_000).default(2000),
   TRUST_PROXY: z.string().default('false'),
+  RETENTION_DAYS: intIn(0, 36_500).default(400),
 });
 
 /** express's named address ranges for `trust proxy`. */
@@ -154,5 +157,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     thresholdsReloadSeconds: e.THRESHOLDS_RELOAD_SECONDS,
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
     trustProxy: trustProxy as false | number | string[],
+    retentionDays: e.RETENTION_DAYS,
   };
 }

@@ -17,12 +17,15 @@ import { createMetrics } from './observability/metrics';
 import { KNOWLEDGE_VERSION } from './rules/cpic';
 import { createThresholdRegistry } from './rules/registry';
 import { DEFAULT_THRESHOLDS } from './rules/thresholds';
-import { openStore } from './store';
+import { openStore, sweepExpired } from './store';
 
 /** How long in-flight calls get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 /** How long the invocation records held in memory get to reach the store at shutdown. */
 const SHUTDOWN_DRAIN_MS = 5_000;
+/** How often records past their retention period (and expired shared rows) are removed; the first sweep soon after start. */
+const HOUSEKEEPING_MS = 3_600_000;
+const FIRST_HOUSEKEEPING_MS = 60_000;
 /** How often the process asks the store whether it answers, so an outage is logged when it starts. */
 const STORE_MONITOR_MS = 5_000;
 
@@ -89,6 +92,27 @@ async function main(): Promise<void> {
     void readiness.check();
   }, STORE_MONITOR_MS);
   monitor.unref();
+  // Retention (docs/retention.md) and expired jti / rate-limit rows. Every replica sweeps; the deletes are idempotent.
+  let sweeping = false;
+  const housekeep = (): void => {
+    if (sweeping) return;
+    sweeping = true;
+    sweepExpired(store, { now: new Date(), retentionDays: config.retentionDays })
+      .then((removed) => {
+        if (Object.values(removed).some((n) => n > 0))
+          logger.info({ removed }, 'housekeeping: expired records removed');
+      })
+      .catch((err: unknown) => {
+        logger.warn({ err: errorForLog(err) }, 'housekeeping sweep failed; the next one retries');
+      })
+      .finally(() => {
+        sweeping = false;
+      });
+  };
+  const firstSweep = setTimeout(housekeep, FIRST_HOUSEKEEPING_MS);
+  firstSweep.unref();
+  const housekeeping = setInterval(housekeep, HOUSEKEEPING_MS);
+  housekeeping.unref();
   let stopping = false;
   const app = createApp({
     config,
@@ -136,6 +160,8 @@ async function main(): Promise<void> {
     stopping = true;
     stopReloading();
     clearInterval(monitor);
+    clearTimeout(firstSweep);
+    clearInterval(housekeeping);
     const force = setTimeout(() => {
       logger.error('in-flight calls did not finish in time; exiting');
       process.exit(1);

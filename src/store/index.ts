@@ -19,6 +19,8 @@ import type { RatingRepository } from './ratings';
 import type { Database } from './schema';
 import { createJtiRepository, createRateLimitRepository } from './replicas';
 import type { JtiRepository, RateLimitRepository } from './replicas';
+import { createRetentionRepository } from './retention';
+import type { RetentionRepository } from './retention';
 import { createThresholdRepository } from './thresholds';
 import type { ThresholdRepository } from './thresholds';
 
@@ -28,6 +30,8 @@ export { StoreUnavailableError, isStoreFault } from './faults';
 export type { FeedbackRecord, FeedbackRepository } from './feedback';
 export { RATINGS } from './ratings';
 export type { JtiRepository, RateLimitRepository } from './replicas';
+export { CARD_REFERENCES, RETENTION_BATCH, sweepExpired } from './retention';
+export type { RetentionRepository, SweepResult } from './retention';
 export type { Rating, RatingRecord, RatingRepository, StoredRating } from './ratings';
 export type {
   CardRecord,
@@ -58,6 +62,8 @@ export interface Store {
   readonly jtis: JtiRepository;
   /** Rate-limit counters, shared by replicas (replicas.ts). */
   readonly rateLimits: RateLimitRepository;
+  /** Removing invocation and card records past the retention period (retention.ts, docs/retention.md). */
+  readonly retention: RetentionRepository;
   /**
    * Resolves when the database answers a query; rejects otherwise (for `/readyz`), with `StoreUnavailableError`
    * naming the reason (e.g. `database file removed`).
@@ -98,6 +104,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     ratings: guard(createRatingRepository(db)),
     jtis: guard(createJtiRepository(db)),
     rateLimits: guard(createRateLimitRepository(db)),
+    retention: guard(createRetentionRepository(db)),
     ping: ping.ping,
     close: () => db.destroy(),
   };
