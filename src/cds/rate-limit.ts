@@ -3,20 +3,20 @@
  * so N replicas behind a load balancer enforce one limit per client, not N. Fixed windows of `windowMs` aligned on
  * the clock (every replica agrees on the window without talking), one atomic upsert per hit.
  *
- * The store is asked with a short deadline; when it cannot answer, this instance counts in memory instead (a
- * per-process limit, as before) and logs the lapse: a store outage must not refuse or delay advice (item 1).
+ * The store is asked through a `StoreBreaker` (250 ms deadline, left alone for 5 s after a failure); when it cannot
+ * answer, this instance counts in memory instead (a per-process limit, as before) and logs the lapse: a store outage
+ * must not refuse or delay advice (item 1).
  * Chosen over a Redis store: the service already runs on one shared database, and one more server to operate for a
  * counter of ~600 hits a minute per client is not worth it; the cost is one small write per call.
  */
 import { MemoryStore } from 'express-rate-limit';
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import type { Logger } from '../observability/logger';
-import { errorForLog } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { RateLimitRepository } from '../store';
+import { createStoreBreaker } from './store-breaker';
+import type { StoreBreaker } from './store-breaker';
 
-/** How long a call waits for the shared counter before counting in this process instead. */
-export const SHARED_COUNT_DEADLINE_MS = 250;
 /** Past windows removed per purge (housekeeping runs it). */
 const PURGE_BATCH = 1000;
 
@@ -25,6 +25,7 @@ export class SharedRateLimitStore implements Store {
   readonly localKeys = false;
   private windowMs = 60_000;
   private readonly fallback = new MemoryStore();
+  private readonly breaker: StoreBreaker;
 
   constructor(
     private readonly deps: {
@@ -34,7 +35,16 @@ export class SharedRateLimitStore implements Store {
       readonly now?: () => number;
       readonly deadlineMs?: number;
     },
-  ) {}
+  ) {
+    this.breaker = createStoreBreaker({
+      code: 'STORE_RATE_LIMIT_LOCAL',
+      message: 'rate limit counted in this process: the store did not answer',
+      logger: deps.logger,
+      metrics: deps.metrics,
+      ...(deps.now ? { now: deps.now } : {}),
+      ...(deps.deadlineMs === undefined ? {} : { deadlineMs: deps.deadlineMs }),
+    });
+  }
 
   init(options: Options): void {
     this.windowMs = options.windowMs;
@@ -47,27 +57,8 @@ export class SharedRateLimitStore implements Store {
     return { start: new Date(startMs), end: new Date(startMs + this.windowMs) };
   }
 
-  private async shared<T>(run: () => Promise<T>): Promise<T | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        run(),
-        new Promise<never>((_resolve, reject) => {
-          timer = setTimeout(() => {
-            reject(new Error('shared rate-limit count timed out'));
-          }, this.deps.deadlineMs ?? SHARED_COUNT_DEADLINE_MS);
-        }),
-      ]);
-    } catch (err) {
-      this.deps.metrics.errors.inc({ code: 'STORE_RATE_LIMIT_LOCAL' });
-      this.deps.logger.warn(
-        { err: errorForLog(err) },
-        'rate limit counted in this process: the store did not answer',
-      );
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
+  private shared<T>(run: () => Promise<T>): Promise<T | undefined> {
+    return this.breaker.run(run);
   }
 
   async increment(key: string): Promise<ClientRateLimitInfo> {

@@ -54,6 +54,8 @@ export function createInvocationRecorder(deps: {
   const queue: InvocationRecord[] = [];
   /** Card uuid → how many held records carry it. */
   const pendingCards = new Map<string, number>();
+  /** First writes still running after their call was answered: the store is slow, later calls need not wait. */
+  let lateWrites = 0;
   let retryMs = RETRY_FIRST_MS;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
@@ -137,8 +139,8 @@ export function createInvocationRecorder(deps: {
         return 'dropped';
       }
       hold(rec);
-      if (queue.length > 0) {
-        // The store is known to be failing: do not make this call wait for it too.
+      if (queue.length > 0 || lateWrites > 0) {
+        // The store is known to be failing or slow: do not make this call wait for it too.
         queue.push(rec);
         metrics.recordings.inc({ result: 'queued' });
         gauge();
@@ -151,6 +153,7 @@ export function createInvocationRecorder(deps: {
       const write = deps.store.invocations.record(rec).then(
         () => {
           writing.delete(rec);
+          if (answered) lateWrites -= 1;
           release(rec);
           gauge();
           metrics.recordings.inc({ result: answered ? 'flushed' : 'stored' });
@@ -158,6 +161,7 @@ export function createInvocationRecorder(deps: {
         },
         (err: unknown) => {
           writing.delete(rec);
+          if (answered) lateWrites -= 1;
           const result = failed(rec, err, answered);
           gauge();
           return result;
@@ -174,6 +178,7 @@ export function createInvocationRecorder(deps: {
       if (first === 'late') {
         // The write goes on (and queues itself if it fails); the answer does not wait for it.
         answered = true;
+        lateWrites += 1;
         metrics.recordings.inc({ result: 'queued' });
         return 'queued';
       }

@@ -26,6 +26,8 @@ export interface DialectOptions {
    * blocks the process meanwhile, so keep it short).
    */
   readonly timeoutMs?: number;
+  /** Deadline of opening a PostgreSQL connection; default `timeoutMs`. */
+  readonly connectTimeoutMs?: number;
 }
 
 /** Picks the engine from the URL; any other `scheme://` is refused rather than taken for a file name. */
@@ -44,7 +46,9 @@ export function createDialect(engine: Engine, databaseUrl: string, options: Dial
   const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
   switch (engine) {
     case 'postgres':
-      return new PostgresDialect({ pool: resilientPool(databaseUrl, timeoutMs) });
+      return new PostgresDialect({
+        pool: resilientPool(databaseUrl, timeoutMs, options.connectTimeoutMs ?? timeoutMs),
+      });
     case 'sqlite': {
       if (databaseUrl !== ':memory:') mkdirSync(path.dirname(path.resolve(databaseUrl)), { recursive: true });
       // `timeout` is better-sqlite3's busy timeout.
@@ -67,11 +71,11 @@ export function createDialect(engine: Engine, databaseUrl: string, options: Dial
  *   instead of going back to the pool: after a `query_timeout` pg keeps the connection, with the late query still on
  *   it. The next checkout opens a fresh connection, so the pool heals once the server answers.
  */
-function resilientPool(databaseUrl: string, timeoutMs: number): PostgresPool {
+function resilientPool(databaseUrl: string, timeoutMs: number, connectTimeoutMs: number): PostgresPool {
   const pool = new Pool({
     connectionString: databaseUrl,
     max: POSTGRES_POOL_SIZE,
-    connectionTimeoutMillis: timeoutMs,
+    connectionTimeoutMillis: connectTimeoutMs,
     query_timeout: timeoutMs,
     statement_timeout: timeoutMs,
     idle_in_transaction_session_timeout: timeoutMs * 5,

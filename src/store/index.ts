@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, sql } from 'kysely';
-import { createDialect, engineOf } from './connect';
+import { DEFAULT_STORE_TIMEOUT_MS, createDialect, engineOf } from './connect';
 import type { DialectOptions, Engine } from './connect';
 import { StoreUnavailableError, guardRepository } from './faults';
 import { createFeedbackRepository } from './feedback';
@@ -75,6 +75,9 @@ export interface Store {
 
 export type StoreOptions = DialectOptions;
 
+/** Deadline of each migration statement on PostgreSQL (an index on a large table can take minutes). */
+const MIGRATION_TIMEOUT_MS = 30 * 60_000;
+
 /**
  * Opens the store named by `databaseUrl` (`postgres://…`/`postgresql://…`, a SQLite file path created with its
  * folder when missing, or `:memory:`) and brings its schema up to date. Every repository call fails with
@@ -84,7 +87,24 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
   const engine = engineOf(databaseUrl);
   const db = new Kysely<Database>({ dialect: createDialect(engine, databaseUrl, options) });
   try {
-    await migrateToLatest(db, engine);
+    if (engine === 'postgres') {
+      // Migrations on their own short-lived connection without the query deadline: building an index on a big
+      // table may take minutes, which STORE_TIMEOUT_MS (meant for calls) would cancel.
+      const migrating = new Kysely<Database>({
+        dialect: createDialect(engine, databaseUrl, {
+          timeoutMs: MIGRATION_TIMEOUT_MS,
+          connectTimeoutMs: options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS,
+        }),
+      });
+      try {
+        await migrateToLatest(migrating, engine);
+      } finally {
+        await migrating.destroy();
+      }
+    } else {
+      // SQLite: the same connection (`:memory:` is a database per connection); the busy timeout is the only deadline.
+      await migrateToLatest(db, engine);
+    }
   } catch (err) {
     await db.destroy();
     throw err;
