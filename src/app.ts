@@ -78,7 +78,7 @@ export function createApp(appDeps: AppDeps): Express {
   app.disable('x-powered-by');
   // X-Forwarded-For only from the proxies TRUST_PROXY names (none by default): otherwise any client could pick the
   // address the rate limit counts it under.
-  app.set('trust proxy', config.trustProxy === false ? false : config.trustProxy);
+  app.set('trust proxy', config.trustProxy);
 
   const draining = deps.draining;
   if (draining) {
