@@ -4,7 +4,7 @@
  * 5xx, and every 4xx is a catalogue OperationOutcome. Runs are kept small (a few seconds per store); a failure prints
  * the seed and the shrunk counterexample, to be added to input-robustness.test.ts as a regression.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import request from 'supertest';
@@ -237,6 +237,36 @@ describe.each(engines)('fuzzing on %s', (_engine, createDatabase) => {
       );
     },
   );
+
+  it('mutated PGx results in the pgx key and mutated draft orders (every PGx fixture shape)', async () => {
+    const dir = path.join(__dirname, '..', 'fixtures', 'pgx');
+    const fixture = (name: string): unknown => JSON.parse(readFileSync(path.join(dir, name), 'utf8'));
+    const results = readdirSync(dir)
+      .filter((f) => !f.startsWith('draft-orders'))
+      .flatMap((f) => fixture(f) as unknown[]);
+    const pgx = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: results.map((resource) => ({ resource })),
+    };
+    const draftOrders = fixture('draft-orders-r4.json') as JsonObject;
+    const base = sandboxRequest(FIXTURES['pgx-order-sign'], undefined);
+    const request0 = {
+      ...base,
+      context: { ...(base.context as JsonObject), draftOrders },
+      prefetch: { ...((base.prefetch as JsonObject | undefined) ?? {}), pgx },
+    };
+    await fc.assert(
+      fc.asyncProperty(mutated(request0), async (body) => {
+        const res = await request(t.app)
+          .post('/cds-services/pgx-order-sign')
+          .set('content-type', 'application/json')
+          .send(jsonText(body));
+        expectNoServerError(res);
+      }),
+      { numRuns: RUNS },
+    );
+  });
 
   it('mutated feedback bodies on a recorded card', async () => {
     const [entry] = cdsFixture('sandbox-feedback-overridden.json').feedback as JsonObject[];
