@@ -138,8 +138,11 @@ function cdsArea(deps: AppDeps & { recorder: InvocationRecorder }): Router {
       limit: config.rateLimitPerMinute,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
-      // Counted in the store every replica shares (src/cds/rate-limit.ts).
-      store: new SharedRateLimitStore({ counters: deps.store.rateLimits, logger, metrics }),
+      // On PostgreSQL, counted in the store every replica shares (src/cds/rate-limit.ts). A SQLite store serves one
+      // instance, so its counters stay in memory (no fsync'd write per call).
+      ...(deps.store.engine === 'postgres'
+        ? { store: new SharedRateLimitStore({ counters: deps.store.rateLimits, logger, metrics }) }
+        : {}),
       // TRUST_PROXY decides whose X-Forwarded-For counts; a header from an untrusted peer is expected, not an error.
       validate: { xForwardedForHeader: false },
       handler: (_req, _res, next) => {

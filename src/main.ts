@@ -63,8 +63,11 @@ async function main(): Promise<void> {
     config.auth === 'jwt' && config.trustedIssuersFile
       ? createClientAuthenticator({
           issuers: await loadTrustedIssuers(config.trustedIssuersFile),
-          // Replicas on one store refuse a token replayed to any of them.
-          sharedJtis: createSharedJtiMemory({ jtis: store.jtis, logger, metrics }),
+          // Replicas on one PostgreSQL store refuse a token replayed to any of them. SQLite serves one instance,
+          // whose in-process memory suffices.
+          ...(store.engine === 'postgres'
+            ? { sharedJtis: createSharedJtiMemory({ jtis: store.jtis, logger, metrics }) }
+            : {}),
         })
       : undefined;
 
