@@ -175,6 +175,15 @@ describe('PostgreSQL behind a proxy that resets, terminates and stalls', () => {
     await h.feedbackUntilStored(after);
   });
 
+  it('acknowledges only what it stored when connections are cut during a burst of feedback', async () => {
+    const cards = await Promise.all(Array.from({ length: 4 }, () => h.issue()));
+    const burst = Promise.all(Array.from({ length: 24 }, (_, i) => h.feedback(cards[i % cards.length]!)));
+    proxy.reset();
+    const answers = await burst;
+    for (const res of answers) expect([200, 503]).toContain(res.status);
+    // afterEach: every acknowledged entry is in the store once it answers again.
+  });
+
   it('while stalled: hook calls answer, /readyz says not ready, feedback is refused; afterwards all is written', async () => {
     const before = await h.issue();
     proxy.stall();
