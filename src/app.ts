@@ -18,6 +18,9 @@ import helmet from 'helmet';
 import type { JSONWebKeySet } from 'jose';
 import NodeCache from 'node-cache';
 import type { ClientAuthenticator } from './cds/auth';
+import { SharedRateLimitStore } from './cds/rate-limit';
+import { createInvocationRecorder } from './cds/recorder';
+import type { InvocationRecorder } from './cds/recorder';
 import { authenticateClient } from './cds/http';
 import { createCdsRouter } from './cds/routes';
 import type { HookHandlers, RunningVersions } from './cds/routes';
@@ -34,7 +37,8 @@ import { parseJsonBody, requireJsonBody } from './http/body';
 import { AppError } from './http/errors';
 import type { ErrorCode } from './http/errors';
 import { errorHandler, notFound } from './http/handler';
-import { createOpsRouter } from './http/ops';
+import { createOpsRouter, createReadiness } from './http/ops';
+import type { Readiness } from './http/ops';
 import { createOidcSignIn } from './http/oidc';
 import { createWebBundle } from './http/pages';
 import type { WebBundle } from './http/pages';
@@ -78,12 +82,28 @@ export interface AppDeps {
   readonly linkSigner?: LinkSigner;
   /** Folder of the built web front end; default `dist/web`. */
   readonly webRoot?: string;
+  /**
+   * Writes invocation records, holding them in memory while the store is slow or down (`src/cds/recorder.ts`);
+   * made from `store` when absent. The process passes its own so that shutdown can drain it.
+   */
+  readonly recorder?: InvocationRecorder;
+  /** The readiness check behind `/readyz`; made from `store` and the recorder when absent. */
+  readonly readiness?: Readiness;
+  /**
+   * True once the process is shutting down: every answer then carries `Connection: close`, so keep-alive clients
+   * open their next connection elsewhere instead of reusing one this process is about to close.
+   */
+  readonly draining?: () => boolean;
 }
 
 /** Seconds a FHIR fallback result stays cached (per server, patient and query). */
 const FHIR_CACHE_TTL_S = 30;
 
-export function createApp(deps: AppDeps): Express {
+export function createApp(appDeps: AppDeps): Express {
+  const recorder =
+    appDeps.recorder ??
+    createInvocationRecorder({ store: appDeps.store, metrics: appDeps.metrics, logger: appDeps.logger });
+  const deps: AppDeps & { recorder: InvocationRecorder } = { ...appDeps, recorder };
   const { config, logger, metrics } = deps;
   const users = deps.userAuthenticator ?? NO_SIGN_IN;
   const signer =
@@ -109,8 +129,22 @@ export function createApp(deps: AppDeps): Express {
     : undefined;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // X-Forwarded-For only from the proxies TRUST_PROXY names (none by default): otherwise any client could pick the
+  // address the rate limit counts it under.
+  app.set('trust proxy', config.trustProxy);
 
+  const draining = deps.draining;
+  if (draining) {
+    // Checked when the headers are written, not when the request arrived: a call in flight at SIGTERM gets it too.
+    app.use((_req, res, next) => {
+      const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => typeof res;
+      res.writeHead = ((...args: unknown[]) => {
+        if (draining() && !res.headersSent) res.setHeader('Connection', 'close');
+        return writeHead(...args);
+      }) as typeof res.writeHead;
+      next();
+    });
+  }
   // The pages load nothing from elsewhere: every source is this origin (no inline script, no CDN, no web font).
   app.use(
     helmet({
@@ -159,7 +193,15 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(requestContext(logger));
 
-  app.use(createOpsRouter({ ping: () => deps.store.ping(), metrics }));
+  const readiness =
+    deps.readiness ??
+    createReadiness({
+      ping: () => deps.store.ping(),
+      engine: deps.store.engine,
+      recordingBacklog: () => recorder.backlog(),
+      logger,
+    });
+  app.use(createOpsRouter({ readiness, metrics }));
   const { devJwks } = deps;
   if (devJwks && config.nodeEnv !== 'production') {
     // The development issuer's keys (src/http/dev-issuer.ts), fetched by the same bearer verification as a real JWKS.
@@ -275,7 +317,7 @@ function pageForRefusal(web: WebBundle, metrics: Metrics, codes: readonly ErrorC
 }
 
 /** `/cds-services`: rate limit (before authentication, so a flood is refused cheaply), client JWT, JSON bodies. */
-function cdsArea(deps: AppDeps, signer: LinkSigner): Router {
+function cdsArea(deps: AppDeps & { recorder: InvocationRecorder }, signer: LinkSigner): Router {
   const { config, logger, metrics } = deps;
   return Router().use(
     rateLimit({
@@ -283,6 +325,13 @@ function cdsArea(deps: AppDeps, signer: LinkSigner): Router {
       limit: config.rateLimitPerMinute,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
+      // On PostgreSQL, counted in the store every replica shares (src/cds/rate-limit.ts). A SQLite store serves one
+      // instance, so its counters stay in memory (no fsync'd write per call).
+      ...(deps.store.engine === 'postgres'
+        ? { store: new SharedRateLimitStore({ counters: deps.store.rateLimits, logger, metrics }) }
+        : {}),
+      // TRUST_PROXY decides whose X-Forwarded-For counts; a header from an untrusted peer is expected, not an error.
+      validate: { xForwardedForHeader: false },
       handler: (_req, _res, next) => {
         next(new AppError('HTTP_RATE_LIMITED'));
       },
@@ -295,12 +344,13 @@ function cdsArea(deps: AppDeps, signer: LinkSigner): Router {
       store: deps.store,
       metrics,
       ...(deps.now ? { now: deps.now } : {}),
+      isPending: (uuid) => deps.recorder.isPending(uuid),
     }),
     createCdsRouter({
       services: deps.services,
       versions: deps.versions,
       handlers: deps.handlers,
-      store: deps.store,
+      recorder: deps.recorder,
       metrics,
       logger,
       authMode: config.auth,

@@ -3,6 +3,7 @@
  * documents exactly these (a unit test compares both ways, and the fixed defaults). A bad value stops the process at
  * start with a message naming the variable.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export type AuthMode = 'jwt' | 'none';
@@ -68,6 +69,15 @@ export interface Config {
   readonly oidc?: OidcConfig;
   /** The development issuer's private signing key (JWK JSON; created when missing). Used only when `oidc.development`. */
   readonly oidcDevKeyFile: string;
+  /**
+   * Which proxies' `X-Forwarded-For` to believe for the client address (express `trust proxy`): `false` (none: the
+   * socket's peer is the client), a hop count, or addresses/CIDRs/`loopback`/`linklocal`/`uniquelocal`.
+   */
+  readonly trustProxy: false | number | readonly string[];
+  /** Days invocation and card records are kept (those feedback or ratings refer to are kept longer); 0: forever. */
+  readonly retentionDays: number;
+  /** Deadline of one store query in milliseconds (PostgreSQL statement/query/connect timeouts, SQLite busy timeout). */
+  readonly storeTimeoutMs: number;
 }
 
 /** The OpenID Connect issuer whose access tokens the APIs accept. */
@@ -141,7 +151,35 @@ export const envSchema = z.object({
   OIDC_DEV_KEY_FILE: z.string().min(1).default('./data/dev-oidc-key.json'),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SESSION_HOURS: intIn(1, 168).default(8),
+  STORE_TIMEOUT_MS: intIn(100, 60_000).default(2000),
+  TRUST_PROXY: z.string().default('false'),
+  RETENTION_DAYS: intIn(0, 36_500).default(400),
 });
+
+/** express's named address ranges for `trust proxy`. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** `TRUST_PROXY` → express `trust proxy`, or a problem. */
+function parseTrustProxy(text: string): false | number | string[] | { problem: string } {
+  const value = text.trim();
+  if (value === 'false' || value === '') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return hops >= 1 && hops <= 10 ? hops : { problem: 'TRUST_PROXY: a hop count must be 1 to 10' };
+  }
+  const parts = value.split(',').map((p) => p.trim());
+  const bad = parts.filter((p) => {
+    if (PROXY_RANGES.includes(p)) return false;
+    const [address = '', bits, ...rest] = p.split('/');
+    if (rest.length > 0 || isIP(address) === 0) return true;
+    return bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128));
+  });
+  return bad.length === 0
+    ? parts
+    : {
+        problem: `TRUST_PROXY: "${bad.join('", "')}" is not an address, CIDR, hop count, loopback, linklocal or uniquelocal`,
+      };
+}
 
 /**
  * Reads and validates the environment. Throws `ConfigError` naming every variable that fails its own check; the rules
@@ -187,6 +225,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.OIDC_JWKS_URL && !e.OIDC_ISSUER) {
     problems.push('OIDC_JWKS_URL: only used with OIDC_ISSUER (the issuer whose keys it holds)');
   }
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  if (typeof trustProxy === 'object' && 'problem' in trustProxy) problems.push(trustProxy.problem);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
@@ -238,5 +278,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionHours: e.SESSION_HOURS,
     ...(oidc ? { oidc } : {}),
     oidcDevKeyFile: e.OIDC_DEV_KEY_FILE,
+    storeTimeoutMs: e.STORE_TIMEOUT_MS,
+    trustProxy: trustProxy as false | number | string[],
+    retentionDays: e.RETENTION_DAYS,
   };
 }

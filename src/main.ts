@@ -1,25 +1,36 @@
 /**
  * The process: configuration, store, server, graceful shutdown.
- * SIGTERM/SIGINT: stop accepting connections, let in-flight calls finish, close the store, exit.
+ * SIGTERM/SIGINT: stop accepting connections, close idle keep-alive connections, answer in-flight calls with
+ * `Connection: close`, let them finish, write the invocation records held in memory, close the store, exit 0.
  */
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { createClientAuthenticator, loadTrustedIssuers } from './cds/auth';
+import { createInvocationRecorder } from './cds/recorder';
+import { createSharedJtiMemory } from './cds/replay';
 import { loadServiceDefinitions } from './cds/discovery';
 import { ConfigError, loadConfig } from './config';
 import { loadDemoData } from './demo';
 import { createHookHandlers } from './hooks';
 import { userAuthenticatorFor } from './http/bearer';
 import { loadDevSigningKey } from './http/dev-issuer';
-import { createLogger } from './observability/logger';
+import { createReadiness } from './http/ops';
+import { createLogger, errorForLog } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { KNOWLEDGE_VERSION } from './rules/cpic';
 import { createThresholdRegistry } from './rules/registry';
 import { DEFAULT_THRESHOLDS } from './rules/thresholds';
-import { openStore } from './store';
+import { openStore, sweepExpired } from './store';
 
 /** How long in-flight calls get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How long the invocation records held in memory get to reach the store at shutdown. */
+const SHUTDOWN_DRAIN_MS = 5_000;
+/** How often records past their retention period (and expired shared rows) are removed; the first sweep soon after start. */
+const HOUSEKEEPING_MS = 3_600_000;
+const FIRST_HOUSEKEEPING_MS = 60_000;
+/** How often the process asks the store whether it answers, so an outage is logged when it starts. */
+const STORE_MONITOR_MS = 5_000;
 
 async function main(): Promise<void> {
   let config;
@@ -33,6 +44,16 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  // Last resort, logged with the error's real type and frames (errorForLog), never its message. A rejection nobody
+  // handled is a bug but leaves the process consistent: logged, serving on. An uncaught exception may have left
+  // anything half-done: logged, then exit 1 for the supervisor to restart.
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: errorForLog(reason) }, 'unhandled promise rejection');
+  });
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err: errorForLog(err) }, 'uncaught exception: exiting');
+    process.exit(1);
+  });
   if (config.auth === 'none') {
     logger.warn(
       '!!! CDS_AUTH=none: client JWTs are NOT verified and any fhirServer will be called. ' +
@@ -51,9 +72,18 @@ async function main(): Promise<void> {
         'restarts. Set SESSION_SECRET in any shared deployment.',
     );
   }
+  const store = await openStore(config.databaseUrl, { timeoutMs: config.storeTimeoutMs });
+  const metrics = createMetrics();
   const authenticator =
     config.auth === 'jwt' && config.trustedIssuersFile
-      ? createClientAuthenticator({ issuers: await loadTrustedIssuers(config.trustedIssuersFile) })
+      ? createClientAuthenticator({
+          issuers: await loadTrustedIssuers(config.trustedIssuersFile),
+          // Replicas on one PostgreSQL store refuse a token replayed to any of them. SQLite serves one instance,
+          // whose in-process memory suffices.
+          ...(store.engine === 'postgres'
+            ? { sharedJtis: createSharedJtiMemory({ jtis: store.jtis, logger, metrics }) }
+            : {}),
+        })
       : undefined;
 
   if (!config.oidc) {
@@ -64,8 +94,6 @@ async function main(): Promise<void> {
     );
   }
   const devKey = config.oidc?.development ? await loadDevSigningKey(config.oidcDevKeyFile) : undefined;
-
-  const store = await openStore(config.databaseUrl);
   // The published threshold set (defaults until an informaticist publishes one); recorded on every invocation. The
   // registry swaps the engine when another version is published; a corrupt published set stops the start (loudly).
   const thresholds = createThresholdRegistry({ repository: store.thresholds, fallback: DEFAULT_THRESHOLDS });
@@ -81,12 +109,48 @@ async function main(): Promise<void> {
       : () => undefined;
   // The demo patients, dates moved to today (DEMO_FHIR=on; default outside production).
   const demo = config.demoFhir ? loadDemoData(new Date()) : undefined;
+  const recorder = createInvocationRecorder({ store, metrics, logger });
+  const readiness = createReadiness({
+    ping: () => store.ping(),
+    engine: store.engine,
+    recordingBacklog: () => recorder.backlog(),
+    logger,
+  });
+  const monitor = setInterval(() => {
+    void readiness.check();
+  }, STORE_MONITOR_MS);
+  monitor.unref();
+  // Retention (docs/retention.md) and expired jti / rate-limit rows. Every replica sweeps; the deletes are idempotent.
+  let sweeping = false;
+  const housekeep = (): void => {
+    if (sweeping) return;
+    sweeping = true;
+    sweepExpired(store, { now: new Date(), retentionDays: config.retentionDays })
+      .then((removed) => {
+        if (Object.values(removed).some((n) => n > 0))
+          logger.info({ removed }, 'housekeeping: expired records removed');
+      })
+      .catch((err: unknown) => {
+        logger.warn({ err: errorForLog(err) }, 'housekeeping sweep failed; the next one retries');
+      })
+      .finally(() => {
+        sweeping = false;
+      });
+  };
+  const firstSweep = setTimeout(housekeep, FIRST_HOUSEKEEPING_MS);
+  firstSweep.unref();
+  const housekeeping = setInterval(housekeep, HOUSEKEEPING_MS);
+  housekeeping.unref();
+  let stopping = false;
   const app = createApp({
     config,
     ...(demo ? { demo } : {}),
     store,
     logger,
-    metrics: createMetrics(),
+    metrics,
+    recorder,
+    readiness,
+    draining: () => stopping,
     services: loadServiceDefinitions(),
     handlers: createHookHandlers({
       ruleEngine: () => thresholds.live(),
@@ -103,7 +167,8 @@ async function main(): Promise<void> {
     }),
   });
 
-  const server: Server = app.listen(config.port, () => {
+  const server: Server = app.listen(config.port);
+  server.on('listening', () => {
     logger.info(
       { port: config.port, store: store.engine, auth: config.auth },
       `serving ${config.publicBaseUrl}/cds-services`,
@@ -115,28 +180,58 @@ async function main(): Promise<void> {
       );
     }
   });
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    // Listening failed (EADDRINUSE, EACCES): a clear message and a non-zero exit, never a "serving" line.
+    const reason =
+      err.code === 'EADDRINUSE'
+        ? `port ${config.port} is already in use`
+        : err.code === 'EACCES'
+          ? `no permission to listen on port ${config.port}`
+          : `cannot listen on port ${config.port} (${err.code ?? err.name})`;
+    logger.fatal({ err: errorForLog(err), port: config.port }, `failed to start: ${reason}`);
+    clearInterval(monitor);
+    stopReloading();
+    void store.close().finally(() => process.exit(1));
+  });
 
-  let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     stopReloading();
-    logger.info({ signal }, 'shutting down: finishing in-flight calls');
+    clearInterval(monitor);
+    clearTimeout(firstSweep);
+    clearInterval(housekeeping);
     const force = setTimeout(() => {
       logger.error('in-flight calls did not finish in time; exiting');
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    // Stops accepting; the callback runs once every connection has ended. Connections with a call in flight
+    // end after its answer (sent with `Connection: close`, app.ts); idle keep-alive ones are closed now.
     server.close(() => {
-      store
-        .close()
-        .then(() => {
-          logger.info('stopped');
-          process.exit(0);
-        })
-        .catch(() => process.exit(1));
+      void finish();
     });
     server.closeIdleConnections();
+    // Logged once the listener is closed, so whoever reads it knows new connections are refused.
+    logger.info({ signal }, 'shutting down: finishing in-flight calls');
+  };
+  const finish = async (): Promise<void> => {
+    let code = 0;
+    try {
+      const left = await recorder.drain(SHUTDOWN_DRAIN_MS);
+      if (left > 0) {
+        logger.error(
+          { records: left },
+          'invocation records not written: the store did not take them in time',
+        );
+      }
+      await store.close();
+      logger.info('stopped');
+    } catch (err) {
+      logger.error({ err: errorForLog(err) }, 'store did not close cleanly');
+      code = 1;
+    }
+    process.exit(code);
   };
   process.on('SIGTERM', () => {
     stop('SIGTERM');

@@ -104,7 +104,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
     '/overrides/:cardUuid/review',
     requireRole('pharmacist'),
     requireJsonBody,
-    parseJsonBody(deps.bodyLimit),
+    ...parseJsonBody(deps.bodyLimit),
     async (req, res) => {
       const cardUuid = cardUuidOf(req);
       const body = parse(reviewRequestSchema, req.body);

@@ -123,7 +123,8 @@ function quote(value: string): string {
  * `aud`; `exp`, `nbf` and `iat` with clock tolerance; lifetime `exp − iat` ≤ `maxLifetimeSec`; `tenant` when the
  * issuer lists tenants; `jti` not seen before from the same issuer.
  *
- * The `jti` memory is in-process: several instances behind a load balancer need a shared replay store.
+ * `jti`s are remembered in process and, given `sharedJtis` (the store's, `createSharedJtiMemory` in replay.ts), in the
+ * store every replica shares, so a token replayed to another instance is refused too.
  */
 export function createClientAuthenticator(opts: {
   issuers: readonly TrustedIssuer[];
@@ -132,6 +133,11 @@ export function createClientAuthenticator(opts: {
   jwksTimeoutMs?: number;
   /** Current time in milliseconds; for tests. */
   now?: () => number;
+  /**
+   * Where replicas share the `jti`s they have seen (replay.ts); asked after the in-process memory. Resolves false
+   * for a replay. Absent: in-process memory only.
+   */
+  sharedJtis?: SharedJtiMemory;
 }): ClientAuthenticator {
   const clockToleranceSec = opts.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC;
   const maxLifetimeSec = opts.maxLifetimeSec ?? DEFAULT_MAX_LIFETIME_SEC;
@@ -230,8 +236,12 @@ export function createClientAuthenticator(opts: {
       }
 
       // Last, so that only correctly signed, otherwise valid tokens take up replay memory.
-      if (!seenJtis.remember(`${issuer.iss}\u0000${jti}`, (exp + clockToleranceSec) * 1000, nowMs)) {
+      const expiresAtMs = (exp + clockToleranceSec) * 1000;
+      if (!seenJtis.remember(`${issuer.iss}\u0000${jti}`, expiresAtMs, nowMs)) {
         throw new ClientAuthError('replayed-jti', withJti);
+      }
+      if (opts.sharedJtis && !(await opts.sharedJtis.remember(issuer.iss, jti, expiresAtMs, nowMs))) {
+        throw new ClientAuthError('replayed-jti', `${withJti} (seen by another instance)`);
       }
 
       const sub = payload.sub;
@@ -320,6 +330,11 @@ function asClientAuthError(err: unknown, who: string): ClientAuthError {
     return new ClientAuthError('malformed-token', who);
   }
   return new ClientAuthError('verification-failed', who);
+}
+
+/** A `jti` memory shared by replicas: true the first time `(issuer, jti)` is seen, false for a replay. */
+export interface SharedJtiMemory {
+  remember(issuer: string, jti: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
 }
 
 /** Seen `(iss, jti)` pairs, each kept until the token it came from can no longer be valid. */

@@ -80,13 +80,45 @@ function isResource(value: unknown): value is FhirResource {
 
 /** Resources of a searchset page: matches and includes, never OperationOutcome entries. */
 export function bundleResources(bundle: Bundle): FhirResource[] {
-  return (bundle.entry ?? [])
-    .map((e) => e.resource)
+  // A server's Bundle is data until checked: entries that are not objects are skipped, not dereferenced.
+  const entries: unknown = bundle.entry;
+  if (!Array.isArray(entries)) return [];
+  return entries
+    .map((e: unknown) =>
+      typeof e === 'object' && e !== null ? (e as { resource?: unknown }).resource : undefined,
+    )
     .filter((r): r is FhirResource => isResource(r) && r.resourceType !== 'OperationOutcome');
 }
 
 export function nextLink(bundle: Bundle): string | undefined {
-  return bundle.link?.find((l) => l.relation === 'next' && typeof l.url === 'string')?.url;
+  const links: unknown = bundle.link;
+  if (!Array.isArray(links)) return undefined;
+  for (const l of links as unknown[]) {
+    if (typeof l !== 'object' || l === null) continue;
+    const { relation, url } = l as { relation?: unknown; url?: unknown };
+    if (relation === 'next' && typeof url === 'string') return url;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a Bundle's `entry` and `link` have the shape FHIR gives them: absent, or arrays of objects (each entry's
+ * `resource`, when present, an object). A prefetch Bundle that fails this is taken for absent (and fetched when it
+ * can be), never half-read.
+ */
+export function isWellFormedBundle(bundle: Bundle): boolean {
+  const arrayOfObjects = (value: unknown): boolean =>
+    value === undefined ||
+    (Array.isArray(value) && value.every((item: unknown) => typeof item === 'object' && item !== null));
+  const { entry, link } = bundle as { entry?: unknown; link?: unknown };
+  return (
+    arrayOfObjects(entry) &&
+    arrayOfObjects(link) &&
+    (entry === undefined ||
+      (entry as { resource?: unknown }[]).every(
+        (e) => e.resource === undefined || (typeof e.resource === 'object' && e.resource !== null),
+      ))
+  );
 }
 
 function toFetchError(err: unknown, signal: AbortSignal): FhirFetchError {

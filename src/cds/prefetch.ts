@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import type { Bundle, FhirResource } from 'fhir/r4';
 import type NodeCache from 'node-cache';
 import { AppError } from '../http/errors';
-import { FhirFetchError, bundleResources, nextLink } from './fhir';
+import { FhirFetchError, bundleResources, isWellFormedBundle, nextLink } from './fhir';
 import type { FhirFailure, FhirFetcher, FhirResult } from './fhir';
 import type { PrefetchTemplates } from './types';
 
@@ -139,7 +139,13 @@ export function resolveTemplate(
       unresolved = true;
       return '';
     }
-    return encodeURIComponent(String(value));
+    try {
+      return encodeURIComponent(String(value));
+    } catch {
+      // A lone surrogate cannot be percent-encoded (URIError): such a value names nothing a server could find.
+      unresolved = true;
+      return '';
+    }
   });
   return unresolved ? undefined : query;
 }
@@ -156,7 +162,11 @@ export function classifyPrefetch(value: unknown): Classified {
   if (typeof value !== 'object' || Array.isArray(value)) return { state: 'invalid' };
   const resourceType = (value as { resourceType?: unknown }).resourceType;
   if (resourceType === 'OperationOutcome') return { state: 'outcome' };
-  if (resourceType === 'Bundle') return { state: 'bundle', bundle: value as Bundle };
+  if (resourceType === 'Bundle') {
+    return isWellFormedBundle(value as Bundle)
+      ? { state: 'bundle', bundle: value as Bundle }
+      : { state: 'invalid' };
+  }
   if (typeof resourceType === 'string') return { state: 'resource', resource: value as FhirResource };
   return { state: 'invalid' };
 }
@@ -176,7 +186,7 @@ function failureKind(err: unknown): FhirFailure {
 const PREFETCH_PROBLEM: Record<'absent' | 'outcome' | 'invalid', string> = {
   absent: 'not prefetched',
   outcome: 'prefetch held an OperationOutcome',
-  invalid: 'prefetch value was not a FHIR resource',
+  invalid: 'prefetch value was not a well-formed FHIR resource',
 };
 
 /** Gathers every requested key; throws `AppError('CDS_PREFETCH_UNAVAILABLE')` when a required key cannot be had. */

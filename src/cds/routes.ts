@@ -9,7 +9,8 @@ import type { Logger } from '../observability/logger';
 import { AppError } from '../http/errors';
 import type { Metrics } from '../observability/metrics';
 import { currentContext } from '../observability/context';
-import type { CardRecord, Store, VolumeOutcomeRecord } from '../store';
+import type { CardRecord, VolumeOutcomeRecord } from '../store';
+import type { InvocationRecorder } from './recorder';
 import { isFhirServerAllowed } from './auth';
 import { verifiedClient } from './http';
 import { FhirFetchError, createFhirFetcher } from './fhir';
@@ -60,7 +61,8 @@ export interface CdsRouterDeps {
   readonly services: readonly CdsServiceDefinition[];
   readonly versions: () => RunningVersions;
   readonly handlers: HookHandlers;
-  readonly store: Store;
+  /** Writes each invocation, or holds it while the store is slow or down (recorder.ts). */
+  readonly recorder: InvocationRecorder;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly authMode: 'jwt' | 'none';
@@ -128,8 +130,9 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
       deps.metrics.requests.inc({ service: service.id, status: String(res.statusCode) });
     });
     const answer = await callService(service, req.body, verifiedClient(res));
-    // Recorded before answering, so feedback on these cards always finds them. The card is recorded as shown but
-    // for its page links: their tokens are credentials, and the pages they open are where it is shown again.
+    // Recorded before answering when the store answers in time, so feedback on these cards finds them; otherwise
+    // held by the recorder, and feedback on them is asked to retry until it is written. The card is recorded as shown
+    // but for its page links: their tokens are credentials, and the pages they open are where it is shown again.
     await record(service, answer, performance.now() - started, verifiedClient(res)?.iss);
     const cards = await withPageLinks(answer.cards, answer.request.context.userId);
     for (const card of cards) deps.metrics.cards.inc({ service: service.id, indicator: card.indicator });
@@ -162,7 +165,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     const hook = (body as { hook?: unknown }).hook;
     if (hook !== service.hook) {
       throw new AppError('CDS_HOOK_MISMATCH', [
-        `service "${service.id}" serves hook "${service.hook}", not ${JSON.stringify(hook)}`,
+        `service "${service.id}" serves hook "${service.hook}", not ${typeof hook === 'string' ? JSON.stringify(hook.slice(0, 64)) : `a ${hook === null ? 'null' : typeof hook}`}`,
       ]);
     }
     const parsed = parseCdsRequest(service.hook, body);
@@ -262,27 +265,22 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
           ]
         : [];
     });
-    try {
-      await deps.store.invocations.record({
-        hookInstance: request.hookInstance,
-        serviceId: service.id,
-        hook: service.hook,
-        receivedAt: now(),
-        ...(clientIssuer ? { clientIssuer } : {}),
-        patientRef: `Patient/${request.context.patientId}`,
-        // Who was prescribing (the pharmacist's override review filters by it); a clinician, not the patient.
-        userId: request.context.userId,
-        latencyMs: Math.round(latencyMs),
-        ...deps.versions(),
-        ...(inputs === undefined ? {} : { inputs }),
-        cards: records,
-        ...(volume && volume.length > 0 ? { volume } : {}),
-      });
-    } catch (err) {
-      // The cards already went out: advice matters more than the record. Feedback on them will be refused.
-      deps.metrics.errors.inc({ code: 'STORE_WRITE_FAILED' });
-      deps.logger.error({ err: { type: (err as Error).name } }, 'invocation not recorded');
-    }
+    // Never rejects: the cards go out whatever becomes of the record (advice matters more than the record).
+    await deps.recorder.record({
+      hookInstance: request.hookInstance,
+      serviceId: service.id,
+      hook: service.hook,
+      receivedAt: now(),
+      ...(clientIssuer ? { clientIssuer } : {}),
+      patientRef: `Patient/${request.context.patientId}`,
+      // Who was prescribing (the pharmacist's override review filters by it); a clinician, not the patient.
+      userId: request.context.userId,
+      latencyMs: Math.round(latencyMs),
+      ...deps.versions(),
+      ...(inputs === undefined ? {} : { inputs }),
+      cards: records,
+      ...(volume && volume.length > 0 ? { volume } : {}),
+    });
   }
 
   router.all('/', (_req, _res) => {

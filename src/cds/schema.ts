@@ -127,10 +127,26 @@ const feedbackEntry = z
     { message: 'overrideReason needs a reason or a userComment (cds-fb-3)', path: ['overrideReason'] },
   );
 
-const feedbackRequest = z.looseObject({ feedback: z.array(feedbackEntry).min(1) });
+/**
+ * Most entries one feedback request may carry. The spec sets no bound; an EHR sends one entry per card acted on, so
+ * 100 is far above what a clinician produces in one go, and it keeps one request's transaction short.
+ */
+export const MAX_FEEDBACK_ENTRIES = 100;
+
+const feedbackRequest = z.looseObject({
+  feedback: z.array(feedbackEntry).min(1).max(MAX_FEEDBACK_ENTRIES),
+});
 
 /** Validates a feedback body: https://cds-hooks.hl7.org/2.0/#feedback */
 export function parseFeedbackRequest(body: unknown): ParseResult<FeedbackRequest> {
+  // Counted before the entries are checked one by one: an oversized batch is refused at once.
+  const entries = (body as { feedback?: unknown } | null)?.feedback;
+  if (Array.isArray(entries) && entries.length > MAX_FEEDBACK_ENTRIES) {
+    return {
+      ok: false,
+      problems: [`feedback: at most ${MAX_FEEDBACK_ENTRIES} entries per request (${entries.length} sent)`],
+    };
+  }
   const result = feedbackRequest.safeParse(body);
   if (!result.success) return { ok: false, problems: problemsOf(result.error) };
   return { ok: true, value: result.data as unknown as FeedbackRequest };

@@ -13,20 +13,39 @@ export interface FeedbackReceipt {
   readonly entries: readonly FeedbackEntry[];
 }
 
+/** Seconds a client is asked to wait before sending feedback on a card whose record is not written yet. */
+const PENDING_RETRY_AFTER_S = 5;
+
 /**
- * Stores a feedback body for `serviceId`. All or nothing: an invalid entry (400) or a card this service did not
- * issue (422) rejects the whole batch before anything is written; otherwise the promise resolves after commit.
+ * Stores a feedback body for `serviceId`. All or nothing: an invalid entry (400), a card this service did not issue
+ * (422) or a card whose record is still held in memory (`isPending`: 503, retry) rejects the whole batch before
+ * anything is written; otherwise the promise resolves after commit. A store that cannot answer rejects with the
+ * store's `StoreUnavailableError` (503): nothing is acknowledged that was not stored.
  */
 export async function receiveFeedback(
   store: Store,
   serviceId: string,
   body: unknown,
-  meta: { readonly receivedAt: Date; readonly clientIssuer?: string | undefined },
+  meta: {
+    readonly receivedAt: Date;
+    readonly clientIssuer?: string | undefined;
+    /** Whether a card's record is held in memory, not yet written (the recorder's backlog). */
+    readonly isPending?: (cardUuid: string) => boolean;
+  },
 ): Promise<FeedbackReceipt> {
   const parsed = parseFeedbackRequest(body);
   if (!parsed.ok) throw new AppError('CDS_INVALID_REQUEST', parsed.problems);
   const entries = parsed.value.feedback;
 
+  // Before asking the store: a card whose record is held in memory is not there yet, and the store may be down.
+  const pending = meta.isPending ? [...new Set(entries.map((e) => e.card).filter(meta.isPending))] : [];
+  if (pending.length > 0) {
+    throw new AppError(
+      'FEEDBACK_CARD_PENDING',
+      pending.map((uuid) => `card ${uuid} is not recorded yet`),
+      { 'Retry-After': String(PENDING_RETRY_AFTER_S) },
+    );
+  }
   const cards = await store.invocations.findCards([...new Set(entries.map((e) => e.card))]);
   const unknown = entries.filter((e) => cards.get(e.card)?.serviceId !== serviceId).map((e) => e.card);
   if (unknown.length > 0) {

@@ -14,6 +14,8 @@ export function createFeedbackRouter(deps: {
   readonly metrics: Metrics;
   /** The clock feedback is received by (the app's; the volume policy's windows are measured on it). */
   readonly now?: () => Date;
+  /** Whether a card's record is still held in memory by the invocation recorder. */
+  readonly isPending: (cardUuid: string) => boolean;
 }): Router {
   const router = Router();
   router.post('/:id/feedback', async (req, res) => {
@@ -23,6 +25,7 @@ export function createFeedbackRouter(deps: {
     const receipt = await receiveFeedback(deps.store, req.params.id, req.body, {
       receivedAt: deps.now ? deps.now() : new Date(),
       clientIssuer: verifiedClient(res)?.iss,
+      isPending: deps.isPending,
     });
     for (const e of receipt.entries) deps.metrics.feedback.inc({ outcome: e.outcome, result: 'received' });
     deps.metrics.feedback.inc({ outcome: 'all', result: 'duplicate' }, receipt.duplicates);

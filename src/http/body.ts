@@ -1,5 +1,6 @@
 /**
- * JSON request bodies: the media types accepted and the parser, shared by every mount that takes a body.
+ * JSON request bodies: the media types accepted, the parser, and a screen of what was parsed, shared by every mount
+ * that takes a body.
  */
 import express from 'express';
 import type { RequestHandler } from 'express';
@@ -8,13 +9,78 @@ import { AppError } from './errors';
 /** The media types a JSON body may declare (`+json` covers `application/fhir+json` and other suffixes). */
 const JSON_TYPES = ['application/json', 'application/fhir+json', '+json'];
 
+/**
+ * Deepest nesting accepted. A FHIR Bundle in a prefetch key, with a contained resource and its components, nests
+ * about 12 levels below the request; 100 leaves room for any real client and refuses a crafted 10,000-level body
+ * before code that recurses meets it.
+ */
+export const MAX_BODY_DEPTH = 100;
+
 /** POST bodies must be JSON (`application/json` or `application/fhir+json`): 415 otherwise. */
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
   if (req.method === 'POST' && !req.is(JSON_TYPES)) throw new AppError('HTTP_UNSUPPORTED_MEDIA_TYPE');
   next();
 };
 
-/** Parses a JSON body of at most `limit` (e.g. `5mb`); parse failures reach the error handler as `HTTP_` codes. */
-export function parseJsonBody(limit: string): RequestHandler {
-  return express.json({ limit, type: JSON_TYPES });
+/**
+ * Parses a JSON body of at most `limit` (e.g. `5mb`), then screens it (`screenJson`); parse failures reach the error
+ * handler as `HTTP_` codes.
+ */
+export function parseJsonBody(limit: string): RequestHandler[] {
+  return [
+    express.json({ limit, type: JSON_TYPES }),
+    (req, _res, next) => {
+      const problem = screenJson(req.body);
+      if (problem !== undefined) throw new AppError('HTTP_INVALID_BODY', [problem]);
+      next();
+    },
+  ];
+}
+
+/**
+ * Checks a parsed JSON value without recursion (so depth cannot overflow the stack) and removes every own
+ * `__proto__` key (JSON.parse makes it an ordinary property, which a later spread or assignment could turn into a
+ * prototype; it has no meaning in CDS Hooks or FHIR). Returns the first problem, or undefined:
+ * - nesting deeper than `MAX_BODY_DEPTH`;
+ * - a string or key that is not well-formed Unicode (a lone surrogate: RFC 8259 §8.2 says such JSON is not
+ *   interoperable, and it cannot be percent-encoded into a FHIR query);
+ * - U+0000 in a string or key: FHIR strings exclude control characters below U+0020 except tab, CR and LF
+ *   (https://hl7.org/fhir/R4/datatypes.html#string), and PostgreSQL `text` cannot hold it, so it is refused rather
+ *   than silently stripped (stripping could turn one identifier into another).
+ */
+export function screenJson(root: unknown): string | undefined {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number];
+    if (typeof value === 'string') {
+      const problem = textProblem(value);
+      if (problem) return `a string ${problem}`;
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_BODY_DEPTH) return `nested deeper than ${MAX_BODY_DEPTH} levels`;
+    if (Array.isArray(value)) {
+      for (const item of value as unknown[]) stack.push([item, depth + 1]);
+      continue;
+    }
+    const record = value as Record<string, unknown>;
+    if (Object.prototype.hasOwnProperty.call(record, '__proto__')) delete record['__proto__'];
+    for (const key of Object.keys(record)) {
+      const problem = textProblem(key);
+      if (problem) return `a property name ${problem}`;
+      stack.push([record[key], depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+/** `String.prototype.isWellFormed` (Node 20; the ES2024 lib is not in this project's tsconfig). */
+function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+function textProblem(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'holds U+0000';
+  if (!isWellFormed(text)) return 'holds a lone surrogate (not Unicode text)';
+  return undefined;
 }

@@ -33,6 +33,16 @@ interface CatalogueEntry {
 export const ERROR_CATALOGUE = {
   /* HTTP: transport and framework, any mount */
   HTTP_INVALID_JSON: { status: 400, issueCode: 'structure', title: 'The request body is not valid JSON.' },
+  HTTP_INVALID_BODY: {
+    status: 400,
+    issueCode: 'structure',
+    title: 'The request body could not be read or holds what no client should send.',
+  },
+  HTTP_INVALID_PATH: {
+    status: 400,
+    issueCode: 'invalid',
+    title: 'The request path is not valid percent-encoded text.',
+  },
   HTTP_NOT_FOUND: { status: 404, issueCode: 'not-found', title: 'No such endpoint.' },
   HTTP_METHOD_NOT_ALLOWED: {
     status: 405,
@@ -47,6 +57,11 @@ export const ERROR_CATALOGUE = {
   },
   HTTP_RATE_LIMITED: { status: 429, issueCode: 'throttled', title: 'Too many requests; retry later.' },
   HTTP_INTERNAL: { status: 500, issueCode: 'exception', title: 'Internal error.' },
+  HTTP_STORE_UNAVAILABLE: {
+    status: 503,
+    issueCode: 'transient',
+    title: 'The store is unavailable; nothing was stored. Retry later.',
+  },
 
   /* AUTH: signed-in users of /api and /admin */
   AUTH_UNAUTHORIZED: { status: 401, issueCode: 'login', title: 'Sign-in required.' },
@@ -101,6 +116,11 @@ export const ERROR_CATALOGUE = {
     issueCode: 'not-found',
     title: 'Feedback names a card this service did not issue; nothing was stored.',
   },
+  FEEDBACK_CARD_PENDING: {
+    status: 503,
+    issueCode: 'transient',
+    title: 'Feedback names a card whose record is not written yet; nothing was stored. Retry later.',
+  },
 
   /* LINK: the cards' signed page links */
   LINK_INVALID: {
@@ -135,7 +155,7 @@ export const ERROR_CATALOGUE = {
   OPS_NOT_READY: {
     status: 503,
     issueCode: 'transient',
-    title: 'The service is not ready (store unreachable).',
+    title: 'The service is not ready (store unavailable).',
   },
 
   /* DEMO: the read-only demo FHIR endpoint */

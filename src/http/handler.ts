@@ -25,9 +25,14 @@ function sendError(
     .json(operationOutcome(code, details));
 }
 
-/** The code of a body-parser failure (`err.type`, https://github.com/expressjs/body-parser#errors), if it has one. */
-function bodyParserCode(err: unknown): ErrorCode | undefined {
-  const type = typeof err === 'object' && err !== null ? (err as { type?: unknown }).type : undefined;
+/**
+ * The code of a framework failure caused by the request: body-parser's (`err.type`,
+ * https://github.com/expressjs/body-parser#errors), the router's undecodable path parameter, and any other
+ * `http-errors` 4xx (a client error by construction). Undefined for anything else.
+ */
+function requestErrorCode(err: unknown): ErrorCode | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { type, status, expose } = err as { type?: unknown; status?: unknown; expose?: unknown };
   switch (type) {
     case 'entity.parse.failed':
       return 'HTTP_INVALID_JSON';
@@ -36,9 +41,35 @@ function bodyParserCode(err: unknown): ErrorCode | undefined {
     case 'charset.unsupported':
     case 'encoding.unsupported':
       return 'HTTP_UNSUPPORTED_MEDIA_TYPE';
+    case 'entity.verify.failed':
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+    case 'stream.not.readable':
+      return 'HTTP_INVALID_BODY';
     default:
-      return undefined;
+      break;
   }
+  // The router's `decodeURIComponent` of a path parameter (`/cds-services/%ZZ`).
+  if (err instanceof URIError) return 'HTTP_INVALID_PATH';
+  if (typeof status === 'number' && status >= 400 && status < 500 && expose === true) {
+    // e.g. a body declared gzip that is not (zlib's error, wrapped by body-parser as a 400 without a type).
+    if (status === 413) return 'HTTP_PAYLOAD_TOO_LARGE';
+    if (status === 415) return 'HTTP_UNSUPPORTED_MEDIA_TYPE';
+    return 'HTTP_INVALID_BODY';
+  }
+  return undefined;
+}
+
+/** Seconds a client is asked to wait before retrying after a store outage. */
+export const STORE_RETRY_AFTER_S = 5;
+
+function isStoreUnavailable(err: unknown): err is Error & { reason: string } {
+  return (
+    err instanceof Error &&
+    err.name === 'StoreUnavailableError' &&
+    typeof (err as { reason?: unknown }).reason === 'string'
+  );
 }
 
 /** Answers any path no route claimed (mounted after every router). */
@@ -54,8 +85,14 @@ export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHand
     let headers: Readonly<Record<string, string>> = {};
     if (err instanceof AppError) {
       ({ code, details, headers } = err);
+    } else if (isStoreUnavailable(err)) {
+      // The store's StoreUnavailableError (matched by name: http does not import the store). Its reason is ours
+      // (no request data), logged for operators; the caller is told to retry.
+      code = 'HTTP_STORE_UNAVAILABLE';
+      headers = { 'Retry-After': String(STORE_RETRY_AFTER_S) };
+      logger.warn({ err: { type: 'StoreUnavailableError', reason: err.reason } }, 'store unavailable');
     } else {
-      const parserCode = bodyParserCode(err);
+      const parserCode = requestErrorCode(err);
       if (parserCode) {
         code = parserCode;
       } else {

@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics (prom-client), one registry per app so tests stay independent.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -25,6 +25,14 @@ export interface Metrics {
    * `acknowledged` (a CPIC Strong avoid shown as already acknowledged), `suppressed`, `repeated` (order-select's same card).
    */
   readonly volumeCards: Counter<'service' | 'rule' | 'outcome'>;
+  /**
+   * Invocation records by what became of them: `stored` (written before the answer), `queued` (the store was slow
+   * or down: kept in memory), `flushed` (written from the queue later), `dropped` (queue full), `failed` (refused by
+   * the store, e.g. a duplicate card uuid).
+   */
+  readonly recordings: Counter<'result'>;
+  /** Invocation records waiting in memory for the store (queued or still being written). */
+  readonly recordingBacklog: Gauge;
 }
 
 export function createMetrics(): Metrics {
@@ -81,6 +89,17 @@ export function createMetrics(): Metrics {
       name: 'cds_volume_cards_total',
       help: 'Advice per alert-volume outcome (shown, demoted, acknowledged, suppressed, repeated), by rule',
       labelNames: ['service', 'rule', 'outcome'],
+      registers,
+    }),
+    recordings: new Counter({
+      name: 'cds_invocation_records_total',
+      help: 'Invocation records by result: stored, queued, flushed, dropped, failed',
+      labelNames: ['result'],
+      registers,
+    }),
+    recordingBacklog: new Gauge({
+      name: 'cds_invocation_record_backlog',
+      help: 'Invocation records held in memory until the store takes them',
       registers,
     }),
   };

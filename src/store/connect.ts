@@ -1,21 +1,34 @@
 /**
  * `DATABASE_URL` → a kysely dialect: PostgreSQL for `postgres://` / `postgresql://` URLs, otherwise a SQLite file
- * path (or `:memory:`).
+ * path (or `:memory:`). Every query has a deadline (`timeoutMs`), and a PostgreSQL connection that failed is thrown
+ * away rather than reused, so the pool recovers by itself once the server answers again.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { PostgresDialect, SqliteDialect } from 'kysely';
-import type { Dialect } from 'kysely';
+import type { Dialect, PostgresPool, PostgresPoolClient } from 'kysely';
 import { Pool } from 'pg';
+import type { PoolClient } from 'pg';
+import { isStoreFault } from './faults';
 
 export type Engine = 'sqlite' | 'postgres';
 
-/** How long a SQLite writer waits for another writer's lock before failing with SQLITE_BUSY. */
-const SQLITE_BUSY_TIMEOUT_MS = 5000;
-/** How long opening a PostgreSQL connection may take before the query (or `/readyz` ping) fails. */
-const POSTGRES_CONNECT_TIMEOUT_MS = 5000;
+/** Default deadline of one query (and of opening a PostgreSQL connection), in milliseconds. */
+export const DEFAULT_STORE_TIMEOUT_MS = 2000;
 const POSTGRES_POOL_SIZE = 10;
+
+export interface DialectOptions {
+  /**
+   * Deadline of one query, in milliseconds. PostgreSQL: `statement_timeout` (the server cancels), `query_timeout`
+   * (the client gives up on a server or network that went silent), the connect timeout and
+   * `idle_in_transaction_session_timeout`. SQLite: the busy timeout (how long a writer waits for another's lock; it
+   * blocks the process meanwhile, so keep it short).
+   */
+  readonly timeoutMs?: number;
+  /** Deadline of opening a PostgreSQL connection; default `timeoutMs`. */
+  readonly connectTimeoutMs?: number;
+}
 
 /** Picks the engine from the URL; any other `scheme://` is refused rather than taken for a file name. */
 export function engineOf(databaseUrl: string): Engine {
@@ -29,23 +42,17 @@ export function engineOf(databaseUrl: string): Engine {
 }
 
 /** Builds the dialect; for SQLite, creates the file's folder and opens the file with the durability pragmas. */
-export function createDialect(engine: Engine, databaseUrl: string): Dialect {
+export function createDialect(engine: Engine, databaseUrl: string, options: DialectOptions = {}): Dialect {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
   switch (engine) {
-    case 'postgres': {
-      const pool = new Pool({
-        connectionString: databaseUrl,
-        max: POSTGRES_POOL_SIZE,
-        connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
+    case 'postgres':
+      return new PostgresDialect({
+        pool: resilientPool(databaseUrl, timeoutMs, options.connectTimeoutMs ?? timeoutMs),
       });
-      // An idle client that loses its server emits 'error' on the pool; unhandled, that would end the process.
-      // pg drops that client from the pool; the next query reconnects or fails, and `ping()` reports it.
-      pool.on('error', () => undefined);
-      return new PostgresDialect({ pool });
-    }
     case 'sqlite': {
       if (databaseUrl !== ':memory:') mkdirSync(path.dirname(path.resolve(databaseUrl)), { recursive: true });
       // `timeout` is better-sqlite3's busy timeout.
-      const database = new SqliteDatabase(databaseUrl, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+      const database = new SqliteDatabase(databaseUrl, { timeout: timeoutMs });
       database.pragma('journal_mode = WAL');
       // FULL: a commit returns only after the WAL is synced, so acknowledged feedback survives a power cut.
       database.pragma('synchronous = FULL');
@@ -53,4 +60,49 @@ export function createDialect(engine: Engine, databaseUrl: string): Dialect {
       return new SqliteDialect({ database });
     }
   }
+}
+
+/**
+ * A pg pool that survives its server going away:
+ * - every client gets an `'error'` listener for its whole life. pg emits `'error'` on a client whose connection
+ *   breaks, idle or checked out; the pool listens only while the client is idle, so a reset or
+ *   `pg_terminate_backend` during a query used to be an unhandled `'error'` event that ended the process.
+ * - a client whose query failed for a connection reason (reset, terminated, timed out) is destroyed on release
+ *   instead of going back to the pool: after a `query_timeout` pg keeps the connection, with the late query still on
+ *   it. The next checkout opens a fresh connection, so the pool heals once the server answers.
+ */
+function resilientPool(databaseUrl: string, timeoutMs: number, connectTimeoutMs: number): PostgresPool {
+  const pool = new Pool({
+    connectionString: databaseUrl,
+    max: POSTGRES_POOL_SIZE,
+    connectionTimeoutMillis: connectTimeoutMs,
+    query_timeout: timeoutMs,
+    statement_timeout: timeoutMs,
+    idle_in_transaction_session_timeout: timeoutMs * 5,
+    keepAlive: true,
+  });
+  // Idle client lost: pg removes it from the pool; the next query reconnects or fails, and `ping()` reports it.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
+  return {
+    connect: async () => wrapClient(await pool.connect()),
+    end: () => pool.end(),
+  };
+}
+
+function wrapClient(client: PoolClient): PostgresPoolClient {
+  let broken = false;
+  const query = ((...args: Parameters<PoolClient['query']>) =>
+    (client.query as (...a: unknown[]) => Promise<unknown>)(...args).catch((err: unknown) => {
+      if (isStoreFault(err)) broken = true;
+      throw err;
+    })) as unknown as PostgresPoolClient['query'];
+  return {
+    query,
+    release: () => {
+      client.release(broken ? true : undefined);
+    },
+  };
 }

@@ -3,9 +3,12 @@
  * sets with their audit trail, in SQLite (default) or PostgreSQL through kysely. One repository per feature; the
  * kysely handle never leaves this folder. Migrations run when the store opens. See README.md for the decisions.
  */
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { Kysely, Migrator, sql } from 'kysely';
-import { createDialect, engineOf } from './connect';
-import type { Engine } from './connect';
+import { DEFAULT_STORE_TIMEOUT_MS, createDialect, engineOf } from './connect';
+import type { DialectOptions, Engine } from './connect';
+import { StoreUnavailableError, guardRepository } from './faults';
 import { createAuditRepository } from './audit';
 import type { AuditRepository } from './audit';
 import { createFeedbackRepository } from './feedback';
@@ -22,6 +25,10 @@ import type { RatingRepository } from './ratings';
 import type { Database } from './schema';
 import { createSessionRepository } from './sessions';
 import type { SessionRepository } from './sessions';
+import { createJtiRepository, createRateLimitRepository } from './replicas';
+import type { JtiRepository, RateLimitRepository } from './replicas';
+import { createRetentionRepository } from './retention';
+import type { RetentionRepository } from './retention';
 import { createThresholdRepository } from './thresholds';
 import type { ThresholdRepository } from './thresholds';
 import { createVolumeRepository } from './volume';
@@ -39,8 +46,13 @@ export type {
   ReviewStatus,
   StoredReview,
 } from './overrides';
+export { DEFAULT_STORE_TIMEOUT_MS } from './connect';
+export { StoreUnavailableError, isStoreFault } from './faults';
 export type { FeedbackRecord, FeedbackRepository } from './feedback';
 export { RATINGS } from './ratings';
+export type { JtiRepository, RateLimitRepository } from './replicas';
+export { CARD_REFERENCES, RETENTION_BATCH, sweepExpired } from './retention';
+export type { RetentionRepository, SweepResult } from './retention';
 export type { Rating, RatingRecord, RatingRepository, StoredRating } from './ratings';
 export type { PageSession, SessionRepository } from './sessions';
 export type {
@@ -86,40 +98,102 @@ export interface Store {
   readonly overrides: OverrideRepository;
   /** What the governance figures are computed from (kpis.ts). */
   readonly kpis: KpiRepository;
-  /** Resolves when the database answers a query; rejects otherwise (for `/readyz`). */
+  /** Client JWT ids already used, shared by replicas (replicas.ts). */
+  readonly jtis: JtiRepository;
+  /** Rate-limit counters, shared by replicas (replicas.ts). */
+  readonly rateLimits: RateLimitRepository;
+  /** Removing invocation and card records past the retention period (retention.ts, docs/retention.md). */
+  readonly retention: RetentionRepository;
+  /**
+   * Resolves when the database answers a query; rejects otherwise (for `/readyz`), with `StoreUnavailableError`
+   * naming the reason (e.g. `database file removed`).
+   */
   ping(): Promise<void>;
   /** Closes the connection(s); the store cannot be used afterwards. */
   close(): Promise<void>;
 }
 
+export type StoreOptions = DialectOptions;
+
+/** Deadline of each migration statement on PostgreSQL (an index on a large table can take minutes). */
+const MIGRATION_TIMEOUT_MS = 30 * 60_000;
+
 /**
  * Opens the store named by `databaseUrl` (`postgres://…`/`postgresql://…`, a SQLite file path created with its
- * folder when missing, or `:memory:`) and brings its schema up to date.
+ * folder when missing, or `:memory:`) and brings its schema up to date. Every repository call fails with
+ * `StoreUnavailableError` when the database cannot answer (unreachable, timed out, SQLite file removed).
  */
-export async function openStore(databaseUrl: string): Promise<Store> {
+export async function openStore(databaseUrl: string, options: StoreOptions = {}): Promise<Store> {
   const engine = engineOf(databaseUrl);
-  const db = new Kysely<Database>({ dialect: createDialect(engine, databaseUrl) });
+  const db = new Kysely<Database>({ dialect: createDialect(engine, databaseUrl, options) });
   try {
-    await migrateToLatest(db, engine);
+    if (engine === 'postgres') {
+      // Migrations on their own short-lived connection without the query deadline: building an index on a big
+      // table may take minutes, which STORE_TIMEOUT_MS (meant for calls) would cancel.
+      const migrating = new Kysely<Database>({
+        dialect: createDialect(engine, databaseUrl, {
+          timeoutMs: MIGRATION_TIMEOUT_MS,
+          connectTimeoutMs: options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS,
+        }),
+      });
+      try {
+        await migrateToLatest(migrating, engine);
+      } finally {
+        await migrating.destroy();
+      }
+    } else {
+      // SQLite: the same connection (`:memory:` is a database per connection); the busy timeout is the only deadline.
+      await migrateToLatest(db, engine);
+    }
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  return {
-    engine,
-    invocations: createInvocationRepository(db),
-    feedback: createFeedbackRepository(db),
-    thresholds: createThresholdRepository(db),
-    ratings: createRatingRepository(db),
-    volume: createVolumeRepository(db),
-    sessions: createSessionRepository(db),
-    audit: createAuditRepository(db),
-    overrides: createOverrideRepository(db),
-    kpis: createKpiRepository(db),
+  const check = engine === 'sqlite' ? sqliteFileCheck(databaseUrl) : () => undefined;
+  const guard = <T extends object>(repo: T): T => guardRepository(repo, check);
+  const ping = guard({
     ping: async () => {
       await sql`select 1`.execute(db);
     },
+  });
+  return {
+    engine,
+    invocations: guard(createInvocationRepository(db)),
+    feedback: guard(createFeedbackRepository(db)),
+    thresholds: guard(createThresholdRepository(db)),
+    ratings: guard(createRatingRepository(db)),
+    volume: guard(createVolumeRepository(db)),
+    sessions: guard(createSessionRepository(db)),
+    audit: guard(createAuditRepository(db)),
+    overrides: guard(createOverrideRepository(db)),
+    kpis: guard(createKpiRepository(db)),
+    jtis: guard(createJtiRepository(db)),
+    rateLimits: guard(createRateLimitRepository(db)),
+    retention: guard(createRetentionRepository(db)),
+    ping: ping.ping,
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * For a SQLite file: a check that the file the store opened is still the one at its path. A removed (or replaced)
+ * file stays open and writable through its descriptor, so without this check writes would be acknowledged into a
+ * file nobody will ever read again. `:memory:` needs no check.
+ */
+function sqliteFileCheck(databaseUrl: string): () => void {
+  if (databaseUrl === ':memory:' || databaseUrl === '') return () => undefined;
+  const file = path.resolve(databaseUrl);
+  const opened = statSync(file);
+  return () => {
+    let now;
+    try {
+      now = statSync(file);
+    } catch {
+      throw new StoreUnavailableError('database file removed');
+    }
+    if (now.ino !== opened.ino || now.dev !== opened.dev) {
+      throw new StoreUnavailableError('database file replaced');
+    }
   };
 }
 

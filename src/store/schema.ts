@@ -225,6 +225,23 @@ export interface OverrideReviewTable {
   reviewed_at: string;
 }
 
+/** A client JWT already used (migration 0010): `key` = SHA-256 hex of issuer + NUL + jti. */
+export interface ClientJtiTable {
+  key: string;
+  /** ISO 8601 UTC: when the token can no longer be valid (exp + clock tolerance); the row may go after it. */
+  expires_at: string;
+}
+
+/** Hits of one client key in one fixed rate-limit window (migration 0011). */
+export interface RateLimitHitTable {
+  key: string;
+  /** ISO 8601 UTC start of the window. */
+  window_start: string;
+  hits: number;
+  /** ISO 8601 UTC end of the window; the row may go after it. */
+  expires_at: string;
+}
+
 /** The whole database, for `Kysely<Database>`. */
 export interface Database {
   invocations: InvocationTable;
@@ -240,4 +257,6 @@ export interface Database {
   sign_in_tokens: SignInTokenTable;
   audit_events: AuditEventTable;
   override_reviews: OverrideReviewTable;
+  client_jtis: ClientJtiTable;
+  rate_limit_hits: RateLimitHitTable;
 }

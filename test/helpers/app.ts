@@ -65,7 +65,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       done();
     },
   });
-  const store = await openStore(options.databaseUrl ?? ':memory:');
+  const store = await openStore(options.databaseUrl ?? ':memory:', { timeoutMs: config.storeTimeoutMs });
   const thresholds = createThresholdRegistry({ repository: store.thresholds, fallback: DEFAULT_THRESHOLDS });
   const loaded = await thresholds.reload();
   if (loaded.status === 'rejected') throw new Error(loaded.reason);

@@ -11,6 +11,8 @@ export interface MockResponse {
   readonly body: unknown;
   /** Milliseconds to wait before answering. */
   readonly delayMs?: number;
+  /** Answer only once this settles (a gate the test opens: no wall-clock wait). */
+  readonly until?: Promise<unknown>;
 }
 
 export interface RecordedRequest {
@@ -60,7 +62,10 @@ export async function startMockFhirServer(): Promise<MockFhirServer> {
       res.end(JSON.stringify(route.response.body));
     };
     const delay = route?.response.delayMs ?? 0;
-    if (delay > 0) {
+    const gate = route?.response.until;
+    if (gate) {
+      void gate.finally(send);
+    } else if (delay > 0) {
       const t = setTimeout(() => {
         timers.delete(t);
         send();

@@ -1,19 +1,22 @@
 /**
- * The real process (`tsx src/main.ts`): graceful shutdown on SIGTERM with a call in flight, and a clear refusal
- * of a bad environment. Spawns child processes; every wait is bounded by jest's timeout, never by wall-clock
- * assertions.
+ * The real process (`tsx src/main.ts`): graceful shutdown on SIGTERM under keep-alive and `Connection: close` load
+ * (zero failed in-flight calls), a port in use, and a clear refusal of a bad environment. Spawns child processes.
+ * No wall-clock waits or assertions: in-flight calls are held by a gate on the mock FHIR server that the test opens
+ * after SIGTERM, and every wait ends on a condition (bounded by jest's timeout).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, createServer, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { sandboxRequest } from '../helpers/cds';
 import { freePort } from '../helpers/http';
 import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
 import type { MockFhirServer } from '../helpers/mock-fhir';
+import { openStore } from '../../src/store';
 
 // Starting the TypeScript process takes seconds on a busy machine.
 jest.setTimeout(60_000);
@@ -84,6 +87,70 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/** Calls the service holds at once in the shutdown tests. */
+const IN_FLIGHT = 8;
+
+interface Answer {
+  readonly status: number;
+  /** The response's `Connection` header. */
+  readonly connection: string | undefined;
+  readonly hookInstance: string;
+}
+
+function send(
+  port: number,
+  agent: Agent,
+  method: string,
+  urlPath: string,
+  body: Record<string, unknown> | undefined,
+  close: boolean,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: urlPath,
+        method,
+        agent,
+        headers: {
+          ...(text === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }),
+          ...(close ? { connection: 'close' } : {}),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          resolve({
+            status: res.statusCode ?? 0,
+            connection: res.headers.connection,
+            hookInstance: typeof body?.hookInstance === 'string' ? body.hookInstance : '',
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
+function get(port: number, agent: Agent, urlPath: string, close: boolean): Promise<Answer> {
+  return send(port, agent, 'GET', urlPath, undefined, close);
+}
+
+function post(
+  port: number,
+  agent: Agent,
+  urlPath: string,
+  body: Record<string, unknown>,
+  close: boolean,
+): Promise<Answer> {
+  return send(port, agent, 'POST', urlPath, body, close);
+}
+
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
 }
@@ -107,10 +174,18 @@ describe('the service process', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('finishes an in-flight call on SIGTERM, then stops accepting, closes the store and exits 0', async () => {
-    // The FHIR server answers slowly: the call is still waiting for it when SIGTERM arrives.
-    fhir.on(/^Patient\//, { body: { resourceType: 'Patient', id: 'smart-1288992' }, delayMs: 1500 });
-    fhir.on(/.*/, { body: searchset([]), delayMs: 1500 });
+  /** Opens the FHIR server's gate: every held answer goes out. */
+  function gatedFhir(): () => void {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    fhir.on(/^Patient\//, { body: { resourceType: 'Patient', id: 'held' }, until: gate });
+    fhir.on(/.*/, { body: searchset([]), until: gate });
+    return open;
+  }
+
+  async function startedService(): Promise<{ port: number; databaseFile: string }> {
     const port = await freePort();
     const databaseFile = path.join(dir, 'not-yet-created', 'cds.sqlite');
     service = startService({
@@ -119,28 +194,87 @@ describe('the service process', () => {
       // The development issuer's key goes to the test's folder, not the repository's ./data.
       OIDC_DEV_KEY_FILE: path.join(dir, 'dev-oidc-key.json'),
       CDS_AUTH: 'none',
-      FHIR_TIMEOUT_MS: '20000',
+      FHIR_TIMEOUT_MS: '60000',
       LOG_LEVEL: 'info',
     });
     await service.waitFor('serving');
+    return { port, databaseFile };
+  }
 
+  /** A patient-view call without prefetch (so it waits on the FHIR server), for its own patient. */
+  function heldCall(port: number, agent: Agent, patientId: string, close: boolean): Promise<Answer> {
     const body = sandboxRequest('sandbox-patient-view.json', fhir.baseUrl, { prefetch: undefined });
-    const inFlight = fetch(`http://127.0.0.1:${port}/cds-services/pgx-patient-view`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    await until(() => fhir.requests.length > 0); // the call is inside the FHIR fallback now
-    service.child.kill('SIGTERM');
-    await service.waitFor('shutting down');
-    expect(await accepts(port)).toBe(false);
+    body.context = { ...(body.context as Record<string, unknown>), patientId };
+    return post(port, agent, '/cds-services/pgx-patient-view', body, close);
+  }
 
-    const res = await inFlight;
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ cards: [] });
-    expect(await service.exited).toBe(0);
-    expect(service.output()).toMatch(/"msg":"stopped"/);
-    expect(existsSync(databaseFile)).toBe(true);
+  describe.each([
+    ['keep-alive', true],
+    ['Connection: close', false],
+  ] as const)('on SIGTERM under %s load', (_name, keepAlive) => {
+    it('stops accepting, closes idle connections, finishes every in-flight call, writes its records, exits 0', async () => {
+      const open = gatedFhir();
+      const { port, databaseFile } = await startedService();
+      const agent = new Agent({ keepAlive, maxSockets: 20 });
+      try {
+        // Idle keep-alive connections: served once, then left open by the agent.
+        const warmUp = await Promise.all(
+          Array.from({ length: 4 }, () => get(port, agent, '/cds-services', !keepAlive)),
+        );
+        expect(warmUp.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+
+        const patients = Array.from({ length: IN_FLIGHT }, (_, i) => `held-${i}`);
+        const calls = patients.map((id) => heldCall(port, agent, id, !keepAlive));
+        // Every call is inside its FHIR fallback now (its Patient read has arrived and is held).
+        await until(() => patients.every((id) => fhir.requests.some((r) => r.url.includes(`Patient/${id}`))));
+
+        service!.child.kill('SIGTERM');
+        await service!.waitFor('shutting down');
+        expect(await accepts(port)).toBe(false);
+
+        open();
+        const answers = await Promise.all(calls).catch((err: unknown) => {
+          throw new Error(`${String(err)}\n${service!.output()}`);
+        });
+        expect(answers.map((a) => a.status)).toEqual(patients.map(() => 200));
+        expect(answers.map((a) => a.connection)).toEqual(patients.map(() => 'close'));
+        expect(await service!.exited).toBe(0);
+        expect(service!.output()).toMatch(/"msg":"stopped"/);
+        expect(service!.output()).not.toMatch(/did not finish in time|not written/);
+
+        const store = await openStore(databaseFile);
+        try {
+          const recorded = await Promise.all(
+            answers.map((a) => store.invocations.listByHookInstance(a.hookInstance)),
+          );
+          expect(recorded.map((r) => r.length)).toEqual(patients.map(() => 1));
+        } finally {
+          await store.close();
+        }
+      } finally {
+        agent.destroy();
+      }
+    });
+  });
+
+  it('exits non-zero with a clear message when its port is in use, never claiming to serve', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      service = startService({
+        PORT: String(port),
+        DATABASE_URL: path.join(dir, 'cds.sqlite'),
+        CDS_AUTH: 'none',
+      });
+      const code = await service.exited;
+      expect(code).not.toBe(0);
+      expect(typeof code).toBe('number');
+      expect(service.output()).toMatch(new RegExp(`port ${port} is already in use`));
+      expect(service.output()).not.toMatch(/serving/);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 
   it('refuses to start with a bad PORT, naming the variable, and exits non-zero', async () => {

@@ -11,6 +11,8 @@ import * as m0003 from './0003_invocation_versions';
 import { thresholdSetEvents } from './0004_threshold_set_events';
 import * as m0005 from './0005_invocation_inputs';
 import * as m0006 from './0006_ratings';
+import * as m0010 from './0010_client_jtis';
+import * as m0011 from './0011_rate_limit_hits';
 import * as m0020 from './0020_card_as_shown';
 import * as m0021 from './0021_rating_events';
 import * as m0022 from './0022_page_sessions';
@@ -28,6 +30,8 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0004_threshold_set_events': thresholdSetEvents(engine),
     '0005_invocation_inputs': m0005,
     '0006_ratings': m0006,
+    '0010_client_jtis': m0010,
+    '0011_rate_limit_hits': m0011,
     '0020_card_as_shown': m0020,
     '0021_rating_events': m0021,
     '0022_page_sessions': m0022,

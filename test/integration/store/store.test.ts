@@ -128,6 +128,8 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0004_threshold_set_events',
       '0005_invocation_inputs',
       '0006_ratings',
+      '0010_client_jtis',
+      '0011_rate_limit_hits',
       '0020_card_as_shown',
       '0021_rating_events',
       '0022_page_sessions',

@@ -30,9 +30,33 @@ describe('errorForLog', () => {
     expect(errorForLog(err).stack).toMatch(/logger\.test\.ts/);
   });
 
-  it('names a thrown non-Error by its typeof only', () => {
+  it('names a thrown non-Error by its typeof, never by a value it holds', () => {
     expect(errorForLog(`Patient/${PATIENT_ID}`)).toEqual({ type: 'string' });
     expect(errorForLog({ patientId: PATIENT_ID })).toEqual({ type: 'object' });
+    expect(errorForLog({ name: `Patient/${PATIENT_ID}` })).toEqual({ type: 'object' });
+  });
+
+  it('names a thrown object by its name or class, not "Object"', () => {
+    expect(errorForLog({ name: 'AbortError', code: 'ABORT_ERR' })).toEqual({
+      type: 'AbortError',
+      code: 'ABORT_ERR',
+    });
+    class PgNotice {
+      readonly severity = 'ERROR';
+    }
+    expect(errorForLog(new PgNotice())).toEqual({ type: 'PgNotice' });
+  });
+
+  it('names an Error subclass that keeps the generic name by its class, with its code', () => {
+    class DatabaseError extends Error {
+      readonly code = '57P01';
+    }
+    const logged = errorForLog(new DatabaseError(`terminating connection for Patient/${PATIENT_ID}`));
+    expect(logged).toMatchObject({ type: 'DatabaseError', code: '57P01' });
+    expect(JSON.stringify(logged)).not.toContain(PATIENT_ID);
+    const sys = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    expect(errorForLog(sys)).toMatchObject({ type: 'Error', code: 'ECONNREFUSED' });
+    expect(errorForLog(Object.assign(new Error('x'), { code: PATIENT_ID }))).not.toHaveProperty('code');
   });
 
   it('reaches the log as type and frames only', () => {

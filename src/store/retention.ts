@@ -1,0 +1,103 @@
+/**
+ * Retention (issue 13 item 5; policy in docs/retention.md): invocation and card records older than the retention
+ * period are removed in batches, except those a kept record refers to. Feedback, ratings and the threshold audit
+ * trail are audit records: never removed here. Expired shared rows (client jtis, rate-limit windows) go too.
+ */
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Database } from './schema';
+
+/**
+ * Tables whose rows refer to a card by its uuid and are kept (audit records): a card any of them names is kept,
+ * with its invocation and the invocation's other cards. A feature that adds such a table adds it here.
+ */
+export const CARD_REFERENCES: readonly (readonly [table: string, column: string])[] = [
+  ['feedback', 'card_uuid'],
+  ['ratings', 'card_uuid'],
+];
+
+export interface RetentionRepository {
+  /**
+   * Removes up to `batchSize` invocations received before `before` (oldest first), with their cards, in one
+   * transaction, skipping any invocation with a card a kept record refers to. Resolves with what was removed.
+   */
+  purgeInvocations(before: Date, batchSize: number): Promise<{ invocations: number; cards: number }>;
+}
+
+export function createRetentionRepository(db: Kysely<Database>): RetentionRepository {
+  return {
+    async purgeInvocations(before, batchSize) {
+      const referenced = sql.join(
+        CARD_REFERENCES.map(
+          ([table, column]) =>
+            sql`exists (select 1 from ${sql.table(table)} k where k.${sql.ref(column)} = c.uuid)`,
+        ),
+        sql` or `,
+      );
+      return db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ id: string }>`
+          select i.id from invocations i
+          where i.received_at < ${before.toISOString()}
+            and not exists (select 1 from cards c where c.invocation_id = i.id and (${referenced}))
+          order by i.received_at
+          limit ${batchSize}`.execute(trx);
+        const ids = rows.map((r) => r.id);
+        if (ids.length === 0) return { invocations: 0, cards: 0 };
+        const cards = await trx.deleteFrom('cards').where('invocation_id', 'in', ids).executeTakeFirst();
+        const invocations = await trx.deleteFrom('invocations').where('id', 'in', ids).executeTakeFirst();
+        return { invocations: Number(invocations.numDeletedRows), cards: Number(cards.numDeletedRows) };
+      });
+    },
+  };
+}
+
+/** Rows removed per batch: small enough that one transaction holds its locks for milliseconds. */
+export const RETENTION_BATCH = 500;
+/** Batches per sweep at most (250,000 invocations); the rest waits for the next sweep. */
+const MAX_BATCHES = 500;
+
+export interface SweepResult {
+  readonly invocations: number;
+  readonly cards: number;
+  readonly jtis: number;
+  readonly rateLimitWindows: number;
+}
+
+/**
+ * One housekeeping sweep: invocations (and cards) received more than `retentionDays` before `now` (none when 0),
+ * batch after batch, yielding to other work between batches; then expired jti and rate-limit rows.
+ */
+export async function sweepExpired(
+  store: {
+    readonly retention: RetentionRepository;
+    readonly jtis: { purgeExpired(now: Date, limit: number): Promise<number> };
+    readonly rateLimits: { purgeExpired(now: Date, limit: number): Promise<number> };
+  },
+  options: { readonly now: Date; readonly retentionDays: number; readonly batchSize?: number },
+): Promise<SweepResult> {
+  const batchSize = options.batchSize ?? RETENTION_BATCH;
+  let invocations = 0;
+  let cards = 0;
+  if (options.retentionDays > 0) {
+    const before = new Date(options.now.getTime() - options.retentionDays * 86_400_000);
+    for (let batch = 0; batch < MAX_BATCHES; batch += 1) {
+      const removed = await store.retention.purgeInvocations(before, batchSize);
+      invocations += removed.invocations;
+      cards += removed.cards;
+      if (removed.invocations < batchSize) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  const purgeAll = async (purge: (now: Date, limit: number) => Promise<number>): Promise<number> => {
+    let total = 0;
+    for (let batch = 0; batch < MAX_BATCHES; batch += 1) {
+      const n = await purge(options.now, batchSize);
+      total += n;
+      if (n < batchSize) break;
+    }
+    return total;
+  };
+  const jtis = await purgeAll((now, limit) => store.jtis.purgeExpired(now, limit));
+  const rateLimitWindows = await purgeAll((now, limit) => store.rateLimits.purgeExpired(now, limit));
+  return { invocations, cards, jtis, rateLimitWindows };
+}

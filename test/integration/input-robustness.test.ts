@@ -1,0 +1,260 @@
+/**
+ * No 5xx from input (issue 13 item 2): each class of junk that once gave a 500 is a clear 4xx with an
+ * OperationOutcome, or a degraded 200, on both stores. The fast-check suites (fuzz.test.ts) go wider.
+ */
+import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import request from 'supertest';
+import { startTestApp } from '../helpers/app';
+import type { TestApp } from '../helpers/app';
+import { cardIssuingHandler, cdsFixture, sandboxRequest } from '../helpers/cds';
+import type { JsonObject } from '../helpers/cds';
+import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
+import type { MockFhirServer } from '../helpers/mock-fhir';
+import { createTestDatabase } from '../helpers/postgres';
+import type { TestDatabase } from '../helpers/postgres';
+
+const ORDER_SIGN = '/cds-services/pgx-order-sign';
+const PREFETCH_KEYS = ['patient', 'pgx', 'wearables', 'consent', 'medications'] as const;
+const OPTIONAL_KEYS = ['wearables', 'consent', 'medications'] as const;
+
+/** Junk a client (or a broken EHR export) has put where a searchset Bundle belongs. */
+const JUNK_BUNDLES: readonly [string, JsonObject][] = [
+  ['entry not an array', { resourceType: 'Bundle', type: 'searchset', entry: 5 }],
+  ['entry items not objects', { resourceType: 'Bundle', type: 'searchset', entry: [null, 3, 'x'] }],
+  ['entry resource not an object', { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: 7 }] }],
+  ['link not an array', { resourceType: 'Bundle', type: 'searchset', link: 'next', entry: [] }],
+  ['link items not objects', { resourceType: 'Bundle', type: 'searchset', link: [null, 1], entry: [] }],
+];
+
+function orderSign(changes: JsonObject = {}, fhirServer?: string): JsonObject {
+  return sandboxRequest('sandbox-order-sign-clopidogrel.json', fhirServer, changes);
+}
+
+function withPrefetch(key: string, value: unknown, fhirServer?: string): JsonObject {
+  const base = orderSign({}, fhirServer);
+  return { ...base, prefetch: { ...(base.prefetch as JsonObject), [key]: value } };
+}
+
+/** Sends raw bytes with the given headers (supertest would re-encode a Buffer). */
+function sendRaw(
+  server: Server,
+  path: string,
+  body: Buffer,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }> {
+  const { port } = server.address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        headers: { ...headers, 'content-length': body.length },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown, headers: res.headers });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const engines: [string, () => Promise<TestDatabase | undefined>][] = [
+  ['SQLite', () => Promise.resolve(undefined)],
+  ['PostgreSQL', createTestDatabase],
+];
+
+describe.each(engines)('junk input on %s', (_engine, createDatabase) => {
+  let database: TestDatabase | undefined;
+  let t: TestApp;
+  let fhir: MockFhirServer;
+  let server: Server;
+
+  beforeAll(async () => {
+    database = await createDatabase();
+    t = await startTestApp(database ? { databaseUrl: database.url } : {});
+    fhir = await startMockFhirServer();
+    fhir.on(/^Observation\?/, { body: searchset([]) });
+    fhir.on(/^(Consent|MedicationRequest)\?/, { body: searchset([]) });
+    server = t.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await fhir.close();
+    await t.close();
+    await database?.drop();
+  });
+
+  describe.each(JUNK_BUNDLES)('a prefetch Bundle with %s', (_name, junk) => {
+    it.each(OPTIONAL_KEYS)(
+      'in optional key %s: taken for absent, the advice still given (200)',
+      async (key) => {
+        const res = await request(t.app).post(ORDER_SIGN).send(withPrefetch(key, junk));
+        expect(res.status).toBe(200);
+        const summaries = (res.body as { cards: { summary: string }[] }).cards.map((c) => c.summary);
+        expect(summaries.some((s) => /clopidogrel/i.test(s))).toBe(true);
+      },
+    );
+
+    it.each(PREFETCH_KEYS)('in key %s with a fhirServer: fetched from it instead (200)', async (key) => {
+      const before = fhir.requests.length;
+      const body = withPrefetch(key, junk, fhir.baseUrl);
+      // A patient of its own, so the service's FHIR cache (per patient and query) cannot answer for the server.
+      body.context = { ...(body.context as JsonObject), patientId: `junk-${randomUUID()}` };
+      const res = await request(t.app).post(ORDER_SIGN).send(body);
+      expect([200, 412]).toContain(res.status);
+      if (res.status === 412) expect(res).toBeOutcome(412, 'CDS_PREFETCH_UNAVAILABLE');
+      const asked = fhir.requests.slice(before).map((r) => decodeURIComponent(r.url));
+      const resource =
+        key === 'patient' ? 'Patient/' : key === 'pgx' || key === 'wearables' ? 'Observation?' : '';
+      expect(asked.some((url) => url.includes(resource))).toBe(true);
+    });
+
+    it('in required key pgx without a fhirServer: 412 naming the key, not a 500', async () => {
+      const res = await request(t.app).post(ORDER_SIGN).send(withPrefetch('pgx', junk));
+      expect(res).toBeOutcome(412, 'CDS_PREFETCH_UNAVAILABLE');
+      expect(JSON.stringify(res.body)).toMatch(/pgx/);
+    });
+  });
+
+  it('a lone surrogate in patientId: 400', async () => {
+    const base = orderSign();
+    const text = JSON.stringify({
+      ...base,
+      context: { ...(base.context as JsonObject), patientId: 'PLACEHOLDER' },
+    });
+    const res = await request(t.app)
+      .post(ORDER_SIGN)
+      .set('content-type', 'application/json')
+      .send(text.replace('PLACEHOLDER', '\\ud800x'));
+    expect(res).toBeOutcome(400, 'HTTP_INVALID_BODY');
+  });
+
+  it('U+0000 in patientId: 400 (refused, never stored under another identifier)', async () => {
+    const base = orderSign();
+    const res = await request(t.app)
+      .post(ORDER_SIGN)
+      .send({ ...base, context: { ...(base.context as JsonObject), patientId: 'smart-\u00001288992' } });
+    expect(res).toBeOutcome(400, 'HTTP_INVALID_BODY');
+    expect(JSON.stringify(res.body)).toMatch(/U\+0000/);
+  });
+
+  it('a 10,000-level nested hook: 400', async () => {
+    const res = await request(t.app)
+      .post(ORDER_SIGN)
+      .set('content-type', 'application/json')
+      .send(`{"hook":${'['.repeat(10_000)}1${']'.repeat(10_000)}}`);
+    expect(res).toBeOutcome(400, 'HTTP_INVALID_BODY');
+  });
+
+  it.each(['/cds-services/%ZZ', '/cds-services/%ZZ/feedback', '/cds-services/pgx-order-sign%E0%A4%A'])(
+    'POST %s: 400, not a 500',
+    async (path) => {
+      const res = await request(t.app).post(path).send(orderSign());
+      expect(res).toBeOutcome(400, 'HTTP_INVALID_PATH');
+    },
+  );
+
+  it('a body declared gzip that is not: 400', async () => {
+    const res = await sendRaw(server, ORDER_SIGN, Buffer.from(JSON.stringify(orderSign())), {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toMatch(/HTTP_INVALID_BODY/);
+  });
+
+  it('a body that is gzip, declared so: served', async () => {
+    const res = await sendRaw(server, ORDER_SIGN, gzipSync(JSON.stringify(orderSign())), {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it('a body shorter than its Content-Length, then closed: no 500 logged', async () => {
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({
+        host: '127.0.0.1',
+        port,
+        path: ORDER_SIGN,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': 5000 },
+      });
+      req.on('error', () => {
+        resolve();
+      });
+      req.on('response', () => {
+        resolve();
+      });
+      req.write('{"hook":');
+      setImmediate(() => req.destroy());
+    });
+    // The next call is served, and nothing was logged as an unexpected error.
+    await request(t.app).post(ORDER_SIGN).send(orderSign()).expect(200);
+    expect(t.logs()).not.toMatch(/"msg":"unhandled error"/);
+  });
+
+  it('__proto__ keys anywhere (a component, the context, a prefetch resource): dropped, advice given', async () => {
+    const base = orderSign();
+    const text = JSON.stringify(base)
+      .replace('"context":{', '"context":{"__proto__":{"patientId":"other"},')
+      .replace(
+        '"resourceType":"MedicationRequest"',
+        '"__proto__":{"resourceType":"x"},"resourceType":"MedicationRequest"',
+      )
+      .replace(
+        '"resourceType":"Observation"',
+        '"component":[{"__proto__":{"code":1}}],"resourceType":"Observation"',
+      );
+    const res = await request(t.app).post(ORDER_SIGN).set('content-type', 'application/json').send(text);
+    expect(res.status).toBe(200);
+    expect((res.body as { cards: unknown[] }).cards.length).toBeGreaterThan(0);
+  });
+
+  it('U+0000 in a feedback comment: 400, nothing stored', async () => {
+    const stub = cardIssuingHandler();
+    const local = await startTestApp({
+      handlers: { 'order-sign': stub.handler },
+      ...(database ? { databaseUrl: database.url } : {}),
+    });
+    try {
+      const issued = await request(local.app).post(ORDER_SIGN).send(orderSign()).expect(200);
+      const card = (issued.body as { cards: { uuid: string }[] }).cards[0]!.uuid;
+      const [entry] = cdsFixture('sandbox-feedback-overridden.json').feedback as JsonObject[];
+      const overrideReason = {
+        ...(entry!.overrideReason as JsonObject),
+        userComment: 'patient\u0000 declined',
+      };
+      const res = await request(local.app)
+        .post(`${ORDER_SIGN}/feedback`)
+        .send({ feedback: [{ ...entry, card, overrideReason }] });
+      expect(res).toBeOutcome(400, 'HTTP_INVALID_BODY');
+      expect(await local.store.feedback.listForCard(card)).toEqual([]);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('a 20,000-entry feedback batch: refused (400) before any entry is looked at', async () => {
+    const [entry] = cdsFixture('sandbox-feedback-accepted.json').feedback as JsonObject[];
+    const res = await request(t.app)
+      .post(`${ORDER_SIGN}/feedback`)
+      .send({ feedback: Array.from({ length: 20_000 }, () => entry) });
+    expect(res).toBeOutcome(400, 'CDS_INVALID_REQUEST');
+    expect(JSON.stringify(res.body)).toMatch(/at most 100 entries/);
+  });
+});
