@@ -27,6 +27,7 @@ import type { HookHandlers, RunningVersions } from './cds/routes';
 import type { CdsServiceDefinition } from './cds/types';
 import { createAdminApiRouter } from './admin/routes';
 import type { Config } from './config';
+import { createDashboardRouter } from './dashboard/routes';
 import { DEMO_FHIR_PATH, createDemoFetcher, createDemoFhirRouter } from './demo';
 import type { DemoData } from './demo';
 import { createVolumeFlagsRouter } from './feedback/flags';
@@ -50,6 +51,8 @@ import type { LinkSigner } from './links/tokens';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import { requestContext } from './observability/http';
+import { createRuleEngine } from './rules/engine';
+import type { RuleEngine } from './rules/engine';
 import { DEFAULT_THRESHOLDS } from './rules/thresholds';
 import type { ThresholdSet } from './rules/thresholds';
 import type { Store } from './store';
@@ -75,6 +78,8 @@ export interface AppDeps {
   readonly versions: () => RunningVersions;
   /** The threshold set in force (the registry's live set); default `DEFAULT_THRESHOLDS`. */
   readonly liveThresholds?: () => ThresholdSet;
+  /** The live rule engine (the registry's), for the dashboard; default: an engine over `liveThresholds`. */
+  readonly ruleEngine?: () => RuleEngine;
   readonly now?: () => Date;
   /** The demo patients, served at `/demo/fhir` when present (`DEMO_FHIR=on`; loaded by `main.ts`). */
   readonly demo?: DemoData;
@@ -176,6 +181,24 @@ export function createApp(appDeps: AppDeps): Express {
         now: deps.now ?? (() => new Date()),
       }),
     );
+  }
+  if (deps.demo) {
+    // The clinician dashboard over the demo patients (src/dashboard/): its JSON and its pages, open like the demo
+    // endpoint and, like it, before the request log (the paths and queries carry patient ids).
+    const liveThresholds = deps.liveThresholds ?? (() => DEFAULT_THRESHOLDS);
+    const fallbackEngine = (): RuleEngine => createRuleEngine(liveThresholds());
+    app.use(
+      '/app/api',
+      createDashboardRouter({
+        demo: deps.demo,
+        engine: deps.ruleEngine ?? fallbackEngine,
+        knowledgeVersion: () => deps.versions().knowledgeVersion,
+        now: deps.now ?? (() => new Date()),
+      }),
+    );
+    app.get(['/app', '/app/', '/app/{*page}'], (_req, res) => {
+      web.sendPage(res);
+    });
   }
   app.use(
     cors({

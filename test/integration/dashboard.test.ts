@@ -1,0 +1,77 @@
+/**
+ * The clinician dashboard's JSON (issue 12 item 4) for the demo patients: `GET /app/api/patients` and
+ * `GET /app/api/patients/{id}` give the PGx results with CPIC priority and re-interpretation, every active and draft
+ * medication with the findings the cards come from, sensor trends with the live thresholds, and the AGP. Expected
+ * values come from the demo index (`demo/index.json`, which says what each patient shows) and CPIC's own terms.
+ */
+import request from 'supertest';
+import { startTestApp } from '../helpers/app';
+import type { TestApp } from '../helpers/app';
+import type { DashboardView } from '../../src/dashboard/view';
+import { cpicGene, cpicRows } from '../reference';
+
+describe('dashboard API over the demo patients', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ demo: true });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function view(id: string): Promise<DashboardView> {
+    const res = await request(t.app).get(`/app/api/patients/${id}`).expect(200);
+    return res.body as DashboardView;
+  }
+
+  it('lists the demo patients for the picker', async () => {
+    const res = await request(t.app).get('/app/api/patients').expect(200);
+    const patients = (res.body as { patients: { id: string; name: string }[] }).patients;
+    expect(patients.length).toBeGreaterThanOrEqual(12);
+    expect(patients).toContainEqual(expect.objectContaining({ id: 'demo-cyp2c19-pm', name: 'Alma Reyes' }));
+  });
+
+  it('shows a poor metabolizer with CPIC priority and the draft order finding', async () => {
+    const v = await view('demo-cyp2c19-pm');
+    expect(v.patient.name).toBe('Alma Reyes');
+    expect(v.results).toContainEqual(
+      expect.objectContaining({
+        gene: 'CYP2C19',
+        diplotype: '*2/*2',
+        phenotype: 'Poor Metabolizer',
+        priority: cpicGene('CYP2C19').ehrPriority?.['Poor Metabolizer'],
+      }),
+    );
+    const clopidogrel = v.medications.find((m) => /clopidogrel/i.test(m.display));
+    expect(clopidogrel?.status).toBe('draft');
+    expect(clopidogrel?.findings[0]).toMatchObject({ drug: 'clopidogrel', action: 'avoid' });
+    const texts = cpicRows('clopidogrel', { CYP2C19: 'Poor Metabolizer' }).map((r) => r.row.recommendation);
+    expect(texts).toContain(clopidogrel?.findings[0]?.recommendation);
+  });
+
+  it('draws the resting heart rate with the metoprolol limit and marks freshness', async () => {
+    const v = await view('demo-cyp2d6-pm-low-hr');
+    const hr = v.sensors.find((s) => s.id === 'resting-heart-rate');
+    expect(hr?.lines[0]?.points.length).toBeGreaterThan(10);
+    expect(hr?.thresholds).toContainEqual(expect.objectContaining({ value: 60 }));
+    expect(hr?.stale).toBe(false);
+  });
+
+  it('gives the AGP of the CGM patient over 14 days', async () => {
+    const v = await view('demo-cyp2c9-cgm');
+    expect(v.agp?.days).toBe(14);
+    expect(v.agp?.profile).toHaveLength(24);
+    const tir = v.agp!.timeInRanges;
+    expect(tir.veryLow + tir.low + tir.inRange + tir.high + tir.veryHigh).toBeCloseTo(100, 6);
+    expect(v.agp?.gmiPercent).toBeCloseTo(3.31 + 0.02392 * v.agp!.meanMgdl, 6);
+  });
+
+  it('shows a re-interpreted result as such', async () => {
+    const v = await view('demo-reinterpreted');
+    expect(v.results.some((r) => r.reinterpreted && r.reportedPhenotype !== undefined)).toBe(true);
+  });
+
+  it('answers an unknown patient with a 404 OperationOutcome', async () => {
+    expect(await request(t.app).get('/app/api/patients/nobody')).toBeOutcome(404, 'DEMO_NOT_FOUND');
+  });
+});
