@@ -14,97 +14,17 @@ import type { SensorMetricId } from '../sensors';
 import type { JsonObject } from '../sensors/fhir-read';
 import { normalizeObservations } from '../sensors/normalize';
 import { computeAgp } from './agp';
-import type { AgpFigures } from './agp';
+import type {
+  DashboardAgp,
+  DashboardFinding,
+  DashboardMedication,
+  DashboardResult,
+  DashboardSeries,
+  DashboardView,
+  SensorThresholdLine,
+} from './contract';
 
-export interface DashboardResult {
-  readonly gene: string;
-  readonly diplotype?: string;
-  readonly phenotype: string;
-  readonly activityScore?: string;
-  /** CPIC's EHR priority notation for the phenotype (e.g. `Abnormal/Priority/High Risk`). */
-  readonly priority?: string;
-  readonly reportedPhenotype?: string;
-  /** True when current CPIC calls a different phenotype than the laboratory reported. */
-  readonly reinterpreted: boolean;
-  readonly date?: string;
-  /** Why the service cannot interpret the gene, when it cannot. */
-  readonly uninterpreted?: string;
-  /** HLA: the status of each risk allele tested. */
-  readonly alleleStatus?: Readonly<Record<string, string>>;
-}
-
-export interface DashboardFinding {
-  readonly drug: string;
-  readonly kind: Finding['kind'];
-  readonly action: Finding['action'];
-  /** The indicator the live thresholds give (`none`: no card). */
-  readonly indicator: string;
-  readonly genes: readonly { readonly gene: string; readonly phenotype: string }[];
-  /** CPIC's recommendation text, when a CPIC row applies. */
-  readonly recommendation?: string;
-  readonly implications: readonly string[];
-  readonly strength?: string;
-  readonly guideline?: { readonly name: string; readonly url: string };
-  /** The dose share CPIC's text gives, e.g. 50 for "reduce the dose by 50 %". */
-  readonly dosePercent?: number;
-  readonly alternatives: readonly string[];
-  /** What the sensor rules did, one sentence each. */
-  readonly sensorNotes: readonly string[];
-}
-
-export interface DashboardMedication {
-  readonly ref: string;
-  readonly status: 'active' | 'draft';
-  readonly display: string;
-  readonly findings: readonly DashboardFinding[];
-}
-
-export interface SensorThresholdLine {
-  readonly value: number;
-  readonly label: string;
-}
-
-export interface DashboardSeries {
-  readonly id: 'resting-heart-rate' | 'home-bp' | 'spo2' | 'sleep' | 'steps';
-  readonly label: string;
-  readonly unit: string;
-  /** One line per series name (`systolic`, `diastolic`, or the label), points as [epoch ms, value]. */
-  readonly lines: readonly {
-    readonly name: string;
-    readonly points: readonly (readonly [number, number])[];
-  }[];
-  readonly thresholds: readonly SensorThresholdLine[];
-  readonly newest?: string;
-  /** True when the newest reading is older than the live thresholds allow for the metric. */
-  readonly stale: boolean;
-  readonly maxAgeHours: number;
-}
-
-export interface DashboardAgp extends AgpFigures {
-  readonly start: string;
-  readonly end: string;
-  /** Lines drawn on the profile: the target range and the live rules' glucose limits. */
-  readonly thresholds: readonly SensorThresholdLine[];
-}
-
-export interface DashboardView {
-  readonly patient: {
-    readonly id: string;
-    readonly name: string;
-    readonly birthDate?: string;
-    readonly gender?: string;
-  };
-  readonly at: string;
-  readonly knowledgeVersion: string;
-  readonly thresholdVersion: string;
-  readonly results: readonly DashboardResult[];
-  readonly conflicts: readonly { readonly gene: string; readonly values: readonly string[] }[];
-  readonly medications: readonly DashboardMedication[];
-  readonly sensors: readonly DashboardSeries[];
-  readonly agp?: DashboardAgp;
-  /** Why sensor data are missing or partial (e.g. consent denies device data). */
-  readonly sensorNotes: readonly string[];
-}
+export type * from './contract';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -230,14 +150,17 @@ const SERIES: readonly {
 
 /**
  * The live rules' limits drawn on a chart: level triggers on the series' own metric, and the cut a share metric
- * counts against (SpO2 below 90 %, glucose below 70 mg/dL), each labelled with what it is.
+ * counts against (SpO2 below 90 %, glucose below 70 mg/dL), each labelled with what it is; only rules about `drugs`
+ * (the patient's active and draft medicines).
  */
 function thresholdLines(
   engine: RuleEngine,
   seriesId: DashboardSeries['id'] | 'glucose',
+  drugs: ReadonlySet<string>,
 ): SensorThresholdLine[] {
   const lines: SensorThresholdLine[] = [];
   for (const rule of engine.thresholds.sensorRules) {
+    if (!rule.drugs.some((d) => drugs.has(d))) continue;
     for (const t of rule.triggers) {
       const where = ((): number | undefined => {
         if (seriesId === 'resting-heart-rate' && t.metric === 'resting-heart-rate') return t.value;
@@ -249,12 +172,11 @@ function thresholdLines(
         return undefined;
       })();
       if (where === undefined || lines.some((l) => l.value === where)) continue;
-      const drugs =
-        rule.drugs.length > 2 ? `${rule.drugs[0] ?? ''} and similar medicines` : rule.drugs.join(', ');
+      const named = rule.drugs.filter((d) => drugs.has(d)).join(', ');
       const measure =
         t.metric === 'home-bp-diastolic' ? 'diastolic ' : t.metric === 'home-bp-systolic' ? 'systolic ' : '';
       const side = /^less/.test(t.operator) || where !== t.value ? 'below' : 'above';
-      lines.push({ value: where, label: `${drugs}: ${measure}${side} ${where}` });
+      lines.push({ value: where, label: `${named}: ${measure}${side} ${where}` });
     }
   }
   return lines;
@@ -304,6 +226,8 @@ export async function dashboardView(input: DashboardInput): Promise<DashboardVie
     },
   );
   const assessment = await assess(data, orders, { now, preTest: 'allow' }, engine);
+  // Only the limits of rules about this patient's medicines are drawn.
+  const patientDrugs = new Set(orders.flatMap((o) => o.ingredients.map((i) => i.name)));
   const medications = requests.map((request, index): DashboardMedication => ({
     ref: `MedicationRequest/${request.id ?? ''}`,
     status: request.status === 'draft' ? 'draft' : 'active',
@@ -343,7 +267,7 @@ export async function dashboardView(input: DashboardInput): Promise<DashboardVie
         label: s.label,
         unit: s.unit,
         lines,
-        thresholds: thresholdLines(engine, s.id),
+        thresholds: thresholdLines(engine, s.id, patientDrugs),
         newest: new Date(newestMs).toISOString(),
         stale: now.getTime() - newestMs > maxAgeHours * HOUR_MS,
         maxAgeHours,
@@ -370,7 +294,7 @@ export async function dashboardView(input: DashboardInput): Promise<DashboardVie
         ...figures,
         start: new Date(start).toISOString(),
         end: new Date(end).toISOString(),
-        thresholds: thresholdLines(engine, 'glucose'),
+        thresholds: thresholdLines(engine, 'glucose', patientDrugs),
       };
     }
   }

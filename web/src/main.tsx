@@ -4,6 +4,7 @@
  */
 import { render } from 'preact';
 import { AdminHome, AdminShell, SignedOut } from './pages/admin';
+import { DashboardLaunch, DashboardPage } from './pages/dashboard';
 import { ExplainPage } from './pages/explain';
 import { OverridesList } from './pages/overrides';
 import { RatePage } from './pages/rate';
@@ -55,7 +56,22 @@ function App() {
     document.title = 'Override review';
     return <AdminShell>{() => <OverridesList />}</AdminShell>;
   }
+  const app = dashboardRoute(path);
+  if (app) return app;
   return <Problem status={404} message="There is no page at this address." />;
+}
+
+/** The clinician dashboard (`/app`, `/app/launch`): its own small block of routes. */
+function dashboardRoute(path: string) {
+  if (path === '/app') {
+    document.title = 'Pharmacogenomic dashboard';
+    return <DashboardPage />;
+  }
+  if (path === '/app/launch') {
+    document.title = 'Opening the dashboard';
+    return <DashboardLaunch />;
+  }
+  return undefined;
 }
 
 const root = document.getElementById('app');
