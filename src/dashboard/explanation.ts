@@ -229,9 +229,9 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
   }
   for (const line of input.implications) {
     // CPIC writes one implication per gene, `GENE: text`; `n/a` says there is none for that gene.
-    const [, prefix, rest] = /^([A-Za-z0-9-]+):\s*(.*)$/s.exec(line) ?? [undefined, undefined, line];
-    const gene = prefix && genes.includes(prefix) ? prefix : undefined;
-    const implication = gene ? (rest ?? '') : line;
+    const match = /^([A-Za-z0-9-]+):\s*(.*)$/s.exec(line);
+    const gene = match?.[1] && genes.includes(match[1]) ? match[1] : undefined;
+    const implication = gene ? (match?.[2] ?? '') : line;
     if (/^\s*(n\/a|none|)\s*\.?$/i.test(implication)) continue;
     const all = IMPLICATION_SENTENCES.filter((m) => m.pattern.test(implication));
     // "As usual" only when nothing else is said (an implication comparing with normal is not normal).
