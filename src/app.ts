@@ -24,7 +24,7 @@ import type { InvocationRecorder } from './cds/recorder';
 import { authenticateClient } from './cds/http';
 import { createCdsRouter } from './cds/routes';
 import type { HookHandlers, RunningVersions } from './cds/routes';
-import type { CdsServiceDefinition } from './cds/types';
+import type { CdsServiceDefinition, Link } from './cds/types';
 import { createAdminApiRouter } from './admin/routes';
 import type { Config } from './config';
 import { createDashboardRouter } from './dashboard/routes';
@@ -291,6 +291,15 @@ export function createApp(appDeps: AppDeps): Express {
   return app;
 }
 
+/** A card's `smart` link to the clinician dashboard's SMART launch URL. */
+function dashboardSmartLink(config: Config): Link {
+  return {
+    label: 'Open the pharmacogenomic dashboard',
+    url: `${config.publicBaseUrl}/app/launch`,
+    type: 'smart',
+  };
+}
+
 /** The demo FHIR endpoint's absolute base URL. */
 function demoBaseUrl(config: Config): string {
   return `${config.publicBaseUrl}${DEMO_FHIR_PATH}`;
@@ -387,7 +396,12 @@ function cdsArea(deps: AppDeps & { recorder: InvocationRecorder }, signer: LinkS
             ],
           }
         : {}),
-      cardLinks: (cardUuid, userId) => signer.linksFor(cardUuid, userId),
+      cardLinks: async (cardUuid, userId) => [
+        ...(await signer.linksFor(cardUuid, userId)),
+        // The clinician dashboard as a SMART app (CDS Hooks `smart` link: the EHR launches `url` with its own `iss`
+        // and `launch`, so the patient comes from the launch context). Only where the dashboard is served.
+        ...(deps.demo ? [dashboardSmartLink(config)] : []),
+      ],
     }),
   );
 }

@@ -38,6 +38,8 @@ export interface DashboardFinding {
   readonly alternatives: readonly string[];
   /** What the sensor rules did, one sentence each. */
   readonly sensorNotes: readonly string[];
+  /** The patient explanation of the CPIC row, when a row applies. */
+  readonly explanation?: PatientExplanation;
 }
 
 export interface DashboardMedication {
@@ -92,4 +94,29 @@ export interface DashboardView {
   readonly agp?: DashboardAgp;
   /** Why sensor data are missing or partial (e.g. consent denies device data). */
   readonly sensorNotes: readonly string[];
+}
+
+/** The CPIC field a sentence restates. */
+export type ExplanationSource = 'result' | 'implication' | 'recommendation';
+
+export interface ExplanationSentence {
+  readonly text: string;
+  readonly source: ExplanationSource;
+}
+
+export interface PatientExplanation {
+  readonly drug: string;
+  readonly title: string;
+  /** What the guideline advises (from the recommendation), first: action first. */
+  readonly advice: readonly ExplanationSentence[];
+  /** What the result means (from the lookup key and the implications). */
+  readonly meaning: readonly ExplanationSentence[];
+  /** How the page was written, in plain words. */
+  readonly footnote: string;
+}
+
+/** `GET /app/api/patients/{id}/explanations/{drug}`: the printable patient page. */
+export interface PatientExplanationView {
+  readonly patient: { readonly id: string; readonly name: string };
+  readonly explanation: PatientExplanation;
 }

@@ -10,24 +10,9 @@
 import { phenotypeForScore } from '../rules/cpic/phenotype';
 import type { RowAction } from '../rules/cpic';
 
-/** The CPIC field a sentence restates. */
-export type ExplanationSource = 'result' | 'implication' | 'recommendation';
+import type { ExplanationSentence, ExplanationSource, PatientExplanation } from './contract';
 
-export interface ExplanationSentence {
-  readonly text: string;
-  readonly source: ExplanationSource;
-}
-
-export interface PatientExplanation {
-  readonly drug: string;
-  readonly title: string;
-  /** What the guideline advises (from the recommendation), first: action first. */
-  readonly advice: readonly ExplanationSentence[];
-  /** What the result means (from the lookup key and the implications). */
-  readonly meaning: readonly ExplanationSentence[];
-  /** How the page was written, in plain words. */
-  readonly footnote: string;
-}
+export type { ExplanationSentence, ExplanationSource, PatientExplanation } from './contract';
 
 export interface ExplanationInput {
   readonly drug: string;
@@ -205,8 +190,8 @@ export function resultSentence(gene: string, value: string): string | undefined 
 }
 
 export const FOOTNOTE =
-  'How this page was made: each sentence puts the advice of the CPIC drug and gene guideline for your result into ' +
-  'plain words. Nothing else was added. Ask your doctor or pharmacist before you stop or change any medicine.';
+  'How this page was made: each sentence above puts what the CPIC guideline says for this medicine and your result ' +
+  'into plain words. Nothing else was added. Ask your doctor or pharmacist before you stop or change any medicine.';
 
 /** The patient explanation of one CPIC row. */
 export function patientExplanation(input: ExplanationInput): PatientExplanation {

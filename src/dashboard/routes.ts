@@ -1,6 +1,7 @@
 /**
  * The clinician dashboard's JSON for the demo patients: `GET /app/api/patients` (the picker) and
- * `GET /app/api/patients/{id}` (one patient's `DashboardView`). Open like `/demo/fhir` and mounted only with it
+ * `GET /app/api/patients/{id}` (one patient's `DashboardView`), `GET /app/api/patients/{id}/explanations/{drug}` (the
+ * printable patient explanation of the CPIC row for that medicine). Open like `/demo/fhir` and mounted only with it
  * (`DEMO_FHIR=on`): the data are synthetic, every Patient carries the `demo` tag, and nothing else is reachable here.
  */
 import { Router } from 'express';
@@ -8,6 +9,7 @@ import type { FhirResource } from 'fhir/r4';
 import type { DemoData } from '../demo';
 import { AppError } from '../http/errors';
 import type { RuleEngine } from '../rules/engine';
+import type { PatientExplanationView } from './contract';
 import { dashboardView } from './view';
 
 export interface DashboardRouterDeps {
@@ -47,6 +49,26 @@ export function createDashboardRouter(deps: DashboardRouterDeps): Router {
       now: deps.now(),
     });
     res.set('Cache-Control', 'no-store').json(view);
+  });
+  router.get('/patients/:id/explanations/:drug', async (req, res) => {
+    const resources = demoPatientResources(deps.demo, req.params.id);
+    if (!resources) throw new AppError('DEMO_NOT_FOUND', ['no demo patient with this id']);
+    const view = await dashboardView({
+      resources,
+      engine: deps.engine(),
+      knowledgeVersion: deps.knowledgeVersion(),
+      now: deps.now(),
+    });
+    const explanation = view.medications
+      .flatMap((m) => m.findings)
+      .find((f) => f.drug === req.params.drug && f.explanation)?.explanation;
+    if (!explanation)
+      throw new AppError('DEMO_NOT_FOUND', ['no CPIC recommendation for this medicine and patient']);
+    const body: PatientExplanationView = {
+      patient: { id: view.patient.id, name: view.patient.name },
+      explanation,
+    };
+    res.set('Cache-Control', 'no-store').json(body);
   });
   return router;
 }

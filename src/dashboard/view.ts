@@ -14,6 +14,7 @@ import type { SensorMetricId } from '../sensors';
 import type { JsonObject } from '../sensors/fhir-read';
 import { normalizeObservations } from '../sensors/normalize';
 import { computeAgp } from './agp';
+import { patientExplanation } from './explanation';
 import type {
   DashboardAgp,
   DashboardFinding,
@@ -94,6 +95,18 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
         ? f.alternativeDrugs.map((d) => d.name)
         : [],
     sensorNotes: decision.modifiers.map((m) => m.note),
+    ...(f.kind === 'recommendation'
+      ? {
+          explanation: patientExplanation({
+            drug: f.drug,
+            lookupKey: f.row.lookupKey,
+            implications: f.row.implications,
+            recommendation: f.row.recommendation,
+            action: f.action,
+            ...(dosePercent === undefined ? {} : { dosePercent }),
+          }),
+        }
+      : {}),
   };
 }
 

@@ -4,7 +4,12 @@
  * medication with the findings the cards come from, sensor trends with the live thresholds, and the AGP. Expected
  * values come from the demo index (`demo/index.json`, which says what each patient shows) and CPIC's own terms.
  */
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import type { Card } from '../../src/cds/types';
+import type { PatientExplanationView } from '../../src/dashboard/contract';
+import { explanationText } from '../../src/dashboard/explanation';
+import { fleschKincaid } from '../../src/dashboard/readability';
 import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
 import type { DashboardView } from '../../src/dashboard/view';
@@ -69,6 +74,53 @@ describe('dashboard API over the demo patients', () => {
   it('shows a re-interpreted result as such', async () => {
     const v = await view('demo-reinterpreted');
     expect(v.results.some((r) => r.reinterpreted && r.reportedPhenotype !== undefined)).toBe(true);
+  });
+
+  it('gives the patient explanation of the CPIC row for a medicine, in plain words', async () => {
+    const res = await request(t.app)
+      .get('/app/api/patients/demo-cyp2c19-pm/explanations/clopidogrel')
+      .expect(200);
+    const body = res.body as PatientExplanationView;
+    expect(body.patient.name).toBe('Alma Reyes');
+    expect(body.explanation.title).toBe('Your CYP2C19 result and clopidogrel');
+    // The Poor Metabolizer row asks to avoid clopidogrel (CPIC): the advice says so first.
+    expect(body.explanation.advice[0]).toEqual({
+      text: 'Your doctor will likely choose a different medicine for you.',
+      source: 'recommendation',
+    });
+    expect(body.explanation.meaning.map((s) => s.source)).toContain('implication');
+    expect(fleschKincaid(explanationText(body.explanation)).grade).toBeLessThanOrEqual(8);
+    expect(await request(t.app).get('/app/api/patients/demo-cyp2c19-pm/explanations/warfarin')).toBeOutcome(
+      404,
+      'DEMO_NOT_FOUND',
+    );
+  });
+
+  it('gives cards a smart link launching the dashboard', async () => {
+    const draft = t.deps
+      .demo!.ofType('MedicationRequest')
+      .find((m) => m.id === 'demo-cyp2c19-pm-draft-clopidogrel');
+    expect(draft).toBeDefined();
+    const res = await request(t.app)
+      .post('/cds-services/pgx-order-sign')
+      .send({
+        hookInstance: randomUUID(),
+        hook: 'order-sign',
+        fhirServer: `${t.deps.config.publicBaseUrl}/demo/fhir`,
+        context: {
+          userId: 'Practitioner/1',
+          patientId: 'demo-cyp2c19-pm',
+          draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: draft }] },
+        },
+      })
+      .expect(200);
+    expect(res.body).toBeSpecValid();
+    const [card] = (res.body as { cards: Card[] }).cards;
+    expect(card?.links).toContainEqual({
+      label: 'Open the pharmacogenomic dashboard',
+      url: `${t.deps.config.publicBaseUrl}/app/launch`,
+      type: 'smart',
+    });
   });
 
   it('answers an unknown patient with a 404 OperationOutcome', async () => {

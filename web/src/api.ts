@@ -3,7 +3,7 @@
  * `src/http/session-contract.ts`, imported
  * type-only, so nothing of the server is bundled): a change of the contract breaks this build, not a user's page.
  */
-import type { DashboardView } from '../../src/dashboard/contract';
+import type { DashboardView, PatientExplanationView } from '../../src/dashboard/contract';
 import type { SignedInView } from '../../src/http/session-contract';
 import type { ExplanationView, RatePageView, RatingAnswer, RatingSaved } from '../../src/links/contract';
 
@@ -30,6 +30,9 @@ export type {
   DashboardResult,
   DashboardSeries,
   DashboardView,
+  ExplanationSentence,
+  PatientExplanation,
+  PatientExplanationView,
   SensorThresholdLine,
 } from '../../src/dashboard/contract';
 
@@ -140,4 +143,9 @@ export interface DemoPatientItem {
 export const dashboardApi = {
   patients: () => call<{ readonly patients: readonly DemoPatientItem[] }>('GET', '/app/api/patients'),
   patient: (id: string) => call<DashboardView>('GET', `/app/api/patients/${encodeURIComponent(id)}`),
+  explanation: (id: string, drug: string) =>
+    call<PatientExplanationView>(
+      'GET',
+      `/app/api/patients/${encodeURIComponent(id)}/explanations/${encodeURIComponent(drug)}`,
+    ),
 };

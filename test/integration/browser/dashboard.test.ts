@@ -1,7 +1,7 @@
 /**
  * The clinician dashboard (issue 12 item 4) in a headless Chromium, launched standalone over the demo endpoint for
  * three demo patients: genotypes, charts with the live threshold lines, the AGP and the medication findings; the
- * picker; no request leaves this origin. Expected values come from the demo index and the CPIC data set.
+ * picker; the printable patient explanation; no request leaves this origin. Expected values come from the demo index and the CPIC data set.
  */
 import type { Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
@@ -109,6 +109,22 @@ describe('clinician dashboard in a browser', () => {
     expect(await bp.locator('.u-legend').textContent()).toMatch(/Systolic.*Diastolic/);
     expect(await bp.textContent()).toContain('no rule limit applies');
     await screenshot(page, 'dashboard-3-cyp2c19-bp');
+  });
+
+  it('opens the patient explanation from the dashboard, and prints it without the controls', async () => {
+    await page.goto(`${base}/app?patient=demo-cyp2c19-pm`);
+    await page.getByRole('link', { name: 'Patient explanation for clopidogrel (printable)' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Your CYP2C19 result and clopidogrel' }).waitFor();
+    const advice = page.getByRole('region', { name: 'What this means for your medicine' });
+    expect(await advice.locator('p[data-source="recommendation"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('footer').textContent()).toContain('CPIC');
+    await screenshot(page, 'dashboard-4-patient-page');
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.getByRole('button', { name: 'Print this page' }).isVisible()).toBe(false);
+    await screenshot(page, 'dashboard-5-patient-page-print');
+    const pdf = await page.pdf({ format: 'A4' });
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    await page.emulateMedia({ media: 'screen' });
   });
 
   it('made no request to another origin and no script error', () => {
