@@ -36,7 +36,9 @@ export interface DashboardFinding {
   /** The dose share CPIC's text gives, e.g. 50 for "reduce the dose by 50 %". */
   readonly dosePercent?: number;
   readonly alternatives: readonly string[];
-  /** What the sensor rules did, one sentence each. */
+  /** The card's summary line for this finding (as the card would show it). */
+  readonly summary: string;
+  /** What the sensor rules did, in the card's wording, one line each. */
   readonly sensorNotes: readonly string[];
   /** The patient explanation of the CPIC row, when a row applies. */
   readonly explanation?: PatientExplanation;

@@ -4,6 +4,8 @@
  * and the Ambulatory Glucose Profile. Plain JSON (`DashboardView`), typed for the web client.
  */
 import type { FhirResource, MedicationRequest, Patient } from 'fhir/r4';
+import { decisionSummary } from '../cards/decision-card';
+import { sensorEvidence } from '../cards/detail';
 import { ehrPriorityOf } from '../rules/cpic';
 import type { DrugOrder, Finding, GeneResult } from '../rules/cpic';
 import { assess, readPatientData } from '../rules/assess';
@@ -94,7 +96,11 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
       f.kind === 'recommendation' || f.kind === 'warfarin-figure'
         ? f.alternativeDrugs.map((d) => d.name)
         : [],
-    sensorNotes: decision.modifiers.map((m) => m.note),
+    summary: decisionSummary(decision),
+    // The card's own wording of the sensor evidence (its markdown list marker and escapes removed), once per line.
+    sensorNotes: [
+      ...new Set(decision.modifiers.map((m) => sensorEvidence(m).replace(/^- /, '').replace(/\\(.)/g, '$1'))),
+    ],
     ...(f.kind === 'recommendation'
       ? {
           explanation: patientExplanation({

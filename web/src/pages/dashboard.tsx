@@ -92,13 +92,16 @@ function Finding({ finding }: { readonly finding: DashboardFinding }) {
   const indicator = finding.indicator as keyof typeof INDICATOR_LABELS;
   return (
     <div class={`finding card card-${finding.indicator}`}>
+      <p class="summary">
+        <strong>{finding.summary}</strong>
+      </p>
       <p class="indicator">
-        <strong>{ACTION_LABELS[finding.action]}</strong> · {INDICATOR_LABELS[indicator]}
+        {ACTION_LABELS[finding.action]} · {INDICATOR_LABELS[indicator]}
         {finding.genes.length > 0
           ? ` · ${finding.genes.map((g) => `${g.gene} ${g.phenotype}`).join(', ')}`
           : ''}
       </p>
-      {finding.recommendation ? <p class="summary">{finding.recommendation}</p> : null}
+      {finding.recommendation ? <p>{finding.recommendation}</p> : null}
       {finding.dosePercent !== undefined ? (
         <p>Suggested dose: {finding.dosePercent} % of the usual starting dose, as CPIC advises.</p>
       ) : null}
