@@ -165,9 +165,17 @@ function Medications({ view }: { readonly view: DashboardView }) {
 
 function Freshness({ series }: { readonly series: DashboardSeries }) {
   if (!series.newest) return null;
+  // The chart's last values as text, for readers who cannot see the canvas.
+  const latest = series.lines
+    .map((l) => {
+      const last = l.points[l.points.length - 1];
+      return last ? `${l.name} ${String(Math.round(last[1] * 10) / 10)}` : '';
+    })
+    .filter((t) => t !== '')
+    .join(', ');
   return (
     <p class="note">
-      Newest reading {formatDayTime(series.newest)}
+      Latest: {latest} {series.unit}. Newest reading {formatDayTime(series.newest)}
       {series.stale ? (
         <>
           {' '}
