@@ -31,6 +31,8 @@ export type * from './contract';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
+/** The longest `effectivePeriod` read as one day's summary (a night's sleep, a day's steps). */
+const DAILY_SUMMARY_MS = 36 * HOUR_MS;
 /** Days of sensor trends shown. */
 const TREND_DAYS = 28;
 /** The AGP period: the consensus minimum. */
@@ -123,8 +125,11 @@ const SERIES: readonly {
   readonly unit: string;
   readonly concepts: readonly { readonly concept: string; readonly name: string }[];
   readonly metric: SensorMetricId;
-  /** Sums a day's samples (steps) instead of keeping each reading. */
-  readonly daily?: 'sum';
+  /**
+   * One value per local day (steps, sleep): the day's summary Observation (an `effectivePeriod` of at most 36 hours;
+   * the largest when a day has several, e.g. two devices), else the sum of its readings.
+   */
+  readonly daily?: true;
 }[] = [
   {
     id: 'resting-heart-rate',
@@ -156,6 +161,7 @@ const SERIES: readonly {
     unit: 'h',
     concepts: [{ concept: 'sleep-duration', name: 'Sleep' }],
     metric: 'sleep-duration',
+    daily: true,
   },
   {
     id: 'steps',
@@ -163,7 +169,7 @@ const SERIES: readonly {
     unit: 'steps',
     concepts: [{ concept: 'steps', name: 'Steps' }],
     metric: 'daily-steps',
-    daily: 'sum',
+    daily: true,
   },
 ];
 
@@ -265,15 +271,22 @@ export async function dashboardView(input: DashboardInput): Promise<DashboardVie
   const sensors = SERIES.flatMap((s): DashboardSeries[] => {
     const lines = s.concepts.flatMap(({ concept, name }) => {
       const own = samples.filter(
-        (x) => x.concept === concept && !x.aggregate && x.end >= since && x.end <= now.getTime(),
+        (x) =>
+          x.concept === concept &&
+          (!x.aggregate || (s.daily === true && x.end - x.start <= DAILY_SUMMARY_MS)) &&
+          x.end >= since &&
+          x.end <= now.getTime(),
       );
-      const points =
-        s.daily === 'sum'
-          ? [...byDay(own).values()].map((day): [number, number] => [
-              Math.max(...day.map((x) => x.end)),
-              day.reduce((a, x) => a + x.value, 0),
-            ])
-          : own.map((x): [number, number] => [x.end, x.value]);
+      const points = s.daily
+        ? [...byDay(own).values()].map((day): [number, number] => {
+            const summaries = day.filter((x) => x.aggregate);
+            const value =
+              summaries.length > 0
+                ? Math.max(...summaries.map((x) => x.value))
+                : day.reduce((a, x) => a + x.value, 0);
+            return [Math.max(...day.map((x) => x.end)), value];
+          })
+        : own.map((x): [number, number] => [x.end, x.value]);
       points.sort((a, b) => a[0] - b[0]);
       return points.length > 0 ? [{ name, points }] : [];
     });

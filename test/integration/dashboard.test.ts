@@ -62,6 +62,16 @@ describe('dashboard API over the demo patients', () => {
     expect(hr?.stale).toBe(false);
   });
 
+  it('charts daily steps and sleep from daily summary Observations, one value per day', async () => {
+    const v = await view('demo-slco1b1-steps');
+    for (const id of ['steps', 'sleep'] as const) {
+      const series = v.sensors.find((s) => s.id === id);
+      const days = series?.lines[0]?.points.map((p) => new Date(p[0]).toISOString().slice(0, 10)) ?? [];
+      expect([id, days.length > 7]).toEqual([id, true]);
+      expect(new Set(days).size).toBe(days.length);
+    }
+  });
+
   it('gives the AGP of the CGM patient over 14 days', async () => {
     const v = await view('demo-cyp2c9-cgm');
     expect(v.agp?.days).toBe(14);

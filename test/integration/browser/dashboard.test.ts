@@ -90,6 +90,12 @@ describe('clinician dashboard in a browser', () => {
         .textContent(),
     ).toContain('*1/*3');
     await page.getByRole('heading', { level: 3, name: /glipizide/ }).waitFor();
+    for (const chart of ['Daily steps chart', 'Sleep chart']) {
+      expect([chart, await page.getByRole('figure', { name: chart }).locator('canvas').count()]).toEqual([
+        chart,
+        1,
+      ]);
+    }
     await screenshot(page, 'dashboard-2-cgm-agp');
   });
 
