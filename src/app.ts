@@ -196,7 +196,7 @@ export function createApp(appDeps: AppDeps): Express {
         now: deps.now ?? (() => new Date()),
       }),
     );
-    app.get(['/app', '/app/', '/app/{*page}'], (_req, res) => {
+    app.get(['/app', '/app/', '/app/launch', '/app/patient/{*page}'], (_req, res) => {
       web.sendPage(res);
     });
   }

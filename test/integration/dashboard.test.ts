@@ -135,5 +135,7 @@ describe('dashboard API over the demo patients', () => {
 
   it('answers an unknown patient with a 404 OperationOutcome', async () => {
     expect(await request(t.app).get('/app/api/patients/nobody')).toBeOutcome(404, 'DEMO_NOT_FOUND');
+    // An API path that names nothing is a 404 too, never the page.
+    expect((await request(t.app).get('/app/api/nothing')).status).toBe(404);
   });
 });
