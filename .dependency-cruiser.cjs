@@ -18,6 +18,7 @@ const MAY_IMPORT = {
   hooks: ['cds', 'rules', 'rules/cpic', 'sensors', 'cards', 'feedback', 'observability', 'store'],
   admin: ['store', 'rules', 'rules/cpic', 'sensors', 'feedback', 'http', 'observability', 'cards', 'cds'],
   demo: ['cds', 'http', 'observability'],
+  dashboard: ['rules', 'rules/cpic', 'sensors', 'cards', 'demo', 'http'],
 };
 
 const escape = (s) => s.replace(/[/.]/g, (c) => `\\${c}`);

@@ -24,9 +24,10 @@ import type { InvocationRecorder } from './cds/recorder';
 import { authenticateClient } from './cds/http';
 import { createCdsRouter } from './cds/routes';
 import type { HookHandlers, RunningVersions } from './cds/routes';
-import type { CdsServiceDefinition } from './cds/types';
+import type { CdsServiceDefinition, Link } from './cds/types';
 import { createAdminApiRouter } from './admin/routes';
 import type { Config } from './config';
+import { createDashboardRouter } from './dashboard/routes';
 import { DEMO_FHIR_PATH, createDemoFetcher, createDemoFhirRouter } from './demo';
 import type { DemoData } from './demo';
 import { createVolumeFlagsRouter } from './feedback/flags';
@@ -50,6 +51,8 @@ import type { LinkSigner } from './links/tokens';
 import type { Logger } from './observability/logger';
 import type { Metrics } from './observability/metrics';
 import { requestContext } from './observability/http';
+import { createRuleEngine } from './rules/engine';
+import type { RuleEngine } from './rules/engine';
 import { DEFAULT_THRESHOLDS } from './rules/thresholds';
 import type { ThresholdSet } from './rules/thresholds';
 import type { Store } from './store';
@@ -75,6 +78,8 @@ export interface AppDeps {
   readonly versions: () => RunningVersions;
   /** The threshold set in force (the registry's live set); default `DEFAULT_THRESHOLDS`. */
   readonly liveThresholds?: () => ThresholdSet;
+  /** The live rule engine (the registry's), for the dashboard; default: an engine over `liveThresholds`. */
+  readonly ruleEngine?: () => RuleEngine;
   readonly now?: () => Date;
   /** The demo patients, served at `/demo/fhir` when present (`DEMO_FHIR=on`; loaded by `main.ts`). */
   readonly demo?: DemoData;
@@ -177,6 +182,24 @@ export function createApp(appDeps: AppDeps): Express {
       }),
     );
   }
+  if (deps.demo) {
+    // The clinician dashboard over the demo patients (src/dashboard/): its JSON and its pages, open like the demo
+    // endpoint and, like it, before the request log (the paths and queries carry patient ids).
+    const liveThresholds = deps.liveThresholds ?? (() => DEFAULT_THRESHOLDS);
+    const fallbackEngine = (): RuleEngine => createRuleEngine(liveThresholds());
+    app.use(
+      '/app/api',
+      createDashboardRouter({
+        demo: deps.demo,
+        engine: deps.ruleEngine ?? fallbackEngine,
+        knowledgeVersion: () => deps.versions().knowledgeVersion,
+        now: deps.now ?? (() => new Date()),
+      }),
+    );
+    app.get(['/app', '/app/', '/app/launch', '/app/patient/{*page}'], (_req, res) => {
+      web.sendPage(res);
+    });
+  }
   app.use(
     cors({
       origin: (origin, cb) => {
@@ -266,6 +289,15 @@ export function createApp(appDeps: AppDeps): Express {
   app.use(notFound);
   app.use(errorHandler(logger, metrics));
   return app;
+}
+
+/** A card's `smart` link to the clinician dashboard's SMART launch URL. */
+function dashboardSmartLink(config: Config): Link {
+  return {
+    label: 'Open the pharmacogenomic dashboard',
+    url: `${config.publicBaseUrl}/app/launch`,
+    type: 'smart',
+  };
 }
 
 /** The demo FHIR endpoint's absolute base URL. */
@@ -364,7 +396,12 @@ function cdsArea(deps: AppDeps & { recorder: InvocationRecorder }, signer: LinkS
             ],
           }
         : {}),
-      cardLinks: (cardUuid, userId) => signer.linksFor(cardUuid, userId),
+      cardLinks: async (cardUuid, userId) => [
+        ...(await signer.linksFor(cardUuid, userId)),
+        // The clinician dashboard as a SMART app (CDS Hooks `smart` link: the EHR launches `url` with its own `iss`
+        // and `launch`, so the patient comes from the launch context). Only where the dashboard is served.
+        ...(deps.demo ? [dashboardSmartLink(config)] : []),
+      ],
     }),
   );
 }

@@ -158,6 +158,7 @@ async function main(): Promise<void> {
       volume: store.volume,
     }),
     liveThresholds: () => thresholds.live().thresholds,
+    ruleEngine: () => thresholds.live(),
     authenticator,
     userAuthenticator: userAuthenticatorFor(config.oidc),
     ...(devKey ? { devJwks: devKey.jwks } : {}),

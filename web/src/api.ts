@@ -3,6 +3,7 @@
  * `src/http/session-contract.ts`, imported
  * type-only, so nothing of the server is bundled): a change of the contract breaks this build, not a user's page.
  */
+import type { DashboardView, PatientExplanationView } from '../../src/dashboard/contract';
 import type { SignedInView } from '../../src/http/session-contract';
 import type { ExplanationView, RatePageView, RatingAnswer, RatingSaved } from '../../src/links/contract';
 
@@ -22,6 +23,18 @@ export type {
   RatingView,
 } from '../../src/links/contract';
 export type { SignedInView } from '../../src/http/session-contract';
+export type {
+  DashboardAgp,
+  DashboardFinding,
+  DashboardMedication,
+  DashboardResult,
+  DashboardSeries,
+  DashboardView,
+  ExplanationSentence,
+  PatientExplanation,
+  PatientExplanationView,
+  SensorThresholdLine,
+} from '../../src/dashboard/contract';
 
 /** A call's outcome: the value, or the HTTP status and the server's message (its OperationOutcome text). */
 export type ApiResult<T> =
@@ -117,4 +130,22 @@ export interface OverridesPage {
 /** The pharmacist's JSON APIs (session cookie). */
 export const reviewApi = {
   overrides: (page: number) => call<OverridesPage>('GET', `/api/overrides?page=${page}`),
+};
+
+/** A demo patient of the dashboard's picker. */
+export interface DemoPatientItem {
+  readonly id: string;
+  readonly name: string;
+  readonly scenario: string;
+}
+
+/** The clinician dashboard's JSON for the demo patients (open, like `/demo/fhir`). */
+export const dashboardApi = {
+  patients: () => call<{ readonly patients: readonly DemoPatientItem[] }>('GET', '/app/api/patients'),
+  patient: (id: string) => call<DashboardView>('GET', `/app/api/patients/${encodeURIComponent(id)}`),
+  explanation: (id: string, drug: string) =>
+    call<PatientExplanationView>(
+      'GET',
+      `/app/api/patients/${encodeURIComponent(id)}/explanations/${encodeURIComponent(drug)}`,
+    ),
 };

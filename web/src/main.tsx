@@ -4,6 +4,8 @@
  */
 import { render } from 'preact';
 import { AdminHome, AdminShell, SignedOut } from './pages/admin';
+import { DashboardLaunch, DashboardPage } from './pages/dashboard';
+import { PatientExplanationPage } from './pages/patient-explanation';
 import { ExplainPage } from './pages/explain';
 import { OverridesList } from './pages/overrides';
 import { RatePage } from './pages/rate';
@@ -55,7 +57,32 @@ function App() {
     document.title = 'Override review';
     return <AdminShell>{() => <OverridesList />}</AdminShell>;
   }
+  const app = dashboardRoute(path);
+  if (app) return app;
   return <Problem status={404} message="There is no page at this address." />;
+}
+
+/** The clinician dashboard (`/app`, `/app/launch`) and the patient page: their own small block of routes. */
+function dashboardRoute(path: string) {
+  if (path === '/app') {
+    document.title = 'Pharmacogenomic dashboard';
+    return <DashboardPage />;
+  }
+  if (path === '/app/launch') {
+    document.title = 'Opening the dashboard';
+    return <DashboardLaunch />;
+  }
+  const explain = /^\/app\/patient\/([^/]+)\/explain\/([^/]+)$/.exec(path);
+  if (explain) {
+    document.title = 'About your medicine';
+    return (
+      <PatientExplanationPage
+        id={decodeURIComponent(explain[1] ?? '')}
+        drug={decodeURIComponent(explain[2] ?? '')}
+      />
+    );
+  }
+  return undefined;
 }
 
 const root = document.getElementById('app');

@@ -1,0 +1,124 @@
+/**
+ * The clinician dashboard's JSON (`GET /app/api/patients/{id}`): the contract the web client imports type-only
+ * (`web/src/api.ts`). Plain types, no imports but the AGP figures' (a pure module).
+ */
+import type { AgpFigures } from './agp';
+
+export interface DashboardResult {
+  readonly gene: string;
+  readonly diplotype?: string;
+  readonly phenotype: string;
+  readonly activityScore?: string;
+  /** CPIC's EHR priority notation for the phenotype (e.g. `Abnormal/Priority/High Risk`). */
+  readonly priority?: string;
+  readonly reportedPhenotype?: string;
+  /** True when current CPIC calls a different phenotype than the laboratory reported. */
+  readonly reinterpreted: boolean;
+  readonly date?: string;
+  /** Why the service cannot interpret the gene, when it cannot. */
+  readonly uninterpreted?: string;
+  /** HLA: the status of each risk allele tested. */
+  readonly alleleStatus?: Readonly<Record<string, string>>;
+}
+
+export interface DashboardFinding {
+  readonly drug: string;
+  readonly kind: 'recommendation' | 'warfarin-figure' | 'pre-test' | 'no-row' | 'conflict' | 'safety-rule';
+  readonly action: 'avoid' | 'adjust-dose' | 'monitor' | 'order-test' | 'standard';
+  /** The indicator the live thresholds give (`none`: no card). */
+  readonly indicator: string;
+  readonly genes: readonly { readonly gene: string; readonly phenotype: string }[];
+  /** CPIC's recommendation text, when a CPIC row applies. */
+  readonly recommendation?: string;
+  readonly implications: readonly string[];
+  readonly strength?: string;
+  readonly guideline?: { readonly name: string; readonly url: string };
+  /** The dose share CPIC's text gives, e.g. 50 for "reduce the dose by 50 %". */
+  readonly dosePercent?: number;
+  readonly alternatives: readonly string[];
+  /** The card's summary line for this finding (as the card would show it). */
+  readonly summary: string;
+  /** What the sensor rules did, in the card's wording, one line each. */
+  readonly sensorNotes: readonly string[];
+  /** The patient explanation of the CPIC row, when a row applies. */
+  readonly explanation?: PatientExplanation;
+}
+
+export interface DashboardMedication {
+  readonly ref: string;
+  readonly status: 'active' | 'draft';
+  readonly display: string;
+  readonly findings: readonly DashboardFinding[];
+}
+
+export interface SensorThresholdLine {
+  readonly value: number;
+  readonly label: string;
+}
+
+export interface DashboardSeries {
+  readonly id: 'resting-heart-rate' | 'home-bp' | 'spo2' | 'sleep' | 'steps';
+  readonly label: string;
+  readonly unit: string;
+  /** One line per series name (`systolic`, `diastolic`, or the label), points as [epoch ms, value]. */
+  readonly lines: readonly {
+    readonly name: string;
+    readonly points: readonly (readonly [number, number])[];
+  }[];
+  readonly thresholds: readonly SensorThresholdLine[];
+  readonly newest?: string;
+  /** True when the newest reading is older than the live thresholds allow for the metric. */
+  readonly stale: boolean;
+  readonly maxAgeHours: number;
+}
+
+export interface DashboardAgp extends AgpFigures {
+  readonly start: string;
+  readonly end: string;
+  /** Lines drawn on the profile: the target range and the live rules' glucose limits. */
+  readonly thresholds: readonly SensorThresholdLine[];
+}
+
+export interface DashboardView {
+  readonly patient: {
+    readonly id: string;
+    readonly name: string;
+    readonly birthDate?: string;
+    readonly gender?: string;
+  };
+  readonly at: string;
+  readonly knowledgeVersion: string;
+  readonly thresholdVersion: string;
+  readonly results: readonly DashboardResult[];
+  readonly conflicts: readonly { readonly gene: string; readonly values: readonly string[] }[];
+  readonly medications: readonly DashboardMedication[];
+  readonly sensors: readonly DashboardSeries[];
+  readonly agp?: DashboardAgp;
+  /** Why sensor data are missing or partial (e.g. consent denies device data). */
+  readonly sensorNotes: readonly string[];
+}
+
+/** The CPIC field a sentence restates. */
+export type ExplanationSource = 'result' | 'implication' | 'recommendation';
+
+export interface ExplanationSentence {
+  readonly text: string;
+  readonly source: ExplanationSource;
+}
+
+export interface PatientExplanation {
+  readonly drug: string;
+  readonly title: string;
+  /** What the guideline advises (from the recommendation), first: action first. */
+  readonly advice: readonly ExplanationSentence[];
+  /** What the result means (from the lookup key and the implications). */
+  readonly meaning: readonly ExplanationSentence[];
+  /** How the page was written, in plain words. */
+  readonly footnote: string;
+}
+
+/** `GET /app/api/patients/{id}/explanations/{drug}`: the printable patient page. */
+export interface PatientExplanationView {
+  readonly patient: { readonly id: string; readonly name: string };
+  readonly explanation: PatientExplanation;
+}

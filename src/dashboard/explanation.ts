@@ -1,0 +1,242 @@
+/**
+ * The patient explanation of one result for one medicine (issue 12 item 5): plain sentences built by template ONLY from
+ * the CPIC row a finding rests on — its lookup key (the patient's phenotype, activity score or allele status), its
+ * implications and its recommendation (with the action and dose share read from that text at import). Nothing is
+ * invented: every sentence names the field it restates (`source`), and the mapping tables below are the whole of the
+ * wording. CPIC's own text is written for clinicians (grade 12 and above), so it is never quoted here; the tables say
+ * the same thing at reading grade 8 or lower (Flesch-Kincaid, `readability.ts`; a unit test checks every drug x
+ * phenotype page the CPIC data set can produce). The tables are documented in `src/dashboard/README.md`.
+ */
+import { phenotypeForScore } from '../rules/cpic/phenotype';
+import type { RowAction } from '../rules/cpic';
+
+import type { ExplanationSentence, ExplanationSource, PatientExplanation } from './contract';
+
+export type { ExplanationSentence, ExplanationSource, PatientExplanation } from './contract';
+
+export interface ExplanationInput {
+  readonly drug: string;
+  /** The CPIC row's lookup key: gene → phenotype, activity score or allele status (e.g. `*57:01 positive`). */
+  readonly lookupKey: Readonly<Record<string, string>>;
+  readonly implications: readonly string[];
+  readonly recommendation: string;
+  /** The row's action, classified from the recommendation text at import. */
+  readonly action: RowAction;
+  /** The dose share the recommendation text gives, as a percentage of the usual dose. */
+  readonly dosePercent?: number;
+}
+
+/**
+ * Lookup value (phenotype term) → what it means for the body. Source field: the row's `lookupKey` (the patient's
+ * result). Activity scores are first read as their CPIC phenotype (`phenotypeForScore`, genes.json score bands).
+ */
+export const RESULT_SENTENCES: Readonly<Record<string, string>> = {
+  'Ultrarapid Metabolizer': 'Your body breaks down some medicines much faster than most people.',
+  'Rapid Metabolizer': 'Your body breaks down some medicines a bit faster than most people.',
+  'Normal Metabolizer': 'Your body breaks down this kind of medicine at the usual speed.',
+  'Intermediate Metabolizer': 'Your body breaks down some medicines more slowly than most people.',
+  'Likely Intermediate Metabolizer':
+    'Your body likely breaks down some medicines more slowly than most people.',
+  'Possible Intermediate Metabolizer':
+    'Your body may break down some medicines more slowly than most people.',
+  'Poor Metabolizer': 'Your body breaks down some medicines much more slowly than most people.',
+  'Likely Poor Metabolizer': 'Your body likely breaks down some medicines much more slowly than most people.',
+  'Increased Function': 'Your body moves some medicines out of the blood faster than most people.',
+  'Normal Function': 'Your body moves this kind of medicine out of the blood at the usual speed.',
+  'Decreased Function': 'Your body moves some medicines out of the blood more slowly than most people.',
+  'Possible Decreased Function':
+    'Your body may move some medicines out of the blood more slowly than most people.',
+  'Poor Function': 'Your body moves some medicines out of the blood much more slowly than most people.',
+  Normal: 'Your body makes the usual amount of a substance that keeps your red blood cells safe.',
+  Deficient: 'Your body makes too little of a substance that keeps your red blood cells safe.',
+  'Deficient with CNSHA':
+    'Your body makes far too little of a substance that keeps your red blood cells safe.',
+  'Malignant Hyperthermia Susceptibility':
+    'You have a gene change that can cause a dangerous reaction to some drugs used for surgery.',
+  'Uncertain Susceptibility':
+    'Your test could not rule out a gene change that can cause a bad reaction to some drugs used for surgery.',
+  'increased risk of aminoglycoside-induced hearing loss':
+    'You have a gene change that raises the chance of hearing loss from some germ-killing drugs.',
+  'normal risk of aminoglycoside-induced hearing loss':
+    'You do not have the gene change that raises the chance of hearing loss from some germ-killing drugs.',
+  'uncertain risk of aminoglycoside-induced hearing loss':
+    'Your test could not show if you have a gene change that can cause hearing loss from some drugs.',
+  'ivacaftor responsive in CF patients': 'You have a gene type that this medicine is made to treat.',
+  'ivacaftor non-responsive in CF patients':
+    'You do not have a gene type that this medicine is made to treat.',
+  positive: 'You carry a gene type that is linked to a serious reaction to this medicine.',
+  negative: 'You do not carry the gene type that is linked to a serious reaction to this medicine.',
+  'No Result': 'You do not have a test result for this gene yet.',
+  Indeterminate: 'Your test could not show how your body handles this medicine.',
+  Variable: 'Your test could not show how your body handles this medicine.',
+  'n/a': 'Your test could not show how your body handles this medicine.',
+  'xN combinations': 'Your test could not show how your body handles this medicine.',
+};
+
+/**
+ * Patterns of CPIC implication text → the plain sentence they map to, in order; every pattern that matches adds its
+ * sentence once. Source field: the row's `implications`.
+ */
+const USUAL = 'The medicine is expected to work as usual for you.';
+
+export const IMPLICATION_SENTENCES: readonly { readonly pattern: RegExp; readonly text: string }[] = [
+  {
+    pattern: /hypersensitivity|Stevens|epidermal necrolysis|cutaneous|\bSJS\b|\bTEN\b|DRESS|\bskin\b/i,
+    text: 'This raises the chance of a serious skin or allergic reaction.',
+  },
+  { pattern: /myopathy|muscle|rhabdo/i, text: 'This raises the chance of muscle pain or damage.' },
+  { pattern: /hearing loss|ototox/i, text: 'This raises the chance of hearing loss.' },
+  {
+    pattern: /hemoly|haemoly|anemia|anaemia/i,
+    text: 'This raises the chance that the medicine harms your red blood cells.',
+  },
+  {
+    pattern: /malignant hyperthermia/i,
+    text: 'Some drugs used to put you to sleep for surgery could be dangerous.',
+  },
+  {
+    pattern:
+      /(reduced|decreased|diminished|lower|less)[^.;]{0,60}(active metabolite|activation|conversion|formation of|morphine formation|endoxifen formation)/i,
+    text: 'Less of the medicine is turned into the form that works.',
+  },
+  {
+    pattern:
+      /(increased|greater|higher|more)[^.;]{0,60}(active metabolite|activation|conversion|formation of)/i,
+    text: 'More of the medicine is turned into its active form than usual.',
+  },
+  {
+    pattern:
+      /(increased|higher|elevated|greater|\bhigh)[^.;]{0,60}(concentration|exposure|level|plasma|systemic)/i,
+    text: 'This can leave more of the medicine in your blood than usual.',
+  },
+  {
+    pattern: /(reduced|decreased|lower|diminished)[^.;]{0,60}(concentration|exposure|level|plasma|systemic)/i,
+    text: 'This can leave less of the medicine in your blood than usual.',
+  },
+  {
+    pattern: /(increased|higher|greater|elevated)[^.;]{0,40}(risk|toxicit|adverse|side effect|bleeding)/i,
+    text: 'This raises the chance of side effects.',
+  },
+  {
+    pattern:
+      /(reduced|decreased|lower|diminished|poor|less|lack of|loss of)[^.;]{0,40}(response|efficacy|effect|benefit|protection)|failure|non-?respons/i,
+    text: 'The medicine may not work as well for you.',
+  },
+  {
+    pattern: /\b(low|lower|reduced|decreased|normal)\b( or reduced)? risk/i,
+    text: 'The chance of a serious reaction to this medicine is low.',
+  },
+  {
+    pattern: /high likelihood of [^.;]*discontinuation/i,
+    text: 'You have a higher chance of side effects that make people stop this medicine.',
+  },
+  {
+    pattern: /low likelihood of [^.;]*discontinuation/i,
+    text: 'The chance of side effects that make people stop this medicine is low.',
+  },
+  { pattern: /negative for [^.;]*responsive/i, text: 'This medicine is not expected to help you.' },
+  { pattern: /(?<!negative for [^.;]*)\bresponsive\b/i, text: 'This medicine is expected to help you.' },
+  {
+    pattern: /unlikely[^.;]{0,80}adequate/i,
+    text: 'This can leave less of the medicine in your blood than usual.',
+  },
+  {
+    pattern: /limited data|no data|minimal evidence/i,
+    text: 'There is little research on this medicine for people with your result.',
+  },
+  { pattern: /\bnormal\b|typical|usual|expected|therapeutic/i, text: USUAL },
+];
+
+/** When no pattern matches an implication: still a sentence from that field, saying only that it matters. */
+const IMPLICATION_FALLBACK = 'This can change how the medicine works for you.';
+
+/** The recommendation's action (and dose share) → what to expect. Source field: the row's `recommendation`. */
+function adviceFor(input: ExplanationInput): ExplanationSentence[] {
+  const sentence = (text: string): ExplanationSentence => ({ text, source: 'recommendation' });
+  switch (input.action) {
+    case 'avoid':
+      return [sentence('Your doctor will likely choose a different medicine for you.')];
+    case 'adjust-dose': {
+      if (input.dosePercent !== undefined && input.dosePercent < 100) {
+        return [
+          sentence(
+            `Your doctor may give you a smaller dose, about ${String(input.dosePercent)} percent of the usual dose.`,
+          ),
+        ];
+      }
+      if (/\bincrease|higher (starting )?dose|above standard/i.test(input.recommendation)) {
+        return [sentence('Your doctor may give you a higher dose than usual.')];
+      }
+      if (/reduc|lower|decrease/i.test(input.recommendation)) {
+        return [sentence('Your doctor may give you a smaller dose than usual.')];
+      }
+      return [sentence('Your doctor may change your dose.')];
+    }
+    case 'monitor':
+      return [sentence('Your doctor will check closely how this medicine works for you.')];
+    case 'standard':
+      return [sentence('You can take this medicine at the usual dose.')];
+  }
+}
+
+/** The plain result sentence of one lookup value (a score is read as its CPIC phenotype first). */
+export function resultSentence(gene: string, value: string): string | undefined {
+  const hla = /^\*\d+:\d+ (positive|negative)$/.exec(value)?.[1];
+  if (hla) return RESULT_SENTENCES[hla];
+  const direct = RESULT_SENTENCES[value];
+  if (direct) return direct;
+  const phenotype = phenotypeForScore(gene, value);
+  return phenotype ? RESULT_SENTENCES[phenotype] : undefined;
+}
+
+export const FOOTNOTE =
+  'How this page was made: each sentence above puts what the CPIC guideline says for this medicine and your result ' +
+  'into plain words. Nothing else was added. Ask your doctor or pharmacist before you stop or change any medicine.';
+
+/** The patient explanation of one CPIC row. */
+export function patientExplanation(input: ExplanationInput): PatientExplanation {
+  const genes = Object.keys(input.lookupKey);
+  const meaning: ExplanationSentence[] = [];
+  const seen = new Set<string>();
+  const add = (text: string, source: ExplanationSource): void => {
+    if (seen.has(text)) return;
+    seen.add(text);
+    meaning.push({ text, source });
+  };
+  // With two genes or more, each sentence says which result it is about.
+  const about = (gene: string | undefined, text: string): string =>
+    genes.length > 1 && gene
+      ? `With your ${gene} result, ${text.charAt(0).toLowerCase()}${text.slice(1)}`
+      : text;
+  for (const gene of genes) {
+    const text = resultSentence(gene, input.lookupKey[gene] ?? '');
+    if (text) add(about(gene, text), 'result');
+  }
+  for (const line of input.implications) {
+    // CPIC writes one implication per gene, `GENE: text`; `n/a` says there is none for that gene.
+    const match = /^([A-Za-z0-9-]+):\s*(.*)$/s.exec(line);
+    const gene = match?.[1] && genes.includes(match[1]) ? match[1] : undefined;
+    const implication = gene ? (match?.[2] ?? '') : line;
+    if (/^\s*(n\/a|none|)\s*\.?$/i.test(implication)) continue;
+    const all = IMPLICATION_SENTENCES.filter((m) => m.pattern.test(implication));
+    // "As usual" only when nothing else is said (an implication comparing with normal is not normal).
+    const matched = all.length > 1 ? all.filter((m) => m.text !== USUAL) : all;
+    if (matched.length === 0) add(about(gene, IMPLICATION_FALLBACK), 'implication');
+    for (const m of matched) add(about(gene, m.text), 'implication');
+  }
+  return {
+    drug: input.drug,
+    title: `Your ${genes.join(' and ')} result and ${input.drug}`,
+    advice: adviceFor(input),
+    meaning,
+    footnote: FOOTNOTE,
+  };
+}
+
+/** The whole page as one text (for the reading-grade check). */
+export function explanationText(e: PatientExplanation): string {
+  return [...e.advice, ...e.meaning]
+    .map((s) => s.text)
+    .concat(e.footnote)
+    .join(' ');
+}

@@ -1,0 +1,74 @@
+/**
+ * The clinician dashboard's JSON for the demo patients: `GET /app/api/patients` (the picker) and
+ * `GET /app/api/patients/{id}` (one patient's `DashboardView`), `GET /app/api/patients/{id}/explanations/{drug}` (the
+ * printable patient explanation of the CPIC row for that medicine). Open like `/demo/fhir` and mounted only with it
+ * (`DEMO_FHIR=on`): the data are synthetic, every Patient carries the `demo` tag, and nothing else is reachable here.
+ */
+import { Router } from 'express';
+import type { FhirResource } from 'fhir/r4';
+import type { DemoData } from '../demo';
+import { AppError } from '../http/errors';
+import type { RuleEngine } from '../rules/engine';
+import type { PatientExplanationView } from './contract';
+import { dashboardView } from './view';
+
+export interface DashboardRouterDeps {
+  readonly demo: DemoData;
+  /** The live rule engine (the threshold registry's). */
+  readonly engine: () => RuleEngine;
+  readonly knowledgeVersion: () => string;
+  readonly now: () => Date;
+}
+
+/** Every resource of one demo patient: the Patient, what names it as subject or patient, and the Medications. */
+export function demoPatientResources(demo: DemoData, id: string): FhirResource[] | undefined {
+  if (!demo.index.patients.some((p) => p.id === id)) return undefined;
+  const ref = `Patient/${id}`;
+  return demo.resources.filter((r) => {
+    if (r.resourceType === 'Patient') return r.id === id;
+    if (r.resourceType === 'Medication') return true;
+    const named = r as { subject?: { reference?: string }; patient?: { reference?: string } };
+    return named.subject?.reference === ref || named.patient?.reference === ref;
+  });
+}
+
+export function createDashboardRouter(deps: DashboardRouterDeps): Router {
+  const router = Router();
+  router.get('/patients', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({
+      patients: deps.demo.index.patients.map((p) => ({ id: p.id, name: p.name, scenario: p.scenario })),
+    });
+  });
+  router.get('/patients/:id', async (req, res) => {
+    const resources = demoPatientResources(deps.demo, req.params.id);
+    if (!resources) throw new AppError('DEMO_NOT_FOUND', ['no demo patient with this id']);
+    const view = await dashboardView({
+      resources,
+      engine: deps.engine(),
+      knowledgeVersion: deps.knowledgeVersion(),
+      now: deps.now(),
+    });
+    res.set('Cache-Control', 'no-store').json(view);
+  });
+  router.get('/patients/:id/explanations/:drug', async (req, res) => {
+    const resources = demoPatientResources(deps.demo, req.params.id);
+    if (!resources) throw new AppError('DEMO_NOT_FOUND', ['no demo patient with this id']);
+    const view = await dashboardView({
+      resources,
+      engine: deps.engine(),
+      knowledgeVersion: deps.knowledgeVersion(),
+      now: deps.now(),
+    });
+    const explanation = view.medications
+      .flatMap((m) => m.findings)
+      .find((f) => f.drug === req.params.drug && f.explanation)?.explanation;
+    if (!explanation)
+      throw new AppError('DEMO_NOT_FOUND', ['no CPIC recommendation for this medicine and patient']);
+    const body: PatientExplanationView = {
+      patient: { id: view.patient.id, name: view.patient.name },
+      explanation,
+    };
+    res.set('Cache-Control', 'no-store').json(body);
+  });
+  return router;
+}

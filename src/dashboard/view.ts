@@ -1,0 +1,351 @@
+/**
+ * One patient's dashboard: the same `assess` the cards come from, run on every active and draft medication of the
+ * patient's record under the live threshold set, with the PGx results, the sensor series with the active thresholds,
+ * and the Ambulatory Glucose Profile. Plain JSON (`DashboardView`), typed for the web client.
+ */
+import type { FhirResource, MedicationRequest, Patient } from 'fhir/r4';
+import { decisionSummary } from '../cards/decision-card';
+import { sensorEvidence } from '../cards/detail';
+import { ehrPriorityOf } from '../rules/cpic';
+import type { DrugOrder, Finding, GeneResult } from '../rules/cpic';
+import { assess, readPatientData } from '../rules/assess';
+import type { RuleEngine } from '../rules/engine';
+import { resolveAdvisableOrders } from '../rules/safety-rule-drugs';
+import { summarizeSensors } from '../sensors';
+import type { SensorMetricId } from '../sensors';
+import type { JsonObject } from '../sensors/fhir-read';
+import { normalizeObservations } from '../sensors/normalize';
+import { computeAgp } from './agp';
+import { patientExplanation } from './explanation';
+import type {
+  DashboardAgp,
+  DashboardFinding,
+  DashboardMedication,
+  DashboardResult,
+  DashboardSeries,
+  DashboardView,
+  SensorThresholdLine,
+} from './contract';
+
+export type * from './contract';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** The longest `effectivePeriod` read as one day's summary (a night's sleep, a day's steps). */
+const DAILY_SUMMARY_MS = 36 * HOUR_MS;
+/** Days of sensor trends shown. */
+const TREND_DAYS = 28;
+/** The AGP period: the consensus minimum. */
+const AGP_DAYS = 14;
+
+function nameOf(patient: Patient | undefined): string {
+  const name = patient?.name?.[0];
+  if (!name) return 'Unnamed patient';
+  return name.text ?? [...(name.given ?? []), name.family ?? ''].join(' ').trim();
+}
+
+function resultOf(r: GeneResult): DashboardResult {
+  const priority = ehrPriorityOf(r.gene, r.phenotype);
+  return {
+    gene: r.gene,
+    phenotype: r.phenotype,
+    reinterpreted: r.reinterpreted,
+    ...(r.diplotype ? { diplotype: r.diplotype } : {}),
+    ...(r.activityScore ? { activityScore: r.activityScore } : {}),
+    ...(priority ? { priority } : {}),
+    ...(r.reportedPhenotype ? { reportedPhenotype: r.reportedPhenotype } : {}),
+    ...(r.date ? { date: r.date } : {}),
+    ...(r.uninterpreted ? { uninterpreted: r.uninterpreted } : {}),
+    ...(r.alleleStatus ? { alleleStatus: r.alleleStatus } : {}),
+  };
+}
+
+function medicationDisplay(request: MedicationRequest): string {
+  const concept = request.medicationCodeableConcept;
+  return (
+    concept?.text ?? concept?.coding?.[0]?.display ?? request.medicationReference?.display ?? 'Medication'
+  );
+}
+
+/** Dose share of a finding's CPIC row, as a percentage of the usual dose. */
+function dosePercentOf(finding: Finding): number | undefined {
+  if (finding.kind !== 'recommendation' && finding.kind !== 'warfarin-figure') return undefined;
+  const fraction = finding.doseChange?.fraction;
+  return fraction === undefined ? undefined : Math.round(fraction * 100);
+}
+
+function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][number]): DashboardFinding {
+  const f = decision.finding;
+  const row = f.kind === 'recommendation' || f.kind === 'warfarin-figure' ? f.row : undefined;
+  const guideline =
+    row?.guideline ??
+    (f.kind === 'pre-test' || f.kind === 'no-row' || f.kind === 'conflict' ? f.guideline : undefined);
+  const dosePercent = dosePercentOf(f);
+  return {
+    drug: f.drug,
+    kind: f.kind,
+    action: f.action,
+    indicator: decision.indicator,
+    genes: f.genes.map((g) => ({ gene: g.gene, phenotype: g.phenotype })),
+    ...(row ? { recommendation: row.recommendation } : {}),
+    implications: row?.implications ?? [],
+    ...(row?.strength ? { strength: row.strength } : {}),
+    ...(guideline && /^https?:\/\//.test(guideline.url)
+      ? { guideline: { name: guideline.name, url: guideline.url } }
+      : {}),
+    ...(dosePercent === undefined ? {} : { dosePercent }),
+    alternatives:
+      f.kind === 'recommendation' || f.kind === 'warfarin-figure'
+        ? f.alternativeDrugs.map((d) => d.name)
+        : [],
+    summary: decisionSummary(decision),
+    // The card's own wording of the sensor evidence (its markdown list marker and escapes removed), once per line.
+    sensorNotes: [
+      ...new Set(decision.modifiers.map((m) => sensorEvidence(m).replace(/^- /, '').replace(/\\(.)/g, '$1'))),
+    ],
+    ...(f.kind === 'recommendation'
+      ? {
+          explanation: patientExplanation({
+            drug: f.drug,
+            lookupKey: f.row.lookupKey,
+            implications: f.row.implications,
+            recommendation: f.row.recommendation,
+            action: f.action,
+            ...(dosePercent === undefined ? {} : { dosePercent }),
+          }),
+        }
+      : {}),
+  };
+}
+
+/** The sensor trends charted, the catalogue concepts behind each line, and the metric whose freshness marks it. */
+const SERIES: readonly {
+  readonly id: DashboardSeries['id'];
+  readonly label: string;
+  readonly unit: string;
+  readonly concepts: readonly { readonly concept: string; readonly name: string }[];
+  readonly metric: SensorMetricId;
+  /**
+   * One value per local day (steps, sleep): the day's summary Observation (an `effectivePeriod` of at most 36 hours;
+   * the largest when a day has several, e.g. two devices), else the sum of its readings.
+   */
+  readonly daily?: true;
+}[] = [
+  {
+    id: 'resting-heart-rate',
+    label: 'Resting heart rate',
+    unit: '/min',
+    concepts: [{ concept: 'resting-heart-rate', name: 'Resting heart rate' }],
+    metric: 'resting-heart-rate',
+  },
+  {
+    id: 'home-bp',
+    label: 'Home blood pressure',
+    unit: 'mm[Hg]',
+    concepts: [
+      { concept: 'bp-systolic', name: 'Systolic' },
+      { concept: 'bp-diastolic', name: 'Diastolic' },
+    ],
+    metric: 'home-bp-systolic',
+  },
+  {
+    id: 'spo2',
+    label: 'Oxygen saturation (SpO2)',
+    unit: '%',
+    concepts: [{ concept: 'spo2', name: 'SpO2' }],
+    metric: 'spo2-minimum',
+  },
+  {
+    id: 'sleep',
+    label: 'Sleep',
+    unit: 'h',
+    concepts: [{ concept: 'sleep-duration', name: 'Sleep' }],
+    metric: 'sleep-duration',
+    daily: true,
+  },
+  {
+    id: 'steps',
+    label: 'Daily steps',
+    unit: 'steps',
+    concepts: [{ concept: 'steps', name: 'Steps' }],
+    metric: 'daily-steps',
+    daily: true,
+  },
+];
+
+/**
+ * The live rules' limits drawn on a chart: level triggers on the series' own metric, and the cut a share metric
+ * counts against (SpO2 below 90 %, glucose below 70 mg/dL), each labelled with what it is; only rules about `drugs`
+ * (the patient's active and draft medicines).
+ */
+function thresholdLines(
+  engine: RuleEngine,
+  seriesId: DashboardSeries['id'] | 'glucose',
+  drugs: ReadonlySet<string>,
+): SensorThresholdLine[] {
+  const lines: SensorThresholdLine[] = [];
+  for (const rule of engine.thresholds.sensorRules) {
+    if (!rule.drugs.some((d) => drugs.has(d))) continue;
+    for (const t of rule.triggers) {
+      const where = ((): number | undefined => {
+        if (seriesId === 'resting-heart-rate' && t.metric === 'resting-heart-rate') return t.value;
+        if (seriesId === 'home-bp' && (t.metric === 'home-bp-systolic' || t.metric === 'home-bp-diastolic'))
+          return t.value;
+        if (seriesId === 'spo2' && t.metric === 'spo2-below-90-share') return 90;
+        if (seriesId === 'glucose' && t.metric === 'cgm-time-below-70') return 70;
+        if (seriesId === 'glucose' && t.metric === 'cgm-time-below-54') return 54;
+        return undefined;
+      })();
+      if (where === undefined || lines.some((l) => l.value === where)) continue;
+      const named = rule.drugs.filter((d) => drugs.has(d)).join(', ');
+      const measure =
+        t.metric === 'home-bp-diastolic' ? 'diastolic ' : t.metric === 'home-bp-systolic' ? 'systolic ' : '';
+      const side = /^less/.test(t.operator) || where !== t.value ? 'below' : 'above';
+      lines.push({ value: where, label: `${named}: ${measure}${side} ${where}` });
+    }
+  }
+  return lines;
+}
+
+function byDay<T extends { readonly day: string }>(items: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) out.set(item.day, [...(out.get(item.day) ?? []), item]);
+  return out;
+}
+
+export interface DashboardInput {
+  /** Every resource of the patient's record (Patient, Observations, MedicationRequests, Medications, Consents). */
+  readonly resources: readonly FhirResource[];
+  readonly engine: RuleEngine;
+  readonly knowledgeVersion: string;
+  readonly now: Date;
+}
+
+/** The dashboard of one patient's record. */
+export async function dashboardView(input: DashboardInput): Promise<DashboardView> {
+  const { resources, engine, now } = input;
+  const patient = resources.find((r): r is Patient => r.resourceType === 'Patient');
+  const requests = resources.filter(
+    (r): r is MedicationRequest =>
+      r.resourceType === 'MedicationRequest' && (r.status === 'active' || r.status === 'draft'),
+  );
+  const data = readPatientData(
+    {
+      ...(patient ? { patient } : {}),
+      pgx: resources.filter((r) => r.resourceType === 'Observation'),
+      pgxComplete: true,
+      sensorResources: resources.filter(
+        (r) => r.resourceType === 'Observation' || r.resourceType === 'Consent',
+      ),
+      medications: requests,
+    },
+    now,
+    engine.thresholds,
+  );
+  const medicationResources = resources.filter((r) => r.resourceType === 'Medication');
+  const orders: DrugOrder[] = resolveAdvisableOrders(
+    { entry: requests.map((resource) => ({ resource })) },
+    engine.thresholds,
+    {
+      medications: medicationResources,
+    },
+  );
+  const assessment = await assess(data, orders, { now, preTest: 'allow' }, engine);
+  // Only the limits of rules about this patient's medicines are drawn.
+  const patientDrugs = new Set(orders.flatMap((o) => o.ingredients.map((i) => i.name)));
+  const medications = requests.map((request, index): DashboardMedication => ({
+    ref: `MedicationRequest/${request.id ?? ''}`,
+    status: request.status === 'draft' ? 'draft' : 'active',
+    display: medicationDisplay(request),
+    findings: assessment.decisions.filter((d) => d.finding.order.orderIndex === index).map(findingOf),
+  }));
+
+  // Sensor series (the consent decides first: a denial leaves them out, as the rules would).
+  const summary = summarizeSensors(data.sensors.kind === 'observations' ? data.sensors.resources : [], now, {
+    policy: engine.sensorPolicy,
+  });
+  const denied = summary.notes.length > 0 && summary.metrics.length === 0;
+  const observations = resources.filter((r) => r.resourceType === 'Observation') as unknown as JsonObject[];
+  const samples = denied ? [] : normalizeObservations(observations, now.getTime()).samples;
+  const since = now.getTime() - TREND_DAYS * DAY_MS;
+  const sensors = SERIES.flatMap((s): DashboardSeries[] => {
+    const lines = s.concepts.flatMap(({ concept, name }) => {
+      const own = samples.filter(
+        (x) =>
+          x.concept === concept &&
+          (!x.aggregate || (s.daily === true && x.end - x.start <= DAILY_SUMMARY_MS)) &&
+          x.end >= since &&
+          x.end <= now.getTime(),
+      );
+      const points = s.daily
+        ? [...byDay(own).values()].map((day): [number, number] => {
+            const summaries = day.filter((x) => x.aggregate);
+            const value =
+              summaries.length > 0
+                ? Math.max(...summaries.map((x) => x.value))
+                : day.reduce((a, x) => a + x.value, 0);
+            return [Math.max(...day.map((x) => x.end)), value];
+          })
+        : own.map((x): [number, number] => [x.end, x.value]);
+      points.sort((a, b) => a[0] - b[0]);
+      return points.length > 0 ? [{ name, points }] : [];
+    });
+    if (lines.length === 0) return [];
+    const newestMs = Math.max(...lines.flatMap((l) => l.points.map((p) => p[0])));
+    const maxAgeHours = engine.sensorPolicy[s.metric]?.maxAgeHours ?? 48;
+    return [
+      {
+        id: s.id,
+        label: s.label,
+        unit: s.unit,
+        lines,
+        thresholds: thresholdLines(engine, s.id, patientDrugs),
+        newest: new Date(newestMs).toISOString(),
+        stale: now.getTime() - newestMs > maxAgeHours * HOUR_MS,
+        maxAgeHours,
+      },
+    ];
+  });
+
+  // AGP over the 14 days ending at the newest CGM reading (the sensors module windows CGM the same way).
+  const glucose = samples.filter((x) => x.concept === 'glucose-cgm' && !x.aggregate);
+  let agp: DashboardAgp | undefined;
+  if (glucose.length > 0) {
+    const end = Math.max(...glucose.map((x) => x.end)) + 1;
+    const start = end - AGP_DAYS * DAY_MS;
+    const figures = computeAgp(
+      glucose.map((x) => ({
+        at: x.end,
+        minuteOfDay: (x.hour ?? new Date(x.end).getUTCHours()) * 60 + new Date(x.end).getUTCMinutes(),
+        mgdl: x.value,
+      })),
+      { start, end, intervalMinutes: 5 },
+    );
+    if (figures) {
+      agp = {
+        ...figures,
+        start: new Date(start).toISOString(),
+        end: new Date(end).toISOString(),
+        thresholds: thresholdLines(engine, 'glucose', patientDrugs),
+      };
+    }
+  }
+
+  return {
+    patient: {
+      id: patient?.id ?? '',
+      name: nameOf(patient),
+      ...(patient?.birthDate ? { birthDate: patient.birthDate } : {}),
+      ...(patient?.gender ? { gender: patient.gender } : {}),
+    },
+    at: now.toISOString(),
+    knowledgeVersion: input.knowledgeVersion,
+    thresholdVersion: engine.thresholdVersion,
+    results: data.pgx.map(resultOf),
+    conflicts: data.pgxConflicts.map((c) => ({ gene: c.gene, values: c.results.map((r) => r.value) })),
+    medications,
+    sensors,
+    ...(agp ? { agp } : {}),
+    sensorNotes: summary.notes,
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * The clinician dashboard (issue 12 item 4) in a headless Chromium, launched standalone over the demo endpoint for
+ * three demo patients: genotypes, charts with the live threshold lines, the AGP and the medication findings; the
+ * picker; the printable patient explanation; no request leaves this origin. Expected values come from the demo index and the CPIC data set.
+ */
+import type { Server } from 'node:http';
+import type { Browser, Page } from 'playwright-core';
+import { startTestApp } from '../../helpers/app';
+import type { TestApp } from '../../helpers/app';
+import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser';
+import { freePort } from '../../helpers/http';
+import { cpicGene } from '../../reference';
+
+// Building the bundle and starting a browser take seconds on a busy machine; no step's duration is asserted.
+jest.setTimeout(90_000);
+
+describe('clinician dashboard in a browser', () => {
+  let t: TestApp;
+  let server: Server;
+  let browser: Browser;
+  let page: Page;
+  let base: string;
+  const requested: string[] = [];
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    const [webRoot, port] = await Promise.all([buildWebBundle(), freePort()]);
+    base = `http://127.0.0.1:${port}`;
+    t = await startTestApp({ demo: true, env: { PUBLIC_BASE_URL: base, LOG_LEVEL: 'silent' }, webRoot });
+    await new Promise<void>((resolve) => {
+      server = t.app.listen(port, '127.0.0.1', () => {
+        resolve();
+      });
+    });
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
+    page = await context.newPage();
+    page.on('request', (r) => requested.push(r.url()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+  });
+  afterAll(async () => {
+    await browser.close();
+    await new Promise((resolve) => server.close(resolve));
+    await t.close();
+  });
+
+  it('lists the demo patients', async () => {
+    await page.goto(`${base}/app`);
+    await page.getByRole('heading', { level: 1, name: 'Pharmacogenomic dashboard' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Alma Reyes' }).count()).toBe(1);
+    await screenshot(page, 'dashboard-0-picker');
+  });
+
+  it('shows a CYP2D6 poor metabolizer with the resting heart rate and the metoprolol limit', async () => {
+    await page.goto(`${base}/app?patient=demo-cyp2d6-pm-low-hr`);
+    await page.getByRole('heading', { level: 1, name: 'Walter Nguyen' }).waitFor();
+    const results = page.getByRole('table').first();
+    const row = results.getByRole('row', { name: /CYP2D6/ });
+    expect(await row.textContent()).toContain('*5/*5');
+    expect(await row.textContent()).toContain('Poor Metabolizer');
+    expect(await row.textContent()).toContain(cpicGene('CYP2D6').ehrPriority?.['Poor Metabolizer']);
+    await page.getByRole('heading', { level: 3, name: /metoprolol/ }).waitFor();
+    const figure = page.getByRole('figure', { name: 'Resting heart rate chart' });
+    expect(await figure.textContent()).toContain('below 60');
+    expect(await figure.locator('canvas').count()).toBe(1);
+    // The dashed limit is a series of the chart: its legend lists it.
+    expect(await figure.locator('.u-legend').textContent()).toContain('metoprolol: below 60');
+    expect(await figure.textContent()).toContain('(current)');
+    await screenshot(page, 'dashboard-1-cyp2d6-hr');
+  });
+
+  it('shows the CGM patient with the AGP and the glipizide finding', async () => {
+    await page.goto(`${base}/app?patient=demo-cyp2c9-cgm`);
+    await page.getByRole('heading', { level: 2, name: 'Ambulatory Glucose Profile' }).waitFor();
+    const tir = page.getByRole('table', { name: /Time in ranges/ });
+    expect(await tir.getByRole('row', { name: /In range, 70–180 mg\/dL/ }).textContent()).toMatch(
+      /\d+\.\d %/,
+    );
+    expect(await tir.getByRole('row', { name: /Glucose management indicator/ }).count()).toBe(1);
+    const agp = page.getByRole('figure', { name: 'Ambulatory glucose profile chart' });
+    expect(await agp.locator('canvas').count()).toBe(1);
+    expect(await agp.locator('.u-legend').textContent()).toContain('Target 180 mg/dL');
+    expect(
+      await page
+        .getByRole('row', { name: /CYP2C9/ })
+        .first()
+        .textContent(),
+    ).toContain('*1/*3');
+    await page.getByRole('heading', { level: 3, name: /glipizide/ }).waitFor();
+    for (const chart of ['Daily steps chart', 'Sleep chart']) {
+      expect([chart, await page.getByRole('figure', { name: chart }).locator('canvas').count()]).toEqual([
+        chart,
+        1,
+      ]);
+    }
+    await screenshot(page, 'dashboard-2-cgm-agp');
+  });
+
+  it('shows the clopidogrel finding and home blood pressure without limits of medicines not taken', async () => {
+    await page.goto(`${base}/app?patient=demo-cyp2c19-pm`);
+    await page.getByRole('heading', { level: 1, name: 'Alma Reyes' }).waitFor();
+    expect(
+      await page
+        .getByRole('row', { name: /CYP2C19/ })
+        .first()
+        .textContent(),
+    ).toContain('*2/*2');
+    const clopidogrel = page.locator('article', { has: page.getByRole('heading', { name: /clopidogrel/ }) });
+    expect(await clopidogrel.textContent()).toContain('Avoid');
+    const bp = page.getByRole('figure', { name: 'Home blood pressure chart' });
+    // Systolic and diastolic lines; no NSAID on file, so no rule's blood-pressure limit is drawn.
+    expect(await bp.locator('.u-legend').textContent()).toMatch(/Systolic.*Diastolic/);
+    expect(await bp.textContent()).toContain('no rule limit applies');
+    await screenshot(page, 'dashboard-3-cyp2c19-bp');
+  });
+
+  it('opens the patient explanation from the dashboard, and prints it without the controls', async () => {
+    await page.goto(`${base}/app?patient=demo-cyp2c19-pm`);
+    await page.getByRole('link', { name: 'Patient explanation for clopidogrel (printable)' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Your CYP2C19 result and clopidogrel' }).waitFor();
+    const advice = page.getByRole('region', { name: 'What this means for your medicine' });
+    expect(await advice.locator('p[data-source="recommendation"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('footer').textContent()).toContain('CPIC');
+    await screenshot(page, 'dashboard-4-patient-page');
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.getByRole('button', { name: 'Print this page' }).isVisible()).toBe(false);
+    await screenshot(page, 'dashboard-5-patient-page-print');
+    const pdf = await page.pdf({ format: 'A4' });
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    await page.emulateMedia({ media: 'screen' });
+  });
+
+  it('made no request to another origin and no script error', () => {
+    expect(requested.filter((u) => !u.startsWith(base))).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});

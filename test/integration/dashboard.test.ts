@@ -1,0 +1,141 @@
+/**
+ * The clinician dashboard's JSON (issue 12 item 4) for the demo patients: `GET /app/api/patients` and
+ * `GET /app/api/patients/{id}` give the PGx results with CPIC priority and re-interpretation, every active and draft
+ * medication with the findings the cards come from, sensor trends with the live thresholds, and the AGP. Expected
+ * values come from the demo index (`demo/index.json`, which says what each patient shows) and CPIC's own terms.
+ */
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import type { Card } from '../../src/cds/types';
+import type { PatientExplanationView } from '../../src/dashboard/contract';
+import { explanationText } from '../../src/dashboard/explanation';
+import { fleschKincaid } from '../../src/dashboard/readability';
+import { startTestApp } from '../helpers/app';
+import type { TestApp } from '../helpers/app';
+import type { DashboardView } from '../../src/dashboard/view';
+import { cpicGene, cpicRows } from '../reference';
+
+describe('dashboard API over the demo patients', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ demo: true });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function view(id: string): Promise<DashboardView> {
+    const res = await request(t.app).get(`/app/api/patients/${id}`).expect(200);
+    return res.body as DashboardView;
+  }
+
+  it('lists the demo patients for the picker', async () => {
+    const res = await request(t.app).get('/app/api/patients').expect(200);
+    const patients = (res.body as { patients: { id: string; name: string }[] }).patients;
+    expect(patients.length).toBeGreaterThanOrEqual(12);
+    expect(patients).toContainEqual(expect.objectContaining({ id: 'demo-cyp2c19-pm', name: 'Alma Reyes' }));
+  });
+
+  it('shows a poor metabolizer with CPIC priority and the draft order finding', async () => {
+    const v = await view('demo-cyp2c19-pm');
+    expect(v.patient.name).toBe('Alma Reyes');
+    expect(v.results).toContainEqual(
+      expect.objectContaining({
+        gene: 'CYP2C19',
+        diplotype: '*2/*2',
+        phenotype: 'Poor Metabolizer',
+        priority: cpicGene('CYP2C19').ehrPriority?.['Poor Metabolizer'],
+      }),
+    );
+    const clopidogrel = v.medications.find((m) => /clopidogrel/i.test(m.display));
+    expect(clopidogrel?.status).toBe('draft');
+    expect(clopidogrel?.findings[0]).toMatchObject({ drug: 'clopidogrel', action: 'avoid' });
+    const texts = cpicRows('clopidogrel', { CYP2C19: 'Poor Metabolizer' }).map((r) => r.row.recommendation);
+    expect(texts).toContain(clopidogrel?.findings[0]?.recommendation);
+  });
+
+  it('draws the resting heart rate with the metoprolol limit and marks freshness', async () => {
+    const v = await view('demo-cyp2d6-pm-low-hr');
+    const hr = v.sensors.find((s) => s.id === 'resting-heart-rate');
+    expect(hr?.lines[0]?.points.length).toBeGreaterThan(10);
+    expect(hr?.thresholds).toContainEqual(expect.objectContaining({ value: 60 }));
+    expect(hr?.stale).toBe(false);
+  });
+
+  it('charts daily steps and sleep from daily summary Observations, one value per day', async () => {
+    const v = await view('demo-slco1b1-steps');
+    for (const id of ['steps', 'sleep'] as const) {
+      const series = v.sensors.find((s) => s.id === id);
+      const days = series?.lines[0]?.points.map((p) => new Date(p[0]).toISOString().slice(0, 10)) ?? [];
+      expect([id, days.length > 7]).toEqual([id, true]);
+      expect(new Set(days).size).toBe(days.length);
+    }
+  });
+
+  it('gives the AGP of the CGM patient over 14 days', async () => {
+    const v = await view('demo-cyp2c9-cgm');
+    expect(v.agp?.days).toBe(14);
+    expect(v.agp?.profile).toHaveLength(24);
+    const tir = v.agp!.timeInRanges;
+    expect(tir.veryLow + tir.low + tir.inRange + tir.high + tir.veryHigh).toBeCloseTo(100, 6);
+    expect(v.agp?.gmiPercent).toBeCloseTo(3.31 + 0.02392 * v.agp!.meanMgdl, 6);
+  });
+
+  it('shows a re-interpreted result as such', async () => {
+    const v = await view('demo-reinterpreted');
+    expect(v.results.some((r) => r.reinterpreted && r.reportedPhenotype !== undefined)).toBe(true);
+  });
+
+  it('gives the patient explanation of the CPIC row for a medicine, in plain words', async () => {
+    const res = await request(t.app)
+      .get('/app/api/patients/demo-cyp2c19-pm/explanations/clopidogrel')
+      .expect(200);
+    const body = res.body as PatientExplanationView;
+    expect(body.patient.name).toBe('Alma Reyes');
+    expect(body.explanation.title).toBe('Your CYP2C19 result and clopidogrel');
+    // The Poor Metabolizer row asks to avoid clopidogrel (CPIC): the advice says so first.
+    expect(body.explanation.advice[0]).toEqual({
+      text: 'Your doctor will likely choose a different medicine for you.',
+      source: 'recommendation',
+    });
+    expect(body.explanation.meaning.map((s) => s.source)).toContain('implication');
+    expect(fleschKincaid(explanationText(body.explanation)).grade).toBeLessThanOrEqual(8);
+    expect(await request(t.app).get('/app/api/patients/demo-cyp2c19-pm/explanations/warfarin')).toBeOutcome(
+      404,
+      'DEMO_NOT_FOUND',
+    );
+  });
+
+  it('gives cards a smart link launching the dashboard', async () => {
+    const draft = t.deps
+      .demo!.ofType('MedicationRequest')
+      .find((m) => m.id === 'demo-cyp2c19-pm-draft-clopidogrel');
+    expect(draft).toBeDefined();
+    const res = await request(t.app)
+      .post('/cds-services/pgx-order-sign')
+      .send({
+        hookInstance: randomUUID(),
+        hook: 'order-sign',
+        fhirServer: `${t.deps.config.publicBaseUrl}/demo/fhir`,
+        context: {
+          userId: 'Practitioner/1',
+          patientId: 'demo-cyp2c19-pm',
+          draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: draft }] },
+        },
+      })
+      .expect(200);
+    expect(res.body).toBeSpecValid();
+    const [card] = (res.body as { cards: Card[] }).cards;
+    expect(card?.links).toContainEqual({
+      label: 'Open the pharmacogenomic dashboard',
+      url: `${t.deps.config.publicBaseUrl}/app/launch`,
+      type: 'smart',
+    });
+  });
+
+  it('answers an unknown patient with a 404 OperationOutcome', async () => {
+    expect(await request(t.app).get('/app/api/patients/nobody')).toBeOutcome(404, 'DEMO_NOT_FOUND');
+    // An API path that names nothing is a 404 too, never the page.
+    expect((await request(t.app).get('/app/api/nothing')).status).toBe(404);
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * uPlot charts of the dashboard: a trend over time with the live thresholds drawn as dashed lines, and the Ambulatory
+ * Glucose Profile (5th–95th and 25th–75th percentile bands and the median by hour, target range 70–180 mg/dL).
+ * Everything is drawn from this origin's bundle (no CDN, no web fonts).
+ */
+import type { RefObject } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { DashboardAgp, DashboardSeries } from './api';
+
+const WIDTH = 560;
+const HEIGHT = 220;
+const LINE_COLOURS = ['#0b57d0', '#6b3fa0'] as const;
+const LIMIT_COLOUR = '#a4161a';
+
+function useChart(
+  make: (el: HTMLElement) => uPlot,
+  deps: readonly unknown[],
+): RefObject<HTMLDivElement | null> {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return undefined;
+    const plot = make(el);
+    return () => {
+      plot.destroy();
+    };
+  }, deps);
+  return ref;
+}
+
+/** One trend: its lines on a shared time axis (seconds), each threshold a flat dashed line. */
+export function TrendChart({ series }: { readonly series: DashboardSeries }) {
+  const ref = useChart(
+    (el) => {
+      const times = [...new Set(series.lines.flatMap((l) => l.points.map((p) => p[0])))].sort(
+        (a, b) => a - b,
+      );
+      const at = new Map(times.map((t, i) => [t, i]));
+      const columns = series.lines.map((l) => {
+        const col: (number | null)[] = times.map(() => null);
+        for (const [t, v] of l.points) col[at.get(t) ?? 0] = v;
+        return col;
+      });
+      const limits = series.thresholds.map((th) => times.map(() => th.value));
+      const data = [times.map((t) => t / 1000), ...columns, ...limits] as uPlot.AlignedData;
+      return new uPlot(
+        {
+          width: WIDTH,
+          height: HEIGHT,
+          series: [
+            {},
+            ...series.lines.map((l, i) => ({
+              label: l.name,
+              stroke: LINE_COLOURS[i % 2] ?? '#0b57d0',
+              width: 2,
+              spanGaps: true,
+              points: { show: true, size: 5 },
+            })),
+            ...series.thresholds.map((th) => ({
+              label: th.label,
+              stroke: LIMIT_COLOUR,
+              width: 1.5,
+              dash: [6, 4],
+              points: { show: false },
+            })),
+          ],
+          axes: [{}, { label: series.unit === 'steps' ? 'steps' : series.unit }],
+        },
+        data,
+        el,
+      );
+    },
+    [series],
+  );
+  return <div ref={ref} class="chart" data-testid={`chart-${series.id}`} />;
+}
+
+/** The AGP: percentile bands by hour of day, the target range and the live glucose limits. */
+export function AgpChart({ agp }: { readonly agp: DashboardAgp }) {
+  const ref = useChart(
+    (el) => {
+      const hours = agp.profile.map((b) => b.minute / 60);
+      const col = (k: 'p5' | 'p25' | 'p50' | 'p75' | 'p95'): number[] => agp.profile.map((b) => b[k]);
+      const flat = (v: number): number[] => hours.map(() => v);
+      const limits = agp.thresholds.filter((t) => t.value !== 70);
+      const data = [
+        hours,
+        col('p95'),
+        col('p75'),
+        col('p50'),
+        col('p25'),
+        col('p5'),
+        flat(70),
+        flat(180),
+        ...limits.map((t) => flat(t.value)),
+      ] as uPlot.AlignedData;
+      return new uPlot(
+        {
+          width: WIDTH,
+          height: 260,
+          scales: { x: { time: false, range: [0, 23] }, y: { range: [40, 350] } },
+          series: [
+            { label: 'Hour' },
+            { label: '95th percentile', stroke: '#7a9cc6', width: 1, points: { show: false } },
+            { label: '75th percentile', stroke: '#1f5fa8', width: 1, points: { show: false } },
+            { label: 'Median', stroke: '#0d2f57', width: 2.5, points: { show: false } },
+            { label: '25th percentile', stroke: '#1f5fa8', width: 1, points: { show: false } },
+            { label: '5th percentile', stroke: '#7a9cc6', width: 1, points: { show: false } },
+            {
+              label: 'Target 70 mg/dL',
+              stroke: '#2d6a2d',
+              width: 1.5,
+              dash: [6, 4],
+              points: { show: false },
+            },
+            {
+              label: 'Target 180 mg/dL',
+              stroke: '#2d6a2d',
+              width: 1.5,
+              dash: [6, 4],
+              points: { show: false },
+            },
+            ...limits.map((t) => ({
+              label: t.label,
+              stroke: LIMIT_COLOUR,
+              width: 1.5,
+              dash: [2, 3],
+              points: { show: false },
+            })),
+          ],
+          bands: [
+            { series: [1, 5], fill: 'rgba(31,95,168,0.15)' },
+            { series: [2, 4], fill: 'rgba(31,95,168,0.30)' },
+          ],
+          axes: [
+            {
+              label: 'Hour of day',
+              values: (_u, ticks) => ticks.map((t) => `${String(t).padStart(2, '0')}:00`),
+            },
+            { label: 'mg/dL' },
+          ],
+        },
+        data,
+        el,
+      );
+    },
+    [agp],
+  );
+  return <div ref={ref} class="chart" data-testid="chart-agp" />;
+}

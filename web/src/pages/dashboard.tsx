@@ -1,0 +1,394 @@
+/**
+ * The SMART clinician dashboard (`/app`): one patient's PGx results, medications with the findings the cards come
+ * from, sensor trends with the live thresholds, and the Ambulatory Glucose Profile.
+ *
+ * Launched three ways: standalone over the demo endpoint (`/app?patient=<id>`, or the picker at `/app`); from a
+ * card's `smart` link or an EHR (`/app/launch?iss=…&launch=…`, fhirclient's `oauth2.authorize`, then `/app` with the
+ * authorisation code, `oauth2.ready`). The patient is read through fhirclient; the assessment comes from
+ * `/app/api/patients/{id}`, which covers the demo patients.
+ */
+import FHIR from 'fhirclient';
+import type { Patient } from 'fhir/r4';
+import { useEffect, useState } from 'preact/hooks';
+import { dashboardApi } from '../api';
+import type {
+  ApiResult,
+  DashboardFinding,
+  DashboardMedication,
+  DashboardResult,
+  DashboardSeries,
+  DashboardView,
+  DemoPatientItem,
+} from '../api';
+import { AgpChart, TrendChart } from '../chart';
+import { ACTION_LABELS, INDICATOR_LABELS, formatDay, formatDayTime } from '../format';
+import { Loading, Problem } from '../refusal';
+
+/** The demo FHIR endpoint of this origin. */
+const DEMO_FHIR = `${window.location.origin}/demo/fhir`;
+
+function genotypeOf(r: DashboardResult): string {
+  if (r.diplotype) return r.diplotype;
+  if (r.alleleStatus) {
+    return Object.entries(r.alleleStatus)
+      .map(([allele, status]) => `${r.gene}${allele} ${status}`)
+      .join(', ');
+  }
+  return 'not reported';
+}
+
+function Results({ view }: { readonly view: DashboardView }) {
+  return (
+    <section aria-labelledby="results-heading">
+      <h2 id="results-heading">Pharmacogenomic results</h2>
+      {view.results.length === 0 && view.conflicts.length === 0 ? (
+        <p>No pharmacogenomic result is on file.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Gene</th>
+              <th scope="col">Genotype</th>
+              <th scope="col">Phenotype</th>
+              <th scope="col">CPIC priority</th>
+              <th scope="col">Tested</th>
+            </tr>
+          </thead>
+          <tbody>
+            {view.results.map((r) => (
+              <tr key={r.gene}>
+                <th scope="row">{r.gene}</th>
+                <td>{genotypeOf(r)}</td>
+                <td>
+                  {r.phenotype}
+                  {r.activityScore ? ` (activity score ${r.activityScore})` : ''}
+                  {r.reinterpreted && r.reportedPhenotype ? (
+                    <p class="note">
+                      Re-interpreted under current CPIC: the laboratory reported {r.reportedPhenotype}.
+                    </p>
+                  ) : null}
+                  {r.uninterpreted ? <p class="note">{r.uninterpreted}</p> : null}
+                </td>
+                <td>{r.priority ?? 'None given by CPIC'}</td>
+                <td>{r.date ? formatDay(r.date) : 'Date not given'}</td>
+              </tr>
+            ))}
+            {view.conflicts.map((c) => (
+              <tr key={`conflict-${c.gene}`}>
+                <th scope="row">{c.gene}</th>
+                <td colSpan={4}>
+                  Results disagree: {c.values.join('; ')}. Resolve before relying on either.
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function Finding({ finding }: { readonly finding: DashboardFinding }) {
+  const indicator = finding.indicator as keyof typeof INDICATOR_LABELS;
+  return (
+    <div class={`finding card card-${finding.indicator}`}>
+      <p class="summary">
+        <strong>{finding.summary}</strong>
+      </p>
+      <p class="indicator">
+        {ACTION_LABELS[finding.action]} · {INDICATOR_LABELS[indicator]}
+        {finding.genes.length > 0
+          ? ` · ${finding.genes.map((g) => `${g.gene} ${g.phenotype}`).join(', ')}`
+          : ''}
+      </p>
+      {finding.recommendation ? <p>{finding.recommendation}</p> : null}
+      {finding.dosePercent !== undefined ? (
+        <p>Suggested dose: {finding.dosePercent} % of the usual starting dose, as CPIC advises.</p>
+      ) : null}
+      {finding.alternatives.length > 0 ? (
+        <p>Alternatives CPIC names: {finding.alternatives.join(', ')}.</p>
+      ) : null}
+      {finding.implications.length > 0 ? <p class="note">{finding.implications.join(' ')}</p> : null}
+      {finding.sensorNotes.map((n) => (
+        <p class="note" key={n}>
+          {n}
+        </p>
+      ))}
+      {finding.kind === 'pre-test' ? (
+        <p>No result is on file for the gene this medicine depends on.</p>
+      ) : null}
+      {finding.guideline ? (
+        <p class="note">
+          <a href={finding.guideline.url}>{finding.guideline.name}</a>
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function Medications({ view }: { readonly view: DashboardView }) {
+  const explainable = (m: DashboardMedication): DashboardFinding | undefined =>
+    m.findings.find((f) => f.recommendation !== undefined);
+  return (
+    <section aria-labelledby="meds-heading">
+      <h2 id="meds-heading">Medications and findings</h2>
+      {view.medications.length === 0 ? <p>No active or draft medication is on file.</p> : null}
+      {view.medications.map((m) => {
+        const drug = explainable(m)?.drug;
+        return (
+          <article key={m.ref} class="medication">
+            <h3>
+              {m.display}{' '}
+              <span class={`badge badge-${m.status === 'draft' ? 'warning' : 'none'}`}>{m.status}</span>
+            </h3>
+            {m.findings.length === 0 ? (
+              <p class="note">No pharmacogenomic finding for this medicine.</p>
+            ) : null}
+            {m.findings.map((f) => (
+              <Finding key={`${f.drug}-${f.kind}`} finding={f} />
+            ))}
+            {drug ? (
+              <p>
+                <a
+                  href={`/app/patient/${encodeURIComponent(view.patient.id)}/explain/${encodeURIComponent(drug)}`}
+                >
+                  Patient explanation for {drug} (printable)
+                </a>
+              </p>
+            ) : null}
+          </article>
+        );
+      })}
+    </section>
+  );
+}
+
+function Freshness({ series }: { readonly series: DashboardSeries }) {
+  if (!series.newest) return null;
+  // The chart's last values as text, for readers who cannot see the canvas.
+  const latest = series.lines
+    .map((l) => {
+      const last = l.points[l.points.length - 1];
+      return last ? `${l.name} ${String(Math.round(last[1] * 10) / 10)}` : '';
+    })
+    .filter((t) => t !== '')
+    .join(', ');
+  return (
+    <p class="note">
+      Latest: {latest} {series.unit}. Newest reading {formatDayTime(series.newest)}
+      {series.stale ? (
+        <>
+          {' '}
+          <span class="badge badge-warning">Out of date</span> older than {series.maxAgeHours} hours: the
+          rules do not use it.
+        </>
+      ) : (
+        ' (current)'
+      )}
+    </p>
+  );
+}
+
+function Sensors({ view }: { readonly view: DashboardView }) {
+  return (
+    <section aria-labelledby="sensors-heading">
+      <h2 id="sensors-heading">Sensor trends, last 28 days</h2>
+      {view.sensorNotes.map((n) => (
+        <p key={n}>{n.replace(/^Consent\/\S+ /, 'The patient’s consent ')}.</p>
+      ))}
+      {view.sensors.length === 0 && view.sensorNotes.length === 0 ? <p>No wearable data on file.</p> : null}
+      <div class="charts">
+        {view.sensors.map((s) => (
+          <figure key={s.id} aria-label={`${s.label} chart`}>
+            <figcaption>
+              <strong>{s.label}</strong>
+              {s.thresholds.length > 0
+                ? ` · dashed: ${s.thresholds.map((t) => t.label).join('; ')}`
+                : ' · no rule limit applies'}
+            </figcaption>
+            <TrendChart series={s} />
+            <Freshness series={s} />
+          </figure>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function pct(v: number): string {
+  return `${v.toFixed(1)} %`;
+}
+
+function Agp({ view }: { readonly view: DashboardView }) {
+  const { agp } = view;
+  if (!agp) return null;
+  const tir = agp.timeInRanges;
+  const ranges = [
+    { key: 'veryHigh', label: 'Very high, above 250 mg/dL', value: tir.veryHigh },
+    { key: 'high', label: 'High, 181–250 mg/dL', value: tir.high },
+    { key: 'inRange', label: 'In range, 70–180 mg/dL', value: tir.inRange },
+    { key: 'low', label: 'Low, 54–69 mg/dL', value: tir.low },
+    { key: 'veryLow', label: 'Very low, below 54 mg/dL', value: tir.veryLow },
+  ];
+  return (
+    <section aria-labelledby="agp-heading">
+      <h2 id="agp-heading">Ambulatory Glucose Profile</h2>
+      <p class="note">
+        {formatDay(agp.start)} to {formatDay(agp.end)} · {agp.days} days · sensor active{' '}
+        {pct(agp.sensorUsePercent)}
+        {agp.sufficient ? '' : ' · fewer than 14 days or under 70 % sensor use: read with caution'}
+      </p>
+      <div class="agp">
+        <table class="tir">
+          <caption>Time in ranges (international consensus, 2019)</caption>
+          <tbody>
+            {ranges.map((r) => (
+              <tr key={r.key}>
+                <th scope="row">{r.label}</th>
+                <td>{pct(r.value)}</td>
+              </tr>
+            ))}
+            <tr>
+              <th scope="row">Mean glucose</th>
+              <td>{agp.meanMgdl.toFixed(0)} mg/dL</td>
+            </tr>
+            <tr>
+              <th scope="row">Glucose management indicator</th>
+              <td>{pct(agp.gmiPercent)}</td>
+            </tr>
+            <tr>
+              <th scope="row">Coefficient of variation</th>
+              <td>{pct(agp.cvPercent)}</td>
+            </tr>
+          </tbody>
+        </table>
+        <figure aria-label="Ambulatory glucose profile chart">
+          <figcaption>
+            Median, 25th–75th and 5th–95th percentiles by hour; dashed green: target range 70–180 mg/dL
+            {agp.thresholds.length > 0 ? `; rules: ${agp.thresholds.map((t) => t.label).join('; ')}` : ''}
+          </figcaption>
+          <AgpChart agp={agp} />
+        </figure>
+      </div>
+    </section>
+  );
+}
+
+function Dashboard({ view, patient }: { readonly view: DashboardView; readonly patient?: Patient }) {
+  const born = patient?.birthDate ?? view.patient.birthDate;
+  return (
+    <main class="wide dashboard">
+      <p class="note">
+        <a href="/app">All demo patients</a>
+      </p>
+      <h1>{view.patient.name}</h1>
+      <p class="lead">
+        {born ? `Born ${formatDay(born)}` : 'Birth date not given'}
+        {view.patient.gender ? ` · ${view.patient.gender}` : ''} · assessed {formatDayTime(view.at)} · CPIC
+        knowledge {view.knowledgeVersion} · thresholds {view.thresholdVersion}
+      </p>
+      <Results view={view} />
+      <Medications view={view} />
+      <Sensors view={view} />
+      <Agp view={view} />
+    </main>
+  );
+}
+
+function Picker() {
+  const [patients, setPatients] = useState<ApiResult<{ readonly patients: readonly DemoPatientItem[] }>>();
+  useEffect(() => {
+    void dashboardApi.patients().then(setPatients);
+  }, []);
+  if (!patients) return <Loading />;
+  if (!patients.ok) return <Problem status={patients.status} message={patients.message} />;
+  return (
+    <main>
+      <h1>Pharmacogenomic dashboard</h1>
+      <p class="lead">Choose a demo patient. The data are synthetic.</p>
+      <ul class="patients">
+        {patients.value.patients.map((p) => (
+          <li key={p.id}>
+            <a href={`/app?patient=${encodeURIComponent(p.id)}`}>{p.name}</a>
+            <span class="note"> — {p.scenario}</span>
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}
+
+/** A patient by id: the Patient through fhirclient (demo endpoint), the assessment from the dashboard API. */
+function PatientDashboard({ id, serverUrl }: { readonly id: string; readonly serverUrl: string }) {
+  const [view, setView] = useState<ApiResult<DashboardView>>();
+  const [patient, setPatient] = useState<Patient>();
+  useEffect(() => {
+    void dashboardApi.patient(id).then(setView);
+    const client = FHIR.client({ serverUrl, tokenResponse: { patient: id } });
+    client.patient
+      .read()
+      .then((p) => {
+        setPatient(p);
+      })
+      .catch(() => {
+        // The header falls back to the assessment's own patient fields.
+      });
+  }, [id, serverUrl]);
+  if (!view) return <Loading />;
+  if (!view.ok) return <Problem status={view.status} message={view.message} />;
+  return <Dashboard view={view.value} {...(patient ? { patient } : {})} />;
+}
+
+/** After an EHR launch: the SMART client fhirclient completed; the demo endpoint's patients can be assessed. */
+function LaunchedDashboard() {
+  const [state, setState] = useState<{ id?: string; server?: string; failed?: boolean }>();
+  useEffect(() => {
+    FHIR.oauth2
+      .ready()
+      .then((client) => {
+        setState({ id: client.patient.id ?? '', server: client.state.serverUrl });
+      })
+      .catch(() => {
+        setState({ failed: true });
+      });
+  }, []);
+  if (!state) return <Loading />;
+  if (state.failed || !state.id) {
+    return (
+      <Problem
+        status={403}
+        message="The launch did not complete. Open the dashboard again from the record."
+      />
+    );
+  }
+  if (state.server?.replace(/\/+$/, '') !== DEMO_FHIR) {
+    return (
+      <Problem
+        status={501}
+        message="This dashboard assesses the demo patients only. Open it from the demo FHIR server."
+      />
+    );
+  }
+  return <PatientDashboard id={state.id} serverUrl={DEMO_FHIR} />;
+}
+
+/** `/app/launch`: the EHR (or a card's smart link) names the FHIR server and launch; fhirclient authorises. */
+export function DashboardLaunch() {
+  useEffect(() => {
+    void FHIR.oauth2.authorize({
+      clientId: 'pgx-cds-dashboard',
+      scope: 'launch launch/patient patient/*.read openid fhirUser',
+      redirectUri: '/app',
+    });
+  }, []);
+  return <Loading />;
+}
+
+/** `/app`: the picker, a patient (`?patient=`), or the end of an EHR launch (`?code=&state=`). */
+export function DashboardPage() {
+  const params = new URLSearchParams(window.location.search);
+  const patient = params.get('patient');
+  if (patient) return <PatientDashboard id={patient} serverUrl={DEMO_FHIR} />;
+  if (params.get('code') && params.get('state')) return <LaunchedDashboard />;
+  return <Picker />;
+}
