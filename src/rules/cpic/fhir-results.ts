@@ -6,7 +6,7 @@
  * of them. Values are `unknown` until checked: anything unreadable is listed in `ignored` with the reason.
  */
 import { splitDiplotype } from './alleles';
-import { cpicGenes, geneKnowledge } from './knowledge';
+import { cpicGenes, geneKnowledge, ownEntry } from './knowledge';
 import {
   callPhenotype,
   hlaSummary,
@@ -326,7 +326,7 @@ function reportedPhenotype(observation: Json, gene: string): string | undefined 
   ];
   for (const holder of holders) {
     for (const c of codings(holder.valueCodeableConcept)) {
-      const answer = c.code ? PHENOTYPE_ANSWERS[c.code] : undefined;
+      const answer = c.code ? ownEntry(PHENOTYPE_ANSWERS, c.code) : undefined;
       const term = answer ? normalizePhenotype(gene, answer) : undefined;
       if (term) return term;
     }
