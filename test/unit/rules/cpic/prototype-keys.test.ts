@@ -17,21 +17,26 @@ describe('CPIC lookups keyed by patient data or orders', () => {
     expect(legacyProteinName(`p.(${name.slice(0, 3)}551Asp)`)).toEqual(expect.any(String));
   });
 
-  it.each(PROTOTYPE_NAMES)('a phenotype Observation whose answer code is %s is not read as a phenotype', (name) => {
-    const observation = {
-      resourceType: 'Observation',
-      id: 'ph',
-      status: 'final',
-      code: { coding: [{ system: 'http://loinc.org', code: '53040-2' }] },
-      component: [
-        {
-          code: { coding: [{ system: 'http://loinc.org', code: '48018-6' }] },
-          valueCodeableConcept: { coding: [{ system: 'http://www.genenames.org/geneId', code: 'HGNC:2625' }] },
-        },
-      ],
-      valueCodeableConcept: { coding: [{ system: 'http://loinc.org', code: name }] },
-    };
-    const { results } = readGeneResults([observation]);
-    expect(results.map((r) => r.phenotype)).not.toContain(expect.stringMatching(/function/));
-  });
+  it.each(PROTOTYPE_NAMES)(
+    'a phenotype Observation whose answer code is %s is not read as a phenotype',
+    (name) => {
+      const observation = {
+        resourceType: 'Observation',
+        id: 'ph',
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: '53040-2' }] },
+        component: [
+          {
+            code: { coding: [{ system: 'http://loinc.org', code: '48018-6' }] },
+            valueCodeableConcept: {
+              coding: [{ system: 'http://www.genenames.org/geneId', code: 'HGNC:2625' }],
+            },
+          },
+        ],
+        valueCodeableConcept: { coding: [{ system: 'http://loinc.org', code: name }] },
+      };
+      const { results } = readGeneResults([observation]);
+      expect(results.map((r) => r.phenotype)).not.toContain(expect.stringMatching(/function/));
+    },
+  );
 });
