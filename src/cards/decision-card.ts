@@ -51,6 +51,7 @@ function isAbsoluteUrl(url: string): boolean {
  */
 function genePhrases({ finding }: Decision): string[] {
   if (finding.kind === 'pre-test') return finding.untested.map((u) => `${u.gene} no result on file`);
+  if (finding.kind === 'conflict') return finding.conflicts.map((c) => `conflicting ${c.gene} results`);
   const byGene = new Map(finding.genes.map((g) => [g.gene, g]));
   const row = rowOf(finding);
   const keyed = row ? Object.entries(row.lookupKey) : [];

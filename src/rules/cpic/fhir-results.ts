@@ -180,6 +180,15 @@ function dateOf(observation: Json): string | undefined {
   );
 }
 
+/** Who produced a result, by name: the first `performer` with a display, else the `device` display. */
+function producerOf(observation: Json): string | undefined {
+  for (const performer of arr(observation.performer)) {
+    const display = text(obj(performer)?.display)?.trim();
+    if (display) return display;
+  }
+  return text(obj(observation.device)?.display)?.trim() || undefined;
+}
+
 function referenceOf(observation: Json, index: number): string {
   const id = text(observation.id);
   return id ? `Observation/${id}` : `Observation[${index}]`;
@@ -708,10 +717,14 @@ export function readGeneResults(
 ): GeneResultsReading {
   const ignored: IgnoredResource[] = [];
   const findings: Finding[] = [];
+  const described = new Map<string, { date?: string; producer?: string }>();
   resources.forEach((resource, index) => {
     const observation = obj(resource);
     if (observation?.resourceType !== 'Observation') return;
     const source = referenceOf(observation, index);
+    const date = dateOf(observation);
+    const producer = producerOf(observation);
+    described.set(source, { ...(date ? { date } : {}), ...(producer ? { producer } : {}) });
     const status = text(observation.status);
     if (!status || !USABLE_STATUSES.has(status)) {
       ignored.push({ source, reason: `status ${status ?? 'missing'}` });
@@ -733,5 +746,11 @@ export function readGeneResults(
     );
     if (result) results.push(result);
   }
-  return { results, conflicts, ignored };
+  // Each reading says when and by whom its source was produced, so a card can name it without its resource id.
+  const withProducers = results.map((r) =>
+    r.readings
+      ? { ...r, readings: r.readings.map((reading) => ({ ...reading, ...described.get(reading.source) })) }
+      : r,
+  );
+  return { results: withProducers, conflicts, ignored };
 }

@@ -269,7 +269,7 @@ function conflictFinding(c: GuidelineCase, conflicts: readonly GeneConflict[]): 
     conflicts,
     explanation: conflicts.map(
       (conflict) =>
-        `Conflicting current ${conflict.gene} results: ${conflict.results.map((r) => `${r.value} (${r.source})`).join(' vs ')}; resolve before relying on them`,
+        `Conflicting current ${conflict.gene} results${conflict.date ? ` of the same day` : ''}: ${[...new Set(conflict.results.map((r) => r.value))].join(' vs ')}; resolve before relying on them`,
     ),
   };
 }

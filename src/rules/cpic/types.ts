@@ -62,6 +62,10 @@ export interface ResultReading {
   readonly kind: ReadingKind;
   /** True when the value was free text (no coding the service recognises), e.g. `valueString`. */
   readonly text: boolean;
+  /** The source's effective date (ISO 8601, as the Observation gives it), when it has one. */
+  readonly date?: string;
+  /** Who produced it, as the Observation names it (`performer` or `device` display, e.g. the laboratory). */
+  readonly producer?: string;
 }
 
 /** A draft order's drug, resolved to CPIC ingredient(s). */
