@@ -8,6 +8,9 @@ import { readFileSync } from 'node:fs';
 import { findingsForOrder, readGeneResults, rowOf } from '../../../../src/rules/cpic';
 import type { DrugOrder, Finding, GeneResult } from '../../../../src/rules/cpic';
 import { readRs2108622 } from '../../../../src/rules/cpic/cyp4f2';
+import { decisionCard } from '../../../../src/cards';
+import { expectClinicianReadable } from '../../../helpers/card-text';
+import { decideFinding, noSensorFacts, shown, snapshotOf } from '../../../helpers/decisions';
 import { cpicCall, cpicDrug, knowledgePath } from '../../../reference';
 
 const nodes = cpicDrug('warfarin').decisionGraph?.nodes ?? {};
@@ -101,7 +104,7 @@ describe('CYP4F2 rs2108622 as reported', () => {
 });
 
 describe('warfarin Figure 2 with CYP4F2', () => {
-  it('a *3 carrier (CYP2C9 *1/*3): boxes n1, n2 and the CYP4F2 box n7, verbatim; CYP4F2 listed as read', () => {
+  it('a *3 carrier (CYP2C9 *1/*3): boxes n1, n2 and the CYP4F2 box n7, verbatim; CYP4F2 listed as read', async () => {
     const { finding, boxes } = warfarinBoxes([
       called('CYP2C9', '*1/*3'),
       VKORC1,
@@ -109,6 +112,17 @@ describe('warfarin Figure 2 with CYP4F2', () => {
     ]);
     expect(boxes).toEqual([nodes.n1, nodes.n2, nodes.n7]);
     expect(finding?.genes.find((g) => g.gene === 'CYP4F2')?.phenotype).toBe('rs2108622 T carrier');
+    // The card a clinician reads: finished text, the CYP4F2 result under "Results used" by what was read.
+    const decision = shown(await decideFinding(finding!));
+    const { card } = decisionCard(decision, {
+      patientId: 'p1',
+      newUuid: () => 'card-1',
+      snapshot: snapshotOf([decision], noSensorFacts()),
+    });
+    expectClinicianReadable(card);
+    expect(card.detail).toContain(
+      'CYP4F2 \\*1/\\*3 → rs2108622 T carrier; from a genotype (free text, 1 Mar 2025)',
+    );
   });
 
   it('CYP4F2 *1/*1: no CYP4F2 box, and the result is not listed as used', () => {
