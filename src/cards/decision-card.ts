@@ -133,7 +133,10 @@ function sourceOf(decision: Decision): Source {
   if (decision.finding.kind === 'safety-rule') {
     const cited = safetyRuleSource(decision);
     return {
-      label: 'Safety rule on wearable sensor data (not a CPIC guideline)',
+      label:
+        decision.finding.action === 'avoid'
+          ? 'Drug label contraindication (safety rule, not a CPIC guideline)'
+          : 'Safety rule on wearable sensor data (not a CPIC guideline)',
       ...(cited ? { url: cited.url } : {}),
       topic: topic('pgx-safety-rule', 'Pharmacogenomic safety rule on sensor data (not a CPIC pair)'),
     };
@@ -154,13 +157,8 @@ function sourceOf(decision: Decision): Source {
 function linksOf(source: Source, decision: Decision): Link[] {
   if (!source.url) return [];
   if (decision.finding.kind === 'safety-rule') {
-    return [
-      {
-        label: 'International Consensus on Time in Range (Battelino 2019)',
-        url: source.url,
-        type: 'absolute',
-      },
-    ];
+    const cited = safetyRuleSource(decision);
+    return cited ? [{ label: cited.label, url: cited.url, type: 'absolute' }] : [];
   }
   const name = guidelineOf(decision.finding)?.name;
   return [{ label: name ? `CPIC guideline: ${name}` : 'CPIC guidelines', url: source.url, type: 'absolute' }];

@@ -186,10 +186,13 @@ export interface ConflictFinding extends FindingBase {
   readonly conflicts: readonly GeneConflict[];
 }
 
-/** A sensor safety rule for a pair CPIC does not grade (e.g. CYP2C9 poor metabolizer + a sulfonylurea). */
+/**
+ * A sensor safety rule for a pair CPIC does not grade (e.g. CYP2C9 poor metabolizer + a sulfonylurea): `monitor`, or
+ * `avoid` where the drug's label contraindicates it for the genotype (siponimod with CYP2C9 *3/*3).
+ */
 export interface SafetyRuleFinding extends FindingBase {
   readonly kind: 'safety-rule';
-  readonly action: 'monitor';
+  readonly action: 'monitor' | 'avoid';
   /** The threshold set's rule id, e.g. `R8-sulfonylurea-cgm`. */
   readonly ruleId: string;
 }
