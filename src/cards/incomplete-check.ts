@@ -55,7 +55,7 @@ export function incompleteCheckCard(ctx: IncompleteCheckContext): {
     ctx.retry === 'open'
       ? [
           `**Review the patient's pharmacogenomic results before prescribing${drugs ? ` or continuing ${drugs}` : ''}.**`,
-          `The results did not arrive in time, so ${drugs ? 'the active medications were' : 'nothing was'} not checked against the CPIC guidelines and any result listed here may be incomplete. Opening the chart again in a minute repeats the check.`,
+          `The results did not arrive in time, so ${drugs ? 'the active medications were not checked' : 'the chart was not checked'} against the CPIC guidelines and any result listed here may be incomplete. Opening the chart again in a minute repeats the check.`,
         ]
       : [
           `**Review the patient's pharmacogenomic results before prescribing ${drugs ?? 'this order'}.**`,
