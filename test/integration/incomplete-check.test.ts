@@ -75,6 +75,15 @@ describe('the "check incomplete" card with PATIENT_APP_LAUNCH_URL set', () => {
       url: LAUNCH,
       type: 'smart',
     });
+    // Its signed "Full explanation" link opens (without an EHR login): the recorded card, no decision behind it.
+    const explain = card?.links?.find((l) => l.label === 'Full explanation');
+    const token = explain ? new URL(explain.url).searchParams.get('t') : null;
+    expect(token).toEqual(expect.any(String));
+    const res = await request(t.app)
+      .get(`/api/links/explain/${card?.uuid ?? ''}`)
+      .set('authorization', `Bearer ${token ?? ''}`)
+      .expect(200);
+    expect(res.body).toMatchObject({ card: { summary: SUMMARY }, decisions: [] });
   });
 });
 
