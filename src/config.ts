@@ -45,6 +45,11 @@ export interface Config {
   /** Days a card's signed page link stays valid. */
   readonly linkTtlDays: number;
   /**
+   * SMART launch URL of an app showing the patient's pharmacogenomic results; when set, the "check incomplete" card
+   * carries a CDS `smart` link to it.
+   */
+  readonly patientAppLaunchUrl?: string;
+  /**
    * OpenID Connect sign-in for the pages (authorization code + PKCE at `OIDC_ISSUER` as client `OIDC_CLIENT_ID`);
    * absent when either is not set (then only one-time sign-in links sign people in).
    */
@@ -139,6 +144,7 @@ export const envSchema = z.object({
   DEMO_FHIR: z.enum(['on', 'off']).optional(),
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LINK_TTL_DAYS: intIn(1, 365).default(14),
+  PATIENT_APP_LAUNCH_URL: url.optional(),
   OIDC_ISSUER: url.optional(),
   OIDC_JWKS_URL: url.optional(),
   OIDC_AUDIENCE: z.string().min(1).default('pgx-cds'),
@@ -264,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoFhir: (e.DEMO_FHIR ?? (production ? 'off' : 'on')) === 'on',
     ...(e.LINK_SECRET ? { linkSecret: e.LINK_SECRET } : {}),
     linkTtlDays: e.LINK_TTL_DAYS,
+    ...(e.PATIENT_APP_LAUNCH_URL ? { patientAppLaunchUrl: e.PATIENT_APP_LAUNCH_URL } : {}),
     ...(e.OIDC_ISSUER && e.OIDC_CLIENT_ID
       ? {
           pageSignIn: {

@@ -11,7 +11,7 @@ import { createSharedJtiMemory } from './cds/replay';
 import { loadServiceDefinitions } from './cds/discovery';
 import { ConfigError, loadConfig } from './config';
 import { loadDemoData } from './demo';
-import { createHookHandlers } from './hooks';
+import { createHookHandlers, incompleteCheckLinksTo } from './hooks';
 import { userAuthenticatorFor } from './http/bearer';
 import { loadDevSigningKey } from './http/dev-issuer';
 import { createReadiness } from './http/ops';
@@ -156,6 +156,7 @@ async function main(): Promise<void> {
       ruleEngine: () => thresholds.live(),
       knowledgeVersion: KNOWLEDGE_VERSION,
       volume: store.volume,
+      ...incompleteCheckLinksTo(config.patientAppLaunchUrl),
     }),
     liveThresholds: () => thresholds.live().thresholds,
     ruleEngine: () => thresholds.live(),

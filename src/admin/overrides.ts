@@ -34,6 +34,12 @@ export function overrideListItem(row: OverrideRow): OverrideListItem {
   };
 }
 
+/** The markdown `detail` of the card as shown (`cards.shown`), when it had one. */
+function shownDetail(shown: unknown): string | undefined {
+  if (typeof shown !== 'object' || shown === null || !('detail' in shown)) return undefined;
+  return typeof shown.detail === 'string' ? shown.detail : undefined;
+}
+
 /**
  * The detail of an overridden card: the card as shown, the evidence it rested on, every override entry on it, and
  * its reviews.
@@ -45,6 +51,7 @@ export function overrideDetail(
   history: readonly StoredReview[],
 ): OverrideDetail {
   const card = invocation.cards.find((c) => c.uuid === row.cardUuid);
+  const detail = shownDetail(card?.shown);
   const evidence = cardEvidence(row.decision, invocation.inputs);
   const [current] = history;
   return {
@@ -52,7 +59,7 @@ export function overrideDetail(
       uuid: row.cardUuid,
       summary: row.summary,
       indicator: row.indicator,
-      ...(card?.detail !== undefined ? { detail: card.detail } : {}),
+      ...(detail !== undefined ? { detail } : {}),
       ...(row.drug !== undefined ? { drug: row.drug } : {}),
       serviceId: row.serviceId,
       hook: row.hook,

@@ -51,6 +51,7 @@ function isAbsoluteUrl(url: string): boolean {
  */
 function genePhrases({ finding }: Decision): string[] {
   if (finding.kind === 'pre-test') return finding.untested.map((u) => `${u.gene} no result on file`);
+  if (finding.kind === 'conflict') return finding.conflicts.map((c) => `conflicting ${c.gene} results`);
   const byGene = new Map(finding.genes.map((g) => [g.gene, g]));
   const row = rowOf(finding);
   const keyed = row ? Object.entries(row.lookupKey) : [];
@@ -132,7 +133,10 @@ function sourceOf(decision: Decision): Source {
   if (decision.finding.kind === 'safety-rule') {
     const cited = safetyRuleSource(decision);
     return {
-      label: 'Safety rule on wearable sensor data (not a CPIC guideline)',
+      label:
+        decision.finding.action === 'avoid'
+          ? 'Drug label contraindication (safety rule, not a CPIC guideline)'
+          : 'Safety rule on wearable sensor data (not a CPIC guideline)',
       ...(cited ? { url: cited.url } : {}),
       topic: topic('pgx-safety-rule', 'Pharmacogenomic safety rule on sensor data (not a CPIC pair)'),
     };
@@ -153,13 +157,8 @@ function sourceOf(decision: Decision): Source {
 function linksOf(source: Source, decision: Decision): Link[] {
   if (!source.url) return [];
   if (decision.finding.kind === 'safety-rule') {
-    return [
-      {
-        label: 'International Consensus on Time in Range (Battelino 2019)',
-        url: source.url,
-        type: 'absolute',
-      },
-    ];
+    const cited = safetyRuleSource(decision);
+    return cited ? [{ label: cited.label, url: cited.url, type: 'absolute' }] : [];
   }
   const name = guidelineOf(decision.finding)?.name;
   return [{ label: name ? `CPIC guideline: ${name}` : 'CPIC guidelines', url: source.url, type: 'absolute' }];

@@ -10,7 +10,7 @@ import { rowOf } from '../rules/cpic/types';
 import type { CpicRow, GeneResult, ResultReading } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
 import { metricName, quantityText, reasonText, sourceText, thresholdText, windowText } from './sensor-text';
-import { escapeMarkdown as md, populationWords } from './text';
+import { calendarDate, escapeMarkdown as md, listPhrase, populationWords, versionsText } from './text';
 
 /** Every line of `text` as a markdown blockquote line (CPIC texts may hold paragraphs). */
 function quote(text: string): string {
@@ -49,25 +49,48 @@ const READING_WORDS: Readonly<Record<ResultReading['kind'], string>> = {
   'lab-phenotype': 'laboratory phenotype',
 };
 
-/** Each source once, with what was read from it: `Observation/a (genotype), Observation/b (laboratory phenotype)`. */
+/** When and by whom a source was produced, in words: `free text, Acme Lab, 12 Jun 2025`. */
+function readingAbout(reading: ResultReading): string {
+  const date = reading.date === undefined ? undefined : calendarDate(reading.date);
+  return [...(reading.text ? ['free text'] : []), reading.producer, date]
+    .filter((part): part is string => part !== undefined)
+    .join(', ');
+}
+
+/**
+ * Each source once, described by kind, producer and date, never by its resource id: `genotype (Acme Lab, 12 Jun
+ * 2025) and laboratory phenotype (Acme Lab, 12 Jun 2025)`; sources alike are counted (`2 presence results (…)`).
+ */
 function sourcesRead(gene: GeneResult): string {
   const readings = gene.readings ?? [];
-  return [...new Set(gene.sources)]
-    .map((source) => {
-      const reading = readings.find((r) => r.source === source);
-      return reading
-        ? `${source} (${READING_WORDS[reading.kind]}${reading.text ? ', free text' : ''})`
-        : source;
-    })
-    .join(', ');
+  const alike = new Map<string, { noun: string; about: string; count: number }>();
+  for (const source of new Set(gene.sources)) {
+    const reading = readings.find((r) => r.source === source);
+    const noun = reading ? READING_WORDS[reading.kind] : 'result';
+    const about = reading ? readingAbout(reading) : '';
+    const key = `${noun}|${about}`;
+    const seen = alike.get(key);
+    alike.set(key, { noun, about, count: (seen?.count ?? 0) + 1 });
+  }
+  return listPhrase(
+    [...alike.values()].map(
+      ({ noun, about, count }) =>
+        `${count === 1 ? `a ${noun}` : `${count} ${noun}s`}${about ? ` (${about})` : ''}`,
+    ),
+  );
 }
 
 function geneEvidence(gene: GeneResult): string {
   const kinds = [...new Set((gene.readings ?? []).map((r) => READING_WORDS[r.kind]))];
   const read = gene.diplotype ?? gene.alleles?.join('/') ?? (kinds.join(' and ') || 'phenotype reported');
+  const dated = gene.readings?.some((r) => r.date !== undefined)
+    ? undefined
+    : gene.date && calendarDate(gene.date);
+  const from = (gene.readings ?? []).length > 0 ? sourcesRead(gene) : undefined;
   const parts = [
     `${gene.gene} ${read} → ${gene.phenotype}${gene.activityScore ? ` (activity score ${gene.activityScore})` : ''}`,
-    `from ${sourcesRead(gene)}${gene.date ? ` dated ${gene.date}` : ''}`,
+    ...(from ? [`from ${from}`] : []),
+    ...(dated ? [`dated ${dated}`] : []),
     ...(gene.reportedPhenotype ? [`laboratory reported "${gene.reportedPhenotype}"`] : []),
     ...(gene.reinterpreted ? ['re-interpreted under current CPIC'] : []),
   ];
@@ -206,7 +229,7 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
     lines.push(
       byPopulation
         ? '**Other indications** (the order does not say which applies; choose the row that fits):'
-        : '**Other CPIC rows that may apply** (not decidable from the result):',
+        : '**Other CPIC rows that may apply** (the result does not settle which):',
       '',
     );
     for (const alt of otherRows) {
@@ -242,7 +265,7 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
   if (notes.length > 0) lines.push('**Not suggested:**', '', ...notes.map((n) => `- ${md(n)}`), '');
   const pmids = row ? pmidLinks(row.pmids) : '';
   lines.push(
-    `Knowledge ${md(finding.knowledgeVersion)}; thresholds ${md(decision.thresholdVersion)}.${pmids ? ` PubMed: ${pmids}.` : ''}`,
+    `${versionsText(finding.knowledgeVersion, decision.thresholdVersion)}${pmids ? ` PubMed: ${pmids}.` : ''}`,
   );
   return lines.join('\n');
 }

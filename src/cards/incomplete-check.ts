@@ -16,12 +16,18 @@ export const INCOMPLETE_CHECK_SUMMARY =
   'Pharmacogenomic check incomplete: results could not be retrieved in time';
 
 export interface IncompleteCheckContext {
-  /** The ordered drugs that could not be checked (CPIC or safety-rule drugs), by name. */
+  /**
+   * The drugs that could not be checked (CPIC or safety-rule drugs), by name: the ordered ones (order hooks) or the
+   * patient's active medications (patient-view).
+   */
   readonly drugs: readonly string[];
   /** From the threshold set (`incompleteCheck.indicator`). */
   readonly indicator: 'info' | 'warning';
-  /** How the clinician repeats the check in this hook (order-sign: sign again; order-select: select again). */
-  readonly retry: 'sign' | 'select';
+  /**
+   * How the clinician repeats the check in this hook (order-sign: sign again; order-select: select again;
+   * patient-view: open the chart again).
+   */
+  readonly retry: 'sign' | 'select' | 'open';
   /**
    * Links to the drugs' CPIC guidelines (name and URL), so the results can be checked by hand meanwhile. Drugs
    * without a guideline link to CPIC's guideline index.
@@ -44,15 +50,21 @@ export function incompleteCheckCard(ctx: IncompleteCheckContext): {
   provenance: CardProvenance;
 } {
   const uuid = (ctx.newUuid ?? randomUUID)();
-  const drugs = ctx.drugs.length > 0 ? escapeMarkdown(listPhrase(ctx.drugs)) : 'this order';
-  const retry =
-    ctx.retry === 'sign'
-      ? 'Signing again in a minute repeats the check.'
-      : 'Selecting the order again in a minute repeats the check.';
-  const detail = [
-    `**Review the patient's pharmacogenomic results before prescribing ${drugs}.**`,
-    `The results did not arrive in time, so the order was not checked against the CPIC guidelines. ${retry}`,
-  ].join('\n\n');
+  const drugs = ctx.drugs.length > 0 ? escapeMarkdown(listPhrase(ctx.drugs)) : undefined;
+  const detail =
+    ctx.retry === 'open'
+      ? [
+          `**Review the patient's pharmacogenomic results before prescribing${drugs ? ` or continuing ${drugs}` : ''}.**`,
+          `The results did not arrive in time, so ${drugs ? 'the active medications were not checked' : 'the chart was not checked'} against the CPIC guidelines and any result listed here may be incomplete. Opening the chart again in a minute repeats the check.`,
+        ]
+      : [
+          `**Review the patient's pharmacogenomic results before prescribing ${drugs ?? 'this order'}.**`,
+          `The results did not arrive in time, so the order was not checked against the CPIC guidelines. ${
+            ctx.retry === 'sign'
+              ? 'Signing again in a minute repeats the check.'
+              : 'Selecting the order again in a minute repeats the check.'
+          }`,
+        ];
   const guidelineLinks: Link[] =
     ctx.guidelines.length > 0
       ? ctx.guidelines.map((g) => ({ label: `CPIC guideline: ${g.name}`, url: g.url, type: 'absolute' }))
@@ -60,7 +72,7 @@ export function incompleteCheckCard(ctx: IncompleteCheckContext): {
   const card: Card = {
     uuid,
     summary: INCOMPLETE_CHECK_SUMMARY,
-    detail,
+    detail: detail.join('\n\n'),
     indicator: ctx.indicator,
     source: {
       label: 'Pharmacogenomic check (CPIC guidelines)',

@@ -12,7 +12,7 @@ import { decisionRuleIds } from '../rules/types';
 import type { CardProvenance } from './decision-card';
 import { CPIC_GUIDELINES_URL, topic } from './decision-card';
 import { sensorEvidence } from './detail';
-import { abbreviatePhenotypes, escapeMarkdown as md, fitSummary } from './text';
+import { abbreviatePhenotypes, calendarDate, escapeMarkdown as md, fitSummary, versionsText } from './text';
 
 /**
  * Whether a gene's phenotype belongs in "Actionable results" (the hook passes `isNotablePhenotype` from
@@ -45,7 +45,7 @@ function genePhrase(gene: GeneResult): string {
 function geneLine(gene: GeneResult): string {
   const parts = [
     `${genePhrase(gene)}${gene.diplotype ? ` (${gene.diplotype})` : ''}`,
-    ...(gene.date ? [`dated ${gene.date}`] : []),
+    ...(gene.date && calendarDate(gene.date) ? [`dated ${calendarDate(gene.date)}`] : []),
     ...(gene.reinterpreted
       ? [`re-interpreted: the laboratory reported "${gene.reportedPhenotype ?? 'another phenotype'}"`]
       : []),
@@ -96,7 +96,7 @@ export function patientSummaryCard(input: {
     ...(input.sensorFlags.length > 0
       ? ['**Sensor flags:**', '', ...input.sensorFlags.map((m) => sensorEvidence(m)), '']
       : []),
-    `Knowledge ${md(input.knowledgeVersion)}; thresholds ${md(input.thresholdVersion)}.`,
+    versionsText(input.knowledgeVersion, input.thresholdVersion),
   ];
   const guidelines = new Map(
     decisions.flatMap((d) => {

@@ -69,3 +69,38 @@ const POPULATION_WORDS: Readonly<Record<string, string>> = {
 export function populationWords(population: string): string {
   return POPULATION_WORDS[population] ?? population;
 }
+
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A FHIR date or dateTime as a person writes it: `2025-06-12T08:00:00Z` → `12 Jun 2025` (the calendar date as
+ * written, no time-zone shift), `2025-06` → `Jun 2025`, `2025` → `2025`; undefined for anything else.
+ */
+export function calendarDate(iso: string): string | undefined {
+  const match = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?/.exec(iso.trim());
+  if (!match?.[1]) return undefined;
+  const [, year, month, day] = match;
+  const monthName = month === undefined ? undefined : MONTH_NAMES[Number(month) - 1];
+  if (month !== undefined && monthName === undefined) return undefined;
+  if (monthName === undefined) return year;
+  return day === undefined ? `${monthName} ${year}` : `${Number(day)} ${monthName} ${year}`;
+}
+
+/** A version label with its date in words: `default-2026-11-29` → `default of 29 Nov 2026`; others unchanged. */
+function versionWords(label: string): string {
+  const match = /^(.*?)-?(\d{4}-\d{2}-\d{2})$/.exec(label);
+  const date = match?.[2] === undefined ? undefined : calendarDate(match[2]);
+  if (!match || date === undefined) return label;
+  return match[1] ? `${match[1]} of ${date}` : date;
+}
+
+/**
+ * The provenance line's versions in words: `cpic-2026-04-30` → `CPIC data of 30 Apr 2026` (the version names the
+ * newest source date the CPIC data set states), `default-2026-11-29` → `thresholds default of 29 Nov 2026`.
+ */
+export function versionsText(knowledgeVersion: string, thresholdVersion: string): string {
+  const knowledge = /^cpic-\d{4}-\d{2}-\d{2}$/.test(knowledgeVersion)
+    ? `CPIC data of ${versionWords(knowledgeVersion.slice('cpic-'.length))}`
+    : `Knowledge ${versionWords(knowledgeVersion)}`;
+  return escapeMarkdown(`${knowledge}; thresholds ${versionWords(thresholdVersion)}.`);
+}

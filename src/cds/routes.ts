@@ -39,7 +39,7 @@ export interface HookCall<H extends HookName = HookName> {
  */
 export interface HookAnswer {
   readonly cards: readonly Card[];
-  readonly provenance: readonly Omit<CardRecord, 'summary' | 'indicator' | 'detail'>[];
+  readonly provenance: readonly Omit<CardRecord, 'summary' | 'indicator'>[];
   readonly inputs?: unknown;
   /**
    * What the alert-volume policy did with each advice (recorded with the invocation, counted in `/metrics`). A card
@@ -259,7 +259,6 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
               ...p,
               summary: card.summary,
               indicator: card.indicator,
-              ...(card.detail === undefined ? {} : { detail: card.detail }),
               shown: card,
             },
           ]

@@ -6,6 +6,7 @@ import type { HookServices } from './pipeline';
 import { createPatientView } from './patient-view';
 
 export type { HookServices } from './pipeline';
+export { incompleteCheckLinksTo } from './pipeline';
 
 export function createHookHandlers(services: HookServices): HookHandlers {
   return {

@@ -1,14 +1,15 @@
 /**
  * `patient-view` (https://cds-hooks.hl7.org/hooks/STU1/patient-view.html): one summary card of actionable
  * phenotypes, active medications with PGx issues, re-interpretations under current CPIC and relevant sensor flags;
- * nothing when nothing is actionable.
+ * nothing when nothing is actionable. When the PGx results could not be read (deadline, server failure, pages
+ * unread), it says "check incomplete" too, as the order hooks do (issue 9 item 5: never silence).
  */
 import { patientSummaryCard } from '../cards';
 import type { HookAnswer, HookCall } from '../cds/routes';
 import { assess, decisionSnapshot } from '../rules/assess';
 import { isNotablePhenotype } from '../rules/notable-results';
 import type { HookServices } from './pipeline';
-import { NOTHING_TO_SAY, prefetchSource, shownDecisions } from './pipeline';
+import { NOTHING_TO_SAY, incompleteCheckAnswer, prefetchSource, shownDecisions, withCards } from './pipeline';
 
 export function createPatientView(services: HookServices) {
   return async function patientView(call: HookCall<'patient-view'>): Promise<HookAnswer> {
@@ -39,8 +40,11 @@ export function createPatientView(services: HookServices) {
       snapshot: decisionSnapshot(decisions, assessment.facts, engine),
     });
     const inputs = assessment.inputs;
-    return summary
+    const answer = summary
       ? { cards: [summary.card], provenance: [summary.provenance], inputs }
       : { ...NOTHING_TO_SAY, inputs };
+    if (data.pgxComplete) return answer;
+    const drugs = [...new Set(data.activeMedications.flatMap((m) => m.ingredients.map((i) => i.name)))];
+    return withCards(answer, incompleteCheckAnswer(drugs, 'open', { assessment, engine, call, services }));
   };
 }

@@ -24,16 +24,32 @@ import type { ShownDecision } from '../rules/types';
 import { adviceKey, isShown } from '../rules/types';
 import type { VolumeRepository } from '../store';
 
+/** The hooks that say "check incomplete" when the PGx results could not be read. */
+export type IncompleteCheckHook = 'order-select' | 'order-sign' | 'patient-view';
+
+/**
+ * The "check incomplete" card's link to a SMART app that shows the patient's results (a CDS Hooks `smart` link: the
+ * EHR launches `launchUrl` with its own launch context, https://cds-hooks.hl7.org/2.0/#link), or none without one.
+ */
+export function incompleteCheckLinksTo(
+  launchUrl: string | undefined,
+): Pick<HookServices, 'incompleteCheckLinks'> {
+  if (launchUrl === undefined) return {};
+  const link: Link = { label: "Open the patient's pharmacogenomic results", url: launchUrl, type: 'smart' };
+  return { incompleteCheckLinks: () => [link] };
+}
+
 /** What the hook handlers share across calls. */
 export interface HookServices {
   /** The live rule engine (the threshold registry swaps it when a new set is published). */
   readonly ruleEngine: () => RuleEngine;
   readonly knowledgeVersion: string;
   /**
-   * Links the "check incomplete" card carries besides the CPIC guidelines: the place for a retry page and the
-   * patient's dashboard (the web front end adds them; none by default).
+   * Links the "check incomplete" card carries besides the CPIC guidelines (and the page links every card gets): where
+   * the results can be read meanwhile, e.g. a CDS `smart` link launching the patient's pharmacogenomic dashboard
+   * (`PATIENT_APP_LAUNCH_URL`, see `incompleteCheckLinksTo`). None by default.
    */
-  readonly incompleteCheckLinks?: (call: HookCall<'order-select' | 'order-sign'>) => readonly Link[];
+  readonly incompleteCheckLinks?: (call: HookCall<IncompleteCheckHook>) => readonly Link[];
   /**
    * The alert-volume policy's shared state (`store.volume`). Absent: no policy and no order-select card cache (every
    * call answers with fresh cards), e.g. for a tool that only assesses.
@@ -234,6 +250,30 @@ export function incompleteCheck(
   services: HookServices,
 ): HookAnswer {
   const drugs = [...new Set(assessment.inputs.orders.flatMap((o) => o.ingredients.map((i) => i.name)))];
+  return incompleteCheckAnswer(drugs, call.request.hook === 'order-sign' ? 'sign' : 'select', {
+    assessment,
+    engine,
+    call,
+    services,
+  });
+}
+
+/** The "check incomplete" card for `drugs`, linked to their CPIC guidelines and the services' links. */
+export function incompleteCheckAnswer(
+  drugs: readonly string[],
+  retry: 'sign' | 'select' | 'open',
+  {
+    assessment,
+    engine,
+    call,
+    services,
+  }: {
+    assessment: Assessment;
+    engine: RuleEngine;
+    call: HookCall<IncompleteCheckHook>;
+    services: HookServices;
+  },
+): HookAnswer {
   const guidelines = drugs.flatMap((drug) => {
     const guideline = drugKnowledge(drug)?.guidelines[0];
     return guideline && /^https?:\/\//.test(guideline.url)
@@ -243,7 +283,7 @@ export function incompleteCheck(
   const spoken = incompleteCheckCard({
     drugs,
     indicator: engine.thresholds.incompleteCheck.indicator,
-    retry: call.request.hook === 'order-sign' ? 'sign' : 'select',
+    retry,
     guidelines: [...new Map(guidelines.map((g) => [g.url, g])).values()],
     links: services.incompleteCheckLinks?.(call) ?? [],
     snapshot: decisionSnapshot([], assessment.facts, engine),

@@ -289,7 +289,8 @@ function kindIndicator(finding: Finding, thresholds: ThresholdSet): Indicator {
     case 'conflict':
       return thresholds.conflictIndicator;
     case 'safety-rule':
-      return thresholds.safetyRuleBaseline;
+      // A label contraindication is critical whatever the set says; sensor data never lower it (lowers skip avoid).
+      return finding.action === 'avoid' ? 'critical' : thresholds.safetyRuleBaseline;
     case 'pre-test': {
       // The CPIC levels of the genes the finding asks to test (each with its pair's level).
       const levels = finding.untested.map((u) => u.level.charAt(0));
@@ -552,10 +553,25 @@ function metricsReadFor(thresholds: ThresholdSet, drugs: readonly string[]): Sen
   return [...metrics];
 }
 
+/** Whether the rule's label contraindication names the gene result's diplotype (order-insensitive). */
+function isContraindicated(rule: ThresholdSet['sensorRules'][number], result: GeneResult): boolean {
+  const genotypes = rule.contraindicated?.genotypes;
+  if (!genotypes || !result.diplotype || !Object.hasOwn(genotypes, result.gene)) return false;
+  const key = (diplotype: string): string =>
+    diplotype
+      .split('/')
+      .map((a) => a.trim())
+      .sort()
+      .join('/');
+  return (genotypes[result.gene] ?? []).some((d) => key(d) === key(result.diplotype ?? ''));
+}
+
 /**
- * Findings for safety rules that are not CPIC pairs (research §2.2 R8, CYP2C9 IM/PM + sulfonylureas): one per
- * order ingredient an enabled safety rule names, when the patient's phenotype matches the rule and no CPIC finding
- * exists for that order and drug. `evaluate` gives them `safetyRuleBaseline` and runs their sensor rules.
+ * Findings for safety rules that are not CPIC pairs (research §2.2 R8, CYP2C9 IM/PM + sulfonylureas; R2 siponimod):
+ * one per order ingredient an enabled safety rule names, when the patient's phenotype matches the rule and no CPIC
+ * finding exists for that order and drug. `evaluate` gives them `safetyRuleBaseline` and runs their sensor rules. A
+ * genotype the rule lists as contraindicated by the drug's label (siponimod: CYP2C9 *3/*3) gives an `avoid`
+ * finding instead, critical whatever the sensors show.
  */
 export function safetyRuleFindings(
   orders: readonly DrugOrder[],
@@ -570,18 +586,36 @@ export function safetyRuleFindings(
       orders.flatMap((order) =>
         order.ingredients.flatMap(({ name }): SafetyRuleFinding[] => {
           if (!rule.drugs.includes(name) || decided.has(`${String(order.orderIndex)}|${name}`)) return [];
-          const matching = genes.filter((g) => rule.phenotypes[g.gene]?.includes(g.phenotype));
-          if (matching.length === 0) return [];
+          const contraindicated = genes.filter((g) => isContraindicated(rule, g));
+          const matching = genes.filter(
+            (g) => Object.hasOwn(rule.phenotypes, g.gene) && rule.phenotypes[g.gene]?.includes(g.phenotype),
+          );
+          if (matching.length === 0 && contraindicated.length === 0) return [];
           decided.add(`${String(order.orderIndex)}|${name}`);
+          const base = {
+            kind: 'safety-rule' as const,
+            order,
+            drug: name,
+            ruleId: rule.id,
+            knowledgeVersion: KNOWLEDGE_VERSION,
+          };
+          if (contraindicated.length > 0 && rule.contraindicated) {
+            return [
+              {
+                ...base,
+                genes: contraindicated,
+                action: 'avoid',
+                explanation: [
+                  `The ${name} label contraindicates it for ${contraindicated.map((g) => `${g.gene} ${g.diplotype ?? ''}`.trim()).join(' and ')}; sensor data never change this (safety rule, not a CPIC/DPWG-actionable pair)`,
+                ],
+              },
+            ];
+          }
           return [
             {
-              kind: 'safety-rule',
-              order,
-              drug: name,
+              ...base,
               genes: matching,
               action: 'monitor',
-              ruleId: rule.id,
-              knowledgeVersion: KNOWLEDGE_VERSION,
               explanation: [
                 ...matching.map((g) => `${g.gene} → ${g.phenotype}`),
                 `Safety rule, not a CPIC/DPWG-actionable pair: ${name} with this phenotype is watched with sensor data only`,

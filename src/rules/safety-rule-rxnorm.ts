@@ -43,6 +43,7 @@ export const SAFETY_RULE_RXNORM: readonly SafetyRuleConcept[] = [
   { rxcui: '4815', name: 'glyburide', tty: 'IN', drug: 'glyburide', source: 'cpic-pairs' },
   { rxcui: '4816', name: 'gliclazide', tty: 'IN', drug: 'gliclazide', source: 'cpic-pairs' },
   { rxcui: '10635', name: 'tolbutamide', tty: 'IN', drug: 'tolbutamide', source: 'cpic-pairs' },
+  { rxcui: '2121085', name: 'siponimod', tty: 'IN', drug: 'siponimod', source: 'cpic-pairs' },
   // Glipizide products (NLM extract, glipizide IN tree).
   { rxcui: '379804', name: 'glipizide 2.5 MG Oral Tablet', tty: 'SCD', drug: 'glipizide', source: NLM },
   { rxcui: '310490', name: 'glipizide 5 MG Oral Tablet', tty: 'SCD', drug: 'glipizide', source: NLM },

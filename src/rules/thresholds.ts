@@ -92,6 +92,14 @@ const sensorRule = z.strictObject({
   phenotypes: z.record(text, z.array(text).min(1)).default({}),
   /** True for rules that are not a CPIC/DPWG-actionable pair (the card must say "safety rule"). */
   safetyRule: z.boolean().default(false),
+  /**
+   * Safety rules only: genotypes for which the drug's label contraindicates the drug (gene → diplotypes as CPIC
+   * writes them, e.g. `*3/*3`, order-insensitive). Such a patient gets an "avoid" card, critical, that sensor data
+   * never change (research §2.4 item 4); `source` is the label text it rests on.
+   */
+  contraindicated: z
+    .strictObject({ genotypes: z.record(text, z.array(text).min(1)), source: text })
+    .optional(),
   triggers: z.array(trigger).min(1, 'must have at least one trigger'),
 });
 

@@ -8,6 +8,8 @@ declare module '@lhncbc/ucum-lhc' {
   interface ValidateUnitResult {
     readonly status: 'valid' | 'invalid' | 'error';
     readonly ucumCode: string | null;
+    /** The unit found; `{}` (no code) when the library matched an Object.prototype member. */
+    readonly unit?: { readonly code?: string | number; readonly name?: string | number };
     readonly msg: readonly string[];
   }
   interface UcumLhcUtilsInstance {

@@ -27,6 +27,14 @@ export const UNIT_REPAIRS: Readonly<Record<string, string>> = {
   steps: '{steps}',
 };
 
+/**
+ * The repair for a unit string, own entries only: a unit code such as `__proto__` or `constructor` is not a repair
+ * (a plain index would read `Object.prototype`).
+ */
+function unitRepair(text: string): string | undefined {
+  return Object.hasOwn(UNIT_REPAIRS, text) ? UNIT_REPAIRS[text] : undefined;
+}
+
 /** The UCUM code a quantity's unit resolved to, and what was repaired on the way. */
 export type UnitResolution =
   | { readonly ok: true; readonly ucum: string; readonly repair?: string }
@@ -40,10 +48,16 @@ export type UnitConversion =
 const ucum = UcumLhcUtils.getInstance();
 const validity = new Map<string, boolean>();
 
+/**
+ * Whether UCUM knows the code. The UCUM library itself indexes its tables with plain objects, so it calls
+ * `__proto__`, `constructor` or `toString` "valid" with an empty unit (and then throws when converting them): a
+ * valid answer counts only with the unit it found.
+ */
 function isValidUcum(code: string): boolean {
   let valid = validity.get(code);
   if (valid === undefined) {
-    valid = ucum.validateUnitString(code).status === 'valid';
+    const result = ucum.validateUnitString(code);
+    valid = result.status === 'valid' && result.unit?.code !== undefined;
     validity.set(code, valid);
   }
   return valid;
@@ -59,7 +73,7 @@ export function resolveUnit(
 ): UnitResolution {
   const { code, system, unit } = quantity;
   if (code !== undefined && code !== '') {
-    const repaired = UNIT_REPAIRS[code];
+    const repaired = unitRepair(code);
     if (repaired !== undefined) {
       return { ok: true, ucum: repaired, repair: `unit code '${code}' is not UCUM; read as '${repaired}'` };
     }
@@ -70,7 +84,7 @@ export function resolveUnit(
     return { ok: true, ucum: code };
   }
   if (unit !== undefined) {
-    const repaired = UNIT_REPAIRS[unit];
+    const repaired = unitRepair(unit);
     if (repaired !== undefined) {
       return { ok: true, ucum: repaired, repair: `no unit code; unit text '${unit}' read as '${repaired}'` };
     }
@@ -105,13 +119,29 @@ export function canonicalConversion(fromUcum: string, concept: SensorConcept): U
   return conversion;
 }
 
+/** A UCUM conversion, or undefined where the library throws instead of answering (a defect of its own). */
+function convertOrUndefined(
+  from: string,
+  value: number,
+  to: string,
+  options: { molecularWeight?: number },
+): ReturnType<typeof ucum.convertUnitTo> | undefined {
+  try {
+    return ucum.convertUnitTo(from, value, to, options);
+  } catch {
+    return undefined;
+  }
+}
+
 function computeConversion(fromUcum: string, concept: SensorConcept): UnitConversion {
   const options = concept.molecularWeight === undefined ? {} : { molecularWeight: concept.molecularWeight };
   for (const unit of concept.units) {
     if (unit === fromUcum) return { ok: true, unit, convert: (value) => value };
-    const atZero = ucum.convertUnitTo(fromUcum, 0, unit, options);
-    const atOne = ucum.convertUnitTo(fromUcum, 1, unit, options);
+    const atZero = convertOrUndefined(fromUcum, 0, unit, options);
+    const atOne = convertOrUndefined(fromUcum, 1, unit, options);
     if (
+      atZero !== undefined &&
+      atOne !== undefined &&
       atZero.status === 'succeeded' &&
       atOne.status === 'succeeded' &&
       atZero.toVal !== null &&

@@ -25,8 +25,6 @@ export interface CardRecord {
    * the rating page shows. Absent for cards recorded before it was kept (migration 0020).
    */
   shown?: unknown;
-  /** The card's markdown `detail` as shown, when it had one. */
-  detail?: string;
 }
 
 /** One hook call and the cards it answered with. */
@@ -146,7 +144,6 @@ async function insertCards(
         threshold_version: card.thresholdVersion,
         knowledge_version: card.knowledgeVersion,
         shown: card.shown === undefined ? null : JSON.stringify(card.shown),
-        detail: card.detail ?? null,
       })),
     )
     .execute();
@@ -243,6 +240,5 @@ function toCardRecord(row: Selectable<CardTable>): CardRecord {
     thresholdVersion: row.threshold_version,
     knowledgeVersion: row.knowledge_version,
     ...(row.shown !== null ? { shown: JSON.parse(row.shown) as unknown } : {}),
-    ...(row.detail !== null ? { detail: row.detail } : {}),
   };
 }

@@ -46,8 +46,6 @@ export interface CardTable {
   knowledge_version: string;
   /** JSON: the card as sent, without the service's page links (migration 0020); null for older cards. */
   shown: string | null;
-  /** The card's markdown `detail` as shown (migration 0031); null when it had none or was recorded before. */
-  detail: string | null;
 }
 
 /** One feedback entry (https://cds-hooks.hl7.org/2.0/#feedback), stored once however often it is sent. */

@@ -1,7 +1,8 @@
 /**
  * The card text rules of issue 9 ("cards a clinician reads in five seconds"), asserted on a card: length limits, no
- * internal notes (rule ids, research file paths or section numbers, "verify" marks, code artefacts), no raw
- * timestamps (dates as a person writes them), and no sentence twice in the detail.
+ * internal notes (rule ids, research file paths or section numbers, "verify" marks, code artefacts, resource ids such
+ * as `Observation/…`), no raw timestamps or ISO dates (dates as a person writes them), and no sentence twice in the
+ * detail.
  */
 import type { Card } from '../../src/cds/types';
 import { rendered } from './markdown';
@@ -17,6 +18,8 @@ const INTERNAL_NOTES: readonly (readonly [RegExp, string])[] = [
   [/\bcpic:PA\d+/, 'a CPIC rule id'],
   [/\b[\w-]+\.(?:ts|json|md)\b/, 'a file name'],
   [/\bundefined\b|\bNaN\b|\[object /, 'a code artefact'],
+  [/\b(?:Observation|Patient|MedicationRequest|Device)(?:\/|\[\d)/, 'a resource id'],
+  [/\b\d{4}-\d{2}-\d{2}\b/, 'an ISO date (people write "12 Jun 2025")'],
 ];
 
 /** An ISO 8601 instant (date and clock time): people write "29 Nov" or "29 Nov 06:55". */

@@ -34,6 +34,7 @@ export interface RecordedCardSpec {
   readonly shownAt: string;
   readonly clinician?: string;
   readonly facts?: DecisionFacts;
+  /** The card's detail as the client received it (kept in the card as shown). */
   readonly detail?: string;
 }
 
@@ -42,16 +43,17 @@ export async function recordCard(store: Store, spec: RecordedCardSpec): Promise<
   const facts = spec.facts ?? noSensorFacts(spec.shownAt);
   const decision = await decideFinding(findingFor(spec.drug, spec.genes), undefined, facts);
   const indicator = decision.indicator === 'none' ? 'info' : decision.indicator;
+  const summary = `${spec.drug}: advice for ${spec.genes.map((g) => `${g.gene} ${g.phenotype}`).join(', ')}`;
   const card: CardRecord = {
     uuid: randomUUID(),
     indicator,
-    summary: `${spec.drug}: advice for ${spec.genes.map((g) => `${g.gene} ${g.phenotype}`).join(', ')}`,
+    summary,
     drug: spec.drug,
     decision: snapshotOf([decision], facts),
     ruleIds: decisionRuleIds(decision),
     thresholdVersion: decision.thresholdVersion,
     knowledgeVersion: decision.finding.knowledgeVersion,
-    ...(spec.detail !== undefined ? { detail: spec.detail } : {}),
+    shown: { summary, indicator, ...(spec.detail !== undefined ? { detail: spec.detail } : {}) },
   };
   const hook = spec.hook ?? 'order-sign';
   await store.invocations.record({

@@ -286,7 +286,11 @@ describe('FHIR fallback under a small budget', () => {
       .post('/cds-services/pgx-patient-view')
       .send(patientViewWithoutPrefetch(fhir.baseUrl))
       .expect(200);
-    expect(res.body).toEqual({ cards: [] });
+    // Never silence (issue 9 item 5): the one card says the check is incomplete.
+    const { cards } = res.body as { cards: { summary: string }[] };
+    expect(cards.map((c) => c.summary)).toEqual([
+      'Pharmacogenomic check incomplete: results could not be retrieved in time',
+    ]);
     expect(t.logs()).toMatch(/pgx: not prefetched; FHIR timeout/);
   });
 

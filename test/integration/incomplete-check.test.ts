@@ -49,6 +49,44 @@ async function cardsOf(t: TestApp, service: string, body: JsonObject): Promise<C
 
 const CLOPIDOGREL_GUIDELINE = guidelineUrl(cpicDrug('clopidogrel').guidelines[0]!);
 
+describe('the "check incomplete" card with PATIENT_APP_LAUNCH_URL set', () => {
+  const LAUNCH = 'https://pgx.example.org/app/launch';
+  let fhir: MockFhirServer;
+  let t: TestApp;
+
+  beforeEach(async () => {
+    fhir = await startMockFhirServer();
+    t = await startTestApp({ env: { FHIR_TIMEOUT_MS: '300', PATIENT_APP_LAUNCH_URL: LAUNCH } });
+  });
+  afterEach(async () => {
+    await t.close();
+    await fhir.close();
+  });
+
+  it('carries a SMART link launching the patient app, which the EHR opens with its own context', async () => {
+    fhir.on(/^Observation/, { status: 500, body: { resourceType: 'OperationOutcome', issue: [] } });
+    fhir.on(/.*/, { body: searchset([]) });
+    const fixture = 'sandbox-order-sign-clopidogrel.json';
+    const [card, ...more] = await cardsOf(t, 'pgx-order-sign', withoutPgx(fixture, fhir.baseUrl));
+    expect(more).toEqual([]);
+    expect(card?.summary).toBe(SUMMARY);
+    expect(card?.links).toContainEqual({
+      label: "Open the patient's pharmacogenomic results",
+      url: LAUNCH,
+      type: 'smart',
+    });
+    // Its signed "Full explanation" link opens (without an EHR login): the recorded card, no decision behind it.
+    const explain = card?.links?.find((l) => l.label === 'Full explanation');
+    const token = explain ? new URL(explain.url).searchParams.get('t') : null;
+    expect(token).toEqual(expect.any(String));
+    const res = await request(t.app)
+      .get(`/api/links/explain/${card?.uuid ?? ''}`)
+      .set('authorization', `Bearer ${token ?? ''}`)
+      .expect(200);
+    expect(res.body).toMatchObject({ card: { summary: SUMMARY }, decisions: [] });
+  });
+});
+
 describe('the PGx results could not be read: one "check incomplete" card, never silence', () => {
   let fhir: MockFhirServer;
   let t: TestApp;
@@ -113,6 +151,19 @@ describe('the PGx results could not be read: one "check incomplete" card, never 
       sandboxRequest('sandbox-order-sign-clopidogrel.json', fhir.baseUrl),
     );
     expect(cards.map((c) => c.summary)).not.toContain(SUMMARY);
+  });
+
+  it('patient-view: the FHIR server answers after the budget: says "check incomplete" too', async () => {
+    const fixture = 'sandbox-patient-view.json';
+    const patientId = (cdsFixture(fixture).context as { patientId: string }).patientId;
+    fhir.on(pgxQuery('pgx-patient-view', patientId), { body: searchset([]), delayMs: 30_000 });
+    fhir.on(/.*/, { body: searchset([]) });
+    const cards = await cardsOf(t, 'pgx-patient-view', withoutPgx(fixture, fhir.baseUrl));
+    const card = cards.find((c) => c.summary === SUMMARY);
+    expect(card?.indicator).toBe(DEFAULT_THRESHOLDS.incompleteCheck.indicator);
+    const detail = rendered(card?.detail ?? '');
+    expect(detail).toMatch(/^\*\*Review the patient's pharmacogenomic results before prescribing/);
+    expect(detail).toMatch(/Opening the chart again in a minute repeats the check\./);
   });
 
   it('no fhirServer to ask at all: still a 412 (the client must send the data or a server)', async () => {

@@ -220,7 +220,7 @@ describe.each(stores)('override review on $engine', ({ create }) => {
         uuid: clopidogrel.uuid,
         summary: clopidogrel.summary,
         indicator: clopidogrel.indicator,
-        detail: clopidogrel.detail,
+        detail: (clopidogrel.shown as { detail?: string }).detail,
         drug: 'clopidogrel',
         shownAt: '2026-05-10T09:59:00.000Z',
         ruleIds: clopidogrel.ruleIds,
@@ -280,7 +280,9 @@ describe.each(stores)('override review on $engine', ({ create }) => {
       const [recorded] = await t.store.invocations.listByHookInstance(body['hookInstance'] as string);
       expect(recorded?.userId).toBe('Practitioner/COREPRACTITIONER1');
       for (const card of cards) {
-        expect(recorded?.cards.find((c) => c.uuid === card.uuid)?.detail).toBe(card.detail);
+        const shown = recorded?.cards.find((c) => c.uuid === card.uuid)?.shown as
+          { detail?: string } | undefined;
+        expect(shown?.detail).toBe(card.detail);
       }
     });
   });

@@ -128,9 +128,9 @@ describe('order-sign: HLA GL Strings', () => {
     const detail = rendered(card?.detail);
     expect(detail.indexOf(positive.recommendation)).toBeGreaterThanOrEqual(0);
     expect(detail.indexOf(negative.recommendation)).toBeGreaterThan(detail.indexOf(positive.recommendation));
-    // Results used: the one genotype Observation, once, by what it is.
-    expect(detail.split('Observation/hla-gl-4')).toHaveLength(2);
-    expect(detail).toContain('Observation/hla-gl-4 (genotype)');
+    // Results used: the one genotype, once, by what it is and its date (never its resource id).
+    expect(detail).toContain('; from a genotype (12 Jun 2025)');
+    expect(detail).not.toContain('Observation/');
   });
 });
 

@@ -288,3 +288,44 @@ describe('R8 safety rule: CYP2C9 + sulfonylurea + CGM time below range (research
     ).toEqual([]);
   });
 });
+
+/**
+ * R2 siponimod over HTTP (research §2.2 R2: "*3/*3: contraindicated, no sensor modulation"; the label's RxNorm
+ * ingredient from knowledge/cpic/pairs.json, 2121085). The CYP2C9 *3/*3 genotype is the fixture above.
+ */
+describe('R2 safety rule: siponimod with CYP2C9 *3/*3 is contraindicated (the label)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const siponimod: JsonObject = {
+    resourceType: 'MedicationRequest',
+    id: 'draft-siponimod',
+    status: 'draft',
+    intent: 'order',
+    subject: { reference: `Patient/${PATIENT_ID}` },
+    medicationCodeableConcept: {
+      coding: [
+        { system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '2121085', display: 'siponimod' },
+      ],
+      text: 'siponimod',
+    },
+  };
+
+  it('order-sign: one critical "Avoid siponimod" card, citing the label, not CPIC', async () => {
+    const [card, ...more] = await cardsOf(t, orderSign({ pgx: PGX['CYP2C9 *3/*3']!, orders: [siponimod] }));
+    expect(more).toEqual([]);
+    expect(card?.indicator).toBe('critical');
+    expect(card?.summary).toMatch(/^Avoid siponimod: CYP2C9 /);
+    expect(rendered(card?.detail)).toMatch(/label contraindicates it for CYP2C9 \*3\/\*3/);
+    expect(card?.source.label).toMatch(/Drug label contraindication/);
+  });
+
+  it('a normal metabolizer (*1/*1): no card', async () => {
+    expect(await cardsOf(t, orderSign({ pgx: PGX['CYP2C9 *1/*1']!, orders: [siponimod] }))).toEqual([]);
+  });
+});

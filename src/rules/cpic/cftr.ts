@@ -15,7 +15,7 @@
  * unlisted one, and reading it as non-responsive would withhold ivacaftor wrongly. A genotype naming one variant only
  * is read when CPIC gives that variant the same phenotype with every partner (checked against the diplotype table).
  */
-import { diplotypeTable, geneKnowledge } from './knowledge';
+import { diplotypeTable, geneKnowledge, ownEntry } from './knowledge';
 
 export const CFTR_NON_RESPONSIVE = 'ivacaftor non-responsive CFTR sequence';
 
@@ -48,7 +48,7 @@ export function legacyProteinName(name: string): string {
   const match = /^p\.\(?([A-Za-z]{1,3})(\d+)([A-Za-z]{1,3}|\*|del|dup)\)?$/i.exec(name.trim());
   if (!match?.[1] || !match[2] || !match[3]) return name.trim();
   const one = (aa: string): string | undefined =>
-    aa === '*' ? 'X' : aa.length === 1 ? aa.toUpperCase() : AMINO_ACIDS[aa.toLowerCase()];
+    aa === '*' ? 'X' : aa.length === 1 ? aa.toUpperCase() : ownEntry(AMINO_ACIDS, aa.toLowerCase());
   const from = one(match[1]);
   const to = /^(del|dup)$/i.test(match[3]) ? match[3].toLowerCase() : one(match[3]);
   return from && to ? `${from}${match[2]}${to}` : name.trim();

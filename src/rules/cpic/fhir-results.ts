@@ -6,7 +6,7 @@
  * of them. Values are `unknown` until checked: anything unreadable is listed in `ignored` with the reason.
  */
 import { splitDiplotype } from './alleles';
-import { cpicGenes, geneKnowledge } from './knowledge';
+import { cpicGenes, geneKnowledge, ownEntry } from './knowledge';
 import {
   callPhenotype,
   hlaSummary,
@@ -180,6 +180,15 @@ function dateOf(observation: Json): string | undefined {
   );
 }
 
+/** Who produced a result, by name: the first `performer` with a display, else the `device` display. */
+function producerOf(observation: Json): string | undefined {
+  for (const performer of arr(observation.performer)) {
+    const display = text(obj(performer)?.display)?.trim();
+    if (display) return display;
+  }
+  return text(obj(observation.device)?.display)?.trim() || undefined;
+}
+
 function referenceOf(observation: Json, index: number): string {
   const id = text(observation.id);
   return id ? `Observation/${id}` : `Observation[${index}]`;
@@ -326,7 +335,7 @@ function reportedPhenotype(observation: Json, gene: string): string | undefined 
   ];
   for (const holder of holders) {
     for (const c of codings(holder.valueCodeableConcept)) {
-      const answer = c.code ? PHENOTYPE_ANSWERS[c.code] : undefined;
+      const answer = c.code ? ownEntry(PHENOTYPE_ANSWERS, c.code) : undefined;
       const term = answer ? normalizePhenotype(gene, answer) : undefined;
       if (term) return term;
     }
@@ -708,10 +717,14 @@ export function readGeneResults(
 ): GeneResultsReading {
   const ignored: IgnoredResource[] = [];
   const findings: Finding[] = [];
+  const described = new Map<string, { date?: string; producer?: string }>();
   resources.forEach((resource, index) => {
     const observation = obj(resource);
     if (observation?.resourceType !== 'Observation') return;
     const source = referenceOf(observation, index);
+    const date = dateOf(observation);
+    const producer = producerOf(observation);
+    described.set(source, { ...(date ? { date } : {}), ...(producer ? { producer } : {}) });
     const status = text(observation.status);
     if (!status || !USABLE_STATUSES.has(status)) {
       ignored.push({ source, reason: `status ${status ?? 'missing'}` });
@@ -733,5 +746,11 @@ export function readGeneResults(
     );
     if (result) results.push(result);
   }
-  return { results, conflicts, ignored };
+  // Each reading says when and by whom its source was produced, so a card can name it without its resource id.
+  const withProducers = results.map((r) =>
+    r.readings
+      ? { ...r, readings: r.readings.map((reading) => ({ ...reading, ...described.get(reading.source) })) }
+      : r,
+  );
+  return { results: withProducers, conflicts, ignored };
 }

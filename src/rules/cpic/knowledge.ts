@@ -107,9 +107,17 @@ export function knowledgeVersion(): string {
   return knowledge().version;
 }
 
+/**
+ * `record[key]` for an own entry only. Keys here come from patient data and orders, so a plain index would read
+ * `Object.prototype` for `constructor` or `__proto__`.
+ */
+export function ownEntry<V>(record: Readonly<Record<string, V>>, key: string): V | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 /** The gene as CPIC describes it, or undefined for a gene CPIC does not cover. */
 export function geneKnowledge(gene: string): GeneKnowledge | undefined {
-  return knowledge().genes[gene];
+  return ownEntry(knowledge().genes, gene);
 }
 
 /** HGNC symbols of every gene in `genes.json`. */
@@ -119,7 +127,7 @@ export function cpicGenes(): readonly string[] {
 
 /** The CPIC drug by its lower-case CPIC name. */
 export function drugKnowledge(drug: string): DrugKnowledge | undefined {
-  return knowledge().drugs[drug];
+  return ownEntry(knowledge().drugs, drug);
 }
 
 /** Every CPIC drug name (keys of `recommendations.json`). */
@@ -129,7 +137,7 @@ export function cpicDrugNames(): readonly string[] {
 
 /** CPIC drug names for an RxNorm concept id (ingredient, precise ingredient, product, pack, brand). */
 export function cpicDrugsForRxcui(rxcui: string): readonly string[] {
-  return knowledge().rxnorm.concepts[rxcui] ?? [];
+  return ownEntry(knowledge().rxnorm.concepts, rxcui) ?? [];
 }
 
 /** Names (CPIC, brand, precise ingredient; lower case) → CPIC drug names, for text matching. */
@@ -143,7 +151,7 @@ let diplotypeTables: Readonly<Record<string, { readonly rows: readonly Diplotype
 /** The raw CPIC diplotype table of a gene (rows as CPIC gives them), or undefined. */
 export function diplotypeTable(gene: string): readonly DiplotypeRow[] | undefined {
   diplotypeTables ??= load('diplotypes.json') as Record<string, { rows: DiplotypeRow[] }>;
-  return diplotypeTables[gene]?.rows;
+  return ownEntry(diplotypeTables, gene)?.rows;
 }
 
 /** Order-insensitive key of a diplotype: its allele names sorted and joined with `/`. */
@@ -170,7 +178,8 @@ export function diplotypeRow(gene: string, alleles: readonly string[]): Diplotyp
  * `Abnormal/Priority/High Risk`), or undefined when CPIC gives none for it (e.g. HLA genes).
  */
 export function ehrPriorityOf(gene: string, phenotype: string): string | undefined {
-  return geneKnowledge(gene)?.ehrPriority[phenotype];
+  const priorities = geneKnowledge(gene)?.ehrPriority;
+  return priorities === undefined ? undefined : ownEntry(priorities, phenotype);
 }
 
 /** The genes CPIC pairs with a drug, with the pair's CPIC level (`pairs.json`). */

@@ -5,7 +5,7 @@
  * `Indeterminate` call with the reason, never a guess.
  */
 import { resolveAllele, splitDiplotype } from './alleles';
-import { diplotypeRow, geneKnowledge } from './knowledge';
+import { diplotypeRow, geneKnowledge, ownEntry } from './knowledge';
 import type { GeneKnowledge } from './knowledge';
 import type { HlaAlleleStatus } from './hla';
 
@@ -84,7 +84,7 @@ function callByActivityRule(
   let sum = 0;
   let atLeast = false;
   for (const allele of alleles) {
-    const parsed = parseScore(knowledge.alleles[allele]?.[1] ?? '');
+    const parsed = parseScore(ownEntry(knowledge.alleles, allele)?.[1] ?? '');
     if (!parsed) {
       return {
         ...indeterminate(gene, alleles, [...notes, `${gene} ${allele} has no CPIC activity value`]),
@@ -127,7 +127,7 @@ function callG6pd(
 ): PhenotypeCall {
   const gene = 'G6PD';
   let alleles = reported;
-  const functions = alleles.map((a) => knowledge.alleles[a]?.[0] ?? '');
+  const functions = alleles.map((a) => ownEntry(knowledge.alleles, a)?.[0] ?? '');
   const classes = functions.map(g6pdClass);
   if (alleles.length === 2 && sex === 'male' && alleles[0] === alleles[1]) {
     notes.push('G6PD reported with two identical alleles for a male patient; read as hemizygous');

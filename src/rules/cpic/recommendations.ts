@@ -4,6 +4,7 @@
  * function per finding kind. Thresholds (whether and how loudly a finding is shown) are the rules engine's job.
  * The lookup procedure is the one the CPIC data set's README describes (`knowledge/cpic/README.md`).
  */
+import { readRs2108622 } from './cyp4f2';
 import { namedAlternatives } from './alternatives';
 import { cpicDoseFraction } from './dose';
 import { cpicDrugNames, drugKnowledge, knowledgeVersion } from './knowledge';
@@ -269,7 +270,7 @@ function conflictFinding(c: GuidelineCase, conflicts: readonly GeneConflict[]): 
     conflicts,
     explanation: conflicts.map(
       (conflict) =>
-        `Conflicting current ${conflict.gene} results: ${conflict.results.map((r) => `${r.value} (${r.source})`).join(' vs ')}; resolve before relying on them`,
+        `Conflicting current ${conflict.gene} results${conflict.date ? ` of the same day` : ''}: ${[...new Set(conflict.results.map((r) => r.value))].join(' vs ')}; resolve before relying on them`,
     ),
   };
 }
@@ -493,10 +494,17 @@ function warfarinFinding(
     };
   }
   const carriers = (cyp2c9.alleles ?? []).filter((a) => WARFARIN_CYP2C9_ALLELES.includes(a));
+  // CYP4F2 (box n7, after n6 on the figure's path): read from the genotype as reported (cyp4f2.ts).
+  const cyp4f2 = results.get('CYP4F2');
+  const rs2108622 = readRs2108622(cyp4f2);
+  const tCarrier = rs2108622 !== undefined && rs2108622.tCopies > 0;
   // Each Figure 2 box verbatim, one paragraph each (CPIC row texts separate paragraphs by a blank line too).
-  const boxes = [nodes.n1, nodes.n2, carriers.length > 0 ? nodes.n6 : undefined].filter(
-    (t): t is string => !!t,
-  );
+  const boxes = [
+    nodes.n1,
+    nodes.n2,
+    carriers.length > 0 ? nodes.n6 : undefined,
+    tCarrier ? nodes.n7 : undefined,
+  ].filter((t): t is string => !!t);
   const text = boxes.join('\n\n');
   const row: CpicRow = {
     guideline: guidelineRef(guideline),
@@ -505,10 +513,29 @@ function warfarinFinding(
     implications: [],
     pmids: guideline.pmids,
   };
-  const doseChange = cpicDoseFraction(text);
+  // The figure's adjustments apply to the algorithm's calculated dose; with the CYP4F2 increase beside a CYP2C9
+  // decrease there is no single share of the ordered dose to offer in one click.
+  const doseChange = tCarrier && carriers.length > 0 ? undefined : cpicDoseFraction(text);
+  const cyp4f2Line =
+    rs2108622 === undefined
+      ? cyp4f2
+        ? [
+            `CYP4F2 ${cyp4f2.diplotype ?? 'result'}: rs2108622 not readable from it, so the CYP4F2 box is not applied`,
+          ]
+        : []
+      : [
+          `CYP4F2 ${rs2108622.reported} → ${
+            rs2108622.tCopies === 0
+              ? 'no rs2108622 T allele: the CYP4F2 box does not apply'
+              : `rs2108622 T carrier (${rs2108622.tCopies === 1 ? 'one copy' : 'two copies'})`
+          }`,
+        ];
   return {
     kind: 'warfarin-figure',
-    ...base,
+    // A T carrier's CYP4F2 result is one the figure used: listed with what was read from it (no CPIC phenotype).
+    ...(tCarrier && cyp4f2
+      ? { ...base, genes: [...base.genes, { ...cyp4f2, phenotype: 'rs2108622 T carrier', notes: [] }] }
+      : base),
     row,
     action: 'adjust-dose',
     ...(doseChange ? { doseChange } : {}),
@@ -516,6 +543,7 @@ function warfarinFinding(
     explanation: [
       geneLine(cyp2c9),
       geneLine(vkorc1),
+      ...cyp4f2Line,
       `CPIC warfarin Figure 2 (adults): ${boxes.join(' → ')}`,
       `Ancestry branches not applied (not known from the order): ${[nodes.n4, nodes.n9, nodes.n13].filter(Boolean).join(' / ')}`,
     ],

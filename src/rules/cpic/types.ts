@@ -62,6 +62,10 @@ export interface ResultReading {
   readonly kind: ReadingKind;
   /** True when the value was free text (no coding the service recognises), e.g. `valueString`. */
   readonly text: boolean;
+  /** The source's effective date (ISO 8601, as the Observation gives it), when it has one. */
+  readonly date?: string;
+  /** Who produced it, as the Observation names it (`performer` or `device` display, e.g. the laboratory). */
+  readonly producer?: string;
 }
 
 /** A draft order's drug, resolved to CPIC ingredient(s). */
@@ -182,10 +186,13 @@ export interface ConflictFinding extends FindingBase {
   readonly conflicts: readonly GeneConflict[];
 }
 
-/** A sensor safety rule for a pair CPIC does not grade (e.g. CYP2C9 poor metabolizer + a sulfonylurea). */
+/**
+ * A sensor safety rule for a pair CPIC does not grade (e.g. CYP2C9 poor metabolizer + a sulfonylurea): `monitor`, or
+ * `avoid` where the drug's label contraindicates it for the genotype (siponimod with CYP2C9 *3/*3).
+ */
 export interface SafetyRuleFinding extends FindingBase {
   readonly kind: 'safety-rule';
-  readonly action: 'monitor';
+  readonly action: 'monitor' | 'avoid';
   /** The threshold set's rule id, e.g. `R8-sulfonylurea-cgm`. */
   readonly ruleId: string;
 }

@@ -137,6 +137,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0031_invocation_user_card_detail',
       '0032_override_reviews',
       '0060_volume',
+      '0110_drop_card_detail',
     ]);
   });
 
@@ -144,15 +145,20 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
     await expect(store.ping()).resolves.toBeUndefined();
   });
 
-  storeTest('keeps who was prescribing and the card detail as shown (migration 0031)', async (store) => {
-    const shown = card({ detail: 'Clopidogrel: **avoid**.\n\nGenotype CYP2C19 *2/*2.' });
-    const bare = card();
-    await store.invocations.record(invocation([shown, bare], { userId: 'Practitioner/dr-lee' }));
-    const back = await store.invocations.findByCard(shown.uuid);
-    expect(back?.userId).toBe('Practitioner/dr-lee');
-    expect(back?.cards.find((c) => c.uuid === shown.uuid)?.detail).toBe(shown.detail);
-    expect(back?.cards.find((c) => c.uuid === bare.uuid)).not.toHaveProperty('detail');
-  });
+  storeTest(
+    'keeps who was prescribing (0031) and the card as shown, its detail once (0110)',
+    async (store) => {
+      const sent = { summary: 'Avoid clopidogrel', indicator: 'warning', detail: 'Clopidogrel: **avoid**.' };
+      const shown = card({ shown: sent });
+      const bare = card();
+      await store.invocations.record(invocation([shown, bare], { userId: 'Practitioner/dr-lee' }));
+      const back = await store.invocations.findByCard(shown.uuid);
+      expect(back?.userId).toBe('Practitioner/dr-lee');
+      expect(back?.cards.find((c) => c.uuid === shown.uuid)?.shown).toEqual(sent);
+      expect(back?.cards.find((c) => c.uuid === bare.uuid)).not.toHaveProperty('shown');
+      expect(back?.cards.find((c) => c.uuid === shown.uuid)).not.toHaveProperty('detail');
+    },
+  );
 
   storeTest('appends audit events and lists them newest first, by target, actor or action', async (store) => {
     const target = `card:${randomUUID()}`;

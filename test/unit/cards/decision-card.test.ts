@@ -103,8 +103,19 @@ function expectCommonParts(card: Card, decision: Decision): void {
     for (const pmid of row.pmids) expect(card.detail).toContain(pmid);
   }
   expect(card.source.topic?.code).toEqual(anyString);
-  expect(card.detail).toContain(decision.finding.knowledgeVersion);
-  expect(card.detail).toContain(decision.thresholdVersion);
+  // Versions as a person reads them: the dates in the version labels written out (`cpic-2026-04-30` → 30 Apr 2026).
+  for (const version of [decision.finding.knowledgeVersion, decision.thresholdVersion]) {
+    const iso = /\d{4}-\d{2}-\d{2}$/.exec(version)?.[0];
+    const words = iso
+      ? new Date(`${iso}T00:00:00Z`).toLocaleDateString('en-GB', {
+          day: 'numeric',
+          month: 'short',
+          year: 'numeric',
+          timeZone: 'UTC',
+        })
+      : version;
+    expect(card.detail).toContain(words);
+  }
 }
 
 function actionsOf(suggestion: Suggestion | undefined): NonNullable<Suggestion['actions']> {

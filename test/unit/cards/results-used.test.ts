@@ -1,6 +1,6 @@
 /**
  * "Results used" says what was read (genotype, haplotype, presence result, laboratory phenotype; free text) and lists
- * each source Observation once (issue 14 item 3). Results are read from real-shaped fixtures; the drugs' rows come
+ * each source once (issue 14 item 3), by kind, producer and date, never by its resource id. Results are read from real-shaped fixtures; the drugs' rows come
  * from the CPIC data the cards quote.
  */
 import { decisionCard } from '../../../src/cards';
@@ -38,36 +38,38 @@ function occurrences(text: string, part: string): number {
 }
 
 describe('Results used', () => {
-  it('an HLA genotype (GL String): says genotype, lists its Observation once, never "phenotype reported"', async () => {
+  it('an HLA genotype (GL String): says genotype and its date, never "phenotype reported" nor its resource id', async () => {
     const lines = await resultsUsed('abacavir', hlaShapes['gl-versioned']?.resources ?? []);
     expect(lines).toHaveLength(1);
     const [line = ''] = lines;
-    expect(occurrences(line, 'Observation/hla-gl-1')).toBe(1);
-    expect(line).toContain('Observation/hla-gl-1 (genotype)');
+    expect(line).toContain('from a genotype (12 Jun 2025)');
     expect(line).not.toContain('phenotype reported');
+    expect(line).not.toContain('Observation/');
+    expect(line).not.toContain('2025-06-12');
   });
 
-  it('allele-specific presence results: each listed once as a presence result', async () => {
+  it('allele-specific presence results: two sources alike are counted once, as presence results', async () => {
     const [line = ''] = await resultsUsed('abacavir', hlaShapes['presence-snomed']?.resources ?? []);
-    for (const id of ['Observation/hla-p-1', 'Observation/hla-p-2']) {
-      expect(occurrences(line, id)).toBe(1);
-      expect(line).toContain(`${id} (presence result)`);
-    }
+    expect(line).toContain('from 2 presence results (12 Jun 2025)');
+    expect(occurrences(line, 'presence result')).toBe(2); // the reading kind, then the sources
+    expect(line).not.toContain('Observation/');
   });
 
   it('a free-text HLA report: says so', async () => {
     const [line = ''] = await resultsUsed('allopurinol', hlaShapes['text-report']?.resources ?? []);
-    expect(line).toContain('Observation/hla-txt-1 (presence result, free text)');
+    expect(line).toContain('from a presence result (free text, 12 Jun 2025)');
   });
 
-  it('a genotype with the laboratory phenotype of the same report: each source once, by kind', async () => {
+  it('a genotype with the laboratory phenotype of the same report: each source once, by kind and laboratory', async () => {
     const resources = readFixture('pgx', 'reinterpretation.json') as unknown[];
     const [gene] = readGeneResults(resources).results;
     const drug = gene?.gene === 'CYP2C19' ? 'clopidogrel' : undefined;
     if (!drug) throw new Error(`unexpected gene ${gene?.gene ?? 'none'}`);
     const [line = ''] = await resultsUsed(drug, resources);
-    expect(line).toContain('Observation/ri-gt (genotype, free text)');
-    expect(line).toContain('Observation/ri-ph (laboratory phenotype)');
-    expect(occurrences(line, 'Observation/ri-gt')).toBe(1);
+    expect(line).toContain(
+      'from a genotype (free text, Mayo Clinic Laboratories, 1 Feb 2015) and a laboratory phenotype ' +
+        '(Mayo Clinic Laboratories, 1 Feb 2015)',
+    );
+    expect(line).not.toContain('Observation/');
   });
 });

@@ -139,7 +139,7 @@ describe('patientSummaryCard', () => {
     expect(nodes.n2).toMatch(/^For loading dose/);
     expect(detail).toContain(`\n\n  ${nodes.n2 ?? 'missing'}`);
     // Every line is a heading, a list item or its indented continuation, blank, or the versions line.
-    expect(detail).not.toMatch(/\n(?! |\n|- |\*\*|Knowledge|$)/);
+    expect(detail).not.toMatch(/\n(?! |\n|- |\*\*|CPIC data of|$)/);
   });
 
   it("lists the phenotypes CPIC's EHR priority calls abnormal under the default thresholds", () => {

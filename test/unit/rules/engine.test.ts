@@ -23,7 +23,7 @@ import {
   range,
   restingHeartRate,
 } from '../../fixtures/rules/builders';
-import { researchThreshold } from '../../reference';
+import { cpicCall, researchThreshold } from '../../reference';
 
 const engine = createRuleEngine(DEFAULT_THRESHOLDS);
 const evaluateOne = async (
@@ -359,6 +359,52 @@ describe('other sensor rules', () => {
     expect(await evaluateOne(safety, hand('cgm-time-below-70', tbr - 1, '%'))).toMatchObject({
       indicator: 'info',
       modifiers: [],
+    });
+  });
+
+  describe('R2 siponimod (safety rule from the drug label, research §2.2 R2)', () => {
+    const R2_HR = researchThreshold('R2.resting-hr');
+    /** A CYP2C9 result as CPIC calls the diplotype (knowledge/cpic). */
+    const cyp2c9 = (diplotype: string) => {
+      const call = cpicCall('CYP2C9', diplotype);
+      return { ...gene('CYP2C9', call.phenotype, call.lookupKey), diplotype, alleles: diplotype.split('/') };
+    };
+    const siponimod = (diplotype: string) => {
+      const [finding] = safetyRuleFindings([order('siponimod')], [cyp2c9(diplotype)], [], DEFAULT_THRESHOLDS);
+      if (!finding) throw new Error(`no siponimod finding for ${diplotype}`);
+      return finding;
+    };
+
+    it('*1/*3: the safety-rule baseline; resting HR below the label threshold raises it one step', async () => {
+      const finding = siponimod('*1/*3');
+      expect(finding.action).toBe('monitor');
+      expect((await evaluateOne(finding)).indicator).toBe(DEFAULT_THRESHOLDS.safetyRuleBaseline);
+      const low = await evaluateOne(finding, restingHeartRate(R2_HR - 3, range(0, 7)));
+      expect(low.indicator).toBe('warning');
+      expect(low.modifiers[0]).toMatchObject({
+        effect: 'raise',
+        metric: 'resting-heart-rate',
+        evidence: 'label',
+      });
+      const inRange = await evaluateOne(finding, restingHeartRate(R2_HR, range(0, 7)));
+      expect(inRange.indicator).toBe(DEFAULT_THRESHOLDS.safetyRuleBaseline);
+    });
+
+    it('*3/*3: contraindicated by the label, critical "avoid" whatever the heart rate', async () => {
+      const finding = siponimod('*3/*3');
+      expect(finding.action).toBe('avoid');
+      expect(finding.explanation.join(' ')).toMatch(/label contraindicates it for CYP2C9 \*3\/\*3/);
+      for (const sensors of [
+        NO_SENSORS,
+        restingHeartRate(R2_HR + 20, range(0, 7)),
+        restingHeartRate(R2_HR - 10, range(0, 7)),
+      ]) {
+        expect((await evaluateOne(finding, sensors)).indicator).toBe('critical');
+      }
+    });
+
+    it('a normal metabolizer (*1/*1): no finding', () => {
+      expect(safetyRuleFindings([order('siponimod')], [cyp2c9('*1/*1')], [], DEFAULT_THRESHOLDS)).toEqual([]);
     });
   });
 

@@ -17,6 +17,8 @@ const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 
 /** Research §2.2 R8, "Drug(s)" column: "sulfonylureas: glimepiride, glipizide, glyburide/glibenclamide, gliclazide, tolbutamide". */
 const R8_DRUGS = ['glimepiride', 'glipizide', 'glyburide', 'glibenclamide', 'gliclazide', 'tolbutamide'];
+/** Research §2.2 R2, "Drug(s)" column: siponimod (not a CPIC guideline drug: no rows in knowledge/cpic). */
+const R2_DRUGS = ['siponimod'];
 
 function fixture(dir: string, name: string): Record<string, Record<string, unknown>> {
   const file = path.join(__dirname, '..', '..', 'fixtures', dir, name);
@@ -47,12 +49,20 @@ function withR8(change: (rule: ThresholdSet['sensorRules'][number]) => object): 
 }
 
 describe('safetyRuleDrugs', () => {
-  it('lists the sulfonylureas of research §2.2 R8 for the default thresholds', () => {
-    expect([...safetyRuleDrugs(DEFAULT_THRESHOLDS)].sort()).toEqual([...R8_DRUGS].sort());
+  it('lists the sulfonylureas of research §2.2 R8 and siponimod (R2) for the default thresholds', () => {
+    expect([...safetyRuleDrugs(DEFAULT_THRESHOLDS)].sort()).toEqual([...R8_DRUGS, ...R2_DRUGS].sort());
   });
 
   it('follows the threshold set: a disabled safety rule names no drug', () => {
-    expect(safetyRuleDrugs(withR8((rule) => ({ ...rule, enabled: false })))).toEqual([]);
+    expect(safetyRuleDrugs(withR8((rule) => ({ ...rule, enabled: false })))).toEqual(R2_DRUGS);
+  });
+
+  it('recognizes siponimod by its CPIC pair RxNorm ingredient code (knowledge/cpic/pairs.json: 2121085)', () => {
+    const orders = resolveSafetyRuleOrders(
+      [order({ coding: [{ system: RXNORM, code: '2121085' }] })],
+      DEFAULT_THRESHOLDS,
+    );
+    expect(orders.map((o) => o.ingredients)).toEqual([[{ name: 'siponimod', rxcui: '2121085' }]]);
   });
 });
 

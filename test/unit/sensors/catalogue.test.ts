@@ -1,6 +1,6 @@
 import { UcumLhcUtils } from '@lhncbc/ucum-lhc';
 import { SENSOR_CATALOGUE, sensorCodeTokens } from '../../../src/sensors';
-import { UNIT_REPAIRS } from '../../../src/sensors/units';
+import { UCUM_SYSTEM, UNIT_REPAIRS, resolveUnit } from '../../../src/sensors/units';
 
 const ucum = UcumLhcUtils.getInstance();
 
@@ -48,4 +48,17 @@ describe('unit repair table', () => {
     expect(ucum.validateUnitString(from).status).not.toBe('valid');
     expect(ucum.validateUnitString(to).status).toBe('valid');
   });
+});
+
+describe('unit strings named like Object.prototype members', () => {
+  const heartRate = SENSOR_CATALOGUE.find((c) => c.units.includes('/min'));
+
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'a unit code or unit text %s is rejected, not read as a repair',
+    (text) => {
+      expect(heartRate).toBeDefined();
+      expect(resolveUnit({ code: text, system: UCUM_SYSTEM }, heartRate!)).toMatchObject({ ok: false });
+      expect(resolveUnit({ unit: text }, heartRate!).ok).toBe(heartRate!.unitWhenMissing !== undefined);
+    },
+  );
 });
