@@ -5,6 +5,9 @@ const setupFilesAfterEnv = ['<rootDir>/test/helpers/matchers.ts'];
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // A guard against a hung test, not a speed check (a global option: projects cannot set it): on a loaded machine (CI,
+  // two cores) a test that boots apps, browsers or a simulated population takes seconds; no test asserts on time.
+  testTimeout: 60_000,
   projects: [
     {
       displayName: 'unit',
@@ -19,9 +22,6 @@ module.exports = {
       transform,
       setupFilesAfterEnv,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      // A guard against a hung test, not a speed check: on a loaded machine (CI, two cores) a test that boots apps,
-      // browsers or a simulated population takes seconds; no test asserts on time.
-      testTimeout: 60_000,
       // Starts an embedded PostgreSQL for the run unless TEST_DATABASE_URL names one (test/helpers/postgres-server.ts).
       globalSetup: '<rootDir>/test/helpers/postgres-global-setup.ts',
       globalTeardown: '<rootDir>/test/helpers/postgres-global-teardown.ts',
