@@ -302,6 +302,7 @@ function BurdenChart({ report }: { readonly report: KpiReport }) {
           },
         ],
         axes: [{}, { label: 'per 100 calls' }],
+        legend: { live: false },
       },
       data: [dayTimes(report), report.daily.map((d) => d.cardsPer100OrderSign)],
     }),
@@ -362,6 +363,7 @@ function RatesChart({ report }: { readonly report: KpiReport }) {
           { label: 'Overridden %', stroke: colour(1), width: 2, points: { show: true }, dash: [6, 4] },
         ],
         axes: [{}, { label: '% of alerts with an outcome' }],
+        legend: { live: false },
       },
       data: [dayTimes(report), rates.map((r) => r.accepted), rates.map((r) => r.overridden)],
     }),
@@ -396,6 +398,23 @@ function RatesChart({ report }: { readonly report: KpiReport }) {
       </details>
     </figure>
   );
+}
+
+/** A category's name in lines short enough for its share of the axis (uPlot draws each line). */
+function wrap(label: string, categories: number): string {
+  const width = Math.max(10, Math.floor(60 / Math.max(1, categories)));
+  const lines: string[] = [];
+  let line = '';
+  for (const word of label.split(' ')) {
+    if (line && `${line} ${word}`.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines.slice(0, 3).join('\n');
 }
 
 interface CategorySeries {
@@ -451,12 +470,13 @@ function CategoryChart({
           axes: [
             {
               splits: () => labels.map((_l, i) => i),
-              values: (_u, splits) => splits.map((i) => labels[i] ?? ''),
+              values: (_u, splits) => splits.map((i) => wrap(labels[i] ?? '', labels.length)),
               gap: 6,
+              size: 56,
             },
             { label: unit },
           ],
-          legend: { show: n > 1 },
+          legend: { show: n > 1, live: false },
           cursor: { show: false },
         },
         data: [labels.map((_l, i) => i), ...series.map((s) => [...s.values])] as uPlot.AlignedData,

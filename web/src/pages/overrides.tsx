@@ -431,8 +431,8 @@ function Evidence({ detail }: { readonly detail: OverrideDetail }) {
           <tbody>
             {detail.sensors.map((s) => (
               <tr key={`${s.metric}-${s.window.start}`}>
-                <th scope="row">{s.metric}</th>
-                <td>{s.value === undefined ? SENSOR_STATUS[s.status] : `${round(s.value)} ${s.unit}`}</td>
+                <th scope="row">{s.label}</th>
+                <td>{s.valueText ?? SENSOR_STATUS[s.status]}</td>
                 <td>
                   {formatDay(s.window.start)} to {formatDay(s.window.end)}
                 </td>
@@ -473,10 +473,6 @@ const SENSOR_STATUS = {
   stale: 'Too old',
   absent: 'No data',
 } as const;
-
-function round(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toFixed(1);
-}
 
 function ReviewForm({
   cardUuid,
