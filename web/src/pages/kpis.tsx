@@ -474,7 +474,13 @@ function CategoryChart({
               gap: 6,
               size: 56,
             },
-            { label: unit },
+            {
+              label: unit,
+              // Counts are whole: no 0.2-step ticks.
+              ...(unit === '%' || unit === 'days'
+                ? {}
+                : { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }),
+            },
           ],
           legend: { show: n > 1, live: false },
           cursor: { show: false },
@@ -540,7 +546,10 @@ function GroupTable({ report, caption }: { readonly report: KpiReport; readonly 
                   <th scope="col">Gene</th>
                 </>
               ) : (
-                <th scope="col">Rule</th>
+                <>
+                  <th scope="col">Rule</th>
+                  <th scope="col">Drug and gene</th>
+                </>
               )}
               <th scope="col">Alerts</th>
               <th scope="col">Per 100 order-sign calls</th>
@@ -562,7 +571,10 @@ function GroupTable({ report, caption }: { readonly report: KpiReport; readonly 
                     <td>{g.gene ?? 'none'}</td>
                   </>
                 ) : (
-                  <th scope="row">{g.rule ?? g.key}</th>
+                  <>
+                    <th scope="row">{g.rule ?? g.key}</th>
+                    <td>{[g.drug, g.gene].filter(Boolean).join(' / ')}</td>
+                  </>
                 )}
                 <td>{g.cards}</td>
                 <td>{number(g.cardsPer100OrderSign)}</td>

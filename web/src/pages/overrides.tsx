@@ -448,7 +448,9 @@ function Evidence({ detail }: { readonly detail: OverrideDetail }) {
       {detail.decisions.map((d) => (
         <section class="decision" key={d.drug}>
           <h2>Why the alert advised this for {d.drug}</h2>
-          {d.recommendation ? <p>{d.recommendation}</p> : null}
+          {d.recommendation && !d.explanation.some((line) => line.includes(d.recommendation ?? '')) ? (
+            <p>{d.recommendation}</p>
+          ) : null}
           {d.guideline || d.strength ? (
             <p class="note">
               {d.guideline ?? ''}
