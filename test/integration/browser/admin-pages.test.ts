@@ -172,7 +172,7 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     await screenshot(page, '10-admin-home');
   });
 
-  it('lists both overrides newest first, and filters them by drug (the filter in the URL)', async () => {
+  it('lists both overrides, a page at a time, and filters them (the filters in the URL)', async () => {
     await page.getByRole('link', { name: 'Override review' }).click();
     await page.getByRole('heading', { level: 1, name: 'Override review' }).waitFor();
     await page.locator('caption', { hasText: 'Overridden alerts 1–2 of 2' }).waitFor();
@@ -184,6 +184,21 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(all.join('\n')).toContain('Practitioner/dr-ben');
     expect(all.join('\n')).not.toContain('clopidogrel');
     await screenshot(page, '11-overrides-all');
+
+    // A page at a time (one override a page here): the pager and the page number in the URL.
+    await page.goto(`${base}/admin/overrides?pageSize=1`);
+    await page.locator('caption', { hasText: 'Overridden alerts 1–1 of 2' }).waitFor();
+    const newest = await rows.allInnerTexts();
+    await page.getByRole('button', { name: 'Older' }).click();
+    await page.locator('caption', { hasText: 'Overridden alerts 2–2 of 2' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('page')).toBe('2');
+    expect(await page.getByRole('button', { name: 'Older' }).isDisabled()).toBe(true);
+    expect([...newest, ...(await rows.allInnerTexts())].sort()).toEqual([...all].sort());
+    await page.goBack();
+    await page.locator('caption', { hasText: 'Overridden alerts 1–1 of 2' }).waitFor();
+
+    await page.goto(`${base}/admin/overrides`);
+    await page.locator('caption', { hasText: 'Overridden alerts 1–2 of 2' }).waitFor();
 
     await page.getByLabel('Drug').fill('codeine');
     await page.getByLabel('Review').selectOption('false');
@@ -326,6 +341,28 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     ]);
   });
 
+  it('picks the period from the presets, in the URL', async () => {
+    await page.getByRole('button', { name: '7 days' }).click();
+    const url = new URL(page.url());
+    expect([...url.searchParams.keys()].sort()).toEqual(['from', 'to']);
+    const days =
+      (Date.parse(url.searchParams.get('to')!) - Date.parse(url.searchParams.get('from')!)) / 86_400_000;
+    expect(days).toBe(6);
+    await page.getByRole('status').filter({ hasText: '3 alerts shown' }).waitFor();
+    expect(await page.getByLabel('From').inputValue()).toBe(url.searchParams.get('from'));
+  });
+
+  it('opens the figures but not the review to an informaticist', async () => {
+    await context.clearCookies();
+    await page.goto(`${base}/auth/sign-in-link?token=${await signInToken('ivan', ['informaticist'])}`);
+    await page.goto(`${base}/admin/overrides`);
+    await page.getByRole('heading', { level: 1, name: 'Override review is for pharmacists' }).waitFor();
+    await screenshot(page, '18-informaticist-no-review');
+    await page.getByRole('link', { name: 'Open the alert governance figures' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Per rule' }).waitFor();
+    expect(await page.getByLabel('Signed in').innerText()).toBe('Signed in as ivan (informaticist)');
+  });
+
   it('refuses the pages and the APIs to a clinician', async () => {
     // The same browser context, signed out (the packaged Chromium runs single-process, where contexts share cookies).
     await context.clearCookies();
@@ -337,7 +374,7 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
       .waitFor();
     expect(await page.getByLabel('Signed in').innerText()).toBe('Signed in as carol (clinician)');
     expect(await page.locator('table').count()).toBe(0);
-    await screenshot(page, '18-clinician-refused');
+    await screenshot(page, '19-clinician-refused');
     expect((await page.request.get(`${base}/api/overrides`)).status()).toBe(403);
     expect((await page.request.get(`${base}/api/kpis`)).status()).toBe(403);
   });

@@ -23,6 +23,19 @@ export const REVIEW_LABELS: Readonly<Record<ReviewStatus, string>> = {
   'follow-up': 'Follow-up needed',
 };
 
+/** An API refusal in words: the review pages need the pharmacist role (an informaticist sees the figures only). */
+function Refused({ status, message }: { readonly status: number; readonly message: string }) {
+  if (status !== 403) return <Problem status={status} message={message} />;
+  return (
+    <Problem
+      status={status}
+      title="Override review is for pharmacists"
+      message="Your account does not hold the pharmacist role. The alert governance figures are open to you."
+      retry={{ href: '/admin/kpis', label: 'Open the alert governance figures' }}
+    />
+  );
+}
+
 /** The list's parameters from the page URL, unknown ones dropped (the API refuses them). */
 function listParams(search: string): URLSearchParams {
   const from = new URLSearchParams(search);
@@ -65,6 +78,10 @@ export function OverridesList() {
   filtersOnly.delete('page');
   filtersOnly.delete('pageSize');
 
+  // Not a pharmacist: the refusal alone, not a form that cannot be used.
+  if (result && !result.ok && result.status === 403) {
+    return <Refused status={result.status} message={result.message} />;
+  }
   return (
     <main class="wide">
       <h1>Override review</h1>
@@ -87,7 +104,7 @@ export function OverridesList() {
       {!result ? (
         <Loading />
       ) : !result.ok ? (
-        <Problem status={result.status} message={result.message} />
+        <Refused status={result.status} message={result.message} />
       ) : (
         <OverridesTable
           value={result.value}
@@ -296,7 +313,7 @@ export function OverrideView({ cardUuid }: { readonly cardUuid: string }) {
       {!result ? (
         <Loading />
       ) : !result.ok ? (
-        <Problem status={result.status} message={result.message} />
+        <Refused status={result.status} message={result.message} />
       ) : (
         <OverrideDetails
           detail={result.value}
