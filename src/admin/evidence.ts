@@ -3,6 +3,7 @@
  * snapshot) and the gene results and wearable aggregates behind them, or, for a card whose snapshot cannot be read,
  * the invocation's recorded assessment inputs. Pure functions over recorded JSON; nothing here reaches the network.
  */
+import { metricName, quantityText } from '../cards/sensor-text';
 import type { AssessmentInputs } from '../rules/assess';
 import { guidelineOf, rowOf } from '../rules/cpic';
 import type { GeneResult } from '../rules/cpic';
@@ -97,7 +98,8 @@ export function geneView(g: GeneResult): GeneEvidence {
 export function sensorView(a: SensorAggregate): SensorEvidence {
   return {
     metric: a.metric,
-    ...(a.value !== undefined ? { value: a.value } : {}),
+    label: metricName(a.metric),
+    ...(a.value !== undefined ? { value: a.value, valueText: quantityText(a.value, a.unit) } : {}),
     unit: a.unit,
     window: { start: a.window.start, end: a.window.end },
     status: a.status,

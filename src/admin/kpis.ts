@@ -15,6 +15,7 @@
 import type { KpiCard, KpiRecords } from '../store';
 import { RATINGS } from '../store';
 import { decisionsOfCard, sensorsOfCard } from './evidence';
+import { withReasonDisplay } from './overrides';
 import type { KpiDay, KpiFigures, KpiGroup, KpiReport } from './schemas';
 
 const DAY_MS = 86_400_000;
@@ -84,9 +85,10 @@ function figures(cards: readonly KpiCard[], orderSignCalls: number): KpiFigures 
   const reasons = new Map<string, { code: string; display?: string; count: number }>();
   for (const c of overriddenCards) {
     const code = c.overrideReason?.code ?? '(none)';
+    const display = c.overrideReason ? withReasonDisplay(c.overrideReason).display : undefined;
     const seen = reasons.get(code) ?? {
       code,
-      ...(c.overrideReason?.display !== undefined ? { display: c.overrideReason.display } : {}),
+      ...(display !== undefined ? { display } : {}),
       count: 0,
     };
     seen.count += 1;

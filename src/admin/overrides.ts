@@ -2,10 +2,32 @@
  * The override review, as the API answers it: list items, the detail of one override with its evidence, and CSV
  * rows. Pure functions over what the store returns (`store.overrides`, `store.invocations`, `store.feedback`).
  */
+import {
+  OVERRIDE_REASONS,
+  OVERRIDE_REASON_SYSTEM,
+  PRE_TEST_OVERRIDE_REASONS,
+} from '../cards/override-reasons';
 import type { FeedbackRecord, OverrideRow, RecordedInvocation, StoredReview } from '../store';
 import { cardEvidence, decisionView, geneView, genesOfCard, sensorView } from './evidence';
 import { csvRecord } from './csv';
 import type { OverrideDetail, OverrideListItem, Review } from './schemas';
+
+const REASON_DISPLAYS = new Map(
+  [...OVERRIDE_REASONS, ...PRE_TEST_OVERRIDE_REASONS].map((r) => [r.code, r.display]),
+);
+
+/**
+ * An override reason with the words the card offered it in: clients (the sandbox among them) send back the code alone,
+ * and a pharmacist reads words. A display the client sent is kept; a code of another system is left as it came.
+ */
+export function withReasonDisplay<R extends { code?: string; system?: string; display?: string }>(
+  reason: R,
+): R {
+  if (reason.display !== undefined || reason.code === undefined) return reason;
+  if (reason.system !== undefined && reason.system !== OVERRIDE_REASON_SYSTEM) return reason;
+  const display = REASON_DISPLAYS.get(reason.code);
+  return display === undefined ? reason : { ...reason, display };
+}
 
 export function reviewView(r: StoredReview): Review {
   return {
@@ -27,7 +49,7 @@ export function overrideListItem(row: OverrideRow): OverrideListItem {
     indicator: row.indicator,
     ...(row.drug !== undefined ? { drug: row.drug } : {}),
     genes: genesOfCard(row.decision),
-    ...(row.reason ? { reason: { ...row.reason } } : {}),
+    ...(row.reason ? { reason: withReasonDisplay({ ...row.reason }) } : {}),
     ...(row.comment !== undefined ? { comment: row.comment } : {}),
     ...(row.clinician !== undefined ? { clinician: row.clinician } : {}),
     ...(row.review ? { review: reviewView(row.review) } : {}),
@@ -79,7 +101,7 @@ export function overrideDetail(
       .map((f) => ({
         receivedAt: f.receivedAt.toISOString(),
         outcomeTimestamp: f.outcomeTimestamp,
-        ...(f.overrideReason ? { reason: { ...f.overrideReason } } : {}),
+        ...(f.overrideReason ? { reason: withReasonDisplay({ ...f.overrideReason }) } : {}),
         ...(f.userComment !== undefined ? { comment: f.userComment } : {}),
       })),
     ...(current ? { review: reviewView(current) } : {}),

@@ -156,7 +156,11 @@ export type GeneEvidence = z.infer<typeof geneEvidenceSchema>;
 /** A wearable aggregate behind the card. */
 export const sensorEvidenceSchema = z.object({
   metric: z.string(),
+  /** The measure in words, as the card names it. */
+  label: z.string(),
   value: z.number().optional(),
+  /** The value with its unit, as the card writes it. */
+  valueText: z.string().optional(),
   unit: z.string(),
   window: z.object({ start: z.string(), end: z.string() }),
   status: z.enum(['sufficient', 'insufficient', 'stale', 'absent']),

@@ -1,9 +1,16 @@
 /**
  * The one typed API client of the web front end. Its types are the server's own (`src/links/contract.ts`,
- * `src/http/session-contract.ts`, imported
+ * `src/http/session-contract.ts`, `src/admin/schemas.ts`, imported
  * type-only, so nothing of the server is bundled): a change of the contract breaks this build, not a user's page.
  */
 import type { DashboardView, PatientExplanationView } from '../../src/dashboard/contract';
+import type {
+  KpiReport,
+  OverrideDetail,
+  OverrideList,
+  ReviewRequest,
+  ReviewResponse,
+} from '../../src/admin/schemas';
 import type { SignedInView } from '../../src/http/session-contract';
 import type { ExplanationView, RatePageView, RatingAnswer, RatingSaved } from '../../src/links/contract';
 
@@ -35,6 +42,21 @@ export type {
   PatientExplanationView,
   SensorThresholdLine,
 } from '../../src/dashboard/contract';
+export type {
+  GeneEvidence,
+  KpiDay,
+  KpiFigures,
+  KpiGroup,
+  KpiReport,
+  OverrideDetail,
+  OverrideList,
+  OverrideListItem,
+  Review,
+  ReviewRequest,
+  ReviewResponse,
+  ReviewStatus,
+  SensorEvidence,
+} from '../../src/admin/schemas';
 
 /** A call's outcome: the value, or the HTTP status and the server's message (its OperationOutcome text). */
 export type ApiResult<T> =
@@ -50,7 +72,7 @@ interface OperationOutcomeBody {
  * cookie (same origin) authenticates.
  */
 async function call<T>(
-  method: 'GET' | 'PUT',
+  method: 'GET' | 'PUT' | 'POST',
   url: string,
   token?: string,
   body?: unknown,
@@ -103,33 +125,22 @@ export const sessionApi = {
   me: () => call<SignedInView>('GET', '/auth/me'),
 };
 
-/**
- * One overridden card of `GET /api/overrides` as the override-review page shell lists it. The review API is built in
- * parallel (contract: `{ items, total, page, pageSize }`); when it lands, its own exported type replaces this one, so
- * the page and the API cannot drift.
- */
-export interface OverrideListItem {
-  readonly cardUuid: string;
-  /** When the clinician overrode the card (ISO 8601). */
-  readonly overriddenAt: string;
-  readonly drug?: string;
-  readonly summary: string;
-  readonly indicator: 'info' | 'warning' | 'critical';
-  readonly reason?: { readonly code?: string; readonly display?: string };
-  readonly reviewed?: boolean;
+/** The override list's filters and page, as query parameters (the page's own URL carries the same). */
+function query(params: URLSearchParams): string {
+  const q = params.toString();
+  return q ? `?${q}` : '';
 }
 
-/** A page of `GET /api/overrides`. */
-export interface OverridesPage {
-  readonly items: readonly OverrideListItem[];
-  readonly total: number;
-  readonly page: number;
-  readonly pageSize: number;
-}
-
-/** The pharmacist's JSON APIs (session cookie). */
+/** The pharmacist's and informaticist's JSON APIs (session cookie). */
 export const reviewApi = {
-  overrides: (page: number) => call<OverridesPage>('GET', `/api/overrides?page=${page}`),
+  overrides: (params: URLSearchParams) => call<OverrideList>('GET', `/api/overrides${query(params)}`),
+  /** The CSV export of the filtered list (a download link, not a call). */
+  overridesCsvUrl: (params: URLSearchParams) => `/api/overrides.csv${query(params)}`,
+  override: (cardUuid: string) =>
+    call<OverrideDetail>('GET', `/api/overrides/${encodeURIComponent(cardUuid)}`),
+  review: (cardUuid: string, body: ReviewRequest) =>
+    call<ReviewResponse>('POST', `/api/overrides/${encodeURIComponent(cardUuid)}/review`, undefined, body),
+  kpis: (params: URLSearchParams) => call<KpiReport>('GET', `/api/kpis${query(params)}`),
 };
 
 /** A demo patient of the dashboard's picker. */

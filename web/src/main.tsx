@@ -7,7 +7,8 @@ import { AdminHome, AdminShell, SignedOut } from './pages/admin';
 import { DashboardLaunch, DashboardPage } from './pages/dashboard';
 import { PatientExplanationPage } from './pages/patient-explanation';
 import { ExplainPage } from './pages/explain';
-import { OverridesList } from './pages/overrides';
+import { KpiPage } from './pages/kpis';
+import { OverrideView, OverridesList } from './pages/overrides';
 import { RatePage } from './pages/rate';
 import { Problem } from './refusal';
 import './styles.css';
@@ -53,9 +54,19 @@ function App() {
     document.title = 'Pharmacist and informaticist pages';
     return <AdminShell>{(user) => <AdminHome user={user} />}</AdminShell>;
   }
+  // Override review and governance figures (issue 10).
   if (path === '/admin/overrides') {
     document.title = 'Override review';
     return <AdminShell>{() => <OverridesList />}</AdminShell>;
+  }
+  const override = /^\/admin\/overrides\/([^/]+)$/.exec(path);
+  if (override) {
+    document.title = 'Overridden alert';
+    return <AdminShell>{() => <OverrideView cardUuid={decodeURIComponent(override[1] ?? '')} />}</AdminShell>;
+  }
+  if (path === '/admin/kpis') {
+    document.title = 'Alert governance figures';
+    return <AdminShell>{() => <KpiPage />}</AdminShell>;
   }
   const app = dashboardRoute(path);
   if (app) return app;

@@ -1,27 +1,38 @@
 /**
- * The pharmacist's pages in a headless Chromium, signed in through a one-time sign-in link (no identity provider
- * needed): the page says who is signed in; the override-review page shell lists `GET /api/overrides` a page at a time.
- * The review API is built separately, so this test serves a stand-in for it with the agreed contract
- * (`{ items, total, page, pageSize }`); the page, the session and the guards are the real ones.
+ * The pharmacist's pages in a headless Chromium against the real APIs (issue 10 items 3 and 4): order-sign calls
+ * through `/cds-services` create cards, the EHR's feedback overrides two and accepts one; a pharmacist signs in with a
+ * one-time sign-in link, filters the override list, opens an override (the card as shown, the genotype), marks it
+ * reviewed (and the API's history shows who and when), exports the filtered list as CSV, and opens the governance
+ * figures with their charts; a clinician is refused the pages. Every step's screenshot is saved under
+ * `test-artifacts/screenshots/`. Expected genotypes and phenotypes come from `test/reference` (the CPIC tables).
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import path from 'node:path';
 import express from 'express';
 import type { Request } from 'express';
 import { SignJWT, jwtVerify } from 'jose';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { OverrideDetail } from '../../../src/admin/schemas';
 import { createApp } from '../../../src/app';
+import type { Card } from '../../../src/cds/types';
 import type { Role, UserAuthenticator } from '../../../src/http/auth';
 import { startTestApp } from '../../helpers/app';
 import type { TestApp } from '../../helpers/app';
 import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser';
+import type { JsonObject } from '../../helpers/cds';
 import { freePort } from '../../helpers/http';
+import { searchset } from '../../helpers/mock-fhir';
+import { cpicCall } from '../../reference';
 
 // Building the bundle and starting a browser take seconds on a busy machine; no step's duration is asserted.
-jest.setTimeout(60_000);
+jest.setTimeout(90_000);
 
 const KEY = new TextEncoder().encode('admin-pages-bearer-key-of-32-characters!');
+const REASON_SYSTEM = 'urn:pgx-cds-hooks:CodeSystem:override-reason';
 
+/** Bearer tokens of the test's own issuer (HS256): the sign-in link carries one. */
 const bearer: UserAuthenticator = {
   challenge: 'Bearer realm="pgx-cds"',
   authenticate: async (req: Request) => {
@@ -36,75 +47,117 @@ const bearer: UserAuthenticator = {
   },
 };
 
-/** Three overridden cards, newest first, as the review API's contract pages them. */
-const OVERRIDES = [
-  {
-    cardUuid: 'c3',
-    overriddenAt: '2026-11-28T15:40:00Z',
-    drug: 'clopidogrel',
-    summary: 'Avoid clopidogrel: CYP2C19 Poor Metabolizer (CPIC Strong)',
-    indicator: 'critical',
-    reason: { code: 'will-monitor', display: 'Will monitor the patient' },
-    reviewed: false,
-  },
-  {
-    cardUuid: 'c2',
-    overriddenAt: '2026-11-27T09:05:00Z',
-    drug: 'simvastatin',
-    summary: 'Adjust simvastatin dose: SLCO1B1 Poor Function (CPIC Strong)',
-    indicator: 'warning',
-    reviewed: true,
-  },
-  {
-    cardUuid: 'c1',
-    overriddenAt: '2026-11-20T11:30:00Z',
-    drug: 'codeine',
-    summary: 'Avoid codeine: CYP2D6 Ultrarapid Metabolizer (CPIC Strong)',
-    indicator: 'critical',
-    reason: { code: 'tolerated-before', display: 'Patient has tolerated this drug before' },
-    reviewed: false,
-  },
-];
-const PAGE_SIZE = 2;
+function hooksFixture(name: string): Record<string, JsonObject | JsonObject[]> {
+  const file = path.join(__dirname, '..', '..', 'fixtures', 'hooks', name);
+  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, JsonObject | JsonObject[]>;
+}
+const PGX = hooksFixture('pgx-results.json') as Record<string, JsonObject[]>;
+const ORDERS = hooksFixture('draft-orders.json') as Record<string, JsonObject>;
+const PATIENT = hooksFixture('patient.json') as unknown as JsonObject;
 
-describe('the pharmacist’s pages in a browser', () => {
+/** An order-sign call as an EHR sends it: one draft order, the patient's PGx results prefetched. */
+function orderSign(drug: string, result: string, clinician: string): JsonObject {
+  const order = ORDERS[drug];
+  const pgx = PGX[result];
+  if (!order || !pgx) throw new Error(`no fixture for ${drug} / ${result}`);
+  return {
+    hookInstance: randomUUID(),
+    hook: 'order-sign',
+    context: {
+      userId: clinician,
+      patientId: PATIENT.id,
+      draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: order }] },
+    },
+    prefetch: { patient: PATIENT, pgx: { ...searchset(pgx), total: pgx.length } },
+  };
+}
+
+describe('the pharmacist’s pages in a browser, on the real APIs', () => {
   let t: TestApp;
   let server: Server;
   let base: string;
   let browser: Browser;
+  let context: BrowserContext;
   let page: Page;
-  const overrideRequests: string[] = [];
+  /** The cards the calls created, by drug. */
+  const cards: Record<string, Card> = {};
+  /** Every URL the pages asked for: all must be this service's. */
+  const requested: string[] = [];
+
+  async function post(url: string, body: unknown): Promise<Response> {
+    return fetch(`${base}${url}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
+  async function callFor(drug: string, result: string, clinician: string): Promise<Card> {
+    const res = await post('/cds-services/pgx-order-sign', orderSign(drug, result, clinician));
+    expect(res.status).toBe(200);
+    const { cards: answered } = (await res.json()) as { cards: Card[] };
+    const card = answered.find((c) => c.summary.toLowerCase().includes(drug));
+    if (!card?.uuid) throw new Error(`no ${drug} card`);
+    return card;
+  }
+
+  function signInToken(sub: string, roles: Role[]): Promise<string> {
+    return new SignJWT({ roles })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setJti(randomUUID())
+      .setExpirationTime('5m')
+      .sign(KEY);
+  }
 
   beforeAll(async () => {
     const [webRoot, port] = await Promise.all([buildWebBundle(), freePort()]);
     base = `http://127.0.0.1:${port}`;
     t = await startTestApp({ env: { PUBLIC_BASE_URL: base, LOG_LEVEL: 'silent' }, webRoot });
-    const outer = express();
-    // Stand-in for the review API (built separately), behind the same session as the real one.
-    outer.get('/api/overrides', (req, res, next) => {
-      const cookie = req.header('cookie') ?? '';
-      if (!cookie.includes('pgx_session=')) {
-        next();
-        return;
-      }
-      overrideRequests.push(req.originalUrl);
-      const n = Number(req.query.page ?? 1);
-      res.json({
-        items: OVERRIDES.slice((n - 1) * PAGE_SIZE, n * PAGE_SIZE),
-        total: OVERRIDES.length,
-        page: n,
-        pageSize: PAGE_SIZE,
-      });
-    });
-    outer.use(createApp({ ...t.deps, userAuthenticator: bearer }));
+    const app = express().use(createApp({ ...t.deps, userAuthenticator: bearer }));
     await new Promise<void>((resolve) => {
-      server = outer.listen(port, '127.0.0.1', () => {
+      server = app.listen(port, '127.0.0.1', () => {
         resolve();
       });
     });
+    // Three prescriptions: codeine and simvastatin overridden (with and without a comment), clopidogrel accepted.
+    cards.clopidogrel = await callFor('clopidogrel', 'CYP2C19 *2/*2', 'Practitioner/dr-ada');
+    cards.codeine = await callFor('codeine', 'CYP2D6 *1/*1x2', 'Practitioner/dr-ben');
+    cards.simvastatin = await callFor('simvastatin', 'SLCO1B1 *1/*5', 'Practitioner/dr-ada');
+    const now = new Date().toISOString();
+    const accept = cards.clopidogrel.suggestions?.[0]?.uuid;
+    if (!accept) throw new Error('the clopidogrel card offers no suggestion');
+    const feedback = await post('/cds-services/pgx-order-sign/feedback', {
+      feedback: [
+        {
+          card: cards.codeine.uuid,
+          outcome: 'overridden',
+          overrideReason: {
+            reason: { code: 'tolerated-before', system: REASON_SYSTEM },
+            userComment: 'Took codeine after dental surgery last year without trouble.',
+          },
+          outcomeTimestamp: now,
+        },
+        {
+          card: cards.simvastatin.uuid,
+          outcome: 'overridden',
+          overrideReason: { reason: { code: 'will-monitor', system: REASON_SYSTEM } },
+          outcomeTimestamp: now,
+        },
+        {
+          card: cards.clopidogrel.uuid,
+          outcome: 'accepted',
+          acceptedSuggestions: [{ id: accept }],
+          outcomeTimestamp: now,
+        },
+      ],
+    });
+    expect(feedback.status).toBe(200);
+
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
+    context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
     page = await context.newPage();
+    page.on('request', (r) => requested.push(r.url()));
   });
   afterAll(async () => {
     await browser.close();
@@ -112,44 +165,222 @@ describe('the pharmacist’s pages in a browser', () => {
     await t.close();
   });
 
-  let token: string;
-
   it('signs in with a one-time link and says who is signed in', async () => {
-    token = await new SignJWT({ roles: ['pharmacist'] })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('alice')
-      .setJti(randomUUID())
-      .setExpirationTime('5m')
-      .sign(KEY);
-    await page.goto(`${base}/auth/sign-in-link?token=${token}`);
+    await page.goto(`${base}/auth/sign-in-link?token=${await signInToken('alice', ['pharmacist'])}`);
     expect(page.url()).toBe(`${base}/admin`);
     expect(await page.getByLabel('Signed in').innerText()).toBe('Signed in as alice (pharmacist)');
     await screenshot(page, '10-admin-home');
   });
 
-  it('lists the overrides newest first, a page at a time', async () => {
+  it('lists both overrides, a page at a time, and filters them (the filters in the URL)', async () => {
     await page.getByRole('link', { name: 'Override review' }).click();
     await page.getByRole('heading', { level: 1, name: 'Override review' }).waitFor();
+    await page.locator('caption', { hasText: 'Overridden alerts 1–2 of 2' }).waitFor();
     const rows = page.locator('tbody tr');
-    await rows.first().waitFor();
-    expect(await rows.allInnerTexts()).toEqual([
-      expect.stringContaining('Avoid clopidogrel'),
-      expect.stringContaining('Adjust simvastatin dose'),
-    ]);
-    expect(await page.locator('caption').innerText()).toBe('Overridden alerts 1–2 of 3, newest first');
-    await screenshot(page, '11-overrides-page-1');
+    const all = await rows.allInnerTexts();
+    expect(all).toHaveLength(2);
+    expect(all.join('\n')).toContain('Patient has tolerated this drug before');
+    expect(all.join('\n')).toContain('Will monitor the patient closely');
+    expect(all.join('\n')).toContain('Practitioner/dr-ben');
+    expect(all.join('\n')).not.toContain('clopidogrel');
+    await screenshot(page, '11-overrides-all');
+
+    // A page at a time (one override a page here): the pager and the page number in the URL.
+    await page.goto(`${base}/admin/overrides?pageSize=1`);
+    await page.locator('caption', { hasText: 'Overridden alerts 1–1 of 2' }).waitFor();
+    const newest = await rows.allInnerTexts();
     await page.getByRole('button', { name: 'Older' }).click();
-    await page.locator('caption', { hasText: 'Overridden alerts 3–3 of 3' }).waitFor();
-    expect(await rows.allInnerTexts()).toEqual([expect.stringContaining('Avoid codeine')]);
+    await page.locator('caption', { hasText: 'Overridden alerts 2–2 of 2' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('page')).toBe('2');
     expect(await page.getByRole('button', { name: 'Older' }).isDisabled()).toBe(true);
-    await screenshot(page, '12-overrides-page-2');
-    expect(overrideRequests).toEqual(['/api/overrides?page=1', '/api/overrides?page=2']);
+    expect([...newest, ...(await rows.allInnerTexts())].sort()).toEqual([...all].sort());
+    await page.goBack();
+    await page.locator('caption', { hasText: 'Overridden alerts 1–1 of 2' }).waitFor();
+
+    await page.goto(`${base}/admin/overrides`);
+    await page.locator('caption', { hasText: 'Overridden alerts 1–2 of 2' }).waitFor();
+
+    await page.getByLabel('Drug').fill('codeine');
+    await page.getByLabel('Review').selectOption('false');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.locator('caption', { hasText: 'Overridden alerts 1–1 of 1' }).waitFor();
+    const url = new URL(page.url());
+    expect(url.pathname).toBe('/admin/overrides');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ drug: 'codeine', reviewed: 'false' });
+    const filtered = await rows.allInnerTexts();
+    expect(filtered).toEqual([expect.stringContaining(cards.codeine!.summary)]);
+    expect(filtered[0]).toContain('CYP2D6');
+    await screenshot(page, '12-overrides-filtered');
+
+    // A reload keeps the filters: they live in the URL.
+    await page.reload();
+    await page.locator('caption', { hasText: 'Overridden alerts 1–1 of 1' }).waitFor();
+    expect(await page.getByLabel('Drug').inputValue()).toBe('codeine');
   });
 
-  it('says in words that a sign-in link works once (403)', async () => {
-    const response = await page.goto(`${base}/auth/sign-in-link?token=${token}`);
+  it('opens the override: the card as shown, the genotype, the reason and comment', async () => {
+    await page.getByRole('link', { name: cards.codeine!.summary }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overridden alert' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/admin/overrides/${cards.codeine!.uuid!}`);
+    const shown = page.getByRole('article', { name: 'The alert as it was shown' });
+    expect(await shown.getByRole('heading', { level: 2 }).innerText()).toBe(cards.codeine!.summary);
+    const text = await page.locator('main').innerText();
+    const { phenotype } = cpicCall('CYP2D6', '*1/*1x2');
+    expect(text).toContain('*1/*1x2');
+    expect(text).toContain(phenotype);
+    expect(text).toContain('Patient has tolerated this drug before');
+    expect(text).toContain('Took codeine after dental surgery last year without trouble.');
+    expect(text).toContain('Not reviewed yet.');
+    await screenshot(page, '13-override-detail');
+  });
+
+  it('marks it reviewed with a note, with the keyboard; the API’s history records who and when', async () => {
+    const appropriate = page.getByRole('radio', { name: 'Appropriate', exact: true });
+    await appropriate.focus();
+    await page.keyboard.press('Space');
+    expect(await appropriate.isChecked()).toBe(true);
+    await page
+      .getByLabel('Note (optional)')
+      .fill('Previous course documented; patient told to stop if drowsy.');
+    await page.getByRole('button', { name: 'Save review' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved: Appropriate.' }).waitFor();
+    const history = page.getByRole('list', { name: 'Review history, newest first' });
+    expect(await history.innerText()).toContain('Appropriate');
+    expect(await history.innerText()).toContain('by alice');
+    expect(await history.innerText()).toContain(
+      'Previous course documented; patient told to stop if drowsy.',
+    );
+    await screenshot(page, '14-override-reviewed');
+
+    const api = await page.request.get(`${base}/api/overrides/${cards.codeine!.uuid!}`);
+    expect(api.status()).toBe(200);
+    const detail = (await api.json()) as OverrideDetail;
+    expect(detail.history).toEqual([
+      {
+        status: 'appropriate',
+        note: 'Previous course documented; patient told to stop if drowsy.',
+        reviewer: 'alice',
+        reviewedAt: expect.any(String) as string,
+      },
+    ]);
+    const audited = await t.store.audit.list({ action: 'override.review' });
+    expect(audited.map((e) => [e.actor, e.role, e.target])).toEqual([
+      ['alice', 'pharmacist', `card:${cards.codeine!.uuid!}`],
+    ]);
+  });
+
+  it('returns to the filtered list, where the reviewed override no longer shows among the unreviewed', async () => {
+    await page.getByRole('link', { name: 'Back to the override list' }).click();
+    await page.getByText('No overridden alerts match these filters.').waitFor();
+    expect(new URL(page.url()).searchParams.get('drug')).toBe('codeine');
+    await page.getByLabel('Review').selectOption('');
+    await page.getByLabel('Drug').fill('');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.locator('caption', { hasText: 'Overridden alerts 1–2 of 2' }).waitFor();
+    expect((await page.locator('tbody tr').allInnerTexts()).join('\n')).toContain('Appropriate');
+    await screenshot(page, '15-overrides-after-review');
+  });
+
+  it('exports the filtered list as CSV', async () => {
+    await page.getByLabel('Gene').fill('SLCO1B1');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.locator('caption', { hasText: 'Overridden alerts 1–1 of 1' }).waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^overrides-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = readFileSync(await download.path(), 'utf8');
+    const lines = csv.trim().split('\r\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(cards.simvastatin!.uuid);
+    expect(lines[1]).toContain('will-monitor');
+    expect(csv).not.toContain(cards.codeine!.uuid);
+    await screenshot(page, '16-overrides-exported');
+  });
+
+  it('opens the governance figures: totals, charts with captions and tables, per rule and per pair', async () => {
+    await page.goto(`${base}/admin/kpis`);
+    await page.getByRole('heading', { level: 1, name: 'Alert governance figures' }).waitFor();
+    await page.getByRole('heading', { level: 2, name: 'Per drug and gene' }).waitFor();
+    expect(await page.getByRole('status').innerText()).toContain('3 alerts shown, 3 order-sign calls');
+    const figures = page.locator('figure.chart');
+    expect(await figures.locator('figcaption').allInnerTexts()).toEqual([
+      'Alert burden: alerts shown per 100 order-sign calls, per day',
+      'Acceptance and override rates, per day',
+      'Override reasons, whole period',
+      'Clinicians’ ratings of the alerts',
+      'Overrides reviewed and judged appropriate, per drug and gene (%)',
+      'Data latency: age of the PGx result behind the alerts, per drug and gene (days)',
+    ]);
+    // uPlot drew a canvas in every chart that has figures (no rating was given, so that one says so in words).
+    expect(await figures.locator('canvas').count()).toBe(5);
+    expect(await page.getByText('No rating in this period.').count()).toBe(1);
+    const totals = await page.getByLabel('Totals of the period').innerText();
+    expect(totals).toContain('100'); // 3 alerts over 3 order-sign calls
+    expect(totals).toContain('33.3 % (1 of 3 with an outcome)');
+    expect(totals).toContain('66.7 % (2 of 3)');
+    expect(totals).toContain('50.0 %'); // one of two overrides reviewed
+    const pairs = await page.locator('.kpi-table').nth(1).locator('tbody tr').allInnerTexts();
+    expect(pairs.map((r) => r.split('\t').slice(0, 2))).toEqual(
+      expect.arrayContaining([
+        ['clopidogrel', 'CYP2C19'],
+        ['codeine', 'CYP2D6'],
+        ['simvastatin', 'SLCO1B1'],
+      ]),
+    );
+    await screenshot(page, '17-kpis');
+
+    // The reasons chart's table equivalent names both reasons.
+    const reasons = page.locator('figure.chart', { hasText: 'Override reasons' });
+    await reasons.getByText('The figures as a table').click();
+    const reasonRows = await reasons.locator('tbody tr').allInnerTexts();
+    expect(reasonRows.sort()).toEqual([
+      'Patient has tolerated this drug before\t1',
+      'Will monitor the patient closely\t1',
+    ]);
+  });
+
+  it('picks the period from the presets, in the URL', async () => {
+    await page.getByRole('button', { name: '7 days' }).click();
+    const url = new URL(page.url());
+    expect([...url.searchParams.keys()].sort()).toEqual(['from', 'to']);
+    const days =
+      (Date.parse(url.searchParams.get('to')!) - Date.parse(url.searchParams.get('from')!)) / 86_400_000;
+    expect(days).toBe(6);
+    await page.getByRole('status').filter({ hasText: '3 alerts shown' }).waitFor();
+    expect(await page.getByLabel('From').inputValue()).toBe(url.searchParams.get('from'));
+  });
+
+  it('opens the figures but not the review to an informaticist', async () => {
+    await context.clearCookies();
+    await page.goto(`${base}/auth/sign-in-link?token=${await signInToken('ivan', ['informaticist'])}`);
+    await page.goto(`${base}/admin/overrides`);
+    await page.getByRole('heading', { level: 1, name: 'Override review is for pharmacists' }).waitFor();
+    await screenshot(page, '18-informaticist-no-review');
+    await page.getByRole('link', { name: 'Open the alert governance figures' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Per rule' }).waitFor();
+    expect(await page.getByLabel('Signed in').innerText()).toBe('Signed in as ivan (informaticist)');
+  });
+
+  it('refuses the pages and the APIs to a clinician', async () => {
+    // The same browser context, signed out (the packaged Chromium runs single-process, where contexts share cookies).
+    await context.clearCookies();
+    await page.goto(`${base}/auth/sign-in-link?token=${await signInToken('carol', ['clinician'])}`);
+    const response = await page.goto(`${base}/admin/overrides`);
     expect(response?.status()).toBe(403);
-    await page.getByRole('heading', { level: 1, name: 'This sign-in link cannot be used' }).waitFor();
-    await screenshot(page, '13-sign-in-link-used');
+    await page
+      .getByRole('heading', { level: 1, name: 'These pages are for pharmacists and informaticists' })
+      .waitFor();
+    expect(await page.getByLabel('Signed in').innerText()).toBe('Signed in as carol (clinician)');
+    expect(await page.locator('table').count()).toBe(0);
+    await screenshot(page, '19-clinician-refused');
+    expect((await page.request.get(`${base}/api/overrides`)).status()).toBe(403);
+    expect((await page.request.get(`${base}/api/kpis`)).status()).toBe(403);
+  });
+
+  it('asked nothing of any other host', () => {
+    expect(requested.length).toBeGreaterThan(0);
+    expect(requested.filter((url) => !url.startsWith(base))).toEqual([]);
   });
 });

@@ -70,7 +70,11 @@ export function AdminHome({ user }: { readonly user: SignedInView }) {
       <nav aria-label="Pages">
         <ul class="pages">
           <li>
-            <a href="/admin/overrides">Override review</a>: overridden alerts, newest first.
+            <a href="/admin/overrides">Override review</a>: overridden alerts, newest first (pharmacists).
+          </li>
+          <li>
+            <a href="/admin/kpis">Alert governance figures</a>: alert burden, acceptance, overrides, ratings
+            and data latency, per rule and per drug and gene.
           </li>
         </ul>
       </nav>

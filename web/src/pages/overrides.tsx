@@ -1,50 +1,233 @@
 /**
- * Override review (`/admin/overrides`), the page shell: overridden cards, newest first, a page at a time, from
- * `GET /api/overrides`. Filters, the detail view and review marking come with the review API.
+ * Override review (`/admin/overrides`, role pharmacist): overridden alerts newest first, filtered and paged through
+ * the page's own URL (so a filtered list can be bookmarked, shared and reloaded), with an export of the filtered list
+ * as CSV; and one override (`/admin/overrides/{cardUuid}`): the alert as shown, the genotype and wearable evidence,
+ * the clinician's reason and comment, the review history, and the pharmacist's review.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { reviewApi } from '../api';
-import type { ApiResult, OverridesPage } from '../api';
-import { INDICATOR_LABELS, formatDayTime } from '../format';
+import type { ApiResult, OverrideDetail, OverrideList, Review, ReviewResponse, ReviewStatus } from '../api';
+import { INDICATOR_LABELS, formatDay, formatDayTime } from '../format';
+import { Markdown } from '../markdown';
 import { Loading, Problem } from '../refusal';
 
+/** The list's filters, in the order the form shows them; the same names as the API's query parameters. */
+const FILTERS = ['from', 'to', 'drug', 'gene', 'indicator', 'reason', 'clinician', 'reviewed'] as const;
+type FilterName = (typeof FILTERS)[number];
+/** Query parameters the list passes on to the API: the filters and the page. */
+const LIST_PARAMS: readonly string[] = [...FILTERS, 'page', 'pageSize'];
+
+export const REVIEW_LABELS: Readonly<Record<ReviewStatus, string>> = {
+  appropriate: 'Appropriate',
+  'not-appropriate': 'Not appropriate',
+  'follow-up': 'Follow-up needed',
+};
+
+/** An API refusal in words: the review pages need the pharmacist role (an informaticist sees the figures only). */
+function Refused({ status, message }: { readonly status: number; readonly message: string }) {
+  if (status !== 403) return <Problem status={status} message={message} />;
+  return (
+    <Problem
+      status={status}
+      title="Override review is for pharmacists"
+      message="Your account does not hold the pharmacist role. The alert governance figures are open to you."
+      retry={{ href: '/admin/kpis', label: 'Open the alert governance figures' }}
+    />
+  );
+}
+
+/** The list's parameters from the page URL, unknown ones dropped (the API refuses them). */
+function listParams(search: string): URLSearchParams {
+  const from = new URLSearchParams(search);
+  const params = new URLSearchParams();
+  for (const name of LIST_PARAMS) {
+    const value = from.get(name)?.trim();
+    if (value) params.set(name, value);
+  }
+  return params;
+}
+
 export function OverridesList() {
-  const [page, setPage] = useState(1);
-  const [result, setResult] = useState<ApiResult<OverridesPage> | undefined>(undefined);
+  const [search, setSearch] = useState(window.location.search);
+  const [result, setResult] = useState<ApiResult<OverrideList> | undefined>(undefined);
+  const params = listParams(search);
+  const key = params.toString();
+
+  useEffect(() => {
+    const onPop = () => {
+      setSearch(window.location.search);
+    };
+    window.addEventListener('popstate', onPop);
+    return () => {
+      window.removeEventListener('popstate', onPop);
+    };
+  }, []);
   useEffect(() => {
     setResult(undefined);
-    void reviewApi.overrides(page).then(setResult);
-  }, [page]);
+    void reviewApi.overrides(new URLSearchParams(key)).then(setResult);
+  }, [key]);
 
+  /** Shows the list for `next` and records it in the address bar (Back returns to the previous filters). */
+  const go = (next: URLSearchParams) => {
+    const q = next.toString();
+    window.history.pushState(null, '', `/admin/overrides${q ? `?${q}` : ''}`);
+    setSearch(q ? `?${q}` : '');
+  };
+
+  const filtersOnly = new URLSearchParams(params);
+  filtersOnly.delete('page');
+  filtersOnly.delete('pageSize');
+
+  // Not a pharmacist: the refusal alone, not a form that cannot be used.
+  if (result && !result.ok && result.status === 403) {
+    return <Refused status={result.status} message={result.message} />;
+  }
   return (
     <main class="wide">
       <h1>Override review</h1>
+      <p class="lead">Alerts that prescribers overrode, newest first. Open one to review it.</p>
+      <FilterForm
+        key={key}
+        params={params}
+        onApply={(filters) => {
+          const pageSize = params.get('pageSize');
+          if (pageSize) filters.set('pageSize', pageSize);
+          go(filters);
+        }}
+      />
+      <p>
+        <a class="button-link" href={reviewApi.overridesCsvUrl(filtersOnly)} download>
+          Export CSV
+        </a>{' '}
+        <span class="note">every override that matches the filters, not only this page</span>
+      </p>
       {!result ? (
         <Loading />
       ) : !result.ok ? (
-        <Problem status={result.status} message={result.message} />
+        <Refused status={result.status} message={result.message} />
       ) : (
-        <OverridesTable value={result.value} onPage={setPage} />
+        <OverridesTable
+          value={result.value}
+          listSearch={key ? `?${key}` : ''}
+          onPage={(n) => {
+            const next = new URLSearchParams(params);
+            next.set('page', String(n));
+            go(next);
+          }}
+        />
       )}
     </main>
   );
 }
 
+function FilterForm({
+  params,
+  onApply,
+}: {
+  readonly params: URLSearchParams;
+  readonly onApply: (filters: URLSearchParams) => void;
+}) {
+  const value = (name: FilterName) => params.get(name) ?? '';
+  const onSubmit = (e: SubmitEvent) => {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget as HTMLFormElement);
+    const filters = new URLSearchParams();
+    for (const name of FILTERS) {
+      const v = data.get(name);
+      if (typeof v === 'string' && v.trim() !== '') filters.set(name, v.trim());
+    }
+    onApply(filters);
+  };
+  return (
+    <form class="filters" onSubmit={onSubmit} aria-label="Filters">
+      <div class="field">
+        <label for="f-from">Overridden from</label>
+        <input id="f-from" name="from" type="date" value={value('from')} />
+      </div>
+      <div class="field">
+        <label for="f-to">to (inclusive)</label>
+        <input id="f-to" name="to" type="date" value={value('to')} />
+      </div>
+      <div class="field">
+        <label for="f-drug">Drug</label>
+        <input id="f-drug" name="drug" type="text" value={value('drug')} />
+      </div>
+      <div class="field">
+        <label for="f-gene">Gene</label>
+        <input id="f-gene" name="gene" type="text" value={value('gene')} placeholder="CYP2C19" />
+      </div>
+      <div class="field">
+        <label for="f-indicator">Indicator</label>
+        <select id="f-indicator" name="indicator" value={value('indicator')}>
+          <option value="">Any</option>
+          <option value="critical">Critical</option>
+          <option value="warning">Warning</option>
+          <option value="info">Information</option>
+        </select>
+      </div>
+      <div class="field">
+        <label for="f-reason">Reason code</label>
+        <input id="f-reason" name="reason" type="text" value={value('reason')} />
+      </div>
+      <div class="field">
+        <label for="f-clinician">Prescriber</label>
+        <input id="f-clinician" name="clinician" type="text" value={value('clinician')} />
+      </div>
+      <div class="field">
+        <label for="f-reviewed">Review</label>
+        <select id="f-reviewed" name="reviewed" value={value('reviewed')}>
+          <option value="">Any</option>
+          <option value="false">Not reviewed</option>
+          <option value="true">Reviewed</option>
+          <option value="follow-up">Follow-up needed</option>
+        </select>
+      </div>
+      <div class="field actions">
+        <button type="submit">Apply filters</button>
+        <a href="/admin/overrides">Clear</a>
+      </div>
+    </form>
+  );
+}
+
+function reviewText(review: Review | undefined): string {
+  return review ? REVIEW_LABELS[review.status] : 'Not reviewed';
+}
+
 function OverridesTable({
   value,
+  listSearch,
   onPage,
 }: {
-  readonly value: OverridesPage;
+  readonly value: OverrideList;
+  readonly listSearch: string;
   readonly onPage: (n: number) => void;
 }) {
   const { items, total, page, pageSize } = value;
-  if (total === 0) return <p>No overridden alerts.</p>;
+  if (total === 0) return <p role="status">No overridden alerts match these filters.</p>;
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  if (items.length === 0) {
+    return (
+      <p role="status">
+        There is no page {page}: the list has {pages}.{' '}
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => {
+            onPage(1);
+          }}
+        >
+          First page
+        </button>
+      </p>
+    );
+  }
   const first = (page - 1) * pageSize + 1;
   const last = first + items.length - 1;
-  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const back = listSearch ? `?list=${encodeURIComponent(listSearch)}` : '';
   return (
     <>
-      <table>
+      <table class="overrides">
         <caption class="lead">
           Overridden alerts {first}–{last} of {total}, newest first
         </caption>
@@ -53,8 +236,10 @@ function OverridesTable({
             <th scope="col">Overridden</th>
             <th scope="col">Alert</th>
             <th scope="col">Drug</th>
+            <th scope="col">Genes</th>
             <th scope="col">Reason</th>
-            <th scope="col">Reviewed</th>
+            <th scope="col">Prescriber</th>
+            <th scope="col">Review</th>
           </tr>
         </thead>
         <tbody>
@@ -62,11 +247,14 @@ function OverridesTable({
             <tr key={o.cardUuid}>
               <td>{formatDayTime(o.overriddenAt)}</td>
               <td>
-                <span class={`badge badge-${o.indicator}`}>{INDICATOR_LABELS[o.indicator]}</span> {o.summary}
+                <span class={`badge badge-${o.indicator}`}>{INDICATOR_LABELS[o.indicator]}</span>{' '}
+                <a href={`/admin/overrides/${encodeURIComponent(o.cardUuid)}${back}`}>{o.summary}</a>
               </td>
               <td>{o.drug ?? ''}</td>
-              <td>{o.reason?.display ?? o.reason?.code ?? 'none given'}</td>
-              <td>{o.reviewed ? 'Yes' : 'No'}</td>
+              <td>{o.genes.join(', ')}</td>
+              <td>{o.reason?.display ?? o.reason?.code ?? 'None given'}</td>
+              <td>{o.clinician ?? 'Not recorded'}</td>
+              <td>{reviewText(o.review)}</td>
             </tr>
           ))}
         </tbody>
@@ -97,5 +285,281 @@ function OverridesTable({
         </button>
       </nav>
     </>
+  );
+}
+
+/** The list URL to go back to: the one the detail was opened from (its filters and page), else the whole list. */
+function backToList(): string {
+  const list = new URLSearchParams(window.location.search).get('list') ?? '';
+  return `/admin/overrides${list.startsWith('?') ? `?${listParams(list).toString()}` : ''}`;
+}
+
+export function OverrideView({ cardUuid }: { readonly cardUuid: string }) {
+  const [result, setResult] = useState<ApiResult<OverrideDetail> | undefined>(undefined);
+  const [history, setHistory] = useState<readonly Review[] | undefined>(undefined);
+  useEffect(() => {
+    void reviewApi.override(cardUuid).then((r) => {
+      setResult(r);
+      if (r.ok) setHistory(r.value.history);
+    });
+  }, [cardUuid]);
+
+  return (
+    <main class="wide">
+      <p>
+        <a href={backToList()}>Back to the override list</a>
+      </p>
+      <h1>Overridden alert</h1>
+      {!result ? (
+        <Loading />
+      ) : !result.ok ? (
+        <Refused status={result.status} message={result.message} />
+      ) : (
+        <OverrideDetails
+          detail={result.value}
+          history={history ?? []}
+          onReviewed={(answer) => {
+            setHistory(answer.history);
+          }}
+        />
+      )}
+    </main>
+  );
+}
+
+function OverrideDetails({
+  detail,
+  history,
+  onReviewed,
+}: {
+  readonly detail: OverrideDetail;
+  readonly history: readonly Review[];
+  readonly onReviewed: (answer: ReviewResponse) => void;
+}) {
+  const { card } = detail;
+  return (
+    <div class="review-layout">
+      <div>
+        <p class="lead">
+          Shown {formatDayTime(card.shownAt)} at{' '}
+          {card.hook === 'order-sign' ? 'order signing' : 'order entry'}
+          {detail.clinician ? ` to ${detail.clinician}` : ''}
+          {detail.patient ? `, patient ${detail.patient}` : ''}.
+        </p>
+        <article class={`card card-${card.indicator}`} aria-label="The alert as it was shown">
+          <p class="indicator">
+            <span class={`badge badge-${card.indicator}`}>{INDICATOR_LABELS[card.indicator]}</span>
+          </p>
+          <h2 class="summary">{card.summary}</h2>
+          {card.detail ? <Markdown text={card.detail} /> : null}
+        </article>
+
+        <h2>The override</h2>
+        {detail.overrides.map((o) => (
+          <dl key={o.receivedAt}>
+            <dt>Received</dt>
+            <dd>{formatDayTime(o.receivedAt)}</dd>
+            <dt>Reason</dt>
+            <dd>{o.reason?.display ?? o.reason?.code ?? 'None given'}</dd>
+            <dt>Comment</dt>
+            <dd>{o.comment ?? 'None'}</dd>
+          </dl>
+        ))}
+
+        <Evidence detail={detail} />
+      </div>
+      <aside class="review-side">
+        <ReviewForm cardUuid={card.uuid} onReviewed={onReviewed} />
+        <h2>Review history</h2>
+        {history.length === 0 ? (
+          <p>Not reviewed yet.</p>
+        ) : (
+          <ol class="history" aria-label="Review history, newest first">
+            {history.map((r) => (
+              <li key={r.reviewedAt}>
+                <strong>{REVIEW_LABELS[r.status]}</strong>, {formatDayTime(r.reviewedAt)} by {r.reviewer}
+                {r.note ? <p class="note-text">{r.note}</p> : null}
+              </li>
+            ))}
+          </ol>
+        )}
+      </aside>
+    </div>
+  );
+}
+
+function Evidence({ detail }: { readonly detail: OverrideDetail }) {
+  if (detail.evidenceFrom === 'none') {
+    return (
+      <>
+        <h2>Evidence</h2>
+        <p>The evidence behind this alert was not recorded.</p>
+      </>
+    );
+  }
+  return (
+    <>
+      <h2>Genotype</h2>
+      {detail.genes.length === 0 ? (
+        <p>No pharmacogenomic result was read.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Gene</th>
+              <th scope="col">Genotype</th>
+              <th scope="col">Phenotype</th>
+              <th scope="col">Activity score</th>
+              <th scope="col">Result date</th>
+            </tr>
+          </thead>
+          <tbody>
+            {detail.genes.map((g) => (
+              <tr key={g.gene}>
+                <th scope="row">{g.gene}</th>
+                <td>{g.diplotype ?? g.alleles?.join(', ') ?? 'Not reported'}</td>
+                <td>
+                  {g.phenotype}
+                  {g.reinterpreted && g.reportedPhenotype
+                    ? ` (the laboratory reported ${g.reportedPhenotype}; read again under current CPIC terms)`
+                    : ''}
+                </td>
+                <td>{g.activityScore ?? ''}</td>
+                <td>{g.date ? formatDay(g.date) : 'Not reported'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Wearable data</h2>
+      {detail.sensors.length === 0 ? (
+        <p>No wearable data was read for this alert.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Measure</th>
+              <th scope="col">Value</th>
+              <th scope="col">Period</th>
+              <th scope="col">Samples</th>
+              <th scope="col">Newest sample</th>
+            </tr>
+          </thead>
+          <tbody>
+            {detail.sensors.map((s) => (
+              <tr key={`${s.metric}-${s.window.start}`}>
+                <th scope="row">{s.label}</th>
+                <td>{s.valueText ?? SENSOR_STATUS[s.status]}</td>
+                <td>
+                  {formatDay(s.window.start)} to {formatDay(s.window.end)}
+                </td>
+                <td>
+                  {s.sampleCount} ({Math.round(s.coverage * 100)} % coverage)
+                </td>
+                <td>{s.newestSample ? formatDayTime(s.newestSample) : 'None'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {detail.decisions.map((d) => (
+        <section class="decision" key={d.drug}>
+          <h2>Why the alert advised this for {d.drug}</h2>
+          {d.recommendation && !d.explanation.some((line) => line.includes(d.recommendation ?? '')) ? (
+            <p>{d.recommendation}</p>
+          ) : null}
+          {d.guideline || d.strength ? (
+            <p class="note">
+              {d.guideline ?? ''}
+              {d.guideline && d.strength ? ', ' : ''}
+              {d.strength ? `${d.strength} recommendation` : ''}
+            </p>
+          ) : null}
+          <ol>
+            {[...d.explanation, ...d.sensorNotes].map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ol>
+        </section>
+      ))}
+    </>
+  );
+}
+
+const SENSOR_STATUS = {
+  sufficient: 'Enough data',
+  insufficient: 'Too few samples',
+  stale: 'Too old',
+  absent: 'No data',
+} as const;
+
+function ReviewForm({
+  cardUuid,
+  onReviewed,
+}: {
+  readonly cardUuid: string;
+  readonly onReviewed: (answer: ReviewResponse) => void;
+}) {
+  const [status, setStatus] = useState<ReviewStatus | undefined>(undefined);
+  const [note, setNote] = useState('');
+  const [saving, setSaving] = useState(false);
+  const [message, setMessage] = useState<{ readonly ok: boolean; readonly text: string } | undefined>(
+    undefined,
+  );
+  const onSubmit = (e: SubmitEvent) => {
+    e.preventDefault();
+    if (!status) {
+      setMessage({ ok: false, text: 'Choose a conclusion first.' });
+      return;
+    }
+    setSaving(true);
+    const trimmed = note.trim();
+    void reviewApi.review(cardUuid, { status, ...(trimmed ? { note: trimmed } : {}) }).then((r) => {
+      setSaving(false);
+      if (r.ok) {
+        onReviewed(r.value);
+        setNote('');
+        setMessage({ ok: true, text: `Saved: ${REVIEW_LABELS[r.value.review.status]}.` });
+      } else {
+        setMessage({ ok: false, text: r.message });
+      }
+    });
+  };
+  return (
+    <form class="rating" onSubmit={onSubmit}>
+      <fieldset>
+        <legend>Your review</legend>
+        {(Object.keys(REVIEW_LABELS) as ReviewStatus[]).map((s) => (
+          <label class="option" key={s}>
+            <input
+              type="radio"
+              name="status"
+              value={s}
+              checked={status === s}
+              onChange={() => {
+                setStatus(s);
+              }}
+            />
+            <span>{REVIEW_LABELS[s]}</span>
+          </label>
+        ))}
+      </fieldset>
+      <label for="review-note">Note (optional)</label>
+      <textarea
+        id="review-note"
+        rows={3}
+        maxLength={2000}
+        value={note}
+        onInput={(e) => {
+          setNote(e.currentTarget.value);
+        }}
+      />
+      <button type="submit" disabled={saving}>
+        Save review
+      </button>
+      <p role="status" class={message ? (message.ok ? 'status-saved' : 'status-error') : ''}>
+        {message?.text ?? ''}
+      </p>
+    </form>
   );
 }
