@@ -52,6 +52,7 @@ import type { Metrics } from './observability/metrics';
 import { requestContext } from './observability/http';
 import { DEFAULT_THRESHOLDS } from './rules/thresholds';
 import type { ThresholdSet } from './rules/thresholds';
+import type { ThresholdRegistry } from './rules/registry';
 import type { Store } from './store';
 
 export interface AppDeps {
@@ -73,6 +74,8 @@ export interface AppDeps {
   readonly devJwks?: JSONWebKeySet;
   /** The knowledge and threshold versions in force: shown in discovery, recorded on every invocation. */
   readonly versions: () => RunningVersions;
+  /** The threshold registry: when present, informaticists edit, replay, publish and roll back at `/api/thresholds`. */
+  readonly thresholdRegistry?: ThresholdRegistry;
   /** The threshold set in force (the registry's live set); default `DEFAULT_THRESHOLDS`. */
   readonly liveThresholds?: () => ThresholdSet;
   readonly now?: () => Date;
@@ -248,6 +251,7 @@ export function createApp(appDeps: AppDeps): Express {
     requireRole(...ROLES),
     createAdminApiRouter({
       store: deps.store,
+      ...(deps.thresholdRegistry ? { thresholdRegistry: deps.thresholdRegistry } : {}),
       bodyLimit: config.bodyLimit,
       ...(deps.now ? { now: deps.now } : {}),
     }),

@@ -158,6 +158,7 @@ async function main(): Promise<void> {
       volume: store.volume,
     }),
     liveThresholds: () => thresholds.live().thresholds,
+    thresholdRegistry: thresholds,
     authenticator,
     userAuthenticator: userAuthenticatorFor(config.oidc),
     ...(devKey ? { devJwks: devKey.jwks } : {}),

@@ -57,11 +57,14 @@ export type { Rating, RatingRecord, RatingRepository, StoredRating } from './rat
 export type { PageSession, SessionRepository } from './sessions';
 export type {
   CardRecord,
+  InputsSelection,
   InvocationRecord,
   InvocationRepository,
+  RecordedInputs,
   RecordedInvocation,
   StoredCard,
 } from './invocations';
+export { MAX_REPLAY_INPUTS } from './invocations';
 export type {
   ThresholdChange,
   ThresholdDraft,
