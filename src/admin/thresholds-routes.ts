@@ -138,7 +138,12 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
       throw new AppError('ADMIN_THRESHOLD_CONFLICT', [`a threshold set "${q.version}" already exists`]);
     }
     const live = registry.live();
-    const set: ThresholdSet = { ...live.thresholds, version: q.version };
+    // The description of the set it was made from no longer describes it once edited: say where it came from instead.
+    const set: ThresholdSet = {
+      ...live.thresholds,
+      version: q.version,
+      description: `Made from ${live.thresholdVersion}; the version history says what changed and why.`,
+    };
     await store.thresholds.saveDraft({
       version: q.version,
       json: serializeThresholdSet(set),
@@ -155,7 +160,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
     const q = parse(saveDraftSchema, req.body);
     const user = userOf(res);
     await draft(version);
-    const candidate = q.set !== null && typeof q.set === 'object' ? { ...(q.set), version } : q.set;
+    const candidate = q.set !== null && typeof q.set === 'object' ? { ...q.set, version } : q.set;
     const acknowledgeDemotion = q.acknowledgeDemotion ?? false;
     const problems = validateThresholdSet(candidate, { acknowledgeDemotion });
     if (problems.length > 0) {

@@ -12,23 +12,21 @@ import { DEFAULT_THRESHOLDS, STRENGTHS, thresholdSetSchema } from '../rules/thre
 import type { ThresholdSet } from '../rules/thresholds';
 import { DECISION_SNAPSHOT_SCHEMA, decisionRuleIds } from '../rules/types';
 import type { Decision, Indicator } from '../rules/types';
+import type {
+  ReplayChange,
+  ReplayExample,
+  ReplayGroup,
+  ReplayReport,
+  ThresholdChangeLine,
+  ThresholdEntry,
+  ThresholdProblem,
+} from './thresholds-contract';
+
+export type * from './thresholds-contract';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The set as people read it
 // ---------------------------------------------------------------------------------------------------------------
-
-/** One value of a set: where it is, what it means, its unit and where it comes from. */
-export interface ThresholdEntry {
-  /** JSON path in the set, e.g. `sensorRules.0.triggers.1.value`. */
-  readonly path: string;
-  /** The drug (or `all drugs`) and the rule the value belongs to. */
-  readonly drug: string;
-  readonly rule: string;
-  readonly meaning: string;
-  readonly value: string | number | boolean;
-  readonly unit?: string;
-  readonly source: string;
-}
 
 const MATRIX_SOURCE =
   'Issue 5 defaults: Strong avoid gives a critical card, other Strong and Moderate changes a warning, Optional an info card (config/thresholds/README.md)';
@@ -160,11 +158,6 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
 // ---------------------------------------------------------------------------------------------------------------
 // Validation in words
 // ---------------------------------------------------------------------------------------------------------------
-
-export interface ThresholdProblem {
-  readonly path: string;
-  readonly message: string;
-}
 
 const RANK: Record<Indicator, number> = { none: 0, info: 1, warning: 2, critical: 3 };
 
@@ -338,16 +331,6 @@ export function contraindicationDemotions(set: ThresholdSet): ThresholdProblem[]
 // Diff
 // ---------------------------------------------------------------------------------------------------------------
 
-export interface ThresholdChangeLine {
-  readonly path: string;
-  /** Absent: added. */
-  readonly from?: unknown;
-  /** Absent: removed. */
-  readonly to?: unknown;
-  /** The change in words. */
-  readonly text: string;
-}
-
 function leaves(value: unknown, prefix: string, out: Map<string, unknown>): Map<string, unknown> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value)) leaves(v, prefix ? `${prefix}.${k}` : k, out);
@@ -361,13 +344,13 @@ function leaves(value: unknown, prefix: string, out: Map<string, unknown>): Map<
 
 const shown = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
-/** Every value that differs between `from` and `to` (the version label aside), in words, in the set's order. */
+/** Every value that differs between `from` and `to` (the version label and description aside), in words, in the set's order. */
 export function diffThresholdSets(from: ThresholdSet, to: ThresholdSet): ThresholdChangeLine[] {
   const a = leaves(from, '', new Map());
   const b = leaves(to, '', new Map());
   const lines: ThresholdChangeLine[] = [];
   for (const path of new Set([...a.keys(), ...b.keys()])) {
-    if (path === 'version') continue;
+    if (path === 'version' || path === 'description') continue;
     const before = a.get(path);
     const after = b.get(path);
     if (JSON.stringify(before) === JSON.stringify(after)) continue;
@@ -391,50 +374,12 @@ export function diffThresholdSets(from: ThresholdSet, to: ThresholdSet): Thresho
 // What-if replay
 // ---------------------------------------------------------------------------------------------------------------
 
-export type ReplayChange = 'appear' | 'disappear' | 'change';
-
-export interface ReplayExample {
-  readonly change: ReplayChange;
-  readonly from: Indicator;
-  readonly to: Indicator;
-  /** The card's summary as it would read under the draft (or as it read, for a card that would disappear). */
-  readonly summary: string;
-}
-
-export interface ReplayGroup {
-  /** A rule id, or `drug|gene` for a pair. */
-  readonly key: string;
-  readonly appear: number;
-  readonly disappear: number;
-  readonly change: number;
-  /** Cards shown under both sets with the same indicator. */
-  readonly same: number;
-  /** At most `MAX_EXAMPLES`, the first found. */
-  readonly examples: readonly ReplayExample[];
-}
-
-export interface ReplayReport {
-  readonly published: string;
-  readonly draft: string;
-  /** Invocations read, and of those the ones replayed (recorded inputs of the current schema). */
-  readonly invocations: number;
-  readonly replayed: number;
-  readonly totals: {
-    readonly appear: number;
-    readonly disappear: number;
-    readonly change: number;
-    readonly same: number;
-  };
-  readonly byRule: readonly ReplayGroup[];
-  readonly byPair: readonly ReplayGroup[];
-  readonly elapsedMs: number;
-}
-
 /** Examples kept per group. */
 export const MAX_EXAMPLES = 3;
 
 interface MutableGroup {
   key: string;
+  label: string;
   appear: number;
   disappear: number;
   change: number;
@@ -460,6 +405,22 @@ function pairsOf(d: Decision): string[] {
   return genes.length === 0 ? [f.drug] : [...new Set(genes)].map((g) => `${f.drug}|${g}`);
 }
 
+/** A rule id in words: CPIC findings by kind, drug and genes; sensor and safety rules by their own ids. */
+function ruleLabel(ruleId: string, d: Decision): string {
+  if (!ruleId.startsWith('cpic:')) return ruleId.replace(/^safety:/, 'Safety rule ');
+  const f = d.finding;
+  const genes = [...new Set(f.genes.map((g) => g.gene))].join(', ');
+  const what: Record<Decision['finding']['kind'], string> = {
+    recommendation: 'CPIC recommendation',
+    'warfarin-figure': 'CPIC warfarin dosing figure',
+    'pre-test': 'Pre-test advice',
+    'no-row': 'CPIC, no matching recommendation',
+    conflict: 'Conflicting results',
+    'safety-rule': 'Safety rule',
+  };
+  return `${what[f.kind]} for ${f.drug}${genes ? ` (${genes})` : ''}`;
+}
+
 /** Identity of a decision across the two runs: the finding's drug, action, rule and genes. */
 function decisionKey(d: Decision): string {
   const f = d.finding;
@@ -483,10 +444,10 @@ export async function replayAgainstDraft(
   const pairs = new Map<string, MutableGroup>();
   const totals = { appear: 0, disappear: 0, change: 0, same: 0 };
   let replayed = 0;
-  const groupOf = (map: Map<string, MutableGroup>, key: string): MutableGroup => {
+  const groupOf = (map: Map<string, MutableGroup>, key: string, label: string): MutableGroup => {
     let g = map.get(key);
     if (!g) {
-      g = { key, appear: 0, disappear: 0, change: 0, same: 0, examples: [] };
+      g = { key, label, appear: 0, disappear: 0, change: 0, same: 0, examples: [] };
       map.set(key, g);
     }
     return g;
@@ -514,18 +475,17 @@ export async function replayAgainstDraft(
       const decision = (to === 'none' ? b : a) as Decision;
       const keys = new Set([...(b ? decisionRuleIds(b) : []), ...(a ? decisionRuleIds(a) : [])]);
       const groups = [
-        ...[...keys].map((k) => groupOf(rules, k)),
-        ...pairsOf(decision).map((k) => groupOf(pairs, k)),
+        ...[...keys].map((k) => groupOf(rules, k, ruleLabel(k, decision))),
+        ...pairsOf(decision).map((k) => groupOf(pairs, k, k.replace('|', ' – '))),
       ];
+      let summary: string | undefined;
       for (const g of groups) {
         g[kind] += 1;
-        if (kind !== 'same' && g.examples.length < MAX_EXAMPLES) {
-          g.examples.push({
-            change: kind,
-            from,
-            to,
-            summary: decisionSummary(decision),
-          });
+        if (kind === 'same' || g.examples.length >= MAX_EXAMPLES) continue;
+        summary ??= decisionSummary(decision);
+        const example: ReplayExample = { change: kind, from, to, summary };
+        if (!g.examples.some((x) => x.summary === summary && x.from === from && x.to === to)) {
+          g.examples.push(example);
         }
       }
     }

@@ -4,6 +4,15 @@
  * type-only, so nothing of the server is bundled): a change of the contract breaks this build, not a user's page.
  */
 import type { SignedInView } from '../../src/http/session-contract';
+import type {
+  ReplayReport,
+  ThresholdDiff,
+  ThresholdDraftView,
+  ThresholdOverview,
+  ThresholdSetJson,
+  ThresholdSwitch,
+  ThresholdVersionView,
+} from '../../src/admin/thresholds-contract';
 import type { ExplanationView, RatePageView, RatingAnswer, RatingSaved } from '../../src/links/contract';
 
 export type {
@@ -22,14 +31,34 @@ export type {
   RatingView,
 } from '../../src/links/contract';
 export type { SignedInView } from '../../src/http/session-contract';
+export type {
+  ReplayGroup,
+  ReplayReport,
+  ThresholdChangeLine,
+  ThresholdDiff,
+  ThresholdDraftView,
+  ThresholdEntry,
+  ThresholdOverview,
+  ThresholdSetJson,
+  ThresholdVersionView,
+} from '../../src/admin/thresholds-contract';
 
 /** A call's outcome: the value, or the HTTP status and the server's message (its OperationOutcome text). */
 export type ApiResult<T> =
   | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly status: number; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly status: number;
+      readonly message: string;
+      /** Every issue's `diagnostics` (one per problem the server named), when it gave any. */
+      readonly details?: readonly string[];
+    };
 
 interface OperationOutcomeBody {
-  readonly issue?: readonly { readonly details?: { readonly text?: string } }[];
+  readonly issue?: readonly {
+    readonly details?: { readonly text?: string };
+    readonly diagnostics?: string;
+  }[];
 }
 
 /**
@@ -37,7 +66,7 @@ interface OperationOutcomeBody {
  * cookie (same origin) authenticates.
  */
 async function call<T>(
-  method: 'GET' | 'PUT',
+  method: 'GET' | 'PUT' | 'POST',
   url: string,
   token?: string,
   body?: unknown,
@@ -64,13 +93,15 @@ async function call<T>(
   }
   if (response.ok) return { ok: true, value: (await response.json()) as T };
   let message = `The service answered ${response.status}.`;
+  let details: string[] = [];
   try {
     const outcome = (await response.json()) as OperationOutcomeBody;
     message = outcome.issue?.[0]?.details?.text ?? message;
+    details = (outcome.issue ?? []).flatMap((i) => (i.diagnostics ? [i.diagnostics] : []));
   } catch {
     // Not JSON: keep the status message.
   }
-  return { ok: false, status: response.status, message };
+  return { ok: false, status: response.status, message, ...(details.length > 0 ? { details } : {}) };
 }
 
 const base = '/api/links';
@@ -117,4 +148,32 @@ export interface OverridesPage {
 /** The pharmacist's JSON APIs (session cookie). */
 export const reviewApi = {
   overrides: (page: number) => call<OverridesPage>('GET', `/api/overrides?page=${page}`),
+};
+
+/** The informaticist's threshold editor (`/api/thresholds`, session cookie). */
+export const thresholdsApi = {
+  overview: () => call<ThresholdOverview>('GET', '/api/thresholds'),
+  version: (version: string) =>
+    call<ThresholdVersionView>('GET', `/api/thresholds/versions/${encodeURIComponent(version)}`),
+  createDraft: (version: string) =>
+    call<ThresholdDraftView>('POST', '/api/thresholds/drafts', undefined, { version }),
+  saveDraft: (version: string, set: ThresholdSetJson, acknowledgeDemotion: boolean) =>
+    call<ThresholdDraftView>('PUT', `/api/thresholds/drafts/${encodeURIComponent(version)}`, undefined, {
+      set,
+      acknowledgeDemotion,
+    }),
+  diff: (version: string) =>
+    call<ThresholdDiff>('GET', `/api/thresholds/drafts/${encodeURIComponent(version)}/diff`),
+  replay: (version: string, last: number) =>
+    call<ReplayReport>('POST', `/api/thresholds/drafts/${encodeURIComponent(version)}/replay`, undefined, {
+      last,
+    }),
+  publish: (version: string, comment: string, acknowledgeDemotion: boolean) =>
+    call<ThresholdSwitch>('POST', '/api/thresholds/publish', undefined, {
+      version,
+      comment,
+      acknowledgeDemotion,
+    }),
+  rollback: (version: string, comment: string) =>
+    call<ThresholdSwitch>('POST', '/api/thresholds/rollback', undefined, { version, comment }),
 };

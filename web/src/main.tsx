@@ -7,6 +7,7 @@ import { AdminHome, AdminShell, SignedOut } from './pages/admin';
 import { ExplainPage } from './pages/explain';
 import { OverridesList } from './pages/overrides';
 import { RatePage } from './pages/rate';
+import { ThresholdsEditor } from './pages/thresholds';
 import { Problem } from './refusal';
 import './styles.css';
 
@@ -54,6 +55,10 @@ function App() {
   if (path === '/admin/overrides') {
     document.title = 'Override review';
     return <AdminShell>{() => <OverridesList />}</AdminShell>;
+  }
+  if (path === '/admin/thresholds') {
+    document.title = 'Alert thresholds';
+    return <AdminShell>{() => <ThresholdsEditor />}</AdminShell>;
   }
   return <Problem status={404} message="There is no page at this address." />;
 }

@@ -72,6 +72,10 @@ export function AdminHome({ user }: { readonly user: SignedInView }) {
           <li>
             <a href="/admin/overrides">Override review</a>: overridden alerts, newest first.
           </li>
+          <li>
+            <a href="/admin/thresholds">Alert thresholds</a>: when the service interrupts, and how loudly;
+            drafts, what-if replay, publish and roll back (informaticists).
+          </li>
         </ul>
       </nav>
     </main>
