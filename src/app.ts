@@ -26,6 +26,7 @@ import { createCdsRouter } from './cds/routes';
 import type { HookHandlers, RunningVersions } from './cds/routes';
 import type { CdsServiceDefinition } from './cds/types';
 import { createAdminApiRouter } from './admin/routes';
+import { withShadow } from './admin/shadow';
 import type { Config } from './config';
 import { DEMO_FHIR_PATH, createDemoFetcher, createDemoFhirRouter } from './demo';
 import type { DemoData } from './demo';
@@ -103,9 +104,17 @@ export interface AppDeps {
 const FHIR_CACHE_TTL_S = 30;
 
 export function createApp(appDeps: AppDeps): Express {
-  const recorder =
+  const baseRecorder =
     appDeps.recorder ??
     createInvocationRecorder({ store: appDeps.store, metrics: appDeps.metrics, logger: appDeps.logger });
+  // Shadow mode (issue 11): a candidate threshold set compared on live calls after they are answered.
+  const recorder = appDeps.thresholdRegistry
+    ? withShadow(baseRecorder, {
+        registry: appDeps.thresholdRegistry,
+        store: appDeps.store,
+        logger: appDeps.logger,
+      })
+    : baseRecorder;
   const deps: AppDeps & { recorder: InvocationRecorder } = { ...appDeps, recorder };
   const { config, logger, metrics } = deps;
   const users = deps.userAuthenticator ?? NO_SIGN_IN;

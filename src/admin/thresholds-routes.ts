@@ -16,6 +16,7 @@ import { parseThresholdSet, serializeThresholdSet } from '../rules/thresholds';
 import type { ThresholdSet } from '../rules/thresholds';
 import { MAX_REPLAY_INPUTS } from '../store';
 import type { Store, ThresholdSetRecord } from '../store';
+import { shadowReport } from './shadow';
 import {
   contraindicationDemotions,
   describeThresholdSet,
@@ -51,6 +52,7 @@ const rollbackSchema = z.strictObject({
   version: versionName,
   comment: z.string().trim().min(1, 'a comment saying why is required').max(2000),
 });
+const shadowSchema = z.strictObject({ version: versionName.nullable() });
 const DAY_OR_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
 const instant = z
   .string()
@@ -218,6 +220,28 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
           }
         : {}),
     });
+  });
+
+  router.get('/shadow', guard, async (_req, res) => {
+    const shadow = registry.shadow();
+    res.json({
+      version: shadow?.thresholdVersion ?? null,
+      ...(shadow ? { report: await shadowReport(store, shadow.thresholdVersion, MAX_REPLAY_INPUTS) } : {}),
+    });
+  });
+
+  router.post('/shadow', guard, ...body, async (req, res) => {
+    const q = parse(shadowSchema, req.body);
+    const user = userOf(res);
+    const previous = registry.shadow()?.thresholdVersion ?? null;
+    if (q.version === null) {
+      registry.setShadow(undefined);
+    } else {
+      const { set } = await draft(q.version);
+      registry.setShadow(set);
+    }
+    await audit(user, 'thresholds.shadow', q.version ?? previous ?? 'none', { version: q.version, previous });
+    res.json({ version: q.version });
   });
 
   router.post('/publish', guard, ...body, async (req, res) => {

@@ -427,6 +427,92 @@ function decisionKey(d: Decision): string {
   return JSON.stringify([f.kind, f.drug, f.action, decisionRuleIds(d)[0], f.genes.map((g) => g.gene)]);
 }
 
+/** One decision compared under two sets: what it would read, and the rule and pair groups it counts in. */
+export interface ComparedDecision {
+  readonly change: ReplayChange | 'same';
+  readonly from: Indicator;
+  readonly to: Indicator;
+  readonly rules: readonly { readonly key: string; readonly label: string }[];
+  readonly pairs: readonly string[];
+  /** The card summary as it would read under the second set (as it read, for a card that would disappear). */
+  readonly summary: string;
+}
+
+/**
+ * The decisions of one assessment under two sets, matched by finding; decisions without a card under either are left
+ * out.
+ */
+export function compareDecisions(
+  before: readonly Decision[],
+  after: readonly Decision[],
+): ComparedDecision[] {
+  const afterByKey = new Map(after.map((d) => [decisionKey(d), d]));
+  const seen = new Set<string>();
+  const matched: [Decision | undefined, Decision | undefined][] = [];
+  for (const b of before) {
+    const key = decisionKey(b);
+    seen.add(key);
+    matched.push([b, afterByKey.get(key)]);
+  }
+  for (const a of after) if (!seen.has(decisionKey(a))) matched.push([undefined, a]);
+  const compared: ComparedDecision[] = [];
+  for (const [b, a] of matched) {
+    const from: Indicator = b?.indicator ?? 'none';
+    const to: Indicator = a?.indicator ?? 'none';
+    if (from === 'none' && to === 'none') continue;
+    const decision = (to === 'none' ? b : a) as Decision;
+    const keys = new Set([...(b ? decisionRuleIds(b) : []), ...(a ? decisionRuleIds(a) : [])]);
+    compared.push({
+      change: from === to ? 'same' : from === 'none' ? 'appear' : to === 'none' ? 'disappear' : 'change',
+      from,
+      to,
+      rules: [...keys].map((key) => ({ key, label: ruleLabel(key, decision) })),
+      pairs: pairsOf(decision),
+      summary: decisionSummary(decision),
+    });
+  }
+  return compared;
+}
+
+/** Counts compared decisions per rule and per drug–gene pair, with up to `MAX_EXAMPLES` different examples each. */
+export function tallyComparisons(
+  compared: Iterable<ComparedDecision>,
+): Pick<ReplayReport, 'totals' | 'byRule' | 'byPair'> {
+  const rules = new Map<string, MutableGroup>();
+  const pairs = new Map<string, MutableGroup>();
+  const totals = { appear: 0, disappear: 0, change: 0, same: 0 };
+  const groupOf = (map: Map<string, MutableGroup>, key: string, label: string): MutableGroup => {
+    let g = map.get(key);
+    if (!g) {
+      g = { key, label, appear: 0, disappear: 0, change: 0, same: 0, examples: [] };
+      map.set(key, g);
+    }
+    return g;
+  };
+  for (const c of compared) {
+    const kind = c.change;
+    totals[kind] += 1;
+    const groups = [
+      ...c.rules.map((r) => groupOf(rules, r.key, r.label)),
+      ...c.pairs.map((k) => groupOf(pairs, k, k.replace('|', ' – '))),
+    ];
+    for (const g of groups) {
+      g[kind] += 1;
+      if (kind === 'same' || g.examples.length >= MAX_EXAMPLES) continue;
+      if (!g.examples.some((x) => x.summary === c.summary && x.from === c.from && x.to === c.to)) {
+        const example: ReplayExample = { change: kind, from: c.from, to: c.to, summary: c.summary };
+        g.examples.push(example);
+      }
+    }
+  }
+  const ordered = (map: Map<string, MutableGroup>): ReplayGroup[] =>
+    [...map.values()].sort(
+      (x, y) =>
+        y.appear + y.disappear + y.change - (x.appear + x.disappear + x.change) || x.key.localeCompare(y.key),
+    );
+  return { totals, byRule: ordered(rules), byPair: ordered(pairs) };
+}
+
 /**
  * Runs recorded assessments under the published engine and under the draft, through the same `assess` core, and
  * counts per rule and per drug–gene pair how many cards would appear, disappear or change indicator. Both runs read
@@ -440,69 +526,31 @@ export async function replayAgainstDraft(
 ): Promise<ReplayReport> {
   const started = clock();
   const draftEngine = 'evaluate' in draft ? draft : createRuleEngine(draft);
-  const rules = new Map<string, MutableGroup>();
-  const pairs = new Map<string, MutableGroup>();
-  const totals = { appear: 0, disappear: 0, change: 0, same: 0 };
+  const compared: ComparedDecision[] = [];
   let replayed = 0;
-  const groupOf = (map: Map<string, MutableGroup>, key: string, label: string): MutableGroup => {
-    let g = map.get(key);
-    if (!g) {
-      g = { key, label, appear: 0, disappear: 0, change: 0, same: 0, examples: [] };
-      map.set(key, g);
-    }
-    return g;
-  };
   for (const inputs of recorded) {
-    if (!isAssessmentInputs(inputs)) continue;
+    const run = await compareRecorded(inputs, published, draftEngine);
+    if (!run) continue;
     replayed += 1;
-    const [before, after] = await Promise.all([replay(inputs, published), replay(inputs, draftEngine)]);
-    const afterByKey = new Map(after.decisions.map((d) => [decisionKey(d), d]));
-    const seen = new Set<string>();
-    const pairsSeen: [Decision | undefined, Decision | undefined][] = [];
-    for (const b of before.decisions) {
-      const key = decisionKey(b);
-      seen.add(key);
-      pairsSeen.push([b, afterByKey.get(key)]);
-    }
-    for (const a of after.decisions) if (!seen.has(decisionKey(a))) pairsSeen.push([undefined, a]);
-    for (const [b, a] of pairsSeen) {
-      const from: Indicator = b?.indicator ?? 'none';
-      const to: Indicator = a?.indicator ?? 'none';
-      if (from === 'none' && to === 'none') continue;
-      const kind: ReplayChange | 'same' =
-        from === to ? 'same' : from === 'none' ? 'appear' : to === 'none' ? 'disappear' : 'change';
-      totals[kind] += 1;
-      const decision = (to === 'none' ? b : a) as Decision;
-      const keys = new Set([...(b ? decisionRuleIds(b) : []), ...(a ? decisionRuleIds(a) : [])]);
-      const groups = [
-        ...[...keys].map((k) => groupOf(rules, k, ruleLabel(k, decision))),
-        ...pairsOf(decision).map((k) => groupOf(pairs, k, k.replace('|', ' – '))),
-      ];
-      let summary: string | undefined;
-      for (const g of groups) {
-        g[kind] += 1;
-        if (kind === 'same' || g.examples.length >= MAX_EXAMPLES) continue;
-        summary ??= decisionSummary(decision);
-        const example: ReplayExample = { change: kind, from, to, summary };
-        if (!g.examples.some((x) => x.summary === summary && x.from === from && x.to === to)) {
-          g.examples.push(example);
-        }
-      }
-    }
+    compared.push(...run);
   }
-  const ordered = (map: Map<string, MutableGroup>): ReplayGroup[] =>
-    [...map.values()].sort(
-      (x, y) =>
-        y.appear + y.disappear + y.change - (x.appear + x.disappear + x.change) || x.key.localeCompare(y.key),
-    );
   return {
     published: published.thresholdVersion,
     draft: draftEngine.thresholdVersion,
     invocations: recorded.length,
     replayed,
-    totals,
-    byRule: ordered(rules),
-    byPair: ordered(pairs),
+    ...tallyComparisons(compared),
     elapsedMs: Math.round(clock() - started),
   };
+}
+
+/** One recorded assessment under both engines, compared; undefined for inputs of another schema. */
+export async function compareRecorded(
+  inputs: unknown,
+  live: RuleEngine,
+  other: RuleEngine,
+): Promise<ComparedDecision[] | undefined> {
+  if (!isAssessmentInputs(inputs)) return undefined;
+  const [before, after] = await Promise.all([replay(inputs, live), replay(inputs, other)]);
+  return compareDecisions(before.decisions, after.decisions);
 }

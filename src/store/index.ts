@@ -14,6 +14,8 @@ import type { AuditRepository } from './audit';
 import { createFeedbackRepository } from './feedback';
 import type { FeedbackRepository } from './feedback';
 import { createInvocationRepository } from './invocations';
+import { createShadowRepository } from './shadow';
+import type { ShadowRepository } from './shadow';
 import type { InvocationRepository } from './invocations';
 import { createKpiRepository } from './kpis';
 import type { KpiRepository } from './kpis';
@@ -65,6 +67,7 @@ export type {
   StoredCard,
 } from './invocations';
 export { MAX_REPLAY_INPUTS } from './invocations';
+export type { ShadowComparisonRecord, ShadowRepository } from './shadow';
 export type {
   ThresholdChange,
   ThresholdDraft,
@@ -107,6 +110,8 @@ export interface Store {
   readonly rateLimits: RateLimitRepository;
   /** Removing invocation and card records past the retention period (retention.ts, docs/retention.md). */
   readonly retention: RetentionRepository;
+  /** Shadow-mode comparisons (a candidate threshold set beside the set in force, migration 0090). */
+  readonly shadow: ShadowRepository;
   /**
    * Resolves when the database answers a query; rejects otherwise (for `/readyz`), with `StoreUnavailableError`
    * naming the reason (e.g. `database file removed`).
@@ -173,6 +178,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     jtis: guard(createJtiRepository(db)),
     rateLimits: guard(createRateLimitRepository(db)),
     retention: guard(createRetentionRepository(db)),
+    shadow: guard(createShadowRepository(db)),
     ping: ping.ping,
     close: () => db.destroy(),
   };

@@ -312,3 +312,57 @@ describe('what-if replay, publish and rollback', () => {
       .expect(404);
   });
 });
+
+describe('shadow mode', () => {
+  /** The shadow comparisons stored so far, once the background comparison of the last call has been written. */
+  async function shadowRows(atLeast: number) {
+    for (let i = 0; i < 200; i += 1) {
+      const rows = await t.store.shadow.list('shadow-loud', 100);
+      if (rows.length >= atLeast) return rows;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return t.store.shadow.list('shadow-loud', 100);
+  }
+
+  it('runs a draft beside the set in force on live calls, never shows its cards, and compares them', async () => {
+    // The set in force silences clopidogrel (published above); the shadow draft does not.
+    expect(await orderSignCards()).toBe(0);
+    const draft = await newDraft('shadow-loud');
+    await request(t.app)
+      .put('/api/thresholds/drafts/shadow-loud')
+      .set(auth(informaticist))
+      .send({ set: { ...draft, drugOverrides: {} } })
+      .expect(200);
+    await request(t.app)
+      .post('/api/thresholds/shadow')
+      .set(auth(informaticist))
+      .send({ version: 'shadow-loud' })
+      .expect(200);
+    expect(t.thresholds.shadow()?.thresholdVersion).toBe('shadow-loud');
+
+    expect(await orderSignCards()).toBe(0);
+    expect(await orderSignCards()).toBe(0);
+    expect(await shadowRows(2)).toHaveLength(2);
+
+    const res = await request(t.app).get('/api/thresholds/shadow').set(auth(informaticist)).expect(200);
+    const body = res.body as {
+      version: string;
+      report: { replayed: number; totals: Record<string, number>; byPair: { key: string; appear: number }[] };
+    };
+    expect(body.version).toBe('shadow-loud');
+    expect(body.report.replayed).toBe(2);
+    expect(body.report.totals).toEqual({ appear: 2, disappear: 0, change: 0, same: 0 });
+    expect(body.report.byPair.find((g) => g.key === 'clopidogrel|CYP2C19')?.appear).toBe(2);
+
+    await request(t.app)
+      .post('/api/thresholds/shadow')
+      .set(auth(informaticist))
+      .send({ version: null })
+      .expect(200);
+    expect(t.thresholds.shadow()).toBeUndefined();
+    expect(await orderSignCards()).toBe(0);
+    expect(await t.store.shadow.list('shadow-loud', 100)).toHaveLength(2);
+    const [audit] = await t.store.audit.list({ action: 'thresholds.shadow' });
+    expect(audit?.details).toMatchObject({ version: null, previous: 'shadow-loud' });
+  });
+});
