@@ -7,11 +7,19 @@
 import type { InvocationRecorder } from '../cds/recorder';
 import type { Logger } from '../observability/logger';
 import type { ThresholdRegistry } from '../rules/registry';
-import type { Store } from '../store';
+import type { ShadowComparisonRecord, Store } from '../store';
 import { compareRecorded, tallyComparisons } from './thresholds';
 import type { ComparedDecision, ReplayReport } from './thresholds';
 
-/** Wraps `recorder` so that each recorded invocation is also compared under the shadow set, when one is set. */
+/** Comparisons written at once, and the longest a comparison waits to be written. */
+export const SHADOW_BATCH = 100;
+export const SHADOW_FLUSH_MS = 250;
+
+/**
+ * Wraps `recorder` so that each recorded invocation is also compared under the shadow set, when one is set. The
+ * comparisons are written in batches (at most `SHADOW_BATCH` rows, at least every `SHADOW_FLUSH_MS`): one write per
+ * call would cost every call a transaction.
+ */
 export function withShadow(
   recorder: InvocationRecorder,
   deps: {
@@ -21,6 +29,28 @@ export function withShadow(
   },
 ): InvocationRecorder {
   const { registry, store, logger } = deps;
+  let pending: ShadowComparisonRecord[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const flush = (): Promise<void> => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const batch = pending;
+    pending = [];
+    return store.shadow.recordMany(batch).catch((err: unknown) => {
+      logger.warn(
+        { err: err instanceof Error ? err.message : String(err), rows: batch.length },
+        'shadow comparisons not recorded',
+      );
+    });
+  };
+  const hold = (rec: ShadowComparisonRecord) => {
+    pending.push(rec);
+    if (pending.length >= SHADOW_BATCH) void flush();
+    else if (!timer) {
+      timer = setTimeout(() => void flush(), SHADOW_FLUSH_MS);
+      timer.unref();
+    }
+  };
   return {
     ...recorder,
     record(rec) {
@@ -31,26 +61,29 @@ export function withShadow(
         // After the answer: the comparison costs CPU, never the caller's wait.
         setImmediate(() => {
           compareRecorded(rec.inputs, live, shadow)
-            .then((comparison) =>
-              comparison === undefined
-                ? undefined
-                : store.shadow.record({
-                    shadowVersion: shadow.thresholdVersion,
-                    liveVersion: live.thresholdVersion,
-                    hook: rec.hook,
-                    recordedAt: rec.receivedAt,
-                    comparison,
-                  }),
-            )
+            .then((comparison) => {
+              if (comparison === undefined) return;
+              hold({
+                shadowVersion: shadow.thresholdVersion,
+                liveVersion: live.thresholdVersion,
+                hook: rec.hook,
+                recordedAt: rec.receivedAt,
+                comparison,
+              });
+            })
             .catch((err: unknown) => {
               logger.warn(
                 { err: err instanceof Error ? err.message : String(err) },
-                'shadow comparison not recorded',
+                'shadow comparison failed',
               );
             });
         });
       }
       return answer;
+    },
+    async drain(deadlineMs) {
+      await flush();
+      return recorder.drain(deadlineMs);
     },
   };
 }

@@ -434,7 +434,7 @@ export interface ComparedDecision {
   readonly to: Indicator;
   readonly rules: readonly { readonly key: string; readonly label: string }[];
   readonly pairs: readonly string[];
-  /** The card summary as it would read under the second set (as it read, for a card that would disappear). */
+  /** The card summary as it would read under the second set (as it read, for one that would disappear); '' when unchanged. */
   readonly summary: string;
 }
 
@@ -462,13 +462,15 @@ export function compareDecisions(
     if (from === 'none' && to === 'none') continue;
     const decision = (to === 'none' ? b : a) as Decision;
     const keys = new Set([...(b ? decisionRuleIds(b) : []), ...(a ? decisionRuleIds(a) : [])]);
+    const change = from === to ? 'same' : from === 'none' ? 'appear' : to === 'none' ? 'disappear' : 'change';
     compared.push({
-      change: from === to ? 'same' : from === 'none' ? 'appear' : to === 'none' ? 'disappear' : 'change',
+      change,
       from,
       to,
       rules: [...keys].map((key) => ({ key, label: ruleLabel(key, decision) })),
       pairs: pairsOf(decision),
-      summary: decisionSummary(decision),
+      // Only a card that would change is ever shown as an example.
+      summary: change === 'same' ? '' : decisionSummary(decision),
     });
   }
   return compared;

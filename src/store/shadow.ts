@@ -16,24 +16,28 @@ export interface ShadowComparisonRecord {
 }
 
 export interface ShadowRepository {
-  record(rec: ShadowComparisonRecord): Promise<void>;
+  /** Writes the comparisons in one statement. */
+  recordMany(recs: readonly ShadowComparisonRecord[]): Promise<void>;
   /** The comparisons recorded for `shadowVersion`, newest first, at most `limit` (≤ 10,000). */
   list(shadowVersion: string, limit: number): Promise<ShadowComparisonRecord[]>;
 }
 
 export function createShadowRepository(db: Kysely<Database>): ShadowRepository {
   return {
-    record: async (rec) => {
+    recordMany: async (recs) => {
+      if (recs.length === 0) return;
       await db
         .insertInto('shadow_comparisons')
-        .values({
-          id: randomUUID(),
-          shadow_version: rec.shadowVersion,
-          live_version: rec.liveVersion,
-          hook: rec.hook,
-          recorded_at: rec.recordedAt.toISOString(),
-          comparison: JSON.stringify(rec.comparison),
-        })
+        .values(
+          recs.map((rec) => ({
+            id: randomUUID(),
+            shadow_version: rec.shadowVersion,
+            live_version: rec.liveVersion,
+            hook: rec.hook,
+            recorded_at: rec.recordedAt.toISOString(),
+            comparison: JSON.stringify(rec.comparison),
+          })),
+        )
         .execute();
     },
     list: async (shadowVersion, limit) => {
