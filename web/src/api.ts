@@ -174,6 +174,9 @@ export const thresholdsApi = {
       comment,
       acknowledgeDemotion,
     }),
+  shadow: () => call<{ version: string | null; report?: ReplayReport }>('GET', '/api/thresholds/shadow'),
+  setShadow: (version: string | null) =>
+    call<{ version: string | null }>('POST', '/api/thresholds/shadow', undefined, { version }),
   rollback: (version: string, comment: string) =>
     call<ThresholdSwitch>('POST', '/api/thresholds/rollback', undefined, { version, comment }),
 };

@@ -140,7 +140,7 @@ describe('the threshold editor in a browser', () => {
     ).toContain('Card for a CPIC Strong row that advises avoid: critical → warning.');
     await page.getByLabel('Replay the most recent calls').fill('100');
     await page.getByRole('button', { name: 'Replay', exact: true }).click();
-    const summary = page.locator('.replay > p').first();
+    const summary = page.locator('.replay-summary').first();
     await summary.waitFor();
     expect(await summary.innerText()).toContain(`${String(CALLS)} recent calls replayed`);
     expect(await summary.innerText()).toContain(`${String(CALLS)} would change level`);
@@ -148,6 +148,22 @@ describe('the threshold editor in a browser', () => {
     expect(await pairRow.innerText()).toMatch(/Critical → Warning: .*clopidogrel/i);
     await page.locator('.chart canvas').waitFor();
     await screenshot(page, '22-thresholds-replay');
+  });
+
+  it('runs the draft in shadow on live calls without showing its cards', async () => {
+    await page.getByRole('button', { name: 'Run this draft in shadow on live calls' }).click();
+    await page.getByText('This draft runs in shadow').waitFor();
+    expect(await indicators()).toEqual(['critical']);
+    const seen = page.getByText('1 live call assessed in shadow', { exact: false });
+    // The comparison is written shortly after the call's answer: ask again until it is there.
+    for (let i = 0; i < 50 && !(await seen.isVisible()); i += 1) {
+      await page.getByRole('button', { name: 'Show what the shadow saw' }).click();
+      await page.waitForTimeout(100);
+    }
+    expect(await seen.innerText()).toContain('1 would change level');
+    await screenshot(page, '22b-thresholds-shadow');
+    await page.getByRole('button', { name: 'Stop the shadow' }).click();
+    await page.getByText('No draft runs in shadow.').waitFor();
   });
 
   it('publishes with a comment: the next call uses the new set', async () => {

@@ -306,6 +306,7 @@ function DraftEditor({
               </p>
             )
           ) : null}
+          <Shadow version={version} />
         </section>
       ) : null}
       {changes ? (
@@ -343,6 +344,73 @@ function DraftEditor({
         </form>
       ) : null}
     </section>
+  );
+}
+
+/** Shadow mode: the draft runs beside the set in force on live calls, never showing a card. */
+function Shadow({ version }: { readonly version: string }) {
+  const [running, setRunning] = useState<string | null | undefined>(undefined);
+  const [report, setReport] = useState<ReplayReport | undefined>(undefined);
+  const [error, setError] = useState('');
+  const read = () => {
+    void thresholdsApi.shadow().then((r) => {
+      if (!r.ok) {
+        setError(r.message);
+        return;
+      }
+      setRunning(r.value.version);
+      setReport(r.value.version === version ? r.value.report : undefined);
+    });
+  };
+  useEffect(read, [version]);
+  const switchTo = (v: string | null) => {
+    setError('');
+    void thresholdsApi.setShadow(v).then((r) => {
+      if (r.ok) read();
+      else setError(r.details?.join(' ') ?? r.message);
+    });
+  };
+  const mine = running === version;
+  return (
+    <div class="shadow">
+      <h4>In shadow on live calls</h4>
+      <p>
+        {mine
+          ? 'This draft runs in shadow: live calls are also assessed under it, and no prescriber sees its cards.'
+          : running
+            ? `Draft ${running} runs in shadow now.`
+            : 'No draft runs in shadow.'}
+      </p>
+      <button
+        type="button"
+        class="secondary"
+        onClick={() => {
+          switchTo(mine ? null : version);
+        }}
+      >
+        {mine ? 'Stop the shadow' : 'Run this draft in shadow on live calls'}
+      </button>{' '}
+      {mine ? (
+        <button type="button" class="secondary" onClick={read}>
+          Show what the shadow saw
+        </button>
+      ) : null}
+      {error ? (
+        <p role="alert" class="status-error">
+          {error}
+        </p>
+      ) : null}
+      {mine && report ? (
+        report.replayed === 0 ? (
+          <p>No live call has been assessed in shadow yet.</p>
+        ) : (
+          <ReplayView
+            report={report}
+            source={['live call assessed in shadow', 'live calls assessed in shadow']}
+          />
+        )
+      ) : null}
+    </div>
   );
 }
 
@@ -503,7 +571,7 @@ function ReplayChart({ groups }: { readonly groups: readonly ReplayGroup[] }) {
             values: (_u, ticks) => ticks.map((t) => groups[Math.floor(t / 4)]?.label ?? ''),
             size: 40,
           },
-          { label: 'cards', size: 50 },
+          { label: 'cards', size: 50, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
         ],
         series: [
           { label: 'Rule', value: (_u, v) => groups[Math.floor(v / 4)]?.label ?? '' },
@@ -532,13 +600,20 @@ function ReplayChart({ groups }: { readonly groups: readonly ReplayGroup[] }) {
   );
 }
 
-function ReplayView({ report }: { readonly report: ReplayReport }) {
+function ReplayView({
+  report,
+  source = ['recent call replayed', 'recent calls replayed'],
+}: {
+  readonly report: ReplayReport;
+  /** What was compared, singular and plural. */
+  readonly source?: readonly [string, string];
+}) {
   const { totals } = report;
   const movedRules = report.byRule.filter((g) => g.appear + g.disappear + g.change > 0).slice(0, 12);
   return (
     <div class="replay">
-      <p>
-        {report.replayed} recent calls replayed
+      <p class="replay-summary">
+        {report.replayed} {source[report.replayed === 1 ? 0 : 1]}
         {report.period ? ` (${formatDayTime(report.period.from)} to ${formatDayTime(report.period.to)})` : ''}
         : <strong>{totals.appear}</strong> cards would appear, <strong>{totals.disappear}</strong> would
         disappear, <strong>{totals.change}</strong> would change level, {totals.same} would stay as they are.
