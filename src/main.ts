@@ -107,6 +107,18 @@ async function main(): Promise<void> {
           else logger.info({ thresholds: outcome }, 'threshold set swapped');
         })
       : () => undefined;
+  // Replicas on PostgreSQL hear a publish or rollback at once (LISTEN/NOTIFY) and reload; polling stays as the net.
+  const stopListening = await store.thresholdChanges(
+    () => {
+      void thresholds.reload().then((outcome) => {
+        if (outcome.status === 'rejected') logger.error({ thresholds: outcome }, 'threshold reload refused');
+        else if (outcome.status === 'swapped') logger.info({ thresholds: outcome }, 'threshold set swapped');
+      });
+    },
+    (err) => {
+      logger.error({ err: errorForLog(err) }, 'threshold notifications lost; polling continues');
+    },
+  );
   // The demo patients, dates moved to today (DEMO_FHIR=on; default outside production).
   const demo = config.demoFhir ? loadDemoData(new Date()) : undefined;
   const recorder = createInvocationRecorder({ store, metrics, logger });
@@ -192,6 +204,7 @@ async function main(): Promise<void> {
     logger.fatal({ err: errorForLog(err), port: config.port }, `failed to start: ${reason}`);
     clearInterval(monitor);
     stopReloading();
+    void stopListening();
     void store.close().finally(() => process.exit(1));
   });
 
@@ -199,6 +212,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     stopReloading();
+    void stopListening();
     clearInterval(monitor);
     clearTimeout(firstSweep);
     clearInterval(housekeeping);

@@ -32,6 +32,8 @@ import type { JtiRepository, RateLimitRepository } from './replicas';
 import { createRetentionRepository } from './retention';
 import type { RetentionRepository } from './retention';
 import { createThresholdRepository } from './thresholds';
+import { listenForThresholdChanges } from './notify';
+import type { StopListening } from './notify';
 import type { ThresholdRepository } from './thresholds';
 import { createVolumeRepository } from './volume';
 import type { VolumeRepository } from './volume';
@@ -110,6 +112,11 @@ export interface Store {
   readonly rateLimits: RateLimitRepository;
   /** Removing invocation and card records past the retention period (retention.ts, docs/retention.md). */
   readonly retention: RetentionRepository;
+  /**
+   * Listens for threshold publications and rollbacks by any process on this store (PostgreSQL LISTEN/NOTIFY; on
+   * SQLite a no-op), so a replica reloads at once. Resolves with a function that stops listening.
+   */
+  readonly thresholdChanges: (onChange: () => void, onError: (err: Error) => void) => Promise<StopListening>;
   /** Shadow-mode comparisons (a candidate threshold set beside the set in force, migration 0090). */
   readonly shadow: ShadowRepository;
   /**
@@ -168,7 +175,9 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     engine,
     invocations: guard(createInvocationRepository(db)),
     feedback: guard(createFeedbackRepository(db)),
-    thresholds: guard(createThresholdRepository(db)),
+    thresholds: guard(createThresholdRepository(db, engine === 'postgres')),
+    thresholdChanges: (onChange, onError) =>
+      listenForThresholdChanges(engine, databaseUrl, onChange, onError),
     ratings: guard(createRatingRepository(db)),
     volume: guard(createVolumeRepository(db)),
     sessions: guard(createSessionRepository(db)),
