@@ -108,17 +108,25 @@ async function main(): Promise<void> {
         })
       : () => undefined;
   // Replicas on PostgreSQL hear a publish or rollback at once (LISTEN/NOTIFY) and reload; polling stays as the net.
-  const stopListening = await store.thresholdChanges(
-    () => {
-      void thresholds.reload().then((outcome) => {
-        if (outcome.status === 'rejected') logger.error({ thresholds: outcome }, 'threshold reload refused');
-        else if (outcome.status === 'swapped') logger.info({ thresholds: outcome }, 'threshold set swapped');
-      });
-    },
-    (err) => {
-      logger.error({ err: errorForLog(err) }, 'threshold notifications lost; polling continues');
-    },
-  );
+  const stopListening = await store
+    .thresholdChanges(
+      () => {
+        void thresholds.reload().then((outcome) => {
+          if (outcome.status === 'rejected')
+            logger.error({ thresholds: outcome }, 'threshold reload refused');
+          else if (outcome.status === 'swapped')
+            logger.info({ thresholds: outcome }, 'threshold set swapped');
+        });
+      },
+      (err) => {
+        logger.error({ err: errorForLog(err) }, 'threshold notifications lost; polling continues');
+      },
+    )
+    .catch((err: unknown) => {
+      // Without notifications the periodic reload still converges: start anyway.
+      logger.error({ err: errorForLog(err) }, 'threshold notifications unavailable; polling only');
+      return () => Promise.resolve();
+    });
   // The demo patients, dates moved to today (DEMO_FHIR=on; default outside production).
   const demo = config.demoFhir ? loadDemoData(new Date()) : undefined;
   const recorder = createInvocationRecorder({ store, metrics, logger });

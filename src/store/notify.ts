@@ -29,8 +29,13 @@ export async function listenForThresholdChanges(
   client.on('notification', (msg) => {
     if (msg.channel === THRESHOLD_CHANNEL) onChange();
   });
-  await client.connect();
-  await client.query(`LISTEN ${THRESHOLD_CHANNEL}`);
+  try {
+    await client.connect();
+    await client.query(`LISTEN ${THRESHOLD_CHANNEL}`);
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
+  }
   return async () => {
     client.removeAllListeners('notification');
     await client.end().catch(() => undefined);
