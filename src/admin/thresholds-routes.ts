@@ -17,6 +17,7 @@ import type { ThresholdSet } from '../rules/thresholds';
 import { MAX_REPLAY_INPUTS } from '../store';
 import type { Store, ThresholdSetRecord } from '../store';
 import { shadowReport } from './shadow';
+import { BASELINE_DAYS, WATCH_DAYS, watchAfterPublish } from './watch';
 import {
   contraindicationDemotions,
   describeThresholdSet,
@@ -219,6 +220,28 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
             },
           }
         : {}),
+    });
+  });
+
+  router.get('/watch', guard, async (_req, res) => {
+    const at = now();
+    const latest = (await store.thresholds.listEvents()).find((e) => e.action !== 'save-draft');
+    if (!latest) {
+      res.json({ version: registry.live().thresholdVersion, rules: [] });
+      return;
+    }
+    const publishedAt = latest.at;
+    const [before, after] = await Promise.all([
+      store.kpis.recordsBetween(new Date(publishedAt.getTime() - BASELINE_DAYS * 86_400_000), publishedAt),
+      store.kpis.recordsBetween(publishedAt, at),
+    ]);
+    const watching = at.getTime() - publishedAt.getTime() < WATCH_DAYS * 86_400_000;
+    res.json({
+      version: latest.version,
+      publishedAt: publishedAt.toISOString(),
+      watching,
+      baselineDays: BASELINE_DAYS,
+      rules: watchAfterPublish(before, after, publishedAt, at),
     });
   });
 

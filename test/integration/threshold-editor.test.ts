@@ -366,3 +366,27 @@ describe('shadow mode', () => {
     expect(audit?.details).toMatchObject({ version: null, previous: 'shadow-loud' });
   });
 });
+
+describe('watch after publish', () => {
+  it('compares each rule’s firing rate since the latest publication with the 28 days before', async () => {
+    const res = await request(t.app).get('/api/thresholds/watch').set(auth(informaticist)).expect(200);
+    const body = res.body as {
+      version: string;
+      watching: boolean;
+      baselineDays: number;
+      rules: {
+        rule: string;
+        baselineRate: number;
+        days: { calls: number; firings: number }[];
+        flagged: boolean;
+      }[];
+    };
+    expect(body).toMatchObject({ version: 'quiet-clopidogrel', watching: true, baselineDays: 28 });
+    const clopidogrel = body.rules.find((r) => r.rule.startsWith('cpic:') && r.baselineRate > 0);
+    expect(clopidogrel?.days).toHaveLength(1);
+    // Silenced since the rollback: the calls made since then gave no card.
+    expect(clopidogrel?.days[0]?.firings).toBe(0);
+    expect(clopidogrel?.days[0]?.calls).toBeGreaterThan(0);
+    await request(t.app).get('/api/thresholds/watch').set(auth(pharmacist)).expect(403);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Watch after publish (issue 11 item 5): for 7 days after a threshold set is published (or rolled back to), each rule's
+ * daily firing rate — order-sign cards counting the rule per order-sign call — is compared with its rate over the 28
+ * days before, on a u-chart (statistical process control for counts per unit: limits ū ± 3·√(ū / n) for a day of n
+ * calls; Kassakian et al., ACI 2017, found malfunctions with control charts of firing rates). A rule with a day
+ * outside its limits is flagged. The 28-day baseline is a design choice: four whole weeks, so weekdays weigh alike.
+ */
+import type { KpiRecords } from '../store';
+
+/** Days watched after a publication, and days of baseline before it. */
+export const WATCH_DAYS = 7;
+export const BASELINE_DAYS = 28;
+
+export interface WatchedDay {
+  /** UTC day, `YYYY-MM-DD`. */
+  readonly day: string;
+  readonly calls: number;
+  readonly firings: number;
+  /** Firings per call; null on a day without calls. */
+  readonly rate: number | null;
+  readonly lower: number | null;
+  readonly upper: number | null;
+  readonly outside: boolean;
+}
+
+export interface RuleWatch {
+  readonly rule: string;
+  /** Firings per call over the baseline (ū). */
+  readonly baselineRate: number;
+  readonly days: readonly WatchedDay[];
+  readonly flagged: boolean;
+}
+
+const DAY_MS = 86_400_000;
+const round = (x: number) => Math.round(x * 10_000) / 10_000;
+
+function firingsByRule(records: KpiRecords): Map<string, Map<string, number>> {
+  const byRule = new Map<string, Map<string, number>>();
+  for (const card of records.cards) {
+    if (card.hook !== 'order-sign') continue;
+    const day = card.shownAt.toISOString().slice(0, 10);
+    for (const rule of new Set(card.ruleIds)) {
+      const days = byRule.get(rule) ?? new Map<string, number>();
+      days.set(day, (days.get(day) ?? 0) + 1);
+      byRule.set(rule, days);
+    }
+  }
+  return byRule;
+}
+
+const total = (m: ReadonlyMap<string, number> | undefined) =>
+  [...(m?.values() ?? [])].reduce((a, b) => a + b, 0);
+
+/**
+ * Each rule's days after `publishedAt` (up to `WATCH_DAYS`, through `now`) against its baseline, flagged rules first.
+ * A rule that fired neither before nor after is not listed; a rule that never fired before has ū = 0, so any firing
+ * after is outside its limits (a rule that starts to fire is what the watch is for).
+ */
+export function watchAfterPublish(
+  before: KpiRecords,
+  after: KpiRecords,
+  publishedAt: Date,
+  now: Date,
+): RuleWatch[] {
+  const baselineCalls = total(before.orderSignCallsByDay);
+  const beforeFirings = firingsByRule(before);
+  const afterFirings = firingsByRule(after);
+  const start = Date.UTC(publishedAt.getUTCFullYear(), publishedAt.getUTCMonth(), publishedAt.getUTCDate());
+  const days: string[] = [];
+  for (let t = start; t <= now.getTime() && days.length < WATCH_DAYS; t += DAY_MS) {
+    days.push(new Date(t).toISOString().slice(0, 10));
+  }
+  const rules = [...new Set([...beforeFirings.keys(), ...afterFirings.keys()])].sort();
+  const watched = rules.map((rule): RuleWatch => {
+    const u = baselineCalls === 0 ? 0 : total(beforeFirings.get(rule)) / baselineCalls;
+    const series = days.map((day): WatchedDay => {
+      const calls = after.orderSignCallsByDay.get(day) ?? 0;
+      const firings = afterFirings.get(rule)?.get(day) ?? 0;
+      if (calls === 0) return { day, calls, firings, rate: null, lower: null, upper: null, outside: false };
+      const spread = 3 * Math.sqrt(u / calls);
+      const lower = Math.max(0, u - spread);
+      const upper = u + spread;
+      const rate = firings / calls;
+      return {
+        day,
+        calls,
+        firings,
+        rate: round(rate),
+        lower: round(lower),
+        upper: round(upper),
+        outside: rate > upper || (lower > 0 && rate < lower),
+      };
+    });
+    return { rule, baselineRate: round(u), days: series, flagged: series.some((d) => d.outside) };
+  });
+  return watched.sort((a, b) => Number(b.flagged) - Number(a.flagged) || a.rule.localeCompare(b.rule));
+}
