@@ -25,6 +25,8 @@ export interface WatchedDay {
 
 export interface RuleWatch {
   readonly rule: string;
+  /** The rule in words with the drugs of its cards: "CPIC recommendation (clopidogrel)", "R1-… (metoprolol)". */
+  readonly label: string;
   /** Firings per call over the baseline (ū). */
   readonly baselineRate: number;
   readonly days: readonly WatchedDay[];
@@ -34,12 +36,16 @@ export interface RuleWatch {
 const DAY_MS = 86_400_000;
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
-function firingsByRule(records: KpiRecords): Map<string, Map<string, number>> {
+function firingsByRule(
+  records: KpiRecords,
+  drugs: Map<string, Set<string>>,
+): Map<string, Map<string, number>> {
   const byRule = new Map<string, Map<string, number>>();
   for (const card of records.cards) {
     if (card.hook !== 'order-sign') continue;
     const day = card.shownAt.toISOString().slice(0, 10);
     for (const rule of new Set(card.ruleIds)) {
+      if (card.drug) drugs.set(rule, (drugs.get(rule) ?? new Set()).add(card.drug));
       const days = byRule.get(rule) ?? new Map<string, number>();
       days.set(day, (days.get(day) ?? 0) + 1);
       byRule.set(rule, days);
@@ -63,8 +69,9 @@ export function watchAfterPublish(
   now: Date,
 ): RuleWatch[] {
   const baselineCalls = total(before.orderSignCallsByDay);
-  const beforeFirings = firingsByRule(before);
-  const afterFirings = firingsByRule(after);
+  const drugs = new Map<string, Set<string>>();
+  const beforeFirings = firingsByRule(before, drugs);
+  const afterFirings = firingsByRule(after, drugs);
   const start = Date.UTC(publishedAt.getUTCFullYear(), publishedAt.getUTCMonth(), publishedAt.getUTCDate());
   const days: string[] = [];
   for (let t = start; t <= now.getTime() && days.length < WATCH_DAYS; t += DAY_MS) {
@@ -91,7 +98,19 @@ export function watchAfterPublish(
         outside: rate > upper || (lower > 0 && rate < lower),
       };
     });
-    return { rule, baselineRate: round(u), days: series, flagged: series.some((d) => d.outside) };
+    const what = rule.startsWith('cpic:')
+      ? rule.endsWith(':pre-test')
+        ? 'Pre-test advice'
+        : 'CPIC recommendation'
+      : rule.replace(/^safety:/, 'Safety rule ');
+    const onDrugs = [...(drugs.get(rule) ?? [])].sort().join(', ');
+    return {
+      rule,
+      label: onDrugs ? `${what} (${onDrugs})` : what,
+      baselineRate: round(u),
+      days: series,
+      flagged: series.some((d) => d.outside),
+    };
   });
   return watched.sort((a, b) => Number(b.flagged) - Number(a.flagged) || a.rule.localeCompare(b.rule));
 }

@@ -174,6 +174,25 @@ export const thresholdsApi = {
       comment,
       acknowledgeDemotion,
     }),
+  watch: () =>
+    call<{
+      version: string;
+      publishedAt?: string;
+      watching?: boolean;
+      rules: readonly {
+        rule: string;
+        label: string;
+        baselineRate: number;
+        flagged: boolean;
+        days: readonly {
+          day: string;
+          calls: number;
+          firings: number;
+          upper: number | null;
+          outside: boolean;
+        }[];
+      }[];
+    }>('GET', '/api/thresholds/watch'),
   shadow: () => call<{ version: string | null; report?: ReplayReport }>('GET', '/api/thresholds/shadow'),
   setShadow: (version: string | null) =>
     call<{ version: string | null }>('POST', '/api/thresholds/shadow', undefined, { version }),

@@ -202,6 +202,10 @@ describe('the threshold editor in a browser', () => {
     expect(await page.locator('section[aria-labelledby="history"] tbody tr').first().innerText()).toContain(
       'Rolled back to strong-avoid-warning',
     );
+    // Watch after publish: the same rule fires at its usual rate (one card per call), so nothing is flagged.
+    expect(
+      await page.getByRole('region', { name: 'Since strong-avoid-warning came into force' }).innerText(),
+    ).toContain('Every rule fires within its usual range');
     await screenshot(page, '24-thresholds-rolled-back');
   });
 });

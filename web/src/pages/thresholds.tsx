@@ -17,7 +17,7 @@ import type {
   ThresholdOverview,
   ThresholdSetJson,
 } from '../api';
-import { formatDayTime } from '../format';
+import { formatDay, formatDayTime } from '../format';
 import { Loading, Problem } from '../refusal';
 
 const INDICATOR_CHOICES = ['none', 'info', 'warning', 'critical'] as const;
@@ -83,6 +83,7 @@ export function ThresholdsEditor() {
       <p role="status" class="status-saved">
         {status}
       </p>
+      <Watch key={published.version + status} />
       {draft ? (
         <DraftEditor
           key={draft.version}
@@ -343,6 +344,38 @@ function DraftEditor({
           ) : null}
         </form>
       ) : null}
+    </section>
+  );
+}
+
+/** Rules whose firing rate left its usual range since the latest publication (7 days; u-chart limits). */
+function Watch() {
+  const [watch, setWatch] = useState<Awaited<ReturnType<typeof thresholdsApi.watch>> | undefined>(undefined);
+  useEffect(() => {
+    void thresholdsApi.watch().then(setWatch);
+  }, []);
+  if (!watch?.ok || !watch.value.publishedAt || !watch.value.watching) return null;
+  const flagged = watch.value.rules.filter((r) => r.flagged);
+  return (
+    <section aria-labelledby="watch-heading" class={flagged.length > 0 ? 'problems' : undefined}>
+      <h2 id="watch-heading">Since {watch.value.version} came into force</h2>
+      {flagged.length === 0 ? (
+        <p>Every rule fires within its usual range (compared with the 28 days before).</p>
+      ) : (
+        <ul>
+          {flagged.map((r) => {
+            const day = r.days.find((d) => d.outside);
+            const when = day
+              ? `${String(day.firings)} cards in ${String(day.calls)} calls on ${formatDay(day.day)}`
+              : 'outside its range';
+            return (
+              <li key={r.rule}>
+                {`${r.label}: ${when}, against about ${String(Math.round(r.baselineRate * 100))} per 100 calls before.`}
+              </li>
+            );
+          })}
+        </ul>
+      )}
     </section>
   );
 }
