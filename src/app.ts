@@ -261,6 +261,7 @@ export function createApp(appDeps: AppDeps): Express {
     createAdminApiRouter({
       store: deps.store,
       ...(deps.thresholdRegistry ? { thresholdRegistry: deps.thresholdRegistry } : {}),
+      metrics,
       bodyLimit: config.bodyLimit,
       ...(deps.now ? { now: deps.now } : {}),
     }),

@@ -18,6 +18,7 @@ import { createReadiness } from './http/ops';
 import { createLogger, errorForLog } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { KNOWLEDGE_VERSION } from './rules/cpic';
+import { latestPublicationWatch, reportWatch } from './admin/watch';
 import { createThresholdRegistry } from './rules/registry';
 import { DEFAULT_THRESHOLDS } from './rules/thresholds';
 import { openStore, sweepExpired } from './store';
@@ -143,6 +144,14 @@ async function main(): Promise<void> {
   // Retention (docs/retention.md) and expired jti / rate-limit rows. Every replica sweeps; the deletes are idempotent.
   let sweeping = false;
   const housekeep = (): void => {
+    // The watch after publish, for /metrics (the editor recomputes it when opened).
+    latestPublicationWatch(store, new Date())
+      .then((watch) => {
+        reportWatch(metrics, watch);
+      })
+      .catch((err: unknown) => {
+        logger.warn({ err: errorForLog(err) }, 'threshold watch not computed; the next one retries');
+      });
     if (sweeping) return;
     sweeping = true;
     sweepExpired(store, { now: new Date(), retentionDays: config.retentionDays })

@@ -10,6 +10,7 @@ import { actingRole, requireRole, signedInUser } from '../http/auth';
 import type { User } from '../http/auth';
 import { parseJsonBody, requireJsonBody } from '../http/body';
 import { AppError } from '../http/errors';
+import type { Metrics } from '../observability/metrics';
 import type { ThresholdRegistry } from '../rules/registry';
 import type { OverrideFilter, Store } from '../store';
 import { computeKpis, defaultKpiPeriod } from './kpis';
@@ -34,6 +35,7 @@ export interface AdminApiDeps {
   readonly store: Store;
   /** The threshold registry: `/api/thresholds` is served when present. */
   readonly thresholdRegistry?: ThresholdRegistry;
+  readonly metrics?: Metrics;
   readonly bodyLimit: string;
   readonly now?: () => Date;
 }
@@ -54,6 +56,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
         registry: deps.thresholdRegistry,
         bodyLimit: deps.bodyLimit,
         ...(deps.now ? { now: deps.now } : {}),
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
       }),
     );
   }

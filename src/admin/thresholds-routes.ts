@@ -11,13 +11,14 @@ import { actingRole, requireRole, signedInUser } from '../http/auth';
 import type { User } from '../http/auth';
 import { parseJsonBody, requireJsonBody } from '../http/body';
 import { AppError } from '../http/errors';
+import type { Metrics } from '../observability/metrics';
 import type { ThresholdRegistry } from '../rules/registry';
 import { parseThresholdSet, serializeThresholdSet } from '../rules/thresholds';
 import type { ThresholdSet } from '../rules/thresholds';
 import { MAX_REPLAY_INPUTS } from '../store';
 import type { Store, ThresholdSetRecord } from '../store';
 import { shadowReport } from './shadow';
-import { BASELINE_DAYS, WATCH_DAYS, watchAfterPublish } from './watch';
+import { BASELINE_DAYS, latestPublicationWatch, reportWatch } from './watch';
 import {
   contraindicationDemotions,
   describeThresholdSet,
@@ -31,6 +32,8 @@ export interface ThresholdApiDeps {
   readonly registry: ThresholdRegistry;
   readonly bodyLimit: string;
   readonly now?: () => Date;
+  /** Where the watch after publish is reported (`cds_threshold_rule_flagged`). */
+  readonly metrics?: Pick<Metrics, 'thresholdRuleFlagged'>;
 }
 
 const versionName = z
@@ -224,25 +227,19 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   });
 
   router.get('/watch', guard, async (_req, res) => {
-    const at = now();
-    const latest = (await store.thresholds.listEvents()).find((e) => e.action !== 'save-draft');
-    if (!latest) {
-      res.json({ version: registry.live().thresholdVersion, rules: [] });
-      return;
-    }
-    const publishedAt = latest.at;
-    const [before, after] = await Promise.all([
-      store.kpis.recordsBetween(new Date(publishedAt.getTime() - BASELINE_DAYS * 86_400_000), publishedAt),
-      store.kpis.recordsBetween(publishedAt, at),
-    ]);
-    const watching = at.getTime() - publishedAt.getTime() < WATCH_DAYS * 86_400_000;
-    res.json({
-      version: latest.version,
-      publishedAt: publishedAt.toISOString(),
-      watching,
-      baselineDays: BASELINE_DAYS,
-      rules: watchAfterPublish(before, after, publishedAt, at),
-    });
+    const watch = await latestPublicationWatch(store, now());
+    if (deps.metrics) reportWatch(deps.metrics, watch);
+    res.json(
+      watch
+        ? {
+            version: watch.version,
+            publishedAt: watch.publishedAt.toISOString(),
+            watching: watch.watching,
+            baselineDays: BASELINE_DAYS,
+            rules: watch.rules,
+          }
+        : { version: registry.live().thresholdVersion, rules: [] },
+    );
   });
 
   router.get('/shadow', guard, async (_req, res) => {

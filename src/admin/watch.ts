@@ -5,7 +5,8 @@
  * calls; Kassakian et al., ACI 2017, found malfunctions with control charts of firing rates). A rule with a day
  * outside its limits is flagged. The 28-day baseline is a design choice: four whole weeks, so weekdays weigh alike.
  */
-import type { KpiRecords } from '../store';
+import type { Metrics } from '../observability/metrics';
+import type { KpiRecords, Store } from '../store';
 
 /** Days watched after a publication, and days of baseline before it. */
 export const WATCH_DAYS = 7;
@@ -113,4 +114,43 @@ export function watchAfterPublish(
     };
   });
   return watched.sort((a, b) => Number(b.flagged) - Number(a.flagged) || a.rule.localeCompare(b.rule));
+}
+
+/** The latest publication's watch, or undefined when nothing was ever published. */
+export interface PublicationWatch {
+  readonly version: string;
+  readonly publishedAt: Date;
+  /** Still within `WATCH_DAYS` of the publication. */
+  readonly watching: boolean;
+  readonly rules: readonly RuleWatch[];
+}
+
+/** Reads the latest publish or rollback and the firing records around it, and watches it. */
+export async function latestPublicationWatch(
+  store: Pick<Store, 'thresholds' | 'kpis'>,
+  now: Date,
+): Promise<PublicationWatch | undefined> {
+  const latest = (await store.thresholds.listEvents()).find((e) => e.action !== 'save-draft');
+  if (!latest) return undefined;
+  const publishedAt = latest.at;
+  const [before, after] = await Promise.all([
+    store.kpis.recordsBetween(new Date(publishedAt.getTime() - BASELINE_DAYS * DAY_MS), publishedAt),
+    store.kpis.recordsBetween(publishedAt, now),
+  ]);
+  return {
+    version: latest.version,
+    publishedAt,
+    watching: now.getTime() - publishedAt.getTime() < WATCH_DAYS * DAY_MS,
+    rules: watchAfterPublish(before, after, publishedAt, now),
+  };
+}
+
+/** Sets `cds_threshold_rule_flagged`: 1 per rule flagged while the publication is watched, nothing otherwise. */
+export function reportWatch(
+  metrics: Pick<Metrics, 'thresholdRuleFlagged'>,
+  watch: PublicationWatch | undefined,
+): void {
+  metrics.thresholdRuleFlagged.reset();
+  if (!watch?.watching) return;
+  for (const r of watch.rules) if (r.flagged) metrics.thresholdRuleFlagged.set({ rule: r.rule }, 1);
 }

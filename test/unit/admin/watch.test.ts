@@ -3,7 +3,8 @@
  * u-chart limits; one whose rate jumps after the publication is flagged on that day; one that starts firing is
  * flagged; days without calls are not judged.
  */
-import { WATCH_DAYS, watchAfterPublish } from '../../../src/admin/watch';
+import { WATCH_DAYS, reportWatch, watchAfterPublish } from '../../../src/admin/watch';
+import { createMetrics } from '../../../src/observability/metrics';
 import type { KpiCard, KpiRecords } from '../../../src/store';
 
 const PUBLISHED = new Date('2026-05-10T08:00:00Z');
@@ -85,6 +86,24 @@ describe('firing rates after a publication', () => {
     const withSelect = { ...after, cards: [...after.cards, card('select-only', PUBLISHED, 'order-select')] };
     expect(watchAfterPublish(before, withSelect, PUBLISHED, now).some((r) => r.rule === 'select-only')).toBe(
       false,
+    );
+  });
+});
+
+describe('the watch in /metrics', () => {
+  const before = records(new Date(PUBLISHED.getTime() - 28 * DAY_MS), 28, () => 100, { usual: () => 10 });
+  const after = records(PUBLISHED, 1, () => 100, { usual: () => 40 });
+  const rules = watchAfterPublish(before, after, PUBLISHED, new Date(PUBLISHED.getTime() + 3_600_000));
+
+  it('reports 1 per flagged rule while the publication is watched, nothing after', async () => {
+    const metrics = createMetrics();
+    reportWatch(metrics, { version: 'v2', publishedAt: PUBLISHED, watching: true, rules });
+    expect(await metrics.registry.getSingleMetricAsString('cds_threshold_rule_flagged')).toContain(
+      'cds_threshold_rule_flagged{rule="usual"} 1',
+    );
+    reportWatch(metrics, { version: 'v2', publishedAt: PUBLISHED, watching: false, rules });
+    expect(await metrics.registry.getSingleMetricAsString('cds_threshold_rule_flagged')).not.toContain(
+      'usual',
     );
   });
 });
