@@ -26,6 +26,7 @@ import { createCdsRouter } from './cds/routes';
 import type { HookHandlers, RunningVersions } from './cds/routes';
 import type { CdsServiceDefinition, Link } from './cds/types';
 import { createAdminApiRouter } from './admin/routes';
+import { withShadow } from './admin/shadow';
 import type { Config } from './config';
 import { createDashboardRouter } from './dashboard/routes';
 import { DEMO_FHIR_PATH, createDemoFetcher, createDemoFhirRouter } from './demo';
@@ -55,6 +56,7 @@ import { createRuleEngine } from './rules/engine';
 import type { RuleEngine } from './rules/engine';
 import { DEFAULT_THRESHOLDS } from './rules/thresholds';
 import type { ThresholdSet } from './rules/thresholds';
+import type { ThresholdRegistry } from './rules/registry';
 import type { Store } from './store';
 
 export interface AppDeps {
@@ -76,6 +78,8 @@ export interface AppDeps {
   readonly devJwks?: JSONWebKeySet;
   /** The knowledge and threshold versions in force: shown in discovery, recorded on every invocation. */
   readonly versions: () => RunningVersions;
+  /** The threshold registry: when present, informaticists edit, replay, publish and roll back at `/api/thresholds`. */
+  readonly thresholdRegistry?: ThresholdRegistry;
   /** The threshold set in force (the registry's live set); default `DEFAULT_THRESHOLDS`. */
   readonly liveThresholds?: () => ThresholdSet;
   /** The live rule engine (the registry's), for the dashboard; default: an engine over `liveThresholds`. */
@@ -105,9 +109,17 @@ export interface AppDeps {
 const FHIR_CACHE_TTL_S = 30;
 
 export function createApp(appDeps: AppDeps): Express {
-  const recorder =
+  const baseRecorder =
     appDeps.recorder ??
     createInvocationRecorder({ store: appDeps.store, metrics: appDeps.metrics, logger: appDeps.logger });
+  // Shadow mode (issue 11): a candidate threshold set compared on live calls after they are answered.
+  const recorder = appDeps.thresholdRegistry
+    ? withShadow(baseRecorder, {
+        registry: appDeps.thresholdRegistry,
+        store: appDeps.store,
+        logger: appDeps.logger,
+      })
+    : baseRecorder;
   const deps: AppDeps & { recorder: InvocationRecorder } = { ...appDeps, recorder };
   const { config, logger, metrics } = deps;
   const users = deps.userAuthenticator ?? NO_SIGN_IN;
@@ -271,6 +283,8 @@ export function createApp(appDeps: AppDeps): Express {
     requireRole(...ROLES),
     createAdminApiRouter({
       store: deps.store,
+      ...(deps.thresholdRegistry ? { thresholdRegistry: deps.thresholdRegistry } : {}),
+      metrics,
       bodyLimit: config.bodyLimit,
       ...(deps.now ? { now: deps.now } : {}),
     }),

@@ -18,6 +18,7 @@ import { createReadiness } from './http/ops';
 import { createLogger, errorForLog } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { KNOWLEDGE_VERSION } from './rules/cpic';
+import { latestPublicationWatch, reportWatch } from './admin/watch';
 import { createThresholdRegistry } from './rules/registry';
 import { DEFAULT_THRESHOLDS } from './rules/thresholds';
 import { openStore, sweepExpired } from './store';
@@ -107,6 +108,26 @@ async function main(): Promise<void> {
           else logger.info({ thresholds: outcome }, 'threshold set swapped');
         })
       : () => undefined;
+  // Replicas on PostgreSQL hear a publish or rollback at once (LISTEN/NOTIFY) and reload; polling stays as the net.
+  const stopListening = await store
+    .thresholdChanges(
+      () => {
+        void thresholds.reload().then((outcome) => {
+          if (outcome.status === 'rejected')
+            logger.error({ thresholds: outcome }, 'threshold reload refused');
+          else if (outcome.status === 'swapped')
+            logger.info({ thresholds: outcome }, 'threshold set swapped');
+        });
+      },
+      (err) => {
+        logger.error({ err: errorForLog(err) }, 'threshold notifications lost; polling continues');
+      },
+    )
+    .catch((err: unknown) => {
+      // Without notifications the periodic reload still converges: start anyway.
+      logger.error({ err: errorForLog(err) }, 'threshold notifications unavailable; polling only');
+      return () => Promise.resolve();
+    });
   // The demo patients, dates moved to today (DEMO_FHIR=on; default outside production).
   const demo = config.demoFhir ? loadDemoData(new Date()) : undefined;
   const recorder = createInvocationRecorder({ store, metrics, logger });
@@ -123,6 +144,14 @@ async function main(): Promise<void> {
   // Retention (docs/retention.md) and expired jti / rate-limit rows. Every replica sweeps; the deletes are idempotent.
   let sweeping = false;
   const housekeep = (): void => {
+    // The watch after publish, for /metrics (the editor recomputes it when opened).
+    latestPublicationWatch(store, new Date())
+      .then((watch) => {
+        reportWatch(metrics, watch);
+      })
+      .catch((err: unknown) => {
+        logger.warn({ err: errorForLog(err) }, 'threshold watch not computed; the next one retries');
+      });
     if (sweeping) return;
     sweeping = true;
     sweepExpired(store, { now: new Date(), retentionDays: config.retentionDays })
@@ -160,6 +189,7 @@ async function main(): Promise<void> {
     }),
     liveThresholds: () => thresholds.live().thresholds,
     ruleEngine: () => thresholds.live(),
+    thresholdRegistry: thresholds,
     authenticator,
     userAuthenticator: userAuthenticatorFor(config.oidc),
     ...(devKey ? { devJwks: devKey.jwks } : {}),
@@ -193,6 +223,7 @@ async function main(): Promise<void> {
     logger.fatal({ err: errorForLog(err), port: config.port }, `failed to start: ${reason}`);
     clearInterval(monitor);
     stopReloading();
+    void stopListening();
     void store.close().finally(() => process.exit(1));
   });
 
@@ -200,6 +231,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     stopReloading();
+    void stopListening();
     clearInterval(monitor);
     clearTimeout(firstSweep);
     clearInterval(housekeeping);

@@ -10,6 +10,8 @@ import { actingRole, requireRole, signedInUser } from '../http/auth';
 import type { User } from '../http/auth';
 import { parseJsonBody, requireJsonBody } from '../http/body';
 import { AppError } from '../http/errors';
+import type { Metrics } from '../observability/metrics';
+import type { ThresholdRegistry } from '../rules/registry';
 import type { OverrideFilter, Store } from '../store';
 import { computeKpis, defaultKpiPeriod } from './kpis';
 import {
@@ -26,10 +28,14 @@ import {
   overrideListQuerySchema,
   reviewRequestSchema,
 } from './schemas';
+import { createThresholdApiRouter } from './thresholds-routes';
 import type { KpiReport, OverrideList, ReviewResponse } from './schemas';
 
 export interface AdminApiDeps {
   readonly store: Store;
+  /** The threshold registry: `/api/thresholds` is served when present. */
+  readonly thresholdRegistry?: ThresholdRegistry;
+  readonly metrics?: Metrics;
   readonly bodyLimit: string;
   readonly now?: () => Date;
 }
@@ -41,6 +47,19 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
   const { store } = deps;
   const now = deps.now ?? (() => new Date());
   const router = Router();
+
+  if (deps.thresholdRegistry) {
+    router.use(
+      '/thresholds',
+      createThresholdApiRouter({
+        store,
+        registry: deps.thresholdRegistry,
+        bodyLimit: deps.bodyLimit,
+        ...(deps.now ? { now: deps.now } : {}),
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      }),
+    );
+  }
 
   router.get('/overrides', requireRole('pharmacist'), async (req, res) => {
     const q = parse(overrideListQuerySchema, req.query);

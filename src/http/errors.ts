@@ -10,7 +10,7 @@
  * - `CDS_`: the CDS Hooks protocol under `/cds-services` (requests, client JWT, prefetch);
  * - `FEEDBACK_`: CDS Hooks feedback on cards;
  * - `LINK_`: the cards' signed page links (rating and explanation pages, `src/links/`);
- * - `ADMIN_`: the pharmacist's and informaticist's JSON APIs under `/api` (override review, KPIs);
+ * - `ADMIN_`: the pharmacist's and informaticist's JSON APIs under `/api` (override review, KPIs, thresholds);
  * - `OPS_`: operations endpoints (`/healthz`, `/readyz`, `/metrics`);
  * - `DEMO_`: the read-only demo FHIR endpoint `/demo/fhir` (`src/demo/`).
  */
@@ -149,6 +149,21 @@ export const ERROR_CATALOGUE = {
     status: 404,
     issueCode: 'not-found',
     title: 'No overridden card has this uuid.',
+  },
+  ADMIN_INVALID_THRESHOLDS: {
+    status: 422,
+    issueCode: 'business-rule',
+    title: 'The threshold set cannot be saved or published as it stands.',
+  },
+  ADMIN_UNKNOWN_THRESHOLD_SET: {
+    status: 404,
+    issueCode: 'not-found',
+    title: 'No threshold set has this version.',
+  },
+  ADMIN_THRESHOLD_CONFLICT: {
+    status: 409,
+    issueCode: 'conflict',
+    title: 'The threshold set is not in a state that allows this.',
   },
 
   /* OPS: operations endpoints */

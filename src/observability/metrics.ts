@@ -33,6 +33,11 @@ export interface Metrics {
   readonly recordings: Counter<'result'>;
   /** Invocation records waiting in memory for the store (queued or still being written). */
   readonly recordingBacklog: Gauge;
+  /**
+   * 1 for each rule whose daily firing rate left its control limits since the latest threshold publication (7 days;
+   * `src/admin/watch.ts`), as last computed (hourly, and whenever the editor asks).
+   */
+  readonly thresholdRuleFlagged: Gauge<'rule'>;
 }
 
 export function createMetrics(): Metrics {
@@ -100,6 +105,12 @@ export function createMetrics(): Metrics {
     recordingBacklog: new Gauge({
       name: 'cds_invocation_record_backlog',
       help: 'Invocation records held in memory until the store takes them',
+      registers,
+    }),
+    thresholdRuleFlagged: new Gauge({
+      name: 'cds_threshold_rule_flagged',
+      help: 'Rules whose firing rate left its control limits since the latest threshold publication (1 = flagged)',
+      labelNames: ['rule'],
       registers,
     }),
   };

@@ -14,6 +14,8 @@ import type { AuditRepository } from './audit';
 import { createFeedbackRepository } from './feedback';
 import type { FeedbackRepository } from './feedback';
 import { createInvocationRepository } from './invocations';
+import { createShadowRepository } from './shadow';
+import type { ShadowRepository } from './shadow';
 import type { InvocationRepository } from './invocations';
 import { createKpiRepository } from './kpis';
 import type { KpiRepository } from './kpis';
@@ -30,6 +32,8 @@ import type { JtiRepository, RateLimitRepository } from './replicas';
 import { createRetentionRepository } from './retention';
 import type { RetentionRepository } from './retention';
 import { createThresholdRepository } from './thresholds';
+import { listenForThresholdChanges } from './notify';
+import type { StopListening } from './notify';
 import type { ThresholdRepository } from './thresholds';
 import { createVolumeRepository } from './volume';
 import type { VolumeRepository } from './volume';
@@ -57,11 +61,15 @@ export type { Rating, RatingRecord, RatingRepository, StoredRating } from './rat
 export type { PageSession, SessionRepository } from './sessions';
 export type {
   CardRecord,
+  InputsSelection,
   InvocationRecord,
   InvocationRepository,
+  RecordedInputs,
   RecordedInvocation,
   StoredCard,
 } from './invocations';
+export { MAX_REPLAY_INPUTS } from './invocations';
+export type { ShadowComparisonRecord, ShadowRepository } from './shadow';
 export type {
   ThresholdChange,
   ThresholdDraft,
@@ -104,6 +112,13 @@ export interface Store {
   readonly rateLimits: RateLimitRepository;
   /** Removing invocation and card records past the retention period (retention.ts, docs/retention.md). */
   readonly retention: RetentionRepository;
+  /**
+   * Listens for threshold publications and rollbacks by any process on this store (PostgreSQL LISTEN/NOTIFY; on
+   * SQLite a no-op), so a replica reloads at once. Resolves with a function that stops listening.
+   */
+  readonly thresholdChanges: (onChange: () => void, onError: (err: Error) => void) => Promise<StopListening>;
+  /** Shadow-mode comparisons (a candidate threshold set beside the set in force, migration 0090). */
+  readonly shadow: ShadowRepository;
   /**
    * Resolves when the database answers a query; rejects otherwise (for `/readyz`), with `StoreUnavailableError`
    * naming the reason (e.g. `database file removed`).
@@ -160,7 +175,9 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     engine,
     invocations: guard(createInvocationRepository(db)),
     feedback: guard(createFeedbackRepository(db)),
-    thresholds: guard(createThresholdRepository(db)),
+    thresholds: guard(createThresholdRepository(db, engine === 'postgres')),
+    thresholdChanges: (onChange, onError) =>
+      listenForThresholdChanges(engine, databaseUrl, onChange, onError),
     ratings: guard(createRatingRepository(db)),
     volume: guard(createVolumeRepository(db)),
     sessions: guard(createSessionRepository(db)),
@@ -170,6 +187,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     jtis: guard(createJtiRepository(db)),
     rateLimits: guard(createRateLimitRepository(db)),
     retention: guard(createRetentionRepository(db)),
+    shadow: guard(createShadowRepository(db)),
     ping: ping.ping,
     close: () => db.destroy(),
   };

@@ -80,7 +80,25 @@ export interface InvocationRepository {
   findByCard(cardUuid: string): Promise<RecordedInvocation | undefined>;
   /** Every invocation recorded under `hookInstance` (a client may retry with the same one), oldest first. */
   listByHookInstance(hookInstance: string): Promise<RecordedInvocation[]>;
+  /**
+   * The recorded assessment inputs (what-if replay), newest first: the last `last` invocations that kept inputs, or
+   * those received in [`from`, `to`), at most `limit` (default and ceiling 10,000).
+   */
+  listInputs(selection: InputsSelection): Promise<RecordedInputs[]>;
 }
+
+/** Which recorded inputs to read: the newest `last`, or a period (received at or after `from`, before `to`). */
+export type InputsSelection =
+  { readonly last: number } | { readonly from: Date; readonly to: Date; readonly limit?: number };
+
+/** One invocation's recorded assessment inputs (no patient identifier). */
+export interface RecordedInputs {
+  readonly receivedAt: Date;
+  readonly inputs: unknown;
+}
+
+/** Most inputs one replay reads. */
+export const MAX_REPLAY_INPUTS = 10_000;
 
 export function createInvocationRepository(db: Kysely<Database>): InvocationRepository {
   return {
@@ -97,6 +115,24 @@ export function createInvocationRepository(db: Kysely<Database>): InvocationRepo
       return found;
     },
     listByHookInstance: (hookInstance) => readInvocations(db, 'hook_instance', hookInstance),
+    listInputs: async (selection) => {
+      let q = db.selectFrom('invocations').select(['received_at', 'inputs']).where('inputs', 'is not', null);
+      let limit = MAX_REPLAY_INPUTS;
+      if ('last' in selection) {
+        limit = Math.min(Math.max(0, selection.last), MAX_REPLAY_INPUTS);
+      } else {
+        q = q
+          .where('received_at', '>=', selection.from.toISOString())
+          .where('received_at', '<', selection.to.toISOString());
+        limit = Math.min(Math.max(0, selection.limit ?? MAX_REPLAY_INPUTS), MAX_REPLAY_INPUTS);
+      }
+      if (limit === 0) return [];
+      const rows = await q.orderBy('received_at', 'desc').limit(limit).execute();
+      return rows.map((row) => ({
+        receivedAt: new Date(row.received_at),
+        inputs: JSON.parse(row.inputs ?? 'null') as unknown,
+      }));
+    },
   };
 }
 

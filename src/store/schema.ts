@@ -241,7 +241,20 @@ export interface RateLimitHitTable {
 }
 
 /** The whole database, for `Kysely<Database>`. */
+/** What a candidate threshold set would have shown on a live call (migration 0090, shadow mode). */
+export interface ShadowComparisonTable {
+  id: string;
+  shadow_version: string;
+  live_version: string;
+  hook: string;
+  /** ISO 8601 UTC. */
+  recorded_at: string;
+  /** JSON: the compared decisions. */
+  comparison: string;
+}
+
 export interface Database {
+  shadow_comparisons: ShadowComparisonTable;
   invocations: InvocationTable;
   cards: CardTable;
   feedback: FeedbackTable;

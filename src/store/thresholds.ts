@@ -2,7 +2,9 @@
  * Versioned threshold sets (issue 5; the informaticist editor builds on this): drafts, publication of one version at
  * a time, rollback, and the audit trail of who did which when (`threshold_set_events`).
  */
+import { sql } from 'kysely';
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { THRESHOLD_CHANNEL } from './notify';
 import type { Database, ThresholdSetEventTable } from './schema';
 
 /** One stored version of the actionability thresholds. */
@@ -82,7 +84,8 @@ export interface ThresholdRepository {
   listEvents(): Promise<ThresholdSetEvent[]>;
 }
 
-export function createThresholdRepository(db: Kysely<Database>): ThresholdRepository {
+/** `notify`: send `NOTIFY threshold_sets` with each publish and rollback (PostgreSQL; `notify.ts`). */
+export function createThresholdRepository(db: Kysely<Database>, notify = false): ThresholdRepository {
   return {
     published: () =>
       db
@@ -91,8 +94,8 @@ export function createThresholdRepository(db: Kysely<Database>): ThresholdReposi
         .where('status', '=', 'published')
         .executeTakeFirst(),
     saveDraft: (draft) => saveDraft(db, draft),
-    publish: (version, change) => publish(db, version, change, 'publish'),
-    rollback: (version, change) => publish(db, version, change, 'rollback'),
+    publish: (version, change) => publish(db, version, change, 'publish', notify),
+    rollback: (version, change) => publish(db, version, change, 'rollback', notify),
     list: () => listThresholdSets(db),
     listEvents: async () => {
       const rows = await db.selectFrom('threshold_set_events').selectAll().orderBy('id', 'desc').execute();
@@ -156,6 +159,7 @@ async function publish(
   version: string,
   change: ThresholdChange,
   intent: 'publish' | 'rollback',
+  notify: boolean,
 ): Promise<void> {
   const at = (change.at ?? new Date()).toISOString();
   await db.transaction().execute(async (trx) => {
@@ -193,6 +197,8 @@ async function publish(
       at,
       comment: change.comment ?? null,
     });
+    // Delivered to every listening replica when this transaction commits (never when it rolls back).
+    if (notify) await sql`select pg_notify(${THRESHOLD_CHANNEL}, ${version})`.execute(trx);
   });
 }
 

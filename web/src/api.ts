@@ -12,6 +12,15 @@ import type {
   ReviewResponse,
 } from '../../src/admin/schemas';
 import type { SignedInView } from '../../src/http/session-contract';
+import type {
+  ReplayReport,
+  ThresholdDiff,
+  ThresholdDraftView,
+  ThresholdOverview,
+  ThresholdSetJson,
+  ThresholdSwitch,
+  ThresholdVersionView,
+} from '../../src/admin/thresholds-contract';
 import type { ExplanationView, RatePageView, RatingAnswer, RatingSaved } from '../../src/links/contract';
 
 export type {
@@ -57,14 +66,34 @@ export type {
   ReviewStatus,
   SensorEvidence,
 } from '../../src/admin/schemas';
+export type {
+  ReplayGroup,
+  ReplayReport,
+  ThresholdChangeLine,
+  ThresholdDiff,
+  ThresholdDraftView,
+  ThresholdEntry,
+  ThresholdOverview,
+  ThresholdSetJson,
+  ThresholdVersionView,
+} from '../../src/admin/thresholds-contract';
 
 /** A call's outcome: the value, or the HTTP status and the server's message (its OperationOutcome text). */
 export type ApiResult<T> =
   | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly status: number; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly status: number;
+      readonly message: string;
+      /** Every issue's `diagnostics` (one per problem the server named), when it gave any. */
+      readonly details?: readonly string[];
+    };
 
 interface OperationOutcomeBody {
-  readonly issue?: readonly { readonly details?: { readonly text?: string } }[];
+  readonly issue?: readonly {
+    readonly details?: { readonly text?: string };
+    readonly diagnostics?: string;
+  }[];
 }
 
 /**
@@ -99,13 +128,15 @@ async function call<T>(
   }
   if (response.ok) return { ok: true, value: (await response.json()) as T };
   let message = `The service answered ${response.status}.`;
+  let details: string[] = [];
   try {
     const outcome = (await response.json()) as OperationOutcomeBody;
     message = outcome.issue?.[0]?.details?.text ?? message;
+    details = (outcome.issue ?? []).flatMap((i) => (i.diagnostics ? [i.diagnostics] : []));
   } catch {
     // Not JSON: keep the status message.
   }
-  return { ok: false, status: response.status, message };
+  return { ok: false, status: response.status, message, ...(details.length > 0 ? { details } : {}) };
 }
 
 const base = '/api/links';
@@ -159,4 +190,54 @@ export const dashboardApi = {
       'GET',
       `/app/api/patients/${encodeURIComponent(id)}/explanations/${encodeURIComponent(drug)}`,
     ),
+};
+
+/** The informaticist's threshold editor (`/api/thresholds`, session cookie). */
+export const thresholdsApi = {
+  overview: () => call<ThresholdOverview>('GET', '/api/thresholds'),
+  version: (version: string) =>
+    call<ThresholdVersionView>('GET', `/api/thresholds/versions/${encodeURIComponent(version)}`),
+  createDraft: (version: string) =>
+    call<ThresholdDraftView>('POST', '/api/thresholds/drafts', undefined, { version }),
+  saveDraft: (version: string, set: ThresholdSetJson, acknowledgeDemotion: boolean) =>
+    call<ThresholdDraftView>('PUT', `/api/thresholds/drafts/${encodeURIComponent(version)}`, undefined, {
+      set,
+      acknowledgeDemotion,
+    }),
+  diff: (version: string) =>
+    call<ThresholdDiff>('GET', `/api/thresholds/drafts/${encodeURIComponent(version)}/diff`),
+  replay: (version: string, last: number) =>
+    call<ReplayReport>('POST', `/api/thresholds/drafts/${encodeURIComponent(version)}/replay`, undefined, {
+      last,
+    }),
+  publish: (version: string, comment: string, acknowledgeDemotion: boolean) =>
+    call<ThresholdSwitch>('POST', '/api/thresholds/publish', undefined, {
+      version,
+      comment,
+      acknowledgeDemotion,
+    }),
+  watch: () =>
+    call<{
+      version: string;
+      publishedAt?: string;
+      watching?: boolean;
+      rules: readonly {
+        rule: string;
+        label: string;
+        baselineRate: number;
+        flagged: boolean;
+        days: readonly {
+          day: string;
+          calls: number;
+          firings: number;
+          upper: number | null;
+          outside: boolean;
+        }[];
+      }[];
+    }>('GET', '/api/thresholds/watch'),
+  shadow: () => call<{ version: string | null; report?: ReplayReport }>('GET', '/api/thresholds/shadow'),
+  setShadow: (version: string | null) =>
+    call<{ version: string | null }>('POST', '/api/thresholds/shadow', undefined, { version }),
+  rollback: (version: string, comment: string) =>
+    call<ThresholdSwitch>('POST', '/api/thresholds/rollback', undefined, { version, comment }),
 };

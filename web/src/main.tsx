@@ -10,6 +10,7 @@ import { ExplainPage } from './pages/explain';
 import { KpiPage } from './pages/kpis';
 import { OverrideView, OverridesList } from './pages/overrides';
 import { RatePage } from './pages/rate';
+import { ThresholdsEditor } from './pages/thresholds';
 import { Problem } from './refusal';
 import './styles.css';
 
@@ -70,6 +71,10 @@ function App() {
   }
   const app = dashboardRoute(path);
   if (app) return app;
+  if (path === '/admin/thresholds') {
+    document.title = 'Alert thresholds';
+    return <AdminShell>{() => <ThresholdsEditor />}</AdminShell>;
+  }
   return <Problem status={404} message="There is no page at this address." />;
 }
 

@@ -20,6 +20,7 @@ import { auditEvents } from './0030_audit_events';
 import * as m0031 from './0031_invocation_user_card_detail';
 import { overrideReviews } from './0032_override_reviews';
 import * as m0060 from './0060_volume';
+import * as m0090 from './0090_shadow_comparisons';
 import * as m0110 from './0110_drop_card_detail';
 
 /** Hands kysely's `Migrator` the migrations above, made for `engine`. */
@@ -40,6 +41,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0031_invocation_user_card_detail': m0031,
     '0032_override_reviews': overrideReviews(engine),
     '0060_volume': m0060,
+    '0090_shadow_comparisons': m0090,
     '0110_drop_card_detail': m0110,
   };
   return { getMigrations: () => Promise.resolve(migrations) };

@@ -137,6 +137,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0031_invocation_user_card_detail',
       '0032_override_reviews',
       '0060_volume',
+      '0090_shadow_comparisons',
       '0110_drop_card_detail',
     ]);
   });

@@ -76,6 +76,10 @@ export function AdminHome({ user }: { readonly user: SignedInView }) {
             <a href="/admin/kpis">Alert governance figures</a>: alert burden, acceptance, overrides, ratings
             and data latency, per rule and per drug and gene.
           </li>
+          <li>
+            <a href="/admin/thresholds">Alert thresholds</a>: when the service interrupts, and how loudly;
+            drafts, what-if replay, publish and roll back (informaticists).
+          </li>
         </ul>
       </nav>
     </main>

@@ -1,0 +1,331 @@
+/**
+ * `/api/thresholds` (issue 11): the informaticist's threshold editor. Reads: the published set by drug and rule, the
+ * versions and their history, a version, a draft's diff against the published set. Writes (each audited): a draft
+ * made from the published set, a draft saved after validation, publish (a comment required) and rollback through the
+ * registry, so this process uses the new set from the next call. Replay: a draft against recorded invocations.
+ */
+import { Router } from 'express';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { actingRole, requireRole, signedInUser } from '../http/auth';
+import type { User } from '../http/auth';
+import { parseJsonBody, requireJsonBody } from '../http/body';
+import { AppError } from '../http/errors';
+import type { Metrics } from '../observability/metrics';
+import type { ThresholdRegistry } from '../rules/registry';
+import { parseThresholdSet, serializeThresholdSet } from '../rules/thresholds';
+import type { ThresholdSet } from '../rules/thresholds';
+import { MAX_REPLAY_INPUTS } from '../store';
+import type { Store, ThresholdSetRecord } from '../store';
+import { shadowReport } from './shadow';
+import { BASELINE_DAYS, latestPublicationWatch, reportWatch } from './watch';
+import {
+  contraindicationDemotions,
+  describeThresholdSet,
+  diffThresholdSets,
+  replayAgainstDraft,
+  validateThresholdSet,
+} from './thresholds';
+
+export interface ThresholdApiDeps {
+  readonly store: Store;
+  readonly registry: ThresholdRegistry;
+  readonly bodyLimit: string;
+  readonly now?: () => Date;
+  /** Where the watch after publish is reported (`cds_threshold_rule_flagged`). */
+  readonly metrics?: Pick<Metrics, 'thresholdRuleFlagged'>;
+}
+
+const versionName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be 1–100 letters, digits, dots, dashes or underscores');
+const createDraftSchema = z.strictObject({ version: versionName, note: z.string().max(2000).optional() });
+const saveDraftSchema = z.strictObject({
+  set: z.unknown(),
+  note: z.string().max(2000).optional(),
+  acknowledgeDemotion: z.boolean().optional(),
+});
+const validateSchema = z.strictObject({ set: z.unknown(), acknowledgeDemotion: z.boolean().optional() });
+const publishSchema = z.strictObject({
+  version: versionName,
+  comment: z.string().trim().min(1, 'a comment saying why is required').max(2000),
+  acknowledgeDemotion: z.boolean().optional(),
+});
+const rollbackSchema = z.strictObject({
+  version: versionName,
+  comment: z.string().trim().min(1, 'a comment saying why is required').max(2000),
+});
+const shadowSchema = z.strictObject({ version: versionName.nullable() });
+const DAY_OR_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const instant = z
+  .string()
+  .regex(DAY_OR_TIME, 'must be YYYY-MM-DD or an ISO 8601 date-time with offset')
+  .transform((v) => new Date(v.length === 10 ? `${v}T00:00:00Z` : v))
+  .refine((d) => !Number.isNaN(d.getTime()), 'is not a real date');
+const replaySchema = z.union([
+  z.strictObject({ last: z.number().int().min(1).max(MAX_REPLAY_INPUTS) }),
+  z.strictObject({ from: instant, to: instant }),
+]);
+
+function versionView(r: ThresholdSetRecord) {
+  return {
+    version: r.version,
+    status: r.status,
+    createdAt: r.createdAt.toISOString(),
+    createdBy: r.createdBy,
+    ...(r.publishedAt ? { publishedAt: r.publishedAt.toISOString() } : {}),
+    ...(r.publishedBy ? { publishedBy: r.publishedBy } : {}),
+    ...(r.note ? { note: r.note } : {}),
+  };
+}
+
+export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
+  const { store, registry } = deps;
+  const now = deps.now ?? (() => new Date());
+  const router = Router();
+  const guard = requireRole('informaticist');
+  const body = [requireJsonBody, ...parseJsonBody(deps.bodyLimit)] as const;
+
+  async function find(version: string): Promise<ThresholdSetRecord> {
+    const found = (await store.thresholds.list()).find((r) => r.version === version);
+    if (!found) throw new AppError('ADMIN_UNKNOWN_THRESHOLD_SET', [`no threshold set "${version}"`]);
+    return found;
+  }
+  async function draft(version: string): Promise<{ record: ThresholdSetRecord; set: ThresholdSet }> {
+    const record = await find(version);
+    if (record.status !== 'draft') {
+      throw new AppError('ADMIN_THRESHOLD_CONFLICT', [
+        `threshold set "${version}" is ${record.status}: published versions cannot be edited; make a new draft`,
+      ]);
+    }
+    return { record, set: parseThresholdSet(JSON.parse(record.json)) };
+  }
+  const audit = (user: User, action: string, target: string, details: Record<string, unknown>) =>
+    store.audit.record({
+      actor: user.id,
+      role: actingRole(user, 'informaticist'),
+      action,
+      target: `thresholds/${target}`,
+      at: now(),
+      details,
+    });
+
+  router.get('/', guard, async (_req, res) => {
+    const live = registry.live();
+    const [versions, events] = await Promise.all([store.thresholds.list(), store.thresholds.listEvents()]);
+    res.json({
+      published: {
+        version: live.thresholdVersion,
+        description: live.thresholds.description,
+        entries: describeThresholdSet(live.thresholds),
+      },
+      versions: versions.map(versionView),
+      events: events.map((e) => ({ ...e, at: e.at.toISOString() })),
+    });
+  });
+
+  router.get('/versions/:version', guard, async (req, res) => {
+    const record = await find(versionOf(req.params.version));
+    const set = JSON.parse(record.json) as ThresholdSet;
+    res.json({ ...versionView(record), set, entries: describeThresholdSet(set) });
+  });
+
+  router.post('/validate', guard, ...body, (req, res) => {
+    const q = parse(validateSchema, req.body);
+    const problems = validateThresholdSet(q.set, { acknowledgeDemotion: q.acknowledgeDemotion ?? false });
+    res.json({ valid: problems.length === 0, problems });
+  });
+
+  router.post('/drafts', guard, ...body, async (req, res) => {
+    const q = parse(createDraftSchema, req.body);
+    const user = userOf(res);
+    if ((await store.thresholds.list()).some((r) => r.version === q.version)) {
+      throw new AppError('ADMIN_THRESHOLD_CONFLICT', [`a threshold set "${q.version}" already exists`]);
+    }
+    const live = registry.live();
+    // The description of the set it was made from no longer describes it once edited: say where it came from instead.
+    const set: ThresholdSet = {
+      ...live.thresholds,
+      version: q.version,
+      description: `Made from ${live.thresholdVersion}; the version history says what changed and why.`,
+    };
+    await store.thresholds.saveDraft({
+      version: q.version,
+      json: serializeThresholdSet(set),
+      createdBy: user.id,
+      createdAt: now(),
+      ...(q.note ? { note: q.note } : {}),
+    });
+    await audit(user, 'thresholds.draft.create', q.version, { from: live.thresholdVersion });
+    res.status(201).json({ version: q.version, status: 'draft', set, entries: describeThresholdSet(set) });
+  });
+
+  router.put('/drafts/:version', guard, ...body, async (req, res) => {
+    const version = versionOf(req.params.version);
+    const q = parse(saveDraftSchema, req.body);
+    const user = userOf(res);
+    await draft(version);
+    const candidate = q.set !== null && typeof q.set === 'object' ? { ...q.set, version } : q.set;
+    const acknowledgeDemotion = q.acknowledgeDemotion ?? false;
+    const problems = validateThresholdSet(candidate, { acknowledgeDemotion });
+    if (problems.length > 0) {
+      throw new AppError(
+        'ADMIN_INVALID_THRESHOLDS',
+        problems.map((p) => p.message),
+      );
+    }
+    const set = parseThresholdSet(candidate);
+    await store.thresholds.saveDraft({
+      version,
+      json: serializeThresholdSet(set),
+      createdBy: user.id,
+      createdAt: now(),
+      ...(q.note ? { note: q.note } : {}),
+    });
+    const live = registry.live().thresholds;
+    const changes = diffThresholdSets(live, set);
+    await audit(user, 'thresholds.draft.save', version, {
+      changes: changes.length,
+      acknowledgedDemotion: acknowledgeDemotion && contraindicationDemotions(set).length > 0,
+    });
+    res.json({ version, status: 'draft', set, entries: describeThresholdSet(set), changes });
+  });
+
+  router.get('/drafts/:version/diff', guard, async (req, res) => {
+    const { set } = await draft(versionOf(req.params.version));
+    const live = registry.live();
+    res.json({
+      from: live.thresholdVersion,
+      to: set.version,
+      changes: diffThresholdSets(live.thresholds, set),
+    });
+  });
+
+  router.post('/drafts/:version/replay', guard, ...body, async (req, res) => {
+    const { set } = await draft(versionOf(req.params.version));
+    const q = parse(replaySchema, req.body);
+    if ('from' in q && q.to <= q.from)
+      throw new AppError('ADMIN_INVALID_REQUEST', ['to: must be after from']);
+    const recorded = await store.invocations.listInputs(q);
+    const report = await replayAgainstDraft(
+      recorded.map((r) => r.inputs),
+      registry.live(),
+      set,
+    );
+    res.json({
+      ...report,
+      ...(recorded.length > 0
+        ? {
+            period: {
+              from: recorded[recorded.length - 1]?.receivedAt.toISOString(),
+              to: recorded[0]?.receivedAt.toISOString(),
+            },
+          }
+        : {}),
+    });
+  });
+
+  router.get('/watch', guard, async (_req, res) => {
+    const watch = await latestPublicationWatch(store, now());
+    if (deps.metrics) reportWatch(deps.metrics, watch);
+    res.json(
+      watch
+        ? {
+            version: watch.version,
+            publishedAt: watch.publishedAt.toISOString(),
+            watching: watch.watching,
+            baselineDays: BASELINE_DAYS,
+            rules: watch.rules,
+          }
+        : { version: registry.live().thresholdVersion, rules: [] },
+    );
+  });
+
+  router.get('/shadow', guard, async (_req, res) => {
+    const shadow = registry.shadow();
+    res.json({
+      version: shadow?.thresholdVersion ?? null,
+      ...(shadow ? { report: await shadowReport(store, shadow.thresholdVersion, MAX_REPLAY_INPUTS) } : {}),
+    });
+  });
+
+  router.post('/shadow', guard, ...body, async (req, res) => {
+    const q = parse(shadowSchema, req.body);
+    const user = userOf(res);
+    const previous = registry.shadow()?.thresholdVersion ?? null;
+    if (q.version === null) {
+      registry.setShadow(undefined);
+    } else {
+      const { set } = await draft(q.version);
+      registry.setShadow(set);
+    }
+    await audit(user, 'thresholds.shadow', q.version ?? previous ?? 'none', { version: q.version, previous });
+    res.json({ version: q.version });
+  });
+
+  router.post('/publish', guard, ...body, async (req, res) => {
+    const q = parse(publishSchema, req.body);
+    const user = userOf(res);
+    const { set } = await draft(q.version);
+    const problems = validateThresholdSet(set, { acknowledgeDemotion: q.acknowledgeDemotion ?? false });
+    if (problems.length > 0)
+      throw new AppError(
+        'ADMIN_INVALID_THRESHOLDS',
+        problems.map((p) => p.message),
+      );
+    const previous = registry.live().thresholdVersion;
+    const outcome = await registry.publish(q.version, { by: user.id, comment: q.comment, at: now() });
+    if (outcome.status === 'rejected') throw new AppError('ADMIN_THRESHOLD_CONFLICT', [outcome.reason]);
+    await audit(user, 'thresholds.publish', q.version, {
+      previous,
+      comment: q.comment,
+      acknowledgedDemotion: (q.acknowledgeDemotion ?? false) && contraindicationDemotions(set).length > 0,
+    });
+    res.json({ version: registry.live().thresholdVersion, previous });
+  });
+
+  router.post('/rollback', guard, ...body, async (req, res) => {
+    const q = parse(rollbackSchema, req.body);
+    const user = userOf(res);
+    const record = await find(q.version);
+    if (record.status !== 'retired') {
+      throw new AppError('ADMIN_THRESHOLD_CONFLICT', [
+        record.status === 'draft'
+          ? `threshold set "${q.version}" was never published: publish it instead`
+          : `threshold set "${q.version}" is already in force`,
+      ]);
+    }
+    const previous = registry.live().thresholdVersion;
+    const outcome = await registry.rollback(q.version, { by: user.id, comment: q.comment, at: now() });
+    if (outcome.status === 'rejected') throw new AppError('ADMIN_THRESHOLD_CONFLICT', [outcome.reason]);
+    await audit(user, 'thresholds.rollback', q.version, { previous, comment: q.comment });
+    res.json({ version: registry.live().thresholdVersion, previous });
+  });
+
+  return router;
+}
+
+function versionOf(value: unknown): string {
+  const parsed = versionName.safeParse(value);
+  if (!parsed.success)
+    throw new AppError('ADMIN_INVALID_REQUEST', ['version: must be a threshold set version']);
+  return parsed.data;
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) {
+    throw new AppError(
+      'ADMIN_INVALID_REQUEST',
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`),
+    );
+  }
+  return parsed.data;
+}
+
+function userOf(res: Response): User {
+  const user = signedInUser(res);
+  if (!user) throw new AppError('AUTH_UNAUTHORIZED');
+  return user;
+}

@@ -1,0 +1,795 @@
+/**
+ * The informaticist's threshold editor (`/admin/thresholds`, issue 11): the set in force by drug and rule with each
+ * value's meaning, unit and source; a draft edited value by value, saved only when the server's checks pass (their
+ * messages shown in words); the draft's changes; a what-if replay of recent calls (table and chart); publish with a
+ * comment; roll back to any earlier version.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { thresholdsApi } from '../api';
+import type {
+  ApiResult,
+  ReplayGroup,
+  ReplayReport,
+  ThresholdChangeLine,
+  ThresholdEntry,
+  ThresholdOverview,
+  ThresholdSetJson,
+} from '../api';
+import { formatDay, formatDayTime } from '../format';
+import { Loading, Problem } from '../refusal';
+
+const INDICATOR_CHOICES = ['none', 'info', 'warning', 'critical'] as const;
+const INDICATOR_WORDS: Readonly<Record<string, string>> = {
+  none: 'No card',
+  info: 'Info',
+  warning: 'Warning',
+  critical: 'Critical',
+};
+
+/** A copy of `set` with the value at `path` (dot-separated; array indexes as numbers) replaced. */
+function withValue(set: ThresholdSetJson, path: string, value: unknown): ThresholdSetJson {
+  const copy = structuredClone(set) as Record<string, unknown>;
+  const keys = path.split('.');
+  let node: Record<string, unknown> = copy;
+  for (const key of keys.slice(0, -1)) node = node[key] as Record<string, unknown>;
+  node[keys[keys.length - 1] ?? ''] = value;
+  return copy;
+}
+
+function valueAt(set: ThresholdSetJson, path: string): unknown {
+  let node: unknown = set;
+  for (const key of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[key];
+  return node;
+}
+
+function shownValue(e: ThresholdEntry): string {
+  if (typeof e.value === 'boolean') return e.value ? 'Yes' : 'No';
+  if (typeof e.value === 'string') return INDICATOR_WORDS[e.value] ?? e.value;
+  return `${String(e.value)}${e.unit ? ` ${e.unit}` : ''}`;
+}
+
+/** One row per editable value (a sensor trigger listed once, with all its drugs). */
+function rowsOf(entries: readonly ThresholdEntry[]): (ThresholdEntry & { drugs: string })[] {
+  const byPath = new Map<string, ThresholdEntry & { drugs: string }>();
+  for (const e of entries) {
+    const seen = byPath.get(e.path);
+    if (seen) seen.drugs = `${seen.drugs}, ${e.drug}`;
+    else byPath.set(e.path, { ...e, drugs: e.drug });
+  }
+  return [...byPath.values()];
+}
+
+export function ThresholdsEditor() {
+  const [overview, setOverview] = useState<ApiResult<ThresholdOverview> | undefined>(undefined);
+  const [draft, setDraft] = useState<{ version: string; set: ThresholdSetJson } | undefined>(undefined);
+  const [status, setStatus] = useState('');
+  const refresh = () => {
+    void thresholdsApi.overview().then(setOverview);
+  };
+  useEffect(refresh, []);
+
+  if (!overview) return <Loading />;
+  if (!overview.ok) return <Problem status={overview.status} message={overview.message} />;
+  const { published, versions, events } = overview.value;
+  return (
+    <main class="wide">
+      <h1>Alert thresholds</h1>
+      <p class="lead">
+        In force: <strong>{published.version}</strong>
+        {published.description ? ` — ${published.description}` : ''}
+      </p>
+      <p role="status" class="status-saved">
+        {status}
+      </p>
+      <Watch key={published.version + status} />
+      {draft ? (
+        <DraftEditor
+          key={draft.version}
+          version={draft.version}
+          initial={draft.set}
+          onPublished={(message) => {
+            setDraft(undefined);
+            setStatus(message);
+            refresh();
+          }}
+        />
+      ) : (
+        <NewDraft
+          onCreated={(version, set) => {
+            setStatus('');
+            setDraft({ version, set });
+          }}
+        />
+      )}
+      <SetTable entries={published.entries} />
+      <History
+        versions={versions}
+        events={events}
+        onRolledBack={(message) => {
+          setStatus(message);
+          refresh();
+        }}
+      />
+    </main>
+  );
+}
+
+function NewDraft({ onCreated }: { readonly onCreated: (version: string, set: ThresholdSetJson) => void }) {
+  const [name, setName] = useState('');
+  const [error, setError] = useState('');
+  return (
+    <section aria-labelledby="new-draft">
+      <h2 id="new-draft">Start a draft</h2>
+      <form
+        class="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void thresholdsApi.createDraft(name.trim()).then((r) => {
+            if (r.ok) onCreated(r.value.version, r.value.set);
+            else setError(r.details?.join(' ') ?? r.message);
+          });
+        }}
+      >
+        <label for="draft-name">Draft name</label>
+        <input
+          id="draft-name"
+          value={name}
+          required
+          pattern="[A-Za-z0-9][A-Za-z0-9._\-]*"
+          onInput={(e) => {
+            setName(e.currentTarget.value);
+          }}
+        />
+        <button type="submit">Start a draft from the set in force</button>
+      </form>
+      {error ? (
+        <p role="alert" class="status-error">
+          {error}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+function DraftEditor({
+  version,
+  initial,
+  onPublished,
+}: {
+  readonly version: string;
+  readonly initial: ThresholdSetJson;
+  readonly onPublished: (message: string) => void;
+}) {
+  const [set, setSet] = useState(initial);
+  const [entries, setEntries] = useState<readonly ThresholdEntry[] | undefined>(undefined);
+  const [filter, setFilter] = useState('');
+  const [acknowledge, setAcknowledge] = useState(false);
+  const [problems, setProblems] = useState<readonly string[]>([]);
+  const [changes, setChanges] = useState<readonly ThresholdChangeLine[] | undefined>(undefined);
+  const [saved, setSaved] = useState('');
+  const [replay, setReplay] = useState<ApiResult<ReplayReport> | undefined>(undefined);
+  const [last, setLast] = useState(1000);
+  const [comment, setComment] = useState('');
+  const [publishError, setPublishError] = useState('');
+
+  useEffect(() => {
+    void thresholdsApi.version(version).then((r) => {
+      if (r.ok) setEntries(r.value.entries);
+    });
+  }, [version]);
+  if (!entries) return <Loading />;
+  const needle = filter.trim().toLowerCase();
+  const rows = rowsOf(entries).filter(
+    (r) => !needle || `${r.drugs} ${r.rule} ${r.meaning}`.toLowerCase().includes(needle),
+  );
+
+  const save = () => {
+    setSaved('');
+    void thresholdsApi.saveDraft(version, set, acknowledge).then((r) => {
+      if (r.ok) {
+        setProblems([]);
+        setChanges(r.value.changes ?? []);
+        setSaved('Draft saved.');
+        setReplay(undefined);
+      } else {
+        setProblems(r.details ?? [r.message]);
+      }
+    });
+  };
+
+  return (
+    <section aria-labelledby="draft-heading" class="draft">
+      <h2 id="draft-heading">Draft {version}</h2>
+      <label for="filter">Show values for a drug or rule</label>
+      <input
+        id="filter"
+        type="search"
+        value={filter}
+        onInput={(e) => {
+          setFilter(e.currentTarget.value);
+        }}
+      />
+      <div class="scroll">
+        <table>
+          <caption class="lead">Values of the draft ({rows.length} shown)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Drugs</th>
+              <th scope="col">Rule</th>
+              <th scope="col">Meaning</th>
+              <th scope="col">Value</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.path}>
+                <td>{r.drugs}</td>
+                <td>{r.rule}</td>
+                <td>{r.meaning}</td>
+                <td>
+                  <ValueInput
+                    entry={r}
+                    value={valueAt(set, r.path)}
+                    onChange={(v) => {
+                      setSet(withValue(set, r.path, v));
+                    }}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p>
+        <input
+          id="acknowledge"
+          type="checkbox"
+          checked={acknowledge}
+          onChange={(e) => {
+            setAcknowledge(e.currentTarget.checked);
+          }}
+        />{' '}
+        <label for="acknowledge">
+          I accept that this draft gives a contraindication (CPIC Strong “avoid”) less than a warning
+        </label>
+      </p>
+      <button type="button" onClick={save}>
+        Check and save the draft
+      </button>
+      {problems.length > 0 ? (
+        <div role="alert" class="problems">
+          <h3>The draft was not saved</h3>
+          <ul>
+            {problems.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {saved ? (
+        <p role="status" class="status-saved">
+          {saved}
+        </p>
+      ) : null}
+      {changes ? <Changes changes={changes} /> : null}
+      {changes ? (
+        <section aria-labelledby="replay-heading">
+          <h3 id="replay-heading">What would change</h3>
+          <form
+            class="inline-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              setReplay(undefined);
+              void thresholdsApi.replay(version, last).then(setReplay);
+            }}
+          >
+            <label for="replay-last">Replay the most recent calls</label>
+            <input
+              id="replay-last"
+              type="number"
+              min={1}
+              max={10000}
+              value={last}
+              onInput={(e) => {
+                setLast(Number(e.currentTarget.value));
+              }}
+            />
+            <button type="submit">Replay</button>
+          </form>
+          {replay ? (
+            replay.ok ? (
+              <ReplayView report={replay.value} />
+            ) : (
+              <p role="alert" class="status-error">
+                {replay.details?.join(' ') ?? replay.message}
+              </p>
+            )
+          ) : null}
+          <Shadow version={version} />
+        </section>
+      ) : null}
+      {changes ? (
+        <form
+          class="publish"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setPublishError('');
+            void thresholdsApi.publish(version, comment, acknowledge).then((r) => {
+              if (r.ok)
+                onPublished(
+                  `Published ${r.value.version}; it replaces ${r.value.previous} from the next call.`,
+                );
+              else setPublishError(r.details?.join(' ') ?? r.message);
+            });
+          }}
+        >
+          <h3>Publish</h3>
+          <label for="publish-comment">Why this change (kept with the version)</label>
+          <textarea
+            id="publish-comment"
+            rows={2}
+            required
+            value={comment}
+            onInput={(e) => {
+              setComment(e.currentTarget.value);
+            }}
+          />
+          <button type="submit">Publish {version}</button>
+          {publishError ? (
+            <p role="alert" class="status-error">
+              {publishError}
+            </p>
+          ) : null}
+        </form>
+      ) : null}
+    </section>
+  );
+}
+
+/** Rules whose firing rate left its usual range since the latest publication (7 days; u-chart limits). */
+function Watch() {
+  const [watch, setWatch] = useState<Awaited<ReturnType<typeof thresholdsApi.watch>> | undefined>(undefined);
+  useEffect(() => {
+    void thresholdsApi.watch().then(setWatch);
+  }, []);
+  if (!watch?.ok || !watch.value.publishedAt || !watch.value.watching) return null;
+  const flagged = watch.value.rules.filter((r) => r.flagged);
+  return (
+    <section aria-labelledby="watch-heading" class={flagged.length > 0 ? 'problems' : undefined}>
+      <h2 id="watch-heading">Since {watch.value.version} came into force</h2>
+      {flagged.length === 0 ? (
+        <p>Every rule fires within its usual range (compared with the 28 days before).</p>
+      ) : (
+        <ul>
+          {flagged.map((r) => {
+            const day = r.days.find((d) => d.outside);
+            const when = day
+              ? `${String(day.firings)} cards in ${String(day.calls)} calls on ${formatDay(day.day)}`
+              : 'outside its range';
+            return (
+              <li key={r.rule}>
+                {`${r.label}: ${when}, against about ${String(Math.round(r.baselineRate * 100))} per 100 calls before.`}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** Shadow mode: the draft runs beside the set in force on live calls, never showing a card. */
+function Shadow({ version }: { readonly version: string }) {
+  const [running, setRunning] = useState<string | null | undefined>(undefined);
+  const [report, setReport] = useState<ReplayReport | undefined>(undefined);
+  const [error, setError] = useState('');
+  const read = () => {
+    void thresholdsApi.shadow().then((r) => {
+      if (!r.ok) {
+        setError(r.message);
+        return;
+      }
+      setRunning(r.value.version);
+      setReport(r.value.version === version ? r.value.report : undefined);
+    });
+  };
+  useEffect(read, [version]);
+  const switchTo = (v: string | null) => {
+    setError('');
+    void thresholdsApi.setShadow(v).then((r) => {
+      if (r.ok) read();
+      else setError(r.details?.join(' ') ?? r.message);
+    });
+  };
+  const mine = running === version;
+  return (
+    <div class="shadow">
+      <h4>In shadow on live calls</h4>
+      <p>
+        {mine
+          ? 'This draft runs in shadow: live calls are also assessed under it, and no prescriber sees its cards.'
+          : running
+            ? `Draft ${running} runs in shadow now.`
+            : 'No draft runs in shadow.'}
+      </p>
+      <button
+        type="button"
+        class="secondary"
+        onClick={() => {
+          switchTo(mine ? null : version);
+        }}
+      >
+        {mine ? 'Stop the shadow' : 'Run this draft in shadow on live calls'}
+      </button>{' '}
+      {mine ? (
+        <button type="button" class="secondary" onClick={read}>
+          Show what the shadow saw
+        </button>
+      ) : null}
+      {error ? (
+        <p role="alert" class="status-error">
+          {error}
+        </p>
+      ) : null}
+      {mine && report ? (
+        report.replayed === 0 ? (
+          <p>No live call has been assessed in shadow yet.</p>
+        ) : (
+          <ReplayView
+            report={report}
+            source={['live call assessed in shadow', 'live calls assessed in shadow']}
+          />
+        )
+      ) : null}
+    </div>
+  );
+}
+
+function ValueInput({
+  entry,
+  value,
+  onChange,
+}: {
+  readonly entry: ThresholdEntry;
+  readonly value: unknown;
+  readonly onChange: (v: unknown) => void;
+}) {
+  const label = `${entry.rule}: ${entry.meaning}`;
+  if (typeof entry.value === 'boolean') {
+    return (
+      <input
+        type="checkbox"
+        aria-label={label}
+        checked={value === true}
+        onChange={(e) => {
+          onChange(e.currentTarget.checked);
+        }}
+      />
+    );
+  }
+  if (typeof entry.value === 'string') {
+    return (
+      <select
+        aria-label={label}
+        value={String(value)}
+        onChange={(e) => {
+          onChange(e.currentTarget.value);
+        }}
+      >
+        {INDICATOR_CHOICES.filter((c) => c !== 'none' || entry.path !== 'preTest.indicator').map((c) => (
+          <option key={c} value={c}>
+            {INDICATOR_WORDS[c]}
+          </option>
+        ))}
+      </select>
+    );
+  }
+  return (
+    <span class="value">
+      <input
+        type="number"
+        step="any"
+        aria-label={label}
+        value={String(value)}
+        onInput={(e) => {
+          const n = e.currentTarget.valueAsNumber;
+          onChange(Number.isNaN(n) ? e.currentTarget.value : n);
+        }}
+      />
+      {entry.unit ? ` ${entry.unit}` : ''}
+    </span>
+  );
+}
+
+function Changes({ changes }: { readonly changes: readonly ThresholdChangeLine[] }) {
+  return (
+    <section aria-labelledby="changes-heading">
+      <h3 id="changes-heading">Changes against the set in force</h3>
+      {changes.length === 0 ? (
+        <p>None: the draft equals the set in force.</p>
+      ) : (
+        <ul>
+          {changes.map((c) => (
+            <li key={c.path}>{c.text}</li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function GroupTable({
+  caption,
+  groups,
+}: {
+  readonly caption: string;
+  readonly groups: readonly ReplayGroup[];
+}) {
+  const moved = groups.filter((g) => g.appear + g.disappear + g.change > 0);
+  return (
+    <table>
+      <caption class="lead">{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{caption.startsWith('By rule') ? 'Rule' : 'Drug and gene'}</th>
+          <th scope="col">Would appear</th>
+          <th scope="col">Would disappear</th>
+          <th scope="col">Would change level</th>
+          <th scope="col">Unchanged</th>
+          <th scope="col">Examples</th>
+        </tr>
+      </thead>
+      <tbody>
+        {moved.length === 0 ? (
+          <tr>
+            <td colSpan={6}>No card would change.</td>
+          </tr>
+        ) : (
+          moved.map((g) => (
+            <tr key={g.key}>
+              <td>{g.label}</td>
+              <td>{g.appear}</td>
+              <td>{g.disappear}</td>
+              <td>{g.change}</td>
+              <td>{g.same}</td>
+              <td>
+                <ul class="examples">
+                  {g.examples.map((x, i) => (
+                    <li key={i}>
+                      {INDICATOR_WORDS[x.from]} → {INDICATOR_WORDS[x.to]}: {x.summary}
+                    </li>
+                  ))}
+                </ul>
+              </td>
+            </tr>
+          ))
+        )}
+      </tbody>
+    </table>
+  );
+}
+
+/**
+ * One bar per rule and change: each rule takes four slots on the x axis (appear, disappear, change level, a gap), so
+ * the bars stand side by side without overlapping; the rule's name labels its middle slot.
+ */
+function ReplayChart({ groups }: { readonly groups: readonly ReplayGroup[] }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || groups.length === 0) return undefined;
+    const slots = groups.length * 4;
+    const xs = Array.from({ length: slots }, (_, i) => i);
+    const column = (offset: number, pick: (g: ReplayGroup) => number) =>
+      xs.map((x) => (x % 4 === offset ? pick(groups[Math.floor(x / 4)] as ReplayGroup) : null));
+    const bars = uPlot.paths.bars?.({ size: [0.9, 60] });
+    const series = (label: string, stroke: string, fill: string): uPlot.Series => ({
+      label,
+      stroke,
+      fill,
+      ...(bars ? { paths: bars } : {}),
+      points: { show: false },
+    });
+    const plot = new uPlot(
+      {
+        width: Math.min(900, el.clientWidth || 900),
+        height: 240,
+        legend: { live: false },
+        scales: { x: { time: false, range: [-0.5, slots - 0.5] } },
+        axes: [
+          {
+            splits: () => groups.map((_, i) => i * 4 + 1),
+            values: (_u, ticks) => ticks.map((t) => groups[Math.floor(t / 4)]?.label ?? ''),
+            size: 40,
+          },
+          { label: 'cards', size: 50, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
+        ],
+        series: [
+          { label: 'Rule', value: (_u, v) => groups[Math.floor(v / 4)]?.label ?? '' },
+          series('Would appear', '#1f5fa8', 'rgba(31,95,168,0.7)'),
+          series('Would disappear', '#a4161a', 'rgba(164,22,26,0.7)'),
+          series('Would change level', '#8a4b00', 'rgba(138,75,0,0.7)'),
+        ],
+      },
+      [
+        xs,
+        column(0, (g) => g.appear),
+        column(1, (g) => g.disappear),
+        column(2, (g) => g.change),
+      ] as uPlot.AlignedData,
+      el,
+    );
+    return () => {
+      plot.destroy();
+    };
+  }, [groups]);
+  return (
+    <figure class="chart">
+      <figcaption>Cards that would change, by rule (the table below gives the same numbers)</figcaption>
+      <div ref={ref} aria-hidden="true" />
+    </figure>
+  );
+}
+
+function ReplayView({
+  report,
+  source = ['recent call replayed', 'recent calls replayed'],
+}: {
+  readonly report: ReplayReport;
+  /** What was compared, singular and plural. */
+  readonly source?: readonly [string, string];
+}) {
+  const { totals } = report;
+  const movedRules = report.byRule.filter((g) => g.appear + g.disappear + g.change > 0).slice(0, 12);
+  return (
+    <div class="replay">
+      <p class="replay-summary">
+        {report.replayed} {source[report.replayed === 1 ? 0 : 1]}
+        {report.period ? ` (${formatDayTime(report.period.from)} to ${formatDayTime(report.period.to)})` : ''}
+        : <strong>{totals.appear}</strong> cards would appear, <strong>{totals.disappear}</strong> would
+        disappear, <strong>{totals.change}</strong> would change level, {totals.same} would stay as they are.
+      </p>
+      {movedRules.length > 0 ? <ReplayChart groups={movedRules} /> : null}
+      <GroupTable caption="By rule" groups={report.byRule} />
+      <GroupTable caption="By drug and gene" groups={report.byPair} />
+    </div>
+  );
+}
+
+function SetTable({ entries }: { readonly entries: readonly ThresholdEntry[] }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <section aria-labelledby="in-force">
+      <h2 id="in-force">The set in force</h2>
+      <button
+        type="button"
+        class="secondary"
+        aria-expanded={open}
+        onClick={() => {
+          setOpen(!open);
+        }}
+      >
+        {open ? 'Hide the values' : 'Show every value with its source'}
+      </button>
+      {open ? (
+        <div class="scroll" tabIndex={0} aria-label="Every value in force">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Drug</th>
+                <th scope="col">Rule</th>
+                <th scope="col">Meaning</th>
+                <th scope="col">Value</th>
+                <th scope="col">Source</th>
+              </tr>
+            </thead>
+            <tbody>
+              {entries.map((e) => (
+                <tr key={`${e.path}-${e.drug}`}>
+                  <td>{e.drug}</td>
+                  <td>{e.rule}</td>
+                  <td>{e.meaning}</td>
+                  <td>{shownValue(e)}</td>
+                  <td class="note">{e.source}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function History({
+  versions,
+  events,
+  onRolledBack,
+}: {
+  readonly versions: ThresholdOverview['versions'];
+  readonly events: ThresholdOverview['events'];
+  readonly onRolledBack: (message: string) => void;
+}) {
+  const [comment, setComment] = useState('');
+  const [error, setError] = useState('');
+  const retired = versions.filter((v) => v.status === 'retired');
+  const changes = events.filter((e) => e.action !== 'save-draft');
+  return (
+    <section aria-labelledby="history">
+      <h2 id="history">Versions</h2>
+      {changes.length === 0 ? (
+        <p>No version has been published yet: the defaults are in force.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">What</th>
+              <th scope="col">Who</th>
+              <th scope="col">Why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {changes.map((e) => (
+              <tr key={e.id}>
+                <td>{formatDayTime(e.at)}</td>
+                <td>
+                  {e.action === 'rollback' ? 'Rolled back to' : 'Published'} {e.version}
+                  {e.fromVersion ? ` (replacing ${e.fromVersion})` : ''}
+                </td>
+                <td>{e.by}</td>
+                <td>{e.comment ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {retired.length > 0 ? (
+        <div class="rollback">
+          <label for="rollback-comment">Why roll back (kept with the version)</label>
+          <textarea
+            id="rollback-comment"
+            rows={2}
+            value={comment}
+            onInput={(e) => {
+              setComment(e.currentTarget.value);
+            }}
+          />
+          <ul class="plain">
+            {retired.map((v) => (
+              <li key={v.version}>
+                <button
+                  type="button"
+                  class="secondary"
+                  onClick={() => {
+                    setError('');
+                    void thresholdsApi.rollback(v.version, comment).then((r) => {
+                      if (r.ok) {
+                        setComment('');
+                        onRolledBack(
+                          `Rolled back to ${r.value.version}; it replaces ${r.value.previous} from the next call.`,
+                        );
+                      } else setError(r.details?.join(' ') ?? r.message);
+                    });
+                  }}
+                >
+                  Roll back to {v.version}
+                </button>{' '}
+                <span class="note">
+                  last published {v.publishedAt ? formatDayTime(v.publishedAt) : ''} by {v.publishedBy ?? ''}
+                </span>
+              </li>
+            ))}
+          </ul>
+          {error ? (
+            <p role="alert" class="status-error">
+              {error}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+    </section>
+  );
+}
