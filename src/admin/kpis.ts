@@ -56,8 +56,17 @@ export function computeKpis(
   };
 }
 
+/** Per rule, named also by the drug and gene(s) of its card, so a reader need not know the rule's id. */
 function ruleGroups(card: KpiCard): Omit<KpiGroup, keyof KpiFigures>[] {
-  return card.ruleIds.map((rule) => ({ key: rule, rule }));
+  const pairs = pairGroups(card);
+  const drug = pairs[0]?.drug ?? card.drug;
+  const gene = [...new Set(pairs.flatMap((p) => (p.gene === undefined ? [] : [p.gene])))].join(', ');
+  return card.ruleIds.map((rule) => ({
+    key: rule,
+    rule,
+    ...(drug === undefined ? {} : { drug }),
+    ...(gene === '' ? {} : { gene }),
+  }));
 }
 
 function pairGroups(card: KpiCard): Omit<KpiGroup, keyof KpiFigures>[] {

@@ -180,6 +180,9 @@ describe.each(stores)('KPIs on $engine', ({ create }) => {
     expect(c2.ruleIds).toEqual([clopidogrelRule]);
     expect(byKey.get(clopidogrelRule)).toMatchObject<Partial<KpiGroup>>({
       rule: clopidogrelRule,
+      // Named by its drug and gene too, so the page need not show a bare rule id.
+      drug: 'clopidogrel',
+      gene: 'CYP2C19',
       cards: 3,
       orderSignCards: 2,
       cardsPer100OrderSign: 33.3333,
