@@ -8,32 +8,19 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Request } from 'express';
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT } from 'jose';
 import request from 'supertest';
 import { createApp } from '../../src/app';
-import type { Role, UserAuthenticator } from '../../src/http/auth';
 import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
 import { createTestDatabase } from '../helpers/postgres';
 import type { TestDatabase } from '../helpers/postgres';
+import { hs256Bearer } from '../helpers/users';
 
 const KEY = new TextEncoder().encode('bearer-test-key-of-at-least-32-characters');
 
-/** A bearer authenticator like the `/api` one: HS256 tokens with `sub` and `roles`. */
-const bearer: UserAuthenticator = {
-  challenge: 'Bearer realm="pgx-cds"',
-  authenticate: async (req: Request) => {
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!token) return undefined;
-    try {
-      const { payload } = await jwtVerify(token, KEY, { algorithms: ['HS256'] });
-      return { id: String(payload.sub), roles: (payload.roles ?? []) as Role[] };
-    } catch {
-      return undefined;
-    }
-  },
-};
+/** Bearer tokens of the test's own issuer (HS256): the sign-in link carries one. */
+const bearer = hs256Bearer(KEY);
 
 function token(sub: string, roles: readonly string[], jti: string | null = randomUUID()): Promise<string> {
   const jwt = new SignJWT({ roles: [...roles] })

@@ -11,19 +11,19 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import express from 'express';
-import type { Request } from 'express';
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { OverrideDetail } from '../../../src/admin/schemas';
 import { createApp } from '../../../src/app';
+import type { Role } from '../../../src/http/auth';
 import type { Card } from '../../../src/cds/types';
-import type { Role, UserAuthenticator } from '../../../src/http/auth';
 import { startTestApp } from '../../helpers/app';
 import type { TestApp } from '../../helpers/app';
 import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser';
 import type { JsonObject } from '../../helpers/cds';
 import { freePort } from '../../helpers/http';
 import { searchset } from '../../helpers/mock-fhir';
+import { hs256Bearer } from '../../helpers/users';
 import { cpicCall } from '../../reference';
 
 // Building the bundle and starting a browser take seconds on a busy machine; no step's duration is asserted.
@@ -33,19 +33,7 @@ const KEY = new TextEncoder().encode('admin-pages-bearer-key-of-32-characters!')
 const REASON_SYSTEM = 'urn:pgx-cds-hooks:CodeSystem:override-reason';
 
 /** Bearer tokens of the test's own issuer (HS256): the sign-in link carries one. */
-const bearer: UserAuthenticator = {
-  challenge: 'Bearer realm="pgx-cds"',
-  authenticate: async (req: Request) => {
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!token) return undefined;
-    try {
-      const { payload } = await jwtVerify(token, KEY, { algorithms: ['HS256'] });
-      return { id: String(payload.sub), roles: (payload.roles ?? []) as Role[] };
-    } catch {
-      return undefined;
-    }
-  },
-};
+const bearer = hs256Bearer(KEY);
 
 function hooksFixture(name: string): Record<string, JsonObject | JsonObject[]> {
   const file = path.join(__dirname, '..', '..', 'fixtures', 'hooks', name);

@@ -7,16 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import type { Request } from 'express';
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { createApp } from '../../../src/app';
-import type { Role, UserAuthenticator } from '../../../src/http/auth';
 import { startTestApp } from '../../helpers/app';
 import type { TestApp } from '../../helpers/app';
 import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser';
 import { freePort } from '../../helpers/http';
+import { hs256Bearer } from '../../helpers/users';
 
 // Building the bundle and starting a browser take seconds on a busy machine; no step's duration is asserted.
 jest.setTimeout(90_000);
@@ -27,19 +26,8 @@ const EXAMPLE = JSON.parse(
 ) as Record<string, unknown>;
 const CALLS = 4;
 
-const bearer: UserAuthenticator = {
-  challenge: 'Bearer realm="pgx-cds"',
-  authenticate: async (req: Request) => {
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!token) return undefined;
-    try {
-      const { payload } = await jwtVerify(token, KEY, { algorithms: ['HS256'] });
-      return { id: String(payload.sub), roles: (payload.roles ?? []) as Role[] };
-    } catch {
-      return undefined;
-    }
-  },
-};
+/** Bearer tokens of the test's own issuer (HS256): the sign-in link carries one. */
+const bearer = hs256Bearer(KEY);
 
 describe('the threshold editor in a browser', () => {
   let t: TestApp;
