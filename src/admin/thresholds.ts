@@ -29,7 +29,8 @@ export type * from './thresholds-contract';
 // ---------------------------------------------------------------------------------------------------------------
 
 const MATRIX_SOURCE =
-  'Issue 5 defaults: Strong avoid gives a critical card, other Strong and Moderate changes a warning, Optional an info card (config/thresholds/README.md)';
+  // Why these levels (where CPIC sets no alert level): config/thresholds/README.md.
+  "The service's default where CPIC sets no alert level: a Strong avoid gives a critical card, other Strong and Moderate changes a warning, Optional an info card";
 
 const OPERATOR_WORDS: Record<string, string> = {
   lessThan: 'below',
