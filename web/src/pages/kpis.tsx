@@ -9,6 +9,7 @@ import 'uplot/dist/uPlot.min.css';
 import { reviewApi } from '../api';
 import type { ApiResult, KpiFigures, KpiGroup, KpiReport } from '../api';
 import { formatDay } from '../format';
+import { useQueryString } from '../query-string';
 import { Loading, Problem } from '../refusal';
 
 const DAY_MS = 86_400_000;
@@ -46,20 +47,11 @@ function number(n: number | null, digits = 1): string {
 }
 
 export function KpiPage() {
-  const [search, setSearch] = useState(window.location.search);
+  const [search, navigate] = useQueryString('/admin/kpis');
   const { from, to } = periodOf(search);
   const [byRule, setByRule] = useState<ApiResult<KpiReport> | undefined>(undefined);
   const [byPair, setByPair] = useState<ApiResult<KpiReport> | undefined>(undefined);
 
-  useEffect(() => {
-    const onPop = () => {
-      setSearch(window.location.search);
-    };
-    window.addEventListener('popstate', onPop);
-    return () => {
-      window.removeEventListener('popstate', onPop);
-    };
-  }, []);
   useEffect(() => {
     setByRule(undefined);
     setByPair(undefined);
@@ -69,9 +61,7 @@ export function KpiPage() {
   }, [from, to]);
 
   const go = (next: { from: string; to: string }) => {
-    const q = `?${new URLSearchParams(next).toString()}`;
-    window.history.pushState(null, '', `/admin/kpis${q}`);
-    setSearch(q);
+    navigate(new URLSearchParams(next));
   };
 
   const failed = [byRule, byPair].find((r) => r && !r.ok);

@@ -9,6 +9,7 @@ import { reviewApi } from '../api';
 import type { ApiResult, OverrideDetail, OverrideList, Review, ReviewResponse, ReviewStatus } from '../api';
 import { INDICATOR_LABELS, formatDay, formatDayTime } from '../format';
 import { Markdown } from '../markdown';
+import { useQueryString } from '../query-string';
 import { Loading, Problem } from '../refusal';
 
 /** The list's filters, in the order the form shows them; the same names as the API's query parameters. */
@@ -48,31 +49,15 @@ function listParams(search: string): URLSearchParams {
 }
 
 export function OverridesList() {
-  const [search, setSearch] = useState(window.location.search);
+  const [search, navigate] = useQueryString('/admin/overrides');
   const [result, setResult] = useState<ApiResult<OverrideList> | undefined>(undefined);
   const params = listParams(search);
   const key = params.toString();
 
   useEffect(() => {
-    const onPop = () => {
-      setSearch(window.location.search);
-    };
-    window.addEventListener('popstate', onPop);
-    return () => {
-      window.removeEventListener('popstate', onPop);
-    };
-  }, []);
-  useEffect(() => {
     setResult(undefined);
     void reviewApi.overrides(new URLSearchParams(key)).then(setResult);
   }, [key]);
-
-  /** Shows the list for `next` and records it in the address bar (Back returns to the previous filters). */
-  const go = (next: URLSearchParams) => {
-    const q = next.toString();
-    window.history.pushState(null, '', `/admin/overrides${q ? `?${q}` : ''}`);
-    setSearch(q ? `?${q}` : '');
-  };
 
   const filtersOnly = new URLSearchParams(params);
   filtersOnly.delete('page');
@@ -92,7 +77,7 @@ export function OverridesList() {
         onApply={(filters) => {
           const pageSize = params.get('pageSize');
           if (pageSize) filters.set('pageSize', pageSize);
-          go(filters);
+          navigate(filters);
         }}
       />
       <p>
@@ -112,7 +97,7 @@ export function OverridesList() {
           onPage={(n) => {
             const next = new URLSearchParams(params);
             next.set('page', String(n));
-            go(next);
+            navigate(next);
           }}
         />
       )}
