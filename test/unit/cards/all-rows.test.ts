@@ -11,21 +11,13 @@ import type { DrugOrder, GeneResult } from '../../../src/rules/cpic';
 import { decideOrder, noSensorFacts, shown, SHOW_ALL_ENGINE, snapshotOf } from '../../helpers/decisions';
 import { cardTextProblems } from '../../helpers/card-text';
 import { cpicDrugs } from '../../reference';
+import { keyedResult } from '../../fixtures/rules/builders';
 
-/** A result that looks the row's key up: HLA keys as allele status, others as the key itself. */
+/** A result that looks the row's key up; no result for `No Result` rows. */
 function resultFor(gene: string, key: string): GeneResult | undefined {
   if (key === 'No Result') return undefined;
-  const hla = /^(\*\d+:\d+) (positive|negative)$/.exec(key);
-  return {
-    gene,
-    // Activity scores stand in with the longest metabolizer term, so summaries are tested at their longest.
-    phenotype: hla ? key : /^[≥\d]/.test(key) ? 'Intermediate Metabolizer' : key,
-    lookupKey: key,
-    ...(hla?.[1] && hla[2] ? { alleleStatus: { [hla[1]]: hla[2] as 'positive' | 'negative' } } : {}),
-    sources: [`Observation/${gene}`],
-    reinterpreted: false,
-    notes: [],
-  };
+  // Activity scores stand in with the longest metabolizer term, so summaries are tested at their longest.
+  return keyedResult(gene, key, /^[≥\d]/.test(key) ? 'Intermediate Metabolizer' : key);
 }
 
 /** Every recommendation row of the CPIC data set (knowledge/cpic), with its drug. */

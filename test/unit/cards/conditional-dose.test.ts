@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import type { Suggestion } from '../../../src/cds/types';
 import { decisionCard } from '../../../src/cards';
 import { rowOf } from '../../../src/rules/cpic';
-import type { DrugOrder, GeneResult } from '../../../src/rules/cpic';
+import type { DrugOrder } from '../../../src/rules/cpic';
 import { decideOrder, noSensorFacts, shown, SHOW_ALL_ENGINE, snapshotOf } from '../../helpers/decisions';
 import { cpicDrugs, cpicRow } from '../../reference';
 import type { CpicRow } from '../../reference';
+import { keyedResult } from '../../fixtures/rules/builders';
 
 const drafts = JSON.parse(
   readFileSync(join(__dirname, '../../fixtures/cards/draft-orders.json'), 'utf8'),
@@ -28,24 +29,11 @@ const DRAFT = drafts.capecitabineR4;
 const CONDITION = /(?<!\()\bif\b|might not be necessary|\bconsider/i;
 const PERCENT = /\d\s*%/;
 
-function resultFor(gene: string, key: string): GeneResult {
-  const hla = /^(\*\d+:\d+) (positive|negative)$/.exec(key);
-  return {
-    gene,
-    phenotype: key,
-    lookupKey: key,
-    ...(hla?.[1] && hla[2] ? { alleleStatus: { [hla[1]]: hla[2] as 'positive' | 'negative' } } : {}),
-    sources: [`Observation/${gene}`],
-    reinterpreted: false,
-    notes: [],
-  };
-}
-
 /** The dose suggestions of the cards for the decisions that rest on this row. */
 async function doseSuggestions(drug: string, row: CpicRow): Promise<Suggestion[]> {
   const genes = Object.entries(row.lookupKey)
     .filter(([, key]) => key !== 'No Result')
-    .map(([gene, key]) => resultFor(gene, key));
+    .map(([gene, key]) => keyedResult(gene, key));
   const order: DrugOrder = {
     orderRef: 'MedicationRequest/request-123',
     orderIndex: 0,

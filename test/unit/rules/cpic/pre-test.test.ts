@@ -10,6 +10,7 @@ import { DEFAULT_THRESHOLDS } from '../../../../src/rules/thresholds';
 import { DEFAULT_ENGINE, drugOrder, noSensorFacts } from '../../../helpers/decisions';
 import { cpicCall, cpicDrug, cpicDrugs } from '../../../reference';
 import type { CpicGuideline } from '../../../reference';
+import { keyedResult } from '../../../fixtures/rules/builders';
 
 /** Genes whose result (not "No Result") keys a Strong or Moderate row of the guideline, per the data set. */
 function decisive(guideline: CpicGuideline): string[] {
@@ -23,20 +24,6 @@ function decisive(guideline: CpicGuideline): string[] {
   );
 }
 
-/** A result carrying exactly a lookup value CPIC rows use (HLA keys as allele status). */
-function resultFor(gene: string, key: string): GeneResult {
-  const hla = /^(\*\d+:\d+) (positive|negative)$/.exec(key);
-  return {
-    gene,
-    phenotype: key,
-    lookupKey: key,
-    ...(hla?.[1] && hla[2] ? { alleleStatus: { [hla[1]]: hla[2] as 'positive' | 'negative' } } : {}),
-    sources: [`Observation/${gene}`],
-    reinterpreted: false,
-    notes: [],
-  };
-}
-
 function preTestGenes(findings: readonly Finding[]): string[] {
   return findings.flatMap((f) => (f.kind === 'pre-test' ? f.untested.map((u) => u.gene) : []));
 }
@@ -45,8 +32,8 @@ describe('HLA-B untested: the same pre-test treatment for every HLA-B drug', () 
   const cyp2c9Normal = cpicCall('CYP2C9', '*1/*1');
   const known: Readonly<Record<string, GeneResult[]>> = {
     // Phenytoin and fosphenytoin with CYP2C9 known (a normal metabolizer), as in the issue.
-    phenytoin: [{ ...resultFor('CYP2C9', cyp2c9Normal.lookupKey), phenotype: cyp2c9Normal.phenotype }],
-    fosphenytoin: [{ ...resultFor('CYP2C9', cyp2c9Normal.lookupKey), phenotype: cyp2c9Normal.phenotype }],
+    phenytoin: [{ ...keyedResult('CYP2C9', cyp2c9Normal.lookupKey), phenotype: cyp2c9Normal.phenotype }],
+    fosphenytoin: [{ ...keyedResult('CYP2C9', cyp2c9Normal.lookupKey), phenotype: cyp2c9Normal.phenotype }],
   };
   const drugs = ['abacavir', 'allopurinol', 'carbamazepine', 'oxcarbazepine', 'phenytoin', 'fosphenytoin'];
 
@@ -80,7 +67,7 @@ describe('a row that itself asks for the missing test', () => {
       (r) => r.lookupKey.RYR1 === key.RYR1 && r.lookupKey.CACNA1S === key.CACNA1S,
     );
     expect(row?.recommendation).toMatch(/^No CACNA1S genotype is available/);
-    const findings = findingsForOrder(drugOrder('sevoflurane'), [resultFor('RYR1', key.RYR1)]);
+    const findings = findingsForOrder(drugOrder('sevoflurane'), [keyedResult('RYR1', key.RYR1)]);
     expect(findings.map((f) => f.kind)).toEqual(['recommendation']);
   });
 });
@@ -102,7 +89,7 @@ describe('every guideline, every decisive gene', () => {
         );
         const others = guideline.genes.filter((g) => g !== gene);
         if (others.length > 0 && !row) continue;
-        const genes = others.map((g) => resultFor(g, row?.lookupKey[g] ?? ''));
+        const genes = others.map((g) => keyedResult(g, row?.lookupKey[g] ?? ''));
         const findings = findingsForOrder(drugOrder(drug), genes, {
           birthDate: row?.population === 'pediatrics' ? '2020-01-01' : '1970-01-01',
         }).filter((f) => f.kind === 'pre-test' || f.kind === 'recommendation');

@@ -2,6 +2,7 @@ import { findingsForOrder, rowOf } from '../../../../src/rules/cpic';
 import type { DrugOrder, Finding, GeneResult, PreTestFinding } from '../../../../src/rules/cpic';
 import { cpicDrug, cpicDrugs, cpicGuideline, cpicRow, cpicRows, guidelineRef } from '../../../reference';
 import type { CpicRow } from '../../../reference';
+import { keyedResult } from '../../../fixtures/rules/builders';
 
 const drugs = cpicDrugs();
 
@@ -11,20 +12,6 @@ function order(drug: string): DrugOrder {
     orderIndex: 0,
     ingredients: [{ name: drug }],
     resolvedBy: 'text',
-  };
-}
-
-/** A gene result carrying exactly the lookup value a CPIC row is keyed on. */
-function resultFor(gene: string, value: string): GeneResult {
-  const hla = /^(\*\d+:\d+) (positive|negative)$/.exec(value);
-  return {
-    gene,
-    phenotype: value,
-    lookupKey: value,
-    ...(hla?.[1] ? { alleleStatus: { [hla[1]]: hla[2] as 'positive' | 'negative' } } : {}),
-    sources: [],
-    reinterpreted: false,
-    notes: [],
   };
 }
 
@@ -63,7 +50,7 @@ describe('every CPIC recommendation row is reached from its lookup key', () => {
     for (const c of cases.filter((x) => x.drug === drug)) {
       const genes = Object.entries(c.row.lookupKey)
         .filter(([, v]) => v !== 'No Result')
-        .map(([g, v]) => resultFor(g, v));
+        .map(([g, v]) => keyedResult(g, v));
       const population = c.row.population ?? 'general';
       const patient = {
         ...(population === 'pediatrics' ? { birthDate: '2020-01-01' } : {}),
@@ -85,7 +72,7 @@ describe('lookups', () => {
   const clopidogrelPm = cpicRows('clopidogrel', { CYP2C19: 'Poor Metabolizer' }).map(({ row }) => row);
 
   it('answers clopidogrel for a CYP2C19 poor metabolizer with the CPIC row, its strength and provenance', () => {
-    const [finding] = findingsForOrder(order('clopidogrel'), [resultFor('CYP2C19', 'Poor Metabolizer')]);
+    const [finding] = findingsForOrder(order('clopidogrel'), [keyedResult('CYP2C19', 'Poor Metabolizer')]);
     const row = finding && rowOf(finding);
     const texts = clopidogrelPm.map((r) => r.recommendation);
     expect(finding?.kind).toBe('recommendation');
@@ -136,7 +123,7 @@ describe('lookups', () => {
   });
 
   it('findings with a CPIC row carry no pre-test fields', () => {
-    const [finding] = findingsForOrder(order('clopidogrel'), [resultFor('CYP2C19', 'Poor Metabolizer')]);
+    const [finding] = findingsForOrder(order('clopidogrel'), [keyedResult('CYP2C19', 'Poor Metabolizer')]);
     expect(finding?.kind).toBe('recommendation');
     expect(finding && rowOf(finding)).toBeDefined();
     expect(finding).not.toHaveProperty('untested');
@@ -144,20 +131,28 @@ describe('lookups', () => {
   });
 
   it('gives nothing for a drug without CPIC guideline', () => {
-    expect(findingsForOrder(order('lisinopril'), [resultFor('CYP2C19', 'Poor Metabolizer')])).toEqual([]);
+    expect(findingsForOrder(order('lisinopril'), [keyedResult('CYP2C19', 'Poor Metabolizer')])).toEqual([]);
   });
 
   it('chooses pediatric or adult rows from the birth date', () => {
     const ultrarapid = { CYP2C19: 'Ultrarapid Metabolizer' };
     const now = new Date('2026-01-01T00:00:00Z');
-    const child = findingsForOrder(order('voriconazole'), [resultFor('CYP2C19', 'Ultrarapid Metabolizer')], {
-      birthDate: '2016-05-01',
-      now,
-    })[0];
-    const adult = findingsForOrder(order('voriconazole'), [resultFor('CYP2C19', 'Ultrarapid Metabolizer')], {
-      birthDate: '1960-05-01',
-      now,
-    })[0];
+    const child = findingsForOrder(
+      order('voriconazole'),
+      [keyedResult('CYP2C19', 'Ultrarapid Metabolizer')],
+      {
+        birthDate: '2016-05-01',
+        now,
+      },
+    )[0];
+    const adult = findingsForOrder(
+      order('voriconazole'),
+      [keyedResult('CYP2C19', 'Ultrarapid Metabolizer')],
+      {
+        birthDate: '1960-05-01',
+        now,
+      },
+    )[0];
     expect(child && rowOf(child)?.recommendation).toBe(
       cpicRow('voriconazole', ultrarapid, 'pediatrics').row.recommendation,
     );
@@ -167,7 +162,7 @@ describe('lookups', () => {
   });
 
   it('treats a patient with no earlier use as drug-naive (phenytoin, HLA-B*15:02 positive)', () => {
-    const genes = [resultFor('HLA-B', '*15:02 positive'), resultFor('CYP2C9', '2.0')];
+    const genes = [keyedResult('HLA-B', '*15:02 positive'), keyedResult('CYP2C9', '2.0')];
     const [naive] = findingsForOrder(order('phenytoin'), genes, {});
     const [continuing] = findingsForOrder(order('phenytoin'), genes, { priorUse: true });
     expect(naive && rowOf(naive)?.population).toBe('PHT naive');
@@ -177,14 +172,14 @@ describe('lookups', () => {
 
   it('uses "No Result" for an untested gene of a multi-gene guideline (thiopurines)', () => {
     const { row } = cpicRow('mercaptopurine', { TPMT: 'Poor Metabolizer', NUDT15: 'No Result' });
-    const [finding] = findingsForOrder(order('mercaptopurine'), [resultFor('TPMT', 'Poor Metabolizer')]);
+    const [finding] = findingsForOrder(order('mercaptopurine'), [keyedResult('TPMT', 'Poor Metabolizer')]);
     expect(finding && rowOf(finding)?.recommendation).toBe(row.recommendation);
     expect(finding?.explanation.join(' ')).toMatch(/NUDT15: no result on file/);
   });
 
   it('looks up only the allele a drug uses for HLA-B (abacavir *57:01)', () => {
     const hlaB: GeneResult = {
-      ...resultFor('HLA-B', '*57:01 positive'),
+      ...keyedResult('HLA-B', '*57:01 positive'),
       alleleStatus: { '*57:01': 'positive', '*15:02': 'negative', '*58:01': 'negative' },
     };
     const abacavir = findingsForOrder(order('abacavir'), [hlaB])[0];
@@ -196,7 +191,7 @@ describe('lookups', () => {
 
   it('shows each score when a phenotype-only CYP2D6 result spans scores with different recommendations', () => {
     const im: GeneResult = {
-      ...resultFor('CYP2D6', 'Intermediate Metabolizer'),
+      ...keyedResult('CYP2D6', 'Intermediate Metabolizer'),
       candidateLookupKeys: ['0.25', '0.5', '0.75', '1.0'],
     };
     const [finding] = findingsForOrder(order('tamoxifen'), [im]);
@@ -217,8 +212,8 @@ describe('lookups', () => {
   it('follows the warfarin figure when CYP2C9 and VKORC1 are known, and asks for the test otherwise', () => {
     const graph = cpicDrug('warfarin').decisionGraph;
     const nodes = graph?.nodes ?? {};
-    const cyp2c9: GeneResult = { ...resultFor('CYP2C9', '1.0'), diplotype: '*1/*8', alleles: ['*1', '*8'] };
-    const [dosed] = findingsForOrder(order('warfarin'), [cyp2c9, resultFor('VKORC1', '-1639 AG')]);
+    const cyp2c9: GeneResult = { ...keyedResult('CYP2C9', '1.0'), diplotype: '*1/*8', alleles: ['*1', '*8'] };
+    const [dosed] = findingsForOrder(order('warfarin'), [cyp2c9, keyedResult('VKORC1', '-1639 AG')]);
     expect(dosed?.action).toBe('adjust-dose');
     // Figure 2's path for a known genotype (edges n1 → n2 → n6 for a *8 carrier): each box verbatim, one paragraph
     // each, never run together ("…algorithms For loading dose…").
@@ -228,8 +223,8 @@ describe('lookups', () => {
     expect(dosed?.kind).toBe('warfarin-figure');
     expect((dosed && rowOf(dosed))?.recommendation.split('\n\n')).toEqual([nodes.n1, nodes.n2, nodes.n6]);
     const [noCarrier] = findingsForOrder(order('warfarin'), [
-      { ...resultFor('CYP2C9', '1.0'), diplotype: '*1/*3', alleles: ['*1', '*3'] },
-      resultFor('VKORC1', '-1639 AG'),
+      { ...keyedResult('CYP2C9', '1.0'), diplotype: '*1/*3', alleles: ['*1', '*3'] },
+      keyedResult('VKORC1', '-1639 AG'),
     ]);
     expect(noCarrier && rowOf(noCarrier)?.recommendation).toBe(`${nodes.n1 ?? ''}\n\n${nodes.n2 ?? ''}`);
     expect(findingsForOrder(order('warfarin'), [])[0]?.action).toBe('order-test');
@@ -256,7 +251,7 @@ describe('actions read from the CPIC text', () => {
   const actionOf = (row: CpicRow): string => {
     const genes = Object.entries(row.lookupKey)
       .filter(([, v]) => v !== 'No Result')
-      .map(([g, v]) => resultFor(g, v));
+      .map(([g, v]) => keyedResult(g, v));
     const drug = cases.find((c) => c.row === row)?.drug ?? '';
     const findings = findingsForOrder(order(drug), genes, {
       ...(row.population === 'pediatrics' ? { birthDate: '2020-01-01' } : {}),

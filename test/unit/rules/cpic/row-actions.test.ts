@@ -13,6 +13,7 @@ import { DEFAULT_THRESHOLDS, parseThresholdSet, STRENGTHS } from '../../../../sr
 import { DEFAULT_ENGINE, drugOrder, noSensorFacts } from '../../../helpers/decisions';
 import { cpicDrugs, cpicRow, knowledgePath } from '../../../reference';
 import type { CpicRow } from '../../../reference';
+import { keyedResult } from '../../../fixtures/rules/builders';
 
 const cases = Object.entries(cpicDrugs()).flatMap(([drug, d]) =>
   d.guidelines.flatMap((g) => g.recommendations.map((row) => ({ drug, row }))),
@@ -37,19 +38,9 @@ function classOf(drug: string, row: CpicRow): { text: string; service: string } 
   return { text: cells[COLUMNS.textAction] ?? '', service: cells[COLUMNS.serviceAction] ?? '' };
 }
 
-/** A result that looks the row's key up (HLA keys as allele status). */
+/** A result that looks the row's key up; no result for `No Result` rows. */
 function resultFor(gene: string, key: string): GeneResult | undefined {
-  if (key === 'No Result') return undefined;
-  const hla = /^(\*\d+:\d+) (positive|negative)$/.exec(key);
-  return {
-    gene,
-    phenotype: key,
-    lookupKey: key,
-    ...(hla?.[1] && hla[2] ? { alleleStatus: { [hla[1]]: hla[2] as 'positive' | 'negative' } } : {}),
-    sources: [],
-    reinterpreted: false,
-    notes: [],
-  };
+  return key === 'No Result' ? undefined : keyedResult(gene, key);
 }
 
 describe('the published row-action table', () => {
