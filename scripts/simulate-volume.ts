@@ -263,7 +263,7 @@ export async function runSimulation(
       volume: store.volume,
     }),
     authenticator: undefined,
-    liveThresholds: () => registry.live().thresholds,
+    thresholdRegistry: registry,
     versions: () => ({
       knowledgeVersion: KNOWLEDGE_VERSION,
       thresholdVersion: registry.live().thresholdVersion,

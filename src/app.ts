@@ -55,7 +55,6 @@ import { requestContext } from './observability/http';
 import { createRuleEngine } from './rules/engine';
 import type { RuleEngine } from './rules/engine';
 import { DEFAULT_THRESHOLDS } from './rules/thresholds';
-import type { ThresholdSet } from './rules/thresholds';
 import type { ThresholdRegistry } from './rules/registry';
 import type { Store } from './store';
 
@@ -78,12 +77,11 @@ export interface AppDeps {
   readonly devJwks?: JSONWebKeySet;
   /** The knowledge and threshold versions in force: shown in discovery, recorded on every invocation. */
   readonly versions: () => RunningVersions;
-  /** The threshold registry: when present, informaticists edit, replay, publish and roll back at `/api/thresholds`. */
+  /**
+   * The threshold registry: the set and engine in force (volume flags, dashboard), and, when present, informaticists
+   * edit, replay, publish and roll back at `/api/thresholds`. Absent: the defaults (`DEFAULT_THRESHOLDS`).
+   */
   readonly thresholdRegistry?: ThresholdRegistry;
-  /** The threshold set in force (the registry's live set); default `DEFAULT_THRESHOLDS`. */
-  readonly liveThresholds?: () => ThresholdSet;
-  /** The live rule engine (the registry's), for the dashboard; default: an engine over `liveThresholds`. */
-  readonly ruleEngine?: () => RuleEngine;
   readonly now?: () => Date;
   /** The demo patients, served at `/demo/fhir` when present (`DEMO_FHIR=on`; loaded by `main.ts`). */
   readonly demo?: DemoData;
@@ -121,6 +119,10 @@ export function createApp(appDeps: AppDeps): Express {
       })
     : baseRecorder;
   const deps: AppDeps & { recorder: InvocationRecorder } = { ...appDeps, recorder };
+  /** The engine (and with it the threshold set) in force: the registry's, else one over the defaults. */
+  const registry = appDeps.thresholdRegistry;
+  const defaultEngine = registry ? undefined : createRuleEngine(DEFAULT_THRESHOLDS);
+  const liveEngine = (): RuleEngine => (registry ? registry.live() : (defaultEngine as RuleEngine));
   const { config, logger, metrics } = deps;
   const users = deps.userAuthenticator ?? NO_SIGN_IN;
   const signer =
@@ -197,13 +199,11 @@ export function createApp(appDeps: AppDeps): Express {
   if (deps.demo) {
     // The clinician dashboard over the demo patients (src/dashboard/): its JSON and its pages, open like the demo
     // endpoint and, like it, before the request log (the paths and queries carry patient ids).
-    const liveThresholds = deps.liveThresholds ?? (() => DEFAULT_THRESHOLDS);
-    const fallbackEngine = (): RuleEngine => createRuleEngine(liveThresholds());
     app.use(
       '/app/api',
       createDashboardRouter({
         demo: deps.demo,
-        engine: deps.ruleEngine ?? fallbackEngine,
+        engine: liveEngine,
         knowledgeVersion: () => deps.versions().knowledgeVersion,
         now: deps.now ?? (() => new Date()),
       }),
@@ -252,7 +252,7 @@ export function createApp(appDeps: AppDeps): Express {
     requireRole('informaticist'),
     createVolumeFlagsRouter({
       store: deps.store,
-      thresholds: deps.liveThresholds ?? (() => DEFAULT_THRESHOLDS),
+      thresholds: () => liveEngine().thresholds,
     }),
   );
   app.use('/assets', web.assets);

@@ -187,8 +187,6 @@ async function main(): Promise<void> {
       volume: store.volume,
       ...incompleteCheckLinksTo(config.patientAppLaunchUrl),
     }),
-    liveThresholds: () => thresholds.live().thresholds,
-    ruleEngine: () => thresholds.live(),
     thresholdRegistry: thresholds,
     authenticator,
     userAuthenticator: userAuthenticatorFor(config.oidc),

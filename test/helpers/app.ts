@@ -86,7 +86,6 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
     authenticator: options.authenticator,
     ...(options.demo ? { demo: demoAsOfToday() } : {}),
-    liveThresholds: () => thresholds.live().thresholds,
     thresholdRegistry: thresholds,
     userAuthenticator: options.userAuthenticator ?? userAuthenticatorFor(config.oidc),
     versions: () => ({
