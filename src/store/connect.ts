@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { PostgresDialect, SqliteDialect } from 'kysely';
-import type { Dialect, PostgresPool, PostgresPoolClient } from 'kysely';
+import type { Dialect, PostgresPool, PostgresPoolClient, SqliteDatabase as SqliteDialectDatabase } from 'kysely';
 import { Pool } from 'pg';
 import type { PoolClient } from 'pg';
 import { isStoreFault } from './faults';
@@ -57,9 +57,36 @@ export function createDialect(engine: Engine, databaseUrl: string, options: Dial
       // FULL: a commit returns only after the WAL is synced, so acknowledged feedback survives a power cut.
       database.pragma('synchronous = FULL');
       database.pragma('foreign_keys = ON');
-      return new SqliteDialect({ database });
+      return new SqliteDialect({ database: withStatementCache(database) });
     }
   }
+}
+
+/** Prepared statements kept per SQL text; past this many distinct texts the cache starts again. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * The database as kysely sees it, preparing each distinct SQL text once: kysely's SQLite driver prepares every query
+ * it runs, and parsing the same INSERT on every hook call cost about 2 % of a call's CPU (profiled under `npm run bench`; README, Speed). Safe
+ * because better-sqlite3 runs a statement to completion synchronously (`all`/`run`); the store never streams
+ * (`iterate`), the one use during which a statement is busy.
+ */
+function withStatementCache(database: SqliteDatabase.Database): SqliteDialectDatabase {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => {
+      database.close();
+    },
+    prepare: (sql: string) => {
+      let statement = statements.get(sql);
+      if (statement === undefined) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+        statement = database.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 /**

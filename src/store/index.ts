@@ -173,7 +173,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
   });
   return {
     engine,
-    invocations: guard(createInvocationRepository(db)),
+    invocations: guard(createInvocationRepository(db, engine)),
     feedback: guard(createFeedbackRepository(db)),
     thresholds: guard(createThresholdRepository(db, engine === 'postgres')),
     thresholdChanges: (onChange, onError) =>

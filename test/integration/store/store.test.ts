@@ -10,6 +10,7 @@ import { Kysely, sql } from 'kysely';
 import { openStore } from '../../../src/store';
 import type { CardRecord, FeedbackRecord, InvocationRecord, Store } from '../../../src/store';
 import { createDialect, engineOf } from '../../../src/store/connect';
+import { createInvocationRepository } from '../../../src/store/invocations';
 import type { Database } from '../../../src/store/schema';
 import { createTestDatabase } from '../../helpers/postgres';
 import type { TestDatabase } from '../../helpers/postgres';
@@ -548,6 +549,17 @@ describe('store on sqlite: files and durability settings', () => {
     expect(values.synchronous).toBe(2);
     expect(values.foreignKeys).toBe(1);
     expect(values.busyTimeout).toBeGreaterThan(0);
+  });
+
+  test('recording an invocation (committed without waiting for the disk) leaves the connection at FULL for the next write', async () => {
+    await store.invocations.record(invocation([card()]));
+    // The same connection the repository used: it must be back at FULL, so feedback written next waits for the sync.
+    const synchronous = await withConnection(database.url, async (db) => {
+      await createInvocationRepository(db, 'sqlite').record(invocation([card()]));
+      const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(db);
+      return rows[0]?.synchronous;
+    });
+    expect(synchronous).toBe(2);
   });
 });
 
