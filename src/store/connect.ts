@@ -7,7 +7,12 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { PostgresDialect, SqliteDialect } from 'kysely';
-import type { Dialect, PostgresPool, PostgresPoolClient, SqliteDatabase as SqliteDialectDatabase } from 'kysely';
+import type {
+  Dialect,
+  PostgresPool,
+  PostgresPoolClient,
+  SqliteDatabase as SqliteDialectDatabase,
+} from 'kysely';
 import { Pool } from 'pg';
 import type { PoolClient } from 'pg';
 import { isStoreFault } from './faults';
@@ -67,8 +72,8 @@ const STATEMENT_CACHE_SIZE = 500;
 
 /**
  * The database as kysely sees it, preparing each distinct SQL text once: kysely's SQLite driver prepares every query
- * it runs, and parsing the same INSERT on every hook call cost about 2 % of a call's CPU (profiled under `npm run bench`; README, Speed). Safe
- * because better-sqlite3 runs a statement to completion synchronously (`all`/`run`); the store never streams
+ * it runs, and parsing the same INSERT on every hook call cost about 2 % of a call's CPU (profiled under
+ * `npm run bench`; README, Speed). Safe because better-sqlite3 runs a statement to completion synchronously (`all`/`run`); the store never streams
  * (`iterate`), the one use during which a statement is busy.
  */
 function withStatementCache(database: SqliteDatabase.Database): SqliteDialectDatabase {
