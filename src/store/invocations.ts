@@ -142,9 +142,9 @@ export function createInvocationRepository(db: Kysely<Database>, engine: Engine)
  * Writes one invocation with its cards and volume outcomes in one transaction, committed without waiting for the disk
  * (SQLite `synchronous = NORMAL` for this transaction, PostgreSQL `synchronous_commit = off`): waiting for the sync
  * cost a hook call about 8 % of its time on SQLite (profiled under `npm run bench`; README, Speed). The record
- * survives a crash of this process (SQLite's WAL, PostgreSQL's WAL); a power cut or an operating-system crash may lose the last few records, never
- * corrupt the store. The next commit that waits (feedback, reviews, audit: every write a person is told succeeded)
- * makes every record before it durable too, and no person is told an invocation was stored.
+ * survives a crash of this process (SQLite's WAL, PostgreSQL's WAL); a power cut or an operating-system crash may
+ * lose the last few records, never corrupt the store. The next commit that waits (feedback, reviews, audit: every
+ * write a person is told succeeded) makes every record before it durable too; nobody is told an invocation was stored.
  */
 async function recordInvocation(db: Kysely<Database>, engine: Engine, rec: InvocationRecord): Promise<void> {
   const invocationId = randomUUID();
