@@ -6,12 +6,14 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { PostgresDialect, SqliteDialect } from 'kysely';
+import { PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type {
   Dialect,
+  Kysely,
   PostgresPool,
   PostgresPoolClient,
   SqliteDatabase as SqliteDialectDatabase,
+  Transaction,
 } from 'kysely';
 import { Pool } from 'pg';
 import type { PoolClient } from 'pg';
@@ -65,6 +67,36 @@ export function createDialect(engine: Engine, databaseUrl: string, options: Dial
       return new SqliteDialect({ database: withStatementCache(database) });
     }
   }
+}
+
+/**
+ * Runs `write` in one transaction committed without waiting for the disk: SQLite `synchronous = NORMAL` for this
+ * transaction only (on the one connection, held for the whole callback so no other transaction runs under it, then
+ * FULL again), PostgreSQL `SET LOCAL synchronous_commit = off`. For records nobody is told were stored (invocations,
+ * shadow comparisons): they survive a crash of this process (the WAL of either engine); a power cut or an
+ * operating-system crash may lose the last few, never corrupt the store, and the next commit that waits (feedback,
+ * reviews, audit) makes every record before it durable too.
+ */
+export async function withoutSyncWait<DB>(
+  db: Kysely<DB>,
+  engine: Engine,
+  write: (trx: Transaction<DB>) => Promise<void>,
+): Promise<void> {
+  if (engine === 'postgres') {
+    await db.transaction().execute(async (trx) => {
+      await sql`set local synchronous_commit = off`.execute(trx);
+      await write(trx);
+    });
+    return;
+  }
+  await db.connection().execute(async (conn) => {
+    await sql`pragma synchronous = NORMAL`.execute(conn);
+    try {
+      await conn.transaction().execute(write);
+    } finally {
+      await sql`pragma synchronous = FULL`.execute(conn);
+    }
+  });
 }
 
 /** Prepared statements kept per SQL text; past this many distinct texts the cache starts again. */

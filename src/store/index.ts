@@ -187,7 +187,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     jtis: guard(createJtiRepository(db)),
     rateLimits: guard(createRateLimitRepository(db)),
     retention: guard(createRetentionRepository(db)),
-    shadow: guard(createShadowRepository(db)),
+    shadow: guard(createShadowRepository(db, engine)),
     ping: ping.ping,
     close: () => db.destroy(),
   };

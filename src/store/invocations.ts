@@ -3,8 +3,8 @@
  * and replay.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { withoutSyncWait } from './connect';
 import type { Engine } from './connect';
 import type { CardTable, Database, InvocationTable } from './schema';
 import { insertVolumeOutcomes } from './volume';
@@ -140,31 +140,12 @@ export function createInvocationRepository(db: Kysely<Database>, engine: Engine)
 
 /**
  * Writes one invocation with its cards and volume outcomes in one transaction, committed without waiting for the disk
- * (SQLite `synchronous = NORMAL` for this transaction, PostgreSQL `synchronous_commit = off`): waiting for the sync
- * cost a hook call about 8 % of its time on SQLite (profiled under `npm run bench`; README, Speed). The record
- * survives a crash of this process (SQLite's WAL, PostgreSQL's WAL); a power cut or an operating-system crash may
- * lose the last few records, never corrupt the store. The next commit that waits (feedback, reviews, audit: every
- * write a person is told succeeded) makes every record before it durable too; nobody is told an invocation was stored.
+ * (`withoutSyncWait`): the wait cost a hook call about 8 % of its time on SQLite (profiled under `npm run bench`;
+ * README, Speed). Nobody is told an invocation was stored, and the next write that waits makes it durable too.
  */
 async function recordInvocation(db: Kysely<Database>, engine: Engine, rec: InvocationRecord): Promise<void> {
   const invocationId = randomUUID();
-  const write = (trx: Transaction<Database>): Promise<void> => insertInvocation(trx, invocationId, rec);
-  if (engine === 'postgres') {
-    await db.transaction().execute(async (trx) => {
-      await sql`set local synchronous_commit = off`.execute(trx);
-      await write(trx);
-    });
-    return;
-  }
-  // SQLite: one connection, held for the whole callback, so no other transaction runs under the relaxed setting.
-  await db.connection().execute(async (conn) => {
-    await sql`pragma synchronous = NORMAL`.execute(conn);
-    try {
-      await conn.transaction().execute(write);
-    } finally {
-      await sql`pragma synchronous = FULL`.execute(conn);
-    }
-  });
+  await withoutSyncWait(db, engine, (trx) => insertInvocation(trx, invocationId, rec));
 }
 
 async function insertInvocation(

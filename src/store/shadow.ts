@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { withoutSyncWait } from './connect';
+import type { Engine } from './connect';
 import type { Database } from './schema';
 
 export interface ShadowComparisonRecord {
@@ -16,29 +18,31 @@ export interface ShadowComparisonRecord {
 }
 
 export interface ShadowRepository {
-  /** Writes the comparisons in one statement. */
+  /** Writes the comparisons in one statement, without waiting for the disk (diagnostics a replay can recompute). */
   recordMany(recs: readonly ShadowComparisonRecord[]): Promise<void>;
   /** The comparisons recorded for `shadowVersion`, newest first, at most `limit` (≤ 10,000). */
   list(shadowVersion: string, limit: number): Promise<ShadowComparisonRecord[]>;
 }
 
-export function createShadowRepository(db: Kysely<Database>): ShadowRepository {
+export function createShadowRepository(db: Kysely<Database>, engine: Engine): ShadowRepository {
   return {
     recordMany: async (recs) => {
       if (recs.length === 0) return;
-      await db
-        .insertInto('shadow_comparisons')
-        .values(
-          recs.map((rec) => ({
-            id: randomUUID(),
-            shadow_version: rec.shadowVersion,
-            live_version: rec.liveVersion,
-            hook: rec.hook,
-            recorded_at: rec.recordedAt.toISOString(),
-            comparison: JSON.stringify(rec.comparison),
-          })),
-        )
-        .execute();
+      await withoutSyncWait(db, engine, async (trx) => {
+        await trx
+          .insertInto('shadow_comparisons')
+          .values(
+            recs.map((rec) => ({
+              id: randomUUID(),
+              shadow_version: rec.shadowVersion,
+              live_version: rec.liveVersion,
+              hook: rec.hook,
+              recorded_at: rec.recordedAt.toISOString(),
+              comparison: JSON.stringify(rec.comparison),
+            })),
+          )
+          .execute();
+      });
     },
     list: async (shadowVersion, limit) => {
       const rows = await db
