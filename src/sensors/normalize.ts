@@ -43,7 +43,7 @@ export function normalizeObservations(
     string,
     { kind: SensorDataQualityNote['kind']; reason: string; count: number; sources: string[] }
   >();
-  const seen = new Set<string>();
+  const seen = new SampleSet();
   resources.forEach((resource, index) => {
     if (resource.resourceType !== 'Observation') return;
     const source = describeResource(resource, index);
@@ -58,9 +58,7 @@ export function normalizeObservations(
     };
     try {
       for (const sample of readObservation(resource, source, at, devices, note, concepts)) {
-        const key = `${sample.concept}|${sample.start}|${sample.end}|${sample.value}|${sample.unit}|${sample.censored ?? ''}|${sample.device ?? ''}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
+        if (seen.isDuplicate(sample)) continue;
         samples.push(sample);
       }
     } catch (error) {
@@ -69,6 +67,43 @@ export function normalizeObservations(
     }
   });
   return { samples, dataQuality: [...dataQuality.values()] };
+}
+
+/**
+ * The samples kept so far, by concept and start time, to drop repeats (same concept, time, value, unit, censoring,
+ * device). Without a key string per sample: with thousands of readings per call, building and hashing one cost more
+ * than reading the Observation.
+ */
+class SampleSet {
+  private readonly byConcept = new Map<string, Map<number, SensorSample | SensorSample[]>>();
+
+  /** Whether an equal sample was kept already; otherwise keeps this one. */
+  isDuplicate(sample: SensorSample): boolean {
+    let byStart = this.byConcept.get(sample.concept);
+    if (byStart === undefined) {
+      byStart = new Map();
+      this.byConcept.set(sample.concept, byStart);
+    }
+    const kept = byStart.get(sample.start);
+    if (kept === undefined) {
+      byStart.set(sample.start, sample);
+      return false;
+    }
+    const same = Array.isArray(kept) ? kept : [kept];
+    if (same.some((other) => sameSample(other, sample))) return true;
+    byStart.set(sample.start, [...same, sample]);
+    return false;
+  }
+}
+
+function sameSample(a: SensorSample, b: SensorSample): boolean {
+  return (
+    a.end === b.end &&
+    a.value === b.value &&
+    a.unit === b.unit &&
+    a.censored === b.censored &&
+    a.device === b.device
+  );
 }
 
 type Note = (kind: SensorDataQualityNote['kind'], reason: string) => void;
@@ -201,25 +236,50 @@ function readValue(
   throw new Rejection('no valueQuantity or valueSampledData');
 }
 
+/** Unit resolutions by concept and (code, system, unit): a few distinct units per request, thousands of readings. */
+const resolutions = new Map<
+  string,
+  { conversion: UnitConversion & { ok: true }; repair?: string } | string
+>();
+/** Distinct units kept at most; past this the memo starts again (junk units cannot grow it without bound). */
+const MAX_RESOLUTIONS = 1000;
+
 function unitConversion(
   quantity: JsonObject,
   concept: SensorConcept,
   note: Note,
 ): UnitConversion & { ok: true } {
+  const code = asString(quantity.code);
+  const system = asString(quantity.system);
+  const unit = asString(quantity.unit);
+  const key = `${concept.id}\u0000${code ?? '\u0001'}\u0000${system ?? '\u0001'}\u0000${unit ?? '\u0001'}`;
+  let resolution = resolutions.get(key);
+  if (resolution === undefined) {
+    resolution = resolveConversion(code, system, unit, concept);
+    if (resolutions.size >= MAX_RESOLUTIONS) resolutions.clear();
+    resolutions.set(key, resolution);
+  }
+  // A value whose unit contradicts its code (a "heart rate" in mm[Hg]) is rejected.
+  if (typeof resolution === 'string') throw new Rejection(resolution);
+  if (resolution.repair !== undefined) note('repaired', resolution.repair);
+  return resolution.conversion;
+}
+
+/** The conversion of a quantity's unit to the concept's, or why there is none. */
+function resolveConversion(
+  code: string | undefined,
+  system: string | undefined,
+  unit: string | undefined,
+  concept: SensorConcept,
+): { conversion: UnitConversion & { ok: true }; repair?: string } | string {
   const resolved = resolveUnit(
-    {
-      ...optional('code', asString(quantity.code)),
-      ...optional('system', asString(quantity.system)),
-      ...optional('unit', asString(quantity.unit)),
-    },
+    { ...optional('code', code), ...optional('system', system), ...optional('unit', unit) },
     concept,
   );
-  if (!resolved.ok) throw new Rejection(resolved.reason);
+  if (!resolved.ok) return resolved.reason;
   const conversion = canonicalConversion(resolved.ucum, concept);
-  // A value whose unit contradicts its code (a "heart rate" in mm[Hg]) is rejected here.
-  if (!conversion.ok) throw new Rejection(conversion.reason);
-  if (resolved.repair !== undefined) note('repaired', resolved.repair);
-  return conversion;
+  if (!conversion.ok) return conversion.reason;
+  return resolved.repair === undefined ? { conversion } : { conversion, repair: resolved.repair };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
@@ -313,18 +373,20 @@ function sampleAt(
   base: SampleBase,
 ): SensorSample {
   const { day, hour } = localDayAndHour(effective.time.end, effective.offsetMinutes);
-  return {
+  // Built in place rather than with conditional spreads: thousands of samples per call.
+  const sample: { -readonly [K in keyof SensorSample]: SensorSample[K] } = {
     concept,
     value,
     unit,
     start: effective.time.start,
     end: effective.time.end,
     day,
-    ...(hour === undefined ? {} : { hour }),
     aggregate,
-    ...(base.device === undefined ? {} : { device: base.device }),
     source: base.source,
   };
+  if (hour !== undefined) sample.hour = hour;
+  if (base.device !== undefined) sample.device = base.device;
+  return sample;
 }
 
 function conceptOf(codeableConcept: unknown): SensorConcept | undefined {

@@ -29,8 +29,8 @@ export function parseFhirTime(text: string): FhirTime | undefined {
   const m = DATE_TIME.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, hh, mi, ss, frac, zone] = m;
-  const dayStart = Date.UTC(Number(y), Number(mo) - 1, Number(d));
-  if (Number.isNaN(dayStart) || new Date(dayStart).getUTCDate() !== Number(d)) return undefined;
+  const dayStart = dayStartOf(y as string, mo as string, d as string);
+  if (dayStart === undefined) return undefined;
   if (hh === undefined || mi === undefined || zone === undefined) {
     return { start: dayStart, end: dayStart + DAY - 1 };
   }
@@ -49,6 +49,22 @@ export function parseFhirTime(text: string): FhirTime | undefined {
   return { start: instant, end: instant, offsetMinutes };
 }
 
+/** Epoch ms of each valid calendar day seen (`YYYY-MM-DD`), or null: readings share few days, so check each once. */
+const dayStarts = new Map<string, number | null>();
+const MAX_DAYS = 10_000;
+
+function dayStartOf(y: string, mo: string, d: string): number | undefined {
+  const key = `${y}-${mo}-${d}`;
+  let start = dayStarts.get(key);
+  if (start === undefined) {
+    const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d));
+    start = Number.isNaN(utc) || new Date(utc).getUTCDate() !== Number(d) ? null : utc;
+    if (dayStarts.size >= MAX_DAYS) dayStarts.clear();
+    dayStarts.set(key, start);
+  }
+  return start ?? undefined;
+}
+
 /** `YYYY-MM-DD` of each day number (days since the epoch) seen so far: samples share few days, so format once. */
 const dayTexts = new Map<number, string>();
 
@@ -62,6 +78,7 @@ export function localDayAndHour(
   let day = dayTexts.get(dayNumber);
   if (day === undefined) {
     day = new Date(dayNumber * DAY).toISOString().slice(0, 10);
+    if (dayTexts.size >= MAX_DAYS) dayTexts.clear();
     dayTexts.set(dayNumber, day);
   }
   return offsetMinutes === undefined ? { day } : { day, hour: Math.floor((local - dayNumber * DAY) / HOUR) };

@@ -170,6 +170,26 @@ describe('structural patterns (fixtures/sensors/structural-patterns.json)', () =
     const twice = normalize([point, { ...point, id: 'resubmitted' }]);
     expect(twice.samples).toHaveLength(1);
   });
+
+  it('keeps readings at the same instant that differ in value or device, and drops a repeat of either', () => {
+    const bundle = fixture('structural-patterns.json') as { entry: { resource: Record<string, unknown> }[] };
+    const point = bundle.entry.find((e) => e.resource['id'] === 'point-hr-contained-device')?.resource;
+    const quantity = point?.['valueQuantity'] as Record<string, unknown>;
+    const otherValue = { ...point, id: 'other-value', valueQuantity: { ...quantity, value: 99 } };
+    const noDevice = { ...point, id: 'no-device', contained: undefined, device: undefined };
+    const read = normalize([
+      point,
+      otherValue,
+      noDevice,
+      { ...otherValue, id: 'again' },
+      { ...noDevice, id: 'again-2' },
+    ]);
+    expect(read.samples.map((s) => [s.value, s.device ?? null])).toEqual([
+      [quantity['value'], expect.any(String)],
+      [99, expect.any(String)],
+      [quantity['value'], null],
+    ]);
+  });
 });
 
 describe('valueSampledData (fixtures/sensors/cgm-sampled-data.json)', () => {
