@@ -27,10 +27,20 @@ export const requireJsonBody: RequestHandler = (req, _res, next) => {
  * handler as `HTTP_` codes.
  */
 export function parseJsonBody(limit: string): RequestHandler[] {
+  /** Bodies whose text cannot hold U+0000 or a lone surrogate (see `screenJson`'s `texts`). */
+  const plainText = new WeakSet<object>();
   return [
-    express.json({ limit, type: JSON_TYPES }),
+    express.json({
+      limit,
+      type: JSON_TYPES,
+      verify: (req, _res, buf, encoding) => {
+        // UTF-8 text decodes a malformed sequence to U+FFFD, and JSON text cannot hold a raw control character: only a
+        // \u escape can put U+0000 or a lone surrogate into a parsed string.
+        if (/^utf-?8$/i.test(encoding) && !buf.includes('\\u')) plainText.add(req);
+      },
+    }),
     (req, _res, next) => {
-      const problem = screenJson(req.body);
+      const problem = screenJson(req.body, { texts: !plainText.has(req) });
       if (problem !== undefined) throw new AppError('HTTP_INVALID_BODY', [problem]);
       next();
     },
@@ -47,28 +57,38 @@ export function parseJsonBody(limit: string): RequestHandler[] {
  * - U+0000 in a string or key: FHIR strings exclude control characters below U+0020 except tab, CR and LF
  *   (https://hl7.org/fhir/R4/datatypes.html#string), and PostgreSQL `text` cannot hold it, so it is refused rather
  *   than silently stripped (stripping could turn one identifier into another).
+ * `texts: false` skips the two text checks, for a value parsed from UTF-8 text without a `\u` escape (which cannot
+ * hold either).
  */
-export function screenJson(root: unknown): string | undefined {
-  const stack: [unknown, number][] = [[root, 0]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop() as [unknown, number];
+export function screenJson(root: unknown, options: { readonly texts?: boolean } = {}): string | undefined {
+  const texts = options.texts ?? true;
+  // Two stacks rather than one of [value, depth] pairs: a realistic order-sign body has about 50,000 values.
+  const values: unknown[] = [root];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const value = values.pop();
+    const depth = depths.pop() as number;
     if (typeof value === 'string') {
-      const problem = textProblem(value);
+      const problem = texts ? textProblem(value) : undefined;
       if (problem) return `a string ${problem}`;
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
     if (depth >= MAX_BODY_DEPTH) return `nested deeper than ${MAX_BODY_DEPTH} levels`;
     if (Array.isArray(value)) {
-      for (const item of value as unknown[]) stack.push([item, depth + 1]);
+      for (const item of value as unknown[]) {
+        values.push(item);
+        depths.push(depth + 1);
+      }
       continue;
     }
     const record = value as Record<string, unknown>;
     if (Object.prototype.hasOwnProperty.call(record, '__proto__')) delete record['__proto__'];
-    for (const key of Object.keys(record)) {
-      const problem = textProblem(key);
+    for (const key in record) {
+      const problem = texts ? textProblem(key) : undefined;
       if (problem) return `a property name ${problem}`;
-      stack.push([record[key], depth + 1]);
+      values.push(record[key]);
+      depths.push(depth + 1);
     }
   }
   return undefined;

@@ -3,6 +3,7 @@
  * OperationOutcome, or a degraded 200, on both stores. The fast-check suites (fuzz.test.ts) go wider.
  */
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -140,6 +141,33 @@ describe.each(engines)('junk input on %s', (_engine, createDatabase) => {
       .set('content-type', 'application/json')
       .send(text.replace('PLACEHOLDER', '\\ud800x'));
     expect(res).toBeOutcome(400, 'HTTP_INVALID_BODY');
+  });
+
+  it('UTF-8 bytes of a surrogate (CESU-8) in patientId: read as U+FFFD, not refused as a lone surrogate', async () => {
+    const base = orderSign();
+    const text = JSON.stringify({
+      ...base,
+      context: { ...(base.context as JsonObject), patientId: 'PLACEHOLDER' },
+    });
+    const [before, after] = text.split('PLACEHOLDER') as [string, string];
+    const bytes = Buffer.concat([
+      Buffer.from(`${before}p`),
+      Buffer.from([0xed, 0xa0, 0x80]),
+      Buffer.from(after),
+    ]);
+    const server = t.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const res = await fetch(`http://127.0.0.1:${String(port)}${ORDER_SIGN}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: bytes,
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      server.close();
+    }
   });
 
   it('U+0000 in patientId: 400 (refused, never stored under another identifier)', async () => {
