@@ -251,8 +251,39 @@ function buildDrugEngines(thresholds: ThresholdSet): Map<string, { engine: Engin
   return engines;
 }
 
+/** Keys of each path seen (`$.sensorRules[0].triggers[1].value` → `sensorRules`, 0, `triggers`, 1, `value`). */
+const pathKeys = new Map<string, readonly (string | number)[]>();
+const PATH_SEGMENT = /\.([A-Za-z_$][\w$-]*)|\[(\d+)\]/y;
+
+/**
+ * json-rules-engine's path resolver for the paths this module writes: `$` then `.name` and `[index]` segments. The
+ * engine's default (jsonpath-plus) builds and throws an Error on every call, 4 % of an order-sign call's CPU.
+ * @throws Error for any other path syntax (a path no rule here writes).
+ */
+export function resolvePath(value: unknown, path: string): unknown {
+  let keys = pathKeys.get(path);
+  if (keys === undefined) {
+    if (!path.startsWith('$')) throw new Error(`unsupported rule path ${path}`);
+    const parsed: (string | number)[] = [];
+    PATH_SEGMENT.lastIndex = 1;
+    while (PATH_SEGMENT.lastIndex < path.length) {
+      const m = PATH_SEGMENT.exec(path);
+      if (!m) throw new Error(`unsupported rule path ${path}`);
+      parsed.push(m[1] ?? Number(m[2]));
+    }
+    keys = parsed;
+    pathKeys.set(path, keys);
+  }
+  let current = value;
+  for (const key of keys) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  return current;
+}
+
 function newEngine(thresholds: ThresholdSet): Engine {
-  const engine = new Engine([], { allowUndefinedFacts: false });
+  const engine = new Engine([], { allowUndefinedFacts: false, pathResolver: resolvePath });
   engine.addFact('thresholds', thresholds);
   engine.addOperator<Readonly<Record<string, string>>, Readonly<Record<string, readonly string[]>>>(
     'phenotypeIn',

@@ -6,7 +6,7 @@
 import { Engine } from 'json-rules-engine';
 import { rowOf } from '../../../src/rules/cpic';
 import type { Finding } from '../../../src/rules/cpic';
-import { createRuleEngine, safetyRuleFindings } from '../../../src/rules/engine';
+import { createRuleEngine, resolvePath, safetyRuleFindings } from '../../../src/rules/engine';
 import { DEFAULT_THRESHOLDS, parseThresholdSet } from '../../../src/rules/thresholds';
 import type { ThresholdSet } from '../../../src/rules/thresholds';
 import { decisionExplanation, decisionRuleIds } from '../../../src/rules/types';
@@ -461,5 +461,24 @@ describe('other sensor rules', () => {
     const sleep = await evaluateOne(sertraline, hand('sleep-duration', 4, 'h'));
     expect(sleep.indicator).toBe((await evaluateOne(sertraline)).indicator);
     expect(sleep.modifiers.map((m) => [m.effect, m.metric])).toEqual([['context', 'sleep-duration']]);
+  });
+});
+
+describe('rule paths', () => {
+  const set = { sensorRules: [{ id: 'a', triggers: [{ value: 60 }, { value: 50, upTo: 80 }] }] };
+
+  it('reads a value by names and indexes', () => {
+    expect(resolvePath(set, '$.sensorRules[0].triggers[1].upTo')).toBe(80);
+    expect(resolvePath({ usable: false }, '$.usable')).toBe(false);
+  });
+
+  it('gives undefined for a path that leads nowhere, as the engine expects of a missing value', () => {
+    expect(resolvePath(set, '$.sensorRules[3].triggers[0].value')).toBeUndefined();
+    expect(resolvePath(set, '$.sensorRules[0].id.length.more')).toBeUndefined();
+  });
+
+  it('refuses a path syntax no rule writes rather than guess', () => {
+    expect(() => resolvePath(set, '$..value')).toThrow(/unsupported rule path/);
+    expect(() => resolvePath(set, 'sensorRules[0]')).toThrow(/unsupported rule path/);
   });
 });
