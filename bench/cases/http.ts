@@ -9,7 +9,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -62,7 +64,56 @@ function pin(pid: number, core: number): boolean {
   return spawnSync('taskset', ['-cp', String(core), String(pid)], { stdio: 'ignore' }).status === 0;
 }
 
+/** A free TCP port on loopback (asked of the kernel, then released for the target to take). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * The service as `npm start` runs it (`node dist/main.js`, the compiled build; `npm run bench` builds it first) on a
+ * SQLite file in a temp folder, without client-JWT checks (as the sandbox profile's tests run it) and with the rate
+ * limit out of the way; or the baseline (bench/http/target.ts).
+ */
 async function startTarget(kind: Kind): Promise<Target> {
+  if (kind === 'service') {
+    const main = path.join(__dirname, '..', '..', 'dist', 'main.js');
+    if (!existsSync(main)) throw new Error('dist/main.js is missing: run `npm run build:server` first');
+    const port = await freePort();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pgx-bench-'));
+    const child = spawn(process.execPath, [main], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        NODE_ENV: 'development',
+        PORT: String(port),
+        DATABASE_URL: path.join(dir, 'bench.sqlite'),
+        LOG_LEVEL: 'silent',
+        RATE_LIMIT_PER_MINUTE: '1000000',
+        DEMO_FHIR: 'off',
+        CDS_AUTH: 'none',
+      },
+    });
+    child.once('exit', () => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+    pin(child.pid ?? 0, 0);
+    const url = `http://127.0.0.1:${String(port)}`;
+    for (let attempt = 0; attempt < 300; attempt += 1) {
+      if (child.exitCode !== null) break;
+      const ready = await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ready) return { url, child };
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    child.kill('SIGKILL');
+    throw new Error('the service did not answer /healthz within 30 s');
+  }
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(__dirname, '..', 'http', 'target.ts'), kind],

@@ -1,15 +1,11 @@
 /**
- * A benchmark target in its own process (started by `bench/cases/http.ts`, pinned to one core with `taskset`):
- * `service` boots the real app the way the tests do, on a SQLite file in a temp folder; `baseline` is a bare
- * express server that parses the same JSON body and answers a constant card. Prints `READY <port>` when listening.
+ * The benchmark's baseline in its own process (started by `bench/cases/http.ts`, pinned to one core with `taskset`):
+ * a bare express server that parses the same JSON body and answers a constant card. Prints `READY <port>` when
+ * listening. (The service itself runs as `npm start` runs it, `node dist/main.js`.)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import express from 'express';
-import { startTestApp } from '../../test/helpers/app';
 
 const BODY_LIMIT = '5mb';
 
@@ -41,30 +37,11 @@ function baseline(): express.Express {
 }
 
 async function main(): Promise<void> {
-  const kind = process.argv[2];
-  let server: Server;
-  let cleanup = (): Promise<void> => Promise.resolve();
-  if (kind === 'baseline') {
-    server = await listen(baseline());
-  } else if (kind === 'service') {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'cds-bench-'));
-    const t = await startTestApp({
-      env: { LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000000' },
-      databaseUrl: path.join(dir, 'bench.sqlite'),
-    });
-    server = await listen(t.app);
-    cleanup = async () => {
-      await t.close();
-      rmSync(dir, { recursive: true, force: true });
-    };
-  } else {
-    throw new Error('usage: target.ts service|baseline');
-  }
+  if (process.argv[2] !== 'baseline') throw new Error('usage: target.ts baseline');
+  const server = await listen(baseline());
   const stop = (): void => {
     server.closeAllConnections();
-    server.close(() => {
-      void cleanup().finally(() => process.exit(0));
-    });
+    server.close(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
