@@ -7,16 +7,15 @@
  *
  * `BENCH_SECONDS` (default 5) sets each run's duration, after a 1 s warm-up that is not counted.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import type { BenchCase } from '../run';
+import { CORES, pin, startService, stopProcess } from '../http/service';
 import { realisticOrderSignRequest } from '../realistic-request';
 import { searchset, startMockFhirServer } from '../../test/helpers/mock-fhir';
 import type { MockFhirServer } from '../../test/helpers/mock-fhir';
@@ -26,8 +25,6 @@ const SECONDS = Number(process.env['BENCH_SECONDS'] ?? '5');
 /** What the EHR's FHIR server adds to every query in the no-prefetch scenario. */
 const FHIR_DELAY_MS = 20;
 const RESULTS = path.join(__dirname, '..', 'results');
-/** Read when the module loads: once this process is pinned, `availableParallelism()` answers 1. */
-const CORES = os.availableParallelism();
 
 type Kind = 'service' | 'baseline';
 
@@ -58,62 +55,8 @@ interface Run {
   peakRssMb: number;
 }
 
-/** Pins a process to one core when `taskset` and a second core exist; says whether it did. */
-function pin(pid: number, core: number): boolean {
-  if (CORES < 2) return false;
-  return spawnSync('taskset', ['-cp', String(core), String(pid)], { stdio: 'ignore' }).status === 0;
-}
-
-/** A free TCP port on loopback (asked of the kernel, then released for the target to take). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/**
- * The service as `npm start` runs it (`node dist/main.js`, the compiled build; `npm run bench` builds it first) on a
- * SQLite file in a temp folder, without client-JWT checks (as the sandbox profile's tests run it) and with the rate
- * limit out of the way; or the baseline (bench/http/target.ts).
- */
 async function startTarget(kind: Kind): Promise<Target> {
-  if (kind === 'service') {
-    const main = path.join(__dirname, '..', '..', 'dist', 'main.js');
-    if (!existsSync(main)) throw new Error('dist/main.js is missing: run `npm run build:server` first');
-    const port = await freePort();
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'pgx-bench-'));
-    const child = spawn(process.execPath, [main], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
-        NODE_ENV: 'development',
-        PORT: String(port),
-        DATABASE_URL: path.join(dir, 'bench.sqlite'),
-        LOG_LEVEL: 'silent',
-        RATE_LIMIT_PER_MINUTE: '1000000',
-        DEMO_FHIR: 'off',
-        CDS_AUTH: 'none',
-      },
-    });
-    child.once('exit', () => {
-      rmSync(dir, { recursive: true, force: true });
-    });
-    pin(child.pid ?? 0, 0);
-    const url = `http://127.0.0.1:${String(port)}`;
-    for (let attempt = 0; attempt < 300; attempt += 1) {
-      if (child.exitCode !== null) break;
-      const ready = await fetch(`${url}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ready) return { url, child };
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    child.kill('SIGKILL');
-    throw new Error('the service did not answer /healthz within 30 s');
-  }
+  if (kind === 'service') return startService({ core: 0 });
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(__dirname, '..', 'http', 'target.ts'), kind],
@@ -129,24 +72,6 @@ async function startTarget(kind: Kind): Promise<Target> {
     if (m) return { url: `http://127.0.0.1:${m[1]}`, child };
   }
   throw new Error(`${kind} target exited before it listened`);
-}
-
-async function stopTarget(target: Target): Promise<number> {
-  const peak = peakRssMb(target.child.pid ?? 0);
-  const exited = new Promise((resolve) => target.child.once('exit', resolve));
-  target.child.kill('SIGTERM');
-  await exited;
-  return peak;
-}
-
-/** The process's peak resident set size (Linux `VmHWM`), in MiB; NaN where /proc is missing. */
-function peakRssMb(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
 }
 
 async function load(url: string, scenario: Scenario, connections: number, seconds: number) {
@@ -312,7 +237,7 @@ const bench: BenchCase = {
               });
             }
           } finally {
-            peak = await stopTarget(target);
+            peak = await stopProcess(target.child);
           }
           for (const r of runs) if (r.scenario === scenario.name && r.target === kind) r.peakRssMb = peak;
         }
