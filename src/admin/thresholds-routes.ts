@@ -67,12 +67,10 @@ const rollbackSchema = z.strictObject({
 });
 const shadowSchema = z.strictObject({ version: versionName.nullable() });
 const ruleId = z.string().regex(/^R\d+[a-z0-9-]*$/, 'must be a sensor rule id (R<number>…)');
-const saveRuleSchema = z.strictObject({
-  rule: z.unknown(),
-  note: z.string().max(2000).optional(),
-  acknowledgeDemotion: z.boolean().optional(),
-});
-const checkRuleSchema = z.strictObject({ rule: z.unknown(), acknowledgeDemotion: z.boolean().optional() });
+// A sensor rule cannot demote a contraindication (the matrix and the per-drug overrides do): a demotion elsewhere in
+// the draft was acknowledged when it was saved and is asked again at publish, so rule edits do not ask for it.
+const saveRuleSchema = z.strictObject({ rule: z.unknown(), note: z.string().max(2000).optional() });
+const checkRuleSchema = z.strictObject({ rule: z.unknown() });
 /** Recorded calls a dry run replays by default (the newest). */
 const DRY_RUN_REPLAY = 1000;
 const dryRunSchema = z.strictObject({ last: z.number().int().min(0).max(MAX_REPLAY_INPUTS).optional() });
@@ -294,7 +292,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
     const q = parse(checkRuleSchema, req.body);
     const { set } = await draft(version);
     const candidate = withRule(set, id, q.rule);
-    const problems = draftProblems(version, candidate, q.acknowledgeDemotion ?? false);
+    const problems = draftProblems(version, candidate, true);
     const rule = sensorRuleSchema.safeParse(q.rule);
     res.json({
       valid: problems.length === 0,
@@ -310,14 +308,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
     const user = userOf(res);
     const { set: before } = await draft(version);
     const added = !before.sensorRules.some((r) => r.id === id);
-    const acknowledgeDemotion = q.acknowledgeDemotion ?? false;
-    const { set, changes } = await saveChecked(
-      user,
-      version,
-      withRule(before, id, q.rule),
-      acknowledgeDemotion,
-      q.note,
-    );
+    const { set, changes } = await saveChecked(user, version, withRule(before, id, q.rule), true, q.note);
     const saved = set.sensorRules.find((r) => r.id === (q.rule as { id?: unknown }).id);
     await audit(user, 'thresholds.sensor-rule.save', version, {
       rule: id,
