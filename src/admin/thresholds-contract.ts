@@ -57,6 +57,8 @@ export interface ThresholdOverview {
 export interface ThresholdVersionView extends ThresholdVersionSummary {
   readonly set: ThresholdSetJson;
   readonly entries: readonly ThresholdEntry[];
+  /** Its sensor rules, each with its JSON and its conditions in words. */
+  readonly rules: readonly SensorRuleView[];
 }
 
 /** A draft as created or saved. */
@@ -65,6 +67,7 @@ export interface ThresholdDraftView {
   readonly status: 'draft';
   readonly set: ThresholdSetJson;
   readonly entries: readonly ThresholdEntry[];
+  readonly rules: readonly SensorRuleView[];
   /** Saved drafts: the changes against the set in force. */
   readonly changes?: readonly ThresholdChangeLine[];
 }
