@@ -106,8 +106,8 @@ export async function dryRunThresholdSet(
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** Why a draft does not load: the editor's checks in words when they see it, else the loader's own message. */
-function loadProblems(json: string, err: unknown): string[] {
+/** Why a stored set does not load: the editor's checks in words when they see it, else the loader's own message. */
+export function loadProblems(json: string, err: unknown): string[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);

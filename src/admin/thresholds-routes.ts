@@ -23,7 +23,7 @@ import {
 import type { ThresholdSet } from '../rules/thresholds';
 import { MAX_REPLAY_INPUTS } from '../store';
 import type { Store, ThresholdSetRecord } from '../store';
-import { contentHashOf, dryRunThresholdSet } from './dry-run';
+import { contentHashOf, dryRunThresholdSet, loadProblems } from './dry-run';
 import { shadowReport } from './shadow';
 import type { SensorRuleView, ThresholdProblem } from './thresholds-contract';
 import { BASELINE_DAYS, latestPublicationWatch, reportWatch } from './watch';
@@ -162,7 +162,15 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   }
   async function draft(version: string): Promise<{ record: ThresholdSetRecord; set: ThresholdSet }> {
     const { record } = await draftRecord(version);
-    return { record, set: parseThresholdSet(JSON.parse(record.json)) };
+    try {
+      return { record, set: loadStoredThresholdSet(record).thresholds };
+    } catch (err) {
+      // Written past this API (an import, another tool): refused with its reason, never a server error.
+      throw new AppError('ADMIN_INVALID_THRESHOLDS', [
+        `Threshold set ${version} does not load.`,
+        ...loadProblems(record.json, err),
+      ]);
+    }
   }
   /** Checks a candidate draft (422 with every problem in words) and saves it; its changes against the set in force. */
   async function saveChecked(
@@ -224,7 +232,13 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   router.get('/versions/:version', guard, async (req, res) => {
     const record = await find(versionOf(req.params.version));
     const set = JSON.parse(record.json) as ThresholdSet;
-    res.json({ ...versionView(record), set, entries: describeThresholdSet(set), rules: ruleViews(set) });
+    const parsed = thresholdSetSchema.safeParse(set);
+    res.json({
+      ...versionView(record),
+      set,
+      entries: describeThresholdSet(set),
+      rules: parsed.success ? ruleViews(parsed.data) : [],
+    });
   });
 
   router.get('/schema', guard, (_req, res) => {

@@ -276,7 +276,7 @@ const SAFETY_RULE_DRUGS: ReadonlySet<string> = new Set([
 ]);
 
 /** A JSON path in words for the messages (`sensorRules.0.triggers.1.value` → `rule R1-…, trigger …: value`). */
-export function pathInWords(json: unknown, path: readonly PropertyKey[]): string {
+function pathInWords(json: unknown, path: readonly PropertyKey[]): string {
   const [head, index, sub, subIndex, ...rest] = path.map(String);
   if (head === 'sensorRules' && index !== undefined) {
     const rules = (json as { sensorRules?: { id?: unknown; triggers?: { id?: unknown }[] }[] }).sensorRules;

@@ -606,6 +606,22 @@ describe('sensor rules: authored one by one, schema-checked and dry-run before p
       json: JSON.stringify(broken),
       createdBy: 'import',
     });
+    // The API refuses to publish it, with the reason, and its dry run says why it does not load.
+    const viaApi = await request(t.app)
+      .post('/api/thresholds/publish')
+      .set(auth(informaticist))
+      .send({ version: 'broken-rule', comment: 'Imported', acknowledgeDemotion: true })
+      .expect(422);
+    expect(texts(viaApi.body)[0]).toBe('Threshold set broken-rule does not load.');
+    expect(texts(viaApi.body)[1]).toMatch(
+      /^Sensor rule R1-metoprolol-resting-hr, trigger resting-hr-below-60: operator: must be/,
+    );
+
+    const run = await dryRun('broken-rule', false);
+    expect(run.loaded).toBe(false);
+    expect(run.problems[0]).toMatch(
+      /^Sensor rule R1-metoprolol-resting-hr, trigger resting-hr-below-60: operator: must be/,
+    );
     const refused = await t.thresholds.publish('broken-rule', { by: 'import' });
     expect(refused).toMatchObject({ status: 'rejected', version: 'sensor-rules-1' });
     await t.store.thresholds.publish('broken-rule', { by: 'import' });
@@ -617,6 +633,7 @@ describe('sensor rules: authored one by one, schema-checked and dry-run before p
     });
     expect(t.thresholds.live().thresholdVersion).toBe('sensor-rules-1');
     const metrics = await request(t.app).get('/metrics').expect(200);
+    // The API refused before asking the registry; the registry's own refusal is the one counted.
     expect(metrics.text).toMatch(/cds_threshold_sets_refused_total\{at="publish"\} 1/);
     expect(metrics.text).toMatch(/cds_threshold_sets_refused_total\{at="reload"\} 1/);
   });
