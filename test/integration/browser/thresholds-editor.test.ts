@@ -179,7 +179,7 @@ describe('the threshold editor in a browser', () => {
         .replace('"value": 60,', '"value": 58,'),
     );
     await page.getByRole('button', { name: 'Check', exact: true }).click();
-    await page.getByText('The rule passes every check.').waitFor();
+    await page.getByText('The rule passes every check;', { exact: false }).waitFor();
     await screenshot(page, '22d-thresholds-rule-checked');
     await page.getByRole('button', { name: 'Save the rule' }).click();
     await page.getByText(`Sensor rule ${R1} saved.`).waitFor();
@@ -190,6 +190,25 @@ describe('the threshold editor in a browser', () => {
     expect(
       await page.getByRole('region', { name: 'Changes against the set in force' }).innerText(),
     ).toContain(`Sensor rule ${R1}, trigger resting-hr-below-60: value: 60 → 58.`);
+
+    // A rule whose every field is valid but which contradicts itself: saved, and its dry run fails saying why.
+    await page.getByRole('button', { name: `Edit ${R1} as JSON` }).click();
+    const saved = await json.inputValue();
+    await json.fill(saved.replace('"operator": "lessThan"', '"operator": "greaterThan"'));
+    await page.getByRole('button', { name: 'Save the rule' }).click();
+    await page.getByText(`Sensor rule ${R1} saved.`).waitFor();
+    await page.getByRole('button', { name: 'Dry run the draft' }).click();
+    const failed = page.locator('.dry-run');
+    await failed.getByText('Dry run failed', { exact: false }).waitFor();
+    expect(await failed.innerText()).toMatch(
+      /At 65 \/min: lowers the card one step\.\s+It did not lower the card: at the same value trigger resting-hr-below-60 raises the card, so nothing is lowered\./,
+    );
+    await screenshot(page, '22e-thresholds-dry-run-failed');
+    await page.getByRole('button', { name: `Edit ${R1} as JSON` }).click();
+    await json.fill(saved);
+    await page.getByRole('button', { name: 'Save the rule' }).click();
+    await page.getByText(`Sensor rule ${R1} saved.`).waitFor();
+    expect(await page.locator('.dry-run').count()).toBe(0);
   });
 
   it('publishes only after a passing dry run: the next call uses the new set', async () => {
@@ -198,12 +217,14 @@ describe('the threshold editor in a browser', () => {
       .fill('Fewer interruptions for clopidogrel');
     await page.getByRole('button', { name: 'Publish strong-avoid-warning' }).click();
     await page
-      .getByText('Run a dry run of strong-avoid-warning before publishing it: it has never been dry-run.')
+      .getByText(
+        'Run a dry run of strong-avoid-warning again before publishing it: it changed after its last dry run.',
+      )
       .waitFor();
     await page.getByRole('button', { name: 'Dry run the draft' }).click();
     await page.getByText('Dry run passed:', { exact: false }).waitFor();
     await page.getByText('Dry run passed:', { exact: false }).scrollIntoViewIfNeeded();
-    await screenshot(page, '22e-thresholds-dry-run');
+    await screenshot(page, '22f-thresholds-dry-run');
     await page.getByRole('button', { name: 'Publish strong-avoid-warning' }).click();
     await page
       .getByText(`Published strong-avoid-warning; it replaces ${defaultVersion} from the next call.`)

@@ -745,8 +745,8 @@ function RuleJsonEditor({
         </div>
       ) : null}
       {passed ? (
-        <div role="status" class="status-saved">
-          <p>The rule passes every check. It reads:</p>
+        <div role="status">
+          <p class="status-saved">The rule passes every check; save it to keep it. It reads:</p>
           <ul>
             {passed.map((w) => (
               <li key={w}>{w}</li>
