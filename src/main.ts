@@ -97,7 +97,13 @@ async function main(): Promise<void> {
   const devKey = config.oidc?.development ? await loadDevSigningKey(config.oidcDevKeyFile) : undefined;
   // The published threshold set (defaults until an informaticist publishes one); recorded on every invocation. The
   // registry swaps the engine when another version is published; a corrupt published set stops the start (loudly).
-  const thresholds = createThresholdRegistry({ repository: store.thresholds, fallback: DEFAULT_THRESHOLDS });
+  const thresholds = createThresholdRegistry({
+    repository: store.thresholds,
+    fallback: DEFAULT_THRESHOLDS,
+    onRefused: (at) => {
+      metrics.thresholdSetsRefused.inc({ at });
+    },
+  });
   const loaded = await thresholds.reload();
   if (loaded.status === 'rejected') throw new Error(loaded.reason);
   const stopReloading =

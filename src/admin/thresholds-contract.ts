@@ -57,6 +57,8 @@ export interface ThresholdOverview {
 export interface ThresholdVersionView extends ThresholdVersionSummary {
   readonly set: ThresholdSetJson;
   readonly entries: readonly ThresholdEntry[];
+  /** Its sensor rules, each with its JSON and its conditions in words. */
+  readonly rules: readonly SensorRuleView[];
 }
 
 /** A draft as created or saved. */
@@ -65,6 +67,7 @@ export interface ThresholdDraftView {
   readonly status: 'draft';
   readonly set: ThresholdSetJson;
   readonly entries: readonly ThresholdEntry[];
+  readonly rules: readonly SensorRuleView[];
   /** Saved drafts: the changes against the set in force. */
   readonly changes?: readonly ThresholdChangeLine[];
 }
@@ -138,4 +141,65 @@ export interface ReplayReport {
   readonly elapsedMs: number;
   /** The oldest and newest call replayed (the route adds it when any was read). */
   readonly period?: { readonly from: string; readonly to: string };
+}
+
+/** One sensor rule of a set, with its JSON and its conditions in words (`describeSensorRule`). */
+export interface SensorRuleView {
+  readonly id: string;
+  readonly enabled: boolean;
+  readonly drugs: readonly string[];
+  /** Who it applies to, then one sentence per trigger, action first. */
+  readonly words: readonly string[];
+  /** The rule's JSON as stored (what the per-rule editor shows). */
+  readonly rule: ThresholdSetJson;
+}
+
+/** `POST /api/thresholds/drafts/{version}/sensor-rules/{id}/check`: the draft with this rule, checked, nothing saved. */
+export interface SensorRuleCheck {
+  readonly valid: boolean;
+  readonly problems: readonly ThresholdProblem[];
+  /** The rule in words, when it parses. */
+  readonly words?: readonly string[];
+}
+
+/** One synthetic case of a dry run: data built from a trigger, and what the rule must do with it. */
+export interface DryRunCase {
+  /** The trigger's id within its rule. */
+  readonly trigger: string;
+  /** What was given and what must happen, in words ("At 59.9 /min: raises the card one step"). */
+  readonly expectation: string;
+  readonly passed: boolean;
+  /** Why it failed, in words. */
+  readonly reason?: string;
+}
+
+export interface DryRunRule {
+  readonly id: string;
+  readonly enabled: boolean;
+  readonly words: readonly string[];
+  readonly passed: number;
+  readonly failed: number;
+  readonly cases: readonly DryRunCase[];
+}
+
+/** `POST /api/thresholds/drafts/{version}/dry-run` (and the latest one, `GET`). */
+export interface DryRunReport {
+  readonly version: string;
+  /** SHA-256 of the draft text the run loaded; publish needs a passing run of the current text. */
+  readonly contentHash: string;
+  readonly passed: boolean;
+  /** Whether the draft loads as the registry would load it (schema, then the rules engine). */
+  readonly loaded: boolean;
+  /** Why it does not load, or the problems the editor's checks find, in words. */
+  readonly problems: readonly string[];
+  readonly rules: readonly DryRunRule[];
+  /** The recent recorded calls replayed under the draft (what-if replay), or why that failed. */
+  readonly replay?: {
+    readonly invocations: number;
+    readonly replayed: number;
+    readonly totals: ReplayReport['totals'];
+    readonly error?: string;
+  };
+  readonly ranAt: string;
+  readonly ranBy: string;
 }

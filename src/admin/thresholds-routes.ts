@@ -12,15 +12,24 @@ import type { User } from '../http/auth';
 import { parseJsonBody, requireJsonBody } from '../http/body';
 import { AppError } from '../http/errors';
 import type { Metrics } from '../observability/metrics';
+import { loadStoredThresholdSet } from '../rules/registry';
 import type { ThresholdRegistry } from '../rules/registry';
-import { parseThresholdSet, serializeThresholdSet } from '../rules/thresholds';
+import {
+  parseThresholdSet,
+  sensorRuleSchema,
+  serializeThresholdSet,
+  thresholdSetSchema,
+} from '../rules/thresholds';
 import type { ThresholdSet } from '../rules/thresholds';
 import { MAX_REPLAY_INPUTS } from '../store';
 import type { Store, ThresholdSetRecord } from '../store';
+import { contentHashOf, dryRunThresholdSet, loadProblems } from './dry-run';
 import { shadowReport } from './shadow';
+import type { SensorRuleView, ThresholdProblem } from './thresholds-contract';
 import { BASELINE_DAYS, latestPublicationWatch, reportWatch } from './watch';
 import {
   contraindicationDemotions,
+  describeSensorRule,
   describeThresholdSet,
   diffThresholdSets,
   replayAgainstDraft,
@@ -57,6 +66,14 @@ const rollbackSchema = z.strictObject({
   comment: z.string().trim().min(1, 'a comment saying why is required').max(2000),
 });
 const shadowSchema = z.strictObject({ version: versionName.nullable() });
+const ruleId = z.string().regex(/^R\d+[a-z0-9-]*$/, 'must be a sensor rule id (R<number>…)');
+// A sensor rule cannot demote a contraindication (the matrix and the per-drug overrides do): a demotion elsewhere in
+// the draft was acknowledged when it was saved and is asked again at publish, so rule edits do not ask for it.
+const saveRuleSchema = z.strictObject({ rule: z.unknown(), note: z.string().max(2000).optional() });
+const checkRuleSchema = z.strictObject({ rule: z.unknown() });
+/** Recorded calls a dry run replays by default (the newest). */
+const DRY_RUN_REPLAY = 1000;
+const dryRunSchema = z.strictObject({ last: z.number().int().min(0).max(MAX_REPLAY_INPUTS).optional() });
 const DAY_OR_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
 const instant = z
   .string()
@@ -80,6 +97,47 @@ function versionView(r: ThresholdSetRecord) {
   };
 }
 
+/** Each sensor rule of a set with its JSON and its conditions in words. */
+function ruleViews(set: ThresholdSet): SensorRuleView[] {
+  return set.sensorRules.map((rule) => ({
+    id: rule.id,
+    enabled: rule.enabled,
+    drugs: rule.drugs,
+    words: describeSensorRule(rule, set),
+    rule,
+  }));
+}
+
+/** The set with the rule `id` replaced by `rule` (in place; a rule may be renamed), or `rule` added at the end. */
+function withRule(set: ThresholdSet, id: string, rule: unknown): unknown {
+  const index = set.sensorRules.findIndex((r) => r.id === id);
+  const rules: unknown[] = [...set.sensorRules];
+  if (index >= 0) rules[index] = rule;
+  else rules.push(rule);
+  return { ...set, sensorRules: rules };
+}
+
+/**
+ * Every problem of a candidate draft in words: the editor's checks, then whether it loads as the registry would load
+ * it (schema, then the rules engine). Empty: it may be saved.
+ */
+function draftProblems(
+  version: string,
+  candidate: unknown,
+  acknowledgeDemotion: boolean,
+): ThresholdProblem[] {
+  const problems = validateThresholdSet(candidate, { acknowledgeDemotion });
+  if (problems.length > 0) return problems;
+  try {
+    loadStoredThresholdSet({ version, json: serializeThresholdSet(parseThresholdSet(candidate)) });
+  } catch (err) {
+    return [
+      { path: '', message: `The draft does not load: ${err instanceof Error ? err.message : String(err)}.` },
+    ];
+  }
+  return [];
+}
+
 export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   const { store, registry } = deps;
   const now = deps.now ?? (() => new Date());
@@ -92,15 +150,61 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
     if (!found) throw new AppError('ADMIN_UNKNOWN_THRESHOLD_SET', [`no threshold set "${version}"`]);
     return found;
   }
-  async function draft(version: string): Promise<{ record: ThresholdSetRecord; set: ThresholdSet }> {
+  /** A stored draft as text (a draft that no longer loads can still be dry-run, to read why). */
+  async function draftRecord(version: string): Promise<{ record: ThresholdSetRecord }> {
     const record = await find(version);
     if (record.status !== 'draft') {
       throw new AppError('ADMIN_THRESHOLD_CONFLICT', [
         `threshold set "${version}" is ${record.status}: published versions cannot be edited; make a new draft`,
       ]);
     }
-    return { record, set: parseThresholdSet(JSON.parse(record.json)) };
+    return { record };
   }
+  async function draft(version: string): Promise<{ record: ThresholdSetRecord; set: ThresholdSet }> {
+    const { record } = await draftRecord(version);
+    try {
+      return { record, set: loadStoredThresholdSet(record).thresholds };
+    } catch (err) {
+      // Written past this API (an import, another tool): refused with its reason, never a server error.
+      throw new AppError('ADMIN_INVALID_THRESHOLDS', [
+        `Threshold set ${version} does not load.`,
+        ...loadProblems(record.json, err),
+      ]);
+    }
+  }
+  /** Checks a candidate draft (422 with every problem in words) and saves it; its changes against the set in force. */
+  async function saveChecked(
+    user: User,
+    version: string,
+    candidate: unknown,
+    acknowledgeDemotion: boolean,
+    note: string | undefined,
+  ) {
+    const problems = draftProblems(version, candidate, acknowledgeDemotion);
+    if (problems.length > 0) {
+      throw new AppError(
+        'ADMIN_INVALID_THRESHOLDS',
+        problems.map((p) => p.message),
+      );
+    }
+    const set = parseThresholdSet(candidate);
+    await store.thresholds.saveDraft({
+      version,
+      json: serializeThresholdSet(set),
+      createdBy: user.id,
+      createdAt: now(),
+      ...(note ? { note } : {}),
+    });
+    return { set, changes: diffThresholdSets(registry.live().thresholds, set) };
+  }
+  const draftView = (version: string, set: ThresholdSet, changes: unknown) => ({
+    version,
+    status: 'draft' as const,
+    set,
+    entries: describeThresholdSet(set),
+    rules: ruleViews(set),
+    changes,
+  });
   const audit = (user: User, action: string, target: string, details: Record<string, unknown>) =>
     store.audit.record({
       actor: user.id,
@@ -128,7 +232,21 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   router.get('/versions/:version', guard, async (req, res) => {
     const record = await find(versionOf(req.params.version));
     const set = JSON.parse(record.json) as ThresholdSet;
-    res.json({ ...versionView(record), set, entries: describeThresholdSet(set) });
+    const parsed = thresholdSetSchema.safeParse(set);
+    res.json({
+      ...versionView(record),
+      set,
+      entries: describeThresholdSet(set),
+      rules: parsed.success ? ruleViews(parsed.data) : [],
+    });
+  });
+
+  router.get('/schema', guard, (_req, res) => {
+    // The shapes an author's editor checks a file against (JSON Schema 2020-12); defaults make fields optional.
+    res.json({
+      thresholdSet: z.toJSONSchema(thresholdSetSchema, { io: 'input' }),
+      sensorRule: z.toJSONSchema(sensorRuleSchema, { io: 'input' }),
+    });
   });
 
   router.post('/validate', guard, ...body, (req, res) => {
@@ -158,7 +276,13 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
       ...(q.note ? { note: q.note } : {}),
     });
     await audit(user, 'thresholds.draft.create', q.version, { from: live.thresholdVersion });
-    res.status(201).json({ version: q.version, status: 'draft', set, entries: describeThresholdSet(set) });
+    res.status(201).json({
+      version: q.version,
+      status: 'draft',
+      set,
+      entries: describeThresholdSet(set),
+      rules: ruleViews(set),
+    });
   });
 
   router.put('/drafts/:version', guard, ...body, async (req, res) => {
@@ -168,28 +292,99 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
     await draft(version);
     const candidate = q.set !== null && typeof q.set === 'object' ? { ...q.set, version } : q.set;
     const acknowledgeDemotion = q.acknowledgeDemotion ?? false;
-    const problems = validateThresholdSet(candidate, { acknowledgeDemotion });
-    if (problems.length > 0) {
-      throw new AppError(
-        'ADMIN_INVALID_THRESHOLDS',
-        problems.map((p) => p.message),
-      );
-    }
-    const set = parseThresholdSet(candidate);
-    await store.thresholds.saveDraft({
-      version,
-      json: serializeThresholdSet(set),
-      createdBy: user.id,
-      createdAt: now(),
-      ...(q.note ? { note: q.note } : {}),
-    });
-    const live = registry.live().thresholds;
-    const changes = diffThresholdSets(live, set);
+    const { set, changes } = await saveChecked(user, version, candidate, acknowledgeDemotion, q.note);
     await audit(user, 'thresholds.draft.save', version, {
       changes: changes.length,
       acknowledgedDemotion: acknowledgeDemotion && contraindicationDemotions(set).length > 0,
     });
-    res.json({ version, status: 'draft', set, entries: describeThresholdSet(set), changes });
+    res.json(draftView(version, set, changes));
+  });
+
+  router.post('/drafts/:version/sensor-rules/:id/check', guard, ...body, async (req, res) => {
+    const version = versionOf(req.params.version);
+    const id = ruleIdOf(req.params.id);
+    const q = parse(checkRuleSchema, req.body);
+    const { set } = await draft(version);
+    const candidate = withRule(set, id, q.rule);
+    const problems = draftProblems(version, candidate, true);
+    const rule = sensorRuleSchema.safeParse(q.rule);
+    res.json({
+      valid: problems.length === 0,
+      problems,
+      ...(rule.success ? { words: describeSensorRule(rule.data, set) } : {}),
+    });
+  });
+
+  router.put('/drafts/:version/sensor-rules/:id', guard, ...body, async (req, res) => {
+    const version = versionOf(req.params.version);
+    const id = ruleIdOf(req.params.id);
+    const q = parse(saveRuleSchema, req.body);
+    const user = userOf(res);
+    const { set: before } = await draft(version);
+    const added = !before.sensorRules.some((r) => r.id === id);
+    const { set, changes } = await saveChecked(user, version, withRule(before, id, q.rule), true, q.note);
+    const saved = set.sensorRules.find((r) => r.id === (q.rule as { id?: unknown }).id);
+    await audit(user, 'thresholds.sensor-rule.save', version, {
+      rule: id,
+      ...(saved && saved.id !== id ? { renamedTo: saved.id } : {}),
+      added,
+      enabled: saved?.enabled ?? null,
+      changes: changes.length,
+    });
+    res.json(draftView(version, set, changes));
+  });
+
+  router.delete('/drafts/:version/sensor-rules/:id', guard, async (req, res) => {
+    const version = versionOf(req.params.version);
+    const id = ruleIdOf(req.params.id);
+    const user = userOf(res);
+    const { set: before } = await draft(version);
+    if (!before.sensorRules.some((r) => r.id === id)) {
+      throw new AppError('ADMIN_INVALID_REQUEST', [`the draft has no sensor rule ${id}`]);
+    }
+    const candidate = { ...before, sensorRules: before.sensorRules.filter((r) => r.id !== id) };
+    const { set, changes } = await saveChecked(user, version, candidate, true, undefined);
+    await audit(user, 'thresholds.sensor-rule.remove', version, { rule: id, changes: changes.length });
+    res.json(draftView(version, set, changes));
+  });
+
+  router.post('/drafts/:version/dry-run', guard, ...body, async (req, res) => {
+    const version = versionOf(req.params.version);
+    const q = parse(dryRunSchema, req.body);
+    const user = userOf(res);
+    const { record } = await draftRecord(version);
+    const last = q.last ?? DRY_RUN_REPLAY;
+    const recorded = last > 0 ? await store.invocations.listInputs({ last }) : [];
+    const report = await dryRunThresholdSet(
+      { version, json: record.json },
+      { live: registry.live(), recorded: recorded.map((r) => r.inputs), now: now(), by: user.id },
+    );
+    await store.dryRuns.record({
+      version,
+      contentHash: report.contentHash,
+      passed: report.passed,
+      ranAt: new Date(report.ranAt),
+      ranBy: user.id,
+      report,
+    });
+    await audit(user, 'thresholds.dry-run', version, {
+      passed: report.passed,
+      contentHash: report.contentHash,
+      rules: report.rules.length,
+      failedCases: report.rules.reduce((n, r) => n + r.failed, 0),
+      replayed: report.replay?.replayed ?? 0,
+    });
+    res.json(report);
+  });
+
+  router.get('/drafts/:version/dry-run', guard, async (req, res) => {
+    const version = versionOf(req.params.version);
+    const { record } = await draftRecord(version);
+    const latest = await store.dryRuns.latest(version);
+    res.json({
+      current: latest !== undefined && latest.contentHash === contentHashOf(record.json),
+      ...(latest ? { latest: latest.report } : {}),
+    });
   });
 
   router.get('/drafts/:version/diff', guard, async (req, res) => {
@@ -267,13 +462,24 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   router.post('/publish', guard, ...body, async (req, res) => {
     const q = parse(publishSchema, req.body);
     const user = userOf(res);
-    const { set } = await draft(q.version);
+    const { record, set } = await draft(q.version);
     const problems = validateThresholdSet(set, { acknowledgeDemotion: q.acknowledgeDemotion ?? false });
     if (problems.length > 0)
       throw new AppError(
         'ADMIN_INVALID_THRESHOLDS',
         problems.map((p) => p.message),
       );
+    // A passing dry run of exactly this content (an edit after the run needs a new one).
+    if (!(await store.dryRuns.hasPassed(q.version, contentHashOf(record.json)))) {
+      const latest = await store.dryRuns.latest(q.version);
+      throw new AppError('ADMIN_DRY_RUN_REQUIRED', [
+        !latest
+          ? `Run a dry run of ${q.version} before publishing it: it has never been dry-run.`
+          : latest.contentHash !== contentHashOf(record.json)
+            ? `Run a dry run of ${q.version} again before publishing it: it changed after its last dry run.`
+            : `Correct ${q.version} and run a dry run again: its last dry run failed.`,
+      ]);
+    }
     const previous = registry.live().thresholdVersion;
     const outcome = await registry.publish(q.version, { by: user.id, comment: q.comment, at: now() });
     if (outcome.status === 'rejected') throw new AppError('ADMIN_THRESHOLD_CONFLICT', [outcome.reason]);
@@ -304,6 +510,13 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   });
 
   return router;
+}
+
+function ruleIdOf(value: unknown): string {
+  const parsed = ruleId.safeParse(value);
+  if (!parsed.success)
+    throw new AppError('ADMIN_INVALID_REQUEST', ['id: must be a sensor rule id (R<number>…)']);
+  return parsed.data;
 }
 
 function versionOf(value: unknown): string {

@@ -8,8 +8,12 @@ import { createRuleEngine } from '../rules/engine';
 import type { RuleEngine } from '../rules/engine';
 import { replay } from '../rules/assess';
 import type { AssessmentInputs } from '../rules/assess';
-import { DEFAULT_THRESHOLDS, STRENGTHS, thresholdSetSchema } from '../rules/thresholds';
-import type { ThresholdSet } from '../rules/thresholds';
+import { cpicPairs, cpicPhenotypes, isCpicDrug } from '../rules/cpic';
+import { safetyRuleDrugs } from '../rules/safety-rule-drugs';
+import { SAFETY_RULE_RXNORM } from '../rules/safety-rule-rxnorm';
+import { DEFAULT_THRESHOLDS, ORDER_DOSE, STRENGTHS, thresholdSetSchema } from '../rules/thresholds';
+import type { SensorRuleThresholds, ThresholdSet } from '../rules/thresholds';
+import { metricUnit } from '../sensors';
 import { DECISION_SNAPSHOT_SCHEMA, decisionRuleIds } from '../rules/types';
 import type { Decision, Indicator } from '../rules/types';
 import type {
@@ -157,18 +161,119 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// A sensor rule in words
+// ---------------------------------------------------------------------------------------------------------------
+
+/** What a trigger's metric is, as a clinician reads it (after `|`: what a change is measured against). */
+const METRIC_WORDS: Readonly<Record<string, string>> = {
+  'resting-heart-rate': 'resting heart rate',
+  'low-heart-rate-events': 'number of low heart rate events',
+  'heart-rate-change': 'rise in heart rate|against the 28 days before',
+  'spo2-minimum': 'lowest oxygen saturation',
+  'spo2-below-90-share': 'share of night-time oxygen saturation readings below 90 %',
+  'respiratory-rate': 'respiratory rate',
+  'home-bp-systolic': 'mean home systolic blood pressure',
+  'home-bp-diastolic': 'mean home diastolic blood pressure',
+  'cgm-time-in-range': 'time in range (70–180 mg/dL)',
+  'cgm-time-below-54': 'time below 54 mg/dL',
+  'cgm-time-below-70': 'time below 70 mg/dL',
+  'cgm-time-above-180': 'time above 180 mg/dL',
+  'cgm-time-above-250': 'time above 250 mg/dL',
+  'cgm-gmi': 'glucose management indicator',
+  'cgm-mean-glucose': 'mean glucose',
+  'cgm-cv': 'glucose variability (coefficient of variation)',
+  'cgm-days-worn': 'days the glucose sensor was worn',
+  'cgm-sensor-active': 'share of time the glucose sensor was active',
+  'cgm-level2-hypoglycaemia-events': 'number of level 2 hypoglycaemia events',
+  'qtc-latest': 'latest QTc',
+  'qtc-change': 'rise in QTc|against the earlier baseline',
+  'daily-steps': 'daily steps',
+  'steps-change': 'change in daily steps|against the 28 days before',
+  'sleep-duration': 'sleep duration',
+  'sleep-change': 'change in sleep duration|against the 28 days before',
+  'inr-latest': 'latest INR',
+  [ORDER_DOSE]: 'ordered dose',
+};
+
+/** UCUM units as people write them; a count or the INR has none. */
+const UNIT_WORDS: Readonly<Record<string, string>> = {
+  '1': '',
+  '{INR}': '',
+  'mm[Hg]': 'mmHg',
+  h: 'hours',
+  d: 'days',
+  '/d': 'per day',
+};
+
+/** A trigger's value with its unit as people write it ("60 /min", "4 %", "2" for a count). */
+export function valueInWords(value: number, unit: string): string {
+  const u = UNIT_WORDS[unit] ?? unit;
+  return u === '' ? String(value) : `${String(value)} ${u}`;
+}
+
+/**
+ * A sensor rule as the informaticist reads it: to whom it applies, then one sentence per trigger, action first
+ * ("Raise the card one step when the resting heart rate over 7 days is below 60 /min.").
+ */
+export function describeSensorRule(
+  rule: SensorRuleThresholds,
+  set: Pick<ThresholdSet, 'sufficiency'>,
+): string[] {
+  const genes = Object.entries(rule.phenotypes);
+  const lines = [
+    `${rule.enabled ? '' : 'Turned off: never applies. '}${rule.safetyRule ? 'Safety rule (not a CPIC/DPWG-actionable pair) for ' : 'For '}${list(rule.drugs)}${
+      genes.length === 0
+        ? ', whatever the phenotype.'
+        : ` when ${genes.map(([gene, ps]) => `${gene} is ${list(ps).replace(/ and ([^,]*)$/, ' or $1')}`).join(', or ')}.`
+    }`,
+  ];
+  if (rule.contraindicated) {
+    lines.push(
+      `Advise avoiding it, as critical whatever the data, for ${Object.entries(rule.contraindicated.genotypes)
+        .map(([gene, ds]) => `${gene} ${ds.join(' or ')}`)
+        .join(', ')}.`,
+    );
+  }
+  for (const t of rule.triggers) {
+    const act =
+      t.effect === 'raise'
+        ? `Raise the card ${t.steps === 2 ? 'two steps' : 'one step'}`
+        : t.effect === 'lower'
+          ? 'Lower the card one step'
+          : 'Show as context, never changing the card,';
+    const window = t.metric === ORDER_DOSE ? undefined : set.sufficiency[t.metric]?.windowDays;
+    const [metric, against] = (METRIC_WORDS[t.metric] ?? t.metric.replace(/-/g, ' ')).split('|');
+    const what = `the ${metric ?? ''}${window !== undefined ? ` over the last ${String(window)} days` : ''}${against ? ` ${against}` : ''}`;
+    const bound =
+      t.upTo !== undefined
+        ? `is from ${valueInWords(t.value, t.unit)} to ${valueInWords(t.upTo, t.unit)}`
+        : `is ${OPERATOR_WORDS[t.operator] ?? t.operator} ${valueInWords(t.value, t.unit)}`;
+    const conditions = [
+      ...(t.minAgeYears !== undefined ? [`the patient is ${String(t.minAgeYears)} or older`] : []),
+      ...(t.effect === 'lower' && t.requiresContinuingTherapy ? ['the patient already takes the drug'] : []),
+      ...(t.effect === 'lower'
+        ? t.requiresNoEvents.map((m) => `there were no ${(METRIC_WORDS[m] ?? m).replace(/^number of /, '')}`)
+        : []),
+    ];
+    lines.push(`${act} when ${what} ${bound}${conditions.length > 0 ? `, if ${list(conditions)}` : ''}.`);
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Validation in words
 // ---------------------------------------------------------------------------------------------------------------
 
 const RANK: Record<Indicator, number> = { none: 0, info: 1, warning: 2, critical: 3 };
 
 /**
- * The unit each sensor metric's triggers must use: the unit the default set's triggers use for it (the research
- * note's rule table, `knowledge/sensor-thresholds.json`). A metric the default set does not use is not checked.
+ * Drugs a safety rule may name beyond the CPIC drugs: those the safety-rule RxNorm extract knows and those of the
+ * default set's safety rules (gliclazide and glibenclamide are recognised by name only, `safety-rule-drugs.ts`).
  */
-const METRIC_UNITS: ReadonlyMap<string, string> = new Map(
-  DEFAULT_THRESHOLDS.sensorRules.flatMap((r) => r.triggers.map((t) => [t.metric, t.unit] as const)),
-);
+const SAFETY_RULE_DRUGS: ReadonlySet<string> = new Set([
+  ...SAFETY_RULE_RXNORM.map((c) => c.drug),
+  ...safetyRuleDrugs(DEFAULT_THRESHOLDS),
+]);
 
 /** A JSON path in words for the messages (`sensorRules.0.triggers.1.value` → `rule R1-…, trigger …: value`). */
 function pathInWords(json: unknown, path: readonly PropertyKey[]): string {
@@ -261,11 +366,12 @@ export function validateThresholdSet(json: unknown, options: ValidationOptions =
     }
   }
   for (const [r, rule] of set.sensorRules.entries()) {
+    problems.push(...sensorRuleProblems(rule, r));
     for (const [i, t] of rule.triggers.entries()) {
       const path = `sensorRules.${String(r)}.triggers.${String(i)}`;
       const where = `Sensor rule ${rule.id}, trigger ${t.id}`;
-      const expected = METRIC_UNITS.get(t.metric);
-      if (t.metric !== 'order-dose' && expected !== undefined && expected !== t.unit) {
+      const expected = t.metric === ORDER_DOSE ? undefined : metricUnit(t.metric);
+      if (expected !== undefined && expected !== t.unit) {
         add(
           `${path}.unit`,
           `${where}: ${t.metric.replace(/-/g, ' ')} is measured in ${expected}, not ${t.unit}.`,
@@ -302,6 +408,96 @@ export function validateThresholdSet(json: unknown, options: ValidationOptions =
   }
   if (!options.acknowledgeDemotion) {
     for (const demotion of contraindicationDemotions(set)) add(demotion.path, demotion.message);
+  }
+  return problems;
+}
+
+const list = (items: readonly string[]): string =>
+  items.length <= 1
+    ? (items[0] ?? '')
+    : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
+
+/**
+ * The problems of one sensor rule that its schema cannot see, in words: a drug the service never decides on, a gene or
+ * phenotype CPIC does not know, a gene CPIC does not pair with the drug (the rule could never apply), two triggers
+ * with one id, and trigger settings the rules engine ignores or that leave the trigger unable to fire.
+ */
+function sensorRuleProblems(rule: SensorRuleThresholds, r: number): ThresholdProblem[] {
+  const problems: ThresholdProblem[] = [];
+  const at = `sensorRules.${String(r)}`;
+  const add = (path: string, message: string) => problems.push({ path: `${at}${path}`, message });
+  const name = `Sensor rule ${rule.id}`;
+  for (const [d, drug] of rule.drugs.entries()) {
+    if (isCpicDrug(drug) || (rule.safetyRule && SAFETY_RULE_DRUGS.has(drug))) continue;
+    add(
+      `.drugs.${String(d)}`,
+      rule.safetyRule
+        ? `${name}: ${drug} is neither a CPIC drug nor a drug the safety rules recognise in an order, so the rule would never apply to it.`
+        : `${name}: ${drug} is not a CPIC drug, so the service never decides on it and the rule would never apply; a rule for a drug outside CPIC must be marked as a safety rule.`,
+    );
+  }
+  const genes = Object.entries(rule.phenotypes);
+  const checkGenes = (
+    entries: [string, readonly string[]][],
+    field: string,
+    what: 'phenotype' | 'genotype',
+  ) => {
+    for (const [gene, values] of entries) {
+      const known = cpicPhenotypes(gene);
+      if (!known) {
+        add(`.${field}.${gene}`, `${name}: ${gene} is not a gene in the CPIC data.`);
+        continue;
+      }
+      if (what !== 'phenotype') continue;
+      const unknown = values.filter((p) => !known.includes(p));
+      if (unknown.length > 0) {
+        add(
+          `.${field}.${gene}`,
+          `${name}: ${list(unknown.map((p) => `"${p}"`))} ${unknown.length === 1 ? 'is not a phenotype' : 'are not phenotypes'} CPIC gives ${gene}; it has ${list(known.map((p) => `"${p}"`))}.`,
+        );
+      }
+    }
+  };
+  checkGenes(genes, 'phenotypes', 'phenotype');
+  checkGenes(Object.entries(rule.contraindicated?.genotypes ?? {}), 'contraindicated.genotypes', 'genotype');
+  if (!rule.safetyRule && genes.length > 0) {
+    for (const drug of rule.drugs.filter(isCpicDrug)) {
+      const paired = cpicPairs(drug).map((p) => p.gene);
+      if (!genes.some(([gene]) => paired.includes(gene))) {
+        add(
+          '.phenotypes',
+          `${name}: CPIC pairs ${drug} with ${list(paired)}, not with ${list(genes.map(([g]) => g))}, so the rule would never apply to ${drug}.`,
+        );
+      }
+    }
+  }
+  const ids = rule.triggers.map((t) => t.id);
+  for (const [i, t] of rule.triggers.entries()) {
+    const path = `.triggers.${String(i)}`;
+    const where = `${name}, trigger ${t.id}`;
+    if (ids.indexOf(t.id) !== i) add(`${path}.id`, `${name}: trigger ${t.id} is listed twice.`);
+    if (t.effect !== 'lower') {
+      if (t.requiresContinuingTherapy || t.requiresNoEvents.length > 0) {
+        add(
+          path,
+          `${where}: only a trigger that lowers the card can require continuing therapy or no events; on a trigger that ${t.effect === 'raise' ? 'raises the card' : 'gives context'} the requirement would be ignored.`,
+        );
+      }
+      continue;
+    }
+    if (t.steps !== 1)
+      add(`${path}.steps`, `${where}: a trigger that lowers the card lowers it one step only.`);
+    if (t.upTo !== undefined && (t.operator === 'lessThan' || t.operator === 'lessThanInclusive')) {
+      add(
+        `${path}.operator`,
+        `${where}: a range from ${String(t.value)} to ${String(t.upTo)} needs "greaterThanInclusive" or "greaterThan" (the value is its lower end).`,
+      );
+    } else if (t.upTo !== undefined && t.operator === 'greaterThan' && t.upTo === t.value) {
+      add(
+        `${path}.upTo`,
+        `${where}: no value is above ${String(t.value)} and at most ${String(t.upTo)}, so the trigger could never fire.`,
+      );
+    }
   }
   return problems;
 }

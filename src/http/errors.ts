@@ -165,6 +165,11 @@ export const ERROR_CATALOGUE = {
     issueCode: 'conflict',
     title: 'The threshold set is not in a state that allows this.',
   },
+  ADMIN_DRY_RUN_REQUIRED: {
+    status: 409,
+    issueCode: 'conflict',
+    title: 'The draft needs a passing dry run of its current content before it is published.',
+  },
 
   /* OPS: operations endpoints */
   OPS_NOT_READY: {

@@ -38,6 +38,11 @@ export interface Metrics {
    * `src/admin/watch.ts`), as last computed (hourly, and whenever the editor asks).
    */
   readonly thresholdRuleFlagged: Gauge<'rule'>;
+  /**
+   * Stored threshold sets refused because they do not load (schema or rules-engine error), by where: `reload` (a
+   * published set this process would not swap in; each refused text counted once), `publish`, `rollback`.
+   */
+  readonly thresholdSetsRefused: Counter<'at'>;
 }
 
 export function createMetrics(): Metrics {
@@ -111,6 +116,12 @@ export function createMetrics(): Metrics {
       name: 'cds_threshold_rule_flagged',
       help: 'Rules whose firing rate left its control limits since the latest threshold publication (1 = flagged)',
       labelNames: ['rule'],
+      registers,
+    }),
+    thresholdSetsRefused: new Counter({
+      name: 'cds_threshold_sets_refused_total',
+      help: 'Stored threshold sets refused because they do not load (schema or rules-engine error), by reload, publish or rollback',
+      labelNames: ['at'],
       registers,
     }),
   };

@@ -37,6 +37,27 @@ export interface ThresholdRegistryOptions {
   readonly repository: ThresholdRepositoryPort;
   /** The set in force while nothing is published (`DEFAULT_THRESHOLDS`). */
   readonly fallback: ThresholdSet;
+  /**
+   * Hears of every stored set refused because it does not load (`loadStoredThresholdSet`): once per refused text
+   * on reload (an unchanged bad set is not reported again), and on every refused publication or rollback. `main.ts`
+   * counts them in `/metrics` (`cds_threshold_sets_refused_total`).
+   */
+  readonly onRefused?: (at: 'reload' | 'publish' | 'rollback', reason: string) => void;
+}
+
+/**
+ * Loads a stored set exactly as the registry does before it runs one: the text is JSON, the JSON a valid ThresholdSet
+ * of the stored version (`parseStoredThresholdSet`), and json-rules-engine accepts every rule built from it
+ * (`createRuleEngine`). The dry run before publish (`src/admin/dry-run.ts`) loads a draft through the same function.
+ * @throws Error saying why (every bad field, or what the rules engine refused).
+ */
+export function loadStoredThresholdSet(stored: StoredThresholdSet): RuleEngine {
+  const set = parseStoredThresholdSet(stored);
+  try {
+    return createRuleEngine(set);
+  } catch (err) {
+    throw new Error(`the rules engine refused threshold set ${stored.version}: ${messageOf(err)}`);
+  }
 }
 
 /**
@@ -92,7 +113,7 @@ interface Running {
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export function createThresholdRegistry(options: ThresholdRegistryOptions): ThresholdRegistry {
-  const { repository, fallback } = options;
+  const { repository, fallback, onRefused } = options;
   const fallbackEngine = createRuleEngine(fallback);
   let running: Running = { engine: fallbackEngine };
   let shadowEngine: RuleEngine | undefined;
@@ -135,11 +156,12 @@ export function createThresholdRegistry(options: ThresholdRegistryOptions): Thre
       return { status: 'unchanged', version: running.engine.thresholdVersion };
     if (refused && same(stored, refused.stored)) return reject(refused.reason, stored.version);
     try {
-      const engine = createRuleEngine(parseStoredThresholdSet(stored));
+      const engine = loadStoredThresholdSet(stored);
       return swapTo({ engine, stored: { version: stored.version, json: stored.json } });
     } catch (err) {
       const reason = `published threshold set ${stored.version} not used: ${messageOf(err)}`;
       refused = { stored: { version: stored.version, json: stored.json }, reason };
+      onRefused?.('reload', reason);
       return reject(reason, stored.version);
     }
   }
@@ -158,10 +180,12 @@ export function createThresholdRegistry(options: ThresholdRegistryOptions): Thre
     const candidate = (await repository.list()).find((s) => s.version === version);
     if (candidate) {
       try {
-        parseStoredThresholdSet(candidate);
+        loadStoredThresholdSet(candidate);
       } catch (err) {
         const done = action === 'publish' ? 'published' : 'rolled back to';
-        return reject(`threshold set ${version} not ${done}: ${messageOf(err)}`, version);
+        const reason = `threshold set ${version} not ${done}: ${messageOf(err)}`;
+        onRefused?.(action, reason);
+        return reject(reason, version);
       }
     }
     // An unknown version is the repository's to refuse (it throws).

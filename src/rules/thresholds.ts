@@ -82,7 +82,8 @@ const trigger = z.strictObject({
   source: text,
 });
 
-const sensorRule = z.strictObject({
+/** Runtime schema of one sensor rule (its JSON Schema is served at `GET /api/thresholds/schema`). */
+export const sensorRuleSchema = z.strictObject({
   /** Stable rule id shown on cards and recorded per invocation, e.g. `R1-metoprolol-resting-hr`. */
   id: text.regex(/^R\d+[a-z0-9-]*$/, 'must start with R<number>'),
   enabled: z.boolean(),
@@ -204,7 +205,7 @@ export const thresholdSetSchema = z.strictObject({
       indicator: z.enum(['info', 'warning'], { error: 'must be info or warning' }),
     })
     .default({ indicator: 'warning' }),
-  sensorRules: z.array(sensorRule),
+  sensorRules: z.array(sensorRuleSchema),
   /**
    * Per metric: the window, sufficiency and freshness an aggregate must meet before any rule acts on it. The sensors
    * module computes the metric over this window with these limits (`sensorPolicyOf`); metrics not listed keep the

@@ -2,7 +2,7 @@
  * Wearable sensors: FHIR Observations in any real-world shape → normalised samples → windowed aggregates with
  * sufficiency and freshness. See README.md in this folder.
  */
-export { summarizeSensors } from './summarize';
+export { metricUnit, summarizeSensors } from './summarize';
 export {
   SENSOR_CATALOGUE,
   sensorCodeTokens,

@@ -41,6 +41,18 @@ const FAMILIES: readonly MetricFamily[] = [
 ];
 
 /**
+ * The canonical UCUM unit the sensors module gives a metric's aggregate (`SensorAggregate.unit`), the unit a rule's
+ * trigger on that metric must use; undefined for a metric no family computes.
+ */
+export function metricUnit(metric: SensorMetricId): string | undefined {
+  for (const family of FAMILIES) {
+    const found = family.metrics.find((m) => m.id === metric);
+    if (found) return found.unit;
+  }
+  return undefined;
+}
+
+/**
  * Wearable and home-device data → windowed, unit-normalised, sufficiency-labelled aggregates (DESIGN.md
  * `SensorSummary`). `resources` is whatever the prefetch or FHIR fallback gave: Observations, Devices, Consents,
  * Bundles of them, or junk; nothing throws — unusable input is listed in `dataQuality` with the reason. Windows end

@@ -15,6 +15,8 @@ import { createFeedbackRepository } from './feedback';
 import type { FeedbackRepository } from './feedback';
 import { createInvocationRepository } from './invocations';
 import { createShadowRepository } from './shadow';
+import { createThresholdDryRunRepository } from './dry-runs';
+import type { ThresholdDryRunRepository } from './dry-runs';
 import type { ShadowRepository } from './shadow';
 import type { InvocationRepository } from './invocations';
 import { createKpiRepository } from './kpis';
@@ -70,6 +72,7 @@ export type {
 } from './invocations';
 export { MAX_REPLAY_INPUTS } from './invocations';
 export type { ShadowComparisonRecord, ShadowRepository } from './shadow';
+export type { ThresholdDryRunRecord, ThresholdDryRunRepository } from './dry-runs';
 export type {
   ThresholdChange,
   ThresholdDraft,
@@ -119,6 +122,8 @@ export interface Store {
   readonly thresholdChanges: (onChange: () => void, onError: (err: Error) => void) => Promise<StopListening>;
   /** Shadow-mode comparisons (a candidate threshold set beside the set in force, migration 0090). */
   readonly shadow: ShadowRepository;
+  /** Dry runs of threshold-set drafts, by version and content hash (migration 0120). */
+  readonly dryRuns: ThresholdDryRunRepository;
   /**
    * Resolves when the database answers a query; rejects otherwise (for `/readyz`), with `StoreUnavailableError`
    * naming the reason (e.g. `database file removed`).
@@ -188,6 +193,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     rateLimits: guard(createRateLimitRepository(db)),
     retention: guard(createRetentionRepository(db)),
     shadow: guard(createShadowRepository(db, engine)),
+    dryRuns: guard(createThresholdDryRunRepository(db)),
     ping: ping.ping,
     close: () => db.destroy(),
   };

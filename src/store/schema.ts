@@ -253,8 +253,24 @@ export interface ShadowComparisonTable {
   comparison: string;
 }
 
+/** A dry run of a threshold-set draft before publish (migration 0120). */
+export interface ThresholdDryRunTable {
+  id: string;
+  version: string;
+  /** SHA-256 (hex) of the stored draft text the run loaded. */
+  content_hash: string;
+  /** 1 passed, 0 failed. */
+  passed: number;
+  /** ISO 8601 UTC. */
+  ran_at: string;
+  ran_by: string;
+  /** JSON: the dry-run report. */
+  report: string;
+}
+
 export interface Database {
   shadow_comparisons: ShadowComparisonTable;
+  threshold_dry_runs: ThresholdDryRunTable;
   invocations: InvocationTable;
   cards: CardTable;
   feedback: FeedbackTable;

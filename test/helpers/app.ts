@@ -66,14 +66,22 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
   });
   const store = await openStore(options.databaseUrl ?? ':memory:', { timeoutMs: config.storeTimeoutMs });
-  const thresholds = createThresholdRegistry({ repository: store.thresholds, fallback: DEFAULT_THRESHOLDS });
+  const metrics = createMetrics();
+  // As main.ts: refused threshold sets are counted in /metrics.
+  const thresholds = createThresholdRegistry({
+    repository: store.thresholds,
+    fallback: DEFAULT_THRESHOLDS,
+    onRefused: (at) => {
+      metrics.thresholdSetsRefused.inc({ at });
+    },
+  });
   const loaded = await thresholds.reload();
   if (loaded.status === 'rejected') throw new Error(loaded.reason);
   const deps: AppDeps = {
     config,
     store,
     logger: createLogger(config.logLevel, sink),
-    metrics: createMetrics(),
+    metrics,
     services: loadServiceDefinitions(),
     handlers: {
       ...createHookHandlers({

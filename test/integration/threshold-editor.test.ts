@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
+import { serializeThresholdSet } from '../../src/rules/thresholds';
 import type { ThresholdSet } from '../../src/rules/thresholds';
 import { researchThreshold } from '../reference';
 import { startTestApp } from '../helpers/app';
@@ -53,6 +54,32 @@ async function newDraft(version: string): Promise<ThresholdSet> {
     .send({ version })
     .expect(201);
   return (res.body as { set: ThresholdSet }).set;
+}
+
+/** Runs the dry run of a draft (no recorded call replayed unless asked) and checks its outcome. */
+async function dryRun(version: string, passed: boolean, last = 0): Promise<DryRun> {
+  const res = await request(t.app)
+    .post(`/api/thresholds/drafts/${version}/dry-run`)
+    .set(auth(informaticist))
+    .send({ last })
+    .expect(200);
+  const report = res.body as DryRun;
+  expect(report.passed).toBe(passed);
+  return report;
+}
+
+interface DryRun {
+  passed: boolean;
+  loaded: boolean;
+  contentHash: string;
+  problems: string[];
+  rules: {
+    id: string;
+    enabled: boolean;
+    failed: number;
+    cases: { trigger: string; passed: boolean; reason?: string }[];
+  }[];
+  replay?: { invocations: number; replayed: number };
 }
 
 beforeAll(async () => {
@@ -246,6 +273,7 @@ describe('what-if replay, publish and rollback', () => {
       .set(auth(informaticist))
       .send({ version: 'quiet-clopidogrel', comment: 'Silence clopidogrel while the pharmacy reviews it' })
       .expect(422);
+    await dryRun('quiet-clopidogrel', true);
     await request(t.app)
       .post('/api/thresholds/publish')
       .set(auth(informaticist))
@@ -273,6 +301,7 @@ describe('what-if replay, publish and rollback', () => {
       .set(auth(informaticist))
       .send({ set: { ...loud, drugOverrides: {} } })
       .expect(200);
+    await dryRun('loud-clopidogrel', true);
     await request(t.app)
       .post('/api/thresholds/publish')
       .set(auth(informaticist))
@@ -388,5 +417,224 @@ describe('watch after publish', () => {
     expect(clopidogrel?.days[0]?.firings).toBe(0);
     expect(clopidogrel?.days[0]?.calls).toBeGreaterThan(0);
     await request(t.app).get('/api/thresholds/watch').set(auth(pharmacist)).expect(403);
+  });
+});
+
+describe('sensor rules: authored one by one, schema-checked and dry-run before publish', () => {
+  const R1 = 'R1-metoprolol-resting-hr';
+  let draft: ThresholdSet;
+  let r1: Record<string, unknown>;
+  const ruleUrl = (id: string) => `/api/thresholds/drafts/sensor-rules-1/sensor-rules/${id}`;
+  const publish = () =>
+    request(t.app)
+      .post('/api/thresholds/publish')
+      .set(auth(informaticist))
+      // Made from the set in force, which silences clopidogrel (acknowledged above).
+      .send({ version: 'sensor-rules-1', comment: 'Metoprolol rule reviewed', acknowledgeDemotion: true });
+
+  beforeAll(async () => {
+    draft = await newDraft('sensor-rules-1');
+    r1 = structuredClone(draft.sensorRules.find((r) => r.id === R1)) as unknown as Record<string, unknown>;
+  });
+
+  it('serves the JSON Schema of a threshold set and of one sensor rule, to informaticists', async () => {
+    const res = await request(t.app).get('/api/thresholds/schema').set(auth(informaticist)).expect(200);
+    const body = res.body as {
+      thresholdSet: { properties: Record<string, unknown> };
+      sensorRule: {
+        required: string[];
+        properties: { triggers: { items: { properties: { metric: { enum: string[] } } } } };
+      };
+    };
+    expect(body.thresholdSet.properties).toHaveProperty('sensorRules');
+    expect(body.sensorRule.required).toEqual(expect.arrayContaining(['id', 'enabled', 'drugs', 'triggers']));
+    expect(body.sensorRule.properties.triggers.items.properties.metric.enum).toContain('resting-heart-rate');
+    await request(t.app).get('/api/thresholds/schema').set(auth(pharmacist)).expect(403);
+  });
+
+  it('lists each rule of a draft with its conditions in words', async () => {
+    const res = await request(t.app)
+      .get('/api/thresholds/versions/sensor-rules-1')
+      .set(auth(informaticist))
+      .expect(200);
+    const rules = (res.body as { rules: { id: string; words: string[]; rule: { id: string } }[] }).rules;
+    const view = rules.find((r) => r.id === R1);
+    expect(view?.rule.id).toBe(R1);
+    expect(view?.words).toContain(
+      'Raise the card one step when the resting heart rate over the last 7 days is below 60 /min.',
+    );
+  });
+
+  it('refuses a broken rule with its reason, at check and at save, and saves nothing', async () => {
+    const broken = structuredClone(r1);
+    (broken.triggers as Record<string, unknown>[])[0] = {
+      ...(broken.triggers as Record<string, unknown>[])[0],
+      operator: 'between',
+    };
+    const checked = await request(t.app)
+      .post(`${ruleUrl(R1)}/check`)
+      .set(auth(informaticist))
+      .send({ rule: broken })
+      .expect(200);
+    expect(checked.body).toMatchObject({ valid: false });
+    const refused = await request(t.app)
+      .put(ruleUrl(R1))
+      .set(auth(informaticist))
+      .send({ rule: broken })
+      .expect(422);
+    expect(texts(refused.body)).toHaveLength(1);
+    expect(texts(refused.body)[0]).toMatch(
+      /^Sensor rule R1-metoprolol-resting-hr, trigger resting-hr-below-60: operator: must be lessThan/,
+    );
+    expect(texts(refused.body)[0]).toContain('"between"');
+    const stored = (await t.store.thresholds.list()).find((r) => r.version === 'sensor-rules-1');
+    expect(stored?.json).not.toContain('between');
+  });
+
+  it('turns a rule off, adds one and removes it, each saved and audited; other roles are refused', async () => {
+    const off = await request(t.app)
+      .put(ruleUrl(R1))
+      .set(auth(informaticist))
+      .send({ rule: { ...r1, enabled: false } })
+      .expect(200);
+    const offView = (off.body as { rules: { id: string; enabled: boolean; words: string[] }[] }).rules.find(
+      (r) => r.id === R1,
+    );
+    expect(offView).toMatchObject({ enabled: false });
+    expect(offView?.words[0]).toMatch(/^Turned off: never applies\./);
+
+    const added = {
+      ...r1,
+      id: 'R13-metoprolol-fast-hr',
+      enabled: true,
+      triggers: [
+        {
+          ...(r1.triggers as Record<string, unknown>[])[0],
+          id: 'resting-hr-above-100',
+          operator: 'greaterThan',
+          value: 100,
+        },
+      ],
+    };
+    const saved = await request(t.app)
+      .put(ruleUrl('R13-metoprolol-fast-hr'))
+      .set(auth(informaticist))
+      .send({ rule: added })
+      .expect(200);
+    expect((saved.body as { rules: { id: string }[] }).rules.map((r) => r.id)).toContain(
+      'R13-metoprolol-fast-hr',
+    );
+    await request(t.app).delete(ruleUrl('R13-metoprolol-fast-hr')).set(auth(informaticist)).expect(200);
+    await request(t.app).delete(ruleUrl('R13-metoprolol-fast-hr')).set(auth(informaticist)).expect(400);
+    await request(t.app).put(ruleUrl(R1)).set(auth(informaticist)).send({ rule: r1 }).expect(200);
+
+    await request(t.app).put(ruleUrl(R1)).set(auth(pharmacist)).send({ rule: r1 }).expect(403);
+    await request(t.app).delete(ruleUrl(R1)).set(auth(pharmacist)).expect(403);
+    await request(t.app)
+      .post('/api/thresholds/drafts/sensor-rules-1/dry-run')
+      .set(auth(pharmacist))
+      .send({})
+      .expect(403);
+    const saves = await t.store.audit.list({ action: 'thresholds.sensor-rule.save' });
+    expect(saves.map((a) => a.details)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ rule: 'R13-metoprolol-fast-hr', added: true }),
+        expect.objectContaining({ rule: R1, added: false, enabled: false }),
+      ]),
+    );
+    const [removed] = await t.store.audit.list({ action: 'thresholds.sensor-rule.remove' });
+    expect(removed).toMatchObject({ actor: 'ivan', details: { rule: 'R13-metoprolol-fast-hr' } });
+  });
+
+  it('refuses to publish without a passing dry run of the current content, and publishes after one', async () => {
+    // R1's raise inverted: the rule now raises where its reassuring range lies. It saves (each field is valid) …
+    const inverted = structuredClone(r1);
+    (inverted.triggers as Record<string, unknown>[])[0] = {
+      ...(inverted.triggers as Record<string, unknown>[])[0],
+      operator: 'greaterThan',
+    };
+    await request(t.app).put(ruleUrl(R1)).set(auth(informaticist)).send({ rule: inverted }).expect(200);
+    const never = await publish().expect(409);
+    expect(texts(never.body)).toEqual([
+      'Run a dry run of sensor-rules-1 before publishing it: it has never been dry-run.',
+    ]);
+
+    // … but its dry run fails, with the reason, and publishing stays refused.
+    const failing = await dryRun('sensor-rules-1', false);
+    const r1Run = failing.rules.find((r) => r.id === R1);
+    expect(r1Run?.cases.find((c) => !c.passed)?.reason).toMatch(/resting-hr-below-60 raises the card/);
+    const failed = await publish().expect(409);
+    expect(texts(failed.body)[0]).toMatch(/its last dry run failed/);
+
+    // Corrected, the old run no longer counts: the content changed.
+    await request(t.app).put(ruleUrl(R1)).set(auth(informaticist)).send({ rule: r1 }).expect(200);
+    const changed = await publish().expect(409);
+    expect(texts(changed.body)[0]).toMatch(/it changed after its last dry run/);
+    const passing = await dryRun('sensor-rules-1', true, 100);
+    expect(passing.loaded).toBe(true);
+    expect(passing.replay?.replayed).toBeGreaterThan(0);
+    const latest = await request(t.app)
+      .get('/api/thresholds/drafts/sensor-rules-1/dry-run')
+      .set(auth(informaticist))
+      .expect(200);
+    expect(latest.body).toMatchObject({
+      current: true,
+      latest: { passed: true, contentHash: passing.contentHash },
+    });
+
+    await publish().expect(200);
+    expect(t.thresholds.live().thresholdVersion).toBe('sensor-rules-1');
+    const runs = await t.store.audit.list({ action: 'thresholds.dry-run' });
+    expect(runs[0]).toMatchObject({
+      actor: 'ivan',
+      role: 'informaticist',
+      target: 'thresholds/sensor-rules-1',
+    });
+    expect(runs[0]?.details).toMatchObject({ passed: true, contentHash: passing.contentHash });
+    expect(runs.some((a) => a.details.passed === false)).toBe(true);
+  });
+
+  it('never swaps in a stored set that does not load, and counts the refusal in /metrics', async () => {
+    const broken = JSON.parse(serializeThresholdSet({ ...draft, version: 'broken-rule' })) as {
+      sensorRules: { triggers: { operator: string }[] }[];
+    };
+    const trigger = broken.sensorRules[0]?.triggers[0];
+    if (trigger) trigger.operator = 'between';
+    // Written past the API (which refuses it), as a faulty import or another tool could.
+    await t.store.thresholds.saveDraft({
+      version: 'broken-rule',
+      json: JSON.stringify(broken),
+      createdBy: 'import',
+    });
+    // The API refuses to publish it, with the reason, and its dry run says why it does not load.
+    const viaApi = await request(t.app)
+      .post('/api/thresholds/publish')
+      .set(auth(informaticist))
+      .send({ version: 'broken-rule', comment: 'Imported', acknowledgeDemotion: true })
+      .expect(422);
+    expect(texts(viaApi.body)[0]).toBe('Threshold set broken-rule does not load.');
+    expect(texts(viaApi.body)[1]).toMatch(
+      /^Sensor rule R1-metoprolol-resting-hr, trigger resting-hr-below-60: operator: must be/,
+    );
+
+    const run = await dryRun('broken-rule', false);
+    expect(run.loaded).toBe(false);
+    expect(run.problems[0]).toMatch(
+      /^Sensor rule R1-metoprolol-resting-hr, trigger resting-hr-below-60: operator: must be/,
+    );
+    const refused = await t.thresholds.publish('broken-rule', { by: 'import' });
+    expect(refused).toMatchObject({ status: 'rejected', version: 'sensor-rules-1' });
+    await t.store.thresholds.publish('broken-rule', { by: 'import' });
+    const reloaded = await t.thresholds.reload();
+    expect(reloaded).toMatchObject({
+      status: 'rejected',
+      rejected: 'broken-rule',
+      version: 'sensor-rules-1',
+    });
+    expect(t.thresholds.live().thresholdVersion).toBe('sensor-rules-1');
+    const metrics = await request(t.app).get('/metrics').expect(200);
+    // The API refused before asking the registry; the registry's own refusal is the one counted.
+    expect(metrics.text).toMatch(/cds_threshold_sets_refused_total\{at="publish"\} 1/);
+    expect(metrics.text).toMatch(/cds_threshold_sets_refused_total\{at="reload"\} 1/);
   });
 });

@@ -13,7 +13,9 @@ import type {
 } from '../../src/admin/schemas';
 import type { SignedInView } from '../../src/http/session-contract';
 import type {
+  DryRunReport,
   ReplayReport,
+  SensorRuleCheck,
   ThresholdDiff,
   ThresholdDraftView,
   ThresholdOverview,
@@ -67,8 +69,13 @@ export type {
   SensorEvidence,
 } from '../../src/admin/schemas';
 export type {
+  DryRunCase,
+  DryRunReport,
+  DryRunRule,
   ReplayGroup,
   ReplayReport,
+  SensorRuleCheck,
+  SensorRuleView,
   ThresholdChangeLine,
   ThresholdDiff,
   ThresholdDraftView,
@@ -101,7 +108,7 @@ interface OperationOutcomeBody {
  * cookie (same origin) authenticates.
  */
 async function call<T>(
-  method: 'GET' | 'PUT' | 'POST',
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE',
   url: string,
   token?: string,
   body?: unknown,
@@ -240,4 +247,20 @@ export const thresholdsApi = {
     call<{ version: string | null }>('POST', '/api/thresholds/shadow', undefined, { version }),
   rollback: (version: string, comment: string) =>
     call<ThresholdSwitch>('POST', '/api/thresholds/rollback', undefined, { version, comment }),
+  checkRule: (version: string, id: string, rule: unknown) =>
+    call<SensorRuleCheck>('POST', `${ruleUrl(version, id)}/check`, undefined, { rule }),
+  saveRule: (version: string, id: string, rule: unknown) =>
+    call<ThresholdDraftView>('PUT', ruleUrl(version, id), undefined, { rule }),
+  removeRule: (version: string, id: string) => call<ThresholdDraftView>('DELETE', ruleUrl(version, id)),
+  dryRun: (version: string) =>
+    call<DryRunReport>(
+      'POST',
+      `/api/thresholds/drafts/${encodeURIComponent(version)}/dry-run`,
+      undefined,
+      {},
+    ),
 };
+
+function ruleUrl(version: string, id: string): string {
+  return `/api/thresholds/drafts/${encodeURIComponent(version)}/sensor-rules/${encodeURIComponent(id)}`;
+}

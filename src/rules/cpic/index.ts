@@ -38,7 +38,7 @@ export {
 } from './drugs';
 export { ageInYears, findingsForOrder, isCpicDrug, actionForRow, rowActionsKeyedOn } from './recommendations';
 export { callPhenotype, normalizePhenotype } from './phenotype';
-export { cpicGenes, cpicPairs, ehrPriorityOf } from './knowledge';
+export { cpicGenes, cpicPairs, cpicPhenotypes, ehrPriorityOf } from './knowledge';
 
 /** Version of the CPIC knowledge (e.g. `cpic-2026-04-30`), for discovery and every card. */
 export const KNOWLEDGE_VERSION: string = knowledgeVersion();

@@ -125,6 +125,11 @@ export function cpicGenes(): readonly string[] {
   return Object.keys(knowledge().genes);
 }
 
+/** The phenotypes CPIC defines for a gene (`genes.json`), or undefined for a gene CPIC does not know. */
+export function cpicPhenotypes(gene: string): readonly string[] | undefined {
+  return geneKnowledge(gene)?.phenotypes;
+}
+
 /** The CPIC drug by its lower-case CPIC name. */
 export function drugKnowledge(drug: string): DrugKnowledge | undefined {
   return ownEntry(knowledge().drugs, drug);

@@ -22,6 +22,7 @@ import { overrideReviews } from './0032_override_reviews';
 import * as m0060 from './0060_volume';
 import * as m0090 from './0090_shadow_comparisons';
 import * as m0110 from './0110_drop_card_detail';
+import * as m0120 from './0120_threshold_dry_runs';
 
 /** Hands kysely's `Migrator` the migrations above, made for `engine`. */
 export function migrationProvider(engine: Engine): MigrationProvider {
@@ -43,6 +44,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0060_volume': m0060,
     '0090_shadow_comparisons': m0090,
     '0110_drop_card_detail': m0110,
+    '0120_threshold_dry_runs': m0120,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

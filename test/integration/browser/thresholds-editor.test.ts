@@ -1,7 +1,8 @@
 /**
  * The informaticist's threshold editor (`/admin/thresholds`, issue 11) in a headless Chromium, signed in through a
  * one-time sign-in link: open the editor, make an invalid edit and read the message, make a valid one, replay
- * recorded calls, publish with a comment, roll back. The API, the registry and the hooks are the real ones.
+ * recorded calls; open a sensor rule's JSON, make it invalid and read the message, fix it; publish (refused until a
+ * dry run passes), roll back. The API, the registry and the hooks are the real ones.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -154,10 +155,76 @@ describe('the threshold editor in a browser', () => {
     await page.getByText('No draft runs in shadow.').waitFor();
   });
 
-  it('publishes with a comment: the next call uses the new set', async () => {
+  it('edits a sensor rule as JSON: a broken rule is refused with its reason, the corrected one saved', async () => {
+    const R1 = 'R1-metoprolol-resting-hr';
+    await page.getByRole('button', { name: `Edit ${R1} as JSON` }).click();
+    const json = page.getByLabel(`JSON of sensor rule ${R1}`);
+    const original = await json.inputValue();
+    expect(JSON.parse(original)).toMatchObject({ id: R1, enabled: true });
+    await json.fill(original.replace('"operator": "lessThan"', '"operator": "between"'));
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    const refusal = page.locator('.rule-editor [role="alert"]');
+    await refusal.waitFor();
+    expect(await refusal.innerText()).toContain(
+      `Sensor rule ${R1}, trigger resting-hr-below-60: operator: must be lessThan, lessThanInclusive, greaterThan or greaterThanInclusive (is "between").`,
+    );
+    await refusal.scrollIntoViewIfNeeded();
+    await screenshot(page, '22c-thresholds-rule-invalid');
+    await json.fill('{ "id": ');
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await page.locator('.rule-editor [role="alert"]', { hasText: 'The rule is not valid JSON' }).waitFor();
+    await json.fill(
+      original
+        .replace('"operator": "between"', '"operator": "lessThan"')
+        .replace('"value": 60,', '"value": 58,'),
+    );
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await page.getByText('The rule passes every check;', { exact: false }).waitFor();
+    await screenshot(page, '22d-thresholds-rule-checked');
+    await page.getByRole('button', { name: 'Save the rule' }).click();
+    await page.getByText(`Sensor rule ${R1} saved.`).waitFor();
+    const rule = page.locator('.sensor-rule', { has: page.getByRole('heading', { name: R1 }) });
+    expect(await rule.innerText()).toContain(
+      'Raise the card one step when the resting heart rate over the last 7 days is below 58 /min.',
+    );
+    expect(
+      await page.getByRole('region', { name: 'Changes against the set in force' }).innerText(),
+    ).toContain(`Sensor rule ${R1}, trigger resting-hr-below-60: value: 60 → 58.`);
+
+    // A rule whose every field is valid but which contradicts itself: saved, and its dry run fails saying why.
+    await page.getByRole('button', { name: `Edit ${R1} as JSON` }).click();
+    const saved = await json.inputValue();
+    await json.fill(saved.replace('"operator": "lessThan"', '"operator": "greaterThan"'));
+    await page.getByRole('button', { name: 'Save the rule' }).click();
+    await page.getByText(`Sensor rule ${R1} saved.`).waitFor();
+    await page.getByRole('button', { name: 'Dry run the draft' }).click();
+    const failed = page.locator('.dry-run');
+    await failed.getByText('Dry run failed', { exact: false }).waitFor();
+    expect(await failed.innerText()).toMatch(
+      /At 65 \/min: lowers the card one step\.\s+It did not lower the card: at the same value trigger resting-hr-below-60 raises the card, so nothing is lowered\./,
+    );
+    await screenshot(page, '22e-thresholds-dry-run-failed');
+    await page.getByRole('button', { name: `Edit ${R1} as JSON` }).click();
+    await json.fill(saved);
+    await page.getByRole('button', { name: 'Save the rule' }).click();
+    await page.getByText(`Sensor rule ${R1} saved.`).waitFor();
+    expect(await page.locator('.dry-run').count()).toBe(0);
+  });
+
+  it('publishes only after a passing dry run: the next call uses the new set', async () => {
     await page
       .getByLabel('Why this change (kept with the version)')
       .fill('Fewer interruptions for clopidogrel');
+    await page.getByRole('button', { name: 'Publish strong-avoid-warning' }).click();
+    await page
+      .getByText(
+        'Run a dry run of strong-avoid-warning again before publishing it: it changed after its last dry run.',
+      )
+      .waitFor();
+    await page.getByRole('button', { name: 'Dry run the draft' }).click();
+    await page.getByText('Dry run passed:', { exact: false }).waitFor();
+    await page.getByText('Dry run passed:', { exact: false }).scrollIntoViewIfNeeded();
+    await screenshot(page, '22f-thresholds-dry-run');
     await page.getByRole('button', { name: 'Publish strong-avoid-warning' }).click();
     await page
       .getByText(`Published strong-avoid-warning; it replaces ${defaultVersion} from the next call.`)
@@ -176,6 +243,8 @@ describe('the threshold editor in a browser', () => {
     );
     await page.getByRole('button', { name: 'Check and save the draft' }).click();
     await page.getByText('Draft saved.').waitFor();
+    await page.getByRole('button', { name: 'Dry run the draft' }).click();
+    await page.getByText('Dry run passed:', { exact: false }).waitFor();
     await page.getByLabel('Why this change (kept with the version)').fill('Back to interrupting');
     await page.getByRole('button', { name: 'Publish strong-avoid-critical' }).click();
     await page.getByText('Published strong-avoid-critical;', { exact: false }).waitFor();

@@ -140,6 +140,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0060_volume',
       '0090_shadow_comparisons',
       '0110_drop_card_detail',
+      '0120_threshold_dry_runs',
     ]);
   });
 

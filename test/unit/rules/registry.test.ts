@@ -143,6 +143,36 @@ describe('createThresholdRegistry', () => {
     expect(registry.live().thresholdVersion).toBe(DEFAULT_THRESHOLDS.version);
   });
 
+  it('never swaps in a published set whose sensor rule does not load, and reports each refusal once', async () => {
+    const repo = memoryRepository();
+    const refusals: string[] = [];
+    const registry = createThresholdRegistry({
+      repository: repo.port,
+      fallback: DEFAULT_THRESHOLDS,
+      onRefused: (at, reason) => refusals.push(`${at}: ${reason}`),
+    });
+    const broken = JSON.parse(serializeThresholdSet(version('v-broken-rule'))) as {
+      sensorRules: { triggers: { operator: string }[] }[];
+    };
+    const trigger = broken.sensorRules[0]?.triggers[0];
+    if (!trigger) throw new Error('the default set has R1');
+    trigger.operator = 'between';
+    repo.draft({ version: 'v-broken-rule', json: JSON.stringify(broken) });
+
+    // Refused at publish, before the store publishes it.
+    expect(await registry.publish('v-broken-rule', by)).toMatchObject({ status: 'rejected' });
+    expect(repo.calls).toEqual([]);
+    // Published by another process (the store took it): refused at reload, once however often it reloads.
+    await repo.port.publish('v-broken-rule', by);
+    const first = await registry.reload();
+    await registry.reload();
+    expect(first).toMatchObject({ status: 'rejected', rejected: 'v-broken-rule' });
+    expect(first.status === 'rejected' ? first.reason : '').toContain('sensorRules.0.triggers.0.operator');
+    expect(registry.live().thresholdVersion).toBe(DEFAULT_THRESHOLDS.version);
+    expect(refusals.map((r) => r.split(':')[0])).toEqual(['publish', 'reload']);
+    expect(refusals[1]).toContain('operator');
+  });
+
   it("passes on the repository's refusal of an unknown version", async () => {
     const repo = memoryRepository();
     const registry = createThresholdRegistry({ repository: repo.port, fallback: DEFAULT_THRESHOLDS });

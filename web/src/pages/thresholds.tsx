@@ -1,8 +1,9 @@
 /**
  * The informaticist's threshold editor (`/admin/thresholds`, issue 11): the set in force by drug and rule with each
- * value's meaning, unit and source; a draft edited value by value, saved only when the server's checks pass (their
- * messages shown in words); the draft's changes; a what-if replay of recent calls (table and chart); publish with a
- * comment; roll back to any earlier version.
+ * value's meaning, unit and source; a draft edited value by value, and its sensor rules one by one as JSON (each
+ * shown in words), saved only when the server's checks pass (their messages shown in words); the draft's changes; a
+ * what-if replay of recent calls (table and chart); a dry run, which publishing needs; publish with a comment; roll
+ * back to any earlier version.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
@@ -10,9 +11,12 @@ import 'uplot/dist/uPlot.min.css';
 import { thresholdsApi } from '../api';
 import type {
   ApiResult,
+  DryRunReport,
   ReplayGroup,
   ReplayReport,
+  SensorRuleView,
   ThresholdChangeLine,
+  ThresholdDraftView,
   ThresholdEntry,
   ThresholdOverview,
   ThresholdSetJson,
@@ -164,6 +168,8 @@ function DraftEditor({
 }) {
   const [set, setSet] = useState(initial);
   const [entries, setEntries] = useState<readonly ThresholdEntry[] | undefined>(undefined);
+  const [rules, setRules] = useState<readonly SensorRuleView[]>([]);
+  const [dryRun, setDryRun] = useState<ApiResult<DryRunReport> | undefined>(undefined);
   const [filter, setFilter] = useState('');
   const [acknowledge, setAcknowledge] = useState(false);
   const [problems, setProblems] = useState<readonly string[]>([]);
@@ -176,7 +182,10 @@ function DraftEditor({
 
   useEffect(() => {
     void thresholdsApi.version(version).then((r) => {
-      if (r.ok) setEntries(r.value.entries);
+      if (r.ok) {
+        setEntries(r.value.entries);
+        setRules(r.value.rules);
+      }
     });
   }, [version]);
   if (!entries) return <Loading />;
@@ -185,14 +194,23 @@ function DraftEditor({
     (r) => !needle || `${r.drugs} ${r.rule} ${r.meaning}`.toLowerCase().includes(needle),
   );
 
+  /** A saved draft (values or a sensor rule): its set, values, rules and changes; an earlier replay or dry run no longer applies. */
+  const savedDraft = (view: ThresholdDraftView, message: string) => {
+    setSet(view.set);
+    setEntries(view.entries);
+    setRules(view.rules);
+    setChanges(view.changes ?? []);
+    setSaved(message);
+    setReplay(undefined);
+    setDryRun(undefined);
+    setPublishError('');
+  };
   const save = () => {
     setSaved('');
     void thresholdsApi.saveDraft(version, set, acknowledge).then((r) => {
       if (r.ok) {
         setProblems([]);
-        setChanges(r.value.changes ?? []);
-        setSaved('Draft saved.');
-        setReplay(undefined);
+        savedDraft(r.value, 'Draft saved.');
       } else {
         setProblems(r.details ?? [r.message]);
       }
@@ -273,6 +291,14 @@ function DraftEditor({
           {saved}
         </p>
       ) : null}
+      <SensorRules
+        version={version}
+        rules={rules}
+        onSaved={(view, message) => {
+          setProblems([]);
+          savedDraft(view, message);
+        }}
+      />
       {changes ? <Changes changes={changes} /> : null}
       {changes ? (
         <section aria-labelledby="replay-heading">
@@ -308,6 +334,35 @@ function DraftEditor({
             )
           ) : null}
           <Shadow version={version} />
+        </section>
+      ) : null}
+      {changes ? (
+        <section aria-labelledby="dry-run-heading">
+          <h3 id="dry-run-heading">Dry run</h3>
+          <p>
+            Loads the draft as the service would, runs each sensor rule on test data built from its own
+            thresholds, and replays recent calls. Publishing needs a passing dry run of the draft as it
+            stands.
+          </p>
+          <button
+            type="button"
+            onClick={() => {
+              setDryRun(undefined);
+              setPublishError('');
+              void thresholdsApi.dryRun(version).then(setDryRun);
+            }}
+          >
+            Dry run the draft
+          </button>
+          {dryRun ? (
+            dryRun.ok ? (
+              <DryRunView report={dryRun.value} />
+            ) : (
+              <p role="alert" class="status-error">
+                {dryRun.details?.join(' ') ?? dryRun.message}
+              </p>
+            )
+          ) : null}
         </section>
       ) : null}
       {changes ? (
@@ -442,6 +497,312 @@ function Shadow({ version }: { readonly version: string }) {
             source={['live call assessed in shadow', 'live calls assessed in shadow']}
           />
         )
+      ) : null}
+    </div>
+  );
+}
+
+/** A new rule's starting JSON: every field an author must fill in, valid as it stands only once filled. */
+function newRuleTemplate(rules: readonly SensorRuleView[]): Record<string, unknown> {
+  const used = rules.map((r) => Number(/^R(\d+)/.exec(r.id)?.[1] ?? 0));
+  return {
+    id: `R${String(Math.max(0, ...used) + 1)}-`,
+    enabled: true,
+    drugs: [],
+    phenotypes: {},
+    triggers: [
+      {
+        id: '',
+        metric: 'resting-heart-rate',
+        operator: 'lessThan',
+        value: 0,
+        unit: '/min',
+        effect: 'raise',
+        steps: 1,
+        evidence: 'design',
+        source: '',
+      },
+    ],
+  };
+}
+
+/** The draft's sensor rules: each in words, with its JSON to edit, check and save; turn off, remove, add. */
+function SensorRules({
+  version,
+  rules,
+  onSaved,
+}: {
+  readonly version: string;
+  readonly rules: readonly SensorRuleView[];
+  readonly onSaved: (view: ThresholdDraftView, message: string) => void;
+}) {
+  const [editing, setEditing] = useState<{ id: string; text: string } | undefined>(undefined);
+  const [error, setError] = useState('');
+  const act = (promise: Promise<ApiResult<ThresholdDraftView>>, message: string) => {
+    setError('');
+    void promise.then((r) => {
+      if (r.ok) onSaved(r.value, message);
+      else setError(r.details?.join(' ') ?? r.message);
+    });
+  };
+  return (
+    <section aria-labelledby="sensor-rules-heading">
+      <h3 id="sensor-rules-heading">Sensor rules</h3>
+      <ul class="plain sensor-rules">
+        {rules.map((r) => (
+          <li key={r.id} class={r.enabled ? 'sensor-rule' : 'sensor-rule off'}>
+            <h4>
+              {r.id}
+              {r.enabled ? '' : ' (turned off)'}
+            </h4>
+            <ul>
+              {r.words.map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
+            {editing?.id === r.id ? (
+              <RuleJsonEditor
+                version={version}
+                id={r.id}
+                text={editing.text}
+                onCancel={() => {
+                  setEditing(undefined);
+                }}
+                onSaved={(view, id) => {
+                  setEditing(undefined);
+                  onSaved(view, `Sensor rule ${id} saved.`);
+                }}
+              />
+            ) : (
+              <p class="actions">
+                <button
+                  type="button"
+                  class="secondary"
+                  onClick={() => {
+                    setEditing({ id: r.id, text: JSON.stringify(r.rule, null, 2) });
+                  }}
+                >
+                  Edit {r.id} as JSON
+                </button>{' '}
+                <button
+                  type="button"
+                  class="secondary"
+                  onClick={() => {
+                    act(
+                      thresholdsApi.saveRule(version, r.id, { ...r.rule, enabled: !r.enabled }),
+                      `Sensor rule ${r.id} turned ${r.enabled ? 'off' : 'on'}.`,
+                    );
+                  }}
+                >
+                  {r.enabled ? 'Turn off' : 'Turn on'} {r.id}
+                </button>{' '}
+                <button
+                  type="button"
+                  class="secondary"
+                  onClick={() => {
+                    act(thresholdsApi.removeRule(version, r.id), `Sensor rule ${r.id} removed.`);
+                  }}
+                >
+                  Remove {r.id}
+                </button>
+              </p>
+            )}
+          </li>
+        ))}
+      </ul>
+      {editing?.id === '' ? (
+        <RuleJsonEditor
+          version={version}
+          id=""
+          text={editing.text}
+          onCancel={() => {
+            setEditing(undefined);
+          }}
+          onSaved={(view, id) => {
+            setEditing(undefined);
+            onSaved(view, `Sensor rule ${id} added.`);
+          }}
+        />
+      ) : (
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => {
+            setEditing({ id: '', text: JSON.stringify(newRuleTemplate(rules), null, 2) });
+          }}
+        >
+          Add a sensor rule
+        </button>
+      )}
+      {error ? (
+        <p role="alert" class="status-error">
+          {error}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+/** One rule's JSON: "Check" asks the server (nothing saved), "Save" saves it into the draft. */
+function RuleJsonEditor({
+  version,
+  id,
+  text: initial,
+  onCancel,
+  onSaved,
+}: {
+  readonly version: string;
+  /** The rule being edited ('' for a new one). */
+  readonly id: string;
+  readonly text: string;
+  readonly onCancel: () => void;
+  readonly onSaved: (view: ThresholdDraftView, id: string) => void;
+}) {
+  const [text, setText] = useState(initial);
+  const [problems, setProblems] = useState<readonly string[]>([]);
+  const [passed, setPassed] = useState<readonly string[] | undefined>(undefined);
+  /** The rule as JSON, or why it is not JSON. */
+  const parsed = (): { rule: Record<string, unknown>; target: string } | undefined => {
+    try {
+      const rule = JSON.parse(text) as unknown;
+      if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) {
+        setProblems(['The rule must be one JSON object, between { and }.']);
+        return undefined;
+      }
+      const own = (rule as { id?: unknown }).id;
+      const target = id || (typeof own === 'string' ? own : '');
+      if (!/^R\d+[a-z0-9-]*$/.test(target)) {
+        setProblems(['Give the rule an id that starts with R and its number, e.g. R13-metoprolol-night-hr.']);
+        return undefined;
+      }
+      return { rule: rule as Record<string, unknown>, target };
+    } catch (err) {
+      setProblems([`The rule is not valid JSON: ${err instanceof Error ? err.message : String(err)}.`]);
+      return undefined;
+    }
+  };
+  const label = id ? `JSON of sensor rule ${id}` : 'JSON of the new sensor rule';
+  return (
+    <div class="rule-editor">
+      <label for={`rule-${id || 'new'}`}>{label}</label>
+      <textarea
+        id={`rule-${id || 'new'}`}
+        rows={16}
+        spellcheck={false}
+        class="json"
+        value={text}
+        onInput={(e) => {
+          setText(e.currentTarget.value);
+          setPassed(undefined);
+        }}
+      />
+      <p class="actions">
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => {
+            setPassed(undefined);
+            const p = parsed();
+            if (!p) return;
+            void thresholdsApi.checkRule(version, p.target, p.rule).then((r) => {
+              if (!r.ok) setProblems(r.details ?? [r.message]);
+              else if (!r.value.valid) setProblems(r.value.problems.map((x) => x.message));
+              else {
+                setProblems([]);
+                setPassed(r.value.words ?? []);
+              }
+            });
+          }}
+        >
+          Check
+        </button>{' '}
+        <button
+          type="button"
+          onClick={() => {
+            setPassed(undefined);
+            const p = parsed();
+            if (!p) return;
+            void thresholdsApi.saveRule(version, p.target, p.rule).then((r) => {
+              if (r.ok) onSaved(r.value, typeof p.rule.id === 'string' ? p.rule.id : p.target);
+              else setProblems(r.details ?? [r.message]);
+            });
+          }}
+        >
+          Save the rule
+        </button>{' '}
+        <button type="button" class="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </p>
+      {problems.length > 0 ? (
+        <div role="alert" class="problems">
+          <h4>The rule cannot be saved as it stands</h4>
+          <ul>
+            {problems.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {passed ? (
+        <div role="status">
+          <p class="status-saved">The rule passes every check; save it to keep it. It reads:</p>
+          <ul>
+            {passed.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** A dry run's outcome: passed or not, then each rule with its failing cases and their reasons. */
+function DryRunView({ report }: { readonly report: DryRunReport }) {
+  const cases = report.rules.reduce((n, r) => n + r.passed + r.failed, 0);
+  const failed = report.rules.filter((r) => r.failed > 0);
+  return (
+    <div class={report.passed ? 'dry-run' : 'dry-run problems'} aria-live="polite">
+      <p class={report.passed ? 'status-saved' : 'status-error'}>
+        {report.passed
+          ? `Dry run passed: the draft loads, ${String(cases)} test cases across ${String(report.rules.filter((r) => r.enabled).length)} sensor rules behave as the rules say, and ${String(report.replay?.replayed ?? 0)} recent calls replay under it. It may be published.`
+          : report.loaded
+            ? 'Dry run failed: correct the draft, then run it again before publishing.'
+            : 'Dry run failed: the draft does not load.'}
+      </p>
+      {report.problems.length > 0 ? (
+        <ul>
+          {report.problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      ) : null}
+      {report.replay?.error ? <p>{report.replay.error}</p> : null}
+      {failed.length > 0 ? (
+        <table>
+          <caption class="lead">Sensor rules that do not behave as written</caption>
+          <thead>
+            <tr>
+              <th scope="col">Rule</th>
+              <th scope="col">Test case</th>
+              <th scope="col">What happened</th>
+            </tr>
+          </thead>
+          <tbody>
+            {failed.flatMap((r) =>
+              r.cases
+                .filter((c) => !c.passed)
+                .map((c) => (
+                  <tr key={`${r.id}-${c.trigger}-${c.expectation}`}>
+                    <td>{r.id}</td>
+                    <td>{c.expectation}</td>
+                    <td>{c.reason ? `${c.reason.charAt(0).toUpperCase()}${c.reason.slice(1)}.` : ''}</td>
+                  </tr>
+                )),
+            )}
+          </tbody>
+        </table>
       ) : null}
     </div>
   );
