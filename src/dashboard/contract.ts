@@ -96,6 +96,8 @@ export interface DashboardView {
   readonly agp?: DashboardAgp;
   /** Why sensor data are missing or partial (e.g. consent denies device data). */
   readonly sensorNotes: readonly string[];
+  /** After an EHR launch: what of the record could not be read (shown first, each a sentence). */
+  readonly recordNotes?: readonly string[];
 }
 
 /** The CPIC field a sentence restates. */
