@@ -229,9 +229,12 @@ export function createApp(appDeps: AppDeps): Express {
   }
   // The dashboard's pages: the demo picker and patients, and the EHR launch, which works in every mode (its data come
   // from the record's FHIR server through POST /app/api/launched).
-  app.get(['/app', '/app/', '/app/launch', '/app/patient/{*page}', '/app/launched/{*page}'], (_req, res) => {
-    web.sendPage(res);
-  });
+  app.get(
+    ['/app', '/app/', '/app/launch', '/app/launched', '/app/patient/{*page}', '/app/launched/{*page}'],
+    (_req, res) => {
+      web.sendPage(res);
+    },
+  );
   app.use(
     cors({
       origin: (origin, cb) => {

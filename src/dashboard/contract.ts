@@ -100,6 +100,15 @@ export interface DashboardView {
   readonly recordNotes?: readonly string[];
 }
 
+/**
+ * `POST /app/api/launched` (and `…/explanations/{drug}`): the launched patient on the record's FHIR server, as
+ * fhirclient has them after the SMART launch; the launch's access token goes as `Authorization: Bearer`.
+ */
+export interface LaunchRequest {
+  readonly serverUrl: string;
+  readonly patient: string;
+}
+
 /** The CPIC field a sentence restates. */
 export type ExplanationSource = 'result' | 'implication' | 'recommendation';
 

@@ -20,8 +20,10 @@ import type { DemoData } from '../../src/demo';
 import { demoQuery } from '../../src/demo/fetcher';
 
 export interface MockEhrOptions {
-  /** The access token the token endpoint issues and the FHIR server accepts. */
+  /** The access token the FHIR server accepts (and the token endpoint issues, unless `issuedToken` says otherwise). */
   readonly accessToken: string;
+  /** The token the token endpoint issues, when not the one the FHIR server accepts (a token the server refuses). */
+  readonly issuedToken?: string;
   /** The patient the launch context names. */
   readonly patient: string;
   /** Hold every FHIR answer until this settles (a slow server). */
@@ -142,7 +144,7 @@ export async function startMockEhr(options: MockEhrOptions): Promise<MockEhr> {
         res,
         200,
         {
-          access_token: options.accessToken,
+          access_token: options.issuedToken ?? options.accessToken,
           token_type: 'Bearer',
           expires_in: 3600,
           scope: 'launch patient/*.read',
