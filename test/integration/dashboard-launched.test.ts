@@ -12,6 +12,9 @@ import type { DashboardView, PatientExplanationView } from '../../src/dashboard/
 import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
 import { closedPort } from '../helpers/http';
+import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
+import { createFhirFetcher } from '../../src/cds/fhir';
+import { LAUNCHED_MAX_PAGES } from '../../src/dashboard/launched';
 import { startMockEhr } from '../helpers/mock-ehr';
 import type { MockEhr } from '../helpers/mock-ehr';
 import { cpicGene, cpicRows } from '../reference';
@@ -272,6 +275,50 @@ describe('POST /app/api/launched against the demo endpoint', () => {
       expect(codeOf(res.body)).toBe('DASHBOARD_FHIR_SERVER_NOT_TRUSTED');
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('POST /app/api/launched rate limit', () => {
+  it('refuses more than RATE_LIMIT_PER_MINUTE calls a minute from one address with 429, before any read', async () => {
+    const t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '2' } });
+    try {
+      const call = () =>
+        request(t.app)
+          .post('/app/api/launched')
+          .set('Authorization', 'Bearer any')
+          .send({ serverUrl: 'https://elsewhere.example/fhir', patient: PATIENT });
+      expect((await call()).status).toBe(403);
+      expect((await call()).status).toBe(403);
+      const third = await call();
+      expect(third.status).toBe(429);
+      expect(codeOf(third.body)).toBe('HTTP_RATE_LIMITED');
+      // Counted apart from /cds-services: discovery still answers.
+      expect((await request(t.app).get('/cds-services')).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('the record’s searches are bounded', () => {
+  it('reads at most LAUNCHED_MAX_PAGES pages of a search and says the rest was left unread', async () => {
+    const fhir = await startMockFhirServer();
+    try {
+      const pages = LAUNCHED_MAX_PAGES + 2;
+      for (let i = 1; i <= pages; i += 1) {
+        const next = i < pages ? `${fhir.baseUrl}/Observation?page=${i + 1}` : undefined;
+        fhir.on(i === 1 ? 'Observation?patient=p' : `Observation?page=${i}`, {
+          body: searchset([{ resourceType: 'Observation', id: `o${i}` }], next),
+        });
+      }
+      const fetcher = createFhirFetcher(fhir.baseUrl, 'token', { maxPages: LAUNCHED_MAX_PAGES });
+      const result = await fetcher.read('Observation?patient=p', AbortSignal.timeout(5000));
+      expect(result.resources).toHaveLength(LAUNCHED_MAX_PAGES);
+      expect(result.complete).toBe(false);
+      expect(fhir.requests).toHaveLength(LAUNCHED_MAX_PAGES);
+    } finally {
+      await fhir.close();
     }
   });
 });
