@@ -244,7 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const smartAuthOrigins = (e.SMART_AUTH_ORIGINS ?? '')
     .split(',')
-    .map((o) => o.trim())
+    .map((o) => o.trim().replace(/\/$/, ''))
     .filter((o) => o.length > 0);
   for (const origin of smartAuthOrigins) {
     if (!isOrigin(origin)) {

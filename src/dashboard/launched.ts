@@ -47,7 +47,7 @@ const MAX_MEDICATION_READS = 20;
 /** A FHIR logical id (https://hl7.org/fhir/R4/datatypes.html#id). */
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
-export const launchRequestSchema = z.strictObject({
+const launchRequestSchema = z.strictObject({
   serverUrl: z
     .string()
     .max(2048)
