@@ -31,7 +31,8 @@ import { AppError } from '../http/errors';
 import type { ErrorCode } from '../http/errors';
 import type { Logger } from '../observability/logger';
 import type { RuleEngine } from '../rules/engine';
-import type { DashboardView, PatientExplanationView } from './contract';
+import type { DashboardView } from './contract';
+import { patientExplanationView } from './routes';
 import { dashboardView } from './view';
 
 /**
@@ -318,19 +319,12 @@ export function createLaunchedRouter(deps: LaunchedRouterDeps): Router {
     res.set('Cache-Control', 'no-store').json(await launchedView(req));
   });
   router.post('/explanations/:drug', async (req, res) => {
-    const view = await launchedView(req);
-    const explanation = view.medications
-      .flatMap((m) => m.findings)
-      .find((f) => f.drug === req.params.drug && f.explanation)?.explanation;
-    if (!explanation) {
+    const body = patientExplanationView(await launchedView(req), req.params.drug);
+    if (!body) {
       throw new AppError('DASHBOARD_NO_EXPLANATION', [
         'no CPIC recommendation for this medicine and patient',
       ]);
     }
-    const body: PatientExplanationView = {
-      patient: { id: view.patient.id, name: view.patient.name },
-      explanation,
-    };
     res.set('Cache-Control', 'no-store').json(body);
   });
   return router;

@@ -112,6 +112,15 @@ describe('POST /app/api/launched', () => {
     expect(body.explanation.title).toMatch(/CYP2C19.*clopidogrel/);
   });
 
+  it('answers 404 for a medicine the launched patient has no CPIC recommendation for', async () => {
+    const res = await request(t.app)
+      .post('/app/api/launched/explanations/warfarin')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .send({ serverUrl: ehr.fhirBaseUrl, patient: PATIENT })
+      .expect(404);
+    expect(codeOf(res.body)).toBe('DASHBOARD_NO_EXPLANATION');
+  });
+
   it('refuses a FHIR server no trust profile names, says why, and never contacts it', async () => {
     const other = await startMockEhr({ accessToken: TOKEN, patient: PATIENT });
     try {
