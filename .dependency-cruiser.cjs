@@ -18,7 +18,8 @@ const MAY_IMPORT = {
   hooks: ['cds', 'rules', 'rules/cpic', 'sensors', 'cards', 'feedback', 'observability', 'store'],
   admin: ['store', 'rules', 'rules/cpic', 'sensors', 'feedback', 'http', 'observability', 'cards', 'cds'],
   demo: ['cds', 'http', 'observability'],
-  dashboard: ['rules', 'rules/cpic', 'sensors', 'cards', 'demo', 'http'],
+  // After an EHR launch the dashboard reads the record with the FHIR client and the allowlist of src/cds.
+  dashboard: ['rules', 'rules/cpic', 'sensors', 'cards', 'demo', 'http', 'cds', 'observability'],
 };
 
 const escape = (s) => s.replace(/[/.]/g, (c) => `\\${c}`);

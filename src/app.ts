@@ -6,6 +6,8 @@
  * - ops (`/healthz`, `/readyz`, `/metrics`): none;
  * - cds (`/cds-services`: discovery, services, feedback): rate limit, then the CDS client JWT;
  * - link pages (`/rate/…`, `/explain/…`) and their JSON (`/api/links`): the link's signed token (`src/links/`);
+ * - the clinician dashboard (`/app`): the demo patients' JSON open like `/demo/fhir`; after an EHR launch
+ *   (`/app/api/launched`), rate limit, then the launch's SMART access token, accepted by a trusted FHIR server;
  * - api (`/api`) and admin (`/admin`): a signed-in user with a role (`src/http/auth.ts`);
  * - the web front end's assets (`/assets`): none (static, hashed, no data).
  * Unmatched paths and every error end in the app-wide handler (`src/http/handler.ts`).
@@ -13,11 +15,12 @@
 import cors from 'cors';
 import express, { Router } from 'express';
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { JSONWebKeySet } from 'jose';
 import NodeCache from 'node-cache';
-import type { ClientAuthenticator } from './cds/auth';
+import { trustedFhirServerPrefixes } from './cds/auth';
+import type { ClientAuthenticator, TrustedIssuer } from './cds/auth';
 import { SharedRateLimitStore } from './cds/rate-limit';
 import { createInvocationRecorder } from './cds/recorder';
 import type { InvocationRecorder } from './cds/recorder';
@@ -28,6 +31,7 @@ import type { CdsServiceDefinition, Link } from './cds/types';
 import { createAdminApiRouter } from './admin/routes';
 import { withShadow } from './admin/shadow';
 import type { Config } from './config';
+import { LAUNCHED_BUDGET_FACTOR, createLaunchedRouter, launchedQueriesFrom } from './dashboard/launched';
 import { createDashboardRouter } from './dashboard/routes';
 import { DEMO_FHIR_PATH, createDemoFetcher, createDemoFhirRouter } from './demo';
 import type { DemoData } from './demo';
@@ -67,6 +71,12 @@ export interface AppDeps {
   readonly handlers: HookHandlers;
   /** The `/cds-services` mount's client authenticator: present when `CDS_AUTH=jwt`. */
   readonly authenticator: ClientAuthenticator | undefined;
+  /**
+   * The trusted issuers (`CDS_TRUSTED_ISSUERS`, loaded in every `CDS_AUTH` mode when set): their `fhirServers` are the
+   * servers the clinician dashboard reads after an EHR launch, and the pages' `connect-src` names their origins so
+   * fhirclient can complete the launch. Absent: only the demo endpoint.
+   */
+  readonly trustedIssuers?: readonly TrustedIssuer[];
   /**
    * The `/api` mount's bearer-token authenticator (`userAuthenticatorFor(config.oidc)`: access tokens of the
    * configured issuer), also the judge of one-time sign-in links; default `NO_SIGN_IN`. Page sessions (OpenID Connect
@@ -146,6 +156,13 @@ export function createApp(appDeps: AppDeps): Express {
   const oidc = config.pageSignIn
     ? createOidcSignIn(config.pageSignIn, config.publicBaseUrl, config.nodeEnv === 'production')
     : undefined;
+  // The EHR launch's FHIR servers: the browser reaches their SMART configuration and token endpoint (fhirclient), the
+  // service reads the record from them with the launch's token (src/dashboard/launched.ts).
+  const launchFhirServers = trustedFhirServerPrefixes(deps.trustedIssuers ?? []);
+  const connectSrc = [
+    "'self'",
+    ...new Set([...launchFhirServers.map((prefix) => new URL(prefix).origin), ...config.smartAuthOrigins]),
+  ];
   const app = express();
   app.disable('x-powered-by');
   // X-Forwarded-For only from the proxies TRUST_PROXY names (none by default): otherwise any client could pick the
@@ -164,7 +181,8 @@ export function createApp(appDeps: AppDeps): Express {
       next();
     });
   }
-  // The pages load nothing from elsewhere: every source is this origin (no inline script, no CDN, no web font).
+  // The pages load nothing from elsewhere: every source is this origin (no inline script, no CDN, no web font). Only
+  // connections may go to the trusted FHIR servers and the SMART authorization servers (the dashboard's EHR launch).
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -175,7 +193,7 @@ export function createApp(appDeps: AppDeps): Express {
           styleSrc: ["'self'"],
           imgSrc: ["'self'", 'data:'],
           fontSrc: ["'self'"],
-          connectSrc: ["'self'"],
+          connectSrc,
           objectSrc: ["'none'"],
           baseUri: ["'self'"],
           formAction: ["'self'"],
@@ -208,10 +226,15 @@ export function createApp(appDeps: AppDeps): Express {
         now: deps.now ?? (() => new Date()),
       }),
     );
-    app.get(['/app', '/app/', '/app/launch', '/app/patient/{*page}'], (_req, res) => {
-      web.sendPage(res);
-    });
   }
+  // The dashboard's pages: the demo picker and patients, and the EHR launch, which works in every mode (its data come
+  // from the record's FHIR server through POST /app/api/launched).
+  app.get(
+    ['/app', '/app/', '/app/launch', '/app/launched', '/app/patient/{*page}', '/app/launched/{*page}'],
+    (_req, res) => {
+      web.sendPage(res);
+    },
+  );
   app.use(
     cors({
       origin: (origin, cb) => {
@@ -237,6 +260,28 @@ export function createApp(appDeps: AppDeps): Express {
       logger,
     });
   app.use(createOpsRouter({ readiness, metrics }));
+  const launchedQueries = launchedQueriesFrom(deps.services.find((s) => s.hook === 'patient-view')?.prefetch);
+  if (launchedQueries) {
+    // After the request log: the path carries no patient id, and the log never has the body or the token.
+    app.use(
+      '/app/api/launched',
+      rateLimited(deps, 'app:'),
+      requireJsonBody,
+      parseJsonBody('16kb'),
+      createLaunchedRouter({
+        fhirServers: launchFhirServers,
+        inProcess: deps.demo
+          ? [{ baseUrl: demoBaseUrl(config), fetcher: createDemoFetcher(deps.demo, demoBaseUrl(config)) }]
+          : [],
+        queries: launchedQueries,
+        budgetMs: config.fhirTimeoutMs * LAUNCHED_BUDGET_FACTOR,
+        engine: liveEngine,
+        knowledgeVersion: () => deps.versions().knowledgeVersion,
+        now: deps.now ?? (() => new Date()),
+        logger,
+      }),
+    );
+  }
   const { devJwks } = deps;
   if (devJwks && config.nodeEnv !== 'production') {
     // The development issuer's keys (src/http/dev-issuer.ts), fetched by the same bearer verification as a real JWKS.
@@ -362,26 +407,38 @@ function pageForRefusal(web: WebBundle, metrics: Metrics, codes: readonly ErrorC
   };
 }
 
+/**
+ * `RATE_LIMIT_PER_MINUTE` per client address. `keyPrefix` keeps another mount's counts apart from `/cds-services`'
+ * (which has none) in the shared counters.
+ */
+function rateLimited(deps: AppDeps, keyPrefix?: string): RequestHandler {
+  const { config, logger, metrics } = deps;
+  return rateLimit({
+    windowMs: 60_000,
+    limit: config.rateLimitPerMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    // On PostgreSQL, counted in the store every replica shares (src/cds/rate-limit.ts). A SQLite store serves one
+    // instance, so its counters stay in memory (no fsync'd write per call).
+    ...(deps.store.engine === 'postgres'
+      ? { store: new SharedRateLimitStore({ counters: deps.store.rateLimits, logger, metrics }) }
+      : {}),
+    ...(keyPrefix === undefined
+      ? {}
+      : { keyGenerator: (req) => `${keyPrefix}${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? '')}` }),
+    // TRUST_PROXY decides whose X-Forwarded-For counts; a header from an untrusted peer is expected, not an error.
+    validate: { xForwardedForHeader: false },
+    handler: (_req, _res, next) => {
+      next(new AppError('HTTP_RATE_LIMITED'));
+    },
+  });
+}
+
 /** `/cds-services`: rate limit (before authentication, so a flood is refused cheaply), client JWT, JSON bodies. */
 function cdsArea(deps: AppDeps & { recorder: InvocationRecorder }, signer: LinkSigner): Router {
   const { config, logger, metrics } = deps;
   return Router().use(
-    rateLimit({
-      windowMs: 60_000,
-      limit: config.rateLimitPerMinute,
-      standardHeaders: 'draft-7',
-      legacyHeaders: false,
-      // On PostgreSQL, counted in the store every replica shares (src/cds/rate-limit.ts). A SQLite store serves one
-      // instance, so its counters stay in memory (no fsync'd write per call).
-      ...(deps.store.engine === 'postgres'
-        ? { store: new SharedRateLimitStore({ counters: deps.store.rateLimits, logger, metrics }) }
-        : {}),
-      // TRUST_PROXY decides whose X-Forwarded-For counts; a header from an untrusted peer is expected, not an error.
-      validate: { xForwardedForHeader: false },
-      handler: (_req, _res, next) => {
-        next(new AppError('HTTP_RATE_LIMITED'));
-      },
-    }),
+    rateLimited(deps),
     authenticateClient(deps.authenticator, config.publicBaseUrl, logger, metrics),
     requireJsonBody,
     parseJsonBody(config.bodyLimit),

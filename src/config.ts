@@ -23,12 +23,18 @@ export interface Config {
    * production: the CDS Hooks sandboxes (`SANDBOX_ORIGINS`); in production: none.
    */
   readonly corsOrigins: readonly string[];
+  /**
+   * Origins of SMART authorization servers that are not on a trusted FHIR server's origin: the dashboard's browser
+   * code posts to their token endpoint, so the pages' `connect-src` lists them. Default: none.
+   */
+  readonly smartAuthOrigins: readonly string[];
   /** Total budget per hook call for FHIR fallback queries, in milliseconds. */
   readonly fhirTimeoutMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /**
    * Requests per minute per client address under `/cds-services`, counted before client authentication (cheap to
-   * refuse a flood). The other mounts are not rate-limited.
+   * refuse a flood), and as many, counted apart, on the dashboard's `/app/api/launched` (each call reads an EHR's
+   * FHIR server). The other mounts are not rate-limited.
    */
   readonly rateLimitPerMinute: number;
   /** Largest accepted JSON body. */
@@ -133,6 +139,7 @@ export const envSchema = z.object({
   CDS_AUTH: z.enum(['jwt', 'none']).optional(),
   CDS_TRUSTED_ISSUERS: z.string().min(1).optional(),
   CORS_ORIGINS: z.string().optional(),
+  SMART_AUTH_ORIGINS: z.string().optional(),
   FHIR_TIMEOUT_MS: intIn(50, 60_000).default(2000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(600),
@@ -161,6 +168,13 @@ export const envSchema = z.object({
   TRUST_PROXY: z.string().default('false'),
   RETENTION_DAYS: intIn(0, 36_500).default(400),
 });
+
+/** An http(s) origin exactly as a browser writes it (`https://ehr.example.org:8443`: no path, user or trailing slash). */
+function isOrigin(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === text;
+}
 
 /** express's named address ranges for `trust proxy`. */
 const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -228,6 +242,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port])`);
     }
   }
+  const smartAuthOrigins = (e.SMART_AUTH_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim().replace(/\/$/, ''))
+    .filter((o) => o.length > 0);
+  for (const origin of smartAuthOrigins) {
+    if (!isOrigin(origin)) {
+      problems.push(
+        `SMART_AUTH_ORIGINS: "${origin}" is not an origin (http(s)://host[:port], nothing after)`,
+      );
+    }
+  }
   if (e.OIDC_JWKS_URL && !e.OIDC_ISSUER) {
     problems.push('OIDC_JWKS_URL: only used with OIDC_ISSUER (the issuer whose keys it holds)');
   }
@@ -262,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auth,
     ...(e.CDS_TRUSTED_ISSUERS ? { trustedIssuersFile: e.CDS_TRUSTED_ISSUERS } : {}),
     corsOrigins,
+    smartAuthOrigins,
     fhirTimeoutMs: e.FHIR_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,

@@ -75,10 +75,13 @@ async function main(): Promise<void> {
   }
   const store = await openStore(config.databaseUrl, { timeoutMs: config.storeTimeoutMs });
   const metrics = createMetrics();
+  // The trust profiles: the CDS clients' issuers (CDS_AUTH=jwt) and, in every mode, the FHIR servers the clinician
+  // dashboard may read after an EHR launch.
+  const trustedIssuers = config.trustedIssuersFile ? await loadTrustedIssuers(config.trustedIssuersFile) : [];
   const authenticator =
     config.auth === 'jwt' && config.trustedIssuersFile
       ? createClientAuthenticator({
-          issuers: await loadTrustedIssuers(config.trustedIssuersFile),
+          issuers: trustedIssuers,
           // Replicas on one PostgreSQL store refuse a token replayed to any of them. SQLite serves one instance,
           // whose in-process memory suffices.
           ...(store.engine === 'postgres'
@@ -195,6 +198,7 @@ async function main(): Promise<void> {
     }),
     thresholdRegistry: thresholds,
     authenticator,
+    trustedIssuers,
     userAuthenticator: userAuthenticatorFor(config.oidc),
     ...(devKey ? { devJwks: devKey.jwks } : {}),
     versions: () => ({

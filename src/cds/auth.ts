@@ -362,9 +362,17 @@ class ReplayMemory {
  * query or a fragment are refused; `http:` is accepted only when the prefix itself is `http:`.
  */
 export function isFhirServerAllowed(issuer: TrustedIssuer, fhirServer: string): boolean {
+  return isUnderFhirServerPrefix(issuer.fhirServers, fhirServer);
+}
+
+/**
+ * Whether `fhirServer` falls under one of `prefixes`, by the rules of `isFhirServerAllowed`. The clinician dashboard
+ * asks it of every trusted issuer's prefixes together (`trustedFhirServerPrefixes`).
+ */
+export function isUnderFhirServerPrefix(prefixes: readonly string[], fhirServer: string): boolean {
   const target = parseBaseUrl(fhirServer);
   if (!target) return false;
-  return issuer.fhirServers.some((prefixText) => {
+  return prefixes.some((prefixText) => {
     const prefix = parseBaseUrl(prefixText);
     if (!prefix) return false;
     const schemeOk =
@@ -375,6 +383,11 @@ export function isFhirServerAllowed(issuer: TrustedIssuer, fhirServer: string): 
       prefixPath === '' || target.pathname === prefixPath || target.pathname.startsWith(`${prefixPath}/`)
     );
   });
+}
+
+/** Every FHIR server prefix of the trusted issuers, once each (the allowlist of the dashboard's EHR launch). */
+export function trustedFhirServerPrefixes(issuers: readonly TrustedIssuer[]): string[] {
+  return [...new Set(issuers.flatMap((issuer) => issuer.fhirServers))];
 }
 
 /** An absolute http(s) URL without userinfo, query or fragment, or undefined. */

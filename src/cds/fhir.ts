@@ -132,8 +132,22 @@ function toFetchError(err: unknown, signal: AbortSignal): FhirFetchError {
   return new FhirFetchError('network', 'FHIR server could not be reached');
 }
 
+/** Limits of one fetcher. */
+export interface FhirFetcherLimits {
+  /**
+   * Search pages read per query, the first included; a `next` link beyond them is left unread (`complete: false`).
+   * Default: no limit but the deadline.
+   */
+  readonly maxPages?: number;
+}
+
 /** Creates a fetcher for one server and (optional) bearer token. The token is held only for this call. */
-export function createFhirFetcher(serverUrl: string, accessToken?: string): FhirFetcher {
+export function createFhirFetcher(
+  serverUrl: string,
+  accessToken?: string,
+  limits: FhirFetcherLimits = {},
+): FhirFetcher {
+  const maxPages = limits.maxPages ?? Number.POSITIVE_INFINITY;
   const client = new AuthorizedClient(withSlash(serverUrl), accessToken);
   const base = withSlash(serverUrl);
 
@@ -157,6 +171,7 @@ export function createFhirFetcher(serverUrl: string, accessToken?: string): Fhir
     const read = new Set<string>();
     let next = nextLink(first);
     while (next !== undefined) {
+      if (read.size + 1 >= maxPages) return { resources, complete: false };
       const absolute = new URL(next, base).href;
       // Follow pages only on the same server: a next link elsewhere would make us an open proxy.
       if (!absolute.startsWith(base)) return { resources, complete: false };

@@ -96,6 +96,17 @@ export interface DashboardView {
   readonly agp?: DashboardAgp;
   /** Why sensor data are missing or partial (e.g. consent denies device data). */
   readonly sensorNotes: readonly string[];
+  /** After an EHR launch: what of the record could not be read (shown first, each a sentence). */
+  readonly recordNotes?: readonly string[];
+}
+
+/**
+ * `POST /app/api/launched` (and `…/explanations/{drug}`): the launched patient on the record's FHIR server, as
+ * fhirclient has them after the SMART launch; the launch's access token goes as `Authorization: Bearer`.
+ */
+export interface LaunchRequest {
+  readonly serverUrl: string;
+  readonly patient: string;
 }
 
 /** The CPIC field a sentence restates. */

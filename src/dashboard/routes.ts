@@ -9,7 +9,7 @@ import type { FhirResource } from 'fhir/r4';
 import type { DemoData } from '../demo';
 import { AppError } from '../http/errors';
 import type { RuleEngine } from '../rules/engine';
-import type { PatientExplanationView } from './contract';
+import type { DashboardView, PatientExplanationView } from './contract';
 import { dashboardView } from './view';
 
 export interface DashboardRouterDeps {
@@ -30,6 +30,17 @@ export function demoPatientResources(demo: DemoData, id: string): FhirResource[]
     const named = r as { subject?: { reference?: string }; patient?: { reference?: string } };
     return named.subject?.reference === ref || named.patient?.reference === ref;
   });
+}
+
+/** The printable patient explanation of `drug` in a patient's dashboard, when a CPIC row applies to it. */
+export function patientExplanationView(
+  view: DashboardView,
+  drug: string,
+): PatientExplanationView | undefined {
+  const explanation = view.medications
+    .flatMap((m) => m.findings)
+    .find((f) => f.drug === drug && f.explanation)?.explanation;
+  return explanation ? { patient: { id: view.patient.id, name: view.patient.name }, explanation } : undefined;
 }
 
 export function createDashboardRouter(deps: DashboardRouterDeps): Router {
@@ -59,15 +70,8 @@ export function createDashboardRouter(deps: DashboardRouterDeps): Router {
       knowledgeVersion: deps.knowledgeVersion(),
       now: deps.now(),
     });
-    const explanation = view.medications
-      .flatMap((m) => m.findings)
-      .find((f) => f.drug === req.params.drug && f.explanation)?.explanation;
-    if (!explanation)
-      throw new AppError('DEMO_NOT_FOUND', ['no CPIC recommendation for this medicine and patient']);
-    const body: PatientExplanationView = {
-      patient: { id: view.patient.id, name: view.patient.name },
-      explanation,
-    };
+    const body = patientExplanationView(view, req.params.drug);
+    if (!body) throw new AppError('DEMO_NOT_FOUND', ['no CPIC recommendation for this medicine and patient']);
     res.set('Cache-Control', 'no-store').json(body);
   });
   return router;

@@ -12,7 +12,8 @@
  * - `LINK_`: the cards' signed page links (rating and explanation pages, `src/links/`);
  * - `ADMIN_`: the pharmacist's and informaticist's JSON APIs under `/api` (override review, KPIs, thresholds);
  * - `OPS_`: operations endpoints (`/healthz`, `/readyz`, `/metrics`);
- * - `DEMO_`: the read-only demo FHIR endpoint `/demo/fhir` (`src/demo/`).
+ * - `DEMO_`: the read-only demo FHIR endpoint `/demo/fhir` (`src/demo/`);
+ * - `DASHBOARD_`: the clinician dashboard after an EHR launch (`POST /app/api/launched`, `src/dashboard/`).
  */
 import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
 
@@ -20,7 +21,17 @@ import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
 export const ERROR_CODE_SYSTEM = 'urn:pgx-cds-hooks:CodeSystem:error';
 
 /** The area prefixes, in the order the catalogue and `docs/errors.md` list them. */
-export const ERROR_AREAS = ['HTTP', 'AUTH', 'CDS', 'FEEDBACK', 'LINK', 'ADMIN', 'OPS', 'DEMO'] as const;
+export const ERROR_AREAS = [
+  'HTTP',
+  'AUTH',
+  'CDS',
+  'FEEDBACK',
+  'LINK',
+  'ADMIN',
+  'OPS',
+  'DEMO',
+  'DASHBOARD',
+] as const;
 export type ErrorArea = (typeof ERROR_AREAS)[number];
 
 interface CatalogueEntry {
@@ -188,6 +199,56 @@ export const ERROR_CATALOGUE = {
     status: 400,
     issueCode: 'invalid',
     title: 'The demo FHIR server cannot read a search parameter.',
+  },
+
+  /* DASHBOARD: the clinician dashboard after an EHR launch */
+  DASHBOARD_INVALID_LAUNCH: {
+    status: 400,
+    issueCode: 'invalid',
+    title:
+      'The launch did not name the record’s FHIR server and patient. Open the dashboard again from the record.',
+  },
+  DASHBOARD_TOKEN_MISSING: {
+    status: 401,
+    issueCode: 'login',
+    title: 'The launch brought no access token. Open the dashboard again from the record.',
+  },
+  DASHBOARD_FHIR_SERVER_NOT_TRUSTED: {
+    status: 403,
+    issueCode: 'security',
+    title:
+      'This service does not trust the record’s FHIR server, so it cannot read this patient. Ask the service’s administrators to add the server to a trust profile.',
+  },
+  DASHBOARD_TOKEN_REFUSED: {
+    status: 401,
+    issueCode: 'login',
+    title: 'The record’s FHIR server refused the launch token. Open the dashboard again from the record.',
+  },
+  DASHBOARD_ACCESS_REFUSED: {
+    status: 403,
+    issueCode: 'forbidden',
+    title:
+      'The record’s FHIR server refused the launch token for this patient’s data. Open the dashboard again from the record.',
+  },
+  DASHBOARD_PATIENT_NOT_FOUND: {
+    status: 404,
+    issueCode: 'not-found',
+    title: 'The record’s FHIR server has no such patient. Open the dashboard again from the record.',
+  },
+  DASHBOARD_NO_EXPLANATION: {
+    status: 404,
+    issueCode: 'not-found',
+    title: 'This patient has no CPIC recommendation for this medicine, so there is no patient explanation.',
+  },
+  DASHBOARD_FHIR_SERVER_FAILED: {
+    status: 502,
+    issueCode: 'transient',
+    title: 'The record’s FHIR server could not be reached or gave an unusable answer. Try again in a moment.',
+  },
+  DASHBOARD_FHIR_SERVER_TIMEOUT: {
+    status: 504,
+    issueCode: 'timeout',
+    title: 'The record’s FHIR server did not answer in time. Try again in a moment.',
   },
 } as const satisfies Record<`${ErrorArea}_${string}`, CatalogueEntry>;
 

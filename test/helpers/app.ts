@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import { createApp } from '../../src/app';
 import type { AppDeps } from '../../src/app';
-import type { ClientAuthenticator } from '../../src/cds/auth';
+import type { ClientAuthenticator, TrustedIssuer } from '../../src/cds/auth';
 import { loadServiceDefinitions } from '../../src/cds/discovery';
 import type { HookHandlers } from '../../src/cds/routes';
 import { loadConfig } from '../../src/config';
@@ -38,6 +38,8 @@ export interface TestAppOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly handlers?: Partial<HookHandlers>;
   readonly authenticator?: ClientAuthenticator;
+  /** The trust profiles' issuers, as `main.ts` loads them from `CDS_TRUSTED_ISSUERS` (the dashboard's FHIR servers). */
+  readonly trustedIssuers?: readonly TrustedIssuer[];
   /** Default: bearer tokens of the configured issuer (`env.OIDC_ISSUER`, see `test/helpers/oidc.ts`), as in main.ts. */
   readonly userAuthenticator?: UserAuthenticator;
   readonly databaseUrl?: string;
@@ -93,6 +95,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       ...options.handlers,
     },
     authenticator: options.authenticator,
+    ...(options.trustedIssuers ? { trustedIssuers: options.trustedIssuers } : {}),
     ...(options.demo ? { demo: demoAsOfToday() } : {}),
     thresholdRegistry: thresholds,
     userAuthenticator: options.userAuthenticator ?? userAuthenticatorFor(config.oidc),

@@ -83,6 +83,8 @@ describe('loadConfig', () => {
     [{ OIDC_ISSUER: 'idp.example.org', OIDC_CLIENT_ID: 'pgx' }, 'OIDC_ISSUER'],
     [{ LINK_SECRET: 'too short' }, 'LINK_SECRET'],
     [{ LINK_TTL_DAYS: '0' }, 'LINK_TTL_DAYS'],
+    [{ SMART_AUTH_ORIGINS: 'https://login.example.org/oauth2' }, 'SMART_AUTH_ORIGINS'],
+    [{ SMART_AUTH_ORIGINS: 'ftp://login.example.org' }, 'SMART_AUTH_ORIGINS'],
   ])('names the bad variable (%j)', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
@@ -125,6 +127,14 @@ describe('loadConfig', () => {
   it('splits and normalizes the CORS allowlist', () => {
     const config = loadConfig({ CORS_ORIGINS: 'https://sandbox.cds-hooks.org/, http://localhost:8080' });
     expect(config.corsOrigins).toEqual(['https://sandbox.cds-hooks.org', 'http://localhost:8080']);
+  });
+
+  it('reads the SMART authorization origins, none by default', () => {
+    expect(loadConfig({}).smartAuthOrigins).toEqual([]);
+    expect(
+      loadConfig({ SMART_AUTH_ORIGINS: 'https://login.example.org/, http://127.0.0.1:9000' })
+        .smartAuthOrigins,
+    ).toEqual(['https://login.example.org', 'http://127.0.0.1:9000']);
   });
 });
 

@@ -3,7 +3,7 @@
  * `src/http/session-contract.ts`, `src/admin/schemas.ts`, imported
  * type-only, so nothing of the server is bundled): a change of the contract breaks this build, not a user's page.
  */
-import type { DashboardView, PatientExplanationView } from '../../src/dashboard/contract';
+import type { DashboardView, LaunchRequest, PatientExplanationView } from '../../src/dashboard/contract';
 import type {
   KpiReport,
   OverrideDetail,
@@ -49,6 +49,7 @@ export type {
   DashboardSeries,
   DashboardView,
   ExplanationSentence,
+  LaunchRequest,
   PatientExplanation,
   PatientExplanationView,
   SensorThresholdLine,
@@ -196,6 +197,16 @@ export const dashboardApi = {
     call<PatientExplanationView>(
       'GET',
       `/app/api/patients/${encodeURIComponent(id)}/explanations/${encodeURIComponent(drug)}`,
+    ),
+  /** After an EHR launch: the record read with the launch's access token (never stored by the page). */
+  launched: (launch: LaunchRequest, accessToken: string) =>
+    call<DashboardView>('POST', '/app/api/launched', accessToken, launch),
+  launchedExplanation: (launch: LaunchRequest, accessToken: string, drug: string) =>
+    call<PatientExplanationView>(
+      'POST',
+      `/app/api/launched/explanations/${encodeURIComponent(drug)}`,
+      accessToken,
+      launch,
     ),
 };
 

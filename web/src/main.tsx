@@ -4,8 +4,8 @@
  */
 import { render } from 'preact';
 import { AdminHome, AdminShell, SignedOut } from './pages/admin';
-import { DashboardLaunch, DashboardPage } from './pages/dashboard';
-import { PatientExplanationPage } from './pages/patient-explanation';
+import { DashboardLaunch, DashboardPage, LaunchedPage } from './pages/dashboard';
+import { LaunchedExplanationPage, PatientExplanationPage } from './pages/patient-explanation';
 import { ExplainPage } from './pages/explain';
 import { KpiPage } from './pages/kpis';
 import { OverrideView, OverridesList } from './pages/overrides';
@@ -87,6 +87,15 @@ function dashboardRoute(path: string) {
   if (path === '/app/launch') {
     document.title = 'Opening the dashboard';
     return <DashboardLaunch />;
+  }
+  if (path === '/app/launched') {
+    document.title = 'Pharmacogenomic dashboard';
+    return <LaunchedPage />;
+  }
+  const launchedExplain = /^\/app\/launched\/explain\/([^/]+)$/.exec(path);
+  if (launchedExplain) {
+    document.title = 'About your medicine';
+    return <LaunchedExplanationPage drug={decodeURIComponent(launchedExplain[1] ?? '')} />;
   }
   const explain = /^\/app\/patient\/([^/]+)\/explain\/([^/]+)$/.exec(path);
   if (explain) {

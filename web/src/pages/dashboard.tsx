@@ -3,9 +3,11 @@
  * from, sensor trends with the live thresholds, and the Ambulatory Glucose Profile.
  *
  * Launched three ways: standalone over the demo endpoint (`/app?patient=<id>`, or the picker at `/app`); from a
- * card's `smart` link or an EHR (`/app/launch?iss=…&launch=…`, fhirclient's `oauth2.authorize`, then `/app` with the
- * authorisation code, `oauth2.ready`). The patient is read through fhirclient; the assessment comes from
- * `/app/api/patients/{id}`, which covers the demo patients.
+ * card's `smart` link or an EHR (`/app/launch?iss=…&launch=…`, fhirclient's `oauth2.authorize`, then `/app/launched`
+ * with the authorisation code, `oauth2.ready`). Standalone, the patient is read through fhirclient and the assessment
+ * comes from `/app/api/patients/{id}` (the demo patients). After an EHR launch the page sends the FHIR server, the
+ * patient and the access token fhirclient obtained to `POST /app/api/launched`, which reads the record server-side
+ * and answers the same view; the token stays in fhirclient's session storage of this tab.
  */
 import FHIR from 'fhirclient';
 import type { Patient } from 'fhir/r4';
@@ -13,6 +15,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { dashboardApi } from '../api';
 import type {
   ApiResult,
+  LaunchRequest,
   DashboardFinding,
   DashboardMedication,
   DashboardResult,
@@ -126,7 +129,14 @@ function Finding({ finding }: { readonly finding: DashboardFinding }) {
   );
 }
 
-function Medications({ view }: { readonly view: DashboardView }) {
+/** Where a medicine's printable patient explanation is: per demo patient, or of the launched patient. */
+function explanationHref(view: DashboardView, drug: string, launched: boolean): string {
+  return launched
+    ? `/app/launched/explain/${encodeURIComponent(drug)}`
+    : `/app/patient/${encodeURIComponent(view.patient.id)}/explain/${encodeURIComponent(drug)}`;
+}
+
+function Medications({ view, launched }: { readonly view: DashboardView; readonly launched: boolean }) {
   const explainable = (m: DashboardMedication): DashboardFinding | undefined =>
     m.findings.find((f) => f.recommendation !== undefined);
   return (
@@ -149,11 +159,7 @@ function Medications({ view }: { readonly view: DashboardView }) {
             ))}
             {drug ? (
               <p>
-                <a
-                  href={`/app/patient/${encodeURIComponent(view.patient.id)}/explain/${encodeURIComponent(drug)}`}
-                >
-                  Patient explanation for {drug} (printable)
-                </a>
+                <a href={explanationHref(view, drug, launched)}>Patient explanation for {drug} (printable)</a>
               </p>
             ) : null}
           </article>
@@ -274,21 +280,39 @@ function Agp({ view }: { readonly view: DashboardView }) {
   );
 }
 
-function Dashboard({ view, patient }: { readonly view: DashboardView; readonly patient?: Patient }) {
+function Dashboard({
+  view,
+  patient,
+  launched = false,
+}: {
+  readonly view: DashboardView;
+  readonly patient?: Patient;
+  /** Opened from the record (EHR launch): no demo picker, the record's own explanation pages. */
+  readonly launched?: boolean;
+}) {
   const born = patient?.birthDate ?? view.patient.birthDate;
   return (
     <main class="wide dashboard">
-      <p class="note">
-        <a href="/app">All demo patients</a>
-      </p>
+      {launched ? null : (
+        <p class="note">
+          <a href="/app">All demo patients</a>
+        </p>
+      )}
       <h1>{view.patient.name}</h1>
       <p class="lead">
         {born ? `Born ${formatDay(born)}` : 'Birth date not given'}
         {view.patient.gender ? ` · ${view.patient.gender}` : ''} · assessed {formatDayTime(view.at)} · CPIC
         knowledge {view.knowledgeVersion} · thresholds {view.thresholdVersion}
       </p>
+      {view.recordNotes && view.recordNotes.length > 0 ? (
+        <section class="record-notes" aria-label="What could not be read from the record">
+          {view.recordNotes.map((n) => (
+            <p key={n}>{n}</p>
+          ))}
+        </section>
+      ) : null}
       <Results view={view} />
-      <Medications view={view} />
+      <Medications view={view} launched={launched} />
       <Sensors view={view} />
       <Agp view={view} />
     </main>
@@ -301,6 +325,16 @@ function Picker() {
     void dashboardApi.patients().then(setPatients);
   }, []);
   if (!patients) return <Loading />;
+  if (!patients.ok && patients.status === 404) {
+    // No demo patients here (DEMO_FHIR=off): the dashboard opens from a patient's record only.
+    return (
+      <Problem
+        status={404}
+        title="Pharmacogenomic dashboard"
+        message="Open the dashboard from a patient’s record in the EHR: this service has no demo patients."
+      />
+    );
+  }
   if (!patients.ok) return <Problem status={patients.status} message={patients.message} />;
   return (
     <main>
@@ -339,52 +373,135 @@ function PatientDashboard({ id, serverUrl }: { readonly id: string; readonly ser
   return <Dashboard view={view.value} {...(patient ? { patient } : {})} />;
 }
 
-/** After an EHR launch: the SMART client fhirclient completed; the demo endpoint's patients can be assessed. */
-function LaunchedDashboard() {
-  const [state, setState] = useState<{ id?: string; server?: string; failed?: boolean }>();
+/** What fhirclient holds after a SMART launch in this tab. */
+export type SmartLaunch =
+  | { readonly kind: 'failed' }
+  /** The demo endpoint without an access token (an open server): its own dashboard API. */
+  | { readonly kind: 'demo'; readonly patient: string }
+  | { readonly kind: 'launched'; readonly launch: LaunchRequest; readonly accessToken: string };
+
+/**
+ * The launch fhirclient completed: with the code and state in the URL (just back from the EHR's authorisation server),
+ * or from this tab's session storage (a reload, the printable explanation). `undefined` while it works.
+ */
+export function useSmartLaunch(): SmartLaunch | undefined {
+  const [launch, setLaunch] = useState<SmartLaunch>();
   useEffect(() => {
     FHIR.oauth2
       .ready()
       .then((client) => {
-        setState({ id: client.patient.id ?? '', server: client.state.serverUrl });
+        const patient = client.patient.id ?? '';
+        const serverUrl = client.state.serverUrl;
+        const accessToken = client.state.tokenResponse?.access_token;
+        if (!patient) setLaunch({ kind: 'failed' });
+        else if (accessToken) setLaunch({ kind: 'launched', launch: { serverUrl, patient }, accessToken });
+        else if (serverUrl.replace(/\/+$/, '') === DEMO_FHIR) setLaunch({ kind: 'demo', patient });
+        else setLaunch({ kind: 'failed' });
       })
       .catch(() => {
-        setState({ failed: true });
+        setLaunch({ kind: 'failed' });
       });
   }, []);
-  if (!state) return <Loading />;
-  if (state.failed || !state.id) {
-    return (
-      <Problem
-        status={403}
-        message="The launch did not complete. Open the dashboard again from the record."
-      />
-    );
-  }
-  if (state.server?.replace(/\/+$/, '') !== DEMO_FHIR) {
-    return (
-      <Problem
-        status={501}
-        message="This dashboard assesses the demo patients only. Open it from the demo FHIR server."
-      />
-    );
-  }
-  return <PatientDashboard id={state.id} serverUrl={DEMO_FHIR} />;
+  return launch;
 }
 
-/** `/app/launch`: the EHR (or a card's smart link) names the FHIR server and launch; fhirclient authorises. */
-export function DashboardLaunch() {
+/** A failed launch or record read, in words, with what to do. */
+export function LaunchProblem({ status, message }: { readonly status: number; readonly message: string }) {
+  const title =
+    status === 401
+      ? 'The record did not accept this launch'
+      : status === 403
+        ? 'The dashboard cannot read this record'
+        : status === 404
+          ? 'Nothing to show for this patient'
+          : status === 502 || status === 504 || status === 0
+            ? 'The record cannot be read just now'
+            : 'The dashboard cannot be shown';
+  const retry =
+    status === 502 || status === 504 || status === 0
+      ? { href: window.location.pathname, label: 'Try again' }
+      : undefined;
+  return <Problem status={status} title={title} message={message} {...(retry ? { retry } : {})} />;
+}
+
+const LAUNCH_FAILED =
+  'The launch from the record did not complete, or it has ended. Open the dashboard again from the record.';
+
+/** After an EHR launch (`/app/launched`): the record's patient, read by the service with the launch's token. */
+function LaunchedDashboard() {
+  const launch = useSmartLaunch();
+  const [view, setView] = useState<ApiResult<DashboardView>>();
   useEffect(() => {
-    void FHIR.oauth2.authorize({
-      clientId: 'pgx-cds-dashboard',
-      scope: 'launch launch/patient patient/*.read openid fhirUser',
-      redirectUri: '/app',
-    });
+    if (launch?.kind === 'launched') {
+      void dashboardApi.launched(launch.launch, launch.accessToken).then(setView);
+    }
+  }, [launch]);
+  if (!launch) return <Loading />;
+  if (launch.kind === 'failed') return <LaunchProblem status={401} message={LAUNCH_FAILED} />;
+  if (launch.kind === 'demo') return <PatientDashboard id={launch.patient} serverUrl={DEMO_FHIR} />;
+  if (!view) return <Loading />;
+  if (!view.ok) return <LaunchProblem status={view.status} message={view.message} />;
+  return <Dashboard view={view.value} launched />;
+}
+
+/** How long after a failed start a refused connection (CSP) is still waited for: the browser reports it as a task. */
+const VIOLATION_WAIT_MS = 100;
+
+/**
+ * `/app/launch`: the EHR (or a card's smart link) names the FHIR server and launch; fhirclient reads the server's
+ * SMART configuration and sends the browser to its authorisation server. The pages may connect only to the FHIR
+ * servers this service trusts (and `SMART_AUTH_ORIGINS`): a launch from any other server is refused by the browser
+ * itself, which reports it as a `securitypolicyviolation`, and the page says so.
+ */
+export function DashboardLaunch() {
+  const [failed, setFailed] = useState<'untrusted' | 'unreachable'>();
+  useEffect(() => {
+    let refused = false;
+    const onViolation = (e: SecurityPolicyViolationEvent): void => {
+      if (e.effectiveDirective === 'connect-src') refused = true;
+    };
+    document.addEventListener('securitypolicyviolation', onViolation);
+    FHIR.oauth2
+      .authorize({
+        clientId: 'pgx-cds-dashboard',
+        scope: 'launch launch/patient patient/*.read openid fhirUser',
+        redirectUri: '/app/launched',
+      })
+      .catch(() => {
+        setTimeout(() => {
+          setFailed(refused ? 'untrusted' : 'unreachable');
+        }, VIOLATION_WAIT_MS);
+      });
+    return () => {
+      document.removeEventListener('securitypolicyviolation', onViolation);
+    };
   }, []);
+  if (failed === 'untrusted') {
+    return (
+      <LaunchProblem
+        status={403}
+        message="This service does not trust the record’s FHIR server, so the dashboard cannot open this patient. Ask the service’s administrators to add the server to a trust profile."
+      />
+    );
+  }
+  if (failed === 'unreachable') {
+    return (
+      <Problem
+        status={502}
+        title="The launch could not start"
+        message="The record’s FHIR server did not say where to authorise the dashboard. Open the dashboard again from the record; if this persists, tell the service’s administrators."
+      />
+    );
+  }
   return <Loading />;
 }
 
-/** `/app`: the picker, a patient (`?patient=`), or the end of an EHR launch (`?code=&state=`). */
+/** `/app/launched`: the end of an EHR launch (`?code=&state=`), or a reload of it. */
+export function LaunchedPage() {
+  return <LaunchedDashboard />;
+}
+
+/** `/app`: the picker, a patient (`?patient=`), or the end of an EHR launch that was sent back here (`?code=&state=`). */
 export function DashboardPage() {
   const params = new URLSearchParams(window.location.search);
   const patient = params.get('patient');

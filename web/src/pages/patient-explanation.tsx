@@ -1,5 +1,6 @@
 /**
- * The printable patient explanation (`/app/patient/{id}/explain/{drug}`): what the result means for this medicine, in
+ * The printable patient explanation (`/app/patient/{id}/explain/{drug}` for a demo patient,
+ * `/app/launched/explain/{drug}` after an EHR launch): what the result means for this medicine, in
  * plain words built from the CPIC row (`src/dashboard/explanation.ts`). Each paragraph carries the CPIC field it
  * restates (`data-source`); the footnote says how the page was made. Printing hides the controls (`@media print`).
  */
@@ -7,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { dashboardApi } from '../api';
 import type { ApiResult, ExplanationSentence, PatientExplanationView } from '../api';
 import { Loading, Problem } from '../refusal';
+import { LaunchProblem, useSmartLaunch } from './dashboard';
 
 function Sentences({ sentences }: { readonly sentences: readonly ExplanationSentence[] }) {
   return (
@@ -20,19 +22,32 @@ function Sentences({ sentences }: { readonly sentences: readonly ExplanationSent
   );
 }
 
-export function PatientExplanationPage({ id, drug }: { readonly id: string; readonly drug: string }) {
-  const [view, setView] = useState<ApiResult<PatientExplanationView>>();
-  useEffect(() => {
-    void dashboardApi.explanation(id, drug).then(setView);
-  }, [id, drug]);
-  if (!view) return <Loading />;
-  if (!view.ok) return <Problem status={view.status} message={view.message} />;
-  const { patient, explanation } = view.value;
+/** The page of one explanation, once loaded. */
+function ExplanationPage({
+  result,
+  back,
+  launched,
+}: {
+  readonly result: ApiResult<PatientExplanationView> | undefined;
+  /** The dashboard the page was opened from. */
+  readonly back: (view: PatientExplanationView) => string;
+  /** After an EHR launch a refusal says what to do about the record; for a demo patient, what the page cannot show. */
+  readonly launched: boolean;
+}) {
+  if (!result) return <Loading />;
+  if (!result.ok) {
+    return launched ? (
+      <LaunchProblem status={result.status} message={result.message} />
+    ) : (
+      <Problem status={result.status} message={result.message} />
+    );
+  }
+  const { patient, explanation } = result.value;
   document.title = explanation.title;
   return (
     <main class="patient-page">
       <p class="no-print">
-        <a href={`/app?patient=${encodeURIComponent(patient.id)}`}>Back to the dashboard</a>{' '}
+        <a href={back(result.value)}>Back to the dashboard</a>{' '}
         <button
           type="button"
           onClick={() => {
@@ -57,4 +72,43 @@ export function PatientExplanationPage({ id, drug }: { readonly id: string; read
       </footer>
     </main>
   );
+}
+
+/** A demo patient's page (`/app/patient/{id}/explain/{drug}`). */
+export function PatientExplanationPage({ id, drug }: { readonly id: string; readonly drug: string }) {
+  const [view, setView] = useState<ApiResult<PatientExplanationView>>();
+  useEffect(() => {
+    void dashboardApi.explanation(id, drug).then(setView);
+  }, [id, drug]);
+  return (
+    <ExplanationPage
+      result={view}
+      back={(v) => `/app?patient=${encodeURIComponent(v.patient.id)}`}
+      launched={false}
+    />
+  );
+}
+
+/**
+ * The launched patient's page (`/app/launched/explain/{drug}`): the launch fhirclient keeps in this tab's session
+ * storage, and the record read again by the service with its token.
+ */
+export function LaunchedExplanationPage({ drug }: { readonly drug: string }) {
+  const launch = useSmartLaunch();
+  const [view, setView] = useState<ApiResult<PatientExplanationView>>();
+  useEffect(() => {
+    if (launch?.kind === 'launched') {
+      void dashboardApi.launchedExplanation(launch.launch, launch.accessToken, drug).then(setView);
+    } else if (launch?.kind === 'demo') {
+      void dashboardApi.explanation(launch.patient, drug).then(setView);
+    } else if (launch?.kind === 'failed') {
+      setView({
+        ok: false,
+        status: 401,
+        message:
+          'The launch from the record has ended. Open the dashboard again from the record, then this page from it.',
+      });
+    }
+  }, [launch, drug]);
+  return <ExplanationPage result={view} back={() => '/app/launched'} launched />;
 }
