@@ -4,6 +4,7 @@
  * what-if replay of recorded invocations under a draft. Routes: `thresholds-routes.ts`.
  */
 import { decisionSummary } from '../cards/decision-card';
+import { citationText } from '../rules/citations';
 import { createRuleEngine } from '../rules/engine';
 import type { RuleEngine } from '../rules/engine';
 import { replay } from '../rules/assess';
@@ -28,9 +29,16 @@ export type * from './thresholds-contract';
 // The set as people read it
 // ---------------------------------------------------------------------------------------------------------------
 
-const MATRIX_SOURCE =
-  // Why these levels (where CPIC sets no alert level): config/thresholds/README.md.
-  "The service's default where CPIC sets no alert level: a Strong avoid gives a critical card, other Strong and Moderate changes a warning, Optional an info card";
+// The editor's own values have no guideline behind them: each says so and why, in words. The longer reasons are in
+// config/thresholds/README.md ("Why the defaults are what they are").
+const INTERRUPTION_SOURCE =
+  'Service policy, as CPIC sets no alert levels: a Strong avoid gives a critical card, other Strong and Moderate changes a warning, Optional an info card; rows with no recommendation only inform, as there is nothing to interrupt for';
+const CONFLICT_SOURCE =
+  'Service policy: a warning, because a clinician must resolve two disagreeing results before relying on either';
+const PRE_TEST_SOURCE =
+  "Service policy: advise a test for CPIC level A pairs only, where CPIC says genetic results should change prescribing; as an info card, because ordering the test is the prescriber's call";
+const SAFETY_RULE_SOURCE =
+  'Service policy: a safety rule pairs a drug with sensor data outside any CPIC recommendation, so it starts as an info card and only its sensor triggers raise it';
 
 const OPERATOR_WORDS: Record<string, string> = {
   lessThan: 'below',
@@ -56,7 +64,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
         rule: 'CPIC recommendation',
         meaning: `Card for a CPIC ${strength === 'unstated' ? 'row without a strength' : `${strength} row`} that advises ${action.replace('-', ' ')}`,
         value: indicator,
-        source: MATRIX_SOURCE,
+        source: INTERRUPTION_SOURCE,
       });
     }
   }
@@ -66,7 +74,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
     rule: 'Conflicting results',
     meaning: 'Card when two current results for one gene disagree',
     value: set.conflictIndicator,
-    source: MATRIX_SOURCE,
+    source: CONFLICT_SOURCE,
   });
   entries.push(
     {
@@ -75,7 +83,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
       rule: 'Pre-test advice',
       meaning: 'Advise a test when a gene the drug depends on was never tested',
       value: set.preTest.show,
-      source: 'config/thresholds/README.md (pre-test policy)',
+      source: PRE_TEST_SOURCE,
     },
     {
       path: 'preTest.indicator',
@@ -83,7 +91,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
       rule: 'Pre-test advice',
       meaning: 'Card for pre-test advice',
       value: set.preTest.indicator,
-      source: 'config/thresholds/README.md (pre-test policy)',
+      source: PRE_TEST_SOURCE,
     },
     {
       path: 'safetyRuleBaseline',
@@ -91,7 +99,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
       rule: 'Safety rules',
       meaning: 'Card a safety rule on sensor data starts at',
       value: set.safetyRuleBaseline,
-      source: 'config/thresholds/README.md',
+      source: SAFETY_RULE_SOURCE,
     },
   );
   for (const [drug, o] of Object.entries(set.drugOverrides)) {
@@ -101,6 +109,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
       rule: 'Per-drug override',
       meaning: `Card for ${drug} (${o.actions.join(', ')})`,
       value: o.indicator,
+      // The informaticist's own words, shown as written.
       source: o.reason,
     });
   }
@@ -116,7 +125,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
           meaning: `${rule.enabled ? '' : '(rule off) '}A ${metric} ${OPERATOR_WORDS[t.operator] ?? t.operator} this value ${EFFECT_WORDS[t.effect](t.steps)}`,
           value: t.value,
           unit: t.unit,
-          source: t.source,
+          source: citationText(t.source, t.evidence),
         });
       }
     }
@@ -131,7 +140,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
         meaning: `Days of ${name} data a rule looks back over`,
         value: s.windowDays,
         unit: 'd',
-        source: s.source,
+        source: citationText(s.source, s.evidence),
       },
       {
         path: `sufficiency.${metric}.minDays`,
@@ -140,7 +149,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
         meaning: `Days with ${name} data the window must hold`,
         value: s.minDays,
         unit: 'd',
-        source: s.source,
+        source: citationText(s.source, s.evidence),
       },
       {
         path: `sufficiency.${metric}.maxAgeHours`,
@@ -149,7 +158,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
         meaning: `Oldest the newest ${name} sample may be`,
         value: s.maxAgeHours,
         unit: 'h',
-        source: s.source,
+        source: citationText(s.source, s.evidence),
       },
     );
   }

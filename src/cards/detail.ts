@@ -6,10 +6,11 @@
  * sections, "verify" marks, raw timestamps) reaches it. All data is escaped (`escapeMarkdown`), so it renders exactly
  * as written and never as HTML.
  */
+import { firstCitation } from '../rules/citations';
 import { rowOf } from '../rules/cpic/types';
 import type { CpicRow, GeneResult, ResultReading } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
-import { metricName, quantityText, reasonText, sourceText, thresholdText, windowText } from './sensor-text';
+import { metricName, quantityText, reasonText, thresholdText, windowText } from './sensor-text';
 import { calendarDate, escapeMarkdown as md, listPhrase, populationWords, versionsText } from './text';
 
 /** Every line of `text` as a markdown blockquote line (CPIC texts may hold paragraphs). */
@@ -155,7 +156,7 @@ function sensorEvidenceLines(modifiers: readonly SensorModifier[], raisedTo?: st
       ),
     ];
     const acted = group.filter((m) => m.effect !== 'context' || m.status === 'sufficient');
-    const sources = [...new Set(acted.map((m) => sourceText(m.source)))].filter(Boolean);
+    const sources = [...new Set(acted.map((m) => firstCitation(m.source)))].filter(Boolean);
     const evidence = [...new Set(acted.map((m) => EVIDENCE_WORDING[m.evidence]))].join('; ');
     const cited =
       acted.length === 0
