@@ -4,6 +4,7 @@
  * what-if replay of recorded invocations under a draft. Routes: `thresholds-routes.ts`.
  */
 import { decisionSummary } from '../cards/decision-card';
+import { metricName } from '../cards/sensor-text';
 import { citationText } from '../rules/citations';
 import { createRuleEngine } from '../rules/engine';
 import type { RuleEngine } from '../rules/engine';
@@ -32,7 +33,7 @@ export type * from './thresholds-contract';
 // The editor's own values have no guideline behind them: each says so and why, in words. The longer reasons are in
 // config/thresholds/README.md ("Why the defaults are what they are").
 const INTERRUPTION_SOURCE =
-  'Service policy, as CPIC sets no alert levels: a Strong avoid gives a critical card, other Strong and Moderate changes a warning, Optional an info card; rows with no recommendation only inform, as there is nothing to interrupt for';
+  'Service policy, as CPIC sets no alert levels: the stronger the CPIC recommendation and its action, the louder the card';
 const CONFLICT_SOURCE =
   'Service policy: a warning, because a clinician must resolve two disagreeing results before relying on either';
 const PRE_TEST_SOURCE =
@@ -52,6 +53,11 @@ const EFFECT_WORDS = {
   lower: () => 'lowers the card one step',
   context: () => 'is shown as context only',
 } as const;
+
+/** A metric's name inside a sentence: "Latest QTc" → "latest QTc", "CGM time below 70 mg/dL" stays. */
+function inSentence(name: string): string {
+  return /^[A-Z][a-z]/.test(name) ? `${name.charAt(0).toLowerCase()}${name.slice(1)}` : name;
+}
 
 /** Every value of `set` an informaticist edits, grouped by drug and rule (the sensor rules' drugs; `all drugs`). */
 export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
@@ -116,13 +122,13 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
   for (const [r, rule] of set.sensorRules.entries()) {
     for (const [i, t] of rule.triggers.entries()) {
       const base = `sensorRules.${String(r)}.triggers.${String(i)}`;
-      const metric = t.metric.replace(/-/g, ' ');
+      const metric = metricName(t.metric);
       for (const drug of rule.drugs) {
         entries.push({
           path: `${base}.value`,
           drug,
           rule: rule.id,
-          meaning: `${rule.enabled ? '' : '(rule off) '}A ${metric} ${OPERATOR_WORDS[t.operator] ?? t.operator} this value ${EFFECT_WORDS[t.effect](t.steps)}`,
+          meaning: `${rule.enabled ? '' : '(rule off) '}${metric} ${OPERATOR_WORDS[t.operator] ?? t.operator} this value: ${EFFECT_WORDS[t.effect](t.steps)}`,
           value: t.value,
           unit: t.unit,
           source: citationText(t.source, t.evidence),
@@ -131,7 +137,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
     }
   }
   for (const [metric, s] of Object.entries(set.sufficiency)) {
-    const name = metric.replace(/-/g, ' ');
+    const name = inSentence(metricName(metric));
     entries.push(
       {
         path: `sufficiency.${metric}.windowDays`,

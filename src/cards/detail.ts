@@ -107,8 +107,11 @@ const EVIDENCE_WORDING: Readonly<Record<SensorModifier['evidence'], string>> = {
 
 const STEP_WORDS = ['', 'one step', 'two steps', 'three steps'];
 
-/** What one modifier did, in words: "below 60/min: raised the alert one step (CPIC 2024 …; threshold from …)". */
-function modifierEffect(m: SensorModifier, raisedTo?: string): string {
+/**
+ * What one modifier did, in words: "below 60/min: raised the alert", "not used: the data are stale (newest reading
+ * 25 Nov)" (also the explanation page's wording, `src/links/explanation.ts`).
+ */
+export function modifierEffect(m: SensorModifier, raisedTo?: string): string {
   const threshold = thresholdText(m);
   switch (m.effect) {
     case 'raise':

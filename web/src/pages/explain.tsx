@@ -133,11 +133,6 @@ function Row({ row }: { readonly row: ExplainedRow }) {
   );
 }
 
-const EFFECT_LABELS = {
-  raise: 'Raised the alert',
-  lower: 'Lowered the alert',
-  context: 'Shown for context',
-} as const;
 const BASIS_LABELS = {
   guideline: 'guideline',
   label: 'drug label',
@@ -154,18 +149,14 @@ function Sensors({ evidence }: { readonly evidence: readonly ExplainedSensorEvid
         {evidence.map((e) => (
           <li>
             <p>
-              <strong>{e.metric}</strong>:{' '}
-              {e.value === undefined ? 'no value' : `${e.value}${e.unit ? ` ${e.unit}` : ''}`}
-              {e.window ? `, ${formatDay(e.window.start)} to ${formatDay(e.window.end)}` : ''} —{' '}
-              {EFFECT_LABELS[e.effect]}.
+              <strong>{e.label}</strong>: {e.valueText ?? 'no value'}
+              {e.window ? `, ${formatDay(e.window.start)} to ${formatDay(e.window.end)}` : ''}. {e.note}
             </p>
-            <p>{e.note}</p>
             <p class="note">
               Data {e.status}
               {e.devices.length > 0 ? `; ${e.devices.join(', ')}` : ''}
-              {e.newestSample ? `; newest sample ${formatDayTime(e.newestSample)}` : ''}
-              {e.threshold ? `; threshold ${e.threshold}` : ''}; basis: {BASIS_LABELS[e.evidence]}; source:{' '}
-              {e.source}.
+              {e.newestSample ? `; newest sample ${formatDayTime(e.newestSample)}` : ''}; basis:{' '}
+              {BASIS_LABELS[e.evidence]}; source: {e.source}.
             </p>
           </li>
         ))}
@@ -199,8 +190,8 @@ function SensorData({
           <tbody>
             {data.map((d) => (
               <tr key={d.metric}>
-                <th scope="row">{d.metric}</th>
-                <td>{d.value === undefined ? 'no value' : `${d.value} ${d.unit}`}</td>
+                <th scope="row">{d.label}</th>
+                <td>{d.valueText ?? 'no value'}</td>
                 <td>
                   {formatDay(d.window.start)} to {formatDay(d.window.end)}
                 </td>
@@ -313,9 +304,9 @@ export function ExplainPage({ cardUuid, token }: { readonly cardUuid: string; re
             {formatDayTime(view.shownAt)} ({view.hook})
           </dd>
           <dt>CPIC knowledge</dt>
-          <dd>{view.versions.knowledge}</dd>
+          <dd>{view.versions.inWords.knowledge}</dd>
           <dt>Threshold set</dt>
-          <dd>{view.versions.threshold}</dd>
+          <dd>{view.versions.inWords.threshold}</dd>
         </dl>
       </section>
       <p class="expiry">This link works until {formatDay(view.linkExpiresAt)}.</p>
