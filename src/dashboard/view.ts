@@ -6,6 +6,7 @@
 import type { FhirResource, MedicationRequest, Patient } from 'fhir/r4';
 import { decisionSummary } from '../cards/decision-card';
 import { sensorEvidence } from '../cards/detail';
+import { versionsInWords } from '../cards/text';
 import { ehrPriorityOf } from '../rules/cpic';
 import type { DrugOrder, Finding, GeneResult } from '../rules/cpic';
 import { assess, readPatientData } from '../rules/assess';
@@ -341,6 +342,7 @@ export async function dashboardView(input: DashboardInput): Promise<DashboardVie
     at: now.toISOString(),
     knowledgeVersion: input.knowledgeVersion,
     thresholdVersion: engine.thresholdVersion,
+    versionsInWords: versionsInWords(input.knowledgeVersion, engine.thresholdVersion),
     results: data.pgx.map(resultOf),
     conflicts: data.pgxConflicts.map((c) => ({ gene: c.gene, values: c.results.map((r) => r.value) })),
     medications,

@@ -284,8 +284,8 @@ function Dashboard({ view, patient }: { readonly view: DashboardView; readonly p
       <h1>{view.patient.name}</h1>
       <p class="lead">
         {born ? `Born ${formatDay(born)}` : 'Birth date not given'}
-        {view.patient.gender ? ` · ${view.patient.gender}` : ''} · assessed {formatDayTime(view.at)} · CPIC
-        knowledge {view.knowledgeVersion} · thresholds {view.thresholdVersion}
+        {view.patient.gender ? ` · ${view.patient.gender}` : ''} · assessed {formatDayTime(view.at)} ·{' '}
+        {view.versionsInWords.knowledge} · thresholds {view.versionsInWords.threshold}
       </p>
       <Results view={view} />
       <Medications view={view} />

@@ -60,7 +60,10 @@ function Genes({ genes }: { readonly genes: readonly ExplainedGene[] }) {
                 ))}
               </td>
               <td>
-                {g.sources.join(', ')}
+                {/* The FHIR ids stay out of the text (a clinician cannot use them); a hover shows them. */}
+                <span title={g.sources.join(', ')}>
+                  {g.sources.length === 1 ? '1 result on file' : `${g.sources.length} results on file`}
+                </span>
                 {g.date ? <div class="note">dated {formatDay(g.date)}</div> : null}
               </td>
             </tr>
@@ -133,6 +136,12 @@ function Row({ row }: { readonly row: ExplainedRow }) {
   );
 }
 
+/** When the EHR asked (the CDS hook), in words. */
+const HOOK_WORDS: Readonly<Record<string, string>> = {
+  'order-sign': 'when the order was signed',
+  'order-select': 'while the order was written',
+  'patient-view': "when the patient's record was opened",
+};
 const BASIS_LABELS = {
   guideline: 'guideline',
   label: 'drug label',
@@ -256,7 +265,7 @@ function Decision({ d }: { readonly d: ExplainedDecision }) {
           <ul>
             {d.conflicts.map((c) => (
               <li>
-                {c.gene}: {c.results.map((r) => `${r.value} (${r.source})`).join('; ')}
+                {c.gene}: {c.results.map((r) => r.value).join('; ')}
               </li>
             ))}
           </ul>
@@ -301,7 +310,8 @@ export function ExplainPage({ cardUuid, token }: { readonly cardUuid: string; re
         <dl>
           <dt>Shown</dt>
           <dd>
-            {formatDayTime(view.shownAt)} ({view.hook})
+            {formatDayTime(view.shownAt)}
+            {HOOK_WORDS[view.hook] ? `, ${HOOK_WORDS[view.hook]}` : ''}
           </dd>
           <dt>CPIC knowledge</dt>
           <dd>{view.versions.inWords.knowledge}</dd>
