@@ -142,6 +142,11 @@ export function sensorEvidence(m: SensorModifier, _options: { withNote?: boolean
   return sensorEvidenceLines([m])[0] ?? '';
 }
 
+/** `sensorEvidence` as plain text (no list marker, no markdown escapes), for pages that show text, not markdown. */
+export function sensorEvidenceText(m: SensorModifier): string {
+  return sensorEvidence(m).replace(/^- /, '').replace(/\\(.)/g, '$1');
+}
+
 function sensorEvidenceLines(modifiers: readonly SensorModifier[], raisedTo?: string): string[] {
   const byMetric = new Map<string, SensorModifier[]>();
   for (const m of modifiers) byMetric.set(m.metric, [...(byMetric.get(m.metric) ?? []), m]);

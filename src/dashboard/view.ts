@@ -5,7 +5,7 @@
  */
 import type { FhirResource, MedicationRequest, Patient } from 'fhir/r4';
 import { decisionSummary } from '../cards/decision-card';
-import { sensorEvidence } from '../cards/detail';
+import { sensorEvidenceText } from '../cards/detail';
 import { versionsInWords } from '../cards/text';
 import { ehrPriorityOf } from '../rules/cpic';
 import type { DrugOrder, Finding, GeneResult } from '../rules/cpic';
@@ -100,10 +100,8 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
         ? f.alternativeDrugs.map((d) => d.name)
         : [],
     summary: decisionSummary(decision),
-    // The card's own wording of the sensor evidence (its markdown list marker and escapes removed), once per line.
-    sensorNotes: [
-      ...new Set(decision.modifiers.map((m) => sensorEvidence(m).replace(/^- /, '').replace(/\\(.)/g, '$1'))),
-    ],
+    // The card's own wording of the sensor evidence, once per line.
+    sensorNotes: [...new Set(decision.modifiers.map(sensorEvidenceText))],
     ...(f.kind === 'recommendation'
       ? {
           explanation: patientExplanation({
