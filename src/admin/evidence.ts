@@ -3,11 +3,12 @@
  * snapshot) and the gene results and wearable aggregates behind them, or, for a card whose snapshot cannot be read,
  * the invocation's recorded assessment inputs. Pure functions over recorded JSON; nothing here reaches the network.
  */
+import { sensorEvidenceText } from '../cards/detail';
 import { metricName, quantityText } from '../cards/sensor-text';
 import type { AssessmentInputs } from '../rules/assess';
 import { guidelineOf, rowOf } from '../rules/cpic';
 import type { GeneResult } from '../rules/cpic';
-import { decisionExplanation, readDecisionSnapshot } from '../rules/types';
+import { readDecisionSnapshot } from '../rules/types';
 import type { Decision } from '../rules/types';
 import type { SensorAggregate } from '../sensors';
 import type { GeneEvidence, OverrideDetail, SensorEvidence } from './schemas';
@@ -76,8 +77,10 @@ export function decisionView(d: Decision): OverrideDetail['decisions'][number] {
     ...(guideline ? { guideline: guideline.name } : {}),
     ...(row?.strength ? { strength: row.strength } : {}),
     ...(row ? { recommendation: row.recommendation } : {}),
-    explanation: decisionExplanation(d),
-    sensorNotes: d.modifiers.map((m) => m.note),
+    // The reasoning without the engine's modifier lines (rule ids, metric ids, ISO dates: written for logs and
+    // replay); the sensor evidence in the card's words instead.
+    explanation: [...d.finding.explanation, ...d.notes],
+    sensorNotes: [...new Set(d.modifiers.map(sensorEvidenceText))],
   };
 }
 

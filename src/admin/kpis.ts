@@ -12,6 +12,9 @@
  * A card counts in every rule it records (its CPIC rule and the sensor rules that applied) and once in every
  * drug–gene pair its decisions read.
  */
+import { metricName, thresholdText } from '../cards/sensor-text';
+import { findingRuleId } from '../rules/cpic/types';
+import type { Decision } from '../rules/types';
 import type { KpiCard, KpiRecords } from '../store';
 import { RATINGS } from '../store';
 import { decisionsOfCard, sensorsOfCard } from './evidence';
@@ -56,7 +59,43 @@ export function computeKpis(
   };
 }
 
-/** Per rule, named also by the drug and gene(s) of its card, so a reader need not know the rule's id. */
+const FINDING_WORDS: Readonly<Record<Decision['finding']['kind'], string>> = {
+  recommendation: 'CPIC recommendation',
+  'warfarin-figure': 'CPIC warfarin dosing figure',
+  'pre-test': 'Pre-test advice',
+  'no-row': 'CPIC, no matching recommendation',
+  conflict: 'Conflicting results',
+  'safety-rule': 'Safety rule on sensor data',
+};
+
+/**
+ * A rule in words for the page: a CPIC rule by what it is and the row's lookup (`CPIC recommendation for CYP2C19
+ * Poor Metabolizer`, `… for CYP2D6 activity score 3.0`), a sensor rule by its metric and threshold (`Sensor rule: resting heart rate below 60/min`); the
+ * id itself when the card's decisions no longer say (an unreadable snapshot).
+ */
+function ruleInWords(rule: string, card: KpiCard): string {
+  for (const d of decisionsOfCard(card.decision)) {
+    const m = d.modifiers.find((x) => x.ruleId === rule);
+    if (m) {
+      const threshold = thresholdText(m);
+      return `Sensor rule: ${metricName(m.metric).toLowerCase()}${threshold ? ` ${threshold}` : ''}`;
+    }
+    if (findingRuleId(d.finding) !== rule) continue;
+    const f = d.finding;
+    const key =
+      f.kind === 'recommendation'
+        ? Object.entries(f.row.lookupKey)
+            .map(
+              ([gene, value]) => `${gene} ${/^\d+(\.\d+)?$/.test(value) ? `activity score ${value}` : value}`,
+            )
+            .join(', ')
+        : '';
+    return `${FINDING_WORDS[f.kind]}${key ? ` for ${key}` : ''}`;
+  }
+  return rule;
+}
+
+/** Per rule, named in words and by the drug and gene(s) of its card, so a reader need not know the rule's id. */
 function ruleGroups(card: KpiCard): Omit<KpiGroup, keyof KpiFigures>[] {
   const pairs = pairGroups(card);
   const drug = pairs[0]?.drug ?? card.drug;
@@ -64,6 +103,7 @@ function ruleGroups(card: KpiCard): Omit<KpiGroup, keyof KpiFigures>[] {
   return card.ruleIds.map((rule) => ({
     key: rule,
     rule,
+    label: ruleInWords(rule, card),
     ...(drug === undefined ? {} : { drug }),
     ...(gene === '' ? {} : { gene }),
   }));

@@ -294,6 +294,8 @@ export const kpiGroupSchema = kpiFiguresSchema.extend({
   /** `groupBy=rule`: the rule id; `groupBy=pair`: `drug|gene`. */
   key: z.string(),
   rule: z.string().optional(),
+  /** `groupBy=rule`: the rule in words (`CPIC recommendation for CYP2C19 Poor Metabolizer`), what the page shows. */
+  label: z.string().optional(),
   drug: z.string().optional(),
   /** Absent for a drug whose advice read no gene. */
   gene: z.string().optional(),

@@ -4,6 +4,8 @@
  * what-if replay of recorded invocations under a draft. Routes: `thresholds-routes.ts`.
  */
 import { decisionSummary } from '../cards/decision-card';
+import { metricName } from '../cards/sensor-text';
+import { citationText } from '../rules/citations';
 import { createRuleEngine } from '../rules/engine';
 import type { RuleEngine } from '../rules/engine';
 import { replay } from '../rules/assess';
@@ -32,9 +34,16 @@ export type * from './thresholds-contract';
 // The set as people read it
 // ---------------------------------------------------------------------------------------------------------------
 
-const MATRIX_SOURCE =
-  // Why these levels (where CPIC sets no alert level): config/thresholds/README.md.
-  "The service's default where CPIC sets no alert level: a Strong avoid gives a critical card, other Strong and Moderate changes a warning, Optional an info card";
+// The editor's own values have no guideline behind them: each says so and why, in words. The longer reasons are in
+// config/thresholds/README.md ("Why the defaults are what they are").
+const INTERRUPTION_SOURCE =
+  'Service policy, as CPIC sets no alert levels: the stronger the CPIC recommendation and its action, the louder the card';
+const CONFLICT_SOURCE =
+  'Service policy: a warning, because a clinician must resolve two disagreeing results before relying on either';
+const PRE_TEST_SOURCE =
+  "Service policy: advise a test for CPIC level A pairs only, where CPIC says genetic results should change prescribing; as an info card, because ordering the test is the prescriber's call";
+const SAFETY_RULE_SOURCE =
+  'Service policy: a safety rule pairs a drug with sensor data outside any CPIC recommendation, so it starts as an info card and only its sensor triggers raise it';
 
 const OPERATOR_WORDS: Record<string, string> = {
   lessThan: 'below',
@@ -49,6 +58,11 @@ const EFFECT_WORDS = {
   context: () => 'is shown as context only',
 } as const;
 
+/** A metric's name inside a sentence: "Latest QTc" → "latest QTc", "CGM time below 70 mg/dL" stays. */
+function inSentence(name: string): string {
+  return /^[A-Z][a-z]/.test(name) ? `${name.charAt(0).toLowerCase()}${name.slice(1)}` : name;
+}
+
 /** Every value of `set` an informaticist edits, grouped by drug and rule (the sensor rules' drugs; `all drugs`). */
 export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
   const entries: ThresholdEntry[] = [];
@@ -60,7 +74,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
         rule: 'CPIC recommendation',
         meaning: `Card for a CPIC ${strength === 'unstated' ? 'row without a strength' : `${strength} row`} that advises ${action.replace('-', ' ')}`,
         value: indicator,
-        source: MATRIX_SOURCE,
+        source: INTERRUPTION_SOURCE,
       });
     }
   }
@@ -70,7 +84,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
     rule: 'Conflicting results',
     meaning: 'Card when two current results for one gene disagree',
     value: set.conflictIndicator,
-    source: MATRIX_SOURCE,
+    source: CONFLICT_SOURCE,
   });
   entries.push(
     {
@@ -79,7 +93,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
       rule: 'Pre-test advice',
       meaning: 'Advise a test when a gene the drug depends on was never tested',
       value: set.preTest.show,
-      source: 'config/thresholds/README.md (pre-test policy)',
+      source: PRE_TEST_SOURCE,
     },
     {
       path: 'preTest.indicator',
@@ -87,7 +101,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
       rule: 'Pre-test advice',
       meaning: 'Card for pre-test advice',
       value: set.preTest.indicator,
-      source: 'config/thresholds/README.md (pre-test policy)',
+      source: PRE_TEST_SOURCE,
     },
     {
       path: 'safetyRuleBaseline',
@@ -95,7 +109,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
       rule: 'Safety rules',
       meaning: 'Card a safety rule on sensor data starts at',
       value: set.safetyRuleBaseline,
-      source: 'config/thresholds/README.md',
+      source: SAFETY_RULE_SOURCE,
     },
   );
   for (const [drug, o] of Object.entries(set.drugOverrides)) {
@@ -105,28 +119,29 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
       rule: 'Per-drug override',
       meaning: `Card for ${drug} (${o.actions.join(', ')})`,
       value: o.indicator,
+      // The informaticist's own words, shown as written.
       source: o.reason,
     });
   }
   for (const [r, rule] of set.sensorRules.entries()) {
     for (const [i, t] of rule.triggers.entries()) {
       const base = `sensorRules.${String(r)}.triggers.${String(i)}`;
-      const metric = t.metric.replace(/-/g, ' ');
+      const metric = metricName(t.metric);
       for (const drug of rule.drugs) {
         entries.push({
           path: `${base}.value`,
           drug,
           rule: rule.id,
-          meaning: `${rule.enabled ? '' : '(rule off) '}A ${metric} ${OPERATOR_WORDS[t.operator] ?? t.operator} this value ${EFFECT_WORDS[t.effect](t.steps)}`,
+          meaning: `${rule.enabled ? '' : '(rule off) '}${metric} ${OPERATOR_WORDS[t.operator] ?? t.operator} this value: ${EFFECT_WORDS[t.effect](t.steps)}`,
           value: t.value,
           unit: t.unit,
-          source: t.source,
+          source: citationText(t.source, t.evidence),
         });
       }
     }
   }
   for (const [metric, s] of Object.entries(set.sufficiency)) {
-    const name = metric.replace(/-/g, ' ');
+    const name = inSentence(metricName(metric));
     entries.push(
       {
         path: `sufficiency.${metric}.windowDays`,
@@ -135,7 +150,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
         meaning: `Days of ${name} data a rule looks back over`,
         value: s.windowDays,
         unit: 'd',
-        source: s.source,
+        source: citationText(s.source, s.evidence),
       },
       {
         path: `sufficiency.${metric}.minDays`,
@@ -144,7 +159,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
         meaning: `Days with ${name} data the window must hold`,
         value: s.minDays,
         unit: 'd',
-        source: s.source,
+        source: citationText(s.source, s.evidence),
       },
       {
         path: `sufficiency.${metric}.maxAgeHours`,
@@ -153,7 +168,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
         meaning: `Oldest the newest ${name} sample may be`,
         value: s.maxAgeHours,
         unit: 'h',
-        source: s.source,
+        source: citationText(s.source, s.evidence),
       },
     );
   }

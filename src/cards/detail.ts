@@ -6,10 +6,11 @@
  * sections, "verify" marks, raw timestamps) reaches it. All data is escaped (`escapeMarkdown`), so it renders exactly
  * as written and never as HTML.
  */
+import { firstCitation } from '../rules/citations';
 import { rowOf } from '../rules/cpic/types';
 import type { CpicRow, GeneResult, ResultReading } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
-import { metricName, quantityText, reasonText, sourceText, thresholdText, windowText } from './sensor-text';
+import { metricName, quantityText, reasonText, thresholdText, windowText } from './sensor-text';
 import { calendarDate, escapeMarkdown as md, listPhrase, populationWords, versionsText } from './text';
 
 /** Every line of `text` as a markdown blockquote line (CPIC texts may hold paragraphs). */
@@ -106,8 +107,11 @@ const EVIDENCE_WORDING: Readonly<Record<SensorModifier['evidence'], string>> = {
 
 const STEP_WORDS = ['', 'one step', 'two steps', 'three steps'];
 
-/** What one modifier did, in words: "below 60/min: raised the alert one step (CPIC 2024 …; threshold from …)". */
-function modifierEffect(m: SensorModifier, raisedTo?: string): string {
+/**
+ * What one modifier did, in words: "below 60/min: raised the alert", "not used: the data are stale (newest reading
+ * 25 Nov)" (also the explanation page's wording, `src/links/explanation.ts`).
+ */
+export function modifierEffect(m: SensorModifier, raisedTo?: string): string {
   const threshold = thresholdText(m);
   switch (m.effect) {
     case 'raise':
@@ -138,6 +142,11 @@ export function sensorEvidence(m: SensorModifier, _options: { withNote?: boolean
   return sensorEvidenceLines([m])[0] ?? '';
 }
 
+/** `sensorEvidence` as plain text (no list marker, no markdown escapes), for pages that show text, not markdown. */
+export function sensorEvidenceText(m: SensorModifier): string {
+  return sensorEvidence(m).replace(/^- /, '').replace(/\\(.)/g, '$1');
+}
+
 function sensorEvidenceLines(modifiers: readonly SensorModifier[], raisedTo?: string): string[] {
   const byMetric = new Map<string, SensorModifier[]>();
   for (const m of modifiers) byMetric.set(m.metric, [...(byMetric.get(m.metric) ?? []), m]);
@@ -155,7 +164,7 @@ function sensorEvidenceLines(modifiers: readonly SensorModifier[], raisedTo?: st
       ),
     ];
     const acted = group.filter((m) => m.effect !== 'context' || m.status === 'sufficient');
-    const sources = [...new Set(acted.map((m) => sourceText(m.source)))].filter(Boolean);
+    const sources = [...new Set(acted.map((m) => firstCitation(m.source)))].filter(Boolean);
     const evidence = [...new Set(acted.map((m) => EVIDENCE_WORDING[m.evidence]))].join('; ');
     const cited =
       acted.length === 0

@@ -1,8 +1,8 @@
 /**
  * Sensor evidence as a clinician reads it (issue 9, "cards a clinician reads in five seconds"): metric names in
  * words, values with their units as people write them ("48/min", "4.2 %"), windows as dates ("7 days to 29 Nov,
- * 6 of 7 days with data, Apple Watch"), and sources without the service's internal notes (research file paths,
- * section numbers, "verify" marks). Rule ids and raw timestamps never reach the text.
+ * 6 of 7 days with data, Apple Watch"). Rule ids and raw timestamps never reach the text; threshold sources are
+ * cleaned of the service's internal notes by `rules/citations.ts` (`firstCitation`).
  */
 import type { SensorModifier } from '../rules/types';
 
@@ -121,33 +121,6 @@ export function thresholdText(m: SensorModifier): string | undefined {
     .replace(/(\d) \/(min|d)\b/g, '$1/$2')
     .replace(/mm\[Hg\]/g, 'mmHg')
     .replace(/\{INR\}/g, 'INR');
-}
-
-/**
- * A threshold's source without the service's internal notes, cut to its first citation: no research-file paths or
- * section numbers, no "(verify)" marks, no design-note tails.
- */
-export function sourceText(source: string): string {
-  const clean = source
-    .replace(/\s*\((?:shared\/|knowledge\/)?research\/[^)]*\)/g, '')
-    .replace(/\s*\*{0,2}\(verify[^)]*\)\*{0,2}/gi, '')
-    .replace(/[,;]\s*\*{0,2}verify\*{0,2}\b/gi, '')
-    .replace(/\s*\((?:design|design choice)\)/gi, '')
-    .replace(/\b(?:shared|knowledge)\/research\/\S+/g, '')
-    .replace(/\s*\(?[\w./-]+\.(?:md|json|ts)\b(?:\s*§?\s?[\d.]*\s*R?\d*)?\)?/g, '')
-    .replace(/§\s?[\d.]+\s?(R\d+)?:?/g, '')
-    .trim();
-  // The first citation: up to a top-level ";" or ": " (not inside parentheses).
-  let depth = 0;
-  for (let i = 0; i < clean.length; i += 1) {
-    const c = clean[i];
-    if (c === '(') depth += 1;
-    else if (c === ')') depth = Math.max(0, depth - 1);
-    else if (depth === 0 && (c === ';' || (c === ':' && clean[i + 1] === ' '))) {
-      return clean.slice(0, i).trim();
-    }
-  }
-  return clean.replace(/[.;:,\s]+$/, '');
 }
 
 /** Reasons free of raw timestamps (a stale reason names the newest sample's instant: said as a day instead). */

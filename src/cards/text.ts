@@ -99,8 +99,17 @@ function versionWords(label: string): string {
  * newest source date the CPIC data set states), `default-2026-11-29` → `thresholds default of 29 Nov 2026`.
  */
 export function versionsText(knowledgeVersion: string, thresholdVersion: string): string {
+  const words = versionsInWords(knowledgeVersion, thresholdVersion);
+  return escapeMarkdown(`${words.knowledge}; thresholds ${words.threshold}.`);
+}
+
+/** The two versions in words, as plain text (a page's provenance): `CPIC data of 30 Apr 2026`, `default of 29 Nov 2026`. */
+export function versionsInWords(
+  knowledgeVersion: string,
+  thresholdVersion: string,
+): { readonly knowledge: string; readonly threshold: string } {
   const knowledge = /^cpic-\d{4}-\d{2}-\d{2}$/.test(knowledgeVersion)
     ? `CPIC data of ${versionWords(knowledgeVersion.slice('cpic-'.length))}`
     : `Knowledge ${versionWords(knowledgeVersion)}`;
-  return escapeMarkdown(`${knowledge}; thresholds ${versionWords(thresholdVersion)}.`);
+  return { knowledge, threshold: versionWords(thresholdVersion) };
 }

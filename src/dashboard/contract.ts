@@ -89,6 +89,8 @@ export interface DashboardView {
   readonly at: string;
   readonly knowledgeVersion: string;
   readonly thresholdVersion: string;
+  /** The two versions in words for the page (`CPIC data of 30 Apr 2026`, `default of 29 Nov 2026`). */
+  readonly versionsInWords: { readonly knowledge: string; readonly threshold: string };
   readonly results: readonly DashboardResult[];
   readonly conflicts: readonly { readonly gene: string; readonly values: readonly string[] }[];
   readonly medications: readonly DashboardMedication[];

@@ -5,7 +5,8 @@
  */
 import type { FhirResource, MedicationRequest, Patient } from 'fhir/r4';
 import { decisionSummary } from '../cards/decision-card';
-import { sensorEvidence } from '../cards/detail';
+import { sensorEvidenceText } from '../cards/detail';
+import { versionsInWords } from '../cards/text';
 import { ehrPriorityOf } from '../rules/cpic';
 import type { DrugOrder, Finding, GeneResult } from '../rules/cpic';
 import { assess, readPatientData } from '../rules/assess';
@@ -99,10 +100,8 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
         ? f.alternativeDrugs.map((d) => d.name)
         : [],
     summary: decisionSummary(decision),
-    // The card's own wording of the sensor evidence (its markdown list marker and escapes removed), once per line.
-    sensorNotes: [
-      ...new Set(decision.modifiers.map((m) => sensorEvidence(m).replace(/^- /, '').replace(/\\(.)/g, '$1'))),
-    ],
+    // The card's own wording of the sensor evidence, once per line.
+    sensorNotes: [...new Set(decision.modifiers.map(sensorEvidenceText))],
     ...(f.kind === 'recommendation'
       ? {
           explanation: patientExplanation({
@@ -341,6 +340,7 @@ export async function dashboardView(input: DashboardInput): Promise<DashboardVie
     at: now.toISOString(),
     knowledgeVersion: input.knowledgeVersion,
     thresholdVersion: engine.thresholdVersion,
+    versionsInWords: versionsInWords(input.knowledgeVersion, engine.thresholdVersion),
     results: data.pgx.map(resultOf),
     conflicts: data.pgxConflicts.map((c) => ({ gene: c.gene, values: c.results.map((r) => r.value) })),
     medications,

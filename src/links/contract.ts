@@ -85,19 +85,30 @@ export interface ExplainedGene {
   readonly notes: readonly string[];
 }
 
-/** One piece of wearable-sensor evidence and what it did to the decision. */
+/**
+ * One piece of wearable-sensor evidence and what it did to the decision. The words (`label`, `valueText`, `threshold`,
+ * `note`, `source`) are the card's (`cards/sensor-text.ts`, `rules/citations.ts`): no metric ids, UCUM codes, raw
+ * timestamps, rule ids or research-note references.
+ */
 export interface ExplainedSensorEvidence {
   readonly effect: 'raise' | 'lower' | 'context';
+  /** The metric id (`resting-heart-rate`); `label` says it in words. */
   readonly metric: string;
+  readonly label: string;
   readonly value?: number;
   readonly unit?: string;
+  /** The value as people write it (`48/min`, `131.3 mmHg`). */
+  readonly valueText?: string;
   readonly window?: { readonly start: string; readonly end: string };
   readonly status: 'sufficient' | 'insufficient' | 'stale' | 'absent';
   readonly devices: readonly string[];
   readonly newestSample?: string;
+  /** The threshold in words (`below 60/min`). */
   readonly threshold?: string;
+  /** What the reading did to the alert, one sentence (`Below 60/min: raised the alert.`). */
   readonly note: string;
   readonly evidence: 'guideline' | 'label' | 'consensus' | 'design';
+  /** Every citation of the threshold's source, as finished text. */
   readonly source: string;
 }
 
@@ -128,12 +139,16 @@ export interface ExplainedDecision {
 
 /** One wearable-sensor aggregate the rules could read when the card was decided (whether or not a rule used it). */
 export interface ExplainedSensorData {
+  /** The metric id; `label` says it in words. */
   readonly metric: string;
+  readonly label: string;
   readonly value?: number;
   readonly unit: string;
+  /** The value as people write it (`48/min`). */
+  readonly valueText?: string;
   readonly window: { readonly start: string; readonly end: string };
   readonly status: 'sufficient' | 'insufficient' | 'stale' | 'absent';
-  /** Why the status is what it is. */
+  /** Why the status is what it is, in words (instants as days). */
   readonly reasons: readonly string[];
   readonly sampleCount: number;
   readonly daysWithData: number;
@@ -148,7 +163,12 @@ export interface ExplanationView {
   readonly card: Pick<Card, 'summary' | 'indicator'>;
   readonly shownAt: string;
   readonly hook: string;
-  readonly versions: { readonly threshold: string; readonly knowledge: string };
+  /** The version labels, and the same in words for the page (`CPIC data of 30 Apr 2026`, `default of 29 Nov 2026`). */
+  readonly versions: {
+    readonly threshold: string;
+    readonly knowledge: string;
+    readonly inWords: { readonly threshold: string; readonly knowledge: string };
+  };
   readonly decisions: readonly ExplainedDecision[];
   /** The wearable data on file for the rules, and what the reader repaired or left out (data quality). */
   readonly sensorData: readonly ExplainedSensorData[];

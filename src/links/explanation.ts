@@ -4,11 +4,48 @@
  * rearranges what the decision recorded (no new clinical text), so the page says exactly what the card rested on.
  */
 import type { CardRecord, RecordedInvocation } from '../store';
+import { modifierEffect } from '../cards/detail';
+import { metricName, quantityText, reasonText, thresholdText } from '../cards/sensor-text';
+import { versionsInWords } from '../cards/text';
+import { citationText } from '../rules/citations';
 import { guidelineOf } from '../rules/cpic/types';
 import type { CpicRow, Finding } from '../rules/cpic/types';
 import { readDecisionSnapshot } from '../rules/types';
-import type { Decision, DecisionSnapshot } from '../rules/types';
-import type { ExplainedDecision, ExplainedRow, ExplainedSensorData, ExplanationView } from './contract';
+import type { Decision, DecisionSnapshot, SensorModifier } from '../rules/types';
+import type {
+  ExplainedDecision,
+  ExplainedRow,
+  ExplainedSensorData,
+  ExplainedSensorEvidence,
+  ExplanationView,
+} from './contract';
+
+const SAFETY_RULE = 'Safety rule (not a CPIC/DPWG-actionable pair): ';
+
+/**
+ * A modifier as the page shows it, in the card's words. The engine's own `note` (written for logs and replay: metric
+ * ids, ISO dates, rule ids) is not shown; only its safety-rule flag is kept. Rule ids stay out.
+ */
+function explainedSensorEvidence(m: SensorModifier): ExplainedSensorEvidence {
+  const effect = modifierEffect(m);
+  const threshold = thresholdText(m);
+  return {
+    effect: m.effect,
+    metric: m.metric,
+    label: metricName(m.metric),
+    ...(m.value !== undefined ? { value: m.value } : {}),
+    ...(m.unit !== undefined ? { unit: m.unit } : {}),
+    ...(m.value !== undefined ? { valueText: quantityText(m.value, m.unit) } : {}),
+    ...(m.window ? { window: m.window } : {}),
+    status: m.status,
+    devices: m.devices,
+    ...(m.newestSample !== undefined ? { newestSample: m.newestSample } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
+    note: `${m.note.startsWith(SAFETY_RULE) ? 'Safety rule (not a CPIC/DPWG-actionable pair). ' : ''}${effect.charAt(0).toUpperCase()}${effect.slice(1)}.`,
+    evidence: m.evidence,
+    source: citationText(m.source, m.evidence),
+  };
+}
 
 function explainedRow(row: CpicRow, label: string, applied: boolean): ExplainedRow {
   return {
@@ -66,8 +103,7 @@ function explainedDecision(decision: Decision): ExplainedDecision {
       notes: g.notes,
     })),
     rows: rowsOf(finding),
-    // Rule ids stay out: the page is read by clinicians; each piece of evidence says what it is and its source.
-    sensors: decision.modifiers.map(({ ruleId: _ruleId, ...evidence }) => evidence),
+    sensors: decision.modifiers.map(explainedSensorEvidence),
     untested: finding.kind === 'pre-test' ? finding.untested : [],
     conflicts:
       finding.kind === 'conflict' ? finding.conflicts.map((c) => ({ gene: c.gene, results: c.results })) : [],
@@ -79,11 +115,12 @@ function explainedDecision(decision: Decision): ExplainedDecision {
 function sensorDataOf(snapshot: DecisionSnapshot): ExplainedSensorData[] {
   return snapshot.facts.sensors.metrics.map((m) => ({
     metric: m.metric,
-    ...(m.value !== undefined ? { value: m.value } : {}),
+    label: metricName(m.metric),
+    ...(m.value !== undefined ? { value: m.value, valueText: quantityText(m.value, m.unit) } : {}),
     unit: m.unit,
     window: { start: m.window.start, end: m.window.end },
     status: m.status,
-    reasons: m.reasons,
+    reasons: m.reasons.map(reasonText),
     sampleCount: m.sampleCount,
     daysWithData: m.daysWithData,
     coverage: m.coverage,
@@ -96,8 +133,10 @@ function sensorDataOf(snapshot: DecisionSnapshot): ExplainedSensorData[] {
 function sensorNotesOf(snapshot: DecisionSnapshot): string[] {
   const { notes, dataQuality } = snapshot.facts.sensors;
   return [
-    ...notes,
-    ...dataQuality.map((q) => `${q.reason} (${q.kind}, ${q.count} ${q.count === 1 ? 'record' : 'records'})`),
+    ...notes.map(reasonText),
+    ...dataQuality.map(
+      (q) => `${reasonText(q.reason)} (${q.kind}, ${q.count} ${q.count === 1 ? 'record' : 'records'})`,
+    ),
   ];
 }
 
@@ -112,7 +151,11 @@ export function explainCard(
     card: { summary: card.summary, indicator: card.indicator },
     shownAt: invocation.receivedAt.toISOString(),
     hook: invocation.hook,
-    versions: { threshold: card.thresholdVersion, knowledge: card.knowledgeVersion },
+    versions: {
+      threshold: card.thresholdVersion,
+      knowledge: card.knowledgeVersion,
+      inWords: versionsInWords(card.knowledgeVersion, card.thresholdVersion),
+    },
     decisions: read.ok ? read.snapshot.decisions.map(explainedDecision) : [],
     sensorData: read.ok ? sensorDataOf(read.snapshot) : [],
     sensorNotes: read.ok ? sensorNotesOf(read.snapshot) : [],

@@ -2,7 +2,7 @@
  * The card text rules of issue 9 ("cards a clinician reads in five seconds"), asserted on a card: length limits, no
  * internal notes (rule ids, research file paths or section numbers, "verify" marks, code artefacts, resource ids such
  * as `Observation/…`), no raw timestamps or ISO dates (dates as a person writes them), and no sentence twice in the
- * detail.
+ * detail. `textProblems` holds any other text a person reads (a page's citation, a message) to the same notes rules.
  */
 import type { Card } from '../../src/cds/types';
 import { rendered } from './markdown';
@@ -12,7 +12,7 @@ export const CARD_TEXT_LIMITS = { summary: 139, detail: 3500, label: 300 } as co
 
 const INTERNAL_NOTES: readonly (readonly [RegExp, string])[] = [
   [/\bverify\b/i, 'a "verify" mark'],
-  [/\bshared\/|\bresearch\/|wearables-in-fhir/, 'a research file path'],
+  [/\bshared\/|\bknowledge\/|\bresearch\/|wearables-in-fhir/, 'a research file path'],
   [/§\s?\d/, 'a research section number'],
   [/\bR\d{1,2}-[a-z]+-[a-z]/, 'a sensor rule id'],
   [/\bcpic:PA\d+/, 'a CPIC rule id'],
@@ -35,6 +35,18 @@ export function detailSentences(detail: string): string[] {
     .filter((sentence) => sentence.length >= 25);
 }
 
+/** The internal notes and raw timestamps in one text a person reads, in words (empty when none). */
+export function textProblems(text: string): string[] {
+  const problems: string[] = [];
+  for (const [pattern, what] of INTERNAL_NOTES) {
+    const found = pattern.exec(text);
+    if (found) problems.push(`has ${what}: "${found[0]}"`);
+  }
+  const stamp = TIMESTAMP.exec(text);
+  if (stamp) problems.push(`has a raw timestamp: "${stamp[0]}…"`);
+  return problems;
+}
+
 /** What breaks the rules in a card, in words (empty when none). */
 export function cardTextProblems(card: Card): string[] {
   const problems: string[] = [];
@@ -53,12 +65,7 @@ export function cardTextProblems(card: Card): string[] {
       problems.push(`suggestion label is ${s.label.length} characters`);
   }
   for (const [where, text] of texts) {
-    for (const [pattern, what] of INTERNAL_NOTES) {
-      const found = pattern.exec(text);
-      if (found) problems.push(`${where} has ${what}: "${found[0]}"`);
-    }
-    const stamp = TIMESTAMP.exec(text);
-    if (stamp) problems.push(`${where} has a raw timestamp: "${stamp[0]}…"`);
+    problems.push(...textProblems(text).map((problem) => `${where} ${problem}`));
   }
   const seen = new Set<string>();
   for (const sentence of detailSentences(card.detail ?? '')) {

@@ -8,6 +8,7 @@ import { createApp } from '../../src/app';
 import type { KpiGroup, KpiReport } from '../../src/admin/schemas';
 import type { CardRecord } from '../../src/store';
 import { AT } from '../fixtures/rules/builders';
+import { textProblems } from '../helpers/card-text';
 import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
 import { startTestIssuer } from '../helpers/oidc';
@@ -211,6 +212,12 @@ describe.each(stores)('KPIs on $engine', ({ create }) => {
       });
     }
     expect(r.groups).toHaveLength(1 + c3.ruleIds.length);
+    // The page names each rule in words, never by its id.
+    expect(byKey.get(clopidogrelRule)?.label).toMatch(/^CPIC recommendation for CYP2C19 \S/);
+    for (const g of r.groups) {
+      expect(g.label).toMatch(/^(CPIC recommendation for |Sensor rule: )/);
+      expect(textProblems(g.label ?? '')).toEqual([]);
+    }
   });
 
   it('gives the figures per drug–gene pair', async () => {

@@ -103,7 +103,7 @@ describe('the published set', () => {
       (e) => e.rule === 'R1-metoprolol-resting-hr' && e.path.endsWith('triggers.0.value'),
     );
     expect(r1).toMatchObject({ drug: 'metoprolol', value: researchThreshold('R1.raise'), unit: '/min' });
-    expect(r1?.meaning).toMatch(/resting heart rate below this value raises the card one step/);
+    expect(r1?.meaning).toMatch(/^Resting heart rate below this value: raises the card one step$/);
     expect(r1?.source).toMatch(/CPIC 2024/);
   });
 

@@ -4,7 +4,9 @@
  * answer; the "Full explanation" link shows the CPIC rows (expected text from the in-repo CPIC data); an expired link
  * shows the refusal. Every step's screenshot is saved under `test-artifacts/screenshots/`.
  */
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { Card } from '../../../src/cds/types';
 import { createLinkSigner } from '../../../src/links/tokens';
@@ -16,6 +18,13 @@ import { freePort } from '../../helpers/http';
 import { cpicCall, cpicRows } from '../../reference';
 
 const SECRET = 'browser-test-link-secret-of-32-characters';
+/** Metoprolol for the demo CYP2D6 poor metabolizer whose resting heart rate is low: a card a wearable reading raised. */
+const METOPROLOL = JSON.parse(
+  readFileSync(
+    path.resolve(__dirname, '../../../examples/order-sign-demo-metoprolol-no-prefetch.json'),
+    'utf8',
+  ),
+) as Record<string, unknown>;
 const FIXTURE = 'sandbox-order-sign-clopidogrel.json';
 const USER_ID = (cdsFixture(FIXTURE).context as { userId: string }).userId;
 
@@ -29,6 +38,7 @@ describe('rating and explanation pages in a browser', () => {
   let browser: Browser;
   let page: Page;
   let card: Card;
+  let sensorCard: Card;
   /** Every URL the pages asked for: all must be this service's. */
   const requested: string[] = [];
 
@@ -38,6 +48,7 @@ describe('rating and explanation pages in a browser', () => {
     t = await startTestApp({
       env: { PUBLIC_BASE_URL: base, LINK_SECRET: SECRET, LOG_LEVEL: 'silent' },
       webRoot,
+      demo: true,
     });
     await new Promise<void>((resolve) => {
       server = t.app.listen(port, '127.0.0.1', () => {
@@ -51,6 +62,13 @@ describe('rating and explanation pages in a browser', () => {
     });
     expect(res.status).toBe(200);
     [card] = ((await res.json()) as { cards: [Card] }).cards;
+    const sensed = await fetch(`${base}/cds-services/pgx-order-sign`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...METOPROLOL, fhirServer: `${base}/demo/fhir` }),
+    });
+    expect(sensed.status).toBe(200);
+    [sensorCard] = ((await sensed.json()) as { cards: [Card] }).cards;
     browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
     page = await context.newPage();
@@ -120,6 +138,22 @@ describe('rating and explanation pages in a browser', () => {
     expect(text).toContain('Threshold set');
     expect(text).toContain('CPIC knowledge');
     await screenshot(page, '4-explanation');
+  });
+
+  it("opens the explanation of a card a wearable reading raised: the evidence in the card's words, with its source", async () => {
+    const url = sensorCard.links?.find((l) => l.label === 'Full explanation')?.url;
+    expect(url).toBeDefined();
+    await page.goto(url ?? '');
+    await page.getByRole('heading', { level: 3, name: 'Wearable sensor evidence' }).waitFor();
+    const evidence = await page.locator('ul.sensors').innerText();
+    expect(evidence).toMatch(/Resting heart rate: \d+(\.\d)?\/min, /);
+    expect(evidence).toMatch(/raised the alert/);
+    expect(evidence).toContain('source: CPIC 2024 β-blocker guideline');
+    const text = await page.locator('main').innerText();
+    // No research-note reference, "verify" mark, metric id, UCUM code or ISO date.
+    expect(text).not.toMatch(/verify|§|research\/|\.md\b|resting-heart-rate|mm\[Hg\]|\d{4}-\d{2}-\d{2}/);
+    expect(text).toMatch(/CPIC knowledge\s+CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4}/);
+    await screenshot(page, '4b-explanation-sensor-evidence');
   });
 
   it('shows the refusal for an expired link (403)', async () => {

@@ -95,6 +95,15 @@ describe('the threshold editor in a browser', () => {
       .first()
       .waitFor();
     await screenshot(page, '20-thresholds-in-force');
+    // Every source reads as finished text: all its citations, no research-note path, section number or "verify".
+    const values = page.getByLabel('Every value in force');
+    const lowHr = values.getByRole('cell', { name: /bradycardia < 50 \/min per 2018 ACC\/AHA\/HRS/ }).first();
+    await lowHr.scrollIntoViewIfNeeded();
+    expect(await lowHr.innerText()).toMatch(
+      /^CPIC 2024 β-blocker guideline .*; DPWG metoprolol .*; bradycardia < 50/,
+    );
+    expect(await values.innerText()).not.toMatch(/verify|\.md\b|\.json\b|§|research\/|knowledge\//i);
+    await screenshot(page, '20b-thresholds-sources');
     await page.getByRole('button', { name: 'Hide the values' }).click();
   });
 

@@ -3,9 +3,10 @@
  * assessment inputs, else nothing; and the genes a card is about (results read and genes still to be tested). Real
  * assessments through the default rule engine (test/helpers/decisions.ts), no hand-made decisions.
  */
-import { cardEvidence, genesOfCard } from '../../../src/admin/evidence';
+import { cardEvidence, decisionView, genesOfCard } from '../../../src/admin/evidence';
 import { assess } from '../../../src/rules/assess';
 import { AT, findingFor, order } from '../../fixtures/rules/builders';
+import { textProblems } from '../../helpers/card-text';
 import { DEFAULT_ENGINE, decideFinding, noSensorFacts, snapshotOf } from '../../helpers/decisions';
 import { LOW_RESTING_HR, labResult } from '../../helpers/review-data';
 
@@ -69,5 +70,20 @@ describe('genesOfCard', () => {
 
   it('names none for a snapshot it cannot read', () => {
     expect(genesOfCard({ schema: 2 })).toEqual([]);
+  });
+});
+
+describe('decisionView (the override detail page)', () => {
+  it("says the sensor evidence in the card's words: no rule ids, metric ids or ISO dates", async () => {
+    const decision = await decideFinding(
+      findingFor('metoprolol', [CYP2D6_PM]),
+      DEFAULT_ENGINE,
+      LOW_RESTING_HR,
+    );
+    expect(decision.modifiers.length).toBeGreaterThan(0);
+    const view = decisionView(decision);
+    expect(view.sensorNotes.some((line) => /^Resting heart rate \d/.test(line))).toBe(true);
+    expect([...view.explanation, ...view.sensorNotes].flatMap(textProblems)).toEqual([]);
+    expect(JSON.stringify(view)).not.toContain('resting-heart-rate');
   });
 });

@@ -1,17 +1,15 @@
 /**
  * Sensor evidence in words (cards/sensor-text.ts): values with their units as people write them, windows as dates,
- * thresholds in words, and the threshold sources of the default set without the service's internal notes.
+ * and thresholds in words. Threshold sources: test/unit/rules/citations.test.ts.
  */
 import {
   dayText,
   metricName,
   quantityText,
   reasonText,
-  sourceText,
   thresholdText,
   windowText,
 } from '../../../src/cards/sensor-text';
-import { DEFAULT_THRESHOLDS } from '../../../src/rules/thresholds';
 import type { SensorModifier } from '../../../src/rules/types';
 
 const modifier = (change: Partial<SensorModifier>): SensorModifier => ({
@@ -56,20 +54,5 @@ describe('sensor text', () => {
     expect(thresholdText(modifier({ threshold: 'resting-heart-rate 65–80 /min' }))).toBe('within 65–80/min');
     expect(metricName('cgm-time-below-70')).toBe('CGM time below 70 mg/dL');
     expect(metricName('resting-heart-rate', 'short')).toBe('resting HR');
-  });
-
-  it('every source of the default thresholds loses its internal notes and keeps a citation', () => {
-    const sources = DEFAULT_THRESHOLDS.sensorRules.flatMap((r) => r.triggers.map((t) => t.source));
-    expect(sources.length).toBeGreaterThan(20);
-    for (const source of sources) {
-      const text = sourceText(source);
-      expect(text).not.toMatch(/verify|shared\/|research\/|wearables-in-fhir|§/i);
-      expect(text.length).toBeGreaterThan(5);
-    }
-    expect(
-      sourceText(
-        'CPIC 2024 β-blocker guideline (Duarte et al., Clin Pharmacol Ther 116:939–947; PMID 38951961): PMs have "greater exposure and lower heart rate"; DPWG metoprolol (PharmGKB PA166104995)',
-      ),
-    ).toBe('CPIC 2024 β-blocker guideline (Duarte et al., Clin Pharmacol Ther 116:939–947; PMID 38951961)');
   });
 });

@@ -1,6 +1,8 @@
 /**
- * The explanation is a rearrangement of the recorded decision snapshot: it adds no text, leaves rule ids out of what a
- * clinician reads, lists the wearable data the rules could read, and says so when a snapshot cannot be read.
+ * The explanation is a rearrangement of the recorded decision snapshot: it adds no clinical text, says the sensor
+ * evidence in the card's words (no rule ids, metric ids, UCUM codes, raw timestamps or research-note references; the
+ * card-text rules of test/helpers/card-text.ts), lists the wearable data the rules could read, and says so when a
+ * snapshot cannot be read.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +11,7 @@ import type { Decision, DecisionSnapshot } from '../../../src/rules/types';
 import { DECISION_SNAPSHOT_SCHEMA } from '../../../src/rules/types';
 import { summarizeSensors } from '../../../src/sensors';
 import type { CardRecord, RecordedInvocation } from '../../../src/store';
+import { textProblems } from '../../helpers/card-text';
 
 const AT = '2026-05-15T08:00:00Z';
 const cgm = JSON.parse(
@@ -51,11 +54,15 @@ const decision: Decision = {
       metric: 'cgm-time-below-70',
       value: 6.5,
       unit: '%',
+      window: { start: '2026-05-01T08:00:00.000Z', end: '2026-05-15T08:00:00.000Z' },
       status: 'sufficient',
       devices: ['CGM sensor'],
-      note: 'Time below 70 mg/dL is above the consensus target.',
+      threshold: 'cgm-time-below-70 > 4 %',
+      // As the engine writes it, for logs and replay.
+      note: 'Safety rule (not a CPIC/DPWG-actionable pair): cgm-time-below-70 6.5 % (2026-05-01 to 2026-05-15, 14 days with data, CGM sensor) meets cgm-time-below-70 > 4 %: raises the card 1 step',
       evidence: 'consensus',
-      source: 'International Consensus on Time in Range',
+      source:
+        'Safety rule, not a CPIC/DPWG-actionable pair. International Consensus on Time in Range (Battelino et al., Diabetes Care 2019;42:1593): TBR < 70 < 4 % (knowledge/research/wearables-in-fhir.md §2.2 R8); event definition (Battelino 2019/2023, verify)',
     },
   ],
   thresholdVersion: 'thresholds-test',
@@ -93,21 +100,31 @@ describe('explainCard', () => {
   const { invocation, card } = recorded(snapshot);
   const view = explainCard(invocation, card, new Date('2026-05-29T08:00:00Z'));
 
-  it('keeps the evidence and leaves the rule ids out', () => {
+  it("keeps the evidence in the card's words and leaves the rule ids and research notes out", () => {
     const [explained] = view.decisions;
     expect(explained?.sensors).toEqual([
       {
         effect: 'raise',
         metric: 'cgm-time-below-70',
+        label: 'CGM time below 70 mg/dL',
         value: 6.5,
         unit: '%',
+        valueText: '6.5 %',
+        window: { start: '2026-05-01T08:00:00.000Z', end: '2026-05-15T08:00:00.000Z' },
         status: 'sufficient',
         devices: ['CGM sensor'],
-        note: 'Time below 70 mg/dL is above the consensus target.',
+        threshold: 'above 4 %',
+        note: 'Safety rule (not a CPIC/DPWG-actionable pair). Above 4 %: raised the alert.',
         evidence: 'consensus',
-        source: 'International Consensus on Time in Range',
+        source:
+          'Safety rule, not a CPIC/DPWG-actionable pair. International Consensus on Time in Range (Battelino et al., Diabetes Care 2019;42:1593): TBR < 70 < 4 %; event definition (Battelino 2019/2023)',
       },
     ]);
+    for (const e of explained?.sensors ?? []) {
+      expect(
+        [e.label, e.valueText, e.threshold, e.note, e.source].flatMap((t) => textProblems(t ?? '')),
+      ).toEqual([]);
+    }
     expect(JSON.stringify(view)).not.toContain('R8-sulfonylurea-cgm');
     expect(explained?.genes[0]).toMatchObject({
       gene: 'CYP2C9',
@@ -123,6 +140,10 @@ describe('explainCard', () => {
     expect(view.sensorData.map((d) => [d.metric, d.value, d.status, d.devices])).toEqual(
       metrics.map((m) => [m.metric, m.value, m.status, m.devices]),
     );
+    for (const d of view.sensorData) {
+      expect([d.label, d.valueText ?? '', ...d.reasons].flatMap(textProblems)).toEqual([]);
+    }
+    expect(view.sensorNotes.flatMap(textProblems)).toEqual([]);
   });
 
   it('says the details are unavailable for a snapshot it cannot read, and still shows the card', () => {

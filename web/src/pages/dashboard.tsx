@@ -301,8 +301,8 @@ function Dashboard({
       <h1>{view.patient.name}</h1>
       <p class="lead">
         {born ? `Born ${formatDay(born)}` : 'Birth date not given'}
-        {view.patient.gender ? ` · ${view.patient.gender}` : ''} · assessed {formatDayTime(view.at)} · CPIC
-        knowledge {view.knowledgeVersion} · thresholds {view.thresholdVersion}
+        {view.patient.gender ? ` · ${view.patient.gender}` : ''} · assessed {formatDayTime(view.at)} ·{' '}
+        {view.versionsInWords.knowledge} · thresholds {view.versionsInWords.threshold}
       </p>
       {view.recordNotes && view.recordNotes.length > 0 ? (
         <section class="record-notes" aria-label="What could not be read from the record">

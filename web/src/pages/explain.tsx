@@ -60,7 +60,10 @@ function Genes({ genes }: { readonly genes: readonly ExplainedGene[] }) {
                 ))}
               </td>
               <td>
-                {g.sources.join(', ')}
+                {/* The FHIR ids stay out of the text (a clinician cannot use them); a hover shows them. */}
+                <span title={g.sources.join(', ')}>
+                  {g.sources.length === 1 ? '1 result on file' : `${g.sources.length} results on file`}
+                </span>
                 {g.date ? <div class="note">dated {formatDay(g.date)}</div> : null}
               </td>
             </tr>
@@ -133,11 +136,12 @@ function Row({ row }: { readonly row: ExplainedRow }) {
   );
 }
 
-const EFFECT_LABELS = {
-  raise: 'Raised the alert',
-  lower: 'Lowered the alert',
-  context: 'Shown for context',
-} as const;
+/** When the EHR asked (the CDS hook), in words. */
+const HOOK_WORDS: Readonly<Record<string, string>> = {
+  'order-sign': 'when the order was signed',
+  'order-select': 'while the order was written',
+  'patient-view': "when the patient's record was opened",
+};
 const BASIS_LABELS = {
   guideline: 'guideline',
   label: 'drug label',
@@ -154,18 +158,14 @@ function Sensors({ evidence }: { readonly evidence: readonly ExplainedSensorEvid
         {evidence.map((e) => (
           <li>
             <p>
-              <strong>{e.metric}</strong>:{' '}
-              {e.value === undefined ? 'no value' : `${e.value}${e.unit ? ` ${e.unit}` : ''}`}
-              {e.window ? `, ${formatDay(e.window.start)} to ${formatDay(e.window.end)}` : ''} —{' '}
-              {EFFECT_LABELS[e.effect]}.
+              <strong>{e.label}</strong>: {e.valueText ?? 'no value'}
+              {e.window ? `, ${formatDay(e.window.start)} to ${formatDay(e.window.end)}` : ''}. {e.note}
             </p>
-            <p>{e.note}</p>
             <p class="note">
               Data {e.status}
               {e.devices.length > 0 ? `; ${e.devices.join(', ')}` : ''}
-              {e.newestSample ? `; newest sample ${formatDayTime(e.newestSample)}` : ''}
-              {e.threshold ? `; threshold ${e.threshold}` : ''}; basis: {BASIS_LABELS[e.evidence]}; source:{' '}
-              {e.source}.
+              {e.newestSample ? `; newest sample ${formatDayTime(e.newestSample)}` : ''}; basis:{' '}
+              {BASIS_LABELS[e.evidence]}; source: {e.source}.
             </p>
           </li>
         ))}
@@ -199,8 +199,8 @@ function SensorData({
           <tbody>
             {data.map((d) => (
               <tr key={d.metric}>
-                <th scope="row">{d.metric}</th>
-                <td>{d.value === undefined ? 'no value' : `${d.value} ${d.unit}`}</td>
+                <th scope="row">{d.label}</th>
+                <td>{d.valueText ?? 'no value'}</td>
                 <td>
                   {formatDay(d.window.start)} to {formatDay(d.window.end)}
                 </td>
@@ -265,7 +265,7 @@ function Decision({ d }: { readonly d: ExplainedDecision }) {
           <ul>
             {d.conflicts.map((c) => (
               <li>
-                {c.gene}: {c.results.map((r) => `${r.value} (${r.source})`).join('; ')}
+                {c.gene}: {c.results.map((r) => r.value).join('; ')}
               </li>
             ))}
           </ul>
@@ -310,12 +310,13 @@ export function ExplainPage({ cardUuid, token }: { readonly cardUuid: string; re
         <dl>
           <dt>Shown</dt>
           <dd>
-            {formatDayTime(view.shownAt)} ({view.hook})
+            {formatDayTime(view.shownAt)}
+            {HOOK_WORDS[view.hook] ? `, ${HOOK_WORDS[view.hook]}` : ''}
           </dd>
           <dt>CPIC knowledge</dt>
-          <dd>{view.versions.knowledge}</dd>
+          <dd>{view.versions.inWords.knowledge}</dd>
           <dt>Threshold set</dt>
-          <dd>{view.versions.threshold}</dd>
+          <dd>{view.versions.inWords.threshold}</dd>
         </dl>
       </section>
       <p class="expiry">This link works until {formatDay(view.linkExpiresAt)}.</p>

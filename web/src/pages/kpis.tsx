@@ -562,7 +562,7 @@ function GroupTable({ report, caption }: { readonly report: KpiReport; readonly 
                   </>
                 ) : (
                   <>
-                    <th scope="row">{g.rule ?? g.key}</th>
+                    <th scope="row">{g.label ?? g.rule ?? g.key}</th>
                     <td>{[g.drug, g.gene].filter(Boolean).join(' / ')}</td>
                   </>
                 )}

@@ -48,10 +48,26 @@ function valueAt(set: ThresholdSetJson, path: string): unknown {
   return node;
 }
 
+/** A value's UCUM unit as people write it after the number: `/min` → "60/min", `mm[Hg]` → "130 mmHg", `1` → "2". */
+function unitText(unit: string | undefined): string {
+  switch (unit) {
+    case undefined:
+    case '1':
+    case '{INR}':
+      return '';
+    case '/min':
+      return unit;
+    case 'mm[Hg]':
+      return ' mmHg';
+    default:
+      return ` ${unit}`;
+  }
+}
+
 function shownValue(e: ThresholdEntry): string {
   if (typeof e.value === 'boolean') return e.value ? 'Yes' : 'No';
   if (typeof e.value === 'string') return INDICATOR_WORDS[e.value] ?? e.value;
-  return `${String(e.value)}${e.unit ? ` ${e.unit}` : ''}`;
+  return `${String(e.value)}${unitText(e.unit)}`;
 }
 
 /** One row per editable value (a sensor trigger listed once, with all its drugs). */
@@ -859,7 +875,7 @@ function ValueInput({
           onChange(Number.isNaN(n) ? e.currentTarget.value : n);
         }}
       />
-      {entry.unit ? ` ${entry.unit}` : ''}
+      {unitText(entry.unit)}
     </span>
   );
 }
