@@ -121,6 +121,7 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
 const SERIES: readonly {
   readonly id: DashboardSeries['id'];
   readonly label: string;
+  /** The unit as people write it, for the axis and the "Latest" line (values are in the catalogue's UCUM unit). */
   readonly unit: string;
   readonly concepts: readonly { readonly concept: string; readonly name: string }[];
   readonly metric: SensorMetricId;
@@ -140,7 +141,7 @@ const SERIES: readonly {
   {
     id: 'home-bp',
     label: 'Home blood pressure',
-    unit: 'mm[Hg]',
+    unit: 'mmHg',
     concepts: [
       { concept: 'bp-systolic', name: 'Systolic' },
       { concept: 'bp-diastolic', name: 'Diastolic' },

@@ -62,6 +62,13 @@ describe('dashboard API over the demo patients', () => {
     expect(hr?.stale).toBe(false);
   });
 
+  it('labels every chart with its unit as people write it, never a UCUM code', async () => {
+    const v = await view('demo-cyp2c19-pm');
+    const units = Object.fromEntries(v.sensors.map((s) => [s.id, s.unit]));
+    expect(units['home-bp']).toBe('mmHg');
+    expect(Object.values(units).filter((u) => /[[\]{}]/.test(u))).toEqual([]);
+  });
+
   it('charts daily steps and sleep from daily summary Observations, one value per day', async () => {
     const v = await view('demo-slco1b1-steps');
     for (const id of ['steps', 'sleep'] as const) {
