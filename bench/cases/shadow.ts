@@ -3,7 +3,8 @@
  * the real app on a SQLite file, the realistic order-sign request (20 gene results, two weeks of wearable data,
  * three draft orders) sent one at a time over HTTP keep-alive, in alternating blocks with and without a shadow set
  * (the default set with a CPIC cell and the R1 threshold changed), so drift of the machine falls on both alike. The
- * shadow comparison runs after each answer, so what it costs a call is the CPU it takes from the next one.
+ * comparisons run on a worker thread, as main.ts runs them; `BENCH_SHADOW_THREAD=main` runs them on the main thread
+ * after each answer instead (the default of `createApp`), for comparison.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -14,6 +15,11 @@ import type { BenchCase } from '../run';
 import { realisticOrderSignRequest } from '../realistic-request';
 import { parseThresholdSet, DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
 import { startTestApp } from '../../test/helpers/app';
+import { createWorkerComparer } from '../../src/admin/shadow';
+import { createLogger } from '../../src/observability/logger';
+
+const silentLogger = createLogger('silent');
+const ON_MAIN_THREAD = process.env['BENCH_SHADOW_THREAD'] === 'main';
 
 const BLOCKS = 6;
 const CALLS_PER_BLOCK = 250;
@@ -30,6 +36,7 @@ const bench: BenchCase = {
     const t = await startTestApp({
       databaseUrl: path.join(dir, 'bench.sqlite'),
       env: { LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000000' },
+      ...(ON_MAIN_THREAD ? {} : { shadowComparer: createWorkerComparer(silentLogger) }),
     });
     const server = await new Promise<Server>((resolve) => {
       const s = t.app.listen(0, '127.0.0.1', () => {
@@ -76,6 +83,7 @@ const bench: BenchCase = {
       const p99Off = percentile(off, 99);
       const p99On = percentile(on, 99);
       return {
+        'comparisons made on': ON_MAIN_THREAD ? 'the main thread' : 'a worker thread',
         'calls per mode': off.length,
         'shadow comparisons stored': compared,
         'p50 without / with shadow (ms)': `${percentile(off, 50).toFixed(2)} / ${percentile(on, 50).toFixed(2)}`,

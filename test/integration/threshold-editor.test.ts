@@ -3,6 +3,8 @@
  * and source; drafts; validation messages in words for each case the issue names; the diff; what-if replay of
  * recorded calls with known answers; publish (comment required) applied by this process at once; rollback; audit.
  */
+import { createWorkerComparer } from '../../src/admin/shadow';
+import { createLogger } from '../../src/observability/logger';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
@@ -84,7 +86,8 @@ interface DryRun {
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
-  t = await startTestApp({ env: issuer.env() });
+  // Shadow comparisons on a worker thread, as main.ts makes them.
+  t = await startTestApp({ env: issuer.env(), shadowComparer: createWorkerComparer(createLogger('silent')) });
   informaticist = await issuer.token('ivan', { claims: { roles: ['informaticist'] } });
   pharmacist = await issuer.token('pia', { claims: { roles: ['pharmacist'] } });
 });
@@ -345,7 +348,8 @@ describe('what-if replay, publish and rollback', () => {
 describe('shadow mode', () => {
   /** The shadow comparisons stored so far, once the background comparison of the last call has been written. */
   async function shadowRows(atLeast: number) {
-    for (let i = 0; i < 200; i += 1) {
+    // Up to 20 s: the worker thread starts with the first comparison (under ts-jest it compiles the rules first).
+    for (let i = 0; i < 2000; i += 1) {
       const rows = await t.store.shadow.list('shadow-loud', 100);
       if (rows.length >= atLeast) return rows;
       await new Promise((resolve) => setTimeout(resolve, 10));
