@@ -5,10 +5,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../test/helpers/http';
 
 /** Read when the module loads: once this process is pinned, `availableParallelism()` answers 1. */
 export const CORES = os.availableParallelism();
@@ -22,15 +21,6 @@ export interface ServiceProcess {
 export function pin(pid: number, core: number): boolean {
   if (CORES < 2 || core >= CORES) return false;
   return spawnSync('taskset', ['-cp', String(core), String(pid)], { stdio: 'ignore' }).status === 0;
-}
-
-/** A free TCP port on loopback (asked of the kernel, then released for the service to take). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**
