@@ -1,7 +1,7 @@
 /**
  * The worker thread of shadow mode (`createWorkerComparer` in shadow.ts): assesses recorded inputs under the set in
- * force and the shadow set and answers the comparison. Threshold sets arrive once each, keyed by a number the main
- * thread gives them; an engine is built once per set.
+ * force and the shadow set and answers the comparison. Threshold sets arrive keyed by a number the main thread gives
+ * them, each once while it stays one of the two in use; an engine is built per arrival.
  */
 import { parentPort } from 'node:worker_threads';
 import { createRuleEngine } from '../rules/engine';
@@ -21,17 +21,13 @@ export interface ShadowRequest {
 export type ShadowReply =
   { readonly id: number; readonly comparison: unknown } | { readonly id: number; readonly error: string };
 
-/** Engines kept at most: the set in force and the shadow set, and a few they replaced. */
-const MAX_ENGINES = 8;
-
 const port = parentPort;
 if (port) {
   const engines = new Map<number, RuleEngine>();
   port.on('message', (request: ShadowRequest) => {
-    for (const [key, set] of request.sets) {
-      if (engines.size >= MAX_ENGINES) engines.delete(engines.keys().next().value as number);
-      engines.set(key, createRuleEngine(set));
-    }
+    for (const [key, set] of request.sets) engines.set(key, createRuleEngine(set));
+    // Only the two sets of this request are kept: the main thread sends any other again (createWorkerComparer).
+    for (const key of engines.keys()) if (key !== request.live && key !== request.shadow) engines.delete(key);
     const live = engines.get(request.live);
     const shadow = engines.get(request.shadow);
     const answer = (reply: ShadowReply): void => {

@@ -33,19 +33,20 @@ const MAX_WAITING = 1000;
  */
 export function createWorkerComparer(logger: Logger): ShadowComparer {
   let worker: Worker | undefined;
-  let nextId = 1;
+  let nextRequest = 1;
+  let nextSet = 1;
   const waiting = new Map<
     number,
     { resolve: (c: ComparedDecision[] | undefined) => void; reject: (e: Error) => void }
   >();
-  /** A number per threshold set object, and which of them the current thread has. */
+  /** A number per threshold set object, and those whose engines the current thread holds. */
   const setKeys = new WeakMap<ThresholdSet, number>();
-  let sent = new Set<number>();
+  let held = new Set<number>();
   let skipped = 0;
   const keyOf = (set: ThresholdSet): number => {
     let key = setKeys.get(set);
     if (key === undefined) {
-      key = nextId++;
+      key = nextSet++;
       setKeys.set(set, key);
     }
     return key;
@@ -54,7 +55,7 @@ export function createWorkerComparer(logger: Logger): ShadowComparer {
     for (const pending of waiting.values()) pending.reject(err);
     waiting.clear();
     worker = undefined;
-    sent = new Set();
+    held = new Set();
   };
   const start = (): Worker => {
     // The build runs the compiled .js; under ts-jest or tsx the thread registers tsx (a dev dependency) to load the
@@ -91,22 +92,15 @@ export function createWorkerComparer(logger: Logger): ShadowComparer {
     }
     worker ??= start();
     const thread = worker;
+    const liveKey = keyOf(live.thresholds);
+    const shadowKey = keyOf(shadow.thresholds);
     const sets: (readonly [number, ThresholdSet])[] = [];
-    for (const set of [live.thresholds, shadow.thresholds]) {
-      const key = keyOf(set);
-      if (!sent.has(key)) {
-        sent.add(key);
-        sets.push([key, set]);
-      }
-    }
-    const id = nextId++;
-    const request: ShadowRequest = {
-      id,
-      sets,
-      live: keyOf(live.thresholds),
-      shadow: keyOf(shadow.thresholds),
-      inputs,
-    };
+    if (!held.has(liveKey)) sets.push([liveKey, live.thresholds]);
+    if (shadowKey !== liveKey && !held.has(shadowKey)) sets.push([shadowKey, shadow.thresholds]);
+    // The thread keeps the engines of these two sets only (shadow-thread.ts), so this is what it holds next.
+    held = new Set([liveKey, shadowKey]);
+    const id = nextRequest++;
+    const request: ShadowRequest = { id, sets, live: liveKey, shadow: shadowKey, inputs };
     return new Promise((resolve, reject) => {
       waiting.set(id, { resolve, reject });
       thread.postMessage(request);
