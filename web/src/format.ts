@@ -23,6 +23,26 @@ export function formatDayTime(iso: string): string {
   return d ? dayTime.format(d) : iso;
 }
 
+/**
+ * A gene result's genotype as the lab wrote it: the diplotype, else each allele's status (`HLA-B*57:01 positive`),
+ * else the alleles read; "not reported" when none is known.
+ */
+export function genotypeText(result: {
+  readonly gene: string;
+  readonly diplotype?: string | undefined;
+  readonly alleleStatus?: Readonly<Record<string, string>> | undefined;
+  readonly alleles?: readonly string[] | undefined;
+}): string {
+  if (result.diplotype) return result.diplotype;
+  if (result.alleleStatus) {
+    return Object.entries(result.alleleStatus)
+      .map(([allele, status]) => `${result.gene}${allele} ${status}`)
+      .join(', ');
+  }
+  if (result.alleles && result.alleles.length > 0) return result.alleles.join(', ');
+  return 'not reported';
+}
+
 /** `CYP2D6`-style names are kept; action codes read as words. */
 export const ACTION_LABELS = {
   avoid: 'Avoid',

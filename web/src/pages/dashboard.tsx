@@ -18,27 +18,16 @@ import type {
   LaunchRequest,
   DashboardFinding,
   DashboardMedication,
-  DashboardResult,
   DashboardSeries,
   DashboardView,
   DemoPatientItem,
 } from '../api';
 import { AgpChart, TrendChart } from '../chart';
-import { ACTION_LABELS, INDICATOR_LABELS, formatDay, formatDayTime } from '../format';
+import { ACTION_LABELS, INDICATOR_LABELS, formatDay, formatDayTime, genotypeText } from '../format';
 import { Loading, Problem } from '../refusal';
 
 /** The demo FHIR endpoint of this origin. */
 const DEMO_FHIR = `${window.location.origin}/demo/fhir`;
-
-function genotypeOf(r: DashboardResult): string {
-  if (r.diplotype) return r.diplotype;
-  if (r.alleleStatus) {
-    return Object.entries(r.alleleStatus)
-      .map(([allele, status]) => `${r.gene}${allele} ${status}`)
-      .join(', ');
-  }
-  return 'not reported';
-}
 
 function Results({ view }: { readonly view: DashboardView }) {
   return (
@@ -61,7 +50,7 @@ function Results({ view }: { readonly view: DashboardView }) {
             {view.results.map((r) => (
               <tr key={r.gene}>
                 <th scope="row">{r.gene}</th>
-                <td>{genotypeOf(r)}</td>
+                <td>{genotypeText(r)}</td>
                 <td>
                   {r.phenotype}
                   {r.activityScore ? ` (activity score ${r.activityScore})` : ''}

@@ -13,19 +13,8 @@ import type {
   ExplainedSensorEvidence,
   ExplanationView,
 } from '../api';
-import { ACTION_LABELS, INDICATOR_LABELS, formatDay, formatDayTime } from '../format';
+import { ACTION_LABELS, INDICATOR_LABELS, formatDay, formatDayTime, genotypeText } from '../format';
 import { Loading, Problem } from '../refusal';
-
-function genotypeOf(g: ExplainedGene): string {
-  if (g.diplotype) return g.diplotype;
-  if (g.alleleStatus) {
-    return Object.entries(g.alleleStatus)
-      .map(([allele, status]) => `${g.gene}${allele} ${status}`)
-      .join(', ');
-  }
-  if (g.alleles && g.alleles.length > 0) return g.alleles.join(', ');
-  return 'not reported';
-}
 
 function Genes({ genes }: { readonly genes: readonly ExplainedGene[] }) {
   if (genes.length === 0) return null;
@@ -45,7 +34,7 @@ function Genes({ genes }: { readonly genes: readonly ExplainedGene[] }) {
           {genes.map((g) => (
             <tr key={g.gene}>
               <th scope="row">{g.gene}</th>
-              <td>{genotypeOf(g)}</td>
+              <td>{genotypeText(g)}</td>
               <td>
                 {g.phenotype}
                 {g.activityScore ? ` (activity score ${g.activityScore})` : ''}
