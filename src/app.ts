@@ -30,7 +30,6 @@ import type { HookHandlers, RunningVersions } from './cds/routes';
 import type { CdsServiceDefinition, Link } from './cds/types';
 import { createAdminApiRouter } from './admin/routes';
 import { withShadow } from './admin/shadow';
-import type { ShadowComparer } from './admin/shadow';
 import type { Config } from './config';
 import { LAUNCHED_BUDGET_FACTOR, createLaunchedRouter, launchedQueriesFrom } from './dashboard/launched';
 import { createDashboardRouter } from './dashboard/routes';
@@ -112,8 +111,6 @@ export interface AppDeps {
    * open their next connection elsewhere instead of reusing one this process is about to close.
    */
   readonly draining?: () => boolean;
-  /** How shadow comparisons are made (default: on the main thread after the answer; main.ts uses a worker thread). */
-  readonly shadowComparer?: ShadowComparer;
 }
 
 /** Seconds a FHIR fallback result stays cached (per server, patient and query). */
@@ -129,7 +126,6 @@ export function createApp(appDeps: AppDeps): Express {
         registry: appDeps.thresholdRegistry,
         store: appDeps.store,
         logger: appDeps.logger,
-        ...(appDeps.shadowComparer ? { compare: appDeps.shadowComparer } : {}),
       })
     : baseRecorder;
   const deps: AppDeps & { recorder: InvocationRecorder } = { ...appDeps, recorder };

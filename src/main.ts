@@ -18,7 +18,6 @@ import { createReadiness } from './http/ops';
 import { createLogger, errorForLog } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { KNOWLEDGE_VERSION } from './rules/cpic';
-import { createWorkerComparer } from './admin/shadow';
 import { latestPublicationWatch, reportWatch } from './admin/watch';
 import { createThresholdRegistry } from './rules/registry';
 import { DEFAULT_THRESHOLDS } from './rules/thresholds';
@@ -198,8 +197,6 @@ async function main(): Promise<void> {
       ...incompleteCheckLinksTo(config.patientAppLaunchUrl),
     }),
     thresholdRegistry: thresholds,
-    // Shadow comparisons on a worker thread: a second core takes them off the live calls' path.
-    shadowComparer: createWorkerComparer(logger),
     authenticator,
     trustedIssuers,
     userAuthenticator: userAuthenticatorFor(config.oidc),

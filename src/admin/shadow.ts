@@ -1,111 +1,31 @@
 /**
  * Shadow mode (issue 11 item 3): while the registry holds a shadow set (`registry.setShadow`), every recorded live
- * invocation with assessment inputs is assessed again under the set in force and under the shadow set, after the
- * call has been answered, and the comparison is stored (`store.shadow`, migration 0090). The shadow set never shows a
- * card: nothing here is on the answer's path or visible to a hook. A failure is counted in the log, never raised.
+ * invocation with an assessment is assessed again under the shadow set, after the call has been answered, from the
+ * inputs it recorded (as what-if replay does), and the decisions are compared with those the call made under the set
+ * in force; the comparison is stored (`store.shadow`, migration 0090). The shadow set never shows a card: nothing
+ * here is on the answer's path or visible to a hook. A failure is counted in the log, never raised.
  */
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { InvocationRecorder } from '../cds/recorder';
 import type { Logger } from '../observability/logger';
+import { replay } from '../rules/assess';
 import type { RuleEngine } from '../rules/engine';
 import type { ThresholdRegistry } from '../rules/registry';
-import type { ThresholdSet } from '../rules/thresholds';
+import type { Decision } from '../rules/types';
 import type { ShadowComparisonRecord, Store } from '../store';
-import { compareRecorded, tallyComparisons } from './thresholds';
+import { compareDecisions, isAssessmentInputs, tallyComparisons } from './thresholds';
 import type { ComparedDecision, ReplayReport } from './thresholds';
-import type { ShadowReply, ShadowRequest } from './shadow-thread';
-
-/** Compares one recorded invocation's inputs under the set in force and the shadow set. */
-export type ShadowComparer = (
-  inputs: unknown,
-  live: RuleEngine,
-  shadow: RuleEngine,
-) => Promise<ComparedDecision[] | undefined>;
-
-/** Comparisons waiting for the worker thread at most; past this a comparison is skipped and counted in the log. */
-const MAX_WAITING = 1000;
 
 /**
- * A comparer that assesses on a worker thread (`shadow-thread.ts`), so on a machine with a second core the
- * comparison takes no CPU from live calls (`npm run bench shadow`). The thread starts with the first comparison and
- * does not keep the process alive; if it fails, waiting comparisons are rejected and the next one starts a new thread.
+ * The call's decisions against those its recorded inputs give under `shadow`; undefined for inputs of another
+ * schema. Only the shadow set is assessed: the call already made the live decisions from the same inputs.
  */
-export function createWorkerComparer(logger: Logger): ShadowComparer {
-  let worker: Worker | undefined;
-  let nextRequest = 1;
-  let nextSet = 1;
-  const waiting = new Map<
-    number,
-    { resolve: (c: ComparedDecision[] | undefined) => void; reject: (e: Error) => void }
-  >();
-  /** A number per threshold set object, and those whose engines the current thread holds. */
-  const setKeys = new WeakMap<ThresholdSet, number>();
-  let held = new Set<number>();
-  let skipped = 0;
-  const keyOf = (set: ThresholdSet): number => {
-    let key = setKeys.get(set);
-    if (key === undefined) {
-      key = nextSet++;
-      setKeys.set(set, key);
-    }
-    return key;
-  };
-  const fail = (err: Error): void => {
-    for (const pending of waiting.values()) pending.reject(err);
-    waiting.clear();
-    worker = undefined;
-    held = new Set();
-  };
-  const start = (): Worker => {
-    // The build runs the compiled .js; under ts-jest or tsx the thread registers tsx (a dev dependency) to load the
-    // TypeScript sibling, since a worker does not inherit the parent's loader.
-    const file = path.join(__dirname, `shadow-thread${path.extname(__filename)}`);
-    const thread = file.endsWith('.ts')
-      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true })
-      : new Worker(file);
-    thread.on('message', (reply: ShadowReply) => {
-      const pending = waiting.get(reply.id);
-      if (!pending) return;
-      waiting.delete(reply.id);
-      if ('error' in reply) pending.reject(new Error(reply.error));
-      else pending.resolve(reply.comparison as ComparedDecision[] | undefined);
-    });
-    thread.on('error', (err) => {
-      logger.warn({ err: err.message }, 'shadow thread failed; the next comparison starts a new one');
-      fail(err);
-    });
-    thread.on('exit', () => {
-      if (worker === thread) fail(new Error('shadow thread exited'));
-    });
-    // After the listeners: adding a 'message' listener refs the thread again.
-    thread.unref();
-    return thread;
-  };
-  return (inputs, live, shadow) => {
-    if (waiting.size >= MAX_WAITING) {
-      skipped += 1;
-      if (skipped === 1 || skipped % 1000 === 0) {
-        logger.warn({ skipped }, 'shadow comparisons skipped: the shadow thread is behind');
-      }
-      return Promise.resolve(undefined);
-    }
-    worker ??= start();
-    const thread = worker;
-    const liveKey = keyOf(live.thresholds);
-    const shadowKey = keyOf(shadow.thresholds);
-    const sets: (readonly [number, ThresholdSet])[] = [];
-    if (!held.has(liveKey)) sets.push([liveKey, live.thresholds]);
-    if (shadowKey !== liveKey && !held.has(shadowKey)) sets.push([shadowKey, shadow.thresholds]);
-    // The thread keeps the engines of these two sets only (shadow-thread.ts), so this is what it holds next.
-    held = new Set([liveKey, shadowKey]);
-    const id = nextRequest++;
-    const request: ShadowRequest = { id, sets, live: liveKey, shadow: shadowKey, inputs };
-    return new Promise((resolve, reject) => {
-      waiting.set(id, { resolve, reject });
-      thread.postMessage(request);
-    });
-  };
+export async function compareWithLive(
+  inputs: unknown,
+  live: readonly Decision[],
+  shadow: RuleEngine,
+): Promise<ComparedDecision[] | undefined> {
+  if (!isAssessmentInputs(inputs)) return undefined;
+  return compareDecisions(live, (await replay(inputs, shadow)).decisions);
 }
 
 /** Comparisons written at once, and the longest a comparison waits to be written. */
@@ -123,12 +43,9 @@ export function withShadow(
     readonly registry: ThresholdRegistry;
     readonly store: Pick<Store, 'shadow'>;
     readonly logger: Logger;
-    /** How comparisons are made: on this thread (the default) or on a worker thread (`createWorkerComparer`). */
-    readonly compare?: ShadowComparer;
   },
 ): InvocationRecorder {
   const { registry, store, logger } = deps;
-  const compare = deps.compare ?? compareRecorded;
   let pending: ShadowComparisonRecord[] = [];
   let timer: NodeJS.Timeout | undefined;
   const flush = (): Promise<void> => {
@@ -153,19 +70,19 @@ export function withShadow(
   };
   return {
     ...recorder,
-    record(rec) {
-      const answer = recorder.record(rec);
+    record(rec, decisions) {
+      const answer = recorder.record(rec, decisions);
       const shadow = registry.shadow();
-      if (shadow && rec.inputs !== undefined) {
-        const live = registry.live();
+      if (shadow && rec.inputs !== undefined && decisions !== undefined) {
+        const liveVersion = rec.thresholdVersion ?? registry.live().thresholdVersion;
         // After the answer: the comparison costs CPU, never the caller's wait.
         setImmediate(() => {
-          compare(rec.inputs, live, shadow)
+          compareWithLive(rec.inputs, decisions, shadow)
             .then((comparison) => {
               if (comparison === undefined) return;
               hold({
                 shadowVersion: shadow.thresholdVersion,
-                liveVersion: live.thresholdVersion,
+                liveVersion,
                 hook: rec.hook,
                 recordedAt: rec.receivedAt,
                 comparison,

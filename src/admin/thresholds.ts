@@ -599,7 +599,8 @@ interface MutableGroup {
   examples: ReplayExample[];
 }
 
-function isAssessmentInputs(value: unknown): value is AssessmentInputs {
+/** Whether recorded inputs are of the schema this build replays. */
+export function isAssessmentInputs(value: unknown): value is AssessmentInputs {
   return (
     value !== null &&
     typeof value === 'object' &&

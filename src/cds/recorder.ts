@@ -10,6 +10,7 @@
 import type { Logger } from '../observability/logger';
 import { errorForLog } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import type { Decision } from '../rules/types';
 import type { InvocationRecord, Store } from '../store';
 import { isStoreFault } from '../store';
 
@@ -24,9 +25,13 @@ const RETRY_MAX_MS = 5000;
 export interface InvocationRecorder {
   /**
    * Records the invocation: resolves `stored` once written, or `queued` when the store did not answer in time or
-   * failed (the record is written later), or `dropped` when the backlog is full. Never rejects.
+   * failed (the record is written later), or `dropped` when the backlog is full. Never rejects. `decisions`, the
+   * decisions `rec.inputs` gave under the set in force, are not stored: shadow mode compares with them (`withShadow`).
    */
-  record(rec: InvocationRecord): Promise<'stored' | 'queued' | 'dropped' | 'failed'>;
+  record(
+    rec: InvocationRecord,
+    decisions?: readonly Decision[],
+  ): Promise<'stored' | 'queued' | 'dropped' | 'failed'>;
   /** Whether the card is in a record not yet written (feedback on it should be retried). */
   isPending(cardUuid: string): boolean;
   /** Records held in memory (queued, or still being written). */

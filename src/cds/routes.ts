@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger';
 import { AppError } from '../http/errors';
 import type { Metrics } from '../observability/metrics';
 import { currentContext } from '../observability/context';
+import type { Assessment } from '../rules/assess';
 import type { CardRecord, VolumeOutcomeRecord } from '../store';
 import type { InvocationRecorder } from './recorder';
 import { isFhirServerAllowed } from './auth';
@@ -34,13 +35,14 @@ export interface HookCall<H extends HookName = HookName> {
 }
 
 /**
- * A hook's answer: the cards and, per card, what produced it (recorded for feedback and review), and the inputs of
- * the assessment behind them (recorded for replay; absent when nothing was assessed).
+ * A hook's answer: the cards and, per card, what produced it (recorded for feedback and review), and the assessment
+ * behind them (absent when nothing was assessed): its inputs are recorded for replay, its decisions are what shadow
+ * mode compares a candidate set's with.
  */
 export interface HookAnswer {
   readonly cards: readonly Card[];
   readonly provenance: readonly Omit<CardRecord, 'summary' | 'indicator'>[];
-  readonly inputs?: unknown;
+  readonly assessment?: Pick<Assessment, 'inputs' | 'decisions'>;
   /**
    * What the alert-volume policy did with each advice (recorded with the invocation, counted in `/metrics`). A card
    * repeated from an earlier invocation (order-select) has no provenance: it is recorded once, by that invocation.
@@ -246,7 +248,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
 
   async function record(
     service: CdsServiceDefinition,
-    { request, cards, provenance, inputs, volume }: HookAnswer & { request: CdsRequest },
+    { request, cards, provenance, assessment, volume }: HookAnswer & { request: CdsRequest },
     latencyMs: number,
     clientIssuer: string | undefined,
   ): Promise<void> {
@@ -265,21 +267,24 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
         : [];
     });
     // Never rejects: the cards go out whatever becomes of the record (advice matters more than the record).
-    await deps.recorder.record({
-      hookInstance: request.hookInstance,
-      serviceId: service.id,
-      hook: service.hook,
-      receivedAt: now(),
-      ...(clientIssuer ? { clientIssuer } : {}),
-      patientRef: `Patient/${request.context.patientId}`,
-      // Who was prescribing (the pharmacist's override review filters by it); a clinician, not the patient.
-      userId: request.context.userId,
-      latencyMs: Math.round(latencyMs),
-      ...deps.versions(),
-      ...(inputs === undefined ? {} : { inputs }),
-      cards: records,
-      ...(volume && volume.length > 0 ? { volume } : {}),
-    });
+    await deps.recorder.record(
+      {
+        hookInstance: request.hookInstance,
+        serviceId: service.id,
+        hook: service.hook,
+        receivedAt: now(),
+        ...(clientIssuer ? { clientIssuer } : {}),
+        patientRef: `Patient/${request.context.patientId}`,
+        // Who was prescribing (the pharmacist's override review filters by it); a clinician, not the patient.
+        userId: request.context.userId,
+        latencyMs: Math.round(latencyMs),
+        ...deps.versions(),
+        ...(assessment ? { inputs: assessment.inputs } : {}),
+        cards: records,
+        ...(volume && volume.length > 0 ? { volume } : {}),
+      },
+      assessment?.decisions,
+    );
   }
 
   router.all('/', (_req, _res) => {

@@ -39,10 +39,9 @@ export function createPatientView(services: HookServices) {
       thresholdVersion: engine.thresholdVersion,
       snapshot: decisionSnapshot(decisions, assessment.facts, engine),
     });
-    const inputs = assessment.inputs;
     const answer = summary
-      ? { cards: [summary.card], provenance: [summary.provenance], inputs }
-      : { ...NOTHING_TO_SAY, inputs };
+      ? { cards: [summary.card], provenance: [summary.provenance], assessment }
+      : { ...NOTHING_TO_SAY, assessment };
     if (data.pgxComplete) return answer;
     const drugs = [...new Set(data.activeMedications.flatMap((m) => m.ingredients.map((i) => i.name)))];
     return withCards(answer, incompleteCheckAnswer(drugs, 'open', { assessment, engine, call, services }));

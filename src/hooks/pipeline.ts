@@ -290,7 +290,7 @@ export function incompleteCheckAnswer(
     thresholdVersion: engine.thresholdVersion,
     knowledgeVersion: services.knowledgeVersion,
   });
-  return { cards: [spoken.card], provenance: [spoken.provenance], inputs: assessment.inputs };
+  return { cards: [spoken.card], provenance: [spoken.provenance], assessment };
 }
 
 /** An answer followed by another's cards (one invocation records them all). */
@@ -298,7 +298,7 @@ export function withCards(answer: HookAnswer, more: HookAnswer): HookAnswer {
   return {
     cards: [...answer.cards, ...more.cards],
     provenance: [...answer.provenance, ...more.provenance],
-    ...(answer.inputs === undefined ? {} : { inputs: answer.inputs }),
+    ...(answer.assessment === undefined ? {} : { assessment: answer.assessment }),
   };
 }
 
@@ -330,7 +330,7 @@ export function speak(
   return {
     cards: spoken.map((s) => s.card),
     provenance: spoken.map((s) => s.provenance),
-    inputs: assessment.inputs,
+    assessment,
   };
 }
 

@@ -267,7 +267,7 @@ export async function temperOrderSelect(
   return {
     cards,
     provenance,
-    inputs: assessed.assessment.inputs,
+    assessment: assessed.assessment,
     volume,
   };
 }

@@ -1,7 +1,6 @@
 /**
  * Boots `createApp()` the way `main.ts` does, on an in-memory SQLite store (or a given URL), with captured logs.
  */
-import type { ShadowComparer } from '../../src/admin/shadow';
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import { createApp } from '../../src/app';
@@ -37,8 +36,6 @@ export interface TestApp {
 
 export interface TestAppOptions {
   readonly env?: NodeJS.ProcessEnv;
-  /** How shadow comparisons are made (default: on the main thread, as `createApp` does). */
-  readonly shadowComparer?: ShadowComparer;
   readonly handlers?: Partial<HookHandlers>;
   readonly authenticator?: ClientAuthenticator;
   /** The trust profiles' issuers, as `main.ts` loads them from `CDS_TRUSTED_ISSUERS` (the dashboard's FHIR servers). */
@@ -101,7 +98,6 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(options.trustedIssuers ? { trustedIssuers: options.trustedIssuers } : {}),
     ...(options.demo ? { demo: demoAsOfToday() } : {}),
     thresholdRegistry: thresholds,
-    ...(options.shadowComparer ? { shadowComparer: options.shadowComparer } : {}),
     userAuthenticator: options.userAuthenticator ?? userAuthenticatorFor(config.oidc),
     versions: () => ({
       knowledgeVersion: KNOWLEDGE_VERSION,

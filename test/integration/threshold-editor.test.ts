@@ -3,8 +3,6 @@
  * and source; drafts; validation messages in words for each case the issue names; the diff; what-if replay of
  * recorded calls with known answers; publish (comment required) applied by this process at once; rollback; audit.
  */
-import { createWorkerComparer } from '../../src/admin/shadow';
-import { createLogger } from '../../src/observability/logger';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
@@ -87,7 +85,7 @@ interface DryRun {
 beforeAll(async () => {
   issuer = await startTestIssuer();
   // Shadow comparisons on a worker thread, as main.ts makes them.
-  t = await startTestApp({ env: issuer.env(), shadowComparer: createWorkerComparer(createLogger('silent')) });
+  t = await startTestApp({ env: issuer.env() });
   informaticist = await issuer.token('ivan', { claims: { roles: ['informaticist'] } });
   pharmacist = await issuer.token('pia', { claims: { roles: ['pharmacist'] } });
 });
