@@ -39,12 +39,27 @@ export function parseJsonBody(limit: string): RequestHandler[] {
         if (/^utf-?8$/i.test(encoding) && !buf.includes('\\u')) plainText.add(req);
       },
     }),
-    (req, _res, next) => {
+    (req, res, next) => {
       const problem = screenJson(req.body, { texts: !plainText.has(req) });
       if (problem !== undefined) throw new AppError('HTTP_INVALID_BODY', [problem]);
+      res.once('close', () => {
+        releaseBody(req);
+      });
       next();
     },
   ];
+}
+
+/**
+ * Lets go of the parsed body once the response is done (or the client has gone). Without this, every call's parsed
+ * body (about 0.4 MB of objects for a realistic order-sign request) stayed reachable to the young-generation garbage
+ * collector after its answer was sent, until the next full collection: something outside this code keeps the request
+ * object reachable that long (not found; a full collection frees it). Each young collection then copied and promoted
+ * every body since the last, which cost a realistic order-sign call about a sixth of its CPU (`npm run bench`;
+ * README, Speed).
+ */
+function releaseBody(req: { body?: unknown }): void {
+  req.body = undefined;
 }
 
 /**

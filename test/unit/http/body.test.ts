@@ -1,7 +1,11 @@
 /**
- * `screenJson` (src/http/body.ts): what a parsed body may not hold, checked without recursion.
+ * `screenJson` (src/http/body.ts): what a parsed body may not hold, checked without recursion; and `parseJsonBody`
+ * letting go of the parsed body once the answer is done.
  */
-import { MAX_BODY_DEPTH, screenJson } from '../../../src/http/body';
+import type { Request, Response } from 'express';
+import express from 'express';
+import request from 'supertest';
+import { MAX_BODY_DEPTH, parseJsonBody, screenJson } from '../../../src/http/body';
 
 function nested(depth: number): unknown {
   let value: unknown = 'leaf';
@@ -54,5 +58,31 @@ describe('screenJson', () => {
     expect(Object.keys(body)).toEqual(['a', 'b']);
     expect(body.b).toEqual({ c: 2 });
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+});
+
+describe('parseJsonBody', () => {
+  it('gives the handler the parsed body and lets go of it once the answer is done', async () => {
+    let seen: Request | undefined;
+    let bodyInHandler: unknown;
+    const closed = new Promise<void>((resolve) => {
+      const app = express();
+      app.post('/x', parseJsonBody('1mb'), (req: Request, res: Response) => {
+        seen = req;
+        bodyInHandler = req.body;
+        res.once('close', () => {
+          resolve();
+        });
+        res.json({ ok: true });
+      });
+      void request(app)
+        .post('/x')
+        .send({ hook: 'order-sign', context: { patientId: 'p1' } })
+        .expect(200)
+        .then();
+    });
+    await closed;
+    expect(bodyInHandler).toEqual({ hook: 'order-sign', context: { patientId: 'p1' } });
+    expect(seen?.body).toBeUndefined();
   });
 });
