@@ -4,17 +4,18 @@
  * three draft orders) sent one at a time over HTTP keep-alive, in short blocks that take turns: without a shadow set
  * (A), with one (the default set with a CPIC cell and the R1 threshold changed), without (B), with, and so on, so
  * drift of the machine falls on both modes alike. The p99 of A against B, two samples of the same mode, is the noise
- * floor of the figure: an added p99 within it is not a measurable cost.
+ * floor of the figure: an added p99 within it is not a measurable cost. The app runs in its own process pinned to
+ * one core (`bench/http/shadow-target.ts`), this process sends the calls from another.
  */
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import type { BenchCase } from '../run';
 import { realisticOrderSignRequest } from '../realistic-request';
-import { parseThresholdSet, DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
-import { startTestApp } from '../../test/helpers/app';
+import { pin, stopProcess } from '../http/service';
 
 /** Blocks of each of the four turns (A, shadow, B, shadow), and calls per block: 1,500 calls per mode. */
 const ROUNDS = 15;
@@ -25,34 +26,36 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
+/** Forks the app pinned to core 0 (this process to core 1); resolves once it listens. */
+async function startShadowTarget(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(path.join(__dirname, '..', 'http', 'shadow-target.ts'), [databaseUrl], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: { ...process.env, NODE_ENV: 'development' },
+  });
+  pin(child.pid ?? 0, 0);
+  pin(process.pid, 1);
+  for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
+    const m = /^READY (\d+)$/.exec(line);
+    if (m) return { child, url: `http://127.0.0.1:${m[1] ?? ''}/cds-services/pgx-order-sign` };
+  }
+  throw new Error('the shadow target exited before it listened');
+}
+
+/** Sends `message` to the target and resolves with its answer. */
+function ask(child: ChildProcess, message: string): Promise<unknown> {
+  return new Promise((resolve) => {
+    child.once('message', resolve);
+    child.send(message);
+  });
+}
+
 const bench: BenchCase = {
   name: 'shadow: p99 of a realistic order-sign call with and without a shadow set',
   async run() {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pgx-shadow-bench-'));
-    const t = await startTestApp({
-      databaseUrl: path.join(dir, 'bench.sqlite'),
-      env: { LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000000' },
-    });
-    const server = await new Promise<Server>((resolve) => {
-      const s = t.app.listen(0, '127.0.0.1', () => {
-        resolve(s);
-      });
-    });
-    const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/cds-services/pgx-order-sign`;
+    const { child, url } = await startShadowTarget(path.join(dir, 'bench.sqlite'));
     const body = JSON.stringify(realisticOrderSignRequest(new Date()));
-    const shadowSet = parseThresholdSet({
-      ...DEFAULT_THRESHOLDS,
-      version: 'bench-shadow',
-      interruption: {
-        ...DEFAULT_THRESHOLDS.interruption,
-        Strong: { ...DEFAULT_THRESHOLDS.interruption.Strong, avoid: 'warning' },
-      },
-      sensorRules: DEFAULT_THRESHOLDS.sensorRules.map((r) =>
-        r.id.startsWith('R1-')
-          ? { ...r, triggers: r.triggers.map((tr, i) => (i === 0 ? { ...tr, value: 65 } : tr)) }
-          : r,
-      ),
-    });
     const call = async (): Promise<number> => {
       const started = performance.now();
       const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
@@ -67,14 +70,14 @@ const bench: BenchCase = {
       const on: number[] = [];
       for (let round = 0; round < ROUNDS; round += 1) {
         for (const turn of [offA, on, offB, on]) {
-          t.thresholds.setShadow(turn === on ? shadowSet : undefined);
+          await ask(child, turn === on ? 'shadow-on' : 'shadow-off');
           for (let i = 0; i < CALLS_PER_BLOCK; i += 1) turn.push(await call());
         }
       }
-      t.thresholds.setShadow(undefined);
-      // Let the last comparisons finish before counting them.
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const compared = (await t.store.shadow.list('bench-shadow', 10_000)).length;
+      await ask(child, 'shadow-off');
+      // Let the last comparisons be written before counting them.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const compared = Number(await ask(child, 'count'));
       const sorted = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);
       const off = sorted([...offA, ...offB]);
       const sortedOn = sorted(on);
@@ -90,8 +93,7 @@ const bench: BenchCase = {
         'noise floor: p99 of B minus A, both without': `${floor.toFixed(2)} ms`,
       };
     } finally {
-      await new Promise((resolve) => server.close(resolve));
-      await t.close();
+      await stopProcess(child);
       rmSync(dir, { recursive: true, force: true });
     }
   },
