@@ -333,10 +333,11 @@ export async function dashboardView(input: DashboardInput): Promise<DashboardVie
 
   return {
     patient: {
-      id: patient?.id ?? '',
+      id: typeof patient?.id === 'string' ? patient.id : '',
       name: nameOf(patient),
-      ...(patient?.birthDate ? { birthDate: patient.birthDate } : {}),
-      ...(patient?.gender ? { gender: patient.gender } : {}),
+      // As the FHIR server sent them: a value that is not a string is left out rather than shown.
+      ...(typeof patient?.birthDate === 'string' ? { birthDate: patient.birthDate } : {}),
+      ...(typeof patient?.gender === 'string' ? { gender: patient.gender } : {}),
     },
     at: now.toISOString(),
     knowledgeVersion: input.knowledgeVersion,

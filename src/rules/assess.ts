@@ -60,14 +60,18 @@ export interface PatientRecord {
  */
 export function readPatientData(record: PatientRecord, now: Date, thresholds?: ThresholdSet): PatientData {
   const { patient } = record;
-  const reading = readGeneResults(record.pgx, patient?.gender ? { sex: patient.gender } : {});
-  const ageYears = ageInYears(patient?.birthDate, now);
+  // The Patient is as a client sent it: a birth date or gender that is not a string (a number, an object) is unknown,
+  // never an error (the fuzz suite found `"birthDate": 1000` answered 500).
+  const sex = typeof patient?.gender === 'string' ? patient.gender : undefined;
+  const birthDate = typeof patient?.birthDate === 'string' ? patient.birthDate : undefined;
+  const reading = readGeneResults(record.pgx, sex ? { sex } : {});
+  const ageYears = ageInYears(birthDate, now);
   const active = record.medications.filter(
     (r) => r.resourceType === 'MedicationRequest' && r.status === 'active',
   );
   return {
     ...(ageYears === undefined ? {} : { ageYears }),
-    ...(patient?.gender ? { sex: patient.gender } : {}),
+    ...(sex ? { sex } : {}),
     pgx: reading.results,
     pgxConflicts: reading.conflicts,
     pgxComplete: record.pgxComplete,

@@ -253,6 +253,18 @@ describe.each(engines)('junk input on %s', (_engine, createDatabase) => {
     expect((res.body as { cards: unknown[] }).cards.length).toBeGreaterThan(0);
   });
 
+  it('a Patient whose birthDate and gender are not strings: age and sex unknown, advice given', async () => {
+    const base = orderSign();
+    const patient = (base.prefetch as JsonObject)['patient'] as JsonObject;
+    const res = await request(t.app)
+      .post(ORDER_SIGN)
+      .send(withPrefetch('patient', { ...patient, birthDate: 1000, gender: { text: 'male' } }));
+    expect(res.status).toBe(200);
+    expect((res.body as { cards: { summary: string }[] }).cards.map((c) => c.summary)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/clopidogrel/i)]),
+    );
+  });
+
   it('U+0000 in a feedback comment: 400, nothing stored', async () => {
     const stub = cardIssuingHandler();
     const local = await startTestApp({
