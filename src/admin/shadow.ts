@@ -7,26 +7,10 @@
  */
 import type { InvocationRecorder } from '../cds/recorder';
 import type { Logger } from '../observability/logger';
-import { replay } from '../rules/assess';
-import type { RuleEngine } from '../rules/engine';
 import type { ThresholdRegistry } from '../rules/registry';
-import type { Decision } from '../rules/types';
 import type { ShadowComparisonRecord, Store } from '../store';
-import { compareDecisions, isAssessmentInputs, tallyComparisons } from './thresholds';
+import { compareWithLive, tallyComparisons } from './thresholds';
 import type { ComparedDecision, ReplayReport } from './thresholds';
-
-/**
- * The call's decisions against those its recorded inputs give under `shadow`; undefined for inputs of another
- * schema. Only the shadow set is assessed: the call already made the live decisions from the same inputs.
- */
-export async function compareWithLive(
-  inputs: unknown,
-  live: readonly Decision[],
-  shadow: RuleEngine,
-): Promise<ComparedDecision[] | undefined> {
-  if (!isAssessmentInputs(inputs)) return undefined;
-  return compareDecisions(live, (await replay(inputs, shadow)).decisions);
-}
 
 /** Comparisons written at once, and the longest a comparison waits to be written. */
 export const SHADOW_BATCH = 100;

@@ -599,8 +599,7 @@ interface MutableGroup {
   examples: ReplayExample[];
 }
 
-/** Whether recorded inputs are of the schema this build replays. */
-export function isAssessmentInputs(value: unknown): value is AssessmentInputs {
+function isAssessmentInputs(value: unknown): value is AssessmentInputs {
   return (
     value !== null &&
     typeof value === 'object' &&
@@ -766,6 +765,18 @@ export async function compareRecorded(
   other: RuleEngine,
 ): Promise<ComparedDecision[] | undefined> {
   if (!isAssessmentInputs(inputs)) return undefined;
-  const [before, after] = await Promise.all([replay(inputs, live), replay(inputs, other)]);
-  return compareDecisions(before.decisions, after.decisions);
+  return compareWithLive(inputs, (await replay(inputs, live)).decisions, other);
+}
+
+/**
+ * The decisions a call made under the set in force against those its recorded inputs give under `other`; undefined
+ * for inputs of another schema. Shadow mode calls it with the live call's own decisions, so only `other` is assessed.
+ */
+export async function compareWithLive(
+  inputs: unknown,
+  live: readonly Decision[],
+  other: RuleEngine,
+): Promise<ComparedDecision[] | undefined> {
+  if (!isAssessmentInputs(inputs)) return undefined;
+  return compareDecisions(live, (await replay(inputs, other)).decisions);
 }
