@@ -7,15 +7,13 @@
  *
  * `BENCH_SECONDS` (default 5) sets each run's duration, after a 1 s warm-up that is not counted.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import type { BenchCase } from '../run';
-import { CORES, pin, startService, stopProcess } from '../http/service';
+import { CORES, pin, startScript, startService, stopProcess } from '../http/service';
+import type { ServiceProcess } from '../http/service';
 import { realisticOrderSignRequest } from '../realistic-request';
 import { searchset, startMockFhirServer } from '../../test/helpers/mock-fhir';
 import type { MockFhirServer } from '../../test/helpers/mock-fhir';
@@ -27,11 +25,6 @@ const FHIR_DELAY_MS = 20;
 const RESULTS = path.join(__dirname, '..', 'results');
 
 type Kind = 'service' | 'baseline';
-
-interface Target {
-  readonly url: string;
-  readonly child: ChildProcess;
-}
 
 interface Scenario {
   readonly name: string;
@@ -55,23 +48,8 @@ interface Run {
   peakRssMb: number;
 }
 
-async function startTarget(kind: Kind): Promise<Target> {
-  if (kind === 'service') return startService({ core: 0 });
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(__dirname, '..', 'http', 'target.ts'), kind],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, NODE_ENV: 'development' },
-    },
-  );
-  pin(child.pid ?? 0, 0);
-  const lines = createInterface({ input: child.stdout });
-  for await (const line of lines) {
-    const m = /^READY (\d+)$/.exec(line);
-    if (m) return { url: `http://127.0.0.1:${m[1]}`, child };
-  }
-  throw new Error(`${kind} target exited before it listened`);
+async function startTarget(kind: Kind): Promise<ServiceProcess> {
+  return kind === 'service' ? startService({ core: 0 }) : startScript('target.ts', [kind], 0);
 }
 
 async function load(url: string, scenario: Scenario, connections: number, seconds: number) {

@@ -7,15 +7,13 @@
  * floor of the figure: an added p99 within it is not a measurable cost. The app runs in its own process pinned to
  * one core (`bench/http/shadow-target.ts`), this process sends the calls from another.
  */
-import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { BenchCase } from '../run';
 import { realisticOrderSignRequest } from '../realistic-request';
-import { pin, stopProcess } from '../http/service';
+import { pin, startScript, stopProcess } from '../http/service';
 
 /** Blocks of each of the four turns (A, shadow, B, shadow), and calls per block: 1,500 calls per mode. */
 const ROUNDS = 15;
@@ -24,22 +22,6 @@ const WARM_UP = 100;
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-/** Forks the app pinned to core 0 (this process to core 1); resolves once it listens. */
-async function startShadowTarget(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(path.join(__dirname, '..', 'http', 'shadow-target.ts'), [databaseUrl], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    env: { ...process.env, NODE_ENV: 'development' },
-  });
-  pin(child.pid ?? 0, 0);
-  pin(process.pid, 1);
-  for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
-    const m = /^READY (\d+)$/.exec(line);
-    if (m) return { child, url: `http://127.0.0.1:${m[1] ?? ''}/cds-services/pgx-order-sign` };
-  }
-  throw new Error('the shadow target exited before it listened');
 }
 
 /** Sends `message` to the target and resolves with its answer. */
@@ -54,7 +36,9 @@ const bench: BenchCase = {
   name: 'shadow: p99 of a realistic order-sign call with and without a shadow set',
   async run() {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pgx-shadow-bench-'));
-    const { child, url } = await startShadowTarget(path.join(dir, 'bench.sqlite'));
+    const { child, url: base } = await startScript('shadow-target.ts', [path.join(dir, 'bench.sqlite')], 0);
+    pin(process.pid, 1);
+    const url = `${base}/cds-services/pgx-order-sign`;
     const body = JSON.stringify(realisticOrderSignRequest(new Date()));
     const call = async (): Promise<number> => {
       const started = performance.now();

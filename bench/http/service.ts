@@ -2,11 +2,12 @@
  * The service as `npm start` runs it (`node dist/main.js`, the compiled build; `npm run bench` builds it first), in
  * its own process, optionally pinned to one core: for the HTTP and replica benchmarks.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { freePort } from '../../test/helpers/http';
 
 /** Read when the module loads: once this process is pinned, `availableParallelism()` answers 1. */
@@ -21,6 +22,28 @@ export interface ServiceProcess {
 export function pin(pid: number, core: number): boolean {
   if (CORES < 2 || core >= CORES) return false;
   return spawnSync('taskset', ['-cp', String(core), String(pid)], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Runs a TypeScript script of this folder (`target.ts`, `shadow-target.ts`) under tsx in its own process, pinned to
+ * `core`, with an IPC channel; resolves once it prints `READY <port>`.
+ */
+export async function startScript(
+  file: string,
+  args: readonly string[],
+  core: number,
+): Promise<ServiceProcess> {
+  const child = fork(path.join(__dirname, file), args, {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: { ...process.env, NODE_ENV: 'development' },
+  });
+  pin(child.pid ?? 0, core);
+  for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
+    const m = /^READY (\d+)$/.exec(line);
+    if (m) return { url: `http://127.0.0.1:${m[1] ?? ''}`, child };
+  }
+  throw new Error(`${file} exited before it listened`);
 }
 
 /**

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { parseThresholdSet, DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
 import { startTestApp } from '../../test/helpers/app';
 
-export const SHADOW_VERSION = 'bench-shadow';
+const SHADOW_VERSION = 'bench-shadow';
 
 async function main(): Promise<void> {
   const databaseUrl = process.argv[2];
