@@ -310,6 +310,9 @@ function DraftEditor({
       <SensorRules
         version={version}
         rules={rules}
+        onStart={() => {
+          setSaved('');
+        }}
         onSaved={(view, message) => {
           setProblems([]);
           savedDraft(view, message);
@@ -546,15 +549,23 @@ function newRuleTemplate(rules: readonly SensorRuleView[]): Record<string, unkno
 function SensorRules({
   version,
   rules,
+  onStart,
   onSaved,
 }: {
   readonly version: string;
   readonly rules: readonly SensorRuleView[];
+  /** A change to a rule begins: the last confirmation no longer describes the draft. */
+  readonly onStart: () => void;
   readonly onSaved: (view: ThresholdDraftView, message: string) => void;
 }) {
   const [editing, setEditing] = useState<{ id: string; text: string } | undefined>(undefined);
   const [error, setError] = useState('');
+  const edit = (id: string, text: string) => {
+    onStart();
+    setEditing({ id, text });
+  };
   const act = (promise: Promise<ApiResult<ThresholdDraftView>>, message: string) => {
+    onStart();
     setError('');
     void promise.then((r) => {
       if (r.ok) onSaved(r.value, message);
@@ -595,7 +606,7 @@ function SensorRules({
                   type="button"
                   class="secondary"
                   onClick={() => {
-                    setEditing({ id: r.id, text: JSON.stringify(r.rule, null, 2) });
+                    edit(r.id, JSON.stringify(r.rule, null, 2));
                   }}
                 >
                   Edit {r.id} as JSON
@@ -644,7 +655,7 @@ function SensorRules({
           type="button"
           class="secondary"
           onClick={() => {
-            setEditing({ id: '', text: JSON.stringify(newRuleTemplate(rules), null, 2) });
+            edit('', JSON.stringify(newRuleTemplate(rules), null, 2));
           }}
         >
           Add a sensor rule
