@@ -254,15 +254,19 @@ export const SENSOR_CATALOGUE: readonly SensorConcept[] = [
   },
 ];
 
-const conceptByCode = new Map<string, SensorConcept>(
-  SENSOR_CATALOGUE.flatMap((concept) =>
-    concept.codes.map((c) => [`${c.system}|${c.code}`, concept] as const),
-  ),
-);
+/** System → code → concept: looked up once per Observation, so without building a `system|code` key each time. */
+const conceptByCode = new Map<string, Map<string, SensorConcept>>();
+for (const concept of SENSOR_CATALOGUE) {
+  for (const { system, code } of concept.codes) {
+    const codes = conceptByCode.get(system) ?? new Map<string, SensorConcept>();
+    codes.set(code, concept);
+    conceptByCode.set(system, codes);
+  }
+}
 
 /** The catalogue concept a coding denotes, by system and code only (never by display). */
 export function conceptForCoding(system: string, code: string): SensorConcept | undefined {
-  return conceptByCode.get(`${system}|${code}`);
+  return conceptByCode.get(system)?.get(code);
 }
 
 /**

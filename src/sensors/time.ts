@@ -17,48 +17,85 @@ export interface FhirTime {
   readonly offsetMinutes?: number;
 }
 
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2}))?$/;
-
 /**
- * Parses a FHIR `dateTime`/`instant`. Year-only and year-month values are too coarse for any window here and a time
- * without a zone is invalid FHIR: both give `undefined`. A date without time is taken as the UTC day (no offset is
- * known); its `day` is the date as written.
+ * Parses a FHIR `dateTime`/`instant`: `YYYY-MM-DD`, or that with `THH:MM`, optional `:SS` and `.fraction` (1 to 9
+ * digits), and a zone (`Z` or `±HH:MM`). Year-only and year-month values are too coarse for any window here and a
+ * time without a zone is invalid FHIR: both give `undefined`, as do an hour, minute, second or offset out of FHIR's
+ * ranges (hour 00–23, minute 00–59, second 00–60, offset up to 14:00). A date without time is taken as the UTC day
+ * (no offset is known); its `day` is the date as written. Read character by character: a large prefetch holds tens of
+ * thousands of timestamps, and a regular expression's captures cost more than the rest of reading the Observation.
  */
 export function parseFhirTime(text: string): FhirTime | undefined {
-  const m = DATE_TIME.exec(text);
-  if (!m) return undefined;
-  const [, y, mo, d, hh, mi, ss, frac, zone] = m;
-  const dayStart = dayStartOf(y as string, mo as string, d as string);
+  const y = digits(text, 0, 4);
+  const mo = digits(text, 5, 2);
+  const d = digits(text, 8, 2);
+  if (y < 0 || mo < 0 || d < 0 || text[4] !== '-' || text[7] !== '-') return undefined;
+  const dayStart = dayStartOf(y, mo, d);
   if (dayStart === undefined) return undefined;
-  if (hh === undefined || mi === undefined || zone === undefined) {
-    return { start: dayStart, end: dayStart + DAY - 1 };
+  if (text.length === 10) return { start: dayStart, end: dayStart + DAY - 1 };
+  const hh = digits(text, 11, 2);
+  const mi = digits(text, 14, 2);
+  if (text[10] !== 'T' || text[13] !== ':' || hh < 0 || hh > 23 || mi < 0 || mi > 59) return undefined;
+  let at = 16;
+  let ss = 0;
+  let ms = 0;
+  if (text[at] === ':') {
+    ss = digits(text, at + 1, 2);
+    if (ss < 0 || ss > 60) return undefined;
+    at += 3;
+    if (text[at] === '.') {
+      let end = at + 1;
+      while (end < text.length && isDigit(text.charCodeAt(end))) end += 1;
+      if (end === at + 1 || end > at + 10) return undefined;
+      ms = Math.floor(Number(text.slice(at, end)) * 1000);
+      at = end;
+    }
   }
-  const offsetMinutes =
-    zone === 'Z'
-      ? 0
-      : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
-  const ms = frac === undefined ? 0 : Math.floor(Number(`0.${frac}`) * 1000);
-  const instant =
-    dayStart +
-    Number(hh) * HOUR +
-    Number(mi) * MINUTE +
-    Number(ss ?? '0') * 1000 +
-    ms -
-    offsetMinutes * MINUTE;
+  const offsetMinutes = zoneAt(text, at);
+  if (offsetMinutes === undefined) return undefined;
+  const instant = dayStart + hh * HOUR + mi * MINUTE + ss * 1000 + ms - offsetMinutes * MINUTE;
   return { start: instant, end: instant, offsetMinutes };
 }
 
-/** Epoch ms of each valid calendar day seen (`YYYY-MM-DD`), or null: readings share few days, so check each once. */
-const dayStarts = new Map<string, number | null>();
+/** The zone that ends the text at `at` in minutes east of UTC (`Z`, or `±HH:MM` up to 14:00), else undefined. */
+function zoneAt(text: string, at: number): number | undefined {
+  const sign = text[at];
+  if (sign === 'Z') return text.length === at + 1 ? 0 : undefined;
+  if ((sign !== '+' && sign !== '-') || text.length !== at + 6 || text[at + 3] !== ':') return undefined;
+  const hours = digits(text, at + 1, 2);
+  const minutes = digits(text, at + 4, 2);
+  if (hours < 0 || minutes < 0 || minutes > 59 || hours * 60 + minutes > 14 * 60) return undefined;
+  return (sign === '-' ? -1 : 1) * (hours * 60 + minutes);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** The number the `count` characters from `from` spell, or -1 unless all are ASCII digits. */
+function digits(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i += 1) {
+    const code = text.charCodeAt(i); // NaN past the end
+    if (!isDigit(code)) return -1;
+    value = value * 10 + code - 48;
+  }
+  return value;
+}
+
+/** Epoch ms of each valid calendar day seen (by yyyymmdd), or null: readings share few days, so check each once. */
+const dayStarts = new Map<number, number | null>();
 const MAX_DAYS = 10_000;
 
-function dayStartOf(y: string, mo: string, d: string): number | undefined {
-  const key = `${y}-${mo}-${d}`;
+function dayStartOf(y: number, mo: number, d: number): number | undefined {
+  const key = y * 10_000 + mo * 100 + d;
   let start = dayStarts.get(key);
   if (start === undefined) {
-    const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d));
-    start = Number.isNaN(utc) || new Date(utc).getUTCDate() !== Number(d) ? null : utc;
+    const utc = Date.UTC(y, mo - 1, d);
+    // Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear keeps the year as written.
+    const date = new Date(utc);
+    date.setUTCFullYear(y);
+    start = mo < 1 || mo > 12 || date.getUTCDate() !== d ? null : date.getTime();
     if (dayStarts.size >= MAX_DAYS) dayStarts.clear();
     dayStarts.set(key, start);
   }

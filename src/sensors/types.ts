@@ -136,17 +136,17 @@ export interface SensorSample {
   readonly value: number;
   readonly unit: string;
   /** `below`/`above`: a SampledData `L`/`U` token; the true value lies beyond `value`. */
-  readonly censored?: 'below' | 'above';
+  readonly censored: 'below' | 'above' | undefined;
   /** Epoch milliseconds; equal for a point sample. `end` is inclusive. */
   readonly start: number;
   readonly end: number;
   /** Patient-local calendar day (YYYY-MM-DD) of `end`, from the offset in `effective[x]`. */
   readonly day: string;
-  /** Patient-local hour 0..23 of `end`; absent for date-only times. */
-  readonly hour?: number;
+  /** Patient-local hour 0..23 of `end`; undefined for date-only times. */
+  readonly hour: number | undefined;
   /** True for an `effectivePeriod` aggregate (a summary), false for a reading. */
   readonly aggregate: boolean;
-  readonly device?: string;
-  /** `Observation/<id>` or `resources[<index>]`. */
-  readonly source: string;
+  readonly device: string | undefined;
+  /** Which Observation the sample came from (its position among the resources read): counts distinct sources. */
+  readonly origin: number;
 }

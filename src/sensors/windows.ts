@@ -122,8 +122,8 @@ export function evaluateFamily(
     else groups.set(key, { limits, ids: new Set([id]) });
   }
   if (groups.size === 0) return [];
-  const samples = family.concepts.flatMap((concept) => all.get(concept) ?? []);
-  const context = (family.contextConcepts ?? []).flatMap((concept) => all.get(concept) ?? []);
+  const samples = samplesOf(family.concepts, all);
+  const context = samplesOf(family.contextConcepts ?? [], all);
   const byMetric = new Map<SensorMetricId, SensorAggregate>();
   for (const { limits, ids } of groups.values()) {
     const metrics = family.metrics.filter((m) => ids.has(m.id));
@@ -132,6 +132,18 @@ export function evaluateFamily(
     }
   }
   return family.metrics.flatMap(({ id }) => byMetric.get(id) ?? []);
+}
+
+/** The samples of the concepts, in concept order (most families read one concept: its list as it is). */
+function samplesOf(
+  concepts: readonly string[],
+  all: ReadonlyMap<string, SensorSample[]>,
+): readonly SensorSample[] {
+  const lists = concepts.flatMap((concept) => {
+    const list = all.get(concept);
+    return list === undefined ? [] : [list];
+  });
+  return lists.length === 1 ? (lists[0] ?? []) : lists.flat();
 }
 
 /** One family over one policy's window. */
@@ -158,12 +170,17 @@ function evaluateWindow(
     limits,
   );
   const staleReason = `newest sample ${iso(newest)} is older than ${ageText(limits.maxAgeHours)}`;
+  // Provenance of the samples used, shared by the family's metrics (CGM's several metrics read the same readings).
+  const { used } = computed;
+  const newestSample =
+    used.length === 0 ? {} : { newestSample: iso(used.reduce((max, s) => Math.max(max, s.end), -Infinity)) };
+  const devices = distinct(used.map((s) => s.device));
+  const sourceCount = distinctOrigins(used);
   return metrics.map(({ id, unit }) => {
     const value = computed.values[id];
     const insufficient = computed.insufficientFor?.[id] ?? computed.insufficient;
     const reasons = [...(stale ? [staleReason] : []), ...insufficient];
     if (value === undefined && reasons.length === 0) reasons.push('no value could be computed');
-    const usedNewest = computed.used.reduce((max, s) => Math.max(max, s.end), -Infinity);
     return {
       metric: id,
       ...(value === undefined ? {} : { value: round(value) }),
@@ -175,14 +192,14 @@ function evaluateWindow(
             baseline: { value: round(computed.baseline.value), window: isoWindow(computed.baseline.window) },
           }),
       basis: computed.basis ?? 'readings',
-      sampleCount: computed.used.length,
+      sampleCount: used.length,
       daysWithData: computed.daysWithData,
       coverage: round(computed.coverage),
-      ...(computed.used.length === 0 ? {} : { newestSample: iso(usedNewest) }),
+      ...newestSample,
       status: stale ? 'stale' : reasons.length > 0 ? 'insufficient' : 'sufficient',
       reasons,
-      devices: distinct(computed.used.map((s) => s.device)),
-      sourceCount: new Set(computed.used.map((s) => s.source)).size,
+      devices: [...devices],
+      sourceCount,
     };
   });
 }
@@ -206,6 +223,17 @@ export function absent(
     devices: [],
     sourceCount: 0,
   };
+}
+
+/** How many Observations the samples came from: origins are small indexes, so a bitmap rather than a Set. */
+function distinctOrigins(samples: readonly SensorSample[]): number {
+  const seen = new Uint8Array(samples.reduce((max, s) => Math.max(max, s.origin + 1), 0));
+  let count = 0;
+  for (const { origin } of samples) {
+    count += 1 - (seen[origin] ?? 1);
+    seen[origin] = 1;
+  }
+  return count;
 }
 
 function distinct(values: readonly (string | undefined)[]): string[] {

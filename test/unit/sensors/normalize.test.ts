@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import path from 'node:path';
 import { flattenResources } from '../../../src/sensors/fhir-read';
 import { normalizeObservations } from '../../../src/sensors/normalize';
@@ -9,11 +10,17 @@ const fixture = (name: string): unknown =>
 
 const AT = Date.parse('2026-05-15T09:00:00+02:00');
 
+/** The normalisation, each sample with the `Observation/<id>` it came from. */
 function normalize(items: unknown) {
-  return normalizeObservations(flattenResources(Array.isArray(items) ? items : [items]).resources, AT);
+  const { resources } = flattenResources(Array.isArray(items) ? items : [items]);
+  const { samples, dataQuality } = normalizeObservations(resources, AT);
+  return {
+    samples: samples.map((s) => ({ ...s, source: `Observation/${String(resources[s.origin]?.id)}` })),
+    dataQuality,
+  };
 }
 
-function samplesOf(samples: readonly SensorSample[], source: string): SensorSample[] {
+function samplesOf(samples: readonly (SensorSample & { source: string })[], source: string): SensorSample[] {
   return samples.filter((s) => s.source === source);
 }
 
@@ -189,6 +196,46 @@ describe('structural patterns (fixtures/sensors/structural-patterns.json)', () =
       [99, expect.any(String)],
       [quantity['value'], null],
     ]);
+  });
+
+  it('keeps one of each distinct reading, in the order first seen, whatever order the readings come in', () => {
+    // Readings as a watch app sends them (minute heart rate, device by reference); some resubmitted, some at the
+    // same minute with another value or from another device. Sorted oldest or newest first, or in any order.
+    const reading = fc.record({
+      minute: fc.integer({ min: 0, max: 40 }),
+      value: fc.constantFrom(58, 61),
+      device: fc.constantFrom('Device/watch', 'Device/ring'),
+    });
+    const order = fc.constantFrom('as generated', 'oldest first', 'newest first');
+    fc.assert(
+      fc.property(fc.array(reading, { maxLength: 60 }), order, (readings, how) => {
+        const sorted =
+          how === 'as generated'
+            ? readings
+            : [...readings].sort((a, b) => (how === 'oldest first' ? 1 : -1) * (a.minute - b.minute));
+        const at = (minute: number) => new Date(AT - (60 - minute) * 60_000).toISOString();
+        const { samples } = normalize(
+          sorted.map((r, i) => ({
+            resourceType: 'Observation',
+            id: `hr-${i}`,
+            status: 'final',
+            code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+            effectiveDateTime: at(r.minute),
+            valueQuantity: {
+              value: r.value,
+              unit: 'beats/minute',
+              system: 'http://unitsofmeasure.org',
+              code: '/min',
+            },
+            device: { reference: r.device },
+          })),
+        );
+        const distinct = [...new Set(sorted.map((r) => `${at(r.minute)} ${r.value} ${r.device}`))];
+        expect(samples.map((s) => `${new Date(s.start).toISOString()} ${s.value} ${s.device}`)).toEqual(
+          distinct,
+        );
+      }),
+    );
   });
 });
 
