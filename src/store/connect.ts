@@ -17,6 +17,7 @@ import type {
 } from 'kysely';
 import { Pool } from 'pg';
 import type { PoolClient } from 'pg';
+import { checkpointInWorker } from './checkpoints';
 import { isStoreFault } from './faults';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -64,7 +65,13 @@ export function createDialect(engine: Engine, databaseUrl: string, options: Dial
       // FULL: a commit returns only after the WAL is synced, so acknowledged feedback survives a power cut.
       database.pragma('synchronous = FULL');
       database.pragma('foreign_keys = ON');
-      return new SqliteDialect({ database: withStatementCache(database) });
+      const checkpoints =
+        databaseUrl === ':memory:' ? undefined : checkpointInWorker(database, databaseUrl, { timeoutMs });
+      return new SqliteDialect({
+        database: withStatementCache(database, () => {
+          void checkpoints?.stop();
+        }),
+      });
     }
   }
 }
@@ -108,10 +115,14 @@ const STATEMENT_CACHE_SIZE = 500;
  * `npm run bench`; README, Speed). Safe because better-sqlite3 runs a statement to completion synchronously
  * (`all`/`run`); the store never streams (`iterate`), the one use during which a statement is busy.
  */
-function withStatementCache(database: SqliteDatabase.Database): SqliteDialectDatabase {
+function withStatementCache(
+  database: SqliteDatabase.Database,
+  beforeClose: () => void,
+): SqliteDialectDatabase {
   const statements = new Map<string, SqliteDatabase.Statement>();
   return {
     close: () => {
+      beforeClose();
       database.close();
     },
     prepare: (sql: string) => {

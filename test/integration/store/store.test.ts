@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { openStore } from '../../../src/store';
 import type { CardRecord, FeedbackRecord, InvocationRecord, Store } from '../../../src/store';
@@ -562,6 +563,43 @@ describe('store on sqlite: files and durability settings', () => {
       return rows[0]?.synchronous;
     });
     expect(synchronous).toBe(2);
+  });
+
+  test('checkpoints the WAL outside the commits that serve calls, and nothing written is lost', async () => {
+    const sizeOf = async (file: string) => (await stat(file)).size;
+    await store.ping();
+    // A full checkpoint first (a plain connection, not one made as the store makes its own), so the database file
+    // holds the schema and the WAL is empty.
+    const plain = new SqliteDatabase(database.url);
+    plain.pragma('wal_checkpoint(TRUNCATE)');
+    plain.close();
+    const before = await sizeOf(database.url);
+    // About 2 MB of records: half of what SQLite's default would wait for before it checkpointed inside a commit.
+    const records = Array.from({ length: 50 }, () =>
+      invocation([card()], { inputs: { readings: 'x'.repeat(40_000) } }),
+    );
+    for (const r of records) await store.invocations.record(r);
+    // The pages reach the database file within seconds all the same, copied by the checkpoint worker.
+    let size = before;
+    for (let i = 0; i < 50 && size <= before + 1_500_000; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      size = await sizeOf(database.url);
+    }
+    expect(size).toBeGreaterThan(before + 1_500_000);
+    const reopened = await openStore(database.url);
+    try {
+      for (const r of [records[0], records[49]]) {
+        expect(await reopened.invocations.listByHookInstance(r?.hookInstance ?? '')).toHaveLength(1);
+      }
+    } finally {
+      await reopened.close();
+    }
+    // A connection made as the store makes its own never checkpoints inside a commit.
+    const autocheckpoint = await withConnection(database.url, async (db) => {
+      const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db);
+      return rows[0]?.wal_autocheckpoint;
+    });
+    expect(autocheckpoint).toBe(0);
   });
 });
 
