@@ -5,7 +5,10 @@
  * runs at 1, 10 and 50 connections. Reports throughput, p50, p99, errors and the target's peak RSS, and writes
  * `bench/results/http-latest.json` and `.md` (the README shows the latest table).
  *
- * `BENCH_SECONDS` (default 5) sets each run's duration, after a 1 s warm-up that is not counted.
+ * A virtual machine's speed drifts (here by up to half between one minute and the next), so the two targets run
+ * side by side and take turns: `ROUNDS` slices of `BENCH_SECONDS` (default 2) each, baseline then service, after a 1 s
+ * warm-up of each that is not counted. The ratio is the median of the rounds' ratios, each from two adjacent slices;
+ * calls/s and latencies are the medians of the rounds.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,7 +22,8 @@ import { searchset, startMockFhirServer } from '../../test/helpers/mock-fhir';
 import type { MockFhirServer } from '../../test/helpers/mock-fhir';
 
 const CONNECTIONS = [1, 10, 50] as const;
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? '5');
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? '2');
+const ROUNDS = 3;
 /** What the EHR's FHIR server adds to every query in the no-prefetch scenario. */
 const FHIR_DELAY_MS = 20;
 const RESULTS = path.join(__dirname, '..', 'results');
@@ -36,6 +40,7 @@ interface Scenario {
   readonly prepare?: (serviceUrl: string) => Promise<void>;
 }
 
+/** One target's figures at one connection count: medians of its slices (errors summed). */
 interface Run {
   scenario: string;
   connections: number;
@@ -46,15 +51,45 @@ interface Run {
   errors: number;
   non2xx: number;
   peakRssMb: number;
+  /** The service's throughput over the baseline's, median of the rounds (service runs only). */
+  ratio?: number;
+}
+
+/** One slice of load on one target. */
+interface Slice {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+function summary(scenario: string, connections: number, target: Kind, slices: readonly Slice[]): Run {
+  return {
+    scenario,
+    connections,
+    target,
+    rps: median(slices.map((x) => x.rps)),
+    p50: median(slices.map((x) => x.p50)),
+    p99: median(slices.map((x) => x.p99)),
+    errors: slices.reduce((n, x) => n + x.errors, 0),
+    non2xx: slices.reduce((n, x) => n + x.non2xx, 0),
+    peakRssMb: NaN,
+  };
 }
 
 async function startTarget(kind: Kind): Promise<ServiceProcess> {
   return kind === 'service' ? startService({ core: 0 }) : startScript('target.ts', [kind], 0);
 }
 
-async function load(url: string, scenario: Scenario, connections: number, seconds: number) {
+async function load(url: string, scenario: Scenario, connections: number, seconds: number): Promise<Slice> {
   const body = scenario.body;
-  return autocannon({
+  const r = await autocannon({
     url: `${url}${scenario.path}`,
     connections,
     duration: seconds,
@@ -65,6 +100,13 @@ async function load(url: string, scenario: Scenario, connections: number, second
       ? { requests: [{ method: scenario.method, setupRequest: (req) => ({ ...req, body: body() }) }] }
       : {}),
   });
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
 }
 
 function scenarios(fhir: MockFhirServer): Scenario[] {
@@ -177,7 +219,7 @@ function markdown(runs: readonly Run[], machine: string): string {
   ];
   for (const [key, { service: s, baseline: b }] of rows) {
     const [scenario, conn] = key.split('|');
-    const ratio = s && b && b.rps > 0 ? s.rps / b.rps : NaN;
+    const ratio = s?.ratio ?? NaN;
     lines.push(
       `| ${scenario} | ${conn} | ${f(s?.rps)} | ${f(b?.rps)} | ${f(ratio, 2)} | ${f(s?.p50)} / ${f(s?.p99)} | ${f(b?.p50)} / ${f(b?.p99)} | ${s ? s.errors + s.non2xx : '—'} | ${f(s?.peakRssMb)} |`,
     );
@@ -194,30 +236,34 @@ const bench: BenchCase = {
     const runs: Run[] = [];
     try {
       for (const scenario of scenarios(fhir)) {
-        for (const kind of ['baseline', 'service'] as const) {
-          const target = await startTarget(kind);
-          let peak = NaN;
-          try {
-            if (kind === 'service') await scenario.prepare?.(target.url);
-            for (const connections of CONNECTIONS) {
-              await load(target.url, scenario, connections, 1); // warm-up, not counted
-              const r = await load(target.url, scenario, connections, SECONDS);
-              runs.push({
-                scenario: scenario.name,
-                connections,
-                target: kind,
-                rps: r.requests.average,
-                p50: r.latency.p50,
-                p99: r.latency.p99,
-                errors: r.errors + r.timeouts,
-                non2xx: r.non2xx,
-                peakRssMb: NaN,
-              });
+        const baseline = await startTarget('baseline');
+        const service = await startTarget('service').catch(async (err: unknown) => {
+          await stopProcess(baseline.child);
+          throw err;
+        });
+        const scenarioRuns: Run[] = [];
+        try {
+          await scenario.prepare?.(service.url);
+          for (const connections of CONNECTIONS) {
+            const slices: Record<Kind, Slice[]> = { baseline: [], service: [] };
+            for (const target of [baseline, service]) await load(target.url, scenario, connections, 1); // warm-up
+            for (let round = 0; round < ROUNDS; round += 1) {
+              slices.baseline.push(await load(baseline.url, scenario, connections, SECONDS));
+              slices.service.push(await load(service.url, scenario, connections, SECONDS));
             }
-          } finally {
-            peak = await stopProcess(target.child);
+            const ratios = slices.service.map((x, i) => x.rps / (slices.baseline[i]?.rps ?? NaN));
+            scenarioRuns.push(summary(scenario.name, connections, 'baseline', slices.baseline), {
+              ...summary(scenario.name, connections, 'service', slices.service),
+              ratio: median(ratios),
+            });
           }
-          for (const r of runs) if (r.scenario === scenario.name && r.target === kind) r.peakRssMb = peak;
+        } finally {
+          const peaks = {
+            baseline: await stopProcess(baseline.child),
+            service: await stopProcess(service.child),
+          };
+          for (const r of scenarioRuns) r.peakRssMb = peaks[r.target];
+          runs.push(...scenarioRuns);
         }
       }
     } finally {
@@ -228,7 +274,7 @@ const bench: BenchCase = {
     const table = markdown(runs, machine);
     writeFileSync(
       path.join(RESULTS, 'http-latest.json'),
-      `${JSON.stringify({ at: new Date().toISOString(), machine, seconds: SECONDS, runs }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), machine, seconds: SECONDS, rounds: ROUNDS, runs }, null, 2)}\n`,
     );
     writeFileSync(path.join(RESULTS, 'http-latest.md'), table);
     console.log(`\n${table}`);
@@ -239,7 +285,7 @@ const bench: BenchCase = {
       const b = runs.find(
         (r) => r.scenario.startsWith(scenario) && r.connections === c && r.target === 'baseline',
       );
-      return s && b ? `${(s.rps / b.rps).toFixed(2)} (p50 ${(s.p50 / b.p50).toFixed(1)}x)` : '—';
+      return s && b ? `${(s.ratio ?? NaN).toFixed(2)} (p50 ${(s.p50 / b.p50).toFixed(1)}x)` : '—';
     };
     return {
       'realistic order-sign throughput ratio, c=10 (target >= 0.5)': figure('order-sign, realistic', 10),
