@@ -31,7 +31,8 @@ COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json cds-services.json NOTICE ./
 COPY --chown=node:node config ./config
-# The synthetic demo patients, served at /demo/fhir only with DEMO_FHIR=on (off by default in production).
+# The synthetic demo patients: served at /demo/fhir only with DEMO_FHIR=on (off by default in production); in every
+# mode the hooks are warmed up on them, in process and unrecorded, before the service listens.
 COPY --chown=node:node demo ./demo
 RUN mkdir -p /var/lib/pgx-cds && chown node:node /var/lib/pgx-cds
 USER node

@@ -11,11 +11,15 @@ import { createSharedJtiMemory } from './cds/replay';
 import { loadServiceDefinitions } from './cds/discovery';
 import { ConfigError, loadConfig } from './config';
 import { loadDemoData } from './demo';
+import { warmUp } from './demo/warm-up';
+import type { CdsServiceDefinition } from './cds/types';
 import { createHookHandlers, incompleteCheckLinksTo } from './hooks';
+import type { HookServices } from './hooks';
 import { userAuthenticatorFor } from './http/bearer';
 import { loadDevSigningKey } from './http/dev-issuer';
 import { createReadiness } from './http/ops';
 import { createLogger, errorForLog } from './observability/logger';
+import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { KNOWLEDGE_VERSION } from './rules/cpic';
 import { latestPublicationWatch, reportWatch } from './admin/watch';
@@ -32,6 +36,29 @@ const HOUSEKEEPING_MS = 3_600_000;
 const FIRST_HOUSEKEEPING_MS = 60_000;
 /** How often the process asks the store whether it answers, so an outage is logged when it starts. */
 const STORE_MONITOR_MS = 5_000;
+
+/**
+ * The order-sign hook on every demo patient before listening, without the store (`demo/warm-up.ts`), so the first
+ * clinician's call is not the one that loads and compiles everything. A failure is logged and the start goes on.
+ */
+async function warmUpHooks(
+  services: readonly CdsServiceDefinition[],
+  hookServices: HookServices,
+  logger: Logger,
+): Promise<void> {
+  const orderSign = services.find((s) => s.hook === 'order-sign');
+  if (!orderSign) return;
+  const started = performance.now();
+  try {
+    const { calls } = await warmUp(createHookHandlers(hookServices)['order-sign'], orderSign, logger);
+    logger.info(
+      { calls, ms: Math.round(performance.now() - started) },
+      'hooks warmed up on the demo patients',
+    );
+  } catch (err) {
+    logger.warn({ err: errorForLog(err) }, 'warm-up failed; the first calls will be slower');
+  }
+}
 
 async function main(): Promise<void> {
   let config;
@@ -180,6 +207,13 @@ async function main(): Promise<void> {
   const housekeeping = setInterval(housekeep, HOUSEKEEPING_MS);
   housekeeping.unref();
   let stopping = false;
+  const services = loadServiceDefinitions();
+  const hookServices = {
+    ruleEngine: () => thresholds.live(),
+    knowledgeVersion: KNOWLEDGE_VERSION,
+    ...incompleteCheckLinksTo(config.patientAppLaunchUrl),
+  };
+  await warmUpHooks(services, hookServices, logger);
   const app = createApp({
     config,
     ...(demo ? { demo } : {}),
@@ -189,13 +223,8 @@ async function main(): Promise<void> {
     recorder,
     readiness,
     draining: () => stopping,
-    services: loadServiceDefinitions(),
-    handlers: createHookHandlers({
-      ruleEngine: () => thresholds.live(),
-      knowledgeVersion: KNOWLEDGE_VERSION,
-      volume: store.volume,
-      ...incompleteCheckLinksTo(config.patientAppLaunchUrl),
-    }),
+    services,
+    handlers: createHookHandlers({ ...hookServices, volume: store.volume }),
     thresholdRegistry: thresholds,
     authenticator,
     trustedIssuers,

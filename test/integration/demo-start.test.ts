@@ -1,12 +1,14 @@
 /**
  * `npm start` with nothing configured (SQLite default, a fresh data folder) serves the demo patients at `/demo/fhir`
- * (issue 12 item 3). Spawns the real process (`tsx src/main.ts`, what `npm start` runs once built); every wait is
- * bounded by jest's timeout, never by wall-clock assertions.
+ * (issue 12 item 3), after warming the hooks up on them without recording anything. Spawns the real process (`tsx
+ * src/main.ts`, what `npm start` runs once built); every wait is bounded by jest's timeout, never by wall-clock
+ * assertions.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
 import type { Bundle } from 'fhir/r4';
 import { freePort } from '../helpers/http';
 
@@ -58,6 +60,16 @@ it('serves /demo/fhir with every demo patient on a default start', async () => {
       headers: { Origin: 'https://sandbox.cds-hooks.org' },
     });
     expect(discovery.headers.get('access-control-allow-origin')).toBe('https://sandbox.cds-hooks.org');
+    // The hooks ran on the demo patients before the service listened, and left nothing in the store.
+    expect(out).toContain('hooks warmed up on the demo patients');
+    const db = new SqliteDatabase(path.join(dir, 'cds.sqlite'), { readonly: true });
+    try {
+      for (const table of ['invocations', 'cards', 'volume_outcomes']) {
+        expect(db.prepare(`select count(*) as n from ${table}`).get()).toEqual({ n: 0 });
+      }
+    } finally {
+      db.close();
+    }
   } finally {
     child.kill('SIGTERM');
     await exited;
