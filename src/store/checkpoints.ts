@@ -42,7 +42,7 @@ parentPort.on('message', () => {
 `;
 
 export interface Checkpointer {
-  /** Checkpoints once more and stops the worker. */
+  /** Checkpoints once more and stops the worker; resolves once it has closed its connection and exited. */
   stop(): Promise<void>;
 }
 

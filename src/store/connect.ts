@@ -18,6 +18,7 @@ import type {
 import { Pool } from 'pg';
 import type { PoolClient } from 'pg';
 import { checkpointInWorker } from './checkpoints';
+import type { Checkpointer } from './checkpoints';
 import { isStoreFault } from './faults';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -65,13 +66,10 @@ export function createDialect(engine: Engine, databaseUrl: string, options: Dial
       // FULL: a commit returns only after the WAL is synced, so acknowledged feedback survives a power cut.
       database.pragma('synchronous = FULL');
       database.pragma('foreign_keys = ON');
-      const checkpoints =
-        databaseUrl === ':memory:' ? undefined : checkpointInWorker(database, databaseUrl, { timeoutMs });
-      return new SqliteDialect({
-        database: withStatementCache(database, () => {
-          void checkpoints?.stop();
-        }),
-      });
+      const dialect = new SqliteDialect({ database: withStatementCache(database) });
+      return databaseUrl === ':memory:'
+        ? dialect
+        : withCheckpointer(dialect, checkpointInWorker(database, databaseUrl, { timeoutMs }));
     }
   }
 }
@@ -106,6 +104,27 @@ export async function withoutSyncWait<DB>(
   });
 }
 
+/**
+ * The dialect whose `destroy` (the store's `close`) resolves once the checkpoint worker has run its last checkpoint
+ * and closed its connection: the database files are then complete and no longer open, and may be copied or removed.
+ */
+function withCheckpointer(dialect: SqliteDialect, checkpoints: Checkpointer): Dialect {
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createDriver: () => {
+      const driver = dialect.createDriver();
+      const destroy = driver.destroy.bind(driver);
+      driver.destroy = async () => {
+        await destroy();
+        await checkpoints.stop();
+      };
+      return driver;
+    },
+  };
+}
+
 /** Prepared statements kept per SQL text; past this many distinct texts the cache starts again. */
 const STATEMENT_CACHE_SIZE = 500;
 
@@ -115,14 +134,10 @@ const STATEMENT_CACHE_SIZE = 500;
  * `npm run bench`; README, Speed). Safe because better-sqlite3 runs a statement to completion synchronously
  * (`all`/`run`); the store never streams (`iterate`), the one use during which a statement is busy.
  */
-function withStatementCache(
-  database: SqliteDatabase.Database,
-  beforeClose: () => void,
-): SqliteDialectDatabase {
+function withStatementCache(database: SqliteDatabase.Database): SqliteDialectDatabase {
   const statements = new Map<string, SqliteDatabase.Statement>();
   return {
     close: () => {
-      beforeClose();
       database.close();
     },
     prepare: (sql: string) => {

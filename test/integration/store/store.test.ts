@@ -3,7 +3,7 @@
  * server named by TEST_DATABASE_URL, else the embedded one jest's globalSetup starts (test/helpers/postgres.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -600,6 +600,24 @@ describe('store on sqlite: files and durability settings', () => {
       return rows[0]?.wal_autocheckpoint;
     });
     expect(autocheckpoint).toBe(0);
+  });
+
+  test('close resolves once every connection has let go of the files: the WAL is folded in and removed', async () => {
+    const other = await createSqliteDatabase();
+    const closing = await openStore(other.url);
+    const recorded = invocation([card()]);
+    await closing.invocations.record(recorded);
+    // Time for the checkpoint worker to have opened its own connection (its start is not awaited).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await closing.close();
+    expect(await readdir(path.dirname(other.url))).toEqual(['cds.sqlite']);
+    const reopened = await openStore(other.url);
+    try {
+      expect(await reopened.invocations.listByHookInstance(recorded.hookInstance)).toHaveLength(1);
+    } finally {
+      await reopened.close();
+      await other.drop();
+    }
   });
 });
 
