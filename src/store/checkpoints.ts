@@ -73,6 +73,8 @@ export function checkpointInWorker(
   worker.on('error', () => undefined);
   return {
     stop: async () => {
+      // Held by the worker from here: a process that is shutting down waits for the last checkpoint.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },
