@@ -7,6 +7,7 @@
 import { readRs2108622 } from './cyp4f2';
 import { namedAlternatives } from './alternatives';
 import { cpicDoseFraction } from './dose';
+import { parseScore } from './phenotype';
 import { cpicDrugNames, drugKnowledge, knowledgeVersion } from './knowledge';
 import type { DrugKnowledge, GuidelineKnowledge, RecommendationRow } from './knowledge';
 import type {
@@ -236,9 +237,17 @@ function geneLine(result: GeneResult): string {
 
 function rowLine(row: RecommendationRow, guideline: GuidelineKnowledge): string {
   const key = Object.entries(row.lookupKey)
-    .map(([g, v]) => `${g}: ${v}`)
+    .map(([g, v]) => `${g} ${parseScore(v) ? `activity score ${v}` : v}`)
     .join(', ');
-  return `CPIC ${guideline.name}${row.population && row.population !== 'general' ? ` (${row.population})` : ''}: ${key} → ${row.strength ?? 'informational'}: ${row.recommendation}`;
+  return `${cpicGuideline(guideline)}${row.population && row.population !== 'general' ? ` (${row.population})` : ''}: ${key} → ${row.strength ?? 'informational'}: ${row.recommendation}`;
+}
+
+/**
+ * A guideline as prose names it: CPIC's own name, said to be CPIC's unless the name says so itself (CPIC calls some
+ * guidelines "Annotation of CPIC Guideline for metoprolol and CYP2D6").
+ */
+function cpicGuideline(guideline: GuidelineKnowledge, noun = ''): string {
+  return /\bCPIC\b/.test(guideline.name) ? guideline.name : `CPIC ${noun}${guideline.name}`;
 }
 
 function baseFinding(
@@ -317,7 +326,7 @@ function preTestFinding(c: GuidelineCase, untested: readonly string[]): PreTestF
     untested: toTest,
     guideline: guidelineRef(c.guideline),
     explanation: [
-      `No ${toTest.map((t) => (t.level === 'none' ? t.gene : `${t.gene} (CPIC level ${t.level})`)).join(', ')} result on file for ${c.drugName}: CPIC guideline ${c.guideline.name} applies once tested`,
+      `No ${toTest.map((t) => (t.level === 'none' ? t.gene : `${t.gene} (CPIC level ${t.level})`)).join(', ')} result on file for ${c.drugName}: ${cpicGuideline(c.guideline, 'guideline ')} applies once tested`,
     ],
   };
 }
@@ -335,7 +344,7 @@ function noRowFinding(c: GuidelineCase, combos: readonly Record<string, string>[
     ...baseFinding(c.order, c.drugName, c.used),
     action: 'monitor',
     guideline: guidelineRef(c.guideline),
-    explanation: [...c.used.map(geneLine), `CPIC ${c.guideline.name} has no recommendation for ${keys}`],
+    explanation: [...c.used.map(geneLine), `${cpicGuideline(c.guideline)} has no recommendation for ${keys}`],
   };
 }
 

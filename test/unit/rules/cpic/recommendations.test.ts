@@ -85,6 +85,16 @@ describe('lookups', () => {
     expect(finding?.knowledgeVersion).toMatch(/^cpic-\d{4}-\d{2}-\d{2}$/);
   });
 
+  it('names the guideline once and the activity score it looked up in words (metoprolol, CYP2D6 score 0)', () => {
+    // CPIC names this guideline "Annotation of CPIC Guideline for metoprolol and CYP2D6" and keys it on the score.
+    const [finding] = findingsForOrder(order('metoprolol'), [
+      keyedResult('CYP2D6', '0.0', 'Poor Metabolizer'),
+    ]);
+    const why = finding?.explanation.join(' ') ?? '';
+    expect(why).toContain(`${cpicGuideline('metoprolol').name}: CYP2D6 activity score 0.0 → `);
+    expect(why).not.toMatch(/CPIC Annotation of CPIC|CYP2D6: 0\.0/);
+  });
+
   it('gives a pre-test finding when a level A gene has no result, naming the gene and the guideline', () => {
     const finding = preTestFinding(findingsForOrder(order('clopidogrel'), []));
     expect(finding.action).toBe('order-test');
