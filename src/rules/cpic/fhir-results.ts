@@ -94,14 +94,21 @@ interface Coding {
 }
 
 function codings(concept: unknown): Coding[] {
-  return arr(obj(concept)?.coding).flatMap((c) => {
+  const found: Coding[] = [];
+  for (const c of arr(obj(concept)?.coding)) {
     const coding = obj(c);
-    if (!coding) return [];
+    if (!coding) continue;
+    // Built by assignment, not conditional spreads: read several times for each Observation of every call.
+    const read: { system?: string; code?: string; display?: string } = {};
     const system = text(coding.system);
     const code = text(coding.code);
     const display = text(coding.display);
-    return [{ ...(system ? { system } : {}), ...(code ? { code } : {}), ...(display ? { display } : {}) }];
-  });
+    if (system) read.system = system;
+    if (code) read.code = code;
+    if (display) read.display = display;
+    found.push(read);
+  }
+  return found;
 }
 
 /** Every human-readable string of a CodeableConcept: codes, displays, text. */
