@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import type { BenchCase } from '../run';
-import { CORES, pin, startScript, startService, stopProcess } from '../http/service';
+import { CORES, cpuMs, pin, startScript, startService, stopProcess } from '../http/service';
 import type { ServiceProcess } from '../http/service';
 import { realisticOrderSignRequest } from '../realistic-request';
 import { searchset, startMockFhirServer } from '../../test/helpers/mock-fhir';
@@ -51,6 +51,8 @@ interface Run {
   errors: number;
   non2xx: number;
   peakRssMb: number;
+  /** CPU time of the target's process (all its threads) per call answered. */
+  cpuMsPerCall: number;
   /** The service's throughput over the baseline's, median of the rounds (service runs only). */
   ratio?: number;
 }
@@ -62,6 +64,7 @@ interface Slice {
   p99: number;
   errors: number;
   non2xx: number;
+  cpuMsPerCall: number;
 }
 
 function median(values: readonly number[]): number {
@@ -80,6 +83,7 @@ function summary(scenario: string, connections: number, target: Kind, slices: re
     errors: slices.reduce((n, x) => n + x.errors, 0),
     non2xx: slices.reduce((n, x) => n + x.non2xx, 0),
     peakRssMb: NaN,
+    cpuMsPerCall: median(slices.map((x) => x.cpuMsPerCall)),
   };
 }
 
@@ -87,10 +91,16 @@ async function startTarget(kind: Kind): Promise<ServiceProcess> {
   return kind === 'service' ? startService({ core: 0 }) : startScript('target.ts', [kind], 0);
 }
 
-async function load(url: string, scenario: Scenario, connections: number, seconds: number): Promise<Slice> {
+async function load(
+  target: ServiceProcess,
+  scenario: Scenario,
+  connections: number,
+  seconds: number,
+): Promise<Slice> {
   const body = scenario.body;
+  const cpuBefore = cpuMs(target.child.pid ?? 0);
   const r = await autocannon({
-    url: `${url}${scenario.path}`,
+    url: `${target.url}${scenario.path}`,
     connections,
     duration: seconds,
     method: scenario.method,
@@ -106,6 +116,7 @@ async function load(url: string, scenario: Scenario, connections: number, second
     p99: r.latency.p99,
     errors: r.errors + r.timeouts,
     non2xx: r.non2xx,
+    cpuMsPerCall: (cpuMs(target.child.pid ?? 0) - cpuBefore) / r.requests.total,
   };
 }
 
@@ -214,14 +225,14 @@ function markdown(runs: readonly Run[], machine: string): string {
   const lines = [
     `Machine: ${machine}. Service and baseline each in their own process pinned to one core; load generator on another.`,
     '',
-    '| scenario | conn | service calls/s | baseline calls/s | ratio | service p50 / p99 ms | baseline p50 / p99 ms | errors + non-2xx | service peak RSS MiB |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | conn | service calls/s | baseline calls/s | ratio | service p50 / p99 ms | baseline p50 / p99 ms | CPU ms per call, service / baseline | errors + non-2xx | service peak RSS MiB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const [key, { service: s, baseline: b }] of rows) {
     const [scenario, conn] = key.split('|');
     const ratio = s?.ratio ?? NaN;
     lines.push(
-      `| ${scenario} | ${conn} | ${f(s?.rps)} | ${f(b?.rps)} | ${f(ratio, 2)} | ${f(s?.p50)} / ${f(s?.p99)} | ${f(b?.p50)} / ${f(b?.p99)} | ${s ? s.errors + s.non2xx : '—'} | ${f(s?.peakRssMb)} |`,
+      `| ${scenario} | ${conn} | ${f(s?.rps)} | ${f(b?.rps)} | ${f(ratio, 2)} | ${f(s?.p50)} / ${f(s?.p99)} | ${f(b?.p50)} / ${f(b?.p99)} | ${f(s?.cpuMsPerCall, 2)} / ${f(b?.cpuMsPerCall, 2)} | ${s ? s.errors + s.non2xx : '—'} | ${f(s?.peakRssMb)} |`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -246,10 +257,10 @@ const bench: BenchCase = {
           await scenario.prepare?.(service.url);
           for (const connections of CONNECTIONS) {
             const slices: Record<Kind, Slice[]> = { baseline: [], service: [] };
-            for (const target of [baseline, service]) await load(target.url, scenario, connections, 1); // warm-up
+            for (const target of [baseline, service]) await load(target, scenario, connections, 1); // warm-up
             for (let round = 0; round < ROUNDS; round += 1) {
-              slices.baseline.push(await load(baseline.url, scenario, connections, SECONDS));
-              slices.service.push(await load(service.url, scenario, connections, SECONDS));
+              slices.baseline.push(await load(baseline, scenario, connections, SECONDS));
+              slices.service.push(await load(service, scenario, connections, SECONDS));
             }
             const ratios = slices.service.map((x, i) => x.rps / (slices.baseline[i]?.rps ?? NaN));
             scenarioRuns.push(summary(scenario.name, connections, 'baseline', slices.baseline), {
@@ -285,7 +296,9 @@ const bench: BenchCase = {
       const b = runs.find(
         (r) => r.scenario.startsWith(scenario) && r.connections === c && r.target === 'baseline',
       );
-      return s && b ? `${(s.ratio ?? NaN).toFixed(2)} (p50 ${(s.p50 / b.p50).toFixed(1)}x)` : '—';
+      return s && b
+        ? `${(s.ratio ?? NaN).toFixed(2)} (p50 ${(s.p50 / b.p50).toFixed(1)}x; CPU ${s.cpuMsPerCall.toFixed(1)} against ${b.cpuMsPerCall.toFixed(1)} ms a call)`
+        : '—';
     };
     return {
       'realistic order-sign throughput ratio, c=10 (target >= 0.5)': figure('order-sign, realistic', 10),

@@ -88,6 +88,20 @@ export async function startService(options: { readonly databaseUrl?: string; rea
   throw new Error('the service did not answer /healthz within 30 s');
 }
 
+/** Linux clock ticks per second (`getconf CLK_TCK`), the unit of `/proc/<pid>/stat` CPU times. */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** CPU time (user + system, every thread) a process has used so far, in ms; NaN where unknown. */
+export function cpuMs(pid: number): number {
+  try {
+    // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14th and 15th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Stops the process and resolves with its peak resident set size (Linux `VmHWM`) in MiB, NaN where unknown. */
 export async function stopProcess(child: ChildProcess): Promise<number> {
   const peak = peakRssMb(child.pid ?? 0);
