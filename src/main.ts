@@ -11,6 +11,7 @@ import { createSharedJtiMemory } from './cds/replay';
 import { loadServiceDefinitions } from './cds/discovery';
 import { ConfigError, loadConfig } from './config';
 import { loadDemoData } from './demo';
+import type { DemoData } from './demo';
 import { warmUp } from './demo/warm-up';
 import type { CdsServiceDefinition } from './cds/types';
 import { createHookHandlers, incompleteCheckLinksTo } from './hooks';
@@ -39,18 +40,20 @@ const STORE_MONITOR_MS = 5_000;
 
 /**
  * The order-sign hook on every demo patient before listening, without the store (`demo/warm-up.ts`), so the first
- * clinician's call is not the one that loads and compiles everything. A failure is logged and the start goes on.
+ * clinician's call is not the one that loads and compiles everything. `demo`: the demo data if the process loaded it
+ * already (DEMO_FHIR=on), else the warm-up loads it. A failure is logged and the start goes on.
  */
 async function warmUpHooks(
   services: readonly CdsServiceDefinition[],
   hookServices: HookServices,
   logger: Logger,
+  demo: DemoData | undefined,
 ): Promise<void> {
   const orderSign = services.find((s) => s.hook === 'order-sign');
   if (!orderSign) return;
   const started = performance.now();
   try {
-    const { calls } = await warmUp(createHookHandlers(hookServices)['order-sign'], orderSign, logger);
+    const { calls } = await warmUp(createHookHandlers(hookServices)['order-sign'], orderSign, logger, demo);
     logger.info(
       { calls, ms: Math.round(performance.now() - started) },
       'hooks warmed up on the demo patients',
@@ -213,7 +216,7 @@ async function main(): Promise<void> {
     knowledgeVersion: KNOWLEDGE_VERSION,
     ...incompleteCheckLinksTo(config.patientAppLaunchUrl),
   };
-  await warmUpHooks(services, hookServices, logger);
+  await warmUpHooks(services, hookServices, logger, demo);
   const app = createApp({
     config,
     ...(demo ? { demo } : {}),
