@@ -230,8 +230,10 @@ function distinctOrigins(samples: readonly SensorSample[]): number {
   const seen = new Uint8Array(samples.reduce((max, s) => Math.max(max, s.origin + 1), 0));
   let count = 0;
   for (const { origin } of samples) {
-    count += 1 - (seen[origin] ?? 1);
-    seen[origin] = 1;
+    if (seen[origin] === 0) {
+      seen[origin] = 1;
+      count += 1;
+    }
   }
   return count;
 }
