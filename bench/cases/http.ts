@@ -18,6 +18,7 @@ import type { BenchCase } from '../run';
 import { CORES, cpuMs, pin, startScript, startService, stopProcess } from '../http/service';
 import type { ServiceProcess } from '../http/service';
 import { realisticOrderSignRequest } from '../realistic-request';
+import { median } from '../stats';
 import { searchset, startMockFhirServer } from '../../test/helpers/mock-fhir';
 import type { MockFhirServer } from '../../test/helpers/mock-fhir';
 
@@ -65,11 +66,6 @@ interface Slice {
   errors: number;
   non2xx: number;
   cpuMsPerCall: number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 function summary(scenario: string, connections: number, target: Kind, slices: readonly Slice[]): Run {

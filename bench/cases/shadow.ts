@@ -14,15 +14,12 @@ import path from 'node:path';
 import type { BenchCase } from '../run';
 import { realisticOrderSignRequest } from '../realistic-request';
 import { pin, startScript, stopProcess } from '../http/service';
+import { percentile } from '../stats';
 
 /** Blocks of each of the four turns (A, shadow, B, shadow), and calls per block: 1,500 calls per mode. */
 const ROUNDS = 15;
 const CALLS_PER_BLOCK = 50;
 const WARM_UP = 100;
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 /** Sends `message` to the target and resolves with its answer. */
 function ask(child: ChildProcess, message: string): Promise<unknown> {
