@@ -58,8 +58,11 @@ export interface ExplainedRow {
   readonly label: string;
   readonly applied: boolean;
   readonly guideline: { readonly name: string; readonly url: string };
-  /** What the row is looked up by, per gene (phenotype, activity score or allele status). */
-  readonly lookupKey: Readonly<Record<string, string>>;
+  /**
+   * What the row is looked up by, in words, per gene (`CYP2D6 activity score 1.0`, `CYP2C19 Poor Metabolizer`); empty
+   * for a row not keyed on a gene.
+   */
+  readonly lookedUpBy: string;
   readonly population?: string;
   readonly strength?: string;
   readonly recommendation: string;

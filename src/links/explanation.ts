@@ -8,6 +8,7 @@ import { modifierEffect } from '../cards/detail';
 import { metricName, quantityText, reasonText, thresholdText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
 import { citationText } from '../rules/citations';
+import { lookupKeyText } from '../rules/cpic/recommendations';
 import { guidelineOf } from '../rules/cpic/types';
 import type { CpicRow, Finding } from '../rules/cpic/types';
 import { readDecisionSnapshot } from '../rules/types';
@@ -52,7 +53,7 @@ function explainedRow(row: CpicRow, label: string, applied: boolean): ExplainedR
     label,
     applied,
     guideline: { name: row.guideline.name, url: row.guideline.url },
-    lookupKey: row.lookupKey,
+    lookedUpBy: lookupKeyText(row.lookupKey),
     ...(row.population !== undefined ? { population: row.population } : {}),
     ...(row.strength !== undefined ? { strength: row.strength } : {}),
     recommendation: row.recommendation,
@@ -129,13 +130,20 @@ function sensorDataOf(snapshot: DecisionSnapshot): ExplainedSensorData[] {
   }));
 }
 
-/** The summary's notes and its data-quality notes, one sentence each. */
+/** What the reader did with the records a data-quality note counts, as the sentence starts. */
+const QUALITY_WORDS = { repaired: 'Corrected in', rejected: 'Left out', ignored: 'Left out' } as const;
+
+/**
+ * The summary's notes and its data-quality notes, one sentence each: what was done and to how many records first
+ * (`Corrected in 1 record: unit code 'beats/min' is not UCUM; read as '/min'.`).
+ */
 function sensorNotesOf(snapshot: DecisionSnapshot): string[] {
   const { notes, dataQuality } = snapshot.facts.sensors;
   return [
     ...notes.map(reasonText),
     ...dataQuality.map(
-      (q) => `${reasonText(q.reason)} (${q.kind}, ${q.count} ${q.count === 1 ? 'record' : 'records'})`,
+      (q) =>
+        `${QUALITY_WORDS[q.kind]} ${q.count} ${q.count === 1 ? 'record' : 'records'}: ${reasonText(q.reason)}.`,
     ),
   ];
 }

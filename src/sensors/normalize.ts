@@ -402,9 +402,20 @@ function readSampledData(
       );
     }
   });
-  if (errors > 0) note('ignored', `${errors} SampledData 'E' (error) token(s) skipped`);
-  if (unusable > 0) note('ignored', `${unusable} SampledData L/U token(s) skipped: no lowerLimit/upperLimit`);
+  if (errors > 0)
+    note('ignored', `${readings(errors)} the device marked as errors (SampledData 'E') skipped`);
+  if (unusable > 0) {
+    note(
+      'ignored',
+      `${readings(unusable)} beyond the device's range (SampledData 'L'/'U') skipped: no limit given`,
+    );
+  }
   return samples;
+}
+
+/** `1 reading`, `2 readings`. */
+function readings(count: number): string {
+  return `${count} ${count === 1 ? 'reading' : 'readings'}`;
 }
 
 function sampleAt(

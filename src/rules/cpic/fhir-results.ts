@@ -526,7 +526,7 @@ function pairHaplotypes(findings: readonly Finding[], sex: string | undefined): 
         call: {
           ...call,
           notes: [
-            `${first.gene} diplotype paired from ${group.length} haplotype result(s)`,
+            `${first.gene} diplotype paired from ${group.length} haplotype ${group.length === 1 ? 'result' : 'results'}`,
             ...cftrNotes,
             ...call.notes,
           ],

@@ -209,10 +209,9 @@ function choosePopulation(
     );
     if (chosen) return chosen;
   }
-  if (general.length > 0)
-    return { primary: general, others: specific, reason: 'population not known from the order' };
+  if (general.length > 0) return { primary: general, others: specific, reason: 'not known from the order' };
   if (populations.size === 1) return { primary: specific, others: [] };
-  return { primary: specific, others: [], reason: 'population not known from the order' };
+  return { primary: specific, others: [], reason: 'not known from the order' };
 }
 
 /** What a result was read from, in words: `genotype`, `presence result`, `laboratory phenotype`, … */
@@ -235,10 +234,15 @@ function geneLine(result: GeneResult): string {
   return `${genotype} → ${result.phenotype}${score}${result.notes.length > 0 ? ` (${result.notes.join('; ')})` : ''}`;
 }
 
-function rowLine(row: RecommendationRow, guideline: GuidelineKnowledge): string {
-  const key = Object.entries(row.lookupKey)
+/** What a CPIC row is looked up by, in words: `CYP2D6 activity score 1.0, CYP2C19 Poor Metabolizer`. */
+export function lookupKeyText(lookupKey: Readonly<Record<string, string>>): string {
+  return Object.entries(lookupKey)
     .map(([g, v]) => `${g} ${parseScore(v) ? `activity score ${v}` : v}`)
     .join(', ');
+}
+
+function rowLine(row: RecommendationRow, guideline: GuidelineKnowledge): string {
+  const key = lookupKeyText(row.lookupKey);
   return `${cpicGuideline(guideline)}${row.population && row.population !== 'general' ? ` (${row.population})` : ''}: ${key} → ${row.strength ?? 'informational'}: ${row.recommendation}`;
 }
 

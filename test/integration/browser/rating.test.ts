@@ -153,6 +153,9 @@ describe('rating and explanation pages in a browser', () => {
     // No research-note reference, "verify" mark, metric id, UCUM code or ISO date.
     expect(text).not.toMatch(/verify|§|research\/|\.md\b|resting-heart-rate|mm\[Hg\]|\d{4}-\d{2}-\d{2}/);
     expect(text).toMatch(/CPIC knowledge\s+CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4}/);
+    // The metoprolol row is looked up by CYP2D6 activity score, said as such; no "result(s)".
+    expect(text).toMatch(/Looked up by\s+CYP2D6 activity score \d\.\d/);
+    expect(text).not.toContain('(s)');
     await screenshot(page, '4b-explanation-sensor-evidence');
   });
 

@@ -146,6 +146,36 @@ describe('explainCard', () => {
     expect(view.sensorNotes.flatMap(textProblems)).toEqual([]);
   });
 
+  it('says what the reader corrected or left out, and in how many records, as sentences', () => {
+    // A watch export's resting heart rate with a non-UCUM unit code, and one the device withdrew.
+    const restingHr = (id: string, status: string, day: string) => ({
+      resourceType: 'Observation',
+      id,
+      status,
+      code: { coding: [{ system: 'http://loinc.org', code: '40443-4', display: 'Heart rate --resting' }] },
+      subject: { reference: 'Patient/p1' },
+      effectiveDateTime: `2026-05-${day}T07:00:00+02:00`,
+      valueQuantity: { value: 52, unit: 'beats/min', system: 'http://unitsofmeasure.org', code: 'beats/min' },
+    });
+    const sensors = summarizeSensors(
+      [
+        restingHr('hr1', 'final', '13'),
+        restingHr('hr2', 'final', '14'),
+        restingHr('hr3', 'entered-in-error', '14'),
+      ],
+      AT,
+    );
+    const noted = recorded({ ...snapshot, facts: { sensors } });
+    const notes = explainCard(noted.invocation, noted.card, new Date('2026-05-29T08:00:00Z')).sensorNotes;
+    expect(notes).toEqual(
+      expect.arrayContaining([
+        "Corrected in 2 records: unit code 'beats/min' is not UCUM; read as '/min'.",
+        "Left out 1 record: status 'entered-in-error' is not usable.",
+      ]),
+    );
+    expect(notes.flatMap(textProblems)).toEqual([]);
+  });
+
   it('says the details are unavailable for a snapshot it cannot read, and still shows the card', () => {
     const old = recorded({ schema: 0 });
     const unreadable = explainCard(old.invocation, old.card, new Date('2026-05-29T08:00:00Z'));

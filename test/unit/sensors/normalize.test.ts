@@ -261,7 +261,9 @@ describe('valueSampledData (fixtures/sensors/cgm-sampled-data.json)', () => {
       [11, 70, null],
     ]);
     expect(chunk.every((s) => s.device === 'FreeStyle Libre 3')).toBe(true);
-    expect(reasonsFor('hddt-cgm-chunk')).toEqual(["ignored: 2 SampledData 'E' (error) token(s) skipped"]);
+    expect(reasonsFor('hddt-cgm-chunk')).toEqual([
+      "ignored: 2 readings the device marked as errors (SampledData 'E') skipped",
+    ]);
   });
 
   it('applies origin and factor and converts mmol/L to mg/dL', () => {

@@ -64,9 +64,6 @@ function Genes({ genes }: { readonly genes: readonly ExplainedGene[] }) {
 }
 
 function Row({ row }: { readonly row: ExplainedRow }) {
-  const key = Object.entries(row.lookupKey)
-    .map(([gene, value]) => `${gene}: ${value}`)
-    .join('; ');
   return (
     <article class={`row${row.applied ? ' row-applied' : ''}`}>
       <h4>
@@ -81,7 +78,7 @@ function Row({ row }: { readonly row: ExplainedRow }) {
           </a>
         </dd>
         <dt>Looked up by</dt>
-        <dd>{key || 'not keyed on a gene'}</dd>
+        <dd>{row.lookedUpBy || 'not keyed on a gene'}</dd>
         {row.population ? (
           <>
             <dt>Population</dt>
@@ -193,14 +190,19 @@ function SensorData({
                 <td>
                   {formatDay(d.window.start)} to {formatDay(d.window.end)}
                 </td>
-                <td>
-                  {d.status}: {d.daysWithData} {d.daysWithData === 1 ? 'day' : 'days'} with data,{' '}
-                  {d.sampleCount} {d.sampleCount === 1 ? 'sample' : 'samples'}
-                  {d.newestSample ? `, newest ${formatDayTime(d.newestSample)}` : ''}
-                  {d.reasons.map((r) => (
-                    <div class="note">{r}</div>
-                  ))}
-                </td>
+                {d.sampleCount === 0 ? (
+                  // Nothing read: the reasons say why ("no data"), without counts of nothing.
+                  <td>{d.reasons.join('; ') || 'no data'}</td>
+                ) : (
+                  <td>
+                    {d.status}: {d.daysWithData} {d.daysWithData === 1 ? 'day' : 'days'} with data,{' '}
+                    {d.sampleCount} {d.sampleCount === 1 ? 'sample' : 'samples'}
+                    {d.newestSample ? `, newest ${formatDayTime(d.newestSample)}` : ''}
+                    {d.reasons.map((r) => (
+                      <div class="note">{r}</div>
+                    ))}
+                  </td>
+                )}
                 <td>{d.devices.join(', ') || 'not named'}</td>
               </tr>
             ))}
