@@ -5,12 +5,14 @@
  */
 import type { FhirResource, MedicationRequest, Patient } from 'fhir/r4';
 import { decisionSummary } from '../cards/decision-card';
-import { sensorEvidenceText } from '../cards/detail';
+import { sensorEvidenceTexts } from '../cards/detail';
+import { quantityText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
 import { ehrPriorityOf } from '../rules/cpic';
 import type { DrugOrder, Finding, GeneResult } from '../rules/cpic';
 import { assess, readPatientData } from '../rules/assess';
 import type { RuleEngine } from '../rules/engine';
+import type { SensorTrigger } from '../rules/thresholds';
 import { resolveAdvisableOrders } from '../rules/safety-rule-drugs';
 import { summarizeSensors } from '../sensors';
 import type { SensorMetricId } from '../sensors';
@@ -101,7 +103,7 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
         : [],
     summary: decisionSummary(decision),
     // The card's own wording of the sensor evidence, once per line.
-    sensorNotes: [...new Set(decision.modifiers.map(sensorEvidenceText))],
+    sensorNotes: sensorEvidenceTexts(decision.modifiers),
     ...(f.kind === 'recommendation'
       ? {
           explanation: patientExplanation({
@@ -198,13 +200,42 @@ function thresholdLines(
       })();
       if (where === undefined || lines.some((l) => l.value === where)) continue;
       const named = rule.drugs.filter((d) => drugs.has(d)).join(', ');
-      const measure =
-        t.metric === 'home-bp-diastolic' ? 'diastolic ' : t.metric === 'home-bp-systolic' ? 'systolic ' : '';
-      const side = /^less/.test(t.operator) || where !== t.value ? 'below' : 'above';
-      lines.push({ value: where, label: `${named}: ${measure}${side} ${where}` });
+      lines.push({ value: where, label: `${named}: ${limitWords(t, where)}` });
     }
   }
   return lines;
+}
+
+const SIDE_WORDS: Readonly<Record<string, string>> = {
+  lessThan: 'below',
+  lessThanInclusive: 'at or below',
+  greaterThan: 'above',
+  greaterThanInclusive: 'at or above',
+};
+
+/**
+ * What a dashed line means, as the clinician reads it beside the chart: the bound with its unit, then what crossing it
+ * does (`below 60/min raises the alert`, `65–80/min may lower the alert`). A share metric's line is the cut its
+ * readings are counted against (`SpO2 below 90 % counts toward the alert`).
+ */
+function limitWords(t: SensorTrigger, where: number): string {
+  if (where !== t.value) {
+    const cut = t.metric === 'spo2-below-90-share' ? 'SpO2 below 90 %' : `glucose below ${where} mg/dL`;
+    return `time with ${cut} counts toward the alert`;
+  }
+  const measure =
+    t.metric === 'home-bp-diastolic' ? 'diastolic ' : t.metric === 'home-bp-systolic' ? 'systolic ' : '';
+  const bound =
+    t.upTo !== undefined
+      ? `${String(t.value)}–${quantityText(t.upTo, t.unit)}`
+      : `${SIDE_WORDS[t.operator] ?? t.operator} ${quantityText(t.value, t.unit)}`;
+  const effect =
+    t.effect === 'raise'
+      ? `raises the alert${t.steps === 2 ? ' two steps' : ''}`
+      : t.effect === 'lower'
+        ? 'may lower the alert'
+        : 'is shown with the alert';
+  return `${measure}${bound} ${effect}`;
 }
 
 function byDay<T extends { readonly day: string }>(items: readonly T[]): Map<string, T[]> {

@@ -58,7 +58,12 @@ describe('dashboard API over the demo patients', () => {
     const v = await view('demo-cyp2d6-pm-low-hr');
     const hr = v.sensors.find((s) => s.id === 'resting-heart-rate');
     expect(hr?.lines[0]?.points.length).toBeGreaterThan(10);
-    expect(hr?.thresholds).toContainEqual(expect.objectContaining({ value: 60 }));
+    // The default set's metoprolol rule (CYP2D6 poor and intermediate metabolizers): each line says what it does.
+    expect(hr?.thresholds).toEqual([
+      { value: 60, label: 'metoprolol: below 60/min raises the alert' },
+      { value: 50, label: 'metoprolol: below 50/min raises the alert two steps' },
+      { value: 65, label: 'metoprolol: 65–80/min may lower the alert' },
+    ]);
     expect(hr?.stale).toBe(false);
   });
 

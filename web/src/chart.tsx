@@ -14,6 +14,15 @@ const HEIGHT = 220;
 const LINE_COLOURS = ['#0b57d0', '#6b3fa0'] as const;
 const LIMIT_COLOUR = '#a4161a';
 
+/** Time-axis ticks as the rest of the pages write days ("3 Nov"), in the reader's time zone. */
+const tickDay = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short' });
+
+/**
+ * The legend names the series only: uPlot's live legend shows the value under the cursor, "--" until one points at the
+ * chart, which reads as missing data.
+ */
+const LEGEND: uPlot.Legend = { live: false };
+
 function useChart(
   make: (el: HTMLElement) => uPlot,
   deps: readonly unknown[],
@@ -66,7 +75,11 @@ export function TrendChart({ series }: { readonly series: DashboardSeries }) {
               points: { show: false },
             })),
           ],
-          axes: [{}, { label: series.unit === 'steps' ? 'steps' : series.unit }],
+          legend: LEGEND,
+          axes: [
+            { values: (_u, ticks) => ticks.map((t) => tickDay.format(new Date(t * 1000))) },
+            { label: series.unit },
+          ],
         },
         data,
         el,
@@ -101,6 +114,7 @@ export function AgpChart({ agp }: { readonly agp: DashboardAgp }) {
           width: WIDTH,
           height: 260,
           scales: { x: { time: false, range: [0, 23] }, y: { range: [40, 350] } },
+          legend: LEGEND,
           series: [
             { label: 'Hour' },
             { label: '95th percentile', stroke: '#7a9cc6', width: 1, points: { show: false } },

@@ -64,10 +64,13 @@ describe('clinician dashboard in a browser', () => {
     expect(await row.textContent()).toContain(cpicGene('CYP2D6').ehrPriority?.['Poor Metabolizer']);
     await page.getByRole('heading', { level: 3, name: /metoprolol/ }).waitFor();
     const figure = page.getByRole('figure', { name: 'Resting heart rate chart' });
-    expect(await figure.textContent()).toContain('below 60');
+    expect(await figure.textContent()).toContain('metoprolol: below 60/min raises the alert');
     expect(await figure.locator('canvas').count()).toBe(1);
-    // The dashed limit is a series of the chart: its legend lists it.
-    expect(await figure.locator('.u-legend').textContent()).toContain('metoprolol: below 60');
+    // The dashed limit is a series of the chart: its legend lists it, without uPlot's "--" for no value under the cursor.
+    const legend = await figure.locator('.u-legend').textContent();
+    expect(legend).toContain('metoprolol: below 60/min raises the alert');
+    expect(legend).not.toContain('--');
+    expect(await figure.textContent()).toMatch(/Latest: \d+(\.\d)?\/min\. Newest reading/);
     expect(await figure.textContent()).toContain('(current)');
     await screenshot(page, 'dashboard-1-cyp2d6-hr');
   });

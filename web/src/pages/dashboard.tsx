@@ -161,16 +161,21 @@ function Medications({ view, launched }: { readonly view: DashboardView; readonl
 function Freshness({ series }: { readonly series: DashboardSeries }) {
   if (!series.newest) return null;
   // The chart's last values as text, for readers who cannot see the canvas.
+  // One line is named by the caption; several (systolic, diastolic) each by name.
+  const named = series.lines.length > 1;
   const latest = series.lines
     .map((l) => {
       const last = l.points[l.points.length - 1];
-      return last ? `${l.name} ${String(Math.round(last[1] * 10) / 10)}` : '';
+      if (!last) return '';
+      const value = String(Math.round(last[1] * 10) / 10);
+      const quantity = series.unit === '/min' ? `${value}/min` : `${value} ${series.unit}`;
+      return named ? `${l.name.toLowerCase()} ${quantity}` : quantity;
     })
     .filter((t) => t !== '')
     .join(', ');
   return (
     <p class="note">
-      Latest: {latest} {series.unit}. Newest reading {formatDayTime(series.newest)}
+      Latest: {latest}. Newest reading {formatDayTime(series.newest)}
       {series.stale ? (
         <>
           {' '}
@@ -198,7 +203,8 @@ function Sensors({ view }: { readonly view: DashboardView }) {
             <figcaption>
               <strong>{s.label}</strong>
               {s.thresholds.length > 0
-                ? ` · dashed: ${s.thresholds.map((t) => t.label).join('; ')}`
+                ? // The legend under the chart names each dashed line and what it does.
+                  ` · dashed: ${s.thresholds.length === 1 ? 'a rule limit' : 'rule limits'}, named below the chart`
                 : ' · no rule limit applies'}
             </figcaption>
             <TrendChart series={s} />
