@@ -3,7 +3,7 @@
  * snapshot) and the gene results and wearable aggregates behind them, or, for a card whose snapshot cannot be read,
  * the invocation's recorded assessment inputs. Pure functions over recorded JSON; nothing here reaches the network.
  */
-import { sensorEvidenceText } from '../cards/detail';
+import { sensorEvidenceTexts } from '../cards/detail';
 import { metricName, quantityText } from '../cards/sensor-text';
 import type { AssessmentInputs } from '../rules/assess';
 import { guidelineOf, rowOf } from '../rules/cpic';
@@ -80,7 +80,7 @@ export function decisionView(d: Decision): OverrideDetail['decisions'][number] {
     // The reasoning without the engine's modifier lines (rule ids, metric ids, ISO dates: written for logs and
     // replay); the sensor evidence in the card's words instead.
     explanation: [...d.finding.explanation, ...d.notes],
-    sensorNotes: [...new Set(d.modifiers.map(sensorEvidenceText))],
+    sensorNotes: sensorEvidenceTexts(d.modifiers),
   };
 }
 

@@ -134,20 +134,17 @@ function dayOf(iso: string): string {
   return reasonText(iso);
 }
 
+/** `sensorEvidenceLines` as plain text (no list marker, no markdown escapes), for pages that show text, not markdown. */
+export function sensorEvidenceTexts(modifiers: readonly SensorModifier[]): string[] {
+  return sensorEvidenceLines(modifiers).map((line) => line.replace(/^- /, '').replace(/\\(.)/g, '$1'));
+}
+
 /**
- * One line per metric the rules read: the value and its window, then what each rule did with it. Wearables research
- * §2.1 principle 5: metric, value, window, coverage, device, threshold and its source are stated.
+ * One markdown list item per metric the rules read: the value and its window, then what each rule did with it (two
+ * triggers on one metric make one line, not two near-identical ones). Wearables research §2.1 principle 5: metric,
+ * value, window, coverage, device, threshold and its source are stated.
  */
-export function sensorEvidence(m: SensorModifier, _options: { withNote?: boolean } = {}): string {
-  return sensorEvidenceLines([m])[0] ?? '';
-}
-
-/** `sensorEvidence` as plain text (no list marker, no markdown escapes), for pages that show text, not markdown. */
-export function sensorEvidenceText(m: SensorModifier): string {
-  return sensorEvidence(m).replace(/^- /, '').replace(/\\(.)/g, '$1');
-}
-
-function sensorEvidenceLines(modifiers: readonly SensorModifier[], raisedTo?: string): string[] {
+export function sensorEvidenceLines(modifiers: readonly SensorModifier[], raisedTo?: string): string[] {
   const byMetric = new Map<string, SensorModifier[]>();
   for (const m of modifiers) byMetric.set(m.metric, [...(byMetric.get(m.metric) ?? []), m]);
   return [...byMetric.values()].flatMap((group) => {

@@ -11,7 +11,7 @@ import type { Decision, DecisionSnapshot, SensorModifier } from '../rules/types'
 import { decisionRuleIds } from '../rules/types';
 import type { CardProvenance } from './decision-card';
 import { CPIC_GUIDELINES_URL, topic } from './decision-card';
-import { sensorEvidence } from './detail';
+import { sensorEvidenceLines } from './detail';
 import { abbreviatePhenotypes, calendarDate, escapeMarkdown as md, fitSummary, versionsText } from './text';
 
 /**
@@ -94,7 +94,7 @@ export function patientSummaryCard(input: {
       ? ['**Active medications with PGx issues:**', '', ...decisions.map(medicationLine), '']
       : []),
     ...(input.sensorFlags.length > 0
-      ? ['**Sensor flags:**', '', ...input.sensorFlags.map((m) => sensorEvidence(m)), '']
+      ? ['**Sensor flags:**', '', ...sensorEvidenceLines(input.sensorFlags), '']
       : []),
     versionsText(input.knowledgeVersion, input.thresholdVersion),
   ];

@@ -391,7 +391,9 @@ function metricPhrase(trigger: SensorTrigger): string {
     trigger.upTo !== undefined
       ? `${trigger.value}–${trigger.upTo} ${trigger.unit}`
       : `${OPERATOR_TEXT[trigger.operator]} ${trigger.value} ${trigger.unit}`;
-  return `${trigger.metric} ${bound}`;
+  // A trigger for older patients only says so: beside the general one on the same metric it would read as a contradiction.
+  const age = trigger.minAgeYears !== undefined ? `, age ${trigger.minAgeYears} or older` : '';
+  return `${trigger.metric} ${bound}${age}`;
 }
 
 function modifierFor(

@@ -131,6 +131,7 @@ function orderSign(options: {
   readonly pgx: readonly JsonObject[];
   readonly orders: readonly JsonObject[];
   readonly wearables?: readonly JsonObject[];
+  readonly patient?: JsonObject;
 }): JsonObject {
   return sandboxRequest('sandbox-order-sign-clopidogrel.json', undefined, {
     context: {
@@ -143,7 +144,7 @@ function orderSign(options: {
       },
     },
     prefetch: {
-      patient: PATIENT,
+      patient: options.patient ?? PATIENT,
       pgx: searchset(options.pgx),
       ...(options.wearables ? { wearables: searchset(options.wearables) } : {}),
     },
@@ -219,6 +220,21 @@ describe('R8 safety rule: CYP2C9 + sulfonylurea + CGM time below range (research
       `http://localhost:3000/rate/${card.uuid!}`,
       `http://localhost:3000/explain/${card.uuid!}`,
     ]);
+  });
+
+  it('for a patient of 65 or older both limits on time below 70 mg/dL apply, said in one line with the age', async () => {
+    const cgm = cgmTwoWeeks({ lowPerDay: 20 });
+    const older = { ...PATIENT, birthDate: '1950-03-02' };
+    const cards = await cardsOf(
+      t,
+      orderSign({ pgx: poor, orders: [glipizide], wearables: cgm.observations, patient: older }),
+    );
+    expect(cards).toHaveLength(1);
+    const detail = rendered(cards[0]!.detail);
+    const lines = detail.split('\n').filter((l) => l.includes('CGM time below 70 mg/dL'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`above ${TBR_LIMIT} %: raised the alert`);
+    expect(lines[0]).toContain(`above ${TBR_LIMIT_OLDER} %, age 65 or older: raised the alert`);
   });
 
   it('the same with CGM in range: no raise, the card keeps its info baseline', async () => {

@@ -52,6 +52,20 @@ describe('sensor text', () => {
       thresholdText(modifier({ metric: 'home-bp-systolic', threshold: 'home-bp-systolic ≥ 130 mm[Hg]' })),
     ).toBe('at or above 130 mmHg');
     expect(thresholdText(modifier({ threshold: 'resting-heart-rate 65–80 /min' }))).toBe('within 65–80/min');
+    // A count (UCUM "1") has no unit to show; an age condition stays.
+    expect(
+      thresholdText(
+        modifier({
+          metric: 'cgm-level2-hypoglycaemia-events',
+          threshold: 'cgm-level2-hypoglycaemia-events ≥ 1 1',
+        }),
+      ),
+    ).toBe('at or above 1');
+    expect(
+      thresholdText(
+        modifier({ metric: 'cgm-time-below-70', threshold: 'cgm-time-below-70 > 1 %, age 65 or older' }),
+      ),
+    ).toBe('above 1 %, age 65 or older');
     expect(metricName('cgm-time-below-70')).toBe('CGM time below 70 mg/dL');
     expect(metricName('resting-heart-rate', 'short')).toBe('resting HR');
   });
