@@ -14,16 +14,27 @@ const HEIGHT = 220;
 const LINE_COLOURS = ['#0b57d0', '#6b3fa0'] as const;
 const LIMIT_COLOUR = '#a4161a';
 
-/** Time-axis ticks as the rest of the pages write days ("3 Nov"), in the reader's time zone. */
-const tickDay = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short' });
+/**
+ * Time-axis ticks as the rest of the pages write days ("3 Nov"), counted in `timeZone` (default: the reader's), instead
+ * of uPlot's "11/3".
+ */
+export function dayTicks(timeZone?: string): uPlot.Axis.Values {
+  const day = new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    ...(timeZone ? { timeZone } : {}),
+  });
+  return (_u, ticks) => ticks.map((t) => day.format(new Date(t * 1000)));
+}
 
 /**
  * The legend names the series only: uPlot's live legend shows the value under the cursor, "--" until one points at the
  * chart, which reads as missing data.
  */
-const LEGEND: uPlot.Legend = { live: false };
+export const LEGEND: uPlot.Legend = { live: false };
 
-function useChart(
+/** A uPlot chart made in the returned element's place, remade when `deps` change and destroyed with the component. */
+export function useChart(
   make: (el: HTMLElement) => uPlot,
   deps: readonly unknown[],
 ): RefObject<HTMLDivElement | null> {
@@ -76,10 +87,7 @@ export function TrendChart({ series }: { readonly series: DashboardSeries }) {
             })),
           ],
           legend: LEGEND,
-          axes: [
-            { values: (_u, ticks) => ticks.map((t) => tickDay.format(new Date(t * 1000))) },
-            { label: series.unit },
-          ],
+          axes: [{ values: dayTicks() }, { label: series.unit }],
         },
         data,
         el,

@@ -3,10 +3,11 @@
  * the URL), the period's totals, charts drawn with uPlot, and the figures per rule and per drug–gene pair. Every chart
  * has a caption and the same figures as a table (a canvas says nothing to a screen reader).
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { reviewApi } from '../api';
+import { dayTicks, LEGEND, useChart } from '../chart';
 import type { ApiResult, KpiFigures, KpiGroup, KpiReport } from '../api';
 import { formatDay } from '../format';
 import { useQueryString } from '../query-string';
@@ -247,22 +248,15 @@ function chartWidth(el: HTMLElement): number {
   return Math.max(320, Math.min(560, el.clientWidth || 560));
 }
 
-/** A uPlot chart in `el`'s place, rebuilt when its data change and destroyed with the component. */
+/** A uPlot chart as wide as its figure (`chartWidth`), remade when its data change. */
 function useUplot(
   build: (width: number) => { opts: uPlot.Options; data: uPlot.AlignedData },
   deps: unknown[],
 ) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return undefined;
+  return useChart((el) => {
     const { opts, data } = build(chartWidth(el));
-    const plot = new uPlot(opts, data, el);
-    return () => {
-      plot.destroy();
-    };
+    return new uPlot(opts, data, el);
   }, deps);
-  return ref;
 }
 
 /** Series colours, at least 4.5:1 on white. */
@@ -291,8 +285,8 @@ function BurdenChart({ report }: { readonly report: KpiReport }) {
             spanGaps: false,
           },
         ],
-        axes: [{}, { label: 'per 100 calls' }],
-        legend: { live: false },
+        axes: [{ values: dayTicks('UTC') }, { label: 'per 100 calls' }],
+        legend: LEGEND,
       },
       data: [dayTimes(report), report.daily.map((d) => d.cardsPer100OrderSign)],
     }),
@@ -352,8 +346,8 @@ function RatesChart({ report }: { readonly report: KpiReport }) {
           { label: 'Accepted %', stroke: colour(2), width: 2, points: { show: true } },
           { label: 'Overridden %', stroke: colour(1), width: 2, points: { show: true }, dash: [6, 4] },
         ],
-        axes: [{}, { label: '% of alerts with an outcome' }],
-        legend: { live: false },
+        axes: [{ values: dayTicks('UTC') }, { label: '% of alerts with an outcome' }],
+        legend: LEGEND,
       },
       data: [dayTimes(report), rates.map((r) => r.accepted), rates.map((r) => r.overridden)],
     }),
