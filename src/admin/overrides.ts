@@ -52,6 +52,7 @@ export function overrideListItem(row: OverrideRow): OverrideListItem {
     ...(row.reason ? { reason: withReasonDisplay({ ...row.reason }) } : {}),
     ...(row.comment !== undefined ? { comment: row.comment } : {}),
     ...(row.clinician !== undefined ? { clinician: row.clinician } : {}),
+    ...(row.clinicianName !== undefined ? { clinicianName: row.clinicianName } : {}),
     ...(row.review ? { review: reviewView(row.review) } : {}),
   };
 }
@@ -92,6 +93,7 @@ export function overrideDetail(
     },
     ...(invocation.patientRef !== undefined ? { patient: invocation.patientRef } : {}),
     ...(row.clinician !== undefined ? { clinician: row.clinician } : {}),
+    ...(row.clinicianName !== undefined ? { clinicianName: row.clinicianName } : {}),
     evidenceFrom: evidence.from,
     decisions: evidence.decisions.map(decisionView),
     genes: evidence.genes.map(geneView),
@@ -124,6 +126,7 @@ export const OVERRIDE_CSV_HEADER = csvRecord([
   'reason_display',
   'comment',
   'clinician',
+  'clinician_name',
   'review_status',
   'reviewed_by',
   'reviewed_at',
@@ -145,6 +148,7 @@ export function overrideCsvRecord(item: OverrideListItem): string {
     item.reason?.display,
     item.comment,
     item.clinician,
+    item.clinicianName,
     item.review?.status,
     item.review?.reviewer,
     item.review?.reviewedAt,

@@ -68,7 +68,10 @@ export const overrideFilterSchema = z
     indicator: z.enum(INDICATORS).optional(),
     /** The override reason's code. */
     reason: z.string().trim().min(1).max(200).optional(),
-    /** The prescriber as the EHR names them (`context.userId`, e.g. `Practitioner/123`). */
+    /**
+     * The prescriber: as the EHR refers to them (`context.userId`, e.g. `Practitioner/123`) or by their recorded name
+     * (any case).
+     */
     clinician: z.string().trim().min(1).max(200).optional(),
     /** `true`: concluded (appropriate or not); `false`: never reviewed; `follow-up`: flagged for follow-up. */
     reviewed: z.enum(['true', 'false', 'follow-up']).optional(),
@@ -123,7 +126,10 @@ export const overrideListItemSchema = z.object({
   genes: z.array(z.string()),
   reason: overrideReasonSchema.optional(),
   comment: z.string().optional(),
+  /** The prescriber's reference (`context.userId`). */
   clinician: z.string().optional(),
+  /** The prescriber's name, when the EHR prefetched their Practitioner resource. */
+  clinicianName: z.string().optional(),
   /** The current review; absent when never reviewed. */
   review: reviewSchema.optional(),
 });
@@ -205,6 +211,7 @@ export const overrideDetailSchema = z.object({
   /** The patient the card was about (FHIR reference), for follow-up. */
   patient: z.string().optional(),
   clinician: z.string().optional(),
+  clinicianName: z.string().optional(),
   /** Where the evidence was read from: the card's decision snapshot, else the invocation's recorded inputs. */
   evidenceFrom: z.enum(['decision-snapshot', 'assessment-inputs', 'none']),
   decisions: z.array(decisionEvidenceSchema),

@@ -16,6 +16,7 @@ import { isFhirServerAllowed } from './auth';
 import { verifiedClient } from './http';
 import { FhirFetchError, createFhirFetcher } from './fhir';
 import type { FhirFetcher } from './fhir';
+import { prescriberName } from './prescriber';
 import { parseCdsRequest } from './schema';
 import type { Card, CdsRequest, CdsServiceDefinition, HookName, Link } from './types';
 import { discoveryResponse } from './discovery';
@@ -266,6 +267,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
           ]
         : [];
     });
+    const userName = prescriberName(request);
     // Never rejects: the cards go out whatever becomes of the record (advice matters more than the record).
     await deps.recorder.record(
       {
@@ -277,6 +279,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
         patientRef: `Patient/${request.context.patientId}`,
         // Who was prescribing (the pharmacist's override review filters by it); a clinician, not the patient.
         userId: request.context.userId,
+        ...(userName !== undefined ? { userName } : {}),
         latencyMs: Math.round(latencyMs),
         ...deps.versions(),
         ...(assessment ? { inputs: assessment.inputs } : {}),

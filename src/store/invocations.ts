@@ -41,6 +41,8 @@ export interface InvocationRecord {
   patientRef?: string;
   /** The request's `context.userId` (who was prescribing, e.g. `Practitioner/123`). */
   userId?: string;
+  /** That prescriber's name, when the client prefetched their Practitioner resource (`cds/prescriber.ts`). */
+  userName?: string;
   latencyMs: number;
   /** Threshold set and knowledge versions in force for this call. */
   thresholdVersion?: string;
@@ -164,6 +166,7 @@ async function insertInvocation(
       client_issuer: rec.clientIssuer ?? null,
       patient_ref: rec.patientRef ?? null,
       user_id: rec.userId ?? null,
+      user_name: rec.userName ?? null,
       latency_ms: Math.round(rec.latencyMs),
       threshold_version: rec.thresholdVersion ?? null,
       knowledge_version: rec.knowledgeVersion ?? null,
@@ -270,6 +273,7 @@ function toRecordedInvocation(
     ...(row.client_issuer !== null ? { clientIssuer: row.client_issuer } : {}),
     ...(row.patient_ref !== null ? { patientRef: row.patient_ref } : {}),
     ...(row.user_id !== null ? { userId: row.user_id } : {}),
+    ...(row.user_name !== null ? { userName: row.user_name } : {}),
     latencyMs: row.latency_ms,
     ...(row.threshold_version !== null ? { thresholdVersion: row.threshold_version } : {}),
     ...(row.knowledge_version !== null ? { knowledgeVersion: row.knowledge_version } : {}),

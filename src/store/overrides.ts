@@ -27,7 +27,7 @@ export interface OverrideFilter {
   readonly indicator?: 'info' | 'warning' | 'critical';
   /** The override reason's code. */
   readonly reason?: string;
-  /** The prescriber (`context.userId`). */
+  /** The prescriber: their reference (`context.userId`) or, ignoring case, their recorded name. */
   readonly clinician?: string;
   /**
    * `true`: the current review concludes (appropriate or not); `false`: never reviewed; `follow-up`: the current
@@ -61,7 +61,10 @@ export interface OverrideRow {
   readonly ruleIds: readonly string[];
   /** The card's decision snapshot (JSON as recorded; `rules/types` readDecisionSnapshot types it). */
   readonly decision: unknown;
+  /** The prescriber's reference (`context.userId`). */
   readonly clinician?: string;
+  /** The prescriber's name, when the client prefetched it (`invocations.user_name`). */
+  readonly clinicianName?: string;
   readonly reason?: { readonly code?: string; readonly system?: string; readonly display?: string };
   readonly comment?: string;
   /** The current review, if any. */
@@ -129,7 +132,15 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
     }
     if (filter.indicator !== undefined) q = q.where('c.indicator', '=', filter.indicator);
     if (filter.reason !== undefined) q = q.where('f.override_code', '=', filter.reason);
-    if (filter.clinician !== undefined) q = q.where('i.user_id', '=', filter.clinician);
+    const { clinician } = filter;
+    if (clinician !== undefined) {
+      q = q.where((eb) =>
+        eb.or([
+          eb('i.user_id', '=', clinician),
+          eb(eb.fn<string>('lower', ['i.user_name']), '=', clinician.toLowerCase()),
+        ]),
+      );
+    }
     const currentStatus = (eb: Scope) =>
       eb
         .selectFrom('override_reviews as r')
@@ -178,6 +189,7 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
         'i.hook',
         'i.received_at as shown_at',
         'i.user_id',
+        'i.user_name',
         'f.received_at as overridden_at',
         'f.outcome_timestamp',
         'f.override_code',
@@ -214,6 +226,7 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
         ruleIds: JSON.parse(r.rule_ids) as string[],
         decision: JSON.parse(r.decision) as unknown,
         ...(r.user_id !== null ? { clinician: r.user_id } : {}),
+        ...(r.user_name !== null ? { clinicianName: r.user_name } : {}),
         ...(Object.keys(reason).length > 0 ? { reason } : {}),
         ...(r.user_comment !== null ? { comment: r.user_comment } : {}),
         ...(review ? { review } : {}),

@@ -28,6 +28,8 @@ export interface InvocationTable {
   inputs: string | null;
   /** The CDS request's `context.userId` (e.g. `Practitioner/123`): who was prescribing (migration 0031). */
   user_id: string | null;
+  /** That prescriber's name, from the `user` prefetch when the client sent it (migration 0140). */
+  user_name: string | null;
 }
 
 /** One card returned by an invocation. */

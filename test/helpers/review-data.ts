@@ -33,6 +33,8 @@ export interface RecordedCardSpec {
   readonly hook?: 'order-sign' | 'order-select';
   readonly shownAt: string;
   readonly clinician?: string;
+  /** The prescriber's name, as a `user` prefetch gives it. */
+  readonly clinicianName?: string;
   readonly facts?: DecisionFacts;
   /** The card's detail as the client received it (kept in the card as shown). */
   readonly detail?: string;
@@ -63,6 +65,7 @@ export async function recordCard(store: Store, spec: RecordedCardSpec): Promise<
     receivedAt: new Date(spec.shownAt),
     patientRef: 'Patient/review-example',
     ...(spec.clinician !== undefined ? { userId: spec.clinician } : {}),
+    ...(spec.clinicianName !== undefined ? { userName: spec.clinicianName } : {}),
     latencyMs: 20,
     cards: [card],
   });

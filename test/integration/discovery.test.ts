@@ -54,8 +54,12 @@ describe('GET /cds-services (discovery)', () => {
     for (const service of file.services) {
       for (const template of Object.values(service.prefetch ?? {})) {
         const tokens = template.match(/\{\{[^}]*\}\}/g) ?? [];
-        for (const token of tokens)
-          expect(token).toMatch(/^\{\{context\.(patientId|userId|encounterId)\}\}$/);
+        // 2.0: root-level context fields, or one of the four user tokens (https://cds-hooks.hl7.org/2.0/#prefetch-tokens).
+        for (const token of tokens) {
+          expect(token).toMatch(
+            /^\{\{(context\.(patientId|userId|encounterId)|userPractitionerId|userPractitionerRoleId|userPatientId|userRelatedPersonId)\}\}$/,
+          );
+        }
         const [, query = ''] = template.split('?');
         for (const param of query.split('&').filter(Boolean)) {
           expect(param.split('=')[0]).toMatch(/^(patient|subject|code|category|status|date|_count|_sort)$/);
@@ -73,6 +77,13 @@ describe('GET /cds-services (discovery)', () => {
       expect(p.wearables).toMatch(/_sort=-date&_count=\d+/);
       expect(p.medications).toBe('MedicationRequest?patient={{context.patientId}}&status=active');
     }
+  });
+
+  it('asks the order hooks for the prescriber (their name for the override review), as a read of one Practitioner', () => {
+    const byHook = Object.fromEntries(file.services.map((s) => [s.hook, s.prefetch ?? {}]));
+    expect(byHook['order-select']?.user).toBe('Practitioner/{{userPractitionerId}}');
+    expect(byHook['order-sign']?.user).toBe('Practitioner/{{userPractitionerId}}');
+    expect(byHook['patient-view']?.user).toBeUndefined();
   });
 
   it('asks for exactly the codes the PGx reader and the sensor catalogue accept', () => {

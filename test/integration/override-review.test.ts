@@ -36,7 +36,7 @@ describe.each(stores)('override review on $engine', ({ create }) => {
   let t: TestApp;
   let app: TestApp['app'];
   let tokens: Record<'pharmacist' | 'informaticist' | 'clinician' | 'admin' | 'none', string>;
-  /** clopidogrel, dr-a, overridden 10 May (reason with display, comment with CSV specials). */
+  /** clopidogrel, dr-a (named), overridden 10 May (reason with display, comment with CSV specials). */
   let clopidogrel: CardRecord;
   /** metoprolol with low resting HR evidence, dr-b, overridden 15 May without a reason. */
   let metoprolol: CardRecord;
@@ -63,6 +63,7 @@ describe.each(stores)('override review on $engine', ({ create }) => {
       genes: [CYP2C19_PM],
       shownAt: '2026-05-10T09:59:00.000Z',
       clinician: 'Practitioner/dr-a',
+      clinicianName: 'Ada Lovelace, MD',
       detail: 'Clopidogrel: **avoid**; prefer prasugrel or ticagrelor if no contraindication.',
     });
     metoprolol = await recordCard(store, {
@@ -271,7 +272,49 @@ describe.each(stores)('override review on $engine', ({ create }) => {
     });
   });
 
+  describe('the prescriber by name', () => {
+    it('lists the name with the reference, and finds the overrides by either, in any case', async () => {
+      const named = (await list('?clinician=ada%20LOVELACE,%20md')).items;
+      expect(named.map((i) => [i.cardUuid, i.clinician, i.clinicianName])).toEqual([
+        [clopidogrel.uuid, 'Practitioner/dr-a', 'Ada Lovelace, MD'],
+      ]);
+      expect(uuids(await list('?clinician=Practitioner%2Fdr-a'))).toEqual([clopidogrel.uuid]);
+      // No name recorded: the reference only.
+      const unnamed = (await list('?clinician=Practitioner%2Fdr-b')).items;
+      expect(unnamed.map((i) => i.clinicianName)).toEqual([undefined, undefined]);
+      const detail = (await get(`/api/overrides/${clopidogrel.uuid}`).expect(200)).body as OverrideDetail;
+      expect([detail.clinician, detail.clinicianName]).toEqual(['Practitioner/dr-a', 'Ada Lovelace, MD']);
+    });
+  });
+
   describe('what a hook call records for the review', () => {
+    it("records the prescriber's name from the user prefetch, and none without it", async () => {
+      // The sandbox's user, prefetched as the discovery's `Practitioner/{{userPractitionerId}}` asks.
+      const practitioner = {
+        resourceType: 'Practitioner',
+        id: 'COREPRACTITIONER1',
+        name: [{ use: 'official', family: 'Careful', given: ['Adam'], prefix: ['Dr.'] }],
+      };
+      const base = sandboxRequest('sandbox-order-sign-clopidogrel.json', undefined);
+      const withUser = {
+        ...base,
+        hookInstance: `${String(base['hookInstance'])}-user`,
+        prefetch: { ...(base['prefetch'] as object), user: practitioner },
+      };
+      await request(app).post('/cds-services/pgx-order-sign').send(withUser).expect(200);
+      const [named] = await t.store.invocations.listByHookInstance(withUser.hookInstance);
+      expect([named?.userId, named?.userName]).toEqual([
+        'Practitioner/COREPRACTITIONER1',
+        'Dr. Adam Careful',
+      ]);
+
+      const without = { ...base, hookInstance: `${String(base['hookInstance'])}-no-user` };
+      await request(app).post('/cds-services/pgx-order-sign').send(without).expect(200);
+      const [unnamed] = await t.store.invocations.listByHookInstance(without.hookInstance);
+      expect(unnamed?.userId).toBe('Practitioner/COREPRACTITIONER1');
+      expect(unnamed?.userName).toBeUndefined();
+    });
+
     it('keeps the prescriber (context.userId) and each card’s detail as the client received it', async () => {
       const body = sandboxRequest('sandbox-order-sign-clopidogrel.json', undefined);
       const res = await request(app).post('/cds-services/pgx-order-sign').send(body).expect(200);
@@ -377,12 +420,14 @@ describe.each(stores)('override review on $engine', ({ create }) => {
       const lines = text.split('\r\n');
       expect(lines[0]).toBe(
         'overridden_at,shown_at,card_uuid,service,hook,drug,genes,indicator,summary,reason_code,reason_display,' +
-          'comment,clinician,review_status,reviewed_by,reviewed_at,review_note',
+          'comment,clinician,clinician_name,review_status,reviewed_by,reviewed_at,review_note',
       );
       expect(lines[1]).toContain(twice.uuid);
-      expect(lines[1]).toContain(',benefit-outweighs-risk,,,Practitioner/dr-b,appropriate,root,');
+      expect(lines[1]).toContain(',benefit-outweighs-risk,,,Practitioner/dr-b,,appropriate,root,');
       // The comment: formula start neutralised, then quoted (comma, quotes doubled, a line break inside the field).
-      expect(lines[2]).toContain(',"\'=HYPERLINK(""x""), ""quoted""\nsecond line",Practitioner/dr-a,,,,');
+      expect(lines[2]).toContain(
+        ',"\'=HYPERLINK(""x""), ""quoted""\nsecond line",Practitioner/dr-a,"Ada Lovelace, MD",,,,',
+      );
       expect(lines).toHaveLength(4); // header, two records, the empty string after the last CRLF
       expect(text).not.toContain('Patient/');
 

@@ -24,6 +24,7 @@ import * as m0090 from './0090_shadow_comparisons';
 import * as m0110 from './0110_drop_card_detail';
 import * as m0120 from './0120_threshold_dry_runs';
 import * as m0130 from './0130_ratings_by_rating';
+import * as m0140 from './0140_invocation_user_name';
 
 /** Hands kysely's `Migrator` the migrations above, made for `engine`. */
 export function migrationProvider(engine: Engine): MigrationProvider {
@@ -47,6 +48,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0110_drop_card_detail': m0110,
     '0120_threshold_dry_runs': m0120,
     '0130_ratings_by_rating': m0130,
+    '0140_invocation_user_name': m0140,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -43,8 +43,18 @@ const PGX = hooksFixture('pgx-results.json') as Record<string, JsonObject[]>;
 const ORDERS = hooksFixture('draft-orders.json') as Record<string, JsonObject>;
 const PATIENT = hooksFixture('patient.json') as unknown as JsonObject;
 
-/** An order-sign call as an EHR sends it: one draft order, the patient's PGx results prefetched. */
-function orderSign(drug: string, result: string, clinician: string): JsonObject {
+/** Dr Ben's Practitioner resource, as an EHR answers the discovery's `user` prefetch (Dr Ada's EHR sends none). */
+const DR_BEN = {
+  resourceType: 'Practitioner',
+  id: 'dr-ben',
+  name: [{ use: 'official', prefix: ['Dr.'], given: ['Ben'], family: 'Okafor' }],
+};
+
+/**
+ * An order-sign call as an EHR sends it: one draft order, the patient's PGx results prefetched, and the prescriber's
+ * Practitioner when `user` is given.
+ */
+function orderSign(drug: string, result: string, clinician: string, user?: JsonObject): JsonObject {
   const order = ORDERS[drug];
   const pgx = PGX[result];
   if (!order || !pgx) throw new Error(`no fixture for ${drug} / ${result}`);
@@ -56,7 +66,7 @@ function orderSign(drug: string, result: string, clinician: string): JsonObject 
       patientId: PATIENT.id,
       draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: order }] },
     },
-    prefetch: { patient: PATIENT, pgx: { ...searchset(pgx), total: pgx.length } },
+    prefetch: { patient: PATIENT, pgx: { ...searchset(pgx), total: pgx.length }, ...(user ? { user } : {}) },
   };
 }
 
@@ -80,8 +90,8 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     });
   }
 
-  async function callFor(drug: string, result: string, clinician: string): Promise<Card> {
-    const res = await post('/cds-services/pgx-order-sign', orderSign(drug, result, clinician));
+  async function callFor(drug: string, result: string, clinician: string, user?: JsonObject): Promise<Card> {
+    const res = await post('/cds-services/pgx-order-sign', orderSign(drug, result, clinician, user));
     expect(res.status).toBe(200);
     const { cards: answered } = (await res.json()) as { cards: Card[] };
     const card = answered.find((c) => c.summary.toLowerCase().includes(drug));
@@ -110,7 +120,7 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     });
     // Three prescriptions: codeine and simvastatin overridden (with and without a comment), clopidogrel accepted.
     cards.clopidogrel = await callFor('clopidogrel', 'CYP2C19 *2/*2', 'Practitioner/dr-ada');
-    cards.codeine = await callFor('codeine', 'CYP2D6 *1/*1x2', 'Practitioner/dr-ben');
+    cards.codeine = await callFor('codeine', 'CYP2D6 *1/*1x2', 'Practitioner/dr-ben', DR_BEN);
     cards.simvastatin = await callFor('simvastatin', 'SLCO1B1 *1/*5', 'Practitioner/dr-ada');
     const now = new Date().toISOString();
     const accept = cards.clopidogrel.suggestions?.[0]?.uuid;
@@ -169,7 +179,9 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(all).toHaveLength(2);
     expect(all.join('\n')).toContain('Patient has tolerated this drug before');
     expect(all.join('\n')).toContain('Will monitor the patient closely');
-    expect(all.join('\n')).toContain('Practitioner/dr-ben');
+    // The prescriber by name where the EHR sent it, with the reference under it; the reference alone otherwise.
+    expect(all.join('\n')).toMatch(/Dr\. Ben Okafor\s+Practitioner\/dr-ben/);
+    expect(all.join('\n')).toContain('Practitioner/dr-ada');
     expect(all.join('\n')).not.toContain('clopidogrel');
     await screenshot(page, '11-overrides-all');
 
@@ -219,6 +231,7 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(text).toContain('Patient has tolerated this drug before');
     expect(text).toContain('Took codeine after dental surgery last year without trouble.');
     expect(text).toContain('Not reviewed yet.');
+    expect(text).toContain('to Dr. Ben Okafor (Practitioner/dr-ben)');
     await screenshot(page, '13-override-detail');
   });
 

@@ -155,7 +155,7 @@ function FilterForm({
         <input id="f-reason" name="reason" type="text" value={value('reason')} />
       </div>
       <div class="field">
-        <label for="f-clinician">Prescriber</label>
+        <label for="f-clinician">Prescriber (name or reference)</label>
         <input id="f-clinician" name="clinician" type="text" value={value('clinician')} />
       </div>
       <div class="field">
@@ -238,7 +238,9 @@ function OverridesTable({
               <td>{o.drug ?? ''}</td>
               <td>{o.genes.join(', ')}</td>
               <td>{o.reason?.display ?? o.reason?.code ?? 'None given'}</td>
-              <td>{o.clinician ?? 'Not recorded'}</td>
+              <td>
+                <Prescriber name={o.clinicianName} reference={o.clinician} />
+              </td>
               <td>{reviewText(o.review)}</td>
             </tr>
           ))}
@@ -312,6 +314,23 @@ export function OverrideView({ cardUuid }: { readonly cardUuid: string }) {
   );
 }
 
+/** The prescriber by name, with the EHR's reference under it to tell namesakes apart; the reference alone without a name. */
+function Prescriber({
+  name,
+  reference,
+}: {
+  readonly name: string | undefined;
+  readonly reference: string | undefined;
+}) {
+  if (name === undefined) return <>{reference ?? 'Not recorded'}</>;
+  return (
+    <>
+      {name}
+      {reference ? <div class="note">{reference}</div> : null}
+    </>
+  );
+}
+
 function OverrideDetails({
   detail,
   history,
@@ -328,7 +347,11 @@ function OverrideDetails({
         <p class="lead">
           Shown {formatDayTime(card.shownAt)} at{' '}
           {card.hook === 'order-sign' ? 'order signing' : 'order entry'}
-          {detail.clinician ? ` to ${detail.clinician}` : ''}
+          {detail.clinicianName
+            ? ` to ${detail.clinicianName}${detail.clinician ? ` (${detail.clinician})` : ''}`
+            : detail.clinician
+              ? ` to ${detail.clinician}`
+              : ''}
           {detail.patient ? `, patient ${detail.patient}` : ''}.
         </p>
         <article class={`card card-${card.indicator}`} aria-label="The alert as it was shown">
