@@ -1128,6 +1128,19 @@ function withHaplotypes(spec: DemoPatientSpec, resources: Json[], asOfMs: number
 }
 
 /** Generates every file of `demo/`: file name → exact text. Same seed → same bytes. */
+/**
+ * The prescribers: the CDS Hooks sandbox's default user (`Practitioner/COREPRACTITIONER1`, also the examples' user),
+ * named as an EHR's Practitioner read answers, for the order hooks' `user` prefetch. Synthetic, like the patients.
+ */
+const DEMO_PRACTITIONERS: readonly Json[] = [
+  {
+    resourceType: 'Practitioner',
+    id: 'COREPRACTITIONER1',
+    active: true,
+    name: [{ use: 'official', prefix: ['Dr.'], given: ['Nadia'], family: 'Haddad' }],
+  },
+];
+
 export function generateDemo(seed = DEFAULT_SEED): Record<string, string> {
   const rng = new Rng(seed);
   const asOfMs = Date.parse(DEMO_AS_OF);
@@ -1153,7 +1166,13 @@ export function generateDemo(seed = DEFAULT_SEED): Record<string, string> {
       file,
     });
   }
-  const demoIndex: DemoIndex = { asOf: DEMO_AS_OF, seed, patients: index };
+  files['practitioners.json'] = `${JSON.stringify(transaction(DEMO_PRACTITIONERS), null, 1)}\n`;
+  const demoIndex: DemoIndex = {
+    asOf: DEMO_AS_OF,
+    seed,
+    patients: index,
+    practitioners: 'practitioners.json',
+  };
   files['index.json'] = `${JSON.stringify(demoIndex, null, 2)}\n`;
   return files;
 }

@@ -22,20 +22,28 @@ export interface LoadOptions {
 }
 
 export interface LoadResult {
-  readonly patient: string;
+  /** The patient's id, or `practitioners`. */
+  readonly bundle: string;
   readonly status: number;
   readonly entries: number;
 }
 
-/** POSTs every patient's transaction Bundle; stops at the first failure (the error names the patient and status). */
+/**
+ * POSTs the prescribers' Bundle, then every patient's; stops at the first failure (the error names the Bundle and the
+ * status).
+ */
 export async function loadDemo(options: LoadOptions): Promise<LoadResult[]> {
   const dir = options.dir ?? DEMO_DIR;
   const base = options.fhir.replace(/\/+$/, '');
   const index = JSON.parse(readFileSync(path.join(dir, 'index.json'), 'utf8')) as DemoIndex;
   const days = options.asOf === 'generated' ? 0 : daysSince(index.asOf, options.now ?? new Date());
   const results: LoadResult[] = [];
-  for (const patient of index.patients) {
-    const bundle = shiftDates(JSON.parse(readFileSync(path.join(dir, patient.file), 'utf8')) as Bundle, days);
+  const files = [
+    { name: 'practitioners', file: index.practitioners },
+    ...index.patients.map((p) => ({ name: p.id, file: p.file })),
+  ];
+  for (const { name, file } of files) {
+    const bundle = shiftDates(JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Bundle, days);
     const res = await fetch(base, {
       method: 'POST',
       headers: {
@@ -48,9 +56,9 @@ export async function loadDemo(options: LoadOptions): Promise<LoadResult[]> {
     });
     if (!res.ok) {
       const text = await res.text();
-      throw new Error(`${patient.id}: the server answered HTTP ${res.status}: ${text.slice(0, 500)}`);
+      throw new Error(`${name}: the server answered HTTP ${res.status}: ${text.slice(0, 500)}`);
     }
-    results.push({ patient: patient.id, status: res.status, entries: bundle.entry?.length ?? 0 });
+    results.push({ bundle: name, status: res.status, entries: bundle.entry?.length ?? 0 });
   }
   return results;
 }
@@ -68,7 +76,7 @@ if (require.main === module) {
   }
   loadDemo({ fhir: values.fhir, asOf, ...(values.token ? { token: values.token } : {}) })
     .then((results) => {
-      for (const r of results) console.log(`${r.patient}: HTTP ${r.status}, ${r.entries} resources`);
+      for (const r of results) console.log(`${r.bundle}: HTTP ${r.status}, ${r.entries} resources`);
     })
     .catch((err: unknown) => {
       console.error(err instanceof Error ? err.message : err);

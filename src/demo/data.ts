@@ -11,6 +11,11 @@ export interface DemoIndex {
   readonly asOf: string;
   readonly seed: number;
   readonly patients: readonly DemoIndexEntry[];
+  /**
+   * The file of the prescribers' Practitioner resources (one transaction Bundle): the CDS Hooks sandbox's default
+   * user among them, so its `user` prefetch finds a name for the override review.
+   */
+  readonly practitioners: string;
 }
 
 export interface DemoIndexEntry {
@@ -81,8 +86,8 @@ export function loadDemoData(now: Date | undefined, dir = DEMO_DIR): DemoData {
   const index = JSON.parse(readFileSync(path.join(dir, 'index.json'), 'utf8')) as DemoIndex;
   const shiftDays = now === undefined ? 0 : daysSince(index.asOf, now);
   const resources: FhirResource[] = [];
-  for (const patient of index.patients) {
-    const bundle = JSON.parse(readFileSync(path.join(dir, patient.file), 'utf8')) as Bundle;
+  for (const file of [...index.patients.map((p) => p.file), index.practitioners]) {
+    const bundle = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Bundle;
     for (const entry of bundle.entry ?? []) {
       if (entry.resource) resources.push(shiftDates(entry.resource as FhirResource, shiftDays));
     }

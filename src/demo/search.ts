@@ -19,6 +19,7 @@ export const SEARCHABLE: Readonly<Record<string, readonly string[]>> = {
   Observation: ['_id', 'patient', 'subject', 'code', 'date', 'status'],
   MedicationRequest: ['_id', 'patient', 'subject', 'code', 'status', 'authoredon'],
   Consent: ['_id', 'patient', 'status', 'date'],
+  Practitioner: ['_id'],
 };
 
 export const DEFAULT_COUNT = 100;

@@ -17,6 +17,7 @@ import type { Bundle, FhirResource, MedicationRequest, Observation, Resource } f
 import request from 'supertest';
 import { loadServiceDefinitions } from '../../src/cds/discovery';
 import { resolveTemplate } from '../../src/cds/prefetch';
+import { prescriberName } from '../../src/cds/prescriber';
 import type { Card } from '../../src/cds/types';
 import { DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
 import { startTestApp } from '../helpers/app';
@@ -337,10 +338,17 @@ describe('demo patients from the CDS Hooks sandbox', () => {
     for (const patient of t.deps.demo!.index.patients) {
       for (const service of SERVICES) {
         const prefetch = await sandboxPrefetch(t, service.id, {
-          userId: 'Practitioner/1',
+          userId: 'Practitioner/COREPRACTITIONER1',
           patientId: patient.id,
         });
         expect(prefetch.patient).toMatchObject({ resourceType: 'Patient', id: patient.id });
+        // The order hooks ask for the sandbox's default user: a named Practitioner.
+        if (service.prefetch?.user !== undefined) {
+          expect(prefetch.user).toMatchObject({ resourceType: 'Practitioner', id: 'COREPRACTITIONER1' });
+          expect(prescriberName({ context: { userId: 'Practitioner/COREPRACTITIONER1' }, prefetch })).toBe(
+            'Dr. Nadia Haddad',
+          );
+        }
         const found = (key: string): Resource[] =>
           ((prefetch[key] as Bundle).entry ?? []).map((e) => e.resource!);
         // Together the pgx and wearables templates return every Observation of the patient: no demo data is unused.

@@ -143,6 +143,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0110_drop_card_detail',
       '0120_threshold_dry_runs',
       '0130_ratings_by_rating',
+      '0140_invocation_user_name',
     ]);
   });
 

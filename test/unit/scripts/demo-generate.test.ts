@@ -177,8 +177,8 @@ describe('npm run demo:load', () => {
     try {
       const now = new Date(Date.parse(DEMO_AS_OF) + 10 * 86_400_000 + 3_600_000);
       const results = await loadDemo({ fhir: `http://127.0.0.1:${port}/fhir/`, now });
-      expect(results.map((r) => r.patient)).toEqual(index.patients.map((p) => p.id));
-      expect(received).toHaveLength(index.patients.length);
+      expect(results.map((r) => r.bundle)).toEqual(['practitioners', ...index.patients.map((p) => p.id)]);
+      expect(received).toHaveLength(index.patients.length + 1);
       for (const r of received) {
         expect([r.method, r.url, r.type]).toEqual(['POST', '/fhir', 'application/fhir+json']);
         expect(r.body.type).toBe('transaction');
@@ -186,7 +186,7 @@ describe('npm run demo:load', () => {
       // Ten days later: every reading moved ten days, same local time.
       const first = bundles[0]!.bundle.entry!.find((e) => e.resource?.id?.includes('-rhr-'))!
         .resource as Observation;
-      const moved = received[0]!.body.entry!.find((e) => e.resource?.id === first.id)!
+      const moved = received[1]!.body.entry!.find((e) => e.resource?.id === first.id)!
         .resource as Observation;
       expect(Date.parse(moved.effectiveDateTime!) - Date.parse(first.effectiveDateTime!)).toBe(
         10 * 86_400_000,
@@ -197,8 +197,16 @@ describe('npm run demo:load', () => {
     }
   });
 
-  it('stops at the first refusal and names the patient and status', async () => {
+  it('stops at the first refusal and names the Bundle and status', async () => {
+    // The prescribers' Bundle goes in; the first patient's is refused.
+    let requests = 0;
     const server = createServer((_req, res) => {
+      requests += 1;
+      if (requests === 1) {
+        res.writeHead(200, { 'content-type': 'application/fhir+json' });
+        res.end(JSON.stringify({ resourceType: 'Bundle', type: 'transaction-response', entry: [] }));
+        return;
+      }
       res.writeHead(422, { 'content-type': 'application/fhir+json' });
       res.end('{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"processing"}]}');
     });
@@ -208,6 +216,7 @@ describe('npm run demo:load', () => {
       await expect(loadDemo({ fhir: `http://127.0.0.1:${port}/fhir` })).rejects.toThrow(
         `${index.patients[0]!.id}: the server answered HTTP 422`,
       );
+      expect(requests).toBe(2);
     } finally {
       server.close();
     }
