@@ -7,12 +7,16 @@
  *   (EHRs do not report one for every card, and a card without one is neither accepted nor overridden);
  * - reviewed share: overridden cards whose current review concludes (appropriate or not) / overridden cards;
  *   appropriate share: judged appropriate / concluded;
+ * - reviewer agreement: over overridden cards judged (appropriate or not) by two pharmacists, each one's first
+ *   judgement, the first pharmacist to judge as one rater and the second as the other: Cohen's κ, as the published
+ *   override-appropriateness reviews report inter-rater agreement (0.79–0.97, JMIR Med Inform 2020;8:e15653);
  * - data latency: the card's time minus the newest wearable sample behind it (hours) and minus the date of the newest
  *   PGx result behind it (days), from the card's decision snapshot; median and maximum over cards that have one.
  * A card counts in every rule it records (its CPIC rule and the sensor rules that applied) and once in every
  * drug–gene pair its decisions read.
  */
 import { metricName, thresholdText } from '../cards/sensor-text';
+import { lookupKeyText } from '../rules/cpic/recommendations';
 import { findingRuleId } from '../rules/cpic/types';
 import type { Decision } from '../rules/types';
 import type { KpiCard, KpiRecords } from '../store';
@@ -82,14 +86,7 @@ function ruleInWords(rule: string, card: KpiCard): string {
     }
     if (findingRuleId(d.finding) !== rule) continue;
     const f = d.finding;
-    const key =
-      f.kind === 'recommendation'
-        ? Object.entries(f.row.lookupKey)
-            .map(
-              ([gene, value]) => `${gene} ${/^\d+(\.\d+)?$/.test(value) ? `activity score ${value}` : value}`,
-            )
-            .join(', ')
-        : '';
+    const key = f.kind === 'recommendation' ? lookupKeyText(f.row.lookupKey) : '';
     return `${FINDING_WORDS[f.kind]}${key ? ` for ${key}` : ''}`;
   }
   return rule;
@@ -163,9 +160,52 @@ function figures(cards: readonly KpiCard[], orderSignCalls: number): KpiFigures 
     reviewedShare: ratio(concluded.length, overridden),
     appropriateShare: ratio(appropriate, concluded.length),
     followUp: overriddenCards.filter((c) => c.reviewStatus === 'follow-up').length,
+    reviewerAgreement: agreement(overriddenCards),
     sensorAgeHours: summary(cards.map((c) => sensorAgeHours(c))),
     pgxAgeDays: summary(cards.map((c) => pgxAgeDays(c))),
   };
+}
+
+/**
+ * The judgements of an override by the first two pharmacists to judge it: each one's first review that concludes
+ * (appropriate: true; not appropriate: false), in the order given; undefined until two different pharmacists have.
+ */
+function twoJudgements(card: KpiCard): readonly [boolean, boolean] | undefined {
+  const first = new Map<string, boolean>();
+  for (const r of card.reviews) {
+    if (r.status === 'follow-up' || first.has(r.reviewer)) continue;
+    first.set(r.reviewer, r.status === 'appropriate');
+    if (first.size === 2) break;
+  }
+  const [a, b] = [...first.values()];
+  return a === undefined || b === undefined ? undefined : [a, b];
+}
+
+function agreement(overridden: readonly KpiCard[]): KpiFigures['reviewerAgreement'] {
+  const pairs = overridden.flatMap((c) => {
+    const pair = twoJudgements(c);
+    return pair ? [pair] : [];
+  });
+  return {
+    overrides: pairs.length,
+    agreed: pairs.filter(([a, b]) => a === b).length,
+    kappa: cohensKappa(pairs),
+  };
+}
+
+/**
+ * Cohen's κ of two raters' yes/no judgements of the same items (Cohen, Educ Psychol Meas 1960;20:37): observed
+ * agreement po, chance agreement pe from each rater's own share of "yes", κ = (po − pe) / (1 − pe). Null without
+ * items, and when pe is 1 (both raters gave one same answer throughout: κ is undefined).
+ */
+export function cohensKappa(pairs: readonly (readonly [boolean, boolean])[]): number | null {
+  const n = pairs.length;
+  if (n === 0) return null;
+  const po = pairs.filter(([a, b]) => a === b).length / n;
+  const yesA = pairs.filter(([a]) => a).length / n;
+  const yesB = pairs.filter(([, b]) => b).length / n;
+  const pe = yesA * yesB + (1 - yesA) * (1 - yesB);
+  return pe === 1 ? null : round((po - pe) / (1 - pe));
 }
 
 /** Hours from the newest wearable sample behind the card to the card; undefined when it read none. */

@@ -290,6 +290,15 @@ export const kpiFiguresSchema = z.object({
   appropriateShare: rate,
   /** Overridden cards flagged for follow-up. */
   followUp: z.number().int(),
+  /**
+   * How far two pharmacists agree when each judges the same override (appropriate or not): over the overrides two have
+   * judged, how many they agreed on, and Cohen's κ (null without such overrides, or when chance agreement is certain).
+   */
+  reviewerAgreement: z.object({
+    overrides: z.number().int(),
+    agreed: z.number().int(),
+    kappa: z.number().nullable(),
+  }),
   /** Hours from the newest wearable sample behind the card to the card. */
   sensorAgeHours: ageSummary,
   /** Days from the newest PGx result behind the card to the card. */

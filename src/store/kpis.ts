@@ -1,6 +1,6 @@
 /**
  * What the governance figures (`GET /api/kpis`) are computed from: the order-sign calls per UTC day and every card
- * shown in a period with its outcome, override reason, ratings and current review. The figures themselves are
+ * shown in a period with its outcome, override reason, ratings and reviews. The figures themselves are
  * computed by `src/admin/kpis.ts`; this file only reads.
  */
 import { sql } from 'kysely';
@@ -25,6 +25,8 @@ export interface KpiCard {
   readonly ratings: readonly Rating[];
   /** The current review's status, when reviewed. */
   readonly reviewStatus?: ReviewStatus;
+  /** Every review of the card, oldest first (who judged it and how: reviewer agreement). */
+  readonly reviews: readonly { readonly status: ReviewStatus; readonly reviewer: string }[];
 }
 
 export interface KpiRecords {
@@ -84,7 +86,7 @@ export function createKpiRepository(db: Kysely<Database>): KpiRepository {
         .selectFrom('override_reviews as r')
         .innerJoin('cards as c', 'c.uuid', 'r.card_uuid')
         .innerJoin('invocations as i', 'i.id', 'c.invocation_id')
-        .select(['r.card_uuid', 'r.status'])
+        .select(['r.card_uuid', 'r.status', 'r.reviewer'])
         .where('i.received_at', '>=', from)
         .where('i.received_at', '<', to)
         .orderBy('r.id')
@@ -103,15 +105,21 @@ export function createKpiRepository(db: Kysely<Database>): KpiRepository {
       }
       const ratings = new Map<string, Rating[]>();
       for (const r of ratingRows) ratings.set(r.card_uuid, [...(ratings.get(r.card_uuid) ?? []), r.rating]);
-      const review = new Map<string, ReviewStatus>();
-      for (const r of reviewRows) review.set(r.card_uuid, r.status);
+      const reviews = new Map<string, { status: ReviewStatus; reviewer: string }[]>();
+      for (const r of reviewRows) {
+        reviews.set(r.card_uuid, [
+          ...(reviews.get(r.card_uuid) ?? []),
+          { status: r.status, reviewer: r.reviewer },
+        ]);
+      }
 
       return {
         orderSignCallsByDay: new Map(calls.map((c) => [c.day, Number(c.n)])),
         cards: cardRows.map((c) => {
           const cardOutcome = outcome.get(c.uuid);
           const cardReason = reason.get(c.uuid);
-          const status = review.get(c.uuid);
+          const cardReviews = reviews.get(c.uuid) ?? [];
+          const status = cardReviews[cardReviews.length - 1]?.status;
           return {
             uuid: c.uuid,
             hook: c.hook,
@@ -123,6 +131,7 @@ export function createKpiRepository(db: Kysely<Database>): KpiRepository {
             ...(cardOutcome === 'overridden' && cardReason ? { overrideReason: cardReason } : {}),
             ratings: ratings.get(c.uuid) ?? [],
             ...(status ? { reviewStatus: status } : {}),
+            reviews: cardReviews,
           };
         }),
       };

@@ -119,6 +119,13 @@ describe.each(stores)('KPIs on $engine', ({ create }) => {
     });
     const reviewer = { reviewer: 'alice', reviewerRole: 'pharmacist', at: NOW };
     await store.overrides.addReview({ cardUuid: c2.uuid, status: 'follow-up', ...reviewer });
+    // A second pharmacist judges c2 first (not appropriate); alice's judgement then stands as the current review.
+    await store.overrides.addReview({
+      cardUuid: c2.uuid,
+      status: 'not-appropriate',
+      ...reviewer,
+      reviewer: 'bob',
+    });
     await store.overrides.addReview({ cardUuid: c2.uuid, status: 'appropriate', ...reviewer }); // supersedes
     await store.overrides.addReview({ cardUuid: c3.uuid, status: 'follow-up', ...reviewer });
     await store.overrides.addReview({ cardUuid: late.uuid, status: 'not-appropriate', ...reviewer });
@@ -160,6 +167,8 @@ describe.each(stores)('KPIs on $engine', ({ create }) => {
       reviewedShare: 0.5,
       appropriateShare: 1,
       followUp: 1,
+      // c2, judged by bob then alice, who disagree: one pair; with one pair, chance agreement is 0.
+      reviewerAgreement: { overrides: 1, agreed: 0, kappa: 0 },
       sensorAgeHours: { count: 1, median: 1, max: 1 },
     });
     // PGx results behind the four cards: CYP2C19 of 3 Nov 2025 (three clopidogrel cards), CYP2D6 of 20 Feb 2024.

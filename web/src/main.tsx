@@ -63,7 +63,11 @@ function App() {
   const override = /^\/admin\/overrides\/([^/]+)$/.exec(path);
   if (override) {
     document.title = 'Overridden alert';
-    return <AdminShell>{() => <OverrideView cardUuid={decodeURIComponent(override[1] ?? '')} />}</AdminShell>;
+    return (
+      <AdminShell>
+        {(user) => <OverrideView cardUuid={decodeURIComponent(override[1] ?? '')} reviewer={user.id} />}
+      </AdminShell>
+    );
   }
   if (path === '/admin/kpis') {
     document.title = 'Alert governance figures';

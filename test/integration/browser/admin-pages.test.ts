@@ -301,6 +301,14 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
   });
 
   it('opens the governance figures: totals, charts with captions and tables, per rule and per pair', async () => {
+    // A second pharmacist judges the codeine override as alice did: one pair, in agreement.
+    await t.store.overrides.addReview({
+      cardUuid: cards.codeine!.uuid!,
+      status: 'appropriate',
+      reviewer: 'bea',
+      reviewerRole: 'pharmacist',
+      at: new Date(),
+    });
     await page.goto(`${base}/admin/kpis`);
     await page.getByRole('heading', { level: 1, name: 'Alert governance figures' }).waitFor();
     await page.getByRole('heading', { level: 2, name: 'Per drug and gene' }).waitFor();
@@ -322,6 +330,8 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(totals).toContain('33.3 % (1 of 3 with an outcome)');
     expect(totals).toContain('66.7 % (2 of 3)');
     expect(totals).toContain('50.0 %'); // one of two overrides reviewed
+    // Both judged it appropriate: agreement, and κ undefined (no variety to agree beyond chance on).
+    expect(totals).toContain('agreed on 1 of 1 override judged by two pharmacists');
     const pairs = await page.locator('.kpi-table').nth(1).locator('tbody tr').allInnerTexts();
     expect(pairs.map((r) => r.split('\t').slice(0, 2))).toEqual(
       expect.arrayContaining([
@@ -351,6 +361,20 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(days).toBe(6);
     await page.getByRole('status').filter({ hasText: '3 alerts shown' }).waitFor();
     expect(await page.getByLabel('From').inputValue()).toBe(url.searchParams.get('from'));
+  });
+
+  it("folds other pharmacists' reviews away from a pharmacist who has not judged the override yet", async () => {
+    await context.clearCookies();
+    await page.goto(`${base}/auth/sign-in-link?token=${await signInToken('dan', ['pharmacist'])}`);
+    await page.goto(`${base}/admin/overrides/${cards.codeine!.uuid!}`);
+    const folded = page.getByText('2 reviews by other pharmacists: judge first, then open');
+    await folded.waitFor();
+    const history = page.getByRole('list', { name: 'Review history, newest first' });
+    expect(await history.isVisible()).toBe(false);
+    await screenshot(page, '17b-override-second-reviewer');
+    await folded.click();
+    expect(await history.innerText()).toContain('by alice');
+    expect(await history.innerText()).toContain('by bea');
   });
 
   it('opens the figures but not the review to an informaticist', async () => {

@@ -18,6 +18,7 @@ function card(rule: string, shownAt: Date, hook = 'order-sign'): KpiCard {
     ruleIds: [rule],
     decision: {},
     ratings: [],
+    reviews: [],
   };
 }
 

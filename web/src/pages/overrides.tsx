@@ -281,7 +281,14 @@ function backToList(): string {
   return `/admin/overrides${list.startsWith('?') ? `?${listParams(list).toString()}` : ''}`;
 }
 
-export function OverrideView({ cardUuid }: { readonly cardUuid: string }) {
+/** `reviewer`: the signed-in pharmacist, as reviews name them. */
+export function OverrideView({
+  cardUuid,
+  reviewer,
+}: {
+  readonly cardUuid: string;
+  readonly reviewer: string;
+}) {
   const [result, setResult] = useState<ApiResult<OverrideDetail> | undefined>(undefined);
   const [history, setHistory] = useState<readonly Review[] | undefined>(undefined);
   useEffect(() => {
@@ -305,6 +312,7 @@ export function OverrideView({ cardUuid }: { readonly cardUuid: string }) {
         <OverrideDetails
           detail={result.value}
           history={history ?? []}
+          reviewer={reviewer}
           onReviewed={(answer) => {
             setHistory(answer.history);
           }}
@@ -334,10 +342,12 @@ function Prescriber({
 function OverrideDetails({
   detail,
   history,
+  reviewer,
   onReviewed,
 }: {
   readonly detail: OverrideDetail;
   readonly history: readonly Review[];
+  readonly reviewer: string;
   readonly onReviewed: (answer: ReviewResponse) => void;
 }) {
   const { card } = detail;
@@ -379,20 +389,38 @@ function OverrideDetails({
       <aside class="review-side">
         <ReviewForm cardUuid={card.uuid} onReviewed={onReviewed} />
         <h2>Review history</h2>
-        {history.length === 0 ? (
-          <p>Not reviewed yet.</p>
-        ) : (
-          <ol class="history" aria-label="Review history, newest first">
-            {history.map((r) => (
-              <li key={r.reviewedAt}>
-                <strong>{REVIEW_LABELS[r.status]}</strong>, {formatDayTime(r.reviewedAt)} by {r.reviewer}
-                {r.note ? <p class="note-text">{r.note}</p> : null}
-              </li>
-            ))}
-          </ol>
-        )}
+        <History history={history} reviewer={reviewer} />
       </aside>
     </div>
+  );
+}
+
+/**
+ * The reviews, newest first. Until the signed-in pharmacist has reviewed the override, other pharmacists' reviews are
+ * folded away (a click opens them): a second judgement made without seeing the first is what reviewer agreement (the
+ * governance figures' κ) measures.
+ */
+function History({ history, reviewer }: { readonly history: readonly Review[]; readonly reviewer: string }) {
+  if (history.length === 0) return <p>Not reviewed yet.</p>;
+  const list = (
+    <ol class="history" aria-label="Review history, newest first">
+      {history.map((r) => (
+        <li key={r.reviewedAt}>
+          <strong>{REVIEW_LABELS[r.status]}</strong>, {formatDayTime(r.reviewedAt)} by {r.reviewer}
+          {r.note ? <p class="note-text">{r.note}</p> : null}
+        </li>
+      ))}
+    </ol>
+  );
+  if (history.some((r) => r.reviewer === reviewer)) return list;
+  return (
+    <details>
+      <summary>
+        {history.length} {history.length === 1 ? 'review' : 'reviews'} by other pharmacists: judge first, then
+        open, so that your judgement is your own
+      </summary>
+      {list}
+    </details>
   );
 }
 
