@@ -4,6 +4,7 @@
  * here (AM + PM home BP, ≥ 4 h nights, 28-day baselines). Where the research leaves a choice, the comment says
  * "choice" and the README lists it.
  */
+import { counted } from './words';
 import type { MetricPolicy, SensorSample } from './types';
 import { RESTING_HR_FROM_SAMPLES } from './policy';
 import { DAY, HOUR, MINUTE } from './time';
@@ -261,7 +262,7 @@ function nightly(concept: string, samples: readonly SensorSample[], window: Wind
     insufficient: [
       ...(nights < limits.minDays
         ? [
-            `${nights} day(s) with ≥ ${NIGHT_HOURS} h of data in ${limits.windowDays} d; needs ≥ ${limits.minDays}`,
+            `${counted(nights, 'night')} with ≥ ${NIGHT_HOURS} h of data in ${counted(limits.windowDays, 'day')}; needs ≥ ${limits.minDays}`,
           ]
         : []),
       ...unmetLimits(limits, { readings: used.length, coverage }),
@@ -331,9 +332,11 @@ export const homeBloodPressure: MetricFamily = {
       ...coverage,
       insufficient: [
         ...(systolic.length < limits.minReadings
-          ? [`${systolic.length} readings in ${limits.windowDays} d; needs ≥ ${limits.minReadings}`]
+          ? [
+              `${counted(systolic.length, 'reading')} in ${counted(limits.windowDays, 'day')}; needs ≥ ${limits.minReadings}`,
+            ]
           : []),
-        ...(days < limits.minDays ? [`readings on ${days} days; needs ≥ ${limits.minDays}`] : []),
+        ...(days < limits.minDays ? [`readings on ${counted(days, 'day')}; needs ≥ ${limits.minDays}`] : []),
         ...(morning && evening ? [] : ['needs both morning and evening readings']),
         ...unmetLimits(limits, { coverage: coverage.coverage }),
       ],
@@ -355,9 +358,11 @@ export const qtcLatest: MetricFamily = {
       ...coverage,
       insufficient: [
         ...(latest === undefined
-          ? [`no QTc in ${limits.windowDays} d`]
+          ? [`no QTc in ${counted(limits.windowDays, 'day')}`]
           : used.length < limits.minReadings
-            ? [`${used.length} QTc value(s) in ${limits.windowDays} d; needs ≥ ${limits.minReadings}`]
+            ? [
+                `${counted(used.length, 'QTc value')} in ${counted(limits.windowDays, 'day')}; needs ≥ ${limits.minReadings}`,
+              ]
             : []),
         ...unmetLimits(limits, { days: coverage.daysWithData, coverage: coverage.coverage }),
       ],
@@ -387,7 +392,9 @@ export const qtcChange: MetricFamily = {
       ...coverage,
       insufficient: [
         ...(used.length < needed
-          ? [`${used.length} QTc value(s) in ${limits.windowDays} d; a change needs ≥ ${needed}`]
+          ? [
+              `${counted(used.length, 'QTc value')} in ${counted(limits.windowDays, 'day')}; a change needs ≥ ${needed}`,
+            ]
           : []),
         ...unmetLimits(limits, { days: coverage.daysWithData, coverage: coverage.coverage }),
       ],
@@ -415,9 +422,11 @@ export const inrLatest: MetricFamily = {
       coverage: latest === undefined ? 0 : 1,
       insufficient:
         latest === undefined
-          ? [`no INR in ${limits.windowDays} d`]
+          ? [`no INR in ${counted(limits.windowDays, 'day')}`]
           : readings.length < limits.minReadings
-            ? [`${readings.length} INR value(s) in ${limits.windowDays} d; needs ≥ ${limits.minReadings}`]
+            ? [
+                `${counted(readings.length, 'INR value')} in ${counted(limits.windowDays, 'day')}; needs ≥ ${limits.minReadings}`,
+              ]
             : [],
     };
   },

@@ -2,6 +2,7 @@
  * Observations → canonical samples, by catalogue code and UCUM code only (never `display`, `Quantity.unit` text or
  * `category`). Every Observation that cannot be used leaves a data-quality note with the reason.
  */
+import { counted } from './words';
 import { conceptForCoding, type SensorConcept } from './catalogue';
 import { asArray, asNumber, asObject, asString, describeResource, type JsonObject } from './fhir-read';
 import type { SensorDataQualityNote, SensorSample } from './types';
@@ -403,19 +404,14 @@ function readSampledData(
     }
   });
   if (errors > 0)
-    note('ignored', `${readings(errors)} the device marked as errors (SampledData 'E') skipped`);
+    note('ignored', `${counted(errors, 'reading')} the device marked as errors (SampledData 'E') skipped`);
   if (unusable > 0) {
     note(
       'ignored',
-      `${readings(unusable)} beyond the device's range (SampledData 'L'/'U') skipped: no limit given`,
+      `${counted(unusable, 'reading')} beyond the device's range (SampledData 'L'/'U') skipped: no limit given`,
     );
   }
   return samples;
-}
-
-/** `1 reading`, `2 readings`. */
-function readings(count: number): string {
-  return `${count} ${count === 1 ? 'reading' : 'readings'}`;
 }
 
 function sampleAt(

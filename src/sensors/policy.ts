@@ -3,6 +3,7 @@
  * "Windows, sufficiency and freshness"). The default threshold set states the same numbers for the metrics its rules
  * use (a test keeps the two equal); a published set replaces them through `rules/thresholds.ts` `sensorPolicyOf`.
  */
+import { counted } from './words';
 import type { MetricPolicy, SensorMetricId, SensorPolicy } from './types';
 
 const policy = (
@@ -62,9 +63,9 @@ export function metricPolicy(policy: SensorPolicy | undefined, metric: SensorMet
   return policy?.[metric] ?? DEFAULT_SENSOR_POLICY[metric];
 }
 
-/** A freshness limit as text for reasons: hours below a week ("72 h"), whole days from a week on ("7 d", "14 d"). */
+/** A freshness limit as text for reasons: hours below a week ("72 h"), whole days from a week on ("7 days"). */
 export function ageText(hours: number): string {
-  return hours >= 168 && hours % 24 === 0 ? `${hours / 24} d` : `${hours} h`;
+  return hours >= 168 && hours % 24 === 0 ? counted(hours / 24, 'day') : `${hours} h`;
 }
 
 /**

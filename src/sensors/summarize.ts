@@ -1,3 +1,4 @@
+import { counted } from './words';
 import { continuousGlucose } from './cgm';
 import { sensorConsentDenial } from './consent';
 import { flattenResources } from './fhir-read';
@@ -78,7 +79,12 @@ export function summarizeSensors(
     };
   }
   const { resources: flat, skipped } = flattenResources(Array.isArray(resources) ? resources : []);
-  const notes = skipped > 0 ? [`${skipped} item(s) that are not FHIR resources were ignored`] : [];
+  const notes =
+    skipped > 0
+      ? [
+          `${counted(skipped, 'item that is', 'items that are')} not FHIR resources ${skipped === 1 ? 'was' : 'were'} ignored`,
+        ]
+      : [];
   const denial = sensorConsentDenial(flat, atMs);
   if (denial !== undefined) {
     return { at: iso(atMs), metrics: [], notes: [...notes, denial], dataQuality: [] };

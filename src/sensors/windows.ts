@@ -2,6 +2,7 @@
  * Evaluating one metric family over the windows its metrics' policies ask for: freshness, the window relative to the
  * hook's time, and the aggregate record with provenance. The per-metric arithmetic lives in `metrics.ts`.
  */
+import { counted } from './words';
 import { ageText } from './policy';
 import type { MetricPolicy, SensorAggregate, SensorMetricId, SensorSample, SensorWindow } from './types';
 import { DAY, HOUR, iso } from './time';
@@ -81,13 +82,15 @@ export function unmetLimits(
   const days = limits.windowDays;
   return [
     ...(found.days !== undefined && found.days < limits.minDays
-      ? [`data on ${found.days} of ${days} days; needs ≥ ${limits.minDays}`]
+      ? [`data on ${found.days} of ${counted(days, 'day')}; needs ≥ ${limits.minDays}`]
       : []),
     ...(found.readings !== undefined && found.readings < limits.minReadings
-      ? [`${found.readings} readings in ${days} d; needs ≥ ${limits.minReadings}`]
+      ? [`${counted(found.readings, 'reading')} in ${counted(days, 'day')}; needs ≥ ${limits.minReadings}`]
       : []),
     ...(found.coverage !== undefined && percent(found.coverage) < percent(limits.minCoverage)
-      ? [`data cover ${percent(found.coverage)} % of ${days} d; needs ≥ ${percent(limits.minCoverage)} %`]
+      ? [
+          `data cover ${percent(found.coverage)} % of ${counted(days, 'day')}; needs ≥ ${percent(limits.minCoverage)} %`,
+        ]
       : []),
   ];
 }

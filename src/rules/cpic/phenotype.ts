@@ -213,7 +213,7 @@ export function callPhenotype(
   if (!expected.includes(alleles.length)) {
     return indeterminate(gene, alleles, [
       ...notes,
-      `${gene} needs ${expected.join(' or ')} allele(s), got ${alleles.length}`,
+      `${gene} needs ${expected.join(' or ')} ${expected.includes(2) ? 'alleles' : 'allele'}, got ${alleles.length}`,
     ]);
   }
   if (gene === 'G6PD') return callG6pd(knowledge, alleles, notes, options.sex);

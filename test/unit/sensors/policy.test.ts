@@ -147,8 +147,8 @@ describe('options.policy', () => {
     });
     // 5 daily values in 7 days cover 5/7 = 71.4 % of the window.
     expect(metric(summary, 'resting-heart-rate').reasons).toEqual([
-      '5 readings in 7 d; needs ≥ 6',
-      'data cover 71.4 % of 7 d; needs ≥ 80 %',
+      '5 readings in 7 days; needs ≥ 6',
+      'data cover 71.4 % of 7 days; needs ≥ 80 %',
     ]);
   });
 

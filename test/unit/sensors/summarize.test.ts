@@ -112,7 +112,7 @@ describe('CGM: two weeks of readings and the CGM IG summary of the same 14 days 
     const tir = metric(late, 'cgm-time-in-range');
     expect(tir.status).toBe('stale');
     expect(tir.value).toBeCloseTo(state('97510-2'), 3);
-    expect(tir.reasons[0]).toContain('older than 14 d');
+    expect(tir.reasons[0]).toContain('older than 14 days');
   });
 
   it('does not use a summary whose period is not about 14 days (a 30-day figure is never rescaled)', () => {
@@ -279,7 +279,7 @@ describe('other windows', () => {
       AT,
     );
     expect(metric(morningOnly, 'home-bp-systolic').reasons).toEqual([
-      '7 readings in 7 d; needs ≥ 12',
+      '7 readings in 7 days; needs ≥ 12',
       'needs both morning and evening readings',
     ]);
   });
@@ -401,7 +401,7 @@ describe('bad input', () => {
       { resourceType: 'Observation' },
     ];
     const summary = summarizeSensors(junk, AT);
-    expect(summary.notes).toEqual(['4 item(s) that are not FHIR resources were ignored']);
+    expect(summary.notes).toEqual(['4 items that are not FHIR resources were ignored']);
     expect(summary.dataQuality).toEqual([
       { kind: 'ignored', reason: 'code not in the sensor catalogue', count: 1, sources: ['resources[1]'] },
     ]);
