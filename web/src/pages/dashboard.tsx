@@ -266,7 +266,10 @@ function Agp({ view }: { readonly view: DashboardView }) {
         <figure aria-label="Ambulatory glucose profile chart">
           <figcaption>
             Median, 25th–75th and 5th–95th percentiles by hour; dashed green: target range 70–180 mg/dL
-            {agp.thresholds.length > 0 ? `; rules: ${agp.thresholds.map((t) => t.label).join('; ')}` : ''}
+            {agp.thresholds.length > 0
+              ? // Every rule limit in words: a 70 mg/dL cut is drawn as the green target line, not in the legend.
+                `; ${agp.thresholds.map((t) => t.label).join('; ')}`
+              : ''}
           </figcaption>
           <AgpChart agp={agp} />
         </figure>

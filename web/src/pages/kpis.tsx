@@ -258,7 +258,7 @@ function Agreement({ agreement }: { readonly agreement: KpiFigures['reviewerAgre
   return (
     <>
       {kappa === null
-        ? `κ not defined (every judgement the same); ${basis}`
+        ? `${basis}; κ not defined, every judgement being the same`
         : `κ ${kappa.toFixed(2)}, ${basis}`}
     </>
   );
