@@ -63,6 +63,14 @@ function inSentence(name: string): string {
   return /^[A-Z][a-z]/.test(name) ? `${name.charAt(0).toLowerCase()}${name.slice(1)}` : name;
 }
 
+/** What a CPIC row advises, as the threshold pages say it ("advises standard dosing", not "advises standard"). */
+const ADVICE_WORDS: Readonly<Record<string, string>> = {
+  avoid: 'avoid',
+  'adjust-dose': 'adjust dose',
+  monitor: 'monitor',
+  standard: 'standard dosing',
+};
+
 /** Every value of `set` an informaticist edits, grouped by drug and rule (the sensor rules' drugs; `all drugs`). */
 export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
   const entries: ThresholdEntry[] = [];
@@ -72,7 +80,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
         path: `interruption.${strength}.${action}`,
         drug: 'all drugs',
         rule: 'CPIC recommendation',
-        meaning: `Card for a CPIC ${strength === 'unstated' ? 'row without a strength' : `${strength} row`} that advises ${action.replace('-', ' ')}`,
+        meaning: `Card for a CPIC ${strength === 'unstated' ? 'row without a strength' : `${strength} row`} that advises ${ADVICE_WORDS[action] ?? action}`,
         value: indicator,
         source: INTERRUPTION_SOURCE,
       });
@@ -309,7 +317,7 @@ function pathInWords(json: unknown, path: readonly PropertyKey[]): string {
     return `Data sufficiency for ${index.replace(/-/g, ' ')}${sub ? `: ${sub}` : ''}`;
   }
   if (head === 'interruption' && index !== undefined) {
-    return `Card for a CPIC ${index} row that advises ${sub ?? ''}`.trim();
+    return `Card for a CPIC ${index} row that advises ${sub === undefined ? '' : (ADVICE_WORDS[sub] ?? sub)}`.trim();
   }
   return path.length === 0 ? 'The set' : path.map(String).join(' ');
 }

@@ -45,6 +45,19 @@ describe.each(SHIPPED.map((set) => [set.version, set] as const))('the entries of
     expect(problems).toEqual([]);
   });
 
+  it('say what each CPIC row advises in words', () => {
+    const meaning = (p: string) => entries.find((e) => e.path === p)?.meaning;
+    expect(meaning('interruption.Strong.standard')).toBe(
+      'Card for a CPIC Strong row that advises standard dosing',
+    );
+    expect(meaning('interruption.Moderate.adjust-dose')).toBe(
+      'Card for a CPIC Moderate row that advises adjust dose',
+    );
+    expect(meaning('interruption.unstated.avoid')).toBe(
+      'Card for a CPIC row without a strength that advises avoid',
+    );
+  });
+
   it("say when a value is the service's own choice, not a guideline's", () => {
     const own = entries.filter((e) => evidenceAt(set, e.path) === 'design' || !e.path.startsWith('s'));
     expect(own.length).toBeGreaterThan(10);
