@@ -4,7 +4,7 @@
  * what-if replay of recorded invocations under a draft. Routes: `thresholds-routes.ts`.
  */
 import { decisionSummary } from '../cards/decision-card';
-import { metricName } from '../cards/sensor-text';
+import { TRIGGER_OPERATOR_WORDS, metricName } from '../cards/sensor-text';
 import { citationText } from '../rules/citations';
 import { createRuleEngine } from '../rules/engine';
 import type { RuleEngine } from '../rules/engine';
@@ -44,13 +44,6 @@ const PRE_TEST_SOURCE =
   "Service policy: advise a test for CPIC level A pairs only, where CPIC says genetic results should change prescribing; as an info card, because ordering the test is the prescriber's call";
 const SAFETY_RULE_SOURCE =
   'Service policy: a safety rule pairs a drug with sensor data outside any CPIC recommendation, so it starts as an info card and only its sensor triggers raise it';
-
-const OPERATOR_WORDS: Record<string, string> = {
-  lessThan: 'below',
-  lessThanInclusive: 'at or below',
-  greaterThan: 'above',
-  greaterThanInclusive: 'at or above',
-};
 
 const EFFECT_WORDS = {
   raise: (steps: number) => `raises the card ${steps === 2 ? 'two steps' : 'one step'}`,
@@ -140,7 +133,7 @@ export function describeThresholdSet(set: ThresholdSet): ThresholdEntry[] {
           path: `${base}.value`,
           drug,
           rule: rule.id,
-          meaning: `${rule.enabled ? '' : '(rule off) '}${metric} ${OPERATOR_WORDS[t.operator] ?? t.operator} this value: ${EFFECT_WORDS[t.effect](t.steps)}`,
+          meaning: `${rule.enabled ? '' : '(rule off) '}${metric} ${TRIGGER_OPERATOR_WORDS[t.operator]} this value: ${EFFECT_WORDS[t.effect](t.steps)}`,
           value: t.value,
           unit: t.unit,
           source: citationText(t.source, t.evidence),
@@ -270,7 +263,7 @@ export function describeSensorRule(
     const bound =
       t.upTo !== undefined
         ? `is from ${valueInWords(t.value, t.unit)} to ${valueInWords(t.upTo, t.unit)}`
-        : `is ${OPERATOR_WORDS[t.operator] ?? t.operator} ${valueInWords(t.value, t.unit)}`;
+        : `is ${TRIGGER_OPERATOR_WORDS[t.operator]} ${valueInWords(t.value, t.unit)}`;
     const conditions = [
       ...(t.minAgeYears !== undefined ? [`the patient is ${String(t.minAgeYears)} or older`] : []),
       ...(t.effect === 'lower' && t.requiresContinuingTherapy ? ['the patient already takes the drug'] : []),

@@ -4,6 +4,7 @@
  * 6 of 7 days with data, Apple Watch"). Rule ids and raw timestamps never reach the text; threshold sources are
  * cleaned of the service's internal notes by `rules/citations.ts` (`firstCitation`).
  */
+import type { SensorTrigger } from '../rules/thresholds';
 import type { SensorModifier } from '../rules/types';
 
 /** Metric ids in words: `long` for the evidence list, `short` for the summary. */
@@ -92,6 +93,14 @@ export function windowText(m: SensorModifier): string {
   if (m.devices.length > 0) parts.push(m.devices.join(', '));
   return parts.join(', ');
 }
+
+/** A sensor trigger's operator in words, as the dashboard and the threshold editor say a limit: `below 60/min`. */
+export const TRIGGER_OPERATOR_WORDS: Readonly<Record<SensorTrigger['operator'], string>> = {
+  lessThan: 'below',
+  lessThanInclusive: 'at or below',
+  greaterThan: 'above',
+  greaterThanInclusive: 'at or above',
+};
 
 const OPERATOR_WORDS: readonly (readonly [RegExp, string])[] = [
   [/^<=\s*/, 'at or below '],

@@ -6,7 +6,7 @@
 import type { FhirResource, MedicationRequest, Patient } from 'fhir/r4';
 import { decisionSummary } from '../cards/decision-card';
 import { sensorEvidenceTexts } from '../cards/detail';
-import { quantityText } from '../cards/sensor-text';
+import { TRIGGER_OPERATOR_WORDS, quantityText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
 import { ehrPriorityOf } from '../rules/cpic';
 import type { DrugOrder, Finding, GeneResult } from '../rules/cpic';
@@ -206,13 +206,6 @@ function thresholdLines(
   return lines;
 }
 
-const SIDE_WORDS: Readonly<Record<string, string>> = {
-  lessThan: 'below',
-  lessThanInclusive: 'at or below',
-  greaterThan: 'above',
-  greaterThanInclusive: 'at or above',
-};
-
 /**
  * What a dashed line means, as the clinician reads it beside the chart: the bound with its unit, then what crossing it
  * does (`below 60/min raises the alert`, `65–80/min may lower the alert`). A share metric's line is the cut its
@@ -228,7 +221,7 @@ function limitWords(t: SensorTrigger, where: number): string {
   const bound =
     t.upTo !== undefined
       ? `${String(t.value)}–${quantityText(t.upTo, t.unit)}`
-      : `${SIDE_WORDS[t.operator] ?? t.operator} ${quantityText(t.value, t.unit)}`;
+      : `${TRIGGER_OPERATOR_WORDS[t.operator]} ${quantityText(t.value, t.unit)}`;
   const effect =
     t.effect === 'raise'
       ? `raises the alert${t.steps === 2 ? ' two steps' : ''}`
