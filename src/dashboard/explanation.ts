@@ -2,13 +2,14 @@
  * The patient explanation of one result for one medicine (issue 12 item 5): plain sentences built by template ONLY from
  * the CPIC row a finding rests on — its lookup key (the patient's phenotype, activity score or allele status), its
  * implications and its recommendation (with the action and dose share read from that text at import). Nothing is
- * invented: every sentence names the field it restates (`source`), and the mapping tables below are the whole of the
- * wording. CPIC's own text is written for clinicians (grade 12 and above), so it is never quoted here; the tables say
+ * invented: every sentence names the field it restates (`source`), and the tables below and the implication reader
+ * (`implications.ts`) are the whole of the wording. CPIC's own text is written for clinicians (grade 12 and above), so it is never quoted here; the tables say
  * the same thing at reading grade 8 or lower (Flesch-Kincaid, `readability.ts`; a unit test checks every drug x
  * phenotype page the CPIC data set can produce). The tables are documented in `src/dashboard/README.md`.
  */
 import { phenotypeForScore } from '../rules/cpic/phenotype';
 import type { RowAction } from '../rules/cpic';
+import { implicationSentences } from './implications';
 
 import type { ExplanationSentence, ExplanationSource, PatientExplanation } from './contract';
 
@@ -72,83 +73,6 @@ export const RESULT_SENTENCES: Readonly<Record<string, string>> = {
   'n/a': 'Your test could not show how your body handles this medicine.',
   'xN combinations': 'Your test could not show how your body handles this medicine.',
 };
-
-/**
- * Patterns of CPIC implication text → the plain sentence they map to, in order; every pattern that matches adds its
- * sentence once. Source field: the row's `implications`.
- */
-const USUAL = 'The medicine is expected to work as usual for you.';
-
-export const IMPLICATION_SENTENCES: readonly { readonly pattern: RegExp; readonly text: string }[] = [
-  {
-    pattern: /hypersensitivity|Stevens|epidermal necrolysis|cutaneous|\bSJS\b|\bTEN\b|DRESS|\bskin\b/i,
-    text: 'This raises the chance of a serious skin or allergic reaction.',
-  },
-  { pattern: /myopathy|muscle|rhabdo/i, text: 'This raises the chance of muscle pain or damage.' },
-  { pattern: /hearing loss|ototox/i, text: 'This raises the chance of hearing loss.' },
-  {
-    pattern: /hemoly|haemoly|anemia|anaemia/i,
-    text: 'This raises the chance that the medicine harms your red blood cells.',
-  },
-  {
-    pattern: /malignant hyperthermia/i,
-    text: 'Some drugs used to put you to sleep for surgery could be dangerous.',
-  },
-  {
-    pattern:
-      /(reduced|decreased|diminished|lower|less)[^.;]{0,60}(active metabolite|activation|conversion|formation of|morphine formation|endoxifen formation)/i,
-    text: 'Less of the medicine is turned into the form that works.',
-  },
-  {
-    pattern:
-      /(increased|greater|higher|more)[^.;]{0,60}(active metabolite|activation|conversion|formation of)/i,
-    text: 'More of the medicine is turned into its active form than usual.',
-  },
-  {
-    pattern:
-      /(increased|higher|elevated|greater|\bhigh)[^.;]{0,60}(concentration|exposure|level|plasma|systemic)/i,
-    text: 'This can leave more of the medicine in your blood than usual.',
-  },
-  {
-    pattern: /(reduced|decreased|lower|diminished)[^.;]{0,60}(concentration|exposure|level|plasma|systemic)/i,
-    text: 'This can leave less of the medicine in your blood than usual.',
-  },
-  {
-    pattern: /(increased|higher|greater|elevated)[^.;]{0,40}(risk|toxicit|adverse|side effect|bleeding)/i,
-    text: 'This raises the chance of side effects.',
-  },
-  {
-    pattern:
-      /(reduced|decreased|lower|diminished|poor|less|lack of|loss of)[^.;]{0,40}(response|efficacy|effect|benefit|protection)|failure|non-?respons/i,
-    text: 'The medicine may not work as well for you.',
-  },
-  {
-    pattern: /\b(low|lower|reduced|decreased|normal)\b( or reduced)? risk/i,
-    text: 'The chance of a serious reaction to this medicine is low.',
-  },
-  {
-    pattern: /high likelihood of [^.;]*discontinuation/i,
-    text: 'You have a higher chance of side effects that make people stop this medicine.',
-  },
-  {
-    pattern: /low likelihood of [^.;]*discontinuation/i,
-    text: 'The chance of side effects that make people stop this medicine is low.',
-  },
-  { pattern: /negative for [^.;]*responsive/i, text: 'This medicine is not expected to help you.' },
-  { pattern: /(?<!negative for [^.;]*)\bresponsive\b/i, text: 'This medicine is expected to help you.' },
-  {
-    pattern: /unlikely[^.;]{0,80}adequate/i,
-    text: 'This can leave less of the medicine in your blood than usual.',
-  },
-  {
-    pattern: /limited data|no data|minimal evidence/i,
-    text: 'There is little research on this medicine for people with your result.',
-  },
-  { pattern: /\bnormal\b|typical|usual|expected|therapeutic/i, text: USUAL },
-];
-
-/** When no pattern matches an implication: still a sentence from that field, saying only that it matters. */
-const IMPLICATION_FALLBACK = 'This can change how the medicine works for you.';
 
 /** The recommendation's action (and dose share) → what to expect. Source field: the row's `recommendation`. */
 function adviceFor(input: ExplanationInput): ExplanationSentence[] {
@@ -218,11 +142,7 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
     const gene = match?.[1] && genes.includes(match[1]) ? match[1] : undefined;
     const implication = gene ? (match?.[2] ?? '') : line;
     if (/^\s*(n\/a|none|)\s*\.?$/i.test(implication)) continue;
-    const all = IMPLICATION_SENTENCES.filter((m) => m.pattern.test(implication));
-    // "As usual" only when nothing else is said (an implication comparing with normal is not normal).
-    const matched = all.length > 1 ? all.filter((m) => m.text !== USUAL) : all;
-    if (matched.length === 0) add(about(gene, IMPLICATION_FALLBACK), 'implication');
-    for (const m of matched) add(about(gene, m.text), 'implication');
+    for (const text of implicationSentences(implication)) add(about(gene, text), 'implication');
   }
   return {
     drug: input.drug,

@@ -97,7 +97,7 @@ describe('patient explanation of one row', () => {
     expect(e.meaning.map((s) => s.text)).toEqual([
       'Your body breaks down some medicines much more slowly than most people.',
       'Less of the medicine is turned into the form that works.',
-      'This raises the chance of side effects.',
+      'This raises the chance of heart problems or a stroke.',
     ]);
   });
 

@@ -1,0 +1,330 @@
+/**
+ * CPIC implication text → plain sentences for the patient page. An implication says, clause by clause, which way
+ * something goes for this result: "Significantly reduced clopidogrel active metabolite formation; increased risk for
+ * adverse cardiac and cerebrovascular events". Each clause is read for its topics (a harm, the amount in the blood,
+ * the active form, how well the drug works) and, for each topic, the direction the words just before it give: up,
+ * down, usual, unknown, or denied ("no association with higher bleeding risk", "weak or no evidence for an increased
+ * risk of"). A topic word alone never makes a sentence: "Normal risk of … hearing loss" must not read as "raises the
+ * chance of hearing loss", which is what matching topic words alone said before.
+ *
+ * The sentences are ours, at reading grade 8 or lower; which sentence a clause gets is decided only by CPIC's words.
+ * What no rule reads gets the neutral `IMPLICATION_FALLBACK`. Every implication line of the CPIC data set is read by a
+ * unit test that checks the direction words against the sentences (`test/unit/dashboard/implications.test.ts`); the
+ * rules are documented in `src/dashboard/README.md`.
+ */
+
+/** When nothing in an implication is read: a sentence that says only that it matters. */
+export const IMPLICATION_FALLBACK = 'This can change how the medicine works for you.';
+
+/** Said of a topic that is as for most people (used only when nothing else is said, see `implicationSentences`). */
+export const USUAL = 'The medicine is expected to work as usual for you.';
+
+type Direction = 'up' | 'down' | 'usual' | 'unknown' | 'denied';
+
+/** A harm the medicine may do, and how a sentence names it. */
+interface Harm {
+  readonly kind: 'harm';
+  readonly noun: RegExp;
+  readonly phrase: string;
+  /** A whole sentence for `up`, where "This raises the chance of …" would not read well. */
+  readonly raised?: string;
+}
+
+/** Something that goes up or down with a fixed sentence each way (`usual` gives `USUAL`). */
+interface Measure {
+  readonly kind: 'measure';
+  readonly noun: RegExp;
+  readonly up?: string;
+  readonly down?: string;
+  readonly usual?: boolean;
+}
+
+type Topic = Harm | Measure;
+
+const LESS_WORK = 'The medicine may not work as well for you.';
+const MORE_WORK = 'The medicine may work more strongly for you than usual.';
+
+/**
+ * Topics in the order they are looked for; a clause's words are taken by the first topic that names them, so the
+ * specific harms come before the general "side effects" ("adverse cardiac … events" is heart problems, not side
+ * effects).
+ */
+const TOPICS: readonly Topic[] = [
+  {
+    kind: 'harm',
+    noun: /malignant hyperthermia|\bMH\b/,
+    phrase: 'a dangerous reaction to some drugs used for surgery',
+    raised: 'Some drugs used to put you to sleep for surgery could cause a dangerous reaction.',
+  },
+  {
+    kind: 'harm',
+    noun: /cardiac and cerebrovascular events|cardiovascular events/,
+    phrase: 'heart problems or a stroke',
+  },
+  {
+    kind: 'harm',
+    noun: /hypersensitivity|SJS\/TEN|\bSJS\b|\bTEN\b|\bDRESS\b|\bMPE\b|\bSCAR\b|Stevens|epidermal necrolysis|cutaneous/,
+    phrase: 'a serious skin or allergic reaction',
+  },
+  { kind: 'harm', noun: /myopathy|rhabdomyolysis/, phrase: 'muscle pain or damage' },
+  { kind: 'harm', noun: /hearing loss|ototoxicity/, phrase: 'hearing loss' },
+  { kind: 'harm', noun: /\bha?emoly\w*/, phrase: 'harm to your red blood cells' },
+  {
+    kind: 'harm',
+    noun: /leukopenia|neutropenia|myelosuppression/,
+    phrase: 'a dangerous drop in blood cells',
+  },
+  { kind: 'harm', noun: /\bbleeding\b/, phrase: 'bleeding' },
+  {
+    kind: 'harm',
+    noun: /breast cancer recurrence/,
+    phrase: 'the cancer coming back',
+    raised: 'This raises the chance that the cancer comes back.',
+  },
+  {
+    kind: 'harm',
+    noun: /bilirubin-related discontinuation/,
+    phrase: 'side effects that make people stop this medicine',
+  },
+  { kind: 'harm', noun: /\bdiscontinuation\b/, phrase: 'stopping this medicine early' },
+  { kind: 'harm', noun: /CNS adverse events/, phrase: 'side effects on the brain and nerves' },
+  {
+    kind: 'harm',
+    noun: /(?:severe or even )?fatal (?:drug )?toxicity/,
+    phrase: 'severe or even deadly side effects',
+  },
+  {
+    kind: 'harm',
+    noun: /toxicit(?:y|ies)|adverse (?:events?|effects?)|side effects?/,
+    phrase: 'side effects',
+  },
+  // "Increased risk of therapeutic failure" is less benefit, so its "up" reads as the medicine working less.
+  { kind: 'measure', noun: /(?:therapeutic|pharmacotherapy|treatment) failure/, up: LESS_WORK },
+  {
+    kind: 'measure',
+    noun: /\bresponse\b|\befficacy\b|clinical benefit|analgesia|lipid[- ]lowering effects?|improvement|heart rate and blood pressure reductions/,
+    up: MORE_WORK,
+    down: LESS_WORK,
+    usual: true,
+  },
+  {
+    kind: 'measure',
+    noun: /active metabolite|morphine formation|formation of morphine|hydromorphone formation|O-desmethyltramadol|endoxifen(?: concentrations?)?/,
+    up: 'More of the medicine is turned into its active form than usual.',
+    down: 'Less of the medicine is turned into the form that works.',
+    usual: true,
+  },
+  {
+    kind: 'measure',
+    // MeMPN (methylated thiopurine metabolites) are not the active drug: their concentrations are left unread.
+    noun: /(?:plasma |serum |trough |erythrocyte |drug )?(?:concentrations?|exposure|levels?)\b(?! of MeMPN)/,
+    up: 'This can leave more of the medicine in your blood than usual.',
+    down: 'This can leave less of the medicine in your blood than usual.',
+    usual: true,
+  },
+  // How fast the body breaks the drug down is the result sentence's to say; only "normal" adds something.
+  { kind: 'measure', noun: /\bmetabolism\b|\bactivity\b/, usual: true },
+];
+
+/**
+ * Direction words, tried at each position from the topic backwards (the nearest wins). Compound forms come first:
+ * "normal or increased" is usual, "low or reduced" down, "moderate to high" up. `denied` is any negation before the
+ * topic in its clause, whatever the nearest word ("no association with higher bleeding risk").
+ */
+const DIRECTIONS: readonly (readonly [RegExp, Direction])[] = [
+  [/\bnormal or (?:increased|reduced|lower|decreased)\b/i, 'usual'],
+  [/\bmoderate to high\b/i, 'up'],
+  [/\bnormal\b|\btypical\b|\bexpected\b|\btherapeutic\b|\breference\b/i, 'usual'],
+  [/\bunknown\b|\bvariable\b|\buncertain\b/i, 'unknown'],
+  [
+    /\bincrease[sd]?\b|\bhigher\b|\bhigh\b|\bgreater\b|\belevated\b|\bmore\b|\bmedium\b|\bassociated with\b/i,
+    'up',
+  ],
+  [
+    /\breduced\b|\bdecrease[sd]?\b|\blower\b|\blow\b|\bdiminished\b|\bless\b|\black of\b|\bloss of\b/i,
+    'down',
+  ],
+];
+
+/** A negation anywhere before the topic: "no association with", "weak or no evidence for", "does not". */
+const DENIAL = /\bno association\b|\bno evidence\b|\bnot\b/i;
+
+/**
+ * Whole-clause statements, read before topics and taking the words they match: hedges about what a change means,
+ * limits of the evidence, and the targets a dose reaches. `text: undefined` reads the words and says nothing (they
+ * are about something a patient page does not explain).
+ */
+const STATEMENTS: readonly { readonly pattern: RegExp; readonly text: string | undefined }[] = [
+  // Paroxetine inhibiting its own breakdown: a prescriber's concern, not the patient's result.
+  { pattern: /[^.;]*(?:phenoconver|autoinhibition)[^.;]*/i, text: undefined },
+  {
+    pattern: /[^.;]*do not eliminate the chance[^.;]*/i,
+    text: 'This test cannot rule out a dangerous reaction to some drugs used for surgery.',
+  },
+  { pattern: /[^.;]*genetic cause of about half[^.;]*/i, text: undefined },
+  {
+    pattern: /[^.;]*does not appear to translate into clinically significant changes[^.;]*/i,
+    text: 'This does not seem to make a difference to your health.',
+  },
+  {
+    pattern: /[^.;]*(?:\bunclear\b|insufficient evidence|questionable clinical significance)[^.;]*/i,
+    text: 'It is not clear if this makes a difference to your health.',
+  },
+  {
+    pattern: /(?:based on )?(?:very )?(?:limited data|no data|minimal evidence)[^,.;]*/i,
+    text: 'There is little research on this medicine for people with your result.',
+  },
+  {
+    pattern:
+      /(?:attainment of therapeutic[^.;]*\b(?:small|modest|variable)\b|(?:decreased|lower) chance of achieving target|unlikely[^.;]*achieve adequate)[^.;]*/i,
+    text: 'The usual dose may not give enough of the medicine in your blood to work.',
+  },
+  { pattern: /increased chance of achieving target[^.;]*/i, text: undefined },
+  { pattern: /[^.;]*may affect response or side effects[^.;]*/i, text: IMPLICATION_FALLBACK },
+  {
+    pattern: /fatal toxicity possible without dose decrease/i,
+    text: 'Without a lower dose, the side effects can be deadly.',
+  },
+  // Responsiveness to ivacaftor (CFTR), as the FDA label lists it.
+  {
+    pattern: /[^.;]*negative for [^.;]*responsive[^.;]*/i,
+    text: 'This medicine is not expected to help you.',
+  },
+  { pattern: /[^.;]*\bresponsive\b[^.;]*/i, text: 'This medicine is expected to help you.' },
+];
+
+/** "Typical myopathy risk with doses ≤40 mg": the dose limit a clause holds, said after its sentences. */
+const DOSE_LIMIT = /\s*with (?:doses )?(?:less )?≤\s*(\d+) ?mg/i;
+
+/**
+ * A line's clauses: CPIC separates them with semicolons, full stops (sometimes with no space after), "however" and
+ * "but", and a line may hold a second gene's text after ", GENE:". Parenthetical asides are left out, except a quoted
+ * "normal", which is a direction ("Higher ("normal") … concentrations").
+ */
+function clauses(line: string): string[] {
+  const text = line
+    .replace(/\(\s*"normal"\s*\)|"normal"|'normal'/g, 'normal')
+    .replace(/\([^()]*\)/g, ' ')
+    .replace(/\s+/g, ' ');
+  return text
+    .split(/;|\.\s+|\.(?=[A-Z])|,\s*however,?|,?\s+but\s+(?:also\s+)?|,\s*[A-Z0-9-]+:\s+/)
+    .map((c) => c.trim())
+    .filter((c) => c.length > 0);
+}
+
+/** The direction the words before a topic give; undefined when they give none. */
+function directionOf(before: string): Direction | undefined {
+  if (DENIAL.test(before)) return 'denied';
+  let best: { readonly at: number; readonly direction: Direction } | undefined;
+  for (const [pattern, direction] of DIRECTIONS) {
+    const all = new RegExp(pattern.source, 'gi');
+    for (let m = all.exec(before); m !== null; m = all.exec(before)) {
+      // The nearest word wins; at the same place, the earlier (compound) pattern.
+      const end = m.index + m[0].length;
+      if (best === undefined || end > best.at) best = { at: end, direction };
+    }
+  }
+  return best?.direction;
+}
+
+/** A sentence, and whether it leaves "as usual" standing (it says a risk is usual, low, unknown or not shown). */
+interface Said {
+  readonly text: string;
+  readonly neutral: boolean;
+}
+
+function harmSentence(harm: Harm, direction: Direction): Said {
+  switch (direction) {
+    case 'up':
+      return { text: harm.raised ?? `This raises the chance of ${harm.phrase}.`, neutral: false };
+    case 'down':
+      return { text: `Your chance of ${harm.phrase} is low.`, neutral: true };
+    case 'usual':
+      return { text: `Your chance of ${harm.phrase} is about the same as for most people.`, neutral: true };
+    case 'unknown':
+      return { text: `Your chance of ${harm.phrase} is not known.`, neutral: true };
+    case 'denied':
+      return {
+        text: `Studies have not shown a higher chance of ${harm.phrase} with your result.`,
+        neutral: true,
+      };
+  }
+}
+
+function measureSentence(measure: Measure, direction: Direction): Said | undefined {
+  const text =
+    direction === 'up'
+      ? measure.up
+      : direction === 'down'
+        ? measure.down
+        : direction === 'usual' && measure.usual
+          ? USUAL
+          : undefined;
+  return text === undefined ? undefined : { text, neutral: text === USUAL };
+}
+
+/** Where each topic is named in a clause, in reading order; words are taken by the first topic naming them. */
+function topicsIn(clause: string): { readonly topic: Topic; readonly start: number; readonly end: number }[] {
+  const taken: boolean[] = new Array<boolean>(clause.length).fill(false);
+  const found: { topic: Topic; start: number; end: number }[] = [];
+  for (const topic of TOPICS) {
+    const all = new RegExp(topic.noun.source, 'gi');
+    for (let m = all.exec(clause); m !== null; m = all.exec(clause)) {
+      const start = m.index;
+      const end = start + m[0].length;
+      if (m[0].length === 0 || taken.slice(start, end).some(Boolean)) continue;
+      taken.fill(true, start, end);
+      found.push({ topic, start, end });
+    }
+  }
+  return found.sort((a, b) => a.start - b.start);
+}
+
+/** The sentences of one clause, after its statements were taken out. */
+function clauseSentences(clause: string): (Said & { readonly at: number })[] {
+  const out: (Said & { readonly at: number })[] = [];
+  let previous: Direction | undefined;
+  let from = 0;
+  for (const { topic, start, end } of topicsIn(clause)) {
+    // Read back to the previous topic; with no direction word there ("leukopenia, neutropenia and
+    // myelosuppression", "typical myopathy risk and statin exposure"), the previous topic's direction carries over.
+    const direction = directionOf(clause.slice(from, start)) ?? previous;
+    from = end;
+    if (direction === undefined) continue;
+    previous = direction;
+    const sentence =
+      topic.kind === 'harm' ? harmSentence(topic, direction) : measureSentence(topic, direction);
+    if (sentence !== undefined) out.push({ ...sentence, at: start });
+  }
+  return out;
+}
+
+/**
+ * The plain sentences of one implication line (without its `GENE:` prefix), in reading order, each once. `USUAL` is
+ * dropped when another sentence says something changes ("Normal PPI metabolism; may be at increased risk of
+ * therapeutic failure"), and kept beside one that a risk is usual, low or not shown.
+ */
+export function implicationSentences(implication: string): string[] {
+  // TPMT normal metabolizers are described against intermediate and poor ones, and CPIC says so.
+  if (/this is the normal pattern/i.test(implication.replace(/['"]/g, ''))) return [USUAL];
+  const said: Said[] = [];
+  for (const whole of clauses(implication)) {
+    const dose = DOSE_LIMIT.exec(whole)?.[1];
+    let clause = whole.replace(DOSE_LIMIT, '');
+    const found: (Said & { readonly at: number })[] = [];
+    for (const statement of STATEMENTS) {
+      const m = statement.pattern.exec(clause);
+      if (!m) continue;
+      if (statement.text !== undefined) found.push({ text: statement.text, neutral: false, at: m.index });
+      // Blanked rather than removed, so that what follows keeps its place in the reading order.
+      clause = clause.slice(0, m.index) + ' '.repeat(m[0].length) + clause.slice(m.index + m[0].length);
+    }
+    found.push(...clauseSentences(clause));
+    for (const s of found.sort((a, b) => a.at - b.at)) {
+      said.push(dose ? { ...s, text: `${s.text.slice(0, -1)}, at doses up to ${dose} mg.` } : s);
+    }
+  }
+  const changes = said.some((s) => !s.neutral);
+  const texts = said.filter((s) => !(changes && s.text === USUAL)).map((s) => s.text);
+  return texts.length > 0 ? [...new Set(texts)] : [IMPLICATION_FALLBACK];
+}
