@@ -95,6 +95,10 @@ describe('the threshold editor in a browser', () => {
       .first()
       .waitFor();
     await screenshot(page, '20-thresholds-in-force');
+    // The CPIC rows share one source: it is said once, beside all of them, not once per row.
+    const policy = page.getByRole('cell', { name: /^Service policy, as CPIC sets no alert levels/ });
+    expect(await policy.count()).toBe(1);
+    expect(Number(await policy.getAttribute('rowspan'))).toBeGreaterThan(4);
     // Every source reads as finished text: all its citations, no research-note path, section number or "verify".
     const values = page.getByLabel('Every value in force');
     const lowHr = values.getByRole('cell', { name: /bradycardia < 50 \/min per 2018 ACC\/AHA\/HRS/ }).first();

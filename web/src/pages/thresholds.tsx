@@ -1046,8 +1046,22 @@ function ReplayView({
   );
 }
 
+/**
+ * For each item, how many rows its cell spans: the length of the run of equal values it starts, or 0 inside a run
+ * (so a source shared by consecutive rows is shown once).
+ */
+function runSpans(values: readonly string[]): number[] {
+  return values.map((v, i) => {
+    if (i > 0 && values[i - 1] === v) return 0;
+    let end = i + 1;
+    while (end < values.length && values[end] === v) end += 1;
+    return end - i;
+  });
+}
+
 function SetTable({ entries }: { readonly entries: readonly ThresholdEntry[] }) {
   const [open, setOpen] = useState(false);
+  const sourceSpans = runSpans(entries.map((e) => e.source));
   return (
     <section aria-labelledby="in-force">
       <h2 id="in-force">The set in force</h2>
@@ -1074,13 +1088,17 @@ function SetTable({ entries }: { readonly entries: readonly ThresholdEntry[] }) 
               </tr>
             </thead>
             <tbody>
-              {entries.map((e) => (
+              {entries.map((e, i) => (
                 <tr key={`${e.path}-${e.drug}`}>
                   <td>{e.drug}</td>
                   <td>{e.rule}</td>
                   <td>{e.meaning}</td>
                   <td>{shownValue(e)}</td>
-                  <td class="note">{e.source}</td>
+                  {sourceSpans[i] ? (
+                    <td class="note" rowSpan={sourceSpans[i]}>
+                      {e.source}
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
