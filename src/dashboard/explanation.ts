@@ -8,6 +8,7 @@
  * phenotype page the CPIC data set can produce). The tables are documented in `src/dashboard/README.md`.
  */
 import { phenotypeForScore } from '../rules/cpic/phenotype';
+import { readRecommendation } from '../rules/cpic/row-actions';
 import type { RowAction } from '../rules/cpic';
 import { implicationSentences } from './implications';
 
@@ -74,33 +75,55 @@ export const RESULT_SENTENCES: Readonly<Record<string, string>> = {
   'xN combinations': 'Your test could not show how your body handles this medicine.',
 };
 
-/** The recommendation's action (and dose share) → what to expect. Source field: the row's `recommendation`. */
+/**
+ * The recommendation's action (and dose share) → what to expect. Source field: the row's `recommendation`, read in the
+ * sentence its action was decided on (`readRecommendation`, as the import reads it): "Prescribe ≤40mg as a starting
+ * dose … Prescriber should be aware of possible increased risk for myopathy" caps the dose, it does not raise it.
+ */
 function adviceFor(input: ExplanationInput): ExplanationSentence[] {
   const sentence = (text: string): ExplanationSentence => ({ text, source: 'recommendation' });
+  const read = readRecommendation(input.recommendation);
   switch (input.action) {
     case 'avoid':
       return [sentence('Your doctor will likely choose a different medicine for you.')];
-    case 'adjust-dose': {
-      if (input.dosePercent !== undefined && input.dosePercent < 100) {
-        return [
-          sentence(
-            `Your doctor may give you a smaller dose, about ${String(input.dosePercent)} percent of the usual dose.`,
-          ),
-        ];
-      }
-      if (/\bincrease|higher (starting )?dose|above standard/i.test(input.recommendation)) {
-        return [sentence('Your doctor may give you a higher dose than usual.')];
-      }
-      if (/reduc|lower|decrease/i.test(input.recommendation)) {
-        return [sentence('Your doctor may give you a smaller dose than usual.')];
-      }
-      return [sentence('Your doctor may change your dose.')];
-    }
+    case 'adjust-dose':
+      return [
+        sentence(doseAdvice(read === undefined || read === 'no-recommendation' ? '' : read.sentence, input)),
+      ];
     case 'monitor':
+      if (read === 'no-recommendation')
+        return [sentence('There is no special advice for this medicine with your result.')];
+      if (read?.asks === 'order-test')
+        return [sentence('Your doctor may order another test before deciding.')];
       return [sentence('Your doctor will check closely how this medicine works for you.')];
     case 'standard':
       return [sentence('You can take this medicine at the usual dose.')];
   }
+}
+
+/**
+ * What a dose change means for the patient, from the deciding sentence of an adjust-dose row, up to its first "if":
+ * "Initiate with a dose of 40 mg/day and if no clinical response … increase dose to 80 mg/day" starts at the usual
+ * dose and only then raises it.
+ */
+function doseAdvice(sentence: string, input: ExplanationInput): string {
+  const deciding = sentence.split(/\bif\b/i)[0] ?? '';
+  if (input.dosePercent !== undefined && input.dosePercent < 100) {
+    return `Your doctor may give you a smaller dose, about ${String(input.dosePercent)} percent of the usual dose.`;
+  }
+  const cap = /≤\s*(\d+(?:\.\d+)?)\s*mg/i.exec(deciding)?.[1];
+  if (cap !== undefined) return `Your doctor may keep your starting dose at ${cap} mg or less.`;
+  if (/\blowest\b/i.test(deciding)) {
+    return /\btitrat/i.test(input.recommendation)
+      ? 'Your doctor may start you on a low dose and raise it slowly.'
+      : 'Your doctor may start you on the lowest dose.';
+  }
+  if (/\bincreas\w* (?:the |starting |daily )*dos|higher (?:starting )?dose|above standard/i.test(deciding)) {
+    return 'Your doctor may give you a higher dose than usual.';
+  }
+  if (/\breduc|\blower\b|\bdecreas|\bless than\b/i.test(deciding))
+    return 'Your doctor may give you a smaller dose than usual.';
+  return 'Your doctor may change your dose.';
 }
 
 /** The plain result sentence of one lookup value (a score is read as its CPIC phenotype first). */

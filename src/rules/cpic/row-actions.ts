@@ -93,6 +93,22 @@ function decidingSentence(all: readonly string[]): string | undefined {
   return all.filter((s) => !isAside(s)).find((s) => sentenceAction(s) !== undefined);
 }
 
+/**
+ * What a recommendation text asks for, read as the import reads it: the deciding sentence and its class, or
+ * `no-recommendation` when CPIC makes none; undefined when no sentence names an action. For callers that explain a
+ * row in other words (the patient page), so that they read the same sentence the action was decided on.
+ */
+export function readRecommendation(
+  recommendation: string,
+): { readonly sentence: string; readonly asks: RowTextAction } | 'no-recommendation' | undefined {
+  const all = sentences(recommendation);
+  if (NO_RECOMMENDATION.test(recommendation.trim()) && !all.some((s) => STANDARD.test(s)))
+    return 'no-recommendation';
+  const sentence = decidingSentence(all);
+  const asks = sentence === undefined ? undefined : sentenceAction(sentence);
+  return sentence !== undefined && asks !== undefined ? { sentence, asks } : undefined;
+}
+
 function serviceAction(textAction: RowTextAction): RowAction {
   return textAction === 'order-test' ? 'monitor' : textAction;
 }

@@ -68,6 +68,17 @@ describe('patient explanations for every drug x phenotype page', () => {
     }
   });
 
+  it('never says a higher dose where the row caps the dose, and names the cap', () => {
+    for (const p of PAGES) {
+      const advice = patientExplanation(p.input).advice[0]?.text ?? '';
+      if (p.input.action !== 'adjust-dose' || !/≤/.test(p.input.recommendation)) continue;
+      expect(advice).not.toMatch(/higher dose/);
+      const cap = /keep your starting dose at (\S+) mg or less/.exec(advice)?.[1];
+      if (cap !== undefined)
+        expect(p.input.recommendation).toMatch(new RegExp(`≤ ?${cap.replace('.', '\\.')} ?mg`));
+    }
+  });
+
   it('says no sentence twice and puts the advice first', () => {
     for (const p of PAGES) {
       const e = patientExplanation(p.input);
@@ -99,6 +110,42 @@ describe('patient explanation of one row', () => {
       'Less of the medicine is turned into the form that works.',
       'This raises the chance of heart problems or a stroke.',
     ]);
+  });
+
+  it.each([
+    [
+      'a dose cap is a cap, whatever the risk sentence after it says',
+      'adjust-dose' as const,
+      'Prescribe ≤40mg as a starting dose and adjust doses of atorvastatin based on disease-specific guidelines. Prescriber should be aware of possible increased risk for myopathy especially for 40mg dose. If dose >40mg needed for desired efficacy, consider combination therapy (i.e., atorvastatin plus non-statin guideline directed medical therapy) (PMID: 30423391).',
+      'Your doctor may keep your starting dose at 40 mg or less.',
+    ],
+    [
+      'an increase only if there is no response is not a higher dose',
+      'adjust-dose' as const,
+      'Initiate with a dose of 40 mg/day and if no clinical response and in the absence of adverse events after 2 weeks increase dose to 80 mg/day. If response is inadequate after 2 weeks consider obtaining a plasma concentration 2-4 h after dosing.',
+      'Your doctor may change your dose.',
+    ],
+    [
+      'the lowest starting dose, titrated',
+      'adjust-dose' as const,
+      'Initiate therapy with lowest recommended starting dose. Titrate dose upward to clinical effect or maximum recommended dose with caution.',
+      'Your doctor may start you on a low dose and raise it slowly.',
+    ],
+    [
+      'CPIC makes no recommendation',
+      'monitor' as const,
+      'No recommendation for hydrocodone therapy because of minimal evidence regarding adverse events or analgesia.',
+      'There is no special advice for this medicine with your result.',
+    ],
+    [
+      'a row that asks for another test first',
+      'monitor' as const,
+      'To ascertain G6PD status, enzyme activity must be measured. Drug use should be guided per the recommendations based on the activity-based phenotype.',
+      'Your doctor may order another test before deciding.',
+    ],
+  ])('advice: %s', (_case, action, recommendation, expected) => {
+    const e = patientExplanation({ drug: 'x', lookupKey: {}, implications: [], recommendation, action });
+    expect(e.advice.map((s) => s.text)).toEqual([expected]);
   });
 
   it('gives the dose share of the recommendation', () => {
