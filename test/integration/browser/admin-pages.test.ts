@@ -232,6 +232,9 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(text).toContain('Took codeine after dental surgery last year without trouble.');
     expect(text).toContain('Not reviewed yet.');
     expect(text).toContain('to Dr. Ben Okafor (Practitioner/dr-ben)');
+    // The alert's own text says why; the page does not say CPIC's recommendation a second time.
+    const advice = 'Avoid codeine use because of potential for serious toxicity.';
+    expect(text.split(advice).length - 1).toBe(1);
     await screenshot(page, '13-override-detail');
   });
 

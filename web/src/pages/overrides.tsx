@@ -362,7 +362,7 @@ function OverrideDetails({
             : detail.clinician
               ? ` to ${detail.clinician}`
               : ''}
-          {detail.patient ? `, patient ${detail.patient}` : ''}.
+          {detail.patient ? `, patient ${detail.patient.replace(/^Patient\//, '')}` : ''}.
         </p>
         <article class={`card card-${card.indicator}`} aria-label="The alert as it was shown">
           <p class="indicator">
@@ -384,7 +384,7 @@ function OverrideDetails({
           </dl>
         ))}
 
-        <Evidence detail={detail} />
+        <Evidence detail={detail} cardShown={card.detail !== undefined} />
       </div>
       <aside class="review-side">
         <ReviewForm cardUuid={card.uuid} onReviewed={onReviewed} />
@@ -424,7 +424,11 @@ function History({ history, reviewer }: { readonly history: readonly Review[]; r
   );
 }
 
-function Evidence({ detail }: { readonly detail: OverrideDetail }) {
+/**
+ * What the alert read: genotype and wearable data, and, for an alert recorded before its text was kept, the decision
+ * behind it (when the alert's own text is shown above, that text already says why, and is not said twice).
+ */
+function Evidence({ detail, cardShown }: { readonly detail: OverrideDetail; readonly cardShown: boolean }) {
   if (detail.evidenceFrom === 'none') {
     return (
       <>
@@ -498,7 +502,7 @@ function Evidence({ detail }: { readonly detail: OverrideDetail }) {
           </tbody>
         </table>
       )}
-      {detail.decisions.map((d) => (
+      {(cardShown ? [] : detail.decisions).map((d) => (
         <section class="decision" key={d.drug}>
           <h2>Why the alert advised this for {d.drug}</h2>
           {d.recommendation && !d.explanation.some((line) => line.includes(d.recommendation ?? '')) ? (
