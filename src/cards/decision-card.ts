@@ -10,7 +10,7 @@ import { decisionRuleIds } from '../rules/types';
 import { decisionDetail } from './detail';
 import { overrideReasonsFor } from './override-reasons';
 import { suggestionsFor } from './suggestions';
-import { metricName, quantityText } from './sensor-text';
+import { metricValueText } from './sensor-text';
 import { abbreviatePhenotypes, fitSummary, listPhrase } from './text';
 
 /** What the store records for a card (`CardRecord` minus what the card itself says). */
@@ -113,10 +113,7 @@ export function decisionSummary(decision: Decision): string {
   // The sensor reason when a sensor moved the alert ("resting HR 48/min"), one per metric.
   const moved = decision.modifiers.filter((m) => m.effect === 'raise' || m.effect === 'lower');
   const sensor = [...new Map(moved.map((m) => [m.metric, m])).values()]
-    .map(
-      (m) =>
-        `${metricName(m.metric, 'short')}${m.value === undefined ? '' : ` ${quantityText(m.value, m.unit)}`}`,
-    )
+    .map((m) => metricValueText(m.metric, m.value, m.unit, 'short'))
     .join(', ');
   const reason = sensor ? `, ${sensor}` : '';
   return fitSummary([

@@ -10,7 +10,7 @@ import { firstCitation } from '../rules/citations';
 import { rowOf } from '../rules/cpic/types';
 import type { CpicRow, GeneResult, ResultReading } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
-import { metricName, quantityText, reasonText, thresholdText, windowText } from './sensor-text';
+import { metricValueText, reasonText, thresholdText, windowText } from './sensor-text';
 import { calendarDate, escapeMarkdown as md, listPhrase, populationWords, versionsText } from './text';
 
 /** Every line of `text` as a markdown blockquote line (CPIC texts may hold paragraphs). */
@@ -147,10 +147,11 @@ export function sensorEvidenceTexts(modifiers: readonly SensorModifier[]): strin
 export function sensorEvidenceLines(modifiers: readonly SensorModifier[], raisedTo?: string): string[] {
   const byMetric = new Map<string, SensorModifier[]>();
   for (const m of modifiers) byMetric.set(m.metric, [...(byMetric.get(m.metric) ?? []), m]);
+  let previousCited = '';
   return [...byMetric.values()].flatMap((group) => {
     const [first] = group;
     if (!first) return [];
-    const value = first.value === undefined ? '' : ` ${quantityText(first.value, first.unit)}`;
+
     const window = windowText(first);
     const strongest = group.filter((m) => m.effect === 'raise').length;
     const effects = [
@@ -169,27 +170,34 @@ export function sensorEvidenceLines(modifiers: readonly SensorModifier[], raised
         : sources.length > 0
           ? ` Source: ${sources.join('; ')} (${evidence}).`
           : ` Threshold: ${evidence}.`;
+    // A source the line before cited already is not said again (three CGM metrics share one consensus).
+    const said = cited !== '' && cited === previousCited ? ' Same source.' : cited;
+    previousCited = cited;
     return [
-      `- ${md(`${metricName(first.metric)}${value}${window ? ` (${window})` : ''}: ${effects.join('; ')}.${cited}`)}`,
+      `- ${md(`${metricValueText(first.metric, first.value, first.unit)}${window ? ` (${window})` : ''}: ${effects.join('; ')}.${said}`)}`,
     ];
   });
 }
 
-/** The short "why" chain: genotype → phenotype → CPIC row → what the sensors showed. */
+/**
+ * The short "why" chain: genotype → phenotype → CPIC row → what the sensors did to the alert. Only when the sensors
+ * moved the alert: otherwise it would only repeat the "What to do" heading (strength and population) and the "Results
+ * used" lines (genotype → phenotype).
+ */
 function whyChain(decision: Decision, row: CpicRow | undefined): string | undefined {
   const { finding } = decision;
   if (finding.genes.length === 0 || !row) return undefined;
+  const population = row.population && row.population !== 'general' ? row.population : undefined;
+  const moved = decision.modifiers.filter((m) => m.effect === 'raise' || m.effect === 'lower');
+  if (moved.length === 0) return undefined;
   const genes = finding.genes
     .map((g) =>
       `${g.gene} ${g.diplotype ?? g.alleles?.join('/') ?? ''} → ${g.phenotype}`.replace(/\s+→/, ' →'),
     )
     .join('; ');
-  const rowPart = `CPIC ${finding.drug} recommendation (${row.strength ?? 'not graded'}${row.population && row.population !== 'general' ? `, ${populationWords(row.population)}` : ''})`;
-  const moved = decision.modifiers.filter((m) => m.effect === 'raise' || m.effect === 'lower');
+  const rowPart = `CPIC ${finding.drug} recommendation (${row.strength ?? 'not graded'}${population ? `, ${populationWords(population)}` : ''})`;
   const sensor = [...new Map(moved.map((m) => [m.metric, m])).values()]
-    .map(
-      (m) => `${metricName(m.metric, 'short')} ${m.value === undefined ? '' : quantityText(m.value, m.unit)}`,
-    )
+    .map((m) => metricValueText(m.metric, m.value, m.unit, 'short'))
     .join(', ');
   const effect =
     moved.length === 0
@@ -216,13 +224,14 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
   const otherRowsByPopulation =
     finding.kind === 'recommendation' &&
     finding.alternatives.some((alt) => alt.row.population !== row?.population);
-  // Why: one chain; then what the finding adds that is not the CPIC text or the gene lines again.
+  // Why: the chain, when the sensors moved the alert; then what the finding adds that is not the CPIC text or the gene
+  // lines again.
   const chain = whyChain(decision, row);
   const geneStarts = finding.genes.map((g) => `${g.gene} `);
   const recommendationStart = row?.recommendation.slice(0, 30);
   const extra = [...finding.explanation, ...decision.notes].filter(
     (line) =>
-      !(chain && geneStarts.some((g) => line.startsWith(g))) &&
+      !geneStarts.some((g) => line.startsWith(g)) &&
       !(recommendationStart && line.includes(recommendationStart)) &&
       !/^Sensor /.test(line) &&
       !(otherRowsByPopulation && line.startsWith('Population:')),

@@ -73,6 +73,25 @@ export function quantityText(value: number, unit: string | undefined): string {
   }
 }
 
+/**
+ * A measure named with its value: `resting HR 48/min`, `Latest home INR 4.4`. A unit that is the measure's own name
+ * (INR) is said once, not `INR INR 4.4`.
+ */
+export function metricValueText(
+  metric: string,
+  value: number | undefined,
+  unit: string | undefined,
+  form: 'long' | 'short' = 'long',
+): string {
+  const name = metricName(metric, form);
+  if (value === undefined) return name;
+  const quantity = quantityText(value, unit);
+  const unitWord = /^([^\d\s-][^\s]*) /.exec(quantity)?.[1];
+  return unitWord !== undefined && name.endsWith(unitWord)
+    ? `${name} ${quantity.slice(unitWord.length + 1)}`
+    : `${name} ${quantity}`;
+}
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** An instant as a day a person writes (`29 Nov`), from its UTC date. */

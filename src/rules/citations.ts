@@ -111,12 +111,26 @@ export function citationText(source: string, evidence?: EvidenceBasis): string {
   return citationsOf(source, evidence).join('; ');
 }
 
+/** The kind of rule said before a safety rule's citation: the card says it in its own words (its source label). */
+const RULE_KIND = /^Safety rule, not a CPIC\/DPWG-actionable pair\.\s*/;
+/** A part that restates the rule ("≥ 1 level-2 event … → critical") rather than citing where it comes from. */
+const RULE_STATEMENT = /→|^[≥≤<>]/;
+
 /**
  * The first citation of a stored source, cut before its quote or claim (a top-level `": "`): what a card names as
- * its source, beside the evidence label it shows itself (`CPIC 2024 β-blocker guideline (Duarte et al., …)`).
+ * its source, beside the evidence label it shows itself (`CPIC 2024 β-blocker guideline (Duarte et al., …)`). A
+ * leading rule kind is left out, and a first part that only restates the rule gives way to a later one that cites a
+ * publication (names its year), when there is one.
  */
 export function firstCitation(source: string): string {
-  const [first = ''] = citationsOf(source);
+  const parts = citationsOf(source)
+    .map((c) => c.replace(RULE_KIND, ''))
+    .filter((c) => c.length > 0);
+  const cites = (part: string): boolean => !RULE_STATEMENT.test(part) && /\b(?:19|20)\d\d\b/.test(part);
+  const first =
+    (parts[0] !== undefined && RULE_STATEMENT.test(parts[0]) ? parts.find(cites) : undefined) ??
+    parts[0] ??
+    '';
   let depth = 0;
   for (let i = 0; i < first.length; i += 1) {
     const c = first[i];

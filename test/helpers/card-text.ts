@@ -1,8 +1,8 @@
 /**
  * The card text rules of issue 9 ("cards a clinician reads in five seconds"), asserted on a card: length limits, no
  * internal notes (rule ids, research file paths or section numbers, "verify" marks, code artefacts, resource ids such
- * as `Observation/…`), no raw timestamps or ISO dates (dates as a person writes them), and no sentence twice in the
- * detail. `textProblems` holds any other text a person reads (a page's citation, a message) to the same notes rules.
+ * as `Observation/…`), no raw timestamps or ISO dates (dates as a person writes them), no word twice in a row ("INR
+ * INR 4.4"), and no sentence twice in the detail. `textProblems` holds any other text a person reads (a page's citation, a message) to the same notes rules.
  */
 import type { Card } from '../../src/cds/types';
 import { rendered } from './markdown';
@@ -44,6 +44,7 @@ export function textProblems(text: string): string[] {
   }
   const stamp = TIMESTAMP.exec(text);
   if (stamp) problems.push(`has a raw timestamp: "${stamp[0]}…"`);
+
   return problems;
 }
 
@@ -66,6 +67,13 @@ export function cardTextProblems(card: Card): string[] {
   }
   for (const [where, text] of texts) {
     problems.push(...textProblems(text).map((problem) => `${where} ${problem}`));
+    // The service's own words; CPIC's text is quoted verbatim, typos included ("see Figure 1 of of PMID").
+    const ownWords = text
+      .split('\n')
+      .filter((line) => !line.startsWith('>'))
+      .join('\n');
+    const doubled = /\b([A-Za-z]+) \1\b/i.exec(ownWords);
+    if (doubled) problems.push(`${where} says a word twice in a row: "${doubled[0]}"`);
   }
   const seen = new Set<string>();
   for (const sentence of detailSentences(card.detail ?? '')) {

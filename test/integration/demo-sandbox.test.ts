@@ -21,6 +21,7 @@ import { prescriberName } from '../../src/cds/prescriber';
 import type { Card } from '../../src/cds/types';
 import { DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
 import { startTestApp } from '../helpers/app';
+import { expectClinicianReadable } from '../helpers/card-text';
 import type { TestApp } from '../helpers/app';
 import type { JsonObject } from '../helpers/cds';
 import { cpicCall, cpicDrugs, cpicRow, cpicRows, researchThreshold } from '../reference';
@@ -400,6 +401,7 @@ describe('demo patients from the CDS Hooks sandbox', () => {
         ['order-select', select],
       ] as const) {
         const got = cards.map((c) => [c.indicator, c.summary.includes(row.drug)]);
+        for (const c of cards) expectClinicianReadable(c);
         expect([row.patient, how, got]).toEqual([
           row.patient,
           how,

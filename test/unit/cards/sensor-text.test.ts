@@ -5,6 +5,7 @@
 import {
   dayText,
   metricName,
+  metricValueText,
   quantityText,
   reasonText,
   thresholdText,
@@ -31,6 +32,13 @@ describe('sensor text', () => {
     expect(quantityText(131.25, 'mm[Hg]')).toBe('131.3 mmHg');
     expect(quantityText(4.5, '{INR}')).toBe('INR 4.5');
     expect(quantityText(2, '1')).toBe('2');
+  });
+
+  it("names a measure with its value, saying a unit that is the measure's name once", () => {
+    expect(metricValueText('inr-latest', 4.4, '{INR}', 'short')).toBe('INR 4.4');
+    expect(metricValueText('inr-latest', 4.4, '{INR}')).toBe('Latest home INR 4.4');
+    expect(metricValueText('resting-heart-rate', 53.5, '/min', 'short')).toBe('resting HR 53.5/min');
+    expect(metricValueText('resting-heart-rate', undefined, '/min', 'short')).toBe('resting HR');
   });
 
   it('writes windows as dates: "7 days to 29 Nov, 6 of 7 days with data, Apple Watch"', () => {
