@@ -126,8 +126,26 @@ function doseAdvice(sentence: string, input: ExplanationInput): string {
   return 'Your doctor may change your dose.';
 }
 
+/**
+ * Results whose general sentence would mislead, by gene and value. CYP3A5: most people of European ancestry make no
+ * CYP3A5 (CPIC's tacrolimus implications call the non-expresser's higher concentrations "normal"), so a CYP3A5 poor
+ * metabolizer is not slower "than most people", and a normal metabolizer breaks tacrolimus down faster than many.
+ */
+export const GENE_RESULT_SENTENCES: Readonly<Record<string, string>> = {
+  'CYP3A5 Normal Metabolizer':
+    'Your body makes a protein that breaks down this medicine faster than in many people.',
+  'CYP3A5 Intermediate Metabolizer':
+    'Your body makes some of a protein that breaks down this medicine faster than in many people.',
+  'CYP3A5 Possible Intermediate Metabolizer':
+    'Your body may make some of a protein that breaks down this medicine faster than in many people.',
+  'CYP3A5 Poor Metabolizer':
+    'Like many people, your body does not make a protein that speeds up the breakdown of this medicine.',
+};
+
 /** The plain result sentence of one lookup value (a score is read as its CPIC phenotype first). */
 export function resultSentence(gene: string, value: string): string | undefined {
+  const specific = GENE_RESULT_SENTENCES[`${gene} ${value}`];
+  if (specific) return specific;
   const hla = /^\*\d+:\d+ (positive|negative)$/.exec(value)?.[1];
   if (hla) return RESULT_SENTENCES[hla];
   const direct = RESULT_SENTENCES[value];

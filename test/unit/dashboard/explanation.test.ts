@@ -148,6 +148,24 @@ describe('patient explanation of one row', () => {
     expect(e.advice.map((s) => s.text)).toEqual([expected]);
   });
 
+  it('says a CYP3A5 result against what is common, not against "most people"', () => {
+    const e = patientExplanation({
+      drug: 'tacrolimus',
+      lookupKey: { CYP3A5: 'Poor Metabolizer' },
+      implications: [
+        'CYP3A5: Higher ("normal") dose-adjusted trough concentrations of tacrolimus and increased chance of achieving target tacrolimus concentrations.',
+      ],
+      recommendation:
+        'Initiate therapy with standard recommended dose. Use therapeutic drug monitoring to guide dose adjustments.',
+      action: 'standard',
+    });
+    expect(e.meaning.map((s) => s.text)).toEqual([
+      'Like many people, your body does not make a protein that speeds up the breakdown of this medicine.',
+      'The medicine is expected to work as usual for you.',
+    ]);
+    expect(resultSentence('CYP3A5', 'Normal Metabolizer')).not.toMatch(/usual speed/);
+  });
+
   it('gives the dose share of the recommendation', () => {
     const e = patientExplanation({
       drug: 'capecitabine',
