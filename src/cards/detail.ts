@@ -151,7 +151,6 @@ export function sensorEvidenceLines(modifiers: readonly SensorModifier[], raised
   return [...byMetric.values()].flatMap((group) => {
     const [first] = group;
     if (!first) return [];
-
     const window = windowText(first);
     const strongest = group.filter((m) => m.effect === 'raise').length;
     const effects = [
@@ -199,11 +198,8 @@ function whyChain(decision: Decision, row: CpicRow | undefined): string | undefi
   const sensor = [...new Map(moved.map((m) => [m.metric, m])).values()]
     .map((m) => metricValueText(m.metric, m.value, m.unit, 'short'))
     .join(', ');
-  const effect =
-    moved.length === 0
-      ? ''
-      : ` → ${sensor}: alert ${moved.some((m) => m.effect === 'raise') ? 'raised' : 'lowered'} to ${decision.indicator}; confirm clinically`;
-  return `${genes} → ${rowPart}${effect}.`;
+  const direction = moved.some((m) => m.effect === 'raise') ? 'raised' : 'lowered';
+  return `${genes} → ${rowPart} → ${sensor}: alert ${direction} to ${decision.indicator}; confirm clinically.`;
 }
 
 /** The detail markdown for a decision; `notes` are what the suggestion builders could not offer, and why. */

@@ -3,9 +3,10 @@
  * the CPIC row a finding rests on — its lookup key (the patient's phenotype, activity score or allele status), its
  * implications and its recommendation (with the action and dose share read from that text at import). Nothing is
  * invented: every sentence names the field it restates (`source`), and the tables below and the implication reader
- * (`implications.ts`) are the whole of the wording. CPIC's own text is written for clinicians (grade 12 and above), so it is never quoted here; the tables say
- * the same thing at reading grade 8 or lower (Flesch-Kincaid, `readability.ts`; a unit test checks every drug x
- * phenotype page the CPIC data set can produce). The tables are documented in `src/dashboard/README.md`.
+ * (`implications.ts`) are the whole of the wording. CPIC's own text is written for clinicians (grade 12 and above),
+ * so it is never quoted here; the tables say the same thing at reading grade 8 or lower (Flesch-Kincaid,
+ * `readability.ts`; a unit test checks every drug x phenotype page the CPIC data set can produce). The tables are
+ * documented in `src/dashboard/README.md`.
  */
 import { phenotypeForScore } from '../rules/cpic/phenotype';
 import { readRecommendation } from '../rules/cpic/row-actions';

@@ -5,7 +5,7 @@
  * the active form, how well the drug works) and, for each topic, the direction the words just before it give: up,
  * down, usual, unknown, or denied ("no association with higher bleeding risk", "weak or no evidence for an increased
  * risk of"). A topic word alone never makes a sentence: "Normal risk of … hearing loss" must not read as "raises the
- * chance of hearing loss", which is what matching topic words alone said before.
+ * chance of hearing loss".
  *
  * The sentences are ours, at reading grade 8 or lower; which sentence a clause gets is decided only by CPIC's words.
  * What no rule reads gets the neutral `IMPLICATION_FALLBACK`. Every implication line of the CPIC data set is read by a
@@ -16,7 +16,7 @@
 /** When nothing in an implication is read: a sentence that says only that it matters. */
 export const IMPLICATION_FALLBACK = 'This can change how the medicine works for you.';
 
-/** Said of a topic that is as for most people (used only when nothing else is said, see `implicationSentences`). */
+/** Said of a topic that is as for most people; dropped when another sentence says something changes. */
 export const USUAL = 'The medicine is expected to work as usual for you.';
 
 type Direction = 'up' | 'down' | 'usual' | 'unknown' | 'denied';
