@@ -33,8 +33,6 @@ export interface DashboardFinding {
   readonly implications: readonly string[];
   readonly strength?: string;
   readonly guideline?: { readonly name: string; readonly url: string };
-  /** The dose share CPIC's text gives, e.g. 50 for "reduce the dose by 50 %". */
-  readonly dosePercent?: number;
   readonly alternatives: readonly string[];
   /** The card's summary line for this finding (as the card would show it). */
   readonly summary: string;

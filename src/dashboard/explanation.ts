@@ -25,8 +25,14 @@ export interface ExplanationInput {
   readonly recommendation: string;
   /** The row's action, classified from the recommendation text at import. */
   readonly action: RowAction;
-  /** The dose share the recommendation text gives, as a percentage of the usual dose. */
-  readonly dosePercent?: number;
+  /** The dose share the recommendation text gives (`rules/cpic/dose`). */
+  readonly doseShare?: DoseShare;
+}
+
+/** A share of the usual dose in percent: `percent`, or a range from `percent` (the smaller) to `upTo`. */
+export interface DoseShare {
+  readonly percent: number;
+  readonly upTo?: number;
 }
 
 /**
@@ -109,8 +115,11 @@ function adviceFor(input: ExplanationInput): ExplanationSentence[] {
  */
 function doseAdvice(sentence: string, input: ExplanationInput): string {
   const deciding = sentence.split(/\bif\b/i)[0] ?? '';
-  if (input.dosePercent !== undefined && input.dosePercent < 100) {
-    return `Your doctor may give you a smaller dose, about ${String(input.dosePercent)} percent of the usual dose.`;
+  const share = input.doseShare;
+  if (share !== undefined && share.percent < 100 && (share.upTo ?? 0) < 100) {
+    const range =
+      share.upTo === undefined ? String(share.percent) : `${String(share.percent)} to ${String(share.upTo)}`;
+    return `Your doctor may give you a smaller dose, about ${range} percent of the usual dose.`;
   }
   const cap = /≤\s*(\d+(?:\.\d+)?)\s*mg/i.exec(deciding)?.[1];
   if (cap !== undefined) return `Your doctor may keep your starting dose at ${cap} mg or less.`;

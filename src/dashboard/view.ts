@@ -20,6 +20,7 @@ import type { JsonObject } from '../sensors/fhir-read';
 import { normalizeObservations } from '../sensors/normalize';
 import { computeAgp } from './agp';
 import { patientExplanation } from './explanation';
+import type { DoseShare } from './explanation';
 import type {
   DashboardAgp,
   DashboardFinding,
@@ -70,11 +71,16 @@ function medicationDisplay(request: MedicationRequest): string {
   );
 }
 
-/** Dose share of a finding's CPIC row, as a percentage of the usual dose. */
-function dosePercentOf(finding: Finding): number | undefined {
-  if (finding.kind !== 'recommendation' && finding.kind !== 'warfarin-figure') return undefined;
-  const fraction = finding.doseChange?.fraction;
-  return fraction === undefined ? undefined : Math.round(fraction * 100);
+/** The dose share a CPIC row's text gives, as percentages of the usual dose (both ends of a range). */
+function doseShareOf(finding: Finding): DoseShare | undefined {
+  if (finding.kind !== 'recommendation') return undefined;
+  const change = finding.doseChange;
+  if (change === undefined) return undefined;
+  const percent = (fraction: number): number => Math.round(fraction * 100);
+  return {
+    percent: percent(change.fraction),
+    ...(change.otherEnd === undefined ? {} : { upTo: percent(change.otherEnd) }),
+  };
 }
 
 function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][number]): DashboardFinding {
@@ -83,7 +89,7 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
   const guideline =
     row?.guideline ??
     (f.kind === 'pre-test' || f.kind === 'no-row' || f.kind === 'conflict' ? f.guideline : undefined);
-  const dosePercent = dosePercentOf(f);
+  const doseShare = doseShareOf(f);
   return {
     drug: f.drug,
     kind: f.kind,
@@ -96,7 +102,6 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
     ...(guideline && /^https?:\/\//.test(guideline.url)
       ? { guideline: { name: guideline.name, url: guideline.url } }
       : {}),
-    ...(dosePercent === undefined ? {} : { dosePercent }),
     alternatives:
       f.kind === 'recommendation' || f.kind === 'warfarin-figure'
         ? f.alternativeDrugs.map((d) => d.name)
@@ -112,7 +117,7 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
             implications: f.row.implications,
             recommendation: f.row.recommendation,
             action: f.action,
-            ...(dosePercent === undefined ? {} : { dosePercent }),
+            ...(doseShare === undefined ? {} : { doseShare }),
           }),
         }
       : {}),

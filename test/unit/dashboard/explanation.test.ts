@@ -23,7 +23,14 @@ function everyPage(): { readonly id: string; readonly input: ExplanationInput }[
             implications: row.implications,
             recommendation: row.recommendation,
             action: row.action,
-            ...(dose ? { dosePercent: Math.round(dose.fraction * 100) } : {}),
+            ...(dose
+              ? {
+                  doseShare: {
+                    percent: Math.round(dose.fraction * 100),
+                    ...(dose.otherEnd === undefined ? {} : { upTo: Math.round(dose.otherEnd * 100) }),
+                  },
+                }
+              : {}),
           },
         };
       }),
@@ -166,6 +173,21 @@ describe('patient explanation of one row', () => {
     expect(resultSentence('CYP3A5', 'Normal Metabolizer')).not.toMatch(/usual speed/);
   });
 
+  it('gives a range of dose shares as a range, not as its lower end', () => {
+    const e = patientExplanation({
+      drug: 'azathioprine',
+      lookupKey: { TPMT: 'Intermediate Metabolizer' },
+      implications: [],
+      recommendation:
+        'Initiate therapy with reduced starting doses (30-80% of standard starting dose) if standard starting dose is ≥2 mg/kg/day. If starting dose is already below standard starting dose, dose reduction might not be necessary.',
+      action: 'adjust-dose',
+      doseShare: { percent: 30, upTo: 80 },
+    });
+    expect(e.advice[0]?.text).toBe(
+      'Your doctor may give you a smaller dose, about 30 to 80 percent of the usual dose.',
+    );
+  });
+
   it('gives the dose share of the recommendation', () => {
     const e = patientExplanation({
       drug: 'capecitabine',
@@ -173,7 +195,7 @@ describe('patient explanation of one row', () => {
       implications: ['Decreased DPD activity and increased risk for severe or even fatal drug toxicity'],
       recommendation: 'Reduce starting dose by 50% followed by titration of dose based on toxicity',
       action: 'adjust-dose',
-      dosePercent: 50,
+      doseShare: { percent: 50 },
     });
     expect(e.advice[0]?.text).toBe(
       'Your doctor may give you a smaller dose, about 50 percent of the usual dose.',

@@ -94,9 +94,6 @@ function Finding({ finding }: { readonly finding: DashboardFinding }) {
           : ''}
       </p>
       {finding.recommendation ? <p>{finding.recommendation}</p> : null}
-      {finding.dosePercent !== undefined ? (
-        <p>Suggested dose: {finding.dosePercent} % of the usual starting dose, as CPIC advises.</p>
-      ) : null}
       {finding.alternatives.length > 0 ? (
         <p>Alternatives CPIC names: {finding.alternatives.join(', ')}.</p>
       ) : null}
