@@ -165,7 +165,7 @@ function Figures({ byRule, byPair }: { readonly byRule: KpiReport; readonly byPa
           <Agreement agreement={t.reviewerAgreement} />
         </dd>
         <dt>Age of the PGx result (median)</dt>
-        <dd>{t.pgxAgeDays.median === null ? 'none known' : `${number(t.pgxAgeDays.median)} days`}</dd>
+        <dd>{t.pgxAgeDays.median === null ? 'none known' : `${number(t.pgxAgeDays.median, 0)} days`}</dd>
         <dt>Age of the newest wearable sample (median)</dt>
         <dd>
           {t.sensorAgeHours.median === null ? 'none known' : `${number(t.sensorAgeHours.median)} hours`}
@@ -592,7 +592,7 @@ function GroupTable({ report, caption }: { readonly report: KpiReport; readonly 
                 <td>{g.overridden === 0 ? '' : percent(g.reviewedShare)}</td>
                 <td>{g.appropriateShare === null ? '' : percent(g.appropriateShare)}</td>
                 <td>{g.followUp}</td>
-                <td>{number(g.pgxAgeDays.median)}</td>
+                <td>{number(g.pgxAgeDays.median, 0)}</td>
                 <td>{number(g.sensorAgeHours.median)}</td>
               </tr>
             ))}
