@@ -197,7 +197,7 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
   }
   return {
     drug: input.drug,
-    title: `Your ${genes.join(' and ')} result and ${input.drug}`,
+    title: `Your ${genes.join(' and ')} ${genes.length > 1 ? 'results' : 'result'} and ${input.drug}`,
     advice: adviceFor(input),
     meaning,
     footnote: FOOTNOTE,

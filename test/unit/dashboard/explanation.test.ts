@@ -173,6 +173,18 @@ describe('patient explanation of one row', () => {
     expect(resultSentence('CYP3A5', 'Normal Metabolizer')).not.toMatch(/usual speed/);
   });
 
+  it('titles a page about two genes with both results', () => {
+    const e = patientExplanation({
+      drug: 'azathioprine',
+      lookupKey: { TPMT: 'Intermediate Metabolizer', NUDT15: 'Normal Metabolizer' },
+      implications: [],
+      recommendation:
+        'Initiate therapy with reduced starting doses (30-80% of standard starting dose) if standard starting dose is ≥2 mg/kg/day.',
+      action: 'adjust-dose',
+    });
+    expect(e.title).toBe('Your TPMT and NUDT15 results and azathioprine');
+  });
+
   it('gives a range of dose shares as a range, not as its lower end', () => {
     const e = patientExplanation({
       drug: 'azathioprine',
