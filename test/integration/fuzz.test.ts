@@ -2,7 +2,8 @@
  * Property-based tests (fast-check) over what clients send, on both stores (issue 13 item 2): arbitrary and mutated
  * hook requests, prefetch values, feedback bodies and `/api` payloads. The property is the same everywhere: never a
  * 5xx, and every 4xx is a catalogue OperationOutcome. Runs are kept small (a few seconds per store); a failure prints
- * the seed and the shrunk counterexample, to be added to input-robustness.test.ts as a regression.
+ * the seed and the shrunk counterexample, to be added to input-robustness.test.ts as a regression. For a longer hunt
+ * (not in the suite): `FUZZ_RUNS=1000 npx jest --selectProjects integration --runInBand test/integration/fuzz.test.ts`.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -16,9 +17,8 @@ import type { JsonObject } from '../helpers/cds';
 import { createTestDatabase } from '../helpers/postgres';
 import type { TestDatabase } from '../helpers/postgres';
 
-jest.setTimeout(120_000);
-
-const RUNS = 40;
+const RUNS = Number(process.env['FUZZ_RUNS'] ?? 40);
+jest.setTimeout(Math.max(120_000, RUNS * 3_000));
 const SERVICES = ['pgx-order-select', 'pgx-order-sign', 'pgx-patient-view'] as const;
 const FIXTURES: Record<(typeof SERVICES)[number], string> = {
   'pgx-order-select': 'sandbox-order-select-clopidogrel.json',
