@@ -6,11 +6,10 @@
 import type { Resource } from 'fhir/r4';
 import type { Action, Suggestion } from '../cds/types';
 import type { Decision } from '../rules/types';
-import type { AlternativeDrug } from '../rules/cpic/alternatives';
 import type { DoseCondition } from '../rules/cpic/dose';
-import type { CpicRow } from '../rules/cpic/types';
+import type { CpicRow, NamedAlternative } from '../rules/cpic/types';
 import { adjustedDoseValue, draftDose, isRecord, unitText, withScaledDose } from './dose';
-import { listPhrase, populationWords } from './text';
+import { fitSummary, listPhrase, populationWords } from './text';
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 
@@ -85,7 +84,7 @@ function doseSuggestion(
 }
 
 /** The alternatives the finding's CPIC text names (read once, by the knowledge layer). */
-function namedAlternatives({ finding }: Decision): readonly AlternativeDrug[] {
+function namedAlternatives({ finding }: Decision): readonly NamedAlternative[] {
   return finding.kind === 'recommendation' || finding.kind === 'warfarin-figure'
     ? finding.alternativeDrugs
     : [];
@@ -165,7 +164,7 @@ function namedForPopulations(decision: Decision, alternative: string): string[] 
  * `medicationCodeableConcept` (text and coding, which the CDS Hooks sandbox's Rx View reads), no dose (the ordered
  * drug's dose is not the alternative's).
  */
-function draftWithMedication(draft: Record<string, unknown>, alt: AlternativeDrug & { rxcui: string }) {
+function draftWithMedication(draft: Record<string, unknown>, alt: NamedAlternative & { rxcui: string }) {
   const { medicationReference: _reference, dosageInstruction: _dose, ...rest } = draft;
   return {
     ...rest,
@@ -189,7 +188,17 @@ function alternativeSuggestions(decision: Decision, ctx: SuggestionContext, note
       `CPIC also names ${listPhrase(uncoded)}; no order suggestion is offered for ${uncoded.length > 1 ? 'them' : 'it'} (no sourced RxNorm code).`,
     );
   }
-  const coded = named.filter((alt): alt is AlternativeDrug & { rxcui: string } => alt.rxcui !== undefined);
+  // An alternative CPIC also advises avoiding with this patient's results is no replacement.
+  const avoided = named.filter((alt) => alt.rxcui !== undefined && alt.forPatient?.action === 'avoid');
+  if (avoided.length > 0) {
+    notes.push(
+      `No replacement suggestion for ${listPhrase(avoided.map((a) => a.name))}: CPIC advises avoiding ${avoided.length > 1 ? 'them' : 'it'} too with this result.`,
+    );
+  }
+  const coded = named.filter(
+    (alt): alt is NamedAlternative & { rxcui: string } =>
+      alt.rxcui !== undefined && alt.forPatient?.action !== 'avoid',
+  );
   if (coded.length === 0) return [];
   const target = draftReference(decision, ctx.draftOrder);
   const drug = decision.finding.drug;
@@ -202,8 +211,10 @@ function alternativeSuggestions(decision: Decision, ctx: SuggestionContext, note
   return coded.map((alt) => {
     const caveats = alternativeCaveats(decision, alt.name);
     const populations = namedForPopulations(decision, alt.name);
+    const own = ownAdvice(alt);
     const qualifier = [
       ...(populations ? [`for ${listPhrase(populations.map(populationWords))}`] : []),
+      ...(own ? [own] : []),
       ...caveats.map((c) => `CPIC: "${c}"`),
     ].join('; ');
     const description = `Replace the draft ${drug} order with ${alt.name} (dose to be chosen; CPIC names ${alt.name} instead of ${drug})${qualifier ? `. ${qualifier}` : ''}`;
@@ -237,10 +248,24 @@ function alternativeSuggestions(decision: Decision, ctx: SuggestionContext, note
         decision.finding.action === 'avoid' &&
         coded.length === 1 &&
         caveats.length === 0 &&
+        own === undefined &&
         populations === undefined,
       actions,
     };
   });
+}
+
+/**
+ * What CPIC advises for the alternative itself with this patient's results, when it is more than standard use: its
+ * dose share or deciding sentence ("CPIC for celecoxib with this result: 25-50% of the lowest recommended starting
+ * dose"), or the genes its guideline needs that have no result.
+ */
+export function ownAdvice(alt: NamedAlternative): string | undefined {
+  const advice = alt.forPatient;
+  if (advice === undefined || advice.action === 'standard') return undefined;
+  return advice.action === 'order-test'
+    ? `CPIC's ${alt.name} guideline asks for ${advice.words} testing first`
+    : `CPIC for ${alt.name} with this result: "${fitSummary([advice.words], 90)}"`;
 }
 
 function preTestSuggestion({ finding }: Decision, ctx: SuggestionContext): Suggestion | undefined {

@@ -6,6 +6,7 @@
 import type { FhirResource, MedicationRequest, Patient } from 'fhir/r4';
 import { decisionSummary } from '../cards/decision-card';
 import { sensorEvidenceTexts } from '../cards/detail';
+import { ownAdvice } from '../cards/suggestions';
 import { TRIGGER_OPERATOR_WORDS, quantityText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
 import { ehrPriorityOf } from '../rules/cpic';
@@ -104,7 +105,10 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
       : {}),
     alternatives:
       f.kind === 'recommendation' || f.kind === 'warfarin-figure'
-        ? f.alternativeDrugs.map((d) => d.name)
+        ? f.alternativeDrugs.map((d) => {
+            const advice = ownAdvice(d);
+            return advice ? `${d.name} (${advice})` : d.name;
+          })
         : [],
     summary: decisionSummary(decision),
     // The card's own wording of the sensor evidence, once per line.

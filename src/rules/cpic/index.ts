@@ -5,6 +5,7 @@
 import { knowledgeVersion } from './knowledge';
 
 export type {
+  AlternativeAdvice,
   ConflictFinding,
   CpicRow,
   DecisionAction,
@@ -14,6 +15,7 @@ export type {
   GeneConflict,
   GeneResult,
   GuidelineRef,
+  NamedAlternative,
   NoRowFinding,
   PreTestFinding,
   RecommendationFinding,

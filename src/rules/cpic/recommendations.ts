@@ -8,9 +8,11 @@ import { readRs2108622 } from './cyp4f2';
 import { namedAlternatives } from './alternatives';
 import { cpicDoseFraction } from './dose';
 import { parseScore } from './phenotype';
+import { readRecommendation } from './row-actions';
 import { cpicDrugNames, drugKnowledge, knowledgeVersion } from './knowledge';
 import type { DrugKnowledge, GuidelineKnowledge, RecommendationRow } from './knowledge';
 import type {
+  AlternativeAdvice,
   ConflictFinding,
   CpicRow,
   DecisionAction,
@@ -574,6 +576,17 @@ export function findingsForOrder(
   patient: PatientContext = {},
   conflicts: readonly GeneConflict[] = [],
 ): Finding[] {
+  return withAlternativeAdvice(ingredientFindings(order, genes, patient, conflicts), (alternative) =>
+    ingredientFindings({ ...order, ingredients: [{ name: alternative }] }, genes, patient, conflicts),
+  );
+}
+
+function ingredientFindings(
+  order: DrugOrder,
+  genes: readonly GeneResult[],
+  patient: PatientContext,
+  conflicts: readonly GeneConflict[],
+): Finding[] {
   const results = new Map(genes.map((g) => [g.gene, g]));
   return order.ingredients.flatMap(({ name }): Finding[] => {
     const drug = drugKnowledge(name);
@@ -585,4 +598,45 @@ export function findingsForOrder(
         return guidelineFindings({ order, drugName: name, drug, guideline, results, patient }, conflicts);
       });
   });
+}
+
+/**
+ * Each named alternative with what CPIC advises for it with the same results (`forPatient`): a card must not offer
+ * celecoxib for meloxicam to a CYP2C9 poor metabolizer without saying that CPIC's celecoxib advice for that result is
+ * "25-50% of the lowest recommended starting dose". The alternative's strongest finding decides; a conflict or a
+ * result without a row says nothing.
+ */
+function withAlternativeAdvice(findings: Finding[], findingsFor: (drug: string) => Finding[]): Finding[] {
+  return findings.map((f) => {
+    if (f.kind !== 'recommendation' || f.alternativeDrugs.length === 0) return f;
+    return {
+      ...f,
+      alternativeDrugs: f.alternativeDrugs.map((alt) => {
+        const advice = strongestAdvice(findingsFor(alt.name));
+        return advice ? { ...alt, forPatient: advice } : alt;
+      }),
+    };
+  });
+}
+
+const ADVICE_RANK: Readonly<Record<DecisionAction, number>> = {
+  standard: 0,
+  monitor: 1,
+  'order-test': 2,
+  'adjust-dose': 3,
+  avoid: 4,
+};
+
+function strongestAdvice(findings: readonly Finding[]): AlternativeAdvice | undefined {
+  const advice = findings.flatMap((f): AlternativeAdvice[] => {
+    if (f.kind === 'pre-test') {
+      return [{ action: 'order-test', words: f.untested.map((u) => u.gene).join(' and ') }];
+    }
+    if (f.kind !== 'recommendation') return [];
+    const read = readRecommendation(f.row.recommendation);
+    const sentence = read === undefined || read === 'no-recommendation' ? undefined : read.sentence;
+    const words = f.doseChange?.phrase ?? sentence ?? f.row.recommendation;
+    return [{ action: f.action, words }];
+  });
+  return advice.sort((a, b) => ADVICE_RANK[b.action] - ADVICE_RANK[a.action])[0];
 }

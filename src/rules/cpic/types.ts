@@ -147,8 +147,27 @@ export interface RecommendationFinding extends FindingBase {
   readonly alternatives: readonly { readonly label: string; readonly row: CpicRow }[];
   /** The dose share the row's text gives (adjust-dose rows with a percentage), with its conditions. */
   readonly doseChange?: CpicDoseFraction;
-  /** The drugs the row's text names instead of this one, with their RxNorm codes where sourced. */
-  readonly alternativeDrugs: readonly AlternativeDrug[];
+  /**
+   * The drugs the row's text names instead of this one, with their RxNorm codes where sourced, and what CPIC advises
+   * for each with this patient's results.
+   */
+  readonly alternativeDrugs: readonly NamedAlternative[];
+}
+
+/** An alternative CPIC names, with what CPIC advises for it with the same patient's results. */
+export interface NamedAlternative extends AlternativeDrug {
+  /** Absent when CPIC has no guideline for the alternative or its results settle nothing (conflict, no row). */
+  readonly forPatient?: AlternativeAdvice;
+}
+
+/** What CPIC advises for an alternative drug with this patient's results. */
+export interface AlternativeAdvice {
+  readonly action: DecisionAction;
+  /**
+   * CPIC's words for it: the dose share phrase ("25-50% of the lowest recommended starting dose"), else the row's
+   * deciding sentence; for `order-test`, the genes without a result.
+   */
+  readonly words: string;
 }
 
 /** Warfarin: CPIC's Figure 2 boxes as far as the record allows (no lookup rows exist for warfarin). */
@@ -159,7 +178,7 @@ export interface WarfarinFigureFinding extends FindingBase {
   /** The dose share Figure 2's boxes give, when they give a percentage. */
   readonly doseChange?: CpicDoseFraction;
   /** The drugs Figure 2's boxes name instead of warfarin (none are listed today). */
-  readonly alternativeDrugs: readonly AlternativeDrug[];
+  readonly alternativeDrugs: readonly NamedAlternative[];
 }
 
 /** A gene the guideline depends on has no result on file: the pre-test policy applies. */

@@ -26,7 +26,15 @@ import {
   snapshotOf,
 } from '../../helpers/decisions';
 import { rendered } from '../../helpers/markdown';
-import { cpicDrug, cpicGuideline, cpicRow, cpicRows, guidelineRef, guidelineUrl } from '../../reference';
+import {
+  cpicCall,
+  cpicDrug,
+  cpicGuideline,
+  cpicRow,
+  cpicRows,
+  guidelineRef,
+  guidelineUrl,
+} from '../../reference';
 import type { CpicRow } from '../../reference';
 
 const drafts = JSON.parse(
@@ -184,6 +192,60 @@ describe('decisionCard on real CPIC decisions', () => {
     expect(detail).toMatch(/non-PCI cardiovascular indications \(CPIC Moderate\)/);
     expect(finding.alternatives.length).toBeGreaterThan(0);
     expect(card.overrideReasons?.map((r) => r.code)).not.toContain('sensor-data-unreliable');
+  });
+
+  it('CYP2C9 poor metabolizer + meloxicam: each NSAID offered instead says what CPIC advises for it with this result', async () => {
+    const genes = [geneResult('CYP2C9', '*3/*3')];
+    const decision = await decide('meloxicam', genes);
+    const card = cardFor(decision, drafts.clopidogrelSandbox);
+    const labels = (card.suggestions ?? []).map((s) => s.label);
+    expect(labels.map((l) => /^Replace meloxicam with (\w+)/.exec(l)?.[1])).toEqual([
+      'celecoxib',
+      'flurbiprofen',
+      'lornoxicam',
+      'ibuprofen',
+    ]);
+    const key = { CYP2C9: cpicCall('CYP2C9', '*3/*3').lookupKey };
+    for (const [i, alternative] of ['celecoxib', 'flurbiprofen', 'lornoxicam', 'ibuprofen'].entries()) {
+      // The alternative's own CPIC row for the same result asks for a fraction of its lowest starting dose.
+      const own = cpicRow(alternative, key).row.recommendation;
+      const phrase = /\d+-\d+% of the lowest recommended starting dose/.exec(own)?.[0];
+      expect(phrase).toBeDefined();
+      expect(labels[i]).toContain(`CPIC for ${alternative} with this result: "${phrase ?? ''}"`);
+    }
+    expect(card.suggestions?.some((s) => s.isRecommended)).toBe(false);
+  });
+
+  it('CYP2C19 poor metabolizer + amitriptyline, no CYP2D6 result: the secondary amines offered instead need CYP2D6 first', async () => {
+    const decision = await decide('amitriptyline', [geneResult('CYP2C19', '*2/*2')]);
+    const card = cardFor(decision, drafts.clopidogrelSandbox);
+    const labels = (card.suggestions ?? []).map((s) => s.label);
+    expect(labels).toEqual([
+      expect.stringContaining("nortriptyline (CPIC's nortriptyline guideline asks for CYP2D6 testing first)"),
+      expect.stringContaining("desipramine (CPIC's desipramine guideline asks for CYP2D6 testing first)"),
+    ]);
+  });
+
+  it('an alternative CPIC advises avoiding with the same result is not offered, and the detail says why', async () => {
+    const decision = await decide('meloxicam', [geneResult('CYP2C9', '*3/*3')]);
+    const finding = decision.finding;
+    if (finding.kind !== 'recommendation') throw new Error('expected a CPIC recommendation');
+    const avoided: ShownDecision = {
+      ...decision,
+      finding: {
+        ...finding,
+        alternativeDrugs: finding.alternativeDrugs.map((alt) =>
+          alt.name === 'celecoxib'
+            ? { ...alt, forPatient: { action: 'avoid', words: 'Avoid celecoxib' } }
+            : alt,
+        ),
+      },
+    };
+    const card = cardFor(avoided, drafts.clopidogrelSandbox);
+    expect((card.suggestions ?? []).map((s) => s.label).join('\n')).not.toMatch(/with celecoxib/);
+    expect(rendered(card.detail)).toContain(
+      'No replacement suggestion for celecoxib: CPIC advises avoiding it too with this result.',
+    );
   });
 
   it('HLA-B*57:01 positive + abacavir: critical, allele status in the summary, no suggestion', async () => {

@@ -95,7 +95,20 @@ function Finding({ finding }: { readonly finding: DashboardFinding }) {
       </p>
       {finding.recommendation ? <p>{finding.recommendation}</p> : null}
       {finding.alternatives.length > 0 ? (
-        <p>Alternatives CPIC names: {finding.alternatives.join(', ')}.</p>
+        // With what CPIC advises for an alternative itself ("celecoxib (CPIC for celecoxib with this result: …)"),
+        // one per line; bare names read as one sentence.
+        finding.alternatives.some((a) => a.includes('(')) ? (
+          <>
+            <p>Alternatives CPIC names:</p>
+            <ul>
+              {finding.alternatives.map((a) => (
+                <li key={a}>{a}</li>
+              ))}
+            </ul>
+          </>
+        ) : (
+          <p>Alternatives CPIC names: {finding.alternatives.join(', ')}.</p>
+        )
       ) : null}
       {finding.implications.length > 0 ? <p class="note">{finding.implications.join(' ')}</p> : null}
       {finding.sensorNotes.map((n) => (
