@@ -9,7 +9,7 @@ import { metricName, quantityText, reasonText, thresholdText } from '../cards/se
 import { versionsInWords } from '../cards/text';
 import { citationText } from '../rules/citations';
 import { lookupKeyText } from '../rules/cpic/recommendations';
-import { guidelineOf } from '../rules/cpic/types';
+import { guidelineOf, rowOf } from '../rules/cpic/types';
 import type { CpicRow, Finding } from '../rules/cpic/types';
 import { readDecisionSnapshot } from '../rules/types';
 import type { Decision, DecisionSnapshot, SensorModifier } from '../rules/types';
@@ -84,12 +84,19 @@ function rowsOf(finding: Finding): ExplainedRow[] {
 function explainedDecision(decision: Decision): ExplainedDecision {
   const { finding } = decision;
   const guideline = guidelineOf(finding);
+  // The page quotes each row's recommendation in its own box: the reasoning names the row and its strength only.
+  const recommendation = rowOf(finding)?.recommendation;
+  const reasoning = [...finding.explanation, ...decision.notes].map((line) =>
+    recommendation !== undefined && line.endsWith(`: ${recommendation}`)
+      ? `${line.slice(0, -(recommendation.length + 2))} recommendation, quoted below`
+      : line,
+  );
   return {
     drug: finding.drug,
     action: finding.action,
     indicator: decision.indicator,
     ...(guideline ? { guideline: { name: guideline.name, url: guideline.url } } : {}),
-    reasoning: [...finding.explanation, ...decision.notes],
+    reasoning,
     genes: finding.genes.map((g) => ({
       gene: g.gene,
       ...(g.diplotype !== undefined ? { diplotype: g.diplotype } : {}),

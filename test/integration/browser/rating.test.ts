@@ -135,6 +135,18 @@ describe('rating and explanation pages in a browser', () => {
     for (const { row } of cpicRows('clopidogrel', { CYP2C19: phenotype })) {
       expect(text).toContain(row.recommendation.trim().split('\n')[0]);
     }
+    // Each distinct recommendation is quoted once: not again in the reasoning, nor for a second population.
+    const rows = cpicRows('clopidogrel', { CYP2C19: phenotype });
+    const first = rows[0];
+    for (const recommendation of new Set(rows.map(({ row }) => row.recommendation.trim()))) {
+      expect(text.split(recommendation).length - 1).toBe(1);
+    }
+    expect(text).toContain('The same recommendation as above.');
+    // CPIC gives the three populations the same implications: said once, then "the same as above".
+    const implication = first?.row.implications?.[0]?.replace(/^[\w-]+:\s*/, '').split(';')[0] ?? '';
+    expect(implication.length).toBeGreaterThan(20);
+    expect(text.split(implication).length - 1).toBe(1);
+    expect(text).toContain('Implications: the same as above.');
     expect(text).toContain('Threshold set');
     expect(text).toContain('CPIC knowledge');
     await screenshot(page, '4-explanation');

@@ -63,7 +63,13 @@ function Genes({ genes }: { readonly genes: readonly ExplainedGene[] }) {
   );
 }
 
-function Row({ row }: { readonly row: ExplainedRow }) {
+/**
+ * One CPIC row. `above`: the rows shown before it. A recommendation or implications the same as one of theirs (CPIC
+ * repeats them across a guideline's populations) are said in one line instead of again.
+ */
+function Row({ row, above }: { readonly row: ExplainedRow; readonly above: readonly ExplainedRow[] }) {
+  const sameRecommendation = above.some((r) => r.recommendation === row.recommendation);
+  const sameImplications = above.some((r) => r.implications.join('\n') === row.implications.join('\n'));
   return (
     <article class={`row${row.applied ? ' row-applied' : ''}`}>
       <h4>
@@ -88,8 +94,16 @@ function Row({ row }: { readonly row: ExplainedRow }) {
         <dt>Strength</dt>
         <dd>{row.strength ?? 'not graded'}</dd>
       </dl>
-      <blockquote>{row.recommendation}</blockquote>
-      {row.implications.length > 0 ? (
+      {sameRecommendation ? (
+        <p>The same recommendation as above.</p>
+      ) : (
+        <blockquote>{row.recommendation}</blockquote>
+      )}
+      {row.implications.length > 0 && sameImplications ? (
+        <p>
+          <span class="label">Implications</span>: the same as above.
+        </p>
+      ) : row.implications.length > 0 ? (
         <>
           <p class="label">Implications</p>
           <ul>
@@ -265,8 +279,8 @@ function Decision({ d }: { readonly d: ExplainedDecision }) {
       {d.rows.length > 0 ? (
         <section>
           <h3>CPIC recommendations that may apply</h3>
-          {d.rows.map((r) => (
-            <Row row={r} />
+          {d.rows.map((r, i) => (
+            <Row row={r} above={d.rows.slice(0, i)} />
           ))}
         </section>
       ) : null}
