@@ -619,14 +619,6 @@ function withAlternativeAdvice(findings: Finding[], findingsFor: (drug: string) 
   });
 }
 
-const ADVICE_RANK: Readonly<Record<DecisionAction, number>> = {
-  standard: 0,
-  monitor: 1,
-  'order-test': 2,
-  'adjust-dose': 3,
-  avoid: 4,
-};
-
 function strongestAdvice(findings: readonly Finding[]): AlternativeAdvice | undefined {
   const advice = findings.flatMap((f): AlternativeAdvice[] => {
     if (f.kind === 'pre-test') {
@@ -638,5 +630,5 @@ function strongestAdvice(findings: readonly Finding[]): AlternativeAdvice | unde
     const words = f.doseChange?.phrase ?? sentence ?? f.row.recommendation;
     return [{ action: f.action, words }];
   });
-  return advice.sort((a, b) => ADVICE_RANK[b.action] - ADVICE_RANK[a.action])[0];
+  return advice.sort((a, b) => ACTION_RANK[b.action] - ACTION_RANK[a.action])[0];
 }
