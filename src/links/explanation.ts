@@ -6,7 +6,7 @@
 import type { CardRecord, RecordedInvocation } from '../store';
 import { modifierEffect } from '../cards/detail';
 import { metricName, quantityText, reasonText, thresholdText } from '../cards/sensor-text';
-import { versionsInWords } from '../cards/text';
+import { populationWords, versionsInWords } from '../cards/text';
 import { citationText } from '../rules/citations';
 import { lookupKeyText } from '../rules/cpic/recommendations';
 import { guidelineOf, rowOf } from '../rules/cpic/types';
@@ -54,7 +54,7 @@ function explainedRow(row: CpicRow, label: string, applied: boolean): ExplainedR
     applied,
     guideline: { name: row.guideline.name, url: row.guideline.url },
     lookedUpBy: lookupKeyText(row.lookupKey),
-    ...(row.population !== undefined ? { population: row.population } : {}),
+    ...(row.population !== undefined ? { population: populationWords(row.population) } : {}),
     ...(row.strength !== undefined ? { strength: row.strength } : {}),
     recommendation: row.recommendation,
     implications: row.implications,
@@ -69,7 +69,11 @@ function rowsOf(finding: Finding): ExplainedRow[] {
     case 'recommendation':
       return [
         explainedRow(finding.row, 'The alert’s recommendation', true),
-        ...finding.alternatives.map((a) => explainedRow(a.row, a.label, false)),
+        // A row told apart by its population is headed by the population in words ("Neurovascular indications").
+        ...finding.alternatives.map((a) => {
+          const label = a.label === a.row.population ? populationWords(a.label) : a.label;
+          return explainedRow(a.row, `${label.charAt(0).toUpperCase()}${label.slice(1)}`, false);
+        }),
       ];
     case 'warfarin-figure':
       return [explainedRow(finding.row, 'The alert’s recommendation', true)];

@@ -142,6 +142,9 @@ describe('rating and explanation pages in a browser', () => {
       expect(text.split(recommendation).length - 1).toBe(1);
     }
     expect(text).toContain('The same recommendation as above.');
+    // Populations in words, as the card says them, not CPIC's codes.
+    expect(text).toContain('Neurovascular indications');
+    expect(text).not.toMatch(/^(NVI|CVI ACS PCI|CVI non-ACS non-PCI)$/m);
     // CPIC gives the three populations the same implications: said once, then "the same as above".
     const implication = first?.row.implications?.[0]?.replace(/^[\w-]+:\s*/, '').split(';')[0] ?? '';
     expect(implication.length).toBeGreaterThan(20);
