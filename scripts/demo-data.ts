@@ -118,6 +118,7 @@ export const DEMO_DRUGS = {
   voriconazole: { rxcui: '349434', display: 'voriconazole 200 MG Oral Tablet' },
   amlodipine: { rxcui: '197361', display: 'amlodipine 5 MG Oral Tablet' },
   metformin: { rxcui: '861007', display: 'metformin hydrochloride 500 MG Oral Tablet' },
+  meloxicam: { rxcui: '152695', display: 'meloxicam 15 MG Oral Tablet' },
 } as const;
 export type DemoDrug = keyof typeof DEMO_DRUGS;
 
@@ -525,6 +526,26 @@ export const DEMO_PATIENTS: readonly DemoPatientSpec[] = [
     active: [],
     order: 'metoprolol',
     consentDeniesDeviceData: true,
+  },
+  {
+    id: 'demo-cyp2c9-pm-nsaid',
+    given: 'Tomas',
+    family: 'Lindgren',
+    gender: 'male',
+    birthDate: '1968-03-09',
+    offsetMin: 60,
+    scenario:
+      'CYP2C9 poor metabolizer (*3/*3) ordering meloxicam: the NSAIDs CPIC names instead, each with its own CYP2C9 dose',
+    reports: [
+      {
+        lab: 'Mayo Clinic Laboratories',
+        daysAgo: 120,
+        results: [{ shape: 'haplotypes', gene: 'CYP2C9', hgnc: CYP2C9_HGNC, alleles: ['*3', '*3'] }],
+      },
+    ],
+    wearables: { restingHr: { mean: 70, sd: 3, days: 21 }, sleepNights: 14, steps: { mean: 6500, days: 28 } },
+    active: [],
+    order: 'meloxicam',
   },
 ];
 

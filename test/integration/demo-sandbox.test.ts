@@ -249,6 +249,10 @@ async function expectationFor(t: TestApp, patient: string): Promise<Expectation>
       const call = cpicCall('CYP2D6', '*1/*1x2');
       return { ...cpic('codeine', { CYP2D6: call.lookupKey }, 'avoid'), patientView: [call.phenotype] };
     }
+    case 'demo-cyp2c9-pm-nsaid': {
+      const call = cpicCall('CYP2C9', '*3/*3');
+      return { ...cpic('meloxicam', { CYP2C9: call.lookupKey }, 'avoid'), patientView: [call.phenotype] };
+    }
     case 'demo-normal': {
       const call = cpicCall('CYP2C19', '*1/*1');
       // A normal metabolizer's row is standard dosing: no card on either hook.
@@ -435,6 +439,29 @@ describe('demo patients from the CDS Hooks sandbox', () => {
           expect([row.patient, text]).toEqual([row.patient, expect.stringContaining(word)]);
       }
     }
+  });
+
+  it('the meloxicam card offers each NSAID CPIC names instead with the dose CPIC gives that NSAID for this result', async () => {
+    const patient = 'demo-cyp2c9-pm-nsaid';
+    const draft = draftOf(t, patient);
+    const context: JsonObject = {
+      userId: 'Practitioner/COREPRACTITIONER1',
+      patientId: patient,
+      draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: draft }] },
+    };
+    const [card] = await cardsOf(t, 'pgx-order-sign', hookBody('order-sign', context));
+    const key = { CYP2C9: cpicCall('CYP2C9', '*3/*3').lookupKey };
+    const labels = (card?.suggestions ?? []).map((s) => s.label);
+    expect(labels).toHaveLength(4);
+    for (const label of labels) {
+      const alternative = /^Replace meloxicam with (\w+)/.exec(label)?.[1] ?? '';
+      // The NSAID's own CPIC row for a CYP2C9 poor metabolizer.
+      const own = cpicRow(alternative, key).row.recommendation;
+      const dose = /\d+-\d+% of the lowest recommended starting dose/.exec(own)?.[0];
+      expect([alternative, dose]).toEqual([alternative, expect.any(String)]);
+      expect(label).toContain(`CPIC for ${alternative} with this result: "${dose ?? ''}"`);
+    }
+    expect(card?.suggestions?.some((s) => s.isRecommended)).toBe(false);
   });
 
   it('the README example without prefetch gives the card of its README row', async () => {
