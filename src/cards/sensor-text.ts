@@ -145,11 +145,12 @@ export function thresholdText(m: SensorModifier): string | undefined {
   }
   if (/^\d/.test(bound)) bound = `within ${bound}`;
   // "60 /min" → "60/min"; "130 mm[Hg]" → "130 mmHg"; a count's unit "1" goes ("at or above 1 1" → "at or above 1");
-  // "4 %" stays.
+  // "4 {INR}" → "INR 4", as a value reads ("INR 4.4"); "4 %" stays.
   return bound
     .replace(/(\d) 1(?=$|,)/, '$1')
     .replace(/(\d) \/(min|d)\b/g, '$1/$2')
     .replace(/mm\[Hg\]/g, 'mmHg')
+    .replace(/(\d+(?:\.\d+)?) \{INR\}/g, 'INR $1')
     .replace(/\{INR\}/g, 'INR');
 }
 

@@ -60,6 +60,10 @@ describe('sensor text', () => {
       thresholdText(modifier({ metric: 'home-bp-systolic', threshold: 'home-bp-systolic ≥ 130 mm[Hg]' })),
     ).toBe('at or above 130 mmHg');
     expect(thresholdText(modifier({ threshold: 'resting-heart-rate 65–80 /min' }))).toBe('within 65–80/min');
+    // An INR limit reads as an INR value does ("INR 4.4").
+    expect(thresholdText(modifier({ metric: 'inr-latest', threshold: 'inr-latest > 4 {INR}' }))).toBe(
+      'above INR 4',
+    );
     // A count (UCUM "1") has no unit to show; an age condition stays.
     expect(
       thresholdText(
