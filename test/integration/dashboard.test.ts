@@ -13,7 +13,7 @@ import { fleschKincaid } from '../../src/dashboard/readability';
 import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
 import type { DashboardView } from '../../src/dashboard/view';
-import { cpicGene, cpicRows } from '../reference';
+import { cpicCall, cpicGene, cpicRow, cpicRows } from '../reference';
 
 describe('dashboard API over the demo patients', () => {
   let t: TestApp;
@@ -52,6 +52,22 @@ describe('dashboard API over the demo patients', () => {
     expect(clopidogrel?.findings[0]).toMatchObject({ drug: 'clopidogrel', action: 'avoid' });
     const texts = cpicRows('clopidogrel', { CYP2C19: 'Poor Metabolizer' }).map((r) => r.row.recommendation);
     expect(texts).toContain(clopidogrel?.findings[0]?.recommendation);
+  });
+
+  it('lists the alternatives CPIC names with what CPIC advises for each with the same result', async () => {
+    const v = await view('demo-cyp2c9-pm-nsaid');
+    const meloxicam = v.medications.find((m) => /meloxicam/i.test(m.display));
+    const finding = meloxicam?.findings[0];
+    expect(finding).toMatchObject({ drug: 'meloxicam', action: 'avoid' });
+    const key = { CYP2C9: cpicCall('CYP2C9', '*3/*3').lookupKey };
+    expect(finding?.alternatives).toHaveLength(4);
+    for (const line of finding?.alternatives ?? []) {
+      const drug = /^(\w+) /.exec(line)?.[1] ?? '';
+      const dose = /\d+-\d+% of the lowest recommended starting dose/.exec(
+        cpicRow(drug, key).row.recommendation,
+      )?.[0];
+      expect(line).toBe(`${drug} (CPIC for ${drug} with this result: "${dose ?? ''}")`);
+    }
   });
 
   it('draws the resting heart rate with the metoprolol limit and marks freshness', async () => {

@@ -102,6 +102,15 @@ describe('clinician dashboard in a browser', () => {
     await screenshot(page, 'dashboard-2-cgm-agp');
   });
 
+  it('lists each alternative to meloxicam with what CPIC advises for it with the same result', async () => {
+    await page.goto(`${base}/app?patient=demo-cyp2c9-pm-nsaid`);
+    await page.getByRole('heading', { level: 1, name: 'Tomas Lindgren' }).waitFor();
+    const meloxicam = page.locator('article', { has: page.getByRole('heading', { name: /meloxicam/ }) });
+    const items = await meloxicam.getByRole('listitem').allTextContents();
+    expect(items.filter((i) => / \(CPIC for \w+ with this result: "/.test(i))).toHaveLength(4);
+    await screenshot(page, 'dashboard-6-alternatives');
+  });
+
   it('shows the clopidogrel finding and home blood pressure without limits of medicines not taken', async () => {
     await page.goto(`${base}/app?patient=demo-cyp2c19-pm`);
     await page.getByRole('heading', { level: 1, name: 'Alma Reyes' }).waitFor();
