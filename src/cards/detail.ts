@@ -186,9 +186,9 @@ export function sensorEvidenceLines(modifiers: readonly SensorModifier[], raised
 function whyChain(decision: Decision, row: CpicRow | undefined): string | undefined {
   const { finding } = decision;
   if (finding.genes.length === 0 || !row) return undefined;
-  const population = row.population && row.population !== 'general' ? row.population : undefined;
   const moved = decision.modifiers.filter((m) => m.effect === 'raise' || m.effect === 'lower');
   if (moved.length === 0) return undefined;
+  const population = row.population && row.population !== 'general' ? row.population : undefined;
   const genes = finding.genes
     .map((g) =>
       `${g.gene} ${g.diplotype ?? g.alleles?.join('/') ?? ''} → ${g.phenotype}`.replace(/\s+→/, ' →'),

@@ -141,7 +141,7 @@ function doseAdvice(sentence: string, input: ExplanationInput): string {
  * CYP3A5 (CPIC's tacrolimus implications call the non-expresser's higher concentrations "normal"), so a CYP3A5 poor
  * metabolizer is not slower "than most people", and a normal metabolizer breaks tacrolimus down faster than many.
  */
-export const GENE_RESULT_SENTENCES: Readonly<Record<string, string>> = {
+const GENE_RESULT_SENTENCES: Readonly<Record<string, string>> = {
   'CYP3A5 Normal Metabolizer':
     'Your body makes a protein that breaks down this medicine faster than in many people.',
   'CYP3A5 Intermediate Metabolizer':

@@ -24,6 +24,7 @@ type Direction = 'up' | 'down' | 'usual' | 'unknown' | 'denied';
 /** A harm the medicine may do, and how a sentence names it. */
 interface Harm {
   readonly kind: 'harm';
+  /** Its words, global and case-insensitive (read with `matchAll`). */
   readonly noun: RegExp;
   readonly phrase: string;
   /** A whole sentence for `up`, where "This raises the chance of …" would not read well. */
@@ -33,6 +34,7 @@ interface Harm {
 /** Something that goes up or down with a fixed sentence each way (`usual` gives `USUAL`). */
 interface Measure {
   readonly kind: 'measure';
+  /** Its words, global and case-insensitive (read with `matchAll`). */
   readonly noun: RegExp;
   readonly up?: string;
   readonly down?: string;
@@ -52,64 +54,64 @@ const MORE_WORK = 'The medicine may work more strongly for you than usual.';
 const TOPICS: readonly Topic[] = [
   {
     kind: 'harm',
-    noun: /malignant hyperthermia|\bMH\b/,
+    noun: /malignant hyperthermia|\bMH\b/gi,
     phrase: 'a dangerous reaction to some drugs used for surgery',
     raised: 'Some drugs used to put you to sleep for surgery could cause a dangerous reaction.',
   },
   {
     kind: 'harm',
-    noun: /cardiac and cerebrovascular events|cardiovascular events/,
+    noun: /cardiac and cerebrovascular events|cardiovascular events/gi,
     phrase: 'heart problems or a stroke',
   },
   {
     kind: 'harm',
-    noun: /hypersensitivity|SJS\/TEN|\bSJS\b|\bTEN\b|\bDRESS\b|\bMPE\b|\bSCAR\b|Stevens|epidermal necrolysis|cutaneous/,
+    noun: /hypersensitivity|SJS\/TEN|\bSJS\b|\bTEN\b|\bDRESS\b|\bMPE\b|\bSCAR\b|Stevens|epidermal necrolysis|cutaneous/gi,
     phrase: 'a serious skin or allergic reaction',
   },
-  { kind: 'harm', noun: /myopathy|rhabdomyolysis/, phrase: 'muscle pain or damage' },
-  { kind: 'harm', noun: /hearing loss|ototoxicity/, phrase: 'hearing loss' },
-  { kind: 'harm', noun: /\bha?emoly\w*/, phrase: 'harm to your red blood cells' },
+  { kind: 'harm', noun: /myopathy|rhabdomyolysis/gi, phrase: 'muscle pain or damage' },
+  { kind: 'harm', noun: /hearing loss|ototoxicity/gi, phrase: 'hearing loss' },
+  { kind: 'harm', noun: /\bha?emoly\w*/gi, phrase: 'harm to your red blood cells' },
   {
     kind: 'harm',
-    noun: /leukopenia|neutropenia|myelosuppression/,
+    noun: /leukopenia|neutropenia|myelosuppression/gi,
     phrase: 'a dangerous drop in blood cells',
   },
-  { kind: 'harm', noun: /\bbleeding\b/, phrase: 'bleeding' },
+  { kind: 'harm', noun: /\bbleeding\b/gi, phrase: 'bleeding' },
   {
     kind: 'harm',
-    noun: /breast cancer recurrence/,
+    noun: /breast cancer recurrence/gi,
     phrase: 'the cancer coming back',
     raised: 'This raises the chance that the cancer comes back.',
   },
   {
     kind: 'harm',
-    noun: /bilirubin-related discontinuation/,
+    noun: /bilirubin-related discontinuation/gi,
     phrase: 'side effects that make people stop this medicine',
   },
-  { kind: 'harm', noun: /\bdiscontinuation\b/, phrase: 'stopping this medicine early' },
-  { kind: 'harm', noun: /CNS adverse events/, phrase: 'side effects on the brain and nerves' },
+  { kind: 'harm', noun: /\bdiscontinuation\b/gi, phrase: 'stopping this medicine early' },
+  { kind: 'harm', noun: /CNS adverse events/gi, phrase: 'side effects on the brain and nerves' },
   {
     kind: 'harm',
-    noun: /(?:severe or even )?fatal (?:drug )?toxicity/,
+    noun: /(?:severe or even )?fatal (?:drug )?toxicity/gi,
     phrase: 'severe or even deadly side effects',
   },
   {
     kind: 'harm',
-    noun: /toxicit(?:y|ies)|adverse (?:events?|effects?)|side effects?/,
+    noun: /toxicit(?:y|ies)|adverse (?:events?|effects?)|side effects?/gi,
     phrase: 'side effects',
   },
   // "Increased risk of therapeutic failure" is less benefit, so its "up" reads as the medicine working less.
-  { kind: 'measure', noun: /(?:therapeutic|pharmacotherapy|treatment) failure/, up: LESS_WORK },
+  { kind: 'measure', noun: /(?:therapeutic|pharmacotherapy|treatment) failure/gi, up: LESS_WORK },
   {
     kind: 'measure',
-    noun: /\bresponse\b|\befficacy\b|clinical benefit|analgesia|lipid[- ]lowering effects?|improvement|heart rate and blood pressure reductions/,
+    noun: /\bresponse\b|\befficacy\b|clinical benefit|analgesia|lipid[- ]lowering effects?|improvement|heart rate and blood pressure reductions/gi,
     up: MORE_WORK,
     down: LESS_WORK,
     usual: true,
   },
   {
     kind: 'measure',
-    noun: /active metabolite|morphine formation|formation of morphine|hydromorphone formation|O-desmethyltramadol|endoxifen(?: concentrations?)?/,
+    noun: /active metabolite|morphine formation|formation of morphine|hydromorphone formation|O-desmethyltramadol|endoxifen(?: concentrations?)?/gi,
     up: 'More of the medicine is turned into its active form than usual.',
     down: 'Less of the medicine is turned into the form that works.',
     usual: true,
@@ -117,13 +119,13 @@ const TOPICS: readonly Topic[] = [
   {
     kind: 'measure',
     // MeMPN (methylated thiopurine metabolites) are not the active drug: their concentrations are left unread.
-    noun: /(?:plasma |serum |trough |erythrocyte |drug )?(?:concentrations?|exposure|levels?)\b(?! of MeMPN)/,
+    noun: /(?:plasma |serum |trough |erythrocyte |drug )?(?:concentrations?|exposure|levels?)\b(?! of MeMPN)/gi,
     up: 'This can leave more of the medicine in your blood than usual.',
     down: 'This can leave less of the medicine in your blood than usual.',
     usual: true,
   },
   // How fast the body breaks the drug down is the result sentence's to say; only "normal" adds something.
-  { kind: 'measure', noun: /\bmetabolism\b|\bactivity\b/, usual: true },
+  { kind: 'measure', noun: /\bmetabolism\b|\bactivity\b/gi, usual: true },
 ];
 
 /**
@@ -132,16 +134,16 @@ const TOPICS: readonly Topic[] = [
  * topic in its clause, whatever the nearest word ("no association with higher bleeding risk").
  */
 const DIRECTIONS: readonly (readonly [RegExp, Direction])[] = [
-  [/\bnormal or (?:increased|reduced|lower|decreased)\b/i, 'usual'],
-  [/\bmoderate to high\b/i, 'up'],
-  [/\bnormal\b|\btypical\b|\bexpected\b|\btherapeutic\b|\breference\b/i, 'usual'],
-  [/\bunknown\b|\bvariable\b|\buncertain\b/i, 'unknown'],
+  [/\bnormal or (?:increased|reduced|lower|decreased)\b/gi, 'usual'],
+  [/\bmoderate to high\b/gi, 'up'],
+  [/\bnormal\b|\btypical\b|\bexpected\b|\btherapeutic\b|\breference\b/gi, 'usual'],
+  [/\bunknown\b|\bvariable\b|\buncertain\b/gi, 'unknown'],
   [
-    /\bincrease[sd]?\b|\bhigher\b|\bhigh\b|\bgreater\b|\belevated\b|\bmore\b|\bmedium\b|\bassociated with\b/i,
+    /\bincrease[sd]?\b|\bhigher\b|\bhigh\b|\bgreater\b|\belevated\b|\bmore\b|\bmedium\b|\bassociated with\b/gi,
     'up',
   ],
   [
-    /\breduced\b|\bdecrease[sd]?\b|\blower\b|\blow\b|\bdiminished\b|\bless\b|\black of\b|\bloss of\b/i,
+    /\breduced\b|\bdecrease[sd]?\b|\blower\b|\blow\b|\bdiminished\b|\bless\b|\black of\b|\bloss of\b/gi,
     'down',
   ],
 ];
@@ -217,8 +219,7 @@ function directionOf(before: string): Direction | undefined {
   if (DENIAL.test(before)) return 'denied';
   let best: { readonly at: number; readonly direction: Direction } | undefined;
   for (const [pattern, direction] of DIRECTIONS) {
-    const all = new RegExp(pattern.source, 'gi');
-    for (let m = all.exec(before); m !== null; m = all.exec(before)) {
+    for (const m of before.matchAll(pattern)) {
       // The nearest word wins; at the same place, the earlier (compound) pattern.
       const end = m.index + m[0].length;
       if (best === undefined || end > best.at) best = { at: end, direction };
@@ -268,8 +269,7 @@ function topicsIn(clause: string): { readonly topic: Topic; readonly start: numb
   const taken: boolean[] = new Array<boolean>(clause.length).fill(false);
   const found: { topic: Topic; start: number; end: number }[] = [];
   for (const topic of TOPICS) {
-    const all = new RegExp(topic.noun.source, 'gi');
-    for (let m = all.exec(clause); m !== null; m = all.exec(clause)) {
+    for (const m of clause.matchAll(topic.noun)) {
       const start = m.index;
       const end = start + m[0].length;
       if (m[0].length === 0 || taken.slice(start, end).some(Boolean)) continue;

@@ -42,10 +42,15 @@ function explainedSensorEvidence(m: SensorModifier): ExplainedSensorEvidence {
     devices: m.devices,
     ...(m.newestSample !== undefined ? { newestSample: m.newestSample } : {}),
     ...(threshold !== undefined ? { threshold } : {}),
-    note: `${m.note.startsWith(SAFETY_RULE) ? 'Safety rule (not a CPIC/DPWG-actionable pair). ' : ''}${effect.charAt(0).toUpperCase()}${effect.slice(1)}.`,
+    note: `${m.note.startsWith(SAFETY_RULE) ? 'Safety rule (not a CPIC/DPWG-actionable pair). ' : ''}${capitalized(effect)}.`,
     evidence: m.evidence,
     source: citationText(m.source, m.evidence),
   };
+}
+
+/** `text` with its first letter in capitals, to start a sentence or a heading. */
+function capitalized(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }
 
 function explainedRow(row: CpicRow, label: string, applied: boolean): ExplainedRow {
@@ -72,7 +77,7 @@ function rowsOf(finding: Finding): ExplainedRow[] {
         // A row told apart by its population is headed by the population in words ("Neurovascular indications").
         ...finding.alternatives.map((a) => {
           const label = a.label === a.row.population ? populationWords(a.label) : a.label;
-          return explainedRow(a.row, `${label.charAt(0).toUpperCase()}${label.slice(1)}`, false);
+          return explainedRow(a.row, capitalized(label), false);
         }),
       ];
     case 'warfarin-figure':
