@@ -81,6 +81,21 @@ function sourcesRead(gene: GeneResult): string {
   );
 }
 
+/**
+ * An unreported copy number whose readings agree (`*1/*2xN`): which readings the call holds for. Readings that
+ * differ are the detail's first reason instead (`rules/cpic/recommendations.ts`).
+ */
+function copyNumberPart(gene: GeneResult): string[] {
+  const readings = gene.copyNumberReadings ?? [];
+  if (readings.length === 0 || new Set(readings.map((r) => r.phenotype)).size > 1) return [];
+  const diplotypes = readings.map((r) => r.diplotype);
+  return [
+    diplotypes.length === 1
+      ? `copy number not reported, read as ${diplotypes.join('')}`
+      : `copy number not reported, the same for ${listPhrase(diplotypes)}`,
+  ];
+}
+
 function geneEvidence(gene: GeneResult): string {
   const kinds = [...new Set((gene.readings ?? []).map((r) => READING_WORDS[r.kind]))];
   const read = gene.diplotype ?? gene.alleles?.join('/') ?? (kinds.join(' and ') || 'phenotype reported');
@@ -90,6 +105,7 @@ function geneEvidence(gene: GeneResult): string {
   const from = (gene.readings ?? []).length > 0 ? sourcesRead(gene) : undefined;
   const parts = [
     `${gene.gene} ${read} → ${gene.phenotype}${gene.activityScore ? ` (activity score ${gene.activityScore})` : ''}`,
+    ...copyNumberPart(gene),
     ...(from ? [`from ${from}`] : []),
     ...(dated ? [`dated ${dated}`] : []),
     ...(gene.reportedPhenotype ? [`laboratory reported "${gene.reportedPhenotype}"`] : []),

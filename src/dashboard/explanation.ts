@@ -27,7 +27,16 @@ export interface ExplanationInput {
   readonly action: RowAction;
   /** The dose share the recommendation text gives (`rules/cpic/dose`). */
   readonly doseShare?: DoseShare;
+  /**
+   * Genes whose result leaves several CPIC rows open (an ambiguous HLA typing, an unreported copy number, a phenotype
+   * spanning scores whose rows differ): the row is the most protective of them, so its result words do not apply.
+   */
+  readonly unsettled?: readonly string[];
 }
+
+/** What an unsettled result means (`ExplanationInput.unsettled`). */
+export const UNSETTLED_RESULT =
+  'Your test could not give one clear answer for this gene. The advice here follows the safer answer.';
 
 /** A share of the usual dose in percent: `percent`, or a range from `percent` (the smaller) to `upTo`. */
 export interface DoseShare {
@@ -184,7 +193,9 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
       ? `With your ${gene} result, ${text.charAt(0).toLowerCase()}${text.slice(1)}`
       : text;
   for (const gene of genes) {
-    const text = resultSentence(gene, input.lookupKey[gene] ?? '');
+    const text = input.unsettled?.includes(gene)
+      ? UNSETTLED_RESULT
+      : resultSentence(gene, input.lookupKey[gene] ?? '');
     if (text) add(about(gene, text), 'result');
   }
   for (const line of input.implications) {
@@ -192,7 +203,7 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
     const match = /^([A-Za-z0-9-]+):\s*(.*)$/s.exec(line);
     const gene = match?.[1] && genes.includes(match[1]) ? match[1] : undefined;
     const implication = gene ? (match?.[2] ?? '') : line;
-    if (/^\s*(n\/a|none|)\s*\.?$/i.test(implication)) continue;
+    if (/^\s*(n\/a|none|)\s*\.?$/i.test(implication) || (gene && input.unsettled?.includes(gene))) continue;
     for (const text of implicationSentences(implication)) add(about(gene, text), 'implication');
   }
   return {

@@ -122,6 +122,9 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
             recommendation: f.row.recommendation,
             action: f.action,
             ...(doseShare === undefined ? {} : { doseShare }),
+            unsettled: Object.keys(f.row.lookupKey).filter((gene) =>
+              f.alternatives.some((alt) => alt.row.lookupKey[gene] !== f.row.lookupKey[gene]),
+            ),
           }),
         }
       : {}),

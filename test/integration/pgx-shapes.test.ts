@@ -90,16 +90,16 @@ async function cards(service: string, body: JsonObject): Promise<Card[]> {
   return (res.body as { cards: Card[] }).cards;
 }
 
-const ABACAVIR = draftOrder('abacavir', abacavirCode());
-
-/** Some abacavir clinical drug of the RxNorm extract. */
-function abacavirCode(): string {
+/** Some clinical drug (SCD) of the RxNorm extract with `drug` as its only CPIC ingredient. */
+function clinicalDrugCode(drug: string): string {
   const found = Object.values(rxnormProducts().concepts).find(
-    (c) => c.tty === 'SCD' && c.cpicDrugs.length === 1 && c.cpicDrugs[0] === 'abacavir',
+    (c) => c.tty === 'SCD' && c.cpicDrugs.length === 1 && c.cpicDrugs[0] === drug,
   );
-  if (!found) throw new Error('no abacavir SCD in the RxNorm extract');
+  if (!found) throw new Error(`no ${drug} SCD in the RxNorm extract`);
   return found.rxcui;
 }
+
+const ABACAVIR = draftOrder('abacavir', clinicalDrugCode('abacavir'));
 
 describe('order-sign: HLA GL Strings', () => {
   const positive = cpicRow('abacavir', { 'HLA-B': '*57:01 positive' }).row;
@@ -131,6 +131,62 @@ describe('order-sign: HLA GL Strings', () => {
     // Results used: the one genotype, once, by what it is and its date (never its resource id).
     expect(detail).toContain('; from a genotype (12 Jun 2025)');
     expect(detail).not.toContain('Observation/');
+  });
+});
+
+describe('order-sign: CYP2D6 with a copy number the laboratory did not report (xN) + codeine', () => {
+  const CODEINE = draftOrder('codeine', clinicalDrugCode('codeine'));
+  /** A genotype Observation as labs send it, the diplotype as text (Genomics Reporting 84413-4, gene 48018-6). */
+  const genotype = (text: string): JsonObject => ({
+    resourceType: 'Observation',
+    id: 'cyp2d6-genotype',
+    status: 'final',
+    category: [
+      {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' },
+        ],
+      },
+    ],
+    code: { coding: [{ system: 'http://loinc.org', code: '84413-4', display: 'Genotype display name' }] },
+    subject: { reference: `Patient/${PATIENT_ID}` },
+    effectiveDateTime: '2025-02-11',
+    valueCodeableConcept: { text },
+    component: [
+      {
+        code: { coding: [{ system: 'http://loinc.org', code: '48018-6', display: 'Gene studied [ID]' }] },
+        valueCodeableConcept: {
+          coding: [{ system: 'http://www.genenames.org/geneId', code: 'HGNC:2625', display: 'CYP2D6' }],
+        },
+      },
+    ],
+  });
+  // CPIC's xN row: "*2xN: *2x2 or *2x≥3", "*1xN: *1x2 or *1x≥3"; its table: *1x2 (2) + a normal function allele → AS 3.0
+  // Ultrarapid, *1x2 + a no-function allele → AS 2 Normal, *1x≥3 → ≥3 Ultrarapid. *1/*2x2 is AS 3.0 as *2 is normal.
+  it('*1/*2xN is an Ultrarapid Metabolizer under every reading: CPIC\'s Strong "avoid codeine", critical', async () => {
+    const ultrarapid = cpicRow('codeine', { CYP2D6: '3.0' }).row;
+    const [card, ...more] = await cards('pgx-order-sign', orderSign([genotype('CYP2D6*1/*2xN')], CODEINE));
+    expect(more).toEqual([]);
+    expect(card?.indicator).toBe('critical');
+    expect(card?.summary).toContain('CYP2D6 Ultrarapid Metabolizer');
+    const detail = rendered(card?.detail);
+    expect(detail).toContain(ultrarapid.recommendation);
+    expect(detail).toContain('copy number not reported, the same for *1/*2x2 and *1/*2x≥3');
+    expect(detail).not.toContain('xN is not a valid input');
+  });
+
+  it('*4/*1xN is Normal or Ultrarapid: the Ultrarapid row leads, the Normal row follows, the lab is asked', async () => {
+    const ultrarapid = cpicRow('codeine', { CYP2D6: '≥3.0' }).row;
+    const normal = cpicRow('codeine', { CYP2D6: '2.0' }).row;
+    const [card, ...more] = await cards('pgx-order-sign', orderSign([genotype('*4/*1xN')], CODEINE));
+    expect(more).toEqual([]);
+    expect(card?.indicator).toBe('critical');
+    const detail = rendered(card?.detail);
+    expect(detail.indexOf(ultrarapid.recommendation)).toBeGreaterThanOrEqual(0);
+    expect(detail.indexOf(normal.recommendation)).toBeGreaterThan(detail.indexOf(ultrarapid.recommendation));
+    expect(detail).toContain(
+      'Ask the laboratory for the CYP2D6 copy number: Normal Metabolizer as *4/*1x2, Ultrarapid Metabolizer as *4/*1x≥3',
+    );
   });
 });
 

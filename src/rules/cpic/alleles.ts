@@ -5,7 +5,7 @@
  * `rs9923231 variant (T)`), one name of a G6PD variant listed with its synonyms, CYP2D6 copy numbers `xN` (N ≥ 3 is
  * CPIC's `x≥3`) and HLA alleles with more than two fields (`*57:01:01` → `*57:01`). Every mapping is reported.
  */
-import { geneKnowledge } from './knowledge';
+import { geneKnowledge, unspecifiedCopiesText } from './knowledge';
 
 export type AlleleResolution =
   | { readonly ok: true; readonly name: string; readonly note?: string }
@@ -98,6 +98,30 @@ export function resolveAllele(gene: string, raw: string): AlleleResolution {
     }
   }
   return { ok: false, reason: `${gene} allele "${text}" is not defined by CPIC` };
+}
+
+const copyChoices = new Map<string, ReadonlyMap<string, readonly string[]>>();
+
+/**
+ * The CPIC alleles an unspecified copy number may stand for, as CPIC's "xN combinations" row lists them: a line
+ * `*2xN` followed by the line `*2x2 or *2x≥3`. Undefined for an allele the row does not list (`*10xN`): CPIC gives
+ * no reading of it.
+ */
+export function copyNumberChoices(gene: string, raw: string): readonly string[] | undefined {
+  let choices = copyChoices.get(gene);
+  if (!choices) {
+    const lines = (unspecifiedCopiesText(gene) ?? '').split('\n').map((line) => line.trim());
+    const index = aliasIndex(gene);
+    const parsed = new Map<string, readonly string[]>();
+    lines.forEach((line, i) => {
+      if (!/^\*\w+xN$/.test(line)) return;
+      const names = (lines[i + 1] ?? '').split(' or ').map((name) => index.get(comparable(name)));
+      if (names.every((name) => name !== undefined)) parsed.set(comparable(line), names);
+    });
+    choices = parsed;
+    copyChoices.set(gene, choices);
+  }
+  return choices.get(comparable(stripGenePrefix(gene, raw)));
 }
 
 /** Splits a diplotype (`CYP2C19*2/*17`, `*2/*17`, `DPYD c.1905+1G>A/Reference`) into its allele strings. */

@@ -576,6 +576,8 @@ function genotypeResult(f: Finding, lab: Finding | undefined, from: readonly Fin
     phenotype: call.phenotype,
     ...(call.activityScore ? { activityScore: call.activityScore } : {}),
     lookupKey: call.lookupKey,
+    ...(call.candidateLookupKeys ? { candidateLookupKeys: call.candidateLookupKeys } : {}),
+    ...(call.copyNumberReadings ? { copyNumberReadings: call.copyNumberReadings } : {}),
     ...(call.alleleStatus ? { alleleStatus: call.alleleStatus } : {}),
     ...provenance(from),
     ...(f.date ? { date: f.date } : {}),

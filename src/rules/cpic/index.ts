@@ -39,7 +39,7 @@ export {
   wholeWordDrugMatcher,
 } from './drugs';
 export { ageInYears, findingsForOrder, isCpicDrug, actionForRow, rowActionsKeyedOn } from './recommendations';
-export { callPhenotype, normalizePhenotype } from './phenotype';
+export { callPhenotype, copyNumberWords, normalizePhenotype } from './phenotype';
 export { cpicGenes, cpicPairs, cpicPhenotypes, ehrPriorityOf } from './knowledge';
 
 /** Version of the CPIC knowledge (e.g. `cpic-2026-04-30`), for discovery and every card. */

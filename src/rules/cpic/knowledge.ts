@@ -115,6 +115,21 @@ export function ownEntry<V>(record: Readonly<Record<string, V>>, key: string): V
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
+/** CPIC's lookup key for a copy number the laboratory left unspecified (`*2xN`). */
+export const UNSPECIFIED_COPIES_KEY = 'xN combinations';
+
+/**
+ * The recommendation text of CPIC's row for an unspecified copy number of `gene` (every guideline of the gene has the
+ * same one: it lists what each `xN` allele may stand for); undefined when CPIC has none.
+ */
+export function unspecifiedCopiesText(gene: string): string | undefined {
+  for (const drug of Object.values(knowledge().drugs))
+    for (const guideline of drug.guidelines)
+      for (const row of guideline.rows)
+        if (row.lookupKey[gene] === UNSPECIFIED_COPIES_KEY) return row.recommendation;
+  return undefined;
+}
+
 /** The gene as CPIC describes it, or undefined for a gene CPIC does not cover. */
 export function geneKnowledge(gene: string): GeneKnowledge | undefined {
   return ownEntry(knowledge().genes, gene);

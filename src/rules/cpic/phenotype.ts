@@ -4,10 +4,11 @@
  * number of X alleles, MT-RNR1 (one mitochondrial allele), RYR1/CACNA1S. An allele CPIC does not define gives an
  * `Indeterminate` call with the reason, never a guess.
  */
-import { resolveAllele, splitDiplotype } from './alleles';
-import { diplotypeRow, geneKnowledge, ownEntry } from './knowledge';
+import { copyNumberChoices, resolveAllele, splitDiplotype } from './alleles';
+import { diplotypeRow, geneKnowledge, ownEntry, UNSPECIFIED_COPIES_KEY } from './knowledge';
 import type { GeneKnowledge } from './knowledge';
 import type { HlaAlleleStatus } from './hla';
+import type { CopyNumberReading } from './types';
 
 export const INDETERMINATE = 'Indeterminate';
 
@@ -19,6 +20,9 @@ export interface PhenotypeCall {
   readonly phenotype: string;
   readonly activityScore?: string;
   readonly lookupKey: string;
+  /** An unreported copy number (`*2xN`): each reading CPIC lists, and its keys as candidates (see `GeneResult`). */
+  readonly candidateLookupKeys?: readonly string[];
+  readonly copyNumberReadings?: readonly CopyNumberReading[];
   /** HLA: status of each CPIC risk allele tested. */
   readonly alleleStatus?: Readonly<Record<string, HlaAlleleStatus>>;
   readonly notes: readonly string[];
@@ -193,13 +197,7 @@ export function callPhenotype(
   const knowledge = geneKnowledge(gene);
   const texts = alleleTexts.length === 1 ? splitDiplotype(gene, alleleTexts[0] ?? '') : [...alleleTexts];
   if (!knowledge) return indeterminate(gene, texts, [`${gene} is not a CPIC gene`]);
-  if (texts.some((t) => /xN$/i.test(t))) {
-    // CPIC's copy-number guidance row: `xN` is not a valid input; the row explains which representation to use.
-    return {
-      ...indeterminate(gene, texts, [`${gene} copy number "xN" is unspecified`]),
-      lookupKey: 'xN combinations',
-    };
-  }
+  if (texts.some(isUnspecifiedCopies)) return callUnspecifiedCopies(gene, texts, options);
   const notes: string[] = [];
   const alleles: string[] = [];
   for (const text of texts) {
@@ -236,6 +234,80 @@ export function callPhenotype(
   }
   if (knowledge.activityScoreRanges) return callByActivityRule(gene, knowledge, alleles, notes);
   return indeterminate(gene, alleles, [...notes, `CPIC assigns no phenotype for ${gene}`]);
+}
+
+function isUnspecifiedCopies(allele: string): boolean {
+  return /xN$/i.test(allele);
+}
+
+/**
+ * A genotype with a copy number the laboratory did not report (`*1/*2xN`). CPIC's "xN combinations" row says `xN` is
+ * not a valid input and lists what each such allele may stand for (`*2xN`: `*2x2` or `*2x≥3`). Every reading is
+ * called, and each one's key is a candidate: the guideline's row for each reading applies, the most protective first
+ * (as for a phenotype reported without genotype). When the readings agree, that is the phenotype; otherwise it is
+ * Indeterminate. An allele CPIC lists no reading of leaves CPIC's xN row. Reading CPIC's list so is the service's
+ * choice (README.md here, "Unreported copy number").
+ */
+function callUnspecifiedCopies(gene: string, texts: readonly string[], options: CallOptions): PhenotypeCall {
+  const unspecified = [...new Set(texts.filter(isUnspecifiedCopies))];
+  const choices = new Map(unspecified.map((t) => [t, copyNumberChoices(gene, t)]));
+  if ([...choices.values()].includes(undefined)) {
+    return {
+      ...indeterminate(gene, texts, [
+        `${gene} ${unspecified.join(', ')}: copy number not reported, and CPIC lists no reading of it`,
+      ]),
+      lookupKey: UNSPECIFIED_COPIES_KEY,
+    };
+  }
+  const readings = texts.reduce<string[][]>(
+    (combos, t) => combos.flatMap((combo) => (choices.get(t) ?? [t]).map((allele) => [...combo, allele])),
+    [[]],
+  );
+  const calls = readings.map((reading) => callPhenotype(gene, reading, options));
+  const copyNumberReadings = [
+    ...new Map(
+      calls.map((c) => [
+        [...c.alleles].sort().join('/'),
+        { diplotype: c.alleles.join('/'), phenotype: c.phenotype, lookupKey: c.lookupKey },
+      ]),
+    ).values(),
+  ];
+  const phenotypes = [...new Set(calls.map((c) => c.phenotype))];
+  const agreed = phenotypes.length === 1 ? phenotypes[0] : undefined;
+  const keys = [...new Set(calls.map((c) => c.lookupKey))];
+  const scores = calls.flatMap((c) => parseScore(c.activityScore ?? '') ?? []);
+  const lowest = scores.length === calls.length ? Math.min(...scores.map((s) => s.value)) : undefined;
+  const lowestKey = calls.find((c) => parseScore(c.activityScore ?? '')?.value === lowest)?.lookupKey;
+  return {
+    gene,
+    alleles: texts,
+    diplotype: texts.join('/'),
+    phenotype: agreed ?? INDETERMINATE,
+    ...(agreed && lowest !== undefined
+      ? { activityScore: keys.length === 1 ? (keys[0] ?? '') : formatScore(lowest, true) }
+      : {}),
+    lookupKey: (agreed && lowestKey) ?? (keys.length === 1 ? keys[0] : undefined) ?? UNSPECIFIED_COPIES_KEY,
+    ...(keys.length > 1 ? { candidateLookupKeys: keys } : {}),
+    copyNumberReadings,
+    notes: [
+      ...new Set(calls.flatMap((c) => c.notes)),
+      `${gene} ${unspecified.join(', ')}: copy number not reported; ${copyNumberWords(copyNumberReadings)}`,
+    ],
+  };
+}
+
+/**
+ * What an unreported copy number leaves open, in words: `Ultrarapid Metabolizer as *1/*2x2 or *1/*2x≥3` (one
+ * phenotype), `Normal Metabolizer as *4/*1x2, Ultrarapid Metabolizer as *4/*1x≥3` (several).
+ */
+export function copyNumberWords(readings: readonly CopyNumberReading[]): string {
+  const byPhenotype = new Map<string, string[]>();
+  for (const r of readings)
+    byPhenotype.set(r.phenotype, [...(byPhenotype.get(r.phenotype) ?? []), r.diplotype]);
+  const parts = [...byPhenotype].map(
+    ([phenotype, diplotypes]) => `${phenotype} as ${diplotypes.join(' or ')}`,
+  );
+  return parts.join(', ');
 }
 
 const phenotypeTerms = new Map<string, readonly (readonly [string, string])[]>();

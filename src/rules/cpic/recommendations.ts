@@ -7,7 +7,7 @@
 import { readRs2108622 } from './cyp4f2';
 import { namedAlternatives } from './alternatives';
 import { cpicDoseFraction } from './dose';
-import { parseScore } from './phenotype';
+import { copyNumberWords, parseScore } from './phenotype';
 import { readRecommendation } from './row-actions';
 import { cpicDrugNames, drugKnowledge, knowledgeVersion } from './knowledge';
 import type { DrugKnowledge, GuidelineKnowledge, RecommendationRow } from './knowledge';
@@ -387,9 +387,7 @@ function recommendationFinding(
   const alternatives = distinct.slice(1).map(({ row }) => ({
     label:
       found.length > 1
-        ? `${Object.entries(row.lookupKey)
-            .map(([g, v]) => `${g} ${v}`)
-            .join(', ')}${row.population && row.population !== 'general' ? ` (${row.population})` : ''}`
+        ? `${lookupKeyText(row.lookupKey)}${row.population && row.population !== 'general' ? ` (${row.population})` : ''}`
         : (row.population ?? 'general'),
     row: cpicRow(c.guideline, row),
   }));
@@ -398,6 +396,20 @@ function recommendationFinding(
       .filter(([allele, status]) => status === 'possible' && allele === hlaAlleleOf(c.guideline, g.gene))
       .map(([allele]) => `${g.gene}${allele}`),
   );
+  // An unreported copy number whose readings differ: the one thing that settles it comes first.
+  const copyNumberLines = c.used.flatMap((g) =>
+    new Set(g.copyNumberReadings?.map((r) => r.phenotype)).size > 1
+      ? [
+          `Ask the laboratory for the ${g.gene} copy number: ${copyNumberWords(g.copyNumberReadings ?? [])}; ${
+            distinct.length > 1
+              ? "CPIC's recommendation for each is shown"
+              : 'CPIC recommends the same for each'
+          }`,
+        ]
+      : [],
+  );
+  const spansByCopies =
+    c.used.some((g) => g.copyNumberReadings) && (copyNumberLines.length > 0 || distinct.length === 1);
   const untestedLines = untested.map((g) => `${g}: no result on file (CPIC lookup uses "No Result")`);
   const action = actionForRow(lead.row);
   const doseChange = action === 'adjust-dose' ? cpicDoseFraction(lead.row.recommendation) : undefined;
@@ -418,11 +430,12 @@ function recommendationFinding(
             `${hlaPossible.join(', ')} possible: the typing (ambiguous or low resolution) does not tell whether it is present; the row for a positive result is shown first, the row for a negative result after it`,
           ]
         : []),
-      ...(found.length > 1 && hlaPossible.length === 0
+      ...copyNumberLines,
+      ...(found.length > 1 && hlaPossible.length === 0 && !spansByCopies
         ? [
             distinct.length > 1
-              ? `The reported phenotype spans CPIC activity scores ${scoreKeys.join(' | ')} whose recommendations differ; each is shown`
-              : `The reported phenotype spans CPIC activity scores ${scoreKeys.join(' | ')}; CPIC recommends the same for each`,
+              ? `The result spans CPIC activity scores ${scoreKeys.join(' | ')} whose recommendations differ; each is shown`
+              : `The result spans CPIC activity scores ${scoreKeys.join(' | ')}; CPIC recommends the same for each`,
           ]
         : []),
       rowLine(lead.row, c.guideline),

@@ -30,6 +30,11 @@ export interface GeneResult {
    */
   readonly candidateLookupKeys?: readonly string[];
   /**
+   * A genotype with a copy number the laboratory did not report (`*1/*2xN`): what it is under each reading CPIC
+   * lists (`*1/*2x2`, `*1/*2x≥3`). Their keys are the candidate keys.
+   */
+  readonly copyNumberReadings?: readonly CopyNumberReading[];
+  /**
    * HLA: status of each CPIC risk allele tested (`*57:01` → `positive`); drugs look up only their allele. `possible`:
    * the typing is ambiguous or low-resolution and leaves the risk allele possible (never read as negative).
    */
@@ -51,6 +56,13 @@ export interface GeneResult {
   readonly uninterpreted?: string;
   /** Why the result is what it is (allele mapping, indeterminate reasons, conflicts). */
   readonly notes: readonly string[];
+}
+
+/** One reading of a genotype whose copy number was not reported: the CPIC genotype and what CPIC calls it. */
+export interface CopyNumberReading {
+  readonly diplotype: string;
+  readonly phenotype: string;
+  readonly lookupKey: string;
 }
 
 /** What a source Observation contributed to a gene result. */

@@ -173,6 +173,25 @@ describe('patient explanation of one row', () => {
     expect(resultSentence('CYP3A5', 'Normal Metabolizer')).not.toMatch(/usual speed/);
   });
 
+  it('never tells a patient a result their test left open, and says the advice follows the safer answer', () => {
+    // An ambiguous HLA-B typing leaves *57:01 possible: the card leads with CPIC's positive row (abacavir).
+    const e = patientExplanation({
+      drug: 'abacavir',
+      lookupKey: { 'HLA-B': '*57:01 positive' },
+      implications: ['HLA-B: Significantly increased risk of abacavir hypersensitivity'],
+      recommendation: 'Abacavir is not recommended',
+      action: 'avoid',
+      unsettled: ['HLA-B'],
+    });
+    expect(e.meaning.map((s) => s.text)).toEqual([
+      'Your test could not give one clear answer for this gene. The advice here follows the safer answer.',
+    ]);
+    expect(e.advice.map((s) => s.text)).toEqual([
+      'Your doctor will likely choose a different medicine for you.',
+    ]);
+    expect(fleschKincaid(explanationText(e)).grade).toBeLessThanOrEqual(8);
+  });
+
   it('titles a page about two genes with both results', () => {
     const e = patientExplanation({
       drug: 'azathioprine',

@@ -46,8 +46,49 @@ describe('CYP2D6 activity score', () => {
     expect(call.notes.join(' ')).toMatch(/x≥3/);
   });
 
-  it('gives the CPIC "xN combinations" key for an unspecified copy number', () => {
-    expect(callPhenotype('CYP2D6', ['*1/*2xN']).lookupKey).toBe('xN combinations');
+  // CPIC's "xN combinations" row lists what each xN allele may be ("*2xN: *2x2 or *2x≥3", "*3xN: *3x2", "*4xN: *4x2
+  // or *4x≥3"; *10xN is not listed) and tabulates *1x2 (activity 2) with a no-function allele → AS 2, Normal
+  // Metabolizer; with a normal function allele → AS 3.0, Ultrarapid; *1x≥3 → ≥3, Ultrarapid.
+  describe('with a copy number the laboratory did not report (xN)', () => {
+    it('calls the phenotype every reading CPIC lists agrees on, with each reading as a candidate key', () => {
+      const call = callPhenotype('CYP2D6', ['CYP2D6*1/*2xN']);
+      expect(call.phenotype).toBe('Ultrarapid Metabolizer');
+      expect(call.copyNumberReadings?.map((r) => r.diplotype)).toEqual(['*1/*2x2', '*1/*2x≥3']);
+      expect(call.candidateLookupKeys).toEqual(['3.0', '≥4.0']);
+      expect(call.activityScore).toBe('≥3.0');
+      expect(call.notes.join(' ')).toContain('copy number not reported');
+    });
+
+    it('is Indeterminate when the readings differ, and keeps each reading with its phenotype and key', () => {
+      const call = callPhenotype('CYP2D6', ['*4/*1xN']);
+      expect(call.phenotype).toBe('Indeterminate');
+      expect(call.copyNumberReadings).toEqual([
+        { diplotype: '*4/*1x2', phenotype: 'Normal Metabolizer', lookupKey: '2.0' },
+        { diplotype: '*4/*1x≥3', phenotype: 'Ultrarapid Metabolizer', lookupKey: '≥3.0' },
+      ]);
+      expect(call.candidateLookupKeys).toEqual(['2.0', '≥3.0']);
+    });
+
+    it('needs no candidates when every reading has the same score, or CPIC lists one reading', () => {
+      const poor = callPhenotype('CYP2D6', ['*4/*4xN']);
+      expect([poor.phenotype, poor.lookupKey, poor.candidateLookupKeys]).toEqual([
+        'Poor Metabolizer',
+        '0.0',
+        undefined,
+      ]);
+      const one = callPhenotype('CYP2D6', ['*1/*3xN']);
+      expect(one.copyNumberReadings?.map((r) => r.diplotype)).toEqual(['*1/*3x2']);
+      expect([one.phenotype, one.lookupKey]).toEqual(['Intermediate Metabolizer', '1.0']);
+    });
+
+    it('keeps the CPIC "xN combinations" key for an allele CPIC lists no reading of', () => {
+      const call = callPhenotype('CYP2D6', ['*1/*10xN']);
+      expect([call.phenotype, call.lookupKey, call.copyNumberReadings]).toEqual([
+        'Indeterminate',
+        'xN combinations',
+        undefined,
+      ]);
+    });
   });
 
   it('is n/a and Indeterminate when an allele has no activity value', () => {
