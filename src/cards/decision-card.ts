@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Card, Coding, Link, Source } from '../cds/types';
 import { guidelineOf, rowOf } from '../rules/cpic/types';
+import { readRecommendation } from '../rules/cpic/row-actions';
 import type { Decision, DecisionSnapshot, ShownDecision } from '../rules/types';
 import { decisionRuleIds } from '../rules/types';
 import { decisionDetail } from './detail';
@@ -66,6 +67,16 @@ function genePhrases({ finding }: Decision): string[] {
   });
 }
 
+/**
+ * The row says CPIC makes no recommendation ("No recommendation due to lack of evidence"): shown (as `monitor`) so
+ * the statement is seen, but the summary says what CPIC says, not "Monitor", and no strength (CPIC's data grades some
+ * such rows Strong or Optional).
+ */
+function saysNoRecommendation(finding: Decision['finding']): boolean {
+  const row = rowOf(finding);
+  return row !== undefined && readRecommendation(row.recommendation) === 'no-recommendation';
+}
+
 function actionPhrase({ finding }: Decision): string {
   const drug = finding.drug;
   switch (finding.action) {
@@ -74,7 +85,7 @@ function actionPhrase({ finding }: Decision): string {
     case 'adjust-dose':
       return `Adjust ${drug} dose`;
     case 'monitor':
-      return `Monitor ${drug}`;
+      return saysNoRecommendation(finding) ? `No CPIC recommendation for ${drug}` : `Monitor ${drug}`;
     case 'order-test':
       return `Order ${listPhrase(finding.untested.map((u) => u.gene))} test before ${drug}`;
     case 'standard':
@@ -107,7 +118,7 @@ export function decisionSummary(decision: Decision): string {
   const grade =
     decision.finding.kind === 'safety-rule'
       ? ' (safety rule, not CPIC)'
-      : strength
+      : strength && !saysNoRecommendation(decision.finding)
         ? ` (CPIC ${strength})`
         : '';
   // The sensor reason when a sensor moved the alert ("resting HR 48/min"), one per metric.

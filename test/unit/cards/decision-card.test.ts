@@ -131,6 +131,17 @@ function actionsOf(suggestion: Suggestion | undefined): NonNullable<Suggestion['
 }
 
 describe('decisionCard on real CPIC decisions', () => {
+  it('a row where CPIC makes no recommendation says so in the summary, not "Monitor", and gives no grade', async () => {
+    // CPIC: fluvoxamine, CYP2D6 activity score 3.0 (*1/*2x2: 1.0 + 2.0): "No recommendation due to lack of evidence".
+    const cpic = cpicRow('fluvoxamine', { CYP2D6: '3.0' }).row;
+    expect(cpic.recommendation).toMatch(/^No recommendation/);
+    const decision = await decide('fluvoxamine', [geneResult('CYP2D6', '*1/*2x2')]);
+    const card = cardFor(decision);
+    expectCommonParts(card, decision);
+    expect(card.summary).toBe('No CPIC recommendation for fluvoxamine: CYP2D6 Ultrarapid Metabolizer');
+    expect(rendered(card.detail)).toContain(cpic.recommendation);
+  });
+
   it('CYP2C19 poor metabolizer + clopidogrel: critical, prasugrel/ticagrelor replacements, other populations', async () => {
     const decision = await decide('clopidogrel', [geneResult('CYP2C19', '*2/*2')]);
     const card = cardFor(decision, drafts.clopidogrelSandbox);
