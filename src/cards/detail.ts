@@ -7,6 +7,7 @@
  * as written and never as HTML.
  */
 import { firstCitation } from '../rules/citations';
+import { isEmptyImplication } from '../rules/cpic';
 import { rowOf } from '../rules/cpic/types';
 import type { CpicRow, GeneResult, ResultReading } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
@@ -273,7 +274,10 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
   }
   if (row) {
     // CPIC repeats sentences across genes' implications: each is said once.
-    const implications = row.implications.map((i) => say(i).join(' ')).filter(Boolean);
+    const implications = row.implications
+      .filter((i) => !isEmptyImplication(i))
+      .map((i) => say(i).join(' '))
+      .filter(Boolean);
     if (implications.length > 0)
       lines.push('**Implications:**', '', ...implications.map((i) => `- ${md(i)}`), '');
     const considerations = row.otherConsiderations ? say(row.otherConsiderations) : [];

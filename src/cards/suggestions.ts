@@ -185,7 +185,7 @@ function alternativeSuggestions(decision: Decision, ctx: SuggestionContext, note
   const uncoded = named.filter((alt) => alt.rxcui === undefined).map((alt) => alt.name);
   if (uncoded.length > 0) {
     notes.push(
-      `CPIC also names ${listPhrase(uncoded)}; no order suggestion is offered for ${uncoded.length > 1 ? 'them' : 'it'} (no sourced RxNorm code).`,
+      `CPIC also names ${listPhrase(uncoded)}; this card cannot order ${uncoded.length > 1 ? 'them' : 'it'}, so order ${uncoded.length > 1 ? 'them' : 'it'} in the usual way if chosen.`,
     );
   }
   // An alternative CPIC also advises avoiding with this patient's results is no replacement.

@@ -9,6 +9,7 @@
  * documented in `src/dashboard/README.md`.
  */
 import { phenotypeForScore } from '../rules/cpic/phenotype';
+import { isEmptyImplication } from '../rules/cpic/knowledge';
 import { readRecommendation } from '../rules/cpic/row-actions';
 import type { RowAction } from '../rules/cpic';
 import { implicationSentences } from './implications';
@@ -203,7 +204,7 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
     const match = /^([A-Za-z0-9-]+):\s*(.*)$/s.exec(line);
     const gene = match?.[1] && genes.includes(match[1]) ? match[1] : undefined;
     const implication = gene ? (match?.[2] ?? '') : line;
-    if (/^\s*(n\/a|none|)\s*\.?$/i.test(implication) || (gene && input.unsettled?.includes(gene))) continue;
+    if (isEmptyImplication(line) || (gene && input.unsettled?.includes(gene))) continue;
     for (const text of implicationSentences(implication)) add(about(gene, text), 'implication');
   }
   return {

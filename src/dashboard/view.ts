@@ -9,7 +9,7 @@ import { sensorEvidenceTexts } from '../cards/detail';
 import { ownAdvice } from '../cards/suggestions';
 import { TRIGGER_OPERATOR_WORDS, quantityText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
-import { ehrPriorityOf } from '../rules/cpic';
+import { ehrPriorityOf, isEmptyImplication } from '../rules/cpic';
 import type { DrugOrder, Finding, GeneResult } from '../rules/cpic';
 import { assess, readPatientData } from '../rules/assess';
 import type { RuleEngine } from '../rules/engine';
@@ -98,7 +98,7 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
     indicator: decision.indicator,
     genes: f.genes.map((g) => ({ gene: g.gene, phenotype: g.phenotype })),
     ...(row ? { recommendation: row.recommendation } : {}),
-    implications: row?.implications ?? [],
+    implications: (row?.implications ?? []).filter((i) => !isEmptyImplication(i)),
     ...(row?.strength ? { strength: row.strength } : {}),
     ...(guideline && /^https?:\/\//.test(guideline.url)
       ? { guideline: { name: guideline.name, url: guideline.url } }

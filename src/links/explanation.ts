@@ -8,6 +8,7 @@ import { modifierEffect } from '../cards/detail';
 import { metricName, quantityText, reasonText, thresholdText } from '../cards/sensor-text';
 import { populationWords, versionsInWords } from '../cards/text';
 import { citationText } from '../rules/citations';
+import { isEmptyImplication } from '../rules/cpic';
 import { lookupKeyText } from '../rules/cpic/recommendations';
 import { guidelineOf, rowOf } from '../rules/cpic/types';
 import type { CpicRow, Finding } from '../rules/cpic/types';
@@ -62,7 +63,7 @@ function explainedRow(row: CpicRow, label: string, applied: boolean): ExplainedR
     ...(row.population !== undefined ? { population: populationWords(row.population) } : {}),
     ...(row.strength !== undefined ? { strength: row.strength } : {}),
     recommendation: row.recommendation,
-    implications: row.implications,
+    implications: row.implications.filter((i) => !isEmptyImplication(i)),
     ...(row.otherConsiderations !== undefined ? { otherConsiderations: row.otherConsiderations } : {}),
     pmids: row.pmids,
   };

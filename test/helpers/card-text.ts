@@ -20,6 +20,7 @@ const INTERNAL_NOTES: readonly (readonly [RegExp, string])[] = [
   [/\bundefined\b|\bNaN\b|\[object /, 'a code artefact'],
   [/\b(?:Observation|Patient|MedicationRequest|Device)(?:\/|\[\d)/, 'a resource id'],
   [/\b\d{4}-\d{2}-\d{2}\b/, 'an ISO date (people write "12 Jun 2025")'],
+  [/^- [\w-]+: (?:n\/a|none)\.?$/im, 'an implication that says nothing ("CYP2D6: n/a")'],
 ];
 
 /** An ISO 8601 instant (date and clock time): people write "29 Nov" or "29 Nov 06:55". */

@@ -115,6 +115,11 @@ export function ownEntry<V>(record: Readonly<Record<string, V>>, key: string): V
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
+/** A CPIC implication that says nothing: CPIC writes `GENE: n/a` (or `None`, or nothing) for a gene without one. */
+export function isEmptyImplication(line: string): boolean {
+  return /^\s*(?:[A-Za-z0-9-]+:)?\s*(?:n\/a|none)?\s*\.?\s*$/i.test(line);
+}
+
 /** CPIC's lookup key for a copy number the laboratory left unspecified (`*2xN`). */
 export const UNSPECIFIED_COPIES_KEY = 'xN combinations';
 
