@@ -547,6 +547,26 @@ export const DEMO_PATIENTS: readonly DemoPatientSpec[] = [
     active: [],
     order: 'meloxicam',
   },
+  {
+    id: 'demo-cyp2d6-copies',
+    given: 'Ines',
+    family: 'Moreau',
+    gender: 'female',
+    birthDate: '1985-10-02',
+    offsetMin: 90,
+    scenario:
+      'CYP2D6 *4/*1xN reported without the copy number (Normal or Ultrarapid Metabolizer) ordering codeine',
+    reports: [
+      {
+        lab: 'Myriad Neuroscience',
+        daysAgo: 200,
+        results: [{ shape: 'genotype-text', gene: 'CYP2D6', text: 'CYP2D6 *4/*1xN' }],
+      },
+    ],
+    wearables: { restingHr: { mean: 68, sd: 3, days: 21 }, sleepNights: 14, steps: { mean: 7000, days: 28 } },
+    active: [],
+    order: 'codeine',
+  },
 ];
 
 /** Builds one patient's resources (in Bundle order). */

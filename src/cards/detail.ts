@@ -9,7 +9,7 @@
 import { firstCitation } from '../rules/citations';
 import { isEmptyImplication } from '../rules/cpic';
 import { rowOf } from '../rules/cpic/types';
-import type { CpicRow, GeneResult, ResultReading } from '../rules/cpic/types';
+import type { CpicRow, Finding, GeneResult, ResultReading } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
 import { metricValueText, reasonText, thresholdText, windowText } from './sensor-text';
 import { calendarDate, escapeMarkdown as md, listPhrase, populationWords, versionsText } from './text';
@@ -219,6 +219,58 @@ function whyChain(decision: Decision, row: CpicRow | undefined): string | undefi
   return `${genes} → ${rowPart} → ${sensor}: alert ${direction} to ${decision.indicator}; confirm clinically.`;
 }
 
+/** Another CPIC row the result or the order leaves open, labelled by what tells it apart. */
+export interface OtherRow {
+  /** `CYP2D6 activity score 2.0`, or the population in words (`For non-acute coronary syndrome ...`). */
+  readonly label: string;
+  /** `CPIC Strong`, `CPIC, not graded`. */
+  readonly strength: string;
+  readonly recommendation: string;
+}
+
+/**
+ * The CPIC rows shown after the one the card leads with, and whether they differ by population (the order does not
+ * say which applies) rather than by result (the result does not settle which).
+ */
+export function otherRows(finding: Finding): {
+  readonly rows: readonly OtherRow[];
+  /** The population of the row led with, in words, when the others differ by population. */
+  readonly leading?: string;
+  readonly byPopulation: boolean;
+} {
+  const row = rowOf(finding);
+  const alternatives = finding.kind === 'recommendation' ? finding.alternatives : [];
+  const byPopulation = alternatives.some((alt) => alt.row.population !== row?.population);
+  return {
+    byPopulation,
+    ...(byPopulation && row?.population ? { leading: populationWords(row.population) } : {}),
+    rows: alternatives.map((alt) => ({
+      label: byPopulation && alt.row.population ? populationWords(alt.row.population) : alt.label,
+      strength: strengthText(alt.row),
+      recommendation: alt.row.recommendation,
+    })),
+  };
+}
+
+/**
+ * What a decision adds to its CPIC row, in the card's words: the finding's explanation and notes without the gene
+ * lines, the row's own text, sensor lines (said as sensor evidence) and, when other rows differ by population, the
+ * population line.
+ */
+export function decisionReasons(decision: Decision): string[] {
+  const { finding } = decision;
+  const geneStarts = finding.genes.map((g) => `${g.gene} `);
+  const recommendationStart = rowOf(finding)?.recommendation.slice(0, 30);
+  const byPopulation = otherRows(finding).byPopulation;
+  return [...finding.explanation, ...decision.notes].filter(
+    (line) =>
+      !geneStarts.some((g) => line.startsWith(g)) &&
+      !(recommendationStart && line.includes(recommendationStart)) &&
+      !/^Sensor /.test(line) &&
+      !(byPopulation && line.startsWith('Population:')),
+  );
+}
+
 /** The detail markdown for a decision; `notes` are what the suggestion builders could not offer, and why. */
 export function decisionDetail(decision: Decision, notes: readonly string[]): string {
   const { finding } = decision;
@@ -234,39 +286,27 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
     say(row.recommendation);
     lines.push(`**What to do** (${rowHeading(row)}):`, '', quote(row.recommendation), '');
   }
-  const otherRowsByPopulation =
-    finding.kind === 'recommendation' &&
-    finding.alternatives.some((alt) => alt.row.population !== row?.population);
   // Why: the chain, when the sensors moved the alert; then what the finding adds that is not the CPIC text or the gene
   // lines again.
   const chain = whyChain(decision, row);
-  const geneStarts = finding.genes.map((g) => `${g.gene} `);
-  const recommendationStart = row?.recommendation.slice(0, 30);
-  const extra = [...finding.explanation, ...decision.notes].filter(
-    (line) =>
-      !geneStarts.some((g) => line.startsWith(g)) &&
-      !(recommendationStart && line.includes(recommendationStart)) &&
-      !/^Sensor /.test(line) &&
-      !(otherRowsByPopulation && line.startsWith('Population:')),
+  const why = [...(chain ? [chain] : []), ...decisionReasons(decision)].flatMap((line) =>
+    say(line).length > 0 ? [line] : [],
   );
-  const why = [...(chain ? [chain] : []), ...extra].flatMap((line) => (say(line).length > 0 ? [line] : []));
   if (why.length > 0) lines.push('**Why:**', '', ...why.map((l) => `- ${md(l)}`), '');
-  const otherRows = finding.kind === 'recommendation' ? finding.alternatives : [];
-  if (otherRows.length > 0) {
-    const byPopulation = otherRows.some((alt) => alt.row.population !== row?.population);
+  const others = otherRows(finding);
+  if (others.rows.length > 0) {
     lines.push(
-      byPopulation
+      others.byPopulation
         ? '**Other indications** (the order does not say which applies; choose the row that fits):'
         : '**Other CPIC rows that may apply** (the result does not settle which):',
       '',
     );
-    for (const alt of otherRows) {
-      const label = byPopulation && alt.row.population ? populationWords(alt.row.population) : alt.label;
-      const fresh = say(alt.row.recommendation);
+    for (const other of others.rows) {
+      const fresh = say(other.recommendation);
       lines.push(
         fresh.length === 0
-          ? `- ${md(label)} (${md(strengthText(alt.row))}): the same recommendation.`
-          : `- ${md(label)} (${md(strengthText(alt.row))}):`,
+          ? `- ${md(other.label)} (${md(other.strength)}): the same recommendation.`
+          : `- ${md(other.label)} (${md(other.strength)}):`,
         '',
         ...(fresh.length === 0 ? [] : [quote(fresh.join(' ')), '']),
       );

@@ -30,6 +30,22 @@ export interface DashboardFinding {
   readonly genes: readonly { readonly gene: string; readonly phenotype: string }[];
   /** CPIC's recommendation text, when a CPIC row applies. */
   readonly recommendation?: string;
+  /**
+   * What the finding adds to the row, as the card's "Why" says it: the laboratory to ask for an unreported copy
+   * number, an ambiguous typing, the population chosen.
+   */
+  readonly reasons: readonly string[];
+  /** Other CPIC rows the result (or, `byPopulation`, the order) leaves open, after the one above. */
+  readonly otherRows: {
+    readonly byPopulation: boolean;
+    /** With `byPopulation`: the population the recommendation above is for, in words. */
+    readonly leading?: string;
+    readonly rows: readonly {
+      readonly label: string;
+      readonly strength: string;
+      readonly recommendation: string;
+    }[];
+  };
   readonly implications: readonly string[];
   readonly strength?: string;
   readonly guideline?: { readonly name: string; readonly url: string };

@@ -5,7 +5,7 @@
  */
 import type { FhirResource, MedicationRequest, Patient } from 'fhir/r4';
 import { decisionSummary } from '../cards/decision-card';
-import { sensorEvidenceTexts } from '../cards/detail';
+import { decisionReasons, otherRows, sensorEvidenceTexts } from '../cards/detail';
 import { ownAdvice } from '../cards/suggestions';
 import { TRIGGER_OPERATOR_WORDS, quantityText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
@@ -98,6 +98,8 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
     indicator: decision.indicator,
     genes: f.genes.map((g) => ({ gene: g.gene, phenotype: g.phenotype })),
     ...(row ? { recommendation: row.recommendation } : {}),
+    reasons: decisionReasons(decision),
+    otherRows: otherRows(f),
     implications: (row?.implications ?? []).filter((i) => !isEmptyImplication(i)),
     ...(row?.strength ? { strength: row.strength } : {}),
     ...(guideline && /^https?:\/\//.test(guideline.url)

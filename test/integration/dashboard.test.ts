@@ -52,6 +52,12 @@ describe('dashboard API over the demo patients', () => {
     expect(clopidogrel?.findings[0]).toMatchObject({ drug: 'clopidogrel', action: 'avoid' });
     const texts = cpicRows('clopidogrel', { CYP2C19: 'Poor Metabolizer' }).map((r) => r.row.recommendation);
     expect(texts).toContain(clopidogrel?.findings[0]?.recommendation);
+    // The order does not say the indication: CPIC's rows for the other populations follow, each once.
+    const others = clopidogrel?.findings[0]?.otherRows;
+    expect(others?.byPopulation).toBe(true);
+    expect(
+      [clopidogrel?.findings[0]?.recommendation, ...(others?.rows ?? []).map((r) => r.recommendation)].sort(),
+    ).toEqual([...texts].sort());
   });
 
   it('lists the alternatives CPIC names with what CPIC advises for each with the same result', async () => {
@@ -68,6 +74,17 @@ describe('dashboard API over the demo patients', () => {
       )?.[0];
       expect(line).toBe(`${drug} (CPIC for ${drug} with this result: "${dose ?? ''}")`);
     }
+  });
+
+  it('never tells the patient a result the unreported copy number leaves open', async () => {
+    const v = await view('demo-cyp2d6-copies');
+    expect(v.results).toContainEqual(expect.objectContaining({ gene: 'CYP2D6', phenotype: 'Indeterminate' }));
+    const codeine = v.medications.find((m) => /codeine/i.test(m.display))?.findings[0];
+    // The card leads with CPIC's row for the Ultrarapid reading (*4/*1x≥3, activity score ≥3.0).
+    expect(codeine?.recommendation).toBe(cpicRow('codeine', { CYP2D6: '≥3.0' }).row.recommendation);
+    expect(codeine?.explanation?.meaning.map((s) => s.text)).toEqual([
+      'Your test could not give one clear answer for this gene. The advice here follows the safer answer.',
+    ]);
   });
 
   it('draws the resting heart rate with the metoprolol limit and marks freshness', async () => {

@@ -249,6 +249,11 @@ async function expectationFor(t: TestApp, patient: string): Promise<Expectation>
       const call = cpicCall('CYP2D6', '*1/*1x2');
       return { ...cpic('codeine', { CYP2D6: call.lookupKey }, 'avoid'), patientView: [call.phenotype] };
     }
+    case 'demo-cyp2d6-copies': {
+      // CPIC's xN row: "*1xN: *1x2 or *1x≥3"; its table: *1x2 (2) with a no-function allele (*4, 0) → AS 2, Normal
+      // Metabolizer; *1x≥3 → ≥3, Ultrarapid. Unsettled, so the most protective row (≥3.0, avoid) leads.
+      return cpic('codeine', { CYP2D6: '≥3.0' }, 'avoid');
+    }
     case 'demo-cyp2c9-pm-nsaid': {
       const call = cpicCall('CYP2C9', '*3/*3');
       return { ...cpic('meloxicam', { CYP2C9: call.lookupKey }, 'avoid'), patientView: [call.phenotype] };

@@ -9,7 +9,7 @@ import { startTestApp } from '../../helpers/app';
 import type { TestApp } from '../../helpers/app';
 import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser';
 import { freePort } from '../../helpers/http';
-import { cpicGene } from '../../reference';
+import { cpicGene, cpicRow } from '../../reference';
 
 // Building the bundle and starting a browser take seconds on a busy machine; no step's duration is asserted.
 jest.setTimeout(90_000);
@@ -109,6 +109,22 @@ describe('clinician dashboard in a browser', () => {
     const items = await meloxicam.getByRole('listitem').allTextContents();
     expect(items.filter((i) => / \(CPIC for \w+ with this result: "/.test(i))).toHaveLength(4);
     await screenshot(page, 'dashboard-6-alternatives');
+  });
+
+  it('opens the patient page of a result the unreported copy number leaves open, and says so', async () => {
+    await page.goto(`${base}/app?patient=demo-cyp2d6-copies`);
+    await page.getByRole('heading', { level: 1, name: 'Ines Moreau' }).waitFor();
+    const codeine = page.locator('article', { has: page.getByRole('heading', { name: /codeine/ }) });
+    const finding = await codeine.textContent();
+    expect(finding).toContain('Ask the laboratory for the CYP2D6 copy number');
+    expect(finding).toContain(cpicRow('codeine', { CYP2D6: '2.0' }).row.recommendation);
+    await screenshot(page, 'dashboard-7-copy-number');
+    await page.getByRole('link', { name: 'Patient explanation for codeine (printable)' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Your CYP2D6 result and codeine' }).waitFor();
+    const page1 = await page.locator('main').textContent();
+    expect(page1).toContain('Your test could not give one clear answer for this gene.');
+    expect(page1).not.toMatch(/much faster than most people/);
+    await screenshot(page, 'dashboard-8-copy-number-patient-page');
   });
 
   it('shows the clopidogrel finding and home blood pressure without limits of medicines not taken', async () => {

@@ -80,6 +80,11 @@ function Results({ view }: { readonly view: DashboardView }) {
   );
 }
 
+/** A phrase made to run on in a sentence ("neurovascular indications") as the start of a line. */
+function sentenceStart(phrase: string): string {
+  return phrase.charAt(0).toUpperCase() + phrase.slice(1);
+}
+
 function Finding({ finding }: { readonly finding: DashboardFinding }) {
   const indicator = finding.indicator as keyof typeof INDICATOR_LABELS;
   return (
@@ -93,7 +98,34 @@ function Finding({ finding }: { readonly finding: DashboardFinding }) {
           ? ` · ${finding.genes.map((g) => `${g.gene} ${g.phenotype}`).join(', ')}`
           : ''}
       </p>
-      {finding.recommendation ? <p>{finding.recommendation}</p> : null}
+      {finding.reasons.map((r) => (
+        <p key={r}>{r}</p>
+      ))}
+      {finding.recommendation ? (
+        <p>
+          {finding.otherRows.leading ? `${sentenceStart(finding.otherRows.leading)}: ` : ''}
+          {finding.recommendation}
+        </p>
+      ) : null}
+      {finding.otherRows.rows.length > 0 ? (
+        <>
+          <p>
+            {finding.otherRows.byPopulation
+              ? 'Other indications (the order does not say which applies):'
+              : 'Other CPIC rows that may apply (the result does not settle which):'}
+          </p>
+          <ul>
+            {finding.otherRows.rows.map((row) => (
+              <li key={row.label}>
+                {sentenceStart(row.label)} ({row.strength}):{' '}
+                {row.recommendation === finding.recommendation
+                  ? 'the same recommendation.'
+                  : row.recommendation}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
       {finding.alternatives.length > 0 ? (
         // With what CPIC advises for an alternative itself ("celecoxib (CPIC for celecoxib with this result: …)"),
         // one per line; bare names read as one sentence.
