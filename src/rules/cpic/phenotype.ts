@@ -286,7 +286,7 @@ function callUnspecifiedCopies(gene: string, texts: readonly string[], options: 
     ...(agreed && lowest !== undefined
       ? { activityScore: keys.length === 1 ? (keys[0] ?? '') : formatScore(lowest, true) }
       : {}),
-    lookupKey: (agreed && lowestKey) ?? (keys.length === 1 ? keys[0] : undefined) ?? UNSPECIFIED_COPIES_KEY,
+    lookupKey: agreed === undefined ? UNSPECIFIED_COPIES_KEY : (lowestKey ?? keys[0] ?? agreed),
     ...(keys.length > 1 ? { candidateLookupKeys: keys } : {}),
     copyNumberReadings,
     notes: [
