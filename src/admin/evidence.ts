@@ -95,6 +95,7 @@ export function geneView(g: GeneResult): GeneEvidence {
     reinterpreted: g.reinterpreted,
     ...(g.date !== undefined ? { date: g.date } : {}),
     sources: [...g.sources],
+    notes: [...g.notes],
   };
 }
 

@@ -156,6 +156,8 @@ export const geneEvidenceSchema = z.object({
   date: z.string().optional(),
   /** The Observation(s) read. */
   sources: z.array(z.string()),
+  /** How the result was read (an allele name mapped, an unreported copy number), in words. */
+  notes: z.array(z.string()),
 });
 export type GeneEvidence = z.infer<typeof geneEvidenceSchema>;
 

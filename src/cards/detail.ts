@@ -7,12 +7,12 @@
  * as written and never as HTML.
  */
 import { firstCitation } from '../rules/citations';
-import { isEmptyImplication } from '../rules/cpic';
+import { isEmptyImplication, populationWords } from '../rules/cpic';
 import { rowOf } from '../rules/cpic/types';
 import type { CpicRow, Finding, GeneResult, ResultReading } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
 import { metricValueText, reasonText, thresholdText, windowText } from './sensor-text';
-import { calendarDate, escapeMarkdown as md, listPhrase, populationWords, versionsText } from './text';
+import { calendarDate, escapeMarkdown as md, listPhrase, versionsText } from './text';
 
 /** Every line of `text` as a markdown blockquote line (CPIC texts may hold paragraphs). */
 function quote(text: string): string {

@@ -9,7 +9,8 @@ import type { Decision } from '../rules/types';
 import type { DoseCondition } from '../rules/cpic/dose';
 import type { CpicRow, NamedAlternative } from '../rules/cpic/types';
 import { adjustedDoseValue, draftDose, isRecord, unitText, withScaledDose } from './dose';
-import { fitSummary, listPhrase, populationWords } from './text';
+import { populationWords } from '../rules/cpic';
+import { fitSummary, listPhrase } from './text';
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 

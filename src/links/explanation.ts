@@ -6,9 +6,9 @@
 import type { CardRecord, RecordedInvocation } from '../store';
 import { modifierEffect } from '../cards/detail';
 import { metricName, quantityText, reasonText, thresholdText } from '../cards/sensor-text';
-import { populationWords, versionsInWords } from '../cards/text';
+import { versionsInWords } from '../cards/text';
 import { citationText } from '../rules/citations';
-import { isEmptyImplication } from '../rules/cpic';
+import { isEmptyImplication, populationWords } from '../rules/cpic';
 import { lookupKeyText } from '../rules/cpic/recommendations';
 import { guidelineOf, rowOf } from '../rules/cpic/types';
 import type { CpicRow, Finding } from '../rules/cpic/types';

@@ -236,6 +236,7 @@ describe.each(stores)('override review on $engine', ({ create }) => {
           reinterpreted: false,
           date: '2025-11-03',
           sources: ['Observation/pgx-cyp2c19'],
+          notes: [],
         },
       ]);
       expect(d.decisions).toHaveLength(1);

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Card } from '../../src/cds/types';
+import type { ExplanationView } from '../../src/links/contract';
 import { DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
 import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
@@ -184,9 +185,20 @@ describe('order-sign: CYP2D6 with a copy number the laboratory did not report (x
     const detail = rendered(card?.detail);
     expect(detail.indexOf(ultrarapid.recommendation)).toBeGreaterThanOrEqual(0);
     expect(detail.indexOf(normal.recommendation)).toBeGreaterThan(detail.indexOf(ultrarapid.recommendation));
-    expect(detail).toContain(
-      'Ask the laboratory for the CYP2D6 copy number: Normal Metabolizer as *4/*1x2, Ultrarapid Metabolizer as *4/*1x≥3',
+    const ask =
+      'Ask the laboratory for the CYP2D6 copy number: Normal Metabolizer as *4/*1x2, Ultrarapid Metabolizer as *4/*1x≥3';
+    expect(detail).toContain(ask);
+    // The full explanation says it once too: in the reasoning, not again in the result's notes.
+    const link = new URL(card?.links?.find((l) => l.label === 'Full explanation')?.url ?? '');
+    const page = await request(t.app)
+      .get(`/api/links${link.pathname}`)
+      .set('Authorization', `Bearer ${link.searchParams.get('t') ?? ''}`);
+    const [decision] = (page.body as ExplanationView).decisions;
+    expect(decision?.reasoning.filter((r) => r.startsWith(ask))).toHaveLength(1);
+    const said = [...(decision?.reasoning ?? []), ...(decision?.genes.flatMap((g) => g.notes) ?? [])].join(
+      '\n',
     );
+    expect(said.split('Normal Metabolizer as *4/*1x2')).toHaveLength(2);
   });
 });
 

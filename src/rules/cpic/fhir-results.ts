@@ -583,12 +583,8 @@ function genotypeResult(f: Finding, lab: Finding | undefined, from: readonly Fin
     ...(f.date ? { date: f.date } : {}),
     ...(reported ? { reportedPhenotype: reported } : {}),
     reinterpreted,
-    notes: [
-      ...call.notes,
-      ...(reinterpreted
-        ? [`Laboratory reported ${reported}; current CPIC calls ${call.diplotype ?? ''} ${call.phenotype}`]
-        : []),
-    ],
+    // A re-interpretation is said from `reportedPhenotype` and `reinterpreted` wherever the result is shown.
+    notes: call.notes,
   };
 }
 

@@ -40,6 +40,7 @@ export {
 } from './drugs';
 export { ageInYears, findingsForOrder, isCpicDrug, actionForRow, rowActionsKeyedOn } from './recommendations';
 export { callPhenotype, copyNumberWords, normalizePhenotype } from './phenotype';
+export { populationWords } from './populations';
 export { cpicGenes, cpicPairs, cpicPhenotypes, ehrPriorityOf, isEmptyImplication } from './knowledge';
 
 /** Version of the CPIC knowledge (e.g. `cpic-2026-04-30`), for discovery and every card. */

@@ -291,7 +291,8 @@ function callUnspecifiedCopies(gene: string, texts: readonly string[], options: 
     copyNumberReadings,
     notes: [
       ...new Set(calls.flatMap((c) => c.notes)),
-      `${gene} ${unspecified.join(', ')}: copy number not reported; ${copyNumberWords(copyNumberReadings)}`,
+      // Readings that differ are said where the finding asks the laboratory for the copy number.
+      `${gene} ${unspecified.join(', ')}: copy number not reported${agreed === undefined ? '' : `; ${copyNumberWords(copyNumberReadings)}`}`,
     ],
   };
 }

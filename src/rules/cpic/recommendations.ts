@@ -8,6 +8,7 @@ import { readRs2108622 } from './cyp4f2';
 import { namedAlternatives } from './alternatives';
 import { cpicDoseFraction } from './dose';
 import { copyNumberWords, parseScore } from './phenotype';
+import { populationWords } from './populations';
 import { readRecommendation } from './row-actions';
 import { cpicDrugNames, drugKnowledge, knowledgeVersion } from './knowledge';
 import type { DrugKnowledge, GuidelineKnowledge, RecommendationRow } from './knowledge';
@@ -233,7 +234,8 @@ function geneLine(result: GeneResult): string {
     ? `${result.gene} ${result.diplotype}`
     : `${result.gene} (${readingWords(result)})`;
   const score = result.activityScore ? `, activity score ${result.activityScore}` : '';
-  return `${genotype} → ${result.phenotype}${score}${result.notes.length > 0 ? ` (${result.notes.join('; ')})` : ''}`;
+  // The result's notes are said where the result is shown (the explanation page's and override review's gene tables).
+  return `${genotype} → ${result.phenotype}${score}`;
 }
 
 /** What a CPIC row is looked up by, in words: `CYP2D6 activity score 1.0, CYP2C19 Poor Metabolizer`. */
@@ -245,7 +247,7 @@ export function lookupKeyText(lookupKey: Readonly<Record<string, string>>): stri
 
 function rowLine(row: RecommendationRow, guideline: GuidelineKnowledge): string {
   const key = lookupKeyText(row.lookupKey);
-  return `${cpicGuideline(guideline)}${row.population && row.population !== 'general' ? ` (${row.population})` : ''}: ${key} → ${row.strength ?? 'informational'}: ${row.recommendation}`;
+  return `${cpicGuideline(guideline)}${row.population && row.population !== 'general' ? ` (${populationWords(row.population)})` : ''}: ${key} → ${row.strength ?? 'informational'}: ${row.recommendation}`;
 }
 
 /**

@@ -463,6 +463,11 @@ function Evidence({ detail, cardShown }: { readonly detail: OverrideDetail; read
                   {g.reinterpreted && g.reportedPhenotype
                     ? ` (the laboratory reported ${g.reportedPhenotype}; read again under current CPIC terms)`
                     : ''}
+                  {g.notes.map((n) => (
+                    <div class="note" key={n}>
+                      {n}
+                    </div>
+                  ))}
                 </td>
                 <td>{g.activityScore ?? ''}</td>
                 <td>{g.date ? formatDay(g.date) : 'Not reported'}</td>
