@@ -297,7 +297,7 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
   if (others.rows.length > 0) {
     lines.push(
       others.byPopulation
-        ? '**Other indications** (the order does not say which applies; choose the row that fits):'
+        ? '**For other patient groups** (the record does not say which applies; choose the row that fits):'
         : '**Other CPIC rows that may apply** (the result does not settle which):',
       '',
     );

@@ -111,7 +111,7 @@ function Finding({ finding }: { readonly finding: DashboardFinding }) {
         <>
           <p>
             {finding.otherRows.byPopulation
-              ? 'Other indications (the order does not say which applies):'
+              ? 'For other patient groups (the record does not say which applies):'
               : 'Other CPIC rows that may apply (the result does not settle which):'}
           </p>
           <ul>

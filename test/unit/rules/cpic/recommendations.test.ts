@@ -1,4 +1,4 @@
-import { findingsForOrder, rowOf } from '../../../../src/rules/cpic';
+import { findingsForOrder, populationWords, rowOf } from '../../../../src/rules/cpic';
 import type { DrugOrder, Finding, GeneResult, PreTestFinding } from '../../../../src/rules/cpic';
 import { cpicDrug, cpicDrugs, cpicGuideline, cpicRow, cpicRows, guidelineRef } from '../../../reference';
 import type { CpicRow } from '../../../reference';
@@ -65,6 +65,20 @@ describe('every CPIC recommendation row is reached from its lookup key', () => {
       if (!reached) unreached.push(`${JSON.stringify(c.row.lookupKey)} ${population}`);
     }
     expect(unreached).toEqual([]);
+  });
+});
+
+describe('CPIC population codes', () => {
+  it('every code of the data set reads as words a clinician uses, not as the code', () => {
+    const codes = new Set(
+      Object.values(cpicDrugs()).flatMap((d) =>
+        d.guidelines.flatMap((g) => g.recommendations.map((r) => r.population ?? 'general')),
+      ),
+    );
+    expect(codes.size).toBeGreaterThan(10);
+    // A code that is already a plain word (`adults`, `pediatrics`) may stay as it is; any other is put in words.
+    const raw = [...codes].filter((code) => !/^[a-z]+$/.test(code) && populationWords(code) === code);
+    expect(raw).toEqual([]);
   });
 });
 
