@@ -412,7 +412,10 @@ function recommendationFinding(
   );
   const spansByCopies =
     c.used.some((g) => g.copyNumberReadings) && (copyNumberLines.length > 0 || distinct.length === 1);
-  const untestedLines = untested.map((g) => `${g}: no result on file (CPIC lookup uses "No Result")`);
+  // CPIC keys such a row on "No Result": its recommendation is for a patient not tested for the gene.
+  const untestedLines = untested.map(
+    (g) => `No ${g} result on file: this is CPIC's recommendation for a patient not tested for ${g}`,
+  );
   const action = actionForRow(lead.row);
   const doseChange = action === 'adjust-dose' ? cpicDoseFraction(lead.row.recommendation) : undefined;
   return {
