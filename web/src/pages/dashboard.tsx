@@ -23,7 +23,7 @@ import type {
   DemoPatientItem,
 } from '../api';
 import { AgpChart, TrendChart } from '../chart';
-import { ACTION_LABELS, INDICATOR_LABELS, formatDay, formatDayTime, genotypeText } from '../format';
+import { INDICATOR_LABELS, formatDay, formatDayTime, genotypeText } from '../format';
 import { Loading, Problem } from '../refusal';
 
 /** The demo FHIR endpoint of this origin. */
@@ -89,14 +89,12 @@ function Finding({ finding }: { readonly finding: DashboardFinding }) {
   const indicator = finding.indicator as keyof typeof INDICATOR_LABELS;
   return (
     <div class={`finding card card-${finding.indicator}`}>
+      {/* The summary names the action, the drug and each gene's result; the badge adds only the indicator. */}
+      <p class="indicator">
+        <span class={`badge badge-${finding.indicator}`}>{INDICATOR_LABELS[indicator]}</span>
+      </p>
       <p class="summary">
         <strong>{finding.summary}</strong>
-      </p>
-      <p class="indicator">
-        {ACTION_LABELS[finding.action]} · {INDICATOR_LABELS[indicator]}
-        {finding.genes.length > 0
-          ? ` · ${finding.genes.map((g) => `${g.gene} ${g.phenotype}`).join(', ')}`
-          : ''}
       </p>
       {finding.reasons.map((r) => (
         <p key={r}>{r}</p>
