@@ -60,6 +60,9 @@ function genePhrases({ finding }: Decision): string[] {
   return keyed.map(([gene, key]) => {
     const result = byGene.get(gene);
     if (!result) return `${gene} no result`;
+    // An unreported copy number whose readings differ reads as what it may be: `CYP2D6 Normal or Ultrarapid Metabolizer`.
+    const readings = [...new Set(result.copyNumberReadings?.map((r) => r.phenotype))];
+    if (readings.length > 1) return `${gene} ${eitherPhenotype(readings)}`;
     // HLA reads as the allele name: `HLA-B*57:01 positive`; an ambiguous typing as `HLA-B*57:01 possible`.
     if (!result.alleleStatus) return `${gene} ${result.phenotype}`;
     const allele = key.split(' ')[0] ?? key;
@@ -75,6 +78,15 @@ function genePhrases({ finding }: Decision): string[] {
 function saysNoRecommendation(finding: Decision['finding']): boolean {
   const row = rowOf(finding);
   return row !== undefined && readRecommendation(row.recommendation) === 'no-recommendation';
+}
+
+/** `Normal Metabolizer`, `Ultrarapid Metabolizer` → `Normal or Ultrarapid Metabolizer` (a shared last word said once). */
+function eitherPhenotype(phenotypes: readonly string[]): string {
+  const last = phenotypes[0]?.split(' ').pop() ?? '';
+  const shared = phenotypes.every((p) => p.endsWith(` ${last}`));
+  return shared
+    ? `${phenotypes.map((p) => p.slice(0, -last.length - 1)).join(' or ')} ${last}`
+    : phenotypes.join(' or ');
 }
 
 function actionPhrase({ finding }: Decision): string {

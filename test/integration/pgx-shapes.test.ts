@@ -182,6 +182,7 @@ describe('order-sign: CYP2D6 with a copy number the laboratory did not report (x
     const [card, ...more] = await cards('pgx-order-sign', orderSign([genotype('*4/*1xN')], CODEINE));
     expect(more).toEqual([]);
     expect(card?.indicator).toBe('critical');
+    expect(card?.summary).toBe('Avoid codeine: CYP2D6 Normal or Ultrarapid Metabolizer (CPIC Strong)');
     const detail = rendered(card?.detail);
     expect(detail.indexOf(ultrarapid.recommendation)).toBeGreaterThanOrEqual(0);
     expect(detail.indexOf(normal.recommendation)).toBeGreaterThan(detail.indexOf(ultrarapid.recommendation));
