@@ -19,6 +19,8 @@ export interface DashboardResult {
   readonly uninterpreted?: string;
   /** HLA: the status of each risk allele tested. */
   readonly alleleStatus?: Readonly<Record<string, string>>;
+  /** How the result was read: an allele name mapped, a copy number not reported. */
+  readonly notes: readonly string[];
 }
 
 export interface DashboardFinding {

@@ -62,6 +62,7 @@ function resultOf(r: GeneResult): DashboardResult {
     ...(r.date ? { date: r.date } : {}),
     ...(r.uninterpreted ? { uninterpreted: r.uninterpreted } : {}),
     ...(r.alleleStatus ? { alleleStatus: r.alleleStatus } : {}),
+    notes: r.notes,
   };
 }
 

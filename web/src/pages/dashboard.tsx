@@ -60,6 +60,11 @@ function Results({ view }: { readonly view: DashboardView }) {
                     </p>
                   ) : null}
                   {r.uninterpreted ? <p class="note">{r.uninterpreted}</p> : null}
+                  {r.notes.map((n) => (
+                    <p class="note" key={n}>
+                      {n}
+                    </p>
+                  ))}
                 </td>
                 <td>{r.priority ?? 'None given by CPIC'}</td>
                 <td>{r.date ? formatDay(r.date) : 'Date not given'}</td>
