@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Card, Coding, Link, Source } from '../cds/types';
 import { guidelineOf, rowOf } from '../rules/cpic/types';
+import type { GeneResult } from '../rules/cpic/types';
 import { readRecommendation } from '../rules/cpic/row-actions';
 import type { Decision, DecisionSnapshot, ShownDecision } from '../rules/types';
 import { decisionRuleIds } from '../rules/types';
@@ -56,15 +57,12 @@ function genePhrases({ finding }: Decision): string[] {
   const byGene = new Map(finding.genes.map((g) => [g.gene, g]));
   const row = rowOf(finding);
   const keyed = row ? Object.entries(row.lookupKey) : [];
-  if (keyed.length === 0) return finding.genes.map((g) => `${g.gene} ${g.phenotype}`);
+  if (keyed.length === 0) return finding.genes.map((g) => `${g.gene} ${phenotypeWords(g)}`);
   return keyed.map(([gene, key]) => {
     const result = byGene.get(gene);
     if (!result) return `${gene} no result`;
-    // An unreported copy number whose readings differ reads as what it may be: `CYP2D6 Normal or Ultrarapid Metabolizer`.
-    const readings = [...new Set(result.copyNumberReadings?.map((r) => r.phenotype))];
-    if (readings.length > 1) return `${gene} ${eitherPhenotype(readings)}`;
+    if (!result.alleleStatus) return `${gene} ${phenotypeWords(result)}`;
     // HLA reads as the allele name: `HLA-B*57:01 positive`; an ambiguous typing as `HLA-B*57:01 possible`.
-    if (!result.alleleStatus) return `${gene} ${result.phenotype}`;
     const allele = key.split(' ')[0] ?? key;
     return result.alleleStatus[allele] === 'possible' ? `${gene}${allele} possible` : `${gene}${key}`;
   });
@@ -80,11 +78,15 @@ function saysNoRecommendation(finding: Decision['finding']): boolean {
   return row !== undefined && readRecommendation(row.recommendation) === 'no-recommendation';
 }
 
-/** `Normal Metabolizer`, `Ultrarapid Metabolizer` → `Normal or Ultrarapid Metabolizer` (a shared last word said once). */
-function eitherPhenotype(phenotypes: readonly string[]): string {
+/**
+ * A result's phenotype in words; an unreported copy number whose readings differ reads as what it may be: `Normal or
+ * Ultrarapid Metabolizer` (a shared last word said once), not `Indeterminate`.
+ */
+export function phenotypeWords(result: GeneResult): string {
+  const phenotypes = [...new Set(result.copyNumberReadings?.map((r) => r.phenotype))];
+  if (phenotypes.length < 2) return result.phenotype;
   const last = phenotypes[0]?.split(' ').pop() ?? '';
-  const shared = phenotypes.every((p) => p.endsWith(` ${last}`));
-  return shared
+  return phenotypes.every((p) => p.endsWith(` ${last}`))
     ? `${phenotypes.map((p) => p.slice(0, -last.length - 1)).join(' or ')} ${last}`
     : phenotypes.join(' or ');
 }

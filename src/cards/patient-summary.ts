@@ -10,7 +10,7 @@ import type { GeneResult } from '../rules/cpic/types';
 import type { Decision, DecisionSnapshot, SensorModifier } from '../rules/types';
 import { decisionRuleIds } from '../rules/types';
 import type { CardProvenance } from './decision-card';
-import { CPIC_GUIDELINES_URL, topic } from './decision-card';
+import { CPIC_GUIDELINES_URL, phenotypeWords, topic } from './decision-card';
 import { sensorEvidenceLines } from './detail';
 import { abbreviatePhenotypes, calendarDate, escapeMarkdown as md, fitSummary, versionsText } from './text';
 
@@ -29,7 +29,9 @@ function isListed(gene: GeneResult, isActionable: IsActionablePhenotype): boolea
   if (gene.uninterpreted) return false;
   if (gene.reinterpreted) return true;
   if (gene.alleleStatus) return Object.values(gene.alleleStatus).some((s) => s !== 'negative');
-  return isActionable(gene.gene, gene.phenotype);
+  // An unreported copy number: listed when any reading CPIC lists for it is (the most protective, as on the cards).
+  const readings = gene.copyNumberReadings?.map((r) => r.phenotype) ?? [];
+  return [gene.phenotype, ...readings].some((phenotype) => isActionable(gene.gene, phenotype));
 }
 
 function genePhrase(gene: GeneResult): string {
@@ -39,12 +41,13 @@ function genePhrase(gene: GeneResult): string {
       .map(([allele, status]) => `${gene.gene}${allele} ${status}`);
     return positive.join(', ') || `${gene.gene} ${gene.phenotype}`;
   }
-  return `${gene.gene} ${gene.phenotype}`;
+  return `${gene.gene} ${phenotypeWords(gene)}`;
 }
 
 function geneLine(gene: GeneResult): string {
   const parts = [
     `${genePhrase(gene)}${gene.diplotype ? ` (${gene.diplotype})` : ''}`,
+    ...(phenotypeWords(gene) !== gene.phenotype ? ['copy number not reported: ask the laboratory'] : []),
     ...(gene.date && calendarDate(gene.date) ? [`dated ${calendarDate(gene.date)}`] : []),
     ...(gene.reinterpreted
       ? [`re-interpreted: the laboratory reported "${gene.reportedPhenotype ?? 'another phenotype'}"`]

@@ -251,8 +251,12 @@ async function expectationFor(t: TestApp, patient: string): Promise<Expectation>
     }
     case 'demo-cyp2d6-copies': {
       // CPIC's xN row: "*1xN: *1x2 or *1x≥3"; its table: *1x2 (2) with a no-function allele (*4, 0) → AS 2, Normal
-      // Metabolizer; *1x≥3 → ≥3, Ultrarapid. Unsettled, so the most protective row (≥3.0, avoid) leads.
-      return cpic('codeine', { CYP2D6: '≥3.0' }, 'avoid');
+      // Metabolizer; *1x≥3 → ≥3, Ultrarapid. Unsettled, so the most protective row (≥3.0, avoid) leads, and the chart
+      // lists the result as what it may be, Ultrarapid being actionable.
+      return {
+        ...cpic('codeine', { CYP2D6: '≥3.0' }, 'avoid'),
+        patientView: ['Normal', 'Ultrarapid Metabolizer'],
+      };
     }
     case 'demo-cyp2c9-pm-nsaid': {
       const call = cpicCall('CYP2C9', '*3/*3');

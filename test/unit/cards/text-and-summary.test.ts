@@ -69,6 +69,15 @@ describe('patientSummaryCard', () => {
     expect(patientSummaryCard({ genes, decisions: [], sensorFlags: [], ...versions })).toBeUndefined();
   });
 
+  it('lists a CYP2D6 result whose unreported copy number may make it actionable, as what it may be', () => {
+    // CPIC's xN row: *1xN is *1x2 or *1x≥3; with *4 (no function) that is a Normal or an Ultrarapid Metabolizer.
+    const genes = [geneResult('CYP2D6', '*4/*1xN')];
+    expect(genes[0]?.phenotype).toBe('Indeterminate');
+    const summary = patientSummaryCard({ genes, decisions: [], sensorFlags: [], ...versions });
+    expect(summary?.card.summary).toBe('Pharmacogenomics: CYP2D6 Normal or Ultrarapid Metabolizer');
+    expect(summary?.card.detail).toContain('copy number not reported: ask the laboratory');
+  });
+
   it('lists actionable phenotypes and active medications with PGx issues in one info card', async () => {
     const cyp2c19 = geneResult('CYP2C19', '*2/*2');
     const genes = [cyp2c19, geneResult('CYP2D6', '*1/*1'), geneResult('HLA-B', '*57:01/*08:01')];
