@@ -92,7 +92,7 @@ function copyNumberPart(gene: GeneResult): string[] {
   const diplotypes = readings.map((r) => r.diplotype);
   return [
     diplotypes.length === 1
-      ? `copy number not reported, read as ${diplotypes.join('')}`
+      ? `copy number not reported, read as ${diplotypes[0] ?? ''}`
       : `copy number not reported, the same for ${listPhrase(diplotypes)}`,
   ];
 }
@@ -221,7 +221,7 @@ function whyChain(decision: Decision, row: CpicRow | undefined): string | undefi
 
 /** Another CPIC row the result or the order leaves open, labelled by what tells it apart. */
 export interface OtherRow {
-  /** `CYP2D6 activity score 2.0`, or the population in words (`For non-acute coronary syndrome ...`). */
+  /** `CYP2D6 activity score 2.0`, or the population in words (`neurovascular indications`, `phenytoin-naive`). */
   readonly label: string;
   /** `CPIC Strong`, `CPIC, not graded`. */
   readonly strength: string;
@@ -229,8 +229,8 @@ export interface OtherRow {
 }
 
 /**
- * The CPIC rows shown after the one the card leads with, and whether they differ by population (the order does not
- * say which applies) rather than by result (the result does not settle which).
+ * The CPIC rows shown after the one the card leads with, and whether they differ by population (an indication or
+ * earlier use the record does not settle) rather than by result (the result does not settle which).
  */
 export function otherRows(finding: Finding): {
   readonly rows: readonly OtherRow[];

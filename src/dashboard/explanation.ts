@@ -9,7 +9,7 @@
  * documented in `src/dashboard/README.md`.
  */
 import { phenotypeForScore } from '../rules/cpic/phenotype';
-import { isEmptyImplication } from '../rules/cpic/knowledge';
+import { isEmptyImplication } from '../rules/cpic';
 import { readRecommendation } from '../rules/cpic/row-actions';
 import type { RowAction } from '../rules/cpic';
 import { implicationSentences } from './implications';

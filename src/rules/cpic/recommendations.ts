@@ -389,7 +389,7 @@ function recommendationFinding(
   const alternatives = distinct.slice(1).map(({ row }) => ({
     label:
       found.length > 1
-        ? `${lookupKeyText(row.lookupKey)}${row.population && row.population !== 'general' ? ` (${row.population})` : ''}`
+        ? `${lookupKeyText(row.lookupKey)}${row.population && row.population !== 'general' ? ` (${populationWords(row.population)})` : ''}`
         : (row.population ?? 'general'),
     row: cpicRow(c.guideline, row),
   }));
@@ -398,7 +398,7 @@ function recommendationFinding(
       .filter(([allele, status]) => status === 'possible' && allele === hlaAlleleOf(c.guideline, g.gene))
       .map(([allele]) => `${g.gene}${allele}`),
   );
-  // An unreported copy number whose readings differ: the one thing that settles it comes first.
+  // An unreported copy number whose readings differ: the laboratory can settle it, so the reason says whom to ask.
   const copyNumberLines = c.used.flatMap((g) =>
     new Set(g.copyNumberReadings?.map((r) => r.phenotype)).size > 1
       ? [
