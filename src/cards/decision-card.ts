@@ -52,7 +52,9 @@ function isAbsoluteUrl(url: string): boolean {
  * name (`HLA-B*57:01 positive`), others by phenotype; a gene the row keys on without a result reads `no result`.
  */
 function genePhrases({ finding }: Decision): string[] {
-  if (finding.kind === 'pre-test') return finding.untested.map((u) => `${u.gene} no result on file`);
+  // The action already names the genes ("Order CYP2C19 test before clopidogrel").
+  if (finding.kind === 'pre-test')
+    return [finding.untested.length > 1 ? 'no results on file' : 'no result on file'];
   if (finding.kind === 'conflict') return finding.conflicts.map((c) => `conflicting ${c.gene} results`);
   const byGene = new Map(finding.genes.map((g) => [g.gene, g]));
   const row = rowOf(finding);
@@ -101,7 +103,7 @@ function actionPhrase({ finding }: Decision): string {
     case 'monitor':
       return saysNoRecommendation(finding) ? `No CPIC recommendation for ${drug}` : `Monitor ${drug}`;
     case 'order-test':
-      return `Order ${listPhrase(finding.untested.map((u) => u.gene))} test before ${drug}`;
+      return `Order ${listPhrase(finding.untested.map((u) => u.gene))} ${finding.untested.length > 1 ? 'tests' : 'test'} before ${drug}`;
     case 'standard':
       return `Standard ${drug} dosing`;
   }
