@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Card, Coding, Link, Source } from '../cds/types';
+import { copyNumberPhenotypes } from '../rules/cpic';
 import { guidelineOf, rowOf } from '../rules/cpic/types';
 import type { GeneResult } from '../rules/cpic/types';
 import { readRecommendation } from '../rules/cpic/row-actions';
@@ -85,7 +86,7 @@ function saysNoRecommendation(finding: Decision['finding']): boolean {
  * Ultrarapid Metabolizer` (a shared last word said once), not `Indeterminate`.
  */
 export function phenotypeWords(result: GeneResult): string {
-  const phenotypes = [...new Set(result.copyNumberReadings?.map((r) => r.phenotype))];
+  const phenotypes = copyNumberPhenotypes(result);
   if (phenotypes.length < 2) return result.phenotype;
   const last = phenotypes[0]?.split(' ').pop() ?? '';
   return phenotypes.every((p) => p.endsWith(` ${last}`))
@@ -93,7 +94,7 @@ export function phenotypeWords(result: GeneResult): string {
     : phenotypes.join(' or ');
 }
 
-function actionPhrase({ finding }: Decision): string {
+function actionPhrase({ finding }: Decision, noRecommendation: boolean): string {
   const drug = finding.drug;
   switch (finding.action) {
     case 'avoid':
@@ -101,7 +102,7 @@ function actionPhrase({ finding }: Decision): string {
     case 'adjust-dose':
       return `Adjust ${drug} dose`;
     case 'monitor':
-      return saysNoRecommendation(finding) ? `No CPIC recommendation for ${drug}` : `Monitor ${drug}`;
+      return noRecommendation ? `No CPIC recommendation for ${drug}` : `Monitor ${drug}`;
     case 'order-test':
       return `Order ${listPhrase(finding.untested.map((u) => u.gene))} ${finding.untested.length > 1 ? 'tests' : 'test'} before ${drug}`;
     case 'standard':
@@ -128,13 +129,14 @@ function safetyRuleSource({
  * when a sensor moved the alert ("Adjust metoprolol dose: CYP2D6 Poor Metabolizer, resting HR 48/min"), then strength.
  */
 export function decisionSummary(decision: Decision): string {
-  const action = actionPhrase(decision);
+  const noRecommendation = saysNoRecommendation(decision.finding);
+  const action = actionPhrase(decision, noRecommendation);
   const genes = genePhrases(decision).join(', ');
   const strength = rowOf(decision.finding)?.strength;
   const grade =
     decision.finding.kind === 'safety-rule'
       ? ' (safety rule, not CPIC)'
-      : strength && !saysNoRecommendation(decision.finding)
+      : strength && !noRecommendation
         ? ` (CPIC ${strength})`
         : '';
   // The sensor reason when a sensor moved the alert ("resting HR 48/min"), one per metric.

@@ -7,7 +7,7 @@
  * as written and never as HTML.
  */
 import { firstCitation } from '../rules/citations';
-import { isEmptyImplication, populationWords } from '../rules/cpic';
+import { copyNumberPhenotypes, populationWords } from '../rules/cpic';
 import { rowOf } from '../rules/cpic/types';
 import type { CpicRow, Finding, GeneResult, ResultReading } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
@@ -88,7 +88,7 @@ function sourcesRead(gene: GeneResult): string {
  */
 function copyNumberPart(gene: GeneResult): string[] {
   const readings = gene.copyNumberReadings ?? [];
-  if (readings.length === 0 || new Set(readings.map((r) => r.phenotype)).size > 1) return [];
+  if (readings.length === 0 || copyNumberPhenotypes(gene).length > 1) return [];
   const diplotypes = readings.map((r) => r.diplotype);
   return [
     diplotypes.length === 1
@@ -257,11 +257,13 @@ export function otherRows(finding: Finding): {
  * lines, the row's own text, sensor lines (said as sensor evidence) and, when other rows differ by population, the
  * population line.
  */
-export function decisionReasons(decision: Decision): string[] {
+export function decisionReasons(
+  decision: Decision,
+  byPopulation = otherRows(decision.finding).byPopulation,
+): string[] {
   const { finding } = decision;
   const geneStarts = finding.genes.map((g) => `${g.gene} `);
   const recommendationStart = rowOf(finding)?.recommendation.slice(0, 30);
-  const byPopulation = otherRows(finding).byPopulation;
   return [...finding.explanation, ...decision.notes].filter(
     (line) =>
       !geneStarts.some((g) => line.startsWith(g)) &&
@@ -289,11 +291,11 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
   // Why: the chain, when the sensors moved the alert; then what the finding adds that is not the CPIC text or the gene
   // lines again.
   const chain = whyChain(decision, row);
-  const why = [...(chain ? [chain] : []), ...decisionReasons(decision)].flatMap((line) =>
-    say(line).length > 0 ? [line] : [],
+  const others = otherRows(finding);
+  const why = [...(chain ? [chain] : []), ...decisionReasons(decision, others.byPopulation)].flatMap(
+    (line) => (say(line).length > 0 ? [line] : []),
   );
   if (why.length > 0) lines.push('**Why:**', '', ...why.map((l) => `- ${md(l)}`), '');
-  const others = otherRows(finding);
   if (others.rows.length > 0) {
     lines.push(
       others.byPopulation
@@ -314,10 +316,7 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
   }
   if (row) {
     // CPIC repeats sentences across genes' implications: each is said once.
-    const implications = row.implications
-      .filter((i) => !isEmptyImplication(i))
-      .map((i) => say(i).join(' '))
-      .filter(Boolean);
+    const implications = row.implications.map((i) => say(i).join(' ')).filter(Boolean);
     if (implications.length > 0)
       lines.push('**Implications:**', '', ...implications.map((i) => `- ${md(i)}`), '');
     const considerations = row.otherConsiderations ? say(row.otherConsiderations) : [];

@@ -36,7 +36,7 @@ export interface ExplanationInput {
 }
 
 /** What an unsettled result means (`ExplanationInput.unsettled`). */
-export const UNSETTLED_RESULT =
+const UNSETTLED_RESULT =
   'Your test could not give one clear answer for this gene. The advice here follows the safer answer.';
 
 /** A share of the usual dose in percent: `percent`, or a range from `percent` (the smaller) to `upTo`. */

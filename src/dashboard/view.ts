@@ -9,7 +9,7 @@ import { decisionReasons, otherRows, sensorEvidenceTexts } from '../cards/detail
 import { ownAdvice } from '../cards/suggestions';
 import { TRIGGER_OPERATOR_WORDS, quantityText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
-import { ehrPriorityOf, isEmptyImplication } from '../rules/cpic';
+import { ehrPriorityOf } from '../rules/cpic';
 import type { DrugOrder, Finding, GeneResult } from '../rules/cpic';
 import { assess, readPatientData } from '../rules/assess';
 import type { RuleEngine } from '../rules/engine';
@@ -101,7 +101,7 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
     ...(row ? { recommendation: row.recommendation } : {}),
     reasons: decisionReasons(decision),
     otherRows: otherRows(f),
-    implications: (row?.implications ?? []).filter((i) => !isEmptyImplication(i)),
+    implications: row?.implications ?? [],
     ...(row?.strength ? { strength: row.strength } : {}),
     ...(guideline && /^https?:\/\//.test(guideline.url)
       ? { guideline: { name: guideline.name, url: guideline.url } }

@@ -63,6 +63,7 @@ function explainedRow(row: CpicRow, label: string, applied: boolean): ExplainedR
     ...(row.population !== undefined ? { population: populationWords(row.population) } : {}),
     ...(row.strength !== undefined ? { strength: row.strength } : {}),
     recommendation: row.recommendation,
+    // Cards recorded before findings dropped CPIC's empty "GENE: n/a" implications still hold them.
     implications: row.implications.filter((i) => !isEmptyImplication(i)),
     ...(row.otherConsiderations !== undefined ? { otherConsiderations: row.otherConsiderations } : {}),
     pmids: row.pmids,

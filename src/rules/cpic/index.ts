@@ -39,7 +39,7 @@ export {
   wholeWordDrugMatcher,
 } from './drugs';
 export { ageInYears, findingsForOrder, isCpicDrug, actionForRow, rowActionsKeyedOn } from './recommendations';
-export { callPhenotype, normalizePhenotype } from './phenotype';
+export { callPhenotype, copyNumberPhenotypes, normalizePhenotype } from './phenotype';
 export { populationWords } from './populations';
 export { cpicGenes, cpicPairs, cpicPhenotypes, ehrPriorityOf, isEmptyImplication } from './knowledge';
 

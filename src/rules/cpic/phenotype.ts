@@ -297,6 +297,13 @@ function callUnspecifiedCopies(gene: string, texts: readonly string[], options: 
   };
 }
 
+/** The phenotypes an unreported copy number's readings give, each once (several: the result does not settle it). */
+export function copyNumberPhenotypes(result: {
+  readonly copyNumberReadings?: readonly CopyNumberReading[];
+}): string[] {
+  return [...new Set(result.copyNumberReadings?.map((r) => r.phenotype))];
+}
+
 /**
  * What an unreported copy number leaves open, in words: `Ultrarapid Metabolizer as *1/*2x2 or *1/*2x≥3` (one
  * phenotype), `Normal Metabolizer as *4/*1x2, Ultrarapid Metabolizer as *4/*1x≥3` (several).

@@ -7,10 +7,10 @@
 import { readRs2108622 } from './cyp4f2';
 import { namedAlternatives } from './alternatives';
 import { cpicDoseFraction } from './dose';
-import { copyNumberWords, parseScore } from './phenotype';
+import { copyNumberPhenotypes, copyNumberWords, parseScore } from './phenotype';
 import { populationWords } from './populations';
 import { readRecommendation } from './row-actions';
-import { cpicDrugNames, drugKnowledge, knowledgeVersion } from './knowledge';
+import { cpicDrugNames, drugKnowledge, isEmptyImplication, knowledgeVersion } from './knowledge';
 import type { DrugKnowledge, GuidelineKnowledge, RecommendationRow } from './knowledge';
 import type {
   AlternativeAdvice,
@@ -115,7 +115,8 @@ function cpicRow(guideline: GuidelineKnowledge, row: RecommendationRow): CpicRow
     ...(row.strength ? { strength: row.strength } : {}),
     recommendation: row.recommendation,
     ...(row.otherConsiderations ? { otherConsiderations: row.otherConsiderations } : {}),
-    implications: row.implications,
+    // CPIC writes "GENE: n/a" for a gene of the row without an implication: it says nothing, so it is not carried.
+    implications: row.implications.filter((i) => !isEmptyImplication(i)),
     pmids: guideline.pmids,
     ...(row.id ? { rowId: row.id } : {}),
   };
@@ -400,7 +401,7 @@ function recommendationFinding(
   );
   // An unreported copy number whose readings differ: the laboratory can settle it, so the reason says whom to ask.
   const copyNumberLines = c.used.flatMap((g) =>
-    new Set(g.copyNumberReadings?.map((r) => r.phenotype)).size > 1
+    copyNumberPhenotypes(g).length > 1
       ? [
           `Ask the laboratory for the ${g.gene} copy number: ${copyNumberWords(g.copyNumberReadings ?? [])}; ${
             distinct.length > 1
