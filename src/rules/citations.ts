@@ -123,6 +123,24 @@ const RULE_STATEMENT = /→|^[≥≤<>]/;
  * publication (names its year), when there is one.
  */
 export function firstCitation(source: string): string {
+  let cited = firstCitations.get(source);
+  if (cited === undefined) {
+    if (firstCitations.size >= MAX_REMEMBERED) firstCitations.clear();
+    cited = readFirstCitation(source);
+    firstCitations.set(source, cited);
+  }
+  return cited;
+}
+
+/**
+ * First citations already read, by source. Every card with a sensor finding names one, and a threshold set holds a
+ * few dozen sources, so each is read once (the text rules above cost about 2 % of an order-sign call, read per card).
+ * Bounded, for sources no set holds any more.
+ */
+const firstCitations = new Map<string, string>();
+const MAX_REMEMBERED = 1000;
+
+function readFirstCitation(source: string): string {
   const parts = citationsOf(source)
     .map((c) => c.replace(RULE_KIND, ''))
     .filter((c) => c.length > 0);
