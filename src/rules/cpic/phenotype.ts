@@ -203,7 +203,8 @@ export function callPhenotype(
   for (const text of texts) {
     const resolved = resolveAllele(gene, text);
     if (!resolved.ok) return indeterminate(gene, texts, [resolved.reason]);
-    if (resolved.note) notes.push(resolved.note);
+    // A homozygous result read the same way twice says so once.
+    if (resolved.note && !notes.includes(resolved.note)) notes.push(resolved.note);
     alleles.push(resolved.name);
   }
   if (knowledge.lookupMethod === 'ALLELE_STATUS') return callHla(gene, knowledge, alleles, notes);

@@ -53,6 +53,14 @@ describe('readGeneResults: genotype Observations (LOINC 84413-4)', () => {
     expect(r.notes.join(' ')).toMatch(/\*1\.001/);
   });
 
+  it('reads a UGT1A1 result written as TA repeats in the usual count, and says how', () => {
+    // "(TA)7" is *28 (ClinVar RCV001093257; CPIC's allele definition counts it TA[8]).
+    const r = only('genotype-ugt1a1-repeats.json');
+    expect(r.gene).toBe('UGT1A1');
+    expect(r.phenotype).toBe(cpic('UGT1A1', '*28/*28')?.[1]);
+    expect(r.notes.join(' ')).toMatch(/\(TA\)7 read as CPIC allele \*28/);
+  });
+
   it('gives Indeterminate with the reason for an unknown allele', () => {
     const r = only('unknown-allele.json');
     expect(r.phenotype).toBe('Indeterminate');

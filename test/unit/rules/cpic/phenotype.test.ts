@@ -1,5 +1,6 @@
 import { callPhenotype, normalizePhenotype } from '../../../../src/rules/cpic';
-import { cpicGene, diplotypeGenes, diplotypeTable } from '../../../reference';
+import { readFileSync } from 'node:fs';
+import { cpicGene, diplotypeGenes, diplotypeTable, knowledgePath } from '../../../reference';
 
 const tables = diplotypeGenes().map((gene) => ({ gene, rows: diplotypeTable(gene) }));
 
@@ -185,6 +186,71 @@ describe('allele names', () => {
     const call = callPhenotype('CYP2C19', ['*1/*999']);
     expect(call.phenotype).toBe('Indeterminate');
     expect(call.notes.join(' ')).toMatch(/\*999.*not defined by CPIC/);
+  });
+});
+
+describe('UGT1A1 TA repeats, as laboratories count them', () => {
+  /** PharmCAT's UGT1A1 definition (CPIC's repeat allele of each named allele) and ClinVar's usual count, transcribed. */
+  const supplement = JSON.parse(
+    readFileSync(knowledgePath('cpic', 'supplements', 'ugt1a1-ta-repeat.json'), 'utf8'),
+  ) as {
+    namedAlleles: Record<string, { rs3064744: string }>;
+    usualCount: { offset: number };
+  };
+  const alleles = Object.entries(supplement.namedAlleles).map(([name, { rs3064744 }]) => {
+    const hgvs = Number(/^TA\((\d+)\)$/.exec(rs3064744)?.[1]);
+    return { name, hgvs, usual: hgvs + supplement.usualCount.offset };
+  });
+  const pairs = alleles.flatMap((a) => alleles.map((b) => [a, b] as const));
+  /** CPIC's row for a diplotype, in either order. */
+  const cpicRow = (a: string, b: string) =>
+    diplotypeTable('UGT1A1').find((r) => r[0] === `${a}/${b}` || r[0] === `${b}/${a}`);
+
+  it('has the four repeat alleles CPIC defines to test', () => {
+    expect(alleles.map((a) => a.name).sort()).toEqual(['*1', '*28', '*36', '*37']);
+    expect(alleles.every((a) => Number.isInteger(a.hgvs))).toBe(true);
+  });
+
+  it.each(
+    pairs.map(([a, b]) => [`(TA)${a.usual}/(TA)${b.usual}`, `TA[${a.hgvs}]/TA[${b.hgvs}]`, a.name, b.name]),
+  )('reads %s and %s as CPIC %s/%s', (usual, hgvs, a, b) => {
+    const row = cpicRow(a, b);
+    expect(row).toBeDefined();
+    for (const text of [usual, hgvs, `UGT1A1 A${usual.replace('/', 'TAA/A')}TAA`]) {
+      const call = callPhenotype('UGT1A1', [text]);
+      expect(call.phenotype).toBe(row?.[1]);
+      expect([...call.alleles].sort()).toEqual([a, b].sort());
+    }
+  });
+
+  it('reads a star allele and a repeat count together, and says once how a homozygous count was read', () => {
+    const star28 = alleles.find((a) => a.name === '*28');
+    expect(callPhenotype('UGT1A1', [`*1/(TA)${star28?.usual}`]).alleles).toEqual(['*1', '*28']);
+    const notes = callPhenotype('UGT1A1', [`(TA)${star28?.usual}/(TA)${star28?.usual}`]).notes;
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/read as CPIC allele \*28/);
+  });
+
+  it.each(['TA(7)/TA(8)', '6/7', 'TA6/TA7'])(
+    'refuses %s, which is written in both counts, and asks for the star alleles',
+    (text) => {
+      const call = callPhenotype('UGT1A1', [text]);
+      expect(call.phenotype).toBe('Indeterminate');
+      expect(call.notes.join(' ')).toMatch(
+        /does not say how the TA repeats were counted: ask the laboratory/,
+      );
+    },
+  );
+
+  it('leaves a count CPIC defines no allele for unread', () => {
+    const longest = Math.max(...alleles.map((a) => a.usual));
+    const call = callPhenotype('UGT1A1', [`(TA)6/(TA)${longest + 1}`]);
+    expect(call.phenotype).toBe('Indeterminate');
+    expect(call.notes.join(' ')).toMatch(/is not defined by CPIC/);
+  });
+
+  it('reads repeat counts for UGT1A1 only', () => {
+    expect(callPhenotype('CYP2C19', ['(TA)6/(TA)7']).phenotype).toBe('Indeterminate');
   });
 });
 
