@@ -1,7 +1,7 @@
 /**
  * Allele and diplotype names as laboratories write them → the allele names CPIC uses in `genes.json`.
  * Tolerated: a gene prefix (`CYP2C19*2`), spacing and case, sub-alleles CPIC does not define (`*2.001`, `*4A` when
- * CPIC has only `*4`), UGT1A1 TA-repeat counts (`(TA)7` for `*28`: `repeats.ts`), DPYD star aliases (`*2A` for `c.1905+1G>A (*2A)`), single-variant nucleotides (`T` for
+ * CPIC has only `*4`), the genotype at a single-variant gene's rsID (`rs9923231 C/T`), UGT1A1 TA-repeat counts (`(TA)7` for `*28`: `repeats.ts`), DPYD star aliases (`*2A` for `c.1905+1G>A (*2A)`), single-variant nucleotides (`T` for
  * `rs9923231 variant (T)`), one name of a G6PD variant listed with its synonyms, CYP2D6 copy numbers `xN` (N ≥ 3 is
  * CPIC's `x≥3`) and HLA alleles with more than two fields (`*57:01:01` → `*57:01`). Every mapping is reported.
  */
@@ -38,6 +38,9 @@ function aliasIndex(gene: string): Map<string, string> {
     if (paren?.[1] && paren[2]) {
       addAlias(paren[1], name);
       addAlias(paren[2], name);
+      // `c.1129-5923C>G, c.1236G>A (HapB3)`: each variant of a named haplotype, the last one without the name too
+      // (CPIC keeps HapB3 for a test that reports only c.1236G>A).
+      if (paren[1].includes(',')) for (const part of paren[1].split(',')) addAlias(part.trim(), name);
     }
     if (name.includes(',')) for (const part of name.split(',')) addAlias(part.trim(), name);
   }
@@ -127,9 +130,28 @@ export function copyNumberChoices(gene: string, raw: string): readonly string[] 
   return choices.get(comparable(stripGenePrefix(gene, raw)));
 }
 
-/** Splits a diplotype (`CYP2C19*2/*17`, `*2/*17`, `DPYD c.1905+1G>A/Reference`) into its allele strings. */
+/**
+ * A genotype at the one variant a gene's CPIC alleles are named by (`rs9923231 C/T`, `rs2231142 GT` for
+ * `rs9923231 reference (C)` / `rs9923231 variant (T)`) as its two nucleotides; undefined for anything else.
+ */
+function variantGenotype(gene: string, text: string): string[] | undefined {
+  const m = /^(rs\d+)\s*:?\s*([ACGT])\s*\/?\s*([ACGT])$/i.exec(text);
+  if (!m?.[1] || !m[2] || !m[3]) return undefined;
+  const rsid = m[1].toLowerCase();
+  const names = Object.keys(geneKnowledge(gene)?.alleles ?? {});
+  if (names.length === 0 || !names.every((name) => name.toLowerCase().startsWith(`${rsid} `))) return undefined;
+  return [m[2].toUpperCase(), m[3].toUpperCase()];
+}
+
+/**
+ * Splits a diplotype (`CYP2C19*2/*17`, `*2/*17`, `DPYD c.1905+1G>A/Reference`, `VKORC1 rs9923231 C/T`) into its allele
+ * strings.
+ */
 export function splitDiplotype(gene: string, text: string): string[] {
-  return stripGenePrefix(gene, text)
+  const stripped = stripGenePrefix(gene, text);
+  const variant = variantGenotype(gene, stripped);
+  if (variant) return variant;
+  return stripped
     .split('/')
     .map((part) => stripGenePrefix(gene, part))
     .filter((part) => part.length > 0);

@@ -182,6 +182,37 @@ describe('allele names', () => {
     expect(call.alleles).toContain('c.1905+1G>A (*2A)');
   });
 
+  it('reads each variant of a DPYD haplotype CPIC names by its variants, as that haplotype', () => {
+    // CPIC keeps HapB3 for tests that report only its tag variant c.1236G>A.
+    const hapB3 = Object.keys(cpicGene('DPYD').alleles).find((a) => a.endsWith('(HapB3)'));
+    expect(hapB3).toBeDefined();
+    const call = callPhenotype('DPYD', ['c.1236G>A/Reference']);
+    expect(call.alleles).toContain(hapB3);
+    expect(call.phenotype).toBe(callPhenotype('DPYD', [`${hapB3 ?? ''}/Reference`]).phenotype);
+    expect(call.phenotype).not.toBe('Indeterminate');
+  });
+
+  it.each([
+    ['VKORC1', 'rs9923231 C/T', 'rs9923231 reference (C)/rs9923231 variant (T)'],
+    ['VKORC1', 'VKORC1 rs9923231 TT', 'rs9923231 variant (T)/rs9923231 variant (T)'],
+    ['ABCG2', 'rs2231142 G/T', 'rs2231142 reference (G)/rs2231142 variant (T)'],
+  ])('%s %s is the genotype at the variant CPIC names its alleles by', (gene, text, diplotype) => {
+    const row = diplotypeTable(gene).find((r) => r[0] === diplotype);
+    expect(row).toBeDefined();
+    expect(callPhenotype(gene, [text]).phenotype).toBe(row?.[1]);
+  });
+
+  it.each([
+    ['VKORC1', 'rs9923231 G/A'],
+    ['VKORC1', 'rs2231142 C/T'],
+    ['SLCO1B1', 'rs4149056 T/C'],
+  ])(
+    '%s %s is not read: a base CPIC does not name, another variant, or a gene of star alleles',
+    (gene, text) => {
+      expect(callPhenotype(gene, [text]).phenotype).toBe('Indeterminate');
+    },
+  );
+
   it('gives Indeterminate with the reason for an unknown allele, never a guess', () => {
     const call = callPhenotype('CYP2C19', ['*1/*999']);
     expect(call.phenotype).toBe('Indeterminate');
