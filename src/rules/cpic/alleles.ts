@@ -139,7 +139,8 @@ function variantGenotype(gene: string, text: string): string[] | undefined {
   if (!m?.[1] || !m[2] || !m[3]) return undefined;
   const rsid = m[1].toLowerCase();
   const names = Object.keys(geneKnowledge(gene)?.alleles ?? {});
-  if (names.length === 0 || !names.every((name) => name.toLowerCase().startsWith(`${rsid} `))) return undefined;
+  if (names.length === 0 || !names.every((name) => name.toLowerCase().startsWith(`${rsid} `)))
+    return undefined;
   return [m[2].toUpperCase(), m[3].toUpperCase()];
 }
 
