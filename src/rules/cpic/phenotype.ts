@@ -322,24 +322,73 @@ export function copyNumberWords(readings: readonly CopyNumberReading[]): string 
 const phenotypeTerms = new Map<string, readonly (readonly [string, string])[]>();
 
 /**
+ * Words that change the term they stand before: "Possible Intermediate Metabolizer" is not an Intermediate
+ * Metabolizer, "not a poor metabolizer" is not a Poor Metabolizer. A term after one of them is not read (unless CPIC
+ * has the qualified term itself, as CYP2C19's "Likely Poor Metabolizer").
+ */
+const QUALIFIERS = new Set([
+  'possible',
+  'possibly',
+  'probable',
+  'probably',
+  'likely',
+  'unlikely',
+  'not',
+  'non',
+  'no',
+]);
+const ARTICLES = new Set(['a', 'an', 'the']);
+
+/**
+ * Lower case, one space between words, punctuation as space (but the colon of an HLA allele, `*57:01`), a star allele
+ * apart from its gene (`b *57:01`); "ultra-rapid" and "metaboliser" as CPIC spells them.
+ */
+function phenotypeWords(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/:(?!\d)/g, ' ')
+    .replace(/(\w)\*/g, '$1 *')
+    .replace(/[\s_\-;,.()[\]/]+/g, ' ')
+    .replace(/\bultra rapid\b/g, 'ultrarapid')
+    .replace(/\bmetaboliser\b/g, 'metabolizer')
+    .trim();
+}
+
+/**
  * Normalizes a laboratory phenotype (text, or a LOINC answer display) to the gene's CPIC phenotype term;
- * undefined when the text names none of them.
+ * undefined when the text names none of them, or several. A term is read as whole words ("Ultra-rapid Metabolizer" is
+ * never a Rapid Metabolizer), the longest first (`likely poor metabolizer` before `poor metabolizer`), and not after
+ * a word that qualifies it (`QUALIFIERS`).
  */
 export function normalizePhenotype(gene: string, text: string): string | undefined {
   const knowledge = geneKnowledge(gene);
   if (!knowledge) return undefined;
-  const wanted = text
-    .toLowerCase()
-    .replace(/[\s_-]+/g, ' ')
-    .trim();
+  const wanted = ` ${phenotypeWords(text)} `;
   let terms = phenotypeTerms.get(gene);
   if (!terms) {
-    // Longest first, so `likely poor metabolizer` is not read as `poor metabolizer`.
     terms = [...knowledge.phenotypes]
       .sort((x, y) => y.length - x.length)
-      .map((t) => [t, t.toLowerCase()] as const);
+      .map((t) => [t, phenotypeWords(t)] as const);
     phenotypeTerms.set(gene, terms);
   }
-  return (terms.find(([, lower]) => wanted === lower) ??
-    terms.find(([, lower]) => wanted.includes(lower)))?.[0];
+  // Every occurrence of a term as whole words, longest terms first, none inside a longer one found before.
+  const found: { term: string; at: number; end: number }[] = [];
+  for (const [term, words] of terms) {
+    if (words.length === 0) continue;
+    for (let at = wanted.indexOf(` ${words} `); at >= 0; at = wanted.indexOf(` ${words} `, at + 1)) {
+      const end = at + words.length + 1;
+      if (!found.some((f) => at < f.end && end > f.at)) found.push({ term, at, end });
+    }
+  }
+  // A text naming two terms ("*58:01 positive; *15:02 negative") states several results, not one phenotype.
+  if (new Set(found.map((f) => f.term)).size !== 1) return undefined;
+  const qualified = found.some(({ at }) => {
+    const before = wanted
+      .slice(0, at)
+      .trim()
+      .split(' ')
+      .filter((word) => !ARTICLES.has(word));
+    return QUALIFIERS.has(before.at(-1) ?? '');
+  });
+  return qualified ? undefined : found[0]?.term;
 }

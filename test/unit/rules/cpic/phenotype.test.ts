@@ -291,4 +291,33 @@ describe('normalizePhenotype', () => {
     expect(normalizePhenotype('SLCO1B1', 'decreased function')).toBe('Decreased Function');
     expect(normalizePhenotype('CYP2C19', 'green')).toBeUndefined();
   });
+
+  it.each([
+    ['CYP2C19', 'Ultra-rapid metabolizer', 'Ultrarapid Metabolizer'],
+    ['CYP2C19', 'ULTRA RAPID METABOLIZER', 'Ultrarapid Metabolizer'],
+    ['CYP2D6', 'Poor Metaboliser', 'Poor Metabolizer'],
+    ['CYP2D6', 'Phenotype: Intermediate metabolizer (IM).', 'Intermediate Metabolizer'],
+    ['CYP2D6', 'Patient is a poor metabolizer', 'Poor Metabolizer'],
+    ['TPMT', 'Possible Intermediate Metabolizer', 'Possible Intermediate Metabolizer'],
+    ['HLA-B', 'HLA-B*57:01 Positive', '*57:01 positive'],
+    ['HLA-B', 'B*58:01: negative', '*58:01 negative'],
+    ['CFTR', 'Ivacaftor non-responsive in CF patients', 'ivacaftor non-responsive in CF patients'],
+  ])('reads %s "%s" as the CPIC term %s', (gene, text, term) => {
+    expect(cpicGene(gene).phenotypes).toContain(term);
+    expect(normalizePhenotype(gene, text)).toBe(term);
+  });
+
+  it.each([
+    ['CYP2C19', 'Possible Intermediate Metabolizer'],
+    ['CYP2D6', 'Likely poor metabolizer'],
+    ['CYP2D6', 'not a poor metabolizer'],
+    ['G6PD', 'Not deficient'],
+    ['CYP2B6', 'Non-rapid metabolizer'],
+    ['CYP2D6', 'Normal Metabolizer / Intermediate Metabolizer'],
+  ])(
+    'does not read %s "%s": a word qualifies a term CPIC does not qualify, or it names two',
+    (gene, text) => {
+      expect(normalizePhenotype(gene, text)).toBeUndefined();
+    },
+  );
 });
