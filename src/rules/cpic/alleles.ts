@@ -152,8 +152,18 @@ export function splitDiplotype(gene: string, text: string): string[] {
   const stripped = stripGenePrefix(gene, text);
   const variant = variantGenotype(gene, stripped);
   if (variant) return variant;
-  return stripped
-    .split('/')
-    .map((part) => stripGenePrefix(gene, part))
-    .filter((part) => part.length > 0);
+  const alleles = (diplotype: string): string[] =>
+    diplotype
+      .split('/')
+      .map((part) => stripGenePrefix(gene, part))
+      .filter((part) => part.length > 0);
+  const stated = /^(.*?)[\s,;]*\(?\b(heterozygous|homozygous)\)?$/i.exec(stripped);
+  if (!stated?.[1] || !stated[2] || gene.startsWith('HLA-') || gene === 'CFTR') return alleles(stripped);
+  // A zygosity the lab states after the alleles (`*1/*2 (heterozygous)`, `*2 homozygous`): one allele named
+  // homozygous is two copies of it; two alleles are read only when the statement agrees with them.
+  const named = alleles(stated[1]);
+  const homozygous = stated[2].toLowerCase() === 'homozygous';
+  if (named.length === 1 && homozygous) return [named[0] ?? '', named[0] ?? ''];
+  const same = named.length === 2 && comparable(named[0] ?? '') === comparable(named[1] ?? '');
+  return named.length === 2 && same === homozygous ? named : alleles(stripped);
 }

@@ -213,6 +213,25 @@ describe('allele names', () => {
     },
   );
 
+  it.each([
+    ['CYP2C19', '*1/*2 (heterozygous)', '*1/*2'],
+    ['CYP2C9', 'CYP2C9 *3/*3 (homozygous)', '*3/*3'],
+    ['CYP2C19', '*2 homozygous', '*2/*2'],
+    ['TPMT', 'TPMT*3A, homozygous', '*3A/*3A'],
+  ])('%s %s: the zygosity the lab states agrees with the alleles, so it is %s', (gene, text, diplotype) => {
+    const row = diplotypeTable(gene).find((r) => r[0] === diplotype);
+    expect(row).toBeDefined();
+    expect(callPhenotype(gene, [text]).phenotype).toBe(row?.[1]);
+  });
+
+  it.each([
+    ['CYP2C19', '*1/*2 (homozygous)'],
+    ['CYP2C19', '*2/*2 heterozygous'],
+    ['CYP2C19', '*2 heterozygous'],
+  ])('%s %s: a zygosity that contradicts the alleles, or leaves one unnamed, is not read', (gene, text) => {
+    expect(callPhenotype(gene, [text]).phenotype).toBe('Indeterminate');
+  });
+
   it('gives Indeterminate with the reason for an unknown allele, never a guess', () => {
     const call = callPhenotype('CYP2C19', ['*1/*999']);
     expect(call.phenotype).toBe('Indeterminate');
