@@ -1,8 +1,8 @@
 /**
  * Draft medication orders → CPIC ingredient(s). RxNorm codes (ingredient, precise ingredient, product, pack, brand)
  * are looked up in the imported `knowledge/rxnorm` table; otherwise CPIC drug, brand and precise-ingredient names are
- * matched as whole words in the display text (letters, digits and `-` are word characters, so `citalopram` is not
- * found in `escitalopram`). `medicationReference` is resolved through contained resources or Medication resources
+ * matched as whole words in the display text (letters and digits are word characters, so `citalopram` is not found
+ * in `escitalopram`; a hyphen is not, so `acetaminophen-codeine` names codeine, as EHRs write combinations). `medicationReference` is resolved through contained resources or Medication resources
  * the caller supplies (prefetch, FHIR read). Orders with no CPIC drug resolve to nothing and cost one lookup.
  * The same resolution runs over another drug vocabulary (`resolveDrugOrdersIn`), e.g. the drugs of safety rules
  * that are not CPIC pairs (`rules/safety-rule-drugs.ts`).
@@ -23,8 +23,11 @@ export interface DrugVocabulary {
 }
 
 /**
- * A whole-word matcher over `names` (lower-case name → drug names): letters, digits and `-` are word characters, so
- * `citalopram` is not found in `escitalopram`, nor `glipizide` in `glipizide-x`. Matching is case-insensitive.
+ * A whole-word matcher over `names` (lower-case name → drug names): letters and digits are word characters, so
+ * `citalopram` is not found in `escitalopram`. A hyphen is not: EHR order displays join the ingredients of a
+ * combination with one (`acetaminophen-codeine (TYLENOL #3) 300-30 mg`, `hydrocodone-acetaminophen`), and each is an
+ * ingredient ordered. Names that hold a hyphen themselves (`peginterferon alfa-2a`, `tofranil-pm`) match whole, the
+ * longest first. Matching is case-insensitive.
  */
 export function wholeWordDrugMatcher(
   names: Readonly<Record<string, readonly string[]>>,
@@ -33,7 +36,7 @@ export function wholeWordDrugMatcher(
     .sort((a, b) => b.length - a.length)
     .map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   if (alternatives.length === 0) return () => [];
-  const pattern = new RegExp(`(?<![\\p{L}\\p{N}-])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}-])`, 'giu');
+  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, 'giu');
   return (text) => {
     const found = new Set<string>();
     for (const match of text.matchAll(pattern)) {

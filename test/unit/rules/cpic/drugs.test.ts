@@ -64,6 +64,20 @@ describe('text fallback', () => {
     );
     expect(order?.ingredients.map((i) => i.name)).toEqual(['escitalopram']);
   });
+
+  // EHR order displays join a combination's ingredients with a hyphen; each is an ingredient ordered.
+  it.each([
+    ['acetaminophen-codeine (TYLENOL #3) 300-30 mg per tablet', 'codeine'],
+    ['HYDROcodone-acetaminophen (NORCO) 5-325 mg per tablet', 'hydrocodone'],
+    ['traMADol-acetaminophen (ULTRACET) 37.5-325 mg per tablet', 'tramadol'],
+    ['abacavir-lamivudine (EPZICOM) 600-300 mg per tablet', 'abacavir'],
+  ])('finds the CPIC ingredient of a hyphenated combination: %s', (text, drug) => {
+    const order = resolveMedicationRequest(
+      { resourceType: 'MedicationRequest', medicationCodeableConcept: { text } },
+      0,
+    );
+    expect(order?.ingredients.map((i) => i.name)).toEqual([drug]);
+  });
 });
 
 describe('resolveDrugOrders', () => {
