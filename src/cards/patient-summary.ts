@@ -1,12 +1,12 @@
 /**
- * The patient-view summary card: actionable phenotypes, active medications with PGx issues, re-interpreted results
- * and relevant sensor flags, in one low-noise `info` card (research: "patient-view: a low-noise info summary at
- * most"). Nothing actionable → no card.
+ * The patient-view summary card: actionable phenotypes, results that disagree, active medications with PGx issues,
+ * re-interpreted results and relevant sensor flags, in one low-noise `info` card (research: "patient-view: a
+ * low-noise info summary at most"). Nothing actionable → no card.
  */
 import { randomUUID } from 'node:crypto';
 import type { Card, Link } from '../cds/types';
 import { rowOf } from '../rules/cpic/types';
-import type { GeneResult } from '../rules/cpic/types';
+import type { GeneConflict, GeneResult } from '../rules/cpic/types';
 import type { Decision, DecisionSnapshot, SensorModifier } from '../rules/types';
 import { decisionRuleIds } from '../rules/types';
 import type { CardProvenance } from './decision-card';
@@ -56,6 +56,17 @@ function geneLine(gene: GeneResult): string {
   return `- ${md(parts.join('; '))}`;
 }
 
+/**
+ * Results of one gene that disagree on the newest day: no phenotype is used for the gene until the laboratory says
+ * which is right, so the chart says so before anyone prescribes by it.
+ */
+function conflictLine(conflict: GeneConflict): string {
+  const values = [...new Set(conflict.results.map((r) => r.value))];
+  const day = conflict.date ? calendarDate(conflict.date) : undefined;
+  const when = day ? `reported the same day (${day})` : 'reported without a date';
+  return `- ${md(`Confirm ${conflict.gene} with the laboratory: ${values.join(' and ')} ${when}`)}`;
+}
+
 /** One list item per medication; a CPIC text's paragraphs (warfarin's Figure 2 boxes) stay inside the item. */
 function medicationLine({ finding, indicator }: Decision): string {
   const row = rowOf(finding);
@@ -69,6 +80,8 @@ function medicationLine({ finding, indicator }: Decision): string {
  */
 export function patientSummaryCard(input: {
   genes: readonly GeneResult[];
+  /** Results of a gene that disagree (`readGeneResults` conflicts): listed, whatever the thresholds. */
+  conflicts?: readonly GeneConflict[];
   decisions: readonly Decision[];
   sensorFlags: readonly SensorModifier[];
   isActionable: IsActionablePhenotype;
@@ -80,9 +93,10 @@ export function patientSummaryCard(input: {
 }): { card: Card; provenance: CardProvenance } | undefined {
   const genes = input.genes.filter((g) => isListed(g, input.isActionable));
   const { decisions } = input;
-  if (genes.length === 0 && decisions.length === 0) return undefined;
+  const conflicts = input.conflicts ?? [];
+  if (genes.length === 0 && decisions.length === 0 && conflicts.length === 0) return undefined;
   const uuid = (input.newUuid ?? randomUUID)();
-  const phrases = genes.map(genePhrase);
+  const phrases = [...genes.map(genePhrase), ...conflicts.map((c) => `${c.gene} results disagree`)];
   const meds = decisions.length > 0 ? `; review ${decisions.map((d) => d.finding.drug).join(', ')}` : '';
   const summary = fitSummary([
     `Pharmacogenomics: ${phrases.join(', ') || 'no actionable phenotype'}${meds}`,
@@ -90,6 +104,7 @@ export function patientSummaryCard(input: {
   ]);
   const uninterpreted = [...new Set(input.genes.filter((g) => g.uninterpreted).map((g) => g.gene))];
   const lines = [
+    ...(conflicts.length > 0 ? ['**Results that disagree:**', '', ...conflicts.map(conflictLine), ''] : []),
     ...(genes.length > 0 ? ['**Actionable results:**', '', ...genes.map(geneLine), ''] : []),
     ...uninterpreted.map((gene) => `${md(gene)} result on file, not interpreted by this service.`),
     ...(uninterpreted.length > 0 ? [''] : []),

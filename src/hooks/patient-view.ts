@@ -1,7 +1,7 @@
 /**
  * `patient-view` (https://cds-hooks.hl7.org/hooks/STU1/patient-view.html): one summary card of actionable
- * phenotypes, active medications with PGx issues, re-interpretations under current CPIC and relevant sensor flags;
- * nothing when nothing is actionable. When the PGx results could not be read (deadline, server failure, pages
+ * phenotypes, results of a gene that disagree, active medications with PGx issues, re-interpretations under current
+ * CPIC and relevant sensor flags; nothing when nothing is actionable. When the PGx results could not be read (deadline, server failure, pages
  * unread), it says "check incomplete" too, as the order hooks do (issue 9 item 5: never silence).
  */
 import { patientSummaryCard } from '../cards';
@@ -32,6 +32,7 @@ export function createPatientView(services: HookServices) {
     );
     const summary = patientSummaryCard({
       genes: data.pgx,
+      conflicts: data.pgxConflicts,
       decisions,
       sensorFlags: decisions.flatMap((d) => d.modifiers).filter((m) => m.effect !== 'context'),
       isActionable: (g, p) => sensorRelevant.has(g) || isNotablePhenotype(engine.thresholds, g, p),

@@ -271,7 +271,11 @@ async function expectationFor(t: TestApp, patient: string): Promise<Expectation>
     case 'demo-no-result':
       return { indicator: DEFAULT_THRESHOLDS.preTest.indicator };
     case 'demo-conflict':
-      return { indicator: DEFAULT_THRESHOLDS.conflictIndicator };
+      // The chart lists both results and asks for the laboratory (no phenotype is used until one is confirmed).
+      return {
+        indicator: DEFAULT_THRESHOLDS.conflictIndicator,
+        patientView: ['*1/*1', '*2/*2', 'laboratory'],
+      };
     case 'demo-reinterpreted': {
       const call = cpicCall('CYP2C19', '*1/*17');
       return {

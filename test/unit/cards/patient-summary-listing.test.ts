@@ -103,3 +103,30 @@ describe('patient-view: actionable results only', () => {
     expect(card?.summary).toContain('HLA-B*57:01 possible');
   });
 });
+
+describe('patient-view: results that disagree', () => {
+  const reading = readGeneResults(readFixture('pgx', 'conflict.json') as unknown[]);
+
+  it('lists the gene whose results disagree, with both results, and asks for the laboratory', () => {
+    expect(reading.results).toEqual([]);
+    expect(reading.conflicts.map((c) => c.gene)).toEqual(['CYP2C19']);
+    const card = patientSummaryCard({
+      genes: reading.results,
+      conflicts: reading.conflicts,
+      decisions: [],
+      sensorFlags: [],
+      isActionable: (g, p) => isNotablePhenotype(DEFAULT_THRESHOLDS, g, p),
+      knowledgeVersion: KNOWLEDGE_VERSION,
+      thresholdVersion: DEFAULT_THRESHOLDS.version,
+      snapshot: snapshotOf([], noSensorFacts()),
+    })?.card;
+    expect(card?.indicator).toBe('info');
+    expect(card?.summary).toMatch(/CYP2C19/);
+    const detail = (card?.detail ?? '').replace(/\\/g, '');
+    // The fixture's two same-day CYP2C19 results (*1/*1 and *2/*2).
+    expect(detail).toContain('*1/*1');
+    expect(detail).toContain('*2/*2');
+    expect(detail).toMatch(/laboratory/);
+    expect(detail).toContain('1 Jun 2024');
+  });
+});
