@@ -1,8 +1,10 @@
 /**
  * Allele and diplotype names as laboratories write them → the allele names CPIC uses in `genes.json`.
  * Tolerated: a gene prefix (`CYP2C19*2`), spacing and case, sub-alleles CPIC does not define (`*2.001`, `*4A` when
- * CPIC has only `*4`), the genotype at a single-variant gene's rsID (`rs9923231 C/T`), UGT1A1 TA-repeat counts (`(TA)7` for `*28`: `repeats.ts`), DPYD star aliases (`*2A` for `c.1905+1G>A (*2A)`), single-variant nucleotides (`T` for
- * `rs9923231 variant (T)`), one name of a G6PD variant listed with its synonyms, CYP2D6 copy numbers `xN` (N ≥ 3 is
+ * CPIC has only `*4`), DPYD star aliases (`*2A` for `c.1905+1G>A (*2A)`) and each variant of a haplotype CPIC names
+ * by its variants (`c.1236G>A` for HapB3), single-variant nucleotides (`T` for `rs9923231 variant (T)`) and the
+ * genotype at that rsID (`rs9923231 C/T`), UGT1A1 TA-repeat counts (`(TA)7` for `*28`: `repeats.ts`), a zygosity
+ * stated after the alleles, one name of a G6PD variant listed with its synonyms, CYP2D6 copy numbers `xN` (N ≥ 3 is
  * CPIC's `x≥3`) and HLA alleles with more than two fields (`*57:01:01` → `*57:01`). Every mapping is reported.
  */
 import { geneKnowledge, unspecifiedCopiesText } from './knowledge';

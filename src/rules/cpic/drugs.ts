@@ -2,8 +2,9 @@
  * Draft medication orders → CPIC ingredient(s). RxNorm codes (ingredient, precise ingredient, product, pack, brand)
  * are looked up in the imported `knowledge/rxnorm` table; otherwise CPIC drug, brand and precise-ingredient names are
  * matched as whole words in the display text (letters and digits are word characters, so `citalopram` is not found
- * in `escitalopram`; a hyphen is not, so `acetaminophen-codeine` names codeine, as EHRs write combinations). `medicationReference` is resolved through contained resources or Medication resources
- * the caller supplies (prefetch, FHIR read). Orders with no CPIC drug resolve to nothing and cost one lookup.
+ * in `escitalopram`; a hyphen is not, so `acetaminophen-codeine` names codeine, as EHRs write combinations).
+ * `medicationReference` is resolved through contained resources or Medication resources the caller supplies
+ * (prefetch, FHIR read). Orders with no CPIC drug resolve to nothing and cost one lookup.
  * The same resolution runs over another drug vocabulary (`resolveDrugOrdersIn`), e.g. the drugs of safety rules
  * that are not CPIC pairs (`rules/safety-rule-drugs.ts`).
  */

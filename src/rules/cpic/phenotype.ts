@@ -343,7 +343,7 @@ const ARTICLES = new Set(['a', 'an', 'the']);
  * Lower case, one space between words, punctuation as space (but the colon of an HLA allele, `*57:01`), a star allele
  * apart from its gene (`b *57:01`); "ultra-rapid" and "metaboliser" as CPIC spells them.
  */
-function phenotypeWords(text: string): string {
+function comparableTerm(text: string): string {
   return text
     .toLowerCase()
     .replace(/:(?!\d)/g, ' ')
@@ -363,12 +363,12 @@ function phenotypeWords(text: string): string {
 export function normalizePhenotype(gene: string, text: string): string | undefined {
   const knowledge = geneKnowledge(gene);
   if (!knowledge) return undefined;
-  const wanted = ` ${phenotypeWords(text)} `;
+  const wanted = ` ${comparableTerm(text)} `;
   let terms = phenotypeTerms.get(gene);
   if (!terms) {
     terms = [...knowledge.phenotypes]
       .sort((x, y) => y.length - x.length)
-      .map((t) => [t, phenotypeWords(t)] as const);
+      .map((t) => [t, comparableTerm(t)] as const);
     phenotypeTerms.set(gene, terms);
   }
   // Every occurrence of a term as whole words, longest terms first, none inside a longer one found before.
