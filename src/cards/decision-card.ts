@@ -130,8 +130,13 @@ function safetyRuleSource({
  */
 export function decisionSummary(decision: Decision): string {
   const noRecommendation = saysNoRecommendation(decision.finding);
-  const action = actionPhrase(decision, noRecommendation);
-  const genes = genePhrases(decision).join(', ');
+  // A result the service could not read: the action is to have it confirmed (the reason leads the card's Why).
+  const unread = decision.finding.genes.filter((g) => g.unreadable !== undefined).map((g) => g.gene);
+  const action =
+    unread.length > 0 && decision.finding.kind !== 'conflict'
+      ? `Confirm ${listPhrase(unread)} ${unread.length > 1 ? 'results' : 'result'} before ${decision.finding.drug}`
+      : actionPhrase(decision, noRecommendation);
+  const genes = unread.length > 0 ? 'not readable as reported' : genePhrases(decision).join(', ');
   const strength = rowOf(decision.finding)?.strength;
   const grade =
     decision.finding.kind === 'safety-rule'

@@ -351,7 +351,14 @@ function baselineIndicator(
   let indicator = kindIndicator(finding, thresholds);
   const graded =
     finding.kind === 'recommendation' || finding.kind === 'warfarin-figure' || finding.kind === 'no-row';
-  if (
+  // A result on file the service could not read is never silence: the order would look checked when it was not. It
+  // is shown at least as an incomplete check is (`incompleteCheck.indicator`), whatever the phenotype filter says; the
+  // finding's explanation says why and whom to ask.
+  const unread = finding.genes.some((g) => g.unreadable !== undefined);
+  if (graded && unread) {
+    const floor = thresholds.incompleteCheck.indicator;
+    if (LADDER.indexOf(indicator) < LADDER.indexOf(floor)) indicator = floor;
+  } else if (
     graded &&
     indicator !== 'none' &&
     finding.action !== 'avoid' &&

@@ -367,7 +367,14 @@ function readGenotypeValue(
       if (!cftr) continue;
       const call = cftr.ok
         ? callPhenotype(gene, cftr.alleles)
-        : { gene, alleles: [], phenotype: INDETERMINATE, lookupKey: INDETERMINATE, notes: [cftr.reason] };
+        : {
+            gene,
+            alleles: [],
+            phenotype: INDETERMINATE,
+            lookupKey: INDETERMINATE,
+            unreadable: cftr.reason,
+            notes: [cftr.reason],
+          };
       const withNotes = { ...call, notes: [...(cftr.ok ? cftr.notes : []), ...call.notes] };
       if (call.phenotype !== INDETERMINATE) return withNotes;
       firstFailure ??= withNotes;
@@ -437,6 +444,7 @@ function readFindings(
         alleles: [],
         phenotype: INDETERMINATE,
         lookupKey: INDETERMINATE,
+        unreadable: reason,
         notes: [reason],
       };
       return [{ ...base, gene, kind: 'genotype', reading: 'genotype', call }];
@@ -579,6 +587,7 @@ function genotypeResult(f: Finding, lab: Finding | undefined, from: readonly Fin
     ...(call.candidateLookupKeys ? { candidateLookupKeys: call.candidateLookupKeys } : {}),
     ...(call.copyNumberReadings ? { copyNumberReadings: call.copyNumberReadings } : {}),
     ...(call.alleleStatus ? { alleleStatus: call.alleleStatus } : {}),
+    ...(call.unreadable ? { unreadable: call.unreadable } : {}),
     ...provenance(from),
     ...(f.date ? { date: f.date } : {}),
     ...(reported ? { reportedPhenotype: reported } : {}),

@@ -25,6 +25,8 @@ export interface PhenotypeCall {
   readonly copyNumberReadings?: readonly CopyNumberReading[];
   /** HLA: status of each CPIC risk allele tested. */
   readonly alleleStatus?: Readonly<Record<string, HlaAlleleStatus>>;
+  /** Why the laboratory's notation could not be read, when it could not (see `GeneResult.unreadable`). */
+  readonly unreadable?: string;
   readonly notes: readonly string[];
 }
 
@@ -202,7 +204,8 @@ export function callPhenotype(
   const alleles: string[] = [];
   for (const text of texts) {
     const resolved = resolveAllele(gene, text);
-    if (!resolved.ok) return indeterminate(gene, texts, [resolved.reason]);
+    if (!resolved.ok)
+      return { ...indeterminate(gene, texts, [resolved.reason]), unreadable: resolved.reason };
     // A homozygous result read the same way twice says so once.
     if (resolved.note && !notes.includes(resolved.note)) notes.push(resolved.note);
     alleles.push(resolved.name);
@@ -210,10 +213,8 @@ export function callPhenotype(
   if (knowledge.lookupMethod === 'ALLELE_STATUS') return callHla(gene, knowledge, alleles, notes);
   const expected = gene === 'MT-RNR1' ? [1] : gene === 'G6PD' ? [1, 2] : [2];
   if (!expected.includes(alleles.length)) {
-    return indeterminate(gene, alleles, [
-      ...notes,
-      `${gene} needs ${expected.join(' or ')} ${expected.includes(2) ? 'alleles' : 'allele'}, got ${alleles.length}`,
-    ]);
+    const reason = `${gene} needs ${expected.join(' or ')} ${expected.includes(2) ? 'alleles' : 'allele'}, got ${alleles.length}`;
+    return { ...indeterminate(gene, alleles, [...notes, reason]), unreadable: reason };
   }
   if (gene === 'G6PD') return callG6pd(knowledge, alleles, notes, options.sex);
   if (knowledge.hasDiplotypeTable) {

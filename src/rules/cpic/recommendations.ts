@@ -239,6 +239,20 @@ function geneLine(result: GeneResult): string {
   return `${genotype} → ${result.phenotype}${score}`;
 }
 
+/**
+ * Why a result on file could not be read, and whom to ask: said on every finding that used it (the gene line says
+ * only "→ Indeterminate").
+ */
+function unreadableLines(used: readonly GeneResult[]): string[] {
+  return used.flatMap((g) =>
+    g.unreadable === undefined
+      ? []
+      : [
+          `Not readable as reported: ${g.unreadable}${/\blaborator/.test(g.unreadable) ? '' : '; confirm the result with the laboratory'}`,
+        ],
+  );
+}
+
 /** What a CPIC row is looked up by, in words: `CYP2D6 activity score 1.0, CYP2C19 Poor Metabolizer`. */
 export function lookupKeyText(lookupKey: Readonly<Record<string, string>>): string {
   return Object.entries(lookupKey)
@@ -353,7 +367,11 @@ function noRowFinding(c: GuidelineCase, combos: readonly Record<string, string>[
     ...baseFinding(c.order, c.drugName, c.used),
     action: 'monitor',
     guideline: guidelineRef(c.guideline),
-    explanation: [...c.used.map(geneLine), `${cpicGuideline(c.guideline)} has no recommendation for ${keys}`],
+    explanation: [
+      ...c.used.map(geneLine),
+      ...unreadableLines(c.used),
+      `${cpicGuideline(c.guideline)} has no recommendation for ${keys}`,
+    ],
   };
 }
 
@@ -429,6 +447,7 @@ function recommendationFinding(
     alternativeDrugs: namedAlternatives(c.drugName, lead.row.recommendation),
     explanation: [
       ...c.used.map(geneLine),
+      ...unreadableLines(c.used),
       ...untestedLines,
       ...(lead.reason ? [`Population: ${lead.reason}`] : []),
       ...(found.length > 1 && hlaPossible.length > 0
@@ -577,6 +596,7 @@ function warfarinFinding(
     explanation: [
       geneLine(cyp2c9),
       geneLine(vkorc1),
+      ...unreadableLines([cyp2c9, vkorc1]),
       ...cyp4f2Line,
       `CPIC warfarin Figure 2 (adults): ${boxes.join(' → ')}`,
       `Ancestry branches not applied (not known from the order): ${[nodes.n4, nodes.n9, nodes.n13].filter(Boolean).join(' / ')}`,

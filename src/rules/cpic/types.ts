@@ -54,6 +54,12 @@ export interface GeneResult {
    * definitions): the result is on file, but it is never a finding. Says why.
    */
   readonly uninterpreted?: string;
+  /**
+   * Set when the laboratory's notation could not be read (an allele CPIC does not define, as many alleles as the gene
+   * cannot have, an HLA or CFTR text naming nothing the service reads): the reason. The result is Indeterminate, and
+   * an order for a drug of the gene is never silent about it (rules/engine.ts).
+   */
+  readonly unreadable?: string;
   /** Why the result is what it is (allele mapping, indeterminate reasons, conflicts). */
   readonly notes: readonly string[];
 }

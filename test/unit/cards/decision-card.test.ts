@@ -142,6 +142,26 @@ describe('decisionCard on real CPIC decisions', () => {
     expect(rendered(card.detail)).toContain(cpic.recommendation);
   });
 
+  it.each([
+    ['CYP2C19', '*1/*999', 'clopidogrel'],
+    ['UGT1A1', '6/7', 'atazanavir'],
+    ['CYP2D6', '*1/*4/*10', 'codeine'],
+  ])(
+    'a %s result the service cannot read (%s) is never silence for %s: confirm it, with the reason',
+    async (gene, diplotype, drug) => {
+      const result = geneResult(gene, diplotype);
+      expect(result.phenotype).toBe('Indeterminate');
+      const decision = await decide(drug, [result]);
+      // Shown as an incomplete check is, whatever the phenotype filter says of Indeterminate.
+      expect(decision.indicator).toBe(DEFAULT_ENGINE.thresholds.incompleteCheck.indicator);
+      const card = cardFor(decision);
+      expectCommonParts(card, decision);
+      expect(card.summary).toMatch(new RegExp(`^Confirm ${gene} result before ${drug}:`));
+      const why = rendered(card.detail).split('Why:')[1] ?? '';
+      expect(why).toMatch(/Not readable as reported: .*(laboratory)/);
+    },
+  );
+
   it('CYP2C19 poor metabolizer + clopidogrel: critical, prasugrel/ticagrelor replacements, other populations', async () => {
     const decision = await decide('clopidogrel', [geneResult('CYP2C19', '*2/*2')]);
     const card = cardFor(decision, drafts.clopidogrelSandbox);
