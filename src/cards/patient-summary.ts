@@ -21,13 +21,14 @@ import { abbreviatePhenotypes, calendarDate, escapeMarkdown as md, fitSummary, v
 export type IsActionablePhenotype = (gene: string, phenotype: string) => boolean;
 
 /**
- * A gene result worth listing: a re-interpretation, a positive HLA risk allele, or a phenotype the thresholds call
- * actionable.
+ * A gene result worth listing: one the service could not read, a re-interpretation, a positive HLA risk allele, or a
+ * phenotype the thresholds call actionable.
  */
 function isListed(gene: GeneResult, isActionable: IsActionablePhenotype): boolean {
   // A gene the service cannot interpret is said once, plainly, never listed as a finding (issue 14).
   if (gene.uninterpreted) return false;
-  if (gene.reinterpreted) return true;
+  // A result the service could not read is listed: the chart would otherwise look checked for the gene.
+  if (gene.unreadable !== undefined || gene.reinterpreted) return true;
   if (gene.alleleStatus) return Object.values(gene.alleleStatus).some((s) => s !== 'negative');
   // An unreported copy number: listed when any reading CPIC lists for it is (the most protective, as on the cards).
   const readings = gene.copyNumberReadings?.map((r) => r.phenotype) ?? [];
@@ -35,6 +36,7 @@ function isListed(gene: GeneResult, isActionable: IsActionablePhenotype): boolea
 }
 
 function genePhrase(gene: GeneResult): string {
+  if (gene.unreadable !== undefined) return `${gene.gene} result not readable as reported`;
   if (gene.alleleStatus) {
     const positive = Object.entries(gene.alleleStatus)
       .filter(([, status]) => status !== 'negative')
@@ -48,6 +50,7 @@ function geneLine(gene: GeneResult): string {
   const parts = [
     `${genePhrase(gene)}${gene.diplotype ? ` (${gene.diplotype})` : ''}`,
     ...(phenotypeWords(gene) !== gene.phenotype ? ['copy number not reported: ask the laboratory'] : []),
+    ...(gene.unreadable !== undefined ? ['confirm it with the laboratory'] : []),
     ...(gene.date && calendarDate(gene.date) ? [`dated ${calendarDate(gene.date)}`] : []),
     ...(gene.reinterpreted
       ? [`re-interpreted: the laboratory reported "${gene.reportedPhenotype ?? 'another phenotype'}"`]

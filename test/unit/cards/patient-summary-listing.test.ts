@@ -130,3 +130,17 @@ describe('patient-view: results that disagree', () => {
     expect(detail).toContain('1 Jun 2024');
   });
 });
+
+describe('patient-view: a result the service could not read', () => {
+  it('is listed, whatever its Indeterminate phenotype, and asks for the laboratory', () => {
+    // The fixture reports CYP2C19 *1/*999: *999 is no CPIC allele.
+    const [result] = readGeneResults(readFixture('pgx', 'unknown-allele.json') as unknown[]).results;
+    expect(result?.phenotype).toBe('Indeterminate');
+    expect(isNotablePhenotype(DEFAULT_THRESHOLDS, 'CYP2C19', 'Indeterminate')).toBe(false);
+    const card = summary(result ? [result] : []);
+    expect(card?.summary).toMatch(/CYP2C19/);
+    const [item] = listed(card?.detail);
+    expect(item?.replace(/\\/g, '')).toContain('*1/*999');
+    expect(item).toMatch(/laboratory/);
+  });
+});
