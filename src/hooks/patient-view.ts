@@ -1,9 +1,9 @@
 /**
  * `patient-view` (https://cds-hooks.hl7.org/hooks/STU1/patient-view.html): one summary card of actionable
- * phenotypes, results of a gene that disagree or could not be read, active medications with PGx issues, re-interpretations under current
- * CPIC and relevant sensor flags; nothing when nothing is actionable. When the PGx results could not be read
- * (deadline, server failure, pages unread), it says "check incomplete" too, as the order hooks do (issue 9 item 5:
- * never silence).
+ * phenotypes, results of a gene that disagree or could not be read, active medications with PGx issues,
+ * re-interpretations under current CPIC and relevant sensor flags; nothing when nothing is actionable. When the PGx
+ * results could not be fetched (deadline, server failure, pages unread), it says "check incomplete" too, as the order
+ * hooks do (issue 9 item 5: never silence).
  */
 import { patientSummaryCard } from '../cards';
 import type { HookAnswer, HookCall } from '../cds/routes';
