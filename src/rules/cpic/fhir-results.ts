@@ -219,6 +219,8 @@ interface Finding {
   readonly hla?: Readonly<Record<string, HlaAlleleStatus>>;
   /** HLA genotype: the alleles typed, ambiguity kept (`*57:01/*57:03+*07:02`). */
   readonly typed?: string;
+  /** phenotype: why the laboratory's phenotype text could not be read (it names no term CPIC uses for the gene). */
+  readonly unreadable?: string;
   /** Haplotype results paired into this genotype: their sources, each a reading of its own. */
   readonly paired?: readonly string[];
 }
@@ -425,8 +427,20 @@ function readFindings(
   }
   if (kind === 'phenotype') {
     const phenotype = reportedPhenotype(observation, gene);
-    return phenotype
-      ? [{ ...base, gene, kind, reading: 'lab-phenotype', phenotype }]
+    if (phenotype) return [{ ...base, gene, kind, reading: 'lab-phenotype', phenotype }];
+    // A phenotype on file in words CPIC does not use ("Extensive metabolizer") is a result all the same: never read
+    // as no result (that card would ask for a test already done).
+    const text = valueStrings(observation)[0];
+    return text
+      ? [
+          {
+            ...base,
+            gene,
+            kind,
+            reading: 'lab-phenotype',
+            unreadable: `${gene} phenotype "${text}" is not a term CPIC uses`,
+          },
+        ]
       : { source, reason: `no ${gene} phenotype CPIC uses` };
   }
   if (geneKnowledge(gene)?.lookupMethod === 'ALLELE_STATUS') {
@@ -702,13 +716,18 @@ function interpretedResult(
     }
     // The lab phenotype of the same report (derived from it, or the same day or later) is kept for comparison.
     const lab = phenotypes.find(
-      (p) => current.some((g) => p.derivedFrom.includes(g.source)) || day(p.date) >= day(newestGenotype.date),
+      (p) =>
+        p.phenotype !== undefined &&
+        (current.some((g) => p.derivedFrom.includes(g.source)) || day(p.date) >= day(newestGenotype.date)),
     );
     return genotypeResult(newestGenotype, lab, [...current, ...(lab ? [lab] : [])]);
   }
   const newestPhenotype = phenotypes[0];
   if (!newestPhenotype) return undefined;
-  const current = phenotypes.filter((f) => day(f.date) === day(newestPhenotype.date));
+  const sameDay = phenotypes.filter((f) => day(f.date) === day(newestPhenotype.date));
+  // A phenotype read on the newest day settles one that could not be read; with none read, the result is unreadable.
+  const current = sameDay.filter((f) => f.phenotype !== undefined);
+  if (current.length === 0) return unreadablePhenotypeResult(newestPhenotype, sameDay);
   if (new Set(current.map((f) => f.phenotype)).size > 1) {
     conflicts.push({
       gene,
@@ -717,7 +736,22 @@ function interpretedResult(
     });
     return undefined;
   }
-  return { ...phenotypeOnlyResult(newestPhenotype), ...provenance(current) };
+  return { ...phenotypeOnlyResult(current[0] as Finding), ...provenance(current) };
+}
+
+/** The newest phenotype result when no phenotype of that day could be read: Indeterminate, with the reason. */
+function unreadablePhenotypeResult(f: Finding, sameDay: readonly Finding[]): GeneResult {
+  const reason = f.unreadable ?? `no ${f.gene} phenotype CPIC uses`;
+  return {
+    gene: f.gene,
+    phenotype: INDETERMINATE,
+    lookupKey: INDETERMINATE,
+    ...provenance(sameDay),
+    ...(f.date ? { date: f.date } : {}),
+    reinterpreted: false,
+    unreadable: reason,
+    notes: [reason],
+  };
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   OVERRIDE_REASONS,
   PRE_TEST_OVERRIDE_REASONS,
 } from '../../../src/cards';
-import { callPhenotype, rowOf } from '../../../src/rules/cpic';
+import { callPhenotype, readGeneResults, rowOf } from '../../../src/rules/cpic';
 import type { GeneResult } from '../../../src/rules/cpic';
 import { decisionRuleIds } from '../../../src/rules/types';
 import type { Decision, DecisionFacts, ShownDecision } from '../../../src/rules/types';
@@ -25,6 +25,7 @@ import {
   shown,
   snapshotOf,
 } from '../../helpers/decisions';
+import { readFixture } from '../../helpers/fixtures';
 import { rendered } from '../../helpers/markdown';
 import {
   cpicCall,
@@ -161,6 +162,15 @@ describe('decisionCard on real CPIC decisions', () => {
       expect(why).toMatch(/Not readable as reported: .*(laboratory)/);
     },
   );
+
+  it('a phenotype on file in words CPIC does not use: confirm it, never "order a test"', async () => {
+    const { results } = readGeneResults(readFixture('pgx', 'phenotype-legacy-term.json') as unknown[]);
+    const decision = await decide('codeine', results);
+    expect(decision.finding.kind).not.toBe('pre-test');
+    const card = cardFor(decision);
+    expect(card.summary).toMatch(/^Confirm CYP2D6 result before codeine:/);
+    expect(rendered(card.detail)).toContain('"Extensive metabolizer" is not a term CPIC uses');
+  });
 
   it('CYP2C19 poor metabolizer + clopidogrel: critical, prasugrel/ticagrelor replacements, other populations', async () => {
     const decision = await decide('clopidogrel', [geneResult('CYP2C19', '*2/*2')]);

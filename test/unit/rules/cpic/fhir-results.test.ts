@@ -1,7 +1,7 @@
 import { readGeneResults } from '../../../../src/rules/cpic';
 import type { GeneResult } from '../../../../src/rules/cpic';
 import { readFixture } from '../../../helpers/fixtures';
-import { diplotypeTable } from '../../../reference';
+import { cpicGene, diplotypeTable } from '../../../reference';
 import type { DiplotypeRow } from '../../../reference';
 
 function resources(name: string): unknown[] {
@@ -97,6 +97,28 @@ describe('readGeneResults: haplotypes, phenotypes, therapeutic implications', ()
     expect(r.gene).toBe('DPYD');
     // genes.json DPYD activityScoreToPhenotype: 0.0 and 0.5 are both Poor Metabolizer.
     expect(r.candidateLookupKeys).toEqual(['0.0', '0.5']);
+  });
+
+  it('keeps a phenotype in words CPIC does not use as a result it could not read, never as no result', () => {
+    // A 2012 report: "Extensive metabolizer" is not among CPIC's CYP2D6 phenotype terms.
+    expect(cpicGene('CYP2D6').phenotypes).not.toContain('Extensive Metabolizer');
+    const { results, ignored } = readGeneResults(resources('phenotype-legacy-term.json'));
+    expect(ignored).toEqual([]);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({
+      gene: 'CYP2D6',
+      phenotype: 'Indeterminate',
+      sources: ['Observation/ph-cyp2d6-2012'],
+    });
+    expect(results[0]?.unreadable).toMatch(/"Extensive metabolizer" is not a term CPIC uses/);
+  });
+
+  it('lets a phenotype it reads settle one it cannot read on the same day', () => {
+    const legacy = resources('phenotype-legacy-term.json')[0] as Record<string, unknown>;
+    const read = { ...legacy, id: 'ph-cyp2d6-read', valueString: 'Poor metabolizer' };
+    const [result] = readGeneResults([legacy, read]).results;
+    expect(result?.phenotype).toBe('Poor Metabolizer');
+    expect(result?.unreadable).toBeUndefined();
   });
 
   it('flags a lab phenotype that current CPIC re-interprets', () => {
