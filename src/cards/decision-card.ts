@@ -130,10 +130,15 @@ function safetyRuleSource({
  */
 export function decisionSummary(decision: Decision): string {
   const noRecommendation = saysNoRecommendation(decision.finding);
-  // A result the service could not read: the action is to have it confirmed (the reason leads the card's Why).
-  const unread = decision.finding.genes.filter((g) => g.unreadable !== undefined).map((g) => g.gene);
+  // A result the service could not read, on a CPIC row or figure: the action is to have it confirmed (the reason
+  // leads the card's Why). A pre-test or conflict card keeps its own action.
+  const { kind } = decision.finding;
+  const graded = kind === 'recommendation' || kind === 'warfarin-figure' || kind === 'no-row';
+  const unread = graded
+    ? decision.finding.genes.filter((g) => g.unreadable !== undefined).map((g) => g.gene)
+    : [];
   const action =
-    unread.length > 0 && decision.finding.kind !== 'conflict'
+    unread.length > 0
       ? `Confirm ${listPhrase(unread)} ${unread.length > 1 ? 'results' : 'result'} before ${decision.finding.drug}`
       : actionPhrase(decision, noRecommendation);
   const genes = unread.length > 0 ? 'not readable as reported' : genePhrases(decision).join(', ');
