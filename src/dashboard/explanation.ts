@@ -33,11 +33,21 @@ export interface ExplanationInput {
    * spanning scores whose rows differ): the row is the most protective of them, so its result words do not apply.
    */
   readonly unsettled?: readonly string[];
+  /**
+   * Genes whose result on file the service could not read (`GeneResult.unreadable`): CPIC's row is the one for an
+   * Indeterminate result, which says nothing about the patient's test.
+   */
+  readonly unreadable?: readonly string[];
 }
 
 /** What an unsettled result means (`ExplanationInput.unsettled`). */
 const UNSETTLED_RESULT =
   'Your test could not give one clear answer for this gene. The advice here follows the safer answer.';
+
+/** What an unreadable result means to the patient (`ExplanationInput.unreadable`), and what happens next. */
+const UNREADABLE_RESULT =
+  'Your doctor will check this test result with the laboratory: it was written in a way this service cannot read.';
+const UNREADABLE_ADVICE = 'Your doctor will check your test result before deciding about this medicine.';
 
 /** A share of the usual dose in percent: `percent`, or a range from `percent` (the smaller) to `upTo`. */
 export interface DoseShare {
@@ -99,6 +109,8 @@ export const RESULT_SENTENCES: Readonly<Record<string, string>> = {
  */
 function adviceFor(input: ExplanationInput): ExplanationSentence[] {
   const sentence = (text: string): ExplanationSentence => ({ text, source: 'recommendation' });
+  // CPIC's row for an Indeterminate result is not advice about this patient's test: the next step is the check.
+  if ((input.unreadable ?? []).length > 0) return [{ text: UNREADABLE_ADVICE, source: 'result' }];
   const read = readRecommendation(input.recommendation);
   switch (input.action) {
     case 'avoid':
@@ -194,9 +206,11 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
       ? `With your ${gene} result, ${text.charAt(0).toLowerCase()}${text.slice(1)}`
       : text;
   for (const gene of genes) {
-    const text = input.unsettled?.includes(gene)
-      ? UNSETTLED_RESULT
-      : resultSentence(gene, input.lookupKey[gene] ?? '');
+    const text = input.unreadable?.includes(gene)
+      ? UNREADABLE_RESULT
+      : input.unsettled?.includes(gene)
+        ? UNSETTLED_RESULT
+        : resultSentence(gene, input.lookupKey[gene] ?? '');
     if (text) add(about(gene, text), 'result');
   }
   for (const line of input.implications) {
@@ -204,7 +218,8 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
     const match = /^([A-Za-z0-9-]+):\s*(.*)$/s.exec(line);
     const gene = match?.[1] && genes.includes(match[1]) ? match[1] : undefined;
     const implication = gene ? (match?.[2] ?? '') : line;
-    if (isEmptyImplication(line) || (gene && input.unsettled?.includes(gene))) continue;
+    const unclear = gene && (input.unsettled?.includes(gene) || input.unreadable?.includes(gene));
+    if (isEmptyImplication(line) || unclear) continue;
     for (const text of implicationSentences(implication)) add(about(gene, text), 'implication');
   }
   return {

@@ -128,6 +128,7 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
             unsettled: Object.keys(f.row.lookupKey).filter((gene) =>
               f.alternatives.some((alt) => alt.row.lookupKey[gene] !== f.row.lookupKey[gene]),
             ),
+            unreadable: f.genes.filter((g) => g.unreadable !== undefined).map((g) => g.gene),
           }),
         }
       : {}),

@@ -192,6 +192,24 @@ describe('patient explanation of one row', () => {
     expect(fleschKincaid(explanationText(e)).grade).toBeLessThanOrEqual(8);
   });
 
+  it('tells a patient whose result could not be read that the doctor will check it, not what CPIC says of Indeterminate', () => {
+    // CYP2C19 *1/*999: *999 is no CPIC allele, so the row is CPIC's Indeterminate row ("No recommendation").
+    const e = patientExplanation({
+      drug: 'clopidogrel',
+      lookupKey: { CYP2C19: 'Indeterminate' },
+      implications: ['CYP2C19: n/a'],
+      recommendation: 'No recommendation',
+      action: 'monitor',
+      unreadable: ['CYP2C19'],
+    });
+    const text = explanationText(e);
+    expect(text).toMatch(/check/);
+    expect(text).toMatch(/laboratory/);
+    expect(text).not.toMatch(/no special advice|could not show how your body/i);
+    expect(e.advice.map((s) => s.source)).toEqual(['result']);
+    expect(fleschKincaid(text).grade).toBeLessThanOrEqual(8);
+  });
+
   it('titles a page about two genes with both results', () => {
     const e = patientExplanation({
       drug: 'azathioprine',
