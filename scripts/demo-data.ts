@@ -567,6 +567,26 @@ export const DEMO_PATIENTS: readonly DemoPatientSpec[] = [
     active: [],
     order: 'codeine',
   },
+  {
+    id: 'demo-legacy-report',
+    given: 'Walter',
+    family: 'Lindqvist',
+    gender: 'male',
+    birthDate: '1949-03-27',
+    offsetMin: 100,
+    scenario:
+      'CYP2D6 phenotype reported 13 years ago in the term of its day ("Extensive Metabolizer", not a CPIC term) ordering codeine',
+    reports: [
+      {
+        lab: 'ARUP Laboratories',
+        daysAgo: 5000,
+        results: [{ shape: 'phenotype-text', gene: 'CYP2D6', text: 'CYP2D6 Extensive Metabolizer' }],
+      },
+    ],
+    wearables: { restingHr: { mean: 71, sd: 3, days: 21 }, sleepNights: 14, steps: { mean: 4500, days: 28 } },
+    active: [],
+    order: 'codeine',
+  },
 ];
 
 /** Builds one patient's resources (in Bundle order). */

@@ -24,7 +24,7 @@ import { startTestApp } from '../helpers/app';
 import { expectClinicianReadable } from '../helpers/card-text';
 import type { TestApp } from '../helpers/app';
 import type { JsonObject } from '../helpers/cds';
-import { cpicCall, cpicDrugs, cpicRow, cpicRows, researchThreshold } from '../reference';
+import { cpicCall, cpicDrugs, cpicGene, cpicRow, cpicRows, researchThreshold } from '../reference';
 
 const ROOT = path.join(__dirname, '..', '..');
 const DEMO_FHIR = 'http://localhost:3000/demo/fhir';
@@ -258,6 +258,14 @@ async function expectationFor(t: TestApp, patient: string): Promise<Expectation>
         patientView: ['Normal', 'Ultrarapid Metabolizer'],
       };
     }
+    case 'demo-legacy-report':
+      // "Extensive Metabolizer" is no CPIC CYP2D6 term: a result on file that cannot be read is shown as an incomplete
+      // check is, and both hooks ask for the laboratory.
+      expect(cpicGene('CYP2D6').phenotypes).not.toContain('Extensive Metabolizer');
+      return {
+        indicator: DEFAULT_THRESHOLDS.incompleteCheck.indicator,
+        patientView: ['CYP2D6 result not readable', 'laboratory'],
+      };
     case 'demo-cyp2c9-pm-nsaid': {
       const call = cpicCall('CYP2C9', '*3/*3');
       return { ...cpic('meloxicam', { CYP2C9: call.lookupKey }, 'avoid'), patientView: [call.phenotype] };
