@@ -569,8 +569,8 @@ export const DEMO_PATIENTS: readonly DemoPatientSpec[] = [
   },
   {
     id: 'demo-legacy-report',
-    given: 'Walter',
-    family: 'Lindqvist',
+    given: 'Oskar',
+    family: 'Brennan',
     gender: 'male',
     birthDate: '1949-03-27',
     offsetMin: 100,
