@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Card, Coding, Link, Source } from '../cds/types';
-import { copyNumberPhenotypes } from '../rules/cpic';
+import { copyNumberPhenotypes, unreadableGenes } from '../rules/cpic';
 import { guidelineOf, rowOf } from '../rules/cpic/types';
 import type { GeneResult } from '../rules/cpic/types';
 import { readRecommendation } from '../rules/cpic/row-actions';
@@ -130,13 +130,8 @@ function safetyRuleSource({
  */
 export function decisionSummary(decision: Decision): string {
   const noRecommendation = saysNoRecommendation(decision.finding);
-  // A result the service could not read, on a CPIC row or figure: the action is to have it confirmed (the reason
-  // leads the card's Why). A pre-test or conflict card keeps its own action.
-  const { kind } = decision.finding;
-  const graded = kind === 'recommendation' || kind === 'warfarin-figure' || kind === 'no-row';
-  const unread = graded
-    ? decision.finding.genes.filter((g) => g.unreadable !== undefined).map((g) => g.gene)
-    : [];
+  // A result the service could not read: the action is to have it confirmed (the reason leads the card's Why).
+  const unread = unreadableGenes(decision.finding);
   const action =
     unread.length > 0
       ? `Confirm ${listPhrase(unread)} ${unread.length > 1 ? 'results' : 'result'} before ${decision.finding.drug}`

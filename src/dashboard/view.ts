@@ -9,7 +9,7 @@ import { decisionReasons, otherRows, sensorEvidenceTexts } from '../cards/detail
 import { ownAdvice } from '../cards/suggestions';
 import { TRIGGER_OPERATOR_WORDS, quantityText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
-import { ehrPriorityOf } from '../rules/cpic';
+import { ehrPriorityOf, unreadableGenes } from '../rules/cpic';
 import type { DrugOrder, Finding, GeneResult } from '../rules/cpic';
 import { assess, readPatientData } from '../rules/assess';
 import type { RuleEngine } from '../rules/engine';
@@ -128,7 +128,7 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
             unsettled: Object.keys(f.row.lookupKey).filter((gene) =>
               f.alternatives.some((alt) => alt.row.lookupKey[gene] !== f.row.lookupKey[gene]),
             ),
-            unreadable: f.genes.filter((g) => g.unreadable !== undefined).map((g) => g.gene),
+            unreadable: unreadableGenes(f),
           }),
         }
       : {}),

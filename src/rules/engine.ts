@@ -11,7 +11,7 @@
  */
 import { Engine } from 'json-rules-engine';
 import type { Almanac, RuleProperties, TopLevelCondition } from 'json-rules-engine';
-import { KNOWLEDGE_VERSION } from './cpic';
+import { KNOWLEDGE_VERSION, unreadableGenes } from './cpic';
 import type { DrugOrder, Finding, GeneResult, SafetyRuleFinding } from './cpic';
 import { isActionablePhenotype, ORDER_DOSE, sensorPolicyOf, STRENGTHS } from './thresholds';
 import type {
@@ -354,8 +354,7 @@ function baselineIndicator(
   // A result on file the service could not read is never silence: the order would look checked when it was not. It
   // is shown at least as an incomplete check is (`incompleteCheck.indicator`), whatever the phenotype filter says; the
   // finding's explanation says why and whom to ask.
-  const unread = finding.genes.some((g) => g.unreadable !== undefined);
-  if (graded && unread) {
+  if (unreadableGenes(finding).length > 0) {
     const floor = thresholds.incompleteCheck.indicator;
     if (LADDER.indexOf(indicator) < LADDER.indexOf(floor)) indicator = floor;
   } else if (

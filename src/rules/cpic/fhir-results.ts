@@ -14,6 +14,7 @@ import {
   normalizePhenotype,
   parseScore,
   phenotypeForScore,
+  unreadableCall,
 } from './phenotype';
 import type { PhenotypeCall } from './phenotype';
 import type { GeneConflict, GeneResult, ReadingKind, ResultReading } from './types';
@@ -367,16 +368,7 @@ function readGenotypeValue(
     if (gene === 'CFTR') {
       const cftr = readCftrText(s);
       if (!cftr) continue;
-      const call = cftr.ok
-        ? callPhenotype(gene, cftr.alleles)
-        : {
-            gene,
-            alleles: [],
-            phenotype: INDETERMINATE,
-            lookupKey: INDETERMINATE,
-            unreadable: cftr.reason,
-            notes: [cftr.reason],
-          };
+      const call = cftr.ok ? callPhenotype(gene, cftr.alleles) : unreadableCall(gene, [], cftr.reason);
       const withNotes = { ...call, notes: [...(cftr.ok ? cftr.notes : []), ...call.notes] };
       if (call.phenotype !== INDETERMINATE) return withNotes;
       firstFailure ??= withNotes;
@@ -453,15 +445,9 @@ function readFindings(
       const reason = `${gene} result names no HLA allele the service reads`;
       const values = valueStrings(observation);
       if (values.length === 0) return { source, reason: `${gene} genotype without a value` };
-      const call: PhenotypeCall = {
-        gene,
-        alleles: [],
-        phenotype: INDETERMINATE,
-        lookupKey: INDETERMINATE,
-        unreadable: reason,
-        notes: [reason],
-      };
-      return [{ ...base, gene, kind: 'genotype', reading: 'genotype', call }];
+      return [
+        { ...base, gene, kind: 'genotype', reading: 'genotype', call: unreadableCall(gene, [], reason) },
+      ];
     }
     return typings.map((typing) => ({
       ...base,

@@ -47,6 +47,19 @@ function indeterminate(gene: string, alleles: readonly string[], notes: readonly
   };
 }
 
+/**
+ * A call the laboratory's notation did not allow (an allele CPIC does not define, too many alleles, text naming nothing
+ * read): Indeterminate, with the reason as `unreadable` and as the last note.
+ */
+export function unreadableCall(
+  gene: string,
+  alleles: readonly string[],
+  reason: string,
+  notes: readonly string[] = [],
+): PhenotypeCall {
+  return { ...indeterminate(gene, alleles, [...notes, reason]), unreadable: reason };
+}
+
 /** CPIC's score notation: one decimal, or two when needed (`1.0`, `1.25`); `≥` kept for lower bounds. */
 export function formatScore(value: number, atLeast: boolean): string {
   const rounded = Math.round(value * 100) / 100;
@@ -204,8 +217,7 @@ export function callPhenotype(
   const alleles: string[] = [];
   for (const text of texts) {
     const resolved = resolveAllele(gene, text);
-    if (!resolved.ok)
-      return { ...indeterminate(gene, texts, [resolved.reason]), unreadable: resolved.reason };
+    if (!resolved.ok) return unreadableCall(gene, texts, resolved.reason);
     // A homozygous result read the same way twice says so once.
     if (resolved.note && !notes.includes(resolved.note)) notes.push(resolved.note);
     alleles.push(resolved.name);
@@ -214,7 +226,7 @@ export function callPhenotype(
   const expected = gene === 'MT-RNR1' ? [1] : gene === 'G6PD' ? [1, 2] : [2];
   if (!expected.includes(alleles.length)) {
     const reason = `${gene} needs ${expected.join(' or ')} ${expected.includes(2) ? 'alleles' : 'allele'}, got ${alleles.length}`;
-    return { ...indeterminate(gene, alleles, [...notes, reason]), unreadable: reason };
+    return unreadableCall(gene, alleles, reason, notes);
   }
   if (gene === 'G6PD') return callG6pd(knowledge, alleles, notes, options.sex);
   if (knowledge.hasDiplotypeTable) {

@@ -286,6 +286,16 @@ export function findingRuleId(finding: Finding): string {
   }
 }
 
+/**
+ * The genes whose result on file the service could not read (`GeneResult.unreadable`), for a finding that rests on a
+ * CPIC row, the warfarin figure or CPIC's lack of a row; a pre-test or conflict finding has its own action.
+ */
+export function unreadableGenes(finding: Finding): string[] {
+  const graded =
+    finding.kind === 'recommendation' || finding.kind === 'warfarin-figure' || finding.kind === 'no-row';
+  return graded ? finding.genes.filter((g) => g.unreadable !== undefined).map((g) => g.gene) : [];
+}
+
 /** The row a finding quotes, when it has one. */
 export function rowOf(finding: Finding): CpicRow | undefined {
   return finding.kind === 'recommendation' || finding.kind === 'warfarin-figure' ? finding.row : undefined;
