@@ -7,6 +7,7 @@
  * stated after the alleles, one name of a G6PD variant listed with its synonyms, CYP2D6 copy numbers `xN` (N ≥ 3 is
  * CPIC's `x≥3`) and HLA alleles with more than two fields (`*57:01:01` → `*57:01`). Every mapping is reported.
  */
+import { withFieldSeparators } from './hla';
 import { geneKnowledge, unspecifiedCopiesText } from './knowledge';
 import { repeatAllele } from './repeats';
 
@@ -77,6 +78,13 @@ export function resolveAllele(gene: string, raw: string): AlleleResolution {
       : { ok: true, name: exact, note: `${gene} allele "${text}" read as CPIC allele "${exact}"` };
   }
   if (gene.startsWith('HLA-')) {
+    const modern = withFieldSeparators(text);
+    if (modern !== text) {
+      const read = resolveAllele(gene, modern);
+      return read.ok
+        ? { ...read, note: `${gene}${text} read as ${read.name} (name written before 2010)` }
+        : read;
+    }
     const fields = /^\*?(\d+):(\d+)(?::\d+)+[A-Z]?$/i.exec(text);
     if (fields) {
       const twoField = `*${fields[1] ?? ''}:${fields[2] ?? ''}`;

@@ -19,7 +19,7 @@ import {
 import type { PhenotypeCall } from './phenotype';
 import type { GeneConflict, GeneResult, ReadingKind, ResultReading } from './types';
 import { readCftrText } from './cftr';
-import { parseGlString, parseHlaText, riskAlleleStatus, typingText } from './hla';
+import { parseGlString, parseHlaText, riskAlleleStatus, typingText, withFieldSeparators } from './hla';
 import type { HlaAlleleStatus, HlaTyping } from './hla';
 import { allLookupValues } from './recommendations';
 import { arr, obj, text } from './json';
@@ -162,6 +162,20 @@ function geneInText(value: string): string | undefined {
   return hla?.[1] ? `HLA-${hla[1].toUpperCase()}` : undefined;
 }
 
+/** The allele each LOINC presence code of `PGX_OBSERVATION_CODES` stands for, read from its display. */
+const PRESENCE_CODE_NAMES = new Map(
+  PGX_OBSERVATION_CODES.filter((c) => c.display.includes('[Presence]')).map((c) => [c.code, c.display]),
+);
+
+/** What an Observation's code says: its displays, codes and text, and the name of a LOINC presence code sent bare. */
+function codeStrings(observation: Json): string[] {
+  const names = codings(observation.code).flatMap((c) => {
+    const name = c.system === LOINC && c.code ? PRESENCE_CODE_NAMES.get(c.code) : undefined;
+    return name ? [name] : [];
+  });
+  return [...conceptStrings(observation.code), ...names];
+}
+
 /** The gene studied: component 48018-6 (HGNC coding display or text), else a gene named in code or value. */
 function geneOf(observation: Json): string | undefined {
   for (const c of arr(observation.component)) {
@@ -172,7 +186,7 @@ function geneOf(observation: Json): string | undefined {
       if (gene) return gene;
     }
   }
-  for (const s of [...conceptStrings(observation.code), ...valueStrings(observation)]) {
+  for (const s of [...codeStrings(observation), ...valueStrings(observation)]) {
     const gene = geneInText(s);
     if (gene) return gene;
   }
@@ -250,25 +264,40 @@ const NEGATIVE = /\b(negative|absent|not detected|non-?carrier)\b/i;
 const UNDECIDED = /\b(inconclusive|indeterminate|equivocal|uncertain|ambiguous)\b/i;
 const GL_STRING_SYSTEM = /^https?:\/\/(?:www\.)?glstring\.org/i;
 
-/** An allele-specific HLA result: the code names `HLA-B*57:01`, the value says positive/negative. */
+/**
+ * Presence answers sent as a code without a display: SNOMED CT qualifier values and LOINC answers (LL2160-7 and the
+ * Genomics Reporting IG's Present/Absent), as the words the patterns above read.
+ */
+const PRESENCE_ANSWERS: Readonly<Record<string, string>> = {
+  'http://snomed.info/sct|10828004': 'Positive',
+  'http://snomed.info/sct|260385009': 'Negative',
+  'http://snomed.info/sct|260373001': 'Detected',
+  'http://snomed.info/sct|260415000': 'Not detected',
+  [`${LOINC}|LA6576-8`]: 'Positive',
+  [`${LOINC}|LA6577-6`]: 'Negative',
+  [`${LOINC}|LA11884-6`]: 'Indeterminate',
+  [`${LOINC}|LA9633-4`]: 'Present',
+  [`${LOINC}|LA9634-2`]: 'Absent',
+};
+
+/**
+ * An allele-specific HLA result: the code names `HLA-B*57:01` (in its display or text, or as one of the LOINC
+ * presence codes above sent without either), the value says positive/negative.
+ */
 function readHlaPresence(
   observation: Json,
 ): { gene: string; allele: string; status: HlaAlleleStatus } | undefined {
   if (codings(observation.code).some((c) => c.code === GENOTYPE || c.code === HAPLOTYPE)) return undefined;
-  for (const s of conceptStrings(observation.code)) {
+  for (const s of codeStrings(observation).map(withFieldSeparators)) {
     const match = /HLA[\s-]?([AB])\s*\*\s*(\d+):(\d+)/i.exec(s);
     if (!match?.[1]) continue;
     const gene = `HLA-${match[1].toUpperCase()}`;
     const allele = `*${match[2] ?? ''}:${match[3] ?? ''}`;
-    const values = valueStrings(observation).join(' ');
-    // "negative" is tested first: "not detected" contains "detected".
-    const status = UNDECIDED.test(values)
-      ? 'possible'
-      : NEGATIVE.test(values)
-        ? 'negative'
-        : POSITIVE.test(values)
-          ? 'positive'
-          : undefined;
+    const answers = codings(observation.valueCodeableConcept).flatMap((c) => {
+      const word = PRESENCE_ANSWERS[`${c.system ?? ''}|${c.code ?? ''}`];
+      return word ? [word] : [];
+    });
+    const status = presenceStatus([...valueStrings(observation), ...answers].join(' '));
     if (status) return { gene, allele, status };
   }
   return undefined;

@@ -9,6 +9,7 @@
  *   genotype ambiguity, `^` loci.
  * - Allele lists as labs write them in text: `HLA-B*57:01:01, HLA-B*07:02`, `B*57:01/B*07:02`, `B*57:01 homozygous`.
  * - Alleles at more fields than CPIC keys on (`*57:01:01`, `*57:01:01:02`, expression suffix `*57:01:01:01N`).
+ * - Allele names as written before April 2010, without the colons (`B*5701`, `B*570101`): see `withFieldSeparators`.
  *
  * Matching: an allele counts as the risk allele when its first two fields equal the risk allele's (CPIC keys at
  * two-field resolution: `*57:01:01` is `*57:01`). A low-resolution typing that cannot tell (`B*57`, an NMDP
@@ -22,9 +23,26 @@ export type HlaAlleleStatus = 'positive' | 'negative' | 'possible';
 /** How one typed allele relates to a risk allele: it is it, it is not, or the typing cannot tell. */
 type Match = 'yes' | 'no' | 'maybe';
 
+/**
+ * HLA allele names written as before April 2010, when the WHO Nomenclature Committee introduced the colon between
+ * fields (Marsh et al., "An update to HLA Nomenclature, 2010", Bone Marrow Transplant 2010;45:846-848): `B*5701` is
+ * `B*57:01`, `B*570101` is `B*57:01:01`. Laboratory test names and older reports still use them ("HLA-B*5701"). In
+ * every form of the old names the first two digits are the allele group and the next two the protein, so a run of 4 to
+ * 8 digits after `*` is cut into two-digit fields (a lone last digit, as in the five-digit names of the 1990s, is a
+ * field of its own). Read any other way, `*5701` would be a group "570" and a false "negative" for `*57:01`.
+ */
+export function withFieldSeparators(text: string): string {
+  return text.replace(
+    /\*(\s*)(\d{4,8})(?!\d)/g,
+    (_name, space: string, digits: string) => `*${space}${(digits.match(/\d\d?/g) ?? []).join(':')}`,
+  );
+}
+
 /** `HLA-B*57:01:01` → `{ gene: 'HLA-B', fields: ['57','01','01'] }`; undefined for anything else. */
 function parseAllele(name: string, defaultGene?: string): { gene: string; fields: string[] } | undefined {
-  const match = /^(?:HLA[-\s]?)?([A-Z][A-Z0-9]*)?\s*\*\s*(\d{2,3}(?::[0-9A-Z]+)*)[A-Z]?$/i.exec(name.trim());
+  const match = /^(?:HLA[-\s]?)?([A-Z][A-Z0-9]*)?\s*\*\s*(\d{2,3}(?::[0-9A-Z]+)*)[A-Z]?$/i.exec(
+    withFieldSeparators(name).trim(),
+  );
   if (!match?.[2]) return undefined;
   const locus = match[1] ? `HLA-${match[1].toUpperCase()}` : defaultGene;
   if (!locus) return undefined;
@@ -118,7 +136,7 @@ export function parseHlaText(value: string, gene: string): HlaTyping | undefined
   // `[HLA-]B*57:01:01` or `*57:01` (locus implied), or `HLA-B 57:01` without the star; other loci are skipped.
   const token =
     /(?:\bHLA[-\s]?)?\b([A-Z][A-Z0-9]*)?\s*\*\s*(\d{2,3}(?::[0-9A-Z]+)*)|\bHLA[-\s]?([A-Z][A-Z0-9]*)\s+(\d{2,3}:\d{2,3}(?::\d+)*)/gi;
-  for (const m of value.matchAll(token)) {
+  for (const m of withFieldSeparators(value).matchAll(token)) {
     const named = (m[1] ?? m[3])?.toUpperCase();
     if (named !== undefined && named !== locus) continue;
     const fields = (m[2] ?? m[4] ?? '').toUpperCase().split(':');

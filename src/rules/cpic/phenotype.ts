@@ -7,6 +7,7 @@
 import { copyNumberChoices, resolveAllele, splitDiplotype } from './alleles';
 import { diplotypeRow, geneKnowledge, ownEntry, UNSPECIFIED_COPIES_KEY } from './knowledge';
 import type { GeneKnowledge } from './knowledge';
+import { withFieldSeparators } from './hla';
 import type { HlaAlleleStatus } from './hla';
 import type { CopyNumberReading } from './types';
 
@@ -371,12 +372,12 @@ function comparableTerm(text: string): string {
  * Normalizes a laboratory phenotype (text, or a LOINC answer display) to the gene's CPIC phenotype term;
  * undefined when the text names none of them, or several. A term is read as whole words ("Ultra-rapid Metabolizer" is
  * never a Rapid Metabolizer), the longest first (`likely poor metabolizer` before `poor metabolizer`), and not after
- * a word that qualifies it (`QUALIFIERS`).
+ * a word that qualifies it (`QUALIFIERS`). HLA allele names written before 2010 (`*5701 positive`) are read too.
  */
 export function normalizePhenotype(gene: string, text: string): string | undefined {
   const knowledge = geneKnowledge(gene);
   if (!knowledge) return undefined;
-  const wanted = ` ${comparableTerm(text)} `;
+  const wanted = ` ${comparableTerm(gene.startsWith('HLA-') ? withFieldSeparators(text) : text)} `;
   let terms = phenotypeTerms.get(gene);
   if (!terms) {
     terms = [...knowledge.phenotypes]

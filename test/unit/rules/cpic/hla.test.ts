@@ -178,6 +178,25 @@ describe('HLA haplotypes, presence results and free text', () => {
     );
   });
 
+  it('reads allele names written before April 2010 without colons (B*5701 is B*57:01, never a group "570")', () => {
+    expect(result('presence-pre-2010-names', 'HLA-B').alleleStatus).toEqual({ '*57:01': 'positive' });
+    const typing = result('text-typing-pre-2010', 'HLA-B');
+    expect(typing.alleleStatus).toEqual(statuses('HLA-B', 'negative', { '*57:01': 'positive' }));
+    expect(typing.diplotype).toBe('*57:01:01+*35:01');
+  });
+
+  it('reads presence results sent as bare LOINC and SNOMED CT / LOINC answer codes', () => {
+    const r = result('presence-codes-only', 'HLA-B');
+    expect(r.alleleStatus).toEqual({ '*57:01': 'positive', '*15:02': 'negative' });
+    const unknownAnswer = structuredClone(shape('presence-codes-only')[0]) as {
+      valueCodeableConcept: unknown;
+    };
+    unknownAnswer.valueCodeableConcept = { coding: [{ system: 'http://snomed.info/sct', code: '82334004' }] };
+    const unread = readGeneResults([unknownAnswer]).results[0];
+    expect(unread?.phenotype).toBe('Indeterminate');
+    expect(unread?.unreadable).toBeDefined();
+  });
+
   it('lets a same-day definite presence result settle an ambiguous typing, and conflicts positive vs negative', () => {
     const settled = readGeneResults([...shape('gl-allele-ambiguity'), ...shape('presence-snomed')]);
     expect(settled.results[0]?.alleleStatus?.['*57:01']).toBe('positive');
@@ -197,6 +216,12 @@ describe('HLA drugs get the CPIC row of their risk allele from every shape', () 
     expect(onlyRow('abacavir', [result('gl-versioned', 'HLA-B')]).recommendation).toBe(
       cpicRow('abacavir', { 'HLA-B': '*57:01 positive' }).row.recommendation,
     );
+  });
+
+  it('abacavir: HLA-B*57:01 positive from a test named before 2010 and from a bare-coded presence result', () => {
+    const positive = cpicRow('abacavir', { 'HLA-B': '*57:01 positive' }).row.recommendation;
+    expect(onlyRow('abacavir', [result('presence-pre-2010-names', 'HLA-B')]).recommendation).toBe(positive);
+    expect(onlyRow('abacavir', [result('presence-codes-only', 'HLA-B')]).recommendation).toBe(positive);
   });
 
   it('allopurinol: HLA-B*58:01 positive from a GL String without prefix and from a text report', () => {

@@ -151,6 +151,13 @@ describe('HLA allele status', () => {
     expect(call.alleleStatus?.['*15:02']).toBe('positive');
     expect(call.notes.join(' ')).toMatch(/two-field/);
   });
+
+  it('reads allele names written before 2010 without colons, and says how it read them', () => {
+    const call = callPhenotype('HLA-B', ['HLA-B*5701/HLA-B*440201']);
+    expect(call.alleleStatus).toEqual({ '*15:02': 'negative', '*57:01': 'positive', '*58:01': 'negative' });
+    expect(call.notes).toContain('HLA-B*5701 read as *57:01 (name written before 2010)');
+    expect(callPhenotype('HLA-A', ['*3101/*0201']).alleleStatus).toEqual({ '*31:01': 'positive' });
+  });
 });
 
 describe('allele names', () => {
@@ -309,6 +316,8 @@ describe('normalizePhenotype', () => {
     ['TPMT', 'Possible Intermediate Metabolizer', 'Possible Intermediate Metabolizer'],
     ['HLA-B', 'HLA-B*57:01 Positive', '*57:01 positive'],
     ['HLA-B', 'B*58:01: negative', '*58:01 negative'],
+    ['HLA-B', 'HLA-B*5701 Positive', '*57:01 positive'],
+    ['HLA-B', 'B*5801: negative', '*58:01 negative'],
     ['CFTR', 'Ivacaftor non-responsive in CF patients', 'ivacaftor non-responsive in CF patients'],
   ])('reads %s "%s" as the CPIC term %s', (gene, text, term) => {
     expect(cpicGene(gene).phenotypes).toContain(term);
