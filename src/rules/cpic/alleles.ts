@@ -3,12 +3,13 @@
  * Tolerated: a gene prefix (`CYP2C19*2`), spacing and case, sub-alleles CPIC does not define (`*2.001`, `*4A` when
  * CPIC has only `*4`), DPYD star aliases (`*2A` for `c.1905+1G>A (*2A)`) and each variant of a haplotype CPIC names
  * by its variants (`c.1236G>A` for HapB3), single-variant nucleotides (`T` for `rs9923231 variant (T)`) and the
- * genotype at that rsID (`rs9923231 C/T`), UGT1A1 TA-repeat counts (`(TA)7` for `*28`: `repeats.ts`), a zygosity
- * stated after the alleles, one name of a G6PD variant listed with its synonyms, CYP2D6 copy numbers `xN` (N ≥ 3 is
- * CPIC's `x≥3`) and HLA alleles with more than two fields (`*57:01:01` → `*57:01`). Every mapping is reported.
+ * genotype at that rsID (`rs9923231 C/T`), VKORC1 in the promoter notation of its CPIC phenotypes (`-1639 AG`),
+ * UGT1A1 TA-repeat counts (`(TA)7` for `*28`: `repeats.ts`), a zygosity stated after the alleles, one name of a G6PD
+ * variant listed with its synonyms, CYP2D6 copy numbers `xN` (N ≥ 3 is CPIC's `x≥3`) and HLA alleles with more than
+ * two fields (`*57:01:01` → `*57:01`) or written before 2010 (`*5701`). Every renaming is reported.
  */
 import { withFieldSeparators } from './hla';
-import { geneKnowledge, unspecifiedCopiesText } from './knowledge';
+import { diplotypeTable, geneKnowledge, unspecifiedCopiesText } from './knowledge';
 import { repeatAllele } from './repeats';
 
 export type AlleleResolution =
@@ -154,13 +155,81 @@ function variantGenotype(gene: string, text: string): string[] | undefined {
   return [m[2].toUpperCase(), m[3].toUpperCase()];
 }
 
+/** A gene whose CPIC phenotypes name the genotype at one position (VKORC1 `-1639 AG`): the allele of each nucleotide. */
+interface PositionNotation {
+  readonly position: string;
+  readonly alleleOf: ReadonlyMap<string, string>;
+}
+
+const positionNotations = new Map<string, PositionNotation | undefined>();
+
+/**
+ * The position notation of a gene, read off its CPIC diplotype table: VKORC1's phenotypes are `-1639 GG`, `-1639 AG`
+ * and `-1639 AA`, and the table gives `rs9923231 reference (C)/rs9923231 reference (C)` as `-1639 GG` and the
+ * variant (T) homozygote as `-1639 AA`, so G is the reference allele and A the variant one (the promoter position is
+ * named on the gene's strand, the rsID's nucleotides on the genome's). Undefined for every other gene.
+ */
+function positionNotation(gene: string): PositionNotation | undefined {
+  if (positionNotations.has(gene)) return positionNotations.get(gene);
+  const alleleOf = new Map<string, string>();
+  const positions = new Set<string>();
+  for (const [diplotype, phenotype] of diplotypeTable(gene) ?? []) {
+    const named = /^(-?\d+) ([ACGT])\2$/.exec(phenotype);
+    const [first, second] = diplotype.split('/');
+    if (!named?.[1] || !named[2] || !first || first !== second) continue;
+    positions.add(named[1]);
+    alleleOf.set(named[2], first);
+  }
+  const [position] = positions;
+  const notation =
+    position !== undefined && positions.size === 1 && alleleOf.size === 2
+      ? { position, alleleOf }
+      : undefined;
+  positionNotations.set(gene, notation);
+  return notation;
+}
+
+/**
+ * A genotype written in a gene's position notation (`-1639 AG`, `-1639 G/A`, `c.-1639G>A A/G`, `-1639G>A
+ * heterozygous`), or at its rsID with the same nucleotides (`rs9923231 AG`, when none of them is one the rsID's own
+ * alleles are named by): its two CPIC allele names; undefined for anything else.
+ */
+function positionGenotype(gene: string, text: string): string[] | undefined {
+  const notation = positionNotation(gene);
+  if (!notation) return undefined;
+  const m =
+    /^(?:c\.)?(-?\d+|rs\d+)\s*(?:([ACGT])\s*>\s*([ACGT]))?\s*:?\s*(?:([ACGT])\s*\/?\s*([ACGT])|\(?(heterozygous|homozygous)\)?)$/i.exec(
+      text,
+    );
+  if (!m?.[1]) return undefined;
+  const at = m[1].toLowerCase();
+  const names = [...notation.alleleOf.values()];
+  const rsidLetters = names.map((name) => /\(([ACGT])\)$/.exec(name)?.[1]);
+  const isRsid = names.every((name) => name.toLowerCase().startsWith(`${at} `));
+  if (at !== notation.position && !isRsid) return undefined;
+  const [ref, alt] = [m[2]?.toUpperCase(), m[3]?.toUpperCase()];
+  const zygosity = m[6]?.toLowerCase();
+  // `G>A heterozygous` is read only when G is the reference allele's nucleotide.
+  const stated = ref && alt && /\breference\b/.test(notation.alleleOf.get(ref) ?? '');
+  const letters = zygosity
+    ? stated
+      ? zygosity === 'homozygous'
+        ? [alt, alt]
+        : [ref, alt]
+      : []
+    : [m[4]?.toUpperCase() ?? '', m[5]?.toUpperCase() ?? ''];
+  if (isRsid && letters.some((letter) => rsidLetters.includes(letter))) return undefined;
+  const alleles = letters.map((letter) => notation.alleleOf.get(letter));
+  return alleles.length === 2 && alleles.every((a) => a !== undefined) ? alleles : undefined;
+}
+
 /**
  * Splits a diplotype (`CYP2C19*2/*17`, `*2/*17`, `DPYD c.1905+1G>A/Reference`, `VKORC1 rs9923231 C/T`) into its allele
  * strings.
  */
 export function splitDiplotype(gene: string, text: string): string[] {
   const stripped = stripGenePrefix(gene, text);
-  const variant = variantGenotype(gene, stripped);
+  const variant = positionGenotype(gene, stripped) ?? variantGenotype(gene, stripped);
   if (variant) return variant;
   const alleles = (diplotype: string): string[] =>
     diplotype

@@ -204,6 +204,12 @@ describe('allele names', () => {
     ['VKORC1', 'rs9923231 C/T', 'rs9923231 reference (C)/rs9923231 variant (T)'],
     ['VKORC1', 'VKORC1 rs9923231 TT', 'rs9923231 variant (T)/rs9923231 variant (T)'],
     ['ABCG2', 'rs2231142 G/T', 'rs2231142 reference (G)/rs2231142 variant (T)'],
+    // VKORC1 in the promoter notation CPIC's phenotypes use (`-1639 AG`), and its rsID written with those nucleotides.
+    ['VKORC1', '-1639 AG', 'rs9923231 reference (C)/rs9923231 variant (T)'],
+    ['VKORC1', 'c.-1639 G/A', 'rs9923231 reference (C)/rs9923231 variant (T)'],
+    ['VKORC1', 'VKORC1 -1639G>A homozygous', 'rs9923231 variant (T)/rs9923231 variant (T)'],
+    ['VKORC1', '-1639 GG', 'rs9923231 reference (C)/rs9923231 reference (C)'],
+    ['VKORC1', 'rs9923231 G/A', 'rs9923231 reference (C)/rs9923231 variant (T)'],
     // A zygosity the lab states that agrees with the alleles.
     ['CYP2C19', '*1/*2 (heterozygous)', '*1/*2'],
     ['CYP2C9', 'CYP2C9 *3/*3 (homozygous)', '*3/*3'],
@@ -216,8 +222,12 @@ describe('allele names', () => {
   });
 
   it.each([
-    // A base CPIC does not name (no strand flip), another variant, a gene of star alleles.
-    ['VKORC1', 'rs9923231 G/A'],
+    // Nucleotides of both notations at once, a stated reference that is the variant, no genotype; another variant, a
+    // gene of star alleles.
+    ['VKORC1', 'rs9923231 C/A'],
+    ['VKORC1', '-1639A>G homozygous'],
+    ['VKORC1', '-1639G>A'],
+    ['VKORC1', '-1640 AA'],
     ['VKORC1', 'rs2231142 C/T'],
     ['SLCO1B1', 'rs4149056 T/C'],
     // A zygosity that contradicts the alleles, or leaves one unnamed.
