@@ -352,6 +352,17 @@ const QUALIFIERS = new Set([
   'no',
 ]);
 const ARTICLES = new Set(['a', 'an', 'the']);
+/** Phrases before a term that deny it, beyond the one-word qualifiers: "negative for Poor Metabolizer". */
+const DENIED_BEFORE = /\b(?:negative for|rule out|ruled out|absence of)$/;
+/**
+ * Words right after a term (one word, such as an abbreviation, may come between) that deny or doubt it: "Poor
+ * Metabolizer: not detected", "Normal Metabolizer ruled out", "Poor metabolizer unlikely"; and a bare "no" ending the
+ * statement ("Poor Metabolizer (PM): No"). "Normal Metabolizer - no dose adjustment" states the term.
+ */
+const DENIED_AFTER =
+  /^(?:\S+ )?(?:(?:not (?:detected|present|found|identified|likely)|negative|absent|excluded|ruled out|unlikely|possible|possibly|probable|probably|likely)\b|no$)/;
+/** A statement ends at `;`, a line break or a full stop (not a decimal point: "activity score 1.0"). */
+const STATEMENT_END = /[;\n]|\.(?=\s|$)/;
 
 /**
  * Lower case, one space between words, punctuation as space (but the colon of an HLA allele, `*57:01`), a star allele
@@ -371,13 +382,15 @@ function comparableTerm(text: string): string {
 /**
  * Normalizes a laboratory phenotype (text, or a LOINC answer display) to the gene's CPIC phenotype term;
  * undefined when the text names none of them, or several. A term is read as whole words ("Ultra-rapid Metabolizer" is
- * never a Rapid Metabolizer), the longest first (`likely poor metabolizer` before `poor metabolizer`), and not after
- * a word that qualifies it (`QUALIFIERS`). HLA allele names written before 2010 (`*5701 positive`) are read too.
+ * never a Rapid Metabolizer), the longest first (`likely poor metabolizer` before `poor metabolizer`), and not when
+ * the words around it qualify or deny it (`QUALIFIERS`, `DENIED_BEFORE`, `DENIED_AFTER`). HLA allele names written before 2010 (`*5701 positive`) are read too.
  */
 export function normalizePhenotype(gene: string, text: string): string | undefined {
   const knowledge = geneKnowledge(gene);
   if (!knowledge) return undefined;
-  const wanted = ` ${comparableTerm(gene.startsWith('HLA-') ? withFieldSeparators(text) : text)} `;
+  const statements = (gene.startsWith('HLA-') ? withFieldSeparators(text) : text)
+    .split(STATEMENT_END)
+    .map((statement) => ` ${comparableTerm(statement)} `);
   let terms = phenotypeTerms.get(gene);
   if (!terms) {
     terms = [...knowledge.phenotypes]
@@ -386,23 +399,24 @@ export function normalizePhenotype(gene: string, text: string): string | undefin
     phenotypeTerms.set(gene, terms);
   }
   // Every occurrence of a term as whole words, longest terms first, none inside a longer one found before.
-  const found: { term: string; at: number; end: number }[] = [];
-  for (const [term, words] of terms) {
-    if (words.length === 0) continue;
-    for (let at = wanted.indexOf(` ${words} `); at >= 0; at = wanted.indexOf(` ${words} `, at + 1)) {
-      const end = at + words.length + 1;
-      if (!found.some((f) => at < f.end && end > f.at)) found.push({ term, at, end });
+  const found: { term: string; before: string; after: string }[] = [];
+  for (const wanted of statements) {
+    const spans: { at: number; end: number }[] = [];
+    for (const [term, words] of terms) {
+      if (words.length === 0) continue;
+      for (let at = wanted.indexOf(` ${words} `); at >= 0; at = wanted.indexOf(` ${words} `, at + 1)) {
+        const end = at + words.length + 1;
+        if (spans.some((f) => at < f.end && end > f.at)) continue;
+        spans.push({ at, end });
+        found.push({ term, before: wanted.slice(0, at).trim(), after: wanted.slice(end).trim() });
+      }
     }
   }
   // A text naming two terms ("*58:01 positive; *15:02 negative") states several results, not one phenotype.
   if (new Set(found.map((f) => f.term)).size !== 1) return undefined;
-  const qualified = found.some(({ at }) => {
-    const before = wanted
-      .slice(0, at)
-      .trim()
-      .split(' ')
-      .filter((word) => !ARTICLES.has(word));
-    return QUALIFIERS.has(before.at(-1) ?? '');
+  const denied = found.some(({ before, after }) => {
+    const words = before.split(' ').filter((word) => !ARTICLES.has(word));
+    return QUALIFIERS.has(words.at(-1) ?? '') || DENIED_BEFORE.test(before) || DENIED_AFTER.test(after);
   });
-  return qualified ? undefined : found[0]?.term;
+  return denied ? undefined : found[0]?.term;
 }

@@ -329,6 +329,12 @@ describe('normalizePhenotype', () => {
     ['HLA-B', 'HLA-B*5701 Positive', '*57:01 positive'],
     ['HLA-B', 'B*5801: negative', '*58:01 negative'],
     ['CFTR', 'Ivacaftor non-responsive in CF patients', 'ivacaftor non-responsive in CF patients'],
+    // Words after the term that do not deny it: a former name, an interpretation, another statement.
+    ['CYP2C19', 'Normal Metabolizer (previously Extensive Metabolizer)', 'Normal Metabolizer'],
+    ['CYP2D6', 'Ultrarapid Metabolizer - duplication detected', 'Ultrarapid Metabolizer'],
+    ['CYP2D6', 'Normal Metabolizer - no dose adjustment required', 'Normal Metabolizer'],
+    ['CYP2D6', 'Normal Metabolizer. No action needed.', 'Normal Metabolizer'],
+    ['CYP2C9', 'Intermediate Metabolizer (activity score 1.0)', 'Intermediate Metabolizer'],
   ])('reads %s "%s" as the CPIC term %s', (gene, text, term) => {
     expect(cpicGene(gene).phenotypes).toContain(term);
     expect(normalizePhenotype(gene, text)).toBe(term);
@@ -341,8 +347,17 @@ describe('normalizePhenotype', () => {
     ['G6PD', 'Not deficient'],
     ['CYP2B6', 'Non-rapid metabolizer'],
     ['CYP2D6', 'Normal Metabolizer / Intermediate Metabolizer'],
+    // The words after or before the term deny or doubt it.
+    ['CYP2C19', 'Poor Metabolizer: No'],
+    ['CYP2D6', 'Poor Metabolizer (PM) - No'],
+    ['CYP2C19', 'Poor Metabolizer - not detected'],
+    ['CYP2D6', 'Normal Metabolizer ruled out'],
+    ['CYP2D6', 'Poor metabolizer unlikely'],
+    ['CYP2C19', 'Intermediate Metabolizer, likely'],
+    ['CYP2C19', 'Negative for Poor Metabolizer'],
+    ['CYP2D6', 'Rule out poor metabolizer'],
   ])(
-    'does not read %s "%s": a word qualifies a term CPIC does not qualify, or it names two',
+    'does not read %s "%s": words qualify or deny a term CPIC does not qualify, or it names two',
     (gene, text) => {
       expect(normalizePhenotype(gene, text)).toBeUndefined();
     },
