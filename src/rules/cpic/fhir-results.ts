@@ -258,10 +258,17 @@ function provenance(findings: readonly Finding[]): {
   return { sources: [...readings.keys()], readings: [...readings.values()] };
 }
 
-const POSITIVE = /\b(positive|present|detected|carrier)\b/i;
-const NEGATIVE = /\b(negative|absent|not detected|non-?carrier)\b/i;
+const POSITIVE = /\b(positive|pos|present|detected|carrier)\b/i;
+/**
+ * A negative answer, tested before POSITIVE: a negative word, a positive one denied ("not detected", "not present",
+ * "none detected", "no carrier") or answered no at the end of a statement ("Detected: No", not "Present - no further
+ * testing needed").
+ */
+const NEGATIVE =
+  /\b(negative|neg|absent|non-?carrier|none detected|(?:not|no)\s+(?:a\s+)?(?:positive|present|detected|carrier|found|identified)|(?:positive|present|detected)\s*[:=-]?\s*no(?=\s*(?:$|[;,.)])))/i;
 /** A presence test that could not tell: the risk allele stays possible (never read as negative). */
-const UNDECIDED = /\b(inconclusive|indeterminate|equivocal|uncertain|ambiguous)\b/i;
+const UNDECIDED =
+  /\b(inconclusive|indeterminate|equivocal|uncertain|ambiguous|(?:presumptive|presumed|probable|possible|suspected|weak|weakly)\s+positive)\b/i;
 const GL_STRING_SYSTEM = /^https?:\/\/(?:www\.)?glstring\.org/i;
 
 /**

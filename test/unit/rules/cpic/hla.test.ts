@@ -160,6 +160,24 @@ describe('HLA haplotypes, presence results and free text', () => {
     expect(r.readings?.map((x) => x.kind)).toEqual(['presence', 'presence']);
   });
 
+  it.each([
+    ['Not present', 'negative'],
+    ['None detected', 'negative'],
+    ['Not positive', 'negative'],
+    ['Detected: No', 'negative'],
+    ['NEG', 'negative'],
+    ['POS', 'positive'],
+    ['Present - no further testing needed', 'positive'],
+    ['Positive (no other risk alleles tested)', 'positive'],
+    ['Presumptive positive', 'possible'],
+    ['Weakly positive', 'possible'],
+  ])('reads the presence answer "%s" as %s', (answer, status) => {
+    const [presence] = structuredClone(shape('presence-pre-2010-names')) as { valueString: string }[];
+    if (!presence) throw new Error('no presence fixture');
+    presence.valueString = answer;
+    expect(readGeneResults([presence]).results[0]?.alleleStatus).toEqual({ '*57:01': status });
+  });
+
   it('keeps an inconclusive presence result as possible', () => {
     expect(result('presence-inconclusive', 'HLA-B').alleleStatus).toEqual({ '*57:01': 'possible' });
   });
