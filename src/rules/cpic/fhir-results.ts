@@ -410,13 +410,33 @@ function readGenotypeValue(
       firstFailure ??= withNotes;
       continue;
     }
-    const alleles = splitDiplotype(gene, s);
+    const alleles = splitDiplotype(gene, diplotypeBeforeStatement(gene, s) ?? s);
     if (alleles.length === 0) continue;
     const call = callPhenotype(gene, alleles, sex ? { sex } : {});
     if (call.phenotype !== INDETERMINATE || call.lookupKey !== INDETERMINATE) return call;
     firstFailure ??= call;
   }
   return firstFailure;
+}
+
+const ACTIVITY_SCORE_TEXT = /^(?:AS|activity score)\s*[:=]?\s*≥?\s*\d+(?:\.\d+)?$/i;
+
+/**
+ * A diplotype followed by the lab's phenotype or activity score (`*1/*4 (Intermediate Metabolizer)`, `*1/*1, AS 2.0`,
+ * `*2/*2 - Poor Metabolizer`): the diplotype part, when the rest is one CPIC phenotype term of the gene (read as it
+ * is everywhere, so "Poor Metabolizer: No" is not one) or an activity score; undefined otherwise. The phenotype is
+ * kept as the lab's (`reportedPhenotype`), so a call that differs under current CPIC says so; the score is the
+ * service's own, computed under current CPIC like every other.
+ */
+function diplotypeBeforeStatement(gene: string, value: string): string | undefined {
+  const stated =
+    /^(.+?)\s*\(([^()]+)\)$/.exec(value.trim()) ??
+    /^(.+?)\s*(?:[,;:]|\s-\s)\s*([A-Za-z].*)$/.exec(value.trim());
+  const [, diplotype, statement] = stated ?? [];
+  if (!diplotype || !statement) return undefined;
+  return normalizePhenotype(gene, statement) !== undefined || ACTIVITY_SCORE_TEXT.test(statement.trim())
+    ? diplotype
+    : undefined;
 }
 
 function kindOf(observation: Json): 'genotype' | 'haplotype' | 'phenotype' | undefined {
@@ -446,16 +466,26 @@ function readFindings(
   }
   const gene = geneOf(observation);
   if (!gene) return { source, reason: 'no CPIC gene named' };
-  const kind = kindOf(observation) ?? (reportedPhenotype(observation, gene) ? 'phenotype' : 'genotype');
+  const labPhenotype = reportedPhenotype(observation, gene);
+  // An uncoded result that states a diplotype with the lab's phenotype (`*4/*10 (Poor Metabolizer)`) is read as a
+  // genotype, the phenotype recomputed under current CPIC and the lab's kept beside it; as the lab's phenotype only
+  // when its diplotype cannot be read.
+  const coded = kindOf(observation);
+  const statesDiplotype =
+    labPhenotype !== undefined &&
+    valueStrings(observation).some((s) => diplotypeBeforeStatement(gene, s) !== undefined);
+  const kind = coded ?? (labPhenotype && !statesDiplotype ? 'phenotype' : 'genotype');
   if (kind === 'haplotype') {
     const allele = valueStrings(observation)[0];
     return allele
       ? [{ ...base, gene, kind, reading: 'haplotype', allele }]
       : { source, reason: 'haplotype without a value' };
   }
+  const labPhenotypeFinding: Finding[] = labPhenotype
+    ? [{ ...base, gene, kind: 'phenotype', reading: 'lab-phenotype', phenotype: labPhenotype }]
+    : [];
   if (kind === 'phenotype') {
-    const phenotype = reportedPhenotype(observation, gene);
-    if (phenotype) return [{ ...base, gene, kind, reading: 'lab-phenotype', phenotype }];
+    if (labPhenotype) return labPhenotypeFinding;
     // A phenotype on file in words CPIC does not use ("Extensive metabolizer") is a result all the same: never read
     // as no result (that card would ask for a test already done).
     const text = valueStrings(observation)[0];
@@ -496,8 +526,8 @@ function readFindings(
   }
   const call = readGenotypeValue(gene, observation, sex);
   if (!call) return { source, reason: `${gene} genotype without a value` };
+  if (call.unreadable && !coded && statesDiplotype) return labPhenotypeFinding;
   // A genotype Observation that also carries the lab's phenotype (component) keeps it for re-interpretation.
-  const labPhenotype = reportedPhenotype(observation, gene);
   return [
     { ...base, gene, kind, reading: 'genotype', call, ...(labPhenotype ? { phenotype: labPhenotype } : {}) },
   ];

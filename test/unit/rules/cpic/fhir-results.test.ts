@@ -61,6 +61,48 @@ describe('readGeneResults: genotype Observations (LOINC 84413-4)', () => {
     expect(r.notes.join(' ')).toMatch(/\(TA\)7 read as CPIC allele \*28/);
   });
 
+  it('reads a diplotype written with the lab phenotype of its day, and recomputes it under current CPIC', () => {
+    const r = only('genotype-text-with-phenotype.json');
+    expect(r.diplotype).toBe('*10/*10');
+    // *10 is 0.25 in genes.json (CPIC lowered it from 0.5 in 2019): activity score 0.5, Intermediate Metabolizer
+    // (0 < AS < 1.25), where the 2018 report said Normal Metabolizer.
+    expect(cpicGene('CYP2D6').alleles['*10']?.activityValue).toBe('0.25');
+    expect(r.activityScore).toBe('0.5');
+    expect(r.phenotype).toBe('Intermediate Metabolizer');
+    expect(r.reportedPhenotype).toBe('Normal Metabolizer');
+    expect(r.reinterpreted).toBe(true);
+  });
+
+  it.each([
+    ['CYP2C9', '*1/*1 (AS 2.0)', '*1/*1'],
+    ['CYP2C19', '*2/*2 - Poor Metabolizer', '*2/*2'],
+  ])('reads the %s diplotype of "%s" past the statement after it', (gene, value, diplotype) => {
+    const [observation] = structuredClone(resources('genotype-pharmvar-https.json')) as Record<
+      string,
+      unknown
+    >[];
+    if (!observation) throw new Error('no fixture');
+    const text = { ...observation, code: { text: `${gene} genotype` }, valueString: value };
+    delete text.valueCodeableConcept;
+    delete text.component;
+    const [r] = readGeneResults([text]).results;
+    expect(r?.diplotype).toBe(diplotype);
+    expect(r?.phenotype).toBe(cpic(gene, diplotype)?.[1]);
+  });
+
+  it('keeps the lab phenotype of an uncoded result whose diplotype it cannot read, and denies none', () => {
+    const [observation] = structuredClone(resources('genotype-text-with-phenotype.json')) as Record<
+      string,
+      unknown
+    >[];
+    const unknown = { ...observation, valueString: '*4/*999 (Poor Metabolizer)' };
+    const [r] = readGeneResults([unknown]).results;
+    expect(r?.phenotype).toBe('Poor Metabolizer');
+    expect(r?.readings?.map((x) => x.kind)).toEqual(['lab-phenotype']);
+    const denied = { ...observation, valueString: '*10/*10 (Poor Metabolizer: No)' };
+    expect(readGeneResults([denied]).results[0]?.unreadable).toBeDefined();
+  });
+
   it('gives Indeterminate with the reason for an unknown allele', () => {
     const r = only('unknown-allele.json');
     expect(r.phenotype).toBe('Indeterminate');
