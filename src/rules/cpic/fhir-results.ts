@@ -142,24 +142,38 @@ function geneSymbols(): readonly string[] {
   return symbolsLongestFirst;
 }
 
-/** A CPIC gene named in a string as a whole symbol (`CYP2C19*2` names CYP2C19, not CYP2C9). */
-function geneInText(value: string): string | undefined {
+/** The CPIC genes a string names as whole symbols, in the order they appear (`CYP2C19*2` names CYP2C19, not CYP2C9). */
+function genesInText(value: string): string[] {
   const upper = value.toUpperCase();
+  const found: { gene: string; at: number }[] = [];
   for (const gene of geneSymbols()) {
-    const at = upper.indexOf(gene.toUpperCase());
-    if (at < 0) continue;
-    const before = upper[at - 1];
-    const after = upper[at + gene.length];
-    if (
-      (before === undefined || !/[A-Z0-9-]/.test(before)) &&
-      (after === undefined || !/[A-Z0-9]/.test(after))
+    for (
+      let at = upper.indexOf(gene.toUpperCase());
+      at >= 0;
+      at = upper.indexOf(gene.toUpperCase(), at + 1)
     ) {
-      return gene;
+      const before = upper[at - 1];
+      const after = upper[at + gene.length];
+      if (
+        (before === undefined || !/[A-Z0-9-]/.test(before)) &&
+        (after === undefined || !/[A-Z0-9]/.test(after))
+      ) {
+        found.push({ gene, at });
+        break;
+      }
     }
   }
-  // `HLA-B*57:01` written as `B*57:01` is only recognized together with a HLA word.
-  const hla = /\bHLA[\s-]?([AB])\b/i.exec(value);
-  return hla?.[1] ? `HLA-${hla[1].toUpperCase()}` : undefined;
+  if (found.length === 0) {
+    // `HLA-B*57:01` written as `B*57:01` is only recognized together with a HLA word.
+    const hla = /\bHLA[\s-]?([AB])\b/i.exec(value);
+    return hla?.[1] ? [`HLA-${hla[1].toUpperCase()}`] : [];
+  }
+  return found.sort((a, b) => a.at - b.at).map((f) => f.gene);
+}
+
+/** The first CPIC gene a string names. */
+function geneInText(value: string): string | undefined {
+  return genesInText(value)[0];
 }
 
 /** The allele each LOINC presence code of `PGX_OBSERVATION_CODES` stands for, read from its display. */
@@ -174,6 +188,44 @@ function codeStrings(observation: Json): string[] {
     return name ? [name] : [];
   });
   return [...conceptStrings(observation.code), ...names];
+}
+
+/**
+ * One value reporting several genes, as a panel summary in text (`CYP2C19: *1/*2; CYP2D6: *1/*4 (Intermediate
+ * Metabolizer)`): each statement that starts with a CPIC gene, with what follows the gene. Undefined unless every
+ * statement starts with a gene and they name at least two (a GL String typing two loci is one statement).
+ */
+function panelStatements(value: string): { gene: string; value: string }[] | undefined {
+  for (const separator of [/[;\n|]/, /[;\n|,]/]) {
+    const statements = value
+      .split(separator)
+      .map((statement) => statement.trim())
+      .filter((statement) => statement.length > 0);
+    const read = statements.map((statement) => {
+      const gene = geneInText(statement);
+      const at = gene ? statement.toUpperCase().indexOf(gene.toUpperCase()) : -1;
+      return gene && at === 0
+        ? { gene, value: statement.slice(gene.length).replace(/^\s*[:=-]?\s*/, '') }
+        : undefined;
+    });
+    if (statements.length < 2 || read.some((r) => r === undefined)) continue;
+    const found = read as { gene: string; value: string }[];
+    if (new Set(found.map((r) => r.gene)).size >= 2) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The genes of a result whose code names several (`CYP2C19 and CYP2D6 genotype`) while neither a gene component nor
+ * the value says which one the value is for; undefined otherwise. Reading it as the first would be a guess.
+ */
+function genesLeftOpen(observation: Json): string[] | undefined {
+  const component = arr(observation.component).some((c) =>
+    codings(obj(c)?.code).some((k) => k.code === GENE_STUDIED),
+  );
+  if (component || valueStrings(observation).some((s) => genesInText(s).length > 0)) return undefined;
+  const genes = [...new Set(codeStrings(observation).flatMap(genesInText))];
+  return genes.length > 1 ? genes : undefined;
 }
 
 /** The gene studied: component 48018-6 (HGNC coding display or text), else a gene named in code or value. */
@@ -463,6 +515,33 @@ function readFindings(
   if (presence) {
     const hla = { [presence.allele]: presence.status };
     return [{ ...base, gene: presence.gene, kind: 'hla-presence', reading: 'presence', hla }];
+  }
+  const panel = valueStrings(observation)
+    .map(panelStatements)
+    .find((statements) => statements !== undefined);
+  if (panel) {
+    // Each statement read as a result of its own gene, from the same source.
+    return panel.flatMap(({ gene, value }) => {
+      const statement = {
+        ...observation,
+        code: { text: gene },
+        component: [],
+        valueCodeableConcept: undefined,
+      };
+      const read = readFindings({ ...statement, valueString: value }, source, sex);
+      return 'reason' in read ? [] : read;
+    });
+  }
+  const unsaid = genesLeftOpen(observation);
+  if (unsaid) {
+    const reason = `the result names ${unsaid.join(' and ')} and does not say which gene its value is for`;
+    return unsaid.map((gene) => ({
+      ...base,
+      gene,
+      kind: 'genotype',
+      reading: 'genotype',
+      call: unreadableCall(gene, [], reason),
+    }));
   }
   const gene = geneOf(observation);
   if (!gene) return { source, reason: 'no CPIC gene named' };

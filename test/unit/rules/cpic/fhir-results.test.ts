@@ -82,9 +82,8 @@ describe('readGeneResults: genotype Observations (LOINC 84413-4)', () => {
       unknown
     >[];
     if (!observation) throw new Error('no fixture');
-    const text = { ...observation, code: { text: `${gene} genotype` }, valueString: value };
-    delete text.valueCodeableConcept;
-    delete text.component;
+    const { valueCodeableConcept: _coded, component: _gene, ...rest } = observation;
+    const text = { ...rest, code: { text: `${gene} genotype` }, valueString: value };
     const [r] = readGeneResults([text]).results;
     expect(r?.diplotype).toBe(diplotype);
     expect(r?.phenotype).toBe(cpic(gene, diplotype)?.[1]);
@@ -171,6 +170,31 @@ describe('readGeneResults: haplotypes, phenotypes, therapeutic implications', ()
     expect(cpic('CYP2C19', '*1/*17')?.[1]).not.toBe('Normal Metabolizer');
     expect(r.reinterpreted).toBe(true);
     expect(r.sources).toEqual(['Observation/ri-gt', 'Observation/ri-ph']);
+  });
+});
+
+describe('readGeneResults: one result naming several genes', () => {
+  const [summary, twoGenes] = resources('panel-text.json');
+
+  it('reads each gene of a panel summary in text as its own result from the same source', () => {
+    const { results } = readGeneResults([summary]);
+    expect(results.map((r) => [r.gene, r.diplotype, r.sources])).toEqual([
+      ['CYP2C19', '*1/*2', ['Observation/pgx-summary']],
+      ['CYP2D6', '*1/*4', ['Observation/pgx-summary']],
+      ['SLCO1B1', '*1/*5', ['Observation/pgx-summary']],
+    ]);
+    expect(results[0]?.phenotype).toBe(cpic('CYP2C19', '*1/*2')?.[1]);
+    expect(results[2]?.phenotype).toBe(cpic('SLCO1B1', '*1/*5')?.[1]);
+    expect(results[1]?.reportedPhenotype).toBe('Intermediate Metabolizer');
+  });
+
+  it('does not guess which of two genes its code names a bare value is for', () => {
+    const { results } = readGeneResults([twoGenes]);
+    expect(results.map((r) => [r.gene, r.phenotype])).toEqual([
+      ['CYP2C9', 'Indeterminate'],
+      ['VKORC1', 'Indeterminate'],
+    ]);
+    expect(results.every((r) => r.unreadable !== undefined)).toBe(true);
   });
 });
 
