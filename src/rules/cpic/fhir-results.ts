@@ -205,7 +205,7 @@ function panelStatements(value: string): { gene: string; value: string }[] | und
       const gene = geneInText(statement);
       const at = gene ? statement.toUpperCase().indexOf(gene.toUpperCase()) : -1;
       return gene && at === 0
-        ? { gene, value: statement.slice(gene.length).replace(/^\s*[:=-]?\s*/, '') }
+        ? { gene, value: statement.slice(gene.length).replace(/^\s*(?:[:=]|-(?=\s))?\s*/, '') }
         : undefined;
     });
     if (statements.length < 2 || read.some((r) => r === undefined)) continue;
@@ -465,10 +465,15 @@ function readGenotypeValue(
     const alleles = splitDiplotype(gene, diplotypeBeforeStatement(gene, s) ?? s);
     if (alleles.length === 0) continue;
     const call = callPhenotype(gene, alleles, sex ? { sex } : {});
-    if (call.phenotype !== INDETERMINATE || call.lookupKey !== INDETERMINATE) return call;
+    if (isCalled(call)) return call;
     firstFailure ??= call;
   }
   return firstFailure;
+}
+
+/** A call that gives a phenotype or a lookup key (not Indeterminate on both). */
+function isCalled(call: PhenotypeCall): boolean {
+  return call.phenotype !== INDETERMINATE || call.lookupKey !== INDETERMINATE;
 }
 
 const ACTIVITY_SCORE_TEXT = /^(?:AS|activity score)\s*[:=]?\s*≥?\s*\d+(?:\.\d+)?$/i;
@@ -546,25 +551,22 @@ function readFindings(
   const gene = geneOf(observation);
   if (!gene) return { source, reason: 'no CPIC gene named' };
   const labPhenotype = reportedPhenotype(observation, gene);
-  // An uncoded result that states a diplotype with the lab's phenotype (`*4/*10 (Poor Metabolizer)`) is read as a
-  // genotype, the phenotype recomputed under current CPIC and the lab's kept beside it; as the lab's phenotype only
-  // when its diplotype cannot be read.
-  const coded = kindOf(observation);
-  const statesDiplotype =
-    labPhenotype !== undefined &&
-    valueStrings(observation).some((s) => diplotypeBeforeStatement(gene, s) !== undefined);
-  const kind = coded ?? (labPhenotype && !statesDiplotype ? 'phenotype' : 'genotype');
+  // An uncoded result whose value names a phenotype term is a genotype when it reads as one too: a diplotype with the
+  // lab's phenotype (`*4/*10 (Poor Metabolizer)`), recomputed under current CPIC with the lab's kept beside it, or
+  // VKORC1's `-1639 AG`. It is the lab's phenotype when it does not (`Poor metabolizer`, `*4/*999 (Poor Metabolizer)`).
+  const allelic = geneKnowledge(gene)?.lookupMethod !== 'ALLELE_STATUS';
+  const uncodedCall =
+    !kindOf(observation) && labPhenotype && allelic ? readGenotypeValue(gene, observation, sex) : undefined;
+  const readsAsGenotype = uncodedCall !== undefined && isCalled(uncodedCall);
+  const kind = kindOf(observation) ?? (labPhenotype && !readsAsGenotype ? 'phenotype' : 'genotype');
   if (kind === 'haplotype') {
     const allele = valueStrings(observation)[0];
     return allele
       ? [{ ...base, gene, kind, reading: 'haplotype', allele }]
       : { source, reason: 'haplotype without a value' };
   }
-  const labPhenotypeFinding: Finding[] = labPhenotype
-    ? [{ ...base, gene, kind: 'phenotype', reading: 'lab-phenotype', phenotype: labPhenotype }]
-    : [];
   if (kind === 'phenotype') {
-    if (labPhenotype) return labPhenotypeFinding;
+    if (labPhenotype) return [{ ...base, gene, kind, reading: 'lab-phenotype', phenotype: labPhenotype }];
     // A phenotype on file in words CPIC does not use ("Extensive metabolizer") is a result all the same: never read
     // as no result (that card would ask for a test already done).
     const text = valueStrings(observation)[0];
@@ -603,9 +605,8 @@ function readFindings(
       typed: typingText(typing),
     }));
   }
-  const call = readGenotypeValue(gene, observation, sex);
+  const call = uncodedCall ?? readGenotypeValue(gene, observation, sex);
   if (!call) return { source, reason: `${gene} genotype without a value` };
-  if (call.unreadable && !coded && statesDiplotype) return labPhenotypeFinding;
   // A genotype Observation that also carries the lab's phenotype (component) keeps it for re-interpretation.
   return [
     { ...base, gene, kind, reading: 'genotype', call, ...(labPhenotype ? { phenotype: labPhenotype } : {}) },
