@@ -97,19 +97,27 @@ function copyNumberPart(gene: GeneResult): string[] {
   ];
 }
 
+/**
+ * One gene's "Results used" line: the genotype and what current CPIC calls it (`CYP2D6 *1/*4 → Intermediate
+ * Metabolizer`), or the phenotype alone when no genotype was read, then its sources. What the laboratory reported is
+ * said when it differs from the phenotype shown (a re-interpretation), never as a repeat of it.
+ */
 function geneEvidence(gene: GeneResult): string {
-  const kinds = [...new Set((gene.readings ?? []).map((r) => READING_WORDS[r.kind]))];
-  const read = gene.diplotype ?? gene.alleles?.join('/') ?? (kinds.join(' and ') || 'phenotype reported');
+  const genotype = gene.diplotype ?? gene.alleles?.join('/');
   const dated = gene.readings?.some((r) => r.date !== undefined)
     ? undefined
     : gene.date && calendarDate(gene.date);
   const from = (gene.readings ?? []).length > 0 ? sourcesRead(gene) : undefined;
+  const score = gene.activityScore ? ` (activity score ${gene.activityScore})` : '';
+  const reported = gene.reportedPhenotype;
   const parts = [
-    `${gene.gene} ${read} → ${gene.phenotype}${gene.activityScore ? ` (activity score ${gene.activityScore})` : ''}`,
+    genotype
+      ? `${gene.gene} ${genotype} → ${gene.phenotype}${score}`
+      : `${gene.gene} ${gene.phenotype}${score}`,
     ...copyNumberPart(gene),
-    ...(from ? [`from ${from}`] : []),
+    ...(from ? [`from ${from}`] : [`phenotype reported`]),
     ...(dated ? [`dated ${dated}`] : []),
-    ...(gene.reportedPhenotype ? [`laboratory reported "${gene.reportedPhenotype}"`] : []),
+    ...(reported && reported !== gene.phenotype ? [`laboratory reported "${reported}"`] : []),
     ...(gene.reinterpreted ? ['re-interpreted under current CPIC'] : []),
   ];
   return `- ${md(parts.join('; '))}`;

@@ -50,14 +50,46 @@ describe('Results used', () => {
 
   it('allele-specific presence results: two sources alike are counted once, as presence results', async () => {
     const [line = ''] = await resultsUsed('abacavir', hlaShapes['presence-snomed']?.resources ?? []);
-    expect(line).toContain('from 2 presence results (12 Jun 2025)');
-    expect(occurrences(line, 'presence result')).toBe(2); // the reading kind, then the sources
+    expect(line).toMatch(/^- HLA-B .*; from 2 presence results \(12 Jun 2025\)$/);
+    expect(occurrences(line, 'presence result')).toBe(1);
     expect(line).not.toContain('Observation/');
   });
 
   it('a free-text HLA report: says so', async () => {
     const [line = ''] = await resultsUsed('allopurinol', hlaShapes['text-report']?.resources ?? []);
     expect(line).toContain('from a presence result (free text, 12 Jun 2025)');
+  });
+
+  it('a laboratory phenotype alone: the phenotype once, then its source, never a repeat of what the laboratory said', async () => {
+    const [line = ''] = await resultsUsed('codeine', [
+      {
+        resourceType: 'Observation',
+        id: 'ph-cyp2d6',
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: '53040-2' }], text: 'CYP2D6 phenotype' },
+        subject: { reference: 'Patient/p1' },
+        effectiveDateTime: '2018-05-14',
+        valueString: 'Poor metabolizer',
+      },
+    ]);
+    expect(line).toMatch(
+      /^- CYP2D6 Poor Metabolizer .*; from a laboratory phenotype \(free text, 14 May 2018\)$/,
+    );
+    expect(occurrences(line.toLowerCase(), 'poor metabolizer')).toBe(1);
+  });
+
+  it('a genotype written with the phenotype the laboratory gave it: said once when current CPIC agrees', async () => {
+    const [observation] = readFixture('pgx', 'genotype-text-with-phenotype.json') as Record<
+      string,
+      unknown
+    >[];
+    const [line = ''] = await resultsUsed('codeine', [
+      { ...observation, valueString: '*4/*4 (Poor Metabolizer)' },
+    ]);
+    expect(line).toMatch(
+      /^- CYP2D6 \\\*4\/\\\*4 → Poor Metabolizer .*; from a genotype \(free text, 14 May 2018\)$/,
+    );
+    expect(occurrences(line.toLowerCase(), 'poor metabolizer')).toBe(1);
   });
 
   it('a genotype with the laboratory phenotype of the same report: each source once, by kind and laboratory', async () => {
