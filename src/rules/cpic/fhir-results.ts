@@ -471,6 +471,11 @@ function readGenotypeValue(
   return firstFailure;
 }
 
+/** A code text that calls its result a phenotype and not a genotype (`CYP2D6 phenotype`, `CYP2C19 metabolizer status`). */
+function namesPhenotype(text: string): boolean {
+  return /\b(?:phenotype|metabolizer status)\b/i.test(text) && !/\bgenotype\b/i.test(text);
+}
+
 /** A call that gives a phenotype or a lookup key (not Indeterminate on both). */
 function isCalled(call: PhenotypeCall): boolean {
   return call.phenotype !== INDETERMINATE || call.lookupKey !== INDETERMINATE;
@@ -554,11 +559,17 @@ function readFindings(
   // An uncoded result whose value names a phenotype term is a genotype when it reads as one too: a diplotype with the
   // lab's phenotype (`*4/*10 (Poor Metabolizer)`), recomputed under current CPIC with the lab's kept beside it, or
   // VKORC1's `-1639 AG`. It is the lab's phenotype when it does not (`Poor metabolizer`, `*4/*999 (Poor Metabolizer)`).
+  // So is one whose code calls it a phenotype ("CYP2D6 phenotype") or whose value speaks of a metabolizer: what it
+  // cannot read is a phenotype.
   const allelic = geneKnowledge(gene)?.lookupMethod !== 'ALLELE_STATUS';
+  const saysPhenotype =
+    labPhenotype !== undefined ||
+    codeStrings(observation).some(namesPhenotype) ||
+    valueStrings(observation).some((value) => /\bmetaboli[sz]er\b/i.test(value));
   const uncodedCall =
-    !kindOf(observation) && labPhenotype && allelic ? readGenotypeValue(gene, observation, sex) : undefined;
+    !kindOf(observation) && saysPhenotype && allelic ? readGenotypeValue(gene, observation, sex) : undefined;
   const readsAsGenotype = uncodedCall !== undefined && isCalled(uncodedCall);
-  const kind = kindOf(observation) ?? (labPhenotype && !readsAsGenotype ? 'phenotype' : 'genotype');
+  const kind = kindOf(observation) ?? (saysPhenotype && !readsAsGenotype ? 'phenotype' : 'genotype');
   if (kind === 'haplotype') {
     const allele = valueStrings(observation)[0];
     return allele

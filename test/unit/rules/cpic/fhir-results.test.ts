@@ -100,6 +100,14 @@ describe('readGeneResults: genotype Observations (LOINC 84413-4)', () => {
     expect(r?.readings?.map((x) => x.kind)).toEqual(['lab-phenotype']);
     const denied = { ...observation, valueString: '*10/*10 (Poor Metabolizer: No)' };
     expect(readGeneResults([denied]).results[0]?.unreadable).toBeDefined();
+    const phenotypeText = {
+      ...observation,
+      code: { text: 'CYP2D6 phenotype' },
+      valueString: 'Poor Metabolizer: No',
+    };
+    expect(readGeneResults([phenotypeText]).results[0]?.unreadable).toBe(
+      'CYP2D6 phenotype "Poor Metabolizer: No" is not a term CPIC uses',
+    );
   });
 
   it('gives Indeterminate with the reason for an unknown allele', () => {
