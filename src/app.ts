@@ -421,7 +421,14 @@ function rateLimited(deps: AppDeps, keyPrefix?: string): RequestHandler {
     // On PostgreSQL, counted in the store every replica shares (src/cds/rate-limit.ts). A SQLite store serves one
     // instance, so its counters stay in memory (no fsync'd write per call).
     ...(deps.store.engine === 'postgres'
-      ? { store: new SharedRateLimitStore({ counters: deps.store.rateLimits, logger, metrics }) }
+      ? {
+          store: new SharedRateLimitStore({
+            counters: deps.store.rateLimits,
+            logger,
+            metrics,
+            deadlineMs: config.sharedCheckMs,
+          }),
+        }
       : {}),
     ...(keyPrefix === undefined
       ? {}

@@ -89,6 +89,11 @@ export interface Config {
   readonly retentionDays: number;
   /** Deadline of one store query in milliseconds (PostgreSQL statement/query/connect timeouts, SQLite busy timeout). */
   readonly storeTimeoutMs: number;
+  /**
+   * Deadline of a check replicas share on the hook path (the `jti` replay memory and the rate-limit counters on
+   * PostgreSQL). A check that misses it lets the call through on this process's own memory and is counted.
+   */
+  readonly sharedCheckMs: number;
 }
 
 /** The OpenID Connect issuer whose access tokens the APIs accept. */
@@ -165,6 +170,7 @@ export const envSchema = z.object({
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SESSION_HOURS: intIn(1, 168).default(8),
   STORE_TIMEOUT_MS: intIn(100, 60_000).default(2000),
+  STORE_SHARED_CHECK_MS: intIn(20, 10_000).default(250),
   TRUST_PROXY: z.string().default('false'),
   RETENTION_DAYS: intIn(0, 36_500).default(400),
 });
@@ -312,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(oidc ? { oidc } : {}),
     oidcDevKeyFile: e.OIDC_DEV_KEY_FILE,
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
+    sharedCheckMs: e.STORE_SHARED_CHECK_MS,
     trustProxy: trustProxy as false | number | string[],
     retentionDays: e.RETENTION_DAYS,
   };

@@ -115,7 +115,14 @@ async function main(): Promise<void> {
           // Replicas on one PostgreSQL store refuse a token replayed to any of them. SQLite serves one instance,
           // whose in-process memory suffices.
           ...(store.engine === 'postgres'
-            ? { sharedJtis: createSharedJtiMemory({ jtis: store.jtis, logger, metrics }) }
+            ? {
+                sharedJtis: createSharedJtiMemory({
+                  jtis: store.jtis,
+                  logger,
+                  metrics,
+                  deadlineMs: config.sharedCheckMs,
+                }),
+              }
             : {}),
         })
       : undefined;

@@ -3,9 +3,9 @@
  * so N replicas behind a load balancer enforce one limit per client, not N. Fixed windows of `windowMs` aligned on
  * the clock (every replica agrees on the window without talking), one atomic upsert per hit.
  *
- * The store is asked through a `StoreBreaker` (250 ms deadline, left alone for 5 s after a failure); when it cannot
- * answer, this instance counts in memory instead (a per-process limit, as before) and logs the lapse: a store outage
- * must not refuse or delay advice (item 1).
+ * The store is asked through a `StoreBreaker` (deadline `STORE_SHARED_CHECK_MS`, 250 ms by default; left alone for
+ * 5 s after a failure); when it cannot answer, this instance counts in memory instead (a per-process limit, as
+ * before) and logs the lapse: a store outage must not refuse or delay advice (item 1).
  * Chosen over a Redis store: the service already runs on one shared database, and one more server to operate for a
  * counter of ~600 hits a minute per client is not worth it; the cost is one small write per call.
  */

@@ -1,8 +1,8 @@
 /**
  * The `jti` memory replicas share (issue 13 item 4): the store's `client_jtis`, asked through a `StoreBreaker`
- * (250 ms deadline, left alone for 5 s after a failure). If the store cannot answer, the call is not refused for it:
- * the in-process memory (which the authenticator asks first) still refuses replays to this instance, and the lapse
- * is logged and counted (`STORE_JTI_UNCHECKED`). Refusing every call while the store is down would turn a store
+ * (deadline `STORE_SHARED_CHECK_MS`, 250 ms by default; left alone for 5 s after a failure). If the store cannot
+ * answer, the call is not refused for it: the in-process memory (which the authenticator asks first) still refuses
+ * replays to this instance, and the lapse is logged and counted (`STORE_JTI_UNCHECKED`). Refusing every call while the store is down would turn a store
  * outage into an advice outage (item 1).
  */
 import type { Logger } from '../observability/logger';

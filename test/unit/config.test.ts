@@ -17,6 +17,13 @@ describe('loadConfig', () => {
     // The CDS Hooks sandboxes (public and local) may call from a browser without any setting.
     expect(config.corsOrigins).toEqual(['https://sandbox.cds-hooks.org', 'http://localhost:8080']);
     expect(config.demoFhir).toBe(true);
+    expect(config.sharedCheckMs).toBe(250);
+  });
+
+  it('reads how long a hook call waits for the checks replicas share, within bounds', () => {
+    expect(loadConfig({ STORE_SHARED_CHECK_MS: '2000' }).sharedCheckMs).toBe(2000);
+    expect(() => loadConfig({ STORE_SHARED_CHECK_MS: '5' })).toThrow('STORE_SHARED_CHECK_MS');
+    expect(() => loadConfig({ STORE_SHARED_CHECK_MS: 'soon' })).toThrow('STORE_SHARED_CHECK_MS');
   });
 
   it('allows no browser origin and serves no demo data in production unless told to', () => {
