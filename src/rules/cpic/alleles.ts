@@ -9,7 +9,7 @@
  * two fields (`*57:01:01` → `*57:01`) or written before 2010 (`*5701`). Every renaming is reported.
  */
 import { withFieldSeparators } from './hla';
-import { diplotypeTable, geneKnowledge, unspecifiedCopiesText } from './knowledge';
+import { diplotypeTable, geneKnowledge, ownEntry, unspecifiedCopiesText } from './knowledge';
 import { repeatAllele } from './repeats';
 
 export type AlleleResolution =
@@ -223,6 +223,12 @@ function positionGenotype(gene: string, text: string): string[] | undefined {
   return alleles.length === 2 && alleles.every((a) => a !== undefined) ? alleles : undefined;
 }
 
+const REFERENCE = 'Reference';
+
+function hasReferenceAllele(gene: string): boolean {
+  return ownEntry(geneKnowledge(gene)?.alleles ?? {}, REFERENCE) !== undefined;
+}
+
 /**
  * Splits a diplotype (`CYP2C19*2/*17`, `*2/*17`, `DPYD c.1905+1G>A/Reference`, `VKORC1 rs9923231 C/T`) into its allele
  * strings.
@@ -243,6 +249,9 @@ export function splitDiplotype(gene: string, text: string): string[] {
   const named = alleles(stated[1]);
   const homozygous = stated[2].toLowerCase() === 'homozygous';
   if (named.length === 1 && homozygous) return [named[0] ?? '', named[0] ?? ''];
+  // Genes whose CPIC alleles are variants beside one named `Reference`, CPIC's name for none of the variants tested
+  // (DPYD, RYR1, CACNA1S): one variant heterozygous is that variant and the Reference.
+  if (named.length === 1 && hasReferenceAllele(gene)) return [REFERENCE, named[0] ?? ''];
   const same = named.length === 2 && comparable(named[0] ?? '') === comparable(named[1] ?? '');
   return named.length === 2 && same === homozygous ? named : alleles(stripped);
 }

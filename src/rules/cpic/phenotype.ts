@@ -5,7 +5,7 @@
  * `Indeterminate` call with the reason, never a guess.
  */
 import { copyNumberChoices, resolveAllele, splitDiplotype } from './alleles';
-import { diplotypeRow, geneKnowledge, ownEntry, UNSPECIFIED_COPIES_KEY } from './knowledge';
+import { diplotypeRow, diplotypeTable, geneKnowledge, ownEntry, UNSPECIFIED_COPIES_KEY } from './knowledge';
 import type { GeneKnowledge } from './knowledge';
 import { withFieldSeparators } from './hla';
 import type { HlaAlleleStatus } from './hla';
@@ -225,6 +225,9 @@ export function callPhenotype(
   }
   if (knowledge.lookupMethod === 'ALLELE_STATUS') return callHla(gene, knowledge, alleles, notes);
   const expected = gene === 'MT-RNR1' ? [1] : gene === 'G6PD' ? [1, 2] : [2];
+  const lone =
+    alleles.length === 1 && expected.includes(2) ? loneAlleleCall(gene, alleles[0] ?? '', notes) : undefined;
+  if (lone) return lone;
   if (!expected.includes(alleles.length)) {
     const reason = `${gene} needs ${expected.join(' or ')} ${expected.includes(2) ? 'alleles' : 'allele'}, got ${alleles.length}`;
     return unreadableCall(gene, alleles, reason, notes);
@@ -249,6 +252,27 @@ export function callPhenotype(
   }
   if (knowledge.activityScoreRanges) return callByActivityRule(gene, knowledge, alleles, notes);
   return indeterminate(gene, alleles, [...notes, `CPIC assigns no phenotype for ${gene}`]);
+}
+
+/**
+ * One allele reported alone (`RYR1 c.7300G>A`): called only when every diplotype of CPIC's table that holds it has the
+ * same phenotype and lookup key, so the other allele cannot change the call (an RYR1 or CACNA1S variant associated with
+ * malignant hyperthermia: Malignant Hyperthermia Susceptibility with any partner). Undefined otherwise: a lone DPYD or
+ * CYP2C19 allele needs its partner.
+ */
+function loneAlleleCall(gene: string, allele: string, notes: readonly string[]): PhenotypeCall | undefined {
+  const rows = (diplotypeTable(gene) ?? []).filter(([diplotype]) => diplotype.split('/').includes(allele));
+  const [first] = rows;
+  if (!first || first[1] === INDETERMINATE) return undefined;
+  if (rows.some((row) => row[1] !== first[1] || row[2] !== first[2])) return undefined;
+  return {
+    gene,
+    alleles: [allele],
+    diplotype: allele,
+    phenotype: first[1],
+    lookupKey: first[2],
+    notes: [...notes, `${gene} ${allele} reported alone: CPIC calls it ${first[1]} with any other allele`],
+  };
 }
 
 function isUnspecifiedCopies(allele: string): boolean {

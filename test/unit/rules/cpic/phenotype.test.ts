@@ -215,6 +215,10 @@ describe('allele names', () => {
     ['CYP2C9', 'CYP2C9 *3/*3 (homozygous)', '*3/*3'],
     ['CYP2C19', '*2 homozygous', '*2/*2'],
     ['TPMT', 'TPMT*3A, homozygous', '*3A/*3A'],
+    // One variant heterozygous, where CPIC names the allele with none of the variants tested `Reference`.
+    ['DPYD', 'c.1905+1G>A heterozygous', 'Reference/c.1905+1G>A (*2A)'],
+    ['DPYD', 'DPYD HapB3 (heterozygous)', 'Reference/c.1129-5923C>G, c.1236G>A (HapB3)'],
+    ['RYR1', 'c.7300G>A heterozygous', 'Reference/c.7300G>A'],
   ])('%s %s is read as CPIC %s', (gene, text, diplotype) => {
     const row = diplotypeTable(gene).find((r) => r[0] === diplotype);
     expect(row).toBeDefined();
@@ -236,6 +240,21 @@ describe('allele names', () => {
     ['CYP2C19', '*2 heterozygous'],
   ])('%s %s is not read', (gene, text) => {
     expect(callPhenotype(gene, [text]).phenotype).toBe('Indeterminate');
+  });
+
+  it('reads an allele reported alone only when CPIC gives it the same call with every other allele', () => {
+    const withVariant = (gene: string, allele: string) =>
+      diplotypeTable(gene).filter((row) => row[0].split('/').includes(allele));
+    // Every RYR1 diplotype holding c.7300G>A has one phenotype in CPIC's table.
+    const ryr1 = new Set(withVariant('RYR1', 'c.7300G>A').map((row) => row[1]));
+    expect(ryr1.size).toBe(1);
+    const call = callPhenotype('RYR1', ['RYR1 c.7300G>A']);
+    expect(call.phenotype).toBe([...ryr1][0]);
+    expect(call.notes.join(' ')).toMatch(/reported alone/);
+    // A lone DPYD variant's call depends on its partner: not read.
+    const dpyd = new Set(withVariant('DPYD', 'c.1905+1G>A (*2A)').map((row) => row[1]));
+    expect(dpyd.size).toBeGreaterThan(1);
+    expect(callPhenotype('DPYD', ['c.1905+1G>A']).phenotype).toBe('Indeterminate');
   });
 
   it('gives Indeterminate with the reason for an unknown allele, never a guess', () => {
