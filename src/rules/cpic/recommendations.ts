@@ -354,6 +354,27 @@ function preTestFinding(c: GuidelineCase, untested: readonly string[]): PreTestF
   };
 }
 
+/**
+ * Whether what is known already settles the drug: every row of the guideline that matches the known results, whatever
+ * the untested genes are (their "No Result" rows included), says to avoid it and gives no dosing for when it is used
+ * all the same. A test of an untested gene cannot change that advice, so it is not prompted: with RYR1 Malignant
+ * Hyperthermia Susceptibility succinylcholine is avoided with any CACNA1S result, with HLA-B*15:02 positive
+ * carbamazepine with any HLA-A result. With CYP2D6 activity score 0 amitriptyline is avoided whatever CYP2C19 is, but
+ * the dose "if warranted" depends on it: CYP2C19 is still prompted.
+ */
+function avoidedWhateverUntested(
+  guideline: GuidelineKnowledge,
+  values: ReadonlyMap<string, readonly string[]>,
+  untested: readonly string[],
+): boolean {
+  const rows = guideline.rows.filter((row) =>
+    guideline.genes.every(
+      (gene) => untested.includes(gene) || (values.get(gene) ?? []).includes(row.lookupKey[gene] ?? ''),
+    ),
+  );
+  return rows.length > 0 && rows.every((row) => row.action === 'avoid' && !row.dosingInformation);
+}
+
 function noRowFinding(c: GuidelineCase, combos: readonly Record<string, string>[]): NoRowFinding {
   const keys = combos
     .map((k) =>
@@ -380,6 +401,7 @@ function recommendationFinding(
   c: GuidelineCase,
   found: readonly { key: Record<string, string>; rows: RecommendationRow[] }[],
   untested: readonly string[],
+  settled: boolean,
 ): RecommendationFinding | undefined {
   // One candidate per key combination (score spans) and population; the most protective leads.
   const candidates = found.flatMap((m) => {
@@ -432,8 +454,10 @@ function recommendationFinding(
   const spansByCopies =
     c.used.some((g) => g.copyNumberReadings) && (copyNumberLines.length > 0 || distinct.length === 1);
   // CPIC keys such a row on "No Result": its recommendation is for a patient not tested for the gene.
-  const untestedLines = untested.map(
-    (g) => `No ${g} result on file: this is CPIC's recommendation for a patient not tested for ${g}`,
+  const untestedLines = untested.map((g) =>
+    settled
+      ? `No ${g} result on file: CPIC advises avoiding ${c.drugName} whatever it is, so no test is asked for`
+      : `No ${g} result on file: this is CPIC's recommendation for a patient not tested for ${g}`,
   );
   const action = actionForRow(lead.row);
   const doseChange = action === 'adjust-dose' ? cpicDoseFraction(lead.row.recommendation) : undefined;
@@ -483,8 +507,9 @@ function guidelineFindings(c: Omit<GuidelineCase, 'used'>, conflicts: readonly G
   const conflicted = conflicts.filter((conflict) => guideline.genes.includes(conflict.gene));
   if (conflicted.length > 0) return [conflictFinding(kase, conflicted)];
   const untested = guideline.genes.filter((g) => !results.get(g));
-  const preTest = untested.length > 0 ? preTestFinding(kase, untested) : undefined;
   const values = new Map(guideline.genes.map((g) => [g, keyValues(guideline, g, results.get(g))]));
+  const settled = untested.length > 0 && avoidedWhateverUntested(guideline, values, untested);
+  const preTest = untested.length > 0 && !settled ? preTestFinding(kase, untested) : undefined;
   const combos = keyCombinations(guideline.genes, values);
   const matches = combos.map((key) => ({
     key,
@@ -495,7 +520,7 @@ function guidelineFindings(c: Omit<GuidelineCase, 'used'>, conflicts: readonly G
   if (untested.length === guideline.genes.length || (untested.length > 0 && found.length === 0))
     return preTest ? [preTest] : [];
   if (found.length === 0) return [noRowFinding(kase, combos)];
-  const recommendation = recommendationFinding(kase, found, untested);
+  const recommendation = recommendationFinding(kase, found, untested, settled);
   // A row that itself asks for the missing test ("No CACNA1S genotype is available … further genetic testing …")
   // says it on its own card: no second prompt for the same test.
   const rowAsksForTest =

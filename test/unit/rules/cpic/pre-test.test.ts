@@ -2,9 +2,11 @@
  * One pre-test rule for every drug (issue 14 item 2): when a gene the drug's guideline depends on for a Strong or
  * Moderate recommendation is untested, a pre-test finding names it, whatever other genes are known; the threshold
  * set's pre-test policy then decides it by the gene's CPIC level. Which genes a guideline depends on, their levels and
- * the policy come from the CPIC data set (`test/reference`) and the published default thresholds, not from the code.
+ * the policy come from the CPIC data set (`test/reference`) and the published default thresholds, not from the code;
+ * whether a row's text says to avoid the drug is the service's reading of it (`row-actions.ts`, tested on its own).
  */
 import { findingsForOrder } from '../../../../src/rules/cpic';
+import { drugKnowledge } from '../../../../src/rules/cpic/knowledge';
 import type { Finding, GeneResult } from '../../../../src/rules/cpic';
 import { DEFAULT_THRESHOLDS } from '../../../../src/rules/thresholds';
 import { DEFAULT_ENGINE, drugOrder, noSensorFacts } from '../../../helpers/decisions';
@@ -22,6 +24,21 @@ function decisive(guideline: CpicGuideline): string[] {
         row.lookupKey[gene] !== 'No Result',
     ),
   );
+}
+
+/** Whether the row says to avoid the drug and gives no dosing for when it is used all the same. */
+function avoidsWithoutDosing(
+  drug: string,
+  row: { readonly lookupKey: Readonly<Record<string, string>>; readonly recommendation: string },
+): boolean {
+  const read = drugKnowledge(drug)
+    ?.guidelines.flatMap((g) => g.rows)
+    .find(
+      (r) =>
+        r.recommendation === row.recommendation &&
+        Object.entries(row.lookupKey).every(([gene, value]) => r.lookupKey[gene] === value),
+    );
+  return read?.action === 'avoid' && !read.dosingInformation;
 }
 
 function preTestGenes(findings: readonly Finding[]): string[] {
@@ -72,6 +89,36 @@ describe('a row that itself asks for the missing test', () => {
   });
 });
 
+describe('known results that settle the drug', () => {
+  it('succinylcholine with RYR1 Malignant Hyperthermia Susceptibility: avoided with any CACNA1S, no CACNA1S prompt', () => {
+    const mhs = 'Malignant Hyperthermia Susceptibility';
+    const rows = cpicDrug('succinylcholine').guidelines[0]?.recommendations.filter(
+      (r) => r.lookupKey.RYR1 === mhs,
+    );
+    expect(rows?.map((r) => r.lookupKey.CACNA1S).sort()).toEqual([
+      mhs,
+      'No Result',
+      'Uncertain Susceptibility',
+    ]);
+    expect(rows?.every((r) => /contraindicated/.test(r.recommendation))).toBe(true);
+    expect(rows?.every((r) => avoidsWithoutDosing('succinylcholine', r))).toBe(true);
+    const findings = findingsForOrder(drugOrder('succinylcholine'), [keyedResult('RYR1', mhs)]);
+    expect(findings.map((f) => f.kind)).toEqual(['recommendation']);
+    // The card says why no test is asked for.
+    expect(findings[0]?.explanation.join('\n')).toMatch(/^No CACNA1S result on file: .*whatever it is/m);
+  });
+
+  it('amitriptyline with CYP2D6 activity score 0: avoided whatever CYP2C19 is, but CYP2C19 sets the dose if used', () => {
+    const rows = cpicDrug('amitriptyline').guidelines[0]?.recommendations.filter(
+      (r) => r.lookupKey.CYP2D6 === '0.0',
+    );
+    expect(rows?.every((r) => /^Avoid/.test(r.recommendation))).toBe(true);
+    expect(rows?.some((r) => /50% reduction/.test(r.recommendation))).toBe(true);
+    const findings = findingsForOrder(drugOrder('amitriptyline'), [keyedResult('CYP2D6', '0.0')]);
+    expect(preTestGenes(findings)).toEqual(['CYP2C19']);
+  });
+});
+
 describe('every guideline, every decisive gene', () => {
   const guidelines = Object.entries(cpicDrugs()).flatMap(([drug, d]) =>
     d.decisionGraph ? [] : d.guidelines.map((guideline) => ({ drug, guideline })),
@@ -96,6 +143,12 @@ describe('every guideline, every decisive gene', () => {
         // Unless the row the known genes give itself asks for the test (see above).
         const asksForTest = /genotype is available|further genetic testing/i.test(row?.recommendation ?? '');
         if (asksForTest) continue;
+        // Unless what is known settles it: every row for the known genes, whatever this one is, says avoid and gives no
+        // dosing (see below).
+        const whatever = guideline.recommendations.filter((r) =>
+          others.every((g) => r.lookupKey[g] === row?.lookupKey[g]),
+        );
+        if (whatever.every((r) => avoidsWithoutDosing(drug, r))) continue;
         expect({ drug, gene, prompted: preTestGenes(findings).includes(gene) }).toEqual({
           drug,
           gene,
