@@ -104,6 +104,13 @@ function quantity(value: number, unit: string, code = unit): Json {
   return { value, unit, system: UCUM, code };
 }
 
+/** A drug given once by injection (the demo's oral drugs are one tablet a day). */
+interface InjectedDose {
+  readonly text: string;
+  readonly route: readonly [string, string];
+  readonly dose: { readonly value: number; readonly unit: string };
+}
+
 /** The drugs the demo orders, RxNorm SCDs from `knowledge/rxnorm/cpic-drug-products.json`. */
 export const DEMO_DRUGS = {
   clopidogrel: { rxcui: '309362', display: 'clopidogrel 75 MG Oral Tablet' },
@@ -119,6 +126,15 @@ export const DEMO_DRUGS = {
   amlodipine: { rxcui: '197361', display: 'amlodipine 5 MG Oral Tablet' },
   metformin: { rxcui: '861007', display: 'metformin hydrochloride 500 MG Oral Tablet' },
   meloxicam: { rxcui: '152695', display: 'meloxicam 15 MG Oral Tablet' },
+  succinylcholine: {
+    rxcui: '1594589',
+    display: 'succinylcholine chloride 20 MG/ML Injectable Solution',
+    dosage: {
+      text: '100 mg IV once at induction of anaesthesia',
+      route: ['47625008', 'Intravenous route'],
+      dose: { value: 100, unit: 'mg' },
+    },
+  },
 } as const;
 export type DemoDrug = keyof typeof DEMO_DRUGS;
 
@@ -587,6 +603,26 @@ export const DEMO_PATIENTS: readonly DemoPatientSpec[] = [
     active: [],
     order: 'codeine',
   },
+  {
+    id: 'demo-ryr1-mh',
+    given: 'Teodora',
+    family: 'Quintero',
+    gender: 'female',
+    birthDate: '1988-11-02',
+    offsetMin: -300,
+    scenario:
+      'RYR1 c.7300G>A reported alone by a sequencing lab (malignant hyperthermia susceptibility), CACNA1S not tested, ordering succinylcholine',
+    reports: [
+      {
+        lab: 'Prevention Genetics',
+        daysAgo: 420,
+        results: [{ shape: 'genotype-text', gene: 'RYR1', text: 'RYR1 c.7300G>A' }],
+      },
+    ],
+    wearables: { restingHr: { mean: 64, sd: 3, days: 21 }, sleepNights: 14, steps: { mean: 8200, days: 28 } },
+    active: [],
+    order: 'succinylcholine',
+  },
 ];
 
 /** Builds one patient's resources (in Bundle order). */
@@ -783,26 +819,42 @@ function medicationRequest(
   status: 'active' | 'draft',
   authoredOn: string,
 ): Json {
-  const d = DEMO_DRUGS[drug];
+  const d: { rxcui: string; display: string; dosage?: InjectedDose } = DEMO_DRUGS[drug];
+  const injected = d.dosage;
   return {
     resourceType: 'MedicationRequest',
     id,
     status,
     intent: status === 'draft' ? 'proposal' : 'order',
     category: [
-      { coding: [coding('http://terminology.hl7.org/CodeSystem/medicationrequest-category', 'outpatient')] },
+      {
+        coding: [
+          coding(
+            'http://terminology.hl7.org/CodeSystem/medicationrequest-category',
+            injected ? 'inpatient' : 'outpatient',
+          ),
+        ],
+      },
     ],
     medicationCodeableConcept: { coding: [coding(RXNORM, d.rxcui, d.display)], text: d.display },
     subject: { reference: `Patient/${spec.id}` },
     authoredOn,
     dosageInstruction: [
-      {
-        sequence: 1,
-        text: '1 tablet by mouth once daily',
-        timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } },
-        route: { coding: [coding('http://snomed.info/sct', '26643006', 'Oral route')] },
-        doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet', system: UCUM, code: '{tbl}' } }],
-      },
+      injected
+        ? {
+            sequence: 1,
+            text: injected.text,
+            timing: { repeat: { count: 1 } },
+            route: { coding: [coding('http://snomed.info/sct', injected.route[0], injected.route[1])] },
+            doseAndRate: [{ doseQuantity: quantity(injected.dose.value, injected.dose.unit) }],
+          }
+        : {
+            sequence: 1,
+            text: '1 tablet by mouth once daily',
+            timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } },
+            route: { coding: [coding('http://snomed.info/sct', '26643006', 'Oral route')] },
+            doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet', system: UCUM, code: '{tbl}' } }],
+          },
     ],
   };
 }

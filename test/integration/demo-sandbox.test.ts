@@ -24,7 +24,15 @@ import { startTestApp } from '../helpers/app';
 import { expectClinicianReadable } from '../helpers/card-text';
 import type { TestApp } from '../helpers/app';
 import type { JsonObject } from '../helpers/cds';
-import { cpicCall, cpicDrugs, cpicGene, cpicRow, cpicRows, researchThreshold } from '../reference';
+import {
+  cpicCall,
+  cpicDrugs,
+  cpicGene,
+  cpicRow,
+  cpicRows,
+  diplotypeTable,
+  researchThreshold,
+} from '../reference';
 
 const ROOT = path.join(__dirname, '..', '..');
 const DEMO_FHIR = 'http://localhost:3000/demo/fhir';
@@ -266,6 +274,22 @@ async function expectationFor(t: TestApp, patient: string): Promise<Expectation>
         indicator: DEFAULT_THRESHOLDS.incompleteCheck.indicator,
         patientView: ['CYP2D6 result not readable', 'laboratory'],
       };
+    case 'demo-ryr1-mh': {
+      // RYR1 c.7300G>A reported alone: every CPIC RYR1 diplotype holding it has one phenotype, so the other allele does
+      // not matter. With it every succinylcholine row, whatever CACNA1S is, says to avoid the drug: the card quotes
+      // CPIC's row for CACNA1S untested, and no CACNA1S test is asked for (one card).
+      const phenotypes = new Set(
+        diplotypeTable('RYR1')
+          .filter((row) => row[0].split('/').includes('c.7300G>A'))
+          .map((row) => row[1]),
+      );
+      expect(phenotypes.size).toBe(1);
+      const [mhs = ''] = phenotypes;
+      return {
+        ...cpic('succinylcholine', { RYR1: mhs, CACNA1S: 'No Result' }, 'avoid'),
+        patientView: [`RYR1 ${mhs}`],
+      };
+    }
     case 'demo-cyp2c9-pm-nsaid': {
       const call = cpicCall('CYP2C9', '*3/*3');
       return { ...cpic('meloxicam', { CYP2C9: call.lookupKey }, 'avoid'), patientView: [call.phenotype] };
