@@ -135,40 +135,35 @@ function valueStrings(holder: Json): string[] {
   return strings;
 }
 
-let symbolsLongestFirst: readonly string[] | undefined;
+let genePattern: { readonly pattern: RegExp; readonly symbols: ReadonlyMap<string, string> } | undefined;
 
-function geneSymbols(): readonly string[] {
-  symbolsLongestFirst ??= [...cpicGenes()].sort((a, b) => b.length - a.length);
-  return symbolsLongestFirst;
+/** One pattern for every CPIC gene symbol as a whole word, longest first (`CYP2C19` before any shorter symbol). */
+function genesPattern(): NonNullable<typeof genePattern> {
+  if (!genePattern) {
+    const symbols = [...cpicGenes()].sort((a, b) => b.length - a.length);
+    const alternatives = symbols.map((g) => g.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+    genePattern = {
+      pattern: new RegExp(`(?<![A-Z0-9-])(?:${alternatives})(?![A-Z0-9])`, 'gi'),
+      symbols: new Map(symbols.map((g) => [g.toUpperCase(), g])),
+    };
+  }
+  return genePattern;
 }
 
 /** The CPIC genes a string names as whole symbols, in the order they appear (`CYP2C19*2` names CYP2C19, not CYP2C9). */
 function genesInText(value: string): string[] {
-  const upper = value.toUpperCase();
-  const found: { gene: string; at: number }[] = [];
-  for (const gene of geneSymbols()) {
-    for (
-      let at = upper.indexOf(gene.toUpperCase());
-      at >= 0;
-      at = upper.indexOf(gene.toUpperCase(), at + 1)
-    ) {
-      const before = upper[at - 1];
-      const after = upper[at + gene.length];
-      if (
-        (before === undefined || !/[A-Z0-9-]/.test(before)) &&
-        (after === undefined || !/[A-Z0-9]/.test(after))
-      ) {
-        found.push({ gene, at });
-        break;
-      }
-    }
+  const { pattern, symbols } = genesPattern();
+  const found = new Set<string>();
+  for (const match of value.matchAll(pattern)) {
+    const gene = symbols.get(match[0].toUpperCase());
+    if (gene) found.add(gene);
   }
-  if (found.length === 0) {
+  if (found.size === 0) {
     // `HLA-B*57:01` written as `B*57:01` is only recognized together with a HLA word.
     const hla = /\bHLA[\s-]?([AB])\b/i.exec(value);
     return hla?.[1] ? [`HLA-${hla[1].toUpperCase()}`] : [];
   }
-  return found.sort((a, b) => a.at - b.at).map((f) => f.gene);
+  return [...found];
 }
 
 /** The first CPIC gene a string names. */
@@ -201,6 +196,7 @@ function panelStatements(value: string): { gene: string; value: string }[] | und
       .split(separator)
       .map((statement) => statement.trim())
       .filter((statement) => statement.length > 0);
+    if (statements.length < 2) continue;
     const read = statements.map((statement) => {
       const gene = geneInText(statement);
       const at = gene ? statement.toUpperCase().indexOf(gene.toUpperCase()) : -1;
@@ -208,7 +204,7 @@ function panelStatements(value: string): { gene: string; value: string }[] | und
         ? { gene, value: statement.slice(gene.length).replace(/^\s*(?:[:=]|-(?=\s))?\s*/, '') }
         : undefined;
     });
-    if (statements.length < 2 || read.some((r) => r === undefined)) continue;
+    if (read.some((r) => r === undefined)) continue;
     const found = read as { gene: string; value: string }[];
     if (new Set(found.map((r) => r.gene)).size >= 2) return found;
   }
@@ -561,15 +557,18 @@ function readFindings(
   // VKORC1's `-1639 AG`. It is the lab's phenotype when it does not (`Poor metabolizer`, `*4/*999 (Poor Metabolizer)`).
   // So is one whose code calls it a phenotype ("CYP2D6 phenotype") or whose value speaks of a metabolizer: what it
   // cannot read is a phenotype.
-  const allelic = geneKnowledge(gene)?.lookupMethod !== 'ALLELE_STATUS';
+  const coded = kindOf(observation);
   const saysPhenotype =
-    labPhenotype !== undefined ||
-    codeStrings(observation).some(namesPhenotype) ||
-    valueStrings(observation).some((value) => /\bmetaboli[sz]er\b/i.test(value));
+    !coded &&
+    (labPhenotype !== undefined ||
+      codeStrings(observation).some(namesPhenotype) ||
+      valueStrings(observation).some((value) => /\bmetaboli[sz]er\b/i.test(value)));
   const uncodedCall =
-    !kindOf(observation) && saysPhenotype && allelic ? readGenotypeValue(gene, observation, sex) : undefined;
+    saysPhenotype && geneKnowledge(gene)?.lookupMethod !== 'ALLELE_STATUS'
+      ? readGenotypeValue(gene, observation, sex)
+      : undefined;
   const readsAsGenotype = uncodedCall !== undefined && isCalled(uncodedCall);
-  const kind = kindOf(observation) ?? (saysPhenotype && !readsAsGenotype ? 'phenotype' : 'genotype');
+  const kind = coded ?? (saysPhenotype && !readsAsGenotype ? 'phenotype' : 'genotype');
   if (kind === 'haplotype') {
     const allele = valueStrings(observation)[0];
     return allele
