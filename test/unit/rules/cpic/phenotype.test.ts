@@ -1,6 +1,7 @@
 import { callPhenotype, normalizePhenotype } from '../../../../src/rules/cpic';
 import { readFileSync } from 'node:fs';
-import { cpicGene, diplotypeGenes, diplotypeTable, knowledgePath } from '../../../reference';
+import fc from 'fast-check';
+import { cpicGene, cpicGenes, diplotypeGenes, diplotypeTable, knowledgePath } from '../../../reference';
 
 const tables = diplotypeGenes().map((gene) => ({ gene, rows: diplotypeTable(gene) }));
 
@@ -357,6 +358,41 @@ describe('normalizePhenotype', () => {
   ])('reads %s "%s" as the CPIC term %s', (gene, text, term) => {
     expect(cpicGene(gene).phenotypes).toContain(term);
     expect(normalizePhenotype(gene, text)).toBe(term);
+  });
+
+  it('never reads a term its statement denies, whatever the gene, term, case and punctuation', () => {
+    // Every metabolizer term of every CPIC gene (the HLA and CFTR terms are read clause by clause elsewhere).
+    const terms = Object.entries(cpicGenes()).flatMap(([gene, g]) =>
+      g.phenotypes.filter((t) => /Metabolizer$/.test(t)).map((term) => ({ gene, term })),
+    );
+    const denials = [
+      (t: string) => `${t}: No`,
+      (t: string) => `${t} (PM) - No`,
+      (t: string) => `${t} - not detected`,
+      (t: string) => `${t}: NOT PRESENT`,
+      (t: string) => `${t} ruled out`,
+      (t: string) => `${t} unlikely`,
+      (t: string) => `Negative for ${t}`,
+      (t: string) => `Rule out ${t.toLowerCase()}`,
+      (t: string) => `Not a ${t}`,
+      (t: string) => `No ${t} detected`,
+    ];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...terms),
+        fc.constantFrom(...denials),
+        fc.constantFrom(
+          (t: string) => t,
+          (t: string) => t.toUpperCase(),
+          (t: string) => t.toLowerCase(),
+        ),
+        fc.constantFrom('', '.', ';'),
+        ({ gene, term }, deny, caseOf, end) => {
+          expect(normalizePhenotype(gene, `${caseOf(deny(term))}${end}`)).toBeUndefined();
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 
   it.each([
