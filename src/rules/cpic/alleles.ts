@@ -223,6 +223,11 @@ function positionGenotype(gene: string, text: string): string[] | undefined {
   return alleles.length === 2 && alleles.every((a) => a !== undefined) ? alleles : undefined;
 }
 
+/** A label before the value (`CYP2D6: *1/*4`, `Genotype: *1/*4`, `CYP2D6 genotype = *1/*4`, `CYP2D6 - *1/*4`) removed. */
+function withoutLabel(text: string): string {
+  return text.replace(/^(?:(?:genotype|diplotype|result)\b\s*)?(?:[:=]|-(?=\s))\s*/i, '').trim() || text;
+}
+
 const REFERENCE = 'Reference';
 
 function hasReferenceAllele(gene: string): boolean {
@@ -234,7 +239,7 @@ function hasReferenceAllele(gene: string): boolean {
  * strings.
  */
 export function splitDiplotype(gene: string, text: string): string[] {
-  const stripped = stripGenePrefix(gene, text);
+  const stripped = withoutLabel(stripGenePrefix(gene, text));
   const variant = positionGenotype(gene, stripped) ?? variantGenotype(gene, stripped);
   if (variant) return variant;
   const alleles = (diplotype: string): string[] =>

@@ -472,6 +472,10 @@ function namesPhenotype(text: string): boolean {
   return /\b(?:phenotype|metabolizer status)\b/i.test(text) && !/\bgenotype\b/i.test(text);
 }
 
+/** A value that says the test gave no result at all. */
+const NOT_DONE =
+  /^\s*(?:test\s+)?(?:not\s+(?:tested|performed|done|analy[sz]ed)|cancell?ed|no\s+result|insufficient\s+(?:sample|specimen|dna|quantity)|quantity\s+not\s+sufficient|qns)\s*\.?\s*$/i;
+
 /** A call that gives a phenotype or a lookup key (not Indeterminate on both). */
 function isCalled(call: PhenotypeCall): boolean {
   return call.phenotype !== INDETERMINATE || call.lookupKey !== INDETERMINATE;
@@ -551,6 +555,11 @@ function readFindings(
   }
   const gene = geneOf(observation);
   if (!gene) return { source, reason: 'no CPIC gene named' };
+  // "Not tested", "Test not performed", "Insufficient sample": no result, so the gene is untested (never unreadable:
+  // the card asks for the test, not for the laboratory to confirm a result that does not exist).
+  const values = valueStrings(observation);
+  if (values.length > 0 && values.every((value) => NOT_DONE.test(value)))
+    return { source, reason: `${gene} test not done: "${values[0] ?? ''}"` };
   const labPhenotype = reportedPhenotype(observation, gene);
   // An uncoded result whose value names a phenotype term is a genotype when it reads as one too: a diplotype with the
   // lab's phenotype (`*4/*10 (Poor Metabolizer)`), recomputed under current CPIC with the lab's kept beside it, or

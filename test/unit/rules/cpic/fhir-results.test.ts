@@ -89,6 +89,28 @@ describe('readGeneResults: genotype Observations (LOINC 84413-4)', () => {
     expect(r?.phenotype).toBe(cpic(gene, diplotype)?.[1]);
   });
 
+  it.each(['CYP2D6: *1/*4', 'CYP2D6 genotype: *1/*4', 'Genotype: *1/*4', 'CYP2D6 - *1/*4'])(
+    'reads the diplotype after a label: "%s"',
+    (value) => {
+      const [observation] = resources('genotype-text-with-phenotype.json') as Record<string, unknown>[];
+      const [r] = readGeneResults([{ ...observation, valueString: value }]).results;
+      expect(r?.diplotype).toBe('*1/*4');
+      expect(r?.unreadable).toBeUndefined();
+    },
+  );
+
+  it('takes a result that says the test was not done for no result: the gene is untested, not unreadable', () => {
+    const [observation] = resources('genotype-text-with-phenotype.json') as Record<string, unknown>[];
+    for (const value of ['Test not performed', 'Not tested', 'QNS', 'Insufficient sample.']) {
+      const reading = readGeneResults([{ ...observation, valueString: value }]);
+      expect(reading.results).toEqual([]);
+      expect(reading.ignored[0]?.reason).toMatch(/^CYP2D6 test not done/);
+    }
+    const [summary] = resources('panel-text.json') as Record<string, unknown>[];
+    const panel = readGeneResults([{ ...summary, valueString: 'CYP2C19: *1/*2; CYP2C9: not tested' }]);
+    expect(panel.results.map((r) => r.gene)).toEqual(['CYP2C19']);
+  });
+
   it('keeps the lab phenotype of an uncoded result whose diplotype it cannot read, and denies none', () => {
     const [observation] = structuredClone(resources('genotype-text-with-phenotype.json')) as Record<
       string,
