@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { readGeneResults } from '../../../../src/rules/cpic';
 import type { GeneResult } from '../../../../src/rules/cpic';
 import { readFixture } from '../../../helpers/fixtures';
@@ -268,5 +269,65 @@ describe('readGeneResults: status, newest and conflicts', () => {
   it('ignores resources that are not Observations and values that are not FHIR', () => {
     const { results } = readGeneResults([null, 'x', { resourceType: 'Patient' }, 42]);
     expect(results).toEqual([]);
+  });
+});
+
+describe('readGeneResults: any text a laboratory may write', () => {
+  it('reads every value made of genes, alleles, phenotypes, labels and separators: no throw, each gene once, CPIC terms only', () => {
+    const part = fc.constantFrom(
+      'CYP2C19',
+      'CYP2D6',
+      'HLA-B',
+      'VKORC1',
+      'DPYD',
+      'RYR1',
+      '*1/*2',
+      '*4/*4',
+      '*5701',
+      '*57:01',
+      '-1639 AG',
+      'c.1905+1G>A',
+      'Reference',
+      'heterozygous',
+      'homozygous',
+      '(Poor Metabolizer)',
+      'Normal Metabolizer',
+      'positive',
+      'not detected',
+      'No',
+      'Genotype:',
+      'not tested',
+      ';',
+      ',',
+      '|',
+      '\n',
+      ' - ',
+      ':',
+      '(',
+      ')',
+    );
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 14 }), fc.array(part, { maxLength: 4 }), (value, code) => {
+        const observation = {
+          resourceType: 'Observation',
+          id: 'any',
+          status: 'final',
+          code: { text: code.join(' ') },
+          subject: { reference: 'Patient/p1' },
+          effectiveDateTime: '2024-01-01',
+          valueString: value.join(' '),
+        };
+        const { results } = readGeneResults([observation]);
+        const genes = results.map((r) => r.gene);
+        expect(new Set(genes).size).toBe(genes.length);
+        // Never a phenotype CPIC does not have: a term of the gene, an HLA allele status, or Indeterminate.
+        for (const r of results) {
+          const terms = [...cpicGene(r.gene).phenotypes, 'Indeterminate'];
+          if (r.alleleStatus) expect(r.phenotype).toMatch(/^(\*\d+:\d+ (positive|negative|possible)(, )?)+$/);
+          else expect(terms).toContain(r.phenotype);
+        }
+      }),
+      { numRuns: 1500 },
+    );
   });
 });
