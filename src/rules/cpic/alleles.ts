@@ -224,7 +224,7 @@ function positionGenotype(gene: string, text: string): string[] | undefined {
 }
 
 /** A label before the value (`CYP2D6: *1/*4`, `Genotype: *1/*4`, `CYP2D6 genotype = *1/*4`, `CYP2D6 - *1/*4`) removed. */
-function withoutLabel(text: string): string {
+export function withoutLabel(text: string): string {
   return text.replace(/^(?:(?:genotype|diplotype|result)\b\s*)?(?:[:=]|-(?=\s))\s*/i, '').trim() || text;
 }
 

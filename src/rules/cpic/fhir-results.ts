@@ -5,7 +5,7 @@
  * (`tbd-codes-cs#therapeutic-implication`), allele-specific HLA "[Presence]" results, and text-only variants of all
  * of them. Values are `unknown` until checked: anything unreadable is listed in `ignored` with the reason.
  */
-import { splitDiplotype } from './alleles';
+import { splitDiplotype, withoutLabel } from './alleles';
 import { cpicGenes, geneKnowledge, ownEntry } from './knowledge';
 import {
   callPhenotype,
@@ -201,7 +201,7 @@ function panelStatements(value: string): { gene: string; value: string }[] | und
       const gene = geneInText(statement);
       const at = gene ? statement.toUpperCase().indexOf(gene.toUpperCase()) : -1;
       return gene && at === 0
-        ? { gene, value: statement.slice(gene.length).replace(/^\s*(?:[:=]|-(?=\s))?\s*/, '') }
+        ? { gene, value: withoutLabel(statement.slice(gene.length).trim()) }
         : undefined;
     });
     if (read.some((r) => r === undefined)) continue;
@@ -571,7 +571,7 @@ function readFindings(
     !coded &&
     (labPhenotype !== undefined ||
       codeStrings(observation).some(namesPhenotype) ||
-      valueStrings(observation).some((value) => /\bmetaboli[sz]er\b/i.test(value)));
+      values.some((value) => /\bmetaboli[sz]er\b/i.test(value)));
   const uncodedCall =
     saysPhenotype && geneKnowledge(gene)?.lookupMethod !== 'ALLELE_STATUS'
       ? readGenotypeValue(gene, observation, sex)
