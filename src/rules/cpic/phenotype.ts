@@ -407,7 +407,8 @@ function comparableTerm(text: string): string {
  * Normalizes a laboratory phenotype (text, or a LOINC answer display) to the gene's CPIC phenotype term;
  * undefined when the text names none of them, or several. A term is read as whole words ("Ultra-rapid Metabolizer" is
  * never a Rapid Metabolizer), the longest first (`likely poor metabolizer` before `poor metabolizer`), and not when
- * the words around it qualify or deny it (`QUALIFIERS`, `DENIED_BEFORE`, `DENIED_AFTER`). HLA allele names written before 2010 (`*5701 positive`) are read too.
+ * the words around it qualify or deny it (`QUALIFIERS`, `DENIED_BEFORE`, `DENIED_AFTER`). HLA allele names written
+ * before 2010 (`*5701 positive`) are read too.
  */
 export function normalizePhenotype(gene: string, text: string): string | undefined {
   const knowledge = geneKnowledge(gene);

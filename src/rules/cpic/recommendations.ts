@@ -358,9 +358,10 @@ function preTestFinding(c: GuidelineCase, untested: readonly string[]): PreTestF
  * Whether what is known already settles the drug: every row of the guideline that matches the known results, whatever
  * the untested genes are (their "No Result" rows included), says to avoid it and gives no dosing for when it is used
  * all the same. A test of an untested gene cannot change that advice, so it is not prompted: with RYR1 Malignant
- * Hyperthermia Susceptibility succinylcholine is avoided with any CACNA1S result, with HLA-B*15:02 positive
- * carbamazepine with any HLA-A result. With CYP2D6 activity score 0 amitriptyline is avoided whatever CYP2C19 is, but
- * the dose "if warranted" depends on it: CYP2C19 is still prompted.
+ * Hyperthermia Susceptibility succinylcholine is avoided with any CACNA1S result, with NUDT15 Poor Metabolizer
+ * azathioprine with any TPMT result. With CYP2D6 activity score 0 amitriptyline is avoided whatever CYP2C19 is, but
+ * the dose "if warranted" depends on it: CYP2C19 is still prompted; so is HLA-A for carbamazepine with HLA-B*15:02
+ * positive, as CPIC's rows for patients who took it before without reaction do not say avoid.
  */
 function avoidedWhateverUntested(
   guideline: GuidelineKnowledge,
