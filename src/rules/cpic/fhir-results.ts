@@ -483,10 +483,23 @@ function isCalled(call: PhenotypeCall): boolean {
 
 const ACTIVITY_SCORE_TEXT = /^(?:AS|activity score)\s*[:=]?\s*≥?\s*\d+(?:\.\d+)?$/i;
 
+/** A gene duplication, deletion or copy number change, as reports name it. */
+const COPY_CHANGE = String.raw`(?:gene\s+)?(?:duplication|deletion|copy\s+number\s+(?:variation|variant|change)|cnv)s?(?:\s*(?:\/|or|and)\s*(?:duplication|deletion)s?)?`;
+/**
+ * A statement that the gene's copy number is normal, as CYP2D6 reports add after the diplotype ("no duplication or
+ * deletion detected", "CNV: not detected", "copy number 2"): the diplotype as written is the whole call. A statement
+ * that one was found is not this (the diplotype would then have to say it, `*1/*2x2`).
+ */
+const NO_COPY_CHANGE = new RegExp(
+  String.raw`^(?:no\s+${COPY_CHANGE}(?:\s+(?:detected|found|identified))?|${COPY_CHANGE}\s*:?\s*(?:not\s+(?:detected|found|identified)|none\s+detected|negative)|copy\s+number\s*:?\s*2)\.?$`,
+  'i',
+);
+
 /**
  * A diplotype followed by the lab's phenotype or activity score (`*1/*4 (Intermediate Metabolizer)`, `*1/*1, AS 2.0`,
- * `*2/*2 - Poor Metabolizer`): the diplotype part, when the rest is one CPIC phenotype term of the gene (read as it
- * is everywhere, so "Poor Metabolizer: No" is not one) or an activity score; undefined otherwise. The phenotype is
+ * `*2/*2 - Poor Metabolizer`) or by a normal copy number (`*1/*2; no duplication or deletion detected`): the diplotype
+ * part, when the rest is one CPIC phenotype term of the gene (read as it is everywhere, so "Poor Metabolizer: No" is
+ * not one), an activity score or `NO_COPY_CHANGE`; undefined otherwise. The phenotype is
  * kept as the lab's (`reportedPhenotype`), so a call that differs under current CPIC says so; the score is the
  * service's own, computed under current CPIC like every other.
  */
@@ -496,7 +509,10 @@ function diplotypeBeforeStatement(gene: string, value: string): string | undefin
     /^(.+?)\s*(?:[,;:]|\s-\s)\s*([A-Za-z].*)$/.exec(value.trim());
   const [, diplotype, statement] = stated ?? [];
   if (!diplotype || !statement) return undefined;
-  return normalizePhenotype(gene, statement) !== undefined || ACTIVITY_SCORE_TEXT.test(statement.trim())
+  const rest = statement.trim();
+  return normalizePhenotype(gene, rest) !== undefined ||
+    ACTIVITY_SCORE_TEXT.test(rest) ||
+    NO_COPY_CHANGE.test(rest)
     ? diplotype
     : undefined;
 }

@@ -90,6 +90,22 @@ describe('readGeneResults: genotype Observations (LOINC 84413-4)', () => {
     expect(r?.phenotype).toBe(cpic(gene, diplotype)?.[1]);
   });
 
+  it('reads a CYP2D6 diplotype past a statement that the copy number is normal, never past one that it is not', () => {
+    const [observation] = resources('genotype-text-with-phenotype.json') as Record<string, unknown>[];
+    const read = (value: string) => readGeneResults([{ ...observation, valueString: value }]).results[0];
+    for (const value of [
+      '*1/*4; no duplication or deletion detected',
+      '*1/*4, no CNV detected',
+      '*1/*4 (copy number: 2)',
+      '*1/*4 (gene duplication/deletion: negative)',
+    ]) {
+      expect([value, read(value)?.diplotype, read(value)?.unreadable]).toEqual([value, '*1/*4', undefined]);
+    }
+    // A duplication found but not written in the diplotype (`*1/*4x2`) is not read past.
+    for (const value of ['*1/*4; duplication detected', '*1/*4; duplication'])
+      expect(read(value)?.unreadable).toBeDefined();
+  });
+
   it.each(['CYP2D6: *1/*4', 'CYP2D6 genotype: *1/*4', 'Genotype: *1/*4', 'CYP2D6 - *1/*4'])(
     'reads the diplotype after a label: "%s"',
     (value) => {
