@@ -497,9 +497,10 @@ const NO_COPY_CHANGE = new RegExp(
 
 /**
  * A diplotype followed by the lab's phenotype or activity score (`*1/*4 (Intermediate Metabolizer)`, `*1/*1, AS 2.0`,
- * `*2/*2 - Poor Metabolizer`) or by a normal copy number (`*1/*2; no duplication or deletion detected`): the diplotype
- * part, when the rest is one CPIC phenotype term of the gene (read as it is everywhere, so "Poor Metabolizer: No" is
- * not one), an activity score or `NO_COPY_CHANGE`; undefined otherwise. The phenotype is
+ * `*2/*2 - Poor Metabolizer`) or by a normal copy number (`*1/*2; no duplication or deletion detected`), or after the
+ * lab's phenotype in brackets (`Intermediate Metabolizer (*1/*2)`): the diplotype part, when the rest is one CPIC
+ * phenotype term of the gene (read as it is everywhere, so "Poor Metabolizer: No" is not one), an activity score or
+ * `NO_COPY_CHANGE`; undefined otherwise. The phenotype is
  * kept as the lab's (`reportedPhenotype`), so a call that differs under current CPIC says so; the score is the
  * service's own, computed under current CPIC like every other.
  */
@@ -510,10 +511,15 @@ function diplotypeBeforeStatement(gene: string, value: string): string | undefin
   const [, diplotype, statement] = stated ?? [];
   if (!diplotype || !statement) return undefined;
   const rest = statement.trim();
-  return normalizePhenotype(gene, rest) !== undefined ||
+  if (
+    normalizePhenotype(gene, rest) !== undefined ||
     ACTIVITY_SCORE_TEXT.test(rest) ||
     NO_COPY_CHANGE.test(rest)
-    ? diplotype
+  )
+    return diplotype;
+  // The other way round: the lab's phenotype with the diplotype in brackets (`Intermediate Metabolizer (*1/*2)`).
+  return stated?.[0].endsWith(')') && normalizePhenotype(gene, diplotype) !== undefined && rest.includes('/')
+    ? rest
     : undefined;
 }
 

@@ -77,7 +77,8 @@ describe('readGeneResults: genotype Observations (LOINC 84413-4)', () => {
   it.each([
     ['CYP2C9', '*1/*1 (AS 2.0)', '*1/*1'],
     ['CYP2C19', '*2/*2 - Poor Metabolizer', '*2/*2'],
-  ])('reads the %s diplotype of "%s" past the statement after it', (gene, value, diplotype) => {
+    ['CYP2C19', 'Intermediate Metabolizer (*1/*2)', '*1/*2'],
+  ])('reads the %s diplotype of "%s" past the lab phenotype beside it', (gene, value, diplotype) => {
     const [observation] = structuredClone(resources('genotype-pharmvar-https.json')) as Record<
       string,
       unknown
