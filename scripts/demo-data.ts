@@ -497,8 +497,8 @@ export const DEMO_PATIENTS: readonly DemoPatientSpec[] = [
   },
   {
     id: 'demo-reinterpreted',
-    given: 'Nadia',
-    family: 'Haddad',
+    given: 'Samira',
+    family: 'Nasser',
     gender: 'female',
     birthDate: '1975-02-02',
     offsetMin: 180,
@@ -566,7 +566,7 @@ export const DEMO_PATIENTS: readonly DemoPatientSpec[] = [
   {
     id: 'demo-cyp2d6-copies',
     given: 'Ines',
-    family: 'Moreau',
+    family: 'Lambert',
     gender: 'female',
     birthDate: '1985-10-02',
     offsetMin: 90,

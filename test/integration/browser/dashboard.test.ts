@@ -113,7 +113,7 @@ describe('clinician dashboard in a browser', () => {
 
   it('opens the patient page of a result the unreported copy number leaves open, and says so', async () => {
     await page.goto(`${base}/app?patient=demo-cyp2d6-copies`);
-    await page.getByRole('heading', { level: 1, name: 'Ines Moreau' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Ines Lambert' }).waitFor();
     const codeine = page.locator('article', { has: page.getByRole('heading', { name: /codeine/ }) });
     const finding = await codeine.textContent();
     expect(finding).toContain('Ask the laboratory for the CYP2D6 copy number');
