@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Card, Coding, Link, Source } from '../cds/types';
-import { copyNumberPhenotypes, unreadableGenes } from '../rules/cpic';
+import { copyNumberPhenotypes, testedName, unreadableGenes } from '../rules/cpic';
 import { guidelineOf, rowOf } from '../rules/cpic/types';
 import type { GeneResult } from '../rules/cpic/types';
 import { readRecommendation } from '../rules/cpic/row-actions';
@@ -104,7 +104,7 @@ function actionPhrase({ finding }: Decision, noRecommendation: boolean): string 
     case 'monitor':
       return noRecommendation ? `No CPIC recommendation for ${drug}` : `Monitor ${drug}`;
     case 'order-test':
-      return `Order ${listPhrase(finding.untested.map((u) => u.gene))} ${finding.untested.length > 1 ? 'tests' : 'test'} before ${drug}`;
+      return `Order ${listPhrase(finding.untested.map(testedName))} ${finding.untested.length > 1 ? 'tests' : 'test'} before ${drug}`;
     case 'standard':
       return `Standard ${drug} dosing`;
   }

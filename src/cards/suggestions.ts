@@ -9,7 +9,7 @@ import type { Decision } from '../rules/types';
 import type { DoseCondition } from '../rules/cpic/dose';
 import type { CpicRow, NamedAlternative } from '../rules/cpic/types';
 import { adjustedDoseValue, draftDose, isRecord, unitText, withScaledDose } from './dose';
-import { populationWords } from '../rules/cpic';
+import { populationWords, testedName } from '../rules/cpic';
 import { fitSummary, listPhrase } from './text';
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
@@ -271,7 +271,7 @@ export function ownAdvice(alt: NamedAlternative): string | undefined {
 
 function preTestSuggestion({ finding }: Decision, ctx: SuggestionContext): Suggestion | undefined {
   if (finding.kind !== 'pre-test' || finding.untested.length === 0) return undefined;
-  const genes = finding.untested.map((u) => u.gene);
+  const genes = finding.untested.map(testedName);
   const drug = finding.drug;
   const test = `${listPhrase(genes)} genotyping`;
   // `code.text` only: the gene-specific LOINC test codes found in public material disagreed with each other (one

@@ -607,6 +607,13 @@ function readFindings(
       : { source, reason: 'haplotype without a value' };
   }
   if (kind === 'phenotype') {
+    // An HLA gene's CPIC phenotype is one risk allele's status (`*57:01 positive`): read as that allele's status, so a
+    // guideline keyed on another allele of the gene (allopurinol, *58:01) finds no result for it, not a row-less key.
+    const allele = /^(\*\d+:\d+) (positive|negative)$/.exec(labPhenotype ?? '');
+    if (allele?.[1] && allele[2] && geneKnowledge(gene)?.lookupMethod === 'ALLELE_STATUS') {
+      const hla = { [allele[1]]: allele[2] as HlaAlleleStatus };
+      return [{ ...base, gene, kind: 'hla-presence', reading: 'lab-phenotype', hla }];
+    }
     if (labPhenotype) return [{ ...base, gene, kind, reading: 'lab-phenotype', phenotype: labPhenotype }];
     // A phenotype on file in words CPIC does not use ("Extensive metabolizer") is a result all the same: never read
     // as no result (that card would ask for a test already done).

@@ -38,7 +38,14 @@ export {
   resolveDrugOrdersIn,
   wholeWordDrugMatcher,
 } from './drugs';
-export { ageInYears, findingsForOrder, isCpicDrug, actionForRow, rowActionsKeyedOn } from './recommendations';
+export {
+  ageInYears,
+  findingsForOrder,
+  isCpicDrug,
+  actionForRow,
+  rowActionsKeyedOn,
+  testedName,
+} from './recommendations';
 export { callPhenotype, copyNumberPhenotypes, normalizePhenotype } from './phenotype';
 export { populationWords } from './populations';
 export { cpicGenes, cpicPairs, cpicPhenotypes, ehrPriorityOf, isEmptyImplication } from './knowledge';

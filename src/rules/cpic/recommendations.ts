@@ -338,9 +338,13 @@ export function decisiveGenes(guideline: GuidelineKnowledge): ReadonlySet<string
  */
 function preTestFinding(c: GuidelineCase, untested: readonly string[]): PreTestFinding | undefined {
   const genes = decisiveGenes(c.guideline);
-  const toTest = untested.flatMap((gene) =>
-    genes.has(gene) ? [{ gene, level: c.drug.pairs.find((p) => p.gene === gene)?.level ?? 'none' }] : [],
-  );
+  const toTest = untested.flatMap((gene) => {
+    if (!genes.has(gene)) return [];
+    const level = c.drug.pairs.find((p) => p.gene === gene)?.level ?? 'none';
+    // A result of the gene is on file, but not for the guideline's risk allele: the test to order is the allele's.
+    const allele = c.results.get(gene) ? hlaAlleleOf(c.guideline, gene) : undefined;
+    return [{ gene, level, ...(allele ? { allele } : {}) }];
+  });
   if (toTest.length === 0) return undefined;
   return {
     kind: 'pre-test',
@@ -349,9 +353,14 @@ function preTestFinding(c: GuidelineCase, untested: readonly string[]): PreTestF
     untested: toTest,
     guideline: guidelineRef(c.guideline),
     explanation: [
-      `No ${toTest.map((t) => (t.level === 'none' ? t.gene : `${t.gene} (CPIC level ${t.level})`)).join(', ')} result on file for ${c.drugName}: ${cpicGuideline(c.guideline, 'guideline ')} applies once tested`,
+      `No ${toTest.map((t) => `${testedName(t)}${t.level === 'none' ? '' : ` (CPIC level ${t.level})`}`).join(', ')} result on file for ${c.drugName}: ${cpicGuideline(c.guideline, 'guideline ')} applies once tested`,
     ],
   };
+}
+
+/** What a pre-test finding asks to test: the gene, or an HLA gene's risk allele (`HLA-B*58:01`). */
+export function testedName(untested: { readonly gene: string; readonly allele?: string }): string {
+  return `${untested.gene}${untested.allele ?? ''}`;
 }
 
 /**
@@ -500,15 +509,17 @@ function recommendationFinding(
  */
 function guidelineFindings(c: Omit<GuidelineCase, 'used'>, conflicts: readonly GeneConflict[]): Finding[] {
   const { guideline, results } = c;
+  const values = new Map(guideline.genes.map((g) => [g, keyValues(guideline, g, results.get(g))]));
+  // Untested: no result, or an HLA result that does not test the guideline's risk allele (a *57:01 presence test
+  // says nothing of *58:01 for allopurinol).
+  const untested = guideline.genes.filter((g) => values.get(g)?.join() === NO_RESULT);
   const used = guideline.genes.flatMap((g) => {
     const result = results.get(g);
-    return result ? [result] : [];
+    return result && !untested.includes(g) ? [result] : [];
   });
   const kase: GuidelineCase = { ...c, used };
   const conflicted = conflicts.filter((conflict) => guideline.genes.includes(conflict.gene));
   if (conflicted.length > 0) return [conflictFinding(kase, conflicted)];
-  const untested = guideline.genes.filter((g) => !results.get(g));
-  const values = new Map(guideline.genes.map((g) => [g, keyValues(guideline, g, results.get(g))]));
   const settled = untested.length > 0 && avoidedWhateverUntested(guideline, values, untested);
   const preTest = untested.length > 0 && !settled ? preTestFinding(kase, untested) : undefined;
   const combos = keyCombinations(guideline.genes, values);

@@ -204,8 +204,11 @@ export interface PreTestFinding extends FindingBase {
   readonly kind: 'pre-test';
   readonly action: 'order-test';
   readonly guideline?: GuidelineRef;
-  /** The untested genes with their CPIC level, e.g. `[{ gene: 'CYP2C19', level: 'A' }]`. */
-  readonly untested: readonly { readonly gene: string; readonly level: string }[];
+  /**
+   * The untested genes with their CPIC level, e.g. `[{ gene: 'CYP2C19', level: 'A' }]`; an HLA gene whose result on
+   * file does not test the guideline's risk allele names it (`{ gene: 'HLA-B', allele: '*58:01', … }`).
+   */
+  readonly untested: readonly { readonly gene: string; readonly level: string; readonly allele?: string }[];
 }
 
 /** The results are on file but CPIC has no row for their combination. */

@@ -7,7 +7,7 @@ import { findingsForOrder, readGeneResults, rowOf } from '../../../../src/rules/
 import type { DrugOrder, Finding, GeneResult } from '../../../../src/rules/cpic';
 import { parseGlString, riskAlleleStatus } from '../../../../src/rules/cpic/hla';
 import { readFixture } from '../../../helpers/fixtures';
-import { cpicGene, cpicRow } from '../../../reference';
+import { cpicDrug, cpicGene, cpicRow } from '../../../reference';
 
 interface ShapeCase {
   readonly about: string;
@@ -240,6 +240,35 @@ describe('HLA drugs get the CPIC row of their risk allele from every shape', () 
     const positive = cpicRow('abacavir', { 'HLA-B': '*57:01 positive' }).row.recommendation;
     expect(onlyRow('abacavir', [result('presence-pre-2010-names', 'HLA-B')]).recommendation).toBe(positive);
     expect(onlyRow('abacavir', [result('presence-codes-only', 'HLA-B')]).recommendation).toBe(positive);
+  });
+
+  it('allopurinol with an HLA-B result that does not test *58:01: asks for the *58:01 test, no row-less card', () => {
+    // The presence result tests *57:01 only; CPIC's allopurinol rows key on *58:01.
+    const genes = [result('presence-pre-2010-names', 'HLA-B')];
+    expect(genes[0]?.alleleStatus).toEqual({ '*57:01': 'positive' });
+    const findings = findingsFor('allopurinol', genes);
+    expect(findings.map((f) => (f.kind === 'pre-test' ? f.untested : f.kind))).toEqual([
+      [
+        {
+          gene: 'HLA-B',
+          allele: '*58:01',
+          level: cpicDrug('allopurinol').cpicPairs.find((p) => p.gene === 'HLA-B')?.cpicLevel,
+        },
+      ],
+    ]);
+    // A lab phenotype of *57:01 is read the same way, as that allele's status.
+    const phenotype = readGeneResults([
+      {
+        resourceType: 'Observation',
+        status: 'final',
+        code: { text: 'HLA-B' },
+        subject: { reference: 'Patient/hla-1' },
+        effectiveDateTime: '2019-04-02',
+        valueString: '*57:01 positive',
+      },
+    ]).results;
+    expect(phenotype[0]?.alleleStatus).toEqual({ '*57:01': 'positive' });
+    expect(findingsFor('allopurinol', phenotype).map((f) => f.kind)).toEqual(['pre-test']);
   });
 
   it('allopurinol: HLA-B*58:01 positive from a GL String without prefix and from a text report', () => {
