@@ -127,8 +127,11 @@ export interface ExplainedDecision {
   /** Every CPIC row that may apply: the applied one first, then the others the order could not rule out. */
   readonly rows: readonly ExplainedRow[];
   readonly sensors: readonly ExplainedSensorEvidence[];
-  /** Genes without a result that the guideline asks to test, with their CPIC level. */
-  readonly untested: readonly { readonly gene: string; readonly level: string }[];
+  /**
+   * Genes without a result that the guideline asks to test, with their CPIC level; an HLA gene with a result that does
+   * not test the guideline's risk allele names it (`allele`).
+   */
+  readonly untested: readonly { readonly gene: string; readonly level: string; readonly allele?: string }[];
   /** Genes whose results on file disagree. */
   readonly conflicts: readonly {
     readonly gene: string;

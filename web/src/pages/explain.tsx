@@ -258,7 +258,8 @@ function Decision({ d }: { readonly d: ExplainedDecision }) {
           <ul>
             {d.untested.map((u) => (
               <li>
-                {u.gene} (CPIC level {u.level})
+                {u.gene}
+                {u.allele ?? ''} (CPIC level {u.level})
               </li>
             ))}
           </ul>
