@@ -211,30 +211,38 @@ function panelStatements(value: string): { gene: string; value: string }[] | und
   return undefined;
 }
 
+/** The gene-studied components (LOINC 48018-6) of an Observation. */
+function geneComponents(observation: Json): Json[] {
+  return arr(observation.component).flatMap((c) => {
+    const component = obj(c);
+    return component && codings(component.code).some((k) => k.code === GENE_STUDIED) ? [component] : [];
+  });
+}
+
 /**
  * The genes of a result whose code names several (`CYP2C19 and CYP2D6 genotype`) while neither a gene component nor
  * the value says which one the value is for; undefined otherwise. Reading it as the first would be a guess.
  */
-function genesLeftOpen(observation: Json): string[] | undefined {
-  const component = arr(observation.component).some((c) =>
-    codings(obj(c)?.code).some((k) => k.code === GENE_STUDIED),
-  );
-  if (component || valueStrings(observation).some((s) => genesInText(s).length > 0)) return undefined;
-  const genes = [...new Set(codeStrings(observation).flatMap(genesInText))];
+function genesLeftOpen(
+  observation: Json,
+  codes: readonly string[],
+  values: readonly string[],
+): string[] | undefined {
+  if (geneComponents(observation).length > 0 || values.some((s) => genesInText(s).length > 0))
+    return undefined;
+  const genes = [...new Set(codes.flatMap(genesInText))];
   return genes.length > 1 ? genes : undefined;
 }
 
 /** The gene studied: component 48018-6 (HGNC coding display or text), else a gene named in code or value. */
-function geneOf(observation: Json): string | undefined {
-  for (const c of arr(observation.component)) {
-    const component = obj(c);
-    if (!component || !codings(component.code).some((k) => k.code === GENE_STUDIED)) continue;
+function geneOf(observation: Json, codes: readonly string[], values: readonly string[]): string | undefined {
+  for (const component of geneComponents(observation)) {
     for (const s of conceptStrings(component.valueCodeableConcept)) {
       const gene = geneInText(s);
       if (gene) return gene;
     }
   }
-  for (const s of [...codeStrings(observation), ...valueStrings(observation)]) {
+  for (const s of [...codes, ...values]) {
     const gene = geneInText(s);
     if (gene) return gene;
   }
@@ -341,9 +349,11 @@ const PRESENCE_ANSWERS: Readonly<Record<string, string>> = {
  */
 function readHlaPresence(
   observation: Json,
+  codes: readonly string[],
+  values: readonly string[],
 ): { gene: string; allele: string; status: HlaAlleleStatus } | undefined {
   if (codings(observation.code).some((c) => c.code === GENOTYPE || c.code === HAPLOTYPE)) return undefined;
-  for (const s of codeStrings(observation).map(withFieldSeparators)) {
+  for (const s of codes.map(withFieldSeparators)) {
     const match = /HLA[\s-]?([AB])\s*\*\s*(\d+):(\d+)/i.exec(s);
     if (!match?.[1]) continue;
     const gene = `HLA-${match[1].toUpperCase()}`;
@@ -352,7 +362,7 @@ function readHlaPresence(
       const word = PRESENCE_ANSWERS[`${c.system ?? ''}|${c.code ?? ''}`];
       return word ? [word] : [];
     });
-    const status = presenceStatus([...valueStrings(observation), ...answers].join(' '));
+    const status = presenceStatus([...values, ...answers].join(' '));
     if (status) return { gene, allele, status };
   }
   return undefined;
@@ -543,14 +553,14 @@ function readFindings(
   });
   const isText = codings(observation.valueCodeableConcept).length === 0;
   const base = { source, ...(date ? { date } : {}), derivedFrom, text: isText };
-  const presence = readHlaPresence(observation);
+  const codes = codeStrings(observation);
+  const values = valueStrings(observation);
+  const presence = readHlaPresence(observation, codes, values);
   if (presence) {
     const hla = { [presence.allele]: presence.status };
     return [{ ...base, gene: presence.gene, kind: 'hla-presence', reading: 'presence', hla }];
   }
-  const panel = valueStrings(observation)
-    .map(panelStatements)
-    .find((statements) => statements !== undefined);
+  const panel = values.map(panelStatements).find((statements) => statements !== undefined);
   if (panel) {
     // Each statement read as a result of its own gene, from the same source.
     return panel.flatMap(({ gene, value }) => {
@@ -564,7 +574,7 @@ function readFindings(
       return 'reason' in read ? [] : read;
     });
   }
-  const unsaid = genesLeftOpen(observation);
+  const unsaid = genesLeftOpen(observation, codes, values);
   if (unsaid) {
     const reason = `the result names ${unsaid.join(' and ')} and does not say which gene its value is for`;
     return unsaid.map((gene) => ({
@@ -575,11 +585,10 @@ function readFindings(
       call: unreadableCall(gene, [], reason),
     }));
   }
-  const gene = geneOf(observation);
+  const gene = geneOf(observation, codes, values);
   if (!gene) return { source, reason: 'no CPIC gene named' };
   // "Not tested", "Test not performed", "Insufficient sample": no result, so the gene is untested (never unreadable:
   // the card asks for the test, not for the laboratory to confirm a result that does not exist).
-  const values = valueStrings(observation);
   if (values.length > 0 && values.every((value) => NOT_DONE.test(value)))
     return { source, reason: `${gene} test not done: "${values[0] ?? ''}"` };
   const labPhenotype = reportedPhenotype(observation, gene);
@@ -589,19 +598,17 @@ function readFindings(
   // So is one whose code calls it a phenotype ("CYP2D6 phenotype") or whose value speaks of a metabolizer: what it
   // cannot read is a phenotype.
   const coded = kindOf(observation);
+  const hlaGene = geneKnowledge(gene)?.lookupMethod === 'ALLELE_STATUS';
   const saysPhenotype =
     !coded &&
     (labPhenotype !== undefined ||
-      codeStrings(observation).some(namesPhenotype) ||
+      codes.some(namesPhenotype) ||
       values.some((value) => /\bmetaboli[sz]er\b/i.test(value)));
-  const uncodedCall =
-    saysPhenotype && geneKnowledge(gene)?.lookupMethod !== 'ALLELE_STATUS'
-      ? readGenotypeValue(gene, observation, sex)
-      : undefined;
+  const uncodedCall = saysPhenotype && !hlaGene ? readGenotypeValue(gene, observation, sex) : undefined;
   const readsAsGenotype = uncodedCall !== undefined && isCalled(uncodedCall);
   const kind = coded ?? (saysPhenotype && !readsAsGenotype ? 'phenotype' : 'genotype');
   if (kind === 'haplotype') {
-    const allele = valueStrings(observation)[0];
+    const allele = values[0];
     return allele
       ? [{ ...base, gene, kind, reading: 'haplotype', allele }]
       : { source, reason: 'haplotype without a value' };
@@ -610,14 +617,14 @@ function readFindings(
     // An HLA gene's CPIC phenotype is one risk allele's status (`*57:01 positive`): read as that allele's status, so a
     // guideline keyed on another allele of the gene (allopurinol, *58:01) finds no result for it, not a row-less key.
     const allele = /^(\*\d+:\d+) (positive|negative)$/.exec(labPhenotype ?? '');
-    if (allele?.[1] && allele[2] && geneKnowledge(gene)?.lookupMethod === 'ALLELE_STATUS') {
+    if (allele?.[1] && allele[2] && hlaGene) {
       const hla = { [allele[1]]: allele[2] as HlaAlleleStatus };
       return [{ ...base, gene, kind: 'hla-presence', reading: 'lab-phenotype', hla }];
     }
     if (labPhenotype) return [{ ...base, gene, kind, reading: 'lab-phenotype', phenotype: labPhenotype }];
     // A phenotype on file in words CPIC does not use ("Extensive metabolizer") is a result all the same: never read
     // as no result (that card would ask for a test already done).
-    const text = valueStrings(observation)[0];
+    const text = values[0];
     return text
       ? [
           {
@@ -630,15 +637,14 @@ function readFindings(
         ]
       : { source, reason: `no ${gene} phenotype CPIC uses` };
   }
-  if (geneKnowledge(gene)?.lookupMethod === 'ALLELE_STATUS') {
-    const stated = readHlaPresenceText(valueStrings(observation), gene);
+  if (hlaGene) {
+    const stated = readHlaPresenceText(values, gene);
     if (stated) return [{ ...base, gene, kind: 'hla-presence', reading: 'presence', hla: stated }];
     // One HLA value (a GL String) may type several loci: each CPIC HLA gene it types gets a finding.
     const typings = readHlaTypings(observation, gene).filter((t) => riskAlleles(t.gene).length > 0);
     if (typings.length === 0) {
       // An HLA result on file that names no allele the service reads: Indeterminate, never "untested".
       const reason = `${gene} result names no HLA allele the service reads`;
-      const values = valueStrings(observation);
       if (values.length === 0) return { source, reason: `${gene} genotype without a value` };
       return [
         { ...base, gene, kind: 'genotype', reading: 'genotype', call: unreadableCall(gene, [], reason) },
