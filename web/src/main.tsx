@@ -2,6 +2,8 @@
  * The one web front end: one page, which shows what its path names. Pages reached through a card's signed link
  * (`/rate/{cardUuid}?t=…`, `/explain/{cardUuid}?t=…`) read the token from their own URL.
  */
+// First: the chart library reads `navigator.language` as it loads.
+import './locale';
 import { render } from 'preact';
 import { AdminHome, AdminShell, SignedOut } from './pages/admin';
 import { DashboardLaunch, DashboardPage, LaunchedPage } from './pages/dashboard';

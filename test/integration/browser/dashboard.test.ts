@@ -75,6 +75,29 @@ describe('clinician dashboard in a browser', () => {
     await screenshot(page, 'dashboard-1-cyp2d6-hr');
   });
 
+  it('draws the page and its charts when the browser reports a POSIX locale', async () => {
+    // Chromium on a Linux desktop whose locale is C or POSIX reports "en-US@posix", which is not a language tag
+    // `Intl` accepts; the chart library used to throw on it as it loaded, leaving the page blank.
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    await context.addInitScript(() => {
+      Object.defineProperty(Navigator.prototype, 'language', {
+        get: () => 'en-US@posix',
+        configurable: true,
+      });
+    });
+    const posix = await context.newPage();
+    const posixErrors: string[] = [];
+    posix.on('pageerror', (e) => posixErrors.push(e.message));
+    await posix.goto(`${base}/app?patient=demo-cyp2d6-pm-low-hr`);
+    await posix.getByRole('heading', { level: 1, name: 'Walter Nguyen' }).waitFor();
+    const figure = posix.getByRole('figure', { name: 'Resting heart rate chart' });
+    expect(await figure.locator('canvas').count()).toBe(1);
+    expect(await posix.evaluate(() => navigator.language)).toBe('en-US');
+    expect(posixErrors).toEqual([]);
+    // Only the page: the packaged single-process Chromium goes down with a closed context.
+    await posix.close();
+  });
+
   it('shows the CGM patient with the AGP and the glipizide finding', async () => {
     await page.goto(`${base}/app?patient=demo-cyp2c9-cgm`);
     await page.getByRole('heading', { level: 2, name: 'Ambulatory Glucose Profile' }).waitFor();
