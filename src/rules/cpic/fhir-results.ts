@@ -5,8 +5,8 @@
  * (`tbd-codes-cs#therapeutic-implication`), allele-specific HLA "[Presence]" results, and text-only variants of all
  * of them. Values are `unknown` until checked: anything unreadable is listed in `ignored` with the reason.
  */
-import { splitDiplotype, withoutLabel } from './alleles';
-import { cpicGenes, geneKnowledge, ownEntry } from './knowledge';
+import { splitDiplotype } from './alleles';
+import { geneKnowledge, ownEntry } from './knowledge';
 import {
   callPhenotype,
   hlaSummary,
@@ -19,17 +19,26 @@ import {
 import type { PhenotypeCall } from './phenotype';
 import type { GeneConflict, GeneResult, ReadingKind, ResultReading } from './types';
 import { readCftrText } from './cftr';
-import { parseGlString, parseHlaText, riskAlleleStatus, typingText, withFieldSeparators } from './hla';
-import type { HlaAlleleStatus, HlaTyping } from './hla';
+import { parseHlaText, riskAlleleStatus, typingText } from './hla';
+import type { HlaAlleleStatus } from './hla';
 import { allLookupValues } from './recommendations';
 import { arr, obj, text } from './json';
 import type { Json } from './json';
-
-const LOINC = 'http://loinc.org';
-const GENOTYPE = '84413-4';
-const HAPLOTYPE = '84414-2';
-const GENE_STUDIED = '48018-6';
-const PHENOTYPE_CODES = new Set(['53040-2', '81259-4', 'therapeutic-implication']);
+import { readHlaPresence, readHlaPresenceText, readHlaTypings, riskAlleles } from './hla-observations';
+import {
+  codeStrings,
+  codings,
+  dateOf,
+  geneOf,
+  genesLeftOpen,
+  GENOTYPE,
+  HAPLOTYPE,
+  panelStatements,
+  PHENOTYPE_CODES,
+  producerOf,
+  referenceOf,
+  valueStrings,
+} from './observation-text';
 
 /**
  * LOINC answer codes for metabolizer phenotypes (Genomics Reporting IG value set genetic-therapeutic-implications-vs
@@ -42,30 +51,6 @@ const PHENOTYPE_ANSWERS: Readonly<Record<string, string>> = {
   'LA25390-8': 'Rapid Metabolizer',
   'LA10315-2': 'Ultrarapid Metabolizer',
 };
-
-/**
- * Observation codes a PGx prefetch must ask for. LOINC 57979-7 "HLA-B*15:02 [Presence]" is the code the HL7
- * Genomics Reporting IG uses in its examples (HL7/genomics-reporting `input/fsh/…` GenomicsReportExample01);
- * 50956-2 "HLA-B*57:01 [Presence]" is taken from a public LOINC mapping table (one source only). HLA results coded
- * otherwise are still read when their code text names the allele.
- */
-export const PGX_OBSERVATION_CODES: readonly {
-  readonly system: string;
-  readonly code: string;
-  readonly display: string;
-}[] = [
-  { system: LOINC, code: GENOTYPE, display: 'Genotype display name' },
-  { system: LOINC, code: HAPLOTYPE, display: 'Haplotype name' },
-  { system: LOINC, code: '53040-2', display: "Genetic variation's effect on drug metabolism" },
-  { system: LOINC, code: '81259-4', display: 'Associated phenotype' },
-  {
-    system: 'http://hl7.org/fhir/uv/genomics-reporting/CodeSystem/tbd-codes-cs',
-    code: 'therapeutic-implication',
-    display: 'Therapeutic Implication',
-  },
-  { system: LOINC, code: '57979-7', display: 'HLA-B*15:02 [Presence]' },
-  { system: LOINC, code: '50956-2', display: 'HLA-B*57:01 [Presence]' },
-];
 
 const USABLE_STATUSES = new Set(['final', 'amended', 'corrected']);
 
@@ -87,191 +72,6 @@ export interface ReadOptions {
   /** Patient sex (`Patient.gender`), used for G6PD. */
   readonly sex?: string;
 }
-
-interface Coding {
-  readonly system?: string;
-  readonly code?: string;
-  readonly display?: string;
-}
-
-function codings(concept: unknown): Coding[] {
-  const found: Coding[] = [];
-  for (const c of arr(obj(concept)?.coding)) {
-    const coding = obj(c);
-    if (!coding) continue;
-    // Built by assignment, not conditional spreads: read several times for each Observation of every call.
-    const read: { system?: string; code?: string; display?: string } = {};
-    const system = text(coding.system);
-    const code = text(coding.code);
-    const display = text(coding.display);
-    if (system) read.system = system;
-    if (code) read.code = code;
-    if (display) read.display = display;
-    found.push(read);
-  }
-  return found;
-}
-
-/** Every human-readable string of a CodeableConcept: codes, displays, text. */
-function conceptStrings(concept: unknown): string[] {
-  const strings: string[] = [];
-  for (const c of codings(concept)) {
-    if (c.display) strings.push(c.display);
-    if (c.code) strings.push(c.code);
-  }
-  const conceptText = text(obj(concept)?.text);
-  if (conceptText) strings.push(conceptText);
-  return strings;
-}
-
-/** The value of an Observation or component as strings to try (coded display first, then code, then text). */
-function valueStrings(holder: Json): string[] {
-  const strings = conceptStrings(holder.valueCodeableConcept);
-  for (const key of ['valueString', 'valueBoolean']) {
-    const v = holder[key];
-    if (typeof v === 'string' && v.trim()) strings.push(v.trim());
-    if (typeof v === 'boolean') strings.push(v ? 'positive' : 'negative');
-  }
-  return strings;
-}
-
-let genePattern: { readonly pattern: RegExp; readonly symbols: ReadonlyMap<string, string> } | undefined;
-
-/** One pattern for every CPIC gene symbol as a whole word, longest first (`CYP2C19` before any shorter symbol). */
-function genesPattern(): NonNullable<typeof genePattern> {
-  if (!genePattern) {
-    const symbols = [...cpicGenes()].sort((a, b) => b.length - a.length);
-    const alternatives = symbols.map((g) => g.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-    genePattern = {
-      pattern: new RegExp(`(?<![A-Z0-9-])(?:${alternatives})(?![A-Z0-9])`, 'gi'),
-      symbols: new Map(symbols.map((g) => [g.toUpperCase(), g])),
-    };
-  }
-  return genePattern;
-}
-
-/** The CPIC genes a string names as whole symbols, in the order they appear (`CYP2C19*2` names CYP2C19, not CYP2C9). */
-function genesInText(value: string): string[] {
-  const { pattern, symbols } = genesPattern();
-  const found = new Set<string>();
-  for (const match of value.matchAll(pattern)) {
-    const gene = symbols.get(match[0].toUpperCase());
-    if (gene) found.add(gene);
-  }
-  if (found.size === 0) {
-    // `HLA-B*57:01` written as `B*57:01` is only recognized together with a HLA word.
-    const hla = /\bHLA[\s-]?([AB])\b/i.exec(value);
-    return hla?.[1] ? [`HLA-${hla[1].toUpperCase()}`] : [];
-  }
-  return [...found];
-}
-
-/** The first CPIC gene a string names. */
-function geneInText(value: string): string | undefined {
-  return genesInText(value)[0];
-}
-
-/** The allele each LOINC presence code of `PGX_OBSERVATION_CODES` stands for, read from its display. */
-const PRESENCE_CODE_NAMES = new Map(
-  PGX_OBSERVATION_CODES.filter((c) => c.display.includes('[Presence]')).map((c) => [c.code, c.display]),
-);
-
-/** What an Observation's code says: its displays, codes and text, and the name of a LOINC presence code sent bare. */
-function codeStrings(observation: Json): string[] {
-  const names = codings(observation.code).flatMap((c) => {
-    const name = c.system === LOINC && c.code ? PRESENCE_CODE_NAMES.get(c.code) : undefined;
-    return name ? [name] : [];
-  });
-  return [...conceptStrings(observation.code), ...names];
-}
-
-/**
- * One value reporting several genes, as a panel summary in text (`CYP2C19: *1/*2; CYP2D6: *1/*4 (Intermediate
- * Metabolizer)`): each statement that starts with a CPIC gene, with what follows the gene. Undefined unless every
- * statement starts with a gene and they name at least two (a GL String typing two loci is one statement).
- */
-function panelStatements(value: string): { gene: string; value: string }[] | undefined {
-  for (const separator of [/[;\n|]/, /[;\n|,]/]) {
-    const statements = value
-      .split(separator)
-      .map((statement) => statement.trim())
-      .filter((statement) => statement.length > 0);
-    if (statements.length < 2) continue;
-    const read = statements.map((statement) => {
-      const gene = geneInText(statement);
-      const at = gene ? statement.toUpperCase().indexOf(gene.toUpperCase()) : -1;
-      return gene && at === 0
-        ? { gene, value: withoutLabel(statement.slice(gene.length).trim()) }
-        : undefined;
-    });
-    if (read.some((r) => r === undefined)) continue;
-    const found = read as { gene: string; value: string }[];
-    if (new Set(found.map((r) => r.gene)).size >= 2) return found;
-  }
-  return undefined;
-}
-
-/** The gene-studied components (LOINC 48018-6) of an Observation. */
-function geneComponents(observation: Json): Json[] {
-  return arr(observation.component).flatMap((c) => {
-    const component = obj(c);
-    return component && codings(component.code).some((k) => k.code === GENE_STUDIED) ? [component] : [];
-  });
-}
-
-/**
- * The genes of a result whose code names several (`CYP2C19 and CYP2D6 genotype`) while neither a gene component nor
- * the value says which one the value is for; undefined otherwise. Reading it as the first would be a guess.
- */
-function genesLeftOpen(
-  observation: Json,
-  codes: readonly string[],
-  values: readonly string[],
-): string[] | undefined {
-  if (geneComponents(observation).length > 0 || values.some((s) => genesInText(s).length > 0))
-    return undefined;
-  const genes = [...new Set(codes.flatMap(genesInText))];
-  return genes.length > 1 ? genes : undefined;
-}
-
-/** The gene studied: component 48018-6 (HGNC coding display or text), else a gene named in code or value. */
-function geneOf(observation: Json, codes: readonly string[], values: readonly string[]): string | undefined {
-  for (const component of geneComponents(observation)) {
-    for (const s of conceptStrings(component.valueCodeableConcept)) {
-      const gene = geneInText(s);
-      if (gene) return gene;
-    }
-  }
-  for (const s of [...codes, ...values]) {
-    const gene = geneInText(s);
-    if (gene) return gene;
-  }
-  return undefined;
-}
-
-function dateOf(observation: Json): string | undefined {
-  return (
-    text(observation.effectiveDateTime) ??
-    text(obj(observation.effectivePeriod)?.start) ??
-    text(observation.issued) ??
-    text(obj(observation.meta)?.lastUpdated)
-  );
-}
-
-/** Who produced a result, by name: the first `performer` with a display, else the `device` display. */
-function producerOf(observation: Json): string | undefined {
-  for (const performer of arr(observation.performer)) {
-    const display = text(obj(performer)?.display)?.trim();
-    if (display) return display;
-  }
-  return text(obj(observation.device)?.display)?.trim() || undefined;
-}
-
-function referenceOf(observation: Json, index: number): string {
-  const id = text(observation.id);
-  return id ? `Observation/${id}` : `Observation[${index}]`;
-}
-
 /** One reading of one Observation, before results for a gene are combined. */
 interface Finding {
   readonly gene: string;
@@ -312,123 +112,6 @@ function provenance(findings: readonly Finding[]): {
   for (const reading of findings.flatMap(readingsOf))
     if (!readings.has(reading.source)) readings.set(reading.source, reading);
   return { sources: [...readings.keys()], readings: [...readings.values()] };
-}
-
-const POSITIVE = /\b(positive|pos|present|detected|carrier)\b/i;
-/**
- * A negative answer, tested before POSITIVE: a negative word, a positive one denied ("not detected", "not present",
- * "none detected", "no carrier") or answered no at the end of a statement ("Detected: No", not "Present - no further
- * testing needed").
- */
-const NEGATIVE =
-  /\b(negative|neg|absent|non-?carrier|none detected|(?:not|no)\s+(?:a\s+)?(?:positive|present|detected|carrier|found|identified)|(?:positive|present|detected)\s*[:=-]?\s*no(?=\s*(?:$|[;,.)])))/i;
-/** A presence test that could not tell: the risk allele stays possible (never read as negative). */
-const UNDECIDED =
-  /\b(inconclusive|indeterminate|equivocal|uncertain|ambiguous|(?:presumptive|presumed|probable|possible|suspected|weak|weakly)\s+positive)\b/i;
-const GL_STRING_SYSTEM = /^https?:\/\/(?:www\.)?glstring\.org/i;
-
-/**
- * Presence answers sent as a code without a display: SNOMED CT qualifier values and LOINC answers (LL2160-7 and the
- * Genomics Reporting IG's Present/Absent), as the words the patterns above read.
- */
-const PRESENCE_ANSWERS: Readonly<Record<string, string>> = {
-  'http://snomed.info/sct|10828004': 'Positive',
-  'http://snomed.info/sct|260385009': 'Negative',
-  'http://snomed.info/sct|260373001': 'Detected',
-  'http://snomed.info/sct|260415000': 'Not detected',
-  [`${LOINC}|LA6576-8`]: 'Positive',
-  [`${LOINC}|LA6577-6`]: 'Negative',
-  [`${LOINC}|LA11884-6`]: 'Indeterminate',
-  [`${LOINC}|LA9633-4`]: 'Present',
-  [`${LOINC}|LA9634-2`]: 'Absent',
-};
-
-/**
- * An allele-specific HLA result: the code names `HLA-B*57:01` (in its display or text, or as one of the LOINC
- * presence codes above sent without either), the value says positive/negative.
- */
-function readHlaPresence(
-  observation: Json,
-  codes: readonly string[],
-  values: readonly string[],
-): { gene: string; allele: string; status: HlaAlleleStatus } | undefined {
-  if (codings(observation.code).some((c) => c.code === GENOTYPE || c.code === HAPLOTYPE)) return undefined;
-  for (const s of codes.map(withFieldSeparators)) {
-    const match = /HLA[\s-]?([AB])\s*\*\s*(\d+):(\d+)/i.exec(s);
-    if (!match?.[1]) continue;
-    const gene = `HLA-${match[1].toUpperCase()}`;
-    const allele = `*${match[2] ?? ''}:${match[3] ?? ''}`;
-    const answers = codings(observation.valueCodeableConcept).flatMap((c) => {
-      const word = PRESENCE_ANSWERS[`${c.system ?? ''}|${c.code ?? ''}`];
-      return word ? [word] : [];
-    });
-    const status = presenceStatus([...values, ...answers].join(' '));
-    if (status) return { gene, allele, status };
-  }
-  return undefined;
-}
-
-/** The presence status a phrase states (`not detected` before `detected`), or undefined when it states none. */
-function presenceStatus(phrase: string): HlaAlleleStatus | undefined {
-  if (UNDECIDED.test(phrase)) return 'possible';
-  if (NEGATIVE.test(phrase)) return 'negative';
-  return POSITIVE.test(phrase) ? 'positive' : undefined;
-}
-
-/**
- * Free text that reports risk alleles one by one with a result word, as HLA lab reports do ("HLA-B*57:01: POSITIVE;
- * HLA-B*15:02 not detected"): each clause naming one allele of `gene` and a result word. A clause naming an allele
- * without a result word makes the text a typing, not a presence report (undefined).
- */
-function readHlaPresenceText(
-  values: readonly string[],
-  gene: string,
-): Record<string, HlaAlleleStatus> | undefined {
-  for (const value of values) {
-    const clauses = value.split(/[;\n]|,(?!\d)/).filter((c) => /\*\s*\d/.test(c));
-    const statuses: Record<string, HlaAlleleStatus> = {};
-    let stated = clauses.length > 0;
-    for (const clause of clauses) {
-      const typing = parseHlaText(clause, gene);
-      const status = presenceStatus(clause);
-      if (!typing || typing.genotypes[0]?.length !== 1 || !status) {
-        stated = false;
-        break;
-      }
-      for (const risk of riskAlleles(gene)) {
-        if (riskAlleleStatus(typing, [risk])[risk] === 'negative') continue;
-        // "*57:01 negative" is negative; "*57 positive" (low resolution) leaves *57:01 possible.
-        const typed = riskAlleleStatus(typing, [risk])[risk];
-        statuses[risk] = status === 'positive' && typed === 'possible' ? 'possible' : status;
-      }
-    }
-    if (stated && Object.keys(statuses).length > 0) return statuses;
-  }
-  return undefined;
-}
-
-/** The CPIC risk alleles of an HLA gene (`genes.json`), e.g. `*15:02`, `*57:01`, `*58:01` for HLA-B. */
-function riskAlleles(gene: string): string[] {
-  return Object.keys(geneKnowledge(gene)?.alleles ?? {});
-}
-
-/**
- * An HLA genotype value as typings per locus: a GL String (coded with the glstring.org system, or written in its
- * grammar: a `namespace#version#` prefix or the `+`, `|`, `^` operators) or free text naming alleles, where `/`
- * separates the two alleles as in other genotypes (a `/` is read as allele ambiguity only inside a GL String).
- */
-function readHlaTypings(observation: Json, gene: string): HlaTyping[] {
-  const concept = obj(observation.valueCodeableConcept);
-  const glCodes = codings(concept).flatMap((c) =>
-    c.system && GL_STRING_SYSTEM.test(c.system) && c.code ? [c.code] : [],
-  );
-  for (const value of [...glCodes, ...valueStrings(observation)]) {
-    const gl = glCodes.includes(value) || /#|\+|\||\^/.test(value) ? parseGlString(value) : undefined;
-    if (gl && gl.length > 0) return gl;
-    const typing = parseHlaText(value, gene);
-    if (typing) return [typing];
-  }
-  return [];
 }
 
 /** The phenotype term an Observation reports for a gene (value or any component value). */

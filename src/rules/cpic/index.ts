@@ -30,7 +30,8 @@ export type { PatientContext } from './recommendations';
 export type { PhenotypeCall, CallOptions } from './phenotype';
 export type { DrugVocabulary, ResolveOptions } from './drugs';
 
-export { readGeneResults, PGX_OBSERVATION_CODES } from './fhir-results';
+export { readGeneResults } from './fhir-results';
+export { PGX_OBSERVATION_CODES } from './observation-text';
 export {
   resolveDrugOrders,
   resolveMedicationRequest,
