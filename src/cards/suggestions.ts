@@ -218,7 +218,7 @@ function alternativeSuggestions(decision: Decision, ctx: SuggestionContext, note
       ...(own ? [own] : []),
       ...caveats.map((c) => `CPIC: "${c}"`),
     ].join('; ');
-    const description = `Replace the draft ${drug} order with ${alt.name} (dose to be chosen; CPIC names ${alt.name} instead of ${drug})${qualifier ? `. ${qualifier}` : ''}`;
+    const description = `Replace the draft ${drug} order with ${alt.name} (dose to be chosen; CPIC names ${alt.name} instead of ${drug}${qualifier ? `; ${qualifier}` : ''})`;
     const draft =
       isRecord(ctx.draftOrder) && typeof ctx.draftOrder.id === 'string' ? ctx.draftOrder : undefined;
     const actions: Action[] = draft

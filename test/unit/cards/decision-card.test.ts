@@ -194,7 +194,10 @@ describe('decisionCard on real CPIC decisions', () => {
     // One update of the draft (same id) carrying the alternative: the sandbox's Rx View applies only the first action.
     const [update, ...rest] = actionsOf(prasugrel);
     expect(rest).toEqual([]);
-    expect(update?.description).toContain(caveat);
+    // One sentence: the populations and CPIC's caveat inside its brackets.
+    expect(update?.description).toBe(
+      `Replace the draft clopidogrel order with prasugrel (dose to be chosen; CPIC names prasugrel instead of clopidogrel; for ACS and/or PCI and non-ACS, non-PCI cardiovascular indications; CPIC: "${caveat}")`,
+    );
     // RxNorm ingredient codes: NLM RxNorm prescribable content 2025-10-06 (prasugrel IN 613391, ticagrelor IN 1116632).
     const draft = drafts.clopidogrelSandbox as Record<string, unknown>;
     const { dosageInstruction: _dose, ...draftWithoutDose } = draft;
