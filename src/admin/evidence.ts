@@ -4,14 +4,13 @@
  * the invocation's recorded assessment inputs. Pure functions over recorded JSON; nothing here reaches the network.
  */
 import { sensorEvidenceTexts } from '../cards/detail';
-import { metricName, quantityText } from '../cards/sensor-text';
 import type { AssessmentInputs } from '../rules/assess';
 import { guidelineOf, rowOf } from '../rules/cpic';
 import type { GeneResult } from '../rules/cpic';
 import { readDecisionSnapshot } from '../rules/types';
 import type { Decision } from '../rules/types';
 import type { SensorAggregate } from '../sensors';
-import type { GeneEvidence, OverrideDetail, SensorEvidence } from './schemas';
+import type { OverrideDetail } from './schemas';
 
 export interface CardEvidence {
   readonly from: OverrideDetail['evidenceFrom'];
@@ -81,37 +80,6 @@ export function decisionView(d: Decision): OverrideDetail['decisions'][number] {
     // replay); the sensor evidence in the card's words instead.
     explanation: [...d.finding.explanation, ...d.notes],
     sensorNotes: sensorEvidenceTexts(d.modifiers),
-  };
-}
-
-export function geneView(g: GeneResult): GeneEvidence {
-  return {
-    gene: g.gene,
-    ...(g.diplotype !== undefined ? { diplotype: g.diplotype } : {}),
-    ...(g.alleles !== undefined ? { alleles: [...g.alleles] } : {}),
-    phenotype: g.phenotype,
-    ...(g.activityScore !== undefined ? { activityScore: g.activityScore } : {}),
-    ...(g.reportedPhenotype !== undefined ? { reportedPhenotype: g.reportedPhenotype } : {}),
-    reinterpreted: g.reinterpreted,
-    ...(g.date !== undefined ? { date: g.date } : {}),
-    sources: [...g.sources],
-    notes: [...g.notes],
-  };
-}
-
-export function sensorView(a: SensorAggregate): SensorEvidence {
-  return {
-    metric: a.metric,
-    label: metricName(a.metric),
-    ...(a.value !== undefined ? { value: a.value, valueText: quantityText(a.value, a.unit) } : {}),
-    unit: a.unit,
-    window: { start: a.window.start, end: a.window.end },
-    status: a.status,
-    sampleCount: a.sampleCount,
-    coverage: a.coverage,
-    ...(a.newestSample !== undefined ? { newestSample: a.newestSample } : {}),
-    devices: [...a.devices],
-    reasons: [...a.reasons],
   };
 }
 

@@ -8,7 +8,8 @@ import {
   PRE_TEST_OVERRIDE_REASONS,
 } from '../cards/override-reasons';
 import type { FeedbackRecord, OverrideRow, RecordedInvocation, StoredReview } from '../store';
-import { cardEvidence, decisionView, geneView, genesOfCard, sensorView } from './evidence';
+import { geneResultView, sensorDataView } from '../cards/evidence-view';
+import { cardEvidence, decisionView, genesOfCard } from './evidence';
 import { csvRecord } from './csv';
 import type { OverrideDetail, OverrideListItem, Review } from './schemas';
 
@@ -96,8 +97,8 @@ export function overrideDetail(
     ...(row.clinicianName !== undefined ? { clinicianName: row.clinicianName } : {}),
     evidenceFrom: evidence.from,
     decisions: evidence.decisions.map(decisionView),
-    genes: evidence.genes.map(geneView),
-    sensors: evidence.sensors.map(sensorView),
+    genes: evidence.genes.map(geneResultView),
+    sensors: evidence.sensors.map(sensorDataView),
     overrides: feedback
       .filter((f) => f.outcome === 'overridden')
       .map((f) => ({

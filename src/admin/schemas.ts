@@ -5,6 +5,7 @@
  * ISO 8601 UTC strings.
  */
 import { z } from 'zod';
+import type { GeneResultView, SensorDataView } from '../cards/evidence-contract';
 
 /** `YYYY-MM-DD` (a UTC day) or an ISO 8601 date-time with an offset. */
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -143,43 +144,6 @@ export const overrideListSchema = z.object({
 });
 export type OverrideList = z.infer<typeof overrideListSchema>;
 
-/** A gene result behind the card, as the decision read it. */
-export const geneEvidenceSchema = z.object({
-  gene: z.string(),
-  diplotype: z.string().optional(),
-  alleles: z.array(z.string()).optional(),
-  phenotype: z.string(),
-  activityScore: z.string().optional(),
-  reportedPhenotype: z.string().optional(),
-  reinterpreted: z.boolean(),
-  /** Effective date of the newest source result. */
-  date: z.string().optional(),
-  /** The Observation(s) read. */
-  sources: z.array(z.string()),
-  /** How the result was read (an allele name mapped, an unreported copy number), in words. */
-  notes: z.array(z.string()),
-});
-export type GeneEvidence = z.infer<typeof geneEvidenceSchema>;
-
-/** A wearable aggregate behind the card. */
-export const sensorEvidenceSchema = z.object({
-  metric: z.string(),
-  /** The measure in words, as the card names it. */
-  label: z.string(),
-  value: z.number().optional(),
-  /** The value with its unit, as the card writes it. */
-  valueText: z.string().optional(),
-  unit: z.string(),
-  window: z.object({ start: z.string(), end: z.string() }),
-  status: z.enum(['sufficient', 'insufficient', 'stale', 'absent']),
-  sampleCount: z.number(),
-  coverage: z.number(),
-  newestSample: z.string().optional(),
-  devices: z.array(z.string()),
-  reasons: z.array(z.string()),
-});
-export type SensorEvidence = z.infer<typeof sensorEvidenceSchema>;
-
 /** One decision behind the card: what was advised and why. */
 export const decisionEvidenceSchema = z.object({
   drug: z.string(),
@@ -217,8 +181,9 @@ export const overrideDetailSchema = z.object({
   /** Where the evidence was read from: the card's decision snapshot, else the invocation's recorded inputs. */
   evidenceFrom: z.enum(['decision-snapshot', 'assessment-inputs', 'none']),
   decisions: z.array(decisionEvidenceSchema),
-  genes: z.array(geneEvidenceSchema),
-  sensors: z.array(sensorEvidenceSchema),
+  // Built by the server in the explanation page's words (`cards/evidence-view.ts`), never parsed.
+  genes: z.array(z.custom<GeneResultView>()),
+  sensors: z.array(z.custom<SensorDataView>()),
   /** The card's override entries, first received first. */
   overrides: z.array(
     z.object({

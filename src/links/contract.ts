@@ -5,10 +5,12 @@
  * store and typed here.
  */
 import { z } from 'zod';
+import type { GeneResultView, SensorDataView } from '../cards/evidence-contract';
 import type { Card } from '../cds/types';
 import { RATINGS } from '../store/ratings';
 import type { Rating } from '../store/ratings';
 
+export type { GeneResultView, SensorDataView } from '../cards/evidence-contract';
 export type { Card, Link } from '../cds/types';
 export type { Rating } from '../store/ratings';
 
@@ -71,23 +73,6 @@ export interface ExplainedRow {
   readonly pmids: readonly string[];
 }
 
-/** One gene result behind the decision: genotype → phenotype, with its sources. */
-export interface ExplainedGene {
-  readonly gene: string;
-  readonly diplotype?: string;
-  readonly alleles?: readonly string[];
-  readonly phenotype: string;
-  readonly activityScore?: string;
-  readonly alleleStatus?: Readonly<Record<string, 'positive' | 'negative' | 'possible'>>;
-  readonly reportedPhenotype?: string;
-  readonly reinterpreted: boolean;
-  /** The FHIR resources the result was read from (e.g. `Observation/abc`). */
-  readonly sources: readonly string[];
-  /** Effective date of the newest source (ISO 8601). */
-  readonly date?: string;
-  readonly notes: readonly string[];
-}
-
 /**
  * One piece of wearable-sensor evidence and what it did to the decision. The words (`label`, `valueText`, `threshold`,
  * `note`, `source`) are the card's (`cards/sensor-text.ts`, `rules/citations.ts`): no metric ids, UCUM codes, raw
@@ -123,7 +108,7 @@ export interface ExplainedDecision {
   readonly guideline?: { readonly name: string; readonly url: string };
   /** genotype → phenotype → CPIC row → threshold choices, one sentence each, as the decision recorded them. */
   readonly reasoning: readonly string[];
-  readonly genes: readonly ExplainedGene[];
+  readonly genes: readonly GeneResultView[];
   /** Every CPIC row that may apply: the applied one first, then the others the order could not rule out. */
   readonly rows: readonly ExplainedRow[];
   readonly sensors: readonly ExplainedSensorEvidence[];
@@ -143,27 +128,6 @@ export interface ExplainedDecision {
   readonly knowledgeVersion: string;
 }
 
-/** One wearable-sensor aggregate the rules could read when the card was decided (whether or not a rule used it). */
-export interface ExplainedSensorData {
-  /** The metric id; `label` says it in words. */
-  readonly metric: string;
-  readonly label: string;
-  readonly value?: number;
-  readonly unit: string;
-  /** The value as people write it (`48/min`). */
-  readonly valueText?: string;
-  readonly window: { readonly start: string; readonly end: string };
-  readonly status: 'sufficient' | 'insufficient' | 'stale' | 'absent';
-  /** Why the status is what it is, in words (instants as days). */
-  readonly reasons: readonly string[];
-  readonly sampleCount: number;
-  readonly daysWithData: number;
-  /** Share of the window with data, 0..1. */
-  readonly coverage: number;
-  readonly newestSample?: string;
-  readonly devices: readonly string[];
-}
-
 /** `GET /api/links/explain/{cardUuid}`. */
 export interface ExplanationView {
   readonly card: Pick<Card, 'summary' | 'indicator'>;
@@ -177,7 +141,7 @@ export interface ExplanationView {
   };
   readonly decisions: readonly ExplainedDecision[];
   /** The wearable data on file for the rules, and what the reader repaired or left out (data quality). */
-  readonly sensorData: readonly ExplainedSensorData[];
+  readonly sensorData: readonly SensorDataView[];
   readonly sensorNotes: readonly string[];
   /** Set when the recorded snapshot cannot be read (an older format): the page says the details are unavailable. */
   readonly unavailable?: string;

@@ -5,6 +5,7 @@
  */
 import type { CardRecord, RecordedInvocation } from '../store';
 import { modifierEffect } from '../cards/detail';
+import { geneResultView, sensorDataView } from '../cards/evidence-view';
 import { metricName, quantityText, reasonText, thresholdText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
 import { citationText } from '../rules/citations';
@@ -14,13 +15,7 @@ import { guidelineOf, rowOf } from '../rules/cpic/types';
 import type { CpicRow, Finding } from '../rules/cpic/types';
 import { readDecisionSnapshot } from '../rules/types';
 import type { Decision, DecisionSnapshot, SensorModifier } from '../rules/types';
-import type {
-  ExplainedDecision,
-  ExplainedRow,
-  ExplainedSensorData,
-  ExplainedSensorEvidence,
-  ExplanationView,
-} from './contract';
+import type { ExplainedDecision, ExplainedRow, ExplainedSensorEvidence, ExplanationView } from './contract';
 
 const SAFETY_RULE = 'Safety rule (not a CPIC/DPWG-actionable pair): ';
 
@@ -108,19 +103,7 @@ function explainedDecision(decision: Decision): ExplainedDecision {
     indicator: decision.indicator,
     ...(guideline ? { guideline: { name: guideline.name, url: guideline.url } } : {}),
     reasoning,
-    genes: finding.genes.map((g) => ({
-      gene: g.gene,
-      ...(g.diplotype !== undefined ? { diplotype: g.diplotype } : {}),
-      ...(g.alleles !== undefined ? { alleles: g.alleles } : {}),
-      phenotype: g.phenotype,
-      ...(g.activityScore !== undefined ? { activityScore: g.activityScore } : {}),
-      ...(g.alleleStatus !== undefined ? { alleleStatus: g.alleleStatus } : {}),
-      ...(g.reportedPhenotype !== undefined ? { reportedPhenotype: g.reportedPhenotype } : {}),
-      reinterpreted: g.reinterpreted,
-      sources: g.sources,
-      ...(g.date !== undefined ? { date: g.date } : {}),
-      notes: g.notes,
-    })),
+    genes: finding.genes.map(geneResultView),
     rows: rowsOf(finding),
     sensors: decision.modifiers.map(explainedSensorEvidence),
     untested: finding.kind === 'pre-test' ? finding.untested : [],
@@ -129,23 +112,6 @@ function explainedDecision(decision: Decision): ExplainedDecision {
     thresholdVersion: decision.thresholdVersion,
     knowledgeVersion: finding.knowledgeVersion,
   };
-}
-
-function sensorDataOf(snapshot: DecisionSnapshot): ExplainedSensorData[] {
-  return snapshot.facts.sensors.metrics.map((m) => ({
-    metric: m.metric,
-    label: metricName(m.metric),
-    ...(m.value !== undefined ? { value: m.value, valueText: quantityText(m.value, m.unit) } : {}),
-    unit: m.unit,
-    window: { start: m.window.start, end: m.window.end },
-    status: m.status,
-    reasons: m.reasons.map(reasonText),
-    sampleCount: m.sampleCount,
-    daysWithData: m.daysWithData,
-    coverage: m.coverage,
-    ...(m.newestSample !== undefined ? { newestSample: m.newestSample } : {}),
-    devices: m.devices,
-  }));
 }
 
 /** What the reader did with the records a data-quality note counts, as the sentence starts. */
@@ -183,7 +149,7 @@ export function explainCard(
       inWords: versionsInWords(card.knowledgeVersion, card.thresholdVersion),
     },
     decisions: read.ok ? read.snapshot.decisions.map(explainedDecision) : [],
-    sensorData: read.ok ? sensorDataOf(read.snapshot) : [],
+    sensorData: read.ok ? read.snapshot.facts.sensors.metrics.map(sensorDataView) : [],
     sensorNotes: read.ok ? sensorNotesOf(read.snapshot) : [],
     ...(read.ok ? {} : { unavailable: 'The details behind this alert were recorded in an older format.' }),
     linkExpiresAt: linkExpiresAt.toISOString(),

@@ -28,11 +28,11 @@ import type { ExplanationView, RatePageView, RatingAnswer, RatingSaved } from '.
 export type {
   Card,
   ExplainedDecision,
-  ExplainedGene,
   ExplainedRow,
-  ExplainedSensorData,
   ExplainedSensorEvidence,
   ExplanationView,
+  GeneResultView,
+  SensorDataView,
   Link,
   RatePageView,
   Rating,
@@ -55,7 +55,6 @@ export type {
   SensorThresholdLine,
 } from '../../src/dashboard/contract';
 export type {
-  GeneEvidence,
   KpiDay,
   KpiFigures,
   KpiGroup,
@@ -67,7 +66,6 @@ export type {
   ReviewRequest,
   ReviewResponse,
   ReviewStatus,
-  SensorEvidence,
 } from '../../src/admin/schemas';
 export type {
   DryRunCase,

@@ -23,6 +23,7 @@ import type {
   DemoPatientItem,
 } from '../api';
 import { AgpChart, TrendChart } from '../chart';
+import { PhenotypeText } from '../evidence';
 import { INDICATOR_LABELS, formatDay, formatDayTime, genotypeText } from '../format';
 import { Loading, Problem } from '../refusal';
 
@@ -52,19 +53,7 @@ function Results({ view }: { readonly view: DashboardView }) {
                 <th scope="row">{r.gene}</th>
                 <td>{genotypeText(r)}</td>
                 <td>
-                  {r.phenotype}
-                  {r.activityScore ? ` (activity score ${r.activityScore})` : ''}
-                  {r.reinterpreted && r.reportedPhenotype ? (
-                    <p class="note">
-                      Re-interpreted under current CPIC: the laboratory reported {r.reportedPhenotype}.
-                    </p>
-                  ) : null}
-                  {r.uninterpreted ? <p class="note">{r.uninterpreted}</p> : null}
-                  {r.notes.map((n) => (
-                    <p class="note" key={n}>
-                      {n}
-                    </p>
-                  ))}
+                  <PhenotypeText result={r} />
                 </td>
                 <td>{r.priority ?? 'None given by CPIC'}</td>
                 <td>{r.date ? formatDay(r.date) : 'Date not given'}</td>

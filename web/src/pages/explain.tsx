@@ -7,58 +7,22 @@ import { linksApi } from '../api';
 import type {
   ApiResult,
   ExplainedDecision,
-  ExplainedGene,
   ExplainedRow,
-  ExplainedSensorData,
   ExplainedSensorEvidence,
   ExplanationView,
+  GeneResultView,
+  SensorDataView,
 } from '../api';
-import { ACTION_LABELS, INDICATOR_LABELS, formatDay, formatDayTime, genotypeText } from '../format';
+import { GeneResultsTable, SensorDataTable } from '../evidence';
+import { ACTION_LABELS, INDICATOR_LABELS, formatDay, formatDayTime } from '../format';
 import { Loading, Problem } from '../refusal';
 
-function Genes({ genes }: { readonly genes: readonly ExplainedGene[] }) {
+function Genes({ genes }: { readonly genes: readonly GeneResultView[] }) {
   if (genes.length === 0) return null;
   return (
     <section>
       <h3>Genotype and phenotype</h3>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Gene</th>
-            <th scope="col">Genotype</th>
-            <th scope="col">Phenotype</th>
-            <th scope="col">Result</th>
-          </tr>
-        </thead>
-        <tbody>
-          {genes.map((g) => (
-            <tr key={g.gene}>
-              <th scope="row">{g.gene}</th>
-              <td>{genotypeText(g)}</td>
-              <td>
-                {g.phenotype}
-                {g.activityScore ? ` (activity score ${g.activityScore})` : ''}
-                {g.reportedPhenotype ? (
-                  <div class="note">
-                    Laboratory reported “{g.reportedPhenotype}”
-                    {g.reinterpreted ? '; current CPIC calls it differently.' : '.'}
-                  </div>
-                ) : null}
-                {g.notes.map((n) => (
-                  <div class="note">{n}</div>
-                ))}
-              </td>
-              <td>
-                {/* The FHIR ids stay out of the text (a clinician cannot use them); a hover shows them. */}
-                <span title={g.sources.join(', ')}>
-                  {g.sources.length === 1 ? '1 result on file' : `${g.sources.length} results on file`}
-                </span>
-                {g.date ? <div class="note">dated {formatDay(g.date)}</div> : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <GeneResultsTable genes={genes} />
     </section>
   );
 }
@@ -178,51 +142,14 @@ function SensorData({
   data,
   notes,
 }: {
-  readonly data: readonly ExplainedSensorData[];
+  readonly data: readonly SensorDataView[];
   readonly notes: readonly string[];
 }) {
   if (data.length === 0 && notes.length === 0) return null;
   return (
     <section>
       <h2>Wearable data on file</h2>
-      {data.length > 0 ? (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Measure</th>
-              <th scope="col">Value</th>
-              <th scope="col">Period</th>
-              <th scope="col">Data</th>
-              <th scope="col">Device</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.map((d) => (
-              <tr key={d.metric}>
-                <th scope="row">{d.label}</th>
-                <td>{d.valueText ?? 'no value'}</td>
-                <td>
-                  {formatDay(d.window.start)} to {formatDay(d.window.end)}
-                </td>
-                {d.sampleCount === 0 ? (
-                  // Nothing read: the reasons say why ("no data"), without counts of nothing.
-                  <td>{d.reasons.join('; ') || 'no data'}</td>
-                ) : (
-                  <td>
-                    {d.status}: {d.daysWithData} {d.daysWithData === 1 ? 'day' : 'days'} with data,{' '}
-                    {d.sampleCount} {d.sampleCount === 1 ? 'sample' : 'samples'}
-                    {d.newestSample ? `, newest ${formatDayTime(d.newestSample)}` : ''}
-                    {d.reasons.map((r) => (
-                      <div class="note">{r}</div>
-                    ))}
-                  </td>
-                )}
-                <td>{d.devices.join(', ') || 'not named'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      {data.length > 0 ? <SensorDataTable data={data} /> : null}
       {notes.length > 0 ? (
         <ul class="note">
           {notes.map((n) => (

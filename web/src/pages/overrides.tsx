@@ -7,7 +7,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { reviewApi } from '../api';
 import type { ApiResult, OverrideDetail, OverrideList, Review, ReviewResponse, ReviewStatus } from '../api';
-import { INDICATOR_LABELS, formatDay, formatDayTime } from '../format';
+import { GeneResultsTable, SensorDataTable } from '../evidence';
+import { INDICATOR_LABELS, formatDayTime } from '../format';
 import { Markdown } from '../markdown';
 import { useQueryString } from '../query-string';
 import { Loading, Problem } from '../refusal';
@@ -439,73 +440,17 @@ function Evidence({ detail, cardShown }: { readonly detail: OverrideDetail; read
   }
   return (
     <>
-      <h2>Genotype</h2>
+      <h2>Genotype and phenotype</h2>
       {detail.genes.length === 0 ? (
         <p>No pharmacogenomic result was read.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Gene</th>
-              <th scope="col">Genotype</th>
-              <th scope="col">Phenotype</th>
-              <th scope="col">Activity score</th>
-              <th scope="col">Result date</th>
-            </tr>
-          </thead>
-          <tbody>
-            {detail.genes.map((g) => (
-              <tr key={g.gene}>
-                <th scope="row">{g.gene}</th>
-                <td>{g.diplotype ?? g.alleles?.join(', ') ?? 'Not reported'}</td>
-                <td>
-                  {g.phenotype}
-                  {g.reinterpreted && g.reportedPhenotype
-                    ? ` (the laboratory reported ${g.reportedPhenotype}; read again under current CPIC terms)`
-                    : ''}
-                  {g.notes.map((n) => (
-                    <div class="note" key={n}>
-                      {n}
-                    </div>
-                  ))}
-                </td>
-                <td>{g.activityScore ?? ''}</td>
-                <td>{g.date ? formatDay(g.date) : 'Not reported'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <GeneResultsTable genes={detail.genes} />
       )}
       <h2>Wearable data</h2>
       {detail.sensors.length === 0 ? (
         <p>No wearable data was read for this alert.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Measure</th>
-              <th scope="col">Value</th>
-              <th scope="col">Period</th>
-              <th scope="col">Samples</th>
-              <th scope="col">Newest sample</th>
-            </tr>
-          </thead>
-          <tbody>
-            {detail.sensors.map((s) => (
-              <tr key={`${s.metric}-${s.window.start}`}>
-                <th scope="row">{s.label}</th>
-                <td>{s.valueText ?? SENSOR_STATUS[s.status]}</td>
-                <td>
-                  {formatDay(s.window.start)} to {formatDay(s.window.end)}
-                </td>
-                <td>
-                  {s.sampleCount} ({Math.round(s.coverage * 100)} % coverage)
-                </td>
-                <td>{s.newestSample ? formatDayTime(s.newestSample) : 'None'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <SensorDataTable data={detail.sensors} />
       )}
       {(cardShown ? [] : detail.decisions).map((d) => (
         <section class="decision" key={d.drug}>
@@ -530,13 +475,6 @@ function Evidence({ detail, cardShown }: { readonly detail: OverrideDetail; read
     </>
   );
 }
-
-const SENSOR_STATUS = {
-  sufficient: 'Enough data',
-  insufficient: 'Too few samples',
-  stale: 'Too old',
-  absent: 'No data',
-} as const;
 
 function ReviewForm({
   cardUuid,
