@@ -7,11 +7,17 @@ import { z } from 'zod';
 import type { CdsRequest, CdsResponse, FeedbackRequest, HookName } from './types';
 
 const nonEmpty = z.string().trim().min(1);
+/**
+ * A user, patient, encounter or order id: far longer than any real one (a FHIR id is at most 64 characters; a
+ * reference or URN adds a type or a namespace) and short enough that every use of it stays cheap.
+ */
+const id = nonEmpty.max(1024, 'must be at most 1,024 characters');
 
 /** Reserved `extension`: a JSON object; its content is ignored unless we know the key. */
 const extension = z.record(z.string(), z.unknown());
 
-const absoluteUrl = z.url({ protocol: /^https?$/ });
+/** A FHIR base URL; longer than 2,048 characters is no server address. */
+const absoluteUrl = z.url({ protocol: /^https?$/ }).max(2048, 'must be at most 2,048 characters');
 
 /**
  * `hookInstance` is a UUID in the spec. We accept any opaque id of safe characters (1–128): rejecting a
@@ -43,12 +49,12 @@ const draftOrders = z.looseObject({
 });
 
 const patientViewContext = z.looseObject({
-  userId: nonEmpty,
-  patientId: nonEmpty,
-  encounterId: nonEmpty.optional(),
+  userId: id,
+  patientId: id,
+  encounterId: id.optional(),
 });
 const orderSignContext = patientViewContext.extend({ draftOrders });
-const orderSelectContext = orderSignContext.extend({ selections: z.array(nonEmpty).min(1) });
+const orderSelectContext = orderSignContext.extend({ selections: z.array(id).min(1) });
 
 const contexts = {
   'patient-view': patientViewContext,
