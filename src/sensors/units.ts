@@ -47,6 +47,16 @@ export type UnitConversion =
 
 const ucum = UcumLhcUtils.getInstance();
 const validity = new Map<string, boolean>();
+/**
+ * Codes kept at most in `validity` and `conversions`; past this a memo starts again (a client sending a new unit on
+ * every reading cannot grow them without bound).
+ */
+const MAX_MEMO = 1000;
+/**
+ * Longer than any unit a device or EHR writes (`mm[Hg]`, `mg/dL`, `{beats}/min`): not read, and not handed to the UCUM
+ * library, whose parser takes more than linear time in the length of what it is given.
+ */
+export const MAX_UNIT_LENGTH = 64;
 
 /**
  * Whether UCUM knows the code. The UCUM library itself indexes its tables with plain objects, so it calls
@@ -58,6 +68,7 @@ function isValidUcum(code: string): boolean {
   if (valid === undefined) {
     const result = ucum.validateUnitString(code);
     valid = result.status === 'valid' && result.unit?.code !== undefined;
+    if (validity.size >= MAX_MEMO) validity.clear();
     validity.set(code, valid);
   }
   return valid;
@@ -72,6 +83,9 @@ export function resolveUnit(
   concept: SensorConcept,
 ): UnitResolution {
   const { code, system, unit } = quantity;
+  if ((code?.length ?? 0) > MAX_UNIT_LENGTH || (unit?.length ?? 0) > MAX_UNIT_LENGTH) {
+    return { ok: false, reason: `unit longer than ${String(MAX_UNIT_LENGTH)} characters: not a unit` };
+  }
   if (code !== undefined && code !== '') {
     const repaired = unitRepair(code);
     if (repaired !== undefined) {
@@ -114,6 +128,7 @@ export function canonicalConversion(fromUcum: string, concept: SensorConcept): U
   let conversion = conversions.get(key);
   if (conversion === undefined) {
     conversion = computeConversion(fromUcum, concept);
+    if (conversions.size >= MAX_MEMO) conversions.clear();
     conversions.set(key, conversion);
   }
   return conversion;

@@ -1,6 +1,6 @@
 import { UcumLhcUtils } from '@lhncbc/ucum-lhc';
 import { SENSOR_CATALOGUE, sensorCodeTokens } from '../../../src/sensors';
-import { UCUM_SYSTEM, UNIT_REPAIRS, resolveUnit } from '../../../src/sensors/units';
+import { MAX_UNIT_LENGTH, UCUM_SYSTEM, UNIT_REPAIRS, resolveUnit } from '../../../src/sensors/units';
 
 const ucum = UcumLhcUtils.getInstance();
 
@@ -61,4 +61,24 @@ describe('unit strings named like Object.prototype members', () => {
       expect(resolveUnit({ unit: text }, heartRate!).ok).toBe(heartRate!.unitWhenMissing !== undefined);
     },
   );
+});
+
+describe('a unit longer than any unit', () => {
+  const heartRate = SENSOR_CATALOGUE.find((c) => c.units.includes('/min'));
+
+  it('is refused with its length, not quoted, whether sent as code or as text', () => {
+    // Valid UCUM all the same: a count per minute with a long annotation.
+    const long = `{${'heartbeats'.repeat(8)}}/min`;
+    expect(ucum.validateUnitString(long).status).toBe('valid');
+    for (const quantity of [{ code: long, system: UCUM_SYSTEM }, { unit: long }]) {
+      const resolved = resolveUnit(quantity, heartRate!);
+      expect(resolved).toEqual({ ok: false, reason: 'unit longer than 64 characters: not a unit' });
+    }
+  });
+
+  it('leaves the units devices send alone', () => {
+    for (const unit of SENSOR_CATALOGUE.flatMap((c) => c.units)) {
+      expect(unit.length).toBeLessThanOrEqual(MAX_UNIT_LENGTH);
+    }
+  });
 });
