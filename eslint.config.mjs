@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import regexp from 'eslint-plugin-regexp';
 
 export default tseslint.config(
   {
@@ -34,6 +35,21 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // Patterns run on text clients send (lab results, notes): none may take super-linear time on a crafted string.
+    files: ['src/**/*.ts', 'web/src/**/*.ts', 'web/src/**/*.tsx'],
+    plugins: { regexp },
+    rules: {
+      'regexp/no-super-linear-backtracking': 'error',
+      'regexp/no-super-linear-move': 'error',
+    },
+  },
+  {
+    // These read CPIC's own text (the data set's rows and implications) and a threshold set's `source` (at most
+    // 2,000 characters, `rules/thresholds.ts`), never a request's text.
+    files: ['src/rules/cpic/dose.ts', 'src/dashboard/implications.ts', 'src/rules/citations.ts'],
+    rules: { 'regexp/no-super-linear-backtracking': 'off', 'regexp/no-super-linear-move': 'off' },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],

@@ -66,7 +66,7 @@ const rollbackSchema = z.strictObject({
   comment: z.string().trim().min(1, 'a comment saying why is required').max(2000),
 });
 const shadowSchema = z.strictObject({ version: versionName.nullable() });
-const ruleId = z.string().regex(/^R\d+[a-z0-9-]*$/, 'must be a sensor rule id (R<number>…)');
+const ruleId = z.string().regex(/^R\d[a-z0-9-]*$/, 'must be a sensor rule id (R<number>…)');
 // A sensor rule cannot demote a contraindication (the matrix and the per-drug overrides do): a demotion elsewhere in
 // the draft was acknowledged when it was saved and is asked again at publish, so rule edits do not ask for it.
 const saveRuleSchema = z.strictObject({ rule: z.unknown(), note: z.string().max(2000).optional() });

@@ -216,7 +216,7 @@ function whyChain(decision: Decision, row: CpicRow | undefined): string | undefi
   const population = row.population && row.population !== 'general' ? row.population : undefined;
   const genes = finding.genes
     .map((g) =>
-      `${g.gene} ${g.diplotype ?? g.alleles?.join('/') ?? ''} → ${g.phenotype}`.replace(/\s+→/, ' →'),
+      `${g.gene} ${g.diplotype ?? g.alleles?.join('/') ?? ''} → ${g.phenotype}`.replace(/(?<!\s)\s+→/, ' →'),
     )
     .join('; ');
   const rowPart = `CPIC ${finding.drug} recommendation (${row.strength ?? 'not graded'}${population ? `, ${populationWords(population)}` : ''})`;

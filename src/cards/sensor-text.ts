@@ -150,7 +150,7 @@ export function thresholdText(m: SensorModifier): string | undefined {
     .replace(/(\d) 1(?=$|,)/, '$1')
     .replace(/(\d) \/(min|d)\b/g, '$1/$2')
     .replace(/mm\[Hg\]/g, 'mmHg')
-    .replace(/(\d+(?:\.\d+)?) \{INR\}/g, 'INR $1')
+    .replace(/(?<![\d.])(\d+(?:\.\d+)?) \{INR\}/g, 'INR $1')
     .replace(/\{INR\}/g, 'INR');
 }
 

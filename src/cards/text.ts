@@ -43,7 +43,7 @@ export function fitSummary(candidates: readonly string[], limit = SUMMARY_LIMIT)
   const last = candidates[candidates.length - 1] ?? '';
   const room = last.slice(0, limit - 1);
   const cut = room.lastIndexOf(' ');
-  return `${(cut > 0 ? room.slice(0, cut) : room).replace(/[\s,;:(]+$/, '')}…`;
+  return `${(cut > 0 ? room.slice(0, cut) : room).replace(/(?<![\s,;:(])[\s,;:(]+$/, '')}…`;
 }
 
 /** `a`, `a and b`, `a, b and c`. */

@@ -378,7 +378,7 @@ export function isUnderFhirServerPrefix(prefixes: readonly string[], fhirServer:
     const schemeOk =
       target.protocol === 'https:' || (target.protocol === 'http:' && prefix.protocol === 'http:');
     if (!schemeOk || target.hostname !== prefix.hostname || target.port !== prefix.port) return false;
-    const prefixPath = prefix.pathname.replace(/\/+$/, '');
+    const prefixPath = prefix.pathname.replace(/(?<!\/)\/+$/, '');
     return (
       prefixPath === '' || target.pathname === prefixPath || target.pathname.startsWith(`${prefixPath}/`)
     );

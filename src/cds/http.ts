@@ -34,7 +34,7 @@ export function authenticateClient(
       return;
     }
     try {
-      const audience = `${publicBaseUrl}${req.baseUrl}${req.path}`.replace(/\/+$/, '');
+      const audience = `${publicBaseUrl}${req.baseUrl}${req.path}`.replace(/(?<!\/)\/+$/, '');
       res.locals.client = await authenticator.authenticate(req.headers.authorization, audience);
       next();
     } catch (err) {

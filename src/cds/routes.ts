@@ -102,7 +102,7 @@ function originOf(url: string): string {
 
 /** Base URLs compare without a trailing slash. */
 function baseOf(url: string): string {
-  return url.replace(/\/+$/, '');
+  return url.replace(/(?<!\/)\/+$/, '');
 }
 
 /** Routes under `/cds-services`. Authentication, CORS and body parsing are mounted by `createApp`. */

@@ -215,9 +215,9 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
   }
   for (const line of input.implications) {
     // CPIC writes one implication per gene, `GENE: text`; `n/a` says there is none for that gene.
-    const match = /^([A-Za-z0-9-]+):\s*(.*)$/s.exec(line);
+    const match = /^([A-Za-z0-9-]+):(.*)$/s.exec(line);
     const gene = match?.[1] && genes.includes(match[1]) ? match[1] : undefined;
-    const implication = gene ? (match?.[2] ?? '') : line;
+    const implication = gene ? (match?.[2] ?? '').trimStart() : line;
     const unclear = gene && (input.unsettled?.includes(gene) || input.unreadable?.includes(gene));
     if (isEmptyImplication(line) || unclear) continue;
     for (const text of implicationSentences(implication)) add(about(gene, text), 'implication');

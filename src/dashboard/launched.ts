@@ -80,7 +80,7 @@ export interface LaunchedRecord {
 }
 
 function withoutSlash(url: string): string {
-  return url.replace(/\/+$/, '');
+  return url.replace(/(?<!\/)\/+$/, '');
 }
 
 function originOf(url: string): string {

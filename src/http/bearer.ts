@@ -120,7 +120,7 @@ function userOf(payload: JWTPayload, rolesClaim: string): User | undefined {
 /** The JWKS URL: configured, or the `jwks_uri` of the issuer's discovery document (OpenID Connect Discovery 1.0 §4). */
 async function jwksUrlOf(oidc: OidcConfig): Promise<string> {
   if (oidc.jwksUrl) return oidc.jwksUrl;
-  const res = await fetch(`${oidc.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`, {
+  const res = await fetch(`${oidc.issuer.replace(/(?<!\/)\/+$/, '')}/.well-known/openid-configuration`, {
     signal: AbortSignal.timeout(ISSUER_TIMEOUT_MS),
     headers: { accept: 'application/json' },
   });

@@ -39,6 +39,12 @@ export type StrengthKey = (typeof STRENGTHS)[number];
 export const ORDER_DOSE = 'order-dose';
 
 const text = z.string().trim().min(1, 'must be a non-empty string');
+/**
+ * Where a value comes from, as the set's author writes it: shown on cards and pages after `citationsOf`
+ * (`rules/citations.ts`) cleans it. The longest in the shipped sets is 338 characters.
+ */
+export const SOURCE_MAX_LENGTH = 2000;
+const source = text.max(SOURCE_MAX_LENGTH, `must be at most ${String(SOURCE_MAX_LENGTH)} characters`);
 const indicator = z.enum(INDICATORS, { error: `must be one of ${INDICATORS.join(', ')}` });
 const severity = z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(', ')}` });
 const evidence = z.enum(['guideline', 'label', 'consensus', 'design'], {
@@ -79,13 +85,13 @@ const trigger = z.strictObject({
   /** `lower` only: metrics that must not show any event (e.g. `low-heart-rate-events` = 0). */
   requiresNoEvents: z.array(z.enum(SENSOR_METRIC_IDS)).default([]),
   evidence,
-  source: text,
+  source,
 });
 
 /** Runtime schema of one sensor rule (its JSON Schema is served at `GET /api/thresholds/schema`). */
 export const sensorRuleSchema = z.strictObject({
   /** Stable rule id shown on cards and recorded per invocation, e.g. `R1-metoprolol-resting-hr`. */
-  id: text.regex(/^R\d+[a-z0-9-]*$/, 'must start with R<number>'),
+  id: text.regex(/^R\d[a-z0-9-]*$/, 'must start with R<number>'),
   enabled: z.boolean(),
   /** Lower-case CPIC drug names the rule applies to. */
   drugs: z.array(drugName).min(1, 'must name at least one drug'),
@@ -98,9 +104,7 @@ export const sensorRuleSchema = z.strictObject({
    * writes them, e.g. `*3/*3`, order-insensitive). Such a patient gets an "avoid" card, critical, that sensor data
    * never change (research §2.4 item 4); `source` is the label text it rests on.
    */
-  contraindicated: z
-    .strictObject({ genotypes: z.record(text, z.array(text).min(1)), source: text })
-    .optional(),
+  contraindicated: z.strictObject({ genotypes: z.record(text, z.array(text).min(1)), source }).optional(),
   triggers: z.array(trigger).min(1, 'must have at least one trigger'),
 });
 
@@ -119,7 +123,7 @@ const sufficiency = z.strictObject({
   /** Newest sample at most this many hours before the hook's time. */
   maxAgeHours: z.number().positive(),
   evidence,
-  source: text,
+  source,
 });
 
 const rate = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
@@ -156,7 +160,7 @@ const volume = z.strictObject({
     notUsefulRate: rate,
   }),
   evidence,
-  source: text,
+  source,
 });
 
 /** Runtime schema of a ThresholdSet; `parseThresholdSet` reports problems as `path: message`. */

@@ -20,7 +20,7 @@ function canonical(tag: string): string | undefined {
 export function usableLanguage(tag: string): string {
   return (
     canonical(tag) ??
-    canonical(tag.replace(/[.@].*$/, '').replaceAll('_', '-')) ??
+    canonical(tag.split(/[.@]/)[0]?.replaceAll('_', '-') ?? '') ??
     new Intl.NumberFormat().resolvedOptions().locale
   );
 }

@@ -27,7 +27,7 @@ function App() {
     document.title = 'Full explanation';
     return <ExplainPage cardUuid={decodeURIComponent(match[2] ?? '')} token={token} />;
   }
-  const path = window.location.pathname.replace(/\/+$/, '');
+  const path = window.location.pathname.replace(/(?<!\/)\/+$/, '');
   if (path === '/auth/sign-in-link') {
     document.title = 'Sign-in link';
     return (

@@ -38,6 +38,7 @@ function aliasIndex(gene: string): Map<string, string> {
   };
   for (const name of Object.keys(geneKnowledge(gene)?.alleles ?? {})) {
     index.set(comparable(name), name);
+    // eslint-disable-next-line regexp/no-super-linear-backtracking -- CPIC's own allele names, never request text
     const paren = /^(.*?)\s*\(([^)]+)\)$/.exec(name);
     if (paren?.[1] && paren[2]) {
       addAlias(paren[1], name);
@@ -146,7 +147,7 @@ export function copyNumberChoices(gene: string, raw: string): readonly string[] 
  * `rs9923231 reference (C)` / `rs9923231 variant (T)`) as its two nucleotides; undefined for anything else.
  */
 function variantGenotype(gene: string, text: string): string[] | undefined {
-  const m = /^(rs\d+)\s*:?\s*([ACGT])\s*\/?\s*([ACGT])$/i.exec(text);
+  const m = /^(rs\d+)\s*(?::\s*)?([ACGT])\s*(?:\/\s*)?([ACGT])$/i.exec(text);
   if (!m?.[1] || !m[2] || !m[3]) return undefined;
   const rsid = m[1].toLowerCase();
   const names = Object.keys(geneKnowledge(gene)?.alleles ?? {});
@@ -198,7 +199,7 @@ function positionGenotype(gene: string, text: string): string[] | undefined {
   const notation = positionNotation(gene);
   if (!notation) return undefined;
   const m =
-    /^(?:c\.)?(-?\d+|rs\d+)\s*(?:([ACGT])\s*>\s*([ACGT]))?\s*:?\s*(?:([ACGT])\s*\/?\s*([ACGT])|\(?(heterozygous|homozygous)\)?)$/i.exec(
+    /^(?:c\.)?(-?\d+|rs\d+)\s*(?:([ACGT])\s*>\s*([ACGT])\s*)?(?::\s*)?(?:([ACGT])\s*(?:\/\s*)?([ACGT])|\(?(heterozygous|homozygous)\)?)$/i.exec(
       text,
     );
   if (!m?.[1]) return undefined;
@@ -247,12 +248,13 @@ export function splitDiplotype(gene: string, text: string): string[] {
       .split('/')
       .map((part) => stripGenePrefix(gene, part))
       .filter((part) => part.length > 0);
-  const stated = /^(.*?)[\s,;]*\(?\b(heterozygous|homozygous)\)?$/i.exec(stripped);
-  if (!stated?.[1] || !stated[2] || gene.startsWith('HLA-') || gene === 'CFTR') return alleles(stripped);
+  const zygosity = /\(?\b(heterozygous|homozygous)\)?$/i.exec(stripped);
+  const before = zygosity ? stripped.slice(0, zygosity.index).replace(/(?<![\s,;])[\s,;]+$/, '') : '';
+  if (!zygosity?.[1] || !before || gene.startsWith('HLA-') || gene === 'CFTR') return alleles(stripped);
   // A zygosity the lab states after the alleles (`*1/*2 (heterozygous)`, `*2 homozygous`): one allele named
   // homozygous is two copies of it; two alleles are read only when the statement agrees with them.
-  const named = alleles(stated[1]);
-  const homozygous = stated[2].toLowerCase() === 'homozygous';
+  const named = alleles(before);
+  const homozygous = zygosity[1].toLowerCase() === 'homozygous';
   if (named.length === 1 && homozygous) return [named[0] ?? '', named[0] ?? ''];
   // Genes whose CPIC alleles are variants beside one named `Reference`, CPIC's name for none of the variants tested
   // (DPYD, RYR1, CACNA1S): one variant heterozygous is that variant and the Reference.

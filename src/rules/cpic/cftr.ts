@@ -114,7 +114,7 @@ export function readCftrText(value: string): CftrReading | undefined {
     // HGVS reference sequence prefixes (`NM_000492.4(CFTR):`), as ClinVar displays write them.
     .replace(/\b[NX][MGC]_\d+(?:\.\d+)?(?:\([^)]*\))?:/g, ' ')
     .replace(FILLER, ' ')
-    .split(/\s*(?:\/|;|,|\band\b|\s)\s*/i)
+    .split(/(?:\/|;|,|\band\b|\s)+/i)
     .map((t) => t.trim().replace(/^\((p\..*)\)$/, '$1'))
     .filter((t) => t.length > 0);
   for (const [at, token] of tokens.entries()) {

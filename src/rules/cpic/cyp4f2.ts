@@ -34,7 +34,7 @@ export interface Rs2108622Reading {
   readonly reported: string;
 }
 
-const RS_GENOTYPE = /\brs2108622\b[\s:=]*(?:genotype\s*)?\(?([CT])\s*[/|]?\s*([CT])\)?(?![A-Za-z])/i;
+const RS_GENOTYPE = /\brs2108622\b[\s:=]*(?:genotype\s*)?\(?([CT])\s*(?:[/|]\s*)?([CT])\)?(?![A-Za-z])/i;
 
 /** The rs2108622 reading of a CYP4F2 result, or undefined when its genotype does not tell. */
 export function readRs2108622(result: GeneResult | undefined): Rs2108622Reading | undefined {
@@ -46,8 +46,13 @@ export function readRs2108622(result: GeneResult | undefined): Rs2108622Reading 
   }
   const stars = reported
     .replace(/^CYP4F2\s*/i, '')
-    .split(/\s*\/\s*/)
-    .map((allele) => allele.replace(/^CYP4F2/i, '').trim());
+    .split('/')
+    .map((allele) =>
+      allele
+        .trim()
+        .replace(/^CYP4F2/i, '')
+        .trim(),
+    );
   if (stars.length !== 2) return undefined;
   const carries = stars.map((allele) => STAR_ALLELE_CARRIES_T.get(allele));
   if (carries.some((c) => c === undefined)) return undefined;

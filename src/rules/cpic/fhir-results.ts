@@ -167,14 +167,14 @@ function namesPhenotype(text: string): boolean {
 
 /** A value that says the test gave no result at all. */
 const NOT_DONE =
-  /^\s*(?:test\s+)?(?:not\s+(?:tested|performed|done|analy[sz]ed)|cancell?ed|no\s+result|insufficient\s+(?:sample|specimen|dna|quantity)|quantity\s+not\s+sufficient|qns)\s*\.?\s*$/i;
+  /^\s*(?:test\s+)?(?:not\s+(?:tested|performed|done|analy[sz]ed)|cancell?ed|no\s+result|insufficient\s+(?:sample|specimen|dna|quantity)|quantity\s+not\s+sufficient|qns)\s*(?:\.\s*)?$/i;
 
 /** A call that gives a phenotype or a lookup key (not Indeterminate on both). */
 function isCalled(call: PhenotypeCall): boolean {
   return call.phenotype !== INDETERMINATE || call.lookupKey !== INDETERMINATE;
 }
 
-const ACTIVITY_SCORE_TEXT = /^(?:AS|activity score)\s*[:=]?\s*≥?\s*\d+(?:\.\d+)?$/i;
+const ACTIVITY_SCORE_TEXT = /^(?:AS|activity score)\s*(?:[:=]\s*)?(?:≥\s*)?\d+(?:\.\d+)?$/i;
 
 /** A gene duplication, deletion or copy number change, as reports name it. */
 const COPY_CHANGE = String.raw`(?:gene\s+)?(?:duplication|deletion|copy\s+number\s+(?:variation|variant|change)|cnv)s?(?:\s*(?:\/|or|and)\s*(?:duplication|deletion)s?)?`;
@@ -184,9 +184,30 @@ const COPY_CHANGE = String.raw`(?:gene\s+)?(?:duplication|deletion|copy\s+number
  * that one was found is not this (the diplotype would then have to say it, `*1/*2x2`).
  */
 const NO_COPY_CHANGE = new RegExp(
-  String.raw`^(?:no\s+${COPY_CHANGE}(?:\s+(?:detected|found|identified))?|${COPY_CHANGE}\s*:?\s*(?:not\s+(?:detected|found|identified)|none\s+detected|negative)|copy\s+number\s*:?\s*2)\.?$`,
+  String.raw`^(?:no\s+${COPY_CHANGE}(?:\s+(?:detected|found|identified))?|${COPY_CHANGE}\s*(?::\s*)?(?:not\s+(?:detected|found|identified)|none\s+detected|negative)|copy\s+number\s*(?::\s*)?2)\.?$`,
   'i',
 );
+
+/** `text (inside)`: the text and what the last brackets hold; undefined unless the text ends with them. */
+function bracketed(text: string): [string, string] | undefined {
+  const open = text.lastIndexOf('(');
+  if (!text.endsWith(')') || open < 1) return undefined;
+  const inside = text.slice(open + 1, -1);
+  const before = text.slice(0, open).trimEnd();
+  return before && inside && !inside.includes(')') && !before.includes('\n')
+    ? [before, inside.trim()]
+    : undefined;
+}
+
+/**
+ * `text, statement`: the text before the first `,` `;` `:` or ` - ` that a word follows, and that word with the rest
+ * of the line; undefined without one. Found in one pass (no pattern that backtracks over a long run of spaces).
+ */
+function statementAfter(text: string): [string, string] | undefined {
+  if (text.includes('\n')) return undefined;
+  const at = /(?<=\S)\s*(?:[,;:]|\s-\s)\s*(?=[A-Za-z])/.exec(text);
+  return at ? [text.slice(0, at.index), text.slice(at.index + at[0].length).trim()] : undefined;
+}
 
 /**
  * A diplotype followed by the lab's phenotype or activity score (`*1/*4 (Intermediate Metabolizer)`, `*1/*1, AS 2.0`,
@@ -198,12 +219,9 @@ const NO_COPY_CHANGE = new RegExp(
  * service's own, computed under current CPIC like every other.
  */
 function diplotypeBeforeStatement(gene: string, value: string): string | undefined {
-  const stated =
-    /^(.+?)\s*\(([^()]+)\)$/.exec(value.trim()) ??
-    /^(.+?)\s*(?:[,;:]|\s-\s)\s*([A-Za-z].*)$/.exec(value.trim());
-  const [, diplotype, statement] = stated ?? [];
-  if (!diplotype || !statement) return undefined;
-  const rest = statement.trim();
+  const stated = bracketed(value.trim()) ?? statementAfter(value.trim());
+  const [diplotype, rest] = stated ?? [];
+  if (!diplotype || !rest) return undefined;
   if (
     normalizePhenotype(gene, rest) !== undefined ||
     ACTIVITY_SCORE_TEXT.test(rest) ||
@@ -211,7 +229,7 @@ function diplotypeBeforeStatement(gene: string, value: string): string | undefin
   )
     return diplotype;
   // The other way round: the lab's phenotype with the diplotype in brackets (`Intermediate Metabolizer (*1/*2)`).
-  return stated?.[0].endsWith(')') && normalizePhenotype(gene, diplotype) !== undefined && rest.includes('/')
+  return value.trim().endsWith(')') && normalizePhenotype(gene, diplotype) !== undefined && rest.includes('/')
     ? rest
     : undefined;
 }

@@ -17,7 +17,7 @@ const POSITIVE = /\b(positive|pos|present|detected|carrier)\b/i;
  * testing needed").
  */
 const NEGATIVE =
-  /\b(negative|neg|absent|non-?carrier|none detected|(?:not|no)\s+(?:a\s+)?(?:positive|present|detected|carrier|found|identified)|(?:positive|present|detected)\s*[:=-]?\s*no(?=\s*(?:$|[;,.)])))/i;
+  /\b(negative|neg|absent|non-?carrier|none detected|(?:not|no)\s+(?:a\s+)?(?:positive|present|detected|carrier|found|identified)|(?:positive|present|detected)\s*(?:[:=-]\s*)?no(?=\s*(?:$|[;,.)])))/i;
 /** A presence test that could not tell: the risk allele stays possible (never read as negative). */
 const UNDECIDED =
   /\b(inconclusive|indeterminate|equivocal|uncertain|ambiguous|(?:presumptive|presumed|probable|possible|suspected|weak|weakly)\s+positive)\b/i;

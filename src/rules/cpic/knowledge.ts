@@ -117,7 +117,7 @@ export function ownEntry<V>(record: Readonly<Record<string, V>>, key: string): V
 
 /** A CPIC implication that says nothing: CPIC writes `GENE: n/a` (or `None`, or nothing) for a gene without one. */
 export function isEmptyImplication(line: string): boolean {
-  return /^\s*(?:[A-Za-z0-9-]+:)?\s*(?:n\/a|none)?\s*\.?\s*$/i.test(line);
+  return /^(?:[A-Za-z0-9-]+:)?\s*(?:(?:n\/a|none)\s*)?\.?$/i.test(line.trim());
 }
 
 /** CPIC's lookup key for a copy number the laboratory left unspecified (`*2xN`). */

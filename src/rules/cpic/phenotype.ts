@@ -385,6 +385,8 @@ const DENIED_BEFORE = /\b(?:negative for|rule out|ruled out|absence of)$/;
  */
 const DENIED_AFTER =
   /^(?:\S+ )?(?:(?:not (?:detected|present|found|identified|likely)|negative|absent|excluded|ruled out|unlikely|possible|possibly|probable|probably|likely)\b|no$)/;
+/** Characters read on each side of a term for the words that deny it (`DENIED_BEFORE`, `DENIED_AFTER`). */
+const DENIAL_CONTEXT = 80;
 /** A statement ends at `;`, a line break or a full stop (not a decimal point: "activity score 1.0"). */
 const STATEMENT_END = /[;\n]|\.(?=\s|$)/;
 
@@ -415,6 +417,8 @@ export function normalizePhenotype(gene: string, text: string): string | undefin
   if (!knowledge) return undefined;
   const statements = (gene.startsWith('HLA-') ? withFieldSeparators(text) : text)
     .split(STATEMENT_END)
+    // A statement without a letter names no term (a long run of separators is a million statements).
+    .filter((statement) => /[a-z]/i.test(statement))
     .map((statement) => ` ${comparableTerm(statement)} `);
   let terms = phenotypeTerms.get(gene);
   if (!terms) {
@@ -423,17 +427,27 @@ export function normalizePhenotype(gene: string, text: string): string | undefin
       .map((t) => [t, comparableTerm(t)] as const);
     phenotypeTerms.set(gene, terms);
   }
-  // Every occurrence of a term as whole words, longest terms first, none inside a longer one found before.
+  // Every occurrence of a term as whole words, longest terms first, none overlapping one found before; each with the
+  // words around it that can deny it. The work stays linear in the text's length however often a term repeats: the
+  // characters found are marked, and only `DENIAL_CONTEXT` characters each side are kept (a denial is a few words).
   const found: { term: string; before: string; after: string }[] = [];
   for (const wanted of statements) {
-    const spans: { at: number; end: number }[] = [];
+    const taken = new Uint8Array(wanted.length);
     for (const [term, words] of terms) {
       if (words.length === 0) continue;
       for (let at = wanted.indexOf(` ${words} `); at >= 0; at = wanted.indexOf(` ${words} `, at + 1)) {
         const end = at + words.length + 1;
-        if (spans.some((f) => at < f.end && end > f.at)) continue;
-        spans.push({ at, end });
-        found.push({ term, before: wanted.slice(0, at).trim(), after: wanted.slice(end).trim() });
+        if (taken.subarray(at, end).includes(1)) continue;
+        taken.fill(1, at, end);
+        found.push({
+          term,
+          before: wanted.slice(Math.max(0, at - DENIAL_CONTEXT), at).trim(),
+          // Cut short, the text goes on: a bare "no" there does not end the statement.
+          after:
+            wanted.length - end > DENIAL_CONTEXT
+              ? `${wanted.slice(end, end + DENIAL_CONTEXT).trim()} …`
+              : wanted.slice(end).trim(),
+        });
       }
     }
   }

@@ -215,6 +215,13 @@ describe('parseThresholdSet', () => {
       },
       'volume.flags.minFirings',
     ],
+    [
+      'a source longer than a citation needs (its cleaning is not linear in its length)',
+      (j) => {
+        (j.sensorRules[0]?.triggers[0] as { source: string }).source = 'Battelino 2019 '.repeat(150);
+      },
+      'sensorRules.0.triggers.0.source: must be at most 2000 characters',
+    ],
   ])('names the bad field for %s', (_label, edit, field) => {
     const bad = copy();
     edit(bad);

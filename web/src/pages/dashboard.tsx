@@ -427,7 +427,7 @@ export function useSmartLaunch(): SmartLaunch | undefined {
         const accessToken = client.state.tokenResponse?.access_token;
         if (!patient) setLaunch({ kind: 'failed' });
         else if (accessToken) setLaunch({ kind: 'launched', launch: { serverUrl, patient }, accessToken });
-        else if (serverUrl.replace(/\/+$/, '') === DEMO_FHIR) setLaunch({ kind: 'demo', patient });
+        else if (serverUrl.replace(/(?<!\/)\/+$/, '') === DEMO_FHIR) setLaunch({ kind: 'demo', patient });
         else setLaunch({ kind: 'failed' });
       })
       .catch(() => {

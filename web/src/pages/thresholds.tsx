@@ -698,7 +698,7 @@ function RuleJsonEditor({
       }
       const own = (rule as { id?: unknown }).id;
       const target = id || (typeof own === 'string' ? own : '');
-      if (!/^R\d+[a-z0-9-]*$/.test(target)) {
+      if (!/^R\d[a-z0-9-]*$/.test(target)) {
         setProblems(['Give the rule an id that starts with R and its number, e.g. R13-metoprolol-night-hr.']);
         return undefined;
       }
