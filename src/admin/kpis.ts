@@ -243,7 +243,9 @@ function daily(records: KpiRecords, period: { readonly from: Date; readonly to: 
   const byDay = new Map<string, KpiCard[]>();
   for (const c of records.cards) {
     const day = c.shownAt.toISOString().slice(0, 10);
-    byDay.set(day, [...(byDay.get(day) ?? []), c]);
+    const cards = byDay.get(day);
+    if (cards) cards.push(c);
+    else byDay.set(day, [c]);
   }
   const days: KpiDay[] = [];
   const start = Date.UTC(period.from.getUTCFullYear(), period.from.getUTCMonth(), period.from.getUTCDate());

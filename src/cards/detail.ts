@@ -64,10 +64,11 @@ function readingAbout(reading: ResultReading): string {
  * 2025) and laboratory phenotype (Acme Lab, 12 Jun 2025)`; sources alike are counted (`2 presence results (…)`).
  */
 function sourcesRead(gene: GeneResult): string {
-  const readings = gene.readings ?? [];
+  const bySource = new Map<string, ResultReading>();
+  for (const r of gene.readings ?? []) if (!bySource.has(r.source)) bySource.set(r.source, r);
   const alike = new Map<string, { noun: string; about: string; count: number }>();
   for (const source of new Set(gene.sources)) {
-    const reading = readings.find((r) => r.source === source);
+    const reading = bySource.get(source);
     const noun = reading ? READING_WORDS[reading.kind] : 'result';
     const about = reading ? readingAbout(reading) : '';
     const key = `${noun}|${about}`;
@@ -171,7 +172,11 @@ export function sensorEvidenceTexts(modifiers: readonly SensorModifier[]): strin
  */
 export function sensorEvidenceLines(modifiers: readonly SensorModifier[], raisedTo?: string): string[] {
   const byMetric = new Map<string, SensorModifier[]>();
-  for (const m of modifiers) byMetric.set(m.metric, [...(byMetric.get(m.metric) ?? []), m]);
+  for (const m of modifiers) {
+    const same = byMetric.get(m.metric);
+    if (same) same.push(m);
+    else byMetric.set(m.metric, [m]);
+  }
   let previousCited = '';
   return [...byMetric.values()].flatMap((group) => {
     const [first] = group;

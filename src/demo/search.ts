@@ -240,7 +240,9 @@ export function searchDemo(data: DemoData, baseUrl: string, type: string, params
 export function parseQuery(query: string): Map<string, string[]> {
   const params = new Map<string, string[]>();
   for (const [name, value] of new URLSearchParams(query)) {
-    params.set(name, [...(params.get(name) ?? []), value]);
+    const values = params.get(name);
+    if (values) values.push(value);
+    else params.set(name, [value]);
   }
   return params;
 }

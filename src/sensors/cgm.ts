@@ -192,7 +192,9 @@ function computeFromSummary(
     // Never rescale: a 30- or 90-day summary is not a 14-day figure (research §2.4).
     if (span < 0.8 * length || span > 1.2 * length || overlap < 0.8 * length) continue;
     const key = `${s.start}|${s.end}`;
-    groups.set(key, [...(groups.get(key) ?? []), s]);
+    const group = groups.get(key);
+    if (group) group.push(s);
+    else groups.set(key, [s]);
   }
   const newest = [...groups.values()].sort((a, b) => (b[0]?.end ?? 0) - (a[0]?.end ?? 0))[0];
   const first = newest?.[0];

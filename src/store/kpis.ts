@@ -104,7 +104,11 @@ export function createKpiRepository(db: Kysely<Database>): KpiRepository {
         }
       }
       const ratings = new Map<string, Rating[]>();
-      for (const r of ratingRows) ratings.set(r.card_uuid, [...(ratings.get(r.card_uuid) ?? []), r.rating]);
+      for (const r of ratingRows) {
+        const card = ratings.get(r.card_uuid);
+        if (card) card.push(r.rating);
+        else ratings.set(r.card_uuid, [r.rating]);
+      }
       const reviews = new Map<string, { status: ReviewStatus; reviewer: string }[]>();
       for (const r of reviewRows) {
         reviews.set(r.card_uuid, [

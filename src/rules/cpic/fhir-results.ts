@@ -392,7 +392,9 @@ function pairHaplotypes(findings: readonly Finding[], sex: string | undefined): 
   const groups = new Map<string, Finding[]>();
   for (const f of findings) {
     const key = `${f.gene}|${f.derivedFrom[0] ?? day(f.date)}`;
-    groups.set(key, [...(groups.get(key) ?? []), f]);
+    const group = groups.get(key);
+    if (group) group.push(f);
+    else groups.set(key, [f]);
   }
   return [...groups.values()].flatMap((group): Finding[] => {
     const first = group[0] as Finding;
@@ -519,8 +521,13 @@ function hlaResult(
   const used: Finding[] = [];
   let date: string | undefined;
   const byAllele = new Map<string, Finding[]>();
-  for (const f of findings)
-    for (const allele of Object.keys(f.hla ?? {})) byAllele.set(allele, [...(byAllele.get(allele) ?? []), f]);
+  for (const f of findings) {
+    for (const allele of Object.keys(f.hla ?? {})) {
+      const same = byAllele.get(allele);
+      if (same) same.push(f);
+      else byAllele.set(allele, [f]);
+    }
+  }
   for (const [allele, list] of [...byAllele].sort(([a], [b]) => a.localeCompare(b))) {
     const sorted = newestFirst(list);
     const newest = sorted[0] as Finding;

@@ -114,13 +114,18 @@ export function parseGlString(value: string): HlaTyping[] | undefined {
           const list = alternatives as { gene: string; fields: string[] }[];
           const gene = list[0]?.gene;
           if (!gene) return undefined;
-          chromosomes.set(gene, [...(chromosomes.get(gene) ?? []), list]);
+          const lists = chromosomes.get(gene);
+          if (lists) lists.push(list);
+          else chromosomes.set(gene, [list]);
         }
       }
       for (const [gene, lists] of chromosomes) genotypes.push({ gene, chromosomes: lists });
     }
-    for (const { gene, chromosomes } of genotypes)
-      byGene.set(gene, [...(byGene.get(gene) ?? []), chromosomes]);
+    for (const { gene, chromosomes } of genotypes) {
+      const typings = byGene.get(gene);
+      if (typings) typings.push(chromosomes);
+      else byGene.set(gene, [chromosomes]);
+    }
   }
   return [...byGene].map(([gene, genotypes]) => ({ gene, genotypes, glString: true }));
 }

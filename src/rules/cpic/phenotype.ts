@@ -349,8 +349,11 @@ export function copyNumberPhenotypes(result: {
  */
 export function copyNumberWords(readings: readonly CopyNumberReading[]): string {
   const byPhenotype = new Map<string, string[]>();
-  for (const r of readings)
-    byPhenotype.set(r.phenotype, [...(byPhenotype.get(r.phenotype) ?? []), r.diplotype]);
+  for (const r of readings) {
+    const diplotypes = byPhenotype.get(r.phenotype);
+    if (diplotypes) diplotypes.push(r.diplotype);
+    else byPhenotype.set(r.phenotype, [r.diplotype]);
+  }
   const parts = [...byPhenotype].map(
     ([phenotype, diplotypes]) => `${phenotype} as ${diplotypes.join(' or ')}`,
   );
