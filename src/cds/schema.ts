@@ -101,9 +101,12 @@ export function parseCdsRequest<H extends HookName>(hook: H, body: unknown): Par
 /** Coding: https://cds-hooks.hl7.org/2.0/#coding */
 const coding = z.strictObject({ code: nonEmpty, system: nonEmpty, display: nonEmpty.optional() });
 
+/** Longest override comment taken: pages of free text, far beyond what a clinician types while ordering. */
+export const MAX_FEEDBACK_COMMENT = 10_000;
+
 const feedbackEntry = z
   .looseObject({
-    card: nonEmpty,
+    card: id,
     outcome: z.enum(['accepted', 'overridden']),
     acceptedSuggestions: z.array(z.looseObject({ id: nonEmpty })).optional(),
     /** Real clients (the sandbox) send `reason` without `display`: accepted. */
@@ -112,7 +115,10 @@ const feedbackEntry = z
         reason: z
           .looseObject({ code: nonEmpty, system: nonEmpty, display: z.string().optional() })
           .optional(),
-        userComment: z.string().optional(),
+        userComment: z
+          .string()
+          .max(MAX_FEEDBACK_COMMENT, `must be at most ${String(MAX_FEEDBACK_COMMENT)} characters`)
+          .optional(),
       })
       .optional(),
     outcomeTimestamp: z.iso.datetime({ offset: true }),

@@ -308,6 +308,28 @@ describe.each(engines)('junk input on %s', (_engine, createDatabase) => {
     }
   });
 
+  it('a feedback comment longer than any a clinician writes: 400 naming it, nothing stored', async () => {
+    const stub = cardIssuingHandler();
+    const local = await startTestApp({
+      handlers: { 'order-sign': stub.handler },
+      ...(database ? { databaseUrl: database.url } : {}),
+    });
+    try {
+      const issued = await request(local.app).post(ORDER_SIGN).send(orderSign()).expect(200);
+      const card = (issued.body as { cards: { uuid: string }[] }).cards[0]!.uuid;
+      const [entry] = cdsFixture('sandbox-feedback-overridden.json').feedback as JsonObject[];
+      const overrideReason = { ...(entry!.overrideReason as JsonObject), userComment: 'x'.repeat(10_001) };
+      const res = await request(local.app)
+        .post(`${ORDER_SIGN}/feedback`)
+        .send({ feedback: [{ ...entry, card, overrideReason }] });
+      expect(res).toBeOutcome(400, 'CDS_INVALID_REQUEST');
+      expect(JSON.stringify(res.body)).toContain('userComment');
+      expect(await local.store.feedback.listForCard(card)).toEqual([]);
+    } finally {
+      await local.close();
+    }
+  });
+
   it('a 20,000-entry feedback batch: refused (400) before any entry is looked at', async () => {
     const [entry] = cdsFixture('sandbox-feedback-accepted.json').feedback as JsonObject[];
     const res = await request(t.app)
