@@ -284,7 +284,8 @@ describe.each(engines)('junk input on %s', (_engine, createDatabase) => {
     );
   });
 
-  it('U+0000 in a feedback comment: 400, nothing stored', async () => {
+  /** Overrides a card just issued with the sandbox's feedback entry, its comment replaced; what is then stored. */
+  async function overrideWithComment(userComment: string) {
     const stub = cardIssuingHandler();
     const local = await startTestApp({
       handlers: { 'order-sign': stub.handler },
@@ -294,40 +295,27 @@ describe.each(engines)('junk input on %s', (_engine, createDatabase) => {
       const issued = await request(local.app).post(ORDER_SIGN).send(orderSign()).expect(200);
       const card = (issued.body as { cards: { uuid: string }[] }).cards[0]!.uuid;
       const [entry] = cdsFixture('sandbox-feedback-overridden.json').feedback as JsonObject[];
-      const overrideReason = {
-        ...(entry!.overrideReason as JsonObject),
-        userComment: 'patient\u0000 declined',
-      };
+      const overrideReason = { ...(entry!.overrideReason as JsonObject), userComment };
       const res = await request(local.app)
         .post(`${ORDER_SIGN}/feedback`)
         .send({ feedback: [{ ...entry, card, overrideReason }] });
-      expect(res).toBeOutcome(400, 'HTTP_INVALID_BODY');
-      expect(await local.store.feedback.listForCard(card)).toEqual([]);
+      return { res, stored: await local.store.feedback.listForCard(card) };
     } finally {
       await local.close();
     }
+  }
+
+  it('U+0000 in a feedback comment: 400, nothing stored', async () => {
+    const { res, stored } = await overrideWithComment('patient\u0000 declined');
+    expect(res).toBeOutcome(400, 'HTTP_INVALID_BODY');
+    expect(stored).toEqual([]);
   });
 
   it('a feedback comment longer than any a clinician writes: 400 naming it, nothing stored', async () => {
-    const stub = cardIssuingHandler();
-    const local = await startTestApp({
-      handlers: { 'order-sign': stub.handler },
-      ...(database ? { databaseUrl: database.url } : {}),
-    });
-    try {
-      const issued = await request(local.app).post(ORDER_SIGN).send(orderSign()).expect(200);
-      const card = (issued.body as { cards: { uuid: string }[] }).cards[0]!.uuid;
-      const [entry] = cdsFixture('sandbox-feedback-overridden.json').feedback as JsonObject[];
-      const overrideReason = { ...(entry!.overrideReason as JsonObject), userComment: 'x'.repeat(10_001) };
-      const res = await request(local.app)
-        .post(`${ORDER_SIGN}/feedback`)
-        .send({ feedback: [{ ...entry, card, overrideReason }] });
-      expect(res).toBeOutcome(400, 'CDS_INVALID_REQUEST');
-      expect(JSON.stringify(res.body)).toContain('userComment');
-      expect(await local.store.feedback.listForCard(card)).toEqual([]);
-    } finally {
-      await local.close();
-    }
+    const { res, stored } = await overrideWithComment('x'.repeat(10_001));
+    expect(res).toBeOutcome(400, 'CDS_INVALID_REQUEST');
+    expect(JSON.stringify(res.body)).toContain('userComment');
+    expect(stored).toEqual([]);
   });
 
   it('a 20,000-entry feedback batch: refused (400) before any entry is looked at', async () => {
