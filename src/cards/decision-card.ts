@@ -94,6 +94,11 @@ export function phenotypeWords(result: GeneResult): string {
     : phenotypes.join(' or ');
 }
 
+/** What the decision asks, as a card's summary starts: "Avoid clopidogrel", "Adjust metoprolol dose". */
+export function decisionAction(decision: Decision): string {
+  return actionPhrase(decision, saysNoRecommendation(decision.finding));
+}
+
 function actionPhrase({ finding }: Decision, noRecommendation: boolean): string {
   const drug = finding.drug;
   switch (finding.action) {

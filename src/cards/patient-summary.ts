@@ -10,7 +10,7 @@ import type { GeneConflict, GeneResult } from '../rules/cpic/types';
 import type { Decision, DecisionSnapshot, SensorModifier } from '../rules/types';
 import { decisionRuleIds } from '../rules/types';
 import type { CardProvenance } from './decision-card';
-import { CPIC_GUIDELINES_URL, phenotypeWords, topic } from './decision-card';
+import { CPIC_GUIDELINES_URL, decisionAction, phenotypeWords, topic } from './decision-card';
 import { sensorEvidenceLines } from './detail';
 import { abbreviatePhenotypes, calendarDate, escapeMarkdown as md, fitSummary, versionsText } from './text';
 
@@ -70,11 +70,15 @@ function conflictLine(conflict: GeneConflict): string {
   return `- ${md(`Confirm ${conflict.gene} with the laboratory: ${values.join(' and ')} ${when}`)}`;
 }
 
-/** One list item per medication; a CPIC text's paragraphs (warfarin's Figure 2 boxes) stay inside the item. */
-function medicationLine({ finding, indicator }: Decision): string {
-  const row = rowOf(finding);
-  const text = row ? `: ${row.strength ?? 'not graded'}: "${row.recommendation}"` : '';
-  return `- ${md(`${finding.drug} (${finding.action}, ${indicator})${text}`)}`.replace(/\n(?=.)/g, '\n  ');
+/**
+ * One list item per medication, the action first as on an order card ("Avoid clopidogrel (CPIC Strong): "…""); a CPIC
+ * text's paragraphs (warfarin's Figure 2 boxes) stay inside the item.
+ */
+function medicationLine(decision: Decision): string {
+  const row = rowOf(decision.finding);
+  const strength = row?.strength ? `CPIC ${row.strength}` : 'CPIC, not graded';
+  const cited = row ? ` (${strength}): "${row.recommendation}"` : '';
+  return `- ${md(`${decisionAction(decision)}${cited}`)}`.replace(/\n(?=.)/g, '\n  ');
 }
 
 /**

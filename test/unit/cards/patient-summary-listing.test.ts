@@ -9,9 +9,9 @@ import { KNOWLEDGE_VERSION, readGeneResults } from '../../../src/rules/cpic';
 import type { GeneResult } from '../../../src/rules/cpic';
 import { isNotablePhenotype } from '../../../src/rules/notable-results';
 import { DEFAULT_THRESHOLDS } from '../../../src/rules/thresholds';
-import { noSensorFacts, snapshotOf } from '../../helpers/decisions';
+import { DEFAULT_ENGINE, decideOrder, drugOrder, noSensorFacts, snapshotOf } from '../../helpers/decisions';
 import { readFixture } from '../../helpers/fixtures';
-import { cpicGene, cpicRows } from '../../reference';
+import { cpicGene, cpicRow, cpicRows } from '../../reference';
 
 const panel = readGeneResults(readFixture('pgx', 'patient-view-panel.json') as unknown[]).results;
 
@@ -142,5 +142,35 @@ describe('patient-view: a result the service could not read', () => {
     const [item] = listed(card?.detail);
     expect(item?.replace(/\\/g, '')).toContain('*1/*999');
     expect(item).toMatch(/laboratory/);
+  });
+});
+
+describe('patient-view: active medications with a PGx issue', () => {
+  it('says each as an order card would, the action first, with CPIC’s strength and words', async () => {
+    const cyp2c19 = gene('CYP2C19');
+    const [decision] = await decideOrder(
+      drugOrder('clopidogrel'),
+      [cyp2c19],
+      { birthDate: '1970-01-01', now: new Date('2026-05-01') },
+      DEFAULT_ENGINE,
+      noSensorFacts(),
+    );
+    // The order does not say the indication: the most protective row leads (acute coronary syndrome or PCI).
+    const { row } = cpicRow('clopidogrel', { CYP2C19: cyp2c19.phenotype }, 'CVI ACS PCI');
+    const card = patientSummaryCard({
+      genes: [cyp2c19],
+      decisions: [decision!],
+      sensorFlags: [],
+      isActionable: (g, p) => isNotablePhenotype(DEFAULT_THRESHOLDS, g, p),
+      knowledgeVersion: KNOWLEDGE_VERSION,
+      thresholdVersion: DEFAULT_THRESHOLDS.version,
+      snapshot: snapshotOf([decision!], noSensorFacts()),
+    })?.card;
+    const section = card?.detail?.split('**Active medications with PGx issues:**')[1]?.split('\n\n')[1];
+    // The detail escapes Markdown, so the quotation is compared without its backslashes.
+    expect(section?.replace(/\\(?=[^\w\s])/g, '')).toBe(
+      `- Avoid clopidogrel (CPIC ${row.strength ?? ''}): "${row.recommendation}"`,
+    );
+    expect(card?.detail).not.toMatch(/\((?:avoid|adjust-dose|monitor), (?:critical|warning|info)\)/);
   });
 });
