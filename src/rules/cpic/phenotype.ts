@@ -435,13 +435,13 @@ export function normalizePhenotype(gene: string, text: string): string | undefin
   // characters found are marked, and only `DENIAL_CONTEXT` characters each side are kept (a denial is a few words).
   const found: { term: string; before: string; after: string }[] = [];
   for (const wanted of statements) {
-    const taken = new Uint8Array(wanted.length);
+    let taken: Uint8Array | undefined;
     for (const [term, words] of terms) {
       if (words.length === 0) continue;
       for (let at = wanted.indexOf(` ${words} `); at >= 0; at = wanted.indexOf(` ${words} `, at + 1)) {
         const end = at + words.length + 1;
-        if (taken.subarray(at, end).includes(1)) continue;
-        taken.fill(1, at, end);
+        if (taken?.subarray(at, end).includes(1)) continue;
+        (taken ??= new Uint8Array(wanted.length)).fill(1, at, end);
         found.push({
           term,
           before: wanted.slice(Math.max(0, at - DENIAL_CONTEXT), at).trim(),
