@@ -101,7 +101,8 @@ function copyNumberPart(gene: GeneResult): string[] {
 /**
  * One gene's "Results used" line: the genotype and what current CPIC calls it (`CYP2D6 *1/*4 → Intermediate
  * Metabolizer`), or the phenotype alone when no genotype was read, then its sources. What the laboratory reported is
- * said when it differs from the phenotype shown (a re-interpretation), never as a repeat of it.
+ * said when it differs from the phenotype shown (a re-interpretation), never as a repeat of it; what the call assumed
+ * that the laboratory did not report (`GeneResult.assumed`) last.
  */
 function geneEvidence(gene: GeneResult): string {
   const genotype = gene.diplotype ?? gene.alleles?.join('/');
@@ -120,6 +121,8 @@ function geneEvidence(gene: GeneResult): string {
     ...(dated ? [`dated ${dated}`] : []),
     ...(reported && reported !== gene.phenotype ? [`laboratory reported "${reported}"`] : []),
     ...(gene.reinterpreted ? ['re-interpreted under current CPIC'] : []),
+    // What the call took for granted changes what the result means: said here, not only behind the card.
+    ...(gene.assumed ?? []),
   ];
   return `- ${md(parts.join('; '))}`;
 }

@@ -16,6 +16,7 @@
  * is read when CPIC gives that variant the same phenotype with every partner (checked against the diplotype table).
  */
 import { diplotypeTable, geneKnowledge, ownEntry } from './knowledge';
+import { PARTNER_NOT_REPORTED } from './phenotype';
 
 export const CFTR_NON_RESPONSIVE = 'ivacaftor non-responsive CFTR sequence';
 
@@ -84,7 +85,13 @@ export function phenotypeWithAnyPartner(allele: string): string | undefined {
 
 /** What a CFTR text names: the CPIC allele names (two), the mappings made, or why it could not be read. */
 export type CftrReading =
-  | { readonly ok: true; readonly alleles: readonly string[]; readonly notes: readonly string[] }
+  | {
+      readonly ok: true;
+      readonly alleles: readonly string[];
+      readonly notes: readonly string[];
+      /** What the reading took for granted (see `GeneResult.assumed`). */
+      readonly assumed?: readonly string[];
+    }
   | { readonly ok: false; readonly reason: string };
 
 const HOMOZYGOUS = /\bhomozygous\b|\btwo copies of\b|\bbiallelic\b/i;
@@ -148,7 +155,7 @@ export function readCftrText(value: string): CftrReading | undefined {
     if (!phenotype || only === CFTR_NON_RESPONSIVE)
       return { ok: false, reason: `CFTR: only ${only} named; the other allele decides the phenotype` };
     notes.push(`CFTR: only ${only} named; CPIC gives ${only} with any other allele "${phenotype}"`);
-    return { ok: true, alleles: [only, CFTR_NON_RESPONSIVE], notes };
+    return { ok: true, alleles: [only, CFTR_NON_RESPONSIVE], notes, assumed: [PARTNER_NOT_REPORTED] };
   }
   if (named.length > 2) return { ok: false, reason: `CFTR: ${named.length} variants named, two expected` };
   return { ok: true, alleles: named, notes };

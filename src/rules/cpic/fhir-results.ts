@@ -146,7 +146,11 @@ function readGenotypeValue(
       const cftr = readCftrText(s);
       if (!cftr) continue;
       const call = cftr.ok ? callPhenotype(gene, cftr.alleles) : unreadableCall(gene, [], cftr.reason);
-      const withNotes = { ...call, notes: [...(cftr.ok ? cftr.notes : []), ...call.notes] };
+      const withNotes = {
+        ...call,
+        notes: [...(cftr.ok ? cftr.notes : []), ...call.notes],
+        ...(cftr.ok && cftr.assumed ? { assumed: cftr.assumed } : {}),
+      };
       if (call.phenotype !== INDETERMINATE) return withNotes;
       firstFailure ??= withNotes;
       continue;
@@ -420,16 +424,11 @@ function pairHaplotypes(findings: readonly Finding[], sex: string | undefined): 
         : [];
     }
     let alleles = group.map((f) => f.allele ?? '');
-    const cftrNotes: string[] = [];
-    if (first.gene === 'CFTR') {
-      // CFTR haplotypes are variant names as labs write them: read like a CFTR genotype text.
-      const cftr = readCftrText(alleles.join(' / '));
-      if (cftr?.ok) {
-        alleles = [...cftr.alleles];
-        cftrNotes.push(...cftr.notes);
-      }
-    }
+    // CFTR haplotypes are variant names as labs write them: read like a CFTR genotype text.
+    const cftr = first.gene === 'CFTR' ? readCftrText(alleles.join(' / ')) : undefined;
+    if (cftr?.ok) alleles = [...cftr.alleles];
     const call = callPhenotype(first.gene, alleles, sex ? { sex } : {});
+    const assumed = [...(cftr?.ok ? (cftr.assumed ?? []) : []), ...(call.assumed ?? [])];
     return [
       {
         ...merged,
@@ -438,9 +437,10 @@ function pairHaplotypes(findings: readonly Finding[], sex: string | undefined): 
           ...call,
           notes: [
             `${first.gene} diplotype paired from ${group.length} haplotype ${group.length === 1 ? 'result' : 'results'}`,
-            ...cftrNotes,
+            ...(cftr?.ok ? cftr.notes : []),
             ...call.notes,
           ],
+          ...(assumed.length > 0 ? { assumed } : {}),
         },
       },
     ];
@@ -497,6 +497,7 @@ function genotypeResult(f: Finding, lab: Finding | undefined, from: readonly Fin
     reinterpreted,
     // A re-interpretation is said from `reportedPhenotype` and `reinterpreted` wherever the result is shown.
     notes: call.notes,
+    ...(call.assumed ? { assumed: call.assumed } : {}),
   };
 }
 

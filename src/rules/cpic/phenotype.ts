@@ -29,6 +29,8 @@ export interface PhenotypeCall {
   /** Why the laboratory's notation could not be read, when it could not (see `GeneResult.unreadable`). */
   readonly unreadable?: string;
   readonly notes: readonly string[];
+  /** What the call took for granted that the laboratory did not report (see `GeneResult.assumed`). */
+  readonly assumed?: readonly string[];
 }
 
 /** Options that change how a genotype is read. */
@@ -149,8 +151,10 @@ function callG6pd(
   let alleles = reported;
   const functions = alleles.map((a) => ownEntry(knowledge.alleles, a)?.[0] ?? '');
   const classes = functions.map(g6pdClass);
+  const assumed: string[] = [];
   if (alleles.length === 2 && sex === 'male' && alleles[0] === alleles[1]) {
     notes.push('G6PD reported with two identical alleles for a male patient; read as hemizygous');
+    assumed.push('two identical alleles reported for a male patient, read as one (hemizygous)');
     alleles = alleles.slice(0, 1);
   } else if (alleles.length === 2 && sex === 'male') {
     return indeterminate(gene, alleles, [
@@ -160,12 +164,22 @@ function callG6pd(
   }
   if (alleles.length === 1) {
     // One reported allele means hemizygous (one X chromosome); flagged when the recorded sex is female.
-    if (sex === 'female')
+    if (sex === 'female') {
       notes.push('G6PD reported with one allele; read as hemizygous although recorded sex is female');
+      assumed.push('one allele reported for a patient recorded as female, read as hemizygous');
+    }
     const hemizygousRules = knowledge.phenotypeRules?.['hemizygous (one X allele)'] as
       Readonly<Record<string, string>> | undefined;
     const phenotype = hemizygousRules?.[functions[0] ?? ''] ?? INDETERMINATE;
-    return { gene, alleles, diplotype: alleles.join('/'), phenotype, lookupKey: phenotype, notes };
+    return {
+      gene,
+      alleles,
+      diplotype: alleles.join('/'),
+      phenotype,
+      lookupKey: phenotype,
+      notes,
+      ...(assumed.length > 0 ? { assumed } : {}),
+    };
   }
   let phenotype: string;
   if (classes.some((c) => c === undefined)) phenotype = INDETERMINATE;
@@ -272,8 +286,12 @@ function loneAlleleCall(gene: string, allele: string, notes: readonly string[]):
     phenotype: first[1],
     lookupKey: first[2],
     notes: [...notes, `${gene} ${allele} reported alone: CPIC calls it ${first[1]} with any other allele`],
+    assumed: [PARTNER_NOT_REPORTED],
   };
 }
+
+/** Said beside a result called from one allele because CPIC calls it the same with any partner. */
+export const PARTNER_NOT_REPORTED = "the other allele not reported: CPIC's call is the same whatever it is";
 
 function isUnspecifiedCopies(allele: string): boolean {
   return /xN$/i.test(allele);

@@ -62,6 +62,12 @@ export interface GeneResult {
   readonly unreadable?: string;
   /** Why the result is what it is (allele mapping, indeterminate reasons, conflicts). */
   readonly notes: readonly string[];
+  /**
+   * What the call took for granted that the laboratory did not report, as a clause to follow the result: an allele
+   * reported alone, read with any partner because CPIC calls every pair the same; one G6PD allele read as hemizygous.
+   * The card says it beside the result (the notes say the same in their own words on the pages behind the card).
+   */
+  readonly assumed?: readonly string[];
 }
 
 /** One reading of a genotype whose copy number was not reported: the CPIC genotype and what CPIC calls it. */

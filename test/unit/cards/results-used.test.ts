@@ -104,4 +104,31 @@ describe('Results used', () => {
     );
     expect(line).not.toContain('Observation/');
   });
+
+  it('says what the call assumed: a variant reported alone, read with any partner', async () => {
+    const lone = {
+      resourceType: 'Observation',
+      id: 'ryr1',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '84413-4', display: 'Genotype display name' }] },
+      component: [
+        {
+          code: { coding: [{ system: 'http://loinc.org', code: '48018-6' }] },
+          valueCodeableConcept: {
+            coding: [{ system: 'http://www.genenames.org', code: 'HGNC:10483', display: 'RYR1' }],
+          },
+        },
+      ],
+      effectiveDateTime: '2025-10-06',
+      valueCodeableConcept: { text: 'c.7300G>A' },
+    };
+    const [line = ''] = await resultsUsed('succinylcholine', [lone]);
+    expect(line).toMatch(
+      /^- RYR1 c\.7300G\\>A → .*; the other allele not reported: CPIC's call is the same whatever it is$/,
+    );
+    // A diplotype with both alleles assumes nothing.
+    const both = { ...lone, valueCodeableConcept: { text: 'c.7300G>A/Reference' } };
+    const [full = ''] = await resultsUsed('succinylcholine', [both]);
+    expect(full).not.toContain('not reported');
+  });
 });

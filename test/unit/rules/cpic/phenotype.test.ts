@@ -124,10 +124,18 @@ describe('G6PD by number of X alleles (genes.json G6PD.phenotypeRules and ruleEv
     expect(callPhenotype('G6PD', [a, b], { sex: 'female' }).phenotype).toBe(phenotype);
   });
 
-  it('reads two identical alleles of a male patient as hemizygous', () => {
-    expect(callPhenotype('G6PD', ['A- 202A_376G', 'A- 202A_376G'], { sex: 'male' }).phenotype).toBe(
-      'Deficient',
-    );
+  it('reads two identical alleles of a male patient as hemizygous, and says it assumed so', () => {
+    const call = callPhenotype('G6PD', ['A- 202A_376G', 'A- 202A_376G'], { sex: 'male' });
+    expect(call.phenotype).toBe('Deficient');
+    expect(call.assumed).toEqual([expect.stringMatching(/two identical alleles .*male.*hemizygous/)]);
+  });
+
+  it('reads one allele of a patient recorded as female as hemizygous, and says it assumed so', () => {
+    const call = callPhenotype('G6PD', ['A- 202A_376G'], { sex: 'female' });
+    expect(call.phenotype).toBe('Deficient');
+    expect(call.assumed).toEqual([expect.stringMatching(/one allele .*recorded as female.*hemizygous/)]);
+    // A male patient's one allele is what the laboratory reports for one X: nothing assumed.
+    expect(callPhenotype('G6PD', ['A- 202A_376G'], { sex: 'male' }).assumed).toBeUndefined();
   });
 
   it('refuses two different alleles for a male patient', () => {
@@ -252,6 +260,7 @@ describe('allele names', () => {
     const call = callPhenotype('RYR1', ['RYR1 c.7300G>A']);
     expect(call.phenotype).toBe([...ryr1][0]);
     expect(call.notes.join(' ')).toMatch(/reported alone/);
+    expect(call.assumed).toEqual([expect.stringMatching(/other allele not reported/)]);
     // A lone DPYD variant's call depends on its partner: not read.
     const dpyd = new Set(withVariant('DPYD', 'c.1905+1G>A (*2A)').map((row) => row[1]));
     expect(dpyd.size).toBeGreaterThan(1);
