@@ -248,13 +248,15 @@ export function splitDiplotype(gene: string, text: string): string[] {
       .split('/')
       .map((part) => stripGenePrefix(gene, part))
       .filter((part) => part.length > 0);
-  const zygosity = /\(?\b(heterozygous|homozygous)\)?$/i.exec(stripped);
-  const before = zygosity ? stripped.slice(0, zygosity.index).replace(/(?<![\s,;])[\s,;]+$/, '') : '';
-  if (!zygosity?.[1] || !before || gene.startsWith('HLA-') || gene === 'CFTR') return alleles(stripped);
+  // The zygosity found at the end, then the alleles before it on the same line: two steps, each linear.
+  const word = /\(?\b(heterozygous|homozygous)\)?$/i.exec(stripped);
+  const before = word ? stripped.slice(0, word.index).replace(/(?<![\s,;])[\s,;]+$/, '') : '';
+  const zygosity = before && !before.includes('\n') ? word?.[1] : undefined;
+  if (!zygosity || gene.startsWith('HLA-') || gene === 'CFTR') return alleles(stripped);
   // A zygosity the lab states after the alleles (`*1/*2 (heterozygous)`, `*2 homozygous`): one allele named
   // homozygous is two copies of it; two alleles are read only when the statement agrees with them.
   const named = alleles(before);
-  const homozygous = zygosity[1].toLowerCase() === 'homozygous';
+  const homozygous = zygosity.toLowerCase() === 'homozygous';
   if (named.length === 1 && homozygous) return [named[0] ?? '', named[0] ?? ''];
   // Genes whose CPIC alleles are variants beside one named `Reference`, CPIC's name for none of the variants tested
   // (DPYD, RYR1, CACNA1S): one variant heterozygous is that variant and the Reference.

@@ -205,12 +205,17 @@ function bracketed(text: string): [string, string] | undefined {
 
 /**
  * `text, statement`: the text before the first `,` `;` `:` or ` - ` that a word follows, and that word with the rest
- * of the line; undefined without one. Found in one pass (no pattern that backtracks over a long run of spaces).
+ * of its line; undefined without one. Neither part spans lines (the separator may). Each separator is tried once (no
+ * pattern that backtracks over a long run of spaces).
  */
 function statementAfter(text: string): [string, string] | undefined {
-  if (text.includes('\n')) return undefined;
-  const at = /(?<=\S)\s*(?:[,;:]|\s-\s)\s*(?=[A-Za-z])/.exec(text);
-  return at ? [text.slice(0, at.index), text.slice(at.index + at[0].length).trim()] : undefined;
+  for (const at of text.matchAll(/(?<=\S)\s*(?:[,;:]|\s-\s)\s*(?=[A-Za-z])/g)) {
+    const before = text.slice(0, at.index);
+    if (before.includes('\n')) return undefined;
+    const rest = text.slice(at.index + at[0].length);
+    if (!rest.includes('\n')) return [before, rest.trim()];
+  }
+  return undefined;
 }
 
 /**

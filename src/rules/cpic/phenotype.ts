@@ -406,8 +406,37 @@ const DENIED_BEFORE = /\b(?:negative for|rule out|ruled out|absence of)$/;
  */
 const DENIED_AFTER =
   /^(?:\S+ )?(?:(?:not (?:detected|present|found|identified|likely)|negative|absent|excluded|ruled out|unlikely|possible|possibly|probable|probably|likely)\b|no$)/;
-/** Characters read on each side of a term for the words that deny it (`DENIED_BEFORE`, `DENIED_AFTER`). */
-const DENIAL_CONTEXT = 80;
+/**
+ * The words around a term at `at`..`end` of a statement (`comparableTerm` form, padded with spaces) that can deny it:
+ * before it, back to the nearest word that is not an article and at least two words (`QUALIFIERS`, `DENIED_BEFORE`);
+ * after it, three words (`DENIED_AFTER`), then "…" when the statement goes on, so a bare "no" there does not end it.
+ * Only these words are read, so a text repeating a term costs its length, not its square.
+ */
+function termContext(statement: string, at: number, end: number): { before: string; after: string } {
+  let from = at;
+  let words = 0;
+  let content = false;
+  while (from > 0 && (words < 2 || !content)) {
+    const space = statement.lastIndexOf(' ', from - 1);
+    const word = statement.slice(space + 1, from);
+    if (word) {
+      words += 1;
+      content ||= !ARTICLES.has(word);
+    }
+    from = Math.max(space, 0);
+  }
+  let to = end;
+  for (let count = 0; count < 3 && to < statement.length; count += 1) {
+    const space = statement.indexOf(' ', to + 1);
+    to = space < 0 ? statement.length : space;
+  }
+  const more = statement.slice(to).trim().length > 0;
+  return {
+    before: statement.slice(from, at).trim(),
+    after: `${statement.slice(end, to).trim()}${more ? ' …' : ''}`,
+  };
+}
+
 /** A statement ends at `;`, a line break or a full stop (not a decimal point: "activity score 1.0"). */
 const STATEMENT_END = /[;\n]|\.(?=\s|$)/;
 
@@ -448,9 +477,8 @@ export function normalizePhenotype(gene: string, text: string): string | undefin
       .map((t) => [t, comparableTerm(t)] as const);
     phenotypeTerms.set(gene, terms);
   }
-  // Every occurrence of a term as whole words, longest terms first, none overlapping one found before; each with the
-  // words around it that can deny it. The work stays linear in the text's length however often a term repeats: the
-  // characters found are marked, and only `DENIAL_CONTEXT` characters each side are kept (a denial is a few words).
+  // Every occurrence of a term as whole words, longest terms first, none overlapping one found before (the characters
+  // found are marked), each with the words around it that can deny it (`termContext`).
   const found: { term: string; before: string; after: string }[] = [];
   for (const wanted of statements) {
     let taken: Uint8Array | undefined;
@@ -460,15 +488,7 @@ export function normalizePhenotype(gene: string, text: string): string | undefin
         const end = at + words.length + 1;
         if (taken?.subarray(at, end).includes(1)) continue;
         (taken ??= new Uint8Array(wanted.length)).fill(1, at, end);
-        found.push({
-          term,
-          before: wanted.slice(Math.max(0, at - DENIAL_CONTEXT), at).trim(),
-          // Cut short, the text goes on: a bare "no" there does not end the statement.
-          after:
-            wanted.length - end > DENIAL_CONTEXT
-              ? `${wanted.slice(end, end + DENIAL_CONTEXT).trim()} …`
-              : wanted.slice(end).trim(),
-        });
+        found.push({ term, ...termContext(wanted, at, end) });
       }
     }
   }
