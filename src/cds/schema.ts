@@ -40,11 +40,18 @@ const fhirAuthorization = z.object({
   patient: z.string().optional(),
 });
 
+/**
+ * Most draft orders one call may carry: a large admission order set holds a few dozen, so 200 leaves room for any real
+ * one and keeps one answer (a card per order with a problem, each several kilobytes) bounded.
+ */
+export const MAX_DRAFT_ORDERS = 200;
+
 /** A Bundle as clients send `draftOrders`: the sandbox omits `type`, so only `resourceType` is required. */
 const draftOrders = z.looseObject({
   resourceType: z.literal('Bundle'),
   entry: z
     .array(z.looseObject({ resource: z.looseObject({ resourceType: nonEmpty }).optional() }))
+    .max(MAX_DRAFT_ORDERS, `must hold at most ${String(MAX_DRAFT_ORDERS)} orders`)
     .optional(),
 });
 
@@ -54,7 +61,7 @@ const patientViewContext = z.looseObject({
   encounterId: id.optional(),
 });
 const orderSignContext = patientViewContext.extend({ draftOrders });
-const orderSelectContext = orderSignContext.extend({ selections: z.array(id).min(1) });
+const orderSelectContext = orderSignContext.extend({ selections: z.array(id).min(1).max(MAX_DRAFT_ORDERS) });
 
 const contexts = {
   'patient-view': patientViewContext,

@@ -197,6 +197,23 @@ describe.each(engines)('junk input on %s', (_engine, createDatabase) => {
     expect(JSON.stringify(res.body)).toContain('fhirServer');
   });
 
+  it('more draft orders than any order set holds: 400 naming them, not an answer of hundreds of cards', async () => {
+    const base = orderSign();
+    const context = base.context as JsonObject;
+    const [draft] = (context.draftOrders as { entry: JsonObject[] }).entry;
+    const entry = Array.from({ length: 201 }, (_, i) => ({
+      resource: { ...(draft!.resource as JsonObject), id: `draft-${String(i)}` },
+    }));
+    const res = await request(t.app)
+      .post(ORDER_SIGN)
+      .send({
+        ...base,
+        context: { ...context, draftOrders: { resourceType: 'Bundle', type: 'collection', entry } },
+      });
+    expect(res).toBeOutcome(400, 'CDS_INVALID_REQUEST');
+    expect(JSON.stringify(res.body)).toContain('draftOrders');
+  });
+
   it('a patientId longer than any identifier: 400 naming it', async () => {
     const base = orderSign();
     const res = await request(t.app)
