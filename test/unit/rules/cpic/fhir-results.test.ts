@@ -347,4 +347,34 @@ describe('readGeneResults: any text a laboratory may write', () => {
       { numRuns: 1500 },
     );
   });
+
+  it('reads a diplotype the same however a laboratory spaces it, and with its own phenotype after it', () => {
+    const genes = ['CYP2C19', 'CYP2C9', 'TPMT', 'NUDT15', 'CYP3A5', 'SLCO1B1'] as const;
+    const rows = genes.flatMap((gene) =>
+      diplotypeTable(gene)
+        .filter(([diplotype, phenotype]) => /^\*\w+\/\*\w+$/.test(diplotype) && phenotype !== 'Indeterminate')
+        .map((row) => [gene, row] as const),
+    );
+    const space = fc.constantFrom('', ' ', '  ', '\t');
+    const after = fc.constantFrom('', 'heterozygous', 'phenotype');
+    fc.assert(
+      fc.property(fc.constantFrom(...rows), space, space, space, space, after, (pick, a, b, c, d, tail) => {
+        const [gene, [diplotype, phenotype]] = pick;
+        const [first, second] = diplotype.split('/') as [string, string];
+        const heterozygous = first !== second && tail === 'heterozygous' ? `${d}heterozygous` : '';
+        const stated = tail === 'phenotype' ? `${d};${d}${phenotype}` : heterozygous;
+        const observation = {
+          resourceType: 'Observation',
+          id: 'spaced',
+          status: 'final',
+          code: { coding: [{ system: 'http://loinc.org', code: '84413-4' }], text: `${gene} genotype` },
+          effectiveDateTime: '2024-01-01',
+          valueString: `${a}${first}${b}/${c}${second}${stated}${a}`,
+        };
+        const [result] = readGeneResults([observation]).results;
+        expect([observation.valueString, result?.phenotype]).toEqual([observation.valueString, phenotype]);
+      }),
+      { numRuns: 1500 },
+    );
+  });
 });
