@@ -55,6 +55,8 @@ function geneLine(gene: GeneResult): string {
     ...(gene.reinterpreted
       ? [`re-interpreted: the laboratory reported "${gene.reportedPhenotype ?? 'another phenotype'}"`]
       : []),
+    // What the call assumed, as the order cards say it.
+    ...(gene.assumed ?? []),
   ];
   return `- ${md(parts.join('; '))}`;
 }

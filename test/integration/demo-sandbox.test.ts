@@ -287,7 +287,8 @@ async function expectationFor(t: TestApp, patient: string): Promise<Expectation>
       const [mhs = ''] = phenotypes;
       return {
         ...cpic('succinylcholine', { RYR1: mhs, CACNA1S: 'No Result' }, 'avoid'),
-        patientView: [`RYR1 ${mhs}`],
+        // The chart says, as the order card does, that the other allele was not reported.
+        patientView: [`RYR1 ${mhs}`, 'other allele not reported'],
       };
     }
     case 'demo-cyp2c9-pm-nsaid': {

@@ -361,7 +361,8 @@ describe('readGeneResults: any text a laboratory may write', () => {
       fc.property(fc.constantFrom(...rows), space, space, space, space, after, (pick, a, b, c, d, tail) => {
         const [gene, [diplotype, phenotype]] = pick;
         const [first, second] = diplotype.split('/') as [string, string];
-        const heterozygous = first !== second && tail === 'heterozygous' ? `${d}heterozygous` : '';
+        // A word after the alleles needs a space before it ("*1/*3Cheterozygous" names no allele).
+        const heterozygous = first !== second && tail === 'heterozygous' ? `${d || ' '}heterozygous` : '';
         const stated = tail === 'phenotype' ? `${d};${d}${phenotype}` : heterozygous;
         const observation = {
           resourceType: 'Observation',
