@@ -19,6 +19,7 @@ import {
 import type { PhenotypeCall } from './phenotype';
 import type { GeneConflict, GeneResult, ReadingKind, ResultReading } from './types';
 import { readCftrText } from './cftr';
+import type { CftrReading } from './cftr';
 import { parseHlaText, riskAlleleStatus, typingText } from './hla';
 import type { HlaAlleleStatus } from './hla';
 import { allLookupValues } from './recommendations';
@@ -134,6 +135,13 @@ function reportedPhenotype(observation: Json, gene: string): string | undefined 
   return undefined;
 }
 
+/** A call of the alleles a CFTR text names, with what reading the text noted and assumed before the call's own. */
+function withCftrReading(call: PhenotypeCall, reading: CftrReading | undefined): PhenotypeCall {
+  if (!reading?.ok) return call;
+  const assumed = [...(reading.assumed ?? []), ...(call.assumed ?? [])];
+  return { ...call, notes: [...reading.notes, ...call.notes], ...(assumed.length > 0 ? { assumed } : {}) };
+}
+
 /** Tries each value string until one is a diplotype of CPIC alleles; else the first failure explains why. */
 function readGenotypeValue(
   gene: string,
@@ -145,14 +153,12 @@ function readGenotypeValue(
     if (gene === 'CFTR') {
       const cftr = readCftrText(s);
       if (!cftr) continue;
-      const call = cftr.ok ? callPhenotype(gene, cftr.alleles) : unreadableCall(gene, [], cftr.reason);
-      const withNotes = {
-        ...call,
-        notes: [...(cftr.ok ? cftr.notes : []), ...call.notes],
-        ...(cftr.ok && cftr.assumed ? { assumed: cftr.assumed } : {}),
-      };
-      if (call.phenotype !== INDETERMINATE) return withNotes;
-      firstFailure ??= withNotes;
+      const call = withCftrReading(
+        cftr.ok ? callPhenotype(gene, cftr.alleles) : unreadableCall(gene, [], cftr.reason),
+        cftr,
+      );
+      if (call.phenotype !== INDETERMINATE) return call;
+      firstFailure ??= call;
       continue;
     }
     const alleles = splitDiplotype(gene, diplotypeBeforeStatement(gene, s) ?? s);
@@ -228,7 +234,8 @@ function statementAfter(text: string): [string, string] | undefined {
  * service's own, computed under current CPIC like every other.
  */
 function diplotypeBeforeStatement(gene: string, value: string): string | undefined {
-  const stated = bracketed(value.trim()) ?? statementAfter(value.trim());
+  const text = value.trim();
+  const stated = bracketed(text) ?? statementAfter(text);
   const [diplotype, rest] = stated ?? [];
   if (!diplotype || !rest) return undefined;
   if (
@@ -238,7 +245,7 @@ function diplotypeBeforeStatement(gene: string, value: string): string | undefin
   )
     return diplotype;
   // The other way round: the lab's phenotype with the diplotype in brackets (`Intermediate Metabolizer (*1/*2)`).
-  return value.trim().endsWith(')') && normalizePhenotype(gene, diplotype) !== undefined && rest.includes('/')
+  return text.endsWith(')') && normalizePhenotype(gene, diplotype) !== undefined && rest.includes('/')
     ? rest
     : undefined;
 }
@@ -432,8 +439,7 @@ function pairHaplotypes(findings: readonly Finding[], sex: string | undefined): 
     // CFTR haplotypes are variant names as labs write them: read like a CFTR genotype text.
     const cftr = first.gene === 'CFTR' ? readCftrText(alleles.join(' / ')) : undefined;
     if (cftr?.ok) alleles = [...cftr.alleles];
-    const call = callPhenotype(first.gene, alleles, sex ? { sex } : {});
-    const assumed = [...(cftr?.ok ? (cftr.assumed ?? []) : []), ...(call.assumed ?? [])];
+    const call = withCftrReading(callPhenotype(first.gene, alleles, sex ? { sex } : {}), cftr);
     return [
       {
         ...merged,
@@ -442,10 +448,8 @@ function pairHaplotypes(findings: readonly Finding[], sex: string | undefined): 
           ...call,
           notes: [
             `${first.gene} diplotype paired from ${group.length} haplotype ${group.length === 1 ? 'result' : 'results'}`,
-            ...(cftr?.ok ? cftr.notes : []),
             ...call.notes,
           ],
-          ...(assumed.length > 0 ? { assumed } : {}),
         },
       },
     ];
