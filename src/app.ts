@@ -39,7 +39,7 @@ import { createVolumeFlagsRouter } from './feedback/flags';
 import { createFeedbackRouter } from './feedback/routes';
 import { NO_SIGN_IN, ROLES, authenticateUser, requireRole, signedInUser } from './http/auth';
 import type { UserAuthenticator } from './http/auth';
-import { parseJsonBody, requireJsonBody } from './http/body';
+import { createBodyBudget, parseJsonBody, requireJsonBody } from './http/body';
 import { AppError } from './http/errors';
 import type { ErrorCode } from './http/errors';
 import { errorHandler, notFound } from './http/handler';
@@ -144,6 +144,13 @@ export function createApp(appDeps: AppDeps): Express {
       ...(deps.now ? { now: deps.now } : {}),
     });
   const web = createWebBundle(deps.webRoot);
+  // One budget of request-body bytes for the mounts that take large bodies, all behind authentication: the hooks and
+  // the APIs (src/http/body.ts). The pages' 16 KB bodies are read before anyone is authenticated and stay out of it.
+  const bodies = createBodyBudget(config.bodyMemoryBytes, (held) => {
+    metrics.requestBodyBytes.set(held);
+  });
+  const jsonBody = parseJsonBody(config.bodyLimitBytes, bodies);
+  const smallJsonBody = parseJsonBody(16 * 1024);
   const secure = !['development', 'test'].includes(config.nodeEnv);
   const sessionSecret = config.sessionSecret ?? randomLinkSecret();
   const sessions = createSessions({
@@ -267,7 +274,7 @@ export function createApp(appDeps: AppDeps): Express {
       '/app/api/launched',
       rateLimited(deps, 'app:'),
       requireJsonBody,
-      parseJsonBody('16kb'),
+      smallJsonBody,
       createLaunchedRouter({
         fhirServers: launchFhirServers,
         inProcess: deps.demo
@@ -289,7 +296,7 @@ export function createApp(appDeps: AppDeps): Express {
       res.json(devJwks);
     });
   }
-  app.use('/cds-services', cdsArea(deps, signer));
+  app.use('/cds-services', cdsArea(deps, signer, jsonBody));
   const people = eitherUser(users, sessions.authenticator);
   app.use(
     '/api/volume',
@@ -303,7 +310,7 @@ export function createApp(appDeps: AppDeps): Express {
   app.use('/assets', web.assets);
   const links = { signer, store: deps.store, ...(deps.now ? { now: deps.now } : {}) };
   app.use(createLinkPageRouter({ ...links, web }));
-  app.use('/api/links', parseJsonBody('16kb'), createLinkApiRouter(links));
+  app.use('/api/links', smallJsonBody, createLinkApiRouter(links));
   app.use(
     '/auth',
     createSignInRouter({
@@ -330,7 +337,7 @@ export function createApp(appDeps: AppDeps): Express {
       store: deps.store,
       ...(deps.thresholdRegistry ? { thresholdRegistry: deps.thresholdRegistry } : {}),
       metrics,
-      bodyLimit: config.bodyLimit,
+      jsonBody,
       ...(deps.now ? { now: deps.now } : {}),
     }),
   );
@@ -442,13 +449,17 @@ function rateLimited(deps: AppDeps, keyPrefix?: string): RequestHandler {
 }
 
 /** `/cds-services`: rate limit (before authentication, so a flood is refused cheaply), client JWT, JSON bodies. */
-function cdsArea(deps: AppDeps & { recorder: InvocationRecorder }, signer: LinkSigner): Router {
+function cdsArea(
+  deps: AppDeps & { recorder: InvocationRecorder },
+  signer: LinkSigner,
+  jsonBody: readonly RequestHandler[],
+): Router {
   const { config, logger, metrics } = deps;
   return Router().use(
     rateLimited(deps),
     authenticateClient(deps.authenticator, config.publicBaseUrl, logger, metrics),
     requireJsonBody,
-    parseJsonBody(config.bodyLimit),
+    ...jsonBody,
     createFeedbackRouter({
       serviceIds: new Set(deps.services.map((s) => s.id)),
       store: deps.store,

@@ -37,8 +37,10 @@ export interface Config {
    * FHIR server). The other mounts are not rate-limited.
    */
   readonly rateLimitPerMinute: number;
-  /** Largest accepted JSON body. */
-  readonly bodyLimit: string;
+  /** Largest accepted JSON body, in bytes. */
+  readonly bodyLimitBytes: number;
+  /** Bytes of request bodies held at once across every endpoint (`src/http/body.ts` BodyBudget). */
+  readonly bodyMemoryBytes: number;
   /** Seconds between reloads of the published threshold set (replicas converge within one); 0: only at start. */
   readonly thresholdsReloadSeconds: number;
   /** Serve the synthetic demo patients read-only at `/demo/fhir` (and trust that endpoint as a `fhirServer`). */
@@ -133,6 +135,13 @@ function intIn(min: number, max: number) {
     .pipe(z.number().int().min(min).max(max));
 }
 
+/** A size as `512kb` or `5mb` (body-parser's units: 1 kb = 1,024 bytes); `bytesOf` reads it. */
+const byteSize = z.string().regex(/^\d+(kb|mb)$/i, 'must look like 512kb or 5mb');
+
+function bytesOf(size: string): number {
+  return Number.parseInt(size, 10) * (/mb$/i.test(size) ? 1024 * 1024 : 1024);
+}
+
 const url = z.url('must be an absolute URL').refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
 
 /** The environment variables this service reads, with their checks and fixed defaults. */
@@ -148,10 +157,8 @@ export const envSchema = z.object({
   FHIR_TIMEOUT_MS: intIn(50, 60_000).default(2000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(600),
-  BODY_LIMIT: z
-    .string()
-    .regex(/^\d+(kb|mb)$/i, 'must look like 512kb or 5mb')
-    .default('5mb'),
+  BODY_LIMIT: byteSize.default('5mb'),
+  BODY_MEMORY_LIMIT: byteSize.default('64mb'),
   THRESHOLDS_RELOAD_SECONDS: intIn(0, 86_400).default(30),
   DEMO_FHIR: z.enum(['on', 'off']).optional(),
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -209,7 +216,7 @@ function parseTrustProxy(text: string): false | number | string[] | { problem: s
 
 /**
  * Reads and validates the environment. Throws `ConfigError` naming every variable that fails its own check; the rules
- * across variables (`CDS_AUTH=jwt` needs `CDS_TRUSTED_ISSUERS`, production needs `PUBLIC_BASE_URL`, `LINK_SECRET` and `SESSION_SECRET` and refuses
+ * across variables (`CDS_AUTH=jwt` needs `CDS_TRUSTED_ISSUERS`, `BODY_MEMORY_LIMIT` holds one `BODY_LIMIT`, production needs `PUBLIC_BASE_URL`, `LINK_SECRET` and `SESSION_SECRET` and refuses
  * `CORS_ORIGINS=*`, origins must be origins) are checked, all together, once every variable passed its own.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -262,6 +269,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.OIDC_JWKS_URL && !e.OIDC_ISSUER) {
     problems.push('OIDC_JWKS_URL: only used with OIDC_ISSUER (the issuer whose keys it holds)');
   }
+  if (bytesOf(e.BODY_MEMORY_LIMIT) < bytesOf(e.BODY_LIMIT)) {
+    problems.push('BODY_MEMORY_LIMIT: must be at least BODY_LIMIT (one largest body must fit)');
+  }
   const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   if (typeof trustProxy === 'object' && 'problem' in trustProxy) problems.push(trustProxy.problem);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
@@ -297,7 +307,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fhirTimeoutMs: e.FHIR_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
-    bodyLimit: e.BODY_LIMIT,
+    bodyLimitBytes: bytesOf(e.BODY_LIMIT),
+    bodyMemoryBytes: bytesOf(e.BODY_MEMORY_LIMIT),
     thresholdsReloadSeconds: e.THRESHOLDS_RELOAD_SECONDS,
     demoFhir: (e.DEMO_FHIR ?? (production ? 'off' : 'on')) === 'on',
     ...(e.LINK_SECRET ? { linkSecret: e.LINK_SECRET } : {}),

@@ -3,7 +3,7 @@
  * SIGTERM/SIGINT: stop accepting connections, close idle keep-alive connections, answer in-flight calls with
  * `Connection: close`, let them finish, write the invocation records held in memory, close the store, exit 0.
  */
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import { createApp } from './app';
 import { createClientAuthenticator, loadTrustedIssuers } from './cds/auth';
 import { createInvocationRecorder } from './cds/recorder';
@@ -33,6 +33,15 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** How long the invocation records held in memory get to reach the store at shutdown. */
 const SHUTDOWN_DRAIN_MS = 5_000;
 /** How often records past their retention period (and expired shared rows) are removed; the first sweep soon after start. */
+/**
+ * How long a client may take to send a request's headers, and the whole request with its body (Node's defaults are
+ * 60 s and 5 min). A CDS client or a browser on a hospital network sends a 5 MB body in well under a second; an
+ * upload still unfinished after 30 s is stalled, and it holds its part of the body budget (`BODY_MEMORY_LIMIT`) until
+ * it is cut: the server answers 408 and closes the connection. Checked every 5 s. A slow answer is not bounded here.
+ */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const CONNECTIONS_CHECK_MS = 5_000;
 const HOUSEKEEPING_MS = 3_600_000;
 const FIRST_HOUSEKEEPING_MS = 60_000;
 /** How often the process asks the store whether it answers, so an outage is logged when it starts. */
@@ -246,7 +255,15 @@ async function main(): Promise<void> {
     }),
   });
 
-  const server: Server = app.listen(config.port);
+  const server = createServer(
+    {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+    },
+    app,
+  );
+  server.listen(config.port);
   server.on('listening', () => {
     logger.info(
       { port: config.port, store: store.engine, auth: config.auth },

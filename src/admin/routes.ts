@@ -4,11 +4,11 @@
  * `admin` passes both (src/http/auth.ts). Every write is audited with who, the role they acted in, and when.
  */
 import { Router } from 'express';
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { actingRole, requireRole, signedInUser } from '../http/auth';
 import type { User } from '../http/auth';
-import { parseJsonBody, requireJsonBody } from '../http/body';
+import { requireJsonBody } from '../http/body';
 import { AppError } from '../http/errors';
 import type { Metrics } from '../observability/metrics';
 import type { ThresholdRegistry } from '../rules/registry';
@@ -36,7 +36,8 @@ export interface AdminApiDeps {
   /** The threshold registry: `/api/thresholds` is served when present. */
   readonly thresholdRegistry?: ThresholdRegistry;
   readonly metrics?: Metrics;
-  readonly bodyLimit: string;
+  /** The app's JSON body parser (`parseJsonBody`: its size limit and the process's body budget). */
+  readonly jsonBody: readonly RequestHandler[];
   readonly now?: () => Date;
 }
 
@@ -54,7 +55,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
       createThresholdApiRouter({
         store,
         registry: deps.thresholdRegistry,
-        bodyLimit: deps.bodyLimit,
+        jsonBody: deps.jsonBody,
         ...(deps.now ? { now: deps.now } : {}),
         ...(deps.metrics ? { metrics: deps.metrics } : {}),
       }),
@@ -123,7 +124,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
     '/overrides/:cardUuid/review',
     requireRole('pharmacist'),
     requireJsonBody,
-    ...parseJsonBody(deps.bodyLimit),
+    ...deps.jsonBody,
     async (req, res) => {
       const cardUuid = cardUuidOf(req);
       const body = parse(reviewRequestSchema, req.body);

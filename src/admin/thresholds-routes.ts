@@ -5,11 +5,11 @@
  * registry, so this process uses the new set from the next call. Replay: a draft against recorded invocations.
  */
 import { Router } from 'express';
-import type { Response } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { actingRole, requireRole, signedInUser } from '../http/auth';
 import type { User } from '../http/auth';
-import { parseJsonBody, requireJsonBody } from '../http/body';
+import { requireJsonBody } from '../http/body';
 import { AppError } from '../http/errors';
 import type { Metrics } from '../observability/metrics';
 import { loadStoredThresholdSet } from '../rules/registry';
@@ -39,7 +39,8 @@ import {
 export interface ThresholdApiDeps {
   readonly store: Store;
   readonly registry: ThresholdRegistry;
-  readonly bodyLimit: string;
+  /** The app's JSON body parser (`parseJsonBody`). */
+  readonly jsonBody: readonly RequestHandler[];
   readonly now?: () => Date;
   /** Where the watch after publish is reported (`cds_threshold_rule_flagged`). */
   readonly metrics?: Pick<Metrics, 'thresholdRuleFlagged'>;
@@ -143,7 +144,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   const now = deps.now ?? (() => new Date());
   const router = Router();
   const guard = requireRole('informaticist');
-  const body = [requireJsonBody, ...parseJsonBody(deps.bodyLimit)] as const;
+  const body = [requireJsonBody, ...deps.jsonBody] as const;
 
   async function find(version: string): Promise<ThresholdSetRecord> {
     const found = (await store.thresholds.list()).find((r) => r.version === version);

@@ -67,6 +67,11 @@ export const ERROR_CATALOGUE = {
     title: 'The request body must be application/json.',
   },
   HTTP_RATE_LIMITED: { status: 429, issueCode: 'throttled', title: 'Too many requests; retry later.' },
+  HTTP_BUSY: {
+    status: 503,
+    issueCode: 'transient',
+    title: 'The service is receiving too many request bodies at once; retry shortly.',
+  },
   HTTP_INTERNAL: { status: 500, issueCode: 'exception', title: 'Internal error.' },
   HTTP_STORE_UNAVAILABLE: {
     status: 503,

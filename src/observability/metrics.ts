@@ -33,6 +33,8 @@ export interface Metrics {
   readonly recordings: Counter<'result'>;
   /** Invocation records waiting in memory for the store (queued or still being written). */
   readonly recordingBacklog: Gauge;
+  /** Bytes of request bodies reserved now, against `BODY_MEMORY_LIMIT` (`src/http/body.ts`). */
+  readonly requestBodyBytes: Gauge;
   /**
    * 1 for each rule whose daily firing rate left its control limits since the latest threshold publication (7 days;
    * `src/admin/watch.ts`), as last computed (hourly, and whenever the editor asks).
@@ -110,6 +112,11 @@ export function createMetrics(): Metrics {
     recordingBacklog: new Gauge({
       name: 'cds_invocation_record_backlog',
       help: 'Invocation records held in memory until the store takes them',
+      registers,
+    }),
+    requestBodyBytes: new Gauge({
+      name: 'cds_request_body_bytes',
+      help: 'Bytes of request bodies being received or handled, against BODY_MEMORY_LIMIT',
       registers,
     }),
     thresholdRuleFlagged: new Gauge({

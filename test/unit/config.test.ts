@@ -20,6 +20,19 @@ describe('loadConfig', () => {
     expect(config.sharedCheckMs).toBe(250);
   });
 
+  it('reads body sizes in body-parser units and keeps room for one largest body in the budget', () => {
+    expect(loadConfig({}).bodyLimitBytes).toBe(5 * 1024 * 1024);
+    expect(loadConfig({}).bodyMemoryBytes).toBe(64 * 1024 * 1024);
+    expect(loadConfig({ BODY_LIMIT: '512kb', BODY_MEMORY_LIMIT: '512KB' })).toMatchObject({
+      bodyLimitBytes: 512 * 1024,
+      bodyMemoryBytes: 512 * 1024,
+    });
+    expect(() => loadConfig({ BODY_LIMIT: '8mb', BODY_MEMORY_LIMIT: '4mb' })).toThrow(
+      'BODY_MEMORY_LIMIT: must be at least BODY_LIMIT',
+    );
+    expect(() => loadConfig({ BODY_MEMORY_LIMIT: '1gb' })).toThrow('BODY_MEMORY_LIMIT');
+  });
+
   it('reads how long a hook call waits for the checks replicas share, within bounds', () => {
     expect(loadConfig({ STORE_SHARED_CHECK_MS: '2000' }).sharedCheckMs).toBe(2000);
     expect(() => loadConfig({ STORE_SHARED_CHECK_MS: '5' })).toThrow('STORE_SHARED_CHECK_MS');

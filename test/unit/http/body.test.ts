@@ -5,7 +5,7 @@
 import type { Request, Response } from 'express';
 import express from 'express';
 import request from 'supertest';
-import { MAX_BODY_DEPTH, parseJsonBody, screenJson } from '../../../src/http/body';
+import { MAX_BODY_DEPTH, createBodyBudget, parseJsonBody, screenJson } from '../../../src/http/body';
 
 function nested(depth: number): unknown {
   let value: unknown = 'leaf';
@@ -67,14 +67,18 @@ describe('parseJsonBody', () => {
     let bodyInHandler: unknown;
     const closed = new Promise<void>((resolve) => {
       const app = express();
-      app.post('/x', parseJsonBody('1mb'), (req: Request, res: Response) => {
-        seen = req;
-        bodyInHandler = req.body;
-        res.once('close', () => {
-          resolve();
-        });
-        res.json({ ok: true });
-      });
+      app.post(
+        '/x',
+        parseJsonBody(1024 * 1024, createBodyBudget(1024 * 1024)),
+        (req: Request, res: Response) => {
+          seen = req;
+          bodyInHandler = req.body;
+          res.once('close', () => {
+            resolve();
+          });
+          res.json({ ok: true });
+        },
+      );
       void request(app)
         .post('/x')
         .send({ hook: 'order-sign', context: { patientId: 'p1' } })
