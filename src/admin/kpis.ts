@@ -227,7 +227,7 @@ function latest(times: readonly (string | undefined)[]): number | undefined {
     .filter((t): t is string => t !== undefined)
     .map((t) => Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(t) ? `${t}T00:00:00Z` : t))
     .filter((t) => !Number.isNaN(t));
-  return ms.length === 0 ? undefined : Math.max(...ms);
+  return ms.length === 0 ? undefined : ms.reduce((a, b) => Math.max(a, b));
 }
 
 function summary(values: readonly (number | undefined)[]): KpiFigures['sensorAgeHours'] {

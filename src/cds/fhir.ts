@@ -187,7 +187,8 @@ export function createFhirFetcher(
         throw err;
       }
       if (!isBundle(page)) throw new FhirFetchError('invalid-response', 'FHIR server sent a non-Bundle page');
-      resources.push(...bundleResources(page));
+      // Not push(...): a page can hold more entries than a spread may pass.
+      for (const r of bundleResources(page)) resources.push(r);
       next = nextLink(page);
     }
     return { resources, complete: true };

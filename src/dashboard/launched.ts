@@ -189,7 +189,7 @@ export async function readLaunchedRecord(
   } else if (!wearables.ok) {
     notes.push('Sensor data could not be read from the record.');
   } else {
-    sensorResources.push(...consent.result.resources, ...wearables.result.resources);
+    for (const r of [...consent.result.resources, ...wearables.result.resources]) sensorResources.push(r);
     if (!wearables.result.complete) {
       notes.push(
         'Only the newest sensor readings are shown: the record holds more than the dashboard reads at once.',

@@ -322,16 +322,17 @@ export async function dashboardView(input: DashboardInput): Promise<DashboardVie
             const summaries = day.filter((x) => x.aggregate);
             const value =
               summaries.length > 0
-                ? Math.max(...summaries.map((x) => x.value))
+                ? summaries.reduce((a, x) => Math.max(a, x.value), -Infinity)
                 : day.reduce((a, x) => a + x.value, 0);
-            return [Math.max(...day.map((x) => x.end)), value];
+            return [day.reduce((a, x) => Math.max(a, x.end), -Infinity), value];
           })
         : own.map((x): [number, number] => [x.end, x.value]);
       points.sort((a, b) => a[0] - b[0]);
       return points.length > 0 ? [{ name, points }] : [];
     });
     if (lines.length === 0) return [];
-    const newestMs = Math.max(...lines.flatMap((l) => l.points.map((p) => p[0])));
+    // Reduced, not spread: a series of raw samples can pass the engine's argument limit.
+    const newestMs = lines.reduce((a, l) => l.points.reduce((b, p) => Math.max(b, p[0]), a), -Infinity);
     const maxAgeHours = engine.sensorPolicy[s.metric]?.maxAgeHours ?? 48;
     return [
       {
@@ -351,7 +352,7 @@ export async function dashboardView(input: DashboardInput): Promise<DashboardVie
   const glucose = samples.filter((x) => x.concept === 'glucose-cgm' && !x.aggregate);
   let agp: DashboardAgp | undefined;
   if (glucose.length > 0) {
-    const end = Math.max(...glucose.map((x) => x.end)) + 1;
+    const end = glucose.reduce((a, x) => Math.max(a, x.end), -Infinity) + 1;
     const start = end - AGP_DAYS * DAY_MS;
     const figures = computeAgp(
       glucose.map((x) => ({

@@ -50,7 +50,7 @@ export function createDemoFetcher(data: DemoData, baseUrl: string): FhirFetcher 
       if (!next.startsWith(base)) return { resources, complete: false };
       const got = answer(next.slice(base.length));
       if (got.resourceType !== 'Bundle') return { resources, complete: false };
-      resources.push(...bundleResources(got));
+      for (const r of bundleResources(got)) resources.push(r);
       page = got;
     }
   }

@@ -33,7 +33,7 @@ export function flattenResources(items: readonly unknown[]): { resources: JsonOb
     const resource = asObject(item);
     if (resource?.resourceType === 'Bundle') {
       const inner = flattenResources(asArray(resource.entry).map((entry) => asObject(entry)?.resource));
-      resources.push(...inner.resources);
+      for (const r of inner.resources) resources.push(r);
       skipped += inner.skipped;
     } else if (resource !== undefined && typeof resource.resourceType === 'string') {
       resources.push(resource);

@@ -113,7 +113,9 @@ function lowestSlotMedian(samples: readonly SensorSample[], bucketMinutes: numbe
     if (bucket) bucket.push(s.value);
     else buckets.set(key, [s.value]);
   }
-  return Math.min(...[...buckets.values()].map((b) => median(b) ?? Infinity));
+  let lowest = Infinity;
+  for (const bucket of buckets.values()) lowest = Math.min(lowest, median(bucket) ?? Infinity);
+  return lowest;
 }
 
 /**
@@ -286,7 +288,8 @@ export const oxygenSaturation: MetricFamily = {
         values.length === 0
           ? {}
           : {
-              'spo2-minimum': Math.min(...values),
+              // Not Math.min(...values): a night of oximetry as SampledData passes the engine's argument limit.
+              'spo2-minimum': values.reduce((a, b) => Math.min(a, b)),
               'spo2-below-90-share': (100 * values.filter((v) => v < 90).length) / values.length,
             },
     };

@@ -222,7 +222,8 @@ function readPanel(
       return;
     }
     try {
-      samples.push(...readValue(component, concept, effective, base, note));
+      // One at a time: a SampledData component can hold more values than a spread may pass.
+      for (const sample of readValue(component, concept, effective, base, note)) samples.push(sample);
     } catch (error) {
       if (!(error instanceof Rejection)) throw error;
       note('rejected', `component[${i}]: ${error.message}`);

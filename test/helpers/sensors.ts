@@ -185,3 +185,46 @@ export function heartRateNights(spec: HeartRateNights): unknown[] {
   }
   return resources;
 }
+
+/**
+ * Nights of pulse oximetry as an oximeter's export records them: one Observation a night (8 h from 00:00 UTC of the
+ * night's day, `nights` nights before `at`), SpO2 as `valueSampledData` at one reading a second (28,800 a night).
+ * `value(night, second)` gives each reading.
+ */
+export function oximetryNights(
+  at: number,
+  nights: number,
+  value: (night: number, second: number) => number,
+): Record<string, unknown>[] {
+  return Array.from({ length: nights }, (_, n) => {
+    const night = n + 1;
+    const start = Math.floor(at / HR_DAY) * HR_DAY - night * HR_DAY;
+    return {
+      resourceType: 'Observation',
+      id: `oximetry-night-${night}`,
+      status: 'final',
+      category: [
+        {
+          coding: [
+            { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' },
+          ],
+        },
+      ],
+      code: {
+        coding: [
+          { system: 'http://loinc.org', code: '59408-5', display: 'Oxygen saturation by Pulse oximetry' },
+        ],
+      },
+      effectivePeriod: {
+        start: new Date(start).toISOString(),
+        end: new Date(start + 8 * HR_HOUR).toISOString(),
+      },
+      valueSampledData: {
+        origin: { value: 0, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+        period: 1000,
+        dimensions: 1,
+        data: Array.from({ length: 8 * 3600 }, (_, s) => value(night, s)).join(' '),
+      },
+    };
+  });
+}

@@ -8,6 +8,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import type { MedicationRequest } from 'fhir/r4';
 import request from 'supertest';
 import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
@@ -17,6 +18,7 @@ import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
 import type { MockFhirServer } from '../helpers/mock-fhir';
 import { createTestDatabase } from '../helpers/postgres';
 import type { TestDatabase } from '../helpers/postgres';
+import { oximetryNights } from '../helpers/sensors';
 
 const ORDER_SIGN = '/cds-services/pgx-order-sign';
 const PREFETCH_KEYS = ['patient', 'pgx', 'wearables', 'consent', 'medications'] as const;
@@ -342,5 +344,52 @@ describe.each(engines)('junk input on %s', (_engine, createDatabase) => {
       .send({ feedback: Array.from({ length: 20_000 }, () => entry) });
     expect(res).toBeOutcome(400, 'CDS_INVALID_REQUEST');
     expect(JSON.stringify(res.body)).toMatch(/at most 100 entries/);
+  });
+});
+
+describe('data larger than a spread may pass', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ demo: true });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('six nights of 1 Hz oximetry (172,800 SpO2 readings) beside codeine: advice, not a 500', async () => {
+    // demo-cyp2d6-um: CYP2D6 Ultrarapid Metabolizer, whose draft codeine order the opioid SpO2 rule watches; the
+    // PGx results come from the demo FHIR server, the oximetry from the prefetch.
+    const patientId = 'demo-cyp2d6-um';
+    const draft = t.deps
+      .demo!.ofType('MedicationRequest')
+      .find(
+        (r): r is MedicationRequest =>
+          r.resourceType === 'MedicationRequest' &&
+          r.status === 'draft' &&
+          r.subject.reference === `Patient/${patientId}`,
+      );
+    const nights = oximetryNights(Date.now(), 6, (night, s) => (night === 2 && s < 3600 ? 86 : 96));
+    const res = await request(t.app)
+      .post(ORDER_SIGN)
+      .send({
+        hook: 'order-sign',
+        hookInstance: randomUUID(),
+        fhirServer: 'http://localhost:3000/demo/fhir',
+        context: {
+          userId: 'Practitioner/COREPRACTITIONER1',
+          patientId,
+          draftOrders: { resourceType: 'Bundle', entry: [{ resource: draft }] },
+        },
+        prefetch: {
+          wearables: {
+            resourceType: 'Bundle',
+            type: 'searchset',
+            entry: nights.map((resource) => ({ resource })),
+          },
+        },
+      });
+    expect(res.status).toBe(200);
+    const cards = (res.body as { cards: { summary: string; detail?: string }[] }).cards;
+    expect(cards.map((c) => c.summary)).toEqual([expect.stringMatching(/^Avoid codeine/)]);
   });
 });

@@ -552,7 +552,7 @@ function hlaResult(
       return undefined;
     }
     status[allele] = combined;
-    used.push(...sameDay);
+    for (const f of sameDay) used.push(f);
     if (!date || (newest.date ?? '') > date) date = newest.date;
   }
   const summary = hlaSummary(status);
@@ -684,7 +684,7 @@ export function readGeneResults(
     }
     const read = readFindings(observation, source, options.sex);
     if ('reason' in read) ignored.push(read);
-    else findings.push(...read);
+    else for (const f of read) findings.push(f);
   });
   const haplotypes = findings.filter((f) => f.kind === 'haplotype');
   const all = [...findings.filter((f) => f.kind !== 'haplotype'), ...pairHaplotypes(haplotypes, options.sex)];

@@ -1,6 +1,6 @@
 import { summarizeSensors } from '../../../src/sensors';
 import { readFixture } from '../../helpers/fixtures';
-import { aggregateOf } from '../../helpers/sensors';
+import { aggregateOf, oximetryNights } from '../../helpers/sensors';
 import { researchThreshold } from '../../reference';
 
 const fixture = (name: string): unknown => readFixture('sensors', name);
@@ -295,6 +295,18 @@ describe('other windows', () => {
     expect(metric(summary, 'spo2-below-90-share').value).toBeCloseTo(100 / 15, 3);
     const sparse = summarizeSensors(obs.slice(0, 10), AT);
     expect(metric(sparse, 'spo2-minimum').status).toBe('insufficient');
+  });
+
+  it('SpO2: six nights recorded by an oximeter as SampledData, one reading a second (172,800 readings)', () => {
+    // The 30 minutes from 03:00 of the third night read 87 %. More readings than a spread may pass to Math.min: this
+    // once answered 500.
+    const nights = oximetryNights(atMs, 6, (night, s) =>
+      night === 3 && s >= 3 * 3600 && s < 3.5 * 3600 ? 87 : 95,
+    );
+    const summary = summarizeSensors(nights, AT);
+    expect(metric(summary, 'spo2-minimum')).toMatchObject({ value: 87, status: 'sufficient' });
+    // 1,800 of 172,800 readings below 90 %.
+    expect(metric(summary, 'spo2-below-90-share').value).toBeCloseTo((100 * 1800) / 172_800, 3);
   });
 
   it('daily steps: hourly counts summed per day; change versus the 28-day baseline', () => {
