@@ -18,13 +18,13 @@ import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { JSONWebKeySet } from 'jose';
-import NodeCache from 'node-cache';
 import { trustedFhirServerPrefixes } from './cds/auth';
 import type { ClientAuthenticator, TrustedIssuer } from './cds/auth';
 import { SharedRateLimitStore } from './cds/rate-limit';
 import { createInvocationRecorder } from './cds/recorder';
 import type { InvocationRecorder } from './cds/recorder';
 import { authenticateClient } from './cds/http';
+import { createFhirCache } from './cds/prefetch';
 import { createCdsRouter } from './cds/routes';
 import type { HookHandlers, RunningVersions } from './cds/routes';
 import type { CdsServiceDefinition, Link } from './cds/types';
@@ -112,9 +112,6 @@ export interface AppDeps {
    */
   readonly draining?: () => boolean;
 }
-
-/** Seconds a FHIR fallback result stays cached (per server, patient and query). */
-const FHIR_CACHE_TTL_S = 30;
 
 export function createApp(appDeps: AppDeps): Express {
   const baseRecorder =
@@ -476,7 +473,7 @@ function cdsArea(
       logger,
       authMode: config.auth,
       fhirTimeoutMs: config.fhirTimeoutMs,
-      fhirCache: new NodeCache({ stdTTL: FHIR_CACHE_TTL_S, useClones: false }),
+      fhirCache: createFhirCache(),
       ...(deps.now ? { now: deps.now } : {}),
       ...(deps.demo
         ? {

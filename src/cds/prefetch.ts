@@ -14,11 +14,35 @@
  */
 import { createHash } from 'node:crypto';
 import type { Bundle, FhirResource } from 'fhir/r4';
-import type NodeCache from 'node-cache';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../http/errors';
 import { FhirFetchError, bundleResources, isWellFormedBundle, nextLink } from './fhir';
 import type { FhirFailure, FhirFetcher, FhirResult } from './fhir';
 import type { PrefetchTemplates } from './types';
+
+/**
+ * Complete FHIR results by server, patient and query (hashed), for `FHIR_CACHE_TTL_MS`: an order-select and the
+ * order-sign after it read the server once. Bounded by the resources it holds, least recently used first out.
+ */
+export type FhirCache = LRUCache<string, FhirResult>;
+
+/** How long a cached result is used. */
+export const FHIR_CACHE_TTL_MS = 30_000;
+/**
+ * Resources the cache holds at most, about 50 patients with two weeks of wearable data (about 400 resources each).
+ * A parsed wearable Observation takes about 1 KB of heap (measured on the benchmark's request), a laboratory result
+ * more: a few tens of megabytes at most. It once held every patient fetched in the last 30 s, however many.
+ */
+export const FHIR_CACHE_MAX_RESOURCES = 20_000;
+
+export function createFhirCache(maxResources = FHIR_CACHE_MAX_RESOURCES): FhirCache {
+  return new LRUCache<string, FhirResult>({
+    ttl: FHIR_CACHE_TTL_MS,
+    maxSize: maxResources,
+    // An empty result still takes a slot; one larger than the whole cache is not kept.
+    sizeCalculation: (result) => Math.max(1, result.resources.length),
+  });
+}
 
 /** Where a key's data came from. */
 export type DataSource = 'prefetch' | 'prefetch-null' | 'fhir' | 'cache' | 'unavailable';
@@ -105,7 +129,7 @@ export interface GatherOptions {
   /** Absent when the request has no usable fhirServer. */
   readonly fhir: FhirFetcher | undefined;
   readonly budgetMs: number;
-  readonly cache?: NodeCache;
+  readonly cache?: FhirCache;
   /** Observes each FHIR call (metrics). */
   readonly onFhirCall?: (outcome: 'ok' | 'cached' | FhirFetchError['kind'], seconds: number) => void;
 }
@@ -214,7 +238,7 @@ export async function gatherPrefetch(opts: GatherOptions): Promise<Gathered> {
       });
     }
     const ck = cacheKey(opts.fhir.serverUrl, opts.context.patientId, query);
-    const cached = opts.cache?.get<FhirResult>(ck);
+    const cached = opts.cache?.get(ck);
     if (cached) {
       opts.onFhirCall?.('cached', 0);
       return gathered(key, 'cache', cached.resources);

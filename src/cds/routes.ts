@@ -4,7 +4,6 @@
  * import the clinical modules.
  */
 import { Router } from 'express';
-import type NodeCache from 'node-cache';
 import type { Logger } from '../observability/logger';
 import { AppError } from '../http/errors';
 import type { Metrics } from '../observability/metrics';
@@ -16,6 +15,7 @@ import { isFhirServerAllowed } from './auth';
 import { verifiedClient } from './http';
 import { FhirFetchError, createFhirFetcher } from './fhir';
 import type { FhirFetcher } from './fhir';
+import type { FhirCache } from './prefetch';
 import { prescriberName } from './prescriber';
 import { parseCdsRequest } from './schema';
 import type { Card, CdsRequest, CdsServiceDefinition, HookName, Link } from './types';
@@ -28,7 +28,7 @@ export interface HookCall<H extends HookName = HookName> {
   /** A fetcher for the request's fhirServer, absent when there is none or it may not be used. */
   readonly fhir: FhirFetcher | undefined;
   readonly fhirBudgetMs: number;
-  readonly fhirCache: NodeCache;
+  readonly fhirCache: FhirCache;
   readonly onFhirCall: (outcome: string, seconds: number) => void;
   readonly logger: Logger;
   /** The hook's time: windows and ages are computed from it. */
@@ -70,7 +70,7 @@ export interface CdsRouterDeps {
   readonly logger: Logger;
   readonly authMode: 'jwt' | 'none';
   readonly fhirTimeoutMs: number;
-  readonly fhirCache: NodeCache;
+  readonly fhirCache: FhirCache;
   readonly now?: () => Date;
   /**
    * FHIR servers trusted in every auth mode, by exact base URL: this service's own demo endpoint. A call naming one

@@ -7,7 +7,7 @@
  * dropped.
  */
 import type { MedicationRequest } from 'fhir/r4';
-import NodeCache from 'node-cache';
+import { createFhirCache } from '../cds/prefetch';
 import type { HookHandler } from '../cds/routes';
 import type { CdsServiceDefinition } from '../cds/types';
 import type { Logger } from '../observability/logger';
@@ -63,7 +63,7 @@ export async function warmUp(
       },
       fhir,
       fhirBudgetMs: 10_000,
-      fhirCache: new NodeCache({ useClones: false }),
+      fhirCache: createFhirCache(),
       onFhirCall: () => undefined,
       logger,
       now: new Date(),

@@ -1,9 +1,13 @@
 import type { Bundle, FhirResource } from 'fhir/r4';
-import NodeCache from 'node-cache';
 import { AppError } from '../../../src/http/errors';
 import { FhirFetchError } from '../../../src/cds/fhir';
 import type { FhirFetcher, FhirResult } from '../../../src/cds/fhir';
-import { classifyPrefetch, gatherPrefetch, resolveTemplate } from '../../../src/cds/prefetch';
+import {
+  classifyPrefetch,
+  createFhirCache,
+  gatherPrefetch,
+  resolveTemplate,
+} from '../../../src/cds/prefetch';
 import type { GatherOptions } from '../../../src/cds/prefetch';
 
 const CONTEXT = { userId: 'Practitioner/COREPRACTITIONER1', patientId: 'smart-1288992' };
@@ -305,15 +309,15 @@ describe('gatherPrefetch', () => {
   });
 
   it('reports search results with unread pages as incomplete and does not cache them', async () => {
-    const cache = new NodeCache();
+    const cache = createFhirCache();
     const fhir = fakeFhir({ [PGX_QUERY]: { resources: [OBS_1], complete: false } });
     const gathered = await gatherPrefetch(options({ prefetch: { patient: PATIENT }, fhir, cache }));
     expect(gathered.pgx).toMatchObject({ resources: [OBS_1], source: 'fhir', complete: false });
-    expect(cache.keys()).toEqual([]);
+    expect([...cache.keys()]).toEqual([]);
   });
 
   it('answers a repeated query from the cache', async () => {
-    const cache = new NodeCache();
+    const cache = createFhirCache();
     const fhir = fakeFhir({ [PGX_QUERY]: { resources: [OBS_1], complete: true } });
     const calls: string[] = [];
     const opts = options({
@@ -329,11 +333,28 @@ describe('gatherPrefetch', () => {
     expect(calls).toEqual(['ok', 'cached']);
   });
 
+  it('holds at most its resource bound: the patient read longest ago is read again', async () => {
+    // A bound of 3 resources; each patient's PGx search answers 2.
+    const cache = createFhirCache(3);
+    const two = { resources: [OBS_1, OBS_1], complete: true };
+    const fhir = fakeFhir({
+      [PGX_QUERY.replace('smart-1288992', 'a')]: two,
+      [PGX_QUERY.replace('smart-1288992', 'b')]: two,
+    });
+    const forPatient = (patientId: string) =>
+      options({ prefetch: { patient: PATIENT }, fhir, cache, context: { ...CONTEXT, patientId } });
+    await gatherPrefetch(forPatient('a'));
+    await gatherPrefetch(forPatient('b'));
+    expect(cache.size).toBe(1);
+    expect((await gatherPrefetch(forPatient('b'))).pgx?.source).toBe('cache');
+    expect((await gatherPrefetch(forPatient('a'))).pgx?.source).toBe('fhir');
+  });
+
   it('keeps the cache keys free of the patient id', async () => {
-    const cache = new NodeCache();
+    const cache = createFhirCache();
     const fhir = fakeFhir({ [PGX_QUERY]: { resources: [OBS_1], complete: true } });
     await gatherPrefetch(options({ prefetch: { patient: PATIENT }, fhir, cache }));
-    expect(cache.keys()).toHaveLength(1);
-    expect(cache.keys().join()).not.toContain(CONTEXT.patientId);
+    expect([...cache.keys()]).toHaveLength(1);
+    expect([...cache.keys()].join()).not.toContain(CONTEXT.patientId);
   });
 });
