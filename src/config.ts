@@ -41,6 +41,11 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** Bytes of request bodies held at once across every endpoint (`src/http/body.ts` BodyBudget). */
   readonly bodyMemoryBytes: number;
+  /**
+   * Seconds an idle keep-alive connection stays open. Longer than a load balancer's own idle timeout, so that the
+   * balancer, not this service, retires a pooled connection (README, Deployment).
+   */
+  readonly keepAliveSeconds: number;
   /** Seconds between reloads of the published threshold set (replicas converge within one); 0: only at start. */
   readonly thresholdsReloadSeconds: number;
   /** Serve the synthetic demo patients read-only at `/demo/fhir` (and trust that endpoint as a `fhirServer`). */
@@ -159,6 +164,7 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(600),
   BODY_LIMIT: byteSize.default('5mb'),
   BODY_MEMORY_LIMIT: byteSize.default('64mb'),
+  KEEP_ALIVE_SECONDS: intIn(1, 3600).default(65),
   THRESHOLDS_RELOAD_SECONDS: intIn(0, 86_400).default(30),
   DEMO_FHIR: z.enum(['on', 'off']).optional(),
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -309,6 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: bytesOf(e.BODY_LIMIT),
     bodyMemoryBytes: bytesOf(e.BODY_MEMORY_LIMIT),
+    keepAliveSeconds: e.KEEP_ALIVE_SECONDS,
     thresholdsReloadSeconds: e.THRESHOLDS_RELOAD_SECONDS,
     demoFhir: (e.DEMO_FHIR ?? (production ? 'off' : 'on')) === 'on',
     ...(e.LINK_SECRET ? { linkSecret: e.LINK_SECRET } : {}),

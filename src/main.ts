@@ -38,6 +38,9 @@ const SHUTDOWN_DRAIN_MS = 5_000;
  * 60 s and 5 min). A CDS client or a browser on a hospital network sends a 5 MB body in well under a second; an
  * upload still unfinished after 30 s is stalled, and it holds its part of the body budget (`BODY_MEMORY_LIMIT`) until
  * it is cut: the server answers 408 and closes the connection. Checked every 5 s. A slow answer is not bounded here.
+ * An idle keep-alive connection stays open `KEEP_ALIVE_SECONDS` (65 s), not Node's 5 s: a load balancer pools its
+ * connections for 60 s (AWS ALB, nginx) and sends a call down one Node had just closed, which its client sees as a
+ * 502. Node 20 times a request's headers from its first byte, so an idle connection outlives `HEADERS_TIMEOUT_MS`.
  */
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -260,6 +263,7 @@ async function main(): Promise<void> {
       headersTimeout: HEADERS_TIMEOUT_MS,
       requestTimeout: REQUEST_TIMEOUT_MS,
       connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+      keepAliveTimeout: config.keepAliveSeconds * 1000,
     },
     app,
   );

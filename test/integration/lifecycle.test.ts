@@ -94,6 +94,8 @@ interface Answer {
   readonly status: number;
   /** The response's `Connection` header. */
   readonly connection: string | undefined;
+  /** The response's `Keep-Alive` header. */
+  readonly keepAlive: string | undefined;
   readonly hookInstance: string;
 }
 
@@ -127,6 +129,7 @@ function send(
           resolve({
             status: res.statusCode ?? 0,
             connection: res.headers.connection,
+            keepAlive: res.headers['keep-alive'],
             hookInstance: typeof body?.hookInstance === 'string' ? body.hookInstance : '',
           });
         });
@@ -222,6 +225,8 @@ describe('the service process', () => {
           Array.from({ length: 4 }, () => get(port, agent, '/cds-services', !keepAlive)),
         );
         expect(warmUp.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+        // Idle connections outlive a load balancer's 60 s pool (KEEP_ALIVE_SECONDS), not Node's 5 s.
+        if (keepAlive) expect(warmUp.map((a) => a.keepAlive)).toEqual(warmUp.map(() => 'timeout=65'));
 
         const patients = Array.from({ length: IN_FLIGHT }, (_, i) => `held-${i}`);
         const calls = patients.map((id) => heldCall(port, agent, id, !keepAlive));

@@ -33,6 +33,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ BODY_MEMORY_LIMIT: '1gb' })).toThrow('BODY_MEMORY_LIMIT');
   });
 
+  it('keeps idle connections longer than the common load balancers by default, within bounds', () => {
+    expect(loadConfig({}).keepAliveSeconds).toBe(65);
+    expect(loadConfig({ KEEP_ALIVE_SECONDS: '620' }).keepAliveSeconds).toBe(620);
+    expect(() => loadConfig({ KEEP_ALIVE_SECONDS: '0' })).toThrow('KEEP_ALIVE_SECONDS');
+    expect(() => loadConfig({ KEEP_ALIVE_SECONDS: '65s' })).toThrow('KEEP_ALIVE_SECONDS');
+  });
+
   it('reads how long a hook call waits for the checks replicas share, within bounds', () => {
     expect(loadConfig({ STORE_SHARED_CHECK_MS: '2000' }).sharedCheckMs).toBe(2000);
     expect(() => loadConfig({ STORE_SHARED_CHECK_MS: '5' })).toThrow('STORE_SHARED_CHECK_MS');
