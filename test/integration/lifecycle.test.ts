@@ -129,7 +129,7 @@ function send(
           resolve({
             status: res.statusCode ?? 0,
             connection: res.headers.connection,
-            keepAlive: res.headers['keep-alive'],
+            keepAlive: [res.headers['keep-alive']].flat().join(', ') || undefined,
             hookInstance: typeof body?.hookInstance === 'string' ? body.hookInstance : '',
           });
         });
