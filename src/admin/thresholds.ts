@@ -3,6 +3,7 @@
  * with its meaning, unit and source), validation that explains every problem in words, a readable diff, and the
  * what-if replay of recorded invocations under a draft. Routes: `thresholds-routes.ts`.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { decisionSummary } from '../cards/decision-card';
 import { TRIGGER_OPERATOR_WORDS, metricName } from '../cards/sensor-text';
 import { citationText } from '../rules/citations';
@@ -44,6 +45,9 @@ const PRE_TEST_SOURCE =
   "Service policy: advise a test for CPIC level A pairs only, where CPIC says genetic results should change prescribing; as an info card, because ordering the test is the prescriber's call";
 const SAFETY_RULE_SOURCE =
   'Service policy: a safety rule pairs a drug with sensor data outside any CPIC recommendation, so it starts as an info card and only its sensor triggers raise it';
+
+/** Longest a replay computes before it lets hook calls and other requests through (`replayAgainstDraft`). */
+export const REPLAY_SLICE_MS = 10;
 
 const EFFECT_WORDS = {
   raise: (steps: number) => `raises the card ${steps === 2 ? 'two steps' : 'one step'}`,
@@ -732,6 +736,8 @@ export function tallyComparisons(
  * Runs recorded assessments under the published engine and under the draft, through the same `assess` core, and
  * counts per rule and per drug–gene pair how many cards would appear, disappear or change indicator. Both runs read
  * the same recorded inputs, so every difference is the draft's doing. Inputs of another schema are skipped.
+ * It runs in the process that serves hook calls: every `REPLAY_SLICE_MS` it lets them through (a replay of 10,000
+ * calls takes seconds, during which an order-sign call once waited 5.7 s).
  */
 export async function replayAgainstDraft(
   recorded: readonly unknown[],
@@ -743,7 +749,12 @@ export async function replayAgainstDraft(
   const draftEngine = 'evaluate' in draft ? draft : createRuleEngine(draft);
   const compared: ComparedDecision[] = [];
   let replayed = 0;
+  let slice = started;
   for (const inputs of recorded) {
+    if (clock() - slice > REPLAY_SLICE_MS) {
+      await nextTurn();
+      slice = clock();
+    }
     const run = await compareRecorded(inputs, published, draftEngine);
     if (!run) continue;
     replayed += 1;

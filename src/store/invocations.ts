@@ -3,6 +3,7 @@
  * and replay.
  */
 import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { withoutSyncWait } from './connect';
 import type { Engine } from './connect';
@@ -103,6 +104,8 @@ export interface RecordedInputs {
 
 /** Most inputs one replay reads. */
 export const MAX_REPLAY_INPUTS = 10_000;
+/** Inputs read per query by `listInputs`. */
+const INPUTS_PAGE = 500;
 
 export function createInvocationRepository(db: Kysely<Database>, engine: Engine): InvocationRepository {
   return {
@@ -130,12 +133,40 @@ export function createInvocationRepository(db: Kysely<Database>, engine: Engine)
           .where('received_at', '<', selection.to.toISOString());
         limit = Math.min(Math.max(0, selection.limit ?? MAX_REPLAY_INPUTS), MAX_REPLAY_INPUTS);
       }
-      if (limit === 0) return [];
-      const rows = await q.orderBy('received_at', 'desc').limit(limit).execute();
-      return rows.map((row) => ({
-        receivedAt: new Date(row.received_at),
-        inputs: JSON.parse(row.inputs ?? 'null') as unknown,
-      }));
+      // In pages, letting other requests through between them: 10,000 inputs are about 80 MB of JSON, which read and
+      // parsed at once held a SQLite process (whose reads do not wait on I/O) for most of a second. Each page starts
+      // after the last row of the one before, so calls recorded meanwhile neither repeat nor hide a row.
+      const found: RecordedInputs[] = [];
+      let after: { readonly receivedAt: string; readonly id: string } | undefined;
+      while (found.length < limit) {
+        const from = after;
+        const rows = await (
+          from === undefined
+            ? q
+            : q.where((eb) =>
+                eb.or([
+                  eb('received_at', '<', from.receivedAt),
+                  eb.and([eb('received_at', '=', from.receivedAt), eb('id', '<', from.id)]),
+                ]),
+              )
+        )
+          .select('id')
+          .orderBy('received_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(Math.min(INPUTS_PAGE, limit - found.length))
+          .execute();
+        for (const row of rows) {
+          found.push({
+            receivedAt: new Date(row.received_at),
+            inputs: JSON.parse(row.inputs ?? 'null') as unknown,
+          });
+        }
+        const last = rows[rows.length - 1];
+        if (last === undefined || rows.length < INPUTS_PAGE) break;
+        after = { receivedAt: last.received_at, id: last.id };
+        await nextTurn();
+      }
+      return found;
     },
   };
 }

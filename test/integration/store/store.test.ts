@@ -310,6 +310,31 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
     },
   );
 
+  storeTest(
+    'reads recorded inputs newest first across its pages, each once, ties included',
+    async (store) => {
+      // 1,100 calls in a month no other test uses, four to a millisecond: more than two of listInputs's pages.
+      const at = (i: number) => new Date(Date.UTC(2031, 0, 1) + Math.floor(i / 4));
+      for (let i = 0; i < 1100; i += 1) {
+        await store.invocations.record(invocation([], { receivedAt: at(i), inputs: { call: i } }));
+      }
+      const period = { from: new Date('2031-01-01T00:00:00Z'), to: new Date('2031-02-01T00:00:00Z') };
+      const all = await store.invocations.listInputs(period);
+      const calls = all.map((r) => (r.inputs as { call: number }).call);
+      expect(new Set(calls).size).toBe(1100);
+      // Newest first: each millisecond's four calls before the millisecond before it.
+      expect(all.map((r) => r.receivedAt.getTime())).toEqual(
+        Array.from({ length: 1100 }, (_, k) => at(1099 - k).getTime()),
+      );
+      // The newest 1,050: every call from millisecond 13 on (calls 52 to 1,099), and two of millisecond 12's four.
+      const newest = await store.invocations.listInputs({ ...period, limit: 1050 });
+      const taken = new Set(newest.map((r) => (r.inputs as { call: number }).call));
+      expect(taken.size).toBe(1050);
+      expect(Array.from({ length: 1048 }, (_, k) => 52 + k).every((i) => taken.has(i))).toBe(true);
+      expect([48, 49, 50, 51].filter((i) => taken.has(i))).toHaveLength(2);
+    },
+  );
+
   storeTest('findCards answers only for recorded cards', async (store) => {
     const c = card();
     await store.invocations.record(invocation([c]));
