@@ -37,12 +37,15 @@ export function defaultKpiPeriod(now: Date, from?: Date, to?: Date): { from: Dat
 }
 
 export function computeKpis(
-  records: KpiRecords,
+  records: KpiRecords<KpiCardFacts>,
   period: { readonly from: Date; readonly to: Date },
   groupBy: 'rule' | 'pair',
 ): KpiReport {
   const calls = [...records.orderSignCallsByDay.values()].reduce((a, b) => a + b, 0);
-  const groups = new Map<string, { group: Omit<KpiGroup, keyof KpiFigures>; cards: KpiCard[] }>();
+  const groups = new Map<
+    string,
+    { group: Omit<KpiGroup, keyof KpiFigures>; cards: KpiCard<KpiCardFacts>[] }
+  >();
   for (const card of records.cards) {
     for (const g of groupBy === 'rule' ? ruleGroups(card) : pairGroups(card)) {
       const entry = groups.get(g.key) ?? { group: g, cards: [] };
@@ -72,43 +75,33 @@ const FINDING_WORDS: Readonly<Record<Decision['finding']['kind'], string>> = {
   'safety-rule': 'Safety rule on sensor data',
 };
 
+/** A drug–gene pair a card's decisions read (a drug alone when none names a gene). */
+type PairGroup = Omit<KpiGroup, keyof KpiFigures>;
+
 /**
- * A rule in words for the page: a CPIC rule by what it is and the row's lookup (`CPIC recommendation for CYP2C19
- * Poor Metabolizer`, `… for CYP2D6 activity score 3.0`), a sensor rule by its metric and threshold (`Sensor rule: resting heart rate below 60/min`); the
- * id itself when the card's decisions no longer say (an unreadable snapshot).
+ * What the figures need of a card's decision snapshot, kept in its place (`store.kpis` reads a year of cards without
+ * holding their snapshots).
  */
-function ruleInWords(rule: string, card: KpiCard): string {
-  for (const d of decisionsOfCard(card.decision)) {
-    const m = d.modifiers.find((x) => x.ruleId === rule);
-    if (m) {
-      const threshold = thresholdText(m);
-      return `Sensor rule: ${metricName(m.metric).toLowerCase()}${threshold ? ` ${threshold}` : ''}`;
-    }
-    if (findingRuleId(d.finding) !== rule) continue;
-    const f = d.finding;
-    const key = f.kind === 'recommendation' ? lookupKeyText(f.row.lookupKey) : '';
-    return `${FINDING_WORDS[f.kind]}${key ? ` for ${key}` : ''}`;
-  }
-  return rule;
+export interface KpiCardFacts {
+  readonly pairs: readonly PairGroup[];
+  /**
+   * Each rule the decisions name, in words: a CPIC rule by what it is and the row's lookup (`CPIC recommendation for
+   * CYP2C19 Poor Metabolizer`, `… for CYP2D6 activity score 3.0`), a sensor rule by its metric and threshold
+   * (`Sensor rule: resting heart rate below 60/min`).
+   */
+  readonly ruleWords: Readonly<Record<string, string>>;
+  /** The newest wearable sample behind the card (epoch ms). */
+  readonly newestSample?: number;
+  /** The effective date of the newest PGx result behind the card (epoch ms). */
+  readonly newestResult?: number;
 }
 
-/** Per rule, named in words and by the drug and gene(s) of its card, so a reader need not know the rule's id. */
-function ruleGroups(card: KpiCard): Omit<KpiGroup, keyof KpiFigures>[] {
-  const pairs = pairGroups(card);
-  const drug = pairs[0]?.drug ?? card.drug;
-  const gene = [...new Set(pairs.flatMap((p) => (p.gene === undefined ? [] : [p.gene])))].join(', ');
-  return card.ruleIds.map((rule) => ({
-    key: rule,
-    rule,
-    label: ruleInWords(rule, card),
-    ...(drug === undefined ? {} : { drug }),
-    ...(gene === '' ? {} : { gene }),
-  }));
-}
-
-function pairGroups(card: KpiCard): Omit<KpiGroup, keyof KpiFigures>[] {
-  const pairs = new Map<string, Omit<KpiGroup, keyof KpiFigures>>();
-  for (const d of decisionsOfCard(card.decision)) {
+/** The `digest` of `store.kpis.recordsBetween`: a recorded decision snapshot's facts. */
+export function kpiFacts(decision: unknown): KpiCardFacts {
+  const decisions = decisionsOfCard(decision);
+  const pairs = new Map<string, PairGroup>();
+  const ruleWords: Record<string, string> = {};
+  for (const d of decisions) {
     const f = d.finding;
     const genes = [
       ...f.genes.map((g) => g.gene),
@@ -117,12 +110,47 @@ function pairGroups(card: KpiCard): Omit<KpiGroup, keyof KpiFigures>[] {
     if (genes.length === 0) pairs.set(f.drug, { key: f.drug, drug: f.drug });
     for (const gene of genes)
       pairs.set(`${f.drug}|${gene}`, { key: `${f.drug}|${gene}`, drug: f.drug, gene });
+    for (const m of d.modifiers) {
+      const threshold = thresholdText(m);
+      ruleWords[m.ruleId] ??=
+        `Sensor rule: ${metricName(m.metric).toLowerCase()}${threshold ? ` ${threshold}` : ''}`;
+    }
+    const key = f.kind === 'recommendation' ? lookupKeyText(f.row.lookupKey) : '';
+    ruleWords[findingRuleId(f)] ??= `${FINDING_WORDS[f.kind]}${key ? ` for ${key}` : ''}`;
   }
-  if (pairs.size === 0 && card.drug !== undefined) pairs.set(card.drug, { key: card.drug, drug: card.drug });
-  return [...pairs.values()];
+  const newestSample = latest(sensorsOfCard(decision).map((a) => a.newestSample));
+  const newestResult = latest(decisions.flatMap((d) => d.finding.genes.map((g) => g.date)));
+  return {
+    pairs: [...pairs.values()],
+    ruleWords,
+    ...(newestSample === undefined ? {} : { newestSample }),
+    ...(newestResult === undefined ? {} : { newestResult }),
+  };
 }
 
-function figures(cards: readonly KpiCard[], orderSignCalls: number): KpiFigures {
+/**
+ * Per rule, named in words and by the drug and gene(s) of its card, so a reader need not know the rule's id (the id
+ * itself when the card's decisions no longer say: an unreadable snapshot).
+ */
+function ruleGroups(card: KpiCard<KpiCardFacts>): PairGroup[] {
+  const pairs = pairGroups(card);
+  const drug = pairs[0]?.drug ?? card.drug;
+  const gene = [...new Set(pairs.flatMap((p) => (p.gene === undefined ? [] : [p.gene])))].join(', ');
+  return card.ruleIds.map((rule) => ({
+    key: rule,
+    rule,
+    label: card.facts.ruleWords[rule] ?? rule,
+    ...(drug === undefined ? {} : { drug }),
+    ...(gene === '' ? {} : { gene }),
+  }));
+}
+
+function pairGroups(card: KpiCard<KpiCardFacts>): readonly PairGroup[] {
+  if (card.facts.pairs.length > 0 || card.drug === undefined) return card.facts.pairs;
+  return [{ key: card.drug, drug: card.drug }];
+}
+
+function figures(cards: readonly KpiCard<KpiCardFacts>[], orderSignCalls: number): KpiFigures {
   const orderSignCards = cards.filter((c) => c.hook === 'order-sign').length;
   const accepted = cards.filter((c) => c.outcome === 'accepted').length;
   const overriddenCards = cards.filter((c) => c.outcome === 'overridden');
@@ -170,7 +198,7 @@ function figures(cards: readonly KpiCard[], orderSignCalls: number): KpiFigures 
  * The judgements of an override by the first two pharmacists to judge it: each one's first review that concludes
  * (appropriate: true; not appropriate: false), in the order given; undefined until two different pharmacists have.
  */
-function twoJudgements(card: KpiCard): readonly [boolean, boolean] | undefined {
+function twoJudgements(card: KpiCard<KpiCardFacts>): readonly [boolean, boolean] | undefined {
   const first = new Map<string, boolean>();
   for (const r of card.reviews) {
     if (r.status === 'follow-up' || first.has(r.reviewer)) continue;
@@ -181,7 +209,7 @@ function twoJudgements(card: KpiCard): readonly [boolean, boolean] | undefined {
   return a === undefined || b === undefined ? undefined : [a, b];
 }
 
-function agreement(overridden: readonly KpiCard[]): KpiFigures['reviewerAgreement'] {
+function agreement(overridden: readonly KpiCard<KpiCardFacts>[]): KpiFigures['reviewerAgreement'] {
   const pairs = overridden.flatMap((c) => {
     const pair = twoJudgements(c);
     return pair ? [pair] : [];
@@ -209,15 +237,14 @@ export function cohensKappa(pairs: readonly (readonly [boolean, boolean])[]): nu
 }
 
 /** Hours from the newest wearable sample behind the card to the card; undefined when it read none. */
-function sensorAgeHours(card: KpiCard): number | undefined {
-  const newest = latest(sensorsOfCard(card.decision).map((a) => a.newestSample));
+function sensorAgeHours(card: KpiCard<KpiCardFacts>): number | undefined {
+  const newest = card.facts.newestSample;
   return newest === undefined ? undefined : (card.shownAt.getTime() - newest) / HOUR_MS;
 }
 
 /** Days from the newest PGx result behind the card (its effective date) to the card; undefined without a date. */
-function pgxAgeDays(card: KpiCard): number | undefined {
-  const dates = decisionsOfCard(card.decision).flatMap((d) => d.finding.genes.map((g) => g.date));
-  const newest = latest(dates);
+function pgxAgeDays(card: KpiCard<KpiCardFacts>): number | undefined {
+  const newest = card.facts.newestResult;
   return newest === undefined ? undefined : (card.shownAt.getTime() - newest) / DAY_MS;
 }
 
@@ -239,7 +266,10 @@ function summary(values: readonly (number | undefined)[]): KpiFigures['sensorAge
   return { count: known.length, median: round(median), max: round(at(known.length - 1)) };
 }
 
-function daily(records: KpiRecords, period: { readonly from: Date; readonly to: Date }): KpiDay[] {
+function daily(
+  records: KpiRecords<KpiCardFacts>,
+  period: { readonly from: Date; readonly to: Date },
+): KpiDay[] {
   const byDay = new Map<string, KpiCard[]>();
   for (const c of records.cards) {
     const day = c.shownAt.toISOString().slice(0, 10);

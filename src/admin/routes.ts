@@ -13,7 +13,7 @@ import { AppError } from '../http/errors';
 import type { Metrics } from '../observability/metrics';
 import type { ThresholdRegistry } from '../rules/registry';
 import type { OverrideFilter, Store } from '../store';
-import { computeKpis, defaultKpiPeriod } from './kpis';
+import { computeKpis, defaultKpiPeriod, kpiFacts } from './kpis';
 import {
   OVERRIDE_CSV_HEADER,
   overrideCsvRecord,
@@ -152,7 +152,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
     if (period.to.getTime() - period.from.getTime() > MAX_KPI_DAYS * 86_400_000) {
       throw new AppError('ADMIN_INVALID_REQUEST', [`the period may span at most ${MAX_KPI_DAYS} days`]);
     }
-    const recorded = await store.kpis.recordsBetween(period.from, period.to);
+    const recorded = await store.kpis.recordsBetween(period.from, period.to, kpiFacts);
     const report: KpiReport = computeKpis(recorded, period, q.groupBy);
     res.json(report);
   });

@@ -140,16 +140,14 @@ export function createInvocationRepository(db: Kysely<Database>, engine: Engine)
       let after: { readonly receivedAt: string; readonly id: string } | undefined;
       while (found.length < limit) {
         const from = after;
-        const rows = await (
+        // The plain bound first, so the index seek starts at the page, not at the newest call.
+        const page =
           from === undefined
             ? q
-            : q.where((eb) =>
-                eb.or([
-                  eb('received_at', '<', from.receivedAt),
-                  eb.and([eb('received_at', '=', from.receivedAt), eb('id', '<', from.id)]),
-                ]),
-              )
-        )
+            : q
+                .where('received_at', '<=', from.receivedAt)
+                .where((eb) => eb.or([eb('received_at', '<', from.receivedAt), eb('id', '<', from.id)]));
+        const rows = await page
           .select('id')
           .orderBy('received_at', 'desc')
           .orderBy('id', 'desc')

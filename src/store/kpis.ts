@@ -2,21 +2,26 @@
  * What the governance figures (`GET /api/kpis`) are computed from: the order-sign calls per UTC day and every card
  * shown in a period with its outcome, override reason, ratings and reviews. The figures themselves are
  * computed by `src/admin/kpis.ts`; this file only reads.
+ *
+ * A year of a large hospital's cards is about 100,000 decision snapshots of 4 KB: read at once they held the process
+ * 6-9 s and took 1.5 GB of heap (measured on 101,040 cards). Cards are read in pages, each decision handed to the
+ * caller's `digest` and dropped, with other requests let through between pages.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Rating } from './ratings';
 import type { ReviewStatus } from './overrides';
 import type { Database } from './schema';
 
-export interface KpiCard {
+export interface KpiCard<F = unknown> {
   readonly uuid: string;
   readonly hook: string;
   readonly shownAt: Date;
   readonly drug?: string;
   readonly ruleIds: readonly string[];
-  /** The decision snapshot as recorded (JSON). */
-  readonly decision: unknown;
+  /** What the reader's `digest` kept of the recorded decision snapshot. */
+  readonly facts: F;
   /** The newest feedback entry's outcome, if any. */
   readonly outcome?: 'accepted' | 'overridden';
   /** The newest override entry's reason, when the card was overridden. */
@@ -29,21 +34,36 @@ export interface KpiCard {
   readonly reviews: readonly { readonly status: ReviewStatus; readonly reviewer: string }[];
 }
 
-export interface KpiRecords {
+export interface KpiRecords<F = unknown> {
   /** Order-sign calls per UTC day (`YYYY-MM-DD`), days without calls absent. */
   readonly orderSignCallsByDay: ReadonlyMap<string, number>;
   /** Cards shown in the period, oldest first. */
-  readonly cards: readonly KpiCard[];
+  readonly cards: readonly KpiCard<F>[];
 }
 
 export interface KpiRepository {
-  /** Calls and cards of invocations received in [from, to). */
-  recordsBetween(from: Date, to: Date): Promise<KpiRecords>;
+  /**
+   * Calls and cards of invocations received in [from, to); each card's decision snapshot (parsed JSON) is passed to
+   * `digest`, and only what it returns is kept.
+   */
+  recordsBetween<F>(from: Date, to: Date, digest: (decision: unknown) => F): Promise<KpiRecords<F>>;
+}
+
+/** Cards read per query. */
+const CARDS_PAGE = 500;
+
+interface CardRow {
+  readonly uuid: string;
+  readonly drug: string | null;
+  readonly rule_ids: string;
+  readonly decision: string;
+  readonly hook: string;
+  readonly received_at: string;
 }
 
 export function createKpiRepository(db: Kysely<Database>): KpiRepository {
   return {
-    recordsBetween: async (fromDate, toDate) => {
+    recordsBetween: async (fromDate, toDate, digest) => {
       const from = fromDate.toISOString();
       const to = toDate.toISOString();
       const calls = await db
@@ -54,15 +74,6 @@ export function createKpiRepository(db: Kysely<Database>): KpiRepository {
         .where('received_at', '>=', from)
         .where('received_at', '<', to)
         .groupBy('day')
-        .execute();
-      const cardRows = await db
-        .selectFrom('cards as c')
-        .innerJoin('invocations as i', 'i.id', 'c.invocation_id')
-        .select(['c.uuid', 'c.drug', 'c.rule_ids', 'c.decision', 'i.hook', 'i.received_at'])
-        .where('i.received_at', '>=', from)
-        .where('i.received_at', '<', to)
-        .orderBy('i.received_at')
-        .orderBy('c.uuid')
         .execute();
       const feedbackRows = await db
         .selectFrom('feedback as f')
@@ -111,34 +122,60 @@ export function createKpiRepository(db: Kysely<Database>): KpiRepository {
       }
       const reviews = new Map<string, { status: ReviewStatus; reviewer: string }[]>();
       for (const r of reviewRows) {
-        reviews.set(r.card_uuid, [
-          ...(reviews.get(r.card_uuid) ?? []),
-          { status: r.status, reviewer: r.reviewer },
-        ]);
+        const card = reviews.get(r.card_uuid);
+        const review = { status: r.status, reviewer: r.reviewer };
+        if (card) card.push(review);
+        else reviews.set(r.card_uuid, [review]);
       }
 
-      return {
-        orderSignCallsByDay: new Map(calls.map((c) => [c.day, Number(c.n)])),
-        cards: cardRows.map((c) => {
-          const cardOutcome = outcome.get(c.uuid);
-          const cardReason = reason.get(c.uuid);
-          const cardReviews = reviews.get(c.uuid) ?? [];
-          const status = cardReviews[cardReviews.length - 1]?.status;
-          return {
-            uuid: c.uuid,
-            hook: c.hook,
-            shownAt: new Date(c.received_at),
-            ...(c.drug !== null ? { drug: c.drug } : {}),
-            ruleIds: JSON.parse(c.rule_ids) as string[],
-            decision: JSON.parse(c.decision) as unknown,
-            ...(cardOutcome ? { outcome: cardOutcome } : {}),
-            ...(cardOutcome === 'overridden' && cardReason ? { overrideReason: cardReason } : {}),
-            ratings: ratings.get(c.uuid) ?? [],
-            ...(status ? { reviewStatus: status } : {}),
-            reviews: cardReviews,
-          };
-        }),
+      const cards: KpiCard<ReturnType<typeof digest>>[] = [];
+      const toCard = (c: CardRow) => {
+        const cardOutcome = outcome.get(c.uuid);
+        const cardReason = reason.get(c.uuid);
+        const cardReviews = reviews.get(c.uuid) ?? [];
+        const status = cardReviews[cardReviews.length - 1]?.status;
+        return {
+          uuid: c.uuid,
+          hook: c.hook,
+          shownAt: new Date(c.received_at),
+          ...(c.drug !== null ? { drug: c.drug } : {}),
+          ruleIds: JSON.parse(c.rule_ids) as string[],
+          facts: digest(JSON.parse(c.decision) as unknown),
+          ...(cardOutcome ? { outcome: cardOutcome } : {}),
+          ...(cardOutcome === 'overridden' && cardReason ? { overrideReason: cardReason } : {}),
+          ratings: ratings.get(c.uuid) ?? [],
+          ...(status ? { reviewStatus: status } : {}),
+          reviews: cardReviews,
+        };
       };
+      // Oldest first, in pages that each start after the last card of the one before.
+      let after: { readonly receivedAt: string; readonly uuid: string } | undefined;
+      for (;;) {
+        let query = db
+          .selectFrom('cards as c')
+          .innerJoin('invocations as i', 'i.id', 'c.invocation_id')
+          .select(['c.uuid', 'c.drug', 'c.rule_ids', 'c.decision', 'i.hook', 'i.received_at'])
+          .where('i.received_at', '>=', from)
+          .where('i.received_at', '<', to);
+        if (after !== undefined) {
+          const { receivedAt, uuid } = after;
+          // The plain bound first, so the index seek starts at the page, not at the period's start.
+          query = query
+            .where('i.received_at', '>=', receivedAt)
+            .where((eb) => eb.or([eb('i.received_at', '>', receivedAt), eb('c.uuid', '>', uuid)]));
+        }
+        const page: CardRow[] = await query
+          .orderBy('i.received_at')
+          .orderBy('c.uuid')
+          .limit(CARDS_PAGE)
+          .execute();
+        for (const row of page) cards.push(toCard(row));
+        const end = page[page.length - 1];
+        if (end === undefined || page.length < CARDS_PAGE) break;
+        after = { receivedAt: end.received_at, uuid: end.uuid };
+        await nextTurn();
+      }
+      return { orderSignCallsByDay: new Map(calls.map((c) => [c.day, Number(c.n)])), cards };
     },
   };
 }

@@ -335,6 +335,26 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
     },
   );
 
+  storeTest(
+    'reads the cards of a period oldest first across its pages, each once, keeping only their digest',
+    async (store) => {
+      // 1,100 cards in a month no other test uses, four to a millisecond: more than two of the KPI reader's pages.
+      const at = (i: number) => new Date(Date.UTC(2032, 0, 1) + Math.floor(i / 4));
+      for (let i = 0; i < 1100; i += 1) {
+        await store.invocations.record(invocation([card({ decision: { call: i } })], { receivedAt: at(i) }));
+      }
+      const period = [new Date('2032-01-01T00:00:00Z'), new Date('2032-02-01T00:00:00Z')] as const;
+      const { cards } = await store.kpis.recordsBetween(
+        ...period,
+        (decision) => (decision as { call: number }).call,
+      );
+      expect(new Set(cards.map((c) => c.facts)).size).toBe(1100);
+      expect(cards.map((c) => c.shownAt.getTime())).toEqual(
+        Array.from({ length: 1100 }, (_, i) => at(i).getTime()),
+      );
+    },
+  );
+
   storeTest('findCards answers only for recorded cards', async (store) => {
     const c = card();
     await store.invocations.record(invocation([c]));

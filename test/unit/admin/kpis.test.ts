@@ -2,20 +2,21 @@
  * Reviewer agreement on overrides: Cohen's κ against the textbook's worked example, and which reviews make a pair
  * (each pharmacist's first judgement; follow-up flags are not judgements; one pharmacist twice is not two).
  */
-import { cohensKappa, computeKpis } from '../../../src/admin/kpis';
+import { cohensKappa, computeKpis, kpiFacts } from '../../../src/admin/kpis';
+import type { KpiCardFacts } from '../../../src/admin/kpis';
 import type { KpiCard } from '../../../src/store';
 
 const PERIOD = { from: new Date('2026-05-01T00:00:00Z'), to: new Date('2026-06-01T00:00:00Z') };
 
 type Judged = KpiCard['reviews'];
 
-function overridden(uuid: string, reviews: Judged): KpiCard {
+function overridden(uuid: string, reviews: Judged): KpiCard<KpiCardFacts> {
   return {
     uuid,
     hook: 'order-sign',
     shownAt: new Date('2026-05-10T08:00:00Z'),
     ruleIds: ['cpic:PA166104948'],
-    decision: {},
+    facts: kpiFacts({}),
     outcome: 'overridden',
     ratings: [],
     ...(reviews.length > 0 ? { reviewStatus: reviews[reviews.length - 1]!.status } : {}),

@@ -16,7 +16,7 @@ function card(rule: string, shownAt: Date, hook = 'order-sign'): KpiCard {
     hook,
     shownAt,
     ruleIds: [rule],
-    decision: {},
+    facts: undefined,
     ratings: [],
     reviews: [],
   };
