@@ -3,6 +3,8 @@
  * and one mapping function, answer). Roles: override review `pharmacist`; KPIs `pharmacist` or `informaticist`;
  * `admin` passes both (src/http/auth.ts). Every write is audited with who, the role they acted in, and when.
  */
+import { once } from 'node:events';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Router } from 'express';
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
@@ -83,7 +85,8 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
     const user = userOf(res);
     const at = now();
     // The first page and the audit event before the first byte: a store failure is still a clean OperationOutcome.
-    const first = await store.overrides.list(filter, { offset: 0, limit: CSV_BATCH });
+    const { total } = await store.overrides.list(filter, { offset: 0, limit: 0 });
+    let page = await store.overrides.pageAfter(filter, undefined, CSV_BATCH);
     // An export takes patient-level data out of the service: who did it, with which filters, is audited.
     await store.audit.record({
       actor: user.id,
@@ -91,18 +94,21 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
       action: 'overrides.export',
       target: 'overrides',
       at,
-      details: { filters: req.query, rows: first.total },
+      details: { filters: req.query, rows: total },
     });
     res.type('text/csv; charset=utf-8; header=present');
     res.attachment(`overrides-${at.toISOString().slice(0, 10)}.csv`);
     res.write(OVERRIDE_CSV_HEADER);
-    let page = first;
-    let offset = 0;
-    for (const row of page.rows) res.write(overrideCsvRecord(overrideListItem(row)));
-    while (page.rows.length === CSV_BATCH) {
-      offset += CSV_BATCH;
-      page = await store.overrides.list(filter, { offset, limit: CSV_BATCH });
-      for (const row of page.rows) res.write(overrideCsvRecord(overrideListItem(row)));
+    // Page after page, each starting after the last row written; between pages other requests go first, and a
+    // client that reads slowly is waited for rather than buffered.
+    for (;;) {
+      let drained = true;
+      for (const row of page) drained = res.write(overrideCsvRecord(overrideListItem(row)));
+      const last = page[page.length - 1];
+      if (last === undefined || page.length < CSV_BATCH || res.destroyed) break;
+      if (!drained) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      else await nextTurn();
+      page = await store.overrides.pageAfter(filter, last, CSV_BATCH);
     }
     res.end();
   });

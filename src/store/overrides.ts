@@ -87,6 +87,12 @@ export interface OverrideRepository {
     filter: OverrideFilter,
     page: { readonly offset: number; readonly limit: number },
   ): Promise<{ rows: OverrideRow[]; total: number }>;
+  /**
+   * The next `size` overridden cards matching `filter` after `after` (the last row of the page before; undefined for
+   * the first), newest override first: the CSV export reads every match this way, as an offset would sort and skip
+   * every earlier row again on each page.
+   */
+  pageAfter(filter: OverrideFilter, after: OverrideRow | undefined, size: number): Promise<OverrideRow[]>;
   /** The overridden card `cardUuid` as the list shows it; undefined when it is unknown or was never overridden. */
   find(cardUuid: string): Promise<OverrideRow | undefined>;
   /**
@@ -173,10 +179,18 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
   const rowsOf = async (
     filter: OverrideFilter,
     page: { offset: number; limit: number },
-    cardUuid?: string,
+    where: { readonly cardUuid?: string; readonly after?: OverrideRow } = {},
   ): Promise<OverrideRow[]> => {
     let q = matching(filter);
-    if (cardUuid !== undefined) q = q.where('c.uuid', '=', cardUuid);
+    if (where.cardUuid !== undefined) q = q.where('c.uuid', '=', where.cardUuid);
+    const { after } = where;
+    if (after !== undefined) {
+      // The plain bound first, so the index seek starts at the page.
+      const at = after.overriddenAt.toISOString();
+      q = q
+        .where('f.received_at', '<=', at)
+        .where((eb) => eb.or([eb('f.received_at', '<', at), eb('c.uuid', '<', after.cardUuid)]));
+    }
     const rows = await q
       .select([
         'c.uuid',
@@ -244,7 +258,8 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
       ]);
       return { rows, total: Number(count.n) };
     },
-    find: async (cardUuid) => (await rowsOf({}, { offset: 0, limit: 1 }, cardUuid))[0],
+    pageAfter: (filter, after, size) => rowsOf(filter, { offset: 0, limit: size }, after ? { after } : {}),
+    find: async (cardUuid) => (await rowsOf({}, { offset: 0, limit: 1 }, { cardUuid }))[0],
     addReview: (review) =>
       db.transaction().execute(async (trx) => {
         const overridden = await trx

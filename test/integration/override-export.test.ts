@@ -1,6 +1,6 @@
 /**
- * The CSV export past one read batch (500 rows): every matching override exactly once, in list order, and the
- * audited row count, on both stores.
+ * The CSV export past one read batch (500 rows): every matching override exactly once, in list order (overrides of
+ * the same minute by card), and the audited row count, on both stores.
  */
 import request from 'supertest';
 import type { FeedbackRecord } from '../../src/store';
@@ -27,7 +27,8 @@ describe.each(stores)('CSV export of $engine', ({ create }) => {
   let database: TestDatabase;
   let issuer: TestIssuer;
   let t: TestApp;
-  const uuids: string[] = [];
+  /** Each override's card and time, in the list's order: newest first, then by card uuid, descending. */
+  const listed: { uuid: string; at: string }[] = [];
 
   beforeAll(async () => {
     database = await create();
@@ -35,12 +36,14 @@ describe.each(stores)('CSV export of $engine', ({ create }) => {
     t = await startTestApp({ env: issuer.env(), databaseUrl: database.url });
     const entries: FeedbackRecord[] = [];
     for (let i = 0; i < COUNT; i += 1) {
-      const at = new Date(Date.UTC(2026, 4, 1) + i * 60_000).toISOString();
+      // Two overrides a minute: a page may end between two of the same time.
+      const at = new Date(Date.UTC(2026, 4, 1) + Math.floor(i / 2) * 60_000).toISOString();
       const card = await recordCard(t.store, { drug: 'clopidogrel', genes: [CYP2C19_PM], shownAt: at });
       entries.push(override(card, at, { code: 'patient-tolerated' }));
-      uuids.push(card.uuid);
+      listed.push({ uuid: card.uuid, at });
     }
     await t.store.feedback.record(entries);
+    listed.sort((a, b) => b.at.localeCompare(a.at) || b.uuid.localeCompare(a.uuid));
   }, 60_000);
   afterAll(async () => {
     await t.close();
@@ -56,7 +59,7 @@ describe.each(stores)('CSV export of $engine', ({ create }) => {
       .expect(200);
     const records = res.text.split('\r\n').slice(1, -1);
     expect(records).toHaveLength(COUNT);
-    expect(records.map((r) => r.split(',')[2])).toEqual([...uuids].reverse());
+    expect(records.map((r) => r.split(',')[2])).toEqual(listed.map((l) => l.uuid));
     const [event] = await t.store.audit.list({ action: 'overrides.export' });
     expect(event?.details).toEqual({ filters: {}, rows: COUNT });
   });

@@ -144,6 +144,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0120_threshold_dry_runs',
       '0130_ratings_by_rating',
       '0140_invocation_user_name',
+      '0150_feedback_newest_by_card',
     ]);
   });
 
