@@ -32,7 +32,6 @@ import { openStore, sweepExpired } from './store';
 const SHUTDOWN_GRACE_MS = 10_000;
 /** How long the invocation records held in memory get to reach the store at shutdown. */
 const SHUTDOWN_DRAIN_MS = 5_000;
-/** How often records past their retention period (and expired shared rows) are removed; the first sweep soon after start. */
 /**
  * How long a client may take to send a request's headers, and the whole request with its body (Node's defaults are
  * 60 s and 5 min). A CDS client or a browser on a hospital network sends a 5 MB body in well under a second; an
@@ -45,6 +44,7 @@ const SHUTDOWN_DRAIN_MS = 5_000;
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const CONNECTIONS_CHECK_MS = 5_000;
+/** How often records past their retention period (and expired shared rows) are removed; the first sweep soon after start. */
 const HOUSEKEEPING_MS = 3_600_000;
 const FIRST_HOUSEKEEPING_MS = 60_000;
 /** How often the process asks the store whether it answers, so an outage is logged when it starts. */

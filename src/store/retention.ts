@@ -1,7 +1,8 @@
 /**
  * Retention (issue 13 item 5; policy in docs/retention.md): invocation and card records older than the retention
  * period are removed in batches, except those a kept record refers to. Feedback, ratings and the threshold audit
- * trail are audit records: never removed here. Expired shared rows (client jtis, rate-limit windows) go too.
+ * trail are audit records: never removed here. Expired shared rows (client jtis, rate-limit windows, order-select
+ * cards) go too.
  */
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
@@ -14,6 +15,8 @@ import type { Database } from './schema';
 export const CARD_REFERENCES: readonly (readonly [table: string, column: string])[] = [
   ['feedback', 'card_uuid'],
   ['ratings', 'card_uuid'],
+  ['rating_events', 'card_uuid'],
+  ['override_reviews', 'card_uuid'],
 ];
 
 export interface RetentionRepository {
@@ -22,6 +25,8 @@ export interface RetentionRepository {
    * transaction, skipping any invocation with a card a kept record refers to. Resolves with what was removed.
    */
   purgeInvocations(before: Date, batchSize: number): Promise<{ invocations: number; cards: number }>;
+  /** Removes up to `limit` order-select cards that expired before `now` (a cache: nothing reads them after). */
+  purgeExpiredOrderSelectCards(now: Date, limit: number): Promise<number>;
 }
 
 export function createRetentionRepository(db: Kysely<Database>): RetentionRepository {
@@ -43,10 +48,26 @@ export function createRetentionRepository(db: Kysely<Database>): RetentionReposi
           limit ${batchSize}`.execute(trx);
         const ids = rows.map((r) => r.id);
         if (ids.length === 0) return { invocations: 0, cards: 0 };
+        // What the alert-volume policy did on those calls is part of their record, and refers to them.
+        await trx.deleteFrom('volume_outcomes').where('invocation_id', 'in', ids).execute();
         const cards = await trx.deleteFrom('cards').where('invocation_id', 'in', ids).executeTakeFirst();
         const invocations = await trx.deleteFrom('invocations').where('id', 'in', ids).executeTakeFirst();
         return { invocations: Number(invocations.numDeletedRows), cards: Number(cards.numDeletedRows) };
       });
+    },
+    async purgeExpiredOrderSelectCards(now, limit) {
+      const cutoff = now.toISOString();
+      const result = await db
+        .deleteFrom('order_select_cards')
+        .where('cache_key', 'in', (qb) =>
+          qb
+            .selectFrom('order_select_cards')
+            .select('cache_key')
+            .where('expires_at', '<', cutoff)
+            .limit(limit),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }
@@ -61,11 +82,12 @@ export interface SweepResult {
   readonly cards: number;
   readonly jtis: number;
   readonly rateLimitWindows: number;
+  readonly orderSelectCards: number;
 }
 
 /**
  * One housekeeping sweep: invocations (and cards) received more than `retentionDays` before `now` (none when 0),
- * batch after batch, yielding to other work between batches; then expired jti and rate-limit rows.
+ * batch after batch, yielding to other work between batches; then expired jti, rate-limit and order-select rows.
  */
 export async function sweepExpired(
   store: {
@@ -99,5 +121,8 @@ export async function sweepExpired(
   };
   const jtis = await purgeAll((now, limit) => store.jtis.purgeExpired(now, limit));
   const rateLimitWindows = await purgeAll((now, limit) => store.rateLimits.purgeExpired(now, limit));
-  return { invocations, cards, jtis, rateLimitWindows };
+  const orderSelectCards = await purgeAll((now, limit) =>
+    store.retention.purgeExpiredOrderSelectCards(now, limit),
+  );
+  return { invocations, cards, jtis, rateLimitWindows, orderSelectCards };
 }

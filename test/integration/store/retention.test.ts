@@ -121,6 +121,55 @@ describe.each([
     });
   });
 
+  it('removes a call with what the alert-volume policy did on it, as every hook call is recorded', async () => {
+    // Each advice of an order-select or order-sign call has a volume outcome referring to the call: the sweep's
+    // batch once failed on that reference (FOREIGN KEY constraint), so no hook call was ever removed.
+    const shown = card();
+    const rec: InvocationRecord = {
+      ...invocation(daysAgo(401), [shown]),
+      volume: [
+        {
+          patientKey: 'patient-hash',
+          adviceHash: 'advice-hash',
+          drug: 'clopidogrel',
+          ruleId: 'cpic-clopidogrel-cyp2c19',
+          outcome: 'shown',
+          decidedIndicator: 'warning',
+          shownIndicator: 'warning',
+          cardUuid: shown.uuid,
+          firstShowing: true,
+          basis: { indicator: 'warning', results: ['CYP2C19|*2/*2'], raisedBy: [], strongAvoid: false },
+        },
+      ],
+    };
+    await store.invocations.record(rec);
+    expect(await store.volume.listOutcomes(rec.hookInstance)).toHaveLength(1);
+    expect(await sweepExpired(store, { now: NOW, retentionDays: 400 })).toMatchObject({
+      invocations: 1,
+      cards: 1,
+    });
+    expect(await present(rec)).toBe(false);
+    expect(await store.volume.listOutcomes(rec.hookInstance)).toEqual([]);
+  });
+
+  it('removes order-select cards once they have expired, and only those', async () => {
+    const entry = (cacheKey: string, expiresAt: Date) => ({
+      cacheKey,
+      cardUuid: randomUUID(),
+      card: { summary: 'Avoid clopidogrel' },
+      orderHash: 'order-hash',
+      indicator: 'critical' as const,
+      expiresAt,
+    });
+    await store.volume.claimOrderSelectCard(entry('expired', daysAgo(1)), daysAgo(2));
+    await store.volume.claimOrderSelectCard(entry('live', new Date(NOW.getTime() + 3_600_000)), NOW);
+    expect(await sweepExpired(store, { now: NOW, retentionDays: 400 })).toMatchObject({
+      orderSelectCards: 1,
+    });
+    expect(await store.volume.orderSelectCard('live', NOW)).toBeDefined();
+    expect(await store.volume.orderSelectCard('expired', daysAgo(2))).toBeUndefined();
+  });
+
   it('keeps everything with RETENTION_DAYS=0', async () => {
     const ancient = await record(daysAgo(5000));
     expect(await sweepExpired(store, { now: NOW, retentionDays: 0 })).toMatchObject({ invocations: 0 });
