@@ -23,17 +23,15 @@ export const requireJsonBody: RequestHandler = (req, _res, next) => {
 };
 
 /**
- * The bytes of request bodies this process holds at once, across the mounts that share it. A JSON body is read whole into memory
- * before it is parsed, so without a bound a client that opens many connections, sends most of a body on each and then
- * stalls (or simply sends many large bodies at once) grows the process without limit: 300 such uploads of 5 MB held
- * 1.3 GB, where a container's memory limit ends the process and every call in it. A body reserves its declared
- * `Content-Length` (the parser's limit when it declares none, as a chunked upload) before it is read, and gives it back
- * when its response is done or the client has gone; a body that does not fit is refused at once with 503
- * `HTTP_BUSY` and `Retry-After`, and its connection closed, so what it would have sent is never read.
+ * The bytes of request bodies this process holds at once, across the mounts that share it. A JSON body is read whole
+ * into memory before it is parsed, so without a bound a client that opens many connections, sends most of a body on
+ * each and then stalls (or simply sends many large bodies at once) grows the process without limit: 300 such uploads
+ * of 5 MB held 1.3 GB, where a container's memory limit ends the process and every call in it. A body reserves its
+ * declared `Content-Length` (the parser's limit when it declares none, as a chunked upload) before it is read, and
+ * gives it back when its response is done or the client has gone; a body that does not fit is refused at once with
+ * 503 `HTTP_BUSY` and `Retry-After`, and its connection closed, so what it would have sent is never read.
  */
 export interface BodyBudget {
-  /** Bytes reserved now. */
-  held(): number;
   /** Reserves the request's body (at most `limitBytes`, the parser's limit) or refuses it. */
   reserve(limitBytes: number): RequestHandler;
 }
@@ -45,7 +43,6 @@ export const BUSY_RETRY_AFTER_S = 1;
 export function createBodyBudget(maxBytes: number, onChange?: (held: number) => void): BodyBudget {
   let held = 0;
   return {
-    held: () => held,
     reserve: (limitBytes) => (req, res, next) => {
       const length = req.headers['content-length'];
       // No body: neither a length nor a chunked transfer (type-is's `hasBody`, which body-parser reads by).
