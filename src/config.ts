@@ -39,7 +39,7 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   /** Largest accepted JSON body, in bytes. */
   readonly bodyLimitBytes: number;
-  /** Bytes of request bodies held at once across every endpoint (`src/http/body.ts` BodyBudget). */
+  /** Bytes of request bodies held at once by `/cds-services` and `/api` together (`src/http/body.ts` BodyBudget). */
   readonly bodyMemoryBytes: number;
   /**
    * Seconds an idle keep-alive connection stays open. Longer than a load balancer's own idle timeout, so that the
