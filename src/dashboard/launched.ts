@@ -181,7 +181,7 @@ export async function readLaunchedRecord(
   if (!medicationsRead.complete) {
     notes.push('Check the record’s medication list: not every medication could be read.');
   }
-  const sensorResources: FhirResource[] = [];
+  let sensorResources: readonly FhirResource[] = [];
   if (!consent.ok) {
     notes.push(
       'Sensor data are not shown: the patient’s consent to their use could not be read from the record.',
@@ -189,7 +189,7 @@ export async function readLaunchedRecord(
   } else if (!wearables.ok) {
     notes.push('Sensor data could not be read from the record.');
   } else {
-    for (const r of [...consent.result.resources, ...wearables.result.resources]) sensorResources.push(r);
+    sensorResources = [...consent.result.resources, ...wearables.result.resources];
     if (!wearables.result.complete) {
       notes.push(
         'Only the newest sensor readings are shown: the record holds more than the dashboard reads at once.',

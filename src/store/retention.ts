@@ -4,6 +4,7 @@
  * trail are audit records: never removed here. Expired shared rows (client jtis, rate-limit windows, order-select
  * cards) go too.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema';
@@ -107,7 +108,7 @@ export async function sweepExpired(
       invocations += removed.invocations;
       cards += removed.cards;
       if (removed.invocations < batchSize) break;
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
   }
   const purgeAll = async (purge: (now: Date, limit: number) => Promise<number>): Promise<number> => {
