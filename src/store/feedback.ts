@@ -4,6 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import { noteOverride } from './overrides';
+import type { OverrideEntry } from './overrides';
 import type { Database, FeedbackTable } from './schema';
 
 /** One feedback entry (https://cds-hooks.hl7.org/2.0/#feedback) for a card this service recorded. */
@@ -56,27 +58,38 @@ async function recordFeedback(
 ): Promise<{ stored: number; duplicates: number }> {
   let stored = 0;
   await db.transaction().execute(async (trx) => {
+    const overrides: OverrideEntry[] = [];
     for (const entry of entries) {
+      const entryKey = feedbackEntryKey(entry);
+      const receivedAt = entry.receivedAt.toISOString();
+      const overrideCode = entry.overrideReason?.code ?? null;
       const result = await trx
         .insertInto('feedback')
         .values({
-          entry_key: feedbackEntryKey(entry),
+          entry_key: entryKey,
           card_uuid: entry.cardUuid,
           service_id: entry.serviceId,
           outcome: entry.outcome,
           accepted_suggestions: JSON.stringify(entry.acceptedSuggestions),
-          override_code: entry.overrideReason?.code ?? null,
+          override_code: overrideCode,
           override_system: entry.overrideReason?.system ?? null,
           override_display: entry.overrideReason?.display ?? null,
           user_comment: entry.userComment ?? null,
           outcome_timestamp: entry.outcomeTimestamp,
-          received_at: entry.receivedAt.toISOString(),
+          received_at: receivedAt,
           client_issuer: entry.clientIssuer ?? null,
         })
         .onConflict((oc) => oc.column('entry_key').doNothing())
         .executeTakeFirst();
-      if (result.numInsertedOrUpdatedRows === 1n) stored += 1;
+      if (result.numInsertedOrUpdatedRows !== 1n) continue;
+      stored += 1;
+      if (entry.outcome === 'overridden')
+        overrides.push({ cardUuid: entry.cardUuid, entryKey, receivedAt, overrideCode });
     }
+    // In card order: two batches overriding the same cards at once then lock their rows in the same order (PostgreSQL
+    // would otherwise abort one of them as a deadlock).
+    overrides.sort((a, b) => (a.cardUuid < b.cardUuid ? -1 : a.cardUuid > b.cardUuid ? 1 : 0));
+    for (const entry of overrides) await noteOverride(trx, entry);
   });
   return { stored, duplicates: entries.length - stored };
 }

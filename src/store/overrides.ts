@@ -5,11 +5,12 @@
  *
  * An override is a card with at least one `overridden` feedback entry; the list shows each such card once, with its
  * newest override entry (a client may send several). Its time is when this service received that entry
- * (`feedback.received_at`, normalised UTC; the client's `outcomeTimestamp` is shown as sent).
+ * (`feedback.received_at`, normalised UTC; the client's `outcomeTimestamp` is shown as sent). Each card's newest entry
+ * and what the list filters on are kept in `overridden_cards` as the entries are stored (`noteOverride`).
  */
-import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import { insertAuditEvent } from './audit';
-import type { Database, OverrideReviewTable } from './schema';
+import type { Database, OverriddenCardTable, OverrideReviewTable } from './schema';
 
 /** What a pharmacist may conclude about an override. */
 export const REVIEW_STATUSES = ['appropriate', 'not-appropriate', 'follow-up'] as const;
@@ -105,53 +106,33 @@ export interface OverrideRepository {
   history(cardUuid: string): Promise<StoredReview[]>;
 }
 
-type Scope = ExpressionBuilder<
-  Database & { f: Database['feedback']; c: Database['cards']; i: Database['invocations'] },
-  'f' | 'c' | 'i'
->;
+type Scope = ExpressionBuilder<Database & { o: Database['overridden_cards'] }, 'o'>;
 
 export function createOverrideRepository(db: Kysely<Database>): OverrideRepository {
-  /** Newest override entry per card, joined with its card and invocation, narrowed by `filter`. */
+  /**
+   * The overridden cards matching `filter` (`overridden_cards`, one narrow row per card with its newest override
+   * entry): counting and paging read only this table, so a filter costs the same whatever the cards' decisions hold.
+   */
   const matching = (filter: OverrideFilter) => {
-    let q = db
-      .selectFrom('feedback as f')
-      .innerJoin('cards as c', 'c.uuid', 'f.card_uuid')
-      .innerJoin('invocations as i', 'i.id', 'c.invocation_id')
-      .where('f.outcome', '=', 'overridden')
-      .where('f.entry_key', '=', (eb) =>
-        eb
-          .selectFrom('feedback as f2')
-          .select('f2.entry_key')
-          .whereRef('f2.card_uuid', '=', 'f.card_uuid')
-          .where('f2.outcome', '=', 'overridden')
-          .orderBy('f2.received_at', 'desc')
-          .orderBy('f2.entry_key', 'desc')
-          .limit(1),
-      );
-    if (filter.from) q = q.where('f.received_at', '>=', filter.from.toISOString());
-    if (filter.to) q = q.where('f.received_at', '<', filter.to.toISOString());
-    if (filter.drug !== undefined) q = q.where('c.drug', '=', filter.drug);
-    if (filter.gene !== undefined) {
-      // The decision snapshot is JSON.stringify output, so a gene result the decision read appears as exactly
-      // `"gene":"<SYMBOL>"`. The caller checks the symbol (letters, digits, '-'), so it holds no LIKE wildcard.
-      q = q.where('c.decision', 'like', `%"gene":${JSON.stringify(filter.gene)}%`);
-    }
-    if (filter.indicator !== undefined) q = q.where('c.indicator', '=', filter.indicator);
-    if (filter.reason !== undefined) q = q.where('f.override_code', '=', filter.reason);
+    let q = db.selectFrom('overridden_cards as o');
+    if (filter.from) q = q.where('o.overridden_at', '>=', filter.from.toISOString());
+    if (filter.to) q = q.where('o.overridden_at', '<', filter.to.toISOString());
+    if (filter.drug !== undefined) q = q.where('o.drug', '=', filter.drug);
+    // The caller checks the symbol (letters, digits, '-'), so it holds no LIKE wildcard.
+    if (filter.gene !== undefined) q = q.where('o.genes', 'like', `% ${filter.gene} %`);
+    if (filter.indicator !== undefined) q = q.where('o.indicator', '=', filter.indicator);
+    if (filter.reason !== undefined) q = q.where('o.override_code', '=', filter.reason);
     const { clinician } = filter;
     if (clinician !== undefined) {
       q = q.where((eb) =>
-        eb.or([
-          eb('i.user_id', '=', clinician),
-          eb(eb.fn<string>('lower', ['i.user_name']), '=', clinician.toLowerCase()),
-        ]),
+        eb.or([eb('o.user_id', '=', clinician), eb('o.clinician_name', '=', clinician.toLowerCase())]),
       );
     }
     const currentStatus = (eb: Scope) =>
       eb
         .selectFrom('override_reviews as r')
         .select('r.status')
-        .whereRef('r.card_uuid', '=', 'c.uuid')
+        .whereRef('r.card_uuid', '=', 'o.card_uuid')
         .orderBy('r.id', 'desc')
         .limit(1);
     switch (filter.reviewed) {
@@ -161,7 +142,10 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
         q = q.where((eb) =>
           eb.not(
             eb.exists(
-              eb.selectFrom('override_reviews as r').select('r.id').whereRef('r.card_uuid', '=', 'c.uuid'),
+              eb
+                .selectFrom('override_reviews as r')
+                .select('r.id')
+                .whereRef('r.card_uuid', '=', 'o.card_uuid'),
             ),
           ),
         );
@@ -182,16 +166,19 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
     where: { readonly cardUuid?: string; readonly after?: OverrideRow } = {},
   ): Promise<OverrideRow[]> => {
     let q = matching(filter);
-    if (where.cardUuid !== undefined) q = q.where('c.uuid', '=', where.cardUuid);
+    if (where.cardUuid !== undefined) q = q.where('o.card_uuid', '=', where.cardUuid);
     const { after } = where;
     if (after !== undefined) {
       // The plain bound first, so the index seek starts at the page.
       const at = after.overriddenAt.toISOString();
       q = q
-        .where('f.received_at', '<=', at)
-        .where((eb) => eb.or([eb('f.received_at', '<', at), eb('c.uuid', '<', after.cardUuid)]));
+        .where('o.overridden_at', '<=', at)
+        .where((eb) => eb.or([eb('o.overridden_at', '<', at), eb('o.card_uuid', '<', after.cardUuid)]));
     }
     const rows = await q
+      .innerJoin('feedback as f', 'f.entry_key', 'o.entry_key')
+      .innerJoin('cards as c', 'c.uuid', 'o.card_uuid')
+      .innerJoin('invocations as i', 'i.id', 'c.invocation_id')
       .select([
         'c.uuid',
         'c.indicator',
@@ -211,8 +198,8 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
         'f.override_display',
         'f.user_comment',
       ])
-      .orderBy('f.received_at', 'desc')
-      .orderBy('c.uuid', 'desc')
+      .orderBy('o.overridden_at', 'desc')
+      .orderBy('o.card_uuid', 'desc')
       .offset(page.offset)
       .limit(page.limit)
       .execute();
@@ -309,6 +296,102 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
       return rows.map(toStoredReview);
     },
   };
+}
+
+/** A stored override entry, as `overridden_cards` notes it. */
+export interface OverrideEntry {
+  readonly cardUuid: string;
+  readonly entryKey: string;
+  /** ISO 8601 UTC, as stored in `feedback.received_at`. */
+  readonly receivedAt: string;
+  readonly overrideCode: string | null;
+}
+
+/** What `overridden_cards` keeps of a card and its invocation. */
+export interface OverriddenCardFacts {
+  readonly drug: string | null;
+  readonly indicator: 'info' | 'warning' | 'critical';
+  /** The decision snapshot's JSON text. */
+  readonly decision: string;
+  readonly user_id: string | null;
+  readonly user_name: string | null;
+}
+
+/**
+ * Notes a stored override entry in `overridden_cards`, in the feedback's transaction: the card's row on its first
+ * override, moved to this entry when it is newer than the one noted (received later, or at the same time with a
+ * greater key: the list's order). One statement, so replicas storing overrides of the same card at once keep the
+ * newest.
+ */
+export async function noteOverride(trx: Transaction<Database>, entry: OverrideEntry): Promise<void> {
+  const card = await trx
+    .selectFrom('cards as c')
+    .innerJoin('invocations as i', 'i.id', 'c.invocation_id')
+    .select(['c.drug', 'c.indicator', 'c.decision', 'i.user_id', 'i.user_name'])
+    .where('c.uuid', '=', entry.cardUuid)
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('overridden_cards')
+    .values(overriddenCardRow(card, entry))
+    .onConflict((oc) =>
+      oc
+        .column('card_uuid')
+        .doUpdateSet({
+          overridden_at: entry.receivedAt,
+          entry_key: entry.entryKey,
+          override_code: entry.overrideCode,
+        })
+        .where((eb) =>
+          eb.or([
+            eb('overridden_cards.overridden_at', '<', entry.receivedAt),
+            eb.and([
+              eb('overridden_cards.overridden_at', '=', entry.receivedAt),
+              eb('overridden_cards.entry_key', '<', entry.entryKey),
+            ]),
+          ]),
+        ),
+    )
+    .execute();
+}
+
+/** The `overridden_cards` row of a card whose newest override entry is `entry` (migration 0160 backfills with it). */
+export function overriddenCardRow(
+  card: OverriddenCardFacts,
+  entry: OverrideEntry,
+): Insertable<OverriddenCardTable> {
+  return {
+    card_uuid: entry.cardUuid,
+    overridden_at: entry.receivedAt,
+    entry_key: entry.entryKey,
+    override_code: entry.overrideCode,
+    drug: card.drug,
+    indicator: card.indicator,
+    user_id: card.user_id,
+    clinician_name: card.user_name === null ? null : card.user_name.toLowerCase(),
+    genes: ` ${decisionGenes(JSON.parse(card.decision) as unknown).join(' ')} `,
+  };
+}
+
+/**
+ * The gene symbols a decision snapshot names as a `gene` anywhere in it (the gene results it read, the gene a finding
+ * is about), each once, sorted.
+ */
+export function decisionGenes(decision: unknown): string[] {
+  const genes = new Set<string>();
+  const pending: unknown[] = [decision];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) {
+      for (const item of value as unknown[]) pending.push(item);
+      continue;
+    }
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+      if (key === 'gene' && typeof item === 'string') genes.add(item);
+      else pending.push(item);
+    }
+  }
+  return [...genes].sort();
 }
 
 /** The current (newest) review of each of `cardUuids` that has one. */

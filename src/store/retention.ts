@@ -18,6 +18,7 @@ export const CARD_REFERENCES: readonly (readonly [table: string, column: string]
   ['ratings', 'card_uuid'],
   ['rating_events', 'card_uuid'],
   ['override_reviews', 'card_uuid'],
+  ['overridden_cards', 'card_uuid'],
 ];
 
 export interface RetentionRepository {

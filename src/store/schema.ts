@@ -225,6 +225,30 @@ export interface OverrideReviewTable {
   reviewed_at: string;
 }
 
+/**
+ * One row per overridden card (migration 0160), written with each override entry: the card's newest override entry and
+ * what the override review filters on, so listing and counting read this narrow table instead of joining every
+ * overridden card's 4 KB decision.
+ */
+export interface OverriddenCardTable {
+  card_uuid: string;
+  /** ISO 8601 UTC: when the card's newest override entry was received (`feedback.received_at`). */
+  overridden_at: string;
+  /** That entry (`feedback.entry_key`): the newest by `received_at`, then by `entry_key`. */
+  entry_key: string;
+  /** That entry's reason code. */
+  override_code: string | null;
+  /** As on the card. */
+  drug: string | null;
+  indicator: 'info' | 'warning' | 'critical';
+  /** The prescriber's reference (`invocations.user_id`). */
+  user_id: string | null;
+  /** The prescriber's recorded name (`invocations.user_name`) in lower case, for the clinician filter. */
+  clinician_name: string | null;
+  /** HGNC symbols of the gene results the card's decision read, each with a space either side (` CYP2C19 `). */
+  genes: string;
+}
+
 /** A client JWT already used (migration 0010): `key` = SHA-256 hex of issuer + NUL + jti. */
 export interface ClientJtiTable {
   key: string;
@@ -286,6 +310,7 @@ export interface Database {
   sign_in_tokens: SignInTokenTable;
   audit_events: AuditEventTable;
   override_reviews: OverrideReviewTable;
+  overridden_cards: OverriddenCardTable;
   client_jtis: ClientJtiTable;
   rate_limit_hits: RateLimitHitTable;
 }

@@ -145,6 +145,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0130_ratings_by_rating',
       '0140_invocation_user_name',
       '0150_feedback_newest_by_card',
+      '0160_overridden_cards',
     ]);
   });
 
@@ -448,6 +449,95 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
     expect(stored).toContainEqual(accepted);
     expect(stored).toContainEqual(fewer);
   });
+
+  storeTest(
+    'lists an overridden card once, by its newest override, whichever arrives first',
+    async (store) => {
+      const drug = `drug-${randomUUID()}`;
+      const c = card({ drug, decision: { action: 'avoid', facts: { results: [{ gene: 'CYP2D6' }] } } });
+      await store.invocations.record(
+        invocation([c], { userId: 'Practitioner/rx-1', userName: 'Dr Ana Ölz' }),
+      );
+      const later = overridden(c.uuid, {
+        overrideReason: { code: 'later', system: 'https://example.org/override-reasons' },
+        outcomeTimestamp: '2025-03-04T10:20:00Z',
+        receivedAt: new Date('2025-03-04T10:20:01.000Z'),
+      });
+      const earlier = overridden(c.uuid, {
+        overrideReason: { code: 'earlier', system: 'https://example.org/override-reasons' },
+        outcomeTimestamp: '2025-03-04T10:15:00Z',
+        receivedAt: new Date('2025-03-04T10:15:01.000Z'),
+      });
+      // The later override is delivered first; the earlier one, delivered after, does not replace it.
+      await store.feedback.record([later]);
+      await store.feedback.record([earlier]);
+      const page = { offset: 0, limit: 10 };
+      const listed = await store.overrides.list({ drug }, page);
+      expect(listed.total).toBe(1);
+      expect(listed.rows.map((r) => [r.cardUuid, r.reason?.code, r.overriddenAt])).toEqual([
+        [c.uuid, 'later', new Date('2025-03-04T10:20:01.000Z')],
+      ]);
+      const count = async (filter: object) => (await store.overrides.list({ drug, ...filter }, page)).total;
+      expect(await count({ reason: 'earlier' })).toBe(0);
+      expect(await count({ reason: 'later' })).toBe(1);
+      expect(await count({ gene: 'CYP2D6' })).toBe(1);
+      expect(await count({ gene: 'CYP2C19' })).toBe(0);
+      expect(await count({ gene: 'CYP2' })).toBe(0);
+      expect(await count({ clinician: 'Practitioner/rx-1' })).toBe(1);
+      // The name in any case, letters beyond ASCII included.
+      expect(await count({ clinician: 'DR ANA ÖLZ' })).toBe(1);
+      expect(await count({ clinician: 'Dr Ana' })).toBe(0);
+    },
+  );
+
+  storeTest(
+    'fills the override list from the overrides a store held before it kept one (migration 0160)',
+    async (store, url) => {
+      const drug = `drug-${randomUUID()}`;
+      const [first, second, accepted] = [card({ drug }), card({ drug }), card({ drug })];
+      await store.invocations.record(invocation([first, second, accepted], { userId: 'Practitioner/rx-2' }));
+      await store.feedback.record([
+        overridden(first.uuid),
+        overridden(first.uuid, {
+          overrideReason: { code: 'newest' },
+          outcomeTimestamp: '2025-03-05T09:00:00Z',
+          receivedAt: new Date('2025-03-05T09:00:01.000Z'),
+        }),
+        overridden(second.uuid, { receivedAt: new Date('2025-03-04T11:00:00.000Z') }),
+        {
+          serviceId: 'pgx-order-sign',
+          cardUuid: accepted.uuid,
+          outcome: 'accepted',
+          acceptedSuggestions: [],
+          outcomeTimestamp: '2025-03-04T10:12:00Z',
+          receivedAt: new Date('2025-03-04T10:12:01.000Z'),
+        },
+      ]);
+      const before = await store.overrides.list({ drug }, { offset: 0, limit: 10 });
+      // The store as it was before migration 0160: no table of overridden cards, the migration not yet run.
+      await withConnection(url, async (db) => {
+        await db.schema.dropTable('overridden_cards').execute();
+        await db
+          .deleteFrom('kysely_migration' as never)
+          .where('name' as never, '=', '0160_overridden_cards' as never)
+          .execute();
+      });
+      const reopened = await openStore(url);
+      try {
+        const after = await reopened.overrides.list({ drug }, { offset: 0, limit: 10 });
+        expect(after.rows.map((r) => [r.cardUuid, r.reason?.code])).toEqual([
+          [first.uuid, 'newest'],
+          [second.uuid, 'patient-tolerated'],
+        ]);
+        expect(after).toEqual(before);
+        expect(
+          (await reopened.overrides.list({ drug, gene: 'CYP2C19' }, { offset: 0, limit: 10 })).total,
+        ).toBe(2);
+      } finally {
+        await reopened.close();
+      }
+    },
+  );
 
   storeTest('feedback on an unrecorded card rejects the whole batch', async (store) => {
     const c = card();
