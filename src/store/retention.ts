@@ -29,6 +29,8 @@ export interface RetentionRepository {
   purgeInvocations(before: Date, batchSize: number): Promise<{ invocations: number; cards: number }>;
   /** Removes up to `limit` order-select cards that expired before `now` (a cache: nothing reads them after). */
   purgeExpiredOrderSelectCards(now: Date, limit: number): Promise<number>;
+  /** Removes up to `limit` shadow comparisons recorded before `before` (oldest first). */
+  purgeShadowComparisons(before: Date, limit: number): Promise<number>;
 }
 
 export function createRetentionRepository(db: Kysely<Database>): RetentionRepository {
@@ -71,6 +73,20 @@ export function createRetentionRepository(db: Kysely<Database>): RetentionReposi
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    async purgeShadowComparisons(before, limit) {
+      const result = await db
+        .deleteFrom('shadow_comparisons')
+        .where('id', 'in', (qb) =>
+          qb
+            .selectFrom('shadow_comparisons')
+            .select('id')
+            .where('recorded_at', '<', before.toISOString())
+            .orderBy('recorded_at')
+            .limit(limit),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }
 
@@ -85,11 +101,13 @@ export interface SweepResult {
   readonly jtis: number;
   readonly rateLimitWindows: number;
   readonly orderSelectCards: number;
+  readonly shadowComparisons: number;
 }
 
 /**
- * One housekeeping sweep: invocations (and cards) received more than `retentionDays` before `now` (none when 0),
- * batch after batch, yielding to other work between batches; then expired jti, rate-limit and order-select rows.
+ * One housekeeping sweep: invocations (and cards) received more than `retentionDays` before `now` and shadow
+ * comparisons recorded as long ago (none when 0), batch after batch, yielding to other work between batches; then
+ * expired jti, rate-limit and order-select rows.
  */
 export async function sweepExpired(
   store: {
@@ -102,6 +120,17 @@ export async function sweepExpired(
   const batchSize = options.batchSize ?? RETENTION_BATCH;
   let invocations = 0;
   let cards = 0;
+  let shadowComparisons = 0;
+  const purgeAll = async (purge: (now: Date, limit: number) => Promise<number>): Promise<number> => {
+    let total = 0;
+    for (let batch = 0; batch < MAX_BATCHES; batch += 1) {
+      const n = await purge(options.now, batchSize);
+      total += n;
+      if (n < batchSize) break;
+      await nextTurn();
+    }
+    return total;
+  };
   if (options.retentionDays > 0) {
     const before = new Date(options.now.getTime() - options.retentionDays * 86_400_000);
     for (let batch = 0; batch < MAX_BATCHES; batch += 1) {
@@ -111,20 +140,14 @@ export async function sweepExpired(
       if (removed.invocations < batchSize) break;
       await nextTurn();
     }
+    shadowComparisons = await purgeAll((_now, limit) =>
+      store.retention.purgeShadowComparisons(before, limit),
+    );
   }
-  const purgeAll = async (purge: (now: Date, limit: number) => Promise<number>): Promise<number> => {
-    let total = 0;
-    for (let batch = 0; batch < MAX_BATCHES; batch += 1) {
-      const n = await purge(options.now, batchSize);
-      total += n;
-      if (n < batchSize) break;
-    }
-    return total;
-  };
   const jtis = await purgeAll((now, limit) => store.jtis.purgeExpired(now, limit));
   const rateLimitWindows = await purgeAll((now, limit) => store.rateLimits.purgeExpired(now, limit));
   const orderSelectCards = await purgeAll((now, limit) =>
     store.retention.purgeExpiredOrderSelectCards(now, limit),
   );
-  return { invocations, cards, jtis, rateLimitWindows, orderSelectCards };
+  return { invocations, cards, jtis, rateLimitWindows, orderSelectCards, shadowComparisons };
 }

@@ -170,6 +170,22 @@ describe.each([
     expect(await store.volume.orderSelectCard('expired', daysAgo(2))).toBeUndefined();
   });
 
+  it('removes shadow comparisons recorded before the period, and only those', async () => {
+    const comparison = (recordedAt: Date) => ({
+      shadowVersion: 'thresholds-2',
+      liveVersion: 'thresholds-1',
+      hook: 'order-sign',
+      recordedAt,
+      comparison: [{ drug: 'clopidogrel', live: 'warning', shadow: 'critical' }],
+    });
+    await store.shadow.recordMany([comparison(daysAgo(401)), comparison(daysAgo(399))]);
+    expect(await sweepExpired(store, { now: NOW, retentionDays: 0 })).toMatchObject({ shadowComparisons: 0 });
+    expect(await sweepExpired(store, { now: NOW, retentionDays: 400 })).toMatchObject({
+      shadowComparisons: 1,
+    });
+    expect((await store.shadow.list('thresholds-2', 10)).map((c) => c.recordedAt)).toEqual([daysAgo(399)]);
+  });
+
   it('keeps everything with RETENTION_DAYS=0', async () => {
     const ancient = await record(daysAgo(5000));
     expect(await sweepExpired(store, { now: NOW, retentionDays: 0 })).toMatchObject({ invocations: 0 });
