@@ -134,13 +134,9 @@ export async function latestPublicationWatch(
   if (!latest) return undefined;
   const publishedAt = latest.at;
   const [before, after] = await Promise.all([
-    // Firing rates need no decision snapshot: none is kept.
-    store.kpis.recordsBetween(
-      new Date(publishedAt.getTime() - BASELINE_DAYS * DAY_MS),
-      publishedAt,
-      () => undefined,
-    ),
-    store.kpis.recordsBetween(publishedAt, now, () => undefined),
+    // Firing rates need no decision snapshot: none is read.
+    store.kpis.recordsBetween(new Date(publishedAt.getTime() - BASELINE_DAYS * DAY_MS), publishedAt),
+    store.kpis.recordsBetween(publishedAt, now),
   ]);
   return {
     version: latest.version,

@@ -356,6 +356,10 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       expect(cards.map((c) => c.shownAt.getTime())).toEqual(
         Array.from({ length: 1100 }, (_, i) => at(i).getTime()),
       );
+      // Without a digest: the same cards, no facts.
+      const bare = await store.kpis.recordsBetween(...period);
+      expect(bare.cards.map((c) => c.uuid)).toEqual(cards.map((c) => c.uuid));
+      expect(bare.cards.every((c) => c.facts === undefined && c.ruleIds.length === 1)).toBe(true);
     },
   );
 
