@@ -14,7 +14,7 @@ import { loadDemoData } from './demo';
 import type { DemoData } from './demo';
 import { warmUp } from './demo/warm-up';
 import type { CdsServiceDefinition } from './cds/types';
-import { createHookHandlers, incompleteCheckLinksTo } from './hooks';
+import { createGeneReadingCache, createHookHandlers, incompleteCheckLinksTo } from './hooks';
 import type { HookServices } from './hooks';
 import { userAuthenticatorFor } from './http/bearer';
 import { loadDevSigningKey } from './http/dev-issuer';
@@ -233,6 +233,7 @@ async function main(): Promise<void> {
   const hookServices = {
     ruleEngine: () => thresholds.live(),
     knowledgeVersion: KNOWLEDGE_VERSION,
+    readGenes: createGeneReadingCache(),
     ...incompleteCheckLinksTo(config.patientAppLaunchUrl),
   };
   await warmUpHooks(services, hookServices, logger, demo);

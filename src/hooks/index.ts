@@ -7,6 +7,7 @@ import { createPatientView } from './patient-view';
 
 export type { HookServices } from './pipeline';
 export { incompleteCheckLinksTo } from './pipeline';
+export { createGeneReadingCache } from './gene-readings';
 
 export function createHookHandlers(services: HookServices): HookHandlers {
   return {

@@ -15,7 +15,7 @@ import { NOTHING_TO_SAY, incompleteCheckAnswer, prefetchSource, shownDecisions, 
 export function createPatientView(services: HookServices) {
   return async function patientView(call: HookCall<'patient-view'>): Promise<HookAnswer> {
     const engine = services.ruleEngine();
-    const { data, gaps } = await prefetchSource(call, engine.thresholds).gather([]);
+    const { data, gaps } = await prefetchSource(call, engine.thresholds, services.readGenes).gather([]);
     if (gaps.length > 0) call.logger.warn({ gaps }, 'answering with incomplete data');
     // Active medications are reviewed against the results on file; no pre-test advice on a chart view.
     const assessment = await assess(

@@ -23,6 +23,7 @@ import type { ThresholdSet } from '../rules/thresholds';
 import type { ShownDecision } from '../rules/types';
 import { adviceKey, isShown } from '../rules/types';
 import type { VolumeRepository } from '../store';
+import type { GeneReader } from './gene-readings';
 
 /** The hooks that say "check incomplete" when the PGx results could not be read. */
 export type IncompleteCheckHook = 'order-select' | 'order-sign' | 'patient-view';
@@ -50,6 +51,8 @@ export interface HookServices {
    * (`PATIENT_APP_LAUNCH_URL`, see `incompleteCheckLinksTo`). None by default.
    */
   readonly incompleteCheckLinks?: (call: HookCall<IncompleteCheckHook>) => readonly Link[];
+  /** Reads the PGx results of a call (`readGeneResults` when absent; `createGeneReadingCache` remembers them). */
+  readonly readGenes?: GeneReader;
   /**
    * The alert-volume policy's shared state (`store.volume`). Absent: no policy and no order-select card cache (every
    * call answers with fresh cards), e.g. for a tool that only assesses.
@@ -163,12 +166,13 @@ export function gather<H extends HookName>(
 export function prefetchSource<H extends HookName>(
   call: HookCall<H>,
   thresholds?: ThresholdSet,
+  readGenes?: GeneReader,
 ): PatientDataSource {
   return {
     async gather(medicationRefs: readonly string[]): Promise<GatheredPatient> {
       const gathered = await gather(call, medicationRefs);
       return {
-        data: readPatientData(recordOf(gathered), call.now, thresholds),
+        data: readPatientData(recordOf(gathered), call.now, thresholds, readGenes),
         medications: Object.values(gathered)
           .filter((g) => g.key.startsWith(MEDICATION_KEY))
           .flatMap((g) => g.resources.filter((r) => r.resourceType === 'Medication')),
@@ -228,7 +232,7 @@ export async function assessDraftOrders(
   const external = externalMedicationReferences(draftOrders, selections);
   const known = external.length === 0 ? ordersToAdviseOn(draftOrders, engine.thresholds, selections) : [];
   if (external.length === 0 && known.length === 0) return undefined;
-  const gathered = await prefetchSource(call, engine.thresholds).gather(external);
+  const gathered = await prefetchSource(call, engine.thresholds, services.readGenes).gather(external);
   const orders =
     external.length === 0
       ? known

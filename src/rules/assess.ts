@@ -9,7 +9,7 @@
  */
 import type { FhirResource, Patient } from 'fhir/r4';
 import { ageInYears, findingsForOrder, readGeneResults, resolveDrugOrders } from './cpic';
-import type { DrugOrder, Finding, GeneConflict, GeneResult } from './cpic';
+import type { DrugOrder, Finding, GeneConflict, GeneResult, GeneResultsReading, ReadOptions } from './cpic';
 import { safetyRuleFindings } from './engine';
 import type { RuleEngine } from './engine';
 import { resolveAdvisableOrders } from './safety-rule-drugs';
@@ -56,15 +56,21 @@ export interface PatientRecord {
 /**
  * Reads a patient's FHIR record into domain terms at `now` (the same reader for every source). With `thresholds`, the
  * active medications include the drugs of its safety rules (an active sulfonylurea is continuing use, issue 9 item 7,
- * and patient-view reviews it), not only CPIC drugs.
+ * and patient-view reviews it), not only CPIC drugs. `readGenes` reads the PGx results (`readGeneResults`; a hook
+ * call's source passes one that remembers readings, `hooks/gene-readings`).
  */
-export function readPatientData(record: PatientRecord, now: Date, thresholds?: ThresholdSet): PatientData {
+export function readPatientData(
+  record: PatientRecord,
+  now: Date,
+  thresholds?: ThresholdSet,
+  readGenes: (resources: readonly unknown[], options: ReadOptions) => GeneResultsReading = readGeneResults,
+): PatientData {
   const { patient } = record;
   // The Patient is as a client sent it: a birth date or gender that is not a string (a number, an object) is unknown,
   // never an error (the fuzz suite found `"birthDate": 1000` answered 500).
   const sex = typeof patient?.gender === 'string' ? patient.gender : undefined;
   const birthDate = typeof patient?.birthDate === 'string' ? patient.birthDate : undefined;
-  const reading = readGeneResults(record.pgx, sex ? { sex } : {});
+  const reading = readGenes(record.pgx, sex ? { sex } : {});
   const ageYears = ageInYears(birthDate, now);
   const active = record.medications.filter(
     (r) => r.resourceType === 'MedicationRequest' && r.status === 'active',

@@ -9,7 +9,7 @@ import type { ClientAuthenticator, TrustedIssuer } from '../../src/cds/auth';
 import { loadServiceDefinitions } from '../../src/cds/discovery';
 import type { HookHandlers } from '../../src/cds/routes';
 import { loadConfig } from '../../src/config';
-import { createHookHandlers, incompleteCheckLinksTo } from '../../src/hooks';
+import { createGeneReadingCache, createHookHandlers, incompleteCheckLinksTo } from '../../src/hooks';
 import type { UserAuthenticator } from '../../src/http/auth';
 import { userAuthenticatorFor } from '../../src/http/bearer';
 import { KNOWLEDGE_VERSION } from '../../src/rules/cpic';
@@ -89,6 +89,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       ...createHookHandlers({
         ruleEngine: () => thresholds.live(),
         knowledgeVersion: KNOWLEDGE_VERSION,
+        readGenes: createGeneReadingCache(),
         volume: store.volume,
         ...incompleteCheckLinksTo(config.patientAppLaunchUrl),
       }),
