@@ -143,6 +143,9 @@ function scenarios(fhir: MockFhirServer): Scenario[] {
 
   let cardUuid = '';
   let sequence = 0;
+  // Another patient on every call (their id in every resource and the context), so no reading is remembered.
+  const orderSignParts = JSON.stringify(orderSign).split('bench-patient');
+  let patient = 0;
   return [
     { name: 'discovery', method: 'GET', path: '/cds-services' },
     {
@@ -156,6 +159,15 @@ function scenarios(fhir: MockFhirServer): Scenario[] {
       method: 'POST',
       path: '/cds-services/pgx-order-sign',
       body: JSON.stringify(orderSign),
+    },
+    {
+      name: 'order-sign, realistic prefetch, a new patient each call',
+      method: 'POST',
+      path: '/cds-services/pgx-order-sign',
+      body: () => {
+        patient += 1;
+        return orderSignParts.join(`bench-patient-${String(patient)}`);
+      },
     },
     {
       name: 'patient-view',
