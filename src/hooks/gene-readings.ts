@@ -16,22 +16,34 @@ import type { GeneResultsReading, ReadOptions } from '../rules/cpic';
 /** Reads FHIR PGx resources into gene results (`readGeneResults`, or one that remembers). */
 export type GeneReader = (resources: readonly unknown[], options: ReadOptions) => GeneResultsReading;
 
-/** Readings kept: a few hundred patients being prescribed for at once, each reading about 20 KB. */
+/** Readings kept: a few hundred patients being prescribed for at once (20 results are about 20 KB of JSON). */
 const MAX_READINGS = 1_000;
+/**
+ * What the kept readings may add up to, counted as the JSON text of the results they were read from (a reading holds
+ * less than its source): a client sending large, ever different results cannot make the cache hold more.
+ */
+const MAX_SOURCE_CHARS = 32 * 1024 * 1024;
+/** Results larger than this are read afresh each time, never kept. */
+const MAX_ENTRY_CHARS = 1024 * 1024;
 /** A reading not asked for again within this long is let go. */
 const READING_TTL_MS = 15 * 60_000;
 
-/** A `GeneReader` that remembers the last `MAX_READINGS` readings, for up to 15 minutes each. */
+/** A `GeneReader` that remembers recent readings (bounded by count, by size and for 15 minutes each). */
 export function createGeneReadingCache(): GeneReader {
-  const readings = new LRUCache<string, GeneResultsReading>({ max: MAX_READINGS, ttl: READING_TTL_MS });
+  const readings = new LRUCache<string, GeneResultsReading>({
+    max: MAX_READINGS,
+    maxSize: MAX_SOURCE_CHARS,
+    maxEntrySize: MAX_ENTRY_CHARS,
+    ttl: READING_TTL_MS,
+  });
   return (resources, options) => {
-    const key = createHash('sha256')
-      .update(JSON.stringify([options.sex ?? null, resources]))
-      .digest('base64');
+    const text = JSON.stringify([options.sex ?? null, resources]);
+    const key = createHash('sha256').update(text).digest('base64');
     const known = readings.get(key);
     if (known) return known;
     const reading = deepFreeze(readGeneResults(resources, options));
-    readings.set(key, reading);
+    // An entry over the limit is not kept (lru-cache skips it).
+    readings.set(key, reading, { size: Math.max(1, text.length) });
     return reading;
   };
 }

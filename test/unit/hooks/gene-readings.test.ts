@@ -33,6 +33,20 @@ describe('createGeneReadingCache', () => {
     expect(reread.results[0]?.phenotype).not.toBe('Variable');
   });
 
+  it('reads results of more than a megabyte afresh each time, keeping none of them', () => {
+    const read = createGeneReadingCache();
+    // A laboratory's narrative beside the result: 1.1 MB of text.
+    const large = clopidogrel.map((r) => ({
+      ...r,
+      note: [{ text: 'Methods and limitations. '.repeat(44_000) }],
+    }));
+    const first = read(large, {});
+    expect(first).toEqual(readGeneResults(clopidogrel, {}));
+    expect(read(large, {})).not.toBe(first);
+    // A small reading is still kept.
+    expect(read(clopidogrel, {})).toBe(read(clopidogrel, {}));
+  });
+
   it('gives readings no call can change', () => {
     const reading = createGeneReadingCache()(clopidogrel, {});
     expect(() => (reading.results as unknown[]).push({})).toThrow(TypeError);
