@@ -498,6 +498,31 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
   );
 
   storeTest(
+    'overrides of the same cards sent at once in opposite orders are all stored, the newest listed',
+    async (store) => {
+      const drug = `drug-${randomUUID()}`;
+      const cards = Array.from({ length: 6 }, () => card({ drug }));
+      await store.invocations.record(invocation(cards));
+      const entry = (c: CardRecord, minute: number) =>
+        overridden(c.uuid, {
+          overrideReason: { code: `minute-${String(minute)}` },
+          outcomeTimestamp: `2025-03-04T10:${String(minute).padStart(2, '0')}:00Z`,
+          receivedAt: new Date(`2025-03-04T10:${String(minute).padStart(2, '0')}:01.000Z`),
+        });
+      // Two EHR connections each sending a batch on every card, one in card order and one in reverse, ten times.
+      const batches = Array.from({ length: 10 }, (_, round) => [
+        cards.map((c) => entry(c, 2 * round)),
+        [...cards].reverse().map((c) => entry(c, 2 * round + 1)),
+      ]).flat();
+      const stored = await Promise.all(batches.map((batch) => store.feedback.record(batch)));
+      expect(stored.reduce((sum, r) => sum + r.stored, 0)).toBe(120);
+      const listed = await store.overrides.list({ drug }, { offset: 0, limit: 10 });
+      expect(listed.total).toBe(6);
+      expect(new Set(listed.rows.map((r) => r.reason?.code))).toEqual(new Set(['minute-19']));
+    },
+  );
+
+  storeTest(
     'fills the override list from the overrides a store held before it kept one (migration 0160)',
     async (store, url) => {
       const drug = `drug-${randomUUID()}`;
