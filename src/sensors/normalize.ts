@@ -507,6 +507,10 @@ function deviceName(observation: JsonObject, devices: ReadonlyMap<string, string
       .find((r) => r?.resourceType === 'Device' && r.id === ref.slice(1));
     if (contained) return nameOfDevice(contained, display ?? ref);
   }
-  const match = ref === undefined ? null : /(?:^|\/)(Device\/[^/]+)$/.exec(ref);
+  if (ref === undefined) return display;
+  // Most references are `Device/<id>` as the index has them: looked up as they are, without the pattern.
+  const known = devices.get(ref);
+  if (known !== undefined) return known;
+  const match = /(?:^|\/)(Device\/[^/]+)$/.exec(ref);
   return (match?.[1] === undefined ? undefined : devices.get(match[1])) ?? display ?? ref;
 }

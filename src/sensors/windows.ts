@@ -268,7 +268,8 @@ export function hoursWithData(samples: readonly SensorSample[]): number {
 
 export function median(values: readonly number[]): number | undefined {
   if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
+  // A typed array sorts numbers without a comparator call per comparison: several times faster on a window's readings.
+  const sorted = Float64Array.from(values).sort();
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
