@@ -7,7 +7,8 @@
  * the entries already stored, in pages of cards.
  */
 import { sql } from 'kysely';
-import type { Kysely } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
+import type { Engine } from '../connect';
 import { overriddenCardRow } from '../overrides';
 import type { OverriddenCardFacts } from '../overrides';
 import type { Database } from '../schema';
@@ -21,7 +22,11 @@ interface NewestOverride extends OverriddenCardFacts {
   readonly override_code: string | null;
 }
 
-export async function up(untyped: Kysely<unknown>): Promise<void> {
+export function overriddenCards(engine: Engine): Migration {
+  return { up: (db) => up(db, engine), down };
+}
+
+async function up(untyped: Kysely<unknown>, engine: Engine): Promise<void> {
   await untyped.schema
     .createTable('overridden_cards')
     .addColumn('card_uuid', 'text', (c) => c.primaryKey().references('cards.uuid'))
@@ -57,7 +62,7 @@ export async function up(untyped: Kysely<unknown>): Promise<void> {
       where c.uuid > ${after}
       order by c.uuid
       limit ${PAGE}`.execute(db);
-    if (rows.length === 0) return;
+    if (rows.length === 0) break;
     await db
       .insertInto('overridden_cards')
       .values(
@@ -73,8 +78,12 @@ export async function up(untyped: Kysely<unknown>): Promise<void> {
       .execute();
     after = rows[rows.length - 1]?.card_uuid ?? after;
   }
+  // PostgreSQL plans by statistics, and a table just filled has none until autovacuum gets to it: until then it took
+  // a gene matching half of 50,000 rows for three and joined every match before sorting (330 ms a page, 2 ms after
+  // ANALYZE). SQLite plans from its indexes alone here (no statistics table is created).
+  if (engine === 'postgres') await sql`analyze overridden_cards`.execute(db);
 }
 
-export async function down(db: Kysely<unknown>): Promise<void> {
+async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('overridden_cards').execute();
 }

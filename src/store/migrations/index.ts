@@ -26,7 +26,7 @@ import * as m0120 from './0120_threshold_dry_runs';
 import * as m0130 from './0130_ratings_by_rating';
 import * as m0140 from './0140_invocation_user_name';
 import * as m0150 from './0150_feedback_newest_by_card';
-import * as m0160 from './0160_overridden_cards';
+import { overriddenCards } from './0160_overridden_cards';
 import * as m0170 from './0170_shadow_comparisons_by_time';
 
 /** Hands kysely's `Migrator` the migrations above, made for `engine`. */
@@ -53,7 +53,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0130_ratings_by_rating': m0130,
     '0140_invocation_user_name': m0140,
     '0150_feedback_newest_by_card': m0150,
-    '0160_overridden_cards': m0160,
+    '0160_overridden_cards': overriddenCards(engine),
     '0170_shadow_comparisons_by_time': m0170,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
