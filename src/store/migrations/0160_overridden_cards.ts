@@ -22,12 +22,24 @@ interface NewestOverride extends OverriddenCardFacts {
   readonly override_code: string | null;
 }
 
+/**
+ * Kysely runs a migration in a transaction on PostgreSQL only (it takes SQLite's DDL for non-transactional). Filling
+ * the table takes seconds on a large store, and a start stopped part-way (a failure, a restart by the orchestrator)
+ * would leave on SQLite a half-filled table that the next start could not create again, and no start would succeed:
+ * there this one runs in a transaction of its own, so it is done whole or not at all.
+ */
 export function overriddenCards(engine: Engine): Migration {
-  return { up: (db) => up(db, engine), down };
+  return {
+    up: (untyped) => {
+      const db = untyped as unknown as Kysely<Database>;
+      return engine === 'sqlite' ? db.transaction().execute((trx) => up(trx, engine)) : up(db, engine);
+    },
+    down,
+  };
 }
 
-async function up(untyped: Kysely<unknown>, engine: Engine): Promise<void> {
-  await untyped.schema
+async function up(db: Kysely<Database>, engine: Engine): Promise<void> {
+  await db.schema
     .createTable('overridden_cards')
     .addColumn('card_uuid', 'text', (c) => c.primaryKey().references('cards.uuid'))
     .addColumn('overridden_at', 'text', (c) => c.notNull())
@@ -39,12 +51,11 @@ async function up(untyped: Kysely<unknown>, engine: Engine): Promise<void> {
     .addColumn('clinician_name', 'text')
     .addColumn('genes', 'text', (c) => c.notNull())
     .execute();
-  await untyped.schema
+  await db.schema
     .createIndex('overridden_cards_overridden_at')
     .on('overridden_cards')
     .columns(['overridden_at', 'card_uuid'])
     .execute();
-  const db = untyped as unknown as Kysely<Database>;
   let after = '';
   for (;;) {
     // Cards in uuid order from `after`, each with its newest override entry (as the review orders them); a card never

@@ -569,6 +569,41 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
     },
   );
 
+  storeTest(
+    'a start that fails while migration 0160 fills the override list leaves nothing half done; the next one fills it',
+    async (store, url) => {
+      const drug = `drug-${randomUUID()}`;
+      const [good, bad] = [card({ drug }), card({ drug })];
+      await store.invocations.record(invocation([good, bad]));
+      await store.feedback.record([overridden(good.uuid), overridden(bad.uuid)]);
+      // Back to before 0160, with one card's decision no longer JSON: filling the table fails part-way.
+      await withConnection(url, async (db) => {
+        const migrator = new Migrator({ db, provider: migrationProvider(engine) });
+        expect((await migrator.migrateTo('0150_feedback_newest_by_card')).error).toBeUndefined();
+        await db.updateTable('cards').set({ decision: '{"action":' }).where('uuid', '=', bad.uuid).execute();
+      });
+      await expect(openStore(url)).rejects.toThrow('store migration 0160_overridden_cards failed');
+      const tables = await withConnection(url, async (db) =>
+        (await db.introspection.getTables()).map((t) => t.name),
+      );
+      expect(tables).not.toContain('overridden_cards');
+      await withConnection(url, (db) =>
+        db
+          .updateTable('cards')
+          .set({ decision: '{"action":"avoid"}' })
+          .where('uuid', '=', bad.uuid)
+          .execute(),
+      );
+      const reopened = await openStore(url);
+      try {
+        const listed = await reopened.overrides.list({ drug }, { offset: 0, limit: 10 });
+        expect(listed.rows.map((r) => r.cardUuid).sort()).toEqual([good.uuid, bad.uuid].sort());
+      } finally {
+        await reopened.close();
+      }
+    },
+  );
+
   storeTest('feedback on an unrecorded card rejects the whole batch', async (store) => {
     const c = card();
     await store.invocations.record(invocation([c]));
