@@ -22,20 +22,8 @@ interface NewestOverride extends OverriddenCardFacts {
   readonly override_code: string | null;
 }
 
-/**
- * Kysely runs a migration in a transaction on PostgreSQL only (it takes SQLite's DDL for non-transactional). Filling
- * the table takes seconds on a large store, and a start stopped part-way (a failure, a restart by the orchestrator)
- * would leave on SQLite a half-filled table that the next start could not create again, and no start would succeed:
- * there this one runs in a transaction of its own, so it is done whole or not at all.
- */
 export function overriddenCards(engine: Engine): Migration {
-  return {
-    up: (untyped) => {
-      const db = untyped as unknown as Kysely<Database>;
-      return engine === 'sqlite' ? db.transaction().execute((trx) => up(trx, engine)) : up(db, engine);
-    },
-    down,
-  };
+  return { up: (db) => up(db as Kysely<Database>, engine), down };
 }
 
 async function up(db: Kysely<Database>, engine: Engine): Promise<void> {
