@@ -11,10 +11,8 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { readGeneResults } from '../rules/cpic';
-import type { GeneResultsReading, ReadOptions } from '../rules/cpic';
-
-/** Reads FHIR PGx resources into gene results (`readGeneResults`, or one that remembers). */
-export type GeneReader = (resources: readonly unknown[], options: ReadOptions) => GeneResultsReading;
+import type { GeneReader } from '../rules/assess';
+import type { GeneResultsReading } from '../rules/cpic';
 
 /** Readings kept: a few hundred patients being prescribed for at once (20 results are about 20 KB of JSON). */
 const MAX_READINGS = 1_000;

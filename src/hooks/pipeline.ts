@@ -15,7 +15,13 @@ import { decisionCard, incompleteCheckCard } from '../cards';
 import type { Link } from '../cds/types';
 import { drugKnowledge } from '../rules/cpic/knowledge';
 import { assess, decisionSnapshot, readPatientData } from '../rules/assess';
-import type { Assessment, GatheredPatient, PatientDataSource, PatientRecord } from '../rules/assess';
+import type {
+  Assessment,
+  GatheredPatient,
+  GeneReader,
+  PatientDataSource,
+  PatientRecord,
+} from '../rules/assess';
 import type { DrugOrder } from '../rules/cpic';
 import type { RuleEngine } from '../rules/engine';
 import { resolveAdvisableOrders } from '../rules/safety-rule-drugs';
@@ -23,7 +29,6 @@ import type { ThresholdSet } from '../rules/thresholds';
 import type { ShownDecision } from '../rules/types';
 import { adviceKey, isShown } from '../rules/types';
 import type { VolumeRepository } from '../store';
-import type { GeneReader } from './gene-readings';
 
 /** The hooks that say "check incomplete" when the PGx results could not be read. */
 export type IncompleteCheckHook = 'order-select' | 'order-sign' | 'patient-view';

@@ -53,6 +53,9 @@ export interface PatientRecord {
   readonly medications: readonly FhirResource[];
 }
 
+/** Reads FHIR PGx resources into gene results: `readGeneResults`, or one that remembers readings. */
+export type GeneReader = (resources: readonly unknown[], options: ReadOptions) => GeneResultsReading;
+
 /**
  * Reads a patient's FHIR record into domain terms at `now` (the same reader for every source). With `thresholds`, the
  * active medications include the drugs of its safety rules (an active sulfonylurea is continuing use, issue 9 item 7,
@@ -63,7 +66,7 @@ export function readPatientData(
   record: PatientRecord,
   now: Date,
   thresholds?: ThresholdSet,
-  readGenes: (resources: readonly unknown[], options: ReadOptions) => GeneResultsReading = readGeneResults,
+  readGenes: GeneReader = readGeneResults,
 ): PatientData {
   const { patient } = record;
   // The Patient is as a client sent it: a birth date or gender that is not a string (a number, an object) is unknown,
