@@ -16,7 +16,10 @@ import { isStoreFault } from '../store';
 
 /** How long a hook call waits for its record to be written before answering anyway. */
 export const RECORD_WAIT_MS = 500;
-/** Records held in memory at most while the store is down. About 5 KB each: 5 MB at most. */
+/**
+ * Records held in memory at most while the store is down. A realistic order-sign call's record is about 23 KB as JSON
+ * (its replay inputs and two cards with their decisions; docs/retention.md), so some tens of megabytes at most.
+ */
 export const DEFAULT_MAX_BACKLOG = 1000;
 /** First and longest pause between attempts to write the backlog. */
 const RETRY_FIRST_MS = 250;
