@@ -279,6 +279,7 @@ export function createApp(appDeps: AppDeps): Express {
           : [],
         queries: launchedQueries,
         budgetMs: config.fhirTimeoutMs * LAUNCHED_BUDGET_FACTOR,
+        readLimitBytes: config.fhirReadLimitBytes,
         engine: liveEngine,
         knowledgeVersion: () => deps.versions().knowledgeVersion,
         now: deps.now ?? (() => new Date()),
@@ -473,6 +474,7 @@ function cdsArea(
       logger,
       authMode: config.auth,
       fhirTimeoutMs: config.fhirTimeoutMs,
+      fhirReadLimitBytes: config.fhirReadLimitBytes,
       fhirCache: createFhirCache(),
       ...(deps.now ? { now: deps.now } : {}),
       ...(deps.demo

@@ -30,6 +30,8 @@ export interface Config {
   readonly smartAuthOrigins: readonly string[];
   /** Total budget per hook call for FHIR fallback queries, in milliseconds. */
   readonly fhirTimeoutMs: number;
+  /** Bytes one FHIR fallback query (all its pages) reads at most (`src/cds/fhir.ts` `maxBytes`). */
+  readonly fhirReadLimitBytes: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /**
    * Requests per minute per client address under `/cds-services`, counted before client authentication (cheap to
@@ -160,6 +162,7 @@ export const envSchema = z.object({
   CORS_ORIGINS: z.string().optional(),
   SMART_AUTH_ORIGINS: z.string().optional(),
   FHIR_TIMEOUT_MS: intIn(50, 60_000).default(2000),
+  FHIR_READ_LIMIT: byteSize.default('16mb'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   RATE_LIMIT_PER_MINUTE: intIn(1, 1_000_000).default(600),
   BODY_LIMIT: byteSize.default('5mb'),
@@ -311,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins,
     smartAuthOrigins,
     fhirTimeoutMs: e.FHIR_TIMEOUT_MS,
+    fhirReadLimitBytes: bytesOf(e.FHIR_READ_LIMIT),
     logLevel: e.LOG_LEVEL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: bytesOf(e.BODY_LIMIT),

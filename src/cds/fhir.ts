@@ -1,13 +1,21 @@
 /**
  * FHIR fallback client: reads what the prefetch did not provide from the client's `fhirServer`, with the
- * `fhirAuthorization` bearer token, under a deadline, following search pages only on the same server.
- * Built on fhirclient's `FhirClient` (https://github.com/smart-on-fhir/client-js); every call carries an
- * `AbortSignal` and fails with a typed `FhirFetchError` (DESIGN.md convention 5).
+ * `fhirAuthorization` bearer token, under a deadline, following search pages only on the same server, and reading at
+ * most `maxBytes` per query. Node's `fetch` (undici) does the HTTP: fhirclient's request, used here until stop 28,
+ * reads every response whole and has no way to bound it, so a server's very large answer (years of one-per-second
+ * readings) was held in memory in full. Every call carries an `AbortSignal` and fails with a typed `FhirFetchError`
+ * (DESIGN.md convention 5).
  */
-import FhirClient from 'fhirclient/lib/FhirClient';
 import type { Bundle, FhirResource } from 'fhir/r4';
 
-export type FhirFailure = 'timeout' | 'http' | 'network' | 'invalid-response' | 'foreign-link';
+export type FhirFailure =
+  | 'timeout'
+  | 'http'
+  | 'network'
+  | 'invalid-response'
+  | 'foreign-link'
+  /** The first page of a query alone was larger than the query may read. */
+  | 'too-large';
 
 /** A FHIR call that did not give a usable answer. `message` never contains the token or patient data. */
 export class FhirFetchError extends Error {
@@ -24,7 +32,7 @@ export class FhirFetchError extends Error {
 /** Resources from a read or a (possibly multi-page) search. */
 export interface FhirResult {
   readonly resources: readonly FhirResource[];
-  /** False when a `next` page was left unread (deadline reached or a link off the server). */
+  /** False when a `next` page was left unread (deadline, page or byte limit reached, or a link off the server). */
   readonly complete: boolean;
 }
 
@@ -35,26 +43,6 @@ export interface FhirFetcher {
   read(query: string, signal: AbortSignal): Promise<FhirResult>;
   /** Follows the `next` links of a Bundle the client sent. */
   followPages(bundle: Bundle, signal: AbortSignal): Promise<FhirResult>;
-}
-
-class AuthorizedClient extends FhirClient {
-  constructor(
-    serverUrl: string,
-    private readonly accessToken: string | undefined,
-  ) {
-    super(serverUrl);
-  }
-
-  override getRequestDefaults(): Promise<Partial<RequestInit>> {
-    return Promise.resolve({
-      // A trusted server's redirect could point anywhere: never follow one (no open proxy).
-      redirect: 'error',
-      headers: {
-        accept: 'application/fhir+json, application/json',
-        ...(this.accessToken ? { authorization: `Bearer ${this.accessToken}` } : {}),
-      },
-    });
-  }
 }
 
 /** Normalizes a base URL so `startsWith` comparisons respect path segments. */
@@ -124,12 +112,36 @@ export function isWellFormedBundle(bundle: Bundle): boolean {
 function toFetchError(err: unknown, signal: AbortSignal): FhirFetchError {
   if (err instanceof FhirFetchError) return err;
   if (signal.aborted) return new FhirFetchError('timeout', 'FHIR request exceeded its deadline');
-  const status = (err as { status?: unknown }).status;
-  if (typeof status === 'number')
-    return new FhirFetchError('http', `FHIR server answered HTTP ${status}`, status);
-  if (err instanceof SyntaxError)
-    return new FhirFetchError('invalid-response', 'FHIR server sent invalid JSON');
   return new FhirFetchError('network', 'FHIR server could not be reached');
+}
+
+/** Decodes as `Response.text()` does: a UTF-8 byte order mark (some servers send one) is dropped. */
+const UTF8 = new TextDecoder();
+
+/** Bytes one query reads at most, all its pages together, unless the fetcher is told otherwise. */
+export const DEFAULT_FHIR_READ_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/** A response body read up to `limit` bytes, or undefined when it was longer (the rest is not read). */
+async function boundedBody(res: Response, limit: number): Promise<Buffer | undefined> {
+  // A declared length over the limit is refused before anything is read; a missing one (chunked) reads as NaN.
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > limit) {
+    await res.body?.cancel();
+    return undefined;
+  }
+  if (!res.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let read = 0;
+  // A fetch body is a stream of bytes (its types leave the chunks untyped).
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    read += chunk.byteLength;
+    if (read > limit) {
+      // Leaving the loop early cancels the stream: the connection stops reading the rest.
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Limits of one fetcher. */
@@ -139,6 +151,12 @@ export interface FhirFetcherLimits {
    * Default: no limit but the deadline.
    */
   readonly maxPages?: number;
+  /**
+   * Bytes of response bodies one query (`read` or `followPages`, all pages together) reads at most: past it the
+   * pages read so far are kept and the rest left unread (`complete: false`); a first page larger than it alone fails
+   * the query as `too-large`. Default `DEFAULT_FHIR_READ_LIMIT_BYTES`.
+   */
+  readonly maxBytes?: number;
 }
 
 /** Creates a fetcher for one server and (optional) bearer token. The token is held only for this call. */
@@ -148,18 +166,46 @@ export function createFhirFetcher(
   limits: FhirFetcherLimits = {},
 ): FhirFetcher {
   const maxPages = limits.maxPages ?? Number.POSITIVE_INFINITY;
-  const client = new AuthorizedClient(withSlash(serverUrl), accessToken);
+  const maxBytes = limits.maxBytes ?? DEFAULT_FHIR_READ_LIMIT_BYTES;
   const base = withSlash(serverUrl);
+  const headers = {
+    accept: 'application/fhir+json, application/json',
+    ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+  };
 
-  async function get(url: string, signal: AbortSignal): Promise<unknown> {
+  /** GETs `url` (absolute, or relative to the server) and parses its JSON; undefined when over `limit` bytes. */
+  async function get(
+    url: string,
+    signal: AbortSignal,
+    limit: number,
+  ): Promise<{ readonly body: unknown; readonly bytes: number } | undefined> {
+    const absolute = /^https?:\/\//i.test(url) ? url : `${base}${url.replace(/^\/+/, '')}`;
+    let raw: Buffer | undefined;
     try {
-      return (await client.fhirRequest(url, { signal })) as unknown;
+      // A trusted server's redirect could point anywhere: never follow one (no open proxy).
+      const res = await fetch(absolute, { headers, signal, redirect: 'error' });
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new FhirFetchError('http', `FHIR server answered HTTP ${res.status}`, res.status);
+      }
+      if (!/\bjson\b/i.test(res.headers.get('content-type') ?? '')) {
+        await res.body?.cancel();
+        throw new FhirFetchError('invalid-response', 'FHIR server sent no JSON');
+      }
+      raw = await boundedBody(res, limit);
     } catch (err) {
       throw toFetchError(err, signal);
     }
+    if (raw === undefined) return undefined;
+    try {
+      return { body: JSON.parse(UTF8.decode(raw)) as unknown, bytes: raw.byteLength };
+    } catch {
+      throw new FhirFetchError('invalid-response', 'FHIR server sent invalid JSON');
+    }
   }
 
-  async function collect(first: unknown, signal: AbortSignal): Promise<FhirResult> {
+  /** The resources of `first` and of the pages after it, reading at most `left` bytes more. */
+  async function collect(first: unknown, signal: AbortSignal, left: number): Promise<FhirResult> {
     if (!isBundle(first)) {
       if (!isResource(first)) throw new FhirFetchError('invalid-response', 'FHIR server sent no resource');
       if (first.resourceType === 'OperationOutcome') {
@@ -179,13 +225,16 @@ export function createFhirFetcher(
       if (read.has(absolute)) return { resources, complete: false };
       read.add(absolute);
       if (signal.aborted) return { resources, complete: false };
-      let page: unknown;
+      let got: Awaited<ReturnType<typeof get>>;
       try {
-        page = await get(absolute, signal);
+        got = await get(absolute, signal, left);
       } catch (err) {
         if (err instanceof FhirFetchError && err.kind === 'timeout') return { resources, complete: false };
         throw err;
       }
+      if (got === undefined) return { resources, complete: false };
+      left -= got.bytes;
+      const page = got.body;
       if (!isBundle(page)) throw new FhirFetchError('invalid-response', 'FHIR server sent a non-Bundle page');
       // Not push(...): a page can hold more entries than a spread may pass.
       for (const r of bundleResources(page)) resources.push(r);
@@ -197,10 +246,14 @@ export function createFhirFetcher(
   return {
     serverUrl: base,
     async read(query, signal) {
-      return collect(await get(query, signal), signal);
+      const first = await get(query, signal, maxBytes);
+      if (first === undefined) {
+        throw new FhirFetchError('too-large', `FHIR server sent a page over ${maxBytes} bytes`);
+      }
+      return collect(first.body, signal, maxBytes - first.bytes);
     },
     followPages(bundle, signal) {
-      return collect(bundle, signal);
+      return collect(bundle, signal, maxBytes);
     },
   };
 }

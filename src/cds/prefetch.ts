@@ -53,7 +53,8 @@ export type DataSource = 'prefetch' | 'prefetch-null' | 'fhir' | 'cache' | 'unav
  * - a `FhirFailure` kind: the FHIR server was asked and failed (`timeout` = the call's deadline ran out);
  * - `no-fhir-server`: the data had to come from the server and the request has no usable one;
  * - `template-unresolved`: a prefetch token could not be resolved from the context, so there was no query;
- * - `pages-unread`: search pages were left unread (deadline, a link off the server, a page seen before).
+ * - `pages-unread`: search pages were left unread (deadline, the page or size limit, a link off the server, a page
+ *   seen before).
  */
 export type GatherFailureKind = FhirFailure | 'no-fhir-server' | 'template-unresolved' | 'pages-unread';
 
@@ -86,9 +87,9 @@ function gathered(
 }
 
 /**
- * Whether a failure means the data cannot be had at all (no usable server, no query, or the server refused or
- * failed): a 412 when the key is required. Not so when the deadline ran out or some pages were left unread: the hook
- * answers in time with what it has.
+ * Whether a failure means the data cannot be had at all (no usable server, no query, or the server refused, failed or
+ * sent a first page too large to read): a 412 when the key is required. Not so when the deadline ran out or some
+ * pages were left unread: the hook answers in time with what it has.
  */
 function isUnobtainable(kind: GatherFailureKind): boolean {
   switch (kind) {
@@ -98,6 +99,7 @@ function isUnobtainable(kind: GatherFailureKind): boolean {
     case 'network':
     case 'invalid-response':
     case 'foreign-link':
+    case 'too-large':
       return true;
     case 'timeout':
     case 'pages-unread':
@@ -251,7 +253,7 @@ export async function gatherPrefetch(opts: GatherOptions): Promise<Gathered> {
         ? gathered(key, 'fhir', result.resources)
         : gathered(key, 'fhir', result.resources, {
             kind: 'pages-unread',
-            problem: 'FHIR search pages left unread (deadline)',
+            problem: 'FHIR search pages left unread (deadline, page or size limit, or a link off the server)',
           });
     } catch (err) {
       const kind = failureKind(err);

@@ -70,6 +70,8 @@ export interface CdsRouterDeps {
   readonly logger: Logger;
   readonly authMode: 'jwt' | 'none';
   readonly fhirTimeoutMs: number;
+  /** Bytes one FHIR fallback query reads at most (`FHIR_READ_LIMIT`). */
+  readonly fhirReadLimitBytes: number;
   readonly fhirCache: FhirCache;
   readonly now?: () => Date;
   /**
@@ -244,7 +246,11 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     } else {
       deps.logger.warn('CDS_AUTH=none: calling an unverified fhirServer');
     }
-    return { fhir: createFhirFetcher(request.fhirServer, request.fhirAuthorization?.access_token) };
+    return {
+      fhir: createFhirFetcher(request.fhirServer, request.fhirAuthorization?.access_token, {
+        maxBytes: deps.fhirReadLimitBytes,
+      }),
+    };
   }
 
   async function record(

@@ -246,6 +246,8 @@ export interface LaunchedRouterDeps {
   readonly fetcherFor?: (serverUrl: string, accessToken: string) => FhirFetcher;
   /** The budget of one record's reads (`FHIR_TIMEOUT_MS` × `LAUNCHED_BUDGET_FACTOR`). */
   readonly budgetMs: number;
+  /** Bytes one query of the record reads at most (`FHIR_READ_LIMIT`); default the fetcher's. */
+  readonly readLimitBytes?: number;
 }
 
 /** The Bearer token of the request, or a 401. Never logged. */
@@ -267,7 +269,10 @@ export function createLaunchedRouter(deps: LaunchedRouterDeps): Router {
   const fetcherFor =
     deps.fetcherFor ??
     ((serverUrl: string, token: string) =>
-      createFhirFetcher(serverUrl, token, { maxPages: LAUNCHED_MAX_PAGES }));
+      createFhirFetcher(serverUrl, token, {
+        maxPages: LAUNCHED_MAX_PAGES,
+        ...(deps.readLimitBytes === undefined ? {} : { maxBytes: deps.readLimitBytes }),
+      }));
 
   async function launchedView(req: Request): Promise<DashboardView> {
     const token = bearerOf(req);

@@ -13,6 +13,13 @@ export interface MockResponse {
   readonly delayMs?: number;
   /** Answer only once this settles (a gate the test opens: no wall-clock wait). */
   readonly until?: Promise<unknown>;
+  /**
+   * Headers besides `content-type` (e.g. `location` for a redirect). Without `content-length` the body goes out
+   * chunked, as a server streaming a search answers.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The body as sent, instead of `body` as JSON (e.g. with a byte order mark). */
+  readonly text?: string;
 }
 
 export interface RecordedRequest {
@@ -58,8 +65,11 @@ export async function startMockFhirServer(): Promise<MockFhirServer> {
         );
         return;
       }
-      res.writeHead(route.response.status ?? 200, { 'content-type': 'application/fhir+json' });
-      res.end(JSON.stringify(route.response.body));
+      res.writeHead(route.response.status ?? 200, {
+        'content-type': 'application/fhir+json',
+        ...route.response.headers,
+      });
+      res.end(route.response.text ?? JSON.stringify(route.response.body));
     };
     const delay = route?.response.delayMs ?? 0;
     const gate = route?.response.until;

@@ -313,3 +313,125 @@ describe('FHIR fallback under a small budget', () => {
     expect(capture.last()?.patient).toMatchObject({ complete: true });
   });
 });
+
+describe('FHIR fallback: what the service will not read', () => {
+  let fhir: MockFhirServer;
+  let elsewhere: MockFhirServer;
+  let t: TestApp;
+  const capture = gatheringHandler<'patient-view'>();
+  /** A wearable reading of about 1 KB, as a device aggregate with a long note would be. */
+  const reading = (id: string): JsonObject => ({ ...observation(id), note: [{ text: 'x'.repeat(1000) }] });
+  const page = (ids: readonly string[], next?: string): JsonObject =>
+    searchset(ids.map(reading), next ? `${fhir.baseUrl}/${next}` : undefined);
+  const bytes = (body: unknown): number => Buffer.byteLength(JSON.stringify(body));
+
+  beforeEach(async () => {
+    fhir = await startMockFhirServer();
+    elsewhere = await startMockFhirServer();
+    // 8 KB a query: room for two pages of three readings, not three.
+    t = await startTestApp({
+      env: { FHIR_READ_LIMIT: '8kb' },
+      handlers: { 'patient-view': capture.handler },
+    });
+    fhir.on(PATIENT_READ, { body: PATIENT });
+    fhir.on(PGX, { body: searchset([observation('g1')]) });
+  });
+  afterEach(async () => {
+    await t.close();
+    await fhir.close();
+    await elsewhere.close();
+  });
+
+  it('does not follow a redirect, even to a server that would answer', async () => {
+    elsewhere.on(/.*/, { body: searchset([reading('w-elsewhere')]) });
+    fhir.on(WEARABLES, {
+      status: 302,
+      headers: { location: `${elsewhere.baseUrl}/Observation?patient=${PATIENT_ID}` },
+      body: {},
+    });
+    fhir.on(/.*/, { body: searchset([]) });
+    await request(t.app)
+      .post('/cds-services/pgx-patient-view')
+      .send(patientViewWithoutPrefetch(fhir.baseUrl))
+      .expect(200);
+    expect(elsewhere.requests).toHaveLength(0);
+    expect(capture.last()?.wearables).toMatchObject({
+      source: 'unavailable',
+      complete: false,
+      resources: [],
+    });
+    expect(capture.last()?.pgx).toMatchObject({ source: 'fhir', complete: true });
+  });
+
+  it('reads a page that starts with a byte order mark, as some servers send', async () => {
+    fhir.on(WEARABLES, { body: undefined, text: `\uFEFF${JSON.stringify(page(['w1']))}` });
+    fhir.on(/.*/, { body: searchset([]) });
+    await request(t.app)
+      .post('/cds-services/pgx-patient-view')
+      .send(patientViewWithoutPrefetch(fhir.baseUrl))
+      .expect(200);
+    expect(capture.last()?.wearables).toMatchObject({ source: 'fhir', complete: true });
+    expect(capture.last()?.wearables?.resources.map((r) => r.id)).toEqual(['w1']);
+  });
+
+  it('reads a search’s pages up to FHIR_READ_LIMIT and marks the rest unread', async () => {
+    const first = page(['w1', 'w2', 'w3'], 'Observation?page=2');
+    const second = page(['w4', 'w5', 'w6'], 'Observation?page=3');
+    expect(bytes(first) + bytes(second)).toBeLessThan(8 * 1024);
+    expect(bytes(first) + bytes(second) + bytes(page(['w7', 'w8', 'w9']))).toBeGreaterThan(8 * 1024);
+    fhir.on(WEARABLES, { body: first });
+    fhir.on('Observation?page=2', { body: second });
+    fhir.on('Observation?page=3', { body: page(['w7', 'w8', 'w9']) });
+    fhir.on(/.*/, { body: searchset([]) });
+    await request(t.app)
+      .post('/cds-services/pgx-patient-view')
+      .send(patientViewWithoutPrefetch(fhir.baseUrl))
+      .expect(200);
+    expect(capture.last()?.wearables).toMatchObject({
+      source: 'fhir',
+      complete: false,
+      failure: { kind: 'pages-unread' },
+    });
+    expect(capture.last()?.wearables?.resources.map((r) => r.id)).toEqual([
+      'w1',
+      'w2',
+      'w3',
+      'w4',
+      'w5',
+      'w6',
+    ]);
+    // Nothing incomplete is cached: the next call asks again.
+    await request(t.app)
+      .post('/cds-services/pgx-patient-view')
+      .send(patientViewWithoutPrefetch(fhir.baseUrl))
+      .expect(200);
+    expect(requestsMatching(fhir, WEARABLES)).toBe(2);
+  });
+
+  it.each([
+    ['streamed without a length', false],
+    ['with its Content-Length', true],
+  ])(
+    'leaves out a search whose first page alone is over the limit (%s), and answers the call',
+    async (_how, declared) => {
+      const huge = page(['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8', 'w9']);
+      expect(bytes(huge)).toBeGreaterThan(8 * 1024);
+      fhir.on(WEARABLES, {
+        body: huge,
+        ...(declared ? { headers: { 'content-length': String(bytes(huge)) } } : {}),
+      });
+      fhir.on(/.*/, { body: searchset([]) });
+      await request(t.app)
+        .post('/cds-services/pgx-patient-view')
+        .send(patientViewWithoutPrefetch(fhir.baseUrl))
+        .expect(200);
+      expect(capture.last()?.wearables).toMatchObject({
+        source: 'unavailable',
+        complete: false,
+        resources: [],
+        failure: { kind: 'too-large' },
+      });
+      expect(capture.last()?.pgx).toMatchObject({ source: 'fhir', complete: true });
+    },
+  );
+});

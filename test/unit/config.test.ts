@@ -33,6 +33,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ BODY_MEMORY_LIMIT: '1gb' })).toThrow('BODY_MEMORY_LIMIT');
   });
 
+  it('bounds what one FHIR fallback query reads: 16 MB unless told otherwise, in the same units', () => {
+    expect(loadConfig({}).fhirReadLimitBytes).toBe(16 * 1024 * 1024);
+    expect(loadConfig({ FHIR_READ_LIMIT: '64mb' }).fhirReadLimitBytes).toBe(64 * 1024 * 1024);
+    expect(() => loadConfig({ FHIR_READ_LIMIT: '16' })).toThrow('FHIR_READ_LIMIT');
+  });
+
   it('keeps idle connections longer than the common load balancers by default, within bounds', () => {
     expect(loadConfig({}).keepAliveSeconds).toBe(65);
     expect(loadConfig({ KEEP_ALIVE_SECONDS: '620' }).keepAliveSeconds).toBe(620);

@@ -79,7 +79,9 @@ describe('clinician dashboard in a browser', () => {
     // Chromium on a Linux desktop whose locale is C or POSIX reports "en-US@posix", which is not a language tag
     // `Intl` accepts; the chart library used to throw on it as it loaded, leaving the page blank.
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    // Browser code: this project's TypeScript has no DOM library, so the page's globals are named by hand.
     await context.addInitScript(() => {
+      const { Navigator } = globalThis as unknown as { Navigator: { prototype: object } };
       Object.defineProperty(Navigator.prototype, 'language', {
         get: () => 'en-US@posix',
         configurable: true,
@@ -92,7 +94,9 @@ describe('clinician dashboard in a browser', () => {
     await posix.getByRole('heading', { level: 1, name: 'Walter Nguyen' }).waitFor();
     const figure = posix.getByRole('figure', { name: 'Resting heart rate chart' });
     expect(await figure.locator('canvas').count()).toBe(1);
-    expect(await posix.evaluate(() => navigator.language)).toBe('en-US');
+    expect(
+      await posix.evaluate(() => (globalThis as unknown as { navigator: { language: string } }).navigator.language),
+    ).toBe('en-US');
     expect(posixErrors).toEqual([]);
     // Only the page: the packaged single-process Chromium goes down with a closed context.
     await posix.close();
