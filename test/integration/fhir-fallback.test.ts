@@ -324,6 +324,12 @@ describe('FHIR fallback: what the service will not read', () => {
   const page = (ids: readonly string[], next?: string): JsonObject =>
     searchset(ids.map(reading), next ? `${fhir.baseUrl}/${next}` : undefined);
   const bytes = (body: unknown): number => Buffer.byteLength(JSON.stringify(body));
+  /** A patient-view call with no prefetch: every key is read from `fhir`. */
+  const patientView = () =>
+    request(t.app)
+      .post('/cds-services/pgx-patient-view')
+      .send(patientViewWithoutPrefetch(fhir.baseUrl))
+      .expect(200);
 
   beforeEach(async () => {
     fhir = await startMockFhirServer();
@@ -350,10 +356,7 @@ describe('FHIR fallback: what the service will not read', () => {
       body: {},
     });
     fhir.on(/.*/, { body: searchset([]) });
-    await request(t.app)
-      .post('/cds-services/pgx-patient-view')
-      .send(patientViewWithoutPrefetch(fhir.baseUrl))
-      .expect(200);
+    await patientView();
     expect(elsewhere.requests).toHaveLength(0);
     expect(capture.last()?.wearables).toMatchObject({
       source: 'unavailable',
@@ -366,10 +369,7 @@ describe('FHIR fallback: what the service will not read', () => {
   it('reads a page that starts with a byte order mark, as some servers send', async () => {
     fhir.on(WEARABLES, { body: undefined, text: `\uFEFF${JSON.stringify(page(['w1']))}` });
     fhir.on(/.*/, { body: searchset([]) });
-    await request(t.app)
-      .post('/cds-services/pgx-patient-view')
-      .send(patientViewWithoutPrefetch(fhir.baseUrl))
-      .expect(200);
+    await patientView();
     expect(capture.last()?.wearables).toMatchObject({ source: 'fhir', complete: true });
     expect(capture.last()?.wearables?.resources.map((r) => r.id)).toEqual(['w1']);
   });
@@ -383,10 +383,7 @@ describe('FHIR fallback: what the service will not read', () => {
     fhir.on('Observation?page=2', { body: second });
     fhir.on('Observation?page=3', { body: page(['w7', 'w8', 'w9']) });
     fhir.on(/.*/, { body: searchset([]) });
-    await request(t.app)
-      .post('/cds-services/pgx-patient-view')
-      .send(patientViewWithoutPrefetch(fhir.baseUrl))
-      .expect(200);
+    await patientView();
     expect(capture.last()?.wearables).toMatchObject({
       source: 'fhir',
       complete: false,
@@ -401,10 +398,7 @@ describe('FHIR fallback: what the service will not read', () => {
       'w6',
     ]);
     // Nothing incomplete is cached: the next call asks again.
-    await request(t.app)
-      .post('/cds-services/pgx-patient-view')
-      .send(patientViewWithoutPrefetch(fhir.baseUrl))
-      .expect(200);
+    await patientView();
     expect(requestsMatching(fhir, WEARABLES)).toBe(2);
   });
 
@@ -421,10 +415,7 @@ describe('FHIR fallback: what the service will not read', () => {
         ...(declared ? { headers: { 'content-length': String(bytes(huge)) } } : {}),
       });
       fhir.on(/.*/, { body: searchset([]) });
-      await request(t.app)
-        .post('/cds-services/pgx-patient-view')
-        .send(patientViewWithoutPrefetch(fhir.baseUrl))
-        .expect(200);
+      await patientView();
       expect(capture.last()?.wearables).toMatchObject({
         source: 'unavailable',
         complete: false,
