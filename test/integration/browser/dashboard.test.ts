@@ -95,7 +95,9 @@ describe('clinician dashboard in a browser', () => {
     const figure = posix.getByRole('figure', { name: 'Resting heart rate chart' });
     expect(await figure.locator('canvas').count()).toBe(1);
     expect(
-      await posix.evaluate(() => (globalThis as unknown as { navigator: { language: string } }).navigator.language),
+      await posix.evaluate(
+        () => (globalThis as unknown as { navigator: { language: string } }).navigator.language,
+      ),
     ).toBe('en-US');
     expect(posixErrors).toEqual([]);
     // Only the page: the packaged single-process Chromium goes down with a closed context.

@@ -52,7 +52,8 @@ describe('the threshold editor in a browser', () => {
   async function setValue(filter: string, label: string, value: string): Promise<void> {
     await page.getByLabel('Show values for a drug or rule').fill(filter);
     const control = page.getByLabel(label, { exact: true });
-    if ((await control.evaluate((el) => el.tagName)) === 'SELECT') await control.selectOption(value);
+    if ((await control.evaluate((el: { tagName: string }) => el.tagName)) === 'SELECT')
+      await control.selectOption(value);
     else await control.fill(value);
   }
 
