@@ -7,8 +7,8 @@
  *
  * Figures are of warm processes. Each scenario starts both targets afresh and first loads them at 10 connections in
  * `WARMUP_ROUNDS` turns of `BENCH_WARMUP_SECONDS` (default 5) each, not counted but reported: the service, with far
- * more code for V8 to optimise, speeds up by about half over its first 3,000 calls (20 s at full load), while the
- * baseline is warm within a second. Measuring from the first second (as up to stop 27) reported a replica's first
+ * more code for V8 to optimise, speeds up by about half over its first 3,000 calls (20 s at full load), the baseline
+ * by about a fifth. Measuring from the first second (as up to stop 27) reported a replica's first
  * minute, not the speed it keeps.
  *
  * A virtual machine's speed drifts (here by up to half between one minute and the next), so the two targets run
