@@ -118,35 +118,33 @@ export async function sweepExpired(
   options: { readonly now: Date; readonly retentionDays: number; readonly batchSize?: number },
 ): Promise<SweepResult> {
   const batchSize = options.batchSize ?? RETENTION_BATCH;
-  let invocations = 0;
-  let cards = 0;
-  let shadowComparisons = 0;
-  const purgeAll = async (purge: (now: Date, limit: number) => Promise<number>): Promise<number> => {
+  const { now } = options;
+  /** Runs `purge` batch after batch until one removes fewer than a batch, yielding between; the rows removed. */
+  const purgeAll = async (purge: (limit: number) => Promise<number>): Promise<number> => {
     let total = 0;
     for (let batch = 0; batch < MAX_BATCHES; batch += 1) {
-      const n = await purge(options.now, batchSize);
+      const n = await purge(batchSize);
       total += n;
       if (n < batchSize) break;
       await nextTurn();
     }
     return total;
   };
+  let invocations = 0;
+  let cards = 0;
+  let shadowComparisons = 0;
   if (options.retentionDays > 0) {
-    const before = new Date(options.now.getTime() - options.retentionDays * 86_400_000);
-    for (let batch = 0; batch < MAX_BATCHES; batch += 1) {
-      const removed = await store.retention.purgeInvocations(before, batchSize);
-      invocations += removed.invocations;
+    const before = new Date(now.getTime() - options.retentionDays * 86_400_000);
+    invocations = await purgeAll(async (limit) => {
+      const removed = await store.retention.purgeInvocations(before, limit);
       cards += removed.cards;
-      if (removed.invocations < batchSize) break;
-      await nextTurn();
-    }
-    shadowComparisons = await purgeAll((_now, limit) =>
-      store.retention.purgeShadowComparisons(before, limit),
-    );
+      return removed.invocations;
+    });
+    shadowComparisons = await purgeAll((limit) => store.retention.purgeShadowComparisons(before, limit));
   }
-  const jtis = await purgeAll((now, limit) => store.jtis.purgeExpired(now, limit));
-  const rateLimitWindows = await purgeAll((now, limit) => store.rateLimits.purgeExpired(now, limit));
-  const orderSelectCards = await purgeAll((now, limit) =>
+  const jtis = await purgeAll((limit) => store.jtis.purgeExpired(now, limit));
+  const rateLimitWindows = await purgeAll((limit) => store.rateLimits.purgeExpired(now, limit));
+  const orderSelectCards = await purgeAll((limit) =>
     store.retention.purgeExpiredOrderSelectCards(now, limit),
   );
   return { invocations, cards, jtis, rateLimitWindows, orderSelectCards, shadowComparisons };
