@@ -1,19 +1,40 @@
 /**
  * The one card an order hook gives when the patient's pharmacogenomic results could not be read (the FHIR server
- * answered after the deadline, failed, or left pages unread): issue 9 item 5, "never silence". A critical "avoid"
+ * answered after the deadline, failed, sent what cannot be read, or left pages unread): issue 9 item 5, "never silence". A critical "avoid"
  * must never vanish without the clinician learning that the check was not done.
  * https://cds-hooks.hl7.org/2.0/#card-attributes
  */
 import { randomUUID } from 'node:crypto';
 import type { Card, Link } from '../cds/types';
+import type { PgxGap } from '../rules/assess';
 import type { DecisionSnapshot } from '../rules/types';
 import type { CardProvenance } from './decision-card';
 import { CPIC_GUIDELINES_URL, topic } from './decision-card';
 import { escapeMarkdown, listPhrase } from './text';
 
-/** The summary, as issue 9 words it. */
+/** The summary when the results came too late, as issue 9 words it. */
 export const INCOMPLETE_CHECK_SUMMARY =
   'Pharmacogenomic check incomplete: results could not be retrieved in time';
+
+/** Per way the results fell short: the summary, what happened (the detail's subject), and whether asking again helps. */
+const GAPS: Readonly<Record<PgxGap, { summary: string; what: string; retryHelps: boolean }>> = {
+  late: { summary: INCOMPLETE_CHECK_SUMMARY, what: 'The results did not arrive in time', retryHelps: true },
+  partial: {
+    summary: 'Pharmacogenomic check incomplete: only part of the results could be read',
+    what: 'Only part of the results could be read from the EHR',
+    retryHelps: true,
+  },
+  unavailable: {
+    summary: 'Pharmacogenomic check incomplete: results could not be retrieved',
+    what: "The EHR's FHIR server did not return the results",
+    retryHelps: true,
+  },
+  unreadable: {
+    summary: 'Pharmacogenomic check incomplete: results could not be read',
+    what: "The EHR's FHIR server sent results this service could not read",
+    retryHelps: false,
+  },
+};
 
 export interface IncompleteCheckContext {
   /**
@@ -21,6 +42,8 @@ export interface IncompleteCheckContext {
    * patient's active medications (patient-view).
    */
   readonly drugs: readonly string[];
+  /** How the results fell short: the card says what happened and whether repeating the check can help. */
+  readonly gap: PgxGap;
   /** From the threshold set (`incompleteCheck.indicator`). */
   readonly indicator: 'info' | 'warning';
   /**
@@ -51,19 +74,23 @@ export function incompleteCheckCard(ctx: IncompleteCheckContext): {
 } {
   const uuid = (ctx.newUuid ?? randomUUID)();
   const drugs = ctx.drugs.length > 0 ? escapeMarkdown(listPhrase(ctx.drugs)) : undefined;
+  const { summary, what, retryHelps } = GAPS[ctx.gap];
+  const retry = retryHelps
+    ? {
+        open: ' Opening the chart again in a minute repeats the check.',
+        sign: ' Signing again in a minute repeats the check.',
+        select: ' Selecting the order again in a minute repeats the check.',
+      }[ctx.retry]
+    : '';
   const detail =
     ctx.retry === 'open'
       ? [
           `**Review the patient's pharmacogenomic results before prescribing${drugs ? ` or continuing ${drugs}` : ''}.**`,
-          `The results did not arrive in time, so ${drugs ? 'the active medications were not checked' : 'the chart was not checked'} against the CPIC guidelines and any result listed here may be incomplete. Opening the chart again in a minute repeats the check.`,
+          `${what}, so ${drugs ? 'the active medications were not checked' : 'the chart was not checked'} against the CPIC guidelines and any result listed here may be incomplete.${retry}`,
         ]
       : [
           `**Review the patient's pharmacogenomic results before prescribing ${drugs ?? 'this order'}.**`,
-          `The results did not arrive in time, so the order was not checked against the CPIC guidelines. ${
-            ctx.retry === 'sign'
-              ? 'Signing again in a minute repeats the check.'
-              : 'Selecting the order again in a minute repeats the check.'
-          }`,
+          `${what}, so the order was not checked against the CPIC guidelines.${retry}`,
         ];
   const guidelineLinks: Link[] =
     ctx.guidelines.length > 0
@@ -71,7 +98,7 @@ export function incompleteCheckCard(ctx: IncompleteCheckContext): {
       : [{ label: 'CPIC guidelines', url: CPIC_GUIDELINES_URL, type: 'absolute' }];
   const card: Card = {
     uuid,
-    summary: INCOMPLETE_CHECK_SUMMARY,
+    summary,
     detail: detail.join('\n\n'),
     indicator: ctx.indicator,
     source: {

@@ -14,6 +14,8 @@ export function createOrderSign(services: HookServices) {
     if (!assessed) return NOTHING_TO_SAY;
     const answer = await temperOrderSign(call, services.volume, assessed);
     // Results that could not be read are said, never silence (issue 9 item 5).
-    return assessed.pgxIncomplete ? withCards(answer, incompleteCheck(assessed, call, services)) : answer;
+    return assessed.pgxGap === undefined
+      ? answer
+      : withCards(answer, incompleteCheck(assessed, assessed.pgxGap, call, services));
   };
 }

@@ -15,7 +15,9 @@ import { NOTHING_TO_SAY, incompleteCheckAnswer, prefetchSource, shownDecisions, 
 export function createPatientView(services: HookServices) {
   return async function patientView(call: HookCall<'patient-view'>): Promise<HookAnswer> {
     const engine = services.ruleEngine();
-    const { data, gaps } = await prefetchSource(call, engine.thresholds, services.readGenes).gather([]);
+    const { data, gaps, pgxGap } = await prefetchSource(call, engine.thresholds, services.readGenes).gather(
+      [],
+    );
     if (gaps.length > 0) call.logger.warn({ gaps }, 'answering with incomplete data');
     // Active medications are reviewed against the results on file; no pre-test advice on a chart view.
     const assessment = await assess(
@@ -44,8 +46,11 @@ export function createPatientView(services: HookServices) {
     const answer = summary
       ? { cards: [summary.card], provenance: [summary.provenance], assessment }
       : { ...NOTHING_TO_SAY, assessment };
-    if (data.pgxComplete) return answer;
+    if (pgxGap === undefined) return answer;
     const drugs = [...new Set(data.activeMedications.flatMap((m) => m.ingredients.map((i) => i.name)))];
-    return withCards(answer, incompleteCheckAnswer(drugs, 'open', { assessment, engine, call, services }));
+    return withCards(
+      answer,
+      incompleteCheckAnswer(drugs, pgxGap, 'open', { assessment, engine, call, services }),
+    );
   };
 }

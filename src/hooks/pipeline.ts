@@ -8,7 +8,7 @@
  */
 import type { FhirResource, Patient } from 'fhir/r4';
 import { gatherPrefetch } from '../cds/prefetch';
-import type { Gathered } from '../cds/prefetch';
+import type { Gathered, GatherFailureKind } from '../cds/prefetch';
 import type { HookAnswer, HookCall } from '../cds/routes';
 import type { HookName } from '../cds/types';
 import { decisionCard, incompleteCheckCard } from '../cards';
@@ -18,6 +18,7 @@ import { assess, decisionSnapshot, readPatientData } from '../rules/assess';
 import type {
   Assessment,
   GatheredPatient,
+  PgxGap,
   GeneReader,
   PatientDataSource,
   PatientRecord,
@@ -184,9 +185,31 @@ export function prefetchSource<H extends HookName>(
         gaps: Object.values(gathered)
           .filter((g) => !g.complete)
           .map((g) => `${g.key}: ${g.problem ?? 'incomplete'}`),
+        ...(gathered.pgx?.complete === false ? { pgxGap: pgxGapOf(gathered.pgx.failure?.kind) } : {}),
       };
     },
   };
+}
+
+/** How the PGx results fell short, from why their key is incomplete. */
+function pgxGapOf(kind: GatherFailureKind | undefined): PgxGap {
+  switch (kind) {
+    case 'timeout':
+      return 'late';
+    case 'pages-unread':
+      return 'partial';
+    case 'http':
+    case 'network':
+    case undefined:
+      return 'unavailable';
+    // No server or no query: never reaches a card, the call is a 412 (`HOOK_DATA.answeredWhenServerFails`).
+    case 'invalid-response':
+    case 'foreign-link':
+    case 'too-large':
+    case 'no-fhir-server':
+    case 'template-unresolved':
+      return 'unreadable';
+  }
 }
 
 /**
@@ -218,8 +241,8 @@ export function staticSource(resources: readonly FhirResource[], now: Date): Pat
 export interface OrderAssessment {
   readonly assessment: Assessment;
   readonly engine: RuleEngine;
-  /** True when the PGx results could not all be read (deadline, server failure, pages unread). */
-  readonly pgxIncomplete: boolean;
+  /** How the PGx results fell short, when they could not all be read (deadline, server failure, pages unread). */
+  readonly pgxGap?: PgxGap;
 }
 
 /**
@@ -245,7 +268,7 @@ export async function assessDraftOrders(
   if (orders.length === 0) return undefined;
   if (gathered.gaps.length > 0) call.logger.warn({ gaps: gathered.gaps }, 'answering with incomplete data');
   const assessment = await assess(gathered.data, orders, { now: call.now, preTest: 'allow' }, engine);
-  return { assessment, engine, pgxIncomplete: !gathered.data.pgxComplete };
+  return { assessment, engine, ...(gathered.pgxGap === undefined ? {} : { pgxGap: gathered.pgxGap }) };
 }
 
 /**
@@ -255,11 +278,12 @@ export async function assessDraftOrders(
  */
 export function incompleteCheck(
   { assessment, engine }: OrderAssessment,
+  gap: PgxGap,
   call: HookCall<'order-select' | 'order-sign'>,
   services: HookServices,
 ): HookAnswer {
   const drugs = [...new Set(assessment.inputs.orders.flatMap((o) => o.ingredients.map((i) => i.name)))];
-  return incompleteCheckAnswer(drugs, call.request.hook === 'order-sign' ? 'sign' : 'select', {
+  return incompleteCheckAnswer(drugs, gap, call.request.hook === 'order-sign' ? 'sign' : 'select', {
     assessment,
     engine,
     call,
@@ -270,6 +294,7 @@ export function incompleteCheck(
 /** The "check incomplete" card for `drugs`, linked to their CPIC guidelines and the services' links. */
 export function incompleteCheckAnswer(
   drugs: readonly string[],
+  gap: PgxGap,
   retry: 'sign' | 'select' | 'open',
   {
     assessment,
@@ -291,6 +316,7 @@ export function incompleteCheckAnswer(
   });
   const spoken = incompleteCheckCard({
     drugs,
+    gap,
     indicator: engine.thresholds.incompleteCheck.indicator,
     retry,
     guidelines: [...new Map(guidelines.map((g) => [g.url, g])).values()],

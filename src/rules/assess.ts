@@ -95,7 +95,16 @@ export interface GatheredPatient {
   /** Medication resources read for draft orders' `medicationReference`s. */
   readonly medications: readonly FhirResource[];
   readonly gaps: readonly string[];
+  /** How the PGx results fell short, present exactly when `data.pgxComplete` is false (the "check incomplete" card). */
+  readonly pgxGap?: PgxGap;
 }
+
+/**
+ * How a source's PGx results fell short: `late` (the deadline ran out before they came), `partial` (some pages were
+ * left unread), `unavailable` (the server failed or could not be reached: asking again may work), `unreadable` (the
+ * server's answer could not be used: too large, not FHIR, links off the server; asking again will not help).
+ */
+export type PgxGap = 'late' | 'partial' | 'unavailable' | 'unreadable';
 
 /**
  * Where the patient's data comes from: the prefetch with the FHIR fallback (a hook call), a recorded invocation

@@ -69,7 +69,7 @@ describe('the "check incomplete" card with PATIENT_APP_LAUNCH_URL set', () => {
     const fixture = 'sandbox-order-sign-clopidogrel.json';
     const [card, ...more] = await cardsOf(t, 'pgx-order-sign', withoutPgx(fixture, fhir.baseUrl));
     expect(more).toEqual([]);
-    expect(card?.summary).toBe(SUMMARY);
+    expect(card?.summary).toBe('Pharmacogenomic check incomplete: results could not be retrieved');
     expect(card?.links).toContainEqual({
       label: "Open the patient's pharmacogenomic results",
       url: LAUNCH,
@@ -83,7 +83,7 @@ describe('the "check incomplete" card with PATIENT_APP_LAUNCH_URL set', () => {
       .get(`/api/links/explain/${card?.uuid ?? ''}`)
       .set('authorization', `Bearer ${token ?? ''}`)
       .expect(200);
-    expect(res.body).toMatchObject({ card: { summary: SUMMARY }, decisions: [] });
+    expect(res.body).toMatchObject({ card: { summary: card?.summary }, decisions: [] });
   });
 });
 
@@ -133,14 +133,21 @@ describe('the PGx results could not be read: one "check incomplete" card, never 
   });
 
   it.each(cases)(
-    '%s: the prefetch is missing and the FHIR server fails (500)',
-    async (_hook, service, fixture) => {
+    '%s: the prefetch is missing and the FHIR server fails (500): says so, not "in time"',
+    async (_hook, service, fixture, retry) => {
       fhir.on(/^Observation/, {
         status: 500,
         body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] },
       });
       const cards = await cardsOf(t, service, withoutPgx(fixture, fhir.baseUrl));
-      expect(cards.map((c) => c.summary)).toEqual([SUMMARY]);
+      expect(cards.map((c) => c.summary)).toEqual([
+        'Pharmacogenomic check incomplete: results could not be retrieved',
+      ]);
+      const detail = rendered(cards[0]?.detail ?? '');
+      expect(detail).toMatch(/The EHR's FHIR server did not return the results/);
+      expect(detail).not.toMatch(/in time/);
+      // A server error may pass: asking again is worth it.
+      expect(detail).toMatch(retry);
     },
   );
 
@@ -179,5 +186,60 @@ describe('the PGx results could not be read: one "check incomplete" card, never 
       .post('/cds-services/pgx-order-sign')
       .send(sandboxRequest('sandbox-order-sign-clopidogrel.json', unreachable, { prefetch: undefined }));
     expect(res).toBeOutcome(412, 'CDS_PREFETCH_UNAVAILABLE');
+  });
+});
+
+describe('the PGx results were too large to read, or read only in part: the card says which', () => {
+  const service = 'pgx-order-sign';
+  const fixture = 'sandbox-order-sign-clopidogrel.json';
+  const patientId = (cdsFixture(fixture).context as { patientId: string }).patientId;
+  /** `n` Observations as a lab's search page carries them (about 80 bytes each), linking `next` if given. */
+  const page = (from: number, n: number, next?: string): JsonObject =>
+    searchset(
+      Array.from({ length: n }, (_, i) => ({
+        resourceType: 'Observation',
+        id: `pgx-${from + i}`,
+        status: 'final',
+        code: { text: 'Genetic variant assessment' },
+      })),
+      next,
+    );
+  let fhir: MockFhirServer;
+  let t: TestApp;
+
+  beforeEach(async () => {
+    fhir = await startMockFhirServer();
+    t = await startTestApp({ env: { FHIR_READ_LIMIT: '8kb' } });
+  });
+  afterEach(async () => {
+    await t.close();
+    await fhir.close();
+  });
+
+  it('a first page over FHIR_READ_LIMIT: "could not be read", and no retry that would fail the same way', async () => {
+    const huge = page(0, 200);
+    expect(Buffer.byteLength(JSON.stringify(huge))).toBeGreaterThan(8 * 1024);
+    fhir.on(pgxQuery(service, patientId), { body: huge });
+    fhir.on(/.*/, { body: searchset([]) });
+    const cards = await cardsOf(t, service, withoutPgx(fixture, fhir.baseUrl));
+    expect(cards.map((c) => c.summary)).toEqual([
+      'Pharmacogenomic check incomplete: results could not be read',
+    ]);
+    const detail = rendered(cards[0]?.detail ?? '');
+    expect(detail).toMatch(
+      /^\*\*Review the patient's pharmacogenomic results before prescribing clopidogrel\./,
+    );
+    expect(detail).not.toMatch(/in time|Signing again/);
+  });
+
+  it('pages past FHIR_READ_LIMIT left unread: "only part of the results", with the retry', async () => {
+    fhir.on(pgxQuery(service, patientId), { body: page(0, 3, `${fhir.baseUrl}/Observation?page=2`) });
+    fhir.on('Observation?page=2', { body: page(3, 200) });
+    fhir.on(/.*/, { body: searchset([]) });
+    const cards = await cardsOf(t, service, withoutPgx(fixture, fhir.baseUrl));
+    expect(cards.map((c) => c.summary)).toEqual([
+      'Pharmacogenomic check incomplete: only part of the results could be read',
+    ]);
+    expect(rendered(cards[0]?.detail ?? '')).toMatch(/Signing again in a minute repeats the check\./);
   });
 });

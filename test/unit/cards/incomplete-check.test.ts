@@ -17,6 +17,7 @@ const snapshot: DecisionSnapshot = {
 
 const base = {
   drugs: ['clopidogrel', 'warfarin'],
+  gap: 'late' as const,
   retry: 'sign' as const,
   guidelines: [
     {
@@ -33,7 +34,10 @@ const base = {
 describe('incompleteCheckCard', () => {
   it('says the check is incomplete, action first, each sentence once, at the set’s indicator', () => {
     const { card, provenance } = incompleteCheckCard({ ...base, indicator: 'info' });
+    expect(card.summary).toBe('Pharmacogenomic check incomplete: results could not be retrieved in time');
     expect(card.summary).toBe(INCOMPLETE_CHECK_SUMMARY);
+    expect(card.detail).toMatch(/did not arrive in time/);
+    expect(card.detail).toMatch(/Signing again in a minute repeats the check\./);
     expect(card.summary.length).toBeLessThan(140);
     expect(card.indicator).toBe('info');
     expect(card.detail?.split('\n')[0]).toBe(
@@ -42,6 +46,30 @@ describe('incompleteCheckCard', () => {
     const sentences = (card.detail ?? '').split(/(?<=\.)\s+/).map((s) => s.trim());
     expect(new Set(sentences).size).toBe(sentences.length);
     expect(provenance).toMatchObject({ uuid: card.uuid, ruleIds: [], decision: snapshot });
+  });
+
+  it('says what happened to the results, and offers a retry only where asking again can help', () => {
+    const cardFor = (gap: 'partial' | 'unavailable' | 'unreadable', retry: 'sign' | 'select' | 'open') =>
+      incompleteCheckCard({ ...base, gap, retry, indicator: 'warning' }).card;
+    const partial = cardFor('partial', 'select');
+    expect(partial.summary).toMatch(/^Pharmacogenomic check incomplete: only part of the results/);
+    expect(partial.detail).toMatch(/Only part of the results could be read/);
+    expect(partial.detail).toMatch(/Selecting the order again in a minute repeats the check\./);
+    const unavailable = cardFor('unavailable', 'open');
+    expect(unavailable.summary).toBe('Pharmacogenomic check incomplete: results could not be retrieved');
+    expect(unavailable.detail).not.toMatch(/in time/);
+    expect(unavailable.detail).toMatch(/Opening the chart again in a minute repeats the check\./);
+    // Too large, not FHIR, or linking off the server: the same answer would come again.
+    const unreadable = cardFor('unreadable', 'sign');
+    expect(unreadable.summary).toBe('Pharmacogenomic check incomplete: results could not be read');
+    expect(unreadable.detail).toMatch(
+      /could not read, so the order was not checked against the CPIC guidelines\.$/,
+    );
+    expect(unreadable.detail).not.toMatch(/\bagain\b/);
+    for (const card of [partial, unavailable, unreadable]) {
+      expect(card.detail?.split('\n')[0]).toMatch(/^\*\*Review the patient's pharmacogenomic results/);
+      expect(card.summary.length).toBeLessThan(140);
+    }
   });
 
   it('links the guidelines, then what the caller adds (the place for retry and dashboard links)', () => {
