@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, sql } from 'kysely';
+import type { MigrationResultSet } from 'kysely';
 import { DEFAULT_STORE_TIMEOUT_MS, createDialect, engineOf } from './connect';
 import type { DialectOptions, Engine } from './connect';
 import { StoreUnavailableError, guardRepository } from './faults';
@@ -221,11 +222,30 @@ function sqliteFileCheck(databaseUrl: string): () => void {
   };
 }
 
+/**
+ * Runs the migrations not yet run, and records each, in one transaction on either engine: a start stopped anywhere
+ * (a failing migration, a restart during one that fills a table, a crash between a migration and its record) leaves
+ * the schema as it was, never a migration done but not recorded, which every later start would run again and fail on.
+ * Kysely does so itself on PostgreSQL; it takes SQLite's DDL for non-transactional, though SQLite's is transactional,
+ * so on SQLite the transaction is opened here, on the one connection (which `:memory:` needs anyway). No migration
+ * sets a PRAGMA, which a transaction would ignore.
+ */
 async function migrateToLatest(db: Kysely<Database>, engine: Engine): Promise<void> {
-  const { error, results } = await new Migrator({
-    db,
-    provider: migrationProvider(engine),
-  }).migrateToLatest();
+  const migrate = (on: Kysely<Database>): Promise<MigrationResultSet> =>
+    new Migrator({ db: on, provider: migrationProvider(engine) }).migrateToLatest();
+  const { error, results } =
+    engine === 'postgres'
+      ? await migrate(db)
+      : await db.connection().execute(async (conn) => {
+          await sql`begin immediate`.execute(conn);
+          let outcome: MigrationResultSet | undefined;
+          try {
+            outcome = await migrate(conn);
+          } finally {
+            await sql.raw(outcome?.error === undefined && outcome ? 'commit' : 'rollback').execute(conn);
+          }
+          return outcome;
+        });
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`store migration ${failed} failed`, { cause: error });

@@ -3,7 +3,7 @@
  * `dist/`). Add each new `NNNN_name.ts` here; kysely runs them in name order and records them in
  * `kysely_migration`. A migration whose DDL differs between the engines is a function of the engine.
  */
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { Migration, MigrationProvider } from 'kysely';
 import type { Engine } from '../connect';
 import * as m0001 from './0001_invocations_cards_feedback';
 import * as m0002 from './0002_threshold_sets';
@@ -56,30 +56,5 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0160_overridden_cards': overriddenCards(engine),
     '0170_shadow_comparisons_by_time': m0170,
   };
-  return {
-    getMigrations: () =>
-      Promise.resolve(
-        engine === 'sqlite'
-          ? Object.fromEntries(Object.entries(migrations).map(([name, m]) => [name, inTransaction(m)]))
-          : migrations,
-      ),
-  };
-}
-
-/**
- * A migration run in a transaction of its own. Kysely runs migrations in one on PostgreSQL only (it takes SQLite's DDL
- * for non-transactional, though SQLite's is not): on SQLite a start stopped between two statements of a migration (a
- * failure, an orchestrator's restart during one that fills a table) left it half done, unrecorded, and every later
- * start failed on the statement already done. No migration here sets a PRAGMA, which a transaction would ignore.
- */
-function inTransaction(migration: Migration): Migration {
-  return {
-    up: (db) => db.transaction().execute((trx) => migration.up(trx)),
-    ...(migration.down
-      ? {
-          down: (db: Kysely<unknown>) =>
-            db.transaction().execute((trx) => migration.down?.(trx) ?? Promise.resolve()),
-        }
-      : {}),
-  };
+  return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -604,6 +604,54 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
     },
   );
 
+  storeTest(
+    'a start stopped between a migration and its record leaves it undone; the next start runs it',
+    async (_store, url) => {
+      // Back to before 0160; then the migration table refuses 0160's record, as a crash just after the migration would
+      // leave it unrecorded.
+      await withConnection(url, async (db) => {
+        const migrator = new Migrator({ db, provider: migrationProvider(engine) });
+        expect((await migrator.migrateTo('0150_feedback_newest_by_card')).error).toBeUndefined();
+        if (engine === 'postgres') {
+          await sql`create function refuse_0160() returns trigger language plpgsql as $$
+            begin
+              if new.name = '0160_overridden_cards' then raise exception 'stopped'; end if;
+              return new;
+            end $$`.execute(db);
+          await sql`create trigger refuse_0160 before insert on kysely_migration
+            for each row execute function refuse_0160()`.execute(db);
+        } else {
+          await sql`create trigger refuse_0160 before insert on kysely_migration
+            when new.name = '0160_overridden_cards' begin select raise(abort, 'stopped'); end`.execute(db);
+        }
+      });
+      await expect(openStore(url)).rejects.toThrow('store migration 0160_overridden_cards failed');
+      const after = await withConnection(url, async (db) => ({
+        tables: (await db.introspection.getTables()).map((t) => t.name),
+        recorded: (await sql<{ name: string }>`select name from kysely_migration`.execute(db)).rows.map(
+          (r) => r.name,
+        ),
+      }));
+      expect(after.recorded).toContain('0150_feedback_newest_by_card');
+      expect(after.recorded).not.toContain('0160_overridden_cards');
+      expect(after.tables).not.toContain('overridden_cards');
+      await withConnection(url, async (db) => {
+        await sql`drop trigger refuse_0160${sql.raw(engine === 'postgres' ? ' on kysely_migration' : '')}`.execute(
+          db,
+        );
+        if (engine === 'postgres') await sql`drop function refuse_0160()`.execute(db);
+      });
+      const reopened = await openStore(url);
+      await reopened.close();
+      const recorded = await withConnection(url, (db) =>
+        sql<{ name: string }>`select name from kysely_migration`.execute(db),
+      );
+      expect(recorded.rows.map((r) => r.name)).toEqual(
+        expect.arrayContaining(['0160_overridden_cards', '0170_shadow_comparisons_by_time']),
+      );
+    },
+  );
+
   storeTest('feedback on an unrecorded card rejects the whole batch', async (store) => {
     const c = card();
     await store.invocations.record(invocation([c]));
