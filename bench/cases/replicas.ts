@@ -7,7 +7,8 @@
  */
 import autocannon from 'autocannon';
 import type { BenchCase } from '../run';
-import { CORES, pin, startService, stopProcess } from '../http/service';
+import { readdirSync, readFileSync } from 'node:fs';
+import { CORES, cpuMs, pin, startService, stopProcess } from '../http/service';
 import type { ServiceProcess } from '../http/service';
 import { realisticOrderSignRequest } from '../realistic-request';
 import { startEmbeddedPostgres } from '../../test/helpers/postgres-server';
@@ -17,21 +18,60 @@ const SECONDS = Number(process.env['BENCH_SECONDS'] ?? '5');
 const CONNECTIONS = 10;
 const PATH = '/cds-services/pgx-order-sign';
 
-async function throughput(
-  replicas: readonly ServiceProcess[],
-  body: string,
-): Promise<{ rps: number; errors: number }> {
-  const options = {
+/** Seconds of load a replica gets alone before it is measured: a new process runs about half as fast at first. */
+const WARM_UP_SECONDS = Number(process.env['BENCH_WARM_UP_SECONDS'] ?? '15');
+
+interface Measured {
+  readonly rps: number;
+  readonly errors: number;
+  /** CPU time per call of the replicas together, and of PostgreSQL (the postmaster and its backends). */
+  readonly replicaCpuMs: number;
+  readonly postgresCpuMs: number;
+}
+
+/** CPU milliseconds of `pid` and of its children alive now (PostgreSQL's backends are the postmaster's children). */
+function treeCpuMs(pid: number): number {
+  let total = cpuMs(pid);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      if (Number(fields[1]) === pid) total += cpuMs(Number(entry));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total;
+}
+
+function load(replicas: readonly ServiceProcess[], body: string, seconds: number) {
+  return autocannon({
     // autocannon spreads the connections over several URLs (lib/run.js); its types admit one only.
     url: replicas.map((r) => `${r.url}${PATH}`) as unknown as string,
     connections: CONNECTIONS,
-    method: 'POST' as const,
+    method: 'POST',
     headers: { 'content-type': 'application/json' },
     body,
+    duration: seconds,
+  });
+}
+
+async function measure(
+  replicas: readonly ServiceProcess[],
+  body: string,
+  postgresPid: number | undefined,
+): Promise<Measured> {
+  const replicaCpu = (): number => replicas.reduce((sum, r) => sum + cpuMs(r.child.pid ?? 0), 0);
+  const postgresCpu = (): number => (postgresPid === undefined ? NaN : treeCpuMs(postgresPid));
+  const [replicasBefore, postgresBefore] = [replicaCpu(), postgresCpu()];
+  const result = await load(replicas, body, SECONDS);
+  const calls = Math.max(1, result.requests.total);
+  return {
+    rps: result.requests.average,
+    errors: result.errors + result.non2xx,
+    replicaCpuMs: (replicaCpu() - replicasBefore) / calls,
+    postgresCpuMs: (postgresCpu() - postgresBefore) / calls,
   };
-  await autocannon({ ...options, duration: 1 });
-  const result = await autocannon({ ...options, duration: SECONDS });
-  return { rps: result.requests.average, errors: result.errors + result.non2xx };
 }
 
 const bench: BenchCase = {
@@ -46,17 +86,29 @@ const bench: BenchCase = {
     const body = JSON.stringify(realisticOrderSignRequest(new Date()));
     const started: ServiceProcess[] = [];
     try {
-      // One at a time: the first migrates the database, the second finds it migrated.
+      // One at a time: the first migrates the database, the second finds it migrated. Each is warmed alone first, so
+      // neither figure is a new process's first minute.
       started.push(await startService({ databaseUrl: database.url, core: 0 }));
-      const one = await throughput(started, body);
-      started.push(await startService({ databaseUrl: database.url, core: 1 }));
-      const two = await throughput(started, body);
+      await load(started, body, WARM_UP_SECONDS);
+      const one = await measure(started, body, server?.pid);
+      const second = await startService({ databaseUrl: database.url, core: 1 });
+      started.push(second);
+      await load([second], body, WARM_UP_SECONDS);
+      const two = await measure(started, body, server?.pid);
       const scaling = two.rps / one.rps;
       return {
         'one replica (calls/s)': one.rps.toFixed(1),
         'two replicas (calls/s)': two.rps.toFixed(1),
         'two / one (target >= 1.8)': scaling.toFixed(2),
         'errors + non-2xx': one.errors + two.errors,
+        // What two replicas cost each other through the shared store: CPU per call that grows with the second replica.
+        // Equal figures mean a replica on a core of its own would run as fast as one alone.
+        'replicas CPU ms per call, one / two': `${one.replicaCpuMs.toFixed(2)} / ${two.replicaCpuMs.toFixed(2)}`,
+        'PostgreSQL CPU ms per call, one / two': `${one.postgresCpuMs.toFixed(2)} / ${two.postgresCpuMs.toFixed(2)}`,
+        'two / one with a core each, from the replicas CPU per call': (
+          (2 * one.replicaCpuMs) /
+          two.replicaCpuMs
+        ).toFixed(2),
         conditions:
           CORES >= 3 && generatorPinned
             ? `each replica on its own core, load generator on a third (${CORES} cores)`

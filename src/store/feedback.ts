@@ -7,6 +7,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { noteOverride } from './overrides';
 import type { OverrideEntry } from './overrides';
 import type { Database, FeedbackTable } from './schema';
+import { markAcknowledged } from './volume';
 
 /** One feedback entry (https://cds-hooks.hl7.org/2.0/#feedback) for a card this service recorded. */
 export interface FeedbackRecord {
@@ -90,6 +91,10 @@ async function recordFeedback(
     // would otherwise abort one of them as a deadlock).
     overrides.sort((a, b) => (a.cardUuid < b.cardUuid ? -1 : a.cardUuid > b.cardUuid ? 1 : 0));
     for (const entry of overrides) await noteOverride(trx, entry);
+    await markAcknowledged(
+      trx,
+      overrides.map((o) => o.cardUuid),
+    );
   });
   return { stored, duplicates: entries.length - stored };
 }

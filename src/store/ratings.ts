@@ -4,6 +4,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, RatingTable } from './schema';
+import { markAcknowledged } from './volume';
 
 /** The answers the rating page offers. */
 export const RATINGS = ['useful', 'not-useful', 'too-often', 'wrong-patient'] as const;
@@ -77,6 +78,7 @@ export function createRatingRepository(db: Kysely<Database>): RatingRepository {
             rated_at: at,
           })
           .execute();
+        if (rating.rating === 'too-often') await markAcknowledged(trx, [rating.cardUuid]);
         return { created: existing === undefined };
       });
     },

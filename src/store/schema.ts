@@ -145,6 +145,11 @@ export interface VolumeOutcomeTable {
   card_uuid: string | null;
   /** 1 when this invocation issued the card (a firing of the rule); 0 for a repeat or a suppression. */
   first_showing: number;
+  /**
+   * 1 once a clinician overrode the card or rated it "shown too often" (migration 0180), so the policy's lookup of
+   * acknowledgements reads only such rows; never reset (the lookup reads the feedback and ratings as they are now).
+   */
+  acknowledged: Generated<number>;
   /** JSON: what the decision rested on (`AdviceBasis` in `src/store/volume.ts`), to tell a worsened decision. */
   basis: string;
 }

@@ -147,6 +147,23 @@ export async function insertVolumeOutcomes(
     .execute();
 }
 
+/**
+ * Marks the outcome rows of cards a clinician acknowledged (overrode, or rated "shown too often"), in the transaction
+ * that records the acknowledgement: the policy's lookup (`acknowledgements`) reads only marked rows.
+ */
+export async function markAcknowledged(
+  trx: Transaction<Database>,
+  cardUuids: readonly string[],
+): Promise<void> {
+  if (cardUuids.length === 0) return;
+  await trx
+    .updateTable('volume_outcomes')
+    .set({ acknowledged: 1 })
+    .where('card_uuid', 'in', [...new Set(cardUuids)].sort())
+    .where('acknowledged', '=', 0)
+    .execute();
+}
+
 export function createVolumeRepository(db: Kysely<Database>): VolumeRepository {
   return {
     acknowledgements: (patientKey, adviceHashes, since) =>
@@ -222,6 +239,8 @@ async function acknowledgements(
     .selectFrom('volume_outcomes')
     .where('patient_key', '=', patientKey)
     .where('advice_hash', 'in', hashes)
+    // Only cards some clinician acknowledged (migration 0180): not every card the advice was ever shown on.
+    .where('acknowledged', '=', 1)
     .where('first_showing', '=', 1);
   const [overrides, ratings] = await Promise.all([
     shownCards

@@ -28,6 +28,7 @@ import * as m0140 from './0140_invocation_user_name';
 import * as m0150 from './0150_feedback_newest_by_card';
 import { overriddenCards } from './0160_overridden_cards';
 import * as m0170 from './0170_shadow_comparisons_by_time';
+import * as m0180 from './0180_volume_acknowledged';
 
 /** Hands kysely's `Migrator` the migrations above, made for `engine`. */
 export function migrationProvider(engine: Engine): MigrationProvider {
@@ -55,6 +56,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0150_feedback_newest_by_card': m0150,
     '0160_overridden_cards': overriddenCards(engine),
     '0170_shadow_comparisons_by_time': m0170,
+    '0180_volume_acknowledged': m0180,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -148,6 +148,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0150_feedback_newest_by_card',
       '0160_overridden_cards',
       '0170_shadow_comparisons_by_time',
+      '0180_volume_acknowledged',
     ]);
   });
 
@@ -649,6 +650,58 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       expect(recorded.rows.map((r) => r.name)).toEqual(
         expect.arrayContaining(['0160_overridden_cards', '0170_shadow_comparisons_by_time']),
       );
+    },
+  );
+
+  storeTest(
+    'acknowledgements: an override and a "too often" rating, found again after migration 0180 marks them',
+    async (store, url) => {
+      const patientKey = randomUUID();
+      const adviceHash = randomUUID();
+      const basis = { indicator: 'critical' as const, results: [], raisedBy: [], strongAvoid: false };
+      const [over, rated, plain] = [card(), card(), card()];
+      await store.invocations.record(
+        invocation([over, rated, plain], {
+          volume: [over, rated, plain].map((c) => ({
+            patientKey,
+            adviceHash,
+            drug: 'clopidogrel',
+            ruleId: 'cpic-clopidogrel-cyp2c19',
+            outcome: 'shown' as const,
+            decidedIndicator: 'critical' as const,
+            shownIndicator: 'critical' as const,
+            cardUuid: c.uuid,
+            firstShowing: true,
+            basis,
+          })),
+        }),
+      );
+      await store.feedback.record([overridden(over.uuid)]);
+      await store.ratings.upsert({
+        cardUuid: rated.uuid,
+        rater: 'Practitioner/dr-lee',
+        rating: 'too-often',
+        ratedAt: new Date('2025-03-04T10:13:00.000Z'),
+      });
+      const since = new Date('2025-01-01T00:00:00.000Z');
+      const found = async (s: Store) =>
+        (await s.volume.acknowledgements(patientKey, [adviceHash], since)).map((a) => [a.kind, a.cardUuid]);
+      const expected = [
+        ['overridden', over.uuid],
+        ['too-often', rated.uuid],
+      ];
+      expect(await found(store)).toEqual(expected);
+      // Back to before 0180 (no mark on any row), then a start: the migration marks what was acknowledged before it.
+      await withConnection(url, async (db) => {
+        const migrator = new Migrator({ db, provider: migrationProvider(engine) });
+        expect((await migrator.migrateTo('0170_shadow_comparisons_by_time')).error).toBeUndefined();
+      });
+      const reopened = await openStore(url);
+      try {
+        expect(await found(reopened)).toEqual(expected);
+      } finally {
+        await reopened.close();
+      }
     },
   );
 
