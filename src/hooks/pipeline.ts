@@ -202,7 +202,7 @@ function pgxGapOf(kind: GatherFailureKind | undefined): PgxGap {
     case 'network':
     case undefined:
       return 'unavailable';
-    // No server or no query: never reaches a card, the call is a 412 (`HOOK_DATA.answeredWhenServerFails`).
+    // The last two never reach a card: with no server or no query the call is a 412 (`answeredWhenServerFails`).
     case 'invalid-response':
     case 'foreign-link':
     case 'too-large':
