@@ -191,7 +191,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     overrides: guard(createOverrideRepository(db)),
     kpis: guard(createKpiRepository(db)),
     jtis: guard(createJtiRepository(db)),
-    rateLimits: guard(createRateLimitRepository(db)),
+    rateLimits: guard(createRateLimitRepository(db, engine)),
     retention: guard(createRetentionRepository(db)),
     shadow: guard(createShadowRepository(db, engine)),
     dryRuns: guard(createThresholdDryRunRepository(db)),

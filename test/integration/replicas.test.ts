@@ -194,4 +194,21 @@ describe('shared rows expire', () => {
       await database.drop();
     }
   });
+
+  it('counts a client’s hits from two replicas at once exactly: each gets its own count', async () => {
+    const database = await createTestDatabase();
+    const [one, two] = [await openStore(database.url), await openStore(database.url)];
+    try {
+      const w1 = new Date('2026-11-29T12:00:00.000Z');
+      const w2 = new Date('2026-11-29T12:01:00.000Z');
+      const counts = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? one : two).rateLimits.hit('busy-client', w1, w2)),
+      );
+      expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    } finally {
+      await one.close();
+      await two.close();
+      await database.drop();
+    }
+  });
 });
