@@ -77,27 +77,26 @@ export function createDialect(engine: Engine, databaseUrl: string, options: Dial
 /**
  * Runs `write` in one transaction committed without waiting for the disk: SQLite `synchronous = NORMAL` for this
  * transaction only (on the one connection, held for the whole callback so no other transaction runs under it, then
- * FULL again), PostgreSQL `SET LOCAL synchronous_commit = off`. For records nobody is told were stored (invocations,
- * shadow comparisons): they survive a crash of this process (the WAL of either engine); a power cut or an
+ * FULL again), PostgreSQL `SET LOCAL synchronous_commit = off`; resolves with what `write` resolves with. For records
+ * nobody is told were stored (invocations, shadow comparisons, the order-select card cache): they survive a crash of this process (the WAL of either engine); a power cut or an
  * operating-system crash may lose the last few, never corrupt the store, and the next commit that waits (feedback,
  * reviews, audit) makes every record before it durable too.
  */
-export async function withoutSyncWait<DB>(
+export async function withoutSyncWait<DB, T = void>(
   db: Kysely<DB>,
   engine: Engine,
-  write: (trx: Transaction<DB>) => Promise<void>,
-): Promise<void> {
+  write: (trx: Transaction<DB>) => Promise<T>,
+): Promise<T> {
   if (engine === 'postgres') {
-    await db.transaction().execute(async (trx) => {
+    return db.transaction().execute(async (trx) => {
       await sql`set local synchronous_commit = off`.execute(trx);
-      await write(trx);
+      return write(trx);
     });
-    return;
   }
-  await db.connection().execute(async (conn) => {
+  return db.connection().execute(async (conn) => {
     await sql`pragma synchronous = NORMAL`.execute(conn);
     try {
-      await conn.transaction().execute(write);
+      return await conn.transaction().execute(write);
     } finally {
       await sql`pragma synchronous = FULL`.execute(conn);
     }

@@ -185,7 +185,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     thresholdChanges: (onChange, onError) =>
       listenForThresholdChanges(engine, databaseUrl, onChange, onError),
     ratings: guard(createRatingRepository(db)),
-    volume: guard(createVolumeRepository(db)),
+    volume: guard(createVolumeRepository(db, engine)),
     sessions: guard(createSessionRepository(db)),
     audit: guard(createAuditRepository(db)),
     overrides: guard(createOverrideRepository(db)),
