@@ -1,7 +1,7 @@
 /**
  * The one card an order hook gives when the patient's pharmacogenomic results could not be read (the FHIR server
- * answered after the deadline, failed, sent what cannot be read, or left pages unread): issue 9 item 5, "never silence". A critical "avoid"
- * must never vanish without the clinician learning that the check was not done.
+ * answered after the deadline, failed, sent what cannot be read, or left pages unread): issue 9 item 5, "never
+ * silence". A critical "avoid" must never vanish without the clinician learning that the check was not done.
  * https://cds-hooks.hl7.org/2.0/#card-attributes
  */
 import { randomUUID } from 'node:crypto';

@@ -238,12 +238,14 @@ async function migrateToLatest(db: Kysely<Database>, engine: Engine): Promise<vo
       ? await migrate(db)
       : await db.connection().execute(async (conn) => {
           await sql`begin immediate`.execute(conn);
-          let outcome: MigrationResultSet | undefined;
+          let outcome: MigrationResultSet;
           try {
             outcome = await migrate(conn);
-          } finally {
-            await sql.raw(outcome?.error === undefined && outcome ? 'commit' : 'rollback').execute(conn);
+          } catch (err) {
+            await sql`rollback`.execute(conn);
+            throw err;
           }
+          await (outcome.error === undefined ? sql`commit` : sql`rollback`).execute(conn);
           return outcome;
         });
   if (error !== undefined) {
