@@ -705,6 +705,17 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
     },
   );
 
+  storeTest('rate-limit hits are counted per client and window', async (store) => {
+    const client = `client-${randomUUID()}`;
+    const w1 = new Date('2026-11-29T12:00:00.000Z');
+    const w2 = new Date('2026-11-29T12:01:00.000Z');
+    const w3 = new Date('2026-11-29T12:02:00.000Z');
+    expect(await store.rateLimits.hit(client, w1, w2)).toBe(1);
+    expect(await store.rateLimits.hit(client, w1, w2)).toBe(2);
+    expect(await store.rateLimits.hit(`${client}-other`, w1, w2)).toBe(1);
+    expect(await store.rateLimits.hit(client, w2, w3)).toBe(1);
+  });
+
   storeTest('feedback on an unrecorded card rejects the whole batch', async (store) => {
     const c = card();
     await store.invocations.record(invocation([c]));
