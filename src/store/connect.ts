@@ -88,9 +88,10 @@ export const NO_SYNC_WAIT = sql<{
  * Runs `write` in one transaction committed without waiting for the disk: SQLite `synchronous = NORMAL` for this
  * transaction only (on the one connection, held for the whole callback so no other transaction runs under it, then
  * FULL again), PostgreSQL `SET LOCAL synchronous_commit = off`; resolves with what `write` resolves with. For records
- * nobody is told were stored (invocations, shadow comparisons, the order-select card cache): they survive a crash of this process (the WAL of either engine); a power cut or an
- * operating-system crash may lose the last few, never corrupt the store, and the next commit that waits (feedback,
- * reviews, audit) makes every record before it durable too.
+ * nobody is told were stored (invocations, shadow comparisons, the order-select card cache): they survive a crash of
+ * this process (the WAL of either engine); a power cut or an operating-system crash may lose the last few, never
+ * corrupt the store, and the next commit that waits (feedback, reviews, audit) makes every record before it durable
+ * too.
  */
 export async function withoutSyncWait<DB, T = void>(
   db: Kysely<DB>,
