@@ -7,8 +7,8 @@
  */
 import autocannon from 'autocannon';
 import type { BenchCase } from '../run';
-import { readdirSync, readFileSync } from 'node:fs';
-import { CORES, cpuMs, pin, startService, stopProcess } from '../http/service';
+import { readdirSync } from 'node:fs';
+import { CORES, cpuMs, pin, procStat, startService, stopProcess } from '../http/service';
 import type { ServiceProcess } from '../http/service';
 import { realisticOrderSignRequest } from '../realistic-request';
 import { startEmbeddedPostgres } from '../../test/helpers/postgres-server';
@@ -33,13 +33,7 @@ interface Measured {
 function treeCpuMs(pid: number): number {
   let total = cpuMs(pid);
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      if (Number(fields[1]) === pid) total += cpuMs(Number(entry));
-    } catch {
-      // The process ended meanwhile.
-    }
+    if (/^\d+$/.test(entry) && Number(procStat(Number(entry))[1]) === pid) total += cpuMs(Number(entry));
   }
   return total;
 }

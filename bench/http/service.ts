@@ -91,15 +91,22 @@ export async function startService(options: { readonly databaseUrl?: string; rea
 /** Linux clock ticks per second (`getconf CLK_TCK`), the unit of `/proc/<pid>/stat` CPU times. */
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
+/**
+ * The fields of `/proc/<pid>/stat` after the command name (which is in parentheses and may hold spaces), so the 3rd
+ * field (state) is at index 0: the parent pid at 1, utime and stime at 11 and 12. Empty when the process is gone.
+ */
+export function procStat(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  } catch {
+    return [];
+  }
+}
+
 /** CPU time (user + system, every thread) a process has used so far, in ms; NaN where unknown. */
 export function cpuMs(pid: number): number {
-  try {
-    // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14th and 15th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return NaN;
-  }
+  const fields = procStat(pid);
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
 /** Stops the process and resolves with its peak resident set size (Linux `VmHWM`) in MiB, NaN where unknown. */
