@@ -129,13 +129,15 @@ function resourcesOf(gathered: Gathered, key: string): readonly FhirResource[] {
   return gathered[key]?.resources ?? [];
 }
 
-/** What was gathered per prefetch key, as a patient record. */
-function recordOf(gathered: Gathered): PatientRecord {
+/**
+ * What was gathered per prefetch key, as a patient record; `pgxGap` says how the PGx results fell short, if they did.
+ */
+function recordOf(gathered: Gathered, pgxGap: PgxGap | undefined): PatientRecord {
   const patient = resourcesOf(gathered, 'patient').find((r): r is Patient => r.resourceType === 'Patient');
   return {
     ...(patient ? { patient } : {}),
     pgx: resourcesOf(gathered, 'pgx'),
-    pgxComplete: gathered.pgx?.complete !== false,
+    pgxComplete: pgxGap === undefined,
     sensorResources: [...resourcesOf(gathered, 'wearables'), ...resourcesOf(gathered, 'consent')],
     medications: resourcesOf(gathered, 'medications'),
   };
@@ -177,15 +179,16 @@ export function prefetchSource<H extends HookName>(
   return {
     async gather(medicationRefs: readonly string[]): Promise<GatheredPatient> {
       const gathered = await gather(call, medicationRefs);
+      const pgxGap = gathered.pgx?.complete === false ? pgxGapOf(gathered.pgx.failure?.kind) : undefined;
       return {
-        data: readPatientData(recordOf(gathered), call.now, thresholds, readGenes),
+        data: readPatientData(recordOf(gathered, pgxGap), call.now, thresholds, readGenes),
         medications: Object.values(gathered)
           .filter((g) => g.key.startsWith(MEDICATION_KEY))
           .flatMap((g) => g.resources.filter((r) => r.resourceType === 'Medication')),
         gaps: Object.values(gathered)
           .filter((g) => !g.complete)
           .map((g) => `${g.key}: ${g.problem ?? 'incomplete'}`),
-        ...(gathered.pgx?.complete === false ? { pgxGap: pgxGapOf(gathered.pgx.failure?.kind) } : {}),
+        ...(pgxGap === undefined ? {} : { pgxGap }),
       };
     },
   };
