@@ -140,13 +140,11 @@ export function createInvocationRepository(db: Kysely<Database>, engine: Engine)
       let after: { readonly receivedAt: string; readonly id: string } | undefined;
       while (found.length < limit) {
         const from = after;
-        // The plain bound first, so the index seek starts at the page, not at the newest call.
+        // A row-value comparison, which both engines' index seek starts at (not at the newest call).
         const page =
           from === undefined
             ? q
-            : q
-                .where('received_at', '<=', from.receivedAt)
-                .where((eb) => eb.or([eb('received_at', '<', from.receivedAt), eb('id', '<', from.id)]));
+            : q.where((eb) => eb(eb.refTuple('received_at', 'id'), '<', eb.tuple(from.receivedAt, from.id)));
         const rows = await page
           .select('id')
           .orderBy('received_at', 'desc')

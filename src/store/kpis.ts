@@ -163,10 +163,11 @@ export function createKpiRepository(db: Kysely<Database>): KpiRepository {
           .where('i.received_at', '<', to);
         if (after !== undefined) {
           const { receivedAt, uuid } = after;
-          // The plain bound first, so the index seek starts at the page, not at the period's start.
+          // The plain bound too: the row value spans two tables, and PostgreSQL's index seek would start at the
+          // period's start without it.
           query = query
             .where('i.received_at', '>=', receivedAt)
-            .where((eb) => eb.or([eb('i.received_at', '>', receivedAt), eb('c.uuid', '>', uuid)]));
+            .where((eb) => eb(eb.refTuple('i.received_at', 'c.uuid'), '>', eb.tuple(receivedAt, uuid)));
         }
         const page: CardRow[] = await query
           .orderBy('i.received_at')

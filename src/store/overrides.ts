@@ -169,11 +169,11 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
     if (where.cardUuid !== undefined) q = q.where('o.card_uuid', '=', where.cardUuid);
     const { after } = where;
     if (after !== undefined) {
-      // The plain bound first, so the index seek starts at the page.
+      // A row-value comparison, which both engines' index seek starts at.
       const at = after.overriddenAt.toISOString();
-      q = q
-        .where('o.overridden_at', '<=', at)
-        .where((eb) => eb.or([eb('o.overridden_at', '<', at), eb('o.card_uuid', '<', after.cardUuid)]));
+      q = q.where((eb) =>
+        eb(eb.refTuple('o.overridden_at', 'o.card_uuid'), '<', eb.tuple(at, after.cardUuid)),
+      );
     }
     const rows = await q
       .innerJoin('feedback as f', 'f.entry_key', 'o.entry_key')
