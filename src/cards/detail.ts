@@ -319,14 +319,31 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
         : '**Other CPIC rows that may apply** (the result does not settle which):',
       '',
     );
+    // A row whose text was said in full before is named, not quoted again. "The same recommendation" alone would read
+    // as the row just above, which is often not the one (clopidogrel: the non-ACS, non-PCI row repeats the ACS and/or
+    // PCI row, not the neurovascular row listed between them).
+    const saidAs = new Map<string, string>();
+    if (row)
+      saidAs.set(
+        row.recommendation,
+        others.leading ? `as for ${md(others.leading)}` : 'as under **What to do**',
+      );
     for (const other of others.rows) {
+      const heading = `- ${md(other.label)} (${md(other.strength)}):`;
+      const same = saidAs.get(other.recommendation);
+      if (same !== undefined) {
+        lines.push(`${heading} the same recommendation ${same}.`, '');
+        continue;
+      }
+      saidAs.set(other.recommendation, `as for ${md(other.label)}`);
+      // Sentences said before are left out; a row all of whose sentences were said, but spread over several rows, is
+      // quoted whole (none is in the CPIC data now).
       const fresh = say(other.recommendation);
       lines.push(
-        fresh.length === 0
-          ? `- ${md(other.label)} (${md(other.strength)}): the same recommendation.`
-          : `- ${md(other.label)} (${md(other.strength)}):`,
+        heading,
         '',
-        ...(fresh.length === 0 ? [] : [quote(fresh.join(' ')), '']),
+        quote((fresh.length > 0 ? fresh : sentences(other.recommendation)).join(' ')),
+        '',
       );
     }
   }

@@ -167,6 +167,10 @@ describe('clinician dashboard in a browser', () => {
     ).toContain('*2/*2');
     const clopidogrel = page.locator('article', { has: page.getByRole('heading', { name: /clopidogrel/ }) });
     expect(await clopidogrel.textContent()).toContain('Avoid');
+    // CPIC's non-ACS, non-PCI row repeats the ACS and/or PCI row, not the neurovascular row listed before it.
+    expect(await clopidogrel.getByRole('listitem').allTextContents()).toContainEqual(
+      'Non-ACS, non-PCI cardiovascular indications (CPIC Moderate): the same recommendation as for ACS and/or PCI.',
+    );
     const bp = page.getByRole('figure', { name: 'Home blood pressure chart' });
     // Systolic and diastolic lines; no NSAID on file, so no rule's blood-pressure limit is drawn.
     expect(await bp.locator('.u-legend').textContent()).toMatch(/Systolic.*Diastolic/);

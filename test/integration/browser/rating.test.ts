@@ -141,15 +141,22 @@ describe('rating and explanation pages in a browser', () => {
     for (const recommendation of new Set(rows.map(({ row }) => row.recommendation.trim()))) {
       expect(text.split(recommendation).length - 1).toBe(1);
     }
-    expect(text).toContain('The same recommendation as above.');
+    // The non-ACS, non-PCI row repeats the alert's row (ACS and/or PCI), not the neurovascular row shown before it:
+    // the page names the row it repeats.
+    const nonAcs = rows.find(({ row }) => row.population === 'CVI non-ACS non-PCI');
+    expect(nonAcs?.row.recommendation).toBe(first?.row.recommendation);
+    expect(text).toMatch(
+      /Non-ACS, non-PCI cardiovascular indications[\s\S]*?The same recommendation as the alert’s\./,
+    );
+    expect(text).not.toContain('as above');
     // Populations in words, as the card says them, not CPIC's codes.
     expect(text).toContain('Neurovascular indications');
     expect(text).not.toMatch(/^(NVI|CVI ACS PCI|CVI non-ACS non-PCI)$/m);
-    // CPIC gives the three populations the same implications: said once, then "the same as above".
+    // CPIC gives the three populations the same implications: said once, then "the same as the alert's".
     const implication = first?.row.implications?.[0]?.replace(/^[\w-]+:\s*/, '').split(';')[0] ?? '';
     expect(implication.length).toBeGreaterThan(20);
     expect(text.split(implication).length - 1).toBe(1);
-    expect(text).toContain('Implications: the same as above.');
+    expect(text).toContain('Implications: the same as the alert’s.');
     expect(text).toContain('Threshold set');
     expect(text).toContain('CPIC knowledge');
     await screenshot(page, '4-explanation');

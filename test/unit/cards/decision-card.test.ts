@@ -234,6 +234,13 @@ describe('decisionCard on real CPIC decisions', () => {
     }
     expect(detail).toMatch(/neurovascular indications \(CPIC Moderate\)/);
     expect(detail).toMatch(/non-PCI cardiovascular indications \(CPIC Moderate\)/);
+    // CPIC's non-ACS, non-PCI row repeats the ACS and/or PCI row, not the neurovascular row listed before it: the card
+    // names the row it repeats rather than saying "the same" after the neurovascular text.
+    const nonAcs = finding.alternatives.find((a) => a.row.population === 'CVI non-ACS non-PCI');
+    expect(nonAcs?.row.recommendation).toBe(finding.row.recommendation);
+    expect(detail).toContain(
+      'non-ACS, non-PCI cardiovascular indications (CPIC Moderate): the same recommendation as for ACS and/or PCI.',
+    );
     expect(finding.alternatives.length).toBeGreaterThan(0);
     expect(card.overrideReasons?.map((r) => r.code)).not.toContain('sensor-data-unreliable');
   });

@@ -27,13 +27,20 @@ function Genes({ genes }: { readonly genes: readonly GeneResultView[] }) {
   );
 }
 
+/** Which row above a repeated text is the same as: "the same as" plus this ("the alert’s", "under “…”"). */
+function rowNamed(row: ExplainedRow): string {
+  return row.applied ? 'the alert’s' : `under “${row.label}”`;
+}
+
 /**
  * One CPIC row. `above`: the rows shown before it. A recommendation or implications the same as one of theirs (CPIC
- * repeats them across a guideline's populations) are said in one line instead of again.
+ * repeats them across a guideline's populations) are said in one line naming that row instead of again: "as above"
+ * would read as the row just before, which is often not the one (clopidogrel's non-ACS, non-PCI row repeats the ACS
+ * and/or PCI row, not the neurovascular row between them).
  */
 function Row({ row, above }: { readonly row: ExplainedRow; readonly above: readonly ExplainedRow[] }) {
-  const sameRecommendation = above.some((r) => r.recommendation === row.recommendation);
-  const sameImplications = above.some((r) => r.implications.join('\n') === row.implications.join('\n'));
+  const sameRecommendation = above.find((r) => r.recommendation === row.recommendation);
+  const sameImplications = above.find((r) => r.implications.join('\n') === row.implications.join('\n'));
   return (
     <article class={`row${row.applied ? ' row-applied' : ''}`}>
       <h4>
@@ -59,13 +66,13 @@ function Row({ row, above }: { readonly row: ExplainedRow; readonly above: reado
         <dd>{row.strength ?? 'not graded'}</dd>
       </dl>
       {sameRecommendation ? (
-        <p>The same recommendation as above.</p>
+        <p>The same recommendation as {rowNamed(sameRecommendation)}.</p>
       ) : (
         <blockquote>{row.recommendation}</blockquote>
       )}
       {row.implications.length > 0 && sameImplications ? (
         <p>
-          <span class="label">Implications</span>: the same as above.
+          <span class="label">Implications</span>: the same as {rowNamed(sameImplications)}.
         </p>
       ) : row.implications.length > 0 ? (
         <>
