@@ -196,7 +196,9 @@ function evaluateWindow(
           }),
       basis: computed.basis ?? 'readings',
       sampleCount: used.length,
-      daysWithData: computed.daysWithData,
+      // Choice: a window of N × 24 h that does not end at midnight touches N + 1 patient-local days, and a card saying
+      // "8 of 7 days with data" reads as an error; the days with data are counted up to the window's N.
+      daysWithData: Math.min(computed.daysWithData, limits.windowDays),
       coverage: round(computed.coverage),
       ...newestSample,
       status: stale ? 'stale' : reasons.length > 0 ? 'insufficient' : 'sufficient',

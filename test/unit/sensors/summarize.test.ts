@@ -170,6 +170,17 @@ describe('resting heart rate (7 d, ≥ 4 days, newest ≤ 72 h)', () => {
     expect(rhr.newestSample).toBe(new Date(atMs - HOUR).toISOString());
   });
 
+  it('counts at most the window’s 7 days: a window of 7 × 24 h ending mid-morning touches 8 calendar days', () => {
+    // A daily value every morning of the week, and one at noon on the day the window starts (3 h after its start).
+    const obs = [
+      ...daily('40443-4', '/min', range(0, 7), () => 55),
+      ...daily('40443-4', '/min', [7], () => 55, -3),
+    ];
+    const rhr = metric(summarizeSensors(obs, AT), 'resting-heart-rate');
+    // The eight readings are all in the window ("8 of 7 days with data" is what a card said before).
+    expect(rhr).toMatchObject({ status: 'sufficient', sampleCount: 8, daysWithData: 7, coverage: 1 });
+  });
+
   it('is insufficient on 3 days', () => {
     const rhr = metric(
       summarizeSensors(
