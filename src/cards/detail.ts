@@ -8,6 +8,7 @@
  */
 import { firstCitation } from '../rules/citations';
 import { copyNumberPhenotypes, populationWords } from '../rules/cpic';
+import { lookupKeyText } from '../rules/cpic/recommendations';
 import { rowOf } from '../rules/cpic/types';
 import type { CpicRow, Finding, GeneResult, ResultReading } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
@@ -250,16 +251,25 @@ export interface OtherRow {
  */
 export function otherRows(finding: Finding): {
   readonly rows: readonly OtherRow[];
-  /** The population of the row led with, in words, when the others differ by population. */
+  /**
+   * What the row led with is for, when others follow: its population in words when they differ by population, else
+   * the result it is looked up by (`CYP2D6 activity score ≥3.0`), which the card's heading does not otherwise say.
+   */
   readonly leading?: string;
   readonly byPopulation: boolean;
 } {
   const row = rowOf(finding);
   const alternatives = finding.kind === 'recommendation' ? finding.alternatives : [];
   const byPopulation = alternatives.some((alt) => alt.row.population !== row?.population);
+  const leading =
+    !row || alternatives.length === 0
+      ? undefined
+      : byPopulation
+        ? row.population && populationWords(row.population)
+        : lookupKeyText(row.lookupKey);
   return {
     byPopulation,
-    ...(byPopulation && row?.population ? { leading: populationWords(row.population) } : {}),
+    ...(leading ? { leading } : {}),
     rows: alternatives.map((alt) => ({
       label: byPopulation && alt.row.population ? populationWords(alt.row.population) : alt.label,
       strength: strengthText(alt.row),
@@ -300,14 +310,16 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
     for (const s of fresh) said.add(s);
     return fresh;
   };
+  const others = otherRows(finding);
   if (row) {
     say(row.recommendation);
-    lines.push(`**What to do** (${rowHeading(row)}):`, '', quote(row.recommendation), '');
+    // The population is in the heading already; the result the row is for only when other rows differ by result.
+    const forResult = others.byPopulation || !others.leading ? '' : `; ${md(others.leading)}`;
+    lines.push(`**What to do** (${rowHeading(row)}${forResult}):`, '', quote(row.recommendation), '');
   }
   // Why: the chain, when the sensors moved the alert; then what the finding adds that is not the CPIC text or the gene
   // lines again.
   const chain = whyChain(decision, row);
-  const others = otherRows(finding);
   const why = [...(chain ? [chain] : []), ...decisionReasons(decision, others.byPopulation)].flatMap(
     (line) => (say(line).length > 0 ? [line] : []),
   );

@@ -40,7 +40,10 @@ export interface DashboardFinding {
   /** Other CPIC rows the result (or, `byPopulation`, the order) leaves open, after the one above. */
   readonly otherRows: {
     readonly byPopulation: boolean;
-    /** With `byPopulation`: the population the recommendation above is for, in words. */
+    /**
+     * What the recommendation above is for: with `byPopulation`, its population in words, else the result it is
+     * looked up by (`CYP2D6 activity score ≥3.0`).
+     */
     readonly leading?: string;
     readonly rows: readonly {
       readonly label: string;

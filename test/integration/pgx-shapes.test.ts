@@ -186,6 +186,9 @@ describe('order-sign: CYP2D6 with a copy number the laboratory did not report (x
     const detail = rendered(card?.detail);
     expect(detail.indexOf(ultrarapid.recommendation)).toBeGreaterThanOrEqual(0);
     expect(detail.indexOf(normal.recommendation)).toBeGreaterThan(detail.indexOf(ultrarapid.recommendation));
+    // Each row says which result it is for: the one led with in its heading, the other in its label.
+    expect(detail).toContain('**What to do** (CPIC Strong; CYP2D6 activity score ≥3.0):');
+    expect(detail).toContain('CYP2D6 activity score 2.0 (CPIC Strong):');
     const ask =
       'Ask the laboratory for the CYP2D6 copy number: Normal Metabolizer as *4/*1x2, Ultrarapid Metabolizer as *4/*1x≥3';
     expect(detail).toContain(ask);

@@ -147,6 +147,10 @@ describe('clinician dashboard in a browser', () => {
     const finding = await codeine.textContent();
     expect(finding).toContain('Ask the laboratory for the CYP2D6 copy number');
     expect(finding).toContain(cpicRow('codeine', { CYP2D6: '2.0' }).row.recommendation);
+    // The recommendation led with says which result it is for, as the other row's label does.
+    expect(finding).toContain(
+      `CYP2D6 activity score ≥3.0: ${cpicRow('codeine', { CYP2D6: '≥3.0' }).row.recommendation}`,
+    );
     await screenshot(page, 'dashboard-7-copy-number');
     await page.getByRole('link', { name: 'Patient explanation for codeine (printable)' }).click();
     await page.getByRole('heading', { level: 1, name: 'Your CYP2D6 result and codeine' }).waitFor();
