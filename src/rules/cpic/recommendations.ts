@@ -636,7 +636,15 @@ function warfarinFinding(
       ...unreadableLines([cyp2c9, vkorc1]),
       ...cyp4f2Line,
       `CPIC warfarin Figure 2 (adults): ${boxes.join(' → ')}`,
-      `Ancestry branches not applied (not known from the order): ${[nodes.n4, nodes.n9, nodes.n13].filter(Boolean).join(' / ')}`,
+      // The boxes quoted: CPIC's own questions ("rs12777823 tested?") read as the reader's otherwise.
+      `Figure 2's branches for ancestry not applied (ancestry is not known from the order): ${[
+        nodes.n4,
+        nodes.n9,
+        nodes.n13,
+      ]
+        .filter(Boolean)
+        .map((box) => `"${box ?? ''}"`)
+        .join(', ')}`,
     ],
   };
 }

@@ -246,6 +246,16 @@ describe('lookups', () => {
     expect(edges).toContainEqual(expect.objectContaining({ from: 'n2', to: 'n6' }));
     expect(dosed?.kind).toBe('warfarin-figure');
     expect((dosed && rowOf(dosed))?.recommendation.split('\n\n')).toEqual([nodes.n1, nodes.n2, nodes.n6]);
+    // The ancestry branches the order cannot decide are named by their boxes (CPIC's words), quoted as CPIC's own
+    // questions rather than run together as if the card asked them.
+    expect([nodes.n4, nodes.n9, nodes.n13]).toEqual([
+      'Self-identified ancestry',
+      'CYP2C9*5, *6, *8, and *11 also tested?',
+      'rs12777823 tested?',
+    ]);
+    expect(dosed?.explanation).toContain(
+      'Figure 2\'s branches for ancestry not applied (ancestry is not known from the order): "Self-identified ancestry", "CYP2C9*5, *6, *8, and *11 also tested?", "rs12777823 tested?"',
+    );
     const [noCarrier] = findingsForOrder(order('warfarin'), [
       { ...keyedResult('CYP2C9', '1.0'), diplotype: '*1/*3', alleles: ['*1', '*3'] },
       keyedResult('VKORC1', '-1639 AG'),
