@@ -166,7 +166,7 @@ export interface SensorRuleCheck {
 export interface DryRunCase {
   /** The trigger's id within its rule. */
   readonly trigger: string;
-  /** What was given and what must happen, in words ("At 59.9 /min: raises the card one step"). */
+  /** What was given and what must happen, in words ("At 59.9/min: raises the card one step"). */
   readonly expectation: string;
   readonly passed: boolean;
   /** Why it failed, in words. */

@@ -225,15 +225,15 @@ const UNIT_WORDS: Readonly<Record<string, string>> = {
   '/d': 'per day',
 };
 
-/** A trigger's value with its unit as people write it ("60 /min", "4 %", "2" for a count). */
+/** A trigger's value with its unit as people write it, as the cards do ("60/min", "4 %", "2" for a count). */
 export function valueInWords(value: number, unit: string): string {
   const u = UNIT_WORDS[unit] ?? unit;
-  return u === '' ? String(value) : `${String(value)} ${u}`;
+  return u === '' ? String(value) : u.startsWith('/') ? `${String(value)}${u}` : `${String(value)} ${u}`;
 }
 
 /**
  * A sensor rule as the informaticist reads it: to whom it applies, then one sentence per trigger, action first
- * ("Raise the card one step when the resting heart rate over 7 days is below 60 /min.").
+ * ("Raise the card one step when the resting heart rate over 7 days is below 60/min.").
  */
 export function describeSensorRule(
   rule: SensorRuleThresholds,

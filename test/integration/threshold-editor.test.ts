@@ -463,7 +463,7 @@ describe('sensor rules: authored one by one, schema-checked and dry-run before p
     const view = rules.find((r) => r.id === R1);
     expect(view?.rule.id).toBe(R1);
     expect(view?.words).toContain(
-      'Raise the card one step when the resting heart rate over the last 7 days is below 60 /min.',
+      'Raise the card one step when the resting heart rate over the last 7 days is below 60/min.',
     );
   });
 

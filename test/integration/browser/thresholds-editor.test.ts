@@ -199,7 +199,7 @@ describe('the threshold editor in a browser', () => {
     await page.getByText(`Sensor rule ${R1} saved.`).waitFor();
     const rule = page.locator('.sensor-rule', { has: page.getByRole('heading', { name: R1 }) });
     expect(await rule.innerText()).toContain(
-      'Raise the card one step when the resting heart rate over the last 7 days is below 58 /min.',
+      'Raise the card one step when the resting heart rate over the last 7 days is below 58/min.',
     );
     expect(
       await page.getByRole('region', { name: 'Changes against the set in force' }).innerText(),
@@ -215,7 +215,7 @@ describe('the threshold editor in a browser', () => {
     const failed = page.locator('.dry-run');
     await failed.getByText('Dry run failed', { exact: false }).waitFor();
     expect(await failed.innerText()).toMatch(
-      /At 65 \/min: lowers the card one step\.\s+It did not lower the card: at the same value trigger resting-hr-below-60 raises the card, so nothing is lowered\./,
+      /At 65\/min: lowers the card one step\.\s+It did not lower the card: at the same value trigger resting-hr-below-60 raises the card, so nothing is lowered\./,
     );
     await screenshot(page, '22e-thresholds-dry-run-failed');
     await page.getByRole('button', { name: `Edit ${R1} as JSON` }).click();

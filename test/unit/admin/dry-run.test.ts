@@ -40,9 +40,9 @@ describe('dryRunThresholdSet', () => {
     const r1 = report.rules.find((r) => r.id === 'R1-metoprolol-resting-hr');
     // Per trigger: beyond, other side, stale, insufficient; the lower range adds above-range and a new order.
     expect(r1?.failed).toBe(0);
-    expect(r1?.cases.map((c) => c.expectation)).toContain('At 59.9 /min: raises the card one step.');
+    expect(r1?.cases.map((c) => c.expectation)).toContain('At 59.9/min: raises the card one step.');
     expect(r1?.cases.map((c) => c.expectation)).toContain(
-      'At 60 /min, on the other side of the threshold: does not act.',
+      'At 60/min, on the other side of the threshold: does not act.',
     );
     expect(report.rules.every((r) => r.failed === 0 && (r.passed > 0 || !r.enabled))).toBe(true);
   });

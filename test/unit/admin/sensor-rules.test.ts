@@ -122,10 +122,10 @@ describe('a sensor rule in words', () => {
     const window = DEFAULT_THRESHOLDS.sufficiency['resting-heart-rate']?.windowDays ?? 0;
     expect(words[0]).toBe('For metoprolol when CYP2D6 is Poor Metabolizer or Intermediate Metabolizer.');
     expect(words).toContain(
-      `Raise the card one step when the resting heart rate over the last ${String(window)} days is below 60 /min.`,
+      `Raise the card one step when the resting heart rate over the last ${String(window)} days is below 60/min.`,
     );
     expect(words.find((w) => w.startsWith('Lower'))).toMatch(
-      /^Lower the card one step when the resting heart rate .* is from 65 \/min to 80 \/min, if the patient already takes the drug and there were no low heart rate events\.$/,
+      /^Lower the card one step when the resting heart rate .* is from 65\/min to 80\/min, if the patient already takes the drug and there were no low heart rate events\.$/,
     );
   });
 
