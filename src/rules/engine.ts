@@ -366,14 +366,17 @@ function baselineIndicator(
   ) {
     indicator = 'none';
     notes.push(
-      `Thresholds ${thresholds.version}: no phenotype here counts as actionable (${finding.genes.map((g) => `${g.gene} ${g.phenotype}`).join(', ')}); no card`,
+      `No card: the alert thresholds count no phenotype here as actionable (${finding.genes.map((g) => `${g.gene} ${g.phenotype}`).join(', ')})`,
     );
   }
   const override = thresholds.drugOverrides[finding.drug];
   if (override?.actions.includes(finding.action) && (indicator !== 'none' || override.indicator === 'none')) {
-    notes.push(
-      `Thresholds ${thresholds.version}: ${finding.drug} override → ${override.indicator === 'none' ? 'no card' : override.indicator} (${override.reason})`,
-    );
+    // In words a clinician reads on the card's "Why" (the threshold set itself is named in its footer).
+    const effect =
+      override.indicator === 'none'
+        ? 'no card'
+        : `shown as ${override.indicator}${override.indicator === indicator ? '' : `, not ${indicator}`}`;
+    notes.push(`Local policy for ${finding.drug}: ${effect} (${override.reason})`);
     indicator = override.indicator;
   }
   const capped = standardUseCap(finding, indicator);

@@ -99,7 +99,9 @@ describe('baseline indicator from the thresholds (issue 5 defaults)', () => {
     const finding = findingFor('clopidogrel', [gene('CYP2C19', 'Normal Metabolizer')]);
     const evaluated = await evaluateOne(finding, NO_SENSORS, {}, createRuleEngine(edit));
     expect(evaluated.indicator).toBe('none');
-    expect(decisionExplanation(evaluated).at(-1)).toContain('no phenotype here counts as actionable');
+    expect(decisionExplanation(evaluated).at(-1)).toBe(
+      'No card: the alert thresholds count no phenotype here as actionable (CYP2C19 Normal Metabolizer)',
+    );
   });
 
   it('a changed strength × action cell changes the outcome without code changes (Moderate adjust-dose → info)', async () => {
@@ -126,7 +128,11 @@ describe('baseline indicator from the thresholds (issue 5 defaults)', () => {
     );
     const raisedResult = await evaluateOne(metoprololPM(), NO_SENSORS, {}, raised);
     expect(raisedResult.indicator).toBe('critical');
-    expect(decisionExplanation(raisedResult).at(-1)).toContain('local policy');
+    // Said in words on the card, without the threshold set's version label (the card's footer names the set).
+    expect(raisedResult.notes).toEqual([
+      'Local policy for metoprolol: shown as critical, not warning (local policy)',
+    ]);
+    expect(decisionExplanation(raisedResult).at(-1)).toBe(raisedResult.notes[0]);
     const silenced = createRuleEngine(
       edited((t) => {
         t.drugOverrides.metoprolol = { indicator: 'none', actions: ['adjust-dose'], reason: 'pilot' };
