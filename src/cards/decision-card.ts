@@ -50,7 +50,8 @@ function isAbsoluteUrl(url: string): boolean {
 
 /**
  * How each gene reads in the summary: an HLA gene by the allele status the guideline looked up, written as the allele
- * name (`HLA-B*57:01 positive`), others by phenotype; a gene the row keys on without a result reads `no result`.
+ * name (`HLA-B*57:01 positive`), others by phenotype; a gene the row keys on without a result reads `no result`, after
+ * the genes with one (CPIC's key order put "CYP2B6 no result" before the CYP2C19 result that decides sertraline).
  */
 function genePhrases({ finding }: Decision): string[] {
   // The action already names the genes ("Order CYP2C19 test before clopidogrel").
@@ -61,7 +62,11 @@ function genePhrases({ finding }: Decision): string[] {
   const row = rowOf(finding);
   const keyed = row ? Object.entries(row.lookupKey) : [];
   if (keyed.length === 0) return finding.genes.map((g) => `${g.gene} ${phenotypeWords(g)}`);
-  return keyed.map(([gene, key]) => {
+  const ordered = [
+    ...keyed.filter(([gene]) => byGene.has(gene)),
+    ...keyed.filter(([gene]) => !byGene.has(gene)),
+  ];
+  return ordered.map(([gene, key]) => {
     const result = byGene.get(gene);
     if (!result) return `${gene} no result`;
     if (!result.alleleStatus) return `${gene} ${phenotypeWords(result)}`;

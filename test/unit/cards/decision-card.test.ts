@@ -299,6 +299,16 @@ describe('decisionCard on real CPIC decisions', () => {
     );
   });
 
+  it('CYP2C19 poor metabolizer + sertraline, CYP2B6 untested: the result that decides is named before the gene without one', async () => {
+    const decision = await decide('sertraline', [geneResult('CYP2C19', '*2/*2')]);
+    // CPIC's row is keyed on CYP2B6 first (its "No Result" row for CYP2C19 PM).
+    expect(Object.keys(dataRow(decision).lookupKey)).toEqual(['CYP2B6', 'CYP2C19']);
+    const card = cardFor(decision, drafts.clopidogrelSandbox);
+    expect(card.summary).toBe(
+      'Adjust sertraline dose: CYP2C19 Poor Metabolizer, CYP2B6 no result (CPIC Moderate)',
+    );
+  });
+
   it('HLA-B*57:01 positive + abacavir: critical, allele status in the summary, no suggestion', async () => {
     const decision = await decide('abacavir', [geneResult('HLA-B', '*57:01/*08:01')]);
     const card = cardFor(decision, drafts.clopidogrelSandbox);
