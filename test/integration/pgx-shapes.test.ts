@@ -129,6 +129,9 @@ describe('order-sign: HLA GL Strings', () => {
     const detail = rendered(card?.detail);
     expect(detail.indexOf(positive.recommendation)).toBeGreaterThanOrEqual(0);
     expect(detail.indexOf(negative.recommendation)).toBeGreaterThan(detail.indexOf(positive.recommendation));
+    // Each row says which result it is for, the allele written as clinicians write it (no space before the asterisk).
+    expect(detail).toContain('**What to do** (CPIC Strong; HLA-B*57:01 positive):');
+    expect(detail).toContain('HLA-B*57:01 negative (CPIC Strong):');
     // Results used: the one genotype, once, by what it is and its date (never its resource id).
     expect(detail).toContain('; from a genotype (12 Jun 2025)');
     expect(detail).not.toContain('Observation/');

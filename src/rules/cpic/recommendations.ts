@@ -253,10 +253,13 @@ function unreadableLines(used: readonly GeneResult[]): string[] {
   );
 }
 
-/** What a CPIC row is looked up by, in words: `CYP2D6 activity score 1.0, CYP2C19 Poor Metabolizer`. */
+/**
+ * What a CPIC row is looked up by, in words: `CYP2D6 activity score 1.0, CYP2C19 Poor Metabolizer`; an HLA allele as
+ * it is written clinically, `HLA-B*57:01 positive` (CPIC's key is `*57:01 positive`).
+ */
 export function lookupKeyText(lookupKey: Readonly<Record<string, string>>): string {
   return Object.entries(lookupKey)
-    .map(([g, v]) => `${g} ${parseScore(v) ? `activity score ${v}` : v}`)
+    .map(([g, v]) => (v.startsWith('*') ? `${g}${v}` : `${g} ${parseScore(v) ? `activity score ${v}` : v}`))
     .join(', ');
 }
 
