@@ -150,14 +150,19 @@ export function humanDate(d: Date): string {
 }
 
 /**
- * The sentence a shown acknowledged or lowered card carries: who acknowledged the advice, when and why.
- * `reasonDisplay` turns an override-reason code into its label (the sandbox sends codes without `display`).
+ * The sentence a shown acknowledged or lowered card carries: who acknowledged the advice, when and why. Who is "you"
+ * when it was `userId` (the clinician the card is for), else the name recorded with the card it was shown on, else
+ * "another clinician": never a FHIR reference (`Practitioner/…`) on a card. `reasonDisplay` turns an override-reason
+ * code into its label (the sandbox sends codes without `display`).
  */
 export function acknowledgementNote(
   ack: Acknowledgement,
+  userId: string | undefined,
   reasonDisplay: (code: string) => string | undefined = () => undefined,
 ): string {
-  const who = ack.by ? ` by ${ack.by}` : '';
+  const by =
+    ack.by === undefined ? undefined : ack.by === userId ? 'you' : (ack.byName ?? 'another clinician');
+  const who = by === undefined ? '' : ` by ${by}`;
   const when = ` on ${humanDate(ack.at)}`;
   if (ack.kind === 'too-often') {
     const comment = ack.comment ? ` (comment: "${ack.comment}")` : '';

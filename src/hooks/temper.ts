@@ -63,13 +63,20 @@ const REASON_LABELS = new Map(
   [...OVERRIDE_REASONS, ...PRE_TEST_OVERRIDE_REASONS].map((r) => [r.code, r.display]),
 );
 
-/** The decision as the verdict shows it: its indicator, and who acknowledged it when it was. */
-function tempered(decision: ShownDecision, verdict: VolumeVerdict): ShownDecision {
+/** The decision as the verdict shows it to `userId`: its indicator, and who acknowledged it when it was. */
+function tempered(
+  decision: ShownDecision,
+  verdict: VolumeVerdict,
+  userId: string | undefined,
+): ShownDecision {
   if (verdict.outcome === 'suppressed' || verdict.outcome === 'shown') return decision;
   return {
     ...decision,
     indicator: verdict.indicator,
-    notes: [...decision.notes, acknowledgementNote(verdict.acknowledgement, (c) => REASON_LABELS.get(c))],
+    notes: [
+      ...decision.notes,
+      acknowledgementNote(verdict.acknowledgement, userId, (c) => REASON_LABELS.get(c)),
+    ],
   };
 }
 
@@ -149,7 +156,7 @@ export async function temperOrderSign(
   const judged = await judge('order-sign', decisions, state, assessed, patient, call.now);
   const showing = judged.filter((j) => j.verdict.outcome !== 'suppressed');
   const answer = speak(
-    showing.map((j) => tempered(j.decision, j.verdict)),
+    showing.map((j) => tempered(j.decision, j.verdict, userId)),
     assessed,
     drafts,
     patientId,
@@ -198,7 +205,7 @@ export async function temperOrderSelect(
       );
       continue;
     }
-    const decision = tempered(j.decision, verdict);
+    const decision = tempered(j.decision, verdict, userId);
     const draft = drafts[decision.finding.order.orderIndex];
     // The card is re-rendered (same uuid) when the order or the policy's sentence on it changed.
     const orderHash = draftOrderHash([draft, decision.notes]);

@@ -49,6 +49,8 @@ export interface Acknowledgement {
   readonly at: Date;
   /** Who: the CDS `userId` of the invocation that showed the overridden card, or the rater. */
   readonly by?: string;
+  /** Their name, when the invocation that showed the card recorded it (the `user` prefetch) and it is theirs. */
+  readonly byName?: string;
   readonly reasonCode?: string;
   readonly reasonDisplay?: string;
   readonly comment?: string;
@@ -261,7 +263,11 @@ async function acknowledgements(
     .where('advice_hash', 'in', hashes)
     // Only cards some clinician acknowledged (migration 0180): not every card the advice was ever shown on.
     .where('acknowledged', '=', 1)
-    .where('first_showing', '=', 1);
+    .where('first_showing', '=', 1)
+    // The invocation that showed the card, for the name of the clinician it was shown to (left joins: an
+    // acknowledgement counts even if retention has removed the card).
+    .leftJoin('cards', 'cards.uuid', 'volume_outcomes.card_uuid')
+    .leftJoin('invocations', 'invocations.id', 'cards.invocation_id');
   const [overrides, ratings] = await Promise.all([
     shownCards
       .innerJoin('feedback', 'feedback.card_uuid', 'volume_outcomes.card_uuid')
@@ -270,6 +276,7 @@ async function acknowledgements(
         'volume_outcomes.card_uuid',
         'volume_outcomes.user_id',
         'volume_outcomes.basis',
+        'invocations.user_name',
         'feedback.received_at',
         'feedback.override_code',
         'feedback.override_display',
@@ -284,6 +291,8 @@ async function acknowledgements(
         'volume_outcomes.advice_hash',
         'volume_outcomes.card_uuid',
         'volume_outcomes.basis',
+        'invocations.user_id',
+        'invocations.user_name',
         'ratings.rater',
         'ratings.rated_at',
         'ratings.comment',
@@ -299,6 +308,7 @@ async function acknowledgements(
       cardUuid: r.card_uuid ?? '',
       at: new Date(r.received_at),
       ...(r.user_id !== null ? { by: r.user_id } : {}),
+      ...(r.user_id !== null && r.user_name !== null ? { byName: r.user_name } : {}),
       ...(r.override_code !== null ? { reasonCode: r.override_code } : {}),
       ...(r.override_display !== null ? { reasonDisplay: r.override_display } : {}),
       ...(r.user_comment !== null ? { comment: r.user_comment } : {}),
@@ -310,6 +320,8 @@ async function acknowledgements(
       cardUuid: r.card_uuid ?? '',
       at: new Date(r.rated_at),
       by: r.rater,
+      // The rating link is the shown clinician's; a name recorded for someone else is not the rater's.
+      ...(r.user_name !== null && r.user_id === r.rater ? { byName: r.user_name } : {}),
       ...(r.comment !== null ? { comment: r.comment } : {}),
       basis: JSON.parse(r.basis) as AdviceBasis,
     })),

@@ -60,6 +60,8 @@ interface Call {
   readonly drug: string;
   readonly result: string;
   readonly userId?: string;
+  /** The user's name, in the `user` prefetch key as an EHR sends it (a Practitioner). */
+  readonly userName?: string;
   readonly orderId?: string;
   /** Replaces the results' effective date (a re-test). */
   readonly resultDate?: string;
@@ -86,6 +88,15 @@ function body(hook: 'order-sign' | 'order-select', c: Call): JsonObject {
       patient: { ...PATIENT, id: c.patientId },
       pgx: searchset(pgx),
       ...(c.wearables ? { wearables: searchset(c.wearables) } : {}),
+      ...(c.userName
+        ? {
+            user: {
+              resourceType: 'Practitioner',
+              id: (c.userId ?? CLINICIAN).replace(/^Practitioner\//, ''),
+              name: [{ text: c.userName }],
+            },
+          }
+        : {}),
     },
   };
 }
@@ -251,7 +262,7 @@ describe.each(engines)('the volume policy on %s', (_engine, createDatabase) => {
     const sign = await cardsOf(t.app, 'order-sign', metoprolol(patientId));
     expect(sign.cards.map((c) => c.indicator)).toEqual(['info']);
     expect(sign.cards[0]?.detail).toContain(
-      `Already acknowledged: overridden for this patient by ${CLINICIAN} ${dayPhrase(new Date())} (reason: Will monitor the patient closely).`,
+      `Already acknowledged: overridden for this patient by you ${dayPhrase(new Date())} (reason: Will monitor the patient closely).`,
     );
     expect(await t.store.volume.listOutcomes(sign.hookInstance)).toEqual([
       expect.objectContaining({
@@ -315,13 +326,20 @@ describe.each(engines)('the volume policy on %s', (_engine, createDatabase) => {
   it('a CPIC Strong avoid is never suppressed: shown as already acknowledged, naming who, when and why', async () => {
     const patientId = `vol-${randomUUID()}`;
     const selected = await oneCard(t.app, 'order-select', clopidogrel(patientId));
-    const first = await oneCard(t.app, 'order-sign', clopidogrel(patientId));
+    // Signed by a clinician whose EHR sends the `user` prefetch: the name is recorded with the card.
+    const first = await oneCard(t.app, 'order-sign', clopidogrel(patientId, { userName: 'Dr. Ada Obi' }));
     expect(first.indicator).toBe('critical');
     await feedback(t.app, 'order-sign', first, 'overridden', {
       code: 'benefit-outweighs-risk',
       comment: 'Cardiology advised',
     });
-    const note = `Already acknowledged: overridden for this patient by ${CLINICIAN} ${dayPhrase(new Date())} (reason: Clinical benefit outweighs the pharmacogenomic risk; comment: "Cardiology advised").`;
+    const noteBy = (who: string): string =>
+      `Already acknowledged: overridden for this patient by ${who} ${dayPhrase(new Date())} (reason: Clinical benefit outweighs the pharmacogenomic risk; comment: "Cardiology advised").`;
+    // To the clinician who overrode it: "you"; to another: the name, never a FHIR reference.
+    const note = noteBy('you');
+    const toOther = await oneCard(t.app, 'order-sign', clopidogrel(patientId, { userId: OTHER_CLINICIAN }));
+    expect(toOther.detail).toContain(noteBy('Dr. Ada Obi'));
+    expect(toOther.detail).not.toContain('Practitioner/');
 
     // The order being edited keeps its card (same uuid), now saying it was acknowledged.
     const select = await cardsOf(t.app, 'order-select', clopidogrel(patientId));
@@ -353,7 +371,7 @@ describe.each(engines)('the volume policy on %s', (_engine, createDatabase) => {
     const sign = await oneCard(t.app, 'order-sign', metoprolol(patientId));
     expect(sign.indicator).toBe('info');
     expect(sign.detail).toContain(
-      `Already acknowledged: rated "shown too often" for this patient by ${OTHER_CLINICIAN} ${dayPhrase(new Date())}.`,
+      `Already acknowledged: rated "shown too often" for this patient by another clinician ${dayPhrase(new Date())}.`,
     );
   });
 

@@ -145,11 +145,25 @@ describe('worsening', () => {
 describe('acknowledgementNote', () => {
   it('names who, when (as a person writes a date) and why; the reason label from its code', () => {
     const labels = new Map([['will-monitor', 'Will monitor the patient closely']]);
-    expect(acknowledgementNote(ack({ comment: 'Pharmacy agreed' }), (c) => labels.get(c))).toBe(
-      'Already acknowledged: overridden for this patient by Practitioner/123 on 28 Nov 2026 (reason: Will monitor the patient closely; comment: "Pharmacy agreed").',
+    expect(
+      acknowledgementNote(ack({ comment: 'Pharmacy agreed', byName: 'Dr. Ada Obi' }), 'Practitioner/9', (c) =>
+        labels.get(c),
+      ),
+    ).toBe(
+      'Already acknowledged: overridden for this patient by Dr. Ada Obi on 28 Nov 2026 (reason: Will monitor the patient closely; comment: "Pharmacy agreed").',
     );
-    expect(acknowledgementNote(ack({ reasonDisplay: 'Tolerated before', reasonCode: 'x' }))).toContain(
-      '(reason: Tolerated before)',
+    expect(
+      acknowledgementNote(ack({ reasonDisplay: 'Tolerated before', reasonCode: 'x' }), undefined),
+    ).toContain('(reason: Tolerated before)');
+  });
+
+  it('says "you" to the clinician who acknowledged it, and never a FHIR reference', () => {
+    expect(acknowledgementNote(ack({ byName: 'Dr. Ada Obi' }), 'Practitioner/123')).toBe(
+      'Already acknowledged: overridden for this patient by you on 28 Nov 2026.',
+    );
+    // No name recorded (the EHR sent no `user` prefetch): someone else, in words.
+    expect(acknowledgementNote(ack(), 'Practitioner/9')).toBe(
+      'Already acknowledged: overridden for this patient by another clinician on 28 Nov 2026.',
     );
   });
 
@@ -161,17 +175,17 @@ describe('acknowledgementNote', () => {
       at: new Date('2026-01-05T00:00:00Z'),
       basis: basis(),
     };
-    expect(acknowledgementNote(bare)).toBe(
+    expect(acknowledgementNote(bare, 'Practitioner/9')).toBe(
       'Already acknowledged: overridden for this patient on 5 Jan 2026.',
     );
-    expect(acknowledgementNote({ ...bare, kind: 'too-often', by: 'Practitioner/9' })).toBe(
-      'Already acknowledged: rated "shown too often" for this patient by Practitioner/9 on 5 Jan 2026.',
+    expect(acknowledgementNote({ ...bare, kind: 'too-often', by: 'Practitioner/9' }, 'Practitioner/9')).toBe(
+      'Already acknowledged: rated "shown too often" for this patient by you on 5 Jan 2026.',
     );
   });
 
   it('writes no timestamp', () => {
     expect(humanDate(new Date('2026-11-29T23:59:59.999Z'))).toBe('29 Nov 2026');
-    expect(acknowledgementNote(ack())).not.toMatch(/\d{4}-\d{2}-\d{2}|T\d{2}:/);
+    expect(acknowledgementNote(ack(), undefined)).not.toMatch(/\d{4}-\d{2}-\d{2}|T\d{2}:/);
   });
 });
 
