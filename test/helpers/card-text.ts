@@ -1,7 +1,7 @@
 /**
  * The card text rules of issue 9 ("cards a clinician reads in five seconds"), asserted on a card: length limits, no
  * internal notes (rule ids, research file paths or section numbers, "verify" marks, code artefacts, resource ids such
- * as `Observation/…`), no raw timestamps or ISO dates (dates as a person writes them), no word twice in a row ("INR
+ * as `Observation/…` or `Practitioner/…`), no raw timestamps or ISO dates (dates as a person writes them), no word twice in a row ("INR
  * INR 4.4"), and no sentence twice in the detail. `textProblems` holds any other text a person reads (a page's citation, a message) to the same notes rules.
  */
 import type { Card } from '../../src/cds/types';
@@ -18,7 +18,7 @@ const INTERNAL_NOTES: readonly (readonly [RegExp, string])[] = [
   [/\bcpic:PA\d+/, 'a CPIC rule id'],
   [/\b[\w-]+\.(?:ts|json|md)\b/, 'a file name'],
   [/\bundefined\b|\bNaN\b|\[object /, 'a code artefact'],
-  [/\b(?:Observation|Patient|MedicationRequest|Device)(?:\/|\[\d)/, 'a resource id'],
+  [/\b(?:Observation|Patient|Practitioner|MedicationRequest|Device)(?:\/|\[\d)/, 'a resource id'],
   [/\b\d{4}-\d{2}-\d{2}\b/, 'an ISO date (people write "12 Jun 2025")'],
   [/^- [\w-]+: (?:n\/a|none)\.?$/im, 'an implication that says nothing ("CYP2D6: n/a")'],
 ];
