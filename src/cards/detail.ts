@@ -169,6 +169,15 @@ export function sensorEvidenceTexts(modifiers: readonly SensorModifier[]): strin
   return sensorEvidenceLines(modifiers).map((line) => line.replace(/^- /, '').replace(/\\(.)/g, '$1'));
 }
 
+/** A citation without its "design choice" mark (`(clinical convention, design choice)` → `(clinical convention)`). */
+function withoutDesignMark(citation: string): string {
+  // Cited text has its spaces collapsed already (`firstCitation`): one optional space is all there is.
+  return citation
+    .replace(/ ?\(design choice\)/g, '')
+    .replace(/, ?design choice(?=\))/g, '')
+    .replace(/\(design choice, ?/g, '(');
+}
+
 /**
  * One markdown list item per metric the rules read: the value and its window, then what each rule did with it (two
  * triggers on one metric make one line, not two near-identical ones). Wearables research §2.1 principle 5: metric,
@@ -195,7 +204,17 @@ export function sensorEvidenceLines(modifiers: readonly SensorModifier[], raised
       ),
     ];
     const acted = group.filter((m) => m.effect !== 'context' || m.status === 'sufficient');
-    const sources = [...new Set(acted.map((m) => firstCitation(m.source)))].filter(Boolean);
+    // The label says "this service's design choice" for design values: a source's own "design choice" mark is not
+    // said again beside it ("RR < 10/min (clinical convention)").
+    const designOnly = acted.length > 0 && acted.every((m) => m.evidence === 'design');
+    const sources = [
+      ...new Set(
+        acted.map((m) => {
+          const cited = firstCitation(m.source);
+          return designOnly ? withoutDesignMark(cited) : cited;
+        }),
+      ),
+    ].filter(Boolean);
     const evidence = [...new Set(acted.map((m) => EVIDENCE_WORDING[m.evidence]))].join('; ');
     const cited =
       acted.length === 0

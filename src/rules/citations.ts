@@ -85,6 +85,8 @@ function cleanedCitation(citation: string): string {
       .replace(/\s+([,;:.)])/g, '$1')
       .replace(/\(\s*\)/g, '')
       .replace(/mm\[Hg\]/g, 'mmHg')
+      // A rate as the cards write it (`60/min`); the notes write `60 /min`.
+      .replace(/(\d) \/min\b/g, '$1/min')
       .replace(/\s{2,}/g, ' ')
       .replace(/^[\s,;:.]+|[\s,;:]+$/g, '')
   );

@@ -102,7 +102,7 @@ describe('the threshold editor in a browser', () => {
     expect(Number(await policy.getAttribute('rowspan'))).toBeGreaterThan(4);
     // Every source reads as finished text: all its citations, no research-note path, section number or "verify".
     const values = page.getByLabel('Every value in force');
-    const lowHr = values.getByRole('cell', { name: /bradycardia < 50 \/min per 2018 ACC\/AHA\/HRS/ }).first();
+    const lowHr = values.getByRole('cell', { name: /bradycardia < 50\/min per 2018 ACC\/AHA\/HRS/ }).first();
     await lowHr.scrollIntoViewIfNeeded();
     expect(await lowHr.innerText()).toMatch(
       /^CPIC 2024 β-blocker guideline .*; DPWG metoprolol .*; bradycardia < 50/,

@@ -492,7 +492,7 @@ describe('decisionCard on real CPIC decisions', () => {
       '- Resting heart rate 52/min (7 days to 1 May, 6 of 7 days with data, Apple Watch): below 60/min: raised the alert to critical.',
     );
     expect(detail).toContain(
-      'Source: bradycardia < 50 /min per 2018 ACC/AHA/HRS bradycardia guideline (expert consensus',
+      'Source: bradycardia < 50/min per 2018 ACC/AHA/HRS bradycardia guideline (expert consensus',
     );
     // No internal notes, no raw timestamps, no rule ids; the engine's own note is not repeated.
     for (const internal of [

@@ -11,6 +11,7 @@ import {
   thresholdText,
   windowText,
 } from '../../../src/cards/sensor-text';
+import { sensorEvidenceTexts } from '../../../src/cards/detail';
 import type { SensorModifier } from '../../../src/rules/types';
 
 const modifier = (change: Partial<SensorModifier>): SensorModifier => ({
@@ -80,5 +81,27 @@ describe('sensor text', () => {
     ).toBe('above 1 %, age 65 or older');
     expect(metricName('cgm-time-below-70')).toBe('CGM time below 70 mg/dL');
     expect(metricName('resting-heart-rate', 'short')).toBe('resting HR');
+  });
+});
+
+describe('sensor evidence lines', () => {
+  it('says a design value\'s source once as the service\'s choice, not "design choice" twice', () => {
+    // R6's stored source, as the default threshold set holds it.
+    const [line] = sensorEvidenceTexts([
+      modifier({
+        ruleId: 'R6-opioid-respiratory:rr-below-10',
+        effect: 'context',
+        metric: 'respiratory-rate',
+        value: 9,
+        unit: '/min',
+        threshold: 'respiratory-rate < 10 /min',
+        evidence: 'design',
+        source: 'knowledge/research/wearables-in-fhir.md §2.2 R6: RR < 10 /min (clinical convention, design)',
+      }),
+    ]);
+    expect(line).toContain(
+      "Source: RR < 10/min (clinical convention) (this service's design choice, not a pharmacogenomic guideline).",
+    );
+    expect(line?.match(/design choice/g)).toHaveLength(1);
   });
 });

@@ -27,7 +27,7 @@ describe('citationsOf', () => {
     ).toEqual([
       BETA_BLOCKER,
       'DPWG metoprolol (PharmGKB PA166104995)',
-      'bradycardia < 50 /min per 2018 ACC/AHA/HRS bradycardia guideline',
+      'bradycardia < 50/min per 2018 ACC/AHA/HRS bradycardia guideline',
     ]);
   });
 
@@ -68,7 +68,7 @@ describe('citationsOf', () => {
 
   it('says "design choice" for "design", and starts a design value that does not say so with it', () => {
     expect(citationText('RR < 10 /min (clinical convention, design)')).toBe(
-      'RR < 10 /min (clinical convention, design choice)',
+      'RR < 10/min (clinical convention, design choice)',
     );
     expect(
       citationText(
@@ -88,7 +88,7 @@ describe('citationsOf', () => {
         'FDA label Mayzent: first-dose monitoring for sinus bradycardia (label §2.4); resting HR < 55 /min (knowledge/research/wearables-in-fhir.md §2.2 R2)',
       ),
     ).toBe(
-      'FDA label Mayzent: first-dose monitoring for sinus bradycardia (label section 2.4); resting HR < 55 /min',
+      'FDA label Mayzent: first-dose monitoring for sinus bradycardia (label section 2.4); resting HR < 55/min',
     );
   });
 
