@@ -140,6 +140,14 @@ function sameSample(a: SensorSample, b: SensorSample): boolean {
 
 type Note = (kind: SensorDataQualityNote['kind'], reason: string) => void;
 
+/**
+ * Whether an Observation of `concept` holds samples of `concepts`: its own, or a panel's component (a home blood
+ * pressure sent as the vital-signs panel, 85354-9 with 8480-6 and 8462-4 components, is read for its components).
+ */
+function isWanted(concept: SensorConcept, concepts: ReadonlySet<string>): boolean {
+  return concepts.has(concept.id) || (concept.components?.some((c) => concepts.has(c)) ?? false);
+}
+
 function readObservation(
   observation: JsonObject,
   origin: number,
@@ -153,7 +161,7 @@ function readObservation(
     note('ignored', 'code not in the sensor catalogue');
     return [];
   }
-  if (concepts !== undefined && !concepts.has(concept.id)) return [];
+  if (concepts !== undefined && !isWanted(concept, concepts)) return [];
   const status = asString(observation.status);
   if (status === undefined || !USABLE_STATUSES.has(status)) {
     note('ignored', `status '${status ?? 'missing'}' is not usable`);

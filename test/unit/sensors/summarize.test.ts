@@ -285,6 +285,15 @@ describe('other windows', () => {
       sourceCount: 14,
     });
     expect(metric(summary, 'home-bp-diastolic').value).toBe(80);
+    // Asked for the blood-pressure metrics only, as a hook asks for what its rules read: the panels are read for their
+    // components all the same (they were skipped as a concept no wanted metric names, and the NSAID rule saw no data).
+    const asked = summarizeSensors([...readings, cuff], AT, {
+      metrics: ['home-bp-systolic', 'home-bp-diastolic'],
+    });
+    expect(asked.metrics.map((m) => [m.metric, m.status, m.value])).toEqual([
+      ['home-bp-systolic', 'sufficient', 133],
+      ['home-bp-diastolic', 'sufficient', 80],
+    ]);
     const morningOnly = summarizeSensors(
       readings.filter((r) => r.id.endsWith('-2')),
       AT,
