@@ -1,4 +1,4 @@
-import { summarizeSensors } from '../../../src/sensors';
+import { SENSOR_METRIC_IDS, summarizeSensors } from '../../../src/sensors';
 import { readFixture } from '../../helpers/fixtures';
 import { aggregateOf, oximetryNights } from '../../helpers/sensors';
 import { researchThreshold } from '../../reference';
@@ -445,5 +445,56 @@ describe('bad input', () => {
       metrics: [],
       notes: [expect.stringContaining('not a valid date')],
     });
+  });
+});
+
+describe('asking for some metrics', () => {
+  it('gives each metric asked for exactly what asking for every metric gives, for every shape of the fixtures', () => {
+    // Every sensor fixture at once (readings, panels, SampledData, the CGM IG summary panel, unit variants), plus a
+    // week of home blood pressure as vital-signs panels: a hook asks only for the metrics its rules read, and the
+    // shortcut that reads only their concepts once lost the blood-pressure panels (an NSAID rule saw no data).
+    const twoWeeks = fixture('cgm-two-weeks.json') as {
+      readings: unknown[];
+      summary: unknown[];
+      device: unknown;
+    };
+    const bpPanels = range(0, 7).flatMap((d) =>
+      [2, 13].map((hoursBefore) => ({
+        resourceType: 'Observation',
+        id: `bp-${d}-${hoursBefore}`,
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
+        effectiveDateTime: new Date(atMs - d * DAY - hoursBefore * HOUR).toISOString(),
+        component: [
+          {
+            code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+            valueQuantity: { value: 128 + d, code: 'mm[Hg]' },
+          },
+          {
+            code: { coding: [{ system: 'http://loinc.org', code: '8462-4' }] },
+            valueQuantity: { value: 82, code: 'mm[Hg]' },
+          },
+        ],
+      })),
+    );
+    const entries = (name: string): unknown[] =>
+      ((fixture(name) as { entry?: { resource: unknown }[] }).entry ?? []).map((e) => e.resource);
+    const resources = [
+      ...twoWeeks.readings,
+      ...twoWeeks.summary,
+      twoWeeks.device,
+      ...entries('structural-patterns.json'),
+      ...entries('unit-variants.json'),
+      ...(fixture('cgm-sampled-data.json') as unknown[]),
+      ...bpPanels,
+      ...daily('40443-4', '/min', range(0, 7), (d) => 52 + d),
+    ];
+    const all = summarizeSensors(resources, AT);
+    // The fixtures hold data for most metrics (so the comparison says something).
+    expect(all.metrics.filter((m) => m.status !== 'absent').length).toBeGreaterThanOrEqual(10);
+    for (const id of SENSOR_METRIC_IDS) {
+      const one = summarizeSensors(resources, AT, { metrics: [id] });
+      expect([id, one.metrics]).toEqual([id, all.metrics.filter((m) => m.metric === id)]);
+    }
   });
 });
