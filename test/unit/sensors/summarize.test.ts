@@ -35,6 +35,33 @@ const daily = (
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
+/**
+ * A week of home blood pressure as the vital-signs panel (85354-9 with systolic and diastolic components), one
+ * reading 2 h and one 13 h before the hook time each day (AT is 09:00Z: morning and the previous evening).
+ */
+function homeBpWeek(systolic: (day: number) => number, diastolic: number, device?: string) {
+  return range(0, 7).flatMap((d) =>
+    [2, 13].map((hoursBefore) => ({
+      resourceType: 'Observation',
+      id: `bp-${d}-${hoursBefore}`,
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
+      effectiveDateTime: new Date(atMs - d * DAY - hoursBefore * HOUR).toISOString(),
+      ...(device ? { device: { reference: device } } : {}),
+      component: [
+        {
+          code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+          valueQuantity: { value: systolic(d), code: 'mm[Hg]' },
+        },
+        {
+          code: { coding: [{ system: 'http://loinc.org', code: '8462-4' }] },
+          valueQuantity: { value: diastolic, code: 'mm[Hg]' },
+        },
+      ],
+    })),
+  );
+}
+
 describe('CGM: two weeks of readings and the CGM IG summary of the same 14 days (fixtures/sensors/cgm-two-weeks.json)', () => {
   interface TwoWeeks {
     readings: { valueSampledData: { data: string } }[];
@@ -255,26 +282,7 @@ describe('other windows', () => {
   });
 
   it('home blood pressure: mean and count with provenance; morning-only readings are insufficient', () => {
-    const readings = range(0, 7).flatMap((d) =>
-      [2, 13].map((hoursBefore) => ({
-        resourceType: 'Observation',
-        id: `bp-${d}-${hoursBefore}`,
-        status: 'final',
-        code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
-        effectiveDateTime: new Date(atMs - d * DAY - hoursBefore * HOUR).toISOString(),
-        device: { reference: 'Device/cuff-1' },
-        component: [
-          {
-            code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
-            valueQuantity: { value: 130 + d, code: 'mm[Hg]' },
-          },
-          {
-            code: { coding: [{ system: 'http://loinc.org', code: '8462-4' }] },
-            valueQuantity: { value: 80, code: 'mm[Hg]' },
-          },
-        ],
-      })),
-    );
+    const readings = homeBpWeek((d) => 130 + d, 80, 'Device/cuff-1');
     const cuff = { resourceType: 'Device', id: 'cuff-1', manufacturer: 'Omron', modelNumber: 'BP7450' };
     const summary = summarizeSensors([...readings, cuff], AT);
     // AT is 09:00Z: 2 h before is morning, 13 h before is the previous evening (UTC).
@@ -458,25 +466,7 @@ describe('asking for some metrics', () => {
       summary: unknown[];
       device: unknown;
     };
-    const bpPanels = range(0, 7).flatMap((d) =>
-      [2, 13].map((hoursBefore) => ({
-        resourceType: 'Observation',
-        id: `bp-${d}-${hoursBefore}`,
-        status: 'final',
-        code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
-        effectiveDateTime: new Date(atMs - d * DAY - hoursBefore * HOUR).toISOString(),
-        component: [
-          {
-            code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
-            valueQuantity: { value: 128 + d, code: 'mm[Hg]' },
-          },
-          {
-            code: { coding: [{ system: 'http://loinc.org', code: '8462-4' }] },
-            valueQuantity: { value: 82, code: 'mm[Hg]' },
-          },
-        ],
-      })),
-    );
+    const bpPanels = homeBpWeek((d) => 128 + d, 82);
     const entries = (name: string): unknown[] =>
       ((fixture(name) as { entry?: { resource: unknown }[] }).entry ?? []).map((e) => e.resource);
     const resources = [
