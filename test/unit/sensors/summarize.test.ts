@@ -478,6 +478,19 @@ describe('asking for some metrics', () => {
       ...(fixture('cgm-sampled-data.json') as unknown[]),
       ...bpPanels,
       ...daily('40443-4', '/min', range(0, 7), (d) => 52 + d),
+      // The shapes of the metric tests above: QTc, SpO2 nights as SampledData, hourly steps, nightly sleep, INR, and
+      // night-time respiratory rate.
+      observation('8636-3', 440, 'ms', 20 * DAY, 'qtc-1'),
+      observation('8636-3', 505, 'ms', DAY, 'qtc-2'),
+      ...oximetryNights(atMs, 4, (night, second) => (night === 2 && second < 600 ? 88 : 95)),
+      ...range(0, 35).flatMap((d) =>
+        [9, 12, 15].map((h) => observation('55423-8', 400, '{steps}', d * DAY + h * HOUR, `steps-${d}-${h}`)),
+      ),
+      ...daily('93832-4', 'h', range(0, 30), (d) => 6 + (d % 3)),
+      observation('34714-6', 3.1, '{INR}', 2 * DAY, 'inr-1'),
+      ...range(1, 5).flatMap((d) =>
+        [4, 5, 6, 7, 8].map((h) => observation('9279-1', 12, '/min', d * DAY + h * HOUR, `rr-${d}-${h}`)),
+      ),
     ];
     const all = summarizeSensors(resources, AT);
     // The fixtures hold data for most metrics (so the comparison says something).
