@@ -178,7 +178,16 @@ interface PgxReport {
 interface WearableProfile {
   readonly restingHr: { readonly mean: number; readonly sd: number; readonly days: number };
   readonly hrSamples?: { readonly days: number };
-  readonly homeBp?: { readonly systolic: number; readonly diastolic: number; readonly days: number };
+  /**
+   * Morning and evening cuff sessions; `perSession` readings a minute apart (home BP protocols ask for two; default
+   * one, as most patients send).
+   */
+  readonly homeBp?: {
+    readonly systolic: number;
+    readonly diastolic: number;
+    readonly days: number;
+    readonly perSession?: number;
+  };
   readonly spo2Nights?: { readonly nights: number; readonly mean: number; readonly dips: boolean };
   readonly sleepNights: number;
   readonly steps: { readonly mean: number; readonly days: number; readonly recentDropShare?: number };
@@ -551,7 +560,7 @@ export const DEMO_PATIENTS: readonly DemoPatientSpec[] = [
     birthDate: '1968-03-09',
     offsetMin: 60,
     scenario:
-      'CYP2C9 poor metabolizer (*3/*3) ordering meloxicam: the NSAIDs CPIC names instead, each with its own CYP2C9 dose',
+      'CYP2C9 poor metabolizer (*3/*3) ordering meloxicam with home blood pressure above 130/80: the NSAIDs CPIC names instead, each with its own CYP2C9 dose, on a card the blood pressure raises',
     reports: [
       {
         lab: 'Mayo Clinic Laboratories',
@@ -559,7 +568,14 @@ export const DEMO_PATIENTS: readonly DemoPatientSpec[] = [
         results: [{ shape: 'haplotypes', gene: 'CYP2C9', hgnc: CYP2C9_HGNC, alleles: ['*3', '*3'] }],
       },
     ],
-    wearables: { restingHr: { mean: 70, sd: 3, days: 21 }, sleepNights: 14, steps: { mean: 6500, days: 28 } },
+    wearables: {
+      restingHr: { mean: 70, sd: 3, days: 21 },
+      sleepNights: 14,
+      steps: { mean: 6500, days: 28 },
+      // Above R7's 7-day mean of 130/80 (research §2.2 R7), two readings a session so that the week always holds R7's
+      // 12 readings whatever the time of day: the NSAID card is raised one step.
+      homeBp: { systolic: 138, diastolic: 86, days: 14, perSession: 2 },
+    },
     active: [],
     order: 'meloxicam',
   },
@@ -960,30 +976,44 @@ function wearableObservations(spec: DemoPatientSpec, rng: Rng, asOfMs: number): 
   if (w.homeBp) {
     for (let day = w.homeBp.days - 1; day >= 0; day -= 1) {
       for (const hour of [7, 21]) {
-        const at = today - day * DAY_MS + hour * HOUR_MS + rng.int(0, 40) * MIN_MS;
-        const sys = round(rng.normal(w.homeBp.systolic + (hour === 7 ? 3 : -2), 6));
-        const dia = round(rng.normal(w.homeBp.diastolic + (hour === 7 ? 2 : -1), 4));
-        if (at > asOfMs || (hour === 21 && rng.chance(0.2))) continue;
-        out.push({
-          ...vitalSign(
-            spec,
-            nextId('bp'),
-            { coding: [coding(LOINC, '85354-9', 'Blood pressure panel with all children optional')] },
-            CUFF,
-          ),
-          ...(day === 6 && hour === 7 ? { status: 'entered-in-error' } : {}),
-          effectiveDateTime: localTime(at, off),
-          component: [
-            {
-              code: { coding: [coding(LOINC, '8480-6', 'Systolic blood pressure')] },
-              valueQuantity: quantity(sys, 'mmHg', 'mm[Hg]'),
-            },
-            {
-              code: { coding: [coding(LOINC, '8462-4', 'Diastolic blood pressure')] },
-              valueQuantity: quantity(dia, 'mmHg', 'mm[Hg]'),
-            },
-          ],
-        });
+        const session = today - day * DAY_MS + hour * HOUR_MS + rng.int(0, 40) * MIN_MS;
+        // The first reading's draws come first, in the order they always had (same seed → same bytes).
+        const readings = [
+          {
+            sys: round(rng.normal(w.homeBp.systolic + (hour === 7 ? 3 : -2), 6)),
+            dia: round(rng.normal(w.homeBp.diastolic + (hour === 7 ? 2 : -1), 4)),
+          },
+        ];
+        if (session > asOfMs || (hour === 21 && rng.chance(0.2))) continue;
+        for (let r = 1; r < (w.homeBp.perSession ?? 1); r += 1) {
+          readings.push({
+            sys: round(rng.normal(w.homeBp.systolic + (hour === 7 ? 3 : -2), 6)),
+            dia: round(rng.normal(w.homeBp.diastolic + (hour === 7 ? 2 : -1), 4)),
+          });
+        }
+        for (const [r, { sys, dia }] of readings.entries()) {
+          const at = session + r * MIN_MS;
+          out.push({
+            ...vitalSign(
+              spec,
+              nextId('bp'),
+              { coding: [coding(LOINC, '85354-9', 'Blood pressure panel with all children optional')] },
+              CUFF,
+            ),
+            ...(day === 6 && hour === 7 && r === 0 ? { status: 'entered-in-error' } : {}),
+            effectiveDateTime: localTime(at, off),
+            component: [
+              {
+                code: { coding: [coding(LOINC, '8480-6', 'Systolic blood pressure')] },
+                valueQuantity: quantity(sys, 'mmHg', 'mm[Hg]'),
+              },
+              {
+                code: { coding: [coding(LOINC, '8462-4', 'Diastolic blood pressure')] },
+                valueQuantity: quantity(dia, 'mmHg', 'mm[Hg]'),
+              },
+            ],
+          });
+        }
       }
     }
   }

@@ -119,6 +119,24 @@ async function restingHrMedian(t: TestApp, patient: string): Promise<number> {
   return median(obs.map((o) => o.valueQuantity!.value!));
 }
 
+/** The mean home systolic and diastolic blood pressure of the last 7 days, from the vital-signs panels (§2.2 R7). */
+async function homeBpMean(t: TestApp, patient: string): Promise<{ systolic: number; diastolic: number }> {
+  const since = new Date(Date.now() - 7 * DAY_MS).toISOString();
+  const panels = (
+    (await search(
+      t,
+      `Observation?patient=${patient}&code=http://loinc.org|85354-9&date=ge${encodeURIComponent(since)}`,
+    )) as Observation[]
+  ).filter((p) => p.status !== 'entered-in-error');
+  // R7's sufficiency: "≥ 12 readings over ≥ 4 days in last 7 d (AM+PM)".
+  expect(panels.length).toBeGreaterThanOrEqual(12);
+  const mean = (code: string): number =>
+    panels
+      .map((p) => p.component!.find((c) => c.code.coding?.[0]?.code === code)!.valueQuantity!.value!)
+      .reduce((a, b) => a + b, 0) / panels.length;
+  return { systolic: mean('8480-6'), diastolic: mean('8462-4') };
+}
+
 /** The newest home INR and its age in days (research §2.2 R9). */
 async function latestInr(t: TestApp, patient: string): Promise<{ value: number; ageDays: number }> {
   const [newest] = (await search(
@@ -293,7 +311,16 @@ async function expectationFor(t: TestApp, patient: string): Promise<Expectation>
     }
     case 'demo-cyp2c9-pm-nsaid': {
       const call = cpicCall('CYP2C9', '*3/*3');
-      return { ...cpic('meloxicam', { CYP2C9: call.lookupKey }, 'avoid'), patientView: [call.phenotype] };
+      const base = cpic('meloxicam', { CYP2C9: call.lookupKey }, 'avoid');
+      // R7: a 7-day mean home blood pressure at or above 130/80 raises the NSAID card one step.
+      const bp = await homeBpMean(t, patient);
+      expect(bp.systolic).toBeGreaterThanOrEqual(researchThreshold('R7.systolic'));
+      expect(bp.diastolic).toBeGreaterThanOrEqual(researchThreshold('R7.diastolic'));
+      return {
+        ...base,
+        indicator: raised(base.indicator, stepsOf('R7-nsaid-home-bp', 'home-sbp-mean-130')),
+        patientView: [call.phenotype],
+      };
     }
     case 'demo-normal': {
       const call = cpicCall('CYP2C19', '*1/*1');
