@@ -977,20 +977,15 @@ function wearableObservations(spec: DemoPatientSpec, rng: Rng, asOfMs: number): 
     for (let day = w.homeBp.days - 1; day >= 0; day -= 1) {
       for (const hour of [7, 21]) {
         const session = today - day * DAY_MS + hour * HOUR_MS + rng.int(0, 40) * MIN_MS;
+        const bp = w.homeBp;
+        const draw = () => ({
+          sys: round(rng.normal(bp.systolic + (hour === 7 ? 3 : -2), 6)),
+          dia: round(rng.normal(bp.diastolic + (hour === 7 ? 2 : -1), 4)),
+        });
         // The first reading's draws come first, in the order they always had (same seed → same bytes).
-        const readings = [
-          {
-            sys: round(rng.normal(w.homeBp.systolic + (hour === 7 ? 3 : -2), 6)),
-            dia: round(rng.normal(w.homeBp.diastolic + (hour === 7 ? 2 : -1), 4)),
-          },
-        ];
+        const readings = [draw()];
         if (session > asOfMs || (hour === 21 && rng.chance(0.2))) continue;
-        for (let r = 1; r < (w.homeBp.perSession ?? 1); r += 1) {
-          readings.push({
-            sys: round(rng.normal(w.homeBp.systolic + (hour === 7 ? 3 : -2), 6)),
-            dia: round(rng.normal(w.homeBp.diastolic + (hour === 7 ? 2 : -1), 4)),
-          });
-        }
+        for (let r = 1; r < (bp.perSession ?? 1); r += 1) readings.push(draw());
         for (const [r, { sys, dia }] of readings.entries()) {
           const at = session + r * MIN_MS;
           out.push({
