@@ -492,12 +492,21 @@ describe('asking for some metrics', () => {
         [4, 5, 6, 7, 8].map((h) => observation('9279-1', 12, '/min', d * DAY + h * HOUR, `rr-${d}-${h}`)),
       ),
     ];
-    const all = summarizeSensors(resources, AT);
-    // The fixtures hold data for most metrics (so the comparison says something).
-    expect(all.metrics.filter((m) => m.status !== 'absent').length).toBeGreaterThanOrEqual(10);
-    for (const id of SENSOR_METRIC_IDS) {
-      const one = summarizeSensors(resources, AT, { metrics: [id] });
-      expect([id, one.metrics]).toEqual([id, all.metrics.filter((m) => m.metric === id)]);
+    // And CGM known only from the CGM IG's summary (its time-in-ranges panel among it), as some portals send it.
+    const summaryOnly = [...twoWeeks.summary, twoWeeks.device];
+    for (const [set, expectedWithData] of [
+      [resources, 10],
+      [summaryOnly, 4],
+    ] as const) {
+      const all = summarizeSensors(set, AT);
+      // The data cover enough metrics for the comparison to say something.
+      expect(all.metrics.filter((m) => m.status !== 'absent').length).toBeGreaterThanOrEqual(
+        expectedWithData,
+      );
+      for (const id of SENSOR_METRIC_IDS) {
+        const one = summarizeSensors(set, AT, { metrics: [id] });
+        expect([id, one.metrics]).toEqual([id, all.metrics.filter((m) => m.metric === id)]);
+      }
     }
   });
 });
