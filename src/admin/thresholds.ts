@@ -275,7 +275,13 @@ export function describeSensorRule(
         ? t.requiresNoEvents.map((m) => `there were no ${(METRIC_WORDS[m] ?? m).replace(/^number of /, '')}`)
         : []),
     ];
-    lines.push(`${act} when ${what} ${bound}${conditions.length > 0 ? `, if ${list(conditions)}` : ''}.`);
+    // A context trigger at "≥ 0" shows the measure whatever its value: said without a bound.
+    const always = t.effect === 'context' && t.operator === 'greaterThanInclusive' && t.value === 0;
+    lines.push(
+      always
+        ? `Show ${what} as context, never changing the card${conditions.length > 0 ? `, if ${list(conditions)}` : ''}.`
+        : `${act} when ${what} ${bound}${conditions.length > 0 ? `, if ${list(conditions)}` : ''}.`,
+    );
   }
   return lines;
 }

@@ -155,7 +155,10 @@ export function modifierEffect(m: SensorModifier, raisedTo?: string): string {
         const why = (m.reasons ?? []).map(reasonText).join('; ');
         return `not used: insufficient data${why ? ` (${why})` : ''}`;
       }
-      return threshold ? `${threshold}: shown for context; the alert is unchanged` : 'shown for context';
+      // A context rule that shows the measure whatever its value (`≥ 0`) has no threshold worth saying.
+      return threshold && !/^at or above 0(?![\d.])/.test(threshold)
+        ? `${threshold}: shown for context; the alert is unchanged`
+        : 'shown for context; the alert is unchanged';
     }
   }
 }

@@ -129,6 +129,20 @@ describe('a sensor rule in words', () => {
     );
   });
 
+  it('says a context rule that shows its measure whatever the value without a bound (R12: sleep "≥ 0 h")', () => {
+    const r12 = DEFAULT_THRESHOLDS.sensorRules.find((r) => r.id === 'R12-ssri-sleep');
+    const trigger = r12?.triggers[0];
+    expect([trigger?.effect, trigger?.operator, trigger?.value]).toEqual([
+      'context',
+      'greaterThanInclusive',
+      0,
+    ]);
+    const window = DEFAULT_THRESHOLDS.sufficiency['sleep-duration']?.windowDays ?? 0;
+    expect(describeSensorRule(r12!, DEFAULT_THRESHOLDS)).toContain(
+      `Show the sleep duration over the last ${String(window)} days as context, never changing the card.`,
+    );
+  });
+
   it('says when a rule is off', () => {
     expect(describeSensorRule({ ...r1(), enabled: false }, DEFAULT_THRESHOLDS)[0]).toMatch(
       /^Turned off: never applies\./,

@@ -104,4 +104,21 @@ describe('sensor evidence lines', () => {
     );
     expect(line?.match(/design choice/g)).toHaveLength(1);
   });
+
+  it('says no threshold for a measure a context rule shows whatever its value (R12: sleep "≥ 0 h")', () => {
+    const [line] = sensorEvidenceTexts([
+      modifier({
+        ruleId: 'R12-ssri-sleep:sleep-duration',
+        effect: 'context',
+        metric: 'sleep-duration',
+        value: 6.5,
+        unit: 'h',
+        threshold: 'sleep-duration ≥ 0 h',
+        evidence: 'design',
+        source: 'No guideline link; sleep changes are non-specific: display only, never escalate',
+      }),
+    ]);
+    expect(line).toMatch(/^Sleep per night \(median\) 6\.5 h: shown for context; the alert is unchanged\./);
+    expect(line).not.toContain('0 h');
+  });
 });
