@@ -171,6 +171,9 @@ describe('rating and explanation pages in a browser', () => {
     expect(evidence).toMatch(/Resting heart rate: \d+(\.\d)?\/min, /);
     expect(evidence).toMatch(/raised the alert/);
     expect(evidence).toContain('source: CPIC 2024 β-blocker guideline');
+    // Where the threshold comes from, in the card's words ("threshold from a guideline"), not a bare "basis: guideline".
+    expect(evidence).toContain('threshold from a guideline;');
+    expect(evidence).not.toContain('basis:');
     const text = await page.locator('main').innerText();
     // No research-note reference, "verify" mark, metric id, UCUM code or ISO date.
     expect(text).not.toMatch(/verify|§|research\/|\.md\b|resting-heart-rate|mm\[Hg\]|\d{4}-\d{2}-\d{2}/);

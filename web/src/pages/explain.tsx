@@ -113,11 +113,12 @@ const HOOK_WORDS: Readonly<Record<string, string>> = {
   'order-select': 'while the order was written',
   'patient-view': "when the patient's record was opened",
 };
+/** Where a sensor threshold comes from, as the card says it ("threshold from a guideline"). */
 const BASIS_LABELS = {
-  guideline: 'guideline',
-  label: 'drug label',
+  guideline: 'a guideline',
+  label: 'the drug label',
   consensus: 'expert consensus',
-  design: 'design choice of this service',
+  design: "this service's design choice",
 } as const;
 
 function Sensors({ evidence }: { readonly evidence: readonly ExplainedSensorEvidence[] }) {
@@ -135,7 +136,7 @@ function Sensors({ evidence }: { readonly evidence: readonly ExplainedSensorEvid
             <p class="note">
               Data {e.status}
               {e.devices.length > 0 ? `; ${e.devices.join(', ')}` : ''}
-              {e.newestSample ? `; newest sample ${formatDayTime(e.newestSample)}` : ''}; basis:{' '}
+              {e.newestSample ? `; newest sample ${formatDayTime(e.newestSample)}` : ''}; threshold from{' '}
               {BASIS_LABELS[e.evidence]}; source: {e.source}.
             </p>
           </li>
