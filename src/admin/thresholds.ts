@@ -275,12 +275,13 @@ export function describeSensorRule(
         ? t.requiresNoEvents.map((m) => `there were no ${(METRIC_WORDS[m] ?? m).replace(/^number of /, '')}`)
         : []),
     ];
+    const provided = conditions.length > 0 ? `, if ${list(conditions)}` : '';
     // A context trigger at "≥ 0" shows the measure whatever its value: said without a bound.
     const always = t.effect === 'context' && t.operator === 'greaterThanInclusive' && t.value === 0;
     lines.push(
       always
-        ? `Show ${what} as context, never changing the card${conditions.length > 0 ? `, if ${list(conditions)}` : ''}.`
-        : `${act} when ${what} ${bound}${conditions.length > 0 ? `, if ${list(conditions)}` : ''}.`,
+        ? `Show ${what} as context, never changing the card${provided}.`
+        : `${act} when ${what} ${bound}${provided}.`,
     );
   }
   return lines;
