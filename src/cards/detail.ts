@@ -265,6 +265,13 @@ export interface OtherRow {
   /** `CPIC Strong`, `CPIC, not graded`. */
   readonly strength: string;
   readonly recommendation: string;
+  /**
+   * When the text is one said in full before, the row that said it: the one led with (`label` its `leading` words,
+   * absent when there are none) or an earlier row (its label). Named rather than "the same" alone, which would read as
+   * the row just above and is often not the one (clopidogrel: the non-ACS, non-PCI row repeats the ACS and/or PCI
+   * row, not the neurovascular row listed between them).
+   */
+  readonly repeats?: { readonly label?: string };
 }
 
 /**
@@ -289,14 +296,24 @@ export function otherRows(finding: Finding): {
       : byPopulation
         ? row.population && populationWords(row.population)
         : lookupKeyText(row.lookupKey);
+  // Each text with the row that said it first.
+  const saidBy = new Map<string, { readonly label?: string }>(
+    row ? [[row.recommendation, leading ? { label: leading } : {}]] : [],
+  );
   return {
     byPopulation,
     ...(leading ? { leading } : {}),
-    rows: alternatives.map((alt) => ({
-      label: byPopulation && alt.row.population ? populationWords(alt.row.population) : alt.label,
-      strength: strengthText(alt.row),
-      recommendation: alt.row.recommendation,
-    })),
+    rows: alternatives.map((alt) => {
+      const label = byPopulation && alt.row.population ? populationWords(alt.row.population) : alt.label;
+      const repeats = saidBy.get(alt.row.recommendation);
+      if (repeats === undefined) saidBy.set(alt.row.recommendation, { label });
+      return {
+        label,
+        strength: strengthText(alt.row),
+        recommendation: alt.row.recommendation,
+        ...(repeats ? { repeats } : {}),
+      };
+    }),
   };
 }
 
@@ -353,23 +370,16 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
         : '**Other CPIC rows that may apply** (the result does not settle which):',
       '',
     );
-    // A row whose text was said in full before is named, not quoted again. "The same recommendation" alone would read
-    // as the row just above, which is often not the one (clopidogrel: the non-ACS, non-PCI row repeats the ACS and/or
-    // PCI row, not the neurovascular row listed between them).
-    const saidAs = new Map<string, string>();
-    if (row)
-      saidAs.set(
-        row.recommendation,
-        others.leading ? `as for ${md(others.leading)}` : 'as under **What to do**',
-      );
     for (const other of others.rows) {
       const heading = `- ${md(other.label)} (${md(other.strength)}):`;
-      const same = saidAs.get(other.recommendation);
-      if (same !== undefined) {
-        lines.push(`${heading} the same recommendation ${same}.`, '');
+      if (other.repeats) {
+        const { label } = other.repeats;
+        lines.push(
+          `${heading} the same recommendation ${label ? `as for ${md(label)}` : 'as under **What to do**'}.`,
+          '',
+        );
         continue;
       }
-      saidAs.set(other.recommendation, `as for ${md(other.label)}`);
       // Sentences said before are left out; a row all of whose sentences were said, but spread over several rows, is
       // quoted whole (none is in the CPIC data now).
       const fresh = say(other.recommendation);

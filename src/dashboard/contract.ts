@@ -49,6 +49,8 @@ export interface DashboardFinding {
       readonly label: string;
       readonly strength: string;
       readonly recommendation: string;
+      /** The row whose text this one repeats: the one above (`label` its `leading` words, if any) or an earlier one. */
+      readonly repeats?: { readonly label?: string };
     }[];
   };
   readonly implications: readonly string[];

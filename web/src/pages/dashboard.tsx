@@ -81,10 +81,7 @@ function sentenceStart(phrase: string): string {
 
 function Finding({ finding }: { readonly finding: DashboardFinding }) {
   const indicator = finding.indicator as keyof typeof INDICATOR_LABELS;
-  // Another row with the alert's text is named, not "the same" alone: that would read as the row just above
-  // (clopidogrel's non-ACS, non-PCI row repeats the ACS and/or PCI row, not the neurovascular row between them).
   const { leading } = finding.otherRows;
-  const sameAsAlert = `the same recommendation as ${leading ? `for ${leading}` : 'the alert’s'}.`;
   return (
     <div class={`finding card card-${finding.indicator}`}>
       {/* The summary names the action, the drug and each gene's result; the badge adds only the indicator. */}
@@ -114,7 +111,10 @@ function Finding({ finding }: { readonly finding: DashboardFinding }) {
             {finding.otherRows.rows.map((row) => (
               <li key={row.label}>
                 {sentenceStart(row.label)} ({row.strength}):{' '}
-                {row.recommendation === finding.recommendation ? sameAsAlert : row.recommendation}
+                {/* A repeated text names the row it repeats, not "the same" alone (`otherRows` in cards/detail). */}
+                {row.repeats
+                  ? `the same recommendation as ${row.repeats.label ? `for ${row.repeats.label}` : 'the alert’s'}.`
+                  : row.recommendation}
               </li>
             ))}
           </ul>
