@@ -193,22 +193,21 @@ export function createVolumeRepository(db: Kysely<Database>, engine: Engine): Vo
         ? withoutSyncWait(db, engine, (trx) => claimOrderSelectCard(trx, entry, now))
         : claimOrderSelectCard(db, entry, now),
     renewOrderSelectCard: async (cacheKey, update) => {
-      const values = {
-        card: JSON.stringify(update.card),
-        order_hash: update.orderHash,
-        expires_at: update.expiresAt.toISOString(),
-      };
-      if (engine === 'postgres') {
-        await db
+      const renewal = (on: Kysely<Database>) =>
+        on
           .updateTable('order_select_cards')
-          .from(NO_SYNC_WAIT)
-          .set(values)
-          .where('cache_key', '=', cacheKey)
-          .execute();
+          .set({
+            card: JSON.stringify(update.card),
+            order_hash: update.orderHash,
+            expires_at: update.expiresAt.toISOString(),
+          })
+          .where('cache_key', '=', cacheKey);
+      if (engine === 'postgres') {
+        await renewal(db).from(NO_SYNC_WAIT).execute();
         return;
       }
       await withoutSyncWait(db, engine, async (trx) => {
-        await trx.updateTable('order_select_cards').set(values).where('cache_key', '=', cacheKey).execute();
+        await renewal(trx).execute();
       });
     },
     closeOrderSelectCards: async (cardUuids, closedBy, at) => {
@@ -291,7 +290,7 @@ async function acknowledgements(
         'volume_outcomes.advice_hash',
         'volume_outcomes.card_uuid',
         'volume_outcomes.basis',
-        'invocations.user_id',
+        'volume_outcomes.user_id',
         'invocations.user_name',
         'ratings.rater',
         'ratings.rated_at',
