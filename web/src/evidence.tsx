@@ -87,12 +87,12 @@ export function SensorDataTable({ data }: { readonly data: readonly SensorDataVi
         {data.map((d) => (
           <tr key={`${d.metric}-${d.window.start}`}>
             <th scope="row">{d.label}</th>
-            <td>{d.valueText ?? 'no value'}</td>
+            {/* Nothing read: no value, counts or devices of nothing; the Data cell's reasons say why. */}
+            <td>{d.sampleCount === 0 ? '—' : (d.valueText ?? 'no value')}</td>
             <td>
               {formatDay(d.window.start)} to {formatDay(d.window.end)}
             </td>
             {d.sampleCount === 0 ? (
-              // Nothing read: the reasons say why ("no data"), without counts of nothing.
               <td>{d.reasons.join('; ') || 'no data'}</td>
             ) : (
               <td>
@@ -106,7 +106,7 @@ export function SensorDataTable({ data }: { readonly data: readonly SensorDataVi
                 ))}
               </td>
             )}
-            <td>{d.devices.join(', ') || 'not named'}</td>
+            <td>{d.sampleCount === 0 ? '—' : d.devices.join(', ') || 'not named'}</td>
           </tr>
         ))}
       </tbody>

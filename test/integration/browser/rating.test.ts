@@ -181,6 +181,13 @@ describe('rating and explanation pages in a browser', () => {
     // The metoprolol row is looked up by CYP2D6 activity score, said as such; no "result(s)".
     expect(text).toMatch(/Looked up by\s+CYP2D6 activity score \d\.\d/);
     expect(text).not.toContain('(s)');
+    // A measure with nothing read (the watch sent no low-heart-rate notification) says so once, not as a missing
+    // value, missing data and an unnamed device.
+    const cells = await page
+      .getByRole('row', { name: /^Low-heart-rate notifications/ })
+      .getByRole('cell')
+      .allInnerTexts();
+    expect(cells.map((c) => c.trim())).toEqual(['—', expect.stringMatching(/ to /), 'no data', '—']);
     await screenshot(page, '4b-explanation-sensor-evidence');
   });
 
