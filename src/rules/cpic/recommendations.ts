@@ -367,25 +367,42 @@ export function testedName(untested: { readonly gene: string; readonly allele?: 
 }
 
 /**
- * Whether what is known already settles the drug: every row of the guideline that matches the known results, whatever
- * the untested genes are (their "No Result" rows included), says to avoid it and gives no dosing for when it is used
- * all the same. A test of an untested gene cannot change that advice, so it is not prompted: with RYR1 Malignant
- * Hyperthermia Susceptibility succinylcholine is avoided with any CACNA1S result, with NUDT15 Poor Metabolizer
- * azathioprine with any TPMT result. With CYP2D6 activity score 0 amitriptyline is avoided whatever CYP2C19 is, but
- * the dose "if warranted" depends on it: CYP2C19 is still prompted; so is HLA-A for carbamazepine with HLA-B*15:02
- * positive, as CPIC's rows for patients who took it before without reaction do not say avoid.
+ * Whether what is known already settles the drug, so that a test of an untested gene cannot change CPIC's advice.
+ * The rows of the guideline that match the known results, whatever the untested genes are (their "No Result" rows
+ * included), either
+ * - all say to avoid it and give no dosing for when it is used all the same (`avoid`): with RYR1 Malignant
+ *   Hyperthermia Susceptibility succinylcholine is avoided with any CACNA1S result, with NUDT15 Poor Metabolizer
+ *   azathioprine with any TPMT result; or
+ * - say one thing per population, whatever the untested genes are (`same`): with HLA-B*15:02 positive, CPIC's
+ *   phenytoin rows are one text for every CYP2C9 result, for the phenytoin-naive patient and for the one who took it
+ *   before (and its carbamazepine rows one for every HLA-A result); with NUDT15 Poor Metabolizer, its mercaptopurine
+ *   rows one for every TPMT result.
+ * With CYP2D6 activity score 0 amitriptyline is avoided whatever CYP2C19 is, but the dose "if warranted" depends on
+ * it: neither holds, and CYP2C19 is still prompted.
  */
-function avoidedWhateverUntested(
+function settledWhateverUntested(
   guideline: GuidelineKnowledge,
   values: ReadonlyMap<string, readonly string[]>,
   untested: readonly string[],
-): boolean {
+): 'avoid' | 'same' | undefined {
   const rows = guideline.rows.filter((row) =>
     guideline.genes.every(
       (gene) => untested.includes(gene) || (values.get(gene) ?? []).includes(row.lookupKey[gene] ?? ''),
     ),
   );
-  return rows.length > 0 && rows.every((row) => row.action === 'avoid' && !row.dosingInformation);
+  if (rows.length === 0) return undefined;
+  if (rows.every((row) => row.action === 'avoid' && !row.dosingInformation)) return 'avoid';
+  const advice = new Map<string, { rows: number; texts: Set<string> }>();
+  for (const row of rows) {
+    // A row without population applies to everyone, as a `general` one does (`choosePopulation`).
+    const population = row.population ?? 'general';
+    const group = advice.get(population) ?? { rows: 0, texts: new Set<string>() };
+    group.rows += 1;
+    group.texts.add(`${row.recommendation}|${String(row.dosingInformation)}`);
+    advice.set(population, group);
+  }
+  // More than one row in each population: a lone row ("No Result" only) says nothing of what a result would change.
+  return [...advice.values()].every((g) => g.rows > 1 && g.texts.size === 1) ? 'same' : undefined;
 }
 
 function noRowFinding(c: GuidelineCase, combos: readonly Record<string, string>[]): NoRowFinding {
@@ -414,7 +431,7 @@ function recommendationFinding(
   c: GuidelineCase,
   found: readonly { key: Record<string, string>; rows: RecommendationRow[] }[],
   untested: readonly string[],
-  settled: boolean,
+  settled: 'avoid' | 'same' | undefined,
 ): RecommendationFinding | undefined {
   // One candidate per key combination (score spans) and population; the most protective leads.
   const candidates = found.flatMap((m) => {
@@ -468,9 +485,11 @@ function recommendationFinding(
     c.used.some((g) => g.copyNumberReadings) && (copyNumberLines.length > 0 || distinct.length === 1);
   // CPIC keys such a row on "No Result": its recommendation is for a patient not tested for the gene.
   const untestedLines = untested.map((g) =>
-    settled
+    settled === 'avoid'
       ? `No ${g} result on file: CPIC advises avoiding ${c.drugName} whatever it is, so no test is asked for`
-      : `No ${g} result on file: this is CPIC's recommendation for a patient not tested for ${g}`,
+      : settled === 'same'
+        ? `No ${g} result on file: CPIC recommends the same whatever it is, so no test is asked for`
+        : `No ${g} result on file: this is CPIC's recommendation for a patient not tested for ${g}`,
   );
   const action = actionForRow(lead.row);
   const doseChange = action === 'adjust-dose' ? cpicDoseFraction(lead.row.recommendation) : undefined;
@@ -523,7 +542,7 @@ function guidelineFindings(c: Omit<GuidelineCase, 'used'>, conflicts: readonly G
   const kase: GuidelineCase = { ...c, used };
   const conflicted = conflicts.filter((conflict) => guideline.genes.includes(conflict.gene));
   if (conflicted.length > 0) return [conflictFinding(kase, conflicted)];
-  const settled = untested.length > 0 && avoidedWhateverUntested(guideline, values, untested);
+  const settled = untested.length > 0 ? settledWhateverUntested(guideline, values, untested) : undefined;
   const preTest = untested.length > 0 && !settled ? preTestFinding(kase, untested) : undefined;
   const combos = keyCombinations(guideline.genes, values);
   const matches = combos.map((key) => ({

@@ -26,6 +26,26 @@ function decisive(guideline: CpicGuideline): string[] {
   );
 }
 
+/** Whether CPIC's rows say one thing in each population (more than one row in each), as the data set gives them. */
+function onePerPopulation(
+  rows: readonly {
+    readonly population?: string | null;
+    readonly recommendation: string;
+    readonly dosingInformation?: boolean;
+  }[],
+): boolean {
+  const groups = new Map<string, { rows: number; texts: Set<string> }>();
+  for (const r of rows) {
+    // No population and `general` both read as everyone (a choice, src/rules/cpic/README.md "Population").
+    const population = r.population ?? 'general';
+    const group = groups.get(population) ?? { rows: 0, texts: new Set<string>() };
+    group.rows += 1;
+    group.texts.add(`${r.recommendation}|${String(r.dosingInformation)}`);
+    groups.set(population, group);
+  }
+  return groups.size > 0 && [...groups.values()].every((g) => g.rows > 1 && g.texts.size === 1);
+}
+
 /** Whether the row says to avoid the drug and gives no dosing for when it is used all the same. */
 function avoidsWithoutDosing(
   drug: string,
@@ -108,6 +128,23 @@ describe('known results that settle the drug', () => {
     expect(findings[0]?.explanation.join('\n')).toMatch(/^No CACNA1S result on file: .*whatever it is/m);
   });
 
+  it('mercaptopurine with NUDT15 Poor Metabolizer: CPIC says the same whatever TPMT is, so no TPMT prompt', () => {
+    const rows = cpicDrug('mercaptopurine').guidelines[0]?.recommendations.filter(
+      (r) => r.lookupKey.NUDT15 === 'Poor Metabolizer',
+    );
+    // Several TPMT results, one text (a reduced dose for malignancy, an alternative otherwise): not "avoid".
+    expect(new Set(rows?.map((r) => r.lookupKey.TPMT)).size).toBeGreaterThan(2);
+    expect(onePerPopulation(rows ?? [])).toBe(true);
+    expect(rows?.every((r) => avoidsWithoutDosing('mercaptopurine', r))).toBe(false);
+    const findings = findingsForOrder(drugOrder('mercaptopurine'), [
+      keyedResult('NUDT15', 'Poor Metabolizer'),
+    ]);
+    expect(findings.map((f) => f.kind)).toEqual(['recommendation']);
+    expect(findings[0]?.explanation).toContain(
+      'No TPMT result on file: CPIC recommends the same whatever it is, so no test is asked for',
+    );
+  });
+
   it('amitriptyline with CYP2D6 activity score 0: avoided whatever CYP2C19 is, but CYP2C19 sets the dose if used', () => {
     const rows = cpicDrug('amitriptyline').guidelines[0]?.recommendations.filter(
       (r) => r.lookupKey.CYP2D6 === '0.0',
@@ -126,6 +163,7 @@ describe('every guideline, every decisive gene', () => {
 
   it('prompts for a decisive gene that is untested while the guideline’s other genes are known', () => {
     let checked = 0;
+    const spared: string[] = [];
     for (const { drug, guideline } of guidelines) {
       for (const gene of decisive(guideline)) {
         // The other genes' values from a row CPIC keys on this gene being untested (the lookup the service makes).
@@ -149,6 +187,18 @@ describe('every guideline, every decisive gene', () => {
           others.every((g) => r.lookupKey[g] === row?.lookupKey[g]),
         );
         if (whatever.every((r) => avoidsWithoutDosing(drug, r))) continue;
+        // Or CPIC says one thing in each population whatever this gene is (with HLA-B*15:02 positive, carbamazepine
+        // whatever HLA-A is; with TPMT Poor Metabolizer, mercaptopurine whatever NUDT15 is): a result could not change
+        // the advice.
+        if (onePerPopulation(whatever)) {
+          expect({ drug, gene, prompted: preTestGenes(findings).includes(gene) }).toEqual({
+            drug,
+            gene,
+            prompted: false,
+          });
+          spared.push(`${drug} ${gene}`);
+          continue;
+        }
         expect({ drug, gene, prompted: preTestGenes(findings).includes(gene) }).toEqual({
           drug,
           gene,
@@ -158,6 +208,7 @@ describe('every guideline, every decisive gene', () => {
       }
     }
     expect(checked).toBeGreaterThan(60);
+    expect(spared).toEqual(['carbamazepine HLA-A', 'mercaptopurine NUDT15']);
   });
 
   it('the policy decides by the CPIC level of the genes the prompt names (from the data set pairs)', async () => {
