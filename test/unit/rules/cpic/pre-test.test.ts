@@ -34,16 +34,17 @@ function onePerPopulation(
     readonly dosingInformation?: boolean;
   }[],
 ): boolean {
-  const groups = new Map<string, { rows: number; texts: Set<string> }>();
-  for (const r of rows) {
-    // No population and `general` both read as everyone (a choice, src/rules/cpic/README.md "Population").
-    const population = r.population ?? 'general';
-    const group = groups.get(population) ?? { rows: 0, texts: new Set<string>() };
-    group.rows += 1;
-    group.texts.add(`${r.recommendation}|${String(r.dosingInformation)}`);
-    groups.set(population, group);
-  }
-  return groups.size > 0 && [...groups.values()].every((g) => g.rows > 1 && g.texts.size === 1);
+  // No population and `general` both read as everyone (a choice, src/rules/cpic/README.md "Population").
+  const populationOf = (r: (typeof rows)[number]): string => r.population ?? 'general';
+  const populations = [...new Set(rows.map(populationOf))];
+  return (
+    populations.length > 0 &&
+    populations.every((population) => {
+      const inIt = rows.filter((r) => populationOf(r) === population);
+      const said = new Set(inIt.map((r) => `${r.recommendation} (dosing: ${String(r.dosingInformation)})`));
+      return inIt.length > 1 && said.size === 1;
+    })
+  );
 }
 
 /** Whether the row says to avoid the drug and gives no dosing for when it is used all the same. */
