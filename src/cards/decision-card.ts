@@ -51,7 +51,9 @@ function isAbsoluteUrl(url: string): boolean {
 /**
  * How each gene reads in the summary: an HLA gene by the allele status the guideline looked up, written as the allele
  * name (`HLA-B*57:01 positive`), others by phenotype; a gene the row keys on without a result reads `no result`, after
- * the genes with one (CPIC's key order put "CYP2B6 no result" before the CYP2C19 result that decides sertraline).
+ * the genes with one (CPIC's key order put "CYP2B6 no result" before the CYP2C19 result that decides sertraline), and
+ * is left out where no result of it could change the advice ("Avoid phenytoin: HLA-B*15:02 positive"; the Why list
+ * says so).
  */
 function genePhrases({ finding }: Decision): string[] {
   // The action already names the genes ("Order CYP2C19 test before clopidogrel").
@@ -62,9 +64,10 @@ function genePhrases({ finding }: Decision): string[] {
   const row = rowOf(finding);
   const keyed = row ? Object.entries(row.lookupKey) : [];
   if (keyed.length === 0) return finding.genes.map((g) => `${g.gene} ${phenotypeWords(g)}`);
+  const settled = finding.kind === 'recommendation' && finding.untestedSettled === true;
   const ordered = [
     ...keyed.filter(([gene]) => byGene.has(gene)),
-    ...keyed.filter(([gene]) => !byGene.has(gene)),
+    ...(settled ? [] : keyed.filter(([gene]) => !byGene.has(gene))),
   ];
   return ordered.map(([gene, key]) => {
     const result = byGene.get(gene);

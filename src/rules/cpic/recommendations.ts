@@ -501,6 +501,7 @@ function recommendationFinding(
     alternatives,
     ...(doseChange ? { doseChange } : {}),
     alternativeDrugs: namedAlternatives(c.drugName, lead.row.recommendation),
+    ...(settled ? { untestedSettled: true as const } : {}),
     explanation: [
       ...c.used.map(geneLine),
       ...unreadableLines(c.used),

@@ -176,6 +176,11 @@ export interface RecommendationFinding extends FindingBase {
    * for each with this patient's results.
    */
   readonly alternativeDrugs: readonly NamedAlternative[];
+  /**
+   * True when a gene the row keys on has no result and what is known settles the drug, so that no result of it could
+   * change CPIC's advice (no test is asked for; the explanation says why). Absent in decisions recorded before it.
+   */
+  readonly untestedSettled?: true;
 }
 
 /** An alternative CPIC names, with what CPIC advises for it with the same patient's results. */

@@ -309,6 +309,17 @@ describe('decisionCard on real CPIC decisions', () => {
     );
   });
 
+  it('HLA-B*15:02 positive + phenytoin, CYP2C9 untested: the summary leaves out the gene no result of which could change the advice', async () => {
+    const decision = await decide('phenytoin', [geneResult('HLA-B', '*15:02/*08:01')]);
+    const { row } = cpicRow('phenytoin', { 'HLA-B': '*15:02 positive', CYP2C9: 'No Result' }, 'PHT naive');
+    expect(dataRow(decision).recommendation).toBe(row.recommendation);
+    const card = cardFor(decision, drafts.clopidogrelSandbox);
+    expect(card.summary).toBe(`Avoid phenytoin: HLA-B*15:02 positive (CPIC ${row.strength ?? ''})`);
+    expect(rendered(card.detail)).toContain(
+      'No CYP2C9 result on file: CPIC recommends the same whatever it is, so no test is asked for',
+    );
+  });
+
   it('HLA-B*57:01 positive + abacavir: critical, allele status in the summary, no suggestion', async () => {
     const decision = await decide('abacavir', [geneResult('HLA-B', '*57:01/*08:01')]);
     const card = cardFor(decision, drafts.clopidogrelSandbox);
