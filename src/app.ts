@@ -3,7 +3,7 @@
  * boot it with their own store, clock, handlers and authenticators.
  *
  * One router per area, each with its own authentication:
- * - ops (`/healthz`, `/readyz`, `/metrics`): none;
+ * - the probes (`/healthz`, `/readyz`): none; `/metrics`: the scraper's `METRICS_TOKEN` or a signed-in admin;
  * - cds (`/cds-services`: discovery, services, feedback): rate limit, then the CDS client JWT;
  * - link pages (`/rate/…`, `/explain/…`) and their JSON (`/api/links`): the link's signed token (`src/links/`);
  * - the clinician dashboard (`/app`): the demo patients' JSON open like `/demo/fhir`; after an EHR launch
@@ -43,7 +43,7 @@ import { createBodyBudget, parseJsonBody, requireJsonBody } from './http/body';
 import { AppError } from './http/errors';
 import type { ErrorCode } from './http/errors';
 import { errorHandler, notFound } from './http/handler';
-import { createOpsRouter, createReadiness } from './http/ops';
+import { createMetricsRouter, createOpsRouter, createReadiness } from './http/ops';
 import type { Readiness } from './http/ops';
 import { createOidcSignIn } from './http/oidc';
 import { createWebBundle } from './http/pages';
@@ -263,7 +263,7 @@ export function createApp(appDeps: AppDeps): Express {
       recordingBacklog: () => recorder.backlog(),
       logger,
     });
-  app.use(createOpsRouter({ readiness, metrics }));
+  app.use(createOpsRouter({ readiness }));
   const launchedQueries = launchedQueriesFrom(deps.services.find((s) => s.hook === 'patient-view')?.prefetch);
   if (launchedQueries) {
     // After the request log: the path carries no patient id, and the log never has the body or the token.
@@ -296,6 +296,9 @@ export function createApp(appDeps: AppDeps): Express {
   }
   app.use('/cds-services', cdsArea(deps, signer, jsonBody));
   const people = eitherUser(users, sessions.authenticator);
+  app.use(
+    createMetricsRouter({ metrics, people, ...(config.metricsToken ? { token: config.metricsToken } : {}) }),
+  );
   app.use(
     '/api/volume',
     authenticateUser(people),

@@ -60,6 +60,11 @@ export interface Config {
   /** Days a card's signed page link stays valid. */
   readonly linkTtlDays: number;
   /**
+   * The bearer credential of the metrics scraper (`METRICS_TOKEN`): `GET /metrics` answers a request carrying it, or a
+   * signed-in user with the `admin` role. Absent: only such users.
+   */
+  readonly metricsToken?: string;
+  /**
    * SMART launch URL of an app showing the patient's pharmacogenomic results; when set, the "check incomplete" card
    * carries a CDS `smart` link to it.
    */
@@ -172,6 +177,12 @@ export const envSchema = z.object({
   DEMO_FHIR: z.enum(['on', 'off']).optional(),
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LINK_TTL_DAYS: intIn(1, 365).default(14),
+  // An RFC 6750 bearer token (token68 characters), so that `Authorization: Bearer …` can carry it.
+  METRICS_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .regex(/^[\w.~+/-]+=*$/, 'may hold only letters, digits and - . _ ~ + / (then = at the end)')
+    .optional(),
   PATIENT_APP_LAUNCH_URL: url.optional(),
   OIDC_ISSUER: url.optional(),
   OIDC_JWKS_URL: url.optional(),
@@ -324,6 +335,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoFhir: (e.DEMO_FHIR ?? (production ? 'off' : 'on')) === 'on',
     ...(e.LINK_SECRET ? { linkSecret: e.LINK_SECRET } : {}),
     linkTtlDays: e.LINK_TTL_DAYS,
+    ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     ...(e.PATIENT_APP_LAUNCH_URL ? { patientAppLaunchUrl: e.PATIENT_APP_LAUNCH_URL } : {}),
     ...(e.OIDC_ISSUER && e.OIDC_CLIENT_ID
       ? {

@@ -81,7 +81,7 @@ export function createBearerAuthenticator(oidc: OidcConfig): UserAuthenticator {
 }
 
 /** The token of an `Authorization: Bearer …` header (scheme case-insensitive, RFC 9110 §11.1), if any. */
-function bearerToken(req: Request): string | undefined {
+export function bearerToken(req: Request): string | undefined {
   const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(req.headers.authorization ?? '');
   return match?.[1];
 }

@@ -1,11 +1,18 @@
 /**
- * Operations endpoints, unauthenticated (expose `/metrics` on an internal network only): `/healthz` (the process is
- * up), `/readyz` (the store answers within `READY_DEADLINE_MS`; `OPS_NOT_READY` otherwise, saying why) and
- * `/metrics` (Prometheus text).
+ * Operations endpoints. The probes are open, as a load balancer or orchestrator calls them without credentials, and
+ * say nothing about patients or use: `/healthz` (the process is up), `/readyz` (the store answers within
+ * `READY_DEADLINE_MS`; `OPS_NOT_READY` otherwise, saying why). `/metrics` (Prometheus text: calls, cards and errors
+ * by service and code, which rules fire) requires a role like every other page and API: the scraper's own bearer
+ * credential (`METRICS_TOKEN`) or a signed-in user with the `admin` role.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import { authenticateUser, requireRole } from './auth';
+import type { UserAuthenticator } from './auth';
+import { bearerToken } from './bearer';
 import { AppError } from './errors';
 
 /** `/readyz` answers within this (a load balancer's probe usually gives up after 1 s). */
@@ -13,7 +20,14 @@ export const READY_DEADLINE_MS = 900;
 
 export interface OpsRouterDeps {
   readonly readiness: Readiness;
+}
+
+export interface MetricsRouterDeps {
   readonly metrics: Metrics;
+  /** The scraper's bearer credential (`METRICS_TOKEN`); absent: only signed-in admins. */
+  readonly token?: string;
+  /** Who the people signing in are (the `/api` mount's authenticator). */
+  readonly people: UserAuthenticator;
 }
 
 export interface ReadinessReport {
@@ -95,8 +109,32 @@ export function createOpsRouter(deps: OpsRouterDeps): Router {
     if (!report.ready) throw new AppError('OPS_NOT_READY', [`store (${report.store}): ${report.problem}`]);
     res.json({ status: 'ready', store: report.store, recordingBacklog: report.recordingBacklog });
   });
-  router.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
   return router;
+}
+
+/** `GET /metrics` for the scraper (its `METRICS_TOKEN`) or a signed-in admin; 401 / 403 otherwise. */
+export function createMetricsRouter(deps: MetricsRouterDeps): Router {
+  const router = Router();
+  const send: RequestHandler = async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  };
+  // The scraper's request is answered by the first route; anyone else's goes on to the second, which asks who it is.
+  router.get('/metrics', scraperOnly(deps.token), send);
+  router.get('/metrics', authenticateUser(deps.people), requireRole('admin'), send);
+  return router;
+}
+
+/** Passes a request bearing `token` to the next handler, and any other to the next route. */
+function scraperOnly(token: string | undefined): RequestHandler {
+  // Compared as digests, in constant time whatever the length of what was sent.
+  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+  const expected = token === undefined ? undefined : digest(token);
+  return (req, _res, next) => {
+    const given = bearerToken(req);
+    next(
+      expected !== undefined && given !== undefined && timingSafeEqual(digest(given), expected)
+        ? undefined
+        : 'route',
+    );
+  };
 }

@@ -49,6 +49,12 @@ export interface TestAppOptions {
   readonly webRoot?: string;
 }
 
+/** The metrics scraper's credential in every test app (`METRICS_TOKEN`), unless a test's `env` sets its own. */
+export const TEST_METRICS_TOKEN = 'test-metrics-scraper-0123456789abcdef';
+
+/** The `Authorization` header of the metrics scraper in a test app. */
+export const SCRAPER = { Authorization: `Bearer ${TEST_METRICS_TOKEN}` } as const;
+
 let demoData: { readonly day: string; readonly data: DemoData } | undefined;
 
 /** The demo data as of today, loaded once per test file and day. */
@@ -59,7 +65,7 @@ function demoAsOfToday(): DemoData {
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const config = loadConfig({ LOG_LEVEL: 'debug', ...options.env });
+  const config = loadConfig({ LOG_LEVEL: 'debug', METRICS_TOKEN: TEST_METRICS_TOKEN, ...options.env });
   let captured = '';
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {

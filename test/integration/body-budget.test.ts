@@ -11,7 +11,7 @@ import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { createClientAuthenticator } from '../../src/cds/auth';
-import { startTestApp } from '../helpers/app';
+import { SCRAPER, startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
 import { sandboxRequest } from '../helpers/cds';
 
@@ -64,7 +64,7 @@ async function stalledUpload(headers: string, sent: number, to = port): Promise<
 
 /** The bytes the budget holds, as `/metrics` reports them. */
 async function reserved(of = port): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${of}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${of}/metrics`, { headers: SCRAPER })).text();
   return Number(/^cds_request_body_bytes (\d+)$/m.exec(text)?.[1]);
 }
 

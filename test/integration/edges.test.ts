@@ -4,7 +4,7 @@
  */
 import request from 'supertest';
 import { createClientAuthenticator } from '../../src/cds/auth';
-import { startTestApp } from '../helpers/app';
+import { SCRAPER, startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
 import { cardIssuingHandler, sandboxRequest } from '../helpers/cds';
 import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
@@ -161,7 +161,7 @@ describe('/metrics', () => {
       await request(t.app).post('/cds-services/nope').send({}).expect(404);
       await request(t.app).post('/cds-services/pgx-order-sign').send({ hook: 'order-sign' }).expect(400);
 
-      const res = await request(t.app).get('/metrics').expect(200);
+      const res = await request(t.app).get('/metrics').set(SCRAPER).expect(200);
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
       const text = res.text;
       expect(text).toMatch(/^cds_requests_total\{service="pgx-order-sign",status="200"\} 1$/m);

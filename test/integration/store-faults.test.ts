@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
-import { startTestApp } from '../helpers/app';
+import { SCRAPER, startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
 import { cardIssuingHandler, cdsFixture, sandboxRequest } from '../helpers/cds';
 import type { JsonObject } from '../helpers/cds';
@@ -206,7 +206,7 @@ describe('PostgreSQL behind a proxy that resets, terminates and stalls', () => {
 
     await until(async () => (await h.backlog()) === 0 && (await h.ready()));
     for (const card of [before, during, refusedToo]) await h.feedbackUntilStored(card);
-    const metrics = await request(t.app).get('/metrics');
+    const metrics = await request(t.app).get('/metrics').set(SCRAPER);
     expect(metrics.text).toMatch(/cds_invocation_records_total\{result="queued"\} [1-9]/);
     expect(metrics.text).toMatch(/cds_invocation_records_total\{result="flushed"\} [1-9]/);
     expect(t.logs()).toMatch(/STORE UNAVAILABLE/);

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { serializeThresholdSet } from '../../src/rules/thresholds';
 import type { ThresholdSet } from '../../src/rules/thresholds';
 import { researchThreshold } from '../reference';
-import { startTestApp } from '../helpers/app';
+import { SCRAPER, startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
 import { startTestIssuer } from '../helpers/oidc';
 import type { TestIssuer } from '../helpers/oidc';
@@ -634,7 +634,7 @@ describe('sensor rules: authored one by one, schema-checked and dry-run before p
       version: 'sensor-rules-1',
     });
     expect(t.thresholds.live().thresholdVersion).toBe('sensor-rules-1');
-    const metrics = await request(t.app).get('/metrics').expect(200);
+    const metrics = await request(t.app).get('/metrics').set(SCRAPER).expect(200);
     // The API refused before asking the registry; the registry's own refusal is the one counted.
     expect(metrics.text).toMatch(/cds_threshold_sets_refused_total\{at="publish"\} 1/);
     expect(metrics.text).toMatch(/cds_threshold_sets_refused_total\{at="reload"\} 1/);

@@ -1,7 +1,7 @@
 /**
  * Authentication per mount: `/api` and `/admin` need a signed-in user with a role (401 with a challenge when there
- * is none, 403 when the role is missing, both OperationOutcomes); `/cds-services` keeps the CDS client JWT and the
- * operations endpoints stay open. Roles and the admin rule are those of DESIGN.md ("Pharmacist ──▶ admin/ override
+ * is none, 403 when the role is missing, both OperationOutcomes); `/cds-services` keeps the CDS client JWT, the
+ * probes stay open, and `/metrics` takes the scraper's token or an admin. Roles and the admin rule are those of DESIGN.md ("Pharmacist ──▶ admin/ override
  * review", "Informaticist ──▶ admin/ thresholds"). Bearer tokens come from an injected authenticator here; page
  * sessions are tested in sign-in.test.ts.
  */
@@ -10,7 +10,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app';
 import { firstSignedIn } from '../../src/http/auth';
 import type { User, UserAuthenticator } from '../../src/http/auth';
-import { startTestApp } from '../helpers/app';
+import { TEST_METRICS_TOKEN, startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
 
 /** Past the `/admin` guard: the page shell of the web front end (the pages themselves are tested in a browser). */
@@ -25,6 +25,7 @@ const USERS: Record<string, User> = {
   'token-informaticist': { id: 'u-info', roles: ['informaticist'] },
   'token-clinician': { id: 'u-clin', roles: ['clinician'] },
   'token-no-role': { id: 'u-none', roles: [] },
+  'token-admin': { id: 'u-admin', roles: ['admin'] },
 };
 const CHALLENGE = 'Bearer realm="test-sign-in"';
 
@@ -58,6 +59,22 @@ describe('the default user authenticator (development issuer; a token it cannot 
     await request(t.app).get('/cds-services').expect(200);
     await request(t.app).get('/healthz').expect(200);
     await request(t.app).get('/readyz').expect(200);
+  });
+});
+
+describe('/metrics without METRICS_TOKEN', () => {
+  it('answers no bearer token as the scraper: only a signed-in admin may read it', async () => {
+    const t = await startTestApp({ env: { METRICS_TOKEN: undefined } });
+    try {
+      const app = createApp({ ...t.deps, userAuthenticator: testAuthenticator });
+      for (const token of [TEST_METRICS_TOKEN, 'undefined', '']) {
+        const res = await request(app).get('/metrics').set('Authorization', `Bearer ${token}`);
+        expect(res).toBeOutcome(401, 'AUTH_UNAUTHORIZED', 'login');
+      }
+      await request(app).get('/metrics').set('Authorization', 'Bearer token-admin').expect(200);
+    } finally {
+      await t.close();
+    }
   });
 });
 
@@ -112,13 +129,31 @@ describe('an injected user authenticator', () => {
     await get('/cds-services').expect(200);
   });
 
+  it('/metrics: answers the scraper (METRICS_TOKEN) and an admin; 401 without either, 403 for the other roles', async () => {
+    for (const token of [TEST_METRICS_TOKEN, 'token-admin']) {
+      const res = await get('/metrics', token).expect(200);
+      expect(res.text).toMatch(/^# TYPE cds_requests_total counter$/m);
+    }
+    for (const token of [undefined, 'token-unknown', `${TEST_METRICS_TOKEN}x`, TEST_METRICS_TOKEN.slice(1)]) {
+      const res = await get('/metrics', token);
+      expect(res).toBeOutcome(401, 'AUTH_UNAUTHORIZED', 'login');
+      expect(res.headers['www-authenticate']).toBe(CHALLENGE);
+      expect(res.text).not.toMatch(/cds_requests_total/);
+    }
+    for (const token of ['token-pharmacist', 'token-informaticist', 'token-clinician']) {
+      expect(await get('/metrics', token)).toBeOutcome(403, 'AUTH_FORBIDDEN', 'forbidden');
+    }
+    // The scraper's token is its own: it signs nobody in elsewhere.
+    expect(await get('/api/x', TEST_METRICS_TOKEN)).toBeOutcome(401, 'AUTH_UNAUTHORIZED', 'login');
+  });
+
   it('counts the refusals by code', async () => {
-    const before = await get('/metrics');
+    const before = await get('/metrics', TEST_METRICS_TOKEN);
     const count = (text: string, code: string) =>
       Number(new RegExp(`^cds_errors_total\\{code="${code}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
     await get('/admin/x');
     await get('/admin/x', 'token-clinician');
-    const after = await get('/metrics');
+    const after = await get('/metrics', TEST_METRICS_TOKEN);
     expect(count(after.text, 'AUTH_UNAUTHORIZED')).toBe(count(before.text, 'AUTH_UNAUTHORIZED') + 1);
     expect(count(after.text, 'AUTH_FORBIDDEN')).toBe(count(before.text, 'AUTH_FORBIDDEN') + 1);
   });

@@ -19,7 +19,7 @@ import type { Card } from '../../src/cds/types';
 import type { User, UserAuthenticator } from '../../src/http/auth';
 import { DEFAULT_THRESHOLDS, serializeThresholdSet } from '../../src/rules/thresholds';
 import type { ThresholdSet } from '../../src/rules/thresholds';
-import { startTestApp } from '../helpers/app';
+import { SCRAPER, startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
 import { expectClinicianReadable } from '../helpers/card-text';
 import { withoutPageLinks } from '../helpers/cds';
@@ -279,7 +279,7 @@ describe.each(engines)('the volume policy on %s', (_engine, createDatabase) => {
     expect((await oneCard(t.app, 'order-sign', metoprolol(`vol-${randomUUID()}`))).indicator).toBe('warning');
 
     // Counted per rule in /metrics.
-    const metrics = await request(t.app).get('/metrics').expect(200);
+    const metrics = await request(t.app).get('/metrics').set(SCRAPER).expect(200);
     expect(metrics.text).toMatch(
       /cds_volume_cards_total\{service="pgx-order-sign",rule="[^"]+",outcome="demoted"\} [1-9]/,
     );

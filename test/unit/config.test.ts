@@ -116,11 +116,20 @@ describe('loadConfig', () => {
     [{ OIDC_ISSUER: 'idp.example.org', OIDC_CLIENT_ID: 'pgx' }, 'OIDC_ISSUER'],
     [{ LINK_SECRET: 'too short' }, 'LINK_SECRET'],
     [{ LINK_TTL_DAYS: '0' }, 'LINK_TTL_DAYS'],
+    [{ METRICS_TOKEN: 'too short' }, 'METRICS_TOKEN'],
+    // A space or a quote cannot travel in `Authorization: Bearer …` (RFC 6750 token68).
+    [{ METRICS_TOKEN: 'a metrics token with spaces, 32+ chars long' }, 'METRICS_TOKEN'],
     [{ SMART_AUTH_ORIGINS: 'https://login.example.org/oauth2' }, 'SMART_AUTH_ORIGINS'],
     [{ SMART_AUTH_ORIGINS: 'ftp://login.example.org' }, 'SMART_AUTH_ORIGINS'],
   ])('names the bad variable (%j)', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it("takes the metrics scraper's token when set, and none otherwise", () => {
+    const token = 'Zr4k_1x-9vQ~p2.Lm/8n+Ht5sWcYbA3eD0f==';
+    expect(loadConfig({ METRICS_TOKEN: token }).metricsToken).toBe(token);
+    expect(loadConfig({}).metricsToken).toBeUndefined();
   });
 
   it('takes a configured OpenID Connect issuer, with discovery unless a JWKS URL is given', () => {
