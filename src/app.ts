@@ -228,9 +228,15 @@ export function createApp(appDeps: AppDeps): Express {
         engine: liveEngine,
         knowledgeVersion: () => deps.versions().knowledgeVersion,
         now: deps.now ?? (() => new Date()),
+        sandbox: { discoveryUrl: `${config.publicBaseUrl}/cds-services`, fhirServer: demoBaseUrl(config) },
       }),
     );
   }
+  // Someone opening the service's address in a browser lands on the dashboard (the demo picker, or how to open it
+  // from the EHR when there are no demo patients); the hooks live under /cds-services.
+  app.get('/', (_req, res) => {
+    res.redirect(302, '/app');
+  });
   // The dashboard's pages: the demo picker and patients, and the EHR launch, which works in every mode (its data come
   // from the record's FHIR server through POST /app/api/launched).
   app.get(

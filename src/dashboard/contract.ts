@@ -1,8 +1,23 @@
 /**
- * The clinician dashboard's JSON (`GET /app/api/patients/{id}`): the contract the web client imports type-only
+ * The clinician dashboard's JSON (`GET /app/api/patients`, `GET /app/api/patients/{id}`): the contract the web client imports type-only
  * (`web/src/api.ts`). Plain types, no imports but the AGP figures' (a pure module).
  */
 import type { AgpFigures } from './agp';
+
+/** One demo patient in the picker. */
+export interface DemoPatientItem {
+  readonly id: string;
+  readonly name: string;
+  /** What the patient shows, in a line ("CYP2C19 poor metabolizer (*2/*2) ordering clopidogrel"). */
+  readonly scenario: string;
+}
+
+/** The picker (`GET /app/api/patients`): the demo patients, and where the CDS Hooks sandbox finds this service. */
+export interface DemoPatientList {
+  readonly patients: readonly DemoPatientItem[];
+  /** This service's discovery endpoint and demo FHIR server, absolute (`PUBLIC_BASE_URL`), for the sandbox link. */
+  readonly sandbox: { readonly discoveryUrl: string; readonly fhirServer: string };
+}
 
 export interface DashboardResult {
   readonly gene: string;

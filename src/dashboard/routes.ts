@@ -9,7 +9,7 @@ import type { FhirResource } from 'fhir/r4';
 import type { DemoData } from '../demo';
 import { AppError } from '../http/errors';
 import type { RuleEngine } from '../rules/engine';
-import type { DashboardView, PatientExplanationView } from './contract';
+import type { DashboardView, DemoPatientList, PatientExplanationView } from './contract';
 import { dashboardView } from './view';
 
 export interface DashboardRouterDeps {
@@ -18,6 +18,8 @@ export interface DashboardRouterDeps {
   readonly engine: () => RuleEngine;
   readonly knowledgeVersion: () => string;
   readonly now: () => Date;
+  /** Where the CDS Hooks sandbox finds this service and its demo FHIR server (`DemoPatientList.sandbox`). */
+  readonly sandbox: DemoPatientList['sandbox'];
 }
 
 /** Every resource of one demo patient: the Patient, what names it as subject or patient, and the Medications. */
@@ -46,9 +48,11 @@ export function patientExplanationView(
 export function createDashboardRouter(deps: DashboardRouterDeps): Router {
   const router = Router();
   router.get('/patients', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({
+    const list: DemoPatientList = {
       patients: deps.demo.index.patients.map((p) => ({ id: p.id, name: p.name, scenario: p.scenario })),
-    });
+      sandbox: deps.sandbox,
+    };
+    res.set('Cache-Control', 'no-store').json(list);
   });
   router.get('/patients/:id', async (req, res) => {
     const resources = demoPatientResources(deps.demo, req.params.id);

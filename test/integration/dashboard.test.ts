@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Card } from '../../src/cds/types';
-import type { PatientExplanationView } from '../../src/dashboard/contract';
+import type { DemoPatientList, PatientExplanationView } from '../../src/dashboard/contract';
 import { explanationText } from '../../src/dashboard/explanation';
 import { fleschKincaid } from '../../src/dashboard/readability';
 import { startTestApp } from '../helpers/app';
@@ -29,11 +29,23 @@ describe('dashboard API over the demo patients', () => {
     return res.body as DashboardView;
   }
 
-  it('lists the demo patients for the picker', async () => {
+  it('lists the demo patients for the picker, with where the CDS Hooks sandbox finds this service', async () => {
     const res = await request(t.app).get('/app/api/patients').expect(200);
-    const patients = (res.body as { patients: { id: string; name: string }[] }).patients;
-    expect(patients.length).toBeGreaterThanOrEqual(12);
-    expect(patients).toContainEqual(expect.objectContaining({ id: 'demo-cyp2c19-pm', name: 'Alma Reyes' }));
+    const list = res.body as DemoPatientList;
+    expect(list.patients.length).toBeGreaterThanOrEqual(12);
+    expect(list.patients).toContainEqual(
+      expect.objectContaining({ id: 'demo-cyp2c19-pm', name: 'Alma Reyes' }),
+    );
+    // PUBLIC_BASE_URL by default: the address `npm start` serves.
+    expect(list.sandbox).toEqual({
+      discoveryUrl: 'http://localhost:3000/cds-services',
+      fhirServer: 'http://localhost:3000/demo/fhir',
+    });
+  });
+
+  it('sends a browser opening the service address to the dashboard', async () => {
+    const res = await request(t.app).get('/').expect(302);
+    expect(res.headers.location).toBe('/app');
   });
 
   it('shows a poor metabolizer with CPIC priority and the draft order finding', async () => {

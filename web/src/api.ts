@@ -3,7 +3,12 @@
  * `src/http/session-contract.ts`, `src/admin/schemas.ts`, imported
  * type-only, so nothing of the server is bundled): a change of the contract breaks this build, not a user's page.
  */
-import type { DashboardView, LaunchRequest, PatientExplanationView } from '../../src/dashboard/contract';
+import type {
+  DashboardView,
+  DemoPatientList,
+  LaunchRequest,
+  PatientExplanationView,
+} from '../../src/dashboard/contract';
 import type {
   KpiReport,
   OverrideDetail,
@@ -48,6 +53,7 @@ export type {
   DashboardResult,
   DashboardSeries,
   DashboardView,
+  DemoPatientList,
   ExplanationSentence,
   LaunchRequest,
   PatientExplanation,
@@ -181,15 +187,9 @@ export const reviewApi = {
 };
 
 /** A demo patient of the dashboard's picker. */
-export interface DemoPatientItem {
-  readonly id: string;
-  readonly name: string;
-  readonly scenario: string;
-}
-
 /** The clinician dashboard's JSON for the demo patients (open, like `/demo/fhir`). */
 export const dashboardApi = {
-  patients: () => call<{ readonly patients: readonly DemoPatientItem[] }>('GET', '/app/api/patients'),
+  patients: () => call<DemoPatientList>('GET', '/app/api/patients'),
   patient: (id: string) => call<DashboardView>('GET', `/app/api/patients/${encodeURIComponent(id)}`),
   explanation: (id: string, drug: string) =>
     call<PatientExplanationView>(

@@ -47,10 +47,20 @@ describe('clinician dashboard in a browser', () => {
     await t.close();
   });
 
-  it('lists the demo patients', async () => {
-    await page.goto(`${base}/app`);
+  it('lists the demo patients, each with a link opening it in the CDS Hooks sandbox', async () => {
+    await page.goto(`${base}/`);
     await page.getByRole('heading', { level: 1, name: 'Pharmacogenomic dashboard' }).waitFor();
-    expect(await page.getByRole('link', { name: 'Alma Reyes' }).count()).toBe(1);
+    expect(new URL(page.url()).pathname).toBe('/app');
+    expect(await page.getByRole('link', { name: 'Alma Reyes', exact: true }).count()).toBe(1);
+    const sandbox = page.getByRole('link', { name: 'Alma Reyes in the CDS Hooks sandbox' });
+    const href = new URL((await sandbox.getAttribute('href')) ?? '');
+    expect(href.origin).toBe('https://sandbox.cds-hooks.org');
+    expect(Object.fromEntries(href.searchParams)).toEqual({
+      serviceDiscoveryURL: `${base}/cds-services`,
+      fhirServiceUrl: `${base}/demo/fhir`,
+      patientId: 'demo-cyp2c19-pm',
+    });
+    expect(await sandbox.getAttribute('target')).toBe('_blank');
     await screenshot(page, 'dashboard-0-picker');
   });
 

@@ -20,7 +20,7 @@ import type {
   DashboardMedication,
   DashboardSeries,
   DashboardView,
-  DemoPatientItem,
+  DemoPatientList,
 } from '../api';
 import { AgpChart, TrendChart } from '../chart';
 import { PhenotypeText } from '../evidence';
@@ -353,8 +353,18 @@ function Dashboard({
   );
 }
 
+/** The public CDS Hooks sandbox with this service, its demo FHIR server and the patient filled in (README, Try it). */
+function sandboxUrl(sandbox: DemoPatientList['sandbox'], patientId: string): string {
+  const query = new URLSearchParams({
+    serviceDiscoveryURL: sandbox.discoveryUrl,
+    fhirServiceUrl: sandbox.fhirServer,
+    patientId,
+  });
+  return `https://sandbox.cds-hooks.org/?${query.toString()}`;
+}
+
 function Picker() {
-  const [patients, setPatients] = useState<ApiResult<{ readonly patients: readonly DemoPatientItem[] }>>();
+  const [patients, setPatients] = useState<ApiResult<DemoPatientList>>();
   useEffect(() => {
     void dashboardApi.patients().then(setPatients);
   }, []);
@@ -374,11 +384,24 @@ function Picker() {
     <main>
       <h1>Pharmacogenomic dashboard</h1>
       <p class="lead">Choose a demo patient. The data are synthetic.</p>
+      <p class="note">
+        To see the cards an EHR would show, open a patient in the public CDS Hooks sandbox: it calls this
+        service from your browser.
+      </p>
       <ul class="patients">
         {patients.value.patients.map((p) => (
           <li key={p.id}>
             <a href={`/app?patient=${encodeURIComponent(p.id)}`}>{p.name}</a>
-            <span class="note"> — {p.scenario}</span>
+            <span class="note"> — {p.scenario} · </span>
+            <a
+              class="note"
+              href={sandboxUrl(patients.value.sandbox, p.id)}
+              rel="noopener noreferrer"
+              target="_blank"
+              aria-label={`${p.name} in the CDS Hooks sandbox`}
+            >
+              sandbox
+            </a>
           </li>
         ))}
       </ul>
