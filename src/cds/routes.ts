@@ -4,6 +4,7 @@
  * import the clinical modules.
  */
 import { Router } from 'express';
+import type { Request as ExpressRequest } from 'express';
 import type { Logger } from '../observability/logger';
 import { AppError } from '../http/errors';
 import type { Metrics } from '../observability/metrics';
@@ -296,9 +297,17 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     );
   }
 
-  router.all('/', (_req, _res) => {
-    throw new AppError('HTTP_METHOD_NOT_ALLOWED');
+  // Other methods: 405 with the methods the path takes (RFC 9110 §15.5.6), or 404 for a service that does not exist.
+  router.all('/', () => {
+    throw new AppError('HTTP_METHOD_NOT_ALLOWED', [], { Allow: 'GET, HEAD' });
   });
+  const postOnly = (req: ExpressRequest<{ id: string }>): never => {
+    if (!byId.has(req.params.id))
+      throw new AppError('CDS_UNKNOWN_SERVICE', [`no service "${req.params.id}"`]);
+    throw new AppError('HTTP_METHOD_NOT_ALLOWED', [], { Allow: 'POST' });
+  };
+  router.all('/:id', postOnly);
+  router.all('/:id/feedback', postOnly);
 
   return router;
 }

@@ -81,7 +81,8 @@ export function createDemoFhirRouter(deps: DemoRouterDeps): Router {
   });
   router.all('/{*rest}', (req) => {
     if (req.method === 'GET') throw new AppError('DEMO_NOT_FOUND');
-    throw new AppError('HTTP_METHOD_NOT_ALLOWED');
+    // Read-only (searches may also be POSTed to `_search`, the one path that takes POST).
+    throw new AppError('HTTP_METHOD_NOT_ALLOWED', [], { Allow: 'GET, HEAD' });
   });
   return router;
 }

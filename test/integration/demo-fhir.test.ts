@@ -197,14 +197,14 @@ describe('demo FHIR endpoint', () => {
       expect(res).toBeOutcome(400, 'DEMO_INVALID_SEARCH');
       expect(JSON.stringify(res.body)).toContain(q.split('=')[0]);
     }
-    expect(await request(t.app).put(`/demo/fhir/Patient/${PATIENT}`).send({})).toBeOutcome(
-      405,
-      'HTTP_METHOD_NOT_ALLOWED',
-    );
-    expect(await request(t.app).post('/demo/fhir/Patient').send({})).toBeOutcome(
-      405,
-      'HTTP_METHOD_NOT_ALLOWED',
-    );
+    for (const write of [
+      request(t.app).put(`/demo/fhir/Patient/${PATIENT}`).send({}),
+      request(t.app).post('/demo/fhir/Patient').send({}),
+    ]) {
+      const res = await write;
+      expect(res).toBeOutcome(405, 'HTTP_METHOD_NOT_ALLOWED');
+      expect(res.headers.allow).toBe('GET, HEAD');
+    }
   });
 
   it('allows any origin, preflight included (read-only synthetic data)', async () => {

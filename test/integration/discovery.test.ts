@@ -97,6 +97,22 @@ describe('GET /cds-services (discovery)', () => {
     }
   });
 
+  it('answers another method with 405 naming the allowed ones, and an unknown service with 404', async () => {
+    const cases = [
+      { res: await request(t.app).delete('/cds-services'), allow: 'GET, HEAD' },
+      { res: await request(t.app).get('/cds-services/pgx-order-sign'), allow: 'POST' },
+      { res: await request(t.app).put('/cds-services/pgx-patient-view').send({}), allow: 'POST' },
+      { res: await request(t.app).get('/cds-services/pgx-order-select/feedback'), allow: 'POST' },
+    ];
+    for (const { res, allow } of cases) {
+      expect(res).toBeOutcome(405, 'HTTP_METHOD_NOT_ALLOWED', 'not-supported');
+      expect(res.headers.allow).toBe(allow);
+    }
+    for (const path of ['/cds-services/no-such-service', '/cds-services/no-such-service/feedback']) {
+      expect(await request(t.app).get(path)).toBeOutcome(404, 'CDS_UNKNOWN_SERVICE');
+    }
+  });
+
   it('reports the knowledge and threshold versions as namespaced extensions', async () => {
     const res = await request(t.app).get('/cds-services').expect(200);
     const body = res.body as { services: { extension?: Record<string, unknown> }[] };
