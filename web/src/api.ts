@@ -186,7 +186,6 @@ export const reviewApi = {
   kpis: (params: URLSearchParams) => call<KpiReport>('GET', `/api/kpis${query(params)}`),
 };
 
-/** A demo patient of the dashboard's picker. */
 /** The clinician dashboard's JSON for the demo patients (open, like `/demo/fhir`). */
 export const dashboardApi = {
   patients: () => call<DemoPatientList>('GET', '/app/api/patients'),
