@@ -41,5 +41,6 @@ VOLUME ["/var/lib/pgx-cds"]
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # PUBLIC_BASE_URL, CDS_TRUSTED_ISSUERS, LINK_SECRET and SESSION_SECRET must be provided at run time (production
-# defaults to CDS_AUTH=jwt); OIDC_ISSUER and OIDC_CLIENT_ID for sign-in to the pages.
+# defaults to CDS_AUTH=jwt); OIDC_ISSUER and OIDC_CLIENT_ID for sign-in to the pages; METRICS_TOKEN for a Prometheus
+# scraper (without it, /metrics answers signed-in admins only).
 CMD ["node", "dist/main.js"]
