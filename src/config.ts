@@ -157,6 +157,9 @@ function bytesOf(size: string): number {
 const url = z.url('must be an absolute URL').refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
 
 /** The environment variables this service reads, with their checks and fixed defaults. */
+/** An RFC 6750 bearer token (`b64token`, RFC 9110's token68): letters, digits, `- . _ ~ + /`, then `=` padding. */
+export const TOKEN68 = /[\w.~+/-]+=*/;
+
 export const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
   PORT: intIn(0, 65535).default(3000),
@@ -177,11 +180,14 @@ export const envSchema = z.object({
   DEMO_FHIR: z.enum(['on', 'off']).optional(),
   LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LINK_TTL_DAYS: intIn(1, 365).default(14),
-  // An RFC 6750 bearer token (token68 characters), so that `Authorization: Bearer …` can carry it.
+  // A bearer token `Authorization: Bearer …` can carry (`bearerToken` in src/http/bearer.ts reads the same pattern).
   METRICS_TOKEN: z
     .string()
     .min(32, 'must be at least 32 characters')
-    .regex(/^[\w.~+/-]+=*$/, 'may hold only letters, digits and - . _ ~ + / (then = at the end)')
+    .regex(
+      new RegExp(`^${TOKEN68.source}$`),
+      'may hold only letters, digits and - . _ ~ + / (then = at the end)',
+    )
     .optional(),
   PATIENT_APP_LAUNCH_URL: url.optional(),
   OIDC_ISSUER: url.optional(),

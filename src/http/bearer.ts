@@ -10,6 +10,7 @@
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { JWTPayload } from 'jose';
 import type { Request } from 'express';
+import { TOKEN68 } from '../config';
 import type { OidcConfig } from '../config';
 import { NO_SIGN_IN, ROLES } from './auth';
 import type { Role, User, UserAuthenticator } from './auth';
@@ -80,10 +81,11 @@ export function createBearerAuthenticator(oidc: OidcConfig): UserAuthenticator {
   };
 }
 
+const BEARER = new RegExp(`^Bearer +(${TOKEN68.source}) *$`, 'i');
+
 /** The token of an `Authorization: Bearer …` header (scheme case-insensitive, RFC 9110 §11.1), if any. */
 export function bearerToken(req: Request): string | undefined {
-  const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(req.headers.authorization ?? '');
-  return match?.[1];
+  return BEARER.exec(req.headers.authorization ?? '')?.[1];
 }
 
 /**
