@@ -113,6 +113,12 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
   const router = Router();
   const byId = new Map(deps.services.map((s) => [s.id, s]));
   const now = deps.now ?? (() => new Date());
+  /** The service `id` names, or 404 `CDS_UNKNOWN_SERVICE`. */
+  const serviceOf = (id: string): CdsServiceDefinition => {
+    const service = byId.get(id);
+    if (!service) throw new AppError('CDS_UNKNOWN_SERVICE', [`no service "${id}"`]);
+    return service;
+  };
 
   router.get('/', (_req, res) => {
     const v = deps.versions();
@@ -126,8 +132,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
 
   router.post('/:id', async (req, res) => {
     const started = performance.now();
-    const service = byId.get(req.params.id);
-    if (!service) throw new AppError('CDS_UNKNOWN_SERVICE', [`no service "${req.params.id}"`]);
+    const service = serviceOf(req.params.id);
     const ctx = currentContext();
     if (ctx) ctx.serviceId = service.id;
     const endTimer = deps.metrics.requestSeconds.startTimer({ service: service.id });
@@ -302,8 +307,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     throw new AppError('HTTP_METHOD_NOT_ALLOWED', [], { Allow: 'GET, HEAD' });
   });
   const postOnly = (req: ExpressRequest<{ id: string }>): never => {
-    if (!byId.has(req.params.id))
-      throw new AppError('CDS_UNKNOWN_SERVICE', [`no service "${req.params.id}"`]);
+    serviceOf(req.params.id);
     throw new AppError('HTTP_METHOD_NOT_ALLOWED', [], { Allow: 'POST' });
   };
   router.all('/:id', postOnly);
