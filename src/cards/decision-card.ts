@@ -59,7 +59,8 @@ function genePhrases({ finding }: Decision): string[] {
   // The action already names the genes ("Order CYP2C19 test before clopidogrel").
   if (finding.kind === 'pre-test')
     return [finding.untested.length > 1 ? 'no results on file' : 'no result on file'];
-  if (finding.kind === 'conflict') return finding.conflicts.map((c) => `conflicting ${c.gene} results`);
+  // The action names the genes ("Confirm CYP2C19 result before clopidogrel").
+  if (finding.kind === 'conflict') return ['results disagree'];
   const byGene = new Map(finding.genes.map((g) => [g.gene, g]));
   const row = rowOf(finding);
   const keyed = row ? Object.entries(row.lookupKey) : [];
@@ -109,6 +110,12 @@ export function decisionAction(decision: Decision): string {
 
 function actionPhrase({ finding }: Decision, noRecommendation: boolean): string {
   const drug = finding.drug;
+  // Disagreeing results are not read at all (no CPIC row was looked up): the laboratory has to say which is right.
+  if (finding.kind === 'conflict')
+    return confirmBefore(
+      finding.conflicts.map((c) => c.gene),
+      drug,
+    );
   switch (finding.action) {
     case 'avoid':
       return `Avoid ${drug}`;
@@ -121,6 +128,11 @@ function actionPhrase({ finding }: Decision, noRecommendation: boolean): string 
     case 'standard':
       return `Standard ${drug} dosing`;
   }
+}
+
+/** "Confirm CYP2C19 result before clopidogrel": a result that cannot be used as it stands. */
+function confirmBefore(genes: readonly string[], drug: string): string {
+  return `Confirm ${listPhrase(genes)} ${genes.length > 1 ? 'results' : 'result'} before ${drug}`;
 }
 
 /** The cited source of each safety rule's thresholds (research wearables-in-fhir.md §2.2 and §7), by rule id. */
@@ -147,7 +159,7 @@ export function decisionSummary(decision: Decision): string {
   const unread = unreadableGenes(decision.finding);
   const action =
     unread.length > 0
-      ? `Confirm ${listPhrase(unread)} ${unread.length > 1 ? 'results' : 'result'} before ${decision.finding.drug}`
+      ? confirmBefore(unread, decision.finding.drug)
       : actionPhrase(decision, noRecommendation);
   const genes = unread.length > 0 ? 'not readable as reported' : genePhrases(decision).join(', ');
   const strength = rowOf(decision.finding)?.strength;

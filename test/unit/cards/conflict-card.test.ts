@@ -23,7 +23,8 @@ describe('the conflicting-results card', () => {
       newUuid: () => 'card-1',
       snapshot: snapshotOf([decision], noSensorFacts()),
     });
-    expect(card.summary).toMatch(new RegExp(`^Monitor ${drug}: conflicting ${gene} results`));
+    // The action first: the laboratory has to say which result is right before the drug is dosed by it.
+    expect(card.summary).toBe(`Confirm ${gene} result before ${drug}: results disagree`);
     for (const { value } of conflict?.results ?? [])
       expect(card.detail).toContain(value.replace(/\*/g, '\\*'));
     expectClinicianReadable(card);
