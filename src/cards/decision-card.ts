@@ -210,6 +210,11 @@ function sourceOf(decision: Decision): Source {
   };
 }
 
+/**
+ * The guideline as a link as well as the source's `url`: clients differ in what they make clickable (the CDS Hooks
+ * sandbox links the source label; other EHRs show only `links`, and some only those registered with them, research
+ * cds-hooks-conformance.md §4), so a clinician reaches the guideline whichever the EHR shows.
+ */
 function linksOf(source: Source, decision: Decision): Link[] {
   if (!source.url) return [];
   if (decision.finding.kind === 'safety-rule') {

@@ -27,6 +27,7 @@ import { FhirFetchError, createFhirFetcher } from '../cds/fhir';
 import type { FhirFetcher, FhirResult } from '../cds/fhir';
 import { resolveTemplate } from '../cds/prefetch';
 import type { PrefetchTemplates } from '../cds/types';
+import { bearerToken } from '../http/bearer';
 import { AppError } from '../http/errors';
 import type { ErrorCode } from '../http/errors';
 import type { Logger } from '../observability/logger';
@@ -252,8 +253,7 @@ export interface LaunchedRouterDeps {
 
 /** The Bearer token of the request, or a 401. Never logged. */
 function bearerOf(req: Request): string {
-  const match = /^Bearer +([^\s]+)\s*$/i.exec(req.header('authorization') ?? '');
-  const token = match?.[1];
+  const token = bearerToken(req);
   if (token === undefined) {
     throw new AppError('DASHBOARD_TOKEN_MISSING', [], { 'WWW-Authenticate': 'Bearer' });
   }
