@@ -144,11 +144,12 @@ describe('two instances on one PostgreSQL database', () => {
     const refused: boolean[] = [];
     for (const t of [a, b, a, b]) refused.push(await limited(t));
     // Four calls in one window: the fourth is refused, whichever instance it reached. (The clock may cross a window
-    // edge between calls; then four more calls in the new window must end in a refusal.)
+    // edge between calls, or a slow store leave an instance counting on its own (rate-limit.ts): then twelve more
+    // calls, sixteen in at most four counts (two windows, two instances' own), must end in a refusal.)
     expect(refused.slice(0, 3)).toEqual([false, false, false]);
     if (!refused[3]) {
       const more: boolean[] = [];
-      for (const t of [a, b, a, b]) more.push(await limited(t));
+      for (let i = 0; i < 12; i++) more.push(await limited(i % 2 === 0 ? a : b));
       expect(more).toContain(true);
     }
   });
@@ -156,9 +157,11 @@ describe('two instances on one PostgreSQL database', () => {
   it('believes X-Forwarded-For only from a proxy TRUST_PROXY names', async () => {
     a = await instance({ RATE_LIMIT_PER_MINUTE: '2' });
     b = await instance({ RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY: 'loopback' });
-    // Untrusted (default): a forged header does not give a loopback client a fresh allowance.
+    // Untrusted (default): a forged header does not give a loopback client a fresh allowance. Eight calls, each with
+    // another forged address: the counts may fall into two clock windows, and into this process's own count when
+    // the store is slow to answer (rate-limit.ts), so three buckets at most; one of them holds more than two calls.
     const forged: boolean[] = [];
-    for (let i = 0; i < 4; i++) forged.push(await limited(a, `203.0.113.${i + 1}`));
+    for (let i = 0; i < 8; i++) forged.push(await limited(a, `203.0.113.${i + 1}`));
     expect(forged).toContain(true);
     // Trusted proxy on loopback: each forwarded client address has its own allowance.
     const distinct: boolean[] = [];
