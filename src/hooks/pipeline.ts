@@ -13,7 +13,7 @@ import type { HookAnswer, HookCall } from '../cds/routes';
 import type { HookName } from '../cds/types';
 import { decisionCard, incompleteCheckCard } from '../cards';
 import type { Link } from '../cds/types';
-import { drugKnowledge } from '../rules/cpic/knowledge';
+import { drugKnowledge, guidelineTitle } from '../rules/cpic/knowledge';
 import { assess, decisionSnapshot, readPatientData } from '../rules/assess';
 import type {
   Assessment,
@@ -314,7 +314,7 @@ export function incompleteCheckAnswer(
   const guidelines = drugs.flatMap((drug) => {
     const guideline = drugKnowledge(drug)?.guidelines[0];
     return guideline && /^https?:\/\//.test(guideline.url)
-      ? [{ name: guideline.name, url: guideline.url }]
+      ? [{ name: guidelineTitle(guideline), url: guideline.url }]
       : [];
   });
   const spoken = incompleteCheckCard({

@@ -63,6 +63,15 @@ export interface GuidelineKnowledge {
   readonly rows: readonly RecommendationRow[];
 }
 
+/**
+ * A guideline's title as the service shows it: CPIC's name without the "Annotation of CPIC Guideline for " the data
+ * set puts before nine of them ("metoprolol and CYP2D6"). After the card's own "CPIC guideline: " the whole name read
+ * "CPIC guideline: Annotation of CPIC Guideline for metoprolol and CYP2D6". The rest of the name is CPIC's, unchanged.
+ */
+export function guidelineTitle(guideline: { readonly name: string }): string {
+  return guideline.name.replace(/^Annotation of CPIC Guideline for /, '');
+}
+
 export interface DrugKnowledge {
   readonly rxnorm: string | null;
   readonly notes: readonly string[];

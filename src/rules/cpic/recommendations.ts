@@ -10,7 +10,13 @@ import { cpicDoseFraction } from './dose';
 import { copyNumberPhenotypes, copyNumberWords, parseScore } from './phenotype';
 import { populationWords } from './populations';
 import { readRecommendation } from './row-actions';
-import { cpicDrugNames, drugKnowledge, isEmptyImplication, knowledgeVersion } from './knowledge';
+import {
+  cpicDrugNames,
+  drugKnowledge,
+  guidelineTitle,
+  isEmptyImplication,
+  knowledgeVersion,
+} from './knowledge';
 import type { DrugKnowledge, GuidelineKnowledge, RecommendationRow } from './knowledge';
 import type {
   AlternativeAdvice,
@@ -104,7 +110,7 @@ export function actionForRow(row: RecommendationRow): RowAction {
 
 /** The guideline reference a finding carries (its row's, or a pre-test finding's own). */
 function guidelineRef(guideline: GuidelineKnowledge): GuidelineRef {
-  return { name: guideline.name, url: guideline.url, id: guideline.id };
+  return { name: guidelineTitle(guideline), url: guideline.url, id: guideline.id };
 }
 
 function cpicRow(guideline: GuidelineKnowledge, row: RecommendationRow): CpicRow {
@@ -268,12 +274,9 @@ function rowLine(row: RecommendationRow, guideline: GuidelineKnowledge): string 
   return `${cpicGuideline(guideline)}${row.population && row.population !== 'general' ? ` (${populationWords(row.population)})` : ''}: ${key} → ${row.strength ?? 'informational'}: ${row.recommendation}`;
 }
 
-/**
- * A guideline as prose names it: CPIC's own name, said to be CPIC's unless the name says so itself (CPIC calls some
- * guidelines "Annotation of CPIC Guideline for metoprolol and CYP2D6").
- */
+/** A guideline as prose names it: "CPIC CYP2C19 and Clopidogrel", "CPIC guideline metoprolol and CYP2D6". */
 function cpicGuideline(guideline: GuidelineKnowledge, noun = ''): string {
-  return /\bCPIC\b/.test(guideline.name) ? guideline.name : `CPIC ${noun}${guideline.name}`;
+  return `CPIC ${noun}${guidelineTitle(guideline)}`;
 }
 
 function baseFinding(

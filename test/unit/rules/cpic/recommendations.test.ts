@@ -101,12 +101,15 @@ describe('lookups', () => {
 
   it('names the guideline once and the activity score it looked up in words (metoprolol, CYP2D6 score 0)', () => {
     // CPIC names this guideline "Annotation of CPIC Guideline for metoprolol and CYP2D6" and keys it on the score.
+    expect(cpicGuideline('metoprolol').name).toBe('Annotation of CPIC Guideline for metoprolol and CYP2D6');
     const [finding] = findingsForOrder(order('metoprolol'), [
       keyedResult('CYP2D6', '0.0', 'Poor Metabolizer'),
     ]);
     const why = finding?.explanation.join(' ') ?? '';
-    expect(why).toContain(`${cpicGuideline('metoprolol').name}: CYP2D6 activity score 0.0 → `);
-    expect(why).not.toMatch(/CPIC Annotation of CPIC|CYP2D6: 0\.0/);
+    expect(why).toContain('CPIC metoprolol and CYP2D6: CYP2D6 activity score 0.0 → ');
+    expect(why).not.toMatch(/Annotation of|CYP2D6: 0\.0/);
+    // The card's source and link read the same title.
+    expect(rowOf(finding as Finding)?.guideline.name).toBe('metoprolol and CYP2D6');
   });
 
   it('gives a pre-test finding when a level A gene has no result, naming the gene and the guideline', () => {
