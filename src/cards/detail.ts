@@ -52,17 +52,16 @@ const READING_WORDS: Readonly<Record<ResultReading['kind'], string>> = {
   'lab-phenotype': 'laboratory phenotype',
 };
 
-/** When and by whom a source was produced, in words: `free text, Acme Lab, 12 Jun 2025`. */
+/** By whom and when a source was produced, in words: `Acme Lab, 12 Jun 2025`. */
 function readingAbout(reading: ResultReading): string {
   const date = reading.date === undefined ? undefined : calendarDate(reading.date);
-  return [...(reading.text ? ['free text'] : []), reading.producer, date]
-    .filter((part): part is string => part !== undefined)
-    .join(', ');
+  return [reading.producer, date].filter((part): part is string => part !== undefined).join(', ');
 }
 
 /**
- * Each source once, described by kind, producer and date, never by its resource id: `genotype (Acme Lab, 12 Jun
- * 2025) and laboratory phenotype (Acme Lab, 12 Jun 2025)`; sources alike are counted (`2 presence results (…)`).
+ * Each source once, described by kind, producer and date, never by its resource id: `a genotype in free text (Acme
+ * Lab, 12 Jun 2025) and a laboratory phenotype (Acme Lab, 12 Jun 2025)`; sources alike are counted (`2 presence
+ * results (…)`).
  */
 function sourcesRead(gene: GeneResult): string {
   const bySource = new Map<string, ResultReading>();
@@ -71,15 +70,17 @@ function sourcesRead(gene: GeneResult): string {
   for (const source of new Set(gene.sources)) {
     const reading = bySource.get(source);
     const noun = reading ? READING_WORDS[reading.kind] : 'result';
+    // How the value was written belongs to the source, not to who produced it: "a genotype in free text (Acme Lab)".
+    const form = reading?.text ? ' in free text' : '';
     const about = reading ? readingAbout(reading) : '';
-    const key = `${noun}|${about}`;
+    const key = `${noun}|${form}|${about}`;
     const seen = alike.get(key);
-    alike.set(key, { noun, about, count: (seen?.count ?? 0) + 1 });
+    alike.set(key, { noun, form, about, count: (seen?.count ?? 0) + 1 });
   }
   return listPhrase(
     [...alike.values()].map(
-      ({ noun, about, count }) =>
-        `${count === 1 ? `a ${noun}` : `${count} ${noun}s`}${about ? ` (${about})` : ''}`,
+      ({ noun, form, about, count }) =>
+        `${count === 1 ? `a ${noun}` : `${count} ${noun}s`}${form}${about ? ` (${about})` : ''}`,
     ),
   );
 }

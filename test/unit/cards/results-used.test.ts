@@ -57,7 +57,7 @@ describe('Results used', () => {
 
   it('a free-text HLA report: says so', async () => {
     const [line = ''] = await resultsUsed('allopurinol', hlaShapes['text-report']?.resources ?? []);
-    expect(line).toContain('from a presence result (free text, 12 Jun 2025)');
+    expect(line).toContain('from a presence result in free text (12 Jun 2025)');
   });
 
   it('a laboratory phenotype alone: the phenotype once, then its source, never a repeat of what the laboratory said', async () => {
@@ -73,7 +73,7 @@ describe('Results used', () => {
       },
     ]);
     expect(line).toMatch(
-      /^- CYP2D6 Poor Metabolizer .*; from a laboratory phenotype \(free text, 14 May 2018\)$/,
+      /^- CYP2D6 Poor Metabolizer .*; from a laboratory phenotype in free text \(14 May 2018\)$/,
     );
     expect(occurrences(line.toLowerCase(), 'poor metabolizer')).toBe(1);
   });
@@ -87,7 +87,7 @@ describe('Results used', () => {
       { ...observation, valueString: '*4/*4 (Poor Metabolizer)' },
     ]);
     expect(line).toMatch(
-      /^- CYP2D6 \\\*4\/\\\*4 → Poor Metabolizer .*; from a genotype \(free text, 14 May 2018\)$/,
+      /^- CYP2D6 \\\*4\/\\\*4 → Poor Metabolizer .*; from a genotype in free text \(14 May 2018\)$/,
     );
     expect(occurrences(line.toLowerCase(), 'poor metabolizer')).toBe(1);
   });
@@ -99,7 +99,7 @@ describe('Results used', () => {
     if (!drug) throw new Error(`unexpected gene ${gene?.gene ?? 'none'}`);
     const [line = ''] = await resultsUsed(drug, resources);
     expect(line).toContain(
-      'from a genotype (free text, Mayo Clinic Laboratories, 1 Feb 2015) and a laboratory phenotype ' +
+      'from a genotype in free text (Mayo Clinic Laboratories, 1 Feb 2015) and a laboratory phenotype ' +
         '(Mayo Clinic Laboratories, 1 Feb 2015)',
     );
     expect(line).not.toContain('Observation/');

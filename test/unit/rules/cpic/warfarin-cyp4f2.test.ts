@@ -121,7 +121,7 @@ describe('warfarin Figure 2 with CYP4F2', () => {
     });
     expectClinicianReadable(card);
     expect(card.detail).toContain(
-      'CYP4F2 \\*1/\\*3 → rs2108622 T carrier; from a genotype (free text, 1 Mar 2025)',
+      'CYP4F2 \\*1/\\*3 → rs2108622 T carrier; from a genotype in free text (1 Mar 2025)',
     );
   });
 
