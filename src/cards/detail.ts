@@ -66,7 +66,7 @@ function readingAbout(reading: ResultReading): string {
 function sourcesRead(gene: GeneResult): string {
   const bySource = new Map<string, ResultReading>();
   for (const r of gene.readings ?? []) if (!bySource.has(r.source)) bySource.set(r.source, r);
-  const alike = new Map<string, { noun: string; about: string; count: number }>();
+  const alike = new Map<string, { noun: string; form: string; about: string; count: number }>();
   for (const source of new Set(gene.sources)) {
     const reading = bySource.get(source);
     const noun = reading ? READING_WORDS[reading.kind] : 'result';
