@@ -9,7 +9,7 @@ import { startTestApp } from '../../helpers/app';
 import type { TestApp } from '../../helpers/app';
 import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser';
 import { freePort } from '../../helpers/http';
-import { cpicGene, cpicRow } from '../../reference';
+import { cpicGene, cpicRow, guidelineUrl } from '../../reference';
 
 // Building the bundle and starting a browser take seconds on a busy machine; no step's duration is asserted.
 jest.setTimeout(90_000);
@@ -73,6 +73,9 @@ describe('clinician dashboard in a browser', () => {
     expect(await row.textContent()).toContain('Poor Metabolizer');
     expect(await row.textContent()).toContain(cpicGene('CYP2D6').ehrPriority?.['Poor Metabolizer']);
     await page.getByRole('heading', { level: 3, name: /metoprolol/ }).waitFor();
+    // The guideline link says what it is, by CPIC's title without the data set's "Annotation of CPIC Guideline for".
+    const guideline = page.getByRole('link', { name: 'CPIC guideline: metoprolol and CYP2D6' });
+    expect(await guideline.getAttribute('href')).toBe(guidelineUrl('metoprolol'));
     const figure = page.getByRole('figure', { name: 'Resting heart rate chart' });
     expect(await figure.textContent()).toContain('metoprolol: below 60/min raises the alert');
     expect(await figure.locator('canvas').count()).toBe(1);

@@ -147,7 +147,7 @@ function Finding({ finding }: { readonly finding: DashboardFinding }) {
       ) : null}
       {finding.guideline ? (
         <p class="note">
-          <a href={finding.guideline.url}>{finding.guideline.name}</a>
+          <a href={finding.guideline.url}>CPIC guideline: {finding.guideline.name}</a>
         </p>
       ) : null}
     </div>
