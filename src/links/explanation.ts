@@ -108,7 +108,12 @@ function explainedDecision(decision: Decision): ExplainedDecision {
     sensors: decision.modifiers.map(explainedSensorEvidence),
     untested: finding.kind === 'pre-test' ? finding.untested : [],
     conflicts:
-      finding.kind === 'conflict' ? finding.conflicts.map((c) => ({ gene: c.gene, results: c.results })) : [],
+      finding.kind === 'conflict'
+        ? finding.conflicts.map((c) => ({
+            gene: c.gene,
+            results: c.results.map(({ source, value }) => ({ source, value })),
+          }))
+        : [],
     thresholdVersion: decision.thresholdVersion,
     knowledgeVersion: finding.knowledgeVersion,
   };

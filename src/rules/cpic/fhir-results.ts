@@ -547,7 +547,11 @@ function hlaResult(
       conflicts.push({
         gene,
         ...(newest.date ? { date: newest.date } : {}),
-        results: sameDay.map((f) => ({ source: f.source, value: `${allele} ${f.hla?.[allele] ?? ''}` })),
+        results: sameDay.map((f) => ({
+          source: f.source,
+          value: `${allele} ${f.hla?.[allele] ?? ''}`,
+          ...readAlone(gene, findings, sameDay, f),
+        })),
       });
       return undefined;
     }
@@ -582,6 +586,25 @@ function uninterpretable(gene: string): string | undefined {
     : undefined;
 }
 
+/**
+ * One of the findings that disagree read as if it were the only one of its day (the others of that day set aside, the
+ * rest of the gene's findings kept): `{ alone }`, or nothing when even alone it gives no result or another conflict.
+ */
+function readAlone(
+  gene: string,
+  findings: readonly Finding[],
+  disagreeing: readonly Finding[],
+  f: Finding,
+): { alone?: GeneResult } {
+  const more: GeneConflict[] = [];
+  const alone = resultForGene(
+    gene,
+    findings.filter((x) => x === f || !disagreeing.includes(x)),
+    more,
+  );
+  return alone && more.length === 0 ? { alone } : {};
+}
+
 function resultForGene(
   gene: string,
   findings: readonly Finding[],
@@ -614,6 +637,7 @@ function interpretedResult(
         results: current.map((f) => ({
           source: f.source,
           value: `${f.call?.diplotype ?? ''} ${f.call?.phenotype ?? ''}`,
+          ...readAlone(gene, findings, current, f),
         })),
       });
       return undefined;
@@ -636,7 +660,11 @@ function interpretedResult(
     conflicts.push({
       gene,
       ...(newestPhenotype.date ? { date: newestPhenotype.date } : {}),
-      results: current.map((f) => ({ source: f.source, value: f.phenotype ?? '' })),
+      results: current.map((f) => ({
+        source: f.source,
+        value: f.phenotype ?? '',
+        ...readAlone(gene, findings, current, f),
+      })),
     });
     return undefined;
   }

@@ -7,6 +7,7 @@ import { knowledgeVersion } from './knowledge';
 export type {
   AlternativeAdvice,
   ConflictFinding,
+  ConflictingResult,
   CpicRow,
   DecisionAction,
   DrugOrder,

@@ -306,11 +306,48 @@ function conflictFinding(c: GuidelineCase, conflicts: readonly GeneConflict[]): 
     action: 'monitor',
     guideline: guidelineRef(c.guideline),
     conflicts,
-    explanation: conflicts.map(
-      (conflict) =>
-        `Conflicting current ${conflict.gene} results${conflict.date ? ` of the same day` : ''}: ${[...new Set(conflict.results.map((r) => r.value))].join(' vs ')}; resolve before relying on them`,
-    ),
+    explanation: conflicts.flatMap((conflict) => [
+      `Conflicting current ${conflict.gene} results${conflict.date ? ` of the same day` : ''}: ${[...new Set(conflict.results.map((r) => r.value))].join(' vs ')}; resolve before relying on them`,
+      ...ifRightLines(c, conflict, conflicts),
+    ]),
   };
+}
+
+/**
+ * What the guideline says with each of a conflict's results taken as right, CPIC's deciding words quoted, the most
+ * serious first (`If *2/*2 Poor Metabolizer is right, CPIC (Strong; ACS and/or PCI): "Avoid clopidogrel if
+ * possible."`), or one line when every result gives the same. Nothing unless every result has a row to quote: a
+ * result that alone is unreadable or has no row would leave a list that looks complete and is not. The prescriber
+ * sees what hangs on the laboratory's answer; the card still asks for it (the service never picks a result).
+ */
+function ifRightLines(c: GuidelineCase, conflict: GeneConflict, all: readonly GeneConflict[]): string[] {
+  const others = all.filter((x) => x !== conflict);
+  const byValue = new Map<string, { action: RowAction; said: string }>();
+  for (const { value, alone } of conflict.results) {
+    if (byValue.has(value)) continue;
+    const results = alone ? new Map(c.results).set(alone.gene, alone) : undefined;
+    const found = results
+      ? guidelineFindings({ ...c, results }, others).find(
+          (f): f is RecommendationFinding => f.kind === 'recommendation',
+        )
+      : undefined;
+    if (!found) return [];
+    // The row's strength and population, as a card's "What to do" heading gives them: where the population is not
+    // known, the row quoted is one of several (clopidogrel's ACS and/or PCI row is Strong, its others Moderate).
+    const { strength, population } = found.row;
+    const about = [
+      ...(strength ? [strength] : []),
+      ...(population && population !== 'general' ? [populationWords(population)] : []),
+    ];
+    const cpic = about.length > 0 ? `CPIC (${about.join('; ')})` : 'CPIC';
+    byValue.set(value, { action: found.action, said: `${cpic}: "${adviceWords(found)}"` });
+  }
+  const ranked = [...byValue].sort(([, a], [, b]) => ACTION_RANK[b.action] - ACTION_RANK[a.action]);
+  const [first] = ranked;
+  if (!first) return [];
+  if (ranked.every(([, a]) => a.said === first[1].said))
+    return [`Whichever result is right, ${first[1].said}`];
+  return ranked.map(([value, a]) => `If ${value} is right, ${a.said}`);
 }
 
 const decisive = new Map<string, ReadonlySet<string>>();
@@ -729,16 +766,20 @@ function withAlternativeAdvice(findings: Finding[], findingsFor: (drug: string) 
   });
 }
 
+/** CPIC's words for what a row asks: the dose share phrase, else the row's deciding sentence, else its whole text. */
+function adviceWords(f: RecommendationFinding): string {
+  const read = readRecommendation(f.row.recommendation);
+  const sentence = read === undefined || read === 'no-recommendation' ? undefined : read.sentence;
+  return f.doseChange?.phrase ?? sentence ?? f.row.recommendation;
+}
+
 function strongestAdvice(findings: readonly Finding[]): AlternativeAdvice | undefined {
   const advice = findings.flatMap((f): AlternativeAdvice[] => {
     if (f.kind === 'pre-test') {
       return [{ action: 'order-test', words: f.untested.map((u) => u.gene).join(' and ') }];
     }
     if (f.kind !== 'recommendation') return [];
-    const read = readRecommendation(f.row.recommendation);
-    const sentence = read === undefined || read === 'no-recommendation' ? undefined : read.sentence;
-    const words = f.doseChange?.phrase ?? sentence ?? f.row.recommendation;
-    return [{ action: f.action, words }];
+    return [{ action: f.action, words: adviceWords(f) }];
   });
   return advice.sort((a, b) => ACTION_RANK[b.action] - ACTION_RANK[a.action])[0];
 }

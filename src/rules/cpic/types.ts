@@ -115,7 +115,18 @@ export interface DrugOrder {
 export interface GeneConflict {
   readonly gene: string;
   readonly date?: string;
-  readonly results: readonly { readonly source: string; readonly value: string }[];
+  readonly results: readonly ConflictingResult[];
+}
+
+/** One of the results that disagree. */
+export interface ConflictingResult {
+  readonly source: string;
+  readonly value: string;
+  /**
+   * The gene's result were this source the only one of its day: what a guideline would be looked up by if the
+   * laboratory confirms it. Absent in records made before it was kept.
+   */
+  readonly alone?: GeneResult;
 }
 
 /** What a finding asks the prescriber to do (classified from CPIC's text; the card always quotes the text). */

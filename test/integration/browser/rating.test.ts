@@ -191,6 +191,60 @@ describe('rating and explanation pages in a browser', () => {
     await screenshot(page, '4b-explanation-sensor-evidence');
   });
 
+  it('opens the explanation of a conflicting-results card: confirm first, and what CPIC advises if each is right', async () => {
+    // The demo patient with two CYP2C19 genotypes of one day (*1/*1 and *2/*2), read from the demo FHIR server.
+    const context = METOPROLOL['context'] as Record<string, unknown>;
+    const res = await fetch(`${base}/cds-services/pgx-order-sign`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        ...METOPROLOL,
+        hookInstance: '0f6c55a8-5f1c-4a57-9a8e-2b9c3c1f7d41',
+        fhirServer: `${base}/demo/fhir`,
+        context: {
+          ...context,
+          patientId: 'demo-conflict',
+          draftOrders: {
+            resourceType: 'Bundle',
+            type: 'collection',
+            entry: [
+              {
+                resource: {
+                  resourceType: 'MedicationRequest',
+                  id: 'draft-clopidogrel',
+                  status: 'draft',
+                  intent: 'proposal',
+                  medicationCodeableConcept: {
+                    coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '309362' }],
+                    text: 'clopidogrel 75 MG Oral Tablet',
+                  },
+                  subject: { reference: 'Patient/demo-conflict' },
+                },
+              },
+            ],
+          },
+        },
+      }),
+    });
+    expect(res.status).toBe(200);
+    const [conflictCard] = ((await res.json()) as { cards: Card[] }).cards;
+    expect(conflictCard?.summary).toBe('Confirm CYP2C19 result before clopidogrel: results disagree');
+    const explanation = conflictCard?.links?.find((l) => l.label === 'Full explanation')?.url ?? '';
+    expect((await page.goto(explanation))?.status()).toBe(200);
+    await page.getByRole('heading', { level: 2, name: /^Clopidogrel: confirm the result first/ }).waitFor();
+    const why = (await page.locator('ol.chain').first().innerText()).split('\n');
+    // The more serious reading first, each in CPIC's words for that phenotype.
+    const ifRight = why.filter((l) => / is right, CPIC/.test(l));
+    expect(ifRight).toHaveLength(2);
+    expect(ifRight[0]).toMatch(
+      /^If \*2\/\*2 Poor Metabolizer is right, CPIC \(Strong; ACS and\/or PCI\): "Avoid clopidogrel/,
+    );
+    expect(ifRight[1]).toMatch(
+      /^If \*1\/\*1 Normal Metabolizer is right, CPIC \(Strong; ACS and\/or PCI\): "/,
+    );
+    await screenshot(page, '4c-explanation-conflict');
+  });
+
   it('shows the refusal for an expired link (403)', async () => {
     const lapsed = createLinkSigner({
       secret: SECRET,

@@ -170,10 +170,12 @@ function SensorData({
 }
 
 function Decision({ d }: { readonly d: ExplainedDecision }) {
+  // Results that disagree are not read at all: what to do first is to have the laboratory confirm one, as the card says.
+  const action = d.conflicts.length > 0 ? 'Confirm the result first' : ACTION_LABELS[d.action];
   return (
-    <section class="decision" aria-label={`${ACTION_LABELS[d.action]}: ${d.drug}`}>
+    <section class="decision" aria-label={`${action}: ${d.drug}`}>
       <h2>
-        {d.drug.charAt(0).toUpperCase() + d.drug.slice(1)}: {ACTION_LABELS[d.action].toLowerCase()}{' '}
+        {d.drug.charAt(0).toUpperCase() + d.drug.slice(1)}: {action.toLowerCase()}{' '}
         <span class={`badge badge-${d.indicator}`}>{INDICATOR_LABELS[d.indicator]}</span>
       </h2>
       {d.reasoning.length > 0 ? (

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { readGeneResults } from '../../../../src/rules/cpic';
 import type { GeneResult } from '../../../../src/rules/cpic';
 import { readFixture } from '../../../helpers/fixtures';
-import { cpicGene, diplotypeTable } from '../../../reference';
+import { cpicCall, cpicGene, diplotypeTable } from '../../../reference';
 import type { DiplotypeRow } from '../../../reference';
 
 function resources(name: string): unknown[] {
@@ -281,6 +281,11 @@ describe('readGeneResults: status, newest and conflicts', () => {
     expect(conflicts).toHaveLength(1);
     expect(conflicts[0]?.gene).toBe('CYP2C19');
     expect(conflicts[0]?.results.map((r) => r.source)).toEqual(['Observation/c-2', 'Observation/c-1']);
+    // Each result as it reads alone (*2/*2 and *1/*1): what a guideline would look up if the laboratory confirms it.
+    expect(conflicts[0]?.results.map((r) => [r.alone?.diplotype, r.alone?.phenotype])).toEqual([
+      ['*2/*2', cpicCall('CYP2C19', '*2/*2').phenotype],
+      ['*1/*1', cpicCall('CYP2C19', '*1/*1').phenotype],
+    ]);
   });
 
   it('ignores resources that are not Observations and values that are not FHIR', () => {

@@ -223,6 +223,9 @@ describe('HLA haplotypes, presence results and free text', () => {
     const conflict = readGeneResults([...shape('gl-versioned'), negative]);
     expect(conflict.results).toEqual([]);
     expect(conflict.conflicts[0]?.gene).toBe('HLA-B');
+    // Each side read alone: the typing says *57:01 positive, the presence result negative.
+    const alone = conflict.conflicts[0]?.results.map((r) => r.alone?.alleleStatus?.['*57:01']);
+    expect([...(alone ?? [])].sort()).toEqual(['negative', 'positive']);
   });
 });
 
