@@ -738,7 +738,17 @@ function ingredientFindings(
   return order.ingredients.flatMap(({ name }): Finding[] => {
     const drug = drugKnowledge(name);
     if (!drug) return [];
-    if (drug.decisionGraph) return [warfarinFinding(order, drug, results)];
+    if (drug.decisionGraph) {
+      // Warfarin's figure reads CYP2C9, VKORC1 and CYP4F2: results of one of them that disagree are a conflict, as for
+      // any guideline, not a missing result to test for.
+      const guideline = drug.guidelines[0];
+      const conflicted = conflicts.filter((conflict) => guideline?.genes.includes(conflict.gene));
+      if (!guideline || conflicted.length === 0) return [warfarinFinding(order, drug, results)];
+      const used = guideline.genes.flatMap((g) => results.get(g) ?? []);
+      return [
+        conflictFinding({ order, drugName: name, drug, guideline, results, patient, used }, conflicted),
+      ];
+    }
     return drug.guidelines
       .filter((g) => g.rows.length > 0)
       .flatMap((guideline) => {

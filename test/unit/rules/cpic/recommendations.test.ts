@@ -1,6 +1,14 @@
-import { findingsForOrder, populationWords, rowOf } from '../../../../src/rules/cpic';
+import { findingsForOrder, guidelineOf, populationWords, rowOf } from '../../../../src/rules/cpic';
 import type { DrugOrder, Finding, GeneResult, PreTestFinding } from '../../../../src/rules/cpic';
-import { cpicDrug, cpicDrugs, cpicGuideline, cpicRow, cpicRows, guidelineRef } from '../../../reference';
+import {
+  cpicDrug,
+  cpicDrugs,
+  cpicGuideline,
+  cpicRow,
+  cpicRows,
+  guidelineRef,
+  guidelineUrl,
+} from '../../../reference';
 import type { CpicRow } from '../../../reference';
 import { keyedResult } from '../../../fixtures/rules/builders';
 
@@ -282,6 +290,23 @@ describe('lookups', () => {
     expect(finding?.explanation.join(' ')).toMatch(/Conflicting current CYP2C19 results/);
     // Recorded before each result's reading alone was kept: nothing is said of what either would mean.
     expect(finding?.explanation.join(' ')).not.toMatch(/is right/);
+  });
+
+  it('reports conflicting CYP2C9 results for warfarin as a conflict, never as a result to order', () => {
+    // Warfarin follows CPIC's figure, not lookup rows; its genes' results that disagree must not read as missing.
+    const conflict = {
+      gene: 'CYP2C9',
+      results: [
+        { source: 'Observation/a', value: '*1/*1 Normal Metabolizer' },
+        { source: 'Observation/b', value: '*3/*3 Poor Metabolizer' },
+      ],
+    };
+    const findings = findingsForOrder(order('warfarin'), [], {}, [conflict]);
+    expect(findings.map((f) => [f.kind, f.action])).toEqual([['conflict', 'monitor']]);
+    expect(findings[0]?.explanation.join(' ')).toContain(
+      '*1/*1 Normal Metabolizer vs *3/*3 Poor Metabolizer',
+    );
+    expect(findings[0] && guidelineOf(findings[0])?.url).toBe(guidelineUrl('warfarin'));
   });
 });
 
