@@ -520,7 +520,9 @@ function sameDayStatus(statuses: readonly HlaAlleleStatus[]): HlaAlleleStatus | 
 /**
  * Combines HLA readings (presence results, genotypes and haplotypes restated per risk allele): per allele the
  * newest day wins; on that day a definite result (positive, negative) settles an ambiguous one, and positive
- * against negative is a conflict.
+ * against negative is a conflict. A conflict on one allele holds up the whole gene, not that allele alone: reports
+ * that disagree may come from a mixed-up specimen, which would make every allele of either report doubtful (so
+ * allopurinol waits for a *57:01 conflict to be resolved too, though it looks up *58:01).
  */
 function hlaResult(
   gene: string,
