@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Card, Coding, Link, Source } from '../cds/types';
 import { copyNumberPhenotypes, testedName, unreadableGenes } from '../rules/cpic';
-import { guidelineOf, rowOf } from '../rules/cpic/types';
+import { conflictsOf, guidelineOf, rowOf } from '../rules/cpic/types';
 import type { GeneResult } from '../rules/cpic/types';
 import { readRecommendation } from '../rules/cpic/row-actions';
 import type { Decision, DecisionSnapshot, ShownDecision } from '../rules/types';
@@ -60,7 +60,7 @@ function genePhrases({ finding }: Decision): string[] {
   if (finding.kind === 'pre-test')
     return [finding.untested.length > 1 ? 'no results on file' : 'no result on file'];
   // The action names the genes ("Confirm CYP2C19 result before clopidogrel").
-  if (finding.kind === 'conflict') return ['results disagree'];
+  if (conflictsOf(finding).length > 0) return ['results disagree'];
   const byGene = new Map(finding.genes.map((g) => [g.gene, g]));
   const row = rowOf(finding);
   const keyed = row ? Object.entries(row.lookupKey) : [];
@@ -111,9 +111,10 @@ export function decisionAction(decision: Decision): string {
 function actionPhrase({ finding }: Decision, noRecommendation: boolean): string {
   const drug = finding.drug;
   // Disagreeing results are not read at all (no CPIC row was looked up): the laboratory has to say which is right.
-  if (finding.kind === 'conflict')
+  const conflicts = conflictsOf(finding);
+  if (conflicts.length > 0)
     return confirmBefore(
-      finding.conflicts.map((c) => c.gene),
+      conflicts.map((c) => c.gene),
       drug,
     );
   switch (finding.action) {
@@ -192,7 +193,9 @@ function sourceOf(decision: Decision): Source {
       label:
         decision.finding.action === 'avoid'
           ? 'Drug label contraindication (safety rule, not a CPIC guideline)'
-          : 'Safety rule on wearable sensor data (not a CPIC guideline)',
+          : decision.finding.conflicts
+            ? 'Safety rule (not a CPIC guideline)'
+            : 'Safety rule on wearable sensor data (not a CPIC guideline)',
       ...(cited ? { url: cited.url } : {}),
       topic: topic('pgx-safety-rule', 'Pharmacogenomic safety rule on sensor data (not a CPIC pair)'),
     };

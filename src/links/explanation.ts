@@ -11,7 +11,7 @@ import { versionsInWords } from '../cards/text';
 import { citationText } from '../rules/citations';
 import { isEmptyImplication, populationWords } from '../rules/cpic';
 import { lookupKeyText } from '../rules/cpic/recommendations';
-import { guidelineOf, rowOf } from '../rules/cpic/types';
+import { conflictsOf, guidelineOf, rowOf } from '../rules/cpic/types';
 import type { CpicRow, Finding } from '../rules/cpic/types';
 import { readDecisionSnapshot } from '../rules/types';
 import type { Decision, DecisionSnapshot, SensorModifier } from '../rules/types';
@@ -107,13 +107,10 @@ function explainedDecision(decision: Decision): ExplainedDecision {
     rows: rowsOf(finding),
     sensors: decision.modifiers.map(explainedSensorEvidence),
     untested: finding.kind === 'pre-test' ? finding.untested : [],
-    conflicts:
-      finding.kind === 'conflict'
-        ? finding.conflicts.map((c) => ({
-            gene: c.gene,
-            results: c.results.map(({ source, value }) => ({ source, value })),
-          }))
-        : [],
+    conflicts: conflictsOf(finding).map((c) => ({
+      gene: c.gene,
+      results: c.results.map(({ source, value }) => ({ source, value })),
+    })),
     thresholdVersion: decision.thresholdVersion,
     knowledgeVersion: finding.knowledgeVersion,
   };

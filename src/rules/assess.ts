@@ -193,7 +193,7 @@ export async function assess(
   );
   const findings: Finding[] = [
     ...cpicFindings,
-    ...safetyRuleFindings(orders, data.pgx, cpicFindings, engine.thresholds),
+    ...safetyRuleFindings(orders, data.pgx, cpicFindings, engine.thresholds, data.pgxConflicts),
   ].filter((f) => f.kind !== 'pre-test' || (options.preTest === 'allow' && data.pgxComplete));
   const metrics = engine.metricsFor([...new Set(findings.map((f) => f.drug))]);
   const sensors = sensorSummary(data.sensors, metrics, now, engine);

@@ -12,7 +12,7 @@
 import { Engine } from 'json-rules-engine';
 import type { Almanac, RuleProperties, TopLevelCondition } from 'json-rules-engine';
 import { KNOWLEDGE_VERSION, unreadableGenes } from './cpic';
-import type { DrugOrder, Finding, GeneResult, SafetyRuleFinding } from './cpic';
+import type { DrugOrder, Finding, GeneConflict, GeneResult, SafetyRuleFinding } from './cpic';
 import { isActionablePhenotype, ORDER_DOSE, sensorPolicyOf, STRENGTHS } from './thresholds';
 import type {
   Indicator,
@@ -321,6 +321,8 @@ function kindIndicator(finding: Finding, thresholds: ThresholdSet): Indicator {
       return thresholds.conflictIndicator;
     case 'safety-rule':
       // A label contraindication is critical whatever the set says; sensor data never lower it (lowers skip avoid).
+      // Results that disagree are a conflict, whichever rule they hold up.
+      if (finding.conflicts) return thresholds.conflictIndicator;
       return finding.action === 'avoid' ? 'critical' : thresholds.safetyRuleBaseline;
     case 'pre-test': {
       // The CPIC levels of the genes the finding asks to test (each with its pair's level).
@@ -596,6 +598,43 @@ function metricsReadFor(thresholds: ThresholdSet, drugs: readonly string[]): Sen
 }
 
 /** Whether the rule's label contraindication names the gene result's diplotype (order-insensitive). */
+function phenotypeMatches(rule: ThresholdSet['sensorRules'][number], result: GeneResult): boolean {
+  return (
+    Object.hasOwn(rule.phenotypes, result.gene) && !!rule.phenotypes[result.gene]?.includes(result.phenotype)
+  );
+}
+
+/** Whether a result would bring a safety rule in: the label's contraindicated genotype, or a phenotype it watches. */
+function bringsIn(rule: ThresholdSet['sensorRules'][number], result: GeneResult): boolean {
+  return (!!rule.contraindicated && isContraindicated(rule, result)) || phenotypeMatches(rule, result);
+}
+
+/**
+ * A conflict on a gene a safety rule reads, in words: the results, then what each that would bring the rule in
+ * means ("If *3/*3 Poor Metabolizer is right, the siponimod label contraindicates it").
+ */
+function disputedLines(
+  rule: ThresholdSet['sensorRules'][number],
+  drug: string,
+  conflict: GeneConflict,
+): string[] {
+  const values = [...new Set(conflict.results.map((r) => r.value))];
+  const ifRight = new Map<string, string>();
+  for (const { value, alone } of conflict.results) {
+    if (!alone || ifRight.has(value) || !bringsIn(rule, alone)) continue;
+    ifRight.set(
+      value,
+      rule.contraindicated && isContraindicated(rule, alone)
+        ? `If ${value} is right, the ${drug} label contraindicates it`
+        : `If ${value} is right, ${drug} with this phenotype is watched with sensor data (safety rule, not a CPIC/DPWG-actionable pair)`,
+    );
+  }
+  return [
+    `Conflicting current ${conflict.gene} results${conflict.date ? ' of the same day' : ''}: ${values.join(' vs ')}; resolve before relying on them`,
+    ...ifRight.values(),
+  ];
+}
+
 function isContraindicated(rule: ThresholdSet['sensorRules'][number], result: GeneResult): boolean {
   const genotypes = rule.contraindicated?.genotypes;
   if (!genotypes || !result.diplotype || !Object.hasOwn(genotypes, result.gene)) return false;
@@ -620,6 +659,7 @@ export function safetyRuleFindings(
   genes: readonly GeneResult[],
   existing: readonly Finding[],
   thresholds: ThresholdSet,
+  conflicts: readonly GeneConflict[] = [],
 ): SafetyRuleFinding[] {
   const decided = new Set(existing.map((f) => `${String(f.order.orderIndex)}|${f.drug}`));
   return thresholds.sensorRules
@@ -629,10 +669,12 @@ export function safetyRuleFindings(
         order.ingredients.flatMap(({ name }): SafetyRuleFinding[] => {
           if (!rule.drugs.includes(name) || decided.has(`${String(order.orderIndex)}|${name}`)) return [];
           const contraindicated = genes.filter((g) => isContraindicated(rule, g));
-          const matching = genes.filter(
-            (g) => Object.hasOwn(rule.phenotypes, g.gene) && rule.phenotypes[g.gene]?.includes(g.phenotype),
-          );
-          if (matching.length === 0 && contraindicated.length === 0) return [];
+          const matching = genes.filter((g) => phenotypeMatches(rule, g));
+          const disputed =
+            matching.length === 0 && contraindicated.length === 0
+              ? conflicts.filter((c) => c.results.some((r) => r.alone && bringsIn(rule, r.alone)))
+              : [];
+          if (matching.length === 0 && contraindicated.length === 0 && disputed.length === 0) return [];
           decided.add(`${String(order.orderIndex)}|${name}`);
           const base = {
             kind: 'safety-rule' as const,
@@ -641,6 +683,17 @@ export function safetyRuleFindings(
             ruleId: rule.id,
             knowledgeVersion: KNOWLEDGE_VERSION,
           };
+          if (disputed.length > 0) {
+            return [
+              {
+                ...base,
+                genes: [],
+                action: 'monitor',
+                conflicts: disputed,
+                explanation: disputed.flatMap((c) => disputedLines(rule, name, c)),
+              },
+            ];
+          }
           if (contraindicated.length > 0 && rule.contraindicated) {
             return [
               {

@@ -25,7 +25,7 @@ export type {
   SafetyRuleFinding,
   WarfarinFigureFinding,
 } from './types';
-export { findingRuleId, guidelineOf, rowOf, unreadableGenes } from './types';
+export { conflictsOf, findingRuleId, guidelineOf, rowOf, unreadableGenes } from './types';
 export type { GeneResultsReading, IgnoredResource, ReadOptions } from './fhir-results';
 export type { PatientContext } from './recommendations';
 export type { PhenotypeCall, CallOptions } from './phenotype';

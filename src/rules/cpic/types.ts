@@ -257,6 +257,11 @@ export interface SafetyRuleFinding extends FindingBase {
   readonly action: 'monitor' | 'avoid';
   /** The threshold set's rule id, e.g. `R8-sulfonylurea-cgm`. */
   readonly ruleId: string;
+  /**
+   * Results of a gene the rule reads that disagree, one of which alone would bring the rule in (siponimod with CYP2C9
+   * *1/*1 and *3/*3): the finding then reads no gene and asks for the result to be confirmed. Absent otherwise.
+   */
+  readonly conflicts?: readonly GeneConflict[];
 }
 
 /**
@@ -272,6 +277,12 @@ export type Finding =
   | SafetyRuleFinding;
 
 export type FindingKind = Finding['kind'];
+
+/** The results that disagree a finding waits on (a conflict, or a safety rule held up by one); empty for the rest. */
+export function conflictsOf(finding: Finding): readonly GeneConflict[] {
+  if (finding.kind === 'conflict') return finding.conflicts;
+  return finding.kind === 'safety-rule' ? (finding.conflicts ?? []) : [];
+}
 
 /** The guideline a finding rests on, when it rests on one. */
 export function guidelineOf(finding: Finding): GuidelineRef | undefined {

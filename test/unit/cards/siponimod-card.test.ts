@@ -4,11 +4,13 @@
  * Phenotypes from the CPIC data (knowledge/cpic), the threshold from knowledge/sensor-thresholds.json.
  */
 import { decisionCard } from '../../../src/cards';
+import { readGeneResults } from '../../../src/rules/cpic';
 import { safetyRuleFindings } from '../../../src/rules/engine';
 import { DEFAULT_THRESHOLDS } from '../../../src/rules/thresholds';
 import { gene, order, range, restingHeartRate } from '../../fixtures/rules/builders';
 import { expectClinicianReadable } from '../../helpers/card-text';
 import { decideFinding, noSensorFacts, shown, snapshotOf } from '../../helpers/decisions';
+import { readFixture } from '../../helpers/fixtures';
 import { rendered } from '../../helpers/markdown';
 import { cpicCall, researchThreshold } from '../../reference';
 
@@ -50,5 +52,62 @@ describe('siponimod cards (safety rule from the drug label)', () => {
     expect(card.indicator).toBe('warning');
     expect(card.summary).toMatch(new RegExp(`^Monitor siponimod: CYP2C9 .*resting HR ${threshold - 4}/min`));
     expectClinicianReadable(card);
+  });
+
+  /** conflict.json's two genotype reports of one day, its gene CYP2C9 here, with these two values. */
+  function disagreeing(a: string, b: string) {
+    const [first, second] = (readFixture('pgx', 'conflict.json') as unknown[]).map(
+      (r) => JSON.parse(JSON.stringify(r).replace(/CYP2C19/g, 'CYP2C9')) as Record<string, unknown>,
+    );
+    return readGeneResults([
+      { ...first, valueCodeableConcept: { text: a } },
+      { ...second, valueCodeableConcept: { text: b } },
+    ]);
+  }
+
+  it('CYP2C9 results that disagree, one *3/*3: confirm the result first, and say the label contraindicates *3/*3', async () => {
+    // Neither report may be used, and *3/*3 would forbid the drug: answering nothing, as for no result, would hide it.
+    const { results, conflicts } = disagreeing('*1/*1', '*3/*3');
+    expect(results).toEqual([]);
+    const [finding, ...more] = safetyRuleFindings(
+      [order('siponimod')],
+      results,
+      [],
+      DEFAULT_THRESHOLDS,
+      conflicts,
+    );
+    expect(more).toEqual([]);
+    if (!finding) throw new Error('no finding');
+    const decision = shown(await decideFinding(finding));
+    const { card } = decisionCard(decision, {
+      patientId: 'p1',
+      newUuid: () => 'card-1',
+      snapshot: snapshotOf([decision], noSensorFacts()),
+    });
+    expect(card.indicator).toBe(DEFAULT_THRESHOLDS.conflictIndicator);
+    expect(card.summary).toBe(
+      'Confirm CYP2C9 result before siponimod: results disagree (safety rule, not CPIC)',
+    );
+    const nm = cpicCall('CYP2C9', '*1/*1').phenotype;
+    const pm = cpicCall('CYP2C9', '*3/*3').phenotype;
+    const detail = rendered(card.detail);
+    const conflictLine =
+      detail.split('\n').find((l) => l.includes('Conflicting current CYP2C9 results')) ?? '';
+    expect(conflictLine).toContain(`*1/*1 ${nm}`);
+    expect(conflictLine).toContain(`*3/*3 ${pm}`);
+    expect(detail).toContain(`If *3/*3 ${pm} is right, the siponimod label contraindicates it`);
+    // *1/*1 brings no rule in: nothing more is said of it.
+    expect(detail).not.toContain('If *1/*1');
+    // No sensor reading was used: the source does not say it was.
+    expect(card.source.label).toMatch(/not a CPIC guideline/);
+    expect(card.source.label).not.toMatch(/sensor/);
+    expectClinicianReadable(card);
+  });
+
+  it('CYP2C9 results that disagree where neither would bring the rule in (two Normal Metabolizer genotypes): no card', () => {
+    expect(cpicCall('CYP2C9', '*1/*9').phenotype).toBe('Normal Metabolizer');
+    const { results, conflicts } = disagreeing('*1/*1', '*1/*9');
+    expect(conflicts).toHaveLength(1);
+    expect(safetyRuleFindings([order('siponimod')], results, [], DEFAULT_THRESHOLDS, conflicts)).toEqual([]);
   });
 });

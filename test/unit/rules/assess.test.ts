@@ -16,7 +16,7 @@ import { DEFAULT_THRESHOLDS, parseThresholdSet } from '../../../src/rules/thresh
 import type { ThresholdSet } from '../../../src/rules/thresholds';
 import { adviceKey, isShown } from '../../../src/rules/types';
 import type { Decision, DecisionSnapshot } from '../../../src/rules/types';
-import { AT, dailyObservations, gene, range } from '../../fixtures/rules/builders';
+import { AT, dailyObservations, gene, order, range } from '../../fixtures/rules/builders';
 import { readFixture } from '../../helpers/fixtures';
 import { cpicCall, cpicGuideline, cpicRow, cpicRows, guidelineRef, researchThreshold } from '../../reference';
 
@@ -200,6 +200,29 @@ describe('assess on a FHIR record', () => {
     expect(decision.indicator).toBe(DEFAULT_THRESHOLDS.interruption[strength].avoid);
     expect(decision.indicator).toBe('critical');
     expect(decision.thresholdVersion).toBe(DEFAULT_THRESHOLDS.version);
+  });
+
+  it('siponimod with CYP2C9 genotypes that disagree (*1/*1, *3/*3): a card asking to confirm, not silence', async () => {
+    // conflict.json's two reports of one day, their gene CYP2C9 here.
+    const [first, second] = (readFixture('pgx', 'conflict.json') as unknown[]).map(
+      (r) => JSON.parse(JSON.stringify(r).replace(/CYP2C19/g, 'CYP2C9')) as FhirResource,
+    );
+    const data = readPatientData(
+      {
+        ...record,
+        pgx: [
+          { ...first, valueCodeableConcept: { text: '*1/*1' } } as FhirResource,
+          { ...second, valueCodeableConcept: { text: '*3/*3' } } as FhirResource,
+        ],
+      },
+      NOW,
+    );
+    expect(data.pgxConflicts.map((c) => c.gene)).toEqual(['CYP2C9']);
+    const { decisions } = await assess(data, [order('siponimod')], { now: NOW, preTest: 'allow' }, engine);
+    const decision = decisionOn(decisions, 'siponimod');
+    expect(decision.finding.kind).toBe('safety-rule');
+    expect(decision.indicator).toBe(DEFAULT_THRESHOLDS.conflictIndicator);
+    expect(decision.finding.explanation.join(' ')).toContain('the siponimod label contraindicates it');
   });
 
   it("preTest 'suppress' removes pre-test findings and nothing else", async () => {
