@@ -11,7 +11,7 @@
  */
 import { Engine } from 'json-rules-engine';
 import type { Almanac, RuleProperties, TopLevelCondition } from 'json-rules-engine';
-import { KNOWLEDGE_VERSION, unreadableGenes } from './cpic';
+import { KNOWLEDGE_VERSION, conflictLine, unreadableGenes } from './cpic';
 import type { DrugOrder, Finding, GeneConflict, GeneResult, SafetyRuleFinding } from './cpic';
 import { isActionablePhenotype, ORDER_DOSE, sensorPolicyOf, STRENGTHS } from './thresholds';
 import type {
@@ -597,7 +597,7 @@ function metricsReadFor(thresholds: ThresholdSet, drugs: readonly string[]): Sen
   return [...metrics];
 }
 
-/** Whether the rule's label contraindication names the gene result's diplotype (order-insensitive). */
+/** Whether the rule watches the gene result's phenotype. */
 function phenotypeMatches(rule: ThresholdSet['sensorRules'][number], result: GeneResult): boolean {
   return (
     Object.hasOwn(rule.phenotypes, result.gene) && !!rule.phenotypes[result.gene]?.includes(result.phenotype)
@@ -606,7 +606,7 @@ function phenotypeMatches(rule: ThresholdSet['sensorRules'][number], result: Gen
 
 /** Whether a result would bring a safety rule in: the label's contraindicated genotype, or a phenotype it watches. */
 function bringsIn(rule: ThresholdSet['sensorRules'][number], result: GeneResult): boolean {
-  return (!!rule.contraindicated && isContraindicated(rule, result)) || phenotypeMatches(rule, result);
+  return isContraindicated(rule, result) || phenotypeMatches(rule, result);
 }
 
 /**
@@ -618,23 +618,20 @@ function disputedLines(
   drug: string,
   conflict: GeneConflict,
 ): string[] {
-  const values = [...new Set(conflict.results.map((r) => r.value))];
   const ifRight = new Map<string, string>();
   for (const { value, alone } of conflict.results) {
     if (!alone || ifRight.has(value) || !bringsIn(rule, alone)) continue;
     ifRight.set(
       value,
-      rule.contraindicated && isContraindicated(rule, alone)
+      isContraindicated(rule, alone)
         ? `If ${value} is right, the ${drug} label contraindicates it`
         : `If ${value} is right, ${drug} with this phenotype is watched with sensor data (safety rule, not a CPIC/DPWG-actionable pair)`,
     );
   }
-  return [
-    `Conflicting current ${conflict.gene} results${conflict.date ? ' of the same day' : ''}: ${values.join(' vs ')}; resolve before relying on them`,
-    ...ifRight.values(),
-  ];
+  return [conflictLine(conflict), ...ifRight.values()];
 }
 
+/** Whether the rule's label contraindication names the gene result's diplotype (order-insensitive). */
 function isContraindicated(rule: ThresholdSet['sensorRules'][number], result: GeneResult): boolean {
   const genotypes = rule.contraindicated?.genotypes;
   if (!genotypes || !result.diplotype || !Object.hasOwn(genotypes, result.gene)) return false;

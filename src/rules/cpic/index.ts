@@ -42,6 +42,7 @@ export {
 } from './drugs';
 export {
   ageInYears,
+  conflictLine,
   findingsForOrder,
   isCpicDrug,
   actionForRow,

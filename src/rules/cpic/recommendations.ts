@@ -307,10 +307,16 @@ function conflictFinding(c: GuidelineCase, conflicts: readonly GeneConflict[]): 
     guideline: guidelineRef(c.guideline),
     conflicts,
     explanation: conflicts.flatMap((conflict) => [
-      `Conflicting current ${conflict.gene} results${conflict.date ? ` of the same day` : ''}: ${[...new Set(conflict.results.map((r) => r.value))].join(' vs ')}; resolve before relying on them`,
+      conflictLine(conflict),
       ...ifRightLines(c, conflict, conflicts),
     ]),
   };
+}
+
+/** A conflict in words: "Conflicting current CYP2C19 results of the same day: *1/*1 … vs *2/*2 …; resolve …". */
+export function conflictLine(conflict: GeneConflict): string {
+  const values = [...new Set(conflict.results.map((r) => r.value))];
+  return `Conflicting current ${conflict.gene} results${conflict.date ? ' of the same day' : ''}: ${values.join(' vs ')}; resolve before relying on them`;
 }
 
 /**
