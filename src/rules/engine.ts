@@ -667,11 +667,12 @@ export function safetyRuleFindings(
           if (!rule.drugs.includes(name) || decided.has(`${String(order.orderIndex)}|${name}`)) return [];
           const contraindicated = genes.filter((g) => isContraindicated(rule, g));
           const matching = genes.filter((g) => phenotypeMatches(rule, g));
-          const disputed =
-            matching.length === 0 && contraindicated.length === 0
-              ? conflicts.filter((c) => c.results.some((r) => r.alone && bringsIn(rule, r.alone)))
-              : [];
-          if (matching.length === 0 && contraindicated.length === 0 && disputed.length === 0) return [];
+          // Only when no result on file brings the rule in: results that disagree, one of which alone would.
+          const read = matching.length > 0 || contraindicated.length > 0;
+          const disputed = read
+            ? []
+            : conflicts.filter((c) => c.results.some((r) => r.alone && bringsIn(rule, r.alone)));
+          if (!read && disputed.length === 0) return [];
           decided.add(`${String(order.orderIndex)}|${name}`);
           const base = {
             kind: 'safety-rule' as const,

@@ -313,6 +313,14 @@ function conflictFinding(c: GuidelineCase, conflicts: readonly GeneConflict[]): 
   };
 }
 
+/** The conflicts on the genes a guideline reads: they hold up its advice. */
+function conflictsOn(
+  guideline: GuidelineKnowledge,
+  conflicts: readonly GeneConflict[],
+): readonly GeneConflict[] {
+  return conflicts.filter((conflict) => guideline.genes.includes(conflict.gene));
+}
+
 /** A conflict in words: "Conflicting current CYP2C19 results of the same day: *1/*1 … vs *2/*2 …; resolve …". */
 export function conflictLine(conflict: GeneConflict): string {
   const values = [...new Set(conflict.results.map((r) => r.value))];
@@ -587,7 +595,7 @@ function guidelineFindings(c: Omit<GuidelineCase, 'used'>, conflicts: readonly G
     return result && !untested.includes(g) ? [result] : [];
   });
   const kase: GuidelineCase = { ...c, used };
-  const conflicted = conflicts.filter((conflict) => guideline.genes.includes(conflict.gene));
+  const conflicted = conflictsOn(guideline, conflicts);
   if (conflicted.length > 0) return [conflictFinding(kase, conflicted)];
   const settled = untested.length > 0 ? settledWhateverUntested(guideline, values, untested) : undefined;
   const preTest = untested.length > 0 && !settled ? preTestFinding(kase, untested) : undefined;
@@ -748,7 +756,7 @@ function ingredientFindings(
       // Warfarin's figure reads CYP2C9, VKORC1 and CYP4F2: results of one of them that disagree are a conflict, as for
       // any guideline, not a missing result to test for.
       const guideline = drug.guidelines[0];
-      const conflicted = conflicts.filter((conflict) => guideline?.genes.includes(conflict.gene));
+      const conflicted = guideline ? conflictsOn(guideline, conflicts) : [];
       if (!guideline || conflicted.length === 0) return [warfarinFinding(order, drug, results)];
       const used = guideline.genes.flatMap((g) => results.get(g) ?? []);
       return [
