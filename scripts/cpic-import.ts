@@ -150,6 +150,25 @@ function importRecommendations(cpicDir: string): Json {
   return out;
 }
 
+/**
+ * Gene–drug pairs whose FDA label requires testing (`pairs.json` `fdaLabel`, "Testing required") for drugs without a
+ * CPIC guideline in the data set, by drug: the only CPIC knowledge there is for them (siponimod and CYP2C9). A drug
+ * with a guideline is left out: its guideline decides.
+ */
+function importLabelTesting(cpicDir: string, guided: readonly string[]): Json {
+  const out: Record<string, Json[]> = {};
+  for (const p of list(readJson(path.join(cpicDir, 'pairs.json')).pairs)) {
+    const pair = record(p);
+    const drug = str(pair.drug);
+    if (!drug || guided.includes(drug) || pair.fdaLabel !== 'Testing required') continue;
+    out[drug] = [
+      ...(out[drug] ?? []),
+      { gene: pair.gene, level: pair.cpicLevel ?? null, levelStatus: pair.cpicLevelStatus ?? null },
+    ];
+  }
+  return out;
+}
+
 /** RxNorm concept → CPIC drug names, and lower-case names (CPIC, brand, precise ingredient) → CPIC drug names. */
 function importRxnorm(rxnormDir: string, cpicDrugs: readonly string[]): Json {
   const data = readJson(path.join(rxnormDir, 'cpic-drug-products.json'));
@@ -204,6 +223,7 @@ export function importKnowledge(cpicDir: string, rxnormDir: string): Record<stri
     'diplotypes.json': importDiplotypes(cpicDir),
     'recommendations.json': recommendations,
     'rxnorm.json': importRxnorm(rxnormDir, Object.keys(recommendations)),
+    'label-testing.json': importLabelTesting(cpicDir, Object.keys(recommendations)),
     'meta.json': {
       knowledgeVersion: knowledgeVersion(cpicDir),
       cpicSources: record(readJson(path.join(cpicDir, 'genes.json')).meta).sources,

@@ -200,6 +200,13 @@ function sourceOf(decision: Decision): Source {
       topic: topic('pgx-safety-rule', 'Pharmacogenomic safety rule on sensor data (not a CPIC pair)'),
     };
   }
+  if (decision.finding.kind === 'pre-test' && decision.finding.labelRequiresTest) {
+    // No CPIC guideline to link to, and no label address in the sources: the label's requirement, as CPIC lists it.
+    return {
+      label: 'FDA drug label: testing required (CPIC gene–drug pairs; no CPIC guideline)',
+      topic: topic('pgx-pre-test', 'Pharmacogenomic pre-test alert'),
+    };
+  }
   const guideline = guidelineOf(decision.finding);
   const url = guideline && isAbsoluteUrl(guideline.url) ? guideline.url : CPIC_GUIDELINES_URL;
   const evidence = decision.modifiers.some((m) => m.effect !== 'context') ? ' + wearable sensor data' : '';

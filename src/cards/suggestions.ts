@@ -282,7 +282,11 @@ function preTestSuggestion({ finding }: Decision, ctx: SuggestionContext): Sugge
     intent: 'order',
     subject: subjectOf(ctx.draftOrder, ctx.patientId),
     code: { text: `${test} (pharmacogenomic test)` },
-    reasonCode: [{ text: `Pharmacogenomic testing before ${drug} (CPIC)` }],
+    reasonCode: [
+      {
+        text: `Pharmacogenomic testing before ${drug} (${finding.labelRequiresTest ? 'FDA drug label' : 'CPIC'})`,
+      },
+    ],
   } as const;
   return {
     uuid: ctx.newUuid(),

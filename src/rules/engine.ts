@@ -11,8 +11,8 @@
  */
 import { Engine } from 'json-rules-engine';
 import type { Almanac, RuleProperties, TopLevelCondition } from 'json-rules-engine';
-import { KNOWLEDGE_VERSION, conflictLine, unreadableGenes } from './cpic';
-import type { DrugOrder, Finding, GeneConflict, GeneResult, SafetyRuleFinding } from './cpic';
+import { KNOWLEDGE_VERSION, conflictLine, labelPreTestFinding, unreadableGenes } from './cpic';
+import type { DrugOrder, Finding, GeneConflict, GeneResult, PreTestFinding, SafetyRuleFinding } from './cpic';
 import { isActionablePhenotype, ORDER_DOSE, sensorPolicyOf, STRENGTHS } from './thresholds';
 import type {
   Indicator,
@@ -649,7 +649,8 @@ function isContraindicated(rule: ThresholdSet['sensorRules'][number], result: Ge
  * one per order ingredient an enabled safety rule names, when the patient's phenotype matches the rule and no CPIC
  * finding exists for that order and drug. `evaluate` gives them `safetyRuleBaseline` and runs their sensor rules. A
  * genotype the rule lists as contraindicated by the drug's label (siponimod: CYP2C9 *3/*3) gives an `avoid`
- * finding instead, critical whatever the sensors show.
+ * finding instead, critical whatever the sensors show. With no result of a gene the drug's FDA label requires testing
+ * for (siponimod: CYP2C9, by CPIC's gene–drug pairs), a pre-test finding, shown as the set's pre-test policy says.
  */
 export function safetyRuleFindings(
   orders: readonly DrugOrder[],
@@ -657,14 +658,19 @@ export function safetyRuleFindings(
   existing: readonly Finding[],
   thresholds: ThresholdSet,
   conflicts: readonly GeneConflict[] = [],
-): SafetyRuleFinding[] {
+): (SafetyRuleFinding | PreTestFinding)[] {
   const decided = new Set(existing.map((f) => `${String(f.order.orderIndex)}|${f.drug}`));
   return thresholds.sensorRules
     .filter((rule) => rule.enabled && rule.safetyRule)
     .flatMap((rule) =>
       orders.flatMap((order) =>
-        order.ingredients.flatMap(({ name }): SafetyRuleFinding[] => {
+        order.ingredients.flatMap(({ name }): (SafetyRuleFinding | PreTestFinding)[] => {
           if (!rule.drugs.includes(name) || decided.has(`${String(order.orderIndex)}|${name}`)) return [];
+          const preTest = labelPreTestFinding(order, name, genes, conflicts);
+          if (preTest) {
+            decided.add(`${String(order.orderIndex)}|${name}`);
+            return [preTest];
+          }
           const contraindicated = genes.filter((g) => isContraindicated(rule, g));
           const matching = genes.filter((g) => phenotypeMatches(rule, g));
           // Only when no result on file brings the rule in: results that disagree, one of which alone would.

@@ -22,7 +22,7 @@ import { sandboxRequest } from '../helpers/cds';
 import type { JsonObject } from '../helpers/cds';
 import { searchset } from '../helpers/mock-fhir';
 import { rendered } from '../helpers/markdown';
-import { cpicCall, researchThreshold } from '../reference';
+import { cpicCall, cpicPair, researchThreshold } from '../reference';
 
 const PATIENT_ID = 'smart-1288992';
 const MINUTE_MS = 60_000;
@@ -343,5 +343,16 @@ describe('R2 safety rule: siponimod with CYP2C9 *3/*3 is contraindicated (the la
 
   it('a normal metabolizer (*1/*1): no card', async () => {
     expect(await cardsOf(t, orderSign({ pgx: PGX['CYP2C9 *1/*1']!, orders: [siponimod] }))).toEqual([]);
+  });
+
+  it('no CYP2C9 result on file: order-sign asks for the test the label requires', async () => {
+    // CPIC's gene–drug pair: the FDA label requires CYP2C9 testing; CPIC has no siponimod guideline.
+    expect(cpicPair('CYP2C9', 'siponimod').fdaLabel).toBe('Testing required');
+    const [card, ...more] = await cardsOf(t, orderSign({ pgx: [], orders: [siponimod] }));
+    expect(more).toEqual([]);
+    expect(card?.summary).toBe('Order CYP2C9 test before siponimod: no result on file');
+    expect(card?.indicator).toBe(DEFAULT_THRESHOLDS.preTest.indicator);
+    expect(card?.source.label).toMatch(/^FDA drug label: testing required/);
+    expect(card?.suggestions?.[0]?.label).toBe('Order CYP2C9 genotyping before siponimod');
   });
 });

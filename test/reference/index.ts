@@ -122,6 +122,26 @@ export function cpicDrug(name: string): CpicDrug {
   return found;
 }
 
+const pairSchema = z.looseObject({
+  gene: z.string(),
+  drug: z.string(),
+  cpicLevel: z.string().nullable(),
+  cpicLevelStatus: z.string().nullable(),
+  fdaLabel: z.string().nullable(),
+  guidelineUrl: z.string().nullable(),
+});
+export type CpicPair = z.infer<typeof pairSchema>;
+const pairs = once(
+  () => readKnowledge('cpic/pairs.json', z.looseObject({ pairs: z.array(pairSchema) })).pairs,
+);
+
+/** One gene–drug pair of `pairs.json` (CPIC level, FDA label flag); fails the test when the data set has none. */
+export function cpicPair(gene: string, drug: string): CpicPair {
+  const found = pairs().find((p) => p.gene === gene && p.drug === drug);
+  if (!found) throw new Error(`knowledge/cpic/pairs.json has no pair ${gene}–${drug}`);
+  return found;
+}
+
 /** Every gene of `genes.json`, by symbol. */
 export function cpicGenes(): Readonly<Record<string, CpicGene>> {
   return genes();

@@ -45,6 +45,7 @@ export {
   conflictLine,
   findingsForOrder,
   isCpicDrug,
+  labelPreTestFinding,
   actionForRow,
   rowActionsKeyedOn,
   testedName,

@@ -80,6 +80,13 @@ export interface DrugKnowledge {
   readonly decisionGraph: { readonly nodes: Readonly<Record<string, string>> } | null;
 }
 
+/** A gene the drug's FDA label requires testing for, with CPIC's level of the pair (`A`, `A/B`) and its status. */
+export interface LabelTesting {
+  readonly gene: string;
+  readonly level: string | null;
+  readonly levelStatus: string | null;
+}
+
 /** A diplotype table row as CPIC gives it: [diplotype, phenotype, lookupKey, activityScore]. */
 export type DiplotypeRow = readonly [string, string, string, string | null];
 
@@ -97,6 +104,7 @@ let cache:
       readonly genes: Readonly<Record<string, GeneKnowledge>>;
       readonly drugs: Readonly<Record<string, DrugKnowledge>>;
       readonly rxnorm: RxnormIndex;
+      readonly labelTesting: Readonly<Record<string, readonly LabelTesting[]>>;
       readonly version: string;
     }
   | undefined;
@@ -106,6 +114,7 @@ function knowledge(): NonNullable<typeof cache> {
     genes: load('genes.json') as Record<string, GeneKnowledge>,
     drugs: load('recommendations.json') as Record<string, DrugKnowledge>,
     rxnorm: load('rxnorm.json') as RxnormIndex,
+    labelTesting: load('label-testing.json') as Record<string, LabelTesting[]>,
     version: (load('meta.json') as { knowledgeVersion: string }).knowledgeVersion,
   };
   return cache;
@@ -219,4 +228,12 @@ export function ehrPriorityOf(gene: string, phenotype: string): string | undefin
 /** The genes CPIC pairs with a drug, with the pair's CPIC level (`pairs.json`). */
 export function cpicPairs(drug: string): readonly { readonly gene: string; readonly level: string | null }[] {
   return drugKnowledge(drug)?.pairs ?? [];
+}
+
+/**
+ * The genes the drug's FDA label requires testing for, by CPIC's gene–drug pairs (`fdaLabel` "Testing required"),
+ * for a drug without a CPIC guideline (siponimod: CYP2C9); empty otherwise.
+ */
+export function labelRequiredTests(drug: string): readonly LabelTesting[] {
+  return ownEntry(knowledge().labelTesting, drug) ?? [];
 }

@@ -14,6 +14,7 @@ import {
   cpicDrugNames,
   drugKnowledge,
   guidelineTitle,
+  labelRequiredTests,
   isEmptyImplication,
   knowledgeVersion,
 } from './knowledge';
@@ -411,6 +412,37 @@ function preTestFinding(c: GuidelineCase, untested: readonly string[]): PreTestF
     guideline: guidelineRef(c.guideline),
     explanation: [
       `No ${toTest.map((t) => `${testedName(t)}${t.level === 'none' ? '' : ` (CPIC level ${t.level})`}`).join(', ')} result on file for ${c.drugName}: ${cpicGuideline(c.guideline, 'guideline ')} applies once tested`,
+    ],
+  };
+}
+
+/**
+ * A pre-test finding for a drug CPIC has no guideline for but whose FDA label requires a gene test, by CPIC's gene–drug
+ * pairs (siponimod: CYP2C9, level A provisional), when no result of that gene is on file and none disagree; undefined
+ * otherwise. The threshold set's pre-test policy decides by the pair's level whether it is shown, as for a guideline.
+ */
+export function labelPreTestFinding(
+  order: DrugOrder,
+  drugName: string,
+  results: readonly GeneResult[],
+  conflicts: readonly GeneConflict[],
+): PreTestFinding | undefined {
+  const toTest = labelRequiredTests(drugName).filter(
+    (t) => !results.some((r) => r.gene === t.gene) && !conflicts.some((c) => c.gene === t.gene),
+  );
+  if (toTest.length === 0) return undefined;
+  const genes = toTest.map((t) => t.gene).join(' and ');
+  const levels = toTest
+    .map((t) => [t.level, t.levelStatus?.toLowerCase()].filter((w) => !!w).join(' '))
+    .filter((l) => l !== '');
+  return {
+    kind: 'pre-test',
+    ...baseFinding(order, drugName, []),
+    action: 'order-test',
+    untested: toTest.map((t) => ({ gene: t.gene, level: t.level ?? 'none' })),
+    labelRequiresTest: true,
+    explanation: [
+      `No ${genes} result on file for ${drugName}: its FDA label requires ${genes} testing (CPIC gene–drug pair${levels.length > 0 ? `, level ${levels.join(', ')}` : ''}; CPIC has no guideline for it)`,
     ],
   };
 }

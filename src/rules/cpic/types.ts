@@ -231,6 +231,11 @@ export interface PreTestFinding extends FindingBase {
    * file does not test the guideline's risk allele names it (`{ gene: 'HLA-B', allele: '*58:01', … }`).
    */
   readonly untested: readonly { readonly gene: string; readonly level: string; readonly allele?: string }[];
+  /**
+   * The drug has no CPIC guideline; its FDA label requires the test (CPIC's gene–drug pairs: siponimod and CYP2C9).
+   * Absent: the guideline asks for it.
+   */
+  readonly labelRequiresTest?: true;
 }
 
 /** The results are on file but CPIC has no row for their combination. */

@@ -1,7 +1,8 @@
 /**
  * R2 siponimod (research §2.2 R2, the Mayzent label): the cards a clinician reads. CYP2C9 *3/*3 is contraindicated
  * ("avoid", critical, no sensor modulation); *1/*3 with a resting heart rate below the label threshold is a warning.
- * Phenotypes from the CPIC data (knowledge/cpic), the threshold from knowledge/sensor-thresholds.json.
+ * Without a CYP2C9 result, the test the label requires (CPIC's gene–drug pair, knowledge/cpic/pairs.json). Phenotypes
+ * from the CPIC data (knowledge/cpic), the threshold from knowledge/sensor-thresholds.json.
  */
 import { decisionCard } from '../../../src/cards';
 import { readGeneResults } from '../../../src/rules/cpic';
@@ -12,7 +13,7 @@ import { expectClinicianReadable } from '../../helpers/card-text';
 import { decideFinding, noSensorFacts, shown, snapshotOf } from '../../helpers/decisions';
 import { readFixture } from '../../helpers/fixtures';
 import { rendered } from '../../helpers/markdown';
-import { cpicCall, researchThreshold } from '../../reference';
+import { cpicCall, cpicPair, researchThreshold } from '../../reference';
 
 async function siponimodCard(diplotype: string, restingHr?: number) {
   const call = cpicCall('CYP2C9', diplotype);
@@ -52,6 +53,47 @@ describe('siponimod cards (safety rule from the drug label)', () => {
     expect(card.indicator).toBe('warning');
     expect(card.summary).toMatch(new RegExp(`^Monitor siponimod: CYP2C9 .*resting HR ${threshold - 4}/min`));
     expectClinicianReadable(card);
+  });
+
+  it('no CYP2C9 result: order the test the label requires, citing the label, not a CPIC guideline', async () => {
+    const pair = cpicPair('CYP2C9', 'siponimod');
+    expect(pair.fdaLabel).toBe('Testing required');
+    // Another gene's result on file changes nothing.
+    const cyp2c19 = gene('CYP2C19', cpicCall('CYP2C19', '*2/*2').phenotype);
+    const [finding, ...more] = safetyRuleFindings([order('siponimod')], [cyp2c19], [], DEFAULT_THRESHOLDS);
+    expect(more).toEqual([]);
+    if (!finding) throw new Error('no finding');
+    const decision = shown(await decideFinding(finding));
+    const { card } = decisionCard(decision, {
+      patientId: 'p1',
+      newUuid: () => 'card-1',
+      snapshot: snapshotOf([decision], noSensorFacts()),
+    });
+    expect(card.indicator).toBe(DEFAULT_THRESHOLDS.preTest.indicator);
+    expect(card.summary).toBe('Order CYP2C9 test before siponimod: no result on file');
+    const detail = rendered(card.detail);
+    expect(detail).toContain('No CYP2C9 result on file for siponimod: its FDA label requires CYP2C9 testing');
+    expect(detail).toContain(`level ${pair.cpicLevel ?? ''} ${(pair.cpicLevelStatus ?? '').toLowerCase()}`);
+    // No CPIC guideline to point to: the source names the label and links nowhere it does not mean.
+    expect(card.source.label).toMatch(/^FDA drug label: testing required/);
+    expect(card.source.url).toBeUndefined();
+    expect((card.links ?? []).map((l) => l.url).join(' ')).not.toContain('cpicpgx.org');
+    const [suggestion] = card.suggestions ?? [];
+    expect(suggestion?.label).toBe('Order CYP2C9 genotyping before siponimod');
+    expect(JSON.stringify(suggestion?.actions)).toContain(
+      'Pharmacogenomic testing before siponimod (FDA drug label)',
+    );
+    expectClinicianReadable(card);
+  });
+
+  it('a CYP2C9 result the rule does not watch (*1/*1, Normal Metabolizer): no card, the label test is done', () => {
+    const call = cpicCall('CYP2C9', '*1/*1');
+    const cyp2c9 = {
+      ...gene('CYP2C9', call.phenotype, call.lookupKey),
+      diplotype: '*1/*1',
+      alleles: ['*1', '*1'],
+    };
+    expect(safetyRuleFindings([order('siponimod')], [cyp2c9], [], DEFAULT_THRESHOLDS)).toEqual([]);
   });
 
   /** conflict.json's two genotype reports of one day, its gene CYP2C9 here, with these two values. */

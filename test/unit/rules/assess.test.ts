@@ -18,7 +18,15 @@ import { adviceKey, isShown } from '../../../src/rules/types';
 import type { Decision, DecisionSnapshot } from '../../../src/rules/types';
 import { AT, dailyObservations, gene, order, range } from '../../fixtures/rules/builders';
 import { readFixture } from '../../helpers/fixtures';
-import { cpicCall, cpicGuideline, cpicRow, cpicRows, guidelineRef, researchThreshold } from '../../reference';
+import {
+  cpicCall,
+  cpicGuideline,
+  cpicPair,
+  cpicRow,
+  cpicRows,
+  guidelineRef,
+  researchThreshold,
+} from '../../reference';
 
 const NOW = new Date(AT);
 const engine = createRuleEngine(DEFAULT_THRESHOLDS);
@@ -223,6 +231,45 @@ describe('assess on a FHIR record', () => {
     expect(decision.finding.kind).toBe('safety-rule');
     expect(decision.indicator).toBe(DEFAULT_THRESHOLDS.conflictIndicator);
     expect(decision.finding.explanation.join(' ')).toContain('the siponimod label contraindicates it');
+  });
+
+  it('siponimod with no CYP2C9 result: the test its label requires, at the pre-test policy, never on a chart view', async () => {
+    // CPIC has no siponimod guideline; its gene–drug pair says the FDA label requires CYP2C9 testing.
+    const pair = cpicPair('CYP2C9', 'siponimod');
+    expect(pair.fdaLabel).toBe('Testing required');
+    expect(pair.guidelineUrl).toBeNull();
+    // CYP2C19 and CYP2D6 on file, no CYP2C9; a resting heart rate below the siponimod threshold.
+    const slow = dailyObservations('40443-4', '/min', range(0, 7), researchThreshold('R2.resting-hr') - 5);
+    const data = readPatientData({ ...record, sensorResources: slow }, NOW);
+    const { decisions } = await assess(data, [order('siponimod')], { now: NOW, preTest: 'allow' }, engine);
+    const decision = decisionOn(decisions, 'siponimod');
+    expect(decision.finding).toMatchObject({
+      kind: 'pre-test',
+      action: 'order-test',
+      untested: [{ gene: 'CYP2C9', level: pair.cpicLevel }],
+    });
+    // The heart rate does not raise it: the label's heart-rate rule is for CYP2C9 IM/PM, unknown here.
+    expect(decision.indicator).toBe(DEFAULT_THRESHOLDS.preTest.indicator);
+    const chart = await assess(data, [order('siponimod')], { now: NOW, preTest: 'suppress' }, engine);
+    expect(chart.decisions).toEqual([]);
+    // Results that came in part: no test is asked for on what may be a missing result.
+    const partial = readPatientData({ ...record, sensorResources: slow, pgxComplete: false }, NOW);
+    expect(
+      (await assess(partial, [order('siponimod')], { now: NOW, preTest: 'allow' }, engine)).decisions,
+    ).toEqual([]);
+    // A set whose pre-test policy leaves out level A gives it no card.
+    const quiet = createRuleEngine(edited((json) => (json.preTest.levels = ['B'])));
+    const [hidden] = (await assess(data, [order('siponimod')], { now: NOW, preTest: 'allow' }, quiet))
+      .decisions;
+    expect(hidden && isShown(hidden)).toBe(false);
+    // With a CYP2C9 result on file the label's test is done: the safety rule reads it instead.
+    const tested = readPatientData(
+      { ...record, sensorResources: slow, pgx: pgxResults('CYP2C9 *1/*3') },
+      NOW,
+    );
+    const [withResult] = (await assess(tested, [order('siponimod')], { now: NOW, preTest: 'allow' }, engine))
+      .decisions;
+    expect(withResult?.finding.kind).toBe('safety-rule');
   });
 
   it("preTest 'suppress' removes pre-test findings and nothing else", async () => {

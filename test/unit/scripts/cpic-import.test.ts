@@ -6,8 +6,14 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DATA_DIR, KNOWLEDGE_CPIC, KNOWLEDGE_RXNORM, writeKnowledge } from '../../../scripts/cpic-import';
-import { knowledgePath } from '../../reference';
+import {
+  DATA_DIR,
+  KNOWLEDGE_CPIC,
+  KNOWLEDGE_RXNORM,
+  importKnowledge,
+  writeKnowledge,
+} from '../../../scripts/cpic-import';
+import { cpicPair, knowledgePath } from '../../reference';
 
 describe('npm run cpic:import', () => {
   let out: string;
@@ -32,5 +38,19 @@ describe('npm run cpic:import', () => {
         readFileSync(path.join(out, name), 'utf8') === readFileSync(path.join(DATA_DIR, name), 'utf8');
       expect({ file: name, same }).toEqual({ file: name, same: true });
     }
+  });
+
+  it('keeps the genes an FDA label requires testing for, for drugs without a CPIC guideline only', () => {
+    const labelTesting = JSON.parse(
+      importKnowledge(KNOWLEDGE_CPIC, KNOWLEDGE_RXNORM)['label-testing.json'] ?? '{}',
+    ) as Record<string, unknown>;
+    const siponimod = cpicPair('CYP2C9', 'siponimod');
+    expect(siponimod.guidelineUrl).toBeNull();
+    expect(labelTesting['siponimod']).toEqual([
+      { gene: 'CYP2C9', level: siponimod.cpicLevel, levelStatus: siponimod.cpicLevelStatus },
+    ]);
+    // Abacavir's label requires HLA-B testing too, but its CPIC guideline decides what to do.
+    expect(cpicPair('HLA-B', 'abacavir').fdaLabel).toBe('Testing required');
+    expect(labelTesting).not.toHaveProperty('abacavir');
   });
 });
