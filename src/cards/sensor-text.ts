@@ -45,6 +45,23 @@ export function metricName(metric: string, form: 'long' | 'short' = 'long'): str
   return METRIC_WORDS[metric]?.[form] ?? metric.replace(/-/g, ' ');
 }
 
+/**
+ * Measures that count events, said as people say a count, the number first: `10 level 2 hypos`, `1 low-HR alert`
+ * (was `level 2 hypos 10`, which read as a label and a stray number).
+ */
+const COUNTED: Readonly<
+  Record<string, Readonly<Record<'one' | 'many', { readonly long: string; readonly short: string }>>>
+> = {
+  'low-heart-rate-events': {
+    one: { long: 'low-heart-rate notification', short: 'low-HR alert' },
+    many: { long: 'low-heart-rate notifications', short: 'low-HR alerts' },
+  },
+  'cgm-level2-hypoglycaemia-events': {
+    one: { long: 'level 2 hypoglycaemia event (15 min or more below 54 mg/dL)', short: 'level 2 hypo' },
+    many: { long: 'level 2 hypoglycaemia events (15 min or more below 54 mg/dL)', short: 'level 2 hypos' },
+  },
+};
+
 /** A number as a person writes it: at most one decimal, none when whole. */
 function numberText(value: number): string {
   return String(Math.round(value * 10) / 10);
@@ -75,7 +92,7 @@ export function quantityText(value: number, unit: string | undefined): string {
 
 /**
  * A measure named with its value: `resting HR 48/min`, `Latest home INR 4.4`. A unit that is the measure's own name
- * (INR) is said once, not `INR INR 4.4`.
+ * (INR) is said once, not `INR INR 4.4`; a count of events says the number first (`10 level 2 hypos`).
  */
 export function metricValueText(
   metric: string,
@@ -85,6 +102,8 @@ export function metricValueText(
 ): string {
   const name = metricName(metric, form);
   if (value === undefined) return name;
+  const counted = COUNTED[metric];
+  if (counted) return `${numberText(value)} ${counted[value === 1 ? 'one' : 'many'][form]}`;
   const quantity = quantityText(value, unit);
   const unitWord = /^([^\d\s-][^\s]*) /.exec(quantity)?.[1];
   return unitWord !== undefined && name.endsWith(unitWord)

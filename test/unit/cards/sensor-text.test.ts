@@ -42,6 +42,18 @@ describe('sensor text', () => {
     expect(metricValueText('resting-heart-rate', undefined, '/min', 'short')).toBe('resting HR');
   });
 
+  it('says a count of events as a count, the number first, singular for one', () => {
+    expect(metricValueText('cgm-level2-hypoglycaemia-events', 10, '1', 'short')).toBe('10 level 2 hypos');
+    expect(metricValueText('cgm-level2-hypoglycaemia-events', 1, '1', 'short')).toBe('1 level 2 hypo');
+    expect(metricValueText('cgm-level2-hypoglycaemia-events', 2, '1')).toBe(
+      '2 level 2 hypoglycaemia events (15 min or more below 54 mg/dL)',
+    );
+    expect(metricValueText('low-heart-rate-events', 1, '1', 'short')).toBe('1 low-HR alert');
+    expect(metricValueText('low-heart-rate-events', 3, '1')).toBe('3 low-heart-rate notifications');
+    // Nothing counted: the measure's name alone.
+    expect(metricValueText('low-heart-rate-events', undefined, '1')).toBe('Low-heart-rate notifications');
+  });
+
   it('writes windows as dates: "7 days to 29 Nov, 6 of 7 days with data, Apple Watch"', () => {
     const m = modifier({
       window: { start: '2026-11-22T09:00:00.000Z', end: '2026-11-29T09:00:00.000Z' },
