@@ -356,6 +356,10 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
     // The population is in the heading already; the result the row is for only when other rows differ by result.
     const forResult = others.byPopulation || !others.leading ? '' : `; ${md(others.leading)}`;
     lines.push(`**What to do** (${rowHeading(row)}${forResult}):`, '', quote(row.recommendation), '');
+  } else if (finding.kind === 'safety-rule' && finding.advice) {
+    // Said here, not again under Why (the explanation's first line).
+    say(finding.advice);
+    lines.push('**What to do** (safety rule, not a CPIC guideline):', '', `${md(finding.advice)}.`, '');
   }
   // Why: the chain, when the sensors moved the alert; then what the finding adds that is not the CPIC text or the gene
   // lines again.

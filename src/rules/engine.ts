@@ -22,6 +22,8 @@ import type {
   SufficiencyThresholds,
   ThresholdSet,
 } from './thresholds';
+import { SAFETY_RULE_ADVICE } from './safety-rule-advice';
+import type { SafetyRuleAdvice } from './safety-rule-advice';
 import type { Decision, DecisionFacts, SensorModifier } from './types';
 import type { SensorAggregate, SensorMetricId, SensorPolicy, SensorSummary } from '../sensors';
 
@@ -631,9 +633,16 @@ function disputedLines(
   return [conflictLine(conflict), ...ifRight.values()];
 }
 
-/** Whether the rule's label contraindication names the gene result's diplotype (order-insensitive). */
+/** Whether the rule's label contraindication names the gene result's diplotype. */
 function isContraindicated(rule: ThresholdSet['sensorRules'][number], result: GeneResult): boolean {
-  const genotypes = rule.contraindicated?.genotypes;
+  return namesDiplotype(rule.contraindicated?.genotypes, result);
+}
+
+/** Whether diplotypes listed by gene name the result's diplotype (in either allele order). */
+function namesDiplotype(
+  genotypes: Readonly<Record<string, readonly string[]>> | undefined,
+  result: GeneResult,
+): boolean {
   if (!genotypes || !result.diplotype || !Object.hasOwn(genotypes, result.gene)) return false;
   const key = (diplotype: string): string =>
     diplotype
@@ -642,6 +651,13 @@ function isContraindicated(rule: ThresholdSet['sensorRules'][number], result: Ge
       .sort()
       .join('/');
   return (genotypes[result.gene] ?? []).some((d) => key(d) === key(result.diplotype ?? ''));
+}
+
+/** The advice of the rule for these results (`safety-rule-advice.ts`): the first whose genotypes they match. */
+function adviceFor(ruleId: string, results: readonly GeneResult[]): SafetyRuleAdvice | undefined {
+  return (SAFETY_RULE_ADVICE[ruleId] ?? []).find(
+    (a) => !a.genotypes || results.some((r) => namesDiplotype(a.genotypes, r)),
+  );
 }
 
 /**
@@ -710,14 +726,17 @@ export function safetyRuleFindings(
               },
             ];
           }
+          const advice = adviceFor(rule.id, matching);
           return [
             {
               ...base,
               genes: matching,
-              action: 'monitor',
+              action: advice?.action ?? 'monitor',
+              ...(advice ? { advice: advice.text } : {}),
               explanation: [
+                ...(advice ? [advice.text] : []),
                 ...matching.map((g) => `${g.gene} → ${g.phenotype}`),
-                `Safety rule, not a CPIC/DPWG-actionable pair: ${name} with this phenotype is watched with sensor data only`,
+                `Safety rule, not a CPIC/DPWG-actionable pair: ${name} with this phenotype is ${advice ? 'also watched with sensor data' : 'watched with sensor data only'}`,
               ],
             },
           ];

@@ -254,12 +254,18 @@ export interface ConflictFinding extends FindingBase {
 }
 
 /**
- * A sensor safety rule for a pair CPIC does not grade (e.g. CYP2C9 poor metabolizer + a sulfonylurea): `monitor`, or
- * `avoid` where the drug's label contraindicates it for the genotype (siponimod with CYP2C9 *3/*3).
+ * A sensor safety rule for a pair CPIC does not grade (e.g. CYP2C9 poor metabolizer + a sulfonylurea): `monitor`,
+ * `adjust-dose` where the drug's label gives the genotype a dose (siponimod with CYP2C9 *1/*3), or `avoid` where it
+ * contraindicates the drug for the genotype (siponimod with CYP2C9 *3/*3).
  */
 export interface SafetyRuleFinding extends FindingBase {
   readonly kind: 'safety-rule';
-  readonly action: 'monitor' | 'avoid';
+  readonly action: 'monitor' | 'adjust-dose' | 'avoid';
+  /**
+   * What the card advises besides watching the sensors (`rules/safety-rule-advice.ts`), also the explanation's first
+   * line: "Use a maintenance dose of 1 mg: …". Absent where the rule gives none.
+   */
+  readonly advice?: string;
   /** The threshold set's rule id, e.g. `R8-sulfonylurea-cgm`. */
   readonly ruleId: string;
   /**

@@ -13,7 +13,7 @@ import { expectClinicianReadable } from '../../helpers/card-text';
 import { decideFinding, noSensorFacts, shown, snapshotOf } from '../../helpers/decisions';
 import { readFixture } from '../../helpers/fixtures';
 import { rendered } from '../../helpers/markdown';
-import { cpicCall, cpicPair, researchThreshold } from '../../reference';
+import { cpicCall, cpicPair, researchSays, researchThreshold } from '../../reference';
 
 async function siponimodCard(diplotype: string, restingHr?: number) {
   const call = cpicCall('CYP2C9', diplotype);
@@ -47,12 +47,40 @@ describe('siponimod cards (safety rule from the drug label)', () => {
     expectClinicianReadable(card);
   });
 
-  it('CYP2C9 *1/*3 with resting HR below the label threshold: a warning that says the heart rate', async () => {
+  it('CYP2C9 *1/*3 with resting HR below the label threshold: the label dose, a warning that says the heart rate', async () => {
     const threshold = researchThreshold('R2.resting-hr');
     const card = await siponimodCard('*1/*3', threshold - 4);
     expect(card.indicator).toBe('warning');
-    expect(card.summary).toMatch(new RegExp(`^Monitor siponimod: CYP2C9 .*resting HR ${threshold - 4}/min`));
+    expect(card.summary).toMatch(
+      new RegExp(`^Adjust siponimod dose: CYP2C9 .*resting HR ${threshold - 4}/min`),
+    );
+    // The note's label summary: "maintenance 1 mg for *1/*3 and *2/*3 (label)".
+    expect(researchSays('maintenance 1 mg for *1/*3 and *2/*3 (label)')).toBe(true);
+    const detail = rendered(card.detail);
+    expect(detail).toMatch(
+      /What to do\*\* \(safety rule, not a CPIC guideline\):\s+Use a maintenance dose of 1 mg/,
+    );
+    // Said once, and the Why no longer says the drug is watched "with sensor data only".
+    expect(detail.split('maintenance dose of 1 mg')).toHaveLength(2);
+    expect(detail).not.toContain('sensor data only');
     expectClinicianReadable(card);
+  });
+
+  it('CYP2C9 *2/*3 without sensor data: the label dose at the safety-rule baseline', async () => {
+    const card = await siponimodCard('*2/*3');
+    expect(card.indicator).toBe(DEFAULT_THRESHOLDS.safetyRuleBaseline);
+    expect(card.summary).toMatch(/^Adjust siponimod dose: CYP2C9 /);
+    expect(rendered(card.detail)).toContain('Use a maintenance dose of 1 mg');
+  });
+
+  it('CYP2C9 *2/*2, a phenotype the rule watches but the label gives no dose for: monitor, no dose', async () => {
+    const { phenotype } = cpicCall('CYP2C9', '*2/*2');
+    expect(DEFAULT_THRESHOLDS.sensorRules.find((r) => r.id.startsWith('R2'))?.phenotypes['CYP2C9']).toContain(
+      phenotype,
+    );
+    const card = await siponimodCard('*2/*2');
+    expect(card.summary).toMatch(/^Monitor siponimod: CYP2C9 /);
+    expect(rendered(card.detail)).not.toContain('maintenance dose');
   });
 
   it('no CYP2C9 result: order the test the label requires, citing the label, not a CPIC guideline', async () => {

@@ -381,9 +381,10 @@ describe('other sensor rules', () => {
       return finding;
     };
 
-    it('*1/*3: the safety-rule baseline; resting HR below the label threshold raises it one step', async () => {
+    it('*1/*3: the label dose at the safety-rule baseline; resting HR below the label threshold raises it one step', async () => {
       const finding = siponimod('*1/*3');
-      expect(finding.action).toBe('monitor');
+      // The note's label summary gives *1/*3 a maintenance dose: a dose change, not only watching.
+      expect(finding.action).toBe('adjust-dose');
       expect((await evaluateOne(finding)).indicator).toBe(DEFAULT_THRESHOLDS.safetyRuleBaseline);
       const low = await evaluateOne(finding, restingHeartRate(R2_HR - 3, range(0, 7)));
       expect(low.indicator).toBe('warning');
