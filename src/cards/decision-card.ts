@@ -13,7 +13,7 @@ import { decisionRuleIds } from '../rules/types';
 import { decisionDetail } from './detail';
 import { overrideReasonsFor } from './override-reasons';
 import { suggestionsFor } from './suggestions';
-import { metricValueText } from './sensor-text';
+import { movedReadingsText } from './sensor-text';
 import { abbreviatePhenotypes, fitSummary, listPhrase } from './text';
 
 /** What the store records for a card (`CardRecord` minus what the card itself says). */
@@ -170,11 +170,8 @@ export function decisionSummary(decision: Decision): string {
       : strength && !noRecommendation
         ? ` (CPIC ${strength})`
         : '';
-  // The sensor reason when a sensor moved the alert ("resting HR 48/min"), one per metric.
-  const moved = decision.modifiers.filter((m) => m.effect === 'raise' || m.effect === 'lower');
-  const sensor = [...new Map(moved.map((m) => [m.metric, m])).values()]
-    .map((m) => metricValueText(m.metric, m.value, m.unit, 'short'))
-    .join(', ');
+  // The sensor reason when a sensor moved the alert ("resting HR 48/min"), one per measure.
+  const sensor = movedReadingsText(decision.modifiers);
   const reason = sensor ? `, ${sensor}` : '';
   return fitSummary([
     `${action}: ${genes}${reason}${grade}`,

@@ -12,7 +12,7 @@ import { lookupKeyText } from '../rules/cpic/recommendations';
 import { rowOf } from '../rules/cpic/types';
 import type { CpicRow, Finding, GeneResult, ResultReading } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
-import { metricValueText, reasonText, thresholdText, windowText } from './sensor-text';
+import { metricValueText, movedReadingsText, reasonText, thresholdText, windowText } from './sensor-text';
 import { calendarDate, escapeMarkdown as md, listPhrase, versionsText } from './text';
 
 /** Every line of `text` as a markdown blockquote line (CPIC texts may hold paragraphs). */
@@ -252,9 +252,7 @@ function whyChain(decision: Decision, row: CpicRow | undefined): string | undefi
     )
     .join('; ');
   const rowPart = `CPIC ${finding.drug} recommendation (${row.strength ?? 'not graded'}${population ? `, ${populationWords(population)}` : ''})`;
-  const sensor = [...new Map(moved.map((m) => [m.metric, m])).values()]
-    .map((m) => metricValueText(m.metric, m.value, m.unit, 'short'))
-    .join(', ');
+  const sensor = movedReadingsText(moved);
   const direction = moved.some((m) => m.effect === 'raise') ? 'raised' : 'lowered';
   return `${genes} → ${rowPart} → ${sensor}: alert ${direction} to ${decision.indicator}; confirm clinically.`;
 }

@@ -111,6 +111,30 @@ export function metricValueText(
     : `${name} ${quantity}`;
 }
 
+/**
+ * The sensor readings that moved the alert, as the summary and the Why chain say them: one per measure, in the
+ * order they moved it (`resting HR 48/min, 2 low-HR alerts`); a home systolic and diastolic mean both moving it read
+ * as one blood pressure, as it is written (`home BP 139.8/86.6 mmHg`, not `home SBP 139.8 mmHg, home DBP 86.6 mmHg`).
+ * Empty when no reading moved it.
+ */
+export function movedReadingsText(modifiers: readonly SensorModifier[]): string {
+  const moved = modifiers.filter((m) => m.effect === 'raise' || m.effect === 'lower');
+  const byMetric = new Map(moved.map((m) => [m.metric, m]));
+  const systolic = byMetric.get('home-bp-systolic');
+  const diastolic = byMetric.get('home-bp-diastolic');
+  const bp =
+    systolic?.value !== undefined && diastolic?.value !== undefined && systolic.unit === diastolic.unit
+      ? `home BP ${numberText(systolic.value)}/${quantityText(diastolic.value, diastolic.unit)}`
+      : undefined;
+  return [...byMetric.values()]
+    .flatMap((m): string[] => {
+      if (bp && m.metric === 'home-bp-diastolic') return [];
+      if (bp && m.metric === 'home-bp-systolic') return [bp];
+      return [metricValueText(m.metric, m.value, m.unit, 'short')];
+    })
+    .join(', ');
+}
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** An instant as a day a person writes (`29 Nov`), from its UTC date. */

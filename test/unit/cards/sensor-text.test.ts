@@ -6,6 +6,7 @@ import {
   dayText,
   metricName,
   metricValueText,
+  movedReadingsText,
   quantityText,
   reasonText,
   thresholdText,
@@ -52,6 +53,19 @@ describe('sensor text', () => {
     expect(metricValueText('low-heart-rate-events', 3, '1')).toBe('3 low-heart-rate notifications');
     // Nothing counted: the measure's name alone.
     expect(metricValueText('low-heart-rate-events', undefined, '1')).toBe('Low-heart-rate notifications');
+  });
+
+  it('says the readings that moved the alert once each, a home blood pressure as one reading', () => {
+    const sbp = modifier({ metric: 'home-bp-systolic', value: 139.84, unit: 'mm[Hg]' });
+    const dbp = modifier({ metric: 'home-bp-diastolic', value: 86.6, unit: 'mm[Hg]' });
+    const hr = modifier({ metric: 'resting-heart-rate', value: 48, unit: '/min' });
+    expect(movedReadingsText([sbp, dbp])).toBe('home BP 139.8/86.6 mmHg');
+    // Two triggers on one measure say it once; a reading shown for context only did not move the alert.
+    expect(movedReadingsText([hr, sbp, { ...hr, ruleId: 'other' }, { ...dbp, effect: 'context' }])).toBe(
+      'resting HR 48/min, home SBP 139.8 mmHg',
+    );
+    expect(movedReadingsText([{ ...dbp, effect: 'lower' }])).toBe('home DBP 86.6 mmHg');
+    expect(movedReadingsText([{ ...hr, effect: 'context' }])).toBe('');
   });
 
   it('writes windows as dates: "7 days to 29 Nov, 6 of 7 days with data, Apple Watch"', () => {
