@@ -6,6 +6,7 @@
  */
 import { decisionCard } from '../../../src/cards';
 import { readGeneResults } from '../../../src/rules/cpic';
+import type { GeneConflict, GeneResult } from '../../../src/rules/cpic';
 import { safetyRuleFindings } from '../../../src/rules/engine';
 import { DEFAULT_THRESHOLDS } from '../../../src/rules/thresholds';
 import { gene, order, range, restingHeartRate } from '../../fixtures/rules/builders';
@@ -15,25 +16,41 @@ import { readFixture } from '../../helpers/fixtures';
 import { rendered } from '../../helpers/markdown';
 import { cpicCall, cpicPair, researchSays, researchThreshold } from '../../reference';
 
-async function siponimodCard(diplotype: string, restingHr?: number) {
+/** A CYP2C9 result of this diplotype, its phenotype as CPIC calls it. */
+function cyp2c9Result(diplotype: string): GeneResult {
   const call = cpicCall('CYP2C9', diplotype);
-  const cyp2c9 = {
-    ...gene('CYP2C9', call.phenotype, call.lookupKey),
-    diplotype,
-    alleles: diplotype.split('/'),
-  };
-  const [finding] = safetyRuleFindings([order('siponimod')], [cyp2c9], [], DEFAULT_THRESHOLDS);
+  return { ...gene('CYP2C9', call.phenotype, call.lookupKey), diplotype, alleles: diplotype.split('/') };
+}
+
+/** The one card a siponimod order gets with these results (fails the test when it gets none or several). */
+async function onlyCard(
+  results: readonly GeneResult[],
+  conflicts: readonly GeneConflict[] = [],
+  facts = noSensorFacts(),
+) {
+  const [finding, ...more] = safetyRuleFindings(
+    [order('siponimod')],
+    results,
+    [],
+    DEFAULT_THRESHOLDS,
+    conflicts,
+  );
+  expect(more).toEqual([]);
   if (!finding) throw new Error('no finding');
-  const facts =
-    restingHr === undefined
-      ? noSensorFacts()
-      : { ...noSensorFacts(), sensors: restingHeartRate(restingHr, range(0, 7)) };
   const decision = shown(await decideFinding(finding, undefined, facts));
   return decisionCard(decision, {
     patientId: 'p1',
     newUuid: () => 'card-1',
     snapshot: snapshotOf([decision], facts),
   }).card;
+}
+
+function siponimodCard(diplotype: string, restingHr?: number) {
+  const facts =
+    restingHr === undefined
+      ? noSensorFacts()
+      : { ...noSensorFacts(), sensors: restingHeartRate(restingHr, range(0, 7)) };
+  return onlyCard([cyp2c9Result(diplotype)], [], facts);
 }
 
 describe('siponimod cards (safety rule from the drug label)', () => {
@@ -87,16 +104,7 @@ describe('siponimod cards (safety rule from the drug label)', () => {
     const pair = cpicPair('CYP2C9', 'siponimod');
     expect(pair.fdaLabel).toBe('Testing required');
     // Another gene's result on file changes nothing.
-    const cyp2c19 = gene('CYP2C19', cpicCall('CYP2C19', '*2/*2').phenotype);
-    const [finding, ...more] = safetyRuleFindings([order('siponimod')], [cyp2c19], [], DEFAULT_THRESHOLDS);
-    expect(more).toEqual([]);
-    if (!finding) throw new Error('no finding');
-    const decision = shown(await decideFinding(finding));
-    const { card } = decisionCard(decision, {
-      patientId: 'p1',
-      newUuid: () => 'card-1',
-      snapshot: snapshotOf([decision], noSensorFacts()),
-    });
+    const card = await onlyCard([gene('CYP2C19', cpicCall('CYP2C19', '*2/*2').phenotype)]);
     expect(card.indicator).toBe(DEFAULT_THRESHOLDS.preTest.indicator);
     expect(card.summary).toBe('Order CYP2C9 test before siponimod: no result on file');
     const detail = rendered(card.detail);
@@ -115,13 +123,9 @@ describe('siponimod cards (safety rule from the drug label)', () => {
   });
 
   it('a CYP2C9 result the rule does not watch (*1/*1, Normal Metabolizer): no card, the label test is done', () => {
-    const call = cpicCall('CYP2C9', '*1/*1');
-    const cyp2c9 = {
-      ...gene('CYP2C9', call.phenotype, call.lookupKey),
-      diplotype: '*1/*1',
-      alleles: ['*1', '*1'],
-    };
-    expect(safetyRuleFindings([order('siponimod')], [cyp2c9], [], DEFAULT_THRESHOLDS)).toEqual([]);
+    expect(safetyRuleFindings([order('siponimod')], [cyp2c9Result('*1/*1')], [], DEFAULT_THRESHOLDS)).toEqual(
+      [],
+    );
   });
 
   /** conflict.json's two genotype reports of one day, its gene CYP2C9 here, with these two values. */
@@ -139,21 +143,7 @@ describe('siponimod cards (safety rule from the drug label)', () => {
     // Neither report may be used, and *3/*3 would forbid the drug: answering nothing, as for no result, would hide it.
     const { results, conflicts } = disagreeing('*1/*1', '*3/*3');
     expect(results).toEqual([]);
-    const [finding, ...more] = safetyRuleFindings(
-      [order('siponimod')],
-      results,
-      [],
-      DEFAULT_THRESHOLDS,
-      conflicts,
-    );
-    expect(more).toEqual([]);
-    if (!finding) throw new Error('no finding');
-    const decision = shown(await decideFinding(finding));
-    const { card } = decisionCard(decision, {
-      patientId: 'p1',
-      newUuid: () => 'card-1',
-      snapshot: snapshotOf([decision], noSensorFacts()),
-    });
+    const card = await onlyCard(results, conflicts);
     expect(card.indicator).toBe(DEFAULT_THRESHOLDS.conflictIndicator);
     expect(card.summary).toBe(
       'Confirm CYP2C9 result before siponimod: results disagree (safety rule, not CPIC)',
