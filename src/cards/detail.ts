@@ -10,6 +10,7 @@ import { firstCitation } from '../rules/citations';
 import { copyNumberPhenotypes, populationWords } from '../rules/cpic';
 import { lookupKeyText } from '../rules/cpic/recommendations';
 import { rowOf } from '../rules/cpic/types';
+import { safetyRuleAdvice } from '../rules/safety-rule-advice';
 import type { CpicRow, Finding, GeneResult, ResultReading } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
 import { metricValueText, movedReadingsText, reasonText, thresholdText, windowText } from './sensor-text';
@@ -354,10 +355,16 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
     // The population is in the heading already; the result the row is for only when other rows differ by result.
     const forResult = others.byPopulation || !others.leading ? '' : `; ${md(others.leading)}`;
     lines.push(`**What to do** (${rowHeading(row)}${forResult}):`, '', quote(row.recommendation), '');
-  } else if (finding.kind === 'safety-rule' && finding.advice) {
-    // Said here, not again under Why (the explanation's first line).
-    say(finding.advice);
-    lines.push('**What to do** (safety rule, not a CPIC guideline):', '', `${md(finding.advice)}.`, '');
+  } else {
+    const advice = safetyRuleAdvice(decision);
+    for (const a of advice) say(a);
+    if (advice.length > 0)
+      lines.push(
+        '**What to do** (safety rule, not a CPIC guideline):',
+        '',
+        ...(advice.length === 1 ? [`${md(advice[0] ?? '')}.`] : advice.map((a) => `- ${md(a)}.`)),
+        '',
+      );
   }
   // Why: the chain, when the sensors moved the alert; then what the finding adds that is not the CPIC text or the gene
   // lines again.

@@ -734,7 +734,6 @@ export function safetyRuleFindings(
               action: advice?.action ?? 'monitor',
               ...(advice ? { advice: advice.text } : {}),
               explanation: [
-                ...(advice ? [advice.text] : []),
                 ...matching.map((g) => `${g.gene} → ${g.phenotype}`),
                 `Safety rule, not a CPIC/DPWG-actionable pair: ${name} with this phenotype is ${advice ? 'also watched with sensor data' : 'watched with sensor data only'}`,
               ],

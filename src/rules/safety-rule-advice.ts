@@ -7,6 +7,8 @@
  * re-read; R2's maintenance dose is said for the two genotypes the note's label summary names (*1/*3, *2/*3), not for
  * every phenotype the rule watches (CYP2C9 *2/*2 is an Intermediate Metabolizer too, and the note gives it no dose).
  */
+import type { Decision } from './types';
+
 export interface SafetyRuleAdvice {
   /** The diplotypes the advice is for, by gene (in either allele order); absent: every phenotype the rule watches. */
   readonly genotypes?: Readonly<Record<string, readonly string[]>>;
@@ -15,6 +17,12 @@ export interface SafetyRuleAdvice {
   /** The advice as the card says it, the action first, with whose advice it is. */
   readonly text: string;
   /** The research note's words it rests on. */
+  readonly basis: string;
+}
+
+/** What a safety rule's sensor trigger asks for when it raised the alert, with the research note's words. */
+export interface TriggerAdvice {
+  readonly text: string;
   readonly basis: string;
 }
 
@@ -35,3 +43,27 @@ export const SAFETY_RULE_ADVICE: Readonly<Record<string, readonly SafetyRuleAdvi
     },
   ],
 };
+
+/** Advice for a raise by a sensor trigger, by `<rule id>:<trigger id>` (the modifier's `ruleId`). */
+export const TRIGGER_ADVICE: Readonly<Record<string, TriggerAdvice>> = {
+  'R2-siponimod-resting-hr:resting-hr-below-55': {
+    text: 'Observe the first dose for 6 hours: the siponimod label asks for first-dose monitoring in sinus bradycardia',
+    basis: '"first-dose 6-h monitoring recommended"',
+  },
+};
+
+/**
+ * What a decision of a safety rule advises, in the order a card says it under "What to do": the rule's advice for the
+ * results (`finding.advice`), then what each sensor trigger that raised the alert asks for. Empty for other decisions.
+ */
+export function safetyRuleAdvice(decision: Decision): string[] {
+  const { finding } = decision;
+  if (finding.kind !== 'safety-rule') return [];
+  const raisedBy = decision.modifiers.filter((m) => m.effect === 'raise').map((m) => m.ruleId);
+  return [
+    ...(finding.advice ? [finding.advice] : []),
+    ...[...new Set(raisedBy)].flatMap((id) =>
+      Object.hasOwn(TRIGGER_ADVICE, id) ? [TRIGGER_ADVICE[id]?.text ?? ''] : [],
+    ),
+  ].filter(Boolean);
+}

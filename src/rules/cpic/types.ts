@@ -262,8 +262,8 @@ export interface SafetyRuleFinding extends FindingBase {
   readonly kind: 'safety-rule';
   readonly action: 'monitor' | 'adjust-dose' | 'avoid';
   /**
-   * What the card advises besides watching the sensors (`rules/safety-rule-advice.ts`), also the explanation's first
-   * line: "Use a maintenance dose of 1 mg: …". Absent where the rule gives none.
+   * What the card advises for these results besides watching the sensors (`rules/safety-rule-advice.ts`): "Use a
+   * maintenance dose of 1 mg: …". Absent where the rule gives none.
    */
   readonly advice?: string;
   /** The threshold set's rule id, e.g. `R8-sulfonylurea-cgm`. */

@@ -74,11 +74,18 @@ describe('siponimod cards (safety rule from the drug label)', () => {
     // The note's label summary: "maintenance 1 mg for *1/*3 and *2/*3 (label)".
     expect(researchSays('maintenance 1 mg for *1/*3 and *2/*3 (label)')).toBe(true);
     const detail = rendered(card.detail);
-    expect(detail).toMatch(
-      /What to do\*\* \(safety rule, not a CPIC guideline\):\s+Use a maintenance dose of 1 mg/,
+    // What to do: the label's dose for the genotype, then what the heart rate asks for (the note: "first-dose 6-h
+    // monitoring recommended").
+    expect(researchSays('"first-dose 6-h monitoring recommended"')).toBe(true);
+    const whatToDo = detail.split('**Why:**')[0] ?? '';
+    expect(whatToDo).toMatch(/^\*\*What to do\*\* \(safety rule, not a CPIC guideline\):/);
+    expect(whatToDo.indexOf('Use a maintenance dose of 1 mg')).toBeGreaterThan(0);
+    expect(whatToDo.indexOf('Observe the first dose for 6 hours')).toBeGreaterThan(
+      whatToDo.indexOf('Use a maintenance dose of 1 mg'),
     );
-    // Said once, and the Why no longer says the drug is watched "with sensor data only".
+    // Each said once, and the Why no longer says the drug is watched "with sensor data only".
     expect(detail.split('maintenance dose of 1 mg')).toHaveLength(2);
+    expect(detail.split('Observe the first dose')).toHaveLength(2);
     expect(detail).not.toContain('sensor data only');
     expectClinicianReadable(card);
   });
@@ -88,6 +95,8 @@ describe('siponimod cards (safety rule from the drug label)', () => {
     expect(card.indicator).toBe(DEFAULT_THRESHOLDS.safetyRuleBaseline);
     expect(card.summary).toMatch(/^Adjust siponimod dose: CYP2C9 /);
     expect(rendered(card.detail)).toContain('Use a maintenance dose of 1 mg');
+    // No heart rate below the label's threshold: nothing about first-dose monitoring.
+    expect(rendered(card.detail)).not.toContain('first dose');
   });
 
   it('CYP2C9 *2/*2, a phenotype the rule watches but the label gives no dose for: monitor, no dose', async () => {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { explainCard } from '../../../src/links/explanation';
-import type { Decision, DecisionSnapshot } from '../../../src/rules/types';
+import type { Decision, DecisionSnapshot, SensorModifier } from '../../../src/rules/types';
 import { DECISION_SNAPSHOT_SCHEMA } from '../../../src/rules/types';
 import { summarizeSensors } from '../../../src/sensors';
 import type { CardRecord, RecordedInvocation } from '../../../src/store';
@@ -132,6 +132,42 @@ describe('explainCard', () => {
       sources: ['Observation/pgx-cyp2c9'],
     });
     expect(explained?.rows).toEqual([]);
+  });
+
+  it("says a safety rule's advice first, the rule's then the trigger's, as the card's What to do does", () => {
+    // A siponimod decision for CYP2C9 *1/*3 raised by a resting heart rate below the label's threshold.
+    const siponimod: Decision = {
+      ...decision,
+      finding: {
+        ...decision.finding,
+        kind: 'safety-rule',
+        ruleId: 'R2-siponimod-resting-hr',
+        drug: 'siponimod',
+        action: 'adjust-dose',
+        advice: 'Use a maintenance dose of 1 mg: the label’s dose',
+        explanation: ['CYP2C9 → Intermediate Metabolizer'],
+      },
+      modifiers: [
+        {
+          ...(decision.modifiers[0] as SensorModifier),
+          ruleId: 'R2-siponimod-resting-hr:resting-hr-below-55',
+          metric: 'resting-heart-rate',
+          value: 50,
+          unit: '/min',
+        },
+      ],
+    };
+    const recordedSiponimod = recorded({ ...snapshot, decisions: [siponimod] });
+    const [explained] = explainCard(
+      recordedSiponimod.invocation,
+      recordedSiponimod.card,
+      new Date(AT),
+    ).decisions;
+    expect(explained?.reasoning.slice(0, 3)).toEqual([
+      'Use a maintenance dose of 1 mg: the label’s dose',
+      expect.stringMatching(/^Observe the first dose for 6 hours/),
+      'CYP2C9 → Intermediate Metabolizer',
+    ]);
   });
 
   it('lists the wearable data the rules could read, with its sufficiency and devices', () => {

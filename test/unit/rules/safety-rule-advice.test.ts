@@ -5,7 +5,7 @@
  */
 import { decisionCard } from '../../../src/cards';
 import { safetyRuleFindings } from '../../../src/rules/engine';
-import { SAFETY_RULE_ADVICE } from '../../../src/rules/safety-rule-advice';
+import { SAFETY_RULE_ADVICE, TRIGGER_ADVICE } from '../../../src/rules/safety-rule-advice';
 import { DEFAULT_THRESHOLDS } from '../../../src/rules/thresholds';
 import { gene, order } from '../../fixtures/rules/builders';
 import { expectClinicianReadable } from '../../helpers/card-text';
@@ -22,6 +22,17 @@ describe('safety-rule advice', () => {
         expect({ basis: a.basis, inNote: researchSays(a.basis) }).toEqual({ basis: a.basis, inNote: true });
         expect(a.text).not.toMatch(/verify|§|\bR\d\b|\(e\.g\./);
       }
+    },
+  );
+
+  it.each(Object.entries(TRIGGER_ADVICE))(
+    '%s: a trigger of a safety rule of the default set, the advice resting on the research note',
+    (key, advice) => {
+      const [ruleId, triggerId] = key.split(':');
+      const rule = DEFAULT_THRESHOLDS.sensorRules.find((r) => r.id === ruleId && r.safetyRule);
+      expect(rule?.triggers.some((t) => t.id === triggerId && t.effect === 'raise')).toBe(true);
+      expect(researchSays(advice.basis)).toBe(true);
+      expect(advice.text).not.toMatch(/verify|§|\bR\d\b/);
     },
   );
 
