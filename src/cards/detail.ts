@@ -10,7 +10,7 @@ import { firstCitation } from '../rules/citations';
 import { copyNumberPhenotypes, populationWords } from '../rules/cpic';
 import { lookupKeyText } from '../rules/cpic/recommendations';
 import { rowOf } from '../rules/cpic/types';
-import { safetyRuleAdvice } from '../rules/safety-rule-advice';
+import { adviceOf } from '../rules/advice';
 import type { CpicRow, Finding, GeneResult, ResultReading } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
 import { metricValueText, movedReadingsText, reasonText, thresholdText, windowText } from './sensor-text';
@@ -338,6 +338,11 @@ export function decisionReasons(
   );
 }
 
+/** Advice as the card says it: one sentence as a paragraph, more as a list. */
+function adviceBlock(advice: readonly string[]): string[] {
+  return advice.length === 1 ? [`${md(advice[0] ?? '')}.`] : advice.map((a) => `- ${md(a)}.`);
+}
+
 /** The detail markdown for a decision; `notes` are what the suggestion builders could not offer, and why. */
 export function decisionDetail(decision: Decision, notes: readonly string[]): string {
   const { finding } = decision;
@@ -350,22 +355,21 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
     return fresh;
   };
   const others = otherRows(finding);
+  // A safety rule's advice is its What to do; what the readings ask for follows a CPIC row under its own heading.
+  const { forResults, forReadings } = adviceOf(decision);
+  const rulesOwn = finding.kind === 'safety-rule' ? [...forResults, ...forReadings] : [];
+  const forSensorData = finding.kind === 'safety-rule' ? [] : forReadings;
+  for (const a of [...rulesOwn, ...forSensorData]) say(a);
   if (row) {
     say(row.recommendation);
     // The population is in the heading already; the result the row is for only when other rows differ by result.
     const forResult = others.byPopulation || !others.leading ? '' : `; ${md(others.leading)}`;
     lines.push(`**What to do** (${rowHeading(row)}${forResult}):`, '', quote(row.recommendation), '');
-  } else {
-    const advice = safetyRuleAdvice(decision);
-    for (const a of advice) say(a);
-    if (advice.length > 0)
-      lines.push(
-        '**What to do** (safety rule, not a CPIC guideline):',
-        '',
-        ...(advice.length === 1 ? [`${md(advice[0] ?? '')}.`] : advice.map((a) => `- ${md(a)}.`)),
-        '',
-      );
+  } else if (rulesOwn.length > 0) {
+    lines.push('**What to do** (safety rule, not a CPIC guideline):', '', ...adviceBlock(rulesOwn), '');
   }
+  if (forSensorData.length > 0)
+    lines.push('**Given the sensor data:**', '', ...adviceBlock(forSensorData), '');
   // Why: the chain, when the sensors moved the alert; then what the finding adds that is not the CPIC text or the gene
   // lines again.
   const chain = whyChain(decision, row);

@@ -14,7 +14,7 @@ import type { DrugOrder, Finding, GeneResult } from '../rules/cpic';
 import { assess, readPatientData } from '../rules/assess';
 import type { RuleEngine } from '../rules/engine';
 import type { SensorTrigger } from '../rules/thresholds';
-import { safetyRuleAdvice } from '../rules/safety-rule-advice';
+import { adviceLines } from '../rules/advice';
 import { resolveAdvisableOrders } from '../rules/safety-rule-drugs';
 import { summarizeSensors } from '../sensors';
 import type { SensorMetricId } from '../sensors';
@@ -100,7 +100,7 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
     indicator: decision.indicator,
     genes: f.genes.map((g) => ({ gene: g.gene, phenotype: g.phenotype })),
     ...(row ? { recommendation: row.recommendation } : {}),
-    reasons: [...safetyRuleAdvice(decision), ...decisionReasons(decision)],
+    reasons: [...adviceLines(decision), ...decisionReasons(decision)],
     otherRows: otherRows(f),
     implications: row?.implications ?? [],
     ...(row?.strength ? { strength: row.strength } : {}),

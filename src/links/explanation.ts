@@ -13,7 +13,7 @@ import { isEmptyImplication, populationWords } from '../rules/cpic';
 import { lookupKeyText } from '../rules/cpic/recommendations';
 import { conflictsOf, guidelineOf, rowOf } from '../rules/cpic/types';
 import type { CpicRow, Finding } from '../rules/cpic/types';
-import { safetyRuleAdvice } from '../rules/safety-rule-advice';
+import { adviceLines } from '../rules/advice';
 import { readDecisionSnapshot } from '../rules/types';
 import type { Decision, DecisionSnapshot, SensorModifier } from '../rules/types';
 import type { ExplainedDecision, ExplainedRow, ExplainedSensorEvidence, ExplanationView } from './contract';
@@ -93,7 +93,7 @@ function explainedDecision(decision: Decision): ExplainedDecision {
   const guideline = guidelineOf(finding);
   // The page quotes each row's recommendation in its own box: the reasoning names the row and its strength only.
   const recommendation = rowOf(finding)?.recommendation;
-  const reasoning = [...safetyRuleAdvice(decision), ...finding.explanation, ...decision.notes].map((line) =>
+  const reasoning = [...adviceLines(decision), ...finding.explanation, ...decision.notes].map((line) =>
     recommendation !== undefined && line.endsWith(`: ${recommendation}`)
       ? `${line.slice(0, -(recommendation.length + 2))} recommendation, quoted below`
       : line,

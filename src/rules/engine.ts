@@ -22,8 +22,8 @@ import type {
   SufficiencyThresholds,
   ThresholdSet,
 } from './thresholds';
-import { SAFETY_RULE_ADVICE } from './safety-rule-advice';
-import type { SafetyRuleAdvice } from './safety-rule-advice';
+import { SAFETY_RULE_ADVICE } from './advice';
+import type { SafetyRuleAdvice } from './advice';
 import type { Decision, DecisionFacts, SensorModifier } from './types';
 import type { SensorAggregate, SensorMetricId, SensorPolicy, SensorSummary } from '../sensors';
 
@@ -415,11 +415,13 @@ function modifierFor(
   fact: MetricFact,
   effect: SensorModifier['effect'],
   note: string,
+  met?: true,
 ): SensorModifier {
   const aggregate = fact.aggregate;
   return {
     ruleId: `${rule.id}:${trigger.id}`,
     effect,
+    ...(met ? { met } : {}),
     metric: trigger.metric,
     ...(fact.value !== null ? { value: fact.value } : {}),
     unit: aggregate?.unit ?? trigger.unit,
@@ -488,6 +490,7 @@ function applyRules(
               f.fact,
               'raise',
               `${seen}: raises the card ${String(f.trigger.steps)} step${f.trigger.steps > 1 ? 's' : ''}; confirm clinically`,
+              true,
             )
           : modifierFor(
               f.rule,
@@ -495,16 +498,25 @@ function applyRules(
               f.fact,
               'context',
               `${seen}: the card is already ${LADDER[start] ?? ''}`,
+              true,
             );
       case 'lower':
         return moved && raises.length === 0
-          ? modifierFor(f.rule, f.trigger, f.fact, 'lower', `${seen}: reassuring, lowers the card one step`)
+          ? modifierFor(
+              f.rule,
+              f.trigger,
+              f.fact,
+              'lower',
+              `${seen}: reassuring, lowers the card one step`,
+              true,
+            )
           : modifierFor(
               f.rule,
               f.trigger,
               f.fact,
               'context',
               `${seen}: reassuring, but the card is not lowered (${raises.length > 0 ? 'another rule raises it' : 'already at its lowest'})`,
+              true,
             );
       case 'context':
         return modifierFor(
@@ -513,6 +525,7 @@ function applyRules(
           f.fact,
           'context',
           `${seen}: shown for context only, never changes the card`,
+          true,
         );
     }
   });
@@ -653,7 +666,7 @@ function namesDiplotype(
   return (genotypes[result.gene] ?? []).some((d) => key(d) === key(result.diplotype ?? ''));
 }
 
-/** The advice of the rule for these results (`safety-rule-advice.ts`): the first whose genotypes they match. */
+/** The advice of the rule for these results (`advice.ts`): the first whose genotypes they match. */
 function adviceFor(ruleId: string, results: readonly GeneResult[]): SafetyRuleAdvice | undefined {
   return (SAFETY_RULE_ADVICE[ruleId] ?? []).find(
     (a) => !a.genotypes || results.some((r) => namesDiplotype(a.genotypes, r)),

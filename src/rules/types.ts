@@ -21,6 +21,12 @@ export interface SensorModifier {
   readonly ruleId: string;
   /** `raise` / `lower` moved the indicator; `context` only informs (stale, insufficient, or display-only). */
   readonly effect: 'raise' | 'lower' | 'context';
+  /**
+   * The readings were used and met the trigger, whatever that did to the indicator (a raise on a card already
+   * critical is `context`, yet met). Absent when they were not used, and on records made before the field: there a
+   * `raise` is the only sign of it.
+   */
+  readonly met?: true;
   /** The aggregate the rule read (SensorAggregate.metric). */
   readonly metric: string;
   readonly value?: number;

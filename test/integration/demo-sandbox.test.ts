@@ -31,6 +31,7 @@ import {
   cpicRow,
   cpicRows,
   diplotypeTable,
+  researchSays,
   researchThreshold,
 } from '../reference';
 
@@ -184,6 +185,14 @@ interface Expectation {
   readonly recommendation?: string;
   /** Words the patient-view summary card must hold (absent: no patient-view card). */
   readonly patientView?: readonly string[];
+  /** Advice the card must give besides a CPIC row, on the research note's words (`adviceFrom`). */
+  readonly advice?: string;
+}
+
+/** Advice a card gives (`card`), checked to rest on words the research note says (`note`). */
+function adviceFrom(card: string, note: string): string {
+  expect(researchSays(note)).toBe(true);
+  return card;
 }
 
 async function expectationFor(t: TestApp, patient: string): Promise<Expectation> {
@@ -249,7 +258,13 @@ async function expectationFor(t: TestApp, patient: string): Promise<Expectation>
     case 'demo-slco1b1-steps': {
       const call = cpicCall('SLCO1B1', '*5/*5');
       // R10 (steps) adds context only, never changes the indicator.
-      return { ...cpic('simvastatin', { SLCO1B1: call.lookupKey }, 'avoid'), patientView: [call.phenotype] };
+      // Its research row: "`info` "ask about muscle symptoms" only"; said on the avoid card too (the patient may be
+      // taking a statin, against whose start the steps fell).
+      return {
+        ...cpic('simvastatin', { SLCO1B1: call.lookupKey }, 'avoid'),
+        patientView: [call.phenotype],
+        advice: adviceFrom('Ask about muscle symptoms', '"ask about muscle symptoms"'),
+      };
     }
     case 'demo-warfarin-inr': {
       // CPIC's warfarin guideline is a decision figure without graded rows: the thresholds' `unstated` row decides.
@@ -263,13 +278,18 @@ async function expectationFor(t: TestApp, patient: string): Promise<Expectation>
       return {
         indicator: raised(base, stepsOf('R9-warfarin-inr', 'inr-above-4')),
         patientView: [cpicCall('CYP2C9', '*1/*3').phenotype],
+        advice: adviceFrom('Recheck the INR', 'add "recheck INR / hold per protocol"'),
       };
     }
     case 'demo-cyp2c9-cgm': {
       // Sulfonylureas have no CPIC guideline: the research note's R8 safety rule; a level-2 event → critical.
       expect(Object.keys(cpicDrugs())).not.toContain('glipizide');
       expect(await hasLevel2Event(t, patient)).toBe(true);
-      return { indicator: 'critical', patientView: [cpicCall('CYP2C9', '*1/*3').phenotype] };
+      return {
+        indicator: 'critical',
+        patientView: [cpicCall('CYP2C9', '*1/*3').phenotype],
+        advice: adviceFrom('Consider the lowest starting dose', 'suggest lowest starting dose'),
+      };
     }
     case 'demo-cyp2d6-um': {
       const call = cpicCall('CYP2D6', '*1/*1x2');
@@ -490,6 +510,12 @@ describe('demo patients from the CDS Hooks sandbox', () => {
           expect([row.patient, detail.replace(/\\/g, '').replace(/\s+/g, ' ')]).toEqual([
             row.patient,
             expect.stringContaining(words) as unknown,
+          ]);
+        }
+        if (expected.advice) {
+          expect([row.patient, cards[0]?.detail]).toEqual([
+            row.patient,
+            expect.stringContaining(expected.advice) as unknown,
           ]);
         }
       }

@@ -262,7 +262,7 @@ export interface SafetyRuleFinding extends FindingBase {
   readonly kind: 'safety-rule';
   readonly action: 'monitor' | 'adjust-dose' | 'avoid';
   /**
-   * What the card advises for these results besides watching the sensors (`rules/safety-rule-advice.ts`): "Use a
+   * What the card advises for these results besides watching the sensors (`rules/advice.ts`): "Use a
    * maintenance dose of 1 mg: …". Absent where the rule gives none.
    */
   readonly advice?: string;
