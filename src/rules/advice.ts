@@ -51,7 +51,7 @@ export const SAFETY_RULE_ADVICE: Readonly<Record<string, readonly SafetyRuleAdvi
 };
 
 const QTC: TriggerAdvice = {
-  text: 'Confirm the QTc with a 12-lead ECG: a personal ECG reading is not a diagnosis',
+  text: 'Confirm the QTc with a 12-lead ECG: one reading above 500 ms is not a diagnosis',
   basis: 'treat a single value > 500 ms as "confirm with 12-lead ECG"',
 };
 const INR: TriggerAdvice = {

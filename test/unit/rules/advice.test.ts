@@ -10,6 +10,7 @@ import { SAFETY_RULE_ADVICE, TRIGGER_ADVICE, adviceLines } from '../../../src/ru
 import { callPhenotype } from '../../../src/rules/cpic';
 import { summarizeSensors } from '../../../src/sensors';
 import { DEFAULT_THRESHOLDS } from '../../../src/rules/thresholds';
+import type { Decision, SensorModifier } from '../../../src/rules/types';
 import {
   AT,
   dailyObservations,
@@ -121,5 +122,35 @@ describe('safety-rule advice', () => {
     // The heart-rate trigger is met (the card is already critical), yet the drug is not to be given.
     expect(decision.modifiers.some((m) => m.met && m.metric === 'resting-heart-rate')).toBe(true);
     expect(adviceLines(decision)).toEqual([]);
+  });
+
+  it('reads what the readings met from the modifiers, a record made before `met` by its raises', async () => {
+    const call = cpicCall('CYP2C19', '*2/*2');
+    const finding = findingFor('citalopram', [gene('CYP2C19', call.phenotype, call.lookupKey)]);
+    const decided = await decideFinding(finding);
+    const qtc = (change: Partial<SensorModifier>): Decision => ({
+      ...decided,
+      modifiers: [
+        {
+          ruleId: 'R3-ssri-qtc-hr:qtc-above-500',
+          effect: 'context',
+          metric: 'qtc-latest',
+          value: 512,
+          unit: 'ms',
+          status: 'sufficient',
+          devices: [],
+          note: '',
+          evidence: 'consensus',
+          source: '',
+          ...change,
+        },
+      ],
+    });
+    const confirm = /^Confirm the QTc with a 12-lead ECG/;
+    // Met on a card already at its highest: the advice stands.
+    expect(adviceLines(qtc({ met: true }))).toEqual([expect.stringMatching(confirm)]);
+    // A record made before the field: a raise was met; a context line (stale, or "already critical") cannot tell.
+    expect(adviceLines(qtc({ effect: 'raise' }))).toEqual([expect.stringMatching(confirm)]);
+    expect(adviceLines(qtc({ status: 'stale' }))).toEqual([]);
   });
 });
