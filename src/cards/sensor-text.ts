@@ -45,10 +45,7 @@ export function metricName(metric: string, form: 'long' | 'short' = 'long'): str
   return METRIC_WORDS[metric]?.[form] ?? metric.replace(/-/g, ' ');
 }
 
-/**
- * Measures that count events, said as people say a count, the number first: `10 level 2 hypos`, `1 low-HR alert`
- * (was `level 2 hypos 10`, which read as a label and a stray number).
- */
+/** Measures that count events, said as people say a count, the number first: `10 level 2 hypos`, `1 low-HR alert`. */
 const COUNTED: Readonly<
   Record<string, Readonly<Record<'one' | 'many', { readonly long: string; readonly short: string }>>>
 > = {

@@ -415,13 +415,11 @@ function modifierFor(
   fact: MetricFact,
   effect: SensorModifier['effect'],
   note: string,
-  met?: true,
 ): SensorModifier {
   const aggregate = fact.aggregate;
   return {
     ruleId: `${rule.id}:${trigger.id}`,
     effect,
-    ...(met ? { met } : {}),
     metric: trigger.metric,
     ...(fact.value !== null ? { value: fact.value } : {}),
     unit: aggregate?.unit ?? trigger.unit,
@@ -469,7 +467,7 @@ function applyRules(
   // Lowering never hides a card, never applies to an avoid (also checked in the rule), never with a raise.
   else if (lowers.length > 0 && finding.action !== 'avoid' && start > 1) level = start - 1;
   const moved = level !== start;
-  const modifiers = fired.map((f): SensorModifier => {
+  const modifierOf = (f: Fired): SensorModifier => {
     const threshold = metricPhrase(f.trigger);
     if (!f.usable) {
       return modifierFor(
@@ -490,7 +488,6 @@ function applyRules(
               f.fact,
               'raise',
               `${seen}: raises the card ${String(f.trigger.steps)} step${f.trigger.steps > 1 ? 's' : ''}; confirm clinically`,
-              true,
             )
           : modifierFor(
               f.rule,
@@ -498,25 +495,16 @@ function applyRules(
               f.fact,
               'context',
               `${seen}: the card is already ${LADDER[start] ?? ''}`,
-              true,
             );
       case 'lower':
         return moved && raises.length === 0
-          ? modifierFor(
-              f.rule,
-              f.trigger,
-              f.fact,
-              'lower',
-              `${seen}: reassuring, lowers the card one step`,
-              true,
-            )
+          ? modifierFor(f.rule, f.trigger, f.fact, 'lower', `${seen}: reassuring, lowers the card one step`)
           : modifierFor(
               f.rule,
               f.trigger,
               f.fact,
               'context',
               `${seen}: reassuring, but the card is not lowered (${raises.length > 0 ? 'another rule raises it' : 'already at its lowest'})`,
-              true,
             );
       case 'context':
         return modifierFor(
@@ -525,10 +513,11 @@ function applyRules(
           f.fact,
           'context',
           `${seen}: shown for context only, never changes the card`,
-          true,
         );
     }
-  });
+  };
+  // Readings that were used met the trigger, whatever that did to the indicator.
+  const modifiers = fired.map((f) => (f.usable ? { ...modifierOf(f), met: true as const } : modifierOf(f)));
   return { indicator: LADDER[level] ?? baseline, modifiers };
 }
 
