@@ -126,6 +126,9 @@ export const DEMO_DRUGS = {
   amlodipine: { rxcui: '197361', display: 'amlodipine 5 MG Oral Tablet' },
   metformin: { rxcui: '861007', display: 'metformin hydrochloride 500 MG Oral Tablet' },
   meloxicam: { rxcui: '152695', display: 'meloxicam 15 MG Oral Tablet' },
+  // No CPIC guideline, so not in the product extract: the ingredient concept, as CPIC's gene–drug pairs give it
+  // (`knowledge/cpic/pairs.json`), and no strength (none is sourced).
+  siponimod: { rxcui: '2121085', display: 'siponimod' },
   succinylcholine: {
     rxcui: '1594589',
     display: 'succinylcholine chloride 20 MG/ML Injectable Solution',
@@ -638,6 +641,30 @@ export const DEMO_PATIENTS: readonly DemoPatientSpec[] = [
     wearables: { restingHr: { mean: 64, sd: 3, days: 21 }, sleepNights: 14, steps: { mean: 8200, days: 28 } },
     active: [],
     order: 'succinylcholine',
+  },
+  {
+    id: 'demo-siponimod',
+    given: 'Ingrid',
+    family: 'Halvorsen',
+    gender: 'female',
+    birthDate: '1983-03-21',
+    offsetMin: 60,
+    scenario:
+      'CYP2C9 *1/*3 ordering siponimod (no CPIC guideline: the drug label), resting heart rate in the low 50s',
+    reports: [
+      {
+        lab: 'Genomics laboratory',
+        daysAgo: 75,
+        results: [{ shape: 'genotype-pharmvar', gene: 'CYP2C9', hgnc: CYP2C9_HGNC, diplotype: '*1/*3' }],
+      },
+    ],
+    wearables: {
+      restingHr: { mean: 51.5, sd: 1.4, days: 21 },
+      sleepNights: 14,
+      steps: { mean: 7400, days: 28 },
+    },
+    active: [],
+    order: 'siponimod',
   },
 ];
 

@@ -186,13 +186,16 @@ export function decisionSummary(decision: Decision): string {
 function sourceOf(decision: Decision): Source {
   if (decision.finding.kind === 'safety-rule') {
     const cited = safetyRuleSource(decision);
+    const moved = decision.modifiers.some((m) => m.effect !== 'context') ? ' + wearable sensor data' : '';
     return {
       label:
         decision.finding.action === 'avoid'
           ? 'Drug label contraindication (safety rule, not a CPIC guideline)'
-          : decision.finding.conflicts
-            ? 'Safety rule (not a CPIC guideline)'
-            : 'Safety rule on wearable sensor data (not a CPIC guideline)',
+          : decision.finding.action === 'adjust-dose'
+            ? `Drug label dose${moved} (safety rule, not a CPIC guideline)`
+            : decision.finding.conflicts
+              ? 'Safety rule (not a CPIC guideline)'
+              : 'Safety rule on wearable sensor data (not a CPIC guideline)',
       ...(cited ? { url: cited.url } : {}),
       topic: topic('pgx-safety-rule', 'Pharmacogenomic safety rule on sensor data (not a CPIC pair)'),
     };

@@ -364,6 +364,20 @@ async function expectationFor(t: TestApp, patient: string): Promise<Expectation>
         patientView: [call.phenotype, 'Normal Metabolizer'],
       };
     }
+    case 'demo-siponimod': {
+      // No CPIC guideline for siponimod: the R2 safety rule (the label as the research note cites it). CYP2C9 *1/*3 is
+      // watched, and its label dose is 1 mg; a 7-day median resting heart rate below 55 /min raises one step.
+      expect(Object.keys(cpicDrugs())).not.toContain('siponimod');
+      expect(await restingHrMedian(t, patient)).toBeLessThan(researchThreshold('R2.resting-hr'));
+      return {
+        indicator: raised(
+          DEFAULT_THRESHOLDS.safetyRuleBaseline as Indicator,
+          stepsOf('R2-siponimod-resting-hr', 'resting-hr-below-55'),
+        ),
+        patientView: [cpicCall('CYP2C9', '*1/*3').phenotype],
+        advice: adviceFrom('Use a maintenance dose of 1 mg', 'maintenance 1 mg for *1/*3 and *2/*3 (label)'),
+      };
+    }
     default:
       throw new Error(`no expectation for ${patient}: add one with the README row`);
   }

@@ -87,6 +87,9 @@ describe('siponimod cards (safety rule from the drug label)', () => {
     expect(detail.split('maintenance dose of 1 mg')).toHaveLength(2);
     expect(detail.split('Observe the first dose')).toHaveLength(2);
     expect(detail).not.toContain('sensor data only');
+    expect(card.source.label).toBe(
+      'Drug label dose + wearable sensor data (safety rule, not a CPIC guideline)',
+    );
     expectClinicianReadable(card);
   });
 
@@ -95,6 +98,8 @@ describe('siponimod cards (safety rule from the drug label)', () => {
     expect(card.indicator).toBe(DEFAULT_THRESHOLDS.safetyRuleBaseline);
     expect(card.summary).toMatch(/^Adjust siponimod dose: CYP2C9 /);
     expect(rendered(card.detail)).toContain('Use a maintenance dose of 1 mg');
+    // The dose is the label's; no sensor reading moved the card.
+    expect(card.source.label).toBe('Drug label dose (safety rule, not a CPIC guideline)');
     // No heart rate below the label's threshold: nothing about first-dose monitoring.
     expect(rendered(card.detail)).not.toContain('first dose');
   });
