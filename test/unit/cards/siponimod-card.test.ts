@@ -9,18 +9,12 @@ import { readGeneResults } from '../../../src/rules/cpic';
 import type { GeneConflict, GeneResult } from '../../../src/rules/cpic';
 import { safetyRuleFindings } from '../../../src/rules/engine';
 import { DEFAULT_THRESHOLDS } from '../../../src/rules/thresholds';
-import { gene, order, range, restingHeartRate } from '../../fixtures/rules/builders';
+import { gene, genotyped, order, range, restingHeartRate } from '../../fixtures/rules/builders';
 import { expectClinicianReadable } from '../../helpers/card-text';
 import { decideFinding, noSensorFacts, shown, snapshotOf } from '../../helpers/decisions';
 import { readFixture } from '../../helpers/fixtures';
 import { rendered } from '../../helpers/markdown';
 import { cpicCall, cpicPair, researchSays, researchThreshold } from '../../reference';
-
-/** A CYP2C9 result of this diplotype, its phenotype as CPIC calls it. */
-function cyp2c9Result(diplotype: string): GeneResult {
-  const call = cpicCall('CYP2C9', diplotype);
-  return { ...gene('CYP2C9', call.phenotype, call.lookupKey), diplotype, alleles: diplotype.split('/') };
-}
 
 /** The one card a siponimod order gets with these results (fails the test when it gets none or several). */
 async function onlyCard(
@@ -50,7 +44,7 @@ function siponimodCard(diplotype: string, restingHr?: number) {
     restingHr === undefined
       ? noSensorFacts()
       : { ...noSensorFacts(), sensors: restingHeartRate(restingHr, range(0, 7)) };
-  return onlyCard([cyp2c9Result(diplotype)], [], facts);
+  return onlyCard([genotyped('CYP2C9', diplotype)], [], facts);
 }
 
 describe('siponimod cards (safety rule from the drug label)', () => {
@@ -137,9 +131,9 @@ describe('siponimod cards (safety rule from the drug label)', () => {
   });
 
   it('a CYP2C9 result the rule does not watch (*1/*1, Normal Metabolizer): no card, the label test is done', () => {
-    expect(safetyRuleFindings([order('siponimod')], [cyp2c9Result('*1/*1')], [], DEFAULT_THRESHOLDS)).toEqual(
-      [],
-    );
+    expect(
+      safetyRuleFindings([order('siponimod')], [genotyped('CYP2C9', '*1/*1')], [], DEFAULT_THRESHOLDS),
+    ).toEqual([]);
   });
 
   /** conflict.json's two genotype reports of one day, its gene CYP2C9 here, with these two values. */

@@ -16,6 +16,7 @@ import {
   dailyObservations,
   findingFor,
   gene,
+  genotyped,
   order,
   range,
   restingHeartRate,
@@ -50,12 +51,7 @@ describe('safety-rule advice', () => {
   );
 
   it('glipizide with CYP2C9 Intermediate Metabolizer: what to consider first, then that sensor data watch it', async () => {
-    const call = cpicCall('CYP2C9', '*1/*3');
-    const cyp2c9 = {
-      ...gene('CYP2C9', call.phenotype, call.lookupKey),
-      diplotype: '*1/*3',
-      alleles: ['*1', '*3'],
-    };
+    const cyp2c9 = genotyped('CYP2C9', '*1/*3');
     const [finding] = safetyRuleFindings([order('glipizide')], [cyp2c9], [], DEFAULT_THRESHOLDS);
     if (!finding) throw new Error('no finding');
     expect(finding.action).toBe('monitor');
@@ -106,12 +102,7 @@ describe('safety-rule advice', () => {
   });
 
   it('siponimod with CYP2C9 *3/*3 and a slow heart rate: the contraindication, nothing about a first dose', async () => {
-    const call = cpicCall('CYP2C9', '*3/*3');
-    const cyp2c9 = {
-      ...gene('CYP2C9', call.phenotype, call.lookupKey),
-      diplotype: '*3/*3',
-      alleles: ['*3', '*3'],
-    };
+    const cyp2c9 = genotyped('CYP2C9', '*3/*3');
     const [finding] = safetyRuleFindings([order('siponimod')], [cyp2c9], [], DEFAULT_THRESHOLDS);
     if (!finding) throw new Error('no finding');
     const facts = {

@@ -19,11 +19,12 @@ import {
   dailyObservations,
   findingFor,
   gene,
+  genotyped,
   order,
   range,
   restingHeartRate,
 } from '../../fixtures/rules/builders';
-import { cpicCall, researchThreshold } from '../../reference';
+import { researchThreshold } from '../../reference';
 
 const engine = createRuleEngine(DEFAULT_THRESHOLDS);
 const evaluateOne = async (
@@ -370,11 +371,7 @@ describe('other sensor rules', () => {
 
   describe('R2 siponimod (safety rule from the drug label, research §2.2 R2)', () => {
     const R2_HR = researchThreshold('R2.resting-hr');
-    /** A CYP2C9 result as CPIC calls the diplotype (knowledge/cpic). */
-    const cyp2c9 = (diplotype: string) => {
-      const call = cpicCall('CYP2C9', diplotype);
-      return { ...gene('CYP2C9', call.phenotype, call.lookupKey), diplotype, alleles: diplotype.split('/') };
-    };
+    const cyp2c9 = (diplotype: string) => genotyped('CYP2C9', diplotype);
     const siponimod = (diplotype: string) => {
       const [finding] = safetyRuleFindings([order('siponimod')], [cyp2c9(diplotype)], [], DEFAULT_THRESHOLDS);
       if (!finding) throw new Error(`no siponimod finding for ${diplotype}`);
