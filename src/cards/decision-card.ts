@@ -184,39 +184,41 @@ export function decisionSummary(decision: Decision): string {
 }
 
 function sourceOf(decision: Decision): Source {
-  if (decision.finding.kind === 'safety-rule') {
+  const { finding } = decision;
+  // The wearable data are a source where they moved the alert.
+  const evidence = decision.modifiers.some((m) => m.effect !== 'context') ? ' + wearable sensor data' : '';
+  if (finding.kind === 'safety-rule') {
     const cited = safetyRuleSource(decision);
-    const moved = decision.modifiers.some((m) => m.effect !== 'context') ? ' + wearable sensor data' : '';
     return {
       label:
-        decision.finding.action === 'avoid'
+        finding.action === 'avoid'
           ? 'Drug label contraindication (safety rule, not a CPIC guideline)'
-          : decision.finding.action === 'adjust-dose'
-            ? `Drug label dose${moved} (safety rule, not a CPIC guideline)`
-            : decision.finding.conflicts
+          : finding.action === 'adjust-dose'
+            ? `Drug label dose${evidence} (safety rule, not a CPIC guideline)`
+            : finding.conflicts
               ? 'Safety rule (not a CPIC guideline)'
               : 'Safety rule on wearable sensor data (not a CPIC guideline)',
       ...(cited ? { url: cited.url } : {}),
       topic: topic('pgx-safety-rule', 'Pharmacogenomic safety rule on sensor data (not a CPIC pair)'),
     };
   }
-  if (decision.finding.kind === 'pre-test' && decision.finding.labelRequiresTest) {
+  const cardTopic =
+    finding.kind === 'pre-test'
+      ? topic('pgx-pre-test', 'Pharmacogenomic pre-test alert')
+      : topic('pgx-drug-gene', 'Pharmacogenomic drug-gene interaction');
+  if (finding.kind === 'pre-test' && finding.labelRequiresTest) {
     // No CPIC guideline to link to, and no label address in the sources: the label's requirement, as CPIC lists it.
     return {
       label: 'FDA drug label: testing required (CPIC gene–drug pairs; no CPIC guideline)',
-      topic: topic('pgx-pre-test', 'Pharmacogenomic pre-test alert'),
+      topic: cardTopic,
     };
   }
-  const guideline = guidelineOf(decision.finding);
+  const guideline = guidelineOf(finding);
   const url = guideline && isAbsoluteUrl(guideline.url) ? guideline.url : CPIC_GUIDELINES_URL;
-  const evidence = decision.modifiers.some((m) => m.effect !== 'context') ? ' + wearable sensor data' : '';
   return {
     label: `${guideline ? `CPIC: ${guideline.name}` : 'CPIC guidelines'}${evidence}`,
     url,
-    topic:
-      decision.finding.kind === 'pre-test'
-        ? topic('pgx-pre-test', 'Pharmacogenomic pre-test alert')
-        : topic('pgx-drug-gene', 'Pharmacogenomic drug-gene interaction'),
+    topic: cardTopic,
   };
 }
 

@@ -683,10 +683,11 @@ export function safetyRuleFindings(
     .flatMap((rule) =>
       orders.flatMap((order) =>
         order.ingredients.flatMap(({ name }): (SafetyRuleFinding | PreTestFinding)[] => {
-          if (!rule.drugs.includes(name) || decided.has(`${String(order.orderIndex)}|${name}`)) return [];
+          const key = `${String(order.orderIndex)}|${name}`;
+          if (!rule.drugs.includes(name) || decided.has(key)) return [];
           const preTest = labelPreTestFinding(order, name, genes, conflicts);
           if (preTest) {
-            decided.add(`${String(order.orderIndex)}|${name}`);
+            decided.add(key);
             return [preTest];
           }
           const contraindicated = genes.filter((g) => isContraindicated(rule, g));
@@ -697,7 +698,7 @@ export function safetyRuleFindings(
             ? []
             : conflicts.filter((c) => c.results.some((r) => r.alone && bringsIn(rule, r.alone)));
           if (!read && disputed.length === 0) return [];
-          decided.add(`${String(order.orderIndex)}|${name}`);
+          decided.add(key);
           const base = {
             kind: 'safety-rule' as const,
             order,
