@@ -9,6 +9,7 @@ import {
 } from '../cards/override-reasons';
 import type { FeedbackRecord, OverrideRow, RecordedInvocation, StoredReview } from '../store';
 import { geneResultView, sensorDataView } from '../cards/evidence-view';
+import { limitsOf } from '../cards/sensor-text';
 import { cardEvidence, decisionView, genesOfCard } from './evidence';
 import { csvRecord } from './csv';
 import type { OverrideDetail, OverrideListItem, Review } from './schemas';
@@ -77,6 +78,8 @@ export function overrideDetail(
   const card = invocation.cards.find((c) => c.uuid === row.cardUuid);
   const detail = shownDetail(card?.shown);
   const evidence = cardEvidence(row.decision, invocation.inputs);
+  // The thresholds the card's rules compared each measure with: its value is not rounded across them.
+  const modifiers = evidence.decisions.flatMap((d) => d.modifiers);
   const [current] = history;
   return {
     card: {
@@ -98,7 +101,7 @@ export function overrideDetail(
     evidenceFrom: evidence.from,
     decisions: evidence.decisions.map(decisionView),
     genes: evidence.genes.map(geneResultView),
-    sensors: evidence.sensors.map(sensorDataView),
+    sensors: evidence.sensors.map((a) => sensorDataView(a, limitsOf(modifiers, a.metric))),
     overrides: feedback
       .filter((f) => f.outcome === 'overridden')
       .map((f) => ({

@@ -13,7 +13,14 @@ import { rowOf } from '../rules/cpic/types';
 import { adviceOf } from '../rules/advice';
 import type { CpicRow, Finding, GeneResult, ResultReading } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
-import { metricValueText, movedReadingsText, reasonText, thresholdText, windowText } from './sensor-text';
+import {
+  limitsOf,
+  metricValueText,
+  movedReadingsText,
+  reasonText,
+  thresholdText,
+  windowText,
+} from './sensor-text';
 import { calendarDate, escapeMarkdown as md, listPhrase, versionsText } from './text';
 
 /** Every line of `text` as a markdown blockquote line (CPIC texts may hold paragraphs). */
@@ -231,7 +238,7 @@ export function sensorEvidenceLines(modifiers: readonly SensorModifier[], raised
     const said = cited !== '' && cited === previousCited ? ' Same source.' : cited;
     previousCited = cited;
     return [
-      `- ${md(`${metricValueText(first.metric, first.value, first.unit)}${window ? ` (${window})` : ''}: ${effects.join('; ')}.${said}`)}`,
+      `- ${md(`${metricValueText(first.metric, first.value, first.unit, 'long', limitsOf(group, first.metric))}${window ? ` (${window})` : ''}: ${effects.join('; ')}.${said}`)}`,
     ];
   });
 }
@@ -253,7 +260,7 @@ function whyChain(decision: Decision, row: CpicRow | undefined): string | undefi
     )
     .join('; ');
   const rowPart = `CPIC ${finding.drug} recommendation (${row.strength ?? 'not graded'}${population ? `, ${populationWords(population)}` : ''})`;
-  const sensor = movedReadingsText(moved);
+  const sensor = movedReadingsText(decision.modifiers);
   const direction = moved.some((m) => m.effect === 'raise') ? 'raised' : 'lowered';
   return `${genes} → ${rowPart} → ${sensor}: alert ${direction} to ${decision.indicator}; confirm clinically.`;
 }

@@ -7,7 +7,7 @@
 import type { GeneResult } from '../rules/cpic';
 import type { SensorAggregate } from '../sensors';
 import type { GeneResultView, SensorDataView } from './evidence-contract';
-import { metricName, quantityText, reasonText } from './sensor-text';
+import { metricName, readingText, reasonText } from './sensor-text';
 
 export function geneResultView(g: GeneResult): GeneResultView {
   return {
@@ -25,11 +25,15 @@ export function geneResultView(g: GeneResult): GeneResultView {
   };
 }
 
-export function sensorDataView(a: SensorAggregate): SensorDataView {
+/**
+ * `limits`: the thresholds the page shows with this measure (`limitsOf` the card's modifiers), which the value's text
+ * is never rounded across (`readingText`).
+ */
+export function sensorDataView(a: SensorAggregate, limits: readonly number[] = []): SensorDataView {
   return {
     metric: a.metric,
     label: metricName(a.metric),
-    ...(a.value !== undefined ? { value: a.value, valueText: quantityText(a.value, a.unit) } : {}),
+    ...(a.value !== undefined ? { value: a.value, valueText: readingText(a.value, a.unit, limits) } : {}),
     unit: a.unit,
     window: { start: a.window.start, end: a.window.end },
     status: a.status,

@@ -88,20 +88,61 @@ export function quantityText(value: number, unit: string | undefined): string {
 }
 
 /**
- * A measure named with its value: `resting HR 48/min`, `Latest home INR 4.4`. A unit that is the measure's own name
- * (INR) is said once, not `INR INR 4.4`; a count of events says the number first (`10 level 2 hypos`).
+ * Units whose readings are written in whole numbers, as clinicians write them: heart and breathing rates (52/min),
+ * blood pressure (140/87 mmHg), QTc (463 ms), glucose (154 mg/dL), steps (8012 steps/day). Others keep one decimal
+ * (INR 4.4, 4.2 %, 7.5 h). A presentation choice: a 7-day median or mean of whole readings can end in .5 or any
+ * decimal, which no clinician writes.
+ */
+const WHOLE_NUMBER_UNITS: ReadonlySet<string> = new Set(['/min', 'mm[Hg]', 'ms', 'mg/dL', '/d']);
+
+/**
+ * A measured reading as a clinician writes it: whole numbers for the units above, unless rounding would move it onto
+ * or past one of `limits`, the thresholds it is shown with (54.6/min beside "below 55/min" stays 54.6/min, never
+ * 55/min). Thresholds themselves, and values an informaticist typed, are written exactly (`quantityText`).
+ */
+export function readingText(value: number, unit: string | undefined, limits: readonly number[] = []): string {
+  return quantityText(shownValue(value, unit, limits), unit);
+}
+
+/** The number `readingText` writes a reading with. */
+function shownValue(value: number, unit: string | undefined, limits: readonly number[]): number {
+  const whole = Math.round(value);
+  const sameSide = limits.every((limit) => Math.sign(whole - limit) === Math.sign(value - limit));
+  return unit !== undefined && WHOLE_NUMBER_UNITS.has(unit) && sameSide ? whole : value;
+}
+
+/**
+ * The limits the modifiers on `metric` compare it with, from each one's threshold phrase (`resting-heart-rate < 55
+ * /min`, a range `65–80 /min`): what `readingText` must not round a reading across.
+ */
+export function limitsOf(modifiers: readonly SensorModifier[], metric: string): number[] {
+  return modifiers.flatMap((m) => {
+    if (m.metric !== metric || !m.threshold) return [];
+    // The bound only: not the metric id (`cgm-time-below-54`) nor an age condition (`, age 65 or older`).
+    const bound = (
+      m.threshold.startsWith(`${metric} `) ? m.threshold.slice(metric.length) : m.threshold
+    ).split(',')[0];
+    return [...(bound ?? '').matchAll(/-?\d+(?:\.\d+)?/g)].map(([n]) => Number(n));
+  });
+}
+
+/**
+ * A measure named with its reading: `resting HR 48/min`, `Latest home INR 4.4` (`readingText`, not rounded across
+ * `limits`). A unit that is the measure's own name (INR) is said once, not `INR INR 4.4`; a count of events says the
+ * number first (`10 level 2 hypos`).
  */
 export function metricValueText(
   metric: string,
   value: number | undefined,
   unit: string | undefined,
   form: 'long' | 'short' = 'long',
+  limits: readonly number[] = [],
 ): string {
   const name = metricName(metric, form);
   if (value === undefined) return name;
   const counted = COUNTED[metric];
   if (counted) return `${numberText(value)} ${counted[value === 1 ? 'one' : 'many'][form]}`;
-  const quantity = quantityText(value, unit);
+  const quantity = readingText(value, unit, limits);
   const unitWord = /^([^\d\s-][^\s]*) /.exec(quantity)?.[1];
   return unitWord !== undefined && name.endsWith(unitWord)
     ? `${name} ${quantity.slice(unitWord.length + 1)}`
@@ -111,23 +152,25 @@ export function metricValueText(
 /**
  * The sensor readings that moved the alert, as the summary and the Why chain say them: one per measure, in the
  * order they moved it (`resting HR 48/min, 2 low-HR alerts`); a home systolic and diastolic mean both moving it read
- * as one blood pressure, as it is written (`home BP 139.8/86.6 mmHg`, not `home SBP 139.8 mmHg, home DBP 86.6 mmHg`).
- * Empty when no reading moved it.
+ * as one blood pressure, as it is written (`home BP 140/87 mmHg`, not `home SBP 140 mmHg, home DBP 87 mmHg`). Each
+ * reading is rounded as `readingText` says, never across a threshold any of `modifiers` shows for it. Empty when no
+ * reading moved it.
  */
 export function movedReadingsText(modifiers: readonly SensorModifier[]): string {
   const moved = modifiers.filter((m) => m.effect === 'raise' || m.effect === 'lower');
   const byMetric = new Map(moved.map((m) => [m.metric, m]));
+  const limits = (m: SensorModifier): number[] => limitsOf(modifiers, m.metric);
   const systolic = byMetric.get('home-bp-systolic');
   const diastolic = byMetric.get('home-bp-diastolic');
   const bp =
     systolic?.value !== undefined && diastolic?.value !== undefined && systolic.unit === diastolic.unit
-      ? `home BP ${numberText(systolic.value)}/${quantityText(diastolic.value, diastolic.unit)}`
+      ? `home BP ${numberText(shownValue(systolic.value, systolic.unit, limits(systolic)))}/${readingText(diastolic.value, diastolic.unit, limits(diastolic))}`
       : undefined;
   return [...byMetric.values()]
     .flatMap((m): string[] => {
       if (bp && m.metric === 'home-bp-diastolic') return [];
       if (bp && m.metric === 'home-bp-systolic') return [bp];
-      return [metricValueText(m.metric, m.value, m.unit, 'short')];
+      return [metricValueText(m.metric, m.value, m.unit, 'short', limits(m))];
     })
     .join(', ');
 }

@@ -6,7 +6,7 @@
 import type { CardRecord, RecordedInvocation } from '../store';
 import { modifierEffect } from '../cards/detail';
 import { geneResultView, sensorDataView } from '../cards/evidence-view';
-import { metricName, quantityText, reasonText, thresholdText } from '../cards/sensor-text';
+import { limitsOf, metricName, readingText, reasonText, thresholdText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
 import { citationText } from '../rules/citations';
 import { isEmptyImplication, populationWords } from '../rules/cpic';
@@ -22,9 +22,10 @@ const SAFETY_RULE = 'Safety rule (not a CPIC/DPWG-actionable pair): ';
 
 /**
  * A modifier as the page shows it, in the card's words. The engine's own `note` (written for logs and replay: metric
- * ids, ISO dates, rule ids) is not shown; only its safety-rule flag is kept. Rule ids stay out.
+ * ids, ISO dates, rule ids) is not shown; only its safety-rule flag is kept. Rule ids stay out. `all`: the
+ * decision's modifiers, whose thresholds the value is not rounded across.
  */
-function explainedSensorEvidence(m: SensorModifier): ExplainedSensorEvidence {
+function explainedSensorEvidence(m: SensorModifier, all: readonly SensorModifier[]): ExplainedSensorEvidence {
   const effect = modifierEffect(m);
   const threshold = thresholdText(m);
   return {
@@ -33,7 +34,7 @@ function explainedSensorEvidence(m: SensorModifier): ExplainedSensorEvidence {
     label: metricName(m.metric),
     ...(m.value !== undefined ? { value: m.value } : {}),
     ...(m.unit !== undefined ? { unit: m.unit } : {}),
-    ...(m.value !== undefined ? { valueText: quantityText(m.value, m.unit) } : {}),
+    ...(m.value !== undefined ? { valueText: readingText(m.value, m.unit, limitsOf(all, m.metric)) } : {}),
     ...(m.window ? { window: m.window } : {}),
     status: m.status,
     devices: m.devices,
@@ -106,7 +107,7 @@ function explainedDecision(decision: Decision): ExplainedDecision {
     reasoning,
     genes: finding.genes.map(geneResultView),
     rows: rowsOf(finding),
-    sensors: decision.modifiers.map(explainedSensorEvidence),
+    sensors: decision.modifiers.map((m) => explainedSensorEvidence(m, decision.modifiers)),
     untested: finding.kind === 'pre-test' ? finding.untested : [],
     conflicts: conflictsOf(finding).map((c) => ({
       gene: c.gene,
@@ -142,6 +143,7 @@ export function explainCard(
   linkExpiresAt: Date,
 ): ExplanationView {
   const read = readDecisionSnapshot(card.decision);
+  const modifiers = read.ok ? read.snapshot.decisions.flatMap((d) => d.modifiers) : [];
   return {
     card: { summary: card.summary, indicator: card.indicator },
     shownAt: invocation.receivedAt.toISOString(),
@@ -152,7 +154,9 @@ export function explainCard(
       inWords: versionsInWords(card.knowledgeVersion, card.thresholdVersion),
     },
     decisions: read.ok ? read.snapshot.decisions.map(explainedDecision) : [],
-    sensorData: read.ok ? read.snapshot.facts.sensors.metrics.map(sensorDataView) : [],
+    sensorData: read.ok
+      ? read.snapshot.facts.sensors.metrics.map((a) => sensorDataView(a, limitsOf(modifiers, a.metric)))
+      : [],
     sensorNotes: read.ok ? sensorNotesOf(read.snapshot) : [],
     ...(read.ok ? {} : { unavailable: 'The details behind this alert were recorded in an older format.' }),
     linkExpiresAt: linkExpiresAt.toISOString(),

@@ -156,7 +156,10 @@ describe('R7: CYP2C9 poor metabolizer + celecoxib + home blood pressure sent as 
     // Moderate adjust-dose is a warning by default; R7 raises it one step.
     expect([normal.indicator, raised.indicator]).toEqual(['warning', 'critical']);
     const detail = rendered(raised.detail);
-    expect(detail).toContain(`${String(high.systolicMean)} mmHg`);
+    // The mean of whole readings ends in .5 (138.5); a blood pressure is written in whole mmHg, rounded half up.
+    expect(high.systolicMean % 1).toBe(0.5);
+    expect(detail).toContain(`mean) ${String(high.systolicMean + 0.5)} mmHg`);
+    expect(raised.summary).toContain(`home BP ${String(high.systolicMean + 0.5)}/`);
     expect(detail).toContain(`at or above ${String(SYSTOLIC_LIMIT)} mmHg`);
     expect(detail).toContain('6 of 7 days with data, Omron BP7450');
     expect(detail).toMatch(/raised the alert to critical/);

@@ -4,10 +4,12 @@
  */
 import {
   dayText,
+  limitsOf,
   metricName,
   metricValueText,
   movedReadingsText,
   quantityText,
+  readingText,
   reasonText,
   thresholdText,
   windowText,
@@ -39,8 +41,45 @@ describe('sensor text', () => {
   it("names a measure with its value, saying a unit that is the measure's name once", () => {
     expect(metricValueText('inr-latest', 4.4, '{INR}', 'short')).toBe('INR 4.4');
     expect(metricValueText('inr-latest', 4.4, '{INR}')).toBe('Latest home INR 4.4');
-    expect(metricValueText('resting-heart-rate', 53.5, '/min', 'short')).toBe('resting HR 53.5/min');
+    expect(metricValueText('resting-heart-rate', 53.5, '/min', 'short')).toBe('resting HR 54/min');
+    expect(metricValueText('resting-heart-rate', 54.6, '/min', 'short', [55])).toBe('resting HR 54.6/min');
     expect(metricValueText('resting-heart-rate', undefined, '/min', 'short')).toBe('resting HR');
+  });
+
+  it('writes a reading in whole beats, mmHg, ms, mg/dL and steps, as clinicians do, and other units to one decimal', () => {
+    // A 7-day median of an even number of days, and means of whole readings.
+    expect(readingText(51.5, '/min')).toBe('52/min');
+    expect(readingText(139.84, 'mm[Hg]')).toBe('140 mmHg');
+    expect(readingText(463.4, 'ms')).toBe('463 ms');
+    expect(readingText(154.6, 'mg/dL')).toBe('155 mg/dL');
+    expect(readingText(8012.5, '/d')).toBe('8013 steps/day');
+    expect(readingText(4.44, '{INR}')).toBe('INR 4.4');
+    expect(readingText(4.17, '%')).toBe('4.2 %');
+    expect(readingText(7.46, 'h')).toBe('7.5 h');
+  });
+
+  it('never rounds a reading onto or past a threshold it is shown with', () => {
+    // 54.6/min beside "below 55/min" would read as 55/min, which is not below 55.
+    expect(readingText(54.6, '/min', [55])).toBe('54.6/min');
+    expect(readingText(129.6, 'mm[Hg]', [130])).toBe('129.6 mmHg');
+    expect(readingText(130.4, 'mm[Hg]', [130])).toBe('130.4 mmHg');
+    // Limits the rounding does not reach leave it whole.
+    expect(readingText(54.4, '/min', [60, 50])).toBe('54/min');
+  });
+
+  it('reads the limits from the thresholds of the modifiers on that measure only', () => {
+    const below70 = modifier({ metric: 'cgm-time-below-70', threshold: 'cgm-time-below-70 > 4 %' });
+    const older = modifier({
+      metric: 'cgm-time-below-70',
+      threshold: 'cgm-time-below-70 > 1 %, age 65 or older',
+    });
+    const range = modifier({ metric: 'resting-heart-rate', threshold: 'resting-heart-rate 65–80 /min' });
+    const steps = modifier({ metric: 'steps-change', threshold: 'steps-change <= -30 %' });
+    // Neither the 70 of the metric's name nor the age is a limit.
+    expect(limitsOf([below70, older, range, steps], 'cgm-time-below-70')).toEqual([4, 1]);
+    expect(limitsOf([below70, range], 'resting-heart-rate')).toEqual([65, 80]);
+    expect(limitsOf([steps], 'steps-change')).toEqual([-30]);
+    expect(limitsOf([modifier({})], 'resting-heart-rate')).toEqual([]);
   });
 
   it('says a count of events as a count, the number first, singular for one', () => {
@@ -59,12 +98,20 @@ describe('sensor text', () => {
     const sbp = modifier({ metric: 'home-bp-systolic', value: 139.84, unit: 'mm[Hg]' });
     const dbp = modifier({ metric: 'home-bp-diastolic', value: 86.6, unit: 'mm[Hg]' });
     const hr = modifier({ metric: 'resting-heart-rate', value: 48, unit: '/min' });
-    expect(movedReadingsText([sbp, dbp])).toBe('home BP 139.8/86.6 mmHg');
+    expect(movedReadingsText([sbp, dbp])).toBe('home BP 140/87 mmHg');
     // Two triggers on one measure say it once; a reading shown for context only did not move the alert.
     expect(movedReadingsText([hr, sbp, { ...hr, ruleId: 'other' }, { ...dbp, effect: 'context' }])).toBe(
-      'resting HR 48/min, home SBP 139.8 mmHg',
+      'resting HR 48/min, home SBP 140 mmHg',
     );
-    expect(movedReadingsText([{ ...dbp, effect: 'lower' }])).toBe('home DBP 86.6 mmHg');
+    expect(movedReadingsText([{ ...dbp, effect: 'lower' }])).toBe('home DBP 87 mmHg');
+    // A systolic just over its threshold keeps its decimal, whichever modifier on it shows the threshold.
+    const justOver = {
+      ...sbp,
+      value: 130.4,
+      effect: 'context' as const,
+      threshold: 'home-bp-systolic >= 130 mm[Hg]',
+    };
+    expect(movedReadingsText([{ ...sbp, value: 130.4 }, dbp, justOver])).toBe('home BP 130.4/87 mmHg');
     expect(movedReadingsText([{ ...hr, effect: 'context' }])).toBe('');
   });
 

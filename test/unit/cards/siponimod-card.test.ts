@@ -9,7 +9,16 @@ import { readGeneResults } from '../../../src/rules/cpic';
 import type { GeneConflict, GeneResult } from '../../../src/rules/cpic';
 import { safetyRuleFindings } from '../../../src/rules/engine';
 import { DEFAULT_THRESHOLDS } from '../../../src/rules/thresholds';
-import { gene, genotyped, order, range, restingHeartRate } from '../../fixtures/rules/builders';
+import { summarizeSensors } from '../../../src/sensors';
+import {
+  AT,
+  dailyObservations,
+  gene,
+  genotyped,
+  order,
+  range,
+  restingHeartRate,
+} from '../../fixtures/rules/builders';
 import { expectClinicianReadable } from '../../helpers/card-text';
 import { decideFinding, noSensorFacts, shown, snapshotOf } from '../../helpers/decisions';
 import { readFixture } from '../../helpers/fixtures';
@@ -85,6 +94,27 @@ describe('siponimod cards (safety rule from the drug label)', () => {
       'Drug label dose + wearable sensor data (safety rule, not a CPIC guideline)',
     );
     expectClinicianReadable(card);
+  });
+
+  it('says the resting heart rate in whole beats, unless rounding would put it on the label threshold', async () => {
+    const threshold = researchThreshold('R2.resting-hr');
+    // A watch reports whole beats; the median of six days, 51 and 52 in turn, is 51.5.
+    const watch = summarizeSensors(
+      [
+        ...dailyObservations('40443-4', '/min', [0, 2, 4], threshold - 4),
+        ...dailyObservations('40443-4', '/min', [1, 3, 5], threshold - 3),
+      ],
+      AT,
+    );
+    const whole = await onlyCard([genotyped('CYP2C9', '*1/*3')], [], { ...noSensorFacts(), sensors: watch });
+    expect(whole.summary).toContain(`resting HR ${threshold - 3}/min`);
+    expect(rendered(whole.detail)).toContain(`- Resting heart rate ${threshold - 3}/min (`);
+    // Just below the threshold: "55/min" beside "below 55/min" would contradict itself.
+    const near = await siponimodCard('*1/*3', threshold - 0.4);
+    expect(near.summary).toContain(`resting HR ${threshold - 0.4}/min`);
+    expect(rendered(near.detail)).toContain(
+      `- Resting heart rate ${threshold - 0.4}/min (7 days to 15 May, 7 of 7 days with data, Test watch): below ${threshold}/min`,
+    );
   });
 
   it('CYP2C9 *2/*3 without sensor data: the label dose at the safety-rule baseline', async () => {
