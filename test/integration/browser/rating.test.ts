@@ -178,6 +178,8 @@ describe('rating and explanation pages in a browser', () => {
     // No research-note reference, "verify" mark, metric id, UCUM code or ISO date.
     expect(text).not.toMatch(/verify|§|research\/|\.md\b|resting-heart-rate|mm\[Hg\]|\d{4}-\d{2}-\d{2}/);
     expect(text).toMatch(/CPIC knowledge\s+CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4}/);
+    // The Why ends with the reading that raised a Moderate recommendation to a critical alert, as the card's does.
+    expect(text).toMatch(/Resting HR \d+(\.\d)?\/min: alert raised to critical/);
     // The metoprolol row is looked up by CYP2D6 activity score, said as such; no "result(s)".
     expect(text).toMatch(/Looked up by\s+CYP2D6 activity score \d\.\d/);
     expect(text).not.toContain('(s)');

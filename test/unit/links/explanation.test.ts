@@ -126,6 +126,9 @@ describe('explainCard', () => {
       ).toEqual([]);
     }
     expect(JSON.stringify(view)).not.toContain('R8-sulfonylurea-cgm');
+    // The reasoning ends with what the readings did, as the card's Why chain does: the alert is a warning because of
+    // them, not because of the safety rule's baseline.
+    expect(explained?.reasoning.at(-1)).toBe('CGM <70 mg/dL 6.5 %: alert raised to warning');
     expect(explained?.genes[0]).toMatchObject({
       gene: 'CYP2C9',
       diplotype: '*3/*3',
