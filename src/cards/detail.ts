@@ -43,13 +43,16 @@ function strengthText(row: CpicRow): string {
   return row.strength ? `CPIC ${row.strength}` : 'CPIC, not graded';
 }
 
-function rowHeading(row: CpicRow): string {
+/**
+ * What the "What to do" heading says of the row led with: its strength and population (`CPIC Strong; ACS and/or
+ * PCI`), and the result it is for when other rows differ by result (`CPIC Strong; CYP2D6 activity score ≥3.0`).
+ */
+export function rowAbout(row: CpicRow, others: ReturnType<typeof otherRows>): string {
   return [
     strengthText(row),
     ...(row.population && row.population !== 'general' ? [populationWords(row.population)] : []),
-  ]
-    .map(md)
-    .join('; ');
+    ...(others.byPopulation || !others.leading ? [] : [others.leading]),
+  ].join('; ');
 }
 
 /** What a source gave, in words (issue 14: say what was read). */
@@ -176,9 +179,19 @@ function dayOf(iso: string): string {
   return reasonText(iso);
 }
 
-/** `sensorEvidenceLines` as plain text (no list marker, no markdown escapes), for pages that show text, not markdown. */
+/** A markdown list item as plain text (no list marker, no markdown escapes), for pages that show text. */
+function plainItem(line: string): string {
+  return line.replace(/^- /, '').replace(/\\(.)/g, '$1');
+}
+
+/** `sensorEvidenceLines` as plain text, for pages that show text, not markdown. */
 export function sensorEvidenceTexts(modifiers: readonly SensorModifier[]): string[] {
-  return sensorEvidenceLines(modifiers).map((line) => line.replace(/^- /, '').replace(/\\(.)/g, '$1'));
+  return sensorEvidenceLines(modifiers).map(plainItem);
+}
+
+/** A gene's "Results used" line as plain text: `CYP2C19 *2/*2 → Poor Metabolizer; from a genotype (GeneDx, 18 Oct 2025)`. */
+export function geneEvidenceText(gene: GeneResult): string {
+  return plainItem(geneEvidence(gene));
 }
 
 /** A citation without its "design choice" mark (`(clinical convention, design choice)` → `(clinical convention)`). */
@@ -369,9 +382,7 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
   for (const a of [...rulesOwn, ...forSensorData]) say(a);
   if (row) {
     say(row.recommendation);
-    // The population is in the heading already; the result the row is for only when other rows differ by result.
-    const forResult = others.byPopulation || !others.leading ? '' : `; ${md(others.leading)}`;
-    lines.push(`**What to do** (${rowHeading(row)}${forResult}):`, '', quote(row.recommendation), '');
+    lines.push(`**What to do** (${md(rowAbout(row, others))}):`, '', quote(row.recommendation), '');
   } else if (rulesOwn.length > 0) {
     lines.push('**What to do** (safety rule, not a CPIC guideline):', '', ...adviceBlock(rulesOwn), '');
   }

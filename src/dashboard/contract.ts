@@ -162,8 +162,36 @@ export interface PatientExplanation {
   readonly advice: readonly ExplanationSentence[];
   /** What the result means (from the lookup key and the implications). */
   readonly meaning: readonly ExplanationSentence[];
+  /** What to do with the page: keep it and show it to everyone who prescribes (`KEEP_AND_SHARE`; not CPIC's). */
+  readonly keep: readonly string[];
+  /**
+   * For the prescriber the patient shows the page to, in the card's words (the one place on the page with genotypes
+   * and CPIC's own text): the results the row was looked up by and the recommendation quoted. Absent where the page
+   * is built without a finding (tests of the plain-language tables).
+   */
+  readonly forClinician?: ClinicianNote;
   /** How the page was written, in plain words. */
   readonly footnote: string;
+}
+
+export interface ClinicianNote {
+  /** Each result as the card's "Results used" says it: `CYP2C19 *2/*2 → Poor Metabolizer; from a genotype (…)`. */
+  readonly results: readonly string[];
+  /** The CPIC guideline's name: `CYP2C19 and Clopidogrel`. */
+  readonly guideline: string;
+  /**
+   * What the card's "What to do" heading says of the row: `CPIC Strong; ACS and/or PCI`, or with the result it is for
+   * when the result leaves several rows open (`CPIC Strong; CYP2D6 activity score ≥3.0`).
+   */
+  readonly about: string;
+  /** CPIC's recommendation text, quoted. */
+  readonly recommendation: string;
+  /** The other CPIC rows the result or the order leaves open, as the dashboard lists them. */
+  readonly otherRows: DashboardFinding['otherRows'];
+  /** What the card's "Why" adds: the copy number to ask the laboratory for, the population chosen. */
+  readonly reasons: readonly string[];
+  /** `CPIC data of 30 Apr 2026`. */
+  readonly knowledge: string;
 }
 
 /** `GET /app/api/patients/{id}/explanations/{drug}`: the printable patient page. */

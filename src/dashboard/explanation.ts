@@ -187,8 +187,20 @@ export function resultSentence(gene: string, value: string): string | undefined 
 }
 
 export const FOOTNOTE =
-  'How this page was made: each sentence above puts what the CPIC guideline says for this medicine and your result ' +
+  'How this page was made: each sentence about your medicine and your result puts what the CPIC guideline says ' +
   'into plain words. Nothing else was added. Ask your doctor or pharmacist before you stop or change any medicine.';
+
+/**
+ * What to do with the page, the same on every page, and not CPIC's. St. Jude's plain-language sheet "About
+ * pharmacogenetics" tells families that pharmacogenetic results "last a lifetime" and asks them to keep the results
+ * and share them; in St. Jude's survey of 128 guardians, 90 % understood the report on their own but 75 % had not
+ * shared it with outside providers (ASHP Midyear poster, reported by MedPage Today). A prescriber the page is not
+ * shown to cannot use the result. Sources in `src/dashboard/README.md`, "Patient explanation".
+ */
+export const KEEP_AND_SHARE: readonly string[] = [
+  'Your gene test result lasts a lifetime.',
+  'Keep this page. Show it to every doctor, dentist and pharmacist who gives you a medicine.',
+];
 
 /** The patient explanation of one CPIC row. */
 export function patientExplanation(input: ExplanationInput): PatientExplanation {
@@ -227,6 +239,7 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
     title: `Your ${genes.join(' and ')} ${genes.length > 1 ? 'results' : 'result'} and ${input.drug}`,
     advice: adviceFor(input),
     meaning,
+    keep: KEEP_AND_SHARE,
     footnote: FOOTNOTE,
   };
 }
@@ -235,6 +248,6 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
 export function explanationText(e: PatientExplanation): string {
   return [...e.advice, ...e.meaning]
     .map((s) => s.text)
-    .concat(e.footnote)
+    .concat(e.keep, e.footnote)
     .join(' ');
 }

@@ -5,7 +5,7 @@
  */
 import type { FhirResource, MedicationRequest, Patient } from 'fhir/r4';
 import { decisionSummary } from '../cards/decision-card';
-import { decisionReasons, otherRows, sensorEvidenceTexts } from '../cards/detail';
+import { decisionReasons, geneEvidenceText, otherRows, rowAbout, sensorEvidenceTexts } from '../cards/detail';
 import { ownAdvice } from '../cards/suggestions';
 import { TRIGGER_OPERATOR_WORDS, quantityText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
@@ -93,6 +93,8 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
     row?.guideline ??
     (f.kind === 'pre-test' || f.kind === 'no-row' || f.kind === 'conflict' ? f.guideline : undefined);
   const doseShare = doseShareOf(f);
+  const others = otherRows(f);
+  const reasons = decisionReasons(decision);
   return {
     drug: f.drug,
     kind: f.kind,
@@ -100,8 +102,8 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
     indicator: decision.indicator,
     genes: f.genes.map((g) => ({ gene: g.gene, phenotype: g.phenotype })),
     ...(row ? { recommendation: row.recommendation } : {}),
-    reasons: [...adviceLines(decision), ...decisionReasons(decision)],
-    otherRows: otherRows(f),
+    reasons: [...adviceLines(decision), ...reasons],
+    otherRows: others,
     implications: row?.implications ?? [],
     ...(row?.strength ? { strength: row.strength } : {}),
     ...(guideline && /^https?:\/\//.test(guideline.url)
@@ -119,18 +121,31 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
     sensorNotes: sensorEvidenceTexts(decision.modifiers),
     ...(f.kind === 'recommendation'
       ? {
-          explanation: patientExplanation({
-            drug: f.drug,
-            lookupKey: f.row.lookupKey,
-            implications: f.row.implications,
-            recommendation: f.row.recommendation,
-            action: f.action,
-            ...(doseShare === undefined ? {} : { doseShare }),
-            unsettled: Object.keys(f.row.lookupKey).filter((gene) =>
-              f.alternatives.some((alt) => alt.row.lookupKey[gene] !== f.row.lookupKey[gene]),
-            ),
-            unreadable: unreadableGenes(f),
-          }),
+          explanation: {
+            ...patientExplanation({
+              drug: f.drug,
+              lookupKey: f.row.lookupKey,
+              implications: f.row.implications,
+              recommendation: f.row.recommendation,
+              action: f.action,
+              ...(doseShare === undefined ? {} : { doseShare }),
+              unsettled: Object.keys(f.row.lookupKey).filter((gene) =>
+                f.alternatives.some((alt) => alt.row.lookupKey[gene] !== f.row.lookupKey[gene]),
+              ),
+              unreadable: unreadableGenes(f),
+            }),
+            // The page asks to be shown to every prescriber: what they need, in the card's words (not what today's
+            // wearable readings ask for: the page is kept).
+            forClinician: {
+              results: f.genes.map(geneEvidenceText),
+              guideline: f.row.guideline.name,
+              about: rowAbout(f.row, others),
+              recommendation: f.row.recommendation,
+              otherRows: others,
+              reasons,
+              knowledge: versionsInWords(f.knowledgeVersion, '').knowledge,
+            },
+          },
         }
       : {}),
   };

@@ -156,6 +156,24 @@ describe('dashboard API over the demo patients', () => {
       source: 'recommendation',
     });
     expect(body.explanation.meaning.map((s) => s.source)).toContain('implication');
+    // Then what to do with the page: keep it, and show it to everyone who prescribes.
+    expect(body.explanation.keep).toContain(
+      'Keep this page. Show it to every doctor, dentist and pharmacist who gives you a medicine.',
+    );
+    // And what that prescriber needs, in CPIC's words: the demo patient's CYP2C19 *2/*2 result, the row it gives.
+    const { phenotype } = cpicCall('CYP2C19', '*2/*2');
+    const note = body.explanation.forClinician;
+    expect(note?.results).toEqual([
+      expect.stringMatching(new RegExp(`^CYP2C19 \\*2/\\*2 → ${phenotype}; from a genotype \\(`)),
+    ]);
+    expect(cpicRows('clopidogrel', { CYP2C19: phenotype }).map((r) => r.row.recommendation)).toContain(
+      note?.recommendation,
+    );
+    expect(note?.guideline).toBe('CYP2C19 and Clopidogrel');
+    expect(note?.about).toMatch(/^CPIC (Strong|Moderate)/);
+    expect(note?.knowledge).toMatch(/^CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4}$/);
+    // The plain-language part stays free of the clinician's terms; only the box has them.
+    expect(explanationText(body.explanation)).not.toMatch(/Metabolizer|\*2/);
     expect(fleschKincaid(explanationText(body.explanation)).grade).toBeLessThanOrEqual(8);
     expect(await request(t.app).get('/app/api/patients/demo-cyp2c19-pm/explanations/warfarin')).toBeOutcome(
       404,

@@ -54,6 +54,7 @@ export type {
   DashboardSeries,
   DashboardView,
   DemoPatientList,
+  ClinicianNote,
   ExplanationSentence,
   LaunchRequest,
   PatientExplanation,

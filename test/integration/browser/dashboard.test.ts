@@ -170,6 +170,14 @@ describe('clinician dashboard in a browser', () => {
     const page1 = await page.locator('main').textContent();
     expect(page1).toContain('Your test could not give one clear answer for this gene.');
     expect(page1).not.toMatch(/much faster than most people/);
+    // The prescriber the page is shown to reads which result the advice is for, and what to ask the laboratory.
+    const box = await page.getByRole('region', { name: 'For your doctor or pharmacist' }).textContent();
+    expect(box).toContain('(CPIC Strong; CYP2D6 activity score ≥3.0):');
+    expect(box).toContain('Ask the laboratory for the CYP2D6 copy number');
+    // "CPIC's recommendation for each is shown": the other row is, in the box too.
+    expect(box).toContain(
+      `CYP2D6 activity score 2.0 (CPIC Strong): ${cpicRow('codeine', { CYP2D6: '2.0' }).row.recommendation}`,
+    );
     await screenshot(page, 'dashboard-8-copy-number-patient-page');
   });
 
@@ -202,6 +210,14 @@ describe('clinician dashboard in a browser', () => {
     const advice = page.getByRole('region', { name: 'What this means for your medicine' });
     expect(await advice.locator('p[data-source="recommendation"]').count()).toBeGreaterThan(0);
     expect(await page.locator('footer').textContent()).toContain('CPIC');
+    const keep = page.getByRole('region', { name: 'Keep this page' });
+    expect(await keep.textContent()).toContain('Show it to every doctor, dentist and pharmacist');
+    // The genotype and CPIC's own words only in the box for the prescriber the page is shown to.
+    const forClinician = page.getByRole('region', { name: 'For your doctor or pharmacist' });
+    expect(await forClinician.textContent()).toContain('CYP2C19 *2/*2 → Poor Metabolizer');
+    expect(await forClinician.locator('blockquote').textContent()).toContain('Avoid clopidogrel');
+    // The order does not say the indication: the other patient groups' rows follow, as on the dashboard.
+    expect(await forClinician.textContent()).toContain('Neurovascular indications (CPIC Moderate)');
     await screenshot(page, 'dashboard-4-patient-page');
     await page.emulateMedia({ media: 'print' });
     expect(await page.getByRole('button', { name: 'Print this page' }).isVisible()).toBe(false);

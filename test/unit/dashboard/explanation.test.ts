@@ -86,10 +86,20 @@ describe('patient explanations for every drug x phenotype page', () => {
     }
   });
 
+  it('asks on every page for the page to be kept and shown to every prescriber, without jargon', () => {
+    for (const p of PAGES) {
+      const { keep } = patientExplanation(p.input);
+      // St. Jude's survey: 75 % of guardians had not shared the report with outside providers.
+      expect(keep.join(' ')).toMatch(/Keep this page\. Show it to every doctor, dentist and pharmacist/);
+      expect(keep.join(' ')).not.toMatch(/metaboli[sz]er|\*\d|CPIC/i);
+    }
+    expect(fleschKincaid(patientExplanation(PAGES[0]!.input).keep.join(' ')).grade).toBeLessThanOrEqual(8);
+  });
+
   it('says no sentence twice and puts the advice first', () => {
     for (const p of PAGES) {
       const e = patientExplanation(p.input);
-      const texts = [...e.advice, ...e.meaning].map((s) => s.text);
+      const texts = [...[...e.advice, ...e.meaning].map((s) => s.text), ...e.keep];
       expect(new Set(texts).size).toBe(texts.length);
       expect(e.advice.length).toBeGreaterThan(0);
     }

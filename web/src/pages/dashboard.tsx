@@ -79,6 +79,40 @@ function sentenceStart(phrase: string): string {
   return phrase.charAt(0).toUpperCase() + phrase.slice(1);
 }
 
+/**
+ * The CPIC rows after the one led with, each with its strength; `ledWith` names the row led with where a row repeats
+ * its text ("the alert’s"). Nothing when there are none.
+ */
+export function OtherRows({
+  rows,
+  ledWith,
+}: {
+  readonly rows: DashboardFinding['otherRows'];
+  readonly ledWith: string;
+}) {
+  if (rows.rows.length === 0) return null;
+  return (
+    <>
+      <p>
+        {rows.byPopulation
+          ? 'For other patient groups (the record does not say which applies):'
+          : 'Other CPIC rows that may apply (the result does not settle which):'}
+      </p>
+      <ul>
+        {rows.rows.map((row) => (
+          <li key={row.label}>
+            {sentenceStart(row.label)} ({row.strength}):{' '}
+            {/* A repeated text names the row it repeats, not "the same" alone (`otherRows` in cards/detail). */}
+            {row.repeats
+              ? `the same recommendation as ${row.repeats.label ? `for ${row.repeats.label}` : ledWith}.`
+              : row.recommendation}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
 function Finding({ finding }: { readonly finding: DashboardFinding }) {
   const indicator = finding.indicator as keyof typeof INDICATOR_LABELS;
   const { leading } = finding.otherRows;
@@ -100,26 +134,7 @@ function Finding({ finding }: { readonly finding: DashboardFinding }) {
           {finding.recommendation}
         </p>
       ) : null}
-      {finding.otherRows.rows.length > 0 ? (
-        <>
-          <p>
-            {finding.otherRows.byPopulation
-              ? 'For other patient groups (the record does not say which applies):'
-              : 'Other CPIC rows that may apply (the result does not settle which):'}
-          </p>
-          <ul>
-            {finding.otherRows.rows.map((row) => (
-              <li key={row.label}>
-                {sentenceStart(row.label)} ({row.strength}):{' '}
-                {/* A repeated text names the row it repeats, not "the same" alone (`otherRows` in cards/detail). */}
-                {row.repeats
-                  ? `the same recommendation as ${row.repeats.label ? `for ${row.repeats.label}` : 'the alert’s'}.`
-                  : row.recommendation}
-              </li>
-            ))}
-          </ul>
-        </>
-      ) : null}
+      <OtherRows rows={finding.otherRows} ledWith="the alert’s" />
       {finding.alternatives.length > 0 ? (
         // With what CPIC advises for an alternative itself ("celecoxib (CPIC for celecoxib with this result: …)"),
         // one per line; bare names read as one sentence.

@@ -6,9 +6,9 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { dashboardApi } from '../api';
-import type { ApiResult, ExplanationSentence, PatientExplanationView } from '../api';
+import type { ApiResult, ClinicianNote, ExplanationSentence, PatientExplanationView } from '../api';
 import { Loading, Problem } from '../refusal';
-import { LaunchProblem, useSmartLaunch } from './dashboard';
+import { LaunchProblem, OtherRows, useSmartLaunch } from './dashboard';
 
 function Sentences({ sentences }: { readonly sentences: readonly ExplanationSentence[] }) {
   return (
@@ -19,6 +19,29 @@ function Sentences({ sentences }: { readonly sentences: readonly ExplanationSent
         </p>
       ))}
     </>
+  );
+}
+
+/** The box for the prescriber the patient shows the page to: the results and CPIC's recommendation, in CPIC's words. */
+function ForClinician({ note }: { readonly note: ClinicianNote }) {
+  return (
+    <section class="for-clinician" aria-labelledby="clinician-heading">
+      <h2 id="clinician-heading">For your doctor or pharmacist</h2>
+      <ul>
+        {note.results.map((r) => (
+          <li key={r}>{r}</li>
+        ))}
+      </ul>
+      <p>
+        Guideline: {note.guideline} ({note.about}):
+      </p>
+      <blockquote>{note.recommendation}</blockquote>
+      <OtherRows rows={note.otherRows} ledWith="the one above" />
+      {note.reasons.map((r) => (
+        <p key={r}>{r}</p>
+      ))}
+      <p class="muted">{note.knowledge}.</p>
+    </section>
   );
 }
 
@@ -67,6 +90,13 @@ function ExplanationPage({
         <h2 id="meaning-heading">What your result means</h2>
         <Sentences sentences={explanation.meaning} />
       </section>
+      <section aria-labelledby="keep-heading">
+        <h2 id="keep-heading">Keep this page</h2>
+        {explanation.keep.map((text) => (
+          <p key={text}>{text}</p>
+        ))}
+      </section>
+      {explanation.forClinician && <ForClinician note={explanation.forClinician} />}
       <footer class="footnote">
         <p>{explanation.footnote}</p>
       </footer>
