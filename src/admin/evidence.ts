@@ -94,7 +94,7 @@ function uniqueGenes(genes: readonly GeneResult[]): GeneResult[] {
 }
 
 /** Recorded inputs of the current schema, or undefined (an older or foreign shape is not guessed at). */
-function assessmentInputs(value: unknown): AssessmentInputs | undefined {
+export function assessmentInputs(value: unknown): AssessmentInputs | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Partial<AssessmentInputs>;
   if (v.schema !== 1 || v.data?.sensors.kind !== 'summary' || !Array.isArray(v.data.pgx)) return undefined;

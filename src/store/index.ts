@@ -67,6 +67,7 @@ export type {
   InputsSelection,
   InvocationRecord,
   InvocationRepository,
+  PatientInputs,
   RecordedInputs,
   RecordedInvocation,
   StoredCard,

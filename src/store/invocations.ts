@@ -90,6 +90,18 @@ export interface InvocationRepository {
    * those received in [`from`, `to`), at most `limit` (default and ceiling 10,000).
    */
   listInputs(selection: InputsSelection): Promise<RecordedInputs[]>;
+  /**
+   * Hands each patient's newest recorded inputs to `visit`, newest patient first, one at a time (a batch job reads
+   * them all: parsed together, 10,000 patients' inputs would hold hundreds of MB). Resolves with how many.
+   */
+  eachPatientLatestInputs(visit: (inputs: PatientInputs) => void): Promise<number>;
+}
+
+/** A patient's newest recorded inputs, with the knowledge they were assessed under. */
+export interface PatientInputs extends RecordedInputs {
+  /** `Patient/123`, as recorded. */
+  readonly patientRef: string;
+  readonly knowledgeVersion?: string;
 }
 
 /** Which recorded inputs to read: the newest `last`, or a period (received at or after `from`, before `to`). */
@@ -122,6 +134,7 @@ export function createInvocationRepository(db: Kysely<Database>, engine: Engine)
       return found;
     },
     listByHookInstance: (hookInstance) => readInvocations(db, 'hook_instance', hookInstance),
+    eachPatientLatestInputs: (visit) => eachPatientLatestInputs(db, visit),
     listInputs: async (selection) => {
       let q = db.selectFrom('invocations').select(['received_at', 'inputs']).where('inputs', 'is not', null);
       let limit = MAX_REPLAY_INPUTS;
@@ -165,6 +178,43 @@ export function createInvocationRepository(db: Kysely<Database>, engine: Engine)
       return found;
     },
   };
+}
+
+/**
+ * Reads every invocation that kept inputs, newest first in pages (as `listInputs` does), and visits the first seen of
+ * each patient: its newest. Only those inputs are parsed.
+ */
+async function eachPatientLatestInputs(
+  db: Kysely<Database>,
+  visit: (inputs: PatientInputs) => void,
+): Promise<number> {
+  const seen = new Set<string>();
+  let after: { readonly receivedAt: string; readonly id: string } | undefined;
+  for (;;) {
+    const from = after;
+    let q = db
+      .selectFrom('invocations')
+      .select(['id', 'received_at', 'patient_ref', 'knowledge_version', 'inputs'])
+      .where('inputs', 'is not', null)
+      .where('patient_ref', 'is not', null);
+    if (from !== undefined)
+      q = q.where((eb) => eb(eb.refTuple('received_at', 'id'), '<', eb.tuple(from.receivedAt, from.id)));
+    const rows = await q.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(INPUTS_PAGE).execute();
+    for (const row of rows) {
+      if (row.patient_ref === null || seen.has(row.patient_ref)) continue;
+      seen.add(row.patient_ref);
+      visit({
+        patientRef: row.patient_ref,
+        receivedAt: new Date(row.received_at),
+        ...(row.knowledge_version === null ? {} : { knowledgeVersion: row.knowledge_version }),
+        inputs: JSON.parse(row.inputs ?? 'null') as unknown,
+      });
+    }
+    const last = rows[rows.length - 1];
+    if (last === undefined || rows.length < INPUTS_PAGE) return seen.size;
+    after = { receivedAt: last.received_at, id: last.id };
+    await nextTurn();
+  }
 }
 
 /**

@@ -341,6 +341,33 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
   );
 
   storeTest(
+    "visits each patient's newest recorded inputs once, across the pages, skipping calls that kept none",
+    async (store) => {
+      // 1,100 calls of 7 patients of this test's own, in turn, at one millisecond apart: more than two pages.
+      const run = randomUUID();
+      const patientOf = (i: number) => `Patient/${run}-${String(i % 7)}`;
+      const at = (i: number) => new Date(Date.UTC(2033, 0, 1) + i);
+      for (let i = 0; i < 1100; i += 1) {
+        await store.invocations.record(
+          invocation([], { receivedAt: at(i), patientRef: patientOf(i), inputs: { call: i } }),
+        );
+      }
+      // The first patient's newest call kept no inputs: its call before is its newest with inputs.
+      await store.invocations.record(invocation([], { receivedAt: at(1100), patientRef: patientOf(0) }));
+      const visited: { patientRef: string; call: number }[] = [];
+      const count = await store.invocations.eachPatientLatestInputs((p) => {
+        if (p.patientRef.startsWith(`Patient/${run}-`))
+          visited.push({ patientRef: p.patientRef, call: (p.inputs as { call: number }).call });
+      });
+      // Each patient's last call of the 1,100 (calls 1,093 to 1,099), newest first.
+      expect(visited).toEqual(
+        [1099, 1098, 1097, 1096, 1095, 1094, 1093].map((call) => ({ patientRef: patientOf(call), call })),
+      );
+      expect(count).toBeGreaterThanOrEqual(7);
+    },
+  );
+
+  storeTest(
     'reads the cards of a period oldest first across its pages, each once, keeping only their digest',
     async (store) => {
       // 1,100 cards in a month no other test uses, four to a millisecond: more than two of the KPI reader's pages.

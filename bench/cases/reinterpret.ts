@@ -1,0 +1,102 @@
+/**
+ * Re-interpretation after a CPIC knowledge update (`npm run reinterpret`; target: 10,000 stored patients' genotypes
+ * in under 60 s): 10,000 patients recorded in a SQLite file with their assessment inputs (the realistic 20-gene
+ * panel; one patient in ten with a CYP2D6 *1/*3 called Normal Metabolizer, as before the 2019–2020 consensus), then
+ * `reinterpretationReport` over the store. Baseline: the same store read through the same visitor with no genotype
+ * called again (what reading costs alone).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { BenchCase } from '../run';
+import { genotypeObservations } from '../realistic-request';
+import { reinterpretationReport } from '../../src/admin/reinterpret';
+import { readPatientData } from '../../src/rules/assess';
+import type { AssessmentInputs } from '../../src/rules/assess';
+import { KNOWLEDGE_VERSION } from '../../src/rules/cpic';
+import { DECISION_SNAPSHOT_SCHEMA } from '../../src/rules/types';
+import { DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
+import { summarizeSensors } from '../../src/sensors';
+import { openStore } from '../../src/store';
+
+const PATIENTS = 10_000;
+const NOW = new Date('2026-05-15T09:00:00Z');
+
+function inputsOf(stale: boolean): AssessmentInputs {
+  const data = readPatientData(
+    { pgx: genotypeObservations() as never[], pgxComplete: true, sensorResources: [], medications: [] },
+    NOW,
+    DEFAULT_THRESHOLDS,
+  );
+  const pgx = data.pgx.map((g) =>
+    stale && g.gene === 'CYP2D6'
+      ? {
+          ...g,
+          diplotype: '*1/*3',
+          alleles: ['*1', '*3'],
+          phenotype: 'Normal Metabolizer',
+          lookupKey: '1.0',
+          activityScore: '1.0',
+        }
+      : g,
+  );
+  return {
+    schema: DECISION_SNAPSHOT_SCHEMA,
+    data: { ...data, pgx, sensors: { kind: 'summary', summary: summarizeSensors([], NOW.toISOString()) } },
+    orders: [],
+    now: NOW.toISOString(),
+    preTest: 'allow',
+  };
+}
+
+const bench: BenchCase = {
+  name: 'reinterpret: 10,000 stored patients after a knowledge update',
+  async run() {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-reinterpret-'));
+    const store = await openStore(path.join(dir, 'cds.sqlite'));
+    try {
+      const [current, stale] = [inputsOf(false), inputsOf(true)];
+      const recordStart = performance.now();
+      for (let i = 0; i < PATIENTS; i += 1) {
+        await store.invocations.record({
+          hookInstance: `bench-${String(i)}`,
+          serviceId: 'pgx-order-sign',
+          hook: 'order-sign',
+          receivedAt: new Date(NOW.getTime() - i * 60_000),
+          patientRef: `Patient/bench-${String(i)}`,
+          latencyMs: 10,
+          knowledgeVersion: i % 10 === 0 ? 'cpic-2019-01-12' : KNOWLEDGE_VERSION,
+          inputs: i % 10 === 0 ? stale : current,
+          cards: [],
+        });
+      }
+      const recordMs = performance.now() - recordStart;
+
+      const started = performance.now();
+      const report = await reinterpretationReport(store.invocations);
+      const reportMs = performance.now() - started;
+
+      const baselineStart = performance.now();
+      let genes = 0;
+      await store.invocations.eachPatientLatestInputs((p) => {
+        genes += (p.inputs as AssessmentInputs).data.pgx.length;
+      });
+      const baselineMs = performance.now() - baselineStart;
+
+      return {
+        'patients read': report.patientsRead,
+        'gene results read': genes,
+        'patients listed (1 in 10 recorded before the update)': report.patients.length,
+        'recording 10,000 patients (setup)': `${(recordMs / 1000).toFixed(1)} s`,
+        'report (target < 60 s)': `${(reportMs / 1000).toFixed(2)} s`,
+        'baseline: reading the same inputs alone': `${(baselineMs / 1000).toFixed(2)} s`,
+        'report / baseline': (reportMs / baselineMs).toFixed(2),
+      };
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+export default bench;

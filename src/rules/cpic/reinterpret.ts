@@ -1,0 +1,59 @@
+/**
+ * A recorded result read again under the CPIC knowledge in force: where CPIC's allele functions or phenotype rules
+ * changed since the result was recorded, the same genotype now gives another phenotype or lookup key (the CYP2D6
+ * 2019–2020 consensus made *1/*4, activity score 1.0, an Intermediate Metabolizer where the 2016 table said Normal).
+ * Pure: the admin report (`src/admin/reinterpret.ts`) reads the recorded results from the store.
+ */
+import { callPhenotype, INDETERMINATE } from './phenotype';
+import type { GeneResult } from './types';
+
+/** What one gene's recorded genotype was called, and what current CPIC calls it. */
+export interface ResultChange {
+  readonly gene: string;
+  /** The genotype as recorded: `*1/*4`. */
+  readonly genotype: string;
+  readonly was: CalledAs;
+  readonly now: CalledAs;
+}
+
+export interface CalledAs {
+  readonly phenotype: string;
+  /** The value CPIC's rows are looked up by: the phenotype, or an activity score (`1.0`). */
+  readonly lookupKey: string;
+  readonly activityScore?: string;
+}
+
+function calledAs(r: {
+  readonly phenotype: string;
+  readonly lookupKey: string;
+  readonly activityScore?: string;
+}): CalledAs {
+  return {
+    phenotype: r.phenotype,
+    lookupKey: r.lookupKey,
+    ...(r.activityScore === undefined ? {} : { activityScore: r.activityScore }),
+  };
+}
+
+/**
+ * The change in how `recorded` is called, or undefined when current CPIC calls it the same. Only genotypes are read
+ * again: a phenotype the laboratory reported is the laboratory's to revise, and an HLA allele status (positive or
+ * negative for a named allele) does not depend on CPIC's tables. A genotype current CPIC cannot read (an allele the
+ * data set no longer defines) is a change to Indeterminate; one that could not be read before and still cannot is
+ * none.
+ */
+export function reinterpretResult(recorded: GeneResult, sex?: string): ResultChange | undefined {
+  if (recorded.alleleStatus !== undefined || recorded.uninterpreted !== undefined) return undefined;
+  const alleles = recorded.alleles ?? (recorded.diplotype === undefined ? undefined : [recorded.diplotype]);
+  if (alleles === undefined || alleles.length === 0) return undefined;
+  const call = callPhenotype(recorded.gene, alleles, sex === undefined ? {} : { sex });
+  const was = calledAs(recorded);
+  const now = calledAs(call);
+  // A score missing from the record (a result recorded without one) is no change: the lookup key says the same.
+  const same =
+    was.phenotype === now.phenotype &&
+    was.lookupKey === now.lookupKey &&
+    (was.activityScore === undefined || was.activityScore === now.activityScore);
+  if (same || (was.phenotype === INDETERMINATE && now.phenotype === INDETERMINATE)) return undefined;
+  return { gene: recorded.gene, genotype: recorded.diplotype ?? alleles.join('/'), was, now };
+}

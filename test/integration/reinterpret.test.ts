@@ -1,0 +1,134 @@
+/**
+ * The re-interpretation report after a CPIC knowledge update (src/admin/reinterpret.ts, `npm run reinterpret`), on a
+ * real SQLite store: each patient's newest recorded results are read again under the knowledge in force, and the
+ * patients whose results are called differently are listed, with what each result was and is. The change used is the
+ * CYP2D6 2019–2020 consensus (Caudle et al., Clin Transl Sci 2020;13:116): *1/*3, activity score 1.0, was Normal
+ * Metabolizer under the 2016 table and is Intermediate now.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { reinterpretationReport } from '../../src/admin/reinterpret';
+import type { ReinterpretationReport } from '../../src/admin/reinterpret';
+import { KNOWLEDGE_VERSION } from '../../src/rules/cpic';
+import type { GeneResult } from '../../src/rules/cpic';
+import type { AssessmentInputs } from '../../src/rules/assess';
+import { DECISION_SNAPSHOT_SCHEMA } from '../../src/rules/types';
+import { openStore } from '../../src/store';
+import type { Store } from '../../src/store';
+import { reportText } from '../../scripts/reinterpret';
+import { NO_SENSORS, genotyped } from '../fixtures/rules/builders';
+import { cpicCall } from '../reference';
+
+const ROOT = path.join(__dirname, '..', '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+/** The inputs a call records (`rules/assess`), with these results. */
+function inputsWith(pgx: readonly GeneResult[]): AssessmentInputs {
+  return {
+    schema: DECISION_SNAPSHOT_SCHEMA,
+    data: {
+      pgx,
+      pgxConflicts: [],
+      pgxComplete: true,
+      activeMedications: [],
+      sensors: { kind: 'summary', summary: NO_SENSORS },
+    },
+    orders: [],
+    now: '2019-03-01T10:00:00.000Z',
+    preTest: 'allow',
+  };
+}
+
+const current = genotyped('CYP2D6', '*1/*3');
+/** The same genotype as a call recorded it before the consensus: Normal Metabolizer at activity score 1.0. */
+const before2020: GeneResult = { ...current, phenotype: 'Normal Metabolizer', activityScore: '1.0' };
+const cyp2c19 = genotyped('CYP2C19', '*2/*2');
+
+describe('re-interpretation report', () => {
+  let dir: string;
+  let file: string;
+  let store: Store;
+  let report: ReinterpretationReport;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'reinterpret-'));
+    file = path.join(dir, 'cds.sqlite');
+    store = await openStore(file);
+    const call = (patientRef: string, receivedAt: string, pgx: readonly GeneResult[], knowledge: string) =>
+      store.invocations.record({
+        hookInstance: `${patientRef}-${receivedAt}`,
+        serviceId: 'pgx-order-sign',
+        hook: 'order-sign',
+        receivedAt: new Date(receivedAt),
+        patientRef,
+        latencyMs: 5,
+        knowledgeVersion: knowledge,
+        inputs: inputsWith(pgx),
+        cards: [],
+      });
+    // Called before the update and not since: listed.
+    await call('Patient/before-only', '2019-03-01T10:00:00Z', [cyp2c19, before2020], 'cpic-2019-01-12');
+    // Called before, then again since the update (its newest call gave the current advice): not listed.
+    await call('Patient/called-since', '2019-03-02T10:00:00Z', [before2020], 'cpic-2019-01-12');
+    await call('Patient/called-since', '2026-05-02T10:00:00Z', [current], KNOWLEDGE_VERSION);
+    // Nothing that reads differently: not listed.
+    await call('Patient/unchanged', '2019-03-03T10:00:00Z', [cyp2c19], 'cpic-2019-01-12');
+    // A call that kept no inputs is not read.
+    await store.invocations.record({
+      hookInstance: 'no-inputs',
+      serviceId: 'pgx-order-sign',
+      hook: 'order-sign',
+      receivedAt: new Date('2026-05-03T10:00:00Z'),
+      patientRef: 'Patient/no-inputs',
+      latencyMs: 5,
+      cards: [],
+    });
+    report = await reinterpretationReport(store.invocations);
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lists the patients whose newest recorded results current CPIC calls differently, with what each was and is', () => {
+    const { phenotype, lookupKey } = cpicCall('CYP2D6', '*1/*3');
+    expect(report.knowledgeVersion).toBe(KNOWLEDGE_VERSION);
+    expect(report.patientsRead).toBe(3);
+    expect(report.patients).toEqual([
+      {
+        patient: 'Patient/before-only',
+        recordedAt: '2019-03-01T10:00:00.000Z',
+        knowledgeVersion: 'cpic-2019-01-12',
+        changes: [
+          {
+            gene: 'CYP2D6',
+            genotype: '*1/*3',
+            was: { phenotype: 'Normal Metabolizer', lookupKey, activityScore: '1.0' },
+            now: { phenotype, lookupKey, activityScore: '1.0' },
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('says it as a pharmacist reads it: the knowledge, how many, and each patient with the change', () => {
+    expect(reportText(report).split('\n')).toEqual([
+      expect.stringMatching(
+        /^CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4}: 1 of 3 patients with recorded results has a result called differently now\.$/,
+      ),
+      '- Patient/before-only (newest call 1 Mar 2019, called under CPIC data of 12 Jan 2019): CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → Intermediate Metabolizer (activity score 1.0)',
+    ]);
+  });
+
+  it('npm run reinterpret prints the same report from the store DATABASE_URL names', async () => {
+    const { stdout } = await promisify(execFile)(TSX, ['scripts/reinterpret.ts', '--json'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: file, LOG_LEVEL: 'silent' },
+    });
+    expect(JSON.parse(stdout)).toEqual(report);
+  });
+});
