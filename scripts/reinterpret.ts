@@ -5,39 +5,9 @@
  * does; writes nothing. The list names patients: it is a report for the pharmacy, not a log.
  */
 import { parseArgs } from 'node:util';
-import { reinterpretationReport } from '../src/admin/reinterpret';
-import type { ReinterpretationReport } from '../src/admin/reinterpret';
-import { calendarDate, versionsInWords } from '../src/cards/text';
+import { reinterpretationReport, reportText } from '../src/admin/reinterpret';
 import { loadConfig } from '../src/config';
-import type { CalledAs } from '../src/rules/cpic';
 import { openStore } from '../src/store';
-
-function knowledgeWords(version: string): string {
-  return versionsInWords(version, '').knowledge;
-}
-
-function calledText(c: CalledAs): string {
-  return c.activityScore === undefined ? c.phenotype : `${c.phenotype} (activity score ${c.activityScore})`;
-}
-
-/** The report as a pharmacist reads it: one line per patient, each change of each gene. */
-export function reportText(report: ReinterpretationReport): string {
-  const count = report.patients.length;
-  const lines = [
-    `${knowledgeWords(report.knowledgeVersion)}: ${String(count)} of ${String(report.patientsRead)} ${report.patientsRead === 1 ? 'patient' : 'patients'} with recorded results ${count === 1 ? 'has' : 'have'} a result called differently now.`,
-  ];
-  for (const p of report.patients) {
-    const under =
-      p.knowledgeVersion === undefined ? '' : `, called under ${knowledgeWords(p.knowledgeVersion)}`;
-    const changes = p.changes.map(
-      (c) => `${c.gene} ${c.genotype}: ${calledText(c.was)} → ${calledText(c.now)}`,
-    );
-    lines.push(
-      `- ${p.patient} (newest call ${calendarDate(p.recordedAt) ?? p.recordedAt}${under}): ${changes.join('; ')}`,
-    );
-  }
-  return lines.join('\n');
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { json: { type: 'boolean', default: false } } });
@@ -50,9 +20,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  });
-}
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

@@ -4,29 +4,28 @@
  * before the next order does. The service reads results from the EHR on every call, so the next card is already
  * right; this finds the patients whose earlier advice rested on the old call. `npm run reinterpret` prints it.
  */
+import { calendarDate, versionsInWords } from '../cards/text';
 import { KNOWLEDGE_VERSION, reinterpretResult } from '../rules/cpic';
-import type { ResultChange } from '../rules/cpic';
+import type { CalledAs, ResultChange } from '../rules/cpic';
 import type { InvocationRepository } from '../store';
 import { assessmentInputs } from './evidence';
+import type { ReinterpretationReport } from './schemas';
 
-/** One patient whose recorded results read differently now. */
-export interface PatientReinterpretation {
-  /** `Patient/123`, as recorded. */
-  readonly patient: string;
-  /** When the newest call that recorded the results was received (ISO 8601). */
-  readonly recordedAt: string;
-  /** The knowledge the results were called under then, when recorded. */
-  readonly knowledgeVersion?: string;
-  readonly changes: readonly ResultChange[];
+type PatientReinterpretation = ReinterpretationReport['patients'][number];
+
+/** How a result was or is called, in words: `Intermediate Metabolizer (activity score 1.0)`. */
+function calledText(c: CalledAs): string {
+  return c.activityScore === undefined ? c.phenotype : `${c.phenotype} (activity score ${c.activityScore})`;
 }
 
-export interface ReinterpretationReport {
-  /** The knowledge in force, the results were called under now. */
-  readonly knowledgeVersion: string;
-  /** Patients with recorded inputs, each read once (their newest). */
-  readonly patientsRead: number;
-  /** Those whose results read differently, in the order read (the most recently seen first). */
-  readonly patients: readonly PatientReinterpretation[];
+/** A change in words: `CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → Intermediate Metabolizer (…)`. */
+function changeText(c: ResultChange): string {
+  return `${c.gene} ${c.genotype}: ${calledText(c.was)} → ${calledText(c.now)}`;
+}
+
+/** A knowledge version in words: `CPIC data of 30 Apr 2026`. */
+function knowledgeWords(version: string): string {
+  return versionsInWords(version, '').knowledge;
 }
 
 /** Reads each patient's newest recorded results again under the knowledge in force. */
@@ -37,14 +36,42 @@ export async function reinterpretationReport(
   const patientsRead = await invocations.eachPatientLatestInputs((recorded) => {
     const inputs = assessmentInputs(recorded.inputs);
     if (!inputs) return;
-    const changes = inputs.data.pgx.flatMap((g) => reinterpretResult(g, inputs.data.sex) ?? []);
+    const changes = inputs.data.pgx.flatMap((g) => {
+      const change = reinterpretResult(g, inputs.data.sex);
+      return change ? [{ ...change, text: changeText(change) }] : [];
+    });
     if (changes.length === 0) return;
     patients.push({
       patient: recorded.patientRef,
       recordedAt: recorded.receivedAt.toISOString(),
-      ...(recorded.knowledgeVersion === undefined ? {} : { knowledgeVersion: recorded.knowledgeVersion }),
+      ...(recorded.knowledgeVersion === undefined
+        ? {}
+        : {
+            knowledgeVersion: recorded.knowledgeVersion,
+            calledUnder: knowledgeWords(recorded.knowledgeVersion),
+          }),
       changes,
     });
   });
-  return { knowledgeVersion: KNOWLEDGE_VERSION, patientsRead, patients };
+  return {
+    knowledgeVersion: KNOWLEDGE_VERSION,
+    knowledge: knowledgeWords(KNOWLEDGE_VERSION),
+    patientsRead,
+    patients,
+  };
+}
+
+/** The report as a pharmacist reads it (`npm run reinterpret`): how many, then one line per patient. */
+export function reportText(report: ReinterpretationReport): string {
+  const count = report.patients.length;
+  const lines = [
+    `${report.knowledge}: ${String(count)} of ${String(report.patientsRead)} ${report.patientsRead === 1 ? 'patient' : 'patients'} with recorded results ${count === 1 ? 'has' : 'have'} a result called differently now.`,
+  ];
+  for (const p of report.patients) {
+    const under = p.calledUnder === undefined ? '' : `, called under ${p.calledUnder}`;
+    lines.push(
+      `- ${p.patient} (newest call ${calendarDate(p.recordedAt) ?? p.recordedAt}${under}): ${p.changes.map((c) => c.text).join('; ')}`,
+    );
+  }
+  return lines.join('\n');
 }

@@ -30,8 +30,9 @@ import {
   overrideListQuerySchema,
   reviewRequestSchema,
 } from './schemas';
+import { reinterpretationReport } from './reinterpret';
 import { createThresholdApiRouter } from './thresholds-routes';
-import type { KpiReport, OverrideList, ReviewResponse } from './schemas';
+import type { KpiReport, OverrideList, ReinterpretationReport, ReviewResponse } from './schemas';
 
 export interface AdminApiDeps {
   readonly store: Store;
@@ -63,6 +64,12 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
       }),
     );
   }
+
+  // Re-interpretation after a knowledge update: read only, so not audited (the override review's reads are not either).
+  router.get('/reinterpretations', requireRole('pharmacist'), async (_req, res) => {
+    const body: ReinterpretationReport = await reinterpretationReport(store.invocations);
+    res.json(body);
+  });
 
   router.get('/overrides', requireRole('pharmacist'), async (req, res) => {
     const q = parse(overrideListQuerySchema, req.query);

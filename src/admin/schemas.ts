@@ -308,3 +308,44 @@ export const kpiReportSchema = z.object({
   daily: z.array(kpiDaySchema),
 });
 export type KpiReport = z.infer<typeof kpiReportSchema>;
+
+const calledAsSchema = z.object({
+  phenotype: z.string(),
+  /** The value CPIC's rows are looked up by: the phenotype, or an activity score (`1.0`). */
+  lookupKey: z.string(),
+  activityScore: z.string().optional(),
+});
+
+/** `GET /api/reinterpretations` (and `npm run reinterpret -- --json`): `src/admin/reinterpret.ts`. */
+export const reinterpretationReportSchema = z.object({
+  /** The knowledge in force, the results are called under now. */
+  knowledgeVersion: z.string(),
+  /** The same in words: `CPIC data of 30 Apr 2026`. */
+  knowledge: z.string(),
+  /** Patients with recorded results, each read once (their newest call). */
+  patientsRead: z.number().int(),
+  /** Those with a result called differently now, the most recently seen first. */
+  patients: z.array(
+    z.object({
+      /** `Patient/123`, as recorded. */
+      patient: z.string(),
+      /** When the newest call that recorded the results was received (ISO 8601). */
+      recordedAt: z.string(),
+      /** The knowledge they were called under then, when recorded, and in words. */
+      knowledgeVersion: z.string().optional(),
+      calledUnder: z.string().optional(),
+      changes: z.array(
+        z.object({
+          gene: z.string(),
+          /** The genotype as recorded: `*1/*3`. */
+          genotype: z.string(),
+          was: calledAsSchema,
+          now: calledAsSchema,
+          /** In words: `CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → Intermediate Metabolizer (…)`. */
+          text: z.string(),
+        }),
+      ),
+    }),
+  ),
+});
+export type ReinterpretationReport = z.infer<typeof reinterpretationReportSchema>;

@@ -4,11 +4,12 @@
  * summary, indicator and detail a client received, and the prescriber's `userId`.
  */
 import { randomUUID } from 'node:crypto';
+import type { AssessmentInputs } from '../../src/rules/assess';
 import type { GeneResult } from '../../src/rules/cpic';
-import { decisionRuleIds } from '../../src/rules/types';
+import { DECISION_SNAPSHOT_SCHEMA, decisionRuleIds } from '../../src/rules/types';
 import type { DecisionFacts } from '../../src/rules/types';
-import type { CardRecord, FeedbackRecord, Store } from '../../src/store';
-import { findingFor, gene, restingHeartRate, range } from '../fixtures/rules/builders';
+import type { CardRecord, FeedbackRecord, InvocationRecord, Store } from '../../src/store';
+import { NO_SENSORS, findingFor, gene, genotyped, restingHeartRate, range } from '../fixtures/rules/builders';
 import { decideFinding, noSensorFacts, snapshotOf } from './decisions';
 
 /** A gene result as a lab reports it: a diplotype, the newest source's date, the Observation read. */
@@ -116,3 +117,46 @@ export function accepted(card: CardRecord, at: string): FeedbackRecord {
 
 /** Daily resting heart rate of 52/min for 14 days up to `AT` of the builders (2026-05-15T09:00Z), 1 h before it. */
 export const LOW_RESTING_HR: DecisionFacts = { sensors: restingHeartRate(52, range(0, 14)) };
+
+/**
+ * CYP2D6 *1/*3 as a call recorded it before the CPIC–DPWG consensus (Caudle et al., Clin Transl Sci 2020;13:116):
+ * activity score 1.0 was Normal Metabolizer in the 2016 table; current CPIC calls it Intermediate.
+ */
+export const CYP2D6_BEFORE_2020: GeneResult = {
+  ...genotyped('CYP2D6', '*1/*3'),
+  phenotype: 'Normal Metabolizer',
+  activityScore: '1.0',
+};
+
+/** An order-sign call as the store records it, with these results as its inputs, called under `knowledgeVersion`. */
+export function callWithResults(
+  patientRef: string,
+  receivedAt: string,
+  pgx: readonly GeneResult[],
+  knowledgeVersion: string,
+): InvocationRecord {
+  const inputs: AssessmentInputs = {
+    schema: DECISION_SNAPSHOT_SCHEMA,
+    data: {
+      pgx,
+      pgxConflicts: [],
+      pgxComplete: true,
+      activeMedications: [],
+      sensors: { kind: 'summary', summary: NO_SENSORS },
+    },
+    orders: [],
+    now: receivedAt,
+    preTest: 'allow',
+  };
+  return {
+    hookInstance: randomUUID(),
+    serviceId: 'pgx-order-sign',
+    hook: 'order-sign',
+    receivedAt: new Date(receivedAt),
+    patientRef,
+    latencyMs: 5,
+    knowledgeVersion,
+    inputs,
+    cards: [],
+  };
+}

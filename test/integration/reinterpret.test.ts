@@ -10,41 +10,23 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { reinterpretationReport } from '../../src/admin/reinterpret';
-import type { ReinterpretationReport } from '../../src/admin/reinterpret';
+import request from 'supertest';
+import { reinterpretationReport, reportText } from '../../src/admin/reinterpret';
+import type { ReinterpretationReport } from '../../src/admin/schemas';
 import { KNOWLEDGE_VERSION } from '../../src/rules/cpic';
 import type { GeneResult } from '../../src/rules/cpic';
-import type { AssessmentInputs } from '../../src/rules/assess';
-import { DECISION_SNAPSHOT_SCHEMA } from '../../src/rules/types';
 import { openStore } from '../../src/store';
 import type { Store } from '../../src/store';
-import { reportText } from '../../scripts/reinterpret';
-import { NO_SENSORS, genotyped } from '../fixtures/rules/builders';
+import { genotyped } from '../fixtures/rules/builders';
+import { startTestApp } from '../helpers/app';
+import { startTestIssuer } from '../helpers/oidc';
+import { CYP2D6_BEFORE_2020, callWithResults } from '../helpers/review-data';
 import { cpicCall } from '../reference';
 
 const ROOT = path.join(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
-/** The inputs a call records (`rules/assess`), with these results. */
-function inputsWith(pgx: readonly GeneResult[]): AssessmentInputs {
-  return {
-    schema: DECISION_SNAPSHOT_SCHEMA,
-    data: {
-      pgx,
-      pgxConflicts: [],
-      pgxComplete: true,
-      activeMedications: [],
-      sensors: { kind: 'summary', summary: NO_SENSORS },
-    },
-    orders: [],
-    now: '2019-03-01T10:00:00.000Z',
-    preTest: 'allow',
-  };
-}
-
 const current = genotyped('CYP2D6', '*1/*3');
-/** The same genotype as a call recorded it before the consensus: Normal Metabolizer at activity score 1.0. */
-const before2020: GeneResult = { ...current, phenotype: 'Normal Metabolizer', activityScore: '1.0' };
 const cyp2c19 = genotyped('CYP2C19', '*2/*2');
 
 describe('re-interpretation report', () => {
@@ -58,21 +40,16 @@ describe('re-interpretation report', () => {
     file = path.join(dir, 'cds.sqlite');
     store = await openStore(file);
     const call = (patientRef: string, receivedAt: string, pgx: readonly GeneResult[], knowledge: string) =>
-      store.invocations.record({
-        hookInstance: `${patientRef}-${receivedAt}`,
-        serviceId: 'pgx-order-sign',
-        hook: 'order-sign',
-        receivedAt: new Date(receivedAt),
-        patientRef,
-        latencyMs: 5,
-        knowledgeVersion: knowledge,
-        inputs: inputsWith(pgx),
-        cards: [],
-      });
+      store.invocations.record(callWithResults(patientRef, receivedAt, pgx, knowledge));
     // Called before the update and not since: listed.
-    await call('Patient/before-only', '2019-03-01T10:00:00Z', [cyp2c19, before2020], 'cpic-2019-01-12');
+    await call(
+      'Patient/before-only',
+      '2019-03-01T10:00:00Z',
+      [cyp2c19, CYP2D6_BEFORE_2020],
+      'cpic-2019-01-12',
+    );
     // Called before, then again since the update (its newest call gave the current advice): not listed.
-    await call('Patient/called-since', '2019-03-02T10:00:00Z', [before2020], 'cpic-2019-01-12');
+    await call('Patient/called-since', '2019-03-02T10:00:00Z', [CYP2D6_BEFORE_2020], 'cpic-2019-01-12');
     await call('Patient/called-since', '2026-05-02T10:00:00Z', [current], KNOWLEDGE_VERSION);
     // Nothing that reads differently: not listed.
     await call('Patient/unchanged', '2019-03-03T10:00:00Z', [cyp2c19], 'cpic-2019-01-12');
@@ -97,18 +74,21 @@ describe('re-interpretation report', () => {
   it('lists the patients whose newest recorded results current CPIC calls differently, with what each was and is', () => {
     const { phenotype, lookupKey } = cpicCall('CYP2D6', '*1/*3');
     expect(report.knowledgeVersion).toBe(KNOWLEDGE_VERSION);
+    expect(report.knowledge).toMatch(/^CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4}$/);
     expect(report.patientsRead).toBe(3);
     expect(report.patients).toEqual([
       {
         patient: 'Patient/before-only',
         recordedAt: '2019-03-01T10:00:00.000Z',
         knowledgeVersion: 'cpic-2019-01-12',
+        calledUnder: 'CPIC data of 12 Jan 2019',
         changes: [
           {
             gene: 'CYP2D6',
             genotype: '*1/*3',
             was: { phenotype: 'Normal Metabolizer', lookupKey, activityScore: '1.0' },
             now: { phenotype, lookupKey, activityScore: '1.0' },
+            text: `CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → ${phenotype} (activity score 1.0)`,
           },
         ],
       },
@@ -130,5 +110,26 @@ describe('re-interpretation report', () => {
       env: { ...process.env, DATABASE_URL: file, LOG_LEVEL: 'silent' },
     });
     expect(JSON.parse(stdout)).toEqual(report);
+  });
+
+  it('GET /api/reinterpretations gives pharmacists the same report, and no one else', async () => {
+    const issuer = await startTestIssuer();
+    const t = await startTestApp({ env: issuer.env(), databaseUrl: file });
+    try {
+      const as = async (roles: readonly string[]) =>
+        request(t.app)
+          .get('/api/reinterpretations')
+          .set('Authorization', `Bearer ${await issuer.token('someone', { claims: { roles } })}`);
+      const res = await as(['pharmacist']);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual(report);
+      // Patients are named: an informaticist or a clinician gets 403, no token 401.
+      expect(await as(['informaticist'])).toBeOutcome(403, 'AUTH_FORBIDDEN');
+      expect(await as(['clinician'])).toBeOutcome(403, 'AUTH_FORBIDDEN');
+      expect(await request(t.app).get('/api/reinterpretations')).toBeOutcome(401, 'AUTH_UNAUTHORIZED');
+    } finally {
+      await t.close();
+      await issuer.close();
+    }
   });
 });

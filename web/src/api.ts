@@ -13,6 +13,7 @@ import type {
   KpiReport,
   OverrideDetail,
   OverrideList,
+  ReinterpretationReport,
   ReviewRequest,
   ReviewResponse,
 } from '../../src/admin/schemas';
@@ -69,6 +70,7 @@ export type {
   OverrideDetail,
   OverrideList,
   OverrideListItem,
+  ReinterpretationReport,
   Review,
   ReviewRequest,
   ReviewResponse,
@@ -185,6 +187,7 @@ export const reviewApi = {
   review: (cardUuid: string, body: ReviewRequest) =>
     call<ReviewResponse>('POST', `/api/overrides/${encodeURIComponent(cardUuid)}/review`, undefined, body),
   kpis: (params: URLSearchParams) => call<KpiReport>('GET', `/api/kpis${query(params)}`),
+  reinterpretations: () => call<ReinterpretationReport>('GET', '/api/reinterpretations'),
 };
 
 /** The clinician dashboard's JSON for the demo patients (open, like `/demo/fhir`). */

@@ -12,6 +12,7 @@ import { ExplainPage } from './pages/explain';
 import { KpiPage } from './pages/kpis';
 import { OverrideView, OverridesList } from './pages/overrides';
 import { RatePage } from './pages/rate';
+import { ReinterpretationsPage } from './pages/reinterpretations';
 import { ThresholdsEditor } from './pages/thresholds';
 import { Problem } from './refusal';
 import './styles.css';
@@ -70,6 +71,10 @@ function App() {
         {(user) => <OverrideView cardUuid={decodeURIComponent(override[1] ?? '')} reviewer={user.id} />}
       </AdminShell>
     );
+  }
+  if (path === '/admin/reinterpretations') {
+    document.title = 'Results called differently since a knowledge update';
+    return <AdminShell>{() => <ReinterpretationsPage />}</AdminShell>;
   }
   if (path === '/admin/kpis') {
     document.title = 'Alert governance figures';

@@ -23,6 +23,7 @@ import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser
 import type { JsonObject } from '../../helpers/cds';
 import { freePort } from '../../helpers/http';
 import { searchset } from '../../helpers/mock-fhir';
+import { CYP2D6_BEFORE_2020, callWithResults } from '../../helpers/review-data';
 import { hs256Bearer } from '../../helpers/users';
 import { cpicCall } from '../../reference';
 
@@ -369,6 +370,34 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(days).toBe(6);
     await page.getByRole('status').filter({ hasText: '3 alerts shown' }).waitFor();
     expect(await page.getByLabel('From').inputValue()).toBe(url.searchParams.get('from'));
+  });
+
+  it('lists the patients whose recorded results are called differently since a knowledge update', async () => {
+    // A patient last seen before the CYP2D6 consensus, whose *1/*3 was called Normal Metabolizer then.
+    await t.store.invocations.record(
+      callWithResults(
+        'Patient/seen-in-2019',
+        '2019-03-01T10:00:00Z',
+        [CYP2D6_BEFORE_2020],
+        'cpic-2019-01-12',
+      ),
+    );
+    await page.goto(`${base}/admin`);
+    await page.getByRole('link', { name: 'Results called differently since a knowledge update' }).click();
+    const status = page.getByRole('status');
+    await status.filter({ hasText: 'has a result called differently' }).waitFor();
+    expect(await status.innerText()).toMatch(
+      /^Under CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4}, 1 of \d+ patients/,
+    );
+    const rows = page.locator('tbody tr');
+    expect(await rows.count()).toBe(1);
+    expect((await rows.getByRole('cell').allInnerTexts()).map((c) => c.trim())).toEqual([
+      'Patient/seen-in-2019',
+      '1 Mar 2019',
+      'CPIC data of 12 Jan 2019',
+      `CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → ${cpicCall('CYP2D6', '*1/*3').phenotype} (activity score 1.0)`,
+    ]);
+    await screenshot(page, '17a-reinterpretations');
   });
 
   it("folds other pharmacists' reviews away from a pharmacist who has not judged the override yet", async () => {

@@ -73,6 +73,10 @@ export function AdminHome({ user }: { readonly user: SignedInView }) {
             <a href="/admin/overrides">Override review</a>: overridden alerts, newest first (pharmacists).
           </li>
           <li>
+            <a href="/admin/reinterpretations">Results called differently since a knowledge update</a>:
+            patients whose recorded genotypes current CPIC calls differently, to follow up (pharmacists).
+          </li>
+          <li>
             <a href="/admin/kpis">Alert governance figures</a>: alert burden, acceptance, overrides, ratings
             and data latency, per rule and per drug and gene.
           </li>
