@@ -65,7 +65,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
     );
   }
 
-  // Re-interpretation after a knowledge update: read only, so not audited (the override review's reads are not either).
+  // Re-interpretation after a knowledge update: shown on screen like the override list, so not audited (exports are).
   router.get('/reinterpretations', requireRole('pharmacist'), async (_req, res) => {
     const body: ReinterpretationReport = await reinterpretationReport(store.invocations);
     res.json(body);

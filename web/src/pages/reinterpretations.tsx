@@ -24,9 +24,9 @@ export function ReinterpretationsPage() {
       </p>
       <h1>Results called differently since a knowledge update</h1>
       <p class="lead" role="status">
-        Under {knowledge}, {patients.length} of {patientsRead} {patientsRead === 1 ? 'patient' : 'patients'}{' '}
-        with recorded results {patients.length === 1 ? 'has' : 'have'} a result called differently from their
-        newest call. Their next order is advised under the new call; follow up the advice given before.
+        {patients.length === 0
+          ? `Under ${knowledge}, no recorded genotype of the ${String(patientsRead)} ${patientsRead === 1 ? 'patient' : 'patients'} read is called differently from their newest call.`
+          : `Under ${knowledge}, ${String(patients.length)} of ${String(patientsRead)} patients with recorded results ${patients.length === 1 ? 'has' : 'have'} a result called differently from their newest call. Their next order is advised under the new call; follow up the advice given before.`}
       </p>
       {patients.length > 0 ? (
         <table>
