@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { json: { type: 'boolean', default: false } } });
   const store = await openStore(loadConfig().databaseUrl);
   try {
-    const report = await reinterpretationReport(store.invocations);
+    const report = await reinterpretationReport(store);
     console.log(values.json ? JSON.stringify(report, null, 2) : reportText(report));
   } finally {
     await store.close();

@@ -73,7 +73,7 @@ const bench: BenchCase = {
       const recordMs = performance.now() - recordStart;
 
       const started = performance.now();
-      const report = await reinterpretationReport(store.invocations);
+      const report = await reinterpretationReport(store);
       const reportMs = performance.now() - started;
 
       const baselineStart = performance.now();

@@ -7,7 +7,7 @@
 import { calendarDate, versionsInWords } from '../cards/text';
 import { KNOWLEDGE_VERSION, reinterpretResult } from '../rules/cpic';
 import type { CalledAs, ResultChange } from '../rules/cpic';
-import type { InvocationRepository } from '../store';
+import type { Store } from '../store';
 import { assessmentInputs } from './evidence';
 import type { ReinterpretationReport } from './schemas';
 
@@ -28,12 +28,16 @@ function knowledgeWords(version: string): string {
   return versionsInWords(version, '').knowledge;
 }
 
-/** Reads each patient's newest recorded results again under the knowledge in force. */
+/**
+ * Reads each patient's newest recorded results again under the knowledge in force; each patient listed says whether a
+ * pharmacist has followed them up under it.
+ */
 export async function reinterpretationReport(
-  invocations: Pick<InvocationRepository, 'eachPatientLatestInputs'>,
+  store: Pick<Store, 'invocations' | 'followUps'>,
 ): Promise<ReinterpretationReport> {
+  const followUps = await store.followUps.under(KNOWLEDGE_VERSION);
   const patients: PatientReinterpretation[] = [];
-  const patientsRead = await invocations.eachPatientLatestInputs((recorded) => {
+  const patientsRead = await store.invocations.eachPatientLatestInputs((recorded) => {
     const inputs = assessmentInputs(recorded.inputs);
     if (!inputs) return;
     const changes = inputs.data.pgx.flatMap((g) => {
@@ -41,6 +45,7 @@ export async function reinterpretationReport(
       return change ? [{ ...change, text: changeText(change) }] : [];
     });
     if (changes.length === 0) return;
+    const followUp = followUps.get(recorded.patientRef);
     patients.push({
       patient: recorded.patientRef,
       recordedAt: recorded.receivedAt.toISOString(),
@@ -51,6 +56,15 @@ export async function reinterpretationReport(
             calledUnder: knowledgeWords(recorded.knowledgeVersion),
           }),
       changes,
+      ...(followUp === undefined
+        ? {}
+        : {
+            followedUp: {
+              by: followUp.by,
+              at: followUp.at.toISOString(),
+              ...(followUp.note === undefined ? {} : { note: followUp.note }),
+            },
+          }),
     });
   });
   return {
@@ -69,8 +83,11 @@ export function reportText(report: ReinterpretationReport): string {
   ];
   for (const p of report.patients) {
     const under = p.calledUnder === undefined ? '' : `, called under ${p.calledUnder}`;
+    const done = p.followedUp
+      ? `; followed up by ${p.followedUp.by} on ${calendarDate(p.followedUp.at) ?? p.followedUp.at}`
+      : '';
     lines.push(
-      `- ${p.patient} (newest call ${calendarDate(p.recordedAt) ?? p.recordedAt}${under}): ${p.changes.map((c) => c.text).join('; ')}`,
+      `- ${p.patient} (newest call ${calendarDate(p.recordedAt) ?? p.recordedAt}${under}): ${p.changes.map((c) => c.text).join('; ')}${done}`,
     );
   }
   return lines.join('\n');

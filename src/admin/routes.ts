@@ -13,6 +13,7 @@ import type { User } from '../http/auth';
 import { requireJsonBody } from '../http/body';
 import { AppError } from '../http/errors';
 import type { Metrics } from '../observability/metrics';
+import { KNOWLEDGE_VERSION } from '../rules/cpic';
 import type { ThresholdRegistry } from '../rules/registry';
 import type { OverrideFilter, Store } from '../store';
 import { computeKpis, defaultKpiPeriod, kpiFacts } from './kpis';
@@ -28,11 +29,18 @@ import {
   kpiQuerySchema,
   overrideFilterSchema,
   overrideListQuerySchema,
+  followUpRequestSchema,
   reviewRequestSchema,
 } from './schemas';
 import { reinterpretationReport } from './reinterpret';
 import { createThresholdApiRouter } from './thresholds-routes';
-import type { KpiReport, OverrideList, ReinterpretationReport, ReviewResponse } from './schemas';
+import type {
+  FollowUpResponse,
+  KpiReport,
+  OverrideList,
+  ReinterpretationReport,
+  ReviewResponse,
+} from './schemas';
 
 export interface AdminApiDeps {
   readonly store: Store;
@@ -67,9 +75,40 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
 
   // Re-interpretation after a knowledge update: shown on screen like the override list, so not audited (exports are).
   router.get('/reinterpretations', requireRole('pharmacist'), async (_req, res) => {
-    const body: ReinterpretationReport = await reinterpretationReport(store.invocations);
+    const body: ReinterpretationReport = await reinterpretationReport(store);
     res.json(body);
   });
+
+  // A patient of the list followed up, under the knowledge in force (audited with the write).
+  router.post(
+    '/reinterpretations/follow-ups',
+    requireRole('pharmacist'),
+    requireJsonBody,
+    ...deps.jsonBody,
+    async (req, res) => {
+      const body = parse(followUpRequestSchema, req.body);
+      const user = userOf(res);
+      const note = body.note === undefined || body.note === '' ? undefined : body.note;
+      const followUp = {
+        patientRef: body.patient,
+        knowledgeVersion: KNOWLEDGE_VERSION,
+        by: user.id,
+        at: now(),
+        ...(note !== undefined ? { note } : {}),
+      };
+      await store.followUps.record({ ...followUp, role: actingRole(user, 'pharmacist') });
+      const answer: FollowUpResponse = {
+        patient: followUp.patientRef,
+        knowledgeVersion: followUp.knowledgeVersion,
+        followedUp: {
+          by: followUp.by,
+          at: followUp.at.toISOString(),
+          ...(note !== undefined ? { note } : {}),
+        },
+      };
+      res.status(201).json(answer);
+    },
+  );
 
   router.get('/overrides', requireRole('pharmacist'), async (req, res) => {
     const q = parse(overrideListQuerySchema, req.query);

@@ -309,6 +309,9 @@ export const kpiReportSchema = z.object({
 });
 export type KpiReport = z.infer<typeof kpiReportSchema>;
 
+/** A pharmacist's follow-up of a listed patient: who, when (ISO 8601), and the note, if any. */
+const followUpSchema = z.object({ by: z.string(), at: z.string(), note: z.string().optional() });
+
 const calledAsSchema = z.object({
   phenotype: z.string(),
   /** The value CPIC's rows are looked up by: the phenotype, or an activity score (`1.0`). */
@@ -345,7 +348,28 @@ export const reinterpretationReportSchema = z.object({
           text: z.string(),
         }),
       ),
+      /** A pharmacist's follow-up under the knowledge in force (`POST /api/reinterpretations/follow-ups`). */
+      followedUp: followUpSchema.optional(),
     }),
   ),
 });
 export type ReinterpretationReport = z.infer<typeof reinterpretationReportSchema>;
+
+/** `POST /api/reinterpretations/follow-ups`: a patient of the list followed up, with an optional note. */
+export const followUpRequestSchema = z
+  .object({
+    /** As the list names it: `Patient/123` (a FHIR id: letters, digits, `-` and `.`, at most 64). */
+    patient: z.string().regex(/^Patient\/[A-Za-z0-9\-.]{1,64}$/, 'must be Patient/ and a FHIR id'),
+    note: z.string().trim().max(2000).optional(),
+  })
+  .strict();
+export type FollowUpRequest = z.input<typeof followUpRequestSchema>;
+
+/** `POST /api/reinterpretations/follow-ups` → 201. */
+export const followUpResponseSchema = z.object({
+  patient: z.string(),
+  /** The knowledge version the patient is followed up under (the one in force). */
+  knowledgeVersion: z.string(),
+  followedUp: followUpSchema,
+});
+export type FollowUpResponse = z.infer<typeof followUpResponseSchema>;

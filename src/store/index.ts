@@ -14,6 +14,8 @@ import { createAuditRepository } from './audit';
 import type { AuditRepository } from './audit';
 import { createFeedbackRepository } from './feedback';
 import type { FeedbackRepository } from './feedback';
+import { createFollowUpRepository } from './follow-ups';
+import type { FollowUpRepository } from './follow-ups';
 import { createInvocationRepository } from './invocations';
 import { createShadowRepository } from './shadow';
 import { createThresholdDryRunRepository } from './dry-runs';
@@ -62,6 +64,7 @@ export { CARD_REFERENCES, RETENTION_BATCH, sweepExpired } from './retention';
 export type { RetentionRepository, SweepResult } from './retention';
 export type { Rating, RatingRecord, RatingRepository, StoredRating } from './ratings';
 export type { PageSession, SessionRepository } from './sessions';
+export type { FollowUp, FollowUpRepository } from './follow-ups';
 export type {
   CardRecord,
   InputsSelection,
@@ -126,6 +129,8 @@ export interface Store {
   readonly shadow: ShadowRepository;
   /** Dry runs of threshold-set drafts, by version and content hash (migration 0120). */
   readonly dryRuns: ThresholdDryRunRepository;
+  /** Pharmacists' follow-ups of patients on the re-interpretation list (migration 0190). */
+  readonly followUps: FollowUpRepository;
   /**
    * Resolves when the database answers a query; rejects otherwise (for `/readyz`), with `StoreUnavailableError`
    * naming the reason (e.g. `database file removed`).
@@ -196,6 +201,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     retention: guard(createRetentionRepository(db)),
     shadow: guard(createShadowRepository(db, engine)),
     dryRuns: guard(createThresholdDryRunRepository(db)),
+    followUps: guard(createFollowUpRepository(db)),
     ping: ping.ping,
     close: () => db.destroy(),
   };

@@ -230,6 +230,18 @@ export interface OverrideReviewTable {
   reviewed_at: string;
 }
 
+/** A pharmacist's follow-up of a patient on the re-interpretation list (migration 0190). */
+export interface ReinterpretationFollowUpTable {
+  /** `Patient/123`, as the invocations record it. */
+  patient_ref: string;
+  /** The knowledge version the patient's results were listed under. */
+  knowledge_version: string;
+  followed_up_by: string;
+  /** ISO 8601 UTC. */
+  followed_up_at: string;
+  note: string | null;
+}
+
 /**
  * One row per overridden card (migration 0160), written with each override entry: the card's newest override entry and
  * what the override review filters on, so listing and counting read this narrow table instead of joining every
@@ -316,6 +328,7 @@ export interface Database {
   audit_events: AuditEventTable;
   override_reviews: OverrideReviewTable;
   overridden_cards: OverriddenCardTable;
+  reinterpretation_follow_ups: ReinterpretationFollowUpTable;
   client_jtis: ClientJtiTable;
   rate_limit_hits: RateLimitHitTable;
 }

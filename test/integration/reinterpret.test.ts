@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { reinterpretationReport, reportText } from '../../src/admin/reinterpret';
-import type { ReinterpretationReport } from '../../src/admin/schemas';
+import type { FollowUpResponse, ReinterpretationReport } from '../../src/admin/schemas';
 import { KNOWLEDGE_VERSION } from '../../src/rules/cpic';
 import type { GeneResult } from '../../src/rules/cpic';
 import { openStore } from '../../src/store';
@@ -63,7 +63,7 @@ describe('re-interpretation report', () => {
       latencyMs: 5,
       cards: [],
     });
-    report = await reinterpretationReport(store.invocations);
+    report = await reinterpretationReport(store);
   });
 
   afterAll(async () => {
@@ -127,6 +127,50 @@ describe('re-interpretation report', () => {
       expect(await as(['informaticist'])).toBeOutcome(403, 'AUTH_FORBIDDEN');
       expect(await as(['clinician'])).toBeOutcome(403, 'AUTH_FORBIDDEN');
       expect(await request(t.app).get('/api/reinterpretations')).toBeOutcome(401, 'AUTH_UNAUTHORIZED');
+    } finally {
+      await t.close();
+      await issuer.close();
+    }
+  });
+
+  it('a pharmacist marks a listed patient followed up: audited, then shown on the list', async () => {
+    const issuer = await startTestIssuer();
+    const t = await startTestApp({ env: issuer.env(), databaseUrl: file });
+    try {
+      const tokenOf = (sub: string, roles: readonly string[]) => issuer.token(sub, { claims: { roles } });
+      const followUp = async (body: object, token: string) =>
+        request(t.app)
+          .post('/api/reinterpretations/follow-ups')
+          .set('Authorization', `Bearer ${token}`)
+          .send(body);
+      const alice = await tokenOf('alice', ['pharmacist']);
+      const res = await followUp({ patient: 'Patient/before-only', note: ' Prescriber told ' }, alice);
+      expect(res.status).toBe(201);
+      expect(res.body).toEqual({
+        patient: 'Patient/before-only',
+        knowledgeVersion: KNOWLEDGE_VERSION,
+        followedUp: { by: 'alice', at: expect.any(String) as unknown, note: 'Prescriber told' },
+      });
+      const audited = await t.store.audit.list({ action: 'reinterpretation.follow-up' });
+      expect(audited.map((e) => [e.actor, e.role, e.target])).toEqual([
+        ['alice', 'pharmacist', 'Patient/before-only'],
+      ]);
+      const list = await request(t.app).get('/api/reinterpretations').set('Authorization', `Bearer ${alice}`);
+      const [listed] = (list.body as ReinterpretationReport).patients;
+      expect(listed?.followedUp).toEqual((res.body as FollowUpResponse).followedUp);
+      expect(reportText(list.body as ReinterpretationReport)).toMatch(
+        /; followed up by alice on \d{1,2} [A-Z][a-z]{2} \d{4}$/,
+      );
+      // A body that names no patient, or more than the schema has, is refused; so is an informaticist.
+      expect(await followUp({ patient: 'before-only' }, alice)).toBeOutcome(400, 'ADMIN_INVALID_REQUEST');
+      expect(await followUp({ patient: 'Patient/x', status: 'done' }, alice)).toBeOutcome(
+        400,
+        'ADMIN_INVALID_REQUEST',
+      );
+      expect(
+        await followUp({ patient: 'Patient/before-only' }, await tokenOf('ivan', ['informaticist'])),
+      ).toBeOutcome(403, 'AUTH_FORBIDDEN');
+      expect(await t.store.audit.list({ action: 'reinterpretation.follow-up' })).toHaveLength(1);
     } finally {
       await t.close();
       await issuer.close();

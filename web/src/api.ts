@@ -10,6 +10,8 @@ import type {
   PatientExplanationView,
 } from '../../src/dashboard/contract';
 import type {
+  FollowUpRequest,
+  FollowUpResponse,
   KpiReport,
   OverrideDetail,
   OverrideList,
@@ -63,6 +65,8 @@ export type {
   SensorThresholdLine,
 } from '../../src/dashboard/contract';
 export type {
+  FollowUpRequest,
+  FollowUpResponse,
   KpiDay,
   KpiFigures,
   KpiGroup,
@@ -188,6 +192,8 @@ export const reviewApi = {
     call<ReviewResponse>('POST', `/api/overrides/${encodeURIComponent(cardUuid)}/review`, undefined, body),
   kpis: (params: URLSearchParams) => call<KpiReport>('GET', `/api/kpis${query(params)}`),
   reinterpretations: () => call<ReinterpretationReport>('GET', '/api/reinterpretations'),
+  followUp: (body: FollowUpRequest) =>
+    call<FollowUpResponse>('POST', '/api/reinterpretations/follow-ups', undefined, body),
 };
 
 /** The clinician dashboard's JSON for the demo patients (open, like `/demo/fhir`). */

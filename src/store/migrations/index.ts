@@ -29,6 +29,7 @@ import * as m0150 from './0150_feedback_newest_by_card';
 import { overriddenCards } from './0160_overridden_cards';
 import * as m0170 from './0170_shadow_comparisons_by_time';
 import * as m0180 from './0180_volume_acknowledged';
+import * as m0190 from './0190_reinterpretation_follow_ups';
 
 /** Hands kysely's `Migrator` the migrations above, made for `engine`. */
 export function migrationProvider(engine: Engine): MigrationProvider {
@@ -57,6 +58,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0160_overridden_cards': overriddenCards(engine),
     '0170_shadow_comparisons_by_time': m0170,
     '0180_volume_acknowledged': m0180,
+    '0190_reinterpretation_follow_ups': m0190,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

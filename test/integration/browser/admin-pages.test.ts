@@ -400,8 +400,22 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
       '1 Mar 2019',
       'CPIC data of 12 Jan 2019',
       `CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → ${cpicCall('CYP2D6', '*1/*3').phenotype} (activity score 1.0)`,
+      // Not followed up yet: a note and the button.
+      'Note (optional)\nMark followed up',
     ]);
     await screenshot(page, '17a-reinterpretations');
+    // Followed up, with a note: the row says who and the note; the list says none is left to follow up.
+    const form = page.getByRole('form', { name: 'Follow-up of Patient/seen-in-2019' });
+    await form.getByLabel('Note (optional)').fill('Prescriber called; codeine stopped');
+    await form.getByRole('button', { name: 'Mark followed up' }).click();
+    await page.getByText('Followed up by alice, ').waitFor();
+    expect(await rows.getByRole('cell').last().innerText()).toMatch(
+      /^Followed up by alice, \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}: Prescriber called; codeine stopped$/,
+    );
+    expect(await status.innerText()).toContain('; 0 to follow up.');
+    const audited = await t.store.audit.list({ action: 'reinterpretation.follow-up' });
+    expect(audited.map((e) => [e.actor, e.target])).toEqual([['alice', 'Patient/seen-in-2019']]);
+    await screenshot(page, '17a2-reinterpretation-followed-up');
   });
 
   it("folds other pharmacists' reviews away from a pharmacist who has not judged the override yet", async () => {

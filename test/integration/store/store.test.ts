@@ -149,6 +149,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0160_overridden_cards',
       '0170_shadow_comparisons_by_time',
       '0180_volume_acknowledged',
+      '0190_reinterpretation_follow_ups',
     ]);
   });
 
@@ -201,6 +202,67 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       (await store.audit.list({ actor: 'alice', action: 'overrides.export' })).map((e) => e.target),
     ).toEqual(['overrides']);
   });
+
+  storeTest(
+    'keeps the latest follow-up of a patient per knowledge version, each write audited with it',
+    async (store) => {
+      const patientRef = `Patient/${randomUUID()}`;
+      const first = new Date('2026-06-01T09:00:00.000Z');
+      const later = new Date('2026-06-02T09:00:00.000Z');
+      await store.followUps.record({
+        patientRef,
+        knowledgeVersion: 'cpic-2026-04-30',
+        by: 'alice',
+        role: 'pharmacist',
+        at: first,
+        note: 'Called the prescriber',
+      });
+      await store.followUps.record({
+        patientRef,
+        knowledgeVersion: 'cpic-2026-04-30',
+        by: 'bea',
+        role: 'pharmacist',
+        at: later,
+      });
+      await store.followUps.record({
+        patientRef,
+        knowledgeVersion: 'cpic-2027-01-15',
+        by: 'alice',
+        role: 'admin',
+        at: later,
+      });
+      // The second replaced the first: no note now. Another version is another follow-up.
+      expect((await store.followUps.under('cpic-2026-04-30')).get(patientRef)).toEqual({
+        patientRef,
+        knowledgeVersion: 'cpic-2026-04-30',
+        by: 'bea',
+        at: later,
+      });
+      expect((await store.followUps.under('cpic-2027-01-15')).get(patientRef)?.by).toBe('alice');
+      expect((await store.followUps.under('cpic-2019-01-12')).has(patientRef)).toBe(false);
+      const audited = await store.audit.list({ target: patientRef });
+      expect(audited.map((e) => [e.actor, e.role, e.action, e.details])).toEqual([
+        [
+          'alice',
+          'admin',
+          'reinterpretation.follow-up',
+          { knowledgeVersion: 'cpic-2027-01-15', withNote: false },
+        ],
+        [
+          'bea',
+          'pharmacist',
+          'reinterpretation.follow-up',
+          { knowledgeVersion: 'cpic-2026-04-30', withNote: false },
+        ],
+        [
+          'alice',
+          'pharmacist',
+          'reinterpretation.follow-up',
+          { knowledgeVersion: 'cpic-2026-04-30', withNote: true },
+        ],
+      ]);
+    },
+  );
 
   storeTest('records an invocation and finds its cards by uuid', async (store) => {
     const cards = [card(), card({ indicator: 'info', drug: 'sertraline' })];

@@ -1,22 +1,71 @@
 /**
  * Results called differently since a CPIC knowledge update (`/admin/reinterpretations`, pharmacists): each patient
  * whose newest recorded genotypes current CPIC calls differently, with what each result was and is. The next order is
- * already advised under the new call; the advice given before is what the pharmacist follows up.
+ * already advised under the new call; the advice given before is what the pharmacist follows up, and marks so here.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { reviewApi } from '../api';
 import type { ApiResult, ReinterpretationReport } from '../api';
-import { formatDay } from '../format';
+import { formatDay, formatDayTime } from '../format';
 import { Loading, Problem } from '../refusal';
+
+type Listed = ReinterpretationReport['patients'][number];
+
+/** Who followed the patient up, or a form to say it was done, with an optional note. */
+function FollowUp({ listed, onSaved }: { readonly listed: Listed; readonly onSaved: () => void }) {
+  const [note, setNote] = useState('');
+  const [saving, setSaving] = useState(false);
+  const [problem, setProblem] = useState<string>();
+  const done = listed.followedUp;
+  if (done) {
+    return (
+      <p>
+        Followed up by {done.by}, {formatDayTime(done.at)}
+        {done.note ? `: ${done.note}` : ''}
+      </p>
+    );
+  }
+  const onSubmit = (e: SubmitEvent) => {
+    e.preventDefault();
+    setSaving(true);
+    const trimmed = note.trim();
+    void reviewApi.followUp({ patient: listed.patient, ...(trimmed ? { note: trimmed } : {}) }).then((r) => {
+      setSaving(false);
+      if (r.ok) onSaved();
+      else setProblem(r.message);
+    });
+  };
+  return (
+    <form class="follow-up" onSubmit={onSubmit} aria-label={`Follow-up of ${listed.patient}`}>
+      <label>
+        Note (optional)
+        <input
+          type="text"
+          value={note}
+          maxLength={2000}
+          onInput={(e) => {
+            setNote(e.currentTarget.value);
+          }}
+        />
+      </label>
+      <button type="submit" disabled={saving}>
+        Mark followed up
+      </button>
+      {problem ? <p role="alert">{problem}</p> : null}
+    </form>
+  );
+}
 
 export function ReinterpretationsPage() {
   const [report, setReport] = useState<ApiResult<ReinterpretationReport>>();
-  useEffect(() => {
+  const load = () => {
     void reviewApi.reinterpretations().then(setReport);
-  }, []);
+  };
+  useEffect(load, []);
   if (!report) return <Loading />;
   if (!report.ok) return <Problem status={report.status} message={report.message} />;
   const { knowledge, patientsRead, patients } = report.value;
+  const open = patients.filter((p) => !p.followedUp).length;
   return (
     <main class="wide">
       <p>
@@ -26,8 +75,14 @@ export function ReinterpretationsPage() {
       <p class="lead" role="status">
         {patients.length === 0
           ? `Under ${knowledge}, no recorded genotype of the ${String(patientsRead)} ${patientsRead === 1 ? 'patient' : 'patients'} read is called differently from their newest call.`
-          : `Under ${knowledge}, ${String(patients.length)} of ${String(patientsRead)} patients with recorded results ${patients.length === 1 ? 'has' : 'have'} a result called differently from their newest call. Their next order is advised under the new call; follow up the advice given before.`}
+          : `Under ${knowledge}, ${String(patients.length)} of ${String(patientsRead)} patients with recorded results ${patients.length === 1 ? 'has' : 'have'} a result called differently from their newest call; ${String(open)} to follow up.`}
       </p>
+      {patients.length > 0 ? (
+        <p>
+          A listed patient’s next order is already advised under the new call; what to follow up is the advice
+          given before it.
+        </p>
+      ) : null}
       {patients.length > 0 ? (
         <table>
           <thead>
@@ -36,6 +91,7 @@ export function ReinterpretationsPage() {
               <th scope="col">Newest call</th>
               <th scope="col">Called under</th>
               <th scope="col">Result: then → now</th>
+              <th scope="col">Follow-up</th>
             </tr>
           </thead>
           <tbody>
@@ -50,6 +106,9 @@ export function ReinterpretationsPage() {
                       <li key={c.gene}>{c.text}</li>
                     ))}
                   </ul>
+                </td>
+                <td>
+                  <FollowUp listed={p} onSaved={load} />
                 </td>
               </tr>
             ))}
