@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import fc from 'fast-check';
 import request from 'supertest';
 import { reinterpretationReport, reportText } from '../../src/admin/reinterpret';
 import type { FollowUpResponse, ReinterpretationReport } from '../../src/admin/schemas';
@@ -171,6 +172,35 @@ describe('re-interpretation report', () => {
         await followUp({ patient: 'Patient/before-only' }, await tokenOf('ivan', ['informaticist'])),
       ).toBeOutcome(403, 'AUTH_FORBIDDEN');
       expect(await t.store.audit.list({ action: 'reinterpretation.follow-up' })).toHaveLength(1);
+      // Whatever the body, never a 5xx: a 201 for a patient reference (and a note, if any), else a 400 outcome.
+      type Outcome = { issue?: { details?: { coding?: { code?: string }[] } }[] };
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.jsonValue(),
+            fc.record(
+              {
+                patient: fc.oneof(fc.string(), fc.constant('Patient/x'), fc.jsonValue()),
+                note: fc.jsonValue(),
+              },
+              { requiredKeys: [] },
+            ),
+          ),
+          async (body) => {
+            const answer = await request(t.app)
+              .post('/api/reinterpretations/follow-ups')
+              .set('Authorization', `Bearer ${alice}`)
+              .set('content-type', 'application/json')
+              .send(JSON.stringify(body ?? null));
+            if (answer.status === 201) return;
+            // A body that is not a JSON object is refused by the parser, one of the wrong shape by the schema.
+            const code = (answer.body as Outcome).issue?.[0]?.details?.coding?.[0]?.code ?? '';
+            expect(['HTTP_INVALID_JSON', 'ADMIN_INVALID_REQUEST']).toContain(code);
+            expect(answer).toBeOutcome(400, code);
+          },
+        ),
+        { numRuns: 60 },
+      );
     } finally {
       await t.close();
       await issuer.close();
