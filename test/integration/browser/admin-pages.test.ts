@@ -441,6 +441,9 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     await page.getByRole('link', { name: 'Open the alert governance figures' }).click();
     await page.getByRole('heading', { level: 2, name: 'Per rule' }).waitFor();
     expect(await page.getByLabel('Signed in').innerText()).toBe('Signed in as ivan (informaticist)');
+    // The re-interpretation list names patients: pharmacists only.
+    await page.goto(`${base}/admin/reinterpretations`);
+    await page.getByRole('heading', { level: 1, name: 'This list is for pharmacists' }).waitFor();
   });
 
   it('refuses the pages and the APIs to a clinician', async () => {

@@ -63,7 +63,19 @@ export function ReinterpretationsPage() {
   };
   useEffect(load, []);
   if (!report) return <Loading />;
-  if (!report.ok) return <Problem status={report.status} message={report.message} />;
+  if (!report.ok) {
+    // The list names patients: pharmacists only (an informaticist opens the pages too).
+    return report.status === 403 ? (
+      <Problem
+        status={403}
+        title="This list is for pharmacists"
+        message="Your account does not hold the pharmacist role: the list names patients to follow up."
+        retry={{ href: '/admin', label: 'Back to the pages' }}
+      />
+    ) : (
+      <Problem status={report.status} message={report.message} />
+    );
+  }
   const { knowledge, patientsRead, patients } = report.value;
   const open = patients.filter((p) => !p.followedUp).length;
   return (
