@@ -257,25 +257,30 @@ export function sensorEvidenceLines(modifiers: readonly SensorModifier[], raised
 }
 
 /**
- * The short "why" chain: genotype → phenotype → CPIC row → what the sensors did to the alert. Only when the sensors
+ * The short "why" chain: genotype → phenotype → CPIC row (or safety rule) → what the sensors did to the alert. Only when the sensors
  * moved the alert: otherwise it would only repeat the "What to do" heading (strength and population) and the "Results
  * used" lines (genotype → phenotype).
  */
 function whyChain(decision: Decision, row: CpicRow | undefined): string | undefined {
   const { finding } = decision;
-  if (finding.genes.length === 0 || !row) return undefined;
+  // What the alert rests on before the sensors: the CPIC row, or for a drug CPIC does not grade, the safety rule.
+  const population = row?.population && row.population !== 'general' ? row.population : undefined;
+  const basis = row
+    ? `CPIC ${finding.drug} recommendation (${row.strength ?? 'not graded'}${population ? `, ${populationWords(population)}` : ''})`
+    : finding.kind === 'safety-rule'
+      ? `${finding.drug} safety rule`
+      : undefined;
+  if (finding.genes.length === 0 || basis === undefined) return undefined;
   const moved = decision.modifiers.filter((m) => m.effect === 'raise' || m.effect === 'lower');
   if (moved.length === 0) return undefined;
-  const population = row.population && row.population !== 'general' ? row.population : undefined;
   const genes = finding.genes
     .map((g) =>
       `${g.gene} ${g.diplotype ?? g.alleles?.join('/') ?? ''} → ${g.phenotype}`.replace(/(?<!\s)\s+→/, ' →'),
     )
     .join('; ');
-  const rowPart = `CPIC ${finding.drug} recommendation (${row.strength ?? 'not graded'}${population ? `, ${populationWords(population)}` : ''})`;
   const sensor = movedReadingsText(decision.modifiers);
   const direction = moved.some((m) => m.effect === 'raise') ? 'raised' : 'lowered';
-  return `${genes} → ${rowPart} → ${sensor}: alert ${direction} to ${decision.indicator}; confirm clinically.`;
+  return `${genes} → ${basis} → ${sensor}: alert ${direction} to ${decision.indicator}; confirm clinically.`;
 }
 
 /** Another CPIC row the result or the order leaves open, labelled by what tells it apart. */

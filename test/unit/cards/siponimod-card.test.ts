@@ -86,6 +86,10 @@ describe('siponimod cards (safety rule from the drug label)', () => {
     expect(whatToDo.indexOf('Observe the first dose for 6 hours')).toBeGreaterThan(
       whatToDo.indexOf('Use a maintenance dose of 1 mg'),
     );
+    // The Why says what raised the alert, as a CPIC card's does: the result, the rule, the reading.
+    expect(detail).toContain(
+      `- CYP2C9 *1/*3 → ${cpicCall('CYP2C9', '*1/*3').phenotype} → siponimod safety rule → resting HR ${threshold - 4}/min: alert raised to warning; confirm clinically.`,
+    );
     // Each said once, and the Why no longer says the drug is watched "with sensor data only".
     expect(detail.split('maintenance dose of 1 mg')).toHaveLength(2);
     expect(detail.split('Observe the first dose')).toHaveLength(2);
