@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable, SelectQueryBuilder, Transaction } from 'kysely';
 import { withoutSyncWait } from './connect';
 import type { Engine } from './connect';
 import type { CardTable, Database, InvocationTable } from './schema';
@@ -136,7 +136,10 @@ export function createInvocationRepository(db: Kysely<Database>, engine: Engine)
     listByHookInstance: (hookInstance) => readInvocations(db, 'hook_instance', hookInstance),
     eachPatientLatestInputs: (visit) => eachPatientLatestInputs(db, visit),
     listInputs: async (selection) => {
-      let q = db.selectFrom('invocations').select(['received_at', 'inputs']).where('inputs', 'is not', null);
+      let q = db
+        .selectFrom('invocations')
+        .select(['id', 'received_at', 'inputs'])
+        .where('inputs', 'is not', null);
       let limit = MAX_REPLAY_INPUTS;
       if ('last' in selection) {
         limit = Math.min(Math.max(0, selection.last), MAX_REPLAY_INPUTS);
@@ -146,75 +149,104 @@ export function createInvocationRepository(db: Kysely<Database>, engine: Engine)
           .where('received_at', '<', selection.to.toISOString());
         limit = Math.min(Math.max(0, selection.limit ?? MAX_REPLAY_INPUTS), MAX_REPLAY_INPUTS);
       }
-      // In pages, letting other requests through between them: 10,000 inputs are about 80 MB of JSON, which read and
-      // parsed at once held a SQLite process (whose reads do not wait on I/O) for most of a second. Each page starts
-      // after the last row of the one before, so calls recorded meanwhile neither repeat nor hide a row.
+      // 10,000 inputs are about 80 MB of JSON, which read and parsed at once held a SQLite process (whose reads do not
+      // wait on I/O) for most of a second: in pages.
       const found: RecordedInputs[] = [];
-      let after: { readonly receivedAt: string; readonly id: string } | undefined;
-      while (found.length < limit) {
-        const from = after;
-        // A row-value comparison, which both engines' index seek starts at (not at the newest call).
-        const page =
-          from === undefined
-            ? q
-            : q.where((eb) => eb(eb.refTuple('received_at', 'id'), '<', eb.tuple(from.receivedAt, from.id)));
-        const rows = await page
-          .select('id')
-          .orderBy('received_at', 'desc')
-          .orderBy('id', 'desc')
-          .limit(Math.min(INPUTS_PAGE, limit - found.length))
-          .execute();
+      await newestFirstInPages(limit, q, (rows) => {
         for (const row of rows) {
           found.push({
             receivedAt: new Date(row.received_at),
             inputs: JSON.parse(row.inputs ?? 'null') as unknown,
           });
         }
-        const last = rows[rows.length - 1];
-        if (last === undefined || rows.length < INPUTS_PAGE) break;
-        after = { receivedAt: last.received_at, id: last.id };
-        await nextTurn();
-      }
+      });
       return found;
     },
   };
 }
 
+/** Where an invocation read newest first starts a page: the last row of the page before. */
+interface PageCursor {
+  readonly receivedAt: string;
+  readonly id: string;
+}
+
 /**
- * Reads every invocation that kept inputs, newest first in pages (as `listInputs` does), and visits the first seen of
- * each patient: its newest. Only those inputs are parsed.
+ * Invocations older than `after` in newest-first order: a row-value comparison, which both engines' index seek starts
+ * at (not at the newest call).
+ */
+function olderThan(after: PageCursor) {
+  return (eb: ExpressionBuilder<Database, 'invocations'>) =>
+    eb(eb.refTuple('received_at', 'id'), '<', eb.tuple(after.receivedAt, after.id));
+}
+
+/**
+ * Reads up to `wanted` of the invocations `query` selects, newest first, a page at a time, letting other requests
+ * through between pages; `take` uses each page. Each page starts after the last row of the one before, so calls
+ * recorded meanwhile neither repeat nor hide a row.
+ */
+async function newestFirstInPages<R extends { readonly received_at: string; readonly id: string }>(
+  wanted: number,
+  query: SelectQueryBuilder<Database, 'invocations', R>,
+  take: (rows: readonly R[]) => Promise<void> | void,
+): Promise<void> {
+  let after: PageCursor | undefined;
+  for (let left = wanted; left > 0;) {
+    const rows = await (after ? query.where(olderThan(after)) : query)
+      .orderBy('received_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(Math.min(INPUTS_PAGE, left))
+      .execute();
+    await take(rows);
+    left -= rows.length;
+    const last = rows[rows.length - 1];
+    if (last === undefined || rows.length < INPUTS_PAGE) return;
+    after = { receivedAt: last.received_at, id: last.id };
+    await nextTurn();
+  }
+}
+
+/**
+ * Reads every invocation that kept inputs, newest first in pages, and visits the first seen of each patient: its
+ * newest. A page is read without the inputs; only the first-seen patients' are then read and parsed (a patient's
+ * earlier calls would otherwise each bring about 8 KB of JSON no one uses).
  */
 async function eachPatientLatestInputs(
   db: Kysely<Database>,
   visit: (inputs: PatientInputs) => void,
 ): Promise<number> {
   const seen = new Set<string>();
-  let after: { readonly receivedAt: string; readonly id: string } | undefined;
-  for (;;) {
-    const from = after;
-    let q = db
-      .selectFrom('invocations')
-      .select(['id', 'received_at', 'patient_ref', 'knowledge_version', 'inputs'])
-      .where('inputs', 'is not', null)
-      .where('patient_ref', 'is not', null);
-    if (from !== undefined)
-      q = q.where((eb) => eb(eb.refTuple('received_at', 'id'), '<', eb.tuple(from.receivedAt, from.id)));
-    const rows = await q.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(INPUTS_PAGE).execute();
+  const q = db
+    .selectFrom('invocations')
+    .select(['id', 'received_at', 'patient_ref', 'knowledge_version'])
+    .where('inputs', 'is not', null)
+    .where('patient_ref', 'is not', null);
+  await newestFirstInPages(Infinity, q, async (rows) => {
+    // Each patient's newest call in this page that an earlier page did not already give.
+    const first = new Map<string, (typeof rows)[number]>();
     for (const row of rows) {
       if (row.patient_ref === null || seen.has(row.patient_ref)) continue;
       seen.add(row.patient_ref);
+      first.set(row.patient_ref, row);
+    }
+    if (first.size === 0) return;
+    const ids = [...first.values()].map((row) => row.id);
+    const inputs = await db
+      .selectFrom('invocations')
+      .select(['id', 'inputs'])
+      .where('id', 'in', ids)
+      .execute();
+    const byId = new Map(inputs.map((row) => [row.id, row.inputs]));
+    for (const [patientRef, row] of first) {
       visit({
-        patientRef: row.patient_ref,
+        patientRef,
         receivedAt: new Date(row.received_at),
         ...(row.knowledge_version === null ? {} : { knowledgeVersion: row.knowledge_version }),
-        inputs: JSON.parse(row.inputs ?? 'null') as unknown,
+        inputs: JSON.parse(byId.get(row.id) ?? 'null') as unknown,
       });
     }
-    const last = rows[rows.length - 1];
-    if (last === undefined || rows.length < INPUTS_PAGE) return seen.size;
-    after = { receivedAt: last.received_at, id: last.id };
-    await nextTurn();
-  }
+  });
+  return seen.size;
 }
 
 /**
