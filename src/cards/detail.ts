@@ -257,9 +257,20 @@ export function sensorEvidenceLines(modifiers: readonly SensorModifier[], raised
 }
 
 /**
- * The short "why" chain: genotype → phenotype → CPIC row (or safety rule) → what the sensors did to the alert. Only when the sensors
- * moved the alert: otherwise it would only repeat the "What to do" heading (strength and population) and the "Results
- * used" lines (genotype → phenotype).
+ * What the wearable readings did to the alert, as a Why says it (`resting HR 54/min: alert raised to critical`); the
+ * card's chain and the explanation page's reasoning end with it. Undefined when no reading moved the alert.
+ */
+export function sensorEffectText(decision: Decision): string | undefined {
+  const readings = movedReadingsText(decision.modifiers);
+  if (readings === '') return undefined;
+  const direction = decision.modifiers.some((m) => m.effect === 'raise') ? 'raised' : 'lowered';
+  return `${readings}: alert ${direction} to ${decision.indicator}`;
+}
+
+/**
+ * The short "why" chain: genotype → phenotype → CPIC row (or safety rule) → what the sensors did to the alert. Only
+ * when the sensors moved the alert: otherwise it would only repeat the "What to do" heading (strength and population)
+ * and the "Results used" lines (genotype → phenotype).
  */
 function whyChain(decision: Decision, row: CpicRow | undefined): string | undefined {
   const { finding } = decision;
@@ -270,17 +281,14 @@ function whyChain(decision: Decision, row: CpicRow | undefined): string | undefi
     : finding.kind === 'safety-rule'
       ? `${finding.drug} safety rule`
       : undefined;
-  if (finding.genes.length === 0 || basis === undefined) return undefined;
-  const moved = decision.modifiers.filter((m) => m.effect === 'raise' || m.effect === 'lower');
-  if (moved.length === 0) return undefined;
+  const sensorEffect = sensorEffectText(decision);
+  if (finding.genes.length === 0 || basis === undefined || sensorEffect === undefined) return undefined;
   const genes = finding.genes
     .map((g) =>
       `${g.gene} ${g.diplotype ?? g.alleles?.join('/') ?? ''} → ${g.phenotype}`.replace(/(?<!\s)\s+→/, ' →'),
     )
     .join('; ');
-  const sensor = movedReadingsText(decision.modifiers);
-  const direction = moved.some((m) => m.effect === 'raise') ? 'raised' : 'lowered';
-  return `${genes} → ${basis} → ${sensor}: alert ${direction} to ${decision.indicator}; confirm clinically.`;
+  return `${genes} → ${basis} → ${sensorEffect}; confirm clinically.`;
 }
 
 /** Another CPIC row the result or the order leaves open, labelled by what tells it apart. */

@@ -4,16 +4,9 @@
  * rearranges what the decision recorded (no new clinical text), so the page says exactly what the card rested on.
  */
 import type { CardRecord, RecordedInvocation } from '../store';
-import { modifierEffect } from '../cards/detail';
+import { modifierEffect, sensorEffectText } from '../cards/detail';
 import { geneResultView, sensorDataView } from '../cards/evidence-view';
-import {
-  limitsOf,
-  metricName,
-  movedReadingsText,
-  readingText,
-  reasonText,
-  thresholdText,
-} from '../cards/sensor-text';
+import { limitsOf, metricName, readingText, reasonText, thresholdText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
 import { citationText } from '../rules/citations';
 import { isEmptyImplication, populationWords } from '../rules/cpic';
@@ -96,28 +89,19 @@ function rowsOf(finding: Finding): ExplainedRow[] {
   }
 }
 
-/**
- * The last step of the reasoning when wearable readings moved the alert, as the card's Why chain ends: "Resting HR
- * 54/min: alert raised to critical". Without it the page showed a Moderate recommendation on a critical alert and left
- * the reader to find why under the sensor evidence.
- */
-function sensorStep(decision: Decision): string[] {
-  const readings = movedReadingsText(decision.modifiers);
-  if (readings === '') return [];
-  const direction = decision.modifiers.some((m) => m.effect === 'raise') ? 'raised' : 'lowered';
-  return [`${capitalized(readings)}: alert ${direction} to ${decision.indicator}`];
-}
-
 function explainedDecision(decision: Decision): ExplainedDecision {
   const { finding } = decision;
   const guideline = guidelineOf(finding);
   // The page quotes each row's recommendation in its own box: the reasoning names the row and its strength only.
   const recommendation = rowOf(finding)?.recommendation;
+  const sensorEffect = sensorEffectText(decision);
   const reasoning = [
     ...adviceLines(decision),
     ...finding.explanation,
     ...decision.notes,
-    ...sensorStep(decision),
+    // The last step when wearable readings moved the alert, as the card's Why chain ends: without it the page showed
+    // a Moderate recommendation on a critical alert and left the reader to find why under the sensor evidence.
+    ...(sensorEffect === undefined ? [] : [capitalized(sensorEffect)]),
   ].map((line) =>
     recommendation !== undefined && line.endsWith(`: ${recommendation}`)
       ? `${line.slice(0, -(recommendation.length + 2))} recommendation, quoted below`
