@@ -1,23 +1,27 @@
 /**
  * Re-interpretation after a CPIC knowledge update (`npm run reinterpret`; target: 10,000 stored patients' genotypes
  * in under 60 s): 10,000 patients recorded in a SQLite file with their assessment inputs (the realistic 20-gene
- * panel; one patient in ten with a CYP2D6 *1/*3 called Normal Metabolizer, as before the 2019–2020 consensus), then
- * `reinterpretationReport` over the store. Baseline: the same store read through the same visitor with no genotype
- * called again (what reading costs alone).
+ * panel and the realistic request's three draft orders; one patient in ten with a CYP2D6 *1/*3 called Normal
+ * Metabolizer, as before the 2019–2020 consensus) and the cards the default thresholds give those orders, then
+ * `reinterpretationReport` over the store: each genotype called again and each card's advice found again. Baseline:
+ * the same store read through the same visitor with no genotype called again (what reading costs alone).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchCase } from '../run';
 import { genotypeObservations } from '../realistic-request';
+import { realisticOrderSignRequest } from '../realistic-request';
 import { reinterpretationReport } from '../../src/admin/reinterpret';
-import { readPatientData } from '../../src/rules/assess';
+import { createRuleEngine } from '../../src/rules/engine';
+import { decisionSnapshot, readPatientData, replay } from '../../src/rules/assess';
 import type { AssessmentInputs } from '../../src/rules/assess';
-import { KNOWLEDGE_VERSION } from '../../src/rules/cpic';
-import { DECISION_SNAPSHOT_SCHEMA } from '../../src/rules/types';
+import { KNOWLEDGE_VERSION, resolveDrugOrders } from '../../src/rules/cpic';
+import { DECISION_SNAPSHOT_SCHEMA, decisionRuleIds, isShown } from '../../src/rules/types';
 import { DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
 import { summarizeSensors } from '../../src/sensors';
 import { openStore } from '../../src/store';
+import type { CardRecord } from '../../src/store';
 
 const PATIENTS = 10_000;
 const NOW = new Date('2026-05-15T09:00:00Z');
@@ -43,10 +47,32 @@ function inputsOf(stale: boolean): AssessmentInputs {
   return {
     schema: DECISION_SNAPSHOT_SCHEMA,
     data: { ...data, pgx, sensors: { kind: 'summary', summary: summarizeSensors([], NOW.toISOString()) } },
-    orders: [],
+    orders: ORDERS,
     now: NOW.toISOString(),
     preTest: 'allow',
   };
+}
+
+/** The realistic request's three draft orders. */
+const ORDERS = resolveDrugOrders(
+  (realisticOrderSignRequest(NOW).context as { draftOrders: unknown }).draftOrders,
+);
+
+const ENGINE = createRuleEngine(DEFAULT_THRESHOLDS);
+
+/** The cards the default thresholds give the recorded inputs, as the hooks record them (one decision each). */
+async function cardsOf(inputs: AssessmentInputs, call: number): Promise<CardRecord[]> {
+  const assessment = await replay(inputs, ENGINE);
+  return assessment.decisions.filter(isShown).map((decision, i) => ({
+    uuid: `bench-${String(call)}-${String(i)}`,
+    indicator: decision.indicator,
+    summary: decision.finding.drug,
+    drug: decision.finding.drug,
+    decision: decisionSnapshot([decision], assessment.facts, ENGINE),
+    ruleIds: decisionRuleIds(decision),
+    thresholdVersion: decision.thresholdVersion,
+    knowledgeVersion: decision.finding.knowledgeVersion,
+  }));
 }
 
 const bench: BenchCase = {
@@ -57,7 +83,11 @@ const bench: BenchCase = {
     try {
       const [current, stale] = [inputsOf(false), inputsOf(true)];
       const recordStart = performance.now();
+      let cards = 0;
       for (let i = 0; i < PATIENTS; i += 1) {
+        const inputs = i % 10 === 0 ? stale : current;
+        const given = await cardsOf(inputs, i);
+        cards += given.length;
         await store.invocations.record({
           hookInstance: `bench-${String(i)}`,
           serviceId: 'pgx-order-sign',
@@ -66,8 +96,8 @@ const bench: BenchCase = {
           patientRef: `Patient/bench-${String(i)}`,
           latencyMs: 10,
           knowledgeVersion: i % 10 === 0 ? 'cpic-2019-01-12' : KNOWLEDGE_VERSION,
-          inputs: i % 10 === 0 ? stale : current,
-          cards: [],
+          inputs,
+          cards: given,
         });
       }
       const recordMs = performance.now() - recordStart;
@@ -86,6 +116,7 @@ const bench: BenchCase = {
       return {
         'patients read': report.patientsRead,
         'gene results read': genes,
+        'cards read': cards,
         'patients listed (1 in 10 recorded before the update)': report.patients.length,
         'recording 10,000 patients (setup)': `${(recordMs / 1000).toFixed(1)} s`,
         'report (target < 60 s)': `${(reportMs / 1000).toFixed(2)} s`,

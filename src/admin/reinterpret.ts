@@ -1,12 +1,18 @@
 /**
- * Re-interpretation after a CPIC knowledge update: every patient whose newest recorded genotypes current CPIC calls
- * differently from how they were called when recorded (a new phenotype or lookup key), for a pharmacist to follow up
- * before the next order does. The service reads results from the EHR on every call, so the next card is already
- * right; this finds the patients whose earlier advice rested on the old call. `npm run reinterpret` prints it.
+ * Re-interpretation after a CPIC knowledge update, for a pharmacist to follow up before the next order does: every
+ * patient whose newest recorded call reads differently under the knowledge in force, because a genotype is called
+ * differently (a new phenotype or lookup key) or because the advice a card gave then is not what CPIC gives now for
+ * the same order and results (a recommendation's text or strength revised, a row or guideline withdrawn). The
+ * service reads results from the EHR on every call, so the next card is already right; this finds the patients whose
+ * earlier advice rested on the old knowledge. `npm run reinterpret` prints it.
  */
+import { strengthText } from '../cards/detail';
 import { calendarDate, versionsInWords } from '../cards/text';
-import { KNOWLEDGE_VERSION, reinterpretResult } from '../rules/cpic';
-import type { CalledAs, ResultChange } from '../rules/cpic';
+import { cpicFindings } from '../rules/assess';
+import type { AssessmentInputs } from '../rules/assess';
+import { KNOWLEDGE_VERSION, callAgain, populationWords, rowOf } from '../rules/cpic';
+import type { CalledAs, Finding, GeneResult, ResultChange } from '../rules/cpic';
+import { adviceKey, readDecisionSnapshot } from '../rules/types';
 import type { Store } from '../store';
 import { assessmentInputs } from './evidence';
 import type { ReinterpretationReport } from './schemas';
@@ -22,6 +28,102 @@ function calledText(c: CalledAs): string {
 function changeText(c: ResultChange): string {
   return `${c.gene} ${c.genotype}: ${calledText(c.was)} → ${calledText(c.now)}`;
 }
+
+/**
+ * What a CPIC finding advises, in words: the CPIC text with its strength and population, or why there is none.
+ * Safety-rule findings are never compared (see `adviceChanges`).
+ */
+function adviceText(f: Finding): string {
+  const genes = (list: readonly { readonly gene: string }[]) =>
+    [...new Set(list.map((g) => g.gene))].join(' and ');
+  switch (f.kind) {
+    case 'recommendation':
+    case 'warfarin-figure': {
+      const { row } = f;
+      const population =
+        row.population && row.population !== 'general' ? `; ${populationWords(row.population)}` : '';
+      return `${row.recommendation} (${strengthText(row)}${population})`;
+    }
+    case 'pre-test':
+      return `test ${genes(f.untested)} before prescribing`;
+    case 'no-row':
+      return `no CPIC recommendation for the ${genes(f.genes)} result`;
+    case 'conflict':
+      return `no advice until the disagreeing ${genes(f.conflicts)} results are resolved`;
+    case 'safety-rule':
+      return `the ${f.drug} safety rule`;
+  }
+}
+
+/** The same advice: the same text for the same drug and action (`adviceKey`), with the same strength. */
+function sameAdviceKey(f: Finding): string {
+  return `${adviceKey({ finding: f })}|${rowOf(f)?.strength ?? ''}`;
+}
+
+const CPIC_KINDS: ReadonlySet<string> = new Set([
+  'recommendation',
+  'warfarin-figure',
+  'pre-test',
+  'no-row',
+  'conflict',
+]);
+
+/**
+ * A recorded CPIC finding of the shape this service records (a record written by another version of the service, or
+ * altered, is passed over rather than guessed at: the report must not fail on one patient's record).
+ */
+function isComparable(value: unknown): value is Finding {
+  if (typeof value !== 'object' || value === null) return false;
+  const f = value as Partial<Record<string, unknown>>;
+  if (typeof f.drug !== 'string' || typeof f.kind !== 'string' || !CPIC_KINDS.has(f.kind)) return false;
+  if (f.kind === 'recommendation' || f.kind === 'warfarin-figure')
+    return typeof (f.row as { recommendation?: unknown } | undefined)?.recommendation === 'string';
+  return Array.isArray(f.kind === 'pre-test' ? f.untested : f.kind === 'conflict' ? f.conflicts : f.genes);
+}
+
+/**
+ * Each CPIC advice the recorded cards gave that CPIC does not give now for the same orders and results (the results
+ * as current CPIC calls them), with what it gives instead. Safety-rule cards rest on the published thresholds, not on
+ * CPIC's data, and are left to threshold review.
+ */
+function adviceChanges(
+  inputs: AssessmentInputs,
+  pgx: readonly GeneResult[],
+  cardDecisions: readonly unknown[],
+): AdviceChange[] {
+  const cpicGiven = cardDecisions.flatMap((d) => {
+    const read = readDecisionSnapshot(d);
+    const decisions: unknown = read.ok ? read.snapshot.decisions : [];
+    return Array.isArray(decisions)
+      ? decisions
+          .map((decision: unknown) => (decision as { finding?: unknown } | null)?.finding)
+          .filter(isComparable)
+      : [];
+  });
+  // Nothing to compare, or orders of another shape than this service records.
+  if (cpicGiven.length === 0 || !Array.isArray(inputs.orders)) return [];
+  const now = cpicFindings({ ...inputs.data, pgx }, inputs.orders, {
+    now: new Date(inputs.now),
+    preTest: inputs.preTest,
+  });
+  const nowKeys = new Set(now.map(sameAdviceKey));
+  const changes = new Map<string, AdviceChange>();
+  for (const f of cpicGiven) {
+    if (nowKeys.has(sameAdviceKey(f))) continue;
+    const was = adviceText(f);
+    const instead = now.filter((n) => n.drug === f.drug).map(adviceText);
+    const nowText = instead.length > 0 ? [...new Set(instead)].join('; or ') : 'no CPIC advice';
+    changes.set(`${f.drug}|${was}`, {
+      drug: f.drug,
+      was,
+      now: nowText,
+      text: `${f.drug}: ${was} → ${nowText}`,
+    });
+  }
+  return [...changes.values()];
+}
+
+type AdviceChange = PatientReinterpretation['adviceChanges'][number];
 
 /** A knowledge version in words: `CPIC data of 30 Apr 2026`. */
 function knowledgeWords(version: string): string {
@@ -40,11 +142,14 @@ export async function reinterpretationReport(
   const patientsRead = await store.invocations.eachPatientLatestInputs((recorded) => {
     const inputs = assessmentInputs(recorded.inputs);
     if (!inputs) return;
-    const changes = inputs.data.pgx.flatMap((g) => {
-      const change = reinterpretResult(g, inputs.data.sex);
-      return change ? [{ ...change, text: changeText(change) }] : [];
-    });
-    if (changes.length === 0) return;
+    const called = inputs.data.pgx.map((g) => callAgain(g, inputs.data.sex));
+    const changes = called.flatMap(({ change }) => (change ? [{ ...change, text: changeText(change) }] : []));
+    const advice = adviceChanges(
+      inputs,
+      called.map((c) => c.result),
+      recorded.cardDecisions,
+    );
+    if (changes.length === 0 && advice.length === 0) return;
     const followUp = followUps.get(recorded.patientRef);
     patients.push({
       patient: recorded.patientRef,
@@ -56,6 +161,7 @@ export async function reinterpretationReport(
             calledUnder: knowledgeWords(recorded.knowledgeVersion),
           }),
       changes,
+      adviceChanges: advice,
       ...(followUp === undefined
         ? {}
         : {
@@ -79,7 +185,7 @@ export async function reinterpretationReport(
 export function reportText(report: ReinterpretationReport): string {
   const count = report.patients.length;
   const lines = [
-    `${report.knowledge}: ${String(count)} of ${String(report.patientsRead)} ${report.patientsRead === 1 ? 'patient' : 'patients'} with recorded results ${count === 1 ? 'has' : 'have'} a result called differently now.`,
+    `${report.knowledge}: ${String(count)} of ${String(report.patientsRead)} ${report.patientsRead === 1 ? 'patient' : 'patients'} with recorded results ${count === 1 ? 'has' : 'have'} a result called differently or advice CPIC no longer gives.`,
   ];
   for (const p of report.patients) {
     const under = p.calledUnder === undefined ? '' : `, called under ${p.calledUnder}`;
@@ -87,7 +193,7 @@ export function reportText(report: ReinterpretationReport): string {
       ? `; followed up by ${p.followedUp.by} on ${calendarDate(p.followedUp.at) ?? p.followedUp.at}`
       : '';
     lines.push(
-      `- ${p.patient} (newest call ${calendarDate(p.recordedAt) ?? p.recordedAt}${under}): ${p.changes.map((c) => c.text).join('; ')}${done}`,
+      `- ${p.patient} (newest call ${calendarDate(p.recordedAt) ?? p.recordedAt}${under}): ${[...p.changes, ...p.adviceChanges].map((c) => c.text).join('; ')}${done}`,
     );
   }
   return lines.join('\n');

@@ -327,7 +327,7 @@ export const reinterpretationReportSchema = z.object({
   knowledge: z.string(),
   /** Patients with recorded results, each read once (their newest call). */
   patientsRead: z.number().int(),
-  /** Those with a result called differently now, the most recently seen first. */
+  /** Those with a result called differently now or advice CPIC no longer gives, the most recently seen first. */
   patients: z.array(
     z.object({
       /** `Patient/123`, as recorded. */
@@ -345,6 +345,21 @@ export const reinterpretationReportSchema = z.object({
           was: calledAsSchema,
           now: calledAsSchema,
           /** In words: `CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → Intermediate Metabolizer (…)`. */
+          text: z.string(),
+        }),
+      ),
+      /**
+       * Each CPIC advice a card of that call gave that CPIC does not give now for the same orders and results (its
+       * text or strength revised, its row gone, or a result called differently).
+       */
+      adviceChanges: z.array(
+        z.object({
+          /** Lower-case drug name: `codeine`. */
+          drug: z.string(),
+          /** The advice then and now, in words: the CPIC text with its strength, or why there is none. */
+          was: z.string(),
+          now: z.string(),
+          /** `codeine: … (CPIC Strong) → … (CPIC Strong)`. */
           text: z.string(),
         }),
       ),

@@ -39,7 +39,8 @@ function sentences(text: string): string[] {
     .filter(Boolean);
 }
 
-function strengthText(row: CpicRow): string {
+/** A row's strength as cards write it: `CPIC Strong`, or `CPIC, not graded`. */
+export function strengthText(row: CpicRow): string {
   return row.strength ? `CPIC ${row.strength}` : 'CPIC, not graded';
 }
 

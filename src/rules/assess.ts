@@ -162,22 +162,15 @@ function sensorSummary(
     : summarizeSensors(input.resources, now, { metrics, policy: engine.sensorPolicy });
 }
 
-/**
- * Decisions for the orders: CPIC findings, safety-rule findings for orders CPIC says nothing about, then thresholds
- * and sensor rules. A gene whose results could not all be read is not treated as untested: no pre-test advice rests
- * on incomplete data.
- */
-export async function assess(
-  data: PatientData,
-  orders: readonly DrugOrder[],
-  options: AssessOptions,
-  engine: RuleEngine,
-): Promise<Assessment> {
-  const { now } = options;
-  const continuingDrugs = [
-    ...new Set(data.activeMedications.flatMap((m) => m.ingredients.map((i) => i.name))),
-  ];
-  const cpicFindings = orders.flatMap((order) =>
+/** Lower-case names of the drugs the patient already takes (continuing therapy). */
+function continuingDrugsOf(data: PatientData): string[] {
+  return [...new Set(data.activeMedications.flatMap((m) => m.ingredients.map((i) => i.name)))];
+}
+
+/** CPIC's findings for the orders, pre-test advice included whatever the options say. */
+function findingsForOrders(data: PatientData, orders: readonly DrugOrder[], now: Date): Finding[] {
+  const continuingDrugs = continuingDrugsOf(data);
+  return orders.flatMap((order) =>
     findingsForOrder(
       order,
       data.pgx,
@@ -191,10 +184,45 @@ export async function assess(
       data.pgxConflicts,
     ),
   );
+}
+
+/**
+ * Pre-test advice only where the options allow it and the PGx results were all read: a gene whose results could not
+ * all be read is not treated as untested, so no pre-test advice rests on incomplete data.
+ */
+function preTestAllowed(data: PatientData, options: AssessOptions): (f: Finding) => boolean {
+  return (f) => f.kind !== 'pre-test' || (options.preTest === 'allow' && data.pgxComplete);
+}
+
+/**
+ * What CPIC's knowledge says for the orders, before any threshold, as `assess` finds it: re-reading a recorded call
+ * under new knowledge (`admin/reinterpret`) compares these with the findings its cards recorded.
+ */
+export function cpicFindings(
+  data: PatientData,
+  orders: readonly DrugOrder[],
+  options: AssessOptions,
+): Finding[] {
+  return findingsForOrders(data, orders, options.now).filter(preTestAllowed(data, options));
+}
+
+/**
+ * Decisions for the orders: CPIC findings, safety-rule findings for orders CPIC says nothing about, then thresholds
+ * and sensor rules.
+ */
+export async function assess(
+  data: PatientData,
+  orders: readonly DrugOrder[],
+  options: AssessOptions,
+  engine: RuleEngine,
+): Promise<Assessment> {
+  const { now } = options;
+  const continuingDrugs = continuingDrugsOf(data);
+  const cpic = findingsForOrders(data, orders, now);
   const findings: Finding[] = [
-    ...cpicFindings,
-    ...safetyRuleFindings(orders, data.pgx, cpicFindings, engine.thresholds, data.pgxConflicts),
-  ].filter((f) => f.kind !== 'pre-test' || (options.preTest === 'allow' && data.pgxComplete));
+    ...cpic,
+    ...safetyRuleFindings(orders, data.pgx, cpic, engine.thresholds, data.pgxConflicts),
+  ].filter(preTestAllowed(data, options));
   const metrics = engine.metricsFor([...new Set(findings.map((f) => f.drug))]);
   const sensors = sensorSummary(data.sensors, metrics, now, engine);
   const facts: DecisionFacts = {

@@ -88,7 +88,7 @@ export function decisionExplanation(decision: Decision): string[] {
  * threshold version, so card de-duplication, repeat suppression and feedback statistics agree on it. Two guidelines
  * giving the same text for the same drug are the same advice.
  */
-export function adviceKey(decision: Decision): string {
+export function adviceKey(decision: Pick<Decision, 'finding'>): string {
   const f = decision.finding;
   const basis = ((): string => {
     switch (f.kind) {

@@ -97,11 +97,13 @@ export interface InvocationRepository {
   eachPatientLatestInputs(visit: (inputs: PatientInputs) => void): Promise<number>;
 }
 
-/** A patient's newest recorded inputs, with the knowledge they were assessed under. */
+/** A patient's newest recorded inputs, with the knowledge they were assessed under and the advice they gave. */
 export interface PatientInputs extends RecordedInputs {
   /** `Patient/123`, as recorded. */
   readonly patientRef: string;
   readonly knowledgeVersion?: string;
+  /** The decision snapshot (`CardRecord.decision`) of each card that call recorded. */
+  readonly cardDecisions: readonly unknown[];
 }
 
 /** Which recorded inputs to read: the newest `last`, or a period (received at or after `from`, before `to`). */
@@ -208,8 +210,8 @@ async function newestFirstInPages<R extends { readonly received_at: string; read
 
 /**
  * Reads every invocation that kept inputs, newest first in pages, and visits the first seen of each patient: its
- * newest. A page is read without the inputs; only the first-seen patients' are then read and parsed (a patient's
- * earlier calls would otherwise each bring about 8 KB of JSON no one uses).
+ * newest, with its cards' decisions. A page is read without the inputs; only the first-seen patients' inputs and cards
+ * are then read and parsed (a patient's earlier calls would otherwise each bring about 8 KB of JSON no one uses).
  */
 async function eachPatientLatestInputs(
   db: Kysely<Database>,
@@ -237,12 +239,24 @@ async function eachPatientLatestInputs(
       .where('id', 'in', ids)
       .execute();
     const byId = new Map(inputs.map((row) => [row.id, row.inputs]));
+    const decisions = new Map<string, unknown[]>();
+    const cards = await db
+      .selectFrom('cards')
+      .select(['invocation_id', 'decision'])
+      .where('invocation_id', 'in', ids)
+      .execute();
+    for (const card of cards) {
+      const of = decisions.get(card.invocation_id) ?? [];
+      of.push(JSON.parse(card.decision) as unknown);
+      decisions.set(card.invocation_id, of);
+    }
     for (const [patientRef, row] of first) {
       visit({
         patientRef,
         receivedAt: new Date(row.received_at),
         ...(row.knowledge_version === null ? {} : { knowledgeVersion: row.knowledge_version }),
         inputs: JSON.parse(byId.get(row.id) ?? 'null') as unknown,
+        cardDecisions: decisions.get(row.id) ?? [],
       });
     }
   });

@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AssessmentInputs } from '../../src/rules/assess';
-import type { GeneResult } from '../../src/rules/cpic';
+import type { CpicRow, DrugOrder, Finding, GeneResult } from '../../src/rules/cpic';
 import { DECISION_SNAPSHOT_SCHEMA, decisionRuleIds } from '../../src/rules/types';
 import type { DecisionFacts } from '../../src/rules/types';
 import type { CardRecord, FeedbackRecord, InvocationRecord, Store } from '../../src/store';
 import { NO_SENSORS, findingFor, gene, genotyped, restingHeartRate, range } from '../fixtures/rules/builders';
-import { decideFinding, noSensorFacts, snapshotOf } from './decisions';
+import { decideFinding, noSensorFacts, shown, snapshotOf } from './decisions';
 
 /** A gene result as a lab reports it: a diplotype, the newest source's date, the Observation read. */
 export function labResult(
@@ -134,6 +134,8 @@ export function callWithResults(
   receivedAt: string,
   pgx: readonly GeneResult[],
   knowledgeVersion: string,
+  orders: readonly DrugOrder[] = [],
+  cards: readonly CardRecord[] = [],
 ): InvocationRecord {
   const inputs: AssessmentInputs = {
     schema: DECISION_SNAPSHOT_SCHEMA,
@@ -144,7 +146,7 @@ export function callWithResults(
       activeMedications: [],
       sensors: { kind: 'summary', summary: NO_SENSORS },
     },
-    orders: [],
+    orders,
     now: receivedAt,
     preTest: 'allow',
   };
@@ -157,6 +159,41 @@ export function callWithResults(
     latencyMs: 5,
     knowledgeVersion,
     inputs,
-    cards: [],
+    cards,
   };
+}
+
+/**
+ * An order-sign call for `drug` as the store records it: the results and the order as its inputs, and the card the
+ * default thresholds gave the CPIC finding, called under `knowledgeVersion`. `asThen` gives the CPIC row as the
+ * release of that version had it (a text or strength CPIC has since revised); by default the row in force.
+ */
+export async function callWithCard(
+  patientRef: string,
+  receivedAt: string,
+  pgx: readonly GeneResult[],
+  drug: string,
+  knowledgeVersion: string,
+  asThen: (row: CpicRow) => CpicRow = (row) => row,
+): Promise<InvocationRecord> {
+  const found = findingFor(drug, pgx);
+  const finding: Finding =
+    found.kind === 'recommendation' || found.kind === 'warfarin-figure'
+      ? { ...found, row: asThen(found.row), knowledgeVersion }
+      : { ...found, knowledgeVersion };
+  const facts = noSensorFacts(receivedAt);
+  const decision = shown(await decideFinding(finding, undefined, facts));
+  const summary = `${drug}: advice for ${pgx.map((g) => `${g.gene} ${g.phenotype}`).join(', ')}`;
+  const card: CardRecord = {
+    uuid: randomUUID(),
+    indicator: decision.indicator,
+    summary,
+    drug,
+    decision: snapshotOf([decision], facts),
+    ruleIds: decisionRuleIds(decision),
+    thresholdVersion: decision.thresholdVersion,
+    knowledgeVersion,
+    shown: { summary, indicator: decision.indicator },
+  };
+  return callWithResults(patientRef, receivedAt, pgx, knowledgeVersion, [finding.order], [card]);
 }

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Bundle, FhirResource, MedicationRequest, Observation, Resource } from 'fhir/r4';
 import request from 'supertest';
+import { reinterpretationReport } from '../../src/admin/reinterpret';
 import { loadServiceDefinitions } from '../../src/cds/discovery';
 import { resolveTemplate } from '../../src/cds/prefetch';
 import { prescriberName } from '../../src/cds/prescriber';
@@ -584,5 +585,31 @@ describe('demo patients from the CDS Hooks sandbox', () => {
     const row = readmeRows().find((r) => r.patient === (body.context as JsonObject).patientId);
     const cards = await cardsOf(t, 'pgx-order-sign', { ...body, hookInstance: randomUUID() });
     expect(cards.map((c) => c.indicator)).toEqual([row?.orderSign]);
+  });
+
+  it('re-interpretation lists none of them: each call read again under the knowledge in force says what it said', async () => {
+    // Each patient's newest call an order-sign card, then a patient-view summary: both kinds of card read again.
+    for (const last of ['order-sign', 'patient-view'] as const) {
+      for (const row of readmeRows()) {
+        const draft = draftOf(t, row.patient);
+        const context: JsonObject = { userId: 'Practitioner/COREPRACTITIONER1', patientId: row.patient };
+        const orderContext: JsonObject = {
+          ...context,
+          draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: draft }] },
+        };
+        const sign = () => cardsOf(t, 'pgx-order-sign', hookBody('order-sign', orderContext));
+        const view = () => cardsOf(t, 'pgx-patient-view', hookBody('patient-view', context));
+        if (last === 'order-sign') {
+          await view();
+          await sign();
+        } else {
+          await sign();
+          await view();
+        }
+      }
+      const report = await reinterpretationReport(t.store);
+      expect(report.patientsRead).toBeGreaterThanOrEqual(readmeRows().length);
+      expect([last, report.patients]).toEqual([last, []]);
+    }
   });
 });

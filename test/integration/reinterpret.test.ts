@@ -3,9 +3,12 @@
  * real SQLite store: each patient's newest recorded results are read again under the knowledge in force, and the
  * patients whose results are called differently are listed, with what each result was and is. The change used is the
  * CYP2D6 2019–2020 consensus (Caudle et al., Clin Transl Sci 2020;13:116): *1/*3, activity score 1.0, was Normal
- * Metabolizer under the 2016 table and is Intermediate now.
+ * Metabolizer under the 2016 table and is Intermediate now. The advice a card gave is read again too: a card whose
+ * CPIC text CPIC has since revised (the earlier text here is the test's own: the data set keeps only the current
+ * release) is listed with the text then and now; a card CPIC still gives word for word is not.
  */
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,14 +24,18 @@ import type { Store } from '../../src/store';
 import { genotyped } from '../fixtures/rules/builders';
 import { startTestApp } from '../helpers/app';
 import { startTestIssuer } from '../helpers/oidc';
-import { CYP2D6_BEFORE_2020, callWithResults } from '../helpers/review-data';
-import { cpicCall } from '../reference';
+import { CYP2D6_BEFORE_2020, callWithCard, callWithResults } from '../helpers/review-data';
+import { cpicCall, cpicRow } from '../reference';
 
 const ROOT = path.join(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 const current = genotyped('CYP2D6', '*1/*3');
 const cyp2c19 = genotyped('CYP2C19', '*2/*2');
+const cyp2d6Poor = genotyped('CYP2D6', '*5/*5');
+/** CPIC's codeine row for a CYP2D6 poor metabolizer, as the data set has it. */
+const codeinePoor = cpicRow('codeine', { CYP2D6: cyp2d6Poor.lookupKey }).row;
+const EARLIER_TEXT = 'Use an alternative analgesic.';
 
 describe('re-interpretation report', () => {
   let dir: string;
@@ -54,6 +61,58 @@ describe('re-interpretation report', () => {
     await call('Patient/called-since', '2026-05-02T10:00:00Z', [current], KNOWLEDGE_VERSION);
     // Nothing that reads differently: not listed.
     await call('Patient/unchanged', '2019-03-03T10:00:00Z', [cyp2c19], 'cpic-2019-01-12');
+    // A codeine card whose CPIC text was revised since: listed, with the text then and now.
+    await store.invocations.record(
+      await callWithCard(
+        'Patient/advice-revised',
+        '2022-06-01T10:00:00Z',
+        [cyp2d6Poor],
+        'codeine',
+        'cpic-2022-05-30',
+        (row) => ({ ...row, recommendation: EARLIER_TEXT }),
+      ),
+    );
+    // The same card with the text CPIC still gives: not listed, though the knowledge version is older.
+    await store.invocations.record(
+      await callWithCard(
+        'Patient/advice-same',
+        '2022-06-02T10:00:00Z',
+        [cyp2d6Poor],
+        'codeine',
+        'cpic-2022-05-30',
+      ),
+    );
+    // Cards whose decisions are not of the shape this service records (another version's, or altered): passed over,
+    // the report does not fail on them.
+    const odd = (decision: unknown) => ({
+      uuid: randomUUID(),
+      indicator: 'warning' as const,
+      summary: 'codeine',
+      decision,
+      ruleIds: [],
+      thresholdVersion: 'thresholds-1',
+      knowledgeVersion: 'cpic-2022-05-30',
+    });
+    await store.invocations.record(
+      callWithResults(
+        'Patient/odd-cards',
+        '2022-06-03T10:00:00Z',
+        [cyp2d6Poor],
+        'cpic-2022-05-30',
+        [],
+        [
+          odd({ schema: 1, decisions: [{ finding: { kind: 'recommendation', drug: 'codeine' } }] }),
+          odd({
+            schema: 1,
+            decisions: [{ finding: null }, { finding: { kind: 'no-row', drug: 'codeine' } }],
+          }),
+          odd({ schema: 2, decisions: 'later' }),
+          odd({ schema: 1, decisions: 'none' }),
+          odd({ schema: 1, decisions: [null, { finding: { kind: 'pre-test', drug: 'codeine' } }] }),
+          odd('not a snapshot'),
+        ],
+      ),
+    );
     // A call that kept no inputs is not read.
     await store.invocations.record({
       hookInstance: 'no-inputs',
@@ -72,12 +131,29 @@ describe('re-interpretation report', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('lists the patients whose newest recorded results current CPIC calls differently, with what each was and is', () => {
+  it('lists the patients whose newest recorded results or advice current CPIC gives differently, with what each was and is', () => {
     const { phenotype, lookupKey } = cpicCall('CYP2D6', '*1/*3');
     expect(report.knowledgeVersion).toBe(KNOWLEDGE_VERSION);
     expect(report.knowledge).toMatch(/^CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4}$/);
-    expect(report.patientsRead).toBe(3);
+    expect(report.patientsRead).toBe(6);
+    const strength = `CPIC ${codeinePoor.strength ?? ''}`;
+    expect(codeinePoor.strength).toBe('Strong');
     expect(report.patients).toEqual([
+      {
+        patient: 'Patient/advice-revised',
+        recordedAt: '2022-06-01T10:00:00.000Z',
+        knowledgeVersion: 'cpic-2022-05-30',
+        calledUnder: 'CPIC data of 30 May 2022',
+        changes: [],
+        adviceChanges: [
+          {
+            drug: 'codeine',
+            was: `${EARLIER_TEXT} (${strength})`,
+            now: `${codeinePoor.recommendation} (${strength})`,
+            text: `codeine: ${EARLIER_TEXT} (${strength}) → ${codeinePoor.recommendation} (${strength})`,
+          },
+        ],
+      },
       {
         patient: 'Patient/before-only',
         recordedAt: '2019-03-01T10:00:00.000Z',
@@ -92,6 +168,7 @@ describe('re-interpretation report', () => {
             text: `CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → ${phenotype} (activity score 1.0)`,
           },
         ],
+        adviceChanges: [],
       },
     ]);
   });
@@ -99,8 +176,9 @@ describe('re-interpretation report', () => {
   it('says it as a pharmacist reads it: the knowledge, how many, and each patient with the change', () => {
     expect(reportText(report).split('\n')).toEqual([
       expect.stringMatching(
-        /^CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4}: 1 of 3 patients with recorded results has a result called differently now\.$/,
+        /^CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4}: 2 of 6 patients with recorded results have a result called differently or advice CPIC no longer gives\.$/,
       ),
+      `- Patient/advice-revised (newest call 1 Jun 2022, called under CPIC data of 30 May 2022): codeine: ${EARLIER_TEXT} (CPIC Strong) → ${codeinePoor.recommendation} (CPIC Strong)`,
       '- Patient/before-only (newest call 1 Mar 2019, called under CPIC data of 12 Jan 2019): CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → Intermediate Metabolizer (activity score 1.0)',
     ]);
   });
@@ -157,7 +235,9 @@ describe('re-interpretation report', () => {
         ['alice', 'pharmacist', 'Patient/before-only'],
       ]);
       const list = await request(t.app).get('/api/reinterpretations').set('Authorization', `Bearer ${alice}`);
-      const [listed] = (list.body as ReinterpretationReport).patients;
+      const listed = (list.body as ReinterpretationReport).patients.find(
+        (p) => p.patient === 'Patient/before-only',
+      );
       expect(listed?.followedUp).toEqual((res.body as FollowUpResponse).followedUp);
       expect(reportText(list.body as ReinterpretationReport)).toMatch(
         /; followed up by alice on \d{1,2} [A-Z][a-z]{2} \d{4}$/,

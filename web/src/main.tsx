@@ -73,7 +73,7 @@ function App() {
     );
   }
   if (path === '/admin/reinterpretations') {
-    document.title = 'Results called differently since a knowledge update';
+    document.title = 'Results and advice changed by a knowledge update';
     return <AdminShell>{() => <ReinterpretationsPage />}</AdminShell>;
   }
   if (path === '/admin/kpis') {

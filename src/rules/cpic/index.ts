@@ -51,8 +51,8 @@ export {
   testedName,
 } from './recommendations';
 export { callPhenotype, copyNumberPhenotypes, normalizePhenotype } from './phenotype';
-export { reinterpretResult } from './reinterpret';
-export type { CalledAs, ResultChange } from './reinterpret';
+export { callAgain, reinterpretResult } from './reinterpret';
+export type { CalledAgain, CalledAs, ResultChange } from './reinterpret';
 export { populationWords } from './populations';
 export { cpicGenes, cpicPairs, cpicPhenotypes, ehrPriorityOf, isEmptyImplication } from './knowledge';
 

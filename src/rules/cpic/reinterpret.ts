@@ -5,6 +5,7 @@
  * Pure: the admin report (`src/admin/reinterpret.ts`) reads the recorded results from the store.
  */
 import { callPhenotype, INDETERMINATE } from './phenotype';
+import type { PhenotypeCall } from './phenotype';
 import type { GeneResult } from './types';
 
 /** What one gene's recorded genotype was called, and what current CPIC calls it. */
@@ -35,25 +36,65 @@ function calledAs(r: {
   };
 }
 
-/**
- * The change in how `recorded` is called, or undefined when current CPIC calls it the same. Only genotypes are read
- * again: a phenotype the laboratory reported is the laboratory's to revise, and an HLA allele status (positive or
- * negative for a named allele) does not depend on CPIC's tables. A genotype current CPIC cannot read (an allele the
- * data set no longer defines) is a change to Indeterminate; one that could not be read before and still cannot is
- * none.
- */
-export function reinterpretResult(recorded: GeneResult, sex?: string): ResultChange | undefined {
+/** How current CPIC calls a recorded genotype; undefined for a result that is not read again (see `callAgain`). */
+function currentCall(recorded: GeneResult, sex: string | undefined): PhenotypeCall | undefined {
   if (recorded.alleleStatus !== undefined || recorded.uninterpreted !== undefined) return undefined;
   const alleles = recorded.alleles ?? (recorded.diplotype === undefined ? undefined : [recorded.diplotype]);
   if (alleles === undefined || alleles.length === 0) return undefined;
-  const call = callPhenotype(recorded.gene, alleles, sex === undefined ? {} : { sex });
+  return callPhenotype(recorded.gene, alleles, sex === undefined ? {} : { sex });
+}
+
+/** A recorded result called again: as current CPIC calls it, and the change from the record, if any. */
+export interface CalledAgain {
+  /** The record itself when nothing changed, else the record with the current call's phenotype, score and keys. */
+  readonly result: GeneResult;
+  readonly change?: ResultChange;
+}
+
+/**
+ * `recorded` called again under current CPIC. Only genotypes are read again: a phenotype the laboratory reported is
+ * the laboratory's to revise, and an HLA allele status (positive or negative for a named allele) does not depend on
+ * CPIC's tables. A new phenotype, lookup key or activity score is a change; a score missing from the record (a result
+ * recorded without one) is not, the lookup key says the same. A genotype current CPIC cannot read (an allele the data
+ * set no longer defines) is a change to Indeterminate; one that could not be read before and still cannot is none.
+ */
+export function callAgain(recorded: GeneResult, sex?: string): CalledAgain {
+  const call = currentCall(recorded, sex);
+  if (call === undefined) return { result: recorded };
   const was = calledAs(recorded);
   const now = calledAs(call);
-  // A score missing from the record (a result recorded without one) is no change: the lookup key says the same.
   const same =
     was.phenotype === now.phenotype &&
     was.lookupKey === now.lookupKey &&
     (was.activityScore === undefined || was.activityScore === now.activityScore);
-  if (same || (was.phenotype === INDETERMINATE && now.phenotype === INDETERMINATE)) return undefined;
-  return { gene: recorded.gene, genotype: recorded.diplotype ?? alleles.join('/'), was, now };
+  if (same || (was.phenotype === INDETERMINATE && now.phenotype === INDETERMINATE))
+    return { result: recorded };
+  const {
+    activityScore: _score,
+    candidateLookupKeys: _keys,
+    copyNumberReadings: _readings,
+    ...kept
+  } = recorded;
+  return {
+    result: {
+      ...kept,
+      phenotype: call.phenotype,
+      lookupKey: call.lookupKey,
+      ...(call.activityScore === undefined ? {} : { activityScore: call.activityScore }),
+      ...(call.candidateLookupKeys === undefined ? {} : { candidateLookupKeys: call.candidateLookupKeys }),
+      ...(call.copyNumberReadings === undefined ? {} : { copyNumberReadings: call.copyNumberReadings }),
+      ...(call.unreadable === undefined ? {} : { unreadable: call.unreadable }),
+    },
+    change: {
+      gene: recorded.gene,
+      genotype: recorded.diplotype ?? (recorded.alleles ?? []).join('/'),
+      was,
+      now,
+    },
+  };
+}
+
+/** The change in how `recorded` is called (`callAgain`), or undefined when current CPIC calls it the same. */
+export function reinterpretResult(recorded: GeneResult, sex?: string): ResultChange | undefined {
+  return callAgain(recorded, sex).change;
 }

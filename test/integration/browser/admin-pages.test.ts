@@ -23,9 +23,10 @@ import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser
 import type { JsonObject } from '../../helpers/cds';
 import { freePort } from '../../helpers/http';
 import { searchset } from '../../helpers/mock-fhir';
-import { CYP2D6_BEFORE_2020, callWithResults } from '../../helpers/review-data';
+import { genotyped } from '../../fixtures/rules/builders';
+import { CYP2D6_BEFORE_2020, callWithCard, callWithResults } from '../../helpers/review-data';
 import { hs256Bearer } from '../../helpers/users';
-import { cpicCall } from '../../reference';
+import { cpicCall, cpicRow } from '../../reference';
 
 // Building the bundle and starting a browser take seconds on a busy machine; no step's duration is asserted.
 jest.setTimeout(90_000);
@@ -372,12 +373,12 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(await page.getByLabel('From').inputValue()).toBe(url.searchParams.get('from'));
   });
 
-  it('lists the patients whose recorded results are called differently since a knowledge update', async () => {
+  it('lists the patients whose recorded results or advice changed with a knowledge update', async () => {
     await page.goto(`${base}/admin`);
-    await page.getByRole('link', { name: 'Results called differently since a knowledge update' }).click();
+    await page.getByRole('link', { name: 'Results and advice changed by a knowledge update' }).click();
     const status = page.getByRole('status');
     // The patients of this test's calls were all called under the knowledge in force.
-    await status.filter({ hasText: 'no recorded genotype' }).waitFor();
+    await status.filter({ hasText: 'no result called differently and no advice' }).waitFor();
     expect(await page.locator('table').count()).toBe(0);
     // A patient last seen before the CYP2D6 consensus, whose *1/*3 was called Normal Metabolizer then.
     await t.store.invocations.record(
@@ -388,18 +389,41 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
         'cpic-2019-01-12',
       ),
     );
+    // A codeine card given in 2022 whose CPIC text has been revised since (the earlier text is the test's own).
+    await t.store.invocations.record(
+      await callWithCard(
+        'Patient/codeine-2022',
+        '2022-06-01T10:00:00Z',
+        [genotyped('CYP2D6', '*5/*5')],
+        'codeine',
+        'cpic-2022-05-30',
+        (row) => ({ ...row, recommendation: 'Use an alternative analgesic.' }),
+      ),
+    );
     await page.reload();
-    await status.filter({ hasText: 'has a result called differently' }).waitFor();
+    await status.filter({ hasText: 'have a result called differently or advice' }).waitFor();
     expect(await status.innerText()).toMatch(
-      /^Under CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4}, 1 of \d+ patients/,
+      /^Under CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4}, 2 of \d+ patients/,
     );
     const rows = page.locator('tbody tr');
-    expect(await rows.count()).toBe(1);
-    expect((await rows.getByRole('cell').allInnerTexts()).map((c) => c.trim())).toEqual([
+    expect(await rows.count()).toBe(2);
+    const codeinePoor = cpicRow('codeine', { CYP2D6: cpicCall('CYP2D6', '*5/*5').lookupKey }).row;
+    expect((await rows.first().getByRole('cell').allInnerTexts()).map((c) => c.trim())).toEqual([
+      'Patient/codeine-2022',
+      '1 Jun 2022',
+      'CPIC data of 30 May 2022',
+      'Called as then',
+      `Codeine\nThen: Use an alternative analgesic. (CPIC Strong)\nNow: ${codeinePoor.recommendation} (CPIC Strong)`,
+      'Note (optional)\nMark followed up',
+    ]);
+    const seen = rows.filter({ hasText: 'Patient/seen-in-2019' });
+    expect((await seen.getByRole('cell').allInnerTexts()).map((c) => c.trim())).toEqual([
       'Patient/seen-in-2019',
       '1 Mar 2019',
       'CPIC data of 12 Jan 2019',
       `CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → ${cpicCall('CYP2D6', '*1/*3').phenotype} (activity score 1.0)`,
+      // No card then (an order-sign call with no order), so no advice to compare.
+      'No card’s advice changed',
       // Not followed up yet: a note and the button.
       'Note (optional)\nMark followed up',
     ]);
@@ -409,10 +433,10 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     await form.getByLabel('Note (optional)').fill('Prescriber called; codeine stopped');
     await form.getByRole('button', { name: 'Mark followed up' }).click();
     await page.getByText('Followed up by alice, ').waitFor();
-    expect(await rows.getByRole('cell').last().innerText()).toMatch(
+    expect(await seen.getByRole('cell').last().innerText()).toMatch(
       /^Followed up by alice, \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}: Prescriber called; codeine stopped$/,
     );
-    expect(await status.innerText()).toContain('; 0 to follow up.');
+    expect(await status.innerText()).toContain('; 1 to follow up.');
     const audited = await t.store.audit.list({ action: 'reinterpretation.follow-up' });
     expect(audited.map((e) => [e.actor, e.target])).toEqual([['alice', 'Patient/seen-in-2019']]);
     await screenshot(page, '17a2-reinterpretation-followed-up');

@@ -403,28 +403,46 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
   );
 
   storeTest(
-    "visits each patient's newest recorded inputs once, across the pages, skipping calls that kept none",
+    "visits each patient's newest recorded inputs once, with that call's cards, across the pages, skipping calls that kept none",
     async (store) => {
-      // 1,100 calls of 7 patients of this test's own, in turn, at one millisecond apart: more than two pages.
+      // 1,100 calls of 7 patients of this test's own, in turn, at one millisecond apart: more than two pages. A call
+      // whose number divides by 3 answered with a card, an even one with a card, by 6 with both.
       const run = randomUUID();
       const patientOf = (i: number) => `Patient/${run}-${String(i % 7)}`;
       const at = (i: number) => new Date(Date.UTC(2033, 0, 1) + i);
+      const cardsOf = (i: number) =>
+        [
+          ...(i % 3 === 0 ? [{ call: i, card: 'first' }] : []),
+          ...(i % 2 === 0 ? [{ call: i, card: 'second' }] : []),
+        ].map((decision) => card({ decision }));
       for (let i = 0; i < 1100; i += 1) {
         await store.invocations.record(
-          invocation([], { receivedAt: at(i), patientRef: patientOf(i), inputs: { call: i } }),
+          invocation(cardsOf(i), { receivedAt: at(i), patientRef: patientOf(i), inputs: { call: i } }),
         );
       }
       // The first patient's newest call kept no inputs: its call before is its newest with inputs.
-      await store.invocations.record(invocation([], { receivedAt: at(1100), patientRef: patientOf(0) }));
-      const visited: { patientRef: string; call: number }[] = [];
+      await store.invocations.record(
+        invocation([card({ decision: { call: 1100 } })], { receivedAt: at(1100), patientRef: patientOf(0) }),
+      );
+      const visited: { patientRef: string; call: number; cards: unknown[] }[] = [];
       const count = await store.invocations.eachPatientLatestInputs((p) => {
         if (p.patientRef.startsWith(`Patient/${run}-`))
-          visited.push({ patientRef: p.patientRef, call: (p.inputs as { call: number }).call });
+          visited.push({
+            patientRef: p.patientRef,
+            call: (p.inputs as { call: number }).call,
+            cards: [...p.cardDecisions].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+          });
       });
-      // Each patient's last call of the 1,100 (calls 1,093 to 1,099), newest first.
+      // Each patient's last call of the 1,100 (calls 1,093 to 1,099), newest first, with its own cards' decisions.
       expect(visited).toEqual(
-        [1099, 1098, 1097, 1096, 1095, 1094, 1093].map((call) => ({ patientRef: patientOf(call), call })),
+        [1099, 1098, 1097, 1096, 1095, 1094, 1093].map((call) => ({
+          patientRef: patientOf(call),
+          call,
+          cards: cardsOf(call).map((c) => c.decision),
+        })),
       );
+      // Not merely empty: 1,098 answered with two cards, 1,096, 1,095 and 1,094 with one, the others with none.
+      expect(visited.map((v) => v.cards.length)).toEqual([0, 2, 0, 1, 1, 1, 0]);
       expect(count).toBeGreaterThanOrEqual(7);
     },
   );

@@ -73,8 +73,9 @@ export function AdminHome({ user }: { readonly user: SignedInView }) {
             <a href="/admin/overrides">Override review</a>: overridden alerts, newest first (pharmacists).
           </li>
           <li>
-            <a href="/admin/reinterpretations">Results called differently since a knowledge update</a>:
-            patients whose recorded genotypes current CPIC calls differently, to follow up (pharmacists).
+            <a href="/admin/reinterpretations">Results and advice changed by a knowledge update</a>: patients
+            whose recorded genotypes current CPIC calls differently, or whose cards gave advice CPIC no longer
+            gives, to follow up (pharmacists).
           </li>
           <li>
             <a href="/admin/kpis">Alert governance figures</a>: alert burden, acceptance, overrides, ratings

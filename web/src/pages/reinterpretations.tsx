@@ -1,7 +1,8 @@
 /**
- * Results called differently since a CPIC knowledge update (`/admin/reinterpretations`, pharmacists): each patient
- * whose newest recorded genotypes current CPIC calls differently, with what each result was and is. The next order is
- * already advised under the new call; the advice given before is what the pharmacist follows up, and marks so here.
+ * Results and advice changed by a CPIC knowledge update (`/admin/reinterpretations`, pharmacists): each patient whose
+ * newest recorded genotypes current CPIC calls differently, or whose newest call's cards gave advice CPIC no longer
+ * gives, with what each was and is. The next order is already advised under the new knowledge; the advice given
+ * before is what the pharmacist follows up, and marks so here.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { reviewApi } from '../api';
@@ -10,6 +11,9 @@ import { formatDay, formatDayTime } from '../format';
 import { Loading, Problem } from '../refusal';
 
 type Listed = ReinterpretationReport['patients'][number];
+
+/** `codeine` → `Codeine`. */
+const upperFirst = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** Who followed the patient up, or a form to say it was done, with an optional note. */
 function FollowUp({ listed, onSaved }: { readonly listed: Listed; readonly onSaved: () => void }) {
@@ -83,16 +87,16 @@ export function ReinterpretationsPage() {
       <p>
         <a href="/admin">All pages</a>
       </p>
-      <h1>Results called differently since a knowledge update</h1>
+      <h1>Results and advice changed by a knowledge update</h1>
       <p class="lead" role="status">
         {patients.length === 0
-          ? `Under ${knowledge}, no recorded genotype of the ${String(patientsRead)} ${patientsRead === 1 ? 'patient' : 'patients'} read is called differently from their newest call.`
-          : `Under ${knowledge}, ${String(patients.length)} of ${String(patientsRead)} patients with recorded results ${patients.length === 1 ? 'has' : 'have'} a result called differently from their newest call; ${String(open)} to follow up.`}
+          ? `Under ${knowledge}, the newest calls of the ${String(patientsRead)} ${patientsRead === 1 ? 'patient' : 'patients'} read have no result called differently and no advice CPIC no longer gives.`
+          : `Under ${knowledge}, ${String(patients.length)} of ${String(patientsRead)} patients with recorded results ${patients.length === 1 ? 'has' : 'have'} a result called differently or advice CPIC no longer gives since their newest call; ${String(open)} to follow up.`}
       </p>
       {patients.length > 0 ? (
         <p>
-          A listed patient’s next order is already advised under the new call; what to follow up is the advice
-          given before it.
+          A listed patient’s next order is already advised under the new knowledge; what to follow up is the
+          advice given before it.
         </p>
       ) : null}
       {patients.length > 0 ? (
@@ -103,6 +107,7 @@ export function ReinterpretationsPage() {
               <th scope="col">Newest call</th>
               <th scope="col">Called under</th>
               <th scope="col">Result: then → now</th>
+              <th scope="col">Advice given: then → now</th>
               <th scope="col">Follow-up</th>
             </tr>
           </thead>
@@ -113,11 +118,32 @@ export function ReinterpretationsPage() {
                 <td>{formatDay(p.recordedAt)}</td>
                 <td>{p.calledUnder ?? 'not recorded'}</td>
                 <td>
-                  <ul class="plain">
-                    {p.changes.map((c) => (
-                      <li key={c.gene}>{c.text}</li>
-                    ))}
-                  </ul>
+                  {p.changes.length === 0 ? (
+                    'Called as then'
+                  ) : (
+                    <ul class="plain">
+                      {p.changes.map((c) => (
+                        <li key={c.gene}>{c.text}</li>
+                      ))}
+                    </ul>
+                  )}
+                </td>
+                <td>
+                  {p.adviceChanges.length === 0 ? (
+                    'No card’s advice changed'
+                  ) : (
+                    <ul class="plain">
+                      {p.adviceChanges.map((c) => (
+                        <li key={`${c.drug} ${c.was}`}>
+                          <strong>{upperFirst(c.drug)}</strong>
+                          <br />
+                          Then: {c.was}
+                          <br />
+                          Now: {c.now}
+                        </li>
+                      ))}
+                    </ul>
+                  )}
                 </td>
                 <td>
                   <FollowUp listed={p} onSaved={load} />

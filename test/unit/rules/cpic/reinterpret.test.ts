@@ -5,7 +5,7 @@
  * activity scores 1.0–2.0 Normal Metabolizer, current CPIC calls *1/*3 (activity score 1.0) Intermediate.
  */
 import { loadDemoData } from '../../../../src/demo';
-import { readGeneResults, reinterpretResult } from '../../../../src/rules/cpic';
+import { callAgain, readGeneResults, reinterpretResult } from '../../../../src/rules/cpic';
 import type { GeneResult } from '../../../../src/rules/cpic';
 import { genotypeObservations } from '../../../../bench/realistic-request';
 import { genotyped } from '../../../fixtures/rules/builders';
@@ -27,6 +27,27 @@ describe('reinterpretResult', () => {
       was: { phenotype: 'Normal Metabolizer', lookupKey: now.lookupKey, activityScore: '1.0' },
       now: { phenotype: now.phenotype, lookupKey: now.lookupKey, activityScore: '1.0' },
     });
+  });
+
+  it('gives the recorded result as current CPIC calls it, and an unchanged result as it was recorded', () => {
+    const recorded: GeneResult = {
+      ...genotyped('CYP2D6', '*1/*3'),
+      phenotype: 'Normal Metabolizer',
+      activityScore: '1.0',
+      date: '2018-04-02',
+      sources: ['Observation/cyp2d6-2018'],
+    };
+    const now = cpicCall('CYP2D6', '*1/*3');
+    // Only the call changes: the genotype, its date and its source stay the record's.
+    expect(callAgain(recorded).result).toEqual({
+      ...recorded,
+      phenotype: now.phenotype,
+      lookupKey: now.lookupKey,
+      activityScore: now.activityScore,
+    });
+    const unchanged = genotyped('CYP2C19', '*2/*2');
+    expect(callAgain(unchanged)).toEqual({ result: unchanged });
+    expect(callAgain(unchanged).result).toBe(unchanged);
   });
 
   it('reports a lookup key that changed, and a genotype current CPIC can no longer read', () => {
