@@ -169,6 +169,16 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     await page.goto(`${base}/auth/sign-in-link?token=${await signInToken('alice', ['pharmacist'])}`);
     expect(page.url()).toBe(`${base}/admin`);
     expect(await page.getByLabel('Signed in').innerText()).toBe('Signed in as alice (pharmacist)');
+    // What waits for the pharmacist, each page's count a link to it: the two overrides, no patient to follow up.
+    const pages = page.getByRole('navigation', { name: 'Pages' });
+    const notReviewed = pages.getByRole('link', { name: '2 not yet reviewed' });
+    await notReviewed.waitFor();
+    expect(await notReviewed.getAttribute('href')).toBe('/admin/overrides?reviewed=false');
+    const reinterpretations = pages.getByRole('listitem').filter({ hasText: 'knowledge update' });
+    await reinterpretations.getByText('Nothing waiting.').waitFor();
+    expect(
+      await pages.getByRole('listitem').filter({ hasText: 'Alert thresholds' }).innerText(),
+    ).not.toContain('waiting');
     await screenshot(page, '10-admin-home');
   });
 

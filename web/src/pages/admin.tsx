@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
-import { sessionApi } from '../api';
+import { reviewApi, sessionApi } from '../api';
 import type { ApiResult, SignedInView } from '../api';
 import { formatDayTime } from '../format';
 import { Loading, Problem } from '../refusal';
@@ -62,7 +62,66 @@ export function AdminShell({ children }: { readonly children: (user: SignedInVie
   );
 }
 
+/** How many wait for a pharmacist on each page; undefined until known (or when it could not be read). */
+interface Waiting {
+  readonly notReviewed?: number | undefined;
+  readonly flagged?: number | undefined;
+  readonly toFollowUp?: number | undefined;
+}
+
+/** The pharmacist's waiting work, counted from the same APIs the pages read. */
+function useWaiting(pharmacist: boolean): Waiting {
+  const [waiting, setWaiting] = useState<Waiting>({});
+  useEffect(() => {
+    if (!pharmacist) return;
+    const total = (reviewed: string) =>
+      reviewApi
+        .overrides(new URLSearchParams({ reviewed, pageSize: '1' }))
+        .then((r) => (r.ok ? r.value.total : undefined));
+    void Promise.all([total('false'), total('follow-up')]).then(([notReviewed, flagged]) => {
+      setWaiting((w) => ({ ...w, notReviewed, flagged }));
+    });
+    // The re-interpretation list is computed on request (seconds for a large store): its count comes when it comes.
+    void reviewApi.reinterpretations().then((r) => {
+      if (r.ok)
+        setWaiting((w) => ({ ...w, toFollowUp: r.value.patients.filter((p) => !p.followedUp).length }));
+    });
+  }, [pharmacist]);
+  return waiting;
+}
+
+interface WaitingCount {
+  readonly n: number;
+  /** `not yet reviewed`: after the number. */
+  readonly words: string;
+  /** The page filtered to them. */
+  readonly href: string;
+}
+
+/** After a page's description, what waits there (each count a link to them), or that nothing does. */
+function WaitingNote({ counts }: { readonly counts: readonly WaitingCount[] }) {
+  const waiting = counts.filter((c) => c.n > 0);
+  return (
+    <>
+      {' '}
+      <strong class="waiting">
+        {waiting.length === 0
+          ? 'Nothing waiting.'
+          : waiting.map((c, i) => (
+              <span key={c.href}>
+                {i > 0 ? '; ' : ''}
+                <a href={c.href}>{`${String(c.n)} ${c.words}`}</a>
+                {i === waiting.length - 1 ? '.' : ''}
+              </span>
+            ))}
+      </strong>
+    </>
+  );
+}
+
 export function AdminHome({ user }: { readonly user: SignedInView }) {
+  const pharmacist = user.roles.includes('pharmacist');
+  const waiting = useWaiting(pharmacist);
   return (
     <main>
       <h1>Pharmacist and informaticist pages</h1>
@@ -71,11 +130,38 @@ export function AdminHome({ user }: { readonly user: SignedInView }) {
         <ul class="pages">
           <li>
             <a href="/admin/overrides">Override review</a>: overridden alerts, newest first (pharmacists).
+            {pharmacist && waiting.notReviewed !== undefined && waiting.flagged !== undefined ? (
+              <WaitingNote
+                counts={[
+                  {
+                    n: waiting.notReviewed,
+                    words: 'not yet reviewed',
+                    href: '/admin/overrides?reviewed=false',
+                  },
+                  {
+                    n: waiting.flagged,
+                    words: 'flagged for follow-up',
+                    href: '/admin/overrides?reviewed=follow-up',
+                  },
+                ]}
+              />
+            ) : null}
           </li>
           <li>
             <a href="/admin/reinterpretations">Results and advice changed by a knowledge update</a>: patients
             whose recorded genotypes current CPIC calls differently, or whose cards gave advice CPIC no longer
             gives, to follow up (pharmacists).
+            {pharmacist && waiting.toFollowUp !== undefined ? (
+              <WaitingNote
+                counts={[
+                  {
+                    n: waiting.toFollowUp,
+                    words: waiting.toFollowUp === 1 ? 'patient to follow up' : 'patients to follow up',
+                    href: '/admin/reinterpretations',
+                  },
+                ]}
+              />
+            ) : null}
           </li>
           <li>
             <a href="/admin/kpis">Alert governance figures</a>: alert burden, acceptance, overrides, ratings
