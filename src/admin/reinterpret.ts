@@ -154,6 +154,8 @@ export async function reinterpretationReport(
     patients.push({
       patient: recorded.patientRef,
       recordedAt: recorded.receivedAt.toISOString(),
+      ...(recorded.userId === undefined ? {} : { clinician: recorded.userId }),
+      ...(recorded.userName === undefined ? {} : { clinicianName: recorded.userName }),
       ...(recorded.knowledgeVersion === undefined
         ? {}
         : {
@@ -189,11 +191,16 @@ export function reportText(report: ReinterpretationReport): string {
   ];
   for (const p of report.patients) {
     const under = p.calledUnder === undefined ? '' : `, called under ${p.calledUnder}`;
+    const reference = p.clinician === undefined ? '' : p.clinician;
+    const who =
+      p.clinicianName !== undefined
+        ? ` by ${p.clinicianName}${reference ? ` (${reference})` : ''}`
+        : reference && ` by ${reference}`;
     const done = p.followedUp
       ? `; followed up by ${p.followedUp.by} on ${calendarDate(p.followedUp.at) ?? p.followedUp.at}`
       : '';
     lines.push(
-      `- ${p.patient} (newest call ${calendarDate(p.recordedAt) ?? p.recordedAt}${under}): ${[...p.changes, ...p.adviceChanges].map((c) => c.text).join('; ')}${done}`,
+      `- ${p.patient} (newest call ${calendarDate(p.recordedAt) ?? p.recordedAt}${who}${under}): ${[...p.changes, ...p.adviceChanges].map((c) => c.text).join('; ')}${done}`,
     );
   }
   return lines.join('\n');

@@ -334,6 +334,9 @@ export const reinterpretationReportSchema = z.object({
       patient: z.string(),
       /** When the newest call that recorded the results was received (ISO 8601). */
       recordedAt: z.string(),
+      /** Who made that call (`context.userId`), and their name when the EHR prefetched it: whom to tell. */
+      clinician: z.string().optional(),
+      clinicianName: z.string().optional(),
       /** The knowledge they were called under then, when recorded, and in words. */
       knowledgeVersion: z.string().optional(),
       calledUnder: z.string().optional(),

@@ -102,6 +102,9 @@ export interface PatientInputs extends RecordedInputs {
   /** `Patient/123`, as recorded. */
   readonly patientRef: string;
   readonly knowledgeVersion?: string;
+  /** Who made that call (`context.userId`) and their name, when recorded. */
+  readonly userId?: string;
+  readonly userName?: string;
   /** The decision snapshot (`CardRecord.decision`) of each card that call recorded. */
   readonly cardDecisions: readonly unknown[];
 }
@@ -220,7 +223,7 @@ async function eachPatientLatestInputs(
   const seen = new Set<string>();
   const q = db
     .selectFrom('invocations')
-    .select(['id', 'received_at', 'patient_ref', 'knowledge_version'])
+    .select(['id', 'received_at', 'patient_ref', 'knowledge_version', 'user_id', 'user_name'])
     .where('inputs', 'is not', null)
     .where('patient_ref', 'is not', null);
   await newestFirstInPages(Infinity, q, async (rows) => {
@@ -255,6 +258,8 @@ async function eachPatientLatestInputs(
         patientRef,
         receivedAt: new Date(row.received_at),
         ...(row.knowledge_version === null ? {} : { knowledgeVersion: row.knowledge_version }),
+        ...(row.user_id === null ? {} : { userId: row.user_id }),
+        ...(row.user_name === null ? {} : { userName: row.user_name }),
         inputs: JSON.parse(byId.get(row.id) ?? 'null') as unknown,
         cardDecisions: decisions.get(row.id) ?? [],
       });

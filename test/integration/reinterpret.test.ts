@@ -61,17 +61,19 @@ describe('re-interpretation report', () => {
     await call('Patient/called-since', '2026-05-02T10:00:00Z', [current], KNOWLEDGE_VERSION);
     // Nothing that reads differently: not listed.
     await call('Patient/unchanged', '2019-03-03T10:00:00Z', [cyp2c19], 'cpic-2019-01-12');
-    // A codeine card whose CPIC text was revised since: listed, with the text then and now.
-    await store.invocations.record(
-      await callWithCard(
+    // A codeine card whose CPIC text was revised since: listed, with the text then and now, and whom it was given to.
+    await store.invocations.record({
+      ...(await callWithCard(
         'Patient/advice-revised',
         '2022-06-01T10:00:00Z',
         [cyp2d6Poor],
         'codeine',
         'cpic-2022-05-30',
         (row) => ({ ...row, recommendation: EARLIER_TEXT }),
-      ),
-    );
+      )),
+      userId: 'Practitioner/pr-7',
+      userName: 'Dana Reyes',
+    });
     // The same card with the text CPIC still gives: not listed, though the knowledge version is older.
     await store.invocations.record(
       await callWithCard(
@@ -142,6 +144,8 @@ describe('re-interpretation report', () => {
       {
         patient: 'Patient/advice-revised',
         recordedAt: '2022-06-01T10:00:00.000Z',
+        clinician: 'Practitioner/pr-7',
+        clinicianName: 'Dana Reyes',
         knowledgeVersion: 'cpic-2022-05-30',
         calledUnder: 'CPIC data of 30 May 2022',
         changes: [],
@@ -178,7 +182,7 @@ describe('re-interpretation report', () => {
       expect.stringMatching(
         /^CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4}: 2 of 6 patients with recorded results have a result called differently or advice CPIC no longer gives\.$/,
       ),
-      `- Patient/advice-revised (newest call 1 Jun 2022, called under CPIC data of 30 May 2022): codeine: ${EARLIER_TEXT} (CPIC Strong) → ${codeinePoor.recommendation} (CPIC Strong)`,
+      `- Patient/advice-revised (newest call 1 Jun 2022 by Dana Reyes (Practitioner/pr-7), called under CPIC data of 30 May 2022): codeine: ${EARLIER_TEXT} (CPIC Strong) → ${codeinePoor.recommendation} (CPIC Strong)`,
       '- Patient/before-only (newest call 1 Mar 2019, called under CPIC data of 12 Jan 2019): CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → Intermediate Metabolizer (activity score 1.0)',
     ]);
   });

@@ -400,16 +400,18 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
       ),
     );
     // A codeine card given in 2022 whose CPIC text has been revised since (the earlier text is the test's own).
-    await t.store.invocations.record(
-      await callWithCard(
+    await t.store.invocations.record({
+      ...(await callWithCard(
         'Patient/codeine-2022',
         '2022-06-01T10:00:00Z',
         [genotyped('CYP2D6', '*5/*5')],
         'codeine',
         'cpic-2022-05-30',
         (row) => ({ ...row, recommendation: 'Use an alternative analgesic.' }),
-      ),
-    );
+      )),
+      userId: 'Practitioner/pr-7',
+      userName: 'Dana Reyes',
+    });
     await page.reload();
     await status.filter({ hasText: 'have a result called differently or advice' }).waitFor();
     expect(await status.innerText()).toMatch(
@@ -420,7 +422,8 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     const codeinePoor = cpicRow('codeine', { CYP2D6: cpicCall('CYP2D6', '*5/*5').lookupKey }).row;
     expect((await rows.first().getByRole('cell').allInnerTexts()).map((c) => c.trim())).toEqual([
       'Patient/codeine-2022',
-      '1 Jun 2022',
+      // Whom to tell: the clinician of the newest call.
+      '1 Jun 2022\nDana Reyes\nPractitioner/pr-7',
       'CPIC data of 30 May 2022',
       'Called as then',
       `Codeine\nThen: Use an alternative analgesic. (CPIC Strong)\nNow: ${codeinePoor.recommendation} (CPIC Strong)`,

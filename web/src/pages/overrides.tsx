@@ -324,7 +324,8 @@ export function OverrideView({
 }
 
 /** The prescriber by name, with the EHR's reference under it to tell namesakes apart; the reference alone without a name. */
-function Prescriber({
+/** A clinician by name with their reference beneath, or the reference alone. */
+export function Prescriber({
   name,
   reference,
 }: {

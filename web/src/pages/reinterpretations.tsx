@@ -9,6 +9,7 @@ import { reviewApi } from '../api';
 import type { ApiResult, ReinterpretationReport } from '../api';
 import { formatDay, formatDayTime } from '../format';
 import { Loading, Problem } from '../refusal';
+import { Prescriber } from './overrides';
 
 type Listed = ReinterpretationReport['patients'][number];
 
@@ -104,7 +105,7 @@ export function ReinterpretationsPage() {
           <thead>
             <tr>
               <th scope="col">Patient</th>
-              <th scope="col">Newest call</th>
+              <th scope="col">Newest call, by</th>
               <th scope="col">Called under</th>
               <th scope="col">Result: then → now</th>
               <th scope="col">Advice given: then → now</th>
@@ -115,7 +116,14 @@ export function ReinterpretationsPage() {
             {patients.map((p) => (
               <tr key={p.patient}>
                 <td>{p.patient}</td>
-                <td>{formatDay(p.recordedAt)}</td>
+                <td>
+                  {formatDay(p.recordedAt)}
+                  {p.clinician !== undefined || p.clinicianName !== undefined ? (
+                    <div>
+                      <Prescriber name={p.clinicianName} reference={p.clinician} />
+                    </div>
+                  ) : null}
+                </td>
                 <td>{p.calledUnder ?? 'not recorded'}</td>
                 <td>
                   {p.changes.length === 0 ? (
