@@ -14,6 +14,7 @@ import { KNOWLEDGE_VERSION, callAgain, populationWords, rowOf } from '../rules/c
 import type { CalledAs, Finding, GeneResult, ResultChange } from '../rules/cpic';
 import { adviceKey, readDecisionSnapshot } from '../rules/types';
 import type { Store } from '../store';
+import { csvRecord } from './csv';
 import { assessmentInputs } from './evidence';
 import type { ReinterpretationReport } from './schemas';
 
@@ -204,4 +205,42 @@ export function reportText(report: ReinterpretationReport): string {
     );
   }
   return lines.join('\n');
+}
+
+/** The list as a spreadsheet takes it (`GET /api/reinterpretations.csv`): one row per patient. */
+export const REINTERPRETATION_CSV_HEADER = csvRecord([
+  'patient',
+  'newest_call_at',
+  'clinician',
+  'clinician_name',
+  'knowledge_version_then',
+  'called_under',
+  'result_changes',
+  'advice_changes',
+  'followed_up_by',
+  'followed_up_at',
+  'follow_up_note',
+]);
+
+export function reinterpretationCsv(report: ReinterpretationReport): string {
+  return (
+    REINTERPRETATION_CSV_HEADER +
+    report.patients
+      .map((p) =>
+        csvRecord([
+          p.patient,
+          p.recordedAt,
+          p.clinician,
+          p.clinicianName,
+          p.knowledgeVersion,
+          p.calledUnder,
+          p.changes.map((c) => c.text).join('; '),
+          p.adviceChanges.map((c) => c.text).join('; '),
+          p.followedUp?.by,
+          p.followedUp?.at,
+          p.followedUp?.note,
+        ]),
+      )
+      .join('')
+  );
 }

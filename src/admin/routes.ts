@@ -32,7 +32,7 @@ import {
   followUpRequestSchema,
   reviewRequestSchema,
 } from './schemas';
-import { reinterpretationReport } from './reinterpret';
+import { reinterpretationCsv, reinterpretationReport } from './reinterpret';
 import { createThresholdApiRouter } from './thresholds-routes';
 import type {
   FollowUpResponse,
@@ -77,6 +77,24 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
   router.get('/reinterpretations', requireRole('pharmacist'), async (_req, res) => {
     const body: ReinterpretationReport = await reinterpretationReport(store);
     res.json(body);
+  });
+
+  // The list as CSV: patient-level data leaves the service, so the export is audited (as the override export is).
+  router.get('/reinterpretations.csv', requireRole('pharmacist'), async (_req, res) => {
+    const report = await reinterpretationReport(store);
+    const user = userOf(res);
+    const at = now();
+    await store.audit.record({
+      actor: user.id,
+      role: actingRole(user, 'pharmacist'),
+      action: 'reinterpretations.export',
+      target: 'reinterpretations',
+      at,
+      details: { knowledgeVersion: report.knowledgeVersion, rows: report.patients.length },
+    });
+    res.attachment(`reinterpretations-${at.toISOString().slice(0, 10)}.csv`);
+    res.type('text/csv; charset=utf-8; header=present');
+    res.end(reinterpretationCsv(report));
   });
 
   // A patient of the list followed up, under the knowledge in force (audited with the write).
@@ -142,8 +160,9 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
       at,
       details: { filters: req.query, rows: total },
     });
-    res.type('text/csv; charset=utf-8; header=present');
+    // The attachment first: it sets the type from the file name, which would drop `header=present` (RFC 4180 §3).
     res.attachment(`overrides-${at.toISOString().slice(0, 10)}.csv`);
+    res.type('text/csv; charset=utf-8; header=present');
     res.write(OVERRIDE_CSV_HEADER);
     // Page after page, each starting after the last row written; between pages other requests go first, and a
     // client that reads slowly is waited for rather than buffered.

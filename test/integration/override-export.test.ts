@@ -57,6 +57,8 @@ describe.each(stores)('CSV export of $engine', ({ create }) => {
       .get('/api/overrides.csv')
       .set('Authorization', `Bearer ${token}`)
       .expect(200);
+    // RFC 4180 §3: the header line is announced.
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8; header=present');
     const records = res.text.split('\r\n').slice(1, -1);
     expect(records).toHaveLength(COUNT);
     expect(records.map((r) => r.split(',')[2])).toEqual(listed.map((l) => l.uuid));

@@ -216,6 +216,44 @@ describe('re-interpretation report', () => {
     }
   });
 
+  it('GET /api/reinterpretations.csv gives pharmacists the list as CSV, one row per patient, and audits the export', async () => {
+    const issuer = await startTestIssuer();
+    const t = await startTestApp({ env: issuer.env(), databaseUrl: file });
+    try {
+      const as = async (sub: string, roles: readonly string[]) =>
+        request(t.app)
+          .get('/api/reinterpretations.csv')
+          .set('Authorization', `Bearer ${await issuer.token(sub, { claims: { roles } })}`);
+      expect(await as('ivan', ['informaticist'])).toBeOutcome(403, 'AUTH_FORBIDDEN');
+      const res = await as('alice', ['pharmacist']);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('text/csv; charset=utf-8; header=present');
+      expect(res.headers['content-disposition']).toMatch(
+        /^attachment; filename=reinterpretations-\d{4}-\d{2}-\d{2}\.csv$/,
+      );
+      const lines = res.text.split('\r\n');
+      expect(lines.pop()).toBe('');
+      expect(lines[0]).toBe(
+        'patient,newest_call_at,clinician,clinician_name,knowledge_version_then,called_under,result_changes,advice_changes,followed_up_by,followed_up_at,follow_up_note',
+      );
+      expect(lines).toHaveLength(1 + report.patients.length);
+      // Fields with commas are quoted (RFC 4180); the CPIC text is kept whole.
+      expect(lines[1]).toBe(
+        `Patient/advice-revised,2022-06-01T10:00:00.000Z,Practitioner/pr-7,Dana Reyes,cpic-2022-05-30,CPIC data of 30 May 2022,,"codeine: ${EARLIER_TEXT} (CPIC Strong) → ${codeinePoor.recommendation.replace(/"/g, '""')} (CPIC Strong)",,,`,
+      );
+      expect(lines[2]).toMatch(
+        /^Patient\/before-only,2019-03-01T10:00:00\.000Z,,,cpic-2019-01-12,CPIC data of 12 Jan 2019,CYP2D6 \*1\/\*3: Normal Metabolizer/,
+      );
+      const audited = await t.store.audit.list({ action: 'reinterpretations.export' });
+      expect(audited.map((e) => [e.actor, e.role, e.target, e.details])).toEqual([
+        ['alice', 'pharmacist', 'reinterpretations', { knowledgeVersion: KNOWLEDGE_VERSION, rows: 2 }],
+      ]);
+    } finally {
+      await t.close();
+      await issuer.close();
+    }
+  });
+
   it('a pharmacist marks a listed patient followed up: audited, then shown on the list', async () => {
     const issuer = await startTestIssuer();
     const t = await startTestApp({ env: issuer.env(), databaseUrl: file });

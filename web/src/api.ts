@@ -192,6 +192,7 @@ export const reviewApi = {
     call<ReviewResponse>('POST', `/api/overrides/${encodeURIComponent(cardUuid)}/review`, undefined, body),
   kpis: (params: URLSearchParams) => call<KpiReport>('GET', `/api/kpis${query(params)}`),
   reinterpretations: () => call<ReinterpretationReport>('GET', '/api/reinterpretations'),
+  reinterpretationsCsvUrl: '/api/reinterpretations.csv',
   followUp: (body: FollowUpRequest) =>
     call<FollowUpResponse>('POST', '/api/reinterpretations/follow-ups', undefined, body),
 };

@@ -441,6 +441,23 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
       'Note (optional)\nMark followed up',
     ]);
     await screenshot(page, '17a-reinterpretations');
+    // The list as CSV, one row per patient (the export is audited).
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^reinterpretations-\d{4}-\d{2}-\d{2}\.csv$/);
+    const exported = readFileSync(await download.path(), 'utf8')
+      .trim()
+      .split('\r\n');
+    expect(exported.map((line) => line.split(',')[0])).toEqual([
+      'patient',
+      'Patient/codeine-2022',
+      'Patient/seen-in-2019',
+    ]);
+    expect((await t.store.audit.list({ action: 'reinterpretations.export' })).map((e) => e.actor)).toEqual([
+      'alice',
+    ]);
     // Followed up, with a note: the row says who and the note; the list says none is left to follow up.
     const form = page.getByRole('form', { name: 'Follow-up of Patient/seen-in-2019' });
     await form.getByLabel('Note (optional)').fill('Prescriber called; codeine stopped');

@@ -95,10 +95,18 @@ export function ReinterpretationsPage() {
           : `Under ${knowledge}, ${String(patients.length)} of ${String(patientsRead)} patients with recorded results ${patients.length === 1 ? 'has' : 'have'} a result called differently or advice CPIC no longer gives since their newest call; ${String(open)} to follow up.`}
       </p>
       {patients.length > 0 ? (
-        <p>
-          A listed patient’s next order is already advised under the new knowledge; what to follow up is the
-          advice given before it.
-        </p>
+        <>
+          <p>
+            A listed patient’s next order is already advised under the new knowledge; what to follow up is the
+            advice given before it.
+          </p>
+          <p>
+            <a class="button-link" href={reviewApi.reinterpretationsCsvUrl} download>
+              Export CSV
+            </a>{' '}
+            <span class="note">every listed patient, with who followed them up</span>
+          </p>
+        </>
       ) : null}
       {patients.length > 0 ? (
         <table>
