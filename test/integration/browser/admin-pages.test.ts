@@ -413,7 +413,7 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
       userName: 'Dana Reyes',
     });
     await page.reload();
-    await status.filter({ hasText: 'have a result called differently or advice' }).waitFor();
+    await status.filter({ hasText: 'a result called differently or advice CPIC no longer gives;' }).waitFor();
     expect(await status.innerText()).toMatch(
       /^Under CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4}, 2 of \d+ patients/,
     );

@@ -92,7 +92,7 @@ export function ReinterpretationsPage() {
       <p class="lead" role="status">
         {patients.length === 0
           ? `Under ${knowledge}, the newest calls of the ${String(patientsRead)} ${patientsRead === 1 ? 'patient' : 'patients'} read have no result called differently and no advice CPIC no longer gives.`
-          : `Under ${knowledge}, ${String(patients.length)} of ${String(patientsRead)} patients with recorded results ${patients.length === 1 ? 'has' : 'have'} a result called differently or advice CPIC no longer gives since their newest call; ${String(open)} to follow up.`}
+          : `Under ${knowledge}, ${String(patients.length)} of ${String(patientsRead)} patients with recorded results ${patients.length === 1 ? 'has' : 'have'}, in their newest call, a result called differently or advice CPIC no longer gives; ${String(open)} to follow up.`}
       </p>
       {patients.length > 0 ? (
         <>
