@@ -39,6 +39,11 @@ async function main(): Promise<void> {
   }
   const key = await loadDevSigningKey(config.oidcDevKeyFile);
   const token = await key.sign({ sub: values.sub, roles: roles as Role[], ttlSeconds }, config.oidc);
+  // A reader that takes only the token (`npm run -s token -- … | head -1`) closes the pipe before the link: done.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   console.log(token);
   console.log(`${config.publicBaseUrl}/auth/sign-in-link?token=${encodeURIComponent(token)}`);
 }
