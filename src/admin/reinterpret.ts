@@ -6,6 +6,7 @@
  * service reads results from the EHR on every call, so the next card is already right; this finds the patients whose
  * earlier advice rested on the old knowledge. `npm run reinterpret` prints it.
  */
+import { z } from 'zod';
 import { strengthText } from '../cards/detail';
 import { calendarDate, versionsInWords } from '../cards/text';
 import { cpicFindings } from '../rules/assess';
@@ -61,25 +62,30 @@ function sameAdviceKey(f: Finding): string {
   return `${adviceKey({ finding: f })}|${rowOf(f)?.strength ?? ''}`;
 }
 
-const CPIC_KINDS: ReadonlySet<string> = new Set([
-  'recommendation',
-  'warfarin-figure',
-  'pre-test',
-  'no-row',
-  'conflict',
-]);
+const named = z.array(z.looseObject({ gene: z.string() }));
 
 /**
- * A recorded CPIC finding of the shape this service records (a record written by another version of the service, or
- * altered, is passed over rather than guessed at: the report must not fail on one patient's record).
+ * A recorded CPIC finding of the shape this service records, as far as `adviceText` and `sameAdviceKey` read it. A
+ * record written by another version of the service, or altered, is passed over rather than guessed at: the report
+ * must not fail on one patient's record.
  */
+const comparableFinding = z.union([
+  z.looseObject({
+    kind: z.enum(['recommendation', 'warfarin-figure']),
+    drug: z.string(),
+    row: z.looseObject({
+      recommendation: z.string(),
+      strength: z.string().optional(),
+      population: z.string().optional(),
+    }),
+  }),
+  z.looseObject({ kind: z.literal('pre-test'), drug: z.string(), untested: named }),
+  z.looseObject({ kind: z.literal('no-row'), drug: z.string(), genes: named }),
+  z.looseObject({ kind: z.literal('conflict'), drug: z.string(), conflicts: named }),
+]);
+
 function isComparable(value: unknown): value is Finding {
-  if (typeof value !== 'object' || value === null) return false;
-  const f = value as Partial<Record<string, unknown>>;
-  if (typeof f.drug !== 'string' || typeof f.kind !== 'string' || !CPIC_KINDS.has(f.kind)) return false;
-  if (f.kind === 'recommendation' || f.kind === 'warfarin-figure')
-    return typeof (f.row as { recommendation?: unknown } | undefined)?.recommendation === 'string';
-  return Array.isArray(f.kind === 'pre-test' ? f.untested : f.kind === 'conflict' ? f.conflicts : f.genes);
+  return comparableFinding.safeParse(value).success;
 }
 
 /**
@@ -192,11 +198,13 @@ export function reportText(report: ReinterpretationReport): string {
   ];
   for (const p of report.patients) {
     const under = p.calledUnder === undefined ? '' : `, called under ${p.calledUnder}`;
-    const reference = p.clinician === undefined ? '' : p.clinician;
+    const reference = p.clinician === undefined ? '' : ` (${p.clinician})`;
     const who =
       p.clinicianName !== undefined
-        ? ` by ${p.clinicianName}${reference ? ` (${reference})` : ''}`
-        : reference && ` by ${reference}`;
+        ? ` by ${p.clinicianName}${reference}`
+        : p.clinician === undefined
+          ? ''
+          : ` by ${p.clinician}`;
     const done = p.followedUp
       ? `; followed up by ${p.followedUp.by} on ${calendarDate(p.followedUp.at) ?? p.followedUp.at}`
       : '';

@@ -111,6 +111,7 @@ describe('re-interpretation report', () => {
           odd({ schema: 2, decisions: 'later' }),
           odd({ schema: 1, decisions: 'none' }),
           odd({ schema: 1, decisions: [null, { finding: { kind: 'pre-test', drug: 'codeine' } }] }),
+          odd({ schema: 1, decisions: [{ finding: { kind: 'no-row', drug: 'codeine', genes: [null] } }] }),
           odd('not a snapshot'),
         ],
       ),
