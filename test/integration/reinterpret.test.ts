@@ -23,7 +23,9 @@ import { openStore } from '../../src/store';
 import type { Store } from '../../src/store';
 import { genotyped } from '../fixtures/rules/builders';
 import { startTestApp } from '../helpers/app';
+import type { TestApp } from '../helpers/app';
 import { startTestIssuer } from '../helpers/oidc';
+import type { TestIssuer } from '../helpers/oidc';
 import { CYP2D6_BEFORE_2020, callWithCard, callWithResults } from '../helpers/review-data';
 import { cpicCall, cpicRow } from '../reference';
 
@@ -36,6 +38,18 @@ const cyp2d6Poor = genotyped('CYP2D6', '*5/*5');
 /** CPIC's codeine row for a CYP2D6 poor metabolizer, as the data set has it. */
 const codeinePoor = cpicRow('codeine', { CYP2D6: cyp2d6Poor.lookupKey }).row;
 const EARLIER_TEXT = 'Use an alternative analgesic.';
+
+/** Runs `body` against the app on the report's store, with a test OpenID issuer for its tokens; closes both. */
+async function withApp(file: string, body: (t: TestApp, issuer: TestIssuer) => Promise<void>): Promise<void> {
+  const issuer = await startTestIssuer();
+  const t = await startTestApp({ env: issuer.env(), databaseUrl: file });
+  try {
+    await body(t, issuer);
+  } finally {
+    await t.close();
+    await issuer.close();
+  }
+}
 
 describe('re-interpretation report', () => {
   let dir: string;
@@ -197,9 +211,7 @@ describe('re-interpretation report', () => {
   });
 
   it('GET /api/reinterpretations gives pharmacists the same report, and no one else', async () => {
-    const issuer = await startTestIssuer();
-    const t = await startTestApp({ env: issuer.env(), databaseUrl: file });
-    try {
+    await withApp(file, async (t, issuer) => {
       const as = async (roles: readonly string[]) =>
         request(t.app)
           .get('/api/reinterpretations')
@@ -211,16 +223,11 @@ describe('re-interpretation report', () => {
       expect(await as(['informaticist'])).toBeOutcome(403, 'AUTH_FORBIDDEN');
       expect(await as(['clinician'])).toBeOutcome(403, 'AUTH_FORBIDDEN');
       expect(await request(t.app).get('/api/reinterpretations')).toBeOutcome(401, 'AUTH_UNAUTHORIZED');
-    } finally {
-      await t.close();
-      await issuer.close();
-    }
+    });
   });
 
   it('GET /api/reinterpretations.csv gives pharmacists the list as CSV, one row per patient, and audits the export', async () => {
-    const issuer = await startTestIssuer();
-    const t = await startTestApp({ env: issuer.env(), databaseUrl: file });
-    try {
+    await withApp(file, async (t, issuer) => {
       const as = async (sub: string, roles: readonly string[]) =>
         request(t.app)
           .get('/api/reinterpretations.csv')
@@ -249,16 +256,11 @@ describe('re-interpretation report', () => {
       expect(audited.map((e) => [e.actor, e.role, e.target, e.details])).toEqual([
         ['alice', 'pharmacist', 'reinterpretations', { knowledgeVersion: KNOWLEDGE_VERSION, rows: 2 }],
       ]);
-    } finally {
-      await t.close();
-      await issuer.close();
-    }
+    });
   });
 
   it('a pharmacist marks a listed patient followed up: audited, then shown on the list', async () => {
-    const issuer = await startTestIssuer();
-    const t = await startTestApp({ env: issuer.env(), databaseUrl: file });
-    try {
+    await withApp(file, async (t, issuer) => {
       const tokenOf = (sub: string, roles: readonly string[]) => issuer.token(sub, { claims: { roles } });
       const followUp = async (body: object, token: string) =>
         request(t.app)
@@ -324,9 +326,6 @@ describe('re-interpretation report', () => {
         ),
         { numRuns: 60 },
       );
-    } finally {
-      await t.close();
-      await issuer.close();
-    }
+    });
   });
 });
