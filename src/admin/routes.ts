@@ -55,6 +55,15 @@ export interface AdminApiDeps {
 /** Rows read per query while writing the CSV export. */
 const CSV_BATCH = 500;
 
+/**
+ * The headers of a CSV download named `{name}-{day}.csv`. The attachment first: it sets the type from the file name,
+ * which would drop `header=present` (RFC 4180 §3).
+ */
+function csvDownload(res: Response, name: string, at: Date): void {
+  res.attachment(`${name}-${at.toISOString().slice(0, 10)}.csv`);
+  res.type('text/csv; charset=utf-8; header=present');
+}
+
 export function createAdminApiRouter(deps: AdminApiDeps): Router {
   const { store } = deps;
   const now = deps.now ?? (() => new Date());
@@ -92,8 +101,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
       at,
       details: { knowledgeVersion: report.knowledgeVersion, rows: report.patients.length },
     });
-    res.attachment(`reinterpretations-${at.toISOString().slice(0, 10)}.csv`);
-    res.type('text/csv; charset=utf-8; header=present');
+    csvDownload(res, 'reinterpretations', at);
     res.end(reinterpretationCsv(report));
   });
 
@@ -160,9 +168,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
       at,
       details: { filters: req.query, rows: total },
     });
-    // The attachment first: it sets the type from the file name, which would drop `header=present` (RFC 4180 §3).
-    res.attachment(`overrides-${at.toISOString().slice(0, 10)}.csv`);
-    res.type('text/csv; charset=utf-8; header=present');
+    csvDownload(res, 'overrides', at);
     res.write(OVERRIDE_CSV_HEADER);
     // Page after page, each starting after the last row written; between pages other requests go first, and a
     // client that reads slowly is waited for rather than buffered.
