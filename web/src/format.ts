@@ -1,3 +1,8 @@
+/** A phrase or name as the start of a line or sentence: `codeine` → `Codeine`. */
+export function sentenceStart(phrase: string): string {
+  return phrase.charAt(0).toUpperCase() + phrase.slice(1);
+}
+
 /** Dates as a person writes them ("29 Nov 2026", "29 Nov 2026, 14:05"), in the reader's time zone. */
 const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
 const dayTime = new Intl.DateTimeFormat('en-GB', {

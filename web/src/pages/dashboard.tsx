@@ -24,7 +24,7 @@ import type {
 } from '../api';
 import { AgpChart, TrendChart } from '../chart';
 import { PhenotypeText } from '../evidence';
-import { INDICATOR_LABELS, formatDay, formatDayTime, genotypeText } from '../format';
+import { INDICATOR_LABELS, formatDay, formatDayTime, genotypeText, sentenceStart } from '../format';
 import { Loading, Problem } from '../refusal';
 
 /** The demo FHIR endpoint of this origin. */
@@ -72,11 +72,6 @@ function Results({ view }: { readonly view: DashboardView }) {
       )}
     </section>
   );
-}
-
-/** A phrase made to run on in a sentence ("neurovascular indications") as the start of a line. */
-function sentenceStart(phrase: string): string {
-  return phrase.charAt(0).toUpperCase() + phrase.slice(1);
 }
 
 /**

@@ -14,7 +14,7 @@ import type {
   SensorDataView,
 } from '../api';
 import { GeneResultsTable, SensorDataTable } from '../evidence';
-import { ACTION_LABELS, INDICATOR_LABELS, formatDay, formatDayTime } from '../format';
+import { ACTION_LABELS, INDICATOR_LABELS, formatDay, formatDayTime, sentenceStart } from '../format';
 import { Loading, Problem } from '../refusal';
 
 function Genes({ genes }: { readonly genes: readonly GeneResultView[] }) {
@@ -175,7 +175,7 @@ function Decision({ d }: { readonly d: ExplainedDecision }) {
   return (
     <section class="decision" aria-label={`${action}: ${d.drug}`}>
       <h2>
-        {d.drug.charAt(0).toUpperCase() + d.drug.slice(1)}: {action.toLowerCase()}{' '}
+        {sentenceStart(d.drug)}: {action.toLowerCase()}{' '}
         <span class={`badge badge-${d.indicator}`}>{INDICATOR_LABELS[d.indicator]}</span>
       </h2>
       {d.reasoning.length > 0 ? (

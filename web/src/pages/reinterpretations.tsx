@@ -7,14 +7,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { reviewApi } from '../api';
 import type { ApiResult, ReinterpretationReport } from '../api';
-import { formatDay, formatDayTime } from '../format';
+import { formatDay, formatDayTime, sentenceStart } from '../format';
 import { Loading, Problem } from '../refusal';
 import { Prescriber } from './overrides';
 
 type Listed = ReinterpretationReport['patients'][number];
-
-/** `codeine` → `Codeine`. */
-const upperFirst = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** Who followed the patient up, or a form to say it was done, with an optional note. */
 function FollowUp({ listed, onSaved }: { readonly listed: Listed; readonly onSaved: () => void }) {
@@ -151,7 +148,7 @@ export function ReinterpretationsPage() {
                     <ul class="plain">
                       {p.adviceChanges.map((c) => (
                         <li key={`${c.drug} ${c.was}`}>
-                          <strong>{upperFirst(c.drug)}</strong>
+                          <strong>{sentenceStart(c.drug)}</strong>
                           <br />
                           Then: {c.was}
                           <br />

@@ -21,7 +21,7 @@ import type {
   ThresholdOverview,
   ThresholdSetJson,
 } from '../api';
-import { formatDay, formatDayTime } from '../format';
+import { formatDay, formatDayTime, sentenceStart } from '../format';
 import { Loading, Problem } from '../refusal';
 
 const INDICATOR_CHOICES = ['none', 'info', 'warning', 'critical'] as const;
@@ -824,7 +824,7 @@ function DryRunView({ report }: { readonly report: DryRunReport }) {
                   <tr key={`${r.id}-${c.trigger}-${c.expectation}`}>
                     <td>{r.id}</td>
                     <td>{c.expectation}</td>
-                    <td>{c.reason ? `${c.reason.charAt(0).toUpperCase()}${c.reason.slice(1)}.` : ''}</td>
+                    <td>{c.reason ? `${sentenceStart(c.reason)}.` : ''}</td>
                   </tr>
                 )),
             )}
