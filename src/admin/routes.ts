@@ -32,7 +32,7 @@ import {
   followUpRequestSchema,
   reviewRequestSchema,
 } from './schemas';
-import { reinterpretationCsv, reinterpretationReport } from './reinterpret';
+import { createReinterpreter, reinterpretationCsv } from './reinterpret';
 import { createThresholdApiRouter } from './thresholds-routes';
 import type {
   FollowUpResponse,
@@ -82,15 +82,16 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
     );
   }
 
+  const reinterpreter = createReinterpreter(store);
   // Re-interpretation after a knowledge update: shown on screen like the override list, so not audited (exports are).
   router.get('/reinterpretations', requireRole('pharmacist'), async (_req, res) => {
-    const body: ReinterpretationReport = await reinterpretationReport(store);
+    const body: ReinterpretationReport = await reinterpreter.report();
     res.json(body);
   });
 
   // The list as CSV: patient-level data leaves the service, so the export is audited (as the override export is).
   router.get('/reinterpretations.csv', requireRole('pharmacist'), async (_req, res) => {
-    const report = await reinterpretationReport(store);
+    const report = await reinterpreter.report();
     const user = userOf(res);
     const at = now();
     await store.audit.record({

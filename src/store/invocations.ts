@@ -92,15 +92,22 @@ export interface InvocationRepository {
   listInputs(selection: InputsSelection): Promise<RecordedInputs[]>;
   /**
    * Hands each patient's newest recorded inputs to `visit`, newest patient first, one at a time (a batch job reads
-   * them all: parsed together, 10,000 patients' inputs would hold hundreds of MB). Resolves with how many.
+   * them all: parsed together, 10,000 patients' inputs would hold hundreds of MB). Resolves with how many patients.
+   * `known` is asked first about each patient's newest call, by invocation id: when it answers true (the caller
+   * already holds what that call gave: a recorded call never changes), the call is neither read nor visited.
    */
-  eachPatientLatestInputs(visit: (inputs: PatientInputs) => void): Promise<number>;
+  eachPatientLatestInputs(
+    visit: (inputs: PatientInputs) => void,
+    known?: (patientRef: string, invocationId: string) => boolean,
+  ): Promise<number>;
 }
 
 /** A patient's newest recorded inputs, with the knowledge they were assessed under and the advice they gave. */
 export interface PatientInputs extends RecordedInputs {
   /** `Patient/123`, as recorded. */
   readonly patientRef: string;
+  /** The invocation that recorded them. */
+  readonly invocationId: string;
   readonly knowledgeVersion?: string;
   /** Who made that call (`context.userId`) and their name, when recorded. */
   readonly userId?: string;
@@ -139,7 +146,7 @@ export function createInvocationRepository(db: Kysely<Database>, engine: Engine)
       return found;
     },
     listByHookInstance: (hookInstance) => readInvocations(db, 'hook_instance', hookInstance),
-    eachPatientLatestInputs: (visit) => eachPatientLatestInputs(db, visit),
+    eachPatientLatestInputs: (visit, known) => eachPatientLatestInputs(db, visit, known),
     listInputs: async (selection) => {
       let q = db
         .selectFrom('invocations')
@@ -214,11 +221,13 @@ async function newestFirstInPages<R extends { readonly received_at: string; read
 /**
  * Reads every invocation that kept inputs, newest first in pages, and visits the first seen of each patient: its
  * newest, with its cards' decisions. A page is read without the inputs; only the first-seen patients' inputs and cards
- * are then read and parsed (a patient's earlier calls would otherwise each bring about 8 KB of JSON no one uses).
+ * are then read and parsed (a patient's earlier calls would otherwise each bring about 8 KB of JSON no one uses), and
+ * of those only the calls `known` does not know.
  */
 async function eachPatientLatestInputs(
   db: Kysely<Database>,
   visit: (inputs: PatientInputs) => void,
+  known: (patientRef: string, invocationId: string) => boolean = () => false,
 ): Promise<number> {
   const seen = new Set<string>();
   const q = db
@@ -232,7 +241,7 @@ async function eachPatientLatestInputs(
     for (const row of rows) {
       if (row.patient_ref === null || seen.has(row.patient_ref)) continue;
       seen.add(row.patient_ref);
-      first.set(row.patient_ref, row);
+      if (!known(row.patient_ref, row.id)) first.set(row.patient_ref, row);
     }
     if (first.size === 0) return;
     const ids = [...first.values()].map((row) => row.id);
@@ -256,6 +265,7 @@ async function eachPatientLatestInputs(
     for (const [patientRef, row] of first) {
       visit({
         patientRef,
+        invocationId: row.id,
         receivedAt: new Date(row.received_at),
         ...(row.knowledge_version === null ? {} : { knowledgeVersion: row.knowledge_version }),
         ...(row.user_id === null ? {} : { userId: row.user_id }),

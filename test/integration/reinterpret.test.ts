@@ -15,7 +15,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import request from 'supertest';
-import { reinterpretationReport, reportText } from '../../src/admin/reinterpret';
+import { createReinterpreter, reinterpretationReport, reportText } from '../../src/admin/reinterpret';
 import type { FollowUpResponse, ReinterpretationReport } from '../../src/admin/schemas';
 import { KNOWLEDGE_VERSION } from '../../src/rules/cpic';
 import type { GeneResult } from '../../src/rules/cpic';
@@ -327,5 +327,70 @@ describe('re-interpretation report', () => {
         { numRuns: 60 },
       );
     });
+  });
+
+  it('a later report reads again only the patients called since, and shows follow-ups made since', async () => {
+    const own = await openStore(path.join(dir, 'later.sqlite'));
+    try {
+      const call = (patientRef: string, receivedAt: string, pgx: readonly GeneResult[], knowledge: string) =>
+        own.invocations.record(callWithResults(patientRef, receivedAt, pgx, knowledge));
+      await call('Patient/a', '2019-03-01T10:00:00Z', [CYP2D6_BEFORE_2020], 'cpic-2019-01-12');
+      await call('Patient/b', '2019-03-02T10:00:00Z', [CYP2D6_BEFORE_2020], 'cpic-2019-01-12');
+      // The store as the report reads it, noting each call it reads in full.
+      let read: string[] = [];
+      const reinterpreter = createReinterpreter({
+        followUps: own.followUps,
+        invocations: {
+          ...own.invocations,
+          eachPatientLatestInputs: (visit, known) =>
+            own.invocations.eachPatientLatestInputs((p) => {
+              read.push(p.patientRef);
+              visit(p);
+            }, known),
+        },
+      });
+      const listed = async () =>
+        (await reinterpreter.report()).patients.map((p) => [p.patient, p.followedUp?.by]);
+
+      expect(await listed()).toEqual([
+        ['Patient/b', undefined],
+        ['Patient/a', undefined],
+      ]);
+      expect(read).toEqual(['Patient/b', 'Patient/a']);
+
+      // Nothing new: nothing read again, the same list.
+      read = [];
+      expect(await listed()).toEqual([
+        ['Patient/b', undefined],
+        ['Patient/a', undefined],
+      ]);
+      expect(read).toEqual([]);
+
+      // Patient/b called since under the knowledge in force, Patient/a followed up: only b's new call is read.
+      await call('Patient/b', '2026-05-02T10:00:00Z', [current], KNOWLEDGE_VERSION);
+      await own.followUps.record({
+        patientRef: 'Patient/a',
+        knowledgeVersion: KNOWLEDGE_VERSION,
+        by: 'alice',
+        at: new Date('2026-05-02T11:00:00Z'),
+        role: 'pharmacist',
+      });
+      read = [];
+      expect(await listed()).toEqual([['Patient/a', 'alice']]);
+      expect(read).toEqual(['Patient/b']);
+
+      // Patient/a called since, under the old knowledge again; two reports asked for at once read it once.
+      await call('Patient/a', '2026-05-03T10:00:00Z', [CYP2D6_BEFORE_2020], 'cpic-2019-01-12');
+      read = [];
+      const [first, second] = await Promise.all([reinterpreter.report(), reinterpreter.report()]);
+      expect(read).toEqual(['Patient/a']);
+      expect(second).toEqual(first);
+      expect(first.patients.map((p) => [p.patient, p.recordedAt])).toEqual([
+        ['Patient/a', '2026-05-03T10:00:00.000Z'],
+      ]);
+      expect(first.patientsRead).toBe(2);
+    } finally {
+      await own.close();
+    }
   });
 });

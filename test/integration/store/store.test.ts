@@ -425,7 +425,9 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
         invocation([card({ decision: { call: 1100 } })], { receivedAt: at(1100), patientRef: patientOf(0) }),
       );
       const visited: { patientRef: string; call: number; cards: unknown[] }[] = [];
+      const invocationOf = new Map<string, string>();
       const count = await store.invocations.eachPatientLatestInputs((p) => {
+        invocationOf.set(p.patientRef, p.invocationId);
         if (p.patientRef.startsWith(`Patient/${run}-`))
           visited.push({
             patientRef: p.patientRef,
@@ -444,6 +446,18 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       // Not merely empty: 1,098 answered with two cards, 1,096, 1,095 and 1,094 with one, the others with none.
       expect(visited.map((v) => v.cards.length)).toEqual([0, 2, 0, 1, 1, 1, 0]);
       expect(count).toBeGreaterThanOrEqual(7);
+
+      // Read again by a caller that knows what three of these calls gave: those are neither read nor visited.
+      const knownCalls = new Set([1099, 1097, 1093].map((call) => invocationOf.get(patientOf(call))));
+      const again: number[] = [];
+      const countAgain = await store.invocations.eachPatientLatestInputs(
+        (p) => {
+          if (p.patientRef.startsWith(`Patient/${run}-`)) again.push((p.inputs as { call: number }).call);
+        },
+        (_patientRef, invocationId) => knownCalls.has(invocationId),
+      );
+      expect(again).toEqual([1098, 1096, 1095, 1094]);
+      expect(countAgain).toBe(count);
     },
   );
 

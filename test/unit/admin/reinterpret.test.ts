@@ -27,6 +27,7 @@ const DRUGS = Object.keys(cpicDrugs()).sort();
 function storeWith(assessment: Assessment, cardDecisions: readonly unknown[]) {
   const recorded: PatientInputs = {
     patientRef: 'Patient/generated',
+    invocationId: 'generated-call',
     receivedAt: NOW,
     knowledgeVersion: 'cpic-2024-01-01',
     inputs: assessment.inputs,
