@@ -140,6 +140,12 @@ function knowledgeWords(version: string): string {
 /** What a patient's newest call gives under the knowledge in force, before any follow-up. */
 type Reading = Omit<PatientReinterpretation, 'followedUp'>;
 
+/** A patient's newest call as last read, and what it gave (undefined: nothing changed). */
+interface ReadCall {
+  readonly invocationId: string;
+  readonly reading: Reading | undefined;
+}
+
 /** Reads a patient's newest recorded call again under the knowledge in force: what changed, or undefined. */
 function readAgain(recorded: PatientInputs): Reading | undefined {
   const inputs = assessmentInputs(recorded.inputs);
@@ -179,17 +185,17 @@ export interface Reinterpreter {
  *
  * A recorded call never changes and the knowledge in force is fixed for the life of the process, so what a call gives
  * is worked out once: a later report reads and calls again only the patients with a newer call since (10,000 patients
- * took 5–6 s the first time, `npm run bench reinterpret`; the admin home asks for the list on every load). Follow-ups
+ * took 3.6–6.0 s the first time, `npm run bench reinterpret`; the admin home asks for the list on every load). Follow-ups
  * are read afresh for every report. Reports asked for while one is being read share it.
  */
 export function createReinterpreter(store: Pick<Store, 'invocations' | 'followUps'>): Reinterpreter {
-  /** Each patient's newest call as last read, and what it gave (undefined: nothing changed). */
-  let read = new Map<string, { readonly invocationId: string; readonly reading: Reading | undefined }>();
+  /** Each patient's newest call as last read, by patient. */
+  let read = new Map<string, ReadCall>();
   let reading: Promise<{ patientsRead: number; readings: Reading[] }> | undefined;
 
   async function readAll(): Promise<{ patientsRead: number; readings: Reading[] }> {
     const before = read;
-    const now = new Map<string, { readonly invocationId: string; readonly reading: Reading | undefined }>();
+    const now = new Map<string, ReadCall>();
     /** Patients in the order the store gives them: newest call first. */
     const order = new Set<string>();
     const patientsRead = await store.invocations.eachPatientLatestInputs(
