@@ -14,7 +14,7 @@ import type { AssessmentInputs } from '../rules/assess';
 import { KNOWLEDGE_VERSION, callAgain, populationWords, rowOf } from '../rules/cpic';
 import type { CalledAs, Finding, GeneResult, ResultChange } from '../rules/cpic';
 import { adviceKey, readDecisionSnapshot } from '../rules/types';
-import type { PatientInputs, Store } from '../store';
+import type { FollowUp, PatientInputs, Store } from '../store';
 import { csvRecord } from './csv';
 import { assessmentInputs } from './evidence';
 import type { ReinterpretationReport } from './schemas';
@@ -174,6 +174,11 @@ function readAgain(recorded: PatientInputs): Reading | undefined {
   };
 }
 
+/** A follow-up as the report and the follow-up API give it. */
+export function followedUp(f: FollowUp): NonNullable<PatientReinterpretation['followedUp']> {
+  return { by: f.by, at: f.at.toISOString(), ...(f.note === undefined ? {} : { note: f.note }) };
+}
+
 /** The re-interpretation report of a store (`GET /api/reinterpretations`, `npm run reinterpret`). */
 export interface Reinterpreter {
   report(): Promise<ReinterpretationReport>;
@@ -228,16 +233,7 @@ export function createReinterpreter(store: Pick<Store, 'invocations' | 'followUp
         patientsRead,
         patients: readings.map((r) => {
           const followUp = followUps.get(r.patient);
-          return followUp === undefined
-            ? r
-            : {
-                ...r,
-                followedUp: {
-                  by: followUp.by,
-                  at: followUp.at.toISOString(),
-                  ...(followUp.note === undefined ? {} : { note: followUp.note }),
-                },
-              };
+          return followUp === undefined ? r : { ...r, followedUp: followedUp(followUp) };
         }),
       };
     },

@@ -32,7 +32,7 @@ import {
   followUpRequestSchema,
   reviewRequestSchema,
 } from './schemas';
-import { createReinterpreter, reinterpretationCsv } from './reinterpret';
+import { createReinterpreter, followedUp, reinterpretationCsv } from './reinterpret';
 import { createThresholdApiRouter } from './thresholds-routes';
 import type {
   FollowUpResponse,
@@ -127,11 +127,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
       const answer: FollowUpResponse = {
         patient: followUp.patientRef,
         knowledgeVersion: followUp.knowledgeVersion,
-        followedUp: {
-          by: followUp.by,
-          at: followUp.at.toISOString(),
-          ...(note !== undefined ? { note } : {}),
-        },
+        followedUp: followedUp(followUp),
       };
       res.status(201).json(answer);
     },
