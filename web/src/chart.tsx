@@ -8,6 +8,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { DashboardAgp, DashboardSeries } from './api';
+import { trendColumns } from './trend';
 
 const WIDTH = 560;
 const HEIGHT = 220;
@@ -50,19 +51,14 @@ export function useChart(
   return ref;
 }
 
-/** One trend: its lines on a shared time axis (seconds), each threshold a flat dashed line. */
+/**
+ * One trend: its lines on a shared time axis (seconds), each broken over any day without a reading (`trend.ts`), each
+ * threshold a flat dashed line.
+ */
 export function TrendChart({ series }: { readonly series: DashboardSeries }) {
   const ref = useChart(
     (el) => {
-      const times = [...new Set(series.lines.flatMap((l) => l.points.map((p) => p[0])))].sort(
-        (a, b) => a - b,
-      );
-      const at = new Map(times.map((t, i) => [t, i]));
-      const columns = series.lines.map((l) => {
-        const col: (number | null)[] = times.map(() => null);
-        for (const [t, v] of l.points) col[at.get(t) ?? 0] = v;
-        return col;
-      });
+      const { times, columns } = trendColumns(series.lines);
       const limits = series.thresholds.map((th) => times.map(() => th.value));
       const data = [times.map((t) => t / 1000), ...columns, ...limits] as uPlot.AlignedData;
       return new uPlot(
@@ -75,7 +71,8 @@ export function TrendChart({ series }: { readonly series: DashboardSeries }) {
               label: l.name,
               stroke: LINE_COLOURS[i % 2] ?? '#0b57d0',
               width: 2,
-              spanGaps: true,
+              // Passes over another line's times (undefined) but stops at a break (null): see trend.ts.
+              spanGaps: false,
               points: { show: true, size: 5 },
             })),
             ...series.thresholds.map((th) => ({
