@@ -30,6 +30,7 @@ import {
   overrideFilterSchema,
   overrideListQuerySchema,
   followUpRequestSchema,
+  parseRequest,
   reviewRequestSchema,
 } from './schemas';
 import { createReinterpreter, followedUp, reinterpretationCsv } from './reinterpret';
@@ -113,7 +114,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
     requireJsonBody,
     ...deps.jsonBody,
     async (req, res) => {
-      const body = parse(followUpRequestSchema, req.body);
+      const body = parseRequest(followUpRequestSchema, req.body);
       const user = userOf(res);
       const note = body.note === undefined || body.note === '' ? undefined : body.note;
       const followUp = {
@@ -134,7 +135,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
   );
 
   router.get('/overrides', requireRole('pharmacist'), async (req, res) => {
-    const q = parse(overrideListQuerySchema, req.query);
+    const q = parseRequest(overrideListQuerySchema, req.query);
     const { rows, total } = await store.overrides.list(storeFilter(q), {
       offset: (q.page - 1) * q.pageSize,
       limit: q.pageSize,
@@ -149,7 +150,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
   });
 
   router.get('/overrides.csv', requireRole('pharmacist'), async (req, res) => {
-    const q = parse(overrideFilterSchema, req.query);
+    const q = parseRequest(overrideFilterSchema, req.query);
     const filter = storeFilter(q);
     const user = userOf(res);
     const at = now();
@@ -201,7 +202,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
     ...deps.jsonBody,
     async (req, res) => {
       const cardUuid = cardUuidOf(req);
-      const body = parse(reviewRequestSchema, req.body);
+      const body = parseRequest(reviewRequestSchema, req.body);
       const user = userOf(res);
       const note = body.note === undefined || body.note === '' ? undefined : body.note;
       const review = await store.overrides.addReview({
@@ -220,7 +221,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
   );
 
   router.get('/kpis', requireRole('pharmacist', 'informaticist'), async (req, res) => {
-    const q = parse(kpiQuerySchema, req.query);
+    const q = parseRequest(kpiQuerySchema, req.query);
     const period = defaultKpiPeriod(now(), q.from, q.to);
     if (period.to <= period.from) throw new AppError('ADMIN_INVALID_REQUEST', ['to: must be after from']);
     if (period.to.getTime() - period.from.getTime() > MAX_KPI_DAYS * 86_400_000) {
@@ -232,18 +233,6 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
   });
 
   return router;
-}
-
-/** Parses with `schema`, or 400 naming each bad field. */
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) {
-    throw new AppError(
-      'ADMIN_INVALID_REQUEST',
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`),
-    );
-  }
-  return parsed.data;
 }
 
 function storeFilter(q: z.output<typeof overrideFilterSchema>): OverrideFilter {

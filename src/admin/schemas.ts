@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { GeneResultView, SensorDataView } from '../cards/evidence-contract';
+import { AppError } from '../http/errors';
 
 /** `YYYY-MM-DD` (a UTC day) or an ISO 8601 date-time with an offset. */
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -391,3 +392,15 @@ export const followUpResponseSchema = z.object({
   followedUp: followUpSchema,
 });
 export type FollowUpResponse = z.infer<typeof followUpResponseSchema>;
+
+/** A request's query or body parsed with `schema` (absent: `{}`), or 400 `ADMIN_INVALID_REQUEST` naming each bad field. */
+export function parseRequest<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) {
+    throw new AppError(
+      'ADMIN_INVALID_REQUEST',
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`),
+    );
+  }
+  return parsed.data;
+}

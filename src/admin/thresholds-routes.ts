@@ -35,6 +35,7 @@ import {
   replayAgainstDraft,
   validateThresholdSet,
 } from './thresholds';
+import { parseRequest } from './schemas';
 
 export interface ThresholdApiDeps {
   readonly store: Store;
@@ -251,13 +252,13 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   });
 
   router.post('/validate', guard, ...body, (req, res) => {
-    const q = parse(validateSchema, req.body);
+    const q = parseRequest(validateSchema, req.body);
     const problems = validateThresholdSet(q.set, { acknowledgeDemotion: q.acknowledgeDemotion ?? false });
     res.json({ valid: problems.length === 0, problems });
   });
 
   router.post('/drafts', guard, ...body, async (req, res) => {
-    const q = parse(createDraftSchema, req.body);
+    const q = parseRequest(createDraftSchema, req.body);
     const user = userOf(res);
     if ((await store.thresholds.list()).some((r) => r.version === q.version)) {
       throw new AppError('ADMIN_THRESHOLD_CONFLICT', [`a threshold set "${q.version}" already exists`]);
@@ -288,7 +289,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
 
   router.put('/drafts/:version', guard, ...body, async (req, res) => {
     const version = versionOf(req.params.version);
-    const q = parse(saveDraftSchema, req.body);
+    const q = parseRequest(saveDraftSchema, req.body);
     const user = userOf(res);
     await draft(version);
     const candidate = q.set !== null && typeof q.set === 'object' ? { ...q.set, version } : q.set;
@@ -304,7 +305,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   router.post('/drafts/:version/sensor-rules/:id/check', guard, ...body, async (req, res) => {
     const version = versionOf(req.params.version);
     const id = ruleIdOf(req.params.id);
-    const q = parse(checkRuleSchema, req.body);
+    const q = parseRequest(checkRuleSchema, req.body);
     const { set } = await draft(version);
     const candidate = withRule(set, id, q.rule);
     const problems = draftProblems(version, candidate, true);
@@ -319,7 +320,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   router.put('/drafts/:version/sensor-rules/:id', guard, ...body, async (req, res) => {
     const version = versionOf(req.params.version);
     const id = ruleIdOf(req.params.id);
-    const q = parse(saveRuleSchema, req.body);
+    const q = parseRequest(saveRuleSchema, req.body);
     const user = userOf(res);
     const { set: before } = await draft(version);
     const added = !before.sensorRules.some((r) => r.id === id);
@@ -351,7 +352,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
 
   router.post('/drafts/:version/dry-run', guard, ...body, async (req, res) => {
     const version = versionOf(req.params.version);
-    const q = parse(dryRunSchema, req.body);
+    const q = parseRequest(dryRunSchema, req.body);
     const user = userOf(res);
     const { record } = await draftRecord(version);
     const last = q.last ?? DRY_RUN_REPLAY;
@@ -400,7 +401,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
 
   router.post('/drafts/:version/replay', guard, ...body, async (req, res) => {
     const { set } = await draft(versionOf(req.params.version));
-    const q = parse(replaySchema, req.body);
+    const q = parseRequest(replaySchema, req.body);
     if ('from' in q && q.to <= q.from)
       throw new AppError('ADMIN_INVALID_REQUEST', ['to: must be after from']);
     const recorded = await store.invocations.listInputs(q);
@@ -447,7 +448,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   });
 
   router.post('/shadow', guard, ...body, async (req, res) => {
-    const q = parse(shadowSchema, req.body);
+    const q = parseRequest(shadowSchema, req.body);
     const user = userOf(res);
     const previous = registry.shadow()?.thresholdVersion ?? null;
     if (q.version === null) {
@@ -461,7 +462,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   });
 
   router.post('/publish', guard, ...body, async (req, res) => {
-    const q = parse(publishSchema, req.body);
+    const q = parseRequest(publishSchema, req.body);
     const user = userOf(res);
     const { record, set } = await draft(q.version);
     const problems = validateThresholdSet(set, { acknowledgeDemotion: q.acknowledgeDemotion ?? false });
@@ -493,7 +494,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   });
 
   router.post('/rollback', guard, ...body, async (req, res) => {
-    const q = parse(rollbackSchema, req.body);
+    const q = parseRequest(rollbackSchema, req.body);
     const user = userOf(res);
     const record = await find(q.version);
     if (record.status !== 'retired') {
@@ -524,17 +525,6 @@ function versionOf(value: unknown): string {
   const parsed = versionName.safeParse(value);
   if (!parsed.success)
     throw new AppError('ADMIN_INVALID_REQUEST', ['version: must be a threshold set version']);
-  return parsed.data;
-}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) {
-    throw new AppError(
-      'ADMIN_INVALID_REQUEST',
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`),
-    );
-  }
   return parsed.data;
 }
 

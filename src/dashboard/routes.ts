@@ -54,26 +54,22 @@ export function createDashboardRouter(deps: DashboardRouterDeps): Router {
     };
     res.set('Cache-Control', 'no-store').json(list);
   });
-  router.get('/patients/:id', async (req, res) => {
-    const resources = demoPatientResources(deps.demo, req.params.id);
+  /** The dashboard of demo patient `id` under the knowledge and thresholds in force; 404 for an unknown id. */
+  async function demoView(id: string) {
+    const resources = demoPatientResources(deps.demo, id);
     if (!resources) throw new AppError('DEMO_NOT_FOUND', ['no demo patient with this id']);
-    const view = await dashboardView({
+    return dashboardView({
       resources,
       engine: deps.engine(),
       knowledgeVersion: deps.knowledgeVersion(),
       now: deps.now(),
     });
-    res.set('Cache-Control', 'no-store').json(view);
+  }
+  router.get('/patients/:id', async (req, res) => {
+    res.set('Cache-Control', 'no-store').json(await demoView(req.params.id));
   });
   router.get('/patients/:id/explanations/:drug', async (req, res) => {
-    const resources = demoPatientResources(deps.demo, req.params.id);
-    if (!resources) throw new AppError('DEMO_NOT_FOUND', ['no demo patient with this id']);
-    const view = await dashboardView({
-      resources,
-      engine: deps.engine(),
-      knowledgeVersion: deps.knowledgeVersion(),
-      now: deps.now(),
-    });
+    const view = await demoView(req.params.id);
     const body = patientExplanationView(view, req.params.drug);
     if (!body) throw new AppError('DEMO_NOT_FOUND', ['no CPIC recommendation for this medicine and patient']);
     res.set('Cache-Control', 'no-store').json(body);
