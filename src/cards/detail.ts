@@ -458,7 +458,7 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
   if (notes.length > 0) lines.push('**Not suggested:**', '', ...notes.map((n) => `- ${md(n)}`), '');
   const pmids = row ? pmidLinks(row.pmids) : '';
   lines.push(
-    `${versionsText(finding.knowledgeVersion, decision.thresholdVersion)}${pmids ? ` PubMed: ${pmids}.` : ''}`,
+    `${versionsText(finding.knowledgeVersion, decision.thresholdVersion, finding.genes)}${pmids ? ` PubMed: ${pmids}.` : ''}`,
   );
   return lines.join('\n');
 }

@@ -19,6 +19,8 @@ export interface GeneResultView {
   readonly date?: string;
   /** How the result was read (an allele name mapped, an unreported copy number), one sentence each. */
   readonly notes: readonly string[];
+  /** The CPIC allele functions a genotype was called with, in words: `called with CPIC allele functions of 5 Nov 2025`. */
+  readonly calledWith?: string;
 }
 
 /** One wearable-sensor aggregate the rules could read when the card was decided (whether or not a rule used it). */

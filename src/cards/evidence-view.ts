@@ -8,6 +8,7 @@ import type { GeneResult } from '../rules/cpic';
 import type { SensorAggregate } from '../sensors';
 import type { GeneResultView, SensorDataView } from './evidence-contract';
 import { metricName, readingText, reasonText } from './sensor-text';
+import { calledWithText } from './text';
 
 export function geneResultView(g: GeneResult): GeneResultView {
   return {
@@ -22,6 +23,7 @@ export function geneResultView(g: GeneResult): GeneResultView {
     sources: g.sources,
     ...(g.date !== undefined ? { date: g.date } : {}),
     notes: g.notes,
+    ...(g.alleleFunctions !== undefined ? { calledWith: calledWithText(g.alleleFunctions) } : {}),
   };
 }
 

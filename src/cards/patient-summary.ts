@@ -123,7 +123,7 @@ export function patientSummaryCard(input: {
     ...(input.sensorFlags.length > 0
       ? ['**Sensor flags:**', '', ...sensorEvidenceLines(input.sensorFlags), '']
       : []),
-    versionsText(input.knowledgeVersion, input.thresholdVersion),
+    versionsText(input.knowledgeVersion, input.thresholdVersion, genes),
   ];
   const guidelines = new Map(
     decisions.flatMap((d) => {

@@ -78,11 +78,69 @@ function versionWords(label: string): string {
 
 /**
  * The provenance line's versions in words: `cpic-2026-04-30` → `CPIC data of 30 Apr 2026` (the version names the
- * newest source date the CPIC data set states), `default-2026-11-29` → `thresholds default of 29 Nov 2026`.
+ * newest source date the CPIC data set states), with the date of the allele functions the results were called with
+ * when they are dated (`alleleFunctionsText`), then `default-2026-11-29` → `thresholds default of 29 Nov 2026`.
  */
-export function versionsText(knowledgeVersion: string, thresholdVersion: string): string {
+export function versionsText(
+  knowledgeVersion: string,
+  thresholdVersion: string,
+  genes: readonly CalledGene[] = [],
+): string {
   const words = versionsInWords(knowledgeVersion, thresholdVersion);
-  return escapeMarkdown(`${words.knowledge}; thresholds ${words.threshold}.`);
+  const alleles = alleleFunctionsText(genes);
+  return escapeMarkdown(
+    `${words.knowledge}${alleles ? ` (${alleles})` : ''}; thresholds ${words.threshold}.`,
+  );
+}
+
+/** What `alleleFunctionsText` reads of a gene result. */
+export interface CalledGene {
+  readonly gene: string;
+  readonly alleleFunctions?: string;
+}
+
+/**
+ * The dates of the CPIC allele functions results were called with, genes of one date together: `CYP2C19 allele
+ * functions of 5 Nov 2025`, `TPMT and NUDT15 allele functions of 5 Nov 2025; CYP2D6 allele activity values of 2025,
+ * functions of Jul 2023`. They can be older than the CPIC data the recommendations come from (the thiopurine
+ * recommendations of 2026 beside TPMT and NUDT15 allele functions of 2025). Undefined when no result is dated.
+ */
+export function alleleFunctionsText(genes: readonly CalledGene[]): string | undefined {
+  const byDate = new Map<string, string[]>();
+  for (const { gene, alleleFunctions } of genes) {
+    if (!alleleFunctions) continue;
+    const named = byDate.get(alleleFunctions);
+    if (!named) byDate.set(alleleFunctions, [gene]);
+    else if (!named.includes(gene)) named.push(gene);
+  }
+  if (byDate.size === 0) return undefined;
+  return [...byDate]
+    .map(([date, named]) => `${listPhrase(named)} allele ${alleleDataWords(date)}`)
+    .join('; ');
+}
+
+/**
+ * The CPIC allele functions a genotype was called with, for a page that names the gene beside it: `called with CPIC
+ * allele functions of 5 Nov 2025`.
+ */
+export function calledWithText(alleleFunctions: string): string {
+  return `called with CPIC allele ${alleleDataWords(alleleFunctions)}`;
+}
+
+/**
+ * A gene's `dataVersion` in words: `2025-11-05-00-25` → `functions of 5 Nov 2025`; a source that dates each part
+ * (`activity values 2025 / functions 2023-07`) → `activity values of 2025, functions of Jul 2023`.
+ */
+function alleleDataWords(dataVersion: string): string {
+  return dataVersion
+    .split('/')
+    .map((part) => {
+      const dated = /\d{4}(?:-\d{2})*$/.exec(part.trim());
+      const date = dated ? calendarDate(dated[0]) : undefined;
+      if (!dated || date === undefined) return `functions (${part.trim()})`;
+      return `${part.trim().slice(0, dated.index).trim() || 'functions'} of ${date}`;
+    })
+    .join(', ');
 }
 
 /** The two versions in words, as plain text (a page's provenance): `CPIC data of 30 Apr 2026`, `default of 29 Nov 2026`. */

@@ -36,6 +36,8 @@ export interface DashboardResult {
   readonly alleleStatus?: Readonly<Record<string, string>>;
   /** How the result was read: an allele name mapped, a copy number not reported. */
   readonly notes: readonly string[];
+  /** The CPIC allele functions a genotype was called with, in words: `called with CPIC allele functions of 5 Nov 2025`. */
+  readonly calledWith?: string;
 }
 
 export interface DashboardFinding {

@@ -8,7 +8,7 @@ import { decisionSummary } from '../cards/decision-card';
 import { decisionReasons, geneEvidenceText, otherRows, rowAbout, sensorEvidenceTexts } from '../cards/detail';
 import { ownAdvice } from '../cards/suggestions';
 import { TRIGGER_OPERATOR_WORDS, quantityText } from '../cards/sensor-text';
-import { versionsInWords } from '../cards/text';
+import { calledWithText, versionsInWords } from '../cards/text';
 import { ehrPriorityOf, unreadableGenes } from '../rules/cpic';
 import type { DrugOrder, Finding, GeneResult } from '../rules/cpic';
 import { assess, readPatientData } from '../rules/assess';
@@ -64,6 +64,7 @@ function resultOf(r: GeneResult): DashboardResult {
     ...(r.uninterpreted ? { uninterpreted: r.uninterpreted } : {}),
     ...(r.alleleStatus ? { alleleStatus: r.alleleStatus } : {}),
     notes: r.notes,
+    ...(r.alleleFunctions ? { calledWith: calledWithText(r.alleleFunctions) } : {}),
   };
 }
 

@@ -57,6 +57,8 @@ describe('dashboard API over the demo patients', () => {
         diplotype: '*2/*2',
         phenotype: 'Poor Metabolizer',
         priority: cpicGene('CYP2C19').ehrPriority?.['Poor Metabolizer'],
+        // The genotype was called with PharmCAT's CYP2C19 definitions of 2025-11-05 (genes.json dataVersion).
+        calledWith: 'called with CPIC allele functions of 5 Nov 2025',
       }),
     );
     const clopidogrel = v.medications.find((m) => /clopidogrel/i.test(m.display));

@@ -75,6 +75,8 @@ const cpicDrugSchema = z.looseObject({
 
 const cpicGeneSchema = z.looseObject({
   lookupMethod: z.string(),
+  /** When the source dated the gene's allele functions (`2025-11-05-00-25`); absent or null when it gives no date (HLA). */
+  dataVersion: z.string().nullish(),
   phenotypes: z.array(z.string()),
   alleles: z.record(
     z.string(),

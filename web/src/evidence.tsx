@@ -3,7 +3,7 @@
  * the card and on the pharmacist's override review. The dashboard's results table writes phenotypes the same way.
  */
 import type { GeneResultView, SensorDataView } from './api';
-import { formatDay, formatDayTime, genotypeText } from './format';
+import { formatDay, formatDayTime, genotypeText, sentenceStart } from './format';
 
 /**
  * A result's phenotype as every page writes it: with its activity score, what the laboratory reported when current
@@ -14,7 +14,7 @@ export function PhenotypeText({
 }: {
   readonly result: Pick<
     GeneResultView,
-    'phenotype' | 'activityScore' | 'reportedPhenotype' | 'reinterpreted' | 'notes'
+    'phenotype' | 'activityScore' | 'reportedPhenotype' | 'reinterpreted' | 'notes' | 'calledWith'
   > & {
     readonly uninterpreted?: string | undefined;
   };
@@ -32,6 +32,7 @@ export function PhenotypeText({
           {n}
         </p>
       ))}
+      {r.calledWith ? <p class="note">{sentenceStart(r.calledWith)}</p> : null}
     </>
   );
 }

@@ -489,6 +489,7 @@ function genotypeResult(f: Finding, lab: Finding | undefined, from: readonly Fin
   const reported = f.phenotype ?? lab?.phenotype;
   const reinterpreted =
     reported !== undefined && call.phenotype !== INDETERMINATE && reported !== call.phenotype;
+  const alleleFunctions = geneKnowledge(f.gene)?.dataVersion;
   return {
     gene: f.gene,
     ...(call.diplotype ? { diplotype: call.diplotype } : {}),
@@ -504,6 +505,7 @@ function genotypeResult(f: Finding, lab: Finding | undefined, from: readonly Fin
     ...(f.date ? { date: f.date } : {}),
     ...(reported ? { reportedPhenotype: reported } : {}),
     reinterpreted,
+    ...(alleleFunctions ? { alleleFunctions } : {}),
     // A re-interpretation is said from `reportedPhenotype` and `reinterpreted` wherever the result is shown.
     notes: call.notes,
     ...(call.assumed ? { assumed: call.assumed } : {}),

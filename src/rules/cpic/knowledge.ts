@@ -20,6 +20,12 @@ export interface ScoreRange {
 
 export interface GeneKnowledge {
   readonly lookupMethod: LookupMethod;
+  /**
+   * When the source dated the gene's allele functions and phenotype table, as it wrote it: PharmCAT's export stamp
+   * (`2025-11-05-00-25`), a year (`2025`), or per part (`activity values 2025 / functions 2023-07`, CYP2D6); null when
+   * the source gives none (HLA, CYP4F2).
+   */
+  readonly dataVersion: string | null;
   readonly ploidy: string | null;
   readonly phenotypes: readonly string[];
   /** allele name → [CPIC function, activity value or null]. */

@@ -60,6 +60,12 @@ export interface GeneResult {
    * an order for a drug of the gene is never silent about it (rules/engine.ts).
    */
   readonly unreadable?: string;
+  /**
+   * The date of the CPIC allele functions a genotype was called with (the gene's `dataVersion`, as its source wrote
+   * it: `2025-11-05-00-25`); absent for a phenotype reported without a genotype and for genes whose data is undated.
+   * Recorded with the result, so a card read later says which allele functions gave its phenotype.
+   */
+  readonly alleleFunctions?: string;
   /** Why the result is what it is (allele mapping, indeterminate reasons, conflicts). */
   readonly notes: readonly string[];
   /**

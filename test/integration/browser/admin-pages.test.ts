@@ -247,10 +247,11 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     // The alert's own text says why; the page does not say CPIC's recommendation a second time.
     const advice = 'Avoid codeine use because of potential for serious toxicity.';
     expect(text.split(advice).length - 1).toBe(1);
-    // The result as the clinician's full explanation shows it: the phenotype with its score, how many results on file.
+    // The result as the clinician's full explanation shows it: the phenotype with its score, the CPIC allele data it was
+    // called with (genes.json CYP2D6 dataVersion), how many results on file.
     const cyp2d6 = page.getByRole('row', { name: /^CYP2D6/ });
     expect(await cyp2d6.innerText()).toMatch(
-      /activity score 3\.0\)\s+1 result on file\s+dated \d{1,2} \w{3} \d{4}/,
+      /activity score 3\.0\)\s+Called with CPIC allele activity values of 2025, functions of Jul 2023\s+1 result on file\s+dated \d{1,2} \w{3} \d{4}/,
     );
     await screenshot(page, '13-override-detail');
   });

@@ -40,6 +40,16 @@ function listed(detail: string | undefined): string[] {
 }
 
 describe('patient-view: actionable results only', () => {
+  it('dates the allele functions of the listed results only, in its provenance line', () => {
+    const last = (summary(panel)?.detail ?? '').split('\n').at(-1) ?? '';
+    // CYP2C19 is listed (Poor Metabolizer, abnormal priority); CYP2C9 (normal) is on file but not listed.
+    expect(gene('CYP2C19').alleleFunctions).toBe(cpicGene('CYP2C19').dataVersion);
+    expect(last).toMatch(
+      /^CPIC data of .*\(.*CYP2C19[^;]* allele functions of \d{1,2} [A-Z][a-z]{2} \d{4}.*\); thresholds /,
+    );
+    expect(last).not.toContain('CYP2C9');
+  });
+
   it('gives no card for normal results and a gene the service cannot interpret', () => {
     // CPIC's EHR priority for CYP2C9 Normal Metabolizer is routine; VKORC1 has none and no rows; CYP4F2 has no alleles.
     expect(cpicGene('CYP2C9').ehrPriority?.[gene('CYP2C9').phenotype]).toBe('Normal/Routine/Low Risk');

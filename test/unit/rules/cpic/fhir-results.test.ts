@@ -246,6 +246,23 @@ describe('readGeneResults: one result naming several genes', () => {
   });
 });
 
+describe('readGeneResults: the CPIC allele functions a result was called with', () => {
+  it('dates a genotype call with the allele functions of its gene, as the CPIC data set dates them', () => {
+    expect(only('genotype-pharmvar-https.json').alleleFunctions).toBe(cpicGene('CYP2C19').dataVersion);
+    // CYP2D6's activity values and allele functions come from different CPIC releases, and are dated each.
+    expect(only('genotype-pharmvar-http-display.json').alleleFunctions).toBe(cpicGene('CYP2D6').dataVersion);
+    expect(cpicGene('CYP2D6').dataVersion).toMatch(/ \/ /);
+    expect(only('haplotypes-pair.json').alleleFunctions).toBe(cpicGene('CYP2C9').dataVersion);
+  });
+
+  it('gives no date to a phenotype the laboratory called, or to a gene CPIC does not date', () => {
+    expect(only('phenotype-text.json').alleleFunctions).toBeUndefined();
+    expect(only('phenotype-legacy-53040-2.json').alleleFunctions).toBeUndefined();
+    expect(cpicGene('HLA-B').dataVersion ?? null).toBeNull();
+    expect(only('hla-genotype.json').alleleFunctions).toBeUndefined();
+  });
+});
+
 describe('readGeneResults: HLA', () => {
   it('reads allele-specific [Presence] results coded by LOINC or only by text', () => {
     const { results } = readGeneResults(resources('hla-presence.json'));
