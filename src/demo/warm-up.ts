@@ -2,7 +2,7 @@
  * Before the service takes calls, the order-sign hook runs once for each demo patient, in process: the patient's
  * record read through the FHIR fallback from the bundled demo data, the patient's demo order as the draft. The first
  * clinician's call otherwise pays for loading the CPIC tables and the unit definitions and for compiling the code:
- * 410–430 ms for the realistic order-sign call on this machine, against about 20 ms once warm (README, Speed). The
+ * 410–430 ms for the realistic order-sign call on this machine, against about 20 ms once warm (docs/speed.md). The
  * handler is given no store: nothing is recorded, the alert-volume policy is not consulted, and the answers are
  * dropped.
  */

@@ -107,7 +107,7 @@ export function parseJsonBody(limitBytes: number, budget?: BodyBudget): RequestH
  * collector after its answer was sent, until the next full collection: something outside this code keeps the request
  * object reachable that long (not found; a full collection frees it). Each young collection then copied and promoted
  * every body since the last, which cost a realistic order-sign call about a sixth of its CPU (`npm run bench`;
- * README, Speed).
+ * docs/speed.md).
  */
 function releaseBody(req: { body?: unknown }): void {
   req.body = undefined;

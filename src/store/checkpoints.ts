@@ -2,7 +2,7 @@
  * SQLite WAL checkpoints off the event loop. By default SQLite checkpoints inside the commit that takes the WAL past
  * 1,000 pages: that commit copies the pages into the database file and waits for the disk twice, and the process
  * serves nothing meanwhile. A hook call writes about 20 pages, so every 45th call paid it: on average 0.4 of the 0.8
- * ms a recording commit took, profiled under `npm run bench` (README, Speed). Here the serving connection never
+ * ms a recording commit took, profiled under `npm run bench` (docs/speed.md). Here the serving connection never
  * checkpoints; a worker thread with its own connection runs a passive checkpoint every `everyMs`. A passive checkpoint
  * never blocks the writer: it copies what no reader still needs, and once everything is copied the next commit starts
  * the WAL again from its beginning. If the worker stops for any reason, the serving connection checkpoints itself

@@ -141,7 +141,7 @@ const STATEMENT_CACHE_SIZE = 500;
 /**
  * The database as kysely sees it, preparing each distinct SQL text once: kysely's SQLite driver prepares every query
  * it runs, and parsing the same INSERT on every hook call cost about 2 % of a call's CPU (profiled under
- * `npm run bench`; README, Speed). Safe because better-sqlite3 runs a statement to completion synchronously
+ * `npm run bench`; docs/speed.md). Safe because better-sqlite3 runs a statement to completion synchronously
  * (`all`/`run`); the store never streams (`iterate`), the one use during which a statement is busy.
  */
 function withStatementCache(database: SqliteDatabase.Database): SqliteDialectDatabase {

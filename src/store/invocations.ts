@@ -281,7 +281,7 @@ async function eachPatientLatestInputs(
 /**
  * Writes one invocation with its cards and volume outcomes in one transaction, committed without waiting for the disk
  * (`withoutSyncWait`): the wait cost a hook call about 8 % of its time on SQLite (profiled under `npm run bench`;
- * README, Speed). Nobody is told an invocation was stored, and the next write that waits makes it durable too.
+ * docs/speed.md). Nobody is told an invocation was stored, and the next write that waits makes it durable too.
  */
 async function recordInvocation(db: Kysely<Database>, engine: Engine, rec: InvocationRecord): Promise<void> {
   const invocationId = randomUUID();
