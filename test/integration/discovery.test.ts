@@ -16,6 +16,7 @@ interface RawService {
   title?: string;
   description: string;
   prefetch?: Record<string, string>;
+  usageRequirements?: string;
 }
 const file = JSON.parse(readFileSync(SERVICES_FILE, 'utf8')) as { services: RawService[] };
 
@@ -36,6 +37,24 @@ describe('GET /cds-services (discovery)', () => {
       expect(service.description.length).toBeGreaterThan(0);
       expect(service.title?.length).toBeGreaterThan(0);
       expect(service.id).toMatch(/^[\w-]+$/);
+    }
+  });
+
+  it('tells an integrator what each service needs: the FHIR data, the read access and the client JWT', async () => {
+    const res = await request(t.app).get('/cds-services').expect(200);
+    for (const service of (res.body as { services: RawService[] }).services) {
+      const needs = service.usageRequirements ?? '';
+      // Every resource type a prefetch template reads is one the service says it may read from fhirServer (the
+      // prescriber's Practitioner is read from the prefetch only, never fetched: src/cds/prescriber.ts).
+      for (const template of Object.values(service.prefetch ?? {})) {
+        const type = /^(\w+)[/?]/.exec(template)?.[1] ?? '';
+        if (type !== 'Practitioner')
+          expect([service.id, needs]).toEqual([service.id, expect.stringContaining(type)]);
+      }
+      expect(needs).toMatch(/FHIR R4/);
+      expect(needs).toMatch(/client JWT \(ES384 or RS384\)/);
+      // The order hooks read the drug from the draft orders, in each shape the service accepts.
+      if (service.hook !== 'patient-view') expect(needs).toMatch(/RxNorm.*MedicationOrder/);
     }
   });
 
