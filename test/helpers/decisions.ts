@@ -3,8 +3,9 @@
  * or a published-style edit of them that shows every finding), and the snapshot a card keeps. Nothing here decides
  * by hand.
  */
+import { decisionCard } from '../../src/cards';
 import { decisionSnapshot } from '../../src/rules/assess';
-import { findingsForOrder } from '../../src/rules/cpic';
+import { findingsForOrder, readGeneResults } from '../../src/rules/cpic';
 import type { DrugOrder, Finding, GeneResult, PatientContext } from '../../src/rules/cpic';
 import { createRuleEngine } from '../../src/rules/engine';
 import type { RuleEngine } from '../../src/rules/engine';
@@ -102,4 +103,20 @@ export function snapshotOf(
   engine: RuleEngine = DEFAULT_ENGINE,
 ): DecisionSnapshot {
   return decisionSnapshot(decisions, facts, engine);
+}
+
+/**
+ * The markdown detail of the first CPIC recommendation card `drug` gets, under the default thresholds, from the gene
+ * results read from `resources` (FHIR Observations as a client sends them).
+ */
+export async function recommendationCardDetail(drug: string, resources: readonly unknown[]): Promise<string> {
+  const genes = readGeneResults(resources).results;
+  const decisions = await decideOrder(drugOrder(drug), genes, { birthDate: '1970-01-01' }, DEFAULT_ENGINE);
+  const decision = shown(decisions.find((d) => d.finding.kind === 'recommendation'));
+  const { card } = decisionCard(decision, {
+    patientId: 'p1',
+    newUuid: () => 'card-1',
+    snapshot: snapshotOf([decision], noSensorFacts()),
+  });
+  return card.detail ?? '';
 }

@@ -5,31 +5,15 @@
  * `dataVersion`: PharmCAT's CYP2C19 definitions exported 2025-11-05; CYP2D6's activity values of 2025 and functions of
  * July 2023, from two sources).
  */
-import { decisionCard } from '../../../src/cards';
 import { alleleFunctionsText } from '../../../src/cards/text';
-import { readGeneResults } from '../../../src/rules/cpic';
-import {
-  DEFAULT_ENGINE,
-  decideOrder,
-  drugOrder,
-  noSensorFacts,
-  shown,
-  snapshotOf,
-} from '../../helpers/decisions';
+import { recommendationCardDetail } from '../../helpers/decisions';
 import { readFixture } from '../../helpers/fixtures';
 import { cpicGene } from '../../reference';
 
 /** The last line of the first CPIC card the drug gets from the results in the fixture. */
 async function provenanceLine(drug: string, fixture: string): Promise<string> {
-  const genes = readGeneResults(readFixture('pgx', fixture) as unknown[]).results;
-  const decisions = await decideOrder(drugOrder(drug), genes, { birthDate: '1970-01-01' }, DEFAULT_ENGINE);
-  const decision = shown(decisions.find((d) => d.finding.kind === 'recommendation'));
-  const { card } = decisionCard(decision, {
-    patientId: 'p1',
-    newUuid: () => 'card-1',
-    snapshot: snapshotOf([decision], noSensorFacts()),
-  });
-  return (card.detail ?? '').split('\n').at(-1) ?? '';
+  const detail = await recommendationCardDetail(drug, readFixture('pgx', fixture) as unknown[]);
+  return detail.split('\n').at(-1) ?? '';
 }
 
 describe('the provenance line of a card', () => {

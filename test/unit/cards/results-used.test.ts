@@ -3,29 +3,14 @@
  * each source once (issue 14 item 3), by kind, producer and date, never by its resource id. Results are read from real-shaped fixtures; the drugs' rows come
  * from the CPIC data the cards quote.
  */
-import { decisionCard } from '../../../src/cards';
 import { readGeneResults } from '../../../src/rules/cpic';
-import {
-  DEFAULT_ENGINE,
-  decideOrder,
-  drugOrder,
-  noSensorFacts,
-  shown,
-  snapshotOf,
-} from '../../helpers/decisions';
+import { recommendationCardDetail } from '../../helpers/decisions';
 import { readFixture } from '../../helpers/fixtures';
 
 /** The "Results used" lines of the first card the drug gets from these resources. */
 async function resultsUsed(drug: string, resources: readonly unknown[]): Promise<string[]> {
-  const genes = readGeneResults(resources).results;
-  const decisions = await decideOrder(drugOrder(drug), genes, { birthDate: '1970-01-01' }, DEFAULT_ENGINE);
-  const decision = shown(decisions.find((d) => d.finding.kind === 'recommendation'));
-  const { card } = decisionCard(decision, {
-    patientId: 'p1',
-    newUuid: () => 'card-1',
-    snapshot: snapshotOf([decision], noSensorFacts()),
-  });
-  const section = (card.detail ?? '').split('**Results used:**')[1]?.split('\n\n')[1] ?? '';
+  const detail = await recommendationCardDetail(drug, resources);
+  const section = detail.split('**Results used:**')[1]?.split('\n\n')[1] ?? '';
   return section.split('\n').filter((line) => line.startsWith('- '));
 }
 
