@@ -1,7 +1,7 @@
 /**
  * The columns of a trend chart: each line's readings on one time axis shared by all its lines, with the line broken
- * over any day without a reading. A line drawn straight across days without a reading shows values nobody measured; the
- * figures table under the chart lists the readings themselves.
+ * over any day without a reading. A line drawn straight across days without a reading shows values nobody measured;
+ * the figures table under the chart lists the readings themselves.
  */
 
 /**
