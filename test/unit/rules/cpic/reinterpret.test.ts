@@ -9,7 +9,7 @@ import { callAgain, readGeneResults, reinterpretResult } from '../../../../src/r
 import type { GeneResult } from '../../../../src/rules/cpic';
 import { genotypeObservations } from '../../../../bench/realistic-request';
 import { genotyped } from '../../../fixtures/rules/builders';
-import { cpicCall } from '../../../reference';
+import { cpicCall, cpicGene } from '../../../reference';
 
 describe('reinterpretResult', () => {
   it('reports a genotype CPIC now calls differently: CYP2D6 *1/*3, Normal under the 2016 table, now Intermediate', () => {
@@ -36,14 +36,18 @@ describe('reinterpretResult', () => {
       activityScore: '1.0',
       date: '2018-04-02',
       sources: ['Observation/cyp2d6-2018'],
+      // Called with the allele functions of its day.
+      alleleFunctions: '2016-06-01',
     };
     const now = cpicCall('CYP2D6', '*1/*3');
-    // Only the call changes: the genotype, its date and its source stay the record's.
+    // The call changes, and with it the allele functions it was made with (the data set's); the genotype, its date and
+    // its source stay the record's.
     expect(callAgain(recorded).result).toEqual({
       ...recorded,
       phenotype: now.phenotype,
       lookupKey: now.lookupKey,
       activityScore: now.activityScore,
+      alleleFunctions: cpicGene('CYP2D6').dataVersion,
     });
     const unchanged = genotyped('CYP2C19', '*2/*2');
     expect(callAgain(unchanged)).toEqual({ result: unchanged });
