@@ -22,6 +22,7 @@ import {
   windowText,
 } from './sensor-text';
 import { calendarDate, escapeMarkdown as md, listPhrase, versionsText } from './text';
+import type { CalledGene } from './text';
 
 /** Every line of `text` as a markdown blockquote line (CPIC texts may hold paragraphs). */
 function quote(text: string): string {
@@ -377,6 +378,15 @@ function adviceBlock(advice: readonly string[]): string[] {
   return advice.length === 1 ? [`${md(advice[0] ?? '')}.`] : advice.map((a) => `- ${md(a)}.`);
 }
 
+/**
+ * The results a card's provenance line dates the allele functions of: the finding's, and for results that disagree,
+ * each as it would be read alone (what the card's "if … is right" lines rest on).
+ */
+function calledGenes(finding: Finding): readonly CalledGene[] {
+  if (finding.kind !== 'conflict') return finding.genes;
+  return finding.conflicts.flatMap((c) => c.results.flatMap((r) => (r.alone ? [r.alone] : [])));
+}
+
 /** The detail markdown for a decision; `notes` are what the suggestion builders could not offer, and why. */
 export function decisionDetail(decision: Decision, notes: readonly string[]): string {
   const { finding } = decision;
@@ -458,7 +468,7 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
   if (notes.length > 0) lines.push('**Not suggested:**', '', ...notes.map((n) => `- ${md(n)}`), '');
   const pmids = row ? pmidLinks(row.pmids) : '';
   lines.push(
-    `${versionsText(finding.knowledgeVersion, decision.thresholdVersion, finding.genes)}${pmids ? ` PubMed: ${pmids}.` : ''}`,
+    `${versionsText(finding.knowledgeVersion, decision.thresholdVersion, calledGenes(finding))}${pmids ? ` PubMed: ${pmids}.` : ''}`,
   );
   return lines.join('\n');
 }

@@ -9,7 +9,7 @@ import { findingsForOrder, readGeneResults } from '../../../src/rules/cpic';
 import { expectClinicianReadable } from '../../helpers/card-text';
 import { decideFinding, drugOrder, noSensorFacts, shown, snapshotOf } from '../../helpers/decisions';
 import { readFixture } from '../../helpers/fixtures';
-import { cpicCall, cpicRow } from '../../reference';
+import { cpicCall, cpicGene, cpicRow } from '../../reference';
 
 /** conflict.json: a CYP2C19 genotype of *1/*1 (Observation c-1) and one of *2/*2 (c-2), of the same day. */
 function conflictResources(c1 = '*1/*1', c2 = '*2/*2'): unknown[] {
@@ -38,6 +38,14 @@ function ifRightLines(card: Card): string[] {
 }
 
 describe('the conflicting-results card', () => {
+  it('dates, in its provenance line, the allele functions each disagreeing genotype would be called with', async () => {
+    const card = await clopidogrelCard(conflictResources());
+    const last = (card.detail ?? '').split('\n').at(-1) ?? '';
+    // Both results are CYP2C19 genotypes, called with the same allele functions: named once.
+    expect(cpicGene('CYP2C19').dataVersion).toMatch(/^2025-11-05/);
+    expect(last).toMatch(/^CPIC data of .* \(CYP2C19 allele functions of 5 Nov 2025\); thresholds /);
+  });
+
   it('names the conflict in the summary and the results without their resource ids', async () => {
     const resources = conflictResources();
     const [conflict] = readGeneResults(resources).conflicts;
