@@ -148,10 +148,45 @@ function convertOrUndefined(
   }
 }
 
+/** A unit UCUM counts as dimensionless, by what it counts: see `sameDimensionlessKind`. */
+interface Dimensionless {
+  readonly kind: 'percent' | 'count';
+  /** Its annotations, lower case: `{steps}/{tot}` → `steps`, `tot`. */
+  readonly annotations: readonly string[];
+}
+
+/** `%` (annotations aside) is a percentage; `1`, annotations alone or their ratios a count; undefined otherwise. */
+function dimensionless(ucumCode: string): Dimensionless | undefined {
+  const annotations = [...ucumCode.matchAll(/\{([^{}]*)\}/g)].map((m) => (m[1] ?? '').toLowerCase());
+  const rest = ucumCode.replace(/\{[^{}]*\}/g, '');
+  if (rest === '%') return { kind: 'percent', annotations };
+  if (/^[1./]*$/.test(rest)) return { kind: 'count', annotations };
+  return undefined;
+}
+
+/**
+ * Whether a dimensionless unit may convert to a concept's dimensionless unit. UCUM makes every dimensionless unit
+ * commensurable with every other, so it would read a percentage as a step count (`%` → `{steps}`: 1 % = 0.01) or an
+ * INR as steps. Choice (the units real sources send, research/wearables-in-fhir.md §1.4–1.5: steps `{steps}`, `1`,
+ * `{steps}/{tot}`; INR `{INR}`, `1`; SpO2 `%`, or a fraction in `1`): a percentage converts only to a percentage; a
+ * count to a count whose annotations it shares (or either has none); plain `1` to either (a fraction is a
+ * percentage). Anything else (`10*3`, `[ppm]`) only to itself.
+ */
+function sameDimensionlessKind(from: string, to: Dimensionless): boolean {
+  const source = dimensionless(from);
+  if (source === undefined) return false;
+  if (from === '1') return true;
+  if (source.kind !== to.kind) return false;
+  if (source.annotations.length === 0 || to.annotations.length === 0) return true;
+  return source.annotations.some((a) => to.annotations.includes(a));
+}
+
 function computeConversion(fromUcum: string, concept: SensorConcept): UnitConversion {
   const options = concept.molecularWeight === undefined ? {} : { molecularWeight: concept.molecularWeight };
   for (const unit of concept.units) {
     if (unit === fromUcum) return { ok: true, unit, convert: (value) => value };
+    const target = dimensionless(unit);
+    if (target !== undefined && !sameDimensionlessKind(fromUcum, target)) continue;
     const atZero = convertOrUndefined(fromUcum, 0, unit, options);
     const atOne = convertOrUndefined(fromUcum, 1, unit, options);
     if (
