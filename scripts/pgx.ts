@@ -1,10 +1,13 @@
 /**
  * `npm run pgx -- --genotype CYP2C19='*2/*2' --drug clopidogrel [--phenotype CYP2D6='Poor Metabolizer']
  *   [--age 50] [--sex female] [--prior-use] [--json]`
- * Prints each gene's phenotype, the CPIC lookup key, the recommendation, its strength and source.
+ * Prints each gene's phenotype (and the date of the CPIC allele functions it was called with), the CPIC lookup key,
+ * the recommendation, its strength and source.
  */
 import { parseArgs } from 'node:util';
+import { calledWithText } from '../src/cards/text';
 import {
+  alleleFunctionsOf,
   callPhenotype,
   cpicDrugsInText,
   findingsForOrder,
@@ -89,7 +92,13 @@ export function pgxCommand(argv: readonly string[]): { output: string; exitCode:
     for (const g of values.genotype ?? []) {
       const [gene, diplotype] = splitAssignment(g);
       const call = callPhenotype(gene, [diplotype], sex ? { sex } : {});
-      genes.push({ ...call, sources: ['command line'], reinterpreted: false });
+      const alleleFunctions = alleleFunctionsOf(gene);
+      genes.push({
+        ...call,
+        ...(alleleFunctions ? { alleleFunctions } : {}),
+        sources: ['command line'],
+        reinterpreted: false,
+      });
     }
     for (const p of values.phenotype ?? []) {
       const [gene, phenotype] = splitAssignment(p);
@@ -137,7 +146,7 @@ export function pgxCommand(argv: readonly string[]): { output: string; exitCode:
   const lines = [`CPIC knowledge ${KNOWLEDGE_VERSION}`];
   for (const g of genes) {
     lines.push(
-      `${g.gene} ${g.diplotype ?? ''} → ${g.phenotype}${g.activityScore ? ` (activity score ${g.activityScore})` : ''}; lookup key ${g.lookupKey}${g.notes.length > 0 ? ` [${g.notes.join('; ')}]` : ''}`,
+      `${g.gene} ${g.diplotype ?? ''} → ${g.phenotype}${g.activityScore ? ` (activity score ${g.activityScore})` : ''}; lookup key ${g.lookupKey}${g.alleleFunctions ? `; ${calledWithText(g.alleleFunctions)}` : ''}${g.notes.length > 0 ? ` [${g.notes.join('; ')}]` : ''}`,
     );
   }
   for (const f of findings) lines.push(formatFinding(f));

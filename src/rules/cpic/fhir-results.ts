@@ -6,7 +6,7 @@
  * of them. Values are `unknown` until checked: anything unreadable is listed in `ignored` with the reason.
  */
 import { splitDiplotype } from './alleles';
-import { geneKnowledge, ownEntry } from './knowledge';
+import { alleleFunctionsOf, geneKnowledge, ownEntry } from './knowledge';
 import {
   callPhenotype,
   hlaSummary,
@@ -489,7 +489,7 @@ function genotypeResult(f: Finding, lab: Finding | undefined, from: readonly Fin
   const reported = f.phenotype ?? lab?.phenotype;
   const reinterpreted =
     reported !== undefined && call.phenotype !== INDETERMINATE && reported !== call.phenotype;
-  const alleleFunctions = geneKnowledge(f.gene)?.dataVersion;
+  const alleleFunctions = alleleFunctionsOf(f.gene);
   return {
     gene: f.gene,
     ...(call.diplotype ? { diplotype: call.diplotype } : {}),

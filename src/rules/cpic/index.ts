@@ -54,7 +54,14 @@ export { callPhenotype, copyNumberPhenotypes, normalizePhenotype } from './pheno
 export { callAgain, reinterpretResult } from './reinterpret';
 export type { CalledAgain, CalledAs, ResultChange } from './reinterpret';
 export { populationWords } from './populations';
-export { cpicGenes, cpicPairs, cpicPhenotypes, ehrPriorityOf, isEmptyImplication } from './knowledge';
+export {
+  alleleFunctionsOf,
+  cpicGenes,
+  cpicPairs,
+  cpicPhenotypes,
+  ehrPriorityOf,
+  isEmptyImplication,
+} from './knowledge';
 
 /** Version of the CPIC knowledge (e.g. `cpic-2026-04-30`), for discovery and every card. */
 export const KNOWLEDGE_VERSION: string = knowledgeVersion();

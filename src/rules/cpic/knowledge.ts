@@ -164,6 +164,14 @@ export function geneKnowledge(gene: string): GeneKnowledge | undefined {
   return ownEntry(knowledge().genes, gene);
 }
 
+/**
+ * The date of the CPIC allele functions a genotype of `gene` is called with (its `dataVersion`, as the source wrote
+ * it), or undefined where the data set does not date them (HLA, CYP4F2) or does not know the gene.
+ */
+export function alleleFunctionsOf(gene: string): string | undefined {
+  return geneKnowledge(gene)?.dataVersion ?? undefined;
+}
+
 /** HGNC symbols of every gene in `genes.json`. */
 export function cpicGenes(): readonly string[] {
   return Object.keys(knowledge().genes);

@@ -4,7 +4,7 @@
  * 2019–2020 consensus made *1/*4, activity score 1.0, an Intermediate Metabolizer where the 2016 table said Normal).
  * Pure: the admin report (`src/admin/reinterpret.ts`) reads the recorded results from the store.
  */
-import { geneKnowledge } from './knowledge';
+import { alleleFunctionsOf } from './knowledge';
 import { callPhenotype, INDETERMINATE } from './phenotype';
 import type { PhenotypeCall } from './phenotype';
 import type { GeneResult } from './types';
@@ -78,7 +78,7 @@ export function callAgain(recorded: GeneResult, sex?: string): CalledAgain {
     ...kept
   } = recorded;
   // The call is now current CPIC's, so are the allele functions it was made with.
-  const alleleFunctions = geneKnowledge(recorded.gene)?.dataVersion;
+  const alleleFunctions = alleleFunctionsOf(recorded.gene);
   return {
     result: {
       ...kept,

@@ -1,5 +1,5 @@
 import { pgxCommand } from '../../../../scripts/pgx';
-import { cpicRow } from '../../../reference';
+import { cpicGene, cpicRow } from '../../../reference';
 
 describe('npm run pgx', () => {
   it('prints phenotype, lookup key, recommendation, strength and source', () => {
@@ -14,6 +14,9 @@ describe('npm run pgx', () => {
     const { row } = cpicRow('clopidogrel', { CYP2C19: 'Poor Metabolizer' }, 'CVI ACS PCI');
     expect(exitCode).toBe(0);
     expect(output).toContain('CYP2C19 *2/*2 → Poor Metabolizer');
+    // The allele functions the genotype was called with, dated as the CPIC data set dates CYP2C19's (2025-11-05).
+    expect(cpicGene('CYP2C19').dataVersion).toMatch(/^2025-11-05/);
+    expect(output).toContain('called with CPIC allele functions of 5 Nov 2025');
     expect(output).toContain('lookup key:     CYP2C19=Poor Metabolizer');
     expect(output).toContain(row.recommendation);
     expect(output).toContain(`strength:       ${row.strength ?? ''}`);
