@@ -181,6 +181,9 @@ function sameDimensionlessKind(from: string, to: Dimensionless): boolean {
   return source.annotations.some((a) => to.annotations.includes(a));
 }
 
+/** A count per day (steps per day, the PA IG's unit), as a concept's canonical unit. */
+const PER_DAY = '/d';
+
 function computeConversion(fromUcum: string, concept: SensorConcept): UnitConversion {
   const options = concept.molecularWeight === undefined ? {} : { molecularWeight: concept.molecularWeight };
   for (const unit of concept.units) {
@@ -199,6 +202,9 @@ function computeConversion(fromUcum: string, concept: SensorConcept): UnitConver
     ) {
       const offset = atZero.toVal;
       const factor = atOne.toVal - atZero.toVal;
+      // A count per day is a daily total. From a shorter period (`/min`, `/h`) it would be a cadence multiplied out
+      // (100 steps a minute read as 144,000 a day): only a day or longer (`/d`, `/wk`) converts to it.
+      if (unit === PER_DAY && factor > 1) continue;
       return { ok: true, unit, convert: (value) => offset + factor * value };
     }
   }

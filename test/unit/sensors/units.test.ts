@@ -44,4 +44,14 @@ describe('dimensionless units', () => {
     expect(read('steps', '/d', 8000)).toBe('8000 /d');
     expect(read('steps', 'mm[Hg]', 8000)).toMatch(/^unit 'mm\[Hg\]' does not convert/);
   });
+
+  it('reads steps per day or per week as a daily total, never a cadence multiplied out', () => {
+    expect(read('steps', '{steps}/d', 8000)).toBe('8000 /d');
+    expect(read('steps', '/wk', 56000)).toMatch(/^8000(\.0+\d*)? \/d$/);
+    // 100 steps a minute is a walking cadence, not 144,000 steps a day.
+    expect(read('steps', '/min', 100)).toMatch(/^unit '\/min' does not convert to '\{steps\}' or '\/d'/);
+    expect(read('steps', '/h', 500)).toMatch(/^unit '\/h' does not convert/);
+    // Rates of other concepts convert as UCUM says: a heart rate per hour is still a heart rate.
+    expect(read('heart-rate', '/h', 3600)).toBe('60 /min');
+  });
 });
