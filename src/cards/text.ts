@@ -135,10 +135,11 @@ function alleleDataWords(dataVersion: string): string {
   return dataVersion
     .split('/')
     .map((part) => {
-      const dated = /\d{4}(?:-\d{2})*$/.exec(part.trim());
+      const text = part.trim();
+      const dated = /\d{4}(?:-\d{2})*$/.exec(text);
       const date = dated ? calendarDate(dated[0]) : undefined;
-      if (!dated || date === undefined) return `functions (${part.trim()})`;
-      return `${part.trim().slice(0, dated.index).trim() || 'functions'} of ${date}`;
+      if (!dated || date === undefined) return `functions (${text})`;
+      return `${text.slice(0, dated.index).trim() || 'functions'} of ${date}`;
     })
     .join(', ');
 }
