@@ -86,11 +86,18 @@ export function versionsText(
   thresholdVersion: string,
   genes: readonly CalledGene[] = [],
 ): string {
-  const words = versionsInWords(knowledgeVersion, thresholdVersion);
-  const alleles = alleleFunctionsText(genes);
   return escapeMarkdown(
-    `${words.knowledge}${alleles ? ` (${alleles})` : ''}; thresholds ${words.threshold}.`,
+    `${knowledgeText(knowledgeVersion, genes)}; thresholds ${versionsInWords(knowledgeVersion, thresholdVersion).threshold}.`,
   );
+}
+
+/**
+ * The CPIC data and the allele functions `genes` were called with, as the card's last line begins: `CPIC data of 30
+ * Apr 2026 (CYP2C19 allele functions of 5 Nov 2025)`. Plain text.
+ */
+export function knowledgeText(knowledgeVersion: string, genes: readonly CalledGene[] = []): string {
+  const alleles = alleleFunctionsText(genes);
+  return `${versionsInWords(knowledgeVersion, '').knowledge}${alleles ? ` (${alleles})` : ''}`;
 }
 
 /** What `alleleFunctionsText` reads of a gene result. */

@@ -192,7 +192,7 @@ export interface ClinicianNote {
   readonly otherRows: DashboardFinding['otherRows'];
   /** What the card's "Why" adds: the copy number to ask the laboratory for, the population chosen. */
   readonly reasons: readonly string[];
-  /** `CPIC data of 30 Apr 2026`. */
+  /** The card's provenance: `CPIC data of 30 Apr 2026 (CYP2C19 allele functions of 5 Nov 2025)`. */
   readonly knowledge: string;
 }
 

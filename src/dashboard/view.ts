@@ -8,7 +8,7 @@ import { decisionSummary } from '../cards/decision-card';
 import { decisionReasons, geneEvidenceText, otherRows, rowAbout, sensorEvidenceTexts } from '../cards/detail';
 import { ownAdvice } from '../cards/suggestions';
 import { TRIGGER_OPERATOR_WORDS, quantityText } from '../cards/sensor-text';
-import { calledWithText, versionsInWords } from '../cards/text';
+import { calledWithText, knowledgeText, versionsInWords } from '../cards/text';
 import { ehrPriorityOf, unreadableGenes } from '../rules/cpic';
 import type { DrugOrder, Finding, GeneResult } from '../rules/cpic';
 import { assess, readPatientData } from '../rules/assess';
@@ -144,7 +144,7 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
               recommendation: f.row.recommendation,
               otherRows: others,
               reasons,
-              knowledge: versionsInWords(f.knowledgeVersion, '').knowledge,
+              knowledge: knowledgeText(f.knowledgeVersion, f.genes),
             },
           },
         }

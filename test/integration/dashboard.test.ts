@@ -173,7 +173,10 @@ describe('dashboard API over the demo patients', () => {
     );
     expect(note?.guideline).toBe('CYP2C19 and Clopidogrel');
     expect(note?.about).toMatch(/^CPIC (Strong|Moderate)/);
-    expect(note?.knowledge).toMatch(/^CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4}$/);
+    // With the date of the allele functions the genotype was called with, as the card's last line says it.
+    expect(note?.knowledge).toMatch(
+      /^CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4} \(CYP2C19 allele functions of \d{1,2} [A-Z][a-z]{2} \d{4}\)$/,
+    );
     // The plain-language part stays free of the clinician's terms; only the box has them.
     expect(explanationText(body.explanation)).not.toMatch(/Metabolizer|\*2/);
     expect(fleschKincaid(explanationText(body.explanation)).grade).toBeLessThanOrEqual(8);
