@@ -4,6 +4,7 @@
  *
  * The Chromium is, in order: `CHROMIUM_PATH`; a `chromium`, `chromium-browser` or `google-chrome` on `PATH`; else the
  * one shipped inside the `@sparticuz/chromium` npm package, so `npm ci && npm test` needs no browser installed.
+ * Each screenshot's page is also checked for accessibility with axe-core (`screenshot`).
  */
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -12,6 +13,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { AxeBuilder } from '@axe-core/playwright';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 
@@ -139,10 +141,51 @@ export function startNodeProcess(
   });
 }
 
-/** Saves a full-page screenshot of the step as `test-artifacts/screenshots/{name}.png`; returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * What every page of ours must pass (axe-core): WCAG 2.0, 2.1 and 2.2 levels A and AA, and axe's best practices
+ * (one main landmark, all content in landmarks, headings in order). Clinicians, pharmacists and patients use them with
+ * screen readers, keyboards and magnifiers. The charts are canvases axe cannot read; each has its figures as a table
+ * or a "Latest" line beside it, which it does read.
+ */
+const ACCESSIBILITY_TAGS = [
+  'wcag2a',
+  'wcag2aa',
+  'wcag21a',
+  'wcag21aa',
+  'wcag22a',
+  'wcag22aa',
+  'best-practice',
+];
+
+/** Each axe violation in a line: the rule, its impact, what it asks, and the first elements that break it. */
+function violationLines(violations: Awaited<ReturnType<AxeBuilder['analyze']>>['violations']): string[] {
+  return violations.map(
+    (v) =>
+      `${v.id} (${v.impact ?? 'no impact given'}): ${v.help}; ${v.nodes.length} element(s), e.g. ` +
+      v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(' '))
+        .join(', '),
+  );
+}
+
+/**
+ * Saves a full-page screenshot of the step as `test-artifacts/screenshots/{name}.png` and returns its path; then
+ * checks the page as it is against `ACCESSIBILITY_TAGS`, failing the test with each violation in a line. So every
+ * state of every page a test looks at is also checked. `notOurs`: a page of another program (the test identity
+ * provider's login form), saved to be looked at, not checked.
+ */
+export async function screenshot(page: Page, name: string, { notOurs = false } = {}): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
+  if (!notOurs) {
+    const { violations } = await new AxeBuilder({ page }).withTags(ACCESSIBILITY_TAGS).analyze();
+    if (violations.length > 0) {
+      throw new Error(
+        `${name}: accessibility violations (axe-core):\n${violationLines(violations).join('\n')}`,
+      );
+    }
+  }
   return file;
 }

@@ -1,20 +1,40 @@
-/** What a page shows when its link cannot be used, or the service cannot answer. */
-export function Problem({
-  status,
-  message,
-  title,
-  retry,
-}: {
+interface ProblemProps {
   readonly status: number;
   readonly message: string;
   /** A heading of its own; by default a refused card link (403) or a page that cannot be shown. */
   readonly title?: string;
   readonly retry?: { readonly href: string; readonly label: string };
-}) {
+}
+
+/** What a page shows when its link cannot be used, or the service cannot answer: the whole page, its main landmark. */
+export function Problem(props: ProblemProps) {
+  return (
+    <main class="problem">
+      <ProblemText {...props} Heading="h1" />
+    </main>
+  );
+}
+
+/** The same, inside a page that has its own main landmark and heading (the governance figures of a period). */
+export function InlineProblem(props: ProblemProps) {
+  return (
+    <div class="problem">
+      <ProblemText {...props} Heading="h2" />
+    </div>
+  );
+}
+
+function ProblemText({
+  status,
+  message,
+  title,
+  retry,
+  Heading,
+}: ProblemProps & { readonly Heading: 'h1' | 'h2' }) {
   const refusedLink = title === undefined && status === 403;
   return (
-    <section class="problem" role="alert">
-      <h1>{title ?? (refusedLink ? 'This link cannot be used' : 'This page cannot be shown')}</h1>
+    <section role="alert">
+      <Heading>{title ?? (refusedLink ? 'This link cannot be used' : 'This page cannot be shown')}</Heading>
       <p>
         {refusedLink
           ? 'It has expired, was altered, or belongs to another page. Open the alert again in the patient’s record to get a new link.'

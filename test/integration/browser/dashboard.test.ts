@@ -227,6 +227,22 @@ describe('clinician dashboard in a browser', () => {
     await page.emulateMedia({ media: 'screen' });
   });
 
+  it('checks each page it looks at for accessibility, and says what fails', async () => {
+    // Every screenshot above passed the check; this shows the check can fail. A page of its own, from this origin:
+    // no title, no language, an image without a text alternative, a field without a label.
+    const other = await page.context().newPage();
+    await other.goto(`${base}/app`);
+    await other.setContent(
+      '<html><body><main><h1>Page</h1><img src="/favicon.ico"><input type="text"></main></body></html>',
+    );
+    const failure = screenshot(other, 'dashboard-9-inaccessible-example');
+    await expect(failure).rejects.toThrow(/^dashboard-9-inaccessible-example: accessibility violations/);
+    const message = await failure.catch((e: unknown) => String(e));
+    for (const rule of ['document-title', 'html-has-lang', 'image-alt', 'label'])
+      expect(message).toContain(rule);
+    await other.close();
+  });
+
   it('made no request to another origin and no script error', () => {
     expect(requested.filter((u) => !u.startsWith(base))).toEqual([]);
     expect(errors).toEqual([]);

@@ -11,7 +11,7 @@ import { dayTicks, LEGEND, useChart } from '../chart';
 import type { ApiResult, KpiFigures, KpiGroup, KpiReport } from '../api';
 import { formatDay } from '../format';
 import { useQueryString } from '../query-string';
-import { Loading, Problem } from '../refusal';
+import { InlineProblem, Loading } from '../refusal';
 
 const DAY_MS = 86_400_000;
 const PRESETS = [7, 30, 90, 365] as const;
@@ -71,7 +71,7 @@ export function KpiPage() {
       <h1>Alert governance figures</h1>
       <PeriodPicker key={`${from}/${to}`} from={from} to={to} onChange={go} />
       {failed && !failed.ok ? (
-        <Problem status={failed.status} message={failed.message} />
+        <InlineProblem status={failed.status} message={failed.message} />
       ) : !byRule?.ok || !byPair?.ok ? (
         <Loading />
       ) : (
