@@ -10,7 +10,6 @@ import 'uplot/dist/uPlot.min.css';
 import type { DashboardAgp, DashboardSeries } from './api';
 import { trendColumns } from './trend';
 
-const WIDTH = 560;
 const HEIGHT = 220;
 const LINE_COLOURS = ['#0b57d0', '#6b3fa0'] as const;
 const LIMIT_COLOUR = '#a4161a';
@@ -34,17 +33,40 @@ export function dayTicks(timeZone?: string): uPlot.Axis.Values {
  */
 export const LEGEND: uPlot.Legend = { live: false };
 
-/** A uPlot chart made in the returned element's place, remade when `deps` change and destroyed with the component. */
+/** The widest a chart is drawn: two side by side on a laptop screen. */
+export const MAX_CHART_WIDTH = 560;
+/** The narrowest: below it the axis labels would overlap; a narrower frame scrolls the chart sideways. */
+const MIN_CHART_WIDTH = 260;
+
+/** A chart's width in `el`: as wide as the element's content box, within `MIN_CHART_WIDTH` and `max`. */
+export function chartWidth(el: HTMLElement, max = MAX_CHART_WIDTH): number {
+  const style = getComputedStyle(el);
+  const content = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return Math.max(MIN_CHART_WIDTH, Math.min(max, content > 0 ? Math.floor(content) : max));
+}
+
+/**
+ * A uPlot chart made in the returned element's place at the element's width (`chartWidth`), remade when `deps` change,
+ * resized when the element's width does (a narrow EHR frame, a phone turned, a window resized) and destroyed with the
+ * component.
+ */
 export function useChart(
-  make: (el: HTMLElement) => uPlot,
+  make: (el: HTMLElement, width: number) => uPlot,
   deps: readonly unknown[],
+  maxWidth = MAX_CHART_WIDTH,
 ): RefObject<HTMLDivElement | null> {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = ref.current;
     if (!el) return undefined;
-    const plot = make(el);
+    const plot = make(el, chartWidth(el, maxWidth));
+    const resized = new ResizeObserver(() => {
+      const width = chartWidth(el, maxWidth);
+      if (width !== plot.width) plot.setSize({ width, height: plot.height });
+    });
+    resized.observe(el);
     return () => {
+      resized.disconnect();
       plot.destroy();
     };
   }, deps);
@@ -57,13 +79,13 @@ export function useChart(
  */
 export function TrendChart({ series }: { readonly series: DashboardSeries }) {
   const ref = useChart(
-    (el) => {
+    (el, width) => {
       const { times, columns } = trendColumns(series.lines);
       const limits = series.thresholds.map((th) => times.map(() => th.value));
       const data = [times.map((t) => t / 1000), ...columns, ...limits] as uPlot.AlignedData;
       return new uPlot(
         {
-          width: WIDTH,
+          width,
           height: HEIGHT,
           series: [
             {},
@@ -98,7 +120,7 @@ export function TrendChart({ series }: { readonly series: DashboardSeries }) {
 /** The AGP: percentile bands by hour of day, the target range and the live glucose limits. */
 export function AgpChart({ agp }: { readonly agp: DashboardAgp }) {
   const ref = useChart(
-    (el) => {
+    (el, width) => {
       const hours = agp.profile.map((b) => b.minute / 60);
       const col = (k: 'p5' | 'p25' | 'p50' | 'p75' | 'p95'): number[] => agp.profile.map((b) => b[k]);
       const flat = (v: number): number[] => hours.map(() => v);
@@ -116,7 +138,7 @@ export function AgpChart({ agp }: { readonly agp: DashboardAgp }) {
       ] as uPlot.AlignedData;
       return new uPlot(
         {
-          width: WIDTH,
+          width,
           height: 260,
           scales: { x: { time: false, range: [0, 23] }, y: { range: [40, 350] } },
           legend: LEGEND,

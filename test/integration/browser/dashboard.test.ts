@@ -4,7 +4,7 @@
  * picker; the printable patient explanation; no request leaves this origin. Expected values come from the demo index and the CPIC data set.
  */
 import type { Server } from 'node:http';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { startTestApp } from '../../helpers/app';
 import type { TestApp } from '../../helpers/app';
 import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser';
@@ -225,6 +225,41 @@ describe('clinician dashboard in a browser', () => {
     const pdf = await page.pdf({ format: 'A4' });
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     await page.emulateMedia({ media: 'screen' });
+  });
+
+  it('fits a narrow frame (an EHR side panel, a phone) without pushing the page sideways', async () => {
+    await page.goto(`${base}/app?patient=demo-cyp2c9-cgm`);
+    await page.getByRole('heading', { level: 1, name: 'Marisol Fuentes' }).waitFor();
+    const agp = page.getByRole('figure', { name: 'Ambulatory glucose profile chart' });
+    await agp.locator('canvas').waitFor();
+    const width = async (l: Locator): Promise<number> => (await l.boundingBox())?.width ?? Infinity;
+    const right = async (l: Locator): Promise<number> => {
+      const box = await l.boundingBox();
+      return box ? box.x + box.width : Infinity;
+    };
+    const wide = await width(agp.locator('canvas'));
+    // Narrowed while open, as a side panel is: the charts follow the frame's width.
+    await page.setViewportSize({ width: 390, height: 844 });
+    // The chart is resized after its frame is (a ResizeObserver): wait for it, within the test's time limit.
+    while ((await width(agp.locator('canvas'))) >= wide) await page.waitForTimeout(50);
+    // Nothing pushes the page sideways.
+    const widths = await page.evaluate(() => {
+      const { document, innerWidth } = globalThis as unknown as {
+        readonly document: { readonly documentElement: { readonly scrollWidth: number } };
+        readonly innerWidth: number;
+      };
+      return { page: document.documentElement.scrollWidth, window: innerWidth };
+    });
+    expect(widths.page).toBeLessThanOrEqual(widths.window);
+    for (const figure of await page.getByRole('figure').all()) {
+      expect(await right(figure.locator('canvas'))).toBeLessThanOrEqual(await right(figure));
+    }
+    // The results table scrolls in its own frame, which a keyboard can reach and a screen reader names.
+    const results = page.getByRole('region', { name: 'Pharmacogenomic results table' });
+    expect(await results.getAttribute('tabindex')).toBe('0');
+    expect(await results.getByRole('row', { name: /CYP2C9/ }).count()).toBe(1);
+    await screenshot(page, 'dashboard-10-narrow-frame');
+    await page.setViewportSize({ width: 1366, height: 768 });
   });
 
   it('checks each page it looks at for accessibility, and says what fails', async () => {

@@ -37,38 +37,41 @@ function Results({ view }: { readonly view: DashboardView }) {
       {view.results.length === 0 && view.conflicts.length === 0 ? (
         <p>No pharmacogenomic result is on file.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Gene</th>
-              <th scope="col">Genotype</th>
-              <th scope="col">Phenotype</th>
-              <th scope="col">CPIC priority</th>
-              <th scope="col">Tested</th>
-            </tr>
-          </thead>
-          <tbody>
-            {view.results.map((r) => (
-              <tr key={r.gene}>
-                <th scope="row">{r.gene}</th>
-                <td>{genotypeText(r)}</td>
-                <td>
-                  <PhenotypeText result={r} />
-                </td>
-                <td>{r.priority ?? 'None given by CPIC'}</td>
-                <td>{r.date ? formatDay(r.date) : 'Date not given'}</td>
+        // A frame that scrolls in a narrow window: focusable, so a keyboard can scroll it, and named apart from its section.
+        <div class="table-frame" role="region" aria-label="Pharmacogenomic results table" tabIndex={0}>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Gene</th>
+                <th scope="col">Genotype</th>
+                <th scope="col">Phenotype</th>
+                <th scope="col">CPIC priority</th>
+                <th scope="col">Tested</th>
               </tr>
-            ))}
-            {view.conflicts.map((c) => (
-              <tr key={`conflict-${c.gene}`}>
-                <th scope="row">{c.gene}</th>
-                <td colSpan={4}>
-                  Results disagree: {c.values.join('; ')}. Resolve before relying on either.
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {view.results.map((r) => (
+                <tr key={r.gene}>
+                  <th scope="row">{r.gene}</th>
+                  <td>{genotypeText(r)}</td>
+                  <td>
+                    <PhenotypeText result={r} />
+                  </td>
+                  <td>{r.priority ?? 'None given by CPIC'}</td>
+                  <td>{r.date ? formatDay(r.date) : 'Date not given'}</td>
+                </tr>
+              ))}
+              {view.conflicts.map((c) => (
+                <tr key={`conflict-${c.gene}`}>
+                  <th scope="row">{c.gene}</th>
+                  <td colSpan={4}>
+                    Results disagree: {c.values.join('; ')}. Resolve before relying on either.
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

@@ -264,18 +264,13 @@ function Agreement({ agreement }: { readonly agreement: KpiFigures['reviewerAgre
   );
 }
 
-/** The chart's width: its figure's, within what a laptop screen shows two of side by side. */
-function chartWidth(el: HTMLElement): number {
-  return Math.max(320, Math.min(560, el.clientWidth || 560));
-}
-
-/** A uPlot chart as wide as its figure (`chartWidth`), remade when its data change. */
+/** A uPlot chart as wide as its figure (`useChart`), remade when its data change. */
 function useUplot(
   build: (width: number) => { opts: uPlot.Options; data: uPlot.AlignedData },
   deps: unknown[],
 ) {
-  return useChart((el) => {
-    const { opts, data } = build(chartWidth(el));
+  return useChart((el, width) => {
+    const { opts, data } = build(width);
     return new uPlot(opts, data, el);
   }, deps);
 }
