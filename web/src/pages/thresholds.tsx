@@ -5,10 +5,11 @@
  * what-if replay of recent calls (table and chart); a dry run, which publishing needs; publish with a comment; roll
  * back to any earlier version.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { thresholdsApi } from '../api';
+import { useChart } from '../chart';
 import type {
   ApiResult,
   DryRunReport,
@@ -964,55 +965,53 @@ function GroupTable({
  * the bars stand side by side without overlapping; the rule's name labels its middle slot.
  */
 function ReplayChart({ groups }: { readonly groups: readonly ReplayGroup[] }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el || groups.length === 0) return undefined;
-    const slots = groups.length * 4;
-    const xs = Array.from({ length: slots }, (_, i) => i);
-    const column = (offset: number, pick: (g: ReplayGroup) => number) =>
-      xs.map((x) => (x % 4 === offset ? pick(groups[Math.floor(x / 4)] as ReplayGroup) : null));
-    const bars = uPlot.paths.bars?.({ size: [0.9, 60] });
-    const series = (label: string, stroke: string, fill: string): uPlot.Series => ({
-      label,
-      stroke,
-      fill,
-      ...(bars ? { paths: bars } : {}),
-      points: { show: false },
-    });
-    const plot = new uPlot(
-      {
-        width: Math.min(900, el.clientWidth || 900),
-        height: 240,
-        legend: { live: false },
-        scales: { x: { time: false, range: [-0.5, slots - 0.5] } },
-        axes: [
-          {
-            splits: () => groups.map((_, i) => i * 4 + 1),
-            values: (_u, ticks) => ticks.map((t) => groups[Math.floor(t / 4)]?.label ?? ''),
-            size: 40,
-          },
-          { label: 'cards', size: 50, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
-        ],
-        series: [
-          { label: 'Rule', value: (_u, v) => groups[Math.floor(v / 4)]?.label ?? '' },
-          series('Would appear', '#1f5fa8', 'rgba(31,95,168,0.7)'),
-          series('Would disappear', '#a4161a', 'rgba(164,22,26,0.7)'),
-          series('Would change level', '#8a4b00', 'rgba(138,75,0,0.7)'),
-        ],
-      },
-      [
-        xs,
-        column(0, (g) => g.appear),
-        column(1, (g) => g.disappear),
-        column(2, (g) => g.change),
-      ] as uPlot.AlignedData,
-      el,
-    );
-    return () => {
-      plot.destroy();
-    };
-  }, [groups]);
+  const ref = useChart(
+    (el, width) => {
+      const slots = groups.length * 4;
+      const xs = Array.from({ length: slots }, (_, i) => i);
+      const column = (offset: number, pick: (g: ReplayGroup) => number) =>
+        xs.map((x) => (x % 4 === offset ? pick(groups[Math.floor(x / 4)] as ReplayGroup) : null));
+      const bars = uPlot.paths.bars?.({ size: [0.9, 60] });
+      const series = (label: string, stroke: string, fill: string): uPlot.Series => ({
+        label,
+        stroke,
+        fill,
+        ...(bars ? { paths: bars } : {}),
+        points: { show: false },
+      });
+      return new uPlot(
+        {
+          width,
+          height: 240,
+          legend: { live: false },
+          scales: { x: { time: false, range: [-0.5, slots - 0.5] } },
+          axes: [
+            {
+              splits: () => groups.map((_, i) => i * 4 + 1),
+              values: (_u, ticks) => ticks.map((t) => groups[Math.floor(t / 4)]?.label ?? ''),
+              size: 40,
+            },
+            { label: 'cards', size: 50, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
+          ],
+          series: [
+            { label: 'Rule', value: (_u, v) => groups[Math.floor(v / 4)]?.label ?? '' },
+            series('Would appear', '#1f5fa8', 'rgba(31,95,168,0.7)'),
+            series('Would disappear', '#a4161a', 'rgba(164,22,26,0.7)'),
+            series('Would change level', '#8a4b00', 'rgba(138,75,0,0.7)'),
+          ],
+        },
+        [
+          xs,
+          column(0, (g) => g.appear),
+          column(1, (g) => g.disappear),
+          column(2, (g) => g.change),
+        ] as uPlot.AlignedData,
+        el,
+      );
+    },
+    [groups],
+    900,
+  );
   return (
     <figure class="chart">
       <figcaption>Cards that would change, by rule (the table below gives the same numbers)</figcaption>
