@@ -8,10 +8,10 @@
  */
 import { z } from 'zod';
 import { strengthText } from '../cards/detail';
-import { calendarDate, versionsInWords } from '../cards/text';
+import { alleleDataWords, calendarDate, versionsInWords } from '../cards/text';
 import { cpicFindings } from '../rules/assess';
 import type { AssessmentInputs } from '../rules/assess';
-import { KNOWLEDGE_VERSION, callAgain, populationWords, rowOf } from '../rules/cpic';
+import { INDETERMINATE, KNOWLEDGE_VERSION, callAgain, populationWords, rowOf } from '../rules/cpic';
 import type { CalledAs, Finding, GeneResult, ResultChange } from '../rules/cpic';
 import { adviceKey, readDecisionSnapshot } from '../rules/types';
 import type { FollowUp, PatientInputs, Store } from '../store';
@@ -26,9 +26,38 @@ function calledText(c: CalledAs): string {
   return c.activityScore === undefined ? c.phenotype : `${c.phenotype} (activity score ${c.activityScore})`;
 }
 
-/** A change in words: `CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → Intermediate Metabolizer (…)`. */
-function changeText(c: ResultChange): string {
-  return `${c.gene} ${c.genotype}: ${calledText(c.was)} → ${calledText(c.now)}`;
+/**
+ * What changed in CPIC's knowledge to call the genotype differently, as far as the record and the data set tell:
+ * the phenotype CPIC gives the same activity score, the alleles' activity values (a new score), an allele the data
+ * set no longer defines; then the dates of the allele functions either side, when the record has its own (calls
+ * recorded since 3 Dec 2026). Undefined when neither tells (a call recorded without its date, no score).
+ */
+export function changeReason(c: ResultChange): string | undefined {
+  const { was, now } = c;
+  const what =
+    now.phenotype === INDETERMINATE
+      ? 'current CPIC does not define an allele of it'
+      : was.activityScore !== undefined && now.activityScore !== undefined
+        ? was.activityScore === now.activityScore
+          ? `CPIC changed the phenotype for activity score ${now.activityScore}`
+          : 'CPIC changed the activity values of its alleles'
+        : undefined;
+  const dates =
+    was.alleleFunctions !== undefined &&
+    now.alleleFunctions !== undefined &&
+    was.alleleFunctions !== now.alleleFunctions
+      ? `called with CPIC allele ${alleleDataWords(was.alleleFunctions)}, now ${alleleDataWords(now.alleleFunctions)}`
+      : undefined;
+  const parts = [what, dates].filter((p) => p !== undefined);
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+/**
+ * A change in words: `CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → Intermediate Metabolizer (activity score
+ * 1.0); CPIC changed the phenotype for activity score 1.0`.
+ */
+function changeText(c: ResultChange, reason: string | undefined): string {
+  return `${c.gene} ${c.genotype}: ${calledText(c.was)} → ${calledText(c.now)}${reason ? `; ${reason}` : ''}`;
 }
 
 /**
@@ -151,7 +180,11 @@ function readAgain(recorded: PatientInputs): Reading | undefined {
   const inputs = assessmentInputs(recorded.inputs);
   if (!inputs) return undefined;
   const called = inputs.data.pgx.map((g) => callAgain(g, inputs.data.sex));
-  const changes = called.flatMap(({ change }) => (change ? [{ ...change, text: changeText(change) }] : []));
+  const changes = called.flatMap(({ change }) => {
+    if (!change) return [];
+    const reason = changeReason(change);
+    return [{ ...change, ...(reason ? { reason } : {}), text: changeText(change, reason) }];
+  });
   const advice = adviceChanges(
     inputs,
     called.map((c) => c.result),

@@ -318,6 +318,8 @@ const calledAsSchema = z.object({
   /** The value CPIC's rows are looked up by: the phenotype, or an activity score (`1.0`). */
   lookupKey: z.string(),
   activityScore: z.string().optional(),
+  /** The gene's CPIC `dataVersion` the call was made with, when known: `2025-11-05-00-25`. */
+  alleleFunctions: z.string().optional(),
 });
 
 /** `GET /api/reinterpretations` (and `npm run reinterpret -- --json`): `src/admin/reinterpret.ts`. */
@@ -348,7 +350,12 @@ export const reinterpretationReportSchema = z.object({
           genotype: z.string(),
           was: calledAsSchema,
           now: calledAsSchema,
-          /** In words: `CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → Intermediate Metabolizer (…)`. */
+          /**
+           * What changed in CPIC to call it differently, when the record and the data set tell: `CPIC changed the
+           * phenotype for activity score 1.0`, with the allele-function dates either side when both are known.
+           */
+          reason: z.string().optional(),
+          /** In words: `CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → Intermediate Metabolizer (…); <reason>`. */
           text: z.string(),
         }),
       ),

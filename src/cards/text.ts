@@ -138,7 +138,7 @@ export function calledWithText(alleleFunctions: string): string {
  * A gene's `dataVersion` in words: `2025-11-05-00-25` → `functions of 5 Nov 2025`; a source that dates each part
  * (`activity values 2025 / functions 2023-07`) → `activity values of 2025, functions of Jul 2023`.
  */
-function alleleDataWords(dataVersion: string): string {
+export function alleleDataWords(dataVersion: string): string {
   return dataVersion
     .split('/')
     .map((part) => {

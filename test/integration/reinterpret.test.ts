@@ -27,7 +27,7 @@ import type { TestApp } from '../helpers/app';
 import { startTestIssuer } from '../helpers/oidc';
 import type { TestIssuer } from '../helpers/oidc';
 import { CYP2D6_BEFORE_2020, callWithCard, callWithResults } from '../helpers/review-data';
-import { cpicCall, cpicRow } from '../reference';
+import { cpicCall, cpicGene, cpicRow } from '../reference';
 
 const ROOT = path.join(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -183,8 +183,16 @@ describe('re-interpretation report', () => {
             gene: 'CYP2D6',
             genotype: '*1/*3',
             was: { phenotype: 'Normal Metabolizer', lookupKey, activityScore: '1.0' },
-            now: { phenotype, lookupKey, activityScore: '1.0' },
-            text: `CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → ${phenotype} (activity score 1.0)`,
+            // Called now with the data set's allele values; the 2019 record did not say which it was called with.
+            now: {
+              phenotype,
+              lookupKey,
+              activityScore: '1.0',
+              alleleFunctions: cpicGene('CYP2D6').dataVersion,
+            },
+            // The same score, another phenotype: CPIC's phenotype for the score changed (the 2019–2020 consensus).
+            reason: 'CPIC changed the phenotype for activity score 1.0',
+            text: `CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → ${phenotype} (activity score 1.0); CPIC changed the phenotype for activity score 1.0`,
           },
         ],
         adviceChanges: [],
@@ -198,7 +206,7 @@ describe('re-interpretation report', () => {
         /^CPIC data of \d{1,2} [A-Z][a-z]{2} \d{4}: 2 of 6 patients with recorded results have a result called differently or advice CPIC no longer gives\.$/,
       ),
       `- Patient/advice-revised (newest call 1 Jun 2022 by Dana Reyes (Practitioner/pr-7), called under CPIC data of 30 May 2022): codeine: ${EARLIER_TEXT} (CPIC Strong) → ${codeinePoor.recommendation} (CPIC Strong)`,
-      '- Patient/before-only (newest call 1 Mar 2019, called under CPIC data of 12 Jan 2019): CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → Intermediate Metabolizer (activity score 1.0)',
+      '- Patient/before-only (newest call 1 Mar 2019, called under CPIC data of 12 Jan 2019): CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → Intermediate Metabolizer (activity score 1.0); CPIC changed the phenotype for activity score 1.0',
     ]);
   });
 

@@ -50,7 +50,7 @@ export {
   rowActionsKeyedOn,
   testedName,
 } from './recommendations';
-export { callPhenotype, copyNumberPhenotypes, normalizePhenotype } from './phenotype';
+export { INDETERMINATE, callPhenotype, copyNumberPhenotypes, normalizePhenotype } from './phenotype';
 export { callAgain, reinterpretResult } from './reinterpret';
 export type { CalledAgain, CalledAs, ResultChange } from './reinterpret';
 export { populationWords } from './populations';

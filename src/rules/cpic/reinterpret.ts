@@ -23,17 +23,26 @@ export interface CalledAs {
   /** The value CPIC's rows are looked up by: the phenotype, or an activity score (`1.0`). */
   readonly lookupKey: string;
   readonly activityScore?: string;
+  /**
+   * The CPIC allele functions the call was made with (the gene's `dataVersion`): the record's, when it was recorded
+   * with them (calls recorded since 3 Dec 2026), and the data set's for the call now.
+   */
+  readonly alleleFunctions?: string;
 }
 
-function calledAs(r: {
-  readonly phenotype: string;
-  readonly lookupKey: string;
-  readonly activityScore?: string;
-}): CalledAs {
+function calledAs(
+  r: {
+    readonly phenotype: string;
+    readonly lookupKey: string;
+    readonly activityScore?: string;
+  },
+  alleleFunctions: string | undefined,
+): CalledAs {
   return {
     phenotype: r.phenotype,
     lookupKey: r.lookupKey,
     ...(r.activityScore === undefined ? {} : { activityScore: r.activityScore }),
+    ...(alleleFunctions === undefined ? {} : { alleleFunctions }),
   };
 }
 
@@ -62,8 +71,10 @@ export interface CalledAgain {
 export function callAgain(recorded: GeneResult, sex?: string): CalledAgain {
   const call = currentCall(recorded, sex);
   if (call === undefined) return { result: recorded };
-  const was = calledAs(recorded);
-  const now = calledAs(call);
+  // The call is now current CPIC's, so are the allele functions it is made with.
+  const alleleFunctions = alleleFunctionsOf(recorded.gene);
+  const was = calledAs(recorded, recorded.alleleFunctions);
+  const now = calledAs(call, alleleFunctions);
   const same =
     was.phenotype === now.phenotype &&
     was.lookupKey === now.lookupKey &&
@@ -77,8 +88,6 @@ export function callAgain(recorded: GeneResult, sex?: string): CalledAgain {
     alleleFunctions: _then,
     ...kept
   } = recorded;
-  // The call is now current CPIC's, so are the allele functions it was made with.
-  const alleleFunctions = alleleFunctionsOf(recorded.gene);
   return {
     result: {
       ...kept,

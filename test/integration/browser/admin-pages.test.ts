@@ -435,7 +435,8 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
       'Patient/seen-in-2019',
       '1 Mar 2019',
       'CPIC data of 12 Jan 2019',
-      `CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → ${cpicCall('CYP2D6', '*1/*3').phenotype} (activity score 1.0)`,
+      // With what changed in CPIC: the same score, another phenotype.
+      `CYP2D6 *1/*3: Normal Metabolizer (activity score 1.0) → ${cpicCall('CYP2D6', '*1/*3').phenotype} (activity score 1.0); CPIC changed the phenotype for activity score 1.0`,
       // No card then (an order-sign call with no order), so no advice to compare.
       'No card’s advice changed',
       // Not followed up yet: a note and the button.

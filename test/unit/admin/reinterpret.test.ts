@@ -6,18 +6,18 @@
  * might have had it, exactly that drug is listed, with the text then and the text now.
  */
 import fc from 'fast-check';
-import { reinterpretationReport } from '../../../src/admin/reinterpret';
+import { changeReason, reinterpretationReport } from '../../../src/admin/reinterpret';
 import type { ReinterpretationReport } from '../../../src/admin/schemas';
 import { assess, decisionSnapshot } from '../../../src/rules/assess';
 import type { Assessment } from '../../../src/rules/assess';
-import { rowOf } from '../../../src/rules/cpic';
+import { callAgain, rowOf } from '../../../src/rules/cpic';
 import type { Finding, GeneResult } from '../../../src/rules/cpic';
 import { isShown } from '../../../src/rules/types';
 import type { Decision } from '../../../src/rules/types';
 import type { PatientInputs, Store } from '../../../src/store';
 import { NO_SENSORS, genotyped, order } from '../../fixtures/rules/builders';
 import { SHOW_ALL_ENGINE } from '../../helpers/decisions';
-import { cpicDrugs, diplotypeGenes, diplotypeTable } from '../../reference';
+import { cpicCall, cpicDrugs, cpicGene, diplotypeGenes, diplotypeTable } from '../../reference';
 
 const NOW = new Date('2026-05-01T09:00:00Z');
 const GENES = diplotypeGenes();
@@ -146,5 +146,77 @@ describe('re-interpretation of generated calls', () => {
     );
     // Not vacuous: many generated calls had a CPIC row on a card.
     expect(compared).toBeGreaterThan(40);
+  });
+});
+
+describe('why a result is called differently', () => {
+  const changeOf = (recorded: GeneResult) => {
+    const { change } = callAgain(recorded);
+    if (!change) throw new Error(`${recorded.gene} ${recorded.diplotype ?? ''} is called as recorded`);
+    return change;
+  };
+  /** CYP2D6 *1/*3 as recorded before the 2019–2020 consensus: activity score 1.0, then a Normal Metabolizer. */
+  const before2020 = (alleleFunctions?: string): GeneResult => ({
+    ...genotyped('CYP2D6', '*1/*3'),
+    phenotype: 'Normal Metabolizer',
+    // For CYP2D6 the lookup key is the activity score.
+    activityScore: cpicCall('CYP2D6', '*1/*3').lookupKey,
+    ...(alleleFunctions === undefined ? {} : { alleleFunctions }),
+  });
+
+  it('says CPIC changed the phenotype of an unchanged activity score', () => {
+    const score = cpicCall('CYP2D6', '*1/*3').lookupKey;
+    expect(changeReason(changeOf(before2020()))).toBe(
+      `CPIC changed the phenotype for activity score ${score}`,
+    );
+  });
+
+  it('says the activity values changed when the same genotype scores differently', () => {
+    const rescored: GeneResult = { ...genotyped('CYP2D6', '*1/*3'), lookupKey: '1.5', activityScore: '1.5' };
+    expect(changeReason(changeOf(rescored))).toBe('CPIC changed the activity values of its alleles');
+  });
+
+  it('says an allele is no longer defined', () => {
+    const retired: GeneResult = {
+      ...genotyped('CYP2C19', '*1/*1'),
+      diplotype: '*1/*99',
+      alleles: ['*1', '*99'],
+    };
+    expect(changeReason(changeOf(retired))).toBe('current CPIC does not define an allele of it');
+  });
+
+  it('dates the allele functions either side when the record has its own', () => {
+    // The data set dates CYP2D6's parts apart ("activity values 2025 / functions 2023-07").
+    const reason = changeReason(changeOf(before2020('2016-06-01')));
+    expect(reason).toMatch(
+      /^CPIC changed the phenotype for activity score [\d.]+; called with CPIC allele functions of 1 Jun 2016, now /,
+    );
+    expect(reason).toContain(
+      `now activity values of ${cpicGene('CYP2D6').dataVersion?.match(/\d{4}/)?.[0] ?? ''}`,
+    );
+    // A function-based gene (no score) recorded with its date: the dates are what can be said.
+    const cyp2c19: GeneResult = {
+      ...genotyped('CYP2C19', '*1/*17'),
+      phenotype: 'Normal Metabolizer',
+      lookupKey: 'Normal Metabolizer',
+      alleleFunctions: '2016-06-01',
+    };
+    expect(changeReason(changeOf(cyp2c19))).toMatch(
+      /^called with CPIC allele functions of 1 Jun 2016, now functions of \d{1,2} [A-Z][a-z]{2} \d{4}$/,
+    );
+    // Recorded without its date: nothing is guessed.
+    const { alleleFunctions: _dated, ...undated } = cyp2c19;
+    expect(changeReason(changeOf(undated))).toBeUndefined();
+  });
+
+  it('puts the reason in the report line', async () => {
+    const recorded = before2020();
+    const assessment = await assessed({ pgx: [recorded], drugs: ['codeine'], sex: 'female', ageYears: 50 });
+    const [listed] = (await reinterpretationReport(storeWith(assessment, cardsOf(assessment)))).patients;
+    const [change] = listed?.changes ?? [];
+    expect(change?.reason).toBe(changeReason(changeOf(recorded)));
+    expect(change?.text).toBe(
+      `CYP2D6 *1/*3: Normal Metabolizer (activity score ${recorded.activityScore ?? ''}) → Intermediate Metabolizer (activity score ${recorded.activityScore ?? ''}); ${change?.reason ?? ''}`,
+    );
   });
 });

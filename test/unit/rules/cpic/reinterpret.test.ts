@@ -25,7 +25,13 @@ describe('reinterpretResult', () => {
       gene: 'CYP2D6',
       genotype: '*1/*3',
       was: { phenotype: 'Normal Metabolizer', lookupKey: now.lookupKey, activityScore: '1.0' },
-      now: { phenotype: now.phenotype, lookupKey: now.lookupKey, activityScore: '1.0' },
+      // Made with the data set's allele functions; the record was stored without its own.
+      now: {
+        phenotype: now.phenotype,
+        lookupKey: now.lookupKey,
+        activityScore: '1.0',
+        alleleFunctions: cpicGene('CYP2D6').dataVersion,
+      },
     });
   });
 
