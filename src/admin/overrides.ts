@@ -7,10 +7,11 @@ import {
   OVERRIDE_REASON_SYSTEM,
   PRE_TEST_OVERRIDE_REASONS,
 } from '../cards/override-reasons';
-import type { FeedbackRecord, OverrideRow, RecordedInvocation, StoredReview } from '../store';
+import type { FeedbackRecord, OverrideRow, RecordedInputs, RecordedInvocation, StoredReview } from '../store';
+import type { SensorModifier } from '../rules/types';
 import { geneResultView, sensorDataView } from '../cards/evidence-view';
-import { limitsOf } from '../cards/sensor-text';
-import { cardEvidence, decisionView, genesOfCard } from './evidence';
+import { limitsOf, metricName } from '../cards/sensor-text';
+import { assessmentInputs, cardEvidence, decisionView, genesOfCard } from './evidence';
 import { csvRecord } from './csv';
 import type { OverrideDetail, OverrideListItem, Review } from './schemas';
 
@@ -65,6 +66,37 @@ function shownDetail(shown: unknown): string | undefined {
   return typeof shown.detail === 'string' ? shown.detail : undefined;
 }
 
+/** How many of the patient's later calls the override detail reads. */
+export const LATER_CALLS = 10;
+
+/**
+ * The measures the card's rules read (`modifiers`), as the patient's later calls (`later`, newest first) read them;
+ * undefined for a card no rule read a measure for. A measure a call did not summarise is left out of that call; the
+ * same reading twice (two calls within one window, nothing new) is given once.
+ */
+function sinceAlert(
+  modifiers: readonly SensorModifier[],
+  later: readonly RecordedInputs[],
+): OverrideDetail['sinceAlert'] {
+  const metrics = [...new Set(modifiers.map((m) => m.metric))];
+  if (metrics.length === 0) return undefined;
+  const seen = new Set<string>();
+  const sensors = later.flatMap((call) =>
+    (assessmentInputs(call.inputs)?.data.sensors.summary.metrics ?? []).flatMap((a) => {
+      const key = JSON.stringify([a.metric, a.value, a.window, a.newestSample]);
+      if (!metrics.includes(a.metric) || seen.has(key)) return [];
+      seen.add(key);
+      return [sensorDataView(a, limitsOf(modifiers, a.metric))];
+    }),
+  );
+  return {
+    calls: later.length,
+    more: later.length >= LATER_CALLS,
+    measures: metrics.map((m) => metricName(m)),
+    sensors,
+  };
+}
+
 /**
  * The detail of an overridden card: the card as shown, the evidence it rested on, every override entry on it, and
  * its reviews.
@@ -74,12 +106,14 @@ export function overrideDetail(
   invocation: RecordedInvocation,
   feedback: readonly FeedbackRecord[],
   history: readonly StoredReview[],
+  later: readonly RecordedInputs[] = [],
 ): OverrideDetail {
   const card = invocation.cards.find((c) => c.uuid === row.cardUuid);
   const detail = shownDetail(card?.shown);
   const evidence = cardEvidence(row.decision, invocation.inputs);
   // The thresholds the card's rules compared each measure with: its value is not rounded across them.
   const modifiers = evidence.decisions.flatMap((d) => d.modifiers);
+  const since = sinceAlert(modifiers, later);
   const [current] = history;
   return {
     card: {
@@ -102,6 +136,7 @@ export function overrideDetail(
     decisions: evidence.decisions.map(decisionView),
     genes: evidence.genes.map(geneResultView),
     sensors: evidence.sensors.map((a) => sensorDataView(a, limitsOf(modifiers, a.metric))),
+    ...(since ? { sinceAlert: since } : {}),
     overrides: feedback
       .filter((f) => f.outcome === 'overridden')
       .map((f) => ({

@@ -20,6 +20,7 @@ import { computeKpis, defaultKpiPeriod, kpiFacts } from './kpis';
 import {
   OVERRIDE_CSV_HEADER,
   overrideCsvRecord,
+  LATER_CALLS,
   overrideDetail,
   overrideListItem,
   reviewView,
@@ -188,11 +189,14 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
     const invocation = row ? await store.invocations.findByCard(cardUuid) : undefined;
     if (!row || !invocation)
       throw new AppError('ADMIN_UNKNOWN_OVERRIDE', [`no overridden card "${cardUuid}"`]);
-    const [feedback, history] = await Promise.all([
+    const [feedback, history, later] = await Promise.all([
       store.feedback.listForCard(cardUuid),
       store.overrides.history(cardUuid),
+      invocation.patientRef === undefined
+        ? []
+        : store.invocations.patientInputsAfter(invocation.patientRef, invocation.receivedAt, LATER_CALLS),
     ]);
-    res.json(overrideDetail(row, invocation, feedback, history));
+    res.json(overrideDetail(row, invocation, feedback, history, later));
   });
 
   router.post(

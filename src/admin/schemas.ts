@@ -185,6 +185,22 @@ export const overrideDetailSchema = z.object({
   // Built by the server in the explanation page's words (`cards/evidence-view.ts`), never parsed.
   genes: z.array(z.custom<GeneResultView>()),
   sensors: z.array(z.custom<SensorDataView>()),
+  /**
+   * For a card whose rules read wearable measures: those measures as the patient's later calls read them, newest
+   * first (the `LATER_CALLS` newest calls after the card's), so a reviewer sees whether the monitoring an override
+   * promised shows in the data, and what the readings did.
+   */
+  sinceAlert: z
+    .object({
+      /** The later calls read (at most `LATER_CALLS`). */
+      calls: z.number().int(),
+      /** Whether there may be more, older than those read. */
+      more: z.boolean(),
+      /** The measures' names in words, for "no later call read …". */
+      measures: z.array(z.string()),
+      sensors: z.array(z.custom<SensorDataView>()),
+    })
+    .optional(),
   /** The card's override entries, first received first. */
   overrides: z.array(
     z.object({

@@ -100,6 +100,11 @@ export interface InvocationRepository {
     visit: (inputs: PatientInputs) => void,
     known?: (patientRef: string, invocationId: string) => boolean,
   ): Promise<number>;
+  /**
+   * The recorded inputs of `patientRef`'s calls received after `after`, newest first, at most `limit` (the override
+   * review's "since the alert").
+   */
+  patientInputsAfter(patientRef: string, after: Date, limit: number): Promise<RecordedInputs[]>;
 }
 
 /** A patient's newest recorded inputs, with the knowledge they were assessed under and the advice they gave. */
@@ -147,6 +152,21 @@ export function createInvocationRepository(db: Kysely<Database>, engine: Engine)
     },
     listByHookInstance: (hookInstance) => readInvocations(db, 'hook_instance', hookInstance),
     eachPatientLatestInputs: (visit, known) => eachPatientLatestInputs(db, visit, known),
+    patientInputsAfter: async (patientRef, after, limit) => {
+      const rows = await db
+        .selectFrom('invocations')
+        .select(['received_at', 'inputs'])
+        .where('patient_ref', '=', patientRef)
+        .where('received_at', '>', after.toISOString())
+        .where('inputs', 'is not', null)
+        .orderBy('received_at', 'desc')
+        .limit(Math.max(0, limit))
+        .execute();
+      return rows.map((row) => ({
+        receivedAt: new Date(row.received_at),
+        inputs: JSON.parse(row.inputs ?? 'null') as unknown,
+      }));
+    },
     listInputs: async (selection) => {
       let q = db
         .selectFrom('invocations')

@@ -8,6 +8,7 @@ import type { AssessmentInputs } from '../../src/rules/assess';
 import type { CpicRow, DrugOrder, Finding, GeneResult } from '../../src/rules/cpic';
 import { DECISION_SNAPSHOT_SCHEMA, decisionRuleIds } from '../../src/rules/types';
 import type { DecisionFacts } from '../../src/rules/types';
+import type { SensorSummary } from '../../src/sensors';
 import type { CardRecord, FeedbackRecord, InvocationRecord, Store } from '../../src/store';
 import { NO_SENSORS, findingFor, gene, genotyped, restingHeartRate, range } from '../fixtures/rules/builders';
 import { decideFinding, noSensorFacts, shown, snapshotOf } from './decisions';
@@ -136,6 +137,7 @@ export function callWithResults(
   knowledgeVersion: string,
   orders: readonly DrugOrder[] = [],
   cards: readonly CardRecord[] = [],
+  sensors: SensorSummary = NO_SENSORS,
 ): InvocationRecord {
   const inputs: AssessmentInputs = {
     schema: DECISION_SNAPSHOT_SCHEMA,
@@ -144,7 +146,7 @@ export function callWithResults(
       pgxConflicts: [],
       pgxComplete: true,
       activeMedications: [],
-      sensors: { kind: 'summary', summary: NO_SENSORS },
+      sensors: { kind: 'summary', summary: sensors },
     },
     orders,
     now: receivedAt,

@@ -14,9 +14,17 @@ import { startTestIssuer } from '../helpers/oidc';
 import type { TestIssuer } from '../helpers/oidc';
 import { createTestDatabase } from '../helpers/postgres';
 import type { TestDatabase } from '../helpers/postgres';
-import { AT } from '../fixtures/rules/builders';
+import { AT, dailyObservations, range } from '../fixtures/rules/builders';
+import { summarizeSensors } from '../../src/sensors';
 import { sandboxRequest } from '../helpers/cds';
-import { LOW_RESTING_HR, accepted, labResult, override, recordCard } from '../helpers/review-data';
+import {
+  LOW_RESTING_HR,
+  accepted,
+  callWithResults,
+  labResult,
+  override,
+  recordCard,
+} from '../helpers/review-data';
 
 const CYP2C19_PM = labResult('CYP2C19', 'Poor Metabolizer', '*2/*2', '2025-11-03');
 const CYP2D6_PM = labResult('CYP2D6', 'Poor Metabolizer', '*4/*4', '2024-02-20', '0.0');
@@ -264,6 +272,50 @@ describe.each(stores)('override review on $engine', ({ create }) => {
       expect(hr).toMatchObject({ value: 52, unit: '/min', status: 'sufficient', devices: ['Test watch'] });
       expect(hr?.newestSample).toBe('2026-05-15T08:00:00.000Z');
       expect(d.card).not.toHaveProperty('detail');
+    });
+
+    it("shows the alert's wearable measures as the patient's later calls read them, newest first", async () => {
+      const sinceAlert = async (card: CardRecord) =>
+        ((await get(`/api/overrides/${card.uuid}`).expect(200)).body as OverrideDetail).sinceAlert;
+      // No later call yet (the other cards' calls kept no inputs).
+      expect(await sinceAlert(metoprolol)).toEqual({
+        calls: 0,
+        more: false,
+        measures: ['Resting heart rate'],
+        sensors: [],
+      });
+      // The patient's resting heart rate one and three days after the alert, as later calls summarised it (daily
+      // readings up to each call); a call for another patient and one before the alert are not read.
+      const day = 24 * 3_600_000;
+      const laterCall = (patient: string, daysAfter: number, bpm: number) =>
+        callWithResults(
+          patient,
+          new Date(Date.parse(AT) + daysAfter * day).toISOString(),
+          [CYP2D6_PM],
+          'cpic-2026-04-30',
+          [],
+          [],
+          summarizeSensors(
+            dailyObservations('40443-4', '/min', range(-daysAfter, 7 - daysAfter), bpm),
+            new Date(Date.parse(AT) + daysAfter * day),
+          ),
+        );
+      for (const call of [
+        laterCall('Patient/review-example', 1, 50),
+        laterCall('Patient/review-example', 3, 47),
+        laterCall('Patient/someone-else', 2, 90),
+        laterCall('Patient/review-example', -1, 70),
+      ]) {
+        await t.store.invocations.record(call);
+      }
+      const since = await sinceAlert(metoprolol);
+      expect(since?.calls).toBe(2);
+      expect(since?.sensors.map((s) => [s.metric, s.valueText, s.status])).toEqual([
+        ['resting-heart-rate', '47/min', 'sufficient'],
+        ['resting-heart-rate', '50/min', 'sufficient'],
+      ]);
+      // A card whose rules read no measure has none to follow.
+      expect(await sinceAlert(clopidogrel)).toBeUndefined();
     });
 
     it('answers 404 for an unknown card and for a card that was never overridden', async () => {

@@ -488,6 +488,68 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(await history.innerText()).toContain('by bea');
   });
 
+  it('shows the wearable data since a sensor alert overridden with "will monitor"', async () => {
+    // Metoprolol for a CYP2D6 poor metabolizer whose watch reads a resting heart rate of 52/min (daily, as Apple Health
+    // exports it); the prescriber overrides it, promising to monitor. A later call reads 46/min.
+    const restingHr = (bpm: number): JsonObject[] =>
+      Array.from({ length: 7 }, (_, day) => ({
+        resourceType: 'Observation',
+        id: `rhr-${String(bpm)}-${String(day)}`,
+        status: 'final',
+        category: [
+          {
+            coding: [
+              { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' },
+            ],
+          },
+        ],
+        code: { coding: [{ system: 'http://loinc.org', code: '40443-4', display: 'Heart rate --resting' }] },
+        subject: { reference: `Patient/${String(PATIENT.id)}` },
+        effectiveDateTime: new Date(Date.now() - (day + 1) * 3_600_000 * 12).toISOString(),
+        valueQuantity: {
+          value: bpm,
+          unit: 'beats/minute',
+          system: 'http://unitsofmeasure.org',
+          code: '/min',
+        },
+        device: { display: 'Apple Watch' },
+      }));
+    const withWatch = (bpm: number): JsonObject => {
+      const call = orderSign('metoprolol', 'CYP2D6 *5/*5', 'Practitioner/dr-ada');
+      return {
+        ...call,
+        prefetch: { ...(call.prefetch as JsonObject), wearables: searchset(restingHr(bpm)) },
+      };
+    };
+    const first = await post('/cds-services/pgx-order-sign', withWatch(52));
+    const card = ((await first.json()) as { cards: Card[] }).cards.find((c) =>
+      c.summary.includes('metoprolol'),
+    );
+    if (!card?.uuid) throw new Error('no metoprolol card');
+    expect(card.summary).toContain('resting HR 52/min');
+    const overridden = await post('/cds-services/pgx-order-sign/feedback', {
+      feedback: [
+        {
+          card: card.uuid,
+          outcome: 'overridden',
+          overrideReason: { reason: { code: 'will-monitor', system: REASON_SYSTEM } },
+          outcomeTimestamp: new Date().toISOString(),
+        },
+      ],
+    });
+    expect(overridden.status).toBe(200);
+    expect((await post('/cds-services/pgx-order-sign', withWatch(46))).status).toBe(200);
+
+    await page.goto(`${base}/admin/overrides/${card.uuid}`);
+    const since = page.getByRole('region', { name: 'Wearable data since the alert' });
+    await since.waitFor();
+    expect(await since.innerText()).toContain('The later call for this patient read:');
+    const row = since.getByRole('row', { name: /Resting heart rate/ });
+    expect(await row.innerText()).toContain('46/min');
+    expect(await page.locator('main').innerText()).toContain('Will monitor the patient closely');
+    await screenshot(page, '17c-override-since-alert');
+  });
+
   it('opens the figures but not the review to an informaticist', async () => {
     await context.clearCookies();
     await page.goto(`${base}/auth/sign-in-link?token=${await signInToken('ivan', ['informaticist'])}`);

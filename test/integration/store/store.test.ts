@@ -150,6 +150,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0170_shadow_comparisons_by_time',
       '0180_volume_acknowledged',
       '0190_reinterpretation_follow_ups',
+      '0200_invocations_by_patient',
     ]);
   });
 

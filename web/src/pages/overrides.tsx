@@ -453,6 +453,7 @@ function Evidence({ detail, cardShown }: { readonly detail: OverrideDetail; read
       ) : (
         <SensorDataTable data={detail.sensors} />
       )}
+      {detail.sinceAlert ? <SinceAlert since={detail.sinceAlert} /> : null}
       {(cardShown ? [] : detail.decisions).map((d) => (
         <section class="decision" key={d.drug}>
           <h2>Why the alert advised this for {d.drug}</h2>
@@ -474,6 +475,36 @@ function Evidence({ detail, cardShown }: { readonly detail: OverrideDetail; read
         </section>
       ))}
     </>
+  );
+}
+
+/**
+ * The alert's measures as the patient's later calls read them: whether the monitoring an override promised ("will
+ * monitor") shows in the data, and what the readings did after the alert.
+ */
+function SinceAlert({ since }: { readonly since: NonNullable<OverrideDetail['sinceAlert']> }) {
+  const measures = since.measures.join(' and ').toLowerCase();
+  return (
+    <section aria-labelledby="since-heading">
+      <h2 id="since-heading">Wearable data since the alert</h2>
+      {since.calls === 0 ? (
+        <p>No later call for this patient has reached the service, so no later {measures} is known.</p>
+      ) : since.sensors.length === 0 ? (
+        <p>
+          {since.calls === 1 ? 'The later call' : `The ${since.calls} later calls`} for this patient read no{' '}
+          {measures}.
+        </p>
+      ) : (
+        <>
+          <p>
+            {since.calls === 1
+              ? 'The later call for this patient read:'
+              : `The ${since.more ? `${since.calls} newest` : since.calls} later calls for this patient read, newest first:`}
+          </p>
+          <SensorDataTable data={since.sensors} />
+        </>
+      )}
+    </section>
   );
 }
 
