@@ -8,6 +8,7 @@ import {
   PRE_TEST_OVERRIDE_REASONS,
 } from '../cards/override-reasons';
 import type { FeedbackRecord, OverrideRow, RecordedInputs, RecordedInvocation, StoredReview } from '../store';
+import { ORDER_DOSE } from '../rules/thresholds';
 import type { SensorModifier } from '../rules/types';
 import { geneResultView, sensorDataView } from '../cards/evidence-view';
 import { limitsOf, metricName } from '../cards/sensor-text';
@@ -74,11 +75,12 @@ export const LATER_CALLS = 10;
  * undefined for a card no rule read a measure for. A measure a call did not summarise is left out of that call; the
  * same reading twice (two calls within one window, nothing new) is given once.
  */
-function sinceAlert(
+export function sinceAlert(
   modifiers: readonly SensorModifier[],
   later: readonly RecordedInputs[],
 ): OverrideDetail['sinceAlert'] {
-  const metrics = [...new Set(modifiers.map((m) => m.metric))];
+  // Wearable measures only: a rule on the ordered dose reads the order, which later calls do not repeat.
+  const metrics = [...new Set(modifiers.map((m) => m.metric))].filter((m) => m !== ORDER_DOSE);
   if (metrics.length === 0) return undefined;
   const seen = new Set<string>();
   const sensors = later.flatMap((call) =>

@@ -1,0 +1,76 @@
+/**
+ * The override detail's "wearable data since the alert" (src/admin/overrides.ts `sinceAlert`): which measures it
+ * follows and how it reads the later calls' recorded inputs. The summaries are the sensors module's own, built from
+ * daily Observations as a watch sends them.
+ */
+import { LATER_CALLS, sinceAlert } from '../../../src/admin/overrides';
+import type { AssessmentInputs } from '../../../src/rules/assess';
+import { DECISION_SNAPSHOT_SCHEMA } from '../../../src/rules/types';
+import type { SensorModifier } from '../../../src/rules/types';
+import { summarizeSensors } from '../../../src/sensors';
+import type { RecordedInputs } from '../../../src/store';
+import { AT, dailyObservations, range } from '../../fixtures/rules/builders';
+
+const DAY = 86_400_000;
+
+/** A rule's reading of `metric`, as a card's decision records it. */
+function modifier(metric: string): SensorModifier {
+  return {
+    ruleId: `rule:${metric}`,
+    effect: 'raise',
+    metric,
+    status: 'sufficient',
+    devices: [],
+    note: '',
+    evidence: 'guideline',
+    source: 'a source',
+  };
+}
+
+/** A later call's recorded inputs: daily resting heart rates of `bpm` for the week before `daysAfter` AT. */
+function laterCall(daysAfter: number, bpm: number): RecordedInputs {
+  const at = new Date(Date.parse(AT) + daysAfter * DAY);
+  const inputs: AssessmentInputs = {
+    schema: DECISION_SNAPSHOT_SCHEMA,
+    data: {
+      pgx: [],
+      pgxConflicts: [],
+      pgxComplete: true,
+      activeMedications: [],
+      sensors: {
+        kind: 'summary',
+        summary: summarizeSensors(
+          dailyObservations('40443-4', '/min', range(-daysAfter, 7 - daysAfter), bpm),
+          at,
+        ),
+      },
+    },
+    orders: [],
+    now: at.toISOString(),
+    preTest: 'allow',
+  };
+  return { receivedAt: at, inputs };
+}
+
+describe('sinceAlert', () => {
+  it('follows the wearable measures the rules read, not the ordered dose', () => {
+    expect(sinceAlert([modifier('order-dose')], [laterCall(1, 50)])).toBeUndefined();
+    expect(sinceAlert([], [laterCall(1, 50)])).toBeUndefined();
+    const since = sinceAlert([modifier('order-dose'), modifier('resting-heart-rate')], [laterCall(1, 50)]);
+    expect(since?.measures).toEqual(['Resting heart rate']);
+    expect(since?.sensors.map((s) => s.valueText)).toEqual(['50/min']);
+  });
+
+  it('gives each later reading once, in the order of the calls, and says when there may be more', () => {
+    const hr = [modifier('resting-heart-rate')];
+    const newest = laterCall(3, 47);
+    // Two calls read the same week of data: one reading.
+    const since = sinceAlert(hr, [newest, newest, laterCall(1, 50)]);
+    expect(since?.sensors.map((s) => s.valueText)).toEqual(['47/min', '50/min']);
+    expect(since?.more).toBe(false);
+    const many = Array.from({ length: LATER_CALLS }, (_, i) => laterCall(LATER_CALLS - i, 50));
+    expect(sinceAlert(hr, many)?.more).toBe(true);
+    // Inputs of another shape (an older record) are passed over, not guessed at.
+    expect(sinceAlert(hr, [{ receivedAt: new Date(AT), inputs: { schema: 0 } }])?.sensors).toEqual([]);
+  });
+});
