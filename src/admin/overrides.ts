@@ -73,7 +73,7 @@ export const LATER_CALLS = 10;
 /**
  * The measures the card's rules read (`modifiers`), as the patient's later calls (`later`, newest first) read them;
  * undefined for a card no rule read a measure for. A measure a call did not summarise is left out of that call; the
- * same reading twice (two calls within one window, nothing new) is given once.
+ * same reading twice (the same value of the same readings, read by two calls) is given once.
  */
 export function sinceAlert(
   modifiers: readonly SensorModifier[],
@@ -85,7 +85,8 @@ export function sinceAlert(
   const seen = new Set<string>();
   const sensors = later.flatMap((call) =>
     (assessmentInputs(call.inputs)?.data.sensors.summary.metrics ?? []).flatMap((a) => {
-      const key = JSON.stringify([a.metric, a.value, a.window, a.newestSample]);
+      // Nothing new: the same value from the same readings (two calls minutes apart, each window ending at its call).
+      const key = JSON.stringify([a.metric, a.value, a.sampleCount, a.newestSample]);
       if (!metrics.includes(a.metric) || seen.has(key)) return [];
       seen.add(key);
       return [sensorDataView(a, limitsOf(modifiers, a.metric))];

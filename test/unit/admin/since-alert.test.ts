@@ -27,9 +27,12 @@ function modifier(metric: string): SensorModifier {
   };
 }
 
-/** A later call's recorded inputs: daily resting heart rates of `bpm` for the week before `daysAfter` AT. */
-function laterCall(daysAfter: number, bpm: number): RecordedInputs {
-  const at = new Date(Date.parse(AT) + daysAfter * DAY);
+/**
+ * A later call's recorded inputs: daily resting heart rates of `bpm` for the week before `daysAfter` AT, the call made
+ * `minutesLater` after that.
+ */
+function laterCall(daysAfter: number, bpm: number, minutesLater = 0): RecordedInputs {
+  const at = new Date(Date.parse(AT) + daysAfter * DAY + minutesLater * 60_000);
   const inputs: AssessmentInputs = {
     schema: DECISION_SNAPSHOT_SCHEMA,
     data: {
@@ -64,8 +67,8 @@ describe('sinceAlert', () => {
   it('gives each later reading once, in the order of the calls, and says when there may be more', () => {
     const hr = [modifier('resting-heart-rate')];
     const newest = laterCall(3, 47);
-    // Two calls read the same week of data: one reading.
-    const since = sinceAlert(hr, [newest, newest, laterCall(1, 50)]);
+    // Two calls minutes apart (an order-select, then the order-sign) read the same readings: one row.
+    const since = sinceAlert(hr, [laterCall(3, 47, 2), newest, laterCall(1, 50)]);
     expect(since?.sensors.map((s) => s.valueText)).toEqual(['47/min', '50/min']);
     expect(since?.more).toBe(false);
     const many = Array.from({ length: LATER_CALLS }, (_, i) => laterCall(LATER_CALLS - i, 50));
