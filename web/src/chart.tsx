@@ -34,12 +34,12 @@ export function dayTicks(timeZone?: string): uPlot.Axis.Values {
 export const LEGEND: uPlot.Legend = { live: false };
 
 /** The widest a chart is drawn: two side by side on a laptop screen. */
-export const MAX_CHART_WIDTH = 560;
+const MAX_CHART_WIDTH = 560;
 /** The narrowest: below it the axis labels would overlap; a narrower frame scrolls the chart sideways. */
 const MIN_CHART_WIDTH = 260;
 
 /** A chart's width in `el`: as wide as the element's content box, within `MIN_CHART_WIDTH` and `max`. */
-export function chartWidth(el: HTMLElement, max = MAX_CHART_WIDTH): number {
+function chartWidth(el: HTMLElement, max = MAX_CHART_WIDTH): number {
   const style = getComputedStyle(el);
   const content = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
   return Math.max(MIN_CHART_WIDTH, Math.min(max, content > 0 ? Math.floor(content) : max));
