@@ -100,6 +100,17 @@ describe('signing in to the pages with OpenID Connect', () => {
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
   });
 
+  it('says, on a new service, that no alert has been overridden yet, and what brings one', async () => {
+    await page.goto(`${base}/admin/overrides`);
+    const empty = page.getByRole('status').filter({ hasText: 'No alert has been overridden yet.' });
+    await empty.waitFor();
+    expect(await empty.innerText()).toContain('the EHR sends that feedback');
+    // Filtered, the same empty list says the filters found nothing.
+    await page.goto(`${base}/admin/overrides?drug=codeine`);
+    await page.getByText('No overridden alerts match these filters.').waitFor();
+    await screenshot(page, '7b-overrides-empty');
+  });
+
   it('signs out: the page says so and the session no longer opens the pages', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { level: 1, name: 'You are signed out' }).waitFor();

@@ -94,6 +94,7 @@ export function OverridesList() {
       ) : (
         <OverridesTable
           value={result.value}
+          filtered={filtersOnly.size > 0}
           listSearch={key ? `?${key}` : ''}
           onPage={(n) => {
             const next = new URLSearchParams(params);
@@ -182,15 +183,26 @@ function reviewText(review: Review | undefined): string {
 
 function OverridesTable({
   value,
+  filtered,
   listSearch,
   onPage,
 }: {
   readonly value: OverrideList;
+  /** Whether any filter narrows the list (else an empty list means no override has arrived yet). */
+  readonly filtered: boolean;
   readonly listSearch: string;
   readonly onPage: (n: number) => void;
 }) {
   const { items, total, page, pageSize } = value;
-  if (total === 0) return <p role="status">No overridden alerts match these filters.</p>;
+  if (total === 0) {
+    return (
+      <p role="status">
+        {filtered
+          ? 'No overridden alerts match these filters.'
+          : 'No alert has been overridden yet. An override arrives when a prescriber dismisses an alert with a reason and the EHR sends that feedback to the service.'}
+      </p>
+    );
+  }
   const pages = Math.max(1, Math.ceil(total / pageSize));
   if (items.length === 0) {
     return (
