@@ -100,7 +100,7 @@ describe('signing in to the pages with OpenID Connect', () => {
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
   });
 
-  it('says, on a new service, that no alert has been overridden yet, and what brings one', async () => {
+  it('says, on a new service, that no alert has been overridden and no result recorded yet', async () => {
     await page.goto(`${base}/admin/overrides`);
     const empty = page.getByRole('status').filter({ hasText: 'No alert has been overridden yet.' });
     await empty.waitFor();
@@ -109,6 +109,13 @@ describe('signing in to the pages with OpenID Connect', () => {
     await page.goto(`${base}/admin/overrides?drug=codeine`);
     await page.getByText('No overridden alerts match these filters.').waitFor();
     await screenshot(page, '7b-overrides-empty');
+    // Nor has any call recorded results to read again after a knowledge update.
+    await page.goto(`${base}/admin/reinterpretations`);
+    await page
+      .getByText(
+        "No call has recorded a patient's results yet: there is nothing to read again under CPIC data of",
+      )
+      .waitFor();
   });
 
   it('signs out: the page says so and the session no longer opens the pages', async () => {

@@ -87,9 +87,11 @@ export function ReinterpretationsPage() {
       </p>
       <h1>Results and advice changed by a knowledge update</h1>
       <p class="lead" role="status">
-        {patients.length === 0
-          ? `Under ${knowledge}, the newest calls of the ${String(patientsRead)} ${patientsRead === 1 ? 'patient' : 'patients'} read have no result called differently and no advice CPIC no longer gives.`
-          : `Under ${knowledge}, ${String(patients.length)} of ${String(patientsRead)} patients with recorded results ${patients.length === 1 ? 'has' : 'have'}, in their newest call, a result called differently or advice CPIC no longer gives; ${String(open)} to follow up.`}
+        {patientsRead === 0
+          ? `No call has recorded a patient's results yet: there is nothing to read again under ${knowledge}.`
+          : patients.length === 0
+            ? `Under ${knowledge}, the newest calls of the ${String(patientsRead)} ${patientsRead === 1 ? 'patient' : 'patients'} read have no result called differently and no advice CPIC no longer gives.`
+            : `Under ${knowledge}, ${String(patients.length)} of ${String(patientsRead)} patients with recorded results ${patients.length === 1 ? 'has' : 'have'}, in their newest call, a result called differently or advice CPIC no longer gives; ${String(open)} to follow up.`}
       </p>
       {patients.length > 0 ? (
         <>
