@@ -282,6 +282,9 @@ export function reinterpretationReport(
 
 /** The report as a pharmacist reads it (`npm run reinterpret`): how many, then one line per patient. */
 export function reportText(report: ReinterpretationReport): string {
+  if (report.patientsRead === 0) {
+    return `${report.knowledge}: no call has recorded a patient's results yet; there is nothing to read again.`;
+  }
   const count = report.patients.length;
   const lines = [
     `${report.knowledge}: ${String(count)} of ${String(report.patientsRead)} ${report.patientsRead === 1 ? 'patient' : 'patients'} with recorded results ${count === 1 ? 'has' : 'have'} a result called differently or advice CPIC no longer gives.`,

@@ -6,7 +6,7 @@
  * might have had it, exactly that drug is listed, with the text then and the text now.
  */
 import fc from 'fast-check';
-import { changeReason, reinterpretationReport } from '../../../src/admin/reinterpret';
+import { changeReason, reinterpretationReport, reportText } from '../../../src/admin/reinterpret';
 import type { ReinterpretationReport } from '../../../src/admin/schemas';
 import { assess, decisionSnapshot } from '../../../src/rules/assess';
 import type { Assessment } from '../../../src/rules/assess';
@@ -217,6 +217,21 @@ describe('why a result is called differently', () => {
     expect(change?.reason).toBe(changeReason(changeOf(recorded)));
     expect(change?.text).toBe(
       `CYP2D6 *1/*3: Normal Metabolizer (activity score ${recorded.activityScore ?? ''}) → Intermediate Metabolizer (activity score ${recorded.activityScore ?? ''}); ${change?.reason ?? ''}`,
+    );
+  });
+});
+
+describe('the report as a pharmacist reads it (npm run reinterpret)', () => {
+  it('says there is nothing to read again when no call has recorded results', () => {
+    expect(
+      reportText({
+        knowledgeVersion: 'cpic-2026-04-30',
+        knowledge: 'CPIC data of 30 Apr 2026',
+        patientsRead: 0,
+        patients: [],
+      }),
+    ).toBe(
+      "CPIC data of 30 Apr 2026: no call has recorded a patient's results yet; there is nothing to read again.",
     );
   });
 });
