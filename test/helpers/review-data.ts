@@ -10,7 +10,15 @@ import { DECISION_SNAPSHOT_SCHEMA, decisionRuleIds } from '../../src/rules/types
 import type { DecisionFacts } from '../../src/rules/types';
 import type { SensorSummary } from '../../src/sensors';
 import type { CardRecord, FeedbackRecord, InvocationRecord, Store } from '../../src/store';
-import { NO_SENSORS, findingFor, gene, genotyped, restingHeartRate, range } from '../fixtures/rules/builders';
+import {
+  AT,
+  NO_SENSORS,
+  findingFor,
+  gene,
+  genotyped,
+  restingHeartRate,
+  range,
+} from '../fixtures/rules/builders';
 import { decideFinding, noSensorFacts, shown, snapshotOf } from './decisions';
 
 /** A gene result as a lab reports it: a diplotype, the newest source's date, the Observation read. */
@@ -163,6 +171,29 @@ export function callWithResults(
     inputs,
     cards,
   };
+}
+
+/**
+ * A later call for `patientRef` as the store records it, `daysAfter` days and `minutesLater` minutes after the
+ * builders' `AT` (a card's time): CYP2D6 Poor Metabolizer results, no order, and a daily resting heart rate of `bpm`
+ * on each of the 7 days up to the call, summarised at it.
+ */
+export function laterHeartRateCall(
+  patientRef: string,
+  daysAfter: number,
+  bpm: number,
+  minutesLater = 0,
+): InvocationRecord {
+  const at = new Date(Date.parse(AT) + daysAfter * 86_400_000 + minutesLater * 60_000);
+  return callWithResults(
+    patientRef,
+    at.toISOString(),
+    [gene('CYP2D6', 'Poor Metabolizer', '0.0')],
+    'cpic-2026-04-30',
+    [],
+    [],
+    restingHeartRate(bpm, range(-daysAfter, 7 - daysAfter), at),
+  );
 }
 
 /**

@@ -14,14 +14,13 @@ import { startTestIssuer } from '../helpers/oidc';
 import type { TestIssuer } from '../helpers/oidc';
 import { createTestDatabase } from '../helpers/postgres';
 import type { TestDatabase } from '../helpers/postgres';
-import { AT, dailyObservations, range } from '../fixtures/rules/builders';
-import { summarizeSensors } from '../../src/sensors';
+import { AT } from '../fixtures/rules/builders';
 import { sandboxRequest } from '../helpers/cds';
 import {
   LOW_RESTING_HR,
   accepted,
-  callWithResults,
   labResult,
+  laterHeartRateCall,
   override,
   recordCard,
 } from '../helpers/review-data';
@@ -286,25 +285,11 @@ describe.each(stores)('override review on $engine', ({ create }) => {
       });
       // The patient's resting heart rate one and three days after the alert, as later calls summarised it (daily
       // readings up to each call); a call for another patient and one before the alert are not read.
-      const day = 24 * 3_600_000;
-      const laterCall = (patient: string, daysAfter: number, bpm: number) =>
-        callWithResults(
-          patient,
-          new Date(Date.parse(AT) + daysAfter * day).toISOString(),
-          [CYP2D6_PM],
-          'cpic-2026-04-30',
-          [],
-          [],
-          summarizeSensors(
-            dailyObservations('40443-4', '/min', range(-daysAfter, 7 - daysAfter), bpm),
-            new Date(Date.parse(AT) + daysAfter * day),
-          ),
-        );
       for (const call of [
-        laterCall('Patient/review-example', 1, 50),
-        laterCall('Patient/review-example', 3, 47),
-        laterCall('Patient/someone-else', 2, 90),
-        laterCall('Patient/review-example', -1, 70),
+        laterHeartRateCall('Patient/review-example', 1, 50),
+        laterHeartRateCall('Patient/review-example', 3, 47),
+        laterHeartRateCall('Patient/someone-else', 2, 90),
+        laterHeartRateCall('Patient/review-example', -1, 70),
       ]) {
         await t.store.invocations.record(call);
       }

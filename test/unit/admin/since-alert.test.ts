@@ -4,14 +4,10 @@
  * daily Observations as a watch sends them.
  */
 import { LATER_CALLS, sinceAlert } from '../../../src/admin/overrides';
-import type { AssessmentInputs } from '../../../src/rules/assess';
-import { DECISION_SNAPSHOT_SCHEMA } from '../../../src/rules/types';
 import type { SensorModifier } from '../../../src/rules/types';
-import { summarizeSensors } from '../../../src/sensors';
 import type { RecordedInputs } from '../../../src/store';
-import { AT, dailyObservations, range } from '../../fixtures/rules/builders';
-
-const DAY = 86_400_000;
+import { AT } from '../../fixtures/rules/builders';
+import { laterHeartRateCall } from '../../helpers/review-data';
 
 /** A rule's reading of `metric`, as a card's decision records it. */
 function modifier(metric: string): SensorModifier {
@@ -27,32 +23,10 @@ function modifier(metric: string): SensorModifier {
   };
 }
 
-/**
- * A later call's recorded inputs: daily resting heart rates of `bpm` for the week before `daysAfter` AT, the call made
- * `minutesLater` after that.
- */
+/** A later call's recorded inputs (`laterHeartRateCall`). */
 function laterCall(daysAfter: number, bpm: number, minutesLater = 0): RecordedInputs {
-  const at = new Date(Date.parse(AT) + daysAfter * DAY + minutesLater * 60_000);
-  const inputs: AssessmentInputs = {
-    schema: DECISION_SNAPSHOT_SCHEMA,
-    data: {
-      pgx: [],
-      pgxConflicts: [],
-      pgxComplete: true,
-      activeMedications: [],
-      sensors: {
-        kind: 'summary',
-        summary: summarizeSensors(
-          dailyObservations('40443-4', '/min', range(-daysAfter, 7 - daysAfter), bpm),
-          at,
-        ),
-      },
-    },
-    orders: [],
-    now: at.toISOString(),
-    preTest: 'allow',
-  };
-  return { receivedAt: at, inputs };
+  const { receivedAt, inputs } = laterHeartRateCall('Patient/later', daysAfter, bpm, minutesLater);
+  return { receivedAt, inputs };
 }
 
 describe('sinceAlert', () => {
