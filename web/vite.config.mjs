@@ -9,6 +9,9 @@ export default defineConfig({
   root,
   base: '/',
   publicDir: false,
+  resolve: {
+    alias: { 'isomorphic-webcrypto': fileURLToPath(new URL('src/native-webcrypto.ts', import.meta.url)) },
+  },
   logLevel: 'warn',
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
