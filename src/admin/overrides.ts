@@ -10,6 +10,7 @@ import {
 import type { FeedbackRecord, OverrideRow, RecordedInputs, RecordedInvocation, StoredReview } from '../store';
 import { ORDER_DOSE } from '../rules/thresholds';
 import type { SensorModifier } from '../rules/types';
+import type { SensorAggregate } from '../sensors';
 import { geneResultView, sensorDataView } from '../cards/evidence-view';
 import { limitsOf, metricName } from '../cards/sensor-text';
 import { assessmentInputs, cardEvidence, decisionView, genesOfCard } from './evidence';
@@ -42,7 +43,12 @@ export function reviewView(r: StoredReview): Review {
   };
 }
 
-export function overrideListItem(row: OverrideRow): OverrideListItem {
+/**
+ * A row of the override list. `later` is the patient's later calls (newest first) for a card that follows wearable
+ * measures (`followsWearables`); the list gives how many new readings they hold, the CSV export reads none.
+ */
+export function overrideListItem(row: OverrideRow, later?: readonly RecordedInputs[]): OverrideListItem {
+  const since = later && sinceAlertOfCard(row.decision, later);
   return {
     cardUuid: row.cardUuid,
     overriddenAt: row.overriddenAt.toISOString(),
@@ -58,6 +64,9 @@ export function overrideListItem(row: OverrideRow): OverrideListItem {
     ...(row.clinician !== undefined ? { clinician: row.clinician } : {}),
     ...(row.clinicianName !== undefined ? { clinicianName: row.clinicianName } : {}),
     ...(row.review ? { review: reviewView(row.review) } : {}),
+    ...(since
+      ? { sinceAlert: { calls: since.calls, more: since.more, newReadings: since.sensors.length } }
+      : {}),
   };
 }
 
@@ -67,27 +76,55 @@ function shownDetail(shown: unknown): string | undefined {
   return typeof shown.detail === 'string' ? shown.detail : undefined;
 }
 
-/** How many of the patient's later calls the override detail reads. */
+/** How many of the patient's later calls the override review reads. */
 export const LATER_CALLS = 10;
+
+/** The wearable measures rules read: a rule on the ordered dose reads the order, which later calls do not repeat. */
+function followedMeasures(modifiers: readonly SensorModifier[]): string[] {
+  return [...new Set(modifiers.map((m) => m.metric))].filter((m) => m !== ORDER_DOSE);
+}
+
+/** Whether the review reads the patient's later calls for this card: its rules read a wearable measure. */
+export function followsWearables(decision: unknown): boolean {
+  const { decisions } = cardEvidence(decision, undefined);
+  return followedMeasures(decisions.flatMap((d) => d.modifiers)).length > 0;
+}
+
+/** `sinceAlert` for the card of this decision snapshot. */
+function sinceAlertOfCard(decision: unknown, later: readonly RecordedInputs[]): OverrideDetail['sinceAlert'] {
+  const { decisions, sensors } = cardEvidence(decision, undefined);
+  return sinceAlert(
+    decisions.flatMap((d) => d.modifiers),
+    sensors,
+    later,
+  );
+}
 
 /**
  * The measures the card's rules read (`modifiers`), as the patient's later calls (`later`, newest first) read them;
- * undefined for a card no rule read a measure for. A measure a call did not summarise is left out of that call; the
- * same reading twice (the same value of the same readings, read by two calls) is given once.
+ * undefined for a card no rule read a measure for. Only readings newer than the alert's count: a later call's summary
+ * whose newest sample is no newer than that of the one behind the card (`atAlert`) holds no data taken since the
+ * alert, however its window moved. The same reading twice (the same value of the same readings, read by two calls) is
+ * given once.
  */
 export function sinceAlert(
   modifiers: readonly SensorModifier[],
+  atAlert: readonly SensorAggregate[],
   later: readonly RecordedInputs[],
 ): OverrideDetail['sinceAlert'] {
-  // Wearable measures only: a rule on the ordered dose reads the order, which later calls do not repeat.
-  const metrics = [...new Set(modifiers.map((m) => m.metric))].filter((m) => m !== ORDER_DOSE);
+  const metrics = followedMeasures(modifiers);
   if (metrics.length === 0) return undefined;
+  const newestAtAlert = new Map(
+    atAlert.map((a) => [a.metric, a.newestSample === undefined ? -Infinity : Date.parse(a.newestSample)]),
+  );
   const seen = new Set<string>();
   const sensors = later.flatMap((call) =>
     (assessmentInputs(call.inputs)?.data.sensors.summary.metrics ?? []).flatMap((a) => {
+      if (!metrics.includes(a.metric) || a.newestSample === undefined) return [];
+      if (Date.parse(a.newestSample) <= (newestAtAlert.get(a.metric) ?? -Infinity)) return [];
       // Nothing new: the same value from the same readings (two calls minutes apart, each window ending at its call).
       const key = JSON.stringify([a.metric, a.value, a.sampleCount, a.newestSample]);
-      if (!metrics.includes(a.metric) || seen.has(key)) return [];
+      if (seen.has(key)) return [];
       seen.add(key);
       return [sensorDataView(a, limitsOf(modifiers, a.metric))];
     }),
@@ -116,7 +153,7 @@ export function overrideDetail(
   const evidence = cardEvidence(row.decision, invocation.inputs);
   // The thresholds the card's rules compared each measure with: its value is not rounded across them.
   const modifiers = evidence.decisions.flatMap((d) => d.modifiers);
-  const since = sinceAlert(modifiers, later);
+  const since = sinceAlert(modifiers, evidence.sensors, later);
   const [current] = history;
   return {
     card: {

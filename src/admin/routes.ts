@@ -21,6 +21,7 @@ import {
   OVERRIDE_CSV_HEADER,
   overrideCsvRecord,
   LATER_CALLS,
+  followsWearables,
   overrideDetail,
   overrideListItem,
   reviewView,
@@ -141,8 +142,19 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
       offset: (q.page - 1) * q.pageSize,
       limit: q.pageSize,
     });
+    // The patient's later calls, for each card that follows wearable measures (a page is at most 100 rows).
+    const items = await Promise.all(
+      rows.map(async (row) =>
+        overrideListItem(
+          row,
+          row.patientRef !== undefined && followsWearables(row.decision)
+            ? await store.invocations.patientInputsAfter(row.patientRef, row.shownAt, LATER_CALLS)
+            : undefined,
+        ),
+      ),
+    );
     const body: OverrideList = {
-      items: rows.map(overrideListItem),
+      items,
       total,
       page: q.page,
       pageSize: q.pageSize,

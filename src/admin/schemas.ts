@@ -134,6 +134,14 @@ export const overrideListItemSchema = z.object({
   clinicianName: z.string().optional(),
   /** The current review; absent when never reviewed. */
   review: reviewSchema.optional(),
+  /**
+   * For a card whose rules read wearable measures: how many of the patient's later calls were read (at most
+   * `LATER_CALLS`, `more` when there may be others) and how many readings of those measures they hold that are newer
+   * than the alert's (the detail's `sinceAlert.sensors`). Not in the CSV export.
+   */
+  sinceAlert: z
+    .object({ calls: z.number().int(), more: z.boolean(), newReadings: z.number().int() })
+    .optional(),
 });
 export type OverrideListItem = z.infer<typeof overrideListItemSchema>;
 

@@ -66,6 +66,8 @@ export interface OverrideRow {
   readonly clinician?: string;
   /** The prescriber's name, when the client prefetched it (`invocations.user_name`). */
   readonly clinicianName?: string;
+  /** The patient's reference (`invocations.patient_ref`), for the review's later calls; never in the list or CSV. */
+  readonly patientRef?: string;
   readonly reason?: { readonly code?: string; readonly system?: string; readonly display?: string };
   readonly comment?: string;
   /** The current review, if any. */
@@ -191,6 +193,7 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
         'i.received_at as shown_at',
         'i.user_id',
         'i.user_name',
+        'i.patient_ref',
         'f.received_at as overridden_at',
         'f.outcome_timestamp',
         'f.override_code',
@@ -228,6 +231,7 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
         decision: JSON.parse(r.decision) as unknown,
         ...(r.user_id !== null ? { clinician: r.user_id } : {}),
         ...(r.user_name !== null ? { clinicianName: r.user_name } : {}),
+        ...(r.patient_ref !== null ? { patientRef: r.patient_ref } : {}),
         ...(Object.keys(reason).length > 0 ? { reason } : {}),
         ...(r.user_comment !== null ? { comment: r.user_comment } : {}),
         ...(review ? { review } : {}),

@@ -276,6 +276,8 @@ describe.each(stores)('override review on $engine', ({ create }) => {
     it("shows the alert's wearable measures as the patient's later calls read them, newest first", async () => {
       const sinceAlert = async (card: CardRecord) =>
         ((await get(`/api/overrides/${card.uuid}`).expect(200)).body as OverrideDetail).sinceAlert;
+      // The list's column: only the card whose rules read a wearable measure has one.
+      const listed = async () => new Map((await list()).items.map((i) => [i.cardUuid, i.sinceAlert]));
       // No later call yet (the other cards' calls kept no inputs).
       expect(await sinceAlert(metoprolol)).toEqual({
         calls: 0,
@@ -283,9 +285,18 @@ describe.each(stores)('override review on $engine', ({ create }) => {
         measures: ['Resting heart rate'],
         sensors: [],
       });
+      expect(await listed()).toEqual(
+        new Map([
+          [metoprolol.uuid, { calls: 0, more: false, newReadings: 0 }],
+          [twice.uuid, undefined],
+          [clopidogrel.uuid, undefined],
+        ]),
+      );
       // The patient's resting heart rate one and three days after the alert, as later calls summarised it (daily
-      // readings up to each call); a call for another patient and one before the alert are not read.
+      // readings up to each call); a call five minutes after the alert read only the alert's readings. A call for
+      // another patient and one before the alert are not read.
       for (const call of [
+        laterHeartRateCall('Patient/review-example', 0, 52, 5),
         laterHeartRateCall('Patient/review-example', 1, 50),
         laterHeartRateCall('Patient/review-example', 3, 47),
         laterHeartRateCall('Patient/someone-else', 2, 90),
@@ -294,11 +305,12 @@ describe.each(stores)('override review on $engine', ({ create }) => {
         await t.store.invocations.record(call);
       }
       const since = await sinceAlert(metoprolol);
-      expect(since?.calls).toBe(2);
+      expect(since?.calls).toBe(3);
       expect(since?.sensors.map((s) => [s.metric, s.valueText, s.status])).toEqual([
         ['resting-heart-rate', '47/min', 'sufficient'],
         ['resting-heart-rate', '50/min', 'sufficient'],
       ]);
+      expect((await listed()).get(metoprolol.uuid)).toEqual({ calls: 3, more: false, newReadings: 2 });
       // A card whose rules read no measure has none to follow.
       expect(await sinceAlert(clopidogrel)).toBeUndefined();
     });

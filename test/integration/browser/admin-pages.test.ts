@@ -490,8 +490,9 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
 
   it('shows the wearable data since a sensor alert overridden with "will monitor"', async () => {
     // Metoprolol for a CYP2D6 poor metabolizer whose watch reads a resting heart rate of 52/min (daily, as Apple Health
-    // exports it); the prescriber overrides it, promising to monitor. A later call reads 46/min.
-    const restingHr = (bpm: number): JsonObject[] =>
+    // exports it); the prescriber overrides it, promising to monitor. A later call, with a reading newer by 6 hours,
+    // reads 46/min.
+    const restingHr = (bpm: number, newestHoursAgo: number): JsonObject[] =>
       Array.from({ length: 7 }, (_, day) => ({
         resourceType: 'Observation',
         id: `rhr-${String(bpm)}-${String(day)}`,
@@ -505,7 +506,7 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
         ],
         code: { coding: [{ system: 'http://loinc.org', code: '40443-4', display: 'Heart rate --resting' }] },
         subject: { reference: `Patient/${String(PATIENT.id)}` },
-        effectiveDateTime: new Date(Date.now() - (day + 1) * 3_600_000 * 12).toISOString(),
+        effectiveDateTime: new Date(Date.now() - (newestHoursAgo + day * 12) * 3_600_000).toISOString(),
         valueQuantity: {
           value: bpm,
           unit: 'beats/minute',
@@ -514,14 +515,14 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
         },
         device: { display: 'Apple Watch' },
       }));
-    const withWatch = (bpm: number): JsonObject => {
+    const withWatch = (bpm: number, newestHoursAgo: number): JsonObject => {
       const call = orderSign('metoprolol', 'CYP2D6 *5/*5', 'Practitioner/dr-ada');
       return {
         ...call,
-        prefetch: { ...(call.prefetch as JsonObject), wearables: searchset(restingHr(bpm)) },
+        prefetch: { ...(call.prefetch as JsonObject), wearables: searchset(restingHr(bpm, newestHoursAgo)) },
       };
     };
-    const first = await post('/cds-services/pgx-order-sign', withWatch(52));
+    const first = await post('/cds-services/pgx-order-sign', withWatch(52, 12));
     const card = ((await first.json()) as { cards: Card[] }).cards.find((c) =>
       c.summary.includes('metoprolol'),
     );
@@ -538,16 +539,26 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
       ],
     });
     expect(overridden.status).toBe(200);
-    expect((await post('/cds-services/pgx-order-sign', withWatch(46))).status).toBe(200);
+    expect((await post('/cds-services/pgx-order-sign', withWatch(46, 6))).status).toBe(200);
 
-    await page.goto(`${base}/admin/overrides/${card.uuid}`);
+    // The list says the promised monitoring shows in the data; the detail shows it.
+    await page.goto(`${base}/admin/overrides?reason=will-monitor`);
+    const listed = page.getByRole('row', { name: /resting HR 52\/min/ });
+    await listed.waitFor();
+    const column = await page.getByRole('columnheader').allInnerTexts();
+    const cells = await listed.getByRole('cell').allInnerTexts();
+    expect(cells[column.indexOf('Wearable data since')]).toBe('1 new reading');
+    await screenshot(page, '17c-override-list-since-alert');
+    await listed.getByRole('link').click();
     const since = page.getByRole('region', { name: 'Wearable data since the alert' });
     await since.waitFor();
-    expect(await since.innerText()).toContain('The later call for this patient read:');
+    expect(await since.innerText()).toContain(
+      'Readings taken since the alert, from the later call for this patient:',
+    );
     const row = since.getByRole('row', { name: /Resting heart rate/ });
     expect(await row.innerText()).toContain('46/min');
     expect(await page.locator('main').innerText()).toContain('Will monitor the patient closely');
-    await screenshot(page, '17c-override-since-alert');
+    await screenshot(page, '17d-override-since-alert');
   });
 
   it('opens the figures but not the review to an informaticist', async () => {

@@ -6,7 +6,15 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { reviewApi } from '../api';
-import type { ApiResult, OverrideDetail, OverrideList, Review, ReviewResponse, ReviewStatus } from '../api';
+import type {
+  ApiResult,
+  OverrideDetail,
+  OverrideList,
+  OverrideListItem,
+  Review,
+  ReviewResponse,
+  ReviewStatus,
+} from '../api';
 import { GeneResultsTable, SensorDataTable } from '../evidence';
 import { INDICATOR_LABELS, formatDayTime } from '../format';
 import { Markdown } from '../markdown';
@@ -236,6 +244,7 @@ function OverridesTable({
             <th scope="col">Drug</th>
             <th scope="col">Genes</th>
             <th scope="col">Reason</th>
+            <th scope="col">Wearable data since</th>
             <th scope="col">Prescriber</th>
             <th scope="col">Review</th>
           </tr>
@@ -251,6 +260,7 @@ function OverridesTable({
               <td>{o.drug ?? ''}</td>
               <td>{o.genes.join(', ')}</td>
               <td>{o.reason?.display ?? o.reason?.code ?? 'None given'}</td>
+              <td>{o.sinceAlert ? laterDataText(o.sinceAlert) : ''}</td>
               <td>
                 <Prescriber name={o.clinicianName} reference={o.clinician} />
               </td>
@@ -491,11 +501,25 @@ function Evidence({ detail, cardShown }: { readonly detail: OverrideDetail; read
 }
 
 /**
- * The alert's measures as the patient's later calls read them: whether the monitoring an override promised ("will
- * monitor") shows in the data, and what the readings did after the alert.
+ * The list's "wearable data since" cell: whether the patient's later calls brought readings newer than the alert's
+ * (whether the monitoring a "will monitor" override promised shows in the data).
+ */
+function laterDataText(since: NonNullable<OverrideListItem['sinceAlert']>): string {
+  if (since.calls === 0) return 'No later call';
+  if (since.newReadings === 0) return 'No new readings';
+  return since.newReadings === 1 ? '1 new reading' : `${since.newReadings} new readings`;
+}
+
+/**
+ * The alert's measures as the patient's later calls read them, when newer than the readings behind the alert: whether
+ * the monitoring an override promised ("will monitor") shows in the data, and what the readings did after the alert.
  */
 function SinceAlert({ since }: { readonly since: NonNullable<OverrideDetail['sinceAlert']> }) {
   const measures = since.measures.join(' and ').toLowerCase();
+  const calls =
+    since.calls === 1
+      ? 'the later call'
+      : `the ${since.more ? `${since.calls} newest` : since.calls} later calls`;
   return (
     <section aria-labelledby="since-heading">
       <h2 id="since-heading">Wearable data since the alert</h2>
@@ -503,15 +527,13 @@ function SinceAlert({ since }: { readonly since: NonNullable<OverrideDetail['sin
         <p>No later call for this patient has reached the service, so no later {measures} is known.</p>
       ) : since.sensors.length === 0 ? (
         <p>
-          {since.calls === 1 ? 'The later call' : `The ${since.calls} later calls`} for this patient read no{' '}
-          {measures}.
+          No {measures} taken since the alert in {calls} for this patient.
         </p>
       ) : (
         <>
           <p>
-            {since.calls === 1
-              ? 'The later call for this patient read:'
-              : `The ${since.more ? `${since.calls} newest` : since.calls} later calls for this patient read, newest first:`}
+            Readings taken since the alert, from {calls} for this patient
+            {since.sensors.length > 1 ? ', newest first' : ''}:
           </p>
           <SensorDataTable data={since.sensors} />
         </>
