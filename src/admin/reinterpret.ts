@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { strengthText } from '../cards/detail';
-import { alleleDataWords, calendarDate, versionsInWords } from '../cards/text';
+import { alleleDataWords, calendarDate, knowledgeWords } from '../cards/text';
 import { cpicFindings } from '../rules/assess';
 import type { AssessmentInputs } from '../rules/assess';
 import { INDETERMINATE, KNOWLEDGE_VERSION, callAgain, populationWords, rowOf } from '../rules/cpic';
@@ -160,11 +160,6 @@ function adviceChanges(
 }
 
 type AdviceChange = PatientReinterpretation['adviceChanges'][number];
-
-/** A knowledge version in words: `CPIC data of 30 Apr 2026`. */
-function knowledgeWords(version: string): string {
-  return versionsInWords(version, '').knowledge;
-}
 
 /** What a patient's newest call gives under the knowledge in force, before any follow-up. */
 type Reading = Omit<PatientReinterpretation, 'followedUp'>;

@@ -87,7 +87,7 @@ export function versionsText(
   genes: readonly CalledGene[] = [],
 ): string {
   return escapeMarkdown(
-    `${knowledgeText(knowledgeVersion, genes)}; thresholds ${versionsInWords(knowledgeVersion, thresholdVersion).threshold}.`,
+    `${knowledgeText(knowledgeVersion, genes)}; thresholds ${versionWords(thresholdVersion)}.`,
   );
 }
 
@@ -97,7 +97,7 @@ export function versionsText(
  */
 export function knowledgeText(knowledgeVersion: string, genes: readonly CalledGene[] = []): string {
   const alleles = alleleFunctionsText(genes);
-  return `${versionsInWords(knowledgeVersion, '').knowledge}${alleles ? ` (${alleles})` : ''}`;
+  return `${knowledgeWords(knowledgeVersion)}${alleles ? ` (${alleles})` : ''}`;
 }
 
 /** What `alleleFunctionsText` reads of a gene result. */
@@ -156,8 +156,12 @@ export function versionsInWords(
   knowledgeVersion: string,
   thresholdVersion: string,
 ): { readonly knowledge: string; readonly threshold: string } {
-  const knowledge = /^cpic-\d{4}-\d{2}-\d{2}$/.test(knowledgeVersion)
+  return { knowledge: knowledgeWords(knowledgeVersion), threshold: versionWords(thresholdVersion) };
+}
+
+/** `cpic-2026-04-30` → `CPIC data of 30 Apr 2026`; another knowledge version `Knowledge <label in words>`. */
+export function knowledgeWords(knowledgeVersion: string): string {
+  return /^cpic-\d{4}-\d{2}-\d{2}$/.test(knowledgeVersion)
     ? `CPIC data of ${versionWords(knowledgeVersion.slice('cpic-'.length))}`
     : `Knowledge ${versionWords(knowledgeVersion)}`;
-  return { knowledge, threshold: versionWords(thresholdVersion) };
 }
