@@ -15,11 +15,19 @@ import { geneResultView, sensorDataView } from '../cards/evidence-view';
 import { limitsOf, metricName } from '../cards/sensor-text';
 import { assessmentInputs, cardEvidence, decisionView, genesOfCard } from './evidence';
 import { csvRecord } from './csv';
-import type { OverrideDetail, OverrideListItem, Review } from './schemas';
+import type { OverrideDetail, OverrideList, OverrideListItem, Review } from './schemas';
 
 const REASON_DISPLAYS = new Map(
   [...OVERRIDE_REASONS, ...PRE_TEST_OVERRIDE_REASONS].map((r) => [r.code, r.display]),
 );
+
+/**
+ * The reasons the cards offer, each code once, for the list's filter: the drug–gene cards' reasons, then the pre-test
+ * cards' own, "Other reason" last.
+ */
+export const OFFERED_REASONS: OverrideList['reasons'] = [...REASON_DISPLAYS]
+  .map(([code, display]) => ({ code, display }))
+  .sort((a, b) => Number(a.code === 'other') - Number(b.code === 'other'));
 
 /**
  * An override reason with the words the card offered it in: clients (the sandbox among them) send back the code alone,

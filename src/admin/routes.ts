@@ -21,6 +21,7 @@ import {
   OVERRIDE_CSV_HEADER,
   overrideCsvRecord,
   LATER_CALLS,
+  OFFERED_REASONS,
   followsWearables,
   overrideDetail,
   overrideListItem,
@@ -158,6 +159,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
       total,
       page: q.page,
       pageSize: q.pageSize,
+      reasons: OFFERED_REASONS,
     };
     res.json(body);
   });

@@ -150,6 +150,8 @@ export const overrideListSchema = z.object({
   total: z.number().int(),
   page: z.number().int(),
   pageSize: z.number().int(),
+  /** The override reasons this service's cards offer (code and words, each code once), for the reason filter. */
+  reasons: z.array(z.object({ code: z.string(), display: z.string() })),
 });
 export type OverrideList = z.infer<typeof overrideListSchema>;
 

@@ -170,6 +170,15 @@ describe.each(stores)('override review on $engine', ({ create }) => {
       expect(l.items.every((i) => i.review === undefined)).toBe(true);
     });
 
+    it("offers the cards' override reasons for the filter, each once, in words, the catch-all last", async () => {
+      const { reasons } = await list();
+      expect(reasons).toContainEqual({ code: 'will-monitor', display: 'Will monitor the patient closely' });
+      expect(reasons).toContainEqual({ code: 'patient-declined-test', display: 'Patient declined testing' });
+      const codes = reasons.map((r) => r.code);
+      expect(new Set(codes).size).toBe(codes.length);
+      expect(codes.at(-1)).toBe('other');
+    });
+
     it.each([
       ['?drug=Clopidogrel', () => [twice, clopidogrel]],
       ['?gene=cyp2d6', () => [metoprolol]],

@@ -542,7 +542,11 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect((await post('/cds-services/pgx-order-sign', withWatch(46, 6))).status).toBe(200);
 
     // The list says the promised monitoring shows in the data; the detail shows it.
-    await page.goto(`${base}/admin/overrides?reason=will-monitor`);
+    await page.goto(`${base}/admin/overrides`);
+    const filters = page.getByRole('form', { name: 'Filters' });
+    await filters.getByLabel('Reason').selectOption({ label: 'Will monitor the patient closely' });
+    await filters.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/reason=will-monitor/);
     const listed = page.getByRole('row', { name: /resting HR 52\/min/ });
     await listed.waitFor();
     const column = await page.getByRole('columnheader').allInnerTexts();

@@ -60,12 +60,17 @@ function listParams(search: string): URLSearchParams {
 export function OverridesList() {
   const [search, navigate] = useQueryString('/admin/overrides');
   const [result, setResult] = useState<ApiResult<OverrideList> | undefined>(undefined);
+  // The reason filter's choices, from the first list that arrives; kept while another page loads.
+  const [reasons, setReasons] = useState<OverrideList['reasons']>([]);
   const params = listParams(search);
   const key = params.toString();
 
   useEffect(() => {
     setResult(undefined);
-    void reviewApi.overrides(new URLSearchParams(key)).then(setResult);
+    void reviewApi.overrides(new URLSearchParams(key)).then((r) => {
+      setResult(r);
+      if (r.ok) setReasons(r.value.reasons);
+    });
   }, [key]);
 
   const filtersOnly = new URLSearchParams(params);
@@ -81,8 +86,9 @@ export function OverridesList() {
       <h1>Override review</h1>
       <p class="lead">Alerts that prescribers overrode, newest first. Open one to review it.</p>
       <FilterForm
-        key={key}
+        key={`${key} ${String(reasons.length)}`}
         params={params}
+        reasons={reasons}
         onApply={(filters) => {
           const pageSize = params.get('pageSize');
           if (pageSize) filters.set('pageSize', pageSize);
@@ -117,12 +123,20 @@ export function OverridesList() {
 
 function FilterForm({
   params,
+  reasons,
   onApply,
 }: {
   readonly params: URLSearchParams;
+  readonly reasons: OverrideList['reasons'];
   readonly onApply: (filters: URLSearchParams) => void;
 }) {
   const value = (name: FilterName) => params.get(name) ?? '';
+  // A code the list does not offer (another system's, from an EHR's own reasons, or typed into the URL) stays chosen.
+  const reason = value('reason');
+  const reasonOptions =
+    reason === '' || reasons.some((r) => r.code === reason)
+      ? reasons
+      : [...reasons, { code: reason, display: `Code "${reason}"` }];
   const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
     const data = new FormData(e.currentTarget as HTMLFormElement);
@@ -161,8 +175,15 @@ function FilterForm({
         </select>
       </div>
       <div class="field">
-        <label for="f-reason">Reason code</label>
-        <input id="f-reason" name="reason" type="text" value={value('reason')} />
+        <label for="f-reason">Reason</label>
+        <select id="f-reason" name="reason" value={reason}>
+          <option value="">Any</option>
+          {reasonOptions.map((r) => (
+            <option key={r.code} value={r.code}>
+              {r.display}
+            </option>
+          ))}
+        </select>
       </div>
       <div class="field">
         <label for="f-clinician">Prescriber (name or reference)</label>
