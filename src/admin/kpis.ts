@@ -11,18 +11,23 @@
  *   judgement, the first pharmacist to judge as one rater and the second as the other: Cohen's κ, as the published
  *   override-appropriateness reviews report inter-rater agreement (0.79–0.97, JMIR Med Inform 2020;8:e15653);
  * - data latency: the card's time minus the newest wearable sample behind it (hours) and minus the date of the newest
- *   PGx result behind it (days), from the card's decision snapshot; median and maximum over cards that have one.
+ *   PGx result behind it (days), from the card's decision snapshot; median and maximum over cards that have one;
+ * - monitoring promised: overridden cards whose rules read wearable measures and whose override gave "will monitor",
+ *   and how many of them the patient's later calls brought readings of those measures newer than the alert's
+ *   (`monitored`, read by the route: `newReadings` over the 10 newest later calls, as the override review shows them).
  * A card counts in every rule it records (its CPIC rule and the sensor rules that applied) and once in every
  * drug–gene pair its decisions read.
  */
 import { metricName, thresholdText } from '../cards/sensor-text';
+import { WILL_MONITOR } from '../cards/override-reasons';
 import { lookupKeyText } from '../rules/cpic/recommendations';
 import { findingRuleId } from '../rules/cpic/types';
 import type { Decision } from '../rules/types';
 import type { KpiCard, KpiRecords } from '../store';
 import { RATINGS } from '../store';
 import { decisionsOfCard, sensorsOfCard } from './evidence';
-import { withReasonDisplay } from './overrides';
+import { followedWearables, withReasonDisplay } from './overrides';
+import type { FollowedWearables } from './overrides';
 import type { KpiDay, KpiFigures, KpiGroup, KpiReport } from './schemas';
 
 const DAY_MS = 86_400_000;
@@ -40,6 +45,7 @@ export function computeKpis(
   records: KpiRecords<KpiCardFacts>,
   period: { readonly from: Date; readonly to: Date },
   groupBy: 'rule' | 'pair',
+  monitored: ReadonlySet<string> = new Set(),
 ): KpiReport {
   const calls = [...records.orderSignCallsByDay.values()].reduce((a, b) => a + b, 0);
   const groups = new Map<
@@ -58,9 +64,9 @@ export function computeKpis(
     to: period.to.toISOString(),
     groupBy,
     orderSignCalls: calls,
-    totals: figures(records.cards, calls),
+    totals: figures(records.cards, calls, monitored),
     groups: [...groups.values()]
-      .map(({ group, cards }) => ({ ...group, ...figures(cards, calls) }))
+      .map(({ group, cards }) => ({ ...group, ...figures(cards, calls, monitored) }))
       .sort((a, b) => b.cards - a.cards || a.key.localeCompare(b.key)),
     daily: daily(records, period),
   };
@@ -94,6 +100,8 @@ export interface KpiCardFacts {
   readonly newestSample?: number;
   /** The effective date of the newest PGx result behind the card (epoch ms). */
   readonly newestResult?: number;
+  /** The wearable measures its rules read, with the newest reading of each behind it; absent when none. */
+  readonly wearables?: FollowedWearables;
 }
 
 /** The `digest` of `store.kpis.recordsBetween`: a recorded decision snapshot's facts. */
@@ -120,9 +128,14 @@ export function kpiFacts(decision: unknown): KpiCardFacts {
   }
   const newestSample = latest(sensorsOfCard(decision).map((a) => a.newestSample));
   const newestResult = latest(decisions.flatMap((d) => d.finding.genes.map((g) => g.date)));
+  const wearables = followedWearables(
+    decisions.flatMap((d) => d.modifiers),
+    sensorsOfCard(decision),
+  );
   return {
     pairs: [...pairs.values()],
     ruleWords,
+    ...(wearables === undefined ? {} : { wearables }),
     ...(newestSample === undefined ? {} : { newestSample }),
     ...(newestResult === undefined ? {} : { newestResult }),
   };
@@ -150,7 +163,20 @@ function pairGroups(card: KpiCard<KpiCardFacts>): readonly PairGroup[] {
   return [{ key: card.drug, drug: card.drug }];
 }
 
-function figures(cards: readonly KpiCard<KpiCardFacts>[], orderSignCalls: number): KpiFigures {
+/** An override that promised monitoring the card's wearable data would show: "will monitor" on a card reading it. */
+export function promisesMonitoring(card: KpiCard<KpiCardFacts>): boolean {
+  return (
+    card.outcome === 'overridden' &&
+    card.overrideReason?.code === WILL_MONITOR &&
+    card.facts.wearables !== undefined
+  );
+}
+
+function figures(
+  cards: readonly KpiCard<KpiCardFacts>[],
+  orderSignCalls: number,
+  monitored: ReadonlySet<string>,
+): KpiFigures {
   const orderSignCards = cards.filter((c) => c.hook === 'order-sign').length;
   const accepted = cards.filter((c) => c.outcome === 'accepted').length;
   const overriddenCards = cards.filter((c) => c.outcome === 'overridden');
@@ -174,6 +200,7 @@ function figures(cards: readonly KpiCard<KpiCardFacts>[], orderSignCalls: number
     (c) => c.reviewStatus === 'appropriate' || c.reviewStatus === 'not-appropriate',
   );
   const appropriate = concluded.filter((c) => c.reviewStatus === 'appropriate').length;
+  const promised = overriddenCards.filter(promisesMonitoring);
   return {
     cards: cards.length,
     orderSignCards,
@@ -189,6 +216,10 @@ function figures(cards: readonly KpiCard<KpiCardFacts>[], orderSignCalls: number
     appropriateShare: ratio(appropriate, concluded.length),
     followUp: overriddenCards.filter((c) => c.reviewStatus === 'follow-up').length,
     reviewerAgreement: agreement(overriddenCards),
+    monitoringPromised: {
+      overrides: promised.length,
+      withNewReadings: promised.filter((c) => monitored.has(c.uuid)).length,
+    },
     sensorAgeHours: summary(cards.map((c) => sensorAgeHours(c))),
     pgxAgeDays: summary(cards.map((c) => pgxAgeDays(c))),
   };

@@ -53,10 +53,10 @@ export function reviewView(r: StoredReview): Review {
 
 /**
  * A row of the override list. `later` is the patient's later calls (newest first) for a card that follows wearable
- * measures (`followsWearables`); the list gives how many new readings they hold, the CSV export reads none.
+ * measures (`followedWearablesOfCard`); the list gives how many new readings they hold, the CSV export reads none.
  */
 export function overrideListItem(row: OverrideRow, later?: readonly RecordedInputs[]): OverrideListItem {
-  const since = later && sinceAlertOfCard(row.decision, later);
+  const followed = later === undefined ? undefined : followedWearablesOfCard(row.decision);
   return {
     cardUuid: row.cardUuid,
     overriddenAt: row.overriddenAt.toISOString(),
@@ -72,8 +72,14 @@ export function overrideListItem(row: OverrideRow, later?: readonly RecordedInpu
     ...(row.clinician !== undefined ? { clinician: row.clinician } : {}),
     ...(row.clinicianName !== undefined ? { clinicianName: row.clinicianName } : {}),
     ...(row.review ? { review: reviewView(row.review) } : {}),
-    ...(since
-      ? { sinceAlert: { calls: since.calls, more: since.more, newReadings: since.sensors.length } }
+    ...(followed && later
+      ? {
+          sinceAlert: {
+            calls: later.length,
+            more: later.length >= LATER_CALLS,
+            newReadings: newReadings(followed, later).length,
+          },
+        }
       : {}),
   };
 }
@@ -87,61 +93,80 @@ function shownDetail(shown: unknown): string | undefined {
 /** How many of the patient's later calls the override review reads. */
 export const LATER_CALLS = 10;
 
-/** The wearable measures rules read: a rule on the ordered dose reads the order, which later calls do not repeat. */
-function followedMeasures(modifiers: readonly SensorModifier[]): string[] {
-  return [...new Set(modifiers.map((m) => m.metric))].filter((m) => m !== ORDER_DOSE);
+/**
+ * What the review follows of a card whose rules read wearable measures: those measures (not the ordered dose, which
+ * later calls do not repeat) and the time of the newest reading of each behind the alert (epoch ms; absent when the
+ * alert had none).
+ */
+export interface FollowedWearables {
+  readonly metrics: readonly string[];
+  readonly newestAtAlert: Readonly<Partial<Record<string, number>>>;
 }
 
-/** Whether the review reads the patient's later calls for this card: its rules read a wearable measure. */
-export function followsWearables(decision: unknown): boolean {
-  const { decisions } = cardEvidence(decision, undefined);
-  return followedMeasures(decisions.flatMap((d) => d.modifiers)).length > 0;
+/** The measures `modifiers` read and the alert's aggregates of them; undefined when no rule read a wearable measure. */
+export function followedWearables(
+  modifiers: readonly SensorModifier[],
+  atAlert: readonly SensorAggregate[],
+): FollowedWearables | undefined {
+  const metrics = [...new Set(modifiers.map((m) => m.metric))].filter((m) => m !== ORDER_DOSE);
+  if (metrics.length === 0) return undefined;
+  const newestAtAlert: Partial<Record<string, number>> = {};
+  for (const a of atAlert) {
+    if (metrics.includes(a.metric) && a.newestSample !== undefined)
+      newestAtAlert[a.metric] = Date.parse(a.newestSample);
+  }
+  return { metrics, newestAtAlert };
 }
 
-/** `sinceAlert` for the card of this decision snapshot. */
-function sinceAlertOfCard(decision: unknown, later: readonly RecordedInputs[]): OverrideDetail['sinceAlert'] {
+/** `followedWearables` of the card of this decision snapshot. */
+export function followedWearablesOfCard(decision: unknown): FollowedWearables | undefined {
   const { decisions, sensors } = cardEvidence(decision, undefined);
-  return sinceAlert(
+  return followedWearables(
     decisions.flatMap((d) => d.modifiers),
     sensors,
-    later,
   );
 }
 
 /**
- * The measures the card's rules read (`modifiers`), as the patient's later calls (`later`, newest first) read them;
- * undefined for a card no rule read a measure for. Only readings newer than the alert's count: a later call's summary
- * whose newest sample is no newer than that of the one behind the card (`atAlert`) holds no data taken since the
- * alert, however its window moved. The same reading twice (the same value of the same readings, read by two calls) is
- * given once.
+ * The followed measures as the patient's later calls (`later`, newest first) read them, when newer than the alert's: a
+ * later call's summary whose newest sample is no newer than the newest behind the card holds no data taken since the
+ * alert, however its window moved. The same reading twice (the same value of the same readings, read by two calls
+ * minutes apart) is given once.
+ */
+export function newReadings(
+  followed: FollowedWearables,
+  later: readonly RecordedInputs[],
+): SensorAggregate[] {
+  const seen = new Set<string>();
+  return later.flatMap((call) =>
+    (assessmentInputs(call.inputs)?.data.sensors.summary.metrics ?? []).filter((a) => {
+      if (!followed.metrics.includes(a.metric) || a.newestSample === undefined) return false;
+      if (Date.parse(a.newestSample) <= (followed.newestAtAlert[a.metric] ?? -Infinity)) return false;
+      const key = JSON.stringify([a.metric, a.value, a.sampleCount, a.newestSample]);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    }),
+  );
+}
+
+/**
+ * The measures the card's rules read (`modifiers`), as the patient's later calls (`later`, newest first) read them
+ * since the alert (`atAlert`: the aggregates behind the card; `newReadings`); undefined for a card no rule read a
+ * wearable measure for.
  */
 export function sinceAlert(
   modifiers: readonly SensorModifier[],
   atAlert: readonly SensorAggregate[],
   later: readonly RecordedInputs[],
 ): OverrideDetail['sinceAlert'] {
-  const metrics = followedMeasures(modifiers);
-  if (metrics.length === 0) return undefined;
-  const newestAtAlert = new Map(
-    atAlert.map((a) => [a.metric, a.newestSample === undefined ? -Infinity : Date.parse(a.newestSample)]),
-  );
-  const seen = new Set<string>();
-  const sensors = later.flatMap((call) =>
-    (assessmentInputs(call.inputs)?.data.sensors.summary.metrics ?? []).flatMap((a) => {
-      if (!metrics.includes(a.metric) || a.newestSample === undefined) return [];
-      if (Date.parse(a.newestSample) <= (newestAtAlert.get(a.metric) ?? -Infinity)) return [];
-      // Nothing new: the same value from the same readings (two calls minutes apart, each window ending at its call).
-      const key = JSON.stringify([a.metric, a.value, a.sampleCount, a.newestSample]);
-      if (seen.has(key)) return [];
-      seen.add(key);
-      return [sensorDataView(a, limitsOf(modifiers, a.metric))];
-    }),
-  );
+  const followed = followedWearables(modifiers, atAlert);
+  if (!followed) return undefined;
   return {
     calls: later.length,
     more: later.length >= LATER_CALLS,
-    measures: metrics.map((m) => metricName(m)),
-    sensors,
+    measures: followed.metrics.map((m) => metricName(m)),
+    sensors: newReadings(followed, later).map((a) => sensorDataView(a, limitsOf(modifiers, a.metric))),
   };
 }
 

@@ -16,13 +16,14 @@ import type { Metrics } from '../observability/metrics';
 import { KNOWLEDGE_VERSION } from '../rules/cpic';
 import type { ThresholdRegistry } from '../rules/registry';
 import type { OverrideFilter, Store } from '../store';
-import { computeKpis, defaultKpiPeriod, kpiFacts } from './kpis';
+import { computeKpis, defaultKpiPeriod, kpiFacts, promisesMonitoring } from './kpis';
 import {
   OVERRIDE_CSV_HEADER,
   overrideCsvRecord,
   LATER_CALLS,
   OFFERED_REASONS,
-  followsWearables,
+  followedWearablesOfCard,
+  newReadings,
   overrideDetail,
   overrideListItem,
   reviewView,
@@ -58,6 +59,8 @@ export interface AdminApiDeps {
 
 /** Rows read per query while writing the CSV export. */
 const CSV_BATCH = 500;
+/** "Will monitor" overrides whose later calls the governance figures read at a time (about 20 ms on SQLite). */
+const FOLLOW_THROUGH_BATCH = 20;
 
 /**
  * The headers of a CSV download named `{name}-{day}.csv`. The attachment first: it sets the type from the file name,
@@ -148,7 +151,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
       rows.map(async (row) =>
         overrideListItem(
           row,
-          row.patientRef !== undefined && followsWearables(row.decision)
+          row.patientRef !== undefined && followedWearablesOfCard(row.decision)
             ? await store.invocations.patientInputsAfter(row.patientRef, row.shownAt, LATER_CALLS)
             : undefined,
         ),
@@ -246,7 +249,26 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
       throw new AppError('ADMIN_INVALID_REQUEST', [`the period may span at most ${MAX_KPI_DAYS} days`]);
     }
     const recorded = await store.kpis.recordsBetween(period.from, period.to, kpiFacts);
-    const report: KpiReport = computeKpis(recorded, period, q.groupBy);
+    // Each "will monitor" override of a card on wearable data: did the patient's later calls bring new readings? About
+    // 0.9 ms each on SQLite (10 recorded inputs read): a batch at a time, other requests let through between batches.
+    const monitored = new Set<string>();
+    const promised = recorded.cards.filter(promisesMonitoring);
+    for (let i = 0; i < promised.length; i += FOLLOW_THROUGH_BATCH) {
+      await Promise.all(
+        promised.slice(i, i + FOLLOW_THROUGH_BATCH).map(async (card) => {
+          const { wearables } = card.facts;
+          if (card.patientRef === undefined || wearables === undefined) return;
+          const later = await store.invocations.patientInputsAfter(
+            card.patientRef,
+            card.shownAt,
+            LATER_CALLS,
+          );
+          if (newReadings(wearables, later).length > 0) monitored.add(card.uuid);
+        }),
+      );
+      await nextTurn();
+    }
+    const report: KpiReport = computeKpis(recorded, period, q.groupBy, monitored);
     res.json(report);
   });
 

@@ -293,6 +293,12 @@ export const kpiFiguresSchema = z.object({
     agreed: z.number().int(),
     kappa: z.number().nullable(),
   }),
+  /**
+   * Overridden cards whose rules read wearable measures and whose override said "will monitor", and how many of them
+   * the patient's later calls brought readings of those measures newer than the alert's (the override review's
+   * "since the alert"): whether the monitoring promised shows in the data this service was sent.
+   */
+  monitoringPromised: z.object({ overrides: z.number().int(), withNewReadings: z.number().int() }),
   /** Hours from the newest wearable sample behind the card to the card. */
   sensorAgeHours: ageSummary,
   /** Days from the newest PGx result behind the card to the card. */

@@ -9,6 +9,9 @@ import type { OverrideReasonCoding } from '../cds/types';
 /** Our override-reason CodeSystem; named like `ERROR_CODE_SYSTEM` (`urn:pgx-cds-hooks:CodeSystem:error`). */
 export const OVERRIDE_REASON_SYSTEM = 'urn:pgx-cds-hooks:CodeSystem:override-reason';
 
+/** Code of the reason that promises monitoring: the review checks whether data followed (`src/admin/overrides.ts`). */
+export const WILL_MONITOR = 'will-monitor';
+
 /** Code of the reason that only makes sense when the card used sensor data. */
 const SENSOR_REASON = 'sensor-data-unreliable';
 
@@ -20,7 +23,7 @@ function reason(code: string, display: string): OverrideReasonCoding {
 export const OVERRIDE_REASONS: readonly OverrideReasonCoding[] = [
   reason('tolerated-before', 'Patient has tolerated this drug before'),
   reason('benefit-outweighs-risk', 'Clinical benefit outweighs the pharmacogenomic risk'),
-  reason('will-monitor', 'Will monitor the patient closely'),
+  reason(WILL_MONITOR, 'Will monitor the patient closely'),
   reason('result-questioned', 'Genotype or phenotype result is doubted'),
   reason(SENSOR_REASON, 'Sensor data unreliable or not representative'),
   reason('other', 'Other reason'),

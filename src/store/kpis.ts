@@ -18,6 +18,8 @@ export interface KpiCard<F = unknown> {
   readonly uuid: string;
   readonly hook: string;
   readonly shownAt: Date;
+  /** The patient (`invocations.patient_ref`): only to read their later calls, never reported. */
+  readonly patientRef?: string;
   readonly drug?: string;
   readonly ruleIds: readonly string[];
   /** What the reader's `digest` kept of the recorded decision snapshot. */
@@ -62,6 +64,7 @@ interface CardRow {
   readonly decision: string | null;
   readonly hook: string;
   readonly received_at: string;
+  readonly patient_ref: string | null;
 }
 
 export function createKpiRepository(db: Kysely<Database>): KpiRepository {
@@ -141,6 +144,7 @@ export function createKpiRepository(db: Kysely<Database>): KpiRepository {
           uuid: c.uuid,
           hook: c.hook,
           shownAt: new Date(c.received_at),
+          ...(c.patient_ref !== null ? { patientRef: c.patient_ref } : {}),
           ...(c.drug !== null ? { drug: c.drug } : {}),
           ruleIds: JSON.parse(c.rule_ids) as string[],
           facts: digest && c.decision !== null ? digest(JSON.parse(c.decision) as unknown) : undefined,
@@ -157,7 +161,7 @@ export function createKpiRepository(db: Kysely<Database>): KpiRepository {
         let query = db
           .selectFrom('cards as c')
           .innerJoin('invocations as i', 'i.id', 'c.invocation_id')
-          .select(['c.uuid', 'c.drug', 'c.rule_ids', 'i.hook', 'i.received_at'])
+          .select(['c.uuid', 'c.drug', 'c.rule_ids', 'i.hook', 'i.received_at', 'i.patient_ref'])
           .select(digest ? sql<string>`c.decision`.as('decision') : sql<null>`null`.as('decision'))
           .where('i.received_at', '>=', from)
           .where('i.received_at', '<', to);

@@ -48,6 +48,8 @@ export interface RecordedCardSpec {
   readonly facts?: DecisionFacts;
   /** The card's detail as the client received it (kept in the card as shown). */
   readonly detail?: string;
+  /** By default `Patient/review-example`. */
+  readonly patientRef?: string;
 }
 
 /** Records one invocation with one card decided from `spec`; returns the card. */
@@ -73,7 +75,7 @@ export async function recordCard(store: Store, spec: RecordedCardSpec): Promise<
     serviceId: `pgx-${hook}`,
     hook,
     receivedAt: new Date(spec.shownAt),
-    patientRef: 'Patient/review-example',
+    patientRef: spec.patientRef ?? 'Patient/review-example',
     ...(spec.clinician !== undefined ? { userId: spec.clinician } : {}),
     ...(spec.clinicianName !== undefined ? { userName: spec.clinicianName } : {}),
     latencyMs: 20,

@@ -19,6 +19,7 @@ import {
   LOW_RESTING_HR,
   accepted,
   labResult,
+  laterHeartRateCall,
   override,
   recordCard,
   recordQuietCall,
@@ -274,6 +275,41 @@ describe.each(stores)('KPIs on $engine', ({ create }) => {
     const refused = await request(app).get('/api/kpis').set('Authorization', `Bearer ${clinician}`);
     expect(refused).toBeOutcome(403, 'AUTH_FORBIDDEN', 'forbidden');
     expect(await request(app).get('/api/kpis')).toBeOutcome(401, 'AUTH_UNAUTHORIZED', 'login');
+  });
+
+  it('counts the "will monitor" overrides of alerts on wearable data, and those followed by new readings', async () => {
+    // In June, away from the other tests' periods: two metoprolol alerts on a low resting heart rate overridden with
+    // "will monitor", one patient's later call bringing new readings, the other patient never called again; and a
+    // clopidogrel alert (no wearable rule) overridden the same way, which promises nothing the data could show.
+    const followed = await recordCard(t.store, {
+      drug: 'metoprolol',
+      genes: [CYP2D6_PM],
+      shownAt: '2026-06-02T09:00:00.000Z',
+      facts: LOW_RESTING_HR,
+    });
+    const notFollowed = await recordCard(t.store, {
+      drug: 'metoprolol',
+      genes: [CYP2D6_PM],
+      shownAt: '2026-06-02T10:00:00.000Z',
+      facts: LOW_RESTING_HR,
+      patientRef: 'Patient/not-seen-again',
+    });
+    const noWearables = await recordCard(t.store, {
+      drug: 'clopidogrel',
+      genes: [CYP2C19_PM],
+      shownAt: '2026-06-02T11:00:00.000Z',
+    });
+    const willMonitor = { code: 'will-monitor' };
+    await t.store.feedback.record([
+      override(followed, '2026-06-02T09:01:00.000Z', willMonitor),
+      override(notFollowed, '2026-06-02T10:01:00.000Z', willMonitor),
+      override(noWearables, '2026-06-02T11:01:00.000Z', willMonitor),
+    ]);
+    const june = async () => (await kpis('?from=2026-06-01&to=2026-06-10&groupBy=pair')).totals;
+    expect((await june()).monitoringPromised).toEqual({ overrides: 2, withNewReadings: 0 });
+    // A call three days after the first alert, for its patient, with daily readings up to that day: 50/min.
+    await t.store.invocations.record(laterHeartRateCall('Patient/review-example', 21, 50));
+    expect((await june()).monitoringPromised).toEqual({ overrides: 2, withNewReadings: 1 });
   });
 
   it.each([

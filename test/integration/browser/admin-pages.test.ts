@@ -353,6 +353,7 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(totals).toContain('50.0 %'); // one of two overrides reviewed
     // Both judged it appropriate: agreement, and κ undefined (no variety to agree beyond chance on).
     expect(totals).toContain('agreed on 1 of 1 override judged by two pharmacists');
+    expect(totals).toMatch(/“Will monitor” on wearable-data alerts\s+none in the period/);
     const pairs = await page.locator('.kpi-table').nth(1).locator('tbody tr').allInnerTexts();
     expect(pairs.map((r) => r.split('\t').slice(0, 2))).toEqual(
       expect.arrayContaining([
@@ -563,6 +564,13 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(await row.innerText()).toContain('46/min');
     expect(await page.locator('main').innerText()).toContain('Will monitor the patient closely');
     await screenshot(page, '17d-override-since-alert');
+    // The governance figures count it: one promise, followed by new readings.
+    await page.goto(`${base}/admin/kpis`);
+    const totals = page.getByLabel('Totals of the period');
+    await totals.waitFor();
+    expect(await totals.innerText()).toMatch(
+      /“Will monitor” on wearable-data alerts\s+100\.0 % followed by new readings \(1 of 1\)/,
+    );
   });
 
   it('opens the figures but not the review to an informaticist', async () => {

@@ -164,6 +164,10 @@ function Figures({ byRule, byPair }: { readonly byRule: KpiReport; readonly byPa
         <dd>
           <Agreement agreement={t.reviewerAgreement} />
         </dd>
+        <dt>“Will monitor” on wearable-data alerts</dt>
+        <dd>
+          <MonitoringPromised promised={t.monitoringPromised} />
+        </dd>
         <dt>Age of the PGx result (median)</dt>
         <dd>{t.pgxAgeDays.median === null ? 'none known' : `${number(t.pgxAgeDays.median, 0)} days`}</dd>
         <dt>Age of the newest wearable sample (median)</dt>
@@ -251,6 +255,20 @@ function pairLabel(g: KpiGroup): string {
  * Cohen's κ of two pharmacists' judgements, with what it rests on: published reviews of overridden alerts report
  * 0.79–0.97 between reviewers.
  */
+/**
+ * Of the overrides that promised monitoring an alert's wearable data, how many the patient's later calls showed new
+ * readings for: data reaching this service, not proof that anyone looked at it (the override review shows them).
+ */
+function MonitoringPromised({ promised }: { readonly promised: KpiFigures['monitoringPromised'] }) {
+  if (promised.overrides === 0) return <>none in the period</>;
+  return (
+    <>
+      {percent(promised.withNewReadings / promised.overrides)} followed by new readings (
+      {promised.withNewReadings} of {promised.overrides})
+    </>
+  );
+}
+
 function Agreement({ agreement }: { readonly agreement: KpiFigures['reviewerAgreement'] }) {
   const { overrides, agreed, kappa } = agreement;
   if (overrides === 0) return <>no override judged by two pharmacists</>;
