@@ -387,6 +387,9 @@ function calledGenes(finding: Finding): readonly CalledGene[] {
   return finding.conflicts.flatMap((c) => c.results.flatMap((r) => (r.alone ? [r.alone] : [])));
 }
 
+/** Marks, in a quoted CPIC row, sentences left out because the card says them above. */
+const OMITTED = '[…]';
+
 /** The detail markdown for a decision; `notes` are what the suggestion builders could not offer, and why. */
 export function decisionDetail(decision: Decision, notes: readonly string[]): string {
   const { finding } = decision;
@@ -436,13 +439,22 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
         );
         continue;
       }
-      // Sentences said before are left out; a row all of whose sentences were said, but spread over several rows, is
-      // quoted whole (none is in the CPIC data now).
-      const fresh = say(other.recommendation);
+      // A sentence said before is not said again, but its place is marked: the neurovascular row begins "Avoid
+      // clopidogrel if possible.", and a quotation of its second sentence alone would read as CPIC's whole advice for
+      // that group, and a milder one. A row all of whose sentences were said, but spread over several rows, is quoted
+      // whole (none is in the CPIC data now).
+      const fresh = new Set(say(other.recommendation));
+      const all = sentences(other.recommendation);
+      const marked = all
+        .map((sentence) => (fresh.has(sentence) ? sentence : OMITTED))
+        .filter((sentence, i, list) => sentence !== OMITTED || list[i - 1] !== OMITTED);
+      const cut = fresh.size > 0 && marked.includes(OMITTED);
       lines.push(
-        heading,
+        cut
+          ? `- ${md(other.label)} (${md(other.strength)}; ${md(OMITTED)} marks what is given above):`
+          : heading,
         '',
-        quote((fresh.length > 0 ? fresh : sentences(other.recommendation)).join(' ')),
+        quote((fresh.size > 0 ? marked : all).join(' ')),
         '',
       );
     }

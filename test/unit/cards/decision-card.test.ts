@@ -232,8 +232,15 @@ describe('decisionCard on real CPIC decisions', () => {
         expect(detail.split(sentence).length - 1).toBe(1);
       }
     }
-    expect(detail).toMatch(/neurovascular indications \(CPIC Moderate\)/);
+    expect(detail).toMatch(/neurovascular indications \(CPIC Moderate/);
     expect(detail).toMatch(/non-PCI cardiovascular indications \(CPIC Moderate\)/);
+    // The neurovascular row begins "Avoid clopidogrel if possible.", said under What to do: its quotation marks the
+    // sentence left out, so its second sentence never stands as CPIC's whole advice for stroke patients.
+    const neuro = finding.alternatives.find((a) => a.row.population === 'NVI');
+    expect(neuro?.row.recommendation).toMatch(/^Avoid clopidogrel if possible\. Consider/);
+    expect(detail).toContain(
+      'neurovascular indications (CPIC Moderate; […] marks what is given above):\n\n[…] Consider an alternative',
+    );
     // CPIC's non-ACS, non-PCI row repeats the ACS and/or PCI row, not the neurovascular row listed before it: the card
     // names the row it repeats rather than saying "the same" after the neurovascular text.
     const nonAcs = finding.alternatives.find((a) => a.row.population === 'CVI non-ACS non-PCI');
