@@ -401,6 +401,17 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
     for (const s of fresh) said.add(s);
     return fresh;
   };
+  /**
+   * CPIC text to quote, each sentence said before marked `[…]` (`cut`): undefined when every sentence was said before.
+   */
+  const sayMarked = (text: string): { readonly quoted?: string; readonly cut: boolean } => {
+    const fresh = new Set(say(text));
+    if (fresh.size === 0) return { cut: false };
+    const marked = sentences(text)
+      .map((sentence) => (fresh.has(sentence) ? sentence : OMITTED))
+      .filter((sentence, i, list) => sentence !== OMITTED || list[i - 1] !== OMITTED);
+    return { quoted: marked.join(' '), cut: marked.includes(OMITTED) };
+  };
   const others = otherRows(finding);
   // A safety rule's advice is its What to do; what the readings ask for follows a CPIC row under its own heading.
   const { forResults, forReadings } = adviceOf(decision);
@@ -443,18 +454,13 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
       // clopidogrel if possible.", and a quotation of its second sentence alone would read as CPIC's whole advice for
       // that group, and a milder one. A row all of whose sentences were said, but spread over several rows, is quoted
       // whole (none is in the CPIC data now).
-      const fresh = new Set(say(other.recommendation));
-      const all = sentences(other.recommendation);
-      const marked = all
-        .map((sentence) => (fresh.has(sentence) ? sentence : OMITTED))
-        .filter((sentence, i, list) => sentence !== OMITTED || list[i - 1] !== OMITTED);
-      const cut = fresh.size > 0 && marked.includes(OMITTED);
+      const text = sayMarked(other.recommendation);
       lines.push(
-        cut
+        text.cut
           ? `- ${md(other.label)} (${md(other.strength)}; ${md(OMITTED)} marks what is given above):`
           : heading,
         '',
-        quote((fresh.size > 0 ? marked : all).join(' ')),
+        quote(text.quoted ?? other.recommendation),
         '',
       );
     }
@@ -464,9 +470,8 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
     const implications = row.implications.map((i) => say(i).join(' ')).filter(Boolean);
     if (implications.length > 0)
       lines.push('**Implications:**', '', ...implications.map((i) => `- ${md(i)}`), '');
-    const considerations = row.otherConsiderations ? say(row.otherConsiderations) : [];
-    if (considerations.length > 0)
-      lines.push('**Other considerations:**', '', quote(considerations.join(' ')), '');
+    const considerations = row.otherConsiderations ? sayMarked(row.otherConsiderations).quoted : undefined;
+    if (considerations !== undefined) lines.push('**Other considerations:**', '', quote(considerations), '');
   }
   if (finding.genes.length > 0) lines.push('**Results used:**', '', ...finding.genes.map(geneEvidence), '');
   if (decision.modifiers.length > 0) {
