@@ -155,13 +155,13 @@ const STEP_WORDS = ['', 'one step', 'two steps', 'three steps'];
  * What one modifier did, in words: "below 60/min: raised the alert", "not used: the data are stale (newest reading
  * 25 Nov)" (also the explanation page's wording, `src/links/explanation.ts`).
  */
-export function modifierEffect(m: SensorModifier, raisedTo?: string): string {
+export function modifierEffect(m: SensorModifier, raisedTo?: string, alert = 'the alert'): string {
   const threshold = thresholdText(m);
   switch (m.effect) {
     case 'raise':
-      return `${threshold ?? 'threshold met'}: raised the alert${raisedTo ? ` to ${raisedTo}` : ''}`;
+      return `${threshold ?? 'threshold met'}: raised ${alert}${raisedTo ? ` to ${raisedTo}` : ''}`;
     case 'lower':
-      return `${threshold ?? 'in range'}: lowered the alert ${STEP_WORDS[1] ?? ''}`;
+      return `${threshold ?? 'in range'}: lowered ${alert} ${STEP_WORDS[1] ?? ''}`;
     case 'context': {
       if (m.status === 'stale')
         return `not used: the data are stale${m.newestSample ? ` (newest reading ${dayOf(m.newestSample)})` : ''}`;
@@ -210,7 +210,12 @@ function withoutDesignMark(citation: string): string {
  * triggers on one metric make one line, not two near-identical ones). Wearables research §2.1 principle 5: metric,
  * value, window, coverage, device, threshold and its source are stated.
  */
-export function sensorEvidenceLines(modifiers: readonly SensorModifier[], raisedTo?: string): string[] {
+export function sensorEvidenceLines(
+  modifiers: readonly SensorModifier[],
+  raisedTo?: string,
+  /** What the rules moved, where the card is not that alert itself (the patient summary: `the metoprolol alert`). */
+  alert?: string,
+): string[] {
   const byMetric = new Map<string, SensorModifier[]>();
   for (const m of modifiers) {
     const same = byMetric.get(m.metric);
@@ -226,7 +231,7 @@ export function sensorEvidenceLines(modifiers: readonly SensorModifier[], raised
     const effects = [
       ...new Set(
         group.map((m, i) =>
-          modifierEffect(m, strongest > 0 && i === group.length - 1 ? raisedTo : undefined),
+          modifierEffect(m, strongest > 0 && i === group.length - 1 ? raisedTo : undefined, alert),
         ),
       ),
     ];
@@ -266,7 +271,7 @@ export function sensorEffectText(decision: Decision): string | undefined {
   const readings = movedReadingsText(decision.modifiers);
   if (readings === '') return undefined;
   const direction = decision.modifiers.some((m) => m.effect === 'raise') ? 'raised' : 'lowered';
-  return `${readings}: alert ${direction} to ${decision.indicator}`;
+  return `${readings}: alert ${direction} to ${decision.decidedIndicator ?? decision.indicator}`;
 }
 
 /**
@@ -478,7 +483,7 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
     lines.push(
       '**Sensor evidence:**',
       '',
-      ...sensorEvidenceLines(decision.modifiers, decision.indicator),
+      ...sensorEvidenceLines(decision.modifiers, decision.decidedIndicator ?? decision.indicator),
       '',
     );
   }

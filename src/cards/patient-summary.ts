@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Card, Link } from '../cds/types';
 import { rowOf } from '../rules/cpic/types';
 import type { GeneConflict, GeneResult } from '../rules/cpic/types';
-import type { Decision, DecisionSnapshot, SensorModifier } from '../rules/types';
+import type { Decision, DecisionSnapshot } from '../rules/types';
 import { decisionRuleIds } from '../rules/types';
 import type { CardProvenance } from './decision-card';
 import { CPIC_GUIDELINES_URL, decisionAction, phenotypeWords, topic } from './decision-card';
@@ -92,7 +92,6 @@ export function patientSummaryCard(input: {
   /** Results of a gene that disagree (`readGeneResults` conflicts): listed, whatever the thresholds. */
   conflicts?: readonly GeneConflict[];
   decisions: readonly Decision[];
-  sensorFlags: readonly SensorModifier[];
   isActionable: IsActionablePhenotype;
   knowledgeVersion: string;
   thresholdVersion: string;
@@ -111,6 +110,12 @@ export function patientSummaryCard(input: {
     `Pharmacogenomics: ${phrases.join(', ') || 'no actionable phenotype'}${meds}`,
     abbreviatePhenotypes(`PGx: ${phrases.join(', ') || 'no actionable phenotype'}${meds}`),
   ]);
+  // What the readings did to each medication's advice: this card is information, so "raised the alert" alone would
+  // speak of an alert the reader does not see.
+  const sensorFlags = decisions.flatMap((d) => {
+    const moved = d.modifiers.filter((m) => m.effect !== 'context');
+    return moved.length > 0 ? sensorEvidenceLines(moved, d.indicator, `the ${d.finding.drug} alert`) : [];
+  });
   const uninterpreted = [...new Set(input.genes.filter((g) => g.uninterpreted).map((g) => g.gene))];
   const lines = [
     ...(conflicts.length > 0 ? ['**Results that disagree:**', '', ...conflicts.map(conflictLine), ''] : []),
@@ -120,9 +125,7 @@ export function patientSummaryCard(input: {
     ...(decisions.length > 0
       ? ['**Active medications with PGx issues:**', '', ...decisions.map(medicationLine), '']
       : []),
-    ...(input.sensorFlags.length > 0
-      ? ['**Sensor flags:**', '', ...sensorEvidenceLines(input.sensorFlags), '']
-      : []),
+    ...(sensorFlags.length > 0 ? ['**Sensor flags:**', '', ...sensorFlags, ''] : []),
     versionsText(input.knowledgeVersion, input.thresholdVersion, genes),
   ];
   const guidelines = new Map(

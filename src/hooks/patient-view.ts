@@ -37,7 +37,6 @@ export function createPatientView(services: HookServices) {
       genes: data.pgx,
       conflicts: data.pgxConflicts,
       decisions,
-      sensorFlags: decisions.flatMap((d) => d.modifiers).filter((m) => m.effect !== 'context'),
       isActionable: (g, p) => sensorRelevant.has(g) || isNotablePhenotype(engine.thresholds, g, p),
       knowledgeVersion: services.knowledgeVersion,
       thresholdVersion: engine.thresholdVersion,

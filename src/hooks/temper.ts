@@ -63,6 +63,12 @@ const REASON_LABELS = new Map(
   [...OVERRIDE_REASONS, ...PRE_TEST_OVERRIDE_REASONS].map((r) => [r.code, r.display]),
 );
 
+const INDICATOR_WORDS: Readonly<Record<ShownDecision['indicator'], string>> = {
+  critical: 'critical',
+  warning: 'a warning',
+  info: 'information',
+};
+
 /** The decision as the verdict shows it to `userId`: its indicator, and who acknowledged it when it was. */
 function tempered(
   decision: ShownDecision,
@@ -70,12 +76,18 @@ function tempered(
   userId: string | undefined,
 ): ShownDecision {
   if (verdict.outcome === 'suppressed' || verdict.outcome === 'shown') return decision;
+  const lowered = verdict.indicator !== decision.indicator;
+  const note = acknowledgementNote(verdict.acknowledgement, userId, (c) => REASON_LABELS.get(c));
   return {
     ...decision,
     indicator: verdict.indicator,
+    // The card's sensor lines say what the readings did (raised it to critical); this says why it shows lower.
+    ...(lowered ? { decidedIndicator: decision.indicator } : {}),
     notes: [
       ...decision.notes,
-      acknowledgementNote(verdict.acknowledgement, userId, (c) => REASON_LABELS.get(c)),
+      lowered
+        ? `${note} Shown as ${INDICATOR_WORDS[verdict.indicator]} rather than ${INDICATOR_WORDS[decision.indicator]} because of it.`
+        : note,
     ],
   };
 }

@@ -59,6 +59,11 @@ export interface Decision {
   readonly thresholdVersion: string;
   /** Threshold choices that explain the indicator (actionability filter, per-drug override), one sentence each. */
   readonly notes: readonly string[];
+  /**
+   * The indicator the thresholds decided, when the alert-volume policy shows the card at another one (`indicator`,
+   * one step lower after an override): what the sensor rules did is said of this one.
+   */
+  readonly decidedIndicator?: Indicator;
 }
 
 /** A decision that gives a card. */

@@ -324,6 +324,24 @@ describe.each(engines)('the volume policy on %s', (_engine, createDatabase) => {
     expect(raised.indicator).toBe('critical');
   });
 
+  it('a sensor-raised alert shown one step lower after an override still says what the readings did', async () => {
+    const patientId = `vol-${randomUUID()}`;
+    const lowHr = { wearables: restingHeartRate(patientId, [55, 54, 56, 53, 55, 57, 54]) };
+    const raised = await oneCard(t.app, 'order-sign', metoprolol(patientId, lowHr));
+    expect(raised.indicator).toBe('critical');
+    expect(raised.detail).toContain('alert raised to critical');
+    await feedback(t.app, 'order-sign', raised, 'overridden', { code: 'will-monitor' });
+    const again = await oneCard(t.app, 'order-sign', metoprolol(patientId, lowHr));
+    // Shown as a warning, because of the override; the heart rate raised it to critical, not to warning.
+    expect(again.indicator).toBe('warning');
+    expect(again.detail).toContain('alert raised to critical');
+    expect(again.detail).toContain('raised the alert to critical');
+    expect(again.detail).not.toMatch(/raised (the alert )?to warning/);
+    expect(again.detail).toContain('Already acknowledged: overridden for this patient by you');
+    expect(again.detail).toContain('Shown as a warning rather than critical because of it.');
+    expectClinicianReadable(again);
+  });
+
   it('a CPIC Strong avoid is never suppressed: shown as already acknowledged, naming who, when and why', async () => {
     const patientId = `vol-${randomUUID()}`;
     const selected = await oneCard(t.app, 'order-select', clopidogrel(patientId));

@@ -25,7 +25,6 @@ function summary(genes: readonly GeneResult[], sensorRelevant: readonly string[]
   return patientSummaryCard({
     genes,
     decisions: [],
-    sensorFlags: [],
     isActionable: (g, p) => sensorRelevant.includes(g) || isNotablePhenotype(DEFAULT_THRESHOLDS, g, p),
     knowledgeVersion: KNOWLEDGE_VERSION,
     thresholdVersion: DEFAULT_THRESHOLDS.version,
@@ -124,7 +123,6 @@ describe('patient-view: results that disagree', () => {
       genes: reading.results,
       conflicts: reading.conflicts,
       decisions: [],
-      sensorFlags: [],
       isActionable: (g, p) => isNotablePhenotype(DEFAULT_THRESHOLDS, g, p),
       knowledgeVersion: KNOWLEDGE_VERSION,
       thresholdVersion: DEFAULT_THRESHOLDS.version,
@@ -170,7 +168,6 @@ describe('patient-view: active medications with a PGx issue', () => {
     const card = patientSummaryCard({
       genes: [cyp2c19],
       decisions: [decision!],
-      sensorFlags: [],
       isActionable: (g, p) => isNotablePhenotype(DEFAULT_THRESHOLDS, g, p),
       knowledgeVersion: KNOWLEDGE_VERSION,
       thresholdVersion: DEFAULT_THRESHOLDS.version,

@@ -8,6 +8,7 @@ import { DEFAULT_THRESHOLDS, isActionablePhenotype, parseThresholdSet } from '..
 import type { ThresholdSet } from '../../../src/rules/thresholds';
 import { decideOrder, noSensorFacts, snapshotOf } from '../../helpers/decisions';
 import { cpicDrug, cpicGene } from '../../reference';
+import { range, restingHeartRate } from '../../fixtures/rules/builders';
 
 function geneResult(gene: string, diplotype: string): GeneResult {
   return { ...callPhenotype(gene, [diplotype]), sources: [`Observation/pgx-${gene}`], reinterpreted: false };
@@ -66,14 +67,14 @@ describe('patientSummaryCard', () => {
   it('is undefined when nothing is actionable (normal phenotypes, no medications)', () => {
     const genes = [geneResult('CYP2C19', '*1/*1'), geneResult('HLA-B', '*08:01/*07:02')];
     expect(genes.map((g) => g.phenotype)[0]).toBe('Normal Metabolizer');
-    expect(patientSummaryCard({ genes, decisions: [], sensorFlags: [], ...versions })).toBeUndefined();
+    expect(patientSummaryCard({ genes, decisions: [], ...versions })).toBeUndefined();
   });
 
   it('lists a CYP2D6 result whose unreported copy number may make it actionable, as what it may be', () => {
     // CPIC's xN row: *1xN is *1x2 or *1x≥3; with *4 (no function) that is a Normal or an Ultrarapid Metabolizer.
     const genes = [geneResult('CYP2D6', '*4/*1xN')];
     expect(genes[0]?.phenotype).toBe('Indeterminate');
-    const summary = patientSummaryCard({ genes, decisions: [], sensorFlags: [], ...versions });
+    const summary = patientSummaryCard({ genes, decisions: [], ...versions });
     expect(summary?.card.summary).toBe('Pharmacogenomics: CYP2D6 Normal or Ultrarapid Metabolizer');
     expect(summary?.card.detail).toContain('copy number not reported: ask the laboratory');
   });
@@ -95,7 +96,6 @@ describe('patientSummaryCard', () => {
     const result = patientSummaryCard({
       genes,
       decisions,
-      sensorFlags: [],
       ...versions,
       snapshot,
       newUuid: () => 'summary-1',
@@ -120,6 +120,33 @@ describe('patientSummaryCard', () => {
     expect(result?.provenance.decision).toBe(snapshot);
   });
 
+  it("says which medication's alert a low resting heart rate raised: the summary itself is information", async () => {
+    const genes = [geneResult('CYP2D6', '*4/*4')];
+    const sensors = { sensors: restingHeartRate(52, range(0, 14)) };
+    const decisions = await decideOrder(
+      {
+        orderRef: 'MedicationRequest/active-metoprolol',
+        orderIndex: 0,
+        ingredients: [{ name: 'metoprolol' }],
+        resolvedBy: 'text',
+      },
+      genes,
+      {},
+      undefined,
+      sensors,
+    );
+    expect(decisions.map((d) => d.indicator)).toEqual(['critical']);
+    const card = patientSummaryCard({
+      genes,
+      decisions,
+      ...versions,
+      snapshot: snapshotOf(decisions, sensors),
+    })?.card;
+    expect(card?.indicator).toBe('info');
+    expect(detailOf(card)).toContain('below 60/min: raised the metoprolol alert to critical');
+    expect(detailOf(card)).not.toContain('raised the alert');
+  });
+
   it("keeps a multi-paragraph CPIC text (warfarin's Figure 2 boxes) inside its medication list item", async () => {
     const nodes = cpicDrug('warfarin').decisionGraph?.nodes ?? {};
     const genes = [
@@ -140,7 +167,6 @@ describe('patientSummaryCard', () => {
       patientSummaryCard({
         genes,
         decisions,
-        sensorFlags: [],
         ...versions,
         snapshot: snapshotOf(decisions, facts),
       })?.card.detail ?? '';
@@ -157,11 +183,9 @@ describe('patientSummaryCard', () => {
     expect(rapid.phenotype).toBe('Rapid Metabolizer');
     expect(cpicGene('CYP2C19').ehrPriority?.['Rapid Metabolizer']).toBe('Abnormal/Priority/High Risk');
     expect(cpicGene('CYP2C19').ehrPriority?.['Normal Metabolizer']).toBe('Normal/Routine/Low Risk');
-    const card = patientSummaryCard({ genes: [rapid], decisions: [], sensorFlags: [], ...versions })?.card;
+    const card = patientSummaryCard({ genes: [rapid], decisions: [], ...versions })?.card;
     expect(card?.summary).toContain('CYP2C19 Rapid Metabolizer');
-    expect(
-      patientSummaryCard({ genes: [normal], decisions: [], sensorFlags: [], ...versions }),
-    ).toBeUndefined();
+    expect(patientSummaryCard({ genes: [normal], decisions: [], ...versions })).toBeUndefined();
   });
 
   it('follows the published thresholds, not a list of its own', () => {
@@ -176,7 +200,6 @@ describe('patientSummaryCard', () => {
     const withAdded = patientSummaryCard({
       genes: [cyp2d6Normal],
       decisions: [],
-      sensorFlags: [],
       ...versions,
       isActionable: actionableBy(added),
     })?.card;
@@ -186,7 +209,6 @@ describe('patientSummaryCard', () => {
     const card = patientSummaryCard({
       genes: [cyp2c19Poor, hla],
       decisions: [],
-      sensorFlags: [],
       ...versions,
       isActionable: actionableBy(none),
     })?.card;
@@ -204,7 +226,6 @@ describe('patientSummaryCard', () => {
     const card = patientSummaryCard({
       genes: [gene],
       decisions: [],
-      sensorFlags: [],
       ...versions,
       isActionable: () => false,
     })?.card;
