@@ -20,10 +20,15 @@ function records(value: unknown): Record<string, unknown>[] {
 
 /** Every dose quantity object of a draft order: R4 `doseAndRate[].doseQuantity`, STU3/DSTU2 `doseQuantity`. */
 function doseQuantities(order: Record<string, unknown>): Record<string, unknown>[] {
-  return records(order.dosageInstruction).flatMap((instruction) => [
+  return records(order.dosageInstruction).flatMap(instructionDoses);
+}
+
+/** The dose quantity objects of one `dosageInstruction`. */
+function instructionDoses(instruction: Record<string, unknown>): Record<string, unknown>[] {
+  return [
     ...records(instruction.doseAndRate).flatMap((d) => (isRecord(d.doseQuantity) ? [d.doseQuantity] : [])),
     ...(isRecord(instruction.doseQuantity) ? [instruction.doseQuantity] : []),
-  ]);
+  ];
 }
 
 function asDose(quantity: Record<string, unknown>): DraftDose | undefined {
@@ -72,17 +77,57 @@ export function adjustedDoseValue(dose: DraftDose, fraction: number): { value: n
 
 /**
  * A full copy of the draft order with every dose quantity scaled by `fraction` (the same value rounding as
- * `adjustedDoseValue`). The caller has checked that the draft has a dose.
+ * `adjustedDoseValue`). The caller has checked that the draft has a dose. An instruction's free text (`text`,
+ * `patientInstruction`: "1 tablet by mouth once daily") states the dose too: where it begins with the old dose it is
+ * rewritten ("0.5 tablet by mouth once daily"); otherwise it is removed, since an order whose text and structured
+ * dose disagree would be dispensed by whichever the reader trusts.
  */
 export function withScaledDose(order: Record<string, unknown>, fraction: number): Record<string, unknown> {
   const copy = structuredClone(order);
-  for (const quantity of doseQuantities(copy)) {
-    const dose = asDose(quantity);
-    if (!dose) continue;
-    const adjusted = adjustedDoseValue(dose, fraction);
-    if ('value' in adjusted) quantity.value = adjusted.value;
+  for (const instruction of records(copy.dosageInstruction)) {
+    const scaled: [number, number][] = [];
+    for (const quantity of instructionDoses(instruction)) {
+      const dose = asDose(quantity);
+      if (!dose) continue;
+      const adjusted = adjustedDoseValue(dose, fraction);
+      if (!('value' in adjusted)) continue;
+      scaled.push([dose.value, adjusted.value]);
+      quantity.value = adjusted.value;
+    }
+    const [first] = scaled;
+    if (!first) continue;
+    for (const key of ['text', 'patientInstruction'] as const) {
+      const text = instruction[key];
+      if (typeof text !== 'string') continue;
+      const rewritten = scaled.every(([was]) => was === first[0]) ? withDoseText(text, ...first) : undefined;
+      if (rewritten === undefined) Reflect.deleteProperty(instruction, key);
+      else instruction[key] = rewritten;
+    }
   }
   return copy;
+}
+
+/**
+ * `text` with its dose `was` written as `now`, when the text begins with it ("1 tablet by mouth once daily", "Take
+ * 75 mg…", Epic's "1,000 mg, Oral, 2 times daily") and names no other amount in that unit ("1,000 mg (2 tablets of
+ * 500 mg)" would be left saying 2 tablets); undefined otherwise.
+ */
+function withDoseText(text: string, was: number, now: number): string | undefined {
+  for (const [form, nowForm] of [
+    [String(was), String(now)],
+    [was.toLocaleString('en-US'), now.toLocaleString('en-US')],
+  ] as const) {
+    const lead = new RegExp(
+      `^(\\s*(?:take\\s+)?)${form.replace(/[.,]/g, '\\$&')}(?![\\d.,])(\\s?)([a-zµμ]+)`,
+      'i',
+    ).exec(text);
+    if (!lead) continue;
+    const [whole, before = '', space = '', unit = ''] = lead;
+    const rest = text.slice(whole.length);
+    if (new RegExp(`\\d\\s?${unit}(?![a-z])`, 'i').test(rest)) return undefined;
+    return `${before}${nowForm}${space}${unit}${rest}`;
+  }
+  return undefined;
 }
 
 export { isRecord };

@@ -367,6 +367,32 @@ describe('decisionCard on real CPIC decisions', () => {
     });
   });
 
+  it("rewrites the order's written dose with the structured one, or drops text it cannot rewrite", async () => {
+    const decision = await decide('capecitabine', [geneResult('DPYD', 'c.1905+1G>A/Reference')]);
+    type Instruction = { text?: string; patientInstruction?: string; doseAndRate: unknown[] };
+    const draft = structuredClone(drafts.capecitabineR4) as { dosageInstruction: Instruction[] };
+    const [instruction] = draft.dosageInstruction;
+    if (!instruction) throw new Error('no dosage instruction');
+    // Epic writes the SIG with a thousands separator; the patient text names a second amount in mg.
+    instruction.text = '1,000 mg, Oral, 2 times daily';
+    instruction.patientInstruction = 'Take 1,000 mg (2 tablets of 500 mg) by mouth twice daily';
+    const [update] = actionsOf(cardFor(decision, draft).suggestions?.[0]);
+    const resource = (update?.type === 'update' ? update.resource : {}) as {
+      dosageInstruction?: Instruction[];
+    };
+    const updated = resource.dosageInstruction?.[0];
+    expect(updated?.text).toBe('500 mg, Oral, 2 times daily');
+    expect(updated).not.toHaveProperty('patientInstruction');
+    expect(updated).toMatchObject({ doseAndRate: [{ doseQuantity: { value: 500 } }] });
+    // A tablet count written as the order's text.
+    const pills = structuredClone(drafts.capecitabinePills) as { dosageInstruction: Instruction[] };
+    if (pills.dosageInstruction[0]) pills.dosageInstruction[0].text = '3 tablet by mouth once daily';
+    const [halved] = actionsOf(cardFor(decision, pills).suggestions?.[0]);
+    expect(halved?.type === 'update' && halved.resource).toMatchObject({
+      dosageInstruction: [{ text: '1.5 tablet by mouth once daily' }],
+    });
+  });
+
   it('DPYD intermediate + capecitabine ordered in pills: 3 {pill} → 1.5 {pill} (a half pill is allowed)', async () => {
     const decision = await decide('capecitabine', [geneResult('DPYD', 'c.1905+1G>A/Reference')]);
     const card = cardFor(decision, drafts.capecitabinePills);
