@@ -18,7 +18,7 @@
  * A card counts in every rule it records (its CPIC rule and the sensor rules that applied) and once in every
  * drug–gene pair its decisions read.
  */
-import { metricName, thresholdText } from '../cards/sensor-text';
+import { inSentence, metricName, thresholdText } from '../cards/sensor-text';
 import { WILL_MONITOR } from '../cards/override-reasons';
 import { lookupKeyText } from '../rules/cpic/recommendations';
 import { findingRuleId } from '../rules/cpic/types';
@@ -121,7 +121,7 @@ export function kpiFacts(decision: unknown): KpiCardFacts {
     for (const m of d.modifiers) {
       const threshold = thresholdText(m);
       ruleWords[m.ruleId] ??=
-        `Sensor rule: ${metricName(m.metric).toLowerCase()}${threshold ? ` ${threshold}` : ''}`;
+        `Sensor rule: ${inSentence(metricName(m.metric))}${threshold ? ` ${threshold}` : ''}`;
     }
     const key = f.kind === 'recommendation' ? lookupKeyText(f.row.lookupKey) : '';
     ruleWords[findingRuleId(f)] ??= `${FINDING_WORDS[f.kind]}${key ? ` for ${key}` : ''}`;

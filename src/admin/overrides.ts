@@ -12,7 +12,7 @@ import { ORDER_DOSE } from '../rules/thresholds';
 import type { SensorModifier } from '../rules/types';
 import type { SensorAggregate } from '../sensors';
 import { geneResultView, sensorDataView } from '../cards/evidence-view';
-import { limitsOf, metricName } from '../cards/sensor-text';
+import { inSentence, limitsOf, metricName } from '../cards/sensor-text';
 import { assessmentInputs, cardEvidence, decisionView, genesOfCard } from './evidence';
 import { csvRecord } from './csv';
 import type { OverrideDetail, OverrideList, OverrideListItem, Review } from './schemas';
@@ -165,7 +165,7 @@ export function sinceAlert(
   return {
     calls: later.length,
     more: later.length >= LATER_CALLS,
-    measures: followed.metrics.map((m) => metricName(m)),
+    measures: followed.metrics.map((m) => inSentence(metricName(m))),
     sensors: newReadings(followed, later).map((a) => sensorDataView(a, limitsOf(modifiers, a.metric))),
   };
 }

@@ -206,7 +206,7 @@ export const overrideDetailSchema = z.object({
       calls: z.number().int(),
       /** Whether there may be more, older than those read. */
       more: z.boolean(),
-      /** The measures' names in words, for "no later call read …". */
+      /** The measures' names in words, as inside a sentence ("resting heart rate", "latest home INR"). */
       measures: z.array(z.string()),
       sensors: z.array(z.custom<SensorDataView>()),
     })

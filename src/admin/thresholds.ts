@@ -5,7 +5,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { decisionSummary } from '../cards/decision-card';
-import { TRIGGER_OPERATOR_WORDS, metricName } from '../cards/sensor-text';
+import { TRIGGER_OPERATOR_WORDS, inSentence, metricName } from '../cards/sensor-text';
 import { citationText } from '../rules/citations';
 import { createRuleEngine } from '../rules/engine';
 import type { RuleEngine } from '../rules/engine';
@@ -54,11 +54,6 @@ const EFFECT_WORDS = {
   lower: () => 'lowers the card one step',
   context: () => 'is shown as context only',
 } as const;
-
-/** A metric's name inside a sentence: "Latest QTc" → "latest QTc", "CGM time below 70 mg/dL" stays. */
-function inSentence(name: string): string {
-  return /^[A-Z][a-z]/.test(name) ? `${name.charAt(0).toLowerCase()}${name.slice(1)}` : name;
-}
 
 /** What a CPIC row advises, as the threshold pages say it ("advises standard dosing", not "advises standard"). */
 const ADVICE_WORDS: Readonly<Record<string, string>> = {

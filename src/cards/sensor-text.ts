@@ -45,6 +45,11 @@ export function metricName(metric: string, form: 'long' | 'short' = 'long'): str
   return METRIC_WORDS[metric]?.[form] ?? metric.replace(/-/g, ' ');
 }
 
+/** A metric's name inside a sentence: "Latest QTc" → "latest QTc", "CGM time below 70 mg/dL" stays. */
+export function inSentence(name: string): string {
+  return /^[A-Z][a-z]/.test(name) ? `${name.charAt(0).toLowerCase()}${name.slice(1)}` : name;
+}
+
 /** Measures that count events, said as people say a count, the number first: `10 level 2 hypos`, `1 low-HR alert`. */
 const COUNTED: Readonly<
   Record<string, Readonly<Record<'one' | 'many', { readonly long: string; readonly short: string }>>>

@@ -291,7 +291,7 @@ describe.each(stores)('override review on $engine', ({ create }) => {
       expect(await sinceAlert(metoprolol)).toEqual({
         calls: 0,
         more: false,
-        measures: ['Resting heart rate'],
+        measures: ['resting heart rate'],
         sensors: [],
       });
       expect(await listed()).toEqual(

@@ -44,7 +44,7 @@ describe('sinceAlert', () => {
       [],
       [laterCall(1, 50)],
     );
-    expect(since?.measures).toEqual(['Resting heart rate']);
+    expect(since?.measures).toEqual(['resting heart rate']);
     expect(since?.sensors.map((s) => s.valueText)).toEqual(['50/min']);
   });
 

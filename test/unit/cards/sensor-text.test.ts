@@ -3,6 +3,7 @@
  * and thresholds in words. Threshold sources: test/unit/rules/citations.test.ts.
  */
 import {
+  inSentence,
   dayText,
   limitsOf,
   metricName,
@@ -154,6 +155,14 @@ describe('sensor text', () => {
     ).toBe('above 1 %, age 65 or older');
     expect(metricName('cgm-time-below-70')).toBe('CGM time below 70 mg/dL');
     expect(metricName('resting-heart-rate', 'short')).toBe('resting HR');
+  });
+});
+
+describe('a measure named inside a sentence', () => {
+  it('lower-cases only a first word that is not an abbreviation', () => {
+    expect(inSentence(metricName('inr-latest'))).toBe('latest home INR');
+    expect(inSentence(metricName('cgm-time-below-54'))).toBe('CGM time below 54 mg/dL');
+    expect(inSentence(metricName('resting-heart-rate'))).toBe('resting heart rate');
   });
 });
 

@@ -536,7 +536,7 @@ function laterDataText(since: NonNullable<OverrideListItem['sinceAlert']>): stri
  * the monitoring an override promised ("will monitor") shows in the data, and what the readings did after the alert.
  */
 function SinceAlert({ since }: { readonly since: NonNullable<OverrideDetail['sinceAlert']> }) {
-  const measures = since.measures.join(' and ').toLowerCase();
+  const measures = since.measures.join(' and ');
   const calls =
     since.calls === 1
       ? 'the later call'
