@@ -227,6 +227,26 @@ describe('clinician dashboard in a browser', () => {
     await page.emulateMedia({ media: 'screen' });
   });
 
+  it("offers a patient explanation only where there is one: every demo patient's links open", async () => {
+    const patients = (t.deps.demo?.index.patients ?? []).map((p) => p.id);
+    expect(patients.length).toBeGreaterThan(10);
+    const offered: string[] = [];
+    for (const id of patients) {
+      await page.goto(`${base}/app?patient=${id}`);
+      await page.getByRole('heading', { level: 2, name: 'Medications and findings' }).waitFor();
+      const links = page.getByRole('link', { name: /^Patient explanation for / });
+      for (const href of await links.evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''))) {
+        offered.push(href);
+        // The page behind each link reads this API; a link to an explanation the service cannot give is broken.
+        const api = href.replace(/^\/app\/patient\/([^/]+)\/explain\//, '/app/api/patients/$1/explanations/');
+        expect([href, (await page.request.get(`${base}${api}`)).status()]).toEqual([href, 200]);
+      }
+    }
+    expect(offered).toContain('/app/patient/demo-cyp2c19-pm/explain/clopidogrel');
+    // Warfarin's advice is CPIC's dosing figure, with no recommendation row to explain: no link.
+    expect(offered.filter((href) => href.includes('demo-warfarin'))).toEqual([]);
+  });
+
   it('fits a narrow frame (an EHR side panel, a phone) without pushing the page sideways', async () => {
     await page.goto(`${base}/app?patient=demo-cyp2c9-cgm`);
     await page.getByRole('heading', { level: 1, name: 'Marisol Fuentes' }).waitFor();

@@ -176,7 +176,7 @@ function explanationHref(view: DashboardView, drug: string, launched: boolean): 
 
 function Medications({ view, launched }: { readonly view: DashboardView; readonly launched: boolean }) {
   const explainable = (m: DashboardMedication): DashboardFinding | undefined =>
-    m.findings.find((f) => f.recommendation !== undefined);
+    m.findings.find((f) => f.explanation !== undefined);
   return (
     <section aria-labelledby="meds-heading">
       <h2 id="meds-heading">Medications and findings</h2>
