@@ -235,7 +235,8 @@ describe('clinician dashboard in a browser', () => {
       await page.goto(`${base}/app?patient=${id}`);
       await page.getByRole('heading', { level: 2, name: 'Medications and findings' }).waitFor();
       const links = page.getByRole('link', { name: /^Patient explanation for / });
-      for (const href of await links.evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''))) {
+      for (const link of await links.all()) {
+        const href = (await link.getAttribute('href')) ?? '';
         offered.push(href);
         // The page behind each link reads this API; a link to an explanation the service cannot give is broken.
         const api = href.replace(/^\/app\/patient\/([^/]+)\/explain\//, '/app/api/patients/$1/explanations/');
