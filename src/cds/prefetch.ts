@@ -209,6 +209,31 @@ function failureKind(err: unknown): FhirFailure {
   return err instanceof FhirFetchError ? err.kind : 'network';
 }
 
+/**
+ * A FHIR call's failure in words for the diagnostics: "the FHIR server answered 404 (no such resource)" tells an
+ * integrator a mistyped patient id where "FHIR http" did not. No URL, token or patient data.
+ */
+function fhirFailureText(err: unknown): string {
+  const kind = failureKind(err);
+  switch (kind) {
+    case 'timeout':
+      return 'the FHIR server did not answer in time';
+    case 'network':
+      return 'the FHIR server could not be reached';
+    case 'http': {
+      const status = err instanceof FhirFetchError ? err.status : undefined;
+      if (status === undefined) return 'the FHIR server answered with an error';
+      return `the FHIR server answered ${status}${status === 404 ? ' (no such resource)' : status === 401 || status === 403 ? ' (the access token was refused)' : ''}`;
+    }
+    case 'invalid-response':
+      return 'the FHIR server answered with something other than FHIR JSON';
+    case 'foreign-link':
+      return 'the FHIR server linked to a page on another server, which was not followed';
+    case 'too-large':
+      return 'the FHIR server answered with more than a query may read';
+  }
+}
+
 const PREFETCH_PROBLEM: Record<'absent' | 'outcome' | 'invalid', string> = {
   absent: 'not prefetched',
   outcome: 'prefetch held an OperationOutcome',
@@ -257,7 +282,7 @@ export async function gatherPrefetch(opts: GatherOptions): Promise<Gathered> {
           });
     } catch (err) {
       const kind = failureKind(err);
-      return gathered(key, 'unavailable', [], { kind, problem: `${why}; FHIR ${kind}` });
+      return gathered(key, 'unavailable', [], { kind, problem: `${why}; ${fhirFailureText(err)}` });
     }
   }
 

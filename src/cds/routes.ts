@@ -176,7 +176,9 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     const hook = (body as { hook?: unknown }).hook;
     if (hook !== service.hook) {
       throw new AppError('CDS_HOOK_MISMATCH', [
-        `service "${service.id}" serves hook "${service.hook}", not ${typeof hook === 'string' ? JSON.stringify(hook.slice(0, 64)) : `a ${hook === null ? 'null' : typeof hook}`}`,
+        hook === undefined
+          ? `hook: required; service "${service.id}" serves hook "${service.hook}"`
+          : `service "${service.id}" serves hook "${service.hook}", not ${typeof hook === 'string' ? JSON.stringify(hook.slice(0, 64)) : hook === null ? 'null' : `a ${typeof hook}`}`,
       ]);
     }
     const parsed = parseCdsRequest(service.hook, body);

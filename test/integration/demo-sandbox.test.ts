@@ -578,6 +578,18 @@ describe('demo patients from the CDS Hooks sandbox', () => {
     expect(card?.suggestions?.some((s) => s.isRecommended)).toBe(false);
   });
 
+  it('a patient id the FHIR server does not know (a typo in the sandbox) is a 412 that says so', async () => {
+    const res = await request(t.app)
+      .post('/cds-services/pgx-patient-view')
+      .send(
+        hookBody('patient-view', { userId: 'Practitioner/COREPRACTITIONER1', patientId: 'demo-no-such' }),
+      );
+    expect(res).toBeOutcome(412, 'CDS_PREFETCH_UNAVAILABLE');
+    expect(JSON.stringify(res.body)).toContain(
+      'patient: not prefetched; the FHIR server answered 404 (no such resource)',
+    );
+  });
+
   it('the README example without prefetch gives the card of its README row', async () => {
     const body = JSON.parse(
       readFileSync(path.join(ROOT, 'examples', 'order-sign-demo-metoprolol-no-prefetch.json'), 'utf8'),

@@ -291,7 +291,7 @@ describe('FHIR fallback under a small budget', () => {
     expect(cards.map((c) => c.summary)).toEqual([
       'Pharmacogenomic check incomplete: results could not be retrieved in time',
     ]);
-    expect(t.logs()).toMatch(/pgx: not prefetched; FHIR timeout/);
+    expect(t.logs()).toMatch(/pgx: not prefetched; the FHIR server did not answer in time/);
   });
 
   it('keeps the pages read before the deadline and marks the rest unread', async () => {

@@ -129,7 +129,7 @@ describe('the PGx results could not be read: one "check incomplete" card, never 
       expect.objectContaining({ url: CLOPIDOGREL_GUIDELINE, type: 'absolute' }),
     );
     expect(card?.suggestions ?? []).toEqual([]);
-    expect(t.logs()).toMatch(/pgx: not prefetched; FHIR timeout/);
+    expect(t.logs()).toMatch(/pgx: not prefetched; the FHIR server did not answer in time/);
   });
 
   it.each(cases)(

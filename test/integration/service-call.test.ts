@@ -93,6 +93,17 @@ describe('POST /cds-services/{id}', () => {
       .post('/cds-services/pgx-order-sign')
       .send(fixture('sandbox-patient-view.json'));
     expect(res).toBeOutcome(400, 'CDS_HOOK_MISMATCH');
+    expect(JSON.stringify(res.body)).toContain(
+      'service \\"pgx-order-sign\\" serves hook \\"order-sign\\", not \\"patient-view\\"',
+    );
+    // Without a hook at all, the message says it is required (not "not a undefined").
+    const { hook: _, ...noHook } = fixture('sandbox-patient-view.json');
+    const missing = await request(t.app).post('/cds-services/pgx-patient-view').send(noHook);
+    expect(missing).toBeOutcome(400, 'CDS_HOOK_MISMATCH');
+    expect(JSON.stringify(missing.body)).toContain(
+      'hook: required; service \\"pgx-patient-view\\" serves hook',
+    );
+    expect(JSON.stringify(missing.body)).not.toContain('undefined');
   });
 
   const invalid: [string, string, (b: Record<string, unknown>) => unknown][] = [

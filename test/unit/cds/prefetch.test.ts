@@ -286,7 +286,7 @@ describe('gatherPrefetch', () => {
       (e: unknown) => e,
     );
     expect((err as AppError).code).toBe('CDS_PREFETCH_UNAVAILABLE');
-    expect((err as AppError).details).toEqual(['pgx: not prefetched; FHIR network']);
+    expect((err as AppError).details).toEqual(['pgx: not prefetched; the FHIR server could not be reached']);
   });
 
   it('is not a 412 when only a non-required key cannot be had', async () => {
@@ -304,7 +304,7 @@ describe('gatherPrefetch', () => {
     const fhir = fakeFhir({ [PGX_QUERY]: new FhirFetchError('timeout', 'deadline') });
     const gathered = await gatherPrefetch(options({ prefetch: { patient: PATIENT }, fhir }));
     expect(gathered.pgx).toMatchObject({ source: 'unavailable', complete: false });
-    expect(gathered.pgx?.problem).toMatch(/timeout/);
+    expect(gathered.pgx?.problem).toMatch(/did not answer in time/);
     expect(gathered.pgx?.failure).toEqual({ kind: 'timeout' });
   });
 
