@@ -246,6 +246,10 @@ describe('clinician dashboard in a browser', () => {
     expect(offered).toContain('/app/patient/demo-cyp2c19-pm/explain/clopidogrel');
     // Warfarin's advice is CPIC's dosing figure, with no recommendation row to explain: no link.
     expect(offered.filter((href) => href.includes('demo-warfarin'))).toEqual([]);
+    // Its boxes stay paragraphs: "…pharmacogenetic algorithms" and "For loading dose, …" never run together.
+    await page.goto(`${base}/app?patient=demo-warfarin-inr`);
+    const figure = page.locator('.cpic-text', { hasText: 'For loading dose' });
+    expect(await figure.innerText()).toMatch(/pharmacogenetic algorithms\s*\n\s*For loading dose/);
   });
 
   it('fits a narrow frame (an EHR side panel, a phone) without pushing the page sideways', async () => {

@@ -101,9 +101,11 @@ export function OtherRows({
           <li key={row.label}>
             {sentenceStart(row.label)} ({row.strength}):{' '}
             {/* A repeated text names the row it repeats, not "the same" alone (`otherRows` in cards/detail). */}
-            {row.repeats
-              ? `the same recommendation as ${row.repeats.label ? `for ${row.repeats.label}` : ledWith}.`
-              : row.recommendation}
+            {row.repeats ? (
+              `the same recommendation as ${row.repeats.label ? `for ${row.repeats.label}` : ledWith}.`
+            ) : (
+              <span class="cpic-text">{row.recommendation}</span>
+            )}
           </li>
         ))}
       </ul>
@@ -127,7 +129,7 @@ function Finding({ finding }: { readonly finding: DashboardFinding }) {
         <p key={r}>{r}</p>
       ))}
       {finding.recommendation ? (
-        <p>
+        <p class="cpic-text">
           {leading ? `${sentenceStart(leading)}: ` : ''}
           {finding.recommendation}
         </p>

@@ -68,7 +68,7 @@ function Row({ row, above }: { readonly row: ExplainedRow; readonly above: reado
       {sameRecommendation ? (
         <p>The same recommendation as {rowNamed(sameRecommendation)}.</p>
       ) : (
-        <blockquote>{row.recommendation}</blockquote>
+        <blockquote class="cpic-text">{row.recommendation}</blockquote>
       )}
       {row.implications.length > 0 && sameImplications ? (
         <p>

@@ -35,7 +35,7 @@ function ForClinician({ note }: { readonly note: ClinicianNote }) {
       <p>
         Guideline: {note.guideline} ({note.about}):
       </p>
-      <blockquote>{note.recommendation}</blockquote>
+      <blockquote class="cpic-text">{note.recommendation}</blockquote>
       <OtherRows rows={note.otherRows} ledWith="the one above" />
       {note.reasons.map((r) => (
         <p key={r}>{r}</p>
