@@ -139,8 +139,8 @@ function Figures({ byRule, byPair }: { readonly byRule: KpiReport; readonly byPa
   return (
     <>
       <p class="lead" role="status">
-        {formatDay(byRule.from)} to {formatDay(lastDay)}: {t.cards} alerts shown, {byRule.orderSignCalls}{' '}
-        order-sign calls.
+        {formatDay(byRule.from)} to {formatDay(lastDay)}: {t.cards} alerts shown ({t.orderSignCards} at order
+        signing), {byRule.orderSignCalls} order-sign calls.
       </p>
       <dl class="totals" aria-label="Totals of the period">
         <dt>Alerts per 100 order-sign calls</dt>
@@ -418,12 +418,14 @@ function RatesChart({ report }: { readonly report: KpiReport }) {
   );
 }
 
-/** A category's name in lines short enough for its share of the axis (uPlot draws each line). */
-function wrap(label: string, categories: number): string {
-  const width = Math.max(10, Math.floor(60 / Math.max(1, categories)));
+/**
+ * A category's name in at most three lines of at most `width` characters (its share of the axis): a word longer than
+ * a line is cut with "…", so neighbouring names never run into each other. The table below the chart has them whole.
+ */
+function wrap(label: string, width: number): string {
   const lines: string[] = [];
   let line = '';
-  for (const word of label.split(' ')) {
+  for (const word of label.split(' ').map((w) => (w.length > width ? `${w.slice(0, width - 1)}…` : w))) {
     if (line && `${line} ${word}`.length > width) {
       lines.push(line);
       line = word;
@@ -433,6 +435,11 @@ function wrap(label: string, categories: number): string {
   }
   if (line) lines.push(line);
   return lines.slice(0, 3).join('\n');
+}
+
+/** Characters of an axis label that fit one category's share of the plot (about 7 px a character at 12 px). */
+function labelWidth(plotCssWidth: number, categories: number): number {
+  return Math.max(3, Math.floor(plotCssWidth / Math.max(1, categories) / 7));
 }
 
 interface CategorySeries {
@@ -488,7 +495,10 @@ function CategoryChart({
           axes: [
             {
               splits: () => labels.map((_l, i) => i),
-              values: (_u, splits) => splits.map((i) => wrap(labels[i] ?? '', labels.length)),
+              values: (u, splits) =>
+                splits.map((i) =>
+                  wrap(labels[i] ?? '', labelWidth(u.bbox.width / devicePixelRatio, labels.length)),
+                ),
               gap: 6,
               size: 56,
             },
