@@ -333,7 +333,9 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     await page.goto(`${base}/admin/kpis`);
     await page.getByRole('heading', { level: 1, name: 'Alert governance figures' }).waitFor();
     await page.getByRole('heading', { level: 2, name: 'Per drug and gene' }).waitFor();
-    expect(await page.getByRole('status').innerText()).toContain('3 alerts shown (3 at order signing), 3 order-sign calls');
+    expect(await page.getByRole('status').innerText()).toContain(
+      '3 alerts shown (3 at order signing), 3 order-sign calls',
+    );
     const figures = page.locator('figure.chart');
     expect(await figures.locator('figcaption').allInnerTexts()).toEqual([
       'Alert burden: alerts shown per 100 order-sign calls, per day',
