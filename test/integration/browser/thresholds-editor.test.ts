@@ -113,6 +113,10 @@ describe('the threshold editor in a browser', () => {
   });
 
   it('refuses an invalid edit and says why in words', async () => {
+    // The name's rule is said before it is broken, not only by the browser's "match the requested format".
+    const nameHint = await page.locator('#draft-name-hint').innerText();
+    expect(nameHint).toContain('no spaces');
+    expect(await page.getByLabel('Draft name').getAttribute('aria-describedby')).toBe('draft-name-hint');
     await page.getByLabel('Draft name').fill('strong-avoid-warning');
     await page.getByRole('button', { name: 'Start a draft from the set in force' }).click();
     await page.getByRole('heading', { level: 2, name: 'Draft strong-avoid-warning' }).waitFor();

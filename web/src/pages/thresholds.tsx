@@ -159,12 +159,18 @@ function NewDraft({ onCreated }: { readonly onCreated: (version: string, set: Th
           value={name}
           required
           pattern="[A-Za-z0-9][A-Za-z0-9._\-]*"
+          title="Letters, digits, dots, dashes and underscores, no spaces: e.g. lower-hr-limit"
+          aria-describedby="draft-name-hint"
           onInput={(e) => {
             setName(e.currentTarget.value);
           }}
         />
         <button type="submit">Start a draft from the set in force</button>
       </form>
+      <p id="draft-name-hint" class="note">
+        The name becomes the version's label: letters, digits, dots, dashes and underscores, no spaces (e.g.
+        lower-hr-limit).
+      </p>
       {error ? (
         <p role="alert" class="status-error">
           {error}
