@@ -340,16 +340,28 @@ export function withCards(answer: HookAnswer, more: HookAnswer): HookAnswer {
   };
 }
 
-/** The shown decisions, one per advice and order: several guidelines giving the same advice are not repeated. */
+/**
+ * The shown decisions, one per advice and order (several guidelines giving the same advice are not repeated), the
+ * most severe first: an EHR lists cards in the order given, and the clinician reads the first one first. Among
+ * decisions of one severity, the draft orders' order.
+ */
 export function distinctShown(decisions: readonly ShownDecision[]): ShownDecision[] {
   const seen = new Set<string>();
-  return decisions.filter((d) => {
-    const key = `${d.finding.order.orderIndex}|${adviceKey(d)}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return decisions
+    .filter((d) => {
+      const key = `${d.finding.order.orderIndex}|${adviceKey(d)}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => SEVERITY_RANK[a.indicator] - SEVERITY_RANK[b.indicator]);
 }
+
+const SEVERITY_RANK: Readonly<Record<ShownDecision['indicator'], number>> = {
+  critical: 0,
+  warning: 1,
+  info: 2,
+};
 
 /** 4. speak: one card per shown decision (one card per drug problem), each with its decision snapshot. */
 export function speak(

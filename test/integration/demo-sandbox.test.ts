@@ -578,6 +578,36 @@ describe('demo patients from the CDS Hooks sandbox', () => {
     expect(card?.suggestions?.some((s) => s.isRecommended)).toBe(false);
   });
 
+  it('orders the cards of several draft orders by severity, the critical one first', async () => {
+    // A CYP2C19 poor metabolizer's order for codeine (no CYP2D6 result: a prompt to test), voriconazole and clopidogrel
+    // (avoid), signed together in that order.
+    const clopidogrel = draftOf(t, 'demo-cyp2c19-pm');
+    const draft = (id: string, text: string): MedicationRequest => ({
+      ...clopidogrel,
+      id,
+      medicationCodeableConcept: { text },
+    });
+    const context: JsonObject = {
+      userId: 'Practitioner/COREPRACTITIONER1',
+      patientId: 'demo-cyp2c19-pm',
+      draftOrders: {
+        resourceType: 'Bundle',
+        type: 'collection',
+        entry: [
+          { resource: draft('draft-codeine', 'codeine sulfate 30 MG Oral Tablet') },
+          { resource: draft('draft-voriconazole', 'voriconazole 200 MG Oral Tablet') },
+          { resource: clopidogrel },
+        ],
+      },
+    } as unknown as JsonObject;
+    const cards = await cardsOf(t, 'pgx-order-sign', hookBody('order-sign', context));
+    const rank = { critical: 0, warning: 1, info: 2 } as const;
+    expect(cards.length).toBeGreaterThanOrEqual(3);
+    expect(cards[0]?.summary).toMatch(/clopidogrel/);
+    const ranks = cards.map((c) => rank[c.indicator]);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+  });
+
   it('a patient id the FHIR server does not know (a typo in the sandbox) is a 412 that says so', async () => {
     const res = await request(t.app)
       .post('/cds-services/pgx-patient-view')
