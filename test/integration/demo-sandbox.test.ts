@@ -599,7 +599,7 @@ describe('demo patients from the CDS Hooks sandbox', () => {
           { resource: clopidogrel },
         ],
       },
-    } as unknown as JsonObject;
+    };
     const cards = await cardsOf(t, 'pgx-order-sign', hookBody('order-sign', context));
     const rank = { critical: 0, warning: 1, info: 2 } as const;
     expect(cards.length).toBeGreaterThanOrEqual(3);
