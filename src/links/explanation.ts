@@ -8,7 +8,7 @@ import { modifierEffect, sensorEffectText } from '../cards/detail';
 import { geneResultView, sensorDataView } from '../cards/evidence-view';
 import { limitsOf, metricName, readingText, reasonText, thresholdText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
-import { citationText } from '../rules/citations';
+import { firstCitation } from '../rules/citations';
 import { isEmptyImplication, populationWords } from '../rules/cpic';
 import { lookupKeyText } from '../rules/cpic/recommendations';
 import { conflictsOf, guidelineOf, rowOf } from '../rules/cpic/types';
@@ -22,10 +22,16 @@ const SAFETY_RULE = 'Safety rule (not a CPIC/DPWG-actionable pair): ';
 
 /**
  * A modifier as the page shows it, in the card's words. The engine's own `note` (written for logs and replay: metric
- * ids, ISO dates, rule ids) is not shown; only its safety-rule flag is kept. Rule ids stay out. `all`: the
- * decision's modifiers, whose thresholds the value is not rounded across.
+ * ids, ISO dates, rule ids) is not shown; only its safety-rule flag is kept, and only where the decision does not say
+ * it already (`safetyRuleSaid`: a safety rule's finding, whose reasoning says so once). Rule ids stay out. `all`: the
+ * decision's modifiers, whose thresholds the value is not rounded across. The source is named as the card names it
+ * (`firstCitation`: the publication, not the rule kind or its numbers restated).
  */
-function explainedSensorEvidence(m: SensorModifier, all: readonly SensorModifier[]): ExplainedSensorEvidence {
+function explainedSensorEvidence(
+  m: SensorModifier,
+  all: readonly SensorModifier[],
+  safetyRuleSaid: boolean,
+): ExplainedSensorEvidence {
   const effect = modifierEffect(m);
   const threshold = thresholdText(m);
   return {
@@ -40,9 +46,9 @@ function explainedSensorEvidence(m: SensorModifier, all: readonly SensorModifier
     devices: m.devices,
     ...(m.newestSample !== undefined ? { newestSample: m.newestSample } : {}),
     ...(threshold !== undefined ? { threshold } : {}),
-    note: `${m.note.startsWith(SAFETY_RULE) ? 'Safety rule (not a CPIC/DPWG-actionable pair). ' : ''}${capitalized(effect)}.`,
+    note: `${m.note.startsWith(SAFETY_RULE) && !safetyRuleSaid ? 'Safety rule (not a CPIC/DPWG-actionable pair). ' : ''}${capitalized(effect)}.`,
     evidence: m.evidence,
-    source: citationText(m.source, m.evidence),
+    source: firstCitation(m.source),
   };
 }
 
@@ -115,7 +121,9 @@ function explainedDecision(decision: Decision): ExplainedDecision {
     reasoning,
     genes: finding.genes.map(geneResultView),
     rows: rowsOf(finding),
-    sensors: decision.modifiers.map((m) => explainedSensorEvidence(m, decision.modifiers)),
+    sensors: decision.modifiers.map((m) =>
+      explainedSensorEvidence(m, decision.modifiers, decision.finding.kind === 'safety-rule'),
+    ),
     untested: finding.kind === 'pre-test' ? finding.untested : [],
     conflicts: conflictsOf(finding).map((c) => ({
       gene: c.gene,

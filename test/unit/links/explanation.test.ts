@@ -114,10 +114,11 @@ describe('explainCard', () => {
         status: 'sufficient',
         devices: ['CGM sensor'],
         threshold: 'above 4 %',
-        note: 'Safety rule (not a CPIC/DPWG-actionable pair). Above 4 %: raised the alert.',
+        // The decision's reasoning says once that this is a safety rule, not a CPIC pair; the sensor line does not
+        // repeat it, and names the source as the card does, without the rule's numbers restated.
+        note: 'Above 4 %: raised the alert.',
         evidence: 'consensus',
-        source:
-          'Safety rule, not a CPIC/DPWG-actionable pair. International Consensus on Time in Range (Battelino et al., Diabetes Care 2019;42:1593): TBR < 70 < 4 %; event definition (Battelino 2019/2023)',
+        source: 'International Consensus on Time in Range (Battelino et al., Diabetes Care 2019;42:1593)',
       },
     ]);
     for (const e of explained?.sensors ?? []) {
