@@ -82,10 +82,16 @@ const instant = z
   .regex(DAY_OR_TIME, 'must be YYYY-MM-DD or an ISO 8601 date-time with offset')
   .transform((v) => new Date(v.length === 10 ? `${v}T00:00:00Z` : v))
   .refine((d) => !Number.isNaN(d.getTime()), 'is not a real date');
-const replaySchema = z.union([
-  z.strictObject({ last: z.number().int().min(1).max(MAX_REPLAY_INPUTS) }),
-  z.strictObject({ from: instant, to: instant }),
-]);
+const replaySchema = z.union(
+  [
+    z.strictObject({ last: z.number().int().min(1).max(MAX_REPLAY_INPUTS) }),
+    z.strictObject({ from: instant, to: instant }),
+  ],
+  // Not zod's "Invalid input": which of the two bodies was meant cannot be told, so both are named.
+  {
+    error: `give either { "last": N }, the newest N recorded calls (1 to ${MAX_REPLAY_INPUTS}), or { "from": …, "to": … }, a period (YYYY-MM-DD or ISO 8601 date-times)`,
+  },
+);
 
 function versionView(r: ThresholdSetRecord) {
   return {

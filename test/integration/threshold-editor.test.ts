@@ -216,6 +216,14 @@ describe('what-if replay, publish and rollback', () => {
   });
 
   it('counts the cards a draft would change, per rule and per drug–gene pair, with examples', async () => {
+    // A body that is neither shape says what to send, not zod's "Invalid input".
+    const empty = await request(t.app)
+      .post('/api/thresholds/drafts/quiet-clopidogrel/replay')
+      .set(auth(informaticist))
+      .send({});
+    expect(empty).toBeOutcome(400, 'ADMIN_INVALID_REQUEST', 'invalid');
+    expect(JSON.stringify(empty.body)).toContain('give either { \\"last\\": N }');
+    expect(JSON.stringify(empty.body)).not.toContain('Invalid input');
     const unchanged = await request(t.app)
       .post('/api/thresholds/drafts/quiet-clopidogrel/replay')
       .set(auth(informaticist))
