@@ -95,7 +95,7 @@ export interface SensorThresholdLine {
 }
 
 export interface DashboardSeries {
-  readonly id: 'resting-heart-rate' | 'home-bp' | 'spo2' | 'sleep' | 'steps';
+  readonly id: 'resting-heart-rate' | 'home-bp' | 'spo2' | 'inr' | 'sleep' | 'steps';
   readonly label: string;
   readonly unit: string;
   /** One line per series name (`systolic`, `diastolic`, or the label), points as [epoch ms, value]. */

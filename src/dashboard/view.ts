@@ -191,6 +191,14 @@ const SERIES: readonly {
     metric: 'spo2-minimum',
   },
   {
+    // Home INR meters (CoaguChek): the warfarin rule reads the latest value, so the clinician sees it beside the card.
+    id: 'inr',
+    label: 'Home INR',
+    unit: 'INR',
+    concepts: [{ concept: 'inr', name: 'INR' }],
+    metric: 'inr-latest',
+  },
+  {
     id: 'sleep',
     label: 'Sleep',
     unit: 'h',
@@ -227,6 +235,7 @@ function thresholdLines(
         if (seriesId === 'home-bp' && (t.metric === 'home-bp-systolic' || t.metric === 'home-bp-diastolic'))
           return t.value;
         if (seriesId === 'spo2' && t.metric === 'spo2-below-90-share') return 90;
+        if (seriesId === 'inr' && t.metric === 'inr-latest') return t.value;
         if (seriesId === 'glucose' && t.metric === 'cgm-time-below-70') return 70;
         if (seriesId === 'glucose' && t.metric === 'cgm-time-below-54') return 54;
         return undefined;

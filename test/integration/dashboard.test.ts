@@ -114,6 +114,18 @@ describe('dashboard API over the demo patients', () => {
     expect(hr?.stale).toBe(false);
   });
 
+  it("charts the warfarin patient's home INR with the limit that raised the alert", async () => {
+    const v = await view('demo-warfarin-inr');
+    const inr = v.sensors.find((s) => s.id === 'inr');
+    expect(inr).toMatchObject({ label: 'Home INR', unit: 'INR', stale: false });
+    expect(inr?.lines[0]?.points.length).toBeGreaterThan(0);
+    // The default set's warfarin rule: latest home INR above 4 raises the alert.
+    expect(inr?.thresholds.map((l) => l.value)).toContain(4);
+    expect(inr?.thresholds[0]?.label).toMatch(/^warfarin: /);
+    // The latest reading the chart ends on is the one the card reads (4.4 in the demo data).
+    expect(inr?.lines[0]?.points.at(-1)?.[1]).toBeCloseTo(4.4, 1);
+  });
+
   it('labels every chart with its unit as people write it, never a UCUM code', async () => {
     const v = await view('demo-cyp2c19-pm');
     const units = Object.fromEntries(v.sensors.map((s) => [s.id, s.unit]));

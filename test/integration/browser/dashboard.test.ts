@@ -250,6 +250,9 @@ describe('clinician dashboard in a browser', () => {
     await page.goto(`${base}/app?patient=demo-warfarin-inr`);
     const figure = page.locator('.cpic-text', { hasText: 'For loading dose' });
     expect(await figure.innerText()).toMatch(/pharmacogenetic algorithms\s*\n\s*For loading dose/);
+    // The home INR that raised the alert is charted with its limit.
+    await page.getByRole('figure', { name: /Home INR/ }).waitFor();
+    await screenshot(page, 'dashboard-5-warfarin-inr');
   });
 
   it('fits a narrow frame (an EHR side panel, a phone) without pushing the page sideways', async () => {
