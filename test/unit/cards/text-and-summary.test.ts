@@ -8,7 +8,7 @@ import { DEFAULT_THRESHOLDS, isActionablePhenotype, parseThresholdSet } from '..
 import type { ThresholdSet } from '../../../src/rules/thresholds';
 import { decideOrder, noSensorFacts, snapshotOf } from '../../helpers/decisions';
 import { cpicDrug, cpicGene } from '../../reference';
-import { range, restingHeartRate } from '../../fixtures/rules/builders';
+import { order, range, restingHeartRate } from '../../fixtures/rules/builders';
 
 function geneResult(gene: string, diplotype: string): GeneResult {
   return { ...callPhenotype(gene, [diplotype]), sources: [`Observation/pgx-${gene}`], reinterpreted: false };
@@ -82,16 +82,7 @@ describe('patientSummaryCard', () => {
   it('lists actionable phenotypes and active medications with PGx issues in one info card', async () => {
     const cyp2c19 = geneResult('CYP2C19', '*2/*2');
     const genes = [cyp2c19, geneResult('CYP2D6', '*1/*1'), geneResult('HLA-B', '*57:01/*08:01')];
-    const decisions = await decideOrder(
-      {
-        orderRef: 'MedicationRequest/active-1',
-        orderIndex: 0,
-        ingredients: [{ name: 'clopidogrel' }],
-        resolvedBy: 'text',
-      },
-      genes,
-      {},
-    );
+    const decisions = await decideOrder(order('clopidogrel'), genes, {});
     const snapshot = snapshotOf(decisions, facts);
     const result = patientSummaryCard({
       genes,
@@ -123,18 +114,7 @@ describe('patientSummaryCard', () => {
   it("says which medication's alert a low resting heart rate raised: the summary itself is information", async () => {
     const genes = [geneResult('CYP2D6', '*4/*4')];
     const sensors = { sensors: restingHeartRate(52, range(0, 14)) };
-    const decisions = await decideOrder(
-      {
-        orderRef: 'MedicationRequest/active-metoprolol',
-        orderIndex: 0,
-        ingredients: [{ name: 'metoprolol' }],
-        resolvedBy: 'text',
-      },
-      genes,
-      {},
-      undefined,
-      sensors,
-    );
+    const decisions = await decideOrder(order('metoprolol'), genes, {}, undefined, sensors);
     expect(decisions.map((d) => d.indicator)).toEqual(['critical']);
     const card = patientSummaryCard({
       genes,
@@ -153,16 +133,7 @@ describe('patientSummaryCard', () => {
       geneResult('CYP2C9', '*1/*3'),
       geneResult('VKORC1', 'rs9923231 variant (T)/rs9923231 variant (T)'),
     ];
-    const decisions = await decideOrder(
-      {
-        orderRef: 'MedicationRequest/w',
-        orderIndex: 0,
-        ingredients: [{ name: 'warfarin' }],
-        resolvedBy: 'text',
-      },
-      genes,
-      {},
-    );
+    const decisions = await decideOrder(order('warfarin'), genes, {});
     const detail =
       patientSummaryCard({
         genes,
