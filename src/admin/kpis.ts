@@ -126,11 +126,12 @@ export function kpiFacts(decision: unknown): KpiCardFacts {
     const key = f.kind === 'recommendation' ? lookupKeyText(f.row.lookupKey) : '';
     ruleWords[findingRuleId(f)] ??= `${FINDING_WORDS[f.kind]}${key ? ` for ${key}` : ''}`;
   }
-  const newestSample = latest(sensorsOfCard(decision).map((a) => a.newestSample));
+  const sensors = sensorsOfCard(decision);
+  const newestSample = latest(sensors.map((a) => a.newestSample));
   const newestResult = latest(decisions.flatMap((d) => d.finding.genes.map((g) => g.date)));
   const wearables = followedWearables(
     decisions.flatMap((d) => d.modifiers),
-    sensorsOfCard(decision),
+    sensors,
   );
   return {
     pairs: [...pairs.values()],

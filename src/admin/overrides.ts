@@ -2,11 +2,7 @@
  * The override review, as the API answers it: list items, the detail of one override with its evidence, and CSV
  * rows. Pure functions over what the store returns (`store.overrides`, `store.invocations`, `store.feedback`).
  */
-import {
-  OVERRIDE_REASONS,
-  OVERRIDE_REASON_SYSTEM,
-  PRE_TEST_OVERRIDE_REASONS,
-} from '../cards/override-reasons';
+import { OVERRIDE_REASON_DISPLAYS, OVERRIDE_REASON_SYSTEM } from '../cards/override-reasons';
 import type { FeedbackRecord, OverrideRow, RecordedInputs, RecordedInvocation, StoredReview } from '../store';
 import { ORDER_DOSE } from '../rules/thresholds';
 import type { SensorModifier } from '../rules/types';
@@ -17,15 +13,11 @@ import { assessmentInputs, cardEvidence, decisionView, genesOfCard } from './evi
 import { csvRecord } from './csv';
 import type { OverrideDetail, OverrideList, OverrideListItem, Review } from './schemas';
 
-const REASON_DISPLAYS = new Map(
-  [...OVERRIDE_REASONS, ...PRE_TEST_OVERRIDE_REASONS].map((r) => [r.code, r.display]),
-);
-
 /**
  * The reasons the cards offer, each code once, for the list's filter: the drug–gene cards' reasons, then the pre-test
  * cards' own, "Other reason" last.
  */
-export const OFFERED_REASONS: OverrideList['reasons'] = [...REASON_DISPLAYS]
+export const OFFERED_REASONS: OverrideList['reasons'] = [...OVERRIDE_REASON_DISPLAYS]
   .map(([code, display]) => ({ code, display }))
   .sort((a, b) => Number(a.code === 'other') - Number(b.code === 'other'));
 
@@ -38,7 +30,7 @@ export function withReasonDisplay<R extends { code?: string; system?: string; di
 ): R {
   if (reason.display !== undefined || reason.code === undefined) return reason;
   if (reason.system !== undefined && reason.system !== OVERRIDE_REASON_SYSTEM) return reason;
-  const display = REASON_DISPLAYS.get(reason.code);
+  const display = OVERRIDE_REASON_DISPLAYS.get(reason.code);
   return display === undefined ? reason : { ...reason, display };
 }
 
@@ -52,11 +44,10 @@ export function reviewView(r: StoredReview): Review {
 }
 
 /**
- * A row of the override list. `later` is the patient's later calls (newest first) for a card that follows wearable
- * measures (`followedWearablesOfCard`); the list gives how many new readings they hold, the CSV export reads none.
+ * A row of the override list. `since`: for a card that follows wearable measures, what the patient's later calls
+ * brought (`sinceAlertCount`); the CSV export reads none.
  */
-export function overrideListItem(row: OverrideRow, later?: readonly RecordedInputs[]): OverrideListItem {
-  const followed = later === undefined ? undefined : followedWearablesOfCard(row.decision);
+export function overrideListItem(row: OverrideRow, since?: OverrideListItem['sinceAlert']): OverrideListItem {
   return {
     cardUuid: row.cardUuid,
     overriddenAt: row.overriddenAt.toISOString(),
@@ -72,15 +63,7 @@ export function overrideListItem(row: OverrideRow, later?: readonly RecordedInpu
     ...(row.clinician !== undefined ? { clinician: row.clinician } : {}),
     ...(row.clinicianName !== undefined ? { clinicianName: row.clinicianName } : {}),
     ...(row.review ? { review: reviewView(row.review) } : {}),
-    ...(followed && later
-      ? {
-          sinceAlert: {
-            calls: later.length,
-            more: later.length >= LATER_CALLS,
-            newReadings: newReadings(followed, later).length,
-          },
-        }
-      : {}),
+    ...(since ? { sinceAlert: since } : {}),
   };
 }
 
@@ -150,6 +133,19 @@ export function newReadings(
   );
 }
 
+/** How many later calls were read, and whether there may be more (the review reads the `LATER_CALLS` newest). */
+function laterCallCounts(later: readonly RecordedInputs[]): { calls: number; more: boolean } {
+  return { calls: later.length, more: later.length >= LATER_CALLS };
+}
+
+/** The list's "wearable data since" for a followed card: the later calls read and the new readings they hold. */
+export function sinceAlertCount(
+  followed: FollowedWearables,
+  later: readonly RecordedInputs[],
+): NonNullable<OverrideListItem['sinceAlert']> {
+  return { ...laterCallCounts(later), newReadings: newReadings(followed, later).length };
+}
+
 /**
  * The measures the card's rules read (`modifiers`), as the patient's later calls (`later`, newest first) read them
  * since the alert (`atAlert`: the aggregates behind the card; `newReadings`); undefined for a card no rule read a
@@ -163,8 +159,7 @@ export function sinceAlert(
   const followed = followedWearables(modifiers, atAlert);
   if (!followed) return undefined;
   return {
-    calls: later.length,
-    more: later.length >= LATER_CALLS,
+    ...laterCallCounts(later),
     measures: followed.metrics.map((m) => inSentence(metricName(m))),
     sensors: newReadings(followed, later).map((a) => sensorDataView(a, limitsOf(modifiers, a.metric))),
   };

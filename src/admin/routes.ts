@@ -24,6 +24,7 @@ import {
   OFFERED_REASONS,
   followedWearablesOfCard,
   newReadings,
+  sinceAlertCount,
   overrideDetail,
   overrideListItem,
   reviewView,
@@ -75,6 +76,9 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
   const { store } = deps;
   const now = deps.now ?? (() => new Date());
   const router = Router();
+  /** The patient's calls after a card's, newest first, as the override review and the figures read them. */
+  const laterCalls = (patientRef: string, after: Date) =>
+    store.invocations.patientInputsAfter(patientRef, after, LATER_CALLS);
 
   if (deps.thresholdRegistry) {
     router.use(
@@ -148,14 +152,14 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
     });
     // The patient's later calls, for each card that follows wearable measures (a page is at most 100 rows).
     const items = await Promise.all(
-      rows.map(async (row) =>
-        overrideListItem(
+      rows.map(async (row) => {
+        const followed = followedWearablesOfCard(row.decision);
+        if (!followed || row.patientRef === undefined) return overrideListItem(row);
+        return overrideListItem(
           row,
-          row.patientRef !== undefined && followedWearablesOfCard(row.decision)
-            ? await store.invocations.patientInputsAfter(row.patientRef, row.shownAt, LATER_CALLS)
-            : undefined,
-        ),
-      ),
+          sinceAlertCount(followed, await laterCalls(row.patientRef, row.shownAt)),
+        );
+      }),
     );
     const body: OverrideList = {
       items,
@@ -209,9 +213,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
     const [feedback, history, later] = await Promise.all([
       store.feedback.listForCard(cardUuid),
       store.overrides.history(cardUuid),
-      invocation.patientRef === undefined
-        ? []
-        : store.invocations.patientInputsAfter(invocation.patientRef, invocation.receivedAt, LATER_CALLS),
+      invocation.patientRef === undefined ? [] : laterCalls(invocation.patientRef, invocation.receivedAt),
     ]);
     res.json(overrideDetail(row, invocation, feedback, history, later));
   });
@@ -258,11 +260,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
         promised.slice(i, i + FOLLOW_THROUGH_BATCH).map(async (card) => {
           const { wearables } = card.facts;
           if (card.patientRef === undefined || wearables === undefined) return;
-          const later = await store.invocations.patientInputsAfter(
-            card.patientRef,
-            card.shownAt,
-            LATER_CALLS,
-          );
+          const later = await laterCalls(card.patientRef, card.shownAt);
           if (newReadings(wearables, later).length > 0) monitored.add(card.uuid);
         }),
       );

@@ -96,10 +96,12 @@ export function withScaledDose(order: Record<string, unknown>, fraction: number)
     }
     const [first] = scaled;
     if (!first) continue;
+    // Only one dose can be rewritten in words: several different ones leave the text out.
+    const oneDose = scaled.every(([was]) => was === first[0]);
     for (const key of ['text', 'patientInstruction'] as const) {
       const text = instruction[key];
       if (typeof text !== 'string') continue;
-      const rewritten = scaled.every(([was]) => was === first[0]) ? withDoseText(text, ...first) : undefined;
+      const rewritten = oneDose ? withDoseText(text, ...first) : undefined;
       if (rewritten === undefined) Reflect.deleteProperty(instruction, key);
       else instruction[key] = rewritten;
     }

@@ -39,6 +39,11 @@ export const PRE_TEST_OVERRIDE_REASONS: readonly OverrideReasonCoding[] = [
   reason('other', 'Other reason'),
 ];
 
+/** Every reason's words by its code (both sets; the shared codes say the same in each). */
+export const OVERRIDE_REASON_DISPLAYS: ReadonlyMap<string, string> = new Map(
+  [...OVERRIDE_REASONS, ...PRE_TEST_OVERRIDE_REASONS].map((r) => [r.code, r.display]),
+);
+
 /** The reasons for a card: its kind's set, with the sensor reason only when the card rests on sensor data. */
 export function overrideReasonsFor(card: {
   readonly preTest: boolean;

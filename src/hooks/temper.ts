@@ -6,7 +6,7 @@
  */
 import type { HookAnswer, HookCall } from '../cds/routes';
 import type { Card } from '../cds/types';
-import { OVERRIDE_REASONS, PRE_TEST_OVERRIDE_REASONS } from '../cards/override-reasons';
+import { OVERRIDE_REASON_DISPLAYS } from '../cards/override-reasons';
 import {
   acknowledgedSince,
   acknowledgementNote,
@@ -59,10 +59,6 @@ export function adviceInstance(decision: ShownDecision): AdviceInstance {
   };
 }
 
-const REASON_LABELS = new Map(
-  [...OVERRIDE_REASONS, ...PRE_TEST_OVERRIDE_REASONS].map((r) => [r.code, r.display]),
-);
-
 const INDICATOR_WORDS: Readonly<Record<ShownDecision['indicator'], string>> = {
   critical: 'critical',
   warning: 'a warning',
@@ -77,7 +73,7 @@ function tempered(
 ): ShownDecision {
   if (verdict.outcome === 'suppressed' || verdict.outcome === 'shown') return decision;
   const lowered = verdict.indicator !== decision.indicator;
-  const note = acknowledgementNote(verdict.acknowledgement, userId, (c) => REASON_LABELS.get(c));
+  const note = acknowledgementNote(verdict.acknowledgement, userId, (c) => OVERRIDE_REASON_DISPLAYS.get(c));
   return {
     ...decision,
     indicator: verdict.indicator,
