@@ -46,11 +46,25 @@ const fhirAuthorization = z.object({
  */
 export const MAX_DRAFT_ORDERS = 200;
 
-/** A Bundle as clients send `draftOrders`: the sandbox omits `type`, so only `resourceType` is required. */
+/**
+ * A Bundle as clients send `draftOrders`: the sandbox omits `type`, so only `resourceType` is required. Each entry
+ * holds one order: an entry without `resource` would be an order nobody checked and nobody knew was skipped, so it is
+ * refused (400) rather than passed over.
+ */
 const draftOrders = z.looseObject({
   resourceType: z.literal('Bundle'),
   entry: z
-    .array(z.looseObject({ resource: z.looseObject({ resourceType: nonEmpty }).optional() }))
+    .array(
+      z.looseObject({
+        resource: z.looseObject(
+          { resourceType: nonEmpty },
+          {
+            error: (issue) =>
+              issue.input === undefined ? 'required: each entry holds one draft order' : undefined,
+          },
+        ),
+      }),
+    )
     .max(MAX_DRAFT_ORDERS, `must hold at most ${String(MAX_DRAFT_ORDERS)} orders`)
     .optional(),
 });

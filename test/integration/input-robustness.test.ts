@@ -216,6 +216,43 @@ describe.each(engines)('junk input on %s', (_engine, createDatabase) => {
     expect(JSON.stringify(res.body)).toContain('draftOrders');
   });
 
+  it('a draft-order entry without its resource: 400 naming the entry, not an answer that skipped the order', async () => {
+    const base = orderSign();
+    const context = base.context as JsonObject;
+    const { entry } = context.draftOrders as { entry: JsonObject[] };
+    const res = await request(t.app)
+      .post(ORDER_SIGN)
+      .send({
+        ...base,
+        context: {
+          ...context,
+          draftOrders: { resourceType: 'Bundle', entry: [...entry, { fullUrl: 'urn:uuid:x' }] },
+        },
+      });
+    expect(res).toBeOutcome(400, 'CDS_INVALID_REQUEST');
+    expect(JSON.stringify(res.body)).toContain('draftOrders.entry.1.resource: required');
+  });
+
+  it('a draft order whose medication coding is one object, not an array: read, and the order is checked', async () => {
+    const base = orderSign();
+    const context = base.context as JsonObject;
+    const [draft] = (context.draftOrders as { entry: { resource: MedicationRequest }[] }).entry;
+    const [coding] = draft!.resource.medicationCodeableConcept!.coding!;
+    const lone = {
+      ...draft!.resource,
+      medicationCodeableConcept: { coding: { system: coding!.system, code: coding!.code } },
+    };
+    const res = await request(t.app)
+      .post(ORDER_SIGN)
+      .send({
+        ...base,
+        context: { ...context, draftOrders: { resourceType: 'Bundle', entry: [{ resource: lone }] } },
+      });
+    expect(res.status).toBe(200);
+    const cards = (res.body as { cards: { summary: string }[] }).cards;
+    expect(cards.map((c) => c.summary).join(' ')).toMatch(/clopidogrel/i);
+  });
+
   it('a patientId longer than any identifier: 400 naming it', async () => {
     const base = orderSign();
     const res = await request(t.app)

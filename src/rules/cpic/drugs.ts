@@ -70,7 +70,11 @@ interface Resolution {
 function resolveConcept(concept: unknown, vocabulary: DrugVocabulary): Resolution | undefined {
   const c = obj(concept);
   if (!c) return undefined;
-  const codings = arr(c.coding).flatMap((x) => (obj(x) ? [obj(x) as Json] : []));
+  // A lone Coding where FHIR wants an array (the shape of the sandbox's `category` defect) is read as one coding, so
+  // the order is checked rather than passed over in silence.
+  const codings = (Array.isArray(c.coding) ? c.coding : [c.coding]).flatMap((x) =>
+    obj(x) ? [obj(x) as Json] : [],
+  );
   for (const coding of codings) {
     const code = str(coding.code);
     if (code && /rxnorm/i.test(str(coding.system) ?? '')) {

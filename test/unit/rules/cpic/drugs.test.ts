@@ -109,6 +109,21 @@ describe('resolveDrugOrders', () => {
     expect(orders[0]?.dose?.value).toBe(30);
   });
 
+  it('reads a lone Coding where FHIR wants an array, in the order and in its Medication', () => {
+    const lone = { system: RX, code: '2670' };
+    const orders = resolveDrugOrders(
+      [
+        { resourceType: 'MedicationRequest', id: 'a', medicationCodeableConcept: { coding: lone } },
+        { resourceType: 'MedicationRequest', id: 'b', medicationReference: { reference: 'Medication/m-1' } },
+      ],
+      { medications: [{ resourceType: 'Medication', id: 'm-1', code: { coding: lone } }] },
+    );
+    expect(orders.map((o) => [o.orderRef, o.ingredients.map((i) => i.name)])).toEqual([
+      ['MedicationRequest/a', ['codeine']],
+      ['MedicationRequest/b', ['codeine']],
+    ]);
+  });
+
   it('returns nothing for input that is not a bundle of orders', () => {
     expect(resolveDrugOrders(null)).toEqual([]);
     expect(resolveDrugOrders({ resourceType: 'OperationOutcome' })).toEqual([]);
