@@ -6,6 +6,7 @@
  * readings) was held in memory in full. Every call carries an `AbortSignal` and fails with a typed `FhirFetchError`
  * (DESIGN.md convention 5).
  */
+import { createHash } from 'node:crypto';
 import type { Bundle, FhirResource } from 'fhir/r4';
 
 export type FhirFailure =
@@ -39,6 +40,11 @@ export interface FhirResult {
 /** What the prefetch stage needs from a FHIR server. */
 export interface FhirFetcher {
   readonly serverUrl: string;
+  /**
+   * Whose answers these are: a hash of the bearer token, absent without one. Cached answers are shared only within
+   * one scope, so data read with one token is never served to a call that carries another token or none.
+   */
+  readonly cacheScope?: string;
   /** Reads `query` (relative to the server) and follows `next` links until done or `signal` aborts. */
   read(query: string, signal: AbortSignal): Promise<FhirResult>;
   /** Follows the `next` links of a Bundle the client sent. */
@@ -245,6 +251,7 @@ export function createFhirFetcher(
 
   return {
     serverUrl: base,
+    ...(accessToken ? { cacheScope: createHash('sha256').update(accessToken).digest('hex') } : {}),
     async read(query, signal) {
       const first = await get(query, signal, maxBytes);
       if (first === undefined) {

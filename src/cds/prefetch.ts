@@ -1,7 +1,7 @@
 /**
  * Prefetch and FHIR fallback: for each prefetch key a hook needs, take what the client sent if it is usable,
  * else read it from `fhirServer` — queries in parallel, each under the deadline left of one budget per call,
- * results cached per server, patient and query for a short TTL.
+ * results cached per server, bearer token, patient and query for a short TTL.
  *
  * Every prefetch state of https://cds-hooks.hl7.org/2.0/#prefetch-template is handled:
  * - key absent (client chose not to or could not satisfy it) → fetch;
@@ -197,10 +197,11 @@ export function classifyPrefetch(value: unknown): Classified {
   return { state: 'invalid' };
 }
 
-function cacheKey(server: string, patientId: unknown, query: string): string {
-  // Hashed so the cache's keys hold no patient identifier in clear.
+function cacheKey(fhir: FhirFetcher, patientId: unknown, query: string): string {
+  // Hashed so the cache's keys hold no patient identifier in clear. The fetcher's scope (its token's hash) is part of
+  // the key: an answer read with one token is never served to a call that carries another token or none.
   return createHash('sha256')
-    .update(`${server}\n${String(patientId)}\n${query}`)
+    .update(`${fhir.serverUrl}\n${fhir.cacheScope ?? ''}\n${String(patientId)}\n${query}`)
     .digest('hex');
 }
 
@@ -264,7 +265,7 @@ export async function gatherPrefetch(opts: GatherOptions): Promise<Gathered> {
         problem: `${why}; template token unresolved`,
       });
     }
-    const ck = cacheKey(opts.fhir.serverUrl, opts.context.patientId, query);
+    const ck = cacheKey(opts.fhir, opts.context.patientId, query);
     const cached = opts.cache?.get(ck);
     if (cached) {
       opts.onFhirCall?.('cached', 0);

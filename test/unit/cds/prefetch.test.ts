@@ -1,6 +1,6 @@
 import type { Bundle, FhirResource } from 'fhir/r4';
 import { AppError } from '../../../src/http/errors';
-import { FhirFetchError } from '../../../src/cds/fhir';
+import { FhirFetchError, createFhirFetcher } from '../../../src/cds/fhir';
 import type { FhirFetcher, FhirResult } from '../../../src/cds/fhir';
 import {
   classifyPrefetch,
@@ -348,6 +348,30 @@ describe('gatherPrefetch', () => {
     expect(cache.size).toBe(1);
     expect((await gatherPrefetch(forPatient('b'))).pgx?.source).toBe('cache');
     expect((await gatherPrefetch(forPatient('a'))).pgx?.source).toBe('fhir');
+  });
+
+  it('never serves an answer read with one bearer token to a call carrying another or none', async () => {
+    const cache = createFhirCache();
+    const answers = { [PGX_QUERY]: { resources: [OBS_1], complete: true } };
+    const withToken = (cacheScope?: string) => ({
+      ...fakeFhir(answers),
+      ...(cacheScope ? { cacheScope } : {}),
+    });
+    const sources = [];
+    for (const fhir of [withToken('scope-a'), withToken('scope-b'), withToken(), withToken('scope-a')]) {
+      sources.push(
+        (await gatherPrefetch(options({ prefetch: { patient: PATIENT }, fhir, cache }))).pgx?.source,
+      );
+    }
+    expect(sources).toEqual(['fhir', 'fhir', 'fhir', 'cache']);
+  });
+
+  it('scopes a real fetcher by a hash of its token, never the token itself', () => {
+    const a = createFhirFetcher('http://127.0.0.1:1/fhir', 'token-a');
+    expect(a.cacheScope).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.cacheScope).not.toContain('token-a');
+    expect(createFhirFetcher('http://127.0.0.1:1/fhir', 'token-b').cacheScope).not.toBe(a.cacheScope);
+    expect(createFhirFetcher('http://127.0.0.1:1/fhir').cacheScope).toBeUndefined();
   });
 
   it('keeps the cache keys free of the patient id', async () => {
