@@ -123,7 +123,7 @@ function doseOf(order: Json): DrugOrder['dose'] | undefined {
 
 /**
  * One draft order (R4/STU3 MedicationRequest, DSTU2 MedicationOrder; `intent` and `category` are not required)
- * → its CPIC ingredients, or undefined when it contains no CPIC drug.
+ * → its CPIC ingredients, or undefined when it contains no CPIC drug or will not be given (its status).
  */
 export function resolveMedicationRequest(
   resource: unknown,
@@ -132,6 +132,18 @@ export function resolveMedicationRequest(
 ): DrugOrder | undefined {
   return resolveMedicationRequestIn(resource, orderIndex, CPIC_VOCABULARY, options);
 }
+
+/**
+ * Order statuses (FHIR R4 MedicationRequest and DSTU2 MedicationOrder `status`) under which the medicine will not be
+ * given: a cancelled, stopped or completed order, or one entered in error. Advice on them would be noise; an order
+ * without a status, `draft`, `active`, `on-hold` or `unknown` is advised on.
+ */
+const WILL_NOT_BE_GIVEN: ReadonlySet<string> = new Set([
+  'cancelled',
+  'entered-in-error',
+  'stopped',
+  'completed',
+]);
 
 /** `resolveMedicationRequest` over another drug vocabulary: the order's drugs of `vocabulary`, or undefined. */
 function resolveMedicationRequestIn(
@@ -143,6 +155,7 @@ function resolveMedicationRequestIn(
   const order = obj(resource);
   if (!order || (order.resourceType !== 'MedicationRequest' && order.resourceType !== 'MedicationOrder'))
     return undefined;
+  if (WILL_NOT_BE_GIVEN.has(str(order.status) ?? '')) return undefined;
   let resolution = resolveConcept(order.medicationCodeableConcept, vocabulary);
   const reference = str(obj(order.medicationReference)?.reference);
   if (!resolution && reference) {

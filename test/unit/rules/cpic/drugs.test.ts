@@ -124,6 +124,17 @@ describe('resolveDrugOrders', () => {
     ]);
   });
 
+  it('passes over orders that will not be given: cancelled, stopped, completed, entered in error', () => {
+    const withStatus = (status: string | undefined) => ({
+      ...(coded('2670') as object),
+      ...(status === undefined ? {} : { status }),
+    });
+    const advised = [undefined, 'draft', 'active', 'on-hold', 'unknown', 'cancelled', 'stopped', 'completed']
+      .concat('entered-in-error')
+      .filter((status) => resolveMedicationRequest(withStatus(status), 0) !== undefined);
+    expect(advised).toEqual([undefined, 'draft', 'active', 'on-hold', 'unknown']);
+  });
+
   it('returns nothing for input that is not a bundle of orders', () => {
     expect(resolveDrugOrders(null)).toEqual([]);
     expect(resolveDrugOrders({ resourceType: 'OperationOutcome' })).toEqual([]);
