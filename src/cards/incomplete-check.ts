@@ -16,8 +16,15 @@ import { escapeMarkdown, listPhrase } from './text';
 export const INCOMPLETE_CHECK_SUMMARY =
   'Pharmacogenomic check incomplete: results could not be retrieved in time';
 
-/** Per way the results fell short: the summary, what happened (the detail's subject), and whether asking again helps. */
-const GAPS: Readonly<Record<PgxGap, { summary: string; what: string; retryHelps: boolean }>> = {
+/**
+ * Why a check could not be done: the PGx results fell short (`PgxGap`), or an order's medicine could not be read
+ * (`medicine-unread`: the `Medication` a draft order refers to was not returned by the EHR's FHIR server, so which
+ * medicine is ordered is unknown).
+ */
+export type CheckGap = PgxGap | 'medicine-unread';
+
+/** Per way the check fell short: the summary, what happened (the detail's subject), and whether asking again helps. */
+const GAPS: Readonly<Record<CheckGap, { summary: string; what: string; retryHelps: boolean }>> = {
   late: { summary: INCOMPLETE_CHECK_SUMMARY, what: 'The results did not arrive in time', retryHelps: true },
   partial: {
     summary: 'Pharmacogenomic check incomplete: only part of the results could be read',
@@ -34,6 +41,12 @@ const GAPS: Readonly<Record<PgxGap, { summary: string; what: string; retryHelps:
     what: "The EHR's FHIR server sent results this service could not read",
     retryHelps: false,
   },
+  // A Medication that is missing (404) stays missing, so no retry is offered.
+  'medicine-unread': {
+    summary: 'Pharmacogenomic check incomplete: the medicine ordered could not be identified',
+    what: "The EHR's FHIR server did not return the medicine the order refers to",
+    retryHelps: false,
+  },
 };
 
 export interface IncompleteCheckContext {
@@ -42,8 +55,8 @@ export interface IncompleteCheckContext {
    * patient's active medications (patient-view).
    */
   readonly drugs: readonly string[];
-  /** How the results fell short: the card says what happened and whether repeating the check can help. */
-  readonly gap: PgxGap;
+  /** How the check fell short: the card says what happened and whether repeating the check can help. */
+  readonly gap: CheckGap;
   /** From the threshold set (`incompleteCheck.indicator`). */
   readonly indicator: 'info' | 'warning';
   /**

@@ -8,4 +8,4 @@ export { patientSummaryCard } from './patient-summary';
 export type { IsActionablePhenotype } from './patient-summary';
 export { OVERRIDE_REASON_SYSTEM, OVERRIDE_REASONS, PRE_TEST_OVERRIDE_REASONS } from './override-reasons';
 export { incompleteCheckCard, INCOMPLETE_CHECK_SUMMARY } from './incomplete-check';
-export type { IncompleteCheckContext } from './incomplete-check';
+export type { CheckGap, IncompleteCheckContext } from './incomplete-check';

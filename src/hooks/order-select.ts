@@ -6,7 +6,7 @@
  */
 import type { HookAnswer, HookCall } from '../cds/routes';
 import type { HookServices } from './pipeline';
-import { NOTHING_TO_SAY, assessDraftOrders, incompleteCheck, withCards } from './pipeline';
+import { NOTHING_TO_SAY, assessDraftOrders, withIncompleteChecks } from './pipeline';
 import { temperOrderSelect } from './temper';
 
 export function createOrderSelect(services: HookServices) {
@@ -14,9 +14,6 @@ export function createOrderSelect(services: HookServices) {
     const assessed = await assessDraftOrders(call, services, call.request.context.selections);
     if (!assessed) return NOTHING_TO_SAY;
     const answer = await temperOrderSelect(call, services.volume, assessed);
-    // Results that could not be read are said, never silence (issue 9 item 5).
-    return assessed.pgxGap === undefined
-      ? answer
-      : withCards(answer, incompleteCheck(assessed, assessed.pgxGap, call, services));
+    return withIncompleteChecks(answer, assessed, call, services);
   };
 }

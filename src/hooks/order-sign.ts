@@ -5,7 +5,7 @@
  */
 import type { HookAnswer, HookCall } from '../cds/routes';
 import type { HookServices } from './pipeline';
-import { NOTHING_TO_SAY, assessDraftOrders, incompleteCheck, withCards } from './pipeline';
+import { NOTHING_TO_SAY, assessDraftOrders, withIncompleteChecks } from './pipeline';
 import { temperOrderSign } from './temper';
 
 export function createOrderSign(services: HookServices) {
@@ -13,9 +13,6 @@ export function createOrderSign(services: HookServices) {
     const assessed = await assessDraftOrders(call, services);
     if (!assessed) return NOTHING_TO_SAY;
     const answer = await temperOrderSign(call, services.volume, assessed);
-    // Results that could not be read are said, never silence (issue 9 item 5).
-    return assessed.pgxGap === undefined
-      ? answer
-      : withCards(answer, incompleteCheck(assessed, assessed.pgxGap, call, services));
+    return withIncompleteChecks(answer, assessed, call, services);
   };
 }

@@ -12,6 +12,7 @@ import type { Gathered, GatherFailureKind } from '../cds/prefetch';
 import type { HookAnswer, HookCall } from '../cds/routes';
 import type { HookName } from '../cds/types';
 import { decisionCard, incompleteCheckCard } from '../cards';
+import type { CheckGap } from '../cards';
 import type { Link } from '../cds/types';
 import { drugKnowledge, guidelineTitle } from '../rules/cpic/knowledge';
 import { assess, decisionSnapshot, readPatientData } from '../rules/assess';
@@ -180,6 +181,9 @@ export function prefetchSource<H extends HookName>(
     async gather(medicationRefs: readonly string[]): Promise<GatheredPatient> {
       const gathered = await gather(call, medicationRefs);
       const pgxGap = gathered.pgx?.complete === false ? pgxGapOf(gathered.pgx.failure?.kind) : undefined;
+      const unreadMedications = medicationRefs.filter(
+        (ref) => gathered[`${MEDICATION_KEY}${ref}`]?.complete !== true,
+      );
       return {
         data: readPatientData(recordOf(gathered, pgxGap), call.now, thresholds, readGenes),
         medications: Object.values(gathered)
@@ -189,6 +193,7 @@ export function prefetchSource<H extends HookName>(
           .filter((g) => !g.complete)
           .map((g) => `${g.key}: ${g.problem ?? 'incomplete'}`),
         ...(pgxGap === undefined ? {} : { pgxGap }),
+        ...(unreadMedications.length > 0 ? { unreadMedications } : {}),
       };
     },
   };
@@ -246,6 +251,8 @@ export interface OrderAssessment {
   readonly engine: RuleEngine;
   /** How the PGx results fell short, when they could not all be read (deadline, server failure, pages unread). */
   readonly pgxGap?: PgxGap;
+  /** Whether an order's medicine could not be identified: its `Medication` was not returned and nothing names it. */
+  readonly medicineUnread?: true;
 }
 
 /**
@@ -268,10 +275,36 @@ export async function assessDraftOrders(
     external.length === 0
       ? known
       : ordersToAdviseOn(draftOrders, engine.thresholds, selections, gathered.medications);
-  if (orders.length === 0) return undefined;
+  // An order whose Medication was not returned and that names no drug otherwise may be for any medicine: said in a
+  // card, never passed over as if it had been checked.
+  const medicineUnread =
+    unidentifiedOrders(draftOrders, gathered.unreadMedications ?? [], orders, selections) > 0;
+  if (orders.length === 0 && !medicineUnread) return undefined;
   if (gathered.gaps.length > 0) call.logger.warn({ gaps: gathered.gaps }, 'answering with incomplete data');
   const assessment = await assess(gathered.data, orders, { now: call.now, preTest: 'allow' }, engine);
-  return { assessment, engine, ...(gathered.pgxGap === undefined ? {} : { pgxGap: gathered.pgxGap }) };
+  return {
+    assessment,
+    engine,
+    ...(gathered.pgxGap === undefined ? {} : { pgxGap: gathered.pgxGap }),
+    ...(medicineUnread ? { medicineUnread } : {}),
+  };
+}
+
+/** The (selected) draft orders that refer to an unread Medication and resolved to no drug. */
+function unidentifiedOrders(
+  draftOrders: DraftOrders,
+  unread: readonly string[],
+  resolved: readonly DrugOrder[],
+  selections?: readonly string[],
+): number {
+  if (unread.length === 0) return 0;
+  const resolvedIndexes = new Set(resolved.map((o) => o.orderIndex));
+  return draftOrderResources(draftOrders).filter((resource, index) => {
+    const r = resource as Record<string, unknown> | undefined;
+    const ref = (r?.medicationReference as { reference?: unknown } | undefined)?.reference;
+    const selected = !selections || selections.includes(`${String(r?.resourceType)}/${String(r?.id)}`);
+    return selected && typeof ref === 'string' && unread.includes(ref) && !resolvedIndexes.has(index);
+  }).length;
 }
 
 /**
@@ -279,13 +312,16 @@ export async function assessDraftOrders(
  * item 5): one card naming the ordered drugs, at the threshold set's `incompleteCheck.indicator`, so a clinician is
  * never left with silence where a critical card may have been.
  */
-export function incompleteCheck(
+function incompleteCheck(
   { assessment, engine }: OrderAssessment,
-  gap: PgxGap,
+  gap: CheckGap,
   call: HookCall<'order-select' | 'order-sign'>,
   services: HookServices,
 ): HookAnswer {
-  const drugs = [...new Set(assessment.inputs.orders.flatMap((o) => o.ingredients.map((i) => i.name)))];
+  const drugs =
+    gap === 'medicine-unread'
+      ? []
+      : [...new Set(assessment.inputs.orders.flatMap((o) => o.ingredients.map((i) => i.name)))];
   return incompleteCheckAnswer(drugs, gap, call.request.hook === 'order-sign' ? 'sign' : 'select', {
     assessment,
     engine,
@@ -294,10 +330,27 @@ export function incompleteCheck(
   });
 }
 
+/**
+ * An order hook's answer followed by its "check incomplete" cards, never silence: one when the PGx results could not
+ * all be read (issue 9 item 5), one when an order's medicine could not be identified.
+ */
+export function withIncompleteChecks(
+  answer: HookAnswer,
+  assessed: OrderAssessment,
+  call: HookCall<'order-select' | 'order-sign'>,
+  services: HookServices,
+): HookAnswer {
+  const gaps: CheckGap[] = [
+    ...(assessed.pgxGap === undefined ? [] : [assessed.pgxGap]),
+    ...(assessed.medicineUnread ? (['medicine-unread'] as const) : []),
+  ];
+  return gaps.reduce((sum, gap) => withCards(sum, incompleteCheck(assessed, gap, call, services)), answer);
+}
+
 /** The "check incomplete" card for `drugs`, linked to their CPIC guidelines and the services' links. */
 export function incompleteCheckAnswer(
   drugs: readonly string[],
-  gap: PgxGap,
+  gap: CheckGap,
   retry: 'sign' | 'select' | 'open',
   {
     assessment,

@@ -60,6 +60,62 @@ describe('medicationReference resolved through the FHIR server', () => {
     expect(cards[0]!.summary).toMatch(/CYP2C19/);
   });
 
+  it('says the check is incomplete when the referenced Medication is not returned, not an empty answer', async () => {
+    const body = sandboxRequest('sandbox-order-sign-clopidogrel.json', fhir.baseUrl, {
+      context: orderReferencing('med-deleted'),
+    });
+    const res = await request(t.app).post('/cds-services/pgx-order-sign').send(body).expect(200);
+    const cards = (res.body as { cards: { summary: string; detail: string; indicator: string }[] }).cards;
+    expect(cards).toHaveLength(1);
+    expect(cards[0]!.summary).toBe(
+      'Pharmacogenomic check incomplete: the medicine ordered could not be identified',
+    );
+    expect(cards[0]!.indicator).toBe('warning');
+    expect(cards[0]!.detail).toMatch(
+      /^\*\*Review the patient's pharmacogenomic results before prescribing this order/,
+    );
+    // A missing Medication stays missing: no "sign again" advice.
+    expect(cards[0]!.detail).not.toMatch(/again in a minute/);
+  });
+
+  it('beside a readable CPIC order: its advice and the incomplete check, on order-select too', async () => {
+    const context = orderReferencing('med-deleted');
+    const { entry } = context.draftOrders as { entry: { resource: JsonObject }[] };
+    const clopidogrel = (cdsFixture('sandbox-order-sign-clopidogrel.json').context as JsonObject)
+      .draftOrders as { entry: { resource: JsonObject }[] };
+    const both = {
+      ...context,
+      draftOrders: {
+        resourceType: 'Bundle',
+        entry: [
+          { resource: { ...entry[0]!.resource, id: 'unread' } },
+          { resource: clopidogrel.entry[0]!.resource },
+        ],
+      },
+    };
+    const sign = await request(t.app)
+      .post('/cds-services/pgx-order-sign')
+      .send(sandboxRequest('sandbox-order-sign-clopidogrel.json', fhir.baseUrl, { context: both }))
+      .expect(200);
+    const summaries = (sign.body as { cards: { summary: string }[] }).cards.map((c) => c.summary);
+    expect(summaries).toHaveLength(2);
+    expect(summaries[0]).toMatch(/clopidogrel/i);
+    expect(summaries[1]).toMatch(/medicine ordered could not be identified/);
+
+    const select = await request(t.app)
+      .post('/cds-services/pgx-order-select')
+      .send({
+        ...sandboxRequest('sandbox-order-sign-clopidogrel.json', fhir.baseUrl, {
+          context: { ...both, selections: ['MedicationRequest/unread'] },
+        }),
+        hook: 'order-select',
+      })
+      .expect(200);
+    expect((select.body as { cards: { summary: string }[] }).cards.map((c) => c.summary)).toEqual([
+      'Pharmacogenomic check incomplete: the medicine ordered could not be identified',
+    ]);
+  });
+
   it('says nothing when the referenced Medication is not a CPIC drug', async () => {
     const body = sandboxRequest('sandbox-order-sign-clopidogrel.json', fhir.baseUrl, {
       context: orderReferencing('med-other'),
