@@ -21,7 +21,7 @@
 import { inSentence, metricName, thresholdText } from '../cards/sensor-text';
 import { WILL_MONITOR } from '../cards/override-reasons';
 import { lookupKeyText } from '../rules/cpic/recommendations';
-import { findingRuleId } from '../rules/cpic/types';
+import { conflictsOf, findingRuleId } from '../rules/cpic/types';
 import type { Decision } from '../rules/types';
 import type { KpiCard, KpiRecords } from '../store';
 import { RATINGS } from '../store';
@@ -111,9 +111,13 @@ export function kpiFacts(decision: unknown): KpiCardFacts {
   const ruleWords: Record<string, string> = {};
   for (const d of decisions) {
     const f = d.finding;
+    // A conflict reads no result (it waits on the results that disagree), yet it is about their gene.
     const genes = [
-      ...f.genes.map((g) => g.gene),
-      ...(f.kind === 'pre-test' ? f.untested.map((u) => u.gene) : []),
+      ...new Set([
+        ...f.genes.map((g) => g.gene),
+        ...(f.kind === 'pre-test' ? f.untested.map((u) => u.gene) : []),
+        ...conflictsOf(f).map((c) => c.gene),
+      ]),
     ];
     if (genes.length === 0) pairs.set(f.drug, { key: f.drug, drug: f.drug });
     for (const gene of genes)

@@ -364,6 +364,13 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
         ['simvastatin', 'SLCO1B1'],
       ]),
     );
+    // The alert count says how many were at order signing, the count the rate beside it is made of.
+    const headers = await page.locator('.kpi-table').nth(1).locator('thead th').allInnerTexts();
+    expect(headers.slice(2, 4)).toEqual([
+      'Alerts (at order signing)',
+      'Order-sign alerts per 100 order-sign calls',
+    ]);
+    expect(pairs.map((r) => r.split('\t').slice(2, 4))).toContainEqual(['1 (1)', '33.3']);
     await screenshot(page, '17-kpis');
 
     // The reasons chart's table equivalent names both reasons.
@@ -550,8 +557,10 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     await filters.getByLabel('Reason').selectOption({ label: 'Will monitor the patient closely' });
     await filters.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/reason=will-monitor/);
+    // The unfiltered list shows the row too: wait for the filtered list's answer before reading the row's cells.
+    await page.waitForLoadState('networkidle');
     const listed = page.getByRole('row', { name: /resting HR 52\/min/ });
-    await listed.waitFor();
+    await listed.getByRole('cell', { name: '1 new reading', exact: true }).waitFor();
     const column = await page.getByRole('columnheader').allInnerTexts();
     const cells = await listed.getByRole('cell').allInnerTexts();
     expect(cells[column.indexOf('Wearable data since')]).toBe('1 new reading');

@@ -4,7 +4,10 @@
  */
 import { cohensKappa, computeKpis, kpiFacts } from '../../../src/admin/kpis';
 import type { KpiCardFacts } from '../../../src/admin/kpis';
+import { findingsForOrder, readGeneResults } from '../../../src/rules/cpic';
 import type { KpiCard } from '../../../src/store';
+import { decideFinding, drugOrder, noSensorFacts, snapshotOf } from '../../helpers/decisions';
+import { readFixture } from '../../helpers/fixtures';
 
 const PERIOD = { from: new Date('2026-05-01T00:00:00Z'), to: new Date('2026-06-01T00:00:00Z') };
 
@@ -86,5 +89,21 @@ describe('reviewer agreement in the governance figures', () => {
     const { totals } = computeKpis({ orderSignCallsByDay: new Map(), cards }, PERIOD, 'rule');
     // Pairs (first, second): (yes, yes) and (no, yes): po 0.5; first rater yes 0.5, second 1.0: pe 0.5 → κ 0.
     expect(totals.reviewerAgreement).toEqual({ overrides: 2, agreed: 1, kappa: 0 });
+  });
+});
+
+describe('the drug–gene pair of a card', () => {
+  it('counts a conflicting-results card under the gene whose results disagree, not under no gene', async () => {
+    // conflict.json: CYP2C19 *1/*1 and *2/*2 of the same day.
+    const [first, second] = readFixture('pgx', 'conflict.json') as Record<string, unknown>[];
+    const { results, conflicts } = readGeneResults([
+      { ...first, valueCodeableConcept: { text: '*1/*1' } },
+      { ...second, valueCodeableConcept: { text: '*2/*2' } },
+    ]);
+    const [finding] = findingsForOrder(drugOrder('clopidogrel'), results, {}, conflicts);
+    expect(finding?.kind).toBe('conflict');
+    const decision = await decideFinding(finding!);
+    const { pairs } = kpiFacts(snapshotOf([decision], noSensorFacts()));
+    expect(pairs).toEqual([{ key: 'clopidogrel|CYP2C19', drug: 'clopidogrel', gene: 'CYP2C19' }]);
   });
 });

@@ -579,8 +579,8 @@ function GroupTable({ report, caption }: { readonly report: KpiReport; readonly 
                   <th scope="col">Drug and gene</th>
                 </>
               )}
-              <th scope="col">Alerts</th>
-              <th scope="col">Per 100 order-sign calls</th>
+              <th scope="col">Alerts (at order signing)</th>
+              <th scope="col">Order-sign alerts per 100 order-sign calls</th>
               <th scope="col">Accepted</th>
               <th scope="col">Overridden</th>
               <th scope="col">Reviewed</th>
@@ -604,7 +604,9 @@ function GroupTable({ report, caption }: { readonly report: KpiReport; readonly 
                     <td>{[g.drug, g.gene].filter(Boolean).join(' / ')}</td>
                   </>
                 )}
-                <td>{g.cards}</td>
+                <td>
+                  {g.cards} ({g.orderSignCards})
+                </td>
                 <td>{number(g.cardsPer100OrderSign)}</td>
                 <td>
                   {g.accepted} ({percent(g.acceptanceRate)})
