@@ -27,7 +27,7 @@ import { authenticateClient } from './cds/http';
 import { createFhirCache } from './cds/prefetch';
 import { createCdsRouter } from './cds/routes';
 import type { HookHandlers, RunningVersions } from './cds/routes';
-import type { CdsServiceDefinition, Link } from './cds/types';
+import type { CdsRequest, CdsServiceDefinition, Link } from './cds/types';
 import { createAdminApiRouter } from './admin/routes';
 import { withShadow } from './admin/shadow';
 import type { Config } from './config';
@@ -364,13 +364,20 @@ export function createApp(appDeps: AppDeps): Express {
   return app;
 }
 
-/** A card's `smart` link to the clinician dashboard's SMART launch URL. */
-function dashboardSmartLink(config: Config): Link {
-  return {
-    label: 'Open the pharmacogenomic dashboard',
-    url: `${config.publicBaseUrl}/app/launch`,
-    type: 'smart',
-  };
+/**
+ * A card's link to the clinician dashboard. For a patient of the demo endpoint (the call's `fhirServer`), the demo
+ * dashboard of that patient, an `absolute` link: the demo endpoint is an open server with no SMART authorisation, and
+ * the CDS Hooks sandbox launches `smart` links only when it was itself SMART-launched, so a `smart` link could not
+ * open there. Otherwise the dashboard's SMART launch URL (a `smart` link: the EHR launches it with its own `iss` and
+ * `launch`, so the patient comes from the launch context).
+ */
+function dashboardLink(config: Config, demo: DemoData, request: CdsRequest): Link {
+  const label = 'Open the pharmacogenomic dashboard';
+  const { patientId } = request.context;
+  const onDemo = request.fhirServer?.replace(/(?<!\/)\/+$/, '') === demoBaseUrl(config);
+  return onDemo && demo.byTypeAndId('Patient', patientId)
+    ? { label, url: `${config.publicBaseUrl}/app?patient=${encodeURIComponent(patientId)}`, type: 'absolute' }
+    : { label, url: `${config.publicBaseUrl}/app/launch`, type: 'smart' };
 }
 
 /** The demo FHIR endpoint's absolute base URL. */
@@ -493,11 +500,9 @@ function cdsArea(
             ],
           }
         : {}),
-      cardLinks: async (cardUuid, userId) => [
-        ...(await signer.linksFor(cardUuid, userId)),
-        // The clinician dashboard as a SMART app (CDS Hooks `smart` link: the EHR launches `url` with its own `iss`
-        // and `launch`, so the patient comes from the launch context). Only where the dashboard is served.
-        ...(deps.demo ? [dashboardSmartLink(config)] : []),
+      cardLinks: async (cardUuid, request) => [
+        ...(await signer.linksFor(cardUuid, request.context.userId)),
+        ...(deps.demo ? [dashboardLink(config, deps.demo, request)] : []),
       ],
     }),
   );

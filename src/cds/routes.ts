@@ -81,10 +81,10 @@ export interface CdsRouterDeps {
    */
   readonly trustedFhirServers?: readonly TrustedFhirServer[];
   /**
-   * The service's own page links for a card shown to `userId` (rating, full explanation: `src/links/`), appended to
-   * every card's `links`. Absent: cards carry only their own links.
+   * The service's own page links for a card of `request` (rating, full explanation: `src/links/`; the dashboard),
+   * appended to every card's `links`. Absent: cards carry only their own links.
    */
-  readonly cardLinks?: (cardUuid: string, userId: string) => Promise<readonly Link[]>;
+  readonly cardLinks?: (cardUuid: string, request: CdsRequest) => Promise<readonly Link[]>;
 }
 
 /** A FHIR server the service trusts whoever calls: its base URL and the fetcher that reads it. */
@@ -145,7 +145,7 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     // held by the recorder, and feedback on them is asked to retry until it is written. The card is recorded as shown
     // but for its page links: their tokens are credentials, and the pages they open are where it is shown again.
     await record(service, answer, performance.now() - started, verifiedClient(res)?.iss);
-    const cards = await withPageLinks(answer.cards, answer.request.context.userId);
+    const cards = await withPageLinks(answer.cards, answer.request);
     for (const card of cards) deps.metrics.cards.inc({ service: service.id, indicator: card.indicator });
     for (const o of answer.volume ?? []) {
       deps.metrics.volumeCards.inc({ service: service.id, rule: o.ruleId, outcome: o.outcome });
@@ -153,13 +153,13 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     res.json({ cards });
   });
 
-  async function withPageLinks(cards: readonly Card[], userId: string): Promise<readonly Card[]> {
+  async function withPageLinks(cards: readonly Card[], request: CdsRequest): Promise<readonly Card[]> {
     const { cardLinks } = deps;
     if (!cardLinks) return cards;
     return Promise.all(
       cards.map(async (card) => {
         if (card.uuid === undefined) return card;
-        const links = await cardLinks(card.uuid, userId);
+        const links = await cardLinks(card.uuid, request);
         return { ...card, links: [...(card.links ?? []), ...links] };
       }),
     );

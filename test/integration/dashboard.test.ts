@@ -14,6 +14,7 @@ import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
 import type { DashboardView } from '../../src/dashboard/view';
 import { cpicCall, cpicGene, cpicRow, cpicRows } from '../reference';
+import { sandboxRequest } from '../helpers/cds';
 
 describe('dashboard API over the demo patients', () => {
   let t: TestApp;
@@ -198,7 +199,7 @@ describe('dashboard API over the demo patients', () => {
     );
   });
 
-  it('gives cards a smart link launching the dashboard', async () => {
+  it("links a demo patient's cards to that patient's demo dashboard, which a browser opens as is", async () => {
     const draft = t.deps
       .demo!.ofType('MedicationRequest')
       .find((m) => m.id === 'demo-cyp2c19-pm-draft-clopidogrel');
@@ -217,6 +218,20 @@ describe('dashboard API over the demo patients', () => {
       })
       .expect(200);
     expect(res.body).toBeSpecValid();
+    const [card] = (res.body as { cards: Card[] }).cards;
+    // The demo endpoint is an open server without SMART authorisation: a smart link could not be launched there.
+    expect(card?.links).toContainEqual({
+      label: 'Open the pharmacogenomic dashboard',
+      url: `${t.deps.config.publicBaseUrl}/app?patient=demo-cyp2c19-pm`,
+      type: 'absolute',
+    });
+  });
+
+  it("gives the cards of an EHR's patient a smart link launching the dashboard", async () => {
+    const res = await request(t.app)
+      .post('/cds-services/pgx-order-sign')
+      .send(sandboxRequest('sandbox-order-sign-clopidogrel.json', undefined))
+      .expect(200);
     const [card] = (res.body as { cards: Card[] }).cards;
     expect(card?.links).toContainEqual({
       label: 'Open the pharmacogenomic dashboard',
