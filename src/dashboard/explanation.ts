@@ -188,16 +188,23 @@ export function resultSentence(gene: string, value: string): string | undefined 
 
 export const FOOTNOTE =
   'How this page was made: each sentence about your medicine and your result puts what the CPIC guideline says ' +
-  'into plain words. Nothing else was added. Ask your doctor or pharmacist before you stop or change any medicine.';
+  'into plain words. Nothing else was added.';
 
 /**
- * What to do with the page, the same on every page, and not CPIC's. St. Jude's plain-language sheet "About
- * pharmacogenetics" tells families that pharmacogenetic results "last a lifetime" and asks them to keep the results
- * and share them; in St. Jude's survey of 128 guardians, 90 % understood the report on their own but 75 % had not
- * shared it with outside providers (ASHP Midyear poster, reported by MedPage Today). A prescriber the page is not
- * shown to cannot use the result. Sources in `src/dashboard/README.md`, "Patient explanation".
+ * What to do now, the same on every page, and not CPIC's: shown right after the advice, so that "Your doctor will
+ * likely choose a different medicine" is never read as "stop it". Only wording the product already used, each sentence
+ * once on the page:
+ * - "Ask your doctor or pharmacist before you stop or change any medicine." was the footnote's last sentence, small
+ *   and at the very end, where a fresh-eyes review found it buried; it moved here (we chose to keep the product's
+ *   sentence rather than write a new "do not stop" one).
+ * - Keep and share: St. Jude's plain-language sheet "About pharmacogenetics" tells families that pharmacogenetic
+ *   results "last a lifetime" and asks them to keep the results and share them; in St. Jude's survey of 128 guardians,
+ *   90 % understood the report on their own but 75 % had not shared it with outside providers (ASHP Midyear poster,
+ *   reported by MedPage Today). A prescriber the page is not shown to cannot use the result.
+ * Sources in `src/dashboard/README.md`, "Patient explanation".
  */
-export const KEEP_AND_SHARE: readonly string[] = [
+export const WHAT_TO_DO: readonly string[] = [
+  'Ask your doctor or pharmacist before you stop or change any medicine.',
   'Your gene test result lasts a lifetime.',
   'Keep this page. Show it to every doctor, dentist and pharmacist who gives you a medicine.',
 ];
@@ -239,7 +246,7 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
     title: `Your ${genes.join(' and ')} ${genes.length > 1 ? 'results' : 'result'} and ${input.drug}`,
     advice: adviceFor(input),
     meaning,
-    keep: KEEP_AND_SHARE,
+    whatToDo: WHAT_TO_DO,
     footnote: FOOTNOTE,
   };
 }
@@ -248,6 +255,6 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
 export function explanationText(e: PatientExplanation): string {
   return [...e.advice, ...e.meaning]
     .map((s) => s.text)
-    .concat(e.keep, e.footnote)
+    .concat(e.whatToDo, e.footnote)
     .join(' ');
 }

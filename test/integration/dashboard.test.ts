@@ -170,8 +170,11 @@ describe('dashboard API over the demo patients', () => {
       source: 'recommendation',
     });
     expect(body.explanation.meaning.map((s) => s.source)).toContain('implication');
-    // Then what to do with the page: keep it, and show it to everyone who prescribes.
-    expect(body.explanation.keep).toContain(
+    // Then what to do: ask before stopping or changing it, keep the page, and show it to everyone who prescribes.
+    expect(body.explanation.whatToDo[0]).toBe(
+      'Ask your doctor or pharmacist before you stop or change any medicine.',
+    );
+    expect(body.explanation.whatToDo).toContain(
       'Keep this page. Show it to every doctor, dentist and pharmacist who gives you a medicine.',
     );
     // And what that prescriber needs, in CPIC's words: the demo patient's CYP2C19 *2/*2 result, the row it gives.

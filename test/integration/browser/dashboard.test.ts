@@ -210,8 +210,19 @@ describe('clinician dashboard in a browser', () => {
     const advice = page.getByRole('region', { name: 'What this means for your medicine' });
     expect(await advice.locator('p[data-source="recommendation"]').count()).toBeGreaterThan(0);
     expect(await page.locator('footer').textContent()).toContain('CPIC');
-    const keep = page.getByRole('region', { name: 'Keep this page' });
-    expect(await keep.textContent()).toContain('Show it to every doctor, dentist and pharmacist');
+    // What to do comes right after the advice, before the details, not only in the small footnote at the end.
+    const whatToDo = page.getByRole('region', { name: 'What should I do?' });
+    expect(await whatToDo.textContent()).toContain(
+      'Ask your doctor or pharmacist before you stop or change any medicine.',
+    );
+    expect(await whatToDo.textContent()).toContain('Show it to every doctor, dentist and pharmacist');
+    const headings = await page.getByRole('heading', { level: 2 }).allTextContents();
+    expect(headings.slice(0, 3)).toEqual([
+      'What this means for your medicine',
+      'What should I do?',
+      'What your result means',
+    ]);
+    expect(await page.locator('footer').textContent()).not.toContain('stop or change');
     // The genotype and CPIC's own words only in the box for the prescriber the page is shown to.
     const forClinician = page.getByRole('region', { name: 'For your doctor or pharmacist' });
     expect(await forClinician.textContent()).toContain('CYP2C19 *2/*2 → Poor Metabolizer');

@@ -86,20 +86,28 @@ describe('patient explanations for every drug x phenotype page', () => {
     }
   });
 
-  it('asks on every page for the page to be kept and shown to every prescriber, without jargon', () => {
+  it('says on every page, right after the advice, to ask before stopping a medicine, and to keep and show the page', () => {
     for (const p of PAGES) {
-      const { keep } = patientExplanation(p.input);
+      const e = patientExplanation(p.input);
+      // Not only in the small footnote at the end, where a fresh-eyes review found it buried.
+      expect(e.whatToDo[0]).toBe('Ask your doctor or pharmacist before you stop or change any medicine.');
+      expect(e.footnote).not.toMatch(/stop or change/);
       // St. Jude's survey: 75 % of guardians had not shared the report with outside providers.
-      expect(keep.join(' ')).toMatch(/Keep this page\. Show it to every doctor, dentist and pharmacist/);
-      expect(keep.join(' ')).not.toMatch(/metaboli[sz]er|\*\d|CPIC/i);
+      expect(e.whatToDo.join(' ')).toMatch(
+        /Keep this page\. Show it to every doctor, dentist and pharmacist/,
+      );
+      expect(e.whatToDo.join(' ')).not.toMatch(/metaboli[sz]er|\*\d|CPIC/i);
+      expect(explanationText(e).split('before you stop or change')).toHaveLength(2);
     }
-    expect(fleschKincaid(patientExplanation(PAGES[0]!.input).keep.join(' ')).grade).toBeLessThanOrEqual(8);
+    expect(fleschKincaid(patientExplanation(PAGES[0]!.input).whatToDo.join(' ')).grade).toBeLessThanOrEqual(
+      8,
+    );
   });
 
   it('says no sentence twice and puts the advice first', () => {
     for (const p of PAGES) {
       const e = patientExplanation(p.input);
-      const texts = [...[...e.advice, ...e.meaning].map((s) => s.text), ...e.keep];
+      const texts = [...[...e.advice, ...e.meaning].map((s) => s.text), ...e.whatToDo];
       expect(new Set(texts).size).toBe(texts.length);
       expect(e.advice.length).toBeGreaterThan(0);
     }

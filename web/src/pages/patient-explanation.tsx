@@ -2,7 +2,8 @@
  * The printable patient explanation (`/app/patient/{id}/explain/{drug}` for a demo patient,
  * `/app/launched/explain/{drug}` after an EHR launch): what the result means for this medicine, in
  * plain words built from the CPIC row (`src/dashboard/explanation.ts`). Each paragraph carries the CPIC field it
- * restates (`data-source`); the footnote says how the page was made. Printing hides the controls (`@media print`).
+ * restates (`data-source`); "What should I do?" follows the advice (ask before stopping or changing a medicine, keep and
+ * show the page); the footnote says how the page was made. Printing hides the controls (`@media print`).
  */
 import { useEffect, useState } from 'preact/hooks';
 import { dashboardApi } from '../api';
@@ -86,15 +87,16 @@ function ExplanationPage({
         <h2 id="advice-heading">What this means for your medicine</h2>
         <Sentences sentences={explanation.advice} />
       </section>
+      {/* Right after the advice, set apart: "a different medicine" must not be read as "stop it now". */}
+      <section class="what-to-do" aria-labelledby="what-to-do-heading">
+        <h2 id="what-to-do-heading">What should I do?</h2>
+        {explanation.whatToDo.map((text) => (
+          <p key={text}>{text}</p>
+        ))}
+      </section>
       <section aria-labelledby="meaning-heading">
         <h2 id="meaning-heading">What your result means</h2>
         <Sentences sentences={explanation.meaning} />
-      </section>
-      <section aria-labelledby="keep-heading">
-        <h2 id="keep-heading">Keep this page</h2>
-        {explanation.keep.map((text) => (
-          <p key={text}>{text}</p>
-        ))}
       </section>
       {explanation.forClinician && <ForClinician note={explanation.forClinician} />}
       <footer class="footnote">
