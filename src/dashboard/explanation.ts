@@ -12,7 +12,7 @@ import { phenotypeForScore } from '../rules/cpic/phenotype';
 import { isEmptyImplication } from '../rules/cpic';
 import { readRecommendation } from '../rules/cpic/row-actions';
 import type { RowAction } from '../rules/cpic';
-import { implicationSentences } from './implications';
+import { causesFirst, implicationSentences } from './implications';
 
 import type { ExplanationSentence, ExplanationSource, PatientExplanation } from './contract';
 
@@ -95,7 +95,9 @@ export const RESULT_SENTENCES: Readonly<Record<string, string>> = {
     'You do not have a gene type that this medicine is made to treat.',
   positive: 'You carry a gene type that is linked to a serious reaction to this medicine.',
   negative: 'You do not carry the gene type that is linked to a serious reaction to this medicine.',
-  'No Result': 'You do not have a test result for this gene yet.',
+  // Not "yet": a row keyed on "No Result" applies whether or not a test is ever done (succinylcholine with an RYR1
+  // result and no CACNA1S test: no test is asked for). With two genes the sentence names the gene (`noResult`).
+  'No Result': 'You do not have a test result for this gene.',
   Indeterminate: 'Your test could not show how your body handles this medicine.',
   Variable: 'Your test could not show how your body handles this medicine.',
   'n/a': 'Your test could not show how your body handles this medicine.',
@@ -114,7 +116,7 @@ function adviceFor(input: ExplanationInput): ExplanationSentence[] {
   const read = readRecommendation(input.recommendation);
   switch (input.action) {
     case 'avoid':
-      return [sentence('Your doctor will likely choose a different medicine for you.')];
+      return [sentence('Your doctor will likely choose a different medicine for you.'), ...harmReason(input)];
     case 'adjust-dose':
       return [
         sentence(doseAdvice(read === undefined || read === 'no-recommendation' ? '' : read.sentence, input)),
@@ -128,6 +130,23 @@ function adviceFor(input: ExplanationInput): ExplanationSentence[] {
     case 'standard':
       return [sentence('You can take this medicine at the usual dose.')];
   }
+}
+
+/**
+ * Why the drug is avoided, where the recommendation gives the reason as harm: "Avoid codeine use because of potential
+ * for serious toxicity" (CYP2D6 ultrarapid metabolizers; tramadol's row says "potential for toxicity"). The advice
+ * keeps CPIC's severity ("serious" only where CPIC says it) rather than leave it to the implication's milder "higher
+ * risk of toxicity".
+ */
+function harmReason(input: ExplanationInput): ExplanationSentence[] {
+  const reason = /because of (?:the )?potential for (serious |severe )?toxicity/i.exec(input.recommendation);
+  if (!reason) return [];
+  return [
+    {
+      text: `This medicine could cause you ${reason[1] ? 'serious ' : ''}harm.`,
+      source: 'recommendation',
+    },
+  ];
 }
 
 /**
@@ -225,13 +244,22 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
       ? `With your ${gene} result, ${text.charAt(0).toLowerCase()}${text.slice(1)}`
       : text;
   for (const gene of genes) {
+    const value = input.lookupKey[gene] ?? '';
+    // "With your CACNA1S result, you do not have a test result for this gene" contradicted itself.
+    if (genes.length > 1 && value === 'No Result' && !input.unreadable?.includes(gene)) {
+      add(`You have no ${gene} test result.`, 'result');
+      continue;
+    }
     const text = input.unreadable?.includes(gene)
       ? UNREADABLE_RESULT
       : input.unsettled?.includes(gene)
         ? UNSETTLED_RESULT
-        : resultSentence(gene, input.lookupKey[gene] ?? '');
+        : resultSentence(gene, value);
     if (text) add(about(gene, text), 'result');
   }
+  // Per gene (or for the lines naming none), the causes before their effects, across lines: TPMT gives the risk of a
+  // drop in blood cells in one line and the higher TGN concentrations behind it in the next.
+  const implied: { readonly gene: string | undefined; readonly text: string }[] = [];
   for (const line of input.implications) {
     // CPIC writes one implication per gene, `GENE: text`; `n/a` says there is none for that gene.
     const match = /^([A-Za-z0-9-]+):(.*)$/s.exec(line);
@@ -239,7 +267,11 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
     const implication = gene ? (match?.[2] ?? '').trimStart() : line;
     const unclear = gene && (input.unsettled?.includes(gene) || input.unreadable?.includes(gene));
     if (isEmptyImplication(line) || unclear) continue;
-    for (const text of implicationSentences(implication)) add(about(gene, text), 'implication');
+    for (const text of implicationSentences(implication)) implied.push({ gene, text });
+  }
+  for (const gene of new Set(implied.map((i) => i.gene))) {
+    const ofGene = implied.filter((i) => i.gene === gene);
+    for (const { text } of causesFirst(ofGene, (i) => i.text)) add(about(gene, text), 'implication');
   }
   return {
     drug: input.drug,
