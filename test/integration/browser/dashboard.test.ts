@@ -238,6 +238,33 @@ describe('clinician dashboard in a browser', () => {
     await page.emulateMedia({ media: 'screen' });
   });
 
+  it('says why a medicine has no patient explanation, and leads back to the dashboard', async () => {
+    const before = errors.length;
+    await page.goto(`${base}/app/patient/demo-warfarin-inr/explain/warfarin`);
+    const problem = page.getByRole('alert');
+    await page
+      .getByRole('heading', { level: 1, name: 'There is no plain-language page for this medicine' })
+      .waitFor();
+    // Not "The demo FHIR server has no such resource.": the patient exists, only the page is missing, and why.
+    expect(await problem.textContent()).toContain('a dose that a doctor or pharmacist works out');
+    expect(await problem.textContent()).not.toContain('no such resource');
+    expect(await page.getByRole('link', { name: 'Back to the dashboard' }).getAttribute('href')).toBe(
+      '/app?patient=demo-warfarin-inr',
+    );
+    await screenshot(page, 'dashboard-4b-no-explanation-warfarin');
+    await page.goto(`${base}/app/patient/demo-conflict/explain/clopidogrel`);
+    await page
+      .getByRole('heading', { level: 1, name: 'There is no plain-language page for this medicine' })
+      .waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('The gene test results on file disagree.');
+    await screenshot(page, 'dashboard-4c-no-explanation-conflict');
+    // The browser logs each 404 the page was answered (expected here); nothing else may be logged.
+    expect(errors.splice(before)).toEqual([
+      expect.stringContaining('status of 404'),
+      expect.stringContaining('status of 404'),
+    ]);
+  });
+
   it("offers a patient explanation only where there is one: every demo patient's links open", async () => {
     const patients = (t.deps.demo?.index.patients ?? []).map((p) => p.id);
     expect(patients.length).toBeGreaterThan(10);

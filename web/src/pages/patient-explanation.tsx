@@ -54,11 +54,22 @@ function ExplanationPage({
 }: {
   readonly result: ApiResult<PatientExplanationView> | undefined;
   /** The dashboard the page was opened from. */
-  readonly back: (view: PatientExplanationView) => string;
+  readonly back: string;
   /** After an EHR launch a refusal says what to do about the record; for a demo patient, what the page cannot show. */
   readonly launched: boolean;
 }) {
   if (!result) return <Loading />;
+  if (!result.ok && result.code === 'DASHBOARD_NO_EXPLANATION') {
+    // The patient exists; only this medicine has no page: say why (the service's reason) and lead back.
+    return (
+      <Problem
+        status={result.status}
+        title="There is no plain-language page for this medicine"
+        message={result.details?.[0] ?? result.message}
+        retry={{ href: back, label: 'Back to the dashboard' }}
+      />
+    );
+  }
   if (!result.ok) {
     return launched ? (
       <LaunchProblem status={result.status} message={result.message} />
@@ -71,7 +82,7 @@ function ExplanationPage({
   return (
     <main class="patient-page">
       <p class="no-print">
-        <a href={back(result.value)}>Back to the dashboard</a>{' '}
+        <a href={back}>Back to the dashboard</a>{' '}
         <button
           type="button"
           onClick={() => {
@@ -112,13 +123,7 @@ export function PatientExplanationPage({ id, drug }: { readonly id: string; read
   useEffect(() => {
     void dashboardApi.explanation(id, drug).then(setView);
   }, [id, drug]);
-  return (
-    <ExplanationPage
-      result={view}
-      back={(v) => `/app?patient=${encodeURIComponent(v.patient.id)}`}
-      launched={false}
-    />
-  );
+  return <ExplanationPage result={view} back={`/app?patient=${encodeURIComponent(id)}`} launched={false} />;
 }
 
 /**
@@ -142,5 +147,5 @@ export function LaunchedExplanationPage({ drug }: { readonly drug: string }) {
       });
     }
   }, [launch, drug]);
-  return <ExplanationPage result={view} back={() => '/app/launched'} launched />;
+  return <ExplanationPage result={view} back="/app/launched" launched />;
 }
