@@ -100,6 +100,12 @@ describe('dashboard API over the demo patients', () => {
     expect(codeine?.explanation?.meaning.map((s) => s.text)).toEqual([
       'Your test could not give one clear answer for this gene. The advice here follows the safer answer.',
     ]);
+    // The box for the prescriber says the result as the card does ("Normal or Ultrarapid Metabolizer"), not
+    // "→ Indeterminate" beside a card that says what the result may be.
+    expect(codeine?.summary).toContain('CYP2D6 Normal or Ultrarapid Metabolizer');
+    expect(codeine?.explanation?.forClinician?.results).toEqual([
+      expect.stringMatching(/^CYP2D6 \*4\/\*1xN → Normal or Ultrarapid Metabolizer; /),
+    ]);
   });
 
   it('draws the resting heart rate with the metoprolol limit and marks freshness', async () => {
