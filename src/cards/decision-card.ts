@@ -4,17 +4,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Card, Coding, Link, Source } from '../cds/types';
-import { copyNumberPhenotypes, testedName, unreadableGenes } from '../rules/cpic';
+import { testedName, unreadableGenes } from '../rules/cpic';
 import { conflictsOf, guidelineOf, rowOf } from '../rules/cpic/types';
-import type { GeneResult } from '../rules/cpic/types';
 import { readRecommendation } from '../rules/cpic/row-actions';
 import type { Decision, DecisionSnapshot, ShownDecision } from '../rules/types';
 import { decisionRuleIds } from '../rules/types';
-import { decisionDetail } from './detail';
+import { decisionDetail, phenotypeWords } from './detail';
 import { overrideReasonsFor } from './override-reasons';
 import { suggestionsFor } from './suggestions';
 import { movedReadingsText } from './sensor-text';
 import { abbreviatePhenotypes, fitSummary, listPhrase } from './text';
+
+export { phenotypeWords } from './detail';
 
 /** What the store records for a card (`CardRecord` minus what the card itself says). */
 export interface CardProvenance {
@@ -88,19 +89,6 @@ function genePhrases({ finding }: Decision): string[] {
 function saysNoRecommendation(finding: Decision['finding']): boolean {
   const row = rowOf(finding);
   return row !== undefined && readRecommendation(row.recommendation) === 'no-recommendation';
-}
-
-/**
- * A result's phenotype in words; an unreported copy number whose readings differ reads as what it may be: `Normal or
- * Ultrarapid Metabolizer` (a shared last word said once), not `Indeterminate`.
- */
-export function phenotypeWords(result: GeneResult): string {
-  const phenotypes = copyNumberPhenotypes(result);
-  if (phenotypes.length < 2) return result.phenotype;
-  const last = phenotypes[0]?.split(' ').pop() ?? '';
-  return phenotypes.every((p) => p.endsWith(` ${last}`))
-    ? `${phenotypes.map((p) => p.slice(0, -last.length - 1)).join(' or ')} ${last}`
-    : phenotypes.join(' or ');
 }
 
 /** What the decision asks, as a card's summary starts: "Avoid clopidogrel", "Adjust metoprolol dose". */

@@ -114,6 +114,19 @@ function copyNumberPart(gene: GeneResult): string[] {
 }
 
 /**
+ * A result's phenotype in words; an unreported copy number whose readings differ reads as what it may be: `Normal or
+ * Ultrarapid Metabolizer` (a shared last word said once), not `Indeterminate`.
+ */
+export function phenotypeWords(result: GeneResult): string {
+  const phenotypes = copyNumberPhenotypes(result);
+  if (phenotypes.length < 2) return result.phenotype;
+  const last = phenotypes[0]?.split(' ').pop() ?? '';
+  return phenotypes.every((p) => p.endsWith(` ${last}`))
+    ? `${phenotypes.map((p) => p.slice(0, -last.length - 1)).join(' or ')} ${last}`
+    : phenotypes.join(' or ');
+}
+
+/**
  * One gene's "Results used" line: the genotype and what current CPIC calls it (`CYP2D6 *1/*4 → Intermediate
  * Metabolizer`), or the phenotype alone when no genotype was read, then its sources. What the laboratory reported is
  * said when it differs from the phenotype shown (a re-interpretation), never as a repeat of it; what the call assumed
@@ -129,8 +142,8 @@ function geneEvidence(gene: GeneResult): string {
   const reported = gene.reportedPhenotype;
   const parts = [
     genotype
-      ? `${gene.gene} ${genotype} → ${gene.phenotype}${score}`
-      : `${gene.gene} ${gene.phenotype}${score}`,
+      ? `${gene.gene} ${genotype} → ${phenotypeWords(gene)}${score}`
+      : `${gene.gene} ${phenotypeWords(gene)}${score}`,
     ...copyNumberPart(gene),
     ...(from ? [`from ${from}`] : [`phenotype reported`]),
     ...(dated ? [`dated ${dated}`] : []),

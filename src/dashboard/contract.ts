@@ -164,8 +164,11 @@ export interface PatientExplanation {
   readonly advice: readonly ExplanationSentence[];
   /** What the result means (from the lookup key and the implications). */
   readonly meaning: readonly ExplanationSentence[];
-  /** What to do with the page: keep it and show it to everyone who prescribes (`KEEP_AND_SHARE`; not CPIC's). */
-  readonly keep: readonly string[];
+  /**
+   * What to do now, shown right after the advice (`WHAT_TO_DO`; not CPIC's): ask before stopping or changing any
+   * medicine, keep the page and show it to everyone who prescribes.
+   */
+  readonly whatToDo: readonly string[];
   /**
    * For the prescriber the patient shows the page to, in the card's words (the one place on the page with genotypes
    * and CPIC's own text): the results the row was looked up by and the recommendation quoted. Absent where the page

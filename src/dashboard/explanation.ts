@@ -12,7 +12,7 @@ import { phenotypeForScore } from '../rules/cpic/phenotype';
 import { isEmptyImplication } from '../rules/cpic';
 import { readRecommendation } from '../rules/cpic/row-actions';
 import type { RowAction } from '../rules/cpic';
-import { implicationSentences } from './implications';
+import { causesFirst, implicationSentences } from './implications';
 
 import type { ExplanationSentence, ExplanationSource, PatientExplanation } from './contract';
 
@@ -95,7 +95,9 @@ export const RESULT_SENTENCES: Readonly<Record<string, string>> = {
     'You do not have a gene type that this medicine is made to treat.',
   positive: 'You carry a gene type that is linked to a serious reaction to this medicine.',
   negative: 'You do not carry the gene type that is linked to a serious reaction to this medicine.',
-  'No Result': 'You do not have a test result for this gene yet.',
+  // Not "yet": a row keyed on "No Result" applies whether or not a test is ever done (succinylcholine with an RYR1
+  // result and no CACNA1S test: no test is asked for). With two genes the sentence names the gene (`noResult`).
+  'No Result': 'You do not have a test result for this gene.',
   Indeterminate: 'Your test could not show how your body handles this medicine.',
   Variable: 'Your test could not show how your body handles this medicine.',
   'n/a': 'Your test could not show how your body handles this medicine.',
@@ -114,7 +116,7 @@ function adviceFor(input: ExplanationInput): ExplanationSentence[] {
   const read = readRecommendation(input.recommendation);
   switch (input.action) {
     case 'avoid':
-      return [sentence('Your doctor will likely choose a different medicine for you.')];
+      return [sentence('Your doctor will likely choose a different medicine for you.'), ...harmReason(input)];
     case 'adjust-dose':
       return [
         sentence(doseAdvice(read === undefined || read === 'no-recommendation' ? '' : read.sentence, input)),
@@ -128,6 +130,23 @@ function adviceFor(input: ExplanationInput): ExplanationSentence[] {
     case 'standard':
       return [sentence('You can take this medicine at the usual dose.')];
   }
+}
+
+/**
+ * Why the drug is avoided, where the recommendation gives the reason as harm: "Avoid codeine use because of potential
+ * for serious toxicity" (CYP2D6 ultrarapid metabolizers; tramadol's row says "potential for toxicity"). The advice
+ * keeps CPIC's severity ("serious" only where CPIC says it) rather than leave it to the implication's milder "higher
+ * risk of toxicity".
+ */
+function harmReason(input: ExplanationInput): ExplanationSentence[] {
+  const reason = /because of (?:the )?potential for (serious |severe )?toxicity/i.exec(input.recommendation);
+  if (!reason) return [];
+  return [
+    {
+      text: `This medicine could cause you ${reason[1] ? 'serious ' : ''}harm.`,
+      source: 'recommendation',
+    },
+  ];
 }
 
 /**
@@ -188,16 +207,23 @@ export function resultSentence(gene: string, value: string): string | undefined 
 
 export const FOOTNOTE =
   'How this page was made: each sentence about your medicine and your result puts what the CPIC guideline says ' +
-  'into plain words. Nothing else was added. Ask your doctor or pharmacist before you stop or change any medicine.';
+  'into plain words. Nothing else was added.';
 
 /**
- * What to do with the page, the same on every page, and not CPIC's. St. Jude's plain-language sheet "About
- * pharmacogenetics" tells families that pharmacogenetic results "last a lifetime" and asks them to keep the results
- * and share them; in St. Jude's survey of 128 guardians, 90 % understood the report on their own but 75 % had not
- * shared it with outside providers (ASHP Midyear poster, reported by MedPage Today). A prescriber the page is not
- * shown to cannot use the result. Sources in `src/dashboard/README.md`, "Patient explanation".
+ * What to do now, the same on every page, and not CPIC's: shown right after the advice, so that "Your doctor will
+ * likely choose a different medicine" is never read as "stop it". Only wording the product already used, each sentence
+ * once on the page:
+ * - "Ask your doctor or pharmacist before you stop or change any medicine." was the footnote's last sentence, small
+ *   and at the very end, where a fresh-eyes review found it buried; it moved here (we chose to keep the product's
+ *   sentence rather than write a new "do not stop" one).
+ * - Keep and share: St. Jude's plain-language sheet "About pharmacogenetics" tells families that pharmacogenetic
+ *   results "last a lifetime" and asks them to keep the results and share them; in St. Jude's survey of 128 guardians,
+ *   90 % understood the report on their own but 75 % had not shared it with outside providers (ASHP Midyear poster,
+ *   reported by MedPage Today). A prescriber the page is not shown to cannot use the result.
+ * Sources in `src/dashboard/README.md`, "Patient explanation".
  */
-export const KEEP_AND_SHARE: readonly string[] = [
+export const WHAT_TO_DO: readonly string[] = [
+  'Ask your doctor or pharmacist before you stop or change any medicine.',
   'Your gene test result lasts a lifetime.',
   'Keep this page. Show it to every doctor, dentist and pharmacist who gives you a medicine.',
 ];
@@ -218,13 +244,22 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
       ? `With your ${gene} result, ${text.charAt(0).toLowerCase()}${text.slice(1)}`
       : text;
   for (const gene of genes) {
+    const value = input.lookupKey[gene] ?? '';
+    // "With your CACNA1S result, you do not have a test result for this gene" contradicted itself.
+    if (genes.length > 1 && value === 'No Result' && !input.unreadable?.includes(gene)) {
+      add(`You have no ${gene} test result.`, 'result');
+      continue;
+    }
     const text = input.unreadable?.includes(gene)
       ? UNREADABLE_RESULT
       : input.unsettled?.includes(gene)
         ? UNSETTLED_RESULT
-        : resultSentence(gene, input.lookupKey[gene] ?? '');
+        : resultSentence(gene, value);
     if (text) add(about(gene, text), 'result');
   }
+  // Per gene (or for the lines naming none), the causes before their effects, across lines: TPMT gives the risk of a
+  // drop in blood cells in one line and the higher TGN concentrations behind it in the next.
+  const implied: { readonly gene: string | undefined; readonly text: string }[] = [];
   for (const line of input.implications) {
     // CPIC writes one implication per gene, `GENE: text`; `n/a` says there is none for that gene.
     const match = /^([A-Za-z0-9-]+):(.*)$/s.exec(line);
@@ -232,14 +267,18 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
     const implication = gene ? (match?.[2] ?? '').trimStart() : line;
     const unclear = gene && (input.unsettled?.includes(gene) || input.unreadable?.includes(gene));
     if (isEmptyImplication(line) || unclear) continue;
-    for (const text of implicationSentences(implication)) add(about(gene, text), 'implication');
+    for (const text of implicationSentences(implication)) implied.push({ gene, text });
+  }
+  for (const gene of new Set(implied.map((i) => i.gene))) {
+    const ofGene = implied.filter((i) => i.gene === gene);
+    for (const { text } of causesFirst(ofGene, (i) => i.text)) add(about(gene, text), 'implication');
   }
   return {
     drug: input.drug,
     title: `Your ${genes.join(' and ')} ${genes.length > 1 ? 'results' : 'result'} and ${input.drug}`,
     advice: adviceFor(input),
     meaning,
-    keep: KEEP_AND_SHARE,
+    whatToDo: WHAT_TO_DO,
     footnote: FOOTNOTE,
   };
 }
@@ -248,6 +287,6 @@ export function patientExplanation(input: ExplanationInput): PatientExplanation 
 export function explanationText(e: PatientExplanation): string {
   return [...e.advice, ...e.meaning]
     .map((s) => s.text)
-    .concat(e.keep, e.footnote)
+    .concat(e.whatToDo, e.footnote)
     .join(' ');
 }

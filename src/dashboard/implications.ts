@@ -46,6 +46,23 @@ type Topic = Harm | Measure;
 const LESS_WORK = 'The medicine may not work as well for you.';
 const MORE_WORK = 'The medicine may work more strongly for you than usual.';
 
+const MORE_ACTIVE = 'More of the medicine is turned into its active form than usual.';
+const LESS_ACTIVE = 'Less of the medicine is turned into the form that works.';
+const MORE_IN_BLOOD = 'This can leave more of the medicine in your blood than usual.';
+const LESS_IN_BLOOD = 'This can leave less of the medicine in your blood than usual.';
+
+/**
+ * Sentences that say a cause (how much of the drug, or of its active form, is in the blood): said before the effects
+ * they lead to, whatever order CPIC wrote them in. TPMT's implications give the risk of a drop in blood cells in one
+ * line and the higher TGN concentrations behind it in the next; read in that order, the page put the result before its
+ * cause.
+ */
+export const CAUSES: ReadonlySet<string> = new Set([MORE_ACTIVE, LESS_ACTIVE, MORE_IN_BLOOD, LESS_IN_BLOOD]);
+
+/** `sentences` with the causes (`CAUSES`) first, each group in its own order. */
+export function causesFirst<T>(sentences: readonly T[], text: (s: T) => string): T[] {
+  return [...sentences.filter((s) => CAUSES.has(text(s))), ...sentences.filter((s) => !CAUSES.has(text(s)))];
+}
 /**
  * Topics in the order they are looked for; a clause's words are taken by the first topic that names them, so the
  * specific harms come before the general "side effects" ("adverse cardiac … events" is heart problems, not side
@@ -95,11 +112,11 @@ const TOPICS: readonly Topic[] = [
     noun: /(?:severe or even )?fatal (?:drug )?toxicity/gi,
     phrase: 'severe or even deadly side effects',
   },
-  {
-    kind: 'harm',
-    noun: /toxicit(?:y|ies)|adverse (?:events?|effects?)|side effects?/gi,
-    phrase: 'side effects',
-  },
+  // Toxicity is harm from the drug, not any side effect: "higher risk of toxicity" (codeine and tramadol for CYP2D6
+  // ultrarapid metabolizers, whose rows avoid the drug "because of potential for serious toxicity") had read as
+  // "raises the chance of side effects", softer than CPIC.
+  { kind: 'harm', noun: /toxicit(?:y|ies)/gi, phrase: 'harm from the medicine' },
+  { kind: 'harm', noun: /adverse (?:events?|effects?)|side effects?/gi, phrase: 'side effects' },
   // "Increased risk of therapeutic failure" is less benefit, so its "up" reads as the medicine working less.
   { kind: 'measure', noun: /(?:therapeutic|pharmacotherapy|treatment) failure/gi, up: LESS_WORK },
   {
@@ -112,16 +129,16 @@ const TOPICS: readonly Topic[] = [
   {
     kind: 'measure',
     noun: /active metabolite|morphine formation|formation of morphine|hydromorphone formation|O-desmethyltramadol|endoxifen(?: concentrations?)?/gi,
-    up: 'More of the medicine is turned into its active form than usual.',
-    down: 'Less of the medicine is turned into the form that works.',
+    up: MORE_ACTIVE,
+    down: LESS_ACTIVE,
     usual: true,
   },
   {
     kind: 'measure',
     // MeMPN (methylated thiopurine metabolites) are not the active drug: their concentrations are left unread.
     noun: /(?:plasma |serum |trough |erythrocyte |drug )?(?:concentrations?|exposure|levels?)\b(?! of MeMPN)/gi,
-    up: 'This can leave more of the medicine in your blood than usual.',
-    down: 'This can leave less of the medicine in your blood than usual.',
+    up: MORE_IN_BLOOD,
+    down: LESS_IN_BLOOD,
     usual: true,
   },
   // How fast the body breaks the drug down is the result sentence's to say; only "normal" adds something.
@@ -300,7 +317,8 @@ function clauseSentences(clause: string): (Said & { readonly at: number })[] {
 }
 
 /**
- * The plain sentences of one implication line (without its `GENE:` prefix), in reading order, each once. `USUAL` is
+ * The plain sentences of one implication line (without its `GENE:` prefix), in reading order with the causes first
+ * (`CAUSES`), each once. `USUAL` is
  * dropped when another sentence says something changes ("Normal PPI metabolism; may be at increased risk of
  * therapeutic failure"), and kept beside one that a risk is usual, low or not shown.
  */
@@ -326,5 +344,5 @@ export function implicationSentences(implication: string): string[] {
   }
   const changes = said.some((s) => !s.neutral);
   const texts = said.filter((s) => !(changes && s.text === USUAL)).map((s) => s.text);
-  return texts.length > 0 ? [...new Set(texts)] : [IMPLICATION_FALLBACK];
+  return texts.length > 0 ? causesFirst([...new Set(texts)], (t) => t) : [IMPLICATION_FALLBACK];
 }

@@ -33,7 +33,7 @@ import type { ErrorCode } from '../http/errors';
 import type { Logger } from '../observability/logger';
 import type { RuleEngine } from '../rules/engine';
 import type { DashboardView } from './contract';
-import { patientExplanationView } from './routes';
+import { noExplanationReason, patientExplanationView } from './routes';
 import { dashboardView } from './view';
 
 /**
@@ -324,12 +324,9 @@ export function createLaunchedRouter(deps: LaunchedRouterDeps): Router {
     res.set('Cache-Control', 'no-store').json(await launchedView(req));
   });
   router.post('/explanations/:drug', async (req, res) => {
-    const body = patientExplanationView(await launchedView(req), req.params.drug);
-    if (!body) {
-      throw new AppError('DASHBOARD_NO_EXPLANATION', [
-        'no CPIC recommendation for this medicine and patient',
-      ]);
-    }
+    const view = await launchedView(req);
+    const body = patientExplanationView(view, req.params.drug);
+    if (!body) throw new AppError('DASHBOARD_NO_EXPLANATION', [noExplanationReason(view, req.params.drug)]);
     res.set('Cache-Control', 'no-store').json(body);
   });
   return router;

@@ -13,7 +13,7 @@
  * - `ADMIN_`: the pharmacist's and informaticist's JSON APIs under `/api` (override review, KPIs, thresholds);
  * - `OPS_`: operations endpoints (`/healthz`, `/readyz`, `/metrics`);
  * - `DEMO_`: the read-only demo FHIR endpoint `/demo/fhir` (`src/demo/`);
- * - `DASHBOARD_`: the clinician dashboard after an EHR launch (`POST /app/api/launched`, `src/dashboard/`).
+ * - `DASHBOARD_`: the clinician dashboard (`/app/api/…`, `src/dashboard/`), mostly after an EHR launch.
  */
 import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
 
@@ -243,7 +243,7 @@ export const ERROR_CATALOGUE = {
   DASHBOARD_NO_EXPLANATION: {
     status: 404,
     issueCode: 'not-found',
-    title: 'This patient has no CPIC recommendation for this medicine, so there is no patient explanation.',
+    title: 'There is no plain-language page for this medicine and patient.',
   },
   DASHBOARD_FHIR_SERVER_FAILED: {
     status: 502,

@@ -119,6 +119,8 @@ describe('POST /app/api/launched', () => {
       .send({ serverUrl: ehr.fhirBaseUrl, patient: PATIENT })
       .expect(404);
     expect(codeOf(res.body)).toBe('DASHBOARD_NO_EXPLANATION');
+    // With the reason the page shows: the launched patient has no warfarin order at all.
+    expect(JSON.stringify(res.body)).toContain('No CPIC guideline advice about warfarin applies');
   });
 
   it('refuses a FHIR server no trust profile names, says why, and never contacts it', async () => {

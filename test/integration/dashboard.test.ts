@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Card } from '../../src/cds/types';
+import type { OperationOutcome } from 'fhir/r4';
 import type { DemoPatientList, PatientExplanationView } from '../../src/dashboard/contract';
 import { explanationText } from '../../src/dashboard/explanation';
 import { fleschKincaid } from '../../src/dashboard/readability';
@@ -100,6 +101,12 @@ describe('dashboard API over the demo patients', () => {
     expect(codeine?.explanation?.meaning.map((s) => s.text)).toEqual([
       'Your test could not give one clear answer for this gene. The advice here follows the safer answer.',
     ]);
+    // The box for the prescriber says the result as the card does ("Normal or Ultrarapid Metabolizer"), not
+    // "→ Indeterminate" beside a card that says what the result may be.
+    expect(codeine?.summary).toContain('CYP2D6 Normal or Ultrarapid Metabolizer');
+    expect(codeine?.explanation?.forClinician?.results).toEqual([
+      expect.stringMatching(/^CYP2D6 \*4\/\*1xN → Normal or Ultrarapid Metabolizer; /),
+    ]);
   });
 
   it('draws the resting heart rate with the metoprolol limit and marks freshness', async () => {
@@ -171,8 +178,11 @@ describe('dashboard API over the demo patients', () => {
       source: 'recommendation',
     });
     expect(body.explanation.meaning.map((s) => s.source)).toContain('implication');
-    // Then what to do with the page: keep it, and show it to everyone who prescribes.
-    expect(body.explanation.keep).toContain(
+    // Then what to do: ask before stopping or changing it, keep the page, and show it to everyone who prescribes.
+    expect(body.explanation.whatToDo[0]).toBe(
+      'Ask your doctor or pharmacist before you stop or change any medicine.',
+    );
+    expect(body.explanation.whatToDo).toContain(
       'Keep this page. Show it to every doctor, dentist and pharmacist who gives you a medicine.',
     );
     // And what that prescriber needs, in CPIC's words: the demo patient's CYP2C19 *2/*2 result, the row it gives.
@@ -194,6 +204,32 @@ describe('dashboard API over the demo patients', () => {
     expect(explanationText(body.explanation)).not.toMatch(/Metabolizer|\*2/);
     expect(fleschKincaid(explanationText(body.explanation)).grade).toBeLessThanOrEqual(8);
     expect(await request(t.app).get('/app/api/patients/demo-cyp2c19-pm/explanations/warfarin')).toBeOutcome(
+      404,
+      'DASHBOARD_NO_EXPLANATION',
+    );
+  });
+
+  it.each([
+    // CPIC's warfarin advice is its figure (a dose calculated with a pharmacogenetic algorithm), with no row.
+    ['demo-warfarin-inr', 'warfarin', /dose that a doctor or pharmacist works out .* published formula/],
+    // Two CYP2C19 results that disagree: no row until the laboratory says which is right.
+    [
+      'demo-conflict',
+      'clopidogrel',
+      /results on file disagree\. The laboratory has to say which one is right/,
+    ],
+    // Glipizide's advice is a safety rule, not CPIC's.
+    ['demo-cyp2c9-cgm', 'glipizide', /safety rule of this service, not from a CPIC guideline/],
+  ])('says why %s has no patient explanation of %s, apart from an unknown patient', async (id, drug, why) => {
+    const res = await request(t.app).get(`/app/api/patients/${id}/explanations/${drug}`);
+    // Before, "The demo FHIR server has no such resource." (DEMO_NOT_FOUND), as for a patient that does not exist.
+    expect(res).toBeOutcome(404, 'DASHBOARD_NO_EXPLANATION');
+    const outcome = res.body as OperationOutcome;
+    expect(outcome.issue[0]?.details?.text).toBe(
+      'There is no plain-language page for this medicine and patient.',
+    );
+    expect(outcome.issue[0]?.diagnostics).toMatch(why);
+    expect(await request(t.app).get(`/app/api/patients/no-such-patient/explanations/${drug}`)).toBeOutcome(
       404,
       'DEMO_NOT_FOUND',
     );

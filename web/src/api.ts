@@ -104,13 +104,15 @@ export type ApiResult<T> =
       readonly ok: false;
       readonly status: number;
       readonly message: string;
+      /** The error catalogue's code of the first issue (`docs/errors.md`), when the service gave one. */
+      readonly code?: string;
       /** Every issue's `diagnostics` (one per problem the server named), when it gave any. */
       readonly details?: readonly string[];
     };
 
 interface OperationOutcomeBody {
   readonly issue?: readonly {
-    readonly details?: { readonly text?: string };
+    readonly details?: { readonly text?: string; readonly coding?: readonly { readonly code?: string }[] };
     readonly diagnostics?: string;
   }[];
 }
@@ -148,14 +150,22 @@ async function call<T>(
   if (response.ok) return { ok: true, value: (await response.json()) as T };
   let message = `The service answered ${response.status}.`;
   let details: string[] = [];
+  let code: string | undefined;
   try {
     const outcome = (await response.json()) as OperationOutcomeBody;
     message = outcome.issue?.[0]?.details?.text ?? message;
+    code = outcome.issue?.[0]?.details?.coding?.[0]?.code;
     details = (outcome.issue ?? []).flatMap((i) => (i.diagnostics ? [i.diagnostics] : []));
   } catch {
     // Not JSON: keep the status message.
   }
-  return { ok: false, status: response.status, message, ...(details.length > 0 ? { details } : {}) };
+  return {
+    ok: false,
+    status: response.status,
+    message,
+    ...(code === undefined ? {} : { code }),
+    ...(details.length > 0 ? { details } : {}),
+  };
 }
 
 const base = '/api/links';

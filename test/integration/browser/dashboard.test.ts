@@ -210,8 +210,19 @@ describe('clinician dashboard in a browser', () => {
     const advice = page.getByRole('region', { name: 'What this means for your medicine' });
     expect(await advice.locator('p[data-source="recommendation"]').count()).toBeGreaterThan(0);
     expect(await page.locator('footer').textContent()).toContain('CPIC');
-    const keep = page.getByRole('region', { name: 'Keep this page' });
-    expect(await keep.textContent()).toContain('Show it to every doctor, dentist and pharmacist');
+    // What to do comes right after the advice, before the details, not only in the small footnote at the end.
+    const whatToDo = page.getByRole('region', { name: 'What should I do?' });
+    expect(await whatToDo.textContent()).toContain(
+      'Ask your doctor or pharmacist before you stop or change any medicine.',
+    );
+    expect(await whatToDo.textContent()).toContain('Show it to every doctor, dentist and pharmacist');
+    const headings = await page.getByRole('heading', { level: 2 }).allTextContents();
+    expect(headings.slice(0, 3)).toEqual([
+      'What this means for your medicine',
+      'What should I do?',
+      'What your result means',
+    ]);
+    expect(await page.locator('footer').textContent()).not.toContain('stop or change');
     // The genotype and CPIC's own words only in the box for the prescriber the page is shown to.
     const forClinician = page.getByRole('region', { name: 'For your doctor or pharmacist' });
     expect(await forClinician.textContent()).toContain('CYP2C19 *2/*2 → Poor Metabolizer');
@@ -225,6 +236,33 @@ describe('clinician dashboard in a browser', () => {
     const pdf = await page.pdf({ format: 'A4' });
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     await page.emulateMedia({ media: 'screen' });
+  });
+
+  it('says why a medicine has no patient explanation, and leads back to the dashboard', async () => {
+    const before = errors.length;
+    await page.goto(`${base}/app/patient/demo-warfarin-inr/explain/warfarin`);
+    const problem = page.getByRole('alert');
+    await page
+      .getByRole('heading', { level: 1, name: 'There is no plain-language page for this medicine' })
+      .waitFor();
+    // Not "The demo FHIR server has no such resource.": the patient exists, only the page is missing, and why.
+    expect(await problem.textContent()).toContain('a dose that a doctor or pharmacist works out');
+    expect(await problem.textContent()).not.toContain('no such resource');
+    expect(await page.getByRole('link', { name: 'Back to the dashboard' }).getAttribute('href')).toBe(
+      '/app?patient=demo-warfarin-inr',
+    );
+    await screenshot(page, 'dashboard-4b-no-explanation-warfarin');
+    await page.goto(`${base}/app/patient/demo-conflict/explain/clopidogrel`);
+    await page
+      .getByRole('heading', { level: 1, name: 'There is no plain-language page for this medicine' })
+      .waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('The gene test results on file disagree.');
+    await screenshot(page, 'dashboard-4c-no-explanation-conflict');
+    // The browser logs each 404 the page was answered (expected here); nothing else may be logged.
+    expect(errors.splice(before)).toEqual([
+      expect.stringContaining('status of 404'),
+      expect.stringContaining('status of 404'),
+    ]);
   });
 
   it("offers a patient explanation only where there is one: every demo patient's links open", async () => {

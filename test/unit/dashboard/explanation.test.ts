@@ -86,22 +86,53 @@ describe('patient explanations for every drug x phenotype page', () => {
     }
   });
 
-  it('asks on every page for the page to be kept and shown to every prescriber, without jargon', () => {
+  it('says on every page, right after the advice, to ask before stopping a medicine, and to keep and show the page', () => {
     for (const p of PAGES) {
-      const { keep } = patientExplanation(p.input);
+      const e = patientExplanation(p.input);
+      // Not only in the small footnote at the end, where a fresh-eyes review found it buried.
+      expect(e.whatToDo[0]).toBe('Ask your doctor or pharmacist before you stop or change any medicine.');
+      expect(e.footnote).not.toMatch(/stop or change/);
       // St. Jude's survey: 75 % of guardians had not shared the report with outside providers.
-      expect(keep.join(' ')).toMatch(/Keep this page\. Show it to every doctor, dentist and pharmacist/);
-      expect(keep.join(' ')).not.toMatch(/metaboli[sz]er|\*\d|CPIC/i);
+      expect(e.whatToDo.join(' ')).toMatch(
+        /Keep this page\. Show it to every doctor, dentist and pharmacist/,
+      );
+      expect(e.whatToDo.join(' ')).not.toMatch(/metaboli[sz]er|\*\d|CPIC/i);
+      expect(explanationText(e).split('before you stop or change')).toHaveLength(2);
     }
-    expect(fleschKincaid(patientExplanation(PAGES[0]!.input).keep.join(' ')).grade).toBeLessThanOrEqual(8);
+    expect(fleschKincaid(patientExplanation(PAGES[0]!.input).whatToDo.join(' ')).grade).toBeLessThanOrEqual(
+      8,
+    );
   });
 
   it('says no sentence twice and puts the advice first', () => {
     for (const p of PAGES) {
       const e = patientExplanation(p.input);
-      const texts = [...[...e.advice, ...e.meaning].map((s) => s.text), ...e.keep];
+      const texts = [...[...e.advice, ...e.meaning].map((s) => s.text), ...e.whatToDo];
       expect(new Set(texts).size).toBe(texts.length);
       expect(e.advice.length).toBeGreaterThan(0);
+    }
+  });
+  it('never says a missing result is pending, nor "your result" of a gene without one', () => {
+    for (const p of PAGES) {
+      for (const s of patientExplanation(p.input).meaning) {
+        expect([p.id, s.text]).not.toEqual([p.id, expect.stringMatching(/\byet\b|result, you do not have/)]);
+      }
+    }
+  });
+
+  it('says a cause (how much of the medicine is in the blood, or of its active form) before its effects', () => {
+    const cause = /in your blood than usual|active form than usual|into the form that works/;
+    for (const p of PAGES) {
+      const byGene = new Map<string, string[]>();
+      for (const s of patientExplanation(p.input).meaning.filter((m) => m.source === 'implication')) {
+        const gene = /^With your (\S+) result/.exec(s.text)?.[1] ?? '';
+        byGene.set(gene, [...(byGene.get(gene) ?? []), s.text]);
+      }
+      for (const texts of byGene.values()) {
+        const lastCause = texts.findLastIndex((t) => cause.test(t));
+        const firstEffect = texts.findIndex((t) => !cause.test(t));
+        if (lastCause >= 0 && firstEffect >= 0) expect([p.id, lastCause]).toEqual([p.id, firstEffect - 1]);
+      }
     }
   });
 });
@@ -261,4 +292,60 @@ describe('patient explanation of one row', () => {
     );
     expect(e.meaning[0]?.text).toBe('Your body breaks down some medicines more slowly than most people.');
   });
+
+  it("keeps CPIC's severity for codeine and tramadol in a CYP2D6 ultrarapid metabolizer", () => {
+    const page = (drug: string) => {
+      const row = cpicRowOf(drug, { CYP2D6: '≥3.0' });
+      return patientExplanation({ drug, ...row });
+    };
+    // "Avoid codeine use because of potential for serious toxicity"; "higher risk of toxicity".
+    const codeine = page('codeine');
+    expect(codeine.advice.map((s) => s.text)).toEqual([
+      'Your doctor will likely choose a different medicine for you.',
+      'This medicine could cause you serious harm.',
+    ]);
+    expect(codeine.meaning.map((s) => s.text)).toContain('This raises the chance of harm from the medicine.');
+    // Tramadol's row says "potential for toxicity", without "serious".
+    expect(page('tramadol').advice.map((s) => s.text)).toContain('This medicine could cause you harm.');
+    for (const e of [codeine, page('tramadol')]) {
+      expect(explanationText(e)).not.toMatch(/side effects/);
+      expect(fleschKincaid(explanationText(e)).grade).toBeLessThanOrEqual(8);
+    }
+  });
+
+  it('names the gene without a result, and does not call it pending (RYR1 with CACNA1S untested)', () => {
+    const row = cpicRowOf('succinylcholine', {
+      RYR1: 'Malignant Hyperthermia Susceptibility',
+      CACNA1S: 'No Result',
+    });
+    const e = patientExplanation({ drug: 'succinylcholine', ...row });
+    const said = e.meaning.map((s) => s.text);
+    expect(said).toContain('You have no CACNA1S test result.');
+    expect(said.join(' ')).not.toMatch(/With your CACNA1S result|\byet\b/);
+  });
+
+  it('says more of the medicine stays in the blood before the drop in blood cells it causes (TPMT)', () => {
+    const row = cpicRowOf('azathioprine', { TPMT: 'Intermediate Metabolizer', NUDT15: 'Normal Metabolizer' });
+    const said = patientExplanation({ drug: 'azathioprine', ...row })
+      .meaning.filter((s) => s.source === 'implication')
+      .map((s) => s.text);
+    expect(said).toEqual([
+      'This can leave more of the medicine in your blood than usual.',
+      'This raises the chance of a dangerous drop in blood cells.',
+    ]);
+  });
 });
+
+/** The fields of CPIC's row for `drug` keyed exactly by `lookupKey`, as the page reads them. */
+function cpicRowOf(drug: string, lookupKey: Readonly<Record<string, string>>) {
+  const row = (drugKnowledge(drug)?.guidelines ?? [])
+    .flatMap((g) => g.rows)
+    .find((r) => JSON.stringify(r.lookupKey) === JSON.stringify(lookupKey));
+  if (!row) throw new Error(`no CPIC row for ${drug} ${JSON.stringify(lookupKey)}`);
+  return {
+    lookupKey: row.lookupKey,
+    implications: row.implications,
+    recommendation: row.recommendation,
+    action: row.action,
+  };
+}

@@ -2,7 +2,8 @@
  * The printable patient explanation (`/app/patient/{id}/explain/{drug}` for a demo patient,
  * `/app/launched/explain/{drug}` after an EHR launch): what the result means for this medicine, in
  * plain words built from the CPIC row (`src/dashboard/explanation.ts`). Each paragraph carries the CPIC field it
- * restates (`data-source`); the footnote says how the page was made. Printing hides the controls (`@media print`).
+ * restates (`data-source`); "What should I do?" follows the advice (ask before stopping or changing a medicine, keep and
+ * show the page); the footnote says how the page was made. Printing hides the controls (`@media print`).
  */
 import { useEffect, useState } from 'preact/hooks';
 import { dashboardApi } from '../api';
@@ -53,11 +54,22 @@ function ExplanationPage({
 }: {
   readonly result: ApiResult<PatientExplanationView> | undefined;
   /** The dashboard the page was opened from. */
-  readonly back: (view: PatientExplanationView) => string;
+  readonly back: string;
   /** After an EHR launch a refusal says what to do about the record; for a demo patient, what the page cannot show. */
   readonly launched: boolean;
 }) {
   if (!result) return <Loading />;
+  if (!result.ok && result.code === 'DASHBOARD_NO_EXPLANATION') {
+    // The patient exists; only this medicine has no page: say why (the service's reason) and lead back.
+    return (
+      <Problem
+        status={result.status}
+        title="There is no plain-language page for this medicine"
+        message={result.details?.[0] ?? result.message}
+        retry={{ href: back, label: 'Back to the dashboard' }}
+      />
+    );
+  }
   if (!result.ok) {
     return launched ? (
       <LaunchProblem status={result.status} message={result.message} />
@@ -70,7 +82,7 @@ function ExplanationPage({
   return (
     <main class="patient-page">
       <p class="no-print">
-        <a href={back(result.value)}>Back to the dashboard</a>{' '}
+        <a href={back}>Back to the dashboard</a>{' '}
         <button
           type="button"
           onClick={() => {
@@ -86,15 +98,16 @@ function ExplanationPage({
         <h2 id="advice-heading">What this means for your medicine</h2>
         <Sentences sentences={explanation.advice} />
       </section>
+      {/* Right after the advice, set apart: "a different medicine" must not be read as "stop it now". */}
+      <section class="what-to-do" aria-labelledby="what-to-do-heading">
+        <h2 id="what-to-do-heading">What should I do?</h2>
+        {explanation.whatToDo.map((text) => (
+          <p key={text}>{text}</p>
+        ))}
+      </section>
       <section aria-labelledby="meaning-heading">
         <h2 id="meaning-heading">What your result means</h2>
         <Sentences sentences={explanation.meaning} />
-      </section>
-      <section aria-labelledby="keep-heading">
-        <h2 id="keep-heading">Keep this page</h2>
-        {explanation.keep.map((text) => (
-          <p key={text}>{text}</p>
-        ))}
       </section>
       {explanation.forClinician && <ForClinician note={explanation.forClinician} />}
       <footer class="footnote">
@@ -110,13 +123,7 @@ export function PatientExplanationPage({ id, drug }: { readonly id: string; read
   useEffect(() => {
     void dashboardApi.explanation(id, drug).then(setView);
   }, [id, drug]);
-  return (
-    <ExplanationPage
-      result={view}
-      back={(v) => `/app?patient=${encodeURIComponent(v.patient.id)}`}
-      launched={false}
-    />
-  );
+  return <ExplanationPage result={view} back={`/app?patient=${encodeURIComponent(id)}`} launched={false} />;
 }
 
 /**
@@ -140,5 +147,5 @@ export function LaunchedExplanationPage({ drug }: { readonly drug: string }) {
       });
     }
   }, [launch, drug]);
-  return <ExplanationPage result={view} back={() => '/app/launched'} launched />;
+  return <ExplanationPage result={view} back="/app/launched" launched />;
 }
