@@ -85,7 +85,12 @@ export async function dryRunThresholdSet(
   let replay: DryRunReport['replay'];
   try {
     const report = await replayAgainstDraft(options.recorded, options.live, engine);
-    replay = { invocations: report.invocations, replayed: report.replayed, totals: report.totals };
+    replay = {
+      invocations: report.invocations,
+      replayed: report.replayed,
+      totals: report.totals,
+      ...(report.notPredicted ? { notPredicted: report.notPredicted } : {}),
+    };
   } catch (err) {
     replay = {
       invocations: options.recorded.length,

@@ -31,6 +31,29 @@ export interface ThresholdVersionSummary {
   readonly publishedAt?: string;
   readonly publishedBy?: string;
   readonly note?: string;
+  /** A draft's base: the version in force it was made from (or whose changes it was carried onto). */
+  readonly basedOn?: string;
+  /** Saves so far (1 when created). */
+  readonly revision: number;
+  /** The latest save, and by whom. */
+  readonly updatedAt?: string;
+  readonly updatedBy?: string;
+  /** The set the service ships with (`config/thresholds`), in force until the first publication. */
+  readonly shipped?: true;
+}
+
+/** An open draft as the editor lists it. */
+export interface DraftSummary {
+  readonly version: string;
+  readonly basedOn?: string;
+  readonly createdBy: string;
+  readonly savedBy: string;
+  readonly savedAt: string;
+  /** The newest dry run: none, passed or failed on the draft as saved, or run on an earlier text (`outdated`). */
+  readonly dryRun: 'none' | 'passed' | 'failed' | 'outdated';
+  readonly inShadow: boolean;
+  /** Made from a version no longer in force: its changes must be carried onto the version in force to publish. */
+  readonly behind: boolean;
 }
 
 /** `GET /api/thresholds`. */
@@ -41,6 +64,8 @@ export interface ThresholdOverview {
     readonly entries: readonly ThresholdEntry[];
   };
   readonly versions: readonly ThresholdVersionSummary[];
+  /** The open drafts, newest first. */
+  readonly drafts: readonly DraftSummary[];
   readonly events: readonly {
     readonly id: number;
     readonly version: string;
@@ -50,6 +75,8 @@ export interface ThresholdOverview {
     readonly by: string;
     readonly at: string;
     readonly comment?: string;
+    /** Publish and rollback: what it changed against the set it replaced. */
+    readonly changes?: readonly ThresholdChangeLine[];
   }[];
 }
 
@@ -68,8 +95,34 @@ export interface ThresholdDraftView {
   readonly set: ThresholdSetJson;
   readonly entries: readonly ThresholdEntry[];
   readonly rules: readonly SensorRuleView[];
-  /** Saved drafts: the changes against the set in force. */
+  /** The changes against the set in force. */
   readonly changes?: readonly ThresholdChangeLine[];
+  /** The version in force it was made from, or whose changes it was carried onto (absent: not known, an import). */
+  readonly basedOn?: string;
+  /** Saves so far: a save, rebase or publish sends the revision it shows, and one made since is refused (409). */
+  readonly revision: number;
+  /** The version in force now. */
+  readonly inForce: string;
+  readonly updatedAt?: string;
+  readonly updatedBy?: string;
+  /**
+   * Made from a version no longer in force: what publishing it as it stands would undo of the version in force (values
+   * it changed that the draft did not) and replace (values both changed), as changes from the set in force.
+   */
+  readonly behind?: {
+    readonly basedOn: string;
+    readonly inForce: string;
+    readonly undone: readonly ThresholdChangeLine[];
+    readonly replaced: readonly ThresholdChangeLine[];
+  };
+  /** After `POST …/rebase`: the draft's own changes carried onto the version in force, and the values both changed. */
+  readonly rebased?: {
+    readonly from: string;
+    readonly onto: string;
+    /** How many of the draft's own values were carried over. */
+    readonly carried: number;
+    readonly conflicts: readonly MergeConflict[];
+  };
 }
 
 /** `GET /api/thresholds/drafts/{version}/diff`. */
@@ -138,9 +191,37 @@ export interface ReplayReport {
   };
   readonly byRule: readonly ReplayGroup[];
   readonly byPair: readonly ReplayGroup[];
+  /**
+   * What the recorded calls cannot predict (present when the draft changes a sensor window or the days of data it
+   * needs): the changes in words, the sensor rules reading those measures, and the cards whose level those rules would
+   * change on the recorded figures (over the old window): left out of `totals` and the groups, not predicted.
+   */
+  readonly notPredicted?: NotPredicted;
   readonly elapsedMs: number;
   /** The oldest and newest call replayed (the route adds it when any was read). */
   readonly period?: { readonly from: string; readonly to: string };
+}
+
+/** Changes a replay of recorded calls cannot predict, and what it left out for them. */
+export interface NotPredicted {
+  /** Each change in words, saying why it cannot be predicted. */
+  readonly reasons: readonly string[];
+  /** The sensor rules reading the changed measures. */
+  readonly rules: readonly string[];
+  /** Cards whose level those rules would change on the recorded figures: not counted as predicted. */
+  readonly cards: number;
+  readonly byRule: readonly { readonly key: string; readonly label: string; readonly cards: number }[];
+}
+
+/** One value both the draft and the version now in force changed differently since the draft's base. */
+export interface MergeConflict {
+  /** JSON path in the merged draft (array indexes). */
+  readonly path: string;
+  readonly base?: unknown;
+  readonly draft?: unknown;
+  readonly inForce?: unknown;
+  /** In words: what each changed, and that the version in force's value was kept. */
+  readonly text: string;
 }
 
 /** One sensor rule of a set, with its JSON and its conditions in words (`describeSensorRule`). */
@@ -198,6 +279,8 @@ export interface DryRunReport {
     readonly invocations: number;
     readonly replayed: number;
     readonly totals: ReplayReport['totals'];
+    /** What the replay could not predict (a changed window or days of data), left out of `totals`. */
+    readonly notPredicted?: NotPredicted;
     readonly error?: string;
   };
   readonly ranAt: string;

@@ -21,14 +21,22 @@ import {
   thresholdSetSchema,
 } from '../rules/thresholds';
 import type { ThresholdSet } from '../rules/thresholds';
-import { MAX_REPLAY_INPUTS } from '../store';
+import { MAX_REPLAY_INPUTS, ThresholdDraftConflictError } from '../store';
 import type { Store, ThresholdSetRecord } from '../store';
 import { contentHashOf, dryRunThresholdSet, loadProblems } from './dry-run';
 import { shadowReport } from './shadow';
-import type { SensorRuleView, ThresholdProblem } from './thresholds-contract';
+import type {
+  DraftSummary,
+  SensorRuleView,
+  ThresholdChangeLine,
+  ThresholdDraftView,
+  ThresholdProblem,
+} from './thresholds-contract';
 import { BASELINE_DAYS, latestPublicationWatch, reportWatch } from './watch';
 import {
+  changesUndone,
   contraindicationDemotions,
+  mergeThresholdSets,
   describeSensorRule,
   describeThresholdSet,
   diffThresholdSets,
@@ -52,16 +60,22 @@ const versionName = z
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be 1–100 letters, digits, dots, dashes or underscores');
 const createDraftSchema = z.strictObject({ version: versionName, note: z.string().max(2000).optional() });
+/** The draft's revision the editor loaded: a save from an older one is refused (someone saved it since). */
+const revision = z.number().int().min(1).optional();
 const saveDraftSchema = z.strictObject({
   set: z.unknown(),
   note: z.string().max(2000).optional(),
   acknowledgeDemotion: z.boolean().optional(),
+  revision,
 });
+const rebaseSchema = z.strictObject({ revision });
 const validateSchema = z.strictObject({ set: z.unknown(), acknowledgeDemotion: z.boolean().optional() });
 const publishSchema = z.strictObject({
   version: versionName,
   comment: z.string().trim().min(1, 'a comment saying why is required').max(2000),
   acknowledgeDemotion: z.boolean().optional(),
+  // The revision the page shows (and dry-ran): publishing refuses another, so nobody publishes what they did not see.
+  revision,
 });
 const rollbackSchema = z.strictObject({
   version: versionName,
@@ -71,7 +85,12 @@ const shadowSchema = z.strictObject({ version: versionName.nullable() });
 const ruleId = z.string().regex(/^R\d[a-z0-9-]*$/, 'must be a sensor rule id (R<number>…)');
 // A sensor rule cannot demote a contraindication (the matrix and the per-drug overrides do): a demotion elsewhere in
 // the draft was acknowledged when it was saved and is asked again at publish, so rule edits do not ask for it.
-const saveRuleSchema = z.strictObject({ rule: z.unknown(), note: z.string().max(2000).optional() });
+const saveRuleSchema = z.strictObject({
+  rule: z.unknown(),
+  note: z.string().max(2000).optional(),
+  revision,
+});
+const removeRuleQuery = z.strictObject({ revision: z.coerce.number().int().min(1).optional() });
 const checkRuleSchema = z.strictObject({ rule: z.unknown() });
 /** Recorded calls a dry run replays by default (the newest). */
 const DRY_RUN_REPLAY = 1000;
@@ -102,7 +121,23 @@ function versionView(r: ThresholdSetRecord) {
     ...(r.publishedAt ? { publishedAt: r.publishedAt.toISOString() } : {}),
     ...(r.publishedBy ? { publishedBy: r.publishedBy } : {}),
     ...(r.note ? { note: r.note } : {}),
+    ...(r.basedOn ? { basedOn: r.basedOn } : {}),
+    revision: r.revision,
+    ...(r.updatedAt ? { updatedAt: r.updatedAt.toISOString() } : {}),
+    ...(r.updatedBy ? { updatedBy: r.updatedBy } : {}),
+    ...(r.createdBy === 'service' && r.createdAt.getTime() === 0 ? { shipped: true } : {}),
   };
+}
+
+/** The description a new draft gets, naming its base (the base's own description no longer describes it once edited). */
+const madeFrom = (base: string) => `Made from ${base}; the version history says what changed and why.`;
+const MADE_FROM = /^Made from [^;]*; the version history says what changed and why\.$/;
+
+/** A refused save: someone saved the draft since the editor loaded it. */
+function staleSave(err: ThresholdDraftConflictError): AppError {
+  return new AppError('ADMIN_THRESHOLD_CONFLICT', [
+    `${err.current.by ?? 'Someone'} saved draft ${err.version} after you opened it, so your save was not made: reload the draft to see their changes, then make yours again.`,
+  ]);
 }
 
 /** Each sensor rule of a set with its JSON and its conditions in words. */
@@ -180,6 +215,30 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
       ]);
     }
   }
+  /** A version's set: stored, or the shipped defaults (in force first; stored only once replaced). */
+  async function setOfVersion(version: string): Promise<ThresholdSet | undefined> {
+    const record = (await store.thresholds.list()).find((r) => r.version === version);
+    if (!record) return version === registry.shipped.version ? registry.shipped : undefined;
+    try {
+      return parseThresholdSet(JSON.parse(record.json));
+    } catch {
+      return undefined;
+    }
+  }
+  /**
+   * A draft made from a version no longer in force: what publishing it would undo of the version in force (values it
+   * changed that the draft did not) and replace (values both changed). Undefined while its base is in force, and for a
+   * draft whose base is not known (written past the editor: an import is a whole set, made from nothing).
+   */
+  async function behindOf(record: ThresholdSetRecord, set: ThresholdSet) {
+    const live = registry.live();
+    if (!record.basedOn || record.basedOn === live.thresholdVersion) return undefined;
+    const base = await setOfVersion(record.basedOn);
+    const { undone, replaced } = base
+      ? changesUndone(base, set, live.thresholds)
+      : { undone: [] as ThresholdChangeLine[], replaced: [] as ThresholdChangeLine[] };
+    return { basedOn: record.basedOn, inForce: live.thresholdVersion, undone, replaced };
+  }
   /** Checks a candidate draft (422 with every problem in words) and saves it; its changes against the set in force. */
   async function saveChecked(
     user: User,
@@ -187,6 +246,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
     candidate: unknown,
     acknowledgeDemotion: boolean,
     note: string | undefined,
+    options: { expectedRevision?: number | undefined; basedOn?: string; before?: ThresholdSet } = {},
   ) {
     const problems = draftProblems(version, candidate, acknowledgeDemotion);
     if (problems.length > 0) {
@@ -196,23 +256,55 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
       );
     }
     const set = parseThresholdSet(candidate);
-    await store.thresholds.saveDraft({
-      version,
-      json: serializeThresholdSet(set),
-      createdBy: user.id,
-      createdAt: now(),
-      ...(note ? { note } : {}),
-    });
-    return { set, changes: diffThresholdSets(registry.live().thresholds, set) };
+    let saved: { revision: number };
+    try {
+      saved = await store.thresholds.saveDraft({
+        version,
+        json: serializeThresholdSet(set),
+        createdBy: user.id,
+        createdAt: now(),
+        ...(note ? { note } : {}),
+        ...(options.expectedRevision !== undefined ? { expectedRevision: options.expectedRevision } : {}),
+        ...(options.basedOn !== undefined ? { basedOn: options.basedOn } : {}),
+      });
+    } catch (err) {
+      if (err instanceof ThresholdDraftConflictError) throw staleSave(err);
+      throw err;
+    }
+    // What this save changed (each value's path, old and new), for the audit trail.
+    const changed = options.before
+      ? diffThresholdSets(options.before, set).map((c) => ({
+          path: c.path,
+          ...(c.from !== undefined ? { from: c.from } : {}),
+          ...(c.to !== undefined ? { to: c.to } : {}),
+        }))
+      : [];
+    return {
+      set,
+      revision: saved.revision,
+      changed,
+      changes: diffThresholdSets(registry.live().thresholds, set),
+    };
   }
-  const draftView = (version: string, set: ThresholdSet, changes: unknown) => ({
-    version,
-    status: 'draft' as const,
-    set,
-    entries: describeThresholdSet(set),
-    rules: ruleViews(set),
-    changes,
-  });
+  const draftView = async (version: string, set: ThresholdSet, changes?: readonly ThresholdChangeLine[]) => {
+    const { record } = await draftRecord(version);
+    const behind = await behindOf(record, set);
+    const view: ThresholdDraftView = {
+      version,
+      status: 'draft',
+      set,
+      entries: describeThresholdSet(set),
+      rules: ruleViews(set),
+      changes: changes ?? diffThresholdSets(registry.live().thresholds, set),
+      ...(record.basedOn ? { basedOn: record.basedOn } : {}),
+      revision: record.revision,
+      inForce: registry.live().thresholdVersion,
+      ...(record.updatedAt ? { updatedAt: record.updatedAt.toISOString() } : {}),
+      ...(record.updatedBy ? { updatedBy: record.updatedBy } : {}),
+      ...(behind ? { behind } : {}),
+    };
+    return view;
+  };
   const audit = (user: User, action: string, target: string, details: Record<string, unknown>) =>
     store.audit.record({
       actor: user.id,
@@ -226,15 +318,81 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   router.get('/', guard, async (_req, res) => {
     const live = registry.live();
     const [versions, events] = await Promise.all([store.thresholds.list(), store.thresholds.listEvents()]);
+    const shipped = registry.shipped;
+    // The shipped defaults are in force first: listed like a stored version until they are stored (when replaced).
+    const all = versions.map(versionView);
+    if (!versions.some((v) => v.version === shipped.version)) {
+      all.push({
+        version: shipped.version,
+        status: live.thresholdVersion === shipped.version ? 'published' : 'retired',
+        createdAt: new Date(0).toISOString(),
+        createdBy: 'service',
+        revision: 1,
+        shipped: true,
+      });
+    }
+    const sets = new Map<string, ThresholdSet | undefined>();
+    const setOf = (version: string): ThresholdSet | undefined => {
+      if (!sets.has(version)) {
+        const record = versions.find((v) => v.version === version);
+        let set: ThresholdSet | undefined = version === shipped.version ? shipped : undefined;
+        if (record) {
+          try {
+            set = parseThresholdSet(JSON.parse(record.json));
+          } catch {
+            set = undefined;
+          }
+        }
+        sets.set(version, set);
+      }
+      return sets.get(version);
+    };
+    const shadow = registry.shadow()?.thresholdVersion;
+    const drafts: DraftSummary[] = [];
+    for (const d of versions.filter((v) => v.status === 'draft')) {
+      const latest = await store.dryRuns.latest(d.version);
+      drafts.push({
+        version: d.version,
+        ...(d.basedOn ? { basedOn: d.basedOn } : {}),
+        createdBy: d.createdBy,
+        savedBy: d.updatedBy ?? d.createdBy,
+        savedAt: (d.updatedAt ?? d.createdAt).toISOString(),
+        dryRun: !latest
+          ? 'none'
+          : latest.contentHash !== contentHashOf(d.json)
+            ? 'outdated'
+            : latest.passed
+              ? 'passed'
+              : 'failed',
+        inShadow: shadow === d.version,
+        behind: d.basedOn !== undefined && d.basedOn !== live.thresholdVersion,
+      });
+    }
     res.json({
       published: {
         version: live.thresholdVersion,
         description: live.thresholds.description,
         entries: describeThresholdSet(live.thresholds),
       },
-      versions: versions.map(versionView),
-      events: events.map((e) => ({ ...e, at: e.at.toISOString() })),
+      versions: all,
+      drafts,
+      events: events.map((e) => {
+        // What a publication or rollback changed, against the set it replaced.
+        const from = e.fromVersion ? setOf(e.fromVersion) : undefined;
+        const to = e.action === 'save-draft' ? undefined : setOf(e.version);
+        return {
+          ...e,
+          at: e.at.toISOString(),
+          ...(from && to ? { changes: diffThresholdSets(from, to) } : {}),
+        };
+      }),
     });
+  });
+
+  router.get('/drafts/:version', guard, async (req, res) => {
+    const version = versionOf(req.params.version);
+    const { set } = await draft(version);
+    res.json(await draftView(version, set));
   });
 
   router.get('/versions/:version', guard, async (req, res) => {
@@ -274,38 +432,42 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
     const set: ThresholdSet = {
       ...live.thresholds,
       version: q.version,
-      description: `Made from ${live.thresholdVersion}; the version history says what changed and why.`,
+      description: madeFrom(live.thresholdVersion),
     };
     await store.thresholds.saveDraft({
       version: q.version,
       json: serializeThresholdSet(set),
       createdBy: user.id,
       createdAt: now(),
+      basedOn: live.thresholdVersion,
       ...(q.note ? { note: q.note } : {}),
     });
     await audit(user, 'thresholds.draft.create', q.version, { from: live.thresholdVersion });
-    res.status(201).json({
-      version: q.version,
-      status: 'draft',
-      set,
-      entries: describeThresholdSet(set),
-      rules: ruleViews(set),
-    });
+    res.status(201).json(await draftView(q.version, set, []));
   });
 
   router.put('/drafts/:version', guard, ...body, async (req, res) => {
     const version = versionOf(req.params.version);
     const q = parseRequest(saveDraftSchema, req.body);
     const user = userOf(res);
-    await draft(version);
+    const { set: before } = await draft(version);
     const candidate = q.set !== null && typeof q.set === 'object' ? { ...q.set, version } : q.set;
     const acknowledgeDemotion = q.acknowledgeDemotion ?? false;
-    const { set, changes } = await saveChecked(user, version, candidate, acknowledgeDemotion, q.note);
+    const { set, changes, changed, revision } = await saveChecked(
+      user,
+      version,
+      candidate,
+      acknowledgeDemotion,
+      q.note,
+      { expectedRevision: q.revision, before },
+    );
     await audit(user, 'thresholds.draft.save', version, {
+      revision,
+      changed,
       changes: changes.length,
       acknowledgedDemotion: acknowledgeDemotion && contraindicationDemotions(set).length > 0,
     });
-    res.json(draftView(version, set, changes));
+    res.json(await draftView(version, set, changes));
   });
 
   router.post('/drafts/:version/sensor-rules/:id/check', guard, ...body, async (req, res) => {
@@ -330,16 +492,25 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
     const user = userOf(res);
     const { set: before } = await draft(version);
     const added = !before.sensorRules.some((r) => r.id === id);
-    const { set, changes } = await saveChecked(user, version, withRule(before, id, q.rule), true, q.note);
+    const { set, changes, changed, revision } = await saveChecked(
+      user,
+      version,
+      withRule(before, id, q.rule),
+      true,
+      q.note,
+      { expectedRevision: q.revision, before },
+    );
     const saved = set.sensorRules.find((r) => r.id === (q.rule as { id?: unknown }).id);
     await audit(user, 'thresholds.sensor-rule.save', version, {
       rule: id,
       ...(saved && saved.id !== id ? { renamedTo: saved.id } : {}),
       added,
       enabled: saved?.enabled ?? null,
+      revision,
+      changed,
       changes: changes.length,
     });
-    res.json(draftView(version, set, changes));
+    res.json(await draftView(version, set, changes));
   });
 
   router.delete('/drafts/:version/sensor-rules/:id', guard, async (req, res) => {
@@ -350,10 +521,71 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
     if (!before.sensorRules.some((r) => r.id === id)) {
       throw new AppError('ADMIN_INVALID_REQUEST', [`the draft has no sensor rule ${id}`]);
     }
+    const q = parseRequest(removeRuleQuery, req.query);
     const candidate = { ...before, sensorRules: before.sensorRules.filter((r) => r.id !== id) };
-    const { set, changes } = await saveChecked(user, version, candidate, true, undefined);
-    await audit(user, 'thresholds.sensor-rule.remove', version, { rule: id, changes: changes.length });
-    res.json(draftView(version, set, changes));
+    const { set, changes, changed, revision } = await saveChecked(user, version, candidate, true, undefined, {
+      expectedRevision: q.revision,
+      before,
+    });
+    await audit(user, 'thresholds.sensor-rule.remove', version, {
+      rule: id,
+      revision,
+      changed,
+      changes: changes.length,
+    });
+    res.json(await draftView(version, set, changes));
+  });
+
+  router.post('/drafts/:version/rebase', guard, ...body, async (req, res) => {
+    const version = versionOf(req.params.version);
+    const q = parseRequest(rebaseSchema, req.body);
+    const user = userOf(res);
+    const { record, set: before } = await draft(version);
+    const live = registry.live();
+    if (!record.basedOn) {
+      throw new AppError('ADMIN_THRESHOLD_CONFLICT', [
+        `It is not known which version draft ${version} was made from, so its own changes cannot be told apart: make a new draft from ${live.thresholdVersion} and make the changes there.`,
+      ]);
+    }
+    if (record.basedOn === live.thresholdVersion) {
+      throw new AppError('ADMIN_THRESHOLD_CONFLICT', [
+        `Draft ${version} is already made from ${live.thresholdVersion}, the version in force: nothing to carry over.`,
+      ]);
+    }
+    const base = await setOfVersion(record.basedOn);
+    if (!base) {
+      throw new AppError('ADMIN_THRESHOLD_CONFLICT', [
+        `Version ${record.basedOn}, which draft ${version} was made from, can no longer be read: make a new draft from ${live.thresholdVersion} and make the changes there.`,
+      ]);
+    }
+    const { set: merged, conflicts } = mergeThresholdSets(base, before, live.thresholds);
+    const description =
+      before.description === undefined || MADE_FROM.test(before.description)
+        ? madeFrom(live.thresholdVersion)
+        : before.description;
+    const candidate = { ...merged, version, description };
+    // Checked as any save; a merge that does not pass (two changes that do not fit together) is refused in words.
+    const { set, changes, changed, revision } = await saveChecked(user, version, candidate, true, undefined, {
+      expectedRevision: q.revision,
+      basedOn: live.thresholdVersion,
+      before,
+    });
+    await audit(user, 'thresholds.draft.rebase', version, {
+      from: record.basedOn,
+      onto: live.thresholdVersion,
+      revision,
+      changed,
+      conflicts: conflicts.map((c) => ({ path: c.path, draft: c.draft ?? null, inForce: c.inForce ?? null })),
+    });
+    res.json({
+      ...(await draftView(version, set, changes)),
+      rebased: {
+        from: record.basedOn,
+        onto: live.thresholdVersion,
+        carried: diffThresholdSets(base, before).length,
+        conflicts,
+      },
+    });
   });
 
   router.post('/drafts/:version/dry-run', guard, ...body, async (req, res) => {
@@ -471,12 +703,37 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
     const q = parseRequest(publishSchema, req.body);
     const user = userOf(res);
     const { record, set } = await draft(q.version);
+    if (q.revision !== undefined && q.revision !== record.revision) {
+      throw new AppError('ADMIN_THRESHOLD_CONFLICT', [
+        `${record.updatedBy ?? 'Someone'} saved draft ${q.version} after you opened it, so it is not what you checked: reload it, dry-run it and publish again.`,
+      ]);
+    }
     const problems = validateThresholdSet(set, { acknowledgeDemotion: q.acknowledgeDemotion ?? false });
     if (problems.length > 0)
       throw new AppError(
         'ADMIN_INVALID_THRESHOLDS',
         problems.map((p) => p.message),
       );
+    // Made from a version no longer in force: publishing it would silently undo what came into force since.
+    const behind = await behindOf(record, set);
+    if (behind) {
+      const lost = [
+        ...behind.undone.map((c) => `${c.text.replace(/\.$/, '')} (undoing ${behind.inForce})`),
+        ...behind.replaced.map((c) => `${c.text.replace(/\.$/, '')} (replacing ${behind.inForce}'s value)`),
+      ];
+      throw new AppError('ADMIN_THRESHOLD_CONFLICT', [
+        `Draft ${q.version} was made from ${behind.basedOn}, but ${behind.inForce} has come into force since: carry the draft's own changes onto ${behind.inForce}, then dry-run it again. ${
+          lost.length === 0
+            ? `Published as it stands it would change nothing ${behind.inForce} changed, but it was checked against ${behind.basedOn}.`
+            : `Published as it stands it would change: ${lost.join('; ')}.`
+        }`,
+      ]);
+    }
+    if (diffThresholdSets(registry.live().thresholds, set).length === 0) {
+      throw new AppError('ADMIN_THRESHOLD_CONFLICT', [
+        `Nothing to publish: draft ${q.version} is identical to the set in force, ${registry.live().thresholdVersion}.`,
+      ]);
+    }
     // A passing dry run of exactly this content (an edit after the run needs a new one).
     if (!(await store.dryRuns.hasPassed(q.version, contentHashOf(record.json)))) {
       const latest = await store.dryRuns.latest(q.version);
@@ -502,7 +759,14 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   router.post('/rollback', guard, ...body, async (req, res) => {
     const q = parseRequest(rollbackSchema, req.body);
     const user = userOf(res);
-    const record = await find(q.version);
+    // The shipped defaults may be rolled back to like any published version, stored or not yet.
+    const stored = (await store.thresholds.list()).find((r) => r.version === q.version);
+    const shippedInForce = registry.live().thresholdVersion === q.version;
+    const record =
+      stored ??
+      (q.version === registry.shipped.version
+        ? { status: shippedInForce ? ('published' as const) : ('retired' as const) }
+        : await find(q.version));
     if (record.status !== 'retired') {
       throw new AppError('ADMIN_THRESHOLD_CONFLICT', [
         record.status === 'draft'

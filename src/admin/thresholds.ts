@@ -20,6 +20,8 @@ import { metricUnit } from '../sensors';
 import { DECISION_SNAPSHOT_SCHEMA, decisionRuleIds } from '../rules/types';
 import type { Decision, Indicator } from '../rules/types';
 import type {
+  MergeConflict,
+  NotPredicted,
   ReplayChange,
   ReplayExample,
   ReplayGroup,
@@ -589,6 +591,157 @@ export function diffThresholdSets(from: ThresholdSet, to: ThresholdSet): Thresho
   return lines;
 }
 
+/**
+ * What publishing `draft` (made from `base`) would do to what `inForce` changed since `base`: each value the version in
+ * force changed and the draft did not, which publishing would put back (`undone`), and each value both changed
+ * differently, which publishing would replace (`replaced`); both in words, as changes from the set in force.
+ */
+export function changesUndone(
+  base: ThresholdSet,
+  draft: ThresholdSet,
+  inForce: ThresholdSet,
+): { undone: ThresholdChangeLine[]; replaced: ThresholdChangeLine[] } {
+  const own = new Set(diffThresholdSets(base, draft).map((c) => c.path));
+  const theirs = new Set(diffThresholdSets(base, inForce).map((c) => c.path));
+  const publishing = diffThresholdSets(inForce, draft).filter((c) => theirs.has(c.path));
+  return {
+    undone: publishing.filter((c) => !own.has(c.path)),
+    replaced: publishing.filter((c) => own.has(c.path)),
+  };
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+/** An array whose items are objects each with its own string `id` (sensor rules, their triggers): merged by id. */
+const byId = (v: unknown): v is Record<string, unknown>[] =>
+  Array.isArray(v) &&
+  v.every((x) => isRecord(x) && typeof x.id === 'string') &&
+  new Set(v.map((x) => (x as { id: string }).id)).size === v.length;
+
+/**
+ * A three-way merge over the JSON of a threshold set: the draft's own changes (from `base` to `draft`) carried onto
+ * `inForce`. Objects merge key by key, sensor rules and their triggers by id (so a rule added or removed on either side
+ * does not shift the others), anything else as one value. Where both sides changed the same value differently, the
+ * version in force's value is kept and the conflict is returned with the three values. `version` and `description`
+ * are the caller's to set.
+ */
+export function mergeThresholdSets(
+  base: ThresholdSet,
+  draft: ThresholdSet,
+  inForce: ThresholdSet,
+): { set: Record<string, unknown>; conflicts: MergeConflict[] } {
+  const conflicts: { path: string[]; base: unknown; draft: unknown; inForce: unknown }[] = [];
+  const merge = (b: unknown, o: unknown, t: unknown, path: string[]): unknown => {
+    if (same(o, t)) return o;
+    if (same(o, b)) return t;
+    if (same(t, b)) return o;
+    if (isRecord(o) && isRecord(t)) {
+      const bb = isRecord(b) ? b : {};
+      const out: Record<string, unknown> = {};
+      for (const key of new Set([...Object.keys(t), ...Object.keys(o)])) {
+        const v = merge(bb[key], o[key], t[key], [...path, key]);
+        if (v !== undefined) out[key] = v;
+      }
+      return out;
+    }
+    if (byId(o) && byId(t) && (b === undefined || byId(b))) {
+      const find = (list: Record<string, unknown>[] | undefined, id: string) =>
+        list?.find((x) => x.id === id);
+      const ids = [...new Set([...t.map((x) => x.id as string), ...o.map((x) => x.id as string)])];
+      const out: unknown[] = [];
+      for (const id of ids) {
+        const v = merge(find(b, id), find(o, id), find(t, id), [...path, `#${id}`]);
+        if (v !== undefined) out.push(v);
+      }
+      return out;
+    }
+    conflicts.push({ path, base: b, draft: o, inForce: t });
+    return t;
+  };
+  const { version: _v, description: _d, ...ours } = draft;
+  const { version: _bv, description: _bd, ...baseRest } = base;
+  const { version: _tv, description: _td, ...theirs } = inForce;
+  const set = merge(baseRest, ours, theirs, []) as Record<string, unknown>;
+  return {
+    set,
+    conflicts: conflicts.map((c) => {
+      // The path as indexes into the merged set (or the draft, for a rule the version in force no longer has), for the
+      // words and the page.
+      const indexed = indexedPath(set, c.path) ?? indexedPath(draft, c.path) ?? c.path;
+      const words = pathInWords(indexedPath(set, c.path) ? set : draft, indexed);
+      const v = (x: unknown) => (x === undefined ? 'absent' : shown(x));
+      return {
+        path: indexed.join('.'),
+        base: c.base,
+        draft: c.draft,
+        inForce: c.inForce,
+        text: `${words}: the draft changed it from ${v(c.base)} to ${v(c.draft)}, the version in force to ${v(c.inForce)}; the draft now has the version in force's ${v(c.inForce)}.`,
+      };
+    }),
+  };
+}
+
+/** `#id` segments (merge by id) as array indexes in `json`; undefined when an id is not there. */
+function indexedPath(json: unknown, path: readonly string[]): string[] | undefined {
+  const out: string[] = [];
+  let node: unknown = json;
+  for (const key of path) {
+    if (key.startsWith('#')) {
+      if (!Array.isArray(node)) return undefined;
+      const i = node.findIndex((x) => isRecord(x) && x.id === key.slice(1));
+      if (i < 0) return undefined;
+      out.push(String(i));
+      node = node[i] as unknown;
+    } else {
+      out.push(key);
+      node = isRecord(node) ? node[key] : undefined;
+    }
+  }
+  return out;
+}
+
+/**
+ * What a replay cannot predict from recorded calls: each metric whose window or minimum days of data the draft changes
+ * (the calls recorded figures computed over the old window, which the draft's engine reads as context only), with the
+ * sensor rules that read it. Empty when the draft changes neither.
+ */
+export function unpredictableChanges(
+  live: ThresholdSet,
+  draft: ThresholdSet,
+): { sentences: string[]; rules: Set<string> } {
+  const sentences: string[] = [];
+  const rules = new Set<string>();
+  const metrics = new Set([...Object.keys(live.sufficiency), ...Object.keys(draft.sufficiency)]);
+  for (const metric of metrics) {
+    const a = (live.sufficiency as Record<string, { windowDays: number; minDays: number } | undefined>)[
+      metric
+    ];
+    const b = (draft.sufficiency as Record<string, { windowDays: number; minDays: number } | undefined>)[
+      metric
+    ];
+    const parts: string[] = [];
+    if (a?.windowDays !== b?.windowDays)
+      parts.push(`its window from ${String(a?.windowDays ?? '—')} to ${String(b?.windowDays ?? '—')} days`);
+    if (a?.minDays !== b?.minDays)
+      parts.push(
+        `the days with data it needs from ${String(a?.minDays ?? '—')} to ${String(b?.minDays ?? '—')}`,
+      );
+    if (parts.length === 0) continue;
+    const readers = [...live.sensorRules, ...draft.sensorRules]
+      .filter((r) => r.triggers.some((t) => t.metric === metric))
+      .map((r) => r.id);
+    for (const id of readers) rules.add(id);
+    const name = inSentence(metricName(metric));
+    sentences.push(
+      `The draft changes ${name}: ${parts.join(' and ')}. Recorded calls hold figures over the old window, so what ${
+        readers.length === 0 ? 'this changes' : [...new Set(readers)].join(', ')
+      } would do cannot be predicted from them.`,
+    );
+  }
+  return { sentences, rules };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // What-if replay
 // ---------------------------------------------------------------------------------------------------------------
@@ -749,7 +902,10 @@ export async function replayAgainstDraft(
 ): Promise<ReplayReport> {
   const started = clock();
   const draftEngine = 'evaluate' in draft ? draft : createRuleEngine(draft);
+  const unpredictable = unpredictableChanges(published.thresholds, draftEngine.thresholds);
   const compared: ComparedDecision[] = [];
+  const notPredicted = new Map<string, { key: string; label: string; cards: number }>();
+  let notPredictedCards = 0;
   let replayed = 0;
   let slice = started;
   for (const inputs of recorded) {
@@ -760,14 +916,39 @@ export async function replayAgainstDraft(
     const run = await compareRecorded(inputs, published, draftEngine);
     if (!run) continue;
     replayed += 1;
-    compared.push(...run);
+    for (const c of run) {
+      // A level change of a rule whose window changed is an artefact of figures over the old window: not counted.
+      // A modifier's key is `rule:trigger`; a safety rule's finding is keyed by the rule itself.
+      const unknown =
+        c.change !== 'same' && c.rules.filter((r) => unpredictable.rules.has(r.key.split(':')[0] ?? r.key));
+      if (unknown && unknown.length > 0) {
+        notPredictedCards += 1;
+        for (const r of unknown) {
+          const g = notPredicted.get(r.key) ?? { ...r, cards: 0 };
+          g.cards += 1;
+          notPredicted.set(r.key, g);
+        }
+        continue;
+      }
+      compared.push(c);
+    }
   }
+  const notPredictedReport: NotPredicted | undefined =
+    unpredictable.sentences.length === 0
+      ? undefined
+      : {
+          reasons: unpredictable.sentences,
+          rules: [...unpredictable.rules].sort(),
+          cards: notPredictedCards,
+          byRule: [...notPredicted.values()],
+        };
   return {
     published: published.thresholdVersion,
     draft: draftEngine.thresholdVersion,
     invocations: recorded.length,
     replayed,
     ...tallyComparisons(compared),
+    ...(notPredictedReport ? { notPredicted: notPredictedReport } : {}),
     elapsedMs: Math.round(clock() - started),
   };
 }

@@ -10,7 +10,7 @@
  */
 import { createRuleEngine } from './engine';
 import type { RuleEngine } from './engine';
-import { parseStoredThresholdSet } from './thresholds';
+import { parseStoredThresholdSet, serializeThresholdSet } from './thresholds';
 import type { StoredThresholdSet, ThresholdSet } from './thresholds';
 
 /** Who publishes or rolls back, why, and when (the store's audit row). */
@@ -19,6 +19,8 @@ export interface ThresholdChangeRequest {
   readonly comment?: string;
   /** Defaults to now. */
   readonly at?: Date;
+  /** Set by the registry: the shipped defaults' version when they are what the publication replaces. */
+  readonly replacing?: string;
 }
 
 /** What the registry needs of the store's threshold repository (`store.thresholds`). */
@@ -31,6 +33,8 @@ export interface ThresholdRepositoryPort {
   publish(version: string, change: ThresholdChangeRequest): Promise<void>;
   /** Publishes a retired version again (audited as a rollback). */
   rollback(version: string, change: ThresholdChangeRequest): Promise<void>;
+  /** Stores the shipped defaults as a retired version, unless stored already (so they can be rolled back to). */
+  recordShipped(set: StoredThresholdSet): Promise<void>;
 }
 
 export interface ThresholdRegistryOptions {
@@ -75,6 +79,8 @@ export type ReloadOutcome =
     };
 
 export interface ThresholdRegistry {
+  /** The set the service ships with (`DEFAULT_THRESHOLDS`), in force while nothing is published. */
+  readonly shipped: ThresholdSet;
   /** The engine in force now. Cheap: call it once per request and do not keep the result across requests. */
   live(): RuleEngine;
   /** The shadow engine (a candidate set evaluated beside the live one, never shown), if one is set. */
@@ -177,6 +183,11 @@ export function createThresholdRegistry(options: ThresholdRegistryOptions): Thre
     version: string,
     request: ThresholdChangeRequest,
   ): Promise<ReloadOutcome> {
+    const shipped = { version: fallback.version, json: serializeThresholdSet(fallback) };
+    // The shipped defaults are a version like any other: stored (retired) when first replaced, so the version list
+    // names them as what was in force first and a rollback can return to them.
+    const replacingShipped = running.stored === undefined;
+    if (replacingShipped || version === fallback.version) await repository.recordShipped(shipped);
     const candidate = (await repository.list()).find((s) => s.version === version);
     if (candidate) {
       try {
@@ -189,13 +200,15 @@ export function createThresholdRegistry(options: ThresholdRegistryOptions): Thre
       }
     }
     // An unknown version is the repository's to refuse (it throws).
+    const withReplaced = replacingShipped ? { ...request, replacing: fallback.version } : request;
     await (action === 'publish'
-      ? repository.publish(version, request)
-      : repository.rollback(version, request));
+      ? repository.publish(version, withReplaced)
+      : repository.rollback(version, withReplaced));
     return reload();
   }
 
   return {
+    shipped: fallback,
     live: () => running.engine,
     shadow: () => shadowEngine,
     setShadow(set) {

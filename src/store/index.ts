@@ -78,6 +78,7 @@ export type {
 export { MAX_REPLAY_INPUTS } from './invocations';
 export type { ShadowComparisonRecord, ShadowRepository } from './shadow';
 export type { ThresholdDryRunRecord, ThresholdDryRunRepository } from './dry-runs';
+export { ThresholdDraftConflictError } from './thresholds';
 export type {
   ThresholdChange,
   ThresholdDraft,

@@ -84,6 +84,13 @@ export interface ThresholdSetTable {
   published_at: string | null;
   published_by: string | null;
   note: string | null;
+  /** The version in force a draft was made from, or whose changes it was carried onto (migration 0210); null: not known (an import). */
+  based_on: string | null;
+  /** Saves so far, 1 when created (migration 0210): a save carrying an older revision is refused. */
+  revision: Generated<number>;
+  /** ISO 8601 UTC of the latest save, and by whom (migration 0210; null before it). */
+  updated_at: string | null;
+  updated_by: string | null;
 }
 
 /** The audit trail of threshold sets: one row per saved draft, publication or rollback (migration 0004). */

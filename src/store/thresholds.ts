@@ -19,16 +19,43 @@ export interface ThresholdSetRecord {
   publishedAt?: Date;
   publishedBy?: string;
   note?: string;
+  /** A draft's base: the version in force it was made from, or whose changes it was carried onto (absent: not known). */
+  basedOn?: string;
+  /** Saves so far (1 when created). */
+  revision: number;
+  /** The latest save, and by whom (absent for rows saved before migration 0210). */
+  updatedAt?: Date;
+  updatedBy?: string;
 }
 
 /** A threshold set to save as a draft. */
 export interface ThresholdDraft {
   version: string;
   json: string;
+  /** Who saves it (the creator when it is new; the row keeps its first creator). */
   createdBy: string;
   note?: string;
-  /** Defaults to now. */
+  /** Defaults to now; also the time of this save. */
   createdAt?: Date;
+  /** The version in force it is made from (a new draft), or onto which its changes were carried. Kept when absent. */
+  basedOn?: string;
+  /**
+   * The revision the saver loaded: the save is refused with `ThresholdDraftConflictError` when the stored draft has
+   * another (someone saved it since). Absent: no check.
+   */
+  expectedRevision?: number;
+}
+
+/** A draft save refused because the stored draft changed since the saver loaded it. */
+export class ThresholdDraftConflictError extends Error {
+  override readonly name = 'ThresholdDraftConflictError';
+  constructor(
+    readonly version: string,
+    /** The stored draft's revision, and who saved it last, when. */
+    readonly current: { readonly revision: number; readonly by?: string; readonly at?: Date },
+  ) {
+    super(`threshold draft ${version} was saved since (revision ${String(current.revision)})`);
+  }
 }
 
 /** Who publishes or rolls back, why, and when (the audit row). */
@@ -37,6 +64,8 @@ export interface ThresholdChange {
   comment?: string;
   /** Defaults to now. */
   at?: Date;
+  /** The version in force when nothing is published (the shipped defaults): recorded as the one replaced. */
+  replacing?: string;
 }
 
 /** One audit row: a draft saved, a version published, or a rollback to an earlier version. */
@@ -63,7 +92,12 @@ export interface ThresholdRepository {
    * exists and is (or was) published: published versions are immutable. Writes a `save-draft` event (by
    * `createdBy`, at `createdAt` or now, the note as its comment).
    */
-  saveDraft(draft: ThresholdDraft): Promise<void>;
+  saveDraft(draft: ThresholdDraft): Promise<{ revision: number }>;
+  /**
+   * Stores the set the service ships with (`config/thresholds`, in force while nothing is published) as a `retired`
+   * version, so it can be rolled back to and shown like any other; nothing when the version is already stored.
+   */
+  recordShipped(set: { version: string; json: string }): Promise<void>;
   /**
    * Publishes a draft or retired version in one transaction: the published version, if any, becomes `retired`;
    * `published_at`/`published_by` record who and when, and an event records the change (`rollback` when the version
@@ -94,6 +128,25 @@ export function createThresholdRepository(db: Kysely<Database>, notify = false):
         .where('status', '=', 'published')
         .executeTakeFirst(),
     saveDraft: (draft) => saveDraft(db, draft),
+    recordShipped: async (set) => {
+      await db
+        .insertInto('threshold_sets')
+        .values({
+          version: set.version,
+          json: set.json,
+          status: 'retired',
+          created_at: new Date(0).toISOString(),
+          created_by: 'service',
+          published_at: null,
+          published_by: null,
+          note: 'Shipped with the service',
+          based_on: null,
+          updated_at: null,
+          updated_by: null,
+        })
+        .onConflict((oc) => oc.column('version').doNothing())
+        .execute();
+    },
     publish: (version, change) => publish(db, version, change, 'publish', notify),
     rollback: (version, change) => publish(db, version, change, 'rollback', notify),
     list: () => listThresholdSets(db),
@@ -104,12 +157,12 @@ export function createThresholdRepository(db: Kysely<Database>, notify = false):
   };
 }
 
-async function saveDraft(db: Kysely<Database>, draft: ThresholdDraft): Promise<void> {
+async function saveDraft(db: Kysely<Database>, draft: ThresholdDraft): Promise<{ revision: number }> {
   const at = (draft.createdAt ?? new Date()).toISOString();
-  await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     const existing = await trx
       .selectFrom('threshold_sets')
-      .select('status')
+      .select(['status', 'revision', 'updated_by', 'updated_at'])
       .where('version', '=', draft.version)
       .executeTakeFirst();
     if (existing && existing.status !== 'draft') {
@@ -117,12 +170,31 @@ async function saveDraft(db: Kysely<Database>, draft: ThresholdDraft): Promise<v
         `threshold set ${draft.version} is ${existing.status}; published versions are immutable`,
       );
     }
+    let revision = 1;
     if (existing) {
-      await trx
+      revision = existing.revision + 1;
+      // The revision in the WHERE too: of two saves of the same revision racing on PostgreSQL, the second updates
+      // nothing once the first committed (it re-reads the row after waiting for its lock).
+      const updated = await trx
         .updateTable('threshold_sets')
-        .set({ json: draft.json, note: draft.note ?? null })
+        .set({
+          json: draft.json,
+          note: draft.note ?? null,
+          revision,
+          updated_at: at,
+          updated_by: draft.createdBy,
+          ...(draft.basedOn !== undefined ? { based_on: draft.basedOn } : {}),
+        })
         .where('version', '=', draft.version)
-        .execute();
+        .where('revision', '=', draft.expectedRevision ?? existing.revision)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) {
+        throw new ThresholdDraftConflictError(draft.version, {
+          revision: existing.revision,
+          ...(existing.updated_by !== null ? { by: existing.updated_by } : {}),
+          ...(existing.updated_at !== null ? { at: new Date(existing.updated_at) } : {}),
+        });
+      }
     } else {
       await trx
         .insertInto('threshold_sets')
@@ -135,6 +207,10 @@ async function saveDraft(db: Kysely<Database>, draft: ThresholdDraft): Promise<v
           published_at: null,
           published_by: null,
           note: draft.note ?? null,
+          based_on: draft.basedOn ?? null,
+          revision: 1,
+          updated_at: at,
+          updated_by: draft.createdBy,
         })
         .execute();
     }
@@ -147,6 +223,7 @@ async function saveDraft(db: Kysely<Database>, draft: ThresholdDraft): Promise<v
       at,
       comment: draft.note ?? null,
     });
+    return { revision };
   });
 }
 
@@ -191,7 +268,7 @@ async function publish(
     await insertEvent(trx, {
       version,
       action: target.status === 'retired' ? 'rollback' : 'publish',
-      from_version: retired?.version ?? null,
+      from_version: retired?.version ?? change.replacing ?? null,
       to_version: version,
       by: change.by,
       at,
@@ -225,6 +302,10 @@ async function listThresholdSets(db: Kysely<Database>): Promise<ThresholdSetReco
     ...(row.published_at !== null ? { publishedAt: new Date(row.published_at) } : {}),
     ...(row.published_by !== null ? { publishedBy: row.published_by } : {}),
     ...(row.note !== null ? { note: row.note } : {}),
+    ...(row.based_on !== null ? { basedOn: row.based_on } : {}),
+    revision: row.revision,
+    ...(row.updated_at !== null ? { updatedAt: new Date(row.updated_at) } : {}),
+    ...(row.updated_by !== null ? { updatedBy: row.updated_by } : {}),
   }));
 }
 

@@ -576,8 +576,14 @@ describe('sensor rules: authored one by one, schema-checked and dry-run before p
     const failed = await publish().expect(409);
     expect(texts(failed.body)[0]).toMatch(/its last dry run failed/);
 
-    // Corrected, the old run no longer counts: the content changed.
-    await request(t.app).put(ruleUrl(R1)).set(auth(informaticist)).send({ rule: r1 }).expect(200);
+    // Corrected (and the limit lowered to 58/min, so there is something to publish), the old run no longer counts:
+    // the content changed.
+    const corrected = structuredClone(r1);
+    (corrected.triggers as Record<string, unknown>[])[0] = {
+      ...(corrected.triggers as Record<string, unknown>[])[0],
+      value: 58,
+    };
+    await request(t.app).put(ruleUrl(R1)).set(auth(informaticist)).send({ rule: corrected }).expect(200);
     const changed = await publish().expect(409);
     expect(texts(changed.body)[0]).toMatch(/it changed after its last dry run/);
     const passing = await dryRun('sensor-rules-1', true, 100);

@@ -81,8 +81,10 @@ export type {
   ReviewStatus,
 } from '../../src/admin/schemas';
 export type {
+  DraftSummary,
   DryRunCase,
   DryRunReport,
+  NotPredicted,
   DryRunRule,
   ReplayGroup,
   ReplayReport,
@@ -235,22 +237,39 @@ export const thresholdsApi = {
     call<ThresholdVersionView>('GET', `/api/thresholds/versions/${encodeURIComponent(version)}`),
   createDraft: (version: string) =>
     call<ThresholdDraftView>('POST', '/api/thresholds/drafts', undefined, { version }),
-  saveDraft: (version: string, set: ThresholdSetJson, acknowledgeDemotion: boolean) =>
+  draft: (version: string) =>
+    call<ThresholdDraftView>('GET', `/api/thresholds/drafts/${encodeURIComponent(version)}`),
+  /** `revision`: the one the page shows; a save made since by someone else refuses this one (409). */
+  saveDraft: (version: string, set: ThresholdSetJson, acknowledgeDemotion: boolean, revision: number) =>
     call<ThresholdDraftView>('PUT', `/api/thresholds/drafts/${encodeURIComponent(version)}`, undefined, {
       set,
       acknowledgeDemotion,
+      revision,
     }),
+  rebase: (version: string, revision: number) =>
+    call<ThresholdDraftView>(
+      'POST',
+      `/api/thresholds/drafts/${encodeURIComponent(version)}/rebase`,
+      undefined,
+      { revision },
+    ),
+  latestDryRun: (version: string) =>
+    call<{ current: boolean; latest?: DryRunReport }>(
+      'GET',
+      `/api/thresholds/drafts/${encodeURIComponent(version)}/dry-run`,
+    ),
   diff: (version: string) =>
     call<ThresholdDiff>('GET', `/api/thresholds/drafts/${encodeURIComponent(version)}/diff`),
   replay: (version: string, last: number) =>
     call<ReplayReport>('POST', `/api/thresholds/drafts/${encodeURIComponent(version)}/replay`, undefined, {
       last,
     }),
-  publish: (version: string, comment: string, acknowledgeDemotion: boolean) =>
+  publish: (version: string, comment: string, acknowledgeDemotion: boolean, revision: number) =>
     call<ThresholdSwitch>('POST', '/api/thresholds/publish', undefined, {
       version,
       comment,
       acknowledgeDemotion,
+      revision,
     }),
   watch: () =>
     call<{
@@ -278,9 +297,10 @@ export const thresholdsApi = {
     call<ThresholdSwitch>('POST', '/api/thresholds/rollback', undefined, { version, comment }),
   checkRule: (version: string, id: string, rule: unknown) =>
     call<SensorRuleCheck>('POST', `${ruleUrl(version, id)}/check`, undefined, { rule }),
-  saveRule: (version: string, id: string, rule: unknown) =>
-    call<ThresholdDraftView>('PUT', ruleUrl(version, id), undefined, { rule }),
-  removeRule: (version: string, id: string) => call<ThresholdDraftView>('DELETE', ruleUrl(version, id)),
+  saveRule: (version: string, id: string, rule: unknown, revision: number) =>
+    call<ThresholdDraftView>('PUT', ruleUrl(version, id), undefined, { rule, revision }),
+  removeRule: (version: string, id: string, revision: number) =>
+    call<ThresholdDraftView>('DELETE', `${ruleUrl(version, id)}?revision=${String(revision)}`),
   dryRun: (version: string) =>
     call<DryRunReport>(
       'POST',

@@ -31,6 +31,7 @@ import * as m0170 from './0170_shadow_comparisons_by_time';
 import * as m0180 from './0180_volume_acknowledged';
 import * as m0190 from './0190_reinterpretation_follow_ups';
 import * as m0200 from './0200_invocations_by_patient';
+import * as m0210 from './0210_threshold_draft_base';
 
 /** Hands kysely's `Migrator` the migrations above, made for `engine`. */
 export function migrationProvider(engine: Engine): MigrationProvider {
@@ -61,6 +62,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0180_volume_acknowledged': m0180,
     '0190_reinterpretation_follow_ups': m0190,
     '0200_invocations_by_patient': m0200,
+    '0210_threshold_draft_base': m0210,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

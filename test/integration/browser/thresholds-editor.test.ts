@@ -230,25 +230,127 @@ describe('the threshold editor in a browser', () => {
   });
 
   it('publishes only after a passing dry run: the next call uses the new set', async () => {
+    // Not offered until the draft as saved has passed a dry run.
+    expect(await page.getByRole('button', { name: 'Publish strong-avoid-warning' }).count()).toBe(0);
+    expect(await page.locator('.publish-blocked').innerText()).toBe(
+      'Dry-run the draft as it stands before publishing it.',
+    );
+    // A value changed on screen and not saved: the dry run saves it first, so what is published is what is shown.
+    await setValue(
+      'Moderate row that advises monitor',
+      'CPIC recommendation: Card for a CPIC Moderate row that advises monitor',
+      'info',
+    );
+    await page.getByText('Changes on screen are not saved yet.').waitFor();
+    expect(await page.locator('.publish-blocked').innerText()).toBe(
+      'You have changes on screen that are not saved: save the draft and dry-run it before publishing.',
+    );
+    await page.locator('.publish-blocked').scrollIntoViewIfNeeded();
+    await screenshot(page, '22g-thresholds-unsaved');
+    await page.getByRole('button', { name: 'Save and dry run the draft' }).click();
+    await page.getByText('Dry run passed:', { exact: false }).waitFor();
+    await page.getByText('Dry run passed:', { exact: false }).scrollIntoViewIfNeeded();
+    await screenshot(page, '22f-thresholds-dry-run');
     await page
       .getByLabel('Why this change (kept with the version)')
       .fill('Fewer interruptions for clopidogrel');
     await page.getByRole('button', { name: 'Publish strong-avoid-warning' }).click();
     await page
-      .getByText(
-        'Run a dry run of strong-avoid-warning again before publishing it: it changed after its last dry run.',
-      )
-      .waitFor();
-    await page.getByRole('button', { name: 'Dry run the draft' }).click();
-    await page.getByText('Dry run passed:', { exact: false }).waitFor();
-    await page.getByText('Dry run passed:', { exact: false }).scrollIntoViewIfNeeded();
-    await screenshot(page, '22f-thresholds-dry-run');
-    await page.getByRole('button', { name: 'Publish strong-avoid-warning' }).click();
-    await page
       .getByText(`Published strong-avoid-warning; it replaces ${defaultVersion} from the next call.`)
       .waitFor();
     expect(await indicators()).toEqual(['warning']);
+    expect(t.thresholds.live().thresholds.interruption.Moderate.monitor).toBe('info');
     await screenshot(page, '23-thresholds-published');
+  });
+
+  it('lists a saved draft after a reload and opens it again', async () => {
+    await page.getByLabel('Draft name').fill('ui-resume');
+    await page.getByRole('button', { name: 'Start a draft from the set in force' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Draft ui-resume' }).waitFor();
+    await page.reload();
+    const row = page.getByRole('row', { name: /ui-resume/ });
+    await row.waitFor();
+    expect(await row.innerText()).toMatch(/strong-avoid-warning\s.*by ivan\s+Not dry-run yet\s+No/s);
+    await screenshot(page, '23b-thresholds-open-drafts');
+    await page.getByRole('button', { name: 'Open ui-resume' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Draft ui-resume' }).waitFor();
+    expect(await page.getByText('Made from strong-avoid-warning', { exact: false }).count()).toBe(1);
+  });
+
+  it('says a draft made from a version no longer in force would undo it, and carries its changes over', async () => {
+    await setValue(
+      'Optional row that advises avoid',
+      'CPIC recommendation: Card for a CPIC Optional row that advises avoid',
+      'warning',
+    );
+    await page.getByRole('button', { name: 'Check and save the draft' }).click();
+    await page.getByText('Draft saved.').waitFor();
+    // A colleague publishes another draft made from the same version meanwhile (through the API).
+    const colleagueToken = await new SignJWT({ roles: ['informaticist'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('bob')
+      .setExpirationTime('5m')
+      .sign(KEY);
+    const colleague = { Authorization: `Bearer ${colleagueToken}` };
+    const made = await request(app)
+      .post('/api/thresholds/drafts')
+      .set(colleague)
+      .send({ version: 'bob-quiet' })
+      .expect(201);
+    const set = (made.body as { set: { interruption: Record<string, Record<string, string>> } }).set;
+    await request(app)
+      .put('/api/thresholds/drafts/bob-quiet')
+      .set(colleague)
+      .send({
+        set: {
+          ...set,
+          interruption: {
+            ...set.interruption,
+            Optional: { ...set.interruption.Optional, monitor: 'warning' },
+          },
+        },
+      })
+      .expect(200);
+    await request(app)
+      .post('/api/thresholds/drafts/bob-quiet/dry-run')
+      .set(colleague)
+      .send({ last: 0 })
+      .expect(200);
+    await request(app)
+      .post('/api/thresholds/publish')
+      .set(colleague)
+      .send({ version: 'bob-quiet', comment: 'Quieter for a month' })
+      .expect(200);
+    await page.reload();
+    await page.getByRole('button', { name: 'Open ui-resume' }).click();
+    const behind = page.getByRole('region', {
+      name: 'bob-quiet came into force after this draft was made from strong-avoid-warning',
+    });
+    await behind.waitFor();
+    expect(await behind.innerText()).toContain(
+      'Card for a CPIC Optional row that advises monitor: warning → info. (undoing bob-quiet)',
+    );
+    expect(await page.locator('.publish-blocked').innerText()).toBe(
+      'Carry this draft’s changes onto the version in force first (above).',
+    );
+    await behind.scrollIntoViewIfNeeded();
+    await screenshot(page, '23c-thresholds-behind');
+    await page.getByRole('button', { name: 'Carry my changes onto bob-quiet' }).click();
+    await page.getByText('Your changes were carried onto bob-quiet', { exact: false }).waitFor();
+    expect(await page.getByText('Made from bob-quiet', { exact: false }).count()).toBe(1);
+    expect(
+      await page.getByRole('region', { name: 'Changes against the set in force' }).innerText(),
+    ).toContain('Card for a CPIC Optional row that advises avoid: info → warning.');
+    await page.getByRole('button', { name: 'Dry run the draft' }).click();
+    await page.getByText('Dry run passed:', { exact: false }).waitFor();
+    await page.getByLabel('Why this change (kept with the version)').fill('Shorter card for an edited order');
+    await page.getByRole('button', { name: 'Publish ui-resume' }).click();
+    await page.getByText('Published ui-resume; it replaces bob-quiet from the next call.').waitFor();
+    // Both changes in force: the colleague's, kept, and the draft's own.
+    expect(t.thresholds.live().thresholds.interruption.Optional).toMatchObject({
+      monitor: 'warning',
+      avoid: 'warning',
+    });
   });
 
   it('rolls back to an earlier version in one action', async () => {

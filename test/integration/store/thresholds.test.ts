@@ -66,6 +66,42 @@ describe.each(engines)('threshold sets on $engine', ({ createDatabase }) => {
     expect(await s.listEvents()).toEqual([]);
   });
 
+  storeTest('a save from a stale revision is refused; the base and who saved last are kept', async (s) => {
+    await s.saveDraft({ version: 'd', json: variant('d', 55), createdBy: 'alice', basedOn: 'v1' });
+    expect(
+      await s.saveDraft({ version: 'd', json: variant('d', 56), createdBy: 'bob', expectedRevision: 1 }),
+    ).toEqual({ revision: 2 });
+    await expect(
+      s.saveDraft({ version: 'd', json: variant('d', 57), createdBy: 'alice', expectedRevision: 1 }),
+    ).rejects.toMatchObject({ name: 'ThresholdDraftConflictError', current: { revision: 2, by: 'bob' } });
+    const [stored] = await s.list();
+    expect(stored).toMatchObject({ basedOn: 'v1', revision: 2, createdBy: 'alice', updatedBy: 'bob' });
+    expect(stored?.json).toBe(variant('d', 56));
+    await s.saveDraft({ version: 'd', json: variant('d', 57), createdBy: 'alice', basedOn: 'v2' });
+    expect((await s.list())[0]).toMatchObject({ basedOn: 'v2', revision: 3 });
+  });
+
+  storeTest(
+    'the shipped set is stored once, retired, and named as what the first publication replaced',
+    async (s) => {
+      const shipped = {
+        version: DEFAULT_THRESHOLDS.version,
+        json: serializeThresholdSet(DEFAULT_THRESHOLDS),
+      };
+      await s.recordShipped(shipped);
+      await s.recordShipped(shipped);
+      await s.saveDraft({ version: 'site-2', json: variant('site-2', 55), createdBy: 'a' });
+      await s.publish('site-2', { by: 'a', replacing: shipped.version });
+      expect((await s.list()).map((r) => [r.version, r.status])).toEqual([
+        ['site-2', 'published'],
+        [shipped.version, 'retired'],
+      ]);
+      expect((await s.listEvents())[0]).toMatchObject({ action: 'publish', fromVersion: shipped.version });
+      await s.rollback(shipped.version, { by: 'a' });
+      expect(await s.published()).toEqual(shipped);
+    },
+  );
+
   storeTest('a draft is stored but not used until published; publishing is audited', async (s) => {
     const json = variant('site-1', 55);
     await s.saveDraft({
@@ -95,6 +131,9 @@ describe.each(engines)('threshold sets on $engine', ({ createDatabase }) => {
         publishedAt: new Date('2026-11-02T10:00:00.000Z'),
         publishedBy: 'informaticist-b',
         note: 'lower R1 cut-off',
+        revision: 1,
+        updatedAt: new Date('2026-11-01T10:00:00.000Z'),
+        updatedBy: 'informaticist-a',
       },
     ]);
     const events = await s.listEvents();

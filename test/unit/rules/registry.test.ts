@@ -49,6 +49,10 @@ function memoryRepository() {
       calls.push(`rollback ${v} by ${change.by}`);
       return publish(v);
     },
+    recordShipped(set) {
+      if (!rows.some((r) => r.version === set.version)) rows.push({ ...set, status: 'retired' });
+      return Promise.resolve();
+    },
   };
   return {
     port,

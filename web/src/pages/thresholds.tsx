@@ -12,7 +12,9 @@ import { thresholdsApi } from '../api';
 import { useChart } from '../chart';
 import type {
   ApiResult,
+  DraftSummary,
   DryRunReport,
+  NotPredicted,
   ReplayGroup,
   ReplayReport,
   SensorRuleView,
@@ -84,8 +86,9 @@ function rowsOf(entries: readonly ThresholdEntry[]): (ThresholdEntry & { drugs: 
 
 export function ThresholdsEditor() {
   const [overview, setOverview] = useState<ApiResult<ThresholdOverview> | undefined>(undefined);
-  const [draft, setDraft] = useState<{ version: string; set: ThresholdSetJson } | undefined>(undefined);
+  const [draft, setDraft] = useState<ThresholdDraftView | undefined>(undefined);
   const [status, setStatus] = useState('');
+  const [openError, setOpenError] = useState('');
   const refresh = () => {
     void thresholdsApi.overview().then(setOverview);
   };
@@ -93,7 +96,16 @@ export function ThresholdsEditor() {
 
   if (!overview) return <Loading />;
   if (!overview.ok) return <Problem status={overview.status} message={overview.message} />;
-  const { published, versions, events } = overview.value;
+  const { published, versions, events, drafts } = overview.value;
+  const open = (version: string) => {
+    setOpenError('');
+    void thresholdsApi.draft(version).then((r) => {
+      if (r.ok) {
+        setStatus('');
+        setDraft(r.value);
+      } else setOpenError(r.details?.join(' ') ?? r.message);
+    });
+  };
   return (
     <main class="wide">
       <h1>Alert thresholds</h1>
@@ -107,9 +119,15 @@ export function ThresholdsEditor() {
       <Watch key={published.version + status} />
       {draft ? (
         <DraftEditor
-          key={draft.version}
-          version={draft.version}
-          initial={draft.set}
+          key={`${draft.version}-${String(draft.revision)}`}
+          initial={draft}
+          onReload={() => {
+            open(draft.version);
+          }}
+          onClose={() => {
+            setDraft(undefined);
+            refresh();
+          }}
           onPublished={(message) => {
             setDraft(undefined);
             setStatus(message);
@@ -117,12 +135,15 @@ export function ThresholdsEditor() {
           }}
         />
       ) : (
-        <NewDraft
-          onCreated={(version, set) => {
-            setStatus('');
-            setDraft({ version, set });
-          }}
-        />
+        <>
+          <OpenDrafts drafts={drafts} onOpen={open} onChanged={refresh} error={openError} />
+          <NewDraft
+            onCreated={(view) => {
+              setStatus('');
+              setDraft(view);
+            }}
+          />
+        </>
       )}
       <SetTable entries={published.entries} />
       <History
@@ -137,7 +158,109 @@ export function ThresholdsEditor() {
   );
 }
 
-function NewDraft({ onCreated }: { readonly onCreated: (version: string, set: ThresholdSetJson) => void }) {
+const DRY_RUN_WORDS: Readonly<Record<DraftSummary['dryRun'], string>> = {
+  none: 'Not dry-run yet',
+  passed: 'Dry run passed',
+  failed: 'Dry run failed',
+  outdated: 'Changed since its dry run',
+};
+
+/** The drafts saved and not yet published: open one to go on editing it; stop a shadow from here. */
+function OpenDrafts({
+  drafts,
+  onOpen,
+  onChanged,
+  error,
+}: {
+  readonly drafts: readonly DraftSummary[];
+  readonly onOpen: (version: string) => void;
+  readonly onChanged: () => void;
+  readonly error: string;
+}) {
+  const [shadowError, setShadowError] = useState('');
+  return (
+    <section aria-labelledby="open-drafts">
+      <h2 id="open-drafts">Open drafts</h2>
+      {drafts.length === 0 ? (
+        <p>No draft is waiting: start one below.</p>
+      ) : (
+        <div class="scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Draft</th>
+                <th scope="col">Made from</th>
+                <th scope="col">Last saved</th>
+                <th scope="col">Dry run</th>
+                <th scope="col">Shadow</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {drafts.map((d) => (
+                <tr key={d.version}>
+                  <td>{d.version}</td>
+                  <td>
+                    {d.basedOn ?? 'Not known'}
+                    {d.behind ? (
+                      <>
+                        <br />
+                        <span class="note">No longer in force: its changes must be carried over.</span>
+                      </>
+                    ) : null}
+                  </td>
+                  <td>
+                    {formatDayTime(d.savedAt)} by {d.savedBy}
+                  </td>
+                  <td>{DRY_RUN_WORDS[d.dryRun]}</td>
+                  <td>
+                    {d.inShadow ? (
+                      <>
+                        Runs in shadow{' '}
+                        <button
+                          type="button"
+                          class="secondary"
+                          onClick={() => {
+                            setShadowError('');
+                            void thresholdsApi.setShadow(null).then((r) => {
+                              if (r.ok) onChanged();
+                              else setShadowError(r.details?.join(' ') ?? r.message);
+                            });
+                          }}
+                        >
+                          Stop the shadow of {d.version}
+                        </button>
+                      </>
+                    ) : (
+                      'No'
+                    )}
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      onClick={() => {
+                        onOpen(d.version);
+                      }}
+                    >
+                      Open {d.version}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {error || shadowError ? (
+        <p role="alert" class="status-error">
+          {error || shadowError}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+function NewDraft({ onCreated }: { readonly onCreated: (view: ThresholdDraftView) => void }) {
   const [name, setName] = useState('');
   const [error, setError] = useState('');
   return (
@@ -148,7 +271,7 @@ function NewDraft({ onCreated }: { readonly onCreated: (version: string, set: Th
         onSubmit={(e) => {
           e.preventDefault();
           void thresholdsApi.createDraft(name.trim()).then((r) => {
-            if (r.ok) onCreated(r.value.version, r.value.set);
+            if (r.ok) onCreated(r.value);
             else setError(r.details?.join(' ') ?? r.message);
           });
         }}
@@ -180,69 +303,183 @@ function NewDraft({ onCreated }: { readonly onCreated: (version: string, set: Th
   );
 }
 
+/** Why publishing is not offered yet, in words (undefined: it may be published). */
+function publishBlocker(state: {
+  readonly dirty: boolean;
+  readonly editingRule: boolean;
+  readonly behind: boolean;
+  readonly dryRun: ApiResult<DryRunReport> | undefined;
+}): string | undefined {
+  if (state.behind) return 'Carry this draft’s changes onto the version in force first (above).';
+  if (state.dirty)
+    return 'You have changes on screen that are not saved: save the draft and dry-run it before publishing.';
+  if (state.editingRule) return 'Save or cancel the sensor rule you are editing before publishing.';
+  if (!state.dryRun?.ok) return 'Dry-run the draft as it stands before publishing it.';
+  if (!state.dryRun.value.passed) return 'Correct the draft and dry-run it again: its last dry run failed.';
+  return undefined;
+}
+
 function DraftEditor({
-  version,
   initial,
   onPublished,
+  onReload,
+  onClose,
 }: {
-  readonly version: string;
-  readonly initial: ThresholdSetJson;
+  readonly initial: ThresholdDraftView;
   readonly onPublished: (message: string) => void;
+  /** Read the draft again from the server (someone else saved it). */
+  readonly onReload: () => void;
+  readonly onClose: () => void;
 }) {
-  const [set, setSet] = useState(initial);
-  const [entries, setEntries] = useState<readonly ThresholdEntry[] | undefined>(undefined);
-  const [rules, setRules] = useState<readonly SensorRuleView[]>([]);
+  const { version } = initial;
+  const [view, setView] = useState(initial);
+  // What is on screen, and what is saved: they differ while the informaticist has unsaved edits.
+  const [set, setSet] = useState(initial.set);
+  const [entries, setEntries] = useState<readonly ThresholdEntry[]>(initial.entries);
   const [dryRun, setDryRun] = useState<ApiResult<DryRunReport> | undefined>(undefined);
   const [filter, setFilter] = useState('');
   const [acknowledge, setAcknowledge] = useState(false);
   const [problems, setProblems] = useState<readonly string[]>([]);
-  const [changes, setChanges] = useState<readonly ThresholdChangeLine[] | undefined>(undefined);
+  const [staleSave, setStaleSave] = useState(false);
   const [saved, setSaved] = useState('');
   const [replay, setReplay] = useState<ApiResult<ReplayReport> | undefined>(undefined);
   const [last, setLast] = useState(1000);
   const [comment, setComment] = useState('');
   const [publishError, setPublishError] = useState('');
+  const [editingRule, setEditingRule] = useState(false);
+  const [rebased, setRebased] = useState<ThresholdDraftView['rebased']>(undefined);
+  const [rebaseError, setRebaseError] = useState('');
 
   useEffect(() => {
-    void thresholdsApi.version(version).then((r) => {
-      if (r.ok) {
-        setEntries(r.value.entries);
-        setRules(r.value.rules);
-      }
+    // A draft opened again: its newest dry run counts if it ran on the draft as saved.
+    void thresholdsApi.latestDryRun(version).then((r) => {
+      if (r.ok && r.value.current && r.value.latest) setDryRun({ ok: true, value: r.value.latest });
     });
   }, [version]);
-  if (!entries) return <Loading />;
+
+  const dirty = JSON.stringify(set) !== JSON.stringify(view.set);
   const needle = filter.trim().toLowerCase();
   const rows = rowsOf(entries).filter(
     (r) => !needle || `${r.drugs} ${r.rule} ${r.meaning}`.toLowerCase().includes(needle),
   );
 
-  /** A saved draft (values or a sensor rule): its set, values, rules and changes; an earlier replay or dry run no longer applies. */
-  const savedDraft = (view: ThresholdDraftView, message: string) => {
-    setSet(view.set);
-    setEntries(view.entries);
-    setRules(view.rules);
-    setChanges(view.changes ?? []);
+  /** A saved draft (values, a sensor rule, carried over): what is on screen is what is saved; an earlier replay or dry run no longer applies. */
+  const savedDraft = (next: ThresholdDraftView, message: string) => {
+    setView(next);
+    setSet(next.set);
+    setEntries(next.entries);
     setSaved(message);
+    setStaleSave(false);
     setReplay(undefined);
     setDryRun(undefined);
     setPublishError('');
   };
-  const save = () => {
-    setSaved('');
-    void thresholdsApi.saveDraft(version, set, acknowledge).then((r) => {
-      if (r.ok) {
-        setProblems([]);
-        savedDraft(r.value, 'Draft saved.');
-      } else {
-        setProblems(r.details ?? [r.message]);
-      }
-    });
+  const refused = (r: { status: number; message: string; details?: readonly string[] }) => {
+    setProblems(r.details ?? [r.message]);
+    setStaleSave(r.status === 409);
   };
+  /** Saves what is on screen; resolves true when it is saved (or was already). */
+  const save = async (): Promise<boolean> => {
+    setSaved('');
+    const r = await thresholdsApi.saveDraft(version, set, acknowledge, view.revision);
+    if (r.ok) {
+      setProblems([]);
+      savedDraft(r.value, 'Draft saved.');
+      return true;
+    }
+    refused(r);
+    return false;
+  };
+  const saveIfEdited = async (): Promise<boolean> => (dirty ? save() : true);
+  const blocker = publishBlocker({ dirty, editingRule, behind: view.behind !== undefined, dryRun });
 
   return (
     <section aria-labelledby="draft-heading" class="draft">
       <h2 id="draft-heading">Draft {version}</h2>
+      <p>
+        {view.basedOn ? `Made from ${view.basedOn}` : 'Not made in the editor'}
+        {view.updatedAt
+          ? `; last saved ${formatDayTime(view.updatedAt)} by ${view.updatedBy ?? 'someone'}`
+          : ''}
+        .{' '}
+        <button type="button" class="secondary" onClick={onClose}>
+          Close the draft
+        </button>
+      </p>
+      {view.behind ? (
+        <div class="problems" role="region" aria-labelledby="behind-heading">
+          <h3 id="behind-heading">
+            {view.behind.inForce} came into force after this draft was made from {view.behind.basedOn}
+          </h3>
+          {view.behind.undone.length + view.behind.replaced.length > 0 ? (
+            <>
+              <p>Published as it stands, it would change these values of the version in force:</p>
+              <ul>
+                {view.behind.undone.map((c) => (
+                  <li key={c.path}>
+                    {c.text} <span class="note">(undoing {view.behind?.inForce})</span>
+                  </li>
+                ))}
+                {view.behind.replaced.map((c) => (
+                  <li key={c.path}>
+                    {c.text} <span class="note">(you changed it too)</span>
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : (
+            <p>It would undo nothing, but it was checked against a version no longer in force.</p>
+          )}
+          <p>
+            Carry this draft’s own changes onto {view.behind.inForce}: the draft keeps its name and is then
+            made from {view.behind.inForce}. Where both changed the same value, {view.behind.inForce}’s value
+            is kept and listed, for you to change again if yours should stand. Dry-run it again afterwards.
+          </p>
+          <button
+            type="button"
+            disabled={dirty}
+            onClick={() => {
+              setRebaseError('');
+              void thresholdsApi.rebase(version, view.revision).then((r) => {
+                if (r.ok) {
+                  setRebased(r.value.rebased);
+                  setProblems([]);
+                  savedDraft(r.value, '');
+                } else setRebaseError(r.details?.join(' ') ?? r.message);
+              });
+            }}
+          >
+            Carry my changes onto {view.behind.inForce}
+          </button>
+          {dirty ? <p class="note">Save or undo the changes on screen first.</p> : null}
+          {rebaseError ? (
+            <p role="alert" class="status-error">
+              {rebaseError}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+      {rebased ? (
+        <div role="status" class="rebased">
+          <p class="status-saved">
+            Your changes were carried onto {rebased.onto}; the draft is now made from it. Run the dry run
+            again before publishing.
+          </p>
+          {rebased.conflicts.length > 0 ? (
+            <>
+              <p>
+                {rebased.onto} changed these values too; its values were kept. Change them again if yours
+                should stand:
+              </p>
+              <ul>
+                {rebased.conflicts.map((c) => (
+                  <li key={c.path}>{c.text}</li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+        </div>
+      ) : null}
       <label for="filter">Show values for a drug or rule</label>
       <input
         id="filter"
@@ -275,6 +512,7 @@ function DraftEditor({
                     value={valueAt(set, r.path)}
                     onChange={(v) => {
                       setSet(withValue(set, r.path, v));
+                      setSaved('');
                     }}
                   />
                 </td>
@@ -296,9 +534,24 @@ function DraftEditor({
           I accept that this draft gives a contraindication (CPIC Strong “avoid”) less than a warning
         </label>
       </p>
-      <button type="button" onClick={save}>
-        Check and save the draft
-      </button>
+      <p class="actions">
+        <button type="button" onClick={() => void save()}>
+          Check and save the draft
+        </button>{' '}
+        {dirty ? (
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              setSet(view.set);
+              setProblems([]);
+            }}
+          >
+            Undo the unsaved changes
+          </button>
+        ) : null}
+      </p>
+      {dirty ? <p class="note unsaved">Changes on screen are not saved yet.</p> : null}
       {problems.length > 0 ? (
         <div role="alert" class="problems">
           <h3>The draft was not saved</h3>
@@ -307,6 +560,11 @@ function DraftEditor({
               <li key={p}>{p}</li>
             ))}
           </ul>
+          {staleSave ? (
+            <button type="button" onClick={onReload}>
+              Reload the draft
+            </button>
+          ) : null}
         </div>
       ) : null}
       {saved ? (
@@ -316,115 +574,122 @@ function DraftEditor({
       ) : null}
       <SensorRules
         version={version}
-        rules={rules}
+        revision={view.revision}
+        rules={view.rules}
+        blocked={dirty}
+        onEditing={setEditingRule}
         onStart={() => {
           setSaved('');
         }}
-        onSaved={(view, message) => {
+        onSaved={(next, message) => {
           setProblems([]);
-          savedDraft(view, message);
+          savedDraft(next, message);
         }}
       />
-      {changes ? <Changes changes={changes} /> : null}
-      {changes ? (
-        <section aria-labelledby="replay-heading">
-          <h3 id="replay-heading">What would change</h3>
-          <form
-            class="inline-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              setReplay(undefined);
-              void thresholdsApi.replay(version, last).then(setReplay);
-            }}
-          >
-            <label for="replay-last">Replay the most recent calls</label>
-            <input
-              id="replay-last"
-              type="number"
-              min={1}
-              max={10000}
-              value={last}
-              onInput={(e) => {
-                setLast(Number(e.currentTarget.value));
-              }}
-            />
-            <button type="submit">Replay</button>
-          </form>
-          {replay ? (
-            replay.ok ? (
-              <ReplayView report={replay.value} />
-            ) : (
-              <p role="alert" class="status-error">
-                {replay.details?.join(' ') ?? replay.message}
-              </p>
-            )
-          ) : null}
-          <Shadow version={version} />
-        </section>
-      ) : null}
-      {changes ? (
-        <section aria-labelledby="dry-run-heading">
-          <h3 id="dry-run-heading">Dry run</h3>
-          <p>
-            Loads the draft as the service would, runs each sensor rule on test data built from its own
-            thresholds, and replays recent calls. Publishing needs a passing dry run of the draft as it
-            stands.
-          </p>
-          <button
-            type="button"
-            onClick={() => {
-              setDryRun(undefined);
-              setPublishError('');
-              void thresholdsApi.dryRun(version).then(setDryRun);
-            }}
-          >
-            Dry run the draft
-          </button>
-          {dryRun ? (
-            dryRun.ok ? (
-              <DryRunView report={dryRun.value} />
-            ) : (
-              <p role="alert" class="status-error">
-                {dryRun.details?.join(' ') ?? dryRun.message}
-              </p>
-            )
-          ) : null}
-        </section>
-      ) : null}
-      {changes ? (
+      <Changes changes={view.changes ?? []} />
+      <section aria-labelledby="replay-heading">
+        <h3 id="replay-heading">What would change</h3>
         <form
-          class="publish"
+          class="inline-form"
           onSubmit={(e) => {
             e.preventDefault();
-            setPublishError('');
-            void thresholdsApi.publish(version, comment, acknowledge).then((r) => {
-              if (r.ok)
-                onPublished(
-                  `Published ${r.value.version}; it replaces ${r.value.previous} from the next call.`,
-                );
-              else setPublishError(r.details?.join(' ') ?? r.message);
+            setReplay(undefined);
+            // The replay reads the saved draft: what is on screen is saved first, so it replays what is shown.
+            void saveIfEdited().then((ok) => {
+              if (ok) void thresholdsApi.replay(version, last).then(setReplay);
             });
           }}
         >
-          <h3>Publish</h3>
-          <label for="publish-comment">Why this change (kept with the version)</label>
-          <textarea
-            id="publish-comment"
-            rows={2}
-            required
-            value={comment}
+          <label for="replay-last">Replay the most recent calls</label>
+          <input
+            id="replay-last"
+            type="number"
+            min={1}
+            max={10000}
+            value={last}
             onInput={(e) => {
-              setComment(e.currentTarget.value);
+              setLast(Number(e.currentTarget.value));
             }}
           />
-          <button type="submit">Publish {version}</button>
-          {publishError ? (
-            <p role="alert" class="status-error">
-              {publishError}
-            </p>
-          ) : null}
+          <button type="submit">{dirty ? 'Save and replay' : 'Replay'}</button>
         </form>
-      ) : null}
+        {replay ? (
+          replay.ok ? (
+            <ReplayView report={replay.value} />
+          ) : (
+            <p role="alert" class="status-error">
+              {replay.details?.join(' ') ?? replay.message}
+            </p>
+          )
+        ) : null}
+        <Shadow version={version} />
+      </section>
+      <section aria-labelledby="dry-run-heading">
+        <h3 id="dry-run-heading">Dry run</h3>
+        <p>
+          Loads the draft as the service would, runs each sensor rule on test data built from its own
+          thresholds, and replays recent calls. Publishing needs a passing dry run of the draft as it stands;
+          changes on screen are saved first.
+        </p>
+        <button
+          type="button"
+          onClick={() => {
+            setDryRun(undefined);
+            setPublishError('');
+            void saveIfEdited().then((ok) => {
+              if (ok) void thresholdsApi.dryRun(version).then(setDryRun);
+            });
+          }}
+        >
+          {dirty ? 'Save and dry run the draft' : 'Dry run the draft'}
+        </button>
+        {dryRun ? (
+          dryRun.ok ? (
+            <DryRunView report={dryRun.value} />
+          ) : (
+            <p role="alert" class="status-error">
+              {dryRun.details?.join(' ') ?? dryRun.message}
+            </p>
+          )
+        ) : null}
+      </section>
+      <section aria-labelledby="publish-heading" class="publish">
+        <h3 id="publish-heading">Publish</h3>
+        {blocker ? (
+          <p class="publish-blocked">{blocker}</p>
+        ) : (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              setPublishError('');
+              void thresholdsApi.publish(version, comment, acknowledge, view.revision).then((r) => {
+                if (r.ok)
+                  onPublished(
+                    `Published ${r.value.version}; it replaces ${r.value.previous} from the next call.`,
+                  );
+                else setPublishError(r.details?.join(' ') ?? r.message);
+              });
+            }}
+          >
+            <label for="publish-comment">Why this change (kept with the version)</label>
+            <textarea
+              id="publish-comment"
+              rows={2}
+              required
+              value={comment}
+              onInput={(e) => {
+                setComment(e.currentTarget.value);
+              }}
+            />
+            <button type="submit">Publish {version}</button>
+          </form>
+        )}
+        {publishError ? (
+          <p role="alert" class="status-error">
+            {publishError}
+          </p>
+        ) : null}
+      </section>
     </section>
   );
 }
@@ -555,18 +820,31 @@ function newRuleTemplate(rules: readonly SensorRuleView[]): Record<string, unkno
 /** The draft's sensor rules: each in words, with its JSON to edit, check and save; turn off, remove, add. */
 function SensorRules({
   version,
+  revision,
   rules,
+  blocked,
+  onEditing,
   onStart,
   onSaved,
 }: {
   readonly version: string;
+  /** The draft's revision the page shows (sent with each save). */
+  readonly revision: number;
   readonly rules: readonly SensorRuleView[];
+  /** Unsaved value edits on screen: a rule save would save the draft without them, so rules wait. */
+  readonly blocked: boolean;
+  /** Whether a rule's JSON is open for editing (publishing waits for it). */
+  readonly onEditing: (editing: boolean) => void;
   /** A change to a rule begins: the last confirmation no longer describes the draft. */
   readonly onStart: () => void;
   readonly onSaved: (view: ThresholdDraftView, message: string) => void;
 }) {
-  const [editing, setEditing] = useState<{ id: string; text: string } | undefined>(undefined);
+  const [editing, setEditingState] = useState<{ id: string; text: string } | undefined>(undefined);
   const [error, setError] = useState('');
+  const setEditing = (next: { id: string; text: string } | undefined) => {
+    setEditingState(next);
+    onEditing(next !== undefined);
+  };
   const edit = (id: string, text: string) => {
     onStart();
     setEditing({ id, text });
@@ -582,6 +860,9 @@ function SensorRules({
   return (
     <section aria-labelledby="sensor-rules-heading">
       <h3 id="sensor-rules-heading">Sensor rules</h3>
+      {blocked ? (
+        <p class="note">Save or undo the changes to values above before changing a sensor rule.</p>
+      ) : null}
       <ul class="plain sensor-rules">
         {rules.map((r) => (
           <li key={r.id} class={r.enabled ? 'sensor-rule' : 'sensor-rule off'}>
@@ -597,6 +878,7 @@ function SensorRules({
             {editing?.id === r.id ? (
               <RuleJsonEditor
                 version={version}
+                revision={revision}
                 id={r.id}
                 text={editing.text}
                 onCancel={() => {
@@ -612,6 +894,7 @@ function SensorRules({
                 <button
                   type="button"
                   class="secondary"
+                  disabled={blocked}
                   onClick={() => {
                     edit(r.id, JSON.stringify(r.rule, null, 2));
                   }}
@@ -621,9 +904,10 @@ function SensorRules({
                 <button
                   type="button"
                   class="secondary"
+                  disabled={blocked}
                   onClick={() => {
                     act(
-                      thresholdsApi.saveRule(version, r.id, { ...r.rule, enabled: !r.enabled }),
+                      thresholdsApi.saveRule(version, r.id, { ...r.rule, enabled: !r.enabled }, revision),
                       `Sensor rule ${r.id} turned ${r.enabled ? 'off' : 'on'}.`,
                     );
                   }}
@@ -633,8 +917,9 @@ function SensorRules({
                 <button
                   type="button"
                   class="secondary"
+                  disabled={blocked}
                   onClick={() => {
-                    act(thresholdsApi.removeRule(version, r.id), `Sensor rule ${r.id} removed.`);
+                    act(thresholdsApi.removeRule(version, r.id, revision), `Sensor rule ${r.id} removed.`);
                   }}
                 >
                   Remove {r.id}
@@ -647,6 +932,7 @@ function SensorRules({
       {editing?.id === '' ? (
         <RuleJsonEditor
           version={version}
+          revision={revision}
           id=""
           text={editing.text}
           onCancel={() => {
@@ -661,6 +947,7 @@ function SensorRules({
         <button
           type="button"
           class="secondary"
+          disabled={blocked}
           onClick={() => {
             edit('', JSON.stringify(newRuleTemplate(rules), null, 2));
           }}
@@ -680,12 +967,14 @@ function SensorRules({
 /** One rule's JSON: "Check" asks the server (nothing saved), "Save" saves it into the draft. */
 function RuleJsonEditor({
   version,
+  revision,
   id,
   text: initial,
   onCancel,
   onSaved,
 }: {
   readonly version: string;
+  readonly revision: number;
   /** The rule being edited ('' for a new one). */
   readonly id: string;
   readonly text: string;
@@ -756,7 +1045,7 @@ function RuleJsonEditor({
             setPassed(undefined);
             const p = parsed();
             if (!p) return;
-            void thresholdsApi.saveRule(version, p.target, p.rule).then((r) => {
+            void thresholdsApi.saveRule(version, p.target, p.rule, revision).then((r) => {
               if (r.ok) onSaved(r.value, typeof p.rule.id === 'string' ? p.rule.id : p.target);
               else setProblems(r.details ?? [r.message]);
             });
@@ -792,6 +1081,29 @@ function RuleJsonEditor({
   );
 }
 
+/**
+ * What the recorded calls cannot predict, said next to the figures: a changed window (or days of data needed) is read
+ * from figures over the old window, so those rules' level changes are left out of the counts.
+ */
+function NotPredictedNote({ report }: { readonly report: NotPredicted }) {
+  return (
+    <div class="not-predicted" role="note" aria-label="Not predicted">
+      <p>
+        <strong>Not predicted:</strong>{' '}
+        {report.cards === 0
+          ? 'the figures above cannot show what this change does.'
+          : `${String(report.cards)} ${report.cards === 1 ? 'card' : 'cards'} whose level these rules would change on the recorded figures ${report.cards === 1 ? 'is' : 'are'} left out of the figures above.`}{' '}
+        Watch these rules after publishing.
+      </p>
+      <ul>
+        {report.reasons.map((r) => (
+          <li key={r}>{r}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /** A dry run's outcome: passed or not, then each rule with its failing cases and their reasons. */
 function DryRunView({ report }: { readonly report: DryRunReport }) {
   const cases = report.rules.reduce((n, r) => n + r.passed + r.failed, 0);
@@ -813,6 +1125,7 @@ function DryRunView({ report }: { readonly report: DryRunReport }) {
         </ul>
       ) : null}
       {report.replay?.error ? <p>{report.replay.error}</p> : null}
+      {report.replay?.notPredicted ? <NotPredictedNote report={report.replay.notPredicted} /> : null}
       {failed.length > 0 ? (
         <table>
           <caption class="lead">Sensor rules that do not behave as written</caption>
@@ -1044,6 +1357,7 @@ function ReplayView({
         : <strong>{totals.appear}</strong> cards would appear, <strong>{totals.disappear}</strong> would
         disappear, <strong>{totals.change}</strong> would change level, {totals.same} would stay as they are.
       </p>
+      {report.notPredicted ? <NotPredictedNote report={report.notPredicted} /> : null}
       {movedRules.length > 0 ? <ReplayChart groups={movedRules} /> : null}
       <GroupTable caption="By rule" groups={report.byRule} />
       <GroupTable caption="By drug and gene" groups={report.byPair} />
@@ -1127,11 +1441,15 @@ function History({
   const [error, setError] = useState('');
   const retired = versions.filter((v) => v.status === 'retired');
   const changes = events.filter((e) => e.action !== 'save-draft');
+  const shipped = versions.find((v) => v.shipped);
   return (
     <section aria-labelledby="history">
       <h2 id="history">Versions</h2>
       {changes.length === 0 ? (
-        <p>No version has been published yet: the defaults are in force.</p>
+        <p>
+          No version has been published yet: the set shipped with the service
+          {shipped ? `, ${shipped.version},` : ''} is in force.
+        </p>
       ) : (
         <table>
           <thead>
@@ -1148,7 +1466,25 @@ function History({
                 <td>{formatDayTime(e.at)}</td>
                 <td>
                   {e.action === 'rollback' ? 'Rolled back to' : 'Published'} {e.version}
-                  {e.fromVersion ? ` (replacing ${e.fromVersion})` : ''}
+                  {e.fromVersion
+                    ? ` (replacing ${e.fromVersion}${e.fromVersion === shipped?.version ? ', the set shipped with the service' : ''})`
+                    : ''}
+                  {e.changes ? (
+                    e.changes.length === 0 ? (
+                      <p class="note">No value changed.</p>
+                    ) : (
+                      <details>
+                        <summary>
+                          {e.changes.length} {e.changes.length === 1 ? 'value' : 'values'} changed
+                        </summary>
+                        <ul>
+                          {e.changes.map((c) => (
+                            <li key={c.path}>{c.text}</li>
+                          ))}
+                        </ul>
+                      </details>
+                    )
+                  ) : null}
                 </td>
                 <td>{e.by}</td>
                 <td>{e.comment ?? ''}</td>
@@ -1189,7 +1525,9 @@ function History({
                   Roll back to {v.version}
                 </button>{' '}
                 <span class="note">
-                  last published {v.publishedAt ? formatDayTime(v.publishedAt) : ''} by {v.publishedBy ?? ''}
+                  {v.shipped
+                    ? 'the set shipped with the service, in force before the first publication'
+                    : `last published ${v.publishedAt ? formatDayTime(v.publishedAt) : ''} by ${v.publishedBy ?? ''}`}
                 </span>
               </li>
             ))}
