@@ -112,7 +112,8 @@ const replaySchema = z.union(
   },
 );
 
-function versionView(r: ThresholdSetRecord) {
+/** A stored version as the API shows it; `shipped`: the version the service ships with (`registry.shipped`). */
+function versionView(r: ThresholdSetRecord, shipped: string) {
   return {
     version: r.version,
     status: r.status,
@@ -125,7 +126,7 @@ function versionView(r: ThresholdSetRecord) {
     revision: r.revision,
     ...(r.updatedAt ? { updatedAt: r.updatedAt.toISOString() } : {}),
     ...(r.updatedBy ? { updatedBy: r.updatedBy } : {}),
-    ...(r.createdBy === 'service' && r.createdAt.getTime() === 0 ? { shipped: true } : {}),
+    ...(r.version === shipped ? { shipped: true } : {}),
   };
 }
 
@@ -320,7 +321,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
     const [versions, events] = await Promise.all([store.thresholds.list(), store.thresholds.listEvents()]);
     const shipped = registry.shipped;
     // The shipped defaults are in force first: listed like a stored version until they are stored (when replaced).
-    const all = versions.map(versionView);
+    const all = versions.map((v) => versionView(v, registry.shipped.version));
     if (!versions.some((v) => v.version === shipped.version)) {
       all.push({
         version: shipped.version,
@@ -400,7 +401,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
     const set = JSON.parse(record.json) as ThresholdSet;
     const parsed = thresholdSetSchema.safeParse(set);
     res.json({
-      ...versionView(record),
+      ...versionView(record, registry.shipped.version),
       set,
       entries: describeThresholdSet(set),
       rules: parsed.success ? ruleViews(parsed.data) : [],
