@@ -24,6 +24,7 @@ import type {
   PatientDataSource,
   PatientRecord,
 } from '../rules/assess';
+import { ordersWithUnreadMedicine } from '../rules/cpic';
 import type { DrugOrder } from '../rules/cpic';
 import type { RuleEngine } from '../rules/engine';
 import { resolveAdvisableOrders } from '../rules/safety-rule-drugs';
@@ -181,9 +182,6 @@ export function prefetchSource<H extends HookName>(
     async gather(medicationRefs: readonly string[]): Promise<GatheredPatient> {
       const gathered = await gather(call, medicationRefs);
       const pgxGap = gathered.pgx?.complete === false ? pgxGapOf(gathered.pgx.failure?.kind) : undefined;
-      const unreadMedications = medicationRefs.filter(
-        (ref) => gathered[`${MEDICATION_KEY}${ref}`]?.complete !== true,
-      );
       return {
         data: readPatientData(recordOf(gathered, pgxGap), call.now, thresholds, readGenes),
         medications: Object.values(gathered)
@@ -193,7 +191,6 @@ export function prefetchSource<H extends HookName>(
           .filter((g) => !g.complete)
           .map((g) => `${g.key}: ${g.problem ?? 'incomplete'}`),
         ...(pgxGap === undefined ? {} : { pgxGap }),
-        ...(unreadMedications.length > 0 ? { unreadMedications } : {}),
       };
     },
   };
@@ -269,16 +266,17 @@ export async function assessDraftOrders(
   const engine = services.ruleEngine();
   const external = externalMedicationReferences(draftOrders, selections);
   const known = external.length === 0 ? ordersToAdviseOn(draftOrders, engine.thresholds, selections) : [];
-  if (external.length === 0 && known.length === 0) return undefined;
+  // An order whose medicine cannot be told (its Medication reference resolves to nothing, and no display names it)
+  // may be for any medicine: said in a card, never passed over as if it had been checked.
+  const dangling = external.length === 0 && unreadMedicine(draftOrders, [], selections);
+  if (external.length === 0 && known.length === 0 && !dangling) return undefined;
   const gathered = await prefetchSource(call, engine.thresholds, services.readGenes).gather(external);
   const orders =
     external.length === 0
       ? known
       : ordersToAdviseOn(draftOrders, engine.thresholds, selections, gathered.medications);
-  // An order whose Medication was not returned and that names no drug otherwise may be for any medicine: said in a
-  // card, never passed over as if it had been checked.
   const medicineUnread =
-    unidentifiedOrders(draftOrders, gathered.unreadMedications ?? [], orders, selections) > 0;
+    external.length === 0 ? dangling : unreadMedicine(draftOrders, gathered.medications, selections);
   if (orders.length === 0 && !medicineUnread) return undefined;
   if (gathered.gaps.length > 0) call.logger.warn({ gaps: gathered.gaps }, 'answering with incomplete data');
   const assessment = await assess(gathered.data, orders, { now: call.now, preTest: 'allow' }, engine);
@@ -290,21 +288,17 @@ export async function assessDraftOrders(
   };
 }
 
-/** The (selected) draft orders that refer to an unread Medication and resolved to no drug. */
-function unidentifiedOrders(
+/** Whether a (selected) draft order's medicine cannot be told, with the Medications read for the orders. */
+function unreadMedicine(
   draftOrders: DraftOrders,
-  unread: readonly string[],
-  resolved: readonly DrugOrder[],
+  medications: readonly unknown[],
   selections?: readonly string[],
-): number {
-  if (unread.length === 0) return 0;
-  const resolvedIndexes = new Set(resolved.map((o) => o.orderIndex));
-  return draftOrderResources(draftOrders).filter((resource, index) => {
-    const r = resource as Record<string, unknown> | undefined;
-    const ref = (r?.medicationReference as { reference?: unknown } | undefined)?.reference;
-    const selected = !selections || selections.includes(`${String(r?.resourceType)}/${String(r?.id)}`);
-    return selected && typeof ref === 'string' && unread.includes(ref) && !resolvedIndexes.has(index);
-  }).length;
+): boolean {
+  const resources = draftOrderResources(draftOrders) as (Record<string, unknown> | undefined)[];
+  return ordersWithUnreadMedicine(draftOrders, { medications }).some((index) => {
+    const r = resources[index];
+    return !selections || selections.includes(`${String(r?.resourceType)}/${String(r?.id)}`);
+  });
 }
 
 /**

@@ -97,8 +97,6 @@ export interface GatheredPatient {
   readonly gaps: readonly string[];
   /** How the PGx results fell short, present exactly when `data.pgxComplete` is false (the "check incomplete" card). */
   readonly pgxGap?: PgxGap;
-  /** The `Medication/{id}` references among `medicationRefs` the FHIR server did not return (failed, missing, late). */
-  readonly unreadMedications?: readonly string[];
 }
 
 /**

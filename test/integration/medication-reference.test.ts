@@ -116,6 +116,44 @@ describe('medicationReference resolved through the FHIR server', () => {
     ]);
   });
 
+  it('says the check is incomplete for a urn:uuid reference the bundle does not hold, and reads one it holds', async () => {
+    const base = orderReferencing('unused');
+    const { entry } = base.draftOrders as { entry: { resource: JsonObject }[] };
+    const withReference = (entries: JsonObject[]) => ({
+      ...base,
+      draftOrders: {
+        resourceType: 'Bundle',
+        entry: [
+          ...entries,
+          { resource: { ...entry[0]!.resource, medicationReference: { reference: 'urn:uuid:6f0c' } } },
+        ],
+      },
+    });
+    const sign = (context: JsonObject) =>
+      request(t.app)
+        .post('/cds-services/pgx-order-sign')
+        .send(sandboxRequest('sandbox-order-sign-clopidogrel.json', fhir.baseUrl, { context }))
+        .expect(200);
+    const dangling = await sign(withReference([]));
+    expect((dangling.body as { cards: { summary: string }[] }).cards.map((c) => c.summary)).toEqual([
+      'Pharmacogenomic check incomplete: the medicine ordered could not be identified',
+    ]);
+    const held = await sign(
+      withReference([
+        {
+          fullUrl: 'urn:uuid:6f0c',
+          resource: {
+            resourceType: 'Medication',
+            code: { coding: [{ system: RXNORM, code: '309362', display: 'clopidogrel 75 MG Oral Tablet' }] },
+          },
+        },
+      ]),
+    );
+    const summaries = (held.body as { cards: { summary: string }[] }).cards.map((c) => c.summary);
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]).toMatch(/clopidogrel/i);
+  });
+
   it('says nothing when the referenced Medication is not a CPIC drug', async () => {
     const body = sandboxRequest('sandbox-order-sign-clopidogrel.json', fhir.baseUrl, {
       context: orderReferencing('med-other'),

@@ -96,6 +96,8 @@ function resolveConcept(concept: unknown, vocabulary: DrugVocabulary): Resolutio
 export interface ResolveOptions {
   /** Medication resources known to the caller (prefetch, FHIR reads), matched on `Medication/<id>`. */
   readonly medications?: readonly unknown[];
+  /** Resources of the draft-orders Bundle by their entry's `fullUrl` (a reference may be `urn:uuid:…`). */
+  readonly byFullUrl?: ReadonlyMap<string, unknown>;
 }
 
 function findMedication(reference: string, order: Json, options: ResolveOptions): Json | undefined {
@@ -104,6 +106,8 @@ function findMedication(reference: string, order: Json, options: ResolveOptions)
       .map(obj)
       .find((r) => r?.resourceType === 'Medication' && r.id === reference.slice(1));
   }
+  const entry = obj(options.byFullUrl?.get(reference));
+  if (entry?.resourceType === 'Medication') return entry;
   const id = reference.split('/').slice(-1)[0];
   return (options.medications ?? []).map(obj).find((r) => r?.resourceType === 'Medication' && r.id === id);
 }
@@ -203,15 +207,54 @@ export function resolveDrugOrdersIn(
   vocabulary: DrugVocabulary,
   options: ResolveOptions = {},
 ): DrugOrder[] {
-  const resources: readonly unknown[] = Array.isArray(draftOrders)
-    ? (draftOrders as unknown[])
-    : arr(obj(draftOrders)?.entry).map((e) => obj(e)?.resource);
-  const medications = [
-    ...(options.medications ?? []),
-    ...resources.filter((r) => obj(r)?.resourceType === 'Medication'),
-  ];
+  const { resources, lookup } = draftOrderLookup(draftOrders, options);
   return resources.flatMap((resource, index) => {
-    const order = resolveMedicationRequestIn(resource, index, vocabulary, { medications });
+    const order = resolveMedicationRequestIn(resource, index, vocabulary, lookup);
     return order ? [order] : [];
+  });
+}
+
+/** The resources of `draftOrders` (a Bundle, or an array), and where their Medication references may point. */
+function draftOrderLookup(
+  draftOrders: unknown,
+  options: ResolveOptions,
+): { resources: readonly unknown[]; lookup: ResolveOptions } {
+  const entries: readonly { resource: unknown; fullUrl?: string | undefined }[] = Array.isArray(draftOrders)
+    ? (draftOrders as unknown[]).map((resource) => ({ resource }))
+    : arr(obj(draftOrders)?.entry).map((e) => ({
+        resource: obj(e)?.resource,
+        fullUrl: str(obj(e)?.fullUrl),
+      }));
+  const resources = entries.map((e) => e.resource);
+  return {
+    resources,
+    lookup: {
+      medications: [
+        ...(options.medications ?? []),
+        ...resources.filter((r) => obj(r)?.resourceType === 'Medication'),
+      ],
+      byFullUrl: new Map(entries.flatMap((e) => (e.fullUrl ? [[e.fullUrl, e.resource] as const] : []))),
+    },
+  };
+}
+
+/**
+ * The indexes of the draft orders whose medicine cannot be told: orders to be given that name it only through a
+ * `medicationReference` that resolves to nothing here (not contained, not in the bundle, not among `medications`, e.g.
+ * a `Medication/{id}` the FHIR server did not return, or a dangling `urn:uuid:`) and carry no display naming it. Such
+ * an order may be for any medicine; it must not pass as checked.
+ */
+export function ordersWithUnreadMedicine(draftOrders: unknown, options: ResolveOptions = {}): number[] {
+  const { resources, lookup } = draftOrderLookup(draftOrders, options);
+  return resources.flatMap((resource, index) => {
+    const order = obj(resource);
+    if (!order || (order.resourceType !== 'MedicationRequest' && order.resourceType !== 'MedicationOrder'))
+      return [];
+    if (WILL_NOT_BE_GIVEN.has(str(order.status) ?? '') || order.medicationCodeableConcept !== undefined)
+      return [];
+    const reference = obj(order.medicationReference);
+    const target = str(reference?.reference);
+    if (!target || str(reference?.display) || findMedication(target, order, lookup)) return [];
+    return [index];
   });
 }

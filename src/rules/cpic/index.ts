@@ -38,6 +38,7 @@ export {
   resolveMedicationRequest,
   cpicDrugsInText,
   resolveDrugOrdersIn,
+  ordersWithUnreadMedicine,
   wholeWordDrugMatcher,
 } from './drugs';
 export {

@@ -1,4 +1,9 @@
-import { isCpicDrug, resolveDrugOrders, resolveMedicationRequest } from '../../../../src/rules/cpic';
+import {
+  isCpicDrug,
+  ordersWithUnreadMedicine,
+  resolveDrugOrders,
+  resolveMedicationRequest,
+} from '../../../../src/rules/cpic';
 import { readFixture } from '../../../helpers/fixtures';
 import { rxnormProducts } from '../../../reference';
 import type { RxnormConcept } from '../../../reference';
@@ -133,6 +138,50 @@ describe('resolveDrugOrders', () => {
       .concat('entered-in-error')
       .filter((status) => resolveMedicationRequest(withStatus(status), 0) !== undefined);
     expect(advised).toEqual([undefined, 'draft', 'active', 'on-hold', 'unknown']);
+  });
+
+  it('follows a reference to a bundle entry by its fullUrl (urn:uuid)', () => {
+    const bundle = {
+      resourceType: 'Bundle',
+      entry: [
+        {
+          fullUrl: 'urn:uuid:0e6a3f2c-1b7d-4c55-9f0e-7f3b0d8a2a11',
+          resource: { resourceType: 'Medication', code: { coding: [{ system: RX, code: '2670' }] } },
+        },
+        {
+          resource: {
+            resourceType: 'MedicationRequest',
+            id: 'rx',
+            medicationReference: { reference: 'urn:uuid:0e6a3f2c-1b7d-4c55-9f0e-7f3b0d8a2a11' },
+          },
+        },
+      ],
+    };
+    expect(resolveDrugOrders(bundle).map((o) => o.ingredients.map((i) => i.name))).toEqual([['codeine']]);
+    expect(ordersWithUnreadMedicine(bundle)).toEqual([]);
+  });
+
+  it('names the orders whose medicine cannot be told, and no others', () => {
+    const ref = (reference: string, more: object = {}) => ({
+      resourceType: 'MedicationRequest',
+      medicationReference: { reference },
+      ...more,
+    });
+    const orders = [
+      ref('urn:uuid:5b1c0d7e-0000-4000-8000-000000000000'), // dangling: unread
+      ref('#med', { contained: [{ resourceType: 'Medication', id: 'med', code: { text: 'amlodipine' } }] }),
+      ref('#gone'), // contained resource missing: unread
+      ref('Medication/read', {}), // read from the server (below)
+      ref('Medication/missing'), // not returned by the server: unread
+      ref('Medication/missing', {
+        medicationReference: { reference: 'Medication/missing', display: 'amlodipine' },
+      }),
+      ref('Medication/missing', { status: 'cancelled' }),
+      { resourceType: 'MedicationRequest', status: 'draft' }, // the sandbox's empty initial order
+      coded('2670'),
+    ];
+    const medications = [{ resourceType: 'Medication', id: 'read', code: { text: 'amlodipine' } }];
+    expect(ordersWithUnreadMedicine(orders, { medications })).toEqual([0, 2, 4]);
   });
 
   it('returns nothing for input that is not a bundle of orders', () => {
