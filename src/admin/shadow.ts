@@ -7,9 +7,10 @@
  */
 import type { InvocationRecorder } from '../cds/recorder';
 import type { Logger } from '../observability/logger';
+import type { RuleEngine } from '../rules/engine';
 import type { ThresholdRegistry } from '../rules/registry';
 import type { ShadowComparisonRecord, Store } from '../store';
-import { compareWithLive, tallyComparisons } from './thresholds';
+import { compareWithLive, setAsideUnpredictable, tallyComparisons } from './thresholds';
 import type { ComparedDecision, ReplayReport } from './thresholds';
 
 /** Comparisons written at once, and the longest a comparison waits to be written. */
@@ -89,14 +90,24 @@ export function withShadow(
   };
 }
 
-/** The stored shadow comparisons of one version, tallied as a replay report. */
+/**
+ * The stored shadow comparisons of one version, tallied as a replay report. The comparisons are made from the
+ * recorded inputs, as a replay's are: level changes a changed window or days of data would make are set aside
+ * (`setAsideUnpredictable`, against the set in force `live`).
+ */
 export async function shadowReport(
   store: Pick<Store, 'shadow'>,
-  shadowVersion: string,
+  shadow: RuleEngine,
+  live: RuleEngine,
   limit: number,
 ): Promise<ReplayReport> {
+  const shadowVersion = shadow.thresholdVersion;
   const rows = await store.shadow.list(shadowVersion, limit);
-  const compared = rows.flatMap((r) => r.comparison as ComparedDecision[]);
+  const { predicted, notPredicted } = setAsideUnpredictable(
+    rows.flatMap((r) => r.comparison as ComparedDecision[]),
+    live.thresholds,
+    shadow.thresholds,
+  );
   const newest = rows[0];
   const oldest = rows[rows.length - 1];
   return {
@@ -104,7 +115,8 @@ export async function shadowReport(
     draft: shadowVersion,
     invocations: rows.length,
     replayed: rows.length,
-    ...tallyComparisons(compared),
+    ...tallyComparisons(predicted),
+    ...(notPredicted ? { notPredicted } : {}),
     elapsedMs: 0,
     ...(newest && oldest
       ? { period: { from: oldest.recordedAt.toISOString(), to: newest.recordedAt.toISOString() } }

@@ -682,7 +682,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
     const shadow = registry.shadow();
     res.json({
       version: shadow?.thresholdVersion ?? null,
-      ...(shadow ? { report: await shadowReport(store, shadow.thresholdVersion, MAX_REPLAY_INPUTS) } : {}),
+      ...(shadow ? { report: await shadowReport(store, shadow, registry.live(), MAX_REPLAY_INPUTS) } : {}),
     });
   });
 

@@ -902,10 +902,7 @@ export async function replayAgainstDraft(
 ): Promise<ReplayReport> {
   const started = clock();
   const draftEngine = 'evaluate' in draft ? draft : createRuleEngine(draft);
-  const unpredictable = unpredictableChanges(published.thresholds, draftEngine.thresholds);
   const compared: ComparedDecision[] = [];
-  const notPredicted = new Map<string, { key: string; label: string; cards: number }>();
-  let notPredictedCards = 0;
   let replayed = 0;
   let slice = started;
   for (const inputs of recorded) {
@@ -916,40 +913,62 @@ export async function replayAgainstDraft(
     const run = await compareRecorded(inputs, published, draftEngine);
     if (!run) continue;
     replayed += 1;
-    for (const c of run) {
-      // A level change of a rule whose window changed is an artefact of figures over the old window: not counted.
-      // A modifier's key is `rule:trigger`; a safety rule's finding is keyed by the rule itself.
-      const unknown =
-        c.change !== 'same' && c.rules.filter((r) => unpredictable.rules.has(r.key.split(':')[0] ?? r.key));
-      if (unknown && unknown.length > 0) {
-        notPredictedCards += 1;
-        for (const r of unknown) {
-          const g = notPredicted.get(r.key) ?? { ...r, cards: 0 };
-          g.cards += 1;
-          notPredicted.set(r.key, g);
-        }
-        continue;
-      }
-      compared.push(c);
-    }
+    compared.push(...run);
   }
-  const notPredictedReport: NotPredicted | undefined =
-    unpredictable.sentences.length === 0
-      ? undefined
-      : {
-          reasons: unpredictable.sentences,
-          rules: [...unpredictable.rules].sort(),
-          cards: notPredictedCards,
-          byRule: [...notPredicted.values()],
-        };
+  const { predicted, notPredicted } = setAsideUnpredictable(
+    compared,
+    published.thresholds,
+    draftEngine.thresholds,
+  );
   return {
     published: published.thresholdVersion,
     draft: draftEngine.thresholdVersion,
     invocations: recorded.length,
     replayed,
-    ...tallyComparisons(compared),
-    ...(notPredictedReport ? { notPredicted: notPredictedReport } : {}),
+    ...tallyComparisons(predicted),
+    ...(notPredicted ? { notPredicted } : {}),
     elapsedMs: Math.round(clock() - started),
+  };
+}
+
+/**
+ * The comparisons a replay or shadow run can stand by, and those it cannot (`unpredictableChanges`): a level change
+ * made by a rule reading a measure whose window or days of data the draft changes is an artefact of figures recorded
+ * over the old window, so it is set aside and reported, never counted as predicted.
+ */
+export function setAsideUnpredictable(
+  compared: readonly ComparedDecision[],
+  live: ThresholdSet,
+  draft: ThresholdSet,
+): { predicted: ComparedDecision[]; notPredicted?: NotPredicted } {
+  const unpredictable = unpredictableChanges(live, draft);
+  if (unpredictable.sentences.length === 0) return { predicted: [...compared] };
+  const predicted: ComparedDecision[] = [];
+  const byRule = new Map<string, { key: string; label: string; cards: number }>();
+  let cards = 0;
+  for (const c of compared) {
+    // A modifier's key is `rule:trigger`; a safety rule's finding is keyed by the rule itself.
+    const unknown =
+      c.change === 'same' ? [] : c.rules.filter((r) => unpredictable.rules.has(r.key.split(':')[0] ?? r.key));
+    if (unknown.length === 0) {
+      predicted.push(c);
+      continue;
+    }
+    cards += 1;
+    for (const r of unknown) {
+      const g = byRule.get(r.key) ?? { ...r, cards: 0 };
+      g.cards += 1;
+      byRule.set(r.key, g);
+    }
+  }
+  return {
+    predicted,
+    notPredicted: {
+      reasons: unpredictable.sentences,
+      rules: [...unpredictable.rules].sort(),
+      cards,
+      byRule: [...byRule.values()],
+    },
   };
 }
 

@@ -5,7 +5,9 @@
  * three-way merge that keeps the version in force's value where both changed the same one.
  */
 import type { FhirResource, Patient } from 'fhir/r4';
+import { shadowReport } from '../../../src/admin/shadow';
 import { changesUndone, mergeThresholdSets, replayAgainstDraft } from '../../../src/admin/thresholds';
+import type { ComparedDecision } from '../../../src/admin/thresholds';
 import { assess, readPatientData } from '../../../src/rules/assess';
 import { resolveDrugOrders } from '../../../src/rules/cpic';
 import { createRuleEngine } from '../../../src/rules/engine';
@@ -134,5 +136,58 @@ describe('a draft made from a version no longer in force', () => {
         text: `Sensor rule ${R1}, trigger resting-hr-below-60: value: the draft changed it from 60 to 58, the version in force to 55; the draft now has the version in force's 55.`,
       },
     ]);
+  });
+});
+
+describe('shadow mode of a draft that changes a data window', () => {
+  it('sets aside, as replay does, the level changes of the rules reading it', async () => {
+    const longer = edited('hr-14-days', (json) => {
+      const hr = json.sufficiency['resting-heart-rate'];
+      if (hr) hr.windowDays = 14;
+    });
+    const r1 = { key: `${R1}:resting-hr-below-60`, label: 'Sensor rule: resting heart rate below 60/min' };
+    const cpic = { key: 'cpic:clopidogrel', label: 'CPIC recommendation for CYP2C19 Poor Metabolizer' };
+    const comparison: ComparedDecision[] = [
+      {
+        change: 'change',
+        from: 'critical',
+        to: 'warning',
+        rules: [r1],
+        pairs: ['metoprolol|CYP2D6'],
+        summary: '',
+      },
+      {
+        change: 'change',
+        from: 'critical',
+        to: 'warning',
+        rules: [cpic],
+        pairs: ['clopidogrel|CYP2C19'],
+        summary: '',
+      },
+    ];
+    const at = new Date(AT);
+    const store = {
+      shadow: {
+        list: () =>
+          Promise.resolve([
+            {
+              shadowVersion: 'hr-14-days',
+              liveVersion: DEFAULT_THRESHOLDS.version,
+              hook: 'order-sign',
+              recordedAt: at,
+              comparison,
+            },
+          ]),
+        recordMany: () => Promise.resolve(),
+      },
+    };
+    const report = await shadowReport(
+      store,
+      createRuleEngine(longer),
+      createRuleEngine(DEFAULT_THRESHOLDS),
+      100,
+    );
+    expect(report.totals.change).toBe(1);
+    expect(report.notPredicted).toMatchObject({ cards: 1, byRule: [{ key: r1.key, cards: 1 }] });
   });
 });
