@@ -151,6 +151,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0180_volume_acknowledged',
       '0190_reinterpretation_follow_ups',
       '0200_invocations_by_patient',
+      '0210_threshold_draft_base',
     ]);
   });
 
