@@ -170,6 +170,12 @@ export interface PatientExplanation {
    */
   readonly whatToDo: readonly string[];
   /**
+   * Other medicines the same gene results call for avoiding or a dose change for (CPIC's rows for these results), by
+   * the advice sentence their own pages open with (each sentence once, its medicines in alphabetical order); absent
+   * when there are none. Shown after the meaning.
+   */
+  readonly otherMedicines?: readonly { readonly drugs: readonly string[]; readonly advice: string }[];
+  /**
    * For the prescriber the patient shows the page to, in the card's words (the one place on the page with genotypes
    * and CPIC's own text): the results the row was looked up by and the recommendation quoted. Absent where the page
    * is built without a finding (tests of the plain-language tables).

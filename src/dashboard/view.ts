@@ -10,8 +10,10 @@ import { ownAdvice } from '../cards/suggestions';
 import { TRIGGER_OPERATOR_WORDS, quantityText } from '../cards/sensor-text';
 import { calledWithText, knowledgeText, versionsInWords } from '../cards/text';
 import { ehrPriorityOf, unreadableGenes } from '../rules/cpic';
-import type { DrugOrder, Finding, GeneResult } from '../rules/cpic';
-import { assess, readPatientData } from '../rules/assess';
+import { cpicDrugNames } from '../rules/cpic/knowledge';
+import type { DrugOrder, Finding, GeneResult, RecommendationFinding } from '../rules/cpic';
+import { assess, findingsForDrugs, readPatientData } from '../rules/assess';
+import type { PatientData } from '../rules/assess';
 import type { RuleEngine } from '../rules/engine';
 import type { SensorTrigger } from '../rules/thresholds';
 import { adviceLines } from '../rules/advice';
@@ -22,7 +24,7 @@ import type { JsonObject } from '../sensors/fhir-read';
 import { normalizeObservations } from '../sensors/normalize';
 import { computeAgp } from './agp';
 import { patientExplanation } from './explanation';
-import type { DoseShare } from './explanation';
+import type { DoseShare, ExplanationInput } from './explanation';
 import type {
   DashboardAgp,
   DashboardFinding,
@@ -30,6 +32,7 @@ import type {
   DashboardResult,
   DashboardSeries,
   DashboardView,
+  PatientExplanation,
   SensorThresholdLine,
 } from './contract';
 
@@ -87,13 +90,74 @@ function doseShareOf(finding: Finding): DoseShare | undefined {
   };
 }
 
-function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][number]): DashboardFinding {
+/** A recommendation finding as the patient explanation reads it. */
+function explanationInput(f: RecommendationFinding): ExplanationInput {
+  const doseShare = doseShareOf(f);
+  return {
+    drug: f.drug,
+    lookupKey: f.row.lookupKey,
+    implications: f.row.implications,
+    recommendation: f.row.recommendation,
+    action: f.action,
+    ...(doseShare === undefined ? {} : { doseShare }),
+    unsettled: Object.keys(f.row.lookupKey).filter((gene) =>
+      f.alternatives.some((alt) => alt.row.lookupKey[gene] !== f.row.lookupKey[gene]),
+    ),
+    unreadable: unreadableGenes(f),
+  };
+}
+
+/** A CPIC drug the patient's results call for avoiding or a dose change for, with the page's advice sentence. */
+interface AlsoFor {
+  readonly drug: string;
+  readonly genes: readonly string[];
+  readonly advice: string;
+}
+
+/**
+ * Every CPIC drug for which the patient's results call for another medicine or another dose (CPIC's row, read as the
+ * patient page reads it), with the advice sentence its own page would open with. Drugs CPIC gives no such advice for
+ * at these results (standard use, monitoring, a test first) are left out.
+ */
+function medicinesTheResultsMatterFor(data: PatientData, now: Date): AlsoFor[] {
+  return findingsForDrugs(data, cpicDrugNames(), now)
+    .flatMap((f) => {
+      if (f.kind !== 'recommendation' || (f.action !== 'avoid' && f.action !== 'adjust-dose')) return [];
+      const advice = patientExplanation(explanationInput(f)).advice[0]?.text;
+      return advice ? [{ drug: f.drug, genes: f.genes.map((g) => g.gene), advice }] : [];
+    })
+    .sort((a, b) => a.drug.localeCompare(b.drug));
+}
+
+/**
+ * The other medicines a patient page lists: those the same gene results matter for (`alsoFor`), the page's own drug
+ * left out. Patients asked for material about their own medicines (research note §5, Asiedu et al.), and a dentist
+ * or another doctor may prescribe one of them: codeine's page for a CYP2D6 ultrarapid metabolizer names tramadol.
+ */
+function otherMedicinesOf(
+  f: RecommendationFinding,
+  alsoFor: readonly AlsoFor[],
+): Pick<PatientExplanation, 'otherMedicines'> {
+  const genes = new Set(f.genes.map((g) => g.gene));
+  // One line per advice, naming its medicines: each sentence said once.
+  const byAdvice = new Map<string, string[]>();
+  for (const o of alsoFor) {
+    if (o.drug === f.drug || !o.genes.some((g) => genes.has(g))) continue;
+    byAdvice.set(o.advice, [...(byAdvice.get(o.advice) ?? []), o.drug]);
+  }
+  const others = [...byAdvice].map(([advice, drugs]) => ({ drugs, advice }));
+  return others.length > 0 ? { otherMedicines: others } : {};
+}
+
+function findingOf(
+  decision: Awaited<ReturnType<typeof assess>>['decisions'][number],
+  alsoFor: readonly AlsoFor[],
+): DashboardFinding {
   const f = decision.finding;
   const row = f.kind === 'recommendation' || f.kind === 'warfarin-figure' ? f.row : undefined;
   const guideline =
     row?.guideline ??
     (f.kind === 'pre-test' || f.kind === 'no-row' || f.kind === 'conflict' ? f.guideline : undefined);
-  const doseShare = doseShareOf(f);
   const others = otherRows(f);
   const reasons = decisionReasons(decision);
   return {
@@ -123,18 +187,8 @@ function findingOf(decision: Awaited<ReturnType<typeof assess>>['decisions'][num
     ...(f.kind === 'recommendation'
       ? {
           explanation: {
-            ...patientExplanation({
-              drug: f.drug,
-              lookupKey: f.row.lookupKey,
-              implications: f.row.implications,
-              recommendation: f.row.recommendation,
-              action: f.action,
-              ...(doseShare === undefined ? {} : { doseShare }),
-              unsettled: Object.keys(f.row.lookupKey).filter((gene) =>
-                f.alternatives.some((alt) => alt.row.lookupKey[gene] !== f.row.lookupKey[gene]),
-              ),
-              unreadable: unreadableGenes(f),
-            }),
+            ...patientExplanation(explanationInput(f)),
+            ...otherMedicinesOf(f, alsoFor),
             // The page asks to be shown to every prescriber: what they need, in the card's words (not what today's
             // wearable readings ask for: the page is kept).
             forClinician: {
@@ -317,13 +371,16 @@ export async function dashboardView(input: DashboardInput): Promise<DashboardVie
     },
   );
   const assessment = await assess(data, orders, { now, preTest: 'allow' }, engine);
+  const alsoFor = medicinesTheResultsMatterFor(data, now);
   // Only the limits of rules about this patient's medicines are drawn.
   const patientDrugs = new Set(orders.flatMap((o) => o.ingredients.map((i) => i.name)));
   const medications = requests.map((request, index): DashboardMedication => ({
     ref: `MedicationRequest/${request.id ?? ''}`,
     status: request.status === 'draft' ? 'draft' : 'active',
     display: medicationDisplay(request),
-    findings: assessment.decisions.filter((d) => d.finding.order.orderIndex === index).map(findingOf),
+    findings: assessment.decisions
+      .filter((d) => d.finding.order.orderIndex === index)
+      .map((d) => findingOf(d, alsoFor)),
   }));
 
   // Sensor series (the consent decides first: a denial leaves them out, as the rules would).

@@ -168,6 +168,20 @@ function continuingDrugsOf(data: PatientData): string[] {
 }
 
 /** CPIC's findings for the orders, pre-test advice included whatever the options say. */
+/**
+ * The CPIC findings the patient's results give for each of `drugs`, as if each were ordered alone (no order, no dose):
+ * what the results mean for medicines not prescribed (the patient page's other medicines).
+ */
+export function findingsForDrugs(data: PatientData, drugs: readonly string[], now: Date): Finding[] {
+  const orders = drugs.map((name, index): DrugOrder => ({
+    orderRef: `MedicationRequest/${name}`,
+    orderIndex: index,
+    ingredients: [{ name }],
+    resolvedBy: 'text',
+  }));
+  return findingsForOrders(data, orders, now);
+}
+
 function findingsForOrders(data: PatientData, orders: readonly DrugOrder[], now: Date): Finding[] {
   const continuingDrugs = continuingDrugsOf(data);
   return orders.flatMap((order) =>

@@ -160,6 +160,37 @@ describe('dashboard API over the demo patients', () => {
     expect(v.agp?.gmiPercent).toBeCloseTo(3.31 + 0.02392 * v.agp!.meanMgdl, 6);
   });
 
+  it('lists on a patient page the other medicines the same result calls for avoiding or a dose change for', async () => {
+    const page = async (path: string) =>
+      ((await request(t.app).get(`/app/api/patients/${path}`).expect(200)).body as PatientExplanationView)
+        .explanation;
+    // CYP2D6 ultrarapid: CPIC advises avoiding tramadol as well as codeine; a dentist may prescribe either.
+    const { phenotype, lookupKey } = cpicCall('CYP2D6', '*1/*1x2');
+    expect(phenotype).toBe('Ultrarapid Metabolizer');
+    const [tramadolRow] = cpicRows('tramadol', { CYP2D6: lookupKey });
+    expect(tramadolRow?.row.recommendation).toMatch(/^Avoid tramadol use/);
+    const codeine = await page('demo-cyp2d6-um/explanations/codeine');
+    const avoided = codeine.otherMedicines?.find(
+      (o) => o.advice === 'Your doctor will likely choose a different medicine for you.',
+    );
+    expect(avoided?.drugs).toContain('tramadol');
+    expect(avoided?.drugs).toEqual([...(avoided?.drugs ?? [])].sort());
+    // Each advice once, and the page's own medicine not among the others.
+    const advice = (codeine.otherMedicines ?? []).map((o) => o.advice);
+    expect(new Set(advice).size).toBe(advice.length);
+    expect((codeine.otherMedicines ?? []).flatMap((o) => o.drugs)).not.toContain('codeine');
+    // CYP2C19 poor metabolizer: sertraline at half the dose (CPIC "Consider ... 50% reduction"), voriconazole avoided;
+    // a drug CPIC gives standard advice for at this result (a PPI's initial dose) is not listed.
+    const clopidogrel = await page('demo-cyp2c19-pm/explanations/clopidogrel');
+    expect(clopidogrel.otherMedicines).toContainEqual({
+      drugs: ['sertraline'],
+      advice: 'Your doctor may give you a smaller dose, about 50 percent of the usual dose.',
+    });
+    const named = (clopidogrel.otherMedicines ?? []).flatMap((o) => o.drugs);
+    expect(named).toContain('voriconazole');
+    expect(named).not.toContain('pantoprazole');
+  });
+
   it('shows a re-interpreted result as such', async () => {
     const v = await view('demo-reinterpreted');
     expect(v.results.some((r) => r.reinterpreted && r.reportedPhenotype !== undefined)).toBe(true);

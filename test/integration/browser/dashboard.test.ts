@@ -217,12 +217,22 @@ describe('clinician dashboard in a browser', () => {
     );
     expect(await whatToDo.textContent()).toContain('Show it to every doctor, dentist and pharmacist');
     const headings = await page.getByRole('heading', { level: 2 }).allTextContents();
-    expect(headings.slice(0, 3)).toEqual([
+    expect(headings.slice(0, 4)).toEqual([
       'What this means for your medicine',
       'What should I do?',
       'What your result means',
+      'Other medicines your result matters for',
     ]);
     expect(await page.locator('footer').textContent()).not.toContain('stop or change');
+    // The other medicines the same CYP2C19 result matters for, before the prescriber's box.
+    const others = page.getByRole('region', { name: 'Other medicines your result matters for' });
+    const lines = await others.getByRole('listitem').allInnerTexts();
+    expect(lines).toContain(
+      'sertraline: Your doctor may give you a smaller dose, about 50 percent of the usual dose.',
+    );
+    expect(lines.find((l) => l.includes('voriconazole'))).toMatch(
+      /, voriconazole: Your doctor will likely choose a different medicine for you\.$/,
+    );
     // The genotype and CPIC's own words only in the box for the prescriber the page is shown to.
     const forClinician = page.getByRole('region', { name: 'For your doctor or pharmacist' });
     expect(await forClinician.textContent()).toContain('CYP2C19 *2/*2 → Poor Metabolizer');

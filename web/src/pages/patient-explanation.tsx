@@ -3,7 +3,8 @@
  * `/app/launched/explain/{drug}` after an EHR launch): what the result means for this medicine, in
  * plain words built from the CPIC row (`src/dashboard/explanation.ts`). Each paragraph carries the CPIC field it
  * restates (`data-source`); "What should I do?" follows the advice (ask before stopping or changing a medicine, keep and
- * show the page); the footnote says how the page was made. Printing hides the controls (`@media print`).
+ * show the page), then the meaning and the other medicines the same result matters for; the footnote says how the
+ * page was made. Printing hides the controls (`@media print`).
  */
 import { useEffect, useState } from 'preact/hooks';
 import { dashboardApi } from '../api';
@@ -109,6 +110,18 @@ function ExplanationPage({
         <h2 id="meaning-heading">What your result means</h2>
         <Sentences sentences={explanation.meaning} />
       </section>
+      {explanation.otherMedicines && (
+        <section aria-labelledby="other-medicines-heading">
+          <h2 id="other-medicines-heading">Other medicines your result matters for</h2>
+          <ul class="other-medicines">
+            {explanation.otherMedicines.map((o) => (
+              <li key={o.advice}>
+                <strong>{o.drugs.join(', ')}</strong>: {o.advice}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       {explanation.forClinician && <ForClinician note={explanation.forClinician} />}
       <footer class="footnote">
         <p>{explanation.footnote}</p>
