@@ -283,6 +283,31 @@ async function acknowledgements(
       ])
       .where('feedback.outcome', '=', 'overridden')
       .where('feedback.received_at', '>=', after)
+      // An override a pharmacist judged not appropriate quiets nothing: the judgement stands while it is that
+      // pharmacist's latest (a later "appropriate" by the same pharmacist withdraws it; another pharmacist's
+      // "appropriate" does not outweigh it). Follow-up flags are not judgements.
+      .where(({ exists, not, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('override_reviews as judged')
+              .select('judged.id')
+              .whereRef('judged.card_uuid', '=', 'volume_outcomes.card_uuid')
+              .where('judged.status', '=', 'not-appropriate')
+              .where(({ exists: later, not: none, selectFrom: from }) =>
+                none(
+                  later(
+                    from('override_reviews as since')
+                      .select('since.id')
+                      .whereRef('since.card_uuid', '=', 'judged.card_uuid')
+                      .whereRef('since.reviewer', '=', 'judged.reviewer')
+                      .whereRef('since.id', '>', 'judged.id')
+                      .where('since.status', 'in', ['appropriate', 'not-appropriate']),
+                  ),
+                ),
+              ),
+          ),
+        ),
+      )
       .execute(),
     shownCards
       .innerJoin('ratings', 'ratings.card_uuid', 'volume_outcomes.card_uuid')

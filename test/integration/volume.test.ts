@@ -304,6 +304,36 @@ describe.each(engines)('the volume policy on %s', (_engine, createDatabase) => {
     expect(afterWindow.detail).not.toContain('Already acknowledged');
   });
 
+  it('an override a pharmacist judged not appropriate quiets nothing, while that judgement stands', async () => {
+    const patientId = `vol-${randomUUID()}`;
+    const first = await oneCard(t.app, 'order-sign', metoprolol(patientId));
+    await feedback(t.app, 'order-sign', first, 'overridden', { code: 'will-monitor' });
+    const other = { userId: OTHER_CLINICIAN };
+    expect((await oneCard(t.app, 'order-sign', metoprolol(patientId, other))).indicator).toBe('info');
+    const judge = (reviewer: string, status: 'appropriate' | 'not-appropriate' | 'follow-up') =>
+      t.store.overrides.addReview({
+        cardUuid: first.uuid!,
+        status,
+        reviewer,
+        reviewerRole: 'pharmacist',
+        at: new Date(),
+      });
+
+    // Judged not appropriate: the advice is back in full for everyone, at order-select too.
+    await judge('alice', 'not-appropriate');
+    const full = await oneCard(t.app, 'order-sign', metoprolol(patientId, other));
+    expect(full.indicator).toBe('warning');
+    expect(full.detail).not.toContain('Already acknowledged');
+    expect((await cardsOf(t.app, 'order-select', metoprolol(patientId, other))).cards).toHaveLength(1);
+    // A follow-up flag is no judgement, and another pharmacist's "appropriate" does not outweigh hers.
+    await judge('alice', 'follow-up');
+    await judge('bea', 'appropriate');
+    expect((await oneCard(t.app, 'order-sign', metoprolol(patientId, other))).indicator).toBe('warning');
+    // When she judges it appropriate after all, the override acknowledges the advice again.
+    await judge('alice', 'appropriate');
+    expect((await oneCard(t.app, 'order-sign', metoprolol(patientId, other))).indicator).toBe('info');
+  });
+
   it('a worsened decision is shown in full: a new result, new sensor evidence', async () => {
     const patientId = `vol-${randomUUID()}`;
     const first = await oneCard(t.app, 'order-sign', metoprolol(patientId));
