@@ -286,17 +286,19 @@ async function acknowledgements(
       // An override a pharmacist judged not appropriate quiets nothing: the judgement stands while it is that
       // pharmacist's latest (a later "appropriate" by the same pharmacist withdraws it; another pharmacist's
       // "appropriate" does not outweigh it). Follow-up flags are not judgements.
-      .where(({ exists, not, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('override_reviews as judged')
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('override_reviews as judged')
               .select('judged.id')
               .whereRef('judged.card_uuid', '=', 'volume_outcomes.card_uuid')
               .where('judged.status', '=', 'not-appropriate')
-              .where(({ exists: later, not: none, selectFrom: from }) =>
-                none(
-                  later(
-                    from('override_reviews as since')
+              .where((inner) =>
+                inner.not(
+                  inner.exists(
+                    inner
+                      .selectFrom('override_reviews as since')
                       .select('since.id')
                       .whereRef('since.card_uuid', '=', 'judged.card_uuid')
                       .whereRef('since.reviewer', '=', 'judged.reviewer')
