@@ -231,6 +231,8 @@ export function createReinterpreter(store: Pick<Store, 'invocations' | 'followUp
     const now = new Map<string, ReadCall>();
     /** Patients in the order the store gives them: newest call first. */
     const order = new Set<string>();
+    // A chart opened after the update (a patient-view call: no order, no advice) does not stand for the advice an
+    // earlier order got under the old knowledge: it is passed over, or it would hide that patient from the list.
     const patientsRead = await store.invocations.eachPatientLatestInputs(
       (recorded) => {
         order.add(recorded.patientRef);
@@ -243,6 +245,7 @@ export function createReinterpreter(store: Pick<Store, 'invocations' | 'followUp
         now.set(patientRef, last);
         return true;
       },
+      KNOWLEDGE_VERSION,
     );
     read = now;
     return { patientsRead, readings: [...order].flatMap((p) => now.get(p)?.reading ?? []) };

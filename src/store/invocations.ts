@@ -95,10 +95,13 @@ export interface InvocationRepository {
    * them all: parsed together, 10,000 patients' inputs would hold hundreds of MB). Resolves with how many patients.
    * `known` is asked first about each patient's newest call, by invocation id: when it answers true (the caller
    * already holds what that call gave: a recorded call never changes), the call is neither read nor visited.
+   * `passOverChartViewsUnder`: patient-view calls assessed under this knowledge version are passed over (a chart
+   * opened after a knowledge update advised on no order, so it does not stand for the advice an earlier order got).
    */
   eachPatientLatestInputs(
     visit: (inputs: PatientInputs) => void,
     known?: (patientRef: string, invocationId: string) => boolean,
+    passOverChartViewsUnder?: string,
   ): Promise<number>;
   /**
    * The recorded inputs of `patientRef`'s calls received after `after`, newest first, at most `limit` (the override
@@ -151,7 +154,7 @@ export function createInvocationRepository(db: Kysely<Database>, engine: Engine)
       return found;
     },
     listByHookInstance: (hookInstance) => readInvocations(db, 'hook_instance', hookInstance),
-    eachPatientLatestInputs: (visit, known) => eachPatientLatestInputs(db, visit, known),
+    eachPatientLatestInputs: (visit, known, passOver) => eachPatientLatestInputs(db, visit, known, passOver),
     patientInputsAfter: async (patientRef, after, limit) => {
       const rows = await db
         .selectFrom('invocations')
@@ -248,13 +251,24 @@ async function eachPatientLatestInputs(
   db: Kysely<Database>,
   visit: (inputs: PatientInputs) => void,
   known: (patientRef: string, invocationId: string) => boolean = () => false,
+  passOverChartViewsUnder?: string,
 ): Promise<number> {
   const seen = new Set<string>();
-  const q = db
+  let q = db
     .selectFrom('invocations')
     .select(['id', 'received_at', 'patient_ref', 'knowledge_version', 'user_id', 'user_name'])
     .where('inputs', 'is not', null)
     .where('patient_ref', 'is not', null);
+  const passOver = passOverChartViewsUnder;
+  if (passOver !== undefined) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('hook', '!=', 'patient-view'),
+        eb('knowledge_version', 'is', null),
+        eb('knowledge_version', '!=', passOver),
+      ]),
+    );
+  }
   await newestFirstInPages(Infinity, q, async (rows) => {
     // Each patient's newest call in this page that an earlier page did not already give.
     const first = new Map<string, (typeof rows)[number]>();

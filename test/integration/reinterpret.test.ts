@@ -337,6 +337,49 @@ describe('re-interpretation report', () => {
     });
   });
 
+  it('a chart opened since the update does not hide the advice an earlier order got under the old knowledge', async () => {
+    const own = await openStore(path.join(dir, 'chart-opened.sqlite'));
+    try {
+      await own.invocations.record(
+        await callWithCard(
+          'Patient/ordered-then-viewed',
+          '2022-06-01T10:00:00Z',
+          [cyp2d6Poor],
+          'codeine',
+          'cpic-2022-05-30',
+          (row) => ({ ...row, recommendation: EARLIER_TEXT }),
+        ),
+      );
+      // A nurse opens the chart under the knowledge in force: a patient-view call, no order, no advice.
+      await own.invocations.record({
+        ...callWithResults(
+          'Patient/ordered-then-viewed',
+          '2026-05-02T10:00:00Z',
+          [cyp2d6Poor],
+          KNOWLEDGE_VERSION,
+        ),
+        serviceId: 'pgx-patient-view',
+        hook: 'patient-view',
+      });
+      const listed = (await createReinterpreter(own).report()).patients;
+      expect(listed.map((p) => [p.patient, p.adviceChanges.map((c) => c.drug)])).toEqual([
+        ['Patient/ordered-then-viewed', ['codeine']],
+      ]);
+      // An order signed since under the knowledge in force did give the current advice: then it is not listed.
+      await own.invocations.record(
+        callWithResults(
+          'Patient/ordered-then-viewed',
+          '2026-05-03T10:00:00Z',
+          [cyp2d6Poor],
+          KNOWLEDGE_VERSION,
+        ),
+      );
+      expect((await createReinterpreter(own).report()).patients).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('a later report reads again only the patients called since, and shows follow-ups made since', async () => {
     const own = await openStore(path.join(dir, 'later.sqlite'));
     try {
