@@ -1,8 +1,10 @@
 interface ProblemProps {
   readonly status: number;
   readonly message: string;
-  /** A heading of its own; by default a refused card link (403) or a page that cannot be shown. */
+  /** A heading of its own; by default a refused card link (403 on a `cardLink` page) or a page that cannot be shown. */
   readonly title?: string;
+  /** A page reached by a card's signed link (rating, full explanation): a 403 there is a link that cannot be used. */
+  readonly cardLink?: boolean;
   readonly retry?: { readonly href: string; readonly label: string };
 }
 
@@ -29,12 +31,21 @@ function ProblemText({
   message,
   title,
   retry,
+  cardLink,
   Heading,
 }: ProblemProps & { readonly Heading: 'h1' | 'h2' }) {
-  const refusedLink = title === undefined && status === 403;
+  const refusedLink = title === undefined && status === 403 && cardLink === true;
+  const forbidden = title === undefined && status === 403 && !refusedLink;
   return (
     <section role="alert">
-      <Heading>{title ?? (refusedLink ? 'This link cannot be used' : 'This page cannot be shown')}</Heading>
+      <Heading>
+        {title ??
+          (refusedLink
+            ? 'This link cannot be used'
+            : forbidden
+              ? 'Your account cannot open this page'
+              : 'This page cannot be shown')}
+      </Heading>
       <p>
         {refusedLink
           ? 'It has expired, was altered, or belongs to another page. Open the alert again in the patient’s record to get a new link.'

@@ -584,6 +584,16 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     );
   });
 
+  it('tells a pharmacist in words that the thresholds are for informaticists, not that a link expired', async () => {
+    await context.clearCookies();
+    await page.goto(`${base}/auth/sign-in-link?token=${await signInToken('paula', ['pharmacist'])}`);
+    await page.goto(`${base}/admin/thresholds`);
+    await page.getByRole('heading', { level: 1, name: 'Alert thresholds are for informaticists' }).waitFor();
+    expect(await page.getByRole('alert').innerText()).not.toContain('link');
+    await page.getByRole('link', { name: 'Back to the home page' }).click();
+    await page.waitForURL(`${base}/admin`);
+  });
+
   it('opens the figures but not the review to an informaticist', async () => {
     await context.clearCookies();
     await page.goto(`${base}/auth/sign-in-link?token=${await signInToken('ivan', ['informaticist'])}`);

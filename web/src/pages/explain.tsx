@@ -234,7 +234,7 @@ export function ExplainPage({ cardUuid, token }: { readonly cardUuid: string; re
   }, [cardUuid, token]);
 
   if (!page) return <Loading />;
-  if (!page.ok) return <Problem status={page.status} message={page.message} />;
+  if (!page.ok) return <Problem status={page.status} message={page.message} cardLink />;
   const view = page.value;
   return (
     <main>

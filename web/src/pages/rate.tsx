@@ -34,7 +34,7 @@ export function RatePage({ cardUuid, token }: { readonly cardUuid: string; reado
   }, [cardUuid, token]);
 
   if (!page) return <Loading />;
-  if (!page.ok) return <Problem status={page.status} message={page.message} />;
+  if (!page.ok) return <Problem status={page.status} message={page.message} cardLink />;
   const view = page.value;
 
   const submit = async (event: SubmitEvent): Promise<void> => {

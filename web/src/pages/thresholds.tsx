@@ -95,7 +95,18 @@ export function ThresholdsEditor() {
   useEffect(refresh, []);
 
   if (!overview) return <Loading />;
-  if (!overview.ok) return <Problem status={overview.status} message={overview.message} />;
+  if (!overview.ok) {
+    return overview.status === 403 ? (
+      <Problem
+        status={403}
+        title="Alert thresholds are for informaticists"
+        message="Your account does not hold the informaticist role. Ask an informaticist to change a threshold; the other pages open to you are listed on the home page."
+        retry={{ href: '/admin', label: 'Back to the home page' }}
+      />
+    ) : (
+      <Problem status={overview.status} message={overview.message} />
+    );
+  }
   const { published, versions, events, drafts } = overview.value;
   const open = (version: string) => {
     setOpenError('');
