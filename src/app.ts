@@ -315,7 +315,12 @@ export function createApp(appDeps: AppDeps): Express {
     }),
   );
   app.use('/assets', web.assets);
-  const links = { signer, store: deps.store, ...(deps.now ? { now: deps.now } : {}) };
+  const links = {
+    signer,
+    store: deps.store,
+    volume: () => liveEngine().thresholds.volume,
+    ...(deps.now ? { now: deps.now } : {}),
+  };
   app.use(createLinkPageRouter({ ...links, web }));
   app.use('/api/links', smallJsonBody, createLinkApiRouter(links));
   app.use(

@@ -45,6 +45,13 @@ export interface RatePageView {
   readonly answer?: RatingView;
   /** When the link stops working (ISO 8601). */
   readonly linkExpiresAt: string;
+  /**
+   * What an answer does beyond being counted in the governance figures, in words, under the alert-volume policy in
+   * force (`ratingEffects`); absent for an answer that does nothing more ("useful").
+   */
+  readonly effects?: Readonly<
+    Partial<Record<'useful' | 'not-useful' | 'too-often' | 'wrong-patient', string>>
+  >;
 }
 
 /** `PUT /api/links/rate/{cardUuid}` answer. */

@@ -9,6 +9,7 @@ import { Router } from 'express';
 import type { Request } from 'express';
 import { AppError } from '../http/errors';
 import type { WebBundle } from '../http/pages';
+import type { VolumeThresholds } from '../rules/thresholds';
 import type { CardRecord, RecordedInvocation, StoredRating, Store } from '../store';
 import { ratingAnswerSchema } from './contract';
 import type { RatePageView, RatingSaved, RatingView } from './contract';
@@ -19,6 +20,28 @@ export interface LinkRouterDeps {
   readonly signer: LinkSigner;
   readonly store: Store;
   readonly now?: () => Date;
+  /** The alert-volume policy in force (the live threshold set's `volume`): what each rating does, in words. */
+  readonly volume?: () => VolumeThresholds;
+}
+
+const STEPS = ['', 'one step', 'two steps', 'three steps'];
+
+/**
+ * What each answer does, in the words the rating page shows, with the numbers of the policy in force
+ * (`src/feedback/README.md`): the clinician is told what a click will change, and what it will not.
+ */
+export function ratingEffects(volume: VolumeThresholds): NonNullable<RatePageView['effects']> {
+  const { acknowledgedDays, orderSignSteps, flags } = volume;
+  // Every answer is counted in the governance figures; the page says that once, above the answers.
+  return {
+    'not-useful': `When ${String(Math.round(flags.notUsefulRate * 100))} % of a rule's last ${String(flags.lastFirings)} alerts are rated not useful, the rule is flagged to the informaticists for review; nothing changes by itself.`,
+    'too-often':
+      acknowledgedDays === 0
+        ? 'The alert is shown as before: the setting that quiets repeated advice is off.'
+        : `For ${String(acknowledgedDays)} days, for this patient, this advice is left out when an order is selected and shown ${STEPS[orderSignSteps] ?? `${String(orderSignSteps)} steps`} lower at signing, unless the results or readings get worse. A CPIC Strong "avoid" is never lowered.`,
+    'wrong-patient':
+      'It does not change the alert; if a result on it is wrong, tell the laboratory or the pharmacy.',
+  };
 }
 
 /** Pages: `/rate/{cardUuid}` and `/explain/{cardUuid}` (mount at `/`). */
@@ -70,6 +93,7 @@ export function createLinkApiRouter(deps: LinkRouterDeps): Router {
       shownAt: invocation.receivedAt.toISOString(),
       ...(answer ? { answer: ratingView(answer) } : {}),
       linkExpiresAt: claims.expiresAt.toISOString(),
+      ...(deps.volume ? { effects: ratingEffects(deps.volume()) } : {}),
     };
     res.set('Cache-Control', 'no-store').json(view);
   });

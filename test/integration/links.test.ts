@@ -10,6 +10,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import { DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
 import type { Card } from '../../src/cds/types';
 import type { ExplanationView, RatePageView, RatingSaved } from '../../src/links/contract';
 import { createLinkSigner } from '../../src/links/tokens';
@@ -122,6 +123,15 @@ describe.each(engines)('card page links on %s', (_engine, createDatabase) => {
     expect(view.card).toEqual({ ...rest, links: links?.filter((l) => !l.url.startsWith(BASE)) });
     expect(view.answer).toBeUndefined();
     expect(new Date(view.linkExpiresAt).getTime() - Date.now()).toBeGreaterThan(13.9 * 86_400_000);
+    // What each answer does, with the policy's numbers in force (the default set: 30 days, one step, 30 % of 50).
+    expect(DEFAULT_THRESHOLDS.volume).toMatchObject({ acknowledgedDays: 30, orderSignSteps: 1 });
+    expect(view.effects?.['too-often']).toMatch(
+      /^For 30 days, for this patient, .* shown one step lower at signing/,
+    );
+    expect(view.effects?.['too-often']).toContain('A CPIC Strong "avoid" is never lowered.');
+    expect(view.effects?.['not-useful']).toContain("30 % of a rule's last 50 alerts are rated not useful");
+    expect(view.effects?.['wrong-patient']).toContain('It does not change the alert');
+    expect(view.effects?.useful).toBeUndefined();
   });
 
   it('takes one answer per card and clinician, changeable, and keeps every answer in the audit trail', async () => {

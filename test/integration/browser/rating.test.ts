@@ -92,6 +92,10 @@ describe('rating and explanation pages in a browser', () => {
     await page.getByRole('heading', { level: 1, name: 'Rate this alert' }).waitFor();
     await page.getByRole('heading', { level: 2, name: card.summary }).waitFor();
     expect(await page.getByRole('group', { name: 'How was this alert?' }).getByRole('radio').count()).toBe(4);
+    // Each answer says what it does before the clinician chooses.
+    expect(await page.locator('label.option', { hasText: 'Shown too often' }).innerText()).toMatch(
+      /left out when an order is selected/,
+    );
     await screenshot(page, '1-rating-page');
   });
 

@@ -67,7 +67,8 @@ export function RatePage({ cardUuid, token }: { readonly cardUuid: string; reado
     <main class="wide">
       <h1>Rate this alert</h1>
       <p class="lead">
-        Shown on {formatDayTime(view.shownAt)}. Your answer tunes how often alerts like it are shown.
+        Shown on {formatDayTime(view.shownAt)}. Every answer is counted in the alert governance figures that
+        pharmacists and informaticists review; under an answer, what else it does.
       </p>
       <div class="rate-layout">
         <CardView card={view.card} />
@@ -89,6 +90,9 @@ export function RatePage({ cardUuid, token }: { readonly cardUuid: string; reado
                   <span>
                     <strong>{o.label}</strong>
                     <span class="hint">{o.hint}</span>
+                    {view.effects?.[o.value] ? (
+                      <span class="hint effect">{view.effects[o.value]}</span>
+                    ) : null}
                   </span>
                 </label>
               ))}
