@@ -42,7 +42,7 @@ import type { UserAuthenticator } from './http/auth';
 import { createBodyBudget, parseJsonBody, requireJsonBody } from './http/body';
 import { AppError } from './http/errors';
 import type { ErrorCode } from './http/errors';
-import { errorHandler, notFound } from './http/handler';
+import { errorHandler, notFound, noteErrorCode } from './http/handler';
 import { createMetricsRouter, createOpsRouter, createReadiness } from './http/ops';
 import type { Readiness } from './http/ops';
 import { createOidcSignIn } from './http/oidc';
@@ -426,6 +426,7 @@ function pageForRefusal(web: WebBundle, metrics: Metrics, codes: readonly ErrorC
       req.accepts(['json', 'html']) === 'html'
     ) {
       metrics.errors.inc({ code: err.code });
+      noteErrorCode(res, err.code);
       web.sendPage(res, 403);
       return;
     }

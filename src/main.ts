@@ -270,8 +270,15 @@ async function main(): Promise<void> {
   );
   server.listen(config.port);
   server.on('listening', () => {
+    // The knowledge and thresholds in force, so the log confirms that an update went live.
     logger.info(
-      { port: config.port, store: store.engine, auth: config.auth },
+      {
+        port: config.port,
+        store: store.engine,
+        auth: config.auth,
+        knowledge: KNOWLEDGE_VERSION,
+        thresholds: thresholds.live().thresholdVersion,
+      },
       `serving ${config.publicBaseUrl}/cds-services`,
     );
     if (demo) {

@@ -4,6 +4,7 @@
  */
 import type { RequestHandler, Response } from 'express';
 import type { ErrorCode } from '../http/errors';
+import { noteErrorCode } from '../http/handler';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { ClientAuthError } from './auth';
@@ -42,6 +43,7 @@ export function authenticateClient(
       // The reason names the check that failed (and iss/kid/jti at most), never the token.
       logger.warn({ authFailure: err.reason }, 'client authentication failed');
       metrics.errors.inc({ code: CLIENT_UNAUTHORIZED });
+      noteErrorCode(res, CLIENT_UNAUTHORIZED);
       res.status(401).set('WWW-Authenticate', 'Bearer').end();
     }
   };

@@ -72,6 +72,14 @@ function isStoreUnavailable(err: unknown): err is Error & { reason: string } {
   );
 }
 
+/**
+ * Puts the catalogue code of the error a response answers on it, for the access log line (`requestContext`): an
+ * operator reading the log sees why a request was refused, never the diagnostics (they may name request values).
+ */
+export function noteErrorCode(res: Response, code: ErrorCode): void {
+  (res.locals as { errorCode?: ErrorCode }).errorCode = code;
+}
+
 /** Answers any path no route claimed (mounted after every router). */
 export const notFound: RequestHandler = () => {
   throw new AppError('HTTP_NOT_FOUND');
@@ -101,6 +109,7 @@ export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHand
       }
     }
     metrics.errors.inc({ code });
+    noteErrorCode(res, code);
     if (res.headersSent) {
       res.end();
       return;

@@ -1,6 +1,6 @@
 /**
- * Request context and access log. The access line carries method, route, status and duration; never the URL's
- * query, the body, or headers that could hold tokens.
+ * Request context and access log. The access line carries method, route, status, an error answer's catalogue code and
+ * duration; never the URL's query, the body, or headers that could hold tokens.
  */
 import type { RequestHandler } from 'express';
 import { requestIdFrom, runWithContext, traceIdFrom } from './context';
@@ -24,6 +24,8 @@ export function requestContext(logger: Logger): RequestHandler {
               // Unmatched paths are not echoed: a client may put anything in a URL.
               path: res.statusCode === 404 ? '(unmatched)' : (req.originalUrl.split('?')[0] ?? ''),
               status: res.statusCode,
+              // The catalogue code of an error answer (`noteErrorCode`), so the line says why.
+              ...(typeof res.locals.errorCode === 'string' ? { code: res.locals.errorCode } : {}),
               ms: Math.round(performance.now() - started),
             },
             'request',

@@ -17,6 +17,8 @@ import { freePort } from '../helpers/http';
 import { searchset, startMockFhirServer } from '../helpers/mock-fhir';
 import type { MockFhirServer } from '../helpers/mock-fhir';
 import { openStore } from '../../src/store';
+import { KNOWLEDGE_VERSION } from '../../src/rules/cpic';
+import { DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
 
 // Starting the TypeScript process takes seconds on a busy machine.
 jest.setTimeout(60_000);
@@ -225,6 +227,15 @@ describe('the service process', () => {
           Array.from({ length: 4 }, () => get(port, agent, '/cds-services', !keepAlive)),
         );
         expect(warmUp.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+        // The start line says the knowledge and thresholds in force, so the log confirms an update went live.
+        const serving = service!
+          .output()
+          .split('\n')
+          .find((l) => l.includes('"msg":"serving'));
+        expect(JSON.parse(serving ?? '{}')).toMatchObject({
+          knowledge: KNOWLEDGE_VERSION,
+          thresholds: DEFAULT_THRESHOLDS.version,
+        });
         // Idle connections outlive a load balancer's 60 s pool (KEEP_ALIVE_SECONDS), not Node's 5 s.
         if (keepAlive) expect(warmUp.map((a) => a.keepAlive)).toEqual(warmUp.map(() => 'timeout=65'));
 

@@ -129,6 +129,18 @@ describe('logs of full calls', () => {
     for (const line of requestLines) expect(line.traceId).toBe(TRACE_ID);
   });
 
+  it('carry the catalogue code of an error answer on its request line, never its diagnostics', () => {
+    const lines = t
+      .logs()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as JsonObject)
+      .filter((l) => l.msg === 'request');
+    expect(lines.filter((l) => l.status === 400).map((l) => l.code)).toEqual(['CDS_INVALID_REQUEST']);
+    expect(lines.filter((l) => l.status === 200).every((l) => l.code === undefined)).toBe(true);
+    expect(t.logs()).not.toContain('Invalid input');
+  });
+
   it('carry each request id', () => {
     for (const id of requestIds) expect(t.logs()).toContain(`"requestId":"${id}"`);
   });
