@@ -3,6 +3,7 @@
  * rows. Pure functions over what the store returns (`store.overrides`, `store.invocations`, `store.feedback`).
  */
 import { OVERRIDE_REASON_DISPLAYS, OVERRIDE_REASON_SYSTEM } from '../cards/override-reasons';
+import { currentJudgements, judgementsDiffer } from '../store';
 import type { FeedbackRecord, OverrideRow, RecordedInputs, RecordedInvocation, StoredReview } from '../store';
 import { ORDER_DOSE } from '../rules/thresholds';
 import type { SensorModifier } from '../rules/types';
@@ -63,8 +64,32 @@ export function overrideListItem(row: OverrideRow, since?: OverrideListItem['sin
     ...(row.clinician !== undefined ? { clinician: row.clinician } : {}),
     ...(row.clinicianName !== undefined ? { clinicianName: row.clinicianName } : {}),
     ...(row.review ? { review: reviewView(row.review) } : {}),
+    judgements: row.judgements.map(reviewView),
+    judgementsDiffer: judgementsDiffer(row.judgements),
     ...(since ? { sinceAlert: since } : {}),
   };
+}
+
+/** Each pharmacist's current judgement and whether they differ, from a card's history (newest first). */
+export function judgementsOf(history: readonly StoredReview[]): {
+  judgements: Review[];
+  judgementsDiffer: boolean;
+} {
+  const judgements = currentJudgements([...history].reverse());
+  return { judgements: judgements.map(reviewView), judgementsDiffer: judgementsDiffer(judgements) };
+}
+
+/**
+ * The override's review state, disjoint as the list's `reviewed` filter: not reviewed, follow-up (the current review
+ * asks for it), judgements differ (concluded, the pharmacists' current judgements disagreeing), or the settled
+ * judgement.
+ */
+export function reviewState(
+  item: Pick<OverrideListItem, 'review' | 'judgementsDiffer'>,
+): 'not-reviewed' | 'follow-up' | 'judgements-differ' | 'appropriate' | 'not-appropriate' {
+  if (!item.review) return 'not-reviewed';
+  if (item.review.status === 'follow-up') return 'follow-up';
+  return item.judgementsDiffer ? 'judgements-differ' : item.review.status;
 }
 
 /** The markdown `detail` of the card as shown (`cards.shown`), when it had one. */
@@ -214,6 +239,7 @@ export function overrideDetail(
         ...(f.userComment !== undefined ? { comment: f.userComment } : {}),
       })),
     ...(current ? { review: reviewView(current) } : {}),
+    ...judgementsOf(history),
     history: history.map(reviewView),
   };
 }
@@ -238,6 +264,8 @@ export const OVERRIDE_CSV_HEADER = csvRecord([
   'reviewed_by',
   'reviewed_at',
   'review_note',
+  'review_state',
+  'judgements',
 ]);
 
 export function overrideCsvRecord(item: OverrideListItem): string {
@@ -260,5 +288,7 @@ export function overrideCsvRecord(item: OverrideListItem): string {
     item.review?.reviewer,
     item.review?.reviewedAt,
     item.review?.note,
+    reviewState(item),
+    item.judgements.map((j) => `${j.status} by ${j.reviewer}`).join('; '),
   ]);
 }

@@ -27,6 +27,7 @@ import {
   sinceAlertCount,
   overrideDetail,
   overrideListItem,
+  judgementsOf,
   reviewView,
 } from './overrides';
 import {
@@ -238,7 +239,11 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
       });
       if (!review) throw new AppError('ADMIN_UNKNOWN_OVERRIDE', [`no overridden card "${cardUuid}"`]);
       const history = await store.overrides.history(cardUuid);
-      const answer: ReviewResponse = { review: reviewView(review), history: history.map(reviewView) };
+      const answer: ReviewResponse = {
+        review: reviewView(review),
+        history: history.map(reviewView),
+        ...judgementsOf(history),
+      };
       res.status(201).json(answer);
     },
   );

@@ -42,7 +42,7 @@ describe.each(stores)('override review on $engine', ({ create }) => {
   let issuer: TestIssuer;
   let t: TestApp;
   let app: TestApp['app'];
-  let tokens: Record<'pharmacist' | 'informaticist' | 'clinician' | 'admin' | 'none', string>;
+  let tokens: Record<'pharmacist' | 'carol' | 'informaticist' | 'clinician' | 'admin' | 'none', string>;
   /** clopidogrel, dr-a (named), overridden 10 May (reason with display, comment with CSV specials). */
   let clopidogrel: CardRecord;
   /** metoprolol with low resting HR evidence, dr-b, overridden 15 May without a reason. */
@@ -59,6 +59,7 @@ describe.each(stores)('override review on $engine', ({ create }) => {
     app = createApp({ ...t.deps, now: () => NOW });
     tokens = {
       pharmacist: await issuer.token('alice', { claims: { roles: ['pharmacist'] } }),
+      carol: await issuer.token('carol', { claims: { roles: ['pharmacist'] } }),
       informaticist: await issuer.token('ivan', { claims: { roles: ['informaticist'] } }),
       clinician: await issuer.token('carl', { claims: { roles: ['clinician'] } }),
       admin: await issuer.token('root', { claims: { roles: ['admin'] } }),
@@ -436,6 +437,51 @@ describe.each(stores)('override review on $engine', ({ create }) => {
       });
     });
 
+    it("shows, filters and exports an override whose pharmacists' current judgements differ", async () => {
+      // alice judged metoprolol not appropriate (above); carol, later, appropriate: the current review says
+      // appropriate, but alice's judgement stands against it.
+      const saved = (await review(metoprolol.uuid, { status: 'appropriate' }, 'carol').expect(201))
+        .body as ReviewResponse;
+      expect(saved.judgementsDiffer).toBe(true);
+      expect(saved.judgements.map((j) => [j.status, j.reviewer])).toEqual([
+        ['appropriate', 'carol'],
+        ['not-appropriate', 'alice'],
+      ]);
+      const [listed] = (await list('?reviewed=differ')).items;
+      expect(listed?.cardUuid).toBe(metoprolol.uuid);
+      expect(listed).toMatchObject({
+        review: { status: 'appropriate', reviewer: 'carol' },
+        judgementsDiffer: true,
+      });
+      expect(listed?.judgements.map((j) => [j.status, j.reviewer])).toEqual([
+        ['appropriate', 'carol'],
+        ['not-appropriate', 'alice'],
+      ]);
+      // Not among the concluded ones: nothing is settled.
+      expect(uuids(await list('?reviewed=true'))).toEqual([twice.uuid]);
+      const d = (await get(`/api/overrides/${metoprolol.uuid}`).expect(200)).body as OverrideDetail;
+      expect([d.judgementsDiffer, d.judgements.length]).toEqual([true, 2]);
+      // The CSV says so, with both judgements and who gave them.
+      const csv = (await get('/api/overrides.csv?reviewed=differ').expect(200)).text.replace(/^\uFEFF/, '');
+      const [header, row] = csv.split('\r\n');
+      expect(header?.split(',').slice(-2)).toEqual(['review_state', 'judgements']);
+      expect(row).toContain(metoprolol.uuid);
+      expect(row?.endsWith(',judgements-differ,appropriate by carol; not-appropriate by alice')).toBe(true);
+
+      // Each pharmacist's current judgement is their latest: alice comes round, and the override is settled.
+      const settled = (await review(metoprolol.uuid, { status: 'appropriate' }).expect(201))
+        .body as ReviewResponse;
+      expect(settled.judgementsDiffer).toBe(false);
+      expect(uuids(await list('?reviewed=differ'))).toEqual([]);
+      expect(uuids(await list('?reviewed=true'))).toEqual([metoprolol.uuid, twice.uuid]);
+      // A follow-up flag is not a judgement, and is the current review: the override waits for follow-up.
+      await review(metoprolol.uuid, { status: 'follow-up' }, 'carol').expect(201);
+      expect(uuids(await list('?reviewed=follow-up'))).toEqual([metoprolol.uuid]);
+      expect((await list('?reviewed=follow-up')).items[0]?.judgements.map((j) => j.reviewer)).toEqual([
+        'alice',
+      ]);
+    });
+
     it('refuses a bad body with 400 or 415, and an unknown or never-overridden card with 404, writing nothing', async () => {
       const before = (await t.store.audit.list({ action: 'override.review' })).length;
       expect(await review(clopidogrel.uuid, { status: 'fine' })).toBeOutcome(
@@ -479,7 +525,7 @@ describe.each(stores)('override review on $engine', ({ create }) => {
       const lines = text.split('\r\n');
       expect(lines[0]).toBe(
         'overridden_at,shown_at,card_uuid,service,hook,drug,genes,indicator,summary,reason_code,reason_display,' +
-          'comment,clinician,clinician_name,review_status,reviewed_by,reviewed_at,review_note',
+          'comment,clinician,clinician_name,review_status,reviewed_by,reviewed_at,review_note,review_state,judgements',
       );
       expect(lines[1]).toContain(twice.uuid);
       expect(lines[1]).toContain(',benefit-outweighs-risk,,,Practitioner/dr-b,,appropriate,root,');

@@ -498,6 +498,30 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(await history.innerText()).toContain('by bea');
   });
 
+  it("says when pharmacists' judgements differ, in the list, its filter and the override", async () => {
+    // dan, signed in above, judges the codeine override not appropriate; alice and bea judged it appropriate.
+    await page.getByRole('radio', { name: 'Not appropriate', exact: true }).check();
+    await page.getByRole('button', { name: 'Save review' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved: Not appropriate.' }).waitFor();
+    const differ = page.locator('.differ');
+    expect(await differ.innerText()).toContain('Judgements differ: 2 appropriate, 1 not appropriate.');
+    expect(await differ.getByRole('list', { name: 'Current judgements' }).innerText()).toMatch(
+      /Not appropriate: dan[^\n]*\nAppropriate: bea[^\n]*\nAppropriate: alice/,
+    );
+    await screenshot(page, '17b2-override-judgements-differ');
+    await page.goto(`${base}/admin/overrides`);
+    await page.getByLabel('Review').selectOption({ label: 'Judgements differ' });
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.locator('caption', { hasText: 'Overridden alerts 1–1 of 1' }).waitFor();
+    const row = page.locator('tbody tr').filter({ hasText: cards.codeine!.summary });
+    expect(await row.getByRole('cell').last().innerText()).toBe(
+      'Judgements differ: 2 appropriate, 1 not appropriate',
+    );
+    await screenshot(page, '17b3-overrides-judgements-differ');
+    await page.goto(`${base}/admin`);
+    await page.getByRole('link', { name: '1 with judgements that differ' }).waitFor();
+  });
+
   it('shows the wearable data since a sensor alert overridden with "will monitor"', async () => {
     // Metoprolol for a CYP2D6 poor metabolizer whose watch reads a resting heart rate of 52/min (daily, as Apple Health
     // exports it); the prescriber overrides it, promising to monitor. A later call, with a reading newer by 6 hours,

@@ -66,6 +66,7 @@ export function AdminShell({ children }: { readonly children: (user: SignedInVie
 interface Waiting {
   readonly notReviewed?: number | undefined;
   readonly flagged?: number | undefined;
+  readonly differ?: number | undefined;
   readonly toFollowUp?: number | undefined;
 }
 
@@ -78,9 +79,11 @@ function useWaiting(pharmacist: boolean): Waiting {
       reviewApi
         .overrides(new URLSearchParams({ reviewed, pageSize: '1' }))
         .then((r) => (r.ok ? r.value.total : undefined));
-    void Promise.all([total('false'), total('follow-up')]).then(([notReviewed, flagged]) => {
-      setWaiting((w) => ({ ...w, notReviewed, flagged }));
-    });
+    void Promise.all([total('false'), total('follow-up'), total('differ')]).then(
+      ([notReviewed, flagged, differ]) => {
+        setWaiting((w) => ({ ...w, notReviewed, flagged, differ }));
+      },
+    );
     // The re-interpretation list is computed on request (seconds for a large store): its count comes when it comes.
     void reviewApi.reinterpretations().then((r) => {
       if (r.ok)
@@ -142,6 +145,11 @@ export function AdminHome({ user }: { readonly user: SignedInView }) {
                     n: waiting.flagged,
                     words: 'flagged for follow-up',
                     href: '/admin/overrides?reviewed=follow-up',
+                  },
+                  {
+                    n: waiting.differ ?? 0,
+                    words: 'with judgements that differ',
+                    href: '/admin/overrides?reviewed=differ',
                   },
                 ]}
               />

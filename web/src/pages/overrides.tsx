@@ -196,6 +196,7 @@ function FilterForm({
           <option value="false">Not reviewed</option>
           <option value="true">Reviewed</option>
           <option value="follow-up">Follow-up needed</option>
+          <option value="differ">Judgements differ</option>
         </select>
       </div>
       <div class="field actions">
@@ -206,8 +207,21 @@ function FilterForm({
   );
 }
 
-function reviewText(review: Review | undefined): string {
-  return review ? REVIEW_LABELS[review.status] : 'Not reviewed';
+/**
+ * "Judgements differ: 1 appropriate, 1 not appropriate" when the pharmacists' current judgements (each one's latest)
+ * disagree; undefined when they do not.
+ */
+export function differText(judgements: readonly Review[]): string {
+  const count = (status: ReviewStatus) => judgements.filter((j) => j.status === status).length;
+  return `Judgements differ: ${String(count('appropriate'))} appropriate, ${String(count('not-appropriate'))} not appropriate`;
+}
+
+/** The list's review cell: the current review, or that the pharmacists' judgements differ. */
+function reviewText(item: OverrideListItem): string {
+  const { review } = item;
+  if (!review) return 'Not reviewed';
+  if (review.status !== 'follow-up' && item.judgementsDiffer) return differText(item.judgements);
+  return REVIEW_LABELS[review.status];
 }
 
 function OverridesTable({
@@ -285,7 +299,7 @@ function OverridesTable({
               <td>
                 <Prescriber name={o.clinicianName} reference={o.clinician} />
               </td>
-              <td>{reviewText(o.review)}</td>
+              <td>{reviewText(o)}</td>
             </tr>
           ))}
         </tbody>
@@ -334,11 +348,11 @@ export function OverrideView({
   readonly reviewer: string;
 }) {
   const [result, setResult] = useState<ApiResult<OverrideDetail> | undefined>(undefined);
-  const [history, setHistory] = useState<readonly Review[] | undefined>(undefined);
+  const [reviews, setReviews] = useState<Reviews | undefined>(undefined);
   useEffect(() => {
     void reviewApi.override(cardUuid).then((r) => {
       setResult(r);
-      if (r.ok) setHistory(r.value.history);
+      if (r.ok) setReviews(r.value);
     });
   }, [cardUuid]);
 
@@ -355,10 +369,10 @@ export function OverrideView({
       ) : (
         <OverrideDetails
           detail={result.value}
-          history={history ?? []}
+          reviews={reviews ?? result.value}
           reviewer={reviewer}
           onReviewed={(answer) => {
-            setHistory(answer.history);
+            setReviews(answer);
           }}
         />
       )}
@@ -384,14 +398,17 @@ export function Prescriber({
   );
 }
 
+/** A card's reviews as the detail and a saved review give them. */
+type Reviews = Pick<ReviewResponse, 'history' | 'judgements' | 'judgementsDiffer'>;
+
 function OverrideDetails({
   detail,
-  history,
+  reviews,
   reviewer,
   onReviewed,
 }: {
   readonly detail: OverrideDetail;
-  readonly history: readonly Review[];
+  readonly reviews: Reviews;
   readonly reviewer: string;
   readonly onReviewed: (answer: ReviewResponse) => void;
 }) {
@@ -434,7 +451,7 @@ function OverrideDetails({
       <aside class="review-side">
         <ReviewForm cardUuid={card.uuid} onReviewed={onReviewed} />
         <h2>Review history</h2>
-        <History history={history} reviewer={reviewer} />
+        <History reviews={reviews} reviewer={reviewer} />
       </aside>
     </div>
   );
@@ -445,17 +462,36 @@ function OverrideDetails({
  * folded away (a click opens them): a second judgement made without seeing the first is what reviewer agreement (the
  * governance figures' κ) measures.
  */
-function History({ history, reviewer }: { readonly history: readonly Review[]; readonly reviewer: string }) {
+function History({ reviews, reviewer }: { readonly reviews: Reviews; readonly reviewer: string }) {
+  const { history, judgements } = reviews;
   if (history.length === 0) return <p>Not reviewed yet.</p>;
+  const differ = reviews.judgementsDiffer && history[0]?.status !== 'follow-up';
   const list = (
-    <ol class="history" aria-label="Review history, newest first">
-      {history.map((r) => (
-        <li key={r.reviewedAt}>
-          <strong>{REVIEW_LABELS[r.status]}</strong>, {formatDayTime(r.reviewedAt)} by {r.reviewer}
-          {r.note ? <p class="note-text">{r.note}</p> : null}
-        </li>
-      ))}
-    </ol>
+    <>
+      {differ ? (
+        <div class="differ">
+          <p>
+            <strong>{differText(judgements)}.</strong> Not settled until the pharmacists agree: each one’s
+            latest judgement counts.
+          </p>
+          <ul aria-label="Current judgements">
+            {judgements.map((j) => (
+              <li key={j.reviewer}>
+                {REVIEW_LABELS[j.status]}: {j.reviewer}, {formatDayTime(j.reviewedAt)}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      <ol class="history" aria-label="Review history, newest first">
+        {history.map((r) => (
+          <li key={r.reviewedAt}>
+            <strong>{REVIEW_LABELS[r.status]}</strong>, {formatDayTime(r.reviewedAt)} by {r.reviewer}
+            {r.note ? <p class="note-text">{r.note}</p> : null}
+          </li>
+        ))}
+      </ol>
+    </>
   );
   if (history.some((r) => r.reviewer === reviewer)) return list;
   return (
