@@ -510,6 +510,8 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     );
     await screenshot(page, '17b2-override-judgements-differ');
     await page.goto(`${base}/admin/overrides`);
+    // The form is drawn again once the reasons arrive with the list: choose after it.
+    await page.locator('caption', { hasText: 'Overridden alerts 1–2 of 2' }).waitFor();
     await page.getByLabel('Review').selectOption({ label: 'Judgements differ' });
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.locator('caption', { hasText: 'Overridden alerts 1–1 of 1' }).waitFor();
@@ -636,6 +638,49 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     await screenshot(page, '19-clinician-refused');
     expect((await page.request.get(`${base}/api/overrides`)).status()).toBe(403);
     expect((await page.request.get(`${base}/api/kpis`)).status()).toBe(403);
+  });
+
+  it('keeps a review typed when the session ends, says so, and saves it after signing in again', async () => {
+    await context.clearCookies();
+    await page.goto(`${base}/auth/sign-in-link?token=${await signInToken('alice', ['pharmacist'])}`);
+    const detail = `${base}/admin/overrides/${cards.simvastatin!.uuid!}`;
+    await page.goto(detail);
+    await page.getByRole('radio', { name: 'Follow-up needed' }).check();
+    const note = 'Ask the prescriber which statin was considered instead.';
+    await page.getByLabel('Note (optional)').fill(note);
+    // The session ends (expired, or signed out elsewhere) while the pharmacist writes.
+    await context.clearCookies();
+    await page.getByRole('button', { name: 'Save review' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Your session has ended, so the review was not saved.' })
+      .waitFor();
+    // The header no longer says who is signed in; both say how to sign in again (a sign-in link opens /admin).
+    expect(await page.getByLabel('Signed in').count()).toBe(0);
+    expect(await page.getByLabel('Session').innerText()).toBe(
+      'Your session has ended. Open a new sign-in link in another tab, then come back to this tab.',
+    );
+    await screenshot(page, '20-override-session-ended');
+
+    // A new sign-in link in another tab; back in this one, a reload (or Save) finds the verdict and note kept.
+    const other = await context.newPage();
+    await other.goto(`${base}/auth/sign-in-link?token=${await signInToken('alice', ['pharmacist'])}`);
+    await other.close();
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Overridden alert' }).waitFor();
+    expect(await page.getByRole('radio', { name: 'Follow-up needed' }).isChecked()).toBe(true);
+    expect(await page.getByLabel('Note (optional)').inputValue()).toBe(note);
+    await page.getByRole('button', { name: 'Save review' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved: Follow-up needed.' }).waitFor();
+    expect(await page.getByRole('list', { name: 'Review history, newest first' }).innerText()).toContain(
+      note,
+    );
+    // Saved: nothing is kept any more.
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Overridden alert' }).waitFor();
+    await page.getByRole('button', { name: 'Save review' }).waitFor();
+    expect(await page.getByLabel('Note (optional)').inputValue()).toBe('');
+    expect(await page.evaluate('Object.keys(sessionStorage)')).toEqual([]);
   });
 
   it('asked nothing of any other host', () => {

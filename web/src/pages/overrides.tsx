@@ -20,6 +20,7 @@ import { INDICATOR_LABELS, formatDayTime } from '../format';
 import { Markdown } from '../markdown';
 import { useQueryString } from '../query-string';
 import { Loading, Problem } from '../refusal';
+import { DRAFT_PREFIX, SignInAgain } from './admin';
 
 /** The list's filters, in the order the form shows them; the same names as the API's query parameters. */
 const FILTERS = ['from', 'to', 'drug', 'gene', 'indicator', 'reason', 'clinician', 'reviewed'] as const;
@@ -35,6 +36,16 @@ export const REVIEW_LABELS: Readonly<Record<ReviewStatus, string>> = {
 
 /** An API refusal in words: the review pages need the pharmacist role (an informaticist sees the figures only). */
 function Refused({ status, message }: { readonly status: number; readonly message: string }) {
+  if (status === 401) {
+    return (
+      <section class="notice" role="alert">
+        <h2>Your session has ended</h2>
+        <p>
+          Sign in again to see this page. <SignInAgain />
+        </p>
+      </section>
+    );
+  }
   if (status !== 403) return <Problem status={status} message={message} />;
   return (
     <Problem
@@ -67,10 +78,16 @@ export function OverridesList() {
 
   useEffect(() => {
     setResult(undefined);
+    // An answer for filters no longer in the URL (an earlier, slower request) is not shown over the current one.
+    let current = true;
     void reviewApi.overrides(new URLSearchParams(key)).then((r) => {
+      if (!current) return;
       setResult(r);
       if (r.ok) setReasons(r.value.reasons);
     });
+    return () => {
+      current = false;
+    };
   }, [key]);
 
   const filtersOnly = new URLSearchParams(params);
@@ -599,6 +616,42 @@ function SinceAlert({ since }: { readonly since: NonNullable<OverrideDetail['sin
   );
 }
 
+/** What a pharmacist has entered in a card's review form and not saved yet. */
+interface ReviewDraft {
+  readonly status?: ReviewStatus | undefined;
+  readonly note: string;
+}
+
+/**
+ * The unsaved review of a card, kept in this tab's `sessionStorage` until it is saved: a session that ends mid-review
+ * (or a reload) does not lose the verdict and note. The tab's storage only: gone when the tab closes, on sign-out and
+ * once saved; never sent anywhere.
+ */
+function readDraft(cardUuid: string): ReviewDraft {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(`${DRAFT_PREFIX}${cardUuid}`) ?? 'null') as unknown;
+    if (typeof kept !== 'object' || kept === null) return { note: '' };
+    const { status, note } = kept as { status?: unknown; note?: unknown };
+    return {
+      ...(typeof status === 'string' && status in REVIEW_LABELS ? { status: status as ReviewStatus } : {}),
+      note: typeof note === 'string' ? note : '',
+    };
+  } catch {
+    return { note: '' };
+  }
+}
+
+function keepDraft(cardUuid: string, draft: ReviewDraft | undefined): void {
+  try {
+    const key = `${DRAFT_PREFIX}${cardUuid}`;
+    if (draft === undefined || (draft.status === undefined && draft.note === ''))
+      sessionStorage.removeItem(key);
+    else sessionStorage.setItem(key, JSON.stringify(draft));
+  } catch {
+    // No storage (a private window may refuse it): the form still works, without keeping the draft.
+  }
+}
+
 function ReviewForm({
   cardUuid,
   onReviewed,
@@ -606,12 +659,16 @@ function ReviewForm({
   readonly cardUuid: string;
   readonly onReviewed: (answer: ReviewResponse) => void;
 }) {
-  const [status, setStatus] = useState<ReviewStatus | undefined>(undefined);
-  const [note, setNote] = useState('');
+  const [draft] = useState(() => readDraft(cardUuid));
+  const [status, setStatus] = useState<ReviewStatus | undefined>(draft.status);
+  const [note, setNote] = useState(draft.note);
   const [saving, setSaving] = useState(false);
-  const [message, setMessage] = useState<{ readonly ok: boolean; readonly text: string } | undefined>(
-    undefined,
-  );
+  const [message, setMessage] = useState<
+    { readonly ok: boolean; readonly text: string; readonly signIn?: boolean } | undefined
+  >(undefined);
+  useEffect(() => {
+    keepDraft(cardUuid, { status, note });
+  }, [cardUuid, status, note]);
   const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
     if (!status) {
@@ -624,8 +681,17 @@ function ReviewForm({
       setSaving(false);
       if (r.ok) {
         onReviewed(r.value);
+        // Saved: the form starts afresh (the history shows the review), and nothing is kept in the tab.
+        setStatus(undefined);
         setNote('');
+        keepDraft(cardUuid, undefined);
         setMessage({ ok: true, text: `Saved: ${REVIEW_LABELS[r.value.review.status]}.` });
+      } else if (r.status === 401) {
+        setMessage({
+          ok: false,
+          text: 'Your session has ended, so the review was not saved. What you entered stays in this tab: sign in again, then save.',
+          signIn: true,
+        });
       } else {
         setMessage({ ok: false, text: r.message });
       }
@@ -666,6 +732,11 @@ function ReviewForm({
       <p role="status" class={message ? (message.ok ? 'status-saved' : 'status-error') : ''}>
         {message?.text ?? ''}
       </p>
+      {message?.signIn ? (
+        <p class="notice">
+          <SignInAgain />
+        </p>
+      ) : null}
     </form>
   );
 }
