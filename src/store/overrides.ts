@@ -8,6 +8,7 @@
  * (`feedback.received_at`, normalised UTC; the client's `outcomeTimestamp` is shown as sent). Each card's newest entry
  * and what the list filters on are kept in `overridden_cards` as the entries are stored (`noteOverride`).
  */
+import { sql } from 'kysely';
 import type { ExpressionBuilder, Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import { insertAuditEvent } from './audit';
 import type { Database, OverriddenCardTable, OverrideReviewTable } from './schema';
@@ -28,7 +29,7 @@ export interface OverrideFilter {
   readonly indicator?: 'info' | 'warning' | 'critical';
   /** The override reason's code. */
   readonly reason?: string;
-  /** The prescriber: their reference (`context.userId`) or, ignoring case, their recorded name. */
+  /** Part of the prescriber's reference (`context.userId`) or recorded name, in any case. */
   readonly clinician?: string;
   /**
    * Disjoint states: `false` never reviewed; `follow-up` the current (newest) review asks for follow-up; `differ` the
@@ -132,8 +133,14 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
     if (filter.reason !== undefined) q = q.where('o.override_code', '=', filter.reason);
     const { clinician } = filter;
     if (clinician !== undefined) {
+      // Contains, in any case: the name is stored lower-cased (JavaScript's, so "Siobhán" too); the reference is
+      // lower-cased by the engine (ASCII on SQLite: references are). LIKE's own wildcards in the text are escaped.
+      const pattern = `%${likeEscaped(clinician.toLowerCase())}%`;
       q = q.where((eb) =>
-        eb.or([eb('o.user_id', '=', clinician), eb('o.clinician_name', '=', clinician.toLowerCase())]),
+        eb.or([
+          sql<boolean>`lower(${eb.ref('o.user_id')}) like ${pattern} escape '\\'`,
+          sql<boolean>`${eb.ref('o.clinician_name')} like ${pattern} escape '\\'`,
+        ]),
       );
     }
     const currentStatus = (eb: Scope) =>
@@ -334,6 +341,11 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
       return rows.map(toStoredReview);
     },
   };
+}
+
+/** `text` matched literally by `LIKE … ESCAPE '\'`: its `%`, `_` and `\` escaped. */
+export function likeEscaped(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** A stored override entry, as `overridden_cards` notes it. */

@@ -545,4 +545,25 @@ describe.each(stores)('override review on $engine', ({ create }) => {
       expect(await get('/api/overrides.csv?page=2')).toBeOutcome(400, 'ADMIN_INVALID_REQUEST', 'invalid');
     });
   });
+  describe('the prescriber filter', () => {
+    it('finds part of the name or reference in any case, accents and apostrophes as typed, wildcards as text', async () => {
+      const obrien = await recordCard(t.store, {
+        drug: 'clopidogrel',
+        genes: [CYP2C19_PM],
+        shownAt: '2026-05-16T08:00:00.000Z',
+        clinician: 'Practitioner/SOB_1',
+        clinicianName: "Dr Siobhán O'Brien",
+      });
+      await t.store.feedback.record([override(obrien, '2026-05-16T08:05:00.000Z')]);
+      for (const query of ["o'brien", 'SIOBHÁN', 'siobhán o', 'practitioner/sob', 'sob_1']) {
+        expect(uuids(await list(`?clinician=${encodeURIComponent(query)}`))).toEqual([obrien.uuid]);
+      }
+      expect(uuids(await list('?clinician=lovelace'))).toEqual([clopidogrel.uuid]);
+      expect(uuids(await list('?clinician=dr-'))).toEqual([metoprolol.uuid, twice.uuid, clopidogrel.uuid]);
+      // LIKE's wildcards are matched as themselves: "_" is not any character, "%" not any text.
+      for (const query of ['%', 'sob%1', 'dr_a', 'o_brien']) {
+        expect(uuids(await list(`?clinician=${encodeURIComponent(query)}`))).toEqual([]);
+      }
+    });
+  });
 });

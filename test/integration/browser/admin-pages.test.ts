@@ -321,6 +321,31 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     await screenshot(page, '16-overrides-exported');
   });
 
+  it('says next to the filters why the service refused them, and keeps them usable', async () => {
+    await page.goto(`${base}/admin/overrides?from=2026-05-02&to=2026-05-01`);
+    const refused = page.getByRole('alert').filter({ hasText: 'These filters cannot be applied.' });
+    await refused.waitFor();
+    expect(await refused.getByRole('listitem').allInnerTexts()).toEqual([
+      '“to (inclusive)” must be after “Overridden from”.',
+    ]);
+    expect(await page.locator('main').innerText()).not.toContain('This page cannot be shown');
+    expect(await page.getByRole('link', { name: 'Export CSV' }).count()).toBe(0);
+    // The reason filter still offers the cards' reasons; the form still applies.
+    const reason = page.getByLabel('Reason');
+    await reason
+      .locator('option', { hasText: 'Will monitor the patient closely' })
+      .waitFor({ state: 'attached' });
+    await screenshot(page, '12b-overrides-filters-refused');
+    await page.getByLabel('to (inclusive)').fill('');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.locator('caption', { hasText: 'Overridden alerts' }).waitFor();
+    expect(await refused.count()).toBe(0);
+    // Part of the prescriber's name, in any case.
+    await page.goto(`${base}/admin/overrides?clinician=okafor`);
+    await page.locator('caption', { hasText: 'Overridden alerts 1–1 of 1' }).waitFor();
+    expect(await page.locator('tbody tr').innerText()).toContain('Dr. Ben Okafor');
+  });
+
   it('opens the governance figures: totals, charts with captions and tables, per rule and per pair', async () => {
     // A second pharmacist judges the codeine override as alice did: one pair, in agreement.
     await t.store.overrides.addReview({

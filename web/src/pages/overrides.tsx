@@ -84,6 +84,12 @@ export function OverridesList() {
       if (!current) return;
       setResult(r);
       if (r.ok) setReasons(r.value.reasons);
+      // Filters the service refused give no list, and so no reasons: the reason filter takes them from the whole list.
+      else if (r.status === 400) {
+        void reviewApi.overrides(new URLSearchParams({ pageSize: '1' })).then((all) => {
+          if (current && all.ok) setReasons(all.value.reasons);
+        });
+      }
     });
     return () => {
       current = false;
@@ -112,16 +118,22 @@ export function OverridesList() {
           navigate(filters);
         }}
       />
-      <p>
-        <a class="button-link" href={reviewApi.overridesCsvUrl(filtersOnly)} download>
-          Export CSV
-        </a>{' '}
-        <span class="note">every override that matches the filters, not only this page</span>
-      </p>
+      {result && !result.ok && result.status === 400 ? (
+        <FiltersRefused details={result.details ?? [result.message]} />
+      ) : (
+        <p>
+          <a class="button-link" href={reviewApi.overridesCsvUrl(filtersOnly)} download>
+            Export CSV
+          </a>{' '}
+          <span class="note">every override that matches the filters, not only this page</span>
+        </p>
+      )}
       {!result ? (
         <Loading />
       ) : !result.ok ? (
-        <Refused status={result.status} message={result.message} />
+        result.status === 400 ? null : (
+          <Refused status={result.status} message={result.message} />
+        )
       ) : (
         <OverridesTable
           value={result.value}
@@ -135,6 +147,52 @@ export function OverridesList() {
         />
       )}
     </main>
+  );
+}
+
+/** The filters' names as the form labels them, for the service's reasons. */
+const FILTER_LABELS: Readonly<Record<string, string>> = {
+  from: 'Overridden from',
+  to: 'to (inclusive)',
+  drug: 'Drug',
+  gene: 'Gene',
+  indicator: 'Indicator',
+  reason: 'Reason',
+  clinician: 'Prescriber',
+  reviewed: 'Review',
+  page: 'Page',
+  pageSize: 'Page size',
+};
+
+/**
+ * A reason the service gave for refusing the filters (`field: message`, e.g. "to: must be after from") in the form's
+ * words: "“to (inclusive)” must be after “Overridden from”."
+ */
+export function filterReason(diagnostic: string): string {
+  const named = (name: string) => {
+    const label = FILTER_LABELS[name];
+    return label === undefined ? name : `“${label}”`;
+  };
+  const match = /^([A-Za-z]+): (.*)$/.exec(diagnostic);
+  const text = match
+    ? `${named(match[1] ?? '')} ${(match[2] ?? '').replace(/\b(from|to)$/, (w) => named(w))}`
+    : diagnostic;
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+/** The service refused the filters: why, next to them, in the form's words (no export of filters it refuses). */
+function FiltersRefused({ details }: { readonly details: readonly string[] }) {
+  return (
+    <div class="notice" role="alert">
+      <p>
+        <strong>These filters cannot be applied.</strong> Change them and apply again:
+      </p>
+      <ul>
+        {details.map((d) => (
+          <li key={d}>{filterReason(d)}</li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
