@@ -11,8 +11,8 @@ import type { SensorAggregate } from '../sensors';
 import { geneResultView, sensorDataView } from '../cards/evidence-view';
 import { inSentence, limitsOf, metricName } from '../cards/sensor-text';
 import { assessmentInputs, cardEvidence, decisionView, genesOfCard } from './evidence';
-import { csvRecord } from './csv';
-import type { OverrideDetail, OverrideList, OverrideListItem, Review } from './schemas';
+import { csvRecord, fileNamePart } from './csv';
+import type { OverrideDetail, OverrideFilterQuery, OverrideList, OverrideListItem, Review } from './schemas';
 
 /**
  * The reasons the cards offer, each code once, for the list's filter: the drug–gene cards' reasons, then the pre-test
@@ -244,10 +244,13 @@ export function overrideDetail(
   };
 }
 
-/** The CSV export's columns; no patient identifier (the detail view has the patient for follow-up). */
+/**
+ * The CSV export's columns; no patient identifier (the detail view has the patient for follow-up). Times are ISO 8601
+ * in UTC (`2026-05-10T10:00:00.000Z`), which the column names say (`_utc`).
+ */
 export const OVERRIDE_CSV_HEADER = csvRecord([
-  'overridden_at',
-  'shown_at',
+  'overridden_at_utc',
+  'shown_at_utc',
   'card_uuid',
   'service',
   'hook',
@@ -262,7 +265,7 @@ export const OVERRIDE_CSV_HEADER = csvRecord([
   'clinician_name',
   'review_status',
   'reviewed_by',
-  'reviewed_at',
+  'reviewed_at_utc',
   'review_note',
   'review_state',
   'judgements',
@@ -291,4 +294,33 @@ export function overrideCsvRecord(item: OverrideListItem): string {
     reviewState(item),
     item.judgements.map((j) => `${j.status} by ${j.reviewer}`).join('; '),
   ]);
+}
+
+const REVIEWED_WORDS: Readonly<Record<NonNullable<OverrideFilterQuery['reviewed']>, string>> = {
+  true: 'reviewed',
+  false: 'not-reviewed',
+  'follow-up': 'follow-up',
+  differ: 'judgements-differ',
+};
+
+/**
+ * The export's file name, which says what it holds: the filters (drug, gene, indicator, reason, prescriber, review
+ * state) and the period as asked (`from`/`to` as given, a date-time by its UTC day; an open end is the export day).
+ * `overrides-codeine-CYP2D6-not-reviewed-2026-05-01-to-2026-05-31.csv`; unfiltered `overrides-2026-05-20.csv`.
+ */
+export function overrideExportFileName(query: OverrideFilterQuery, at: Date): string {
+  const day = (v: string | undefined) => (v === undefined ? undefined : fileNamePart(v.slice(0, 10)));
+  const [from, to, today] = [day(query.from), day(query.to), at.toISOString().slice(0, 10)];
+  const period = from !== undefined ? `${from}-to-${to ?? today}` : to !== undefined ? `until-${to}` : today;
+  const parts = [
+    query.drug?.toLowerCase(),
+    query.gene?.toUpperCase(),
+    query.indicator,
+    query.reason,
+    query.clinician,
+    query.reviewed === undefined ? undefined : REVIEWED_WORDS[query.reviewed],
+  ]
+    .map((v) => (v === undefined ? '' : fileNamePart(v.trim())))
+    .filter((v) => v !== '');
+  return `${['overrides', ...parts, period].join('-')}.csv`;
 }

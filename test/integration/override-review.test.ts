@@ -519,13 +519,18 @@ describe.each(stores)('override review on $engine', ({ create }) => {
     it('exports the filtered list as RFC 4180 CSV, formula-safe, and audits the export', async () => {
       const res = await get('/api/overrides.csv?drug=clopidogrel').expect(200);
       expect(res.headers['content-type']).toMatch(/^text\/csv; charset=utf-8/);
-      expect(res.headers['content-disposition']).toBe('attachment; filename=overrides-2026-05-20.csv');
-      const text = res.text;
+      expect(res.headers['content-disposition']).toBe(
+        'attachment; filename=overrides-clopidogrel-2026-05-20.csv',
+      );
+      // UTF-8 with its byte-order mark: a spreadsheet shows "Dr Róisín", not "Dr RÃ³isÃ­n".
+      expect(res.text.startsWith('\uFEFF')).toBe(true);
+      const text = res.text.slice(1);
       expect(text.endsWith('\r\n')).toBe(true);
       const lines = text.split('\r\n');
       expect(lines[0]).toBe(
-        'overridden_at,shown_at,card_uuid,service,hook,drug,genes,indicator,summary,reason_code,reason_display,' +
-          'comment,clinician,clinician_name,review_status,reviewed_by,reviewed_at,review_note,review_state,judgements',
+        'overridden_at_utc,shown_at_utc,card_uuid,service,hook,drug,genes,indicator,summary,reason_code,' +
+          'reason_display,comment,clinician,clinician_name,review_status,reviewed_by,reviewed_at_utc,review_note,' +
+          'review_state,judgements',
       );
       expect(lines[1]).toContain(twice.uuid);
       expect(lines[1]).toContain(',benefit-outweighs-risk,,,Practitioner/dr-b,,appropriate,root,');
@@ -539,6 +544,23 @@ describe.each(stores)('override review on $engine', ({ create }) => {
       const [event] = await t.store.audit.list({ action: 'overrides.export' });
       expect(event).toMatchObject({ actor: 'alice', role: 'pharmacist', target: 'overrides' });
       expect(event?.details).toEqual({ filters: { drug: 'clopidogrel' }, rows: 2 });
+    });
+
+    it.each([
+      ['?from=2026-05-01&to=2026-05-31', 'overrides-2026-05-01-to-2026-05-31.csv'],
+      ['?from=2026-05-12T00:00:00Z', 'overrides-2026-05-12-to-2026-05-20.csv'],
+      ['?to=2026-05-13', 'overrides-until-2026-05-13.csv'],
+      [
+        '?drug=Clopidogrel&gene=cyp2c19&reviewed=false&clinician=Dr%20Ró%2Fisín&from=2026-05-01',
+        'overrides-clopidogrel-CYP2C19-Dr-Ro-isin-not-reviewed-2026-05-01-to-2026-05-20.csv',
+      ],
+      [
+        '?indicator=critical&reason=will-monitor&reviewed=differ',
+        'overrides-critical-will-monitor-judgements-differ-2026-05-20.csv',
+      ],
+    ])('names the export of %s after its filters and period', async (query, name) => {
+      const res = await get(`/api/overrides.csv${query}`).expect(200);
+      expect(res.headers['content-disposition']).toBe(`attachment; filename=${name}`);
     });
 
     it('refuses bad filters with 400 before writing anything', async () => {

@@ -311,8 +311,10 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'Export CSV' }).click(),
     ]);
-    expect(download.suggestedFilename()).toMatch(/^overrides-\d{4}-\d{2}-\d{2}\.csv$/);
+    // The file name says the filter; the byte-order mark tells a spreadsheet the file is UTF-8.
+    expect(download.suggestedFilename()).toMatch(/^overrides-SLCO1B1-\d{4}-\d{2}-\d{2}\.csv$/);
     const csv = readFileSync(await download.path(), 'utf8');
+    expect(csv.startsWith('\uFEFFoverridden_at_utc,shown_at_utc,')).toBe(true);
     const lines = csv.trim().split('\r\n');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(cards.simvastatin!.uuid);
@@ -485,6 +487,7 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     ]);
     expect(download.suggestedFilename()).toMatch(/^reinterpretations-\d{4}-\d{2}-\d{2}\.csv$/);
     const exported = readFileSync(await download.path(), 'utf8')
+      .replace(/^\uFEFF/, '')
       .trim()
       .split('\r\n');
     expect(exported.map((line) => line.split(',')[0])).toEqual([
