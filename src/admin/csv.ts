@@ -19,3 +19,28 @@ export function csvField(value: string | number | undefined): string {
 export function csvRecord(values: readonly (string | number | undefined)[]): string {
   return `${values.map(csvField).join(',')}\r\n`;
 }
+
+/**
+ * The UTF-8 byte-order mark every CSV download starts with: without it Excel reads the file in the system's code
+ * page, and "Dr Róisín" shows as "Dr RÃ³isÃ­n". RFC 4180 parsers and `csv-parse` (with `bom: true`) skip it.
+ */
+export const CSV_BOM = '\uFEFF';
+
+/**
+ * A filter's value as part of a download's file name: its ASCII letters and digits in runs joined by `-` (accents
+ * dropped, anything else a separator), whole runs up to 40 characters; empty when nothing is left.
+ */
+export function fileNamePart(value: string): string {
+  const words = value
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w !== '');
+  let name = '';
+  for (const word of words) {
+    const next = name === '' ? word : `${name}-${word}`;
+    if (next.length > 40) break;
+    name = next;
+  }
+  return name;
+}

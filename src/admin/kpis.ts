@@ -6,10 +6,15 @@
  * - a card's outcome is its newest feedback entry; acceptance and override rates are over cards with an outcome
  *   (EHRs do not report one for every card, and a card without one is neither accepted nor overridden);
  * - reviewed share: overridden cards whose current review concludes (appropriate or not) / overridden cards;
- *   appropriate share: judged appropriate / concluded;
+ *   appropriate share: settled appropriate (every pharmacist's current judgement, their latest review, says
+ *   appropriate) / concluded; judgements differ: concluded overrides whose pharmacists' current judgements differ
+ *   (in the appropriate share's denominator, never its numerator);
  * - reviewer agreement: over overridden cards judged (appropriate or not) by two pharmacists, each one's first
  *   judgement, the first pharmacist to judge as one rater and the second as the other: Cohen's κ, as the published
- *   override-appropriateness reviews report inter-rater agreement (0.79–0.97, JMIR Med Inform 2020;8:e15653);
+ *   override-appropriateness reviews report inter-rater agreement (0.79–0.97, JMIR Med Inform 2020;8:e15653). The
+ *   first judgements, not the current ones: the review page folds other pharmacists' reviews away until one has
+ *   judged, so a first judgement is independent, and a judgement changed after reading a colleague's is settling a
+ *   disagreement, not rating independently;
  * - data latency: the card's time minus the newest wearable sample behind it (hours) and minus the date of the newest
  *   PGx result behind it (days), from the card's decision snapshot; median and maximum over cards that have one;
  * - monitoring promised: overridden cards whose rules read wearable measures and whose override gave "will monitor",
@@ -24,7 +29,7 @@ import { lookupKeyText } from '../rules/cpic/recommendations';
 import { conflictsOf, findingRuleId } from '../rules/cpic/types';
 import type { Decision } from '../rules/types';
 import type { KpiCard, KpiRecords } from '../store';
-import { RATINGS } from '../store';
+import { RATINGS, currentJudgements, judgementsDiffer } from '../store';
 import { decisionsOfCard, sensorsOfCard } from './evidence';
 import { followedWearables, withReasonDisplay } from './overrides';
 import type { FollowedWearables } from './overrides';
@@ -204,7 +209,9 @@ function figures(
   const concluded = overriddenCards.filter(
     (c) => c.reviewStatus === 'appropriate' || c.reviewStatus === 'not-appropriate',
   );
-  const appropriate = concluded.filter((c) => c.reviewStatus === 'appropriate').length;
+  // Judgements that differ settle nothing: such an override is concluded, but neither appropriate nor not.
+  const differ = concluded.filter((c) => judgementsDiffer(currentJudgements(c.reviews)));
+  const appropriate = concluded.filter((c) => c.reviewStatus === 'appropriate' && !differ.includes(c)).length;
   const promised = overriddenCards.filter(promisesMonitoring);
   return {
     cards: cards.length,
@@ -219,6 +226,7 @@ function figures(
     ratings,
     reviewedShare: ratio(concluded.length, overridden),
     appropriateShare: ratio(appropriate, concluded.length),
+    judgementsDiffer: differ.length,
     followUp: overriddenCards.filter((c) => c.reviewStatus === 'follow-up').length,
     reviewerAgreement: agreement(overriddenCards),
     monitoringPromised: {

@@ -3,6 +3,7 @@
  * rows. Pure functions over what the store returns (`store.overrides`, `store.invocations`, `store.feedback`).
  */
 import { OVERRIDE_REASON_DISPLAYS, OVERRIDE_REASON_SYSTEM } from '../cards/override-reasons';
+import { currentJudgements, judgementsDiffer } from '../store';
 import type { FeedbackRecord, OverrideRow, RecordedInputs, RecordedInvocation, StoredReview } from '../store';
 import { ORDER_DOSE } from '../rules/thresholds';
 import type { SensorModifier } from '../rules/types';
@@ -10,8 +11,8 @@ import type { SensorAggregate } from '../sensors';
 import { geneResultView, sensorDataView } from '../cards/evidence-view';
 import { inSentence, limitsOf, metricName } from '../cards/sensor-text';
 import { assessmentInputs, cardEvidence, decisionView, genesOfCard } from './evidence';
-import { csvRecord } from './csv';
-import type { OverrideDetail, OverrideList, OverrideListItem, Review } from './schemas';
+import { csvRecord, fileNamePart } from './csv';
+import type { OverrideDetail, OverrideFilterQuery, OverrideList, OverrideListItem, Review } from './schemas';
 
 /**
  * The reasons the cards offer, each code once, for the list's filter: the drug–gene cards' reasons, then the pre-test
@@ -63,8 +64,32 @@ export function overrideListItem(row: OverrideRow, since?: OverrideListItem['sin
     ...(row.clinician !== undefined ? { clinician: row.clinician } : {}),
     ...(row.clinicianName !== undefined ? { clinicianName: row.clinicianName } : {}),
     ...(row.review ? { review: reviewView(row.review) } : {}),
+    judgements: row.judgements.map(reviewView),
+    judgementsDiffer: judgementsDiffer(row.judgements),
     ...(since ? { sinceAlert: since } : {}),
   };
+}
+
+/** Each pharmacist's current judgement and whether they differ, from a card's history (newest first). */
+export function judgementsOf(history: readonly StoredReview[]): {
+  judgements: Review[];
+  judgementsDiffer: boolean;
+} {
+  const judgements = currentJudgements([...history].reverse());
+  return { judgements: judgements.map(reviewView), judgementsDiffer: judgementsDiffer(judgements) };
+}
+
+/**
+ * The override's review state, disjoint as the list's `reviewed` filter: not reviewed, follow-up (the current review
+ * asks for it), judgements differ (concluded, the pharmacists' current judgements disagreeing), or the settled
+ * judgement.
+ */
+export function reviewState(
+  item: Pick<OverrideListItem, 'review' | 'judgementsDiffer'>,
+): 'not-reviewed' | 'follow-up' | 'judgements-differ' | 'appropriate' | 'not-appropriate' {
+  if (!item.review) return 'not-reviewed';
+  if (item.review.status === 'follow-up') return 'follow-up';
+  return item.judgementsDiffer ? 'judgements-differ' : item.review.status;
 }
 
 /** The markdown `detail` of the card as shown (`cards.shown`), when it had one. */
@@ -214,14 +239,18 @@ export function overrideDetail(
         ...(f.userComment !== undefined ? { comment: f.userComment } : {}),
       })),
     ...(current ? { review: reviewView(current) } : {}),
+    ...judgementsOf(history),
     history: history.map(reviewView),
   };
 }
 
-/** The CSV export's columns; no patient identifier (the detail view has the patient for follow-up). */
+/**
+ * The CSV export's columns; no patient identifier (the detail view has the patient for follow-up). Times are ISO 8601
+ * in UTC (`2026-05-10T10:00:00.000Z`), which the column names say (`_utc`).
+ */
 export const OVERRIDE_CSV_HEADER = csvRecord([
-  'overridden_at',
-  'shown_at',
+  'overridden_at_utc',
+  'shown_at_utc',
   'card_uuid',
   'service',
   'hook',
@@ -236,8 +265,10 @@ export const OVERRIDE_CSV_HEADER = csvRecord([
   'clinician_name',
   'review_status',
   'reviewed_by',
-  'reviewed_at',
+  'reviewed_at_utc',
   'review_note',
+  'review_state',
+  'judgements',
 ]);
 
 export function overrideCsvRecord(item: OverrideListItem): string {
@@ -260,5 +291,36 @@ export function overrideCsvRecord(item: OverrideListItem): string {
     item.review?.reviewer,
     item.review?.reviewedAt,
     item.review?.note,
+    reviewState(item),
+    item.judgements.map((j) => `${j.status} by ${j.reviewer}`).join('; '),
   ]);
+}
+
+const REVIEWED_WORDS: Readonly<Record<NonNullable<OverrideFilterQuery['reviewed']>, string>> = {
+  true: 'reviewed',
+  false: 'not-reviewed',
+  'follow-up': 'follow-up',
+  differ: 'judgements-differ',
+};
+
+/**
+ * The export's file name, which says what it holds: the filters (drug, gene, indicator, reason, prescriber, review
+ * state) and the period as asked (`from`/`to` as given, a date-time by its UTC day; an open end is the export day).
+ * `overrides-codeine-CYP2D6-not-reviewed-2026-05-01-to-2026-05-31.csv`; unfiltered `overrides-2026-05-20.csv`.
+ */
+export function overrideExportFileName(query: OverrideFilterQuery, at: Date): string {
+  const day = (v: string | undefined) => (v === undefined ? undefined : fileNamePart(v.slice(0, 10)));
+  const [from, to, today] = [day(query.from), day(query.to), at.toISOString().slice(0, 10)];
+  const period = from !== undefined ? `${from}-to-${to ?? today}` : to !== undefined ? `until-${to}` : today;
+  const parts = [
+    query.drug?.toLowerCase(),
+    query.gene?.toUpperCase(),
+    query.indicator,
+    query.reason,
+    query.clinician,
+    query.reviewed === undefined ? undefined : REVIEWED_WORDS[query.reviewed],
+  ]
+    .map((v) => (v === undefined ? '' : fileNamePart(v.trim())))
+    .filter((v) => v !== '');
+  return `${['overrides', ...parts, period].join('-')}.csv`;
 }

@@ -16,6 +16,7 @@ import type { Metrics } from '../observability/metrics';
 import { KNOWLEDGE_VERSION } from '../rules/cpic';
 import type { ThresholdRegistry } from '../rules/registry';
 import type { OverrideFilter, Store } from '../store';
+import { CSV_BOM } from './csv';
 import { computeKpis, defaultKpiPeriod, kpiFacts, promisesMonitoring } from './kpis';
 import {
   OVERRIDE_CSV_HEADER,
@@ -26,7 +27,9 @@ import {
   newReadings,
   sinceAlertCount,
   overrideDetail,
+  overrideExportFileName,
   overrideListItem,
+  judgementsOf,
   reviewView,
 } from './overrides';
 import {
@@ -64,12 +67,14 @@ const CSV_BATCH = 500;
 const FOLLOW_THROUGH_BATCH = 20;
 
 /**
- * The headers of a CSV download named `{name}-{day}.csv`. The attachment first: it sets the type from the file name,
- * which would drop `header=present` (RFC 4180 §3).
+ * Starts a CSV download named `fileName`: its headers, then the UTF-8 byte-order mark (`CSV_BOM`: a spreadsheet
+ * reads the file as UTF-8). The attachment first: it sets the type from the file name, which would drop
+ * `header=present` (RFC 4180 §3).
  */
-function csvDownload(res: Response, name: string, at: Date): void {
-  res.attachment(`${name}-${at.toISOString().slice(0, 10)}.csv`);
+function startCsvDownload(res: Response, fileName: string): void {
+  res.attachment(fileName);
   res.type('text/csv; charset=utf-8; header=present');
+  res.write(CSV_BOM);
 }
 
 export function createAdminApiRouter(deps: AdminApiDeps): Router {
@@ -113,7 +118,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
       at,
       details: { knowledgeVersion: report.knowledgeVersion, rows: report.patients.length },
     });
-    csvDownload(res, 'reinterpretations', at);
+    startCsvDownload(res, `reinterpretations-${at.toISOString().slice(0, 10)}.csv`);
     res.end(reinterpretationCsv(report));
   });
 
@@ -188,7 +193,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
       at,
       details: { filters: req.query, rows: total },
     });
-    csvDownload(res, 'overrides', at);
+    startCsvDownload(res, overrideExportFileName(req.query, at));
     res.write(OVERRIDE_CSV_HEADER);
     // Page after page, each starting after the last row written; between pages other requests go first, and a
     // client that reads slowly is waited for rather than buffered.
@@ -238,7 +243,11 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
       });
       if (!review) throw new AppError('ADMIN_UNKNOWN_OVERRIDE', [`no overridden card "${cardUuid}"`]);
       const history = await store.overrides.history(cardUuid);
-      const answer: ReviewResponse = { review: reviewView(review), history: history.map(reviewView) };
+      const answer: ReviewResponse = {
+        review: reviewView(review),
+        history: history.map(reviewView),
+        ...judgementsOf(history),
+      };
       res.status(201).json(answer);
     },
   );

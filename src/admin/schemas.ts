@@ -75,8 +75,11 @@ export const overrideFilterSchema = z
      * (any case).
      */
     clinician: z.string().trim().min(1).max(200).optional(),
-    /** `true`: concluded (appropriate or not); `false`: never reviewed; `follow-up`: flagged for follow-up. */
-    reviewed: z.enum(['true', 'false', 'follow-up']).optional(),
+    /**
+     * `false`: never reviewed; `follow-up`: the current review asks for follow-up; `differ`: concluded, and the
+     * pharmacists' current judgements differ; `true`: concluded, every current judgement agreeing.
+     */
+    reviewed: z.enum(['true', 'false', 'follow-up', 'differ']).optional(),
   })
   .strict();
 export type OverrideFilterQuery = z.input<typeof overrideFilterSchema>;
@@ -134,6 +137,12 @@ export const overrideListItemSchema = z.object({
   clinicianName: z.string().optional(),
   /** The current review; absent when never reviewed. */
   review: reviewSchema.optional(),
+  /**
+   * Each pharmacist's current judgement (their latest review, when it concludes: appropriate or not), newest first.
+   */
+  judgements: z.array(reviewSchema),
+  /** Whether those judgements differ (one appropriate, another not appropriate): the override is not settled. */
+  judgementsDiffer: z.boolean(),
   /**
    * For a card whose rules read wearable measures: how many of the patient's later calls were read (at most
    * `LATER_CALLS`, `more` when there may be others) and how many readings of those measures they hold that are newer
@@ -221,13 +230,24 @@ export const overrideDetailSchema = z.object({
     }),
   ),
   review: reviewSchema.optional(),
+  /** Each pharmacist's current judgement, newest first, and whether they differ (as in the list). */
+  judgements: z.array(reviewSchema),
+  judgementsDiffer: z.boolean(),
   /** Every review, newest first (the first is `review`). */
   history: z.array(reviewSchema),
 });
 export type OverrideDetail = z.infer<typeof overrideDetailSchema>;
 
-/** The answer to a review: the review recorded and the card's history, newest first. */
-export const reviewResponseSchema = z.object({ review: reviewSchema, history: z.array(reviewSchema) });
+/**
+ * The answer to a review: the review recorded, the card's history newest first, and each pharmacist's current
+ * judgement with whether they differ.
+ */
+export const reviewResponseSchema = z.object({
+  review: reviewSchema,
+  history: z.array(reviewSchema),
+  judgements: z.array(reviewSchema),
+  judgementsDiffer: z.boolean(),
+});
 export type ReviewResponse = z.infer<typeof reviewResponseSchema>;
 
 /** Longest period `GET /api/kpis` computes over. */
@@ -280,8 +300,14 @@ export const kpiFiguresSchema = z.object({
   }),
   /** Overridden cards whose current review concludes (appropriate or not) / overridden. */
   reviewedShare: rate,
-  /** Judged appropriate / concluded reviews. */
+  /**
+   * Settled appropriate / concluded: overrides whose current review concludes and whose pharmacists' current
+   * judgements all say appropriate. An override whose judgements differ is concluded but not settled: in the
+   * denominator, never in the numerator (counted in `judgementsDiffer`).
+   */
   appropriateShare: rate,
+  /** Overrides whose current review concludes and whose pharmacists' current judgements differ. */
+  judgementsDiffer: z.number().int(),
   /** Overridden cards flagged for follow-up. */
   followUp: z.number().int(),
   /**

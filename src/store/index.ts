@@ -46,7 +46,7 @@ import type { VolumeRepository } from './volume';
 export type { AuditEvent, AuditFilter, AuditRepository, StoredAuditEvent } from './audit';
 export type { Engine } from './connect';
 export type { KpiCard, KpiRecords, KpiRepository } from './kpis';
-export { REVIEW_STATUSES } from './overrides';
+export { REVIEW_STATUSES, currentJudgements, judgementsDiffer } from './overrides';
 export type {
   NewReview,
   OverrideFilter,

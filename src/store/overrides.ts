@@ -8,6 +8,7 @@
  * (`feedback.received_at`, normalised UTC; the client's `outcomeTimestamp` is shown as sent). Each card's newest entry
  * and what the list filters on are kept in `overridden_cards` as the entries are stored (`noteOverride`).
  */
+import { sql } from 'kysely';
 import type { ExpressionBuilder, Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import { insertAuditEvent } from './audit';
 import type { Database, OverriddenCardTable, OverrideReviewTable } from './schema';
@@ -28,13 +29,14 @@ export interface OverrideFilter {
   readonly indicator?: 'info' | 'warning' | 'critical';
   /** The override reason's code. */
   readonly reason?: string;
-  /** The prescriber: their reference (`context.userId`) or, ignoring case, their recorded name. */
+  /** Part of the prescriber's reference (`context.userId`) or recorded name, in any case. */
   readonly clinician?: string;
   /**
-   * `true`: the current review concludes (appropriate or not); `false`: never reviewed; `follow-up`: the current
-   * review asks for follow-up.
+   * Disjoint states: `false` never reviewed; `follow-up` the current (newest) review asks for follow-up; `differ` the
+   * current review concludes and the pharmacists' current judgements differ (one's latest review says appropriate,
+   * another's not appropriate); `true` the current review concludes and every current judgement agrees.
    */
-  readonly reviewed?: 'true' | 'false' | 'follow-up';
+  readonly reviewed?: 'true' | 'false' | 'follow-up' | 'differ';
 }
 
 export interface StoredReview {
@@ -72,6 +74,11 @@ export interface OverrideRow {
   readonly comment?: string;
   /** The current review, if any. */
   readonly review?: StoredReview;
+  /**
+   * Each pharmacist's current judgement: their latest review, when it concludes (appropriate or not; a pharmacist
+   * whose latest review asks for follow-up has none), newest first.
+   */
+  readonly judgements: readonly StoredReview[];
 }
 
 export interface NewReview {
@@ -126,8 +133,14 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
     if (filter.reason !== undefined) q = q.where('o.override_code', '=', filter.reason);
     const { clinician } = filter;
     if (clinician !== undefined) {
+      // Contains, in any case: the name is stored lower-cased (JavaScript's, so "Siobhán" too); the reference is
+      // lower-cased by the engine (ASCII on SQLite: references are). LIKE's own wildcards in the text are escaped.
+      const pattern = `%${likeEscaped(clinician.toLowerCase())}%`;
       q = q.where((eb) =>
-        eb.or([eb('o.user_id', '=', clinician), eb('o.clinician_name', '=', clinician.toLowerCase())]),
+        eb.or([
+          sql<boolean>`lower(${eb.ref('o.user_id')}) like ${pattern} escape '\\'`,
+          sql<boolean>`${eb.ref('o.clinician_name')} like ${pattern} escape '\\'`,
+        ]),
       );
     }
     const currentStatus = (eb: Scope) =>
@@ -137,6 +150,30 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
         .whereRef('r.card_uuid', '=', 'o.card_uuid')
         .orderBy('r.id', 'desc')
         .limit(1);
+    const concludes = (eb: Scope) => eb(currentStatus(eb), 'in', ['appropriate', 'not-appropriate']);
+    // Some pharmacist's latest review of the card says `status` (no later review by the same pharmacist).
+    const someoneJudges = (eb: Scope, status: 'appropriate' | 'not-appropriate') =>
+      eb.exists(
+        eb
+          .selectFrom('override_reviews as r')
+          .select('r.id')
+          .whereRef('r.card_uuid', '=', 'o.card_uuid')
+          .where('r.status', '=', status)
+          .where((inner) =>
+            inner.not(
+              inner.exists(
+                inner
+                  .selectFrom('override_reviews as later')
+                  .select('later.id')
+                  .whereRef('later.card_uuid', '=', 'r.card_uuid')
+                  .whereRef('later.reviewer', '=', 'r.reviewer')
+                  .whereRef('later.id', '>', 'r.id'),
+              ),
+            ),
+          ),
+      );
+    const judgementsDiffer = (eb: Scope) =>
+      eb.and([someoneJudges(eb, 'appropriate'), someoneJudges(eb, 'not-appropriate')]);
     switch (filter.reviewed) {
       case undefined:
         break;
@@ -153,7 +190,10 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
         );
         break;
       case 'true':
-        q = q.where((eb) => eb(currentStatus(eb), 'in', ['appropriate', 'not-appropriate']));
+        q = q.where((eb) => eb.and([concludes(eb), eb.not(judgementsDiffer(eb))]));
+        break;
+      case 'differ':
+        q = q.where((eb) => eb.and([concludes(eb), judgementsDiffer(eb)]));
         break;
       case 'follow-up':
         q = q.where((eb) => eb(currentStatus(eb), '=', 'follow-up'));
@@ -216,7 +256,7 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
         ...(r.override_system !== null ? { system: r.override_system } : {}),
         ...(r.override_display !== null ? { display: r.override_display } : {}),
       };
-      const review = current.get(r.uuid);
+      const reviews = current.get(r.uuid);
       return {
         cardUuid: r.uuid,
         serviceId: r.service_id,
@@ -234,7 +274,8 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
         ...(r.patient_ref !== null ? { patientRef: r.patient_ref } : {}),
         ...(Object.keys(reason).length > 0 ? { reason } : {}),
         ...(r.user_comment !== null ? { comment: r.user_comment } : {}),
-        ...(review ? { review } : {}),
+        ...(reviews ? { review: reviews.current } : {}),
+        judgements: reviews?.judgements ?? [],
       };
     });
   };
@@ -300,6 +341,11 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
       return rows.map(toStoredReview);
     },
   };
+}
+
+/** `text` matched literally by `LIKE … ESCAPE '\'`: its `%`, `_` and `\` escaped. */
+export function likeEscaped(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** A stored override entry, as `overridden_cards` notes it. */
@@ -398,20 +444,52 @@ export function decisionGenes(decision: unknown): string[] {
   return [...genes].sort();
 }
 
-/** The current (newest) review of each of `cardUuids` that has one. */
+/**
+ * Each pharmacist's current judgement of a card, from its reviews oldest first: their latest review, kept when it
+ * concludes (appropriate or not), newest first.
+ */
+export function currentJudgements<R extends { readonly status: ReviewStatus; readonly reviewer: string }>(
+  oldestFirst: readonly R[],
+): R[] {
+  const latest = new Map<string, R>();
+  for (const r of oldestFirst) {
+    latest.delete(r.reviewer);
+    latest.set(r.reviewer, r);
+  }
+  return [...latest.values()].filter((r) => r.status !== 'follow-up').reverse();
+}
+
+/** Whether the pharmacists' current judgements (`currentJudgements`) differ: one appropriate, another not. */
+export function judgementsDiffer(judgements: readonly { readonly status: ReviewStatus }[]): boolean {
+  return (
+    judgements.some((j) => j.status === 'appropriate') &&
+    judgements.some((j) => j.status === 'not-appropriate')
+  );
+}
+
+/** The current (newest) review of each of `cardUuids` that has one, and each pharmacist's current judgement. */
 async function currentReviews(
   db: Kysely<Database>,
   cardUuids: readonly string[],
-): Promise<Map<string, StoredReview>> {
-  const current = new Map<string, StoredReview>();
-  if (cardUuids.length === 0) return current;
+): Promise<Map<string, { current: StoredReview; judgements: StoredReview[] }>> {
+  const byCard = new Map<string, StoredReview[]>();
+  if (cardUuids.length === 0) return new Map();
   const rows = await db
     .selectFrom('override_reviews')
     .selectAll()
     .where('card_uuid', 'in', [...new Set(cardUuids)])
     .orderBy('id', 'asc')
     .execute();
-  for (const row of rows) current.set(row.card_uuid, toStoredReview(row));
+  for (const row of rows) {
+    const reviews = byCard.get(row.card_uuid);
+    if (reviews) reviews.push(toStoredReview(row));
+    else byCard.set(row.card_uuid, [toStoredReview(row)]);
+  }
+  const current = new Map<string, { current: StoredReview; judgements: StoredReview[] }>();
+  for (const [card, reviews] of byCard) {
+    const newest = reviews[reviews.length - 1];
+    if (newest) current.set(card, { current: newest, judgements: currentJudgements(reviews) });
+  }
   return current;
 }
 

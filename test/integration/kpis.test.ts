@@ -166,7 +166,10 @@ describe.each(stores)('KPIs on $engine', ({ create }) => {
       ],
       ratings: { useful: 1, 'not-useful': 1, 'too-often': 1, 'wrong-patient': 0 },
       reviewedShare: 0.5,
-      appropriateShare: 1,
+      // c2's current review says appropriate, but bob's judgement (not appropriate) still stands against alice's:
+      // concluded, not settled appropriate.
+      appropriateShare: 0,
+      judgementsDiffer: 1,
       followUp: 1,
       // c2, judged by bob then alice, who disagree: one pair; with one pair, chance agreement is 0.
       reviewerAgreement: { overrides: 1, agreed: 0, kappa: 0 },
@@ -202,7 +205,8 @@ describe.each(stores)('KPIs on $engine', ({ create }) => {
       overrideRate: 0.5,
       ratings: { useful: 1, 'not-useful': 0, 'too-often': 1, 'wrong-patient': 0 },
       reviewedShare: 1,
-      appropriateShare: 1,
+      appropriateShare: 0,
+      judgementsDiffer: 1,
       followUp: 0,
       sensorAgeHours: { count: 0, median: null, max: null },
     });

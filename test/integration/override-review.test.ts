@@ -42,7 +42,7 @@ describe.each(stores)('override review on $engine', ({ create }) => {
   let issuer: TestIssuer;
   let t: TestApp;
   let app: TestApp['app'];
-  let tokens: Record<'pharmacist' | 'informaticist' | 'clinician' | 'admin' | 'none', string>;
+  let tokens: Record<'pharmacist' | 'carol' | 'informaticist' | 'clinician' | 'admin' | 'none', string>;
   /** clopidogrel, dr-a (named), overridden 10 May (reason with display, comment with CSV specials). */
   let clopidogrel: CardRecord;
   /** metoprolol with low resting HR evidence, dr-b, overridden 15 May without a reason. */
@@ -59,6 +59,7 @@ describe.each(stores)('override review on $engine', ({ create }) => {
     app = createApp({ ...t.deps, now: () => NOW });
     tokens = {
       pharmacist: await issuer.token('alice', { claims: { roles: ['pharmacist'] } }),
+      carol: await issuer.token('carol', { claims: { roles: ['pharmacist'] } }),
       informaticist: await issuer.token('ivan', { claims: { roles: ['informaticist'] } }),
       clinician: await issuer.token('carl', { claims: { roles: ['clinician'] } }),
       admin: await issuer.token('root', { claims: { roles: ['admin'] } }),
@@ -436,6 +437,51 @@ describe.each(stores)('override review on $engine', ({ create }) => {
       });
     });
 
+    it("shows, filters and exports an override whose pharmacists' current judgements differ", async () => {
+      // alice judged metoprolol not appropriate (above); carol, later, appropriate: the current review says
+      // appropriate, but alice's judgement stands against it.
+      const saved = (await review(metoprolol.uuid, { status: 'appropriate' }, 'carol').expect(201))
+        .body as ReviewResponse;
+      expect(saved.judgementsDiffer).toBe(true);
+      expect(saved.judgements.map((j) => [j.status, j.reviewer])).toEqual([
+        ['appropriate', 'carol'],
+        ['not-appropriate', 'alice'],
+      ]);
+      const [listed] = (await list('?reviewed=differ')).items;
+      expect(listed?.cardUuid).toBe(metoprolol.uuid);
+      expect(listed).toMatchObject({
+        review: { status: 'appropriate', reviewer: 'carol' },
+        judgementsDiffer: true,
+      });
+      expect(listed?.judgements.map((j) => [j.status, j.reviewer])).toEqual([
+        ['appropriate', 'carol'],
+        ['not-appropriate', 'alice'],
+      ]);
+      // Not among the concluded ones: nothing is settled.
+      expect(uuids(await list('?reviewed=true'))).toEqual([twice.uuid]);
+      const d = (await get(`/api/overrides/${metoprolol.uuid}`).expect(200)).body as OverrideDetail;
+      expect([d.judgementsDiffer, d.judgements.length]).toEqual([true, 2]);
+      // The CSV says so, with both judgements and who gave them.
+      const csv = (await get('/api/overrides.csv?reviewed=differ').expect(200)).text.replace(/^\uFEFF/, '');
+      const [header, row] = csv.split('\r\n');
+      expect(header?.split(',').slice(-2)).toEqual(['review_state', 'judgements']);
+      expect(row).toContain(metoprolol.uuid);
+      expect(row?.endsWith(',judgements-differ,appropriate by carol; not-appropriate by alice')).toBe(true);
+
+      // Each pharmacist's current judgement is their latest: alice comes round, and the override is settled.
+      const settled = (await review(metoprolol.uuid, { status: 'appropriate' }).expect(201))
+        .body as ReviewResponse;
+      expect(settled.judgementsDiffer).toBe(false);
+      expect(uuids(await list('?reviewed=differ'))).toEqual([]);
+      expect(uuids(await list('?reviewed=true'))).toEqual([metoprolol.uuid, twice.uuid]);
+      // A follow-up flag is not a judgement, and is the current review: the override waits for follow-up.
+      await review(metoprolol.uuid, { status: 'follow-up' }, 'carol').expect(201);
+      expect(uuids(await list('?reviewed=follow-up'))).toEqual([metoprolol.uuid]);
+      expect((await list('?reviewed=follow-up')).items[0]?.judgements.map((j) => j.reviewer)).toEqual([
+        'alice',
+      ]);
+    });
+
     it('refuses a bad body with 400 or 415, and an unknown or never-overridden card with 404, writing nothing', async () => {
       const before = (await t.store.audit.list({ action: 'override.review' })).length;
       expect(await review(clopidogrel.uuid, { status: 'fine' })).toBeOutcome(
@@ -473,13 +519,18 @@ describe.each(stores)('override review on $engine', ({ create }) => {
     it('exports the filtered list as RFC 4180 CSV, formula-safe, and audits the export', async () => {
       const res = await get('/api/overrides.csv?drug=clopidogrel').expect(200);
       expect(res.headers['content-type']).toMatch(/^text\/csv; charset=utf-8/);
-      expect(res.headers['content-disposition']).toBe('attachment; filename=overrides-2026-05-20.csv');
-      const text = res.text;
+      expect(res.headers['content-disposition']).toBe(
+        'attachment; filename=overrides-clopidogrel-2026-05-20.csv',
+      );
+      // UTF-8 with its byte-order mark: a spreadsheet shows "Dr Róisín", not "Dr RÃ³isÃ­n".
+      expect(res.text.startsWith('\uFEFF')).toBe(true);
+      const text = res.text.slice(1);
       expect(text.endsWith('\r\n')).toBe(true);
       const lines = text.split('\r\n');
       expect(lines[0]).toBe(
-        'overridden_at,shown_at,card_uuid,service,hook,drug,genes,indicator,summary,reason_code,reason_display,' +
-          'comment,clinician,clinician_name,review_status,reviewed_by,reviewed_at,review_note',
+        'overridden_at_utc,shown_at_utc,card_uuid,service,hook,drug,genes,indicator,summary,reason_code,' +
+          'reason_display,comment,clinician,clinician_name,review_status,reviewed_by,reviewed_at_utc,review_note,' +
+          'review_state,judgements',
       );
       expect(lines[1]).toContain(twice.uuid);
       expect(lines[1]).toContain(',benefit-outweighs-risk,,,Practitioner/dr-b,,appropriate,root,');
@@ -495,8 +546,46 @@ describe.each(stores)('override review on $engine', ({ create }) => {
       expect(event?.details).toEqual({ filters: { drug: 'clopidogrel' }, rows: 2 });
     });
 
+    it.each([
+      ['?from=2026-05-01&to=2026-05-31', 'overrides-2026-05-01-to-2026-05-31.csv'],
+      ['?from=2026-05-12T00:00:00Z', 'overrides-2026-05-12-to-2026-05-20.csv'],
+      ['?to=2026-05-13', 'overrides-until-2026-05-13.csv'],
+      [
+        '?drug=Clopidogrel&gene=cyp2c19&reviewed=false&clinician=Dr%20Ró%2Fisín&from=2026-05-01',
+        'overrides-clopidogrel-CYP2C19-Dr-Ro-isin-not-reviewed-2026-05-01-to-2026-05-20.csv',
+      ],
+      [
+        '?indicator=critical&reason=will-monitor&reviewed=differ',
+        'overrides-critical-will-monitor-judgements-differ-2026-05-20.csv',
+      ],
+    ])('names the export of %s after its filters and period', async (query, name) => {
+      const res = await get(`/api/overrides.csv${query}`).expect(200);
+      expect(res.headers['content-disposition']).toBe(`attachment; filename=${name}`);
+    });
+
     it('refuses bad filters with 400 before writing anything', async () => {
       expect(await get('/api/overrides.csv?page=2')).toBeOutcome(400, 'ADMIN_INVALID_REQUEST', 'invalid');
+    });
+  });
+  describe('the prescriber filter', () => {
+    it('finds part of the name or reference in any case, accents and apostrophes as typed, wildcards as text', async () => {
+      const obrien = await recordCard(t.store, {
+        drug: 'clopidogrel',
+        genes: [CYP2C19_PM],
+        shownAt: '2026-05-16T08:00:00.000Z',
+        clinician: 'Practitioner/SOB_1',
+        clinicianName: "Dr Siobhán O'Brien",
+      });
+      await t.store.feedback.record([override(obrien, '2026-05-16T08:05:00.000Z')]);
+      for (const query of ["o'brien", 'SIOBHÁN', 'siobhán o', 'practitioner/sob', 'sob_1']) {
+        expect(uuids(await list(`?clinician=${encodeURIComponent(query)}`))).toEqual([obrien.uuid]);
+      }
+      expect(uuids(await list('?clinician=lovelace'))).toEqual([clopidogrel.uuid]);
+      expect(uuids(await list('?clinician=dr-'))).toEqual([metoprolol.uuid, twice.uuid, clopidogrel.uuid]);
+      // LIKE's wildcards are matched as themselves: "_" is not any character, "%" not any text.
+      for (const query of ['%', 'sob%1', 'dr_a', 'o_brien']) {
+        expect(uuids(await list(`?clinician=${encodeURIComponent(query)}`))).toEqual([]);
+      }
     });
   });
 });

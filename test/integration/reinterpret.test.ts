@@ -247,7 +247,9 @@ describe('re-interpretation report', () => {
       expect(res.headers['content-disposition']).toMatch(
         /^attachment; filename=reinterpretations-\d{4}-\d{2}-\d{2}\.csv$/,
       );
-      const lines = res.text.split('\r\n');
+      // UTF-8 with its byte-order mark, so a spreadsheet reads names with accents as written.
+      expect(res.text.startsWith('\uFEFF')).toBe(true);
+      const lines = res.text.slice(1).split('\r\n');
       expect(lines.pop()).toBe('');
       expect(lines[0]).toBe(
         'patient,newest_call_at,clinician,clinician_name,knowledge_version_then,called_under,result_changes,advice_changes,followed_up_by,followed_up_at,follow_up_note',

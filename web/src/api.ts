@@ -119,6 +119,17 @@ interface OperationOutcomeBody {
   }[];
 }
 
+/** Who to tell when the page session has ended (a call authenticated by the session cookie answered 401). */
+const sessionEndedListeners = new Set<() => void>();
+
+/** Calls `listener` each time a call finds the page session ended; returns the unsubscribe. */
+export function onSessionEnded(listener: () => void): () => void {
+  sessionEndedListeners.add(listener);
+  return () => {
+    sessionEndedListeners.delete(listener);
+  };
+}
+
 /**
  * One call. With `token`, the link pages' credential goes as `Authorization: Bearer`; without, the page session's
  * cookie (same origin) authenticates.
@@ -150,6 +161,11 @@ async function call<T>(
     };
   }
   if (response.ok) return { ok: true, value: (await response.json()) as T };
+  // The session ended (expired, signed out in another tab, the store forgot it): every page that shows who is signed
+  // in must stop saying so. `/auth/me` itself is how a page learns nobody is signed in yet, not an ending.
+  if (response.status === 401 && token === undefined && url !== '/auth/me') {
+    for (const listener of sessionEndedListeners) listener();
+  }
   let message = `The service answered ${response.status}.`;
   let details: string[] = [];
   let code: string | undefined;

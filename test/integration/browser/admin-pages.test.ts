@@ -311,14 +311,41 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
       page.waitForEvent('download'),
       page.getByRole('link', { name: 'Export CSV' }).click(),
     ]);
-    expect(download.suggestedFilename()).toMatch(/^overrides-\d{4}-\d{2}-\d{2}\.csv$/);
+    // The file name says the filter; the byte-order mark tells a spreadsheet the file is UTF-8.
+    expect(download.suggestedFilename()).toMatch(/^overrides-SLCO1B1-\d{4}-\d{2}-\d{2}\.csv$/);
     const csv = readFileSync(await download.path(), 'utf8');
+    expect(csv.startsWith('\uFEFFoverridden_at_utc,shown_at_utc,')).toBe(true);
     const lines = csv.trim().split('\r\n');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(cards.simvastatin!.uuid);
     expect(lines[1]).toContain('will-monitor');
     expect(csv).not.toContain(cards.codeine!.uuid);
     await screenshot(page, '16-overrides-exported');
+  });
+
+  it('says next to the filters why the service refused them, and keeps them usable', async () => {
+    await page.goto(`${base}/admin/overrides?from=2026-05-02&to=2026-05-01`);
+    const refused = page.getByRole('alert').filter({ hasText: 'These filters cannot be applied.' });
+    await refused.waitFor();
+    expect(await refused.getByRole('listitem').allInnerTexts()).toEqual([
+      '“to (inclusive)” must be after “Overridden from”.',
+    ]);
+    expect(await page.locator('main').innerText()).not.toContain('This page cannot be shown');
+    expect(await page.getByRole('link', { name: 'Export CSV' }).count()).toBe(0);
+    // The reason filter still offers the cards' reasons; the form still applies.
+    const reason = page.getByLabel('Reason');
+    await reason
+      .locator('option', { hasText: 'Will monitor the patient closely' })
+      .waitFor({ state: 'attached' });
+    await screenshot(page, '12b-overrides-filters-refused');
+    await page.getByLabel('to (inclusive)').fill('');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.locator('caption', { hasText: 'Overridden alerts' }).waitFor();
+    expect(await refused.count()).toBe(0);
+    // Part of the prescriber's name, in any case.
+    await page.goto(`${base}/admin/overrides?clinician=okafor`);
+    await page.locator('caption', { hasText: 'Overridden alerts 1–1 of 1' }).waitFor();
+    expect(await page.locator('tbody tr').innerText()).toContain('Dr. Ben Okafor');
   });
 
   it('opens the governance figures: totals, charts with captions and tables, per rule and per pair', async () => {
@@ -460,6 +487,7 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     ]);
     expect(download.suggestedFilename()).toMatch(/^reinterpretations-\d{4}-\d{2}-\d{2}\.csv$/);
     const exported = readFileSync(await download.path(), 'utf8')
+      .replace(/^\uFEFF/, '')
       .trim()
       .split('\r\n');
     expect(exported.map((line) => line.split(',')[0])).toEqual([
@@ -496,6 +524,32 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     await folded.click();
     expect(await history.innerText()).toContain('by alice');
     expect(await history.innerText()).toContain('by bea');
+  });
+
+  it("says when pharmacists' judgements differ, in the list, its filter and the override", async () => {
+    // dan, signed in above, judges the codeine override not appropriate; alice and bea judged it appropriate.
+    await page.getByRole('radio', { name: 'Not appropriate', exact: true }).check();
+    await page.getByRole('button', { name: 'Save review' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved: Not appropriate.' }).waitFor();
+    const differ = page.locator('.differ');
+    expect(await differ.innerText()).toContain('Judgements differ: 2 appropriate, 1 not appropriate.');
+    expect(await differ.getByRole('list', { name: 'Current judgements' }).innerText()).toMatch(
+      /Not appropriate: dan[^\n]*\nAppropriate: bea[^\n]*\nAppropriate: alice/,
+    );
+    await screenshot(page, '17b2-override-judgements-differ');
+    await page.goto(`${base}/admin/overrides`);
+    // The form is drawn again once the reasons arrive with the list: choose after it.
+    await page.locator('caption', { hasText: 'Overridden alerts 1–2 of 2' }).waitFor();
+    await page.getByLabel('Review').selectOption({ label: 'Judgements differ' });
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.locator('caption', { hasText: 'Overridden alerts 1–1 of 1' }).waitFor();
+    const row = page.locator('tbody tr').filter({ hasText: cards.codeine!.summary });
+    expect(await row.getByRole('cell').last().innerText()).toBe(
+      'Judgements differ: 2 appropriate, 1 not appropriate',
+    );
+    await screenshot(page, '17b3-overrides-judgements-differ');
+    await page.goto(`${base}/admin`);
+    await page.getByRole('link', { name: '1 with judgements that differ' }).waitFor();
   });
 
   it('shows the wearable data since a sensor alert overridden with "will monitor"', async () => {
@@ -622,6 +676,49 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     await screenshot(page, '19-clinician-refused');
     expect((await page.request.get(`${base}/api/overrides`)).status()).toBe(403);
     expect((await page.request.get(`${base}/api/kpis`)).status()).toBe(403);
+  });
+
+  it('keeps a review typed when the session ends, says so, and saves it after signing in again', async () => {
+    await context.clearCookies();
+    await page.goto(`${base}/auth/sign-in-link?token=${await signInToken('alice', ['pharmacist'])}`);
+    const detail = `${base}/admin/overrides/${cards.simvastatin!.uuid!}`;
+    await page.goto(detail);
+    await page.getByRole('radio', { name: 'Follow-up needed' }).check();
+    const note = 'Ask the prescriber which statin was considered instead.';
+    await page.getByLabel('Note (optional)').fill(note);
+    // The session ends (expired, or signed out elsewhere) while the pharmacist writes.
+    await context.clearCookies();
+    await page.getByRole('button', { name: 'Save review' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Your session has ended, so the review was not saved.' })
+      .waitFor();
+    // The header no longer says who is signed in; both say how to sign in again (a sign-in link opens /admin).
+    expect(await page.getByLabel('Signed in').count()).toBe(0);
+    expect(await page.getByLabel('Session').innerText()).toBe(
+      'Your session has ended. Open a new sign-in link in another tab, then come back to this tab.',
+    );
+    await screenshot(page, '20-override-session-ended');
+
+    // A new sign-in link in another tab; back in this one, a reload (or Save) finds the verdict and note kept.
+    const other = await context.newPage();
+    await other.goto(`${base}/auth/sign-in-link?token=${await signInToken('alice', ['pharmacist'])}`);
+    await other.close();
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Overridden alert' }).waitFor();
+    expect(await page.getByRole('radio', { name: 'Follow-up needed' }).isChecked()).toBe(true);
+    expect(await page.getByLabel('Note (optional)').inputValue()).toBe(note);
+    await page.getByRole('button', { name: 'Save review' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved: Follow-up needed.' }).waitFor();
+    expect(await page.getByRole('list', { name: 'Review history, newest first' }).innerText()).toContain(
+      note,
+    );
+    // Saved: nothing is kept any more.
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Overridden alert' }).waitFor();
+    await page.getByRole('button', { name: 'Save review' }).waitFor();
+    expect(await page.getByLabel('Note (optional)').inputValue()).toBe('');
+    expect(await page.evaluate('Object.keys(sessionStorage)')).toEqual([]);
   });
 
   it('asked nothing of any other host', () => {

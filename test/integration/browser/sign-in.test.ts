@@ -118,6 +118,25 @@ describe('signing in to the pages with OpenID Connect', () => {
       .waitFor();
   });
 
+  it('says when the session has ended on a page, and signs in again back to that page', async () => {
+    await page.goto(`${base}/admin/overrides?drug=codeine`);
+    await page.getByText('No overridden alerts match these filters.').waitFor();
+    await context.clearCookies();
+    await page.getByLabel('Drug').fill('metoprolol');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const ended = page.getByLabel('Session');
+    await ended.waitFor();
+    expect(await ended.innerText()).toBe('Your session has ended. Sign in again and return to this page');
+    const again = ended.getByRole('link', { name: 'Sign in again and return to this page' });
+    expect(await again.getAttribute('href')).toBe('/auth/sign-in?returnTo=%2Fadmin%2Foverrides');
+    await screenshot(page, '7c-session-ended');
+    await again.click();
+    await signInAtProvider('alice');
+    await page.waitForURL(`${base}/admin/overrides`);
+    expect(await page.getByLabel('Signed in').innerText()).toBe('Signed in as Alice Pharmacist (pharmacist)');
+    await page.getByText('No alert has been overridden yet.').waitFor();
+  });
+
   it('signs out: the page says so and the session no longer opens the pages', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { level: 1, name: 'You are signed out' }).waitFor();

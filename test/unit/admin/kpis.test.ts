@@ -92,6 +92,34 @@ describe('reviewer agreement in the governance figures', () => {
   });
 });
 
+describe('the appropriate share when pharmacists disagree', () => {
+  it("counts an override whose pharmacists' current judgements differ as concluded, never as settled appropriate", () => {
+    const cards = [
+      // alice: not appropriate; carol, last: appropriate. The current review says appropriate; the judgements differ.
+      overridden('differ', [
+        { status: 'not-appropriate', reviewer: 'alice' },
+        { status: 'appropriate', reviewer: 'carol' },
+      ]),
+      // alice changes her mind after carol's: each one's latest counts, and both now say appropriate.
+      overridden('settled', [
+        { status: 'not-appropriate', reviewer: 'alice' },
+        { status: 'appropriate', reviewer: 'carol' },
+        { status: 'appropriate', reviewer: 'alice' },
+      ]),
+      // bob's latest is a follow-up flag: no judgement of his; the current review asks for follow-up.
+      overridden('flagged', [
+        { status: 'not-appropriate', reviewer: 'bob' },
+        { status: 'appropriate', reviewer: 'carol' },
+        { status: 'follow-up', reviewer: 'bob' },
+      ]),
+    ];
+    const { totals } = computeKpis({ orderSignCallsByDay: new Map(), cards }, PERIOD, 'rule');
+    expect(totals).toMatchObject({ reviewedShare: 0.6667, appropriateShare: 0.5, judgementsDiffer: 1 });
+    // Agreement stays over the first, independent judgements: both pairs (no, yes) disagreed.
+    expect(totals.reviewerAgreement).toMatchObject({ overrides: 3, agreed: 0 });
+  });
+});
+
 describe('the drug–gene pair of a card', () => {
   it('counts a conflicting-results card under the gene whose results disagree, not under no gene', async () => {
     // conflict.json: CYP2C19 *1/*1 and *2/*2 of the same day.

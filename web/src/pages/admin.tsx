@@ -2,9 +2,10 @@
  * The pages for pharmacists and informaticists (`/admin/...`), behind sign-in: a header saying who is signed in, with
  * sign-out, around the page the path names.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { createContext } from 'preact';
+import { useContext, useEffect, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
-import { reviewApi, sessionApi } from '../api';
+import { onSessionEnded, reviewApi, sessionApi } from '../api';
 import type { ApiResult, SignedInView } from '../api';
 import { formatDayTime } from '../format';
 import { Loading, Problem } from '../refusal';
@@ -18,20 +19,73 @@ const ROLE_LABELS: Readonly<Record<string, string>> = {
   clinician: 'clinician',
 };
 
+/** The signed-in user of the page (`AdminShell`), for what a page offers when the session ends. */
+const SignedInContext = createContext<SignedInView | undefined>(undefined);
+
+/** Whether a call of this page has found the session ended since the page loaded. */
+export function useSessionEnded(): boolean {
+  const [ended, setEnded] = useState(false);
+  useEffect(
+    () =>
+      onSessionEnded(() => {
+        setEnded(true);
+      }),
+    [],
+  );
+  return ended;
+}
+
+/** The key prefix of the review drafts a page keeps in the tab's `sessionStorage` until saved. */
+export const DRAFT_PREFIX = 'pgx-draft:';
+
+/** Forgets every draft kept in this tab (signing out: a note may name the patient). */
+function forgetDrafts(): void {
+  try {
+    for (const key of Object.keys(sessionStorage)) {
+      if (key.startsWith(DRAFT_PREFIX)) sessionStorage.removeItem(key);
+    }
+  } catch {
+    // No storage: nothing kept.
+  }
+}
+
+/**
+ * How to sign in again and come back. A session from the identity provider: `/auth/sign-in?returnTo=` with this
+ * page's path (the server accepts only a path of these pages, nothing else, so the address cannot lead elsewhere). A
+ * one-time sign-in link always opens `/admin`: the person opens a new one in another tab and comes back to this one.
+ */
+export function SignInAgain() {
+  const user = useContext(SignedInContext);
+  if (user?.method === 'oidc') {
+    const returnTo = encodeURIComponent(window.location.pathname);
+    return <a href={`/auth/sign-in?returnTo=${returnTo}`}>Sign in again and return to this page</a>;
+  }
+  return <>Open a new sign-in link in another tab, then come back to this tab.</>;
+}
+
 function SignedInBar({ user }: { readonly user: SignedInView }) {
   const roles = user.roles.map((r) => ROLE_LABELS[r] ?? r).join(', ');
+  const ended = useSessionEnded();
   return (
     <header class="topbar">
       <span class="brand">Pharmacogenomic prescribing support</span>
-      <span class="who" aria-label="Signed in">
-        Signed in as <strong>{user.name ?? user.id}</strong>
-        {roles ? ` (${roles})` : ''}
-      </span>
-      <form method="post" action="/auth/sign-out">
-        <button type="submit" class="secondary">
-          Sign out
-        </button>
-      </form>
+      {ended ? (
+        <span class="who ended" role="alert" aria-label="Session">
+          Your session has ended. <SignInAgain />
+        </span>
+      ) : (
+        <>
+          <span class="who" aria-label="Signed in">
+            Signed in as <strong>{user.name ?? user.id}</strong>
+            {roles ? ` (${roles})` : ''}
+          </span>
+          <form method="post" action="/auth/sign-out" onSubmit={forgetDrafts}>
+            <button type="submit" class="secondary">
+              Sign out
+            </button>
+          </form>
+        </>
+      )}
     </header>
   );
 }
@@ -45,7 +99,7 @@ export function AdminShell({ children }: { readonly children: (user: SignedInVie
   if (!me.ok) return <Problem status={me.status} message={me.message} />;
   const allowed = me.value.roles.some((r) => PAGE_ROLES.includes(r));
   return (
-    <>
+    <SignedInContext.Provider value={me.value}>
       <SignedInBar user={me.value} />
       {allowed ? (
         children(me.value)
@@ -58,7 +112,7 @@ export function AdminShell({ children }: { readonly children: (user: SignedInVie
           </p>
         </main>
       )}
-    </>
+    </SignedInContext.Provider>
   );
 }
 
@@ -66,6 +120,7 @@ export function AdminShell({ children }: { readonly children: (user: SignedInVie
 interface Waiting {
   readonly notReviewed?: number | undefined;
   readonly flagged?: number | undefined;
+  readonly differ?: number | undefined;
   readonly toFollowUp?: number | undefined;
 }
 
@@ -78,9 +133,11 @@ function useWaiting(pharmacist: boolean): Waiting {
       reviewApi
         .overrides(new URLSearchParams({ reviewed, pageSize: '1' }))
         .then((r) => (r.ok ? r.value.total : undefined));
-    void Promise.all([total('false'), total('follow-up')]).then(([notReviewed, flagged]) => {
-      setWaiting((w) => ({ ...w, notReviewed, flagged }));
-    });
+    void Promise.all([total('false'), total('follow-up'), total('differ')]).then(
+      ([notReviewed, flagged, differ]) => {
+        setWaiting((w) => ({ ...w, notReviewed, flagged, differ }));
+      },
+    );
     // The re-interpretation list is computed on request (seconds for a large store): its count comes when it comes.
     void reviewApi.reinterpretations().then((r) => {
       if (r.ok)
@@ -142,6 +199,11 @@ export function AdminHome({ user }: { readonly user: SignedInView }) {
                     n: waiting.flagged,
                     words: 'flagged for follow-up',
                     href: '/admin/overrides?reviewed=follow-up',
+                  },
+                  {
+                    n: waiting.differ ?? 0,
+                    words: 'with judgements that differ',
+                    href: '/admin/overrides?reviewed=differ',
                   },
                 ]}
               />

@@ -159,7 +159,12 @@ function Figures({ byRule, byPair }: { readonly byRule: KpiReport; readonly byPa
           {t.followUp > 0 ? `, ${t.followUp} flagged for follow-up` : ''}
         </dd>
         <dt>Judged appropriate</dt>
-        <dd>{t.appropriateShare === null ? 'no concluded review' : percent(t.appropriateShare)}</dd>
+        <dd>
+          {t.appropriateShare === null ? 'no concluded review' : percent(t.appropriateShare)}
+          {t.judgementsDiffer > 0
+            ? `; ${t.judgementsDiffer} ${t.judgementsDiffer === 1 ? 'override' : 'overrides'} where pharmacists’ judgements differ, counted as not settled`
+            : ''}
+        </dd>
         <dt>Agreement of two reviewers</dt>
         <dd>
           <Agreement agreement={t.reviewerAgreement} />

@@ -20,6 +20,7 @@ import { INDICATOR_LABELS, formatDayTime } from '../format';
 import { Markdown } from '../markdown';
 import { useQueryString } from '../query-string';
 import { Loading, Problem } from '../refusal';
+import { DRAFT_PREFIX, SignInAgain } from './admin';
 
 /** The list's filters, in the order the form shows them; the same names as the API's query parameters. */
 const FILTERS = ['from', 'to', 'drug', 'gene', 'indicator', 'reason', 'clinician', 'reviewed'] as const;
@@ -35,6 +36,16 @@ export const REVIEW_LABELS: Readonly<Record<ReviewStatus, string>> = {
 
 /** An API refusal in words: the review pages need the pharmacist role (an informaticist sees the figures only). */
 function Refused({ status, message }: { readonly status: number; readonly message: string }) {
+  if (status === 401) {
+    return (
+      <section class="notice" role="alert">
+        <h2>Your session has ended</h2>
+        <p>
+          Sign in again to see this page. <SignInAgain />
+        </p>
+      </section>
+    );
+  }
   if (status !== 403) return <Problem status={status} message={message} />;
   return (
     <Problem
@@ -67,10 +78,22 @@ export function OverridesList() {
 
   useEffect(() => {
     setResult(undefined);
+    // An answer for filters no longer in the URL (an earlier, slower request) is not shown over the current one.
+    let current = true;
     void reviewApi.overrides(new URLSearchParams(key)).then((r) => {
+      if (!current) return;
       setResult(r);
       if (r.ok) setReasons(r.value.reasons);
+      // Filters the service refused give no list, and so no reasons: the reason filter takes them from the whole list.
+      else if (r.status === 400) {
+        void reviewApi.overrides(new URLSearchParams({ pageSize: '1' })).then((all) => {
+          if (current && all.ok) setReasons(all.value.reasons);
+        });
+      }
     });
+    return () => {
+      current = false;
+    };
   }, [key]);
 
   const filtersOnly = new URLSearchParams(params);
@@ -95,16 +118,22 @@ export function OverridesList() {
           navigate(filters);
         }}
       />
-      <p>
-        <a class="button-link" href={reviewApi.overridesCsvUrl(filtersOnly)} download>
-          Export CSV
-        </a>{' '}
-        <span class="note">every override that matches the filters, not only this page</span>
-      </p>
+      {result && !result.ok && result.status === 400 ? (
+        <FiltersRefused details={result.details ?? [result.message]} />
+      ) : (
+        <p>
+          <a class="button-link" href={reviewApi.overridesCsvUrl(filtersOnly)} download>
+            Export CSV
+          </a>{' '}
+          <span class="note">every override that matches the filters, not only this page</span>
+        </p>
+      )}
       {!result ? (
         <Loading />
       ) : !result.ok ? (
-        <Refused status={result.status} message={result.message} />
+        result.status === 400 ? null : (
+          <Refused status={result.status} message={result.message} />
+        )
       ) : (
         <OverridesTable
           value={result.value}
@@ -118,6 +147,52 @@ export function OverridesList() {
         />
       )}
     </main>
+  );
+}
+
+/** The filters' names as the form labels them, for the service's reasons. */
+const FILTER_LABELS: Readonly<Record<string, string>> = {
+  from: 'Overridden from',
+  to: 'to (inclusive)',
+  drug: 'Drug',
+  gene: 'Gene',
+  indicator: 'Indicator',
+  reason: 'Reason',
+  clinician: 'Prescriber',
+  reviewed: 'Review',
+  page: 'Page',
+  pageSize: 'Page size',
+};
+
+/**
+ * A reason the service gave for refusing the filters (`field: message`, e.g. "to: must be after from") in the form's
+ * words: "“to (inclusive)” must be after “Overridden from”."
+ */
+export function filterReason(diagnostic: string): string {
+  const named = (name: string) => {
+    const label = FILTER_LABELS[name];
+    return label === undefined ? name : `“${label}”`;
+  };
+  const match = /^([A-Za-z]+): (.*)$/.exec(diagnostic);
+  const text = match
+    ? `${named(match[1] ?? '')} ${(match[2] ?? '').replace(/\b(from|to)$/, (w) => named(w))}`
+    : diagnostic;
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+/** The service refused the filters: why, next to them, in the form's words (no export of filters it refuses). */
+function FiltersRefused({ details }: { readonly details: readonly string[] }) {
+  return (
+    <div class="notice" role="alert">
+      <p>
+        <strong>These filters cannot be applied.</strong> Change them and apply again:
+      </p>
+      <ul>
+        {details.map((d) => (
+          <li key={d}>{filterReason(d)}</li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
@@ -196,6 +271,7 @@ function FilterForm({
           <option value="false">Not reviewed</option>
           <option value="true">Reviewed</option>
           <option value="follow-up">Follow-up needed</option>
+          <option value="differ">Judgements differ</option>
         </select>
       </div>
       <div class="field actions">
@@ -206,8 +282,21 @@ function FilterForm({
   );
 }
 
-function reviewText(review: Review | undefined): string {
-  return review ? REVIEW_LABELS[review.status] : 'Not reviewed';
+/**
+ * "Judgements differ: 1 appropriate, 1 not appropriate" when the pharmacists' current judgements (each one's latest)
+ * disagree; undefined when they do not.
+ */
+export function differText(judgements: readonly Review[]): string {
+  const count = (status: ReviewStatus) => judgements.filter((j) => j.status === status).length;
+  return `Judgements differ: ${String(count('appropriate'))} appropriate, ${String(count('not-appropriate'))} not appropriate`;
+}
+
+/** The list's review cell: the current review, or that the pharmacists' judgements differ. */
+function reviewText(item: OverrideListItem): string {
+  const { review } = item;
+  if (!review) return 'Not reviewed';
+  if (review.status !== 'follow-up' && item.judgementsDiffer) return differText(item.judgements);
+  return REVIEW_LABELS[review.status];
 }
 
 function OverridesTable({
@@ -285,7 +374,7 @@ function OverridesTable({
               <td>
                 <Prescriber name={o.clinicianName} reference={o.clinician} />
               </td>
-              <td>{reviewText(o.review)}</td>
+              <td>{reviewText(o)}</td>
             </tr>
           ))}
         </tbody>
@@ -334,11 +423,11 @@ export function OverrideView({
   readonly reviewer: string;
 }) {
   const [result, setResult] = useState<ApiResult<OverrideDetail> | undefined>(undefined);
-  const [history, setHistory] = useState<readonly Review[] | undefined>(undefined);
+  const [reviews, setReviews] = useState<Reviews | undefined>(undefined);
   useEffect(() => {
     void reviewApi.override(cardUuid).then((r) => {
       setResult(r);
-      if (r.ok) setHistory(r.value.history);
+      if (r.ok) setReviews(r.value);
     });
   }, [cardUuid]);
 
@@ -355,10 +444,10 @@ export function OverrideView({
       ) : (
         <OverrideDetails
           detail={result.value}
-          history={history ?? []}
+          reviews={reviews ?? result.value}
           reviewer={reviewer}
           onReviewed={(answer) => {
-            setHistory(answer.history);
+            setReviews(answer);
           }}
         />
       )}
@@ -384,14 +473,17 @@ export function Prescriber({
   );
 }
 
+/** A card's reviews as the detail and a saved review give them. */
+type Reviews = Pick<ReviewResponse, 'history' | 'judgements' | 'judgementsDiffer'>;
+
 function OverrideDetails({
   detail,
-  history,
+  reviews,
   reviewer,
   onReviewed,
 }: {
   readonly detail: OverrideDetail;
-  readonly history: readonly Review[];
+  readonly reviews: Reviews;
   readonly reviewer: string;
   readonly onReviewed: (answer: ReviewResponse) => void;
 }) {
@@ -434,7 +526,7 @@ function OverrideDetails({
       <aside class="review-side">
         <ReviewForm cardUuid={card.uuid} onReviewed={onReviewed} />
         <h2>Review history</h2>
-        <History history={history} reviewer={reviewer} />
+        <History reviews={reviews} reviewer={reviewer} />
       </aside>
     </div>
   );
@@ -445,17 +537,36 @@ function OverrideDetails({
  * folded away (a click opens them): a second judgement made without seeing the first is what reviewer agreement (the
  * governance figures' κ) measures.
  */
-function History({ history, reviewer }: { readonly history: readonly Review[]; readonly reviewer: string }) {
+function History({ reviews, reviewer }: { readonly reviews: Reviews; readonly reviewer: string }) {
+  const { history, judgements } = reviews;
   if (history.length === 0) return <p>Not reviewed yet.</p>;
+  const differ = reviews.judgementsDiffer && history[0]?.status !== 'follow-up';
   const list = (
-    <ol class="history" aria-label="Review history, newest first">
-      {history.map((r) => (
-        <li key={r.reviewedAt}>
-          <strong>{REVIEW_LABELS[r.status]}</strong>, {formatDayTime(r.reviewedAt)} by {r.reviewer}
-          {r.note ? <p class="note-text">{r.note}</p> : null}
-        </li>
-      ))}
-    </ol>
+    <>
+      {differ ? (
+        <div class="differ">
+          <p>
+            <strong>{differText(judgements)}.</strong> Not settled until the pharmacists agree: each one’s
+            latest judgement counts.
+          </p>
+          <ul aria-label="Current judgements">
+            {judgements.map((j) => (
+              <li key={j.reviewer}>
+                {REVIEW_LABELS[j.status]}: {j.reviewer}, {formatDayTime(j.reviewedAt)}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      <ol class="history" aria-label="Review history, newest first">
+        {history.map((r) => (
+          <li key={r.reviewedAt}>
+            <strong>{REVIEW_LABELS[r.status]}</strong>, {formatDayTime(r.reviewedAt)} by {r.reviewer}
+            {r.note ? <p class="note-text">{r.note}</p> : null}
+          </li>
+        ))}
+      </ol>
+    </>
   );
   if (history.some((r) => r.reviewer === reviewer)) return list;
   return (
@@ -563,6 +674,42 @@ function SinceAlert({ since }: { readonly since: NonNullable<OverrideDetail['sin
   );
 }
 
+/** What a pharmacist has entered in a card's review form and not saved yet. */
+interface ReviewDraft {
+  readonly status?: ReviewStatus | undefined;
+  readonly note: string;
+}
+
+/**
+ * The unsaved review of a card, kept in this tab's `sessionStorage` until it is saved: a session that ends mid-review
+ * (or a reload) does not lose the verdict and note. The tab's storage only: gone when the tab closes, on sign-out and
+ * once saved; never sent anywhere.
+ */
+function readDraft(cardUuid: string): ReviewDraft {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(`${DRAFT_PREFIX}${cardUuid}`) ?? 'null') as unknown;
+    if (typeof kept !== 'object' || kept === null) return { note: '' };
+    const { status, note } = kept as { status?: unknown; note?: unknown };
+    return {
+      ...(typeof status === 'string' && status in REVIEW_LABELS ? { status: status as ReviewStatus } : {}),
+      note: typeof note === 'string' ? note : '',
+    };
+  } catch {
+    return { note: '' };
+  }
+}
+
+function keepDraft(cardUuid: string, draft: ReviewDraft | undefined): void {
+  try {
+    const key = `${DRAFT_PREFIX}${cardUuid}`;
+    if (draft === undefined || (draft.status === undefined && draft.note === ''))
+      sessionStorage.removeItem(key);
+    else sessionStorage.setItem(key, JSON.stringify(draft));
+  } catch {
+    // No storage (a private window may refuse it): the form still works, without keeping the draft.
+  }
+}
+
 function ReviewForm({
   cardUuid,
   onReviewed,
@@ -570,12 +717,16 @@ function ReviewForm({
   readonly cardUuid: string;
   readonly onReviewed: (answer: ReviewResponse) => void;
 }) {
-  const [status, setStatus] = useState<ReviewStatus | undefined>(undefined);
-  const [note, setNote] = useState('');
+  const [draft] = useState(() => readDraft(cardUuid));
+  const [status, setStatus] = useState<ReviewStatus | undefined>(draft.status);
+  const [note, setNote] = useState(draft.note);
   const [saving, setSaving] = useState(false);
-  const [message, setMessage] = useState<{ readonly ok: boolean; readonly text: string } | undefined>(
-    undefined,
-  );
+  const [message, setMessage] = useState<
+    { readonly ok: boolean; readonly text: string; readonly signIn?: boolean } | undefined
+  >(undefined);
+  useEffect(() => {
+    keepDraft(cardUuid, { status, note });
+  }, [cardUuid, status, note]);
   const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
     if (!status) {
@@ -588,8 +739,17 @@ function ReviewForm({
       setSaving(false);
       if (r.ok) {
         onReviewed(r.value);
+        // Saved: the form starts afresh (the history shows the review), and nothing is kept in the tab.
+        setStatus(undefined);
         setNote('');
+        keepDraft(cardUuid, undefined);
         setMessage({ ok: true, text: `Saved: ${REVIEW_LABELS[r.value.review.status]}.` });
+      } else if (r.status === 401) {
+        setMessage({
+          ok: false,
+          text: 'Your session has ended, so the review was not saved. What you entered stays in this tab: sign in again, then save.',
+          signIn: true,
+        });
       } else {
         setMessage({ ok: false, text: r.message });
       }
@@ -630,6 +790,11 @@ function ReviewForm({
       <p role="status" class={message ? (message.ok ? 'status-saved' : 'status-error') : ''}>
         {message?.text ?? ''}
       </p>
+      {message?.signIn ? (
+        <p class="notice">
+          <SignInAgain />
+        </p>
+      ) : null}
     </form>
   );
 }
