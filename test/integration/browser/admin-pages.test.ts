@@ -323,6 +323,31 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     await screenshot(page, '16-overrides-exported');
   });
 
+  it('keeps what was typed into the filters while the list and its reasons are still loading', async () => {
+    // Hold the list's answer until a filter has been typed into.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/api/overrides?*', async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.goto(`${base}/admin/overrides`);
+      await page.getByLabel('Drug').fill('codeine');
+      release();
+      await page.locator('caption', { hasText: 'Overridden alerts' }).waitFor();
+      await page
+        .getByLabel('Reason')
+        .locator('option', { hasText: 'Will monitor' })
+        .waitFor({ state: 'attached' });
+      expect(await page.getByLabel('Drug').inputValue()).toBe('codeine');
+    } finally {
+      await page.unroute('**/api/overrides?*');
+    }
+  });
+
   it('says next to the filters why the service refused them, and keeps them usable', async () => {
     await page.goto(`${base}/admin/overrides?from=2026-05-02&to=2026-05-01`);
     const refused = page.getByRole('alert').filter({ hasText: 'These filters cannot be applied.' });

@@ -109,7 +109,7 @@ export function OverridesList() {
       <h1>Override review</h1>
       <p class="lead">Alerts that prescribers overrode, newest first. Open one to review it.</p>
       <FilterForm
-        key={`${key} ${String(reasons.length)}`}
+        key={key}
         params={params}
         reasons={reasons}
         onApply={(filters) => {
@@ -251,7 +251,8 @@ function FilterForm({
       </div>
       <div class="field">
         <label for="f-reason">Reason</label>
-        <select id="f-reason" name="reason" value={reason}>
+        {/* Drawn anew when the reasons arrive (so the chosen one shows), alone: the other fields keep their edits. */}
+        <select id="f-reason" name="reason" value={reason} key={String(reasonOptions.length)}>
           <option value="">Any</option>
           {reasonOptions.map((r) => (
             <option key={r.code} value={r.code}>
