@@ -4,6 +4,7 @@
  * the invocation's recorded assessment inputs. Pure functions over recorded JSON; nothing here reaches the network.
  */
 import { sensorEvidenceTexts } from '../cards/detail';
+import { findingReasoning } from '../cards/evidence-view';
 import type { AssessmentInputs } from '../rules/assess';
 import { guidelineOf, rowOf } from '../rules/cpic';
 import type { GeneResult } from '../rules/cpic';
@@ -78,7 +79,7 @@ export function decisionView(d: Decision): OverrideDetail['decisions'][number] {
     ...(row ? { recommendation: row.recommendation } : {}),
     // The reasoning without the engine's modifier lines (rule ids, metric ids, ISO dates: written for logs and
     // replay); the sensor evidence in the card's words instead.
-    explanation: [...d.finding.explanation, ...d.notes],
+    explanation: [...findingReasoning(d.finding), ...d.notes],
     sensorNotes: sensorEvidenceTexts(d.modifiers),
   };
 }

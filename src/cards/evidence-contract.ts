@@ -8,6 +8,7 @@ export interface GeneResultView {
   readonly gene: string;
   readonly diplotype?: string;
   readonly alleles?: readonly string[];
+  /** As the card says it: an unreported copy number reads as what it may be (`Normal or Ultrarapid Metabolizer`). */
   readonly phenotype: string;
   readonly activityScore?: string;
   readonly alleleStatus?: Readonly<Record<string, 'positive' | 'negative' | 'possible'>>;

@@ -4,18 +4,23 @@
  * the page to write in the reader's time zone; a data-quality reason's instants are written as days. The shapes are in
  * `evidence-contract.ts`.
  */
-import type { GeneResult } from '../rules/cpic';
+import type { Finding, GeneResult } from '../rules/cpic';
 import type { SensorAggregate } from '../sensors';
+import { phenotypeWords } from './detail';
 import type { GeneResultView, SensorDataView } from './evidence-contract';
 import { metricName, readingText, reasonText } from './sensor-text';
 import { calledWithText } from './text';
 
+/**
+ * The phenotype is said as the card says it (`phenotypeWords`): a CYP2D6 result whose copy number was not reported
+ * reads "Normal or Ultrarapid Metabolizer", as on a card advising to avoid codeine, not "Indeterminate".
+ */
 export function geneResultView(g: GeneResult): GeneResultView {
   return {
     gene: g.gene,
     ...(g.diplotype !== undefined ? { diplotype: g.diplotype } : {}),
     ...(g.alleles !== undefined ? { alleles: g.alleles } : {}),
-    phenotype: g.phenotype,
+    phenotype: phenotypeWords(g),
     ...(g.activityScore !== undefined ? { activityScore: g.activityScore } : {}),
     ...(g.alleleStatus !== undefined ? { alleleStatus: g.alleleStatus } : {}),
     ...(g.reportedPhenotype !== undefined ? { reportedPhenotype: g.reportedPhenotype } : {}),
@@ -25,6 +30,25 @@ export function geneResultView(g: GeneResult): GeneResultView {
     notes: g.notes,
     ...(g.alleleFunctions !== undefined ? { calledWith: calledWithText(g.alleleFunctions) } : {}),
   };
+}
+
+/**
+ * A finding's recorded reasoning with each result's phenotype as the card says it: the rules record the gene line as
+ * they called it (`CYP2D6 *4/*1xN → Indeterminate`), which beside "Avoid codeine" contradicts the card ("CYP2D6 Normal
+ * or Ultrarapid Metabolizer"); the line reads `CYP2D6 *4/*1xN → Normal or Ultrarapid Metabolizer` instead. Cards
+ * recorded before are read the same way.
+ */
+export function findingReasoning(finding: Finding): string[] {
+  const renamed = finding.genes.flatMap((g) => {
+    const words = phenotypeWords(g);
+    return words === g.phenotype
+      ? []
+      : [{ start: `${g.gene} `, from: ` → ${g.phenotype}`, to: ` → ${words}` }];
+  });
+  return finding.explanation.map((line) => {
+    const gene = renamed.find((r) => line.startsWith(r.start) && line.includes(r.from));
+    return gene ? line.replace(gene.from, gene.to) : line;
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { CardRecord, RecordedInvocation } from '../store';
 import { modifierEffect, sensorEffectText } from '../cards/detail';
-import { geneResultView, sensorDataView } from '../cards/evidence-view';
+import { findingReasoning, geneResultView, sensorDataView } from '../cards/evidence-view';
 import { limitsOf, metricName, readingText, reasonText, thresholdText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
 import { firstCitation } from '../rules/citations';
@@ -103,7 +103,7 @@ function explainedDecision(decision: Decision): ExplainedDecision {
   const sensorEffect = sensorEffectText(decision);
   const reasoning = [
     ...adviceLines(decision),
-    ...finding.explanation,
+    ...findingReasoning(finding),
     ...decision.notes,
     // The last step when wearable readings moved the alert, as the card's Why chain ends: without it the page showed
     // a Moderate recommendation on a critical alert and left the reader to find why under the sensor evidence.

@@ -1,0 +1,83 @@
+/**
+ * The pages behind a card (the full explanation, the override review) say what the card says: the gene results and
+ * reasoning they show are built from the same recorded decision, in the card's words. Real findings through the
+ * default rule engine; the card and the pages are compared, not hand-written expectations of either alone.
+ */
+import { cardEvidence, decisionView } from '../../../src/admin/evidence';
+import { decisionCard } from '../../../src/cards';
+import { geneResultView } from '../../../src/cards/evidence-view';
+import { explainCard } from '../../../src/links/explanation';
+import { callPhenotype } from '../../../src/rules/cpic';
+import type { GeneResult } from '../../../src/rules/cpic';
+import type { DecisionSnapshot } from '../../../src/rules/types';
+import type { CardRecord, RecordedInvocation } from '../../../src/store';
+import { decideOrder, drugOrder, shown, snapshotOf } from '../../helpers/decisions';
+
+function geneResult(gene: string, diplotype: string): GeneResult {
+  return { ...callPhenotype(gene, [diplotype]), sources: [`Observation/pgx-${gene}`], reinterpreted: false };
+}
+
+/** The card recorded as the hooks record it, and the explanation page's view of it. */
+function explained(snapshot: DecisionSnapshot, summary: string) {
+  const card: CardRecord = {
+    uuid: 'c1',
+    indicator: 'critical',
+    summary,
+    decision: snapshot,
+    ruleIds: [],
+    thresholdVersion: 'default',
+    knowledgeVersion: 'cpic',
+  };
+  const invocation: RecordedInvocation = {
+    id: 'i1',
+    hookInstance: 'h1',
+    serviceId: 'pgx-order-sign',
+    hook: 'order-sign',
+    receivedAt: new Date('2026-05-15T08:00:00Z'),
+    latencyMs: 5,
+    cards: [card],
+  };
+  return explainCard(invocation, card, new Date('2026-05-29T08:00:00Z'));
+}
+
+describe('a CYP2D6 result whose copy number was not reported, on the pages behind an "Avoid codeine" card', () => {
+  // CPIC's xN row: *1xN is *1x2 or *1x≥3; with *4 (no function) a Normal (AS 2.0) or an Ultrarapid (AS ≥3.0) Metabolizer.
+  const genes = [geneResult('CYP2D6', '*4/*1xN')];
+
+  it('reads "Normal or Ultrarapid Metabolizer" wherever the card does, never "Indeterminate"', async () => {
+    expect(genes[0]?.phenotype).toBe('Indeterminate');
+    const [decision] = await decideOrder(drugOrder('codeine'), genes, { birthDate: '1970-01-01' });
+    const snapshot = snapshotOf([shown(decision)]);
+    const { card } = decisionCard(shown(decision), { patientId: 'p1', newUuid: () => 'c1', snapshot });
+    expect(card.summary).toBe('Avoid codeine: CYP2D6 Normal or Ultrarapid Metabolizer (CPIC Strong)');
+
+    // The full explanation: the gene table and the first step of the reasoning.
+    const view = explained(snapshot, card.summary);
+    const [page] = view.decisions;
+    expect(page?.genes.map((g) => [g.gene, g.diplotype, g.phenotype])).toEqual([
+      ['CYP2D6', '*4/*1xN', 'Normal or Ultrarapid Metabolizer'],
+    ]);
+    expect(page?.reasoning[0]).toBe('CYP2D6 *4/*1xN → Normal or Ultrarapid Metabolizer');
+
+    // The override review: its "Genotype and phenotype" section and the decision's reasoning.
+    const evidence = cardEvidence(snapshot, undefined);
+    expect(evidence.genes.map(geneResultView).map((g) => g.phenotype)).toEqual([
+      'Normal or Ultrarapid Metabolizer',
+    ]);
+    expect(evidence.decisions.map(decisionView)[0]?.explanation[0]).toBe(
+      'CYP2D6 *4/*1xN → Normal or Ultrarapid Metabolizer',
+    );
+
+    expect(JSON.stringify(view)).not.toContain('Indeterminate');
+    expect(JSON.stringify(evidence.decisions.map(decisionView))).not.toContain('Indeterminate');
+  });
+
+  it('leaves a result the card calls by its own phenotype as it is', async () => {
+    const [decision] = await decideOrder(drugOrder('codeine'), [geneResult('CYP2D6', '*1/*1x2')], {
+      birthDate: '1970-01-01',
+    });
+    const view = explained(snapshotOf([shown(decision)]), 'Avoid codeine');
+    expect(view.decisions[0]?.genes[0]?.phenotype).toBe('Ultrarapid Metabolizer');
+    expect(view.decisions[0]?.reasoning[0]).toMatch(/^CYP2D6 \*1\/\*1x2 → Ultrarapid Metabolizer/);
+  });
+});
