@@ -4,9 +4,10 @@
  * the invocation's recorded assessment inputs. Pure functions over recorded JSON; nothing here reaches the network.
  */
 import { sensorEvidenceTexts } from '../cards/detail';
-import { findingReasoning } from '../cards/evidence-view';
+import { disagreeingResults, findingReasoning } from '../cards/evidence-view';
+import type { ShownGeneResult } from '../cards/evidence-view';
 import type { AssessmentInputs } from '../rules/assess';
-import { guidelineOf, rowOf } from '../rules/cpic';
+import { conflictsOf, guidelineOf, rowOf } from '../rules/cpic';
 import type { GeneResult } from '../rules/cpic';
 import { readDecisionSnapshot } from '../rules/types';
 import type { Decision } from '../rules/types';
@@ -16,7 +17,8 @@ import type { OverrideDetail } from './schemas';
 export interface CardEvidence {
   readonly from: OverrideDetail['evidenceFrom'];
   readonly decisions: readonly Decision[];
-  readonly genes: readonly GeneResult[];
+  /** The results the decisions read, then each of results that disagree, marked so (`disagreeingResults`). */
+  readonly genes: readonly ShownGeneResult[];
   readonly sensors: readonly SensorAggregate[];
 }
 
@@ -28,7 +30,10 @@ export function cardEvidence(decision: unknown, inputs: unknown): CardEvidence {
     return {
       from: 'decision-snapshot',
       decisions,
-      genes: uniqueGenes(decisions.flatMap((d) => d.finding.genes)),
+      genes: [
+        ...uniqueGenes(decisions.flatMap((d) => d.finding.genes)),
+        ...disagreeingResults(decisions.flatMap((d) => conflictsOf(d.finding))),
+      ],
       sensors: facts.sensors.metrics,
     };
   }
@@ -37,7 +42,7 @@ export function cardEvidence(decision: unknown, inputs: unknown): CardEvidence {
     return {
       from: 'assessment-inputs',
       decisions: [],
-      genes: recorded.data.pgx,
+      genes: [...recorded.data.pgx, ...disagreeingResults(recorded.data.pgxConflicts)],
       sensors: recorded.data.sensors.summary.metrics,
     };
   }

@@ -22,6 +22,11 @@ export interface GeneResultView {
   readonly notes: readonly string[];
   /** The CPIC allele functions a genotype was called with, in words: `called with CPIC allele functions of 5 Nov 2025`. */
   readonly calledWith?: string;
+  /**
+   * Set on each of results of one gene that disagree, in words: what it disagrees with and that neither is used until
+   * the laboratory confirms which is right.
+   */
+  readonly disagreement?: string;
 }
 
 /** One wearable-sensor aggregate the rules could read when the card was decided (whether or not a rule used it). */

@@ -5,7 +5,7 @@
  */
 import type { CardRecord, RecordedInvocation } from '../store';
 import { modifierEffect, sensorEffectText } from '../cards/detail';
-import { findingReasoning, geneResultView, sensorDataView } from '../cards/evidence-view';
+import { disagreeingResults, findingReasoning, geneResultView, sensorDataView } from '../cards/evidence-view';
 import { limitsOf, metricName, readingText, reasonText, thresholdText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
 import { firstCitation } from '../rules/citations';
@@ -119,7 +119,8 @@ function explainedDecision(decision: Decision): ExplainedDecision {
     indicator: decision.indicator,
     ...(guideline ? { guideline: { name: guideline.name, url: guideline.url } } : {}),
     reasoning,
-    genes: finding.genes.map(geneResultView),
+    // The results read, then each of results that disagree (a conflict finding reads none), marked so.
+    genes: [...finding.genes, ...disagreeingResults(conflictsOf(finding))].map((g) => geneResultView(g)),
     rows: rowsOf(finding),
     sensors: decision.modifiers.map((m) =>
       explainedSensorEvidence(m, decision.modifiers, decision.finding.kind === 'safety-rule'),

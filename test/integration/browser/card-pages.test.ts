@@ -164,4 +164,46 @@ describe('the pages behind demo patients’ cards, in a browser', () => {
       await screenshot(page, 'card-pages-2-copies-override');
     });
   });
+
+  describe('two CYP2C19 results of one day that disagree (demo-conflict)', () => {
+    let card: Card | undefined;
+    beforeAll(async () => {
+      [card] = await cardsFor('demo-conflict', 'order-sign');
+    });
+
+    /** Both results, each marked as disagreeing with the other, in the page's results table. */
+    async function expectDisagreeingRows(): Promise<void> {
+      const rows = page.getByRole('row', { name: /^CYP2C19/ });
+      await rows.first().waitFor();
+      const texts = await rows.allInnerTexts();
+      expect(texts).toHaveLength(2);
+      expect(texts.join('\n')).toMatch(
+        /\*1\/\*1\s+Normal Metabolizer\s+Disagrees with \*2\/\*2 Poor Metabolizer, reported the same day/,
+      );
+      expect(texts.join('\n')).toMatch(
+        /\*2\/\*2\s+Poor Metabolizer\s+Disagrees with \*1\/\*1 Normal Metabolizer, reported the same day/,
+      );
+    }
+
+    it('the card names both results', () => {
+      expect(card?.summary).toBe('Confirm CYP2C19 result before clopidogrel: results disagree');
+      expect(card?.detail).toContain('\\*1/\\*1 Normal Metabolizer vs \\*2/\\*2 Poor Metabolizer');
+    });
+
+    it('the override review shows both results, as disagreeing', async () => {
+      const uuid = await override(card);
+      await page.goto(`${base}/admin/overrides/${uuid}`);
+      await page.getByRole('heading', { level: 1, name: 'Overridden alert' }).waitFor();
+      await expectDisagreeingRows();
+      expect(await page.locator('main').innerText()).not.toContain('No pharmacogenomic result was read.');
+      await screenshot(page, 'card-pages-3-conflict-override');
+    });
+
+    it('the full explanation shows them the same way, once', async () => {
+      expect((await page.goto(explanationOf(card)))?.status()).toBe(200);
+      await page.getByRole('heading', { level: 3, name: 'Results that disagree' }).waitFor();
+      await expectDisagreeingRows();
+      await screenshot(page, 'card-pages-4-conflict-explanation');
+    });
+  });
 });

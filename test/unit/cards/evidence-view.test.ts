@@ -7,11 +7,13 @@ import { cardEvidence, decisionView } from '../../../src/admin/evidence';
 import { decisionCard } from '../../../src/cards';
 import { geneResultView } from '../../../src/cards/evidence-view';
 import { explainCard } from '../../../src/links/explanation';
-import { callPhenotype } from '../../../src/rules/cpic';
+import { callPhenotype, findingsForOrder, readGeneResults } from '../../../src/rules/cpic';
 import type { GeneResult } from '../../../src/rules/cpic';
 import type { DecisionSnapshot } from '../../../src/rules/types';
 import type { CardRecord, RecordedInvocation } from '../../../src/store';
-import { decideOrder, drugOrder, shown, snapshotOf } from '../../helpers/decisions';
+import { textProblems } from '../../helpers/card-text';
+import { decideFinding, decideOrder, drugOrder, shown, snapshotOf } from '../../helpers/decisions';
+import { readFixture } from '../../helpers/fixtures';
 
 function geneResult(gene: string, diplotype: string): GeneResult {
   return { ...callPhenotype(gene, [diplotype]), sources: [`Observation/pgx-${gene}`], reinterpreted: false };
@@ -79,5 +81,69 @@ describe('a CYP2D6 result whose copy number was not reported, on the pages behin
     const view = explained(snapshotOf([shown(decision)]), 'Avoid codeine');
     expect(view.decisions[0]?.genes[0]?.phenotype).toBe('Ultrarapid Metabolizer');
     expect(view.decisions[0]?.reasoning[0]).toMatch(/^CYP2D6 \*1\/\*1x2 → Ultrarapid Metabolizer/);
+  });
+});
+
+describe('results that disagree, on the pages behind a "Confirm CYP2C19 result" card', () => {
+  /** conflict.json: a CYP2C19 genotype of *1/*1 and one of *2/*2, of the same day. */
+  const resources = readFixture('pgx', 'conflict.json') as unknown[];
+
+  async function conflictDecision() {
+    const { results, conflicts } = readGeneResults(resources);
+    const [finding] = findingsForOrder(drugOrder('clopidogrel'), results, {}, conflicts);
+    expect(finding?.kind).toBe('conflict');
+    expect(finding?.genes).toEqual([]);
+    return shown(await decideFinding(finding!));
+  }
+
+  it('shows each result the card names, marked as disagreeing with the other, on both pages', async () => {
+    const decision = await conflictDecision();
+    const snapshot = snapshotOf([decision]);
+    const { card } = decisionCard(decision, { patientId: 'p1', newUuid: () => 'c1', snapshot });
+    expect(card.summary).toBe('Confirm CYP2C19 result before clopidogrel: results disagree');
+
+    const overrideGenes = cardEvidence(snapshot, undefined).genes.map(geneResultView);
+    const explanationGenes = explained(snapshot, card.summary).decisions[0]?.genes ?? [];
+    // The override review and the full explanation show the same results.
+    expect(explanationGenes).toEqual(overrideGenes);
+    const byGenotype = [...overrideGenes].sort((a, b) =>
+      (a.diplotype ?? '').localeCompare(b.diplotype ?? ''),
+    );
+    expect(byGenotype.map((g) => [g.gene, g.diplotype, g.phenotype, g.sources])).toEqual([
+      ['CYP2C19', '*1/*1', 'Normal Metabolizer', [expect.stringMatching(/^Observation\//)]],
+      ['CYP2C19', '*2/*2', 'Poor Metabolizer', [expect.stringMatching(/^Observation\//)]],
+    ]);
+    expect(byGenotype.map((g) => g.disagreement)).toEqual([
+      'Disagrees with *2/*2 Poor Metabolizer, reported the same day: neither result is used until the laboratory confirms which is right.',
+      'Disagrees with *1/*1 Normal Metabolizer, reported the same day: neither result is used until the laboratory confirms which is right.',
+    ]);
+    // Each value the card names is one of the results shown.
+    for (const g of overrideGenes)
+      expect(card.detail).toContain(`${g.diplotype ?? ''} ${g.phenotype}`.replace(/\*/g, '\\*'));
+    expect(overrideGenes.flatMap((g) => textProblems(g.disagreement ?? ''))).toEqual([]);
+  });
+
+  it('shows the value as reported for a record made before each result was kept', async () => {
+    const decision = await conflictDecision();
+    if (decision.finding.kind !== 'conflict') throw new Error('not a conflict');
+    const older = {
+      ...decision,
+      finding: {
+        ...decision.finding,
+        conflicts: decision.finding.conflicts.map((c) => ({
+          ...c,
+          results: c.results.map(({ source, value }) => ({ source, value })),
+        })),
+      },
+    };
+    const genes = cardEvidence(snapshotOf([older]), undefined).genes.map(geneResultView);
+    expect(
+      genes
+        .map((g) => [g.gene, g.phenotype, g.disagreement !== undefined])
+        .sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+    ).toEqual([
+      ['CYP2C19', '*1/*1 Normal Metabolizer', true],
+      ['CYP2C19', '*2/*2 Poor Metabolizer', true],
+    ]);
   });
 });

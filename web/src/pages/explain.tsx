@@ -21,7 +21,7 @@ function Genes({ genes }: { readonly genes: readonly GeneResultView[] }) {
   if (genes.length === 0) return null;
   return (
     <section>
-      <h3>Genotype and phenotype</h3>
+      <h3>{genes.every((g) => g.disagreement) ? 'Results that disagree' : 'Genotype and phenotype'}</h3>
       <GeneResultsTable genes={genes} />
     </section>
   );
@@ -197,18 +197,6 @@ function Decision({ d }: { readonly d: ExplainedDecision }) {
               <li>
                 {u.gene}
                 {u.allele ?? ''} (CPIC level {u.level})
-              </li>
-            ))}
-          </ul>
-        </section>
-      ) : null}
-      {d.conflicts.length > 0 ? (
-        <section>
-          <h3>Results that disagree</h3>
-          <ul>
-            {d.conflicts.map((c) => (
-              <li>
-                {c.gene}: {c.results.map((r) => r.value).join('; ')}
               </li>
             ))}
           </ul>
