@@ -156,7 +156,8 @@ export function patientSummaryCard(input: {
     card,
     provenance: {
       uuid,
-      decision: input.snapshot,
+      // The listing is kept with the card: the full explanation shows the results it lists, not only its medications.
+      decision: { ...input.snapshot, listed: { genes, conflicts, uninterpreted } },
       ruleIds: [...new Set(decisions.flatMap(decisionRuleIds))],
       thresholdVersion: input.thresholdVersion,
       knowledgeVersion: input.knowledgeVersion,

@@ -9,13 +9,13 @@ import { disagreeingResults, findingReasoning, geneResultView, sensorDataView } 
 import { limitsOf, metricName, readingText, reasonText, thresholdText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
 import { firstCitation } from '../rules/citations';
-import { isEmptyImplication, populationWords } from '../rules/cpic';
+import { copyNumberPhenotypes, copyNumberWords, isEmptyImplication, populationWords } from '../rules/cpic';
 import { lookupKeyText } from '../rules/cpic/recommendations';
 import { conflictsOf, guidelineOf, rowOf } from '../rules/cpic/types';
 import type { CpicRow, Finding } from '../rules/cpic/types';
 import { adviceLines } from '../rules/advice';
 import { readDecisionSnapshot } from '../rules/types';
-import type { Decision, DecisionSnapshot, SensorModifier } from '../rules/types';
+import type { Decision, DecisionSnapshot, SensorModifier, SummaryListing } from '../rules/types';
 import type { ExplainedDecision, ExplainedRow, ExplainedSensorEvidence, ExplanationView } from './contract';
 
 const SAFETY_RULE = 'Safety rule (not a CPIC/DPWG-actionable pair): ';
@@ -135,6 +135,27 @@ function explainedDecision(decision: Decision): ExplainedDecision {
   };
 }
 
+/**
+ * What a patient summary lists, as its page shows it: the results (each of results that disagree as its own, marked
+ * so), then what the card says of them besides, in full: which readings an unreported copy number leaves open (the
+ * card says "ask the laboratory"), and the genes on file it does not interpret.
+ */
+function listedView(listed: SummaryListing): NonNullable<ExplanationView['listed']> {
+  return {
+    results: [...listed.genes, ...disagreeingResults(listed.conflicts)].map((g) => geneResultView(g)),
+    notes: [
+      ...listed.genes.flatMap((g) =>
+        copyNumberPhenotypes(g).length > 1
+          ? [
+              `Ask the laboratory for the ${g.gene} copy number: ${copyNumberWords(g.copyNumberReadings ?? [])}.`,
+            ]
+          : [],
+      ),
+      ...listed.uninterpreted.map((gene) => `${gene} result on file, not interpreted by this service.`),
+    ],
+  };
+}
+
 /** What the reader did with the records a data-quality note counts, as the sentence starts. */
 const QUALITY_WORDS = { repaired: 'Corrected in', rejected: 'Left out', ignored: 'Left out' } as const;
 
@@ -171,6 +192,7 @@ export function explainCard(
       inWords: versionsInWords(card.knowledgeVersion, card.thresholdVersion),
     },
     decisions: read.ok ? read.snapshot.decisions.map(explainedDecision) : [],
+    ...(read.ok && read.snapshot.listed ? { listed: listedView(read.snapshot.listed) } : {}),
     sensorData: read.ok
       ? read.snapshot.facts.sensors.metrics.map((a) => sensorDataView(a, limitsOf(modifiers, a.metric)))
       : [],

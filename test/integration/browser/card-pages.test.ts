@@ -206,4 +206,25 @@ describe('the pages behind demo patients’ cards, in a browser', () => {
       await screenshot(page, 'card-pages-4-conflict-explanation');
     });
   });
+
+  describe("the patient-view summary card's full explanation (demo-cyp2d6-copies)", () => {
+    let card: Card | undefined;
+    beforeAll(async () => {
+      [card] = await cardsFor('demo-cyp2d6-copies', 'patient-view');
+    });
+
+    it('shows the result the card lists, with its provenance and what the copy number would mean', async () => {
+      expect(card?.summary).toBe('Pharmacogenomics: CYP2D6 Normal or Ultrarapid Metabolizer');
+      expect((await page.goto(explanationOf(card)))?.status()).toBe(200);
+      await page.getByRole('heading', { level: 2, name: 'Results the summary lists' }).waitFor();
+      expect(await page.getByRole('row', { name: /^CYP2D6/ }).innerText()).toMatch(
+        /\*4\/\*1xN\s+Normal or Ultrarapid Metabolizer[\s\S]*Called with CPIC allele[\s\S]*1 result on file\s+dated \d{1,2} \w{3} \d{4}/,
+      );
+      const text = await page.locator('main').innerText();
+      expect(text).toContain(
+        'Ask the laboratory for the CYP2D6 copy number: Normal Metabolizer as *4/*1x2, Ultrarapid Metabolizer as *4/*1x≥3.',
+      );
+      await screenshot(page, 'card-pages-5-summary-explanation');
+    });
+  });
 });

@@ -4,15 +4,23 @@
  * default rule engine; the card and the pages are compared, not hand-written expectations of either alone.
  */
 import { cardEvidence, decisionView } from '../../../src/admin/evidence';
-import { decisionCard } from '../../../src/cards';
+import { decisionCard, patientSummaryCard } from '../../../src/cards';
 import { geneResultView } from '../../../src/cards/evidence-view';
 import { explainCard } from '../../../src/links/explanation';
 import { callPhenotype, findingsForOrder, readGeneResults } from '../../../src/rules/cpic';
 import type { GeneResult } from '../../../src/rules/cpic';
+import { DEFAULT_THRESHOLDS, isActionablePhenotype } from '../../../src/rules/thresholds';
 import type { DecisionSnapshot } from '../../../src/rules/types';
 import type { CardRecord, RecordedInvocation } from '../../../src/store';
 import { textProblems } from '../../helpers/card-text';
-import { decideFinding, decideOrder, drugOrder, shown, snapshotOf } from '../../helpers/decisions';
+import {
+  decideFinding,
+  decideOrder,
+  drugOrder,
+  noSensorFacts,
+  shown,
+  snapshotOf,
+} from '../../helpers/decisions';
 import { readFixture } from '../../helpers/fixtures';
 
 function geneResult(gene: string, diplotype: string): GeneResult {
@@ -144,6 +152,48 @@ describe('results that disagree, on the pages behind a "Confirm CYP2C19 result" 
     ).toEqual([
       ['CYP2C19', '*1/*1 Normal Metabolizer', true],
       ['CYP2C19', '*2/*2 Poor Metabolizer', true],
+    ]);
+  });
+});
+
+describe("the patient summary card's full explanation", () => {
+  /** The summary card as patient-view makes it (the default thresholds), and its explanation page's view. */
+  function summaryAndPage(genes: readonly GeneResult[], resources: readonly unknown[] = []) {
+    const { conflicts } = readGeneResults(resources);
+    const summary = patientSummaryCard({
+      genes,
+      conflicts,
+      decisions: [],
+      isActionable: (gene, phenotype) => isActionablePhenotype(DEFAULT_THRESHOLDS, gene, phenotype),
+      knowledgeVersion: 'cpic',
+      thresholdVersion: 'default',
+      snapshot: snapshotOf([], noSensorFacts()),
+    });
+    if (!summary) throw new Error('no summary card');
+    const view = explained(summary.provenance.decision, summary.card.summary);
+    return { card: summary.card, view };
+  }
+
+  it('shows the results the card lists, with their sources, and what an unreported copy number leaves open', () => {
+    const { card, view } = summaryAndPage([geneResult('CYP2D6', '*4/*1xN'), geneResult('CYP2C19', '*1/*1')]);
+    expect(card.summary).toBe('Pharmacogenomics: CYP2D6 Normal or Ultrarapid Metabolizer');
+    // Only what the card lists (a normal CYP2C19 result is not), in the card's words, with where it was read.
+    expect(view.listed?.results.map((g) => [g.gene, g.diplotype, g.phenotype, g.sources])).toEqual([
+      ['CYP2D6', '*4/*1xN', 'Normal or Ultrarapid Metabolizer', ['Observation/pgx-CYP2D6']],
+    ]);
+    // The card says "copy number not reported: ask the laboratory"; the page says what each copy number would mean.
+    expect(view.listed?.notes).toEqual([
+      'Ask the laboratory for the CYP2D6 copy number: Normal Metabolizer as *4/*1x2, Ultrarapid Metabolizer as *4/*1x≥3.',
+    ]);
+    expect(view.listed?.notes.flatMap(textProblems)).toEqual([]);
+  });
+
+  it('shows results that disagree, as disagreeing', () => {
+    const { card, view } = summaryAndPage([], readFixture('pgx', 'conflict.json') as unknown[]);
+    expect(card.summary).toContain('CYP2C19 results disagree');
+    expect(view.listed?.results.map((g) => [g.gene, g.disagreement !== undefined])).toEqual([
+      ['CYP2C19', true],
+      ['CYP2C19', true],
     ]);
   });
 });

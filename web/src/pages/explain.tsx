@@ -215,6 +215,24 @@ function Decision({ d }: { readonly d: ExplainedDecision }) {
   );
 }
 
+/** What a patient summary lists: the results with their sources, and what the card says of them besides. */
+function Listed({ listed }: { readonly listed: NonNullable<ExplanationView['listed']> }) {
+  if (listed.results.length === 0 && listed.notes.length === 0) return null;
+  return (
+    <section>
+      <h2>Results the summary lists</h2>
+      {listed.results.length > 0 ? <GeneResultsTable genes={listed.results} /> : null}
+      {listed.notes.length > 0 ? (
+        <ul>
+          {listed.notes.map((n) => (
+            <li>{n}</li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+}
+
 export function ExplainPage({ cardUuid, token }: { readonly cardUuid: string; readonly token: string }) {
   const [page, setPage] = useState<ApiResult<ExplanationView> | undefined>(undefined);
   useEffect(() => {
@@ -232,6 +250,7 @@ export function ExplainPage({ cardUuid, token }: { readonly cardUuid: string; re
         <strong>{view.card.summary}</strong>
       </p>
       {view.unavailable ? <p role="note">{view.unavailable}</p> : null}
+      {view.listed ? <Listed listed={view.listed} /> : null}
       {view.decisions.map((d) => (
         <Decision d={d} />
       ))}
