@@ -104,10 +104,12 @@ function explainedDecision(decision: Decision): ExplainedDecision {
   const reasoning = [
     ...adviceLines(decision),
     ...findingReasoning(finding),
-    ...decision.notes,
-    // The last step when wearable readings moved the alert, as the card's Why chain ends: without it the page showed
-    // a Moderate recommendation on a critical alert and left the reader to find why under the sensor evidence.
+    // What the wearable readings did to the alert, as the card's Why chain ends with it: without it the page showed a
+    // Moderate recommendation on a critical alert and left the reader to find why under the sensor evidence. Before
+    // the decision's notes, as on the card: what raised the alert, then what lowered it ("Already acknowledged …
+    // Shown as a warning rather than critical because of it."), so the steps read in order end where the card is.
     ...(sensorEffect === undefined ? [] : [capitalized(sensorEffect)]),
+    ...decision.notes,
   ].map((line) =>
     recommendation !== undefined && line.endsWith(`: ${recommendation}`)
       ? `${line.slice(0, -(recommendation.length + 2))} recommendation, quoted below`

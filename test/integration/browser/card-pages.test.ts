@@ -227,4 +227,26 @@ describe('the pages behind demo patients’ cards, in a browser', () => {
       await screenshot(page, 'card-pages-5-summary-explanation');
     });
   });
+
+  describe('a metoprolol alert raised by the resting heart rate, shown lower after an override (demo-cyp2d6-pm-low-hr)', () => {
+    it('the full explanation gives the steps in the card’s order: raised, then lowered', async () => {
+      const [first] = await cardsFor('demo-cyp2d6-pm-low-hr', 'order-sign');
+      expect(first?.indicator).toBe('critical');
+      await override(first);
+      const [again] = await cardsFor('demo-cyp2d6-pm-low-hr', 'order-sign');
+      expect(again?.indicator).toBe('warning');
+      const detail = again?.detail ?? '';
+      expect(detail.search(/alert raised to critical/)).toBeLessThan(
+        detail.search(/Shown as a warning rather than critical/),
+      );
+
+      expect((await page.goto(explanationOf(again)))?.status()).toBe(200);
+      const steps = (await page.locator('ol.chain').first().innerText()).split('\n');
+      const raisedAt = steps.findIndex((l) => /alert raised to critical/.test(l));
+      const loweredAt = steps.findIndex((l) => /Shown as a warning rather than critical/.test(l));
+      expect(raisedAt).toBeGreaterThanOrEqual(0);
+      expect(loweredAt).toBeGreaterThan(raisedAt);
+      await screenshot(page, 'card-pages-6-lowered-explanation');
+    });
+  });
 });

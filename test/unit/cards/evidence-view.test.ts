@@ -22,6 +22,7 @@ import {
   snapshotOf,
 } from '../../helpers/decisions';
 import { readFixture } from '../../helpers/fixtures';
+import { LOW_RESTING_HR } from '../../helpers/review-data';
 
 function geneResult(gene: string, diplotype: string): GeneResult {
   return { ...callPhenotype(gene, [diplotype]), sources: [`Observation/pgx-${gene}`], reinterpreted: false };
@@ -195,5 +196,39 @@ describe("the patient summary card's full explanation", () => {
       ['CYP2C19', true],
       ['CYP2C19', true],
     ]);
+  });
+});
+
+describe('a card a wearable reading raised and an acknowledgement lowered, on its full explanation', () => {
+  it('gives the steps in the card’s order: what raised the alert, then what lowered it', async () => {
+    const [raised] = await decideOrder(
+      drugOrder('metoprolol'),
+      [geneResult('CYP2D6', '*4/*4')],
+      { birthDate: '1970-01-01' },
+      undefined,
+      LOW_RESTING_HR,
+    );
+    expect(raised?.indicator).toBe('critical');
+    // As the volume policy shows advice acknowledged for the patient (src/hooks/temper.ts): one step lower, saying why.
+    const lowered = {
+      ...shown(raised),
+      indicator: 'warning' as const,
+      decidedIndicator: 'critical' as const,
+      notes: [
+        ...shown(raised).notes,
+        'Already acknowledged for this patient by Practitioner/1 on 1 May 2026 (will monitor the patient closely). Shown as a warning rather than critical because of it.',
+      ],
+    };
+    const snapshot = snapshotOf([lowered], LOW_RESTING_HR);
+    const { card } = decisionCard(lowered, { patientId: 'p1', newUuid: () => 'c1', snapshot });
+    const isRaise = (line: string) => /alert raised to critical/.test(line);
+    const isLower = (line: string) => /Shown as a warning rather than critical/.test(line);
+    const cardLines = (card.detail ?? '').split('\n');
+    expect(cardLines.findIndex(isRaise)).toBeLessThan(cardLines.findIndex(isLower));
+
+    const reasoning = explained(snapshot, card.summary).decisions[0]?.reasoning ?? [];
+    expect(reasoning.filter(isRaise)).toHaveLength(1);
+    expect(reasoning.filter(isLower)).toHaveLength(1);
+    expect(reasoning.findIndex(isRaise)).toBeLessThan(reasoning.findIndex(isLower));
   });
 });
