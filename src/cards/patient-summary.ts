@@ -110,11 +110,14 @@ export function patientSummaryCard(input: {
     `Pharmacogenomics: ${phrases.join(', ') || 'no actionable phenotype'}${meds}`,
     abbreviatePhenotypes(`PGx: ${phrases.join(', ') || 'no actionable phenotype'}${meds}`),
   ]);
-  // What the readings did to each medication's advice: this card is information, so "raised the alert" alone would
-  // speak of an alert the reader does not see.
+  // What the readings mean for each medication's advice: this card is information and no alert is shown with it, so
+  // "raised the alert" (or "raised the metoprolol alert") would speak of an alert the reader never sees; the readings
+  // would raise the alert on an order of the medicine ("would raise the alert on a metoprolol order to critical").
   const sensorFlags = decisions.flatMap((d) => {
     const moved = d.modifiers.filter((m) => m.effect !== 'context');
-    return moved.length > 0 ? sensorEvidenceLines(moved, d.indicator, `the ${d.finding.drug} alert`) : [];
+    return moved.length > 0
+      ? sensorEvidenceLines(moved, d.indicator, `the alert on a ${d.finding.drug} order`)
+      : [];
   });
   const uninterpreted = [...new Set(input.genes.filter((g) => g.uninterpreted).map((g) => g.gene))];
   const lines = [
