@@ -510,7 +510,7 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
   if (notes.length > 0) lines.push('**Not suggested:**', '', ...notes.map((n) => `- ${md(n)}`), '');
   const pmids = row ? pmidLinks(row.pmids) : '';
   lines.push(
-    `${versionsText(finding.knowledgeVersion, decision.thresholdVersion, calledGenes(finding))}${pmids ? ` PubMed: ${pmids}.` : ''}`,
+    `${versionsText(finding.knowledgeVersion, decision.thresholdVersion, calledGenes(finding), decision.modifiers.length > 0)}${pmids ? ` PubMed: ${pmids}.` : ''}`,
   );
   return lines.join('\n');
 }

@@ -171,7 +171,12 @@ export function patientSummaryCard(input: {
       ? ['**Active medications with PGx issues:**', '', ...decisions.map(medicationLine), '']
       : []),
     ...(sensorFlags.length > 0 ? ['**Sensor flags:**', '', ...sensorFlags, ''] : []),
-    versionsText(input.knowledgeVersion, input.thresholdVersion, genes),
+    versionsText(
+      input.knowledgeVersion,
+      input.thresholdVersion,
+      genes,
+      decisions.some((d) => d.modifiers.length > 0),
+    ),
   ];
   const guidelines = new Map(
     decisions.flatMap((d) => {

@@ -44,7 +44,7 @@ describe('patient-view: actionable results only', () => {
     // CYP2C19 is listed (Poor Metabolizer, abnormal priority); CYP2C9 (normal) is on file but not listed.
     expect(gene('CYP2C19').alleleFunctions).toBe(cpicGene('CYP2C19').dataVersion);
     expect(last).toMatch(
-      /^CPIC data of .*\(.*CYP2C19[^;]* allele functions of \d{1,2} [A-Z][a-z]{2} \d{4}.*\); thresholds /,
+      /^CPIC data of .*\(.*CYP2C19[^;]* allele functions of \d{1,2} [A-Z][a-z]{2} \d{4}.*\)\.$/,
     );
     expect(last).not.toContain('CYP2C9');
   });
