@@ -163,7 +163,7 @@ const QUALITY_WORDS = { repaired: 'Corrected in', rejected: 'Left out', ignored:
 
 /**
  * The summary's notes and its data-quality notes, one sentence each: what was done and to how many records first
- * (`Corrected in 1 record: unit code 'beats/min' is not UCUM; read as '/min'.`).
+ * (`Corrected in 1 record: unit written 'beats/min', read as per minute.`).
  */
 function sensorNotesOf(snapshot: DecisionSnapshot): string[] {
   const { notes, dataQuality } = snapshot.facts.sensors;

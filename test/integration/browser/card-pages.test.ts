@@ -246,6 +246,10 @@ describe('the pages behind demo patients’ cards, in a browser', () => {
       const loweredAt = steps.findIndex((l) => /Shown as a warning rather than critical/.test(l));
       expect(raisedAt).toBeGreaterThanOrEqual(0);
       expect(loweredAt).toBeGreaterThan(raisedAt);
+      // The reader's unit repair (the watch wrote 'beats/min') in words, not in the unit code system's terms.
+      const text = await page.locator('main').innerText();
+      expect(text).toContain("unit written 'beats/min', read as per minute");
+      expect(text).not.toContain('UCUM');
       await screenshot(page, 'card-pages-6-lowered-explanation');
     });
   });
