@@ -4,8 +4,10 @@
  * the invocation's recorded assessment inputs. Pure functions over recorded JSON; nothing here reaches the network.
  */
 import { sensorEvidenceTexts } from '../cards/detail';
+import { disagreeingResults, findingReasoning } from '../cards/evidence-view';
+import type { ShownGeneResult } from '../cards/evidence-view';
 import type { AssessmentInputs } from '../rules/assess';
-import { guidelineOf, rowOf } from '../rules/cpic';
+import { conflictsOf, guidelineOf, rowOf } from '../rules/cpic';
 import type { GeneResult } from '../rules/cpic';
 import { readDecisionSnapshot } from '../rules/types';
 import type { Decision } from '../rules/types';
@@ -15,7 +17,8 @@ import type { OverrideDetail } from './schemas';
 export interface CardEvidence {
   readonly from: OverrideDetail['evidenceFrom'];
   readonly decisions: readonly Decision[];
-  readonly genes: readonly GeneResult[];
+  /** The results the decisions read, then each of results that disagree, marked so (`disagreeingResults`). */
+  readonly genes: readonly ShownGeneResult[];
   readonly sensors: readonly SensorAggregate[];
 }
 
@@ -27,7 +30,10 @@ export function cardEvidence(decision: unknown, inputs: unknown): CardEvidence {
     return {
       from: 'decision-snapshot',
       decisions,
-      genes: uniqueGenes(decisions.flatMap((d) => d.finding.genes)),
+      genes: [
+        ...uniqueGenes(decisions.flatMap((d) => d.finding.genes)),
+        ...disagreeingResults(decisions.flatMap((d) => conflictsOf(d.finding))),
+      ],
       sensors: facts.sensors.metrics,
     };
   }
@@ -36,7 +42,7 @@ export function cardEvidence(decision: unknown, inputs: unknown): CardEvidence {
     return {
       from: 'assessment-inputs',
       decisions: [],
-      genes: recorded.data.pgx,
+      genes: [...recorded.data.pgx, ...disagreeingResults(recorded.data.pgxConflicts)],
       sensors: recorded.data.sensors.summary.metrics,
     };
   }
@@ -78,7 +84,7 @@ export function decisionView(d: Decision): OverrideDetail['decisions'][number] {
     ...(row ? { recommendation: row.recommendation } : {}),
     // The reasoning without the engine's modifier lines (rule ids, metric ids, ISO dates: written for logs and
     // replay); the sensor evidence in the card's words instead.
-    explanation: [...d.finding.explanation, ...d.notes],
+    explanation: [...findingReasoning(d.finding), ...d.notes],
     sensorNotes: sensorEvidenceTexts(d.modifiers),
   };
 }

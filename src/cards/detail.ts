@@ -166,15 +166,19 @@ const STEP_WORDS = ['', 'one step', 'two steps', 'three steps'];
 
 /**
  * What one modifier did, in words: "below 60/min: raised the alert", "not used: the data are stale (newest reading
- * 25 Nov)" (also the explanation page's wording, `src/links/explanation.ts`).
+ * 25 Nov)" (also the explanation page's wording, `src/links/explanation.ts`). `alert`: the alert moved, where the card
+ * is not that alert (the patient summary: `the alert on a metoprolol order`); said as what the reading would do, since
+ * no such alert is shown with the summary ("would raise the alert on a metoprolol order to critical").
  */
-export function modifierEffect(m: SensorModifier, raisedTo?: string, alert = 'the alert'): string {
+export function modifierEffect(m: SensorModifier, raisedTo?: string, alert?: string): string {
   const threshold = thresholdText(m);
+  const [raise, lower] = alert === undefined ? ['raised', 'lowered'] : ['would raise', 'would lower'];
+  const moved = alert ?? 'the alert';
   switch (m.effect) {
     case 'raise':
-      return `${threshold ?? 'threshold met'}: raised ${alert}${raisedTo ? ` to ${raisedTo}` : ''}`;
+      return `${threshold ?? 'threshold met'}: ${raise} ${moved}${raisedTo ? ` to ${raisedTo}` : ''}`;
     case 'lower':
-      return `${threshold ?? 'in range'}: lowered ${alert} ${STEP_WORDS[1] ?? ''}`;
+      return `${threshold ?? 'in range'}: ${lower} ${moved} ${STEP_WORDS[1] ?? ''}`;
     case 'context': {
       if (m.status === 'stale')
         return `not used: the data are stale${m.newestSample ? ` (newest reading ${dayOf(m.newestSample)})` : ''}`;
@@ -226,7 +230,10 @@ function withoutDesignMark(citation: string): string {
 export function sensorEvidenceLines(
   modifiers: readonly SensorModifier[],
   raisedTo?: string,
-  /** What the rules moved, where the card is not that alert itself (the patient summary: `the metoprolol alert`). */
+  /**
+   * What the rules would move, where the card is not that alert itself (the patient summary: `the alert on a metoprolol
+   * order`): said as what the readings would do (`modifierEffect`).
+   */
   alert?: string,
 ): string[] {
   const byMetric = new Map<string, SensorModifier[]>();
@@ -503,7 +510,7 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
   if (notes.length > 0) lines.push('**Not suggested:**', '', ...notes.map((n) => `- ${md(n)}`), '');
   const pmids = row ? pmidLinks(row.pmids) : '';
   lines.push(
-    `${versionsText(finding.knowledgeVersion, decision.thresholdVersion, calledGenes(finding))}${pmids ? ` PubMed: ${pmids}.` : ''}`,
+    `${versionsText(finding.knowledgeVersion, decision.thresholdVersion, calledGenes(finding), decision.modifiers.length > 0)}${pmids ? ` PubMed: ${pmids}.` : ''}`,
   );
   return lines.join('\n');
 }

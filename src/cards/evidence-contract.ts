@@ -8,6 +8,7 @@ export interface GeneResultView {
   readonly gene: string;
   readonly diplotype?: string;
   readonly alleles?: readonly string[];
+  /** As the card says it: an unreported copy number reads as what it may be (`Normal or Ultrarapid Metabolizer`). */
   readonly phenotype: string;
   readonly activityScore?: string;
   readonly alleleStatus?: Readonly<Record<string, 'positive' | 'negative' | 'possible'>>;
@@ -21,6 +22,11 @@ export interface GeneResultView {
   readonly notes: readonly string[];
   /** The CPIC allele functions a genotype was called with, in words: `called with CPIC allele functions of 5 Nov 2025`. */
   readonly calledWith?: string;
+  /**
+   * Set on each of results of one gene that disagree, in words: what it disagrees with and that neither is used until
+   * the laboratory confirms which is right.
+   */
+  readonly disagreement?: string;
 }
 
 /** One wearable-sensor aggregate the rules could read when the card was decided (whether or not a rule used it). */

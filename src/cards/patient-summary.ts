@@ -46,17 +46,52 @@ function genePhrase(gene: GeneResult): string {
   return `${gene.gene} ${phenotypeWords(gene)}`;
 }
 
+/**
+ * A star-allele genotype (`*2/*2`, `*4/*1xN`, `*1/*3A`), as prescribers read it beside the phenotype. The laboratory's
+ * other notations (an HLA GL String `*57:01:01+*44:02:01:01`, DPYD's `Reference/c.1905+1G>A (*2A)`) are raw lab syntax
+ * in a summary: the phenotype or allele status says what matters, and the pages behind the card (and every order card's
+ * Results used line) give the genotype on the laboratory's terms.
+ */
+function starGenotype(gene: GeneResult): string | undefined {
+  // An HLA result is said by its allele status (`HLA-B*57:01 positive`), the words prescribers use.
+  return gene.alleleStatus === undefined &&
+    gene.diplotype !== undefined &&
+    /^\*[^/+\s()]+\/\*[^/+\s()]+$/.test(gene.diplotype)
+    ? gene.diplotype
+    : undefined;
+}
+
 function geneLine(gene: GeneResult): string {
+  const genotype = starGenotype(gene);
   const parts = [
-    `${genePhrase(gene)}${gene.diplotype ? ` (${gene.diplotype})` : ''}`,
+    `${genePhrase(gene)}${genotype ? ` (${genotype})` : ''}`,
     ...(phenotypeWords(gene) !== gene.phenotype ? ['copy number not reported: ask the laboratory'] : []),
-    ...(gene.unreadable !== undefined ? ['confirm it with the laboratory'] : []),
     ...(gene.date && calendarDate(gene.date) ? [`dated ${calendarDate(gene.date)}`] : []),
     ...(gene.reinterpreted
       ? [`re-interpreted: the laboratory reported "${gene.reportedPhenotype ?? 'another phenotype'}"`]
       : []),
     // What the call assumed, as the order cards say it.
     ...(gene.assumed ?? []),
+  ];
+  return `- ${md(parts.join('; '))}`;
+}
+
+/**
+ * A result the service could not read, with why and whom to ask, as the order cards' Why says it: `CYP2D6 phenotype
+ * "CYP2D6 Extensive Metabolizer" is not a term CPIC uses; confirm it with the laboratory; dated 26 Mar 2013`. Not an
+ * actionable result: nothing was read from it.
+ */
+function unreadableLine(gene: GeneResult): string {
+  const reason = gene.unreadable ?? `${gene.gene} result not readable as reported`;
+  // What was reported, when the reason does not say it: the prescriber tells the laboratory which result is meant.
+  const reported =
+    gene.diplotype !== undefined && !reason.includes(gene.diplotype)
+      ? ` (reported as ${gene.diplotype})`
+      : '';
+  const parts = [
+    `${reason}${reported}`,
+    ...(/\blaborator/.test(reason) ? [] : ['confirm it with the laboratory']),
+    ...(gene.date && calendarDate(gene.date) ? [`dated ${calendarDate(gene.date)}`] : []),
   ];
   return `- ${md(parts.join('; '))}`;
 }
@@ -110,23 +145,38 @@ export function patientSummaryCard(input: {
     `Pharmacogenomics: ${phrases.join(', ') || 'no actionable phenotype'}${meds}`,
     abbreviatePhenotypes(`PGx: ${phrases.join(', ') || 'no actionable phenotype'}${meds}`),
   ]);
-  // What the readings did to each medication's advice: this card is information, so "raised the alert" alone would
-  // speak of an alert the reader does not see.
+  // What the readings mean for each medication's advice: this card is information and no alert is shown with it, so
+  // "raised the alert" (or "raised the metoprolol alert") would speak of an alert the reader never sees; the readings
+  // would raise the alert on an order of the medicine ("would raise the alert on a metoprolol order to critical").
   const sensorFlags = decisions.flatMap((d) => {
     const moved = d.modifiers.filter((m) => m.effect !== 'context');
-    return moved.length > 0 ? sensorEvidenceLines(moved, d.indicator, `the ${d.finding.drug} alert`) : [];
+    return moved.length > 0
+      ? sensorEvidenceLines(moved, d.indicator, `the alert on a ${d.finding.drug} order`)
+      : [];
   });
   const uninterpreted = [...new Set(input.genes.filter((g) => g.uninterpreted).map((g) => g.gene))];
+  // A result that could not be read is listed (the chart would otherwise look checked for the gene), but apart: it is
+  // not an actionable result, and listing it as one read as if something actionable had been read.
+  const unreadable = genes.filter((g) => g.unreadable !== undefined);
+  const actionable = genes.filter((g) => g.unreadable === undefined);
   const lines = [
     ...(conflicts.length > 0 ? ['**Results that disagree:**', '', ...conflicts.map(conflictLine), ''] : []),
-    ...(genes.length > 0 ? ['**Actionable results:**', '', ...genes.map(geneLine), ''] : []),
+    ...(actionable.length > 0 ? ['**Actionable results:**', '', ...actionable.map(geneLine), ''] : []),
+    ...(unreadable.length > 0
+      ? ['**Results not readable as reported:**', '', ...unreadable.map(unreadableLine), '']
+      : []),
     ...uninterpreted.map((gene) => `${md(gene)} result on file, not interpreted by this service.`),
     ...(uninterpreted.length > 0 ? [''] : []),
     ...(decisions.length > 0
       ? ['**Active medications with PGx issues:**', '', ...decisions.map(medicationLine), '']
       : []),
     ...(sensorFlags.length > 0 ? ['**Sensor flags:**', '', ...sensorFlags, ''] : []),
-    versionsText(input.knowledgeVersion, input.thresholdVersion, genes),
+    versionsText(
+      input.knowledgeVersion,
+      input.thresholdVersion,
+      genes,
+      decisions.some((d) => d.modifiers.length > 0),
+    ),
   ];
   const guidelines = new Map(
     decisions.flatMap((d) => {
@@ -156,7 +206,8 @@ export function patientSummaryCard(input: {
     card,
     provenance: {
       uuid,
-      decision: input.snapshot,
+      // The listing is kept with the card: the full explanation shows the results it lists, not only its medications.
+      decision: { ...input.snapshot, listed: { genes, conflicts, uninterpreted } },
       ruleIds: [...new Set(decisions.flatMap(decisionRuleIds))],
       thresholdVersion: input.thresholdVersion,
       knowledgeVersion: input.knowledgeVersion,

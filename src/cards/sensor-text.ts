@@ -242,11 +242,50 @@ export function thresholdText(m: SensorModifier): string | undefined {
     .replace(/\{INR\}/g, 'INR');
 }
 
-/** Reasons free of raw timestamps (a stale reason names the newest sample's instant: said as a day instead). */
+/** A canonical unit in the words people use: `/min` → `per minute`, `mm[Hg]` → `mmHg`. */
+const UNIT_WORDS: Readonly<Record<string, string>> = {
+  '/min': 'per minute',
+  'mm[Hg]': 'mmHg',
+  '{INR}': 'INR',
+  '/d': 'per day',
+  '%': 'percent',
+  h: 'hours',
+  ms: 'milliseconds',
+};
+
+function unitWords(unit: string): string {
+  return UNIT_WORDS[unit] ?? `'${unit}'`;
+}
+
+/**
+ * Reasons free of raw timestamps (a stale reason names the newest sample's instant: said as a day instead) and of
+ * unit-coding terms: the sensors module says why it repaired or refused a unit in UCUM's terms, for logs ("unit code
+ * 'beats/min' is not UCUM; read as '/min'"); a reader is told what was written and how it was read ("unit written
+ * 'beats/min', read as per minute").
+ */
 export function reasonText(reason: string): string {
   return reason
     .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g, (iso) =>
       dayText(iso),
     )
+    .replace(
+      /unit code '([^']*)' is not UCUM; read as '([^']*)'/g,
+      (_, code: string, read: string) => `unit written '${code}', read as ${unitWords(read)}`,
+    )
+    .replace(
+      /unit code '([^']*)' is from '[^']*', not UCUM/g,
+      "unit '$1' is from another coding system: not read",
+    )
+    .replace(/unit code '([^']*)' is not valid UCUM/g, "unit '$1' is not a unit this service recognises")
+    .replace(
+      /unit text '([^']*)' read as '([^']*)'/g,
+      (_, text: string, read: string) => `unit text '${text}' read as ${unitWords(read)}`,
+    )
+    .replace(
+      /does not convert to ((?:'[^']*'(?: or )?)+)/g,
+      (_, units: string) =>
+        `does not convert to ${[...units.matchAll(/'([^']*)'/g)].map((m) => unitWords(m[1] ?? '')).join(' or ')}`,
+    )
+    .replace(/\bno unit code\b/g, 'no coded unit')
     .replace(/(\d) \/min\b/g, '$1/min');
 }

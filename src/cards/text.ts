@@ -79,16 +79,32 @@ function versionWords(label: string): string {
 /**
  * The provenance line's versions in words: `cpic-2026-04-30` → `CPIC data of 30 Apr 2026` (the version names the
  * newest source date the CPIC data set states), with the date of the allele functions the results were called with
- * when they are dated (`alleleFunctionsText`), then `default-2026-11-29` → `thresholds default of 29 Nov 2026`.
+ * when they are dated (`alleleFunctionsText`); then, only on a card a wearable-data rule looked at (`sensors`), the
+ * threshold set it compared the readings with: `default-2026-11-29` → `wearable-data thresholds: this service's
+ * defaults of 29 Nov 2026`. On other cards "thresholds default of 29 Nov 2026" named a setting the prescriber sees no
+ * use of, in words they do not use; a published set other than the shipped defaults, which decided the alert's level
+ * (or what a summary lists), is still named (`alert settings: hospital-2027-01-10`). The pages behind the card keep
+ * the threshold set for every card.
  */
 export function versionsText(
   knowledgeVersion: string,
   thresholdVersion: string,
   genes: readonly CalledGene[] = [],
+  sensors = false,
 ): string {
-  return escapeMarkdown(
-    `${knowledgeText(knowledgeVersion, genes)}; thresholds ${versionWords(thresholdVersion)}.`,
-  );
+  // A set other than the shipped defaults is the institution's own choice of alert levels: named on every card.
+  const settings = sensors
+    ? `; wearable-data thresholds: ${thresholdWords(thresholdVersion)}`
+    : /^default-\d{4}-\d{2}-\d{2}$/.test(thresholdVersion)
+      ? ''
+      : `; alert settings: ${thresholdWords(thresholdVersion)}`;
+  return escapeMarkdown(`${knowledgeText(knowledgeVersion, genes)}${settings}.`);
+}
+
+/** A threshold set in words: the shipped set as `this service's defaults of 29 Nov 2026`, a published one by its label. */
+function thresholdWords(thresholdVersion: string): string {
+  const words = versionWords(thresholdVersion);
+  return words.startsWith('default of ') ? `this service's defaults${words.slice('default'.length)}` : words;
 }
 
 /**

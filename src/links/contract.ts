@@ -147,6 +147,12 @@ export interface ExplanationView {
     readonly inWords: { readonly threshold: string; readonly knowledge: string };
   };
   readonly decisions: readonly ExplainedDecision[];
+  /**
+   * A patient summary card's own listing (absent on decision cards and on summaries recorded before it was kept): the
+   * results it lists, with their sources (each of results that disagree marked so), and what it says of them besides
+   * (a copy number to ask the laboratory for, a gene not interpreted), one sentence each.
+   */
+  readonly listed?: { readonly results: readonly GeneResultView[]; readonly notes: readonly string[] };
   /** The wearable data on file for the rules, and what the reader repaired or left out (data quality). */
   readonly sensorData: readonly SensorDataView[];
   readonly sensorNotes: readonly string[];

@@ -5,17 +5,17 @@
  */
 import type { CardRecord, RecordedInvocation } from '../store';
 import { modifierEffect, sensorEffectText } from '../cards/detail';
-import { geneResultView, sensorDataView } from '../cards/evidence-view';
+import { disagreeingResults, findingReasoning, geneResultView, sensorDataView } from '../cards/evidence-view';
 import { limitsOf, metricName, readingText, reasonText, thresholdText } from '../cards/sensor-text';
 import { versionsInWords } from '../cards/text';
 import { firstCitation } from '../rules/citations';
-import { isEmptyImplication, populationWords } from '../rules/cpic';
+import { copyNumberPhenotypes, copyNumberWords, isEmptyImplication, populationWords } from '../rules/cpic';
 import { lookupKeyText } from '../rules/cpic/recommendations';
 import { conflictsOf, guidelineOf, rowOf } from '../rules/cpic/types';
 import type { CpicRow, Finding } from '../rules/cpic/types';
 import { adviceLines } from '../rules/advice';
 import { readDecisionSnapshot } from '../rules/types';
-import type { Decision, DecisionSnapshot, SensorModifier } from '../rules/types';
+import type { Decision, DecisionSnapshot, SensorModifier, SummaryListing } from '../rules/types';
 import type { ExplainedDecision, ExplainedRow, ExplainedSensorEvidence, ExplanationView } from './contract';
 
 const SAFETY_RULE = 'Safety rule (not a CPIC/DPWG-actionable pair): ';
@@ -103,11 +103,13 @@ function explainedDecision(decision: Decision): ExplainedDecision {
   const sensorEffect = sensorEffectText(decision);
   const reasoning = [
     ...adviceLines(decision),
-    ...finding.explanation,
-    ...decision.notes,
-    // The last step when wearable readings moved the alert, as the card's Why chain ends: without it the page showed
-    // a Moderate recommendation on a critical alert and left the reader to find why under the sensor evidence.
+    ...findingReasoning(finding),
+    // What the wearable readings did to the alert, as the card's Why chain ends with it: without it the page showed a
+    // Moderate recommendation on a critical alert and left the reader to find why under the sensor evidence. Before
+    // the decision's notes, as on the card: what raised the alert, then what lowered it ("Already acknowledged …
+    // Shown as a warning rather than critical because of it."), so the steps read in order end where the card is.
     ...(sensorEffect === undefined ? [] : [capitalized(sensorEffect)]),
+    ...decision.notes,
   ].map((line) =>
     recommendation !== undefined && line.endsWith(`: ${recommendation}`)
       ? `${line.slice(0, -(recommendation.length + 2))} recommendation, quoted below`
@@ -119,7 +121,8 @@ function explainedDecision(decision: Decision): ExplainedDecision {
     indicator: decision.indicator,
     ...(guideline ? { guideline: { name: guideline.name, url: guideline.url } } : {}),
     reasoning,
-    genes: finding.genes.map(geneResultView),
+    // The results read, then each of results that disagree (a conflict finding reads none), marked so.
+    genes: [...finding.genes, ...disagreeingResults(conflictsOf(finding))].map((g) => geneResultView(g)),
     rows: rowsOf(finding),
     sensors: decision.modifiers.map((m) =>
       explainedSensorEvidence(m, decision.modifiers, decision.finding.kind === 'safety-rule'),
@@ -134,12 +137,33 @@ function explainedDecision(decision: Decision): ExplainedDecision {
   };
 }
 
+/**
+ * What a patient summary lists, as its page shows it: the results (each of results that disagree as its own, marked
+ * so), then what the card says of them besides, in full: which readings an unreported copy number leaves open (the
+ * card says "ask the laboratory"), and the genes on file it does not interpret.
+ */
+function listedView(listed: SummaryListing): NonNullable<ExplanationView['listed']> {
+  return {
+    results: [...listed.genes, ...disagreeingResults(listed.conflicts)].map((g) => geneResultView(g)),
+    notes: [
+      ...listed.genes.flatMap((g) =>
+        copyNumberPhenotypes(g).length > 1
+          ? [
+              `Ask the laboratory for the ${g.gene} copy number: ${copyNumberWords(g.copyNumberReadings ?? [])}.`,
+            ]
+          : [],
+      ),
+      ...listed.uninterpreted.map((gene) => `${gene} result on file, not interpreted by this service.`),
+    ],
+  };
+}
+
 /** What the reader did with the records a data-quality note counts, as the sentence starts. */
 const QUALITY_WORDS = { repaired: 'Corrected in', rejected: 'Left out', ignored: 'Left out' } as const;
 
 /**
  * The summary's notes and its data-quality notes, one sentence each: what was done and to how many records first
- * (`Corrected in 1 record: unit code 'beats/min' is not UCUM; read as '/min'.`).
+ * (`Corrected in 1 record: unit written 'beats/min', read as per minute.`).
  */
 function sensorNotesOf(snapshot: DecisionSnapshot): string[] {
   const { notes, dataQuality } = snapshot.facts.sensors;
@@ -170,6 +194,7 @@ export function explainCard(
       inWords: versionsInWords(card.knowledgeVersion, card.thresholdVersion),
     },
     decisions: read.ok ? read.snapshot.decisions.map(explainedDecision) : [],
+    ...(read.ok && read.snapshot.listed ? { listed: listedView(read.snapshot.listed) } : {}),
     sensorData: read.ok
       ? read.snapshot.facts.sensors.metrics.map((a) => sensorDataView(a, limitsOf(modifiers, a.metric)))
       : [],

@@ -4,7 +4,7 @@
  * means no card.
  */
 import { findingRuleId, rowOf } from './cpic/types';
-import type { Finding } from './cpic/types';
+import type { Finding, GeneConflict, GeneResult } from './cpic/types';
 import type { SensorSummary } from '../sensors';
 
 export type { CpicRow, DecisionAction, Finding } from './cpic/types';
@@ -141,6 +141,19 @@ export interface DecisionSnapshot {
   readonly schema: typeof DECISION_SNAPSHOT_SCHEMA;
   readonly decisions: readonly Decision[];
   readonly facts: DecisionFacts;
+  /**
+   * The patient summary card's own listing, which no decision holds: the results it lists, the results that disagree
+   * and the genes it says are not interpreted, so the pages behind it show what it rests on. Absent on decision cards
+   * and on summaries recorded before it was kept (optional: older snapshots read as they were).
+   */
+  readonly listed?: SummaryListing;
+}
+
+/** What a patient summary card lists besides its medications (`DecisionSnapshot.listed`). */
+export interface SummaryListing {
+  readonly genes: readonly GeneResult[];
+  readonly conflicts: readonly GeneConflict[];
+  readonly uninterpreted: readonly string[];
 }
 
 /** A stored snapshot read back: the snapshot, or why it cannot be used (an unknown schema version, not a snapshot). */

@@ -20,6 +20,7 @@ const INTERNAL_NOTES: readonly (readonly [RegExp, string])[] = [
   [/\bundefined\b|\bNaN\b|\[object /, 'a code artefact'],
   [/\b(?:Observation|Patient|Practitioner|MedicationRequest|Device)(?:\/|\[\d)/, 'a resource id'],
   [/\b\d{4}-\d{2}-\d{2}\b/, 'an ISO date (people write "12 Jun 2025")'],
+  [/\bUCUM\b|mm\[Hg\]|\{INR\}/, 'a unit-coding term a prescriber does not use ("UCUM", "mm[Hg]")'],
   [/^- [\w-]+: (?:n\/a|none)\.?$/im, 'an implication that says nothing ("CYP2D6: n/a")'],
 ];
 

@@ -7,7 +7,8 @@ import { formatDay, formatDayTime, genotypeText, sentenceStart } from './format'
 
 /**
  * A result's phenotype as every page writes it: with its activity score, what the laboratory reported when current
- * CPIC calls it differently, why the service did not interpret it, and how the result was read.
+ * CPIC calls it differently, why the service did not interpret it, and how the result was read; first, for one of
+ * results that disagree, what it disagrees with.
  */
 export function PhenotypeText({
   result: r,
@@ -15,14 +16,16 @@ export function PhenotypeText({
   readonly result: Pick<
     GeneResultView,
     'phenotype' | 'activityScore' | 'reportedPhenotype' | 'reinterpreted' | 'notes' | 'calledWith'
-  > & {
-    readonly uninterpreted?: string | undefined;
-  };
+  > &
+    Partial<Pick<GeneResultView, 'disagreement'>> & {
+      readonly uninterpreted?: string | undefined;
+    };
 }) {
   return (
     <>
       {r.phenotype}
       {r.activityScore ? ` (activity score ${r.activityScore})` : ''}
+      {r.disagreement ? <p class="note disagreement">{r.disagreement}</p> : null}
       {r.reinterpreted && r.reportedPhenotype ? (
         <p class="note">Re-interpreted under current CPIC: the laboratory reported {r.reportedPhenotype}.</p>
       ) : null}
@@ -50,8 +53,9 @@ export function GeneResultsTable({ genes }: { readonly genes: readonly GeneResul
         </tr>
       </thead>
       <tbody>
+        {/* One gene may have several rows: results that disagree are each shown. */}
         {genes.map((g) => (
-          <tr key={g.gene}>
+          <tr key={`${g.gene} ${g.sources.join(' ')}`}>
             <th scope="row">{g.gene}</th>
             <td>{genotypeText(g)}</td>
             <td>

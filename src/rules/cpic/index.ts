@@ -51,7 +51,13 @@ export {
   rowActionsKeyedOn,
   testedName,
 } from './recommendations';
-export { INDETERMINATE, callPhenotype, copyNumberPhenotypes, normalizePhenotype } from './phenotype';
+export {
+  INDETERMINATE,
+  callPhenotype,
+  copyNumberPhenotypes,
+  copyNumberWords,
+  normalizePhenotype,
+} from './phenotype';
 export { callAgain, reinterpretResult } from './reinterpret';
 export type { CalledAgain, CalledAs, ResultChange } from './reinterpret';
 export { populationWords } from './populations';

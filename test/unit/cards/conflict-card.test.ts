@@ -43,7 +43,7 @@ describe('the conflicting-results card', () => {
     const last = (card.detail ?? '').split('\n').at(-1) ?? '';
     // Both results are CYP2C19 genotypes, called with the same allele functions: named once.
     expect(cpicGene('CYP2C19').dataVersion).toMatch(/^2025-11-05/);
-    expect(last).toMatch(/^CPIC data of .* \(CYP2C19 allele functions of 5 Nov 2025\); thresholds /);
+    expect(last).toMatch(/^CPIC data of .* \(CYP2C19 allele functions of 5 Nov 2025\)\.$/);
   });
 
   it('names the conflict in the summary and the results without their resource ids', async () => {

@@ -113,7 +113,11 @@ function expectCommonParts(card: Card, decision: Decision): void {
   }
   expect(card.source.topic?.code).toEqual(anyString);
   // Versions as a person reads them: the dates in the version labels written out (`cpic-2026-04-30` → 30 Apr 2026).
-  for (const version of [decision.finding.knowledgeVersion, decision.thresholdVersion]) {
+  // The threshold set only on a card a wearable-data rule looked at: on others it names a setting the prescriber sees
+  // no use of.
+  const sensed = decision.modifiers.length > 0 || !decision.thresholdVersion.startsWith('default-');
+  if (!sensed) expect(card.detail).not.toMatch(/thresholds/);
+  for (const version of [decision.finding.knowledgeVersion, ...(sensed ? [decision.thresholdVersion] : [])]) {
     const iso = /\d{4}-\d{2}-\d{2}$/.exec(version)?.[0];
     const words = iso
       ? new Date(`${iso}T00:00:00Z`).toLocaleDateString('en-GB', {

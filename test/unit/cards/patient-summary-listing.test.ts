@@ -44,7 +44,7 @@ describe('patient-view: actionable results only', () => {
     // CYP2C19 is listed (Poor Metabolizer, abnormal priority); CYP2C9 (normal) is on file but not listed.
     expect(gene('CYP2C19').alleleFunctions).toBe(cpicGene('CYP2C19').dataVersion);
     expect(last).toMatch(
-      /^CPIC data of .*\(.*CYP2C19[^;]* allele functions of \d{1,2} [A-Z][a-z]{2} \d{4}.*\); thresholds /,
+      /^CPIC data of .*\(.*CYP2C19[^;]* allele functions of \d{1,2} [A-Z][a-z]{2} \d{4}.*\)\.$/,
     );
     expect(last).not.toContain('CYP2C9');
   });
@@ -140,14 +140,18 @@ describe('patient-view: results that disagree', () => {
 });
 
 describe('patient-view: a result the service could not read', () => {
-  it('is listed, whatever its Indeterminate phenotype, and asks for the laboratory', () => {
+  it('is listed apart, whatever its Indeterminate phenotype, and asks for the laboratory', () => {
     // The fixture reports CYP2C19 *1/*999: *999 is no CPIC allele.
     const [result] = readGeneResults(readFixture('pgx', 'unknown-allele.json') as unknown[]).results;
     expect(result?.phenotype).toBe('Indeterminate');
     expect(isNotablePhenotype(DEFAULT_THRESHOLDS, 'CYP2C19', 'Indeterminate')).toBe(false);
     const card = summary(result ? [result] : []);
     expect(card?.summary).toMatch(/CYP2C19/);
-    const [item] = listed(card?.detail);
+    // Not as an actionable result: nothing was read from it.
+    expect(listed(card?.detail)).toEqual([]);
+    const section =
+      (card?.detail ?? '').split('**Results not readable as reported:**')[1]?.split('\n\n')[1] ?? '';
+    const [item] = section.split('\n').filter((line) => line.startsWith('- '));
     expect(item?.replace(/\\/g, '')).toContain('*1/*999');
     expect(item).toMatch(/laboratory/);
   });

@@ -17,6 +17,7 @@ import {
 } from '../../../src/cards/sensor-text';
 import { sensorEvidenceTexts } from '../../../src/cards/detail';
 import type { SensorModifier } from '../../../src/rules/types';
+import { textProblems } from '../../helpers/card-text';
 
 const modifier = (change: Partial<SensorModifier>): SensorModifier => ({
   ruleId: 'R1-metoprolol-resting-hr:resting-hr-below-60',
@@ -202,5 +203,27 @@ describe('sensor evidence lines', () => {
     ]);
     expect(line).toMatch(/^Sleep per night \(median\) 6\.5 h: shown for context; the alert is unchanged\./);
     expect(line).not.toContain('0 h');
+  });
+});
+
+describe('a data-quality reason about a unit, as the explanation page says it', () => {
+  it("says what was written and how it was read, not the unit code system's terms", () => {
+    // The sensors module's reasons, written for logs (src/sensors/units.ts).
+    const reasons = [
+      "unit code 'beats/min' is not UCUM; read as '/min'",
+      "unit code 'bpm' is from 'http://example.org/units', not UCUM",
+      "unit code 'beats per fortnight' is not valid UCUM",
+      "no unit code; unit text 'beats/min' read as '/min'",
+      "unit 'kg' does not convert to 'mm[Hg]' (systolic blood pressure)",
+    ];
+    const words = reasons.map(reasonText);
+    expect(words).toEqual([
+      "unit written 'beats/min', read as per minute",
+      "unit 'bpm' is from another coding system: not read",
+      "unit 'beats per fortnight' is not a unit this service recognises",
+      "no coded unit; unit text 'beats/min' read as per minute",
+      "unit 'kg' does not convert to mmHg (systolic blood pressure)",
+    ]);
+    expect(words.flatMap(textProblems)).toEqual([]);
   });
 });

@@ -108,10 +108,51 @@ describe('patientSummaryCard', () => {
     expect(card?.detail).toContain(row?.recommendation ?? 'missing');
     expect(card?.links?.map((l) => l.url)).toContain(row?.guideline.url);
     expect(result?.provenance.ruleIds).toEqual(decisionRuleIds(decision));
-    expect(result?.provenance.decision).toBe(snapshot);
+    // The snapshot is kept with what the card lists, for the pages behind it.
+    expect(result?.provenance.decision).toEqual({
+      ...snapshot,
+      listed: { genes: [cyp2c19, genes[2]], conflicts: [], uninterpreted: [] },
+    });
   });
 
-  it("says which medication's alert a low resting heart rate raised: the summary itself is information", async () => {
+  it('lists a result it could not read apart from the actionable results, with why and whom to ask', () => {
+    // A CYP2D6 phenotype reported in the term of its day, which CPIC no longer uses (demo-legacy-report).
+    const legacy: GeneResult = {
+      gene: 'CYP2D6',
+      phenotype: 'Indeterminate',
+      lookupKey: 'Indeterminate',
+      sources: ['Observation/pgx-legacy'],
+      date: '2013-03-26',
+      reinterpreted: false,
+      notes: [],
+      unreadable: 'CYP2D6 phenotype "CYP2D6 Extensive Metabolizer" is not a term CPIC uses',
+    };
+    const detail = detailOf(
+      patientSummaryCard({ genes: [legacy, geneResult('CYP2C19', '*2/*2')], decisions: [], ...versions })
+        ?.card,
+    );
+    const actionable = detail.split('**Actionable results:**')[1]?.split('**')[0] ?? '';
+    expect(actionable).toContain('CYP2C19 Poor Metabolizer');
+    expect(actionable).not.toContain('CYP2D6');
+    expect(detail).toContain(
+      '**Results not readable as reported:**\n\n- CYP2D6 phenotype "CYP2D6 Extensive Metabolizer" is not a term CPIC uses; confirm it with the laboratory; dated 26 Mar 2013',
+    );
+  });
+
+  it("gives a star-allele genotype beside the phenotype, not the laboratory's raw HLA or variant notation", () => {
+    // As the laboratory's GL String reads (demo-hla-b5701): the allele status is what a prescriber uses.
+    const hla = { ...geneResult('HLA-B', '*57:01/*44:02'), diplotype: '*57:01:01+*44:02:01:01' };
+    const dpyd = { ...geneResult('DPYD', 'c.1905+1G>A/Reference'), diplotype: 'Reference/c.1905+1G>A (*2A)' };
+    const detail = detailOf(
+      patientSummaryCard({ genes: [hla, dpyd, geneResult('TPMT', '*1/*3A')], decisions: [], ...versions })
+        ?.card,
+    );
+    expect(detail).toContain('- HLA-B\\*57:01 positive');
+    expect(detail).toContain('- TPMT Intermediate Metabolizer (\\*1/\\*3A)');
+    expect(detail).not.toMatch(/44:02|Reference|c\.1905/);
+  });
+
+  it("says what a low resting heart rate would do to a medication's alert: the summary itself is information", async () => {
     const genes = [geneResult('CYP2D6', '*4/*4')];
     const sensors = { sensors: restingHeartRate(52, range(0, 14)) };
     const decisions = await decideOrder(order('metoprolol'), genes, {}, undefined, sensors);
@@ -123,8 +164,9 @@ describe('patientSummaryCard', () => {
       snapshot: snapshotOf(decisions, sensors),
     })?.card;
     expect(card?.indicator).toBe('info');
-    expect(detailOf(card)).toContain('below 60/min: raised the metoprolol alert to critical');
-    expect(detailOf(card)).not.toContain('raised the alert');
+    // No alert is shown with the summary: the reading is said as what it would do to one.
+    expect(detailOf(card)).toContain('below 60/min: would raise the alert on a metoprolol order to critical');
+    expect(detailOf(card)).not.toMatch(/\braised the\b/);
   });
 
   it("keeps a multi-paragraph CPIC text (warfarin's Figure 2 boxes) inside its medication list item", async () => {

@@ -209,7 +209,7 @@ describe('explainCard', () => {
     const notes = explainCard(noted.invocation, noted.card, new Date('2026-05-29T08:00:00Z')).sensorNotes;
     expect(notes).toEqual(
       expect.arrayContaining([
-        "Corrected in 2 records: unit code 'beats/min' is not UCUM; read as '/min'.",
+        "Corrected in 2 records: unit written 'beats/min', read as per minute.",
         "Left out 1 record: status 'entered-in-error' is not usable.",
       ]),
     );

@@ -21,7 +21,7 @@ function Genes({ genes }: { readonly genes: readonly GeneResultView[] }) {
   if (genes.length === 0) return null;
   return (
     <section>
-      <h3>Genotype and phenotype</h3>
+      <h3>{genes.every((g) => g.disagreement) ? 'Results that disagree' : 'Genotype and phenotype'}</h3>
       <GeneResultsTable genes={genes} />
     </section>
   );
@@ -202,18 +202,6 @@ function Decision({ d }: { readonly d: ExplainedDecision }) {
           </ul>
         </section>
       ) : null}
-      {d.conflicts.length > 0 ? (
-        <section>
-          <h3>Results that disagree</h3>
-          <ul>
-            {d.conflicts.map((c) => (
-              <li>
-                {c.gene}: {c.results.map((r) => r.value).join('; ')}
-              </li>
-            ))}
-          </ul>
-        </section>
-      ) : null}
       {d.rows.length > 0 ? (
         <section>
           <h3>CPIC recommendations that may apply</h3>
@@ -223,6 +211,24 @@ function Decision({ d }: { readonly d: ExplainedDecision }) {
         </section>
       ) : null}
       <Sensors evidence={d.sensors} />
+    </section>
+  );
+}
+
+/** What a patient summary lists: the results with their sources, and what the card says of them besides. */
+function Listed({ listed }: { readonly listed: NonNullable<ExplanationView['listed']> }) {
+  if (listed.results.length === 0 && listed.notes.length === 0) return null;
+  return (
+    <section>
+      <h2>Results the summary lists</h2>
+      {listed.results.length > 0 ? <GeneResultsTable genes={listed.results} /> : null}
+      {listed.notes.length > 0 ? (
+        <ul>
+          {listed.notes.map((n) => (
+            <li>{n}</li>
+          ))}
+        </ul>
+      ) : null}
     </section>
   );
 }
@@ -244,6 +250,7 @@ export function ExplainPage({ cardUuid, token }: { readonly cardUuid: string; re
         <strong>{view.card.summary}</strong>
       </p>
       {view.unavailable ? <p role="note">{view.unavailable}</p> : null}
+      {view.listed ? <Listed listed={view.listed} /> : null}
       {view.decisions.map((d) => (
         <Decision d={d} />
       ))}
