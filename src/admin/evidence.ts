@@ -53,11 +53,21 @@ export function cardEvidence(decision: unknown, inputs: unknown): CardEvidence {
 export function genesOfCard(decision: unknown): string[] {
   const read = readDecisionSnapshot(decision);
   if (!read.ok) return [];
-  const genes = read.snapshot.decisions.flatMap((d) => [
-    ...d.finding.genes.map((g) => g.gene),
-    ...(d.finding.kind === 'pre-test' ? d.finding.untested.map((u) => u.gene) : []),
-  ]);
-  return [...new Set(genes)].sort();
+  return [...new Set(read.snapshot.decisions.flatMap((d) => genesOfFinding(d.finding)))].sort();
+}
+
+/**
+ * The genes a finding is about: the results it read, the genes it asks to test, and the genes whose results disagree
+ * (a conflict reads no result until the laboratory says which is right, yet it is about that gene).
+ */
+export function genesOfFinding(f: Decision['finding']): string[] {
+  return [
+    ...new Set([
+      ...f.genes.map((g) => g.gene),
+      ...(f.kind === 'pre-test' ? f.untested.map((u) => u.gene) : []),
+      ...conflictsOf(f).map((c) => c.gene),
+    ]),
+  ];
 }
 
 /** The decisions of a card's snapshot, or none when it cannot be read. */

@@ -26,11 +26,11 @@
 import { inSentence, metricName, thresholdText } from '../cards/sensor-text';
 import { WILL_MONITOR } from '../cards/override-reasons';
 import { lookupKeyText } from '../rules/cpic/recommendations';
-import { conflictsOf, findingRuleId } from '../rules/cpic/types';
+import { findingRuleId } from '../rules/cpic/types';
 import type { Decision } from '../rules/types';
 import type { KpiCard, KpiRecords } from '../store';
 import { RATINGS, currentJudgements, judgementsDiffer } from '../store';
-import { decisionsOfCard, sensorsOfCard } from './evidence';
+import { decisionsOfCard, genesOfFinding, sensorsOfCard } from './evidence';
 import { followedWearables, withReasonDisplay } from './overrides';
 import type { FollowedWearables } from './overrides';
 import type { KpiDay, KpiFigures, KpiGroup, KpiReport } from './schemas';
@@ -116,14 +116,7 @@ export function kpiFacts(decision: unknown): KpiCardFacts {
   const ruleWords: Record<string, string> = {};
   for (const d of decisions) {
     const f = d.finding;
-    // A conflict reads no result (it waits on the results that disagree), yet it is about their gene.
-    const genes = [
-      ...new Set([
-        ...f.genes.map((g) => g.gene),
-        ...(f.kind === 'pre-test' ? f.untested.map((u) => u.gene) : []),
-        ...conflictsOf(f).map((c) => c.gene),
-      ]),
-    ];
+    const genes = genesOfFinding(f);
     if (genes.length === 0) pairs.set(f.drug, { key: f.drug, drug: f.drug });
     for (const gene of genes)
       pairs.set(`${f.drug}|${gene}`, { key: `${f.drug}|${gene}`, drug: f.drug, gene });

@@ -2,6 +2,7 @@
  * Reviewer agreement on overrides: Cohen's κ against the textbook's worked example, and which reviews make a pair
  * (each pharmacist's first judgement; follow-up flags are not judgements; one pharmacist twice is not two).
  */
+import { genesOfCard } from '../../../src/admin/evidence';
 import { cohensKappa, computeKpis, kpiFacts } from '../../../src/admin/kpis';
 import type { KpiCardFacts } from '../../../src/admin/kpis';
 import { findingsForOrder, readGeneResults } from '../../../src/rules/cpic';
@@ -120,7 +121,7 @@ describe('the appropriate share when pharmacists disagree', () => {
   });
 });
 
-describe('the drug–gene pair of a card', () => {
+describe('the drug–gene pair and genes of a card', () => {
   it('counts a conflicting-results card under the gene whose results disagree, not under no gene', async () => {
     // conflict.json: CYP2C19 *1/*1 and *2/*2 of the same day.
     const [first, second] = readFixture('pgx', 'conflict.json') as Record<string, unknown>[];
@@ -131,7 +132,10 @@ describe('the drug–gene pair of a card', () => {
     const [finding] = findingsForOrder(drugOrder('clopidogrel'), results, {}, conflicts);
     expect(finding?.kind).toBe('conflict');
     const decision = await decideFinding(finding!);
-    const { pairs } = kpiFacts(snapshotOf([decision], noSensorFacts()));
+    const snapshot = snapshotOf([decision], noSensorFacts());
+    const { pairs } = kpiFacts(snapshot);
     expect(pairs).toEqual([{ key: 'clopidogrel|CYP2C19', drug: 'clopidogrel', gene: 'CYP2C19' }]);
+    // The override list's genes column (and its filter) say the same gene.
+    expect(genesOfCard(snapshot)).toEqual(['CYP2C19']);
   });
 });
