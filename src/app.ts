@@ -361,7 +361,9 @@ export function createApp(appDeps: AppDeps): Express {
     Router().get(['/', '/{*page}'], (_req, res) => {
       web.sendPage(res);
     }),
-    pageForRefusal(web, metrics, ['AUTH_FORBIDDEN']),
+    // Without an identity provider (one-time sign-in links), a browser without a session gets the page, which says
+    // how to sign in, rather than the API's JSON.
+    pageForRefusal(web, metrics, ['AUTH_FORBIDDEN', 'AUTH_UNAUTHORIZED']),
   );
 
   app.use(notFound);
@@ -414,8 +416,8 @@ function signInFirst(oidcConfigured: boolean): RequestHandler {
 
 /**
  * A person in a browser gets the page with the refusal's status, which says what happened in words, instead of an
- * OperationOutcome: a signed-in user without the role, a sign-in link that cannot be used, a failed sign-in. API
- * clients still get the OperationOutcome from the app-wide handler.
+ * OperationOutcome: no session, a signed-in user without the role, a sign-in link that cannot be used, a failed
+ * sign-in. API clients still get the OperationOutcome from the app-wide handler.
  */
 function pageForRefusal(web: WebBundle, metrics: Metrics, codes: readonly ErrorCode[]): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
@@ -427,7 +429,7 @@ function pageForRefusal(web: WebBundle, metrics: Metrics, codes: readonly ErrorC
     ) {
       metrics.errors.inc({ code: err.code });
       noteErrorCode(res, err.code);
-      web.sendPage(res, 403);
+      web.sendPage(res, err.status);
       return;
     }
     next(err);

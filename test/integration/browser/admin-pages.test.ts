@@ -165,6 +165,14 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     await t.close();
   });
 
+  it('asks a browser without a session to sign in, in words, not with the API’s JSON', async () => {
+    const response = await page.goto(`${base}/admin/overrides`);
+    expect(response?.status()).toBe(401);
+    await page.getByRole('heading', { level: 1, name: 'Sign in to open these pages' }).waitFor();
+    expect(await page.locator('body').innerText()).not.toContain('OperationOutcome');
+    await screenshot(page, '09-sign-in-needed');
+  });
+
   it('signs in with a one-time link and says who is signed in', async () => {
     await page.goto(`${base}/auth/sign-in-link?token=${await signInToken('alice', ['pharmacist'])}`);
     expect(page.url()).toBe(`${base}/admin`);

@@ -96,6 +96,16 @@ export function AdminShell({ children }: { readonly children: (user: SignedInVie
     void sessionApi.me().then(setMe);
   }, []);
   if (!me) return <Loading />;
+  if (!me.ok && me.status === 401) {
+    // Only without an identity provider: with one, the server sends the browser to sign in first.
+    return (
+      <Problem
+        status={401}
+        title="Sign in to open these pages"
+        message="These pages are for pharmacists and informaticists. Open the sign-in link you were given, or ask the service’s administrators for one."
+      />
+    );
+  }
   if (!me.ok) return <Problem status={me.status} message={me.message} />;
   const allowed = me.value.roles.some((r) => PAGE_ROLES.includes(r));
   return (
