@@ -4,9 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { MedicationRequest } from 'fhir/r4';
 import type { Gathered } from '../../src/cds/prefetch';
 import type { HookAnswer, HookCall } from '../../src/cds/routes';
 import type { Card, HookName } from '../../src/cds/types';
+import type { DemoData } from '../../src/demo';
 import { gather } from '../../src/hooks/pipeline';
 
 export type JsonObject = Record<string, unknown>;
@@ -115,4 +117,16 @@ export function cardIssuingHandler(): {
 export function withoutPageLinks(card: Card): Card {
   const links = (card.links ?? []).filter((l) => !/\/(rate|explain)\/[^/?]+\?t=/.test(l.url));
   return { ...card, links };
+}
+
+/** A demo patient's draft medication orders, as the demo FHIR server holds them. */
+export function demoDraftOrders(demo: DemoData, patient: string): MedicationRequest[] {
+  return demo
+    .ofType('MedicationRequest')
+    .filter(
+      (r): r is MedicationRequest =>
+        r.resourceType === 'MedicationRequest' &&
+        r.status === 'draft' &&
+        r.subject.reference === `Patient/${patient}`,
+    );
 }

@@ -24,6 +24,7 @@ import { DEFAULT_THRESHOLDS } from '../../src/rules/thresholds';
 import { startTestApp } from '../helpers/app';
 import { expectClinicianReadable } from '../helpers/card-text';
 import type { TestApp } from '../helpers/app';
+import { demoDraftOrders } from '../helpers/cds';
 import type { JsonObject } from '../helpers/cds';
 import {
   cpicCall,
@@ -389,14 +390,7 @@ async function expectationFor(t: TestApp, patient: string): Promise<Expectation>
 // ---------------------------------------------------------------------------------------------------------------
 
 function draftOf(t: TestApp, patient: string): MedicationRequest {
-  const drafts = t.deps
-    .demo!.ofType('MedicationRequest')
-    .filter(
-      (r): r is MedicationRequest =>
-        r.resourceType === 'MedicationRequest' &&
-        r.status === 'draft' &&
-        r.subject.reference === `Patient/${patient}`,
-    );
+  const drafts = demoDraftOrders(t.deps.demo!, patient);
   expect(drafts).toHaveLength(1);
   return drafts[0]!;
 }

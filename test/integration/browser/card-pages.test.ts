@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import { SignJWT } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import type { Card } from '../../../src/cds/types';
-import type { MedicationRequest } from 'fhir/r4';
+import { demoDraftOrders } from '../../helpers/cds';
 import { startTestApp } from '../../helpers/app';
 import type { TestApp } from '../../helpers/app';
 import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser';
@@ -39,14 +39,7 @@ describe('the pages behind demo patients’ cards, in a browser', () => {
 
   /** The cards of `hook` for a demo patient, read from the demo FHIR server (its draft order for the order hooks). */
   async function cardsFor(patient: string, hook: 'order-sign' | 'patient-view'): Promise<Card[]> {
-    const drafts = t.deps
-      .demo!.ofType('MedicationRequest')
-      .filter(
-        (r): r is MedicationRequest =>
-          r.resourceType === 'MedicationRequest' &&
-          r.status === 'draft' &&
-          r.subject.reference === `Patient/${patient}`,
-      );
+    const drafts = demoDraftOrders(t.deps.demo!, patient);
     const res = await post(`/cds-services/pgx-${hook}`, {
       hookInstance: randomUUID(),
       hook,
