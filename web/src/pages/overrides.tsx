@@ -205,7 +205,17 @@ function FilterForm({
   readonly reasons: OverrideList['reasons'];
   readonly onApply: (filters: URLSearchParams) => void;
 }) {
-  const value = (name: FilterName) => params.get(name) ?? '';
+  // The form's own state, started from the URL: the page re-renders when the list and its reasons arrive, and an input
+  // whose value came from the URL alone would be set back, losing what was typed meanwhile.
+  const [fields, setFields] = useState<Readonly<Record<FilterName, string>>>(
+    () =>
+      Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? ''])) as Record<FilterName, string>,
+  );
+  const value = (name: FilterName) => fields[name];
+  const edit = (name: FilterName) => (e: { readonly currentTarget: { readonly value: string } }) => {
+    const next = e.currentTarget.value;
+    setFields((current) => ({ ...current, [name]: next }));
+  };
   // A code the list does not offer (another system's, from an EHR's own reasons, or typed into the URL) stays chosen.
   const reason = value('reason');
   const reasonOptions =
@@ -226,23 +236,30 @@ function FilterForm({
     <form class="filters" onSubmit={onSubmit} aria-label="Filters">
       <div class="field">
         <label for="f-from">Overridden from</label>
-        <input id="f-from" name="from" type="date" value={value('from')} />
+        <input id="f-from" name="from" type="date" value={value('from')} onInput={edit('from')} />
       </div>
       <div class="field">
         <label for="f-to">to (inclusive)</label>
-        <input id="f-to" name="to" type="date" value={value('to')} />
+        <input id="f-to" name="to" type="date" value={value('to')} onInput={edit('to')} />
       </div>
       <div class="field">
         <label for="f-drug">Drug</label>
-        <input id="f-drug" name="drug" type="text" value={value('drug')} />
+        <input id="f-drug" name="drug" type="text" value={value('drug')} onInput={edit('drug')} />
       </div>
       <div class="field">
         <label for="f-gene">Gene</label>
-        <input id="f-gene" name="gene" type="text" value={value('gene')} placeholder="CYP2C19" />
+        <input
+          id="f-gene"
+          name="gene"
+          type="text"
+          value={value('gene')}
+          placeholder="CYP2C19"
+          onInput={edit('gene')}
+        />
       </div>
       <div class="field">
         <label for="f-indicator">Indicator</label>
-        <select id="f-indicator" name="indicator" value={value('indicator')}>
+        <select id="f-indicator" name="indicator" value={value('indicator')} onChange={edit('indicator')}>
           <option value="">Any</option>
           <option value="critical">Critical</option>
           <option value="warning">Warning</option>
@@ -251,8 +268,7 @@ function FilterForm({
       </div>
       <div class="field">
         <label for="f-reason">Reason</label>
-        {/* Drawn anew when the reasons arrive (so the chosen one shows), alone: the other fields keep their edits. */}
-        <select id="f-reason" name="reason" value={reason} key={String(reasonOptions.length)}>
+        <select id="f-reason" name="reason" value={reason} onChange={edit('reason')}>
           <option value="">Any</option>
           {reasonOptions.map((r) => (
             <option key={r.code} value={r.code}>
@@ -263,11 +279,17 @@ function FilterForm({
       </div>
       <div class="field">
         <label for="f-clinician">Prescriber (name or reference)</label>
-        <input id="f-clinician" name="clinician" type="text" value={value('clinician')} />
+        <input
+          id="f-clinician"
+          name="clinician"
+          type="text"
+          value={value('clinician')}
+          onInput={edit('clinician')}
+        />
       </div>
       <div class="field">
         <label for="f-reviewed">Review</label>
-        <select id="f-reviewed" name="reviewed" value={value('reviewed')}>
+        <select id="f-reviewed" name="reviewed" value={value('reviewed')} onChange={edit('reviewed')}>
           <option value="">Any</option>
           <option value="false">Not reviewed</option>
           <option value="true">Reviewed</option>
