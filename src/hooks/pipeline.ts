@@ -100,6 +100,12 @@ export function ordersToAdviseOn(
   return orders.filter((o) => selected.has(o.orderRef));
 }
 
+/** Whether a draft order resource is among `selections` (`Type/id`, order-select); every order is without them. */
+function isSelected(resource: unknown, selections: readonly string[] | undefined): boolean {
+  const r = resource as Record<string, unknown> | undefined;
+  return !selections || selections.includes(`${String(r?.resourceType)}/${String(r?.id)}`);
+}
+
 /** Gathered key of a Medication read for a draft order's `medicationReference`. */
 const MEDICATION_KEY = 'medication:';
 
@@ -113,17 +119,17 @@ export function externalMedicationReferences(
   selections?: readonly string[],
 ): string[] {
   const resources = (draftOrders.entry ?? []).map((e) => e.resource as Record<string, unknown> | undefined);
-  const selected = (r: Record<string, unknown> | undefined): boolean =>
-    !selections || selections.includes(`${String(r?.resourceType)}/${String(r?.id)}`);
   const inBundle = new Set(
     resources.filter((r) => r?.resourceType === 'Medication').map((r) => `Medication/${String(r?.id)}`),
   );
-  const refs = resources.filter(selected).flatMap((r) => {
-    const ref = (r?.medicationReference as { reference?: unknown } | undefined)?.reference;
-    return typeof ref === 'string' && /^Medication\/[A-Za-z0-9.-]{1,64}$/.test(ref) && !inBundle.has(ref)
-      ? [ref]
-      : [];
-  });
+  const refs = resources
+    .filter((r) => isSelected(r, selections))
+    .flatMap((r) => {
+      const ref = (r?.medicationReference as { reference?: unknown } | undefined)?.reference;
+      return typeof ref === 'string' && /^Medication\/[A-Za-z0-9.-]{1,64}$/.test(ref) && !inBundle.has(ref)
+        ? [ref]
+        : [];
+    });
   return [...new Set(refs)];
 }
 
@@ -294,11 +300,10 @@ function unreadMedicine(
   medications: readonly unknown[],
   selections?: readonly string[],
 ): boolean {
-  const resources = draftOrderResources(draftOrders) as (Record<string, unknown> | undefined)[];
-  return ordersWithUnreadMedicine(draftOrders, { medications }).some((index) => {
-    const r = resources[index];
-    return !selections || selections.includes(`${String(r?.resourceType)}/${String(r?.id)}`);
-  });
+  const resources = draftOrderResources(draftOrders);
+  return ordersWithUnreadMedicine(draftOrders, { medications }).some((index) =>
+    isSelected(resources[index], selections),
+  );
 }
 
 /**
