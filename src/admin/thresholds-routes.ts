@@ -189,9 +189,15 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   const guard = requireRole('informaticist');
   const body = [requireJsonBody, ...deps.jsonBody] as const;
 
+  /** The stored version, if any. */
+  async function storedVersion(version: string): Promise<ThresholdSetRecord | undefined> {
+    return (await store.thresholds.list()).find((r) => r.version === version);
+  }
+  const unknownVersion = (version: string) =>
+    new AppError('ADMIN_UNKNOWN_THRESHOLD_SET', [`no threshold set "${version}"`]);
   async function find(version: string): Promise<ThresholdSetRecord> {
-    const found = (await store.thresholds.list()).find((r) => r.version === version);
-    if (!found) throw new AppError('ADMIN_UNKNOWN_THRESHOLD_SET', [`no threshold set "${version}"`]);
+    const found = await storedVersion(version);
+    if (!found) throw unknownVersion(version);
     return found;
   }
   /** A stored draft as text (a draft that no longer loads can still be dry-run, to read why). */
@@ -218,7 +224,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   }
   /** A version's set: stored, or the shipped defaults (in force first; stored only once replaced). */
   async function setOfVersion(version: string): Promise<ThresholdSet | undefined> {
-    const record = (await store.thresholds.list()).find((r) => r.version === version);
+    const record = await storedVersion(version);
     if (!record) return version === registry.shipped.version ? registry.shipped : undefined;
     try {
       return parseThresholdSet(JSON.parse(record.json));
@@ -425,7 +431,7 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
   router.post('/drafts', guard, ...body, async (req, res) => {
     const q = parseRequest(createDraftSchema, req.body);
     const user = userOf(res);
-    if ((await store.thresholds.list()).some((r) => r.version === q.version)) {
+    if (await storedVersion(q.version)) {
       throw new AppError('ADMIN_THRESHOLD_CONFLICT', [`a threshold set "${q.version}" already exists`]);
     }
     const live = registry.live();
@@ -761,13 +767,13 @@ export function createThresholdApiRouter(deps: ThresholdApiDeps): Router {
     const q = parseRequest(rollbackSchema, req.body);
     const user = userOf(res);
     // The shipped defaults may be rolled back to like any published version, stored or not yet.
-    const stored = (await store.thresholds.list()).find((r) => r.version === q.version);
     const shippedInForce = registry.live().thresholdVersion === q.version;
     const record =
-      stored ??
+      (await storedVersion(q.version)) ??
       (q.version === registry.shipped.version
         ? { status: shippedInForce ? ('published' as const) : ('retired' as const) }
-        : await find(q.version));
+        : undefined);
+    if (!record) throw unknownVersion(q.version);
     if (record.status !== 'retired') {
       throw new AppError('ADMIN_THRESHOLD_CONFLICT', [
         record.status === 'draft'
