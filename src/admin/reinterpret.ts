@@ -306,10 +306,13 @@ export function reportText(report: ReinterpretationReport): string {
   return lines.join('\n');
 }
 
-/** The list as a spreadsheet takes it (`GET /api/reinterpretations.csv`): one row per patient. */
+/**
+ * The list as a spreadsheet takes it (`GET /api/reinterpretations.csv`): one row per patient. Times are ISO 8601 in
+ * UTC, which the column names say (`_utc`), as in the override export.
+ */
 export const REINTERPRETATION_CSV_HEADER = csvRecord([
   'patient',
-  'newest_call_at',
+  'newest_call_at_utc',
   'clinician',
   'clinician_name',
   'knowledge_version_then',
@@ -317,7 +320,7 @@ export const REINTERPRETATION_CSV_HEADER = csvRecord([
   'result_changes',
   'advice_changes',
   'followed_up_by',
-  'followed_up_at',
+  'followed_up_at_utc',
   'follow_up_note',
 ]);
 

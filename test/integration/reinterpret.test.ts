@@ -252,7 +252,7 @@ describe('re-interpretation report', () => {
       const lines = res.text.slice(1).split('\r\n');
       expect(lines.pop()).toBe('');
       expect(lines[0]).toBe(
-        'patient,newest_call_at,clinician,clinician_name,knowledge_version_then,called_under,result_changes,advice_changes,followed_up_by,followed_up_at,follow_up_note',
+        'patient,newest_call_at_utc,clinician,clinician_name,knowledge_version_then,called_under,result_changes,advice_changes,followed_up_by,followed_up_at_utc,follow_up_note',
       );
       expect(lines).toHaveLength(1 + report.patients.length);
       // Fields with commas are quoted (RFC 4180); the CPIC text is kept whole.
