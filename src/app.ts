@@ -49,7 +49,7 @@ import { createOidcSignIn } from './http/oidc';
 import { createWebBundle } from './http/pages';
 import type { WebBundle } from './http/pages';
 import { createSessions, eitherUser } from './http/session';
-import { createSignInRouter } from './http/sign-in';
+import { createSignInRouter, safeReturnTo } from './http/sign-in';
 import { createLinkApiRouter, createLinkPageRouter } from './links/routes';
 import { createLinkSigner, randomLinkSecret } from './links/tokens';
 import type { LinkSigner } from './links/tokens';
@@ -404,10 +404,7 @@ function signInFirst(oidcConfigured: boolean): RequestHandler {
       req.method === 'GET' &&
       req.accepts(['json', 'html']) === 'html'
     ) {
-      res.redirect(
-        303,
-        `/auth/sign-in?returnTo=${encodeURIComponent(req.originalUrl.split('?')[0] ?? '/admin')}`,
-      );
+      res.redirect(303, `/auth/sign-in?returnTo=${encodeURIComponent(safeReturnTo(req.originalUrl))}`);
       return;
     }
     next();

@@ -36,9 +36,14 @@ export interface SignInDeps {
 const CHECKS_COOKIE = 'pgx_oidc';
 const CHECKS_MAX_AGE_MS = 10 * 60_000;
 
-/** Only a path of the pages: never an absolute URL (no open redirect). */
+/**
+ * Only a path of the pages, with its query (a list's filters): never an absolute URL (no open redirect). The query may
+ * hold only what `URLSearchParams` writes, so it cannot carry a scheme, a host or a fragment.
+ */
 export function safeReturnTo(value: unknown): string {
-  return typeof value === 'string' && /^\/admin(\/[A-Za-z0-9/_-]*)?$/.test(value) ? value : '/admin';
+  return typeof value === 'string' && /^\/admin(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&%._~+*-]*)?$/.test(value)
+    ? value
+    : '/admin';
 }
 
 export function createSignInRouter(deps: SignInDeps): Router {

@@ -128,13 +128,17 @@ describe('signing in to the pages with OpenID Connect', () => {
     await ended.waitFor();
     expect(await ended.innerText()).toBe('Your session has ended. Sign in again and return to this page');
     const again = ended.getByRole('link', { name: 'Sign in again and return to this page' });
-    expect(await again.getAttribute('href')).toBe('/auth/sign-in?returnTo=%2Fadmin%2Foverrides');
+    // Back to the same list with the filters as they were last applied.
+    expect(await again.getAttribute('href')).toBe(
+      '/auth/sign-in?returnTo=%2Fadmin%2Foverrides%3Fdrug%3Dmetoprolol',
+    );
     await screenshot(page, '7c-session-ended');
     await again.click();
     await signInAtProvider('alice');
-    await page.waitForURL(`${base}/admin/overrides`);
+    await page.waitForURL(`${base}/admin/overrides?drug=metoprolol`);
     expect(await page.getByLabel('Signed in').innerText()).toBe('Signed in as Alice Pharmacist (pharmacist)');
-    await page.getByText('No alert has been overridden yet.').waitFor();
+    expect(await page.getByLabel('Drug').inputValue()).toBe('metoprolol');
+    await page.getByText('No overridden alerts match these filters.').waitFor();
   });
 
   it('signs out: the page says so and the session no longer opens the pages', async () => {

@@ -37,7 +37,13 @@ describe('session cookies', () => {
 
   it('returns from sign-in only to a page path, never to another site', () => {
     expect(safeReturnTo('/admin/overrides')).toBe('/admin/overrides');
+    expect(safeReturnTo('/admin/overrides?drug=codeine&reviewed=differ')).toBe(
+      '/admin/overrides?drug=codeine&reviewed=differ',
+    );
     for (const bad of [
+      '/admin?next=https://evil.example',
+      '/admin/overrides?x=1#frag',
+      '/admin?a=b?c',
       'https://evil.example/admin',
       '//evil.example',
       '/admin/../rate',

@@ -51,13 +51,14 @@ function forgetDrafts(): void {
 
 /**
  * How to sign in again and come back. A session from the identity provider: `/auth/sign-in?returnTo=` with this
- * page's path (the server accepts only a path of these pages, nothing else, so the address cannot lead elsewhere). A
+ * page's path and query, so a list comes back with its filters (the server accepts only a path of these pages, nothing
+ * else, so the address cannot lead elsewhere). A
  * one-time sign-in link always opens `/admin`: the person opens a new one in another tab and comes back to this one.
  */
 export function SignInAgain() {
   const user = useContext(SignedInContext);
   if (user?.method === 'oidc') {
-    const returnTo = encodeURIComponent(window.location.pathname);
+    const returnTo = encodeURIComponent(window.location.pathname + window.location.search);
     return <a href={`/auth/sign-in?returnTo=${returnTo}`}>Sign in again and return to this page</a>;
   }
   return <>Open a new sign-in link in another tab, then come back to this tab.</>;
