@@ -6,7 +6,7 @@ import { OVERRIDE_REASON_DISPLAYS, OVERRIDE_REASON_SYSTEM } from '../cards/overr
 import { currentJudgements, judgementsDiffer } from '../store';
 import type { FeedbackRecord, OverrideRow, RecordedInputs, RecordedInvocation, StoredReview } from '../store';
 import { ORDER_DOSE } from '../rules/thresholds';
-import type { SensorModifier } from '../rules/types';
+import type { Decision, SensorModifier } from '../rules/types';
 import type { SensorAggregate } from '../sensors';
 import { geneResultView, sensorDataView } from '../cards/evidence-view';
 import { inSentence, limitsOf, metricName } from '../cards/sensor-text';
@@ -191,6 +191,20 @@ export function sinceAlert(
 }
 
 /**
+ * The orders the card's decisions were about, as the EHR named them (one per order, in order), where the record kept
+ * their words: cards recorded before it did, and decisions on no order, give none.
+ */
+function orderedAs(decisions: readonly Decision[]): NonNullable<OverrideDetail['ordered']> {
+  const byIndex = new Map<number, NonNullable<OverrideDetail['ordered']>[number]>();
+  for (const { finding } of decisions) {
+    const { product, dosage, orderIndex } = finding.order;
+    if ((product === undefined && dosage === undefined) || byIndex.has(orderIndex)) continue;
+    byIndex.set(orderIndex, { ...(product ? { product } : {}), ...(dosage ? { dosage } : {}) });
+  }
+  return [...byIndex.entries()].sort(([a], [b]) => a - b).map(([, order]) => order);
+}
+
+/**
  * The detail of an overridden card: the card as shown, the evidence it rested on, every override entry on it, and
  * its reviews.
  */
@@ -208,6 +222,7 @@ export function overrideDetail(
   const modifiers = evidence.decisions.flatMap((d) => d.modifiers);
   const since = sinceAlert(modifiers, evidence.sensors, later);
   const [current] = history;
+  const ordered = orderedAs(evidence.decisions);
   return {
     card: {
       uuid: row.cardUuid,
@@ -225,6 +240,7 @@ export function overrideDetail(
     ...(invocation.patientRef !== undefined ? { patient: invocation.patientRef } : {}),
     ...(row.clinician !== undefined ? { clinician: row.clinician } : {}),
     ...(row.clinicianName !== undefined ? { clinicianName: row.clinicianName } : {}),
+    ...(ordered.length > 0 ? { ordered } : {}),
     evidenceFrom: evidence.from,
     decisions: evidence.decisions.map(decisionView),
     genes: evidence.genes.map(geneResultView),

@@ -198,6 +198,11 @@ export const overrideDetailSchema = z.object({
   patient: z.string().optional(),
   clinician: z.string().optional(),
   clinicianName: z.string().optional(),
+  /**
+   * What was ordered, as the EHR named it: the medicine and the first dosage instruction in words, one per order the
+   * card was about. Absent for cards recorded before orders' words were kept.
+   */
+  ordered: z.array(z.object({ product: z.string().optional(), dosage: z.string().optional() })).optional(),
   /** Where the evidence was read from: the card's decision snapshot, else the invocation's recorded inputs. */
   evidenceFrom: z.enum(['decision-snapshot', 'assessment-inputs', 'none']),
   decisions: z.array(decisionEvidenceSchema),

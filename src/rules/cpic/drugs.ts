@@ -125,6 +125,75 @@ function doseOf(order: Json): DrugOrder['dose'] | undefined {
   return { value, ...(unit ? { unit } : {}), ...(code ? { code } : {}), ...(system ? { system } : {}) };
 }
 
+/** Longest product or dosage text kept with an order (a free-text field of the EHR's). */
+const ORDER_TEXT_MAX = 200;
+
+function shortText(value: string | undefined): string | undefined {
+  const text = value?.replace(/\s+/g, ' ').trim();
+  if (!text) return undefined;
+  return text.length > ORDER_TEXT_MAX ? `${text.slice(0, ORDER_TEXT_MAX - 1)}…` : text;
+}
+
+/** A CodeableConcept in words: its text, else its first coding with a display. */
+function conceptText(concept: unknown): string | undefined {
+  const c = obj(concept);
+  return (
+    shortText(str(c?.text)) ??
+    arr(c?.coding)
+      .map((coding) => shortText(str(obj(coding)?.display)))
+      .find((d) => d !== undefined)
+  );
+}
+
+const PERIOD_UNITS: Readonly<Record<string, string>> = {
+  s: 'second',
+  min: 'minute',
+  h: 'hour',
+  d: 'day',
+  wk: 'week',
+  mo: 'month',
+  a: 'year',
+};
+
+/** FHIR Timing.repeat in words: "once a day", "twice a day", "3 times a day", "every 8 hours". */
+function repeatText(repeat: Json | undefined): string | undefined {
+  const frequency = repeat?.frequency;
+  const period = repeat?.period;
+  const unit = PERIOD_UNITS[str(repeat?.periodUnit) ?? ''];
+  if (typeof frequency !== 'number' || typeof period !== 'number' || !unit) return undefined;
+  const every = period === 1 ? `a ${unit}` : `every ${String(period)} ${unit}s`;
+  if (frequency === 1) return period === 1 ? `once ${every}` : every;
+  return `${frequency === 2 ? 'twice' : `${String(frequency)} times`} ${every}`;
+}
+
+/**
+ * A dose's unit in words, after a space: its `unit` as sent, else its UCUM code with an annotation read as the word it
+ * is (the CDS Hooks sandbox sends `{pill}` and no `unit`: "1 pill").
+ */
+function doseUnitText(dose: NonNullable<DrugOrder['dose']>): string {
+  const unit = dose.unit ?? dose.code?.replace(/^\{(.+)\}$/, '$1');
+  return unit ? ` ${unit}` : '';
+}
+
+/**
+ * The first dosage instruction in words: its `text` when the EHR sent one (Epic does: "75 mg, Oral, Daily"), else
+ * dose, route and timing as FHIR codes them, e.g. "75 mg, Oral, once a day". Undefined when it says none of them.
+ */
+function dosageText(order: Json, dose: DrugOrder['dose'] | undefined): string | undefined {
+  const instruction = obj(arr(order.dosageInstruction)[0]);
+  if (!instruction) return undefined;
+  const text = shortText(str(instruction.text));
+  if (text) return text;
+  const timing = obj(instruction.timing);
+  const parts = [
+    dose ? `${String(dose.value)}${doseUnitText(dose)}` : undefined,
+    conceptText(instruction.route),
+    conceptText(timing?.code) ?? repeatText(obj(timing?.repeat)),
+    instruction.asNeededBoolean === true ? 'as needed' : conceptText(instruction.asNeededCodeableConcept),
+  ].filter((p) => p !== undefined);
+  return parts.length > 0 ? shortText(parts.join(', ')) : undefined;
+}
+
 /**
  * One draft order (R4/STU3 MedicationRequest, DSTU2 MedicationOrder; `intent` and `category` are not required)
  * → its CPIC ingredients, or undefined when it contains no CPIC drug or will not be given (its status).
@@ -162,8 +231,8 @@ function resolveMedicationRequestIn(
   if (WILL_NOT_BE_GIVEN.has(str(order.status) ?? '')) return undefined;
   let resolution = resolveConcept(order.medicationCodeableConcept, vocabulary);
   const reference = str(obj(order.medicationReference)?.reference);
+  const medication = reference ? findMedication(reference, order, options) : undefined;
   if (!resolution && reference) {
-    const medication = findMedication(reference, order, options);
     const fromCode = medication ? resolveConcept(medication.code, vocabulary) : undefined;
     const fromIngredients = medication
       ? arr(medication.ingredient).flatMap(
@@ -180,6 +249,11 @@ function resolveMedicationRequestIn(
   }
   if (!resolution) return undefined;
   const dose = doseOf(order);
+  const product =
+    conceptText(order.medicationCodeableConcept) ??
+    shortText(str(obj(order.medicationReference)?.display)) ??
+    conceptText(medication?.code);
+  const dosage = dosageText(order, dose);
   const id = str(order.id);
   return {
     orderRef: `${str(order.resourceType) ?? 'MedicationRequest'}/${id ?? String(orderIndex)}`,
@@ -189,6 +263,8 @@ function resolveMedicationRequestIn(
       return { name, ...(rxcui ? { rxcui } : {}) };
     }),
     resolvedBy: resolution.by,
+    ...(product ? { product } : {}),
+    ...(dosage ? { dosage } : {}),
     ...(dose ? { dose } : {}),
   };
 }

@@ -108,6 +108,13 @@ export interface DrugOrder {
   readonly ingredients: readonly { readonly name: string; readonly rxcui?: string }[];
   /** How the drug was recognized: a code, a contained/prefetched Medication, or display text. */
   readonly resolvedBy: 'rxnorm-code' | 'medication-reference' | 'text';
+  /**
+   * The medicine as the order names it (`medicationCodeableConcept.text`, else a coding's display; for a
+   * `medicationReference`, its display, else the Medication's code), for the people reviewing the order later.
+   */
+  readonly product?: string;
+  /** The first dosage instruction in words: its `text` as sent, else dose, route and timing put together. */
+  readonly dosage?: string;
   /** Dose from the order's first dosage instruction, when given. */
   readonly dose?: {
     readonly value: number;

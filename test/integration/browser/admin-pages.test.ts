@@ -252,6 +252,11 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(text).toContain('Took codeine after dental surgery last year without trouble.');
     expect(text).toContain('Not reviewed yet.');
     expect(text).toContain('to Dr. Ben Okafor (Practitioner/dr-ben)');
+    // What was ordered, in the EHR's words (the product) and the dosage its codes say.
+    const ordered = page.locator('dl').filter({ hasText: 'Medicine' });
+    expect(await ordered.innerText()).toMatch(
+      /^Medicine\s+codeine sulfate 30 MG Oral Tablet\s+Dosage\s+1 tablet, Oral route, 4 times a day$/,
+    );
     // The alert's own text says why; the page does not say CPIC's recommendation a second time.
     const advice = 'Avoid codeine use because of potential for serious toxicity.';
     expect(text.split(advice).length - 1).toBe(1);

@@ -532,6 +532,20 @@ function OverrideDetails({
           {card.detail ? <Markdown text={card.detail} /> : null}
         </article>
 
+        {detail.ordered ? (
+          <>
+            <h2>What was ordered</h2>
+            {detail.ordered.map((o) => (
+              <dl key={`${o.product ?? ''}|${o.dosage ?? ''}`}>
+                <dt>Medicine</dt>
+                <dd>{o.product ?? 'Not named in words by the EHR'}</dd>
+                <dt>Dosage</dt>
+                <dd>{o.dosage ?? 'None given'}</dd>
+              </dl>
+            ))}
+          </>
+        ) : null}
+
         <h2>The override</h2>
         {detail.overrides.map((o) => (
           <dl key={o.receivedAt}>

@@ -184,6 +184,62 @@ describe('resolveDrugOrders', () => {
     expect(ordersWithUnreadMedicine(orders, { medications })).toEqual([0, 2, 4]);
   });
 
+  it('keeps the medicine and the dosage as the order names them, for whoever reviews the order later', () => {
+    const sandbox = readFixture('cds', 'sandbox-order-sign-clopidogrel.json') as {
+      context: { draftOrders: unknown };
+    };
+    expect(resolveDrugOrders(sandbox.context.draftOrders).map((o) => [o.product, o.dosage])).toEqual([
+      ['clopidogrel 75 MG Oral Tablet', '1 pill, once a day'],
+    ]);
+    // R4 with the EHR's own dosage text (Epic sends one), a Medication's code, and timings in words.
+    const timed = (repeat: object, more: object = {}) => ({
+      ...(coded('2670') as object),
+      dosageInstruction: [
+        {
+          timing: { repeat },
+          route: { coding: [{ system: 'http://snomed.info/sct', code: '26643006', display: 'Oral route' }] },
+          doseAndRate: [{ doseQuantity: { value: 30, unit: 'mg' } }],
+          ...more,
+        },
+      ],
+    });
+    const orders = resolveDrugOrders([
+      {
+        resourceType: 'MedicationRequest',
+        medicationReference: { reference: '#m' },
+        contained: [
+          {
+            resourceType: 'Medication',
+            id: 'm',
+            code: { coding: [{ system: RX, code: '2670', display: 'Codeine Phosphate 30 MG Oral Tablet' }] },
+          },
+        ],
+        dosageInstruction: [{ text: '30 mg, Oral,   Every 6 hours PRN, pain' }],
+      },
+      timed({ frequency: 2, period: 1, periodUnit: 'd' }),
+      timed({ frequency: 1, period: 6, periodUnit: 'h' }, { asNeededBoolean: true }),
+      timed({ frequency: 3, period: 1, periodUnit: 'wk' }),
+      timed({ frequency: 1, period: 1, periodUnit: 'fortnight' }),
+      coded('2670'),
+    ]);
+    expect(orders.map((o) => o.product)).toEqual([
+      'Codeine Phosphate 30 MG Oral Tablet',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(orders.map((o) => o.dosage)).toEqual([
+      '30 mg, Oral, Every 6 hours PRN, pain',
+      '30 mg, Oral route, twice a day',
+      '30 mg, Oral route, every 6 hours, as needed',
+      '30 mg, Oral route, 3 times a week',
+      '30 mg, Oral route',
+      undefined,
+    ]);
+  });
+
   it('returns nothing for input that is not a bundle of orders', () => {
     expect(resolveDrugOrders(null)).toEqual([]);
     expect(resolveDrugOrders({ resourceType: 'OperationOutcome' })).toEqual([]);
