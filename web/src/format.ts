@@ -13,12 +13,35 @@ const dayTime = new Intl.DateTimeFormat('en-GB', {
   minute: '2-digit',
 });
 
+/** A FHIR `date` (or a day the service names): a calendar date with no time and no zone. */
+const calendar = {
+  day: new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  }),
+  month: new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }),
+};
+
 function parsed(iso: string): Date | undefined {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
+/**
+ * A day: an instant as the reader's day, a calendar date (`1951-09-30`, `1951-09`, `1951`) as written. `new Date`
+ * reads a date as midnight UTC, which west of UTC is the evening before: a birth date would show a day early.
+ */
 export function formatDay(iso: string): string {
+  const date = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(iso);
+  if (date) {
+    const [, year, month, dayOfMonth] = date;
+    if (month === undefined) return year ?? iso;
+    const d = parsed(`${year ?? ''}-${month}-${dayOfMonth ?? '01'}T00:00:00Z`);
+    if (!d) return iso;
+    return dayOfMonth === undefined ? calendar.month.format(d) : calendar.day.format(d);
+  }
   const d = parsed(iso);
   return d ? day.format(d) : iso;
 }

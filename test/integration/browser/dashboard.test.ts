@@ -117,6 +117,22 @@ describe('clinician dashboard in a browser', () => {
     await posix.close();
   });
 
+  it('shows the birth date as written, for a reader west of UTC too', async () => {
+    // The demo patient was born on 1951-09-30 (a FHIR date: no time, no zone). Read as midnight UTC, Los Angeles
+    // would see 29 Sept: a birth date a day early misidentifies a patient.
+    const context = await browser.newContext({
+      viewport: { width: 1366, height: 768 },
+      locale: 'en-GB',
+      timezoneId: 'America/Los_Angeles',
+    });
+    const west = await context.newPage();
+    await west.goto(`${base}/app?patient=demo-cyp2d6-pm-low-hr`);
+    await west.getByRole('heading', { level: 1, name: 'Walter Nguyen' }).waitFor();
+    expect(await west.locator('main').innerText()).toContain('Born 30 Sept 1951');
+    // Only the page: the packaged single-process Chromium goes down with a closed context.
+    await west.close();
+  });
+
   it('shows the CGM patient with the AGP and the glipizide finding', async () => {
     await page.goto(`${base}/app?patient=demo-cyp2c9-cgm`);
     await page.getByRole('heading', { level: 2, name: 'Ambulatory Glucose Profile' }).waitFor();
