@@ -206,7 +206,14 @@ export function createApp(appDeps: AppDeps): Express {
       },
     }),
   );
-  // Before the app-wide CORS: the demo FHIR endpoint answers any origin (read-only synthetic data). No request log
+  // The hashed assets: cached for a year, immutable (their names change with their content).
+  app.use('/assets', web.assets);
+  // No cache keeps any other answer: hooks, APIs and pages carry patient data, or a link token in their URL.
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  // Before the CORS of /cds-services: the demo FHIR endpoint answers any origin (read-only synthetic data). No request log
   // there: its paths carry patient ids (synthetic, but logs never carry patient identifiers).
   if (deps.demo) {
     app.use(
@@ -245,7 +252,10 @@ export function createApp(appDeps: AppDeps): Express {
       web.sendPage(res);
     },
   );
+  // Only the hooks are called from other origins (the CDS Hooks sandbox, an EHR's browser client); every other path
+  // is called by this service's own pages, so no other origin is let in.
   app.use(
+    '/cds-services',
     cors({
       origin: (origin, cb) => {
         cb(
@@ -314,7 +324,6 @@ export function createApp(appDeps: AppDeps): Express {
       thresholds: () => liveEngine().thresholds,
     }),
   );
-  app.use('/assets', web.assets);
   const links = {
     signer,
     store: deps.store,

@@ -321,13 +321,13 @@ export function createLaunchedRouter(deps: LaunchedRouterDeps): Router {
 
   const router = Router();
   router.post('/', async (req, res) => {
-    res.set('Cache-Control', 'no-store').json(await launchedView(req));
+    res.json(await launchedView(req));
   });
   router.post('/explanations/:drug', async (req, res) => {
     const view = await launchedView(req);
     const body = patientExplanationView(view, req.params.drug);
     if (!body) throw new AppError('DASHBOARD_NO_EXPLANATION', [noExplanationReason(view, req.params.drug)]);
-    res.set('Cache-Control', 'no-store').json(body);
+    res.json(body);
   });
   return router;
 }

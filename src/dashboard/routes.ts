@@ -83,7 +83,7 @@ export function createDashboardRouter(deps: DashboardRouterDeps): Router {
       patients: deps.demo.index.patients.map((p) => ({ id: p.id, name: p.name, scenario: p.scenario })),
       sandbox: deps.sandbox,
     };
-    res.set('Cache-Control', 'no-store').json(list);
+    res.json(list);
   });
   /** The dashboard of demo patient `id` under the knowledge and thresholds in force; 404 for an unknown id. */
   async function demoView(id: string) {
@@ -97,14 +97,14 @@ export function createDashboardRouter(deps: DashboardRouterDeps): Router {
     });
   }
   router.get('/patients/:id', async (req, res) => {
-    res.set('Cache-Control', 'no-store').json(await demoView(req.params.id));
+    res.json(await demoView(req.params.id));
   });
   router.get('/patients/:id/explanations/:drug', async (req, res) => {
     const view = await demoView(req.params.id);
     const body = patientExplanationView(view, req.params.drug);
     // The patient exists (an unknown one is DEMO_NOT_FOUND above): only the page is missing, and the answer says why.
     if (!body) throw new AppError('DASHBOARD_NO_EXPLANATION', [noExplanationReason(view, req.params.drug)]);
-    res.set('Cache-Control', 'no-store').json(body);
+    res.json(body);
   });
   return router;
 }

@@ -37,8 +37,6 @@ export function createWebBundle(root: string = DEFAULT_WEB_ROOT): WebBundle {
     }),
     sendPage: (res, status = 200) => {
       const body = page();
-      // `no-store`: the page's URL carries a link token; no shared or back-button cache keeps it.
-      res.set('Cache-Control', 'no-store');
       if (body === undefined) {
         res.status(503).type('text/plain').send('The web pages are not built: run `npm run build`.');
         return;

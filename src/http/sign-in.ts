@@ -139,7 +139,7 @@ export function createSignInRouter(deps: SignInDeps): Router {
       method: session.method,
       expiresAt: session.expiresAt.toISOString(),
     };
-    res.set('Cache-Control', 'no-store').json(view);
+    res.json(view);
   });
 
   return router;

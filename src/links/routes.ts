@@ -95,7 +95,7 @@ export function createLinkApiRouter(deps: LinkRouterDeps): Router {
       linkExpiresAt: claims.expiresAt.toISOString(),
       ...(deps.volume ? { effects: ratingEffects(deps.volume()) } : {}),
     };
-    res.set('Cache-Control', 'no-store').json(view);
+    res.json(view);
   });
 
   router.put('/rate/:cardUuid', async (req, res) => {
@@ -127,7 +127,7 @@ export function createLinkApiRouter(deps: LinkRouterDeps): Router {
   router.get('/explain/:cardUuid', async (req, res) => {
     const claims = await authorised(req, 'explain');
     const { invocation, card } = await recordedCard(claims.cardUuid);
-    res.set('Cache-Control', 'no-store').json(explainCard(invocation, card, claims.expiresAt));
+    res.json(explainCard(invocation, card, claims.expiresAt));
   });
 
   return router;

@@ -52,6 +52,22 @@ describe('CORS', () => {
     expect(refused.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it.each([
+    '/api/overrides',
+    '/api/kpis',
+    '/api/links/rate/0b6c6f38-2f8e-4f6a-9d0e-3c1a5b7d9e21',
+    '/auth/me',
+  ])('lets no other origin into %s, even one allowed to call the hooks', async (path) => {
+    const res = await request(t.app)
+      .options(path)
+      .set('Origin', ALLOWED)
+      .set('Access-Control-Request-Method', 'GET')
+      .set('Access-Control-Request-Headers', 'authorization');
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    const get = await request(t.app).get(path).set('Origin', ALLOWED);
+    expect(get.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('gives no cross-origin access when CORS_ORIGINS is empty', async () => {
     const closed = await startTestApp({ env: { CORS_ORIGINS: '' } });
     try {
@@ -90,6 +106,30 @@ describe('security headers', () => {
       expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
       expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
       expect(res.headers['x-powered-by']).toBeUndefined();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('lets no cache keep an answer: hooks, APIs, refusals and pages all say no-store', async () => {
+    const t = await startTestApp({ demo: true });
+    try {
+      const answers = [
+        await request(t.app).get('/cds-services'),
+        await request(t.app)
+          .post('/cds-services/pgx-order-sign')
+          .send(sandboxRequest('sandbox-order-sign-clopidogrel.json', undefined)),
+        await request(t.app).get('/api/overrides'),
+        await request(t.app).get('/app/api/patients'),
+        await request(t.app).get('/healthz'),
+      ];
+      expect(answers.map((r) => [r.status, r.headers['cache-control']])).toEqual([
+        [200, 'no-store'],
+        [200, 'no-store'],
+        [401, 'no-store'],
+        [200, 'no-store'],
+        [200, 'no-store'],
+      ]);
     } finally {
       await t.close();
     }
