@@ -82,7 +82,9 @@ export const HOOK_DATA = {
 /** The empty answer: 200 `{"cards": []}`. */
 export const NOTHING_TO_SAY: HookAnswer = { cards: [], provenance: [] };
 
-type DraftOrders = { readonly entry?: readonly { readonly resource?: unknown }[] | undefined };
+type DraftOrders = {
+  readonly entry?: readonly { readonly resource?: unknown; readonly fullUrl?: unknown }[] | undefined;
+};
 
 /**
  * The draft orders to advise on, resolved to CPIC drugs and to the drugs of the thresholds' safety rules (orders for
@@ -95,15 +97,34 @@ export function ordersToAdviseOn(
   medications: readonly unknown[] = [],
 ): DrugOrder[] {
   const orders = resolveAdvisableOrders(draftOrders, thresholds, { medications });
-  if (!selections) return orders;
-  const selected = new Set(selections);
-  return orders.filter((o) => selected.has(o.orderRef));
+  const selected = selectedOrders(draftOrders, selections);
+  return selected ? orders.filter((o) => selected.has(o.orderIndex)) : orders;
 }
 
-/** Whether a draft order resource is among `selections` (`Type/id`, order-select); every order is without them. */
-function isSelected(resource: unknown, selections: readonly string[] | undefined): boolean {
-  const r = resource as Record<string, unknown> | undefined;
-  return !selections || selections.includes(`${String(r?.resourceType)}/${String(r?.id)}`);
+/**
+ * The indexes of the draft orders `selections` names (order-select), or undefined for every order. The spec's form is
+ * `Type/id`; a bare `id`, an absolute reference ending in `/Type/id` and the entry's `fullUrl` are matched too, as
+ * clients send them. Selections that name none of the orders read as every order: the client's defect must not
+ * silence the check on the orders it is signing for (order-select then advises as order-sign would).
+ */
+function selectedOrders(
+  draftOrders: DraftOrders,
+  selections: readonly string[] | undefined,
+): ReadonlySet<number> | undefined {
+  if (!selections) return undefined;
+  const wanted = new Set(selections);
+  const selected = new Set<number>();
+  (draftOrders.entry ?? []).forEach((entry, index) => {
+    const r = entry.resource as Record<string, unknown> | undefined;
+    const byFullUrl = typeof entry.fullUrl === 'string' && wanted.has(entry.fullUrl);
+    const id = typeof r?.id === 'string' ? r.id : undefined;
+    const typed = `${String(r?.resourceType)}/${id ?? ''}`;
+    const byId =
+      id !== undefined &&
+      (wanted.has(typed) || wanted.has(id) || selections.some((s) => s.endsWith(`/${typed}`)));
+    if (byFullUrl || byId) selected.add(index);
+  });
+  return selected.size > 0 ? selected : undefined;
 }
 
 /** Gathered key of a Medication read for a draft order's `medicationReference`. */
@@ -122,8 +143,9 @@ export function externalMedicationReferences(
   const inBundle = new Set(
     resources.filter((r) => r?.resourceType === 'Medication').map((r) => `Medication/${String(r?.id)}`),
   );
+  const selected = selectedOrders(draftOrders, selections);
   const refs = resources
-    .filter((r) => isSelected(r, selections))
+    .filter((_r, index) => !selected || selected.has(index))
     .flatMap((r) => {
       const ref = (r?.medicationReference as { reference?: unknown } | undefined)?.reference;
       return typeof ref === 'string' && /^Medication\/[A-Za-z0-9.-]{1,64}$/.test(ref) && !inBundle.has(ref)
@@ -300,9 +322,9 @@ function unreadMedicine(
   medications: readonly unknown[],
   selections?: readonly string[],
 ): boolean {
-  const resources = draftOrderResources(draftOrders);
-  return ordersWithUnreadMedicine(draftOrders, { medications }).some((index) =>
-    isSelected(resources[index], selections),
+  const selected = selectedOrders(draftOrders, selections);
+  return ordersWithUnreadMedicine(draftOrders, { medications }).some(
+    (index) => !selected || selected.has(index),
   );
 }
 
