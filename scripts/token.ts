@@ -14,13 +14,25 @@ import { loadDevSigningKey, parseTtl } from '../src/http/dev-issuer';
 const USAGE = `usage: npm run token -- --role ${ROLES.join('|')} [--role …] --sub NAME [--ttl 1h]`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      role: { type: 'string', multiple: true },
-      sub: { type: 'string' },
-      ttl: { type: 'string', default: '1h' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        role: { type: 'string', multiple: true },
+        sub: { type: 'string' },
+        ttl: { type: 'string', default: '1h' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    process.exit(2);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const roles = (values.role ?? []).flatMap((r) => r.split(','));
   const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
   const ttlSeconds = parseTtl(values.ttl);
