@@ -92,6 +92,8 @@ export interface DashboardMedication {
 export interface SensorThresholdLine {
   readonly value: number;
   readonly label: string;
+  /** What crossing it does, as the rule says: raise the alert, lower it (each end of a range is a line), or context. */
+  readonly effect: 'raise' | 'lower' | 'context';
 }
 
 export interface DashboardSeries {

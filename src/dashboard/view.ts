@@ -296,7 +296,13 @@ function thresholdLines(
       })();
       if (where === undefined || lines.some((l) => l.value === where)) continue;
       const named = rule.drugs.filter((d) => drugs.has(d)).join(', ');
-      lines.push({ value: where, label: `${named}: ${limitWords(t, where)}` });
+      const label = `${named}: ${limitWords(t, where)}`;
+      const { effect } = t;
+      lines.push({ value: where, label, effect });
+      // A range (`65–80/min may lower the alert`) is drawn at both ends.
+      if (where === t.value && t.upTo !== undefined) {
+        lines.push({ value: t.upTo, label: `${label} (upper end)`, effect });
+      }
     }
   }
   return lines;

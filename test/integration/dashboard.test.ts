@@ -115,9 +115,10 @@ describe('dashboard API over the demo patients', () => {
     expect(hr?.lines[0]?.points.length).toBeGreaterThan(10);
     // The default set's metoprolol rule (CYP2D6 poor and intermediate metabolizers): each line says what it does.
     expect(hr?.thresholds).toEqual([
-      { value: 60, label: 'metoprolol: below 60/min raises the alert' },
-      { value: 50, label: 'metoprolol: below 50/min raises the alert two steps' },
-      { value: 65, label: 'metoprolol: 65–80/min may lower the alert' },
+      { value: 60, label: 'metoprolol: below 60/min raises the alert', effect: 'raise' },
+      { value: 50, label: 'metoprolol: below 50/min raises the alert two steps', effect: 'raise' },
+      { value: 65, label: 'metoprolol: 65–80/min may lower the alert', effect: 'lower' },
+      { value: 80, label: 'metoprolol: 65–80/min may lower the alert (upper end)', effect: 'lower' },
     ]);
     expect(hr?.stale).toBe(false);
   });

@@ -13,6 +13,15 @@ import { trendColumns } from './trend';
 const HEIGHT = 220;
 const LINE_COLOURS = ['#0b57d0', '#6b3fa0'] as const;
 const LIMIT_COLOUR = '#a4161a';
+/**
+ * A limit's line by what crossing it does: red dashes raise the alert, green dots may lower it, grey dashes are shown
+ * with it (`limitsCaption` says so above the chart; the legend names each line).
+ */
+export const LIMIT_STYLES = {
+  raise: { stroke: LIMIT_COLOUR, dash: [6, 4], words: 'red dashes raise the alert' },
+  lower: { stroke: '#2d6a2d', dash: [2, 3], words: 'green dots may lower it' },
+  context: { stroke: '#5f6368', dash: [6, 4], words: 'grey dashes are shown with it' },
+} as const;
 
 /**
  * Time-axis ticks as the rest of the pages write days ("3 Nov"), counted in `timeZone` (default: the reader's), instead
@@ -99,9 +108,9 @@ export function TrendChart({ series }: { readonly series: DashboardSeries }) {
             })),
             ...series.thresholds.map((th) => ({
               label: th.label,
-              stroke: LIMIT_COLOUR,
+              stroke: LIMIT_STYLES[th.effect].stroke,
               width: 1.5,
-              dash: [6, 4],
+              dash: [...LIMIT_STYLES[th.effect].dash],
               points: { show: false },
             })),
           ],

@@ -78,6 +78,10 @@ describe('clinician dashboard in a browser', () => {
     expect(await guideline.getAttribute('href')).toBe(guidelineUrl('metoprolol'));
     const figure = page.getByRole('figure', { name: 'Resting heart rate chart' });
     expect(await figure.textContent()).toContain('metoprolol: below 60/min raises the alert');
+    // Limits that raise the alert and the range that may lower it are drawn differently, and the caption says how.
+    expect(await figure.locator('figcaption').innerText()).toBe(
+      'Resting heart rate · red dashes raise the alert; green dots may lower it (each named below the chart)',
+    );
     expect(await figure.locator('canvas').count()).toBe(1);
     // The dashed limit is a series of the chart: its legend lists it, without uPlot's "--" for no value under the cursor.
     const legend = await figure.locator('.u-legend').textContent();

@@ -22,7 +22,7 @@ import type {
   DashboardView,
   DemoPatientList,
 } from '../api';
-import { AgpChart, TrendChart } from '../chart';
+import { AgpChart, LIMIT_STYLES, TrendChart } from '../chart';
 import { PhenotypeText } from '../evidence';
 import { INDICATOR_LABELS, formatDay, formatDayTime, genotypeText, sentenceStart } from '../format';
 import { Loading, Problem } from '../refusal';
@@ -169,6 +169,12 @@ function Finding({ finding }: { readonly finding: DashboardFinding }) {
   );
 }
 
+/** How a chart draws its limits, in words: "red dashes raise the alert; green dots may lower it". */
+function limitsCaption(lines: DashboardSeries['thresholds']): string {
+  const effects = (['raise', 'lower', 'context'] as const).filter((e) => lines.some((l) => l.effect === e));
+  return effects.map((e) => LIMIT_STYLES[e].words).join('; ');
+}
+
 /** Where a medicine's printable patient explanation is: per demo patient, or of the launched patient. */
 function explanationHref(view: DashboardView, drug: string, launched: boolean): string {
   return launched
@@ -254,8 +260,8 @@ function Sensors({ view }: { readonly view: DashboardView }) {
             <figcaption>
               <strong>{s.label}</strong>
               {s.thresholds.length > 0
-                ? // The legend under the chart names each dashed line and what it does.
-                  ` · dashed: ${s.thresholds.length === 1 ? 'a rule limit' : 'rule limits'}, named below the chart`
+                ? // The legend under the chart names each limit's line and what it does.
+                  ` · ${limitsCaption(s.thresholds)} (each named below the chart)`
                 : ' · no rule limit applies'}
             </figcaption>
             <TrendChart series={s} />
