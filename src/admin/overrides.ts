@@ -93,7 +93,7 @@ export function reviewState(
 }
 
 /** The markdown `detail` of the card as shown (`cards.shown`), when it had one. */
-function shownDetail(shown: unknown): string | undefined {
+export function shownDetail(shown: unknown): string | undefined {
   if (typeof shown !== 'object' || shown === null || !('detail' in shown)) return undefined;
   return typeof shown.detail === 'string' ? shown.detail : undefined;
 }

@@ -1,6 +1,6 @@
 /**
  * The pharmacist's and informaticist's JSON APIs under `/api` (thin routes: parse with the schemas, call the store
- * and one mapping function, answer). Roles: override review `pharmacist`; KPIs `pharmacist` or `informaticist`;
+ * and one mapping function, answer). Roles: override review and wrong-patient reports `pharmacist`; KPIs `pharmacist` or `informaticist`;
  * `admin` passes both (src/http/auth.ts). Every write is audited with who, the role they acted in, and when.
  */
 import { once } from 'node:events';
@@ -37,10 +37,14 @@ import {
   kpiQuerySchema,
   overrideFilterSchema,
   overrideListQuerySchema,
+  MAX_REPORTS,
   followUpRequestSchema,
   parseRequest,
+  reportFollowUpRequestSchema,
+  reportListQuerySchema,
   reviewRequestSchema,
 } from './schemas';
+import { reportFollowUpView, reportView } from './reports';
 import { createReinterpreter, followedUp, reinterpretationCsv } from './reinterpret';
 import { createThresholdApiRouter } from './thresholds-routes';
 import type {
@@ -48,6 +52,8 @@ import type {
   KpiReport,
   OverrideList,
   ReinterpretationReport,
+  ReportFollowUpResponse,
+  ReportList,
   ReviewResponse,
 } from './schemas';
 
@@ -249,6 +255,52 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
         ...judgementsOf(history),
       };
       res.status(201).json(answer);
+    },
+  );
+
+  // "Wrong for this patient" reports: the clinicians' ratings the pharmacy follows up. They name patients: pharmacists
+  // only, never cached; reading is not audited (as the override list), each follow-up is.
+  router.get('/admin/reports', requireRole('pharmacist'), async (req, res) => {
+    const q = parseRequest(reportListQuerySchema, req.query);
+    const { reports, total } = await store.reports.list(
+      q.state === 'all' ? {} : { state: q.state },
+      MAX_REPORTS,
+    );
+    const body: ReportList = { state: q.state, total, reports: reports.map(reportView) };
+    res.set('Cache-Control', 'no-store').json(body);
+  });
+
+  router.post(
+    '/admin/reports/:cardUuid/follow-ups',
+    requireRole('pharmacist'),
+    requireJsonBody,
+    ...deps.jsonBody,
+    async (req, res) => {
+      const cardUuid = cardUuidOf(req);
+      const body = parseRequest(reportFollowUpRequestSchema, req.body);
+      const user = userOf(res);
+      const note = body.note === undefined || body.note === '' ? undefined : body.note;
+      const followUp = await store.reports.addFollowUp({
+        cardUuid,
+        rater: body.rater,
+        outcome: body.outcome,
+        ...(note !== undefined ? { note } : {}),
+        by: user.id,
+        role: actingRole(user, 'pharmacist'),
+        at: now(),
+      });
+      if (!followUp) {
+        throw new AppError('ADMIN_UNKNOWN_REPORT', [
+          `no report of card "${cardUuid}" by this rater as wrong for the patient`,
+        ]);
+      }
+      // Read after the commit: absent only if the clinician changed the answer in between.
+      const report = await store.reports.find(cardUuid, body.rater);
+      const answer: ReportFollowUpResponse = {
+        followUp: reportFollowUpView(followUp),
+        ...(report ? { report: reportView(report) } : {}),
+      };
+      res.status(201).set('Cache-Control', 'no-store').json(answer);
     },
   );
 

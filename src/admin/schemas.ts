@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { GeneResultView, SensorDataView } from '../cards/evidence-contract';
 import { AppError } from '../http/errors';
+import { REPORT_OUTCOMES } from '../store';
 
 /** `YYYY-MM-DD` (a UTC day) or an ISO 8601 date-time with an offset. */
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -462,6 +463,94 @@ export const followUpResponseSchema = z.object({
   followedUp: followUpSchema,
 });
 export type FollowUpResponse = z.infer<typeof followUpResponseSchema>;
+
+/** Most reports `GET /api/admin/reports` lists (the newest; `total` says how many match). */
+export const MAX_REPORTS = 200;
+
+export const REPORT_STATES = ['open', 'followed-up', 'all'] as const;
+
+/** `GET /api/admin/reports?state=`: `open` (default) reports not followed up since the clinician's answer. */
+export const reportListQuerySchema = z.object({ state: z.enum(REPORT_STATES).default('open') }).strict();
+export type ReportListQuery = z.input<typeof reportListQuerySchema>;
+
+/**
+ * `POST /api/admin/reports/{cardUuid}/follow-ups`: what the pharmacist found about the report of `rater` (as the list
+ * names them). A result or advice found wrong needs a note: who was told, what happens next.
+ */
+export const reportFollowUpRequestSchema = z
+  .object({
+    rater: z.string().min(1).max(1024),
+    outcome: z.enum(REPORT_OUTCOMES),
+    note: z.string().trim().max(2000).optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.outcome !== 'result-confirmed' && !body.note) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['note'],
+        message: 'is required when the result or the advice is wrong: say who was told',
+      });
+    }
+  });
+export type ReportFollowUpRequest = z.input<typeof reportFollowUpRequestSchema>;
+
+/** One follow-up of a report: what was found, the note, who and when (ISO 8601). */
+export const reportFollowUpSchema = z.object({
+  outcome: z.enum(REPORT_OUTCOMES),
+  note: z.string().optional(),
+  by: z.string(),
+  at: z.string(),
+  /** When the clinician gave the answer followed up: an earlier answer than the current one is history. */
+  reportedAt: z.string(),
+});
+export type ReportFollowUp = z.infer<typeof reportFollowUpSchema>;
+
+/** One "wrong for this patient" report: a clinician's current rating `wrong-patient` of a card. */
+export const reportSchema = z.object({
+  cardUuid: z.string(),
+  /** When the card was shown, at which hook, by which service. */
+  shownAt: z.string(),
+  hook: z.string(),
+  serviceId: z.string(),
+  drug: z.string().optional(),
+  /** The genes the card's decisions read (as the override list gives them). */
+  genes: z.array(z.string()),
+  /** The card as it was shown: summary, indicator and markdown detail (absent for cards recorded without it). */
+  card: z.object({ summary: z.string(), indicator: z.enum(INDICATORS), detail: z.string().optional() }),
+  /** The patient the card was about (FHIR reference): whose result the pharmacist checks. */
+  patient: z.string().optional(),
+  /** Who reported (the clinician the rating link names) and their name, when the EHR prefetched it. */
+  rater: z.string(),
+  raterName: z.string().optional(),
+  comment: z.string().optional(),
+  /** When the clinician gave this answer. */
+  reportedAt: z.string(),
+  /** `followed-up` once a follow-up names this answer; a new answer opens the report again. */
+  state: z.enum(['open', 'followed-up']),
+  /** Every follow-up of this card and rater, newest first (the first is current when `state` is `followed-up`). */
+  followUps: z.array(reportFollowUpSchema),
+});
+export type Report = z.infer<typeof reportSchema>;
+
+/** `GET /api/admin/reports`. */
+export const reportListSchema = z.object({
+  state: z.enum(REPORT_STATES),
+  /** How many reports are in this state (at most `MAX_REPORTS` are listed). */
+  total: z.number().int(),
+  reports: z.array(reportSchema),
+});
+export type ReportList = z.infer<typeof reportListSchema>;
+
+/**
+ * `POST /api/admin/reports/{cardUuid}/follow-ups` → 201: the follow-up and the report as it stands now (absent when the
+ * clinician changed the answer between the follow-up and its reading back).
+ */
+export const reportFollowUpResponseSchema = z.object({
+  followUp: reportFollowUpSchema,
+  report: reportSchema.optional(),
+});
+export type ReportFollowUpResponse = z.infer<typeof reportFollowUpResponseSchema>;
 
 /** A request's query or body parsed with `schema` (absent: `{}`), or 400 `ADMIN_INVALID_REQUEST` naming each bad field. */
 export function parseRequest<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {

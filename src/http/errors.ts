@@ -10,7 +10,8 @@
  * - `CDS_`: the CDS Hooks protocol under `/cds-services` (requests, client JWT, prefetch);
  * - `FEEDBACK_`: CDS Hooks feedback on cards;
  * - `LINK_`: the cards' signed page links (rating and explanation pages, `src/links/`);
- * - `ADMIN_`: the pharmacist's and informaticist's JSON APIs under `/api` (override review, KPIs, thresholds);
+ * - `ADMIN_`: the pharmacist's and informaticist's JSON APIs under `/api` (override review, wrong-patient reports, KPIs,
+ *   thresholds);
  * - `OPS_`: operations endpoints (`/healthz`, `/readyz`, `/metrics`);
  * - `DEMO_`: the read-only demo FHIR endpoint `/demo/fhir` (`src/demo/`);
  * - `DASHBOARD_`: the clinician dashboard (`/app/api/…`, `src/dashboard/`), mostly after an EHR launch.
@@ -165,6 +166,11 @@ export const ERROR_CATALOGUE = {
     status: 404,
     issueCode: 'not-found',
     title: 'No overridden card has this uuid.',
+  },
+  ADMIN_UNKNOWN_REPORT: {
+    status: 404,
+    issueCode: 'not-found',
+    title: 'No clinician reports this alert wrong for the patient.',
   },
   ADMIN_INVALID_THRESHOLDS: {
     status: 422,

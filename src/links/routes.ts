@@ -39,8 +39,9 @@ export function ratingEffects(volume: VolumeThresholds): NonNullable<RatePageVie
       acknowledgedDays === 0
         ? 'The alert is shown as before: the setting that quiets repeated advice is off.'
         : `For ${String(acknowledgedDays)} days, for this patient, this advice is left out when an order is selected and shown ${STEPS[orderSignSteps] ?? `${String(orderSignSteps)} steps`} lower at signing, unless the results or readings get worse. A CPIC Strong "avoid" is never lowered.`,
+    // Listed for the pharmacy (`/admin/reports`), which checks the result and the advice and follows it up.
     'wrong-patient':
-      'It does not change the alert; if a result on it is wrong, tell the laboratory or the pharmacy.',
+      'It does not change the alert. The pharmacy sees your report and follows it up: say in the comment what does not fit.',
   };
 }
 

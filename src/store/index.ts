@@ -28,6 +28,8 @@ import { migrationProvider } from './migrations';
 import { createOverrideRepository } from './overrides';
 import type { OverrideRepository } from './overrides';
 import { createRatingRepository } from './ratings';
+import { createReportRepository } from './reports';
+import type { ReportRepository } from './reports';
 import type { RatingRepository } from './ratings';
 import type { Database } from './schema';
 import { createSessionRepository } from './sessions';
@@ -63,6 +65,15 @@ export type { JtiRepository, RateLimitRepository } from './replicas';
 export { CARD_REFERENCES, RETENTION_BATCH, sweepExpired } from './retention';
 export type { RetentionRepository, SweepResult } from './retention';
 export type { Rating, RatingRecord, RatingRepository, StoredRating } from './ratings';
+export { REPORT_OUTCOMES } from './reports';
+export type {
+  NewReportFollowUp,
+  ReportFollowUp,
+  ReportOutcome,
+  ReportRepository,
+  ReportState,
+  WrongPatientReport,
+} from './reports';
 export type { PageSession, SessionRepository } from './sessions';
 export type { FollowUp, FollowUpRepository } from './follow-ups';
 export type {
@@ -132,6 +143,8 @@ export interface Store {
   readonly dryRuns: ThresholdDryRunRepository;
   /** Pharmacists' follow-ups of patients on the re-interpretation list (migration 0190). */
   readonly followUps: FollowUpRepository;
+  /** "Wrong for this patient" reports (current `wrong-patient` ratings) and the pharmacy's follow-ups (migration 0220). */
+  readonly reports: ReportRepository;
   /**
    * Resolves when the database answers a query; rejects otherwise (for `/readyz`), with `StoreUnavailableError`
    * naming the reason (e.g. `database file removed`).
@@ -203,6 +216,7 @@ export async function openStore(databaseUrl: string, options: StoreOptions = {})
     shadow: guard(createShadowRepository(db, engine)),
     dryRuns: guard(createThresholdDryRunRepository(db)),
     followUps: guard(createFollowUpRepository(db)),
+    reports: guard(createReportRepository(db)),
     ping: ping.ping,
     close: () => db.destroy(),
   };

@@ -19,6 +19,7 @@ export const CARD_REFERENCES: readonly (readonly [table: string, column: string]
   ['rating_events', 'card_uuid'],
   ['override_reviews', 'card_uuid'],
   ['overridden_cards', 'card_uuid'],
+  ['wrong_patient_follow_ups', 'card_uuid'],
 ];
 
 export interface RetentionRepository {

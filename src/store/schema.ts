@@ -250,6 +250,24 @@ export interface ReinterpretationFollowUpTable {
 }
 
 /**
+ * A pharmacist's follow-up of a "wrong for this patient" report (migration 0220): never updated; the newest (highest
+ * id) of a card and rater is current.
+ */
+export interface WrongPatientFollowUpTable {
+  id: Generated<number>;
+  card_uuid: string;
+  /** The clinician who reported (`ratings.rater`). */
+  rater: string;
+  /** ISO 8601 UTC: `ratings.rated_at` of the answer followed up. */
+  reported_at: string;
+  outcome: 'result-confirmed' | 'result-wrong' | 'advice-wrong';
+  note: string | null;
+  followed_up_by: string;
+  /** ISO 8601 UTC. */
+  followed_up_at: string;
+}
+
+/**
  * One row per overridden card (migration 0160), written with each override entry: the card's newest override entry and
  * what the override review filters on, so listing and counting read this narrow table instead of joining every
  * overridden card's 4 KB decision.
@@ -336,6 +354,7 @@ export interface Database {
   override_reviews: OverrideReviewTable;
   overridden_cards: OverriddenCardTable;
   reinterpretation_follow_ups: ReinterpretationFollowUpTable;
+  wrong_patient_follow_ups: WrongPatientFollowUpTable;
   client_jtis: ClientJtiTable;
   rate_limit_hits: RateLimitHitTable;
 }

@@ -16,6 +16,9 @@ import type {
   OverrideDetail,
   OverrideList,
   ReinterpretationReport,
+  ReportFollowUpRequest,
+  ReportFollowUpResponse,
+  ReportList,
   ReviewRequest,
   ReviewResponse,
 } from '../../src/admin/schemas';
@@ -75,6 +78,11 @@ export type {
   OverrideList,
   OverrideListItem,
   ReinterpretationReport,
+  Report,
+  ReportFollowUp,
+  ReportFollowUpRequest,
+  ReportFollowUpResponse,
+  ReportList,
   Review,
   ReviewRequest,
   ReviewResponse,
@@ -223,6 +231,16 @@ export const reviewApi = {
   reinterpretationsCsvUrl: '/api/reinterpretations.csv',
   followUp: (body: FollowUpRequest) =>
     call<FollowUpResponse>('POST', '/api/reinterpretations/follow-ups', undefined, body),
+  /** "Wrong for this patient" reports: `open` (default), `followed-up` or `all`. */
+  reports: (state: ReportList['state']) =>
+    call<ReportList>('GET', `/api/admin/reports?state=${encodeURIComponent(state)}`),
+  reportFollowUp: (cardUuid: string, body: ReportFollowUpRequest) =>
+    call<ReportFollowUpResponse>(
+      'POST',
+      `/api/admin/reports/${encodeURIComponent(cardUuid)}/follow-ups`,
+      undefined,
+      body,
+    ),
 };
 
 /** The clinician dashboard's JSON for the demo patients (open, like `/demo/fhir`). */

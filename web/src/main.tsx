@@ -13,6 +13,7 @@ import { KpiPage } from './pages/kpis';
 import { OverrideView, OverridesList } from './pages/overrides';
 import { RatePage } from './pages/rate';
 import { ReinterpretationsPage } from './pages/reinterpretations';
+import { ReportsPage } from './pages/reports';
 import { ThresholdsEditor } from './pages/thresholds';
 import { Problem } from './refusal';
 import './styles.css';
@@ -75,6 +76,10 @@ function App() {
   if (path === '/admin/reinterpretations') {
     document.title = 'Results and advice changed by a knowledge update';
     return <AdminShell>{() => <ReinterpretationsPage />}</AdminShell>;
+  }
+  if (path === '/admin/reports') {
+    document.title = 'Alerts reported wrong for the patient';
+    return <AdminShell>{() => <ReportsPage />}</AdminShell>;
   }
   if (path === '/admin/kpis') {
     document.title = 'Alert governance figures';

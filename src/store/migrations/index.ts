@@ -32,6 +32,7 @@ import * as m0180 from './0180_volume_acknowledged';
 import * as m0190 from './0190_reinterpretation_follow_ups';
 import * as m0200 from './0200_invocations_by_patient';
 import * as m0210 from './0210_threshold_draft_base';
+import { wrongPatientFollowUps } from './0220_wrong_patient_follow_ups';
 
 /** Hands kysely's `Migrator` the migrations above, made for `engine`. */
 export function migrationProvider(engine: Engine): MigrationProvider {
@@ -63,6 +64,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0190_reinterpretation_follow_ups': m0190,
     '0200_invocations_by_patient': m0200,
     '0210_threshold_draft_base': m0210,
+    '0220_wrong_patient_follow_ups': wrongPatientFollowUps(engine),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

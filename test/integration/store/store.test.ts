@@ -152,6 +152,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0190_reinterpretation_follow_ups',
       '0200_invocations_by_patient',
       '0210_threshold_draft_base',
+      '0220_wrong_patient_follow_ups',
     ]);
   });
 

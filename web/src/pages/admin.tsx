@@ -133,6 +133,7 @@ interface Waiting {
   readonly flagged?: number | undefined;
   readonly differ?: number | undefined;
   readonly toFollowUp?: number | undefined;
+  readonly reports?: number | undefined;
 }
 
 /** The pharmacist's waiting work, counted from the same APIs the pages read. */
@@ -149,6 +150,9 @@ function useWaiting(pharmacist: boolean): Waiting {
         setWaiting((w) => ({ ...w, notReviewed, flagged, differ }));
       },
     );
+    void reviewApi.reports('open').then((r) => {
+      if (r.ok) setWaiting((w) => ({ ...w, reports: r.value.total }));
+    });
     // The re-interpretation list is computed on request (seconds for a large store): its count comes when it comes.
     void reviewApi.reinterpretations().then((r) => {
       if (r.ok)
@@ -215,6 +219,21 @@ export function AdminHome({ user }: { readonly user: SignedInView }) {
                     n: waiting.differ ?? 0,
                     words: 'with judgements that differ',
                     href: '/admin/overrides?reviewed=differ',
+                  },
+                ]}
+              />
+            ) : null}
+          </li>
+          <li>
+            <a href="/admin/reports">Alerts reported wrong for the patient</a>: alerts a clinician rated
+            “Wrong for this patient”, to check against the patient’s results and follow up (pharmacists).
+            {pharmacist && waiting.reports !== undefined ? (
+              <WaitingNote
+                counts={[
+                  {
+                    n: waiting.reports,
+                    words: waiting.reports === 1 ? 'report to follow up' : 'reports to follow up',
+                    href: '/admin/reports',
                   },
                 ]}
               />
