@@ -259,19 +259,19 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
   );
 
   // "Wrong for this patient" reports: the clinicians' ratings the pharmacy follows up. They name patients: pharmacists
-  // only, never cached; reading is not audited (as the override list), each follow-up is.
-  router.get('/admin/reports', requireRole('pharmacist'), async (req, res) => {
+  // only; reading is not audited (as the override list), each follow-up is.
+  router.get('/reports', requireRole('pharmacist'), async (req, res) => {
     const q = parseRequest(reportListQuerySchema, req.query);
     const { reports, total } = await store.reports.list(
       q.state === 'all' ? {} : { state: q.state },
       MAX_REPORTS,
     );
     const body: ReportList = { state: q.state, total, reports: reports.map(reportView) };
-    res.set('Cache-Control', 'no-store').json(body);
+    res.json(body);
   });
 
   router.post(
-    '/admin/reports/:cardUuid/follow-ups',
+    '/reports/:cardUuid/follow-ups',
     requireRole('pharmacist'),
     requireJsonBody,
     ...deps.jsonBody,
@@ -300,7 +300,7 @@ export function createAdminApiRouter(deps: AdminApiDeps): Router {
         followUp: reportFollowUpView(followUp),
         ...(report ? { report: reportView(report) } : {}),
       };
-      res.status(201).set('Cache-Control', 'no-store').json(answer);
+      res.status(201).json(answer);
     },
   );
 

@@ -464,17 +464,17 @@ export const followUpResponseSchema = z.object({
 });
 export type FollowUpResponse = z.infer<typeof followUpResponseSchema>;
 
-/** Most reports `GET /api/admin/reports` lists (the newest; `total` says how many match). */
+/** Most reports `GET /api/reports` lists (the newest; `total` says how many match). */
 export const MAX_REPORTS = 200;
 
 export const REPORT_STATES = ['open', 'followed-up', 'all'] as const;
 
-/** `GET /api/admin/reports?state=`: `open` (default) reports not followed up since the clinician's answer. */
+/** `GET /api/reports?state=`: `open` (default) reports not followed up since the clinician's answer. */
 export const reportListQuerySchema = z.object({ state: z.enum(REPORT_STATES).default('open') }).strict();
 export type ReportListQuery = z.input<typeof reportListQuerySchema>;
 
 /**
- * `POST /api/admin/reports/{cardUuid}/follow-ups`: what the pharmacist found about the report of `rater` (as the list
+ * `POST /api/reports/{cardUuid}/follow-ups`: what the pharmacist found about the report of `rater` (as the list
  * names them). A result or advice found wrong needs a note: who was told, what happens next.
  */
 export const reportFollowUpRequestSchema = z
@@ -533,7 +533,7 @@ export const reportSchema = z.object({
 });
 export type Report = z.infer<typeof reportSchema>;
 
-/** `GET /api/admin/reports`. */
+/** `GET /api/reports`. */
 export const reportListSchema = z.object({
   state: z.enum(REPORT_STATES),
   /** How many reports are in this state (at most `MAX_REPORTS` are listed). */
@@ -543,7 +543,7 @@ export const reportListSchema = z.object({
 export type ReportList = z.infer<typeof reportListSchema>;
 
 /**
- * `POST /api/admin/reports/{cardUuid}/follow-ups` → 201: the follow-up and the report as it stands now (absent when the
+ * `POST /api/reports/{cardUuid}/follow-ups` → 201: the follow-up and the report as it stands now (absent when the
  * clinician changed the answer between the follow-up and its reading back).
  */
 export const reportFollowUpResponseSchema = z.object({

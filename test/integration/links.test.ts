@@ -130,7 +130,7 @@ describe.each(engines)('card page links on %s', (_engine, createDatabase) => {
     );
     expect(view.effects?.['too-often']).toContain('A CPIC Strong "avoid" is never lowered.');
     expect(view.effects?.['not-useful']).toContain("30 % of a rule's last 50 alerts are rated not useful");
-    // Reported to the pharmacy, which follows it up (`/api/admin/reports`); the alert itself is unchanged.
+    // Reported to the pharmacy, which follows it up (`/api/reports`); the alert itself is unchanged.
     expect(view.effects?.['wrong-patient']).toBe(
       'It does not change the alert. The pharmacy sees your report and follows it up: say in the comment what does not fit.',
     );

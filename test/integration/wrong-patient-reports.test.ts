@@ -1,5 +1,5 @@
 /**
- * "Wrong for this patient" reports reach the pharmacy (`/api/admin/reports…`, src/admin), on both stores: a clinician
+ * "Wrong for this patient" reports reach the pharmacy (`/api/reports…`, src/admin), on both stores: a clinician
  * rates a card through the card's own signed rating link (the sandbox's order-sign call, the real rating API), and a
  * pharmacist lists the report with what they need to follow it up and records the follow-up (audited). Roles: only
  * pharmacists (and admins); a clinician or an informaticist is refused, nobody signed in gets 401. Users sign in with
@@ -108,18 +108,18 @@ describe.each(stores)('wrong-patient reports on $engine', ({ create }) => {
     request(t.app).get(path).set('Authorization', `Bearer ${tokens[who]}`);
   const followUp = (uuid: string, body: unknown, who: keyof typeof tokens = 'pharmacist') =>
     request(t.app)
-      .post(`/api/admin/reports/${uuid}/follow-ups`)
+      .post(`/api/reports/${uuid}/follow-ups`)
       .set('Authorization', `Bearer ${tokens[who]}`)
       .send(body as object);
   const list = async (query = ''): Promise<ReportList> =>
-    (await get(`/api/admin/reports${query}`).expect(200)).body as ReportList;
+    (await get(`/api/reports${query}`).expect(200)).body as ReportList;
 
   describe('roles', () => {
     it('answers 401 without a signed-in user', async () => {
-      expect(await request(t.app).get('/api/admin/reports')).toBeOutcome(401, 'AUTH_UNAUTHORIZED', 'login');
+      expect(await request(t.app).get('/api/reports')).toBeOutcome(401, 'AUTH_UNAUTHORIZED', 'login');
       expect(
         await request(t.app)
-          .post(`/api/admin/reports/${reported.uuid!}/follow-ups`)
+          .post(`/api/reports/${reported.uuid!}/follow-ups`)
           .send({ rater: USER_ID, outcome: 'result-confirmed' }),
       ).toBeOutcome(401, 'AUTH_UNAUTHORIZED', 'login');
     });
@@ -127,20 +127,20 @@ describe.each(stores)('wrong-patient reports on $engine', ({ create }) => {
     it.each(['informaticist', 'clinician', 'none'] as const)(
       'refuses a user who is %s with 403',
       async (who) => {
-        expect(await get('/api/admin/reports', who)).toBeOutcome(403, 'AUTH_FORBIDDEN', 'forbidden');
+        expect(await get('/api/reports', who)).toBeOutcome(403, 'AUTH_FORBIDDEN', 'forbidden');
         expect(
           await followUp(reported.uuid!, { rater: USER_ID, outcome: 'result-confirmed' }, who),
         ).toBeOutcome(403, 'AUTH_FORBIDDEN', 'forbidden');
         // The clinician's own rating link is no pass either.
         expect(
-          await request(t.app).get('/api/admin/reports').set('Authorization', `Bearer ${reportedLink}`),
+          await request(t.app).get('/api/reports').set('Authorization', `Bearer ${reportedLink}`),
         ).toBeOutcome(401, 'AUTH_UNAUTHORIZED', 'login');
       },
     );
   });
 
   it('lists the report, open, with what the pharmacist needs, never cached', async () => {
-    const res = await get('/api/admin/reports').expect(200);
+    const res = await get('/api/reports').expect(200);
     expect(res.headers['cache-control']).toBe('no-store');
     const body = res.body as ReportList;
     expect([body.state, body.total]).toEqual(['open', 1]);
@@ -165,12 +165,12 @@ describe.each(stores)('wrong-patient reports on $engine', ({ create }) => {
     expect(Date.now() - Date.parse(report.reportedAt)).toBeLessThan(60_000);
     // Dr B's rating is "not useful": not a report. An admin passes the pharmacist's check.
     expect((await list('?state=all')).reports.map((r) => r.cardUuid)).toEqual([reported.uuid]);
-    expect((await get('/api/admin/reports', 'admin').expect(200)).body).toEqual(body);
+    expect((await get('/api/reports', 'admin').expect(200)).body).toEqual(body);
   });
 
   it('refuses an unknown state or parameter with 400', async () => {
     for (const query of ['?state=closed', '?page=2']) {
-      expect(await get(`/api/admin/reports${query}`)).toBeOutcome(400, 'ADMIN_INVALID_REQUEST', 'invalid');
+      expect(await get(`/api/reports${query}`)).toBeOutcome(400, 'ADMIN_INVALID_REQUEST', 'invalid');
     }
   });
 
@@ -255,7 +255,7 @@ describe.each(stores)('wrong-patient reports on $engine', ({ create }) => {
       'not-found',
     );
     const logs = t.logs();
-    expect(logs).toContain('/api/admin/reports');
+    expect(logs).toContain('/api/reports');
     expect(logs).not.toContain(PATIENT_ID);
     expect(logs).not.toContain('Sample mix-up');
     expect(logs).not.toContain('never genotyped');

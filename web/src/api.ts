@@ -233,11 +233,11 @@ export const reviewApi = {
     call<FollowUpResponse>('POST', '/api/reinterpretations/follow-ups', undefined, body),
   /** "Wrong for this patient" reports: `open` (default), `followed-up` or `all`. */
   reports: (state: ReportList['state']) =>
-    call<ReportList>('GET', `/api/admin/reports?state=${encodeURIComponent(state)}`),
+    call<ReportList>('GET', `/api/reports?state=${encodeURIComponent(state)}`),
   reportFollowUp: (cardUuid: string, body: ReportFollowUpRequest) =>
     call<ReportFollowUpResponse>(
       'POST',
-      `/api/admin/reports/${encodeURIComponent(cardUuid)}/follow-ups`,
+      `/api/reports/${encodeURIComponent(cardUuid)}/follow-ups`,
       undefined,
       body,
     ),
