@@ -12,7 +12,7 @@ import { decisionRuleIds } from '../rules/types';
 import { decisionDetail, phenotypeWords } from './detail';
 import { overrideReasonsFor } from './override-reasons';
 import { suggestionsFor } from './suggestions';
-import { movedReadingsText } from './sensor-text';
+import { leftOutLine, movedReadingsText } from './sensor-text';
 import { abbreviatePhenotypes, fitSummary, listPhrase } from './text';
 
 export { phenotypeWords } from './detail';
@@ -246,7 +246,12 @@ export function decisionCard(
   const card: Card = {
     uuid,
     summary: decisionSummary(decision),
-    detail: decisionDetail(decision, notes),
+    // Records left out are said only where sensor rules read this drug's data (their modifiers or summary metrics).
+    detail: decisionDetail(
+      decision,
+      notes,
+      ctx.snapshot.facts.sensors.metrics.length > 0 ? leftOutLine(ctx.snapshot.facts.sensors) : undefined,
+    ),
     indicator: decision.indicator,
     source,
     ...(suggestions.length > 0 ? { suggestions, selectionBehavior: 'at-most-one' as const } : {}),

@@ -164,6 +164,9 @@ const EVIDENCE_WORDING: Readonly<Record<SensorModifier['evidence'], string>> = {
 
 const STEP_WORDS = ['', 'one step', 'two steps', 'three steps'];
 
+/** Why a night-time measure read in UTC cannot lower an alert (`SensorModifier.localTimeUnknown`). */
+const UTC_NIGHT = "the readings do not say the patient's local time";
+
 /**
  * What one modifier did, in words: "below 60/min: raised the alert", "not used: the data are stale (newest reading
  * 25 Nov)" (also the explanation page's wording, `src/links/explanation.ts`). `alert`: the alert moved, where the card
@@ -174,9 +177,11 @@ export function modifierEffect(m: SensorModifier, raisedTo?: string, alert?: str
   const threshold = thresholdText(m);
   const [raise, lower] = alert === undefined ? ['raised', 'lowered'] : ['would raise', 'would lower'];
   const moved = alert ?? 'the alert';
+  // Night-time hours read on UTC: said once, where it changes what the reading did (research §2.1 principle 5).
+  const utcNight = m.localTimeUnknown === true ? UTC_NIGHT : undefined;
   switch (m.effect) {
     case 'raise':
-      return `${threshold ?? 'threshold met'}: ${raise} ${moved}${raisedTo ? ` to ${raisedTo}` : ''}`;
+      return `${threshold ?? 'threshold met'}: ${raise} ${moved}${raisedTo ? ` to ${raisedTo}` : ''}${utcNight ? ` (night-time hours taken in UTC: ${utcNight})` : ''}`;
     case 'lower':
       return `${threshold ?? 'in range'}: ${lower} ${moved} ${STEP_WORDS[1] ?? ''}`;
     case 'context': {
@@ -186,6 +191,7 @@ export function modifierEffect(m: SensorModifier, raisedTo?: string, alert?: str
         const why = (m.reasons ?? []).map(reasonText).join('; ');
         return `not used: insufficient data${why ? ` (${why})` : ''}`;
       }
+      if (utcNight && m.met !== true) return `not used to lower the alert: ${utcNight}`;
       // A context rule that shows the measure whatever its value (`≥ 0`) has no threshold worth saying.
       return threshold && !/^at or above 0(?![\d.])/.test(threshold)
         ? `${threshold}: shown for context; the alert is unchanged`
@@ -416,7 +422,7 @@ function calledGenes(finding: Finding): readonly CalledGene[] {
 const OMITTED = '[…]';
 
 /** The detail markdown for a decision; `notes` are what the suggestion builders could not offer, and why. */
-export function decisionDetail(decision: Decision, notes: readonly string[]): string {
+export function decisionDetail(decision: Decision, notes: readonly string[], leftOut?: string): string {
   const { finding } = decision;
   const row = rowOf(finding);
   const lines: string[] = [];
@@ -499,11 +505,12 @@ export function decisionDetail(decision: Decision, notes: readonly string[]): st
     if (considerations !== undefined) lines.push('**Other considerations:**', '', quote(considerations), '');
   }
   if (finding.genes.length > 0) lines.push('**Results used:**', '', ...finding.genes.map(geneEvidence), '');
-  if (decision.modifiers.length > 0) {
+  if (decision.modifiers.length > 0 || leftOut !== undefined) {
     lines.push(
       '**Sensor evidence:**',
       '',
       ...sensorEvidenceLines(decision.modifiers, decision.decidedIndicator ?? decision.indicator),
+      ...(leftOut === undefined ? [] : [`- ${md(leftOut)}`]),
       '',
     );
   }

@@ -5,7 +5,8 @@
  * cleaned of the service's internal notes by `rules/citations.ts` (`firstCitation`).
  */
 import type { SensorTrigger } from '../rules/thresholds';
-import type { SensorModifier } from '../rules/types';
+
+import type { DecisionSnapshot, SensorModifier } from '../rules/types';
 
 /** Metric ids in words: `long` for the evidence list, `short` for the summary. */
 const METRIC_WORDS: Readonly<Record<string, { readonly long: string; readonly short: string }>> = {
@@ -288,4 +289,19 @@ export function reasonText(reason: string): string {
     )
     .replace(/\bno unit code\b/g, 'no coded unit')
     .replace(/(\d) \/min\b/g, '$1/min');
+}
+
+/**
+ * One short line saying that wearable records were left out (research §2.1 principle 5: cards that could not use sensor
+ * data say why): how many, and the commonest reason in words, e.g. "Wearable data: 14 records left out (heart rate
+ * outside the plausible 20–300/min …)". Undefined when none was. The summary holds only the Observations of the measures
+ * the call's rules read (`rules/assess.ts` normalises no others), so a record left out is one a rule could have read.
+ */
+export function leftOutLine(sensors: DecisionSnapshot['facts']['sensors'] | undefined): string | undefined {
+  const rejected = (sensors?.dataQuality ?? []).filter((n) => n.kind === 'rejected');
+  if (rejected.length === 0) return undefined;
+  const count = rejected.reduce((sum, n) => sum + n.count, 0);
+  const commonest = [...rejected].sort((a, b) => b.count - a.count)[0];
+  const others = rejected.length - 1;
+  return `Wearable data: ${String(count)} ${count === 1 ? 'record' : 'records'} left out (${reasonText(commonest?.reason ?? '')}${others > 0 ? `; ${String(others)} other ${others === 1 ? 'reason' : 'reasons'}` : ''}).`;
 }

@@ -392,6 +392,7 @@ export async function dashboardView(input: DashboardInput): Promise<DashboardVie
   // Sensor series (the consent decides first: a denial leaves them out, as the rules would).
   const summary = summarizeSensors(data.sensors.kind === 'observations' ? data.sensors.resources : [], now, {
     policy: engine.sensorPolicy,
+    ...(data.timeZone === undefined ? {} : { timeZone: data.timeZone }),
   });
   const denied = summary.notes.length > 0 && summary.metrics.length === 0;
   const observations = resources.filter((r) => r.resourceType === 'Observation') as unknown as JsonObject[];

@@ -41,6 +41,26 @@ export interface PatientData {
   /** The patient's active medication orders (continuing therapy, CPIC's naive vs continuing use). */
   readonly activeMedications: readonly DrugOrder[];
   readonly sensors: SensorInput;
+  /** The patient's IANA time zone, when the Patient gives one (`patientTimeZone`): readings in UTC are read on it. */
+  readonly timeZone?: string;
+}
+
+/**
+ * The FHIR Extensions Pack's time-zone extension (TimezoneCode: an IANA code such as `America/Los_Angeles`, trial use).
+ * FHIR R4's Patient has no time-zone element; this extension is how a record can say it.
+ */
+export const TIMEZONE_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/timezone';
+
+/** The IANA time zone a Patient's `timezone` extension gives (`valueCode`), if any. */
+export function patientTimeZone(patient: Patient | undefined): string | undefined {
+  const extensions: unknown = patient?.extension;
+  if (!Array.isArray(extensions)) return undefined;
+  for (const item of extensions as unknown[]) {
+    if (typeof item !== 'object' || item === null) continue;
+    const { url, valueCode } = item as { url?: unknown; valueCode?: unknown };
+    if (url === TIMEZONE_EXTENSION && typeof valueCode === 'string' && valueCode !== '') return valueCode;
+  }
+  return undefined;
 }
 
 /** The FHIR data a source gathered for one patient, by what it is. */
@@ -75,6 +95,7 @@ export function readPatientData(
   const birthDate = typeof patient?.birthDate === 'string' ? patient.birthDate : undefined;
   const reading = readGenes(record.pgx, sex ? { sex } : {});
   const ageYears = ageInYears(birthDate, now);
+  const timeZone = patientTimeZone(patient);
   const active = record.medications.filter(
     (r) => r.resourceType === 'MedicationRequest' && r.status === 'active',
   );
@@ -86,6 +107,7 @@ export function readPatientData(
     pgxComplete: record.pgxComplete,
     activeMedications: thresholds ? resolveAdvisableOrders(active, thresholds) : resolveDrugOrders(active),
     sensors: { kind: 'observations', resources: record.sensorResources },
+    ...(timeZone === undefined ? {} : { timeZone }),
   };
 }
 
@@ -152,19 +174,47 @@ function onlyMetrics(summary: SensorSummary, metrics: readonly SensorMetricId[])
  * threshold set (a recorded summary is used as it was recorded).
  */
 function sensorSummary(
-  input: SensorInput,
+  data: PatientData,
   metrics: readonly SensorMetricId[],
   now: Date,
   engine: RuleEngine,
 ): SensorSummary {
+  const input = data.sensors;
   return input.kind === 'summary'
     ? input.summary
-    : summarizeSensors(input.resources, now, { metrics, policy: engine.sensorPolicy });
+    : summarizeSensors(input.resources, now, {
+        metrics,
+        policy: engine.sensorPolicy,
+        ...(data.timeZone === undefined ? {} : { timeZone: data.timeZone }),
+      });
 }
 
-/** Lower-case names of the drugs the patient already takes (continuing therapy). */
-function continuingDrugsOf(data: PatientData): string[] {
+/** Lower-case names of the drugs the patient already takes (an active order, however recent). */
+function activeDrugsOf(data: PatientData): string[] {
   return [...new Set(data.activeMedications.flatMap((m) => m.ingredients.map((i) => i.name)))];
+}
+
+/**
+ * How long an active order must have run to count as stable continuing therapy for a rule that lowers an alert:
+ * research §2.3 R1 "PM, already on stable metoprolol for > 4 weeks" (knowledge/sensor-thresholds.json
+ * `R1.stable-weeks`).
+ */
+export const STABLE_THERAPY_DAYS = 28;
+
+/**
+ * Lower-case names of the drugs the patient has taken for at least `STABLE_THERAPY_DAYS` before `now`: an active order
+ * whose start (`DrugOrder.startedOn`) is that old. An order that gives no start date does not count (its age is not
+ * known, and reassuring readings must not lower an alert on a guess); neither does one started later.
+ */
+function stableDrugsOf(data: PatientData, now: Date): string[] {
+  const latestStart = now.getTime() - STABLE_THERAPY_DAYS * 86_400_000;
+  return [
+    ...new Set(
+      data.activeMedications
+        .filter((m) => m.startedOn !== undefined && Date.parse(m.startedOn) <= latestStart)
+        .flatMap((m) => m.ingredients.map((i) => i.name)),
+    ),
+  ];
 }
 
 /** CPIC's findings for the orders, pre-test advice included whatever the options say. */
@@ -183,7 +233,8 @@ export function findingsForDrugs(data: PatientData, drugs: readonly string[], no
 }
 
 function findingsForOrders(data: PatientData, orders: readonly DrugOrder[], now: Date): Finding[] {
-  const continuingDrugs = continuingDrugsOf(data);
+  // CPIC's naive vs continuing use: any active order is use (a new one too).
+  const continuingDrugs = activeDrugsOf(data);
   return orders.flatMap((order) =>
     findingsForOrder(
       order,
@@ -231,14 +282,15 @@ export async function assess(
   engine: RuleEngine,
 ): Promise<Assessment> {
   const { now } = options;
-  const continuingDrugs = continuingDrugsOf(data);
+  // Only therapy stable for > 4 weeks lets a rule lower an alert (research §2.3 R1).
+  const continuingDrugs = stableDrugsOf(data, now);
   const cpic = findingsForOrders(data, orders, now);
   const findings: Finding[] = [
     ...cpic,
     ...safetyRuleFindings(orders, data.pgx, cpic, engine.thresholds, data.pgxConflicts),
   ].filter(preTestAllowed(data, options));
   const metrics = engine.metricsFor([...new Set(findings.map((f) => f.drug))]);
-  const sensors = sensorSummary(data.sensors, metrics, now, engine);
+  const sensors = sensorSummary(data, metrics, now, engine);
   const facts: DecisionFacts = {
     sensors,
     continuingDrugs,

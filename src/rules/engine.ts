@@ -60,6 +60,11 @@ interface MetricFact {
   /** Why it is not usable. */
   readonly reasons: readonly string[];
   readonly aggregate?: SensorAggregate;
+  /**
+   * Usable to lower an alert: usable, and not a night-time measure read on a clock that may not be the patient's
+   * (`SensorAggregate.localTimeUnknown`; research §2.4 "days are patient-local days", §2.1 principle 3).
+   */
+  readonly mayLower: boolean;
 }
 
 /** Per-run facts (json-rules-engine runtime facts). */
@@ -91,7 +96,7 @@ function metricFact(
 ): MetricFact {
   const aggregate = sensors.metrics.find((m) => m.metric === metric);
   if (!aggregate || aggregate.value === undefined) {
-    return { present: false, usable: false, value: null, status: 'absent', reasons: [] };
+    return { present: false, usable: false, mayLower: false, value: null, status: 'absent', reasons: [] };
   }
   const reasons = [...aggregate.reasons];
   let status = aggregate.status;
@@ -131,6 +136,7 @@ function metricFact(
   return {
     present: true,
     usable: status === 'sufficient',
+    mayLower: status === 'sufficient' && aggregate.localTimeUnknown !== true,
     value: aggregate.value,
     status,
     reasons,
@@ -141,13 +147,15 @@ function metricFact(
 /** The order's dose as a metric: usable when its unit code is the trigger's unit. */
 function doseFact(order: DrugOrder, unit: string): MetricFact {
   const dose = order.dose;
-  if (!dose) return { present: false, usable: false, value: null, status: 'absent', reasons: [] };
+  if (!dose)
+    return { present: false, usable: false, mayLower: false, value: null, status: 'absent', reasons: [] };
   const doseUnit = dose.code ?? dose.unit;
   return doseUnit === unit
-    ? { present: true, usable: true, value: dose.value, status: 'sufficient', reasons: [] }
+    ? { present: true, usable: true, mayLower: true, value: dose.value, status: 'sufficient', reasons: [] }
     : {
         present: true,
         usable: false,
+        mayLower: false,
         value: dose.value,
         status: 'insufficient',
         reasons: [`dose unit ${doseUnit ?? 'missing'} is not ${unit}`],
@@ -188,32 +196,59 @@ function triggerRules(
   const triggerAt = `sensorRules[${r}].triggers[${t}]`;
   const metric = { fact: 'sensor', params: { metric: trigger.metric, unit: trigger.unit } };
   const name = `${rule.id}:${trigger.id}`;
+  const lowerConditions =
+    trigger.effect === 'lower'
+      ? [
+          // Research §2.1 principle 3: never lower an avoid / contraindication.
+          { fact: 'action', operator: 'notEqual', value: 'avoid' },
+          ...(trigger.requiresContinuingTherapy
+            ? [{ fact: 'continuing', operator: 'equal', value: true }]
+            : []),
+          ...trigger.requiresNoEvents.map((m) => ({
+            fact: 'eventFree',
+            params: { metric: m },
+            operator: 'equal',
+            value: true,
+          })),
+        ]
+      : [];
+  const meets = [
+    { ...metric, path: '$.value', operator: trigger.operator, value: at(`${triggerAt}.value`) },
+    ...(trigger.upTo !== undefined
+      ? [{ ...metric, path: '$.value', operator: 'lessThanInclusive', value: at(`${triggerAt}.upTo`) }]
+      : []),
+  ];
   const fires: TopLevelCondition = {
     all: [
       ...applicability(rule, r, trigger, t),
-      ...(trigger.effect === 'lower'
-        ? [
-            // Research §2.1 principle 3: never lower an avoid / contraindication.
-            { fact: 'action', operator: 'notEqual', value: 'avoid' },
-            ...(trigger.requiresContinuingTherapy
-              ? [{ fact: 'continuing', operator: 'equal', value: true }]
-              : []),
-            ...trigger.requiresNoEvents.map((m) => ({
-              fact: 'eventFree',
-              params: { metric: m },
-              operator: 'equal',
-              value: true,
-            })),
-          ]
-        : []),
-      { ...metric, path: '$.usable', operator: 'equal', value: true },
-      { ...metric, path: '$.value', operator: trigger.operator, value: at(`${triggerAt}.value`) },
-      ...(trigger.upTo !== undefined
-        ? [{ ...metric, path: '$.value', operator: 'lessThanInclusive', value: at(`${triggerAt}.upTo`) }]
-        : []),
+      ...lowerConditions,
+      // A lower also needs the patient's local clock where the measure rests on night-time hours.
+      {
+        ...metric,
+        path: trigger.effect === 'lower' ? '$.mayLower' : '$.usable',
+        operator: 'equal',
+        value: true,
+      },
+      ...meets,
     ],
   };
   const rules: RuleProperties[] = [{ name, conditions: fires, event: { type: 'fired', params: { r, t } } }];
+  if (trigger.effect === 'lower') {
+    // Reassuring readings that would have lowered the alert but for an unknown local clock: the card says why not.
+    rules.push({
+      name: `${name}:local-time-unknown`,
+      conditions: {
+        all: [
+          ...applicability(rule, r, trigger, t),
+          ...lowerConditions,
+          { ...metric, path: '$.usable', operator: 'equal', value: true },
+          { ...metric, path: '$.mayLower', operator: 'equal', value: false },
+          ...meets,
+        ],
+      },
+      event: { type: 'local-time-unknown', params: { r, t } },
+    });
+  }
   // A reassuring-data rule that cannot run has nothing to say; the dose has no sufficiency to explain.
   if (trigger.effect !== 'lower' && trigger.metric !== ORDER_DOSE) {
     rules.push({
@@ -428,6 +463,7 @@ function modifierFor(
     devices: aggregate?.devices ?? [],
     ...(aggregate?.newestSample ? { newestSample: aggregate.newestSample } : {}),
     ...(aggregate ? { daysWithData: aggregate.daysWithData } : {}),
+    ...(aggregate?.localTimeUnknown === true ? { localTimeUnknown: true as const } : {}),
     ...(fact.usable || fact.reasons.length === 0 ? {} : { reasons: fact.reasons }),
     threshold: metricPhrase(trigger),
     note: `${rule.safetyRule ? 'Safety rule (not a CPIC/DPWG-actionable pair): ' : ''}${note}`,
@@ -449,6 +485,8 @@ interface Fired {
   readonly trigger: SensorTrigger;
   readonly fact: MetricFact;
   readonly usable: boolean;
+  /** Would have lowered the alert, but the night-time readings do not say the patient's local time. */
+  readonly localTimeUnknown?: true;
 }
 
 /** Applies the fired rules to the baseline: the largest raise wins; a lower applies only when nothing raises. */
@@ -469,6 +507,15 @@ function applyRules(
   const moved = level !== start;
   const modifierOf = (f: Fired): SensorModifier => {
     const threshold = metricPhrase(f.trigger);
+    if (f.localTimeUnknown) {
+      return modifierFor(
+        f.rule,
+        f.trigger,
+        f.fact,
+        'context',
+        `${valueText(f.fact, f.trigger)} not used to lower the card: the readings do not say the patient's local time, so the night-time hours are not known`,
+      );
+    }
     if (!f.usable) {
       return modifierFor(
         f.rule,
@@ -561,7 +608,13 @@ export function createRuleEngine(thresholds: ThresholdSet): RuleEngine {
           if (notUsedMetrics.has(key)) continue;
           notUsedMetrics.add(key);
         }
-        fired.push({ rule, trigger, fact, usable: event.type === 'fired' });
+        fired.push({
+          rule,
+          trigger,
+          fact,
+          usable: event.type === 'fired',
+          ...(event.type === 'local-time-unknown' ? { localTimeUnknown: true as const } : {}),
+        });
       }
     }
     const applied = applyRules(finding, baseline, fired);

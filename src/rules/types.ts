@@ -37,6 +37,11 @@ export interface SensorModifier {
   readonly newestSample?: string;
   /** Days of the window with data (the aggregate's), for the card's "6 of 7 days with data". */
   readonly daysWithData?: number;
+  /**
+   * The value rests on night-time hours read on UTC because the readings do not say the patient's local time
+   * (`SensorAggregate.localTimeUnknown`): it may raise the alert, never lower it.
+   */
+  readonly localTimeUnknown?: true;
   /** Why data that are there were not used (insufficient or stale), in the sensors module's words. */
   readonly reasons?: readonly string[];
   /** The threshold compared against, as a phrase (e.g. `median < 60 /min`). */
@@ -123,8 +128,10 @@ export interface DecisionFacts {
   readonly sensors: SensorSummary;
   readonly ageYears?: number;
   /**
-   * Lower-case drug names the record shows the patient already takes (stable therapy). Only reassuring-data rules
-   * read it (research §2.3 R1: a new order keeps its baseline). Absent: no drug counts as continuing.
+   * Lower-case drug names the record shows the patient has taken for > 4 weeks (stable therapy: an active order whose
+   * start, `DrugOrder.startedOn`, is at least 28 days before the assessment; an order without a start date does not
+   * count). Only reassuring-data rules read it (research §2.3 R1: "already on stable metoprolol for > 4 weeks"; a new
+   * order keeps its baseline). Absent: no drug counts as continuing.
    */
   readonly continuingDrugs?: readonly string[];
 }

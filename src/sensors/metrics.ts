@@ -34,11 +34,6 @@ function dayCoverage(days: number, windowDays: number): { daysWithData: number; 
 const readingsIn = (samples: readonly SensorSample[], concept: string, window: Window): SensorSample[] =>
   samples.filter((s) => s.concept === concept && !s.aggregate && inWindow(s, window));
 
-/** Days (patient-local) with at least `minHours` distinct hours of samples ("nights with ≥ 4 h", choice: local days). */
-function daysWithHours(samples: readonly SensorSample[], minHours: number): number {
-  return [...byDay(samples).values()].filter((day) => hoursWithData(day) >= minHours).length;
-}
-
 /** Median of per-day medians and the number of days, for a set of readings. */
 function dailyMedians(samples: readonly SensorSample[]): { value: number | undefined; days: number } {
   const daily = [...byDay(samples).values()].map((day) => median(day.map((s) => s.value)) ?? 0);
@@ -65,6 +60,11 @@ function usableAggregate(
     .sort((a, b) => b.end - a.end)[0];
 }
 
+/** Whole days an `effectivePeriod` aggregate spans (its end is inclusive: 1 Jun–8 Jun as dates is 8 days). */
+function daysSpanned(aggregate: SensorSample): number {
+  return Math.max(1, Math.round((aggregate.end + 1 - aggregate.start) / DAY));
+}
+
 /** The patient-local day after `day` (YYYY-MM-DD). */
 function nextDay(day: string): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + DAY).toISOString().slice(0, 10);
@@ -74,34 +74,43 @@ function nextDay(day: string): string {
 const NIGHT_START_HOUR = 22;
 const NIGHT_END_HOUR = 8;
 
+/** Samples during sleep or rest, grouped by night (keyed by the local day the night ends on). */
+interface Nights {
+  readonly byNight: Map<string, SensorSample[]>;
+  /**
+   * Nights picked on the clock from samples written in UTC with no local time known (`SensorSample.clock`
+   * `utc-assumed`), by night: their 22:00–07:59 is UTC's, which may be the patient's afternoon.
+   */
+  readonly onUtcClock: ReadonlySet<string>;
+}
+
 /**
- * Heart-rate samples taken during sleep or rest, grouped by night (keyed by the local day the night ends on). A
- * sample is in a night when it falls inside a sleep period on file (a 93832-4 Observation with an `effectivePeriod`,
- * e.g. the PHR IG sleep episode: the night is the day the period ends), else when its local clock time is 22:00–07:59
- * (22:00–23:59 belongs to the next day's night). Samples with no local time (date-only) are never in a night.
+ * Samples taken during sleep or rest, grouped by night (keyed by the local day the night ends on). A sample is in a
+ * night when it falls inside a sleep period on file (a 93832-4 Observation with an `effectivePeriod`, e.g. the PHR IG
+ * sleep episode: the night is the day the period ends), else when its local clock time is 22:00–07:59 (22:00–23:59
+ * belongs to the next day's night). Samples with no local time (date-only) are never in a night.
  */
-function samplesByNight(
-  heartRate: readonly SensorSample[],
-  allSamples: readonly SensorSample[],
-): Map<string, SensorSample[]> {
+function samplesByNight(samples: readonly SensorSample[], allSamples: readonly SensorSample[]): Nights {
   const sleeps = allSamples.filter(
     (s) => s.concept === 'sleep-duration' && s.end - s.start >= HOUR && s.end - s.start <= 16 * HOUR,
   );
-  const nights = new Map<string, SensorSample[]>();
-  for (const s of heartRate) {
+  const byNight = new Map<string, SensorSample[]>();
+  const onUtcClock = new Set<string>();
+  for (const s of samples) {
     const sleep = sleeps.find((p) => s.end >= p.start && s.end <= p.end);
     let night: string | undefined;
     if (sleep) night = sleep.day;
     else if (sleeps.length === 0 && s.hour !== undefined) {
       if (s.hour < NIGHT_END_HOUR) night = s.day;
       else if (s.hour >= NIGHT_START_HOUR) night = nextDay(s.day);
+      if (night !== undefined && s.clock === 'utc-assumed') onUtcClock.add(night);
     }
     if (night === undefined) continue;
-    const list = nights.get(night);
+    const list = byNight.get(night);
     if (list) list.push(s);
-    else nights.set(night, [s]);
+    else byNight.set(night, [s]);
   }
-  return nights;
+  return { byNight, onUtcClock };
 }
 
 /** The lowest median of the `bucketMinutes`-minute slots of a night's samples (research §2.3 R1). */
@@ -138,11 +147,13 @@ export const restingHeartRate: MetricFamily = {
       daily.set(day, { value: median(list.map((s) => s.value)) ?? 0, used: list });
     }
     let nightsFromSamples = 0;
+    let onUtcClock = false;
     const nights = samplesByNight(readingsIn(samples, 'heart-rate', window), samples);
-    for (const [night, list] of nights) {
+    for (const [night, list] of nights.byNight) {
       if (daily.has(night) || hoursWithData(list) < minHoursPerNight) continue;
       daily.set(night, { value: lowestSlotMedian(list, bucketMinutes), used: list });
       nightsFromSamples += 1;
+      if (nights.onUtcClock.has(night)) onUtcClock = true;
     }
     const days = [...daily.values()];
     const used = days.flatMap((d) => d.used);
@@ -155,7 +166,7 @@ export const restingHeartRate: MetricFamily = {
         ? otherLimits
         : [
             `resting heart rate on ${days.length} of ${limits.windowDays} days; needs ≥ ${limits.minDays}` +
-              (nights.size === 0
+              (nights.byNight.size === 0
                 ? ''
                 : `, or heart-rate samples on ≥ ${minNights} nights with ≥ ${minHoursPerNight} h (found ${nightsFromSamples})`),
             ...otherLimits,
@@ -166,7 +177,9 @@ export const restingHeartRate: MetricFamily = {
         return {
           values: { 'resting-heart-rate': weekly.value },
           used: [weekly],
-          daysWithData: days.length,
+          // The summary stands for every day its period spans (a week's average covers the week): counted as days
+          // with data, so a card does not say "0 of 8 days with data" beside the value it acted on.
+          daysWithData: daysSpanned(weekly),
           coverage: 1,
           insufficient: [],
           basis: 'summary-observation',
@@ -181,6 +194,7 @@ export const restingHeartRate: MetricFamily = {
       insufficient,
       // Sufficient only through the nights rule: the ThresholdSet's day count does not apply (rules/engine.ts).
       ...(days.length < limits.minDays && byNights ? { basis: 'nightly-samples' as const } : {}),
+      ...(onUtcClock ? { localTimeUnknown: true } : {}),
     };
   },
 };
@@ -250,21 +264,24 @@ export const heartRateChange: MetricFamily = {
 };
 
 /**
- * Nightly metrics (SpO2, respiratory rate; default 7 days, newest ≤ 7 d): `minDays` counts days with ≥ 4 h of samples
- * (default ≥ 3).
+ * Nightly metrics (SpO2, respiratory rate; default 7 days, newest ≤ 7 d): only readings taken during sleep or rest
+ * (research §2.2 R6 "nocturnal"), picked as for resting heart rate (`samplesByNight`: a sleep period on file, else
+ * 22:00–07:59 on the patient's clock); `minDays` counts nights with ≥ 4 h of samples (default ≥ 3).
  */
 function nightly(concept: string, samples: readonly SensorSample[], window: Window, limits: MetricPolicy) {
-  const used = readingsIn(samples, concept, window);
-  const nights = daysWithHours(used, NIGHT_HOURS);
-  const coverage = Math.min(1, nights / limits.windowDays);
+  const nights = samplesByNight(readingsIn(samples, concept, window), samples);
+  const used = [...nights.byNight.values()].flat();
+  const full = [...nights.byNight.values()].filter((night) => hoursWithData(night) >= NIGHT_HOURS).length;
+  const coverage = Math.min(1, full / limits.windowDays);
   return {
     used,
-    daysWithData: byDay(used).size,
+    daysWithData: nights.byNight.size,
     coverage,
+    ...(nights.onUtcClock.size > 0 ? { localTimeUnknown: true } : {}),
     insufficient: [
-      ...(nights < limits.minDays
+      ...(full < limits.minDays
         ? [
-            `${counted(nights, 'night')} with ≥ ${NIGHT_HOURS} h of data in ${counted(limits.windowDays, 'day')}; needs ≥ ${limits.minDays}`,
+            `${counted(full, 'night')} with ≥ ${NIGHT_HOURS} h of data in ${counted(limits.windowDays, 'day')}; needs ≥ ${limits.minDays}`,
           ]
         : []),
       ...unmetLimits(limits, { readings: used.length, coverage }),
@@ -279,6 +296,7 @@ export const oxygenSaturation: MetricFamily = {
     { id: 'spo2-below-90-share', unit: '%' },
   ],
   concepts: ['spo2'],
+  contextConcepts: ['sleep-duration'],
   compute(samples, window, limits) {
     const base = nightly('spo2', samples, window, limits);
     const values = base.used.map((s) => s.value);
@@ -300,6 +318,7 @@ export const oxygenSaturation: MetricFamily = {
 export const respiratoryRate: MetricFamily = {
   metrics: [{ id: 'respiratory-rate', unit: '/min' }],
   concepts: ['respiratory-rate'],
+  contextConcepts: ['sleep-duration'],
   compute(samples, window, limits) {
     const base = nightly('respiratory-rate', samples, window, limits);
     const value = median(base.used.map((s) => s.value));

@@ -7,7 +7,7 @@ import { conceptForCoding, type SensorConcept } from './catalogue';
 import { asArray, asNumber, asObject, asString, describeResource, type JsonObject } from './fhir-read';
 import type { SensorDataQualityNote, SensorSample } from './types';
 import { MINUTE, localDayAndHour, parseFhirTime, type FhirTime } from './time';
-import { canonicalConversion, resolveUnit, type UnitConversion } from './units';
+import { canonicalConversion, implausibility, resolveUnit, type UnitConversion } from './units';
 
 /** Statuses whose values are used; `preliminary` chunks count as the partial coverage they are (research §1.3). */
 const USABLE_STATUSES = new Set(['final', 'amended', 'corrected', 'preliminary']);
@@ -263,9 +263,12 @@ function readValue(
     if (quantity.comparator !== undefined)
       throw new Rejection('valueQuantity has a comparator (value is a bound)');
     const conversion = unitConversion(quantity, concept, note);
-    return [
-      sampleAt(concept.id, conversion.convert(value), conversion.unit, effective, effective.isPeriod, base),
-    ];
+    const fraction = fractionAboveOne(conversion, concept, value);
+    if (fraction !== undefined) throw new Rejection(fraction);
+    const converted = conversion.convert(value);
+    const implausible = implausibility(concept.id, concept.label, converted, conversion.unit);
+    if (implausible !== undefined) throw new Rejection(implausible);
+    return [sampleAt(concept.id, converted, conversion.unit, effective, effective.isPeriod, base)];
   }
   const sampled = asObject(element.valueSampledData);
   if (sampled) return readSampledData(sampled, concept, effective, base, note);
@@ -273,8 +276,21 @@ function readValue(
   throw new Rejection('no valueQuantity or valueSampledData');
 }
 
-/** A unit's conversion to its concept's unit and the repair it needed, or why it has none. */
-type Resolution = { conversion: UnitConversion & { ok: true }; repair?: string } | string;
+/** A unit's conversion to its concept's unit (and the UCUM code it converts from) and the repair it needed, or why it has none. */
+type Resolution = { conversion: Conversion; repair?: string } | string;
+
+/** A working conversion and the UCUM code the value was written in. */
+type Conversion = UnitConversion & { readonly ok: true; readonly from: string };
+
+/**
+ * A percentage concept (SpO2) written as a fraction (unit `1`) must be at most 1: 95 with unit `1` is a percentage
+ * mislabelled, not 9,500 %. Choice: such a value is left out rather than guessed (it could be 95 % or a fault).
+ */
+function fractionAboveOne(conversion: Conversion, concept: SensorConcept, value: number): string | undefined {
+  return conversion.from === '1' && conversion.unit === '%' && value > 1
+    ? `${concept.label} ${String(value)} written as a fraction (unit '1') is above 1: implausible, left out`
+    : undefined;
+}
 
 /** Unit resolutions by concept and (code, system, unit): a few distinct units per request, thousands of readings. */
 const resolutions = new Map<string, Resolution>();
@@ -292,11 +308,7 @@ let last:
     }
   | undefined;
 
-function unitConversion(
-  quantity: JsonObject,
-  concept: SensorConcept,
-  note: Note,
-): UnitConversion & { ok: true } {
+function unitConversion(quantity: JsonObject, concept: SensorConcept, note: Note): Conversion {
   const code = asString(quantity.code);
   const system = asString(quantity.system);
   const unit = asString(quantity.unit);
@@ -333,7 +345,8 @@ function resolveConversion(
   if (!resolved.ok) return resolved.reason;
   const conversion = canonicalConversion(resolved.ucum, concept);
   if (!conversion.ok) return conversion.reason;
-  return resolved.repair === undefined ? { conversion } : { conversion, repair: resolved.repair };
+  const from = { ...conversion, from: resolved.ucum };
+  return resolved.repair === undefined ? { conversion: from } : { conversion: from, repair: resolved.repair };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
@@ -381,6 +394,8 @@ function readSampledData(
   const samples: SensorSample[] = [];
   let errors = 0;
   let unusable = 0;
+  let implausible: string | undefined;
+  let implausibleCount = 0;
   tokens.forEach((token, i) => {
     const time = { start: start + i * period, end: start + i * period };
     const timed = { ...effective, time };
@@ -400,20 +415,23 @@ function readSampledData(
       const raw = Number(token);
       if (!Number.isFinite(raw))
         throw new Rejection(`SampledData token '${token}' is not a number, E, L or U`);
-      samples.push(
-        sampleAt(
-          concept.id,
-          conversion.convert(originValue + factor * raw),
-          conversion.unit,
-          timed,
-          false,
-          base,
-        ),
-      );
+      const written = originValue + factor * raw;
+      const value = conversion.convert(written);
+      const why =
+        fractionAboveOne(conversion, concept, written) ??
+        implausibility(concept.id, concept.label, value, conversion.unit);
+      if (why !== undefined) {
+        implausible = why;
+        implausibleCount += 1;
+        return;
+      }
+      samples.push(sampleAt(concept.id, value, conversion.unit, timed, false, base));
     }
   });
   if (errors > 0)
     note('ignored', `${counted(errors, 'reading')} the device marked as errors (SampledData 'E') skipped`);
+  if (implausible !== undefined)
+    note('rejected', `SampledData: ${counted(implausibleCount, 'reading')} ${implausible}`);
   if (unusable > 0) {
     note(
       'ignored',
@@ -433,6 +451,8 @@ function sampleAt(
   censored?: SensorSample['censored'],
 ): SensorSample {
   const { day, hour } = localDayAndHour(effective.time.end, effective.offsetMinutes);
+  // Written in UTC: the patient's clock is not known yet (`onPatientClock` may place it later).
+  const clock = effective.offsetMinutes === 0 ? 'utc-assumed' : 'local';
   return new Sample(
     concept,
     value,
@@ -442,10 +462,54 @@ function sampleAt(
     effective.time.end,
     day,
     hour,
+    clock,
+    effective.offsetMinutes,
     aggregate,
     base.device,
     base.origin,
   );
+}
+
+/**
+ * A sample written in UTC placed on the patient's clock: its local day and hour at `offsetMinutes` east of UTC. Other
+ * samples are returned as they are.
+ */
+export function onPatientClock(sample: SensorSample, offsetMinutes: number): SensorSample {
+  if (sample.clock !== 'utc-assumed') return sample;
+  const { day, hour } = localDayAndHour(sample.end, offsetMinutes);
+  return new Sample(
+    sample.concept,
+    sample.value,
+    sample.unit,
+    sample.censored,
+    sample.start,
+    sample.end,
+    day,
+    hour,
+    'local',
+    sample.offsetMinutes,
+    sample.aggregate,
+    sample.device,
+    sample.origin,
+  );
+}
+
+/**
+ * The newest offset other than UTC that a reading was written with (minutes east of UTC), or undefined when every
+ * reading is in UTC or date-only: the patient's clock as the readings say it (choice: the newest, where the patient
+ * is now; a reading from a trip or across a daylight-saving change can be an hour or a zone off).
+ */
+export function newestLocalOffset(samples: readonly SensorSample[]): number | undefined {
+  let newest: SensorSample | undefined;
+  for (const s of samples) {
+    if (
+      s.offsetMinutes !== undefined &&
+      s.offsetMinutes !== 0 &&
+      (newest === undefined || s.end > newest.end)
+    )
+      newest = s;
+  }
+  return newest?.offsetMinutes;
 }
 
 /**
@@ -462,6 +526,8 @@ class Sample implements SensorSample {
     readonly end: number,
     readonly day: string,
     readonly hour: number | undefined,
+    readonly clock: SensorSample['clock'],
+    readonly offsetMinutes: number | undefined,
     readonly aggregate: boolean,
     readonly device: string | undefined,
     readonly origin: number,

@@ -17,10 +17,10 @@ import {
   sleepDuration,
   stepsChange,
 } from './metrics';
-import { normalizeObservations } from './normalize';
+import { newestLocalOffset, normalizeObservations, onPatientClock } from './normalize';
 import { metricPolicy } from './policy';
 import type { SensorMetricId, SensorSample, SensorSummary, SummarizeOptions } from './types';
-import { iso } from './time';
+import { isKnownTimeZone, iso, zoneOffsetAt } from './time';
 import { evaluateFamily, type MetricFamily } from './windows';
 
 /** Every family, in the order their aggregates appear in `SensorSummary.metrics`. */
@@ -101,7 +101,11 @@ export function summarizeSensors(
             ...(f.contextConcepts ?? []),
           ]),
         );
-  const { samples, dataQuality } = normalizeObservations(flat, atMs, concepts);
+  const normalised = normalizeObservations(flat, atMs, concepts);
+  const { dataQuality } = normalised;
+  const clock = patientClock(normalised.samples, options.timeZone);
+  const samples =
+    clock === undefined ? normalised.samples : normalised.samples.map((s) => onPatientClock(s, clock(s.end)));
   const byConcept = new Map<string, SensorSample[]>();
   for (const sample of samples) {
     const list = byConcept.get(sample.concept);
@@ -119,7 +123,29 @@ export function summarizeSensors(
         (metric) => wanted?.has(metric) ?? true,
       ),
     ),
-    notes,
+    notes: [
+      ...notes,
+      ...(options.timeZone !== undefined && !isKnownTimeZone(options.timeZone)
+        ? [`the patient's time zone '${options.timeZone}' is not a known IANA zone; not used`]
+        : []),
+    ],
     dataQuality,
   };
+}
+
+/**
+ * The patient's local clock for readings written in UTC (research §2.4 "Time zones": days are the patient's local
+ * days): the Patient's time zone when the record gives a known one; else the newest offset other than UTC a reading
+ * was written with; else undefined (the local time is not known: such readings keep UTC, and a night picked from them
+ * is marked `localTimeUnknown`).
+ */
+function patientClock(
+  samples: readonly SensorSample[],
+  timeZone: string | undefined,
+): ((instant: number) => number) | undefined {
+  if (timeZone !== undefined && isKnownTimeZone(timeZone)) {
+    return (instant) => zoneOffsetAt(timeZone, instant) ?? 0;
+  }
+  const offset = newestLocalOffset(samples);
+  return offset === undefined ? undefined : () => offset;
 }

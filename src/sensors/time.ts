@@ -125,3 +125,64 @@ export function localDayAndHour(
 export function iso(instant: number): string {
   return new Date(instant).toISOString();
 }
+
+/** Formatters per IANA zone (a few per process), and each zone's offset per UTC hour seen (offsets change on hours). */
+const zoneFormats = new Map<string, Intl.DateTimeFormat | null>();
+const zoneOffsets = new Map<string, number>();
+
+/** The formatter of an IANA zone, or undefined when the runtime does not know the zone. */
+function zoneFormat(timeZone: string): Intl.DateTimeFormat | undefined {
+  let format = zoneFormats.get(timeZone);
+  if (format === undefined) {
+    try {
+      format = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+      });
+    } catch {
+      format = null;
+    }
+    if (zoneFormats.size >= 100) zoneFormats.clear();
+    zoneFormats.set(timeZone, format);
+  }
+  return format ?? undefined;
+}
+
+/** Whether `timeZone` is an IANA zone the runtime knows (`America/Los_Angeles`, `Etc/UTC`). */
+export function isKnownTimeZone(timeZone: string): boolean {
+  return zoneFormat(timeZone) !== undefined;
+}
+
+/**
+ * Minutes east of UTC of an IANA zone at an instant (daylight saving included), or undefined for an unknown zone.
+ * One look-up per zone and UTC hour (choice: a change that falls on a half hour of UTC, as in a few zones, is read
+ * from the start of its hour).
+ */
+export function zoneOffsetAt(timeZone: string, instant: number): number | undefined {
+  const format = zoneFormat(timeZone);
+  if (format === undefined) return undefined;
+  const hourStart = Math.floor(instant / HOUR) * HOUR;
+  const key = `${timeZone}|${String(hourStart)}`;
+  let offset = zoneOffsets.get(key);
+  if (offset === undefined) {
+    const parts = Object.fromEntries(
+      format.formatToParts(new Date(hourStart)).map((p) => [p.type, Number(p.value)]),
+    );
+    const local = Date.UTC(
+      parts.year ?? 1970,
+      (parts.month ?? 1) - 1,
+      parts.day ?? 1,
+      parts.hour ?? 0,
+      parts.minute ?? 0,
+    );
+    offset = Math.round((local - hourStart) / MINUTE);
+    if (zoneOffsets.size >= MAX_DAYS) zoneOffsets.clear();
+    zoneOffsets.set(key, offset);
+  }
+  return offset;
+}

@@ -67,6 +67,12 @@ export interface SummarizeOptions {
   readonly policy?: SensorPolicy;
   /** Compute only these metrics (default: every metric); the others are left out of `SensorSummary.metrics`. */
   readonly metrics?: readonly SensorMetricId[];
+  /**
+   * The patient's IANA time zone (`America/Los_Angeles`), when the record gives one (the FHIR Extensions Pack's
+   * `http://hl7.org/fhir/StructureDefinition/timezone` on the Patient): readings written in UTC are read on this
+   * clock. See README.md "The patient's local clock".
+   */
+  readonly timeZone?: string;
 }
 
 /** A time window, ISO 8601 instants, start inclusive, end inclusive. */
@@ -106,6 +112,13 @@ export interface SensorAggregate {
   readonly devices: readonly string[];
   /** Number of distinct source Observations behind the samples used. */
   readonly sourceCount: number;
+  /**
+   * True when the value rests on night-time hours picked on a clock that may not be the patient's: readings written
+   * in UTC (`Z` / `+00:00`) with nothing else in the record saying the patient's local time (no reading with another
+   * offset, no time zone on the Patient). The night (22:00–07:59) was then taken on UTC. Rules never lower an alert on
+   * such a value (research §2.4: days are the patient's local days); they may raise on it (README.md).
+   */
+  readonly localTimeUnknown?: true;
 }
 
 /**
@@ -144,6 +157,13 @@ export interface SensorSample {
   readonly day: string;
   /** Patient-local hour 0..23 of `end`; undefined for date-only times. */
   readonly hour: number | undefined;
+  /**
+   * `utc-assumed`: written in UTC (`Z` / `+00:00`) and not (yet) placed on the patient's clock, so `day` and `hour`
+   * are UTC's; `local`: written with another offset, placed on the patient's clock, or date-only.
+   */
+  readonly clock: 'local' | 'utc-assumed';
+  /** The UTC offset `effective[x]` was written with (minutes east), undefined for date-only times. */
+  readonly offsetMinutes: number | undefined;
   /** True for an `effectivePeriod` aggregate (a summary), false for a reading. */
   readonly aggregate: boolean;
   readonly device: string | undefined;

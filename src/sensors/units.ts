@@ -18,6 +18,11 @@ export const UCUM_SYSTEM = 'http://unitsofmeasure.org';
 export const UNIT_REPAIRS: Readonly<Record<string, string>> = {
   'count/min': '/min',
   'beats/min': '/min',
+  // Heart-rate spellings seen from consumer apps and aggregators (research §1.2 "unit text `beats/minute`"; `bpm` is
+  // what most watch apps display). None is valid UCUM; each can only mean beats per minute.
+  bpm: '/min',
+  'beats/minute': '/min',
+  'breaths/minute': '/min',
   '{beat}/min}': '{beat}/min',
   'breaths/min': '/min',
   degC: 'Cel',
@@ -26,6 +31,47 @@ export const UNIT_REPAIRS: Readonly<Record<string, string>> = {
   lbs: '[lb_av]',
   steps: '{steps}',
 };
+
+/**
+ * Unit text (`Quantity.unit`, no `code`) that is already a valid UCUM code and unambiguous, read as that code when the
+ * code is missing: `/min` (research §1.2 lists it as what HR sources write). Choice: only these, not any text that
+ * happens to parse as UCUM (`min` is minutes, `m` metres): a code is still what drives conversion elsewhere.
+ */
+export const UNIT_TEXT_AS_CODE: ReadonlySet<string> = new Set(['/min']);
+
+/**
+ * The range of values a body can have, per concept, in its canonical unit: a reading outside it is a sensor fault
+ * (a watch off the wrist reports 0/min), never a measurement, and is left out with a data-quality note.
+ * Choice (data quality, no cited source: the research note gives none): wide physiological bounds that keep every value
+ * a rule acts on (heart rate below 40/min escalates, so the heart-rate floor is well under it; respiratory rate below
+ * 10/min raises R6). Heart rate 20–300/min: under 20 a wrist or finger sensor has lost contact; 300 leaves room for a
+ * tachyarrhythmia. SpO2 50–100 %: above 100 % is impossible, below 50 % is outside any pulse oximeter's calibrated
+ * range. Respiratory rate 3–80/min. Blood pressure systolic 40–300 mmHg, diastolic 20–200 mmHg (a reading of
+ * 185/125 mmHg stays in). Listed in `src/sensors/README.md`.
+ */
+export const PLAUSIBLE_RANGES: Readonly<
+  Record<string, { readonly min: number; readonly max: number; readonly unit: string }>
+> = {
+  'heart-rate': { min: 20, max: 300, unit: '/min' },
+  'resting-heart-rate': { min: 20, max: 300, unit: '/min' },
+  spo2: { min: 50, max: 100, unit: '%' },
+  'respiratory-rate': { min: 3, max: 80, unit: '/min' },
+  'bp-systolic': { min: 40, max: 300, unit: 'mm[Hg]' },
+  'bp-diastolic': { min: 20, max: 200, unit: 'mm[Hg]' },
+};
+
+/** Why a value in its concept's canonical unit cannot be a measurement of the body, or undefined when it can. */
+export function implausibility(
+  conceptId: string,
+  label: string,
+  value: number,
+  unit: string,
+): string | undefined {
+  const range = Object.hasOwn(PLAUSIBLE_RANGES, conceptId) ? PLAUSIBLE_RANGES[conceptId] : undefined;
+  if (range === undefined || range.unit !== unit) return undefined;
+  if (value >= range.min && value <= range.max) return undefined;
+  return `${label.toLowerCase()} outside the plausible ${String(range.min)}–${String(range.max)} ${unit} (a sensor fault, e.g. off the skin): left out`;
+}
 
 /**
  * The repair for a unit string, own entries only: a unit code such as `__proto__` or `constructor` is not a repair
@@ -98,7 +144,7 @@ export function resolveUnit(
     return { ok: true, ucum: code };
   }
   if (unit !== undefined) {
-    const repaired = unitRepair(unit);
+    const repaired = unitRepair(unit) ?? (UNIT_TEXT_AS_CODE.has(unit) ? unit : undefined);
     if (repaired !== undefined) {
       return { ok: true, ucum: repaired, repair: `no unit code; unit text '${unit}' read as '${repaired}'` };
     }

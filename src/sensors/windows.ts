@@ -41,6 +41,8 @@ export interface Computed {
   /** The window the values describe when it is not the rule window (a summary Observation's period). */
   readonly window?: Window;
   readonly baseline?: { readonly value: number; readonly window: Window };
+  /** The values rest on night-time hours read on a UTC clock (`SensorAggregate.localTimeUnknown`). */
+  readonly localTimeUnknown?: boolean;
 }
 
 /**
@@ -198,13 +200,20 @@ function evaluateWindow(
       sampleCount: used.length,
       // Choice: a window of N × 24 h that does not end at midnight touches N + 1 patient-local days, and a card saying
       // "8 of 7 days with data" reads as an error; the days with data are counted up to the window's N.
-      daysWithData: Math.min(computed.daysWithData, limits.windowDays),
+      // A summary Observation's own period (`computed.window`) is counted in its own days.
+      daysWithData: Math.min(
+        computed.daysWithData,
+        computed.window === undefined ? limits.windowDays : daysOf(computed.window),
+      ),
       coverage: round(computed.coverage),
       ...newestSample,
       status: stale ? 'stale' : reasons.length > 0 ? 'insufficient' : 'sufficient',
       reasons,
       devices: [...devices],
       sourceCount,
+      ...(computed.localTimeUnknown === true && value !== undefined
+        ? { localTimeUnknown: true as const }
+        : {}),
     };
   });
 }

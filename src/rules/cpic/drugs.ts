@@ -254,6 +254,7 @@ function resolveMedicationRequestIn(
     shortText(str(obj(order.medicationReference)?.display)) ??
     conceptText(medication?.code);
   const dosage = dosageText(order, dose);
+  const startedOn = therapyStart(order);
   const id = str(order.id);
   return {
     orderRef: `${str(order.resourceType) ?? 'MedicationRequest'}/${id ?? String(orderIndex)}`,
@@ -265,8 +266,26 @@ function resolveMedicationRequestIn(
     resolvedBy: resolution.by,
     ...(product ? { product } : {}),
     ...(dosage ? { dosage } : {}),
+    ...(startedOn ? { startedOn } : {}),
     ...(dose ? { dose } : {}),
   };
+}
+
+/**
+ * The latest start date the order gives (`DrugOrder.startedOn`): `authoredOn` (what EHRs send on nearly every
+ * MedicationRequest), the first dosage instruction's `timing.repeat.boundsPeriod.start`, and
+ * `dispenseRequest.validityPeriod.start`. Values that are not a FHIR date or dateTime are skipped.
+ */
+function therapyStart(order: Record<string, unknown>): string | undefined {
+  const dosage = obj(arr(order.dosageInstruction)[0]);
+  const candidates = [
+    str(order.authoredOn),
+    str(obj(obj(obj(dosage?.timing)?.repeat)?.boundsPeriod)?.start),
+    str(obj(obj(order.dispenseRequest)?.validityPeriod)?.start),
+  ].filter(
+    (d): d is string => d !== undefined && !Number.isNaN(Date.parse(d)) && /^\d{4}-\d{2}-\d{2}/.test(d),
+  );
+  return candidates.sort((a, b) => Date.parse(a) - Date.parse(b)).at(-1);
 }
 
 /**

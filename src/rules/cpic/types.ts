@@ -115,6 +115,13 @@ export interface DrugOrder {
   readonly product?: string;
   /** The first dosage instruction in words: its `text` as sent, else dose, route and timing put together. */
   readonly dosage?: string;
+  /**
+   * When the therapy the order is for started, as the order says it (ISO 8601 date or dateTime): the latest of
+   * `authoredOn`, the first dosage instruction's `timing.repeat.boundsPeriod.start` and
+   * `dispenseRequest.validityPeriod.start` that are present (choice: the latest, so a renewed or re-timed order never
+   * counts as older than it may be). Absent when the order gives none.
+   */
+  readonly startedOn?: string;
   /** Dose from the order's first dosage instruction, when given. */
   readonly dose?: {
     readonly value: number;

@@ -37,6 +37,10 @@ describe('unit variants (fixtures/sensors/unit-variants.json)', () => {
     ['hr-omh-beats-per-min', 'heart-rate', 72, '/min'],
     ['hr-typo-as-code', 'heart-rate', 72, '/min'],
     ['hr-no-code-beats-per-min', 'heart-rate', 72, '/min'],
+    ['hr-bpm-not-ucum', 'heart-rate', 72, '/min'],
+    ['hr-no-code-bpm-text', 'heart-rate', 72, '/min'],
+    ['hr-code-beats-per-minute', 'heart-rate', 72, '/min'],
+    ['hr-no-code-per-min-text', 'heart-rate', 72, '/min'],
     ['temp-healthkit-degC', 'body-temperature', 37.2, 'Cel'],
     ['temp-va-degF', 'body-temperature', 37, 'Cel'], // 37 Cel ↔ 98.6 [degF]
     ['temp-ucum-Cel', 'body-temperature', 37.2, 'Cel'],
@@ -68,6 +72,10 @@ describe('unit variants (fixtures/sensors/unit-variants.json)', () => {
     ['hr-omh-beats-per-min', "'beats/min'"],
     ['hr-typo-as-code', "'{beat}/min}'"],
     ['hr-no-code-beats-per-min', "'beats/min'"],
+    ['hr-bpm-not-ucum', "'bpm'"],
+    ['hr-no-code-bpm-text', "'bpm'"],
+    ['hr-code-beats-per-minute', "'beats/minute'"],
+    ['hr-no-code-per-min-text', "'/min'"],
     ['temp-healthkit-degC', "'degC'"],
     ['weight-omh-lb', "'lb'"],
     ['bp-healthkit-mmHg', "'mmHg'"],
@@ -93,8 +101,10 @@ describe('unit variants (fixtures/sensors/unit-variants.json)', () => {
 
   it.each([
     ['hr-with-bp-unit', "'mm[Hg]' does not convert to '/min'"],
-    ['hr-bpm-not-ucum', "'bpm' is not valid UCUM"],
-    ['hr-no-code-bpm-text', "unit text 'bpm' is not in the repair table"],
+    // Implausible values (units.ts PLAUSIBLE_RANGES): a watch off the wrist, a fraction that is a percentage.
+    ['hr-zero-off-wrist', 'heart rate outside the plausible 20–300 /min'],
+    ['resting-hr-five', 'outside the plausible 20–300 /min'],
+    ['spo2-percent-as-fraction-unit', "written as a fraction (unit '1') is above 1"],
     ['glucose-mdc-unit-system', 'not UCUM'],
     ['glucose-cgm-in-percent', "'%' does not convert to 'mg/dL'"],
     ['temp-no-unit', 'no unit code'],

@@ -260,6 +260,20 @@ describe('resting heart rate (7 d, ≥ 4 days, newest ≤ 72 h)', () => {
       basis: 'summary-observation',
     });
   });
+
+  it('a weekly aggregate counts the days its period covers (PA IG: start and end as dates, the end inclusive)', () => {
+    const week = {
+      ...observation('40443-4', 52, '/min', 0, 'weekly-dates'),
+      effectiveDateTime: undefined,
+      effectivePeriod: {
+        start: new Date(atMs - 7 * DAY).toISOString().slice(0, 10),
+        end: new Date(atMs).toISOString().slice(0, 10),
+      },
+    };
+    const rhr = metric(summarizeSensors([week], AT), 'resting-heart-rate');
+    // 8 calendar days as written; the old code said "0 of 8 days with data" beside the value it acted on.
+    expect(rhr).toMatchObject({ value: 52, basis: 'summary-observation', daysWithData: 8 });
+  });
 });
 
 describe('other windows', () => {
@@ -315,7 +329,8 @@ describe('other windows', () => {
   it('SpO2: minimum and share below 90 % over nights with ≥ 4 h of data', () => {
     const obs = range(1, 4).flatMap((d) =>
       range(0, 5).map((h) =>
-        observation('59408-5', d === 1 && h === 0 ? 88 : 95, '%', d * DAY + h * HOUR, `o-${d}-${h}`),
+        // 02:00–06:00 UTC: inside the night (22:00–07:59) on the clock the readings give.
+        observation('59408-5', d === 1 && h === 0 ? 88 : 95, '%', d * DAY + (h + 3) * HOUR, `o-${d}-${h}`),
       ),
     );
     const summary = summarizeSensors(obs, AT);
@@ -323,6 +338,24 @@ describe('other windows', () => {
     expect(metric(summary, 'spo2-below-90-share').value).toBeCloseTo(100 / 15, 3);
     const sparse = summarizeSensors(obs.slice(0, 10), AT);
     expect(metric(sparse, 'spo2-minimum').status).toBe('insufficient');
+  });
+
+  it('SpO2 counts night-time readings only (research §2.2 R6 "nocturnal"): daytime readings are left out', () => {
+    // Every hour for 4 days, written with the patient's offset: 85 % in the afternoons (an exercise artefact), 96 %
+    // at night (22:00–07:59 local).
+    const readings = range(0, 96).map((h) => {
+      const instant = atMs - h * HOUR;
+      const localHour = new Date(instant - 5 * HOUR).getUTCHours(); // -05:00
+      const value = localHour >= 12 && localHour < 18 ? 85 : 96;
+      return {
+        ...observation('59408-5', value, '%', h * HOUR, `spo2-${h}`),
+        effectiveDateTime: new Date(instant - 5 * HOUR).toISOString().replace('.000Z', '-05:00'),
+      };
+    });
+    const summary = summarizeSensors(readings, AT);
+    expect(metric(summary, 'spo2-minimum')).toMatchObject({ value: 96, status: 'sufficient' });
+    expect(metric(summary, 'spo2-below-90-share').value).toBe(0);
+    expect(metric(summary, 'spo2-minimum').localTimeUnknown).toBeUndefined();
   });
 
   it('SpO2: six nights recorded by an oximeter as SampledData, one reading a second (172,800 readings)', () => {
