@@ -172,9 +172,19 @@ function namedForPopulations(decision: Decision, alternative: string): string[] 
  * drug's dose is not the alternative's).
  */
 function draftWithMedication(draft: Record<string, unknown>, alt: NamedAlternative & { rxcui: string }) {
-  const { medicationReference: _reference, dosageInstruction: _dose, ...rest } = draft;
+  const { medicationReference, dosageInstruction: _dose, contained, ...rest } = draft;
+  // A contained Medication the old `medicationReference` pointed to (`#med1`) would be left referenced by nothing
+  // (FHIR invariant dom-3) and still name the old drug to any reader: it goes; other contained resources stay.
+  const reference = isRecord(medicationReference) ? medicationReference.reference : undefined;
+  const localId = typeof reference === 'string' && reference.startsWith('#') ? reference.slice(1) : undefined;
+  const kept = Array.isArray(contained)
+    ? contained.filter(
+        (r) => !(isRecord(r) && localId !== undefined && r.resourceType === 'Medication' && r.id === localId),
+      )
+    : undefined;
   return {
     ...rest,
+    ...(kept && kept.length > 0 ? { contained: kept } : {}),
     medicationCodeableConcept: {
       coding: [{ system: RXNORM, code: alt.rxcui, display: alt.name }],
       text: alt.name,

@@ -487,6 +487,51 @@ describe('decisionCard on real CPIC decisions', () => {
     expect(rendered(card.detail)).toContain('never asks to split a pill');
   });
 
+  it('a replacement drops the contained Medication the draft named by #reference, and keeps the rest', async () => {
+    const decision = await decide('clopidogrel', [geneResult('CYP2C19', '*2/*2')]);
+    // As an EHR sends a locally defined product: the Medication contained in the order, named by `#med1`; the
+    // prescriber contained too, referenced by `requester`.
+    const draft = {
+      resourceType: 'MedicationRequest',
+      id: 'draft-clopidogrel',
+      status: 'draft',
+      intent: 'order',
+      subject: { reference: `Patient/${PATIENT}` },
+      contained: [
+        {
+          resourceType: 'Medication',
+          id: 'med1',
+          code: {
+            coding: [
+              {
+                system: 'http://www.nlm.nih.gov/research/umls/rxnorm',
+                code: '309362',
+                display: 'clopidogrel 75 MG Oral Tablet',
+              },
+            ],
+            text: 'clopidogrel 75 MG Oral Tablet',
+          },
+        },
+        { resourceType: 'Practitioner', id: 'prac1', name: [{ text: 'Dr. Ada Obi' }] },
+      ],
+      medicationReference: { reference: '#med1' },
+      requester: { reference: '#prac1' },
+      dosageInstruction: [{ text: '75 mg by mouth once daily' }],
+    };
+    const card = cardFor(decision, draft);
+    const updates = (card.suggestions ?? []).flatMap((s) => actionsOf(s)).filter((a) => a.type === 'update');
+    expect(updates.length).toBeGreaterThan(0);
+    for (const update of updates) {
+      const resource = (update.type === 'update' ? update.resource : {}) as Record<string, unknown>;
+      expect(resource).not.toHaveProperty('medicationReference');
+      expect(resource.contained).toEqual([draft.contained[1]]);
+      expect(resource.requester).toEqual({ reference: '#prac1' });
+      expect(JSON.stringify(resource)).not.toMatch(/309362|clopidogrel 75/i);
+    }
+    // The draft itself is not modified.
+    expect(draft.contained).toHaveLength(2);
+  });
+
   it('TPMT intermediate + mercaptopurine: most conservative end of CPIC 30-80% range (STU3 dose)', async () => {
     const decision = await decide('mercaptopurine', [
       geneResult('TPMT', '*1/*3A'),
