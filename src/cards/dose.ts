@@ -3,6 +3,8 @@
  * the scaled dose. The share itself is knowledge (`rules/cpic/dose.ts`, on the finding).
  */
 
+import { doseUnitWords } from '../rules/cpic';
+
 /** A dose quantity as the draft carries it. */
 export interface DraftDose {
   readonly value: number;
@@ -51,28 +53,50 @@ export function draftDose(order: unknown): DraftDose | undefined {
   return undefined;
 }
 
-/** `{pill}` (the sandbox's UCUM annotation) and other count-of-units doses. */
-const COUNT_UNIT = /^\{?(?:pill|tab|tbl|tablet|cap|capsule)s?\}?$/i;
+/** A count of capsules (`{cap}`, "capsules"): a capsule is never split. */
+const CAPSULES = /^\{?(?:cap|capsule)s?\}?$/i;
+/** A count of tablets or pills (`{tbl}`, `{tab}`, the sandbox's `{pill}`, "tablets"). */
+const TABLETS = /^\{?(?:pill|tab|tbl|tablet)s?\}?$/i;
 
-/** Display text of a dose unit. */
+function isCount(pattern: RegExp, dose: DraftDose): boolean {
+  return pattern.test(dose.unit ?? '') || pattern.test(dose.code ?? '');
+}
+
+/** Display text of a dose unit: the EHR's `unit`, else its UCUM code in words (`{tbl}` → "tablets"). */
 export function unitText(dose: DraftDose): string {
-  return dose.unit ?? dose.code ?? '';
+  return doseUnitWords(dose);
 }
 
 /**
- * The adjusted dose value, or why there is none. A dose in pills is only adjusted when the result is a whole or
- * half pill (a split that a scored tablet allows); anything else would ask for an impossible fraction of a pill.
- * Other units are rounded to two decimals.
+ * The adjusted dose value, or why there is none. A dose counted in capsules, tablets or pills is only adjusted to a
+ * whole number of them: a capsule cannot be split, and whether a tablet may be split (scored, not film-coated, not a
+ * cytotoxic) is not in the order nor in the service's RxNorm extract, so the service never asks for part of one (a
+ * choice: `src/cards/README.md`, "Dose suggestion"). The reason then says what to prescribe instead, in words. Other
+ * units are rounded to two decimals.
  */
-export function adjustedDoseValue(dose: DraftDose, fraction: number): { value: number } | { reason: string } {
+export function adjustedDoseValue(
+  dose: DraftDose,
+  fraction: number,
+): { value: number } | { reason: string; unsplit?: { amount: string; why: string } } {
   const raw = dose.value * fraction;
-  if (COUNT_UNIT.test(dose.unit ?? '') || COUNT_UNIT.test(dose.code ?? '')) {
-    return Number.isInteger(raw * 2)
-      ? { value: raw }
-      : { reason: `${raw} ${unitText(dose)} is not a whole or half unit; choose a strength instead` };
+  const capsules = isCount(CAPSULES, dose);
+  if (capsules || isCount(TABLETS, dose)) {
+    if (Number.isInteger(raw) && raw > 0) return { value: raw };
+    const value = Math.round(raw * 100) / 100;
+    const form = capsules ? 'capsule' : isCount(/pill/i, dose) ? 'pill' : 'tablet';
+    const amount = `${value} ${doseUnitWords({ ...dose, value })}`;
+    const why = capsules
+      ? 'a capsule cannot be split'
+      : `this service never asks to split a ${form} (it cannot know whether this one may be split)`;
+    return { reason: `${amount} is not a whole number and ${why}`, unsplit: { amount, why } };
   }
   const value = Math.round(raw * 100) / 100;
   return value > 0 ? { value } : { reason: 'the adjusted dose rounds to zero' };
+}
+
+/** A share as a percentage: 0.5 → "50%". */
+export function percentText(fraction: number): string {
+  return `${Math.round(fraction * 1000) / 10}%`;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Action, Suggestion } from '../cds/types';
 import type { Decision } from '../rules/types';
 import type { DoseCondition } from '../rules/cpic/dose';
 import type { CpicRow, NamedAlternative } from '../rules/cpic/types';
-import { adjustedDoseValue, draftDose, isRecord, unitText, withScaledDose } from './dose';
+import { adjustedDoseValue, draftDose, isRecord, percentText, unitText, withScaledDose } from './dose';
 import { populationWords, testedName } from '../rules/cpic';
 import { fitSummary, listPhrase } from './text';
 
@@ -27,9 +27,7 @@ export interface SuggestionsResult {
   readonly notes: string[];
 }
 
-function percent(fraction: number): string {
-  return `${Math.round(fraction * 1000) / 10}%`;
-}
+const percent = percentText;
 
 /** How the label names CPIC's condition: the if-clause itself when there is one, else what kind it is. */
 function conditionLabel(conditions: readonly DoseCondition[]): string {
@@ -58,20 +56,28 @@ function doseSuggestion(
   }
   const adjusted = adjustedDoseValue(dose, fraction.fraction);
   if ('reason' in adjusted) {
-    notes.push(`No dose suggestion for CPIC's "${fraction.phrase}": ${adjusted.reason}.`);
+    // Not a whole number of capsules or tablets: the advice in words, no order-changing suggestion (the service does
+    // not know the product's strengths, so it cannot rewrite the count; `src/cards/README.md`, "Dose suggestion").
+    notes.push(
+      adjusted.unsplit
+        ? `Prescribe ${percent(fraction.fraction)} of the ordered ${dose.value} ${unitText(dose)} in a strength that makes it up (CPIC: "${fraction.phrase}"): ${adjusted.unsplit.amount} is not offered, as ${adjusted.unsplit.why}.`
+        : `No dose suggestion for CPIC's "${fraction.phrase}": ${adjusted.reason}.`,
+    );
     return undefined;
   }
-  const unit = unitText(dose);
+  // Units in words for each amount ("1 tablet", "2 tablets"; the EHR's own `unit` when it sent one).
+  const was = `${dose.value} ${unitText(dose)}`;
+  const now = `${adjusted.value} ${unitText({ ...dose, value: adjusted.value })}`;
   const range =
     fraction.otherEnd === undefined
       ? ''
       : `; the most conservative end of CPIC's range (${percent(fraction.fraction)}–${percent(fraction.otherEnd)})`;
   const conditional = fraction.conditions.length > 0;
   const conditions = fraction.conditions.map((c) => `"${c.quote}"`).join('; ');
-  const description = `Change ${drug} to ${adjusted.value} ${unit} (${percent(fraction.fraction)} of the ordered ${dose.value} ${unit}; CPIC: "${fraction.phrase}"${range})${conditional ? `. Conditional, CPIC says: ${conditions}` : ''}`;
+  const description = `Change ${drug} to ${now} (${percent(fraction.fraction)} of the ordered ${was}; CPIC: "${fraction.phrase}"${range})${conditional ? `. Conditional, CPIC says: ${conditions}` : ''}`;
   return {
     uuid: ctx.newUuid(),
-    label: `Reduce ${drug} to ${adjusted.value} ${unit} (${percent(fraction.fraction)} of ${dose.value} ${unit}${fraction.otherEnd === undefined ? '' : ', most conservative end of CPIC range'})${conditionLabel(fraction.conditions)}`,
+    label: `Reduce ${drug} to ${now} (${percent(fraction.fraction)} of ${was}${fraction.otherEnd === undefined ? '' : ', most conservative end of CPIC range'})${conditionLabel(fraction.conditions)}`,
     // CPIC makes the reduction conditional: offered, never preselected (the service cannot check the condition).
     isRecommended: !conditional,
     actions: [
@@ -166,9 +172,19 @@ function namedForPopulations(decision: Decision, alternative: string): string[] 
  * drug's dose is not the alternative's).
  */
 function draftWithMedication(draft: Record<string, unknown>, alt: NamedAlternative & { rxcui: string }) {
-  const { medicationReference: _reference, dosageInstruction: _dose, ...rest } = draft;
+  const { medicationReference, dosageInstruction: _dose, contained, ...rest } = draft;
+  // A contained Medication the old `medicationReference` pointed to (`#med1`) would be left referenced by nothing
+  // (FHIR invariant dom-3) and still name the old drug to any reader: it goes; other contained resources stay.
+  const reference = isRecord(medicationReference) ? medicationReference.reference : undefined;
+  const localId = typeof reference === 'string' && reference.startsWith('#') ? reference.slice(1) : undefined;
+  const kept = Array.isArray(contained)
+    ? contained.filter(
+        (r) => !(isRecord(r) && localId !== undefined && r.resourceType === 'Medication' && r.id === localId),
+      )
+    : undefined;
   return {
     ...rest,
+    ...(kept && kept.length > 0 ? { contained: kept } : {}),
     medicationCodeableConcept: {
       coding: [{ system: RXNORM, code: alt.rxcui, display: alt.name }],
       text: alt.name,

@@ -27,7 +27,7 @@ import type { JsonObject } from '../helpers/cds';
 import { searchset } from '../helpers/mock-fhir';
 import { createTestDatabase } from '../helpers/postgres';
 import type { TestDatabase } from '../helpers/postgres';
-import { cpicCall, cpicRow } from '../reference';
+import { cpicCall, cpicRow, cpicRows } from '../reference';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Requests shaped like an EHR's (the clinical panel's fixtures)
@@ -406,6 +406,69 @@ describe.each(engines)('the volume policy on %s', (_engine, createDatabase) => {
       }),
     ]);
   });
+
+  it('clopidogrel, CYP2C19 intermediate metabolizer: the Strong ACS/PCI row leads and, overridden, is never lowered', async () => {
+    // CPIC's rows for this result, one per indication (the order does not say which): the Strong ACS/PCI avoid, the
+    // Moderate neurovascular one and the non-ACS/non-PCI "No recommendation".
+    const { lookupKey } = cpicCall('CYP2C19', '*1/*2');
+    const acsPci = cpicRow('clopidogrel', { CYP2C19: lookupKey }, 'CVI ACS PCI').row;
+    const neuro = cpicRow('clopidogrel', { CYP2C19: lookupKey }, 'NVI').row;
+    expect([acsPci.strength, neuro.strength]).toEqual(['Strong', 'Moderate']);
+    const patientId = `vol-${randomUUID()}`;
+    const im = (extra: Partial<Call> = {}): Call =>
+      clopidogrel(patientId, { result: 'CYP2C19 *1/*2', ...extra });
+    const first = await oneCard(t.app, 'order-sign', im());
+    expect(first.indicator).toBe('critical');
+    expect(first.summary).toContain('(CPIC Strong)');
+    const detail = first.detail ?? '';
+    // The Strong row first, the neurovascular row still quoted after it.
+    expect(detail.indexOf('Avoid standard dose (75 mg) clopidogrel')).toBeGreaterThan(-1);
+    expect(detail.indexOf('Avoid standard dose (75 mg) clopidogrel')).toBeLessThan(
+      detail.indexOf('Consider an alternative P2Y12 inhibitor'),
+    );
+    // The alternatives the Strong row names are offered.
+    const offered = (first.suggestions ?? []).flatMap((s) =>
+      (s.actions ?? []).flatMap((a) =>
+        'resource' in a
+          ? [
+              String(
+                (a.resource as { medicationCodeableConcept?: { text?: string } }).medicationCodeableConcept
+                  ?.text,
+              ),
+            ]
+          : [],
+      ),
+    );
+    expect(offered).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^prasugrel/i), expect.stringMatching(/^ticagrelor/i)]),
+    );
+    await feedback(t.app, 'order-sign', first, 'overridden', { code: 'benefit-outweighs-risk' });
+    // Another clinician signing it: still critical (a CPIC Strong avoid is never lowered), shown as acknowledged.
+    const toOther = await oneCard(t.app, 'order-sign', im({ userId: OTHER_CLINICIAN }));
+    expect(toOther.indicator).toBe('critical');
+    expect(toOther.detail).toContain('Already acknowledged');
+    expectClinicianReadable(toOther);
+  });
+
+  it.each(['CYP2C19 *1/*17', 'CYP2C19 *17/*17'])(
+    'clopidogrel with %s: CPIC\'s Strong "use at standard dose" outranks "No recommendation", so no card',
+    async (result) => {
+      const { lookupKey } = cpicCall('CYP2C19', result.replace('CYP2C19 ', ''));
+      const rows = cpicRows('clopidogrel', { CYP2C19: lookupKey }).map(({ row }) => row);
+      // The data: one Strong standard-dose row, the others make no recommendation.
+      expect(rows.filter((r) => r.strength === 'Strong').map((r) => r.recommendation)).toEqual([
+        'If considering clopidogrel, use at standard dose (75 mg/day)',
+      ]);
+      expect(
+        rows.filter((r) => r.strength !== 'Strong').every((r) => r.strength === 'No recommendation'),
+      ).toBe(true);
+      const patientId = `vol-${randomUUID()}`;
+      for (const hook of ['order-sign', 'order-select'] as const) {
+        const { cards } = await cardsOf(t.app, hook, clopidogrel(patientId, { result }));
+        expect(cards).toEqual([]);
+      }
+    },
+  );
 
   it('a "shown too often" rating acknowledges the advice like an override', async () => {
     const patientId = `vol-${randomUUID()}`;

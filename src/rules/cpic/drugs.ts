@@ -166,13 +166,38 @@ function repeatText(repeat: Json | undefined): string | undefined {
   return `${frequency === 2 ? 'twice' : `${String(frequency)} times`} ${every}`;
 }
 
+/** UCUM annotations for a count of a dose form, as EHRs send them (the CDS Hooks sandbox: `{pill}`), in words. */
+const COUNT_ANNOTATIONS: Readonly<Record<string, string>> = {
+  pill: 'pill',
+  tab: 'tablet',
+  tbl: 'tablet',
+  tablet: 'tablet',
+  cap: 'capsule',
+  capsule: 'capsule',
+};
+
 /**
- * A dose's unit in words, after a space: its `unit` as sent, else its UCUM code with an annotation read as the word it
- * is (the CDS Hooks sandbox sends `{pill}` and no `unit`: "1 pill").
+ * A dose's unit in words: its `unit` as the EHR sent it, else its UCUM code, an annotation read as the word it is
+ * (`{tbl}` → "tablet", "tablets" for any amount but 1; `{cap}` → "capsule"; another annotation without its braces).
+ * The CDS Hooks sandbox sends `{pill}` and no `unit`: "1 pill", "2 pills".
  */
+export function doseUnitWords(dose: {
+  readonly value: number;
+  readonly unit?: string;
+  readonly code?: string;
+}): string {
+  if (dose.unit) return dose.unit;
+  const annotation = /^\{(.+)\}$/.exec(dose.code ?? '')?.[1];
+  if (annotation === undefined) return dose.code ?? '';
+  const word = COUNT_ANNOTATIONS[annotation.toLowerCase().replace(/s$/, '')];
+  if (word === undefined) return annotation;
+  return dose.value === 1 ? word : `${word}s`;
+}
+
+/** A dose's unit in words after a space, or nothing. */
 function doseUnitText(dose: NonNullable<DrugOrder['dose']>): string {
-  const unit = dose.unit ?? dose.code?.replace(/^\{(.+)\}$/, '$1');
-  return unit ? ` ${unit}` : '';
+  const words = doseUnitWords(dose);
+  return words ? ` ${words}` : '';
 }
 
 /**

@@ -35,6 +35,7 @@ export { readGeneResults } from './fhir-results';
 export { PGX_OBSERVATION_CODES } from './observation-text';
 export {
   resolveDrugOrders,
+  doseUnitWords,
   resolveMedicationRequest,
   cpicDrugsInText,
   resolveDrugOrdersIn,

@@ -101,6 +101,37 @@ const ACTION_RANK: Readonly<Record<DecisionAction, number>> = {
 };
 
 /**
+ * CPIC's strengths of recommendation, strongest first, as the data set writes them (`classification`/`strength` of
+ * `knowledge/cpic/recommendations.json`: `Strong`, `Moderate`, `Optional`, `No recommendation`, and none at all for
+ * the 58 informational rows). A choice of ours where the data gives no order: an unstated strength ranks with
+ * `No recommendation` (neither recommends anything).
+ */
+const STRENGTH_RANK: Readonly<Record<string, number>> = {
+  Strong: 3,
+  Moderate: 2,
+  Optional: 1,
+  'No recommendation': 0,
+};
+
+function strengthRank(row: RecommendationRow): number {
+  return row.strength === null ? 0 : (STRENGTH_RANK[row.strength] ?? 0);
+}
+
+/**
+ * True when the row recommends something: a strength of Strong, Moderate or Optional, and a text that is not CPIC's
+ * "No recommendation". Both are read because the data set has rows whose text is "No recommendation" under a Strong or
+ * Optional strength (44 CYP2C19 + CYP2D6 rows of clomipramine, doxepin, imipramine, trimipramine): the text decides
+ * that such a row makes no recommendation.
+ */
+function makesRecommendation(row: RecommendationRow): boolean {
+  return (
+    strengthRank(row) > 0 &&
+    !row.informational &&
+    readRecommendation(row.recommendation) !== 'no-recommendation'
+  );
+}
+
+/**
  * The action a CPIC row asks for: classified once from the row's text when the knowledge is imported
  * (`row-actions.ts`, table in `docs/cpic-row-actions.md`), read here as a typed field. The card always shows CPIC's
  * own text and strength.
@@ -519,7 +550,11 @@ function recommendationFinding(
   untested: readonly string[],
   settled: 'avoid' | 'same' | undefined,
 ): RecommendationFinding | undefined {
-  // One candidate per key combination (score spans) and population; the most protective leads.
+  // One candidate per key combination (score spans) and population; the most protective leads. Order: the rows of
+  // the population the record tells, then rows that recommend something before rows that make no recommendation (a
+  // "No recommendation" row must not hide a Strong "use at standard dose"), then the most demanding action, then the
+  // strongest CPIC classification (clopidogrel CYP2C19 intermediate metabolizer: the Strong ACS/PCI avoid before the
+  // Moderate neurovascular one), then the data set's order (the sort is stable).
   const candidates = found.flatMap((m) => {
     const { primary, others, reason } = choosePopulation(m.rows, c.patient);
     return [
@@ -530,7 +565,9 @@ function recommendationFinding(
   const ranked = [...candidates].sort(
     (a, b) =>
       Number(b.primary) - Number(a.primary) ||
-      ACTION_RANK[actionForRow(b.row)] - ACTION_RANK[actionForRow(a.row)],
+      Number(makesRecommendation(b.row)) - Number(makesRecommendation(a.row)) ||
+      ACTION_RANK[actionForRow(b.row)] - ACTION_RANK[actionForRow(a.row)] ||
+      strengthRank(b.row) - strengthRank(a.row),
   );
   const lead = ranked[0];
   if (!lead) return undefined;

@@ -388,21 +388,91 @@ describe('decisionCard on real CPIC decisions', () => {
     expect(updated?.text).toBe('500 mg, Oral, 2 times daily');
     expect(updated).not.toHaveProperty('patientInstruction');
     expect(updated).toMatchObject({ doseAndRate: [{ doseQuantity: { value: 500 } }] });
-    // A tablet count written as the order's text.
-    const pills = structuredClone(drafts.capecitabinePills) as { dosageInstruction: Instruction[] };
-    if (pills.dosageInstruction[0]) pills.dosageInstruction[0].text = '3 tablet by mouth once daily';
+    // A tablet count written as the order's text: 2 of them halve to a whole tablet.
+    const pills = structuredClone(drafts.capecitabinePills) as {
+      dosageInstruction: (Instruction & { doseAndRate: { doseQuantity: { value: number } }[] })[];
+    };
+    const pillInstruction = pills.dosageInstruction[0];
+    if (!pillInstruction?.doseAndRate[0]) throw new Error('no dose');
+    pillInstruction.text = '2 tablet by mouth once daily';
+    pillInstruction.doseAndRate[0].doseQuantity.value = 2;
     const [halved] = actionsOf(cardFor(decision, pills).suggestions?.[0]);
     expect(halved?.type === 'update' && halved.resource).toMatchObject({
-      dosageInstruction: [{ text: '1.5 tablet by mouth once daily' }],
+      dosageInstruction: [{ text: '1 tablet by mouth once daily' }],
     });
   });
 
-  it('DPYD intermediate + capecitabine ordered in pills: 3 {pill} → 1.5 {pill} (a half pill is allowed)', async () => {
-    const decision = await decide('capecitabine', [geneResult('DPYD', 'c.1905+1G>A/Reference')]);
-    const card = cardFor(decision, drafts.capecitabinePills);
-    const [update] = actionsOf(card.suggestions?.[0]);
+  /** A draft R4 MedicationRequest as an EHR sends it: an RxNorm product, a count of its dose form in UCUM. */
+  function countedDraft(
+    rxcui: string,
+    display: string,
+    value: number,
+    code: string,
+  ): Record<string, unknown> {
+    return {
+      resourceType: 'MedicationRequest',
+      id: `draft-${rxcui}`,
+      status: 'draft',
+      intent: 'order',
+      subject: { reference: `Patient/${PATIENT}` },
+      medicationCodeableConcept: {
+        coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: rxcui, display }],
+        text: display,
+      },
+      dosageInstruction: [
+        {
+          timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } },
+          doseAndRate: [{ doseQuantity: { value, system: 'http://unitsofmeasure.org', code } }],
+        },
+      ],
+    };
+  }
+
+  /** The suggestions that change the order's dose (an update that keeps a dosage instruction). */
+  function doseChanges(card: Card): Suggestion[] {
+    return (card.suggestions ?? []).filter((s) =>
+      (s.actions ?? []).some((a) => a.type === 'update' && 'dosageInstruction' in (a.resource as object)),
+    );
+  }
+
+  it('capecitabine 500 mg tablets, 3 {tbl}, DPYD c.2846A>T heterozygous: no half tablet, the advice in words', async () => {
+    // CPIC: DPYD Reference/c.2846A>T → activity score 1.5 → "Reduce starting dose by 50% …" (Moderate).
+    const dpyd = geneResult('DPYD', 'Reference/c.2846A>T');
+    expect(dpyd.lookupKey).toBe(cpicCall('DPYD', 'Reference/c.2846A>T').lookupKey);
+    const decision = await decide('capecitabine', [dpyd]);
+    expect(dataRow(decision).recommendation).toMatch(/^Reduce starting dose by 50%/);
+    const card = cardFor(decision, countedDraft('200328', 'capecitabine 500 MG Oral Tablet', 3, '{tbl}'));
+    // 1.5 tablets of a film-coated cytotoxic: never asked for, never preselected.
+    expect(doseChanges(card)).toEqual([]);
+    expect(card.suggestions?.some((s) => s.isRecommended) ?? false).toBe(false);
+    const detail = rendered(card.detail);
+    expect(detail).toContain('Prescribe 50% of the ordered 3 tablets in a strength that makes it up');
+    expect(detail).toContain('1.5 tablets is not offered');
+    expect(JSON.stringify(card)).not.toMatch(/\{tbl\}/);
+  });
+
+  it('sertraline 200 mg capsules, 1 {cap}, CYP2C19 *2/*2: never half a capsule', async () => {
+    const decision = await decide('sertraline', [geneResult('CYP2C19', '*2/*2')]);
+    // CPIC (CYP2B6 not tested): "… 50% reduction of standard maintenance dose …".
+    expect(dataRow(decision).recommendation).toContain('50% reduction of standard maintenance dose');
+    const card = cardFor(decision, countedDraft('251201', 'sertraline 200 MG Oral Capsule', 1, '{cap}'));
+    expect(doseChanges(card)).toEqual([]);
+    const detail = rendered(card.detail);
+    expect(detail).toContain('Prescribe 50% of the ordered 1 capsule in a strength that makes it up');
+    expect(detail).toContain('a capsule cannot be split');
+    expect(JSON.stringify(card)).not.toMatch(/\{cap\}|to 0\.5 capsule/);
+  });
+
+  it('a count that halves to whole tablets is offered, in words: 4 {tbl} → 2 tablets', async () => {
+    const decision = await decide('capecitabine', [geneResult('DPYD', 'Reference/c.2846A>T')]);
+    const card = cardFor(decision, countedDraft('200328', 'capecitabine 500 MG Oral Tablet', 4, '{tbl}'));
+    const [suggestion] = doseChanges(card);
+    expect(suggestion?.label).toMatch(/^Reduce capecitabine to 2 tablets\b/);
+    expect(suggestion?.label).not.toContain('{');
+    const [update] = actionsOf(suggestion);
+    expect(update?.description).toContain('of the ordered 4 tablets');
     expect(update?.type === 'update' && update.resource).toMatchObject({
-      dosageInstruction: [{ doseAndRate: [{ doseQuantity: { value: 1.5, code: '{pill}' } }] }],
+      dosageInstruction: [{ doseAndRate: [{ doseQuantity: { value: 2, code: '{tbl}' } }] }],
     });
   });
 
@@ -413,7 +483,53 @@ describe('decisionCard on real CPIC decisions', () => {
     ]);
     const card = cardFor(decision, drafts.clopidogrelSandbox);
     expect(card.suggestions).toBeUndefined();
-    expect(rendered(card.detail)).toContain('0.3 {pill} is not a whole or half unit');
+    expect(rendered(card.detail)).toContain('0.3 pills is not offered');
+    expect(rendered(card.detail)).toContain('never asks to split a pill');
+  });
+
+  it('a replacement drops the contained Medication the draft named by #reference, and keeps the rest', async () => {
+    const decision = await decide('clopidogrel', [geneResult('CYP2C19', '*2/*2')]);
+    // As an EHR sends a locally defined product: the Medication contained in the order, named by `#med1`; the
+    // prescriber contained too, referenced by `requester`.
+    const draft = {
+      resourceType: 'MedicationRequest',
+      id: 'draft-clopidogrel',
+      status: 'draft',
+      intent: 'order',
+      subject: { reference: `Patient/${PATIENT}` },
+      contained: [
+        {
+          resourceType: 'Medication',
+          id: 'med1',
+          code: {
+            coding: [
+              {
+                system: 'http://www.nlm.nih.gov/research/umls/rxnorm',
+                code: '309362',
+                display: 'clopidogrel 75 MG Oral Tablet',
+              },
+            ],
+            text: 'clopidogrel 75 MG Oral Tablet',
+          },
+        },
+        { resourceType: 'Practitioner', id: 'prac1', name: [{ text: 'Dr. Ada Obi' }] },
+      ],
+      medicationReference: { reference: '#med1' },
+      requester: { reference: '#prac1' },
+      dosageInstruction: [{ text: '75 mg by mouth once daily' }],
+    };
+    const card = cardFor(decision, draft);
+    const updates = (card.suggestions ?? []).flatMap((s) => actionsOf(s)).filter((a) => a.type === 'update');
+    expect(updates.length).toBeGreaterThan(0);
+    for (const update of updates) {
+      const resource = (update.type === 'update' ? update.resource : {}) as Record<string, unknown>;
+      expect(resource).not.toHaveProperty('medicationReference');
+      expect(resource.contained).toEqual([draft.contained[1]]);
+      expect(resource.requester).toEqual({ reference: '#prac1' });
+      expect(JSON.stringify(resource)).not.toMatch(/309362|clopidogrel 75/i);
+    }
+    // The draft itself is not modified.
+    expect(draft.contained).toHaveLength(2);
   });
 
   it('TPMT intermediate + mercaptopurine: most conservative end of CPIC 30-80% range (STU3 dose)', async () => {

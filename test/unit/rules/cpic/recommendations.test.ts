@@ -107,6 +107,49 @@ describe('lookups', () => {
     expect(finding?.knowledgeVersion).toMatch(/^cpic-\d{4}-\d{2}-\d{2}$/);
   });
 
+  it('leads with the most demanding row, then the strongest: clopidogrel CYP2C19 intermediate metabolizer', () => {
+    // Two avoid rows (the order does not tell the indication): ACS/PCI Strong, neurovascular Moderate.
+    const key = { CYP2C19: 'Intermediate Metabolizer' };
+    const strong = cpicRow('clopidogrel', key, 'CVI ACS PCI').row;
+    const moderate = cpicRow('clopidogrel', key, 'NVI').row;
+    expect([strong.strength, moderate.strength]).toEqual(['Strong', 'Moderate']);
+    const [finding] = findingsForOrder(order('clopidogrel'), [keyedResult('CYP2C19', key.CYP2C19)]);
+    if (finding?.kind !== 'recommendation') throw new Error('expected a recommendation');
+    expect(finding.row.rowId).toBe(strong.id);
+    expect(finding.row.strength).toBe('Strong');
+    expect(finding.alternativeDrugs.map((a) => a.name)).toEqual(['prasugrel', 'ticagrelor']);
+    // Every other population's row is still shown after it.
+    expect(finding.alternatives.map((a) => a.row.rowId)).toContain(moderate.id);
+    expect(shownRows([finding]).length).toBe(cpicRows('clopidogrel', key).length);
+  });
+
+  it.each(['Rapid Metabolizer', 'Ultrarapid Metabolizer'])(
+    'a row with a recommendation outranks "No recommendation" rows: clopidogrel, CYP2C19 %s',
+    (phenotype) => {
+      const rows = cpicRows('clopidogrel', { CYP2C19: phenotype }).map(({ row }) => row);
+      const [standard, ...more] = rows.filter((r) => r.strength !== 'No recommendation');
+      expect(more).toEqual([]);
+      expect(standard?.strength).toBe('Strong');
+      const [finding] = findingsForOrder(order('clopidogrel'), [keyedResult('CYP2C19', phenotype)]);
+      expect(finding && rowOf(finding)?.rowId).toBe(standard?.id);
+      expect(finding?.action).toBe('standard');
+    },
+  );
+
+  it('ties on action go to the stronger row: fluorouracil, DPYD intermediate metabolizer reported without genotype', () => {
+    // CPIC's DPYD rows for an intermediate metabolizer's scores 1.5 (Moderate) and 1.0 (Strong) both halve the dose.
+    const moderate = cpicRow('fluorouracil', { DPYD: '1.5' }).row;
+    const strong = cpicRow('fluorouracil', { DPYD: '1.0' }).row;
+    expect([moderate.strength, strong.strength]).toEqual(['Moderate', 'Strong']);
+    const spanning: GeneResult = {
+      ...keyedResult('DPYD', 'Intermediate Metabolizer'),
+      candidateLookupKeys: ['1.5', '1.0'],
+    };
+    const [finding] = findingsForOrder(order('fluorouracil'), [spanning]);
+    expect(finding?.action).toBe('adjust-dose');
+    expect(finding && rowOf(finding)?.rowId).toBe(strong.id);
+  });
+
   it('names the guideline once and the activity score it looked up in words (metoprolol, CYP2D6 score 0)', () => {
     // CPIC names this guideline "Annotation of CPIC Guideline for metoprolol and CYP2D6" and keys it on the score.
     expect(cpicGuideline('metoprolol').name).toBe('Annotation of CPIC Guideline for metoprolol and CYP2D6');
