@@ -133,13 +133,15 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
     if (filter.reason !== undefined) q = q.where('o.override_code', '=', filter.reason);
     const { clinician } = filter;
     if (clinician !== undefined) {
-      // Contains, in any case: the name is stored lower-cased (JavaScript's, so "Siobhán" too); the reference is
-      // lower-cased by the engine (ASCII on SQLite: references are). LIKE's own wildcards in the text are escaped.
+      // Contains, in any case and with or without accents: the name is stored folded (`searchFolded`, so "roisin"
+      // finds "Róisín"); the reference is lower-cased by the engine (ASCII on SQLite: references are), so the text is
+      // matched folded and as typed. LIKE's own wildcards in the text are escaped.
       const pattern = `%${likeEscaped(clinician.toLowerCase())}%`;
+      const folded = `%${likeEscaped(searchFolded(clinician))}%`;
       q = q.where((eb) =>
         eb.or([
           sql<boolean>`lower(${eb.ref('o.user_id')}) like ${pattern} escape '\\'`,
-          sql<boolean>`${eb.ref('o.clinician_name')} like ${pattern} escape '\\'`,
+          sql<boolean>`${eb.ref('o.clinician_name')} like ${folded} escape '\\'`,
         ]),
       );
     }
@@ -344,6 +346,14 @@ export function createOverrideRepository(db: Kysely<Database>): OverrideReposito
 }
 
 /** `text` matched literally by `LIKE … ESCAPE '\'`: its `%`, `_` and `\` escaped. */
+/**
+ * A name as the prescriber search compares it: lower case, accents and other combining marks removed ("Róisín Ní
+ * Bhriain" → "roisin ni bhriain"), so a pharmacist typing without accents finds it.
+ */
+export function searchFolded(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
 export function likeEscaped(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
@@ -417,7 +427,7 @@ export function overriddenCardRow(
     drug: card.drug,
     indicator: card.indicator,
     user_id: card.user_id,
-    clinician_name: card.user_name === null ? null : card.user_name.toLowerCase(),
+    clinician_name: card.user_name === null ? null : searchFolded(card.user_name),
     genes: ` ${decisionGenes(JSON.parse(card.decision) as unknown).join(' ')} `,
   };
 }

@@ -285,7 +285,7 @@ export interface OverriddenCardTable {
   indicator: 'info' | 'warning' | 'critical';
   /** The prescriber's reference (`invocations.user_id`). */
   user_id: string | null;
-  /** The prescriber's recorded name (`invocations.user_name`) in lower case, for the clinician filter. */
+  /** The prescriber's recorded name (`invocations.user_name`) folded (`searchFolded`: lower case, no accents), for the clinician filter. */
   clinician_name: string | null;
   /** HGNC symbols of the gene results the card's decision read, each with a space either side (` CYP2C19 `). */
   genes: string;

@@ -32,6 +32,7 @@ import * as m0180 from './0180_volume_acknowledged';
 import * as m0190 from './0190_reinterpretation_follow_ups';
 import * as m0200 from './0200_invocations_by_patient';
 import * as m0210 from './0210_threshold_draft_base';
+import * as m0230 from './0230_clinician_name_folded';
 import { wrongPatientFollowUps } from './0220_wrong_patient_follow_ups';
 
 /** Hands kysely's `Migrator` the migrations above, made for `engine`. */
@@ -65,6 +66,7 @@ export function migrationProvider(engine: Engine): MigrationProvider {
     '0200_invocations_by_patient': m0200,
     '0210_threshold_draft_base': m0210,
     '0220_wrong_patient_follow_ups': wrongPatientFollowUps(engine),
+    '0230_clinician_name_folded': m0230,
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

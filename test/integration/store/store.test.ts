@@ -153,6 +153,7 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       '0200_invocations_by_patient',
       '0210_threshold_draft_base',
       '0220_wrong_patient_follow_ups',
+      '0230_clinician_name_folded',
     ]);
   });
 
@@ -620,6 +621,8 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
       expect(await count({ clinician: 'DR ANA ÖLZ' })).toBe(1);
       expect(await count({ clinician: 'Dr Ana' })).toBe(1);
       expect(await count({ clinician: 'Dr Anna' })).toBe(0);
+      // Typed without the accent (a UK keyboard, a hurried search), it finds the name all the same.
+      expect(await count({ clinician: 'ana olz' })).toBe(1);
     },
   );
 
@@ -689,6 +692,39 @@ describe.each(engines)('store on $engine', ({ engine, createDatabase }) => {
         expect(
           (await reopened.overrides.list({ drug, gene: 'CYP2C19' }, { offset: 0, limit: 10 })).total,
         ).toBe(2);
+      } finally {
+        await reopened.close();
+      }
+    },
+  );
+
+  storeTest(
+    'migration 0230 folds the prescriber names stored before it, so a search without accents finds them',
+    async (store, url) => {
+      const drug = `drug-${randomUUID()}`;
+      const c = card({ drug });
+      await store.invocations.record(
+        invocation([c], { userId: 'Practitioner/rx-9', userName: 'Róisín Ní Bhriain' }),
+      );
+      await store.feedback.record([overridden(c.uuid)]);
+      // The row as stored before 0230: the name lower-cased only.
+      await withConnection(url, async (db) => {
+        const migrator = new Migrator({ db, provider: migrationProvider(engine) });
+        expect((await migrator.migrateTo('0220_wrong_patient_follow_ups')).error).toBeUndefined();
+        await db
+          .updateTable('overridden_cards')
+          .set({ clinician_name: 'róisín ní bhriain' })
+          .where('card_uuid', '=', c.uuid)
+          .execute();
+      });
+      const reopened = await openStore(url);
+      try {
+        const found = await reopened.overrides.list(
+          { drug, clinician: 'roisin ni' },
+          { offset: 0, limit: 10 },
+        );
+        expect(found.rows.map((r) => r.cardUuid)).toEqual([c.uuid]);
+        expect(found.rows[0]?.clinicianName).toBe('Róisín Ní Bhriain');
       } finally {
         await reopened.close();
       }
