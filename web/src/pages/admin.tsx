@@ -36,7 +36,46 @@ export function useSessionEnded(): boolean {
 }
 
 /** The key prefix of the review drafts a page keeps in the tab's `sessionStorage` until saved. */
-export const DRAFT_PREFIX = 'pgx-draft:';
+const DRAFT_PREFIX = 'pgx-draft:';
+
+/** What a pharmacist has entered in a form (a review, a follow-up) and not saved yet: the answer chosen and the note. */
+export interface TabDraft<C extends string> {
+  readonly choice?: C | undefined;
+  readonly note: string;
+}
+
+/**
+ * The unsaved form kept under `key` in this tab's `sessionStorage` (`DRAFT_PREFIX`…): a session that ends mid-form (or
+ * a reload) does not lose the answer and note. The tab's storage only: gone when the tab closes, on sign-out and once
+ * saved; never sent anywhere. A kept answer not among `choices` is dropped.
+ */
+export function readTabDraft<C extends string>(
+  key: string,
+  choices: Readonly<Record<C, unknown>>,
+): TabDraft<C> {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(`${DRAFT_PREFIX}${key}`) ?? 'null') as unknown;
+    if (typeof kept !== 'object' || kept === null) return { note: '' };
+    const { choice, note } = kept as { choice?: unknown; note?: unknown };
+    return {
+      ...(typeof choice === 'string' && choice in choices ? { choice: choice as C } : {}),
+      note: typeof note === 'string' ? note : '',
+    };
+  } catch {
+    return { note: '' };
+  }
+}
+
+/** Keeps the unsaved form under `key` (an empty one, or `undefined` once saved, is removed). */
+export function keepTabDraft(key: string, draft: TabDraft<string> | undefined): void {
+  try {
+    if (draft === undefined || (draft.choice === undefined && draft.note === ''))
+      sessionStorage.removeItem(`${DRAFT_PREFIX}${key}`);
+    else sessionStorage.setItem(`${DRAFT_PREFIX}${key}`, JSON.stringify(draft));
+  } catch {
+    // No storage (a private window may refuse it): the form still works, without keeping the draft.
+  }
+}
 
 /** Forgets every draft kept in this tab (signing out: a note may name the patient). */
 function forgetDrafts(): void {

@@ -20,7 +20,7 @@ import { INDICATOR_LABELS, formatDayTime } from '../format';
 import { Markdown } from '../markdown';
 import { useQueryString } from '../query-string';
 import { Loading, Problem } from '../refusal';
-import { DRAFT_PREFIX, SignInAgain } from './admin';
+import { keepTabDraft, readTabDraft, SignInAgain } from './admin';
 
 /** The list's filters, in the order the form shows them; the same names as the API's query parameters. */
 const FILTERS = ['from', 'to', 'drug', 'gene', 'indicator', 'reason', 'clinician', 'reviewed'] as const;
@@ -711,42 +711,6 @@ function SinceAlert({ since }: { readonly since: NonNullable<OverrideDetail['sin
   );
 }
 
-/** What a pharmacist has entered in a card's review form and not saved yet. */
-interface ReviewDraft {
-  readonly status?: ReviewStatus | undefined;
-  readonly note: string;
-}
-
-/**
- * The unsaved review of a card, kept in this tab's `sessionStorage` until it is saved: a session that ends mid-review
- * (or a reload) does not lose the verdict and note. The tab's storage only: gone when the tab closes, on sign-out and
- * once saved; never sent anywhere.
- */
-function readDraft(cardUuid: string): ReviewDraft {
-  try {
-    const kept = JSON.parse(sessionStorage.getItem(`${DRAFT_PREFIX}${cardUuid}`) ?? 'null') as unknown;
-    if (typeof kept !== 'object' || kept === null) return { note: '' };
-    const { status, note } = kept as { status?: unknown; note?: unknown };
-    return {
-      ...(typeof status === 'string' && status in REVIEW_LABELS ? { status: status as ReviewStatus } : {}),
-      note: typeof note === 'string' ? note : '',
-    };
-  } catch {
-    return { note: '' };
-  }
-}
-
-function keepDraft(cardUuid: string, draft: ReviewDraft | undefined): void {
-  try {
-    const key = `${DRAFT_PREFIX}${cardUuid}`;
-    if (draft === undefined || (draft.status === undefined && draft.note === ''))
-      sessionStorage.removeItem(key);
-    else sessionStorage.setItem(key, JSON.stringify(draft));
-  } catch {
-    // No storage (a private window may refuse it): the form still works, without keeping the draft.
-  }
-}
-
 function ReviewForm({
   cardUuid,
   onReviewed,
@@ -754,15 +718,15 @@ function ReviewForm({
   readonly cardUuid: string;
   readonly onReviewed: (answer: ReviewResponse) => void;
 }) {
-  const [draft] = useState(() => readDraft(cardUuid));
-  const [status, setStatus] = useState<ReviewStatus | undefined>(draft.status);
+  const [draft] = useState(() => readTabDraft(cardUuid, REVIEW_LABELS));
+  const [status, setStatus] = useState<ReviewStatus | undefined>(draft.choice);
   const [note, setNote] = useState(draft.note);
   const [saving, setSaving] = useState(false);
   const [message, setMessage] = useState<
     { readonly ok: boolean; readonly text: string; readonly signIn?: boolean } | undefined
   >(undefined);
   useEffect(() => {
-    keepDraft(cardUuid, { status, note });
+    keepTabDraft(cardUuid, { choice: status, note });
   }, [cardUuid, status, note]);
   const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
@@ -779,7 +743,7 @@ function ReviewForm({
         // Saved: the form starts afresh (the history shows the review), and nothing is kept in the tab.
         setStatus(undefined);
         setNote('');
-        keepDraft(cardUuid, undefined);
+        keepTabDraft(cardUuid, undefined);
         setMessage({ ok: true, text: `Saved: ${REVIEW_LABELS[r.value.review.status]}.` });
       } else if (r.status === 401) {
         setMessage({

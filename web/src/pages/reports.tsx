@@ -11,7 +11,7 @@ import { INDICATOR_LABELS, formatDayTime, sentenceStart } from '../format';
 import { Markdown } from '../markdown';
 import { useQueryString } from '../query-string';
 import { InlineProblem, Loading } from '../refusal';
-import { DRAFT_PREFIX, SignInAgain } from './admin';
+import { keepTabDraft, readTabDraft, SignInAgain } from './admin';
 import { Prescriber } from './overrides';
 
 type Outcome = ReportFollowUp['outcome'];
@@ -41,38 +41,9 @@ function stateOf(search: string): State {
   return state === 'followed-up' || state === 'all' ? state : 'open';
 }
 
-/** The key of a report's unsaved follow-up in this tab's `sessionStorage` (removed on save and on sign-out). */
+/** The key of a report's unsaved follow-up among the tab's kept drafts (`readTabDraft`). */
 function draftKey(report: Report): string {
-  return `${DRAFT_PREFIX}report:${report.cardUuid}:${report.rater}`;
-}
-
-interface Draft {
-  readonly outcome?: Outcome | undefined;
-  readonly note: string;
-}
-
-function readDraft(report: Report): Draft {
-  try {
-    const kept = JSON.parse(sessionStorage.getItem(draftKey(report)) ?? 'null') as unknown;
-    if (typeof kept !== 'object' || kept === null) return { note: '' };
-    const { outcome, note } = kept as { outcome?: unknown; note?: unknown };
-    return {
-      ...(typeof outcome === 'string' && outcome in OUTCOME_LABELS ? { outcome: outcome as Outcome } : {}),
-      note: typeof note === 'string' ? note : '',
-    };
-  } catch {
-    return { note: '' };
-  }
-}
-
-function keepDraft(report: Report, draft: Draft | undefined): void {
-  try {
-    if (draft === undefined || (draft.outcome === undefined && draft.note === ''))
-      sessionStorage.removeItem(draftKey(report));
-    else sessionStorage.setItem(draftKey(report), JSON.stringify(draft));
-  } catch {
-    // No storage: the form still works, without keeping the draft.
-  }
+  return `report:${report.cardUuid}:${report.rater}`;
 }
 
 export function ReportsPage() {
@@ -276,13 +247,13 @@ function FollowUpForm({
   readonly reopened: boolean;
   readonly onSaved: (r: Report) => void;
 }) {
-  const [draft] = useState(() => readDraft(report));
-  const [outcome, setOutcome] = useState<Outcome | undefined>(draft.outcome);
+  const [draft] = useState(() => readTabDraft(draftKey(report), OUTCOME_LABELS));
+  const [outcome, setOutcome] = useState<Outcome | undefined>(draft.choice);
   const [note, setNote] = useState(draft.note);
   const [saving, setSaving] = useState(false);
   const [message, setMessage] = useState<{ readonly text: string }>();
   useEffect(() => {
-    keepDraft(report, { outcome, note });
+    keepTabDraft(draftKey(report), { choice: outcome, note });
   }, [report, outcome, note]);
   const noteId = `note-${report.cardUuid}-${report.rater}`;
   const onSubmit = (e: SubmitEvent) => {
@@ -306,7 +277,7 @@ function FollowUpForm({
       .then((r) => {
         setSaving(false);
         if (r.ok) {
-          keepDraft(report, undefined);
+          keepTabDraft(draftKey(report), undefined);
           if (r.value.report) onSaved(r.value.report);
           else setMessage({ text: 'Saved. The clinician has changed the answer since: reload the list.' });
         } else if (r.status === 401) {
