@@ -42,7 +42,7 @@ export type * from './thresholds-contract';
 const INTERRUPTION_SOURCE =
   'Service policy, as CPIC sets no alert levels: the stronger the CPIC recommendation and its action, the louder the card';
 const CONFLICT_SOURCE =
-  'Service policy: a warning, because a clinician must resolve two disagreeing results before relying on either';
+  "Service policy: a warning, because a clinician must resolve two disagreeing results before relying on either; louder when the interruption level of CPIC's row for one of the results is (a Strong avoid: critical)";
 const PRE_TEST_SOURCE =
   "Service policy: advise a test for CPIC level A pairs only, where CPIC says genetic results should change prescribing; as an info card, because ordering the test is the prescriber's call";
 const SAFETY_RULE_SOURCE =

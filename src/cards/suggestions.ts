@@ -6,7 +6,6 @@
 import type { Resource } from 'fhir/r4';
 import type { Action, Suggestion } from '../cds/types';
 import type { Decision } from '../rules/types';
-import type { DoseCondition } from '../rules/cpic/dose';
 import type { CpicRow, NamedAlternative } from '../rules/cpic/types';
 import { adjustedDoseValue, draftDose, isRecord, percentText, unitText, withScaledDose } from './dose';
 import { populationWords, testedName } from '../rules/cpic';
@@ -28,17 +27,6 @@ export interface SuggestionsResult {
 }
 
 const percent = percentText;
-
-/** How the label names CPIC's condition: the if-clause itself when there is one, else what kind it is. */
-function conditionLabel(conditions: readonly DoseCondition[]): string {
-  const ifClause = conditions.find((c) => c.kind === 'if');
-  if (ifClause) return ` — only ${ifClause.quote.charAt(0).toLowerCase()}${ifClause.quote.slice(1)}`;
-  if (conditions.some((c) => c.kind === 'not-necessary'))
-    return ' — CPIC: the reduction might not be necessary';
-  if (conditions.some((c) => c.kind === 'consider'))
-    return ' — CPIC says "consider": an option, not a firm recommendation';
-  return '';
-}
 
 function doseSuggestion(
   { finding }: Decision,
@@ -77,7 +65,11 @@ function doseSuggestion(
   const description = `Change ${drug} to ${now} (${percent(fraction.fraction)} of the ordered ${was}; CPIC: "${fraction.phrase}"${range})${conditional ? `. Conditional, CPIC says: ${conditions}` : ''}`;
   return {
     uuid: ctx.newUuid(),
-    label: `Reduce ${drug} to ${now} (${percent(fraction.fraction)} of ${was}${fraction.otherEnd === undefined ? '' : ', most conservative end of CPIC range'})${conditionLabel(fraction.conditions)}`,
+    // The button says the action, the drug and the computed dose only (CDS Hooks `suggestion.label` is the button
+    // text); the share of the ordered dose, CPIC's phrase, the range and the condition are the action's
+    // `description`. A conditional reduction says "(conditional)", so a click never reads as CPIC's firm advice
+    // (a choice: the condition itself, e.g. "if starting dose is ≥75 mg/m2/day …", is too long for a button).
+    label: `Reduce ${drug} to ${now}${conditional ? ' (conditional)' : ''}`,
     // CPIC makes the reduction conditional: offered, never preselected (the service cannot check the condition).
     isRecommended: !conditional,
     actions: [
@@ -258,7 +250,10 @@ function alternativeSuggestions(decision: Decision, ctx: SuggestionContext, note
         ];
     return {
       uuid: ctx.newUuid(),
-      label: `Replace ${drug} with ${alt.name}${qualifier ? ` (${qualifier})` : ''}`,
+      // The button names the action and the drug; what qualifies it (the populations whose row names it, CPIC's
+      // advice for the alternative with this result, CPIC's restricting sentences, verbatim) is the action's
+      // `description`, so the same sentence is not said twice on the card.
+      label: `Switch to ${alt.name}`,
       // Several alternatives named together ("prasugrel or ticagrelor") are equals: none is singled out; one with a
       // caveat or for only some populations is the clinician's choice, never preselected.
       isRecommended:

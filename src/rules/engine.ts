@@ -347,18 +347,39 @@ function newEngine(thresholds: ThresholdSet): Engine {
 }
 
 function strengthKey(finding: Finding): StrengthKey {
-  const strength = finding.kind === 'recommendation' ? finding.row.strength : undefined;
+  return strengthOf(finding.kind === 'recommendation' ? finding.row.strength : undefined);
+}
+
+function strengthOf(strength: string | undefined): StrengthKey {
   return STRENGTHS.find((s) => s === strength) ?? 'unstated';
+}
+
+/**
+ * Results that disagree: the set's conflict indicator, or, when higher, what the interruption table gives the gravest
+ * row that would apply if one of the results were right (`finding.ifRight`, from the knowledge layer). "Results
+ * disagree and one of them forbids the drug" (HLA-B*57:01 positive beside negative before abacavir: CPIC Strong "do
+ * not use") is then as loud as the forbidding row until the laboratory resolves it; the finding stays a conflict and
+ * its card still asks to confirm the result first. A finding recorded without `ifRight` decides as it did.
+ */
+function conflictIndicatorOf(
+  finding: Extract<Finding, { kind: 'conflict' }>,
+  thresholds: ThresholdSet,
+): Indicator {
+  return (finding.ifRight ?? []).reduce<Indicator>((loudest, row) => {
+    const indicator = thresholds.interruption[strengthOf(row.strength)][row.action];
+    return LADDER.indexOf(indicator) > LADDER.indexOf(loudest) ? indicator : loudest;
+  }, thresholds.conflictIndicator);
 }
 
 /** The indicator the thresholds give a finding by its kind, before the actionability filter and overrides. */
 function kindIndicator(finding: Finding, thresholds: ThresholdSet): Indicator {
   switch (finding.kind) {
     case 'conflict':
-      return thresholds.conflictIndicator;
+      return conflictIndicatorOf(finding, thresholds);
     case 'safety-rule':
       // A label contraindication is critical whatever the set says; sensor data never lower it (lowers skip avoid).
-      // Results that disagree are a conflict, whichever rule they hold up.
+      // Results that disagree are a conflict, whichever rule they hold up. Left at the set's conflict indicator (not
+      // raised by the rule's contraindicated genotype as CPIC conflicts are by `ifRight`): a choice of scope.
       if (finding.conflicts) return thresholds.conflictIndicator;
       return finding.action === 'avoid' ? 'critical' : thresholds.safetyRuleBaseline;
     case 'pre-test': {

@@ -8,7 +8,7 @@ import type { Card } from '../../src/cds/types';
 import { rendered } from './markdown';
 
 /** CDS Hooks: `summary` "<140-character"; the detail and labels are held to what a glance can take. */
-export const CARD_TEXT_LIMITS = { summary: 139, detail: 3500, label: 300 } as const;
+export const CARD_TEXT_LIMITS = { summary: 139, detail: 3500, label: 60 } as const;
 
 const INTERNAL_NOTES: readonly (readonly [RegExp, string])[] = [
   [/\bverify\b/i, 'a "verify" mark'],

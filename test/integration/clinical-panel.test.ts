@@ -401,7 +401,8 @@ describe('order-sign: the clinical panel', () => {
         } else {
           expect(row.recommendation).toContain(condition);
           expect(suggestions[0]?.isRecommended).toBe(false);
-          expect(suggestions[0]?.label).toContain(condition);
+          expect(suggestions[0]?.label).toMatch(/ \(conditional\)$/);
+          expect(update?.description).toContain(condition);
         }
         // The whole draft, its dose replaced: same id, same drug, same timing.
         const dosage = (draft.dosageInstruction as JsonObject[])[0]!;
@@ -472,7 +473,7 @@ describe('order-sign: the clinical panel', () => {
     }
   });
 
-  it('clopidogrel, indication unknown: each one-click replacement carries its CPIC caveat and works in the sandbox', async () => {
+  it('clopidogrel, indication unknown: each one-click replacement carries its CPIC caveat in its description and works in the sandbox', async () => {
     const draft = draftOrder('clopidogrel');
     const card = await oneCard(
       t,
@@ -487,9 +488,11 @@ describe('order-sign: the clinical panel', () => {
       .find((sentence) => /prasugrel/i.test(sentence) && /contraindicated/.test(sentence));
     expect(caveat).toBe('Prasugrel is contraindicated in patients with a history of stroke or TIA.');
     const [prasugrel, ticagrelor] = card.suggestions ?? [];
-    expect(prasugrel?.label).toContain(caveat);
+    // The button is "Switch to prasugrel"; CPIC's caveat is its action's description.
+    expect(prasugrel?.label).toBe('Switch to prasugrel');
+    expect(prasugrel?.actions?.[0]?.description).toContain(caveat);
     expect(prasugrel?.isRecommended).toBe(false);
-    expect(ticagrelor?.label).not.toContain(caveat);
+    expect(ticagrelor?.actions?.[0]?.description).not.toContain(caveat);
     // Accepted in the sandbox's Rx View, the order becomes the alternative (a delete-then-create pair cleared it).
     const ordered = (draft.medicationCodeableConcept as { coding: { code: string }[] }).coding[0]!;
     const clopidogrel = { name: 'clopidogrel', rxcui: ordered.code };

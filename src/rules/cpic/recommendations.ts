@@ -332,16 +332,18 @@ interface GuidelineCase {
 }
 
 function conflictFinding(c: GuidelineCase, conflicts: readonly GeneConflict[]): ConflictFinding {
+  const ifRight = conflicts.map((conflict) => ({ conflict, ...ifRightRows(c, conflict, conflicts) }));
+  const rows = new Map(
+    ifRight.flatMap(({ rows }) => rows).map((r) => [`${r.strength ?? ''}|${r.action}`, r] as const),
+  );
   return {
     kind: 'conflict',
     ...baseFinding(c.order, c.drugName, c.used),
     action: 'monitor',
     guideline: guidelineRef(c.guideline),
     conflicts,
-    explanation: conflicts.flatMap((conflict) => [
-      conflictLine(conflict),
-      ...ifRightLines(c, conflict, conflicts),
-    ]),
+    explanation: ifRight.flatMap(({ conflict, lines }) => [conflictLine(conflict), ...lines]),
+    ...(rows.size > 0 ? { ifRight: [...rows.values()] } : {}),
   };
 }
 
@@ -360,15 +362,21 @@ export function conflictLine(conflict: GeneConflict): string {
 }
 
 /**
- * What the guideline says with each of a conflict's results taken as right, CPIC's deciding words quoted, the most
+ * What the guideline says with each of a conflict's results taken as right (`lines`), CPIC's deciding words quoted, the most
  * serious first (`If *2/*2 Poor Metabolizer is right, CPIC (Strong; ACS and/or PCI): "Avoid clopidogrel if
  * possible."`), or one line when every result gives the same. Nothing unless every result has a row to quote: a
  * result that alone is unreadable or has no row would leave a list that looks complete and is not. The prescriber
- * sees what hangs on the laboratory's answer; the card still asks for it (the service never picks a result).
+ * sees what hangs on the laboratory's answer; the card still asks for it (the service never picks a result). `rows`:
+ * the strength and action of each row quoted, which the engine grades the conflict by (`ConflictFinding.ifRight`).
  */
-function ifRightLines(c: GuidelineCase, conflict: GeneConflict, all: readonly GeneConflict[]): string[] {
+function ifRightRows(
+  c: GuidelineCase,
+  conflict: GeneConflict,
+  all: readonly GeneConflict[],
+): { lines: string[]; rows: { strength?: string; action: RowAction }[] } {
+  const none = { lines: [], rows: [] };
   const others = all.filter((x) => x !== conflict);
-  const byValue = new Map<string, { action: RowAction; said: string }>();
+  const byValue = new Map<string, { action: RowAction; strength?: string; said: string }>();
   for (const { value, alone } of conflict.results) {
     if (byValue.has(value)) continue;
     const results = alone ? new Map(c.results).set(alone.gene, alone) : undefined;
@@ -377,7 +385,7 @@ function ifRightLines(c: GuidelineCase, conflict: GeneConflict, all: readonly Ge
           (f): f is RecommendationFinding => f.kind === 'recommendation',
         )
       : undefined;
-    if (!found) return [];
+    if (!found) return none;
     // The row's strength and population, as a card's "What to do" heading gives them: where the population is not
     // known, the row quoted is one of several (clopidogrel's ACS and/or PCI row is Strong, its others Moderate).
     const { strength, population } = found.row;
@@ -386,14 +394,19 @@ function ifRightLines(c: GuidelineCase, conflict: GeneConflict, all: readonly Ge
       ...(population && population !== 'general' ? [populationWords(population)] : []),
     ];
     const cpic = about.length > 0 ? `CPIC (${about.join('; ')})` : 'CPIC';
-    byValue.set(value, { action: found.action, said: `${cpic}: "${adviceWords(found)}"` });
+    byValue.set(value, {
+      action: found.action,
+      ...(strength ? { strength } : {}),
+      said: `${cpic}: "${adviceWords(found)}"`,
+    });
   }
   const ranked = [...byValue].sort(([, a], [, b]) => ACTION_RANK[b.action] - ACTION_RANK[a.action]);
   const [first] = ranked;
-  if (!first) return [];
+  if (!first) return none;
+  const rows = ranked.map(([, a]) => ({ ...(a.strength ? { strength: a.strength } : {}), action: a.action }));
   if (ranked.every(([, a]) => a.said === first[1].said))
-    return [`Whichever result is right, ${first[1].said}`];
-  return ranked.map(([value, a]) => `If ${value} is right, ${a.said}`);
+    return { lines: [`Whichever result is right, ${first[1].said}`], rows };
+  return { lines: ranked.map(([value, a]) => `If ${value} is right, ${a.said}`), rows };
 }
 
 const decisive = new Map<string, ReadonlySet<string>>();

@@ -271,6 +271,15 @@ export interface ConflictFinding extends FindingBase {
   readonly action: 'monitor';
   readonly guideline: GuidelineRef;
   readonly conflicts: readonly GeneConflict[];
+  /**
+   * The CPIC rows that would apply if each disagreeing result were right (the rows the explanation's "If … is right"
+   * lines quote), as strength and action, each pair once: the engine shows the conflict at least as loudly as the
+   * thresholds would show the gravest of them (HLA-B*57:01 positive beside negative → CPIC Strong "do not use" →
+   * `critical`), while the card still asks to confirm the result first. Absent when a result has no row to quote (as
+   * the lines are), and on findings recorded before it was kept: those decide at the set's conflict indicator, as
+   * they did.
+   */
+  readonly ifRight?: readonly { readonly strength?: string; readonly action: RowAction }[];
 }
 
 /**

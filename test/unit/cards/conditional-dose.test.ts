@@ -1,7 +1,7 @@
 /**
  * Dose suggestions and CPIC's conditions. Every CPIC row (read from `knowledge/cpic`) whose text gives a percentage and
  * makes it conditional ("if …", "might not be necessary", "consider") must never yield a recommended (preselected)
- * dose suggestion; the suggestion is still offered and its label and description say the condition applies. Rows that
+ * dose suggestion; the suggestion is still offered, its label says "(conditional)" and its description quotes the condition. Rows that
  * give a percentage unconditionally ("Reduce starting dose by 50%") still yield a recommended one. Findings come from
  * the cpic module, decided by thresholds that show every finding (`SHOW_ALL_ENGINE`).
  */
@@ -86,9 +86,9 @@ describe('dose suggestions follow CPIC conditions', () => {
           text: row.recommendation,
           isRecommended: false,
         });
-        expect(s.label).toMatch(
-          / — (only if |CPIC: the reduction might not be necessary|CPIC says "consider")/i,
-        );
+        // A button: the action, the drug, the computed dose and "(conditional)"; CPIC's condition is the description.
+        expect(s.label).toMatch(/^Reduce \S+ to [\d.]+ mg \(conditional\)$/);
+        expect(s.label.length).toBeLessThanOrEqual(60);
         expect(s.actions?.[0]?.description).toMatch(/Conditional, CPIC says: "/);
       }
     }
@@ -104,7 +104,7 @@ describe('dose suggestions follow CPIC conditions', () => {
     for (const { drug, row } of unconditional) {
       for (const s of await doseSuggestions(drug, row)) {
         expect(s.isRecommended).toBe(true);
-        expect(s.label).not.toMatch(/ — /);
+        expect(s.label).toMatch(/^Reduce \S+ to [\d.]+ mg$/);
         recommended.add(row.recommendation);
       }
     }
@@ -112,7 +112,7 @@ describe('dose suggestions follow CPIC conditions', () => {
     expect(recommended.size).toBeGreaterThan(0);
   });
 
-  it('mercaptopurine, TPMT intermediate: the label quotes the starting-dose condition', async () => {
+  it('mercaptopurine, TPMT intermediate: the label says the dose is conditional, the description quotes the condition', async () => {
     const { row } = cpicRow('mercaptopurine', {
       TPMT: 'Intermediate Metabolizer',
       NUDT15: 'Normal Metabolizer',
@@ -125,8 +125,9 @@ describe('dose suggestions follow CPIC conditions', () => {
     expect(row.recommendation).toContain(notNecessary);
     const [suggestion] = await doseSuggestions('mercaptopurine', row);
     expect(suggestion?.isRecommended).toBe(false);
-    expect(suggestion?.label).toMatch(/most conservative end of CPIC range/);
-    expect(suggestion?.label).toMatch(condition);
+    expect(suggestion?.label).toMatch(/^Reduce mercaptopurine to [\d.]+ mg \(conditional\)$/);
+    expect(suggestion?.actions?.[0]?.description).toMatch(/most conservative end of CPIC's range/);
+    expect(suggestion?.actions?.[0]?.description).toMatch(condition);
     expect(suggestion?.actions?.[0]?.description).toContain(notNecessary);
   });
 });

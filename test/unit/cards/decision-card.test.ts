@@ -190,10 +190,11 @@ describe('decisionCard on real CPIC decisions', () => {
     const caveat = 'Prasugrel is contraindicated in patients with a history of stroke or TIA.';
     expect(nvi.otherConsiderations).toContain(caveat);
     const [prasugrel, ticagrelor] = card.suggestions ?? [];
-    expect(prasugrel?.label).toMatch(/^Replace clopidogrel with prasugrel \(/);
-    expect(prasugrel?.label).toContain(`CPIC: "${caveat}"`);
-    expect(ticagrelor?.label).toMatch(/^Replace clopidogrel with ticagrelor/);
-    expect(ticagrelor?.label).not.toMatch(/contraindicated/);
+    // The button names the action and the drug; CPIC's caveat is the action's description, said once.
+    expect(prasugrel?.label).toBe('Switch to prasugrel');
+    expect(ticagrelor?.label).toBe('Switch to ticagrelor');
+    expect(actionsOf(prasugrel)[0]?.description).toContain(`CPIC: "${caveat}"`);
+    expect(actionsOf(ticagrelor)[0]?.description).not.toMatch(/contraindicated/);
     expect(card.suggestions?.every((s) => s.isRecommended === false && s.uuid)).toBe(true);
     // One update of the draft (same id) carrying the alternative: the sandbox's Rx View applies only the first action.
     const [update, ...rest] = actionsOf(prasugrel);
@@ -261,19 +262,20 @@ describe('decisionCard on real CPIC decisions', () => {
     const decision = await decide('meloxicam', genes);
     const card = cardFor(decision, drafts.clopidogrelSandbox);
     const labels = (card.suggestions ?? []).map((s) => s.label);
-    expect(labels.map((l) => /^Replace meloxicam with (\w+)/.exec(l)?.[1])).toEqual([
-      'celecoxib',
-      'flurbiprofen',
-      'lornoxicam',
-      'ibuprofen',
+    expect(labels).toEqual([
+      'Switch to celecoxib',
+      'Switch to flurbiprofen',
+      'Switch to lornoxicam',
+      'Switch to ibuprofen',
     ]);
+    const descriptions = (card.suggestions ?? []).map((s) => actionsOf(s)[0]?.description ?? '');
     const key = { CYP2C9: cpicCall('CYP2C9', '*3/*3').lookupKey };
     for (const [i, alternative] of ['celecoxib', 'flurbiprofen', 'lornoxicam', 'ibuprofen'].entries()) {
       // The alternative's own CPIC row for the same result asks for a fraction of its lowest starting dose.
       const own = cpicRow(alternative, key).row.recommendation;
       const phrase = /\d+-\d+% of the lowest recommended starting dose/.exec(own)?.[0];
       expect(phrase).toBeDefined();
-      expect(labels[i]).toContain(`CPIC for ${alternative} with this result: "${phrase ?? ''}"`);
+      expect(descriptions[i]).toContain(`CPIC for ${alternative} with this result: "${phrase ?? ''}"`);
     }
     expect(card.suggestions?.some((s) => s.isRecommended)).toBe(false);
   });
@@ -281,10 +283,13 @@ describe('decisionCard on real CPIC decisions', () => {
   it('CYP2C19 poor metabolizer + amitriptyline, no CYP2D6 result: the secondary amines offered instead need CYP2D6 first', async () => {
     const decision = await decide('amitriptyline', [geneResult('CYP2C19', '*2/*2')]);
     const card = cardFor(decision, drafts.clopidogrelSandbox);
-    const labels = (card.suggestions ?? []).map((s) => s.label);
-    expect(labels).toEqual([
-      expect.stringContaining("nortriptyline (CPIC's nortriptyline guideline asks for CYP2D6 testing first)"),
-      expect.stringContaining("desipramine (CPIC's desipramine guideline asks for CYP2D6 testing first)"),
+    expect((card.suggestions ?? []).map((s) => s.label)).toEqual([
+      'Switch to nortriptyline',
+      'Switch to desipramine',
+    ]);
+    expect((card.suggestions ?? []).map((s) => actionsOf(s)[0]?.description)).toEqual([
+      expect.stringContaining("CPIC's nortriptyline guideline asks for CYP2D6 testing first"),
+      expect.stringContaining("CPIC's desipramine guideline asks for CYP2D6 testing first"),
     ]);
   });
 
@@ -304,7 +309,7 @@ describe('decisionCard on real CPIC decisions', () => {
       },
     };
     const card = cardFor(avoided, drafts.clopidogrelSandbox);
-    expect((card.suggestions ?? []).map((s) => s.label).join('\n')).not.toMatch(/with celecoxib/);
+    expect((card.suggestions ?? []).map((s) => s.label).join('\n')).not.toMatch(/celecoxib/);
     expect(rendered(card.detail)).toContain(
       'No replacement suggestion for celecoxib: CPIC advises avoiding it too with this result.',
     );
@@ -353,7 +358,7 @@ describe('decisionCard on real CPIC decisions', () => {
     expect(dataRow(decision).recommendation).toMatch(/^Reduce starting dose by 50%/);
     const [suggestion] = card.suggestions ?? [];
     expect(suggestion?.isRecommended).toBe(true);
-    expect(suggestion?.label).toContain('500 mg');
+    expect(suggestion?.label).toBe('Reduce capecitabine to 500 mg');
     const [update] = actionsOf(suggestion);
     const expected = structuredClone(draft) as {
       dosageInstruction: { doseAndRate: { doseQuantity: { value: number } }[] }[];
@@ -467,7 +472,7 @@ describe('decisionCard on real CPIC decisions', () => {
     const decision = await decide('capecitabine', [geneResult('DPYD', 'Reference/c.2846A>T')]);
     const card = cardFor(decision, countedDraft('200328', 'capecitabine 500 MG Oral Tablet', 4, '{tbl}'));
     const [suggestion] = doseChanges(card);
-    expect(suggestion?.label).toMatch(/^Reduce capecitabine to 2 tablets\b/);
+    expect(suggestion?.label).toBe('Reduce capecitabine to 2 tablets');
     expect(suggestion?.label).not.toContain('{');
     const [update] = actionsOf(suggestion);
     expect(update?.description).toContain('of the ordered 4 tablets');
@@ -543,11 +548,14 @@ describe('decisionCard on real CPIC decisions', () => {
     expect(dataRow(decision).recommendation).toContain('(30-80% of standard starting dose)');
     const [suggestion] = card.suggestions ?? [];
     // 30% of the ordered 75 mg.
-    expect(suggestion?.label).toMatch(/22\.5 mg.*most conservative/);
+    expect(suggestion?.label).toBe('Reduce mercaptopurine to 22.5 mg (conditional)');
+    expect(actionsOf(suggestion)[0]?.description).toContain(
+      "the most conservative end of CPIC's range (30%–80%)",
+    );
     // CPIC reduces "if starting dose is ≥75 mg/m2/day …": offered, not preselected, the condition named.
     expect(dataRow(decision).recommendation).toContain('if starting dose is ≥75 mg/m2/day');
     expect(suggestion?.isRecommended).toBe(false);
-    expect(suggestion?.label).toContain('only if starting dose is ≥75 mg/m2/day');
+    expect(actionsOf(suggestion)[0]?.description).toContain('if starting dose is ≥75 mg/m2/day');
     const [update] = actionsOf(suggestion);
     expect(update?.type === 'update' && update.resource).toMatchObject({
       id: 'request-123',
