@@ -236,7 +236,7 @@ export function decisionCard(
 ): { card: Card; provenance: CardProvenance } {
   const newUuid = ctx.newUuid ?? randomUUID;
   const uuid = newUuid();
-  const { suggestions, notes } = suggestionsFor(decision, {
+  const { suggestions, notes, cautions } = suggestionsFor(decision, {
     draftOrder: ctx.draftOrder,
     patientId: ctx.patientId,
     newUuid,
@@ -251,6 +251,7 @@ export function decisionCard(
       decision,
       notes,
       ctx.snapshot.facts.sensors.metrics.length > 0 ? leftOutLine(ctx.snapshot.facts.sensors) : undefined,
+      cautions,
     ),
     indicator: decision.indicator,
     source,

@@ -23,6 +23,7 @@ import {
 } from './sensor-text';
 import { calendarDate, escapeMarkdown as md, listPhrase, versionsText } from './text';
 import type { CalledGene } from './text';
+import type { Caution } from './suggestions';
 
 /** Every line of `text` as a markdown blockquote line (CPIC texts may hold paragraphs). */
 function quote(text: string): string {
@@ -421,8 +422,17 @@ function calledGenes(finding: Finding): readonly CalledGene[] {
 /** Marks, in a quoted CPIC row, sentences left out because the card says them above. */
 const OMITTED = '[…]';
 
-/** The detail markdown for a decision; `notes` are what the suggestion builders could not offer, and why. */
-export function decisionDetail(decision: Decision, notes: readonly string[], leftOut?: string): string {
+/**
+ * The detail markdown for a decision; `notes` are what the suggestion builders could not offer, and why; `cautions`
+ * CPIC's sentences restricting an alternative a suggestion offers, said once before the rows' implications (a client
+ * that shows only the suggestion's button shows none of its description).
+ */
+export function decisionDetail(
+  decision: Decision,
+  notes: readonly string[],
+  leftOut?: string,
+  cautions: readonly Caution[] = [],
+): string {
   const { finding } = decision;
   const row = rowOf(finding);
   const lines: string[] = [];
@@ -496,6 +506,11 @@ export function decisionDetail(decision: Decision, notes: readonly string[], lef
       );
     }
   }
+  // Each sentence names the drug it restricts ("Prasugrel is contraindicated in patients with a history of stroke or
+  // TIA."), so it is quoted as it stands.
+  const before = cautions.flatMap((c) => c.sentences.flatMap((sentence) => say(sentence)));
+  if (before.length > 0)
+    lines.push('**Before switching** (CPIC):', '', ...before.map((b) => `- ${md(b)}`), '');
   if (row) {
     // CPIC repeats sentences across genes' implications: each is said once.
     const implications = row.implications.map((i) => say(i).join(' ')).filter(Boolean);

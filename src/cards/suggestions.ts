@@ -20,10 +20,20 @@ export interface SuggestionContext {
   readonly newUuid: () => string;
 }
 
-/** Suggestions for a decision, plus notes for the detail on what could not be suggested and why. */
+/**
+ * Suggestions for a decision, plus notes for the detail on what could not be suggested and why, and CPIC's sentences
+ * restricting an alternative offered (the detail says them: a client showing only the buttons shows no description).
+ */
 export interface SuggestionsResult {
   readonly suggestions: Suggestion[];
   readonly notes: string[];
+  readonly cautions: Caution[];
+}
+
+/** CPIC's own sentences, verbatim, restricting an alternative a suggestion offers. */
+export interface Caution {
+  readonly alternative: string;
+  readonly sentences: readonly string[];
 }
 
 const percent = percentText;
@@ -189,7 +199,12 @@ function draftWithMedication(draft: Record<string, unknown>, alt: NamedAlternati
  * CDS Hooks sandbox's Rx View applies only the first action of an accepted suggestion, so a "delete, then create" pair
  * changed nothing there (issue 9). Without the draft resource, a `create` first, then the `delete` of the draft.
  */
-function alternativeSuggestions(decision: Decision, ctx: SuggestionContext, notes: string[]): Suggestion[] {
+function alternativeSuggestions(
+  decision: Decision,
+  ctx: SuggestionContext,
+  notes: string[],
+  cautions: Caution[],
+): Suggestion[] {
   const named = namedAlternatives(decision);
   const uncoded = named.filter((alt) => alt.rxcui === undefined).map((alt) => alt.name);
   if (uncoded.length > 0) {
@@ -219,6 +234,7 @@ function alternativeSuggestions(decision: Decision, ctx: SuggestionContext, note
   }
   return coded.map((alt) => {
     const caveats = alternativeCaveats(decision, alt.name);
+    if (caveats.length > 0) cautions.push({ alternative: alt.name, sentences: caveats });
     const populations = namedForPopulations(decision, alt.name);
     const own = ownAdvice(alt);
     const qualifier = [
@@ -316,8 +332,9 @@ function preTestSuggestion({ finding }: Decision, ctx: SuggestionContext): Sugge
 /** All suggestions for a decision: dose first, then alternatives, then the pre-test order. */
 export function suggestionsFor(decision: Decision, ctx: SuggestionContext): SuggestionsResult {
   const notes: string[] = [];
+  const cautions: Caution[] = [];
   const dose = doseSuggestion(decision, ctx, notes);
-  const alternatives = alternativeSuggestions(decision, ctx, notes);
+  const alternatives = alternativeSuggestions(decision, ctx, notes, cautions);
   const preTest = preTestSuggestion(decision, ctx);
   const suggestions = [...(dose ? [dose] : []), ...alternatives, ...(preTest ? [preTest] : [])];
   // At most one recommended suggestion under `at-most-one` (cds-resp-1): the first one keeps it.
@@ -329,5 +346,6 @@ export function suggestionsFor(decision: Decision, ctx: SuggestionContext): Sugg
       return { ...s, isRecommended: keep };
     }),
     notes,
+    cautions,
   };
 }

@@ -90,5 +90,12 @@ describe('suggestion labels fit a button', () => {
       'CPIC: "Prasugrel is contraindicated in patients with a history of stroke or TIA."',
     );
     expect(suggestions.map((s) => s.label)).toContain('Switch to ticagrelor');
+    // A client showing only the buttons (the CDS Hooks sandbox) shows no description: the card's detail says the
+    // caveat, once, before anyone switches.
+    const detail =
+      cards.find((c) => c.suggestions?.some((s) => s.label === 'Switch to prasugrel'))?.detail ?? '';
+    const caveat = 'Prasugrel is contraindicated in patients with a history of stroke or TIA.';
+    expect(detail).toContain(`**Before switching** (CPIC):\n\n- ${caveat}`);
+    expect(detail.split(caveat)).toHaveLength(2);
   });
 });
