@@ -26,9 +26,17 @@ import { distinctShown, draftOrderResources, shownDecisions, speak } from './pip
 
 type VolumeHook = 'order-select' | 'order-sign';
 
-/** A CPIC Strong avoid / contraindication: the policy never suppresses nor lowers it. */
+/**
+ * A CPIC Strong avoid / contraindication, or results that disagree where one would bring it: the policy never
+ * suppresses nor lowers it.
+ */
 export function isStrongAvoid(decision: ShownDecision): boolean {
-  const row = rowOf(decision.finding);
+  const { finding } = decision;
+  // Results that disagree, one of which would bring a Strong avoid if right: as protected as that avoid until the
+  // laboratory says which is right (the conflict card is as loud as it: `rules/engine.ts`).
+  if (finding.kind === 'conflict')
+    return (finding.ifRight ?? []).some((r) => r.strength === 'Strong' && r.action === 'avoid');
+  const row = rowOf(finding);
   if (row?.strength !== 'Strong') return false;
   return decision.finding.action === 'avoid' || /contraindicat/i.test(row.recommendation);
 }

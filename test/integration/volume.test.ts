@@ -60,6 +60,8 @@ interface Call {
   readonly patientId: string;
   readonly drug: string;
   readonly result: string;
+  /** Several results on file at once (results that disagree), instead of `result` alone. */
+  readonly results?: readonly string[];
   readonly userId?: string;
   /** The user's name, in the `user` prefetch key as an EHR sends it (a Practitioner). */
   readonly userName?: string;
@@ -75,7 +77,9 @@ function body(hook: 'order-sign' | 'order-select', c: Call): JsonObject {
     subject: { reference: `Patient/${c.patientId}` },
   };
   const orderRef = `MedicationRequest/${String(order.id)}`;
-  const pgx = results(c.result).map((r) => (c.resultDate ? { ...r, effectiveDateTime: c.resultDate } : r));
+  const pgx = (c.results ?? [c.result])
+    .flatMap(results)
+    .map((r) => (c.resultDate ? { ...r, effectiveDateTime: c.resultDate } : r));
   return {
     hookInstance: randomUUID(),
     hook,
@@ -448,6 +452,24 @@ describe.each(engines)('the volume policy on %s', (_engine, createDatabase) => {
     expect(toOther.indicator).toBe('critical');
     expect(toOther.detail).toContain('Already acknowledged');
     expectClinicianReadable(toOther);
+  });
+
+  it('clopidogrel with CYP2C19 results that disagree (*2/*2 and *1/*1 of one day): critical and, overridden, never lowered', async () => {
+    const patientId = `vol-${randomUUID()}`;
+    const disagree = (extra: Partial<Call> = {}): Call =>
+      clopidogrel(patientId, {
+        results: ['CYP2C19 *2/*2', 'CYP2C19 *1/*1'],
+        resultDate: '2025-03-02',
+        ...extra,
+      });
+    const first = await oneCard(t.app, 'order-sign', disagree());
+    // One of them, if right, brings CPIC's Strong avoid: the conflict is as loud as that until it is resolved.
+    expect(first.summary).toMatch(/^Confirm CYP2C19 result before clopidogrel/);
+    expect(first.indicator).toBe('critical');
+    await feedback(t.app, 'order-sign', first, 'overridden', { code: 'benefit-outweighs-risk' });
+    const toOther = await oneCard(t.app, 'order-sign', disagree({ userId: OTHER_CLINICIAN }));
+    expect(toOther.indicator).toBe('critical');
+    expect(toOther.detail).toContain('Already acknowledged');
   });
 
   it.each(['CYP2C19 *1/*17', 'CYP2C19 *17/*17'])(
