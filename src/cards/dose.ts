@@ -85,9 +85,8 @@ export function adjustedDoseValue(
     const value = Math.round(raw * 100) / 100;
     const form = capsules ? 'capsule' : isCount(/pill/i, dose) ? 'pill' : 'tablet';
     const amount = `${value} ${doseUnitWords({ ...dose, value })}`;
-    const why = capsules
-      ? 'a capsule cannot be split'
-      : `this service never asks to split a ${form} (it cannot know whether this one may be split)`;
+    // Said to the prescriber: the tablet's form (scored, film-coated, cytotoxic) is not in the order.
+    const why = capsules ? 'a capsule cannot be split' : `whether this ${form} may be split is not known`;
     return { reason: `${amount} is not a whole number and ${why}`, unsplit: { amount, why } };
   }
   const value = Math.round(raw * 100) / 100;

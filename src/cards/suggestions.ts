@@ -36,8 +36,6 @@ export interface Caution {
   readonly sentences: readonly string[];
 }
 
-const percent = percentText;
-
 function doseSuggestion(
   { finding }: Decision,
   ctx: SuggestionContext,
@@ -58,7 +56,7 @@ function doseSuggestion(
     // not know the product's strengths, so it cannot rewrite the count; `src/cards/README.md`, "Dose suggestion").
     notes.push(
       adjusted.unsplit
-        ? `Prescribe ${percent(fraction.fraction)} of the ordered ${dose.value} ${unitText(dose)} in a strength that makes it up (CPIC: "${fraction.phrase}"): ${adjusted.unsplit.amount} is not offered, as ${adjusted.unsplit.why}.`
+        ? `Prescribe ${percentText(fraction.fraction)} of the ordered ${dose.value} ${unitText(dose)} in a strength that makes it a whole number (CPIC: "${fraction.phrase}"): ${adjusted.unsplit.why}, so ${adjusted.unsplit.amount} is not offered.`
         : `No dose suggestion for CPIC's "${fraction.phrase}": ${adjusted.reason}.`,
     );
     return undefined;
@@ -69,10 +67,10 @@ function doseSuggestion(
   const range =
     fraction.otherEnd === undefined
       ? ''
-      : `; the most conservative end of CPIC's range (${percent(fraction.fraction)}–${percent(fraction.otherEnd)})`;
+      : `; the most conservative end of CPIC's range (${percentText(fraction.fraction)}–${percentText(fraction.otherEnd)})`;
   const conditional = fraction.conditions.length > 0;
   const conditions = fraction.conditions.map((c) => `"${c.quote}"`).join('; ');
-  const description = `Change ${drug} to ${now} (${percent(fraction.fraction)} of the ordered ${was}; CPIC: "${fraction.phrase}"${range})${conditional ? `. Conditional, CPIC says: ${conditions}` : ''}`;
+  const description = `Change ${drug} to ${now} (${percentText(fraction.fraction)} of the ordered ${was}; CPIC: "${fraction.phrase}"${range})${conditional ? `. Conditional, CPIC says: ${conditions}` : ''}`;
   return {
     uuid: ctx.newUuid(),
     // The button says the action, the drug and the computed dose only (CDS Hooks `suggestion.label` is the button

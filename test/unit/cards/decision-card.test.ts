@@ -451,8 +451,10 @@ describe('decisionCard on real CPIC decisions', () => {
     expect(doseChanges(card)).toEqual([]);
     expect(card.suggestions?.some((s) => s.isRecommended) ?? false).toBe(false);
     const detail = rendered(card.detail);
-    expect(detail).toContain('Prescribe 50% of the ordered 3 tablets in a strength that makes it up');
-    expect(detail).toContain('1.5 tablets is not offered');
+    expect(detail).toContain(
+      'Prescribe 50% of the ordered 3 tablets in a strength that makes it a whole number',
+    );
+    expect(detail).toContain('whether this tablet may be split is not known, so 1.5 tablets is not offered.');
     expect(JSON.stringify(card)).not.toMatch(/\{tbl\}/);
   });
 
@@ -463,8 +465,10 @@ describe('decisionCard on real CPIC decisions', () => {
     const card = cardFor(decision, countedDraft('251201', 'sertraline 200 MG Oral Capsule', 1, '{cap}'));
     expect(doseChanges(card)).toEqual([]);
     const detail = rendered(card.detail);
-    expect(detail).toContain('Prescribe 50% of the ordered 1 capsule in a strength that makes it up');
-    expect(detail).toContain('a capsule cannot be split');
+    expect(detail).toContain(
+      'Prescribe 50% of the ordered 1 capsule in a strength that makes it a whole number',
+    );
+    expect(detail).toContain('a capsule cannot be split, so 0.5 capsules is not offered.');
     expect(JSON.stringify(card)).not.toMatch(/\{cap\}|to 0\.5 capsule/);
   });
 
@@ -488,8 +492,9 @@ describe('decisionCard on real CPIC decisions', () => {
     ]);
     const card = cardFor(decision, drafts.clopidogrelSandbox);
     expect(card.suggestions).toBeUndefined();
-    expect(rendered(card.detail)).toContain('0.3 pills is not offered');
-    expect(rendered(card.detail)).toContain('never asks to split a pill');
+    expect(rendered(card.detail)).toContain(
+      'whether this pill may be split is not known, so 0.3 pills is not offered.',
+    );
   });
 
   it('a replacement drops the contained Medication the draft named by #reference, and keeps the rest', async () => {
