@@ -65,6 +65,17 @@ const COUNTED: Readonly<
   },
 };
 
+/**
+ * Measures that are a share of readings, said as a sentence with the share inside it: `SpO2 below 90 % in 12 % of
+ * night-time readings`, not the name followed by the number (`Night-time readings with SpO2 below 90 % 12 %`).
+ */
+const SHARES: Readonly<Record<string, Readonly<Record<'long' | 'short', (share: string) => string>>>> = {
+  'spo2-below-90-share': {
+    long: (share) => `SpO2 below 90 % in ${share} of night-time readings`,
+    short: (share) => `SpO2 <90 % in ${share} of night readings`,
+  },
+};
+
 /** A number as a person writes it: at most one decimal, none when whole. */
 function numberText(value: number): string {
   return String(Math.round(value * 10) / 10);
@@ -135,7 +146,8 @@ export function limitsOf(modifiers: readonly SensorModifier[], metric: string): 
 /**
  * A measure named with its reading: `resting HR 48/min`, `Latest home INR 4.4` (`readingText`, not rounded across
  * `limits`). A unit that is the measure's own name (INR) is said once, not `INR INR 4.4`; a count of events says the
- * number first (`10 level 2 hypos`).
+ * number first (`10 level 2 hypos`); a share of readings says the share inside the sentence (`SpO2 below 90 % in
+ * 100 % of night-time readings`).
  */
 export function metricValueText(
   metric: string,
@@ -149,6 +161,8 @@ export function metricValueText(
   const counted = COUNTED[metric];
   if (counted) return `${numberText(value)} ${counted[value === 1 ? 'one' : 'many'][form]}`;
   const quantity = readingText(value, unit, limits);
+  const share = SHARES[metric];
+  if (share) return share[form](quantity);
   const unitWord = /^([^\d\s-][^\s]*) /.exec(quantity)?.[1];
   return unitWord !== undefined && name.endsWith(unitWord)
     ? `${name} ${quantity.slice(unitWord.length + 1)}`
