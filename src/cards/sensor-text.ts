@@ -18,6 +18,8 @@ const METRIC_WORDS: Readonly<Record<string, { readonly long: string; readonly sh
   'respiratory-rate': { long: 'Night-time respiratory rate', short: 'resp. rate' },
   'home-bp-systolic': { long: 'Home systolic blood pressure (mean)', short: 'home SBP' },
   'home-bp-diastolic': { long: 'Home diastolic blood pressure (mean)', short: 'home DBP' },
+  'home-bp-systolic-highest': { long: 'Highest home systolic blood pressure', short: 'highest home SBP' },
+  'home-bp-diastolic-highest': { long: 'Highest home diastolic blood pressure', short: 'highest home DBP' },
   'cgm-time-in-range': { long: 'CGM time in range 70–180 mg/dL', short: 'CGM TIR' },
   'cgm-time-below-54': { long: 'CGM time below 54 mg/dL', short: 'CGM <54 mg/dL' },
   'cgm-time-below-70': { long: 'CGM time below 70 mg/dL', short: 'CGM <70 mg/dL' },
@@ -186,10 +188,22 @@ export function movedReadingsText(modifiers: readonly SensorModifier[]): string 
     systolic?.value !== undefined && diastolic?.value !== undefined && systolic.unit === diastolic.unit
       ? `home BP ${numberText(shownValue(systolic.value, systolic.unit, limits(systolic)))}/${readingText(diastolic.value, diastolic.unit, limits(diastolic))}`
       : undefined;
+  // One home reading at or above a limit (research §2.2 R7 "any reading ≥ 180/120"): said as the reading, with its day.
+  const top = byMetric.get('home-bp-systolic-highest');
+  const topDia = byMetric.get('home-bp-diastolic-highest');
+  const reading = (m: SensorModifier): string =>
+    `${metricValueText(m.metric, m.value, m.unit, 'short', limits(m))}${m.valueAt ? ` on ${dayText(m.valueAt)}` : ''}`;
+  const topBp =
+    top?.value !== undefined && topDia?.value !== undefined && top.valueAt === topDia.valueAt
+      ? `home BP ${numberText(top.value)}/${readingText(topDia.value, topDia.unit)}${top.valueAt ? ` on ${dayText(top.valueAt)}` : ''}`
+      : undefined;
   return [...byMetric.values()]
     .flatMap((m): string[] => {
       if (bp && m.metric === 'home-bp-diastolic') return [];
       if (bp && m.metric === 'home-bp-systolic') return [bp];
+      if (topBp && m.metric === 'home-bp-diastolic-highest') return [];
+      if (topBp && m.metric === 'home-bp-systolic-highest') return [topBp];
+      if (m.valueAt) return [reading(m)];
       return [metricValueText(m.metric, m.value, m.unit, 'short', limits(m))];
     })
     .join(', ');
