@@ -402,11 +402,23 @@ async function ruleCases(engine: RuleEngine, rule: SensorRuleThresholds, at: Dat
         { value: beyond, data: 'stale' },
         neverActs('on out-of-date data'),
       );
-      await add(
-        `At ${shown(beyond)} from too few days with data: never acts.`,
-        { value: beyond, data: 'insufficient' },
-        neverActs('on too little data'),
-      );
+      if (trigger.effect === 'raise' && trigger.evenWithLowCoverage === true) {
+        // Research §2.4: such a value escalates even with low coverage, and the card says the data were low.
+        await add(
+          `At ${shown(beyond)} from too few days with data: still ${effectWords(trigger)}, saying the data were low.`,
+          { value: beyond, data: 'insufficient' },
+          (d, own) =>
+            own.some((m) => m.effect === 'raise' && m.status === 'insufficient')
+              ? undefined
+              : `it did not raise the card on too little data: ${whyNotActed(d, own)}`,
+        );
+      } else {
+        await add(
+          `At ${shown(beyond)} from too few days with data: never acts.`,
+          { value: beyond, data: 'insufficient' },
+          neverActs('on too little data'),
+        );
+      }
     }
   }
   return cases;

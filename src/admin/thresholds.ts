@@ -191,6 +191,8 @@ const METRIC_WORDS: Readonly<Record<string, string>> = {
   'respiratory-rate': 'respiratory rate',
   'home-bp-systolic': 'mean home systolic blood pressure',
   'home-bp-diastolic': 'mean home diastolic blood pressure',
+  'home-bp-systolic-highest': 'highest single home systolic blood pressure reading',
+  'home-bp-diastolic-highest': 'highest single home diastolic blood pressure reading',
   'cgm-time-in-range': 'time in range (70–180 mg/dL)',
   'cgm-time-below-54': 'time below 54 mg/dL',
   'cgm-time-below-70': 'time below 70 mg/dL',
@@ -272,7 +274,12 @@ export function describeSensorRule(
         ? t.requiresNoEvents.map((m) => `there were no ${(METRIC_WORDS[m] ?? m).replace(/^number of /, '')}`)
         : []),
     ];
-    const provided = conditions.length > 0 ? `, if ${list(conditions)}` : '';
+    // Research §2.4 handling rules: such a trigger also acts on too few days of data, and the card says so.
+    const lowData =
+      t.effect === 'raise' && t.evenWithLowCoverage === true
+        ? ', even on too few days of data (the card then says the data were few)'
+        : '';
+    const provided = `${conditions.length > 0 ? `, if ${list(conditions)}` : ''}${lowData}`;
     // A context trigger at "≥ 0" shows the measure whatever its value: said without a bound.
     const always = t.effect === 'context' && t.operator === 'greaterThanInclusive' && t.value === 0;
     lines.push(
@@ -500,6 +507,12 @@ function sensorRuleProblems(rule: SensorRuleThresholds, r: number): ThresholdPro
     const path = `.triggers.${String(i)}`;
     const where = `${name}, trigger ${t.id}`;
     if (ids.indexOf(t.id) !== i) add(`${path}.id`, `${name}: trigger ${t.id} is listed twice.`);
+    if (t.evenWithLowCoverage === true && t.effect !== 'raise') {
+      add(
+        `${path}.evenWithLowCoverage`,
+        `${where}: only a trigger that raises the card can act on too little data; on a trigger that ${t.effect === 'lower' ? 'lowers the card' : 'gives context'} it would be ignored.`,
+      );
+    }
     if (t.effect !== 'lower') {
       if (t.requiresContinuingTherapy || t.requiresNoEvents.length > 0) {
         add(

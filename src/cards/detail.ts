@@ -14,6 +14,7 @@ import { adviceOf } from '../rules/advice';
 import type { CpicRow, Finding, GeneResult, ResultReading } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
 import {
+  dayText,
   limitsOf,
   metricValueText,
   movedReadingsText,
@@ -182,7 +183,7 @@ export function modifierEffect(m: SensorModifier, raisedTo?: string, alert?: str
   const utcNight = m.localTimeUnknown === true ? UTC_NIGHT : undefined;
   switch (m.effect) {
     case 'raise':
-      return `${threshold ?? 'threshold met'}: ${raise} ${moved}${raisedTo ? ` to ${raisedTo}` : ''}${utcNight ? ` (night-time hours taken in UTC: ${utcNight})` : ''}`;
+      return `${threshold ?? 'threshold met'}: ${raise} ${moved}${raisedTo ? ` to ${raisedTo}` : ''}${lowCoverage(m)}${utcNight ? ` (night-time hours taken in UTC: ${utcNight})` : ''}`;
     case 'lower':
       return `${threshold ?? 'in range'}: ${lower} ${moved} ${STEP_WORDS[1] ?? ''}`;
     case 'context': {
@@ -199,6 +200,21 @@ export function modifierEffect(m: SensorModifier, raisedTo?: string, alert?: str
         : 'shown for context; the alert is unchanged';
     }
   }
+}
+
+/**
+ * A raise on too little data (a trigger marked `evenWithLowCoverage`, research §2.4: "escalate even with low coverage
+ * but say so"): ", even though readings were on only 2 of 7 days: a value this low counts on little data".
+ */
+function lowCoverage(m: SensorModifier): string {
+  if (m.status !== 'insufficient') return '';
+  const days = m.window
+    ? Math.round((Date.parse(m.window.end) - Date.parse(m.window.start)) / 86_400_000)
+    : undefined;
+  if (m.daysWithData !== undefined && days !== undefined && days > 0)
+    return `, even though readings were on only ${String(m.daysWithData)} of ${String(days)} days: a value this low counts on little data`;
+  const why = (m.reasons ?? []).map(reasonText).join('; ');
+  return `, even though there was too little data for the usual rule${why ? ` (${why})` : ''}`;
 }
 
 function dayOf(iso: string): string {
@@ -285,7 +301,7 @@ export function sensorEvidenceLines(
     const said = cited !== '' && cited === previousCited ? ' Same source.' : cited;
     previousCited = cited;
     return [
-      `- ${md(`${metricValueText(first.metric, first.value, first.unit, 'long', limitsOf(group, first.metric))}${window ? ` (${window})` : ''}: ${effects.join('; ')}.${said}`)}`,
+      `- ${md(`${metricValueText(first.metric, first.value, first.unit, 'long', limitsOf(group, first.metric))}${first.valueAt ? ` on ${dayText(first.valueAt)}` : ''}${window ? ` (${window})` : ''}: ${effects.join('; ')}.${said}`)}`,
     ];
   });
 }

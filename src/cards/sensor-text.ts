@@ -18,6 +18,8 @@ const METRIC_WORDS: Readonly<Record<string, { readonly long: string; readonly sh
   'respiratory-rate': { long: 'Night-time respiratory rate', short: 'resp. rate' },
   'home-bp-systolic': { long: 'Home systolic blood pressure (mean)', short: 'home SBP' },
   'home-bp-diastolic': { long: 'Home diastolic blood pressure (mean)', short: 'home DBP' },
+  'home-bp-systolic-highest': { long: 'Highest home systolic blood pressure', short: 'highest home SBP' },
+  'home-bp-diastolic-highest': { long: 'Highest home diastolic blood pressure', short: 'highest home DBP' },
   'cgm-time-in-range': { long: 'CGM time in range 70–180 mg/dL', short: 'CGM TIR' },
   'cgm-time-below-54': { long: 'CGM time below 54 mg/dL', short: 'CGM <54 mg/dL' },
   'cgm-time-below-70': { long: 'CGM time below 70 mg/dL', short: 'CGM <70 mg/dL' },
@@ -62,6 +64,17 @@ const COUNTED: Readonly<
   'cgm-level2-hypoglycaemia-events': {
     one: { long: 'level 2 hypoglycaemia event (15 min or more below 54 mg/dL)', short: 'level 2 hypo' },
     many: { long: 'level 2 hypoglycaemia events (15 min or more below 54 mg/dL)', short: 'level 2 hypos' },
+  },
+};
+
+/**
+ * Measures that are a share of readings, said as a sentence with the share inside it: `SpO2 below 90 % in 12 % of
+ * night-time readings`, not the name followed by the number (`Night-time readings with SpO2 below 90 % 12 %`).
+ */
+const SHARES: Readonly<Record<string, Readonly<Record<'long' | 'short', (share: string) => string>>>> = {
+  'spo2-below-90-share': {
+    long: (share) => `SpO2 below 90 % in ${share} of night-time readings`,
+    short: (share) => `SpO2 <90 % in ${share} of night readings`,
   },
 };
 
@@ -135,7 +148,8 @@ export function limitsOf(modifiers: readonly SensorModifier[], metric: string): 
 /**
  * A measure named with its reading: `resting HR 48/min`, `Latest home INR 4.4` (`readingText`, not rounded across
  * `limits`). A unit that is the measure's own name (INR) is said once, not `INR INR 4.4`; a count of events says the
- * number first (`10 level 2 hypos`).
+ * number first (`10 level 2 hypos`); a share of readings says the share inside the sentence (`SpO2 below 90 % in
+ * 100 % of night-time readings`).
  */
 export function metricValueText(
   metric: string,
@@ -149,6 +163,8 @@ export function metricValueText(
   const counted = COUNTED[metric];
   if (counted) return `${numberText(value)} ${counted[value === 1 ? 'one' : 'many'][form]}`;
   const quantity = readingText(value, unit, limits);
+  const share = SHARES[metric];
+  if (share) return share[form](quantity);
   const unitWord = /^([^\d\s-][^\s]*) /.exec(quantity)?.[1];
   return unitWord !== undefined && name.endsWith(unitWord)
     ? `${name} ${quantity.slice(unitWord.length + 1)}`
@@ -172,10 +188,22 @@ export function movedReadingsText(modifiers: readonly SensorModifier[]): string 
     systolic?.value !== undefined && diastolic?.value !== undefined && systolic.unit === diastolic.unit
       ? `home BP ${numberText(shownValue(systolic.value, systolic.unit, limits(systolic)))}/${readingText(diastolic.value, diastolic.unit, limits(diastolic))}`
       : undefined;
+  // One home reading at or above a limit (research §2.2 R7 "any reading ≥ 180/120"): said as the reading, with its day.
+  const top = byMetric.get('home-bp-systolic-highest');
+  const topDia = byMetric.get('home-bp-diastolic-highest');
+  const reading = (m: SensorModifier): string =>
+    `${metricValueText(m.metric, m.value, m.unit, 'short', limits(m))}${m.valueAt ? ` on ${dayText(m.valueAt)}` : ''}`;
+  const topBp =
+    top?.value !== undefined && topDia?.value !== undefined && top.valueAt === topDia.valueAt
+      ? `home BP ${numberText(top.value)}/${readingText(topDia.value, topDia.unit)}${top.valueAt ? ` on ${dayText(top.valueAt)}` : ''}`
+      : undefined;
   return [...byMetric.values()]
     .flatMap((m): string[] => {
       if (bp && m.metric === 'home-bp-diastolic') return [];
       if (bp && m.metric === 'home-bp-systolic') return [bp];
+      if (topBp && m.metric === 'home-bp-diastolic-highest') return [];
+      if (topBp && m.metric === 'home-bp-systolic-highest') return [topBp];
+      if (m.valueAt) return [reading(m)];
       return [metricValueText(m.metric, m.value, m.unit, 'short', limits(m))];
     })
     .join(', ');

@@ -65,6 +65,11 @@ interface MetricFact {
    * (`SensorAggregate.localTimeUnknown`; research §2.4 "days are patient-local days", §2.1 principle 3).
    */
   readonly mayLower: boolean;
+  /**
+   * Fresh, in the trigger's unit, but too few days or readings: a trigger marked `evenWithLowCoverage` may still raise
+   * on it (research §2.4, "HR < 40 /min … escalate even with low coverage but say so").
+   */
+  readonly lowCoverage: boolean;
 }
 
 /** Per-run facts (json-rules-engine runtime facts). */
@@ -96,7 +101,15 @@ function metricFact(
 ): MetricFact {
   const aggregate = sensors.metrics.find((m) => m.metric === metric);
   if (!aggregate || aggregate.value === undefined) {
-    return { present: false, usable: false, mayLower: false, value: null, status: 'absent', reasons: [] };
+    return {
+      present: false,
+      usable: false,
+      mayLower: false,
+      lowCoverage: false,
+      value: null,
+      status: 'absent',
+      reasons: [],
+    };
   }
   const reasons = [...aggregate.reasons];
   let status = aggregate.status;
@@ -133,9 +146,18 @@ function metricFact(
       if (status === 'sufficient') status = 'insufficient';
     }
   }
+  // Low coverage: the sensors module (or this set's limits) found too few days or readings, nothing else. Stale data,
+  // another unit or another window are never "low coverage".
+  const age = Date.parse(sensors.at) - Date.parse(aggregate.newestSample ?? aggregate.window.end);
+  const lowCoverage =
+    status === 'insufficient' &&
+    aggregate.unit === unit &&
+    (!limits || age <= limits.maxAgeHours * HOUR_MS) &&
+    !reasons.some((r) => r.startsWith('window ') || r.startsWith('unit ') || r.startsWith('no sufficiency'));
   return {
     present: true,
     usable: status === 'sufficient',
+    lowCoverage,
     mayLower: status === 'sufficient' && aggregate.localTimeUnknown !== true,
     value: aggregate.value,
     status,
@@ -148,14 +170,31 @@ function metricFact(
 function doseFact(order: DrugOrder, unit: string): MetricFact {
   const dose = order.dose;
   if (!dose)
-    return { present: false, usable: false, mayLower: false, value: null, status: 'absent', reasons: [] };
+    return {
+      present: false,
+      usable: false,
+      mayLower: false,
+      lowCoverage: false,
+      value: null,
+      status: 'absent',
+      reasons: [],
+    };
   const doseUnit = dose.code ?? dose.unit;
   return doseUnit === unit
-    ? { present: true, usable: true, mayLower: true, value: dose.value, status: 'sufficient', reasons: [] }
+    ? {
+        present: true,
+        usable: true,
+        mayLower: true,
+        lowCoverage: false,
+        value: dose.value,
+        status: 'sufficient',
+        reasons: [],
+      }
     : {
         present: true,
         usable: false,
         mayLower: false,
+        lowCoverage: false,
         value: dose.value,
         status: 'insufficient',
         reasons: [`dose unit ${doseUnit ?? 'missing'} is not ${unit}`],
@@ -233,6 +272,20 @@ function triggerRules(
     ],
   };
   const rules: RuleProperties[] = [{ name, conditions: fires, event: { type: 'fired', params: { r, t } } }];
+  if (trigger.effect === 'raise' && trigger.evenWithLowCoverage === true) {
+    // Research §2.4: a reading this far out escalates even on too few days or readings, and the card says so.
+    rules.push({
+      name: `${name}:low-coverage`,
+      conditions: {
+        all: [
+          ...applicability(rule, r, trigger, t),
+          { ...metric, path: '$.lowCoverage', operator: 'equal', value: true },
+          ...meets,
+        ],
+      },
+      event: { type: 'fired-low-coverage', params: { r, t } },
+    });
+  }
   if (trigger.effect === 'lower') {
     // Reassuring readings that would have lowered the alert but for an unknown local clock: the card says why not.
     rules.push({
@@ -483,6 +536,7 @@ function modifierFor(
     status: fact.status,
     devices: aggregate?.devices ?? [],
     ...(aggregate?.newestSample ? { newestSample: aggregate.newestSample } : {}),
+    ...(aggregate?.valueAt ? { valueAt: aggregate.valueAt } : {}),
     ...(aggregate ? { daysWithData: aggregate.daysWithData } : {}),
     ...(aggregate?.localTimeUnknown === true ? { localTimeUnknown: true as const } : {}),
     ...(fact.usable || fact.reasons.length === 0 ? {} : { reasons: fact.reasons }),
@@ -546,7 +600,8 @@ function applyRules(
         `${valueText(f.fact, f.trigger)} not used for ${f.rule.id}: ${f.fact.status} (${f.fact.reasons.join('; ')}); the card keeps its baseline`,
       );
     }
-    const seen = `${valueText(f.fact, f.trigger)} meets ${threshold}`;
+    const low = f.fact.lowCoverage && !f.fact.usable;
+    const seen = `${valueText(f.fact, f.trigger)} meets ${threshold}${low ? ` on low coverage (${f.fact.reasons.join('; ')}); a value this far out counts even so` : ''}`;
     switch (f.trigger.effect) {
       case 'raise':
         return moved
@@ -614,6 +669,15 @@ export function createRuleEngine(thresholds: ThresholdSet): RuleEngine {
     if (entry) {
       const { events, almanac } = await entry.engine.run(runFacts(finding, facts));
       const notUsedMetrics = new Set<string>();
+      // A raise on low coverage says the data were low itself: the rule's other triggers on that metric add no
+      // "not used" note beside it.
+      for (const event of events) {
+        if (event.type !== 'fired-low-coverage') continue;
+        const { r, t } = event.params as { r: number; t: number };
+        const rule = thresholds.sensorRules[r];
+        const trigger = rule?.triggers[t];
+        if (rule && trigger) notUsedMetrics.add(`${rule.id}|${trigger.metric}`);
+      }
       for (const event of events) {
         const { r, t } = event.params as { r: number; t: number };
         const rule = thresholds.sensorRules[r];
@@ -633,7 +697,7 @@ export function createRuleEngine(thresholds: ThresholdSet): RuleEngine {
           rule,
           trigger,
           fact,
-          usable: event.type === 'fired',
+          usable: event.type === 'fired' || event.type === 'fired-low-coverage',
           ...(event.type === 'local-time-unknown' ? { localTimeUnknown: true as const } : {}),
         });
       }

@@ -5,7 +5,7 @@
  * uses. A ThresholdSet is plain JSON, validated by `thresholdSetSchema`, versioned and stored by the store; the
  * engine reads values from it, so editing a threshold needs no code change. See README.md in this folder.
  *
- * The default set is a data file, `config/thresholds/default-2026-11-29.json` (`DEFAULT_THRESHOLDS`), validated by the
+ * The default set is a data file, `config/thresholds/default-2026-12-03.json` (`DEFAULT_THRESHOLDS`), validated by the
  * same schema as a published set. Its sensor values and their source strings come from the wearables research note
  * §2.2 (rule table) and §2.4 (sufficiency), copied in `knowledge/sensor-thresholds.json`; where the research says
  * "design choice" or "(verify)" the value is kept and its evidence is labelled `design` / `consensus`.
@@ -84,6 +84,13 @@ const trigger = z.strictObject({
   requiresContinuingTherapy: z.boolean().default(false),
   /** `lower` only: metrics that must not show any event (e.g. `low-heart-rate-events` = 0). */
   requiresNoEvents: z.array(z.enum(SENSOR_METRIC_IDS)).default([]),
+  /**
+   * `raise` only: acts also on an aggregate that is fresh but `insufficient` (too few days or readings), and the card
+   * says the data were low. Research §2.4 handling rules: "No escalation from insufficient data *except* single events
+   * that are themselves sufficient evidence (… HR < 40 /min) — those escalate even with low coverage but say so".
+   * Optional, not defaulted, so sets stored before the field read back unchanged. Stale data never act.
+   */
+  evenWithLowCoverage: z.boolean().optional(),
   evidence,
   source,
 });
@@ -360,7 +367,7 @@ export function isActionablePhenotype(thresholds: ThresholdSet, gene: string, ph
 export const THRESHOLDS_DIR = path.resolve(__dirname, '..', '..', 'config', 'thresholds');
 
 /** The default set's file, named by its version (a test keeps name and `version` in step). */
-export const DEFAULT_THRESHOLDS_FILE = path.join(THRESHOLDS_DIR, 'default-2026-11-29.json');
+export const DEFAULT_THRESHOLDS_FILE = path.join(THRESHOLDS_DIR, 'default-2026-12-03.json');
 
 /**
  * Reads and validates a ThresholdSet file.
@@ -375,7 +382,7 @@ export function readThresholdSetFile(file: string): ThresholdSet {
 }
 
 /**
- * The default thresholds, used until an informaticist publishes a set: `config/thresholds/default-2026-11-29.json`.
+ * The default thresholds, used until an informaticist publishes a set: `config/thresholds/default-2026-12-03.json`.
  * Its choices (issue 5 matrix, where the issue is silent, pre-test policy, sensor sources) are explained in
  * `config/thresholds/README.md`; each sensor value carries its source in the file.
  */

@@ -35,6 +35,8 @@ export interface SensorModifier {
   readonly status: 'sufficient' | 'insufficient' | 'stale' | 'absent';
   readonly devices: readonly string[];
   readonly newestSample?: string;
+  /** When the one reading the value is was taken (`SensorAggregate.valueAt`: the highest home blood pressure). */
+  readonly valueAt?: string;
   /** Days of the window with data (the aggregate's), for the card's "6 of 7 days with data". */
   readonly daysWithData?: number;
   /**

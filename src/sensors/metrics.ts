@@ -366,6 +366,52 @@ export const homeBloodPressure: MetricFamily = {
   },
 };
 
+/**
+ * The highest home blood pressure reading (default 7 days, any reading, ≤ 7 d): research §2.2 R7 "any reading ≥
+ * 180/120 → `critical`". The highest systolic and the highest diastolic, each with the time of its reading (choice:
+ * the highest value says whether any reading reached a limit, and the limit stays in the threshold set; a count of
+ * readings at or above 180/120 would write the limit in code). One reading is evidence, like an event: no AM + PM or
+ * day count applies.
+ */
+export const homeBloodPressureHighest: MetricFamily = {
+  metrics: [
+    { id: 'home-bp-systolic-highest', unit: 'mm[Hg]' },
+    { id: 'home-bp-diastolic-highest', unit: 'mm[Hg]' },
+  ],
+  concepts: ['bp-systolic', 'bp-diastolic'],
+  compute(samples, window, limits) {
+    const systolic = readingsIn(samples, 'bp-systolic', window);
+    const diastolic = readingsIn(samples, 'bp-diastolic', window);
+    // The latest of equal highs: the reading nearest the order.
+    const highest = (readings: readonly SensorSample[]) =>
+      readings.reduce<SensorSample | undefined>(
+        (top, s) =>
+          top === undefined || s.value > top.value || (s.value === top.value && s.end > top.end) ? s : top,
+        undefined,
+      );
+    const sys = highest(systolic);
+    const dia = highest(diastolic);
+    const coverage = dayCoverage(byDay([...systolic, ...diastolic]).size, limits.windowDays);
+    return {
+      values: {
+        ...(sys === undefined ? {} : { 'home-bp-systolic-highest': sys.value }),
+        ...(dia === undefined ? {} : { 'home-bp-diastolic-highest': dia.value }),
+      },
+      valueAt: {
+        ...(sys === undefined ? {} : { 'home-bp-systolic-highest': sys.end }),
+        ...(dia === undefined ? {} : { 'home-bp-diastolic-highest': dia.end }),
+      },
+      used: [...systolic, ...diastolic],
+      ...coverage,
+      insufficient: unmetLimits(limits, {
+        days: coverage.daysWithData,
+        readings: systolic.length,
+        coverage: coverage.coverage,
+      }),
+    };
+  },
+};
+
 /** QTc (default 30 days, ≥ 1 value, ≤ 30 d): the latest value. */
 export const qtcLatest: MetricFamily = {
   metrics: [{ id: 'qtc-latest', unit: 'ms' }],

@@ -36,6 +36,9 @@ export const DEFAULT_SENSOR_POLICY: Readonly<Record<SensorMetricId, MetricPolicy
   'respiratory-rate': NIGHTLY,
   'home-bp-systolic': HOME_BP,
   'home-bp-diastolic': HOME_BP,
+  // Research §2.2 R7 "any reading ≥ 180/120 → critical": one reading is evidence, so no count limit (as an event).
+  'home-bp-systolic-highest': policy(7, 168),
+  'home-bp-diastolic-highest': policy(7, 168),
   'cgm-time-in-range': CGM,
   'cgm-time-below-54': CGM,
   'cgm-time-below-70': CGM,

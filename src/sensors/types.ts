@@ -18,6 +18,8 @@ export const SENSOR_METRIC_IDS = [
   'respiratory-rate',
   'home-bp-systolic',
   'home-bp-diastolic',
+  'home-bp-systolic-highest',
+  'home-bp-diastolic-highest',
   'cgm-time-in-range',
   'cgm-time-below-54',
   'cgm-time-below-70',
@@ -105,6 +107,8 @@ export interface SensorAggregate {
   readonly coverage: number;
   /** Time of the newest sample (ISO 8601). */
   readonly newestSample?: string;
+  /** For a metric that is one reading (the highest home blood pressure): when that reading was taken (ISO 8601). */
+  readonly valueAt?: string;
   readonly status: SufficiencyStatus;
   /** Why the status is what it is (always at least one entry unless `sufficient`). */
   readonly reasons: readonly string[];

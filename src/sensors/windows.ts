@@ -43,6 +43,8 @@ export interface Computed {
   readonly baseline?: { readonly value: number; readonly window: Window };
   /** The values rest on night-time hours read on a UTC clock (`SensorAggregate.localTimeUnknown`). */
   readonly localTimeUnknown?: boolean;
+  /** Per metric that is one reading: when it was taken (epoch ms; `SensorAggregate.valueAt`). */
+  readonly valueAt?: Partial<Record<SensorMetricId, number>>;
 }
 
 /**
@@ -207,6 +209,9 @@ function evaluateWindow(
       ),
       coverage: round(computed.coverage),
       ...newestSample,
+      ...(value !== undefined && computed.valueAt?.[id] !== undefined
+        ? { valueAt: iso(computed.valueAt[id]) }
+        : {}),
       status: stale ? 'stale' : reasons.length > 0 ? 'insufficient' : 'sufficient',
       reasons,
       devices: [...devices],

@@ -117,6 +117,8 @@ describe('dashboard API over the demo patients', () => {
     expect(hr?.thresholds).toEqual([
       { value: 60, label: 'metoprolol: below 60/min raises the alert', effect: 'raise' },
       { value: 50, label: 'metoprolol: below 50/min raises the alert two steps', effect: 'raise' },
+      // 2026-12-03 defaults: below 40/min raises it also on too few days of data (research §2.4).
+      { value: 40, label: 'metoprolol: below 40/min raises the alert two steps', effect: 'raise' },
       { value: 65, label: 'metoprolol: 65–80/min may lower the alert', effect: 'lower' },
       { value: 80, label: 'metoprolol: 65–80/min may lower the alert (upper end)', effect: 'lower' },
     ]);

@@ -40,6 +40,29 @@ const PGX = JSON.parse(
 const SYSTOLIC_LIMIT = researchThreshold('R7.systolic');
 const DIASTOLIC_LIMIT = researchThreshold('R7.diastolic');
 
+/** Research §2.2 R7: "any reading ≥ 180/120 → `critical`". */
+const CRISIS_SYSTOLIC = researchThreshold('R7.critical-systolic');
+const CRISIS_DIASTOLIC = researchThreshold('R7.critical-diastolic');
+
+/** A draft meloxicam order (RxNorm SCD 152695: meloxicam 15 MG Oral Tablet). */
+const MELOXICAM: JsonObject = {
+  resourceType: 'MedicationRequest',
+  id: 'request-meloxicam',
+  status: 'draft',
+  intent: 'order',
+  subject: { reference: `Patient/${PATIENT_ID}` },
+  medicationCodeableConcept: {
+    coding: [
+      {
+        system: 'http://www.nlm.nih.gov/research/umls/rxnorm',
+        code: '152695',
+        display: 'meloxicam 15 MG Oral Tablet',
+      },
+    ],
+    text: 'meloxicam 15 MG Oral Tablet',
+  },
+};
+
 /** A draft celecoxib order as the sandbox writes one (RxNorm SCD 140587: celecoxib 200 MG Oral Capsule). */
 const CELECOXIB: JsonObject = {
   resourceType: 'MedicationRequest',
@@ -111,12 +134,12 @@ function week(base: number, diastolic: number): { readings: JsonObject[]; systol
   return { readings, systolicMean: base + 2.5 };
 }
 
-function orderSign(wearables: readonly JsonObject[]): JsonObject {
+function orderSign(wearables: readonly JsonObject[], order: JsonObject = CELECOXIB): JsonObject {
   return sandboxRequest('sandbox-order-sign-clopidogrel.json', undefined, {
     context: {
       userId: 'Practitioner/COREPRACTITIONER1',
       patientId: PATIENT_ID,
-      draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: CELECOXIB }] },
+      draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: order }] },
     },
     prefetch: { patient: PATIENT, pgx: searchset(PGX['CYP2C9 *3/*3']!), wearables: searchset(wearables) },
   });
@@ -164,5 +187,30 @@ describe('R7: CYP2C9 poor metabolizer + celecoxib + home blood pressure sent as 
     expect(detail).toContain('6 of 7 days with data, Omron BP7450');
     expect(detail).toMatch(/raised the alert to critical/);
     expect(rendered(normal.detail)).not.toContain('raised the alert');
+  });
+
+  it('one reading at or above 180/120 among normal ones makes a meloxicam card critical, naming the reading and its day', async () => {
+    // Ten days of normal morning and evening readings (20), and one 185/125 two days ago in the evening.
+    const normal = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].flatMap((d) => [
+      panel(`bp-${d}-am`, at(d, 7), 116, 70),
+      panel(`bp-${d}-pm`, at(d, 19), 119, 72),
+    ]);
+    const crisisAt = at(2, 21);
+    const crisis = panel('bp-crisis', crisisAt, CRISIS_SYSTOLIC + 5, CRISIS_DIASTOLIC + 5);
+    const before = await oneCard(t, orderSign(normal, MELOXICAM));
+    const card = await oneCard(t, orderSign([...normal, crisis], MELOXICAM));
+    // Before: CPIC's warning for a poor metabolizer, unchanged; the 7-day means stay below 130/80.
+    expect([before.indicator, card.indicator]).toEqual(['warning', 'critical']);
+    const day = new Date(crisisAt);
+    const dayWords = `${String(day.getUTCDate())} ${['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][day.getUTCMonth()] ?? ''}`;
+    expect(card.summary).toContain(`home BP 185/125 mmHg on ${dayWords}`);
+    const detail = rendered(card.detail);
+    expect(detail).toContain(`Highest home systolic blood pressure 185 mmHg on ${dayWords}`);
+    expect(detail).toContain(`at or above ${String(CRISIS_SYSTOLIC)} mmHg: raised the alert to critical`);
+    expect(detail).toContain(`Highest home diastolic blood pressure 125 mmHg on ${dayWords}`);
+    expect(detail).not.toMatch(/home-bp|R7/);
+    // Only the single reading moved it: the 7-day means stay below 130/80.
+    expect(card.summary).not.toMatch(/home [SD]BP \d/);
+    expect(rendered(before.detail)).not.toContain('raised the alert');
   });
 });

@@ -113,6 +113,15 @@ describe('sensor rule validation in words', () => {
     expect(twoSteps).toEqual([
       'Sensor rule R1-metoprolol-resting-hr, trigger resting-hr-in-range: a trigger that lowers the card lowers it one step only.',
     ]);
+    const lowCoverageLower = messages(
+      withR1((r) => {
+        const t = (r.triggers as Record<string, unknown>[]).find((x) => x.effect === 'lower');
+        if (t) t.evenWithLowCoverage = true;
+      }),
+    );
+    expect(lowCoverageLower).toEqual([
+      'Sensor rule R1-metoprolol-resting-hr, trigger resting-hr-in-range: only a trigger that raises the card can act on too little data; on a trigger that lowers the card it would be ignored.',
+    ]);
   });
 });
 
@@ -123,6 +132,10 @@ describe('a sensor rule in words', () => {
     expect(words[0]).toBe('For metoprolol when CYP2D6 is Poor Metabolizer or Intermediate Metabolizer.');
     expect(words).toContain(
       `Raise the card one step when the resting heart rate over the last ${String(window)} days is below 60/min.`,
+    );
+    // Research §2.4: a resting heart rate below 40/min escalates even with low coverage (the 2026-12-03 defaults).
+    expect(words).toContain(
+      `Raise the card two steps when the resting heart rate over the last ${String(window)} days is below 40/min, even on too few days of data (the card then says the data were few).`,
     );
     expect(words.find((w) => w.startsWith('Lower'))).toMatch(
       /^Lower the card one step when the resting heart rate .* is from 65\/min to 80\/min, if the patient already takes the drug and there were no low heart rate events\.$/,

@@ -26,7 +26,11 @@ function evidenceAt(set: ThresholdSet, entryPath: string): unknown {
 }
 
 it('ships two sets', () => {
-  expect(SHIPPED.map((s) => s.version).sort()).toEqual(['default-2026-11-22', 'default-2026-11-29']);
+  expect(SHIPPED.map((s) => s.version).sort()).toEqual([
+    'default-2026-11-22',
+    'default-2026-11-29',
+    'default-2026-12-03',
+  ]);
 });
 
 describe.each(SHIPPED.map((set) => [set.version, set] as const))('the entries of %s', (_version, set) => {

@@ -96,6 +96,27 @@ describe('sensor text', () => {
     expect(metricValueText('low-heart-rate-events', undefined, '1')).toBe('Low-heart-rate notifications');
   });
 
+  it('says a share of night-time SpO2 readings as a sentence, the share inside it', () => {
+    expect(metricValueText('spo2-below-90-share', 100, '%')).toBe(
+      'SpO2 below 90 % in 100 % of night-time readings',
+    );
+    expect(metricValueText('spo2-below-90-share', 12.34, '%', 'short')).toBe(
+      'SpO2 <90 % in 12.3 % of night readings',
+    );
+    // As a card's evidence line shows it (R6, a share of 100 % meeting the ≥ 10 % trigger).
+    const share = modifier({
+      ruleId: 'R6-opioid-spo2:spo2-below-90-sustained',
+      metric: 'spo2-below-90-share',
+      value: 100,
+      unit: '%',
+      threshold: 'spo2-below-90-share ≥ 10 %',
+    });
+    const [line] = sensorEvidenceTexts([share]);
+    expect(line).toMatch(/^SpO2 below 90 % in 100 % of night-time readings/);
+    expect(line).not.toContain('90 % 100 %');
+    expect(textProblems(line ?? '')).toEqual([]);
+  });
+
   it('says the readings that moved the alert once each, a home blood pressure as one reading', () => {
     const sbp = modifier({ metric: 'home-bp-systolic', value: 139.84, unit: 'mm[Hg]' });
     const dbp = modifier({ metric: 'home-bp-diastolic', value: 86.6, unit: 'mm[Hg]' });

@@ -70,7 +70,7 @@ describe('baseline indicator from the thresholds (issue 5 defaults)', () => {
       const evaluated = await evaluateOne(finding);
       expect(evaluated).toMatchObject({
         indicator: expected,
-        thresholdVersion: 'default-2026-11-29',
+        thresholdVersion: 'default-2026-12-03',
       });
     },
   );

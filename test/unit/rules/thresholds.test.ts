@@ -85,6 +85,12 @@ describe('DEFAULT_THRESHOLDS', () => {
     expect(trigger('R3', 'qtc-rise-above-60')?.value).toBe(researchThreshold('R3.qtc-rise'));
     expect(trigger('R7', 'home-sbp-mean-130')?.value).toBe(researchThreshold('R7.systolic'));
     expect(trigger('R7', 'home-dbp-mean-80')?.value).toBe(researchThreshold('R7.diastolic'));
+    expect(trigger('R7', 'home-sbp-reading-180')?.value).toBe(researchThreshold('R7.critical-systolic'));
+    expect(trigger('R7', 'home-dbp-reading-120')?.value).toBe(researchThreshold('R7.critical-diastolic'));
+    expect(trigger('R1', 'resting-hr-below-40')).toMatchObject({
+      value: researchThreshold('resting-hr.low-coverage-raise'),
+      evenWithLowCoverage: true,
+    });
     expect(DEFAULT_THRESHOLDS.sufficiency['home-bp-systolic']).toMatchObject({
       minReadings: researchThreshold('home-bp.min-readings'),
       minDays: researchThreshold('home-bp.min-days'),
@@ -389,6 +395,9 @@ describe('the default set is a data file (config/thresholds/)', () => {
     ],
     ['home-bp-systolic', HOME_BP],
     ['home-bp-diastolic', HOME_BP],
+    // R7 "any reading ≥ 180/120": the home-BP window and age of §2.4, no count of readings or days.
+    ['home-bp-systolic-highest', { windowDays: 'home-bp.window', maxAgeHours: 'home-bp.max-age' }],
+    ['home-bp-diastolic-highest', { windowDays: 'home-bp.window', maxAgeHours: 'home-bp.max-age' }],
     ['cgm-time-below-70', CGM],
     ['cgm-time-below-54', CGM],
     ['cgm-level2-hypoglycaemia-events', { windowDays: 'cgm-event.window', maxAgeHours: 'cgm-event.max-age' }],

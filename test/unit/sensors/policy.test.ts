@@ -79,6 +79,11 @@ describe("DEFAULT_SENSOR_POLICY: the research note's numbers (§2.4)", () => {
         maxAgeHours: 'home-bp.max-age',
       },
     ],
+    // R7 "any reading ≥ 180/120": the home-BP window and age of §2.4, no count of readings or days.
+    [
+      ['home-bp-systolic-highest', 'home-bp-diastolic-highest'],
+      { windowDays: 'home-bp.window', maxAgeHours: 'home-bp.max-age' },
+    ],
     [
       SENSOR_METRIC_IDS.filter((id) => id.startsWith('cgm-') && id !== 'cgm-level2-hypoglycaemia-events'),
       {
