@@ -352,12 +352,21 @@ async function expectationFor(t: TestApp, patient: string): Promise<Expectation>
     }
     case 'demo-no-result':
       return { indicator: DEFAULT_THRESHOLDS.preTest.indicator };
-    case 'demo-conflict':
-      // The chart lists both results and asks for the laboratory (no phenotype is used until one is confirmed).
+    case 'demo-conflict': {
+      // The chart lists both results and asks for the laboratory (no phenotype is used until one is confirmed). The
+      // order-sign card is as loud as the row one of them would bring if right: *2/*2's ACS/PCI row, CPIC Strong.
+      const poor = cpicRow(
+        'clopidogrel',
+        { CYP2C19: cpicCall('CYP2C19', '*2/*2').lookupKey },
+        'CVI ACS PCI',
+      ).row;
+      expect(poor.strength).toBe('Strong');
+      expect(DEFAULT_THRESHOLDS.conflictIndicator).toBe('warning');
       return {
-        indicator: DEFAULT_THRESHOLDS.conflictIndicator,
+        indicator: DEFAULT_THRESHOLDS.interruption.Strong.avoid,
         patientView: ['*1/*1', '*2/*2', 'laboratory'],
       };
+    }
     case 'demo-reinterpreted': {
       const call = cpicCall('CYP2C19', '*1/*17');
       return {
