@@ -85,6 +85,17 @@ const OPERATOR_TEXT: Readonly<Record<SensorTrigger['operator'], string>> = {
   greaterThanInclusive: '≥',
 };
 
+/** A metric with no value: nothing to compare, nothing to lower. */
+const ABSENT_FACT: MetricFact = {
+  present: false,
+  usable: false,
+  mayLower: false,
+  lowCoverage: false,
+  value: null,
+  status: 'absent',
+  reasons: [],
+};
+
 /**
  * The aggregate of a metric as a rule may use it: the sensors module's status plus the ThresholdSet's limits. When
  * the summary was computed with this set's policy (`sensorPolicyOf`), the sensors module has already applied the same
@@ -100,29 +111,26 @@ function metricFact(
   limits: SufficiencyThresholds | undefined,
 ): MetricFact {
   const aggregate = sensors.metrics.find((m) => m.metric === metric);
-  if (!aggregate || aggregate.value === undefined) {
-    return {
-      present: false,
-      usable: false,
-      mayLower: false,
-      lowCoverage: false,
-      value: null,
-      status: 'absent',
-      reasons: [],
-    };
-  }
+  if (!aggregate || aggregate.value === undefined) return ABSENT_FACT;
   const reasons = [...aggregate.reasons];
   let status = aggregate.status;
+  const age = Date.parse(sensors.at) - Date.parse(aggregate.newestSample ?? aggregate.window.end);
+  // Another unit, no limits, another window: the data do not fit the rule (never "low coverage", below).
+  let misfit = false;
   if (status === 'sufficient') {
     const problems: string[] = [];
-    if (aggregate.unit !== unit) problems.push(`unit ${aggregate.unit} is not the threshold's ${unit}`);
-    if (!limits) problems.push('no sufficiency limits for this metric in the threshold set');
+    const misfits = (problem: string): void => {
+      problems.push(problem);
+      misfit = true;
+    };
+    if (aggregate.unit !== unit) misfits(`unit ${aggregate.unit} is not the threshold's ${unit}`);
+    if (!limits) misfits('no sufficiency limits for this metric in the threshold set');
     else {
       const span = Date.parse(aggregate.window.end) - Date.parse(aggregate.window.start);
       if (span < 0.8 * limits.windowDays * DAY_MS)
-        problems.push(`window shorter than 80 % of ${limits.windowDays} d`);
+        misfits(`window shorter than 80 % of ${limits.windowDays} d`);
       else if (span > 1.2 * limits.windowDays * DAY_MS)
-        problems.push(`window longer than 120 % of ${limits.windowDays} d`);
+        misfits(`window longer than 120 % of ${limits.windowDays} d`);
       // Counts describe readings; a summary Observation's sufficiency comes from its own members, a resting HR from
       // nightly heart-rate samples from the research's nights rule (sensors README).
       if (aggregate.basis === 'readings') {
@@ -135,7 +143,6 @@ function metricFact(
             `coverage ${Math.round(aggregate.coverage * 100)} %, ${Math.round(limits.minCoverage * 100)} % required`,
           );
       }
-      const age = Date.parse(sensors.at) - Date.parse(aggregate.newestSample ?? aggregate.window.end);
       if (age > limits.maxAgeHours * HOUR_MS) {
         problems.push(`newest sample older than ${limits.maxAgeHours} h`);
         status = 'stale';
@@ -148,12 +155,11 @@ function metricFact(
   }
   // Low coverage: the sensors module (or this set's limits) found too few days or readings, nothing else. Stale data,
   // another unit or another window are never "low coverage".
-  const age = Date.parse(sensors.at) - Date.parse(aggregate.newestSample ?? aggregate.window.end);
   const lowCoverage =
     status === 'insufficient' &&
     aggregate.unit === unit &&
     (!limits || age <= limits.maxAgeHours * HOUR_MS) &&
-    !reasons.some((r) => r.startsWith('window ') || r.startsWith('unit ') || r.startsWith('no sufficiency'));
+    !misfit;
   return {
     present: true,
     usable: status === 'sufficient',
@@ -169,16 +175,7 @@ function metricFact(
 /** The order's dose as a metric: usable when its unit code is the trigger's unit. */
 function doseFact(order: DrugOrder, unit: string): MetricFact {
   const dose = order.dose;
-  if (!dose)
-    return {
-      present: false,
-      usable: false,
-      mayLower: false,
-      lowCoverage: false,
-      value: null,
-      status: 'absent',
-      reasons: [],
-    };
+  if (!dose) return ABSENT_FACT;
   const doseUnit = dose.code ?? dose.unit;
   return doseUnit === unit
     ? {
