@@ -565,9 +565,16 @@ export function contraindicationDemotions(set: ThresholdSet): ThresholdProblem[]
 // Diff
 // ---------------------------------------------------------------------------------------------------------------
 
+/**
+ * Every leaf value by its path. Items of a list keyed by their own ids (sensor rules, their triggers) are named `#id`,
+ * so removing or adding a rule does not shift the ones after it, as in the merge below.
+ */
 function leaves(value: unknown, prefix: string, out: Map<string, unknown>): Map<string, unknown> {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value)) leaves(v, prefix ? `${prefix}.${k}` : k, out);
+  const at = (key: string) => (prefix ? `${prefix}.${key}` : key);
+  if (isRecord(value)) {
+    for (const [k, v] of Object.entries(value)) leaves(v, at(k), out);
+  } else if (byId(value)) {
+    for (const v of value) leaves(v, at(`#${v.id as string}`), out);
   } else if (Array.isArray(value) && value.some((v) => v !== null && typeof v === 'object')) {
     for (const [i, v] of value.entries()) leaves(v, `${prefix}.${String(i)}`, out);
   } else {
@@ -580,22 +587,29 @@ const shown = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringif
 
 /** Every value that differs between `from` and `to` (the version label and description aside), in words, in the set's order. */
 export function diffThresholdSets(from: ThresholdSet, to: ThresholdSet): ThresholdChangeLine[] {
+  return [...changesById(from, to).values()];
+}
+
+/** The changes from `from` to `to`, each by its path with rules and triggers named by id (`leaves`). */
+function changesById(from: ThresholdSet, to: ThresholdSet): Map<string, ThresholdChangeLine> {
   const a = leaves(from, '', new Map());
   const b = leaves(to, '', new Map());
-  const lines: ThresholdChangeLine[] = [];
+  const lines = new Map<string, ThresholdChangeLine>();
   for (const path of new Set([...a.keys(), ...b.keys()])) {
     if (path === 'version' || path === 'description') continue;
     const before = a.get(path);
     const after = b.get(path);
     if (JSON.stringify(before) === JSON.stringify(after)) continue;
-    const where = pathInWords(path.startsWith('sensorRules') ? to : from, path.split('.'));
-    const wherePair = a.has(path) ? where : pathInWords(to, path.split('.'));
-    lines.push({
-      path,
+    // Named in the set that has the value: the one after, unless the change removed it.
+    const named = b.has(path) ? to : from;
+    const indexed = indexedPath(named, path.split('.')) ?? path.split('.');
+    const where = pathInWords(named, indexed);
+    lines.set(path, {
+      path: indexed.join('.'),
       ...(a.has(path) ? { from: before } : {}),
       ...(b.has(path) ? { to: after } : {}),
       text: !a.has(path)
-        ? `${wherePair}: added, ${shown(after)}.`
+        ? `${where}: added, ${shown(after)}.`
         : !b.has(path)
           ? `${where}: removed (was ${shown(before)}).`
           : `${where}: ${shown(before)} → ${shown(after)}.`,
@@ -614,12 +628,12 @@ export function changesUndone(
   draft: ThresholdSet,
   inForce: ThresholdSet,
 ): { undone: ThresholdChangeLine[]; replaced: ThresholdChangeLine[] } {
-  const own = new Set(diffThresholdSets(base, draft).map((c) => c.path));
-  const theirs = new Set(diffThresholdSets(base, inForce).map((c) => c.path));
-  const publishing = diffThresholdSets(inForce, draft).filter((c) => theirs.has(c.path));
+  const own = changesById(base, draft);
+  const theirs = changesById(base, inForce);
+  const publishing = [...changesById(inForce, draft)].filter(([path]) => theirs.has(path));
   return {
-    undone: publishing.filter((c) => !own.has(c.path)),
-    replaced: publishing.filter((c) => own.has(c.path)),
+    undone: publishing.filter(([path]) => !own.has(path)).map(([, c]) => c),
+    replaced: publishing.filter(([path]) => own.has(path)).map(([, c]) => c),
   };
 }
 

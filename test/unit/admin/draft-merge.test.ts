@@ -115,6 +115,26 @@ describe('a draft made from a version no longer in force', () => {
     ]);
   });
 
+  it('pairs sensor rules and triggers by id, not by position, when a rule in the middle is removed', () => {
+    // Alice's draft removes R3; Bob's published version lowered R7's home systolic mean. Publishing Alice's draft as it
+    // stands would put R7's old value back (undone) and replaces nothing of Bob's; positions after R3 all shift by one.
+    const r7 = (json: ThresholdSet) =>
+      json.sensorRules.find((r) => r.id.startsWith('R7'))?.triggers.find((t) => t.id === 'home-sbp-mean-130');
+    const bobs = edited('bob-r7', (json) => {
+      const t = r7(json);
+      if (t) t.value = 125;
+    });
+    const alices = edited('alice-no-r3', (json) => {
+      json.sensorRules = json.sensorRules.filter((r) => !r.id.startsWith('R3'));
+    });
+    const r7Id = base.sensorRules.find((r) => r.id.startsWith('R7'))?.id ?? 'R7';
+    const { undone, replaced } = changesUndone(base, alices, bobs);
+    expect(replaced).toEqual([]);
+    expect(undone).toHaveLength(1);
+    expect(undone[0]).toMatchObject({ from: 125, to: r7(structuredClone(base))?.value });
+    expect(undone[0]?.text).toBe(`Sensor rule ${r7Id}, trigger home-sbp-mean-130: value: 125 → 130.`);
+  });
+
   it('carries the draft’s own changes onto the version in force, keeping its value where both changed one', () => {
     const { set, conflicts } = mergeThresholdSets(base, draft, inForce);
     const merged = parseThresholdSet({ ...set, version: 'alice' });
