@@ -14,10 +14,10 @@ import { adviceOf } from '../rules/advice';
 import type { CpicRow, Finding, GeneResult, ResultReading } from '../rules/cpic/types';
 import type { Decision, SensorModifier } from '../rules/types';
 import {
-  dayText,
   limitsOf,
   metricValueText,
   movedReadingsText,
+  readingDayText,
   reasonText,
   thresholdText,
   windowText,
@@ -301,7 +301,7 @@ export function sensorEvidenceLines(
     const said = cited !== '' && cited === previousCited ? ' Same source.' : cited;
     previousCited = cited;
     return [
-      `- ${md(`${metricValueText(first.metric, first.value, first.unit, 'long', limitsOf(group, first.metric))}${first.valueAt ? ` on ${dayText(first.valueAt)}` : ''}${window ? ` (${window})` : ''}: ${effects.join('; ')}.${said}`)}`,
+      `- ${md(`${metricValueText(first.metric, first.value, first.unit, 'long', limitsOf(group, first.metric))}${readingDayText(first)}${window ? ` (${window})` : ''}: ${effects.join('; ')}.${said}`)}`,
     ];
   });
 }

@@ -192,10 +192,10 @@ export function movedReadingsText(modifiers: readonly SensorModifier[]): string 
   const top = byMetric.get('home-bp-systolic-highest');
   const topDia = byMetric.get('home-bp-diastolic-highest');
   const reading = (m: SensorModifier): string =>
-    `${metricValueText(m.metric, m.value, m.unit, 'short', limits(m))}${m.valueAt ? ` on ${dayText(m.valueAt)}` : ''}`;
+    `${metricValueText(m.metric, m.value, m.unit, 'short', limits(m))}${readingDayText(m)}`;
   const topBp =
     top?.value !== undefined && topDia?.value !== undefined && top.valueAt === topDia.valueAt
-      ? `home BP ${numberText(top.value)}/${readingText(topDia.value, topDia.unit)}${top.valueAt ? ` on ${dayText(top.valueAt)}` : ''}`
+      ? `home BP ${numberText(top.value)}/${readingText(topDia.value, topDia.unit)}${readingDayText(top)}`
       : undefined;
   return [...byMetric.values()]
     .flatMap((m): string[] => {
@@ -207,6 +207,12 @@ export function movedReadingsText(modifiers: readonly SensorModifier[]): string 
       return [metricValueText(m.metric, m.value, m.unit, 'short', limits(m))];
     })
     .join(', ');
+}
+
+/** ` on 30 Nov`: the day of the one reading a value is, on the patient's clock where it was known; empty for none. */
+export function readingDayText(m: Pick<SensorModifier, 'valueAt' | 'valueDay'>): string {
+  const day = m.valueDay ?? m.valueAt;
+  return day ? ` on ${dayText(day)}` : '';
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

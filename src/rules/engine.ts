@@ -534,6 +534,7 @@ function modifierFor(
     devices: aggregate?.devices ?? [],
     ...(aggregate?.newestSample ? { newestSample: aggregate.newestSample } : {}),
     ...(aggregate?.valueAt ? { valueAt: aggregate.valueAt } : {}),
+    ...(aggregate?.valueDay ? { valueDay: aggregate.valueDay } : {}),
     ...(aggregate ? { daysWithData: aggregate.daysWithData } : {}),
     ...(aggregate?.localTimeUnknown === true ? { localTimeUnknown: true as const } : {}),
     ...(fact.usable || fact.reasons.length === 0 ? {} : { reasons: fact.reasons }),

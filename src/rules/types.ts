@@ -37,6 +37,8 @@ export interface SensorModifier {
   readonly newestSample?: string;
   /** When the one reading the value is was taken (`SensorAggregate.valueAt`: the highest home blood pressure). */
   readonly valueAt?: string;
+  /** That reading's day on the patient's clock (`SensorAggregate.valueDay`); snapshots recorded before it lack it. */
+  readonly valueDay?: string;
   /** Days of the window with data (the aggregate's), for the card's "6 of 7 days with data". */
   readonly daysWithData?: number;
   /**

@@ -398,8 +398,8 @@ export const homeBloodPressureHighest: MetricFamily = {
         ...(dia === undefined ? {} : { 'home-bp-diastolic-highest': dia.value }),
       },
       valueAt: {
-        ...(sys === undefined ? {} : { 'home-bp-systolic-highest': sys.end }),
-        ...(dia === undefined ? {} : { 'home-bp-diastolic-highest': dia.end }),
+        ...(sys === undefined ? {} : { 'home-bp-systolic-highest': sys }),
+        ...(dia === undefined ? {} : { 'home-bp-diastolic-highest': dia }),
       },
       used: [...systolic, ...diastolic],
       ...coverage,

@@ -109,6 +109,8 @@ export interface SensorAggregate {
   readonly newestSample?: string;
   /** For a metric that is one reading (the highest home blood pressure): when that reading was taken (ISO 8601). */
   readonly valueAt?: string;
+  /** That reading's day on the patient's clock (YYYY-MM-DD; UTC's when the record does not tell the patient's clock). */
+  readonly valueDay?: string;
   readonly status: SufficiencyStatus;
   /** Why the status is what it is (always at least one entry unless `sufficient`). */
   readonly reasons: readonly string[];

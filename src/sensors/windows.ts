@@ -43,8 +43,8 @@ export interface Computed {
   readonly baseline?: { readonly value: number; readonly window: Window };
   /** The values rest on night-time hours read on a UTC clock (`SensorAggregate.localTimeUnknown`). */
   readonly localTimeUnknown?: boolean;
-  /** Per metric that is one reading: when it was taken (epoch ms; `SensorAggregate.valueAt`). */
-  readonly valueAt?: Partial<Record<SensorMetricId, number>>;
+  /** Per metric that is one reading: that reading's time and patient-local day (`SensorAggregate.valueAt`, `valueDay`). */
+  readonly valueAt?: Partial<Record<SensorMetricId, Pick<SensorSample, 'end' | 'day'>>>;
 }
 
 /**
@@ -210,7 +210,7 @@ function evaluateWindow(
       coverage: round(computed.coverage),
       ...newestSample,
       ...(value !== undefined && computed.valueAt?.[id] !== undefined
-        ? { valueAt: iso(computed.valueAt[id]) }
+        ? { valueAt: iso(computed.valueAt[id].end), valueDay: computed.valueAt[id].day }
         : {}),
       status: stale ? 'stale' : reasons.length > 0 ? 'insufficient' : 'sufficient',
       reasons,

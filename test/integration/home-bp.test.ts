@@ -213,4 +213,26 @@ describe('R7: CYP2C9 poor metabolizer + celecoxib + home blood pressure sent as 
     expect(card.summary).not.toMatch(/home [SD]BP \d/);
     expect(rendered(before.detail)).not.toContain('raised the alert');
   });
+
+  it('names the day of that reading on the patient’s clock, not UTC’s', async () => {
+    // A cuff in Los Angeles writes local times. 185/125 at 21:30 on the evening two days ago is 05:30 the next day in
+    // UTC: the card must say the evening's day, the one the patient remembers.
+    const local = new Date(Date.now() - 2 * DAY_MS - 8 * 3_600_000);
+    const localDay = local.toISOString().slice(0, 10);
+    const normal = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].flatMap((d) => [
+      panel(`bp-${d}-am`, at(d, 15), 116, 70),
+      panel(`bp-${d}-pm`, at(d, 3), 119, 72),
+    ]);
+    const crisis = panel(
+      'bp-crisis',
+      `${localDay}T21:30:00-08:00`,
+      CRISIS_SYSTOLIC + 5,
+      CRISIS_DIASTOLIC + 5,
+    );
+    const card = await oneCard(t, orderSign([...normal, crisis], MELOXICAM));
+    const dayWords = `${String(Number(localDay.slice(8, 10)))} ${['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][Number(localDay.slice(5, 7)) - 1] ?? ''}`;
+    expect(card.indicator).toBe('critical');
+    expect(card.summary).toContain(`home BP 185/125 mmHg on ${dayWords}`);
+    expect(rendered(card.detail)).toContain(`185 mmHg on ${dayWords}`);
+  });
 });
