@@ -64,6 +64,11 @@ function rolesOf(values: readonly string[]): Role[] {
 export interface Sessions {
   /** Reads the session cookie: the `/admin` mount's (and, besides bearer tokens, the `/api` mount's) authenticator. */
   readonly authenticator: UserAuthenticator;
+  /**
+   * Whether `authenticator` signed in the user of this request (so a browser's cookie carries it: the writes it
+   * authenticates are checked for their origin, `origin.ts`); false when nobody or a bearer token signed in.
+   */
+  signedInBySession(req: Request): boolean;
   /** The live session of the request, with the name to show. */
   current(req: Request): Promise<PageSession | undefined>;
   /** Starts a session for `user` and sets its cookie. */
@@ -95,14 +100,19 @@ export function createSessions(options: SessionOptions): Sessions {
     return id === undefined ? undefined : options.sessions.findLive(hashOf(id), now());
   };
 
+  const bySession = new WeakSet<Request>();
+
   return {
     authenticator: {
       challenge: 'Bearer realm="pgx-cds"',
       authenticate: async (req): Promise<User | undefined> => {
         const session = await current(req);
-        return session ? { id: session.userId, roles: rolesOf(session.roles) } : undefined;
+        if (!session) return undefined;
+        bySession.add(req);
+        return { id: session.userId, roles: rolesOf(session.roles) };
       },
     },
+    signedInBySession: (req) => bySession.has(req),
     current,
     start: async (res, user, method) => {
       const id = randomBytes(32).toString('base64url');
