@@ -138,6 +138,11 @@ export const ERROR_CATALOGUE = {
     issueCode: 'not-found',
     title: 'Feedback names a card this service did not issue; nothing was stored.',
   },
+  FEEDBACK_UNKNOWN_SUGGESTION: {
+    status: 422,
+    issueCode: 'not-found',
+    title: 'Feedback accepts a suggestion the card did not offer; nothing was stored.',
+  },
   FEEDBACK_CARD_PENDING: {
     status: 503,
     issueCode: 'transient',
