@@ -8,7 +8,8 @@
  * - link pages (`/rate/…`, `/explain/…`) and their JSON (`/api/links`): the link's signed token (`src/links/`);
  * - the clinician dashboard (`/app`): the demo patients' JSON open like `/demo/fhir`; after an EHR launch
  *   (`/app/api/launched`), rate limit, then the launch's SMART access token, accepted by a trusted FHIR server;
- * - api (`/api`) and admin (`/admin`): a signed-in user with a role (`src/http/auth.ts`);
+ * - api (`/api`) and admin (`/admin`): a signed-in user with a role (`src/http/auth.ts`); a change signed in by the
+ *   page session cookie must come from the service's own origin (`src/http/origin.ts`);
  * - the web front end's assets (`/assets`): none (static, hashed, no data).
  * Unmatched paths and every error end in the app-wide handler (`src/http/handler.ts`).
  */
@@ -46,6 +47,7 @@ import { errorHandler, notFound, noteErrorCode } from './http/handler';
 import { createMetricsRouter, createOpsRouter, createReadiness } from './http/ops';
 import type { Readiness } from './http/ops';
 import { createOidcSignIn } from './http/oidc';
+import { requireSameOriginWrites } from './http/origin';
 import { createWebBundle } from './http/pages';
 import type { WebBundle } from './http/pages';
 import { createSessions, eitherUser } from './http/session';
@@ -312,12 +314,18 @@ export function createApp(appDeps: AppDeps): Express {
   }
   app.use('/cds-services', cdsArea(deps, signer, jsonBody));
   const people = eitherUser(users, sessions.authenticator);
+  // Writes signed in by the page session cookie come from the pages' own origin (CSRF defence, src/http/origin.ts).
+  const sameOriginWrites = requireSameOriginWrites({
+    origin: new URL(config.publicBaseUrl).origin,
+    signedInBySession: (req) => sessions.signedInBySession(req),
+  });
   app.use(
     createMetricsRouter({ metrics, people, ...(config.metricsToken ? { token: config.metricsToken } : {}) }),
   );
   app.use(
     '/api/volume',
     authenticateUser(people),
+    sameOriginWrites,
     requireRole('informaticist'),
     createVolumeFlagsRouter({
       store: deps.store,
@@ -353,6 +361,7 @@ export function createApp(appDeps: AppDeps): Express {
   app.use(
     '/api',
     authenticateUser(people),
+    sameOriginWrites,
     requireRole(...ROLES),
     createAdminApiRouter({
       store: deps.store,
@@ -365,6 +374,7 @@ export function createApp(appDeps: AppDeps): Express {
   app.use(
     '/admin',
     authenticateUser(people),
+    sameOriginWrites,
     signInFirst(oidc !== undefined),
     requireRole('pharmacist', 'informaticist'),
     Router().get(['/', '/{*page}'], (_req, res) => {

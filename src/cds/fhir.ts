@@ -16,7 +16,12 @@ export type FhirFailure =
   | 'invalid-response'
   | 'foreign-link'
   /** The first page of a query alone was larger than the query may read. */
-  | 'too-large';
+  | 'too-large'
+  /**
+   * The `fhirAuthorization` token's lifetime (`expires_in`, from when the call was received) had ended: it was not
+   * sent and the server was not asked (https://cds-hooks.hl7.org/2.0/#passing-the-access-token-to-the-cds-service).
+   */
+  | 'token-expired';
 
 /** A FHIR call that did not give a usable answer. `message` never contains the token or patient data. */
 export class FhirFetchError extends Error {
@@ -45,6 +50,11 @@ export interface FhirFetcher {
    * one scope, so data read with one token is never served to a call that carries another token or none.
    */
   readonly cacheScope?: string;
+  /**
+   * True once the bearer token's lifetime has ended: nothing may be read with it any more, from the server or from
+   * the cache of what it read. Absent: the token (if any) has no known end.
+   */
+  readonly tokenExpired?: () => boolean;
   /** Reads `query` (relative to the server) and follows `next` links until done or `signal` aborts. */
   read(query: string, signal: AbortSignal): Promise<FhirResult>;
   /** Follows the `next` links of a Bundle the client sent. */
@@ -163,6 +173,13 @@ export interface FhirFetcherLimits {
    * the query as `too-large`. Default `DEFAULT_FHIR_READ_LIMIT_BYTES`.
    */
   readonly maxBytes?: number;
+  /**
+   * When the bearer token's lifetime ends (epoch ms: the call's receipt plus `fhirAuthorization.expires_in`): from
+   * then on no request carries it, each query failing as `token-expired`. Absent: no known end.
+   */
+  readonly tokenExpiresAt?: number;
+  /** The clock `tokenExpiresAt` is compared with (epoch ms); default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /** Creates a fetcher for one server and (optional) bearer token. The token is held only for this call. */
@@ -174,6 +191,10 @@ export function createFhirFetcher(
   const maxPages = limits.maxPages ?? Number.POSITIVE_INFINITY;
   const maxBytes = limits.maxBytes ?? DEFAULT_FHIR_READ_LIMIT_BYTES;
   const base = withSlash(serverUrl);
+  const clock = limits.now ?? Date.now;
+  const { tokenExpiresAt } = limits;
+  const tokenExpired =
+    accessToken && tokenExpiresAt !== undefined ? () => clock() >= tokenExpiresAt : undefined;
   const headers = {
     accept: 'application/fhir+json, application/json',
     ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
@@ -186,6 +207,14 @@ export function createFhirFetcher(
     limit: number,
   ): Promise<{ readonly body: unknown; readonly bytes: number } | undefined> {
     const absolute = /^https?:\/\//i.test(url) ? url : `${base}${url.replace(/^\/+/, '')}`;
+    // A token whose lifetime has ended is never sent (and the call not made without it: that is not what the client
+    // authorised either).
+    if (tokenExpired?.()) {
+      throw new FhirFetchError(
+        'token-expired',
+        'the access token had expired (fhirAuthorization.expires_in)',
+      );
+    }
     let raw: Buffer | undefined;
     try {
       // A trusted server's redirect could point anywhere: never follow one (no open proxy).
@@ -252,6 +281,7 @@ export function createFhirFetcher(
   return {
     serverUrl: base,
     ...(accessToken ? { cacheScope: createHash('sha256').update(accessToken).digest('hex') } : {}),
+    ...(tokenExpired ? { tokenExpired } : {}),
     async read(query, signal) {
       const first = await get(query, signal, maxBytes);
       if (first === undefined) {

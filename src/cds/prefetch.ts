@@ -100,6 +100,7 @@ function isUnobtainable(kind: GatherFailureKind): boolean {
     case 'invalid-response':
     case 'foreign-link':
     case 'too-large':
+    case 'token-expired':
       return true;
     case 'timeout':
     case 'pages-unread':
@@ -232,6 +233,8 @@ function fhirFailureText(err: unknown): string {
       return 'the FHIR server linked to a page on another server, which was not followed';
     case 'too-large':
       return 'the FHIR server answered with more than a query may read';
+    case 'token-expired':
+      return 'the access token had expired (fhirAuthorization.expires_in), so the FHIR server was not asked';
   }
 }
 
@@ -263,6 +266,15 @@ export async function gatherPrefetch(opts: GatherOptions): Promise<Gathered> {
       return gathered(key, 'unavailable', [], {
         kind: 'template-unresolved',
         problem: `${why}; template token unresolved`,
+      });
+    }
+    // Neither the server nor the cache of what the token read: its lifetime has ended.
+    if (opts.fhir.tokenExpired?.()) {
+      const expired = new FhirFetchError('token-expired', 'the access token had expired');
+      opts.onFhirCall?.('token-expired', 0);
+      return gathered(key, 'unavailable', [], {
+        kind: 'token-expired',
+        problem: `${why}; ${fhirFailureText(expired)}`,
       });
     }
     const ck = cacheKey(opts.fhir, opts.context.patientId, query);

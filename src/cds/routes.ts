@@ -254,9 +254,15 @@ export function createCdsRouter(deps: CdsRouterDeps): Router {
     } else {
       deps.logger.warn('CDS_AUTH=none: calling an unverified fhirServer');
     }
+    // `expires_in` is the token's lifetime in seconds (https://cds-hooks.hl7.org/2.0/#passing-the-access-token-to-the-cds-service),
+    // counted from when the call was received: once it has ended (`0`: at once) the token is not sent.
+    const expiresIn = request.fhirAuthorization?.expires_in;
     return {
       fhir: createFhirFetcher(request.fhirServer, request.fhirAuthorization?.access_token, {
         maxBytes: deps.fhirReadLimitBytes,
+        ...(expiresIn === undefined
+          ? {}
+          : { tokenExpiresAt: now().getTime() + expiresIn * 1000, now: () => now().getTime() }),
       }),
     };
   }

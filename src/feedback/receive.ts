@@ -18,7 +18,7 @@ const PENDING_RETRY_AFTER_S = 5;
 
 /**
  * Stores a feedback body for `serviceId`. All or nothing: an invalid entry (400), a card this service did not issue
- * (422) or a card whose record is still held in memory (`isPending`: 503, retry) rejects the whole batch before
+ * (422), an accepted suggestion the card did not offer (422) or a card whose record is still held in memory (`isPending`: 503, retry) rejects the whole batch before
  * anything is written; otherwise the promise resolves after commit. A store that cannot answer rejects with the
  * store's `StoreUnavailableError` (503): nothing is acknowledged that was not stored.
  */
@@ -54,6 +54,16 @@ export async function receiveFeedback(
       [...new Set(unknown)].map((uuid) => `card ${uuid} was not issued by service ${serviceId}`),
     );
   }
+  // An accepted suggestion must be one the card offered (its `suggestion.uuid`); a card recorded before the card as
+  // shown was kept offers what it offered, unknown, so its suggestions are taken as sent.
+  const unoffered = entries.flatMap((e) => {
+    const offered = cards.get(e.card)?.offeredSuggestions;
+    if (offered === undefined) return [];
+    return (e.acceptedSuggestions ?? [])
+      .filter((s) => !offered.includes(s.id))
+      .map((s) => `suggestion ${s.id} was not offered by card ${e.card}`);
+  });
+  if (unoffered.length > 0) throw new AppError('FEEDBACK_UNKNOWN_SUGGESTION', [...new Set(unoffered)]);
 
   const records: FeedbackRecord[] = entries.map((e) => {
     const reason = e.overrideReason?.reason;

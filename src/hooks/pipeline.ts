@@ -233,6 +233,7 @@ function pgxGapOf(kind: GatherFailureKind | undefined): PgxGap {
       return 'partial';
     case 'http':
     case 'network':
+    case 'token-expired':
     case undefined:
       return 'unavailable';
     // The last two never reach a card: with no server or no query the call is a 412 (`answeredWhenServerFails`).

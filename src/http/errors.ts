@@ -92,6 +92,11 @@ export const ERROR_CATALOGUE = {
     issueCode: 'security',
     title: 'Sign-in was refused.',
   },
+  AUTH_CROSS_ORIGIN: {
+    status: 403,
+    issueCode: 'security',
+    title: 'A change signed in by a page session must come from this service’s own pages.',
+  },
   AUTH_SIGN_IN_UNAVAILABLE: {
     status: 404,
     issueCode: 'not-supported',
@@ -132,6 +137,11 @@ export const ERROR_CATALOGUE = {
     status: 422,
     issueCode: 'not-found',
     title: 'Feedback names a card this service did not issue; nothing was stored.',
+  },
+  FEEDBACK_UNKNOWN_SUGGESTION: {
+    status: 422,
+    issueCode: 'not-found',
+    title: 'Feedback accepts a suggestion the card did not offer; nothing was stored.',
   },
   FEEDBACK_CARD_PENDING: {
     status: 503,

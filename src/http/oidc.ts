@@ -11,6 +11,8 @@ type Configuration = OpenIdClientModule.Configuration;
 
 /** What the sign-in routes need of the identity provider. */
 export interface OidcSignIn {
+  /** The identity provider (`OIDC_ISSUER`): recorded with each sign-in in the audit trail. */
+  readonly issuer: string;
   /** Where to send the browser, and the checks to keep (in a signed cookie) until it comes back. */
   start(): Promise<{ readonly url: string; readonly checks: OidcChecks }>;
   /** Exchanges the code of the callback URL for the user; rejects when any check fails. */
@@ -74,6 +76,7 @@ export function createOidcSignIn(
   };
 
   return {
+    issuer: oidc.issuer,
     start: async () => {
       const client = await openIdClient();
       const config = await configuration();

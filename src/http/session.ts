@@ -5,7 +5,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { PageSession, SessionRepository } from '../store';
+import type { PageSession, SessionRepository, SignInAudit } from '../store';
 import { ROLES } from './auth';
 import type { Role, User, UserAuthenticator } from './auth';
 
@@ -64,15 +64,21 @@ function rolesOf(values: readonly string[]): Role[] {
 export interface Sessions {
   /** Reads the session cookie: the `/admin` mount's (and, besides bearer tokens, the `/api` mount's) authenticator. */
   readonly authenticator: UserAuthenticator;
+  /**
+   * Whether `authenticator` signed in the user of this request (so a browser's cookie carries it: the writes it
+   * authenticates are checked for their origin, `origin.ts`); false when nobody or a bearer token signed in.
+   */
+  signedInBySession(req: Request): boolean;
   /** The live session of the request, with the name to show. */
   current(req: Request): Promise<PageSession | undefined>;
-  /** Starts a session for `user` and sets its cookie. */
+  /** Starts a session for `user` and sets its cookie; the sign-in is audited (`store.sessions.create`). */
   start(
     res: Response,
     user: { readonly id: string; readonly name?: string; readonly roles: readonly string[] },
     method: PageSession['method'],
+    audit?: SignInAudit,
   ): Promise<void>;
-  /** Ends the request's session (if any) and clears its cookie. */
+  /** Ends the request's session (if any; audited) and clears its cookie. */
   end(req: Request, res: Response): Promise<void>;
 }
 
@@ -95,28 +101,36 @@ export function createSessions(options: SessionOptions): Sessions {
     return id === undefined ? undefined : options.sessions.findLive(hashOf(id), now());
   };
 
+  const bySession = new WeakSet<Request>();
+
   return {
     authenticator: {
       challenge: 'Bearer realm="pgx-cds"',
       authenticate: async (req): Promise<User | undefined> => {
         const session = await current(req);
-        return session ? { id: session.userId, roles: rolesOf(session.roles) } : undefined;
+        if (!session) return undefined;
+        bySession.add(req);
+        return { id: session.userId, roles: rolesOf(session.roles) };
       },
     },
+    signedInBySession: (req) => bySession.has(req),
     current,
-    start: async (res, user, method) => {
+    start: async (res, user, method, audit) => {
       const id = randomBytes(32).toString('base64url');
       const createdAt = now();
       const expiresAt = new Date(createdAt.getTime() + options.hours * 3_600_000);
-      await options.sessions.create({
-        idHash: hashOf(id),
-        userId: user.id,
-        ...(user.name ? { userName: user.name } : {}),
-        roles: rolesOf(user.roles),
-        method,
-        createdAt,
-        expiresAt,
-      });
+      await options.sessions.create(
+        {
+          idHash: hashOf(id),
+          userId: user.id,
+          ...(user.name ? { userName: user.name } : {}),
+          roles: rolesOf(user.roles),
+          method,
+          createdAt,
+          expiresAt,
+        },
+        audit,
+      );
       res.cookie(SESSION_COOKIE, signValue(id, options.secret), {
         ...cookieOptions,
         maxAge: options.hours * 3_600_000,

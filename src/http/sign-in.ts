@@ -91,7 +91,7 @@ export function createSignInRouter(deps: SignInDeps): Router {
       // The provider's or the library's message is not passed on.
       throw new AppError('AUTH_SIGN_IN_REFUSED', ["the identity provider's answer did not verify"]);
     }
-    await deps.sessions.start(res, user, 'oidc');
+    await deps.sessions.start(res, user, 'oidc', { issuer: oidc.issuer });
     res.redirect(303, safeReturnTo(returnTo));
   });
 
@@ -100,8 +100,9 @@ export function createSignInRouter(deps: SignInDeps): Router {
     const user = token ? await deps.bearer.authenticate(withBearer(req, token)) : undefined;
     if (!user) throw new AppError('AUTH_SIGN_IN_REFUSED', ['the sign-in link is not valid or has expired']);
     let jti: unknown;
+    let iss: unknown;
     try {
-      ({ jti } = decodeJwt(token));
+      ({ jti, iss } = decodeJwt(token));
     } catch {
       jti = undefined;
     }
@@ -111,7 +112,13 @@ export function createSignInRouter(deps: SignInDeps): Router {
     if (!(await deps.store.claimSignInToken(jti, now()))) {
       throw new AppError('AUTH_SIGN_IN_REFUSED', ['the sign-in link was already used']);
     }
-    await deps.sessions.start(res, { id: user.id, roles: user.roles }, 'sign-in-link');
+    // The token's issuer (the development issuer or the configured one) says how the person was vouched for.
+    await deps.sessions.start(
+      res,
+      { id: user.id, roles: user.roles },
+      'sign-in-link',
+      typeof iss === 'string' ? { issuer: iss } : {},
+    );
     res.redirect(303, '/admin');
   });
 

@@ -12,7 +12,7 @@ export interface Metrics {
   readonly cards: Counter<'service' | 'indicator'>;
   /**
    * FHIR fallback queries by outcome: `ok`, `cached`, or the failure kind (`timeout`, `http`, `network`,
-   * `invalid-response`, `foreign-link`, `too-large`; `FhirFailure` in `src/cds/fhir.ts`).
+   * `invalid-response`, `foreign-link`, `too-large`, `token-expired`: not asked; `FhirFailure` in `src/cds/fhir.ts`).
    */
   readonly fhirCalls: Counter<'outcome'>;
   readonly fhirSeconds: Histogram<'outcome'>;

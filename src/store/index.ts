@@ -74,7 +74,7 @@ export type {
   ReportState,
   WrongPatientReport,
 } from './reports';
-export type { PageSession, SessionRepository } from './sessions';
+export type { PageSession, SessionRepository, SignInAudit } from './sessions';
 export type { FollowUp, FollowUpRepository } from './follow-ups';
 export type {
   CardRecord,

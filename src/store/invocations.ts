@@ -74,6 +74,13 @@ export interface StoredCard {
   indicator: string;
   /** When the invocation that produced the card was received. */
   createdAt: Date;
+  /**
+   * The uuids of the suggestions the card offered (https://cds-hooks.hl7.org/2.0/#suggestion): those of the card as
+   * recorded and, for an order-select card re-rendered under the same uuid when its draft order changed, those of
+   * the card as last returned (`order_select_cards`). Undefined when not known: a card recorded before the card as
+   * shown was kept (migration 0020).
+   */
+  offeredSuggestions?: readonly string[];
 }
 
 export interface InvocationRepository {
@@ -385,19 +392,48 @@ async function findCards(db: Kysely<Database>, uuids: readonly string[]): Promis
       'invocations.service_id',
       'invocations.hook_instance',
       'invocations.received_at',
+      'cards.shown',
     ])
     .where('cards.uuid', 'in', [...new Set(uuids)])
     .execute();
+  // An order-select card returned again for a changed draft order is re-rendered under its uuid with new suggestions,
+  // and only its first rendering is recorded in `cards`: the rendering last returned is in the card cache.
+  const rerendered =
+    rows.length === 0
+      ? []
+      : await db
+          .selectFrom('order_select_cards')
+          .select(['card_uuid', 'card'])
+          .where(
+            'card_uuid',
+            'in',
+            rows.map((r) => r.uuid),
+          )
+          .execute();
   for (const row of rows) {
+    const shown = row.shown === null ? undefined : suggestionUuids(row.shown);
+    const again = rerendered.filter((r) => r.card_uuid === row.uuid).flatMap((r) => suggestionUuids(r.card));
     found.set(row.uuid, {
       uuid: row.uuid,
       serviceId: row.service_id,
       hookInstance: row.hook_instance,
       indicator: row.indicator,
       createdAt: new Date(row.received_at),
+      ...(shown === undefined ? {} : { offeredSuggestions: [...new Set([...shown, ...again])] }),
     });
   }
   return found;
+}
+
+/** The `uuid`s of the `suggestions` of a card stored as JSON (the service's own cards: each suggestion has one). */
+function suggestionUuids(cardJson: string): string[] {
+  const card = JSON.parse(cardJson) as { suggestions?: unknown };
+  if (!Array.isArray(card.suggestions)) return [];
+  return card.suggestions.flatMap((s: unknown) =>
+    typeof s === 'object' && s !== null && typeof (s as { uuid?: unknown }).uuid === 'string'
+      ? [(s as { uuid: string }).uuid]
+      : [],
+  );
 }
 
 /** The invocations whose `column` equals `value`, oldest first, each with its cards. */

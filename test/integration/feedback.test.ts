@@ -180,6 +180,27 @@ describe.each(engines)('feedback on %s', (engine, createDatabase) => {
     expect(await feedbackRows(known.uuid)).toHaveLength(0);
   });
 
+  it('refuses an accepted suggestion the card did not offer with 422, naming it, and stores nothing from the batch', async () => {
+    const card = await issueCard();
+    const other = await issueCard();
+    const foreign = randomUUID();
+    const res = await post([
+      overridden(card),
+      accepted(other, { acceptedSuggestions: [{ id: other.suggestionId }, { id: foreign }] }),
+    ]);
+    expect(res).toBeOutcome(422, 'FEEDBACK_UNKNOWN_SUGGESTION');
+    expect(JSON.stringify(res.body)).toContain(`suggestion ${foreign} was not offered by card ${other.uuid}`);
+    expect(await feedbackRows(card.uuid)).toHaveLength(0);
+    expect(await feedbackRows(other.uuid)).toHaveLength(0);
+    // Another card's suggestion is not this card's either.
+    const swapped = await post([accepted(card, { acceptedSuggestions: [{ id: other.suggestionId }] })]);
+    expect(swapped).toBeOutcome(422, 'FEEDBACK_UNKNOWN_SUGGESTION');
+    expect(await feedbackRows(card.uuid)).toHaveLength(0);
+    // The card's own suggestion is accepted.
+    await post([accepted(card)]).expect(200);
+    expect((await feedbackRows(card.uuid))[0]?.acceptedSuggestions).toEqual([card.suggestionId]);
+  });
+
   it('refuses feedback on a card another service issued with 422', async () => {
     const card = await issueCard('pgx-patient-view');
     const res = await post([overridden(card)]);

@@ -256,6 +256,57 @@ describe('FHIR fallback', () => {
     expect(JSON.stringify(res.body)).not.toContain('expired');
   });
 
+  it('sends no token whose lifetime has ended (expires_in: 0): the server is not asked, as when it refuses the token', async () => {
+    fhir.on(/.*/, { body: searchset([]) });
+    const token = 'ended-token-5f0c1a';
+    const res = await request(t.app)
+      .post('/cds-services/pgx-patient-view')
+      .send(
+        patientViewWithoutPrefetch(fhir.baseUrl, {
+          fhirAuthorization: { ...fhirAuthorization(token), expires_in: 0 },
+        }),
+      );
+    expect(res).toBeOutcome(412, 'CDS_PREFETCH_UNAVAILABLE');
+    expect(fhir.requests).toHaveLength(0);
+    const diagnostics = (res.body as { issue: { diagnostics?: string }[] }).issue
+      .map((i) => i.diagnostics)
+      .join(' ');
+    expect(diagnostics).toMatch(/patient: not prefetched; the access token had expired/);
+    expect(diagnostics).toMatch(/pgx: not prefetched; the access token had expired/);
+    expect(JSON.stringify(res.body)).not.toContain(token);
+    expect(t.logs()).not.toContain(token);
+  });
+
+  it('does not answer from what a token read once its lifetime has ended', async () => {
+    fhir.on(PATIENT_READ, { body: PATIENT });
+    fhir.on(/.*/, { body: searchset([]) });
+    const token = 'short-lived-token-77ad';
+    const call = (expiresIn: number) =>
+      request(t.app)
+        .post('/cds-services/pgx-patient-view')
+        .send(
+          patientViewWithoutPrefetch(fhir.baseUrl, {
+            fhirAuthorization: { ...fhirAuthorization(token), expires_in: expiresIn },
+          }),
+        );
+    await call(300).expect(200);
+    const asked = fhir.requests.length;
+    expect(asked).toBe(QUERIES);
+    // The same token, now said to have ended: neither the server nor the cache of its answers.
+    expect(await call(0)).toBeOutcome(412, 'CDS_PREFETCH_UNAVAILABLE');
+    expect(fhir.requests).toHaveLength(asked);
+    expect(t.logs()).not.toContain(token);
+  });
+
+  it('answers with the prefetch alone when the token has ended but nothing needs fetching', async () => {
+    fhir.on(/.*/, { body: searchset([]) });
+    const body = sandboxRequest('sandbox-patient-view.json', fhir.baseUrl, {
+      fhirAuthorization: { ...fhirAuthorization('unused-token'), expires_in: 0 },
+    });
+    await request(t.app).post('/cds-services/pgx-patient-view').send(body).expect(200);
+    for (const r of fhir.requests) expect(r.headers.authorization).toBeUndefined();
+  });
+
   it('answers 200 when only a non-required key fails', async () => {
     fhir.on(WEARABLES, { status: 500, body: { resourceType: 'OperationOutcome', issue: [] } });
     fhir.on(/.*/, { body: searchset([]) });

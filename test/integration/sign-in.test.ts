@@ -160,6 +160,60 @@ describe.each(engines)('page sign-in on %s', (_engine, createDatabase) => {
     expect((await request(app).get('/admin').set('Cookie', cookie)).status).toBe(200);
   });
 
+  it('records sign-in and sign-out in the audit trail: who, roles, when, how; no token', async () => {
+    const signed = await new SignJWT({ roles: ['pharmacist', 'informaticist'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('dora')
+      .setIssuer('http://127.0.0.1:3000/dev')
+      .setJti(randomUUID())
+      .setExpirationTime('5m')
+      .sign(KEY);
+    const res = await request(app).get(`/auth/sign-in-link?token=${signed}`);
+    expect(res.status).toBe(303);
+    const cookie = sessionCookie(res).pair;
+    const signIns = await t.store.audit.list({ actor: 'dora', action: 'session.sign-in' });
+    expect(signIns).toHaveLength(1);
+    expect(signIns[0]).toMatchObject({
+      actor: 'dora',
+      role: 'pharmacist informaticist',
+      target: 'user:dora',
+      details: {
+        method: 'sign-in-link',
+        roles: ['pharmacist', 'informaticist'],
+        issuer: 'http://127.0.0.1:3000/dev',
+      },
+    });
+    expect(Math.abs(signIns[0]!.at.getTime() - Date.now())).toBeLessThan(60_000);
+    await request(app)
+      .post('/auth/sign-out')
+      .set('Cookie', cookie)
+      .set('Origin', 'http://127.0.0.1:3000')
+      .expect(303);
+    // A second sign-out with the same cookie ends nothing and records nothing.
+    await request(app)
+      .post('/auth/sign-out')
+      .set('Cookie', cookie)
+      .set('Origin', 'http://127.0.0.1:3000')
+      .expect(303);
+    const signOuts = await t.store.audit.list({ actor: 'dora', action: 'session.sign-out' });
+    expect(signOuts).toHaveLength(1);
+    expect(signOuts[0]).toMatchObject({
+      role: 'pharmacist informaticist',
+      target: 'user:dora',
+      details: { method: 'sign-in-link', signedInAt: signIns[0]!.at.toISOString() },
+    });
+    const recorded = JSON.stringify(await t.store.audit.list({ actor: 'dora' }));
+    expect(recorded).not.toContain(signed);
+    expect(recorded).not.toContain(cookie.split('=')[1]!.split('.')[0]!);
+  });
+
+  it('records no sign-in for a refused sign-in link', async () => {
+    const once = await token('erin', ['pharmacist']);
+    await request(app).get(`/auth/sign-in-link?token=${once}`).expect(303);
+    await request(app).get(`/auth/sign-in-link?token=${once}`).expect(403);
+    expect(await t.store.audit.list({ actor: 'erin', action: 'session.sign-in' })).toHaveLength(1);
+  });
+
   it('says sign-in with a provider is not configured when OIDC_ISSUER is unset', async () => {
     expect(await request(app).get('/auth/sign-in')).toBeOutcome(404, 'AUTH_SIGN_IN_UNAVAILABLE');
   });

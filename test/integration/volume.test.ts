@@ -528,14 +528,17 @@ describe.each(engines)('the volume policy on %s', (_engine, createDatabase) => {
       .entry[0]!;
     entry.resource.note = [{ text: 'dose changed' }];
     const afterEdit = await request(t.app).post('/cds-services/pgx-order-select').send(edited).expect(200);
-    expect((afterEdit.body as { cards: Card[] }).cards.map((c) => c.uuid)).toEqual([first.uuid]);
+    const rerendered = (afterEdit.body as { cards: Card[] }).cards;
+    expect(rerendered.map((c) => c.uuid)).toEqual([first.uuid]);
+    // Its suggestions are new ones (new uuids), offered by the same card: accepting one of them is accepted below.
+    expect(rerendered[0]?.suggestions?.[0]?.uuid).not.toBe(first.suggestions?.[0]?.uuid);
 
     const otherUser = await oneCard(t.app, 'order-select', { ...mine, userId: OTHER_CLINICIAN });
     expect(otherUser.uuid).not.toBe(first.uuid);
     const otherOrder = await oneCard(t.app, 'order-select', { ...mine, orderId: 'draft-2' });
     expect(otherOrder.uuid).not.toBe(first.uuid);
 
-    await feedback(t.app, 'order-select', first, 'accepted');
+    await feedback(t.app, 'order-select', rerendered[0]!, 'accepted');
     expect((await cardsOf(t.app, 'order-select', mine)).cards).toEqual([]);
     // Accepting is this clinician's action on this order only.
     expect(

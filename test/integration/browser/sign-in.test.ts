@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DIST_WEB, buildWebBundle, launchBrowser, screenshot, startNodeProcess } from '../../helpers/browser';
 import type { StartedProcess } from '../../helpers/browser';
+import { openStore } from '../../../src/store';
 import { freePort } from '../../helpers/http';
 
 const CLIENT_ID = 'pgx-pages';
@@ -28,6 +29,8 @@ describe('signing in to the pages with OpenID Connect', () => {
   let page: Page;
   /** Requests made by this service's own pages: all must stay on its origin. */
   const fromOurPages: string[] = [];
+
+  const databaseUrl = path.join(mkdtempSync(path.join(tmpdir(), 'pgx-sign-in-')), 'cds.sqlite');
 
   beforeAll(async () => {
     const [providerPort, servicePort] = await Promise.all([freePort(), freePort(), buildWebBundle(DIST_WEB)]);
@@ -49,7 +52,7 @@ describe('signing in to the pages with OpenID Connect', () => {
         NODE_ENV: 'development',
         PORT: String(servicePort),
         PUBLIC_BASE_URL: base,
-        DATABASE_URL: path.join(mkdtempSync(path.join(tmpdir(), 'pgx-sign-in-')), 'cds.sqlite'),
+        DATABASE_URL: databaseUrl,
         OIDC_ISSUER: `http://localhost:${providerPort}`,
         OIDC_CLIENT_ID: CLIENT_ID,
         OIDC_CLIENT_SECRET: CLIENT_SECRET,
@@ -147,6 +150,20 @@ describe('signing in to the pages with OpenID Connect', () => {
     await screenshot(page, '8-signed-out');
     const me = await page.request.get(`${base}/auth/me`);
     expect(me.status()).toBe(401);
+    // Each sign-in and the sign-out are access events in the audit trail, with the identity provider.
+    const store = await openStore(databaseUrl);
+    try {
+      const events = await store.audit.list({ actor: 'alice' });
+      expect(events.map((e) => e.action)).toEqual(['session.sign-out', 'session.sign-in', 'session.sign-in']);
+      expect(events[2]).toMatchObject({
+        role: 'pharmacist',
+        target: 'user:alice',
+        details: { method: 'oidc', roles: ['pharmacist'] },
+      });
+      expect(String(events[2]?.details.issuer)).toMatch(/^http:\/\/localhost:\d+$/);
+    } finally {
+      await store.close();
+    }
   });
 
   it('refuses the pages to a user without a pharmacist or informaticist role', async () => {

@@ -374,6 +374,40 @@ describe('gatherPrefetch', () => {
     expect(createFhirFetcher('http://127.0.0.1:1/fhir').cacheScope).toBeUndefined();
   });
 
+  it('sends a token only within its lifetime: one that ends during the call fails the next query, unsent', async () => {
+    const sent: (string | null)[] = [];
+    const realFetch = global.fetch;
+    global.fetch = ((_url: string, init: { headers: Record<string, string> }) => {
+      sent.push(init.headers.authorization ?? null);
+      return Promise.resolve(
+        new Response(JSON.stringify(PATIENT), { headers: { 'content-type': 'application/fhir+json' } }),
+      );
+    }) as unknown as typeof fetch;
+    try {
+      let clock = 1_000;
+      const fhir = createFhirFetcher('http://127.0.0.1:1/fhir', 'token-a', {
+        tokenExpiresAt: 2_000,
+        now: () => clock,
+      });
+      const signal = AbortSignal.timeout(1_000);
+      expect(fhir.tokenExpired?.()).toBe(false);
+      await expect(fhir.read('Patient/1', signal)).resolves.toMatchObject({ complete: true });
+      clock = 2_000;
+      expect(fhir.tokenExpired?.()).toBe(true);
+      const failure = await fhir.read('Patient/1', signal).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(FhirFetchError);
+      expect(failure).toMatchObject({ kind: 'token-expired' });
+      expect((failure as Error).message).not.toContain('token-a');
+      expect(sent).toEqual(['Bearer token-a']);
+    } finally {
+      global.fetch = realFetch;
+    }
+    // Without a token there is nothing to expire.
+    expect(
+      createFhirFetcher('http://127.0.0.1:1/fhir', undefined, { tokenExpiresAt: 0 }).tokenExpired,
+    ).toBeUndefined();
+  });
+
   it('keeps the cache keys free of the patient id', async () => {
     const cache = createFhirCache();
     const fhir = fakeFhir({ [PGX_QUERY]: { resources: [OBS_1], complete: true } });
