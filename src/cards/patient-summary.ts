@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Card, Link } from '../cds/types';
+import { reinterpretationSentence } from '../rules/cpic';
 import { rowOf } from '../rules/cpic/types';
 import type { GeneConflict, GeneResult } from '../rules/cpic/types';
 import type { Decision, DecisionSnapshot } from '../rules/types';
@@ -67,13 +68,12 @@ function geneLine(gene: GeneResult): string {
     `${genePhrase(gene)}${genotype ? ` (${genotype})` : ''}`,
     ...(phenotypeWords(gene) !== gene.phenotype ? ['copy number not reported: ask the laboratory'] : []),
     ...(gene.date && calendarDate(gene.date) ? [`dated ${calendarDate(gene.date)}`] : []),
-    ...(gene.reinterpreted
-      ? [`re-interpreted: the laboratory reported "${gene.reportedPhenotype ?? 'another phenotype'}"`]
-      : []),
     // What the call assumed, as the order cards say it.
     ...(gene.assumed ?? []),
   ];
-  return `- ${md(parts.join('; '))}`;
+  // A laboratory phenotype CPIC's tables translate otherwise: one sentence after the line, as on the order cards.
+  const sentence = reinterpretationSentence(gene);
+  return `- ${md(parts.join('; '))}${sentence ? `. ${md(sentence)}` : ''}`;
 }
 
 /**
