@@ -307,7 +307,7 @@ export async function assess(
   const cpic = findingsForOrders(data, orders, now);
   const findings: Finding[] = [
     ...cpic,
-    ...safetyRuleFindings(orders, data.pgx, cpic, engine.thresholds, data.pgxConflicts),
+    ...safetyRuleFindings(orders, data.pgx, cpic, engine.thresholds, data.pgxConflicts, data.pgxPending),
   ].filter(preTestAllowed(data, options));
   const metrics = engine.metricsFor([...new Set(findings.map((f) => f.drug))]);
   const sensors = sensorSummary(data, metrics, now, engine);

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Card } from '../../src/cds/types';
+import type { ExplanationView } from '../../src/links/contract';
 import { startTestApp } from '../helpers/app';
 import type { TestApp } from '../helpers/app';
 import type { JsonObject } from '../helpers/cds';
@@ -120,6 +121,35 @@ describe('a preliminary or registered genotype', () => {
     expect(detail).not.toContain(poor.recommendation);
   });
 
+  it('preliminary CYP2C9 + siponimod (FDA label requires the test): the same, no "no result on file"', async () => {
+    const siponimod: JsonObject = {
+      resourceType: 'MedicationRequest',
+      id: 'draft-siponimod',
+      status: 'draft',
+      intent: 'order',
+      subject: { reference: `Patient/${PATIENT_ID}` },
+      medicationCodeableConcept: {
+        coding: [{ system: RXNORM, code: '2121085', display: 'siponimod' }],
+        text: 'siponimod',
+      },
+    };
+    const body = orderSign(shape('preliminary-cyp2c9'), 'clopidogrel');
+    const context = body.context as JsonObject;
+    const [card, ...more] = await cards('pgx-order-sign', {
+      ...body,
+      context: {
+        ...context,
+        draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: siponimod }] },
+      },
+    });
+    expect(more).toEqual([]);
+    expect(card?.summary).toMatch(
+      /^Await final CYP2C9 result before siponimod: CYP2C9 result preliminary \(28 Nov 2026\)/,
+    );
+    expect(rendered(card?.detail)).not.toMatch(/No CYP2C9 result on file/);
+    expect(drafts(card)).not.toContain('ServiceRequest');
+  });
+
   it('registered: the card says the test is registered with no result yet', async () => {
     const [card] = await cards('pgx-order-sign', orderSign(shape('registered-cyp2c19'), 'clopidogrel'));
     expect(card?.summary).toMatch(
@@ -141,6 +171,17 @@ describe('a lab phenotype that differs from CPIC’s translation of the genotype
     const intermediate = cpicRow('clopidogrel', { CYP2C19: 'Intermediate Metabolizer' }, 'CVI ACS PCI').row;
     expect(detail).toContain(intermediate.recommendation);
     expect(card?.summary).toContain('Intermediate Metabolizer');
+  });
+
+  it('the full explanation behind the card says it in the same sentence', async () => {
+    const [card] = await cards('pgx-order-sign', orderSign(shape('lab-phenotype-differs'), 'clopidogrel'));
+    const link = new URL(card?.links?.find((l) => l.label === 'Full explanation')?.url ?? '');
+    const page = await request(t.app)
+      .get(`/api/links${link.pathname}`)
+      .set('Authorization', `Bearer ${link.searchParams.get('t') ?? ''}`);
+    expect(page.status).toBe(200);
+    const [decision] = (page.body as ExplanationView).decisions;
+    expect(decision?.genes.map((g) => g.reinterpretation)).toEqual([sentence]);
   });
 
   it('the patient summary says it the same way (genotype *1/*1, lab "Poor metabolizer")', async () => {

@@ -550,23 +550,37 @@ export function labelPreTestFinding(
   drugName: string,
   results: readonly GeneResult[],
   conflicts: readonly GeneConflict[],
+  pendingResults: readonly PendingResult[] = [],
 ): PreTestFinding | undefined {
-  const toTest = labelRequiredTests(drugName).filter(
-    (t) => !results.some((r) => r.gene === t.gene) && !conflicts.some((c) => c.gene === t.gene),
-  );
+  const toTest = labelRequiredTests(drugName)
+    .filter((t) => !results.some((r) => r.gene === t.gene) && !conflicts.some((c) => c.gene === t.gene))
+    .map((t) => ({ ...t, pending: pendingResults.find((p) => p.gene === t.gene) }));
   if (toTest.length === 0) return undefined;
-  const genes = toTest.map((t) => t.gene).join(' and ');
-  const levels = toTest
+  // A gene whose result is registered or preliminary is not asked for again, as for a guideline (`preTestFinding`).
+  const toOrder = toTest.filter((t) => t.pending === undefined);
+  const genes = toOrder.map((t) => t.gene).join(' and ');
+  const levels = toOrder
     .map((t) => [t.level, t.levelStatus?.toLowerCase()].filter((w) => !!w).join(' '))
     .filter((l) => l !== '');
   return {
     kind: 'pre-test',
     ...baseFinding(order, drugName, []),
     action: 'order-test',
-    untested: toTest.map((t) => ({ gene: t.gene, level: t.level ?? 'none' })),
+    untested: toTest.map(({ gene, level, pending }) => ({
+      gene,
+      level: level ?? 'none',
+      ...(pending
+        ? { pending: { status: pending.status, ...(pending.date ? { date: pending.date } : {}) } }
+        : {}),
+    })),
     labelRequiresTest: true,
     explanation: [
-      `No ${genes} result on file for ${drugName}: its FDA label requires ${genes} testing (CPIC gene–drug pair${levels.length > 0 ? `, level ${levels.join(', ')}` : ''}; CPIC has no guideline for it)`,
+      ...(toOrder.length > 0
+        ? [
+            `No ${genes} result on file for ${drugName}: its FDA label requires ${genes} testing (CPIC gene–drug pair${levels.length > 0 ? `, level ${levels.join(', ')}` : ''}; CPIC has no guideline for it)`,
+          ]
+        : []),
+      ...toTest.flatMap((t) => (t.pending ? [pendingLine(t.gene, t.pending, drugName)] : [])),
     ],
   };
 }
