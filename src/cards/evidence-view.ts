@@ -38,7 +38,12 @@ export function disagreeingResults(conflicts: readonly GeneConflict[]): ShownGen
         ...new Set(conflict.results.filter((o) => o.value !== result.value).map((o) => o.value)),
       ];
       // The day itself is in the result's own date.
-      const disagreement = `Disagrees with ${listPhrase(others)}, reported ${conflict.date ? 'the same day' : 'without a date'}: neither result is used until the laboratory confirms which is right.`;
+      const when = conflict.acrossDates
+        ? 'reported on another date (a germline result does not change)'
+        : conflict.date
+          ? 'reported the same day'
+          : 'reported without a date';
+      const disagreement = `Disagrees with ${listPhrase(others)}, ${when}: neither result is used until the laboratory confirms which is right.`;
       const alone: GeneResult = result.alone ?? {
         gene: conflict.gene,
         phenotype: result.value,

@@ -97,13 +97,18 @@ function unreadableLine(gene: GeneResult): string {
 }
 
 /**
- * Results of one gene that disagree on the newest day: no phenotype is used for the gene until the laboratory says
- * which is right, so the chart says so before anyone prescribes by it.
+ * Results of one gene that disagree on the newest day, or on different dates where they cannot both be right (each
+ * value then ends with its date): no phenotype is used for the gene until the laboratory says which is right, so the
+ * chart says so before anyone prescribes by it.
  */
 function conflictLine(conflict: GeneConflict): string {
   const values = [...new Set(conflict.results.map((r) => r.value))];
   const day = conflict.date ? calendarDate(conflict.date) : undefined;
-  const when = day ? `reported the same day (${day})` : 'reported without a date';
+  const when = conflict.acrossDates
+    ? 'reported on different dates (a germline result does not change)'
+    : day
+      ? `reported the same day (${day})`
+      : 'reported without a date';
   return `- ${md(`Confirm ${conflict.gene} with the laboratory: ${values.join(' and ')} ${when}`)}`;
 }
 

@@ -252,6 +252,26 @@ describe('genotypes of different dates', () => {
     expect(detail).toContain('(20 Sep 2024)');
   });
 
+  it('the pages behind the card and the patient summary say the results are of different dates', async () => {
+    const [card] = await cards('pgx-order-sign', orderSign(shape('across-dates-conflict'), 'clopidogrel'));
+    const link = new URL(card?.links?.find((l) => l.label === 'Full explanation')?.url ?? '');
+    const page = await request(t.app)
+      .get(`/api/links${link.pathname}`)
+      .set('Authorization', `Bearer ${link.searchParams.get('t') ?? ''}`);
+    const [decision] = (page.body as ExplanationView).decisions;
+    const disagreements = decision?.genes.map((g) => g.disagreement ?? '') ?? [];
+    expect(disagreements).toHaveLength(2);
+    for (const d of disagreements) {
+      expect(d).toContain('reported on another date');
+      expect(d).not.toContain('without a date');
+    }
+    const [summary] = await cards('pgx-patient-view', patientView(shape('across-dates-conflict')));
+    const detail = rendered(summary?.detail);
+    expect(detail).toContain('Confirm CYP2C19 with the laboratory');
+    expect(detail).toContain('reported on different dates');
+    expect(detail).not.toContain('without a date');
+  });
+
   it('2015 *1/*1 and 2024 *1/*17: the newer, broader panel wins and the older is not mentioned', async () => {
     const [card] = await cards(
       'pgx-order-sign',
