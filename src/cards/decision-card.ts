@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Card, Coding, Link, Source } from '../cds/types';
 import { testedName, unreadableGenes } from '../rules/cpic';
-import { conflictsOf, guidelineOf, rowOf } from '../rules/cpic/types';
+import { conflictsOf, guidelineOf, rowOf, testsToOrder } from '../rules/cpic/types';
+import type { PendingTest } from '../rules/cpic/types';
 import { readRecommendation } from '../rules/cpic/row-actions';
 import type { Decision, DecisionSnapshot, ShownDecision } from '../rules/types';
 import { decisionRuleIds } from '../rules/types';
@@ -13,7 +14,7 @@ import { decisionDetail, phenotypeWords } from './detail';
 import { overrideReasonsFor } from './override-reasons';
 import { suggestionsFor } from './suggestions';
 import { leftOutLine, movedReadingsText } from './sensor-text';
-import { abbreviatePhenotypes, fitSummary, listPhrase } from './text';
+import { abbreviatePhenotypes, calendarDate, fitSummary, listPhrase } from './text';
 
 export { phenotypeWords } from './detail';
 
@@ -58,8 +59,23 @@ function isAbsoluteUrl(url: string): boolean {
  */
 function genePhrases({ finding }: Decision): string[] {
   // The action already names the genes ("Order CYP2C19 test before clopidogrel").
-  if (finding.kind === 'pre-test')
-    return [finding.untested.length > 1 ? 'no results on file' : 'no result on file'];
+  if (finding.kind === 'pre-test') {
+    const toOrder = testsToOrder(finding);
+    // A result on its way is not "no result": the card must not invite a test already done or under way.
+    const pending = finding.untested.flatMap((u) => (u.pending ? [pendingPhrase(u.gene, u.pending)] : []));
+    return [
+      ...(toOrder.length > 0
+        ? [
+            finding.unassignedOnFile !== undefined
+              ? 'a result on file names no gene'
+              : toOrder.length > 1
+                ? 'no results on file'
+                : 'no result on file',
+          ]
+        : []),
+      ...pending,
+    ];
+  }
   // The action names the genes ("Confirm CYP2C19 result before clopidogrel").
   if (conflictsOf(finding).length > 0) return ['results disagree'];
   const byGene = new Map(finding.genes.map((g) => [g.gene, g]));
@@ -79,6 +95,15 @@ function genePhrases({ finding }: Decision): string[] {
     const allele = key.split(' ')[0] ?? key;
     return result.alleleStatus[allele] === 'possible' ? `${gene}${allele} possible` : `${gene}${key}`;
   });
+}
+
+/** A pending result as the summary says it: `CYP2C19 result preliminary (3 Dec 2026)`. */
+function pendingPhrase(gene: string, pending: PendingTest): string {
+  const day = pending.date === undefined ? undefined : calendarDate(pending.date);
+  const when = day ? ` (${day})` : '';
+  return pending.status === 'preliminary'
+    ? `${gene} result preliminary${when}`
+    : `${gene} test registered${when}, no result yet`;
 }
 
 /**
@@ -112,8 +137,14 @@ function actionPhrase({ finding }: Decision, noRecommendation: boolean): string 
       return `Adjust ${drug} dose`;
     case 'monitor':
       return noRecommendation ? `No CPIC recommendation for ${drug}` : `Monitor ${drug}`;
-    case 'order-test':
-      return `Order ${listPhrase(finding.untested.map(testedName))} ${finding.untested.length > 1 ? 'tests' : 'test'} before ${drug}`;
+    case 'order-test': {
+      const toOrder = testsToOrder(finding);
+      if (toOrder.length === 0) {
+        const genes = finding.untested.map(testedName);
+        return `Await final ${listPhrase(genes)} ${genes.length > 1 ? 'results' : 'result'} before ${drug}`;
+      }
+      return `Order ${listPhrase(toOrder.map(testedName))} ${toOrder.length > 1 ? 'tests' : 'test'} before ${drug}`;
+    }
     case 'standard':
       return `Standard ${drug} dosing`;
   }

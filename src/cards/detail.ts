@@ -7,7 +7,7 @@
  * as written and never as HTML.
  */
 import { firstCitation } from '../rules/citations';
-import { copyNumberPhenotypes, populationWords } from '../rules/cpic';
+import { copyNumberPhenotypes, populationWords, reinterpretationSentence } from '../rules/cpic';
 import { lookupKeyText } from '../rules/cpic/recommendations';
 import { rowOf } from '../rules/cpic/types';
 import { adviceOf } from '../rules/advice';
@@ -65,6 +65,7 @@ const READING_WORDS: Readonly<Record<ResultReading['kind'], string>> = {
   haplotype: 'haplotype',
   presence: 'presence result',
   'lab-phenotype': 'laboratory phenotype',
+  'activity-score': 'laboratory activity score without a genotype',
 };
 
 /** By whom and when a source was produced, in words: `Acme Lab, 12 Jun 2025`. */
@@ -149,12 +150,16 @@ function geneEvidence(gene: GeneResult): string {
     ...copyNumberPart(gene),
     ...(from ? [`from ${from}`] : [`phenotype reported`]),
     ...(dated ? [`dated ${dated}`] : []),
-    ...(reported && reported !== gene.phenotype ? [`laboratory reported "${reported}"`] : []),
-    ...(gene.reinterpreted ? ['re-interpreted under current CPIC'] : []),
+    // A re-interpretation is its own sentence after the line (`reinterpretationSentence`); a lab phenotype that
+    // differs otherwise (not re-interpreted: the genotype could not be called) is named here.
+    ...(reported && reported !== gene.phenotype && !gene.reinterpreted
+      ? [`laboratory reported "${reported}"`]
+      : []),
     // What the call took for granted changes what the result means: said here, not only behind the card.
     ...(gene.assumed ?? []),
   ];
-  return `- ${md(parts.join('; '))}`;
+  const sentence = reinterpretationSentence(gene);
+  return `- ${md(parts.join('; '))}${sentence ? `. ${md(sentence)}` : ''}`;
 }
 
 const EVIDENCE_WORDING: Readonly<Record<SensorModifier['evidence'], string>> = {

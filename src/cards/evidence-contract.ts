@@ -14,6 +14,8 @@ export interface GeneResultView {
   readonly alleleStatus?: Readonly<Record<string, 'positive' | 'negative' | 'possible'>>;
   readonly reportedPhenotype?: string;
   readonly reinterpreted: boolean;
+  /** A laboratory phenotype CPIC's tables translate otherwise, as one sentence (`reinterpretationSentence`). */
+  readonly reinterpretation?: string;
   /** The FHIR resources the result was read from (e.g. `Observation/abc`). */
   readonly sources: readonly string[];
   /** Effective date of the newest source (ISO 8601). */

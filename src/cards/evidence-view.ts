@@ -4,6 +4,7 @@
  * the page to write in the reader's time zone; a data-quality reason's instants are written as days. The shapes are in
  * `evidence-contract.ts`.
  */
+import { reinterpretationSentence } from '../rules/cpic';
 import type { Finding, GeneConflict, GeneResult } from '../rules/cpic';
 import type { SensorAggregate } from '../sensors';
 import { phenotypeWords } from './detail';
@@ -37,7 +38,12 @@ export function disagreeingResults(conflicts: readonly GeneConflict[]): ShownGen
         ...new Set(conflict.results.filter((o) => o.value !== result.value).map((o) => o.value)),
       ];
       // The day itself is in the result's own date.
-      const disagreement = `Disagrees with ${listPhrase(others)}, reported ${conflict.date ? 'the same day' : 'without a date'}: neither result is used until the laboratory confirms which is right.`;
+      const when = conflict.acrossDates
+        ? 'reported on another date (a germline result does not change)'
+        : conflict.date
+          ? 'reported the same day'
+          : 'reported without a date';
+      const disagreement = `Disagrees with ${listPhrase(others)}, ${when}: neither result is used until the laboratory confirms which is right.`;
       const alone: GeneResult = result.alone ?? {
         gene: conflict.gene,
         phenotype: result.value,
@@ -56,6 +62,12 @@ export function disagreeingResults(conflicts: readonly GeneConflict[]): ShownGen
  * The phenotype is said as the card says it (`phenotypeWords`): a CYP2D6 result whose copy number was not reported
  * reads "Normal or Ultrarapid Metabolizer", as on a card advising to avoid codeine, not "Indeterminate".
  */
+/** `{ reinterpretation }` when the laboratory's phenotype differs from CPIC's translation of the genotype. */
+function sentenceOf(g: GeneResult): { reinterpretation?: string } {
+  const sentence = reinterpretationSentence(g);
+  return sentence === undefined ? {} : { reinterpretation: sentence };
+}
+
 export function geneResultView(g: ShownGeneResult): GeneResultView {
   return {
     gene: g.gene,
@@ -66,6 +78,7 @@ export function geneResultView(g: ShownGeneResult): GeneResultView {
     ...(g.alleleStatus !== undefined ? { alleleStatus: g.alleleStatus } : {}),
     ...(g.reportedPhenotype !== undefined ? { reportedPhenotype: g.reportedPhenotype } : {}),
     reinterpreted: g.reinterpreted,
+    ...sentenceOf(g),
     sources: g.sources,
     ...(g.date !== undefined ? { date: g.date } : {}),
     notes: g.notes,

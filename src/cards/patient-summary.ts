@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Card, Link } from '../cds/types';
+import { reinterpretationSentence } from '../rules/cpic';
 import { rowOf } from '../rules/cpic/types';
 import type { GeneConflict, GeneResult } from '../rules/cpic/types';
 import type { Decision, DecisionSnapshot } from '../rules/types';
@@ -67,13 +68,12 @@ function geneLine(gene: GeneResult): string {
     `${genePhrase(gene)}${genotype ? ` (${genotype})` : ''}`,
     ...(phenotypeWords(gene) !== gene.phenotype ? ['copy number not reported: ask the laboratory'] : []),
     ...(gene.date && calendarDate(gene.date) ? [`dated ${calendarDate(gene.date)}`] : []),
-    ...(gene.reinterpreted
-      ? [`re-interpreted: the laboratory reported "${gene.reportedPhenotype ?? 'another phenotype'}"`]
-      : []),
     // What the call assumed, as the order cards say it.
     ...(gene.assumed ?? []),
   ];
-  return `- ${md(parts.join('; '))}`;
+  // A laboratory phenotype CPIC's tables translate otherwise: one sentence after the line, as on the order cards.
+  const sentence = reinterpretationSentence(gene);
+  return `- ${md(parts.join('; '))}${sentence ? `. ${md(sentence)}` : ''}`;
 }
 
 /**
@@ -97,13 +97,18 @@ function unreadableLine(gene: GeneResult): string {
 }
 
 /**
- * Results of one gene that disagree on the newest day: no phenotype is used for the gene until the laboratory says
- * which is right, so the chart says so before anyone prescribes by it.
+ * Results of one gene that disagree on the newest day, or on different dates where they cannot both be right (each
+ * value then ends with its date): no phenotype is used for the gene until the laboratory says which is right, so the
+ * chart says so before anyone prescribes by it.
  */
 function conflictLine(conflict: GeneConflict): string {
   const values = [...new Set(conflict.results.map((r) => r.value))];
   const day = conflict.date ? calendarDate(conflict.date) : undefined;
-  const when = day ? `reported the same day (${day})` : 'reported without a date';
+  const when = conflict.acrossDates
+    ? 'reported on different dates (a germline result does not change)'
+    : day
+      ? `reported the same day (${day})`
+      : 'reported without a date';
   return `- ${md(`Confirm ${conflict.gene} with the laboratory: ${values.join(' and ')} ${when}`)}`;
 }
 

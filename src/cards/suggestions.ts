@@ -8,7 +8,7 @@ import type { Action, Suggestion } from '../cds/types';
 import type { Decision } from '../rules/types';
 import type { CpicRow, NamedAlternative } from '../rules/cpic/types';
 import { adjustedDoseValue, draftDose, isRecord, percentText, unitText, withScaledDose } from './dose';
-import { populationWords, testedName } from '../rules/cpic';
+import { populationWords, testedName, testsToOrder } from '../rules/cpic';
 import { fitSummary, listPhrase } from './text';
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
@@ -295,8 +295,11 @@ export function ownAdvice(alt: NamedAlternative): string | undefined {
 }
 
 function preTestSuggestion({ finding }: Decision, ctx: SuggestionContext): Suggestion | undefined {
-  if (finding.kind !== 'pre-test' || finding.untested.length === 0) return undefined;
-  const genes = finding.untested.map(testedName);
+  if (finding.kind !== 'pre-test') return undefined;
+  // A gene whose result is registered or preliminary is not ordered again.
+  const toOrder = testsToOrder(finding);
+  if (toOrder.length === 0) return undefined;
+  const genes = toOrder.map(testedName);
   const drug = finding.drug;
   const test = `${listPhrase(genes)} genotyping`;
   // `code.text` only: the gene-specific LOINC test codes found in public material disagreed with each other (one

@@ -2,6 +2,10 @@
  * Card text helpers: the length-safe summary composer and markdown escaping.
  * https://cds-hooks.hl7.org/2.0/#card-attributes — `summary` is "<140-character", `detail` is GitHub-flavoured markdown.
  */
+import { calendarDate } from '../rules/cpic/dates';
+
+// Written where findings write dates too (a pre-test finding dates a pending result), so both read alike.
+export { calendarDate };
 
 /** The longest summary we emit (the spec says under 140 characters). */
 export const SUMMARY_LIMIT = 139;
@@ -50,22 +54,6 @@ export function fitSummary(candidates: readonly string[], limit = SUMMARY_LIMIT)
 export function listPhrase(items: readonly string[]): string {
   if (items.length <= 1) return items[0] ?? '';
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
-}
-
-const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/**
- * A FHIR date or dateTime as a person writes it: `2025-06-12T08:00:00Z` → `12 Jun 2025` (the calendar date as
- * written, no time-zone shift), `2025-06` → `Jun 2025`, `2025` → `2025`; undefined for anything else.
- */
-export function calendarDate(iso: string): string | undefined {
-  const match = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?/.exec(iso.trim());
-  if (!match?.[1]) return undefined;
-  const [, year, month, day] = match;
-  const monthName = month === undefined ? undefined : MONTH_NAMES[Number(month) - 1];
-  if (month !== undefined && monthName === undefined) return undefined;
-  if (monthName === undefined) return year;
-  return day === undefined ? `${monthName} ${year}` : `${Number(day)} ${monthName} ${year}`;
 }
 
 /** A version label with its date in words: `default-2026-11-29` → `default of 29 Nov 2026`; others unchanged. */

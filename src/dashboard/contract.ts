@@ -29,6 +29,8 @@ export interface DashboardResult {
   readonly reportedPhenotype?: string;
   /** True when current CPIC calls a different phenotype than the laboratory reported. */
   readonly reinterpreted: boolean;
+  /** The same as one sentence: what the laboratory reported, what CPIC's tables translate the genotype as. */
+  readonly reinterpretation?: string;
   readonly date?: string;
   /** Why the service cannot interpret the gene, when it cannot. */
   readonly uninterpreted?: string;

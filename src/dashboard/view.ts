@@ -9,7 +9,7 @@ import { decisionReasons, geneEvidenceText, otherRows, rowAbout, sensorEvidenceT
 import { ownAdvice } from '../cards/suggestions';
 import { TRIGGER_OPERATOR_WORDS, quantityText } from '../cards/sensor-text';
 import { calledWithText, knowledgeText, versionsInWords } from '../cards/text';
-import { ehrPriorityOf, unreadableGenes } from '../rules/cpic';
+import { ehrPriorityOf, reinterpretationSentence, unreadableGenes } from '../rules/cpic';
 import { cpicDrugNames } from '../rules/cpic/knowledge';
 import type { DrugOrder, Finding, GeneResult, RecommendationFinding } from '../rules/cpic';
 import { assess, findingsForDrugs, readPatientData } from '../rules/assess';
@@ -55,10 +55,12 @@ function nameOf(patient: Patient | undefined): string {
 
 function resultOf(r: GeneResult): DashboardResult {
   const priority = ehrPriorityOf(r.gene, r.phenotype);
+  const reinterpretation = reinterpretationSentence(r);
   return {
     gene: r.gene,
     phenotype: r.phenotype,
     reinterpreted: r.reinterpreted,
+    ...(reinterpretation ? { reinterpretation } : {}),
     ...(r.diplotype ? { diplotype: r.diplotype } : {}),
     ...(r.activityScore ? { activityScore: r.activityScore } : {}),
     ...(priority ? { priority } : {}),

@@ -11,7 +11,7 @@ import { versionsInWords } from '../cards/text';
 import { firstCitation } from '../rules/citations';
 import { copyNumberPhenotypes, copyNumberWords, isEmptyImplication, populationWords } from '../rules/cpic';
 import { lookupKeyText } from '../rules/cpic/recommendations';
-import { conflictsOf, guidelineOf, rowOf } from '../rules/cpic/types';
+import { conflictsOf, guidelineOf, rowOf, testsToOrder } from '../rules/cpic/types';
 import type { CpicRow, Finding } from '../rules/cpic/types';
 import { adviceLines } from '../rules/advice';
 import { readDecisionSnapshot } from '../rules/types';
@@ -127,7 +127,8 @@ function explainedDecision(decision: Decision): ExplainedDecision {
     sensors: decision.modifiers.map((m) =>
       explainedSensorEvidence(m, decision.modifiers, decision.finding.kind === 'safety-rule'),
     ),
-    untested: finding.kind === 'pre-test' ? finding.untested : [],
+    // Tests without a result on file: a gene whose result is registered or preliminary is said in the reasoning instead.
+    untested: finding.kind === 'pre-test' ? testsToOrder(finding) : [],
     conflicts: conflictsOf(finding).map((c) => ({
       gene: c.gene,
       results: c.results.map(({ source, value }) => ({ source, value })),

@@ -9,7 +9,16 @@
  */
 import type { FhirResource, Patient } from 'fhir/r4';
 import { ageInYears, findingsForOrder, readGeneResults, resolveDrugOrders } from './cpic';
-import type { DrugOrder, Finding, GeneConflict, GeneResult, GeneResultsReading, ReadOptions } from './cpic';
+import type {
+  DrugOrder,
+  Finding,
+  GeneConflict,
+  GeneResult,
+  GeneResultsReading,
+  PendingResult,
+  ReadOptions,
+  UnassignedResult,
+} from './cpic';
 import { safetyRuleFindings } from './engine';
 import type { RuleEngine } from './engine';
 import { resolveAdvisableOrders } from './safety-rule-drugs';
@@ -36,6 +45,13 @@ export interface PatientData {
   readonly pgx: readonly GeneResult[];
   /** Genes with disagreeing current results: never silently resolved. */
   readonly pgxConflicts: readonly GeneConflict[];
+  /**
+   * Genes with no usable result but a registered or preliminary one: never used for advice, but no test is asked for
+   * (absent in records made before it was kept, and when there is none).
+   */
+  readonly pgxPending?: readonly PendingResult[];
+  /** Pharmacogenomic results that name no gene (absent when there is none, and in records made before it was kept). */
+  readonly pgxUnassigned?: readonly UnassignedResult[];
   /** False when PGx results could not all be read (a deadline): no gene then counts as untested. */
   readonly pgxComplete: boolean;
   /** The patient's active medication orders (continuing therapy, CPIC's naive vs continuing use). */
@@ -104,6 +120,8 @@ export function readPatientData(
     ...(sex ? { sex } : {}),
     pgx: reading.results,
     pgxConflicts: reading.conflicts,
+    ...(reading.pending.length > 0 ? { pgxPending: reading.pending } : {}),
+    ...(reading.unassigned.length > 0 ? { pgxUnassigned: reading.unassigned } : {}),
     pgxComplete: record.pgxComplete,
     activeMedications: thresholds ? resolveAdvisableOrders(active, thresholds) : resolveDrugOrders(active),
     sensors: { kind: 'observations', resources: record.sensorResources },
@@ -245,6 +263,8 @@ function findingsForOrders(data: PatientData, orders: readonly DrugOrder[], now:
         // No earlier use on record means drug-naive where CPIC distinguishes naive from continuing use.
         priorUse: order.ingredients.some((i) => continuingDrugs.includes(i.name)),
         now,
+        ...(data.pgxPending ? { pendingResults: data.pgxPending } : {}),
+        ...(data.pgxUnassigned ? { unassignedResults: data.pgxUnassigned } : {}),
       },
       data.pgxConflicts,
     ),
@@ -287,7 +307,7 @@ export async function assess(
   const cpic = findingsForOrders(data, orders, now);
   const findings: Finding[] = [
     ...cpic,
-    ...safetyRuleFindings(orders, data.pgx, cpic, engine.thresholds, data.pgxConflicts),
+    ...safetyRuleFindings(orders, data.pgx, cpic, engine.thresholds, data.pgxConflicts, data.pgxPending),
   ].filter(preTestAllowed(data, options));
   const metrics = engine.metricsFor([...new Set(findings.map((f) => f.drug))]);
   const sensors = sensorSummary(data, metrics, now, engine);

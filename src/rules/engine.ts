@@ -12,7 +12,15 @@
 import { Engine } from 'json-rules-engine';
 import type { Almanac, RuleProperties, TopLevelCondition } from 'json-rules-engine';
 import { KNOWLEDGE_VERSION, conflictLine, labelPreTestFinding, unreadableGenes } from './cpic';
-import type { DrugOrder, Finding, GeneConflict, GeneResult, PreTestFinding, SafetyRuleFinding } from './cpic';
+import type {
+  DrugOrder,
+  Finding,
+  GeneConflict,
+  GeneResult,
+  PendingResult,
+  PreTestFinding,
+  SafetyRuleFinding,
+} from './cpic';
 import { isActionablePhenotype, ORDER_DOSE, sensorPolicyOf, STRENGTHS } from './thresholds';
 import type {
   Indicator,
@@ -812,6 +820,7 @@ export function safetyRuleFindings(
   existing: readonly Finding[],
   thresholds: ThresholdSet,
   conflicts: readonly GeneConflict[] = [],
+  pendingResults: readonly PendingResult[] = [],
 ): (SafetyRuleFinding | PreTestFinding)[] {
   const decided = new Set(existing.map((f) => `${String(f.order.orderIndex)}|${f.drug}`));
   return thresholds.sensorRules
@@ -821,7 +830,7 @@ export function safetyRuleFindings(
         order.ingredients.flatMap(({ name }): (SafetyRuleFinding | PreTestFinding)[] => {
           const key = `${String(order.orderIndex)}|${name}`;
           if (!rule.drugs.includes(name) || decided.has(key)) return [];
-          const preTest = labelPreTestFinding(order, name, genes, conflicts);
+          const preTest = labelPreTestFinding(order, name, genes, conflicts, pendingResults);
           if (preTest) {
             decided.add(key);
             return [preTest];

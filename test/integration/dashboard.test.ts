@@ -197,6 +197,11 @@ describe('dashboard API over the demo patients', () => {
   it('shows a re-interpreted result as such', async () => {
     const v = await view('demo-reinterpreted');
     expect(v.results.some((r) => r.reinterpreted && r.reportedPhenotype !== undefined)).toBe(true);
+    // In one sentence: what the laboratory reported, what CPIC's tables translate the genotype as.
+    const reinterpreted = v.results.find((r) => r.reinterpreted);
+    expect(reinterpreted?.reinterpretation).toBe(
+      `The laboratory reported ${reinterpreted?.reportedPhenotype ?? ''}; CPIC's tables translate ${reinterpreted?.gene ?? ''} ${reinterpreted?.diplotype ?? ''} as ${reinterpreted?.phenotype ?? ''}, and the advice follows CPIC.`,
+    );
   });
 
   it('gives the patient explanation of the CPIC row for a medicine, in plain words', async () => {

@@ -17,6 +17,7 @@ export function PhenotypeText({
     GeneResultView,
     'phenotype' | 'activityScore' | 'reportedPhenotype' | 'reinterpreted' | 'notes' | 'calledWith'
   > &
+    Partial<Pick<GeneResultView, 'reinterpretation'>> &
     Partial<Pick<GeneResultView, 'disagreement'>> & {
       readonly uninterpreted?: string | undefined;
     };
@@ -26,7 +27,9 @@ export function PhenotypeText({
       {r.phenotype}
       {r.activityScore ? ` (activity score ${r.activityScore})` : ''}
       {r.disagreement ? <p class="note disagreement">{r.disagreement}</p> : null}
-      {r.reinterpreted && r.reportedPhenotype ? (
+      {r.reinterpretation ? (
+        <p class="note">{r.reinterpretation}</p>
+      ) : r.reinterpreted && r.reportedPhenotype ? (
         <p class="note">Re-interpreted under current CPIC: the laboratory reported {r.reportedPhenotype}.</p>
       ) : null}
       {r.uninterpreted ? <p class="note">{r.uninterpreted}</p> : null}

@@ -6,10 +6,12 @@
  * of them. Values are `unknown` until checked: anything unreadable is listed in `ignored` with the reason.
  */
 import { splitDiplotype } from './alleles';
+import { calendarDate } from './dates';
 import { alleleFunctionsOf, geneKnowledge, ownEntry } from './knowledge';
 import {
   callPhenotype,
   hlaSummary,
+  formatScore,
   INDETERMINATE,
   normalizePhenotype,
   parseScore,
@@ -54,6 +56,22 @@ const PHENOTYPE_ANSWERS: Readonly<Record<string, string>> = {
 };
 
 const USABLE_STATUSES = new Set(['final', 'amended', 'corrected']);
+/**
+ * FHIR R4 Observation.status codes of a result that is on its way but not final: `registered` ("The existence of the
+ * observation is registered, but there is no result yet available") and `preliminary` ("This is an initial or interim
+ * observation: data may be incomplete or unverified"). Never used for advice; said instead of "no result on file", so
+ * the card does not invite a test already done or under way.
+ */
+const PENDING_STATUSES = new Set(['preliminary', 'registered']);
+
+/** A result of a gene that is registered or preliminary, for a gene with no usable result (`PENDING_STATUSES`). */
+export interface PendingResult {
+  readonly gene: string;
+  readonly source: string;
+  readonly status: 'preliminary' | 'registered';
+  /** The Observation's effective date (ISO 8601, as it gives it), when it has one. */
+  readonly date?: string;
+}
 
 /** Why a resource did not contribute to a result. */
 export interface IgnoredResource {
@@ -66,6 +84,25 @@ export interface GeneResultsReading {
   readonly results: GeneResult[];
   readonly conflicts: GeneConflict[];
   readonly ignored: IgnoredResource[];
+  /**
+   * Genes with no usable result and none that disagree, but a registered or preliminary one (the newest per gene):
+   * not used for advice, but a pre-test card says the result is pending instead of asking for a test.
+   */
+  readonly pending: PendingResult[];
+  /**
+   * Pharmacogenomic results on file (coded as a genotype, haplotype, phenotype or therapeutic implication) that name no
+   * gene, in a component, code or value, and are not derived from a result of one gene in the same set: no gene can be
+   * said to be untested while they are unread.
+   */
+  readonly unassigned: UnassignedResult[];
+}
+
+/** A pharmacogenomic result that names no gene (`GeneResultsReading.unassigned`). */
+export interface UnassignedResult {
+  readonly source: string;
+  /** What it is coded as: `genotype`, `haplotype`, `phenotype` (a phenotype or therapeutic implication). */
+  readonly kind: 'genotype' | 'haplotype' | 'phenotype';
+  readonly date?: string;
 }
 
 /** Options for reading results. */
@@ -91,6 +128,8 @@ interface Finding {
   readonly hla?: Readonly<Record<string, HlaAlleleStatus>>;
   /** HLA genotype: the alleles typed, ambiguity kept (`*57:01/*57:03+*07:02`). */
   readonly typed?: string;
+  /** phenotype read from an activity score reported without a genotype: the score, as CPIC keys rows on it. */
+  readonly score?: string;
   /** phenotype: why the laboratory's phenotype text could not be read (it names no term CPIC uses for the gene). */
   readonly unreadable?: string;
   /** Haplotype results paired into this genotype: their sources, each a reading of its own. */
@@ -186,6 +225,47 @@ function isCalled(call: PhenotypeCall): boolean {
 
 const ACTIVITY_SCORE_TEXT = /^(?:AS|activity score)\s*(?:[:=]\s*)?(?:≥\s*)?\d+(?:\.\d+)?$/i;
 
+/** A code that names an activity score (`CYP2D6 activity score`). */
+const NAMES_ACTIVITY_SCORE = /\bactivity\s+score\b/i;
+/** A value stating an activity score (`Activity score 0`, `AS: 1.5`); a bare number only under a code naming one. */
+const SCORE_STATED = /^(?:AS|activity\s+score)\s*(?:[:=]\s*)?(\d+(?:\.\d+)?)$/i;
+const BARE_SCORE = /^(\d+(?:\.\d+)?)$/;
+
+/**
+ * An activity score reported without a genotype, for a gene CPIC looks up by activity score (`genes.json`
+ * `lookupMethod` `ACTIVITY_SCORE`: CYP2D6, CYP2C9, DPYD): a value "Activity score 0" or "AS: 1.5", or a number
+ * (`valueQuantity`, `valueInteger`, a bare number in text) under a code naming an activity score. Gives the score in
+ * CPIC's notation and the phenotype CPIC's own score rules give it (`phenotypeForScore`: CYP2D6's
+ * `activityScoreRules`, the `activityScoreToPhenotype` table of CYP2C9 and DPYD), when CPIC keys recommendations on
+ * that score; the reason otherwise. Undefined when the Observation states no score.
+ */
+function reportedScore(
+  gene: string,
+  observation: Json,
+  codes: readonly string[],
+  values: readonly string[],
+): { score: string; phenotype: string; number: boolean } | { unreadable: string } | undefined {
+  if (geneKnowledge(gene)?.lookupMethod !== 'ACTIVITY_SCORE') return undefined;
+  const namesScore = codes.some((c) => NAMES_ACTIVITY_SCORE.test(c));
+  const numbers = [obj(observation.valueQuantity)?.value, observation.valueInteger].filter(
+    (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0,
+  );
+  const stated = values.flatMap((v) => {
+    const match = SCORE_STATED.exec(v.trim()) ?? (namesScore ? BARE_SCORE.exec(v.trim()) : null);
+    return match?.[1] ? [Number(match[1])] : [];
+  });
+  const number = namesScore ? numbers[0] : undefined;
+  const value = number ?? stated[0];
+  if (value === undefined) return undefined;
+  const score = formatScore(value, false);
+  const phenotype = phenotypeForScore(gene, score);
+  if (!allLookupValues(gene).includes(score) || !phenotype || phenotype === INDETERMINATE)
+    return {
+      unreadable: `${gene} activity score ${score} is not a score CPIC's recommendations are keyed on`,
+    };
+  return { score, phenotype, number: number !== undefined };
+}
+
 /** A gene duplication, deletion or copy number change, as reports name it. */
 const COPY_CHANGE = String.raw`(?:gene\s+)?(?:duplication|deletion|copy\s+number\s+(?:variation|variant|change)|cnv)s?(?:\s*(?:\/|or|and)\s*(?:duplication|deletion)s?)?`;
 /**
@@ -250,6 +330,17 @@ function diplotypeBeforeStatement(gene: string, value: string): string | undefin
     : undefined;
 }
 
+const NO_GENE = 'no CPIC gene named';
+
+/** An Observation with a gene-studied component (LOINC 48018-6) naming `gene` added: read as a result of that gene. */
+function withGene(observation: Json, gene: string): Json {
+  const geneStudied = {
+    code: { coding: [{ system: 'http://loinc.org', code: '48018-6', display: 'Gene studied [ID]' }] },
+    valueCodeableConcept: { text: gene },
+  };
+  return { ...observation, component: [...arr(observation.component), geneStudied] };
+}
+
 function kindOf(observation: Json): 'genotype' | 'haplotype' | 'phenotype' | undefined {
   const codes = codings(observation.code).map((c) => c.code);
   if (codes.includes(GENOTYPE)) return 'genotype';
@@ -303,11 +394,20 @@ function readFindings(
     }));
   }
   const gene = geneOf(observation, codes, values);
-  if (!gene) return { source, reason: 'no CPIC gene named' };
+  if (!gene) return { source, reason: NO_GENE };
   // "Not tested", "Test not performed", "Insufficient sample": no result, so the gene is untested (never unreadable:
   // the card asks for the test, not for the laboratory to confirm a result that does not exist).
   if (values.length > 0 && values.every((value) => NOT_DONE.test(value)))
     return { source, reason: `${gene} test not done: "${values[0] ?? ''}"` };
+  // An activity score alone (no genotype): the phenotype and lookup key CPIC's own score rules give it.
+  const scored = reportedScore(gene, observation, codes, values);
+  if (scored) {
+    const reading = { ...base, gene, kind: 'phenotype', reading: 'activity-score' } as const;
+    if ('unreadable' in scored) return [{ ...reading, unreadable: scored.unreadable }];
+    // A number (`valueQuantity`) is not free text, whatever the missing coding says.
+    const { score, phenotype, number } = scored;
+    return [{ ...reading, score, phenotype, ...(number ? { text: false } : {}) }];
+  }
   const labPhenotype = reportedPhenotype(observation, gene);
   // An uncoded result whose value names a phenotype term is a genotype when it reads as one too: a diplotype with the
   // lab's phenotype (`*4/*10 (Poor Metabolizer)`), recomputed under current CPIC with the lab's kept beside it, or
@@ -460,6 +560,16 @@ function phenotypeOnlyResult(f: Finding): GeneResult {
   const phenotype = f.phenotype ?? INDETERMINATE;
   const knowledge = geneKnowledge(f.gene);
   const base = { gene: f.gene, phenotype, ...provenance([f]), ...(f.date ? { date: f.date } : {}) };
+  if (f.score !== undefined) {
+    // The laboratory reported a score, not a phenotype: the phenotype is CPIC's for that score, nothing to compare.
+    return {
+      ...base,
+      lookupKey: f.score,
+      activityScore: f.score,
+      reinterpreted: false,
+      notes: [`${f.gene} activity score ${f.score} reported without a genotype: CPIC ${phenotype}`],
+    };
+  }
   if (knowledge?.lookupMethod !== 'ACTIVITY_SCORE') {
     return { ...base, lookupKey: phenotype, reportedPhenotype: phenotype, reinterpreted: false, notes: [] };
   }
@@ -559,6 +669,29 @@ function hlaResult(
       });
       return undefined;
     }
+    // A risk allele positive on one date and negative on another: germline HLA does not change, so one is wrong.
+    const opposite =
+      combined === 'possible'
+        ? []
+        : sorted.filter(
+            (f) =>
+              !sameDay.includes(f) &&
+              (f.hla?.[allele] ?? 'possible') !== 'possible' &&
+              f.hla?.[allele] !== combined,
+          );
+    if (opposite.length > 0) {
+      const disagreeing = [...sameDay.filter((f) => f.hla?.[allele] === combined), ...opposite];
+      conflicts.push({
+        gene,
+        acrossDates: true,
+        results: disagreeing.map((f) => ({
+          source: f.source,
+          value: `${allele} ${f.hla?.[allele] ?? ''}${datedWords(f.date)}`,
+          ...readAlone(gene, findings, disagreeing, f),
+        })),
+      });
+      return undefined;
+    }
     status[allele] = combined;
     for (const f of sameDay) used.push(f);
     if (!date || (newest.date ?? '') > date) date = newest.date;
@@ -609,6 +742,52 @@ function readAlone(
   return alone && more.length === 0 ? { alone } : {};
 }
 
+/** ` (12 Mar 2015)`: a result's date as cards write dates, to tell results of different dates apart; else nothing. */
+function datedWords(date: string | undefined): string {
+  const words = date === undefined ? undefined : calendarDate(date);
+  return words ? ` (${words})` : '';
+}
+
+/** The allele a star name stands for whatever its copy number (`*4x2` → `*4`), for CYP2D6. */
+function withoutCopies(allele: string): string {
+  return allele.replace(/x(?:≥)?\d+$|xN$/i, '');
+}
+
+/**
+ * The variant alleles an older genotype names more often than a newer one of the same gene, both called under current
+ * CPIC; empty when they agree or the newer only adds what the older did not test. Germline genotypes do not change,
+ * so two such results cannot both be right (a choice, documented in README.md "Results of different dates"):
+ * - A variant allele is one whose CPIC function (`genes.json`) differs from the function of the gene's reference
+ *   allele (`*1`, `Reference`, `… reference (C)`, G6PD `B (reference)`): NAT2 `*4` has `*1`'s function and is no
+ *   variant. An older `*1/*1` beside a newer `*1/*17` is a broader panel finding what the older did not test: the
+ *   newer wins, the older is not mentioned. An older `*2/*2` beside a newer `*1/*1`, or `*1/*2` beside `*1/*1`, is
+ *   not: the older names `*2` the newer lacks.
+ * - CYP2D6: copy numbers and hybrid alleles are written in ways that differ between laboratories and panels, so only
+ *   a no-function allele the older names (copy number set aside: `*4x2` is `*4`) that the newer lacks counts.
+ * - Genes without a reference allele in the data set (CFTR, HLA: HLA is compared per risk allele in `hlaResult`), and
+ *   results that are not called genotypes (a phenotype alone, an unreadable genotype), are not compared.
+ */
+function lostVariants(gene: string, older: Finding, newer: Finding): string[] {
+  const knowledge = geneKnowledge(gene);
+  const was = older.call;
+  const now = newer.call;
+  if (!knowledge || !was || !now || !isCalled(was) || !isCalled(now)) return [];
+  const cyp2d6 = gene === 'CYP2D6';
+  const name = cyp2d6 ? withoutCopies : (allele: string): string => allele;
+  const reference = Object.keys(knowledge.alleles).find((a) => /^\*1$|^Reference$|\breference\b/.test(a));
+  const referenceFunction = reference ? knowledge.alleles[reference]?.[0] : undefined;
+  if (!cyp2d6 && referenceFunction === undefined) return [];
+  const functionOf = (allele: string): string | undefined => ownEntry(knowledge.alleles, allele)?.[0];
+  const isVariant = (allele: string): boolean => {
+    const fn = functionOf(allele) ?? functionOf(name(allele));
+    return cyp2d6 ? fn === 'No function' : fn !== undefined && fn !== referenceFunction;
+  };
+  const count = (alleles: readonly string[], allele: string): number =>
+    alleles.filter((a) => name(a) === allele).length;
+  const variants = [...new Set(was.alleles.filter(isVariant).map(name))];
+  return variants.filter((allele) => count(was.alleles, allele) > count(now.alleles, allele));
+}
+
 function resultForGene(
   gene: string,
   findings: readonly Finding[],
@@ -646,10 +825,30 @@ function interpretedResult(
       });
       return undefined;
     }
+    const older = genotypes.filter(
+      (f) => day(f.date) < day(newestGenotype.date) && lostVariants(gene, f, newestGenotype).length > 0,
+    );
+    if (older.length > 0) {
+      // An older genotype names a variant allele the newest does not have: germline genotypes do not change, so one
+      // of them is wrong. A conflict like one of the same day; each result named with its date.
+      const disagreeing = [...current, ...older];
+      conflicts.push({
+        gene,
+        acrossDates: true,
+        results: disagreeing.map((f) => ({
+          source: f.source,
+          value: `${f.call?.diplotype ?? ''} ${f.call?.phenotype ?? ''}${datedWords(f.date)}`,
+          ...readAlone(gene, findings, disagreeing, f),
+        })),
+      });
+      return undefined;
+    }
     // The lab phenotype of the same report (derived from it, or the same day or later) is kept for comparison.
+    // An activity score reported alone is not a lab phenotype: its phenotype is CPIC's translation.
     const lab = phenotypes.find(
       (p) =>
         p.phenotype !== undefined &&
+        p.score === undefined &&
         (current.some((g) => p.derivedFrom.includes(g.source)) || day(p.date) >= day(newestGenotype.date)),
     );
     return genotypeResult(newestGenotype, lab, [...current, ...(lab ? [lab] : [])]);
@@ -692,8 +891,11 @@ function unreadablePhenotypeResult(f: Finding, sameDay: readonly Finding[]): Gen
 
 /**
  * Reads FHIR Observations (any PGx shape above; other resources are ignored) into one GeneResult per gene. Only
- * `final`, `amended` and `corrected` results count. The newest result per gene wins; results of the same (newest)
- * day that disagree are returned in `conflicts` and the gene gets no result.
+ * `final`, `amended` and `corrected` results count; a `registered` or `preliminary` one of a gene without them is
+ * returned in `pending`. The newest result per gene wins; results of the same (newest) day that disagree, and an older
+ * genotype naming a variant allele the newest lacks (`lostVariants`), are returned in `conflicts` and the gene gets no
+ * result. A result naming no gene is read as the gene of the results it is derived from in the same set; otherwise it
+ * is returned in `unassigned`.
  */
 export function readGeneResults(
   resources: readonly unknown[],
@@ -702,6 +904,8 @@ export function readGeneResults(
   const ignored: IgnoredResource[] = [];
   const findings: Finding[] = [];
   const described = new Map<string, { date?: string; producer?: string }>();
+  const pendingFound: PendingResult[] = [];
+  const geneless: { observation: Json; source: string }[] = [];
   resources.forEach((resource, index) => {
     const observation = obj(resource);
     if (observation?.resourceType !== 'Observation') return;
@@ -712,12 +916,44 @@ export function readGeneResults(
     const status = text(observation.status);
     if (!status || !USABLE_STATUSES.has(status)) {
       ignored.push({ source, reason: `status ${status ?? 'missing'}` });
+      if (status && PENDING_STATUSES.has(status)) {
+        for (const gene of pendingGenes(observation, source, options.sex))
+          pendingFound.push({
+            gene,
+            source,
+            status: status as PendingResult['status'],
+            ...(date ? { date } : {}),
+          });
+      }
       return;
     }
     const read = readFindings(observation, source, options.sex);
-    if ('reason' in read) ignored.push(read);
+    if ('reason' in read && read.reason === NO_GENE) geneless.push({ observation, source });
+    else if ('reason' in read) ignored.push(read);
     else for (const f of read) findings.push(f);
   });
+  // A result naming no gene (a therapeutic implication without its gene component) derived from results of one gene
+  // in the same set is read as that gene's; any other is unassigned, and said so.
+  const unassigned: UnassignedResult[] = [];
+  for (const { observation, source } of geneless) {
+    const derivedFrom = new Set(arr(observation.derivedFrom).flatMap((r) => text(obj(r)?.reference) ?? []));
+    const genes = new Set(
+      findings
+        .filter((f) => derivedFrom.has(f.source) || f.paired?.some((p) => derivedFrom.has(p)))
+        .map((f) => f.gene),
+    );
+    const [gene] = genes;
+    const read =
+      gene && genes.size === 1 ? readFindings(withGene(observation, gene), source, options.sex) : undefined;
+    if (read && !('reason' in read)) {
+      for (const f of read) findings.push(f);
+      continue;
+    }
+    ignored.push(read && 'reason' in read ? read : { source, reason: NO_GENE });
+    const kind = kindOf(observation);
+    const date = dateOf(observation);
+    if (kind) unassigned.push({ source, kind, ...(date ? { date } : {}) });
+  }
   const haplotypes = findings.filter((f) => f.kind === 'haplotype');
   const all = [...findings.filter((f) => f.kind !== 'haplotype'), ...pairHaplotypes(haplotypes, options.sex)];
   const conflicts: GeneConflict[] = [];
@@ -736,5 +972,20 @@ export function readGeneResults(
       ? { ...r, readings: r.readings.map((reading) => ({ ...reading, ...described.get(reading.source) })) }
       : r,
   );
-  return { results: withProducers, conflicts, ignored };
+  const settled = new Set([...results.map((r) => r.gene), ...conflicts.map((c) => c.gene)]);
+  const pending = newestFirst(pendingFound).filter(
+    (p, i, all) => !settled.has(p.gene) && all.findIndex((q) => q.gene === p.gene) === i,
+  );
+  return { results: withProducers, conflicts, ignored, pending, unassigned };
+}
+
+/**
+ * The genes a registered or preliminary result is for: as a final one would be read, else (a registered result has no
+ * value yet) the gene its code or gene component names.
+ */
+function pendingGenes(observation: Json, source: string, sex: string | undefined): string[] {
+  const read = readFindings(observation, source, sex);
+  if (!('reason' in read) && read.length > 0) return [...new Set(read.map((f) => f.gene))];
+  const gene = geneOf(observation, codeStrings(observation), valueStrings(observation));
+  return gene ? [gene] : [];
 }

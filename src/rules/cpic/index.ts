@@ -25,8 +25,14 @@ export type {
   SafetyRuleFinding,
   WarfarinFigureFinding,
 } from './types';
-export { conflictsOf, findingRuleId, guidelineOf, rowOf, unreadableGenes } from './types';
-export type { GeneResultsReading, IgnoredResource, ReadOptions } from './fhir-results';
+export { conflictsOf, findingRuleId, guidelineOf, rowOf, testsToOrder, unreadableGenes } from './types';
+export type {
+  GeneResultsReading,
+  IgnoredResource,
+  PendingResult,
+  ReadOptions,
+  UnassignedResult,
+} from './fhir-results';
 export type { PatientContext } from './recommendations';
 export type { PhenotypeCall, CallOptions } from './phenotype';
 export type { DrugVocabulary, ResolveOptions } from './drugs';
@@ -49,6 +55,7 @@ export {
   isCpicDrug,
   labelPreTestFinding,
   actionForRow,
+  reinterpretationSentence,
   rowActionsKeyedOn,
   testedName,
 } from './recommendations';

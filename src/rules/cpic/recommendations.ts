@@ -10,6 +10,8 @@ import { cpicDoseFraction } from './dose';
 import { copyNumberPhenotypes, copyNumberWords, parseScore } from './phenotype';
 import { populationWords } from './populations';
 import { readRecommendation } from './row-actions';
+import { calendarDate } from './dates';
+import type { PendingResult, UnassignedResult } from './fhir-results';
 import {
   cpicDrugNames,
   drugKnowledge,
@@ -49,6 +51,13 @@ export interface PatientContext {
   readonly priorUse?: boolean;
   /** Reference time for the age; defaults to now. */
   readonly now?: Date;
+  /**
+   * Genes without a usable result whose result is registered or preliminary (`readGeneResults` `pending`): a pre-test
+   * finding says the result is pending instead of asking for a test.
+   */
+  readonly pendingResults?: readonly PendingResult[];
+  /** Pharmacogenomic results on file that name no gene (`readGeneResults` `unassigned`). */
+  readonly unassignedResults?: readonly UnassignedResult[];
 }
 
 let lookupValues: Map<string, string[]> | undefined;
@@ -263,9 +272,26 @@ export function readingWords(result: GeneResult): string {
     haplotype: 'haplotypes',
     presence: 'presence result',
     'lab-phenotype': 'laboratory phenotype',
+    'activity-score': 'activity score without a genotype',
   } as const;
   const kinds = [...new Set((result.readings ?? []).map((r) => words[r.kind]))];
   return kinds.length > 0 ? kinds.join(' and ') : result.diplotype ? 'genotype' : 'laboratory phenotype';
+}
+
+/**
+ * A laboratory phenotype that differs from CPIC's translation of the genotype it came with, as one sentence:
+ * "The laboratory reported Poor Metabolizer; CPIC's tables translate CYP2C19 \*1/\*2 as Intermediate Metabolizer, and
+ * the advice follows CPIC." Undefined unless the result is re-interpreted. Said wherever the result is shown (card,
+ * patient summary, explanation page, dashboard), and never made louder than the advice: CPIC's own tables are the
+ * authority the advice rests on, and laboratories reporting with an older translation are common, so a difference is
+ * told, not escalated (a choice, src/rules/cpic/README.md "Lab phenotype vs. genotype").
+ */
+export function reinterpretationSentence(result: GeneResult): string | undefined {
+  if (!result.reinterpreted || result.reportedPhenotype === undefined) return undefined;
+  const genotype = result.diplotype ?? result.alleles?.join('/');
+  const score = result.activityScore ? ` (activity score ${result.activityScore})` : '';
+  const what = genotype ? `${result.gene} ${genotype}${score}` : `the ${result.gene} genotype`;
+  return `The laboratory reported ${result.reportedPhenotype}; CPIC's tables translate ${what} as ${result.phenotype}, and the advice follows CPIC.`;
 }
 
 function geneLine(result: GeneResult): string {
@@ -358,6 +384,8 @@ function conflictsOn(
 /** A conflict in words: "Conflicting current CYP2C19 results of the same day: *1/*1 … vs *2/*2 …; resolve …". */
 export function conflictLine(conflict: GeneConflict): string {
   const values = [...new Set(conflict.results.map((r) => r.value))];
+  if (conflict.acrossDates)
+    return `Conflicting ${conflict.gene} results of different dates: ${values.join(' vs ')}; a germline genotype does not change, so resolve with the laboratory before relying on either`;
   return `Conflicting current ${conflict.gene} results${conflict.date ? ' of the same day' : ''}: ${values.join(' vs ')}; resolve before relying on them`;
 }
 
@@ -445,19 +473,71 @@ function preTestFinding(c: GuidelineCase, untested: readonly string[]): PreTestF
     const level = c.drug.pairs.find((p) => p.gene === gene)?.level ?? 'none';
     // A result of the gene is on file, but not for the guideline's risk allele: the test to order is the allele's.
     const allele = c.results.get(gene) ? hlaAlleleOf(c.guideline, gene) : undefined;
-    return [{ gene, level, ...(allele ? { allele } : {}) }];
+    const pending = c.patient.pendingResults?.find((p) => p.gene === gene);
+    return [
+      {
+        gene,
+        level,
+        ...(allele ? { allele } : {}),
+        ...(pending
+          ? { pending: { status: pending.status, ...(pending.date ? { date: pending.date } : {}) } }
+          : {}),
+      },
+    ];
   });
   if (toTest.length === 0) return undefined;
+  const toOrder = toTest.filter((t) => !t.pending);
+  const unassigned = toOrder.length > 0 ? (c.patient.unassignedResults ?? []) : [];
+  const named = toOrder
+    .map((t) => `${testedName(t)}${t.level === 'none' ? '' : ` (CPIC level ${t.level})`}`)
+    .join(', ');
   return {
     kind: 'pre-test',
     ...baseFinding(c.order, c.drugName, c.used),
     action: 'order-test',
     untested: toTest,
     guideline: guidelineRef(c.guideline),
+    ...(unassigned.length > 0 ? { unassignedOnFile: unassigned.length } : {}),
     explanation: [
-      `No ${toTest.map((t) => `${testedName(t)}${t.level === 'none' ? '' : ` (CPIC level ${t.level})`}`).join(', ')} result on file for ${c.drugName}: ${cpicGuideline(c.guideline, 'guideline ')} applies once tested`,
+      ...(toOrder.length > 0 && unassigned.length > 0
+        ? [
+            `Check the pharmacogenomic ${unassigned.length === 1 ? 'result' : 'results'} on file that ${unassigned.length === 1 ? 'names' : 'name'} no gene (${unassignedWords(unassigned)}) before ordering a test: no ${named} result could be read for ${c.drugName}, and ${cpicGuideline(c.guideline, 'guideline ')} applies once one is`,
+          ]
+        : toOrder.length > 0
+          ? [
+              `No ${named} result on file for ${c.drugName}: ${cpicGuideline(c.guideline, 'guideline ')} applies once tested`,
+            ]
+          : []),
+      ...toTest.flatMap((t) => (t.pending ? [pendingLine(t.gene, t.pending, c.drugName)] : [])),
     ],
   };
+}
+
+/** Results that name no gene, by what they are coded as and their date: `a phenotype of 1 Mar 2024`. */
+function unassignedWords(results: readonly UnassignedResult[]): string {
+  return results
+    .map((r) => {
+      const day = r.date === undefined ? undefined : calendarDate(r.date);
+      return `a ${r.kind}${day ? ` of ${day}` : ''}`;
+    })
+    .join(', ');
+}
+
+/**
+ * A result on its way, in words: "CYP2C19 result preliminary (3 Dec 2026): wait for the final result before relying
+ * on it for clopidogrel; no new test is needed". A preliminary result may still change (FHIR R4 Observation.status),
+ * so it is not used for advice; a registered one has no result yet.
+ */
+function pendingLine(
+  gene: string,
+  pending: { readonly status: PendingResult['status']; readonly date?: string },
+  drug: string,
+): string {
+  const day = pending.date === undefined ? undefined : calendarDate(pending.date);
+  const when = day ? ` (${day})` : '';
+  return pending.status === 'preliminary'
+    ? `${gene} result preliminary${when}: wait for the final result before relying on it for ${drug}; a preliminary result may still change, and no new test is needed`
+    : `${gene} test registered${when}, no result yet: wait for it before relying on it for ${drug}; no new test is needed`;
 }
 
 /**
@@ -470,23 +550,37 @@ export function labelPreTestFinding(
   drugName: string,
   results: readonly GeneResult[],
   conflicts: readonly GeneConflict[],
+  pendingResults: readonly PendingResult[] = [],
 ): PreTestFinding | undefined {
-  const toTest = labelRequiredTests(drugName).filter(
-    (t) => !results.some((r) => r.gene === t.gene) && !conflicts.some((c) => c.gene === t.gene),
-  );
+  const toTest = labelRequiredTests(drugName)
+    .filter((t) => !results.some((r) => r.gene === t.gene) && !conflicts.some((c) => c.gene === t.gene))
+    .map((t) => ({ ...t, pending: pendingResults.find((p) => p.gene === t.gene) }));
   if (toTest.length === 0) return undefined;
-  const genes = toTest.map((t) => t.gene).join(' and ');
-  const levels = toTest
+  // A gene whose result is registered or preliminary is not asked for again, as for a guideline (`preTestFinding`).
+  const toOrder = toTest.filter((t) => t.pending === undefined);
+  const genes = toOrder.map((t) => t.gene).join(' and ');
+  const levels = toOrder
     .map((t) => [t.level, t.levelStatus?.toLowerCase()].filter((w) => !!w).join(' '))
     .filter((l) => l !== '');
   return {
     kind: 'pre-test',
     ...baseFinding(order, drugName, []),
     action: 'order-test',
-    untested: toTest.map((t) => ({ gene: t.gene, level: t.level ?? 'none' })),
+    untested: toTest.map(({ gene, level, pending }) => ({
+      gene,
+      level: level ?? 'none',
+      ...(pending
+        ? { pending: { status: pending.status, ...(pending.date ? { date: pending.date } : {}) } }
+        : {}),
+    })),
     labelRequiresTest: true,
     explanation: [
-      `No ${genes} result on file for ${drugName}: its FDA label requires ${genes} testing (CPIC gene–drug pair${levels.length > 0 ? `, level ${levels.join(', ')}` : ''}; CPIC has no guideline for it)`,
+      ...(toOrder.length > 0
+        ? [
+            `No ${genes} result on file for ${drugName}: its FDA label requires ${genes} testing (CPIC gene–drug pair${levels.length > 0 ? `, level ${levels.join(', ')}` : ''}; CPIC has no guideline for it)`,
+          ]
+        : []),
+      ...toTest.flatMap((t) => (t.pending ? [pendingLine(t.gene, t.pending, drugName)] : [])),
     ],
   };
 }

@@ -84,7 +84,7 @@ export interface CopyNumberReading {
 }
 
 /** What a source Observation contributed to a gene result. */
-export type ReadingKind = 'genotype' | 'haplotype' | 'presence' | 'lab-phenotype';
+export type ReadingKind = 'genotype' | 'haplotype' | 'presence' | 'lab-phenotype' | 'activity-score';
 
 /** One source of a gene result: the Observation, what it gave, and whether it was read from free text. */
 export interface ResultReading {
@@ -134,7 +134,14 @@ export interface DrugOrder {
 /** Genes whose current results disagree (read from FHIR); never silently resolved. */
 export interface GeneConflict {
   readonly gene: string;
+  /** The day of results of the same day that disagree; absent for results of different dates. */
   readonly date?: string;
+  /**
+   * Results of different dates that cannot both be right: an older genotype names a variant allele the newest lacks
+   * (germline genotypes do not change), or an HLA risk allele positive on one date and negative on another. Each
+   * result's `value` ends with its date.
+   */
+  readonly acrossDates?: true;
   readonly results: readonly ConflictingResult[];
 }
 
@@ -250,12 +257,37 @@ export interface PreTestFinding extends FindingBase {
    * The untested genes with their CPIC level, e.g. `[{ gene: 'CYP2C19', level: 'A' }]`; an HLA gene whose result on
    * file does not test the guideline's risk allele names it (`{ gene: 'HLA-B', allele: '*58:01', … }`).
    */
-  readonly untested: readonly { readonly gene: string; readonly level: string; readonly allele?: string }[];
+  readonly untested: readonly {
+    readonly gene: string;
+    readonly level: string;
+    readonly allele?: string;
+    /**
+     * A result of the gene is registered or preliminary (FHIR Observation.status): not used for advice, and no test
+     * is asked for; the card says the result is pending (`PENDING_STATUSES` in `fhir-results.ts`).
+     */
+    readonly pending?: PendingTest;
+  }[];
   /**
    * The drug has no CPIC guideline; its FDA label requires the test (CPIC's gene–drug pairs: siponimod and CYP2C9).
    * Absent: the guideline asks for it.
    */
   readonly labelRequiresTest?: true;
+  /**
+   * How many pharmacogenomic results on file name no gene (`readGeneResults` `unassigned`): the tests to order may
+   * have a result among them, so the card does not say "no result on file".
+   */
+  readonly unassignedOnFile?: number;
+}
+
+/** A gene's result that is on its way: its FHIR status and date. */
+export interface PendingTest {
+  readonly status: 'preliminary' | 'registered';
+  readonly date?: string;
+}
+
+/** The untested genes of a pre-test finding that no result is on its way for: the tests to order. */
+export function testsToOrder(finding: PreTestFinding): PreTestFinding['untested'] {
+  return finding.untested.filter((u) => u.pending === undefined);
 }
 
 /** The results are on file but CPIC has no row for their combination. */

@@ -7,6 +7,7 @@ import { decisionRuleIds } from '../../../src/rules/types';
 import { DEFAULT_THRESHOLDS, isActionablePhenotype, parseThresholdSet } from '../../../src/rules/thresholds';
 import type { ThresholdSet } from '../../../src/rules/thresholds';
 import { decideOrder, noSensorFacts, snapshotOf } from '../../helpers/decisions';
+import { rendered } from '../../helpers/markdown';
 import { cpicDrug, cpicGene } from '../../reference';
 import { order, range, restingHeartRate } from '../../fixtures/rules/builders';
 
@@ -242,7 +243,10 @@ describe('patientSummaryCard', () => {
       ...versions,
       isActionable: () => false,
     })?.card;
-    expect(card?.detail).toContain('re-interpreted');
+    // One finished sentence: what the laboratory reported, what CPIC's tables translate the genotype as.
+    expect(rendered(card?.detail)).toContain(
+      "The laboratory reported Intermediate Metabolizer; CPIC's tables translate CYP2C19 *1/*1 as Normal Metabolizer, and the advice follows CPIC.",
+    );
     expect({ cards: [card] }).toBeSpecValid();
   });
 });
