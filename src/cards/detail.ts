@@ -27,10 +27,11 @@ import type { CalledGene } from './text';
 import type { Caution } from './suggestions';
 
 /** Every line of `text` as a markdown blockquote line (CPIC texts may hold paragraphs). */
-function quote(text: string): string {
+/** CPIC text as a markdown quote; `indent` nests it under the list item before it (CommonMark: its content column). */
+function quote(text: string, indent = ''): string {
   return text
     .split('\n')
-    .map((line) => (line.trim() ? `> ${md(line)}` : '>'))
+    .map((line) => `${indent}${line.trim() ? `> ${md(line)}` : '>'}`)
     .join('\n');
 }
 
@@ -522,7 +523,8 @@ export function decisionDetail(
           ? `- ${md(other.label)} (${md(other.strength)}; ${md(OMITTED)} marks what is given above):`
           : heading,
         '',
-        quote(text.quoted ?? other.recommendation),
+        // Inside the row's list item, so the label and its quote stay one item ("list end" is not read between them).
+        quote(text.quoted ?? other.recommendation, '  '),
         '',
       );
     }

@@ -6,17 +6,20 @@
 /** Backslash escapes of markdown punctuation, as the cards write them (`\*1/\*2` renders `*1/*2`). */
 const ESCAPE = /\\([\\`*_[\]<>#|~])/g;
 
-/** A detail as it renders: blockquote markers (`> `) at line starts and markdown escapes removed. */
+/**
+ * A detail as it renders: blockquote markers (`> `) at line starts, with the indent of a quote nested in a list item,
+ * and markdown escapes removed.
+ */
 export function rendered(detail: string | undefined): string {
-  return (detail ?? '').replace(/^> ?/gm, '').replace(ESCAPE, '$1');
+  return (detail ?? '').replace(/^ *> ?/gm, '').replace(ESCAPE, '$1');
 }
 
 /** The text of every blockquote line of a detail (where a card quotes CPIC), unescaped, one line each. */
 export function quotedText(detail: string | undefined): string {
   return (detail ?? '')
     .split('\n')
-    .filter((line) => line.startsWith('>'))
-    .map((line) => line.replace(/^> ?/, ''))
+    .filter((line) => /^ *>/.test(line))
+    .map((line) => line.replace(/^ *> ?/, ''))
     .join('\n')
     .replace(ESCAPE, '$1');
 }

@@ -1,7 +1,7 @@
 /**
- * The subset of GitHub-flavoured markdown the service's cards use (paragraphs, `- ` lists, `> ` quotes, `**bold**`,
- * `[text](https://…)` links, backslash escapes), rendered as elements: never as HTML, so card text cannot inject
- * markup.
+ * The subset of GitHub-flavoured markdown the service's cards use (paragraphs, `- ` lists, `> ` quotes, a quote
+ * nested in a list item as `  > `, `**bold**`, `[text](https://…)` links, backslash escapes), rendered as elements:
+ * never as HTML, so card text cannot inject markup.
  */
 import type { ComponentChildren } from 'preact';
 
@@ -49,9 +49,15 @@ function inline(text: string): ComponentChildren[] {
   return out;
 }
 
+/** A list item: its text, and a quote nested under it (lines indented to the item's content, `  > …`). */
+interface Item {
+  readonly text: string;
+  readonly quote: string[];
+}
+
 type Block =
   | { readonly kind: 'p'; readonly lines: string[] }
-  | { readonly kind: 'ul'; readonly items: string[] }
+  | { readonly kind: 'ul'; readonly items: Item[] }
   | { readonly kind: 'quote'; readonly lines: string[] };
 
 function blocks(markdown: string): Block[] {
@@ -59,13 +65,20 @@ function blocks(markdown: string): Block[] {
   let current: Block | undefined;
   for (const raw of markdown.split('\n')) {
     const line = raw.trimEnd();
-    if (line.startsWith('>')) {
+    const last = out[out.length - 1];
+    if (/^ {2,}>/.test(line) && last?.kind === 'ul') {
+      // A quote inside the last list item (CommonMark: indented to the item's content), blank lines or not before it.
+      last.items[last.items.length - 1]?.quote.push(line.replace(/^ +>\s?/, ''));
+      current = last;
+    } else if (line.startsWith('>')) {
       const text = line.replace(/^>\s?/, '');
       if (current?.kind !== 'quote') out.push((current = { kind: 'quote', lines: [] }));
       current.lines.push(text);
     } else if (/^\s*[-*] /.test(line)) {
+      // Items separated by blank lines are still one list (a loose list).
+      if (current?.kind !== 'ul' && last?.kind === 'ul' && current === undefined) current = last;
       if (current?.kind !== 'ul') out.push((current = { kind: 'ul', items: [] }));
-      current.items.push(line.replace(/^\s*[-*] /, ''));
+      current.items.push({ text: line.replace(/^\s*[-*] /, ''), quote: [] });
     } else if (line.trim() === '') {
       current = undefined;
     } else {
@@ -74,6 +87,20 @@ function blocks(markdown: string): Block[] {
     }
   }
   return out;
+}
+
+/** Quoted lines as paragraphs (a line holding only `>` separates them). */
+function Quote({ lines }: { readonly lines: readonly string[] }) {
+  return (
+    <blockquote>
+      {lines
+        .join('\n')
+        .split(/\n\s*\n/)
+        .map((para) => (
+          <p>{inline(para.replace(/\n/g, ' '))}</p>
+        ))}
+    </blockquote>
+  );
 }
 
 export function Markdown({ text }: { readonly text: string }) {
@@ -87,21 +114,15 @@ export function Markdown({ text }: { readonly text: string }) {
             return (
               <ul>
                 {block.items.map((item) => (
-                  <li>{inline(item)}</li>
+                  <li>
+                    {inline(item.text)}
+                    {item.quote.length > 0 ? <Quote lines={item.quote} /> : null}
+                  </li>
                 ))}
               </ul>
             );
           case 'quote':
-            return (
-              <blockquote>
-                {block.lines
-                  .join('\n')
-                  .split(/\n\s*\n/)
-                  .map((para) => (
-                    <p>{inline(para.replace(/\n/g, ' '))}</p>
-                  ))}
-              </blockquote>
-            );
+            return <Quote lines={block.lines} />;
         }
       })}
     </div>

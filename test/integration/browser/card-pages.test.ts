@@ -200,6 +200,20 @@ describe('the pages behind demo patients’ cards, in a browser', () => {
     });
   });
 
+  describe('a CPIC row for another patient group, on the card as shown (demo-cyp2c19-pm)', () => {
+    it('keeps the row’s quote inside its list item, so the label and its text are read as one', async () => {
+      const [card] = await cardsFor('demo-cyp2c19-pm', 'order-sign');
+      const url = card?.links?.find((l) => l.label === 'Rate this alert')?.url;
+      expect((await page.goto(url ?? ''))?.status()).toBe(200);
+      // CPIC's neurovascular row for clopidogrel and a CYP2C19 poor metabolizer: "Avoid clopidogrel if possible.
+      // Consider an alternative …"; its first sentence is said under What to do, so the item quotes the rest.
+      const item = page.locator('li', { hasText: 'neurovascular indications' });
+      await item.waitFor();
+      expect(await item.locator('blockquote').innerText()).toMatch(/Consider an alternative/);
+      await screenshot(page, 'card-pages-7-other-rows-nested');
+    });
+  });
+
   describe("the patient-view summary card's full explanation (demo-cyp2d6-copies)", () => {
     let card: Card | undefined;
     beforeAll(async () => {
