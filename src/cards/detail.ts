@@ -481,14 +481,19 @@ export function decisionDetail(
   const rulesOwn = finding.kind === 'safety-rule' ? [...forResults, ...forReadings] : [];
   const forSensorData = finding.kind === 'safety-rule' ? [] : forReadings;
   for (const a of [...rulesOwn, ...forSensorData]) say(a);
+  // What the readings ask for comes first when they raised the alert and the drug may still be given: the check they
+  // ask for ("Recheck the INR", "Confirm the QTc") is what the alert now turns on. Beside an "avoid" it follows.
+  const readingsBlock =
+    forSensorData.length > 0 ? ['**Given the sensor data:**', '', ...adviceBlock(forSensorData), ''] : [];
+  const readingsFirst = finding.action !== 'avoid' && decision.modifiers.some((m) => m.effect === 'raise');
+  if (readingsFirst) lines.push(...readingsBlock);
   if (row) {
     say(row.recommendation);
     lines.push(`**What to do** (${md(rowAbout(row, others))}):`, '', quote(row.recommendation), '');
   } else if (rulesOwn.length > 0) {
     lines.push('**What to do** (safety rule, not a CPIC guideline):', '', ...adviceBlock(rulesOwn), '');
   }
-  if (forSensorData.length > 0)
-    lines.push('**Given the sensor data:**', '', ...adviceBlock(forSensorData), '');
+  if (!readingsFirst) lines.push(...readingsBlock);
   // Why: the chain, when the sensors moved the alert; then what the finding adds that is not the CPIC text or the gene
   // lines again.
   const chain = whyChain(decision, row);

@@ -70,7 +70,7 @@ describe('safety-rule advice', () => {
     expectClinicianReadable(card);
   });
 
-  it('warfarin raised by a home INR above 4: CPIC Figure 2 first, then "Given the sensor data": recheck the INR', async () => {
+  it('warfarin raised by a home INR above 4: "Given the sensor data": recheck the INR first, then CPIC Figure 2', async () => {
     const genes = [
       { ...callPhenotype('CYP2C9', ['*1/*3']), sources: ['Observation/cyp2c9'], reinterpreted: false },
       {
@@ -93,8 +93,11 @@ describe('safety-rule advice', () => {
     });
     expect(researchSays('add "recheck INR / hold per protocol"')).toBe(true);
     const detail = rendered(card.detail);
+    // The alert is critical because of the INR: what it asks for is read first, CPIC's dosing figure after it.
+    expect(card.indicator).toBe('critical');
     const given = detail.indexOf('**Given the sensor data:**');
-    expect(given).toBeGreaterThan(detail.indexOf('**What to do**'));
+    expect(given).toBe(0);
+    expect(detail.indexOf('**What to do**')).toBeGreaterThan(given);
     expect(detail.slice(given)).toMatch(
       /^\*\*Given the sensor data:\*\*\s+Recheck the INR, and hold or adjust warfarin as your anticoagulation protocol says\./,
     );
