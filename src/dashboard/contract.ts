@@ -96,6 +96,17 @@ export interface SensorThresholdLine {
   readonly label: string;
   /** What crossing it does, as the rule says: raise the alert, lower it (each end of a range is a line), or context. */
   readonly effect: 'raise' | 'lower' | 'context';
+  /**
+   * Which readings of the chart the line's condition holds for, so that the page can name them in words: compared by
+   * `operator` with `value`, or from `value` to `upTo` inclusive (a range, given on its first line only); of the
+   * chart's line named `line` (`Systolic`), else of every line. Absent where the line is not compared with single
+   * readings.
+   */
+  readonly applies?: {
+    readonly operator: 'lessThan' | 'lessThanInclusive' | 'greaterThan' | 'greaterThanInclusive';
+    readonly upTo?: number;
+    readonly line?: string;
+  };
 }
 
 export interface DashboardSeries {

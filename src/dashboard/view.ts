@@ -300,7 +300,22 @@ function thresholdLines(
       const named = rule.drugs.filter((d) => drugs.has(d)).join(', ');
       const label = `${named}: ${limitWords(t, where)}`;
       const { effect } = t;
-      lines.push({ value: where, label, effect });
+      // A share metric's cut counts the readings below it; a trigger's own bound compares each reading.
+      const line =
+        t.metric === 'home-bp-systolic'
+          ? 'Systolic'
+          : t.metric === 'home-bp-diastolic'
+            ? 'Diastolic'
+            : undefined;
+      const applies =
+        where !== t.value
+          ? { operator: 'lessThan' as const }
+          : {
+              operator: t.upTo !== undefined ? ('greaterThanInclusive' as const) : t.operator,
+              ...(t.upTo !== undefined ? { upTo: t.upTo } : {}),
+              ...(line ? { line } : {}),
+            };
+      lines.push({ value: where, label, effect, applies });
       // A range (`65–80/min may lower the alert`) is drawn at both ends.
       if (where === t.value && t.upTo !== undefined) {
         lines.push({ value: t.upTo, label: `${label} (upper end)`, effect });

@@ -114,12 +114,29 @@ describe('dashboard API over the demo patients', () => {
     const hr = v.sensors.find((s) => s.id === 'resting-heart-rate');
     expect(hr?.lines[0]?.points.length).toBeGreaterThan(10);
     // The default set's metoprolol rule (CYP2D6 poor and intermediate metabolizers): each line says what it does.
+    // Each names the readings it holds for, so the page's table can say which are beyond it: a range on its first line.
+    const below = { operator: 'lessThan' };
     expect(hr?.thresholds).toEqual([
-      { value: 60, label: 'metoprolol: below 60/min raises the alert', effect: 'raise' },
-      { value: 50, label: 'metoprolol: below 50/min raises the alert two steps', effect: 'raise' },
+      { value: 60, label: 'metoprolol: below 60/min raises the alert', effect: 'raise', applies: below },
+      {
+        value: 50,
+        label: 'metoprolol: below 50/min raises the alert two steps',
+        effect: 'raise',
+        applies: below,
+      },
       // 2026-12-03 defaults: below 40/min raises it also on too few days of data (research §2.4).
-      { value: 40, label: 'metoprolol: below 40/min raises the alert two steps', effect: 'raise' },
-      { value: 65, label: 'metoprolol: 65–80/min may lower the alert', effect: 'lower' },
+      {
+        value: 40,
+        label: 'metoprolol: below 40/min raises the alert two steps',
+        effect: 'raise',
+        applies: below,
+      },
+      {
+        value: 65,
+        label: 'metoprolol: 65–80/min may lower the alert',
+        effect: 'lower',
+        applies: { operator: 'greaterThanInclusive', upTo: 80 },
+      },
       { value: 80, label: 'metoprolol: 65–80/min may lower the alert (upper end)', effect: 'lower' },
     ]);
     expect(hr?.stale).toBe(false);

@@ -37,15 +37,60 @@ export function dayTicks(timeZone?: string): uPlot.Axis.Values {
 }
 
 /**
- * The legend names the series only: uPlot's live legend shows the value under the cursor, "--" until one points at the
- * chart, which reads as missing data.
+ * uPlot's own legend is off: it shows "--" for the value under the cursor until one points at the chart (read as
+ * missing data), draws each series as a coloured square whatever its dash pattern, and hides a series when its name is
+ * clicked, by mouse only (no focus, no role) and leaving a limit line without the readings it is drawn against. Each
+ * chart's legend is `ChartLegend` instead: what each line looks like, in a list that does nothing when clicked.
  */
-export const LEGEND: uPlot.Legend = { live: false };
+export const LEGEND: uPlot.Legend = { show: false };
+
+/** One entry of a chart's legend: a line (its colour, width and dash pattern) or a bar (a filled square). */
+export interface LegendItem {
+  readonly label: string;
+  readonly stroke: string;
+  readonly width?: number;
+  readonly dash?: readonly number[];
+  readonly bar?: boolean;
+}
+
+/**
+ * A chart's legend as the lines are drawn: a sample of each line with its dash pattern, so dashes and dots are told
+ * apart without colour (WCAG 1.4.1). Not interactive: nothing to toggle.
+ */
+export function ChartLegend({ items }: { readonly items: readonly LegendItem[] }) {
+  return (
+    <ul class="chart-legend">
+      {items.map((item) => (
+        <li key={item.label}>
+          <svg aria-hidden="true" width="32" height="12" viewBox="0 0 32 12" data-stroke={item.stroke}>
+            {item.bar ? (
+              <rect x="10" y="0" width="12" height="12" fill={item.stroke} />
+            ) : (
+              <line
+                x1="0"
+                y1="6"
+                x2="32"
+                y2="6"
+                stroke={item.stroke}
+                stroke-width={Math.max(2, item.width ?? 2)}
+                {...(item.dash ? { 'stroke-dasharray': item.dash.join(' ') } : {})}
+              />
+            )}
+          </svg>
+          {item.label}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 /** The widest a chart is drawn: two side by side on a laptop screen. */
 const MAX_CHART_WIDTH = 560;
-/** The narrowest: below it the axis labels would overlap; a narrower frame scrolls the chart sideways. */
-const MIN_CHART_WIDTH = 260;
+/**
+ * The narrowest drawn: a chart is never wider than its frame (a frame that scrolled sideways would need to be
+ * focusable to be scrolled by keyboard), so at 320 px it shrinks with it; uPlot spaces its ticks by the room it has.
+ */
+const MIN_CHART_WIDTH = 120;
 
 /** A chart's width in `el`: as wide as the element's content box, within `MIN_CHART_WIDTH` and `max`. */
 function chartWidth(el: HTMLElement, max = MAX_CHART_WIDTH): number {
@@ -82,9 +127,22 @@ export function useChart(
   return ref;
 }
 
+/** The legend of a trend: its lines, then each limit as drawn. */
+export function trendLegend(series: DashboardSeries): LegendItem[] {
+  return [
+    ...series.lines.map((l, i) => ({ label: l.name, stroke: LINE_COLOURS[i % 2] ?? '#0b57d0', width: 2 })),
+    ...series.thresholds.map((th) => ({
+      label: th.label,
+      stroke: LIMIT_STYLES[th.effect].stroke,
+      width: 1.5,
+      dash: LIMIT_STYLES[th.effect].dash,
+    })),
+  ];
+}
+
 /**
  * One trend: its lines on a shared time axis (seconds), each broken over any day without a reading (`trend.ts`), each
- * threshold a flat dashed line.
+ * threshold a flat line drawn as `LIMIT_STYLES` says; its legend under it (`ChartLegend`).
  */
 export function TrendChart({ series }: { readonly series: DashboardSeries }) {
   const ref = useChart(
@@ -123,17 +181,47 @@ export function TrendChart({ series }: { readonly series: DashboardSeries }) {
     },
     [series],
   );
-  return <div ref={ref} class="chart" data-testid={`chart-${series.id}`} />;
+  return (
+    <>
+      <div ref={ref} class="chart" data-testid={`chart-${series.id}`} aria-hidden="true" />
+      <ChartLegend items={trendLegend(series)} />
+    </>
+  );
 }
 
-/** The AGP: percentile bands by hour of day, the target range and the live glucose limits. */
+/** The 5th and 95th percentile lines: 3.9:1 on white, 3.2:1 on the band beside them (WCAG 1.4.11). */
+const AGP_OUTER = '#5f84b5';
+const AGP_INNER = '#1f5fa8';
+const AGP_MEDIAN = '#0d2f57';
+/** The target range 70–180 mg/dL is drawn with the trend charts' context style (grey dashes). */
+const TARGET = LIMIT_STYLES.context;
+
+/** The AGP's lines as drawn: percentiles, the target range, then the rules' limits by what crossing them does. */
+export function agpLegend(agp: DashboardAgp): LegendItem[] {
+  return [
+    { label: '95th and 5th percentiles', stroke: AGP_OUTER, width: 1 },
+    { label: '75th and 25th percentiles', stroke: AGP_INNER, width: 1 },
+    { label: 'Median', stroke: AGP_MEDIAN, width: 2.5 },
+    { label: 'Target range 70–180 mg/dL', stroke: TARGET.stroke, width: 1.5, dash: TARGET.dash },
+    ...agp.thresholds.map((t) => ({
+      label: t.label,
+      stroke: LIMIT_STYLES[t.effect].stroke,
+      width: 1.5,
+      dash: LIMIT_STYLES[t.effect].dash,
+    })),
+  ];
+}
+
+/**
+ * The AGP: percentile bands by hour of day, the target range (grey dashes) and the live glucose limits in the trend
+ * charts' styles (`LIMIT_STYLES`), drawn over the target line where they meet it (70 mg/dL).
+ */
 export function AgpChart({ agp }: { readonly agp: DashboardAgp }) {
   const ref = useChart(
     (el, width) => {
       const hours = agp.profile.map((b) => b.minute / 60);
       const col = (k: 'p5' | 'p25' | 'p50' | 'p75' | 'p95'): number[] => agp.profile.map((b) => b[k]);
       const flat = (v: number): number[] => hours.map(() => v);
-      const limits = agp.thresholds.filter((t) => t.value !== 70);
       const data = [
         hours,
         col('p95'),
@@ -143,8 +231,9 @@ export function AgpChart({ agp }: { readonly agp: DashboardAgp }) {
         col('p5'),
         flat(70),
         flat(180),
-        ...limits.map((t) => flat(t.value)),
+        ...agp.thresholds.map((t) => flat(t.value)),
       ] as uPlot.AlignedData;
+      const target = { stroke: TARGET.stroke, width: 1.5, dash: [...TARGET.dash], points: { show: false } };
       return new uPlot(
         {
           width,
@@ -153,30 +242,18 @@ export function AgpChart({ agp }: { readonly agp: DashboardAgp }) {
           legend: LEGEND,
           series: [
             { label: 'Hour' },
-            { label: '95th percentile', stroke: '#7a9cc6', width: 1, points: { show: false } },
-            { label: '75th percentile', stroke: '#1f5fa8', width: 1, points: { show: false } },
-            { label: 'Median', stroke: '#0d2f57', width: 2.5, points: { show: false } },
-            { label: '25th percentile', stroke: '#1f5fa8', width: 1, points: { show: false } },
-            { label: '5th percentile', stroke: '#7a9cc6', width: 1, points: { show: false } },
-            {
-              label: 'Target 70 mg/dL',
-              stroke: '#2d6a2d',
-              width: 1.5,
-              dash: [6, 4],
-              points: { show: false },
-            },
-            {
-              label: 'Target 180 mg/dL',
-              stroke: '#2d6a2d',
-              width: 1.5,
-              dash: [6, 4],
-              points: { show: false },
-            },
-            ...limits.map((t) => ({
+            { label: '95th percentile', stroke: AGP_OUTER, width: 1, points: { show: false } },
+            { label: '75th percentile', stroke: AGP_INNER, width: 1, points: { show: false } },
+            { label: 'Median', stroke: AGP_MEDIAN, width: 2.5, points: { show: false } },
+            { label: '25th percentile', stroke: AGP_INNER, width: 1, points: { show: false } },
+            { label: '5th percentile', stroke: AGP_OUTER, width: 1, points: { show: false } },
+            { label: 'Target 70 mg/dL', ...target },
+            { label: 'Target 180 mg/dL', ...target },
+            ...agp.thresholds.map((t) => ({
               label: t.label,
-              stroke: LIMIT_COLOUR,
+              stroke: LIMIT_STYLES[t.effect].stroke,
               width: 1.5,
-              dash: [2, 3],
+              dash: [...LIMIT_STYLES[t.effect].dash],
               points: { show: false },
             })),
           ],
@@ -198,5 +275,10 @@ export function AgpChart({ agp }: { readonly agp: DashboardAgp }) {
     },
     [agp],
   );
-  return <div ref={ref} class="chart" data-testid="chart-agp" />;
+  return (
+    <>
+      <div ref={ref} class="chart" data-testid="chart-agp" aria-hidden="true" />
+      <ChartLegend items={agpLegend(agp)} />
+    </>
+  );
 }

@@ -19,7 +19,7 @@ import type { Role } from '../../../src/http/auth';
 import type { Card } from '../../../src/cds/types';
 import { startTestApp } from '../../helpers/app';
 import type { TestApp } from '../../helpers/app';
-import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser';
+import { buildWebBundle, launchBrowser, screenshot, SCREENSHOT_DIR } from '../../helpers/browser';
 import type { JsonObject } from '../../helpers/cds';
 import { freePort } from '../../helpers/http';
 import { searchset } from '../../helpers/mock-fhir';
@@ -437,6 +437,24 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     ]);
     expect(pairs.map((r) => r.split('\t').slice(2, 4))).toContainEqual(['1 (1)', '33.3']);
     await screenshot(page, '17-kpis');
+
+    // At 1280 px the bars' names are whole and apart (read in the screenshot; the layout is unit-tested in
+    // test/unit/web/chart-text.test.ts), and the legends are lists that do nothing when clicked: uPlot's own legend
+    // hid a series on a mouse click, with no focus or role.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const review = page.locator('figure.chart', { hasText: 'Overrides reviewed and judged appropriate' });
+    await page.waitForTimeout(300);
+    await review.screenshot({ path: `${SCREENSHOT_DIR}/17e-kpis-review-chart-1280.png` });
+    await page.setViewportSize({ width: 1366, height: 768 });
+    expect(await page.locator('.u-legend').count()).toBe(0);
+    expect(await review.locator('.chart-legend li').allInnerTexts()).toEqual([
+      'Reviewed',
+      'Judged appropriate',
+    ]);
+    const canvas = review.locator('canvas');
+    const before = await canvas.screenshot();
+    await review.locator('.chart-legend li', { hasText: 'Reviewed' }).click();
+    expect((await canvas.screenshot()).equals(before)).toBe(true);
 
     // The reasons chart's table equivalent names both reasons.
     const reasons = page.locator('figure.chart', { hasText: 'Override reasons' });

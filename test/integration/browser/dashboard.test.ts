@@ -84,7 +84,7 @@ describe('clinician dashboard in a browser', () => {
     );
     expect(await figure.locator('canvas').count()).toBe(1);
     // The dashed limit is a series of the chart: its legend lists it, without uPlot's "--" for no value under the cursor.
-    const legend = await figure.locator('.u-legend').textContent();
+    const legend = await figure.locator('.chart-legend').textContent();
     expect(legend).toContain('metoprolol: below 60/min raises the alert');
     expect(legend).not.toContain('--');
     expect(await figure.textContent()).toMatch(/Latest: \d+(\.\d)?\/min\. Newest reading/);
@@ -147,7 +147,7 @@ describe('clinician dashboard in a browser', () => {
     expect(await tir.getByRole('row', { name: /Glucose management indicator/ }).count()).toBe(1);
     const agp = page.getByRole('figure', { name: 'Ambulatory glucose profile chart' });
     expect(await agp.locator('canvas').count()).toBe(1);
-    expect(await agp.locator('.u-legend').textContent()).toContain('Target 180 mg/dL');
+    expect(await agp.locator('.chart-legend').textContent()).toContain('Target range 70–180 mg/dL');
     expect(
       await page
         .getByRole('row', { name: /CYP2C9/ })
@@ -218,7 +218,7 @@ describe('clinician dashboard in a browser', () => {
     );
     const bp = page.getByRole('figure', { name: 'Home blood pressure chart' });
     // Systolic and diastolic lines; no NSAID on file, so no rule's blood-pressure limit is drawn.
-    expect(await bp.locator('.u-legend').textContent()).toMatch(/Systolic.*Diastolic/);
+    expect(await bp.locator('.chart-legend').textContent()).toMatch(/Systolic.*Diastolic/);
     expect(await bp.textContent()).toContain('no rule limit applies');
     await screenshot(page, 'dashboard-3-cyp2c19-bp');
   });
@@ -355,6 +355,152 @@ describe('clinician dashboard in a browser', () => {
     expect(await results.getAttribute('tabindex')).toBe('0');
     expect(await results.getByRole('row', { name: /CYP2C9/ }).count()).toBe(1);
     await screenshot(page, 'dashboard-10-narrow-frame');
+    await page.setViewportSize({ width: 1366, height: 768 });
+  });
+
+  it('gives the home blood pressure chart its readings as a table, by day, with those beyond its limits', async () => {
+    await page.goto(`${base}/app?patient=demo-cyp2c9-pm-nsaid`);
+    const bp = page.getByRole('figure', { name: 'Home blood pressure chart' });
+    await bp.locator('canvas').waitFor();
+    const api = (await (await page.request.get(`${base}/app/api/patients/demo-cyp2c9-pm-nsaid`)).json()) as {
+      sensors: {
+        id: string;
+        lines: { name: string; points: [number, number][] }[];
+        thresholds: { value: number; label: string }[];
+      }[];
+    };
+    const series = api.sensors.find((s) => s.id === 'home-bp');
+    const systolic = series?.lines.find((l) => l.name === 'Systolic')?.points ?? [];
+    const limit = series?.thresholds.find((th) => /systolic/.test(th.label));
+    expect(limit).toBeDefined();
+    await bp.getByText('The figures as a table').click();
+    const table = bp.getByRole('table');
+    expect(await table.locator('thead th').allInnerTexts()).toEqual([
+      'Day',
+      'Systolic (mmHg)',
+      'Diastolic (mmHg)',
+      'Beyond the drawn limits',
+    ]);
+    const rows = await table.locator('tbody tr').all();
+    expect(rows.length).toBeGreaterThan(10);
+    let named = 0;
+    for (const row of rows) {
+      const cells = await row.locator('th, td').allInnerTexts();
+      // Days as the pages write them, never timestamps; each reading with its unit.
+      expect(cells[0]).toMatch(/^\d{1,2} [A-Z][a-z]{2,3} \d{4}$/);
+      expect(cells[1]).toMatch(/^(\d+(\.\d)?, )*\d+(\.\d)? mmHg$|^none$/);
+      // The limit's words, then the day's readings beyond it: `meloxicam: systolic … raises the alert (145, 137 mmHg)`.
+      const beyond = cells[3]?.split(`${limit?.label ?? ''} (`)[1]?.split(')')[0];
+      named += beyond ? beyond.split(', ').length : 0;
+    }
+    // Each systolic reading at or above the drawn systolic limit is named, and no other.
+    expect(named).toBe(systolic.filter(([, v]) => v >= (limit?.value ?? Infinity)).length);
+    expect(named).toBeGreaterThan(0);
+    await screenshot(page, 'dashboard-11-bp-table');
+  });
+
+  it('has a legend that shows each line and does nothing when clicked', async () => {
+    await page.goto(`${base}/app?patient=demo-cyp2c9-pm-nsaid`);
+    const bp = page.getByRole('figure', { name: 'Home blood pressure chart' });
+    const canvas = bp.locator('canvas');
+    await canvas.waitFor();
+    const before = await canvas.screenshot();
+    // uPlot's own legend hid a line when its name was clicked, by mouse only, leaving the limit without its readings.
+    await bp.getByText('Systolic', { exact: true }).click();
+    await page.waitForTimeout(200);
+    expect((await canvas.screenshot()).equals(before)).toBe(true);
+    expect(await bp.locator('.u-legend').count()).toBe(0);
+    expect(await bp.locator('.chart-legend li').allInnerTexts()).toEqual(
+      expect.arrayContaining(['Systolic', 'Diastolic']),
+    );
+    // Nothing in the legend takes the keyboard's focus or is announced as a control.
+    expect(
+      await bp.locator('.chart-legend [tabindex], .chart-legend button, .chart-legend [role]').count(),
+    ).toBe(0);
+  });
+
+  it('gives the glucose profile its hourly percentiles as a table, and lines told apart as on the trends', async () => {
+    await page.goto(`${base}/app?patient=demo-cyp2c9-cgm`);
+    const agp = page.getByRole('figure', { name: 'Ambulatory glucose profile chart' });
+    await agp.locator('canvas').waitFor();
+    await agp.getByText('The figures as a table').click();
+    const table = agp.getByRole('table');
+    expect(await table.locator('thead th').allInnerTexts()).toEqual([
+      'Hour',
+      '5th percentile',
+      '25th percentile',
+      'Median',
+      '75th percentile',
+      '95th percentile',
+    ]);
+    const rows = await table.locator('tbody tr').allInnerTexts();
+    expect(rows).toHaveLength(24);
+    expect(rows[0]).toMatch(/^00:00(\t\d+){5}$/);
+    expect(rows[23]).toMatch(/^23:00(\t\d+){5}$/);
+    // The legend draws each line with its colour and pattern.
+    const sample = async (name: RegExp) => {
+      const line = agp.locator('.chart-legend li', { hasText: name }).locator('svg line');
+      return { stroke: await line.getAttribute('stroke'), dash: await line.getAttribute('stroke-dasharray') };
+    };
+    // Non-text contrast of the outer percentile lines against white: at least 3:1 (WCAG 1.4.11).
+    const outer = await sample(/95th/);
+    const channel = (c: number): number => {
+      const v = c / 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    };
+    const hex = parseInt((outer.stroke ?? '#ffffff').slice(1), 16);
+    const lum =
+      0.2126 * channel(hex >> 16) + 0.7152 * channel((hex >> 8) & 255) + 0.0722 * channel(hex & 255);
+    expect(1.05 / (lum + 0.05)).toBeGreaterThanOrEqual(3);
+    // One convention with the trend charts: red dashes raise the alert, green dots may lower it, grey dashes are
+    // shown with it (the target range); not green dashes for the target and red dots for the rule.
+    expect(await sample(/Target range/)).toEqual({ stroke: '#5f6368', dash: '6 4' });
+    const limits = await agp.locator('.chart-legend li', { hasText: /glucose below/ }).allInnerTexts();
+    expect(limits.length).toBeGreaterThan(0);
+    for (const text of limits) {
+      const drawn = await sample(new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+      expect(drawn).toEqual(
+        /raises the alert|counts toward the alert/.test(text) ? { stroke: '#a4161a', dash: '6 4' } : drawn,
+      );
+    }
+    expect(await agp.locator('figcaption').innerText()).toContain('grey dashes: target range 70–180 mg/dL');
+    await screenshot(page, 'dashboard-12-agp-table');
+  });
+
+  it('fits 320 px: no chart frame or table scrolls sideways, the time in ranges in view', async () => {
+    await page.setViewportSize({ width: 320, height: 800 });
+    for (const [patient, name] of [
+      ['demo-cyp2c9-pm-nsaid', 'dashboard-13-320px-bp'],
+      ['demo-cyp2c9-cgm', 'dashboard-14-320px-agp'],
+    ] as const) {
+      await page.goto(`${base}/app?patient=${patient}`);
+      await page.locator('figure canvas').first().waitFor();
+      await page.waitForTimeout(300);
+      const overflow = await page.evaluate(() => {
+        const { document, innerWidth } = globalThis as unknown as {
+          readonly document: {
+            readonly documentElement: { readonly scrollWidth: number };
+            querySelectorAll(s: string): ArrayLike<{ scrollWidth: number; clientWidth: number }>;
+          };
+          readonly innerWidth: number;
+        };
+        const frames = Array.from(document.querySelectorAll('.chart')).filter(
+          (el) => el.scrollWidth > el.clientWidth,
+        ).length;
+        return { frames, page: document.documentElement.scrollWidth, window: innerWidth };
+      });
+      expect([patient, overflow.frames]).toEqual([patient, 0]);
+      expect(overflow.page).toBeLessThanOrEqual(overflow.window);
+      if (patient === 'demo-cyp2c9-cgm') {
+        const cell = page
+          .getByRole('table', { name: /Time in ranges/ })
+          .getByRole('row', { name: /In range/ });
+        const box = await cell.locator('td').boundingBox();
+        expect((box?.x ?? Infinity) + (box?.width ?? 0)).toBeLessThanOrEqual(320);
+      }
+      // axe's scrollable-region-focusable (a frame that scrolls but cannot be focused) is checked here too.
+      await screenshot(page, name);
+    }
     await page.setViewportSize({ width: 1366, height: 768 });
   });
 

@@ -23,6 +23,7 @@ import type {
   DemoPatientList,
 } from '../api';
 import { AgpChart, LIMIT_STYLES, TrendChart } from '../chart';
+import { hourText, trendDays } from '../chart-text';
 import { PhenotypeText } from '../evidence';
 import { INDICATOR_LABELS, formatDay, formatDayTime, genotypeText, sentenceStart } from '../format';
 import { Loading, Problem } from '../refusal';
@@ -246,6 +247,42 @@ function Freshness({ series }: { readonly series: DashboardSeries }) {
   );
 }
 
+/** What a trend chart draws, as a table: each day's readings with their unit, and those beyond a drawn limit. */
+function TrendTable({ series }: { readonly series: DashboardSeries }) {
+  const days = trendDays(series);
+  if (days.length === 0) return null;
+  const limits = series.thresholds.some((t) => t.applies !== undefined);
+  return (
+    <details>
+      <summary>The figures as a table</summary>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Day</th>
+            {series.lines.map((l) => (
+              <th scope="col" key={l.name}>
+                {series.lines.length > 1 ? l.name : 'Readings'} ({series.unit})
+              </th>
+            ))}
+            {limits ? <th scope="col">Beyond the drawn limits</th> : null}
+          </tr>
+        </thead>
+        <tbody>
+          {days.map((d) => (
+            <tr key={d.day}>
+              <th scope="row">{d.day}</th>
+              {d.readings.map((r, i) => (
+                <td key={series.lines[i]?.name ?? i}>{r}</td>
+              ))}
+              {limits ? <td>{d.beyond.length === 0 ? 'None' : d.beyond.join('; ')}</td> : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
+}
+
 function Sensors({ view }: { readonly view: DashboardView }) {
   return (
     <section aria-labelledby="sensors-heading">
@@ -265,6 +302,7 @@ function Sensors({ view }: { readonly view: DashboardView }) {
                 : ' · no rule limit applies'}
             </figcaption>
             <TrendChart series={s} />
+            <TrendTable series={s} />
             <Freshness series={s} />
           </figure>
         ))}
@@ -322,13 +360,41 @@ function Agp({ view }: { readonly view: DashboardView }) {
         </table>
         <figure aria-label="Ambulatory glucose profile chart">
           <figcaption>
-            Median, 25th–75th and 5th–95th percentiles by hour; dashed green: target range 70–180 mg/dL
+            Median, 25th–75th and 5th–95th percentiles by hour; grey dashes: target range 70–180 mg/dL
             {agp.thresholds.length > 0
-              ? // Every rule limit in words: a 70 mg/dL cut is drawn as the green target line, not in the legend.
-                `; ${agp.thresholds.map((t) => t.label).join('; ')}`
+              ? // The rule limits in the trend charts' styles, each named below the chart.
+                `; ${limitsCaption(agp.thresholds)} (each named below the chart)`
               : ''}
           </figcaption>
           <AgpChart agp={agp} />
+          <details>
+            <summary>The figures as a table</summary>
+            <table>
+              <caption>Glucose by hour of day (mg/dL), {agp.days} days</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Hour</th>
+                  <th scope="col">5th percentile</th>
+                  <th scope="col">25th percentile</th>
+                  <th scope="col">Median</th>
+                  <th scope="col">75th percentile</th>
+                  <th scope="col">95th percentile</th>
+                </tr>
+              </thead>
+              <tbody>
+                {agp.profile.map((b) => (
+                  <tr key={b.minute}>
+                    <th scope="row">{hourText(b.minute)}</th>
+                    <td>{b.p5.toFixed(0)}</td>
+                    <td>{b.p25.toFixed(0)}</td>
+                    <td>{b.p50.toFixed(0)}</td>
+                    <td>{b.p75.toFixed(0)}</td>
+                    <td>{b.p95.toFixed(0)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </details>
         </figure>
       </div>
     </section>

@@ -7,7 +7,8 @@ import { useEffect, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { reviewApi } from '../api';
-import { dayTicks, LEGEND, useChart } from '../chart';
+import { ChartLegend, dayTicks, LEGEND, useChart } from '../chart';
+import { categoryAxis } from '../chart-text';
 import type { ApiResult, KpiFigures, KpiGroup, KpiReport } from '../api';
 import { formatDay } from '../format';
 import { useQueryString } from '../query-string';
@@ -396,6 +397,12 @@ function RatesChart({ report }: { readonly report: KpiReport }) {
     <figure class="chart" aria-labelledby="rates-caption">
       <figcaption id="rates-caption">Acceptance and override rates, per day</figcaption>
       <div ref={ref} aria-hidden="true" />
+      <ChartLegend
+        items={[
+          { label: 'Accepted %', stroke: colour(2), width: 2 },
+          { label: 'Overridden %', stroke: colour(1), width: 2, dash: [6, 4] },
+        ]}
+      />
       <details>
         <summary>The figures as a table</summary>
         <table>
@@ -423,36 +430,21 @@ function RatesChart({ report }: { readonly report: KpiReport }) {
   );
 }
 
-/**
- * A category's name in at most three lines of at most `width` characters (its share of the axis): a word longer than
- * a line is cut with "…", so neighbouring names never run into each other. The table below the chart has them whole.
- */
-function wrap(label: string, width: number): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of label.split(' ').map((w) => (w.length > width ? `${w.slice(0, width - 1)}…` : w))) {
-    if (line && `${line} ${word}`.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines.slice(0, 3).join('\n');
-}
-
-/** Characters of an axis label that fit one category's share of the plot (about 7 px a character at 12 px). */
-function labelWidth(plotCssWidth: number, categories: number): number {
-  return Math.max(3, Math.floor(plotCssWidth / Math.max(1, categories) / 7));
-}
-
 interface CategorySeries {
   readonly label: string;
   readonly values: readonly (number | null)[];
 }
 
-/** Bars for named categories (uPlot draws them over the categories' index; the x axis names them). */
+/** Height of one category's row of bars: each bar 14 px, and the room for its name's lines (18 px each) apart. */
+function rowHeight(bars: number, lines: number): number {
+  return Math.max(bars * 14 + 14, lines * 18 + 16);
+}
+
+/**
+ * Horizontal bars for named categories (uPlot draws them over the categories' index on a vertical x scale): the names
+ * on the left, whole, in lines of an axis as wide as the longest line (`categoryAxis`), never cut or run together; the
+ * values along the bottom.
+ */
 function CategoryChart({
   id,
   caption,
@@ -474,14 +466,18 @@ function CategoryChart({
   const ref = useUplot(
     (width) => {
       const n = series.length;
+      const axis = categoryAxis(labels, width);
+      const maxLines = Math.max(1, ...axis.lines.map((l) => l.length));
       const size = Math.min(0.8 / n, 0.5);
       return {
         opts: {
           width,
-          height: 240,
+          // The rows, and the value axis with its label under them.
+          height: labels.length * rowHeight(n, maxLines) + 80,
           scales: {
-            x: { time: false, range: [-0.6, labels.length - 0.4] },
-            y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
+            // The categories top to bottom, in the table's order.
+            x: { time: false, ori: 1, dir: -1, range: [-0.6, labels.length - 0.4] },
+            y: { ori: 0, dir: 1, range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
           },
           series: [
             {},
@@ -499,15 +495,19 @@ function CategoryChart({
           ],
           axes: [
             {
+              // uPlot's Axis.Side is a const enum, which isolatedModules cannot name: 3 is Left.
+              // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment
+              side: 3,
               splits: () => labels.map((_l, i) => i),
-              values: (u, splits) =>
-                splits.map((i) =>
-                  wrap(labels[i] ?? '', labelWidth(u.bbox.width / devicePixelRatio, labels.length)),
-                ),
+              values: (_u, splits) => splits.map((i) => (axis.lines[i] ?? []).join('\n')),
               gap: 6,
-              size: 56,
+              size: axis.size,
+              grid: { show: false },
             },
             {
+              // Bottom (2), as above.
+              // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment
+              side: 2,
               label: unit,
               // Counts are whole: no 0.2-step ticks.
               ...(unit === '%' || unit === 'days'
@@ -515,7 +515,7 @@ function CategoryChart({
                 : { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }),
             },
           ],
-          legend: { show: n > 1, live: false },
+          legend: LEGEND,
           cursor: { show: false },
         },
         data: [labels.map((_l, i) => i), ...series.map((s) => [...s.values])] as uPlot.AlignedData,
@@ -529,6 +529,9 @@ function CategoryChart({
       {hasData ? (
         <>
           <div ref={ref} aria-hidden="true" />
+          {series.length > 1 ? (
+            <ChartLegend items={series.map((s, i) => ({ label: s.label, stroke: colour(i), bar: true }))} />
+          ) : null}
           <details>
             <summary>The figures as a table</summary>
             <table>
