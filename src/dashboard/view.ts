@@ -335,8 +335,13 @@ function limitWords(t: SensorTrigger, where: number): string {
     const cut = t.metric === 'spo2-below-90-share' ? 'SpO2 below 90 %' : `glucose below ${where} mg/dL`;
     return `time with ${cut} counts toward the alert`;
   }
+  // The home BP rule reads the mean of the window's readings, not each reading: the line says so.
   const measure =
-    t.metric === 'home-bp-diastolic' ? 'diastolic ' : t.metric === 'home-bp-systolic' ? 'systolic ' : '';
+    t.metric === 'home-bp-diastolic'
+      ? 'mean diastolic '
+      : t.metric === 'home-bp-systolic'
+        ? 'mean systolic '
+        : '';
   const bound =
     t.upTo !== undefined
       ? `${String(t.value)}–${quantityText(t.upTo, t.unit)}`

@@ -57,10 +57,27 @@ export interface TrendDay {
   /** Per line of the chart (same order), the day's readings with their unit, `none` without one. */
   readonly readings: readonly string[];
   /**
-   * Per drawn limit some reading of the day is beyond, the limit's words and those readings:
-   * `meloxicam: systolic at or above 130 mmHg raises the alert (145, 137 mmHg)`; empty when none is.
+   * Per drawn limit some reading of the day is beyond, the line's condition and those readings:
+   * `systolic at or above 130: 145, 137 mmHg` (what the limit does is the legend's to say, once); empty when none is.
    */
   readonly beyond: readonly string[];
+}
+
+const OPERATOR_WORDS: Readonly<Record<NonNullable<Limit['applies']>['operator'], string>> = {
+  lessThan: 'below',
+  lessThanInclusive: 'at or below',
+  greaterThan: 'above',
+  greaterThanInclusive: 'at or above',
+};
+
+/** A drawn limit's condition, short: `systolic at or above 130`, `from 50 to 60`; its label when it has none. */
+function conditionText(limit: Limit): string {
+  const a = limit.applies;
+  if (!a) return limit.label;
+  const line = a.line ? `${a.line.toLowerCase()} ` : '';
+  return a.upTo !== undefined
+    ? `${line}from ${String(limit.value)} to ${String(a.upTo)}`
+    : `${line}${OPERATOR_WORDS[a.operator]} ${String(limit.value)}`;
 }
 
 /** Readings with one unit: `145, 137 mmHg`, `58, 59/min`. */
@@ -95,9 +112,17 @@ export function trendDays(series: TrendSeries): TrendDay[] {
   return [...days].map(([day, row]) => ({
     day,
     readings: row.readings.map((r) => (r.length === 0 ? 'none' : valuesText(r, series.unit))),
-    beyond: [...row.beyond]
-      .sort(([a], [b]) => a - b)
-      .map(([i, values]) => `${series.thresholds[i]?.label ?? ''} (${valuesText(values, series.unit)})`),
+    // Two drugs' limits at one value on one line are one condition, said once.
+    beyond: [
+      ...new Set(
+        [...row.beyond]
+          .sort(([a], [b]) => a - b)
+          .flatMap(([i, values]) => {
+            const limit = series.thresholds[i];
+            return limit ? [`${conditionText(limit)}: ${valuesText(values, series.unit)}`] : [];
+          }),
+      ),
+    ],
   }));
 }
 

@@ -54,15 +54,12 @@ describe('chart figures in words', () => {
       {
         day: '1 Nov 2026',
         readings: ['128, 142 mmHg', '79, 91 mmHg'],
-        beyond: [
-          'meloxicam: systolic at or above 130 mmHg raises the alert (142 mmHg)',
-          'meloxicam: diastolic at or above 80 mmHg raises the alert (91 mmHg)',
-        ],
+        beyond: ['systolic at or above 130: 142 mmHg', 'diastolic at or above 80: 91 mmHg'],
       },
       {
         day: '2 Nov 2026',
         readings: ['131 mmHg', 'none'],
-        beyond: ['meloxicam: systolic at or above 130 mmHg raises the alert (131 mmHg)'],
+        beyond: ['systolic at or above 130: 131 mmHg'],
       },
     ]);
   });
@@ -96,7 +93,7 @@ describe('chart figures in words', () => {
       }),
     );
     expect(day?.readings).toEqual(['64, 70/min']);
-    expect(day?.beyond).toEqual(['metoprolol: 65–80/min may lower the alert (70/min)']);
+    expect(day?.beyond).toEqual(['from 65 to 80: 70/min']);
     expect(hourText(0)).toBe('00:00');
     expect(hourText(23 * 60)).toBe('23:00');
   });

@@ -264,7 +264,7 @@ function TrendTable({ series }: { readonly series: DashboardSeries }) {
                 {series.lines.length > 1 ? l.name : 'Readings'} ({series.unit})
               </th>
             ))}
-            {limits ? <th scope="col">Beyond the drawn limits</th> : null}
+            {limits ? <th scope="col">Readings past a drawn line</th> : null}
           </tr>
         </thead>
         <tbody>
