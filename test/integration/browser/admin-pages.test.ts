@@ -19,7 +19,7 @@ import type { Role } from '../../../src/http/auth';
 import type { Card } from '../../../src/cds/types';
 import { startTestApp } from '../../helpers/app';
 import type { TestApp } from '../../helpers/app';
-import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser';
+import { buildWebBundle, expectFocused, launchBrowser, screenshot } from '../../helpers/browser';
 import type { JsonObject } from '../../helpers/cds';
 import { freePort } from '../../helpers/http';
 import { searchset } from '../../helpers/mock-fhir';
@@ -211,6 +211,8 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     const newest = await rows.allInnerTexts();
     await page.getByRole('button', { name: 'Older' }).click();
     await page.locator('caption', { hasText: 'Overridden alerts 2–2 of 2' }).waitFor();
+    // The new page's caption takes the focus (the pressed button is disabled on the last page): SC 2.4.3.
+    await expectFocused(page.locator('caption', { hasText: 'Overridden alerts 2–2 of 2' }));
     expect(new URL(page.url()).searchParams.get('page')).toBe('2');
     expect(await page.getByRole('button', { name: 'Older' }).isDisabled()).toBe(true);
     expect([...newest, ...(await rows.allInnerTexts())].sort()).toEqual([...all].sort());
@@ -224,6 +226,7 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     await page.getByLabel('Review').selectOption('false');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.locator('caption', { hasText: 'Overridden alerts 1–1 of 1' }).waitFor();
+    await expectFocused(page.locator('caption', { hasText: 'Overridden alerts 1–1 of 1' }));
     const url = new URL(page.url());
     expect(url.pathname).toBe('/admin/overrides');
     expect(Object.fromEntries(url.searchParams)).toEqual({ drug: 'codeine', reviewed: 'false' });
@@ -279,6 +282,7 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
       .fill('Previous course documented; patient told to stop if drowsy.');
     await page.getByRole('button', { name: 'Save review' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved: Appropriate.' }).waitFor();
+    await expectFocused(page.getByRole('status').filter({ hasText: 'Saved: Appropriate.' }));
     const history = page.getByRole('list', { name: 'Review history, newest first' });
     expect(await history.innerText()).toContain('Appropriate');
     expect(await history.innerText()).toContain('by alice');
@@ -450,6 +454,8 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
 
   it('picks the period from the presets, in the URL', async () => {
     await page.getByRole('button', { name: '7 days' }).click();
+    // The preset keeps the focus: the period's form is not rebuilt for the new period (SC 2.4.3).
+    await expectFocused(page.getByRole('button', { name: '7 days' }));
     const url = new URL(page.url());
     expect([...url.searchParams.keys()].sort()).toEqual(['from', 'to']);
     const days =

@@ -12,7 +12,7 @@ import type { Card } from '../../../src/cds/types';
 import { createLinkSigner } from '../../../src/links/tokens';
 import { startTestApp } from '../../helpers/app';
 import type { TestApp } from '../../helpers/app';
-import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser';
+import { buildWebBundle, expectFocused, launchBrowser, screenshot } from '../../helpers/browser';
 import { cdsFixture, sandboxRequest } from '../../helpers/cds';
 import { freePort } from '../../helpers/http';
 import { cpicCall, cpicRows } from '../../reference';
@@ -104,6 +104,8 @@ describe('rating and explanation pages in a browser', () => {
     await page.getByLabel('Comment (optional)').fill('Third time today for this patient.');
     await page.getByRole('button', { name: 'Save my answer' }).click();
     await page.getByRole('status').filter({ hasText: 'your answer is saved' }).waitFor();
+    // The focus goes to the message saying so, not back to the page's start (SC 2.4.3).
+    await expectFocused(page.getByRole('status').filter({ hasText: 'your answer is saved' }));
     await screenshot(page, '2-rated');
     expect(await t.store.ratings.find(card.uuid!, USER_ID)).toMatchObject({
       rating: 'too-often',
@@ -122,6 +124,7 @@ describe('rating and explanation pages in a browser', () => {
     await page.getByRole('button', { name: 'Change my answer' }).focus();
     await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: 'Your answer is changed.' }).waitFor();
+    await expectFocused(page.getByRole('status').filter({ hasText: 'Your answer is changed.' }));
     await screenshot(page, '3-answer-changed');
     expect((await t.store.ratings.listForCard(card.uuid!)).map((r) => [r.rater, r.rating])).toEqual([
       [USER_ID, 'useful'],

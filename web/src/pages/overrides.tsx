@@ -4,7 +4,7 @@
  * as CSV; and one override (`/admin/overrides/{cardUuid}`): the alert as shown, the genotype and wearable evidence,
  * the clinician's reason and comment, the review history, and the pharmacist's review.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { reviewApi } from '../api';
 import type {
   ApiResult,
@@ -19,6 +19,7 @@ import { GeneResultsTable, SensorDataTable } from '../evidence';
 import { INDICATOR_LABELS, formatDayTime } from '../format';
 import { Markdown } from '../markdown';
 import { useQueryString } from '../query-string';
+import { useFocusAfter } from '../focus';
 import { Loading, Problem } from '../refusal';
 import { keepTabDraft, readTabDraft, SignInAgain } from './admin';
 
@@ -75,6 +76,13 @@ export function OverridesList() {
   const [reasons, setReasons] = useState<OverrideList['reasons']>([]);
   const params = listParams(search);
   const key = params.toString();
+  const main = useRef<HTMLElement>(null);
+  // After "Apply filters" or a page button, focus goes to the new list's caption (or what says why there is none),
+  // once that list has arrived: `asked` marks the request, the answer owes the focus.
+  const asked = useRef(false);
+  const focusList = useFocusAfter(() =>
+    main.current?.querySelector('[role=alert], table.overrides caption, p.list-status'),
+  );
 
   useEffect(() => {
     setResult(undefined);
@@ -82,6 +90,10 @@ export function OverridesList() {
     let current = true;
     void reviewApi.overrides(new URLSearchParams(key)).then((r) => {
       if (!current) return;
+      if (asked.current) {
+        asked.current = false;
+        focusList();
+      }
       setResult(r);
       if (r.ok) setReasons(r.value.reasons);
       // Filters the service refused give no list, and so no reasons: the reason filter takes them from the whole list.
@@ -105,16 +117,16 @@ export function OverridesList() {
     return <Refused status={result.status} message={result.message} />;
   }
   return (
-    <main class="wide">
+    <main class="wide" ref={main}>
       <h1>Override review</h1>
       <p class="lead">Alerts that prescribers overrode, newest first. Open one to review it.</p>
       <FilterForm
-        key={key}
         params={params}
         reasons={reasons}
         onApply={(filters) => {
           const pageSize = params.get('pageSize');
           if (pageSize) filters.set('pageSize', pageSize);
+          asked.current = true;
           navigate(filters);
         }}
       />
@@ -142,6 +154,7 @@ export function OverridesList() {
           onPage={(n) => {
             const next = new URLSearchParams(params);
             next.set('page', String(n));
+            asked.current = true;
             navigate(next);
           }}
         />
@@ -207,10 +220,15 @@ function FilterForm({
 }) {
   // The form's own state, started from the URL: the page re-renders when the list and its reasons arrive, and an input
   // whose value came from the URL alone would be set back, losing what was typed meanwhile.
-  const [fields, setFields] = useState<Readonly<Record<FilterName, string>>>(
-    () =>
-      Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? ''])) as Record<FilterName, string>,
-  );
+  const fromUrl = () =>
+    Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? ''])) as Record<FilterName, string>;
+  const [fields, setFields] = useState<Readonly<Record<FilterName, string>>>(fromUrl);
+  // The URL changed (filters applied, Back): the fields follow it. The form stays mounted, so the button that was
+  // pressed keeps its place in the page rather than being replaced (which dropped the focus to the page's start).
+  const urlKey = params.toString();
+  useEffect(() => {
+    setFields(fromUrl());
+  }, [urlKey]);
   const value = (name: FilterName) => fields[name];
   const edit = (name: FilterName) => (e: { readonly currentTarget: { readonly value: string } }) => {
     const next = e.currentTarget.value;
@@ -337,7 +355,7 @@ function OverridesTable({
   const { items, total, page, pageSize } = value;
   if (total === 0) {
     return (
-      <p role="status">
+      <p role="status" class="list-status">
         {filtered
           ? 'No overridden alerts match these filters.'
           : 'No alert has been overridden yet. An override arrives when a prescriber dismisses an alert with a reason and the EHR sends that feedback to the service.'}
@@ -347,7 +365,7 @@ function OverridesTable({
   const pages = Math.max(1, Math.ceil(total / pageSize));
   if (items.length === 0) {
     return (
-      <p role="status">
+      <p role="status" class="list-status">
         There is no page {page}: the list has {pages}.{' '}
         <button
           type="button"
@@ -725,12 +743,17 @@ function ReviewForm({
   const [message, setMessage] = useState<
     { readonly ok: boolean; readonly text: string; readonly signIn?: boolean } | undefined
   >(undefined);
+  const statusLine = useRef<HTMLParagraphElement>(null);
+  const focusStatus = useFocusAfter(() => statusLine.current);
   useEffect(() => {
     keepTabDraft(cardUuid, { choice: status, note });
   }, [cardUuid, status, note]);
   const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
+    // A second press while the review is being saved is ignored (the button stays focusable: `aria-disabled`).
+    if (saving) return;
     if (!status) {
+      focusStatus();
       setMessage({ ok: false, text: 'Choose a conclusion first.' });
       return;
     }
@@ -738,6 +761,7 @@ function ReviewForm({
     const trimmed = note.trim();
     void reviewApi.review(cardUuid, { status, ...(trimmed ? { note: trimmed } : {}) }).then((r) => {
       setSaving(false);
+      focusStatus();
       if (r.ok) {
         onReviewed(r.value);
         // Saved: the form starts afresh (the history shows the review), and nothing is kept in the tab.
@@ -785,10 +809,10 @@ function ReviewForm({
           setNote(e.currentTarget.value);
         }}
       />
-      <button type="submit" disabled={saving}>
+      <button type="submit" aria-disabled={saving ? 'true' : undefined}>
         Save review
       </button>
-      <p role="status" class={message ? (message.ok ? 'status-saved' : 'status-error') : ''}>
+      <p ref={statusLine} role="status" class={message ? (message.ok ? 'status-saved' : 'status-error') : ''}>
         {message?.text ?? ''}
       </p>
       {message?.signIn ? (

@@ -1,8 +1,9 @@
 /** "Rate this alert": the card as shown, four answers and an optional comment; one answer per clinician, changeable. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { linksApi } from '../api';
 import type { ApiResult, RatePageView, Rating } from '../api';
 import { CardView } from '../card';
+import { useFocusAfter } from '../focus';
 import { formatDay, formatDayTime } from '../format';
 import { Loading, Problem } from '../refusal';
 
@@ -22,6 +23,8 @@ export function RatePage({ cardUuid, token }: { readonly cardUuid: string; reado
   const [comment, setComment] = useState('');
   const [status, setStatus] = useState<{ readonly kind: 'saved' | 'error'; readonly text: string }>();
   const [saving, setSaving] = useState(false);
+  const statusLine = useRef<HTMLParagraphElement>(null);
+  const focusStatus = useFocusAfter(() => statusLine.current);
 
   useEffect(() => {
     void linksApi.ratePage(cardUuid, token).then((result) => {
@@ -39,7 +42,10 @@ export function RatePage({ cardUuid, token }: { readonly cardUuid: string; reado
 
   const submit = async (event: SubmitEvent): Promise<void> => {
     event.preventDefault();
+    // A second press while the answer is being saved is ignored (the button stays focusable: see `aria-disabled`).
+    if (saving) return;
     if (!rating) {
+      focusStatus();
       setStatus({ kind: 'error', text: 'Choose one of the four answers first.' });
       return;
     }
@@ -50,6 +56,7 @@ export function RatePage({ cardUuid, token }: { readonly cardUuid: string; reado
       ...(trimmed ? { comment: trimmed } : {}),
     });
     setSaving(false);
+    focusStatus();
     if (result.ok) {
       setPage({ ok: true, value: { ...view, answer: result.value.answer } });
       setStatus({
@@ -108,10 +115,15 @@ export function RatePage({ cardUuid, token }: { readonly cardUuid: string; reado
                 setComment(e.currentTarget.value);
               }}
             />
-            <button type="submit" disabled={saving}>
+            <button type="submit" aria-disabled={saving ? 'true' : undefined}>
               {view.answer ? 'Change my answer' : 'Save my answer'}
             </button>
-            <p class={`status status-${status?.kind ?? 'none'}`} role="status" aria-live="polite">
+            <p
+              ref={statusLine}
+              class={`status status-${status?.kind ?? 'none'}`}
+              role="status"
+              aria-live="polite"
+            >
               {status?.text ?? ''}
             </p>
           </form>

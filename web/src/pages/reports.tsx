@@ -4,12 +4,13 @@
  * checks the result and the advice for that patient and records what they found. Open reports by default; the state
  * shown is in the page URL (`?state=followed-up`, `?state=all`).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { reviewApi } from '../api';
 import type { ApiResult, Report, ReportFollowUp, ReportList } from '../api';
 import { INDICATOR_LABELS, formatDayTime, sentenceStart } from '../format';
 import { Markdown } from '../markdown';
 import { useQueryString } from '../query-string';
+import { focusResult, useFocusAfter } from '../focus';
 import { InlineProblem, Loading } from '../refusal';
 import { keepTabDraft, readTabDraft, SignInAgain } from './admin';
 import { Prescriber } from './overrides';
@@ -159,6 +160,8 @@ function Reports({ list, onSaved }: { readonly list: ReportList; readonly onSave
 }
 
 function ReportItem({ report, onSaved }: { readonly report: Report; readonly onSaved: (r: Report) => void }) {
+  // A follow-up saved here: the form gives way to "Followed up", which takes the focus the form's button had.
+  const [justSaved, setJustSaved] = useState(false);
   const { card } = report;
   const current = report.state === 'followed-up' ? report.followUps[0] : undefined;
   const earlier = report.state === 'followed-up' ? report.followUps.slice(1) : report.followUps;
@@ -196,9 +199,16 @@ function ReportItem({ report, onSaved }: { readonly report: Report; readonly onS
         </div>
         <aside class="review-side">
           {current ? (
-            <FollowedUp followUp={current} />
+            <FollowedUp followUp={current} focus={justSaved} />
           ) : (
-            <FollowUpForm report={report} reopened={earlier.length > 0} onSaved={onSaved} />
+            <FollowUpForm
+              report={report}
+              reopened={earlier.length > 0}
+              onSaved={(saved) => {
+                setJustSaved(true);
+                onSaved(saved);
+              }}
+            />
           )}
           {earlier.length > 0 ? (
             <details>
@@ -229,10 +239,14 @@ function FollowUpText({ followUp }: { readonly followUp: ReportFollowUp }) {
   );
 }
 
-function FollowedUp({ followUp }: { readonly followUp: ReportFollowUp }) {
+function FollowedUp({ followUp, focus }: { readonly followUp: ReportFollowUp; readonly focus: boolean }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (focus) focusResult(heading.current);
+  }, [focus]);
   return (
     <div class="followed-up" role="status">
-      <h3>Followed up</h3>
+      <h3 ref={heading}>Followed up</h3>
       <FollowUpText followUp={followUp} />
     </div>
   );
@@ -256,14 +270,20 @@ function FollowUpForm({
     keepTabDraft(draftKey(report), { choice: outcome, note });
   }, [report, outcome, note]);
   const noteId = `note-${report.cardUuid}-${report.rater}`;
+  const statusLine = useRef<HTMLParagraphElement>(null);
+  const focusStatus = useFocusAfter(() => statusLine.current);
   const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
+    // A second press while the follow-up is being saved is ignored (the button stays focusable: `aria-disabled`).
+    if (saving) return;
     const trimmed = note.trim();
     if (!outcome) {
+      focusStatus();
       setMessage({ text: 'Choose what you found first.' });
       return;
     }
     if (outcome !== 'result-confirmed' && !trimmed) {
+      focusStatus();
       setMessage({ text: 'Add a note: who was told, and what happens next.' });
       return;
     }
@@ -278,8 +298,14 @@ function FollowUpForm({
         setSaving(false);
         if (r.ok) {
           keepTabDraft(draftKey(report), undefined);
-          if (r.value.report) onSaved(r.value.report);
-          else setMessage({ text: 'Saved. The clinician has changed the answer since: reload the list.' });
+          if (r.value.report) {
+            onSaved(r.value.report);
+            return;
+          }
+        }
+        focusStatus();
+        if (r.ok) {
+          setMessage({ text: 'Saved. The clinician has changed the answer since: reload the list.' });
         } else if (r.status === 401) {
           // The header says how to sign in again; what was entered is kept for then.
           setMessage({
@@ -320,10 +346,10 @@ function FollowUpForm({
           setNote(e.currentTarget.value);
         }}
       />
-      <button type="submit" disabled={saving}>
+      <button type="submit" aria-disabled={saving ? 'true' : undefined}>
         Save follow-up
       </button>
-      <p role="status" class={message ? 'status-error' : ''}>
+      <p ref={statusLine} role="status" class={message ? 'status-error' : ''}>
         {message?.text ?? ''}
       </p>
     </form>

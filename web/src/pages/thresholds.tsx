@@ -5,7 +5,7 @@
  * what-if replay of recent calls (table and chart); a dry run, which publishing needs; publish with a comment; roll
  * back to any earlier version.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { thresholdsApi } from '../api';
@@ -25,6 +25,7 @@ import type {
   ThresholdSetJson,
 } from '../api';
 import { formatDay, formatDayTime, sentenceStart } from '../format';
+import { useFocusAfter } from '../focus';
 import { Loading, Problem } from '../refusal';
 
 const INDICATOR_CHOICES = ['none', 'info', 'warning', 'critical'] as const;
@@ -89,6 +90,11 @@ export function ThresholdsEditor() {
   const [draft, setDraft] = useState<ThresholdDraftView | undefined>(undefined);
   const [status, setStatus] = useState('');
   const [openError, setOpenError] = useState('');
+  const statusLine = useRef<HTMLParagraphElement>(null);
+  // Published or rolled back: the editor or the button is gone, so the focus goes to the status line saying so.
+  const focusStatus = useFocusAfter(() => statusLine.current);
+  // A draft started or opened: the form that started it gives way to the draft, whose heading takes the focus.
+  const focusDraft = useFocusAfter(() => document.getElementById('draft-heading'));
   const refresh = () => {
     void thresholdsApi.overview().then(setOverview);
   };
@@ -113,6 +119,7 @@ export function ThresholdsEditor() {
     void thresholdsApi.draft(version).then((r) => {
       if (r.ok) {
         setStatus('');
+        focusDraft();
         setDraft(r.value);
       } else setOpenError(r.details?.join(' ') ?? r.message);
     });
@@ -124,7 +131,7 @@ export function ThresholdsEditor() {
         In force: <strong>{published.version}</strong>
         {published.description ? ` — ${published.description}` : ''}
       </p>
-      <p role="status" class="status-saved">
+      <p ref={statusLine} role="status" class="status-saved">
         {status}
       </p>
       <Watch key={published.version + status} />
@@ -140,6 +147,7 @@ export function ThresholdsEditor() {
             refresh();
           }}
           onPublished={(message) => {
+            focusStatus();
             setDraft(undefined);
             setStatus(message);
             refresh();
@@ -150,6 +158,7 @@ export function ThresholdsEditor() {
           <OpenDrafts drafts={drafts} onOpen={open} onChanged={refresh} error={openError} />
           <NewDraft
             onCreated={(view) => {
+              focusDraft();
               setStatus('');
               setDraft(view);
             }}
@@ -161,6 +170,7 @@ export function ThresholdsEditor() {
         versions={versions}
         events={events}
         onRolledBack={(message) => {
+          focusStatus();
           setStatus(message);
           refresh();
         }}
