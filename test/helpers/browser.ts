@@ -197,14 +197,23 @@ export async function screenshot(page: Page, name: string, { notOurs = false } =
 export async function expectFocused(locator: Locator): Promise<void> {
   const page = locator.page();
   const handle = await locator.elementHandle({ timeout: 5_000 });
+  // The test code is compiled without the DOM's types: the page's `document` is reached through `globalThis`.
+  const focused = (el: unknown): boolean =>
+    el === (globalThis as unknown as PageGlobals).document.activeElement;
   try {
-    // Strings: the test code is compiled without the DOM's types; the browser runs them as functions.
-    await page.waitForFunction('(el) => el === document.activeElement', handle, { timeout: 5_000 });
+    await page.waitForFunction(focused, handle, { timeout: 5_000 });
   } catch {
-    const active = await page.evaluate(`(() => {
-      const a = document.activeElement;
-      return a ? '<' + a.tagName.toLowerCase() + '> "' + (a.textContent ?? '').trim().slice(0, 80) + '"' : 'nothing';
-    })()`);
-    throw new Error(`the focus is on ${String(active)}, not on the element expected`);
+    const active = await page.evaluate(() => {
+      const a = (globalThis as unknown as PageGlobals).document.activeElement;
+      return a ? `<${a.tagName.toLowerCase()}> "${(a.textContent ?? '').trim().slice(0, 80)}"` : 'nothing';
+    });
+    throw new Error(`the focus is on ${active}, not on the element expected`);
   }
+}
+
+/** What `expectFocused` reads of the page. */
+interface PageGlobals {
+  readonly document: {
+    readonly activeElement: { readonly tagName: string; readonly textContent: string | null } | null;
+  };
 }

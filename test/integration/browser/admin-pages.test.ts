@@ -273,6 +273,15 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
   });
 
   it('marks it reviewed with a note, with the keyboard; the API’s history records who and when', async () => {
+    // Nothing chosen: said at the answers, the first of which takes the focus (SC 3.3.1).
+    await page.getByRole('button', { name: 'Save review' }).click();
+    const answers = page.getByRole('group', { name: 'Your review' });
+    await expectFocused(answers.getByRole('radio').first());
+    expect(await answers.getAttribute('aria-describedby')).toBe('review-choice-error');
+    expect(await page.locator('#review-choice-error').innerText()).toMatch(/^Choose a conclusion first/);
+    expect(
+      await answers.getByRole('radio', { name: 'Appropriate', exact: true }).getAttribute('aria-invalid'),
+    ).toBe('true');
     const appropriate = page.getByRole('radio', { name: 'Appropriate', exact: true });
     await appropriate.focus();
     await page.keyboard.press('Space');
@@ -372,6 +381,11 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(await refused.getByRole('listitem').allInnerTexts()).toEqual([
       '“to (inclusive)” must be after “Overridden from”.',
     ]);
+    // The refused filter is marked and described by the reasons (SC 3.3.1); the others are not.
+    const to = page.locator('#f-to');
+    expect(await to.getAttribute('aria-invalid')).toBe('true');
+    expect(await to.getAttribute('aria-describedby')).toBe('filters-refused');
+    expect(await page.locator('#f-drug').getAttribute('aria-invalid')).toBeNull();
     expect(await page.locator('main').innerText()).not.toContain('This page cannot be shown');
     expect(await page.getByRole('link', { name: 'Export CSV' }).count()).toBe(0);
     // The reason filter still offers the cards' reasons; the form still applies.
@@ -381,9 +395,15 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
       .waitFor({ state: 'attached' });
     await screenshot(page, '12b-overrides-filters-refused');
     await page.getByLabel('to (inclusive)').fill('');
+    await page.getByLabel('to (inclusive)').fill('2026-04-30');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    // Refused again after "Apply filters": the focus goes to the refused field.
+    await expectFocused(to);
+    await page.getByLabel('to (inclusive)').fill('');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.locator('caption', { hasText: 'Overridden alerts' }).waitFor();
     expect(await refused.count()).toBe(0);
+    expect(await to.getAttribute('aria-invalid')).toBeNull();
     // Part of the prescriber's name, in any case.
     await page.goto(`${base}/admin/overrides?clinician=okafor`);
     await page.locator('caption', { hasText: 'Overridden alerts 1–1 of 1' }).waitFor();

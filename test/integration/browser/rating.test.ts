@@ -99,6 +99,18 @@ describe('rating and explanation pages in a browser', () => {
     await screenshot(page, '1-rating-page');
   });
 
+  it('says at the answers that one must be chosen, and puts the focus there (SC 3.3.1)', async () => {
+    await page.getByRole('button', { name: 'Save my answer' }).click();
+    const answers = page.getByRole('group', { name: 'How was this alert?' });
+    await expectFocused(answers.getByRole('radio').first());
+    expect(await answers.getAttribute('aria-describedby')).toBe('rating-error');
+    expect(await page.locator('#rating-error').innerText()).toBe('Choose one of the four answers first.');
+    for (const radio of await answers.getByRole('radio').all()) {
+      expect(await radio.getAttribute('aria-invalid')).toBe('true');
+    }
+    await screenshot(page, '1b-rating-no-answer');
+  });
+
   it('rates the card: one answer, with a comment, kept for the clinician', async () => {
     await page.getByLabel(/Shown too often/).check();
     await page.getByLabel('Comment (optional)').fill('Third time today for this patient.');

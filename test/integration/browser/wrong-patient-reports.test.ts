@@ -163,10 +163,15 @@ describe('a wrong-for-this-patient report, from the rating page to the pharmacyâ
     const report = page.getByRole('region', { name: /^Report: Clopidogrel/ });
     await report.getByRole('radio', { name: 'Result wrong or someone elseâ€™s: laboratory told' }).check();
     await report.getByRole('button', { name: 'Save follow-up' }).click();
-    await report
-      .getByRole('status')
-      .filter({ hasText: 'Add a note: who was told, and what happens next.' })
-      .waitFor();
+    // Said at the note, which takes the focus and is marked (SC 3.3.1).
+    const noteField = report.getByLabel(/^Note/);
+    await expectFocused(noteField);
+    expect(await noteField.getAttribute('aria-invalid')).toBe('true');
+    expect(await noteField.getAttribute('aria-required')).toBe('true');
+    const described = await noteField.getAttribute('aria-describedby');
+    expect(await report.locator(`[id="${described ?? ''}"]`).innerText()).toBe(
+      'Add a note: who was told, and what happens next.',
+    );
     await report.getByLabel(/^Note/).fill(NOTE);
 
     await context.clearCookies();

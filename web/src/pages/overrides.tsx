@@ -19,6 +19,7 @@ import { GeneResultsTable, SensorDataTable } from '../evidence';
 import { INDICATOR_LABELS, formatDayTime } from '../format';
 import { Markdown } from '../markdown';
 import { useQueryString } from '../query-string';
+import { ChoiceFieldset, firstInvalid } from '../choice';
 import { useFocusAfter } from '../focus';
 import { Loading, Problem } from '../refusal';
 import { keepTabDraft, readTabDraft, SignInAgain } from './admin';
@@ -81,7 +82,9 @@ export function OverridesList() {
   // once that list has arrived: `asked` marks the request, the answer owes the focus.
   const asked = useRef(false);
   const focusList = useFocusAfter(() =>
-    main.current?.querySelector('[role=alert], table.overrides caption, p.list-status'),
+    main.current?.querySelector(
+      '[aria-invalid="true"], [role=alert], table.overrides caption, p.list-status',
+    ),
   );
 
   useEffect(() => {
@@ -121,6 +124,7 @@ export function OverridesList() {
       <h1>Override review</h1>
       <p class="lead">Alerts that prescribers overrode, newest first. Open one to review it.</p>
       <FilterForm
+        invalid={refusedFields(result)}
         params={params}
         reasons={reasons}
         onApply={(filters) => {
@@ -196,7 +200,7 @@ export function filterReason(diagnostic: string): string {
 /** The service refused the filters: why, next to them, in the form's words (no export of filters it refuses). */
 function FiltersRefused({ details }: { readonly details: readonly string[] }) {
   return (
-    <div class="notice" role="alert">
+    <div class="notice" role="alert" id="filters-refused">
       <p>
         <strong>These filters cannot be applied.</strong> Change them and apply again:
       </p>
@@ -209,11 +213,21 @@ function FiltersRefused({ details }: { readonly details: readonly string[] }) {
   );
 }
 
+/** The filters the service refused (named by its `field: message` reasons): marked invalid in the form. */
+function refusedFields(result: ApiResult<OverrideList> | undefined): ReadonlySet<string> {
+  if (!result || result.ok || result.status !== 400) return new Set();
+  const names = (result.details ?? [result.message]).map((d) => /^([A-Za-z]+): /.exec(d)?.[1]);
+  return new Set(names.filter((n): n is string => n !== undefined));
+}
+
 function FilterForm({
+  invalid,
   params,
   reasons,
   onApply,
 }: {
+  /** Filters the service refused: `aria-invalid`, described by the reasons next to the form (SC 3.3.1). */
+  readonly invalid: ReadonlySet<string>;
   readonly params: URLSearchParams;
   readonly reasons: OverrideList['reasons'];
   readonly onApply: (filters: URLSearchParams) => void;
@@ -230,6 +244,8 @@ function FilterForm({
     setFields(fromUrl());
   }, [urlKey]);
   const value = (name: FilterName) => fields[name];
+  const mark = (name: FilterName) =>
+    invalid.has(name) ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'filters-refused' } : {};
   const edit = (name: FilterName) => (e: { readonly currentTarget: { readonly value: string } }) => {
     const next = e.currentTarget.value;
     setFields((current) => ({ ...current, [name]: next }));
@@ -254,20 +270,35 @@ function FilterForm({
     <form class="filters" onSubmit={onSubmit} aria-label="Filters">
       <div class="field">
         <label for="f-from">Overridden from</label>
-        <input id="f-from" name="from" type="date" value={value('from')} onInput={edit('from')} />
+        <input
+          id="f-from"
+          {...mark('from')}
+          name="from"
+          type="date"
+          value={value('from')}
+          onInput={edit('from')}
+        />
       </div>
       <div class="field">
         <label for="f-to">to (inclusive)</label>
-        <input id="f-to" name="to" type="date" value={value('to')} onInput={edit('to')} />
+        <input id="f-to" {...mark('to')} name="to" type="date" value={value('to')} onInput={edit('to')} />
       </div>
       <div class="field">
         <label for="f-drug">Drug</label>
-        <input id="f-drug" name="drug" type="text" value={value('drug')} onInput={edit('drug')} />
+        <input
+          id="f-drug"
+          {...mark('drug')}
+          name="drug"
+          type="text"
+          value={value('drug')}
+          onInput={edit('drug')}
+        />
       </div>
       <div class="field">
         <label for="f-gene">Gene</label>
         <input
           id="f-gene"
+          {...mark('gene')}
           name="gene"
           type="text"
           value={value('gene')}
@@ -277,7 +308,13 @@ function FilterForm({
       </div>
       <div class="field">
         <label for="f-indicator">Indicator</label>
-        <select id="f-indicator" name="indicator" value={value('indicator')} onChange={edit('indicator')}>
+        <select
+          id="f-indicator"
+          {...mark('indicator')}
+          name="indicator"
+          value={value('indicator')}
+          onChange={edit('indicator')}
+        >
           <option value="">Any</option>
           <option value="critical">Critical</option>
           <option value="warning">Warning</option>
@@ -286,7 +323,7 @@ function FilterForm({
       </div>
       <div class="field">
         <label for="f-reason">Reason</label>
-        <select id="f-reason" name="reason" value={reason} onChange={edit('reason')}>
+        <select id="f-reason" {...mark('reason')} name="reason" value={reason} onChange={edit('reason')}>
           <option value="">Any</option>
           {reasonOptions.map((r) => (
             <option key={r.code} value={r.code}>
@@ -299,6 +336,7 @@ function FilterForm({
         <label for="f-clinician">Prescriber (name or reference)</label>
         <input
           id="f-clinician"
+          {...mark('clinician')}
           name="clinician"
           type="text"
           value={value('clinician')}
@@ -307,7 +345,13 @@ function FilterForm({
       </div>
       <div class="field">
         <label for="f-reviewed">Review</label>
-        <select id="f-reviewed" name="reviewed" value={value('reviewed')} onChange={edit('reviewed')}>
+        <select
+          id="f-reviewed"
+          {...mark('reviewed')}
+          name="reviewed"
+          value={value('reviewed')}
+          onChange={edit('reviewed')}
+        >
           <option value="">Any</option>
           <option value="false">Not reviewed</option>
           <option value="true">Reviewed</option>
@@ -745,6 +789,9 @@ function ReviewForm({
   >(undefined);
   const statusLine = useRef<HTMLParagraphElement>(null);
   const focusStatus = useFocusAfter(() => statusLine.current);
+  const form = useRef<HTMLFormElement>(null);
+  const [choiceError, setChoiceError] = useState('');
+  const focusInvalid = useFocusAfter(() => firstInvalid(form.current));
   useEffect(() => {
     keepTabDraft(cardUuid, { choice: status, note });
   }, [cardUuid, status, note]);
@@ -753,10 +800,13 @@ function ReviewForm({
     // A second press while the review is being saved is ignored (the button stays focusable: `aria-disabled`).
     if (saving) return;
     if (!status) {
-      focusStatus();
-      setMessage({ ok: false, text: 'Choose a conclusion first.' });
+      // Said at the answers, which take the focus (SC 3.3.1).
+      setMessage(undefined);
+      setChoiceError('Choose a conclusion first: appropriate, not appropriate or follow-up needed.');
+      focusInvalid();
       return;
     }
+    setChoiceError('');
     setSaving(true);
     const trimmed = note.trim();
     void reviewApi.review(cardUuid, { status, ...(trimmed ? { note: trimmed } : {}) }).then((r) => {
@@ -781,24 +831,19 @@ function ReviewForm({
     });
   };
   return (
-    <form class="rating" onSubmit={onSubmit}>
-      <fieldset>
-        <legend>Your review</legend>
-        {(Object.keys(REVIEW_LABELS) as ReviewStatus[]).map((s) => (
-          <label class="option" key={s}>
-            <input
-              type="radio"
-              name="status"
-              value={s}
-              checked={status === s}
-              onChange={() => {
-                setStatus(s);
-              }}
-            />
-            <span>{REVIEW_LABELS[s]}</span>
-          </label>
-        ))}
-      </fieldset>
+    <form class="rating" onSubmit={onSubmit} ref={form} noValidate>
+      <ChoiceFieldset
+        legend="Your review"
+        name="status"
+        labels={REVIEW_LABELS}
+        value={status}
+        onChange={(s) => {
+          setStatus(s);
+          setChoiceError('');
+        }}
+        error={choiceError}
+        errorId="review-choice-error"
+      />
       <label for="review-note">Note (optional)</label>
       <textarea
         id="review-note"

@@ -25,6 +25,10 @@ export function RatePage({ cardUuid, token }: { readonly cardUuid: string; reado
   const [saving, setSaving] = useState(false);
   const statusLine = useRef<HTMLParagraphElement>(null);
   const focusStatus = useFocusAfter(() => statusLine.current);
+  // No answer chosen: said in the fieldset, whose first answer takes the focus (SC 3.3.1).
+  const [choiceError, setChoiceError] = useState('');
+  const firstAnswer = useRef<HTMLInputElement>(null);
+  const focusAnswers = useFocusAfter(() => (choiceError ? firstAnswer.current : null));
 
   useEffect(() => {
     void linksApi.ratePage(cardUuid, token).then((result) => {
@@ -45,10 +49,12 @@ export function RatePage({ cardUuid, token }: { readonly cardUuid: string; reado
     // A second press while the answer is being saved is ignored (the button stays focusable: see `aria-disabled`).
     if (saving) return;
     if (!rating) {
-      focusStatus();
-      setStatus({ kind: 'error', text: 'Choose one of the four answers first.' });
+      setStatus(undefined);
+      setChoiceError('Choose one of the four answers first.');
+      focusAnswers();
       return;
     }
+    setChoiceError('');
     setSaving(true);
     const trimmed = comment.trim();
     const result = await linksApi.saveRating(cardUuid, token, {
@@ -81,17 +87,25 @@ export function RatePage({ cardUuid, token }: { readonly cardUuid: string; reado
         <CardView card={view.card} />
         <div class="rate-side">
           <form class="rating" onSubmit={(e) => void submit(e)} noValidate>
-            <fieldset>
+            <fieldset aria-describedby={choiceError ? 'rating-error' : undefined}>
               <legend>How was this alert?</legend>
-              {OPTIONS.map((o) => (
+              {choiceError ? (
+                <p id="rating-error" class="field-error">
+                  {choiceError}
+                </p>
+              ) : null}
+              {OPTIONS.map((o, i) => (
                 <label class="option" key={o.value}>
                   <input
+                    ref={i === 0 ? firstAnswer : null}
                     type="radio"
                     name="rating"
                     value={o.value}
                     checked={rating === o.value}
+                    aria-invalid={choiceError ? 'true' : undefined}
                     onChange={() => {
                       setRating(o.value);
+                      setChoiceError('');
                     }}
                   />
                   <span>

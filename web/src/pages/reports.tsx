@@ -10,6 +10,7 @@ import type { ApiResult, Report, ReportFollowUp, ReportList } from '../api';
 import { INDICATOR_LABELS, formatDayTime, sentenceStart } from '../format';
 import { Markdown } from '../markdown';
 import { useQueryString } from '../query-string';
+import { ChoiceFieldset, firstInvalid } from '../choice';
 import { focusResult, useFocusAfter } from '../focus';
 import { InlineProblem, Loading } from '../refusal';
 import { keepTabDraft, readTabDraft, SignInAgain } from './admin';
@@ -272,21 +273,33 @@ function FollowUpForm({
   const noteId = `note-${report.cardUuid}-${report.rater}`;
   const statusLine = useRef<HTMLParagraphElement>(null);
   const focusStatus = useFocusAfter(() => statusLine.current);
+  const form = useRef<HTMLFormElement>(null);
+  // What is missing, said at its field (SC 3.3.1): the finding, or the note it needs.
+  const [fieldError, setFieldError] = useState<{
+    readonly field: 'outcome' | 'note';
+    readonly text: string;
+  }>();
+  const focusInvalid = useFocusAfter(() => firstInvalid(form.current));
+  const noteNeeded = outcome !== undefined && outcome !== 'result-confirmed';
+  const errorId = `${noteId}-error`;
   const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
     // A second press while the follow-up is being saved is ignored (the button stays focusable: `aria-disabled`).
     if (saving) return;
     const trimmed = note.trim();
     if (!outcome) {
-      focusStatus();
-      setMessage({ text: 'Choose what you found first.' });
+      setMessage(undefined);
+      setFieldError({ field: 'outcome', text: 'Choose what you found first.' });
+      focusInvalid();
       return;
     }
-    if (outcome !== 'result-confirmed' && !trimmed) {
-      focusStatus();
-      setMessage({ text: 'Add a note: who was told, and what happens next.' });
+    if (noteNeeded && !trimmed) {
+      setMessage(undefined);
+      setFieldError({ field: 'note', text: 'Add a note: who was told, and what happens next.' });
+      focusInvalid();
       return;
     }
+    setFieldError(undefined);
     setSaving(true);
     void reviewApi
       .reportFollowUp(report.cardUuid, {
@@ -317,33 +330,37 @@ function FollowUpForm({
       });
   };
   return (
-    <form class="rating" onSubmit={onSubmit}>
+    <form class="rating" onSubmit={onSubmit} ref={form} noValidate>
       {reopened ? <p class="note">The clinician answered again after the last follow-up.</p> : null}
-      <fieldset>
-        <legend>What did you find?</legend>
-        {(Object.keys(OUTCOME_LABELS) as Outcome[]).map((o) => (
-          <label class="option" key={o}>
-            <input
-              type="radio"
-              name={`outcome-${report.cardUuid}-${report.rater}`}
-              value={o}
-              checked={outcome === o}
-              onChange={() => {
-                setOutcome(o);
-              }}
-            />
-            <span>{OUTCOME_LABELS[o]}</span>
-          </label>
-        ))}
-      </fieldset>
+      <ChoiceFieldset
+        legend="What did you find?"
+        name={`outcome-${report.cardUuid}-${report.rater}`}
+        labels={OUTCOME_LABELS}
+        value={outcome}
+        onChange={(o) => {
+          setOutcome(o);
+          setFieldError(undefined);
+        }}
+        error={fieldError?.field === 'outcome' ? fieldError.text : undefined}
+        errorId={`${errorId}-outcome`}
+      />
       <label for={noteId}>Note (who was told, and why; needed unless the result and advice are right)</label>
+      {fieldError?.field === 'note' ? (
+        <p id={errorId} class="field-error">
+          {fieldError.text}
+        </p>
+      ) : null}
       <textarea
         id={noteId}
         rows={3}
         maxLength={2000}
         value={note}
+        aria-required={noteNeeded ? 'true' : undefined}
+        aria-invalid={fieldError?.field === 'note' ? 'true' : undefined}
+        aria-describedby={fieldError?.field === 'note' ? errorId : undefined}
         onInput={(e) => {
           setNote(e.currentTarget.value);
+          if (fieldError?.field === 'note') setFieldError(undefined);
         }}
       />
       <button type="submit" aria-disabled={saving ? 'true' : undefined}>

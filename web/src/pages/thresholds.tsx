@@ -395,7 +395,11 @@ function DraftEditor({
     setDryRun(undefined);
     setPublishError('');
   };
+  // A refused save: its reasons take the focus and are scrolled into view (they are drawn under the long table).
+  const problemsBox = useRef<HTMLDivElement>(null);
+  const focusProblems = useFocusAfter(() => problemsBox.current);
   const refused = (r: { status: number; message: string; details?: readonly string[] }) => {
+    focusProblems();
     setProblems(r.details ?? [r.message]);
     setStaleSave(r.status === 409);
   };
@@ -574,7 +578,7 @@ function DraftEditor({
       </p>
       {dirty ? <p class="note unsaved">Changes on screen are not saved yet.</p> : null}
       {problems.length > 0 ? (
-        <div role="alert" class="problems">
+        <div role="alert" class="problems" ref={problemsBox}>
           <h3>The draft was not saved</h3>
           <ul>
             {problems.map((p) => (
@@ -1460,6 +1464,10 @@ function History({
 }) {
   const [comment, setComment] = useState('');
   const [error, setError] = useState('');
+  // No reason given: said at the field, which takes the focus (SC 3.3.1), not the server's "comment: …" below.
+  const [commentMissing, setCommentMissing] = useState(false);
+  const commentField = useRef<HTMLTextAreaElement>(null);
+  const focusComment = useFocusAfter(() => commentField.current);
   const retired = versions.filter((v) => v.status === 'retired');
   const changes = events.filter((e) => e.action !== 'save-draft');
   const shipped = versions.find((v) => v.shipped);
@@ -1516,13 +1524,23 @@ function History({
       )}
       {retired.length > 0 ? (
         <div class="rollback">
-          <label for="rollback-comment">Why roll back (kept with the version)</label>
+          <label for="rollback-comment">Why roll back (required; kept with the version)</label>
+          {commentMissing ? (
+            <p id="rollback-comment-error" class="field-error">
+              Say why you roll back before choosing the version: the reason is kept with it.
+            </p>
+          ) : null}
           <textarea
             id="rollback-comment"
+            ref={commentField}
             rows={2}
+            required
+            aria-invalid={commentMissing ? 'true' : undefined}
+            aria-describedby={commentMissing ? 'rollback-comment-error' : undefined}
             value={comment}
             onInput={(e) => {
               setComment(e.currentTarget.value);
+              setCommentMissing(false);
             }}
           />
           <ul class="plain">
@@ -1533,6 +1551,11 @@ function History({
                   class="secondary"
                   onClick={() => {
                     setError('');
+                    if (!comment.trim()) {
+                      setCommentMissing(true);
+                      focusComment();
+                      return;
+                    }
                     void thresholdsApi.rollback(v.version, comment).then((r) => {
                       if (r.ok) {
                         setComment('');
