@@ -255,6 +255,7 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(text).toContain('Took codeine after dental surgery last year without trouble.');
     expect(text).toContain('Not reviewed yet.');
     expect(text).toContain('to Dr. Ben Okafor (Practitioner/dr-ben)');
+    expect(await page.title()).toBe('Codeine – Overridden alert');
     // What was ordered, in the EHR's words (the product) and the dosage its codes say.
     const ordered = page.locator('dl').filter({ hasText: 'Medicine' });
     expect(await ordered.innerText()).toMatch(

@@ -147,6 +147,8 @@ describe('rating and explanation pages in a browser', () => {
     const response = await page.goto(link('Full explanation'));
     expect(response?.status()).toBe(200);
     await page.getByRole('heading', { level: 1, name: 'Full explanation' }).waitFor();
+    // The drug in the title: explanations in two tabs are told apart (SC 2.4.2).
+    expect(await page.title()).toBe('Clopidogrel – Full explanation');
     const { phenotype } = cpicCall('CYP2C19', '*2/*2');
     const text = await page.locator('main').innerText();
     expect(text).toContain('*2/*2');
@@ -278,6 +280,8 @@ describe('rating and explanation pages in a browser', () => {
     expect(response?.status()).toBe(403);
     await page.getByRole('heading', { level: 1, name: 'This link cannot be used' }).waitFor();
     expect(await page.getByRole('radio').count()).toBe(0);
+    // The title says so too, not only "Rate this alert" (SC 2.4.2).
+    expect(await page.title()).toBe('This link cannot be used – Rate this alert');
     await screenshot(page, '5-expired-link');
   });
 

@@ -16,11 +16,12 @@ import type {
   ReviewStatus,
 } from '../api';
 import { GeneResultsTable, SensorDataTable } from '../evidence';
-import { INDICATOR_LABELS, formatDayTime } from '../format';
+import { INDICATOR_LABELS, formatDayTime, sentenceStart } from '../format';
 import { Markdown } from '../markdown';
 import { useQueryString } from '../query-string';
 import { ChoiceFieldset, firstInvalid } from '../choice';
 import { useFocusAfter } from '../focus';
+import { useTitle } from '../title';
 import { Loading, Problem } from '../refusal';
 import { keepTabDraft, readTabDraft, SignInAgain } from './admin';
 
@@ -515,6 +516,9 @@ export function OverrideView({
       if (r.ok) setReviews(r.value);
     });
   }, [cardUuid]);
+  // The drug (else the alert's summary) in the title: "Codeine – Overridden alert" (SC 2.4.2).
+  const named = result?.ok ? (result.value.card.drug ?? result.value.card.summary) : undefined;
+  useTitle(named ? sentenceStart(named) : undefined);
 
   return (
     <main class="wide">
