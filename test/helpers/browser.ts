@@ -15,7 +15,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -188,4 +188,32 @@ export async function screenshot(page: Page, name: string, { notOurs = false } =
     }
   }
   return file;
+}
+
+/**
+ * Waits (up to 5 s) until `locator`'s element holds the keyboard focus (WCAG SC 2.4.3: an action must not drop the
+ * focus to the page's start); fails naming what holds the focus instead.
+ */
+export async function expectFocused(locator: Locator): Promise<void> {
+  const page = locator.page();
+  const handle = await locator.elementHandle({ timeout: 5_000 });
+  // The test code is compiled without the DOM's types: the page's `document` is reached through `globalThis`.
+  const focused = (el: unknown): boolean =>
+    el === (globalThis as unknown as PageGlobals).document.activeElement;
+  try {
+    await page.waitForFunction(focused, handle, { timeout: 5_000 });
+  } catch {
+    const active = await page.evaluate(() => {
+      const a = (globalThis as unknown as PageGlobals).document.activeElement;
+      return a ? `<${a.tagName.toLowerCase()}> "${(a.textContent ?? '').trim().slice(0, 80)}"` : 'nothing';
+    });
+    throw new Error(`the focus is on ${active}, not on the element expected`);
+  }
+}
+
+/** What `expectFocused` reads of the page. */
+interface PageGlobals {
+  readonly document: {
+    readonly activeElement: { readonly tagName: string; readonly textContent: string | null } | null;
+  };
 }

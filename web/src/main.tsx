@@ -16,22 +16,23 @@ import { ReinterpretationsPage } from './pages/reinterpretations';
 import { ReportsPage } from './pages/reports';
 import { ThresholdsEditor } from './pages/thresholds';
 import { Problem } from './refusal';
+import { setRouteTitle } from './title';
 import './styles.css';
 
 function App() {
   const match = /^\/(rate|explain)\/([^/]+)\/?$/.exec(window.location.pathname);
   const token = new URLSearchParams(window.location.search).get('t') ?? '';
   if (match?.[1] === 'rate') {
-    document.title = 'Rate this alert';
+    setRouteTitle('Rate this alert');
     return <RatePage cardUuid={decodeURIComponent(match[2] ?? '')} token={token} />;
   }
   if (match?.[1] === 'explain') {
-    document.title = 'Full explanation';
+    setRouteTitle('Full explanation');
     return <ExplainPage cardUuid={decodeURIComponent(match[2] ?? '')} token={token} />;
   }
   const path = window.location.pathname.replace(/(?<!\/)\/+$/, '');
   if (path === '/auth/sign-in-link') {
-    document.title = 'Sign-in link';
+    setRouteTitle('Sign-in link');
     return (
       <Problem
         status={403}
@@ -41,7 +42,7 @@ function App() {
     );
   }
   if (path === '/auth/callback' || path === '/auth/sign-in') {
-    document.title = 'Sign-in';
+    setRouteTitle('Sign-in');
     return (
       <Problem
         status={403}
@@ -52,21 +53,21 @@ function App() {
     );
   }
   if (path === '/signed-out') {
-    document.title = 'Signed out';
+    setRouteTitle('Signed out');
     return <SignedOut />;
   }
   if (path === '/admin') {
-    document.title = 'Pharmacist and informaticist pages';
+    setRouteTitle('Pharmacist and informaticist pages');
     return <AdminShell>{(user) => <AdminHome user={user} />}</AdminShell>;
   }
   // Override review and governance figures (issue 10).
   if (path === '/admin/overrides') {
-    document.title = 'Override review';
+    setRouteTitle('Override review');
     return <AdminShell>{() => <OverridesList />}</AdminShell>;
   }
   const override = /^\/admin\/overrides\/([^/]+)$/.exec(path);
   if (override) {
-    document.title = 'Overridden alert';
+    setRouteTitle('Overridden alert');
     return (
       <AdminShell>
         {(user) => <OverrideView cardUuid={decodeURIComponent(override[1] ?? '')} reviewer={user.id} />}
@@ -74,48 +75,49 @@ function App() {
     );
   }
   if (path === '/admin/reinterpretations') {
-    document.title = 'Results and advice changed by a knowledge update';
+    setRouteTitle('Results and advice changed by a knowledge update');
     return <AdminShell>{() => <ReinterpretationsPage />}</AdminShell>;
   }
   if (path === '/admin/reports') {
-    document.title = 'Alerts reported wrong for the patient';
+    setRouteTitle('Alerts reported wrong for the patient');
     return <AdminShell>{() => <ReportsPage />}</AdminShell>;
   }
   if (path === '/admin/kpis') {
-    document.title = 'Alert governance figures';
+    setRouteTitle('Alert governance figures');
     return <AdminShell>{() => <KpiPage />}</AdminShell>;
   }
   const app = dashboardRoute(path);
   if (app) return app;
   if (path === '/admin/thresholds') {
-    document.title = 'Alert thresholds';
+    setRouteTitle('Alert thresholds');
     return <AdminShell>{() => <ThresholdsEditor />}</AdminShell>;
   }
+  setRouteTitle('Pharmacogenomic prescribing support');
   return <Problem status={404} message="There is no page at this address." />;
 }
 
 /** The clinician dashboard (`/app`, `/app/launch`) and the patient page: their own small block of routes. */
 function dashboardRoute(path: string) {
   if (path === '/app') {
-    document.title = 'Pharmacogenomic dashboard';
+    setRouteTitle('Pharmacogenomic dashboard');
     return <DashboardPage />;
   }
   if (path === '/app/launch') {
-    document.title = 'Opening the dashboard';
+    setRouteTitle('Opening the dashboard');
     return <DashboardLaunch />;
   }
   if (path === '/app/launched') {
-    document.title = 'Pharmacogenomic dashboard';
+    setRouteTitle('Pharmacogenomic dashboard');
     return <LaunchedPage />;
   }
   const launchedExplain = /^\/app\/launched\/explain\/([^/]+)$/.exec(path);
   if (launchedExplain) {
-    document.title = 'About your medicine';
+    setRouteTitle('About your medicine');
     return <LaunchedExplanationPage drug={decodeURIComponent(launchedExplain[1] ?? '')} />;
   }
   const explain = /^\/app\/patient\/([^/]+)\/explain\/([^/]+)$/.exec(path);
   if (explain) {
-    document.title = 'About your medicine';
+    setRouteTitle('About your medicine');
     return (
       <PatientExplanationPage
         id={decodeURIComponent(explain[1] ?? '')}

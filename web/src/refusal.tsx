@@ -1,3 +1,5 @@
+import { useTitle } from './title';
+
 interface ProblemProps {
   readonly status: number;
   readonly message: string;
@@ -36,16 +38,18 @@ function ProblemText({
 }: ProblemProps & { readonly Heading: 'h1' | 'h2' }) {
   const refusedLink = title === undefined && status === 403 && cardLink === true;
   const forbidden = title === undefined && status === 403 && !refusedLink;
+  const heading =
+    title ??
+    (refusedLink
+      ? 'This link cannot be used'
+      : forbidden
+        ? 'Your account cannot open this page'
+        : 'This page cannot be shown');
+  // The title says it too, before the page's name (SC 2.4.2): "This link cannot be used – Rate this alert".
+  useTitle(heading);
   return (
     <section role="alert">
-      <Heading>
-        {title ??
-          (refusedLink
-            ? 'This link cannot be used'
-            : forbidden
-              ? 'Your account cannot open this page'
-              : 'This page cannot be shown')}
-      </Heading>
+      <Heading>{heading}</Heading>
       <p>
         {refusedLink
           ? 'It has expired, was altered, or belongs to another page. Open the alert again in the patient’s record to get a new link.'

@@ -19,7 +19,13 @@ import type { Role } from '../../../src/http/auth';
 import type { Card } from '../../../src/cds/types';
 import { startTestApp } from '../../helpers/app';
 import type { TestApp } from '../../helpers/app';
-import { buildWebBundle, launchBrowser, screenshot, SCREENSHOT_DIR } from '../../helpers/browser';
+import {
+  buildWebBundle,
+  expectFocused,
+  launchBrowser,
+  screenshot,
+  SCREENSHOT_DIR,
+} from '../../helpers/browser';
 import type { JsonObject } from '../../helpers/cds';
 import { freePort } from '../../helpers/http';
 import { searchset } from '../../helpers/mock-fhir';
@@ -211,6 +217,8 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     const newest = await rows.allInnerTexts();
     await page.getByRole('button', { name: 'Older' }).click();
     await page.locator('caption', { hasText: 'Overridden alerts 2–2 of 2' }).waitFor();
+    // The new page's caption takes the focus (the pressed button is disabled on the last page): SC 2.4.3.
+    await expectFocused(page.locator('caption', { hasText: 'Overridden alerts 2–2 of 2' }));
     expect(new URL(page.url()).searchParams.get('page')).toBe('2');
     expect(await page.getByRole('button', { name: 'Older' }).isDisabled()).toBe(true);
     expect([...newest, ...(await rows.allInnerTexts())].sort()).toEqual([...all].sort());
@@ -224,6 +232,7 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     await page.getByLabel('Review').selectOption('false');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.locator('caption', { hasText: 'Overridden alerts 1–1 of 1' }).waitFor();
+    await expectFocused(page.locator('caption', { hasText: 'Overridden alerts 1–1 of 1' }));
     const url = new URL(page.url());
     expect(url.pathname).toBe('/admin/overrides');
     expect(Object.fromEntries(url.searchParams)).toEqual({ drug: 'codeine', reviewed: 'false' });
@@ -252,6 +261,7 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(text).toContain('Took codeine after dental surgery last year without trouble.');
     expect(text).toContain('Not reviewed yet.');
     expect(text).toContain('to Dr. Ben Okafor (Practitioner/dr-ben)');
+    expect(await page.title()).toBe('Codeine – Overridden alert');
     // What was ordered, in the EHR's words (the product) and the dosage its codes say.
     const ordered = page.locator('dl').filter({ hasText: 'Medicine' });
     expect(await ordered.innerText()).toMatch(
@@ -270,6 +280,15 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
   });
 
   it('marks it reviewed with a note, with the keyboard; the API’s history records who and when', async () => {
+    // Nothing chosen: said at the answers, the first of which takes the focus (SC 3.3.1).
+    await page.getByRole('button', { name: 'Save review' }).click();
+    const answers = page.getByRole('group', { name: 'Your review' });
+    await expectFocused(answers.getByRole('radio').first());
+    expect(await answers.getAttribute('aria-describedby')).toBe('review-choice-error');
+    expect(await page.locator('#review-choice-error').innerText()).toMatch(/^Choose a conclusion first/);
+    expect(
+      await answers.getByRole('radio', { name: 'Appropriate', exact: true }).getAttribute('aria-invalid'),
+    ).toBe('true');
     const appropriate = page.getByRole('radio', { name: 'Appropriate', exact: true });
     await appropriate.focus();
     await page.keyboard.press('Space');
@@ -279,6 +298,7 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
       .fill('Previous course documented; patient told to stop if drowsy.');
     await page.getByRole('button', { name: 'Save review' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved: Appropriate.' }).waitFor();
+    await expectFocused(page.getByRole('status').filter({ hasText: 'Saved: Appropriate.' }));
     const history = page.getByRole('list', { name: 'Review history, newest first' });
     expect(await history.innerText()).toContain('Appropriate');
     expect(await history.innerText()).toContain('by alice');
@@ -368,6 +388,11 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
     expect(await refused.getByRole('listitem').allInnerTexts()).toEqual([
       '“to (inclusive)” must be after “Overridden from”.',
     ]);
+    // The refused filter is marked and described by the reasons (SC 3.3.1); the others are not.
+    const to = page.locator('#f-to');
+    expect(await to.getAttribute('aria-invalid')).toBe('true');
+    expect(await to.getAttribute('aria-describedby')).toBe('filters-refused');
+    expect(await page.locator('#f-drug').getAttribute('aria-invalid')).toBeNull();
     expect(await page.locator('main').innerText()).not.toContain('This page cannot be shown');
     expect(await page.getByRole('link', { name: 'Export CSV' }).count()).toBe(0);
     // The reason filter still offers the cards' reasons; the form still applies.
@@ -377,9 +402,15 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
       .waitFor({ state: 'attached' });
     await screenshot(page, '12b-overrides-filters-refused');
     await page.getByLabel('to (inclusive)').fill('');
+    await page.getByLabel('to (inclusive)').fill('2026-04-30');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    // Refused again after "Apply filters": the focus goes to the refused field.
+    await expectFocused(to);
+    await page.getByLabel('to (inclusive)').fill('');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.locator('caption', { hasText: 'Overridden alerts' }).waitFor();
     expect(await refused.count()).toBe(0);
+    expect(await to.getAttribute('aria-invalid')).toBeNull();
     // Part of the prescriber's name, in any case.
     await page.goto(`${base}/admin/overrides?clinician=okafor`);
     await page.locator('caption', { hasText: 'Overridden alerts 1–1 of 1' }).waitFor();
@@ -468,6 +499,8 @@ describe('the pharmacist’s pages in a browser, on the real APIs', () => {
 
   it('picks the period from the presets, in the URL', async () => {
     await page.getByRole('button', { name: '7 days' }).click();
+    // The preset keeps the focus: the period's form is not rebuilt for the new period (SC 2.4.3).
+    await expectFocused(page.getByRole('button', { name: '7 days' }));
     const url = new URL(page.url());
     expect([...url.searchParams.keys()].sort()).toEqual(['from', 'to']);
     const days =

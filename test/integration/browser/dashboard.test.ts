@@ -67,6 +67,8 @@ describe('clinician dashboard in a browser', () => {
   it('shows a CYP2D6 poor metabolizer with the resting heart rate and the metoprolol limit', async () => {
     await page.goto(`${base}/app?patient=demo-cyp2d6-pm-low-hr`);
     await page.getByRole('heading', { level: 1, name: 'Walter Nguyen' }).waitFor();
+    // The patient's name in the title: two patients in two tabs are told apart (SC 2.4.2).
+    expect(await page.title()).toBe('Walter Nguyen – Pharmacogenomic dashboard');
     const results = page.getByRole('table').first();
     const row = results.getByRole('row', { name: /CYP2D6/ });
     expect(await row.textContent()).toContain('*5/*5');

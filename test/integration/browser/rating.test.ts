@@ -12,7 +12,7 @@ import type { Card } from '../../../src/cds/types';
 import { createLinkSigner } from '../../../src/links/tokens';
 import { startTestApp } from '../../helpers/app';
 import type { TestApp } from '../../helpers/app';
-import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser';
+import { buildWebBundle, expectFocused, launchBrowser, screenshot } from '../../helpers/browser';
 import { cdsFixture, sandboxRequest } from '../../helpers/cds';
 import { freePort } from '../../helpers/http';
 import { cpicCall, cpicRows } from '../../reference';
@@ -99,11 +99,25 @@ describe('rating and explanation pages in a browser', () => {
     await screenshot(page, '1-rating-page');
   });
 
+  it('says at the answers that one must be chosen, and puts the focus there (SC 3.3.1)', async () => {
+    await page.getByRole('button', { name: 'Save my answer' }).click();
+    const answers = page.getByRole('group', { name: 'How was this alert?' });
+    await expectFocused(answers.getByRole('radio').first());
+    expect(await answers.getAttribute('aria-describedby')).toBe('rating-error');
+    expect(await page.locator('#rating-error').innerText()).toBe('Choose one of the four answers first.');
+    for (const radio of await answers.getByRole('radio').all()) {
+      expect(await radio.getAttribute('aria-invalid')).toBe('true');
+    }
+    await screenshot(page, '1b-rating-no-answer');
+  });
+
   it('rates the card: one answer, with a comment, kept for the clinician', async () => {
     await page.getByLabel(/Shown too often/).check();
     await page.getByLabel('Comment (optional)').fill('Third time today for this patient.');
     await page.getByRole('button', { name: 'Save my answer' }).click();
     await page.getByRole('status').filter({ hasText: 'your answer is saved' }).waitFor();
+    // The focus goes to the message saying so, not back to the page's start (SC 2.4.3).
+    await expectFocused(page.getByRole('status').filter({ hasText: 'your answer is saved' }));
     await screenshot(page, '2-rated');
     expect(await t.store.ratings.find(card.uuid!, USER_ID)).toMatchObject({
       rating: 'too-often',
@@ -122,6 +136,7 @@ describe('rating and explanation pages in a browser', () => {
     await page.getByRole('button', { name: 'Change my answer' }).focus();
     await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: 'Your answer is changed.' }).waitFor();
+    await expectFocused(page.getByRole('status').filter({ hasText: 'Your answer is changed.' }));
     await screenshot(page, '3-answer-changed');
     expect((await t.store.ratings.listForCard(card.uuid!)).map((r) => [r.rater, r.rating])).toEqual([
       [USER_ID, 'useful'],
@@ -132,6 +147,8 @@ describe('rating and explanation pages in a browser', () => {
     const response = await page.goto(link('Full explanation'));
     expect(response?.status()).toBe(200);
     await page.getByRole('heading', { level: 1, name: 'Full explanation' }).waitFor();
+    // The drug in the title: explanations in two tabs are told apart (SC 2.4.2).
+    expect(await page.title()).toBe('Clopidogrel – Full explanation');
     const { phenotype } = cpicCall('CYP2C19', '*2/*2');
     const text = await page.locator('main').innerText();
     expect(text).toContain('*2/*2');
@@ -263,6 +280,8 @@ describe('rating and explanation pages in a browser', () => {
     expect(response?.status()).toBe(403);
     await page.getByRole('heading', { level: 1, name: 'This link cannot be used' }).waitFor();
     expect(await page.getByRole('radio').count()).toBe(0);
+    // The title says so too, not only "Rate this alert" (SC 2.4.2).
+    expect(await page.title()).toBe('This link cannot be used – Rate this alert');
     await screenshot(page, '5-expired-link');
   });
 

@@ -14,7 +14,7 @@ import request from 'supertest';
 import { createApp } from '../../../src/app';
 import { startTestApp } from '../../helpers/app';
 import type { TestApp } from '../../helpers/app';
-import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser';
+import { buildWebBundle, expectFocused, launchBrowser, screenshot } from '../../helpers/browser';
 import { freePort } from '../../helpers/http';
 import { hs256Bearer } from '../../helpers/users';
 
@@ -120,6 +120,8 @@ describe('the threshold editor in a browser', () => {
     await page.getByLabel('Draft name').fill('strong-avoid-warning');
     await page.getByRole('button', { name: 'Start a draft from the set in force' }).click();
     await page.getByRole('heading', { level: 2, name: 'Draft strong-avoid-warning' }).waitFor();
+    // The form that started it is gone: the draft's heading takes the focus (SC 2.4.3).
+    await expectFocused(page.getByRole('heading', { level: 2, name: 'Draft strong-avoid-warning' }));
     const window =
       'Data sufficiency: resting heart rate: Days of resting heart rate data a rule looks back over';
     await setValue('resting heart rate', window, '2');
@@ -258,6 +260,12 @@ describe('the threshold editor in a browser', () => {
     await page
       .getByText(`Published strong-avoid-warning; it replaces ${defaultVersion} from the next call.`)
       .waitFor();
+    // The editor is gone: the status line saying so takes the focus, scrolled into view (SC 2.4.3).
+    const published = page.getByRole('status').filter({ hasText: 'Published strong-avoid-warning;' });
+    await expectFocused(published);
+    const box = await published.boundingBox();
+    expect(box?.y).toBeGreaterThanOrEqual(0);
+    expect(box?.y).toBeLessThan(page.viewportSize()?.height ?? 0);
     expect(await indicators()).toEqual(['warning']);
     expect(t.thresholds.live().thresholds.interruption.Moderate.monitor).toBe('info');
     await screenshot(page, '23-thresholds-published');
@@ -370,11 +378,22 @@ describe('the threshold editor in a browser', () => {
     await page.getByText('Published strong-avoid-critical;', { exact: false }).waitFor();
     expect(await indicators()).toEqual(['critical']);
 
-    await page.getByLabel('Why roll back (kept with the version)').fill('Pharmacy asked for the quieter set');
+    // Without a reason: said at the field, which takes the focus; nothing is sent (SC 3.3.1, 3.3.2).
+    const why = page.getByLabel('Why roll back (required; kept with the version)');
+    expect(await why.getAttribute('required')).not.toBeNull();
+    await page.getByRole('button', { name: 'Roll back to strong-avoid-warning' }).click();
+    await expectFocused(why);
+    expect(await why.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#rollback-comment-error').innerText()).toBe(
+      'Say why you roll back before choosing the version: the reason is kept with it.',
+    );
+    expect(await page.locator('main').innerText()).not.toContain('comment:');
+    await why.fill('Pharmacy asked for the quieter set');
     await page.getByRole('button', { name: 'Roll back to strong-avoid-warning' }).click();
     await page
       .getByText('Rolled back to strong-avoid-warning; it replaces strong-avoid-critical from the next call.')
       .waitFor();
+    await expectFocused(page.getByRole('status').filter({ hasText: 'Rolled back to strong-avoid-warning;' }));
     expect(await indicators()).toEqual(['warning']);
     // The page says so at once and then reloads its history: the newest row says it once the reload is in (reading
     // the row right away raced the reload and saw the publication before, failing one CI run).

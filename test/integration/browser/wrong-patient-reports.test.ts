@@ -19,7 +19,7 @@ import type { Card } from '../../../src/cds/types';
 import type { Role } from '../../../src/http/auth';
 import { startTestApp } from '../../helpers/app';
 import type { TestApp } from '../../helpers/app';
-import { buildWebBundle, launchBrowser, screenshot } from '../../helpers/browser';
+import { buildWebBundle, expectFocused, launchBrowser, screenshot } from '../../helpers/browser';
 import type { JsonObject } from '../../helpers/cds';
 import { freePort } from '../../helpers/http';
 import { searchset } from '../../helpers/mock-fhir';
@@ -163,10 +163,15 @@ describe('a wrong-for-this-patient report, from the rating page to the pharmacyâ
     const report = page.getByRole('region', { name: /^Report: Clopidogrel/ });
     await report.getByRole('radio', { name: 'Result wrong or someone elseâ€™s: laboratory told' }).check();
     await report.getByRole('button', { name: 'Save follow-up' }).click();
-    await report
-      .getByRole('status')
-      .filter({ hasText: 'Add a note: who was told, and what happens next.' })
-      .waitFor();
+    // Said at the note, which takes the focus and is marked (SC 3.3.1).
+    const noteField = report.getByLabel(/^Note/);
+    await expectFocused(noteField);
+    expect(await noteField.getAttribute('aria-invalid')).toBe('true');
+    expect(await noteField.getAttribute('aria-required')).toBe('true');
+    const described = await noteField.getAttribute('aria-describedby');
+    expect(await report.locator(`[id="${described ?? ''}"]`).innerText()).toBe(
+      'Add a note: who was told, and what happens next.',
+    );
     await report.getByLabel(/^Note/).fill(NOTE);
 
     await context.clearCookies();
@@ -195,6 +200,8 @@ describe('a wrong-for-this-patient report, from the rating page to the pharmacyâ
 
     const done = again.getByRole('status').filter({ hasText: 'Followed up' });
     await done.waitFor();
+    // The form is gone: its "Followed up" heading takes the focus the button had (SC 2.4.3).
+    await expectFocused(done.getByRole('heading', { name: 'Followed up' }));
     expect(await done.innerText()).toContain('Result wrong or someone elseâ€™s: laboratory told (alice,');
     expect(await done.innerText()).toContain(NOTE);
     expect(await again.getByRole('button', { name: 'Save follow-up' }).count()).toBe(0);

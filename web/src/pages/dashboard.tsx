@@ -27,6 +27,7 @@ import { hourText, trendDays } from '../chart-text';
 import { PhenotypeText } from '../evidence';
 import { INDICATOR_LABELS, formatDay, formatDayTime, genotypeText, sentenceStart } from '../format';
 import { Loading, Problem } from '../refusal';
+import { useTitle } from '../title';
 
 /** The demo FHIR endpoint of this origin. */
 const DEMO_FHIR = `${window.location.origin}/demo/fhir`;
@@ -412,6 +413,8 @@ function Dashboard({
   readonly launched?: boolean;
 }) {
   const born = patient?.birthDate ?? view.patient.birthDate;
+  // The patient's name in the title, as in the heading: two patients open in two tabs are told apart (SC 2.4.2).
+  useTitle(view.patient.name);
   return (
     <main class="wide dashboard">
       {launched ? null : (

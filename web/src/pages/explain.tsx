@@ -16,6 +16,7 @@ import type {
 import { GeneResultsTable, SensorDataTable } from '../evidence';
 import { ACTION_LABELS, INDICATOR_LABELS, formatDay, formatDayTime, sentenceStart } from '../format';
 import { Loading, Problem } from '../refusal';
+import { useTitle } from '../title';
 
 function Genes({ genes }: { readonly genes: readonly GeneResultView[] }) {
   if (genes.length === 0) return null;
@@ -238,6 +239,9 @@ export function ExplainPage({ cardUuid, token }: { readonly cardUuid: string; re
   useEffect(() => {
     void linksApi.explanation(cardUuid, token).then(setPage);
   }, [cardUuid, token]);
+  // The drugs in the title: "Clopidogrel – Full explanation" (SC 2.4.2).
+  const drugs = page?.ok ? [...new Set(page.value.decisions.map((d) => d.drug))].join(', ') : '';
+  useTitle(drugs ? sentenceStart(drugs) : undefined);
 
   if (!page) return <Loading />;
   if (!page.ok) return <Problem status={page.status} message={page.message} cardLink />;

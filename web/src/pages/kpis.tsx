@@ -70,7 +70,7 @@ export function KpiPage() {
   return (
     <main class="wide">
       <h1>Alert governance figures</h1>
-      <PeriodPicker key={`${from}/${to}`} from={from} to={to} onChange={go} />
+      <PeriodPicker from={from} to={to} onChange={go} />
       {failed && !failed.ok ? (
         <InlineProblem status={failed.status} message={failed.message} />
       ) : !byRule?.ok || !byPair?.ok ? (
@@ -91,6 +91,12 @@ function PeriodPicker({
   readonly to: string;
   readonly onChange: (period: { from: string; to: string }) => void;
 }) {
+  // The fields' own state, set again from the URL when the period changes (a preset, Back). The form stays mounted,
+  // so the button that was pressed keeps the focus (remounting the form by the period dropped it to the page's start).
+  const [fields, setFields] = useState({ from, to });
+  useEffect(() => {
+    setFields({ from, to });
+  }, [from, to]);
   const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
     const data = new FormData(e.currentTarget as HTMLFormElement);
@@ -103,11 +109,31 @@ function PeriodPicker({
     <form class="filters" aria-label="Period" onSubmit={onSubmit}>
       <div class="field">
         <label for="k-from">From</label>
-        <input id="k-from" name="from" type="date" value={from} required />
+        <input
+          id="k-from"
+          name="from"
+          type="date"
+          value={fields.from}
+          required
+          onInput={(e) => {
+            const value = e.currentTarget.value;
+            setFields((f) => ({ ...f, from: value }));
+          }}
+        />
       </div>
       <div class="field">
         <label for="k-to">to (inclusive)</label>
-        <input id="k-to" name="to" type="date" value={to} required />
+        <input
+          id="k-to"
+          name="to"
+          type="date"
+          value={fields.to}
+          required
+          onInput={(e) => {
+            const value = e.currentTarget.value;
+            setFields((f) => ({ ...f, to: value }));
+          }}
+        />
       </div>
       <div class="field actions">
         <button type="submit">Show</button>

@@ -4,7 +4,7 @@
  * as CSV; and one override (`/admin/overrides/{cardUuid}`): the alert as shown, the genotype and wearable evidence,
  * the clinician's reason and comment, the review history, and the pharmacist's review.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { reviewApi } from '../api';
 import type {
   ApiResult,
@@ -16,9 +16,12 @@ import type {
   ReviewStatus,
 } from '../api';
 import { GeneResultsTable, SensorDataTable } from '../evidence';
-import { INDICATOR_LABELS, formatDayTime } from '../format';
+import { INDICATOR_LABELS, formatDayTime, sentenceStart } from '../format';
 import { Markdown } from '../markdown';
 import { useQueryString } from '../query-string';
+import { ChoiceFieldset, firstInvalid } from '../choice';
+import { useFocusAfter } from '../focus';
+import { useTitle } from '../title';
 import { Loading, Problem } from '../refusal';
 import { keepTabDraft, readTabDraft, SignInAgain } from './admin';
 
@@ -75,6 +78,15 @@ export function OverridesList() {
   const [reasons, setReasons] = useState<OverrideList['reasons']>([]);
   const params = listParams(search);
   const key = params.toString();
+  const main = useRef<HTMLElement>(null);
+  // After "Apply filters" or a page button, focus goes to the new list's caption (or what says why there is none),
+  // once that list has arrived: `asked` marks the request, the answer owes the focus.
+  const asked = useRef(false);
+  const focusList = useFocusAfter(() =>
+    main.current?.querySelector(
+      '[aria-invalid="true"], [role=alert], table.overrides caption, p.list-status',
+    ),
+  );
 
   useEffect(() => {
     setResult(undefined);
@@ -82,6 +94,10 @@ export function OverridesList() {
     let current = true;
     void reviewApi.overrides(new URLSearchParams(key)).then((r) => {
       if (!current) return;
+      if (asked.current) {
+        asked.current = false;
+        focusList();
+      }
       setResult(r);
       if (r.ok) setReasons(r.value.reasons);
       // Filters the service refused give no list, and so no reasons: the reason filter takes them from the whole list.
@@ -105,16 +121,17 @@ export function OverridesList() {
     return <Refused status={result.status} message={result.message} />;
   }
   return (
-    <main class="wide">
+    <main class="wide" ref={main}>
       <h1>Override review</h1>
       <p class="lead">Alerts that prescribers overrode, newest first. Open one to review it.</p>
       <FilterForm
-        key={key}
+        invalid={refusedFields(result)}
         params={params}
         reasons={reasons}
         onApply={(filters) => {
           const pageSize = params.get('pageSize');
           if (pageSize) filters.set('pageSize', pageSize);
+          asked.current = true;
           navigate(filters);
         }}
       />
@@ -142,6 +159,7 @@ export function OverridesList() {
           onPage={(n) => {
             const next = new URLSearchParams(params);
             next.set('page', String(n));
+            asked.current = true;
             navigate(next);
           }}
         />
@@ -183,7 +201,7 @@ export function filterReason(diagnostic: string): string {
 /** The service refused the filters: why, next to them, in the form's words (no export of filters it refuses). */
 function FiltersRefused({ details }: { readonly details: readonly string[] }) {
   return (
-    <div class="notice" role="alert">
+    <div class="notice" role="alert" id="filters-refused">
       <p>
         <strong>These filters cannot be applied.</strong> Change them and apply again:
       </p>
@@ -196,22 +214,39 @@ function FiltersRefused({ details }: { readonly details: readonly string[] }) {
   );
 }
 
+/** The filters the service refused (named by its `field: message` reasons): marked invalid in the form. */
+function refusedFields(result: ApiResult<OverrideList> | undefined): ReadonlySet<string> {
+  if (!result || result.ok || result.status !== 400) return new Set();
+  const names = (result.details ?? [result.message]).map((d) => /^([A-Za-z]+): /.exec(d)?.[1]);
+  return new Set(names.filter((n): n is string => n !== undefined));
+}
+
 function FilterForm({
+  invalid,
   params,
   reasons,
   onApply,
 }: {
+  /** Filters the service refused: `aria-invalid`, described by the reasons next to the form (SC 3.3.1). */
+  readonly invalid: ReadonlySet<string>;
   readonly params: URLSearchParams;
   readonly reasons: OverrideList['reasons'];
   readonly onApply: (filters: URLSearchParams) => void;
 }) {
   // The form's own state, started from the URL: the page re-renders when the list and its reasons arrive, and an input
   // whose value came from the URL alone would be set back, losing what was typed meanwhile.
-  const [fields, setFields] = useState<Readonly<Record<FilterName, string>>>(
-    () =>
-      Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? ''])) as Record<FilterName, string>,
-  );
+  const fromUrl = () =>
+    Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? ''])) as Record<FilterName, string>;
+  const [fields, setFields] = useState<Readonly<Record<FilterName, string>>>(fromUrl);
+  // The URL changed (filters applied, Back): the fields follow it. The form stays mounted, so the button that was
+  // pressed keeps its place in the page rather than being replaced (which dropped the focus to the page's start).
+  const urlKey = params.toString();
+  useEffect(() => {
+    setFields(fromUrl());
+  }, [urlKey]);
   const value = (name: FilterName) => fields[name];
+  const mark = (name: FilterName) =>
+    invalid.has(name) ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'filters-refused' } : {};
   const edit = (name: FilterName) => (e: { readonly currentTarget: { readonly value: string } }) => {
     const next = e.currentTarget.value;
     setFields((current) => ({ ...current, [name]: next }));
@@ -236,20 +271,35 @@ function FilterForm({
     <form class="filters" onSubmit={onSubmit} aria-label="Filters">
       <div class="field">
         <label for="f-from">Overridden from</label>
-        <input id="f-from" name="from" type="date" value={value('from')} onInput={edit('from')} />
+        <input
+          id="f-from"
+          {...mark('from')}
+          name="from"
+          type="date"
+          value={value('from')}
+          onInput={edit('from')}
+        />
       </div>
       <div class="field">
         <label for="f-to">to (inclusive)</label>
-        <input id="f-to" name="to" type="date" value={value('to')} onInput={edit('to')} />
+        <input id="f-to" {...mark('to')} name="to" type="date" value={value('to')} onInput={edit('to')} />
       </div>
       <div class="field">
         <label for="f-drug">Drug</label>
-        <input id="f-drug" name="drug" type="text" value={value('drug')} onInput={edit('drug')} />
+        <input
+          id="f-drug"
+          {...mark('drug')}
+          name="drug"
+          type="text"
+          value={value('drug')}
+          onInput={edit('drug')}
+        />
       </div>
       <div class="field">
         <label for="f-gene">Gene</label>
         <input
           id="f-gene"
+          {...mark('gene')}
           name="gene"
           type="text"
           value={value('gene')}
@@ -259,7 +309,13 @@ function FilterForm({
       </div>
       <div class="field">
         <label for="f-indicator">Indicator</label>
-        <select id="f-indicator" name="indicator" value={value('indicator')} onChange={edit('indicator')}>
+        <select
+          id="f-indicator"
+          {...mark('indicator')}
+          name="indicator"
+          value={value('indicator')}
+          onChange={edit('indicator')}
+        >
           <option value="">Any</option>
           <option value="critical">Critical</option>
           <option value="warning">Warning</option>
@@ -268,7 +324,7 @@ function FilterForm({
       </div>
       <div class="field">
         <label for="f-reason">Reason</label>
-        <select id="f-reason" name="reason" value={reason} onChange={edit('reason')}>
+        <select id="f-reason" {...mark('reason')} name="reason" value={reason} onChange={edit('reason')}>
           <option value="">Any</option>
           {reasonOptions.map((r) => (
             <option key={r.code} value={r.code}>
@@ -281,6 +337,7 @@ function FilterForm({
         <label for="f-clinician">Prescriber (name or reference)</label>
         <input
           id="f-clinician"
+          {...mark('clinician')}
           name="clinician"
           type="text"
           value={value('clinician')}
@@ -289,7 +346,13 @@ function FilterForm({
       </div>
       <div class="field">
         <label for="f-reviewed">Review</label>
-        <select id="f-reviewed" name="reviewed" value={value('reviewed')} onChange={edit('reviewed')}>
+        <select
+          id="f-reviewed"
+          {...mark('reviewed')}
+          name="reviewed"
+          value={value('reviewed')}
+          onChange={edit('reviewed')}
+        >
           <option value="">Any</option>
           <option value="false">Not reviewed</option>
           <option value="true">Reviewed</option>
@@ -337,7 +400,7 @@ function OverridesTable({
   const { items, total, page, pageSize } = value;
   if (total === 0) {
     return (
-      <p role="status">
+      <p role="status" class="list-status">
         {filtered
           ? 'No overridden alerts match these filters.'
           : 'No alert has been overridden yet. An override arrives when a prescriber dismisses an alert with a reason and the EHR sends that feedback to the service.'}
@@ -347,7 +410,7 @@ function OverridesTable({
   const pages = Math.max(1, Math.ceil(total / pageSize));
   if (items.length === 0) {
     return (
-      <p role="status">
+      <p role="status" class="list-status">
         There is no page {page}: the list has {pages}.{' '}
         <button
           type="button"
@@ -453,6 +516,9 @@ export function OverrideView({
       if (r.ok) setReviews(r.value);
     });
   }, [cardUuid]);
+  // The drug (else the alert's summary) in the title: "Codeine – Overridden alert" (SC 2.4.2).
+  const named = result?.ok ? (result.value.card.drug ?? result.value.card.summary) : undefined;
+  useTitle(named ? sentenceStart(named) : undefined);
 
   return (
     <main class="wide">
@@ -725,19 +791,31 @@ function ReviewForm({
   const [message, setMessage] = useState<
     { readonly ok: boolean; readonly text: string; readonly signIn?: boolean } | undefined
   >(undefined);
+  const statusLine = useRef<HTMLParagraphElement>(null);
+  const focusStatus = useFocusAfter(() => statusLine.current);
+  const form = useRef<HTMLFormElement>(null);
+  const [choiceError, setChoiceError] = useState('');
+  const focusInvalid = useFocusAfter(() => firstInvalid(form.current));
   useEffect(() => {
     keepTabDraft(cardUuid, { choice: status, note });
   }, [cardUuid, status, note]);
   const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
+    // A second press while the review is being saved is ignored (the button stays focusable: `aria-disabled`).
+    if (saving) return;
     if (!status) {
-      setMessage({ ok: false, text: 'Choose a conclusion first.' });
+      // Said at the answers, which take the focus (SC 3.3.1).
+      setMessage(undefined);
+      setChoiceError('Choose a conclusion first: appropriate, not appropriate or follow-up needed.');
+      focusInvalid();
       return;
     }
+    setChoiceError('');
     setSaving(true);
     const trimmed = note.trim();
     void reviewApi.review(cardUuid, { status, ...(trimmed ? { note: trimmed } : {}) }).then((r) => {
       setSaving(false);
+      focusStatus();
       if (r.ok) {
         onReviewed(r.value);
         // Saved: the form starts afresh (the history shows the review), and nothing is kept in the tab.
@@ -757,24 +835,19 @@ function ReviewForm({
     });
   };
   return (
-    <form class="rating" onSubmit={onSubmit}>
-      <fieldset>
-        <legend>Your review</legend>
-        {(Object.keys(REVIEW_LABELS) as ReviewStatus[]).map((s) => (
-          <label class="option" key={s}>
-            <input
-              type="radio"
-              name="status"
-              value={s}
-              checked={status === s}
-              onChange={() => {
-                setStatus(s);
-              }}
-            />
-            <span>{REVIEW_LABELS[s]}</span>
-          </label>
-        ))}
-      </fieldset>
+    <form class="rating" onSubmit={onSubmit} ref={form} noValidate>
+      <ChoiceFieldset
+        legend="Your review"
+        name="status"
+        labels={REVIEW_LABELS}
+        value={status}
+        onChange={(s) => {
+          setStatus(s);
+          setChoiceError('');
+        }}
+        error={choiceError}
+        errorId="review-choice-error"
+      />
       <label for="review-note">Note (optional)</label>
       <textarea
         id="review-note"
@@ -785,10 +858,10 @@ function ReviewForm({
           setNote(e.currentTarget.value);
         }}
       />
-      <button type="submit" disabled={saving}>
+      <button type="submit" aria-disabled={saving ? 'true' : undefined}>
         Save review
       </button>
-      <p role="status" class={message ? (message.ok ? 'status-saved' : 'status-error') : ''}>
+      <p ref={statusLine} role="status" class={message ? (message.ok ? 'status-saved' : 'status-error') : ''}>
         {message?.text ?? ''}
       </p>
       {message?.signIn ? (

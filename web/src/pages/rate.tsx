@@ -1,8 +1,9 @@
 /** "Rate this alert": the card as shown, four answers and an optional comment; one answer per clinician, changeable. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { linksApi } from '../api';
 import type { ApiResult, RatePageView, Rating } from '../api';
 import { CardView } from '../card';
+import { useFocusAfter } from '../focus';
 import { formatDay, formatDayTime } from '../format';
 import { Loading, Problem } from '../refusal';
 
@@ -22,6 +23,12 @@ export function RatePage({ cardUuid, token }: { readonly cardUuid: string; reado
   const [comment, setComment] = useState('');
   const [status, setStatus] = useState<{ readonly kind: 'saved' | 'error'; readonly text: string }>();
   const [saving, setSaving] = useState(false);
+  const statusLine = useRef<HTMLParagraphElement>(null);
+  const focusStatus = useFocusAfter(() => statusLine.current);
+  // No answer chosen: said in the fieldset, whose first answer takes the focus (SC 3.3.1).
+  const [choiceError, setChoiceError] = useState('');
+  const firstAnswer = useRef<HTMLInputElement>(null);
+  const focusAnswers = useFocusAfter(() => (choiceError ? firstAnswer.current : null));
 
   useEffect(() => {
     void linksApi.ratePage(cardUuid, token).then((result) => {
@@ -39,10 +46,15 @@ export function RatePage({ cardUuid, token }: { readonly cardUuid: string; reado
 
   const submit = async (event: SubmitEvent): Promise<void> => {
     event.preventDefault();
+    // A second press while the answer is being saved is ignored (the button stays focusable: see `aria-disabled`).
+    if (saving) return;
     if (!rating) {
-      setStatus({ kind: 'error', text: 'Choose one of the four answers first.' });
+      setStatus(undefined);
+      setChoiceError('Choose one of the four answers first.');
+      focusAnswers();
       return;
     }
+    setChoiceError('');
     setSaving(true);
     const trimmed = comment.trim();
     const result = await linksApi.saveRating(cardUuid, token, {
@@ -50,6 +62,7 @@ export function RatePage({ cardUuid, token }: { readonly cardUuid: string; reado
       ...(trimmed ? { comment: trimmed } : {}),
     });
     setSaving(false);
+    focusStatus();
     if (result.ok) {
       setPage({ ok: true, value: { ...view, answer: result.value.answer } });
       setStatus({
@@ -74,17 +87,25 @@ export function RatePage({ cardUuid, token }: { readonly cardUuid: string; reado
         <CardView card={view.card} />
         <div class="rate-side">
           <form class="rating" onSubmit={(e) => void submit(e)} noValidate>
-            <fieldset>
+            <fieldset aria-describedby={choiceError ? 'rating-error' : undefined}>
               <legend>How was this alert?</legend>
-              {OPTIONS.map((o) => (
+              {choiceError ? (
+                <p id="rating-error" class="field-error">
+                  {choiceError}
+                </p>
+              ) : null}
+              {OPTIONS.map((o, i) => (
                 <label class="option" key={o.value}>
                   <input
+                    ref={i === 0 ? firstAnswer : null}
                     type="radio"
                     name="rating"
                     value={o.value}
                     checked={rating === o.value}
+                    aria-invalid={choiceError ? 'true' : undefined}
                     onChange={() => {
                       setRating(o.value);
+                      setChoiceError('');
                     }}
                   />
                   <span>
@@ -108,10 +129,15 @@ export function RatePage({ cardUuid, token }: { readonly cardUuid: string; reado
                 setComment(e.currentTarget.value);
               }}
             />
-            <button type="submit" disabled={saving}>
+            <button type="submit" aria-disabled={saving ? 'true' : undefined}>
               {view.answer ? 'Change my answer' : 'Save my answer'}
             </button>
-            <p class={`status status-${status?.kind ?? 'none'}`} role="status" aria-live="polite">
+            <p
+              ref={statusLine}
+              class={`status status-${status?.kind ?? 'none'}`}
+              role="status"
+              aria-live="polite"
+            >
               {status?.text ?? ''}
             </p>
           </form>

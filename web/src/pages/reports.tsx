@@ -4,12 +4,14 @@
  * checks the result and the advice for that patient and records what they found. Open reports by default; the state
  * shown is in the page URL (`?state=followed-up`, `?state=all`).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { reviewApi } from '../api';
 import type { ApiResult, Report, ReportFollowUp, ReportList } from '../api';
 import { INDICATOR_LABELS, formatDayTime, sentenceStart } from '../format';
 import { Markdown } from '../markdown';
 import { useQueryString } from '../query-string';
+import { ChoiceFieldset, firstInvalid } from '../choice';
+import { focusResult, useFocusAfter } from '../focus';
 import { InlineProblem, Loading } from '../refusal';
 import { keepTabDraft, readTabDraft, SignInAgain } from './admin';
 import { Prescriber } from './overrides';
@@ -159,6 +161,8 @@ function Reports({ list, onSaved }: { readonly list: ReportList; readonly onSave
 }
 
 function ReportItem({ report, onSaved }: { readonly report: Report; readonly onSaved: (r: Report) => void }) {
+  // A follow-up saved here: the form gives way to "Followed up", which takes the focus the form's button had.
+  const [justSaved, setJustSaved] = useState(false);
   const { card } = report;
   const current = report.state === 'followed-up' ? report.followUps[0] : undefined;
   const earlier = report.state === 'followed-up' ? report.followUps.slice(1) : report.followUps;
@@ -196,9 +200,16 @@ function ReportItem({ report, onSaved }: { readonly report: Report; readonly onS
         </div>
         <aside class="review-side">
           {current ? (
-            <FollowedUp followUp={current} />
+            <FollowedUp followUp={current} focus={justSaved} />
           ) : (
-            <FollowUpForm report={report} reopened={earlier.length > 0} onSaved={onSaved} />
+            <FollowUpForm
+              report={report}
+              reopened={earlier.length > 0}
+              onSaved={(saved) => {
+                setJustSaved(true);
+                onSaved(saved);
+              }}
+            />
           )}
           {earlier.length > 0 ? (
             <details>
@@ -229,10 +240,14 @@ function FollowUpText({ followUp }: { readonly followUp: ReportFollowUp }) {
   );
 }
 
-function FollowedUp({ followUp }: { readonly followUp: ReportFollowUp }) {
+function FollowedUp({ followUp, focus }: { readonly followUp: ReportFollowUp; readonly focus: boolean }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (focus) focusResult(heading.current);
+  }, [focus]);
   return (
     <div class="followed-up" role="status">
-      <h3>Followed up</h3>
+      <h3 ref={heading}>Followed up</h3>
       <FollowUpText followUp={followUp} />
     </div>
   );
@@ -256,17 +271,35 @@ function FollowUpForm({
     keepTabDraft(draftKey(report), { choice: outcome, note });
   }, [report, outcome, note]);
   const noteId = `note-${report.cardUuid}-${report.rater}`;
+  const statusLine = useRef<HTMLParagraphElement>(null);
+  const focusStatus = useFocusAfter(() => statusLine.current);
+  const form = useRef<HTMLFormElement>(null);
+  // What is missing, said at its field (SC 3.3.1): the finding, or the note it needs.
+  const [fieldError, setFieldError] = useState<{
+    readonly field: 'outcome' | 'note';
+    readonly text: string;
+  }>();
+  const focusInvalid = useFocusAfter(() => firstInvalid(form.current));
+  const noteNeeded = outcome !== undefined && outcome !== 'result-confirmed';
+  const errorId = `${noteId}-error`;
   const onSubmit = (e: SubmitEvent) => {
     e.preventDefault();
+    // A second press while the follow-up is being saved is ignored (the button stays focusable: `aria-disabled`).
+    if (saving) return;
     const trimmed = note.trim();
     if (!outcome) {
-      setMessage({ text: 'Choose what you found first.' });
+      setMessage(undefined);
+      setFieldError({ field: 'outcome', text: 'Choose what you found first.' });
+      focusInvalid();
       return;
     }
-    if (outcome !== 'result-confirmed' && !trimmed) {
-      setMessage({ text: 'Add a note: who was told, and what happens next.' });
+    if (noteNeeded && !trimmed) {
+      setMessage(undefined);
+      setFieldError({ field: 'note', text: 'Add a note: who was told, and what happens next.' });
+      focusInvalid();
       return;
     }
+    setFieldError(undefined);
     setSaving(true);
     void reviewApi
       .reportFollowUp(report.cardUuid, {
@@ -278,8 +311,14 @@ function FollowUpForm({
         setSaving(false);
         if (r.ok) {
           keepTabDraft(draftKey(report), undefined);
-          if (r.value.report) onSaved(r.value.report);
-          else setMessage({ text: 'Saved. The clinician has changed the answer since: reload the list.' });
+          if (r.value.report) {
+            onSaved(r.value.report);
+            return;
+          }
+        }
+        focusStatus();
+        if (r.ok) {
+          setMessage({ text: 'Saved. The clinician has changed the answer since: reload the list.' });
         } else if (r.status === 401) {
           // The header says how to sign in again; what was entered is kept for then.
           setMessage({
@@ -291,39 +330,43 @@ function FollowUpForm({
       });
   };
   return (
-    <form class="rating" onSubmit={onSubmit}>
+    <form class="rating" onSubmit={onSubmit} ref={form} noValidate>
       {reopened ? <p class="note">The clinician answered again after the last follow-up.</p> : null}
-      <fieldset>
-        <legend>What did you find?</legend>
-        {(Object.keys(OUTCOME_LABELS) as Outcome[]).map((o) => (
-          <label class="option" key={o}>
-            <input
-              type="radio"
-              name={`outcome-${report.cardUuid}-${report.rater}`}
-              value={o}
-              checked={outcome === o}
-              onChange={() => {
-                setOutcome(o);
-              }}
-            />
-            <span>{OUTCOME_LABELS[o]}</span>
-          </label>
-        ))}
-      </fieldset>
+      <ChoiceFieldset
+        legend="What did you find?"
+        name={`outcome-${report.cardUuid}-${report.rater}`}
+        labels={OUTCOME_LABELS}
+        value={outcome}
+        onChange={(o) => {
+          setOutcome(o);
+          setFieldError(undefined);
+        }}
+        error={fieldError?.field === 'outcome' ? fieldError.text : undefined}
+        errorId={`${errorId}-outcome`}
+      />
       <label for={noteId}>Note (who was told, and why; needed unless the result and advice are right)</label>
+      {fieldError?.field === 'note' ? (
+        <p id={errorId} class="field-error">
+          {fieldError.text}
+        </p>
+      ) : null}
       <textarea
         id={noteId}
         rows={3}
         maxLength={2000}
         value={note}
+        aria-required={noteNeeded ? 'true' : undefined}
+        aria-invalid={fieldError?.field === 'note' ? 'true' : undefined}
+        aria-describedby={fieldError?.field === 'note' ? errorId : undefined}
         onInput={(e) => {
           setNote(e.currentTarget.value);
+          if (fieldError?.field === 'note') setFieldError(undefined);
         }}
       />
-      <button type="submit" disabled={saving}>
+      <button type="submit" aria-disabled={saving ? 'true' : undefined}>
         Save follow-up
       </button>
-      <p role="status" class={message ? 'status-error' : ''}>
+      <p ref={statusLine} role="status" class={message ? 'status-error' : ''}>
         {message?.text ?? ''}
       </p>
     </form>

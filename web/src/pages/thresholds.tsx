@@ -5,7 +5,7 @@
  * what-if replay of recent calls (table and chart); a dry run, which publishing needs; publish with a comment; roll
  * back to any earlier version.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { thresholdsApi } from '../api';
@@ -25,6 +25,7 @@ import type {
   ThresholdSetJson,
 } from '../api';
 import { formatDay, formatDayTime, sentenceStart } from '../format';
+import { useFocusAfter } from '../focus';
 import { Loading, Problem } from '../refusal';
 
 const INDICATOR_CHOICES = ['none', 'info', 'warning', 'critical'] as const;
@@ -89,6 +90,11 @@ export function ThresholdsEditor() {
   const [draft, setDraft] = useState<ThresholdDraftView | undefined>(undefined);
   const [status, setStatus] = useState('');
   const [openError, setOpenError] = useState('');
+  const statusLine = useRef<HTMLParagraphElement>(null);
+  // Published or rolled back: the editor or the button is gone, so the focus goes to the status line saying so.
+  const focusStatus = useFocusAfter(() => statusLine.current);
+  // A draft started or opened: the form that started it gives way to the draft, whose heading takes the focus.
+  const focusDraft = useFocusAfter(() => document.getElementById('draft-heading'));
   const refresh = () => {
     void thresholdsApi.overview().then(setOverview);
   };
@@ -113,6 +119,7 @@ export function ThresholdsEditor() {
     void thresholdsApi.draft(version).then((r) => {
       if (r.ok) {
         setStatus('');
+        focusDraft();
         setDraft(r.value);
       } else setOpenError(r.details?.join(' ') ?? r.message);
     });
@@ -124,7 +131,7 @@ export function ThresholdsEditor() {
         In force: <strong>{published.version}</strong>
         {published.description ? ` — ${published.description}` : ''}
       </p>
-      <p role="status" class="status-saved">
+      <p ref={statusLine} role="status" class="status-saved">
         {status}
       </p>
       <Watch key={published.version + status} />
@@ -140,6 +147,7 @@ export function ThresholdsEditor() {
             refresh();
           }}
           onPublished={(message) => {
+            focusStatus();
             setDraft(undefined);
             setStatus(message);
             refresh();
@@ -150,6 +158,7 @@ export function ThresholdsEditor() {
           <OpenDrafts drafts={drafts} onOpen={open} onChanged={refresh} error={openError} />
           <NewDraft
             onCreated={(view) => {
+              focusDraft();
               setStatus('');
               setDraft(view);
             }}
@@ -161,6 +170,7 @@ export function ThresholdsEditor() {
         versions={versions}
         events={events}
         onRolledBack={(message) => {
+          focusStatus();
           setStatus(message);
           refresh();
         }}
@@ -385,7 +395,11 @@ function DraftEditor({
     setDryRun(undefined);
     setPublishError('');
   };
+  // A refused save: its reasons take the focus and are scrolled into view (they are drawn under the long table).
+  const problemsBox = useRef<HTMLDivElement>(null);
+  const focusProblems = useFocusAfter(() => problemsBox.current);
   const refused = (r: { status: number; message: string; details?: readonly string[] }) => {
+    focusProblems();
     setProblems(r.details ?? [r.message]);
     setStaleSave(r.status === 409);
   };
@@ -564,7 +578,7 @@ function DraftEditor({
       </p>
       {dirty ? <p class="note unsaved">Changes on screen are not saved yet.</p> : null}
       {problems.length > 0 ? (
-        <div role="alert" class="problems">
+        <div role="alert" class="problems" ref={problemsBox}>
           <h3>The draft was not saved</h3>
           <ul>
             {problems.map((p) => (
@@ -1450,6 +1464,10 @@ function History({
 }) {
   const [comment, setComment] = useState('');
   const [error, setError] = useState('');
+  // No reason given: said at the field, which takes the focus (SC 3.3.1), not the server's "comment: …" below.
+  const [commentMissing, setCommentMissing] = useState(false);
+  const commentField = useRef<HTMLTextAreaElement>(null);
+  const focusComment = useFocusAfter(() => commentField.current);
   const retired = versions.filter((v) => v.status === 'retired');
   const changes = events.filter((e) => e.action !== 'save-draft');
   const shipped = versions.find((v) => v.shipped);
@@ -1506,13 +1524,23 @@ function History({
       )}
       {retired.length > 0 ? (
         <div class="rollback">
-          <label for="rollback-comment">Why roll back (kept with the version)</label>
+          <label for="rollback-comment">Why roll back (required; kept with the version)</label>
+          {commentMissing ? (
+            <p id="rollback-comment-error" class="field-error">
+              Say why you roll back before choosing the version: the reason is kept with it.
+            </p>
+          ) : null}
           <textarea
             id="rollback-comment"
+            ref={commentField}
             rows={2}
+            required
+            aria-invalid={commentMissing ? 'true' : undefined}
+            aria-describedby={commentMissing ? 'rollback-comment-error' : undefined}
             value={comment}
             onInput={(e) => {
               setComment(e.currentTarget.value);
+              setCommentMissing(false);
             }}
           />
           <ul class="plain">
@@ -1523,6 +1551,11 @@ function History({
                   class="secondary"
                   onClick={() => {
                     setError('');
+                    if (!comment.trim()) {
+                      setCommentMissing(true);
+                      focusComment();
+                      return;
+                    }
                     void thresholdsApi.rollback(v.version, comment).then((r) => {
                       if (r.ok) {
                         setComment('');
